@@ -1,0 +1,295 @@
+"""Analyse one file: decode, parse with libcst, resolve names, match sinks, evaluate payloads,
+classify, apply suppressions and fingerprint. Pure: bytes in, findings and errors out."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import tokenize
+from collections import Counter
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from auditor.catalogue import Catalogue, Sink, builtin_sinks
+from auditor.classify import classify
+from auditor.collect import CallSite, Collector
+from auditor.findings import Finding, ScanError
+from auditor.payload import Evaluator, Value
+from auditor.policy import Policy
+from auditor.resolve import Resolver, has_star_args, has_star_kwargs, keyword, positional
+from auditor.suppress import find_suppression
+
+_PY2 = re.compile(
+    rb"^[ \t]*(print[ \t]+[\"'\w]|exec[ \t]+[\"']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)",
+    re.MULTILINE,
+)
+_SNIPPET_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    honor_nosec: bool = False
+
+
+@dataclass(slots=True)
+class FileResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    parsed: bool = False
+
+
+@dataclass(slots=True)
+class _Site:
+    call: CallSite
+    sink: Sink | None
+    shell: bool | None
+    payload: str
+    command_text: str | None
+
+
+class Context:
+    """What the per-file analysis needs, built once per scan."""
+
+    def __init__(self, policy: Policy, options: Options | None = None) -> None:
+        self.policy = policy
+        self.options = options or Options()
+        self.catalogue = Catalogue(builtin_sinks() + policy.sinks)
+        names = {name.rsplit(".", 1)[-1] for name in self.catalogue.by_name}
+        names.update(self.catalogue.by_method)
+        self.interesting = frozenset(names)
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, ScanError | None]:
+    """Decode source bytes honouring a BOM or an encoding cookie."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return None, ScanError(path, f"bad encoding declaration: {exc.msg}", exc.lineno)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, ScanError(
+            path, f"cannot decode as {encoding}: byte 0x{data[exc.start]:02x} is invalid", line
+        )
+    except LookupError:
+        return None, ScanError(path, f"unknown encoding {encoding!r} in the coding cookie", 1)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, ScanError(path, "source contains a NUL byte (binary file?)", line)
+    return text, None
+
+
+def _syntax_error(exc: cst.ParserSyntaxError, data: bytes, path: str) -> ScanError:
+    if _PY2.search(data):
+        reason = "Python 2 syntax is not supported (port the file or exclude it)"
+    else:
+        reason = "syntax error: " + " ".join(exc.message.split())
+    return ScanError(path, reason, exc.raw_line)
+
+
+def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileResult:
+    """Findings for one file. ``path`` is what the output shows; ``rel_path`` is the path
+    relative to the policy root, for trusted-path matching."""
+    result = FileResult()
+    text, error = decode(data, path)
+    if error is not None or text is None:
+        result.errors.append(error or ScanError(path, "cannot decode"))
+        return result
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        result.errors.append(_syntax_error(exc, data, path))
+        return result
+    except RecursionError:
+        result.errors.append(ScanError(path, "too deeply nested to parse"))
+        return result
+    result.parsed = True
+    collector = Collector(ctx.catalogue, ctx.interesting)
+    try:
+        module.visit(collector)
+        sites = _match(collector.calls, ctx)
+    except RecursionError:
+        result.errors.append(ScanError(path, "too deeply nested to analyse"))
+        return result
+    if not sites:
+        return result
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lines = text.splitlines()
+    seen: Counter[str] = Counter()
+    for site in sites:
+        node = site.call.node
+        pos = positions[node]
+        sink_name = site.sink.name if site.sink is not None else _callee_text(module, node)
+        verdict = classify(
+            ctx.policy,
+            site.sink,
+            site.shell,
+            site.payload,
+            rel_path,
+            site.command_text,
+            sink_name,
+        )
+        snippet = " ".join(module.code_for_node(node).split())
+        if len(snippet) > _SNIPPET_MAX:
+            snippet = snippet[: _SNIPPET_MAX - 1] + "…"
+        keys = {verdict.rule, verdict.category, sink_name, sink_name.rsplit(".", 1)[-1]}
+        suppression = find_suppression(
+            lines, pos.start.line, pos.end.line, keys, ctx.options.honor_nosec
+        )
+        message = verdict.message
+        if suppression.note:
+            message += f" ({suppression.note})"
+        identity = "|".join((verdict.rule, path, sink_name, site.call.function, snippet))
+        seen[identity] += 1
+        fingerprint = hashlib.sha256(f"{identity}|{seen[identity]}".encode()).hexdigest()[:20]
+        result.findings.append(
+            Finding(
+                rule=verdict.rule,
+                path=path,
+                line=pos.start.line,
+                column=pos.start.column + 1,
+                end_line=pos.end.line,
+                end_column=pos.end.column + 1,
+                sink=sink_name,
+                kind=site.sink.kind if site.sink is not None else "command",
+                shell=site.shell,
+                payload=site.payload,
+                isolated=verdict.isolated,
+                trusted_by=verdict.trusted_by,
+                risk=verdict.risk,
+                action=verdict.action,
+                function=site.call.function,
+                snippet=snippet,
+                message=message,
+                fingerprint=fingerprint,
+                suppressed=suppression.suppressed,
+                category=verdict.category,
+                cwe=site.sink.cwe if site.sink is not None else 78,
+                suppression_reason=suppression.reason,
+            )
+        )
+    return result
+
+
+def _callee_text(module: cst.Module, node: cst.Call) -> str:
+    return " ".join(module.code_for_node(node.func).split())
+
+
+def _match(calls: list[CallSite], ctx: Context) -> list[_Site]:
+    resolver = Resolver()
+    evaluator = Evaluator(resolver)
+    catalogue = ctx.catalogue
+    sites: list[_Site] = []
+    for call in calls:
+        node = call.node
+        qualname = resolver.qualname(node.func, call.scope)
+        sink = catalogue.lookup(qualname) if qualname is not None else None
+        if sink is None and isinstance(node.func, cst.Attribute):
+            sink = catalogue.by_method.get(node.func.attr.value)
+        if sink is not None:
+            site = _evaluate(sink, call, evaluator)
+            if site is not None:
+                sites.append(site)
+            continue
+        shell_arg = keyword(node, "shell")
+        if shell_arg is None:
+            continue
+        shell = evaluator.value(shell_arg, call.scope)
+        if shell.const and shell.truth is False:
+            continue
+        first = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd")
+        payload = "dynamic"
+        if first is not None and evaluator.value(first, call.scope).const:
+            payload = "constant"
+        sites.append(_Site(call, None, True if shell.truth else None, payload, None))
+    return sites
+
+
+def _payload_arg(sink: Sink, node: cst.Call, offset: int = 0) -> cst.BaseExpression | None:
+    value = positional(node, sink.payload + offset)
+    if value is None and sink.keyword is not None and offset == 0:
+        value = keyword(node, sink.keyword)
+    return value
+
+
+def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) -> bool | None:
+    if sink.shell == "always":
+        return True
+    if sink.shell == "never":
+        return False
+    arg = keyword(node, "shell")
+    if arg is None:
+        return None if has_star_kwargs(node) else False
+    value = evaluator.value(arg, call.scope)
+    return value.truth if value.const else None
+
+
+def _argv_class(items: tuple[Value, ...]) -> str:
+    if not items or not items[0].program_item():
+        return "dynamic"
+    return "constant" if all(v.const for v in items[1:]) else "fixed-program"
+
+
+def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
+    node, scope = call.node, call.scope
+    shell = _shell_of(sink, node, call, evaluator)
+    arg = _payload_arg(sink, node)
+    value = evaluator.value(arg, scope) if arg is not None else Value(False)
+    command_text: str | None = None
+    if sink.form == "module":
+        if value.const:
+            return None  # a constant module name is an ordinary import
+        return _Site(call, sink, False, "dynamic", None)
+    if sink.form == "code":
+        return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
+    if sink.form == "command":
+        if shell is not False:
+            payload = "constant" if value.const else "dynamic"
+            command_text = value.text
+        elif value.items is not None:
+            payload = _argv_class(value.items)
+        elif value.const:
+            payload = "constant"
+        elif value.program:
+            payload = "fixed-program"
+        else:
+            payload = "dynamic"
+        if payload == "constant" and command_text is None:
+            command_text = _argv_text(value)
+        return _Site(call, sink, shell, payload, command_text)
+    # program-args / program-argv: the program, then its arguments
+    items: list[Value] = [value]
+    if sink.form == "program-args":
+        if has_star_args(node):
+            rest_const = False
+        else:
+            extra = [a for a in node.args if a.keyword is None and a.star == ""]
+            rest = extra[sink.payload + 1 :]
+            values = [evaluator.value(a.value, scope) for a in rest]
+            items.extend(values)
+            rest_const = all(v.const for v in values)
+    else:
+        argv_node = _payload_arg(sink, node, 1)
+        argv = evaluator.value(argv_node, scope) if argv_node is not None else Value(True)
+        rest_const = argv.const
+        if argv.items is not None:
+            items.extend(argv.items[1:])
+    if not value.program_item():
+        payload = "dynamic"
+    else:
+        payload = "constant" if rest_const else "fixed-program"
+    command_text = _argv_text(Value(True, items=tuple(items))) if payload == "constant" else None
+    return _Site(call, sink, False, payload, command_text)
+
+
+def _argv_text(value: Value) -> str | None:
+    if value.items is not None:
+        texts = [v.text for v in value.items]
+        if all(t is not None for t in texts):
+            return " ".join(t or "" for t in texts)
+        return None
+    return value.text

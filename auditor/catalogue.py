@@ -1,0 +1,147 @@
+"""The sink catalogue (``rules/sinks.toml``): which calls run a shell, a process or code."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+KINDS = ("command", "code")
+FORMS = ("command", "program-args", "program-argv", "code", "module")
+SHELLS = ("always", "never", "argument")
+
+
+class CatalogueError(ValueError):
+    """A sink entry is malformed; the message names the entry and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    name: str
+    kind: str
+    form: str
+    payload: int = 0
+    keyword: str | None = None
+    shell: str = "never"
+    match: str = "qualified"
+    isolated: bool = False
+    cwe: int = 78
+    aliases: tuple[str, ...] = ()
+    bandit: tuple[str, ...] = ()
+    ruff: tuple[str, ...] = ()
+    note: str | None = None
+    report: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    ignore: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def method_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+_SINK_KEYS = {
+    "name": str,
+    "kind": str,
+    "form": str,
+    "payload": int,
+    "keyword": str,
+    "shell": str,
+    "match": str,
+    "isolated": bool,
+    "cwe": int,
+    "aliases": list,
+    "bandit": list,
+    "ruff": list,
+    "note": str,
+    "report": list,
+    "ignore": list,
+}
+
+
+def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
+    """Build a sink from a TOML table, with errors that name ``where`` and the key."""
+    for key, value in data.items():
+        expected = _SINK_KEYS.get(key)
+        if expected is None:
+            raise CatalogueError(f"{where}: unknown key {key!r}")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise CatalogueError(f"{where}: {key!r} must be a {expected.__name__}")
+    if "name" not in data:
+        raise CatalogueError(f"{where}: missing key 'name'")
+    kind = data.get("kind", "command")
+    if kind not in KINDS:
+        raise CatalogueError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
+    form = data.get("form", "code" if kind == "code" else "command")
+    if form not in FORMS:
+        raise CatalogueError(f"{where}: 'form' must be one of {', '.join(FORMS)}")
+    shell = data.get("shell", "never")
+    if shell not in SHELLS:
+        raise CatalogueError(f"{where}: 'shell' must be one of {', '.join(SHELLS)}")
+    match = data.get("match", "qualified")
+    if match not in ("qualified", "method"):
+        raise CatalogueError(f"{where}: 'match' must be 'qualified' or 'method'")
+    return Sink(
+        name=data["name"],
+        kind=kind,
+        form=form,
+        payload=data.get("payload", 0),
+        keyword=data.get("keyword"),
+        shell=shell,
+        match=match,
+        isolated=data.get("isolated", False),
+        cwe=data.get("cwe", 95 if kind == "code" else 78),
+        aliases=tuple(data.get("aliases", ())),
+        bandit=tuple(data.get("bandit", ())),
+        ruff=tuple(data.get("ruff", ())),
+        note=data.get("note"),
+        report=tuple(data.get("report", ())),
+        ignore=tuple(data.get("ignore", ())),
+    )
+
+
+def catalogue_text() -> str:
+    return resources.files("auditor.rules").joinpath("sinks.toml").read_text("utf-8")
+
+
+@cache
+def builtin_sinks() -> tuple[Sink, ...]:
+    data = tomllib.loads(catalogue_text())
+    return tuple(
+        sink_from_dict(entry, f"rules/sinks.toml: sink #{i + 1}")
+        for i, entry in enumerate(data["sink"])
+    )
+
+
+class Catalogue:
+    """Lookup tables over a list of sinks."""
+
+    def __init__(self, sinks: tuple[Sink, ...]) -> None:
+        self.sinks = sinks
+        self.by_name: dict[str, Sink] = {}
+        self.by_method: dict[str, Sink] = {}
+        for sink in sinks:
+            if sink.match == "method":
+                self.by_method[sink.method_name] = sink
+                continue
+            for name in (sink.name, *sink.aliases):
+                self.by_name[name] = sink
+        # modules whose star import binds sink names: module -> {attr: sink}
+        self.module_members: dict[str, dict[str, Sink]] = {}
+        for name, sink in self.by_name.items():
+            module, _, attr = name.rpartition(".")
+            self.module_members.setdefault(module, {})[attr] = sink
+
+    def lookup(self, qualname: str) -> Sink | None:
+        return self.by_name.get(qualname)
+
+    def needles(self) -> frozenset[str]:
+        """Identifiers one of which any reportable file must contain (see prefilter)."""
+        words: set[str] = {"shell", "getattr"}
+        for name in self.by_name:
+            parts = name.split(".")
+            words.add(parts[0])
+            if parts[0] == "builtins":
+                words.add(parts[-1])
+        words.update(self.by_method)
+        return frozenset(words)

@@ -1,0 +1,123 @@
+"""Turn what the analysis knows of a call site into a policy class, rule, risk and action."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from auditor.catalogue import Sink
+from auditor.policy import Policy
+
+_MESSAGES = {
+    "dynamic-shell": "runs a shell command assembled at run time; isolate it in the sandbox",
+    "dynamic-program": "runs a program chosen at run time; isolate it in the sandbox",
+    "dynamic-code": "runs Python code generated at run time; isolate it in the sandbox",
+    "dynamic-import": "imports a module chosen at run time; review where the name comes from",
+    "constant-shell": "runs a constant command through a shell; convert it to an argv list "
+    "(or isolate it where it needs shell syntax)",
+    "shell-wrapper": "passes shell= to a callee outside the catalogue (a possible wrapper); "
+    "review it, or declare it as a sink in the policy",
+    "fixed-program": "runs a fixed program with arguments built at run time (no shell)",
+    "constant-command": "runs a constant command without a shell",
+    "constant-code": "runs constant Python code",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    category: str
+    rule: str
+    risk: str
+    action: str
+    isolated: bool
+    trusted_by: str | None
+    message: str
+
+
+def category_of(sink: Sink | None, shell: bool | None, payload: str) -> str:
+    if sink is None:
+        return "shell-wrapper"
+    if sink.form == "module":
+        return "dynamic-import"
+    if sink.kind == "code":
+        return "dynamic-code" if payload == "dynamic" else "constant-code"
+    if shell is not False:
+        return "dynamic-shell" if payload == "dynamic" else "constant-shell"
+    return {
+        "dynamic": "dynamic-program",
+        "fixed-program": "fixed-program",
+        "constant": "constant-command",
+    }[payload]
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob where ``**`` spans folders and ``*`` stays within one."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """Match a POSIX relative path against a glob; a pattern without ``/`` matches any
+    path component suffix, as .gitignore does."""
+    regex = _glob_regex(pattern.rstrip("/"))
+    if regex.match(path):
+        return True
+    if "/" not in pattern.rstrip("/"):
+        return any(regex.match(part) for part in path.split("/"))
+    return bool(pattern.endswith("/") and regex.match(path.rsplit("/", 1)[0]))
+
+
+def classify(
+    policy: Policy,
+    sink: Sink | None,
+    shell: bool | None,
+    payload: str,
+    rel_path: str,
+    command_text: str | None,
+    callee: str = "call",
+) -> Verdict:
+    category = category_of(sink, shell, payload)
+    rule = policy.rule_for(category)
+    risk, action = rule.risk, rule.action
+    trusted_by = None
+    for pattern in policy.trusted_paths:
+        if path_matches(rel_path, pattern):
+            trusted_by = f"path:{pattern}"
+            break
+    if trusted_by is None and command_text is not None and payload == "constant":
+        for pattern in policy.trusted_commands:
+            if fnmatch.fnmatchcase(command_text, pattern):
+                trusted_by = f"command:{pattern}"
+                break
+    isolated = bool(sink is not None and sink.isolated)
+    name = sink.name.removeprefix("builtins.") if sink is not None else callee
+    message = f"{name}() {_MESSAGES[category]}"
+    if shell is None and sink is not None and category.endswith("shell"):
+        message += " (shell= could not be determined; assumed true)"
+    if isolated:
+        risk, action = "low", "allow"
+        message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
+    elif trusted_by is not None:
+        risk, action = "low", "allow"
+        message += f"; trusted by the policy ({trusted_by})"
+    return Verdict(category, rule.rule, risk, action, isolated, trusted_by, message)

@@ -1,0 +1,1 @@
+"""Output formats for a scan result. Each module exposes ``render(result, ...) -> str``."""
