@@ -3,9 +3,11 @@ classify, apply suppressions and fingerprint. Pure: bytes in, findings and error
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import re
+import sys
 import tokenize
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,14 +21,18 @@ from auditor.collect import CallSite, Collector
 from auditor.findings import Finding, ScanError
 from auditor.payload import Evaluator, Value
 from auditor.policy import Policy
+from auditor.positions import Span, agrees, call_spans
 from auditor.resolve import Resolver, has_star_args, has_star_kwargs, keyword, positional
-from auditor.suppress import find_suppression
+from auditor.suppress import comments_by_line, find_suppression
 
 _PY2 = re.compile(
     rb"^[ \t]*(print[ \t]+[\"'\w]|exec[ \t]+[\"']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)",
     re.MULTILINE,
 )
 _SNIPPET_MAX = 200
+# libcst walks the tree recursively; long implicit string concatenations and deeply nested
+# expressions in real code (CPython's pydoc_data/topics.py) need more than the default 1000.
+_RECURSION_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,8 @@ class Context:
         names = {name.rsplit(".", 1)[-1] for name in self.catalogue.by_name}
         names.update(self.catalogue.by_method)
         self.interesting = frozenset(names)
+        if sys.getrecursionlimit() < _RECURSION_LIMIT:
+            sys.setrecursionlimit(_RECURSION_LIMIT)
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, ScanError | None]:
@@ -67,7 +75,10 @@ def decode(data: bytes, path: str) -> tuple[str | None, ScanError | None]:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        return None, ScanError(path, f"bad encoding declaration: {exc.msg}", exc.lineno)
+        if "invalid or missing encoding declaration" not in exc.msg:
+            cookie_line = 1 if b"coding" in data.split(b"\n", 1)[0] else 2
+            return None, ScanError(path, f"bad encoding declaration: {exc.msg}", cookie_line)
+        encoding = "utf-8"  # no cookie and not UTF-8: report the offending byte below
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -83,12 +94,75 @@ def decode(data: bytes, path: str) -> tuple[str | None, ScanError | None]:
     return text, None
 
 
-def _syntax_error(exc: cst.ParserSyntaxError, data: bytes, path: str) -> ScanError:
+def _python_syntax_error(exc: SyntaxError, data: bytes, path: str) -> ScanError:
     if _PY2.search(data):
         reason = "Python 2 syntax is not supported (port the file or exclude it)"
     else:
-        reason = "syntax error: " + " ".join(exc.message.split())
-    return ScanError(path, reason, exc.raw_line)
+        reason = f"syntax error: {exc.msg}"
+    return ScanError(path, reason, exc.lineno)
+
+
+def _positions(
+    module: cst.Module, tree: ast.Module, lines: list[str], count: int, sites: list[_Site]
+) -> dict[int, Span]:
+    """Spans of the sites' calls by call index (see auditor.positions)."""
+    spans = call_spans(tree, lines)
+    if len(spans) == count and all(
+        agrees(site.call.node, spans[site.call.index][1]) for site in sites
+    ):
+        return {site.call.index: spans[site.call.index][0] for site in sites}
+    resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out = {}
+    for site in sites:
+        r = resolved[site.call.node]
+        out[site.call.index] = Span(r.start.line, r.start.column, r.end.line, r.end.column)
+    return out
+
+
+def module_name(rel_path: str) -> str:
+    """The dotted module name of a file relative to the project root (``src/`` layouts too),
+    or "" when the path cannot be a module."""
+    parts = rel_path.removesuffix(".py").removesuffix(".pyw").split("/")
+    if parts and parts[0] in ("src", "lib") and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return ""
+    return ".".join(parts)
+
+
+def snippet_of(code: str) -> str:
+    """The call's source on one line: comments dropped, white space folded outside strings."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return " ".join(code.split())
+    out: list[str] = []
+    prev_end: tuple[int, int] | None = None
+    skip = (
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    )
+    for tok in tokens:
+        if tok.type in skip:
+            continue
+        if (
+            out
+            and tok.start != prev_end
+            and out[-1] not in ("(", "[", "{")
+            and tok.string not in (")", "]", "}", ",")
+        ):
+            out.append(" ")
+        out.append(tok.string)
+        prev_end = tok.end
+    text = "".join(out)
+    # a trailing comma before a closing bracket is noise on one line
+    return re.sub(r",([)\]}])", r"\1", text)
 
 
 def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileResult:
@@ -100,15 +174,26 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
         result.errors.append(error or ScanError(path, "cannot decode"))
         return result
     try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        result.errors.append(_python_syntax_error(exc, data, path))
+        return result
+    except (RecursionError, MemoryError, ValueError) as exc:
+        result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
+        return result
+    try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        result.errors.append(_syntax_error(exc, data, path))
+        reason = " ".join(exc.message.split())
+        result.errors.append(
+            ScanError(path, f"valid Python that libcst cannot parse: {reason}", exc.raw_line)
+        )
         return result
     except RecursionError:
         result.errors.append(ScanError(path, "too deeply nested to parse"))
         return result
     result.parsed = True
-    collector = Collector(ctx.catalogue, ctx.interesting)
+    collector = Collector(ctx.catalogue, ctx.interesting, module_name(rel_path))
     try:
         module.visit(collector)
         sites = _match(collector.calls, ctx)
@@ -117,12 +202,13 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
         return result
     if not sites:
         return result
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = text.splitlines()
+    positions = _positions(module, tree, lines, collector.call_count, sites)
+    comments = comments_by_line(text)
     seen: Counter[str] = Counter()
     for site in sites:
         node = site.call.node
-        pos = positions[node]
+        pos = positions[site.call.index]
         sink_name = site.sink.name if site.sink is not None else _callee_text(module, node)
         verdict = classify(
             ctx.policy,
@@ -133,12 +219,12 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
             site.command_text,
             sink_name,
         )
-        snippet = " ".join(module.code_for_node(node).split())
+        snippet = snippet_of(module.code_for_node(node))
         if len(snippet) > _SNIPPET_MAX:
             snippet = snippet[: _SNIPPET_MAX - 1] + "…"
         keys = {verdict.rule, verdict.category, sink_name, sink_name.rsplit(".", 1)[-1]}
         suppression = find_suppression(
-            lines, pos.start.line, pos.end.line, keys, ctx.options.honor_nosec
+            comments, pos.line, pos.end_line, keys, ctx.options.honor_nosec
         )
         message = verdict.message
         if suppression.note:
@@ -150,10 +236,10 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
             Finding(
                 rule=verdict.rule,
                 path=path,
-                line=pos.start.line,
-                column=pos.start.column + 1,
-                end_line=pos.end.line,
-                end_column=pos.end.column + 1,
+                line=pos.line,
+                column=pos.column + 1,
+                end_line=pos.end_line,
+                end_column=pos.end_column + 1,
                 sink=sink_name,
                 kind=site.sink.kind if site.sink is not None else "command",
                 shell=site.shell,

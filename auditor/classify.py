@@ -119,5 +119,5 @@ def classify(
         message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
     elif trusted_by is not None:
         risk, action = "low", "allow"
-        message += f"; trusted by the policy ({trusted_by})"
+        message = f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
     return Verdict(category, rule.rule, risk, action, isolated, trusted_by, message)

@@ -16,6 +16,7 @@ class CallSite:
     node: cst.Call
     scope: Scope
     function: str
+    index: int  # position of this call among all calls of the module, in pre-order
 
 
 def dotted(node: cst.BaseExpression | cst.ImportFrom) -> str:
@@ -28,12 +29,16 @@ def dotted(node: cst.BaseExpression | cst.ImportFrom) -> str:
 
 
 class Collector(cst.CSTVisitor):
-    def __init__(self, catalogue: Catalogue, interesting: frozenset[str]) -> None:
+    def __init__(
+        self, catalogue: Catalogue, interesting: frozenset[str], module_name: str = ""
+    ) -> None:
         self.catalogue = catalogue
+        self.module_name = module_name
         self.interesting = interesting
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.calls: list[CallSite] = []
+        self.call_count = 0
         self._names: list[str] = []
 
     # -- scopes ---------------------------------------------------------------------------
@@ -54,8 +59,16 @@ class Collector(cst.CSTVisitor):
             if isinstance(star, cst.Param):
                 self._opaque(star.name.value)
 
+    def _define(self, name: str) -> None:
+        """A ``def`` or ``class``: at module level it is ``<module>.<name>`` (so a project
+        sink declared by dotted name matches inside its own module too), else opaque."""
+        if self.scope.kind == "module" and self.module_name:
+            self.scope.bind(name, Binding("import", self.scope, f"{self.module_name}.{name}"))
+        else:
+            self._opaque(name)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._opaque(node.name.value)
+        self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("function", node.name.value)
         self._bind_params(node.params)
@@ -72,7 +85,7 @@ class Collector(cst.CSTVisitor):
         self._pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._opaque(node.name.value)
+        self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("class", node.name.value)
 
@@ -205,6 +218,8 @@ class Collector(cst.CSTVisitor):
         # alias such as ``r = subprocess.run``), an attribute whose name ends a sink's dotted
         # name (resolution keeps the attribute name last), a call result
         # (``getattr(os, "system")(...)``), and anything passing ``shell=``.
+        index = self.call_count
+        self.call_count += 1
         func = node.func
         keep = isinstance(func, (cst.Name, cst.Call)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting
@@ -213,4 +228,4 @@ class Collector(cst.CSTVisitor):
             arg.keyword is not None and arg.keyword.value == "shell" for arg in node.args
         ):
             function = ".".join(self._names) if self._names else "<module>"
-            self.calls.append(CallSite(node, self.scope, function))
+            self.calls.append(CallSite(node, self.scope, function, index))

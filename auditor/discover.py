@@ -42,8 +42,22 @@ def _skipped_dir(part: str, folder: Path | None = None) -> bool:
     return folder is not None and (folder / "pyvenv.cfg").is_file()
 
 
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def _git_files(root: Path) -> list[Path] | None:
-    """Files git does not ignore under ``root``, or None outside a work tree."""
+    """Files git does not ignore under ``root``, or None outside a work tree (and for a
+    folder that git itself ignores, such as an installed package inside a checkout: a folder
+    named explicitly is scanned whole)."""
+    ignored = _git(root, "check-ignore", "-q", ".")
+    if ignored is None or ignored.returncode != 1:
+        return None  # 0: the folder is ignored; 128: not a work tree
     try:
         proc = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],

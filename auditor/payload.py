@@ -83,6 +83,14 @@ class Evaluator:
             if self.resolver.qualname(node, scope) in _PROGRAM_NAMES:
                 return PROGRAM_ONLY
             return DYNAMIC
+        if isinstance(node, cst.BooleanOperation):
+            left = self.value(node.left, scope, depth + 1)
+            right = self.value(node.right, scope, depth + 1)
+            if left.const and right.const:
+                return Value(True, truth=None)
+            if left.program_item() and right.program_item():
+                return PROGRAM_ONLY  # shutil.which("x") or "x"
+            return DYNAMIC
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             inner = self.value(node.expression, scope, depth + 1)
             if inner.const and inner.truth is not None:

@@ -1,10 +1,12 @@
 """Suppression comments: ``# auditor: ignore[AUD101] reason`` (a rule id, a class name or a
 sink name, comma-separated, on any line of the call) and, with ``--honor-nosec``, bandit's
-``# nosec``."""
+``# nosec``. Only real comments count (the file is tokenized), never text inside strings."""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
 _IGNORE = re.compile(r"#.*?\bauditor:\s*ignore\[([^\]]*)\]\s*[-:—]*\s*(.*)$")
@@ -18,17 +20,29 @@ class Suppression:
     note: str | None = None
 
 
-NOT_SUPPRESSED = Suppression(False, None)
+def comments_by_line(text: str) -> dict[int, str]:
+    """The comment on each line of ``text`` that has one (empty when nothing could be a
+    suppression, which keeps this off the hot path)."""
+    if "auditor:" not in text and "nosec" not in text:
+        return {}
+    out: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0]] = tok.string
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return out
 
 
 def find_suppression(
-    lines: list[str], first: int, last: int, keys: set[str], honor_nosec: bool
+    comments: dict[int, str], first: int, last: int, keys: set[str], honor_nosec: bool
 ) -> Suppression:
-    """Look at lines ``first..last`` (1-based) for a comment that suppresses one of ``keys``."""
+    """Look at the comments of lines ``first..last`` for one that suppresses ``keys``."""
     note = None
-    for number in range(first, min(last, len(lines)) + 1):
-        text = lines[number - 1]
-        if "#" not in text:
+    for number in range(first, last + 1):
+        text = comments.get(number)
+        if text is None:
             continue
         match = _IGNORE.search(text)
         if match:

@@ -1,0 +1,1 @@
+"""LLM backend example application."""

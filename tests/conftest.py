@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from auditor.analyze import Context, FileResult, Options, analyze_source
+from auditor.findings import Finding
+from auditor.policy import Policy, build_policy
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def make_policy(table: dict[str, object] | None = None, root: str = "/project") -> Policy:
+    return build_policy(dict(table or {}), "test policy", None, root)
+
+
+def analyze(
+    code: str,
+    *,
+    path: str = "pkg/mod.py",
+    policy: Policy | None = None,
+    honor_nosec: bool = False,
+) -> FileResult:
+    ctx = Context(policy or make_policy(), Options(honor_nosec=honor_nosec))
+    return analyze_source(textwrap.dedent(code).encode(), path, path, ctx)
+
+
+def findings(code: str, **kwargs: object) -> list[Finding]:
+    result = analyze(code, **kwargs)  # type: ignore[arg-type]
+    assert not result.errors, result.errors
+    return result.findings
+
+
+@pytest.fixture
+def scan_code() -> Callable[..., list[Finding]]:
+    return findings

@@ -1,0 +1,52 @@
+"""Every sink in rules/sinks.toml carries its own examples (Fixit-style): each `report`
+snippet must yield exactly one finding for that sink, each `ignore` snippet none."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.catalogue import builtin_sinks
+from tests.conftest import findings
+
+SINKS = builtin_sinks()
+REPORT = [(s.name, code) for s in SINKS for code in s.report]
+IGNORE = [(s.name, code) for s in SINKS for code in s.ignore]
+
+
+def test_every_sink_has_examples() -> None:
+    for sink in SINKS:
+        assert sink.report, f"{sink.name} has no report example"
+        assert sink.ignore, f"{sink.name} has no ignore example"
+
+
+@pytest.mark.parametrize(
+    ("sink", "code"), REPORT, ids=[f"{s}:{i}" for i, (s, _) in enumerate(REPORT)]
+)
+def test_report_example(sink: str, code: str) -> None:
+    found = findings(code)
+    assert [f.sink for f in found] == [sink], code
+
+
+@pytest.mark.parametrize(
+    ("sink", "code"), IGNORE, ids=[f"{s}:{i}" for i, (s, _) in enumerate(IGNORE)]
+)
+def test_ignore_example(sink: str, code: str) -> None:
+    assert [f.sink for f in findings(code) if f.sink == sink] == [], code
+
+
+def test_catalogue_covers_the_issue_list() -> None:
+    names = {s.name for s in SINKS}
+    required = {
+        "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+        "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput", "os.system",
+        "os.popen", "os.execv", "os.execlp", "os.spawnv", "os.spawnlpe", "os.posix_spawn",
+        "os.posix_spawnp", "os.startfile", "asyncio.create_subprocess_shell",
+        "asyncio.create_subprocess_exec", "pty.spawn", "commands.getoutput", "popen2.popen2",
+        "pexpect.run", "pexpect.spawn", "builtins.eval", "builtins.exec", "runpy.run_path",
+        "runpy.run_module", "importlib.import_module", "builtins.__import__",
+        "asyncio.AbstractEventLoop.subprocess_shell", "asyncio.AbstractEventLoop.subprocess_exec",
+    }  # fmt: skip
+    assert required <= names
+    for sink in SINKS:
+        assert sink.cwe in (78, 95)
+        assert sink.kind in ("command", "code")

@@ -1,0 +1,56 @@
+"""Suppression comments keep the finding in the output, marked suppressed."""
+
+from __future__ import annotations
+
+from tests.conftest import findings
+
+H = "import subprocess\n"
+
+
+def test_ignore_by_rule_with_reason() -> None:
+    [f] = findings(H + "subprocess.run(c, shell=True)  # auditor: ignore[AUD101] vetted input\n")
+    assert (f.suppressed, f.suppression_reason) == (True, "vetted input")
+
+
+def test_ignore_by_sink_or_class_name() -> None:
+    code = H + "subprocess.run(c, shell=True)  # auditor: ignore[subprocess.run] -- legacy\n"
+    [f] = findings(code)
+    assert (f.suppressed, f.suppression_reason) == (True, "legacy")
+    [g] = findings(H + "subprocess.run(c, shell=True)  # auditor: ignore[dynamic-shell]: ok\n")
+    assert g.suppressed
+
+
+def test_ignore_on_any_line_of_a_multiline_call() -> None:
+    code = H + "subprocess.run(\n    c,\n    shell=True,  # auditor: ignore[AUD101] reviewed\n)\n"
+    [f] = findings(code)
+    assert f.suppressed and (f.line, f.end_line) == (2, 5)
+
+
+def test_ignore_for_another_rule_does_not_apply() -> None:
+    [f] = findings(H + "subprocess.run(c, shell=True)  # auditor: ignore[AUD201] nope\n")
+    assert not f.suppressed
+
+
+def test_ignore_without_reason_is_not_honoured() -> None:
+    [f] = findings(H + "subprocess.run(c, shell=True)  # auditor: ignore[AUD101]\n")
+    assert not f.suppressed
+    assert "gives no reason" in f.message
+
+
+def test_comment_outside_the_call_does_not_apply() -> None:
+    code = H + "# auditor: ignore[AUD101] above\nsubprocess.run(c, shell=True)\n"
+    [f] = findings(code)
+    assert not f.suppressed
+
+
+def test_marker_inside_a_string_is_not_a_comment() -> None:
+    [f] = findings(H + "subprocess.run('echo # auditor: ignore[AUD101] x' + c, shell=True)\n")
+    assert not f.suppressed
+
+
+def test_nosec_only_with_honor_nosec() -> None:
+    code = H + "subprocess.run(c, shell=True)  # nosec B602\n"
+    [f] = findings(code)
+    assert not f.suppressed
+    [g] = findings(code, honor_nosec=True)
+    assert (g.suppressed, g.suppression_reason) == (True, "# nosec")
