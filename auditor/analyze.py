@@ -22,6 +22,7 @@ from auditor.findings import Finding, ScanError
 from auditor.payload import Evaluator, Value
 from auditor.policy import Policy
 from auditor.positions import Span, agrees, call_spans
+from auditor.prefilter import SinkWords, may_report
 from auditor.resolve import Resolver, has_star_args, has_star_kwargs, keyword, positional
 from auditor.suppress import comments_by_line, find_suppression
 
@@ -38,6 +39,7 @@ _RECURSION_LIMIT = 10_000
 @dataclass(frozen=True, slots=True)
 class Options:
     honor_nosec: bool = False
+    prefilter: bool = True  # skip the libcst parse of files that cannot hold a finding
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ class Context:
         names = {name.rsplit(".", 1)[-1] for name in self.catalogue.by_name}
         names.update(self.catalogue.by_method)
         self.interesting = frozenset(names)
+        self.words = SinkWords.of(self.catalogue, tuple(s.name for s in policy.sinks))
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
 
@@ -180,6 +183,8 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
         return result
     except (RecursionError, MemoryError, ValueError) as exc:
         result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
+        return result
+    if ctx.options.prefilter and not may_report(tree, ctx.words):
         return result
     try:
         module = cst.parse_module(text)
