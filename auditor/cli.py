@@ -23,6 +23,11 @@ def _register() -> None:
     cli.add_command(scan.command)
     cli.add_command(policy.command)
 
+    from auditor.commands import baseline, check
+
+    cli.add_command(check.command)
+    cli.add_command(baseline.command)
+
 
 _register()
 

@@ -29,6 +29,12 @@ def wanted(stream: TextIO | None = None) -> bool:
         return False
 
 
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 @contextmanager
 def progress_bar(
     label: str = "Scanning", enabled: bool | None = None, delay: float = DELAY_SECONDS
@@ -40,7 +46,6 @@ def progress_bar(
     if not enabled:
         yield None
         return
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
 
@@ -56,7 +61,7 @@ def progress_bar(
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                console=_console(),
                 transient=True,
             )
             bar.start()
