@@ -211,13 +211,15 @@ class _Builder:
 
     # -- sections ----------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        todo = [f for f in self.active if self.status_key(f) == "todo"]
-        top = max((RISK_ORDER[f.risk] for f in todo), default=-1)
+        """From the highest risk of the unsuppressed sites that are not isolated (sites that
+        the policy trusts are low risk already)."""
+        open_sites = [f for f in self.active if not f.isolated]
+        top = max((RISK_ORDER[f.risk] for f in open_sites), default=-1)
         words = self.t["overall"]
         if top == RISK_ORDER["high"]:
-            key, n = "critical", sum(1 for f in todo if f.risk == "high")
-        elif top >= 0:
-            key, n = "attention", len(todo)
+            key, n = "critical", sum(1 for f in open_sites if f.risk == "high")
+        elif top == RISK_ORDER["medium"]:
+            key, n = "attention", sum(1 for f in open_sites if f.risk == "medium")
         else:
             key, n = "ok", 0
         details = [words[f"{key}_detail"].format(n=n)]

@@ -13,9 +13,11 @@ from auditor.commands.common import load_policy_or_fail, write_output
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.formats import github as github_format
 from auditor.formats import json as json_format
+from auditor.formats import markdown as markdown_format
 from auditor.formats import sarif as sarif_format
 from auditor.policy import Policy
 from auditor.progress import progress_bar
+from auditor.reports.audit import collect_meta
 
 
 def _load_baseline(
@@ -105,11 +107,12 @@ def _text(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
     default="text",
     show_default=True,
-    help="text: the new findings that fail the gate and a summary. json, sarif, github: "
-    "every new (not baselined, unsuppressed) finding in that format.",
+    help="text: the new findings that fail the gate and a summary. json, sarif, github, "
+    "markdown: every new (not baselined, unsuppressed) finding in that format (markdown: "
+    "the audit document of the new findings, e.g. for a pull-request comment).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
 @click.option("--include", multiple=True, metavar="GLOB", help="Only scan walked files matching.")
@@ -162,6 +165,8 @@ def command(
         rendered = sarif_format.render(shown, policy)
     elif fmt == "github":
         rendered = github_format.render(shown)
+    elif fmt == "markdown":
+        rendered = markdown_format.render(shown, policy, meta=collect_meta(given))
     else:
         rendered = _text(
             gating,

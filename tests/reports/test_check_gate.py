@@ -202,3 +202,22 @@ def test_check_formats_show_only_new_findings(
     assert len(lines) == 8 and all(line.startswith("::") for line in lines)
     assert main(["check", "--baseline", "base.json", "--format", "sarif", "-o", "c.sarif"]) == 1
     assert len(json.loads((tree / "c.sarif").read_text("utf-8"))["runs"][0]["results"]) == 8
+
+
+def test_check_markdown_is_the_document_of_the_new_findings(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["baseline", "-o", "base.json", "scripts", "src"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--baseline", "base.json", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("# 🔍 Isolation audit")
+    assert "`web/backend/main.py`" in out
+    assert "`scripts/indexing/vectorize.py`" not in out
+
+
+def test_baseline_to_stdout(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["baseline", "-o", "-", "web"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [e["line"] for e in data["findings"]] == [9, 13, 17, 21, 25]
+    assert not (tree / "-").exists()

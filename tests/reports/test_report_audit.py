@@ -232,25 +232,44 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "label"),
+    ("name", "source", "label"),
     [
-        ("x = 1\n", "**Status:** ✅ OK - no site needs work"),
-        ('import os\nos.system("uptime")\n', "**Status:** ⚠️ ATTENTION - 1 medium-risk site(s)"),
-        ("import os\nos.system(cmd)\n", "**Status:** 🚨 CRITICAL - 1 high-risk site(s) still"),
+        ("app.py", "x = 1\n", "**Status:** ✅ OK - no site needs work"),
         (
+            "app.py",
+            'import os\nos.system("uptime")\n',
+            "**Status:** ⚠️ ATTENTION - 1 medium-risk site(s)",
+        ),
+        (
+            "app.py",
+            "import os\nos.system(cmd)\n",
+            "**Status:** 🚨 CRITICAL - 1 high-risk site(s) still",
+        ),
+        (
+            "app.py",
             "import os\nos.system(cmd)  # auditor: ignore[AUD101] cmd is a constant table\n",
             "**Status:** ✅ OK",
         ),
-        ("from auditor import sandbox\nsandbox.run(cmd, shell=True)\n", "**Status:** ✅ OK"),
+        ("app.py", "from auditor import sandbox\nsandbox.run(cmd, shell=True)\n", "✅ OK"),
+        # allowed, but medium risk: a fixed program with run-time arguments
+        (
+            "app.py",
+            "import subprocess\nsubprocess.run(['ps', '-p', pid])\n",
+            "**Status:** ⚠️ ATTENTION - 1 medium-risk site(s) to convert, review or check",
+        ),
+        # dynamic, but under a path the default policy trusts: low risk
+        ("scripts/canonical/app.py", "import os\nos.system(cmd)\n", "**Status:** ✅ OK"),
     ],
 )
 def test_overall_status_follows_the_highest_open_risk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, label: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: str, label: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    _write(tmp_path, {"app.py": source})
-    text = audit.render(scan(["."]), lang="en", meta=META)
-    assert label in text
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    _write(tmp_path, {name: source})
+    result = scan(["."])
+    assert len(result.findings) == (0 if source == "x = 1\n" else 1)
+    assert label in audit.render(result, lang="en", meta=META)
 
 
 def test_a_tree_without_sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
