@@ -13,7 +13,6 @@ from auditor.policy import Policy, load_policy
 
 HERE = Path(__file__).parent
 TREE = HERE.parent / "fixtures" / "reports" / "tree"
-DATA = HERE / "data"
 
 
 @pytest.fixture

@@ -221,3 +221,11 @@ def test_baseline_to_stdout(tree: Path, capsys: pytest.CaptureFixture[str]) -> N
     data = json.loads(capsys.readouterr().out)
     assert [e["line"] for e in data["findings"]] == [9, 13, 17, 21, 25]
     assert not (tree / "-").exists()
+
+
+def test_usage_errors_exit_2(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--fail-on", "critical"]) == 2
+    assert "Invalid value for '--fail-on'" in capsys.readouterr().err
+    assert main(["check", "--format", "xml"]) == 2
+    assert main(["check", "no-such-file.py"]) == 2
+    assert "no-such-file.py: error: no such file" in capsys.readouterr().out
