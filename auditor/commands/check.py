@@ -63,6 +63,9 @@ def _text(
         notes.append(f"{in_baseline} in the baseline")
     if below:
         notes.append(f"{below} {new_}below {fail_on}")
+    isolated = sum(1 for f in result.findings if f.isolated and not f.suppressed)
+    if isolated:
+        notes.append(f"{isolated} in the sandbox")
     suppressed = sum(1 for f in result.findings if f.suppressed)
     if suppressed:
         notes.append(f"{suppressed} suppressed")
@@ -139,8 +142,9 @@ def command(
     """The CI gate: scan PATH (default: .) and fail on new risky findings.
 
     Exit status: 0 when no unsuppressed finding at or above --fail-on is outside the
-    baseline; 1 when there is one; 2 on a usage error, or when some files could not be
-    analysed (unless --allow-errors).
+    baseline (calls that already run in auditor.sandbox never count); 1 when there is
+    one; 2 on a usage error, or when some files could not be analysed (unless
+    --allow-errors).
     """
     given = list(paths) or [Path(".")]
     policy = load_policy_or_fail(given[0], config)
@@ -157,7 +161,8 @@ def command(
         )
     active = [f for f in result.findings if not f.suppressed]
     new = [f for f in active if baseline is None or f not in baseline]
-    gating = [f for f in new if RISK_ORDER[f.risk] >= RISK_ORDER[threshold]]
+    # Sites that already run in the sandbox are the fix, never a failure, at any threshold.
+    gating = [f for f in new if not f.isolated and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]]
     shown = ScanResult(findings=new, errors=result.errors, stats=result.stats)
     if fmt == "json":
         rendered = json_format.render(shown)
@@ -173,7 +178,7 @@ def command(
             result,
             threshold,
             len(active) - len(new),
-            len(new) - len(gating),
+            sum(1 for f in new if not f.isolated) - len(gating),
             allow_errors,
             baseline is not None,
         )

@@ -47,7 +47,7 @@ def test_dirty_tree_fails_and_lists_only_findings_at_or_above_the_threshold(
     assert "exec(template)" not in out  # suppressed
     assert out.splitlines()[-1] == (
         "auditor check FAILED: 4 findings at or above high (4 high, 0 medium, 0 low); "
-        "9 below high, 1 suppressed; 0 errors; 5 files scanned"
+        "7 below high, 2 in the sandbox, 1 suppressed; 0 errors; 5 files scanned"
     )
 
 
@@ -59,8 +59,12 @@ def test_fail_on_medium_counts_medium_findings(
     assert "subprocess.Popen" in capsys.readouterr().out
 
 
-def test_isolated_and_trusted_sites_never_fail_the_gate(tree: Path) -> None:
+def test_isolated_and_trusted_sites_do_not_fail_the_gate(tree: Path) -> None:
     assert main(["check", "src", "scripts/canonical", "--fail-on", "medium"]) == 0
+    # isolated sites are the fix: not even --fail-on low fails on them
+    assert main(["check", "src", "--fail-on", "low"]) == 0
+    # a trusted site is low risk: only --fail-on low reports it
+    assert main(["check", "scripts/canonical", "--fail-on", "low"]) == 1
 
 
 def test_baseline_adopts_a_legacy_tree_then_fails_on_new_findings(
