@@ -23,6 +23,12 @@ def _register() -> None:
     cli.add_command(scan.command)
     cli.add_command(policy.command)
 
+    from auditor.commands import baseline, check, report
+
+    cli.add_command(check.command)
+    cli.add_command(baseline.command)
+    cli.add_command(report.command)
+
 
 _register()
 

@@ -56,6 +56,10 @@ class Policy:
     sandbox: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     root: str = "."
+    # the gate (auditor check): the lowest risk that fails it, and the baseline file
+    # (relative to the project root) whose findings it ignores
+    fail_on: str = "high"
+    baseline: str | None = None
 
     def rule_for(self, category: str) -> ClassRule:
         return self.classes[category]
@@ -82,6 +86,8 @@ class Policy:
                 for name, c in self.classes.items()
             },
             "sandbox": self.sandbox,
+            "fail_on": self.fail_on,
+            "baseline": self.baseline,
         }
 
     def describe(self) -> dict[str, list[dict[str, str]]]:
@@ -204,7 +210,7 @@ def build_policy(
     """Merge a ``[tool.auditor]`` table over the defaults, validating every key."""
     defaults = _defaults()
     known = {*_LIST_KEYS, *(f"extend_{k}" for k in _LIST_KEYS)}
-    known |= {"max_file_size", "sinks", "classes", "sandbox"}
+    known |= {"max_file_size", "sinks", "classes", "sandbox", "fail_on", "baseline"}
     values: dict[str, Any] = {k: tuple(defaults[k]) for k in _LIST_KEYS}
     for key, value in table.items():
         norm = key.replace("-", "_")
@@ -233,6 +239,12 @@ def build_policy(
     sandbox = table.get("sandbox", {})
     if not isinstance(sandbox, dict):
         raise PolicyError(f"{where}: 'sandbox' must be a table ([tool.auditor.sandbox])")
+    fail_on = table.get("fail_on", table.get("fail-on", "high"))
+    if fail_on not in RISK_ORDER:
+        raise PolicyError(f"{where}: 'fail_on' must be high, medium or low")
+    baseline = table.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline):
+        raise PolicyError(f"{where}: 'baseline' must be a file name (a string)")
     return Policy(
         trusted_paths=values["trusted_paths"],
         trusted_commands=values["trusted_commands"],
@@ -244,6 +256,8 @@ def build_policy(
         sandbox=sandbox,
         source=source,
         root=root,
+        fail_on=fail_on,
+        baseline=baseline,
     )
 
 

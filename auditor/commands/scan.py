@@ -9,8 +9,13 @@ import click
 
 from auditor.api import scan
 from auditor.commands.common import load_policy_or_fail, write_output
+from auditor.formats import github as github_format
 from auditor.formats import json as json_format
+from auditor.formats import markdown as markdown_format
+from auditor.formats import sarif as sarif_format
 from auditor.formats import text as text_format
+from auditor.progress import progress_bar
+from auditor.reports.audit import collect_meta
 
 
 @click.command("scan")
@@ -18,10 +23,12 @@ from auditor.formats import text as text_format
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
     default="text",
     show_default=True,
-    help="Output format. json is the stable findings document (schema auditor/findings/v1).",
+    help="Output format. json is the stable findings document (schema auditor/findings/v1); "
+    "sarif is SARIF 2.1.0 for code scanning; github prints workflow-command annotations; "
+    "markdown is the audit document (see 'auditor report').",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
 @click.option(
@@ -59,9 +66,23 @@ def command(
     """
     given = list(paths) or [Path(".")]
     policy = load_policy_or_fail(given[0], config)
-    result = scan(given, policy=policy, honor_nosec=honor_nosec, include=include, exclude=exclude)
+    with progress_bar() as progress:
+        result = scan(
+            given,
+            policy=policy,
+            honor_nosec=honor_nosec,
+            include=include,
+            exclude=exclude,
+            progress=progress,
+        )
     if fmt == "json":
         rendered = json_format.render(result)
+    elif fmt == "sarif":
+        rendered = sarif_format.render(result, policy)
+    elif fmt == "github":
+        rendered = github_format.render(result)
+    elif fmt == "markdown":
+        rendered = markdown_format.render(result, policy, meta=collect_meta(given))
     else:
         colour = output is None and sys.stdout.isatty()
         rendered = text_format.render(result, colour=colour)

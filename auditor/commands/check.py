@@ -1,0 +1,188 @@
+"""``auditor check``: the CI gate."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from auditor import baseline as baseline_mod
+from auditor.api import scan
+from auditor.commands.common import load_policy_or_fail, write_output
+from auditor.findings import RISK_ORDER, Finding, ScanResult
+from auditor.formats import github as github_format
+from auditor.formats import json as json_format
+from auditor.formats import markdown as markdown_format
+from auditor.formats import sarif as sarif_format
+from auditor.policy import Policy
+from auditor.progress import progress_bar
+from auditor.reports.audit import collect_meta
+
+
+def _load_baseline(
+    option: Path | None, no_baseline: bool, policy: Policy
+) -> baseline_mod.Baseline | None:
+    if no_baseline:
+        return None
+    path = option
+    if path is None and policy.baseline is not None:
+        path = Path(policy.root) / policy.baseline
+    if path is None:
+        return None
+    try:
+        return baseline_mod.load(path)
+    except baseline_mod.BaselineError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _text(
+    gating: list[Finding],
+    result: ScanResult,
+    fail_on: str,
+    in_baseline: int,
+    below: int,
+    allow_errors: bool,
+    baselined: bool,
+) -> str:
+    new_ = "new " if baselined else ""
+    lines = []
+    for f in gating:
+        lines.append(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.risk}/{f.action} {f.message}")
+        lines.append(f"    {f.snippet}")
+    for e in result.errors:
+        where = f"{e.path}:{e.line}" if e.line else e.path
+        lines.append(f"{where}: error: {e.message}")
+    risks = Counter(f.risk for f in gating)
+    noun = "finding" if len(gating) == 1 else "findings"
+    summary = f"{len(gating)} {new_}{noun} at or above {fail_on}"
+    if gating:
+        summary += " (" + ", ".join(f"{risks[r]} {r}" for r in ("high", "medium", "low")) + ")"
+    notes = []
+    if in_baseline:
+        notes.append(f"{in_baseline} in the baseline")
+    if below:
+        notes.append(f"{below} {new_}below {fail_on}")
+    isolated = sum(1 for f in result.findings if f.isolated and not f.suppressed)
+    if isolated:
+        notes.append(f"{isolated} in the sandbox")
+    suppressed = sum(1 for f in result.findings if f.suppressed)
+    if suppressed:
+        notes.append(f"{suppressed} suppressed")
+    if notes:
+        summary += "; " + ", ".join(notes)
+    summary += f"; {len(result.errors)} error{'s' if len(result.errors) != 1 else ''}"
+    summary += f"; {result.stats.files} file{'s' if result.stats.files != 1 else ''} scanned"
+    if result.errors and not allow_errors:
+        verdict = "FAILED: some files could not be analysed"
+    elif gating:
+        verdict = "FAILED"
+    else:
+        verdict = "passed"
+    if lines:
+        lines.append("")
+    lines.append(f"auditor check {verdict}: {summary}")
+    return "\n".join(lines) + "\n"
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--fail-on",
+    type=click.Choice(["high", "medium", "low"]),
+    default=None,
+    help="Fail on unsuppressed findings at or above this risk "
+    "[default: fail_on of the policy, else high].",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Ignore findings recorded in this file by 'auditor baseline' "
+    "[default: baseline of the policy, if any].",
+)
+@click.option("--no-baseline", is_flag=True, help="Ignore the policy's baseline file.")
+@click.option(
+    "--allow-errors",
+    is_flag=True,
+    help="Do not fail because some files could not be analysed (they are still listed).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: the new findings that fail the gate and a summary. json, sarif, github, "
+    "markdown: every new (not baselined, unsuppressed) finding in that format (markdown: "
+    "the audit document of the new findings, e.g. for a pull-request comment).",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only scan walked files matching.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip walked files matching GLOB.")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Policy file (pyproject.toml or auditor.toml); default: found upward from PATH.",
+)
+@click.option("--honor-nosec", is_flag=True, help="Also honour bandit's '# nosec' comments.")
+def command(
+    paths: tuple[Path, ...],
+    fail_on: str | None,
+    baseline_path: Path | None,
+    no_baseline: bool,
+    allow_errors: bool,
+    fmt: str,
+    output: Path | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    config: Path | None,
+    honor_nosec: bool,
+) -> int:
+    """The CI gate: scan PATH (default: .) and fail on new risky findings.
+
+    Exit status: 0 when no unsuppressed finding at or above --fail-on is outside the
+    baseline (calls that already run in auditor.sandbox never count); 1 when there is
+    one; 2 on a usage error, or when some files could not be analysed (unless
+    --allow-errors).
+    """
+    given = list(paths) or [Path(".")]
+    policy = load_policy_or_fail(given[0], config)
+    threshold = fail_on or policy.fail_on
+    baseline = _load_baseline(baseline_path, no_baseline, policy)
+    with progress_bar() as progress:
+        result = scan(
+            given,
+            policy=policy,
+            honor_nosec=honor_nosec,
+            include=include,
+            exclude=exclude,
+            progress=progress,
+        )
+    active = [f for f in result.findings if not f.suppressed]
+    new = [f for f in active if baseline is None or f not in baseline]
+    # Sites that already run in the sandbox are the fix, never a failure, at any threshold.
+    gating = [f for f in new if not f.isolated and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]]
+    shown = ScanResult(findings=new, errors=result.errors, stats=result.stats)
+    if fmt == "json":
+        rendered = json_format.render(shown)
+    elif fmt == "sarif":
+        rendered = sarif_format.render(shown, policy)
+    elif fmt == "github":
+        rendered = github_format.render(shown)
+    elif fmt == "markdown":
+        rendered = markdown_format.render(shown, policy, meta=collect_meta(given))
+    else:
+        rendered = _text(
+            gating,
+            result,
+            threshold,
+            len(active) - len(new),
+            sum(1 for f in new if not f.isolated) - len(gating),
+            allow_errors,
+            baseline is not None,
+        )
+    write_output(rendered, output)
+    if result.errors and not allow_errors:
+        return 2
+    return 1 if gating else 0

@@ -1,0 +1,41 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` annotation per
+unsuppressed finding and per file that could not be analysed."""
+
+from __future__ import annotations
+
+from auditor.findings import ScanResult
+
+_COMMANDS = {"high": "error", "medium": "warning", "low": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(result: ScanResult) -> str:
+    lines: list[str] = []
+    for f in result.findings:
+        if f.suppressed:
+            continue
+        command = _COMMANDS.get(f.risk, "warning")
+        props = [
+            f"file={_prop(f.path)}",
+            f"line={f.line}",
+            f"endLine={f.end_line}",
+            f"title={_prop(f'{f.rule} {f.risk}/{f.action}')}",
+        ]
+        if f.line == f.end_line:
+            # GitHub only honours columns on a single-line annotation.
+            props[2:2] = [f"col={f.column}", f"endColumn={f.end_column}"]
+        lines.append(f"::{command} {','.join(props)}::{_data(f.message)}")
+    for e in result.errors:
+        props = [f"file={_prop(e.path)}"]
+        if e.line:
+            props.append(f"line={e.line}")
+        props.append("title=auditor: file not analysed")
+        lines.append(f"::error {','.join(props)}::{_data(e.message)}")
+    return "".join(line + "\n" for line in lines)

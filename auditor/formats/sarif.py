@@ -1,0 +1,180 @@
+"""SARIF 2.1.0 for code scanning (GitHub and other SARIF viewers).
+
+One rule per policy class, with the class's help from ``rules/help.toml``; one result per
+finding, with a region (1-based, end column exclusive, in Unicode code points) and the
+finding's own fingerprint under ``partialFingerprints["auditor/v1"]``. Suppressed findings are
+kept as results with an ``inSource`` suppression, so viewers can show them as dismissed.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from auditor import __version__
+from auditor.findings import Finding, ScanResult
+from auditor.policy import CLASS_NAMES, Policy, build_policy
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "auditor/v1"
+
+# GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9) and
+# low (0.1-3.9).
+SECURITY_SEVERITY = {"high": "8.0", "medium": "5.0", "low": "2.0"}
+LEVELS = {"high": "error", "medium": "warning", "low": "note"}
+CODE_CLASSES = frozenset({"dynamic-code", "dynamic-import", "constant-code"})
+
+
+@cache
+def class_help() -> dict[str, dict[str, str]]:
+    """``rules/help.toml``: per class, ``full`` (a paragraph) and ``fix`` (markdown)."""
+    text = resources.files("auditor.rules").joinpath("help.toml").read_text("utf-8")
+    data: dict[str, dict[str, str]] = tomllib.loads(text)
+    return data
+
+
+def cwe_of(category: str) -> int:
+    """The CWE of a class: 95 (code injection) for code, 78 (OS command injection) else."""
+    return 95 if category in CODE_CLASSES else 78
+
+
+def _rule_name(category: str) -> str:
+    return "".join(part.capitalize() for part in category.split("-"))
+
+
+def _rules(policy: Policy) -> list[dict[str, Any]]:
+    helps = class_help()
+    rules = []
+    for name in CLASS_NAMES:
+        if name not in policy.classes:
+            continue
+        c = policy.classes[name]
+        info = helps.get(name, {})
+        full = info.get("full", c.summary)
+        fix = info.get("fix", "")
+        cwe = cwe_of(name)
+        markdown = (
+            f"**{c.summary}** ({c.rule}, class `{name}`)\n\n{full}\n\n"
+            f"**How to fix:** {fix}\n\n"
+            f"Default risk: {c.risk}; action: {c.action}. "
+            f"See [CWE-{cwe}](https://cwe.mitre.org/data/definitions/{cwe}.html).\n\n"
+            f"Suppress a reviewed site with `# auditor: ignore[{c.rule}] reason`."
+        )
+        rules.append(
+            {
+                "id": c.rule,
+                "name": _rule_name(name),
+                "shortDescription": {"text": c.summary},
+                "fullDescription": {"text": full},
+                "help": {"text": f"{full} How to fix: {fix}", "markdown": markdown},
+                "defaultConfiguration": {"level": LEVELS.get(c.risk, "warning")},
+                "properties": {
+                    "security-severity": SECURITY_SEVERITY.get(c.risk, "5.0"),
+                    "tags": ["security", f"external/cwe/cwe-{cwe}", name],
+                    "precision": "high",
+                    "problem.severity": {"high": "error", "medium": "warning"}.get(
+                        c.risk, "recommendation"
+                    ),
+                },
+            }
+        )
+    return rules
+
+
+def artifact_uri(path: str) -> str:
+    """A relative POSIX path as a URI reference; an absolute one as a file URI."""
+    quoted = quote(path, safe="/")
+    return f"file://{quoted}" if path.startswith("/") else quoted
+
+
+def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
+    location: dict[str, Any] = {"uri": artifact_uri(f.path)}
+    if not f.path.startswith("/"):
+        location["uriBaseId"] = "%SRCROOT%"
+    result: dict[str, Any] = {
+        "ruleId": f.rule,
+        "level": LEVELS.get(f.risk, "warning"),
+        "message": {"text": f.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": {
+                        "startLine": f.line,
+                        "startColumn": f.column,
+                        "endLine": f.end_line,
+                        "endColumn": f.end_column,
+                        "snippet": {"text": f.snippet},
+                    },
+                },
+                "logicalLocations": [{"fullyQualifiedName": f.function, "kind": "function"}],
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "properties": {
+            "category": f.category,
+            "sink": f.sink,
+            "risk": f.risk,
+            "action": f.action,
+            "isolated": f.isolated,
+            "trustedBy": f.trusted_by,
+            "cwe": f.cwe,
+        },
+    }
+    if f.rule in index:
+        result["ruleIndex"] = index[f.rule]
+    if f.suppressed:
+        result["suppressions"] = [{"kind": "inSource", "justification": f.suppression_reason or ""}]
+    return result
+
+
+def to_sarif(result: ScanResult, policy: Policy | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict."""
+    if policy is None:
+        policy = build_policy({}, "defaults")
+    rules = _rules(policy)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": e.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(e.path)},
+                        **({"region": {"startLine": e.line}} if e.line else {}),
+                    }
+                }
+            ],
+        }
+        for e in result.errors
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "auditor",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }
+        },
+        "automationDetails": {"id": "auditor/"},
+        "columnKind": "unicodeCodePoints",
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned project."}}},
+        "invocations": [
+            {
+                "executionSuccessful": not result.errors,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "results": [_result(f, index) for f in result.findings],
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render(result: ScanResult, policy: Policy | None = None) -> str:
+    return json.dumps(to_sarif(result, policy), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,525 @@
+"""The isolation audit document: a model built from a scan result and the policy, rendered
+with jinja2 templates (``templates/audit.<lang>.md.j2``) and per-language words
+(``locale/<lang>.toml``).
+
+The model is plain data (dicts, lists, strings, numbers), so that a user template
+(``auditor report --template FILE``) can lay it out differently; it may also
+``{% extends "audit.en.md.j2" %}`` or import the built-in templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import tomllib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from auditor import __version__
+from auditor.catalogue import Sink, builtin_sinks
+from auditor.findings import RISK_ORDER, Finding, ScanResult
+from auditor.policy import CLASS_NAMES, Policy, build_policy
+
+from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
+
+LANGS = ("en", "pt-BR")
+ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+
+
+class ReportError(ValueError):
+    """A problem with a template; the message is one line naming the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMeta:
+    """What the document says about the run: its date, what was scanned, and the commit."""
+
+    date: dt.date
+    scope: tuple[str, ...] = (".",)
+    commit: str | None = None
+
+
+def report_date() -> dt.date:
+    """Today (UTC), or the date of ``SOURCE_DATE_EPOCH`` for reproducible documents."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
+def git_commit(path: Path) -> str | None:
+    """The short commit hash of the git work tree holding ``path``, if any."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and commit else None
+
+
+def collect_meta(paths: Sequence[str | os.PathLike[str]]) -> ReportMeta:
+    given = [Path(p) for p in paths] or [Path(".")]
+    return ReportMeta(
+        date=report_date(),
+        scope=tuple(p.as_posix() for p in given),
+        commit=git_commit(given[0].resolve()),
+    )
+
+
+@cache
+def locale(lang: str) -> dict[str, Any]:
+    if lang not in LANGS:
+        raise ReportError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    text = resources.files("auditor.reports").joinpath(f"locale/{lang}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def metrics() -> list[dict[str, Any]]:
+    """The sandbox metrics to monitor (``rules/metrics.toml``)."""
+    text = resources.files("auditor.rules").joinpath("metrics.toml").read_text("utf-8")
+    entries: list[dict[str, Any]] = tomllib.loads(text)["metric"]
+    return entries
+
+
+@cache
+def _default_summaries() -> dict[str, str]:
+    return {name: c.summary for name, c in build_policy({}, "defaults").classes.items()}
+
+
+def _shown_path(path: str | None) -> str | None:
+    """A path relative to the working directory when it is under it (as findings show)."""
+    if path is None:
+        return None
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _code(text: object) -> str:
+    """Markdown inline code that survives backticks in the text."""
+    value = str(text)
+    run = 0
+    longest = 0
+    for char in value:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _cell(text: object) -> str:
+    """Text safe in a markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _fence(text: object) -> str:
+    """A code fence long enough for ``text``."""
+    value = str(text)
+    longest = max((len(part) for part in value.split("\n") if set(part) == {"`"}), default=0)
+    return "`" * max(3, longest + 1)
+
+
+class _Builder:
+    def __init__(
+        self,
+        result: ScanResult,
+        policy: Policy,
+        meta: ReportMeta,
+        lang: str,
+        fixes: Mapping[str, Fix | tuple[str, str]] | None,
+    ) -> None:
+        self.result = result
+        self.policy = policy
+        self.meta = meta
+        self.lang = lang
+        self.t = locale(lang)
+        self.fixes = {
+            k: v if isinstance(v, Fix) else Fix(before=v[0], after=v[1])
+            for k, v in (fixes or {}).items()
+        }
+        self.sinks: dict[str, Sink] = {s.name: s for s in (*builtin_sinks(), *policy.sinks)}
+        self.active = [f for f in result.findings if not f.suppressed]
+
+    # -- words -------------------------------------------------------------------------
+    def summary(self, name: str) -> str:
+        c = self.policy.classes.get(name)
+        if c is None:
+            return name
+        if c.summary == _default_summaries().get(name):
+            return str(self.t["classes"][name]["summary"])
+        return c.summary  # the project's own wording
+
+    def class_risk(self, f: Finding) -> str:
+        c = self.policy.classes.get(f.category)
+        return c.risk if c is not None else f.risk
+
+    def class_action(self, name: str) -> str:
+        c = self.policy.classes.get(name)
+        return c.action if c is not None else "review"
+
+    @staticmethod
+    def status_key(f: Finding) -> str:
+        if f.isolated:
+            return "isolated"
+        return "allowed" if f.action == "allow" else "todo"
+
+    def type_text(self, f: Finding) -> str:
+        name = f.sink.removeprefix("builtins.")
+        text = f"`{name}()`"
+        words = self.t["type"]
+        if f.category == "shell-wrapper":
+            return f"{text} {words['wrapper']}"
+        sink = self.sinks.get(f.sink)
+        if f.kind == "command" and f.shell is True:
+            always = sink is not None and sink.shell == "always"
+            return f"{text} {words['shell_always' if always else 'shell_true']}"
+        if f.kind == "command" and f.shell is None and f.category.endswith("shell"):
+            return f"{text} {words['shell_unknown']}"
+        return text
+
+    def action_text(self, f: Finding) -> str:
+        action = f.action
+        if f.category == "constant-shell" and codemod_for(f) == ROUTE_TO_SANDBOX:
+            action = "convert_needs_shell"
+        text = str(self.t["action"].get(action, action))
+        if f.trusted_by and not f.isolated:
+            text += " (" + self.t["action"]["trusted"].format(rule=_code(f.trusted_by)) + ")"
+        return text
+
+    def function_text(self, name: str) -> str:
+        if name == "<module>":
+            return str(self.t["module_level"])
+        return _code(f"{name}()")
+
+    # -- sections ----------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """From the highest risk of the unsuppressed sites that are not isolated (sites that
+        the policy trusts are low risk already)."""
+        open_sites = [f for f in self.active if not f.isolated]
+        top = max((RISK_ORDER[f.risk] for f in open_sites), default=-1)
+        words = self.t["overall"]
+        if top == RISK_ORDER["high"]:
+            key, n = "critical", sum(1 for f in open_sites if f.risk == "high")
+        elif top == RISK_ORDER["medium"]:
+            key, n = "attention", sum(1 for f in open_sites if f.risk == "medium")
+        else:
+            key, n = "ok", 0
+        details = [words[f"{key}_detail"].format(n=n)]
+        if self.result.errors:
+            details.append(words["errors_detail"].format(n=len(self.result.errors)))
+        return {"key": key, "label": words[key], "detail": "; ".join(details)}
+
+    def sweep(self) -> list[dict[str, Any]]:
+        groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for f in sorted(self.active, key=lambda f: (f.path, f.line, f.column)):
+            status = self.status_key(f)
+            key = (self.class_risk(f), f.path, f.rule, f.sink, f.shell, status, f.trusted_by)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = {
+                    "priority": self.class_risk(f),
+                    "path": f.path,
+                    "rule": f.rule,
+                    "category": f.category,
+                    "summary": self.summary(f.category),
+                    "type": self.type_text(f),
+                    "risk": self.t["risk"][f.risk],
+                    "risk_key": f.risk,
+                    "action": self.action_text(f),
+                    "status": self.t["site_status"][status],
+                    "status_key": status,
+                    "functions": [],
+                    "snippets": [],
+                    "sites": [],
+                }
+            function = self.function_text(f.function)
+            if function not in group["functions"]:
+                group["functions"].append(function)
+            if f.snippet not in group["snippets"]:
+                group["snippets"].append(f.snippet)
+            group["sites"].append(
+                {"line": f.line, "column": f.column, "function": f.function,
+                 "snippet": f.snippet, "fingerprint": f.fingerprint}
+            )  # fmt: skip
+        for group in groups.values():
+            group["lines"] = ", ".join(str(s["line"]) for s in group["sites"])
+        out = []
+        for level in ("high", "medium", "low"):
+            chosen = [g for g in groups.values() if g["priority"] == level]
+            out.append(
+                {
+                    "key": level,
+                    "icon": ICONS[level],
+                    "title": self.t["priority"][level],
+                    "groups": chosen,
+                    "sites": sum(len(g["sites"]) for g in chosen),
+                }
+            )
+        return out
+
+    def counts(self) -> dict[str, int]:
+        keys = Counter(self.status_key(f) for f in self.active)
+        return {
+            "sites": len(self.active),
+            "todo": keys["todo"],
+            "isolated": keys["isolated"],
+            "allowed": keys["allowed"],
+            "suppressed": len(self.result.findings) - len(self.active),
+            "files_with_sites": len({f.path for f in self.active}),
+        }
+
+    def per_class(self) -> dict[str, dict[str, int]]:
+        table: dict[str, dict[str, int]] = {}
+        for f in self.active:
+            row = table.setdefault(f.category, {"total": 0, "todo": 0, "isolated": 0})
+            row["total"] += 1
+            row["todo"] += self.status_key(f) == "todo"
+            row["isolated"] += f.isolated
+        return table
+
+    def policy_lists(self) -> dict[str, list[str]]:
+        described = self.policy.describe()
+        words = self.t["policy"]
+
+        def text(item: dict[str, str]) -> str:
+            key = item["key"]
+            if key.startswith("class:"):
+                return f"{self.summary(key.removeprefix('class:'))} ({item['rule']})"
+            return str(words[key].format(text=item["text"]))
+
+        return {
+            "must": [text(i) for i in described["must_isolate"]],
+            "may": [text(i) for i in described["may_run_directly"]],
+        }
+
+    def architecture(self) -> dict[str, int]:
+        sandbox_isolated = sandbox_todo = review = allowed = convert = 0
+        for f in self.active:
+            if f.isolated:
+                sandbox_isolated += 1
+            elif f.action == "isolate":
+                sandbox_todo += 1
+            elif f.action == "review":
+                review += 1
+            elif f.action == "convert":
+                convert += 1
+            else:
+                allowed += 1
+        return {
+            "sandbox": sandbox_isolated + sandbox_todo,
+            "sandbox_isolated": sandbox_isolated,
+            "sandbox_todo": sandbox_todo,
+            "review": review,
+            "direct": allowed + convert,
+            "direct_allowed": allowed,
+            "direct_convert": convert,
+        }
+
+    def checklist(self, per_class: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+        words = self.t["checklist"]
+        phases: list[list[dict[str, Any]]] = [[], [], [], []]
+
+        def item(phase: int, done: bool, key: str, **fields: Any) -> None:
+            phases[phase].append({"done": done, "text": words[key].format(**fields)})
+
+        for name in CLASS_NAMES:
+            row = per_class.get(name)
+            if row is None:
+                continue
+            c = self.policy.classes[name]
+            fields = {"summary": self.summary(name), "rule": c.rule, **row}
+            if c.action == "isolate":
+                item(0, row["todo"] == 0, "isolate", **fields)
+            elif c.action in ("convert", "review"):
+                item(1, row["todo"] == 0, c.action, **fields)
+            elif c.risk != "low" and row["total"] > row["isolated"]:
+                item(2, False, "check_args", n=row["total"] - row["isolated"], **fields)
+        if self.result.errors:
+            item(0, False, "errors", n=len(self.result.errors))
+        item(1, False, "gate")
+        item(1, False, "tests")
+        item(2, False, "metrics")
+        item(2, False, "limits")
+        item(3, False, "alert_violations")
+        item(3, False, "alert_isolation")
+        item(3, False, "regenerate")
+        return [{"title": words[f"phase{i + 1}"], "items": items} for i, items in enumerate(phases)]
+
+    def fix_list(self) -> list[dict[str, Any]]:
+        by_path: dict[str, list[dict[str, Any]]] = {}
+        todo = [f for f in self.active if self.status_key(f) == "todo"]
+        for f in sorted(todo, key=lambda f: (f.path, f.line, f.column)):
+            codemod = codemod_for(f)
+            fix = self.fixes.get(f.fingerprint)
+            by_path.setdefault(f.path, []).append(
+                {
+                    "line": f.line,
+                    "function": self.function_text(f.function),
+                    "rule": f.rule,
+                    "summary": self.summary(f.category),
+                    "type": self.type_text(f),
+                    "codemod": codemod,
+                    "codemod_text": self.t["codemod"][codemod or "manual"],
+                    "before": fix.before if fix is not None else f.snippet,
+                    "after": fix.after if fix is not None else None,
+                    "fingerprint": f.fingerprint,
+                }
+            )
+        return [{"path": path, "sites": sites} for path, sites in by_path.items()]
+
+    def status_table(self, per_class: dict[str, dict[str, int]]) -> list[dict[str, str]]:
+        words = self.t["table"]
+        rows = []
+        for name in CLASS_NAMES:
+            row = per_class.get(name)
+            if row is None or self.class_action(name) == "allow":
+                continue
+            risk = self.policy.classes[name].risk
+            done = row["todo"] == 0
+            rows.append(
+                {
+                    "item": self.t["classes"][name]["item"],
+                    "status": words["done"] if done else f"{words['todo']} ({row['todo']})",
+                    "priority": f"{ICONS[risk]} {self.t['priority_short'][risk]}",
+                    "done": "yes" if done else "no",
+                }
+            )
+        errors = len(self.result.errors)
+        rows.append(
+            {
+                "item": words["errors"],
+                "status": words["done"] if not errors else f"{words['todo']} ({errors})",
+                "priority": f"{ICONS['high']} {self.t['priority_short']['high']}",
+                "done": "yes" if not errors else "no",
+            }
+        )
+        return rows
+
+    def build(self) -> dict[str, Any]:
+        per_class = self.per_class()
+        checklist = self.checklist(per_class)
+        next_steps = [i["text"] for p in checklist[:2] for i in p["items"] if not i["done"]][:4]
+        t = self.t
+        date = self.meta.date
+        return {
+            "lang": self.lang,
+            "t": t,
+            "version": __version__,
+            "date": t["date_format"].format(
+                day=date.day, month=t["months"][date.month - 1], year=date.year
+            ),
+            "date_iso": date.isoformat(),
+            "scope": {
+                "paths": list(self.meta.scope),
+                "commit": self.meta.commit,
+                "files": self.result.stats.files,
+                "parsed": self.result.stats.parsed,
+                "policy": _shown_path(self.policy.source),
+            },
+            "status": self.status(),
+            "counts": self.counts(),
+            "priorities": self.sweep(),
+            "suppressed": [
+                {"path": f.path, "line": f.line, "rule": f.rule, "reason": f.suppression_reason}
+                for f in self.result.findings
+                if f.suppressed
+            ],
+            "errors": [
+                {"path": e.path, "line": e.line, "message": e.message} for e in self.result.errors
+            ],
+            "policy": self.policy_lists(),
+            "architecture": self.architecture(),
+            "checklist": checklist,
+            "fixes": self.fix_list(),
+            "metrics": [
+                {
+                    "name": m["name"],
+                    "display": m["name"]
+                    + ("{" + ",".join(m["labels"]) + "}" if m["labels"] else ""),
+                    "type": m["type"],
+                    "description": m[self.lang],
+                }
+                for m in metrics()
+            ],
+            "status_table": self.status_table(per_class),
+            "next_steps": next_steps,
+        }
+
+
+def build_context(
+    result: ScanResult,
+    policy: Policy | None = None,
+    *,
+    lang: str = "en",
+    meta: ReportMeta | None = None,
+    fixes: Mapping[str, Fix | tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The document's model. ``fixes`` maps a finding's fingerprint to the before/after code
+    of its fix (from the codemods); without it the document names the codemod."""
+    if policy is None:
+        policy = build_policy({}, "defaults")
+    locale(lang)  # validates the language
+    meta = meta or ReportMeta(date=report_date())
+    return _Builder(result, policy, meta, lang, fixes).build()
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("auditor.reports", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["code"] = _code
+    env.filters["cell"] = _cell
+    env.filters["fence"] = _fence
+    return env
+
+
+def render(
+    result: ScanResult,
+    policy: Policy | None = None,
+    *,
+    lang: str = "en",
+    template: Path | None = None,
+    meta: ReportMeta | None = None,
+    fixes: Mapping[str, Fix | tuple[str, str]] | None = None,
+) -> str:
+    """The audit document as markdown, from the built-in template for ``lang`` or from the
+    user's ``template`` file."""
+    context = build_context(result, policy, lang=lang, meta=meta, fixes=fixes)
+    env = _environment()
+    if template is None:
+        return env.get_template(f"audit.{lang}.md.j2").render(context)
+    try:
+        source = template.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{template}: cannot read template: {exc}") from None
+    try:
+        return env.from_string(source).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ReportError(
+            f"{template}:{exc.lineno}: template syntax error: {exc.message}"
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise ReportError(f"{template}: template error: {exc.message or exc}") from None

@@ -1,0 +1,235 @@
+"""``auditor check`` and ``auditor baseline``: the exit codes of the gate on clean, dirty,
+baselined and broken trees, and the baseline file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from auditor.baseline import SCHEMA, BaselineError, load
+from auditor.cli import main
+
+CLEAN = 'import subprocess\n\n\ndef ok():\n    subprocess.run(["ls", "-l"])\n'
+
+
+def _clean_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "clean"
+    root.mkdir()
+    (root / "app.py").write_text(CLEAN, "utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_clean_tree_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _clean_tree(tmp_path, monkeypatch)
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        "auditor check passed: 0 findings at or above high; 1 below high; 0 errors; "
+        "1 file scanned\n"
+    )
+    # a constant argv command is low risk: --fail-on low catches it
+    assert main(["check", "--fail-on", "low"]) == 1
+
+
+def test_dirty_tree_fails_and_lists_only_findings_at_or_above_the_threshold(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "."]) == 1
+    out = capsys.readouterr().out
+    assert out.count("high/") == 4
+    assert "medium/" not in out and "low/" not in out
+    assert "exec(template)" not in out  # suppressed
+    assert out.splitlines()[-1] == (
+        "auditor check FAILED: 4 findings at or above high (4 high, 0 medium, 0 low); "
+        "7 below high, 2 in the sandbox, 1 suppressed; 0 errors; 5 files scanned"
+    )
+
+
+def test_fail_on_medium_counts_medium_findings(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "scripts/monitoring"]) == 0  # medium and low only
+    assert main(["check", "scripts/monitoring", "--fail-on", "medium"]) == 1
+    assert "subprocess.Popen" in capsys.readouterr().out
+
+
+def test_isolated_and_trusted_sites_do_not_fail_the_gate(tree: Path) -> None:
+    assert main(["check", "src", "scripts/canonical", "--fail-on", "medium"]) == 0
+    # isolated sites are the fix: not even --fail-on low fails on them
+    assert main(["check", "src", "--fail-on", "low"]) == 0
+    # a trusted site is low risk: only --fail-on low reports it
+    assert main(["check", "scripts/canonical", "--fail-on", "low"]) == 1
+
+
+def test_baseline_adopts_a_legacy_tree_then_fails_on_new_findings(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["baseline", "-o", "base.json"]) == 0
+    data = json.loads((tree / "base.json").read_text("utf-8"))
+    assert data["schema"] == SCHEMA
+    assert data["tool"]["name"] == "auditor"
+    assert len(data["findings"]) == 13  # the suppressed one is not recorded
+    assert data["findings"][0] == {
+        "fingerprint": data["findings"][0]["fingerprint"],
+        "rule": "AUD101",
+        "path": "scripts/canonical/cleanup.py",
+        "line": 5,
+    }
+    capsys.readouterr()
+    assert main(["check", "--baseline", "base.json"]) == 0
+    assert "13 in the baseline" in capsys.readouterr().out
+
+    # moving code down does not make old findings new: fingerprints survive line moves
+    main_py = tree / "web" / "backend" / "main.py"
+    main_py.write_text('"""Docstring."""\n\n\n' + main_py.read_text("utf-8"), "utf-8")
+    assert main(["check", "--baseline", "base.json"]) == 0
+
+    # a new dynamic call is caught, and only it is listed
+    with main_py.open("a", encoding="utf-8") as handle:
+        handle.write("\n\ndef run_user(cmd):\n    os.system(cmd)\n")
+    capsys.readouterr()
+    assert main(["check", "--baseline", "base.json"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("web/backend/main.py:36:5: AUD101 high/isolate")
+    assert out.count("high/") == 1
+    assert "1 new finding at or above high (1 high, 0 medium, 0 low); 13 in the baseline" in out
+
+
+def test_baseline_from_the_policy(tree: Path) -> None:
+    assert main(["baseline"]) == 0
+    assert (tree / ".auditor-baseline.json").is_file()
+    pyproject = tree / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text("utf-8") + 'baseline = ".auditor-baseline.json"\n', "utf-8"
+    )
+    assert main(["check"]) == 0
+    assert main(["check", "--no-baseline"]) == 1
+
+
+def test_fail_on_from_the_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _clean_tree(tmp_path, monkeypatch)
+    (root / "pyproject.toml").write_text('[tool.auditor]\nfail_on = "low"\n', "utf-8")
+    assert main(["check"]) == 1
+    assert main(["check", "--fail-on", "high"]) == 0  # the option wins
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('fail_on = "critical"', "'fail_on' must be high, medium or low"),
+        ("fail_on = 3", "'fail_on' must be high, medium or low"),
+        ("baseline = 1", "'baseline' must be a file name (a string)"),
+        ('baseline = ""', "'baseline' must be a file name (a string)"),
+    ],
+)
+def test_bad_policy_keys_are_one_line_errors(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    line: str,
+    message: str,
+) -> None:
+    root = _clean_tree(tmp_path, monkeypatch)
+    (root / "pyproject.toml").write_text(f"[tool.auditor]\n{line}\n", "utf-8")
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "pyproject.toml [tool.auditor]" in err and message in err
+
+
+def test_broken_tree_exits_2_unless_errors_are_allowed(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tree / "broken.py").write_text("def broken(:\n", "utf-8")
+    assert main(["check", "src"]) == 0
+    assert main(["check", "src", "broken.py"]) == 2
+    out = capsys.readouterr().out
+    assert "broken.py:1: error: syntax error" in out
+    assert "FAILED: some files could not be analysed" in out
+    assert main(["check", "src", "broken.py", "--allow-errors"]) == 0
+    assert main(["check", "--allow-errors"]) == 1  # the findings still fail it
+    assert main(["baseline"]) == 2
+    assert not (tree / ".auditor-baseline.json").exists()
+    assert main(["baseline", "--allow-errors"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "baseline file not found"),
+        ("{not json", "invalid JSON"),
+        ("[]", "a baseline must be a JSON object"),
+        ('{"schema": "auditor/findings/v1"}', "'schema' must be 'auditor/baseline/v1'"),
+        ('{"schema": "auditor/baseline/v1", "findings": {}}', "'findings' must be a list"),
+        (
+            '{"schema": "auditor/baseline/v1", "findings": [{"rule": "AUD101"}]}',
+            "'findings[0].fingerprint' must be a non-empty string",
+        ),
+    ],
+)
+def test_bad_baseline_is_a_one_line_usage_error(
+    tree: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    path = tree / "base.json"
+    if content is not None:
+        path.write_text(content, "utf-8")
+    with pytest.raises(BaselineError, match=re.escape(message)):
+        load(path)
+    assert main(["check", "--baseline", "base.json"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("Error: base.json") and message in err
+
+
+def test_check_formats_show_only_new_findings(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["baseline", "-o", "base.json", "web"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--baseline", "base.json", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    paths = {f["path"] for f in doc["findings"]}
+    assert paths == {
+        "scripts/canonical/cleanup.py",
+        "scripts/indexing/vectorize.py",
+        "scripts/monitoring/monitor.py",
+        "src/engine/isolated.py",
+    }
+    assert main(["check", "--baseline", "base.json", "--format", "github"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 8 and all(line.startswith("::") for line in lines)
+    assert main(["check", "--baseline", "base.json", "--format", "sarif", "-o", "c.sarif"]) == 1
+    assert len(json.loads((tree / "c.sarif").read_text("utf-8"))["runs"][0]["results"]) == 8
+
+
+def test_check_markdown_is_the_document_of_the_new_findings(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["baseline", "-o", "base.json", "scripts", "src"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--baseline", "base.json", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("# 🔍 Isolation audit")
+    assert "`web/backend/main.py`" in out
+    assert "`scripts/indexing/vectorize.py`" not in out
+
+
+def test_baseline_to_stdout(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["baseline", "-o", "-", "web"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [e["line"] for e in data["findings"]] == [9, 13, 17, 21, 25]
+    assert not (tree / "-").exists()
+
+
+def test_usage_errors_exit_2(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--fail-on", "critical"]) == 2
+    assert "Invalid value for '--fail-on'" in capsys.readouterr().err
+    assert main(["check", "--format", "xml"]) == 2
+    assert main(["check", "no-such-file.py"]) == 2
+    assert "no-such-file.py: error: no such file" in capsys.readouterr().out
