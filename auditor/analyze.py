@@ -234,7 +234,7 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
         message = verdict.message
         if suppression.note:
             message += f" ({suppression.note})"
-        identity = "|".join((verdict.rule, path, sink_name, site.call.function, snippet))
+        identity = "|".join((verdict.rule, rel_path, sink_name, site.call.function, snippet))
         seen[identity] += 1
         fingerprint = hashlib.sha256(f"{identity}|{seen[identity]}".encode()).hexdigest()[:20]
         result.findings.append(

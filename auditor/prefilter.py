@@ -84,9 +84,11 @@ def may_report(tree: ast.AST, words: SinkWords) -> bool:
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, str) and node.value in words.last:
                 mentions_last = True
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name in words.defined:
-                return True
+        elif (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name in words.defined
+        ):
+            return True
         if imports_root and mentions_last:
             return True
     return False
