@@ -10,7 +10,7 @@ import re
 import sys
 import tokenize
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -18,7 +18,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from auditor.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.classify import classify
 from auditor.collect import CallSite, Collector
-from auditor.findings import Finding, ScanError
+from auditor.findings import FileResult, Finding, ScanError
+from auditor.options import Options
 from auditor.payload import Evaluator, Value
 from auditor.policy import Policy
 from auditor.positions import Span, agrees, call_spans
@@ -34,19 +35,6 @@ _SNIPPET_MAX = 200
 # libcst walks the tree recursively; long implicit string concatenations and deeply nested
 # expressions in real code (CPython's pydoc_data/topics.py) need more than the default 1000.
 _RECURSION_LIMIT = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    honor_nosec: bool = False
-    prefilter: bool = True  # skip the libcst parse of files that cannot hold a finding
-
-
-@dataclass(slots=True)
-class FileResult:
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[ScanError] = field(default_factory=list)
-    parsed: bool = False
 
 
 @dataclass(slots=True)

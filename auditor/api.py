@@ -1,44 +1,73 @@
-"""The plain Python API under the CLI: ``scan(paths) -> ScanResult``."""
+"""The plain Python API under the CLI: ``scan(paths) -> ScanResult``.
+
+A scan discovers files, reads each once, answers it from the result cache when the same bytes
+were analysed before under the same policy and tool, and sends the rest to the analysis, in
+worker processes when there are enough of them. Results stream back file by file; nothing of a
+file but its findings and errors is kept. libcst is imported only when some file misses the
+cache.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 
-from auditor.analyze import Context, FileResult, Options, analyze_source
-from auditor.discover import Candidate, discover, display_path
-from auditor.findings import ScanError, ScanResult
+from auditor.cache import FOLDER, ResultCache, salt_for
+from auditor.catalogue import catalogue_text
+from auditor.discover import discover, display_path
+from auditor.findings import FileResult, ScanError, ScanResult
+from auditor.options import Options
 from auditor.policy import Policy, load_policy
 
 Progress = Callable[[int, int | None], None]
 
+# A pool pays for itself only past a few files (pre-commit passes a handful).
+_POOL_MIN_FILES = 24
+# The modules whose code decides findings: their source is part of the cache key.
+_ANALYSIS_MODULES = (
+    "analyze", "catalogue", "classify", "collect", "findings", "payload", "policy",
+    "positions", "prefilter", "resolve", "scopes", "suppress",
+)  # fmt: skip
 
-def _read(candidate: Candidate, shown: str, max_size: int) -> tuple[bytes | None, ScanError | None]:
-    path = candidate.path
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _code_fingerprint() -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    package = resources.files("auditor")
+    for name in _ANALYSIS_MODULES:
+        digest.update(package.joinpath(f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def _stat_error(path: Path, shown: str, max_size: int) -> ScanError | None:
     try:
         info = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            return None, ScanError(shown, "broken symbolic link")
-        return None, ScanError(shown, "no such file")
+            return ScanError(shown, "broken symbolic link")
+        return ScanError(shown, "no such file")
     except OSError as exc:
-        return None, ScanError(shown, f"cannot read: {exc.strerror}")
+        return ScanError(shown, f"cannot read: {exc.strerror}")
     if not stat.S_ISREG(info.st_mode):
-        return None, ScanError(shown, "not a regular file")
+        return ScanError(shown, "not a regular file")
     if info.st_size > max_size:
-        return None, ScanError(
+        return ScanError(
             shown,
             f"file too large ({info.st_size} bytes > max_file_size {max_size}); "
             "raise max_file_size or exclude it",
         )
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(), None
-    except OSError as exc:
-        return None, ScanError(shown, f"cannot read: {exc.strerror or exc}")
+    return None
 
 
 def _rel_to_root(path: Path, root: str) -> str:
@@ -49,13 +78,26 @@ def _rel_to_root(path: Path, root: str) -> str:
         return absolute.as_posix()
 
 
-def analyze_file(candidate: Candidate, ctx: Context, cwd: Path) -> tuple[FileResult, bool]:
-    """Read and analyse one file. Returns the result and whether it could be read."""
-    shown = display_path(candidate.path, cwd)
-    data, error = _read(candidate, shown, ctx.policy.max_file_size)
-    if error is not None or data is None:
-        return FileResult(errors=[error or ScanError(shown, "cannot read")]), False
-    return analyze_source(data, shown, _rel_to_root(candidate.path, ctx.policy.root), ctx), True
+def _analyse(
+    jobs_in: list[tuple[str, str, str]], policy: Policy, options: Options, jobs: int
+) -> Iterator[tuple[bytes | None, FileResult]]:
+    from auditor import worker  # imports libcst: only when something must be analysed
+
+    if jobs > 1 and len(jobs_in) >= _POOL_MIN_FILES:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=worker.init,
+            initargs=(policy, options),
+        ) as pool:  # fmt: skip
+            chunk = max(1, min(16, len(jobs_in) // (jobs * 8)))
+            yield from pool.map(worker.run, jobs_in, chunksize=chunk)
+        return
+    worker.init(policy, options)
+    for job in jobs_in:
+        yield worker.run(job)
 
 
 def scan(
@@ -66,25 +108,78 @@ def scan(
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
     progress: Progress | None = None,
+    jobs: int | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    use_cache: bool = False,
+    prefilter: bool = True,
 ) -> ScanResult:
     """Scan files and folders and return every finding and every file that could not be
-    analysed. ``policy`` defaults to the one found upward from the first path."""
+    analysed. ``policy`` defaults to the one found upward from the first path. The result
+    cache is used when ``use_cache`` (in ``cache_dir``, default ``.auditor_cache`` at the
+    project root). ``jobs`` worker processes analyse files (default: the CPUs available)."""
     started = time.perf_counter()
     given = [Path(p) for p in paths] or [Path(".")]
     if policy is None:
         policy = load_policy(given[0])
-    ctx = Context(policy, Options(honor_nosec=honor_nosec))
+    options = Options(honor_nosec=honor_nosec, prefilter=prefilter)
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    cache: ResultCache | None = None
+    if use_cache:
+        folder = Path(cache_dir) if cache_dir is not None else Path(policy.root) / FOLDER
+        salt = salt_for(
+            policy.fingerprint(), catalogue_text(), f"{options.key()}|{_code_fingerprint()}"
+        )
+        cache = ResultCache(folder, salt)
     cwd = Path.cwd()
     result = ScanResult()
     candidates = list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
-    for done, candidate in enumerate(candidates, 1):
-        file_result, _ = analyze_file(candidate, ctx, cwd)
+    total = len(candidates)
+    done = 0
+
+    def record(file_result: FileResult) -> None:
+        nonlocal done
         result.stats.files += 1
         result.stats.parsed += int(file_result.parsed)
         result.findings.extend(file_result.findings)
         result.errors.extend(file_result.errors)
+        done += 1
         if progress is not None:
-            progress(done, len(candidates))
+            progress(done, total)
+
+    misses: list[tuple[str, str, str]] = []
+    for candidate in candidates:
+        shown = display_path(candidate.path, cwd)
+        error = _stat_error(candidate.path, shown, policy.max_file_size)
+        if error is not None:
+            record(FileResult(errors=[error]))
+            continue
+        rel = _rel_to_root(candidate.path, policy.root)
+        if cache is not None:
+            try:
+                content = candidate.path.read_bytes()
+            except OSError as exc:
+                record(FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror}")]))
+                continue
+            hit = cache.get(cache.key(content, shown, rel))
+            if hit is not None:
+                result.stats.cached += 1
+                record(FileResult(findings=hit[0], errors=hit[1], parsed=hit[2]))
+                continue
+        misses.append((os.fspath(candidate.path), shown, rel))
+    try:
+        if misses:
+            for job, (data, file_result) in zip(
+                misses, _analyse(misses, policy, options, jobs), strict=True
+            ):
+                if cache is not None and data is not None:
+                    cache.put(
+                        cache.key(data, job[1], job[2]),
+                        file_result.findings, file_result.errors, file_result.parsed,
+                    )  # fmt: skip
+                record(file_result)
+    finally:
+        if cache is not None:
+            cache.close()
     result.sort()
     result.stats.seconds = time.perf_counter() - started
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -9,28 +10,43 @@ import click
 
 from auditor import __version__
 
+# name -> (module under auditor.commands, one-line help). Commands are imported only when run,
+# so that `auditor scan` on a warm cache does not pay for jinja2, rich or libcst.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "scan": ("scan", "Find and classify every dynamic-execution call site."),
+    "report": ("report", "Write the isolation audit document (en or pt-BR)."),
+    "check": ("check", "The CI gate: fail on new findings at or above --fail-on."),
+    "baseline": ("baseline", "Record today's findings so that check reports only new ones."),
+    "policy": ("policy", "Print the effective isolation policy."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(f"auditor.commands.{entry[0]}")
+        command = module.command
+        assert isinstance(command, click.Command)
+        if not command.short_help:
+            command.short_help = entry[1]
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 def cli() -> None:
     """Find every place where Python code runs a shell, a process or generated code,
     classify each per your isolation policy, report it, gate CI on it, and sandbox it."""
-
-
-def _register() -> None:
-    from auditor.commands import policy, scan
-
-    cli.add_command(scan.command)
-    cli.add_command(policy.command)
-
-    from auditor.commands import baseline, check, report
-
-    cli.add_command(check.command)
-    cli.add_command(baseline.command)
-    cli.add_command(report.command)
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,6 +66,15 @@ class ScanError:
 
 
 @dataclass(slots=True)
+class FileResult:
+    """What the analysis of one file yields. ``parsed``: it went through libcst."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+    parsed: bool = False
+
+
+@dataclass(slots=True)
 class Stats:
     files: int = 0
     parsed: int = 0

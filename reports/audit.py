@@ -26,10 +26,10 @@ from auditor import __version__
 from auditor.catalogue import Sink, builtin_sinks
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.policy import CLASS_NAMES, Policy, build_policy
+from auditor.reports import LANGS
 
 from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
 
-LANGS = ("en", "pt-BR")
 ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
 
 

@@ -38,3 +38,11 @@ def findings(code: str, **kwargs: object) -> list[Finding]:
 @pytest.fixture
 def scan_code() -> Callable[..., list[Finding]]:
     return findings
+
+
+@pytest.fixture(autouse=True)
+def _cache_outside_the_repo(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLI runs in tests cache into a temporary folder, never into the fixtures."""
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

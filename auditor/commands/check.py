@@ -8,16 +8,10 @@ from pathlib import Path
 import click
 
 from auditor import baseline as baseline_mod
-from auditor.api import scan
-from auditor.commands.common import load_policy_or_fail, write_output
+from auditor.commands.common import ScanInput, run_scan, scan_options, write_output
 from auditor.findings import RISK_ORDER, Finding, ScanResult
-from auditor.formats import github as github_format
-from auditor.formats import json as json_format
-from auditor.formats import markdown as markdown_format
-from auditor.formats import sarif as sarif_format
+from auditor.formats import FORMATS, render
 from auditor.policy import Policy
-from auditor.progress import progress_bar
-from auditor.reports.audit import collect_meta
 
 
 def _load_baseline(
@@ -86,7 +80,7 @@ def _text(
 
 
 @click.command("check")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@scan_options
 @click.option(
     "--fail-on",
     type=click.Choice(["high", "medium", "low"]),
@@ -110,7 +104,7 @@ def _text(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
     help="text: the new findings that fail the gate and a summary. json, sarif, github, "
@@ -118,26 +112,14 @@ def _text(
     "the audit document of the new findings, e.g. for a pull-request comment).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
-@click.option("--include", multiple=True, metavar="GLOB", help="Only scan walked files matching.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip walked files matching GLOB.")
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Policy file (pyproject.toml or auditor.toml); default: found upward from PATH.",
-)
-@click.option("--honor-nosec", is_flag=True, help="Also honour bandit's '# nosec' comments.")
 def command(
-    paths: tuple[Path, ...],
+    inputs: ScanInput,
     fail_on: str | None,
     baseline_path: Path | None,
     no_baseline: bool,
     allow_errors: bool,
     fmt: str,
     output: Path | None,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
-    config: Path | None,
-    honor_nosec: bool,
 ) -> int:
     """The CI gate: scan PATH (default: .) and fail on new risky findings.
 
@@ -146,32 +128,16 @@ def command(
     one; 2 on a usage error, or when some files could not be analysed (unless
     --allow-errors).
     """
-    given = list(paths) or [Path(".")]
-    policy = load_policy_or_fail(given[0], config)
+    policy, result = run_scan(inputs)
     threshold = fail_on or policy.fail_on
     baseline = _load_baseline(baseline_path, no_baseline, policy)
-    with progress_bar() as progress:
-        result = scan(
-            given,
-            policy=policy,
-            honor_nosec=honor_nosec,
-            include=include,
-            exclude=exclude,
-            progress=progress,
-        )
     active = [f for f in result.findings if not f.suppressed]
     new = [f for f in active if baseline is None or f not in baseline]
     # Sites that already run in the sandbox are the fix, never a failure, at any threshold.
     gating = [f for f in new if not f.isolated and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]]
     shown = ScanResult(findings=new, errors=result.errors, stats=result.stats)
-    if fmt == "json":
-        rendered = json_format.render(shown)
-    elif fmt == "sarif":
-        rendered = sarif_format.render(shown, policy)
-    elif fmt == "github":
-        rendered = github_format.render(shown)
-    elif fmt == "markdown":
-        rendered = markdown_format.render(shown, policy, meta=collect_meta(given))
+    if fmt != "text":
+        rendered = render(fmt, shown, policy, inputs.paths)
     else:
         rendered = _text(
             gating,

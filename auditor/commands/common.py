@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from auditor.findings import ScanResult
 from auditor.policy import Policy, PolicyError, load_policy
 
 
@@ -41,3 +46,112 @@ def write_output(text: str, output: Path | None) -> None:
         write_atomic(output, text)
     except OSError as exc:
         raise click.ClickException(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInput:
+    """What every scanning command takes: paths, filters, policy file, cache and jobs."""
+
+    paths: list[Path]
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    config: Path | None
+    honor_nosec: bool
+    jobs: int | None
+    no_cache: bool
+    cache_dir: Path | None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def scan_options(func: F) -> F:
+    """The PATH argument and the options shared by scan, check, baseline and report; the
+    command receives them as one ``inputs: ScanInput``."""
+
+    @functools.wraps(func)
+    def wrapper(
+        paths: tuple[Path, ...],
+        include: tuple[str, ...],
+        exclude: tuple[str, ...],
+        config: Path | None,
+        honor_nosec: bool,
+        jobs: int | None,
+        no_cache: bool,
+        cache_dir: Path | None,
+        **kwargs: Any,
+    ) -> Any:
+        inputs = ScanInput(
+            list(paths) or [Path(".")], include, exclude, config, honor_nosec, jobs,
+            no_cache, cache_dir,
+        )  # fmt: skip
+        return func(inputs=inputs, **kwargs)
+
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option(
+            "--include",
+            multiple=True,
+            metavar="GLOB",
+            help="Only scan walked files matching GLOB (repeatable; ** spans folders).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Skip walked files matching GLOB (repeatable). "
+            "Files named explicitly are always scanned.",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Policy file (pyproject.toml or auditor.toml); default: found upward from PATH.",
+        ),
+        click.option(
+            "--honor-nosec", is_flag=True, help="Also honour bandit's '# nosec' comments."
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Worker processes for the analysis [default: the CPUs available].",
+        ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Analyse every file again; do not read or write the result cache.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            envvar="AUDITOR_CACHE_DIR",
+            help="Where the result cache lives [default: .auditor_cache at the project root; "
+            "env AUDITOR_CACHE_DIR].",
+        ),
+    ]
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
+def run_scan(inputs: ScanInput) -> tuple[Policy, ScanResult]:
+    """Load the policy and scan, with a progress bar on a terminal."""
+    from auditor.api import scan
+    from auditor.progress import progress_bar
+
+    policy = load_policy_or_fail(inputs.paths[0], inputs.config)
+    with progress_bar() as progress:
+        result = scan(
+            inputs.paths,
+            policy=policy,
+            honor_nosec=inputs.honor_nosec,
+            include=inputs.include,
+            exclude=inputs.exclude,
+            progress=progress,
+            jobs=inputs.jobs,
+            use_cache=not inputs.no_cache,
+            cache_dir=inputs.cache_dir,
+        )
+    return policy, result

@@ -1,0 +1,106 @@
+"""A content-addressed cache of per-file results.
+
+The key hashes the file's bytes, its path (findings carry it, and trusted paths depend on it),
+the tool version, the effective policy, the sink catalogue and the options that change
+findings. It lives in ``.auditor_cache/`` at the project root (git-ignored by a file inside it)
+or in ``--cache-dir``, as one SQLite database, so a warm run opens one file and reads one row
+per scanned file. Any problem with the cache (read-only disk, corrupt database) turns it off
+with a warning; it never fails a scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import warnings
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.findings import Finding, ScanError
+
+SCHEMA = 1
+FOLDER = ".auditor_cache"
+
+
+class ResultCache:
+    def __init__(self, folder: Path, salt: str) -> None:
+        self.folder = folder
+        self.salt = salt.encode()
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple[str, str]] = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by auditor: the scan cache is not source\n*\n")
+            self._db = sqlite3.connect(folder / "results.sqlite3", timeout=5)
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+        except (OSError, sqlite3.Error) as exc:
+            self._disable(exc)
+
+    def _disable(self, exc: Exception) -> None:
+        warnings.warn(f"auditor: result cache in {self.folder} is off: {exc}", stacklevel=3)
+        if self._db is not None:
+            self._db.close()
+        self._db = None
+
+    def key(self, data: bytes, path: str, rel_path: str) -> str:
+        digest = hashlib.blake2b(self.salt, digest_size=20)
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(rel_path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(data)
+        return digest.hexdigest()
+
+    def get(self, key: str) -> tuple[list[Finding], list[ScanError], bool] | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return None
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        findings = [Finding.from_json(f) for f in data["findings"]]
+        errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
+        return findings, errors, bool(data["parsed"])
+
+    def put(self, key: str, findings: list[Finding], errors: list[ScanError], parsed: bool) -> None:
+        if self._db is None:
+            return
+        value: dict[str, Any] = {
+            "findings": [f.to_json() for f in findings],
+            "errors": [e.to_json() for e in errors],
+            "parsed": parsed,
+        }
+        self._pending.append((key, json.dumps(value)))
+        if len(self._pending) >= 500:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._db is None or not self._pending:
+            return
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO results (key, value) VALUES (?, ?)", self._pending
+                )
+        except sqlite3.Error as exc:
+            self._disable(exc)
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def salt_for(policy_fingerprint: str, catalogue_text: str, options: str) -> str:
+    catalogue = hashlib.blake2b(catalogue_text.encode(), digest_size=12).hexdigest()
+    return f"{SCHEMA}|{__version__}|{policy_fingerprint}|{catalogue}|{options}"

@@ -1,0 +1,123 @@
+"""The result cache and parallel scanning change speed, never results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from auditor.api import scan
+from tests.conftest import REPO, make_policy
+
+SOURCE = "import os, subprocess\n\ndef f{n}(cmd):\n    os.system(cmd)\n    subprocess.run(['ls', '-l'])\n"
+
+
+def tree(root: Path, count: int) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        (root / f"m{n:03}.py").write_text(SOURCE.format(n=n))
+    (root / "plain.py").write_text("x = 1\n")
+    return root
+
+
+def keyset(result: object) -> list[tuple[str, int, str, str]]:
+    return [(f.path, f.line, f.rule, f.fingerprint) for f in result.findings]  # type: ignore[attr-defined]
+
+
+def test_warm_run_answers_from_cache_and_agrees(tmp_path: Path) -> None:
+    root = tree(tmp_path / "src", 5)
+    cache = tmp_path / "cache"
+    policy = make_policy(root=str(root))
+    cold = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    warm = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert (cold.stats.cached, warm.stats.cached) == (0, 6)
+    assert keyset(warm) == keyset(cold) and len(keyset(cold)) == 10
+    assert warm.findings == cold.findings
+    # one changed file is analysed again, the others still come from the cache
+    (root / "m001.py").write_text(SOURCE.format(n=1).replace("os.system(cmd)", "pass"))
+    third = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert third.stats.cached == 5
+    assert len(third.findings) == 9
+
+
+def test_policy_change_invalidates(tmp_path: Path) -> None:
+    root = tree(tmp_path / "src", 2)
+    cache = tmp_path / "cache"
+    scan([root], policy=make_policy(root=str(root)), use_cache=True, cache_dir=cache)
+    other = make_policy({"classes": {"dynamic-shell": {"risk": "medium"}}}, root=str(root))
+    result = scan([root], policy=other, use_cache=True, cache_dir=cache)
+    assert result.stats.cached == 0
+    assert {f.risk for f in result.findings if f.rule == "AUD101"} == {"medium"}
+
+
+def test_default_cache_folder_is_git_ignored_at_the_project_root(tmp_path: Path) -> None:
+    root = tree(tmp_path, 1)
+    (root / "pyproject.toml").write_text("[tool.auditor]\n")
+    sub = root / "pkg"
+    sub.mkdir()
+    (sub / "a.py").write_text("import os\nos.system(c)\n")
+    from auditor.policy import load_policy
+
+    scan([sub], policy=load_policy(sub), use_cache=True)
+    assert (root / ".auditor_cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_broken_cache_is_turned_off_with_a_warning(tmp_path: Path) -> None:
+    root = tree(tmp_path / "src", 1)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "results.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.warns(UserWarning, match="result cache .* is off"):
+        result = scan([root], policy=make_policy(root=str(root)), use_cache=True, cache_dir=cache)
+    assert len(result.findings) == 2 and result.errors == []
+
+
+def test_parallel_equals_serial(tmp_path: Path) -> None:
+    root = tree(tmp_path / "src", 40)
+    policy = make_policy(root=str(root))
+    serial = scan([root], policy=policy, jobs=1)
+    parallel = scan([root], policy=policy, jobs=2)
+    assert parallel.findings == serial.findings and len(serial.findings) == 80
+    assert parallel.stats.files == serial.stats.files == 41
+
+
+def test_warm_cli_run_does_not_import_libcst(tmp_path: Path) -> None:
+    root = tree(tmp_path / "src", 3)
+    probe = textwrap.dedent(
+        f"""
+        import json, sys
+        from auditor.cli import main
+        code = main(["scan", {str(root)!r}, "--format", "json", "-o", {str(tmp_path / "o.json")!r},
+                     "--cache-dir", {str(tmp_path / "c")!r}])
+        print(json.dumps({{"code": code, "libcst": "libcst" in sys.modules,
+                           "jinja2": "jinja2" in sys.modules, "rich": "rich" in sys.modules}}))
+        """
+    )
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                cwd=REPO,
+            ).stdout  # fmt: skip
+        )
+        for _ in range(2)
+    ]
+    assert runs[0] == {"code": 0, "libcst": True, "jinja2": False, "rich": False}
+    assert runs[1] == {"code": 0, "libcst": False, "jinja2": False, "rich": False}
+    doc = json.loads((tmp_path / "o.json").read_text())
+    assert doc["stats"]["cached"] == 4 and len(doc["findings"]) == 6
+
+
+def test_no_cache_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.cli import main
+
+    root = tree(tmp_path / "src", 1)
+    args = ["scan", str(root), "--format", "json", "--cache-dir", str(tmp_path / "c")]
+    assert main(args) == 0 and main(args) == 0
+    capsys.readouterr()
+    assert main([*args, "--no-cache"]) == 0
+    assert json.loads(capsys.readouterr().out)["stats"]["cached"] == 0
