@@ -13,7 +13,10 @@ import pytest
 from auditor.api import scan
 from tests.conftest import REPO, make_policy
 
-SOURCE = "import os, subprocess\n\ndef f{n}(cmd):\n    os.system(cmd)\n    subprocess.run(['ls', '-l'])\n"
+SOURCE = (
+    "import os, subprocess\n\ndef f{n}(cmd):\n    os.system(cmd)\n"
+    "    subprocess.run(['ls', '-l'])\n"
+)
 
 
 def tree(root: Path, count: int) -> Path:
@@ -100,9 +103,12 @@ def test_warm_cli_run_does_not_import_libcst(tmp_path: Path) -> None:
     runs = [
         json.loads(
             subprocess.run(
-                [sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                [sys.executable, "-c", probe],
+                capture_output=True,
+                text=True,
+                check=True,
                 cwd=REPO,
-            ).stdout  # fmt: skip
+            ).stdout
         )
         for _ in range(2)
     ]
