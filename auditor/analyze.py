@@ -26,6 +26,7 @@ from auditor.positions import Span, agrees, call_spans
 from auditor.prefilter import SinkWords, may_report
 from auditor.resolve import Resolver, has_star_args, has_star_kwargs, keyword, positional
 from auditor.suppress import comments_by_line, find_suppression
+from auditor.walk import walk
 
 _PY2 = re.compile(
     rb"^[ \t]*(print[ \t]+[\"'\w]|exec[ \t]+[\"']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)",
@@ -188,7 +189,7 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
     result.parsed = True
     collector = Collector(ctx.catalogue, ctx.interesting, module_name(rel_path))
     try:
-        module.visit(collector)
+        walk(module, collector)
         sites = _match(collector.calls, ctx)
     except RecursionError:
         result.errors.append(ScanError(path, "too deeply nested to analyse"))

@@ -31,7 +31,7 @@ _POOL_MIN_FILES = 24
 # The modules whose code decides findings: their source is part of the cache key.
 _ANALYSIS_MODULES = (
     "analyze", "catalogue", "classify", "collect", "findings", "payload", "policy",
-    "positions", "prefilter", "resolve", "scopes", "suppress",
+    "positions", "prefilter", "resolve", "scopes", "suppress", "walk",
 )  # fmt: skip
 
 
