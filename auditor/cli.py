@@ -19,9 +19,11 @@ def cli() -> None:
 
 def _register() -> None:
     from auditor.commands import policy, scan
+    from auditor.commands import sandbox as sandbox_command
 
     cli.add_command(scan.command)
     cli.add_command(policy.command)
+    cli.add_command(sandbox_command.command)
 
 
 _register()
