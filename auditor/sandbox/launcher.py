@@ -105,6 +105,7 @@ class Plan:
     readonly_root: bool = False
     private_tmp: str | None = None  # tmpfs size option, e.g. "104857600"
     hide: tuple[str, ...] = ()
+    expose: tuple[str, ...] = ()
     cwd: str | None = None
     last_cap: int = 40
     fault: frozenset[str] = frozenset()
@@ -209,57 +210,64 @@ def child_setup(plan: Plan) -> None:
             flag = linux.NS_FLAGS[ns]
             _attempt(plan, ns, lambda flag=flag: linux.unshare(flag))  # type: ignore[misc]
 
+    status_r, status_w = os.pipe()
     pid = os.fork()
     if pid:
-        _intermediate(plan, pid)  # never returns
-    _payload_setup(plan)
+        os.close(status_w)
+        _intermediate(plan, pid, status_r)  # never returns
+    os.close(status_r)
+    _init(plan, status_w)
+    _payload_setup(plan, status_w)
 
 
-def _intermediate(plan: Plan, pid: int) -> None:
-    _say(plan, "P", str(pid))
-    try:
-        os.closerange(0, plan.info_fd)
-        os.closerange(plan.info_fd + 1, os.sysconf("SC_OPEN_MAX"))
-    except OSError:
-        pass
-    while True:
-        try:
-            _, status, ru = os.wait4(pid, 0)
-            break
-        except InterruptedError:
-            continue
-        except ChildProcessError:
-            os._exit(255)
-    _say(plan, "R", f"{ru.ru_utime + ru.ru_stime:.6f} {ru.ru_maxrss}")
+def _close_all_but(*keep: int) -> None:
+    last = 0
+    for fd in sorted(keep):
+        with contextlib.suppress(OSError):
+            os.closerange(last, fd)
+        last = fd + 1
+    with contextlib.suppress(OSError, ValueError):
+        os.closerange(last, os.sysconf("SC_OPEN_MAX"))
+
+
+def _die_like(status: int) -> None:
+    """Exit with the same wait status as a child that ended with ``status``."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        try:
+        with contextlib.suppress(OSError, ValueError):
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            signal.signal(sig, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(sig, signal.SIG_DFL)  # fails for SIGKILL/SIGSTOP: fine
+        with contextlib.suppress(OSError, ValueError):
             signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+        with contextlib.suppress(OSError):
             os.kill(os.getpid(), sig)
-        except (OSError, ValueError):
-            pass
         os._exit(128 + sig)
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255)
 
 
-def _mount_proc() -> None:
-    linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+def _intermediate(plan: Plan, pid: int, status_r: int) -> None:
+    """Outside the namespaces: wait for the init, relay the payload's status and rusage."""
+    _say(plan, "P", str(pid))
+    _close_all_but(plan.info_fd, status_r)
+    try:
+        _, status, ru = os.wait4(pid, 0)
+    except ChildProcessError:
+        os._exit(255)
+    _say(plan, "R", f"{ru.ru_utime + ru.ru_stime:.6f} {ru.ru_maxrss}")
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(status_r, 64):
+            data += chunk
+    if data.strip().lstrip(b"-").isdigit():
+        status = int(data)
+    _die_like(status)
 
 
-def _hide(paths: tuple[str, ...]) -> None:
-    for path in paths:
-        linux.mount(
-            "tmpfs",
-            path,
-            "tmpfs",
-            linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV,
-            "size=4k,mode=755",
-        )
-
-
-def _payload_setup(plan: Plan) -> None:
+def _init(plan: Plan, status_w: int) -> None:
+    """The pid-namespace init: sets up mounts, network and hostname, drops its own
+    privileges, forks the payload, reaps orphans and exits (tearing the namespace down)
+    as soon as the payload exits, passing the payload's wait status on."""
     linux.set_pdeathsig(signal.SIGKILL)
     applied = plan.applied
     if "mount" in applied:
@@ -271,7 +279,7 @@ def _payload_setup(plan: Plan) -> None:
         if plan.readonly_root:
             _attempt(plan, "readonly-root", lambda: linux.make_tree_readonly("/"))
         if plan.hide:
-            _attempt(plan, "hidden-home", lambda: _hide(plan.hide))
+            _attempt(plan, "hidden-home", lambda: _hide(plan.hide, plan.expose))
         if plan.private_tmp is not None:
             size = plan.private_tmp
             _attempt(
@@ -289,6 +297,46 @@ def _payload_setup(plan: Plan) -> None:
         _attempt(plan, "lo", linux.loopback_up)
     if "uts" in applied:
         _attempt(plan, "hostname", lambda: linux.sethostname(HOSTNAME))
+    _attempt(plan, "nnp", linux.set_no_new_privs)
+    _attempt(plan, "nocaps", lambda: linux.drop_all_capabilities(plan.last_cap))
+    payload = os.fork()
+    if payload == 0:
+        return
+    _close_all_but(status_w)
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(255)
+        if pid == payload:
+            break
+    os.write(status_w, str(status).encode())
+    os._exit(0)
+
+
+def _mount_proc() -> None:
+    linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+
+
+def _hide(hide: tuple[str, ...], expose: tuple[str, ...]) -> None:
+    """Cover ``hide`` with empty read-only tmpfs mounts, keeping ``expose`` (the Python
+    installation, when it lives under a hidden home) visible read-only inside them."""
+    clones = [(path, linux.open_tree_clone(path)) for path in expose]
+    for path in hide:
+        linux.mount("tmpfs", path, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=64k,mode=755")
+    for path, fd in clones:
+        os.makedirs(path, exist_ok=True)
+        linux.move_mount(fd, path)
+        os.close(fd)
+    for path in hide:
+        linux.make_mount_readonly(path)
+
+
+def _payload_setup(plan: Plan, status_w: int) -> None:
+    """In the payload process, just before ``exec``."""
+    os.close(status_w)
+    linux.set_pdeathsig(signal.SIGKILL)
+    applied = plan.applied
     cwd = plan.cwd
     if cwd is None and "tmpfs-tmp" in applied:
         cwd = "/tmp"
@@ -296,8 +344,6 @@ def _payload_setup(plan: Plan) -> None:
         target = cwd
         _attempt(plan, "cwd", lambda: os.chdir(target))
     _attempt(plan, "rlimits", lambda: _set_rlimits(plan, lambda res: res != resource.RLIMIT_NPROC))
-    _attempt(plan, "nnp", linux.set_no_new_privs)
-    _attempt(plan, "nocaps", lambda: linux.drop_all_capabilities(plan.last_cap))
     _say(plan, "A", ",".join(applied))
     os.close(plan.info_fd)
     if plan.user_preexec is not None:

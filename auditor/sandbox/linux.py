@@ -177,3 +177,49 @@ def loopback_up() -> None:
         res = fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, req)
         flags = struct.unpack("16sH22x", res)[1]
         fcntl.ioctl(s.fileno(), SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
+
+
+SYS_OPEN_TREE = 428
+SYS_MOVE_MOUNT = 429
+OPEN_TREE_CLONE = 1
+OPEN_TREE_CLOEXEC = os.O_CLOEXEC
+MOVE_MOUNT_F_EMPTY_PATH = 0x4
+
+
+def open_tree_clone(path: str) -> int:
+    """A detached recursive copy of the mount tree at ``path`` (Linux >= 5.2), as an fd."""
+    rc = _libc.syscall(
+        SYS_OPEN_TREE,
+        ctypes.c_int(AT_FDCWD),
+        ctypes.c_char_p(path.encode()),
+        ctypes.c_uint(OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE),
+    )
+    _check(int(rc), f"open_tree {path}")
+    return int(rc)
+
+
+def move_mount(fd: int, target: str) -> None:
+    """Attach the detached tree ``fd`` at ``target``."""
+    rc = _libc.syscall(
+        SYS_MOVE_MOUNT,
+        ctypes.c_int(fd),
+        ctypes.c_char_p(b""),
+        ctypes.c_int(AT_FDCWD),
+        ctypes.c_char_p(target.encode()),
+        ctypes.c_uint(MOVE_MOUNT_F_EMPTY_PATH),
+    )
+    _check(int(rc), f"move_mount {target}")
+
+
+def make_mount_readonly(path: str) -> None:
+    """Mark the single mount at ``path`` read-only (not the mounts below it)."""
+    attr = _MountAttr(MOUNT_ATTR_RDONLY, 0, 0, 0)
+    rc = _libc.syscall(
+        SYS_MOUNT_SETATTR,
+        ctypes.c_int(AT_FDCWD),
+        ctypes.c_char_p(path.encode()),
+        ctypes.c_uint(0),
+        ctypes.byref(attr),
+        ctypes.c_size_t(ctypes.sizeof(attr)),
+    )
+    _check(int(rc), f"mount_setattr(read-only) {path}")

@@ -77,6 +77,25 @@ def _format_unavailable(piece: str, error: str) -> str:
     return f"sandbox isolation '{piece}' unavailable: {error}. Fix: {fix}"
 
 
+def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
+    """The interpreter's installation directories that lie under a hidden directory: the
+    strict profile keeps them visible (read-only) so ``sys.executable`` still runs."""
+    import sys
+
+    cands = {
+        os.path.realpath(p)
+        for p in (sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix)
+    }
+    cands.add(os.path.dirname(os.path.realpath(sys.executable)))
+    out: list[str] = []
+    for c in sorted(cands, key=len):
+        if not os.path.isdir(c) or any(c == o or c.startswith(o + "/") for o in out):
+            continue
+        if any(c.startswith(h + "/") for h in hidden):
+            out.append(c)
+    return tuple(out)
+
+
 class Popen(subprocess.Popen[Any]):
     """Same signature and behaviour as :class:`subprocess.Popen`, plus the keyword-only
     sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded`` and ``cgroup``
@@ -198,6 +217,7 @@ class Popen(subprocess.Popen[Any]):
                         hide.append(real)
             # Mount deeper paths first so a parent tmpfs does not hide the mount point.
             hide.sort(key=lambda p: p.count("/"), reverse=True)
+        expose = _python_paths_under(hide)
 
         mem = lim.memory_bytes
         has_cg = self._cgroup is not None
@@ -224,6 +244,7 @@ class Popen(subprocess.Popen[Any]):
             readonly_root=prof.readonly_root,
             private_tmp=str(mem if mem else 64 << 20) if prof.private_tmp else None,
             hide=tuple(hide),
+            expose=expose,
             cwd=os.path.abspath(cwd) if cwd is not None else None,
             last_cap=_last_cap,
             fault=launcher._fault_injection,
