@@ -44,7 +44,7 @@ from auditor.sandbox.errors import (
     SandboxUnavailable,
 )
 from auditor.sandbox.limits import Limits
-from auditor.sandbox.popen import Popen, SandboxDegradedWarning
+from auditor.sandbox.process import Popen, SandboxDegradedWarning
 from auditor.sandbox.profiles import PROFILES, STANDARD, STRICT, Profile
 from auditor.sandbox.result import SandboxResult
 

@@ -12,7 +12,7 @@ from typing import Any
 from auditor.sandbox.config import load_settings
 from auditor.sandbox.errors import SandboxEvalError
 from auditor.sandbox.limits import Limits
-from auditor.sandbox.popen import Popen
+from auditor.sandbox.process import Popen
 from auditor.sandbox.profiles import Profile
 from auditor.sandbox.result import SandboxResult
 
@@ -69,6 +69,9 @@ def _run(
             if raise_timeout:
                 raise
             out, err = exc.output, exc.stderr
+            if sinks:
+                out = None if "stdout" in sinks else out
+                err = None if "stderr" in sinks else err
             text = bool(getattr(p, "text_mode", False)) or bool(p.universal_newlines)
             if text:
                 enc = kwargs.get("encoding") or "utf-8"
@@ -80,6 +83,9 @@ def _run(
             raise
         rc = p.poll()
     assert rc is not None
+    if sinks:
+        out = None if "stdout" in sinks else out
+        err = None if "stderr" in sinks else err
     result = _result(p, args, out, err)
     if check and rc:
         raise subprocess.CalledProcessError(rc, args, output=out, stderr=err)

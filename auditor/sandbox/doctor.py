@@ -9,7 +9,7 @@ from typing import Any
 
 from auditor.sandbox import cgroups
 from auditor.sandbox.errors import SandboxUnavailable
-from auditor.sandbox.popen import needs_user_namespace
+from auditor.sandbox.process import needs_user_namespace
 
 _SYSCTLS = {
     "max_user_namespaces": "/proc/sys/user/max_user_namespaces",

@@ -11,7 +11,7 @@ import subprocess
 from typing import IO, Any
 
 from auditor.sandbox.api import run
-from auditor.sandbox.popen import Popen
+from auditor.sandbox.process import Popen
 
 
 def call(*popenargs: Any, timeout: float | None = None, **kwargs: Any) -> int:

@@ -496,7 +496,7 @@ class Popen(subprocess.Popen[Any]):
         )
 
     def __del__(self, *a: Any, **kw: Any) -> None:
-        if not getattr(self, "_finished", True) and self.returncode is None:
+        if not getattr(self, "_finished", True) and getattr(self, "returncode", 0) is None:
             with contextlib.suppress(Exception):
                 self.kill()
                 self.wait()
@@ -535,15 +535,17 @@ class Popen(subprocess.Popen[Any]):
                     self._bufs[fd] = []
                 if not streams[fd].closed:
                     sel.register(fd, selectors.EVENT_READ)
+            stdin_fd = -1
             if self.stdin is not None and not self.stdin.closed:
-                sel.register(self.stdin.fileno(), selectors.EVENT_WRITE)
+                stdin_fd = self.stdin.fileno()
+                sel.register(stdin_fd, selectors.EVENT_WRITE)
             while sel.get_map():
                 remaining = None if endtime is None else endtime - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise self._timeout_exc(timeout)
                 for key, _ in sel.select(remaining):
                     fd = int(key.fd)
-                    if self.stdin is not None and fd == self.stdin.fileno():
+                    if fd == stdin_fd and self.stdin is not None:
                         chunk_v = self._input_view[self._input_off : self._input_off + 65536]
                         try:
                             self._input_off += os.write(fd, chunk_v)
