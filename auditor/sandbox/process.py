@@ -322,8 +322,6 @@ class Popen(subprocess.Popen[Any]):
                 applied = body.split(",") if body else []
             elif tag == "R":
                 self._parse_rusage(body)
-        if self._cgroup is not None and "cgroup" not in applied and error is None:
-            skips.append(("cgroup", "joining the cgroup failed"))
         if not raise_on_error:
             return
         if error is not None or not any(line.startswith("A") for line in lines):
@@ -333,8 +331,6 @@ class Popen(subprocess.Popen[Any]):
             self._cleanup_after_failed_start()
             self._record_unavailable(args, piece)
             raise SandboxUnavailable(_format_unavailable(piece, msg), (piece,))
-        if self._cgroup is not None:
-            applied.append("cgroup")
         self.isolation = tuple(p for p in ISOLATION_ORDER if p in applied)
         self.degraded = tuple(dict.fromkeys(p for p, _ in skips))
         if self.degraded:

@@ -15,6 +15,8 @@ from auditor.sandbox import cgroups, launcher, process
 PIECES = ["net", "pid", "mount", "ipc", "uts", "proc", "lo", "nocaps"]
 if process.needs_user_namespace():
     PIECES.append("user")
+if cgroups.discover().version:  # joining the per-run cgroup is required when one is writable
+    PIECES.append("cgroup")
 
 
 def _violations(reason: str) -> float:
