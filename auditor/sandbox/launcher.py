@@ -130,6 +130,7 @@ def rlimits_for(
     if memory is not None:
         cap = memory * 4 if cgroup_memory else memory
         out.append((resource.RLIMIT_AS, cap, cap))
+        out.append((resource.RLIMIT_DATA, cap, cap))
     if cpu_time is not None:
         soft = max(1, math.ceil(cpu_time))
         # The payload is a pid-namespace init, which ignores SIGXCPU at the soft limit;
