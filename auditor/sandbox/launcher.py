@@ -33,6 +33,7 @@ import errno
 import math
 import os
 import resource
+import select
 import signal
 from collections.abc import Callable
 
@@ -270,6 +271,12 @@ def _init(plan: Plan, status_w: int) -> None:
     privileges, forks the payload, reaps orphans and exits (tearing the namespace down)
     as soon as the payload exits, passing the payload's wait status on."""
     linux.set_pdeathsig(signal.SIGKILL)
+    # If the intermediate died before PDEATHSIG was armed, the status pipe has no reader
+    # any more (POLLERR): leave instead of running orphaned.
+    lifeline = select.poll()
+    lifeline.register(status_w, select.POLLOUT)
+    if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in lifeline.poll(0)):
+        os._exit(137)
     applied = plan.applied
     if "mount" in applied:
         _attempt(
