@@ -135,3 +135,16 @@ def test_popen_wait_timeout_does_not_kill() -> None:
     assert p.poll() is None
     p.kill()
     assert p.wait() == -signal.SIGKILL
+
+
+def test_communicate_again_after_timeout_collects_everything() -> None:
+    # The documented subprocess pattern: kill after a timeout, then communicate() again.
+    script = "echo first; sleep 30"
+    p = sandbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True)
+    with pytest.raises(subprocess.TimeoutExpired) as info:
+        p.communicate(timeout=0.5)
+    assert info.value.output == b"first\n"
+    p.kill()
+    out, err = p.communicate()
+    assert (out, err) == ("first\n", None)
+    assert p.returncode == -signal.SIGKILL
