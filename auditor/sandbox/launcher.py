@@ -224,9 +224,10 @@ def child_setup(plan: Plan) -> None:
 
 def _close_all_but(*keep: int) -> None:
     last = 0
-    for fd in sorted(keep):
-        with contextlib.suppress(OSError):
-            os.closerange(last, fd)
+    for fd in sorted(set(keep)):
+        if fd > last:  # os.closerange(n, n) would close *everything* (close_range(n, ~0))
+            with contextlib.suppress(OSError):
+                os.closerange(last, fd)
         last = fd + 1
     with contextlib.suppress(OSError, ValueError):
         os.closerange(last, os.sysconf("SC_OPEN_MAX"))
