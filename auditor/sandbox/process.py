@@ -160,6 +160,11 @@ class Popen(subprocess.Popen[Any]):
                 f"cgroup: must be 'auto', 'require' or 'off', got {cgroup_mode!r}"
             )
         self.profile = prof
+        # Everything that can fail on bad arguments happens before a cgroup exists.
+        env_final = scrub_env() if env is None else dict(env)
+        user_fds = tuple(kwargs.pop("pass_fds", ()))
+        kwargs.pop("start_new_session", None)
+        kwargs.pop("process_group", None)
 
         namespaces = [ns for ns in prof.namespaces if ns != "user" or needs_user_namespace()]
         if network:
@@ -250,10 +255,7 @@ class Popen(subprocess.Popen[Any]):
             fault=launcher._fault_injection,
             user_preexec=preexec_fn,
         )
-        pass_fds = (*tuple(kwargs.pop("pass_fds", ())), info_w)
-        kwargs.pop("start_new_session", None)
-        kwargs.pop("process_group", None)
-        env_final = scrub_env() if env is None else dict(env)
+        pass_fds = (*user_fds, info_w)
         try:
             super().__init__(
                 args,

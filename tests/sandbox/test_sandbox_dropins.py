@@ -148,3 +148,21 @@ def test_communicate_again_after_timeout_collects_everything() -> None:
     out, err = p.communicate()
     assert (out, err) == ("first\n", None)
     assert p.returncode == -signal.SIGKILL
+
+
+def test_pass_fds_and_preexec_fn_work_inside() -> None:
+    r, w = os.pipe()
+    try:
+        res = sandbox.run(["sh", "-c", f"echo through >&{w}"], pass_fds=(w,))
+        assert res.returncode == 0
+        os.close(w)
+        w = -1
+        assert os.read(r, 100) == b"through\n"
+    finally:
+        os.close(r)
+        if w != -1:
+            os.close(w)
+    # preexec_fn runs in the payload process, after the sandbox is set up.
+    res = sandbox.run(["pwd"], preexec_fn=lambda: os.chdir("/"), capture_output=True, text=True)
+    assert res.stdout == "/\n"
+    assert "pid" in res.isolation
