@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 
 import pytest
 
@@ -153,7 +154,8 @@ def test_communicate_again_after_timeout_collects_everything() -> None:
 def test_pass_fds_and_preexec_fn_work_inside() -> None:
     r, w = os.pipe()
     try:
-        res = sandbox.run(["sh", "-c", f"echo through >&{w}"], pass_fds=(w,))
+        code = f"import os; os.write({w}, b'through\\n')"
+        res = sandbox.run([sys.executable, "-I", "-c", code], pass_fds=(w,))
         assert res.returncode == 0
         os.close(w)
         w = -1
