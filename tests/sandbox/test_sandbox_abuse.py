@@ -56,8 +56,8 @@ def test_shell_fork_bomb_is_stopped_and_cleaned_up(token: str) -> None:
     bomb = f"b() {{ b | b & }}; b; sleep {token}"
     with pytest.raises(subprocess.TimeoutExpired):
         sandbox.run(["sh", "-c", bomb], limits=sandbox.Limits(pids=32), timeout=2)
+    # Every copy of the bomb shell carries the token in its command line.
     assert procs_with(token) == []
-    assert procs_with("b | b &") == []
 
 
 def test_memory_bomb_is_refused() -> None:

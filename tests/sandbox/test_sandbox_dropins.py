@@ -106,7 +106,7 @@ def test_popen_read_write_close_statuses(host_dir: str) -> None:
 
 
 def test_popen_streams_while_running() -> None:
-    script = "for i in 1 2 3; do echo line$i; sleep 0.2; done"
+    script = "for i in 1 2 3; do echo line$i; sleep 0.5; done"
     with sandbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True) as p:
         assert p.stdout is not None
         assert p.stdout.readline() == "line1\n"
