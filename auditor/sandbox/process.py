@@ -8,6 +8,7 @@ import select
 import selectors
 import signal
 import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -148,6 +149,11 @@ class Popen(subprocess.Popen[Any]):
         self._sinks: dict[int, Callable[[bytes], object]] = {}
         self._captured = 0
 
+        if not linux.IS_LINUX:
+            raise SandboxUnavailable(
+                f"the sandbox needs Linux namespaces; this is {sys.platform}. Fix: run on Linux",
+                ("linux",),
+            )
         settings = _settings if _settings is not None else load_settings()
         prof = get_profile(profile or _default_profile or settings.profile)
         self.limits = limits if limits is not None else settings.limits

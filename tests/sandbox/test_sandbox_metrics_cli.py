@@ -134,3 +134,9 @@ def test_cli_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> N
         "--json",
     ):
         assert opt in out
+
+
+def test_cli_profile_choices_match_the_profiles() -> None:
+    from auditor.commands import sandbox as sandbox_command
+
+    assert set(sandbox_command.PROFILE_NAMES) == set(sandbox.PROFILES)
