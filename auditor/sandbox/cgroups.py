@@ -280,6 +280,17 @@ class SandboxCgroup:
             time.sleep(0.002)
         return True
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far by every process of the cgroup (None when not accounted)."""
+        if self.version == 1:
+            acct = self.dirs.get("cpuacct")
+            raw = _read(f"{acct}/cpuacct.usage") if acct else None
+            return int(raw) / 1e9 if raw and raw.strip().isdigit() else None
+        if self.dirs:
+            usec = _kv(_read(f"{self.dirs['unified']}/cpu.stat"), "usage_usec")
+            return usec / 1e6 if usec is not None else None
+        return None
+
     def stats(self) -> CgroupStats:
         st = CgroupStats()
         if self.version == 1:

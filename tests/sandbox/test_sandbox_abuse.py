@@ -80,8 +80,31 @@ def test_cpu_spin_is_stopped_by_cpu_time() -> None:
         "while True: pass", limits=sandbox.Limits(cpu_time=1), capture_output=True, timeout=60
     )
     assert not r.timed_out
-    assert r.returncode == -signal.SIGXCPU
     assert r.cpu_seconds is not None and r.cpu_seconds >= 0.9
+    if r.cpu_limited:  # the cgroup's CPU budget check got there first
+        assert r.returncode == -signal.SIGKILL
+    else:  # RLIMIT_CPU's soft limit
+        assert r.returncode == -signal.SIGXCPU
+
+
+def test_parallel_cpu_spinners_share_one_cpu_budget() -> None:
+    # Four processes spinning: RLIMIT_CPU stops each after 1 s of its own CPU time; with a
+    # cgroup the whole sandbox is stopped once all of them together used 1 s.
+    code = (
+        "import os\nfor _ in range(3):\n    if os.fork() == 0:\n        break\nwhile True: pass\n"
+    )
+    r = sandbox.exec_python(
+        code, limits=sandbox.Limits(cpu_time=1), capture_output=True, timeout=60
+    )
+    assert not r.timed_out
+    assert r.returncode in (-signal.SIGKILL, -signal.SIGXCPU)
+    assert r.cpu_seconds is not None
+    if "cgroup" in r.isolation:
+        assert r.cpu_limited
+        assert r.returncode == -signal.SIGKILL
+        assert r.cpu_seconds < 2.5  # not 4 x 1 s
+    else:
+        assert not r.cpu_limited
 
 
 def test_sleeper_is_stopped_by_wall_timeout(token: str) -> None:
