@@ -6,7 +6,6 @@ Each accepts the keyword-only sandbox options (``limits``, ``profile``, ``networ
 
 from __future__ import annotations
 
-import io
 import subprocess
 from typing import IO, Any
 
@@ -154,7 +153,6 @@ __all__ = [
     "check_output",
     "getoutput",
     "getstatusoutput",
-    "io",
     "popen",
     "system",
 ]
