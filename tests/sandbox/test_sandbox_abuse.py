@@ -344,3 +344,10 @@ def test_standard_profile_does_share_the_filesystem(host_dir: str) -> None:
     assert r.returncode == 0
     with open(os.path.join(host_dir, "out")) as f:
         assert f.read() == "hi\n"
+
+
+def test_abandoned_popen_is_killed_when_collected(token: str) -> None:
+    p = sandbox.Popen(["sleep", token])
+    assert wait_present(f"{token}\0")
+    del p  # no wait(): the sandbox must not outlive its handle
+    assert wait_gone(token) == []
