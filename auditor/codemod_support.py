@@ -1,0 +1,412 @@
+"""What the three migration codemods share: the scanner's view of the module, per-site
+outcomes, the sandbox import and a few careful CST edits.
+
+Every codemod decides which calls are sites, and of which class, by running auditor's own
+analysis (:func:`auditor.analyze.analyze_source`) on the module it is given and matching the
+findings to call nodes by position, so the rewriting always agrees with ``auditor scan``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import (
+    ClassScope,
+    FunctionScope,
+    GlobalScope,
+    ImportAssignment,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from auditor.analyze import Context, analyze_source
+from auditor.findings import Finding
+from auditor.policy import Policy, load_policy
+
+SiteFilter = Callable[[Finding], bool]
+
+SANDBOX_MODULE = "auditor"
+SANDBOX_NAME = "sandbox"
+_SANDBOX_ALIASES = ("sandbox", "_sandbox", "auditor_sandbox", "_auditor_sandbox")
+
+# Classes of call sites the migration acts on; the rest (fixed programs, constant commands
+# without a shell, constant code) are allowed by the default policy.
+UNSAFE_CATEGORIES = frozenset(
+    {
+        "dynamic-shell",
+        "dynamic-program",
+        "dynamic-code",
+        "dynamic-import",
+        "constant-shell",
+        "shell-wrapper",
+    }
+)
+
+
+def needs_action(finding: Finding) -> bool:
+    """A site the migration should rewrite or list for review."""
+    return (
+        finding.category in UNSAFE_CATEGORIES
+        and not finding.isolated
+        and finding.trusted_by is None
+        and not finding.suppressed
+        and finding.action != "allow"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a codemod did with one site it is responsible for.
+
+    ``line``...``end_column`` are the finding's (1-based, end exclusive) in the module the
+    codemod was given; ``span`` is the region of that module that ``new_code`` replaces
+    (usually the call itself; ``os.popen(...).read()`` as a whole for that pattern).
+    ``new_code`` is None when the site was declined, with ``reason`` saying why.
+    """
+
+    codemod: str
+    fingerprint: str
+    rule: str
+    category: str
+    sink: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    reason: str
+    new_code: str | None = None
+    span: tuple[int, int, int, int] | None = None
+
+    @property
+    def rewritten(self) -> bool:
+        return self.new_code is not None
+
+
+class Decline(Exception):
+    """Raised inside a rewrite to leave the site as it is, with a reason."""
+
+
+class SiteCodemod(VisitorBasedCodemodCommand):
+    """Base of the migration codemods: finds the sites with the scanner, then lets the
+    subclass rewrite each call it is responsible for (``rewrite``), recording an
+    :class:`Outcome` per site in ``self.outcomes``."""
+
+    NAME: ClassVar[str] = ""
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, ParentNodeProvider)
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        policy: Policy | None = None,
+        path: str | None = None,
+        rel_path: str | None = None,
+        site_filter: SiteFilter | None = None,
+    ) -> None:
+        super().__init__(context)
+        self.policy = policy
+        self.path = path
+        self.rel_path = rel_path
+        self.site_filter = site_filter
+        self.outcomes: list[Outcome] = []
+        self._sites: dict[tuple[int, int, int, int], Finding] = {}
+        self._sandbox_alias: str | None = None
+        self._module: cst.Module | None = None
+
+    # -- subclass interface ---------------------------------------------------------------
+    def responsible(self, finding: Finding) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def rewrite(
+        self, original: cst.Call, updated: cst.Call, finding: Finding
+    ) -> cst.BaseExpression:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- analysis -------------------------------------------------------------------------
+    def _policy_and_paths(self) -> tuple[Policy, str, str]:
+        filename = self.context.filename
+        path = self.path or filename or "<module>"
+        policy = self.policy
+        if policy is None:
+            start = Path(filename).parent if filename else None
+            policy = load_policy(start)
+        rel = self.rel_path
+        if rel is None:
+            if filename:
+                absolute = Path(os.path.abspath(filename))
+                try:
+                    rel = absolute.relative_to(policy.root).as_posix()
+                except ValueError:
+                    rel = absolute.as_posix()
+            else:
+                rel = path
+        return policy, path, rel
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        policy, path, rel = self._policy_and_paths()
+        result = analyze_source(tree.bytes, path, rel, Context(policy))
+        self._sites = {}
+        for finding in result.findings:
+            if not needs_action(finding) or not self.responsible(finding):
+                continue
+            if self.site_filter is not None and not self.site_filter(finding):
+                continue
+            key = (finding.line, finding.column, finding.end_line, finding.end_column)
+            self._sites[key] = finding
+        if not self._sites:
+            return tree
+        self._module = tree
+        return super().transform_module_impl(tree)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        finding = self._finding_for(original_node)
+        if finding is None:
+            return updated_node
+        try:
+            replacement = self.rewrite(original_node, updated_node, finding)
+        except Decline as why:
+            self._record(finding, str(why))
+            return updated_node
+        self._record(finding, "", replacement, original_node)
+        return replacement
+
+    def _finding_for(self, node: cst.CSTNode) -> Finding | None:
+        if not self._sites:
+            return None
+        pos = self.get_metadata(PositionProvider, node)
+        key = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+        return self._sites.get(key)
+
+    def _record(
+        self,
+        finding: Finding,
+        reason: str,
+        replacement: cst.BaseExpression | None = None,
+        replaced: cst.CSTNode | None = None,
+    ) -> None:
+        new_code = span = None
+        if replacement is not None and replaced is not None:
+            pos = self.get_metadata(PositionProvider, replaced)
+            span = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+            new_code = cst.Module(body=[]).code_for_node(replacement)
+        self.outcomes.append(
+            Outcome(
+                codemod=self.NAME,
+                fingerprint=finding.fingerprint,
+                rule=finding.rule,
+                category=finding.category,
+                sink=finding.sink,
+                line=finding.line,
+                column=finding.column,
+                end_line=finding.end_line,
+                end_column=finding.end_column,
+                reason=reason,
+                new_code=new_code,
+                span=span,
+            )
+        )
+
+    # -- helpers for subclasses -----------------------------------------------------------
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        try:
+            return self.get_metadata(ParentNodeProvider, node)
+        except KeyError:
+            return None
+
+    def is_statement(self, call: cst.Call) -> bool:
+        """The call is a whole expression statement: its value is not used."""
+        parent = self.parent(call)
+        return isinstance(parent, cst.Expr) and parent.value is call
+
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        try:
+            return self.get_metadata(ScopeProvider, node)
+        except KeyError:
+            return None
+
+    def check_module_name(self, module: str, node: cst.CSTNode) -> None:
+        """Decline unless ``module`` can be used as a plain name at ``node``: unbound (an
+        ``import module`` will be added) or bound only by ``import module``."""
+        scope = self.scope_of(node)
+        if scope is None:
+            return
+        for assignment in (*scope[module], *scope.globals[module]):
+            if not _imports_module(assignment, module):
+                raise Decline(f"the name {module!r} is bound to something else here")
+
+    def use_module(self, module: str) -> cst.Name:
+        """``module`` as a name, with ``import module`` added once when missing."""
+        AddImportsVisitor.add_needed_import(self.context, module)
+        return cst.Name(module)
+
+    def sandbox_alias(self) -> str:
+        """The name under which ``from auditor import sandbox`` is (or will be) imported:
+        an existing module-level import's name, else ``sandbox`` unless the module uses
+        that name for anything else, else the first free alternative."""
+        if self._sandbox_alias is None:
+            module = self._module
+            existing = _existing_sandbox_import(module) if module is not None else None
+            if existing is not None:
+                self._sandbox_alias = existing
+            else:
+                names = _names_in(module) if module is not None else set()
+                alias = next((a for a in _SANDBOX_ALIASES if a not in names), None)
+                n = 1
+                while alias is None:
+                    candidate = f"_auditor_sandbox{n}"
+                    alias = candidate if candidate not in names else None
+                    n += 1
+                self._sandbox_alias = alias
+                asname = None if alias == SANDBOX_NAME else alias
+                AddImportsVisitor.add_needed_import(
+                    self.context, SANDBOX_MODULE, SANDBOX_NAME, asname=asname
+                )
+        return self._sandbox_alias
+
+    def sandbox_attr(self, function: str) -> cst.Attribute:
+        return cst.Attribute(value=cst.Name(self.sandbox_alias()), attr=cst.Name(function))
+
+    def drop_unused_import_of(self, node: cst.CSTNode) -> None:
+        """Schedule removal of the imports ``node`` used, kept if still used elsewhere."""
+        RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
+
+
+def _imports_module(assignment: object, module: str) -> bool:
+    if not isinstance(assignment, ImportAssignment):
+        return False
+    node = assignment.node
+    if not isinstance(node, cst.Import):
+        return False
+    for alias in node.names:
+        name = _dotted(alias.name)
+        if alias.asname is None and (name == module or name.startswith(module + ".")):
+            return True
+    return False
+
+
+def _existing_sandbox_import(module: cst.Module) -> str | None:
+    """The local name of a module-level ``from auditor import sandbox [as X]``."""
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, cst.ImportFrom) or small.relative or small.module is None:
+                continue
+            if _dotted(small.module) != SANDBOX_MODULE or isinstance(small.names, cst.ImportStar):
+                continue
+            for alias in small.names:
+                if _dotted(alias.name) != SANDBOX_NAME:
+                    continue
+                local = alias.asname.name if alias.asname is not None else alias.name
+                if isinstance(local, cst.Name):
+                    return local.value
+    return None
+
+
+class _NameCollector(cst.CSTVisitor):
+    """Every identifier the module binds or reads (not attribute names, not keywords)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+
+def _names_in(module: cst.Module) -> set[str]:
+    collector = _NameCollector()
+    module.visit(collector)
+    return collector.names
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def function_scope(scope: Scope | None) -> bool:
+    return isinstance(scope, FunctionScope)
+
+
+def class_scope(scope: Scope | None) -> bool:
+    return isinstance(scope, ClassScope)
+
+
+def global_scope(scope: Scope | None) -> bool:
+    return isinstance(scope, GlobalScope)
+
+
+def remove_arg(args: Sequence[cst.Arg], index: int) -> list[cst.Arg]:
+    """``args`` without ``args[index]``, keeping the layout of the others and every comment
+    on the lines that remain (the removed argument's own trailing comment goes with it only
+    when another comment already sits there)."""
+    out = list(args)
+    removed = out.pop(index)
+    if not out:
+        return out
+    if index < len(out):  # a middle (or first) argument: the next one moves up
+        if index > 0:
+            prev = out[index - 1]
+            prev_comma = prev.comma
+            if (
+                isinstance(prev_comma, cst.Comma)
+                and isinstance(removed.comma, cst.Comma)
+                and not _has_comment(prev_comma.whitespace_after)
+                and _has_comment(removed.comma.whitespace_after)
+            ):
+                out[index - 1] = prev.with_changes(comma=removed.comma)
+        return out
+    # the last argument went: the one before it takes over its trailing layout
+    prev = out[-1]
+    tail: cst.BaseParenthesizableWhitespace = removed.whitespace_after_arg
+    trailing_comma = isinstance(removed.comma, cst.Comma)
+    if isinstance(removed.comma, cst.Comma):
+        tail = removed.comma.whitespace_after
+    prev_after = (
+        prev.comma.whitespace_after
+        if isinstance(prev.comma, cst.Comma)
+        else cst.SimpleWhitespace("")
+    )
+    if (
+        isinstance(prev_after, cst.ParenthesizedWhitespace)
+        and isinstance(tail, cst.ParenthesizedWhitespace)
+        and _has_comment(prev_after)
+    ):
+        first_line = prev_after.first_line
+        if not _has_comment(prev_after) and _has_comment(tail):
+            first_line = tail.first_line
+        tail = tail.with_changes(first_line=first_line, empty_lines=prev_after.empty_lines)
+    if trailing_comma and isinstance(prev.comma, cst.Comma):
+        out[-1] = prev.with_changes(comma=prev.comma.with_changes(whitespace_after=tail))
+    elif trailing_comma:
+        out[-1] = prev.with_changes(comma=cst.Comma(whitespace_after=tail))
+    else:
+        out[-1] = prev.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=tail)
+    return out
+
+
+def _has_comment(ws: cst.BaseParenthesizableWhitespace) -> bool:
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        return ws.first_line.comment is not None or any(
+            line.comment is not None for line in ws.empty_lines
+        )
+    return False

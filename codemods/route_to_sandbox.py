@@ -1,0 +1,75 @@
+"""Codemod ``route-to-sandbox``: run dynamic commands in auditor's sandbox.
+
+Each call that ``auditor scan`` classifies ``dynamic-shell`` or ``dynamic-program`` (and
+each ``constant-shell`` one that ``shell-to-argv`` cannot turn into an argv list, because it
+needs a shell) becomes the sandbox drop-in with the very same arguments:
+
+=================================================  =====================================
+``subprocess.run/call/check_call/check_output``    ``sandbox.run/call/check_call/...``
+``subprocess.Popen/getoutput/getstatusoutput``     ``sandbox.Popen/getoutput/...``
+``os.system``                                      ``sandbox.system`` (same wait status)
+``os.popen``                                       ``sandbox.popen`` (same file object)
+=================================================  =====================================
+
+``from auditor import sandbox`` is added once (under another name when the module already
+uses ``sandbox`` for something else), and an import the call used is removed only when
+nothing else uses it (``from subprocess import run as r`` goes when ``r`` is unused).
+Other sinks (``os.exec*``, ``os.spawn*``, ``asyncio``, ``pexpect``...) are not rewritten and
+are reported for review.
+
+Run it on its own with libcst's runner::
+
+    python -m libcst.tool codemod -x auditor.codemods.route_to_sandbox.RouteToSandbox src/
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.codemod_support import Decline, SiteCodemod
+from auditor.findings import Finding
+
+from .shell_to_argv import plan_conversion
+
+NAME = "route-to-sandbox"
+
+TARGETS = {
+    "subprocess.run": "run",
+    "subprocess.call": "call",
+    "subprocess.check_call": "check_call",
+    "subprocess.check_output": "check_output",
+    "subprocess.Popen": "Popen",
+    "subprocess.getoutput": "getoutput",
+    "subprocess.getstatusoutput": "getstatusoutput",
+    "os.system": "system",
+    "os.popen": "popen",
+}
+CATEGORIES = frozenset({"dynamic-shell", "dynamic-program", "constant-shell"})
+
+
+class RouteToSandbox(SiteCodemod):
+    """Replace the callee of dynamic command sites with the sandbox drop-in."""
+
+    NAME = NAME
+    DESCRIPTION = "Route dynamic shell and process calls to auditor's sandbox drop-ins."
+
+    def responsible(self, finding: Finding) -> bool:
+        return finding.category in CATEGORIES and finding.sink in TARGETS
+
+    def rewrite(
+        self, original: cst.Call, updated: cst.Call, finding: Finding
+    ) -> cst.BaseExpression:
+        if finding.category == "constant-shell":
+            try:
+                plan_conversion(self, original, finding)
+            except Decline:
+                pass  # it needs a shell (or cannot be split): the sandbox it is
+            else:
+                raise Decline("a constant command without shell syntax: use shell-to-argv")
+        target = TARGETS[finding.sink]
+        if target == "run":
+            positional = [a for a in original.args if a.keyword is None and not a.star]
+            if len(positional) > 1 or any(a.star == "*" for a in original.args):
+                raise Decline("sandbox.run() takes no positional argument after the command")
+        self.drop_unused_import_of(original.func)
+        return updated.with_changes(func=self.sandbox_attr(target))
