@@ -139,7 +139,7 @@ NOOP = [
     pytest.param('subprocess.run("echo $HOME", shell=True)', "'$'", id="variable"),
     pytest.param('subprocess.run("make; make install", shell=True)', "';'", id="semicolon"),
     pytest.param('subprocess.run("make && make install", shell=True)', "'&'", id="and"),
-    pytest.param("subprocess.run(\"grep 'a b' f\", shell=True)", "\"'\"", id="quotes"),
+    pytest.param("subprocess.run(\"grep 'a b' f\", shell=True)", '"\'"', id="quotes"),
     pytest.param('subprocess.run("ls ~/x", shell=True)', "'~'", id="tilde"),
     pytest.param('subprocess.run("cd /tmp", shell=True)', "builtin", id="builtin"),
     pytest.param('subprocess.run("echo hi", shell=True)', "builtin", id="echo-builtin"),
