@@ -18,10 +18,12 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from auditor.commands import migrate as migrate_command
     from auditor.commands import policy, scan
 
     cli.add_command(scan.command)
     cli.add_command(policy.command)
+    cli.add_command(migrate_command.command)
 
 
 _register()
