@@ -9,6 +9,7 @@ findings to call nodes by position, so the rewriting always agrees with ``audito
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +111,12 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         path: str | None = None,
         rel_path: str | None = None,
         site_filter: SiteFilter | None = None,
+        findings: list[Finding] | None = None,
     ) -> None:
+        """``findings`` may hold the scanner's findings for exactly the module that will be
+        transformed (with the same path and policy), to save analysing it again."""
         super().__init__(context)
+        self.findings = findings
         self.policy = policy
         self.path = path
         self.rel_path = rel_path
@@ -120,9 +125,12 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         self._sites: dict[tuple[int, int, int, int], Finding] = {}
         self._sandbox_alias: str | None = None
         self._module: cst.Module | None = None
+        self._name_uses: Counter[str] = Counter()
+        self._dropped: dict[str, list[cst.CSTNode]] = {}
 
     # -- subclass interface ---------------------------------------------------------------
-    def responsible(self, finding: Finding) -> bool:  # pragma: no cover - abstract
+    @classmethod
+    def responsible(cls, finding: Finding) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def rewrite(
@@ -151,10 +159,12 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return policy, path, rel
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        policy, path, rel = self._policy_and_paths()
-        result = analyze_source(tree.bytes, path, rel, Context(policy))
+        findings = self.findings
+        if findings is None:
+            policy, path, rel = self._policy_and_paths()
+            findings = analyze_source(tree.bytes, path, rel, Context(policy)).findings
         self._sites = {}
-        for finding in result.findings:
+        for finding in findings:
             if not needs_action(finding) or not self.responsible(finding):
                 continue
             if self.site_filter is not None and not self.site_filter(finding):
@@ -164,7 +174,16 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         if not self._sites:
             return tree
         self._module = tree
-        return super().transform_module_impl(tree)
+        self._name_uses = _name_uses(tree)
+        self._dropped = {}
+        result = super().transform_module_impl(tree)
+        for name, nodes in self._dropped.items():
+            # Only when every use of the name went with the rewrites can its import become
+            # unused; libcst's (slow) unused-import removal then checks it properly.
+            if self._name_uses[name] <= len(nodes):
+                for node in nodes:
+                    RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
+        return result
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         finding = self._finding_for(original_node)
@@ -274,9 +293,13 @@ class SiteCodemod(VisitorBasedCodemodCommand):
     def sandbox_attr(self, function: str) -> cst.Attribute:
         return cst.Attribute(value=cst.Name(self.sandbox_alias()), attr=cst.Name(function))
 
-    def drop_unused_import_of(self, node: cst.CSTNode) -> None:
-        """Schedule removal of the imports ``node`` used, kept if still used elsewhere."""
-        RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
+    def drop_unused_import_of(self, node: cst.BaseExpression) -> None:
+        """Schedule removal of the imports the callee ``node`` used, kept if still used."""
+        base = node
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if isinstance(base, cst.Name):
+            self._dropped.setdefault(base.value, []).append(node)
 
 
 def _imports_module(assignment: object, module: str) -> bool:
@@ -327,6 +350,36 @@ class _NameCollector(cst.CSTVisitor):
     def visit_Arg(self, node: cst.Arg) -> bool:
         node.value.visit(self)
         return False
+
+
+class _NameUses(cst.CSTVisitor):
+    """How often each identifier is read or bound outside import statements."""
+
+    def __init__(self) -> None:
+        self.uses: Counter[str] = Counter()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.uses[node.value] += 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+
+def _name_uses(module: cst.Module) -> Counter[str]:
+    visitor = _NameUses()
+    module.visit(visitor)
+    return visitor.uses
 
 
 def _names_in(module: cst.Module) -> set[str]:

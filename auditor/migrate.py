@@ -194,10 +194,16 @@ def _run_codemod(
     shown: str,
     rel: str,
     wanted: SiteFilter | None,
+    findings: list[Finding] | None = None,
 ) -> tuple[str, list[Outcome]]:
     module = cst.parse_module(text)
     codemod = cls(
-        CodemodContext(filename=shown), policy=policy, path=shown, rel_path=rel, site_filter=wanted
+        CodemodContext(filename=shown),
+        policy=policy,
+        path=shown,
+        rel_path=rel,
+        site_filter=wanted,
+        findings=findings,
     )
     result = codemod.transform_module(module)
     return result.code, codemod.outcomes
@@ -277,11 +283,9 @@ def plan_file(
     original_lines = text.splitlines()
     declined: dict[str, list[str]] = {}
     rewritten: dict[str, SitePlan] = {}
-    probes = {cls: cls(CodemodContext()) for cls in CODEMODS.values()}
     current = text
     for cls in selected:
-        probe = probes[cls]
-        if not any(probe.responsible(f) for f in remaining if f.fingerprint in wanted_fps):
+        if not any(cls.responsible(f) for f in remaining if f.fingerprint in wanted_fps):
             continue
         try:
             stage = analyze_source(current.encode(fplan.encoding), shown, rel, ctx)
@@ -293,7 +297,9 @@ def plan_file(
                 source = mapping.get(finding.fingerprint)
                 return source is not None and source.fingerprint in wanted_fps
 
-            updated, outcomes = _run_codemod(cls, current, policy, shown, rel, in_plan)
+            updated, outcomes = _run_codemod(
+                cls, current, policy, shown, rel, in_plan, stage.findings
+            )
         except Exception as exc:  # a codemod bug must not take the other files down
             message = " ".join(str(exc).split()) or type(exc).__name__
             fplan.error = f"{cls.NAME} failed: {message}"
@@ -317,7 +323,7 @@ def plan_file(
     for finding in actionable:
         if finding.fingerprint in rewritten:
             continue
-        reasons = declined.get(finding.fingerprint) or [_unhandled(finding, selected, probes)]
+        reasons = declined.get(finding.fingerprint) or [_unhandled(finding, selected)]
         fplan.reviews.append(
             SiteReview(
                 finding.fingerprint,
@@ -393,10 +399,9 @@ def _site_plan(
 def _unhandled(
     finding: Finding,
     selected: Sequence[type[SiteCodemod]],
-    probes: dict[type[SiteCodemod], SiteCodemod],
 ) -> str:
-    for cls, probe in probes.items():
-        if cls not in selected and probe.responsible(finding):
+    for cls in CODEMODS.values():
+        if cls not in selected and cls.responsible(finding):
             return f"{cls.NAME} handles it (not selected)"
     return f"no codemod rewrites {finding.sink}() ({finding.category}); review it by hand"
 

@@ -77,7 +77,8 @@ class EvalExecToSandbox(SiteCodemod):
     NAME = NAME
     DESCRIPTION = "Route eval()/exec() of generated code to auditor's sandbox."
 
-    def responsible(self, finding: Finding) -> bool:
+    @classmethod
+    def responsible(cls, finding: Finding) -> bool:
         return finding.category == "dynamic-code" and finding.sink in TARGETS
 
     def rewrite(

@@ -53,7 +53,8 @@ class RouteToSandbox(SiteCodemod):
     NAME = NAME
     DESCRIPTION = "Route dynamic shell and process calls to auditor's sandbox drop-ins."
 
-    def responsible(self, finding: Finding) -> bool:
+    @classmethod
+    def responsible(cls, finding: Finding) -> bool:
         return finding.category in CATEGORIES and finding.sink in TARGETS
 
     def rewrite(

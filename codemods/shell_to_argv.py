@@ -243,7 +243,8 @@ class ShellToArgv(SiteCodemod):
         self._pending = {}
         return super().transform_module_impl(tree)
 
-    def responsible(self, finding: Finding) -> bool:
+    @classmethod
+    def responsible(cls, finding: Finding) -> bool:
         return finding.category == "constant-shell" and finding.sink in SINKS
 
     def rewrite(
