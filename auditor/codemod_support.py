@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import (
     ClassScope,
     FunctionScope,
@@ -126,6 +126,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         self._sandbox_alias: str | None = None
         self._module: cst.Module | None = None
         self._name_uses: Counter[str] = Counter()
+        self._imports: dict[str, None] = {}  # import statements to add, in order
         self._dropped: dict[str, list[cst.CSTNode]] = {}
 
     # -- subclass interface ---------------------------------------------------------------
@@ -176,7 +177,10 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         self._module = tree
         self._name_uses = _name_uses(tree)
         self._dropped = {}
+        self._imports = {}
         result = super().transform_module_impl(tree)
+        if self._imports:
+            result = add_imports(result, list(self._imports))
         for name, nodes in self._dropped.items():
             # Only when every use of the name went with the rewrites can its import become
             # unused; libcst's (slow) unused-import removal then checks it properly.
@@ -261,9 +265,12 @@ class SiteCodemod(VisitorBasedCodemodCommand):
             if not _imports_module(assignment, module):
                 raise Decline(f"the name {module!r} is bound to something else here")
 
-    def use_module(self, module: str) -> cst.Name:
-        """``module`` as a name, with ``import module`` added once when missing."""
-        AddImportsVisitor.add_needed_import(self.context, module)
+    def use_module(self, module: str, node: cst.CSTNode) -> cst.Name:
+        """``module`` as a name at ``node`` (checked by :meth:`check_module_name`), with
+        ``import module`` added once at the top when the name is not bound there."""
+        scope = self.scope_of(node)
+        if scope is None or not any(True for _ in scope[module]):
+            self._imports.setdefault(f"import {module}", None)
         return cst.Name(module)
 
     def sandbox_alias(self) -> str:
@@ -285,9 +292,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
                     n += 1
                 self._sandbox_alias = alias
                 asname = None if alias == SANDBOX_NAME else alias
-                AddImportsVisitor.add_needed_import(
-                    self.context, SANDBOX_MODULE, SANDBOX_NAME, asname=asname
-                )
+                suffix = f" as {asname}" if asname else ""
+                self._imports.setdefault(f"from {SANDBOX_MODULE} import {SANDBOX_NAME}{suffix}")
         return self._sandbox_alias
 
     def sandbox_attr(self, function: str) -> cst.Attribute:
@@ -313,6 +319,37 @@ def _imports_module(assignment: object, module: str) -> bool:
         if alias.asname is None and (name == module or name.startswith(module + ".")):
             return True
     return False
+
+
+def _is_import_line(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def add_imports(module: cst.Module, statements: Sequence[str]) -> cst.Module:
+    """Insert import statements after the module's leading docstring and import block
+    (so before any code that could use them), touching nothing else."""
+    body = list(module.body)
+    index = 1 if body and _is_docstring(body[0]) else 0
+    while index < len(body) and _is_import_line(body[index]):
+        index += 1
+    new = [cst.parse_statement(text + module.default_newline) for text in statements]
+    if index == 0 and body:
+        # no import block: keep the new imports apart from the code that follows
+        first = body[0]
+        if not (first.leading_lines and first.leading_lines[0].comment is None):
+            body[0] = first.with_changes(leading_lines=[cst.EmptyLine(), *first.leading_lines])
+    return module.with_changes(body=[*body[:index], *new, *body[index:]])
 
 
 def _existing_sandbox_import(module: cst.Module) -> str | None:

@@ -264,7 +264,7 @@ class ShellToArgv(SiteCodemod):
                 if a.keyword is not None and a.keyword.value == "shell"
             )
             return updated.with_changes(args=remove_arg(args, index))
-        subprocess_name = self.use_module("subprocess")
+        subprocess_name = self.use_module("subprocess", original)
         self.drop_unused_import_of(original.func)
         arg = updated.args[0].with_changes(value=argv)
         if conversion.kind == "system":

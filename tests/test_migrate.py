@@ -105,12 +105,12 @@ def test_apply_keeps_mode_encoding_and_line_endings(project: Path) -> None:
     bom.write_bytes(b'\xef\xbb\xbfimport os\nos.system("uname -a")  # \xc3\xa9\n')
     assert main(["migrate", "--apply", "latin.py", "bom.py"]) == 0
     assert latin.read_bytes() == (
-        "# -*- coding: latin-1 -*-\r\nimport subprocess\r\n\r\n"
+        "# -*- coding: latin-1 -*-\r\nimport subprocess\r\n"
         'subprocess.call(["ls", "-l"])  # café\r\n'
     ).encode("latin-1")
     assert latin.stat().st_mode & 0o777 == 0o754
     assert bom.read_bytes() == (
-        b'\xef\xbb\xbfimport subprocess\n\nsubprocess.call(["uname", "-a"])  # \xc3\xa9\n'
+        b'\xef\xbb\xbfimport subprocess\nsubprocess.call(["uname", "-a"])  # \xc3\xa9\n'
     )
 
 

@@ -36,7 +36,7 @@ FIX = [
     ),
     pytest.param(
         "import sys\nexec(sys.argv[1])\n",
-        "import sys\nfrom auditor import sandbox\n\nsandbox.exec_python(sys.argv[1])\n",
+        "import sys\nfrom auditor import sandbox\nsandbox.exec_python(sys.argv[1])\n",
         id="exec-module-level-self-contained",
     ),
     pytest.param(

@@ -26,7 +26,7 @@ def run(source: str) -> tuple[str, list[Outcome]]:
 FIX = [
     pytest.param(
         "import subprocess\nsubprocess.run(cmd, shell=True, stdout=subprocess.PIPE)\n",
-        "import subprocess\nfrom auditor import sandbox\n\n"
+        "import subprocess\nfrom auditor import sandbox\n"
         "sandbox.run(cmd, shell=True, stdout=subprocess.PIPE)\n",
         id="run-keeps-used-import",
     ),
@@ -62,12 +62,12 @@ FIX = [
     ),
     pytest.param(
         'import os\nstatus = os.system("ls | wc -l")\n',
-        'from auditor import sandbox\n\nstatus = sandbox.system("ls | wc -l")\n',
+        'from auditor import sandbox\nstatus = sandbox.system("ls | wc -l")\n',
         id="constant-needing-a-shell",
     ),
     pytest.param(
         'import os\nstatus = os.system("make all")\n',
-        'from auditor import sandbox\n\nstatus = sandbox.system("make all")\n',
+        'from auditor import sandbox\nstatus = sandbox.system("make all")\n',
         id="constant-system-with-used-status",
     ),
     pytest.param(
@@ -86,7 +86,6 @@ FIX = [
         """,
         """\
         from auditor import sandbox
-
         def f(cmd):
             sandbox.run(  # run it
                 cmd,
@@ -97,7 +96,7 @@ FIX = [
     ),
     pytest.param(
         "import subprocess\nsandbox = 'box'\n\ndef f(cmd):\n    subprocess.getoutput(cmd)\n",
-        "from auditor import sandbox as _sandbox\n\nsandbox = 'box'\n\n"
+        "from auditor import sandbox as _sandbox\nsandbox = 'box'\n\n"
         "def f(cmd):\n    _sandbox.getoutput(cmd)\n",
         id="name-clash",
     ),
@@ -113,6 +112,19 @@ FIX = [
         "from auditor import sandbox\n\ndef f(a, b):\n    sandbox.call(a, shell=True)\n"
         "    sandbox.check_call(b, shell=True)\n",
         id="import-added-once",
+    ),
+    pytest.param(
+        '"""Doc."""\nfrom __future__ import annotations\nimport os\n\n'
+        "def f(c):\n    os.system(c)\n",
+        '"""Doc."""\nfrom __future__ import annotations\nfrom auditor import sandbox\n\n'
+        "def f(c):\n    sandbox.system(c)\n",
+        id="after-docstring-and-future",
+    ),
+    pytest.param(
+        "#!/usr/bin/env python3\n# header\nimport os\nos.system(CMD)\nimport json\n",
+        "#!/usr/bin/env python3\n# header\nfrom auditor import sandbox\n"
+        "sandbox.system(CMD)\nimport json\n",
+        id="before-first-code-not-after-late-import",
     ),
 ]
 

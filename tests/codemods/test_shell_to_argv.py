@@ -103,17 +103,17 @@ FIX = [
     ),
     pytest.param(
         'import os\nos.system("make all")\n',
-        'import subprocess\n\nsubprocess.call(["make", "all"])\n',
+        'import subprocess\nsubprocess.call(["make", "all"])\n',
         id="os-system-statement",
     ),
     pytest.param(
         'import os\nos.system("make all")\nprint(os.getcwd())\n',
-        'import os\nimport subprocess\n\nsubprocess.call(["make", "all"])\nprint(os.getcwd())\n',
+        'import os\nimport subprocess\nsubprocess.call(["make", "all"])\nprint(os.getcwd())\n',
         id="os-system-os-still-used",
     ),
     pytest.param(
         'import os\nversion = os.popen("uname -r").read()\n',
-        "import subprocess\n\n"
+        "import subprocess\n"
         'version = subprocess.run(["uname", "-r"], stdout=subprocess.PIPE, text=True).stdout\n',
         id="os-popen-read",
     ),
