@@ -19,7 +19,11 @@ variables, and ``eval_python`` returns values that survive JSON or ``ast.literal
 
 Run it on its own with libcst's runner::
 
-    python -m libcst.tool codemod -x auditor.codemods.eval_exec_to_sandbox.EvalExecToSandbox src/
+    python -m libcst.tool codemod --no-format \\
+        -x auditor.codemods.eval_exec_to_sandbox.EvalExecToSandbox src/
+
+(``--no-format``: libcst would run black over each file.) ``auditor migrate --codemod
+eval-exec-to-sandbox`` does the same with the safety checks: compile, re-scan, atomic write.
 """
 
 from __future__ import annotations

@@ -19,7 +19,11 @@ are reported for review.
 
 Run it on its own with libcst's runner::
 
-    python -m libcst.tool codemod -x auditor.codemods.route_to_sandbox.RouteToSandbox src/
+    python -m libcst.tool codemod --no-format \\
+        -x auditor.codemods.route_to_sandbox.RouteToSandbox src/
+
+(``--no-format``: libcst would run black over each file.) ``auditor migrate --codemod
+route-to-sandbox`` does the same with the safety checks: compile, re-scan, atomic write.
 """
 
 from __future__ import annotations

@@ -25,9 +25,11 @@ status 127.
 
 Run it on its own with libcst's runner::
 
-    python -m libcst.tool codemod -x auditor.codemods.shell_to_argv.ShellToArgv src/
+    python -m libcst.tool codemod --no-format \\
+        -x auditor.codemods.shell_to_argv.ShellToArgv src/
 
-(``auditor migrate --codemod shell-to-argv`` does the same with the safety checks.)
+(``--no-format``: libcst would run black over each file.) ``auditor migrate --codemod
+shell-to-argv`` does the same with the safety checks: compile, re-scan, atomic write.
 """
 
 from __future__ import annotations

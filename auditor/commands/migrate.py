@@ -116,7 +116,7 @@ def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool) -> N
     if reviews:
         out(f"left for review: {len(reviews)} site(s)")
         for review in reviews:
-            out(f"  {review.path}:{review.line}:{review.column}: {review.rule} {review.sink}: ")
+            out(f"  {review.path}:{review.line}:{review.column}: {review.rule} {review.sink}()")
             for reason in review.reasons:
                 out(f"    - {reason}")
     changed = [p for p in plans if p.changed]
