@@ -20,10 +20,12 @@ def cli() -> None:
 def _register() -> None:
     from auditor.commands import migrate as migrate_command
     from auditor.commands import policy, scan
+    from auditor.commands import sandbox as sandbox_command
 
     cli.add_command(scan.command)
     cli.add_command(policy.command)
     cli.add_command(migrate_command.command)
+    cli.add_command(sandbox_command.command)
 
 
 _register()

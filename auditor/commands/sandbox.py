@@ -1,0 +1,121 @@
+"""``auditor sandbox``: run a command in the runtime sandbox, or check the machine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import click
+
+from auditor import sandbox
+from auditor.sandbox import doctor as sandbox_doctor
+
+
+@click.group(name="sandbox")
+def command() -> None:
+    """Run commands in the runtime sandbox (namespaces, cgroups, rlimits) and check what
+    isolation this machine offers."""
+
+
+@command.command("run", context_settings={"ignore_unknown_options": True})
+@click.option("--memory", metavar="SIZE", help="Memory limit, e.g. 100M or 1G (default 100M).")
+@click.option(
+    "--cpu-time", type=float, metavar="SECONDS", help="CPU time limit per process (default 30)."
+)
+@click.option(
+    "--timeout",
+    type=float,
+    metavar="SECONDS",
+    help="Wall-clock timeout; the whole sandbox is killed and the exit code is 124.",
+)
+@click.option("--pids", type=int, metavar="N", help="Maximum number of processes (default 64).")
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(sandbox.PROFILES)),
+    help="Isolation profile: 'standard' (namespaces, limits, no capabilities) or 'strict' "
+    "(also read-only host filesystem, private /tmp, hidden home directories).",
+)
+@click.option(
+    "--network/--no-network",
+    default=False,
+    help="Share the host network instead of a private loopback-only network (default: no).",
+)
+@click.option(
+    "--allow-degraded",
+    is_flag=True,
+    help="Run with whatever isolation is available instead of failing closed.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Capture the output and print the result (output, status, isolation, usage) as JSON.",
+)
+@click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED)
+def run_command(
+    memory: str | None,
+    cpu_time: float | None,
+    timeout: float | None,
+    pids: int | None,
+    profile: str | None,
+    network: bool,
+    allow_degraded: bool,
+    as_json: bool,
+    cmd: tuple[str, ...],
+) -> int:
+    """Run CMD (after `--`) in the sandbox and exit with its status (128+N for signal N)."""
+    try:
+        settings = sandbox.load_settings()
+        changes: dict[str, Any] = {}
+        if memory is not None:
+            changes["memory"] = memory
+        if cpu_time is not None:
+            changes["cpu_time"] = cpu_time
+        if pids is not None:
+            changes["pids"] = pids
+        limits = settings.limits.replace(**changes) if changes else settings.limits
+    except sandbox.SandboxConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        result = sandbox.run(
+            list(cmd),
+            capture_output=as_json,
+            timeout=timeout,
+            limits=limits,
+            profile=profile,
+            network=network,
+            allow_degraded=True if allow_degraded else None,
+        )
+    except sandbox.SandboxUnavailable as exc:
+        click.echo(f"auditor sandbox: {exc}", err=True)
+        return 3
+    except subprocess.TimeoutExpired:
+        if as_json:
+            click.echo(json.dumps({"args": list(cmd), "timed_out": True, "returncode": None}))
+        else:
+            click.echo(f"auditor sandbox: timed out after {timeout}s", err=True)
+        return 124
+    except FileNotFoundError as exc:
+        click.echo(f"auditor sandbox: {exc}", err=True)
+        return 127
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    sys.stdout.flush()
+    rc = result.returncode
+    return 128 - rc if rc < 0 else rc
+
+
+@command.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def doctor_command(as_json: bool) -> int:
+    """Report user namespaces (and the AppArmor restriction), cgroup version and
+    writability, the binaries found, and which profiles can run here.  Exit 0 when every
+    profile runs fully isolated, 1 otherwise."""
+    rep = sandbox_doctor.report()
+    if as_json:
+        click.echo(json.dumps(rep, indent=2))
+    else:
+        click.echo(sandbox_doctor.format_report(rep))
+    return 0 if all(p["ok"] for p in rep["profiles"].values()) else 1

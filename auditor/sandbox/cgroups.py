@@ -1,0 +1,325 @@
+"""Per-run cgroups: create, limit, join, account, kill and remove.
+
+Discovery looks at this process's own cgroups (``/proc/self/cgroup``) and the cgroup mounts
+(``/proc/self/mountinfo``) at run time, nothing is hard-coded:
+
+* cgroup v1: a child ``auditor-sandbox-<pid>-<n>`` is created under this process's own
+  ``memory``, ``pids`` (required), ``cpuacct`` and ``freezer`` (optional) cgroups when they
+  are writable (typically as root).
+* cgroup v2: a child is created under this process's own cgroup when it is writable and
+  already delegates the ``memory`` and ``pids`` controllers (``cgroup.subtree_control``).
+
+The launcher writes its own pid into the child's ``cgroup.procs`` before anything else, so
+every process of the sandbox is inside.  Killing is by ``cgroup.kill`` (v2) or
+freeze → SIGKILL every pid listed in *our* cgroup → thaw (v1): only processes in a cgroup
+this module created are ever signalled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+PREFIX = "auditor-sandbox-"
+_STALE_RE = re.compile(rf"^{PREFIX}(\d+)-\d+$")
+_counter = itertools.count()
+_gc_done: set[str] = set()
+
+
+@dataclasses.dataclass(frozen=True)
+class CgroupSupport:
+    """What this machine offers this process: ``version`` is 1, 2 or 0 (none usable)."""
+
+    version: int
+    bases: dict[str, str]  # controller (or "unified") -> writable base directory
+    reason: str = ""  # why none is usable (version 0)
+    mounted: tuple[str, ...] = ()  # "v1", "v2" mounts seen, for the doctor
+
+
+@dataclasses.dataclass
+class CgroupStats:
+    memory_max_bytes: int | None = None
+    oom_kills: int = 0
+    cpu_seconds: float | None = None
+    pids_limited: bool = False
+
+
+def _mounts() -> list[tuple[str, str, str, set[str]]]:
+    """(fstype, mount point, mount root, super options) for every cgroup mount."""
+    out = []
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                fields = left.split()
+                rfields = right.split()
+                if len(fields) < 5 or len(rfields) < 3:
+                    continue
+                if rfields[0] in ("cgroup", "cgroup2"):
+                    opts = set(rfields[2].split(","))
+                    out.append((rfields[0], fields[4], fields[3], opts))
+    except OSError:
+        pass
+    return out
+
+
+def _own_paths() -> dict[str, str]:
+    """controller -> own cgroup path ("" key for the v2 unified line)."""
+    paths: dict[str, str] = {}
+    try:
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                parts = line.rstrip("\n").split(":", 2)
+                if len(parts) != 3:
+                    continue
+                for ctrl in parts[1].split(",") if parts[1] else [""]:
+                    paths[ctrl] = parts[2]
+    except OSError:
+        pass
+    return paths
+
+
+def _join(mountpoint: str, root: str, path: str) -> str:
+    if root != "/" and path.startswith(root):
+        path = path[len(root) :]
+    return os.path.join(mountpoint, path.lstrip("/"))
+
+
+def _writable_dir(path: str) -> bool:
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
+def discover() -> CgroupSupport:
+    mounts = _mounts()
+    own = _own_paths()
+    seen = tuple(sorted({"v2" if m[0] == "cgroup2" else "v1" for m in mounts}))
+    v1: dict[str, str] = {}
+    for fstype, mp, root, opts in mounts:
+        if fstype != "cgroup":
+            continue
+        for ctrl in ("memory", "pids", "cpuacct", "freezer"):
+            if ctrl in opts and ctrl in own and ctrl not in v1:
+                v1[ctrl] = _join(mp, root, own[ctrl])
+    reasons = []
+    if "memory" in v1 and "pids" in v1:
+        writable = {c: p for c, p in v1.items() if _writable_dir(p)}
+        if "memory" in writable and "pids" in writable:
+            return CgroupSupport(1, writable, mounted=seen)
+        reasons.append(
+            f"cgroup v1 {v1['memory']} and {v1['pids']} are not writable by uid {os.geteuid()}"
+        )
+    for fstype, mp, root, _opts in mounts:
+        if fstype != "cgroup2" or "" not in own:
+            continue
+        base = _join(mp, root, own[""])
+        try:
+            enabled = Path(base, "cgroup.subtree_control").read_text().split()
+        except OSError:
+            enabled = []
+        if {"memory", "pids"} <= set(enabled) and _writable_dir(base):
+            return CgroupSupport(2, {"unified": base}, mounted=seen)
+        reasons.append(
+            f"cgroup v2 {base} does not delegate memory+pids to uid {os.geteuid()} "
+            f"(subtree_control: {' '.join(enabled) or 'empty'})"
+        )
+        break
+    if not mounts:
+        reasons.append("no cgroup filesystem is mounted")
+    return CgroupSupport(0, {}, reason="; ".join(reasons), mounted=seen)
+
+
+def _write(path: str, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _kv(text: str | None, key: str) -> int | None:
+    for line in (text or "").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key:
+            return int(parts[1])
+    return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def collect_stale(base: str) -> None:
+    """Remove empty per-run cgroups left by sandbox parents that died (SIGKILL)."""
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        m = _STALE_RE.match(name)
+        if m and not _pid_alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(base, name))
+
+
+class SandboxCgroup:
+    """One per-run cgroup (a directory per v1 controller, or one v2 directory)."""
+
+    def __init__(self, support: CgroupSupport, memory: int | None, pids: int | None) -> None:
+        self.version = support.version
+        name = f"{PREFIX}{os.getpid()}-{next(_counter)}"
+        self.dirs: dict[str, str] = {}
+        try:
+            for ctrl, base in support.bases.items():
+                if base not in _gc_done:
+                    _gc_done.add(base)
+                    collect_stale(base)
+                path = os.path.join(base, name)
+                os.mkdir(path)
+                self.dirs[ctrl] = path
+            self._limit(memory, pids)
+        except OSError:
+            self.remove()
+            raise
+
+    def _limit(self, memory: int | None, pids: int | None) -> None:
+        if self.version == 1:
+            mem = self.dirs["memory"]
+            if memory is not None:
+                _write(f"{mem}/memory.limit_in_bytes", str(memory))
+                if os.path.exists(f"{mem}/memory.memsw.limit_in_bytes"):
+                    # no swap escape; fails when swap accounting is off
+                    with contextlib.suppress(OSError):
+                        _write(f"{mem}/memory.memsw.limit_in_bytes", str(memory))
+            if pids is not None:
+                _write(f"{self.dirs['pids']}/pids.max", str(pids))
+        else:
+            d = self.dirs["unified"]
+            if memory is not None:
+                _write(f"{d}/memory.max", str(memory))
+                if os.path.exists(f"{d}/memory.swap.max"):
+                    _write(f"{d}/memory.swap.max", "0")
+            if pids is not None:
+                _write(f"{d}/pids.max", str(pids))
+
+    @property
+    def procs_files(self) -> list[str]:
+        """The ``cgroup.procs`` files the launcher writes its pid into."""
+        return [os.path.join(d, "cgroup.procs") for d in self.dirs.values()]
+
+    def pids(self) -> list[int]:
+        found: set[int] = set()
+        for d in self.dirs.values():
+            text = _read(os.path.join(d, "cgroup.procs")) or ""
+            found.update(int(x) for x in text.split())
+        return sorted(found)
+
+    def kill(self) -> None:
+        """SIGKILL every process in this cgroup (and only those)."""
+        if not self.dirs:
+            return
+        if self.version == 2:
+            try:
+                _write(os.path.join(self.dirs["unified"], "cgroup.kill"), "1")
+                return
+            except OSError:
+                pass
+        freezer = self.dirs.get("freezer")
+        if freezer:
+            try:
+                _write(f"{freezer}/freezer.state", "FROZEN")
+                deadline = time.monotonic() + 1.0
+                while (_read(f"{freezer}/freezer.state") or "").strip() != "FROZEN":
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.001)
+            except OSError:
+                freezer = None
+        try:
+            for _ in range(50):
+                pids = self.pids()
+                if not pids:
+                    break
+                for pid in pids:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                if freezer:
+                    break
+                time.sleep(0.001)
+        finally:
+            if freezer:
+                with contextlib.suppress(OSError):
+                    _write(f"{freezer}/freezer.state", "THAWED")
+
+    def wait_empty(self, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.pids():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+        return True
+
+    def stats(self) -> CgroupStats:
+        st = CgroupStats()
+        if self.version == 1:
+            mem = self.dirs.get("memory")
+            if mem:
+                raw = _read(f"{mem}/memory.max_usage_in_bytes")
+                st.memory_max_bytes = int(raw) if raw and raw.strip().isdigit() else None
+                st.oom_kills = _kv(_read(f"{mem}/memory.oom_control"), "oom_kill") or 0
+            acct = self.dirs.get("cpuacct")
+            if acct:
+                raw = _read(f"{acct}/cpuacct.usage")
+                if raw and raw.strip().isdigit():
+                    st.cpu_seconds = int(raw) / 1e9
+            pids_dir = self.dirs.get("pids")
+            if pids_dir:
+                st.pids_limited = (_kv(_read(f"{pids_dir}/pids.events"), "max") or 0) > 0
+        elif self.dirs:
+            d = self.dirs["unified"]
+            raw = _read(f"{d}/memory.peak")
+            st.memory_max_bytes = int(raw) if raw and raw.strip().isdigit() else None
+            st.oom_kills = _kv(_read(f"{d}/memory.events"), "oom_kill") or 0
+            usec = _kv(_read(f"{d}/cpu.stat"), "usage_usec")
+            st.cpu_seconds = usec / 1e6 if usec is not None else None
+            st.pids_limited = (_kv(_read(f"{d}/pids.events"), "max") or 0) > 0
+        return st
+
+    def remove(self) -> bool:
+        """Kill what is left, wait for it to go, and remove the directories."""
+        if not self.dirs:
+            return True
+        if self.pids():
+            self.kill()
+            self.wait_empty()
+        ok = True
+        for ctrl, d in list(self.dirs.items()):
+            for _ in range(100):
+                try:
+                    os.rmdir(d)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.002)
+            else:
+                ok = False
+                continue
+            del self.dirs[ctrl]
+        return ok

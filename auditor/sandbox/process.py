@@ -1,0 +1,604 @@
+"""``sandbox.Popen``: ``subprocess.Popen`` whose child runs inside the sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import selectors
+import signal
+import subprocess
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from auditor.sandbox import cgroups, launcher, linux, metrics
+from auditor.sandbox.config import Settings, load_settings
+from auditor.sandbox.errors import SandboxConfigError, SandboxUnavailable
+from auditor.sandbox.limits import Limits
+from auditor.sandbox.profiles import Profile, get_profile, scrub_env
+
+#: Order in which applied pieces are reported in ``isolation``.
+ISOLATION_ORDER = (
+    "user",
+    "pid",
+    "ipc",
+    "uts",
+    "net",
+    "mount",
+    "cgroup",
+    "proc",
+    "readonly-root",
+    "tmpfs-tmp",
+    "hidden-home",
+    "rlimits",
+    "nnp",
+    "nocaps",
+)
+
+
+class SandboxDegradedWarning(RuntimeWarning):
+    """Emitted when ``allow_degraded`` let a run go ahead with less isolation."""
+
+
+_support: cgroups.CgroupSupport | None = None
+_has_sys_admin: bool | None = None
+
+
+def cgroup_support(refresh: bool = False) -> cgroups.CgroupSupport:
+    global _support
+    if _support is None or refresh:
+        _support = cgroups.discover()
+    return _support
+
+
+def _cap_sys_admin() -> bool:
+    global _has_sys_admin
+    if _has_sys_admin is None:
+        _has_sys_admin = False
+        with contextlib.suppress(OSError), open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("CapEff:"):
+                    _has_sys_admin = bool(int(line.split()[1], 16) & (1 << 21))
+    return _has_sys_admin
+
+
+def needs_user_namespace() -> bool:
+    """Root with CAP_SYS_ADMIN creates namespaces directly; everybody else needs a userns."""
+    return os.geteuid() != 0 or not _cap_sys_admin()
+
+
+_last_cap = linux.last_cap()
+
+
+def _format_unavailable(piece: str, error: str) -> str:
+    fix = launcher.FIXES.get(piece, "")
+    return f"sandbox isolation '{piece}' unavailable: {error}. Fix: {fix}"
+
+
+def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
+    """The interpreter's installation directories that lie under a hidden directory: the
+    strict profile keeps them visible (read-only) so ``sys.executable`` still runs."""
+    import sys
+
+    cands = {
+        os.path.realpath(p)
+        for p in (sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix)
+    }
+    cands.add(os.path.dirname(os.path.realpath(sys.executable)))
+    out: list[str] = []
+    for c in sorted(cands, key=len):
+        if not os.path.isdir(c) or any(c == o or c.startswith(o + "/") for o in out):
+            continue
+        if any(c.startswith(h + "/") for h in hidden):
+            out.append(c)
+    return tuple(out)
+
+
+class Popen(subprocess.Popen[Any]):
+    """Same signature and behaviour as :class:`subprocess.Popen`, plus the keyword-only
+    sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded`` and ``cgroup``
+    (``"auto"``, ``"require"``, ``"off"``).
+
+    Differences, all deliberate: the child always starts a new session with ``close_fds``;
+    ``env=None`` means the scrubbed allow-list environment (PATH, LANG, LC_*, TERM), not the
+    caller's; ``kill()`` kills the whole sandbox; ``communicate()`` stops the sandbox when
+    the captured output exceeds ``limits.output`` (``truncated`` becomes true).
+    """
+
+    def __init__(
+        self,
+        args: Any,
+        bufsize: int = -1,
+        executable: Any = None,
+        stdin: Any = None,
+        stdout: Any = None,
+        stderr: Any = None,
+        preexec_fn: Callable[[], object] | None = None,
+        close_fds: bool = True,
+        shell: bool = False,
+        cwd: Any = None,
+        env: Mapping[str, str] | None = None,
+        *,
+        limits: Limits | None = None,
+        profile: str | Profile | None = None,
+        network: bool = False,
+        allow_degraded: bool | None = None,
+        cgroup: str | None = None,
+        _settings: Settings | None = None,
+        _default_profile: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._finished = False
+        self._pid1_fd: int | None = None
+        self._info_r: int | None = None
+        self._cgroup: cgroups.SandboxCgroup | None = None
+        self._start = time.monotonic()
+        self.isolation: tuple[str, ...] = ()
+        self.degraded: tuple[str, ...] = ()
+        self.timed_out = False
+        self.truncated = False
+        self.oom_killed = False
+        self.cpu_seconds: float | None = None
+        self.max_rss_bytes: int | None = None
+        self.wall_seconds = 0.0
+        self._rusage: tuple[float, int] | None = None
+        self._bufs: dict[int, list[bytes]] = {}
+        self._sinks: dict[int, Callable[[bytes], object]] = {}
+        self._captured = 0
+
+        settings = _settings if _settings is not None else load_settings()
+        prof = get_profile(profile or _default_profile or settings.profile)
+        self.limits = limits if limits is not None else settings.limits
+        if not isinstance(self.limits, Limits):
+            raise SandboxConfigError(f"limits: expected sandbox.Limits, got {self.limits!r}")
+        degraded_ok = settings.allow_degraded if allow_degraded is None else allow_degraded
+        cgroup_mode = cgroup or settings.cgroup
+        if cgroup_mode not in ("auto", "require", "off"):
+            raise SandboxConfigError(
+                f"cgroup: must be 'auto', 'require' or 'off', got {cgroup_mode!r}"
+            )
+        self.profile = prof
+
+        namespaces = [ns for ns in prof.namespaces if ns != "user" or needs_user_namespace()]
+        if network:
+            namespaces.remove("net")
+        required: set[str] = set()
+        if not degraded_ok:
+            required = {
+                *namespaces,
+                "proc",
+                "lo",
+                "hostname",
+                "rlimits",
+                "nnp",
+                "nocaps",
+                "cwd",
+            }
+            if prof.readonly_root:
+                required.add("readonly-root")
+            if prof.private_tmp:
+                required.add("tmpfs-tmp")
+            if prof.hide_home:
+                required.add("hidden-home")
+        skipped: list[str] = []
+
+        # The cgroup: required when one is writable here or when the caller asked for it.
+        support = cgroup_support() if cgroup_mode != "off" else None
+        lim = self.limits
+        if support is not None and support.version:
+            try:
+                self._cgroup = cgroups.SandboxCgroup(support, lim.memory_bytes, lim.pids)
+                if not degraded_ok:
+                    required.add("cgroup")
+            except OSError as exc:
+                if not degraded_ok:
+                    self._record_unavailable(args, "cgroup")
+                    raise SandboxUnavailable(
+                        _format_unavailable("cgroup", f"creating a cgroup failed: {exc}"),
+                        ("cgroup",),
+                    ) from None
+                skipped.append("cgroup")
+        elif cgroup_mode == "require":
+            if not degraded_ok:
+                self._record_unavailable(args, "cgroup")
+                reason = support.reason if support else "cgroup='off'"
+                raise SandboxUnavailable(_format_unavailable("cgroup", reason), ("cgroup",))
+            skipped.append("cgroup")
+
+        home = os.environ.get("HOME")
+        hide: list[str] = []
+        if prof.hide_home:
+            for d in ("/home", "/root", home):
+                if d and os.path.isdir(d) and os.path.realpath(d) != "/":
+                    real = os.path.realpath(d)
+                    if real not in hide:
+                        hide.append(real)
+            # Mount deeper paths first so a parent tmpfs does not hide the mount point.
+            hide.sort(key=lambda p: p.count("/"), reverse=True)
+        expose = _python_paths_under(hide)
+
+        mem = lim.memory_bytes
+        has_cg = self._cgroup is not None
+        info_r, info_w = os.pipe()
+        self._info_r = info_r
+        plan = launcher.Plan(
+            namespaces=tuple(namespaces),
+            required=frozenset(required),
+            info_fd=info_w,
+            parent_pid=os.getpid(),
+            uid=os.geteuid(),
+            gid=os.getegid(),
+            cgroup_procs=self._cgroup.procs_files if self._cgroup else [],
+            rlimits=launcher.rlimits_for(
+                memory=mem,
+                cpu_time=lim.cpu_time,
+                file_size=lim.file_size_bytes,
+                open_files=lim.open_files,
+                pids=lim.pids,
+                cgroup_memory=has_cg,
+                cgroup_pids=has_cg,
+                is_root=os.geteuid() == 0,
+            ),
+            readonly_root=prof.readonly_root,
+            private_tmp=str(mem if mem else 64 << 20) if prof.private_tmp else None,
+            hide=tuple(hide),
+            expose=expose,
+            cwd=os.path.abspath(cwd) if cwd is not None else None,
+            last_cap=_last_cap,
+            fault=launcher._fault_injection,
+            user_preexec=preexec_fn,
+        )
+        pass_fds = (*tuple(kwargs.pop("pass_fds", ())), info_w)
+        kwargs.pop("start_new_session", None)
+        kwargs.pop("process_group", None)
+        env_final = scrub_env() if env is None else dict(env)
+        try:
+            super().__init__(
+                args,
+                bufsize,
+                executable,
+                stdin,
+                stdout,
+                stderr,
+                preexec_fn=lambda: launcher.child_setup(plan),
+                close_fds=True,
+                shell=shell,
+                cwd=cwd,
+                env=env_final,
+                start_new_session=True,
+                pass_fds=pass_fds,
+                **kwargs,
+            )
+        except BaseException:
+            os.close(info_w)
+            self._read_setup(args, raise_on_error=False)
+            self._cleanup_after_failed_start()
+            raise
+        os.close(info_w)
+        self._out_fd = self.stdout.fileno() if self.stdout is not None else -1
+        self._err_fd = self.stderr.fileno() if self.stderr is not None else -1
+        self._read_setup(args, raise_on_error=True, skipped=skipped)
+
+    # -- setup protocol -------------------------------------------------------------
+    def _read_lines_until_ready(self) -> list[str]:
+        assert self._info_r is not None
+        buf = b""
+        lines: list[str] = []
+        while True:
+            chunk = os.read(self._info_r, 4096)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                text = line.decode(errors="replace")
+                lines.append(text)
+                if text[:1] in ("A", "E"):
+                    if buf:
+                        lines.extend(x.decode(errors="replace") for x in buf.split(b"\n") if x)
+                    return lines
+        return lines
+
+    def _read_setup(
+        self, args: Any, *, raise_on_error: bool, skipped: list[str] | None = None
+    ) -> None:
+        lines = self._read_lines_until_ready()
+        error: tuple[str, str] | None = None
+        skips: list[tuple[str, str]] = [(s, "") for s in (skipped or [])]
+        applied: list[str] = []
+        for line in lines:
+            tag, body = line[:1], line[1:]
+            if tag == "P" and body.isdigit():
+                self._open_pid1(int(body))
+            elif tag == "S":
+                piece, _, msg = body.partition("|")
+                skips.append((piece, msg))
+            elif tag == "E":
+                piece, _, msg = body.partition("|")
+                error = (piece, msg)
+            elif tag == "A":
+                applied = body.split(",") if body else []
+            elif tag == "R":
+                self._parse_rusage(body)
+        if not raise_on_error:
+            return
+        if error is not None or not any(line.startswith("A") for line in lines):
+            piece, msg = error or ("setup", "the sandbox setup process died")
+            with contextlib.suppress(Exception):
+                super().wait()
+            self._cleanup_after_failed_start()
+            self._record_unavailable(args, piece)
+            raise SandboxUnavailable(_format_unavailable(piece, msg), (piece,))
+        self.isolation = tuple(p for p in ISOLATION_ORDER if p in applied)
+        self.degraded = tuple(dict.fromkeys(p for p, _ in skips))
+        if self.degraded:
+            detail = "; ".join(f"{p}: {m}" if m else p for p, m in skips)
+            warnings.warn(
+                f"sandbox running degraded, without {', '.join(self.degraded)} ({detail})",
+                SandboxDegradedWarning,
+                stacklevel=3,
+            )
+
+    def _open_pid1(self, pid: int) -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            return
+        # The payload's pid cannot be reused while the intermediate (our child, not yet
+        # reaped by us) has not reaped it; check the intermediate is still running.
+        try:
+            exited = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            exited = None
+            os.close(fd)
+            return
+        if exited is not None:
+            os.close(fd)
+            return
+        self._pid1_fd = fd
+
+    def _parse_rusage(self, body: str) -> None:
+        with contextlib.suppress(ValueError):
+            cpu, rss = body.split()
+            self._rusage = (float(cpu), int(rss) * 1024)
+
+    def _record_unavailable(self, args: Any, piece: str) -> None:
+        metrics.record(
+            metrics.RunRecord(
+                args=args,
+                outcome="unavailable",
+                returncode=None,
+                isolation=(),
+                violations=("unavailable",),
+            )
+        )
+
+    def _cleanup_after_failed_start(self) -> None:
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
+        if self._pid1_fd is not None:
+            os.close(self._pid1_fd)
+            self._pid1_fd = None
+        if self._info_r is not None:
+            os.close(self._info_r)
+            self._info_r = None
+        self._finished = True
+
+    # -- lifecycle ------------------------------------------------------------------
+    def poll(self) -> int | None:
+        rc = super().poll()
+        if rc is not None:
+            self._finish()
+        return rc
+
+    def wait(self, timeout: float | None = None) -> int:
+        rc = super().wait(timeout)
+        self._finish()
+        return rc
+
+    def kill(self) -> None:
+        """SIGKILL the whole sandbox: the payload (pid-namespace init, via its pidfd), the
+        intermediate, and everything in the per-run cgroup."""
+        if self._pid1_fd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
+        super().kill()
+        if self._cgroup is not None:
+            self._cgroup.kill()
+
+    def _wait_pid1_gone(self, timeout: float) -> bool:
+        if self._pid1_fd is None:
+            return True
+        p = select.poll()
+        p.register(self._pid1_fd, select.POLLIN)
+        return bool(p.poll(timeout * 1000))
+
+    def _finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self.wall_seconds = time.monotonic() - self._start
+        # The payload (pid-namespace init) must be gone: its exit tears down the namespace.
+        if not self._wait_pid1_gone(2.0) and self._pid1_fd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
+            self._wait_pid1_gone(5.0)
+        if self._pid1_fd is not None:
+            os.close(self._pid1_fd)
+            self._pid1_fd = None
+        if self._info_r is not None:
+            os.set_blocking(self._info_r, False)
+            data = b""
+            with contextlib.suppress(BlockingIOError, OSError):
+                while chunk := os.read(self._info_r, 4096):
+                    data += chunk
+            for line in data.decode(errors="replace").splitlines():
+                if line.startswith("R"):
+                    self._parse_rusage(line[1:])
+            os.close(self._info_r)
+            self._info_r = None
+        stats = None
+        if self._cgroup is not None:
+            stats = self._cgroup.stats()
+            self._cgroup.remove()
+        if self._rusage is not None:
+            self.cpu_seconds, self.max_rss_bytes = self._rusage
+        if stats is not None:
+            if stats.cpu_seconds is not None:
+                self.cpu_seconds = stats.cpu_seconds
+            if stats.memory_max_bytes is not None:
+                self.max_rss_bytes = stats.memory_max_bytes
+            self.oom_killed = stats.oom_kills > 0
+        self._record(stats)
+
+    def _record(self, stats: cgroups.CgroupStats | None) -> None:
+        rc = self.returncode
+        violations: list[str] = []
+        if self.timed_out:
+            outcome = "timeout"
+            violations.append("timeout")
+        elif self.oom_killed:
+            outcome = "oom"
+            violations.append("memory")
+        elif self.truncated:
+            outcome = "truncated"
+            violations.append("output")
+        elif rc == -signal.SIGKILL or rc == -signal.SIGXCPU:
+            outcome = "killed"
+        else:
+            outcome = "ok" if rc == 0 else "error"
+        if stats is not None and stats.pids_limited:
+            violations.append("pids")
+        cpu = self.limits.cpu_time
+        if cpu is not None and self.cpu_seconds is not None and self.cpu_seconds >= cpu:
+            violations.append("cpu_time")
+        if self.degraded:
+            violations.append("degraded")
+        metrics.record(
+            metrics.RunRecord(
+                args=self.args,
+                outcome=outcome,
+                returncode=rc,
+                isolation=self.isolation,
+                degraded=self.degraded,
+                wall_seconds=self.wall_seconds,
+                cpu_seconds=self.cpu_seconds,
+                max_rss_bytes=self.max_rss_bytes,
+                violations=tuple(violations),
+            )
+        )
+
+    def __del__(self, *a: Any, **kw: Any) -> None:
+        if not getattr(self, "_finished", True) and getattr(self, "returncode", 0) is None:
+            with contextlib.suppress(Exception):
+                self.kill()
+                self.wait()
+        with contextlib.suppress(Exception):
+            super().__del__()
+
+    # -- communicate with output cap ---------------------------------------------------
+    def communicate(self, input: Any = None, timeout: float | None = None) -> tuple[Any, Any]:
+        """Like :meth:`subprocess.Popen.communicate`; stops the sandbox once the captured
+        output exceeds ``limits.output`` and sets ``truncated``."""
+        endtime = None if timeout is None else time.monotonic() + timeout
+        streams: dict[int, Any] = {}
+        if self.stdout is not None:
+            streams[self.stdout.fileno()] = self.stdout
+        if self.stderr is not None:
+            streams[self.stderr.fileno()] = self.stderr
+        text = bool(getattr(self, "text_mode", False)) or bool(self.universal_newlines)
+        if self.stdin is not None and not getattr(self, "_input_started", False):
+            self._input_started = True
+            data = input
+            if isinstance(data, str):
+                stdin: Any = self.stdin
+                data = data.encode(stdin.encoding, stdin.errors)
+            self._input_view = memoryview(data or b"")
+            self._input_off = 0
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                self.stdin.flush()
+            if not self._input_view:
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    self.stdin.close()
+        cap = self.limits.output_bytes
+        sel = selectors.DefaultSelector()
+        try:
+            for fd in streams:
+                if fd not in self._bufs:
+                    self._bufs[fd] = []
+                if not streams[fd].closed:
+                    sel.register(fd, selectors.EVENT_READ)
+            stdin_fd = -1
+            if self.stdin is not None and not self.stdin.closed:
+                stdin_fd = self.stdin.fileno()
+                sel.register(stdin_fd, selectors.EVENT_WRITE)
+            while sel.get_map():
+                remaining = None if endtime is None else endtime - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise self._timeout_exc(timeout)
+                for key, _ in sel.select(remaining):
+                    fd = int(key.fd)
+                    if fd == stdin_fd and self.stdin is not None:
+                        chunk_v = self._input_view[self._input_off : self._input_off + 65536]
+                        try:
+                            self._input_off += os.write(fd, chunk_v)
+                        except BrokenPipeError:
+                            self._input_off = len(self._input_view)
+                        if self._input_off >= len(self._input_view):
+                            sel.unregister(fd)
+                            self.stdin.close()
+                        continue
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        sel.unregister(fd)
+                        streams[fd].close()
+                        continue
+                    if fd in self._sinks:
+                        self._sinks[fd](chunk)
+                    else:
+                        self._bufs[fd].append(chunk)
+                    self._captured += len(chunk)
+                    if cap is not None and self._captured > cap:
+                        over = self._captured - cap
+                        if fd in self._sinks:
+                            pass
+                        else:
+                            self._bufs[fd][-1] = chunk[: len(chunk) - over]
+                        self._captured = cap
+                        self.truncated = True
+                        self.kill()
+                        for k in list(sel.get_map()):
+                            sel.unregister(k)
+                        break
+        finally:
+            sel.close()
+        for f in streams.values():
+            with contextlib.suppress(OSError):
+                f.close()
+        remaining = None if endtime is None else max(0.0, endtime - time.monotonic())
+        try:
+            self.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            raise self._timeout_exc(timeout) from None
+        out = self._collect(self._out_fd, self.stdout, text)
+        err = self._collect(self._err_fd, self.stderr, text)
+        return out, err
+
+    def _collect(self, fd: int, stream: Any, text: bool) -> Any:
+        if stream is None:
+            return None
+        data = b"".join(self._bufs.get(fd, []))
+        if text:
+            decoded: str = data.decode(stream.encoding, stream.errors)
+            return decoded.replace("\r\n", "\n").replace("\r", "\n")
+        return data
+
+    def _timeout_exc(self, timeout: float | None) -> subprocess.TimeoutExpired:
+        out = b"".join(self._bufs.get(self._out_fd, [])) if self.stdout else None
+        err = b"".join(self._bufs.get(self._err_fd, [])) if self.stderr else None
+        return subprocess.TimeoutExpired(
+            self.args, timeout or 0, output=out or None, stderr=err or None
+        )

@@ -1,0 +1,54 @@
+"""Isolation profiles: which pieces of isolation a sandbox asks for.
+
+``standard`` (default for ``run`` and the drop-ins): user namespace (when not root), pid
+namespace with a fresh ``/proc``, ipc, uts, net (loopback only) and mount namespaces,
+limits, a scrubbed environment, no capabilities and ``no_new_privs``.
+
+``strict`` (default for ``exec_python``/``eval_python``): ``standard`` plus a read-only view
+of the host filesystem, a fresh tmpfs ``/tmp`` used as working directory, and the caller's
+``$HOME``, ``/home`` and ``/root`` hidden under empty tmpfs mounts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+
+from auditor.sandbox.errors import SandboxConfigError
+
+#: Environment variables passed through by default (``env=`` replaces this entirely).
+ENV_ALLOW = ("PATH", "LANG", "TERM")
+ENV_ALLOW_RE = re.compile(r"^LC_[A-Z_]+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    name: str
+    namespaces: tuple[str, ...] = ("user", "pid", "ipc", "uts", "net", "mount")
+    readonly_root: bool = False
+    private_tmp: bool = False
+    hide_home: bool = False
+
+
+STANDARD = Profile("standard")
+STRICT = Profile("strict", readonly_root=True, private_tmp=True, hide_home=True)
+PROFILES: dict[str, Profile] = {p.name: p for p in (STANDARD, STRICT)}
+
+
+def get_profile(profile: str | Profile) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        names = ", ".join(sorted(PROFILES))
+        raise SandboxConfigError(f"profile: unknown profile {profile!r} (known: {names})") from None
+
+
+def scrub_env(environ: dict[str, str] | os._Environ[str] | None = None) -> dict[str, str]:
+    """The allow-listed part of ``environ`` (default ``os.environ``): PATH, LANG, LC_*, TERM."""
+    src = os.environ if environ is None else environ
+    env = {k: v for k, v in src.items() if k in ENV_ALLOW or ENV_ALLOW_RE.match(k)}
+    env.setdefault("PATH", os.defpath)
+    return env

@@ -1,0 +1,312 @@
+"""The abuse suite: each test attacks one guarantee of the sandbox.
+
+Runs as root (cgroup v1 limits) and as an unprivileged user (user namespaces, rlimits).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from sandbox_helpers import procs_with, wait_gone, wait_present
+
+from auditor import sandbox
+from auditor.sandbox import cgroups
+
+MiB = 1 << 20
+
+
+def _ifaces(proc_net_dev: str) -> list[str]:
+    return [line.split(":")[0].strip() for line in proc_net_dev.splitlines()[2:] if ":" in line]
+
+
+def test_fork_bomb_is_contained_by_pids(token: str) -> None:
+    code = textwrap.dedent(
+        f"""
+        import os, time  # {token}
+        n = 0
+        for _ in range(500):
+            try:
+                pid = os.fork()
+            except OSError:
+                break
+            if pid == 0:
+                time.sleep(60)
+                os._exit(0)
+            n += 1
+        print(n, flush=True)
+        """
+    )
+    r = sandbox.exec_python(
+        code, limits=sandbox.Limits(pids=16), capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    forked = int(r.stdout)
+    assert 1 <= forked < 16
+    # The payload exited: the namespace went with it, sleeping children included.
+    assert procs_with(token) == []
+
+
+def test_shell_fork_bomb_is_stopped_and_cleaned_up(token: str) -> None:
+    bomb = f"b() {{ b | b & }}; b; sleep {token}"
+    with pytest.raises(subprocess.TimeoutExpired):
+        sandbox.run(["sh", "-c", bomb], limits=sandbox.Limits(pids=32), timeout=2)
+    assert procs_with(token) == []
+    assert procs_with("b | b &") == []
+
+
+def test_memory_bomb_is_refused() -> None:
+    code = "b = []\nwhile True:\n    b.append(bytearray(10 * 2**20))\n"
+    r = sandbox.exec_python(
+        code, limits=sandbox.Limits(memory="100M"), capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode != 0
+    if "cgroup" in r.isolation:
+        assert r.oom_killed
+        assert r.returncode == -signal.SIGKILL
+        assert r.max_rss_bytes is not None and r.max_rss_bytes <= 100 * MiB
+    else:
+        assert not r.oom_killed
+        assert "MemoryError" in r.stderr
+
+
+def test_cpu_spin_is_stopped_by_cpu_time() -> None:
+    r = sandbox.exec_python(
+        "while True: pass", limits=sandbox.Limits(cpu_time=1), capture_output=True, timeout=60
+    )
+    assert not r.timed_out
+    assert r.returncode == -signal.SIGXCPU
+    assert r.cpu_seconds is not None and r.cpu_seconds >= 0.9
+
+
+def test_sleeper_is_stopped_by_wall_timeout(token: str) -> None:
+    with pytest.raises(subprocess.TimeoutExpired) as info:
+        sandbox.run(["sleep", token], timeout=0.5)
+    assert info.value.timeout == 0.5
+    assert procs_with(token) == []
+    r = sandbox.exec_python(f"import time; time.sleep({token})", timeout=0.5)
+    assert r.timed_out
+    assert r.returncode == -signal.SIGKILL
+    assert procs_with(token) == []
+
+
+def test_no_leftovers_after_timeout_including_setsid_grandchildren(token: str) -> None:
+    script = (
+        f"setsid sleep {token}1 & "
+        f"setsid sh -c 'sleep {token}2; :' & "
+        f"(setsid sleep {token}3 &) ; "
+        f"sleep {token}4"
+    )
+    with pytest.raises(subprocess.TimeoutExpired):
+        sandbox.run(["sh", "-c", script], timeout=1)
+    # Checked immediately: the sandbox verified its namespace is gone before returning.
+    assert procs_with(token) == []
+
+
+def test_no_leftovers_after_parent_is_sigkilled(token: str) -> None:
+    head, tail = token[:3], token[3:]  # keep the token itself out of the helper's argv
+    helper_code = (
+        "from auditor import sandbox\n"
+        f"t = '{head}' + '{tail}'\n"
+        "sandbox.run(['sh', '-c', f'setsid sleep {t}1 & sleep {t}2'])\n"
+    )
+    helper = subprocess.Popen([sys.executable, "-c", helper_code])
+    try:
+        assert wait_present(f"{token}1\0") and wait_present(f"{token}2\0")
+    finally:
+        helper.kill()
+        helper.wait()
+    assert wait_gone(token) == []
+    # Its per-run cgroup (root only) is collected by the next sandbox user.
+    for base in cgroups.discover().bases.values():
+        cgroups.collect_stale(base)
+    assert [p for p in _all_cgroups() if f"-{helper.pid}-" in p] == []
+
+
+def _all_cgroups() -> list[str]:
+    found = []
+    for base in cgroups.discover().bases.values():
+        found += [os.path.join(base, n) for n in os.listdir(base) if n.startswith(cgroups.PREFIX)]
+    return found
+
+
+def test_output_flood_is_capped() -> None:
+    r = sandbox.run(["yes"], capture_output=True, limits=sandbox.Limits(output="1M"), timeout=30)
+    assert r.truncated
+    assert len(r.stdout) == MiB
+    assert r.returncode == -signal.SIGKILL
+    r = sandbox.exec_python(
+        "import sys\nwhile True: sys.stderr.write('x' * 4096)",
+        capture_output=True,
+        limits=sandbox.Limits(output="256K"),
+        timeout=30,
+    )
+    assert r.truncated
+    assert len(r.stdout) + len(r.stderr) == 256 * 1024
+
+
+def test_file_size_limit(host_dir: str) -> None:
+    r = sandbox.run(
+        ["sh", "-c", "head -c 3000000 /dev/zero > big; echo status=$?"],
+        cwd=host_dir,
+        limits=sandbox.Limits(file_size="1M"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert os.path.getsize(os.path.join(host_dir, "big")) == MiB
+    assert "status=0" not in r.stdout
+
+
+def test_no_network_only_loopback() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        code = textwrap.dedent(
+            f"""
+            import socket
+            try:
+                socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
+                print("connected")
+            except OSError as exc:
+                print("unreachable", exc)
+            print(open("/proc/net/dev").read())
+            """
+        )
+        r = sandbox.exec_python(code, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("unreachable")
+        assert _ifaces(r.stdout) == ["lo"]
+        assert "net" in r.isolation
+        # Positive control: the same probe reaches the listener with network=True.
+        r = sandbox.exec_python(code, capture_output=True, text=True, timeout=30, network=True)
+        assert r.stdout.startswith("connected")
+        assert "net" not in r.isolation
+
+
+def test_host_pids_are_invisible_and_unkillable(token: str) -> None:
+    host = subprocess.Popen(["sleep", token])
+    try:
+        r = sandbox.run(
+            [
+                "sh",
+                "-c",
+                f"kill -0 {host.pid} 2>/dev/null && echo visible || echo invisible; "
+                f"kill -9 {host.pid} 2>/dev/null; ls /proc | grep -c '^[0-9]'",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        lines = r.stdout.split()
+        assert lines[0] == "invisible"
+        assert int(lines[1]) < 10  # init, sh, ls, grep: not the host's processes
+        assert host.poll() is None
+    finally:
+        host.kill()
+        host.wait()
+
+
+def test_caller_environment_secrets_are_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDITOR_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("LC_TIME", "C")
+    r = sandbox.run(["env"], capture_output=True, text=True, timeout=30)
+    names = {line.split("=", 1)[0] for line in r.stdout.splitlines()}
+    assert "hunter2" not in r.stdout
+    assert "AUDITOR_TEST_SECRET" not in names
+    assert {"PATH", "LC_TIME"} <= names
+    assert names <= {"PATH", "LANG", "TERM"} | {n for n in names if n.startswith("LC_")}
+    r = sandbox.run(["/usr/bin/env"], env={"ONLY": "1"}, capture_output=True, text=True)
+    assert r.stdout.splitlines() == ["ONLY=1"]
+
+
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_no_capabilities_and_no_new_privs(profile: str) -> None:
+    r = sandbox.run(
+        ["cat", "/proc/self/status"], capture_output=True, text=True, profile=profile, timeout=30
+    )
+    status = dict(line.split(":", 1) for line in r.stdout.splitlines() if ":" in line)
+    for field in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(status[field].strip(), 16) == 0, field
+    assert status["NoNewPrivs"].strip() == "1"
+
+
+def test_hostname_change_stays_inside() -> None:
+    before = socket.gethostname()
+    code = textwrap.dedent(
+        """
+        import socket
+        print(socket.gethostname())
+        try:
+            socket.sethostname("evil-sandbox")
+            print("changed", socket.gethostname())
+        except OSError:
+            print("denied")
+        """
+    )
+    r = sandbox.exec_python(code, capture_output=True, text=True, profile="standard")
+    lines = r.stdout.splitlines()
+    assert lines[0] == "sandbox"
+    assert lines[1] in ("denied", "changed evil-sandbox")
+    assert socket.gethostname() == before != "evil-sandbox"
+
+
+def test_strict_no_write_reaches_the_host_and_home_is_hidden(
+    host_dir: str, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = os.path.join(host_dir, "home")
+    os.mkdir(home)
+    with open(os.path.join(home, "secret.txt"), "w") as f:
+        f.write("hunter2")
+    monkeypatch.setenv("HOME", home)
+    targets = [
+        os.path.join(host_dir, "pwned"),
+        f"/tmp/pwned-{token}",
+        f"/var/tmp/pwned-{token}",
+        os.path.join(home, "pwned"),
+    ]
+    code = textwrap.dedent(
+        f"""
+        import os, sys
+        for path in {targets!r}:
+            try:
+                with open(path, "w") as f:
+                    f.write("x")
+                print("wrote", path)
+            except OSError as exc:
+                print("blocked", path, exc.errno)
+        print("cwd", os.getcwd(), os.listdir("."))
+        keep = tuple(os.path.realpath(p) for p in (sys.base_prefix, sys.prefix))
+        leaks = []
+        for top in ("/root", "/home", {home!r}):
+            for dirpath, dirnames, filenames in os.walk(top):
+                if dirpath.startswith(keep):
+                    dirnames[:] = []
+                    continue
+                leaks += [os.path.join(dirpath, n) for n in filenames]
+        print("leaks", leaks)
+        """
+    )
+    r = sandbox.exec_python(code, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "readonly-root" in r.isolation and "hidden-home" in r.isolation
+    assert f"wrote /tmp/pwned-{token}" in r.stdout  # the private tmpfs is writable...
+    for path in targets:
+        assert not os.path.exists(path), path  # ...but nothing reaches the host
+    assert "cwd /tmp" in r.stdout
+    assert "leaks []" in r.stdout
+    assert "hunter2" not in r.stdout
+
+
+def test_standard_profile_does_share_the_filesystem(host_dir: str) -> None:
+    # Control for the strict test above: the standard profile writes through.
+    r = sandbox.run(["sh", "-c", "echo hi > out"], cwd=host_dir, timeout=30)
+    assert r.returncode == 0
+    with open(os.path.join(host_dir, "out")) as f:
+        assert f.read() == "hi\n"

@@ -1,0 +1,91 @@
+"""[tool.auditor.sandbox] in the nearest pyproject.toml overrides the defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor import sandbox
+from auditor.sandbox import config
+
+
+def _project(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(body)
+    sub = tmp_path / "src" / "pkg"
+    sub.mkdir(parents=True)
+    return sub
+
+
+def test_defaults_without_a_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(_project(tmp_path, "[project]\nname = 'x'\n"))
+    s = sandbox.load_settings()
+    assert s.limits == sandbox.Limits()
+    assert (s.profile, s.python_profile, s.allow_degraded, s.cgroup) == (
+        "standard",
+        "strict",
+        False,
+        "auto",
+    )
+
+
+def test_table_found_upward_overrides_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sub = _project(
+        tmp_path,
+        "[tool.auditor.sandbox]\n"
+        'memory = "64M"\ncpu_time = 5\npids = 12\nopen_files = 40\n'
+        'profile = "strict"\nallow_degraded = true\ncgroup = "off"\n',
+    )
+    monkeypatch.chdir(sub)
+    s = sandbox.load_settings()
+    assert s.limits.memory_bytes == 64 << 20
+    assert (s.limits.cpu_time, s.limits.pids, s.limits.open_files) == (5, 12, 40)
+    assert (s.profile, s.allow_degraded, s.cgroup) == ("strict", True, "off")
+    assert s.source == str(tmp_path / "pyproject.toml")
+    # run() picks them up: strict profile, 40 open files, no cgroup.
+    r = sandbox.run(["sh", "-c", "ulimit -n"], capture_output=True, text=True)
+    assert r.stdout == "40\n"
+    assert "readonly-root" in r.isolation
+    assert "cgroup" not in r.isolation
+    # Explicit arguments win over the file.
+    r = sandbox.run(
+        ["sh", "-c", "ulimit -n"],
+        capture_output=True,
+        text=True,
+        profile="standard",
+        limits=sandbox.Limits(open_files=50),
+    )
+    assert r.stdout == "50\n"
+    assert "readonly-root" not in r.isolation
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("colour = 'red'", "key 'colour' is unknown"),
+        ("memory = true", "key 'memory' is invalid"),
+        ("pids = 'many'", "key 'pids' is invalid"),
+        ("profile = 'lax'", "key 'profile' must be one of"),
+        ("allow_degraded = 'yes'", "key 'allow_degraded' must be true or false"),
+        ("cgroup = 'maybe'", "key 'cgroup' must be one of"),
+    ],
+)
+def test_bad_table_is_a_one_line_error_naming_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    monkeypatch.chdir(_project(tmp_path, f"[tool.auditor.sandbox]\n{body}\n"))
+    with pytest.raises(ValueError, match=message) as info:
+        sandbox.load_settings()
+    assert isinstance(info.value, sandbox.SandboxConfigError)
+    assert "\n" not in str(info.value)
+    with pytest.raises(sandbox.SandboxConfigError):
+        sandbox.run(["true"])
+
+
+def test_find_pyproject_stops_at_the_nearest(tmp_path: Path) -> None:
+    sub = _project(tmp_path, "")
+    (sub / "pyproject.toml").write_text("")
+    assert config.find_pyproject(sub) == sub / "pyproject.toml"
+    assert config.find_pyproject(sub.parent) == tmp_path / "pyproject.toml"

@@ -1,0 +1,137 @@
+"""Drop-in equivalence with subprocess and os: same return codes, output, errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+import pytest
+
+from auditor import sandbox
+
+SCRIPTS = [
+    "echo out; echo err >&2",
+    "echo partial; exit 3",
+    "printf 'a\\r\\nb\\rc'",
+    "kill -TERM $$",
+    "kill -KILL $$",
+    "exit 255",
+]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("text", [False, True])
+def test_run_matches_subprocess(script: str, text: bool) -> None:
+    ref = subprocess.run(["sh", "-c", script], capture_output=True, text=text)
+    got = sandbox.run(["sh", "-c", script], capture_output=True, text=text)
+    assert isinstance(got, subprocess.CompletedProcess)
+    assert (got.returncode, got.stdout, got.stderr) == (ref.returncode, ref.stdout, ref.stderr)
+    assert got.args == ref.args
+
+
+def test_run_shell_input_and_stderr_to_stdout() -> None:
+    kw = {"shell": True, "input": "x\ny\n", "stdout": subprocess.PIPE, "text": True}
+    ref = subprocess.run("cat; echo e >&2", stderr=subprocess.STDOUT, **kw)
+    got = sandbox.run("cat; echo e >&2", stderr=subprocess.STDOUT, **kw)
+    assert (got.returncode, got.stdout, got.stderr) == (ref.returncode, ref.stdout, ref.stderr)
+    assert got.stdout == "x\ny\ne\n"
+
+
+def test_check_true_raises_the_same_error() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as ref:
+        subprocess.run(["sh", "-c", "echo o; exit 4"], capture_output=True, check=True)
+    with pytest.raises(subprocess.CalledProcessError) as got:
+        sandbox.run(["sh", "-c", "echo o; exit 4"], capture_output=True, check=True)
+    assert (got.value.returncode, got.value.cmd, got.value.output) == (
+        ref.value.returncode,
+        ref.value.cmd,
+        ref.value.output,
+    )
+    assert str(got.value) == str(ref.value)
+
+
+def test_timeout_raises_timeout_expired() -> None:
+    with pytest.raises(subprocess.TimeoutExpired) as got:
+        sandbox.run(["sh", "-c", "echo early; sleep 20"], capture_output=True, timeout=0.5)
+    assert got.value.cmd == ["sh", "-c", "echo early; sleep 20"]
+    assert got.value.output == b"early\n"
+
+
+def test_missing_program_raises_file_not_found() -> None:
+    with pytest.raises(FileNotFoundError):
+        subprocess.run(["/nonexistent/program"])
+    with pytest.raises(FileNotFoundError):
+        sandbox.run(["/nonexistent/program"])
+
+
+def test_call_check_call_check_output() -> None:
+    assert sandbox.call(["sh", "-c", "exit 5"]) == subprocess.call(["sh", "-c", "exit 5"]) == 5
+    assert sandbox.check_call(["true"]) == subprocess.check_call(["true"]) == 0
+    with pytest.raises(subprocess.CalledProcessError) as info:
+        sandbox.check_call(["false"])
+    assert info.value.returncode == 1 and info.value.cmd == ["false"]
+    cmd = ["sh", "-c", "echo out; echo err >&2"]
+    assert sandbox.check_output(cmd, stderr=subprocess.STDOUT) == subprocess.check_output(
+        cmd, stderr=subprocess.STDOUT
+    )
+    assert sandbox.check_output(["cat"], input="hi", text=True) == "hi"
+    with pytest.raises(subprocess.CalledProcessError) as info:
+        sandbox.check_output(["sh", "-c", "echo x; exit 2"])
+    assert info.value.output == b"x\n"
+
+
+@pytest.mark.parametrize("cmd", ["echo hi; echo err >&2; exit 4", "printf 'a\\n\\n'", "true"])
+def test_getoutput_getstatusoutput(cmd: str) -> None:
+    assert sandbox.getstatusoutput(cmd) == subprocess.getstatusoutput(cmd)
+    assert sandbox.getoutput(cmd) == subprocess.getoutput(cmd)
+
+
+@pytest.mark.parametrize("cmd", ["true", "exit 3", "exit 255", "kill -TERM $$", "kill -KILL $$"])
+def test_system_returns_os_system_wait_status(cmd: str) -> None:
+    assert sandbox.system(cmd) == os.system(cmd)
+
+
+def test_popen_read_write_close_statuses(host_dir: str) -> None:
+    with sandbox.popen("echo hi; echo there") as f:
+        assert f.read() == os.popen("echo hi; echo there").read()
+    assert sandbox.popen("true").close() is os.popen("true").close() is None
+    assert sandbox.popen("exit 3").close() == os.popen("exit 3").close() == 3 << 8
+    w = sandbox.popen(f"cat > {host_dir}/written", "w")
+    w.write("data\n")
+    assert w.close() is None
+    with open(f"{host_dir}/written") as f:
+        assert f.read() == "data\n"
+
+
+def test_popen_streams_while_running() -> None:
+    script = "for i in 1 2 3; do echo line$i; sleep 0.2; done"
+    with sandbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True) as p:
+        assert p.stdout is not None
+        assert p.stdout.readline() == "line1\n"
+        assert p.poll() is None  # still running while we read
+        rest = p.stdout.read()
+        assert p.wait() == 0
+    assert rest == "line2\nline3\n"
+    assert p.returncode == 0
+
+
+def test_popen_communicate_kill_terminate() -> None:
+    p = sandbox.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert p.communicate(b"abc") == (b"abc", None)
+    assert p.returncode == 0
+    for method, sig in (("kill", signal.SIGKILL), ("terminate", signal.SIGTERM)):
+        ref = subprocess.Popen(["sleep", "30"])
+        got = sandbox.Popen(["sleep", "30"])
+        getattr(ref, method)()
+        getattr(got, method)()
+        assert got.wait() == ref.wait() == -sig
+
+
+def test_popen_wait_timeout_does_not_kill() -> None:
+    p = sandbox.Popen(["sleep", "30"])
+    with pytest.raises(subprocess.TimeoutExpired):
+        p.wait(timeout=0.2)
+    assert p.poll() is None
+    p.kill()
+    assert p.wait() == -signal.SIGKILL
