@@ -127,6 +127,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         self._module: cst.Module | None = None
         self._name_uses: Counter[str] = Counter()
         self._imports: dict[str, None] = {}  # import statements to add, in order
+        # enclosing calls to replace as a whole (``os.popen(...).read()``), by id
+        self._enclosing: dict[int, tuple[Finding, Callable[[cst.Call], cst.BaseExpression]]] = {}
         self._dropped: dict[str, list[cst.CSTNode]] = {}
 
     # -- subclass interface ---------------------------------------------------------------
@@ -178,6 +180,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         self._name_uses = _name_uses(tree)
         self._dropped = {}
         self._imports = {}
+        self._enclosing = {}
         result = super().transform_module_impl(tree)
         if self._imports:
             result = add_imports(result, list(self._imports))
@@ -190,6 +193,14 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return result
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        enclosing = self._enclosing.pop(id(original_node), None)
+        if enclosing is not None:
+            site, build = enclosing
+            replacement = build(updated_node)
+            # the inner call recorded itself; widen its outcome to the whole expression
+            self.outcomes = [o for o in self.outcomes if o.fingerprint != site.fingerprint]
+            self._record(site, "", replacement, original_node)
+            return replacement
         finding = self._finding_for(original_node)
         if finding is None:
             return updated_node
@@ -238,6 +249,31 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         )
 
     # -- helpers for subclasses -----------------------------------------------------------
+    def replace_enclosing(
+        self,
+        outer: cst.Call,
+        finding: Finding,
+        build: Callable[[cst.Call], cst.BaseExpression],
+    ) -> None:
+        """Once the site's call is rewritten, replace the call ``outer`` around it (already
+        holding the rewritten site) by ``build(outer)``."""
+        self._enclosing[id(outer)] = (finding, build)
+
+    def read_of(self, call: cst.Call) -> cst.Call | None:
+        """The call ``call.read()`` (no arguments) when the site is used just that way."""
+        attribute = self.parent(call)
+        outer = self.parent(attribute) if attribute is not None else None
+        if (
+            isinstance(attribute, cst.Attribute)
+            and attribute.value is call
+            and attribute.attr.value == "read"
+            and isinstance(outer, cst.Call)
+            and outer.func is attribute
+            and not outer.args
+        ):
+            return outer
+        return None
+
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         try:
             return self.get_metadata(ParentNodeProvider, node)
@@ -500,3 +536,24 @@ def _has_comment(ws: cst.BaseParenthesizableWhitespace) -> bool:
             line.comment is not None for line in ws.empty_lines
         )
     return False
+
+
+_NO_SPACE_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
+
+
+def stdout_of_receiver(read_call: cst.Call) -> cst.BaseExpression:
+    """``X.read()`` -> ``X.stdout``."""
+    func = read_call.func
+    assert isinstance(func, cst.Attribute)
+    return cst.Attribute(value=func.value, attr=cst.Name("stdout"))
+
+
+def make_arg(value: cst.BaseExpression, keyword: str | None = None, last: bool = False) -> cst.Arg:
+    comma: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
+    if not last:
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if keyword is None:
+        return cst.Arg(value, comma=comma)
+    return cst.Arg(value, keyword=cst.Name(keyword), equal=_NO_SPACE_EQUAL, comma=comma)

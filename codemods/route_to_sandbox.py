@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from auditor.codemod_support import Decline, SiteCodemod
+from auditor.codemod_support import Decline, SiteCodemod, make_arg, stdout_of_receiver
 from auditor.findings import Finding
 
 from .shell_to_argv import plan_conversion
@@ -76,5 +76,50 @@ class RouteToSandbox(SiteCodemod):
             positional = [a for a in original.args if a.keyword is None and not a.star]
             if len(positional) > 1 or any(a.star == "*" for a in original.args):
                 raise Decline("sandbox.run() takes no positional argument after the command")
+        if target == "popen":
+            return self._popen(original, updated, finding)
+        if target == "Popen":
+            self._check_kept(original, "Popen", ("stdin", "stdout", "stderr"))
         self.drop_unused_import_of(original.func)
         return updated.with_changes(func=self.sandbox_attr(target))
+
+    def _check_kept(self, call: cst.Call, name: str, attributes: tuple[str, ...]) -> None:
+        """The sandbox stops a run whose process object is garbage collected (subprocess
+        lets it go on): decline where the object is dropped while the process may run."""
+        parent = self.parent(call)
+        if self.is_statement(call):
+            raise Decline(
+                f"the {name} object is dropped at once; the sandbox would stop the process"
+            )
+        dropped = not attributes or (
+            isinstance(parent, cst.Attribute) and parent.attr.value in attributes
+        )
+        if isinstance(parent, cst.Attribute) and parent.value is call and dropped:
+            raise Decline(
+                f"only .{parent.attr.value} of the {name} object is kept; the sandbox "
+                "would stop the process"
+            )
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call:
+            raise Decline(f"the {name} object is only iterated; the sandbox would stop it")
+
+    def _popen(self, original: cst.Call, updated: cst.Call, finding: Finding) -> cst.Call:
+        read = self.read_of(original)
+        if read is None:
+            self._check_kept(original, "os.popen()", ())
+            self.drop_unused_import_of(original.func)
+            return updated.with_changes(func=self.sandbox_attr("popen"))
+        # os.popen(cmd).read(): the same text from sandbox.run(cmd, shell=True, ...).stdout
+        if len(original.args) != 1 or original.args[0].keyword or original.args[0].star:
+            raise Decline("os.popen() is given a mode or buffering")
+        self.drop_unused_import_of(original.func)
+        self.replace_enclosing(read, finding, stdout_of_receiver)
+        sandbox_name = self.sandbox_alias()
+        return updated.with_changes(
+            func=self.sandbox_attr("run"),
+            args=[
+                make_arg(updated.args[0].value),
+                make_arg(cst.Name("True"), "shell"),
+                make_arg(cst.Attribute(cst.Name(sandbox_name), cst.Name("PIPE")), "stdout"),
+                make_arg(cst.Name("True"), "text", last=True),
+            ],
+        )

@@ -39,7 +39,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from auditor.codemod_support import Decline, SiteCodemod, remove_arg
+from auditor.codemod_support import (
+    Decline,
+    SiteCodemod,
+    make_arg,
+    remove_arg,
+    stdout_of_receiver,
+)
 from auditor.findings import Finding
 from auditor.resolve import literal_string
 
@@ -219,16 +225,8 @@ def plan_conversion(codemod: SiteCodemod, call: cst.Call, finding: Finding) -> C
             )
         return Conversion("system", argv, _quote_of(payload), call)
     # os.popen: only the os.popen(cmd).read() pattern has a plain-value equivalent
-    attribute = codemod.parent(call)
-    outer = codemod.parent(attribute) if attribute is not None else None
-    if (
-        isinstance(attribute, cst.Attribute)
-        and attribute.value is call
-        and attribute.attr.value == "read"
-        and isinstance(outer, cst.Call)
-        and outer.func is attribute
-        and not outer.args
-    ):
+    outer = codemod.read_of(call)
+    if outer is not None:
         return Conversion("popen", argv, _quote_of(payload), outer)
     raise Decline("os.popen()'s file object is used beyond .read(); it keeps a pipe")
 
@@ -238,12 +236,6 @@ class ShellToArgv(SiteCodemod):
 
     NAME = NAME
     DESCRIPTION = __doc__.splitlines()[0] if __doc__ else NAME
-
-    _pending: dict[int, tuple[Conversion, Finding]]
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        self._pending = {}
-        return super().transform_module_impl(tree)
 
     @classmethod
     def responsible(cls, finding: Finding) -> bool:
@@ -272,40 +264,14 @@ class ShellToArgv(SiteCodemod):
         if conversion.kind == "system":
             func = cst.Attribute(subprocess_name, cst.Name("call"))
             return updated.with_changes(func=func, args=[arg])
-        # popen: the .read() call around this one is replaced in leave_Call below
-        self._pending[id(conversion.target)] = (conversion, finding)
-        func = cst.Attribute(subprocess_name, cst.Name("run"))
+        # popen: ``.read()`` of the new run() call becomes its ``.stdout``
+        self.replace_enclosing(conversion.target, finding, stdout_of_receiver)
         pipe = cst.Attribute(cst.Name("subprocess"), cst.Name("PIPE"))
-        extra = [
-            cst.Arg(pipe, keyword=cst.Name("stdout"), equal=_EQ),
-            cst.Arg(cst.Name("True"), keyword=cst.Name("text"), equal=_EQ),
-        ]
-        args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))]
-        args.append(
-            extra[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return updated.with_changes(
+            func=cst.Attribute(subprocess_name, cst.Name("run")),
+            args=[
+                make_arg(arg.value),
+                make_arg(pipe, "stdout"),
+                make_arg(cst.Name("True"), "text", last=True),
+            ],
         )
-        args.append(extra[1])
-        return updated.with_changes(func=func, args=args)
-
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        pending = self._pending.pop(id(original_node), None)
-        if pending is not None:
-            _, finding = pending
-            func = updated_node.func
-            assert isinstance(func, cst.Attribute)
-            replacement = cst.Attribute(value=func.value, attr=cst.Name("stdout"))
-            self._replace_outcome(finding, replacement, original_node)
-            return replacement
-        return super().leave_Call(original_node, updated_node)
-
-    def _replace_outcome(
-        self, finding: Finding, replacement: cst.BaseExpression, node: cst.Call
-    ) -> None:
-        # the inner call recorded itself; widen its outcome to the whole .read() expression
-        self.outcomes = [o for o in self.outcomes if o.fingerprint != finding.fingerprint]
-        self._record(finding, "", replacement, node)
-
-
-_EQ = cst.AssignEqual(
-    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-)

@@ -49,16 +49,25 @@ FIX = [
         id="from-import-keeps-other-name",
     ),
     pytest.param(
-        "from subprocess import *\n\ndef f(cmd):\n    Popen(cmd, shell=True)\n",
+        "from subprocess import *\n\ndef f(cmd):\n    return Popen(cmd, shell=True).wait()\n",
         "from subprocess import *\nfrom auditor import sandbox\n\n"
-        "def f(cmd):\n    sandbox.Popen(cmd, shell=True)\n",
+        "def f(cmd):\n    return sandbox.Popen(cmd, shell=True).wait()\n",
         id="star-import",
     ),
     pytest.param(
-        "import os\n\ndef f(cmd):\n    status = os.system(cmd)\n    out = os.popen(cmd).read()\n",
+        "import os\n\ndef f(cmd):\n    status = os.system(cmd)\n    with os.popen(cmd) as f:\n"
+        "        return f.read(), status\n",
         "from auditor import sandbox\n\n"
-        "def f(cmd):\n    status = sandbox.system(cmd)\n    out = sandbox.popen(cmd).read()\n",
+        "def f(cmd):\n    status = sandbox.system(cmd)\n    with sandbox.popen(cmd) as f:\n"
+        "        return f.read(), status\n",
         id="os-system-and-popen",
+    ),
+    pytest.param(
+        "import os\n\ndef f(cmd):\n    return os.popen(cmd).read()\n",
+        "from auditor import sandbox\n\n"
+        "def f(cmd):\n"
+        "    return sandbox.run(cmd, shell=True, stdout=sandbox.PIPE, text=True).stdout\n",
+        id="os-popen-read-temporary",
     ),
     pytest.param(
         'import os\nstatus = os.system("ls | wc -l")\n',
@@ -144,12 +153,22 @@ NOOP = [
     pytest.param('subprocess.run("ls -l", shell=True)', "shell-to-argv", id="convertible"),
     pytest.param("subprocess.run(cmd, 0, shell=True)", "positional", id="run-positional"),
     pytest.param("subprocess.run(*cmd, shell=True)", "positional", id="run-star"),
+    pytest.param("subprocess.Popen(cmd, shell=True)", "dropped at once", id="popen-dropped"),
+    pytest.param(
+        "out = subprocess.Popen(cmd, shell=True, stdout=-1).stdout.read()",
+        "only .stdout",
+        id="popen-stdout-only",
+    ),
+    pytest.param("lines = [x for x in os.popen(cmd)]", "only iterated", id="popen-iterated"),
+    pytest.param("os.popen(cmd).readlines()", "only .readlines", id="popen-statement"),
+    pytest.param("n = len(os.popen(cmd).readlines())", "only .readlines", id="popen-attr"),
+    pytest.param("text = os.popen(cmd, 'r').read()", "mode or buffering", id="popen-mode"),
 ]
 
 
 @pytest.mark.parametrize(("body", "reason"), NOOP)
 def test_noop(body: str, reason: str) -> None:
-    source = f"import subprocess\n{body}\n"
+    source = f"import os\nimport subprocess\n{body}\n"
     code, outcomes = run(source)
     assert code == source
     assert [o.rewritten for o in outcomes] == [False]
