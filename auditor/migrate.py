@@ -26,8 +26,9 @@ import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -83,6 +84,21 @@ class SitePlan:
     before_lines: list[str]
     after_lines: list[str]
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def markdown(self) -> str:
+        """The site as before/after blocks, for the audit's "specific lines to fix"."""
+        where = f"{self.path}:{self.line}" + (
+            f"-{self.end_line}" if self.end_line != self.line else ""
+        )
+        before = "\n".join(self.before_lines)
+        after = "\n".join(self.after_lines)
+        return (
+            f"`{where}` ({self.rule}, {self.codemod})\n\n"
+            f"Before:\n\n```python\n{before}\n```\n\nAfter:\n\n```python\n{after}\n```\n"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SiteReview:
@@ -100,6 +116,11 @@ class SiteReview:
     @property
     def reason(self) -> str:
         return "; ".join(self.reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reasons"] = list(self.reasons)
+        return data
 
 
 @dataclass(slots=True)
@@ -130,6 +151,18 @@ class FilePlan:
             f"b/{self.path}",
         )
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """What a report needs of the plan (not the file's text)."""
+        return {
+            "path": self.path,
+            "changed": self.changed,
+            "rewritten": dict(self.rewritten),
+            "sites": [site.to_json() for site in self.sites],
+            "reviews": [review.to_json() for review in self.reviews],
+            "error": self.describe_error() if self.error is not None else None,
+            "diff": self.diff(),
+        }
 
     def describe_error(self) -> str:
         where = f"{self.path}:{self.error_line}" if self.error_line else self.path
@@ -576,3 +609,13 @@ def apply(plans: Sequence[FilePlan], *, allow_dirty: bool = False) -> list[FileP
             continue
         written.append(fplan)
     return written
+
+
+def fixes_by_fingerprint(plans: Iterable[FilePlan]) -> dict[str, SitePlan]:
+    """Every planned rewrite by the scanner's fingerprint of its site."""
+    return {site.fingerprint: site for fplan in plans if fplan.changed for site in fplan.sites}
+
+
+def reviews_by_fingerprint(plans: Iterable[FilePlan]) -> dict[str, SiteReview]:
+    """Every site left for review by the scanner's fingerprint, with its reasons."""
+    return {r.fingerprint: r for fplan in plans if fplan.error is None for r in fplan.reviews}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import textwrap
@@ -298,3 +299,27 @@ def test_symlinked_file_is_written_through_the_link(project: Path) -> None:
     assert main(["migrate", "--apply", "--allow-dirty", "link.py"]) == 0
     assert link.is_symlink()
     assert "sandbox" in target.read_text()
+
+
+def test_report_api_before_after_blocks_and_json(project: Path) -> None:
+    plans = migrate.plan(["pkg"], load_policy(project))
+    fixes = migrate.fixes_by_fingerprint(plans)
+    reviews = migrate.reviews_by_fingerprint(plans)
+    by_sink = {f.sink: f for f in scan(["pkg"]).findings}
+    argv = fixes[by_sink["subprocess.run"].fingerprint]
+    assert argv.markdown() == (
+        "`pkg/mixed.py:7` (AUD201, shell-to-argv)\n\n"
+        "Before:\n\n```python\n"
+        '    subprocess.run("make all", shell=True)  # constant, no shell syntax\n'
+        "```\n\nAfter:\n\n```python\n"
+        '    subprocess.run(["make", "all"])  # constant, no shell syntax\n'
+        "```\n"
+    )
+    assert list(reviews) == [by_sink["importlib.import_module"].fingerprint]
+    data = json.loads(json.dumps([p.to_json() for p in plans]))
+    assert data[0]["path"] == "pkg/mixed.py" and data[0]["changed"] is True
+    assert {s["codemod"] for s in data[0]["sites"]} == set(migrate.CODEMODS)
+    assert data[0]["reviews"][0]["reasons"] == [
+        "no codemod rewrites importlib.import_module() (dynamic-import); review it by hand"
+    ]
+    assert data[0]["diff"].startswith("--- a/pkg/mixed.py")
