@@ -523,6 +523,9 @@ def plan(
 
 
 # -- writing --------------------------------------------------------------------------------
+_GIT_STATUS = ("git", "status", "--porcelain", "-z", "--untracked-files=all", "--ignored")
+
+
 def _git_dirty(files: Sequence[Path]) -> tuple[set[Path], str | None]:
     """The files among ``files`` with uncommitted changes (or untracked) in a git work tree."""
     dirty: set[Path] = set()
@@ -546,7 +549,7 @@ def _git_dirty(files: Sequence[Path]) -> tuple[set[Path], str | None]:
         names = [f.name for f in group]
         try:
             status = subprocess.run(
-                ["git", "status", "--porcelain", "-z", "--untracked-files=all", "--", *names],
+                [*_GIT_STATUS, "--", *names],
                 cwd=folder,
                 capture_output=True,
                 timeout=60,

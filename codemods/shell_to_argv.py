@@ -63,7 +63,8 @@ _SUBPROCESS = frozenset(
 SINKS = _SUBPROCESS | {"os.system", "os.popen"}
 
 # Characters a POSIX shell gives a meaning to (besides separating words).
-_SHELL_CHARS = frozenset("|&;<>()$`\\\"'*?[]{}~#!\n\r\t\v\f%^")
+# (``%`` is only special inside ``${...}``, which needs ``$``: ``date +%Y`` is fine.)
+_SHELL_CHARS = frozenset("|&;<>()$`\\\"'*?[]{}~#!\n\r\t\v\f^")
 # Words that are shell builtins or reserved words, or behave differently as a builtin.
 _SHELL_WORDS = frozenset(
     [

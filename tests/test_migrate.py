@@ -238,6 +238,12 @@ def test_apply_refuses_dirty_files_unless_allowed(
     _git(project, "commit", "-qm", "more")
     assert main(["migrate", "--apply", "other.py"]) == 0
     assert "sandbox.system(c)" in other.read_text()
+    # untracked and git-ignored files have no committed copy either
+    (project / ".gitignore").write_text("ignored.py\n")
+    for name in ("untracked.py", "ignored.py"):
+        (project / name).write_text("import os\n\ndef f(c):\n    os.system(c)\n")
+        assert main(["migrate", "--apply", name]) == 2
+        assert "os.system(c)" in (project / name).read_text()
 
 
 def test_rewrite_that_does_not_compile_is_not_written(

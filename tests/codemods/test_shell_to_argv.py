@@ -122,6 +122,11 @@ FIX = [
         'import subprocess\nCMD = "ls -l"\nsubprocess.run(["ls", "-a"])\n',
         id="concatenated-literal",
     ),
+    pytest.param(
+        'import subprocess\nsubprocess.check_output("date -u +%Y-%m-%d", shell=True)\n',
+        'import subprocess\nsubprocess.check_output(["date", "-u", "+%Y-%m-%d"])\n',
+        id="percent-is-not-shell-syntax",
+    ),
 ]
 
 
