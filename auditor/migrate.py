@@ -622,3 +622,12 @@ def fixes_by_fingerprint(plans: Iterable[FilePlan]) -> dict[str, SitePlan]:
 def reviews_by_fingerprint(plans: Iterable[FilePlan]) -> dict[str, SiteReview]:
     """Every site left for review by the scanner's fingerprint, with its reasons."""
     return {r.fingerprint: r for fplan in plans if fplan.error is None for r in fplan.reviews}
+
+
+def before_after(plans: Iterable[FilePlan]) -> dict[str, tuple[str, str]]:
+    """``{fingerprint: (before, after)}`` code of every planned rewrite: the ``fixes``
+    mapping the audit document's "specific lines to fix" takes."""
+    return {
+        fingerprint: ("\n".join(site.before_lines), "\n".join(site.after_lines))
+        for fingerprint, site in fixes_by_fingerprint(plans).items()
+    }

@@ -322,6 +322,12 @@ def test_report_api_before_after_blocks_and_json(project: Path) -> None:
         "```\n"
     )
     assert list(reviews) == [by_sink["importlib.import_module"].fingerprint]
+    pairs = migrate.before_after(plans)
+    assert pairs[by_sink["os.system"].fingerprint] == (
+        '    os.system("make " + target)',
+        '    sandbox.system("make " + target)',
+    )
+    assert set(pairs) == set(fixes)
     data = json.loads(json.dumps([p.to_json() for p in plans]))
     assert data[0]["path"] == "pkg/mixed.py" and data[0]["changed"] is True
     assert {s["codemod"] for s in data[0]["sites"]} == set(migrate.CODEMODS)
