@@ -336,7 +336,11 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return cst.Attribute(value=cst.Name(self.sandbox_alias()), attr=cst.Name(function))
 
     def drop_unused_import_of(self, node: cst.BaseExpression) -> None:
-        """Schedule removal of the imports the callee ``node`` used, kept if still used."""
+        """Schedule removal of the imports the callee ``node`` used, kept if still used.
+        A package's ``__init__.py`` keeps its imports: they may be its public names."""
+        filename = self.path or self.context.filename or ""
+        if os.path.basename(filename) == "__init__.py":
+            return
         base = node
         while isinstance(base, cst.Attribute):
             base = base.value

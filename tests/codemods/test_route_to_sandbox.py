@@ -190,3 +190,15 @@ def test_not_its_sites(body: str) -> None:
     code, outcomes = run(source)
     assert code == source
     assert all(not o.rewritten for o in outcomes)
+
+
+def test_package_init_keeps_its_imports() -> None:
+    source = "from subprocess import run\n\ndef f(c):\n    run(c, shell=True)\n"
+    codemod = RouteToSandbox(CodemodContext(filename="pkg/__init__.py"), policy=POLICY)
+    result = transform_module(codemod, source)
+    assert isinstance(result, TransformSuccess)
+    assert result.code == (
+        "from subprocess import run\nfrom auditor import sandbox\n\n"
+        "def f(c):\n    sandbox.run(c, shell=True)\n"
+    )
+    assert run(source)[0].startswith("from auditor import sandbox\n")  # elsewhere it goes
