@@ -147,6 +147,8 @@ def shell_free_argv(command: str) -> list[str]:
         raise Decline("shlex cannot split the command exactly")
     if argv[0] in _SHELL_WORDS:
         raise Decline(f"{argv[0]!r} is a shell builtin or reserved word; it needs a shell")
+    if not all(word.isprintable() for word in argv):
+        raise Decline("the command holds non-printable characters")
     if "=" in argv[0]:
         raise Decline("the command starts with a variable assignment; it needs a shell")
     return argv

@@ -127,6 +127,11 @@ FIX = [
         'import subprocess\nsubprocess.check_output(["date", "-u", "+%Y-%m-%d"])\n',
         id="percent-is-not-shell-syntax",
     ),
+    pytest.param(
+        'import subprocess\nsubprocess.run("ls\\x20-l caf\\xe9", shell=True)\n',
+        'import subprocess\nsubprocess.run(["ls", "-l", "caf\xe9"])\n',
+        id="escapes-evaluated",
+    ),
 ]
 
 
@@ -150,6 +155,7 @@ NOOP = [
     pytest.param('subprocess.run("echo hi", shell=True)', "builtin", id="echo-builtin"),
     pytest.param('subprocess.run("A=1 make", shell=True)', "variable assignment", id="assign"),
     pytest.param('subprocess.run("   ", shell=True)', "empty", id="empty"),
+    pytest.param('subprocess.run("ls \\x01", shell=True)', "non-printable", id="control-char"),
     pytest.param(
         'subprocess.run("ls", shell=True, executable="/bin/bash")', "executable", id="exe"
     ),
