@@ -487,44 +487,34 @@ def global_scope(scope: Scope | None) -> bool:
 
 def remove_arg(args: Sequence[cst.Arg], index: int) -> list[cst.Arg]:
     """``args`` without ``args[index]``, keeping the layout of the others and every comment
-    on the lines that remain (the removed argument's own trailing comment goes with it only
-    when another comment already sits there)."""
+    (a comment on the removed argument's line, or on lines of its own after it, moves to
+    the line before)."""
     out = list(args)
     removed = out.pop(index)
-    if not out:
+    if not out or index == 0:
         return out
-    if index < len(out):  # a middle (or first) argument: the next one moves up
-        if index > 0:
-            prev = out[index - 1]
-            prev_comma = prev.comma
-            if (
-                isinstance(prev_comma, cst.Comma)
-                and isinstance(removed.comma, cst.Comma)
-                and not _has_comment(prev_comma.whitespace_after)
-                and _has_comment(removed.comma.whitespace_after)
-            ):
-                out[index - 1] = prev.with_changes(comma=removed.comma)
-        return out
-    # the last argument went: the one before it takes over its trailing layout
-    prev = out[-1]
-    tail: cst.BaseParenthesizableWhitespace = removed.whitespace_after_arg
+    prev = out[index - 1]
+    prev_ws: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace("")
+    if isinstance(prev.comma, cst.Comma):
+        prev_ws = prev.comma.whitespace_after
+    last = index == len(out)
     trailing_comma = isinstance(removed.comma, cst.Comma)
+    tail: cst.BaseParenthesizableWhitespace = removed.whitespace_after_arg
     if isinstance(removed.comma, cst.Comma):
         tail = removed.comma.whitespace_after
-    prev_after = (
-        prev.comma.whitespace_after
-        if isinstance(prev.comma, cst.Comma)
-        else cst.SimpleWhitespace("")
-    )
-    if (
-        isinstance(prev_after, cst.ParenthesizedWhitespace)
-        and isinstance(tail, cst.ParenthesizedWhitespace)
-        and _has_comment(prev_after)
+    if not last:
+        # the next argument moves up: it keeps the line break that preceded the removed one
+        merged = tail
+        if isinstance(prev_ws, cst.ParenthesizedWhitespace):
+            merged = _merge(prev_ws, tail)
+        assert isinstance(prev.comma, cst.Comma)
+        out[index - 1] = prev.with_changes(comma=prev.comma.with_changes(whitespace_after=merged))
+        return out
+    # the last argument went: the one before it takes over its trailing layout
+    if isinstance(prev_ws, cst.ParenthesizedWhitespace) and isinstance(
+        tail, cst.ParenthesizedWhitespace
     ):
-        first_line = prev_after.first_line
-        if not _has_comment(prev_after) and _has_comment(tail):
-            first_line = tail.first_line
-        tail = tail.with_changes(first_line=first_line, empty_lines=prev_after.empty_lines)
+        tail = _merge(prev_ws, tail)
     if trailing_comma and isinstance(prev.comma, cst.Comma):
         out[-1] = prev.with_changes(comma=prev.comma.with_changes(whitespace_after=tail))
     elif trailing_comma:
@@ -532,6 +522,27 @@ def remove_arg(args: Sequence[cst.Arg], index: int) -> list[cst.Arg]:
     else:
         out[-1] = prev.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=tail)
     return out
+
+
+def _merge(
+    before: cst.ParenthesizedWhitespace, after: cst.BaseParenthesizableWhitespace
+) -> cst.ParenthesizedWhitespace:
+    """The whitespace that replaces ``before`` + removed argument + ``after``: the first
+    line of ``before`` (its trailing comment), then every comment line of both, then the
+    indentation ``after`` ends with."""
+    if not isinstance(after, cst.ParenthesizedWhitespace):
+        return before
+    lines = list(before.empty_lines)
+    comment = after.first_line.comment
+    if comment is not None:
+        if before.first_line.comment is None:
+            before = before.with_changes(first_line=after.first_line)
+        else:
+            lines.append(
+                cst.EmptyLine(indent=before.indent, whitespace=before.last_line, comment=comment)
+            )
+    lines.extend(after.empty_lines)
+    return before.with_changes(empty_lines=lines, indent=after.indent, last_line=after.last_line)
 
 
 def _has_comment(ws: cst.BaseParenthesizableWhitespace) -> bool:

@@ -102,6 +102,44 @@ FIX = [
         id="multi-line-trailing-comma",
     ),
     pytest.param(
+        """\
+        import subprocess
+        def f():
+            subprocess.run(
+                "ls",  # a
+                # before shell
+                shell=True,  # b
+                # after shell
+                check=True,  # c
+            )
+            subprocess.run(
+                "ls",  # d
+                shell=True  # e
+            )
+        """,
+        """\
+        import subprocess
+        def f():
+            subprocess.run(
+                ["ls"],  # a
+                # before shell
+                # b
+                # after shell
+                check=True,  # c
+            )
+            subprocess.run(
+                ["ls"]  # d
+                # e
+            )
+        """,
+        id="every-comment-kept",
+    ),
+    pytest.param(
+        'import subprocess\nsubprocess.run("ls", shell=True,\n               check=True)\n',
+        'import subprocess\nsubprocess.run(["ls"],\n               check=True)\n',
+        id="hanging-indent",
+    ),
+    pytest.param(
         'import os\nos.system("make all")\n',
         'import subprocess\nsubprocess.call(["make", "all"])\n',
         id="os-system-statement",
