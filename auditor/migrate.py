@@ -177,23 +177,33 @@ def parse_only(spec: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def site_filter(select: Iterable[str] = (), only: Iterable[str] = ()) -> SiteFilter | None:
-    """A filter for ``--select RULE`` (rule id or class) and ``--only PATH:LINE``."""
+def site_filter(
+    select: Iterable[str] = (), only: Iterable[str] = (), matched: set[str] | None = None
+) -> SiteFilter | None:
+    """A filter for ``--select RULE`` (rule id or class) and ``--only PATH:LINE``; the
+    ``--only`` specs that let a site through are added to ``matched``."""
     rules = {s.strip() for s in select if s.strip()}
-    places = [parse_only(s) for s in only]
+    specs = list(only)
+    places = [parse_only(s) for s in specs]
     if not rules and not places:
         return None
-    resolved = [(os.path.normpath(os.path.abspath(p)), line) for p, line in places]
+    resolved = [
+        (spec, os.path.normpath(os.path.abspath(p)), line)
+        for spec, (p, line) in zip(specs, places, strict=True)
+    ]
 
     def wanted(finding: Finding) -> bool:
         if rules and finding.rule not in rules and finding.category not in rules:
             return False
-        if resolved:
-            here = os.path.normpath(os.path.abspath(finding.path))
-            return any(
-                here == p and finding.line <= line <= finding.end_line for p, line in resolved
-            )
-        return True
+        if not resolved:
+            return True
+        here = os.path.normpath(os.path.abspath(finding.path))
+        hits = [
+            s for s, p, line in resolved if here == p and finding.line <= line <= finding.end_line
+        ]
+        if matched is not None:
+            matched.update(hits)
+        return bool(hits)
 
     return wanted
 
@@ -499,14 +509,16 @@ def plan(
     only: Iterable[str] = (),
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
+    matched_only: set[str] | None = None,
 ) -> list[FilePlan]:
     """Plan the migration of files and folders (or of the files of a scan result).
 
     Returns one :class:`FilePlan` per file that has a site needing action, or an error;
-    files with nothing to do are left out. Nothing is written."""
+    files with nothing to do are left out. Nothing is written. The ``only`` specs that
+    matched a site needing action are added to ``matched_only``."""
     codemods = list(codemods) if codemods is not None else None
     _selected(codemods)  # validate the names first
-    wanted = site_filter(select, only)
+    wanted = site_filter(select, only, matched_only)
     if policy is None:
         if isinstance(targets, ScanResult):
             start = Path(targets.findings[0].path) if targets.findings else Path(".")

@@ -173,6 +173,11 @@ def test_codemod_select_and_only_narrow(project: Path, capsys: pytest.CaptureFix
     assert main(["migrate", "--only", "pkg/mixed.py:8", "pkg"]) == 0
     out, err = capsys.readouterr()
     assert "+    sandbox.system" in out and "eval_python" not in out and '["make"' not in out
+    assert "warning" not in err
+    assert main(["migrate", "--only", "pkg/mixed.py:3", "pkg"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "warning: --only pkg/mixed.py:3: no site needing action there" in err
     assert main(["migrate", "--select", "dynamic-shell", "pkg"]) == 0
     out, _ = capsys.readouterr()
     assert "+    sandbox.system" in out and "eval_python" not in out

@@ -75,6 +75,7 @@ def command(
         raise click.UsageError("--apply and --check exclude each other")
     given = list(paths) or [Path(".")]
     policy = load_policy_or_fail(given[0], config)
+    matched: set[str] = set()
     try:
         plans = plan(
             given,
@@ -84,6 +85,7 @@ def command(
             only=only,
             include=include,
             exclude=exclude,
+            matched_only=matched,
         )
     except MigrateError as exc:
         raise click.UsageError(str(exc)) from None
@@ -94,6 +96,9 @@ def command(
         diff = "".join(p.diff() for p in plans)
         if diff:
             click.echo(diff, nl=False)
+    for spec in only:
+        if spec not in matched:
+            click.echo(f"warning: --only {spec}: no site needing action there", err=True)
     _summary(plans, written, do_apply)
     if any(p.error is not None for p in plans):
         return 2
