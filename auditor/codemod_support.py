@@ -162,6 +162,9 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return policy, path, rel
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        # libcst's runner reuses one instance for every file: start afresh
+        self._sandbox_alias = None
+        self._module = None
         findings = self.findings
         if findings is None:
             policy, path, rel = self._policy_and_paths()

@@ -85,6 +85,8 @@ def test_codemods_run_under_libcst_tool(tmp_path: Path) -> None:
         "    subprocess.run(cmd, shell=True)\n"
         "    return eval(expr)\n"
     )
+    second = tmp_path / "second.py"
+    second.write_text("import os\n\ndef g(c):\n    return os.system(c)\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     for module in (
         "auditor.codemods.shell_to_argv.ShellToArgv",
@@ -110,4 +112,8 @@ def test_codemods_run_under_libcst_tool(tmp_path: Path) -> None:
         "def f(cmd, expr):\n"
         "    sandbox.run(cmd, shell=True)\n"
         "    return sandbox.eval_python(expr)\n"
+    )
+    # every file of the run gets its own import
+    assert second.read_text() == (
+        "from auditor import sandbox\n\ndef g(c):\n    return sandbox.system(c)\n"
     )
