@@ -327,11 +327,17 @@ def plan_file(
     declined: dict[str, list[str]] = {}
     rewritten: dict[str, SitePlan] = {}
     current = text
+    analysed = (text, before)
     for cls in selected:
         if not any(cls.responsible(f) for f in remaining if f.fingerprint in wanted_fps):
             continue
         try:
-            stage = analyze_source(current.encode(fplan.encoding), shown, rel, ctx)
+            if current is not analysed[0]:  # the text changed since it was last analysed
+                analysed = (
+                    current,
+                    analyze_source(current.encode(fplan.encoding), shown, rel, ctx),
+                )
+            stage = analysed[1]
             if stage.errors:
                 raise ValueError(stage.errors[0].message)
             mapping = _map_stage(stage.findings, remaining)
@@ -361,7 +367,8 @@ def plan_file(
                     f"{outcome.codemod}: {outcome.reason}"
                 )
         remaining = [f for f in remaining if f.fingerprint not in rewritten]
-        current = updated
+        if updated != current:
+            current = updated
     # Sites left for a human.
     for finding in actionable:
         if finding.fingerprint in rewritten:
