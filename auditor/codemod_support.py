@@ -19,9 +19,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import (
-    ClassScope,
     FunctionScope,
-    GlobalScope,
     ImportAssignment,
     ParentNodeProvider,
     PositionProvider,
@@ -303,14 +301,31 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         for assignment in (*scope[module], *scope.globals[module]):
             if not _imports_module(assignment, module):
                 raise Decline(f"the name {module!r} is bound to something else here")
+        at = self._start(node)
+        if any(self._start(n) > at for n in self._local_imports(module, node)):
+            raise Decline(f"the function imports {module} only after this call")
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, start.column
 
     def use_module(self, module: str, node: cst.CSTNode) -> cst.Name:
         """``module`` as a name at ``node`` (checked by :meth:`check_module_name`), with
-        ``import module`` added once at the top when the name is not bound there."""
-        scope = self.scope_of(node)
-        if scope is None or not any(True for _ in scope[module]):
+        ``import module`` added once at the top unless the leading imports or the
+        function itself import it (an import further down may come too late)."""
+        early = self._module is not None and _imports_module_early(self._module, module)
+        if not (early or self._local_imports(module, node)):
             self._imports.setdefault(f"import {module}", None)
         return cst.Name(module)
+
+    def _local_imports(self, module: str, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """The ``import module`` statements of the function ``node`` is in."""
+        scope = self.scope_of(node)
+        if not isinstance(scope, FunctionScope):
+            return []
+        return [
+            a.node for a in scope[module] if isinstance(a, ImportAssignment) and a.scope is scope
+        ]
 
     def sandbox_alias(self) -> str:
         """The name under which ``from auditor import sandbox`` is (or will be) imported:
@@ -379,13 +394,29 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
     )
 
 
+def _leading_block_end(module: cst.Module) -> int:
+    """The index in ``module.body`` just after its docstring and leading import lines: what
+    is imported there is bound before any of the module's code runs."""
+    body = module.body
+    index = 1 if body and _is_docstring(body[0]) else 0
+    while index < len(body) and _is_import_line(body[index]):
+        index += 1
+    return index
+
+
+def _leading_imports(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    found: list[cst.Import | cst.ImportFrom] = []
+    for statement in module.body[: _leading_block_end(module)]:
+        if isinstance(statement, cst.SimpleStatementLine):
+            found.extend(s for s in statement.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+    return found
+
+
 def add_imports(module: cst.Module, statements: Sequence[str]) -> cst.Module:
     """Insert import statements after the module's leading docstring and import block
     (so before any code that could use them), touching nothing else."""
     body = list(module.body)
-    index = 1 if body and _is_docstring(body[0]) else 0
-    while index < len(body) and _is_import_line(body[index]):
-        index += 1
+    index = _leading_block_end(module)
     new = [cst.parse_statement(text + module.default_newline) for text in statements]
     if index == 0 and body:
         # no import block: keep the new imports apart from the code that follows
@@ -396,22 +427,28 @@ def add_imports(module: cst.Module, statements: Sequence[str]) -> cst.Module:
 
 
 def _existing_sandbox_import(module: cst.Module) -> str | None:
-    """The local name of a module-level ``from auditor import sandbox [as X]``."""
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
+    """The local name of a ``from auditor import sandbox [as X]`` in the leading imports."""
+    for small in _leading_imports(module):
+        if not isinstance(small, cst.ImportFrom) or small.relative or small.module is None:
             continue
-        for small in statement.body:
-            if not isinstance(small, cst.ImportFrom) or small.relative or small.module is None:
+        if _dotted(small.module) != SANDBOX_MODULE or isinstance(small.names, cst.ImportStar):
+            continue
+        for alias in small.names:
+            if _dotted(alias.name) != SANDBOX_NAME:
                 continue
-            if _dotted(small.module) != SANDBOX_MODULE or isinstance(small.names, cst.ImportStar):
-                continue
-            for alias in small.names:
-                if _dotted(alias.name) != SANDBOX_NAME:
-                    continue
-                local = alias.asname.name if alias.asname is not None else alias.name
-                if isinstance(local, cst.Name):
-                    return local.value
+            local = alias.asname.name if alias.asname is not None else alias.name
+            if isinstance(local, cst.Name):
+                return local.value
     return None
+
+
+def _imports_module_early(module: cst.Module, name: str) -> bool:
+    """``import name`` is among the module's leading imports."""
+    return any(
+        isinstance(small, cst.Import)
+        and any(_dotted(a.name) == name and a.asname is None for a in small.names)
+        for small in _leading_imports(module)
+    )
 
 
 class _NameCollector(cst.CSTVisitor):
@@ -476,16 +513,25 @@ def _dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
-def function_scope(scope: Scope | None) -> bool:
-    return isinstance(scope, FunctionScope)
+_NO_SPACE_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
 
 
-def class_scope(scope: Scope | None) -> bool:
-    return isinstance(scope, ClassScope)
+def stdout_of_receiver(read_call: cst.Call) -> cst.BaseExpression:
+    """``X.read()`` -> ``X.stdout``."""
+    func = read_call.func
+    assert isinstance(func, cst.Attribute)
+    return cst.Attribute(value=func.value, attr=cst.Name("stdout"))
 
 
-def global_scope(scope: Scope | None) -> bool:
-    return isinstance(scope, GlobalScope)
+def make_arg(value: cst.BaseExpression, keyword: str | None = None, last: bool = False) -> cst.Arg:
+    comma: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
+    if not last:
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if keyword is None:
+        return cst.Arg(value, comma=comma)
+    return cst.Arg(value, keyword=cst.Name(keyword), equal=_NO_SPACE_EQUAL, comma=comma)
 
 
 def remove_arg(args: Sequence[cst.Arg], index: int) -> list[cst.Arg]:
@@ -554,24 +600,3 @@ def _has_comment(ws: cst.BaseParenthesizableWhitespace) -> bool:
             line.comment is not None for line in ws.empty_lines
         )
     return False
-
-
-_NO_SPACE_EQUAL = cst.AssignEqual(
-    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-)
-
-
-def stdout_of_receiver(read_call: cst.Call) -> cst.BaseExpression:
-    """``X.read()`` -> ``X.stdout``."""
-    func = read_call.func
-    assert isinstance(func, cst.Attribute)
-    return cst.Attribute(value=func.value, attr=cst.Name("stdout"))
-
-
-def make_arg(value: cst.BaseExpression, keyword: str | None = None, last: bool = False) -> cst.Arg:
-    comma: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
-    if not last:
-        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if keyword is None:
-        return cst.Arg(value, comma=comma)
-    return cst.Arg(value, keyword=cst.Name(keyword), equal=_NO_SPACE_EQUAL, comma=comma)

@@ -135,6 +135,12 @@ FIX = [
         "sandbox.system(CMD)\nimport json\n",
         id="before-first-code-not-after-late-import",
     ),
+    pytest.param(
+        "import os\nos.system(CMD)\nfrom auditor import sandbox\n",
+        "from auditor import sandbox as _sandbox\n_sandbox.system(CMD)\n"
+        "from auditor import sandbox\n",
+        id="late-sandbox-import-comes-too-late",
+    ),
 ]
 
 

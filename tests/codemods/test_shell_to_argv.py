@@ -170,6 +170,16 @@ FIX = [
         'import subprocess\nsubprocess.run(["ls", "-l", "caf\xe9"])\n',
         id="escapes-evaluated",
     ),
+    pytest.param(
+        'import os\nos.system("ls -l")\nimport subprocess\n',
+        'import subprocess\nsubprocess.call(["ls", "-l"])\nimport subprocess\n',
+        id="late-import-comes-too-late",
+    ),
+    pytest.param(
+        'import os\n\ndef f():\n    import subprocess\n    os.system("ls -l")\n',
+        '\ndef f():\n    import subprocess\n    subprocess.call(["ls", "-l"])\n',
+        id="function-imports-it-first",
+    ),
 ]
 
 
@@ -205,6 +215,11 @@ NOOP = [
     pytest.param('f = os.popen("ls")\nf.close()', "beyond .read()", id="popen-file"),
     pytest.param('os.popen("ls", "r").read()', "more than the command", id="popen-mode"),
     pytest.param('subprocess = 1\nos.system("ls")', "bound to something else", id="shadow"),
+    pytest.param(
+        'def f():\n    os.system("ls")\n    import subprocess',
+        "only after this call",
+        id="function-imports-it-later",
+    ),
 ]
 
 
