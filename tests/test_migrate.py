@@ -10,11 +10,11 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from auditor.codemods.route_to_sandbox import RouteToSandbox
 
 from auditor import migrate
 from auditor.api import scan
 from auditor.cli import main
+from auditor.codemods.route_to_sandbox import RouteToSandbox
 from auditor.policy import load_policy
 
 MIXED = textwrap.dedent(
@@ -39,6 +39,8 @@ CLEAN = "import subprocess\n\nsubprocess.run(['ls', '-l'])\n"
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # the project root (fingerprints are relative to it): scan and migrate agree on it
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n")
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "mixed.py").write_text(MIXED)
     (tmp_path / "pkg" / "clean.py").write_text(CLEAN)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from auditor.codemods.eval_exec_to_sandbox import EvalExecToSandbox
 from libcst.codemod import CodemodContext, TransformSuccess, transform_module
 
 from auditor.analyze import Context, analyze_source
 from auditor.codemod_support import Outcome
+from auditor.codemods.eval_exec_to_sandbox import EvalExecToSandbox
 from auditor.policy import load_policy
 
 POLICY = load_policy(None)

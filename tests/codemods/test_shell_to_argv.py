@@ -5,10 +5,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from auditor.codemods.shell_to_argv import ShellToArgv, shell_free_argv
 from libcst.codemod import CodemodContext, TransformSuccess, transform_module
 
 from auditor.codemod_support import Outcome
+from auditor.codemods.shell_to_argv import ShellToArgv, shell_free_argv
 from auditor.policy import load_policy
 
 
