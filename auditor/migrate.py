@@ -650,3 +650,9 @@ def before_after(plans: Iterable[FilePlan]) -> dict[str, tuple[str, str]]:
         fingerprint: ("\n".join(site.before_lines), "\n".join(site.after_lines))
         for fingerprint, site in fixes_by_fingerprint(plans).items()
     }
+
+
+def fixes_for(result: ScanResult, policy: Policy) -> dict[str, tuple[str, str]]:
+    """The before/after code of every site of ``result`` that the codemods rewrite, by
+    fingerprint (``auditor report``'s ``fixes=``); nothing is written."""
+    return before_after(plan(result, policy))

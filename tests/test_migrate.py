@@ -335,6 +335,7 @@ def test_report_api_before_after_blocks_and_json(project: Path) -> None:
         '    sandbox.system("make " + target)',
     )
     assert set(pairs) == set(fixes)
+    assert migrate.fixes_for(scan(["pkg"]), load_policy(project)) == pairs
     data = json.loads(json.dumps([p.to_json() for p in plans]))
     assert data[0]["path"] == "pkg/mixed.py" and data[0]["changed"] is True
     assert {s["codemod"] for s in data[0]["sites"]} == set(migrate.CODEMODS)
