@@ -74,10 +74,15 @@ def test_check_exits_1_when_something_would_change(project: Path) -> None:
     assert main(["migrate", "--check", "pkg/clean.py"]) == 0
 
 
-def test_apply_writes_and_second_run_is_a_no_op(project: Path) -> None:
+def test_apply_writes_and_second_run_is_a_no_op(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     clean = project / "pkg" / "clean.py"
     stat_before = clean.stat()
     assert main(["migrate", "--apply", "pkg"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""  # --apply prints no diff
+    assert "1 file(s) written\n  pkg/mixed.py: 3 site(s) rewritten\n" in err
     text = (project / "pkg" / "mixed.py").read_text()
     assert "from auditor import sandbox" in text
     assert 'subprocess.run(["make", "all"])  # constant, no shell syntax' in text

@@ -127,6 +127,8 @@ def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool) -> N
     changed = [p for p in plans if p.changed]
     if applied:
         out(f"{len(written)} file(s) written")
+        for fplan in written:
+            out(f"  {fplan.path}: {sum(fplan.rewritten.values())} site(s) rewritten")
     elif changed:
         out(f"{len(changed)} file(s) would change (dry run; --apply writes them)")
     else:
