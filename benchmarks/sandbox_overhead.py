@@ -15,6 +15,7 @@ import datetime
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -68,38 +69,65 @@ def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
     return out
 
 
-def measure(payload: list[str], rounds: int) -> dict[str, float]:
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its reaped children."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
+def measure(payload: list[str], rounds: int) -> dict[str, tuple[float, float]]:
+    """variant -> (median wall ms, median CPU ms) per run."""
     vs = variants(payload)
-    samples: dict[str, list[float]] = {name: [] for name in vs}
+    wall: dict[str, list[float]] = {name: [] for name in vs}
+    cpu: dict[str, list[float]] = {name: [] for name in vs}
     for fn in vs.values():  # warm-up
         fn()
     names = list(vs)
     for _ in range(rounds):
         random.shuffle(names)
         for name in names:
-            t0 = time.perf_counter()
+            c0, t0 = _cpu(), time.perf_counter()
             vs[name]()
-            samples[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(s) * 1000 for name, s in samples.items()}
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(_cpu() - c0)
+    return {
+        name: (statistics.median(wall[name]) * 1000, statistics.median(cpu[name]) * 1000)
+        for name in vs
+    }
 
 
-def render(results: dict[str, dict[str, float]], rounds: int) -> str:
+def _pressure() -> str:
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return f.readline().split()[1].replace("avg10=", "CPU pressure (some, avg10) ") + "%"
+    except (OSError, IndexError):
+        return "CPU pressure n/a"
+
+
+def render(results: dict[str, dict[str, tuple[float, float]]], rounds: int) -> str:
     lines = [
         START,
         f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by "
         f"`benchmarks/sandbox_overhead.py --rounds {rounds}` as uid {os.geteuid()}: "
         f"{os.cpu_count()} CPUs, {_cpu_model()}, Linux {platform.release()}, "
-        f"Python {platform.python_version()}.",
+        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}, "
+        f"{_pressure()} at the end.",
         "",
-        "Median wall time per run (ms) and median added over bare `subprocess.run` "
-        f"(all variants interleaved, {rounds} rounds):",
+        "Median wall time and CPU time (caller + children, a load-independent measure) per "
+        "run in ms, and what each adds over bare `subprocess.run` (all variants interleaved, "
+        f"{rounds} rounds):",
         "",
     ]
     for payload, res in results.items():
-        base = res["subprocess.run"]
-        lines += [f"**`{payload}`**", "", "| variant | median ms | added ms |", "|---|---:|---:|"]
-        for name, ms in res.items():
-            lines.append(f"| {name} | {ms:.2f} | {ms - base:+.2f} |")
+        bw, bc = res["subprocess.run"]
+        lines += [
+            f"**`{payload}`**",
+            "",
+            "| variant | wall ms | added wall ms | CPU ms | added CPU ms |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name, (w, c) in res.items():
+            lines.append(f"| {name} | {w:.2f} | {w - bw:+.2f} | {c:.2f} | {c - bc:+.2f} |")
         lines.append("")
     lines.append(
         "`subprocess.run with a no-op preexec_fn` isolates the price of one fork of the "

@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
-from auditor import sandbox
-from auditor.sandbox import doctor as sandbox_doctor
+# auditor.sandbox is imported inside the commands, so that registering this group (which
+# `auditor` does at start-up) works on any platform; running a sandbox needs Linux.
+PROFILE_NAMES = ("standard", "strict")
 
 
 @click.group(name="sandbox")
@@ -33,7 +34,7 @@ def command() -> None:
 @click.option("--pids", type=int, metavar="N", help="Maximum number of processes (default 64).")
 @click.option(
     "--profile",
-    type=click.Choice(sorted(sandbox.PROFILES)),
+    type=click.Choice(PROFILE_NAMES),
     help="Isolation profile: 'standard' (namespaces, limits, no capabilities) or 'strict' "
     "(also read-only host filesystem, private /tmp, hidden home directories).",
 )
@@ -66,6 +67,8 @@ def run_command(
     cmd: tuple[str, ...],
 ) -> int:
     """Run CMD (after `--`) in the sandbox and exit with its status (128+N for signal N)."""
+    from auditor import sandbox
+
     try:
         settings = sandbox.load_settings()
         changes: dict[str, Any] = {}
@@ -113,6 +116,8 @@ def doctor_command(as_json: bool) -> int:
     """Report user namespaces (and the AppArmor restriction), cgroup version and
     writability, the binaries found, and which profiles can run here.  Exit 0 when every
     profile runs fully isolated, 1 otherwise."""
+    from auditor.sandbox import doctor as sandbox_doctor
+
     rep = sandbox_doctor.report()
     if as_json:
         click.echo(json.dumps(rep, indent=2))

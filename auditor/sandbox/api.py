@@ -27,6 +27,7 @@ def _result(p: Popen, args: Any, out: Any, err: Any, *, timed_out: bool = False)
         degraded=p.degraded,
         timed_out=timed_out,
         oom_killed=p.oom_killed,
+        cpu_limited=p.cpu_limited,
         truncated=p.truncated,
         cpu_seconds=p.cpu_seconds,
         max_rss_bytes=p.max_rss_bytes,

@@ -50,38 +50,37 @@ class CgroupStats:
     pids_limited: bool = False
 
 
-def _mounts() -> list[tuple[str, str, str, set[str]]]:
+def _read_proc(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _mounts(mountinfo: str) -> list[tuple[str, str, str, set[str]]]:
     """(fstype, mount point, mount root, super options) for every cgroup mount."""
     out = []
-    try:
-        with open("/proc/self/mountinfo") as f:
-            for line in f:
-                left, _, right = line.partition(" - ")
-                fields = left.split()
-                rfields = right.split()
-                if len(fields) < 5 or len(rfields) < 3:
-                    continue
-                if rfields[0] in ("cgroup", "cgroup2"):
-                    opts = set(rfields[2].split(","))
-                    out.append((rfields[0], fields[4], fields[3], opts))
-    except OSError:
-        pass
+    for line in mountinfo.splitlines():
+        left, _, right = line.partition(" - ")
+        fields = left.split()
+        rfields = right.split()
+        if len(fields) < 5 or len(rfields) < 3:
+            continue
+        if rfields[0] in ("cgroup", "cgroup2"):
+            out.append((rfields[0], fields[4], fields[3], set(rfields[2].split(","))))
     return out
 
 
-def _own_paths() -> dict[str, str]:
+def _own_paths(text: str) -> dict[str, str]:
     """controller -> own cgroup path ("" key for the v2 unified line)."""
     paths: dict[str, str] = {}
-    try:
-        with open("/proc/self/cgroup") as f:
-            for line in f:
-                parts = line.rstrip("\n").split(":", 2)
-                if len(parts) != 3:
-                    continue
-                for ctrl in parts[1].split(",") if parts[1] else [""]:
-                    paths[ctrl] = parts[2]
-    except OSError:
-        pass
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        for ctrl in parts[1].split(",") if parts[1] else [""]:
+            paths[ctrl] = parts[2]
     return paths
 
 
@@ -95,9 +94,15 @@ def _writable_dir(path: str) -> bool:
     return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
 
 
-def discover() -> CgroupSupport:
-    mounts = _mounts()
-    own = _own_paths()
+def discover(mountinfo: str | None = None, proc_cgroup: str | None = None) -> CgroupSupport:
+    """What this process can use; the arguments (the text of ``/proc/self/mountinfo`` and
+    ``/proc/self/cgroup``) are read from /proc when not given."""
+    if mountinfo is None:
+        mountinfo = _read_proc("/proc/self/mountinfo")
+    if proc_cgroup is None:
+        proc_cgroup = _read_proc("/proc/self/cgroup")
+    mounts = _mounts(mountinfo)
+    own = _own_paths(proc_cgroup)
     seen = tuple(sorted({"v2" if m[0] == "cgroup2" else "v1" for m in mounts}))
     v1: dict[str, str] = {}
     for fstype, mp, root, opts in mounts:
@@ -274,6 +279,17 @@ class SandboxCgroup:
                 return False
             time.sleep(0.002)
         return True
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far by every process of the cgroup (None when not accounted)."""
+        if self.version == 1:
+            acct = self.dirs.get("cpuacct")
+            raw = _read(f"{acct}/cpuacct.usage") if acct else None
+            return int(raw) / 1e9 if raw and raw.strip().isdigit() else None
+        if self.dirs:
+            usec = _kv(_read(f"{self.dirs['unified']}/cpu.stat"), "usage_usec")
+            return usec / 1e6 if usec is not None else None
+        return None
 
     def stats(self) -> CgroupStats:
         st = CgroupStats()

@@ -97,7 +97,7 @@ def format_report(rep: dict[str, Any]) -> str:
     else:
         lines.append(f"cgroup: mounted {mounted}; not writable: {cg['reason']}")
     found = ", ".join(f"{k}={v or 'missing'}" for k, v in rep["binaries"].items())
-    lines.append(f"binaries: {found}")
+    lines.append(f"binaries (informational, the sandbox uses syscalls directly): {found}")
     for name, res in rep["profiles"].items():
         if res["ok"]:
             lines.append(f"profile {name}: OK ({', '.join(res['isolation'])})")

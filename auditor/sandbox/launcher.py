@@ -33,6 +33,7 @@ import errno
 import math
 import os
 import resource
+import select
 import signal
 from collections.abc import Callable
 
@@ -130,6 +131,7 @@ def rlimits_for(
     if memory is not None:
         cap = memory * 4 if cgroup_memory else memory
         out.append((resource.RLIMIT_AS, cap, cap))
+        out.append((resource.RLIMIT_DATA, cap, cap))
     if cpu_time is not None:
         soft = max(1, math.ceil(cpu_time))
         # The payload is a pid-namespace init, which ignores SIGXCPU at the soft limit;
@@ -222,9 +224,10 @@ def child_setup(plan: Plan) -> None:
 
 def _close_all_but(*keep: int) -> None:
     last = 0
-    for fd in sorted(keep):
-        with contextlib.suppress(OSError):
-            os.closerange(last, fd)
+    for fd in sorted(set(keep)):
+        if fd > last:  # os.closerange(n, n) would close *everything* (close_range(n, ~0))
+            with contextlib.suppress(OSError):
+                os.closerange(last, fd)
         last = fd + 1
     with contextlib.suppress(OSError, ValueError):
         os.closerange(last, os.sysconf("SC_OPEN_MAX"))
@@ -269,6 +272,12 @@ def _init(plan: Plan, status_w: int) -> None:
     privileges, forks the payload, reaps orphans and exits (tearing the namespace down)
     as soon as the payload exits, passing the payload's wait status on."""
     linux.set_pdeathsig(signal.SIGKILL)
+    # If the intermediate died before PDEATHSIG was armed, the status pipe has no reader
+    # any more (POLLERR): leave instead of running orphaned.
+    lifeline = select.poll()
+    lifeline.register(status_w, select.POLLOUT)
+    if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in lifeline.poll(0)):
+        os._exit(137)
     applied = plan.applied
     if "mount" in applied:
         _attempt(

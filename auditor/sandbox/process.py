@@ -8,6 +8,7 @@ import select
 import selectors
 import signal
 import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -71,6 +72,9 @@ def needs_user_namespace() -> bool:
 
 _last_cap = linux.last_cap()
 
+#: How often a waiting caller checks the sandbox's cgroup CPU usage (seconds).
+_CPU_POLL = 0.1
+
 
 def _format_unavailable(piece: str, error: str) -> str:
     fix = launcher.FIXES.get(piece, "")
@@ -132,6 +136,7 @@ class Popen(subprocess.Popen[Any]):
     ) -> None:
         self._finished = False
         self._pid1_fd: int | None = None
+        self._own_pidfd: int | None = None
         self._info_r: int | None = None
         self._cgroup: cgroups.SandboxCgroup | None = None
         self._start = time.monotonic()
@@ -140,6 +145,7 @@ class Popen(subprocess.Popen[Any]):
         self.timed_out = False
         self.truncated = False
         self.oom_killed = False
+        self.cpu_limited = False
         self.cpu_seconds: float | None = None
         self.max_rss_bytes: int | None = None
         self.wall_seconds = 0.0
@@ -148,6 +154,11 @@ class Popen(subprocess.Popen[Any]):
         self._sinks: dict[int, Callable[[bytes], object]] = {}
         self._captured = 0
 
+        if not linux.IS_LINUX:
+            raise SandboxUnavailable(
+                f"the sandbox needs Linux namespaces; this is {sys.platform}. Fix: run on Linux",
+                ("linux",),
+            )
         settings = _settings if _settings is not None else load_settings()
         prof = get_profile(profile or _default_profile or settings.profile)
         self.limits = limits if limits is not None else settings.limits
@@ -160,6 +171,11 @@ class Popen(subprocess.Popen[Any]):
                 f"cgroup: must be 'auto', 'require' or 'off', got {cgroup_mode!r}"
             )
         self.profile = prof
+        # Everything that can fail on bad arguments happens before a cgroup exists.
+        env_final = scrub_env() if env is None else dict(env)
+        user_fds = tuple(kwargs.pop("pass_fds", ()))
+        kwargs.pop("start_new_session", None)
+        kwargs.pop("process_group", None)
 
         namespaces = [ns for ns in prof.namespaces if ns != "user" or needs_user_namespace()]
         if network:
@@ -250,10 +266,7 @@ class Popen(subprocess.Popen[Any]):
             fault=launcher._fault_injection,
             user_preexec=preexec_fn,
         )
-        pass_fds = (*tuple(kwargs.pop("pass_fds", ())), info_w)
-        kwargs.pop("start_new_session", None)
-        kwargs.pop("process_group", None)
-        env_final = scrub_env() if env is None else dict(env)
+        pass_fds = (*user_fds, info_w)
         try:
             super().__init__(
                 args,
@@ -277,6 +290,8 @@ class Popen(subprocess.Popen[Any]):
             self._cleanup_after_failed_start()
             raise
         os.close(info_w)
+        with contextlib.suppress(OSError):
+            self._own_pidfd = os.pidfd_open(self.pid)
         self._out_fd = self.stdout.fileno() if self.stdout is not None else -1
         self._err_fd = self.stderr.fileno() if self.stderr is not None else -1
         self._read_setup(args, raise_on_error=True, skipped=skipped)
@@ -379,25 +394,57 @@ class Popen(subprocess.Popen[Any]):
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
-        if self._pid1_fd is not None:
-            os.close(self._pid1_fd)
-            self._pid1_fd = None
-        if self._info_r is not None:
-            os.close(self._info_r)
-            self._info_r = None
+        for fd in (self._pid1_fd, self._own_pidfd, self._info_r):
+            if fd is not None:
+                os.close(fd)
+        self._pid1_fd = self._own_pidfd = self._info_r = None
         self._finished = True
 
     # -- lifecycle ------------------------------------------------------------------
     def poll(self) -> int | None:
+        self._check_cpu()
         rc = super().poll()
         if rc is not None:
             self._finish()
         return rc
 
     def wait(self, timeout: float | None = None) -> int:
-        rc = super().wait(timeout)
+        if (
+            self._cgroup is None
+            or self.limits.cpu_time is None
+            or self.returncode is not None
+            or self._own_pidfd is None
+        ):
+            rc = super().wait(timeout)
+        else:
+            # Enforce the CPU budget of the whole sandbox while waiting (see _check_cpu).
+            deadline = None if timeout is None else time.monotonic() + timeout
+            exited = select.poll()
+            exited.register(self._own_pidfd, select.POLLIN)
+            while True:
+                step = _CPU_POLL
+                if deadline is not None:
+                    step = max(0.0, min(step, deadline - time.monotonic()))
+                if exited.poll(step * 1000):  # the intermediate exited: reap it now
+                    rc = super().wait()
+                    break
+                self._check_cpu()
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
         self._finish()
         return rc
+
+    def _check_cpu(self) -> None:
+        """With a cgroup, ``limits.cpu_time`` bounds the CPU time of the whole sandbox (all
+        its processes together), not only of each process as RLIMIT_CPU does: kill the
+        sandbox once the cgroup's CPU usage goes over it."""
+        budget = self.limits.cpu_time
+        if self._cgroup is None or budget is None or self.returncode is not None:
+            return
+        used = self._cgroup.cpu_seconds()
+        if used is not None and used > budget and not self.cpu_limited:
+            self.cpu_limited = True
+            self.kill()
 
     def kill(self) -> None:
         """SIGKILL the whole sandbox: the payload (pid-namespace init, via its pidfd), the
@@ -429,6 +476,9 @@ class Popen(subprocess.Popen[Any]):
         if self._pid1_fd is not None:
             os.close(self._pid1_fd)
             self._pid1_fd = None
+        if self._own_pidfd is not None:
+            os.close(self._own_pidfd)
+            self._own_pidfd = None
         if self._info_r is not None:
             os.set_blocking(self._info_r, False)
             data = b""
@@ -473,7 +523,8 @@ class Popen(subprocess.Popen[Any]):
         if stats is not None and stats.pids_limited:
             violations.append("pids")
         cpu = self.limits.cpu_time
-        if cpu is not None and self.cpu_seconds is not None and self.cpu_seconds >= cpu:
+        over = cpu is not None and self.cpu_seconds is not None and self.cpu_seconds >= cpu
+        if self.cpu_limited or over:
             violations.append("cpu_time")
         if self.degraded:
             violations.append("degraded")
@@ -539,7 +590,9 @@ class Popen(subprocess.Popen[Any]):
                 remaining = None if endtime is None else endtime - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise self._timeout_exc(timeout)
-                for key, _ in sel.select(remaining):
+                self._check_cpu()
+                step = _CPU_POLL if remaining is None else min(remaining, _CPU_POLL)
+                for key, _ in sel.select(step):
                     fd = int(key.fd)
                     if fd == stdin_fd and self.stdin is not None:
                         chunk_v = self._input_view[self._input_off : self._input_off + 65536]

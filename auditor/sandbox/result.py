@@ -12,7 +12,8 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
     ``isolation``: the isolation pieces that actually applied, e.g.
     ``("user", "pid", "ipc", "uts", "net", "mount", "cgroup", ...)``;
     ``degraded``: requested pieces that could not be applied (only with ``allow_degraded``);
-    ``timed_out``, ``oom_killed``, ``truncated`` (output cap hit);
+    ``timed_out``, ``oom_killed``, ``cpu_limited`` (the sandbox's total CPU time, accounted
+    by its cgroup, went over ``limits.cpu_time``), ``truncated`` (output cap hit);
     ``cpu_seconds``, ``max_rss_bytes`` (``None`` when unknown), ``wall_seconds``.
     """
 
@@ -27,6 +28,7 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
         degraded: tuple[str, ...] = (),
         timed_out: bool = False,
         oom_killed: bool = False,
+        cpu_limited: bool = False,
         truncated: bool = False,
         cpu_seconds: float | None = None,
         max_rss_bytes: int | None = None,
@@ -37,6 +39,7 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
         self.degraded = degraded
         self.timed_out = timed_out
         self.oom_killed = oom_killed
+        self.cpu_limited = cpu_limited
         self.truncated = truncated
         self.cpu_seconds = cpu_seconds
         self.max_rss_bytes = max_rss_bytes
@@ -62,6 +65,7 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
             "degraded": list(self.degraded),
             "timed_out": self.timed_out,
             "oom_killed": self.oom_killed,
+            "cpu_limited": self.cpu_limited,
             "truncated": self.truncated,
             "cpu_seconds": self.cpu_seconds,
             "max_rss_bytes": self.max_rss_bytes,

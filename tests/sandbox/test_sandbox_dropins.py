@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_check_true_raises_the_same_error() -> None:
 
 def test_timeout_raises_timeout_expired() -> None:
     with pytest.raises(subprocess.TimeoutExpired) as got:
-        sandbox.run(["sh", "-c", "echo early; sleep 20"], capture_output=True, timeout=0.5)
+        sandbox.run(["sh", "-c", "echo early; sleep 20"], capture_output=True, timeout=2)
     assert got.value.cmd == ["sh", "-c", "echo early; sleep 20"]
     assert got.value.output == b"early\n"
 
@@ -105,7 +106,7 @@ def test_popen_read_write_close_statuses(host_dir: str) -> None:
 
 
 def test_popen_streams_while_running() -> None:
-    script = "for i in 1 2 3; do echo line$i; sleep 0.2; done"
+    script = "for i in 1 2 3; do echo line$i; sleep 0.5; done"
     with sandbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True) as p:
         assert p.stdout is not None
         assert p.stdout.readline() == "line1\n"
@@ -135,3 +136,35 @@ def test_popen_wait_timeout_does_not_kill() -> None:
     assert p.poll() is None
     p.kill()
     assert p.wait() == -signal.SIGKILL
+
+
+def test_communicate_again_after_timeout_collects_everything() -> None:
+    # The documented subprocess pattern: kill after a timeout, then communicate() again.
+    script = "echo first; sleep 30"
+    p = sandbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True)
+    with pytest.raises(subprocess.TimeoutExpired) as info:
+        p.communicate(timeout=2)
+    assert info.value.output == b"first\n"
+    p.kill()
+    out, err = p.communicate()
+    assert (out, err) == ("first\n", None)
+    assert p.returncode == -signal.SIGKILL
+
+
+def test_pass_fds_and_preexec_fn_work_inside() -> None:
+    r, w = os.pipe()
+    try:
+        code = f"import os; os.write({w}, b'through\\n')"
+        res = sandbox.run([sys.executable, "-I", "-c", code], pass_fds=(w,))
+        assert res.returncode == 0
+        os.close(w)
+        w = -1
+        assert os.read(r, 100) == b"through\n"
+    finally:
+        os.close(r)
+        if w != -1:
+            os.close(w)
+    # preexec_fn runs in the payload process, after the sandbox is set up.
+    res = sandbox.run(["pwd"], preexec_fn=lambda: os.chdir("/"), capture_output=True, text=True)
+    assert res.stdout == "/\n"
+    assert "pid" in res.isolation

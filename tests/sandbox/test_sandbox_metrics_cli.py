@@ -109,7 +109,7 @@ def test_cli_doctor(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "user namespaces:" in out
     assert "cgroup:" in out
-    assert "binaries:" in out
+    assert "binaries (informational" in out
     assert "profile standard: OK" in out
     assert "profile strict: OK" in out
     assert rc == 0
@@ -134,3 +134,9 @@ def test_cli_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> N
         "--json",
     ):
         assert opt in out
+
+
+def test_cli_profile_choices_match_the_profiles() -> None:
+    from auditor.commands import sandbox as sandbox_command
+
+    assert set(sandbox_command.PROFILE_NAMES) == set(sandbox.PROFILES)

@@ -1,0 +1,101 @@
+"""cgroup discovery and the v2 backend, on fake /proc text and a fake cgroup tree.
+
+The CI machine has cgroup v1 only, so the v2 code path is exercised here against plain
+files (the kernel-backed v1 path is exercised by the abuse suite as root)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from auditor.sandbox import cgroups
+
+V2_MOUNTINFO = "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
+V1_MOUNTINFO = (
+    "32 31 0:29 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+)
+
+
+def _fake_v2(tmp_path: Path, controllers: str) -> tuple[str, str]:
+    base = tmp_path / "user.slice" / "app.scope"
+    base.mkdir(parents=True)
+    (base / "cgroup.subtree_control").write_text(controllers)
+    mountinfo = f"30 23 0:26 / {tmp_path} rw,nosuid - cgroup2 cgroup2 rw\n"
+    return mountinfo, "0::/user.slice/app.scope\n"
+
+
+def test_discover_v2_delegated_subtree(tmp_path: Path) -> None:
+    mountinfo, proc_cgroup = _fake_v2(tmp_path, "cpu memory pids\n")
+    sup = cgroups.discover(mountinfo, proc_cgroup)
+    assert sup.version == 2
+    assert sup.bases == {"unified": str(tmp_path / "user.slice" / "app.scope")}
+    assert sup.mounted == ("v2",)
+
+
+def test_discover_v2_without_delegation_explains_why(tmp_path: Path) -> None:
+    mountinfo, proc_cgroup = _fake_v2(tmp_path, "cpu\n")
+    sup = cgroups.discover(mountinfo, proc_cgroup)
+    assert sup.version == 0
+    assert "does not delegate memory+pids" in sup.reason
+
+
+def test_discover_v1_unwritable_explains_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cgroups, "_writable_dir", lambda path: False)
+    sup = cgroups.discover(V1_MOUNTINFO, "5:memory:/a\n4:pids:/a\n0::/a\n")
+    assert sup.version == 0
+    assert "/sys/fs/cgroup/memory/a" in sup.reason and "not writable" in sup.reason
+    assert sup.mounted == ("v1", "v2")
+
+
+def test_discover_v1_picks_own_cgroups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cgroups, "_writable_dir", lambda path: True)
+    sup = cgroups.discover(V1_MOUNTINFO, "5:memory:/job/1\n4:pids:/\n0::/\n")
+    assert sup.version == 1
+    assert sup.bases == {"memory": "/sys/fs/cgroup/memory/job/1", "pids": "/sys/fs/cgroup/pids/"}
+
+
+def test_v2_cgroup_limits_stats_kill_and_removal(tmp_path: Path) -> None:
+    mountinfo, proc_cgroup = _fake_v2(tmp_path, "memory pids\n")
+    sup = cgroups.discover(mountinfo, proc_cgroup)
+    (Path(sup.bases["unified"]) / "stale-not-ours").mkdir()
+    cg = cgroups.SandboxCgroup(sup, memory=64 << 20, pids=10)
+    d = Path(cg.dirs["unified"])
+    assert d.parent == Path(sup.bases["unified"])
+    assert d.name.startswith(f"{cgroups.PREFIX}{os.getpid()}-")
+    assert (d / "memory.max").read_text() == str(64 << 20)
+    assert (d / "pids.max").read_text() == "10"
+    assert cg.procs_files == [str(d / "cgroup.procs")]
+    (d / "memory.peak").write_text("12345\n")
+    (d / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+    (d / "cpu.stat").write_text("usage_usec 250000\nuser_usec 200000\n")
+    (d / "pids.events").write_text("max 2\n")
+    st = cg.stats()
+    assert (st.memory_max_bytes, st.oom_kills, st.cpu_seconds, st.pids_limited) == (
+        12345,
+        1,
+        0.25,
+        True,
+    )
+    (d / "cgroup.procs").write_text("")
+    cg.kill()
+    assert (d / "cgroup.kill").read_text() == "1"
+    for name in os.listdir(d):  # a real cgroupfs removes these with the directory
+        os.unlink(d / name)
+    assert cg.remove()
+    assert not d.exists()
+    assert (Path(sup.bases["unified"]) / "stale-not-ours").exists()
+
+
+def test_stale_cgroups_of_dead_parents_are_collected(tmp_path: Path) -> None:
+    dead = tmp_path / f"{cgroups.PREFIX}999999999-0"
+    alive = tmp_path / f"{cgroups.PREFIX}{os.getpid()}-99"
+    other = tmp_path / "someone-else"
+    for d in (dead, alive, other):
+        d.mkdir()
+    cgroups.collect_stale(str(tmp_path))
+    assert not dead.exists()
+    assert alive.exists() and other.exists()
