@@ -475,8 +475,8 @@ def _verify(
     except SyntaxError as exc:
         where = f" (line {exc.lineno} of the rewritten text)" if exc.lineno else ""
         return f"the rewritten file does not compile: {exc.msg}{where}", None
-    except ValueError as exc:
-        return f"the rewritten file does not compile: {exc}", None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return f"the rewritten file does not compile: {type(exc).__name__}: {exc}", None
     after = analyze_source(data, shown, rel, ctx)
     if after.errors:
         return f"the rewritten file cannot be re-scanned: {after.errors[0].message}", None
