@@ -79,33 +79,35 @@ class RouteToSandbox(SiteCodemod):
         if target == "popen":
             return self._popen(original, updated, finding)
         if target == "Popen":
-            self._check_kept(original, "Popen", ("stdin", "stdout", "stderr"))
+            self._check_kept(original, "Popen", ("wait", "communicate"))
         self.drop_unused_import_of(original.func)
         return updated.with_changes(func=self.sandbox_attr(target))
 
-    def _check_kept(self, call: cst.Call, name: str, attributes: tuple[str, ...]) -> None:
+    def _check_kept(self, call: cst.Call, name: str, waits: tuple[str, ...]) -> None:
         """The sandbox stops a run whose process object is garbage collected (subprocess
-        lets it go on): decline where the object is dropped while the process may run."""
+        lets it go on): decline where the object is dropped while the process may run.
+        Calling one of ``waits`` on it at once (``Popen(...).wait()``) is fine: the
+        process is over when the object goes."""
         parent = self.parent(call)
         if self.is_statement(call):
             raise Decline(
                 f"the {name} object is dropped at once; the sandbox would stop the process"
             )
-        dropped = not attributes or (
-            isinstance(parent, cst.Attribute) and parent.attr.value in attributes
-        )
-        if isinstance(parent, cst.Attribute) and parent.value is call and dropped:
-            raise Decline(
-                f"only .{parent.attr.value} of the {name} object is kept; the sandbox "
-                "would stop the process"
-            )
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            outer = self.parent(parent)
+            called = isinstance(outer, cst.Call) and outer.func is parent
+            if not (called and parent.attr.value in waits):
+                raise Decline(
+                    f"only .{parent.attr.value} of the {name} object is used; the sandbox "
+                    "would stop the process when the object is dropped"
+                )
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call:
             raise Decline(f"the {name} object is only iterated; the sandbox would stop it")
 
     def _popen(self, original: cst.Call, updated: cst.Call, finding: Finding) -> cst.Call:
         read = self.read_of(original)
         if read is None:
-            self._check_kept(original, "os.popen()", ())
+            self._check_kept(original, "os.popen()", ("close",))
             self.drop_unused_import_of(original.func)
             return updated.with_changes(func=self.sandbox_attr("popen"))
         # os.popen(cmd).read(): the same text from sandbox.run(cmd, shell=True, ...).stdout

@@ -55,6 +55,15 @@ FIX = [
         id="star-import",
     ),
     pytest.param(
+        "import os\nimport subprocess\n\ndef f(cmd):\n"
+        "    out, _ = subprocess.Popen(cmd, shell=True, stdout=-1).communicate()\n"
+        "    return os.popen(cmd).close()\n",
+        "from auditor import sandbox\n\ndef f(cmd):\n"
+        "    out, _ = sandbox.Popen(cmd, shell=True, stdout=-1).communicate()\n"
+        "    return sandbox.popen(cmd).close()\n",
+        id="objects-waited-for-at-once",
+    ),
+    pytest.param(
         "import os\n\ndef f(cmd):\n    status = os.system(cmd)\n    with os.popen(cmd) as f:\n"
         "        return f.read(), status\n",
         "from auditor import sandbox\n\n"
@@ -165,6 +174,8 @@ NOOP = [
         "only .stdout",
         id="popen-stdout-only",
     ),
+    pytest.param("pid = subprocess.Popen(cmd, shell=True).pid", "only .pid", id="popen-pid"),
+    pytest.param("subprocess.Popen(cmd, shell=True).poll()", "only .poll", id="popen-poll"),
     pytest.param("lines = [x for x in os.popen(cmd)]", "only iterated", id="popen-iterated"),
     pytest.param("os.popen(cmd).readlines()", "only .readlines", id="popen-statement"),
     pytest.param("n = len(os.popen(cmd).readlines())", "only .readlines", id="popen-attr"),
