@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "The CI gate: fail on new findings at or above --fail-on."),
     "baseline": ("baseline", "Record today's findings so that check reports only new ones."),
     "policy": ("policy", "Print the effective isolation policy."),
+    "migrate": ("migrate", "Rewrite unsafe calls into sandbox calls or safe argv lists."),
     "sandbox": ("sandbox", "Run a command in the runtime sandbox; check what this host supports."),
 }
 

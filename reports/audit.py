@@ -367,8 +367,10 @@ class _Builder:
         by_path: dict[str, list[dict[str, Any]]] = {}
         todo = [f for f in self.active if self.status_key(f) == "todo"]
         for f in sorted(todo, key=lambda f: (f.path, f.line, f.column)):
-            codemod = codemod_for(f)
             fix = self.fixes.get(f.fingerprint)
+            codemod = codemod_for(f)
+            if fix is not None and (fix.codemod is not None or fix.after is None):
+                codemod = fix.codemod  # what the codemods actually do with this site
             by_path.setdefault(f.path, []).append(
                 {
                     "line": f.line,
@@ -378,7 +380,7 @@ class _Builder:
                     "type": self.type_text(f),
                     "codemod": codemod,
                     "codemod_text": self.t["codemod"][codemod or "manual"],
-                    "before": fix.before if fix is not None else f.snippet,
+                    "before": fix.before if fix is not None and fix.before else f.snippet,
                     "after": fix.after if fix is not None else None,
                     "fingerprint": f.fingerprint,
                 }

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.findings import Finding
 
@@ -24,10 +26,27 @@ _SHELL_SYNTAX = re.compile(r"[|&;<>()$`\\\"'*?\[\]{}~#\n]|^\s*\w+=")
 
 @dataclass(frozen=True, slots=True)
 class Fix:
-    """Before/after code for one finding, as a codemod would rewrite it."""
+    """Before/after code for one finding, as a codemod rewrites it. ``after`` is None for a
+    site the codemods leave to a person (``codemod`` is then None too); ``codemod`` None with
+    an ``after`` means "the codemod the finding's class suggests"."""
 
     before: str
-    after: str
+    after: str | None
+    codemod: str | None = None
+
+
+def fixes_from_plans(plans: Iterable[Any]) -> dict[str, Fix]:
+    """``{fingerprint: Fix}`` from ``auditor.migrate.plan()``: the real outcome of the
+    codemods, rewrites and sites left for review alike."""
+    out: dict[str, Fix] = {}
+    for file_plan in plans:
+        for review in file_plan.reviews:
+            out[review.fingerprint] = Fix(before="", after=None, codemod=None)
+        for site in file_plan.sites:
+            out[site.fingerprint] = Fix(
+                "\n".join(site.before_lines), "\n".join(site.after_lines), site.codemod
+            )
+    return out
 
 
 def constant_command(snippet: str) -> str | None:

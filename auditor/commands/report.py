@@ -40,13 +40,15 @@ def command(inputs: ScanInput, output: Path | None, lang: str, template: Path | 
     Exit status: 0 when written, 2 when some files could not be analysed (the document
     lists them) or on a usage error.
     """
+    from auditor.formats import audit_fixes
     from auditor.reports.audit import ReportError, collect_meta
     from auditor.reports.audit import render as render_audit
 
     policy, result = run_scan(inputs)
     try:
         meta = collect_meta(inputs.paths)
-        text = render_audit(result, policy, lang=lang, template=template, meta=meta)
+        fixes = audit_fixes(result, policy)
+        text = render_audit(result, policy, lang=lang, template=template, meta=meta, fixes=fixes)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     write_output(text, output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from auditor.findings import ScanResult
 from auditor.policy import Policy
@@ -31,7 +32,18 @@ def render(
         from auditor.formats import markdown
         from auditor.reports.audit import collect_meta
 
-        return markdown.render(result, policy, meta=collect_meta(list(paths)))
+        return markdown.render(
+            result, policy, meta=collect_meta(list(paths)), fixes=audit_fixes(result, policy)
+        )
     from auditor.formats import text
 
     return text.render(result, colour=colour)
+
+
+def audit_fixes(result: ScanResult, policy: Policy) -> dict[str, Any]:
+    """What the codemods do with each site of ``result`` (before/after code, or left for
+    review): the audit document's "specific lines to fix". Nothing is written."""
+    from auditor.migrate import plan
+    from auditor.reports.fixes import fixes_from_plans
+
+    return dict(fixes_from_plans(plan(result, policy)))

@@ -124,7 +124,17 @@ class _WrapClose:
         self.close()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
+        attr = getattr(self._stream, name)
+        if not callable(attr):
+            return attr
+
+        # ``popen(cmd).read()`` keeps only the method it looked up: the method must keep this
+        # wrapper (and so the sandbox) alive until it returns, or collecting the Popen would
+        # stop the command before it has written anything.
+        def method(*args: Any, _owner: _WrapClose = self, **kwargs: Any) -> Any:
+            return attr(*args, **kwargs)
+
+        return method
 
     def __iter__(self) -> Any:
         return iter(self._stream)

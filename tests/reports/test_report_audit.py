@@ -16,6 +16,7 @@ import pytest
 from auditor.api import scan
 from auditor.cli import main
 from auditor.findings import Finding, ScanResult
+from auditor.formats import audit_fixes
 from auditor.policy import Policy
 from auditor.reports import audit
 from auditor.reports.fixes import codemod_for
@@ -35,7 +36,8 @@ def _golden(name: str, text: str) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])
 def test_golden_document(lang: str, tree_result: ScanResult, tree_policy: Policy) -> None:
-    text = audit.render(tree_result, tree_policy, lang=lang, meta=META)
+    fixes = audit_fixes(tree_result, tree_policy)  # as `auditor report` does
+    text = audit.render(tree_result, tree_policy, lang=lang, meta=META, fixes=fixes)
     assert text == _golden(f"audit.{lang}.md", text)
 
 

@@ -105,6 +105,13 @@ def test_popen_read_write_close_statuses(host_dir: str) -> None:
         assert f.read() == "data\n"
 
 
+def test_popen_read_without_keeping_the_file() -> None:
+    # os.popen(cmd).read() keeps only the stream's bound method alive: the command must
+    # still run to completion (a slow command, so that a killed one would return "").
+    cmd = "sleep 0.5; echo late"
+    assert sandbox.popen(cmd).read() == os.popen(cmd).read() == "late\n"
+
+
 def test_popen_streams_while_running() -> None:
     script = "for i in 1 2 3; do echo line$i; sleep 0.5; done"
     with sandbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True) as p:

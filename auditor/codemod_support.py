@@ -1,0 +1,602 @@
+"""What the three migration codemods share: the scanner's view of the module, per-site
+outcomes, the sandbox import and a few careful CST edits.
+
+Every codemod decides which calls are sites, and of which class, by running auditor's own
+analysis (:func:`auditor.analyze.analyze_source`) on the module it is given and matching the
+findings to call nodes by position, so the rewriting always agrees with ``auditor scan``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.metadata import (
+    FunctionScope,
+    ImportAssignment,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from auditor.analyze import Context, analyze_source
+from auditor.findings import Finding
+from auditor.policy import Policy, load_policy
+
+SiteFilter = Callable[[Finding], bool]
+
+SANDBOX_MODULE = "auditor"
+SANDBOX_NAME = "sandbox"
+_SANDBOX_ALIASES = ("sandbox", "_sandbox", "auditor_sandbox", "_auditor_sandbox")
+
+# Classes of call sites the migration acts on; the rest (fixed programs, constant commands
+# without a shell, constant code) are allowed by the default policy.
+UNSAFE_CATEGORIES = frozenset(
+    {
+        "dynamic-shell",
+        "dynamic-program",
+        "dynamic-code",
+        "dynamic-import",
+        "constant-shell",
+        "shell-wrapper",
+    }
+)
+
+
+def needs_action(finding: Finding) -> bool:
+    """A site the migration should rewrite or list for review."""
+    return (
+        finding.category in UNSAFE_CATEGORIES
+        and not finding.isolated
+        and finding.trusted_by is None
+        and not finding.suppressed
+        and finding.action != "allow"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a codemod did with one site it is responsible for.
+
+    ``line``...``end_column`` are the finding's (1-based, end exclusive) in the module the
+    codemod was given; ``span`` is the region of that module that ``new_code`` replaces
+    (usually the call itself; ``os.popen(...).read()`` as a whole for that pattern).
+    ``new_code`` is None when the site was declined, with ``reason`` saying why.
+    """
+
+    codemod: str
+    fingerprint: str
+    rule: str
+    category: str
+    sink: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    reason: str
+    new_code: str | None = None
+    span: tuple[int, int, int, int] | None = None
+
+    @property
+    def rewritten(self) -> bool:
+        return self.new_code is not None
+
+
+class Decline(Exception):
+    """Raised inside a rewrite to leave the site as it is, with a reason."""
+
+
+class SiteCodemod(VisitorBasedCodemodCommand):
+    """Base of the migration codemods: finds the sites with the scanner, then lets the
+    subclass rewrite each call it is responsible for (``rewrite``), recording an
+    :class:`Outcome` per site in ``self.outcomes``."""
+
+    NAME: ClassVar[str] = ""
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, ParentNodeProvider)
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        policy: Policy | None = None,
+        path: str | None = None,
+        rel_path: str | None = None,
+        site_filter: SiteFilter | None = None,
+        findings: list[Finding] | None = None,
+    ) -> None:
+        """``findings`` may hold the scanner's findings for exactly the module that will be
+        transformed (with the same path and policy), to save analysing it again."""
+        super().__init__(context)
+        self.findings = findings
+        self.policy = policy
+        self.path = path
+        self.rel_path = rel_path
+        self.site_filter = site_filter
+        self.outcomes: list[Outcome] = []
+        self._sites: dict[tuple[int, int, int, int], Finding] = {}
+        self._sandbox_alias: str | None = None
+        self._module: cst.Module | None = None
+        self._name_uses: Counter[str] = Counter()
+        self._imports: dict[str, None] = {}  # import statements to add, in order
+        # enclosing calls to replace as a whole (``os.popen(...).read()``), by id
+        self._enclosing: dict[int, tuple[Finding, Callable[[cst.Call], cst.BaseExpression]]] = {}
+        self._dropped: dict[str, list[cst.CSTNode]] = {}
+
+    # -- subclass interface ---------------------------------------------------------------
+    @classmethod
+    def responsible(cls, finding: Finding) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def rewrite(
+        self, original: cst.Call, updated: cst.Call, finding: Finding
+    ) -> cst.BaseExpression:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- analysis -------------------------------------------------------------------------
+    def _policy_and_paths(self) -> tuple[Policy, str, str]:
+        filename = self.context.filename
+        path = self.path or filename or "<module>"
+        policy = self.policy
+        if policy is None:
+            start = Path(filename).parent if filename else None
+            policy = load_policy(start)
+        rel = self.rel_path
+        if rel is None:
+            if filename:
+                absolute = Path(os.path.abspath(filename))
+                try:
+                    rel = absolute.relative_to(policy.root).as_posix()
+                except ValueError:
+                    rel = absolute.as_posix()
+            else:
+                rel = path
+        return policy, path, rel
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        # libcst's runner reuses one instance for every file: start afresh
+        self._sandbox_alias = None
+        self._module = None
+        findings = self.findings
+        if findings is None:
+            policy, path, rel = self._policy_and_paths()
+            findings = analyze_source(tree.bytes, path, rel, Context(policy)).findings
+        self._sites = {}
+        for finding in findings:
+            if not needs_action(finding) or not self.responsible(finding):
+                continue
+            if self.site_filter is not None and not self.site_filter(finding):
+                continue
+            key = (finding.line, finding.column, finding.end_line, finding.end_column)
+            self._sites[key] = finding
+        if not self._sites:
+            return tree
+        self._module = tree
+        self._name_uses = _name_uses(tree)
+        self._dropped = {}
+        self._imports = {}
+        self._enclosing = {}
+        result = super().transform_module_impl(tree)
+        if self._imports:
+            result = add_imports(result, list(self._imports))
+        for name, nodes in self._dropped.items():
+            # Only when every use of the name went with the rewrites can its import become
+            # unused; libcst's (slow) unused-import removal then checks it properly.
+            if self._name_uses[name] <= len(nodes):
+                for node in nodes:
+                    RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
+        return result
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        enclosing = self._enclosing.pop(id(original_node), None)
+        if enclosing is not None:
+            site, build = enclosing
+            replacement = build(updated_node)
+            # the inner call recorded itself; widen its outcome to the whole expression
+            self.outcomes = [o for o in self.outcomes if o.fingerprint != site.fingerprint]
+            self._record(site, "", replacement, original_node)
+            return replacement
+        finding = self._finding_for(original_node)
+        if finding is None:
+            return updated_node
+        try:
+            replacement = self.rewrite(original_node, updated_node, finding)
+        except Decline as why:
+            self._record(finding, str(why))
+            return updated_node
+        self._record(finding, "", replacement, original_node)
+        return replacement
+
+    def _finding_for(self, node: cst.CSTNode) -> Finding | None:
+        if not self._sites:
+            return None
+        pos = self.get_metadata(PositionProvider, node)
+        key = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+        return self._sites.get(key)
+
+    def _record(
+        self,
+        finding: Finding,
+        reason: str,
+        replacement: cst.BaseExpression | None = None,
+        replaced: cst.CSTNode | None = None,
+    ) -> None:
+        new_code = span = None
+        if replacement is not None and replaced is not None:
+            pos = self.get_metadata(PositionProvider, replaced)
+            span = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+            new_code = cst.Module(body=[]).code_for_node(replacement)
+        self.outcomes.append(
+            Outcome(
+                codemod=self.NAME,
+                fingerprint=finding.fingerprint,
+                rule=finding.rule,
+                category=finding.category,
+                sink=finding.sink,
+                line=finding.line,
+                column=finding.column,
+                end_line=finding.end_line,
+                end_column=finding.end_column,
+                reason=reason,
+                new_code=new_code,
+                span=span,
+            )
+        )
+
+    # -- helpers for subclasses -----------------------------------------------------------
+    def replace_enclosing(
+        self,
+        outer: cst.Call,
+        finding: Finding,
+        build: Callable[[cst.Call], cst.BaseExpression],
+    ) -> None:
+        """Once the site's call is rewritten, replace the call ``outer`` around it (already
+        holding the rewritten site) by ``build(outer)``."""
+        self._enclosing[id(outer)] = (finding, build)
+
+    def read_of(self, call: cst.Call) -> cst.Call | None:
+        """The call ``call.read()`` (no arguments) when the site is used just that way."""
+        attribute = self.parent(call)
+        outer = self.parent(attribute) if attribute is not None else None
+        if (
+            isinstance(attribute, cst.Attribute)
+            and attribute.value is call
+            and attribute.attr.value == "read"
+            and isinstance(outer, cst.Call)
+            and outer.func is attribute
+            and not outer.args
+        ):
+            return outer
+        return None
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        try:
+            return self.get_metadata(ParentNodeProvider, node)
+        except KeyError:
+            return None
+
+    def is_statement(self, call: cst.Call) -> bool:
+        """The call is a whole expression statement: its value is not used."""
+        parent = self.parent(call)
+        return isinstance(parent, cst.Expr) and parent.value is call
+
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        try:
+            return self.get_metadata(ScopeProvider, node)
+        except KeyError:
+            return None
+
+    def check_module_name(self, module: str, node: cst.CSTNode) -> None:
+        """Decline unless ``module`` can be used as a plain name at ``node``: unbound (an
+        ``import module`` will be added) or bound only by ``import module``."""
+        scope = self.scope_of(node)
+        if scope is None:
+            return
+        for assignment in (*scope[module], *scope.globals[module]):
+            if not _imports_module(assignment, module):
+                raise Decline(f"the name {module!r} is bound to something else here")
+        at = self._start(node)
+        if any(self._start(n) > at for n in self._local_imports(module, node)):
+            raise Decline(f"the function imports {module} only after this call")
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, start.column
+
+    def use_module(self, module: str, node: cst.CSTNode) -> cst.Name:
+        """``module`` as a name at ``node`` (checked by :meth:`check_module_name`), with
+        ``import module`` added once at the top unless the leading imports or the
+        function itself import it (an import further down may come too late)."""
+        early = self._module is not None and _imports_module_early(self._module, module)
+        if not (early or self._local_imports(module, node)):
+            self._imports.setdefault(f"import {module}", None)
+        return cst.Name(module)
+
+    def _local_imports(self, module: str, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """The ``import module`` statements of the function ``node`` is in."""
+        scope = self.scope_of(node)
+        if not isinstance(scope, FunctionScope):
+            return []
+        return [
+            a.node for a in scope[module] if isinstance(a, ImportAssignment) and a.scope is scope
+        ]
+
+    def sandbox_alias(self) -> str:
+        """The name under which ``from auditor import sandbox`` is (or will be) imported:
+        an existing module-level import's name, else ``sandbox`` unless the module uses
+        that name for anything else, else the first free alternative."""
+        if self._sandbox_alias is None:
+            module = self._module
+            existing = _existing_sandbox_import(module) if module is not None else None
+            if existing is not None:
+                self._sandbox_alias = existing
+            else:
+                names = _names_in(module) if module is not None else set()
+                alias = next((a for a in _SANDBOX_ALIASES if a not in names), None)
+                n = 1
+                while alias is None:
+                    candidate = f"_auditor_sandbox{n}"
+                    alias = candidate if candidate not in names else None
+                    n += 1
+                self._sandbox_alias = alias
+                asname = None if alias == SANDBOX_NAME else alias
+                suffix = f" as {asname}" if asname else ""
+                self._imports.setdefault(f"from {SANDBOX_MODULE} import {SANDBOX_NAME}{suffix}")
+        return self._sandbox_alias
+
+    def sandbox_attr(self, function: str) -> cst.Attribute:
+        return cst.Attribute(value=cst.Name(self.sandbox_alias()), attr=cst.Name(function))
+
+    def drop_unused_import_of(self, node: cst.BaseExpression) -> None:
+        """Schedule removal of the imports the callee ``node`` used, kept if still used.
+        A package's ``__init__.py`` keeps its imports: they may be its public names."""
+        filename = self.path or self.context.filename or ""
+        if os.path.basename(filename) == "__init__.py":
+            return
+        base = node
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if isinstance(base, cst.Name):
+            self._dropped.setdefault(base.value, []).append(node)
+
+
+def _imports_module(assignment: object, module: str) -> bool:
+    if not isinstance(assignment, ImportAssignment):
+        return False
+    node = assignment.node
+    if not isinstance(node, cst.Import):
+        return False
+    for alias in node.names:
+        name = _dotted(alias.name)
+        if alias.asname is None and (name == module or name.startswith(module + ".")):
+            return True
+    return False
+
+
+def _is_import_line(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _leading_block_end(module: cst.Module) -> int:
+    """The index in ``module.body`` just after its docstring and leading import lines: what
+    is imported there is bound before any of the module's code runs."""
+    body = module.body
+    index = 1 if body and _is_docstring(body[0]) else 0
+    while index < len(body) and _is_import_line(body[index]):
+        index += 1
+    return index
+
+
+def _leading_imports(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    found: list[cst.Import | cst.ImportFrom] = []
+    for statement in module.body[: _leading_block_end(module)]:
+        if isinstance(statement, cst.SimpleStatementLine):
+            found.extend(s for s in statement.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+    return found
+
+
+def add_imports(module: cst.Module, statements: Sequence[str]) -> cst.Module:
+    """Insert import statements after the module's leading docstring and import block
+    (so before any code that could use them), touching nothing else."""
+    body = list(module.body)
+    index = _leading_block_end(module)
+    new = [cst.parse_statement(text + module.default_newline) for text in statements]
+    if index == 0 and body:
+        # no import block: keep the new imports apart from the code that follows
+        first = body[0]
+        if not (first.leading_lines and first.leading_lines[0].comment is None):
+            body[0] = first.with_changes(leading_lines=[cst.EmptyLine(), *first.leading_lines])
+    return module.with_changes(body=[*body[:index], *new, *body[index:]])
+
+
+def _existing_sandbox_import(module: cst.Module) -> str | None:
+    """The local name of a ``from auditor import sandbox [as X]`` in the leading imports."""
+    for small in _leading_imports(module):
+        if not isinstance(small, cst.ImportFrom) or small.relative or small.module is None:
+            continue
+        if _dotted(small.module) != SANDBOX_MODULE or isinstance(small.names, cst.ImportStar):
+            continue
+        for alias in small.names:
+            if _dotted(alias.name) != SANDBOX_NAME:
+                continue
+            local = alias.asname.name if alias.asname is not None else alias.name
+            if isinstance(local, cst.Name):
+                return local.value
+    return None
+
+
+def _imports_module_early(module: cst.Module, name: str) -> bool:
+    """``import name`` is among the module's leading imports."""
+    return any(
+        isinstance(small, cst.Import)
+        and any(_dotted(a.name) == name and a.asname is None for a in small.names)
+        for small in _leading_imports(module)
+    )
+
+
+class _NameCollector(cst.CSTVisitor):
+    """Every identifier the module binds or reads (not attribute names, not keywords)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+
+class _NameUses(cst.CSTVisitor):
+    """How often each identifier is read or bound outside import statements."""
+
+    def __init__(self) -> None:
+        self.uses: Counter[str] = Counter()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.uses[node.value] += 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+
+def _name_uses(module: cst.Module) -> Counter[str]:
+    visitor = _NameUses()
+    module.visit(visitor)
+    return visitor.uses
+
+
+def _names_in(module: cst.Module) -> set[str]:
+    collector = _NameCollector()
+    module.visit(collector)
+    return collector.names
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+_NO_SPACE_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
+
+
+def stdout_of_receiver(read_call: cst.Call) -> cst.BaseExpression:
+    """``X.read()`` -> ``X.stdout``."""
+    func = read_call.func
+    assert isinstance(func, cst.Attribute)
+    return cst.Attribute(value=func.value, attr=cst.Name("stdout"))
+
+
+def make_arg(value: cst.BaseExpression, keyword: str | None = None, last: bool = False) -> cst.Arg:
+    comma: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
+    if not last:
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if keyword is None:
+        return cst.Arg(value, comma=comma)
+    return cst.Arg(value, keyword=cst.Name(keyword), equal=_NO_SPACE_EQUAL, comma=comma)
+
+
+def remove_arg(args: Sequence[cst.Arg], index: int) -> list[cst.Arg]:
+    """``args`` without ``args[index]``, keeping the layout of the others and every comment
+    (a comment on the removed argument's line, or on lines of its own after it, moves to
+    the line before)."""
+    out = list(args)
+    removed = out.pop(index)
+    if not out or index == 0:
+        return out
+    prev = out[index - 1]
+    prev_ws: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace("")
+    if isinstance(prev.comma, cst.Comma):
+        prev_ws = prev.comma.whitespace_after
+    last = index == len(out)
+    trailing_comma = isinstance(removed.comma, cst.Comma)
+    tail: cst.BaseParenthesizableWhitespace = removed.whitespace_after_arg
+    if isinstance(removed.comma, cst.Comma):
+        tail = removed.comma.whitespace_after
+    if not last:
+        # the next argument moves up: it keeps the line break that preceded the removed one
+        merged = tail
+        if isinstance(prev_ws, cst.ParenthesizedWhitespace):
+            merged = _merge(prev_ws, tail)
+        assert isinstance(prev.comma, cst.Comma)
+        out[index - 1] = prev.with_changes(comma=prev.comma.with_changes(whitespace_after=merged))
+        return out
+    # the last argument went: the one before it takes over its trailing layout
+    if isinstance(prev_ws, cst.ParenthesizedWhitespace) and isinstance(
+        tail, cst.ParenthesizedWhitespace
+    ):
+        tail = _merge(prev_ws, tail)
+    if trailing_comma and isinstance(prev.comma, cst.Comma):
+        out[-1] = prev.with_changes(comma=prev.comma.with_changes(whitespace_after=tail))
+    elif trailing_comma:
+        out[-1] = prev.with_changes(comma=cst.Comma(whitespace_after=tail))
+    else:
+        out[-1] = prev.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=tail)
+    return out
+
+
+def _merge(
+    before: cst.ParenthesizedWhitespace, after: cst.BaseParenthesizableWhitespace
+) -> cst.ParenthesizedWhitespace:
+    """The whitespace that replaces ``before`` + removed argument + ``after``: the first
+    line of ``before`` (its trailing comment), then every comment line of both, then the
+    indentation ``after`` ends with."""
+    if not isinstance(after, cst.ParenthesizedWhitespace):
+        return before
+    lines = list(before.empty_lines)
+    comment = after.first_line.comment
+    if comment is not None:
+        if before.first_line.comment is None:
+            before = before.with_changes(first_line=after.first_line)
+        else:
+            lines.append(
+                cst.EmptyLine(indent=before.indent, whitespace=before.last_line, comment=comment)
+            )
+    lines.extend(after.empty_lines)
+    return before.with_changes(empty_lines=lines, indent=after.indent, last_line=after.last_line)
+
+
+def _has_comment(ws: cst.BaseParenthesizableWhitespace) -> bool:
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        return ws.first_line.comment is not None or any(
+            line.comment is not None for line in ws.empty_lines
+        )
+    return False

@@ -1,0 +1,140 @@
+"""``auditor migrate``: rewrite unsafe calls into sandbox calls or safe argv lists."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from auditor.commands.common import load_policy_or_fail
+from auditor.migrate import CODEMODS, FilePlan, MigrateError, apply, plan
+
+
+@click.command("migrate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--apply", "do_apply", is_flag=True, help="Write the changes (default: dry run).")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 when migrate would change a file (CI)."
+)
+@click.option(
+    "--codemod",
+    "codemods",
+    multiple=True,
+    type=click.Choice(list(CODEMODS)),
+    help="Run only this codemod (repeatable; default: all, in order).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULE",
+    help="Only sites of this rule id or class, e.g. AUD101 or dynamic-shell (repeatable).",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="PATH:LINE",
+    help="Only the site at PATH:LINE (any line of the call; repeatable).",
+)
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="With --apply, also rewrite files that have uncommitted changes in git.",
+)
+@click.option("--include", multiple=True, metavar="GLOB", help="Only walked files matching GLOB.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip walked files matching GLOB.")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Policy file (pyproject.toml or auditor.toml); default: found upward from PATH.",
+)
+def command(
+    paths: tuple[Path, ...],
+    do_apply: bool,
+    check: bool,
+    codemods: tuple[str, ...],
+    select: tuple[str, ...],
+    only: tuple[str, ...],
+    allow_dirty: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    config: Path | None,
+) -> int:
+    """Rewrite the unsafe calls under PATH (default: .): constant shell commands without
+    shell syntax into argv lists (shell-to-argv), dynamic commands into the sandbox drop-ins
+    (route-to-sandbox), eval/exec of generated code into the sandbox (eval-exec-to-sandbox).
+
+    Default is a dry run: a unified diff on stdout and a summary on stderr. Every rewritten
+    file must compile and re-scan with each rewritten site isolated or gone, else it is left
+    untouched and reported.
+
+    Exit status: 0 done; 1 with --check when a file would change; 2 when a file could not
+    be processed (or was refused by --apply) or on a usage error.
+    """
+    if do_apply and check:
+        raise click.UsageError("--apply and --check exclude each other")
+    given = list(paths) or [Path(".")]
+    policy = load_policy_or_fail(given[0], config)
+    matched: set[str] = set()
+    try:
+        plans = plan(
+            given,
+            policy,
+            codemods=codemods or None,
+            select=select,
+            only=only,
+            include=include,
+            exclude=exclude,
+            matched_only=matched,
+        )
+    except MigrateError as exc:
+        raise click.UsageError(str(exc)) from None
+    written: list[FilePlan] = []
+    if do_apply:
+        written = apply(plans, allow_dirty=allow_dirty)
+    else:
+        diff = "".join(p.diff() for p in plans)
+        if diff:
+            click.echo(diff, nl=False)
+    for spec in only:
+        if spec not in matched:
+            click.echo(f"warning: --only {spec}: no site needing action there", err=True)
+    _summary(plans, written, do_apply)
+    if any(p.error is not None for p in plans):
+        return 2
+    if check and any(p.changed for p in plans):
+        return 1
+    return 0
+
+
+def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool) -> None:
+    def out(text: str) -> None:
+        click.echo(text, err=True)
+
+    counts: Counter[str] = Counter()
+    for fplan in plans:
+        if fplan.error is None:
+            counts.update(fplan.rewritten)
+    for name in CODEMODS:
+        out(f"{name}: {counts[name]} site(s) rewritten")
+    reviews = [r for p in plans if p.error is None for r in p.reviews]
+    if reviews:
+        out(f"left for review: {len(reviews)} site(s)")
+        for review in reviews:
+            out(f"  {review.path}:{review.line}:{review.column}: {review.rule} {review.sink}()")
+            for reason in review.reasons:
+                out(f"    - {reason}")
+    changed = [p for p in plans if p.changed]
+    if applied:
+        out(f"{len(written)} file(s) written")
+        for fplan in written:
+            out(f"  {fplan.path}: {sum(fplan.rewritten.values())} site(s) rewritten")
+    elif changed:
+        out(f"{len(changed)} file(s) would change (dry run; --apply writes them)")
+    else:
+        out("nothing to change")
+    errors = [p for p in plans if p.error is not None]
+    if errors:
+        out(f"{len(errors)} file(s) left untouched:")
+        for fplan in errors:
+            out(f"  {fplan.describe_error()}")

@@ -1,0 +1,658 @@
+"""Apply the migration codemods to files safely: the plain API under ``auditor migrate``.
+
+``plan(paths)`` reads each file, finds its sites with the scanner, runs the selected codemods
+(``shell-to-argv``, then ``route-to-sandbox``, then ``eval-exec-to-sandbox``) and checks the
+result: it must compile, and a re-scan must show every rewritten site isolated or gone (no
+unsafe finding may remain at it, and none may appear). A file that fails is left as it is
+and carries the reason in ``FilePlan.error``. ``apply(plans)`` then writes the files that
+change, atomically and keeping mode and encoding, refusing files with uncommitted changes in
+a git work tree unless ``allow_dirty``.
+
+Each ``FilePlan`` lists per rewritten site its fingerprint (the scanner's), the codemod, and
+the lines before and after (for the audit's "specific lines to fix"), and per site left
+alone the reasons it needs a human.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import importlib
+import io
+import os
+import stat
+import subprocess
+import tempfile
+import tokenize
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from auditor.analyze import Context, analyze_source, decode
+from auditor.codemod_support import Outcome, SiteCodemod, needs_action
+from auditor.discover import Candidate, discover, display_path
+from auditor.findings import Finding, ScanResult
+from auditor.policy import Policy, load_policy
+
+# The codemods live in the root folder codemods/ (installed as auditor.codemods), one per
+# module, in the order they run.
+_CODEMOD_CLASSES = (
+    ("shell_to_argv", "ShellToArgv"),
+    ("route_to_sandbox", "RouteToSandbox"),
+    ("eval_exec_to_sandbox", "EvalExecToSandbox"),
+)
+
+
+def _load_codemods() -> dict[str, type[SiteCodemod]]:
+    classes: dict[str, type[SiteCodemod]] = {}
+    for module_name, class_name in _CODEMOD_CLASSES:
+        module = importlib.import_module(f"auditor.codemods.{module_name}")
+        cls = getattr(module, class_name)
+        if not (isinstance(cls, type) and issubclass(cls, SiteCodemod)):  # pragma: no cover
+            raise TypeError(f"auditor.codemods.{module_name}.{class_name} is not a codemod")
+        classes[cls.NAME] = cls
+    return classes
+
+
+CODEMODS: dict[str, type[SiteCodemod]] = _load_codemods()
+"""Every codemod by name, in the order they run."""
+
+SiteFilter = Callable[[Finding], bool]
+
+
+class MigrateError(ValueError):
+    """Bad input to the migration (an unknown codemod name, a malformed --only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SitePlan:
+    """One site a codemod rewrites: the lines it spans before, and the same lines after."""
+
+    fingerprint: str
+    codemod: str
+    rule: str
+    category: str
+    sink: str
+    path: str
+    line: int
+    end_line: int
+    before_lines: list[str]
+    after_lines: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def markdown(self) -> str:
+        """The site as before/after blocks, for the audit's "specific lines to fix"."""
+        where = f"{self.path}:{self.line}" + (
+            f"-{self.end_line}" if self.end_line != self.line else ""
+        )
+        before = "\n".join(self.before_lines)
+        after = "\n".join(self.after_lines)
+        return (
+            f"`{where}` ({self.rule}, {self.codemod})\n\n"
+            f"Before:\n\n```python\n{before}\n```\n\nAfter:\n\n```python\n{after}\n```\n"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReview:
+    """A site that needs action but that no selected codemod rewrote, and why."""
+
+    fingerprint: str
+    rule: str
+    category: str
+    sink: str
+    path: str
+    line: int
+    column: int
+    reasons: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reasons"] = list(self.reasons)
+        return data
+
+
+@dataclass(slots=True)
+class FilePlan:
+    path: str  # as shown (relative to the working directory when under it)
+    file: Path  # the file to write
+    original: str = ""
+    updated: str = ""
+    encoding: str = "utf-8"
+    data: bytes = b""
+    sites: list[SitePlan] = field(default_factory=list)
+    reviews: list[SiteReview] = field(default_factory=list)
+    rewritten: Counter[str] = field(default_factory=Counter)  # codemod -> sites
+    error: str | None = None
+    error_line: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.updated != self.original
+
+    def diff(self) -> str:
+        if not self.changed:
+            return ""
+        lines = difflib.unified_diff(
+            self.original.splitlines(keepends=True),
+            self.updated.splitlines(keepends=True),
+            f"a/{self.path}",
+            f"b/{self.path}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """What a report needs of the plan (not the file's text)."""
+        return {
+            "path": self.path,
+            "changed": self.changed,
+            "rewritten": dict(self.rewritten),
+            "sites": [site.to_json() for site in self.sites],
+            "reviews": [review.to_json() for review in self.reviews],
+            "error": self.describe_error() if self.error is not None else None,
+            "diff": self.diff(),
+        }
+
+    def describe_error(self) -> str:
+        where = f"{self.path}:{self.error_line}" if self.error_line else self.path
+        return f"{where}: {self.error}"
+
+
+def parse_only(spec: str) -> tuple[str, int]:
+    """``path:line`` of ``--only``."""
+    path, sep, line = spec.rpartition(":")
+    if not sep or not path or not line.isdigit() or int(line) < 1:
+        raise MigrateError(f"--only {spec!r}: expected PATH:LINE (a line number from 1)")
+    return path, int(line)
+
+
+def site_filter(
+    select: Iterable[str] = (), only: Iterable[str] = (), matched: set[str] | None = None
+) -> SiteFilter | None:
+    """A filter for ``--select RULE`` (rule id or class) and ``--only PATH:LINE``; the
+    ``--only`` specs that let a site through are added to ``matched``."""
+    rules = {s.strip() for s in select if s.strip()}
+    specs = list(only)
+    places = [parse_only(s) for s in specs]
+    if not rules and not places:
+        return None
+    resolved = [
+        (spec, os.path.normpath(os.path.abspath(p)), line)
+        for spec, (p, line) in zip(specs, places, strict=True)
+    ]
+
+    def wanted(finding: Finding) -> bool:
+        if rules and finding.rule not in rules and finding.category not in rules:
+            return False
+        if not resolved:
+            return True
+        here = os.path.normpath(os.path.abspath(finding.path))
+        hits = [
+            s for s, p, line in resolved if here == p and finding.line <= line <= finding.end_line
+        ]
+        if matched is not None:
+            matched.update(hits)
+        return bool(hits)
+
+    return wanted
+
+
+def _selected(codemods: Iterable[str] | None) -> list[type[SiteCodemod]]:
+    if codemods is None:
+        return list(CODEMODS.values())
+    names = list(codemods)
+    if not names:
+        return list(CODEMODS.values())
+    unknown = [n for n in names if n not in CODEMODS]
+    if unknown:
+        raise MigrateError(f"unknown codemod {unknown[0]!r} (known: {', '.join(CODEMODS)})")
+    return [cls for name, cls in CODEMODS.items() if name in names]
+
+
+def _read(path: Path, max_size: int) -> bytes:
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError("not a regular file")
+    if info.st_size > max_size:
+        raise OSError(f"file too large ({info.st_size} bytes > max_file_size {max_size})")
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _run_codemod(
+    cls: type[SiteCodemod],
+    text: str,
+    policy: Policy,
+    shown: str,
+    rel: str,
+    wanted: SiteFilter | None,
+    findings: list[Finding] | None = None,
+) -> tuple[str, list[Outcome]]:
+    module = cst.parse_module(text)
+    codemod = cls(
+        CodemodContext(filename=shown),
+        policy=policy,
+        path=shown,
+        rel_path=rel,
+        site_filter=wanted,
+        findings=findings,
+    )
+    result = codemod.transform_module(module)
+    return result.code, codemod.outcomes
+
+
+def _lines_after(text: str, outcome: Outcome) -> tuple[int, int, list[str], list[str]]:
+    """The original lines spanned by the replaced region, and the same lines rewritten."""
+    assert outcome.span is not None and outcome.new_code is not None
+    line, column, end_line, end_column = outcome.span
+    lines = text.splitlines()
+    before = lines[line - 1 : end_line]
+    prefix = before[0][: column - 1]
+    suffix = before[-1][end_column - 1 :]
+    after = (prefix + outcome.new_code + suffix).splitlines()
+    first = min(line, outcome.line)
+    last = max(end_line, outcome.end_line)
+    if (first, last) != (line, end_line):  # the finding spans more lines than the region
+        head = lines[first - 1 : line - 1]
+        tail = lines[end_line:last]
+        before = head + before + tail
+        after = head + after + tail
+    return first, last, before, after
+
+
+def _unsafe(findings: Iterable[Finding]) -> Counter[tuple[str, str, str, str]]:
+    return Counter(_key(f) for f in findings if needs_action(f))
+
+
+def plan_file(
+    candidate: Candidate | Path,
+    policy: Policy,
+    *,
+    codemods: Iterable[str] | None = None,
+    wanted: SiteFilter | None = None,
+    cwd: Path | None = None,
+) -> FilePlan:
+    """Plan the migration of one file (nothing is written)."""
+    path = candidate.path if isinstance(candidate, Candidate) else candidate
+    cwd = cwd or Path.cwd()
+    shown = display_path(path, cwd)
+    absolute = Path(os.path.abspath(path))
+    try:
+        rel = absolute.relative_to(policy.root).as_posix()
+    except ValueError:
+        rel = absolute.as_posix()
+    selected = _selected(codemods)
+    fplan = FilePlan(shown, Path(os.path.realpath(path)))
+    try:
+        data = _read(path, policy.max_file_size)
+    except OSError as exc:
+        fplan.error = f"cannot read: {exc.strerror or exc}"
+        return fplan
+    fplan.data = data
+    text, error = decode(data, shown)
+    if error is not None or text is None:
+        fplan.error = error.message if error else "cannot decode"
+        fplan.error_line = error.line if error else None
+        return fplan
+    fplan.original = fplan.updated = text
+    fplan.encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    ctx = Context(policy)
+    before = analyze_source(data, shown, rel, ctx)
+    if before.errors:
+        fplan.error = before.errors[0].message
+        fplan.error_line = before.errors[0].line
+        return fplan
+    actionable = [f for f in before.findings if needs_action(f)]
+    if wanted is not None:
+        actionable = [f for f in actionable if wanted(f)]
+    if not actionable:
+        return fplan
+    # Run the codemods in sequence. Each stage's findings are mapped back to the original
+    # ones (same rule, sink, function and code, in order), so --only/--select and the
+    # per-site plan always speak of the original file even after earlier stages moved lines.
+    wanted_fps = {f.fingerprint for f in actionable}
+    remaining = sorted((f for f in before.findings if needs_action(f)), key=_position)
+    original_lines = text.splitlines()
+    declined: dict[str, list[str]] = {}
+    rewritten: dict[str, SitePlan] = {}
+    current = text
+    analysed = (text, before)
+    for cls in selected:
+        if not any(cls.responsible(f) for f in remaining if f.fingerprint in wanted_fps):
+            continue
+        try:
+            if current is not analysed[0]:  # the text changed since it was last analysed
+                analysed = (
+                    current,
+                    analyze_source(current.encode(fplan.encoding), shown, rel, ctx),
+                )
+            stage = analysed[1]
+            if stage.errors:
+                raise ValueError(stage.errors[0].message)
+            mapping = _map_stage(stage.findings, remaining)
+
+            def in_plan(finding: Finding, mapping: dict[str, Finding] = mapping) -> bool:
+                source = mapping.get(finding.fingerprint)
+                return source is not None and source.fingerprint in wanted_fps
+
+            updated, outcomes = _run_codemod(
+                cls, current, policy, shown, rel, in_plan, stage.findings
+            )
+        except Exception as exc:  # a codemod bug must not take the other files down
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            fplan.error = f"{cls.NAME} failed: {message}"
+            return fplan
+        for outcome in outcomes:
+            source = mapping.get(outcome.fingerprint)
+            if source is None:
+                continue
+            if outcome.rewritten:
+                rewritten[source.fingerprint] = _site_plan(
+                    outcome, source, current, original_lines, shown
+                )
+                fplan.rewritten[outcome.codemod] += 1
+            else:
+                declined.setdefault(source.fingerprint, []).append(
+                    f"{outcome.codemod}: {outcome.reason}"
+                )
+        remaining = [f for f in remaining if f.fingerprint not in rewritten]
+        if updated != current:
+            current = updated
+    # Sites left for a human.
+    for finding in actionable:
+        if finding.fingerprint in rewritten:
+            continue
+        reasons = declined.get(finding.fingerprint) or [_unhandled(finding, selected)]
+        fplan.reviews.append(
+            SiteReview(
+                finding.fingerprint,
+                finding.rule,
+                finding.category,
+                finding.sink,
+                shown,
+                finding.line,
+                finding.column,
+                tuple(reasons),
+            )
+        )
+    if current == text:
+        return fplan
+    done = [f for f in before.findings if f.fingerprint in rewritten]
+    problem = _verify(current, fplan.encoding, shown, rel, ctx, before.findings, done)
+    if problem is not None:
+        fplan.error, fplan.error_line = problem
+        fplan.rewritten.clear()
+        return fplan
+    fplan.sites = sorted(rewritten.values(), key=lambda s: (s.line, s.codemod))
+    fplan.updated = current
+    return fplan
+
+
+def _position(finding: Finding) -> tuple[int, int]:
+    return finding.line, finding.column
+
+
+def _key(finding: Finding) -> tuple[str, str, str, str]:
+    """What identifies a site independently of where it is (its fingerprint, less the
+    occurrence number)."""
+    return finding.rule, finding.sink, finding.function, finding.snippet
+
+
+def _map_stage(findings: Iterable[Finding], remaining: Sequence[Finding]) -> dict[str, Finding]:
+    """Map the unsafe findings of an intermediate text to the original ones they are."""
+    groups: dict[tuple[str, str, str, str], list[Finding]] = {}
+    for finding in remaining:
+        groups.setdefault(_key(finding), []).append(finding)
+    seen: Counter[tuple[str, str, str, str]] = Counter()
+    mapping: dict[str, Finding] = {}
+    for finding in sorted((f for f in findings if needs_action(f)), key=_position):
+        key = _key(finding)
+        index = seen[key]
+        seen[key] += 1
+        group = groups.get(key, [])
+        if index < len(group):
+            mapping[finding.fingerprint] = group[index]
+    return mapping
+
+
+def _site_plan(
+    outcome: Outcome, source: Finding, stage_text: str, original_lines: list[str], shown: str
+) -> SitePlan:
+    first, last, _, after = _lines_after(stage_text, outcome)
+    start = source.line - (outcome.line - first)
+    end = source.end_line + (last - outcome.end_line)
+    return SitePlan(
+        source.fingerprint,
+        outcome.codemod,
+        source.rule,
+        source.category,
+        source.sink,
+        shown,
+        start,
+        end,
+        original_lines[start - 1 : end],
+        after,
+    )
+
+
+def _unhandled(
+    finding: Finding,
+    selected: Sequence[type[SiteCodemod]],
+) -> str:
+    for cls in CODEMODS.values():
+        if cls not in selected and cls.responsible(finding):
+            return f"{cls.NAME} handles it (not selected)"
+    return f"no codemod rewrites {finding.sink}() ({finding.category}); review it by hand"
+
+
+def _verify(
+    text: str,
+    encoding: str,
+    shown: str,
+    rel: str,
+    ctx: Context,
+    original: list[Finding],
+    rewritten: list[Finding],
+) -> tuple[str, int | None] | None:
+    """Why the rewritten text must not be written, or None when it is fine."""
+    try:
+        data = text.encode(encoding)
+    except (UnicodeEncodeError, LookupError) as exc:
+        return f"the rewritten file cannot be encoded as {encoding}: {exc}", None
+    try:
+        compile(data, shown, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f" (line {exc.lineno} of the rewritten text)" if exc.lineno else ""
+        return f"the rewritten file does not compile: {exc.msg}{where}", None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return f"the rewritten file does not compile: {type(exc).__name__}: {exc}", None
+    after = analyze_source(data, shown, rel, ctx)
+    if after.errors:
+        return f"the rewritten file cannot be re-scanned: {after.errors[0].message}", None
+    expected = _unsafe(original) - Counter(_key(f) for f in rewritten)
+    remaining = _unsafe(after.findings)
+    extra = remaining - expected
+    if extra:
+        key = next(iter(extra))
+        finding = next(f for f in after.findings if _key(f) == key)
+        return (
+            f"after the rewrite {finding.sink}() is still not isolated "
+            f"({finding.category}, line {finding.line} of the rewritten text)",
+            None,
+        )
+    return None
+
+
+def _candidates(
+    targets: Sequence[str | os.PathLike[str]] | ScanResult,
+    policy: Policy,
+    include: Iterable[str],
+    exclude: Iterable[str],
+) -> list[Candidate]:
+    if isinstance(targets, ScanResult):
+        paths = sorted({f.path for f in targets.findings})
+        return [Candidate(Path(p), explicit=True) for p in paths]
+    given = [Path(p) for p in targets] or [Path(".")]
+    return list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
+
+
+def plan(
+    targets: Sequence[str | os.PathLike[str]] | ScanResult = (".",),
+    policy: Policy | None = None,
+    *,
+    codemods: Iterable[str] | None = None,
+    select: Iterable[str] = (),
+    only: Iterable[str] = (),
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    matched_only: set[str] | None = None,
+) -> list[FilePlan]:
+    """Plan the migration of files and folders (or of the files of a scan result).
+
+    Returns one :class:`FilePlan` per file that has a site needing action, or an error;
+    files with nothing to do are left out. Nothing is written. The ``only`` specs that
+    matched a site needing action are added to ``matched_only``."""
+    codemods = list(codemods) if codemods is not None else None
+    _selected(codemods)  # validate the names first
+    wanted = site_filter(select, only, matched_only)
+    if policy is None:
+        if isinstance(targets, ScanResult):
+            start = Path(targets.findings[0].path) if targets.findings else Path(".")
+        else:
+            start = Path(targets[0]) if targets else Path(".")
+        policy = load_policy(start)
+    cwd = Path.cwd()
+    plans: list[FilePlan] = []
+    for candidate in _candidates(targets, policy, include, exclude):
+        fplan = plan_file(candidate, policy, codemods=codemods, wanted=wanted, cwd=cwd)
+        if fplan.error is not None or fplan.changed or fplan.reviews:
+            plans.append(fplan)
+    return plans
+
+
+# -- writing --------------------------------------------------------------------------------
+_GIT_STATUS = ("git", "status", "--porcelain", "-z", "--untracked-files=all", "--ignored")
+
+
+def _git_dirty(files: Sequence[Path]) -> tuple[set[Path], str | None]:
+    """The files among ``files`` with uncommitted changes (or untracked) in a git work tree."""
+    dirty: set[Path] = set()
+    by_folder: dict[Path, list[Path]] = {}
+    for file in files:
+        by_folder.setdefault(file.parent, []).append(file)
+    for folder, group in by_folder.items():
+        try:
+            top = subprocess.run(
+                ["git", "rev-parse", "--show-toplevel"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue  # no git: nothing to protect
+        if top.returncode != 0:
+            continue  # not in a work tree
+        names = [f.name for f in group]
+        try:
+            status = subprocess.run(
+                [*_GIT_STATUS, "--", *names],
+                cwd=folder,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return dirty, f"git status failed: {exc}"
+        if status.returncode != 0:
+            message = status.stderr.decode("utf-8", "replace").strip().splitlines()
+            return dirty, f"git status failed: {message[0] if message else status.returncode}"
+        root = Path(top.stdout.strip())
+        for entry in status.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if len(entry) > 3 and entry[2] == " ":
+                dirty.add(Path(os.path.realpath(root / entry[3:])))
+    return dirty, None
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` through a temporary file and a rename, keeping its mode."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".migrate", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def apply(plans: Sequence[FilePlan], *, allow_dirty: bool = False) -> list[FilePlan]:
+    """Write every plan that changes its file. Returns the plans written; a plan that cannot
+    be written gets ``error`` set and its file is left untouched."""
+    todo = [p for p in plans if p.changed]
+    if not allow_dirty and todo:
+        dirty, problem = _git_dirty([p.file for p in todo])
+        for fplan in todo:
+            if problem is not None:
+                fplan.error = problem
+            elif fplan.file in dirty:
+                fplan.error = (
+                    "has uncommitted changes in its git work tree; commit or stash them, "
+                    "or pass --allow-dirty"
+                )
+        todo = [p for p in todo if p.error is None]
+    written: list[FilePlan] = []
+    for fplan in todo:
+        try:
+            with open(fplan.file, "rb") as handle:
+                if handle.read() != fplan.data:
+                    fplan.error = "changed since it was read; run migrate again"
+                    continue
+            write_bytes_atomic(fplan.file, fplan.updated.encode(fplan.encoding))
+        except OSError as exc:
+            fplan.error = f"cannot write: {exc.strerror or exc}"
+            continue
+        written.append(fplan)
+    return written
+
+
+def fixes_by_fingerprint(plans: Iterable[FilePlan]) -> dict[str, SitePlan]:
+    """Every planned rewrite by the scanner's fingerprint of its site."""
+    return {site.fingerprint: site for fplan in plans if fplan.changed for site in fplan.sites}
+
+
+def reviews_by_fingerprint(plans: Iterable[FilePlan]) -> dict[str, SiteReview]:
+    """Every site left for review by the scanner's fingerprint, with its reasons."""
+    return {r.fingerprint: r for fplan in plans if fplan.error is None for r in fplan.reviews}
+
+
+def before_after(plans: Iterable[FilePlan]) -> dict[str, tuple[str, str]]:
+    """``{fingerprint: (before, after)}`` code of every planned rewrite: the ``fixes``
+    mapping the audit document's "specific lines to fix" takes."""
+    return {
+        fingerprint: ("\n".join(site.before_lines), "\n".join(site.after_lines))
+        for fingerprint, site in fixes_by_fingerprint(plans).items()
+    }
+
+
+def fixes_for(result: ScanResult, policy: Policy) -> dict[str, tuple[str, str]]:
+    """The before/after code of every site of ``result`` that the codemods rewrite, by
+    fingerprint (``auditor report``'s ``fixes=``); nothing is written."""
+    return before_after(plan(result, policy))

@@ -1,0 +1,127 @@
+"""Codemod ``route-to-sandbox``: run dynamic commands in auditor's sandbox.
+
+Each call that ``auditor scan`` classifies ``dynamic-shell`` or ``dynamic-program`` (and
+each ``constant-shell`` one that ``shell-to-argv`` cannot turn into an argv list, because it
+needs a shell) becomes the sandbox drop-in with the very same arguments:
+
+=================================================  =====================================
+``subprocess.run/call/check_call/check_output``    ``sandbox.run/call/check_call/...``
+``subprocess.Popen/getoutput/getstatusoutput``     ``sandbox.Popen/getoutput/...``
+``os.system``                                      ``sandbox.system`` (same wait status)
+``os.popen``                                       ``sandbox.popen`` (same file object)
+=================================================  =====================================
+
+``from auditor import sandbox`` is added once (under another name when the module already
+uses ``sandbox`` for something else), and an import the call used is removed only when
+nothing else uses it (``from subprocess import run as r`` goes when ``r`` is unused).
+Other sinks (``os.exec*``, ``os.spawn*``, ``asyncio``, ``pexpect``...) are not rewritten and
+are reported for review.
+
+Run it on its own with libcst's runner::
+
+    python -m libcst.tool codemod --no-format \\
+        -x auditor.codemods.route_to_sandbox.RouteToSandbox src/
+
+(``--no-format``: libcst would run black over each file.) ``auditor migrate --codemod
+route-to-sandbox`` does the same with the safety checks: compile, re-scan, atomic write.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.codemod_support import Decline, SiteCodemod, make_arg, stdout_of_receiver
+from auditor.findings import Finding
+
+from .shell_to_argv import plan_conversion
+
+NAME = "route-to-sandbox"
+
+TARGETS = {
+    "subprocess.run": "run",
+    "subprocess.call": "call",
+    "subprocess.check_call": "check_call",
+    "subprocess.check_output": "check_output",
+    "subprocess.Popen": "Popen",
+    "subprocess.getoutput": "getoutput",
+    "subprocess.getstatusoutput": "getstatusoutput",
+    "os.system": "system",
+    "os.popen": "popen",
+}
+CATEGORIES = frozenset({"dynamic-shell", "dynamic-program", "constant-shell"})
+
+
+class RouteToSandbox(SiteCodemod):
+    """Replace the callee of dynamic command sites with the sandbox drop-in."""
+
+    NAME = NAME
+    DESCRIPTION = "Route dynamic shell and process calls to auditor's sandbox drop-ins."
+
+    @classmethod
+    def responsible(cls, finding: Finding) -> bool:
+        return finding.category in CATEGORIES and finding.sink in TARGETS
+
+    def rewrite(
+        self, original: cst.Call, updated: cst.Call, finding: Finding
+    ) -> cst.BaseExpression:
+        if finding.category == "constant-shell":
+            try:
+                plan_conversion(self, original, finding)
+            except Decline:
+                pass  # it needs a shell (or cannot be split): the sandbox it is
+            else:
+                raise Decline("a constant command without shell syntax: use shell-to-argv")
+        target = TARGETS[finding.sink]
+        if target == "run":
+            positional = [a for a in original.args if a.keyword is None and not a.star]
+            if len(positional) > 1 or any(a.star == "*" for a in original.args):
+                raise Decline("sandbox.run() takes no positional argument after the command")
+        if target == "popen":
+            return self._popen(original, updated, finding)
+        if target == "Popen":
+            self._check_kept(original, "Popen", ("wait", "communicate"))
+        self.drop_unused_import_of(original.func)
+        return updated.with_changes(func=self.sandbox_attr(target))
+
+    def _check_kept(self, call: cst.Call, name: str, waits: tuple[str, ...]) -> None:
+        """The sandbox stops a run whose process object is garbage collected (subprocess
+        lets it go on): decline where the object is dropped while the process may run.
+        Calling one of ``waits`` on it at once (``Popen(...).wait()``) is fine: the
+        process is over when the object goes."""
+        parent = self.parent(call)
+        if self.is_statement(call):
+            raise Decline(
+                f"the {name} object is dropped at once; the sandbox would stop the process"
+            )
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            outer = self.parent(parent)
+            called = isinstance(outer, cst.Call) and outer.func is parent
+            if not (called and parent.attr.value in waits):
+                raise Decline(
+                    f"only .{parent.attr.value} of the {name} object is used; the sandbox "
+                    "would stop the process when the object is dropped"
+                )
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call:
+            raise Decline(f"the {name} object is only iterated; the sandbox would stop it")
+
+    def _popen(self, original: cst.Call, updated: cst.Call, finding: Finding) -> cst.Call:
+        read = self.read_of(original)
+        if read is None:
+            self._check_kept(original, "os.popen()", ("close",))
+            self.drop_unused_import_of(original.func)
+            return updated.with_changes(func=self.sandbox_attr("popen"))
+        # os.popen(cmd).read(): the same text from sandbox.run(cmd, shell=True, ...).stdout
+        if len(original.args) != 1 or original.args[0].keyword or original.args[0].star:
+            raise Decline("os.popen() is given a mode or buffering")
+        self.drop_unused_import_of(original.func)
+        self.replace_enclosing(read, finding, stdout_of_receiver)
+        sandbox_name = self.sandbox_alias()
+        return updated.with_changes(
+            func=self.sandbox_attr("run"),
+            args=[
+                make_arg(updated.args[0].value),
+                make_arg(cst.Name("True"), "shell"),
+                make_arg(cst.Attribute(cst.Name(sandbox_name), cst.Name("PIPE")), "stdout"),
+                make_arg(cst.Name("True"), "text", last=True),
+            ],
+        )
