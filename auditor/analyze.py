@@ -24,7 +24,14 @@ from auditor.payload import Evaluator, Value
 from auditor.policy import Policy
 from auditor.positions import Span, agrees, call_spans
 from auditor.prefilter import SinkWords, may_report
-from auditor.resolve import Resolver, has_star_args, has_star_kwargs, keyword, positional
+from auditor.resolve import (
+    Resolver,
+    has_star_args,
+    has_star_kwargs,
+    keyword,
+    known_names,
+    positional,
+)
 from auditor.suppress import comments_by_line, find_suppression
 from auditor.walk import walk
 
@@ -57,6 +64,7 @@ class Context:
         names = {name.rsplit(".", 1)[-1] for name in self.catalogue.by_name}
         names.update(self.catalogue.by_method)
         self.interesting = frozenset(names)
+        self.known = known_names(self.catalogue.by_name)
         self.words = SinkWords.of(self.catalogue, tuple(s.name for s in policy.sinks))
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
@@ -260,7 +268,7 @@ def _callee_text(module: cst.Module, node: cst.Call) -> str:
 
 
 def _match(calls: list[CallSite], ctx: Context) -> list[_Site]:
-    resolver = Resolver()
+    resolver = Resolver(ctx.known)
     evaluator = Evaluator(resolver)
     catalogue = ctx.catalogue
     sites: list[_Site] = []

@@ -4,6 +4,8 @@ assignments, ``getattr(mod, "literal")``, ``__import__("literal")`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import libcst as cst
 
 from auditor.scopes import Binding, Scope
@@ -55,8 +57,18 @@ def has_star_args(call: cst.Call) -> bool:
     return any(arg.star == "*" for arg in call.args)
 
 
+def known_names(sink_names: Iterable[str]) -> frozenset[str]:
+    """Every sink name and each of its dotted prefixes (``os``, ``asyncio.subprocess``)."""
+    known: set[str] = set()
+    for name in sink_names:
+        parts = name.split(".")
+        known.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return frozenset(known)
+
+
 class Resolver:
-    def __init__(self) -> None:
+    def __init__(self, known: frozenset[str] = frozenset()) -> None:
+        self.known = known
         self._active: set[int] = set()
 
     def qualname(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
@@ -82,8 +94,11 @@ class Resolver:
             candidate = self._binding(binding, depth)
             if candidate is None:
                 continue
-            # Several bindings (try/except imports, conditional aliases): any one that names
-            # something known wins, so a sink is never hidden by a fallback branch.
+            # Several bindings (try/except imports, conditional aliases): one that names a
+            # sink or a sink's module wins, so a sink is never hidden by a fallback branch
+            # (``except ImportError: import _bootsubprocess as subprocess``).
+            if candidate in self.known:
+                return candidate
             resolved = candidate
         return resolved
 

@@ -39,6 +39,16 @@ CASES = [
         "try:\n    from subprocess import run\nexcept ImportError:\n    run = None\nrun(x)",
         ["subprocess.run"],
     ),
+    (
+        "try:\n    import subprocess\nexcept ImportError:\n    import _boot as subprocess\n"
+        "subprocess.check_output(x)",
+        ["subprocess.check_output"],
+    ),
+    (
+        "try:\n    import _boot as subprocess\nexcept ImportError:\n    import subprocess\n"
+        "subprocess.check_output(x)",
+        ["subprocess.check_output"],
+    ),
     # global declarations
     (
         "import subprocess\ndef f():\n    global sp\n    sp = subprocess\ndef g():\n    sp.run(x)",
