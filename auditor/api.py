@@ -10,6 +10,7 @@ from pathlib import Path
 
 from auditor.analyze import Context, FileResult, Options, analyze_source
 from auditor.discover import Candidate, discover, display_path
+from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import ScanError, ScanResult
 from auditor.policy import Policy, load_policy
 
@@ -66,16 +67,21 @@ def scan(
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
     progress: Progress | None = None,
+    engines: Sequence[str] = (LIBCST,),
 ) -> ScanResult:
     """Scan files and folders and return every finding and every file that could not be
-    analysed. ``policy`` defaults to the one found upward from the first path."""
+    analysed. ``policy`` defaults to the one found upward from the first path.
+
+    ``engines`` beyond libcst (``"bandit"``, ``"semgrep"``) run over the files the scanner
+    parsed; their results fill ``also_flagged_by`` and ``engine_only`` (see auditor.engines)."""
     started = time.perf_counter()
     given = [Path(p) for p in paths] or [Path(".")]
     if policy is None:
         policy = load_policy(given[0])
     ctx = Context(policy, Options(honor_nosec=honor_nosec))
     cwd = Path.cwd()
-    result = ScanResult()
+    result = ScanResult(engines=[LIBCST, *(e for e in engines if e != LIBCST)])
+    targets: list[Target] = []
     candidates = list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
     for done, candidate in enumerate(candidates, 1):
         file_result, _ = analyze_file(candidate, ctx, cwd)
@@ -83,8 +89,15 @@ def scan(
         result.stats.parsed += int(file_result.parsed)
         result.findings.extend(file_result.findings)
         result.errors.extend(file_result.errors)
+        if file_result.parsed:
+            targets.append(
+                Target(os.path.abspath(candidate.path), display_path(candidate.path, cwd))
+            )
         if progress is not None:
             progress(done, len(candidates))
+    if len(result.engines) > 1:
+        hits, result.engine_errors = run_engines(result.engines, targets)
+        result.findings, result.engine_only = merge(result.findings, hits)
     result.sort()
     result.stats.seconds = time.perf_counter() - started
     return result

@@ -9,6 +9,7 @@ import click
 
 from auditor.api import scan
 from auditor.commands.common import load_policy_or_fail, write_output
+from auditor.engines import parse_engines
 from auditor.formats import json as json_format
 from auditor.formats import text as text_format
 
@@ -42,6 +43,15 @@ from auditor.formats import text as text_format
     help="Policy file (pyproject.toml or auditor.toml); default: found upward from PATH.",
 )
 @click.option("--honor-nosec", is_flag=True, help="Also honour bandit's '# nosec' comments.")
+@click.option(
+    "--engines",
+    "engines_opt",
+    default="libcst",
+    show_default=True,
+    metavar="LIST",
+    help="Comma-separated engines: libcst (the scanner, always runs), bandit, semgrep. "
+    "Their results fill also_flagged_by and engine_only.",
+)
 def command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -50,20 +60,32 @@ def command(
     exclude: tuple[str, ...],
     config: Path | None,
     honor_nosec: bool,
+    engines_opt: str,
 ) -> int:
     """Find every call that runs a shell, a process or Python code under PATH (default: .)
     and classify it per the isolation policy.
 
     Exit status: 0 when every file was analysed, 2 when some could not be (they are listed
-    under errors) or on a usage error.
+    under errors), when an engine failed (engine_errors) or on a usage error.
     """
+    try:
+        engines = parse_engines(engines_opt)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--engines'") from None
     given = list(paths) or [Path(".")]
     policy = load_policy_or_fail(given[0], config)
-    result = scan(given, policy=policy, honor_nosec=honor_nosec, include=include, exclude=exclude)
+    result = scan(
+        given,
+        policy=policy,
+        honor_nosec=honor_nosec,
+        include=include,
+        exclude=exclude,
+        engines=engines,
+    )
     if fmt == "json":
         rendered = json_format.render(result)
     else:
         colour = output is None and sys.stdout.isatty()
         rendered = text_format.render(result, colour=colour)
     write_output(rendered, output)
-    return 2 if result.errors else 0
+    return 2 if result.errors or result.engine_errors else 0
