@@ -86,7 +86,9 @@ def make_engine(name: str) -> Engine:
 
         return BanditEngine()
     if name == "semgrep":
-        raise EngineFailure("the semgrep engine is not available in this build yet")
+        from auditor.engines.semgrep_engine import SemgrepEngine
+
+        return SemgrepEngine()
     raise ValueError(f"unknown engine {name!r}")
 
 
