@@ -78,6 +78,14 @@ def _batches(paths: Sequence[str]) -> Iterator[list[str]]:
         yield batch
 
 
+def _common_folder(paths: Sequence[str]) -> str:
+    """The deepest folder that holds every one of ``paths`` (absolute)."""
+    common = os.path.commonpath(paths)
+    while not os.path.isdir(common) and common != os.path.dirname(common):
+        common = os.path.dirname(common)  # a file, or a folder removed since
+    return common
+
+
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -114,7 +122,7 @@ class SemgrepEngine:
             exe,
             "scan",
             "--config",
-            str(self.config or pack_path()),
+            os.path.abspath(self.config or pack_path()),
             "--json",
             "--quiet",
             "--metrics=off",
@@ -132,6 +140,9 @@ class SemgrepEngine:
         try:
             done = subprocess.run(
                 argv,
+                # semgrep is slow on targets outside its working folder (~0.2 s each: 40 s
+                # instead of 6 s over 160 small files): run it from their common folder
+                cwd=_common_folder(files),
                 capture_output=True,
                 text=True,
                 timeout=self.timeout or TIMEOUT,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from auditor.api import scan
+from auditor.catalogue import Sink, builtin_sinks
 from auditor.findings import ScanResult
 from tests.conftest import FIXTURES
 
@@ -24,15 +25,35 @@ def module_file(name: str) -> str:
     return path
 
 
+def example_file(sink: Sink, which: str, index: int) -> str:
+    return f"{sink.name}.{which}{index}.py"
+
+
 @pytest.fixture(scope="session")
-def fixtures_scan() -> ScanResult:
-    """The scanner's fixture tree, the engines' multi-line fixtures and a few standard-library
-    modules, with every engine in one run (paths relative to tests/fixtures, the modules'
-    absolute)."""
+def examples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The catalogue's report/ignore examples, one file each (see example_file)."""
+    folder = tmp_path_factory.mktemp("catalogue")
+    for sink in builtin_sinks():
+        for which, examples in (("report", sink.report), ("ignore", sink.ignore)):
+            for i, code in enumerate(examples):
+                (folder / example_file(sink, which, i)).write_text(code + "\n", "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def fixtures_scan(examples_dir: Path) -> ScanResult:
+    """The scanner's fixture tree, the engines' multi-line fixtures, a few standard-library
+    modules and the catalogue's examples, with every engine in one run (semgrep's start-up is
+    paid once). Fixture paths are relative to tests/fixtures, the others absolute."""
     cwd = os.getcwd()
     os.chdir(FIXTURES)
     try:
-        paths = [Path("tree"), Path("engines"), *(Path(module_file(m)) for m in STDLIB_MODULES)]
+        paths = [
+            Path("tree"),
+            Path("engines"),
+            *(Path(module_file(m)) for m in STDLIB_MODULES),
+            examples_dir,
+        ]
         return scan(paths, engines=ALL)
     finally:
         os.chdir(cwd)

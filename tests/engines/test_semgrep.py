@@ -101,7 +101,8 @@ def test_semgrep_results_merge_per_call(fixtures_scan: ScanResult) -> None:
     assert semgrep[("tree/svc/indirect.py", 16, "launch")] == ["semgrep:auditor.shell-wrapper"]
     # indirection through getattr: only the scanner sees it
     assert flags[("tree/svc/indirect.py", 12, "os.popen")] == ()
-    assert [(o.engine, o.rule, o.path, o.line) for o in fixtures_scan.engine_only] == [
+    fixtures = [o for o in fixtures_scan.engine_only if not Path(o.path).is_absolute()]
+    assert [(o.engine, o.rule, o.path, o.line) for o in fixtures] == [
         ("bandit", "B307", "tree/svc/jobs.py", 33),
         ("semgrep", "auditor.eval-exec", "tree/svc/jobs.py", 33),
     ]
