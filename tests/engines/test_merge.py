@@ -157,3 +157,30 @@ def test_a_failing_engine_is_one_error_and_the_others_still_run() -> None:
     hits, errors = run_engines(["bandit"], [], engines.__getitem__)
     assert hits == []
     assert errors == [EngineError("bandit", "crashed: RuntimeError: boom at line 3")]
+
+
+def test_json_round_trip_and_text_output() -> None:
+    from auditor.findings import ScanResult
+    from auditor.formats import text
+
+    tagged = _finding(1, 1, 1, 10).__class__.from_json(
+        {**_finding(1, 1, 1, 10).to_json(), "also_flagged_by": ["bandit:B602"]}
+    )
+    assert tagged.also_flagged_by == ("bandit:B602",)
+    assert tagged.to_json()["also_flagged_by"] == ["bandit:B602"]
+    result = ScanResult(findings=[tagged], engines=["libcst", "bandit", "semgrep"])
+    result.engine_only = [EngineOnly("semgrep", "auditor.os-system", "m.py", 9, 10, "os.system")]
+    result.engine_errors = [
+        EngineError("semgrep", "could not analyse: Syntax error", "m.py"),
+        EngineError("bandit", "bandit is not installed"),
+    ]
+    result.sort()
+    data = result.to_json()
+    assert data["engines"] == ["libcst", "bandit", "semgrep"]
+    assert [e["engine"] for e in data["engine_errors"]] == ["bandit", "semgrep"]
+    out = text.render(result)
+    assert "    also flagged by: bandit:B602\n" in out
+    assert "m.py:9: semgrep:auditor.os-system only (no finding of ours): os.system\n" in out
+    assert "m.py: engine semgrep: error: could not analyse: Syntax error\n" in out
+    assert "engine bandit: error: bandit is not installed\n" in out
+    assert out.rstrip().endswith("1 engine-only result, 2 engine errors")
