@@ -161,7 +161,7 @@ def _subprocess_rules(sinks: Sequence[Sink]) -> list[dict[str, object]]:
     return [
         _rule(
             "subprocess-shell-dynamic",
-            "subprocess.$FUNC() runs a shell command built at run time (shell=$SHELL): "
+            "a subprocess call runs a shell command built at run time (shell=$SHELL): "
             "isolate it in a sandbox, or pass an argv list without a shell",
             "ERROR",
             {"patterns": [_either(shell), *not_false, *literal]},
@@ -169,7 +169,7 @@ def _subprocess_rules(sinks: Sequence[Sink]) -> list[dict[str, object]]:
         ),
         _rule(
             "subprocess-shell-constant",
-            "subprocess.$FUNC() runs a constant command through a shell (shell=$SHELL): "
+            "a subprocess call runs a constant command through a shell (shell=$SHELL): "
             "convert it to an argv list",
             "WARNING",
             {
@@ -185,7 +185,7 @@ def _subprocess_rules(sinks: Sequence[Sink]) -> list[dict[str, object]]:
         ),
         _rule(
             "subprocess-argv",
-            "subprocess.$FUNC() runs a program without a shell: check that the program "
+            "a subprocess call runs a program without a shell: check that the program "
             "and its arguments cannot be chosen by an attacker",
             "INFO",
             {

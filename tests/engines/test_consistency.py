@@ -21,6 +21,22 @@ ALLOWED: list[tuple[str, str, str, str, str]] = [
 ]
 
 
+# Results the engines get right and the scanner misses: recall gaps to fix in the scanner.
+# Listed so that the consistency test stays green while they are open, and checked below so
+# that the entry goes when the gap is fixed. Same shape as ALLOWED.
+KNOWN_SCANNER_GAPS: list[tuple[str, str, str, str, str]] = [
+    # `try: import subprocess / except ImportError: import _bootsubprocess as subprocess`
+    # (CPython's Lib/_aix_support.py:39): a name bound by two imports resolves to neither
+    (
+        "semgrep",
+        "auditor.subprocess-argv",
+        "engines/conditional_import.py",
+        r"subprocess\.check_output\(",
+        "name bound by two alternative imports",
+    ),
+]
+
+
 def _source_line(entry: EngineOnly, base: Path) -> str:
     path = Path(entry.path) if Path(entry.path).is_absolute() else base / entry.path
     return path.read_text("utf-8").splitlines()[entry.line - 1]
@@ -35,7 +51,7 @@ def _unexplained(result: ScanResult, base: Path) -> list[str]:
             and rule == entry.rule
             and entry.path.endswith(suffix)
             and re.search(pattern, text)
-            for engine, rule, suffix, pattern, _ in ALLOWED
+            for engine, rule, suffix, pattern, _ in (*ALLOWED, *KNOWN_SCANNER_GAPS)
         ):
             out.append(f"{entry.path}:{entry.line}: {entry.engine}:{entry.rule}: {text.strip()}")
     return out
@@ -63,8 +79,8 @@ def test_fixture_tree_every_engine_result_is_covered(fixtures_scan: ScanResult) 
     assert fixtures_scan.engine_errors == []
     fixtures = _part(fixtures_scan, _relative)
     assert _unexplained(fixtures, FIXTURES) == []
-    # the allow-list is not stale: each entry still explains a result
-    assert len(fixtures.engine_only) == len(ALLOWED)
+    # the lists are not stale: each entry still explains a result (a fixed gap fails here)
+    assert len(fixtures.engine_only) == len(ALLOWED) + len(KNOWN_SCANNER_GAPS)
 
 
 def test_standard_library_every_engine_result_is_covered(fixtures_scan: ScanResult) -> None:

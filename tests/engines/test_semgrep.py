@@ -103,6 +103,7 @@ def test_semgrep_results_merge_per_call(fixtures_scan: ScanResult) -> None:
     assert flags[("tree/svc/indirect.py", 12, "os.popen")] == ()
     fixtures = [o for o in fixtures_scan.engine_only if not Path(o.path).is_absolute()]
     assert [(o.engine, o.rule, o.path, o.line) for o in fixtures] == [
+        ("semgrep", "auditor.subprocess-argv", "engines/conditional_import.py", 11),
         ("bandit", "B307", "tree/svc/jobs.py", 33),
         ("semgrep", "auditor.eval-exec", "tree/svc/jobs.py", 33),
     ]
