@@ -83,6 +83,11 @@ def test_default_runs_libcst_only(
     assert data["engines"] == ["libcst"]
     assert all(f["also_flagged_by"] == [] for f in data["findings"])
     assert "also flagged" not in (main(["scan", "multiline.py"]), capsys.readouterr().out)[1]
+    assert main(["scan", "multiline.py", "--engines", "libcst,pylint"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Invalid value for '--engines': unknown engine 'pylint'" in captured.err
+    assert "Traceback" not in captured.err
 
 
 def test_bandit_missing_keeps_our_findings(
