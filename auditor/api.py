@@ -20,6 +20,7 @@ from pathlib import Path
 from auditor.cache import FOLDER, ResultCache, salt_for
 from auditor.catalogue import catalogue_text
 from auditor.discover import discover, display_path
+from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import FileResult, ScanError, ScanResult
 from auditor.options import Options
 from auditor.policy import Policy, load_policy
@@ -112,11 +113,15 @@ def scan(
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = False,
     prefilter: bool = True,
+    engines: Sequence[str] = (LIBCST,),
 ) -> ScanResult:
     """Scan files and folders and return every finding and every file that could not be
     analysed. ``policy`` defaults to the one found upward from the first path. The result
     cache is used when ``use_cache`` (in ``cache_dir``, default ``.auditor_cache`` at the
-    project root). ``jobs`` worker processes analyse files (default: the CPUs available)."""
+    project root). ``jobs`` worker processes analyse files (default: the CPUs available).
+
+    ``engines`` beyond libcst (``"bandit"``, ``"semgrep"``) run over the files the scanner
+    analysed; their results fill ``also_flagged_by`` and ``engine_only`` (auditor.engines)."""
     started = time.perf_counter()
     given = [Path(p) for p in paths] or [Path(".")]
     if policy is None:
@@ -131,13 +136,16 @@ def scan(
         )
         cache = ResultCache(folder, salt)
     cwd = Path.cwd()
-    result = ScanResult()
+    result = ScanResult(engines=[LIBCST, *(e for e in engines if e != LIBCST)])
+    targets: list[Target] = []
     candidates = list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
     total = len(candidates)
     done = 0
 
-    def record(file_result: FileResult) -> None:
+    def record(file_result: FileResult, path: str = "", shown: str = "") -> None:
         nonlocal done
+        if path and not file_result.errors:
+            targets.append(Target(os.path.abspath(path), shown))
         result.stats.files += 1
         result.stats.parsed += int(file_result.parsed)
         result.findings.extend(file_result.findings)
@@ -163,7 +171,7 @@ def scan(
             hit = cache.get(cache.key(content, shown, rel))
             if hit is not None:
                 result.stats.cached += 1
-                record(FileResult(findings=hit[0], errors=hit[1], parsed=hit[2]))
+                record(FileResult(hit[0], hit[1], hit[2]), os.fspath(candidate.path), shown)
                 continue
         misses.append((os.fspath(candidate.path), shown, rel))
     try:
@@ -176,10 +184,13 @@ def scan(
                         cache.key(data, job[1], job[2]),
                         file_result.findings, file_result.errors, file_result.parsed,
                     )  # fmt: skip
-                record(file_result)
+                record(file_result, job[0], job[1])
     finally:
         if cache is not None:
             cache.close()
+    if len(result.engines) > 1:
+        hits, result.engine_errors = run_engines(result.engines, targets)
+        result.findings, result.engine_only = merge(result.findings, hits)
     result.sort()
     result.stats.seconds = time.perf_counter() - started
     return result

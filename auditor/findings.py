@@ -43,14 +43,22 @@ class Finding:
     category: str = ""
     cwe: int = 0
     suppression_reason: str | None = None
+    # other engines (``--engines``) that flag the same call: "bandit:B602",
+    # "semgrep:auditor.os-system"; sorted, empty when none (or when only libcst ran)
+    also_flagged_by: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["also_flagged_by"] = list(self.also_flagged_by)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if "also_flagged_by" in values:
+            values["also_flagged_by"] = tuple(values["also_flagged_by"])
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,38 @@ class ScanError:
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOnly:
+    """A result of another engine (bandit, semgrep) that no finding of ours covers: a
+    possible recall gap of the scanner, or a mistake of that engine."""
+
+    engine: str
+    rule: str
+    path: str
+    line: int
+    end_line: int
+    message: str
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        return (self.path, self.line, self.end_line, self.engine, self.rule, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineError:
+    """An engine that could not run (not installed, crashed, timed out) or could not analyse
+    one file (``path`` set). Our own findings are never lost to it."""
+
+    engine: str
+    message: str
+    path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"engine": self.engine, "path": self.path, "message": self.message}
 
 
 @dataclass(slots=True)
@@ -95,10 +135,16 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+    # engines that ran (``--engines``); libcst is the scanner itself
+    engines: list[str] = field(default_factory=lambda: ["libcst"])
+    engine_only: list[EngineOnly] = field(default_factory=list)
+    engine_errors: list[EngineError] = field(default_factory=list)
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
         self.errors.sort(key=lambda e: (e.path, e.line or 0))
+        self.engine_only.sort(key=EngineOnly.sort_key)
+        self.engine_errors.sort(key=lambda e: (e.engine, e.path or "", e.message))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,4 +152,7 @@ class ScanResult:
             "findings": [f.to_json() for f in self.findings],
             "errors": [e.to_json() for e in self.errors],
             "stats": self.stats.to_json(),
+            "engines": list(self.engines),
+            "engine_only": [e.to_json() for e in self.engine_only],
+            "engine_errors": [e.to_json() for e in self.engine_errors],
         }

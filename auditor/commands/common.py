@@ -6,7 +6,7 @@ import contextlib
 import functools
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -136,8 +136,9 @@ def scan_options(func: F) -> F:
     return decorated  # type: ignore[no-any-return]
 
 
-def run_scan(inputs: ScanInput) -> tuple[Policy, ScanResult]:
-    """Load the policy and scan, with a progress bar on a terminal."""
+def run_scan(inputs: ScanInput, engines: Sequence[str] = ()) -> tuple[Policy, ScanResult]:
+    """Load the policy and scan (with the extra ``engines``, if any), with a progress bar on
+    a terminal."""
     from auditor.api import scan
     from auditor.progress import progress_bar
 
@@ -153,5 +154,6 @@ def run_scan(inputs: ScanInput) -> tuple[Policy, ScanResult]:
             jobs=inputs.jobs,
             use_cache=not inputs.no_cache,
             cache_dir=inputs.cache_dir,
+            engines=engines or ("libcst",),
         )
     return policy, result

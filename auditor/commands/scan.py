@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.commands.common import ScanInput, run_scan, scan_options, write_output
+from auditor.engines import parse_engines
 from auditor.formats import FORMATS, render
 
 
@@ -24,7 +25,16 @@ from auditor.formats import FORMATS, render
     "markdown is the audit document (see 'auditor report').",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
-def command(inputs: ScanInput, fmt: str, output: Path | None) -> int:
+@click.option(
+    "--engines",
+    "engines_opt",
+    default="libcst",
+    show_default=True,
+    metavar="LIST",
+    help="Comma-separated engines: libcst (the scanner, always runs), bandit, semgrep. "
+    "Their results fill also_flagged_by and engine_only.",
+)
+def command(inputs: ScanInput, fmt: str, output: Path | None, engines_opt: str) -> int:
     """Find every call that runs a shell, a process or Python code under PATH (default: .)
     and classify it per the isolation policy.
 
@@ -32,9 +42,13 @@ def command(inputs: ScanInput, fmt: str, output: Path | None) -> int:
     where nothing changed is fast.
 
     Exit status: 0 when every file was analysed, 2 when some could not be (they are listed
-    under errors) or on a usage error.
+    under errors), when an engine failed (engine_errors) or on a usage error.
     """
-    policy, result = run_scan(inputs)
+    try:
+        engines = parse_engines(engines_opt)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--engines'") from None
+    policy, result = run_scan(inputs, engines=engines)
     colour = output is None and sys.stdout.isatty()
     write_output(render(fmt, result, policy, inputs.paths, colour=colour), output)
-    return 2 if result.errors else 0
+    return 2 if result.errors or result.engine_errors else 0

@@ -26,9 +26,19 @@ def render(result: ScanResult, colour: bool = False) -> str:
             tail = " [isolated]"
         lines.append(f"{where}: {f.rule} {level} {f.message} [{f.function}]{tail}")
         lines.append(f"    {f.snippet}")
+        if f.also_flagged_by:
+            lines.append(f"    also flagged by: {', '.join(f.also_flagged_by)}")
+    for o in result.engine_only:
+        where = f"{o.path}:{o.line}"
+        if colour:
+            where = click.style(where, bold=True)
+        lines.append(f"{where}: {o.engine}:{o.rule} only (no finding of ours): {o.message}")
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
         lines.append(f"{where}: error: {e.message}")
+    for ee in result.engine_errors:
+        where = f"{ee.path}: " if ee.path else ""
+        lines.append(f"{where}engine {ee.engine}: error: {ee.message}")
     active = [f for f in result.findings if not f.suppressed]
     risks = Counter(f.risk for f in active)
     summary = (
@@ -44,6 +54,12 @@ def render(result: ScanResult, colour: bool = False) -> str:
         f"{stats.files} file{'s' if stats.files != 1 else ''} scanned "
         f"({stats.parsed} parsed) in {stats.seconds:.2f}s"
     )
+    if len(result.engines) > 1:
+        only, failed = len(result.engine_only), len(result.engine_errors)
+        summary += (
+            f"; engines {', '.join(result.engines)}: {only} engine-only "
+            f"result{'s' if only != 1 else ''}, {failed} engine error{'s' if failed != 1 else ''}"
+        )
     if lines:
         lines.append("")
     lines.append(summary)

@@ -1,0 +1,256 @@
+"""Tests of the semgrep pack auditor.yaml, run by `semgrep --test rules/semgrep`.
+
+An annotation comment (ruleid, then a colon and a rule id) marks the next line as a match of
+that rule; an `ok` annotation documents a line the rule must not match (any match without an
+annotation fails the test). The sections follow the sink families of rules/sinks.toml.
+"""
+
+import asyncio
+import builtins
+import importlib
+import multiprocessing
+import os
+import os.path
+import pty
+import runpy
+import subprocess
+import subprocess as sp
+from asyncio import subprocess as asp
+from importlib import import_module
+from multiprocessing import spawn
+from os import system
+from subprocess import check_output as co
+from subprocess import getstatusoutput
+
+import commands  # Python 2 modules: the pack still finds them
+import pexpect
+import popen2
+from auditor import sandbox
+
+BACKUP = "tar czf /var/backups/etc.tgz /etc"
+
+
+# --- auditor.subprocess --------------------------------------------------
+
+
+def shell_dynamic_1(cmd, user):
+    # ruleid: auditor.subprocess-shell-dynamic
+    subprocess.run(cmd, shell=True)
+    # ruleid: auditor.subprocess-shell-dynamic
+    sp.Popen(f"ls {user}", shell=True)
+    # ruleid: auditor.subprocess-shell-dynamic
+    co(
+        "cat " + user,
+        text=True,
+        shell=True,
+    )
+    # ruleid: auditor.subprocess-shell-dynamic
+    subprocess.call(args=cmd, shell=user.is_admin)
+
+
+def shell_constant_2():
+    # ruleid: auditor.subprocess-shell-constant
+    subprocess.check_call("make -C /srv all", shell=True)
+    # ruleid: auditor.subprocess-shell-constant
+    sp.run(BACKUP, shell=True)
+
+
+def argv_3(user):
+    # ruleid: auditor.subprocess-argv
+    subprocess.run(["ls", user])
+    # ruleid: auditor.subprocess-argv
+    co(["systemctl", "status", "nginx"], text=True)
+    # ruleid: auditor.subprocess-argv
+    subprocess.Popen(["ls"], shell=False)
+    # ok: auditor.subprocess-argv
+    subprocess.list2cmdline(["ls", user])
+
+
+def wrappers_4(launch, cmd):
+    # ruleid: auditor.shell-wrapper
+    launch(cmd, shell=True)
+    # ok: auditor.shell-wrapper
+    launch(cmd, shell=False)
+    # ruleid: auditor.subprocess-shell-dynamic
+    subprocess.run(cmd, shell=True)  # the sink's own rule, not the wrapper rule
+
+
+# --- auditor.subprocess-getoutput ----------------------------------------
+
+
+def f_5(d):
+    # ruleid: auditor.subprocess-getoutput
+    subprocess.getoutput("uptime")
+    # ruleid: auditor.subprocess-getoutput
+    getstatusoutput(f"ls {d}")
+    # ruleid: auditor.subprocess-argv
+    subprocess.run(["uptime"])  # and not subprocess-getoutput
+
+
+# --- auditor.os-system ---------------------------------------------------
+
+
+def f_6(cmd, path):
+    # ruleid: auditor.os-system
+    os.system("uptime")
+    # ruleid: auditor.os-system
+    system(f"rm -rf {path}")
+    # ruleid: auditor.os-system
+    os.popen(cmd).read()
+    # ok: auditor.os-system
+    os.path.join(cmd, path)
+
+
+# --- auditor.os-exec -----------------------------------------------------
+
+
+def f_7(prog, path):
+    # ruleid: auditor.os-exec
+    os.execl("/bin/ls", "ls", path)
+    # ruleid: auditor.os-exec
+    os.execvpe(prog, [prog, path], os.environ)
+    # ok: auditor.os-exec
+    os.getpid()
+
+
+# --- auditor.os-spawn ----------------------------------------------------
+
+
+def f_8(prog, arg):
+    # ruleid: auditor.os-spawn
+    os.spawnl(os.P_WAIT, "/bin/ls", "ls", arg)
+    # ruleid: auditor.os-spawn
+    os.spawnvp(os.P_WAIT, prog, [prog, arg])
+    # ruleid: auditor.os-spawn
+    os.posix_spawnp(prog, [prog, "-v"], os.environ)
+    # ok: auditor.os-spawn
+    os.waitpid(0, 0)
+
+
+# --- auditor.os-startfile ------------------------------------------------
+
+
+def f_9(document, obj):
+    # ruleid: auditor.os-startfile
+    os.startfile(document)
+    # ok: auditor.os-startfile
+    obj.startfile(document)
+
+
+# --- auditor.asyncio-shell -----------------------------------------------
+
+
+async def f_10(loop, c, proto):
+    # ruleid: auditor.asyncio-shell
+    await asyncio.create_subprocess_shell(c)
+    # ruleid: auditor.asyncio-shell
+    await asp.create_subprocess_shell("uptime")
+    # ruleid: auditor.asyncio-shell
+    await loop.subprocess_shell(proto, c)
+    # ok: auditor.asyncio-shell
+    await asyncio.sleep(1)
+
+
+# --- auditor.asyncio-exec ------------------------------------------------
+
+
+async def f_11(loop, p, proto):
+    # ruleid: auditor.asyncio-exec
+    await asyncio.create_subprocess_exec(p, "-v")
+    # ruleid: auditor.asyncio-exec
+    await loop.subprocess_exec(proto, p, "-v")
+    # ruleid: auditor.asyncio-shell
+    await asyncio.create_subprocess_shell(p)  # and not asyncio-exec
+
+
+# --- auditor.pty-spawn ---------------------------------------------------
+
+
+def f_12(cmd, data):
+    # ruleid: auditor.pty-spawn
+    pty.spawn(["/bin/sh", "-c", cmd])
+    # ok: auditor.pty-spawn
+    spawn.prepare(data)
+
+
+# --- auditor.legacy-shell ------------------------------------------------
+
+
+def f_13(cmd, obj):
+    # ruleid: auditor.legacy-shell
+    commands.getoutput(cmd)
+    # ruleid: auditor.legacy-shell
+    popen2.popen3(cmd)
+    # ok: auditor.legacy-shell
+    obj.popen2(cmd)
+
+
+# --- auditor.pexpect -----------------------------------------------------
+
+
+def f_14(host, cmd):
+    # ruleid: auditor.pexpect
+    pexpect.run(f"ssh {host} uptime")
+    # ruleid: auditor.pexpect
+    child = pexpect.spawn(cmd)
+    # ok: auditor.pexpect
+    multiprocessing.get_context("spawn")
+    return child
+
+
+# --- auditor.eval-exec ---------------------------------------------------
+
+
+def f_15(expr, code, src, model):
+    # ruleid: auditor.eval-exec
+    eval(expr)
+    # ruleid: auditor.eval-exec
+    builtins.eval(expr)
+    # ruleid: auditor.eval-exec
+    exec(compile(src, "f", "exec"))
+    # ok: auditor.eval-exec
+    model.eval()
+    # ruleid: auditor.eval-exec
+    return eval(
+        code
+    )
+
+
+# --- auditor.runpy -------------------------------------------------------
+
+
+def f_16(script, name, obj):
+    # ruleid: auditor.runpy
+    runpy.run_path(script)
+    # ruleid: auditor.runpy
+    runpy.run_module(name)
+    # ok: auditor.runpy
+    obj.run_path(script)
+
+
+# --- auditor.dynamic-import ----------------------------------------------
+
+
+def f_17(plugin_name, p, name):
+    # ruleid: auditor.dynamic-import
+    importlib.import_module(plugin_name)
+    # ruleid: auditor.dynamic-import
+    import_module(f"plugins.{p}")
+    # ruleid: auditor.dynamic-import
+    __import__(name)
+    # ok: auditor.dynamic-import
+    importlib.import_module("json")
+    # ok: auditor.dynamic-import
+    __import__("os")
+
+
+# --- auditor.sandbox -----------------------------------------------------
+
+
+def f_18(payload, other):
+    # ruleid: auditor.sandbox
+    sandbox.run(payload)
+    # ruleid: auditor.sandbox
+    sandbox.exec_python(payload)
+    # ok: auditor.sandbox
+    other.run(payload)
