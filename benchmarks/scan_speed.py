@@ -79,6 +79,7 @@ def fetch(name: str, version: str) -> Path:
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp, tarfile.open(archive) as tar:
         tar.extractall(tmp, filter="data")
         (top,) = Path(tmp).iterdir()
+        target.parent.mkdir(parents=True, exist_ok=True)
         top.rename(target)
     return target
 
@@ -87,6 +88,7 @@ def stdlib_copy() -> Path:
     version = "".join(map(str, sys.version_info[:2]))
     target = CACHE / "src" / f"stdlib-{version}"
     if not target.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
         source = Path(os.__file__).parent
         shutil.copytree(
             source, target, ignore=shutil.ignore_patterns("site-packages", "__pycache__")

@@ -447,6 +447,20 @@ class _Builder:
             "errors": [
                 {"path": e.path, "line": e.line, "message": e.message} for e in self.result.errors
             ],
+            "engine_only": [
+                {
+                    "engine": o.engine,
+                    "rule": o.rule,
+                    "path": o.path,
+                    "line": o.line,
+                    "message": o.message,
+                }
+                for o in self.result.engine_only
+            ],
+            "engine_errors": [
+                {"engine": e.engine, "path": e.path, "message": e.message}
+                for e in self.result.engine_errors
+            ],
             "policy": self.policy_lists(),
             "architecture": self.architecture(),
             "checklist": checklist,

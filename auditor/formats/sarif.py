@@ -8,6 +8,7 @@ kept as results with an ``inSource`` suppression, so viewers can show them as di
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from functools import cache
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor import __version__
-from auditor.findings import Finding, ScanResult
+from auditor.findings import EngineOnly, Finding, ScanResult
 from auditor.policy import CLASS_NAMES, Policy, build_policy
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -123,6 +124,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
             "isolated": f.isolated,
             "trustedBy": f.trusted_by,
             "cwe": f.cwe,
+            "alsoFlaggedBy": list(f.also_flagged_by),
         },
     }
     if f.rule in index:
@@ -132,11 +134,64 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+def _engine_rules(result: ScanResult) -> list[dict[str, Any]]:
+    """One rule per other-engine rule that has an engine-only result (``bandit:B602``)."""
+    rules: dict[str, dict[str, Any]] = {}
+    for entry in result.engine_only:
+        rule_id = f"{entry.engine}:{entry.rule}"
+        if rule_id in rules:
+            continue
+        text = f"{entry.engine} {entry.rule}: a result no auditor finding covers"
+        rules[rule_id] = {
+            "id": rule_id,
+            "name": f"{entry.engine}-{entry.rule}".replace(".", "-"),
+            "shortDescription": {"text": text},
+            "fullDescription": {
+                "text": f"{text}: either a call the scanner missed or a mistake of "
+                f"{entry.engine}. Review the site."
+            },
+            "help": {
+                "text": f"Reported by {entry.engine} ({entry.rule}) only.",
+                "markdown": f"Reported by **{entry.engine}** (`{entry.rule}`) only.",
+            },
+            "defaultConfiguration": {"level": "note"},
+            "properties": {"tags": ["security", "engine-only"], "security-severity": "4.0"},
+        }
+    return list(rules.values())
+
+
+def _engine_result(entry: EngineOnly, index: dict[str, int]) -> dict[str, Any]:
+    location: dict[str, Any] = {"uri": artifact_uri(entry.path)}
+    if not entry.path.startswith("/"):
+        location["uriBaseId"] = "%SRCROOT%"
+    rule_id = f"{entry.engine}:{entry.rule}"
+    return {
+        "ruleId": rule_id,
+        "ruleIndex": index[rule_id],
+        "level": "note",
+        "message": {"text": entry.message or rule_id},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": {"startLine": entry.line, "endLine": max(entry.line, entry.end_line)},
+                }
+            }
+        ],
+        "partialFingerprints": {
+            FINGERPRINT_KEY: hashlib.sha256(
+                f"{rule_id}|{entry.path}|{entry.message}".encode()
+            ).hexdigest()[:20]
+        },
+        "properties": {"engineOnly": True, "engine": entry.engine},
+    }
+
+
 def to_sarif(result: ScanResult, policy: Policy | None = None) -> dict[str, Any]:
     """The SARIF log as a dict."""
     if policy is None:
         policy = build_policy({}, "defaults")
-    rules = _rules(policy)
+    rules = _rules(policy) + _engine_rules(result)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     notifications = [
         {
@@ -153,6 +208,22 @@ def to_sarif(result: ScanResult, policy: Policy | None = None) -> dict[str, Any]
         }
         for e in result.errors
     ]
+    notifications += [
+        {
+            "level": "error",
+            "message": {"text": f"{e.engine}: {e.message}"},
+            **(
+                {
+                    "locations": [
+                        {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(e.path)}}}
+                    ]
+                }
+                if e.path
+                else {}
+            ),
+        }
+        for e in result.engine_errors
+    ]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -167,11 +238,12 @@ def to_sarif(result: ScanResult, policy: Policy | None = None) -> dict[str, Any]
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned project."}}},
         "invocations": [
             {
-                "executionSuccessful": not result.errors,
+                "executionSuccessful": not result.errors and not result.engine_errors,
                 "toolExecutionNotifications": notifications,
             }
         ],
-        "results": [_result(f, index) for f in result.findings],
+        "results": [_result(f, index) for f in result.findings]
+        + [_engine_result(e, index) for e in result.engine_only],
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 

@@ -130,3 +130,32 @@ def test_sarif_to_a_file(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.sarif"
     assert main(["scan", ".", "--format", "sarif", "-o", str(out)]) == 0
     assert json.loads(out.read_text("utf-8"))["runs"][0]["tool"]["driver"]["name"] == "auditor"
+
+
+def test_engine_results_are_results_of_that_engines_rule(
+    tree_result: ScanResult, schema: dict[str, Any]
+) -> None:
+    from auditor.findings import EngineError, EngineOnly
+
+    tree_result.engine_only = [
+        EngineOnly("bandit", "B307", "app/x.py", 3, 3, "Use of possibly insecure function"),
+        EngineOnly("semgrep", "auditor.os-system", "app/y.py", 5, 6, "os.system call"),
+    ]
+    tree_result.engine_errors = [EngineError("semgrep", "cannot parse", "app/z.py")]
+    log = sarif.to_sarif(tree_result)
+    _validate(log, schema)
+    run = log["runs"][0]
+    rules = {r["id"]: i for i, r in enumerate(run["tool"]["driver"]["rules"])}
+    extra = [r for r in run["results"] if r["properties"].get("engineOnly")]
+    assert [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in extra
+    ] == [
+        ("bandit:B307", 3),
+        ("semgrep:auditor.os-system", 5),
+    ]
+    for r in extra:
+        assert r["ruleIndex"] == rules[r["ruleId"]]
+        assert r["partialFingerprints"]
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert any(n["message"]["text"] == "semgrep: cannot parse" for n in notes)
+    assert run["invocations"][0]["executionSuccessful"] is False

@@ -335,3 +335,20 @@ def test_unknown_language_is_a_usage_error(tree: Path, capsys: pytest.CaptureFix
     assert "'fr' is not one of 'en', 'pt-BR'" in capsys.readouterr().err
     with pytest.raises(audit.ReportError, match="unknown language 'fr'"):
         audit.build_context(ScanResult(), lang="fr")
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_engine_only_results_and_engine_errors_are_listed(
+    lang: str, tree_result: ScanResult, tree_policy: Policy
+) -> None:
+    from auditor.findings import EngineError, EngineOnly
+
+    tree_result.engine_only = [EngineOnly("bandit", "B307", "app/x.py", 3, 3, "insecure eval")]
+    tree_result.engine_errors = [EngineError("semgrep", "not installed")]
+    text = audit.render(tree_result, tree_policy, lang=lang, meta=META)
+    assert "`app/x.py:3` (`bandit:B307`)" in text
+    assert "- `semgrep`" in text
+    # the engine's own (English) message only in the English document
+    assert ("insecure eval" in text) == (lang == "en")
+    plain = audit.render(ScanResult(), tree_policy, lang=lang, meta=META)
+    assert "bandit" not in plain
