@@ -9,6 +9,7 @@ import io
 import re
 import sys
 import tokenize
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from auditor.options import Options
 from auditor.payload import Evaluator, Value
 from auditor.policy import Policy
 from auditor.positions import Span, agrees, call_spans
-from auditor.prefilter import SinkWords, may_report
+from auditor.prefilter import SinkWords, may_report, text_may_report
 from auditor.resolve import (
     Resolver,
     has_star_args,
@@ -165,13 +166,18 @@ def snippet_of(code: str) -> str:
     return re.sub(r",([)\]}])", r"\1", text)
 
 
-def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileResult:
+def analyze_source(
+    data: bytes, path: str, rel_path: str, ctx: Context, explicit: bool = False
+) -> FileResult:
     """Findings for one file. ``path`` is what the output shows; ``rel_path`` is the path
-    relative to the policy root, for trusted-path matching."""
+    relative to the policy root, for trusted-path matching. A file named ``explicit``-ly on
+    the command line is always parsed, so its syntax errors are always reported."""
     result = FileResult()
     text, error = decode(data, path)
     if error is not None or text is None:
         result.errors.append(error or ScanError(path, "cannot decode"))
+        return result
+    if ctx.options.prefilter and not explicit and not text_may_report(text, ctx.words):
         return result
     try:
         tree = ast.parse(text, filename=path)
@@ -195,6 +201,8 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
         result.errors.append(ScanError(path, "too deeply nested to parse"))
         return result
     result.parsed = True
+    if not text.isascii():
+        module = _fold_identifiers(module)
     collector = Collector(ctx.catalogue, ctx.interesting, module_name(rel_path))
     try:
         walk(module, collector)
@@ -261,6 +269,20 @@ def analyze_source(data: bytes, path: str, rel_path: str, ctx: Context) -> FileR
             )
         )
     return result
+
+
+class _FoldNames(cst.CSTTransformer):
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        value = updated_node.value
+        if value.isascii():
+            return updated_node
+        return updated_node.with_changes(value=unicodedata.normalize("NFKC", value))
+
+
+def _fold_identifiers(module: cst.Module) -> cst.Module:
+    """Python folds identifiers to NFKC (fullwidth ``eval`` is ``eval``); libcst keeps them as
+    written. Fold them before resolution, so that a disguised name is still resolved."""
+    return module.visit(_FoldNames())
 
 
 def _callee_text(module: cst.Module, node: cst.Call) -> str:

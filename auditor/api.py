@@ -19,7 +19,7 @@ from pathlib import Path
 
 from auditor.cache import FOLDER, ResultCache, salt_for
 from auditor.catalogue import catalogue_text
-from auditor.discover import discover, display_path
+from auditor.discover import discover, display_path, relative_to
 from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import FileResult, ScanError, ScanResult
 from auditor.options import Options
@@ -72,15 +72,11 @@ def _stat_error(path: Path, shown: str, max_size: int) -> ScanError | None:
 
 
 def _rel_to_root(path: Path, root: str) -> str:
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(root).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    return relative_to(os.path.abspath(path), root)
 
 
 def _analyse(
-    jobs_in: list[tuple[str, str, str]], policy: Policy, options: Options, jobs: int
+    jobs_in: list[tuple[str, str, str, bool]], policy: Policy, options: Options, jobs: int
 ) -> Iterator[tuple[bytes | None, FileResult]]:
     from auditor import worker  # imports libcst: only when something must be analysed
 
@@ -154,7 +150,7 @@ def scan(
         if progress is not None:
             progress(done, total)
 
-    misses: list[tuple[str, str, str]] = []
+    misses: list[tuple[str, str, str, bool]] = []
     for candidate in candidates:
         shown = display_path(candidate.path, cwd)
         error = _stat_error(candidate.path, shown, policy.max_file_size)
@@ -168,12 +164,12 @@ def scan(
             except OSError as exc:
                 record(FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror}")]))
                 continue
-            hit = cache.get(cache.key(content, shown, rel))
+            hit = cache.get(cache.key(content, shown, f"{rel}|{candidate.explicit}"))
             if hit is not None:
                 result.stats.cached += 1
                 record(FileResult(hit[0], hit[1], hit[2]), os.fspath(candidate.path), shown)
                 continue
-        misses.append((os.fspath(candidate.path), shown, rel))
+        misses.append((os.fspath(candidate.path), shown, rel, candidate.explicit))
     try:
         if misses:
             for job, (data, file_result) in zip(
@@ -181,7 +177,7 @@ def scan(
             ):
                 if cache is not None and data is not None:
                     cache.put(
-                        cache.key(data, job[1], job[2]),
+                        cache.key(data, job[1], f"{job[2]}|{job[3]}"),
                         file_result.findings, file_result.errors, file_result.parsed,
                     )  # fmt: skip
                 record(file_result, job[0], job[1])

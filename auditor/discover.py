@@ -27,19 +27,24 @@ class Candidate:
     explicit: bool  # named on the command line: always scanned
 
 
-def display_path(path: Path, cwd: Path) -> str:
+def display_path(path: Path | str, cwd: Path | str) -> str:
     """POSIX path relative to the working directory when under it, else absolute."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(cwd).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    return relative_to(os.path.abspath(path), os.fspath(cwd))
 
 
-def _skipped_dir(part: str, folder: Path | None = None) -> bool:
+def relative_to(absolute: str, root: str) -> str:
+    """``absolute`` relative to the folder ``root`` when under it, else ``absolute``; POSIX.
+    Plain string work: pathlib's relative_to is slow for every file of a large tree."""
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    if absolute.startswith(prefix):
+        absolute = absolute[len(prefix) :]
+    return absolute.replace(os.sep, "/")
+
+
+def _skipped_dir(part: str, folder: str | None = None) -> bool:
     if part in SKIP_DIRS or part.endswith(".egg-info"):
         return True
-    return folder is not None and (folder / "pyvenv.cfg").is_file()
+    return folder is not None and os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
@@ -51,8 +56,9 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
         return None
 
 
-def _git_files(root: Path) -> list[Path] | None:
-    """Files git does not ignore under ``root``, or None outside a work tree (and for a
+def _git_files(root: Path) -> list[str] | None:
+    """Files git does not ignore under ``root`` (POSIX paths relative to it), or None
+    outside a work tree (and for a
     folder that git itself ignores, such as an installed package inside a checkout: a folder
     named explicitly is scanned whole)."""
     ignored = _git(root, "check-ignore", "-q", ".")
@@ -70,16 +76,34 @@ def _git_files(root: Path) -> list[Path] | None:
         return None
     if proc.returncode != 0:
         return None
-    names = [n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
-    return [root / name for name in sorted(set(names))]
+    names = {n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
+    return sorted(names)
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
-        base = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not _skipped_dir(d, base / d))
-        for name in sorted(files):
-            yield base / name
+def _walk(root: str) -> Iterator[str]:
+    """POSIX paths relative to ``root`` of the files below it, skipping the folders that are
+    never scanned (strings, not pathlib: this runs for every file of a large tree)."""
+
+    def walk(folder: str, prefix: str) -> Iterator[str]:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        dirs = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if not _skipped_dir(entry.name, entry.path):
+                    dirs.append(entry)
+            else:
+                yield prefix + entry.name
+        for entry in dirs:
+            yield from walk(entry.path, f"{prefix}{entry.name}/")
+
+    yield from walk(root, "")
 
 
 def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
@@ -94,29 +118,33 @@ def discover(
     paths: Sequence[Path], include: Sequence[str] = (), exclude: Sequence[str] = ()
 ) -> Iterator[Candidate]:
     """Yield each file to scan once, in a stable order."""
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in paths:
         if not given.is_dir():
             # Files named explicitly are always scanned (pre-commit passes file names);
             # a missing or broken path is reported by the reader.
-            key = Path(os.path.abspath(given))
+            key = os.path.abspath(given)
             if key not in seen:
                 seen.add(key)
                 yield Candidate(given, explicit=True)
             continue
-        found = _git_files(given)
-        if found is None:
-            found = list(_walk(given))
-        for path in found:
-            rel = path.relative_to(given).as_posix()
-            parts = rel.split("/")[:-1]
-            if any(_skipped_dir(p) for p in parts):
+        root = os.fspath(given)
+        listed = _git_files(given)
+        found = listed if listed is not None else _walk(root)
+        for rel in found:
+            # the walk prunes skipped folders itself; git lists every file
+            if (
+                listed is not None
+                and "/" in rel
+                and any(_skipped_dir(p) for p in rel.split("/")[:-1])
+            ):
                 continue
             if not _wanted(rel, include, exclude):
                 continue
-            if found is not None and not os.path.lexists(path):
+            path = os.path.join(root, rel)
+            if listed is not None and not os.path.lexists(path):
                 continue  # tracked by git but deleted in the work tree
-            key = Path(os.path.abspath(path))
+            key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)
-                yield Candidate(path, explicit=False)
+                yield Candidate(Path(path), explicit=False)

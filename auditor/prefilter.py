@@ -17,14 +17,22 @@ The libcst analysis reports a call only when (see ``auditor.resolve`` and ``audi
 So a file none of whose calls passes ``shell=`` or names a method sink, that uses no builtin
 sink name, defines no project sink, and either imports no sink module or never mentions a
 sink's last component in one of those four places, cannot yield a finding: skipping its
-libcst parse changes nothing. Syntax errors are still reported because ``ast.parse`` runs
-first. ``tests/test_prefilter.py`` checks this against the full analysis on real code.
+libcst parse changes nothing (:func:`may_report`).
+
+Before that, :func:`text_may_report` runs on the source text, before any parse. Every
+identifier above appears in the text as written, except in two ways: a ``getattr`` string
+literal may spell the name with escapes or implicit concatenation (so any file that says
+``getattr`` goes on to the tree check), and Python folds non-ASCII identifiers to NFKC (so any
+non-ASCII file goes on too). A file that fails the text check is not parsed at all: it cannot
+run anything this audit is about, so its syntax errors are not reported either.
+``tests/scanner/test_prefilter.py`` checks both against the full analysis on real code.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from auditor.catalogue import Catalogue
 from auditor.resolve import BUILTIN_NAMES
@@ -37,6 +45,13 @@ class SinkWords:
     methods: frozenset[str]  # method sinks matched on any receiver
     builtins: frozenset[str]  # builtin sink names usable unbound: eval, exec, __import__
     defined: frozenset[str]  # last components of project sinks (a def in this file)
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = self.roots | self.last | self.methods | self.builtins | self.defined
+        words |= {"shell", "getattr"}
+        alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+        object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
 
     @classmethod
     def of(cls, catalogue: Catalogue, project_sinks: tuple[str, ...] = ()) -> SinkWords:
@@ -51,6 +66,18 @@ class SinkWords:
             builtins=frozenset(builtins & BUILTIN_NAMES),
             defined=frozenset(n.rsplit(".", 1)[-1] for n in project_sinks),
         )
+
+
+def text_may_report(text: str, words: SinkWords) -> bool:
+    """False only when the source text provably holds no finding (see the module doc)."""
+    if not text.isascii():
+        return True
+    found = set(words.pattern.findall(text))
+    if not found:
+        return False
+    if found & (words.builtins | words.methods | words.defined | {"shell", "getattr"}):
+        return True
+    return bool(found & words.roots) and bool(found & words.last)
 
 
 def may_report(tree: ast.AST, words: SinkWords) -> bool:

@@ -10,7 +10,8 @@ from auditor.policy import Policy
 
 _CTX: Context | None = None
 
-Job = tuple[str, str, str]  # file path, shown path, path relative to the project root
+# file path, shown path, path relative to the project root, named on the command line
+Job = tuple[str, str, str, bool]
 
 
 def init(policy: Policy, options: Options) -> None:
@@ -21,10 +22,10 @@ def init(policy: Policy, options: Options) -> None:
 def run(job: Job) -> tuple[bytes | None, FileResult]:
     """Analyse one file; returns the bytes it read (for the cache key) and the result."""
     assert _CTX is not None, "worker.init() was not called"
-    path, shown, rel = job
+    path, shown, rel, explicit = job
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return None, FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror or exc}")])
-    return data, analyze_source(data, shown, rel, _CTX)
+    return data, analyze_source(data, shown, rel, _CTX, explicit)

@@ -146,7 +146,7 @@ def test_bad_policy_keys_are_one_line_errors(
 def test_broken_tree_exits_2_unless_errors_are_allowed(
     tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tree / "broken.py").write_text("def broken(:\n", "utf-8")
+    (tree / "broken.py").write_text("def broken(:\n    os.system(c)\n", "utf-8")
     assert main(["check", "src"]) == 0
     assert main(["check", "src", "broken.py"]) == 2
     out = capsys.readouterr().out

@@ -109,7 +109,7 @@ def test_levels_and_suppressions(tree_result: ScanResult) -> None:
 def test_unreadable_files_become_notifications_and_the_log_stays_valid(
     tree: Path, schema: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tree / "broken.py").write_text("def broken(:\n    pass\n", "utf-8")
+    (tree / "broken.py").write_text("def broken(:\n    eval(x)\n", "utf-8")
     (tree / "my file.py").write_text("import os\nos.system(cmd)\n", "utf-8")
     assert main(["scan", ".", "--format", "sarif"]) == 2
     log = json.loads(capsys.readouterr().out)

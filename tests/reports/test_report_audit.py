@@ -288,7 +288,7 @@ def test_module_level_calls_and_broken_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    _write(tmp_path, {"app.py": "import os\nos.system(cmd)\n", "bad.py": "def f(:\n"})
+    _write(tmp_path, {"app.py": "import os\nos.system(cmd)\n", "bad.py": "def f(:\n    exec(c)\n"})
     assert main(["report", "-o", "AUDIT.md"]) == 2  # written, but not every file was read
     text = (tmp_path / "AUDIT.md").read_text("utf-8")
     assert "   - **Function:** module level\n" in text

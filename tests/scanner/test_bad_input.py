@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.analyze import Context, analyze_source
+from auditor.analyze import Context, Options, analyze_source
 from auditor.api import scan
 from auditor.cli import main
 from tests.conftest import make_policy
@@ -24,9 +24,9 @@ def errors_of(data: bytes) -> list[tuple[int | None, str]]:
 @pytest.mark.parametrize(
     ("data", "line", "reason"),
     [
-        (b"def f(:\n    pass\n", 1, "syntax error"),
-        (b"x = 1\nprint 'hello'\n", 2, "Python 2 syntax is not supported"),
-        (b"try:\n    pass\nexcept Exception, e:\n    pass\n", 3, "Python 2 syntax"),
+        (b"def f(:\n    os.system(c)\n", 1, "syntax error"),
+        (b"import os\nprint 'hello'\nos.system(x)\n", 2, "Python 2 syntax is not supported"),
+        (b"try:\n    eval(x)\nexcept Exception, e:\n    pass\n", 3, "Python 2 syntax"),
         (b"x = '\xff\xfe'\n", 1, "cannot decode as utf-8: byte 0xff is invalid"),
         (b"# -*- coding: nope -*-\nx = 1\n", 1, "bad encoding declaration"),
         (b"x = 1\n\x00\x01\x02", 2, "NUL byte"),
@@ -49,7 +49,7 @@ def test_encoding_cookie_is_honoured() -> None:
 
 
 def test_scan_goes_on_past_bad_files(tmp_path: Path) -> None:
-    (tmp_path / "a_bad.py").write_bytes(b"def (\n")
+    (tmp_path / "a_bad.py").write_bytes(b"import subprocess\ndef (\nsubprocess.run(c)\n")
     (tmp_path / "b_good.py").write_bytes(GOOD)
     (tmp_path / "c_huge.py").write_bytes(GOOD + b"#" * 5000)
     os.symlink(tmp_path / "missing.py", tmp_path / "d_broken.py")
@@ -78,7 +78,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_cli_exit_code_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "bad.py").write_bytes(b"print 'x'\n")
+    (tmp_path / "bad.py").write_bytes(b"print 'x'\nexec 'y'\n")
     (tmp_path / "ok.py").write_bytes(GOOD)
     assert main(["scan", str(tmp_path)]) == 2
     captured = capsys.readouterr()
@@ -90,3 +90,18 @@ def test_cli_exit_code_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFi
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     result = scan([tmp_path / "nope.py"], policy=make_policy(root=str(tmp_path)))
     assert [e.message for e in result.errors] == ["no such file"]
+
+
+def test_a_file_that_names_no_sink_is_not_parsed() -> None:
+    """The pre-filter reads the text first: a file that mentions no sink, no sink module and
+    no shell= cannot run anything the audit is about, so it is not parsed, and its syntax
+    errors are not reported (documented in auditor/prefilter.py and the README)."""
+    ctx = Context(make_policy())
+    assert errors_of_ctx(b"def f(:\n    pass\n", ctx) == []
+    full = Context(make_policy(), Options(prefilter=False))
+    assert errors_of_ctx(b"def f(:\n    pass\n", full) == [(1, "syntax error: invalid syntax")]
+
+
+def errors_of_ctx(data: bytes, ctx: Context) -> list[tuple[int | None, str]]:
+    result = analyze_source(data, "bad.py", "bad.py", ctx)
+    return [(e.line, e.message) for e in result.errors]

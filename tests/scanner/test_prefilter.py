@@ -7,6 +7,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+import pytest
+
 from auditor.analyze import Context, Options, analyze_source
 from auditor.policy import load_policy
 from tests.conftest import FIXTURES, REPO
@@ -43,3 +45,21 @@ def test_prefilter_changes_nothing() -> None:
         # libcst's own parse failures are not reported for files that cannot hold a finding
         assert b.errors == [e for e in a.errors if not e.message.startswith("valid Python")]
     assert skipped > 20  # it must also be worth having
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a getattr literal spelled with escapes or implicit concatenation
+        'import os\ngetattr(os, "sys\\x74em")(cmd)\n',
+        'import os\ngetattr(os, "sys" "tem")(cmd)\n',
+        # identifiers are NFKC-folded: fullwidth letters name the same builtin
+        "\uff45\uff56\uff41\uff4c(code)\n",
+    ],
+)
+def test_text_check_lets_disguised_names_through(code: str) -> None:
+    policy = load_policy(REPO / "examples" / "llm_backend")
+    full = analyze_source(code.encode(), "m.py", "m.py", Context(policy, Options(prefilter=False)))
+    fast = analyze_source(code.encode(), "m.py", "m.py", Context(policy))
+    assert len(full.findings) == 1
+    assert fast.findings == full.findings
