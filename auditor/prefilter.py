@@ -80,42 +80,112 @@ def text_may_report(text: str, words: SinkWords) -> bool:
     return bool(found & words.roots) and bool(found & words.last)
 
 
+def _root(node: ast.expr) -> ast.expr:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node
+
+
+_ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
+
+
+def _may_alias(value: ast.expr) -> bool:
+    """Whether an assigned value can resolve to a dotted name (see auditor.resolve): a name,
+    an attribute chain, or getattr/__import__/import_module of a literal."""
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in _ALIAS_CALLS
+    return False
+
+
+def _aliases(target: ast.expr, value: ast.expr | None, out: set[str]) -> None:
+    """Names that an assignment binds to something that may resolve (as auditor.collect
+    pairs tuple targets with tuple values)."""
+    if isinstance(target, ast.Name):
+        if value is not None and _may_alias(value):
+            out.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        values: list[ast.expr | None] = [None] * len(target.elts)
+        if (
+            isinstance(value, (ast.Tuple, ast.List))
+            and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, ast.Starred) for e in value.elts)
+        ):
+            values = list(value.elts)
+        for element, element_value in zip(target.elts, values, strict=True):
+            _aliases(element, element_value, out)
+
+
 def may_report(tree: ast.AST, words: SinkWords) -> bool:
-    """False only when the full analysis provably reports nothing for this tree."""
+    """False only when the full analysis provably reports nothing for this tree.
+
+    Beyond the module doc's argument, per call: a callee resolves to a dotted name only
+    through the name at the root of its attribute chain, and only when that name is a
+    builtin sink name or is bound in the file by an import from a sink module (every
+    catalogue name starts with a sink module's root), by an assignment of a value that can
+    itself resolve (a name, an attribute chain, getattr/__import__/import_module), by a
+    ``def``/``class`` (project sinks), or by a star import from a sink module; or when the
+    root is itself a call (``getattr(os, "system")(...)``, ``__import__("os").system(...)``).
+    Parameters, loop and ``with`` targets never resolve. An attribute callee must also end
+    in a sink's last name. All bindings of the file count, whatever their scope."""
     imports_root = False
-    mentions_last = False
+    star_from_sink = False
+    modules: set[str] = set()  # names bound to a sink module (or something in it)
+    bound: set[str] = set()  # names bound to a sink's function (from ... import, aliases)
+    defined: set[str] = set()
+    calls: list[ast.expr] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             if any(k.arg == "shell" for k in node.keywords):
                 return True
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in words.methods:
-                return True
+            if isinstance(func, ast.Attribute):
+                if func.attr in words.methods:
+                    return True
+                if func.attr in words.last:
+                    calls.append(func)
+            elif isinstance(func, (ast.Name, ast.Call)):
+                calls.append(func)
         elif isinstance(node, ast.Name):
             if node.id in words.builtins:
                 return True
-            if node.id in words.last:
-                mentions_last = True
-        elif isinstance(node, ast.Attribute):
-            if node.attr in words.last:
-                mentions_last = True
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in words.roots:
                     imports_root = True
+                    modules.add(alias.asname or alias.name.split(".")[0])
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and node.module and node.module.split(".")[0] in words.roots:
-                imports_root = True
-                if any(a.name in words.last or a.name == "*" for a in node.names):
-                    mentions_last = True
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and node.value in words.last:
-                mentions_last = True
-        elif (
-            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.name in words.defined
-        ):
+            if node.level or not node.module or node.module.split(".")[0] not in words.roots:
+                continue
+            imports_root = True
+            for alias in node.names:
+                if alias.name == "*":
+                    star_from_sink = True
+                else:
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                _aliases(target, node.value, bound)
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
+            _aliases(node.target, node.value, bound)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name in words.defined:
+                return True
+            defined.add(node.name)
+    if not imports_root and not words.defined:
+        return False  # nothing can resolve to a catalogue name (builtins returned above)
+    for func in calls:
+        root = _root(func)
+        if isinstance(root, ast.Call):
             return True
-        if imports_root and mentions_last:
+        if not isinstance(root, ast.Name):
+            continue
+        name = root.id
+        if name in modules or name in bound or (words.defined and name in defined):
+            return True
+        if star_from_sink and func is root and name in words.last:
             return True
     return False
