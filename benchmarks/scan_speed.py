@@ -60,6 +60,7 @@ class Corpus:
     missed: list[str] = field(default_factory=list)
     anchor_sites: int = 0
     findings: int = 0
+    prefilter_diff: list[str] | None = None
 
 
 def fetch(name: str, version: str) -> Path:
@@ -169,6 +170,26 @@ def recall(corpus: Corpus, ours: Path, bandit_out: Path | None, ruff_out: Path |
             corpus.missed.append(f"{os.path.relpath(path, corpus.root)}:{line} ({who})")
 
 
+FULL_ANALYSIS = """
+import json, sys
+from auditor.api import scan
+result = scan([sys.argv[1]], prefilter=False)
+print(json.dumps(sorted(f.fingerprint for f in result.findings)))
+"""
+
+
+def soundness(corpus: Corpus, ours: Path) -> None:
+    """The pre-filters against the full analysis (every file through libcst): the same
+    findings, or the difference is printed."""
+    full = subprocess.run(
+        [sys.executable, "-c", FULL_ANALYSIS, str(corpus.root)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    expected = set(json.loads(full.stdout))
+    got = {f["fingerprint"] for f in json.loads(ours.read_text())["findings"]}
+    corpus.prefilter_diff = sorted(expected ^ got)
+
+
 def median(runs: list[Run]) -> Run:
     return Run(
         statistics.median(r.seconds for r in runs),
@@ -182,6 +203,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--corpus", nargs="*", default=[*SDISTS, "stdlib"])
     parser.add_argument("--no-write", action="store_true", help="print, do not edit RESULTS.md")
+    parser.add_argument(
+        "--no-soundness",
+        action="store_true",
+        help="skip the full analysis that checks the pre-filters",
+    )
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     corpora = []
@@ -213,6 +239,9 @@ def main() -> int:
             work / f"{corpus.name}.bandit.out",
             work / f"{corpus.name}.ruff.out",
         )
+        if not args.no_soundness:
+            print(f"{corpus.name}: full analysis for the pre-filter check", flush=True)
+            soundness(corpus, work / f"{corpus.name}.auditor-cold.out")
     text = render(corpora, args.rounds)
     print(text)
     if not args.no_write:
@@ -247,7 +276,9 @@ def render(corpora: list[Corpus], rounds: int) -> str:
         "## Scan speed and recall (benchmarks/scan_speed.py)",
         "",
         f"Measured {dt.date.today().isoformat()} on {machine()}; medians of {rounds} interleaved "
-        f"rounds; peak RSS is the largest process of a run. Anchors: {', '.join(versions)}.",
+        f"rounds; peak RSS is the largest process of a run. Anchors: {', '.join(versions)}. "
+        f"Load average when the report was written: {os.getloadavg()[0]:.1f} "
+        "(other work on the machine slows every tool alike; compare ratios).",
         "",
         "| corpus | files | auditor cold | warm 1 | warm 2 | bandit | ruff | semgrep | "
         "bandit / cold | warm / ruff | pre-commit (5 files) | peak RSS cold |",
@@ -284,6 +315,13 @@ def render(corpora: list[Corpus], rounds: int) -> str:
         )
         for miss in c.missed[:50]:
             lines.append(f"  - missed: `{miss}`")
+    lines += ["", "Pre-filter soundness (findings equal to the full analysis of every file):", ""]
+    for c in corpora:
+        if c.prefilter_diff is None:
+            lines.append(f"- {c.name}: not checked")
+        else:
+            verdict = "identical" if not c.prefilter_diff else f"{len(c.prefilter_diff)} differ"
+            lines.append(f"- {c.name}: {verdict}")
     lines.append(END)
     return "\n".join(lines) + "\n"
 
