@@ -1,0 +1,82 @@
+"""Run the system checks over sudoers files and systemd units: the ``auditor system`` API."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from auditor.discover import display_path
+from auditor.findings import ScanError, ScanResult
+from auditor.system import sudoers as sudoers_parser
+from auditor.system.checks import check_sudoers, check_unit
+from auditor.system.units import is_dropin, is_unit_file, load_units, unit_files_under
+
+# Folders of a repository where deployment files live; `scan` and `report` look there.
+DEPLOY_DIRS = ("deploy", "etc", "systemd", "sudoers.d", "packaging", "ops", "infra")
+
+
+def audit_system(
+    sudoers_files: Iterable[Path], unit_paths: Iterable[Path], cwd: Path | None = None
+) -> ScanResult:
+    """Parse and check ``sudoers_files`` and the unit files under ``unit_paths``."""
+    start = time.perf_counter()
+    here = cwd or Path(os.getcwd())
+    result = ScanResult()
+    for path in sudoers_files:
+        result.stats.files += 1
+        shown = display_path(path, here)
+        if not path.is_file():
+            result.errors.append(ScanError(shown, "sudoers: no such file"))
+            continue
+        parsed = sudoers_parser.parse_file(path, shown)
+        result.stats.parsed += len(parsed.files)
+        result.errors.extend(parsed.errors)
+        result.findings.extend(check_sudoers(parsed))
+    files: list[Path] = []
+    for root in unit_paths:
+        if not root.exists():
+            result.errors.append(
+                ScanError(display_path(root, here), "systemd: no such file or folder")
+            )
+            continue
+        files.extend(unit_files_under(root))
+    result.stats.files += len(files)
+    result.stats.parsed += len(files)
+    shown_paths = {p: display_path(p, here) for p in files}
+    for unit in load_units(files, shown_paths, result.errors):
+        result.findings.extend(check_unit(unit))
+    result.stats.seconds = time.perf_counter() - start
+    result.sort()
+    return result
+
+
+def _looks_like_sudoers(path: Path) -> bool:
+    if path.parent.name == "sudoers.d" or path.name == "sudoers" or path.suffix == ".sudoers":
+        return True
+    return path.name.startswith("sudoers") and path.suffix in ("", ".conf")
+
+
+def discover(roots: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Sudoers files and unit files found under the deployment folders of ``roots`` (what
+    ``scan`` and ``report`` pick up from a repository)."""
+    sudoers: list[Path] = []
+    units: list[Path] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for name in DEPLOY_DIRS:
+            folder = root / name
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if not path.is_file() or any(
+                    part.startswith(".") for part in path.relative_to(root).parts
+                ):
+                    continue
+                if _looks_like_sudoers(path):
+                    sudoers.append(path)
+                elif is_unit_file(path) or is_dropin(path):
+                    units.append(path)
+    return sorted(set(sudoers)), sorted(set(units))
