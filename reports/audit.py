@@ -31,6 +31,9 @@ from auditor.reports import LANGS
 from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
 
 ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+# Finding kinds of `auditor system`: they get their own sections, not the Python ones.
+SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
+SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory")
 
 
 class ReportError(ValueError):
@@ -156,7 +159,12 @@ class _Builder:
             for k, v in (fixes or {}).items()
         }
         self.sinks: dict[str, Sink] = {s.name: s for s in (*builtin_sinks(), *policy.sinks)}
-        self.active = [f for f in result.findings if not f.suppressed]
+        self.active = [
+            f for f in result.findings if not f.suppressed and f.kind not in SYSTEM_KINDS
+        ]
+        self.system_active = [
+            f for f in result.findings if not f.suppressed and f.kind in SYSTEM_KINDS
+        ]
 
     # -- words -------------------------------------------------------------------------
     def summary(self, name: str) -> str:
@@ -213,7 +221,7 @@ class _Builder:
     def status(self) -> dict[str, Any]:
         """From the highest risk of the unsuppressed sites that are not isolated (sites that
         the policy trusts are low risk already)."""
-        open_sites = [f for f in self.active if not f.isolated]
+        open_sites = [f for f in self.active if not f.isolated] + self.system_active
         top = max((RISK_ORDER[f.risk] for f in open_sites), default=-1)
         words = self.t["overall"]
         if top == RISK_ORDER["high"]:
@@ -282,7 +290,9 @@ class _Builder:
             "todo": keys["todo"],
             "isolated": keys["isolated"],
             "allowed": keys["allowed"],
-            "suppressed": len(self.result.findings) - len(self.active),
+            "suppressed": sum(
+                1 for f in self.result.findings if f.suppressed and f.kind not in SYSTEM_KINDS
+            ),
             "files_with_sites": len({f.path for f in self.active}),
         }
 
@@ -354,6 +364,13 @@ class _Builder:
                 item(2, False, "check_args", n=row["total"] - row["isolated"], **fields)
         if self.result.errors:
             item(0, False, "errors", n=len(self.result.errors))
+        if self.system_active:
+            phases[0].append(
+                {
+                    "done": False,
+                    "text": self.t["system"]["checklist"].format(n=len(self.system_active)),
+                }
+            )
         item(1, False, "gate")
         item(1, False, "tests")
         item(2, False, "metrics")
@@ -404,6 +421,18 @@ class _Builder:
                     "done": "yes" if done else "no",
                 }
             )
+        for section in self.system_sections():
+            if not section["rows"]:
+                continue
+            risk = section["risk_key"]
+            rows.append(
+                {
+                    "item": section["item"],
+                    "status": f"{words['todo']} ({len(section['rows'])})",
+                    "priority": f"{ICONS[risk]} {self.t['priority_short'][risk]}",
+                    "done": "no",
+                }
+            )
         errors = len(self.result.errors)
         rows.append(
             {
@@ -414,6 +443,64 @@ class _Builder:
             }
         )
         return rows
+
+    def system_sections(self) -> list[dict[str, Any]]:
+        """Sudoers, process protection, automatic restart and memory limits: the findings
+        of ``auditor system``, one table per section, with each rule's fix once."""
+        from auditor.system.data import system_rules
+
+        rules = system_rules()
+        words = self.t["system"]
+        out = []
+        for key in SYSTEM_SECTIONS:
+            chosen = [
+                f
+                for f in sorted(self.system_active, key=lambda f: (f.path, f.line, f.rule))
+                if rules.get(f.rule) is not None and rules[f.rule].section == key
+            ]
+            rows = []
+            fixes: dict[str, dict[str, str]] = {}
+            for f in chosen:
+                texts = words["rules"].get(f.rule, {})
+                summary = texts.get("summary", rules[f.rule].summary)
+                rows.append(
+                    {
+                        "path": f.path,
+                        "line": f.line,
+                        "rule": f.rule,
+                        "summary": summary,
+                        "detail": _detail(f.message, rules[f.rule].summary),
+                        "sink": f.sink,
+                        "snippet": f.snippet,
+                        "function": f.function,
+                        "risk": self.t["risk"][f.risk],
+                        "risk_key": f.risk,
+                        "icon": ICONS[f.risk],
+                        "action": words["action"].get(f.action, f.action),
+                        "status": self.t["site_status"]["todo"],
+                    }
+                )
+                fixes.setdefault(
+                    f.rule,
+                    {
+                        "rule": f.rule,
+                        "summary": summary,
+                        "fix": texts.get("fix", rules[f.rule].fix),
+                    },
+                )
+            top = max((RISK_ORDER[f.risk] for f in chosen), default=0)
+            out.append(
+                {
+                    "key": key,
+                    "title": words["sections"][key]["title"],
+                    "item": words["sections"][key]["item"],
+                    "intro": words["sections"][key]["intro"],
+                    "rows": rows,
+                    "fixes": [fixes[r] for r in sorted(fixes)],
+                    "risk_key": ("low", "medium", "high")[top],
+                }
+            )
+        return out
 
     def build(self) -> dict[str, Any]:
         per_class = self.per_class()
@@ -462,8 +549,18 @@ class _Builder:
                 for m in metrics()
             ],
             "status_table": self.status_table(per_class),
+            "system": {
+                "present": bool(self.system_active),
+                "sections": self.system_sections(),
+            },
             "next_steps": next_steps,
         }
+
+
+def _detail(message: str, summary: str) -> str:
+    """The finding-specific part of a system finding's message ("summary: detail. Fix: ...")."""
+    detail = message.removeprefix(f"{summary}: ")
+    return detail.split(". Fix: ", 1)[0]
 
 
 def build_context(

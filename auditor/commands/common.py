@@ -154,4 +154,22 @@ def run_scan(inputs: ScanInput) -> tuple[Policy, ScanResult]:
             use_cache=not inputs.no_cache,
             cache_dir=inputs.cache_dir,
         )
+    add_system_findings(inputs.paths, result)
     return policy, result
+
+
+def add_system_findings(paths: list[Path], result: ScanResult) -> None:
+    """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
+    scanned folders hold under deploy/, etc/, systemd/ (and similar): scan, check, baseline
+    and report cover them too."""
+    from auditor.system.audit import audit_system, discover
+
+    sudoers, units = discover([p for p in paths if p.is_dir()])
+    if not sudoers and not units:
+        return
+    extra = audit_system(sudoers, units)
+    result.findings.extend(extra.findings)
+    result.errors.extend(extra.errors)
+    result.stats.files += extra.stats.files
+    result.stats.parsed += extra.stats.parsed
+    result.sort()

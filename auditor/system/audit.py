@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,6 +36,10 @@ def audit_system(
         parsed = sudoers_parser.parse_file(path, shown)
         result.stats.parsed += len(parsed.files)
         result.errors.extend(parsed.errors)
+        if not parsed.errors:
+            complaint = visudo_check(path, shown)
+            if complaint is not None:
+                result.errors.append(complaint)
         result.findings.extend(check_sudoers(parsed))
     files: list[Path] = []
     for root in unit_paths:
@@ -50,6 +57,42 @@ def audit_system(
     result.stats.seconds = time.perf_counter() - start
     result.sort()
     return result
+
+
+_VISUDO_LINE_RE = re.compile(r":(\d+):(?:\d+:)?\s*(.*)$")
+
+
+def _visudo() -> str | None:
+    found = shutil.which("visudo")
+    if found:
+        return found
+    return next((p for p in ("/usr/sbin/visudo", "/sbin/visudo") if Path(p).is_file()), None)
+
+
+def visudo_check(path: Path, shown: str) -> ScanError | None:
+    """Cross-check a file that auditor's parser accepted with ``visudo -c -f`` when visudo is
+    installed: a file sudo would refuse (and so ignore whole) becomes an error."""
+    visudo = _visudo()
+    if visudo is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [visudo, "-c", "-f", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode == 0:
+        return None
+    output = (proc.stderr or proc.stdout).strip().splitlines()
+    first = output[0] if output else f"exit status {proc.returncode}"
+    match = _VISUDO_LINE_RE.search(first)
+    line = int(match.group(1)) if match else None
+    reason = match.group(2) if match else first
+    return ScanError(shown, f"sudoers: visudo -c rejects the file: {reason}", line)
 
 
 def _looks_like_sudoers(path: Path) -> bool:

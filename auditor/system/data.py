@@ -20,6 +20,7 @@ class SystemRule:
     cwe: int
     full: str
     fix: str
+    section: str = ""
 
 
 @cache
@@ -43,6 +44,7 @@ def system_rules() -> dict[str, SystemRule]:
             cwe=int(info["cwe"]),
             full=str(info["full"]),
             fix=str(info["fix"]),
+            section=str(info.get("section", "")),
         )
         for rule, info in sorted(rules.items())
     }
