@@ -112,3 +112,21 @@ def test_text_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["system", "--sudoers", "deploy/sudoers.d/omnimind"]) == 0
     out = capsys.readouterr().out
     assert "deploy/sudoers.d/omnimind:10:1: AUD401 high/convert" in out
+
+
+def test_visudo_cross_checks_what_the_parser_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # auditor's parser reads Defaults settings without knowing their names; sudo refuses an
+    # unknown one and with it the whole file.
+    Path("sudoers").write_text('u ALL=(root) /usr/bin/id ""\nDefaults no_such_option_xyz\n')
+    code, data = _json(capsys, ["system", "--sudoers", "sudoers", "--format", "json"])
+    visudo = shutil.which("visudo") or shutil.which("visudo", path="/usr/sbin:/sbin")
+    if visudo is None:
+        assert (code, data["errors"]) == (0, [])
+        return
+    assert code == 2
+    assert [(e["path"], e["line"]) for e in data["errors"]] == [("sudoers", 2)]
+    assert data["errors"][0]["message"].startswith("sudoers: visudo -c rejects the file: ")
+    assert "no_such_option_xyz" in data["errors"][0]["message"]
