@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -11,7 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from auditor.discover import display_path
-from auditor.findings import ScanError, ScanResult
+from auditor.findings import Finding, ScanError, ScanResult
+from auditor.suppress import find_suppression
 from auditor.system import sudoers as sudoers_parser
 from auditor.system.checks import check_sudoers, check_unit
 from auditor.system.units import is_dropin, is_unit_file, load_units, unit_files_under
@@ -54,9 +56,43 @@ def audit_system(
     shown_paths = {p: display_path(p, here) for p in files}
     for unit in load_units(files, shown_paths, result.errors):
         result.findings.extend(check_unit(unit))
+    result.findings = apply_suppressions(result.findings, here)
     result.stats.seconds = time.perf_counter() - start
     result.sort()
     return result
+
+
+def apply_suppressions(findings: list[Finding], cwd: Path) -> list[Finding]:
+    """``# auditor: ignore[RULE] reason`` on the finding's line or on the line above it (a
+    rule id, a class or the sink, comma-separated) suppresses it, as in Python code; a
+    suppression without a reason is not honoured and the finding says so."""
+    texts: dict[str, dict[int, str]] = {}
+    out = []
+    for f in findings:
+        if f.path not in texts:
+            try:
+                lines = (cwd / f.path).read_text("utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            texts[f.path] = {
+                n: line[line.index("#") :]
+                for n, line in enumerate(lines, start=1)
+                if "auditor:" in line and "#" in line
+            }
+        comments = texts[f.path]
+        if not comments:
+            out.append(f)
+            continue
+        found = find_suppression(
+            comments, max(1, f.line - 1), f.end_line, {f.rule, f.category, f.sink}, False
+        )
+        if found.suppressed:
+            out.append(dataclasses.replace(f, suppressed=True, suppression_reason=found.reason))
+        elif found.note:
+            out.append(dataclasses.replace(f, message=f"{f.message} ({found.note})"))
+        else:
+            out.append(f)
+    return out
 
 
 _VISUDO_LINE_RE = re.compile(r":(\d+):(?:\d+:)?\s*(.*)$")

@@ -130,3 +130,34 @@ def test_visudo_cross_checks_what_the_parser_accepts(
     assert [(e["path"], e["line"]) for e in data["errors"]] == [("sudoers", 2)]
     assert data["errors"][0]["message"].startswith("sudoers: visudo -c rejects the file: ")
     assert "no_such_option_xyz" in data["errors"][0]["message"]
+
+
+def test_suppression_comments_work_in_deploy_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("sudoers").write_text(
+        "# auditor: ignore[AUD406] restarts only our own units, reviewed\n"
+        "u ALL=(root) /usr/bin/systemctl restart app*\n"
+        "u ALL=(root) /usr/bin/systemctl stop app*  # auditor: ignore[AUD406]\n"
+        "u ALL=(root) /bin/sh\n"
+    )
+    Path("app.service").write_text(
+        # systemd has no trailing comments: the suppression goes on the line above
+        "# auditor: ignore[systemd-no-restart] a oneshot-like job, run by a timer\n"
+        "[Service]\n"
+        "ExecStart=/bin/true\n"
+    )
+    code, data = _json(
+        capsys,
+        ["system", "--sudoers", "sudoers", "--units", "app.service", "--format", "json"],
+    )
+    assert code == 0
+    state = {(f["path"], f["line"], f["rule"]): f for f in data["findings"]}
+    assert state[("sudoers", 2, "AUD406")]["suppressed"] is True
+    reason = state[("sudoers", 2, "AUD406")]["suppression_reason"]
+    assert reason == "restarts only our own units, reviewed"
+    no_reason = state[("sudoers", 3, "AUD406")]
+    assert no_reason["suppressed"] is False and "gives no reason" in no_reason["message"]
+    assert state[("sudoers", 4, "AUD402")]["suppressed"] is False
+    assert state[("app.service", 2, "AUD501")]["suppressed"] is True
