@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from auditor.findings import Finding
 from auditor.system.data import directive_sections, matches, sudoers_list, system_data, system_rules
-from auditor.system.sudoers import Alias, Command, Sudoers, UserSpec
+from auditor.system.sudoers import Alias, Command, Default, Sudoers, UserSpec
 from auditor.system.units import Unit
 
 _WILDCARD_RE = re.compile(r"[*?\[]")
@@ -201,6 +201,10 @@ def command_problems(cmd: Command) -> list[Problem]:
             problems.append(killer)
         if not problems and (cmd.args is None or _has_wildcard(cmd.args)):
             problems.append(Problem("AUD406", f"{base} with {_any_args(cmd)}"))
+    if "SETENV" in cmd.tags and program != "sudoedit":
+        problems.append(
+            Problem("AUD409", "SETENV lets the caller set LD_PRELOAD and the like for this command")
+        )
     if root_shell and cmd.nopasswd:
         shown = cmd.text or program
         problems.append(
@@ -230,6 +234,37 @@ def _expand(
     return out
 
 
+def _defaults_problems(default: Default) -> list[Problem]:
+    problems: list[Problem] = []
+    dangerous = sudoers_list("dangerous_env")
+    for setting in default.settings:
+        name, _op, value = _split_setting(setting)
+        if name == "!authenticate":
+            problems.append(Problem("AUD408", "no password is asked for any rule it covers"))
+        elif name == "!env_reset":
+            problems.append(
+                Problem("AUD409", "the caller's whole environment reaches root commands")
+            )
+        elif name == "env_keep" and _op != "-=":
+            kept = [v for v in value.strip('"').split() if matches(v.split("=")[0], dangerous)]
+            if kept:
+                problems.append(
+                    Problem(
+                        "AUD409",
+                        f"env_keep keeps {', '.join(kept)}, which chooses code a root "
+                        "command loads",
+                    )
+                )
+    return problems
+
+
+def _split_setting(setting: str) -> tuple[str, str, str]:
+    match = re.match(r"^(\S+?)\s*([+-]?=)\s*(.*)$", setting)
+    if match is None:
+        return setting.strip(), "", ""
+    return match.group(1), match.group(2), match.group(3)
+
+
 def _spec_function(spec: UserSpec) -> str:
     return f"sudoers: user {', '.join(spec.users)}"
 
@@ -257,6 +292,22 @@ def check_sudoers(sudoers: Sudoers) -> list[Finding]:
                             identity=f"{spec.text}|{expanded.text}|{problem.message}",
                         )
                     )
+    for default in sudoers.defaults:
+        for problem in _defaults_problems(default):
+            info = system_rules()[problem.rule]
+            findings.append(
+                make_finding(
+                    problem.rule,
+                    default.path,
+                    default.line,
+                    kind="sudoers",
+                    sink=f"Defaults{default.scope}",
+                    function=f"sudoers: Defaults{default.scope}",
+                    snippet=default.text,
+                    message=f"{info.summary}: {problem.message}. Fix: {info.fix}",
+                    identity=f"{default.text}|{problem.message}",
+                )
+            )
     return _dedupe(findings)
 
 

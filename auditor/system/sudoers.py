@@ -85,6 +85,7 @@ class Default:
     line: int
     scope: str  # "", ":user", "@host", ">runas" or "!cmnd" (with its list)
     settings: tuple[str, ...]
+    text: str = ""
 
 
 @dataclass(slots=True)
@@ -404,7 +405,7 @@ def _parse_statement(result: Sudoers, logical: LogicalLine, display: str) -> str
         settings = tuple(s.strip() for s in split_unescaped(match.group(2), ",") if s.strip())
         if not settings:
             return "Defaults without a setting"
-        result.defaults.append(Default(display, logical.line, match.group(1) or "", settings))
+        result.defaults.append(Default(display, logical.line, match.group(1) or "", settings, text))
         return None
     if first in _ALIAS_KINDS:
         aliases, error = _parse_alias(first, text[len(first) :], display, logical.line)

@@ -82,6 +82,15 @@ def _rules(text: str) -> list[str]:
             ["AUD407"],
             "u ALL=(root) /usr/bin/systemctl restart app",
         ),
+        ("Defaults !authenticate", ["AUD408"], "Defaults authenticate"),
+        ("Defaults:u !env_reset", ["AUD409"], "Defaults env_reset"),
+        (
+            'Defaults env_keep += "LANG LD_PRELOAD"',
+            ["AUD409"],
+            'Defaults env_keep += "LANG LC_ALL"',
+        ),
+        ("Defaults env_keep = PYTHONPATH", ["AUD409"], "Defaults env_keep -= PYTHONPATH"),
+        ('u ALL=(root) SETENV: /usr/bin/id ""', ["AUD409"], 'u ALL=(root) /usr/bin/id ""'),
     ],
 )
 def test_each_problem_and_its_fixed_twin(bad: str, rules: list[str], fixed: str) -> None:
