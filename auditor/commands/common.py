@@ -154,17 +154,19 @@ def run_scan(inputs: ScanInput) -> tuple[Policy, ScanResult]:
             use_cache=not inputs.no_cache,
             cache_dir=inputs.cache_dir,
         )
-    add_system_findings(inputs.paths, result)
+    add_system_findings(inputs.paths, result, (*policy.exclude, *inputs.exclude))
     return policy, result
 
 
-def add_system_findings(paths: list[Path], result: ScanResult) -> None:
+def add_system_findings(
+    paths: list[Path], result: ScanResult, exclude: tuple[str, ...] = ()
+) -> None:
     """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
     scanned folders hold under deploy/, etc/, systemd/ (and similar): scan, check, baseline
     and report cover them too."""
     from auditor.system.audit import audit_system, discover
 
-    sudoers, units = discover([p for p in paths if p.is_dir()])
+    sudoers, units = discover([p for p in paths if p.is_dir()], exclude)
     if not sudoers and not units:
         return
     extra = audit_system(sudoers, units)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from auditor.classify import path_matches
 from auditor.discover import display_path
 from auditor.findings import Finding, ScanError, ScanResult
 from auditor.suppress import find_suppression
@@ -137,9 +138,11 @@ def _looks_like_sudoers(path: Path) -> bool:
     return path.name.startswith("sudoers") and path.suffix in ("", ".conf")
 
 
-def discover(roots: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[Path], list[Path]]:
     """Sudoers files and unit files found under the deployment folders of ``roots`` (what
-    ``scan`` and ``report`` pick up from a repository)."""
+    ``scan`` and ``report`` pick up from a repository), except those whose path relative to
+    their root matches an ``exclude`` glob (the scan's ``--exclude`` and policy ``exclude``)."""
+    excluded = list(exclude)
     sudoers: list[Path] = []
     units: list[Path] = []
     for root in roots:
@@ -150,9 +153,10 @@ def discover(roots: Iterable[Path]) -> tuple[list[Path], list[Path]]:
             if not folder.is_dir():
                 continue
             for path in sorted(folder.rglob("*")):
-                if not path.is_file() or any(
-                    part.startswith(".") for part in path.relative_to(root).parts
-                ):
+                rel = path.relative_to(root)
+                if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if any(path_matches(rel.as_posix(), glob) for glob in excluded):
                     continue
                 if _looks_like_sudoers(path):
                     sudoers.append(path)

@@ -41,15 +41,17 @@ def make_finding(
     snippet: str,
     message: str,
     identity: str,
+    end: tuple[int, int] | None = None,
 ) -> Finding:
+    """``end``: the (line, column) where the rule ends, exclusive, when it spans lines."""
     info = system_rules()[rule]
     return Finding(
         rule=rule,
         path=path,
         line=line,
         column=1,
-        end_line=line,
-        end_column=len(snippet) + 1,
+        end_line=end[0] if end and end[0] > line else line,
+        end_column=end[1] if end and end[0] > line else len(snippet) + 1,
         sink=sink,
         kind=kind,
         shell=None,
@@ -290,6 +292,7 @@ def check_sudoers(sudoers: Sudoers) -> list[Finding]:
                             snippet=spec.text,
                             message=f"{info.summary}: {problem.message}{where}. Fix: {info.fix}",
                             identity=f"{spec.text}|{expanded.text}|{problem.message}",
+                            end=(spec.end_line, spec.end_column),
                         )
                     )
     for default in sudoers.defaults:
@@ -306,6 +309,7 @@ def check_sudoers(sudoers: Sudoers) -> list[Finding]:
                     snippet=default.text,
                     message=f"{info.summary}: {problem.message}. Fix: {info.fix}",
                     identity=f"{default.text}|{problem.message}",
+                    end=(default.end_line, default.end_column),
                 )
             )
     return _dedupe(findings)

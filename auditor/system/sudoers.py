@@ -67,6 +67,8 @@ class UserSpec:
     hosts: tuple[str, ...]
     commands: tuple[Command, ...]
     text: str
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class Default:
     scope: str  # "", ":user", "@host", ">runas" or "!cmnd" (with its list)
     settings: tuple[str, ...]
     text: str = ""
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(slots=True)
@@ -103,6 +107,8 @@ class Sudoers:
 class LogicalLine:
     line: int  # first physical line
     text: str
+    end_line: int = 0  # last physical line (continuations)
+    end_column: int = 0  # 1-based, exclusive, on end_line
 
 
 def _strip_comment(raw: str) -> str:
@@ -147,14 +153,15 @@ def logical_lines(text: str, path: str, errors: list[ScanError]) -> list[Logical
         joined = _strip_comment(" ".join(p.strip() for p in pending))
         pending = []
         if joined.strip():
-            lines.append(LogicalLine(start, joined.strip()))
+            lines.append(LogicalLine(start, joined.strip(), number, len(raw.rstrip()) + 1))
     if pending:
         errors.append(
             ScanError(path, "sudoers: the file ends inside a continued line (trailing '\\')", start)
         )
         joined = _strip_comment(" ".join(p.strip() for p in pending))
         if joined.strip():
-            lines.append(LogicalLine(start, joined.strip()))
+            last = physical[-1] if physical else ""
+            lines.append(LogicalLine(start, joined.strip(), len(physical), len(last.rstrip()) + 1))
     return lines
 
 
@@ -291,7 +298,14 @@ def _parse_user_spec(logical: LogicalLine, path: str) -> tuple[UserSpec | None, 
         if error:
             break
     # On an error, the commands read before it are kept (and checked): nothing is lost.
-    spec = UserSpec(path, logical.line, users, hosts, tuple(commands), text) if commands else None
+    spec = (
+        UserSpec(
+            path, logical.line, users, hosts, tuple(commands), text,
+            logical.end_line, logical.end_column,
+        )
+        if commands
+        else None
+    )  # fmt: skip
     return spec, error
 
 
@@ -405,7 +419,11 @@ def _parse_statement(result: Sudoers, logical: LogicalLine, display: str) -> str
         settings = tuple(s.strip() for s in split_unescaped(match.group(2), ",") if s.strip())
         if not settings:
             return "Defaults without a setting"
-        result.defaults.append(Default(display, logical.line, match.group(1) or "", settings, text))
+        default = Default(
+            display, logical.line, match.group(1) or "", settings, text,
+            logical.end_line, logical.end_column,
+        )  # fmt: skip
+        result.defaults.append(default)
         return None
     if first in _ALIAS_KINDS:
         aliases, error = _parse_alias(first, text[len(first) :], display, logical.line)

@@ -132,3 +132,16 @@ def test_english_locale_words_follow_the_rule_catalogue() -> None:
     for rule, info in system_rules().items():
         assert en["system"]["rules"][rule] == {"summary": info.summary, "fix": info.fix}
         assert info.section in ("sudoers", "process", "restart", "memory")
+
+
+def test_excluded_deploy_files_are_not_picked_up(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["scan", "--no-cache", "--format", "json", "--exclude", "systemd/**"]
+    assert main(args) == 0
+    kinds = {f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert kinds == {"command", "sudoers"}
+    (repo / "pyproject.toml").write_text("[tool.auditor]\nexclude = ['deploy/**']\n")
+    assert main(["scan", "--no-cache", "--format", "json"]) == 0
+    kinds = {f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert kinds == {"command", "systemd"}

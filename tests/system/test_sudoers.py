@@ -259,3 +259,10 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
         (1, "sudoers: not valid UTF-8 (read as Latin-1)")
     ]
     assert [f.rule for f in check_sudoers(parsed)] == ["AUD401"]
+
+
+def test_a_rule_over_continuation_lines_spans_them() -> None:
+    text = "# c\nCmnd_Alias S = /bin/sh\nu ALL=(ALL) NOPASSWD: /bin/true, \\\n    /bin/bash\n"
+    findings = check_sudoers(parse_text(text, "s"))
+    assert {(f.line, f.end_line, f.end_column) for f in findings} == {(3, 4, 14)}
+    assert {f.snippet for f in findings} == {"u ALL=(ALL) NOPASSWD: /bin/true, /bin/bash"}
