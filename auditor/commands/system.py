@@ -41,12 +41,19 @@ from auditor.formats import FORMATS, render
     show_default=True,
     help="Output format; the same choices and JSON schema (auditor/findings/v1) as 'scan'.",
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Also run 'systemd-analyze verify' on each unit (when installed) and report the "
+    "warnings that name a line no other rule covers (AUD508).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
 def command(
     sudoers_files: tuple[Path, ...],
     unit_paths: tuple[Path, ...],
     config: Path | None,
     fmt: str,
+    verify: bool,
     output: Path | None,
 ) -> int:
     """Check sudoers rules (ALL, root shells through wildcards, NOPASSWD, killers by name,
@@ -68,7 +75,7 @@ def command(
             )
         sudoers_files, unit_paths = tuple(found_sudoers), tuple(found_units)
     policy = load_policy_or_fail(Path("."), config)
-    result = audit_system(sudoers_files, unit_paths)
+    result = audit_system(sudoers_files, unit_paths, verify=verify)
     paths = [*sudoers_files, *unit_paths]
     colour = output is None and sys.stdout.isatty()
     write_output(render(fmt, result, policy, paths, colour=colour), output)

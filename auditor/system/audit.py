@@ -16,7 +16,8 @@ from auditor.discover import display_path
 from auditor.findings import Finding, ScanError, ScanResult
 from auditor.suppress import find_suppression
 from auditor.system import sudoers as sudoers_parser
-from auditor.system.checks import check_sudoers, check_unit
+from auditor.system.checks import check_sudoers, check_unit, make_finding
+from auditor.system.data import system_rules
 from auditor.system.units import is_dropin, is_unit_file, load_units, unit_files_under
 
 # Folders of a repository where deployment files live; `scan` and `report` look there.
@@ -24,9 +25,14 @@ DEPLOY_DIRS = ("deploy", "etc", "systemd", "sudoers.d", "packaging", "ops", "inf
 
 
 def audit_system(
-    sudoers_files: Iterable[Path], unit_paths: Iterable[Path], cwd: Path | None = None
+    sudoers_files: Iterable[Path],
+    unit_paths: Iterable[Path],
+    cwd: Path | None = None,
+    *,
+    verify: bool = False,
 ) -> ScanResult:
-    """Parse and check ``sudoers_files`` and the unit files under ``unit_paths``."""
+    """Parse and check ``sudoers_files`` and the unit files under ``unit_paths``; with
+    ``verify``, also report what ``systemd-analyze verify`` warns about (when installed)."""
     start = time.perf_counter()
     here = cwd or Path(os.getcwd())
     result = ScanResult()
@@ -57,6 +63,12 @@ def audit_system(
     shown_paths = {p: display_path(p, here) for p in files}
     for unit in load_units(files, shown_paths, result.errors):
         result.findings.extend(check_unit(unit))
+    if verify:
+        covered = {(f.path, f.line) for f in result.findings}
+        base_units = [p for p in files if is_unit_file(p)]
+        result.findings.extend(
+            f for f in analyze_verify(base_units, shown_paths) if (f.path, f.line) not in covered
+        )
     result.findings = apply_suppressions(result.findings, here)
     result.stats.seconds = time.perf_counter() - start
     result.sort()
@@ -130,6 +142,71 @@ def visudo_check(path: Path, shown: str) -> ScanError | None:
     line = int(match.group(1)) if match else None
     reason = match.group(2) if match else first
     return ScanError(shown, f"sudoers: visudo -c rejects the file: {reason}", line)
+
+
+def analyze_verify(units: list[Path], shown: dict[Path, str]) -> list[Finding]:
+    """``systemd-analyze verify`` on each unit file (its drop-ins next to it are loaded too):
+    each warning that names a line of one of the files becomes an AUD508 finding. Warnings
+    without a line (missing executables or dependencies of this machine) are left out."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None or not units:
+        return []
+    by_real = {str(p.resolve()): shown.get(p, p.as_posix()) for p in shown}
+    rule = system_rules()["AUD508"]
+    findings: list[Finding] = []
+    for unit in units:
+        try:
+            proc = subprocess.run(
+                [analyze, "verify", "--man=no", str(unit.resolve())],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        for raw in proc.stderr.splitlines():
+            match = _ANALYZE_RE.match(raw.strip())
+            if match is None or match.group(1) not in by_real:
+                continue
+            path, line = by_real[match.group(1)], int(match.group(2))
+            warning = match.group(3).strip()
+            snippet = _line_text(Path(match.group(1)), line)
+            findings.append(
+                make_finding(
+                    "AUD508",
+                    path,
+                    line,
+                    kind="systemd",
+                    sink="systemd-analyze verify",
+                    function=f"{Path(match.group(1)).name}",
+                    snippet=snippet,
+                    message=f"{rule.summary}: {warning.rstrip('.')}. Fix: {rule.fix}",
+                    identity=f"{snippet}|{warning}",
+                )
+            )
+    return _unique(findings)
+
+
+_ANALYZE_RE = re.compile(r"^(/[^:]+):(\d+): (.*)$")
+
+
+def _line_text(path: Path, line: int) -> str:
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.fingerprint not in seen:
+            seen.add(f.fingerprint)
+            out.append(f)
+    return out
 
 
 def _looks_like_sudoers(path: Path) -> bool:

@@ -161,3 +161,28 @@ def test_suppression_comments_work_in_deploy_files(
     assert no_reason["suppressed"] is False and "gives no reason" in no_reason["message"]
     assert state[("sudoers", 4, "AUD402")]["suppressed"] is False
     assert state[("app.service", 2, "AUD501")]["suppressed"] is True
+
+
+def test_verify_adds_what_systemd_analyze_warns_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("a.service").write_text(
+        "[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=3\n[Service]\nExecStart=/bin/true\n"
+        "Restart=on-failure\nRestartSec=5\nTypo=1\nMemoryLimit=1G\n"
+    )
+    base = ["system", "--units", "a.service", "--format", "json"]
+    code, plain = _json(capsys, base)
+    assert code == 0
+    assert [(f["line"], f["rule"]) for f in plain["findings"]] == [(9, "AUD503")]
+    code, verified = _json(capsys, [*base, "--verify"])
+    assert code == 0
+    found = [(f["line"], f["rule"]) for f in verified["findings"]]
+    if shutil.which("systemd-analyze") is None:
+        assert found == [(9, "AUD503")]
+        return
+    # line 9 draws a warning too, but AUD503 covers it already
+    assert found == [(8, "AUD508"), (9, "AUD503")]
+    typo = verified["findings"][0]
+    assert "Unknown key 'Typo' in section [Service]" in typo["message"]
+    assert typo["snippet"] == "Typo=1" and typo["path"] == "a.service"
