@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -151,7 +152,8 @@ def test_systemd_analyze_agrees_with_the_fixture_findings(tmp_path: Path) -> Non
         [analyze, "verify", "--man=no", str(tmp_path / "bad/omnimind.service")],
         capture_output=True, text=True,
     )  # fmt: skip
-    warned = {int(line.split(":")[1]) for line in bad.stderr.splitlines() if ".service:" in line}
+    lines = (re.match(r"^/\S*\.service:(\d+): ", raw) for raw in bad.stderr.splitlines())
+    warned = {int(m.group(1)) for m in lines if m}
     assert warned == {7, 8, 9}  # MemoryLimit=, CPUShares=, WantedBy= in [Service]
     service = tmp_path / "bad/omnimind.service"
     ours = {f.line for f in audit_system([], [service]).findings}
