@@ -221,7 +221,7 @@ class _Builder:
     def status(self) -> dict[str, Any]:
         """From the highest risk of the unsuppressed sites that are not isolated (sites that
         the policy trusts are low risk already)."""
-        open_sites = [f for f in self.active if not f.isolated] + self.system_active
+        open_sites = [f for f in self.active if not f.isolated] + self.system_todo()
         top = max((RISK_ORDER[f.risk] for f in open_sites), default=-1)
         words = self.t["overall"]
         if top == RISK_ORDER["high"]:
@@ -365,11 +365,9 @@ class _Builder:
         if self.result.errors:
             item(0, False, "errors", n=len(self.result.errors))
         if self.system_active:
+            todo = len(self.system_todo())
             phases[0].append(
-                {
-                    "done": False,
-                    "text": self.t["system"]["checklist"].format(n=len(self.system_active)),
-                }
+                {"done": todo == 0, "text": self.t["system"]["checklist"].format(n=todo)}
             )
         item(1, False, "gate")
         item(1, False, "tests")
@@ -422,15 +420,16 @@ class _Builder:
                 }
             )
         for section in self.system_sections():
+            todo = [r for r in section["rows"] if not r["done"]]
             if not section["rows"]:
                 continue
             risk = section["risk_key"]
             rows.append(
                 {
                     "item": section["item"],
-                    "status": f"{words['todo']} ({len(section['rows'])})",
+                    "status": f"{words['todo']} ({len(todo)})" if todo else words["done"],
                     "priority": f"{ICONS[risk]} {self.t['priority_short'][risk]}",
-                    "done": "no",
+                    "done": "no" if todo else "yes",
                 }
             )
         errors = len(self.result.errors)
@@ -443,6 +442,10 @@ class _Builder:
             }
         )
         return rows
+
+    def system_todo(self) -> list[Finding]:
+        """The system findings still to fix (not allowed by the policy)."""
+        return [f for f in self.system_active if self.status_key(f) == "todo"]
 
     def system_sections(self) -> list[dict[str, Any]]:
         """Sudoers, process protection, automatic restart and memory limits: the findings
@@ -477,7 +480,8 @@ class _Builder:
                         "risk_key": f.risk,
                         "icon": ICONS[f.risk],
                         "action": words["action"].get(f.action, f.action),
-                        "status": self.t["site_status"]["todo"],
+                        "status": self.t["site_status"][self.status_key(f)],
+                        "done": self.status_key(f) != "todo",
                     }
                 )
                 fixes.setdefault(

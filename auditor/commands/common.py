@@ -154,12 +154,12 @@ def run_scan(inputs: ScanInput) -> tuple[Policy, ScanResult]:
             use_cache=not inputs.no_cache,
             cache_dir=inputs.cache_dir,
         )
-    add_system_findings(inputs.paths, result, (*policy.exclude, *inputs.exclude))
+    add_system_findings(inputs.paths, result, policy, (*policy.exclude, *inputs.exclude))
     return policy, result
 
 
 def add_system_findings(
-    paths: list[Path], result: ScanResult, exclude: tuple[str, ...] = ()
+    paths: list[Path], result: ScanResult, policy: Policy, exclude: tuple[str, ...] = ()
 ) -> None:
     """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
     scanned folders hold under deploy/, etc/, systemd/ (and similar): scan, check, baseline
@@ -169,7 +169,7 @@ def add_system_findings(
     sudoers, units = discover([p for p in paths if p.is_dir()], exclude)
     if not sudoers and not units:
         return
-    extra = audit_system(sudoers, units)
+    extra = audit_system(sudoers, units, trusted_commands=policy.trusted_commands)
     result.findings.extend(extra.findings)
     result.errors.extend(extra.errors)
     result.stats.files += extra.stats.files

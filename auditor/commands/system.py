@@ -75,7 +75,9 @@ def command(
             )
         sudoers_files, unit_paths = tuple(found_sudoers), tuple(found_units)
     policy = load_policy_or_fail(Path("."), config)
-    result = audit_system(sudoers_files, unit_paths, verify=verify)
+    result = audit_system(
+        sudoers_files, unit_paths, verify=verify, trusted_commands=policy.trusted_commands
+    )
     paths = [*sudoers_files, *unit_paths]
     colour = output is None and sys.stdout.isatty()
     write_output(render(fmt, result, policy, paths, colour=colour), output)

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from auditor.classify import path_matches
@@ -30,6 +30,7 @@ def audit_system(
     cwd: Path | None = None,
     *,
     verify: bool = False,
+    trusted_commands: Sequence[str] = (),
 ) -> ScanResult:
     """Parse and check ``sudoers_files`` and the unit files under ``unit_paths``; with
     ``verify``, also report what ``systemd-analyze verify`` warns about (when installed)."""
@@ -49,7 +50,7 @@ def audit_system(
             complaint = visudo_check(path, shown)
             if complaint is not None:
                 result.errors.append(complaint)
-        result.findings.extend(check_sudoers(parsed))
+        result.findings.extend(check_sudoers(parsed, trusted_commands))
     files: list[Path] = []
     for root in unit_paths:
         if not root.exists():

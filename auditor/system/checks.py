@@ -9,11 +9,13 @@ line), so it survives edits elsewhere in the file.
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import hashlib
 import posixpath
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from auditor.findings import Finding
@@ -271,7 +273,20 @@ def _spec_function(spec: UserSpec) -> str:
     return f"sudoers: user {', '.join(spec.users)}"
 
 
-def check_sudoers(sudoers: Sudoers) -> list[Finding]:
+def _trusted(cmd: Command, patterns: Sequence[str]) -> str | None:
+    """The policy's ``trusted_commands`` pattern that covers a command's text (the program's
+    base name and its arguments, as the scan matches argv), if any."""
+    text = posixpath.basename(cmd.program) + (f" {cmd.args}" if cmd.args else "")
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(text, pattern):
+            return pattern
+    return None
+
+
+def check_sudoers(sudoers: Sudoers, trusted_commands: Sequence[str] = ()) -> list[Finding]:
+    """Findings for every rule and Defaults entry. A command that only allows any arguments
+    (AUD406, nothing worse) and that the policy's ``trusted_commands`` cover is reported as
+    allowed, with ``trusted_by`` set, as the scan does for a trusted command."""
     findings: list[Finding] = []
     for spec in sudoers.specs:
         for cmd in spec.commands:
@@ -279,22 +294,34 @@ def check_sudoers(sudoers: Sudoers) -> list[Finding]:
                 if expanded.negated:
                     continue
                 where = f" (via Cmnd_Alias {via.name}, {via.path}:{via.line})" if via else ""
-                for problem in command_problems(expanded):
+                problems = command_problems(expanded)
+                trusted = None
+                if [p.rule for p in problems] == ["AUD406"]:
+                    trusted = _trusted(expanded, trusted_commands)
+                for problem in problems:
                     info = system_rules()[problem.rule]
-                    findings.append(
-                        make_finding(
-                            problem.rule,
-                            spec.path,
-                            spec.line,
-                            kind="sudoers",
-                            sink=expanded.text or expanded.program,
-                            function=_spec_function(spec),
-                            snippet=spec.text,
-                            message=f"{info.summary}: {problem.message}{where}. Fix: {info.fix}",
-                            identity=f"{spec.text}|{expanded.text}|{problem.message}",
-                            end=(spec.end_line, spec.end_column),
-                        )
+                    finding = make_finding(
+                        problem.rule,
+                        spec.path,
+                        spec.line,
+                        kind="sudoers",
+                        sink=expanded.text or expanded.program,
+                        function=_spec_function(spec),
+                        snippet=spec.text,
+                        message=f"{info.summary}: {problem.message}{where}. Fix: {info.fix}",
+                        identity=f"{spec.text}|{expanded.text}|{problem.message}",
+                        end=(spec.end_line, spec.end_column),
                     )
+                    if trusted is not None:
+                        finding = dataclasses.replace(
+                            finding,
+                            trusted_by=f"command:{trusted}",
+                            risk="low",
+                            action="allow",
+                            message=f"{info.summary}: allowed, trusted by the policy "
+                            f"(command:{trusted})",
+                        )
+                    findings.append(finding)
     for default in sudoers.defaults:
         for problem in _defaults_problems(default):
             info = system_rules()[problem.rule]

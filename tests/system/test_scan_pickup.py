@@ -145,3 +145,18 @@ def test_excluded_deploy_files_are_not_picked_up(
     assert main(["scan", "--no-cache", "--format", "json"]) == 0
     kinds = {f["kind"] for f in json.loads(capsys.readouterr().out)["findings"]}
     assert kinds == {"command", "systemd"}
+
+
+def test_a_rule_the_policy_trusts_is_allowed_in_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deploy").mkdir()
+    # the default policy trusts "systemctl status *"
+    (tmp_path / "deploy/sudoers").write_text("ops ALL=(root) /usr/bin/systemctl status *\n")
+    assert main(["report", "--no-cache"]) == 0
+    text = capsys.readouterr().out
+    sudoers = text.split("## 7. Sudoers", 1)[1].split("\n## ", 1)[0]
+    assert "| 🟢 Low | Allowed | ✅ Allowed |" in sudoers
+    assert "| Restricted sudoers | ✅ DONE |" in text
+    assert "- [x] Fix the 0 sudoers and systemd finding(s)" in text

@@ -266,3 +266,24 @@ def test_a_rule_over_continuation_lines_spans_them() -> None:
     findings = check_sudoers(parse_text(text, "s"))
     assert {(f.line, f.end_line, f.end_column) for f in findings} == {(3, 4, 14)}
     assert {f.snippet for f in findings} == {"u ALL=(ALL) NOPASSWD: /bin/true, /bin/bash"}
+
+
+def test_policy_trusted_commands_allow_only_harmless_wildcards() -> None:
+    text = (
+        "u ALL=(root) /usr/bin/systemctl status *\n"
+        "u ALL=(root) /usr/bin/journalctl -u *\n"
+        "u ALL=(root) /usr/bin/systemctl restart *\n"
+        "u ALL=(root) NOPASSWD: /usr/bin/env *\n"
+    )
+    parsed = parse_text(text, "s")
+    trusted = ["systemctl status *", "journalctl -u *", "env *"]
+    found = {f.line: f for f in check_sudoers(parsed, trusted)}
+    assert (found[1].trusted_by, found[1].risk, found[1].action) == (
+        "command:systemctl status *", "low", "allow"
+    )  # fmt: skip
+    assert found[2].trusted_by == "command:journalctl -u *"
+    assert (found[3].trusted_by, found[3].action) == (None, "review")  # not in the policy
+    # a root shell is never trusted, whatever the policy says
+    assert {(f.rule, f.trusted_by) for f in check_sudoers(parsed, trusted) if f.line == 4} == {
+        ("AUD402", None), ("AUD403", None)
+    }  # fmt: skip
