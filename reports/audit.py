@@ -47,6 +47,14 @@ class ReportMeta:
     date: dt.date
     scope: tuple[str, ...] = (".",)
     commit: str | None = None
+    # sudoers files and systemd units found in the scope and checked: with them, the system
+    # sections appear even when they hold no finding (their status is then done).
+    sudoers_files: tuple[str, ...] = ()
+    unit_files: tuple[str, ...] = ()
+
+    @property
+    def system_files(self) -> tuple[str, ...]:
+        return (*self.sudoers_files, *self.unit_files)
 
 
 def report_date() -> dt.date:
@@ -75,12 +83,27 @@ def git_commit(path: Path) -> str | None:
     return commit if done.returncode == 0 and commit else None
 
 
-def collect_meta(paths: Sequence[str | os.PathLike[str]]) -> ReportMeta:
+def collect_meta(
+    paths: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
+) -> ReportMeta:
+    from auditor.discover import display_path
+    from auditor.system.audit import discover, looks_like_sudoers
+    from auditor.system.units import is_dropin, is_unit_file
+
     given = [Path(p) for p in paths] or [Path(".")]
+    sudoers, units = discover([p for p in given if p.is_dir()], exclude)
+    for path in given:  # deployment files named explicitly (auditor system --format markdown)
+        if path.is_file() and (is_unit_file(path) or is_dropin(path)):
+            units.append(path)
+        elif path.is_file() and looks_like_sudoers(path):
+            sudoers.append(path)
+    cwd = Path.cwd()
     return ReportMeta(
         date=report_date(),
         scope=tuple(p.as_posix() for p in given),
         commit=git_commit(given[0].resolve()),
+        sudoers_files=tuple(display_path(p, cwd) for p in sudoers),
+        unit_files=tuple(display_path(p, cwd) for p in units),
     )
 
 
@@ -421,7 +444,7 @@ class _Builder:
             )
         for section in self.system_sections():
             todo = [r for r in section["rows"] if not r["done"]]
-            if not section["rows"]:
+            if not section["rows"] and not section["checked"]:
                 continue
             risk = section["risk_key"]
             rows.append(
@@ -502,6 +525,15 @@ class _Builder:
                     "rows": rows,
                     "fixes": [fixes[r] for r in sorted(fixes)],
                     "risk_key": ("low", "medium", "high")[top],
+                    # were files of this section's kind checked (sudoers or systemd units)?
+                    "checked": bool(
+                        self.meta.sudoers_files
+                        if key in ("sudoers", "process")
+                        else self.meta.unit_files
+                    ),
+                    "not_checked": words["not_checked"][
+                        "sudoers" if key in ("sudoers", "process") else "systemd"
+                    ],
                 }
             )
         return out
@@ -554,7 +586,8 @@ class _Builder:
             ],
             "status_table": self.status_table(per_class),
             "system": {
-                "present": bool(self.system_active),
+                "present": bool(self.system_active) or bool(self.meta.system_files),
+                "files": list(self.meta.system_files),
                 "sections": self.system_sections(),
             },
             "next_steps": next_steps,

@@ -35,7 +35,10 @@ def render(
         from auditor.reports.audit import collect_meta
 
         return markdown.render(
-            result, policy, meta=collect_meta(list(paths)), fixes=audit_fixes(result, policy)
+            result,
+            policy,
+            meta=collect_meta(list(paths), policy.exclude),
+            fixes=audit_fixes(result, policy),
         )
     from auditor.formats import text
 

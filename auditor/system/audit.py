@@ -210,7 +210,8 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _looks_like_sudoers(path: Path) -> bool:
+def looks_like_sudoers(path: Path) -> bool:
+    """A sudoers file by its name or folder (sudoers, sudoers.d/*, *.sudoers)."""
     if path.parent.name == "sudoers.d" or path.name == "sudoers" or path.suffix == ".sudoers":
         return True
     return path.name.startswith("sudoers") and path.suffix in ("", ".conf")
@@ -236,7 +237,7 @@ def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[P
                     continue
                 if any(path_matches(rel.as_posix(), glob) for glob in excluded):
                     continue
-                if _looks_like_sudoers(path):
+                if looks_like_sudoers(path):
                     sudoers.append(path)
                 elif is_unit_file(path) or is_dropin(path):
                     units.append(path)

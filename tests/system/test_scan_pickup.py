@@ -109,7 +109,7 @@ def test_report_has_the_system_sections(
         assert f"| {item} |" in final
 
 
-def test_a_clean_deployment_has_no_system_sections(
+def test_a_clean_deployment_shows_its_sections_done(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.rmtree(repo / "deploy")
@@ -117,7 +117,36 @@ def test_a_clean_deployment_has_no_system_sections(
     shutil.copytree(FIXTURES / "fixed/units", repo / "systemd")
     assert main(["report", "--no-cache"]) == 0
     text = capsys.readouterr().out
+
+    def section(title: str) -> str:
+        return text.split(title + "\n", 1)[1].split("\n## ", 1)[0]
+
+    for title in ("## 9. Automatic restart", "## 10. Memory limits"):
+        assert section(title).count("No problem found.") == 1
+    # no sudoers file: those sections say nothing was checked, and are not "done"
+    for title in ("## 7. Sudoers", "## 8. Process protection"):
+        assert "No sudoers file in the scope: nothing checked." in section(title)
+    assert "| Memory limits | ✅ DONE |" in text and "| Automatic restart | ✅ DONE |" in text
+    assert "| Restricted sudoers |" not in text and "| Process protection |" not in text
+    assert "Files checked: `systemd/omnimind-sandbox.slice`, `systemd/omnimind.service`, " in text
+    assert "sudoers and systemd finding" not in text  # no checklist item
+
+
+def test_without_deploy_files_there_are_no_system_sections(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.rmtree(repo / "deploy")
+    shutil.rmtree(repo / "systemd")
+    assert main(["report", "--no-cache"]) == 0
+    text = capsys.readouterr().out
     assert "## 7." not in text and "Restricted sudoers" not in text
+
+
+def test_excluded_deploy_files_do_not_count_as_checked(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--no-cache", "--exclude", "deploy/**", "--exclude", "systemd/**"]) == 0
+    assert "## 7." not in capsys.readouterr().out
 
 
 def test_english_locale_words_follow_the_rule_catalogue() -> None:
@@ -160,3 +189,17 @@ def test_a_rule_the_policy_trusts_is_allowed_in_the_report(
     assert "| 🟢 Low | Allowed | ✅ Allowed |" in sudoers
     assert "| Restricted sudoers | ✅ DONE |" in text
     assert "- [x] Fix the 0 sudoers and systemd finding(s)" in text
+
+
+def test_system_markdown_knows_the_files_it_was_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(FIXTURES / "fixed/units", tmp_path / "u")
+    shutil.copytree(FIXTURES / "fixed/sudoers.d", tmp_path / "sudoers.d")
+    args = ["system", "--units", "u/omnimind.service", "--units", "u/omnimind-sandbox.slice",
+            "--sudoers", "sudoers.d/omnimind", "--format", "markdown"]  # fmt: skip
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert text.count("No problem found.") == 4
+    assert "| Restricted sudoers | ✅ DONE |" in text
