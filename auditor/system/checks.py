@@ -147,6 +147,12 @@ def command_problems(cmd: Command) -> list[Problem]:
         root_shell = True
     elif program == "sudoedit":
         return problems
+    elif program.endswith("/"):
+        # a folder: every program in it, shells included, with any arguments
+        problems.append(
+            Problem("AUD402", f"the folder '{program}' allows every program in it, shells included")
+        )
+        root_shell = True
     else:
         if _has_wildcard(program) or _writable(program):
             why = (

@@ -82,6 +82,7 @@ def _rules(text: str) -> list[str]:
             ["AUD407"],
             "u ALL=(root) /usr/bin/systemctl restart app",
         ),
+        ("u ALL=(ALL) NOPASSWD: /usr/bin/", ["AUD402", "AUD403"], "u ALL=(root) /usr/bin/id -u"),
         ("Defaults !authenticate", ["AUD408"], "Defaults authenticate"),
         ("Defaults:u !env_reset", ["AUD409"], "Defaults env_reset"),
         (
