@@ -288,3 +288,13 @@ def test_policy_trusted_commands_allow_only_harmless_wildcards() -> None:
     assert {(f.rule, f.trusted_by) for f in check_sudoers(parsed, trusted) if f.line == 4} == {
         ("AUD402", None), ("AUD403", None)
     }  # fmt: skip
+
+
+def test_exact_arguments_of_ordinary_programs_are_fine() -> None:
+    exact = (
+        "u ALL=(root) /usr/bin/sed -e s/a/b/ /etc/app.conf, /usr/bin/tar -czf /backup/a.tgz /srv,"
+        " /usr/bin/systemd-run --scope --slice=auditor-sandbox.slice /usr/bin/true\n"
+    )
+    assert check_sudoers(parse_text(exact, "s")) == []
+    assert _rules("u ALL=(root) /usr/bin/sed *") == ["AUD402"]  # GNU sed has an e command
+    assert _rules("u ALL=(root) /usr/bin/tar -czf /b.tgz --to-command=sh /srv") == ["AUD402"]
