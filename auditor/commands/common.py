@@ -169,7 +169,9 @@ def add_system_findings(
     sudoers, units = discover([p for p in paths if p.is_dir()], exclude)
     if not sudoers and not units:
         return
-    extra = audit_system(sudoers, units, trusted_commands=policy.trusted_commands)
+    extra = audit_system(
+        sudoers, units, trusted_commands=policy.trusted_commands, settings=policy.system
+    )
     result.findings.extend(extra.findings)
     result.errors.extend(extra.errors)
     result.stats.files += extra.stats.files

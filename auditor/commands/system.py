@@ -76,7 +76,11 @@ def command(
         sudoers_files, unit_paths = tuple(found_sudoers), tuple(found_units)
     policy = load_policy_or_fail(Path("."), config)
     result = audit_system(
-        sudoers_files, unit_paths, verify=verify, trusted_commands=policy.trusted_commands
+        sudoers_files,
+        unit_paths,
+        verify=verify,
+        trusted_commands=policy.trusted_commands,
+        settings=policy.system,
     )
     paths = [*sudoers_files, *unit_paths]
     colour = output is None and sys.stdout.isatty()

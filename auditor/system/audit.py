@@ -10,13 +10,14 @@ import subprocess
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from auditor.classify import path_matches
 from auditor.discover import display_path
 from auditor.findings import Finding, ScanError, ScanResult
 from auditor.suppress import find_suppression
 from auditor.system import sudoers as sudoers_parser
-from auditor.system.checks import check_sudoers, check_unit, make_finding
+from auditor.system.checks import apply_overrides, check_sudoers, check_unit, make_finding
 from auditor.system.data import system_rules
 from auditor.system.units import is_dropin, is_unit_file, load_units, unit_files_under
 
@@ -31,9 +32,12 @@ def audit_system(
     *,
     verify: bool = False,
     trusted_commands: Sequence[str] = (),
+    settings: dict[str, Any] | None = None,
 ) -> ScanResult:
     """Parse and check ``sudoers_files`` and the unit files under ``unit_paths``; with
-    ``verify``, also report what ``systemd-analyze verify`` warns about (when installed)."""
+    ``verify``, also report what ``systemd-analyze verify`` warns about (when installed).
+    ``trusted_commands`` and ``settings`` (``[tool.auditor.system]``) come from the policy."""
+    settings = settings or {}
     start = time.perf_counter()
     here = cwd or Path(os.getcwd())
     result = ScanResult()
@@ -63,13 +67,14 @@ def audit_system(
     result.stats.parsed += len(files)
     shown_paths = {p: display_path(p, here) for p in files}
     for unit in load_units(files, shown_paths, result.errors):
-        result.findings.extend(check_unit(unit))
+        result.findings.extend(check_unit(unit, settings.get("sandbox_names")))
     if verify:
         covered = {(f.path, f.line) for f in result.findings}
         base_units = [p for p in files if is_unit_file(p)]
         result.findings.extend(
             f for f in analyze_verify(base_units, shown_paths) if (f.path, f.line) not in covered
         )
+    result.findings = apply_overrides(result.findings, settings.get("rules", {}))
     result.findings = apply_suppressions(result.findings, here)
     result.stats.seconds = time.perf_counter() - start
     result.sort()

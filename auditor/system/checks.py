@@ -365,16 +365,20 @@ def _is_infinity(value: str) -> bool:
     return value.strip().lower() in ("infinity", "")
 
 
-def _sandbox_unit(unit: Unit) -> bool:
+def _sandbox_unit(unit: Unit, sandbox_names: Sequence[str] | None) -> bool:
     data = system_data()["systemd"]
     if unit.type == "slice":
         return True
     if unit.type not in ("service", "scope"):
         return False
-    return matches(unit.name, [str(p) for p in data["sandbox_names"]])
+    names = sandbox_names if sandbox_names is not None else data["sandbox_names"]
+    return matches(unit.name, [str(p) for p in names])
 
 
-def check_unit(unit: Unit) -> list[Finding]:
+def check_unit(unit: Unit, sandbox_names: Sequence[str] | None = None) -> list[Finding]:
+    """Findings for one unit with its drop-ins. ``sandbox_names``: globs of the services
+    and scopes that must bound memory, swap and CPU (default from rules/system.toml;
+    every slice must)."""
     data = system_data()["systemd"]
     findings: list[Finding] = []
     where = directive_sections()
@@ -471,7 +475,7 @@ def check_unit(unit: Unit) -> list[Finding]:
 
     if unit.type == "service" and unit.base is not None:
         _restart_findings(unit, add)
-    if _sandbox_unit(unit) and unit.base is not None:
+    if _sandbox_unit(unit, sandbox_names) and unit.base is not None:
         _limit_findings(unit, add)
     return findings
 
@@ -547,3 +551,17 @@ def _limit_findings(unit: Unit, add: _Add) -> None:
             f"TasksMax={tasks.value}",
             f"sandbox unit {unit.name} sets TasksMax=infinity",
         )
+
+
+def apply_overrides(findings: list[Finding], rules: dict[str, dict[str, str]]) -> list[Finding]:
+    """``[tool.auditor.system.rules.AUDnnn]`` risk/action overrides (findings the policy
+    already allows keep their low/allow)."""
+    out = []
+    for f in findings:
+        override = rules.get(f.rule)
+        if override and f.trusted_by is None:
+            f = dataclasses.replace(
+                f, risk=override.get("risk", f.risk), action=override.get("action", f.action)
+            )
+        out.append(f)
+    return out
