@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "baseline": ("baseline", "Record today's findings so that check reports only new ones."),
     "policy": ("policy", "Print the effective isolation policy."),
     "migrate": ("migrate", "Rewrite unsafe calls into sandbox calls or safe argv lists."),
+    "system": ("system", "Check sudoers rules and systemd units against the isolation policy."),
     "sandbox": ("sandbox", "Run a command in the runtime sandbox; check what this host supports."),
 }
 

@@ -60,6 +60,8 @@ class Policy:
     # (relative to the project root) whose findings it ignores
     fail_on: str = "high"
     baseline: str | None = None
+    # [tool.auditor.system]: the system checks' settings (sandbox_names, rules overrides)
+    system: dict[str, Any] = field(default_factory=dict)
 
     def rule_for(self, category: str) -> ClassRule:
         return self.classes[category]
@@ -88,6 +90,8 @@ class Policy:
             "sandbox": self.sandbox,
             "fail_on": self.fail_on,
             "baseline": self.baseline,
+            # only when set, so that policies without it keep their fingerprint
+            **({"system": self.system} if self.system else {}),
         }
 
     def describe(self) -> dict[str, list[dict[str, str]]]:
@@ -204,13 +208,56 @@ def _classes(where: str, base: dict[str, Any], override: dict[str, Any]) -> dict
     return {name: ClassRule(name=name, **fields) for name, fields in merged.items()}
 
 
+def _system(where: str, table: object) -> dict[str, Any]:
+    """``[tool.auditor.system]``: ``sandbox_names`` (globs of the units that must bound
+    memory, swap and CPU) and ``rules.AUDnnn`` tables with ``risk`` and/or ``action``."""
+    from auditor.system.data import system_rules
+
+    if not isinstance(table, dict):
+        raise PolicyError(f"{where}: 'system' must be a table ([tool.auditor.system])")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "sandbox_names":
+            out[key] = list(_strings(where, "system.sandbox_names", value))
+        elif key == "rules":
+            if not isinstance(value, dict):
+                raise PolicyError(f"{where}: 'system.rules' must be a table")
+            rules: dict[str, dict[str, str]] = {}
+            for rule, override in value.items():
+                if rule not in system_rules():
+                    known = ", ".join(system_rules())
+                    raise PolicyError(
+                        f"{where}: unknown rule 'system.rules.{rule}' (known: {known})"
+                    )
+                if not isinstance(override, dict) or not override:
+                    raise PolicyError(f"{where}: 'system.rules.{rule}' must be a table")
+                for name, setting in override.items():
+                    choices = {"risk": tuple(RISK_ORDER), "action": ACTIONS}
+                    allowed = choices.get(str(name))
+                    if allowed is None:
+                        raise PolicyError(
+                            f"{where}: unknown key 'system.rules.{rule}.{name}' "
+                            "(known: risk, action)"
+                        )
+                    if setting not in allowed:
+                        raise PolicyError(
+                            f"{where}: 'system.rules.{rule}.{name}' must be one of "
+                            f"{', '.join(allowed)}"
+                        )
+                rules[rule] = dict(override)
+            out[key] = rules
+        else:
+            raise PolicyError(f"{where}: unknown key 'system.{key}' (known: sandbox_names, rules)")
+    return out
+
+
 def build_policy(
     table: dict[str, Any], where: str, source: str | None = None, root: str = "."
 ) -> Policy:
     """Merge a ``[tool.auditor]`` table over the defaults, validating every key."""
     defaults = _defaults()
     known = {*_LIST_KEYS, *(f"extend_{k}" for k in _LIST_KEYS)}
-    known |= {"max_file_size", "sinks", "classes", "sandbox", "fail_on", "baseline"}
+    known |= {"max_file_size", "sinks", "classes", "sandbox", "fail_on", "baseline", "system"}
     values: dict[str, Any] = {k: tuple(defaults[k]) for k in _LIST_KEYS}
     for key, value in table.items():
         norm = key.replace("-", "_")
@@ -245,7 +292,9 @@ def build_policy(
     baseline = table.get("baseline")
     if baseline is not None and (not isinstance(baseline, str) or not baseline):
         raise PolicyError(f"{where}: 'baseline' must be a file name (a string)")
+    system = _system(where, table.get("system", {}))
     return Policy(
+        system=system,
         trusted_paths=values["trusted_paths"],
         trusted_commands=values["trusted_commands"],
         exclude=values["exclude"],

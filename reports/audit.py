@@ -31,6 +31,9 @@ from auditor.reports import LANGS
 from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
 
 ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+# Finding kinds of `auditor system`: they get their own sections, not the Python ones.
+SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
+SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory")
 
 
 class ReportError(ValueError):
@@ -44,6 +47,14 @@ class ReportMeta:
     date: dt.date
     scope: tuple[str, ...] = (".",)
     commit: str | None = None
+    # sudoers files and systemd units found in the scope and checked: with them, the system
+    # sections appear even when they hold no finding (their status is then done).
+    sudoers_files: tuple[str, ...] = ()
+    unit_files: tuple[str, ...] = ()
+
+    @property
+    def system_files(self) -> tuple[str, ...]:
+        return (*self.sudoers_files, *self.unit_files)
 
 
 def report_date() -> dt.date:
@@ -72,12 +83,27 @@ def git_commit(path: Path) -> str | None:
     return commit if done.returncode == 0 and commit else None
 
 
-def collect_meta(paths: Sequence[str | os.PathLike[str]]) -> ReportMeta:
+def collect_meta(
+    paths: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
+) -> ReportMeta:
+    from auditor.discover import display_path
+    from auditor.system.audit import discover, looks_like_sudoers
+    from auditor.system.units import is_dropin, is_unit_file
+
     given = [Path(p) for p in paths] or [Path(".")]
+    sudoers, units = discover([p for p in given if p.is_dir()], exclude)
+    for path in given:  # deployment files named explicitly (auditor system --format markdown)
+        if path.is_file() and (is_unit_file(path) or is_dropin(path)):
+            units.append(path)
+        elif path.is_file() and looks_like_sudoers(path):
+            sudoers.append(path)
+    cwd = Path.cwd()
     return ReportMeta(
         date=report_date(),
         scope=tuple(p.as_posix() for p in given),
         commit=git_commit(given[0].resolve()),
+        sudoers_files=tuple(display_path(p, cwd) for p in sudoers),
+        unit_files=tuple(display_path(p, cwd) for p in units),
     )
 
 
@@ -156,7 +182,12 @@ class _Builder:
             for k, v in (fixes or {}).items()
         }
         self.sinks: dict[str, Sink] = {s.name: s for s in (*builtin_sinks(), *policy.sinks)}
-        self.active = [f for f in result.findings if not f.suppressed]
+        self.active = [
+            f for f in result.findings if not f.suppressed and f.kind not in SYSTEM_KINDS
+        ]
+        self.system_active = [
+            f for f in result.findings if not f.suppressed and f.kind in SYSTEM_KINDS
+        ]
 
     # -- words -------------------------------------------------------------------------
     def summary(self, name: str) -> str:
@@ -213,7 +244,7 @@ class _Builder:
     def status(self) -> dict[str, Any]:
         """From the highest risk of the unsuppressed sites that are not isolated (sites that
         the policy trusts are low risk already)."""
-        open_sites = [f for f in self.active if not f.isolated]
+        open_sites = [f for f in self.active if not f.isolated] + self.system_todo()
         top = max((RISK_ORDER[f.risk] for f in open_sites), default=-1)
         words = self.t["overall"]
         if top == RISK_ORDER["high"]:
@@ -282,7 +313,9 @@ class _Builder:
             "todo": keys["todo"],
             "isolated": keys["isolated"],
             "allowed": keys["allowed"],
-            "suppressed": len(self.result.findings) - len(self.active),
+            "suppressed": sum(
+                1 for f in self.result.findings if f.suppressed and f.kind not in SYSTEM_KINDS
+            ),
             "files_with_sites": len({f.path for f in self.active}),
         }
 
@@ -354,6 +387,11 @@ class _Builder:
                 item(2, False, "check_args", n=row["total"] - row["isolated"], **fields)
         if self.result.errors:
             item(0, False, "errors", n=len(self.result.errors))
+        if self.system_active:
+            todo = len(self.system_todo())
+            phases[0].append(
+                {"done": todo == 0, "text": self.t["system"]["checklist"].format(n=todo)}
+            )
         item(1, False, "gate")
         item(1, False, "tests")
         item(2, False, "metrics")
@@ -404,6 +442,19 @@ class _Builder:
                     "done": "yes" if done else "no",
                 }
             )
+        for section in self.system_sections():
+            todo = [r for r in section["rows"] if not r["done"]]
+            if not section["rows"] and not section["checked"]:
+                continue
+            risk = section["risk_key"]
+            rows.append(
+                {
+                    "item": section["item"],
+                    "status": f"{words['todo']} ({len(todo)})" if todo else words["done"],
+                    "priority": f"{ICONS[risk]} {self.t['priority_short'][risk]}",
+                    "done": "no" if todo else "yes",
+                }
+            )
         errors = len(self.result.errors)
         rows.append(
             {
@@ -414,6 +465,78 @@ class _Builder:
             }
         )
         return rows
+
+    def system_todo(self) -> list[Finding]:
+        """The system findings still to fix (not allowed by the policy)."""
+        return [f for f in self.system_active if self.status_key(f) == "todo"]
+
+    def system_sections(self) -> list[dict[str, Any]]:
+        """Sudoers, process protection, automatic restart and memory limits: the findings
+        of ``auditor system``, one table per section, with each rule's fix once."""
+        from auditor.system.data import system_rules
+
+        rules = system_rules()
+        words = self.t["system"]
+        out = []
+        for key in SYSTEM_SECTIONS:
+            chosen = [
+                f
+                for f in sorted(self.system_active, key=lambda f: (f.path, f.line, f.rule))
+                if rules.get(f.rule) is not None and rules[f.rule].section == key
+            ]
+            rows = []
+            fixes: dict[str, dict[str, str]] = {}
+            for f in chosen:
+                texts = words["rules"].get(f.rule, {})
+                summary = texts.get("summary", rules[f.rule].summary)
+                rows.append(
+                    {
+                        "path": f.path,
+                        "line": f.line,
+                        "rule": f.rule,
+                        "summary": summary,
+                        "detail": _detail(f.message, rules[f.rule].summary),
+                        "sink": f.sink,
+                        "snippet": f.snippet,
+                        "function": f.function,
+                        "risk": self.t["risk"][f.risk],
+                        "risk_key": f.risk,
+                        "icon": ICONS[f.risk],
+                        "action": words["action"].get(f.action, f.action),
+                        "status": self.t["site_status"][self.status_key(f)],
+                        "done": self.status_key(f) != "todo",
+                    }
+                )
+                fixes.setdefault(
+                    f.rule,
+                    {
+                        "rule": f.rule,
+                        "summary": summary,
+                        "fix": texts.get("fix", rules[f.rule].fix),
+                    },
+                )
+            top = max((RISK_ORDER[f.risk] for f in chosen), default=0)
+            out.append(
+                {
+                    "key": key,
+                    "title": words["sections"][key]["title"],
+                    "item": words["sections"][key]["item"],
+                    "intro": words["sections"][key]["intro"],
+                    "rows": rows,
+                    "fixes": [fixes[r] for r in sorted(fixes)],
+                    "risk_key": ("low", "medium", "high")[top],
+                    # were files of this section's kind checked (sudoers or systemd units)?
+                    "checked": bool(
+                        self.meta.sudoers_files
+                        if key in ("sudoers", "process")
+                        else self.meta.unit_files
+                    ),
+                    "not_checked": words["not_checked"][
+                        "sudoers" if key in ("sudoers", "process") else "systemd"
+                    ],
+                }
+            )
+        return out
 
     def build(self) -> dict[str, Any]:
         per_class = self.per_class()
@@ -476,8 +599,19 @@ class _Builder:
                 for m in metrics()
             ],
             "status_table": self.status_table(per_class),
+            "system": {
+                "present": bool(self.system_active) or bool(self.meta.system_files),
+                "files": list(self.meta.system_files),
+                "sections": self.system_sections(),
+            },
             "next_steps": next_steps,
         }
+
+
+def _detail(message: str, summary: str) -> str:
+    """The finding-specific part of a system finding's message ("summary: detail. Fix: ...")."""
+    detail = message.removeprefix(f"{summary}: ")
+    return detail.split(". Fix: ", 1)[0]
 
 
 def build_context(

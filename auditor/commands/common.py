@@ -156,4 +156,26 @@ def run_scan(inputs: ScanInput, engines: Sequence[str] = ()) -> tuple[Policy, Sc
             cache_dir=inputs.cache_dir,
             engines=engines or ("libcst",),
         )
+    add_system_findings(inputs.paths, result, policy, (*policy.exclude, *inputs.exclude))
     return policy, result
+
+
+def add_system_findings(
+    paths: list[Path], result: ScanResult, policy: Policy, exclude: tuple[str, ...] = ()
+) -> None:
+    """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
+    scanned folders hold under deploy/, etc/, systemd/ (and similar): scan, check, baseline
+    and report cover them too."""
+    from auditor.system.audit import audit_system, discover
+
+    sudoers, units = discover([p for p in paths if p.is_dir()], exclude)
+    if not sudoers and not units:
+        return
+    extra = audit_system(
+        sudoers, units, trusted_commands=policy.trusted_commands, settings=policy.system
+    )
+    result.findings.extend(extra.findings)
+    result.errors.extend(extra.errors)
+    result.stats.files += extra.stats.files
+    result.stats.parsed += extra.stats.parsed
+    result.sort()

@@ -46,7 +46,7 @@ def command(inputs: ScanInput, output: Path | None, lang: str, template: Path | 
 
     policy, result = run_scan(inputs)
     try:
-        meta = collect_meta(inputs.paths)
+        meta = collect_meta(inputs.paths, (*policy.exclude, *inputs.exclude))
         fixes = audit_fixes(result, policy)
         text = render_audit(result, policy, lang=lang, template=template, meta=meta, fixes=fixes)
     except ReportError as exc:

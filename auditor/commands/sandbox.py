@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -124,3 +125,85 @@ def doctor_command(as_json: bool) -> int:
     else:
         click.echo(sandbox_doctor.format_report(rep))
     return 0 if all(p["ok"] for p in rep["profiles"].values()) else 1
+
+
+@command.command("install-files")
+@click.option(
+    "--user",
+    "mode",
+    flag_value="user",
+    default=True,
+    help="Units for your systemd user manager: no sudo at all (the default).",
+)
+@click.option(
+    "--system",
+    "mode",
+    flag_value="system",
+    help="System units (installed once by root); with --sudo-user, also a sudoers snippet.",
+)
+@click.option(
+    "--service",
+    metavar="NAME",
+    help="The service to put in the sandbox slice (a drop-in with a restart policy).",
+)
+@click.option(
+    "--sudo-user",
+    metavar="USER",
+    help="--system only: an unprivileged operator who must stop the sandbox and restart "
+    "the service; writes a sudoers snippet of exact commands for USER.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write the files to (created if missing).",
+)
+def install_files_command(
+    mode: str, service: str | None, sudo_user: str | None, out_dir: Path
+) -> int:
+    """Write least-privilege deployment files: auditor-sandbox.slice with the memory, swap,
+    CPU and task limits of [tool.auditor.sandbox], a drop-in that puts --service into it
+    with Restart=on-failure, and, only when a --system setup names a --sudo-user, a sudoers
+    snippet of exact commands (checked with visudo -c when installed). Prefer --user: it
+    needs no sudo."""
+    from auditor import sandbox
+    from auditor.commands.common import write_atomic
+    from auditor.sandbox.limits import parse_size
+    from auditor.system import installfiles
+
+    try:
+        settings = sandbox.load_settings()
+        limits = installfiles.SliceLimits(
+            memory=settings.limits.memory_bytes,
+            memory_swap=parse_size(settings.memory_swap, "memory_swap") or 0,
+            cpu_quota=settings.cpu_quota,
+            tasks=settings.limits.pids,
+        )
+        files = installfiles.generate(mode, limits, service, sudo_user)
+    except (sandbox.SandboxConfigError, installfiles.InstallFilesError) as exc:
+        raise click.ClickException(str(exc)) from None
+    snippet = files.get(installfiles.SUDOERS)
+    if snippet is not None:
+        problem = installfiles.visudo_check(snippet)
+        if problem:
+            raise click.ClickException(problem)
+    try:
+        for relative, text in files.items():
+            target = out_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, text)
+            if relative == installfiles.SUDOERS:
+                target.chmod(0o440)
+    except OSError as exc:
+        raise click.ClickException(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
+    for relative in files:
+        click.echo(str(out_dir / relative))
+    if snippet is None:
+        click.echo(
+            "No sudoers snippet: this setup needs no sudo at run time"
+            + (" (--user runs under your own systemd user manager)." if mode == "user" else "."),
+            err=True,
+        )
+    return 0

@@ -11,6 +11,8 @@ from auditor.findings import ScanResult
 from auditor.policy import Policy
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
+# Finding kinds of `auditor system` (sudoers rules, systemd units): not Python code.
+SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
 
 
 def render(
@@ -33,7 +35,10 @@ def render(
         from auditor.reports.audit import collect_meta
 
         return markdown.render(
-            result, policy, meta=collect_meta(list(paths)), fixes=audit_fixes(result, policy)
+            result,
+            policy,
+            meta=collect_meta(list(paths), policy.exclude),
+            fixes=audit_fixes(result, policy),
         )
     from auditor.formats import text
 
@@ -46,4 +51,9 @@ def audit_fixes(result: ScanResult, policy: Policy) -> dict[str, Any]:
     from auditor.migrate import plan
     from auditor.reports.fixes import fixes_from_plans
 
-    return dict(fixes_from_plans(plan(result, policy)))
+    python_only = ScanResult(
+        findings=[f for f in result.findings if f.kind not in SYSTEM_KINDS],
+        errors=result.errors,
+        stats=result.stats,
+    )
+    return dict(fixes_from_plans(plan(python_only, policy)))

@@ -83,6 +83,39 @@ def _rules(policy: Policy) -> list[dict[str, Any]]:
                 },
             }
         )
+    return rules + _system_rules()
+
+
+def _system_rules() -> list[dict[str, Any]]:
+    """The sudoers and systemd rules of ``auditor system`` (``rules/system.toml``)."""
+    from auditor.system.data import system_rules
+
+    rules = []
+    for info in system_rules().values():
+        markdown = (
+            f"**{info.summary}** ({info.rule}, class `{info.category}`)\n\n{info.full}\n\n"
+            f"**How to fix:** {info.fix}\n\n"
+            f"Default risk: {info.risk}; action: {info.action}. "
+            f"See [CWE-{info.cwe}](https://cwe.mitre.org/data/definitions/{info.cwe}.html)."
+        )
+        rules.append(
+            {
+                "id": info.rule,
+                "name": _rule_name(info.category),
+                "shortDescription": {"text": info.summary},
+                "fullDescription": {"text": info.full},
+                "help": {"text": f"{info.full} How to fix: {info.fix}", "markdown": markdown},
+                "defaultConfiguration": {"level": LEVELS.get(info.risk, "warning")},
+                "properties": {
+                    "security-severity": SECURITY_SEVERITY.get(info.risk, "5.0"),
+                    "tags": ["security", f"external/cwe/cwe-{info.cwe}", info.category],
+                    "precision": "high",
+                    "problem.severity": {"high": "error", "medium": "warning"}.get(
+                        info.risk, "recommendation"
+                    ),
+                },
+            }
+        )
     return rules
 
 

@@ -3,7 +3,9 @@
 Keys: ``memory``, ``cpu_time``, ``pids``, ``file_size``, ``open_files``, ``output`` (see
 :class:`~auditor.sandbox.limits.Limits`), ``profile`` (default profile of ``run`` and the
 drop-ins), ``python_profile`` (default of ``exec_python``/``eval_python``),
-``allow_degraded`` (bool) and ``cgroup`` (``"auto"``, ``"require"`` or ``"off"``).
+``allow_degraded`` (bool), ``cgroup`` (``"auto"``, ``"require"`` or ``"off"``), and for the
+systemd slice that ``auditor sandbox install-files`` writes, ``memory_swap`` (a size, default
+``"0"``: no swap) and ``cpu_quota`` (a percentage of one CPU, default ``"100%"``).
 An unknown key or a wrong type raises :class:`SandboxConfigError` naming the key.
 """
 
@@ -11,15 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from auditor.sandbox.errors import SandboxConfigError
-from auditor.sandbox.limits import Limits
+from auditor.sandbox.limits import Limits, parse_size
 from auditor.sandbox.profiles import PROFILES
 
 CGROUP_MODES = ("auto", "require", "off")
+_QUOTA_RE = re.compile(r"^[1-9][0-9]*%$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Settings:
     allow_degraded: bool = False
     cgroup: str = "auto"
     source: str | None = None
+    memory_swap: str = "0"
+    cpu_quota: str = "100%"
 
 
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
@@ -70,6 +76,16 @@ def parse_table(table: dict[str, Any], src: str = "pyproject.toml") -> Settings:
         elif key == "allow_degraded":
             if not isinstance(value, bool):
                 raise _err(src, key, f"must be true or false, got {value!r}")
+            other[key] = value
+        elif key == "memory_swap":
+            try:
+                parse_size(value, key)
+            except SandboxConfigError as exc:
+                raise _err(src, key, f"is invalid: {exc}") from None
+            other[key] = str(value)
+        elif key == "cpu_quota":
+            if not isinstance(value, str) or not _QUOTA_RE.match(value):
+                raise _err(src, key, f"must be a percentage like '50%', got {value!r}")
             other[key] = value
         elif key == "cgroup":
             if value not in CGROUP_MODES:

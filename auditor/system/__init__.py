@@ -1,0 +1,1 @@
+"""System audit: sudoers rules and systemd units checked against the isolation policy."""

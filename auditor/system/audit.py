@@ -1,0 +1,249 @@
+"""Run the system checks over sudoers files and systemd units: the ``auditor system`` API."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.classify import path_matches
+from auditor.discover import display_path
+from auditor.findings import Finding, ScanError, ScanResult
+from auditor.suppress import find_suppression
+from auditor.system import sudoers as sudoers_parser
+from auditor.system.checks import apply_overrides, check_sudoers, check_unit, make_finding
+from auditor.system.data import system_rules
+from auditor.system.units import is_dropin, is_unit_file, load_units, unit_files_under
+
+# Folders of a repository where deployment files live; `scan` and `report` look there.
+DEPLOY_DIRS = ("deploy", "etc", "systemd", "sudoers.d", "packaging", "ops", "infra")
+
+
+def audit_system(
+    sudoers_files: Iterable[Path],
+    unit_paths: Iterable[Path],
+    cwd: Path | None = None,
+    *,
+    verify: bool = False,
+    trusted_commands: Sequence[str] = (),
+    settings: dict[str, Any] | None = None,
+) -> ScanResult:
+    """Parse and check ``sudoers_files`` and the unit files under ``unit_paths``; with
+    ``verify``, also report what ``systemd-analyze verify`` warns about (when installed).
+    ``trusted_commands`` and ``settings`` (``[tool.auditor.system]``) come from the policy."""
+    settings = settings or {}
+    start = time.perf_counter()
+    here = cwd or Path(os.getcwd())
+    result = ScanResult()
+    for path in sudoers_files:
+        result.stats.files += 1
+        shown = display_path(path, here)
+        if not path.is_file():
+            result.errors.append(ScanError(shown, "sudoers: no such file"))
+            continue
+        parsed = sudoers_parser.parse_file(path, shown)
+        result.stats.parsed += len(parsed.files)
+        result.errors.extend(parsed.errors)
+        if not parsed.errors:
+            complaint = visudo_check(path, shown)
+            if complaint is not None:
+                result.errors.append(complaint)
+        result.findings.extend(check_sudoers(parsed, trusted_commands))
+    files: list[Path] = []
+    for root in unit_paths:
+        if not root.exists():
+            result.errors.append(
+                ScanError(display_path(root, here), "systemd: no such file or folder")
+            )
+            continue
+        files.extend(unit_files_under(root))
+    result.stats.files += len(files)
+    result.stats.parsed += len(files)
+    shown_paths = {p: display_path(p, here) for p in files}
+    for unit in load_units(files, shown_paths, result.errors):
+        result.findings.extend(check_unit(unit, settings.get("sandbox_names")))
+    if verify:
+        covered = {(f.path, f.line) for f in result.findings}
+        base_units = [p for p in files if is_unit_file(p)]
+        result.findings.extend(
+            f for f in analyze_verify(base_units, shown_paths) if (f.path, f.line) not in covered
+        )
+    result.findings = apply_overrides(result.findings, settings.get("rules", {}))
+    result.findings = apply_suppressions(result.findings, here)
+    result.stats.seconds = time.perf_counter() - start
+    result.sort()
+    return result
+
+
+def apply_suppressions(findings: list[Finding], cwd: Path) -> list[Finding]:
+    """``# auditor: ignore[RULE] reason`` on the finding's line or on the line above it (a
+    rule id, a class or the sink, comma-separated) suppresses it, as in Python code; a
+    suppression without a reason is not honoured and the finding says so."""
+    texts: dict[str, dict[int, str]] = {}
+    out = []
+    for f in findings:
+        if f.path not in texts:
+            try:
+                lines = (cwd / f.path).read_text("utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            texts[f.path] = {
+                n: line[line.index("#") :]
+                for n, line in enumerate(lines, start=1)
+                if "auditor:" in line and "#" in line
+            }
+        comments = texts[f.path]
+        if not comments:
+            out.append(f)
+            continue
+        found = find_suppression(
+            comments, max(1, f.line - 1), f.end_line, {f.rule, f.category, f.sink}, False
+        )
+        if found.suppressed:
+            out.append(dataclasses.replace(f, suppressed=True, suppression_reason=found.reason))
+        elif found.note:
+            out.append(dataclasses.replace(f, message=f"{f.message} ({found.note})"))
+        else:
+            out.append(f)
+    return out
+
+
+_VISUDO_LINE_RE = re.compile(r":(\d+):(?:\d+:)?\s*(.*)$")
+
+
+def _visudo() -> str | None:
+    found = shutil.which("visudo")
+    if found:
+        return found
+    return next((p for p in ("/usr/sbin/visudo", "/sbin/visudo") if Path(p).is_file()), None)
+
+
+def visudo_check(path: Path, shown: str) -> ScanError | None:
+    """Cross-check a file that auditor's parser accepted with ``visudo -c -f`` when visudo is
+    installed: a file sudo would refuse (and so ignore whole) becomes an error."""
+    visudo = _visudo()
+    if visudo is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [visudo, "-c", "-f", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode == 0:
+        return None
+    output = (proc.stderr or proc.stdout).strip().splitlines()
+    first = output[0] if output else f"exit status {proc.returncode}"
+    match = _VISUDO_LINE_RE.search(first)
+    line = int(match.group(1)) if match else None
+    reason = match.group(2) if match else first
+    return ScanError(shown, f"sudoers: visudo -c rejects the file: {reason}", line)
+
+
+def analyze_verify(units: list[Path], shown: dict[Path, str]) -> list[Finding]:
+    """``systemd-analyze verify`` on each unit file (its drop-ins next to it are loaded too):
+    each warning that names a line of one of the files becomes an AUD508 finding. Warnings
+    without a line (missing executables or dependencies of this machine) are left out."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None or not units:
+        return []
+    by_real = {str(p.resolve()): shown.get(p, p.as_posix()) for p in shown}
+    rule = system_rules()["AUD508"]
+    findings: list[Finding] = []
+    for unit in units:
+        try:
+            proc = subprocess.run(
+                [analyze, "verify", "--man=no", str(unit.resolve())],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        for raw in proc.stderr.splitlines():
+            match = _ANALYZE_RE.match(raw.strip())
+            if match is None or match.group(1) not in by_real:
+                continue
+            path, line = by_real[match.group(1)], int(match.group(2))
+            warning = match.group(3).strip()
+            snippet = _line_text(Path(match.group(1)), line)
+            findings.append(
+                make_finding(
+                    "AUD508",
+                    path,
+                    line,
+                    kind="systemd",
+                    sink="systemd-analyze verify",
+                    function=f"{Path(match.group(1)).name}",
+                    snippet=snippet,
+                    message=f"{rule.summary}: {warning.rstrip('.')}. Fix: {rule.fix}",
+                    identity=f"{snippet}|{warning}",
+                )
+            )
+    return _unique(findings)
+
+
+_ANALYZE_RE = re.compile(r"^(/[^:]+):(\d+): (.*)$")
+
+
+def _line_text(path: Path, line: int) -> str:
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.fingerprint not in seen:
+            seen.add(f.fingerprint)
+            out.append(f)
+    return out
+
+
+def looks_like_sudoers(path: Path) -> bool:
+    """A sudoers file by its name or folder (sudoers, sudoers.d/*, *.sudoers)."""
+    if path.parent.name == "sudoers.d" or path.name == "sudoers" or path.suffix == ".sudoers":
+        return True
+    return path.name.startswith("sudoers") and path.suffix in ("", ".conf")
+
+
+def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[Path], list[Path]]:
+    """Sudoers files and unit files found under the deployment folders of ``roots`` (what
+    ``scan`` and ``report`` pick up from a repository), except those whose path relative to
+    their root matches an ``exclude`` glob (the scan's ``--exclude`` and policy ``exclude``)."""
+    excluded = list(exclude)
+    sudoers: list[Path] = []
+    units: list[Path] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for name in DEPLOY_DIRS:
+            folder = root / name
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                rel = path.relative_to(root)
+                if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if any(path_matches(rel.as_posix(), glob) for glob in excluded):
+                    continue
+                if looks_like_sudoers(path):
+                    sudoers.append(path)
+                elif is_unit_file(path) or is_dropin(path):
+                    units.append(path)
+    return sorted(set(sudoers)), sorted(set(units))

@@ -1,0 +1,75 @@
+"""``rules/system.toml``: the program lists, systemd directive tables and rule texts."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class SystemRule:
+    rule: str
+    category: str
+    summary: str
+    risk: str
+    action: str
+    cwe: int
+    full: str
+    fix: str
+    section: str = ""
+
+
+@cache
+def system_data() -> dict[str, Any]:
+    text = resources.files("auditor.rules").joinpath("system.toml").read_text("utf-8")
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
+
+
+@cache
+def system_rules() -> dict[str, SystemRule]:
+    """Rule id -> its texts, in id order."""
+    rules = system_data()["rules"]
+    return {
+        rule: SystemRule(
+            rule=rule,
+            category=str(info["category"]),
+            summary=str(info["summary"]),
+            risk=str(info["risk"]),
+            action=str(info["action"]),
+            cwe=int(info["cwe"]),
+            full=str(info["full"]),
+            fix=str(info["fix"]),
+            section=str(info.get("section", "")),
+        )
+        for rule, info in sorted(rules.items())
+    }
+
+
+def matches(name: str, patterns: list[str]) -> bool:
+    """``name`` (a program's base name) matches one of the shell-style ``patterns``."""
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def sudoers_list(key: str) -> list[str]:
+    value = system_data()["sudoers"][key]
+    assert isinstance(value, list)
+    return [str(v) for v in value]
+
+
+@cache
+def directive_sections() -> dict[str, frozenset[str]]:
+    """Directive -> the sections where systemd reads it."""
+    systemd = system_data()["systemd"]
+    where: dict[str, set[str]] = {}
+    for section, names in systemd["sections"].items():
+        for name in names:
+            where.setdefault(name, set()).add(section)
+    for group in systemd["groups"].values():
+        for name in group["directives"]:
+            where.setdefault(name, set()).update(group["sections"])
+    return {name: frozenset(sections) for name, sections in where.items()}
