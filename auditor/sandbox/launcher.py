@@ -107,6 +107,7 @@ class Plan:
     private_tmp: str | None = None  # tmpfs size option, e.g. "104857600"
     hide: tuple[str, ...] = ()
     expose: tuple[str, ...] = ()
+    expose_tmp: tuple[str, ...] = ()  # the interpreter's directories under /tmp (a venv there)
     cwd: str | None = None
     last_cap: int = 40
     fault: frozenset[str] = frozenset()
@@ -291,17 +292,7 @@ def _init(plan: Plan, status_w: int) -> None:
             _attempt(plan, "hidden-home", lambda: _hide(plan.hide, plan.expose))
         if plan.private_tmp is not None:
             size = plan.private_tmp
-            _attempt(
-                plan,
-                "tmpfs-tmp",
-                lambda: linux.mount(
-                    "tmpfs",
-                    "/tmp",
-                    "tmpfs",
-                    linux.MS_NOSUID | linux.MS_NODEV,
-                    f"size={size},mode=1777",
-                ),
-            )
+            _attempt(plan, "tmpfs-tmp", lambda: _private_tmp(size, plan.expose_tmp))
     if "net" in applied:
         _attempt(plan, "lo", linux.loopback_up)
     if "uts" in applied:
@@ -338,6 +329,20 @@ def _hide(hide: tuple[str, ...], expose: tuple[str, ...]) -> None:
         linux.move_mount(fd, path)
         os.close(fd)
     for path in hide:
+        linux.make_mount_readonly(path)
+
+
+def _private_tmp(size: str, expose: tuple[str, ...]) -> None:
+    """A fresh tmpfs on ``/tmp``, keeping ``expose`` (the Python installation, when it lives
+    under /tmp, e.g. a CI virtualenv) visible read-only inside it."""
+    clones = [(path, linux.open_tree_clone(path)) for path in expose]
+    linux.mount(
+        "tmpfs", "/tmp", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, f"size={size},mode=1777"
+    )
+    for path, fd in clones:
+        os.makedirs(path, exist_ok=True)
+        linux.move_mount(fd, path)
+        os.close(fd)
         linux.make_mount_readonly(path)
 
 

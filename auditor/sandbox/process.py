@@ -234,6 +234,7 @@ class Popen(subprocess.Popen[Any]):
             # Mount deeper paths first so a parent tmpfs does not hide the mount point.
             hide.sort(key=lambda p: p.count("/"), reverse=True)
         expose = _python_paths_under(hide)
+        expose_tmp = _python_paths_under(["/tmp"]) if prof.private_tmp else ()
 
         mem = lim.memory_bytes
         has_cg = self._cgroup is not None
@@ -261,6 +262,7 @@ class Popen(subprocess.Popen[Any]):
             private_tmp=str(mem if mem else 64 << 20) if prof.private_tmp else None,
             hide=tuple(hide),
             expose=expose,
+            expose_tmp=expose_tmp,
             cwd=os.path.abspath(cwd) if cwd is not None else None,
             last_cap=_last_cap,
             fault=launcher._fault_injection,

@@ -1,0 +1,30 @@
+"""exec_python/eval_python from a virtualenv that lives under /tmp (as CI venvs often do): the
+strict profile's fresh /tmp must keep the interpreter visible."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+
+def test_strict_python_from_a_venv_under_tmp(tmp_path: Path) -> None:
+    assert str(tmp_path).startswith("/tmp/")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False, symlinks=True).create(env_dir)
+    probe = (
+        "from auditor import sandbox\n"
+        "print(sandbox.eval_python('[1, 2] + [3]'))\n"
+        "r = sandbox.exec_python('import sys; print(sys.prefix)', capture_output=True, text=True)\n"
+        "print(r.returncode, r.stdout.strip())\n"
+    )
+    out = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ["[1, 2, 3]", f"0 {env_dir}"], (out.stdout, sys.prefix)
