@@ -3,16 +3,22 @@ strict profile's fresh /tmp must keep the interpreter visible."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
+import auditor
+
 
 def test_strict_python_from_a_venv_under_tmp(tmp_path: Path) -> None:
     assert str(tmp_path).startswith("/tmp/")
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False, symlinks=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
+    # the new venv imports this very auditor (installed or a checkout) through PYTHONPATH;
+    # the sandboxed child runs with -I and needs nothing but the interpreter
+    env = {**os.environ, "PYTHONPATH": str(Path(auditor.__file__).resolve().parent.parent)}
     probe = (
         "from auditor import sandbox\n"
         "print(sandbox.eval_python('[1, 2] + [3]'))\n"
@@ -25,6 +31,7 @@ def test_strict_python_from_a_venv_under_tmp(tmp_path: Path) -> None:
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines() == ["[1, 2, 3]", f"0 {env_dir}"], (out.stdout, sys.prefix)
