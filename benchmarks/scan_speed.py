@@ -156,11 +156,15 @@ def recall(corpus: Corpus, ours: Path, bandit_out: Path | None, ruff_out: Path |
     anchors: set[tuple[str, int, str]] = set()
     if bandit_out is not None and bandit_out.exists():
         for r in json.loads(bandit_out.read_text()).get("results", []):
+            if r["test_id"] not in BANDIT_TESTS.split(","):
+                continue
             anchors.add(
                 (os.path.realpath(r["filename"]), r["line_number"], f"bandit:{r['test_id']}")
             )
     if ruff_out is not None and ruff_out.exists():
         for r in json.loads(ruff_out.read_text() or "[]"):
+            if r.get("code") not in RUFF_RULES.split(","):
+                continue  # e.g. invalid-syntax: ruff's parse errors are not call sites
             anchors.add(
                 (os.path.realpath(r["filename"]), r["location"]["row"], f"ruff:{r['code']}")
             )
@@ -270,7 +274,7 @@ def render(corpora: list[Corpus], rounds: int) -> str:
         if tool(name):
             out = subprocess.run([name, "--version"], capture_output=True, text=True)
             words = (out.stdout or out.stderr).split()
-            versions.append(f"{name} {words[1] if len(words) > 1 else '?'}")
+            versions.append(f"{name} {words[-1] if words else '?'}")
     lines = [
         START,
         "## Scan speed and recall (benchmarks/scan_speed.py)",
