@@ -17,7 +17,13 @@ from auditor.discover import display_path
 from auditor.findings import Finding, ScanError, ScanResult
 from auditor.suppress import find_suppression
 from auditor.system import sudoers as sudoers_parser
-from auditor.system.checks import apply_overrides, check_sudoers, check_unit, make_finding
+from auditor.system.checks import (
+    apply_overrides,
+    check_sudoers,
+    check_unit,
+    make_finding,
+    unique_findings,
+)
 from auditor.system.data import system_rules
 from auditor.system.units import is_dropin, is_unit_file, load_units, unit_files_under
 
@@ -191,7 +197,7 @@ def analyze_verify(units: list[Path], shown: dict[Path, str]) -> list[Finding]:
                     identity=f"{snippet}|{warning}",
                 )
             )
-    return _unique(findings)
+    return unique_findings(findings)
 
 
 _ANALYZE_RE = re.compile(r"^(/[^:]+):(\d+): (.*)$")
@@ -203,16 +209,6 @@ def _line_text(path: Path, line: int) -> str:
     except OSError:
         return ""
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen: set[str] = set()
-    out = []
-    for f in findings:
-        if f.fingerprint not in seen:
-            seen.add(f.fingerprint)
-            out.append(f)
-    return out
 
 
 def looks_like_sudoers(path: Path) -> bool:

@@ -345,10 +345,11 @@ def check_sudoers(sudoers: Sudoers, trusted_commands: Sequence[str] = ()) -> lis
                     end=(default.end_line, default.end_column),
                 )
             )
-    return _dedupe(findings)
+    return unique_findings(findings)
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
+def unique_findings(findings: list[Finding]) -> list[Finding]:
+    """Each fingerprint once, in order."""
     seen: set[str] = set()
     out = []
     for f in findings:
