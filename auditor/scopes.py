@@ -42,7 +42,22 @@ class Scope:
         target = self
         if name in self.globals:
             target = self.module()
+        elif name in self.nonlocals:
+            target = self.enclosing_function(name) or self
         self.bindings_of(target, name).append(binding)
+
+    def enclosing_function(self, name: str) -> Scope | None:
+        """The scope a ``nonlocal name`` here refers to: the nearest enclosing function that
+        binds it (so far), else the nearest enclosing function."""
+        first: Scope | None = None
+        scope = self.parent
+        while scope is not None and scope.kind != "module":
+            if scope.kind == "function":
+                if name in scope.bindings:
+                    return scope
+                first = first or scope
+            scope = scope.parent
+        return first
 
     @staticmethod
     def bindings_of(scope: Scope, name: str) -> list[Binding]:

@@ -54,6 +54,12 @@ CASES = [
         "import subprocess\ndef f():\n    global sp\n    sp = subprocess\ndef g():\n    sp.run(x)",
         ["subprocess.run"],
     ),
+    # nonlocal: the assignment rebinds the enclosing function's name
+    (
+        "import os\ndef f(c):\n    fn = print\n    def g():\n        nonlocal fn\n"
+        "        fn = os.system\n    g()\n    fn(c)",
+        ["os.system"],
+    ),
     # shadowing: no finding
     ("model.eval()", []),
     ("self.model.eval()", []),
