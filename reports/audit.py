@@ -87,8 +87,7 @@ def collect_meta(
     paths: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
 ) -> ReportMeta:
     from auditor.discover import display_path
-    from auditor.system.audit import discover, looks_like_sudoers
-    from auditor.system.units import is_dropin, is_unit_file
+    from auditor.system.discovery import discover, is_dropin, is_unit_file, looks_like_sudoers
 
     given = [Path(p) for p in paths] or [Path(".")]
     sudoers, units = discover([p for p in given if p.is_dir()], exclude)

@@ -185,11 +185,13 @@ def add_system_findings(
     """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
     scanned folders hold under deploy/, etc/, systemd/ (and similar): scan, check, baseline
     and report cover them too."""
-    from auditor.system.audit import audit_system, discover
+    from auditor.system.discovery import discover
 
     sudoers, units = discover([p for p in paths if p.is_dir()], exclude)
     if not sudoers and not units:
         return
+    from auditor.system.audit import audit_system  # the parsers: only when there is work
+
     extra = audit_system(
         sudoers, units, trusted_commands=policy.trusted_commands, settings=policy.system
     )

@@ -64,7 +64,8 @@ def command(
     directory. Exit status: 0 when every file was read, 2 when some could not be (listed
     under errors) or on a usage error.
     """
-    from auditor.system.audit import audit_system, discover
+    from auditor.system.audit import audit_system
+    from auditor.system.discovery import discover
 
     if not sudoers_files and not unit_paths:
         found_sudoers, found_units = discover([Path(".")])

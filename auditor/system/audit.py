@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor.classify import path_matches
 from auditor.discover import display_path
 from auditor.findings import Finding, ScanError, ScanResult
 from auditor.suppress import find_suppression
@@ -25,10 +24,10 @@ from auditor.system.checks import (
     unique_findings,
 )
 from auditor.system.data import system_rules
-from auditor.system.units import is_dropin, is_unit_file, load_units, unit_files_under
+from auditor.system.discovery import is_unit_file
+from auditor.system.units import load_units, unit_files_under
 
 # Folders of a repository where deployment files live; `scan` and `report` look there.
-DEPLOY_DIRS = ("deploy", "etc", "systemd", "sudoers.d", "packaging", "ops", "infra")
 
 
 def audit_system(
@@ -209,37 +208,3 @@ def _line_text(path: Path, line: int) -> str:
     except OSError:
         return ""
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
-
-
-def looks_like_sudoers(path: Path) -> bool:
-    """A sudoers file by its name or folder (sudoers, sudoers.d/*, *.sudoers)."""
-    if path.parent.name == "sudoers.d" or path.name == "sudoers" or path.suffix == ".sudoers":
-        return True
-    return path.name.startswith("sudoers") and path.suffix in ("", ".conf")
-
-
-def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[Path], list[Path]]:
-    """Sudoers files and unit files found under the deployment folders of ``roots`` (what
-    ``scan`` and ``report`` pick up from a repository), except those whose path relative to
-    their root matches an ``exclude`` glob (the scan's ``--exclude`` and policy ``exclude``)."""
-    excluded = list(exclude)
-    sudoers: list[Path] = []
-    units: list[Path] = []
-    for root in roots:
-        if not root.is_dir():
-            continue
-        for name in DEPLOY_DIRS:
-            folder = root / name
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.rglob("*")):
-                rel = path.relative_to(root)
-                if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-                    continue
-                if any(path_matches(rel.as_posix(), glob) for glob in excluded):
-                    continue
-                if looks_like_sudoers(path):
-                    sudoers.append(path)
-                elif is_unit_file(path) or is_dropin(path):
-                    units.append(path)
-    return sorted(set(sudoers)), sorted(set(units))

@@ -13,11 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.findings import ScanError
+from auditor.system.discovery import is_dropin, is_unit_file
 
-UNIT_SUFFIXES = (
-    ".service", ".slice", ".scope", ".socket", ".timer", ".mount", ".automount", ".swap",
-    ".path", ".target", ".device",
-)  # fmt: skip
 _SECTION_RE = re.compile(r"^\[([^\[\]]+)\]\s*$")
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 _BAD_SECTION = "\0malformed"
@@ -158,16 +155,6 @@ def _read(path: Path, display: str, errors: list[ScanError]) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         errors.append(ScanError(display, "systemd: not valid UTF-8 (read as Latin-1)", line))
         return data.decode("latin-1")
-
-
-def is_unit_file(path: Path) -> bool:
-    return path.name.endswith(UNIT_SUFFIXES)
-
-
-def is_dropin(path: Path) -> bool:
-    return path.suffix == ".conf" and path.parent.name.endswith(
-        tuple(s + ".d" for s in UNIT_SUFFIXES)
-    )
 
 
 def unit_files_under(root: Path) -> list[Path]:

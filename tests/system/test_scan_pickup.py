@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.system.audit import discover
+from auditor.system.discovery import discover
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
