@@ -151,25 +151,35 @@ def scan(
             progress(done, total)
 
     misses: list[tuple[str, str, str, bool]] = []
+    keyed: list[tuple[str, str, str, bool, str]] = []  # (path, shown, rel, explicit, key)
     for candidate in candidates:
-        shown = display_path(candidate.path, cwd)
+        path = os.fspath(candidate.path)
+        shown = display_path(path, cwd)
         error = _stat_error(candidate.path, shown, policy.max_file_size)
         if error is not None:
             record(FileResult(errors=[error]))
             continue
         rel = _rel_to_root(candidate.path, policy.root)
-        if cache is not None:
-            try:
-                content = candidate.path.read_bytes()
-            except OSError as exc:
-                record(FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror}")]))
-                continue
-            hit = cache.get(cache.key(content, shown, f"{rel}|{candidate.explicit}"))
+        if cache is None:
+            misses.append((path, shown, rel, candidate.explicit))
+            continue
+        try:
+            with open(path, "rb") as f:
+                content = f.read()
+        except OSError as exc:
+            record(FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror}")]))
+            continue
+        key = cache.key(content, shown, f"{rel}|{candidate.explicit}")
+        keyed.append((path, shown, rel, candidate.explicit, key))
+    if cache is not None:
+        cached = cache.get_many([k[4] for k in keyed])
+        for path, shown, rel, explicit, key in keyed:
+            hit = cached.get(key)
             if hit is not None:
                 result.stats.cached += 1
-                record(FileResult(hit[0], hit[1], hit[2]), os.fspath(candidate.path), shown)
-                continue
-        misses.append((os.fspath(candidate.path), shown, rel, candidate.explicit))
+                record(FileResult(hit[0], hit[1], hit[2]), path, shown)
+            else:
+                misses.append((path, shown, rel, explicit))
     try:
         if misses:
             for job, (data, file_result) in zip(
