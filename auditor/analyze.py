@@ -4,6 +4,7 @@ classify, apply suppressions and fingerprint. Pure: bytes in, findings and error
 from __future__ import annotations
 
 import ast
+import bisect
 import hashlib
 import io
 import re
@@ -24,7 +25,7 @@ from auditor.options import Options
 from auditor.payload import Evaluator, Value
 from auditor.policy import Policy
 from auditor.positions import Span, agrees, call_spans
-from auditor.prefilter import SinkWords, may_report, text_may_report
+from auditor.prefilter import SinkWords, survey, text_may_report
 from auditor.resolve import (
     Resolver,
     has_star_args,
@@ -33,6 +34,7 @@ from auditor.resolve import (
     known_names,
     positional,
 )
+from auditor.skeleton import physical_lines, skeleton
 from auditor.suppress import comments_by_line, find_suppression
 from auditor.walk import walk
 
@@ -104,10 +106,10 @@ def _python_syntax_error(exc: SyntaxError, data: bytes, path: str) -> ScanError:
 
 
 def _positions(
-    module: cst.Module, tree: ast.Module, lines: list[str], count: int, sites: list[_Site]
+    module: cst.Module, calls: list[ast.Call], lines: list[str], count: int, sites: list[_Site]
 ) -> dict[int, Span]:
     """Spans of the sites' calls by call index (see auditor.positions)."""
-    spans = call_spans(tree, lines)
+    spans = call_spans(calls, lines)
     if len(spans) == count and all(
         agrees(site.call.node, spans[site.call.index][1]) for site in sites
     ):
@@ -187,10 +189,17 @@ def analyze_source(
     except (RecursionError, MemoryError, ValueError) as exc:
         result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
         return result
-    if ctx.options.prefilter and not may_report(tree, ctx.words):
+    found = survey(tree, ctx.words)
+    if ctx.options.prefilter and not found.may_report:
         return result
+    calls = found.calls
+    source, dropped = text, list[tuple[int, int]]()
+    if ctx.options.prefilter and found.stubs:
+        source, dropped = skeleton(text, found.stubs)
+        if dropped:
+            calls = [c for c in calls if not _within(c.lineno, dropped)]
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         reason = " ".join(exc.message.split())
         result.errors.append(
@@ -212,8 +221,8 @@ def analyze_source(
         return result
     if not sites:
         return result
-    lines = text.splitlines()
-    positions = _positions(module, tree, lines, collector.call_count, sites)
+    lines = physical_lines(source)
+    positions = _positions(module, calls, lines, collector.call_count, sites)
     comments = comments_by_line(text)
     seen: Counter[str] = Counter()
     for site in sites:
@@ -269,6 +278,12 @@ def analyze_source(
             )
         )
     return result
+
+
+def _within(line: int, ranges: list[tuple[int, int]]) -> bool:
+    """Whether ``line`` is in one of ``ranges`` (sorted, disjoint, inclusive)."""
+    i = bisect.bisect_right(ranges, (line, sys.maxsize)) - 1
+    return i >= 0 and ranges[i][0] <= line <= ranges[i][1]
 
 
 class _FoldNames(cst.CSTTransformer):

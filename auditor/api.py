@@ -32,7 +32,7 @@ _POOL_MIN_FILES = 24
 # The modules whose code decides findings: their source is part of the cache key.
 _ANALYSIS_MODULES = (
     "analyze", "catalogue", "classify", "collect", "findings", "payload", "policy",
-    "positions", "prefilter", "resolve", "scopes", "suppress", "walk",
+    "positions", "prefilter", "resolve", "scopes", "skeleton", "suppress", "walk",
 )  # fmt: skip
 
 

@@ -31,10 +31,11 @@ def _char_col(lines: list[str], line: int, byte_col: int) -> int:
     return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
 
-def call_spans(tree: ast.Module, lines: list[str]) -> list[tuple[Span, ast.Call]]:
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-    calls.sort(
-        key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0))
+def call_spans(calls: list[ast.Call], lines: list[str]) -> list[tuple[Span, ast.Call]]:
+    """The spans of ``calls`` (every call of the text libcst parsed), in pre-order."""
+    calls = sorted(
+        calls,
+        key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)),
     )
     out = []
     for n in calls:

@@ -21,16 +21,24 @@ libcst parse changes nothing (:func:`may_report`).
 
 Before that, :func:`text_may_report` runs on the source text, before any parse. Every
 identifier above appears in the text as written, except in two ways: a ``getattr`` string
-literal may spell the name with escapes or implicit concatenation (so any file that says
-``getattr`` goes on to the tree check), and Python folds non-ASCII identifiers to NFKC (so any
-non-ASCII file goes on too). A file that fails the text check is not parsed at all: it cannot
-run anything this audit is about, so its syntax errors are not reported either.
-``tests/scanner/test_prefilter.py`` checks both against the full analysis on real code.
+literal may spell the name with escapes or implicit concatenation (so a file that says
+``getattr`` and names a sink module goes on to the tree check even without a sink's last
+name: the module itself must still be imported by name), and Python folds non-ASCII
+identifiers to NFKC (so any non-ASCII file goes on too). ``shell`` matters only as a keyword
+argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with only white
+space, line continuations or comments between. A file that fails the text check is not
+parsed at all: it cannot run anything this audit is about, so its syntax errors are not
+reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
+on real code.
+
+A file that passes goes to :func:`survey`, whose *stubs* then keep most of its functions
+out of the libcst parse (:mod:`auditor.skeleton`).
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -68,6 +76,11 @@ class SinkWords:
         )
 
 
+# ``shell=`` as a keyword argument: the name, then (inside brackets) white space, line
+# continuations or comments, then ``=`` that is not ``==``.
+_SHELL_KEYWORD = re.compile(r"\bshell(?:\s|\\(?:\r\n|\r|\n)|#[^\r\n]*)*=(?!=)")
+
+
 def text_may_report(text: str, words: SinkWords) -> bool:
     """False only when the source text provably holds no finding (see the module doc)."""
     if not text.isascii():
@@ -75,9 +88,13 @@ def text_may_report(text: str, words: SinkWords) -> bool:
     found = set(words.pattern.findall(text))
     if not found:
         return False
-    if found & (words.builtins | words.methods | words.defined | {"shell", "getattr"}):
+    if found & (words.builtins | words.methods | words.defined):
         return True
-    return bool(found & words.roots) and bool(found & words.last)
+    if "shell" in found and _SHELL_KEYWORD.search(text):
+        return True
+    if found & words.roots:
+        return bool(found & words.last) or "getattr" in found
+    return False
 
 
 def _root(node: ast.expr) -> ast.expr:
@@ -119,8 +136,33 @@ def _aliases(target: ast.expr, value: ast.expr | None, out: set[str]) -> None:
             _aliases(element, element_value, out)
 
 
-def may_report(tree: ast.AST, words: SinkWords) -> bool:
-    """False only when the full analysis provably reports nothing for this tree.
+@dataclass(slots=True)
+class Survey:
+    """What one walk of the ``ast`` tree tells the analysis (see :func:`survey`)."""
+
+    may_report: bool
+    calls: list[ast.Call]  # every call of the file (for positions)
+    stubs: list[tuple[int, int, int]]  # bodies that cannot matter: first, last line, column
+
+
+# Fields that never hold a node worth visiting (contexts, operators) or hold only strings.
+_SKIP_FIELDS = frozenset(
+    {"ctx", "op", "type_comment", "names", "kind", "conversion", "kwd_attrs", "rest"}
+)
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
+    return fields
+
+
+def survey(tree: ast.Module, words: SinkWords) -> Survey:
+    """One walk of the tree: whether the full analysis may report anything (False only when
+    it provably reports nothing), every call, and the function bodies whose libcst parse
+    cannot change the result (see :mod:`auditor.skeleton`).
 
     Beyond the module doc's argument, per call: a callee resolves to a dotted name only
     through the name at the root of its attribute chain, and only when that name is a
@@ -130,62 +172,150 @@ def may_report(tree: ast.AST, words: SinkWords) -> bool:
     ``def``/``class`` (project sinks), or by a star import from a sink module; or when the
     root is itself a call (``getattr(os, "system")(...)``, ``__import__("os").system(...)``).
     Parameters, loop and ``with`` targets never resolve. An attribute callee must also end
-    in a sink's last name. All bindings of the file count, whatever their scope."""
+    in a sink's last name. All bindings of the file count, whatever their scope.
+
+    A *marker* is a place that may matter: such a call, a call passing ``shell=``, a method
+    sink, a builtin sink name, a ``def`` of a project sink, and (for the stubs only) a
+    ``global`` or ``nonlocal`` statement."""
     imports_root = False
     star_from_sink = False
+    decided = False  # a marker that makes the file reportable whatever else it holds
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     bound: set[str] = set()  # names bound to a sink's function (from ... import, aliases)
     defined: set[str] = set()
-    calls: list[ast.expr] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            if any(k.arg == "shell" for k in node.keywords):
-                return True
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                if func.attr in words.methods:
-                    return True
-                if func.attr in words.last:
-                    calls.append(func)
-            elif isinstance(func, (ast.Name, ast.Call)):
-                calls.append(func)
-        elif isinstance(node, ast.Name):
-            if node.id in words.builtins:
-                return True
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] in words.roots:
+    markers: list[int] = []  # lines of markers
+    all_calls: list[ast.Call] = []
+    calls: list[tuple[ast.expr, int]] = []  # (callee, line) of calls to check at the end
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
+    stack: list[ast.AST] = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    AST, Call, Name, Attribute = ast.AST, ast.Call, ast.Name, ast.Attribute
+    while stack:
+        node = pop()
+        if node is None:  # lists may hold None: Dict.keys (``**spread``), kw_defaults
+            continue
+        kind = type(node)
+        if kind is Name:
+            if node.id in builtins:  # type: ignore[attr-defined]
+                decided = True
+                markers.append(node.lineno)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Constant:
+            continue
+        if kind is Call:
+            all_calls.append(node)  # type: ignore[arg-type]
+            func = node.func  # type: ignore[attr-defined]
+            line = node.lineno  # type: ignore[attr-defined]
+            if any(k.arg == "shell" for k in node.keywords):  # type: ignore[attr-defined]
+                decided = True
+                markers.append(line)
+            elif type(func) is Attribute:
+                if func.attr in methods:
+                    decided = True
+                    markers.append(line)
+                elif func.attr in last:
+                    calls.append((func, line))
+            elif isinstance(func, (Name, Call)):
+                calls.append((func, line))
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.name.split(".")[0] in roots:
                     imports_root = True
                     modules.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom):
-            if node.level or not node.module or node.module.split(".")[0] not in words.roots:
-                continue
-            imports_root = True
-            for alias in node.names:
-                if alias.name == "*":
-                    star_from_sink = True
-                else:
-                    modules.add(alias.asname or alias.name)
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                _aliases(target, node.value, bound)
-        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)):
-            _aliases(node.target, node.value, bound)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name in words.defined:
-                return True
-            defined.add(node.name)
-    if not imports_root and not words.defined:
-        return False  # nothing can resolve to a catalogue name (builtins returned above)
-    for func in calls:
-        root = _root(func)
-        if isinstance(root, ast.Call):
-            return True
-        if not isinstance(root, ast.Name):
+        elif kind is ast.ImportFrom:
+            module = node.module  # type: ignore[attr-defined]
+            if not node.level and module and module.split(".")[0] in roots:  # type: ignore[attr-defined]
+                imports_root = True
+                for alias in node.names:  # type: ignore[attr-defined]
+                    if alias.name == "*":
+                        star_from_sink = True
+                    else:
+                        modules.add(alias.asname or alias.name)
+        elif kind is ast.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                _aliases(target, node.value, bound)  # type: ignore[attr-defined]
+        elif kind is ast.AnnAssign or kind is ast.NamedExpr:
+            _aliases(node.target, node.value, bound)  # type: ignore[attr-defined]
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+            name = node.name  # type: ignore[attr-defined]
+            if name in words.defined:
+                decided = True
+                markers.append(node.lineno)  # type: ignore[attr-defined]
+            defined.add(name)
+            if kind is not ast.ClassDef:
+                functions.append(node)  # type: ignore[arg-type]
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            markers.append(node.lineno)  # type: ignore[attr-defined]
+        for field_name in _child_fields(kind):
+            child = getattr(node, field_name)
+            if type(child) is list:
+                extend(child)
+            elif isinstance(child, AST):
+                push(child)
+    reportable = decided
+    # Without a sink module imported or a project sink, a call resolves to a sink only
+    # through a builtin sink name, which already decided; its aliases are in ``bound``.
+    if imports_root or words.defined or decided:
+        for func, line in calls:
+            if _candidate(func, modules, bound, defined, star_from_sink, words):
+                reportable = True
+                markers.append(line)
+    if not reportable:
+        return Survey(False, all_calls, [])
+    return Survey(True, all_calls, _stubs(functions, markers))
+
+
+def _candidate(
+    func: ast.expr,
+    modules: set[str],
+    bound: set[str],
+    defined: set[str],
+    star_from_sink: bool,
+    words: SinkWords,
+) -> bool:
+    root = _root(func)
+    if isinstance(root, ast.Call):
+        return True
+    if not isinstance(root, ast.Name):
+        return False
+    name = root.id
+    if name in modules or name in bound:
+        return True
+    if words.defined and name in defined:
+        # a call of a def of this file resolves to ``<module>.<name>``: a sink only when the
+        # name is a project sink's; through an attribute (``Helper.run_shell``), the
+        # attribute is a sink's last name (checked by the caller)
+        return func is not root or name in words.defined
+    return star_from_sink and func is root and name in words.last
+
+
+def _stubs(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef], markers: list[int]
+) -> list[tuple[int, int, int]]:
+    """The outermost function bodies that start on a line after the ``def`` and hold no
+    marker: (first line, last line, column of the first statement in UTF-8 bytes)."""
+    markers.sort()
+    out: list[tuple[int, int, int]] = []
+    functions.sort(key=lambda f: f.lineno)
+    covered = 0
+    for fn in functions:
+        head = fn.body[0]
+        first, column = head.lineno, head.col_offset
+        decorators = getattr(head, "decorator_list", None)
+        if decorators:  # the statement starts at its first decorator's ``@``
+            first, column = decorators[0].lineno, decorators[0].col_offset - 1
+        last = fn.end_lineno or fn.body[-1].lineno
+        if first <= covered or first <= fn.lineno:
+            continue  # inside a body already stubbed, or ``def f(): return x`` on one line
+        i = bisect.bisect_left(markers, first)
+        if i < len(markers) and markers[i] <= last:
             continue
-        name = root.id
-        if name in modules or name in bound or (words.defined and name in defined):
-            return True
-        if star_from_sink and func is root and name in words.last:
-            return True
-    return False
+        out.append((first, last, column))
+        covered = last
+    return out
+
+
+def may_report(tree: ast.Module, words: SinkWords) -> bool:
+    """False only when the full analysis provably reports nothing for this tree."""
+    return survey(tree, words).may_report

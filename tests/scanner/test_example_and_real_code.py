@@ -18,6 +18,7 @@ from auditor.api import scan
 from auditor.collect import Collector
 from auditor.policy import load_policy
 from auditor.positions import call_spans
+from auditor.skeleton import physical_lines
 from tests.conftest import FIXTURES, REPO
 
 EXAMPLE = REPO / "examples" / "llm_backend"
@@ -110,7 +111,8 @@ def test_ast_positions_match_libcst(source: str) -> None:
         text = Path(subprocess.__file__).read_text("utf-8")
     else:
         text = (EXAMPLE / "app" / "monitor.py").read_text("utf-8")
-    spans = call_spans(ast.parse(text), text.splitlines())
+    calls = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call)]
+    spans = call_spans(calls, physical_lines(text))
     got = [(s.line, s.column, s.end_line, s.end_column) for s, _ in spans]
     assert got == _libcst_positions(text)
 

@@ -1,0 +1,146 @@
+"""The skeleton (function bodies that cannot matter replaced by ``pass``) changes no finding:
+cases written to break it, each analysed in full and through the skeleton. The argument is
+in auditor/skeleton.py; test_prefilter.py checks the same on real code."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.analyze import Context, Options, analyze_source
+from auditor.policy import load_policy
+from auditor.prefilter import survey
+from auditor.skeleton import physical_lines, skeleton
+from tests.conftest import REPO
+
+POLICY = load_policy(REPO / "examples" / "llm_backend")  # with a project sink: run_shell
+FULL = Context(POLICY, Options(prefilter=False))
+FAST = Context(POLICY)
+
+CASES = {
+    "global-set-elsewhere": """
+import subprocess
+runner = None
+def setup():
+    global runner
+    runner = subprocess.run
+def go(cmd):
+    runner(cmd)
+""",
+    "nonlocal": """
+import os
+def outer(cmd):
+    fn = print
+    def swap():
+        nonlocal fn
+        fn = os.system
+    swap()
+    fn(cmd)
+""",
+    "alias-of-builtin-used-in-nested": """
+def test():
+    orig = __import__
+    def _import(*args):
+        return orig(*args)
+    return _import
+""",
+    "decorated-nested-function": """
+import subprocess
+from functools import wraps
+class Display:
+    @staticmethod
+    def _proxy(func):
+        @wraps(func)
+        def wrapper(self, *args):
+            return func(self, *args)
+        return wrapper
+    def run(self, cmd):
+        subprocess.run(cmd, shell=True)
+""",
+    "header-continues-on-body-line": """
+import os
+def f(a,
+      b): return a + b
+def g(cmd):
+    os.system(cmd)
+""",
+    "one-line-def-and-semicolons": """
+import os
+def f(): x = 1; return x
+def g(cmd): os.system(cmd)
+""",
+    "constant-from-module-level": """
+import subprocess
+CMD = "uptime"
+def helper():
+    return 1
+def go():
+    subprocess.run(CMD, shell=True)
+""",
+    "project-sink-defined-and-called": """
+def run_shell(cmd):
+    import subprocess
+    return subprocess.run(cmd, shell=True)
+def caller(x):
+    run_shell(x)
+""",
+    "string-spanning-stubbed-lines": '''
+import os
+def doc():
+    """A docstring
+    os.system(cmd) in text only
+    """
+    return """also
+    multi-line"""
+def go(cmd):
+    os.system(cmd)
+''',
+    "default-argument-calls-sink": """
+import subprocess
+def f(x=subprocess.check_output(["id"])):
+    return x
+""",
+}
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_skeleton_changes_no_finding(name: str, ending: str) -> None:
+    code = CASES[name].lstrip("\n").replace("\n", ending)
+    full = analyze_source(code.encode(), "m.py", "app/m.py", FULL)
+    fast = analyze_source(code.encode(), "m.py", "app/m.py", FAST)
+    assert full.errors == fast.errors == []
+    assert fast.findings == full.findings
+    assert full.findings, "each case has something to find"
+
+
+def test_only_bodies_without_markers_are_dropped() -> None:
+    code = CASES["decorated-nested-function"].lstrip("\n")
+    found = survey(ast.parse(code), FAST.words)
+    text, dropped = skeleton(code, found.stubs)
+    # _proxy's body (from the nested decorator to ``return wrapper``) goes; run() stays
+    assert dropped == [(6, 9)]
+    assert text.splitlines()[5] == "        pass"
+    assert "subprocess.run(cmd, shell=True)" in text
+    ast.parse(text)  # still Python, on the same lines
+    assert len(physical_lines(text)) == len(physical_lines(code))
+
+
+def test_form_feed_is_not_a_line_break() -> None:
+    # str.splitlines would split on the form feed; Python's tokenizer does not
+    code = "import os\n\x0c\ndef f():\n    x = 1 \x0c\n    return x\ndef g(c):\n    os.system(c)\n"
+    assert len(physical_lines(code)) == 7
+    full = analyze_source(code.encode(), "m.py", "m.py", FULL)
+    fast = analyze_source(code.encode(), "m.py", "m.py", FAST)
+    assert fast.findings == full.findings and full.findings[0].line == 7
+
+
+def test_skeleton_is_worth_having_on_real_code() -> None:
+    text = Path(shutil.__file__).read_text("utf-8")
+    found = survey(ast.parse(text), FAST.words)
+    _, dropped = skeleton(text, found.stubs)
+    kept = len(physical_lines(text)) - sum(last - first + 1 for first, last in dropped)
+    assert kept < 0.5 * len(physical_lines(text))
