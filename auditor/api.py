@@ -19,7 +19,7 @@ from pathlib import Path
 
 from auditor.cache import FOLDER, ResultCache, salt_for
 from auditor.catalogue import catalogue_text
-from auditor.discover import discover, display_path, relative_to
+from auditor.discover import discover, relative_to
 from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import FileResult, ScanError, ScanResult
 from auditor.options import Options
@@ -69,10 +69,6 @@ def _stat_error(path: Path, shown: str, max_size: int) -> ScanError | None:
             "raise max_file_size or exclude it",
         )
     return None
-
-
-def _rel_to_root(path: Path, root: str) -> str:
-    return relative_to(os.path.abspath(path), root)
 
 
 def _analyse(
@@ -141,7 +137,7 @@ def scan(
     def record(file_result: FileResult, path: str = "", shown: str = "") -> None:
         nonlocal done
         if path and not file_result.errors:
-            targets.append(Target(os.path.abspath(path), shown))
+            targets.append(Target(path, shown))
         result.stats.files += 1
         result.stats.parsed += int(file_result.parsed)
         result.findings.extend(file_result.findings)
@@ -152,14 +148,15 @@ def scan(
 
     misses: list[tuple[str, str, str, bool]] = []
     keyed: list[tuple[str, str, str, bool, str]] = []  # (path, shown, rel, explicit, key)
+    here = os.fspath(cwd)
     for candidate in candidates:
-        path = os.fspath(candidate.path)
-        shown = display_path(path, cwd)
+        path = os.path.abspath(candidate.path)  # engines and workers get absolute paths
+        shown = relative_to(path, here)  # display_path, without a second abspath
         error = _stat_error(candidate.path, shown, policy.max_file_size)
         if error is not None:
             record(FileResult(errors=[error]))
             continue
-        rel = _rel_to_root(candidate.path, policy.root)
+        rel = relative_to(path, policy.root)
         if cache is None:
             misses.append((path, shown, rel, candidate.explicit))
             continue

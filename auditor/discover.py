@@ -41,10 +41,8 @@ def relative_to(absolute: str, root: str) -> str:
     return absolute.replace(os.sep, "/")
 
 
-def _skipped_dir(part: str, folder: str | None = None) -> bool:
-    if part in SKIP_DIRS or part.endswith(".egg-info"):
-        return True
-    return folder is not None and os.path.isfile(os.path.join(folder, "pyvenv.cfg"))
+def _skipped_dir(part: str) -> bool:
+    return part in SKIP_DIRS or part.endswith(".egg-info")
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
@@ -80,30 +78,42 @@ def _git_files(root: Path) -> list[str] | None:
     return sorted(names)
 
 
-def _walk(root: str) -> Iterator[str]:
-    """POSIX paths relative to ``root`` of the files below it, skipping the folders that are
-    never scanned (strings, not pathlib: this runs for every file of a large tree)."""
-
-    def walk(folder: str, prefix: str) -> Iterator[str]:
+def _walk(root: str) -> list[str]:
+    """POSIX paths relative to ``root`` of the Python files below it, sorted, skipping the
+    folders that are never scanned (a virtualenv is a folder holding ``pyvenv.cfg``).
+    Iterative, on strings, one ``scandir`` per folder and no other system call: this runs
+    for every file of a large tree on every scan, cache hit or not."""
+    out: list[str] = []
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as it:
+                entries = list(it)
         except OSError:
-            return
-        dirs = []
+            continue
+        files: list[str] = []
+        dirs: list[tuple[str, str]] = []
+        venv = False
         for entry in entries:
+            name = entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue
             if is_dir:
-                if not _skipped_dir(entry.name, entry.path):
-                    dirs.append(entry)
-            else:
-                yield prefix + entry.name
-        for entry in dirs:
-            yield from walk(entry.path, f"{prefix}{entry.name}/")
-
-    yield from walk(root, "")
+                if not _skipped_dir(name):
+                    dirs.append((entry.path, f"{prefix}{name}/"))
+            elif name.endswith(PY_SUFFIXES):
+                files.append(prefix + name)
+            elif name == "pyvenv.cfg" and prefix:
+                venv = entry.is_file()
+        if venv:
+            continue
+        out.extend(files)
+        stack.extend(dirs)
+    out.sort()
+    return out
 
 
 def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
