@@ -22,11 +22,13 @@ libcst parse changes nothing (:func:`may_report`).
 Before that, :func:`text_may_report` runs on the source text, before any parse. Every
 identifier above appears in the text as written, except in two ways: a ``getattr`` string
 literal may spell the name with escapes or implicit concatenation (so a file that says
-``getattr`` and names a sink module goes on to the tree check even without a sink's last
+``getattr`` and imports a sink module goes on to the tree check even without a sink's last
 name: the module itself must still be imported by name), and Python folds non-ASCII
 identifiers to NFKC (so any non-ASCII file goes on too). ``shell`` matters only as a keyword
 argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with only white
-space, line continuations or comments between. A file that fails the text check is not
+space, line continuations or comments between. A sink module counts only when an import
+names it: ``from ROOT`` or ``import ..., ROOT`` (the words separated by white space or
+backslash continuations, on one logical line). A file that fails the text check is not
 parsed at all: it cannot run anything this audit is about, so its syntax errors are not
 reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
 on real code.
@@ -54,12 +56,23 @@ class SinkWords:
     builtins: frozenset[str]  # builtin sink names usable unbound: eval, exec, __import__
     defined: frozenset[str]  # last components of project sinks (a def in this file)
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         words = self.roots | self.last | self.methods | self.builtins | self.defined
         words |= {"shell", "getattr"}
         alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
         object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
+        roots = "|".join(sorted(map(re.escape, self.roots), key=len, reverse=True))
+        # ``from ROOT...`` or ``import ..., ROOT...`` on one logical line: white space and
+        # backslash continuations may separate the words (no brackets after ``import``)
+        gap = r"(?:\s|\\(?:\r\n|\r|\n))+"
+        rest = r"(?:[^;\r\n\\#]|\\(?:\r\n|\r|\n))*?"
+        object.__setattr__(
+            self,
+            "imports",
+            re.compile(rf"\bfrom{gap}(?:{roots})\b|\bimport{gap}{rest}\b(?:{roots})\b"),
+        )
 
     @classmethod
     def of(cls, catalogue: Catalogue, project_sinks: tuple[str, ...] = ()) -> SinkWords:
@@ -92,7 +105,7 @@ def text_may_report(text: str, words: SinkWords) -> bool:
         return True
     if "shell" in found and _SHELL_KEYWORD.search(text):
         return True
-    if found & words.roots:
+    if found & words.roots and words.imports.search(text):
         return bool(found & words.last) or "getattr" in found
     return False
 
@@ -106,24 +119,32 @@ def _root(node: ast.expr) -> ast.expr:
 _ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
 
 
-def _may_alias(value: ast.expr) -> bool:
-    """Whether an assigned value can resolve to a dotted name (see auditor.resolve): a name,
-    an attribute chain, or getattr/__import__/import_module of a literal."""
-    if isinstance(value, (ast.Name, ast.Attribute)):
-        return True
+def _alias_root(value: ast.expr) -> str | bool:
+    """What an assigned value can resolve through (see auditor.resolve): the name at the
+    root of a name or attribute chain (a str), True when it may resolve on its own (a call
+    of getattr/__import__/import_module, or a chain rooted in a call), False when it
+    cannot resolve to a dotted name at all."""
     if isinstance(value, ast.Call):
         func = value.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
         return name in _ALIAS_CALLS
-    return False
+    if not isinstance(value, (ast.Name, ast.Attribute)):
+        return False
+    root = _root(value)
+    if isinstance(root, ast.Name):
+        return root.id
+    return isinstance(root, ast.Call)
 
 
-def _aliases(target: ast.expr, value: ast.expr | None, out: set[str]) -> None:
-    """Names that an assignment binds to something that may resolve (as auditor.collect
-    pairs tuple targets with tuple values)."""
+def _aliases(target: ast.expr, value: ast.expr | None, out: list[tuple[str, str | bool]]) -> None:
+    """(name, what its value resolves through) for the names an assignment binds to
+    something that may resolve (as auditor.collect pairs tuple targets with tuple
+    values)."""
     if isinstance(target, ast.Name):
-        if value is not None and _may_alias(value):
-            out.add(target.id)
+        if value is not None:
+            root = _alias_root(value)
+            if root is not False:
+                out.append((target.id, root))
     elif isinstance(target, (ast.Tuple, ast.List)):
         values: list[ast.expr | None] = [None] * len(target.elts)
         if (
@@ -134,6 +155,32 @@ def _aliases(target: ast.expr, value: ast.expr | None, out: set[str]) -> None:
             values = list(value.elts)
         for element, element_value in zip(target.elts, values, strict=True):
             _aliases(element, element_value, out)
+
+
+def _bound(
+    aliases: list[tuple[str, str | bool]], resolvable: set[str], star_from_sink: bool,
+    last: frozenset[str],
+) -> set[str]:  # fmt: skip
+    """The names some assignment of the file binds to a value that may resolve to a sink:
+    a call of getattr/__import__/import_module, or a chain rooted in a name that is itself
+    ``resolvable`` (a sink module's import, a builtin sink, a project sink's def), or bound
+    so (to a fixpoint), or imported by a star import from a sink module."""
+    bound = {name for name, root in aliases if root is True}
+    pending = [(name, root) for name, root in aliases if isinstance(root, str)]
+    changed = True
+    while changed:
+        changed = False
+        rest = []
+        for name, root in pending:
+            if name in bound:
+                continue
+            if root in resolvable or root in bound or (star_from_sink and root in last):
+                bound.add(name)
+                changed = True
+            else:
+                rest.append((name, root))
+        pending = rest
+    return bound
 
 
 @dataclass(slots=True)
@@ -181,7 +228,7 @@ def survey(tree: ast.Module, words: SinkWords) -> Survey:
     star_from_sink = False
     decided = False  # a marker that makes the file reportable whatever else it holds
     modules: set[str] = set()  # names bound to a sink module (or something in it)
-    bound: set[str] = set()  # names bound to a sink's function (from ... import, aliases)
+    aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
     defined: set[str] = set()
     markers: list[int] = []  # lines of markers
     all_calls: list[ast.Call] = []
@@ -234,9 +281,9 @@ def survey(tree: ast.Module, words: SinkWords) -> Survey:
                         modules.add(alias.asname or alias.name)
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
-                _aliases(target, node.value, bound)  # type: ignore[attr-defined]
+                _aliases(target, node.value, aliases)  # type: ignore[attr-defined]
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
-            _aliases(node.target, node.value, bound)  # type: ignore[attr-defined]
+            _aliases(node.target, node.value, aliases)  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             name = node.name  # type: ignore[attr-defined]
             if name in words.defined:
@@ -257,6 +304,10 @@ def survey(tree: ast.Module, words: SinkWords) -> Survey:
     # Without a sink module imported or a project sink, a call resolves to a sink only
     # through a builtin sink name, which already decided; its aliases are in ``bound``.
     if imports_root or words.defined or decided:
+        resolvable = modules | builtins
+        if words.defined:
+            resolvable |= defined
+        bound = _bound(aliases, resolvable, star_from_sink, last)
         for func, line in calls:
             if _candidate(func, modules, bound, defined, star_from_sink, words):
                 reportable = True

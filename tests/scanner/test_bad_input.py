@@ -24,7 +24,7 @@ def errors_of(data: bytes) -> list[tuple[int | None, str]]:
 @pytest.mark.parametrize(
     ("data", "line", "reason"),
     [
-        (b"def f(:\n    os.system(c)\n", 1, "syntax error"),
+        (b"import os\ndef f(:\n    os.system(c)\n", 2, "syntax error"),
         (b"import os\nprint 'hello'\nos.system(x)\n", 2, "Python 2 syntax is not supported"),
         (b"try:\n    eval(x)\nexcept Exception, e:\n    pass\n", 3, "Python 2 syntax"),
         (b"x = '\xff\xfe'\n", 1, "cannot decode as utf-8: byte 0xff is invalid"),

@@ -98,6 +98,24 @@ def doc():
 def go(cmd):
     os.system(cmd)
 ''',
+    "alias-chain-to-a-sink-module": """
+import os as _os
+S = _os
+R = S.system
+def helper(self):
+    D = self.decimal.Decimal
+    return D(1)
+def go(c):
+    R(c)
+""",
+    "alias-through-getattr": """
+import subprocess
+def f(c):
+    run = getattr(subprocess, "run")
+    run(c, shell=True)
+    fn = getattr(subprocess, "check_output")
+    fn(c)
+""",
     "default-argument-calls-sink": """
 import subprocess
 def f(x=subprocess.check_output(["id"])):
@@ -127,6 +145,13 @@ def test_only_bodies_without_markers_are_dropped() -> None:
     assert "subprocess.run(cmd, shell=True)" in text
     ast.parse(text)  # still Python, on the same lines
     assert len(physical_lines(text)) == len(physical_lines(code))
+
+
+def test_alias_of_something_else_does_not_keep_a_body() -> None:
+    code = CASES["alias-chain-to-a-sink-module"].lstrip("\n")
+    found = survey(ast.parse(code), FAST.words)
+    # helper()'s D = self.decimal.Decimal cannot resolve to a sink: its body goes
+    assert [(first, last) for first, last, _ in found.stubs] == [(5, 6)]
 
 
 def test_form_feed_is_not_a_line_break() -> None:
