@@ -294,10 +294,22 @@ class _FoldNames(cst.CSTTransformer):
         return updated_node.with_changes(value=unicodedata.normalize("NFKC", value))
 
 
+class _FindNonAsciiName:
+    found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not node.value.isascii():
+            self.found = True
+
+
 def _fold_identifiers(module: cst.Module) -> cst.Module:
     """Python folds identifiers to NFKC (fullwidth ``eval`` is ``eval``); libcst keeps them as
-    written. Fold them before resolution, so that a disguised name is still resolved."""
-    return module.visit(_FoldNames())
+    written. Fold them before resolution, so that a disguised name is still resolved. Most
+    non-ASCII files have non-ASCII only in strings and comments: libcst's rebuilding visit
+    (the cost of a parse) runs only when a name needs it, found by the read-only walk."""
+    finder = _FindNonAsciiName()
+    walk(module, finder)
+    return module.visit(_FoldNames()) if finder.found else module
 
 
 def _callee_text(module: cst.Module, node: cst.Call) -> str:
