@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.cache import FOLDER, ResultCache, salt_for
 from auditor.catalogue import catalogue_text
@@ -24,6 +25,9 @@ from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import FileResult, ScanError, ScanResult
 from auditor.options import Options
 from auditor.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from auditor.worker import Job  # the worker imports libcst: only when needed
 
 Progress = Callable[[int, int | None], None]
 
@@ -51,29 +55,33 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _stat_error(path: Path, shown: str, max_size: int) -> ScanError | None:
+def _stat(path: Path, shown: str, max_size: int) -> tuple[ScanError | None, int]:
+    """Why the file cannot be scanned (None when it can), and its size."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            return ScanError(shown, "broken symbolic link")
-        return ScanError(shown, "no such file")
+            return ScanError(shown, "broken symbolic link"), 0
+        return ScanError(shown, "no such file"), 0
     except OSError as exc:
-        return ScanError(shown, f"cannot read: {exc.strerror}")
+        return ScanError(shown, f"cannot read: {exc.strerror}"), 0
     if not stat.S_ISREG(info.st_mode):
-        return ScanError(shown, "not a regular file")
+        return ScanError(shown, "not a regular file"), 0
     if info.st_size > max_size:
         return ScanError(
             shown,
             f"file too large ({info.st_size} bytes > max_file_size {max_size}); "
             "raise max_file_size or exclude it",
-        )
-    return None
+        ), info.st_size
+    return None, info.st_size
 
 
 def _analyse(
-    jobs_in: list[tuple[str, str, str, bool]], policy: Policy, options: Options, jobs: int
-) -> Iterator[tuple[bytes | None, FileResult]]:
+    jobs_in: list[Job], policy: Policy, options: Options, jobs: int, salt: bytes | None
+) -> Iterator[tuple[str | None, FileResult]]:
+    """Each job's cache key (None without a cache) and result, in the order of ``jobs_in``.
+    A pool hands out small chunks: give it the largest files first, so that no worker is
+    left with a run of big files at the end."""
     from auditor import worker  # imports libcst: only when something must be analysed
 
     if jobs > 1 and len(jobs_in) >= _POOL_MIN_FILES:
@@ -83,12 +91,12 @@ def _analyse(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=worker.init,
-            initargs=(policy, options),
+            initargs=(policy, options, salt),
         ) as pool:  # fmt: skip
-            chunk = max(1, min(16, len(jobs_in) // (jobs * 8)))
+            chunk = max(1, min(4, len(jobs_in) // (jobs * 16)))
             yield from pool.map(worker.run, jobs_in, chunksize=chunk)
         return
-    worker.init(policy, options)
+    worker.init(policy, options, salt)
     for job in jobs_in:
         yield worker.run(job)
 
@@ -146,19 +154,20 @@ def scan(
         if progress is not None:
             progress(done, total)
 
-    misses: list[tuple[str, str, str, bool]] = []
-    keyed: list[tuple[str, str, str, bool, str]] = []  # (path, shown, rel, explicit, key)
+    misses: list[tuple[int, Job]] = []  # (size, job)
+    keyed: list[tuple[int, Job, str]] = []  # (size, job, cache key)
     here = os.fspath(cwd)
     for candidate in candidates:
         path = os.path.abspath(candidate.path)  # engines and workers get absolute paths
         shown = relative_to(path, here)  # display_path, without a second abspath
-        error = _stat_error(candidate.path, shown, policy.max_file_size)
+        error, size = _stat(candidate.path, shown, policy.max_file_size)
         if error is not None:
             record(FileResult(errors=[error]))
             continue
         rel = relative_to(path, policy.root)
+        job = (path, shown, rel, candidate.explicit)
         if cache is None:
-            misses.append((path, shown, rel, candidate.explicit))
+            misses.append((size, job))
             continue
         try:
             with open(path, "rb") as f:
@@ -166,27 +175,28 @@ def scan(
         except OSError as exc:
             record(FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror}")]))
             continue
-        key = cache.key(content, shown, f"{rel}|{candidate.explicit}")
-        keyed.append((path, shown, rel, candidate.explicit, key))
+        keyed.append((size, job, cache.key(content, shown, f"{rel}|{candidate.explicit}")))
     if cache is not None:
-        cached = cache.get_many([k[4] for k in keyed])
-        for path, shown, rel, explicit, key in keyed:
+        cached = cache.get_many([key for _, _, key in keyed])
+        for size, job, key in keyed:
             hit = cached.get(key)
             if hit is not None:
                 result.stats.cached += 1
-                record(FileResult(hit[0], hit[1], hit[2]), path, shown)
+                record(FileResult(hit[0], hit[1], hit[2]), job[0], job[1])
             else:
-                misses.append((path, shown, rel, explicit))
+                misses.append((size, job))
+    misses.sort(key=lambda m: -m[0])
+    to_do = [job for _, job in misses]
     try:
-        if misses:
-            for job, (data, file_result) in zip(
-                misses, _analyse(misses, policy, options, jobs), strict=True
+        if to_do:
+            key_salt = cache.salt if cache is not None else None
+            for job, (result_key, file_result) in zip(
+                to_do, _analyse(to_do, policy, options, jobs, key_salt), strict=True
             ):
-                if cache is not None and data is not None:
+                if cache is not None and result_key is not None:
                     cache.put(
-                        cache.key(data, job[1], f"{job[2]}|{job[3]}"),
-                        file_result.findings, file_result.errors, file_result.parsed,
-                    )  # fmt: skip
+                        result_key, file_result.findings, file_result.errors, file_result.parsed
+                    )
                 record(file_result, job[0], job[1])
     finally:
         if cache is not None:

@@ -50,11 +50,7 @@ class ResultCache:
         self._db = None
 
     def key(self, data: bytes, path: str, rel_path: str) -> str:
-        digest = hashlib.blake2b(self.salt, digest_size=20)
-        digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(rel_path.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(data)
-        return digest.hexdigest()
+        return content_key(self.salt, data, path, rel_path)
 
     def get(self, key: str) -> tuple[list[Finding], list[ScanError], bool] | None:
         return self.get_many([key]).get(key)
@@ -112,6 +108,16 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def content_key(salt: bytes, data: bytes, path: str, rel_path: str) -> str:
+    """The cache key of one file's result (also computed in worker processes, so that a
+    file's bytes never travel back to the parent)."""
+    digest = hashlib.blake2b(salt, digest_size=20)
+    digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(rel_path.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def salt_for(policy_fingerprint: str, catalogue_text: str, options: str) -> str:

@@ -4,23 +4,27 @@ the only module of the scan path that imports libcst, and only cache misses reac
 from __future__ import annotations
 
 from auditor.analyze import Context, analyze_source
+from auditor.cache import content_key
 from auditor.findings import FileResult, ScanError
 from auditor.options import Options
 from auditor.policy import Policy
 
 _CTX: Context | None = None
+_SALT: bytes | None = None  # the result cache's salt, when the cache is on
 
 # file path, shown path, path relative to the project root, named on the command line
 Job = tuple[str, str, str, bool]
 
 
-def init(policy: Policy, options: Options) -> None:
-    global _CTX
+def init(policy: Policy, options: Options, salt: bytes | None = None) -> None:
+    global _CTX, _SALT
     _CTX = Context(policy, options)
+    _SALT = salt
 
 
-def run(job: Job) -> tuple[bytes | None, FileResult]:
-    """Analyse one file; returns the bytes it read (for the cache key) and the result."""
+def run(job: Job) -> tuple[str | None, FileResult]:
+    """Analyse one file; returns the cache key of the bytes it read (when the cache is on)
+    and the result."""
     assert _CTX is not None, "worker.init() was not called"
     path, shown, rel, explicit = job
     try:
@@ -28,4 +32,5 @@ def run(job: Job) -> tuple[bytes | None, FileResult]:
             data = handle.read()
     except OSError as exc:
         return None, FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror or exc}")])
-    return data, analyze_source(data, shown, rel, _CTX, explicit)
+    key = None if _SALT is None else content_key(_SALT, data, shown, f"{rel}|{explicit}")
+    return key, analyze_source(data, shown, rel, _CTX, explicit)
