@@ -13,6 +13,9 @@ interleaved round by round, times:
 It reports medians of --rounds runs (default 3), peak RSS (the largest process of each
 run, descendants included), the ratios, and recall: every call site bandit or ruff flags
 with those tests must lie inside a finding of ours (same file, line within the span).
+auditor runs from a virtualenv made for the run with a plain (non-editable) `pip install`
+of this checkout, as a user would have it: a development install's import hooks and
+whatever .pth files the main environment carries are not part of the tool's time.
 Results go to benchmarks/RESULTS.md between the scan-speed markers. Run on demand:
 
     python3 benchmarks/scan_speed.py [--rounds 3] [--corpus ansible-core ...]
@@ -113,8 +116,24 @@ def tool(name: str) -> str | None:
     return found
 
 
+PYTHON = sys.executable  # the benchmark virtualenv's, set in main(); run with -I (not the checkout)
+
+
+def install(work: Path) -> str:
+    """A virtualenv in ``work`` with this checkout installed (not editable); its python."""
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         str(HERE.parent)],
+        check=True,
+    )  # fmt: skip
+    return python
+
+
 def commands(corpus: Corpus, work: Path) -> dict[str, list[str]]:
-    auditor = [sys.executable, "-m", "auditor", "scan", str(corpus.root), "--format", "json"]
+    auditor = [PYTHON, "-I", "-m", "auditor", "scan", str(corpus.root), "--format", "json"]
     cache = work / f"cache-{corpus.name}"
     cmds = {
         "auditor cold": [*auditor, "--no-cache"],
@@ -192,7 +211,7 @@ def soundness(corpus: Corpus, ours: Path) -> None:
     the skeleton parse yields, in files whose whole text libcst cannot parse, are counted
     apart (``recovered``): the skeleton left the unparsable part out."""
     full = subprocess.run(
-        [sys.executable, "-c", FULL_ANALYSIS, str(corpus.root)],
+        [PYTHON, "-I", "-c", FULL_ANALYSIS, str(corpus.root)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     doc = json.loads(full.stdout)
@@ -230,6 +249,8 @@ def main() -> int:
         root = stdlib_copy() if name == "stdlib" else fetch(name, SDISTS[name])
         corpora.append(Corpus(name, root))
     work = Path(tempfile.mkdtemp(prefix="auditor-bench-", dir=CACHE))
+    global PYTHON
+    PYTHON = install(work)
     for corpus in corpora:  # populate the warm caches, and count files
         run = timed(commands(corpus, work)["auditor warm1"], out=work / f"{corpus.name}.json")
         corpus.files = json.loads((work / f"{corpus.name}.json").read_text())["stats"]["files"]
@@ -245,7 +266,7 @@ def main() -> int:
                 print(f"round {round_ + 1} {corpus.name:12} {label:14} {run.seconds:7.2f}s "
                       f"{run.rss_mb:6.0f} MB exit {run.code}", flush=True)  # fmt: skip
             changed = changed_files(corpus.root)
-            argv = [sys.executable, "-m", "auditor", "scan", *changed, "--no-cache"]
+            argv = [PYTHON, "-I", "-m", "auditor", "scan", *changed, "--no-cache"]
             corpus.runs.setdefault("pre-commit (5 files)", []).append(timed(argv))
     for corpus in corpora:
         recall(
