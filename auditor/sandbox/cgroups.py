@@ -9,8 +9,15 @@ Discovery looks at this process's own cgroups (``/proc/self/cgroup``) and the cg
 * cgroup v2: a child is created under this process's own cgroup when it is writable and
   already delegates the ``memory`` and ``pids`` controllers (``cgroup.subtree_control``).
 
-The launcher writes its own pid into the child's ``cgroup.procs`` before anything else, so
-every process of the sandbox is inside.  Killing is by ``cgroup.kill`` (v2) or
+The launcher moves itself into the per-run cgroup before anything else, so every process of
+the sandbox is inside.  On cgroup v1 it writes ``0`` ("the calling thread") to each
+controller's ``tasks`` file instead of its pid to ``cgroup.procs``: moving a whole thread
+group takes the kernel's global ``cgroup_threadgroup_rwsem`` for writing, which waits for an
+RCU grace period (~10-15 ms of wall time per run here), while moving a single thread does
+not; the launcher is single-threaded right after ``fork``/``exec``, so moving its only thread
+moves the whole process.  On v2 (no ``tasks`` file) it writes its pid to ``cgroup.procs``.
+
+Killing is by ``cgroup.kill`` (v2) or
 freeze → SIGKILL every pid listed in *our* cgroup → thaw (v1): only processes in a cgroup
 this module created are ever signalled.
 """
@@ -225,8 +232,15 @@ class SandboxCgroup:
 
     @property
     def procs_files(self) -> list[str]:
-        """The ``cgroup.procs`` files the launcher writes its pid into."""
+        """The ``cgroup.procs`` files (one per v1 controller, or the v2 one)."""
         return [os.path.join(d, "cgroup.procs") for d in self.dirs.values()]
+
+    @property
+    def join_files(self) -> list[str]:
+        """The files the launcher writes to join: v1 ``tasks`` (it writes ``0``, moving only
+        its single thread, see the module docstring), v2 ``cgroup.procs`` (its pid)."""
+        name = "tasks" if self.version == 1 else "cgroup.procs"
+        return [os.path.join(d, name) for d in self.dirs.values()]
 
     def pids(self) -> list[int]:
         found: set[int] = set()

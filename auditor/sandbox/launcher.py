@@ -101,7 +101,7 @@ class Plan:
     parent_pid: int
     uid: int
     gid: int
-    cgroup_procs: list[str]
+    cgroup_join: list[str]  # v1 ``tasks`` files (written "0") or v2 ``cgroup.procs`` (pid)
     rlimits: list[tuple[int, int, int]]
     readonly_root: bool = False
     private_tmp: str | None = None  # tmpfs size option, e.g. "104857600"
@@ -184,9 +184,11 @@ def _user_ns(plan: Plan) -> None:
 
 
 def _join_cgroup(plan: Plan) -> None:
+    # v1 ``tasks``: "0" moves the calling thread only (no global threadgroup lock, see
+    # cgroups); this child is single-threaded, so that is the whole process.
     me = str(os.getpid())
-    for procs in plan.cgroup_procs:
-        _write_file(procs, me)
+    for path in plan.cgroup_join:
+        _write_file(path, "0" if path.endswith("/tasks") else me)
 
 
 def _set_rlimits(plan: Plan, which: Callable[[int], bool]) -> None:
@@ -202,7 +204,7 @@ def child_setup(plan: Plan) -> None:
     linux.set_pdeathsig(signal.SIGKILL)
     if os.getppid() != plan.parent_pid:  # the parent died before PDEATHSIG was armed
         os._exit(137)
-    if plan.cgroup_procs:
+    if plan.cgroup_join:
         _attempt(plan, "cgroup", lambda: _join_cgroup(plan))
     # RLIMIT_NPROC must be in place before the user namespace records its limit.
     _set_rlimits(plan, lambda res: res == resource.RLIMIT_NPROC)

@@ -247,7 +247,7 @@ class Popen(subprocess.Popen[Any]):
             parent_pid=os.getpid(),
             uid=os.geteuid(),
             gid=os.getegid(),
-            cgroup_procs=self._cgroup.procs_files if self._cgroup else [],
+            cgroup_join=self._cgroup.join_files if self._cgroup else [],
             rlimits=launcher.rlimits_for(
                 memory=mem,
                 cpu_time=lim.cpu_time,
