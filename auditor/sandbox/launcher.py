@@ -1,10 +1,12 @@
 """The launch path: what runs in the forked child between ``fork`` and ``exec``.
 
-No helper binary and no extra interpreter is exec'd: ``subprocess`` forks, and in the
+This is the Python launcher, the fallback of the compiled one (``launcher.c``, see
+:mod:`.native`), which does the same steps from the same plan and speaks the same protocol.
+Here no helper binary and no extra interpreter is exec'd: ``subprocess`` forks, and in the
 child (``preexec_fn``) this module, using only syscalls (see :mod:`.linux`):
 
 1. resets signal dispositions, sets ``PR_SET_PDEATHSIG=SIGKILL`` (the sandbox dies with
-   its parent) and joins the per-run cgroup;
+   its parent) and joins the per-run cgroup (v1: ``0`` into ``tasks``, see :mod:`.cgroups`);
 2. creates a user namespace mapping the caller's uid/gid (only when not root, or root
    without ``CAP_SYS_ADMIN``), then mount, pid, ipc, uts and net namespaces;
 3. forks.  The *intermediate* process (the ``Popen.pid`` the caller sees) closes every
@@ -88,6 +90,10 @@ FIXES = {
     "nocaps": "dropping capabilities failed",
     "hostname": "sethostname failed in the new uts namespace",
     "cwd": "cannot enter the working directory inside the sandbox",
+    "launcher": (
+        "the compiled launcher does not match this version of auditor: reinstall it "
+        "(pip install .), or in a source checkout rebuild it (pip install -e .)"
+    ),
 }
 
 

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from auditor.sandbox import cgroups, launcher, linux, metrics
+from auditor.sandbox import cgroups, launcher, linux, metrics, native
 from auditor.sandbox.config import Settings, load_settings
 from auditor.sandbox.errors import SandboxConfigError, SandboxUnavailable
 from auditor.sandbox.limits import Limits
@@ -100,6 +100,27 @@ def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[Any]]:
+    """The program and argv ``subprocess`` would exec for these arguments (its own rules:
+    a string is one program name, ``shell`` prepends ``/bin/sh -c``, ``executable`` replaces
+    the program, or the shell)."""
+    if isinstance(args, str | bytes):
+        argv: list[Any] = [args]
+    elif isinstance(args, os.PathLike):
+        if shell:
+            raise TypeError("path-like args is not allowed when shell is true")
+        argv = [args]
+    else:
+        argv = list(args)
+    if shell:
+        argv = ["/bin/sh", "-c", *argv]
+        if executable:
+            argv[0] = executable
+    if not argv:
+        raise IndexError("list index out of range")  # what subprocess raises for []
+    return (executable if executable is not None else argv[0]), argv
+
+
 class Popen(subprocess.Popen[Any]):
     """Same signature and behaviour as :class:`subprocess.Popen`, plus the keyword-only
     sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded`` and ``cgroup``
@@ -138,6 +159,9 @@ class Popen(subprocess.Popen[Any]):
         self._pid1_fd: int | None = None
         self._own_pidfd: int | None = None
         self._info_r: int | None = None
+        self._exec_r: int | None = None
+        #: "c" (the compiled launcher, spawned without forking this interpreter) or "python"
+        self.launcher = "python"
         self._cgroup: cgroups.SandboxCgroup | None = None
         self._start = time.monotonic()
         self.isolation: tuple[str, ...] = ()
@@ -268,35 +292,58 @@ class Popen(subprocess.Popen[Any]):
             fault=launcher._fault_injection,
             user_preexec=preexec_fn,
         )
-        pass_fds = (*user_fds, info_w)
+        exe = native.path() if preexec_fn is None else None
+        exec_w = -1
+        payload_exe: Any = None
+        if exe is not None:
+            # The compiled launcher: plain Popen (vfork + exec, no fork of this interpreter).
+            self.launcher = "c"
+            payload_exe, payload_args = _payload_argv(args, executable, shell)
+            self._exec_r, exec_w = os.pipe()
+            spawn_args: Any = native.argv(plan, exec_w, payload_exe, payload_args)
+            spawn: dict[str, Any] = {"executable": exe, "shell": False}
+            pass_fds: tuple[int, ...] = (*user_fds, info_w, exec_w)
+        else:
+            spawn_args = args
+            spawn = {
+                "executable": executable,
+                "shell": shell,
+                "preexec_fn": lambda: launcher.child_setup(plan),
+            }
+            pass_fds = (*user_fds, info_w)
         try:
             super().__init__(
-                args,
+                spawn_args,
                 bufsize,
-                executable,
-                stdin,
-                stdout,
-                stderr,
-                preexec_fn=lambda: launcher.child_setup(plan),
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
                 close_fds=True,
-                shell=shell,
                 cwd=cwd,
                 env=env_final,
                 start_new_session=True,
                 pass_fds=pass_fds,
+                **spawn,
                 **kwargs,
             )
         except BaseException:
             os.close(info_w)
+            if exec_w != -1:
+                os.close(exec_w)
             self._read_setup(args, raise_on_error=False)
             self._cleanup_after_failed_start()
             raise
+        self.args = args
+        if exec_w != -1:
+            os.close(exec_w)
         os.close(info_w)
         with contextlib.suppress(OSError):
             self._own_pidfd = os.pidfd_open(self.pid)
         self._out_fd = self.stdout.fileno() if self.stdout is not None else -1
         self._err_fd = self.stderr.fileno() if self.stderr is not None else -1
         self._read_setup(args, raise_on_error=True, skipped=skipped)
+        if self._exec_r is not None:
+            self._check_exec(args, payload_exe)
 
     # -- setup protocol -------------------------------------------------------------
     def _read_lines_until_ready(self) -> list[str]:
@@ -358,6 +405,27 @@ class Popen(subprocess.Popen[Any]):
                 stacklevel=3,
             )
 
+    def _check_exec(self, args: Any, executable: Any) -> None:  # executable: for the error
+        """The compiled launcher's payload reports a failed ``exec`` (its errno) on the exec
+        pipe, which closes on a successful one: raise what ``subprocess`` raises."""
+        assert self._exec_r is not None
+        data = b""
+        while chunk := os.read(self._exec_r, 64):
+            data += chunk
+        os.close(self._exec_r)
+        self._exec_r = None
+        if not data.strip().isdigit():
+            return
+        err = int(data)
+        with contextlib.suppress(Exception):
+            super().wait()
+        for stream in (self.stdin, self.stdout, self.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self._cleanup_after_failed_start()
+        raise OSError(err, os.strerror(err), executable)
+
     def _open_pid1(self, pid: int) -> None:
         try:
             fd = os.pidfd_open(pid)
@@ -389,6 +457,7 @@ class Popen(subprocess.Popen[Any]):
                 returncode=None,
                 isolation=(),
                 violations=("unavailable",),
+                launcher=self.launcher,
             )
         )
 
@@ -396,10 +465,10 @@ class Popen(subprocess.Popen[Any]):
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
-        for fd in (self._pid1_fd, self._own_pidfd, self._info_r):
+        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r):
             if fd is not None:
                 os.close(fd)
-        self._pid1_fd = self._own_pidfd = self._info_r = None
+        self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = None
         self._finished = True
 
     # -- lifecycle ------------------------------------------------------------------
@@ -541,6 +610,7 @@ class Popen(subprocess.Popen[Any]):
                 cpu_seconds=self.cpu_seconds,
                 max_rss_bytes=self.max_rss_bytes,
                 violations=tuple(violations),
+                launcher=self.launcher,
             )
         )
 

@@ -8,8 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from sandbox_helpers import own_cgroup_leftovers
 
 from auditor import sandbox
+
+pytestmark = pytest.mark.usefixtures("launcher_kind")
 
 SCRIPTS = [
     "echo out; echo err >&2",
@@ -59,11 +62,23 @@ def test_timeout_raises_timeout_expired() -> None:
     assert got.value.output == b"early\n"
 
 
-def test_missing_program_raises_file_not_found() -> None:
-    with pytest.raises(FileNotFoundError):
+def test_missing_program_raises_file_not_found(host_dir: str) -> None:
+    with pytest.raises(FileNotFoundError) as ref:
         subprocess.run(["/nonexistent/program"])
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as got:
         sandbox.run(["/nonexistent/program"])
+    assert (got.value.errno, got.value.filename) == (ref.value.errno, ref.value.filename)
+    with pytest.raises(FileNotFoundError):
+        sandbox.run(["no-such-program-anywhere-on-path"])
+    plain = os.path.join(host_dir, "not-executable")
+    with open(plain, "w") as f:
+        f.write("#!/bin/sh\n")
+    with pytest.raises(PermissionError) as ref_perm:
+        subprocess.run([plain])
+    with pytest.raises(PermissionError) as got_perm:
+        sandbox.run([plain])
+    assert got_perm.value.filename == ref_perm.value.filename == plain
+    assert own_cgroup_leftovers() == []
 
 
 def test_call_check_call_check_output() -> None:

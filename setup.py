@@ -1,0 +1,46 @@
+"""Builds the optional C launcher of the sandbox (auditor/sandbox/launcher.c).
+
+Everything else lives in pyproject.toml.  The launcher is a plain executable, not a Python
+extension module: it is compiled with the compiler setuptools found for extensions and
+linked with ``link_executable`` into the package (``auditor/sandbox/auditor-sandbox-launcher``,
+next to launcher.py), so a wheel, ``pip install .`` and ``pip install -e .`` all carry it.
+The extension is ``optional``: without a C compiler the install still succeeds, with a
+warning, and the sandbox falls back to its Python launcher (``auditor sandbox doctor``
+says which one runs).
+"""
+
+from __future__ import annotations
+
+import os
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+LAUNCHER = "auditor.sandbox.auditor-sandbox-launcher"
+CFLAGS = ["-O2", "-Wall", "-Wextra", "-Werror"]
+
+
+class BuildExtWithLauncher(build_ext):
+    def get_ext_filename(self, fullname: str) -> str:
+        # distutils asks with the full dotted name or with its last part only
+        if fullname in (LAUNCHER, LAUNCHER.rsplit(".", 1)[1]):
+            return os.path.join(*fullname.split("."))  # no ABI suffix: an executable
+        return str(super().get_ext_filename(fullname))
+
+    def build_extension(self, ext: Extension) -> None:
+        if ext.name != LAUNCHER:
+            super().build_extension(ext)
+            return
+        target = self.get_ext_fullpath(ext.name)
+        objects = self.compiler.compile(
+            ext.sources, output_dir=self.build_temp, extra_postargs=CFLAGS
+        )
+        self.compiler.link_executable(
+            objects, os.path.basename(target), output_dir=os.path.dirname(target) or "."
+        )
+
+
+setup(
+    ext_modules=[Extension(LAUNCHER, ["auditor/sandbox/launcher.c"], optional=True)],
+    cmdclass={"build_ext": BuildExtWithLauncher},
+)
