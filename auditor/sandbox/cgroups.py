@@ -215,10 +215,9 @@ class SandboxCgroup:
             mem = self.dirs["memory"]
             if memory is not None:
                 _write(f"{mem}/memory.limit_in_bytes", str(memory))
-                if os.path.exists(f"{mem}/memory.memsw.limit_in_bytes"):
-                    # no swap escape; fails when swap accounting is off
-                    with contextlib.suppress(OSError):
-                        _write(f"{mem}/memory.memsw.limit_in_bytes", str(memory))
+                # no swap escape; missing or failing when swap accounting is off
+                with contextlib.suppress(OSError):
+                    _write(f"{mem}/memory.memsw.limit_in_bytes", str(memory))
             if pids is not None:
                 _write(f"{self.dirs['pids']}/pids.max", str(pids))
         else:
@@ -333,6 +332,17 @@ class SandboxCgroup:
 
     def remove(self) -> bool:
         """Kill what is left, wait for it to go, and remove the directories."""
+        if not self.dirs:
+            return True
+        # Usually every process has gone already: one rmdir per directory, no reads.
+        for ctrl, d in list(self.dirs.items()):
+            try:
+                os.rmdir(d)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue
+            del self.dirs[ctrl]
         if not self.dirs:
             return True
         if self.pids():

@@ -92,6 +92,8 @@ def record(rec: RunRecord) -> None:
         for reason in rec.violations:
             m["violations"].labels(reason=reason).inc()
         m["duration"].observe(rec.wall_seconds)
+    if not logger.isEnabledFor(logging.INFO):
+        return  # building the structured record costs more than the rest of this function
     args = rec.args if isinstance(rec.args, str) else [str(a) for a in rec.args]
     logger.info(
         "sandbox run outcome=%s returncode=%s wall=%.3fs isolation=%s launcher=%s",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import select
 import selectors
@@ -81,23 +82,43 @@ def _format_unavailable(piece: str, error: str) -> str:
     return f"sandbox isolation '{piece}' unavailable: {error}. Fix: {fix}"
 
 
-def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
-    """The interpreter's installation directories that lie under a hidden directory: the
-    strict profile keeps them visible (read-only) so ``sys.executable`` still runs."""
-    import sys
-
+@functools.cache
+def _python_dirs() -> tuple[str, ...]:
+    """The interpreter's installation directories (resolved, existing, shortest first);
+    fixed for the life of the process."""
     cands = {
         os.path.realpath(p)
         for p in (sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix)
     }
     cands.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return tuple(c for c in sorted(cands, key=len) if os.path.isdir(c))
+
+
+def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
+    """The interpreter's installation directories that lie under a hidden directory: the
+    strict profile keeps them visible (read-only) so ``sys.executable`` still runs."""
+    if not hidden:
+        return ()
     out: list[str] = []
-    for c in sorted(cands, key=len):
-        if not os.path.isdir(c) or any(c == o or c.startswith(o + "/") for o in out):
+    for c in _python_dirs():
+        if any(c == o or c.startswith(o + "/") for o in out):
             continue
         if any(c.startswith(h + "/") for h in hidden):
             out.append(c)
     return tuple(out)
+
+
+def _hidden_homes(home: str | None) -> tuple[str, ...]:
+    """The strict profile's hidden directories (resolved, deepest first), for ``$HOME``."""
+    hide: list[str] = []
+    for d in ("/home", "/root", home):
+        if d and os.path.isdir(d) and os.path.realpath(d) != "/":
+            real = os.path.realpath(d)
+            if real not in hide:
+                hide.append(real)
+    # Mount deeper paths first so a parent tmpfs does not hide the mount point.
+    hide.sort(key=lambda p: p.count("/"), reverse=True)
+    return tuple(hide)
 
 
 def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[Any]]:
@@ -247,16 +268,7 @@ class Popen(subprocess.Popen[Any]):
                 raise SandboxUnavailable(_format_unavailable("cgroup", reason), ("cgroup",))
             skipped.append("cgroup")
 
-        home = os.environ.get("HOME")
-        hide: list[str] = []
-        if prof.hide_home:
-            for d in ("/home", "/root", home):
-                if d and os.path.isdir(d) and os.path.realpath(d) != "/":
-                    real = os.path.realpath(d)
-                    if real not in hide:
-                        hide.append(real)
-            # Mount deeper paths first so a parent tmpfs does not hide the mount point.
-            hide.sort(key=lambda p: p.count("/"), reverse=True)
+        hide = list(_hidden_homes(os.environ.get("HOME"))) if prof.hide_home else []
         expose = _python_paths_under(hide)
         expose_tmp = _python_paths_under(["/tmp"]) if prof.private_tmp else ()
 
