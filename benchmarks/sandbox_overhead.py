@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor import sandbox
+from auditor.sandbox import native
 
 START = "<!-- sandbox-overhead:start -->"
 END = "<!-- sandbox-overhead:end -->"
@@ -45,6 +46,19 @@ def _noop() -> None:
     pass
 
 
+def _python_launcher(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` with the compiled launcher disabled (the Python fallback runs)."""
+
+    def run() -> object:
+        native._disabled = True
+        try:
+            return fn()
+        finally:
+            native._disabled = False
+
+    return run
+
+
 def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
     root = os.geteuid() == 0
     unshare = ["unshare"] + ([] if root else ["--user", "--map-root-user"])
@@ -56,10 +70,17 @@ def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
             payload, check=True, preexec_fn=_noop
         ),
         "unshare (pid,ipc,uts,net,mount)": lambda: subprocess.run(unshare + payload, check=True),
-        "sandbox.run standard": lambda: sandbox.run(payload, check=True),
-        "sandbox.run standard, cgroup=off": lambda: sandbox.run(payload, check=True, cgroup="off"),
-        "sandbox.run strict": lambda: sandbox.run(payload, check=True, profile="strict"),
     }
+    runs: dict[str, Callable[[], object]] = {
+        "standard": lambda: sandbox.run(payload, check=True),
+        "standard, cgroup=off": lambda: sandbox.run(payload, check=True, cgroup="off"),
+        "strict": lambda: sandbox.run(payload, check=True, profile="strict"),
+    }
+    c_launcher = native.path() is not None
+    for name, fn in runs.items():
+        if c_launcher:
+            out[f"sandbox.run {name} [C launcher]"] = fn
+        out[f"sandbox.run {name} [Python launcher]"] = _python_launcher(fn)
     if shutil.which("bwrap"):
         bwrap = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"]
         bwrap += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--"]
@@ -131,9 +152,11 @@ def render(results: dict[str, dict[str, tuple[float, float]]], rounds: int) -> s
         lines.append("")
     lines.append(
         "`subprocess.run with a no-op preexec_fn` isolates the price of one fork of the "
-        "calling Python process (vs. the vfork/posix_spawn path of plain `subprocess.run`); "
-        "the sandbox forks three times (intermediate, pid-1 init, payload) and, with a "
-        "cgroup, migrates the first one into it."
+        "calling Python process (vs. the vfork/posix_spawn path of plain `subprocess.run`). "
+        "The Python launcher forks the calling interpreter three times (intermediate, pid-1 "
+        "init, payload); the C launcher is spawned like plain `subprocess.run` (vfork + "
+        "exec) and forks itself (a small C process) twice. With a cgroup, the launcher "
+        "first moves itself into the per-run cgroup (v1: `0` into `tasks`)."
     )
     lines.append("")
     lines.append(END)
