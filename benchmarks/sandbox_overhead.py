@@ -5,7 +5,11 @@ interleaved round-robin in a shuffled order per round so drift (CPU frequency, c
 other load) hits all of them alike.  Reports medians and the median added over bare
 ``subprocess.run``, and rewrites the delimited section of ``benchmarks/RESULTS.md``.
 
-    python benchmarks/sandbox_overhead.py [--rounds 200] [--no-write]
+    python benchmarks/sandbox_overhead.py [--rounds 200] [--no-write] [--section NAME]
+
+``--section unprivileged`` writes its own delimited section (run it as a non-root user,
+e.g. uid 65534 the way ``.ci/sandbox-unprivileged`` drops privileges), so the root and the
+unprivileged figures live side by side.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from pathlib import Path
 from auditor import sandbox
 from auditor.sandbox import native
 
-START = "<!-- sandbox-overhead:start -->"
-END = "<!-- sandbox-overhead:end -->"
+
+def _markers(section: str | None) -> tuple[str, str]:
+    tag = "sandbox-overhead" + (f"-{section}" if section else "")
+    return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
 def _cpu_model() -> str:
@@ -125,9 +131,12 @@ def _pressure() -> str:
         return "CPU pressure n/a"
 
 
-def render(results: dict[str, dict[str, tuple[float, float]]], rounds: int) -> str:
+def render(
+    results: dict[str, dict[str, tuple[float, float]]], rounds: int, section: str | None = None
+) -> str:
+    start, end = _markers(section)
     lines = [
-        START,
+        start,
         f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by "
         f"`benchmarks/sandbox_overhead.py --rounds {rounds}` as uid {os.geteuid()}: "
         f"{os.cpu_count()} CPUs, {_cpu_model()}, Linux {platform.release()}, "
@@ -159,7 +168,7 @@ def render(results: dict[str, dict[str, tuple[float, float]]], rounds: int) -> s
         "first moves itself into the per-run cgroup (v1: `0` into `tasks`)."
     )
     lines.append("")
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
@@ -167,21 +176,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--no-write", action="store_true", help="print only, keep RESULTS.md")
+    ap.add_argument("--section", help="write a separate section (e.g. 'unprivileged')")
     opts = ap.parse_args()
     python3 = os.path.realpath(sys.executable)
     results = {
         "true": measure(["true"], opts.rounds),
         "python3 -c pass": measure([python3, "-c", "pass"], max(20, opts.rounds // 4)),
     }
-    text = render(results, opts.rounds)
+    text = render(results, opts.rounds, opts.section)
     print(text)
     if not opts.no_write:
+        start, end = _markers(opts.section)
         path = Path(__file__).with_name("RESULTS.md")
         old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-        if START in old and END in old:
-            new = old[: old.index(START)] + text + old[old.index(END) + len(END) :]
+        if start in old and end in old:
+            new = old[: old.index(start)] + text + old[old.index(end) + len(end) :]
         else:
-            new = old.rstrip("\n") + "\n\n## Sandbox overhead\n\n" + text + "\n"
+            title = "Sandbox overhead" + (f", {opts.section}" if opts.section else "")
+            new = old.rstrip("\n") + f"\n\n## {title}\n\n" + text + "\n"
         path.write_text(new)
     return 0
 

@@ -147,16 +147,30 @@ def discover(mountinfo: str | None = None, proc_cgroup: str | None = None) -> Cg
 
 
 def _write(path: str, value: str) -> None:
-    with open(path, "w") as f:
-        f.write(value)
+    # Raw descriptors (the flags of open(path, "w")): cgroupfs files take one write() or
+    # read() each, and the buffered text layers of open() cost more than the syscalls on
+    # the per-run path.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
 
 
 def _read(path: str) -> str | None:
     try:
-        with open(path) as f:
-            return f.read()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks).decode()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _kv(text: str | None, key: str) -> int | None:
