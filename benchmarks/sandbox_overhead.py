@@ -30,6 +30,7 @@ from pathlib import Path
 
 from auditor import sandbox
 from auditor.sandbox import native
+from auditor.sandbox.profiles import scrub_env
 
 
 def _markers(section: str | None) -> tuple[str, str]:
@@ -69,13 +70,19 @@ def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
     root = os.geteuid() == 0
     unshare = ["unshare"] + ([] if root else ["--user", "--map-root-user"])
     unshare += ["--pid", "--fork", "--mount-proc", "--ipc", "--uts", "--net", "--mount"]
+    # Every payload gets the sandbox's scrubbed environment, so `python3 -c pass` starts
+    # alike everywhere (an inherited PYTHONPATH alone changes its start-up time).
+    env = scrub_env()
     out: dict[str, Callable[[], object]] = {
-        "subprocess.run": lambda: subprocess.run(payload, check=True),
-        # Reference: what one fork of this Python process costs (the sandbox does three).
+        "subprocess.run": lambda: subprocess.run(payload, check=True, env=env),
+        # Reference: what one fork of this Python process costs (the Python launcher does
+        # three).
         "subprocess.run with a no-op preexec_fn": lambda: subprocess.run(
-            payload, check=True, preexec_fn=_noop
+            payload, check=True, preexec_fn=_noop, env=env
         ),
-        "unshare (pid,ipc,uts,net,mount)": lambda: subprocess.run(unshare + payload, check=True),
+        "unshare (pid,ipc,uts,net,mount)": lambda: subprocess.run(
+            unshare + payload, check=True, env=env
+        ),
     }
     runs: dict[str, Callable[[], object]] = {
         "standard": lambda: sandbox.run(payload, check=True),
@@ -91,7 +98,7 @@ def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
         bwrap = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"]
         bwrap += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--"]
         out["bwrap --unshare-all --ro-bind / /"] = lambda: subprocess.run(
-            bwrap + payload, check=True
+            bwrap + payload, check=True, env=env
         )
     return out
 
