@@ -221,6 +221,12 @@ class Popen(subprocess.Popen[Any]):
         user_fds = tuple(kwargs.pop("pass_fds", ()))
         kwargs.pop("start_new_session", None)
         kwargs.pop("process_group", None)
+        # The compiled launcher unless a preexec_fn must run in the payload (Python only).
+        exe = native.path() if preexec_fn is None else None
+        payload_exe: Any = None
+        payload_args: list[Any] = []
+        if exe is not None:
+            payload_exe, payload_args = _payload_argv(args, executable, shell)
 
         namespaces = [ns for ns in prof.namespaces if ns != "user" or needs_user_namespace()]
         if network:
@@ -304,13 +310,10 @@ class Popen(subprocess.Popen[Any]):
             fault=launcher._fault_injection,
             user_preexec=preexec_fn,
         )
-        exe = native.path() if preexec_fn is None else None
         exec_w = -1
-        payload_exe: Any = None
         if exe is not None:
             # The compiled launcher: plain Popen (vfork + exec, no fork of this interpreter).
             self.launcher = "c"
-            payload_exe, payload_args = _payload_argv(args, executable, shell)
             self._exec_r, exec_w = os.pipe()
             spawn_args: Any = native.argv(plan, exec_w, payload_exe, payload_args)
             spawn: dict[str, Any] = {"executable": exe, "shell": False}

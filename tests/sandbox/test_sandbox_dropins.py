@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -190,3 +191,17 @@ def test_pass_fds_and_preexec_fn_work_inside() -> None:
     res = sandbox.run(["pwd"], preexec_fn=lambda: os.chdir("/"), capture_output=True, text=True)
     assert res.stdout == "/\n"
     assert "pid" in res.isolation
+
+
+def test_bad_arguments_raise_like_subprocess_and_leave_nothing() -> None:
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(IndexError):
+        subprocess.run([])
+    with pytest.raises(IndexError):
+        sandbox.run([])
+    with pytest.raises(TypeError):
+        subprocess.run(pathlib.Path("/bin/true"), shell=True)
+    with pytest.raises(TypeError):
+        sandbox.run(pathlib.Path("/bin/true"), shell=True)
+    assert own_cgroup_leftovers() == []
+    assert len(os.listdir("/proc/self/fd")) == fds  # no pipe or pidfd left open
