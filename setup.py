@@ -13,6 +13,7 @@ says which one runs).
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from setuptools import Extension, setup
@@ -36,7 +37,11 @@ class BuildExtWithLauncher(build_ext):
             return
         target = self.get_ext_fullpath(ext.name)
         objects = self.compiler.compile(
-            ext.sources, output_dir=self.build_temp, extra_postargs=CFLAGS
+            ext.sources,
+            output_dir=self.build_temp,
+            macros=ext.define_macros,
+            extra_postargs=CFLAGS,
+            depends=ext.depends,
         )
         name, where = os.path.basename(target), os.path.dirname(target) or "."
         try:
@@ -50,7 +55,20 @@ class BuildExtWithLauncher(build_ext):
             self.compiler.link_executable(objects, name, output_dir=where)
 
 
+SOURCE = "auditor/sandbox/launcher.c"
+# The launcher refuses to run when the launcher.c beside the Python files differs from the
+# one it was built from (a checkout edited without rebuilding): see native.source_sha256.
+with open(SOURCE, "rb") as f:
+    SOURCE_SHA256 = hashlib.sha256(f.read()).hexdigest()
+
 setup(
-    ext_modules=[Extension(LAUNCHER, ["auditor/sandbox/launcher.c"], optional=True)],
+    ext_modules=[
+        Extension(
+            LAUNCHER,
+            [SOURCE],
+            define_macros=[("SOURCE_SHA256", f'"{SOURCE_SHA256}"')],
+            optional=True,
+        )
+    ],
     cmdclass={"build_ext": BuildExtWithLauncher},
 )

@@ -8,6 +8,8 @@
  *
  * argv: key=value plan items, then "--", then the program to exec, then its argv.
  *   v=PROTOCOL    must equal PROTOCOL below (else: refuse to run, exit 126)
+ *   src=SHA256    (optional) sha256 of the launcher.c next to the caller's Python files;
+ *                 must equal SOURCE_SHA256, set by setup.py at build time (else: refuse)
  *   info=FD       the info pipe (written)            exec=FD   exec-error pipe (written)
  *   ppid=PID      the caller (PDEATHSIG check)       uid=N gid=N  ids to map in the userns
  *   ns=NAME       user|mount|pid|ipc|uts|net (repeatable)
@@ -47,6 +49,9 @@
 
 #define MAXN 64
 #define PROTOCOL "1" /* native.PROTOCOL: the argv plan's version */
+#ifndef SOURCE_SHA256
+#define SOURCE_SHA256 "" /* built by hand: no source check */
+#endif
 
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
@@ -525,7 +530,7 @@ static void add(struct list *l, const char *v) {
     l->v[l->n++] = v;
 }
 
-static const char *stale;
+static const char *stale, *stale_src;
 
 static int parse_plan(int argc, char **argv) {
     int i;
@@ -538,6 +543,8 @@ static int parse_plan(int argc, char **argv) {
         const char *v = eq + 1;
         if (!strcmp(a, "v")) {
             if (strcmp(v, PROTOCOL) != 0) stale = v; /* a stale build: fail closed */
+        } else if (!strcmp(a, "src")) {
+            if (*SOURCE_SHA256 && strcmp(v, SOURCE_SHA256) != 0) stale_src = v;
         } else if (!strcmp(a, "info")) plan.info_fd = atoi(v);
         else if (!strcmp(a, "exec")) plan.exec_fd = atoi(v);
         else if (!strcmp(a, "ppid")) plan.parent_pid = (pid_t)atoi(v);
@@ -573,6 +580,11 @@ int main(int argc, char **argv) {
     int first = parse_plan(argc, argv);
     if (first < 0 || first + 1 >= argc || plan.info_fd < 0 || plan.exec_fd < 0) {
         fprintf(stderr, "auditor-sandbox-launcher: bad arguments (run by auditor.sandbox)\n");
+        return 126;
+    }
+    if (stale_src) {
+        say('E', "launcher|this compiled launcher was built from another launcher.c "
+                 "(sha256 %.12s..., the source here is %.12s...)", SOURCE_SHA256, stale_src);
         return 126;
     }
     if (stale) {

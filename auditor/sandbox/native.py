@@ -11,6 +11,8 @@ process, so only the Python launcher can run it), the Python launcher runs.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from typing import Any
 
@@ -40,6 +42,21 @@ def path() -> str | None:
     return _found
 
 
+@functools.cache
+def source_sha256() -> str | None:
+    """sha256 of the ``launcher.c`` beside this module (installed with the package and
+    present in a checkout), or None.  The launcher compares it with the hash of the source
+    it was built from and refuses to run on a mismatch: a checkout whose launcher.c was
+    edited without rebuilding fails closed instead of running the old launcher."""
+    try:
+        with open(
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), "launcher.c"), "rb"
+        ) as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def describe() -> dict[str, Any]:
     """Which launcher runs, for ``auditor sandbox doctor``."""
     found = path()
@@ -64,6 +81,9 @@ def argv(plan: Plan, exec_fd: int, executable: Any, args: list[Any]) -> list[Any
         f"gid={plan.gid}",
         f"lastcap={plan.last_cap}",
     ]
+    src = source_sha256()
+    if src is not None:
+        out.append(f"src={src}")
     out += [f"ns={ns}" for ns in plan.namespaces]
     out += [f"req={p}" for p in sorted(plan.required)]
     out += [f"fault={p}" for p in sorted(plan.fault)]

@@ -140,3 +140,16 @@ def test_a_stale_compiled_launcher_fails_closed(
         sandbox.run(["touch", marker])
     assert info.value.missing == ("launcher",)
     assert not os.path.exists(marker)
+
+
+def test_a_launcher_built_from_another_source_fails_closed(
+    launcher_kind: str, monkeypatch: pytest.MonkeyPatch, host_dir: str
+) -> None:
+    if launcher_kind != "c":
+        pytest.skip("the source check is the compiled launcher's")
+    assert sandbox.native.source_sha256() is not None  # launcher.c ships beside the module
+    monkeypatch.setattr(sandbox.native, "source_sha256", lambda: "0" * 64)
+    marker = f"{host_dir}/ran"
+    with pytest.raises(sandbox.SandboxUnavailable, match=r"built from another launcher\.c"):
+        sandbox.run(["touch", marker])
+    assert not os.path.exists(marker)
