@@ -5,7 +5,11 @@ interleaved round-robin in a shuffled order per round so drift (CPU frequency, c
 other load) hits all of them alike.  Reports medians and the median added over bare
 ``subprocess.run``, and rewrites the delimited section of ``benchmarks/RESULTS.md``.
 
-    python benchmarks/sandbox_overhead.py [--rounds 200] [--no-write]
+    python benchmarks/sandbox_overhead.py [--rounds 200] [--no-write] [--section NAME]
+
+``--section unprivileged`` writes its own delimited section (run it as a non-root user,
+e.g. uid 65534 the way ``.ci/sandbox-unprivileged`` drops privileges), so the root and the
+unprivileged figures live side by side.
 """
 
 from __future__ import annotations
@@ -25,9 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor import sandbox
+from auditor.sandbox import native
+from auditor.sandbox.profiles import scrub_env
 
-START = "<!-- sandbox-overhead:start -->"
-END = "<!-- sandbox-overhead:end -->"
+
+def _markers(section: str | None) -> tuple[str, str]:
+    tag = "sandbox-overhead" + (f"-{section}" if section else "")
+    return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
 def _cpu_model() -> str:
@@ -45,26 +53,52 @@ def _noop() -> None:
     pass
 
 
+def _python_launcher(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` with the compiled launcher disabled (the Python fallback runs)."""
+
+    def run() -> object:
+        native._disabled = True
+        try:
+            return fn()
+        finally:
+            native._disabled = False
+
+    return run
+
+
 def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
     root = os.geteuid() == 0
     unshare = ["unshare"] + ([] if root else ["--user", "--map-root-user"])
     unshare += ["--pid", "--fork", "--mount-proc", "--ipc", "--uts", "--net", "--mount"]
+    # Every payload gets the sandbox's scrubbed environment, so `python3 -c pass` starts
+    # alike everywhere (an inherited PYTHONPATH alone changes its start-up time).
+    env = scrub_env()
     out: dict[str, Callable[[], object]] = {
-        "subprocess.run": lambda: subprocess.run(payload, check=True),
-        # Reference: what one fork of this Python process costs (the sandbox does three).
+        "subprocess.run": lambda: subprocess.run(payload, check=True, env=env),
+        # Reference: what one fork of this Python process costs (the Python launcher does
+        # three).
         "subprocess.run with a no-op preexec_fn": lambda: subprocess.run(
-            payload, check=True, preexec_fn=_noop
+            payload, check=True, preexec_fn=_noop, env=env
         ),
-        "unshare (pid,ipc,uts,net,mount)": lambda: subprocess.run(unshare + payload, check=True),
-        "sandbox.run standard": lambda: sandbox.run(payload, check=True),
-        "sandbox.run standard, cgroup=off": lambda: sandbox.run(payload, check=True, cgroup="off"),
-        "sandbox.run strict": lambda: sandbox.run(payload, check=True, profile="strict"),
+        "unshare (pid,ipc,uts,net,mount)": lambda: subprocess.run(
+            unshare + payload, check=True, env=env
+        ),
     }
+    runs: dict[str, Callable[[], object]] = {
+        "standard": lambda: sandbox.run(payload, check=True),
+        "standard, cgroup=off": lambda: sandbox.run(payload, check=True, cgroup="off"),
+        "strict": lambda: sandbox.run(payload, check=True, profile="strict"),
+    }
+    c_launcher = native.path() is not None
+    for name, fn in runs.items():
+        if c_launcher:
+            out[f"sandbox.run {name} [C launcher]"] = fn
+        out[f"sandbox.run {name} [Python launcher]"] = _python_launcher(fn)
     if shutil.which("bwrap"):
         bwrap = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"]
         bwrap += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--"]
         out["bwrap --unshare-all --ro-bind / /"] = lambda: subprocess.run(
-            bwrap + payload, check=True
+            bwrap + payload, check=True, env=env
         )
     return out
 
@@ -104,9 +138,12 @@ def _pressure() -> str:
         return "CPU pressure n/a"
 
 
-def render(results: dict[str, dict[str, tuple[float, float]]], rounds: int) -> str:
+def render(
+    results: dict[str, dict[str, tuple[float, float]]], rounds: int, section: str | None = None
+) -> str:
+    start, end = _markers(section)
     lines = [
-        START,
+        start,
         f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by "
         f"`benchmarks/sandbox_overhead.py --rounds {rounds}` as uid {os.geteuid()}: "
         f"{os.cpu_count()} CPUs, {_cpu_model()}, Linux {platform.release()}, "
@@ -131,12 +168,14 @@ def render(results: dict[str, dict[str, tuple[float, float]]], rounds: int) -> s
         lines.append("")
     lines.append(
         "`subprocess.run with a no-op preexec_fn` isolates the price of one fork of the "
-        "calling Python process (vs. the vfork/posix_spawn path of plain `subprocess.run`); "
-        "the sandbox forks three times (intermediate, pid-1 init, payload) and, with a "
-        "cgroup, migrates the first one into it."
+        "calling Python process (vs. the vfork/posix_spawn path of plain `subprocess.run`). "
+        "The Python launcher forks the calling interpreter three times (intermediate, pid-1 "
+        "init, payload); the C launcher is spawned like plain `subprocess.run` (vfork + "
+        "exec) and forks itself (a small C process) twice. With a cgroup, the launcher "
+        "first moves itself into the per-run cgroup (v1: `0` into `tasks`)."
     )
     lines.append("")
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
@@ -144,21 +183,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--no-write", action="store_true", help="print only, keep RESULTS.md")
+    ap.add_argument("--section", help="write a separate section (e.g. 'unprivileged')")
     opts = ap.parse_args()
     python3 = os.path.realpath(sys.executable)
     results = {
         "true": measure(["true"], opts.rounds),
         "python3 -c pass": measure([python3, "-c", "pass"], max(20, opts.rounds // 4)),
     }
-    text = render(results, opts.rounds)
+    text = render(results, opts.rounds, opts.section)
     print(text)
     if not opts.no_write:
+        start, end = _markers(opts.section)
         path = Path(__file__).with_name("RESULTS.md")
         old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-        if START in old and END in old:
-            new = old[: old.index(START)] + text + old[old.index(END) + len(END) :]
+        if start in old and end in old:
+            new = old[: old.index(start)] + text + old[old.index(end) + len(end) :]
         else:
-            new = old.rstrip("\n") + "\n\n## Sandbox overhead\n\n" + text + "\n"
+            title = "Sandbox overhead" + (f", {opts.section}" if opts.section else "")
+            new = old.rstrip("\n") + f"\n\n## {title}\n\n" + text + "\n"
         path.write_text(new)
     return 0
 

@@ -32,6 +32,7 @@ def _result(p: Popen, args: Any, out: Any, err: Any, *, timed_out: bool = False)
         cpu_seconds=p.cpu_seconds,
         max_rss_bytes=p.max_rss_bytes,
         wall_seconds=p.wall_seconds,
+        launcher=p.launcher,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -41,17 +42,58 @@ class Settings:
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
 _cache: dict[str, tuple[float, Settings]] = {}
 
+#: (cwd, start) -> (the directories searched with their mtimes, the file found and its
+#: mtime).  Creating, removing or renaming a pyproject.toml changes its directory's mtime
+#: and editing one changes its own, so one stat per directory revalidates an entry instead
+#: of resolving the path and probing every parent on every sandbox run.
+_found: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], Path | None, int]] = {}
+#: Timestamps this recent may not have ticked yet for a change made right now (coarse
+#: filesystem clocks): such lookups are not cached.
+_RACY_NS = 2_000_000_000
 
-def find_pyproject(start: str | os.PathLike[str] | None = None) -> Path | None:
-    here = Path(start if start is not None else os.getcwd()).resolve()
+
+def _search(here: Path) -> tuple[Path | None, list[Path]]:
+    searched = []
     for d in (here, *here.parents):
+        searched.append(d)
         candidate = d / "pyproject.toml"
         try:
             if candidate.is_file():
-                return candidate
+                return candidate, searched
         except OSError:
-            return None
-    return None
+            return None, searched
+    return None, searched
+
+
+def _mtime_ns(path: str | Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def find_pyproject(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` (default: the cwd)."""
+    try:
+        key = (os.getcwd(), os.fspath(start) if start is not None else "")
+    except OSError:  # the cwd was removed
+        key = None
+    entry = _found.get(key) if key is not None else None
+    if entry is not None:
+        dirs, path, file_mtime = entry
+        if all(_mtime_ns(d) == m for d, m in dirs) and (
+            path is None or _mtime_ns(path) == file_mtime
+        ):
+            return path
+    here = Path(start if start is not None else os.getcwd()).resolve()
+    path, searched = _search(here)
+    if key is not None:
+        dirs = tuple((str(d), _mtime_ns(d)) for d in searched)
+        file_mtime = _mtime_ns(path) if path is not None else 0
+        newest = max([m for _, m in dirs] + [file_mtime])
+        if newest < time.time_ns() - _RACY_NS:
+            _found[key] = (dirs, path, file_mtime)
+    return path
 
 
 def _err(src: str, key: str, what: str) -> SandboxConfigError:

@@ -7,7 +7,7 @@ import platform
 import shutil
 from typing import Any
 
-from auditor.sandbox import cgroups
+from auditor.sandbox import cgroups, native
 from auditor.sandbox.errors import SandboxUnavailable
 from auditor.sandbox.process import needs_user_namespace
 
@@ -37,7 +37,7 @@ def _probe(profile: str) -> dict[str, Any]:
         return {"ok": False, "error": str(exc)}
     except OSError as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    return {"ok": r.returncode == 0, "isolation": list(r.isolation)}
+    return {"ok": r.returncode == 0, "isolation": list(r.isolation), "launcher": r.launcher}
 
 
 def report() -> dict[str, Any]:
@@ -72,6 +72,7 @@ def report() -> dict[str, Any]:
         "binaries": {
             name: shutil.which(name) for name in ("unshare", "setpriv", "bwrap", "ip", "sh")
         },
+        "launcher": native.describe(),
         "profiles": profiles,
         "problems": problems,
     }
@@ -98,6 +99,11 @@ def format_report(rep: dict[str, Any]) -> str:
         lines.append(f"cgroup: mounted {mounted}; not writable: {cg['reason']}")
     found = ", ".join(f"{k}={v or 'missing'}" for k, v in rep["binaries"].items())
     lines.append(f"binaries (informational, the sandbox uses syscalls directly): {found}")
+    lau = rep["launcher"]
+    if lau["kind"] == "c":
+        lines.append(f"launcher: compiled ({lau['path']})")
+    else:
+        lines.append(f"launcher: python fallback ({lau['reason']})")
     for name, res in rep["profiles"].items():
         if res["ok"]:
             lines.append(f"profile {name}: OK ({', '.join(res['isolation'])})")

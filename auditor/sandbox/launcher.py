@@ -1,10 +1,12 @@
 """The launch path: what runs in the forked child between ``fork`` and ``exec``.
 
-No helper binary and no extra interpreter is exec'd: ``subprocess`` forks, and in the
+This is the Python launcher, the fallback of the compiled one (``launcher.c``, see
+:mod:`.native`), which does the same steps from the same plan and speaks the same protocol.
+Here no helper binary and no extra interpreter is exec'd: ``subprocess`` forks, and in the
 child (``preexec_fn``) this module, using only syscalls (see :mod:`.linux`):
 
 1. resets signal dispositions, sets ``PR_SET_PDEATHSIG=SIGKILL`` (the sandbox dies with
-   its parent) and joins the per-run cgroup;
+   its parent) and joins the per-run cgroup (v1: ``0`` into ``tasks``, see :mod:`.cgroups`);
 2. creates a user namespace mapping the caller's uid/gid (only when not root, or root
    without ``CAP_SYS_ADMIN``), then mount, pid, ipc, uts and net namespaces;
 3. forks.  The *intermediate* process (the ``Popen.pid`` the caller sees) closes every
@@ -88,6 +90,10 @@ FIXES = {
     "nocaps": "dropping capabilities failed",
     "hostname": "sethostname failed in the new uts namespace",
     "cwd": "cannot enter the working directory inside the sandbox",
+    "launcher": (
+        "the compiled launcher does not match this version of auditor: reinstall it "
+        "(pip install .), or in a source checkout rebuild it (pip install -e .)"
+    ),
 }
 
 
@@ -101,7 +107,7 @@ class Plan:
     parent_pid: int
     uid: int
     gid: int
-    cgroup_procs: list[str]
+    cgroup_join: list[str]  # v1 ``tasks`` files (written "0") or v2 ``cgroup.procs`` (pid)
     rlimits: list[tuple[int, int, int]]
     readonly_root: bool = False
     private_tmp: str | None = None  # tmpfs size option, e.g. "104857600"
@@ -184,9 +190,11 @@ def _user_ns(plan: Plan) -> None:
 
 
 def _join_cgroup(plan: Plan) -> None:
+    # v1 ``tasks``: "0" moves the calling thread only (no global threadgroup lock, see
+    # cgroups); this child is single-threaded, so that is the whole process.
     me = str(os.getpid())
-    for procs in plan.cgroup_procs:
-        _write_file(procs, me)
+    for path in plan.cgroup_join:
+        _write_file(path, "0" if path.endswith("/tasks") else me)
 
 
 def _set_rlimits(plan: Plan, which: Callable[[int], bool]) -> None:
@@ -202,7 +210,7 @@ def child_setup(plan: Plan) -> None:
     linux.set_pdeathsig(signal.SIGKILL)
     if os.getppid() != plan.parent_pid:  # the parent died before PDEATHSIG was armed
         os._exit(137)
-    if plan.cgroup_procs:
+    if plan.cgroup_join:
         _attempt(plan, "cgroup", lambda: _join_cgroup(plan))
     # RLIMIT_NPROC must be in place before the user namespace records its limit.
     _set_rlimits(plan, lambda res: res == resource.RLIMIT_NPROC)

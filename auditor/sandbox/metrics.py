@@ -35,6 +35,7 @@ class RunRecord:
     cpu_seconds: float | None = None
     max_rss_bytes: int | None = None
     violations: tuple[str, ...] = ()
+    launcher: str = "python"  # "c" (compiled launcher) or "python"
 
 
 def _get() -> dict[str, Any] | None:
@@ -91,12 +92,15 @@ def record(rec: RunRecord) -> None:
         for reason in rec.violations:
             m["violations"].labels(reason=reason).inc()
         m["duration"].observe(rec.wall_seconds)
+    if not logger.isEnabledFor(logging.INFO):
+        return  # building the structured record costs more than the rest of this function
     args = rec.args if isinstance(rec.args, str) else [str(a) for a in rec.args]
     logger.info(
-        "sandbox run outcome=%s returncode=%s wall=%.3fs isolation=%s",
+        "sandbox run outcome=%s returncode=%s wall=%.3fs isolation=%s launcher=%s",
         rec.outcome,
         rec.returncode,
         rec.wall_seconds,
         ",".join(rec.isolation),
+        rec.launcher,
         extra={"sandbox": {**dataclasses.asdict(rec), "args": args}},
     )

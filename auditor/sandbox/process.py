@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import select
 import selectors
@@ -14,7 +15,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from auditor.sandbox import cgroups, launcher, linux, metrics
+from auditor.sandbox import cgroups, launcher, linux, metrics, native
 from auditor.sandbox.config import Settings, load_settings
 from auditor.sandbox.errors import SandboxConfigError, SandboxUnavailable
 from auditor.sandbox.limits import Limits
@@ -81,23 +82,64 @@ def _format_unavailable(piece: str, error: str) -> str:
     return f"sandbox isolation '{piece}' unavailable: {error}. Fix: {fix}"
 
 
-def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
-    """The interpreter's installation directories that lie under a hidden directory: the
-    strict profile keeps them visible (read-only) so ``sys.executable`` still runs."""
-    import sys
-
+@functools.cache
+def _python_dirs() -> tuple[str, ...]:
+    """The interpreter's installation directories (resolved, existing, shortest first);
+    fixed for the life of the process."""
     cands = {
         os.path.realpath(p)
         for p in (sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix)
     }
     cands.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return tuple(c for c in sorted(cands, key=len) if os.path.isdir(c))
+
+
+def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
+    """The interpreter's installation directories that lie under a hidden directory: the
+    strict profile keeps them visible (read-only) so ``sys.executable`` still runs."""
+    if not hidden:
+        return ()
     out: list[str] = []
-    for c in sorted(cands, key=len):
-        if not os.path.isdir(c) or any(c == o or c.startswith(o + "/") for o in out):
+    for c in _python_dirs():
+        if any(c == o or c.startswith(o + "/") for o in out):
             continue
         if any(c.startswith(h + "/") for h in hidden):
             out.append(c)
     return tuple(out)
+
+
+def _hidden_homes(home: str | None) -> tuple[str, ...]:
+    """The strict profile's hidden directories (resolved, deepest first), for ``$HOME``."""
+    hide: list[str] = []
+    for d in ("/home", "/root", home):
+        if d and os.path.isdir(d) and os.path.realpath(d) != "/":
+            real = os.path.realpath(d)
+            if real not in hide:
+                hide.append(real)
+    # Mount deeper paths first so a parent tmpfs does not hide the mount point.
+    hide.sort(key=lambda p: p.count("/"), reverse=True)
+    return tuple(hide)
+
+
+def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[Any]]:
+    """The program and argv ``subprocess`` would exec for these arguments (its own rules:
+    a string is one program name, ``shell`` prepends ``/bin/sh -c``, ``executable`` replaces
+    the program, or the shell)."""
+    if isinstance(args, str | bytes):
+        argv: list[Any] = [args]
+    elif isinstance(args, os.PathLike):
+        if shell:
+            raise TypeError("path-like args is not allowed when shell is true")
+        argv = [args]
+    else:
+        argv = list(args)
+    if shell:
+        argv = ["/bin/sh", "-c", *argv]
+        if executable:
+            argv[0] = executable
+    if not argv:
+        raise IndexError("list index out of range")  # what subprocess raises for []
+    return (executable if executable is not None else argv[0]), argv
 
 
 class Popen(subprocess.Popen[Any]):
@@ -138,6 +180,9 @@ class Popen(subprocess.Popen[Any]):
         self._pid1_fd: int | None = None
         self._own_pidfd: int | None = None
         self._info_r: int | None = None
+        self._exec_r: int | None = None
+        #: "c" (the compiled launcher, spawned without forking this interpreter) or "python"
+        self.launcher = "python"
         self._cgroup: cgroups.SandboxCgroup | None = None
         self._start = time.monotonic()
         self.isolation: tuple[str, ...] = ()
@@ -176,6 +221,12 @@ class Popen(subprocess.Popen[Any]):
         user_fds = tuple(kwargs.pop("pass_fds", ()))
         kwargs.pop("start_new_session", None)
         kwargs.pop("process_group", None)
+        # The compiled launcher unless a preexec_fn must run in the payload (Python only).
+        exe = native.path() if preexec_fn is None else None
+        payload_exe: Any = None
+        payload_args: list[Any] = []
+        if exe is not None:
+            payload_exe, payload_args = _payload_argv(args, executable, shell)
 
         namespaces = [ns for ns in prof.namespaces if ns != "user" or needs_user_namespace()]
         if network:
@@ -223,16 +274,7 @@ class Popen(subprocess.Popen[Any]):
                 raise SandboxUnavailable(_format_unavailable("cgroup", reason), ("cgroup",))
             skipped.append("cgroup")
 
-        home = os.environ.get("HOME")
-        hide: list[str] = []
-        if prof.hide_home:
-            for d in ("/home", "/root", home):
-                if d and os.path.isdir(d) and os.path.realpath(d) != "/":
-                    real = os.path.realpath(d)
-                    if real not in hide:
-                        hide.append(real)
-            # Mount deeper paths first so a parent tmpfs does not hide the mount point.
-            hide.sort(key=lambda p: p.count("/"), reverse=True)
+        hide = list(_hidden_homes(os.environ.get("HOME"))) if prof.hide_home else []
         expose = _python_paths_under(hide)
         expose_tmp = _python_paths_under(["/tmp"]) if prof.private_tmp else ()
 
@@ -247,7 +289,7 @@ class Popen(subprocess.Popen[Any]):
             parent_pid=os.getpid(),
             uid=os.geteuid(),
             gid=os.getegid(),
-            cgroup_procs=self._cgroup.procs_files if self._cgroup else [],
+            cgroup_join=self._cgroup.join_files if self._cgroup else [],
             rlimits=launcher.rlimits_for(
                 memory=mem,
                 cpu_time=lim.cpu_time,
@@ -268,35 +310,55 @@ class Popen(subprocess.Popen[Any]):
             fault=launcher._fault_injection,
             user_preexec=preexec_fn,
         )
-        pass_fds = (*user_fds, info_w)
+        exec_w = -1
+        if exe is not None:
+            # The compiled launcher: plain Popen (vfork + exec, no fork of this interpreter).
+            self.launcher = "c"
+            self._exec_r, exec_w = os.pipe()
+            spawn_args: Any = native.argv(plan, exec_w, payload_exe, payload_args)
+            spawn: dict[str, Any] = {"executable": exe, "shell": False}
+            pass_fds: tuple[int, ...] = (*user_fds, info_w, exec_w)
+        else:
+            spawn_args = args
+            spawn = {
+                "executable": executable,
+                "shell": shell,
+                "preexec_fn": lambda: launcher.child_setup(plan),
+            }
+            pass_fds = (*user_fds, info_w)
         try:
             super().__init__(
-                args,
+                spawn_args,
                 bufsize,
-                executable,
-                stdin,
-                stdout,
-                stderr,
-                preexec_fn=lambda: launcher.child_setup(plan),
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
                 close_fds=True,
-                shell=shell,
                 cwd=cwd,
                 env=env_final,
                 start_new_session=True,
                 pass_fds=pass_fds,
+                **spawn,
                 **kwargs,
             )
         except BaseException:
             os.close(info_w)
+            if exec_w != -1:
+                os.close(exec_w)
             self._read_setup(args, raise_on_error=False)
             self._cleanup_after_failed_start()
             raise
+        self.args = args
+        if exec_w != -1:
+            os.close(exec_w)
         os.close(info_w)
         with contextlib.suppress(OSError):
             self._own_pidfd = os.pidfd_open(self.pid)
         self._out_fd = self.stdout.fileno() if self.stdout is not None else -1
         self._err_fd = self.stderr.fileno() if self.stderr is not None else -1
         self._read_setup(args, raise_on_error=True, skipped=skipped)
+        if self._exec_r is not None:
+            self._check_exec(args, payload_exe)
 
     # -- setup protocol -------------------------------------------------------------
     def _read_lines_until_ready(self) -> list[str]:
@@ -358,6 +420,27 @@ class Popen(subprocess.Popen[Any]):
                 stacklevel=3,
             )
 
+    def _check_exec(self, args: Any, executable: Any) -> None:  # executable: for the error
+        """The compiled launcher's payload reports a failed ``exec`` (its errno) on the exec
+        pipe, which closes on a successful one: raise what ``subprocess`` raises."""
+        assert self._exec_r is not None
+        data = b""
+        while chunk := os.read(self._exec_r, 64):
+            data += chunk
+        os.close(self._exec_r)
+        self._exec_r = None
+        if not data.strip().isdigit():
+            return
+        err = int(data)
+        with contextlib.suppress(Exception):
+            super().wait()
+        for stream in (self.stdin, self.stdout, self.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self._cleanup_after_failed_start()
+        raise OSError(err, os.strerror(err), executable)
+
     def _open_pid1(self, pid: int) -> None:
         try:
             fd = os.pidfd_open(pid)
@@ -389,6 +472,7 @@ class Popen(subprocess.Popen[Any]):
                 returncode=None,
                 isolation=(),
                 violations=("unavailable",),
+                launcher=self.launcher,
             )
         )
 
@@ -396,10 +480,10 @@ class Popen(subprocess.Popen[Any]):
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
-        for fd in (self._pid1_fd, self._own_pidfd, self._info_r):
+        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r):
             if fd is not None:
                 os.close(fd)
-        self._pid1_fd = self._own_pidfd = self._info_r = None
+        self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = None
         self._finished = True
 
     # -- lifecycle ------------------------------------------------------------------
@@ -541,6 +625,7 @@ class Popen(subprocess.Popen[Any]):
                 cpu_seconds=self.cpu_seconds,
                 max_rss_bytes=self.max_rss_bytes,
                 violations=tuple(violations),
+                launcher=self.launcher,
             )
         )
 

@@ -14,7 +14,8 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
     ``degraded``: requested pieces that could not be applied (only with ``allow_degraded``);
     ``timed_out``, ``oom_killed``, ``cpu_limited`` (the sandbox's total CPU time, accounted
     by its cgroup, went over ``limits.cpu_time``), ``truncated`` (output cap hit);
-    ``cpu_seconds``, ``max_rss_bytes`` (``None`` when unknown), ``wall_seconds``.
+    ``cpu_seconds``, ``max_rss_bytes`` (``None`` when unknown), ``wall_seconds``;
+    ``launcher``: ``"c"`` (the compiled launcher) or ``"python"`` (the fallback).
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
         cpu_seconds: float | None = None,
         max_rss_bytes: int | None = None,
         wall_seconds: float = 0.0,
+        launcher: str = "python",
     ) -> None:
         super().__init__(args, returncode, stdout, stderr)
         self.isolation = isolation
@@ -44,6 +46,7 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
         self.cpu_seconds = cpu_seconds
         self.max_rss_bytes = max_rss_bytes
         self.wall_seconds = wall_seconds
+        self.launcher = launcher
 
     def __repr__(self) -> str:
         extra = (
@@ -70,4 +73,5 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
             "cpu_seconds": self.cpu_seconds,
             "max_rss_bytes": self.max_rss_bytes,
             "wall_seconds": self.wall_seconds,
+            "launcher": self.launcher,
         }

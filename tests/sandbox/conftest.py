@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import tempfile
 from collections.abc import Iterator
 
 import pytest
 from sandbox_helpers import own_cgroup_leftovers
+
+from auditor.sandbox import native
 
 
 @pytest.fixture
@@ -32,6 +35,23 @@ def host_dir() -> Iterator[str]:
             for name in dirs:
                 os.rmdir(os.path.join(root, name))
         os.rmdir(d)
+
+
+@pytest.fixture(params=["c", "python"])
+def launcher_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the compiled launcher and again with the Python one (suites that
+    attack the sandbox use it: ``pytestmark = pytest.mark.usefixtures("launcher_kind")``)."""
+    kind: str = request.param
+    if kind == "python":
+        monkeypatch.setattr(native, "_disabled", True)
+    elif native.path() is None:
+        if shutil.which("cc") or shutil.which("gcc"):
+            pytest.fail(
+                f"{native.NAME} was not built although a C compiler is here: install the "
+                "package (pip install . / pip install -e .) so setup.py compiles it"
+            )
+        pytest.skip("no compiled launcher and no C compiler: only the Python launcher runs")
+    return kind
 
 
 @pytest.fixture(autouse=True)

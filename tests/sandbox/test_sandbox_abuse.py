@@ -20,6 +20,8 @@ from sandbox_helpers import procs_with, wait_gone, wait_present
 from auditor import sandbox
 from auditor.sandbox import cgroups
 
+pytestmark = pytest.mark.usefixtures("launcher_kind")
+
 MiB = 1 << 20
 
 

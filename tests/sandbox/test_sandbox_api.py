@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
 
 from auditor import sandbox
+
+pytestmark = pytest.mark.usefixtures("launcher_kind")
 
 
 def test_result_is_a_completed_process_with_sandbox_fields() -> None:
@@ -114,3 +117,39 @@ def test_open_files_limit_applies() -> None:
         limits=sandbox.Limits(open_files=32),
     )
     assert r.stdout.split() == ["32", "0"]
+
+
+def test_the_selected_launcher_runs_and_is_reported(launcher_kind: str) -> None:
+    r = sandbox.run(["true"])
+    assert r.launcher == launcher_kind
+    assert r.as_dict()["launcher"] == launcher_kind
+    # A caller's preexec_fn must run in the payload process: only the Python launcher can.
+    r = sandbox.run(["true"], preexec_fn=lambda: None)
+    assert r.launcher == "python"
+    assert r.returncode == 0
+
+
+def test_a_stale_compiled_launcher_fails_closed(
+    launcher_kind: str, monkeypatch: pytest.MonkeyPatch, host_dir: str
+) -> None:
+    if launcher_kind != "c":
+        pytest.skip("the protocol check is the compiled launcher's")
+    monkeypatch.setattr(sandbox.native, "PROTOCOL", "0")
+    marker = f"{host_dir}/ran"
+    with pytest.raises(sandbox.SandboxUnavailable, match="'launcher' unavailable") as info:
+        sandbox.run(["touch", marker])
+    assert info.value.missing == ("launcher",)
+    assert not os.path.exists(marker)
+
+
+def test_a_launcher_built_from_another_source_fails_closed(
+    launcher_kind: str, monkeypatch: pytest.MonkeyPatch, host_dir: str
+) -> None:
+    if launcher_kind != "c":
+        pytest.skip("the source check is the compiled launcher's")
+    assert sandbox.native.source_sha256() is not None  # launcher.c ships beside the module
+    monkeypatch.setattr(sandbox.native, "source_sha256", lambda: "0" * 64)
+    marker = f"{host_dir}/ran"
+    with pytest.raises(sandbox.SandboxUnavailable, match=r"built from another launcher\.c"):
+        sandbox.run(["touch", marker])
+    assert not os.path.exists(marker)

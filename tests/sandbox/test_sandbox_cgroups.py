@@ -6,11 +6,13 @@ files (the kernel-backed v1 path is exercised by the abuse suite as root)."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from auditor.sandbox import cgroups
+from auditor import sandbox
+from auditor.sandbox import cgroups, process
 
 V2_MOUNTINFO = "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
 V1_MOUNTINFO = (
@@ -69,6 +71,7 @@ def test_v2_cgroup_limits_stats_kill_and_removal(tmp_path: Path) -> None:
     assert (d / "memory.max").read_text() == str(64 << 20)
     assert (d / "pids.max").read_text() == "10"
     assert cg.procs_files == [str(d / "cgroup.procs")]
+    assert cg.join_files == [str(d / "cgroup.procs")]  # v2 has no per-thread "tasks" file
     (d / "memory.peak").write_text("12345\n")
     (d / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
     (d / "cpu.stat").write_text("usage_usec 250000\nuser_usec 200000\n")
@@ -99,3 +102,49 @@ def test_stale_cgroups_of_dead_parents_are_collected(tmp_path: Path) -> None:
     cgroups.collect_stale(str(tmp_path))
     assert not dead.exists()
     assert alive.exists() and other.exists()
+
+
+def _cgroup_lines(text: str) -> dict[str, str]:
+    """controller -> path, from /proc/PID/cgroup text."""
+    out = {}
+    for line in text.splitlines():
+        _, ctrls, path = line.split(":", 2)
+        for ctrl in ctrls.split(",") if ctrls else [""]:
+            out[ctrl] = path
+    return out
+
+
+@pytest.mark.skipif(not process.cgroup_support().version, reason="no writable cgroup here")
+def test_every_sandbox_process_is_in_the_per_run_cgroup(token: str) -> None:
+    """The join (v1: "0" into ``tasks``, moving the single thread; v2: ``cgroup.procs``)
+    really moves the launcher: the intermediate and the payload are in the per-run cgroup
+    of every controller, and the kernel lists them there."""
+    script = f"cat /proc/self/cgroup; echo END; exec sleep {token}"
+    p = sandbox.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p._cgroup is not None and p.stdout is not None
+        with open("/proc/self/cgroup") as f:
+            own = _cgroup_lines(f.read())
+        expected = {
+            ("" if ctrl == "unified" else ctrl): os.path.join(
+                own["" if ctrl == "unified" else ctrl], os.path.basename(d)
+            )
+            for ctrl, d in p._cgroup.dirs.items()
+        }
+        lines = []
+        while (line := p.stdout.readline()) not in ("END\n", ""):
+            lines.append(line)
+        inside = _cgroup_lines("".join(lines))
+        with open(f"/proc/{p.pid}/cgroup") as f:
+            intermediate = _cgroup_lines(f.read())
+        for key, path in expected.items():
+            assert inside[key] == path, (key, inside)
+            assert intermediate[key] == path, (key, intermediate)
+        for d in p._cgroup.dirs.values():
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                members = {int(x) for x in f.read().split()}
+            # intermediate, pid-1 init and the sleeping payload
+            assert p.pid in members and len(members) == 3, members
+    finally:
+        p.kill()
+        p.wait()

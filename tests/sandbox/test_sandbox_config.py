@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,30 @@ def test_find_pyproject_stops_at_the_nearest(tmp_path: Path) -> None:
     (sub / "pyproject.toml").write_text("")
     assert config.find_pyproject(sub) == sub / "pyproject.toml"
     assert config.find_pyproject(sub.parent) == tmp_path / "pyproject.toml"
+
+
+def test_cached_lookup_sees_new_nearer_and_edited_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """find_pyproject caches per cwd and revalidates with one stat per directory: a file
+    created nearer to the cwd, or an edited one, is picked up on the next run."""
+    sub = _project(tmp_path, '[tool.auditor.sandbox]\nmemory = "64M"\n')
+    old = time.time_ns() - 100 * 10**9  # older than the racy window: the lookup is cached
+
+    def age(*paths: Path) -> None:
+        for p in paths:
+            os.utime(p, ns=(old, old))
+
+    age(tmp_path, tmp_path / "src", sub, tmp_path / "pyproject.toml")
+    monkeypatch.chdir(sub)
+    assert sandbox.load_settings().limits.memory_bytes == 64 << 20
+    assert (os.getcwd(), "") in config._found  # cached
+    # A nearer file appears: its directory's mtime changes.
+    (sub / "pyproject.toml").write_text('[tool.auditor.sandbox]\nmemory = "32M"\n')
+    assert sandbox.load_settings().limits.memory_bytes == 32 << 20
+    # It goes again, and the outer one is edited (same size, its own mtime changes).
+    (sub / "pyproject.toml").unlink()
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor.sandbox]\nmemory = "16M"\n')
+    age(sub, tmp_path / "pyproject.toml")
+    os.utime(tmp_path / "pyproject.toml", ns=(old + 10**9, old + 10**9))
+    assert sandbox.load_settings().limits.memory_bytes == 16 << 20

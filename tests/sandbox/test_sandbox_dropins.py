@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
 
 import pytest
+from sandbox_helpers import own_cgroup_leftovers
 
 from auditor import sandbox
+
+pytestmark = pytest.mark.usefixtures("launcher_kind")
 
 SCRIPTS = [
     "echo out; echo err >&2",
@@ -59,11 +63,23 @@ def test_timeout_raises_timeout_expired() -> None:
     assert got.value.output == b"early\n"
 
 
-def test_missing_program_raises_file_not_found() -> None:
-    with pytest.raises(FileNotFoundError):
+def test_missing_program_raises_file_not_found(host_dir: str) -> None:
+    with pytest.raises(FileNotFoundError) as ref:
         subprocess.run(["/nonexistent/program"])
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as got:
         sandbox.run(["/nonexistent/program"])
+    assert (got.value.errno, got.value.filename) == (ref.value.errno, ref.value.filename)
+    with pytest.raises(FileNotFoundError):
+        sandbox.run(["no-such-program-anywhere-on-path"])
+    plain = os.path.join(host_dir, "not-executable")
+    with open(plain, "w") as f:
+        f.write("#!/bin/sh\n")
+    with pytest.raises(PermissionError) as ref_perm:
+        subprocess.run([plain])
+    with pytest.raises(PermissionError) as got_perm:
+        sandbox.run([plain])
+    assert got_perm.value.filename == ref_perm.value.filename == plain
+    assert own_cgroup_leftovers() == []
 
 
 def test_call_check_call_check_output() -> None:
@@ -175,3 +191,17 @@ def test_pass_fds_and_preexec_fn_work_inside() -> None:
     res = sandbox.run(["pwd"], preexec_fn=lambda: os.chdir("/"), capture_output=True, text=True)
     assert res.stdout == "/\n"
     assert "pid" in res.isolation
+
+
+def test_bad_arguments_raise_like_subprocess_and_leave_nothing() -> None:
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(IndexError):
+        subprocess.run([])
+    with pytest.raises(IndexError):
+        sandbox.run([])
+    with pytest.raises(TypeError):
+        subprocess.run(pathlib.Path("/bin/true"), shell=True)
+    with pytest.raises(TypeError):
+        sandbox.run(pathlib.Path("/bin/true"), shell=True)
+    assert own_cgroup_leftovers() == []
+    assert len(os.listdir("/proc/self/fd")) == fds  # no pipe or pidfd left open

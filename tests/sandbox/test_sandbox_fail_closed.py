@@ -11,8 +11,11 @@ import pytest
 from auditor import sandbox
 from auditor.sandbox import cgroups, launcher, process
 
+pytestmark = pytest.mark.usefixtures("launcher_kind")
+
 # Pieces refused in the forked child before the namespaces exist, and in the init after.
-PIECES = ["net", "pid", "mount", "ipc", "uts", "proc", "lo", "nocaps"]
+PIECES = ["net", "pid", "mount", "ipc", "uts", "proc", "lo", "hostname", "nnp", "nocaps"]
+PIECES += ["rlimits"]
 if process.needs_user_namespace():
     PIECES.append("user")
 if cgroups.discover().version:  # joining the per-run cgroup is required when one is writable

@@ -11,7 +11,7 @@ import prometheus_client
 import pytest
 
 from auditor import sandbox
-from auditor.sandbox import metrics
+from auditor.sandbox import metrics, native
 
 
 def _sample(name: str, labels: dict[str, str] | None = None) -> float:
@@ -40,6 +40,7 @@ def test_metrics_and_one_log_record_per_run(caplog: pytest.LogCaptureFixture) ->
     data = records[1].sandbox  # type: ignore[attr-defined]
     assert data["outcome"] == "error" and data["returncode"] == 1
     assert data["isolation"] == r0.isolation
+    assert data["launcher"] == ("c" if native.path() else "python") == r0.launcher
 
 
 def test_timeout_and_oom_counters() -> None:
@@ -112,6 +113,7 @@ def test_cli_doctor(capsys: pytest.CaptureFixture[str]) -> None:
     assert "binaries (informational" in out
     assert "profile standard: OK" in out
     assert "profile strict: OK" in out
+    assert ("launcher: compiled" in out) == (native.path() is not None)
     assert rc == 0
     assert main(["sandbox", "doctor", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
