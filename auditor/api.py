@@ -90,7 +90,7 @@ def _analyse(
 
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=worker.init,
+            max_workers=jobs, mp_context=context, initializer=worker.init_worker,
             initargs=(policy, options, salt),
         ) as pool:  # fmt: skip
             chunk = max(1, min(4, len(jobs_in) // (jobs * 16)))
@@ -98,7 +98,9 @@ def _analyse(
         return
     worker.init(policy, options, salt)
     for job in jobs_in:
-        yield worker.run(job)
+        with worker.few_collections():  # not around the yield: the caller's code runs there
+            done = worker.run(job)
+        yield done
 
 
 def scan(

@@ -1,5 +1,5 @@
 """The text libcst parses: the file with the bodies of the functions that cannot matter
-replaced by ``pass``, on the same lines.
+replaced by an empty string literal spanning the same lines (``pass`` on one line).
 
 libcst's parse is the scanner's main cost (about ten times the standard library's C parser
 per character), and most of a file that calls a sink is made of functions that do not.
@@ -17,10 +17,11 @@ kept call is never inside a dropped body. Its bindings reach other scopes only t
 ``global`` and ``nonlocal``, which keep the body. The ``def`` line itself (decorators,
 parameters and their defaults, annotations: evaluated in the enclosing scope) stays as
 written, so the function's name is still bound by a ``def``. Lines and columns of what is
-kept do not move: each dropped line keeps its line ending, so positions, snippets (from the
-kept nodes) and suppression comments (read from the original text) are unchanged.
-``tests/scanner/test_skeleton.py`` checks full and skeleton analyses against each other on
-real code, and ``benchmarks/scan_speed.py --soundness`` on the benchmark corpora.
+kept do not move: each dropped line keeps its line ending (inside the string literal), so
+positions, snippets (from the kept nodes) and suppression comments (read from the original
+text) are unchanged. ``tests/scanner/test_skeleton.py`` checks full and skeleton analyses
+against each other on cases built to break them, ``tests/scanner/test_prefilter.py`` on
+real code, and ``benchmarks/scan_speed.py`` (its soundness check) on the benchmark corpora.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ def physical_lines(text: str) -> list[str]:
 
 def skeleton(text: str, stubs: list[tuple[int, int, int]]) -> tuple[str, list[tuple[int, int]]]:
     """``text`` with the lines ``first..last`` (1-based, inclusive) of each stub replaced:
-    the first by ``pass`` at the body's indentation (``column``), the others by their bare
-    line ending; and the line ranges actually dropped. A stub whose first statement does
-    not start its line (after white space) is left as it is."""
+    by a string literal holding only their line endings, opened at the body's indentation
+    (``column``) on the first line and closed on the last (one line: ``pass``); and the
+    line ranges actually dropped. Not blank lines: libcst makes nodes of every blank line,
+    a string is one token. A stub whose first statement does not start its line (after
+    white space) is left as it is."""
     if not stubs:
         return text, []
     lines = physical_lines(text)
@@ -54,9 +57,13 @@ def skeleton(text: str, stubs: list[tuple[int, int, int]]) -> tuple[str, list[tu
             if not indent or not body.startswith("@") or len(indent) >= column:
                 continue
         dropped.append((first, last))
-        lines[first - 1] = f"{indent}pass{_ending(head)}"
-        for i in range(first, last):
+        if first == last:
+            lines[first - 1] = f"{indent}pass{_ending(head)}"
+            continue
+        lines[first - 1] = f'{indent}"""{_ending(head)}'
+        for i in range(first, last - 1):
             lines[i] = _ending(lines[i])
+        lines[last - 1] = f'"""{_ending(lines[last - 1])}'
     return "".join(lines), dropped
 
 

@@ -127,3 +127,16 @@ def test_no_cache_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     capsys.readouterr()
     assert main([*args, "--no-cache"]) == 0
     assert json.loads(capsys.readouterr().out)["stats"]["cached"] == 0
+
+
+def test_in_process_scan_leaves_the_callers_gc_settings_alone(tmp_path: Path) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(123, 4, 5)
+    try:
+        result = scan([tree(tmp_path / "src", 3)], policy=make_policy(), jobs=1)
+        assert len(result.findings) == 6
+        assert gc.get_threshold() == (123, 4, 5)
+    finally:
+        gc.set_threshold(*before)
