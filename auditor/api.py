@@ -14,7 +14,6 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,13 +48,13 @@ def default_jobs() -> int:
 
 def _code_fingerprint() -> str:
     digest = hashlib.blake2b(digest_size=12)
-    package = resources.files("auditor")
+    package = Path(__file__).parent
     for name in _ANALYSIS_MODULES:
         digest.update(package.joinpath(f"{name}.py").read_bytes())
     return digest.hexdigest()
 
 
-def _stat(path: Path, shown: str, max_size: int) -> tuple[ScanError | None, int]:
+def _stat(path: str, shown: str, max_size: int) -> tuple[ScanError | None, int]:
     """Why the file cannot be scanned (None when it can), and its size."""
     try:
         info = os.stat(path)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from auditor.rules_files import read_rule_file
 
 KINDS = ("command", "code")
 FORMS = ("command", "program-args", "program-argv", "code", "module")
@@ -101,7 +102,7 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
 
 
 def catalogue_text() -> str:
-    return resources.files("auditor.rules").joinpath("sinks.toml").read_text("utf-8")
+    return read_rule_file("sinks.toml")
 
 
 @cache

@@ -23,7 +23,7 @@ PY_SUFFIXES = (".py", ".pyw")
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    path: Path  # as given or found (may be relative to the working directory)
+    path: str  # as given or found (may be relative to the working directory)
     explicit: bool  # named on the command line: always scanned
 
 
@@ -136,7 +136,7 @@ def discover(
             key = os.path.abspath(given)
             if key not in seen:
                 seen.add(key)
-                yield Candidate(given, explicit=True)
+                yield Candidate(os.fspath(given), explicit=True)
             continue
         root = os.fspath(given)
         listed = _git_files(given)
@@ -157,4 +157,4 @@ def discover(
             key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)
-                yield Candidate(Path(path), explicit=False)
+                yield Candidate(path, explicit=False)

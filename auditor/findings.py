@@ -48,7 +48,8 @@ class Finding:
     also_flagged_by: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # every field is a scalar but also_flagged_by; dataclasses.asdict deep-copies (slow)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["also_flagged_by"] = list(self.also_flagged_by)
         return data
 

@@ -284,7 +284,7 @@ def plan_file(
     cwd: Path | None = None,
 ) -> FilePlan:
     """Plan the migration of one file (nothing is written)."""
-    path = candidate.path if isinstance(candidate, Candidate) else candidate
+    path = Path(candidate.path) if isinstance(candidate, Candidate) else candidate
     cwd = cwd or Path.cwd()
     shown = display_path(path, cwd)
     absolute = Path(os.path.abspath(path))
@@ -502,7 +502,7 @@ def _candidates(
 ) -> list[Candidate]:
     if isinstance(targets, ScanResult):
         paths = sorted({f.path for f in targets.findings})
-        return [Candidate(Path(p), explicit=True) for p in paths]
+        return [Candidate(p, explicit=True) for p in paths]
     given = [Path(p) for p in targets] or [Path(".")]
     return list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
 

@@ -9,12 +9,12 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from auditor.catalogue import CatalogueError, Sink, sink_from_dict
 from auditor.findings import RISK_ORDER
+from auditor.rules_files import read_rule_file
 
 ACTIONS = ("isolate", "convert", "allow", "review")
 CLASS_NAMES = (
@@ -134,7 +134,7 @@ def _sink_json(s: Sink) -> dict[str, Any]:
 
 @cache
 def _defaults() -> dict[str, Any]:
-    text = resources.files("auditor.rules").joinpath("policy.toml").read_text("utf-8")
+    text = read_rule_file("policy.toml")
     return tomllib.loads(text)
 
 

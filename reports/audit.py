@@ -27,6 +27,7 @@ from auditor.catalogue import Sink, builtin_sinks
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
+from auditor.rules_files import read_rule_file
 
 from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
 
@@ -117,7 +118,7 @@ def locale(lang: str) -> dict[str, Any]:
 @cache
 def metrics() -> list[dict[str, Any]]:
     """The sandbox metrics to monitor (``rules/metrics.toml``)."""
-    text = resources.files("auditor.rules").joinpath("metrics.toml").read_text("utf-8")
+    text = read_rule_file("metrics.toml")
     entries: list[dict[str, Any]] = tomllib.loads(text)["metric"]
     return entries
 

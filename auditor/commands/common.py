@@ -6,7 +6,6 @@ import contextlib
 import functools
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,8 @@ def write_atomic(path: Path, text: str) -> None:
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(text)
         return
+    import tempfile  # only when writing a file: not on every run
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

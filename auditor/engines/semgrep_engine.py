@@ -10,10 +10,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from auditor import rules_files
 from auditor.catalogue import builtin_sinks
 from auditor.engines import EngineFailure, EngineResult, Hit, Target
 from auditor.engines.semgrep_rules import FAMILIES, PACK, family_of, kind_of
@@ -34,7 +34,7 @@ def find_semgrep() -> str | None:
 
 
 def pack_path() -> Path:
-    return Path(str(resources.files("auditor.rules").joinpath("semgrep", PACK)))
+    return rules_files.folder() / "semgrep" / PACK
 
 
 def _rule_info() -> dict[str, tuple[str | None, frozenset[str]]]:

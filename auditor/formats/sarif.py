@@ -12,13 +12,13 @@ import hashlib
 import json
 import tomllib
 from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
 from auditor import __version__
 from auditor.findings import EngineOnly, Finding, ScanResult
 from auditor.policy import CLASS_NAMES, Policy, build_policy
+from auditor.rules_files import read_rule_file
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "auditor/v1"
@@ -33,7 +33,7 @@ CODE_CLASSES = frozenset({"dynamic-code", "dynamic-import", "constant-code"})
 @cache
 def class_help() -> dict[str, dict[str, str]]:
     """``rules/help.toml``: per class, ``full`` (a paragraph) and ``fix`` (markdown)."""
-    text = resources.files("auditor.rules").joinpath("help.toml").read_text("utf-8")
+    text = read_rule_file("help.toml")
     data: dict[str, dict[str, str]] = tomllib.loads(text)
     return data
 

@@ -6,8 +6,9 @@ import fnmatch
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from auditor.rules_files import read_rule_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class SystemRule:
 
 @cache
 def system_data() -> dict[str, Any]:
-    text = resources.files("auditor.rules").joinpath("system.toml").read_text("utf-8")
+    text = read_rule_file("system.toml")
     data: dict[str, Any] = tomllib.loads(text)
     return data
 

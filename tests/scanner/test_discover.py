@@ -20,7 +20,7 @@ def touch(root: Path, *names: str) -> None:
 
 
 def found(paths: list[Path], root: Path, **kwargs: tuple[str, ...]) -> list[str]:
-    return sorted(c.path.relative_to(root).as_posix() for c in discover(paths, **kwargs))
+    return sorted(Path(c.path).relative_to(root).as_posix() for c in discover(paths, **kwargs))
 
 
 LAYOUT = (
