@@ -179,7 +179,15 @@ def analyze_source(
     if error is not None or text is None:
         result.errors.append(error or ScanError(path, "cannot decode"))
         return result
-    if ctx.options.prefilter and not explicit and not text_may_report(text, ctx.words):
+    # A file whose module is a sink module itself (CPython's os.py, a vendored subprocess.py)
+    # defines catalogue names: no text check can rule it out.
+    sink_module = module_name(rel_path).split(".")[0] in ctx.words.roots
+    if (
+        ctx.options.prefilter
+        and not explicit
+        and not sink_module
+        and not text_may_report(text, ctx.words)
+    ):
         return result
     try:
         tree = ast.parse(text, filename=path)
@@ -189,7 +197,7 @@ def analyze_source(
     except (RecursionError, MemoryError, ValueError) as exc:
         result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
         return result
-    found = survey(tree, ctx.words)
+    found = survey(tree, ctx.words, sink_module)
     if ctx.options.prefilter and not found.may_report:
         return result
     calls = found.calls

@@ -14,7 +14,7 @@ from auditor.classify import path_matches
 SKIP_DIRS = frozenset(
     {
         ".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages",
-        "dist-packages", "build", "dist", ".venv", "venv", ".tox", ".nox", ".eggs",
+        "dist-packages", "build", "dist", ".venv", ".tox", ".nox", ".eggs",
         ".mypy_cache", ".ruff_cache", ".pytest_cache", ".auditor_cache",
     }
 )  # fmt: skip
@@ -141,12 +141,16 @@ def discover(
         root = os.fspath(given)
         listed = _git_files(given)
         found = listed if listed is not None else _walk(root)
+        # a virtualenv is a folder holding pyvenv.cfg (git lists that file as well)
+        venvs = tuple(
+            n.removesuffix("pyvenv.cfg") for n in listed or () if n.endswith("/pyvenv.cfg")
+        )
         for rel in found:
             # the walk prunes skipped folders itself; git lists every file
             if (
                 listed is not None
                 and "/" in rel
-                and any(_skipped_dir(p) for p in rel.split("/")[:-1])
+                and (any(_skipped_dir(p) for p in rel.split("/")[:-1]) or rel.startswith(venvs))
             ):
                 continue
             if not _wanted(rel, include, exclude):

@@ -206,7 +206,7 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
-def survey(tree: ast.Module, words: SinkWords) -> Survey:
+def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Survey:
     """One walk of the tree: whether the full analysis may report anything (False only when
     it provably reports nothing), every call, and the function bodies whose libcst parse
     cannot change the result (see :mod:`auditor.skeleton`).
@@ -223,7 +223,10 @@ def survey(tree: ast.Module, words: SinkWords) -> Survey:
 
     A *marker* is a place that may matter: such a call, a call passing ``shell=``, a method
     sink, a builtin sink name, a ``def`` of a project sink, and (for the stubs only) a
-    ``global`` or ``nonlocal`` statement."""
+    ``global`` or ``nonlocal`` statement.
+
+    ``sink_module``: the file's module name starts with a sink module's root name (its own
+    defs may then be catalogue names, as in CPython's os.py); True when unknown."""
     imports_root = False
     star_from_sink = False
     decided = False  # a marker that makes the file reportable whatever else it holds
@@ -301,15 +304,19 @@ def survey(tree: ast.Module, words: SinkWords) -> Survey:
             elif isinstance(child, AST):
                 push(child)
     reportable = decided
-    # Without a sink module imported or a project sink, a call resolves to a sink only
-    # through a builtin sink name, which already decided; its aliases are in ``bound``.
-    if imports_root or words.defined or decided:
-        resolvable = modules | builtins
+    # A def or class at module level resolves to ``<module>.<name>``: a catalogue name when
+    # it is a sink's own definition (the file is the sink module itself, as CPython's os.py
+    # or subprocess.py) or a project sink's.
+    own = _module_level_defs(tree) & last if sink_module else set()
+    # Without a sink module imported, a project sink or such a def, a call resolves to a
+    # sink only through a builtin sink name, which already decided; aliases are in ``bound``.
+    if imports_root or words.defined or decided or own:
+        resolvable = modules | builtins | own
         if words.defined:
             resolvable |= defined
         bound = _bound(aliases, resolvable, star_from_sink, last)
         for func, line in calls:
-            if _candidate(func, modules, bound, defined, star_from_sink, words):
+            if _candidate(func, modules, bound, defined, own, star_from_sink, words):
                 reportable = True
                 markers.append(line)
     if not reportable:
@@ -322,6 +329,7 @@ def _candidate(
     modules: set[str],
     bound: set[str],
     defined: set[str],
+    own: set[str],
     star_from_sink: bool,
     words: SinkWords,
 ) -> bool:
@@ -331,7 +339,7 @@ def _candidate(
     if not isinstance(root, ast.Name):
         return False
     name = root.id
-    if name in modules or name in bound:
+    if name in modules or name in bound or name in own:
         return True
     if words.defined and name in defined:
         # a call of a def of this file resolves to ``<module>.<name>``: a sink only when the
@@ -339,6 +347,27 @@ def _candidate(
         # attribute is a sink's last name (checked by the caller)
         return func is not root or name in words.defined
     return star_from_sink and func is root and name in words.last
+
+
+def _module_level_defs(tree: ast.Module) -> set[str]:
+    """Names bound by a ``def`` or ``class`` at module level (inside top-level ``if``,
+    ``try``, loops, ``with`` and ``match`` blocks too, not inside functions or classes)."""
+    out: set[str] = set()
+    blocks: list[list[ast.stmt]] = [tree.body]
+    while blocks:
+        for stmt in blocks.pop():
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.add(stmt.name)
+                continue
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(stmt, name, None)
+                if isinstance(block, list):
+                    blocks.append(block)
+            for handler in getattr(stmt, "handlers", ()):
+                blocks.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                blocks.append(case.body)
+    return out
 
 
 def _stubs(
@@ -367,6 +396,6 @@ def _stubs(
     return out
 
 
-def may_report(tree: ast.Module, words: SinkWords) -> bool:
+def may_report(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> bool:
     """False only when the full analysis provably reports nothing for this tree."""
-    return survey(tree, words).may_report
+    return survey(tree, words, sink_module).may_report

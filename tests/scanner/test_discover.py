@@ -31,9 +31,23 @@ LAYOUT = (
 
 
 def test_walk_skips_build_output_vcs_and_virtualenvs(tmp_path: Path) -> None:
-    touch(tmp_path, *LAYOUT)
+    touch(tmp_path, *LAYOUT, "tools/venv/__init__.py")
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
     (tmp_path / "env2" / "pyvenv.cfg").write_text("home = /usr\n")
-    assert found([tmp_path], tmp_path) == ["app/main.py", "app/util.pyw"]
+    # a virtualenv is recognised by its pyvenv.cfg, not its name: a package named venv
+    # (CPython's) is scanned
+    assert found([tmp_path], tmp_path) == [
+        "app/main.py",
+        "app/util.pyw",
+        "tools/venv/__init__.py",
+    ]
+
+
+def test_git_listed_virtualenvs_are_skipped(tmp_path: Path) -> None:
+    touch(tmp_path, "app/main.py", "env/lib/a.py", "venv/__init__.py")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert found([tmp_path], tmp_path) == ["app/main.py", "venv/__init__.py"]
 
 
 def test_gitignore_is_respected_in_a_work_tree(tmp_path: Path) -> None:

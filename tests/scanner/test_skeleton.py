@@ -170,3 +170,19 @@ def test_skeleton_is_worth_having_on_real_code() -> None:
     _, dropped = skeleton(text, found.stubs)
     kept = len(physical_lines(text)) - sum(last - first + 1 for first, last in dropped)
     assert kept < 0.5 * len(physical_lines(text))
+
+
+@pytest.mark.parametrize(
+    ("rel", "code"),
+    [
+        # CPython's os.py: its own defs are the catalogue's os.* names
+        ("os.py", "def execvp(f, a):\n    pass\ndef execlp(f, *a):\n    execvp(f, a)\n"),
+        # a vendored subprocess.py that imports no sink module and says no sink word
+        ("lib/subprocess.py", "class Popen:\n    pass\ndef go(x):\n    return Popen(x)\n"),
+    ],
+)
+def test_a_sink_module_itself_is_analysed_in_full(rel: str, code: str) -> None:
+    full = analyze_source(code.encode(), rel, rel, FULL)
+    fast = analyze_source(code.encode(), rel, rel, FAST)
+    assert full.findings, "the module's own def is a catalogue name"
+    assert fast.findings == full.findings
