@@ -305,7 +305,9 @@ def render(corpora: list[Corpus], rounds: int) -> str:
     for name in ("bandit", "ruff", "semgrep"):
         if tool(name):
             out = subprocess.run([name, "--version"], capture_output=True, text=True)
-            words = (out.stdout or out.stderr).split()
+            # the version is the last word of the first line ("bandit 1.9.4", then details)
+            first = (out.stdout or out.stderr).strip().splitlines()[:1]
+            words = first[0].split() if first else []
             versions.append(f"{name} {words[-1] if words else '?'}")
     lines = [
         START,
