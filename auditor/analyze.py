@@ -181,7 +181,8 @@ def analyze_source(
         return result
     # A file whose module is a sink module itself (CPython's os.py, a vendored subprocess.py)
     # defines catalogue names: no text check can rule it out.
-    sink_module = module_name(rel_path).split(".")[0] in ctx.words.roots
+    dotted = module_name(rel_path)
+    sink_module = dotted.split(".")[0] in ctx.words.roots
     if (
         ctx.options.prefilter
         and not explicit
@@ -220,7 +221,7 @@ def analyze_source(
     result.parsed = True
     if not text.isascii():
         module = _fold_identifiers(module)
-    collector = Collector(ctx.catalogue, ctx.interesting, module_name(rel_path))
+    collector = Collector(ctx.catalogue, ctx.interesting, dotted)
     try:
         walk(module, collector)
         sites = _match(collector.calls, ctx)

@@ -52,9 +52,6 @@ class ResultCache:
     def key(self, data: bytes, path: str, rel_path: str) -> str:
         return content_key(self.salt, data, path, rel_path)
 
-    def get(self, key: str) -> tuple[list[Finding], list[ScanError], bool] | None:
-        return self.get_many([key]).get(key)
-
     def get_many(self, keys: list[str]) -> dict[str, tuple[list[Finding], list[ScanError], bool]]:
         """The cached results of those ``keys`` that have one (a query per 500 keys: one
         per file cost more than the rest of a warm run)."""

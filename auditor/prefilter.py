@@ -17,7 +17,7 @@ The libcst analysis reports a call only when (see ``auditor.resolve`` and ``audi
 So a file none of whose calls passes ``shell=`` or names a method sink, that uses no builtin
 sink name, defines no project sink, and either imports no sink module or never mentions a
 sink's last component in one of those four places, cannot yield a finding: skipping its
-libcst parse changes nothing (:func:`may_report`).
+libcst parse changes nothing (:func:`survey`'s ``may_report``).
 
 Before that, :func:`text_may_report` runs on the source text, before any parse. Every
 identifier above appears in the text as written, except in two ways: a ``getattr`` string
@@ -394,8 +394,3 @@ def _stubs(
         out.append((first, last, column))
         covered = last
     return out
-
-
-def may_report(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> bool:
-    """False only when the full analysis provably reports nothing for this tree."""
-    return survey(tree, words, sink_module).may_report
