@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.findings import ScanError
+from auditor.system.reading import read_config_text
 
 TAGS = frozenset(
     {
@@ -342,26 +343,12 @@ def parse_text(text: str, display: str) -> Sudoers:
     return result
 
 
-def _read(path: Path, display: str, errors: list[ScanError]) -> str | None:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        errors.append(ScanError(display, f"sudoers: cannot read: {exc.strerror or exc}"))
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        errors.append(ScanError(display, "sudoers: not valid UTF-8 (read as Latin-1)", line))
-        return data.decode("latin-1")
-
-
 def _parse_into(result: Sudoers, path: Path, display: str, seen: set[Path], depth: int) -> None:
     resolved = path.resolve()
     if resolved in seen:
         return
     seen.add(resolved)
-    text = _read(path, display, result.errors)
+    text = read_config_text(path, display, result.errors, "sudoers")
     if text is None:
         return
     result.files.append(display)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from auditor.findings import ScanError
 from auditor.system.discovery import is_dropin, is_unit_file
+from auditor.system.reading import read_config_text
 
 _SECTION_RE = re.compile(r"^\[([^\[\]]+)\]\s*$")
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -143,20 +144,6 @@ def _statement(
     unit.directives.append(Directive(unit.path, line, section, key, value.strip()))
 
 
-def _read(path: Path, display: str, errors: list[ScanError]) -> str | None:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        errors.append(ScanError(display, f"systemd: cannot read: {exc.strerror or exc}"))
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        errors.append(ScanError(display, "systemd: not valid UTF-8 (read as Latin-1)", line))
-        return data.decode("latin-1")
-
-
 def unit_files_under(root: Path) -> list[Path]:
     """Unit files and drop-ins under ``root`` (a file is returned as is)."""
     if root.is_file():
@@ -172,7 +159,7 @@ def load_units(paths: list[Path], display: dict[Path, str], errors: list[ScanErr
     dropins: list[tuple[str, str, UnitFile]] = []
     for path in paths:
         shown = display.get(path, path.as_posix())
-        text = _read(path, shown, errors)
+        text = read_config_text(path, shown, errors, "systemd")
         if text is None:
             continue
         parsed = parse_unit_text(text, shown, errors)
