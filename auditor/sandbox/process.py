@@ -256,7 +256,7 @@ class Popen(subprocess.Popen[Any]):
         lim = self.limits
         if support is not None and support.version:
             try:
-                self._cgroup = cgroups.SandboxCgroup(support, lim.memory_bytes, lim.pids)
+                self._cgroup = cgroups.acquire(support, lim.memory_bytes, lim.pids)
                 if not degraded_ok:
                     required.add("cgroup")
             except OSError as exc:
@@ -579,7 +579,8 @@ class Popen(subprocess.Popen[Any]):
         stats = None
         if self._cgroup is not None:
             stats = self._cgroup.stats()
-            self._cgroup.remove()
+            cgroups.release(self._cgroup)
+            self._cgroup = None
         if self._rusage is not None:
             self.cpu_seconds, self.max_rss_bytes = self._rusage
         if stats is not None:

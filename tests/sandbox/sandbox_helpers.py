@@ -14,6 +14,10 @@ from auditor.sandbox import cgroups
 
 
 def own_cgroup_leftovers(pid: int | None = None) -> list[str]:
+    """Per-run cgroups of this process (or ``pid``) still on disk, once the ones this
+    process keeps for reuse are removed: anything found was leaked."""
+    if pid is None:
+        cgroups.drain_pool()
     prefix = f"{cgroups.PREFIX}{pid if pid is not None else os.getpid()}-"
     found = []
     for base in cgroups.discover().bases.values():

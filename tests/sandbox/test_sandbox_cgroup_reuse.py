@@ -1,0 +1,132 @@
+"""Reuse of finished per-run cgroups (cgroup v1): a run gets a kept cgroup only when it is
+clean, and reads its counters against the end of the previous run.
+
+These need a writable cgroup v1 hierarchy (root in CI); the unprivileged pass has none."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+
+import pytest
+
+from auditor import sandbox
+from auditor.sandbox import cgroups, process
+
+pytestmark = pytest.mark.skipif(
+    process.cgroup_support().version != 1, reason="needs a writable cgroup v1 hierarchy"
+)
+
+SHOW_PIDS_CGROUP = "grep ':pids:' /proc/self/cgroup"
+
+
+def _pids_cgroup(result: sandbox.SandboxResult) -> str:
+    line = str(result.stdout).strip().splitlines()[-1]
+    return line.rsplit("/", 1)[-1]
+
+
+def _run(script: str, **kw: object) -> sandbox.SandboxResult:
+    return sandbox.run(["sh", "-c", script], capture_output=True, text=True, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _empty_pool() -> None:
+    cgroups.drain_pool()
+
+
+def test_a_clean_cgroup_is_reused_and_its_cpu_time_restarts() -> None:
+    spin = (
+        "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\n"
+        "print([x for x in open('/proc/self/cgroup') if ':pids:' in x][0])\n"
+    )
+    first = sandbox.exec_python(spin, capture_output=True, text=True, profile="standard")
+    second = _run(SHOW_PIDS_CGROUP)
+    assert first.returncode == second.returncode == 0
+    assert _pids_cgroup(first).startswith(f"{cgroups.PREFIX}{os.getpid()}-")
+    assert _pids_cgroup(second) == _pids_cgroup(first)
+    assert first.cpu_seconds is not None and first.cpu_seconds > 0.3
+    assert second.cpu_seconds is not None and second.cpu_seconds < 0.2
+
+
+def test_an_oom_kill_is_not_reported_again_by_the_next_run() -> None:
+    limits = sandbox.Limits(memory="32M")
+    code = (
+        "print([x for x in open('/proc/self/cgroup') if ':pids:' in x][0], flush=True)\n"
+        "b = []\nwhile True:\n    b.append(bytearray(4 << 20))\n"
+    )
+    bomb = sandbox.exec_python(code, limits=limits, capture_output=True, text=True, timeout=60)
+    assert bomb.oom_killed
+    after = _run(SHOW_PIDS_CGROUP, limits=limits)
+    assert _pids_cgroup(after) == _pids_cgroup(bomb)
+    assert after.returncode == 0 and not after.oom_killed
+    # the peak memory is this run's own, not the bomb's ~32 MiB
+    assert after.max_rss_bytes is not None and after.max_rss_bytes < 8 << 20
+
+
+def test_a_pids_limit_hit_is_not_reported_again(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="auditor.sandbox")
+    limits = sandbox.Limits(pids=6)
+    forks = "(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 5 & done) 2>/dev/null; exec "
+    first = _run(forks + SHOW_PIDS_CGROUP, limits=limits)
+    second = _run(SHOW_PIDS_CGROUP, limits=limits)
+    assert _pids_cgroup(second) == _pids_cgroup(first)
+    runs = [r.sandbox for r in caplog.records if hasattr(r, "sandbox")]  # type: ignore[attr-defined]
+    assert "pids" in runs[-2]["violations"]
+    assert "pids" not in runs[-1]["violations"]
+
+
+def test_other_limits_get_another_cgroup() -> None:
+    first = _run(SHOW_PIDS_CGROUP, limits=sandbox.Limits(memory="64M"))
+    second = _run(SHOW_PIDS_CGROUP, limits=sandbox.Limits(memory="96M"))
+    assert _pids_cgroup(second) != _pids_cgroup(first)
+
+
+def test_a_cgroup_still_charged_with_memory_is_removed_not_reused(tmp_path: object) -> None:
+    # Page cache written by the run stays charged to its memory cgroup after it exits.
+    target = os.path.join(str(tmp_path), "charged.bin")
+    first = _run(f"head -c {4 << 20} /dev/zero > {target}; " + SHOW_PIDS_CGROUP)
+    second = _run(SHOW_PIDS_CGROUP)
+    assert first.returncode == 0
+    assert _pids_cgroup(second) != _pids_cgroup(first)
+    kept = {os.path.basename(d) for cg in cgroups._pool for d in cg.dirs.values()}
+    assert _pids_cgroup(first) not in kept
+
+
+def test_a_cgroup_with_a_process_left_is_killed_and_removed() -> None:
+    cg = cgroups.acquire(process.cgroup_support(), 64 << 20, 16)
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        for path in cg.join_files:
+            with open(path, "w") as f:
+                f.write(str(sleeper.pid))
+        cg.stats()
+        cgroups.release(cg)
+        assert sleeper.wait(timeout=5) == -9
+        assert cgroups._pool == []
+        assert all(not os.path.exists(d) for d in cg.dirs.values())
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_forked_child_neither_reuses_nor_removes_the_parents_cgroups() -> None:
+    _run(SHOW_PIDS_CGROUP)
+    kept = [d for cg in cgroups._pool for d in cg.dirs.values()]
+    assert kept
+    pid = os.fork()
+    if pid == 0:  # the child: an empty pool, and draining it must not touch the parent's
+        empty = cgroups._pool == []
+        cgroups.drain_pool()
+        os._exit(0 if empty else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert all(os.path.isdir(d) for d in kept)
+    assert len(cgroups._pool) == 1
+
+
+def test_drain_removes_every_kept_cgroup() -> None:
+    _run(SHOW_PIDS_CGROUP)
+    kept = [d for cg in cgroups._pool for d in cg.dirs.values()]
+    assert kept and all(os.path.isdir(d) for d in kept)
+    cgroups.drain_pool()
+    assert not any(os.path.exists(d) for d in kept)
