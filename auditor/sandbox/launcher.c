@@ -241,7 +241,7 @@ static int mount_private(void) {
 }
 
 static int mount_proc(void) {
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+    if (mount("proc", "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         return fail("mount /proc");
     return 0;
 }
@@ -257,6 +257,27 @@ static int setattr_ro(const char *path, unsigned flags) {
 }
 
 static int readonly_root(void) { return setattr_ro("/", AT_RECURSIVE); }
+
+/* Kernel interfaces a uid-0 payload could still write without any capability, because it
+ * owns their files: /sys recursively (cgroupfs included: writing "0" to a tasks file would
+ * leave the per-run cgroup and its limits), and /proc (sysctls, sysrq-trigger, irq) when it
+ * is not the fresh one, which mount_proc mounts read-only.  launcher.py: _readonly_kernel. */
+static int setattr_ro_if_mounted(const char *path) {
+    struct sbx_mount_attr attr = {MOUNT_ATTR_RDONLY, 0, 0, 0};
+    /* EINVAL: not a mount point, there is nothing mounted there to protect */
+    if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) < 0 &&
+        errno != EINVAL) {
+        char what[300];
+        snprintf(what, sizeof what, "mount_setattr(read-only) %s", path);
+        return fail(what);
+    }
+    return 0;
+}
+
+static int readonly_kernel(void) {
+    if (setattr_ro_if_mounted("/sys") < 0) return -1;
+    return applied("proc") ? 0 : setattr_ro_if_mounted("/proc");
+}
 
 static int open_tree_clone(const char *path) {
     long fd = syscall(SYS_open_tree, AT_FDCWD, path,
@@ -456,6 +477,7 @@ static void init_setup(int status_w) {
         attempt("mount", mount_private);
         if (applied("pid")) attempt("proc", mount_proc);
         if (plan.readonly_root) attempt("readonly-root", readonly_root);
+        else attempt("readonly-sys", readonly_kernel); /* the read-only root covers these */
         if (plan.hide.n) attempt("hidden-home", hide_homes);
         if (plan.private_tmp) attempt("tmpfs-tmp", private_tmp);
     }

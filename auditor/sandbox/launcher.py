@@ -83,6 +83,9 @@ FIXES = {
         "cgroup = 'auto'/'off' in [tool.auditor.sandbox]"
     ),
     "readonly-root": "read-only remount failed (needs Linux >= 5.12 for mount_setattr)",
+    "readonly-sys": (
+        "making /sys and /proc read-only failed (needs Linux >= 5.12 for mount_setattr)"
+    ),
     "tmpfs-tmp": "mounting a tmpfs on /tmp failed",
     "hidden-home": "mounting an empty tmpfs over the home directories failed",
     "rlimits": "setting resource limits failed",
@@ -296,6 +299,8 @@ def _init(plan: Plan, status_w: int) -> None:
             _attempt(plan, "proc", _mount_proc)
         if plan.readonly_root:
             _attempt(plan, "readonly-root", lambda: linux.make_tree_readonly("/"))
+        else:  # the read-only root covers these
+            _attempt(plan, "readonly-sys", lambda: _readonly_kernel(plan))
         if plan.hide:
             _attempt(plan, "hidden-home", lambda: _hide(plan.hide, plan.expose))
         if plan.private_tmp is not None:
@@ -322,8 +327,24 @@ def _init(plan: Plan, status_w: int) -> None:
     os._exit(0)
 
 
+def _readonly_kernel(plan: Plan) -> None:
+    """Kernel interfaces a uid-0 payload could still write without any capability, because
+    it owns their files: /sys recursively (cgroupfs included: writing ``0`` to a ``tasks``
+    file would leave the per-run cgroup and its limits), and /proc (sysctls, sysrq-trigger,
+    irq) when it is not the fresh one, which :func:`_mount_proc` mounts read-only.  The C
+    twin is ``readonly_kernel`` in launcher.c."""
+    paths = ["/sys"] if "proc" in plan.applied else ["/sys", "/proc"]
+    for path in paths:
+        try:
+            linux.make_tree_readonly(path)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:  # EINVAL: not a mount point, nothing to protect
+                raise
+
+
 def _mount_proc() -> None:
-    linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+    flags = linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC
+    linux.mount("proc", "/proc", "proc", flags)
 
 
 def _hide(hide: tuple[str, ...], expose: tuple[str, ...]) -> None:

@@ -31,6 +31,7 @@ ISOLATION_ORDER = (
     "mount",
     "cgroup",
     "proc",
+    "readonly-sys",
     "readonly-root",
     "tmpfs-tmp",
     "hidden-home",
@@ -245,6 +246,8 @@ class Popen(subprocess.Popen[Any]):
             }
             if prof.readonly_root:
                 required.add("readonly-root")
+            elif "mount" in namespaces:
+                required.add("readonly-sys")
             if prof.private_tmp:
                 required.add("tmpfs-tmp")
             if prof.hide_home:

@@ -273,6 +273,29 @@ def test_no_capabilities_and_no_new_privs(profile: str) -> None:
     assert status["NoNewPrivs"].strip() == "1"
 
 
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_kernel_interfaces_are_read_only(profile: str) -> None:
+    """A payload running as uid 0 keeps no capability but still owns root's files: it must
+    not leave its cgroup (its limits) through cgroupfs nor change host sysctls."""
+    script = (
+        "for f in /sys/fs/cgroup/*/tasks /sys/fs/cgroup/cgroup.procs /proc/sys/vm/swappiness"
+        " /proc/sys/kernel/hostname; do"
+        ' [ -e "$f" ] || continue; echo "$f"; (echo 0 > "$f") 2>/dev/null && echo "WROTE $f";'
+        " done; grep ':pids:' /proc/self/cgroup || true"
+    )
+    with open("/proc/sys/vm/swappiness") as f:
+        swappiness = f.read()
+    r = sandbox.run(["sh", "-c", script], capture_output=True, text=True, profile=profile)
+    assert r.returncode == 0, r.stderr
+    assert "/proc/sys/vm/swappiness" in r.stdout  # the loop did try
+    assert "WROTE" not in r.stdout
+    assert ("readonly-root" if profile == "strict" else "readonly-sys") in r.isolation
+    with open("/proc/sys/vm/swappiness") as f:
+        assert f.read() == swappiness
+    if "cgroup" in r.isolation:  # still in its own per-run cgroup after trying to leave it
+        assert f"/{cgroups.PREFIX}{os.getpid()}-" in r.stdout.splitlines()[-1]
+
+
 def test_hostname_change_stays_inside() -> None:
     before = socket.gethostname()
     code = textwrap.dedent(

@@ -62,6 +62,14 @@ def test_strict_filesystem_failure_raises(monkeypatch: pytest.MonkeyPatch) -> No
     assert sandbox.run(["true"]).returncode == 0
 
 
+def test_standard_kernel_interfaces_failure_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(launcher, "_fault_injection", frozenset({"readonly-sys"}))
+    with pytest.raises(sandbox.SandboxUnavailable, match=r"readonly-sys.*/sys and /proc"):
+        sandbox.run(["true"])
+    # strict's read-only root covers /sys and /proc: it does not ask for it.
+    assert sandbox.exec_python("pass").returncode == 0
+
+
 def test_allow_degraded_runs_and_records_what_applied(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(launcher, "_fault_injection", frozenset({"net"}))
     before = _violations("degraded")
