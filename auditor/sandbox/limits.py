@@ -7,6 +7,7 @@ Sizes accept an int (bytes) or a string with a binary suffix: ``"100M"``, ``"512
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from auditor.sandbox.errors import SandboxConfigError
@@ -71,15 +72,15 @@ class Limits:
         _parse_number(self.pids, "pids", integer=True)
         _parse_number(self.open_files, "open_files", integer=True)
 
-    @property
+    @functools.cached_property  # frozen: parsed once (cached_property bypasses __setattr__)
     def memory_bytes(self) -> int | None:
         return parse_size(self.memory, "memory")
 
-    @property
+    @functools.cached_property  # frozen: parsed once (cached_property bypasses __setattr__)
     def file_size_bytes(self) -> int | None:
         return parse_size(self.file_size, "file_size")
 
-    @property
+    @functools.cached_property  # frozen: parsed once (cached_property bypasses __setattr__)
     def output_bytes(self) -> int | None:
         return parse_size(self.output, "output")
 

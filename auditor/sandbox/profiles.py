@@ -49,6 +49,8 @@ def get_profile(profile: str | Profile) -> Profile:
 def scrub_env(environ: dict[str, str] | os._Environ[str] | None = None) -> dict[str, str]:
     """The allow-listed part of ``environ`` (default ``os.environ``): PATH, LANG, LC_*, TERM."""
     src = os.environ if environ is None else environ
-    env = {k: v for k, v in src.items() if k in ENV_ALLOW or ENV_ALLOW_RE.match(k)}
+    # Keys first, values only for the kept ones: os.environ decodes on every access, and
+    # this runs once per sandboxed run.
+    env = {k: src[k] for k in src if k in ENV_ALLOW or (k[:3] == "LC_" and ENV_ALLOW_RE.match(k))}
     env.setdefault("PATH", os.defpath)
     return env
