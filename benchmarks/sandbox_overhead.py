@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor import sandbox
-from auditor.sandbox import native
+from auditor.sandbox import cgroups, native
 from auditor.sandbox.profiles import scrub_env
 
 
@@ -66,6 +66,19 @@ def _python_launcher(fn: Callable[[], object]) -> Callable[[], object]:
     return run
 
 
+def _new_cgroup_each_run(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` without the reuse of finished cgroups (a new per-run cgroup every time)."""
+
+    def run() -> object:
+        kept, cgroups.POOL_SIZE = cgroups.POOL_SIZE, 0
+        try:
+            return fn()
+        finally:
+            cgroups.POOL_SIZE = kept
+
+    return run
+
+
 def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
     root = os.geteuid() == 0
     unshare = ["unshare"] + ([] if root else ["--user", "--map-root-user"])
@@ -93,6 +106,10 @@ def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
     for name, fn in runs.items():
         if c_launcher:
             out[f"sandbox.run {name} [C launcher]"] = fn
+            if name == "standard" and cgroups.discover().version == 1:
+                out["sandbox.run standard, new cgroup each run [C launcher]"] = (
+                    _new_cgroup_each_run(fn)
+                )
         out[f"sandbox.run {name} [Python launcher]"] = _python_launcher(fn)
     if shutil.which("bwrap"):
         bwrap = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"]
@@ -172,7 +189,9 @@ def render(
         "The Python launcher forks the calling interpreter three times (intermediate, pid-1 "
         "init, payload); the C launcher is spawned like plain `subprocess.run` (vfork + "
         "exec) and forks itself (a small C process) twice. With a cgroup, the launcher "
-        "first moves itself into the per-run cgroup (v1: `0` into `tasks`)."
+        "first moves itself into the per-run cgroup (v1: `0` into `tasks`); on cgroup v1 "
+        "that is the cgroup of the previous run when it was left clean (docs/sandbox.md), "
+        "and `new cgroup each run` shows the cost without that reuse."
     )
     lines.append("")
     lines.append(end)

@@ -52,7 +52,7 @@ _STALE_RE = re.compile(rf"^{PREFIX}(\d+)-\d+$")
 _counter = itertools.count()
 _gc_done: set[str] = set()
 
-#: At most this many finished cgroups are kept per process for reuse.
+#: At most this many finished cgroups are kept per process for reuse (0: no reuse).
 POOL_SIZE = 4
 #: A finished cgroup is reused only while less than this much memory is still charged to it.
 REUSE_MAX_CHARGE = 2 << 20
@@ -425,7 +425,7 @@ class SandboxCgroup:
 def acquire(support: CgroupSupport, memory: int | None, pids: int | None) -> SandboxCgroup:
     """A per-run cgroup with these limits: a kept one (see the module docstring) or a new
     one."""
-    if support.version == 1 and _pool:
+    if support.version == 1 and _pool and POOL_SIZE:
         with _pool_lock:
             for i, cg in enumerate(_pool):
                 if cg.limits == (memory, pids) and cg._controllers == frozenset(support.bases):
