@@ -1,7 +1,9 @@
-"""cgroup discovery and the v2 backend, on fake /proc text and a fake cgroup tree.
+"""cgroup discovery and the v2 backend, on fake /proc text and a fake cgroup tree, and the
+v2 join/accounting/kill against the kernel's own cgroup2 mount where one is writable.
 
-The CI machine has cgroup v1 only, so the v2 code path is exercised here against plain
-files (the kernel-backed v1 path is exercised by the abuse suite as root)."""
+The CI machine has cgroup v1 controllers only (its cgroup2 mount delegates none), so the v2
+memory and pids files are exercised against plain files (the kernel-backed v1 path is
+exercised by the abuse suite as root)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import wait_gone, wait_present
 
 from auditor import sandbox
 from auditor.sandbox import cgroups, process
@@ -148,3 +151,68 @@ def test_every_sandbox_process_is_in_the_per_run_cgroup(token: str) -> None:
     finally:
         p.kill()
         p.wait()
+
+
+def _real_v2_base() -> str | None:
+    """This process's cgroup in a real, writable cgroup2 mount (the CI machine has one
+    without controllers beside its v1 hierarchies), or None."""
+    with open("/proc/self/mountinfo") as f:
+        mounts = cgroups._mounts(f.read())
+    with open("/proc/self/cgroup") as f:
+        own = cgroups._own_paths(f.read())
+    for fstype, mountpoint, root, _opts in mounts:
+        if fstype == "cgroup2" and "" in own:
+            base = cgroups._join(mountpoint, root, own[""])
+            if cgroups._writable_dir(base):
+                return base
+    return None
+
+
+V2_BASE = _real_v2_base()
+
+
+@pytest.mark.skipif(V2_BASE is None, reason="no writable cgroup2 mount here")
+@pytest.mark.usefixtures("launcher_kind")
+def test_v2_join_accounting_kill_and_removal_on_the_real_kernel(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    """The v2 backend against the kernel's cgroup2 (not a fake tree): the launcher joins by
+    ``cgroup.procs``, CPU time comes from ``cpu.stat``, ``kill()`` goes through
+    ``cgroup.kill`` and takes a setsid grandchild along, and the directory is removed.
+    Discovery does not offer this mount (it delegates no memory/pids controller here), so the
+    support is made by hand and the limits are off: the v2 memory and pids files are only
+    tested against the fake tree above."""
+    assert V2_BASE is not None
+    monkeypatch.setattr(process, "_support", cgroups.CgroupSupport(2, {"unified": V2_BASE}))
+    no_limits = sandbox.Limits(memory=None, pids=None)
+    spin = (
+        "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+        "print([x for x in open('/proc/self/cgroup') if x.startswith('0::')][0])\n"
+    )
+    r = sandbox.exec_python(spin, capture_output=True, text=True, limits=no_limits)
+    assert r.returncode == 0, r.stderr
+    assert "cgroup" in r.isolation
+    assert r.stdout.strip().rsplit("/", 1)[-1].startswith(f"{cgroups.PREFIX}{os.getpid()}-")
+    assert r.cpu_seconds is not None and r.cpu_seconds >= 0.3
+    written: list[str] = []
+    real_write = cgroups._write
+
+    def spy(path: str, value: str) -> None:
+        written.append(os.path.basename(path))
+        real_write(path, value)
+
+    monkeypatch.setattr(cgroups, "_write", spy)
+    p = sandbox.Popen(["sh", "-c", f"setsid sleep {token} & exec sleep {token}"], limits=no_limits)
+    try:
+        assert p._cgroup is not None
+        d = p._cgroup.dirs["unified"]
+        assert len(wait_present(token, count=2)) >= 2
+        with open(os.path.join(d, "cgroup.procs")) as f:
+            assert p.pid in {int(x) for x in f.read().split()}
+    finally:
+        p.kill()
+        p.wait()
+    assert "cgroup.kill" in written
+    assert wait_gone(token) == []
+    assert not os.path.exists(d)
+    assert not [n for n in os.listdir(V2_BASE) if n.startswith(f"{cgroups.PREFIX}{os.getpid()}-")]
