@@ -451,8 +451,9 @@ def _reusable(cg: SandboxCgroup) -> bool:
         return False
     if len(_pool) >= POOL_SIZE or set(cg.dirs) != cg._controllers:
         return False
-    # Every process joined all controllers at once: an empty pids cgroup means none is left.
-    if _read(os.path.join(cg.dirs["pids"], "cgroup.procs")) != "":
+    # Every controller: a payload that could write cgroupfs (a degraded run without a mount
+    # namespace) may have left one controller's cgroup and not the others.
+    if any(_read(os.path.join(d, "cgroup.procs")) != "" for d in cg.dirs.values()):
         return False
     mem = cg.dirs["memory"]
     charged = _read(f"{mem}/memory.usage_in_bytes")
