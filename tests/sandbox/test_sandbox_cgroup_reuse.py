@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -133,3 +135,28 @@ def test_drain_removes_every_kept_cgroup() -> None:
     assert kept and all(os.path.isdir(d) for d in kept)
     cgroups.drain_pool()
     assert not any(os.path.exists(d) for d in kept)
+
+
+def test_concurrent_runs_never_share_a_cgroup() -> None:
+    """Runs from several threads overlap in time: no two overlapping runs may get the same
+    kept cgroup (each would see, and could kill, the other's processes)."""
+    spans: list[tuple[float, float, str]] = []
+
+    def worker() -> None:
+        for _ in range(6):
+            start = time.monotonic()
+            r = _run("sleep 0.05; " + SHOW_PIDS_CGROUP)
+            spans.append((start, time.monotonic(), _pids_cgroup(r)))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(spans) == 24
+    reused = len({name for _, _, name in spans})
+    assert reused < 24  # the reuse happened at all
+    for i, (s1, e1, n1) in enumerate(spans):
+        for s2, e2, n2 in spans[i + 1 :]:
+            if s1 < e2 and s2 < e1:  # overlapping runs
+                assert n1 != n2
