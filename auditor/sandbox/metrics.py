@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from typing import Any
 
 logger = logging.getLogger("auditor.sandbox")
 
 _metrics: dict[str, Any] | None = None
 _unavailable = False
+#: The first runs of several threads must not register the metrics twice.
+_create_lock = threading.Lock()
 
 
 @dataclasses.dataclass
@@ -39,8 +42,15 @@ class RunRecord:
 
 
 def _get() -> dict[str, Any] | None:
-    global _metrics, _unavailable
     if _metrics is not None or _unavailable:
+        return _metrics
+    with _create_lock:
+        return _create()
+
+
+def _create() -> dict[str, Any] | None:
+    global _metrics, _unavailable
+    if _metrics is not None or _unavailable:  # another thread was first
         return _metrics
     try:
         import prometheus_client as pc

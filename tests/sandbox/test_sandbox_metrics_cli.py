@@ -18,6 +18,34 @@ def _sample(name: str, labels: dict[str, str] | None = None) -> float:
     return prometheus_client.REGISTRY.get_sample_value(name, labels or {}) or 0.0
 
 
+def test_first_runs_from_several_threads_register_the_metrics_once() -> None:
+    """The metrics are created on the first run; runs finishing at once in several threads
+    (a fresh interpreter, so nothing is registered yet) must not register them twice."""
+    code = (
+        "import threading\n"
+        "from auditor.sandbox import metrics\n"
+        "barrier = threading.Barrier(8)\n"
+        "errors = []\n"
+        "def first_run():\n"
+        "    barrier.wait()\n"
+        "    try:\n"
+        "        metrics.record(metrics.RunRecord(args=['true'], outcome='ok', returncode=0,"
+        " isolation=()))\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=first_run) for _ in range(8)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "import prometheus_client\n"
+        "done = prometheus_client.REGISTRY.get_sample_value("
+        "'auditor_sandbox_executions_total', {'isolation': '', 'outcome': 'ok'})\n"
+        "print(errors, done)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]", "8.0"]
+
+
 def test_metrics_and_one_log_record_per_run(caplog: pytest.LogCaptureFixture) -> None:
     r0 = sandbox.run(["true"])
     labels = {"isolation": ",".join(r0.isolation), "outcome": "ok"}
