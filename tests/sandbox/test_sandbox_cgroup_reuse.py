@@ -9,7 +9,6 @@ import logging
 import os
 import subprocess
 import threading
-import time
 
 import pytest
 
@@ -143,10 +142,14 @@ def test_concurrent_runs_never_share_a_cgroup() -> None:
     spans: list[tuple[float, float, str]] = []
 
     def worker() -> None:
+        # The payload's own first and last moments (wall clock, the same inside and out): a
+        # caller's time around run() would also cover the moments after its cgroup went
+        # back to the pool.
         for _ in range(6):
-            start = time.monotonic()
-            r = _run("sleep 0.05; " + SHOW_PIDS_CGROUP)
-            spans.append((start, time.monotonic(), _pids_cgroup(r)))
+            r = _run("date +%s.%N; sleep 0.05; " + SHOW_PIDS_CGROUP + "; date +%s.%N")
+            lines = str(r.stdout).split()
+            cgroup_line = next(x for x in str(r.stdout).splitlines() if ":pids:" in x)
+            spans.append((float(lines[0]), float(lines[-1]), cgroup_line.rsplit("/", 1)[-1]))
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
