@@ -259,24 +259,67 @@ static int setattr_ro(const char *path, unsigned flags) {
 static int readonly_root(void) { return setattr_ro("/", AT_RECURSIVE); }
 
 /* Kernel interfaces a uid-0 payload could still write without any capability, because it
- * owns their files: /sys recursively (cgroupfs included: writing "0" to a tasks file would
- * leave the per-run cgroup and its limits), and /proc (sysctls, sysrq-trigger, irq) when it
- * is not the fresh one, which mount_proc mounts read-only.  launcher.py: _readonly_kernel. */
-static int setattr_ro_if_mounted(const char *path) {
+ * owns their files: every sysfs, cgroup (v1 and v2) and proc mount becomes read-only
+ * (cgroupfs: writing "0" to another cgroup's tasks file would leave the per-run cgroup and
+ * its limits; /proc/sys: host sysctls).  /sys goes recursively in one call when it is a mount
+ * point; the rest come from /proc/self/mountinfo (the fresh /proc, mounted read-only, is
+ * skipped).  launcher.py: _readonly_kernel. */
+static int setattr_ro_mounted(const char *path, unsigned flags) {
     struct sbx_mount_attr attr = {MOUNT_ATTR_RDONLY, 0, 0, 0};
-    /* EINVAL: not a mount point, there is nothing mounted there to protect */
-    if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) < 0 &&
-        errno != EINVAL) {
-        char what[300];
-        snprintf(what, sizeof what, "mount_setattr(read-only) %s", path);
-        return fail(what);
+    if (syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &attr, sizeof attr) == 0) return 1;
+    /* EINVAL: not a mount point (or covered by another mount); ENOENT: gone */
+    if (errno == EINVAL || errno == ENOENT) return 0;
+    char what[300];
+    snprintf(what, sizeof what, "mount_setattr(read-only) %s", path);
+    return fail(what);
+}
+
+static int is_under(const char *path, const char *top) {
+    size_t n = strlen(top);
+    return strncmp(path, top, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo (octal) */
+static void unescape(char *s) {
+    char *out = s;
+    for (char *p = s; *p; p++) {
+        if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' &&
+            p[3] >= '0' && p[3] <= '7') {
+            *out++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+            p += 3;
+        } else {
+            *out++ = *p;
+        }
     }
-    return 0;
+    *out = 0;
 }
 
 static int readonly_kernel(void) {
-    if (setattr_ro_if_mounted("/sys") < 0) return -1;
-    return applied("proc") ? 0 : setattr_ro_if_mounted("/proc");
+    int sys_done = setattr_ro_mounted("/sys", AT_RECURSIVE);
+    if (sys_done < 0) return -1;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f) return fail("open /proc/self/mountinfo");
+    char line[8192];
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        /* id parent major:minor root mountpoint options [optional...] - fstype source super */
+        char *sep = strstr(line, " - ");
+        if (!sep) continue;
+        char fstype[64];
+        if (sscanf(sep + 3, "%63s", fstype) != 1) continue;
+        if (strcmp(fstype, "sysfs") && strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2") &&
+            strcmp(fstype, "proc"))
+            continue;
+        char *save = NULL, *field = strtok_r(line, " ", &save);
+        for (int i = 0; field && i < 4; i++) field = strtok_r(NULL, " ", &save);
+        if (!field) continue;
+        unescape(field);
+        if (sys_done && is_under(field, "/sys")) continue;
+        if (applied("proc") && strcmp(field, "/proc") == 0) continue; /* the fresh one */
+        if (setattr_ro_mounted(field, AT_RECURSIVE) < 0) rc = -1;
+    }
+    fclose(f);
+    return rc;
 }
 
 static int open_tree_clone(const char *path) {

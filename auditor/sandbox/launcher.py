@@ -34,6 +34,7 @@ import dataclasses
 import errno
 import math
 import os
+import re
 import resource
 import select
 import signal
@@ -327,19 +328,54 @@ def _init(plan: Plan, status_w: int) -> None:
     os._exit(0)
 
 
+#: Mounts a uid-0 payload could still write without any capability: made read-only.
+KERNEL_FSTYPES = frozenset({"sysfs", "cgroup", "cgroup2", "proc"})
+
+
 def _readonly_kernel(plan: Plan) -> None:
     """Kernel interfaces a uid-0 payload could still write without any capability, because
-    it owns their files: /sys recursively (cgroupfs included: writing ``0`` to a ``tasks``
-    file would leave the per-run cgroup and its limits), and /proc (sysctls, sysrq-trigger,
-    irq) when it is not the fresh one, which :func:`_mount_proc` mounts read-only.  The C
-    twin is ``readonly_kernel`` in launcher.c."""
-    paths = ["/sys"] if "proc" in plan.applied else ["/sys", "/proc"]
-    for path in paths:
-        try:
-            linux.make_tree_readonly(path)
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:  # EINVAL: not a mount point, nothing to protect
-                raise
+    it owns their files: every sysfs, cgroup (v1 and v2) and proc mount becomes read-only
+    (cgroupfs: writing ``0`` to another cgroup's ``tasks`` file would leave the per-run
+    cgroup and its limits; /proc/sys: host sysctls).  /sys goes recursively in one call when
+    it is a mount point; the rest come from /proc/self/mountinfo (the fresh /proc, mounted
+    read-only by :func:`_mount_proc`, is skipped).  The C twin is ``readonly_kernel`` in
+    launcher.c."""
+    sys_done = _readonly_if_mounted("/sys")
+    with open("/proc/self/mountinfo") as f:
+        mountinfo = f.read()
+    for mountpoint in kernel_mounts(mountinfo):
+        if sys_done and (mountpoint == "/sys" or mountpoint.startswith("/sys/")):
+            continue
+        if "proc" in plan.applied and mountpoint == "/proc":
+            continue  # the fresh one
+        _readonly_if_mounted(mountpoint)
+
+
+def kernel_mounts(mountinfo: str) -> list[str]:
+    """Mount points of the ``KERNEL_FSTYPES`` mounts in ``/proc/self/mountinfo`` text."""
+    out = []
+    for line in mountinfo.splitlines():
+        left, sep, right = line.partition(" - ")
+        fields = left.split()
+        if sep and len(fields) >= 5 and right.split()[:1] and right.split()[0] in KERNEL_FSTYPES:
+            out.append(_unescape(fields[4]))
+    return out
+
+
+def _unescape(path: str) -> str:
+    """mountinfo writes space, tab, newline and backslash as ``\\ooo`` (octal)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), path)
+
+
+def _readonly_if_mounted(path: str) -> bool:
+    try:
+        linux.make_tree_readonly(path)
+    except OSError as exc:
+        # EINVAL: not a mount point (or covered by another mount); ENOENT: gone
+        if exc.errno in (errno.EINVAL, errno.ENOENT):
+            return False
+        raise
+    return True
 
 
 def _mount_proc() -> None:

@@ -11,8 +11,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 
 import pytest
 from sandbox_helpers import procs_with, wait_gone, wait_present
@@ -294,6 +296,30 @@ def test_kernel_interfaces_are_read_only(profile: str) -> None:
         assert f.read() == swappiness
     if "cgroup" in r.isolation:  # still in its own per-run cgroup after trying to leave it
         assert f"/{cgroups.PREFIX}{os.getpid()}-" in r.stdout.splitlines()[-1]
+
+
+@pytest.fixture
+def cgroupfs_elsewhere() -> Iterator[str]:
+    """A cgroup2 filesystem mounted outside /sys (root only), as some hosts have."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a cgroup filesystem needs root")
+    d = tempfile.mkdtemp(prefix="auditor-cgroupfs-", dir="/var/tmp")
+    try:
+        if subprocess.run(["mount", "-t", "cgroup2", "none", d]).returncode != 0:
+            pytest.fail("could not mount cgroup2 as root")
+        try:
+            yield d
+        finally:
+            subprocess.run(["umount", d], check=True)
+    finally:
+        os.rmdir(d)
+
+
+def test_a_cgroup_filesystem_outside_sys_is_read_only_too(cgroupfs_elsewhere: str) -> None:
+    probe = os.path.join(cgroupfs_elsewhere, "auditor-escape-probe")
+    r = sandbox.run(["mkdir", probe], capture_output=True, text=True)
+    assert r.returncode != 0 and "Read-only" in r.stderr
+    assert not os.path.exists(probe)
 
 
 def test_hostname_change_stays_inside() -> None:
