@@ -23,15 +23,19 @@ this module created are ever signalled.
 
 Reuse (v1 only): creating and removing four v1 cgroups costs ~0.7 ms of the ~5 ms a run
 may add (removing a memory cgroup that held a process is the dear part), so a finished
-run's cgroup is kept for the next run of this process when it is provably clean: no process
-left in it (``cgroup.procs`` empty), less than :data:`REUSE_MAX_CHARGE` bytes still charged
-to it (page cache or kernel objects a run left behind, which the next run would otherwise
-pay for), the same limits, the same owner process (a forked child starts with an empty
-pool), and at most :data:`POOL_SIZE` kept.  Its counters carry on, so each run reads them
-against the values at the end of the previous one (CPU time, OOM kills, pids-limit hits)
-and resets ``memory.max_usage_in_bytes``.  Kept cgroups are removed at exit, or by the next
-process's stale-cgroup collection when this one was killed.  cgroup v2 cgroups are never
-reused (``memory.peak`` cannot be reset there for every reader).
+run's cgroup is kept for the next run of this process when it is provably clean: its
+payload could not write cgroupfs (read-only inside, so its limits and settings are still
+the ones written here), no process is left in it (every ``cgroup.procs`` empty, checked
+before the final counters are read), less than :data:`REUSE_MAX_CHARGE` bytes are still
+charged to it (page cache or kernel objects a run left behind, which the next run would
+otherwise pay for), the next run asks for the same limits under the same parents, and the
+same process owns it (a forked child starts with an empty pool); at most
+:data:`POOL_SIZE` are kept.  Its counters carry on, so each run reads them against their
+values at the end of the previous one (CPU time, OOM kills, pids-limit hits) and
+``memory.max_usage_in_bytes`` is reset.  Kept cgroups are removed at exit (runs finishing
+after that remove theirs), or by the next process's stale-cgroup collection when this one
+was killed; one that vanished meanwhile is replaced.  cgroup v2 cgroups are never reused
+(``memory.peak`` cannot be reset there for every reader).
 """
 
 from __future__ import annotations
@@ -57,7 +61,10 @@ POOL_SIZE = 4
 #: A finished cgroup is reused only while less than this much memory is still charged to it.
 REUSE_MAX_CHARGE = 2 << 20
 _pool: list[SandboxCgroup] = []
-_pool_lock = threading.Lock()
+#: Re-entrant: a garbage collection while it is held can finish an abandoned Popen, whose
+#: run then hands its cgroup back in the same thread.
+_pool_lock = threading.RLock()
+_closing = False  # set at exit: no more keeping
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,7 +250,7 @@ class SandboxCgroup:
         self.limits = (memory, pids)
         self._base = _Counters()  # the counters when this run began (zero when new)
         self._seen: _Counters | None = None  # the counters stats() read last
-        self._controllers = frozenset(support.bases)
+        self.bases = tuple(sorted(support.bases.items()))  # where it lives, for reuse
         name = f"{PREFIX}{self.owner}-{next(_counter)}"
         self.dirs: dict[str, str] = {}
         try:
@@ -426,41 +433,55 @@ def acquire(support: CgroupSupport, memory: int | None, pids: int | None) -> San
     """A per-run cgroup with these limits: a kept one (see the module docstring) or a new
     one."""
     if support.version == 1 and _pool and POOL_SIZE:
+        bases = tuple(sorted(support.bases.items()))
         with _pool_lock:
             for i, cg in enumerate(_pool):
-                if cg.limits == (memory, pids) and cg._controllers == frozenset(support.bases):
-                    return _pool.pop(i)
+                if cg.limits == (memory, pids) and cg.bases == bases:
+                    kept = _pool.pop(i)
+                    break
+            else:
+                kept = None
+        if kept is not None:
+            # Another pid namespace's stale-cgroup collection cannot see this process and
+            # may have removed the (empty) directories meanwhile.
+            if all(os.path.isdir(d) for d in kept.dirs.values()):
+                return kept
+            kept.remove()
     return SandboxCgroup(support, memory, pids)
 
 
-def release(cg: SandboxCgroup) -> None:
-    """Done with a run's cgroup (after :meth:`SandboxCgroup.stats`): keep it for the next
-    run when it is clean, else remove it."""
-    if _reusable(cg):
+def finish(cg: SandboxCgroup, *, reuse: bool) -> CgroupStats:
+    """The run's statistics, then keep ``cg`` for the next run when ``reuse`` is allowed
+    (the payload could not write cgroupfs, so the limits and settings are the ones this
+    module wrote) and it is clean, else remove it (killing what is left)."""
+    clean = reuse and _clean(cg)  # checked first: the counters read below are final then
+    stats = cg.stats()
+    if clean and _reset_peak(cg):
         assert cg._seen is not None
         cg._base, cg._seen = cg._seen, None
         with _pool_lock:
-            if len(_pool) < POOL_SIZE and cg.owner == os.getpid():
+            if not _closing and len(_pool) < POOL_SIZE and cg.owner == os.getpid():
                 _pool.append(cg)
-                return
+                return stats
     cg.remove()
+    return stats
 
 
-def _reusable(cg: SandboxCgroup) -> bool:
-    if cg.version != 1 or cg._seen is None or cg.owner != os.getpid():
+def _clean(cg: SandboxCgroup) -> bool:
+    if cg.version != 1 or cg.owner != os.getpid() or _closing:
         return False
-    if len(_pool) >= POOL_SIZE or set(cg.dirs) != cg._controllers:
+    if len(_pool) >= POOL_SIZE or set(cg.dirs) != {c for c, _ in cg.bases}:
         return False
-    # Every controller: a payload that could write cgroupfs (a degraded run without a mount
-    # namespace) may have left one controller's cgroup and not the others.
+    # Every controller: a process could have left one controller's cgroup and not the others.
     if any(_read(os.path.join(d, "cgroup.procs")) != "" for d in cg.dirs.values()):
         return False
-    mem = cg.dirs["memory"]
-    charged = _read(f"{mem}/memory.usage_in_bytes")
-    if not charged or not charged.strip().isdigit() or int(charged) >= REUSE_MAX_CHARGE:
-        return False
+    charged = _read(f"{cg.dirs['memory']}/memory.usage_in_bytes")
+    return bool(charged and charged.strip().isdigit() and int(charged) < REUSE_MAX_CHARGE)
+
+
+def _reset_peak(cg: SandboxCgroup) -> bool:
     try:
-        _write(f"{mem}/memory.max_usage_in_bytes", "0")
+        _write(f"{cg.dirs['memory']}/memory.max_usage_in_bytes", "0")
     except OSError:
         return False
     return True
@@ -475,12 +496,20 @@ def drain_pool() -> None:
         cg.remove()
 
 
+def _at_exit() -> None:
+    # Runs that finish later (daemon threads, abandoned Popens collected at shutdown) remove
+    # their cgroup instead of keeping it.
+    global _closing
+    _closing = True
+    drain_pool()
+
+
 def _forget_pool_in_child() -> None:
     # A forked child must neither reuse nor remove its parent's cgroups.
     global _pool_lock
     _pool.clear()
-    _pool_lock = threading.Lock()
+    _pool_lock = threading.RLock()
 
 
-atexit.register(drain_pool)
+atexit.register(_at_exit)
 os.register_at_fork(after_in_child=_forget_pool_in_child)

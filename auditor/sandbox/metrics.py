@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from typing import Any
 
@@ -25,6 +26,15 @@ _metrics: dict[str, Any] | None = None
 _unavailable = False
 #: The first runs of several threads must not register the metrics twice.
 _create_lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    # A fork while another thread held the lock would leave the child's copy held forever.
+    global _create_lock
+    _create_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 @dataclasses.dataclass

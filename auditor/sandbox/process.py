@@ -10,6 +10,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -178,6 +179,9 @@ class Popen(subprocess.Popen[Any]):
         **kwargs: Any,
     ) -> None:
         self._finished = False
+        # Guards the end of the run against kill() from another thread (a watchdog timer):
+        # once the cgroup is handed back for reuse, nothing here may touch it again.
+        self._lock = threading.RLock()
         self._pid1_fd: int | None = None
         self._own_pidfd: int | None = None
         self._info_r: int | None = None
@@ -530,20 +534,23 @@ class Popen(subprocess.Popen[Any]):
         budget = self.limits.cpu_time
         if self._cgroup is None or budget is None or self.returncode is not None:
             return
-        used = self._cgroup.cpu_seconds()
-        if used is not None and used > budget and not self.cpu_limited:
-            self.cpu_limited = True
-            self.kill()
+        with self._lock:
+            cg = self._cgroup
+            used = cg.cpu_seconds() if cg is not None else None
+            if used is not None and used > budget and not self.cpu_limited:
+                self.cpu_limited = True
+                self.kill()
 
     def kill(self) -> None:
         """SIGKILL the whole sandbox: the payload (pid-namespace init, via its pidfd), the
         intermediate, and everything in the per-run cgroup."""
-        if self._pid1_fd is not None:
-            with contextlib.suppress(OSError):
-                signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
-        super().kill()
-        if self._cgroup is not None:
-            self._cgroup.kill()
+        with self._lock:
+            if self._pid1_fd is not None:
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
+            super().kill()  # may finish the run (poll), which hands the cgroup back
+            if self._cgroup is not None:
+                self._cgroup.kill()
 
     def _wait_pid1_gone(self, timeout: float) -> bool:
         if self._pid1_fd is None:
@@ -553,9 +560,13 @@ class Popen(subprocess.Popen[Any]):
         return bool(p.poll(timeout * 1000))
 
     def _finish(self) -> None:
-        if self._finished:
-            return
-        self._finished = True
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+            self._finish_locked()
+
+    def _finish_locked(self) -> None:
         self.wall_seconds = time.monotonic() - self._start
         # The payload (pid-namespace init) must be gone: its exit tears down the namespace.
         if not self._wait_pid1_gone(2.0) and self._pid1_fd is not None:
@@ -581,9 +592,11 @@ class Popen(subprocess.Popen[Any]):
             self._info_r = None
         stats = None
         if self._cgroup is not None:
-            stats = self._cgroup.stats()
-            cgroups.release(self._cgroup)
-            self._cgroup = None
+            cg, self._cgroup = self._cgroup, None
+            # Reused only when the payload could not write cgroupfs (a degraded run without
+            # a mount namespace could have changed its limits).
+            reuse = "readonly-sys" in self.isolation or "readonly-root" in self.isolation
+            stats = cgroups.finish(cg, reuse=reuse)
         if self._rusage is not None:
             self.cpu_seconds, self.max_rss_bytes = self._rusage
         if stats is not None:

@@ -9,11 +9,12 @@ import logging
 import os
 import subprocess
 import threading
+import time
 
 import pytest
 
 from auditor import sandbox
-from auditor.sandbox import cgroups, process
+from auditor.sandbox import cgroups, launcher, process
 
 pytestmark = pytest.mark.skipif(
     process.cgroup_support().version != 1, reason="needs a writable cgroup v1 hierarchy"
@@ -104,11 +105,11 @@ def test_a_cgroup_with_a_process_left_is_killed_and_removed(where: str) -> None:
                 continue
             with open(path, "w") as f:
                 f.write(str(sleeper.pid))
-        cg.stats()
-        cgroups.release(cg)
+        dirs = list(cg.dirs.values())
+        cgroups.finish(cg, reuse=True)
         assert sleeper.wait(timeout=5) == -9
         assert cgroups._pool == []
-        assert all(not os.path.exists(d) for d in cg.dirs.values())
+        assert dirs and not any(os.path.exists(d) for d in dirs)
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -163,3 +164,63 @@ def test_concurrent_runs_never_share_a_cgroup() -> None:
         for s2, e2, n2 in spans[i + 1 :]:
             if s1 < e2 and s2 < e1:  # overlapping runs
                 assert n1 != n2
+
+
+def test_a_run_that_could_write_cgroupfs_does_not_pass_its_cgroup_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A degraded run without a mount namespace sees cgroupfs writable and can change its own
+    cgroup's settings: that cgroup is removed, and the next run gets the limits it asked for."""
+    limits = sandbox.Limits(pids=32)
+    tamper = (
+        "pg=$(grep ':pids:' /proc/self/cgroup | cut -d: -f3); "
+        "echo max > /sys/fs/cgroup/pids$pg/pids.max && echo raised; " + SHOW_PIDS_CGROUP
+    )
+    monkeypatch.setattr(launcher, "_fault_injection", frozenset({"mount"}))
+    with pytest.warns(process.SandboxDegradedWarning):
+        first = _run(tamper, limits=limits, allow_degraded=True)
+    assert "raised" in first.stdout  # the premise: it could
+    monkeypatch.setattr(launcher, "_fault_injection", frozenset())
+    show = (
+        SHOW_PIDS_CGROUP
+        + '; cat "/sys/fs/cgroup/pids$(grep :pids: /proc/self/cgroup | cut -d: -f3)/pids.max"'
+    )
+    second = _run(show, limits=limits)
+    assert second.stdout.split()[-1] == "32"
+    assert second.stdout.split()[0].rsplit("/", 1)[-1] != _pids_cgroup(first)
+
+
+def test_kill_from_another_thread_as_the_run_ends_spares_the_next_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A watchdog's ``kill()`` that lands while the run is handing its cgroup back must not
+    reach the next run that got that cgroup."""
+    real_finish = cgroups.finish
+    state: dict[str, object] = {}
+
+    def finish_then_interleave(cg: cgroups.SandboxCgroup, **kw: bool) -> cgroups.CgroupStats:
+        stats = real_finish(cg, **kw)
+        if "next" not in state:
+            # the cgroup is back in the pool: another thread's run takes it ...
+            state["next"] = threading.Thread(
+                target=lambda: state.update(
+                    result=_run("sleep 0.5; echo survived; " + SHOW_PIDS_CGROUP)
+                )
+            )
+            state["next"].start()  # type: ignore[attr-defined]
+            time.sleep(0.2)
+            # ... and the watchdog of the first run fires now.
+            state["watchdog"] = threading.Thread(target=state["first"].kill)  # type: ignore[attr-defined]
+            state["watchdog"].start()  # type: ignore[attr-defined]
+            time.sleep(0.1)
+        return stats
+
+    monkeypatch.setattr(cgroups, "finish", finish_then_interleave)
+    state["first"] = first = sandbox.Popen(["sh", "-c", SHOW_PIDS_CGROUP], stdout=subprocess.PIPE)
+    first_cgroup = first.communicate()[0].decode().strip().rsplit("/", 1)[-1]
+    state["watchdog"].join()  # type: ignore[attr-defined]
+    state["next"].join()  # type: ignore[attr-defined]
+    result = state["result"]
+    assert isinstance(result, sandbox.SandboxResult)
+    assert _pids_cgroup(result) == first_cgroup  # the premise: the cgroup was reused
+    assert result.returncode == 0 and "survived" in result.stdout
