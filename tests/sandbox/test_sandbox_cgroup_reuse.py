@@ -224,3 +224,15 @@ def test_kill_from_another_thread_as_the_run_ends_spares_the_next_run(
     assert isinstance(result, sandbox.SandboxResult)
     assert _pids_cgroup(result) == first_cgroup  # the premise: the cgroup was reused
     assert result.returncode == 0 and "survived" in result.stdout
+
+
+def test_a_kept_cgroup_removed_meanwhile_is_replaced() -> None:
+    """Another pid namespace's stale-cgroup collection cannot see this process and may
+    remove a kept (empty) cgroup: the next run must get a new one, not fail to join."""
+    first = _run(SHOW_PIDS_CGROUP)
+    for cg in cgroups._pool:
+        for d in cg.dirs.values():
+            os.rmdir(d)
+    second = _run(SHOW_PIDS_CGROUP)
+    assert second.returncode == 0 and "cgroup" in second.isolation
+    assert _pids_cgroup(second) != _pids_cgroup(first)
