@@ -238,10 +238,10 @@ def main() -> int:
     ap.add_argument("--section", help="write a separate section (e.g. 'unprivileged')")
     opts = ap.parse_args()
     python3 = os.path.realpath(sys.executable)
-    # Half as many rounds for the ~90 ms interpreter start (whose own start-up varies by
-    # several ms: a quarter was too few to read a 5 ms target against).
+    # As many rounds for the ~90 ms interpreter start as for `true`: its own start-up varies
+    # by several ms, and fewer rounds were too few to read a 5 ms target against.
     payloads = {"true": (["true"], opts.rounds)}
-    payloads["python3 -c pass"] = ([python3, "-c", "pass"], max(20, opts.rounds // 2))
+    payloads["python3 -c pass"] = ([python3, "-c", "pass"], opts.rounds)
     results = {name: measure(argv, n) for name, (argv, n) in payloads.items()}
     text = render(results, opts.rounds, {k: n for k, (_, n) in payloads.items()}, opts.section)
     print(text)
