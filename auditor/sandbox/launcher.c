@@ -671,12 +671,17 @@ int main(int argc, char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() != plan.parent_pid) _exit(137);
     if (plan.cg.n) attempt("cgroup", join_cgroup);
-    /* RLIMIT_NPROC must be in place before the user namespace records its limit. */
+    if (has(&plan.ns, "user")) attempt("user", user_ns);
+    /* RLIMIT_NPROC after the user namespace, before any fork: the kernel counts it per
+     * (user namespace, uid) and checks every ancestor namespace against the limit its
+     * creator had when creating it.  Set before, 64 would also cap all of the caller's own
+     * processes on the host (a user with more fails to start any sandbox); set inside, it
+     * bounds the sandbox, which cannot raise it (that takes CAP_SYS_RESOURCE in the
+     * initial namespace).  launcher.py: child_setup. */
     if (set_rlimits(1) < 0) {
         say('E', "rlimits|%s", errbuf);
         _exit(126);
     }
-    if (has(&plan.ns, "user")) attempt("user", user_ns);
     static const struct {
         const char *name;
         int flag;

@@ -153,8 +153,8 @@ def rlimits_for(
     if open_files is not None:
         out.append((resource.RLIMIT_NOFILE, open_files, open_files))
     if pids is not None and not cgroup_pids and not is_root:
-        # Without a pids cgroup: RLIMIT_NPROC, set before the user namespace is created, is
-        # counted per (user namespace, uid) since Linux 5.14, so it bounds the sandbox.
+        # Without a pids cgroup: RLIMIT_NPROC, set inside the new user namespace, is counted
+        # per (user namespace, uid) since Linux 5.14, so it bounds the sandbox alone.
         out.append((resource.RLIMIT_NPROC, pids, pids))
     return out
 
@@ -216,10 +216,14 @@ def child_setup(plan: Plan) -> None:
         os._exit(137)
     if plan.cgroup_join:
         _attempt(plan, "cgroup", lambda: _join_cgroup(plan))
-    # RLIMIT_NPROC must be in place before the user namespace records its limit.
-    _set_rlimits(plan, lambda res: res == resource.RLIMIT_NPROC)
     if "user" in plan.namespaces:
         _attempt(plan, "user", lambda: _user_ns(plan))
+    # RLIMIT_NPROC after the user namespace, before any fork: counted per (user namespace,
+    # uid), with every ancestor namespace checked against its creator's limit at creation.
+    # Set before, it would also cap all of the caller's processes on the host; set inside,
+    # it bounds the sandbox, which cannot raise it (CAP_SYS_RESOURCE in the initial
+    # namespace).  The C twin is in main() of launcher.c.
+    _set_rlimits(plan, lambda res: res == resource.RLIMIT_NPROC)
     for ns in ("mount", "pid", "ipc", "uts", "net"):
         if ns in plan.namespaces:
             flag = linux.NS_FLAGS[ns]

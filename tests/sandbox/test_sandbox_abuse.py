@@ -58,6 +58,30 @@ def test_fork_bomb_is_contained_by_pids(token: str) -> None:
     assert procs_with(token) == []
 
 
+def test_the_pids_limit_bounds_the_sandbox_not_the_callers_other_processes(token: str) -> None:
+    """Without a pids cgroup (unprivileged) the limit is RLIMIT_NPROC, which the kernel also
+    checks against the caller's whole user on the host when set before the user namespace:
+    a caller already running more processes than the limit could not start any sandbox."""
+    others = [subprocess.Popen(["sleep", token]) for _ in range(24)]
+    try:
+        r = sandbox.exec_python(
+            "import os, time\npids = []\nfor _ in range(40):\n    try:\n"
+            "        pid = os.fork()\n    except OSError:\n        break\n"
+            "    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n"
+            "    pids.append(pid)\nprint(len(pids))\n",
+            limits=sandbox.Limits(pids=16),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 0, r.stderr
+        assert 1 <= int(r.stdout) < 16  # still bounded, by the sandbox's own processes
+    finally:
+        for p in others:
+            p.kill()
+            p.wait()
+
+
 def test_shell_fork_bomb_is_stopped_and_cleaned_up(token: str) -> None:
     bomb = f"b() {{ b | b & }}; b; sleep {token}"
     # The main shell either sleeps into the timeout or fails to fork its sleep once the
