@@ -242,6 +242,11 @@ def main() -> int:
     # by several ms, and fewer rounds were too few to read a 5 ms target against.
     payloads = {"true": (["true"], opts.rounds)}
     payloads["python3 -c pass"] = ([python3, "-c", "pass"], opts.rounds)
+    # The system's interpreter too when this one is another (e.g. pyenv's, whose start-up
+    # reads many .pth files and varies by several ms): a quieter Python payload.
+    system = os.path.realpath("/usr/bin/python3")
+    if os.path.exists(system) and system != python3:
+        payloads["/usr/bin/python3 -c pass"] = ([system, "-c", "pass"], opts.rounds)
     results = {name: measure(argv, n) for name, (argv, n) in payloads.items()}
     text = render(results, opts.rounds, {k: n for k, (_, n) in payloads.items()}, opts.section)
     print(text)
