@@ -9,6 +9,8 @@ Reports medians and the median added over bare ``subprocess.run``, and rewrites 
 delimited section of ``benchmarks/RESULTS.md``.
 
     python benchmarks/sandbox_overhead.py [--rounds 200] [--no-write] [--section NAME]
+                                          [--payloads true,python3,system-python3]
+                                          [--no-forking]
 
 ``--section unprivileged`` writes its own delimited section (run it as a non-root user,
 e.g. uid 65534 the way ``.ci/sandbox-unprivileged`` drops privileges), so the root and the
@@ -135,10 +137,14 @@ BARE = "subprocess.run"
 #: the other rows by ~0.3-0.4 ms (`true`) and more for the Python payload.
 FORKING = ("[Python launcher]", "preexec_fn")
 
-Row = tuple[float, float, float, float]  # wall ms, CPU ms, added wall ms, added CPU ms
+#: wall ms, CPU ms, added wall ms, added CPU ms, and the 95 % bootstrap interval of the
+#: added wall ms (rounds resampled with replacement, each variant paired with the bare run
+#: of its round)
+Row = tuple[float, float, float, float, float, float]
+BOOTSTRAP = 1000
 
 
-def measure(payload: list[str], rounds: int) -> dict[str, Row]:
+def measure(payload: list[str], rounds: int, no_forking: bool = False) -> dict[str, Row]:
     """variant -> medians per run and what it adds over bare ``subprocess.run`` measured in
     the same block: the variants that fork this interpreter run in a block of their own,
     with its own bare ``subprocess.run`` (reported as ``subprocess.run (...)``)."""
@@ -146,19 +152,35 @@ def measure(payload: list[str], rounds: int) -> dict[str, Row]:
     forking = [n for n in vs if any(mark in n for mark in FORKING)]
     spawning = [n for n in vs if n not in forking]
     out: dict[str, Row] = {}
-    for block in (spawning, [BARE, *forking]):
-        res = _interleaved({n: vs[n] for n in block}, rounds)
-        bw, bc = res[BARE]
+    for block in (spawning,) if no_forking else (spawning, [BARE, *forking]):
+        wall, cpu = _interleaved({n: vs[n] for n in block}, rounds)
+        bw, bc = statistics.median(wall[BARE]), statistics.median(cpu[BARE])
         label = BARE if not out else f"{BARE} (for the rows below, measured apart)"
-        for name, (w, c) in res.items():
-            out[label if name == BARE else name] = (w, c, w - bw, c - bc)
+        for name in block:
+            w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+            lo, hi = _interval(wall[name], wall[BARE]) if name != BARE else (0.0, 0.0)
+            out[label if name == BARE else name] = (w, c, w - bw, c - bc, lo, hi)
     return out
+
+
+def _interval(variant: list[float], bare: list[float]) -> tuple[float, float]:
+    """95 % bootstrap interval of median(variant) - median(bare), in ms."""
+    rng = random.Random(0)
+    n = len(bare)
+    diffs = []
+    for _ in range(BOOTSTRAP):
+        idx = [rng.randrange(n) for _ in range(n)]
+        diffs.append(
+            statistics.median(variant[i] for i in idx) - statistics.median(bare[i] for i in idx)
+        )
+    diffs.sort()
+    return diffs[int(0.025 * BOOTSTRAP)], diffs[int(0.975 * BOOTSTRAP) - 1]
 
 
 def _interleaved(
     vs: dict[str, Callable[[], object]], rounds: int
-) -> dict[str, tuple[float, float]]:
-    """variant -> (median wall ms, median CPU ms) per run, all interleaved."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """variant -> wall ms and CPU ms of every run, all variants interleaved."""
     wall: dict[str, list[float]] = {name: [] for name in vs}
     cpu: dict[str, list[float]] = {name: [] for name in vs}
     for fn in vs.values():  # warm-up
@@ -169,12 +191,9 @@ def _interleaved(
         for name in names:
             c0, t0 = _cpu(), time.perf_counter()
             vs[name]()
-            wall[name].append(time.perf_counter() - t0)
-            cpu[name].append(_cpu() - c0)
-    return {
-        name: (statistics.median(wall[name]) * 1000, statistics.median(cpu[name]) * 1000)
-        for name in vs
-    }
+            wall[name].append((time.perf_counter() - t0) * 1000)
+            cpu[name].append((_cpu() - c0) * 1000)
+    return wall, cpu
 
 
 def _pressure() -> str:
@@ -203,18 +222,21 @@ def render(
         "Median wall time and CPU time (caller + children, a load-independent measure) per "
         "run in ms, and what each adds over bare `subprocess.run` (interleaved in random "
         "order in every round; the rows that fork this interpreter, which slows whatever runs "
-        "next, in a block of their own with its own bare `subprocess.run`):",
+        "next, in a block of their own with its own bare `subprocess.run`). The 95 % "
+        "interval of the added wall time is a bootstrap over the rounds (each run paired "
+        "with the bare run of its round): how far the median could move with other rounds.",
         "",
     ]
     for payload, res in results.items():
         lines += [
             f"**`{payload}`** ({payload_rounds[payload]} rounds)",
             "",
-            "| variant | wall ms | added wall ms | CPU ms | added CPU ms |",
-            "|---|---:|---:|---:|---:|",
+            "| variant | wall ms | added wall ms | 95 % interval | CPU ms | added CPU ms |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
-        for name, (w, c, aw, ac) in res.items():
-            lines.append(f"| {name} | {w:.2f} | {aw:+.2f} | {c:.2f} | {ac:+.2f} |")
+        for name, (w, c, aw, ac, lo, hi) in res.items():
+            interval = f"{lo:+.2f} .. {hi:+.2f}" if (lo, hi) != (0.0, 0.0) else ""
+            lines.append(f"| {name} | {w:.2f} | {aw:+.2f} | {interval} | {c:.2f} | {ac:+.2f} |")
         lines.append("")
     lines.append(
         "`subprocess.run with a no-op preexec_fn` isolates the price of one fork of the "
@@ -236,18 +258,36 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--no-write", action="store_true", help="print only, keep RESULTS.md")
     ap.add_argument("--section", help="write a separate section (e.g. 'unprivileged')")
+    ap.add_argument(
+        "--payloads",
+        default="true,python3,system-python3",
+        help="comma-separated: true, python3 (this interpreter), system-python3 "
+        "(/usr/bin/python3 when it is another); default: all",
+    )
+    ap.add_argument(
+        "--no-forking",
+        action="store_true",
+        help="leave out the rows that fork this interpreter (Python launcher, preexec_fn)",
+    )
     opts = ap.parse_args()
+    wanted = set(opts.payloads.split(","))
+    unknown = wanted - {"true", "python3", "system-python3"}
+    if unknown:
+        ap.error(f"--payloads: unknown {', '.join(sorted(unknown))}")
     python3 = os.path.realpath(sys.executable)
     # As many rounds for the ~90 ms interpreter start as for `true`: its own start-up varies
     # by several ms, and fewer rounds were too few to read a 5 ms target against.
-    payloads = {"true": (["true"], opts.rounds)}
-    payloads["python3 -c pass"] = ([python3, "-c", "pass"], opts.rounds)
+    payloads: dict[str, tuple[list[str], int]] = {}
+    if "true" in wanted:
+        payloads["true"] = (["true"], opts.rounds)
+    if "python3" in wanted:
+        payloads["python3 -c pass"] = ([python3, "-c", "pass"], opts.rounds)
     # The system's interpreter too when this one is another (e.g. pyenv's, whose start-up
     # reads many .pth files and varies by several ms): a quieter Python payload.
     system = os.path.realpath("/usr/bin/python3")
-    if os.path.exists(system) and system != python3:
+    if "system-python3" in wanted and os.path.exists(system) and system != python3:
         payloads["/usr/bin/python3 -c pass"] = ([system, "-c", "pass"], opts.rounds)
-    results = {name: measure(argv, n) for name, (argv, n) in payloads.items()}
+    results = {name: measure(argv, n, opts.no_forking) for name, (argv, n) in payloads.items()}
     text = render(results, opts.rounds, {k: n for k, (_, n) in payloads.items()}, opts.section)
     print(text)
     if not opts.no_write:
