@@ -51,6 +51,8 @@ import threading
 import time
 from pathlib import Path
 
+from auditor.sandbox.mountinfo import parse as parse_mountinfo
+
 PREFIX = "auditor-sandbox-"
 _STALE_RE = re.compile(rf"^{PREFIX}(\d+)-\d+$")
 _counter = itertools.count()
@@ -102,18 +104,13 @@ def _read_proc(path: str) -> str:
         return ""
 
 
-def _mounts(mountinfo: str) -> list[tuple[str, str, str, set[str]]]:
+def _mounts(text: str) -> list[tuple[str, str, str, set[str]]]:
     """(fstype, mount point, mount root, super options) for every cgroup mount."""
-    out = []
-    for line in mountinfo.splitlines():
-        left, _, right = line.partition(" - ")
-        fields = left.split()
-        rfields = right.split()
-        if len(fields) < 5 or len(rfields) < 3:
-            continue
-        if rfields[0] in ("cgroup", "cgroup2"):
-            out.append((rfields[0], fields[4], fields[3], set(rfields[2].split(","))))
-    return out
+    return [
+        (m.fstype, m.mountpoint, m.root, set(m.options))
+        for m in parse_mountinfo(text)
+        if m.fstype in ("cgroup", "cgroup2")
+    ]
 
 
 def _own_paths(text: str) -> dict[str, str]:

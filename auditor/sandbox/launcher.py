@@ -34,13 +34,13 @@ import dataclasses
 import errno
 import math
 import os
-import re
 import resource
 import select
 import signal
 from collections.abc import Callable
 
 from auditor.sandbox import linux
+from auditor.sandbox.mountinfo import parse as parse_mountinfo
 
 _RESET_SIGNALS = (
     signal.SIGINT,
@@ -346,8 +346,8 @@ def _readonly_kernel(plan: Plan) -> None:
     launcher.c."""
     sys_done = _readonly_if_mounted("/sys")
     with open("/proc/self/mountinfo") as f:
-        mountinfo = f.read()
-    for mountpoint in kernel_mounts(mountinfo):
+        text = f.read()
+    for mountpoint in kernel_mounts(text):
         if sys_done and (mountpoint == "/sys" or mountpoint.startswith("/sys/")):
             continue
         if "proc" in plan.applied and mountpoint == "/proc":
@@ -355,20 +355,9 @@ def _readonly_kernel(plan: Plan) -> None:
         _readonly_if_mounted(mountpoint)
 
 
-def kernel_mounts(mountinfo: str) -> list[str]:
+def kernel_mounts(text: str) -> list[str]:
     """Mount points of the ``KERNEL_FSTYPES`` mounts in ``/proc/self/mountinfo`` text."""
-    out = []
-    for line in mountinfo.splitlines():
-        left, sep, right = line.partition(" - ")
-        fields = left.split()
-        if sep and len(fields) >= 5 and right.split()[:1] and right.split()[0] in KERNEL_FSTYPES:
-            out.append(_unescape(fields[4]))
-    return out
-
-
-def _unescape(path: str) -> str:
-    """mountinfo writes space, tab, newline and backslash as ``\\ooo`` (octal)."""
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), path)
+    return [m.mountpoint for m in parse_mountinfo(text) if m.fstype in KERNEL_FSTYPES]
 
 
 def _readonly_if_mounted(path: str) -> bool:
