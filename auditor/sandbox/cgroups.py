@@ -296,8 +296,8 @@ class SandboxCgroup:
 
     def pids(self) -> list[int]:
         found: set[int] = set()
-        for d in self.dirs.values():
-            text = _read(os.path.join(d, "cgroup.procs")) or ""
+        for path in self.procs_files:
+            text = _read(path) or ""
             found.update(int(x) for x in text.split())
         return sorted(found)
 
@@ -451,26 +451,31 @@ def finish(cg: SandboxCgroup, *, reuse: bool) -> CgroupStats:
     """The run's statistics, then keep ``cg`` for the next run when ``reuse`` is allowed
     (the payload could not write cgroupfs, so the limits and settings are the ones this
     module wrote) and it is clean, else remove it (killing what is left)."""
-    clean = reuse and _clean(cg)  # checked first: the counters read below are final then
+    # Checked first: once no process is left, the counters read below are final.
+    keep = reuse and _may_keep(cg) and _clean(cg)
     stats = cg.stats()
-    if clean and _reset_peak(cg):
+    if keep and _reset_peak(cg):
         assert cg._seen is not None
         cg._base, cg._seen = cg._seen, None
         with _pool_lock:
-            if not _closing and len(_pool) < POOL_SIZE and cg.owner == os.getpid():
+            if _may_keep(cg):
                 _pool.append(cg)
                 return stats
     cg.remove()
     return stats
 
 
+def _may_keep(cg: SandboxCgroup) -> bool:
+    """Whether the pool takes ``cg`` (checked again under the lock before it does)."""
+    return cg.version == 1 and not _closing and cg.owner == os.getpid() and len(_pool) < POOL_SIZE
+
+
 def _clean(cg: SandboxCgroup) -> bool:
-    if cg.version != 1 or cg.owner != os.getpid() or _closing:
+    """No process left in any controller (one could have left some and not others), every
+    controller still there, and little memory still charged."""
+    if set(cg.dirs) != {c for c, _ in cg.bases}:
         return False
-    if len(_pool) >= POOL_SIZE or set(cg.dirs) != {c for c, _ in cg.bases}:
-        return False
-    # Every controller: a process could have left one controller's cgroup and not the others.
-    if any(_read(os.path.join(d, "cgroup.procs")) != "" for d in cg.dirs.values()):
+    if any(_read(path) != "" for path in cg.procs_files):
         return False
     charged = _read(f"{cg.dirs['memory']}/memory.usage_in_bytes")
     return bool(charged and charged.strip().isdigit() and int(charged) < REUSE_MAX_CHARGE)
