@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.cache import FOLDER, ResultCache, salt_for
+from auditor.cache import ResultCache, default_folder, salt_for
 from auditor.catalogue import catalogue_text
 from auditor.discover import discover, relative_to
 from auditor.engines import LIBCST, Target, merge, run_engines
@@ -119,7 +119,8 @@ def scan(
     """Scan files and folders and return every finding and every file that could not be
     analysed. ``policy`` defaults to the one found upward from the first path. The result
     cache is used when ``use_cache`` (in ``cache_dir``, default ``.auditor_cache`` at the
-    project root). ``jobs`` worker processes analyse files (default: the CPUs available).
+    project root when it has a policy file, else the user's cache folder). ``jobs`` worker
+    processes analyse files (default: the CPUs available).
 
     ``engines`` beyond libcst (``"bandit"``, ``"semgrep"``) run over the files the scanner
     analysed; their results fill ``also_flagged_by`` and ``engine_only`` (auditor.engines)."""
@@ -131,7 +132,11 @@ def scan(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     cache: ResultCache | None = None
     if use_cache:
-        folder = Path(cache_dir) if cache_dir is not None else Path(policy.root) / FOLDER
+        folder = (
+            Path(cache_dir)
+            if cache_dir is not None
+            else default_folder(policy.root, policy.source)
+        )
         salt = salt_for(
             policy.fingerprint(), catalogue_text(), f"{options.key()}|{_code_fingerprint()}"
         )

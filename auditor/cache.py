@@ -2,9 +2,9 @@
 
 The key hashes the file's bytes, its path (findings carry it, and trusted paths depend on it),
 the tool version, the effective policy, the sink catalogue and the options that change
-findings. It lives in ``.auditor_cache/`` at the project root (git-ignored by a file inside it)
-or in ``--cache-dir``, as one SQLite database, so a warm run opens one file and reads one row
-per scanned file. Any problem with the cache (read-only disk, corrupt database) turns it off
+findings. It lives in ``.auditor_cache/`` at the project root (git-ignored by a file inside it;
+the user's cache folder when the scanned folder has no policy file) or in ``--cache-dir``, as
+one SQLite database, so a warm run opens one file and reads one row per scanned file. Any problem with the cache (read-only disk, corrupt database) turns it off
 with a warning; it never fails a scan.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import warnings
 from pathlib import Path
@@ -105,6 +106,17 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def default_folder(policy_root: str, policy_file: str | None) -> Path:
+    """Where the cache lives without ``--cache-dir``: ``.auditor_cache`` at the project root
+    when the project has a policy file (it opted in, like ``.ruff_cache``), else the user's
+    cache folder (``$XDG_CACHE_HOME/auditor``, default ``~/.cache/auditor``), so that a scan
+    of a folder that is not a configured project never writes into it."""
+    if policy_file is not None:
+        return Path(policy_root) / FOLDER
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "auditor"
 
 
 def content_key(salt: bytes, data: bytes, path: str, rel_path: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.commands.common import load_policy_or_fail
+from auditor.commands.common import load_policy_or_fail, require_existing
 from auditor.migrate import CODEMODS, FilePlan, MigrateError, apply, plan
 
 
@@ -74,6 +74,7 @@ def command(
     if do_apply and check:
         raise click.UsageError("--apply and --check exclude each other")
     given = list(paths) or [Path(".")]
+    require_existing(given)
     policy = load_policy_or_fail(given[0], config)
     matched: set[str] = set()
     try:

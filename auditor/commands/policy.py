@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.commands.common import load_policy_or_fail
+from auditor.commands.common import load_policy_or_fail, require_existing
 
 
 @click.command("policy")
@@ -29,6 +29,7 @@ def command(path: Path | None, fmt: str, config: Path | None) -> int:
     """Print the effective isolation policy for PATH (default: .): the defaults from
     rules/policy.toml merged with [tool.auditor] of the nearest pyproject.toml or
     auditor.toml."""
+    require_existing([path or Path(".")])
     policy = load_policy_or_fail(path or Path("."), config)
     if fmt == "json":
         click.echo(json.dumps(policy.to_json(), indent=2))
