@@ -54,7 +54,9 @@ class _Site:
     sink: Sink | None
     shell: bool | None
     payload: str
-    command_text: str | None
+    # what a trusted-command pattern is matched against: the constant command string a shell
+    # runs, or the constant argv list run without a shell
+    command: str | tuple[str, ...] | None
 
 
 class Context:
@@ -244,7 +246,7 @@ def analyze_source(
             site.shell,
             site.payload,
             rel_path,
-            site.command_text,
+            site.command,
             sink_name,
         )
         snippet = snippet_of(module.code_for_node(node))
@@ -385,7 +387,6 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     shell = _shell_of(sink, node, call, evaluator)
     arg = _payload_arg(sink, node)
     value = evaluator.value(arg, scope) if arg is not None else Value(False)
-    command_text: str | None = None
     if sink.form == "module":
         if value.const:
             return None  # a constant module name is an ordinary import
@@ -393,20 +394,25 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     if sink.form == "code":
         return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
     if sink.form == "command":
+        command: str | tuple[str, ...] | None = None
         if shell is not False:
             payload = "constant" if value.const else "dynamic"
-            command_text = value.text
+            if value.const and value.items is not None:
+                # a list run by a shell: the first item is the command, the rest its $0, $1...
+                command = value.items[0].text if value.items else None
+            elif value.const:
+                command = value.text
         elif value.items is not None:
             payload = _argv_class(value.items)
+            command = _argv_words(value.items) if payload == "constant" else None
         elif value.const:
-            payload = "constant"
+            payload = "constant"  # a constant string run without a shell: one program name
+            command = (value.text,) if value.text is not None else None
         elif value.program:
             payload = "fixed-program"
         else:
             payload = "dynamic"
-        if payload == "constant" and command_text is None:
-            command_text = _argv_text(value)
-        return _Site(call, sink, shell, payload, command_text)
+        return _Site(call, sink, shell, payload, command)
     # program-args / program-argv: the program, then its arguments
     items: list[Value] = [value]
     if sink.form == "program-args":
@@ -428,14 +434,13 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         payload = "dynamic"
     else:
         payload = "constant" if rest_const else "fixed-program"
-    command_text = _argv_text(Value(True, items=tuple(items))) if payload == "constant" else None
-    return _Site(call, sink, False, payload, command_text)
+    words = _argv_words(tuple(items)) if payload == "constant" else None
+    return _Site(call, sink, False, payload, words)
 
 
-def _argv_text(value: Value) -> str | None:
-    if value.items is not None:
-        texts = [v.text for v in value.items]
-        if all(t is not None for t in texts):
-            return " ".join(t or "" for t in texts)
+def _argv_words(items: tuple[Value, ...]) -> tuple[str, ...] | None:
+    """The words of a constant argv list, when every item's text is known."""
+    texts = [v.text for v in items]
+    if not texts or any(t is None for t in texts):
         return None
-    return value.text
+    return tuple(t or "" for t in texts)

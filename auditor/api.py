@@ -35,7 +35,7 @@ _POOL_MIN_FILES = 24
 # The modules whose code decides findings: their source is part of the cache key.
 _ANALYSIS_MODULES = (
     "analyze", "catalogue", "classify", "collect", "findings", "payload", "policy",
-    "positions", "prefilter", "resolve", "scopes", "skeleton", "suppress", "walk",
+    "positions", "prefilter", "resolve", "scopes", "shellwords", "skeleton", "suppress", "walk",
 )  # fmt: skip
 
 
@@ -133,9 +133,7 @@ def scan(
     cache: ResultCache | None = None
     if use_cache:
         folder = (
-            Path(cache_dir)
-            if cache_dir is not None
-            else default_folder(policy.root, policy.source)
+            Path(cache_dir) if cache_dir is not None else default_folder(policy.root, policy.source)
         )
         salt = salt_for(
             policy.fingerprint(), catalogue_text(), f"{options.key()}|{_code_fingerprint()}"

@@ -4,8 +4,9 @@ The key hashes the file's bytes, its path (findings carry it, and trusted paths 
 the tool version, the effective policy, the sink catalogue and the options that change
 findings. It lives in ``.auditor_cache/`` at the project root (git-ignored by a file inside it;
 the user's cache folder when the scanned folder has no policy file) or in ``--cache-dir``, as
-one SQLite database, so a warm run opens one file and reads one row per scanned file. Any problem with the cache (read-only disk, corrupt database) turns it off
-with a warning; it never fails a scan.
+one SQLite database, so a warm run opens one file and reads one row per scanned file. Any
+problem with the cache (read-only disk, corrupt database) turns it off with a warning; it
+never fails a scan.
 """
 
 from __future__ import annotations

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from functools import cache
 
 from auditor.catalogue import Sink
 from auditor.policy import Policy
+from auditor.shellwords import argv_matches, shell_command_matches
 
 _MESSAGES = {
     "dynamic-shell": "runs a shell command assembled at run time; isolate it in the sandbox",
@@ -93,9 +93,12 @@ def classify(
     shell: bool | None,
     payload: str,
     rel_path: str,
-    command_text: str | None,
+    command: str | tuple[str, ...] | None,
     callee: str = "call",
 ) -> Verdict:
+    """``command`` is the constant command of a constant site: the string a shell runs, or
+    the argv list run without a shell. A trusted-command pattern matches only a simple
+    command (no shell syntax: see auditor.shellwords), word for word."""
     category = category_of(sink, shell, payload)
     rule = policy.rule_for(category)
     risk, action = rule.risk, rule.action
@@ -104,9 +107,13 @@ def classify(
         if path_matches(rel_path, pattern):
             trusted_by = f"path:{pattern}"
             break
-    if trusted_by is None and command_text is not None and payload == "constant":
+    if trusted_by is None and command is not None and payload == "constant":
         for pattern in policy.trusted_commands:
-            if fnmatch.fnmatchcase(command_text, pattern):
+            if (
+                shell_command_matches(pattern, command)
+                if isinstance(command, str)
+                else argv_matches(pattern, command)
+            ):
                 trusted_by = f"command:{pattern}"
                 break
     isolated = bool(sink is not None and sink.isolated)

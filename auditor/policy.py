@@ -15,6 +15,7 @@ from typing import Any
 from auditor.catalogue import CatalogueError, Sink, sink_from_dict
 from auditor.findings import RISK_ORDER
 from auditor.rules_files import read_rule_file
+from auditor.shellwords import PatternError, compile_pattern
 
 ACTIONS = ("isolate", "convert", "allow", "review")
 CLASS_NAMES = (
@@ -269,6 +270,11 @@ def build_policy(
         elif norm.startswith("extend_"):
             base = norm.removeprefix("extend_")
             values[base] = values[base] + _strings(where, key, value)
+    for pattern in values["trusted_commands"]:
+        try:
+            compile_pattern(pattern)
+        except PatternError as exc:
+            raise PolicyError(f"{where}: 'trusted_commands': {exc}") from None
     max_size = table.get("max_file_size", table.get("max-file-size", defaults["max_file_size"]))
     if not isinstance(max_size, int) or isinstance(max_size, bool) or max_size <= 0:
         raise PolicyError(f"{where}: 'max_file_size' must be a positive integer (bytes)")

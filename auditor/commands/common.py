@@ -189,9 +189,11 @@ def run_scan(inputs: ScanInput, engines: Sequence[str] = ()) -> tuple[Policy, Sc
         )
     if result.stats.files == 0:
         where = ", ".join(str(p) for p in inputs.paths)
-        filtered = " (after --include/--exclude and the policy's filters)" if (
-            inputs.include or inputs.exclude or policy.include or policy.exclude
-        ) else ""
+        filtered = (
+            " (after --include/--exclude and the policy's filters)"
+            if (inputs.include or inputs.exclude or policy.include or policy.exclude)
+            else ""
+        )
         click.echo(f"auditor: no Python file found in {where}{filtered}", err=True)
     add_system_findings(inputs.paths, result, policy, (*policy.exclude, *inputs.exclude))
     return policy, result
