@@ -30,6 +30,8 @@ CLASS_NAMES = (
     "constant-code",
 )
 _LIST_KEYS = ("trusted_paths", "trusted_commands", "exclude", "include")
+_TRUST_KEYS = {"trusted_paths": "path", "trusted_commands": "command"}
+_PRESET_KEYS = frozenset({"description", "classes", *_LIST_KEYS})
 
 
 class PolicyError(ValueError):
@@ -43,6 +45,26 @@ class ClassRule:
     summary: str
     risk: str
     action: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrustSource:
+    """Where a trust rule comes from: the built-in defaults, a preset (``name``), or the
+    project's policy file (``name`` is its path, ``line`` the pattern's line when found)."""
+
+    kind: str  # "builtin", "preset" or "project"
+    name: str = ""
+    line: int | None = None
+
+    def describe(self) -> str:
+        if self.kind == "builtin":
+            return "built-in defaults"
+        if self.kind == "preset":
+            return f"preset {self.name}"
+        return f"{self.name}:{self.line}" if self.line else self.name
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "line": self.line}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +85,13 @@ class Policy:
     baseline: str | None = None
     # [tool.auditor.system]: the system checks' settings (sandbox_names, rules overrides)
     system: dict[str, Any] = field(default_factory=dict)
+    # the presets named in ``extends``, and where each trust rule ("path:GLOB",
+    # "command:PATTERN", as findings' trusted_by) comes from
+    extends: tuple[str, ...] = ()
+    trust_sources: dict[str, TrustSource] = field(default_factory=dict)
+
+    def trust_source(self, trusted_by: str) -> TrustSource | None:
+        return self.trust_sources.get(trusted_by)
 
     def rule_for(self, category: str) -> ClassRule:
         return self.classes[category]
@@ -72,6 +101,7 @@ class Policy:
         data = self.to_json()
         data.pop("source", None)
         data.pop("root", None)
+        data.pop("trust_sources", None)  # where a rule is written does not change findings
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
@@ -93,6 +123,8 @@ class Policy:
             "baseline": self.baseline,
             # only when set, so that policies without it keep their fingerprint
             **({"system": self.system} if self.system else {}),
+            **({"extends": list(self.extends)} if self.extends else {}),
+            "trust_sources": {k: v.to_json() for k, v in self.trust_sources.items()},
         }
 
     def describe(self) -> dict[str, list[dict[str, str]]]:
@@ -106,10 +138,25 @@ class Policy:
                 must.append(item)
             elif c.action in ("allow", "convert"):
                 may.append(item)
-        for pattern in self.trusted_paths:
-            may.append({"key": "trusted_path", "rule": "", "text": pattern, "risk": "low"})
-        for pattern in self.trusted_commands:
-            may.append({"key": "trusted_command", "rule": "", "text": pattern, "risk": "low"})
+        for key, patterns in (
+            ("trusted_path", self.trusted_paths),
+            ("trusted_command", self.trusted_commands),
+        ):
+            for pattern in patterns:
+                prefix = "path" if key == "trusted_path" else "command"
+                origin = self.trust_source(f"{prefix}:{pattern}")
+                may.append(
+                    {
+                        "key": key,
+                        "rule": "",
+                        "text": pattern,
+                        "risk": "low",
+                        "source": origin.describe() if origin is not None else "",
+                        "source_kind": origin.kind if origin is not None else "",
+                        "source_name": origin.name if origin is not None else "",
+                        "source_line": str(origin.line or "") if origin is not None else "",
+                    }
+                )
         for sink in self.sinks:
             if sink.isolated:
                 may.append(
@@ -137,6 +184,67 @@ def _sink_json(s: Sink) -> dict[str, Any]:
 def _defaults() -> dict[str, Any]:
     text = read_rule_file("policy.toml")
     return tomllib.loads(text)
+
+
+@cache
+def presets() -> dict[str, str]:
+    """The named presets a project may ``extends`` (``rules/presets/*.toml``), with their
+    one-line descriptions."""
+    from auditor.rules_files import folder
+
+    out = {}
+    for path in sorted((folder() / "presets").glob("*.toml")):
+        out[path.stem] = str(tomllib.loads(path.read_text("utf-8")).get("description", ""))
+    return out
+
+
+@cache
+def _preset(name: str) -> dict[str, Any]:
+    data = tomllib.loads(read_rule_file(f"presets/{name}.toml"))
+    unknown = set(data) - _PRESET_KEYS
+    if unknown:  # a mistake in our own data: the test suite loads every preset
+        raise PolicyError(f"rules/presets/{name}.toml: unknown key {sorted(unknown)[0]!r}")
+    return data
+
+
+def _extends(where: str, value: object) -> tuple[str, ...]:
+    names = (value,) if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise PolicyError(f"{where}: 'extends' must be a preset name or a list of them")
+    known = presets()
+    for name in names:
+        if name not in known:
+            listed = ", ".join(known) or "none"
+            raise PolicyError(f"{where}: unknown preset {name!r} in 'extends' (known: {listed})")
+    return tuple(names)
+
+
+def _pattern_lines(source: str | None, key: str, patterns: tuple[str, ...]) -> dict[str, int]:
+    """The line of each pattern in the policy file, found by reading its text: the first
+    string literal equal to the pattern after the line that sets ``key``."""
+    if source is None:
+        return {}
+    try:
+        lines = Path(source).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    first = 0
+    if Path(source).name == "pyproject.toml":  # the [tool.auditor] table, not another tool's
+        first = next((i for i, line in enumerate(lines) if line.strip() == "[tool.auditor]"), 0)
+    start = next(
+        (i for i in range(first, len(lines)) if lines[i].strip().replace("-", "_").startswith(key)),
+        None,
+    )
+    if start is None:
+        return {}
+    out: dict[str, int] = {}
+    for pattern in patterns:
+        quoted = (json.dumps(pattern), f"'{pattern}'")
+        for i in range(start, len(lines)):
+            if any(q in lines[i] for q in quoted):
+                out[pattern] = i + 1
+                break
+    return out
 
 
 def find_config(start: Path) -> Path | None:
@@ -259,7 +367,31 @@ def build_policy(
     defaults = _defaults()
     known = {*_LIST_KEYS, *(f"extend_{k}" for k in _LIST_KEYS)}
     known |= {"max_file_size", "sinks", "classes", "sandbox", "fail_on", "baseline", "system"}
+    known |= {"extends"}
     values: dict[str, Any] = {k: tuple(defaults[k]) for k in _LIST_KEYS}
+    origins: dict[str, TrustSource] = {}
+    for key, prefix in _TRUST_KEYS.items():
+        for pattern in values[key]:
+            origins.setdefault(f"{prefix}:{pattern}", TrustSource("builtin"))
+    extends = _extends(where, table.get("extends", ()))
+    classes_base: dict[str, Any] = {k: dict(v) for k, v in defaults["classes"].items()}
+    for name in extends:
+        preset = _preset(name)
+        for key in _LIST_KEYS:
+            added = _strings(f"rules/presets/{name}.toml", key, preset.get(key, []))
+            values[key] = values[key] + tuple(p for p in added if p not in values[key])
+            if key in _TRUST_KEYS:
+                for pattern in added:
+                    origins.setdefault(f"{_TRUST_KEYS[key]}:{pattern}", TrustSource("preset", name))
+        for cname, override in _classes(
+            f"rules/presets/{name}.toml", classes_base, preset.get("classes", {})
+        ).items():
+            classes_base[cname] = {
+                "rule": override.rule,
+                "summary": override.summary,
+                "risk": override.risk,
+                "action": override.action,
+            }
     for key, value in table.items():
         norm = key.replace("-", "_")
         if norm not in known:
@@ -270,6 +402,21 @@ def build_policy(
         elif norm.startswith("extend_"):
             base = norm.removeprefix("extend_")
             values[base] = values[base] + _strings(where, key, value)
+        else:
+            continue
+        base = norm.removeprefix("extend_")
+        if base in _TRUST_KEYS:
+            given = _strings(where, key, value)
+            lines = _pattern_lines(source, norm, given)
+            for pattern in given:
+                origins[f"{_TRUST_KEYS[base]}:{pattern}"] = TrustSource(
+                    "project", source or where, lines.get(pattern)
+                )
+    trust_sources = {
+        f"{prefix}:{pattern}": origins[f"{prefix}:{pattern}"]
+        for key, prefix in _TRUST_KEYS.items()
+        for pattern in values[key]
+    }
     for pattern in values["trusted_commands"]:
         try:
             compile_pattern(pattern)
@@ -307,12 +454,14 @@ def build_policy(
         include=values["include"],
         max_file_size=max_size,
         sinks=tuple(sinks),
-        classes=_classes(where, defaults["classes"], table.get("classes", {})),
+        classes=_classes(where, classes_base, table.get("classes", {})),
         sandbox=sandbox,
         source=source,
         root=root,
         fail_on=fail_on,
         baseline=baseline,
+        extends=extends,
+        trust_sources=trust_sources,
     )
 
 

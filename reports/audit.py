@@ -232,8 +232,39 @@ class _Builder:
             action = "convert_needs_shell"
         text = str(self.t["action"].get(action, action))
         if f.trusted_by and not f.isolated:
-            text += " (" + self.t["action"]["trusted"].format(rule=_code(f.trusted_by)) + ")"
+            trusted = self.t["action"]["trusted"].format(rule=_code(f.trusted_by))
+            source = self.trusted_source(f.trusted_by)
+            if source:
+                trusted = self.t["policy"]["from"].format(text=trusted, source=source)
+            text += f" ({trusted})"
         return text
+
+    def source_text(self, item: Mapping[str, str]) -> str:
+        """Where a trust rule comes from, in the document's language."""
+        words = self.t["policy"]
+        kind = item.get("source_kind", "")
+        if kind == "builtin":
+            return str(words["source_builtin"])
+        if kind == "preset":
+            return str(words["source_preset"].format(name=item["source_name"]))
+        if kind == "project":
+            file = _code(_shown_path(item["source_name"]) or item["source_name"])
+            line = item.get("source_line", "")
+            key = "source_project" if line else "source_file"
+            return str(words[key].format(file=file, line=line))
+        return ""
+
+    def trusted_source(self, trusted_by: str) -> str:
+        origin = self.policy.trust_source(trusted_by)
+        if origin is None:
+            return ""
+        return self.source_text(
+            {
+                "source_kind": origin.kind,
+                "source_name": origin.name,
+                "source_line": str(origin.line or ""),
+            }
+        )
 
     def function_text(self, name: str) -> str:
         if name == "<module>":
@@ -336,7 +367,9 @@ class _Builder:
             key = item["key"]
             if key.startswith("class:"):
                 return f"{self.summary(key.removeprefix('class:'))} ({item['rule']})"
-            return str(words[key].format(text=item["text"]))
+            out = str(words[key].format(text=item["text"]))
+            source = self.source_text(item)
+            return str(words["from"].format(text=out, source=source)) if source else out
 
         return {
             "must": [text(i) for i in described["must_isolate"]],
@@ -558,6 +591,7 @@ class _Builder:
                 "files": self.result.stats.files,
                 "parsed": self.result.stats.parsed,
                 "policy": _shown_path(self.policy.source),
+                "presets": list(self.policy.extends),
             },
             "status": self.status(),
             "counts": self.counts(),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.commands.common import load_policy_or_fail, require_existing, write_output
+from auditor.commands.common import load_policy_or_fail, write_output
 from auditor.formats import FORMATS, render
 
 
@@ -67,7 +67,6 @@ def command(
     from auditor.system.audit import audit_system
     from auditor.system.discovery import discover
 
-    require_existing([*sudoers_files, *unit_paths])
     if not sudoers_files and not unit_paths:
         found_sudoers, found_units = discover([Path(".")])
         if not found_sudoers and not found_units:

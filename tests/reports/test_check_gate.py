@@ -231,5 +231,6 @@ def test_usage_errors_exit_2(tree: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["check", "--fail-on", "critical"]) == 2
     assert "Invalid value for '--fail-on'" in capsys.readouterr().err
     assert main(["check", "--format", "xml"]) == 2
+    capsys.readouterr()
     assert main(["check", "no-such-file.py"]) == 2
-    assert "no-such-file.py: error: no such file" in capsys.readouterr().out
+    assert capsys.readouterr().err == "Error: no-such-file.py: no such file or directory\n"

@@ -259,8 +259,8 @@ def _write(root: Path, files: dict[str, str]) -> None:
             "import subprocess\nsubprocess.run(['ps', '-p', pid])\n",
             "**Status:** ⚠️ ATTENTION - 1 medium-risk site(s) to convert, review or check",
         ),
-        # dynamic, but under a path the default policy trusts: low risk
-        ("scripts/canonical/app.py", "import os\nos.system(cmd)\n", "**Status:** ✅ OK"),
+        # the built-in policy trusts no path: scripts/canonical/ is not special (issue 13)
+        ("scripts/canonical/app.py", "import os\nos.system(input())\n", "**Status:** 🚨 CRITICAL"),
     ],
 )
 def test_overall_status_follows_the_highest_open_risk(

@@ -181,7 +181,8 @@ def test_a_rule_the_policy_trusts_is_allowed_in_the_report(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "deploy").mkdir()
-    # the default policy trusts "systemctl status *"
+    # the isolation-audit preset trusts "systemctl status *"
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor]\nextends = "isolation-audit"\n')
     (tmp_path / "deploy/sudoers").write_text("ops ALL=(root) /usr/bin/systemctl status *\n")
     assert main(["report", "--no-cache"]) == 0
     text = capsys.readouterr().out
