@@ -198,19 +198,13 @@ class _Builder:
             return str(self.t["classes"][name]["summary"])
         return c.summary  # the project's own wording
 
-    def class_risk(self, f: Finding) -> str:
-        c = self.policy.classes.get(f.category)
-        return c.risk if c is not None else f.risk
-
     def class_action(self, name: str) -> str:
         c = self.policy.classes.get(name)
         return c.action if c is not None else "review"
 
     @staticmethod
     def status_key(f: Finding) -> str:
-        if f.isolated:
-            return "isolated"
-        return "allowed" if f.action == "allow" else "todo"
+        return _status_key(f)
 
     def type_text(self, f: Finding) -> str:
         name = f.sink.removeprefix("builtins.")
@@ -293,11 +287,13 @@ class _Builder:
         groups: dict[tuple[Any, ...], dict[str, Any]] = {}
         for f in sorted(self.active, key=lambda f: (f.path, f.line, f.column)):
             status = self.status_key(f)
-            key = (self.class_risk(f), f.path, f.rule, f.sink, f.shell, status, f.trusted_by)
+            # grouped by the site's own risk and status: a site the policy trusts or that
+            # runs in the sandbox is low risk, not listed under its class's priority
+            key = (f.risk, f.path, f.rule, f.sink, f.shell, status, f.trusted_by)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = {
-                    "priority": self.class_risk(f),
+                    "priority": f.risk,
                     "path": f.path,
                     "rule": f.rule,
                     "category": f.category,
@@ -338,17 +334,7 @@ class _Builder:
         return out
 
     def counts(self) -> dict[str, int]:
-        keys = Counter(self.status_key(f) for f in self.active)
-        return {
-            "sites": len(self.active),
-            "todo": keys["todo"],
-            "isolated": keys["isolated"],
-            "allowed": keys["allowed"],
-            "suppressed": sum(
-                1 for f in self.result.findings if f.suppressed and f.kind not in SYSTEM_KINDS
-            ),
-            "files_with_sites": len({f.path for f in self.active}),
-        }
+        return site_counts(self.result)
 
     def per_class(self) -> dict[str, dict[str, int]]:
         table: dict[str, dict[str, int]] = {}
@@ -489,14 +475,15 @@ class _Builder:
                 }
             )
         errors = len(self.result.errors)
-        rows.append(
-            {
-                "item": words["errors"],
-                "status": words["done"] if not errors else f"{words['todo']} ({errors})",
-                "priority": f"{ICONS['high']} {self.t['priority_short']['high']}",
-                "done": "yes" if not errors else "no",
-            }
-        )
+        if errors:  # a task only when some file could not be analysed
+            rows.append(
+                {
+                    "item": words["errors"],
+                    "status": f"{words['todo']} ({errors})",
+                    "priority": f"{ICONS['high']} {self.t['priority_short']['high']}",
+                    "done": "no",
+                }
+            )
         return rows
 
     def system_todo(self) -> list[Finding]:
@@ -640,6 +627,30 @@ class _Builder:
             },
             "next_steps": next_steps,
         }
+
+
+def _status_key(f: Finding) -> str:
+    if f.isolated:
+        return "isolated"
+    return "allowed" if f.action == "allow" else "todo"
+
+
+def site_counts(result: ScanResult) -> dict[str, int]:
+    """The call sites of the document's sweep (deployment files apart): how many, to do,
+    isolated, allowed and suppressed, and how many of those to do are high risk."""
+    active = [f for f in result.findings if not f.suppressed and f.kind not in SYSTEM_KINDS]
+    keys = Counter(_status_key(f) for f in active)
+    return {
+        "sites": len(active),
+        "todo": keys["todo"],
+        "todo_high": sum(1 for f in active if _status_key(f) == "todo" and f.risk == "high"),
+        "isolated": keys["isolated"],
+        "allowed": keys["allowed"],
+        "suppressed": sum(
+            1 for f in result.findings if f.suppressed and f.kind not in SYSTEM_KINDS
+        ),
+        "files_with_sites": len({f.path for f in active}),
+    }
 
 
 def _detail(message: str, summary: str) -> str:
