@@ -17,25 +17,28 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.cache import ResultCache, default_folder, salt_for
-from auditor.catalogue import catalogue_text
-from auditor.discover import discover, relative_to
 from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import FileResult, ScanError, ScanResult
-from auditor.options import Options
-from auditor.policy import Policy, load_policy
+from auditor.judge.catalogue import catalogue_text
+from auditor.judge.policy import Policy, load_policy
+from auditor.scan.cache import ResultCache, default_folder, salt_for
+from auditor.scan.discover import discover, relative_to
+from auditor.scan.options import Options
 
 if TYPE_CHECKING:
-    from auditor.worker import Job  # the worker imports libcst: only when needed
+    from auditor.scan.worker import Job  # the worker imports libcst: only when needed
 
 Progress = Callable[[int, int | None], None]
 
 # A pool pays for itself only past a few files (pre-commit passes a handful).
 _POOL_MIN_FILES = 24
-# The modules whose code decides findings: their source is part of the cache key.
+# The modules whose code decides findings (paths under auditor/): their source is part of
+# the cache key.
 _ANALYSIS_MODULES = (
-    "analyze", "catalogue", "classify", "collect", "findings", "payload", "policy",
-    "positions", "prefilter", "resolve", "scopes", "shellwords", "skeleton", "suppress", "walk",
+    "findings.py", "globs.py", "judge/catalogue.py", "judge/classify.py", "judge/policy.py",
+    "judge/shellwords.py", "scan/analyze.py", "scan/collect.py", "scan/payload.py",
+    "scan/positions.py", "scan/prefilter.py", "scan/resolve.py", "scan/scopes.py",
+    "scan/skeleton.py", "scan/suppress.py", "scan/walk.py",
 )  # fmt: skip
 
 
@@ -50,7 +53,7 @@ def _code_fingerprint() -> str:
     digest = hashlib.blake2b(digest_size=12)
     package = Path(__file__).parent
     for name in _ANALYSIS_MODULES:
-        digest.update(package.joinpath(f"{name}.py").read_bytes())
+        digest.update(package.joinpath(name).read_bytes())
     return digest.hexdigest()
 
 
@@ -81,7 +84,7 @@ def _analyse(
     """Each job's cache key (None without a cache) and result, in the order of ``jobs_in``.
     A pool hands out small chunks: give it the largest files first, so that no worker is
     left with a run of big files at the end."""
-    from auditor import worker  # imports libcst: only when something must be analysed
+    from auditor.scan import worker  # imports libcst: only when something must be analysed
 
     if jobs > 1 and len(jobs_in) >= _POOL_MIN_FILES:
         import multiprocessing

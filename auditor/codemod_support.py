@@ -2,7 +2,7 @@
 outcomes, the sandbox import and a few careful CST edits.
 
 Every codemod decides which calls are sites, and of which class, by running auditor's own
-analysis (:func:`auditor.analyze.analyze_source`) on the module it is given and matching the
+analysis (:func:`auditor.scan.analyze.analyze_source`) on the module it is given and matching the
 findings to call nodes by position, so the rewriting always agrees with ``auditor scan``.
 """
 
@@ -27,9 +27,9 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from auditor.analyze import Context, analyze_source
 from auditor.findings import Finding
-from auditor.policy import Policy, load_policy
+from auditor.judge.policy import Policy, load_policy
+from auditor.scan.analyze import Context, analyze_source
 
 SiteFilter = Callable[[Finding], bool]
 

@@ -33,11 +33,11 @@ from typing import Any
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from auditor.analyze import Context, analyze_source, decode
 from auditor.codemod_support import Outcome, SiteCodemod, needs_action
-from auditor.discover import Candidate, discover, display_path
 from auditor.findings import Finding, ScanResult
-from auditor.policy import Policy, load_policy
+from auditor.judge.policy import Policy, load_policy
+from auditor.scan.analyze import Context, analyze_source, decode
+from auditor.scan.discover import Candidate, discover, display_path
 
 # The codemods live in the root folder codemods/ (installed as auditor.codemods), one per
 # module, in the order they run.

@@ -47,7 +47,7 @@ from auditor.codemod_support import (
     stdout_of_receiver,
 )
 from auditor.findings import Finding
-from auditor.resolve import literal_string
+from auditor.scan.resolve import literal_string
 
 NAME = "shell-to-argv"
 

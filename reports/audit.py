@@ -23,9 +23,9 @@ from typing import Any
 import jinja2
 
 from auditor import __version__
-from auditor.catalogue import Sink, builtin_sinks
 from auditor.findings import RISK_ORDER, Finding, ScanResult
-from auditor.policy import CLASS_NAMES, Policy, build_policy
+from auditor.judge.catalogue import Sink, builtin_sinks
+from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
 from auditor.rules_files import read_rule_file
 
@@ -87,7 +87,7 @@ def git_commit(path: Path) -> str | None:
 def collect_meta(
     paths: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
 ) -> ReportMeta:
-    from auditor.discover import display_path
+    from auditor.scan.discover import display_path
     from auditor.system.discovery import discover, is_dropin, is_unit_file, looks_like_sudoers
 
     given = [Path(p) for p in paths] or [Path(".")]

@@ -15,7 +15,7 @@ from auditor import migrate
 from auditor.api import scan
 from auditor.cli import main
 from auditor.codemods.route_to_sandbox import RouteToSandbox
-from auditor.policy import load_policy
+from auditor.judge.policy import load_policy
 
 MIXED = textwrap.dedent(
     """\

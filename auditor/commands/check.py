@@ -11,7 +11,7 @@ from auditor import baseline as baseline_mod
 from auditor.commands.common import ScanInput, run_scan, scan_options, write_output
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.formats import FORMATS, render
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
 
 
 def _load_baseline(

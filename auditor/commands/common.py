@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from auditor.findings import ScanResult
-from auditor.policy import Policy, PolicyError, load_policy
+from auditor.judge.policy import Policy, PolicyError, load_policy
 
 
 def load_policy_or_fail(start: Path, config: Path | None = None) -> Policy:

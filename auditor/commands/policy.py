@@ -38,7 +38,7 @@ def command(path: Path | None, fmt: str, list_presets: bool, config: Path | None
     'extends', then [tool.auditor] of the nearest pyproject.toml or auditor.toml. Each trust
     rule says where it comes from."""
     if list_presets:
-        from auditor.policy import presets
+        from auditor.judge.policy import presets
 
         if fmt == "json":
             click.echo(json.dumps(presets(), indent=2))

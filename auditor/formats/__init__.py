@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.findings import ScanResult
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 # Finding kinds of `auditor system` (sudoers rules, systemd units): not Python code.

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from auditor import __version__
 from auditor.findings import EngineOnly, Finding, ScanResult
-from auditor.policy import CLASS_NAMES, Policy, build_policy
+from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.rules_files import read_rule_file
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

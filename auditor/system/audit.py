@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor.discover import display_path
 from auditor.findings import Finding, ScanError, ScanResult
-from auditor.suppress import find_suppression
+from auditor.scan.discover import display_path
+from auditor.scan.suppress import find_suppression
 from auditor.system import sudoers as sudoers_parser
 from auditor.system.checks import (
     apply_overrides,

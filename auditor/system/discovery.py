@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from auditor.classify import path_matches
+from auditor.globs import path_matches
 
 #: Folders of a scanned tree where sudoers files and systemd units are looked for.
 DEPLOY_DIRS = ("deploy", "etc", "systemd", "sudoers.d", "packaging", "ops", "infra")

@@ -9,7 +9,7 @@ from libcst.codemod import CodemodContext, TransformSuccess, transform_module
 
 from auditor.codemod_support import Outcome
 from auditor.codemods.shell_to_argv import ShellToArgv, shell_free_argv
-from auditor.policy import load_policy
+from auditor.judge.policy import load_policy
 
 
 def run(source: str) -> tuple[str, list[Outcome]]:
@@ -240,7 +240,7 @@ def test_dynamic_and_constant_argv_are_not_its_sites() -> None:
 
 
 def test_outcome_carries_the_scanner_fingerprint_and_span() -> None:
-    from auditor.analyze import Context, analyze_source
+    from auditor.scan.analyze import Context, analyze_source
 
     source = 'import subprocess\nsubprocess.run("ls -l", shell=True)\n'
     finding = analyze_source(source.encode(), "mod.py", "mod.py", Context(load_policy(None)))

@@ -12,7 +12,7 @@ import pytest
 from auditor.cli import main
 from auditor.findings import ScanResult
 from auditor.formats import sarif
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
 
 DATA = Path(__file__).parent / "data"
 

@@ -17,7 +17,7 @@ from auditor.api import scan
 from auditor.cli import main
 from auditor.findings import Finding, ScanResult
 from auditor.formats import audit_fixes
-from auditor.policy import Policy, load_policy
+from auditor.judge.policy import Policy, load_policy
 from auditor.reports import audit
 from auditor.reports.fixes import codemod_for
 

@@ -13,12 +13,12 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor.analyze import Context
 from auditor.api import scan
-from auditor.collect import Collector
-from auditor.policy import load_policy
-from auditor.positions import call_spans
-from auditor.skeleton import physical_lines
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context
+from auditor.scan.collect import Collector
+from auditor.scan.positions import call_spans
+from auditor.scan.skeleton import physical_lines
 from tests.conftest import FIXTURES, REPO
 
 EXAMPLE = REPO / "examples" / "llm_backend"

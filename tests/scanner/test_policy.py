@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.policy import PolicyError, load_policy
+from auditor.judge.policy import PolicyError, load_policy
 
 
 def write(path: Path, text: str) -> Path:
@@ -167,7 +167,7 @@ def test_an_unknown_preset_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_every_preset_loads_and_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
-    from auditor.policy import build_policy, presets
+    from auditor.judge.policy import build_policy, presets
 
     assert "isolation-audit" in presets()
     for name in presets():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.policy import PolicyError
-from auditor.shellwords import argv_matches, shell_command_matches, split
+from auditor.judge.policy import PolicyError
+from auditor.judge.shellwords import argv_matches, shell_command_matches, split
 from tests.conftest import findings, make_policy
 
 STATUS = "systemctl status *"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.policy import PolicyError, build_policy
+from auditor.judge.policy import PolicyError, build_policy
 
 
 @pytest.fixture

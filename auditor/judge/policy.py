@@ -12,10 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from auditor.catalogue import CatalogueError, Sink, sink_from_dict
 from auditor.findings import RISK_ORDER
+from auditor.judge.catalogue import CatalogueError, Sink, sink_from_dict
+from auditor.judge.shellwords import PatternError, compile_pattern
 from auditor.rules_files import read_rule_file
-from auditor.shellwords import PatternError, compile_pattern
 
 ACTIONS = ("isolate", "convert", "allow", "review")
 CLASS_NAMES = (

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from auditor.catalogue import Catalogue
-from auditor.scopes import Binding, Scope
+from auditor.judge.catalogue import Catalogue
+from auditor.scan.scopes import Binding, Scope
 
 
 @dataclass(slots=True)

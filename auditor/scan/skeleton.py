@@ -3,14 +3,14 @@ replaced by an empty string literal spanning the same lines (``pass`` on one lin
 
 libcst's parse is the scanner's main cost (about ten times the standard library's C parser
 per character), and most of a file that calls a sink is made of functions that do not.
-:func:`auditor.prefilter.survey` lists the bodies to drop: the outermost function bodies
+:func:`auditor.scan.prefilter.survey` lists the bodies to drop: the outermost function bodies
 that start on a line of their own and hold no *marker* (a call that may resolve to a sink,
 a call passing ``shell=``, a method sink, a builtin sink name, the ``def`` of a project
 sink, a ``global`` or ``nonlocal`` statement).
 
 Why the findings cannot change. The analysis reports calls, and every call it could report
 is a marker, so no reportable call is dropped. What a kept call resolves to and what its
-arguments evaluate to depends on the bindings its scope chain sees (``auditor.scopes``
+arguments evaluate to depends on the bindings its scope chain sees (``auditor.scan.scopes``
 follows Python's rules: local, enclosing functions, module, builtins). A dropped body is a
 function's own scope (and the scopes nested in it): none of a kept call's chain, because a
 kept call is never inside a dropped body. Its bindings reach other scopes only through

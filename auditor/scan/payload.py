@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from auditor.resolve import Resolver, keyword, positional
-from auditor.scopes import Scope
+from auditor.scan.resolve import Resolver, keyword, positional
+from auditor.scan.scopes import Scope
 
 _MAX_DEPTH = 16
 _PROGRAM_NAMES = frozenset({"sys.executable", "sys._base_executable"})

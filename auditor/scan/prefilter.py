@@ -1,6 +1,7 @@
 """A cheap, sound test run on the standard library's ``ast`` tree before the libcst parse.
 
-The libcst analysis reports a call only when (see ``auditor.resolve`` and ``auditor.analyze``):
+The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
+``auditor.scan.analyze``):
 
 1. the call passes ``shell=`` (a possible wrapper), or
 2. its callee is an attribute named like an event-loop method sink (``subprocess_shell``), or
@@ -34,7 +35,7 @@ reported either. ``tests/scanner/test_prefilter.py`` checks both against the ful
 on real code.
 
 A file that passes goes to :func:`survey`, whose *stubs* then keep most of its functions
-out of the libcst parse (:mod:`auditor.skeleton`).
+out of the libcst parse (:mod:`auditor.scan.skeleton`).
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from auditor.catalogue import Catalogue
-from auditor.resolve import BUILTIN_NAMES
+from auditor.judge.catalogue import Catalogue
+from auditor.scan.resolve import BUILTIN_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ _ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
 
 
 def _alias_root(value: ast.expr) -> str | bool:
-    """What an assigned value can resolve through (see auditor.resolve): the name at the
+    """What an assigned value can resolve through (see auditor.scan.resolve): the name at the
     root of a name or attribute chain (a str), True when it may resolve on its own (a call
     of getattr/__import__/import_module, or a chain rooted in a call), False when it
     cannot resolve to a dotted name at all."""
@@ -138,7 +139,7 @@ def _alias_root(value: ast.expr) -> str | bool:
 
 def _aliases(target: ast.expr, value: ast.expr | None, out: list[tuple[str, str | bool]]) -> None:
     """(name, what its value resolves through) for the names an assignment binds to
-    something that may resolve (as auditor.collect pairs tuple targets with tuple
+    something that may resolve (as auditor.scan.collect pairs tuple targets with tuple
     values)."""
     if isinstance(target, ast.Name):
         if value is not None:
@@ -209,7 +210,7 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
 def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Survey:
     """One walk of the tree: whether the full analysis may report anything (False only when
     it provably reports nothing), every call, and the function bodies whose libcst parse
-    cannot change the result (see :mod:`auditor.skeleton`).
+    cannot change the result (see :mod:`auditor.scan.skeleton`).
 
     Beyond the module doc's argument, per call: a callee resolves to a dotted name only
     through the name at the root of its attribute chain, and only when that name is a

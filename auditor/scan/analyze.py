@@ -17,16 +17,16 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor.catalogue import Catalogue, Sink, builtin_sinks
-from auditor.classify import classify
-from auditor.collect import CallSite, Collector
 from auditor.findings import FileResult, Finding, ScanError
-from auditor.options import Options
-from auditor.payload import Evaluator, Value
-from auditor.policy import Policy
-from auditor.positions import Span, agrees, call_spans
-from auditor.prefilter import SinkWords, survey, text_may_report
-from auditor.resolve import (
+from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
+from auditor.judge.classify import classify
+from auditor.judge.policy import Policy
+from auditor.scan.collect import CallSite, Collector
+from auditor.scan.options import Options
+from auditor.scan.payload import Evaluator, Value
+from auditor.scan.positions import Span, agrees, call_spans
+from auditor.scan.prefilter import SinkWords, survey, text_may_report
+from auditor.scan.resolve import (
     Resolver,
     has_star_args,
     has_star_kwargs,
@@ -34,9 +34,9 @@ from auditor.resolve import (
     known_names,
     positional,
 )
-from auditor.skeleton import physical_lines, skeleton
-from auditor.suppress import comments_by_line, find_suppression
-from auditor.walk import walk
+from auditor.scan.skeleton import physical_lines, skeleton
+from auditor.scan.suppress import comments_by_line, find_suppression
+from auditor.scan.walk import walk
 
 _PY2 = re.compile(
     rb"^[ \t]*(print[ \t]+[\"'\w]|exec[ \t]+[\"']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)",
@@ -110,7 +110,7 @@ def _python_syntax_error(exc: SyntaxError, data: bytes, path: str) -> ScanError:
 def _positions(
     module: cst.Module, calls: list[ast.Call], lines: list[str], count: int, sites: list[_Site]
 ) -> dict[int, Span]:
-    """Spans of the sites' calls by call index (see auditor.positions)."""
+    """Spans of the sites' calls by call index (see auditor.scan.positions)."""
     spans = call_spans(calls, lines)
     if len(spans) == count and all(
         agrees(site.call.node, spans[site.call.index][1]) for site in sites

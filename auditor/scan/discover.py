@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.classify import path_matches
+from auditor.globs import path_matches
 
 SKIP_DIRS = frozenset(
     {

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
 
-from auditor.catalogue import Sink
-from auditor.policy import Policy
-from auditor.shellwords import argv_matches, shell_command_matches
+from auditor.globs import path_matches
+from auditor.judge.catalogue import Sink
+from auditor.judge.policy import Policy
+from auditor.judge.shellwords import argv_matches, shell_command_matches
 
 _MESSAGES = {
     "dynamic-shell": "runs a shell command assembled at run time; isolate it in the sandbox",
@@ -52,41 +51,6 @@ def category_of(sink: Sink | None, shell: bool | None, payload: str) -> str:
     }[payload]
 
 
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A path glob where ``**`` spans folders and ``*`` stays within one."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def path_matches(path: str, pattern: str) -> bool:
-    """Match a POSIX relative path against a glob; a pattern without ``/`` matches any
-    path component suffix, as .gitignore does."""
-    regex = _glob_regex(pattern.rstrip("/"))
-    if regex.match(path):
-        return True
-    if "/" not in pattern.rstrip("/"):
-        return any(regex.match(part) for part in path.split("/"))
-    return bool(pattern.endswith("/") and regex.match(path.rsplit("/", 1)[0]))
-
-
 def classify(
     policy: Policy,
     sink: Sink | None,
@@ -98,7 +62,7 @@ def classify(
 ) -> Verdict:
     """``command`` is the constant command of a constant site: the string a shell runs, or
     the argv list run without a shell. A trusted-command pattern matches only a simple
-    command (no shell syntax: see auditor.shellwords), word for word."""
+    command (no shell syntax: see auditor.judge.shellwords), word for word."""
     category = category_of(sink, shell, payload)
     rule = policy.rule_for(category)
     risk, action = rule.risk, rule.action

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from auditor.scopes import Binding, Scope
+from auditor.scan.scopes import Binding, Scope
 
 _MAX_DEPTH = 12
 

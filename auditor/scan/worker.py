@@ -7,11 +7,11 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-from auditor.analyze import Context, analyze_source
-from auditor.cache import content_key
 from auditor.findings import FileResult, ScanError
-from auditor.options import Options
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
+from auditor.scan.analyze import Context, analyze_source
+from auditor.scan.cache import content_key
+from auditor.scan.options import Options
 
 _CTX: Context | None = None
 _SALT: bytes | None = None  # the result cache's salt, when the cache is on
