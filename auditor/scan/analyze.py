@@ -23,7 +23,7 @@ from auditor.judge.classify import classify
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.options import Options
-from auditor.scan.payload import Evaluator, Value
+from auditor.scan.payload import AttrTable, Evaluator, Value
 from auditor.scan.positions import Span, agrees, call_spans
 from auditor.scan.prefilter import SinkWords, survey, text_may_report
 from auditor.scan.resolve import (
@@ -226,7 +226,8 @@ def analyze_source(
     collector = Collector(ctx.catalogue, ctx.interesting, dotted)
     try:
         walk(module, collector)
-        sites = _match(collector.calls, ctx)
+        collector.finish()
+        sites = _match(collector.calls, ctx, collector)
     except RecursionError:
         result.errors.append(ScanError(path, "too deeply nested to analyse"))
         return result
@@ -327,9 +328,31 @@ def _callee_text(module: cst.Module, node: cst.Call) -> str:
     return " ".join(module.code_for_node(node.func).split())
 
 
-def _match(calls: list[CallSite], ctx: Context) -> list[_Site]:
+def evaluator_for(
+    collector: Collector, resolver: Resolver, assume_params: bool = False
+) -> Evaluator:
+    """A payload evaluator that knows the module's ``self.<attr>`` assignments."""
+    attrs: AttrTable = {}
+    for assign in collector.attr_assigns:
+        attrs.setdefault((assign.cls, assign.attr), []).append(
+            (assign.value, assign.scope, assign.method, assign.mutation)
+        )
+    methods: dict[int, tuple[str, str]] = {}
+    for record in collector.functions:
+        params = (*record.node.params.posonly_params, *record.node.params.params)
+        plain = not any(
+            isinstance(d.decorator, cst.Name)
+            and d.decorator.value in ("staticmethod", "classmethod")
+            for d in record.node.decorators
+        )
+        if record.cls is not None and params and plain:
+            methods[id(record.scope)] = (record.cls, params[0].name.value)
+    return Evaluator(resolver, assume_params=assume_params, attrs=attrs, methods=methods)
+
+
+def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = None) -> list[_Site]:
     resolver = Resolver(ctx.known)
-    evaluator = Evaluator(resolver)
+    evaluator = evaluator_for(collector, resolver) if collector is not None else Evaluator(resolver)
     catalogue = ctx.catalogue
     sites: list[_Site] = []
     for call in calls:
@@ -402,9 +425,13 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
                 command = value.items[0].text if value.items else None
             elif value.const:
                 command = value.text
-        elif value.items is not None:
+        elif value.items is not None and not value.more:
             payload = _argv_class(value.items)
             command = _argv_words(value.items) if payload == "constant" else None
+        elif value.items is not None:  # a known prefix, grown by .append/+=
+            payload = _argv_class(value.items)
+            if payload == "constant" and not value.tail_const:
+                payload = "fixed-program"
         elif value.const:
             payload = "constant"  # a constant string run without a shell: one program name
             command = (value.text,) if value.text is not None else None
@@ -415,6 +442,7 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         return _Site(call, sink, shell, payload, command)
     # program-args / program-argv: the program, then its arguments
     items: list[Value] = [value]
+    rest_known = False
     if sink.form == "program-args":
         if has_star_args(node):
             rest_const = False
@@ -424,17 +452,19 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
             values = [evaluator.value(a.value, scope) for a in rest]
             items.extend(values)
             rest_const = all(v.const for v in values)
+            rest_known = True
     else:
         argv_node = _payload_arg(sink, node, 1)
         argv = evaluator.value(argv_node, scope) if argv_node is not None else Value(True)
         rest_const = argv.const
-        if argv.items is not None:
+        if argv.items is not None and not argv.more:
             items.extend(argv.items[1:])
+            rest_known = True
     if not value.program_item():
         payload = "dynamic"
     else:
         payload = "constant" if rest_const else "fixed-program"
-    words = _argv_words(tuple(items)) if payload == "constant" else None
+    words = _argv_words(tuple(items)) if payload == "constant" and rest_known else None
     return _Site(call, sink, False, payload, words)
 
 

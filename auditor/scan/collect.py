@@ -1,14 +1,19 @@
 """One pass over a libcst module: build the scopes and bindings, and record every call that
-might reach a sink together with the scope and function it is in."""
+might reach a sink together with the scope and function it is in.
+
+For the project-wide stage (``auditor.flow``) the same pass also records each function and
+class, what each function returns, what methods assign to ``self.<attr>``, every call, and
+the mutations that grow a container (``x.append(v)``, ``x[k] = v``): bindings of the name
+they mutate, attached once the walk has seen every binding (:meth:`Collector.finish`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from auditor.judge.catalogue import Catalogue
-from auditor.scan.scopes import Binding, Scope
+from auditor.scan.scopes import Binding, BindingKind, Scope
 
 
 @dataclass(slots=True)
@@ -17,6 +22,45 @@ class CallSite:
     scope: Scope
     function: str
     index: int  # position of this call among all calls of the module, in pre-order
+
+
+@dataclass(slots=True)
+class FunctionRecord:
+    """A ``def`` (or ``async def``): ``key`` is its dotted path in the module ("Job.run"),
+    ``scope`` its own scope, ``outer`` the scope its decorators and defaults are evaluated
+    in, ``cls`` the key of the class it is a method of (None for a plain function)."""
+
+    key: str
+    node: cst.FunctionDef
+    scope: Scope
+    outer: Scope
+    cls: str | None
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ClassRecord:
+    key: str
+    node: cst.ClassDef
+    outer: Scope
+
+
+@dataclass(slots=True)
+class AttrAssign:
+    """``self.<attr> = value`` in a method of class ``cls`` (``scope`` is the method's)."""
+
+    cls: str
+    attr: str
+    value: cst.BaseExpression | None  # None: a mutation or a target that cannot be paired
+    scope: Scope
+    method: str
+    mutation: bool = False  # self.<attr>.append(value), self.<attr> += value
+
+
+# methods that add their argument(s) to the container they are called on (at its end, or
+# anywhere for the unordered ones); and those that may put them first
+_GROWING = frozenset({"append", "extend", "add", "update", "setdefault"})
+_PREPENDING = frozenset({"insert", "appendleft", "extendleft"})
 
 
 def dotted(node: cst.BaseExpression | cst.ImportFrom) -> str:
@@ -40,10 +84,20 @@ class Collector(cst.CSTVisitor):
         self.calls: list[CallSite] = []
         self.call_count = 0
         self._names: list[str] = []
+        # for the project-wide stage
+        self.every_call: list[CallSite] = []
+        self.functions: list[FunctionRecord] = []
+        self.classes: list[ClassRecord] = []
+        self.attr_assigns: list[AttrAssign] = []
+        self._function_stack: list[FunctionRecord] = []
+        self._class_stack: list[str | None] = []
+        # (name, scope, value added, may come first) of mutations, bound by finish()
+        self._pending: list[tuple[str, Scope, cst.BaseExpression, bool]] = []
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
-        self.scope = Scope(kind, self.scope, name)  # type: ignore[arg-type]
+        key = ".".join(self._names) if kind in ("function", "class") else ""
+        self.scope = Scope(kind, self.scope, name, key=key)  # type: ignore[arg-type]
 
     def _pop(self) -> None:
         assert self.scope.parent is not None
@@ -54,28 +108,36 @@ class Collector(cst.CSTVisitor):
 
     def _bind_params(self, params: cst.Parameters) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            self._opaque(param.name.value)
+            self.scope.bind(param.name.value, Binding("param", self.scope))
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
-                self._opaque(star.name.value)
+                self.scope.bind(star.name.value, Binding("param", self.scope))
 
     def _define(self, name: str) -> None:
         """A ``def`` or ``class``: at module level it is ``<module>.<name>`` (so a project
-        sink declared by dotted name matches inside its own module too), else opaque."""
+        sink declared by dotted name matches inside its own module too), else a "def"."""
         if self.scope.kind == "module" and self.module_name:
             self.scope.bind(name, Binding("import", self.scope, f"{self.module_name}.{name}"))
         else:
-            self._opaque(name)
+            self.scope.bind(name, Binding("def", self.scope))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        outer = self.scope
+        cls = self._class_stack[-1] if self._class_stack and outer.kind == "class" else None
         self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("function", node.name.value)
+        record = FunctionRecord(self.scope.key, node, self.scope, outer, cls)
+        self.functions.append(record)
+        self._function_stack.append(record)
+        self._class_stack.append(None)
         self._bind_params(node.params)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._pop()
         self._names.pop()
+        self._function_stack.pop()
+        self._class_stack.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._push("function", "<lambda>")
@@ -85,13 +147,70 @@ class Collector(cst.CSTVisitor):
         self._pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        outer = self.scope
         self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("class", node.name.value)
+        self.classes.append(ClassRecord(self.scope.key, node, outer))
+        self._class_stack.append(self.scope.key)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._pop()
         self._names.pop()
+        self._class_stack.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._function_stack and node.value is not None:
+            self._function_stack[-1].returns.append(node.value)
+
+    def _method_self(self) -> tuple[FunctionRecord, str] | None:
+        """The method being walked and the name of its first parameter (``self``)."""
+        if not self._function_stack:
+            return None
+        record = self._function_stack[-1]
+        if record.cls is None or record.scope is not self.scope:
+            return None
+        params = (*record.node.params.posonly_params, *record.node.params.params)
+        if not params:
+            return None
+        return record, params[0].name.value
+
+    def _self_attr(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        mutation: bool = False,
+    ) -> None:
+        """Record ``self.<attr> = value`` (or a mutation of ``self.<attr>``) in a method."""
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return
+        method = self._method_self()
+        if method is None or target.value.value != method[1]:
+            return
+        record = method[0]
+        assert record.cls is not None
+        self.attr_assigns.append(
+            AttrAssign(
+                record.cls,
+                target.attr.value,
+                value,
+                self.scope,
+                record.node.name.value,
+                mutation,
+            )
+        )
+
+    def finish(self) -> None:
+        """Attach the mutations recorded during the walk to the bindings of the names they
+        mutate (Python binds nothing there: ``x.append(v)`` changes the list ``x`` names
+        wherever it is bound), now that every binding is known."""
+        for name, scope, value, first in self._pending:
+            bindings = scope.lookup(name)
+            if bindings:
+                # what may come first makes the program unknown: an opaque binding
+                kind: BindingKind = "opaque" if first else "augment"
+                bindings.append(Binding(kind, scope, value=value))
+        self._pending.clear()
 
     def _comp_enter(self) -> None:
         self._push("comprehension")
@@ -121,7 +240,13 @@ class Collector(cst.CSTVisitor):
         self._pop()
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind_target(node.target, None)
+        self._bind_iteration(node.target, node.iter)
+
+    def _bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.scope.bind(target.value, Binding("iter", self.scope, value=iterable))
+        else:
+            self._bind_target(target, None)
 
     # -- bindings -------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -172,23 +297,40 @@ class Collector(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._bind_target(target.target, node.value)
+            self._self_attr(target.target, node.value)
+            self._mutation(target.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._bind_target(node.target, node.value)
+            self._self_attr(node.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._bind_target(node.target, None)
+        if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
+            self.scope.bind(node.target.value, Binding("augment", self.scope, value=node.value))
+        else:
+            self._bind_target(node.target, None)
+        self._self_attr(node.target, node.value, mutation=True)
+
+    def _mutation(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``x[k] = value`` puts ``value`` in what ``x`` holds, anywhere (even first)."""
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self._pending.append((target.value.value, self.scope, value, True))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target, node.value)
 
     def visit_For(self, node: cst.For) -> None:
-        self._bind_target(node.target, None)
+        self._bind_iteration(node.target, node.iter)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self._bind_target(node.asname.name, None)
+            if isinstance(node.asname.name, cst.Name):
+                self.scope.bind(
+                    node.asname.name.value, Binding("with", self.scope, value=node.item)
+                )
+            else:
+                self._bind_target(node.asname.name, None)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None and isinstance(node.name.name, cst.Name):
@@ -221,11 +363,23 @@ class Collector(cst.CSTVisitor):
         index = self.call_count
         self.call_count += 1
         func = node.func
+        function = ".".join(self._names) if self._names else "<module>"
+        site = CallSite(node, self.scope, function, index)
+        self.every_call.append(site)
         keep = isinstance(func, (cst.Name, cst.Call)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting
         )
         if keep or any(
             arg.keyword is not None and arg.keyword.value == "shell" for arg in node.args
         ):
-            function = ".".join(self._names) if self._names else "<module>"
-            self.calls.append(CallSite(node, self.scope, function, index))
+            self.calls.append(site)
+        if isinstance(func, cst.Attribute) and func.attr.value in _GROWING | _PREPENDING:
+            receiver = func.value
+            first = func.attr.value in _PREPENDING
+            for arg in node.args:
+                if arg.keyword is not None or arg.star:
+                    continue
+                if isinstance(receiver, cst.Name):
+                    self._pending.append((receiver.value, self.scope, arg.value, first))
+                else:  # self.items.append(v)
+                    self._self_attr(receiver, arg.value, mutation=True)

@@ -238,6 +238,10 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
     all_calls: list[ast.Call] = []
     calls: list[tuple[ast.expr, int]] = []  # (callee, line) of calls to check at the end
     functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    classes: list[ast.ClassDef] = []
+    stores: list[tuple[str, int]] = []  # (name, line) of every name bound (params too)
+    mutations: list[tuple[str, int]] = []  # (name, line) of x.append(v), x[k] = v
+    Store = ast.Store
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     stack: list[ast.AST] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
@@ -251,13 +255,24 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
             if node.id in builtins:  # type: ignore[attr-defined]
                 decided = True
                 markers.append(node.lineno)  # type: ignore[attr-defined]
+            elif type(node.ctx) is Store:  # type: ignore[attr-defined]
+                stores.append((node.id, node.lineno))  # type: ignore[attr-defined]
+            continue
+        if kind is ast.arg:
+            stores.append((node.arg, node.lineno))  # type: ignore[attr-defined]
             continue
         if kind is ast.Constant:
             continue
+        if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
+            base = node.value  # type: ignore[attr-defined]
+            if type(base) is Name:
+                mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
         if kind is Call:
             all_calls.append(node)  # type: ignore[arg-type]
             func = node.func  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
+            if type(func) is Attribute and func.attr in _GROWING and type(func.value) is Name:
+                mutations.append((func.value.id, line))
             if any(k.arg == "shell" for k in node.keywords):  # type: ignore[attr-defined]
                 decided = True
                 markers.append(line)
@@ -296,6 +311,8 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
             defined.add(name)
             if kind is not ast.ClassDef:
                 functions.append(node)  # type: ignore[arg-type]
+            else:
+                classes.append(node)  # type: ignore[arg-type]
         elif kind is ast.Global or kind is ast.Nonlocal:
             markers.append(node.lineno)  # type: ignore[attr-defined]
         for field_name in _child_fields(kind):
@@ -322,7 +339,84 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
                 markers.append(line)
     if not reportable:
         return Survey(False, all_calls, [])
+    markers.extend(_instance_state(classes, markers))
+    markers.extend(_outer_mutations(functions, stores, mutations))
     return Survey(True, all_calls, _stubs(functions, markers))
+
+
+def _outer_mutations(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+    stores: list[tuple[str, int]],
+    mutations: list[tuple[str, int]],
+) -> list[int]:
+    """Markers at the mutations (``x.append(v)``, ``x[k] = v``) of a name that the function
+    doing it does not bind: it grows a list of an enclosing function or of the module, which
+    the payload evaluation reads (auditor.scan.payload), so the body must stay."""
+    if not mutations or not functions:
+        return []
+    last_line = max(max((f.end_lineno or f.lineno) for f in functions), 1)
+    owner = [-1] * (last_line + 2)  # the innermost function holding each line
+    for index, fn in sorted(enumerate(functions), key=lambda pair: pair[1].lineno):
+        for line in range(fn.lineno, (fn.end_lineno or fn.lineno) + 1):
+            owner[line] = index
+    bound: set[tuple[str, int]] = set()
+    for name, line in stores:
+        if line < len(owner):
+            bound.add((name, owner[line]))
+    out = []
+    for name, line in mutations:
+        where = owner[line] if line < len(owner) else -1
+        if where >= 0 and (name, where) not in bound:
+            out.append(line)
+    return out
+
+
+def _instance_state(classes: list[ast.ClassDef], markers: list[int]) -> list[int]:
+    """Markers that keep, in each class holding a marker, ``__init__`` and every method
+    that assigns or grows ``self.<attr>``: the payload evaluation reads an instance
+    attribute assigned once, in ``__init__`` (auditor.scan.payload), and must see every
+    other assignment to say it is the only one."""
+    out: list[int] = []
+    markers = sorted(markers)
+    for cls in classes:
+        i = bisect.bisect_left(markers, cls.lineno)
+        if i == len(markers) or markers[i] > (cls.end_lineno or cls.lineno):
+            continue
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                stmt.name == "__init__" or _assigns_self(stmt)
+            ):
+                out.append(stmt.body[0].lineno)
+    return out
+
+
+_GROWING = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft"}
+)
+
+
+def _assigns_self(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if not params:
+        return False
+    me = params[0].arg
+    for node in ast.walk(fn):
+        target: ast.expr | None = None
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            target = node
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _GROWING
+        ):
+            target = node.func.value  # self.items.append(x)
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == me
+        ):
+            return True
+    return False
 
 
 def _candidate(

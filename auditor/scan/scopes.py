@@ -18,12 +18,19 @@ import libcst as cst
 ScopeKind = Literal["module", "class", "function", "comprehension"]
 
 
+BindingKind = Literal["import", "value", "opaque", "param", "iter", "augment", "with", "def"]
+
+
 @dataclass(slots=True)
 class Binding:
     """``kind`` is "import" (``target`` holds the dotted name), "value" (``value`` holds the
-    assigned expression, evaluated in ``scope``) or "opaque"."""
+    assigned expression, evaluated in ``scope``), "param" (a function's parameter), "iter"
+    (a ``for`` target: ``value`` is the iterable), "augment" (``x += v``, ``x.append(v)``,
+    ``x[k] = v``: ``value`` is what is added), "with" (``with v as x``: ``value`` is ``v``),
+    "def" (a nested ``def`` or ``class``) or "opaque" (an ``except`` name, a match capture,
+    a target whose value cannot be paired)."""
 
-    kind: Literal["import", "value", "opaque"]
+    kind: BindingKind
     scope: Scope
     target: str = ""
     value: cst.BaseExpression | None = None
@@ -34,6 +41,9 @@ class Scope:
     kind: ScopeKind
     parent: Scope | None
     name: str = ""
+    # the dotted path of the function or class this scope is, inside its module
+    # ("Job.run", "outer.inner"); "" for the module and comprehensions
+    key: str = ""
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
