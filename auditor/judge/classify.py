@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.globs import path_matches
 from auditor.judge.catalogue import Sink
@@ -92,3 +93,134 @@ def classify(
         risk, action = "low", "allow"
         message = f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
     return Verdict(category, rule.rule, risk, action, isolated, trusted_by, message)
+
+
+# -- what the project-wide stage (auditor.flow) learns of a site ---------------------------
+
+# a dynamic class, fed by an origin the policy ranks critical, becomes its critical class
+CRITICAL_OF = {
+    "dynamic-shell": "critical-shell",
+    "shell-wrapper": "critical-shell",
+    "dynamic-program": "critical-program",
+    "dynamic-code": "critical-code",
+    "dynamic-import": "critical-import",
+    "fixed-program": "critical-arguments",
+}
+# a dynamic class whose payload turns out constant (every caller passes constants)
+_CONSTANT_OF = {
+    "dynamic-shell": "constant-shell",
+    "dynamic-code": "constant-code",
+    "shell-wrapper": "shell-wrapper",
+}
+_CRITICAL_MESSAGES = {
+    "critical-shell": "runs a shell command built from {origin}: whoever controls it runs "
+    "commands on this host; isolate it in the sandbox",
+    "critical-program": "runs a program chosen by {origin}; isolate it in the sandbox",
+    "critical-code": "runs Python code that comes from {origin}; isolate it in the sandbox",
+    "critical-import": "imports a module chosen by {origin}; review where the name comes from",
+    "critical-arguments": "runs a fixed program with arguments from {origin} (an option can "
+    "change what it does); isolate it or check every argument",
+}
+ORIGIN_WORDS = {
+    "remote-input": "request data (remote-input)",
+    "llm-output": "model output (llm-output)",
+    "user-input": "user input (user-input)",
+    "file": "a file's content (file)",
+    "environment": "the environment (environment)",
+    "parameter": "a caller outside the scanned code (parameter)",
+    "internal": "values built inside the program (internal)",
+}
+_LOWER = {"critical": "high", "high": "medium", "medium": "low", "low": "low"}
+
+
+@dataclass(frozen=True, slots=True)
+class Flowed:
+    """What the project-wide stage says of a site: its payload when every caller passes
+    constants (None: unchanged), its origin, and the sanitizer every dynamic part of it
+    that comes from that origin went through (None: not sanitized)."""
+
+    payload: str | None
+    origin: str | None
+    sanitizer: str | None = None
+
+
+def _call_name(sink_name: str) -> str:
+    return sink_name.removeprefix("builtins.")
+
+
+def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
+    """The fields of ``finding`` (an auditor.findings.Finding) that change with what the
+    project-wide stage found: ``dataclasses.replace(finding, **changes)``."""
+    changes: dict[str, Any] = {}
+    category = finding.category
+    name = _call_name(finding.sink)
+    trusted_by = finding.trusted_by
+    if flowed.payload is not None and flowed.payload != finding.payload:
+        if category == "dynamic-program" or category == "fixed-program":
+            category = {"constant": "constant-command", "fixed-program": "fixed-program"}.get(
+                flowed.payload, category
+            )
+        else:
+            category = _CONSTANT_OF.get(category, category)
+        if category == finding.category and flowed.payload != "constant":
+            return {}
+        rule = policy.rule_for(category)
+        risk, action = rule.risk, rule.action
+        message = f"{name}() {_MESSAGES[category]} (every caller passes constants)"
+        if finding.isolated:
+            risk, action = "low", "allow"
+            message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
+        elif trusted_by is not None and trusted_by.startswith("path:"):
+            risk, action = "low", "allow"
+            message = (
+                f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
+            )
+        elif trusted_by is not None:
+            trusted_by = None
+        changes.update(
+            payload=flowed.payload if flowed.payload != "dynamic" else finding.payload,
+            category=category,
+            rule=rule.rule,
+            risk=risk,
+            action=action,
+            message=message,
+            trusted_by=trusted_by,
+            origin=None,
+        )
+        return changes
+    if finding.payload == "constant" or flowed.origin is None:
+        return {}
+    origin = flowed.origin
+    changes["origin"] = origin
+    if finding.isolated:
+        return changes
+    words = ORIGIN_WORDS.get(origin, origin)
+    override = policy.origin_risk(origin)
+    if override == "critical" and flowed.sanitizer is None and category in CRITICAL_OF:
+        critical = CRITICAL_OF[category]
+        rule = policy.rule_for(critical)
+        message = f"{name}() {_CRITICAL_MESSAGES[critical].format(origin=words)}"
+        if trusted_by is not None:
+            message += f" (the policy trusts {trusted_by}, but not data from outside)"
+        changes.update(
+            category=critical,
+            rule=rule.rule,
+            risk=rule.risk,
+            action=rule.action,
+            message=message,
+            trusted_by=None,
+        )
+        return changes
+    if trusted_by is not None:
+        return changes
+    risk = finding.risk
+    message = finding.message
+    if override is not None and override != "critical":
+        risk = override
+    if flowed.sanitizer is not None and origin != "internal":
+        risk = _LOWER[policy.rule_for(category).risk if override == "critical" else risk]
+        message += f"; the payload comes from {words}, {flowed.sanitizer}"
+    elif origin != "internal":
+        message += f"; the payload comes from {words}"
+    changes.update(risk=risk, message=message)
+    return changes

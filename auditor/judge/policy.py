@@ -19,6 +19,11 @@ from auditor.rules_files import read_rule_file
 
 ACTIONS = ("isolate", "convert", "allow", "review")
 CLASS_NAMES = (
+    "critical-shell",
+    "critical-program",
+    "critical-code",
+    "critical-import",
+    "critical-arguments",
     "dynamic-shell",
     "dynamic-program",
     "dynamic-code",
@@ -89,6 +94,14 @@ class Policy:
     # "command:PATTERN", as findings' trusted_by) comes from
     extends: tuple[str, ...] = ()
     trust_sources: dict[str, TrustSource] = field(default_factory=dict)
+    # [[tool.auditor.sources]]: the project's own sources, sanitizers... (auditor.flow)
+    sources: tuple[dict[str, Any], ...] = ()
+    # [tool.auditor.origins.<origin>]: the risk a site gets from where its payload comes from
+    origins: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def origin_risk(self, origin: str) -> str | None:
+        """The risk ``origin`` gives a site it reaches (None: the class's own risk)."""
+        return self.origins.get(origin, {}).get("risk")
 
     def trust_source(self, trusted_by: str) -> TrustSource | None:
         return self.trust_sources.get(trusted_by)
@@ -124,6 +137,8 @@ class Policy:
             # only when set, so that policies without it keep their fingerprint
             **({"system": self.system} if self.system else {}),
             **({"extends": list(self.extends)} if self.extends else {}),
+            **({"sources": list(self.sources)} if self.sources else {}),
+            "origins": self.origins,
             "trust_sources": {k: v.to_json() for k, v in self.trust_sources.items()},
         }
 
@@ -306,7 +321,9 @@ def _classes(where: str, base: dict[str, Any], override: dict[str, Any]) -> dict
                     "(risk, action and summary can be set; rule ids are fixed)"
                 )
             if key == "risk" and value not in RISK_ORDER:
-                raise PolicyError(f"{where}: 'classes.{name}.risk' must be high, medium or low")
+                raise PolicyError(
+                    f"{where}: 'classes.{name}.risk' must be critical, high, medium or low"
+                )
             if key == "action" and value not in ACTIONS:
                 raise PolicyError(
                     f"{where}: 'classes.{name}.action' must be one of {', '.join(ACTIONS)}"
@@ -367,12 +384,12 @@ def build_policy(
     defaults = _defaults()
     known = {*_LIST_KEYS, *(f"extend_{k}" for k in _LIST_KEYS)}
     known |= {"max_file_size", "sinks", "classes", "sandbox", "fail_on", "baseline", "system"}
-    known |= {"extends"}
+    known |= {"extends", "sources", "origins"}
     values: dict[str, Any] = {k: tuple(defaults[k]) for k in _LIST_KEYS}
-    origins: dict[str, TrustSource] = {}
+    provenance: dict[str, TrustSource] = {}
     for key, prefix in _TRUST_KEYS.items():
         for pattern in values[key]:
-            origins.setdefault(f"{prefix}:{pattern}", TrustSource("builtin"))
+            provenance.setdefault(f"{prefix}:{pattern}", TrustSource("builtin"))
     extends = _extends(where, table.get("extends", ()))
     classes_base: dict[str, Any] = {k: dict(v) for k, v in defaults["classes"].items()}
     for name in extends:
@@ -382,7 +399,9 @@ def build_policy(
             values[key] = values[key] + tuple(p for p in added if p not in values[key])
             if key in _TRUST_KEYS:
                 for pattern in added:
-                    origins.setdefault(f"{_TRUST_KEYS[key]}:{pattern}", TrustSource("preset", name))
+                    provenance.setdefault(
+                        f"{_TRUST_KEYS[key]}:{pattern}", TrustSource("preset", name)
+                    )
         for cname, override in _classes(
             f"rules/presets/{name}.toml", classes_base, preset.get("classes", {})
         ).items():
@@ -409,11 +428,11 @@ def build_policy(
             given = _strings(where, key, value)
             lines = _pattern_lines(source, norm, given)
             for pattern in given:
-                origins[f"{_TRUST_KEYS[base]}:{pattern}"] = TrustSource(
+                provenance[f"{_TRUST_KEYS[base]}:{pattern}"] = TrustSource(
                     "project", source or where, lines.get(pattern)
                 )
     trust_sources = {
-        f"{prefix}:{pattern}": origins[f"{prefix}:{pattern}"]
+        f"{prefix}:{pattern}": provenance[f"{prefix}:{pattern}"]
         for key, prefix in _TRUST_KEYS.items()
         for pattern in values[key]
     }
@@ -441,11 +460,13 @@ def build_policy(
         raise PolicyError(f"{where}: 'sandbox' must be a table ([tool.auditor.sandbox])")
     fail_on = table.get("fail_on", table.get("fail-on", "high"))
     if fail_on not in RISK_ORDER:
-        raise PolicyError(f"{where}: 'fail_on' must be high, medium or low")
+        raise PolicyError(f"{where}: 'fail_on' must be critical, high, medium or low")
     baseline = table.get("baseline")
     if baseline is not None and (not isinstance(baseline, str) or not baseline):
         raise PolicyError(f"{where}: 'baseline' must be a file name (a string)")
     system = _system(where, table.get("system", {}))
+    sources = _sources(where, table.get("sources", []))
+    origins = _origins(where, defaults.get("origins", {}), table.get("origins", {}))
     return Policy(
         system=system,
         trusted_paths=values["trusted_paths"],
@@ -462,7 +483,49 @@ def build_policy(
         baseline=baseline,
         extends=extends,
         trust_sources=trust_sources,
+        sources=sources,
+        origins=origins,
     )
+
+
+def _sources(where: str, value: object) -> tuple[dict[str, Any], ...]:
+    """``[[tool.auditor.sources]]``, validated by building the catalogue with them."""
+    from auditor.flow.sources import SourceError, build
+
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise PolicyError(
+            f"{where}: 'sources' must be an array of tables ([[tool.auditor.sources]])"
+        )
+    try:
+        build(value, where)
+    except SourceError as exc:
+        raise PolicyError(str(exc)) from None
+    return tuple(value)
+
+
+def _origins(where: str, base: dict[str, Any], value: object) -> dict[str, dict[str, str]]:
+    """``[tool.auditor.origins.<origin>]``: ``risk`` (critical, high, medium, low)."""
+    from auditor.flow.sources import ORIGINS
+
+    if not isinstance(value, dict):
+        raise PolicyError(f"{where}: 'origins' must be a table ([tool.auditor.origins.ORIGIN])")
+    merged = {k: dict(v) for k, v in base.items()}
+    for origin, table in value.items():
+        if origin not in ORIGINS:
+            raise PolicyError(
+                f"{where}: unknown origin 'origins.{origin}' (known: {', '.join(ORIGINS)})"
+            )
+        if not isinstance(table, dict):
+            raise PolicyError(f"{where}: 'origins.{origin}' must be a table")
+        for key, setting in table.items():
+            if key != "risk":
+                raise PolicyError(f"{where}: unknown key 'origins.{origin}.{key}' (known: risk)")
+            if setting not in RISK_ORDER:
+                raise PolicyError(
+                    f"{where}: 'origins.{origin}.risk' must be critical, high, medium or low"
+                )
+        merged.setdefault(origin, {}).update(table)
+    return merged
 
 
 def _suggest(key: str, known: set[str]) -> str:

@@ -13,19 +13,26 @@ import tokenize
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.findings import FileResult, Finding, ScanError
+from auditor.flow.sources import SourceCatalogue
+from auditor.flow.sources import build as build_sources
+
+if TYPE_CHECKING:
+    from auditor.flow.model import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import classify
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
+from auditor.scan.discover import module_name
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value
 from auditor.scan.positions import Span, agrees, call_spans
-from auditor.scan.prefilter import SinkWords, survey, text_may_report
+from auditor.scan.prefilter import SinkWords, Survey, survey, text_may_report
 from auditor.scan.resolve import (
     Resolver,
     has_star_args,
@@ -71,6 +78,7 @@ class Context:
         self.interesting = frozenset(names)
         self.known = known_names(self.catalogue.by_name)
         self.words = SinkWords.of(self.catalogue, tuple(s.name for s in policy.sinks))
+        self.sources: SourceCatalogue = build_sources(policy.sources, policy.source or "policy")
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
 
@@ -124,19 +132,6 @@ def _positions(
     return out
 
 
-def module_name(rel_path: str) -> str:
-    """The dotted module name of a file relative to the project root (``src/`` layouts too),
-    or "" when the path cannot be a module."""
-    parts = rel_path.removesuffix(".py").removesuffix(".pyw").split("/")
-    if parts and parts[0] in ("src", "lib") and len(parts) > 1:
-        parts = parts[1:]
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    if not parts or not all(p.isidentifier() for p in parts):
-        return ""
-    return ".".join(parts)
-
-
 def snippet_of(code: str) -> str:
     """The call's source on one line: comments dropped, white space folded outside strings."""
     try:
@@ -171,11 +166,20 @@ def snippet_of(code: str) -> str:
 
 
 def analyze_source(
-    data: bytes, path: str, rel_path: str, ctx: Context, explicit: bool = False
+    data: bytes,
+    path: str,
+    rel_path: str,
+    ctx: Context,
+    explicit: bool = False,
+    extra: tuple[str, ...] = (),
 ) -> FileResult:
     """Findings for one file. ``path`` is what the output shows; ``rel_path`` is the path
     relative to the policy root, for trusted-path matching. A file named ``explicit``-ly on
-    the command line is always parsed, so its syntax errors are always reported."""
+    the command line is always parsed, so its syntax errors are always reported.
+
+    ``extra``: what the project-wide stage asks of this file beyond its own sinks
+    ("call:NAME": the functions that call NAME; "def:NAME": the body of NAME), so that
+    the file's summary holds them (see auditor.flow)."""
     result = FileResult()
     text, error = decode(data, path)
     if error is not None or text is None:
@@ -185,10 +189,13 @@ def analyze_source(
     # defines catalogue names: no text check can rule it out.
     dotted = module_name(rel_path)
     sink_module = dotted.split(".")[0] in ctx.words.roots
+    extra_calls = frozenset(e[5:] for e in extra if e.startswith("call:"))
+    extra_defs = frozenset(e[4:] for e in extra if e.startswith("def:"))
     if (
         ctx.options.prefilter
         and not explicit
         and not sink_module
+        and not extra
         and not text_may_report(text, ctx.words)
     ):
         return result
@@ -200,7 +207,7 @@ def analyze_source(
     except (RecursionError, MemoryError, ValueError) as exc:
         result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
         return result
-    found = survey(tree, ctx.words, sink_module)
+    found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs)
     if ctx.options.prefilter and not found.may_report:
         return result
     calls = found.calls
@@ -231,9 +238,12 @@ def analyze_source(
     except RecursionError:
         result.errors.append(ScanError(path, "too deeply nested to analyse"))
         return result
-    if not sites:
-        return result
     lines = physical_lines(source)
+    if not sites:
+        result.summary = _summary(
+            module, collector, ctx, dotted, rel_path, calls, lines, [], found, dropped
+        )
+        return result
     positions = _positions(module, calls, lines, collector.call_count, sites)
     comments = comments_by_line(text)
     seen: Counter[str] = Counter()
@@ -289,7 +299,86 @@ def analyze_source(
                 suppression_reason=suppression.reason,
             )
         )
+    result.summary = _summary(
+        module, collector, ctx, dotted, rel_path, calls, lines, sites, found, dropped
+    )
     return result
+
+
+def _summary(
+    module: cst.Module,
+    collector: Collector,
+    ctx: Context,
+    dotted: str,
+    rel_path: str,
+    calls: list[ast.Call],
+    lines: list[str],
+    sites: list[_Site],
+    found: Survey,
+    dropped: list[tuple[int, int]],
+) -> FileSummary | None:
+    """The file's summary for the project-wide stage (auditor.flow)."""
+    try:
+        return _build_summary(
+            module, collector, ctx, dotted, rel_path, calls, lines, sites, found, dropped
+        )
+    except RecursionError:
+        return None  # too deep to follow: the findings stand as the file alone gives them
+
+
+def _build_summary(
+    module: cst.Module,
+    collector: Collector,
+    ctx: Context,
+    dotted: str,
+    rel_path: str,
+    calls: list[ast.Call],
+    lines: list[str],
+    sites: list[_Site],
+    found: Survey,
+    dropped: list[tuple[int, int]],
+) -> FileSummary:
+    from auditor.flow.summary import Summarizer, payload_nodes
+
+    resolver = Resolver(ctx.known)
+    evaluator = evaluator_for(collector, resolver)
+    assume = evaluator_for(collector, resolver, assume_params=True)
+    spans = call_spans(calls, lines)
+    fallback: dict[cst.CSTNode, Any] | None = None
+    by_index = {c.index: c.node for c in collector.every_call}
+
+    def call_position(index: int) -> tuple[int, int]:
+        nonlocal fallback
+        if len(spans) == collector.call_count:
+            span = spans[index][0]
+            return (span.line, span.column + 1)
+        if fallback is None:
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            fallback = dict(wrapper.resolve(PositionProvider))
+        pos = fallback.get(by_index[index])
+        return (pos.start.line, pos.start.column + 1) if pos is not None else (0, 0)
+
+    package = rel_path.endswith(("__init__.py", "__init__.pyw"))
+    defs = [d for d in found.defs if not _within(d[1], dropped)] if found.defs else None
+    summarizer = Summarizer(
+        module, collector, resolver, evaluator, assume, ctx.sources, dotted, package,
+        call_position, lines, defs,
+    )  # fmt: skip
+    entries = []
+    for index, site in enumerate(sites):
+        node = site.call.node
+        if site.sink is not None:
+            start = site.sink.payload
+            nodes = payload_nodes(node, start, site.sink.keyword)
+            twin = _evaluate(site.sink, site.call, assume)
+            if_params = twin.payload if twin is not None else None
+        else:
+            nodes = payload_nodes(node, 0, "args")
+            first = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd")
+            const = first is not None and assume.value(first, site.call.scope).const
+            if_params = "constant" if const else None
+        entries.append((index, site.call, nodes, if_params))
+    return summarizer.build(entries, found.value_names, found.value_attrs)
 
 
 def _within(line: int, ranges: list[tuple[int, int]]) -> bool:

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.findings import Finding, ScanError
+from auditor.findings import FileResult, Finding, ScanError
+from auditor.flow.model import FileSummary
 
-SCHEMA = 1
+SCHEMA = 2  # 2: results carry the file's summary for the project-wide stage
 FOLDER = ".auditor_cache"
 _BATCH = 500  # keys per query (SQLite allows 32766 parameters since 3.32)
 
@@ -54,10 +55,10 @@ class ResultCache:
     def key(self, data: bytes, path: str, rel_path: str) -> str:
         return content_key(self.salt, data, path, rel_path)
 
-    def get_many(self, keys: list[str]) -> dict[str, tuple[list[Finding], list[ScanError], bool]]:
+    def get_many(self, keys: list[str]) -> dict[str, FileResult]:
         """The cached results of those ``keys`` that have one (a query per 500 keys: one
         per file cost more than the rest of a warm run)."""
-        out: dict[str, tuple[list[Finding], list[ScanError], bool]] = {}
+        out: dict[str, FileResult] = {}
         if self._db is None:
             return out
         rows: list[tuple[str, str]] = []
@@ -75,16 +76,23 @@ class ResultCache:
             data = json.loads(value)
             findings = [Finding.from_json(f) for f in data["findings"]]
             errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
-            out[key] = (findings, errors, bool(data["parsed"]))
+            summary = data.get("summary")
+            out[key] = FileResult(
+                findings,
+                errors,
+                bool(data["parsed"]),
+                FileSummary.from_json(summary) if summary is not None else None,
+            )
         return out
 
-    def put(self, key: str, findings: list[Finding], errors: list[ScanError], parsed: bool) -> None:
+    def put(self, key: str, result: FileResult) -> None:
         if self._db is None:
             return
         value: dict[str, Any] = {
-            "findings": [f.to_json() for f in findings],
-            "errors": [e.to_json() for e in errors],
-            "parsed": parsed,
+            "findings": [f.to_json() for f in result.findings],
+            "errors": [e.to_json() for e in result.errors],
+            "parsed": result.parsed,
+            "summary": None if result.summary is None else result.summary.to_json(),
         }
         self._pending.append((key, json.dumps(value)))
         if len(self._pending) >= 500:

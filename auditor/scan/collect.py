@@ -90,6 +90,7 @@ class Collector(cst.CSTVisitor):
         self.classes: list[ClassRecord] = []
         self.attr_assigns: list[AttrAssign] = []
         self._function_stack: list[FunctionRecord] = []
+        self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
         self._class_stack: list[str | None] = []
         # (name, scope, value added, may come first) of mutations, bound by finish()
         self._pending: list[tuple[str, Scope, cst.BaseExpression, bool]] = []
@@ -212,29 +213,30 @@ class Collector(cst.CSTVisitor):
                 bindings.append(Binding(kind, scope, value=value))
         self._pending.clear()
 
-    def _comp_enter(self) -> None:
+    def _comp_enter(self, node: cst.BaseExpression) -> None:
         self._push("comprehension")
+        self.comprehension_scopes[id(node)] = self.scope
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._comp_enter()
+        self._comp_enter(node)
 
     def leave_ListComp(self, original_node: cst.ListComp) -> None:
         self._pop()
 
     def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._comp_enter()
+        self._comp_enter(node)
 
     def leave_SetComp(self, original_node: cst.SetComp) -> None:
         self._pop()
 
     def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._comp_enter()
+        self._comp_enter(node)
 
     def leave_DictComp(self, original_node: cst.DictComp) -> None:
         self._pop()
 
     def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._comp_enter()
+        self._comp_enter(node)
 
     def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
         self._pop()

@@ -162,3 +162,16 @@ def discover(
             if key not in seen:
                 seen.add(key)
                 yield Candidate(path, explicit=False)
+
+
+def module_name(rel_path: str) -> str:
+    """The dotted module name of a file relative to the project root (``src/`` layouts too),
+    or "" when the path cannot be a module."""
+    parts = rel_path.removesuffix(".py").removesuffix(".pyw").split("/")
+    if parts and parts[0] in ("src", "lib") and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return ""
+    return ".".join(parts)

@@ -191,6 +191,12 @@ class Survey:
     may_report: bool
     calls: list[ast.Call]  # every call of the file (for positions)
     stubs: list[tuple[int, int, int]]  # bodies that cannot matter: first, last line, column
+    # for the project-wide stage: names and ``x.<attr>`` names used as values, not called
+    # (a function handed to code the analysis cannot follow)
+    value_names: frozenset[str] = frozenset()
+    value_attrs: frozenset[str] = frozenset()
+    # every def: (name, line of ``def``, column of its name, last line), in source order
+    defs: tuple[tuple[str, int, int, int], ...] = ()
 
 
 # Fields that never hold a node worth visiting (contexts, operators) or hold only strings.
@@ -207,7 +213,13 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
-def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Survey:
+def survey(
+    tree: ast.Module,
+    words: SinkWords,
+    sink_module: bool = True,
+    extra_calls: frozenset[str] = frozenset(),
+    extra_defs: frozenset[str] = frozenset(),
+) -> Survey:
     """One walk of the tree: whether the full analysis may report anything (False only when
     it provably reports nothing), every call, and the function bodies whose libcst parse
     cannot change the result (see :mod:`auditor.scan.skeleton`).
@@ -227,7 +239,13 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
     ``global`` or ``nonlocal`` statement.
 
     ``sink_module``: the file's module name starts with a sink module's root name (its own
-    defs may then be catalogue names, as in CPython's os.py); True when unknown."""
+    defs may then be catalogue names, as in CPython's os.py); True when unknown.
+
+    For the project-wide stage (auditor.flow), a call of a name in ``extra_calls`` (a
+    function of the project whose parameter reaches a sink) and the ``def`` of a name in
+    ``extra_defs`` (a function whose return value reaches one) are markers too; and so is,
+    to a fixpoint, every function of the file that calls (by name) a function holding a
+    marker: the flow into a wrapper is in its callers' bodies."""
     imports_root = False
     star_from_sink = False
     decided = False  # a marker that makes the file reportable whatever else it holds
@@ -241,7 +259,10 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
     classes: list[ast.ClassDef] = []
     stores: list[tuple[str, int]] = []  # (name, line) of every name bound (params too)
     mutations: list[tuple[str, int]] = []  # (name, line) of x.append(v), x[k] = v
-    Store = ast.Store
+    Store, Load = ast.Store, ast.Load
+    loads: list[ast.Name] = []  # names read (for value_names)
+    attr_loads: list[ast.Attribute] = []
+    called: set[int] = set()  # id() of every callee expression
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     stack: list[ast.AST] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
@@ -257,6 +278,8 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
                 markers.append(node.lineno)  # type: ignore[attr-defined]
             elif type(node.ctx) is Store:  # type: ignore[attr-defined]
                 stores.append((node.id, node.lineno))  # type: ignore[attr-defined]
+            else:
+                loads.append(node)  # type: ignore[arg-type]
             continue
         if kind is ast.arg:
             stores.append((node.arg, node.lineno))  # type: ignore[attr-defined]
@@ -267,10 +290,19 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
             base = node.value  # type: ignore[attr-defined]
             if type(base) is Name:
                 mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
+        if kind is Attribute and type(node.ctx) is Load:  # type: ignore[attr-defined]
+            attr_loads.append(node)  # type: ignore[arg-type]
         if kind is Call:
             all_calls.append(node)  # type: ignore[arg-type]
             func = node.func  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
+            called.add(id(func))
+            if (
+                extra_calls
+                and (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
+            ):
+                decided = True
+                markers.append(line)
             if type(func) is Attribute and func.attr in _GROWING and type(func.value) is Name:
                 mutations.append((func.value.id, line))
             if any(k.arg == "shell" for k in node.keywords):  # type: ignore[attr-defined]
@@ -308,6 +340,9 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
             if name in words.defined:
                 decided = True
                 markers.append(node.lineno)  # type: ignore[attr-defined]
+            elif name in extra_defs and kind is not ast.ClassDef:
+                decided = True
+                markers.append(node.body[0].lineno)  # type: ignore[attr-defined]
             defined.add(name)
             if kind is not ast.ClassDef:
                 functions.append(node)  # type: ignore[arg-type]
@@ -340,25 +375,81 @@ def survey(tree: ast.Module, words: SinkWords, sink_module: bool = True) -> Surv
     if not reportable:
         return Survey(False, all_calls, [])
     markers.extend(_instance_state(classes, markers))
-    markers.extend(_outer_mutations(functions, stores, mutations))
-    return Survey(True, all_calls, _stubs(functions, markers))
+    owner = _owners(functions)
+    markers.extend(_outer_mutations(owner, stores, mutations))
+    markers.extend(_call_closure(functions, owner, all_calls, markers))
+    value_names = frozenset(n.id for n in loads if id(n) not in called)
+    value_attrs = frozenset(a.attr for a in attr_loads if id(a) not in called)
+    defs = tuple(
+        sorted(
+            ((f.name, f.lineno, f.col_offset, f.end_lineno or f.lineno) for f in functions),
+            key=lambda d: (d[1], d[2]),
+        )
+    )
+    stubs = _stubs(functions, markers)
+    return Survey(True, all_calls, stubs, value_names, value_attrs, defs)
+
+
+def _owners(functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> list[int]:
+    """The index (in ``functions``) of the innermost function holding each line, or -1."""
+    if not functions:
+        return []
+    last_line = max((f.end_lineno or f.lineno) for f in functions)
+    owner = [-1] * (last_line + 2)
+    for index, fn in sorted(enumerate(functions), key=lambda pair: pair[1].lineno):
+        for line in range(fn.lineno, (fn.end_lineno or fn.lineno) + 1):
+            owner[line] = index
+    return owner
+
+
+def _call_closure(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+    owner: list[int],
+    calls: list[ast.Call],
+    markers: list[int],
+) -> list[int]:
+    """Markers in the functions that call, by name, a function holding a marker, to a
+    fixpoint (the callers of a wrapper are what the wrapper's finding depends on)."""
+    if not functions:
+        return []
+    kept = {owner[line] for line in markers if line < len(owner) and owner[line] >= 0}
+    by_name: dict[str, list[int]] = {}
+    for index, fn in enumerate(functions):
+        by_name.setdefault(fn.name, []).append(index)
+    calls_of: dict[int, set[str]] = {}
+    for call in calls:
+        line = call.lineno
+        where = owner[line] if line < len(owner) else -1
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name is not None and name in by_name:
+            calls_of.setdefault(where, set()).add(name)
+    kept_names = {functions[i].name for i in kept}
+    added: list[int] = []
+    changed = True
+    while changed:
+        changed = False
+        for index, names in calls_of.items():
+            if index < 0:
+                continue
+            if index not in kept and names & kept_names:  # a caller of a kept function
+                kept.add(index)
+                kept_names.add(functions[index].name)
+                added.append(index)
+                changed = True
+    return [functions[i].body[0].lineno for i in added]
 
 
 def _outer_mutations(
-    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+    owner: list[int],
     stores: list[tuple[str, int]],
     mutations: list[tuple[str, int]],
 ) -> list[int]:
     """Markers at the mutations (``x.append(v)``, ``x[k] = v``) of a name that the function
     doing it does not bind: it grows a list of an enclosing function or of the module, which
     the payload evaluation reads (auditor.scan.payload), so the body must stay."""
-    if not mutations or not functions:
+    if not mutations or not owner:
         return []
-    last_line = max(max((f.end_lineno or f.lineno) for f in functions), 1)
-    owner = [-1] * (last_line + 2)  # the innermost function holding each line
-    for index, fn in sorted(enumerate(functions), key=lambda pair: pair[1].lineno):
-        for line in range(fn.lineno, (fn.end_lineno or fn.lineno) + 1):
-            owner[line] = index
     bound: set[tuple[str, int]] = set()
     for name, line in stores:
         if line < len(owner):

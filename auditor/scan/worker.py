@@ -16,8 +16,9 @@ from auditor.scan.options import Options
 _CTX: Context | None = None
 _SALT: bytes | None = None  # the result cache's salt, when the cache is on
 
-# file path, shown path, path relative to the project root, named on the command line
-Job = tuple[str, str, str, bool]
+# file path, shown path, path relative to the project root, named on the command line, and
+# what the project-wide stage asks of the file ("call:NAME", "def:NAME"; see auditor.flow)
+Job = tuple[str, str, str, bool, tuple[str, ...]]
 
 
 # The parsers allocate millions of objects that hold no reference cycles; at the default
@@ -54,11 +55,12 @@ def run(job: Job) -> tuple[str | None, FileResult]:
     """Analyse one file; returns the cache key of the bytes it read (when the cache is on)
     and the result."""
     assert _CTX is not None, "worker.init() was not called"
-    path, shown, rel, explicit = job
+    path, shown, rel, explicit, extra = job
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return None, FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror or exc}")])
-    key = None if _SALT is None else content_key(_SALT, data, shown, f"{rel}|{explicit}")
-    return key, analyze_source(data, shown, rel, _CTX, explicit)
+    detail = f"{rel}|{explicit}" + (f"|{','.join(sorted(extra))}" if extra else "")
+    key = None if _SALT is None else content_key(_SALT, data, shown, detail)
+    return key, analyze_source(data, shown, rel, _CTX, explicit, extra)

@@ -1,0 +1,220 @@
+"""The project-wide stage, between the per-file analysis and the final findings.
+
+It runs in rounds. Each round builds the project (auditor.flow.propagate) from the summaries
+at hand and asks for what is missing: the files that call a *derived sink* (a function whose
+parameter reaches a sink) but whose calls the per-file stage did not keep, because the text
+pre-filter skipped the file or the skeleton dropped the calling function (``call:NAME``),
+and the bodies of functions whose return value reaches a sink (``def:NAME``). Those files
+are analysed again with those names as markers (cached like any other result), and the next
+round sees them. When nothing more is asked (or after a few rounds), each finding gets its
+origin, its flow, and, for a derived sink called only with constants, its constant class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from auditor.findings import FileResult, Finding, Step
+from auditor.flow.propagate import Project
+from auditor.judge.classify import Flowed, reclassify
+from auditor.judge.policy import Policy
+
+ROUNDS = 4
+
+
+@dataclass(slots=True)
+class Entry:
+    """One file of the scan: where it is, its latest result, and what it was asked."""
+
+    path: str  # absolute
+    shown: str
+    rel: str
+    explicit: bool
+    result: FileResult
+    extra: frozenset[str] = field(default_factory=frozenset)
+
+
+def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:
+    for label in labels:
+        if label[0] == "q":
+            yield from _params_of([label[2]])  # type: ignore[list-item]
+        elif label[0] == "p":
+            yield str(label[1])
+
+
+def build(entries: list[Entry]) -> tuple[Project, list[int]]:
+    """The project over every entry with a summary; and, for each project file, the index
+    of its entry."""
+    files = []
+    owners = []
+    for index, entry in enumerate(entries):
+        if entry.result.summary is not None:
+            files.append((entry.shown, entry.result.summary))
+            owners.append(index)
+    project = Project(files)
+    project.run()
+    return project, owners
+
+
+def derived_sinks(project: Project) -> set[str]:
+    """The functions whose parameter reaches a sink's payload, directly or through other
+    derived sinks (global ids)."""
+    derived: set[str] = set()
+    for index, (_, summary) in enumerate(project.files):
+        for site in summary.sites:
+            for key in _params_of(site.labels):
+                derived.add(project.gid(index, key))
+    changed = True
+    while changed:
+        changed = False
+        for (index, number), target in project.targets.items():
+            if target is None or target.function not in derived:
+                continue
+            call = project.files[index][1].calls[number]
+            if not call.caller:
+                continue
+            caller = project.gid(index, call.caller)
+            if caller in derived:
+                continue
+            passed = [*call.args, *call.kwargs.values()]
+            if any(key == call.caller for arg in passed for key in _params_of(arg.labels)):
+                derived.add(caller)
+                changed = True
+    return derived
+
+
+def requests(
+    project: Project,
+    owners: list[int],
+    entries: list[Entry],
+    text_of: Callable[[Entry], str | None],
+) -> dict[int, frozenset[str]]:
+    """What each entry must be analysed again for (entry index -> its new ``extra``)."""
+    wanted: dict[int, set[str]] = {}
+    names: dict[str, set[str]] = {}  # function name -> class names it may need beside it
+    for gid in derived_sinks(project):
+        index, function = project.functions[gid]
+        name = function.key.rsplit(".", 1)[-1]
+        needs = names.setdefault(name, set())
+        if function.cls is not None:
+            needs.add(function.cls.rsplit(".", 1)[-1])
+    if names:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
+        for number, entry in enumerate(entries):
+            summary = entry.result.summary
+            if summary is not None and all(f.complete for f in summary.functions.values()):
+                continue  # every body was analysed: it holds every call it makes
+            text = text_of(entry)
+            if not text:
+                continue
+            found = set(pattern.findall(text))
+            for name in found:
+                classes = names[name]
+                if classes and not any(re.search(rf"\b{re.escape(c)}\b", text) for c in classes):
+                    continue  # a method: the file must name its class too
+                extra = f"call:{name}"
+                if extra not in entry.extra:
+                    wanted.setdefault(number, set()).add(extra)
+    for gid in project.wanted:
+        index, function = project.functions[gid]
+        number = owners[index]
+        extra = f"def:{function.key.rsplit('.', 1)[-1]}"
+        if extra not in entries[number].extra:
+            wanted.setdefault(number, set()).add(extra)
+    # calls of a function of a project file the per-file stage did not parse (no sink in
+    # it): its return value may carry a source (an LLM client's wrapper)
+    modules = _modules(entries)
+    for (index, number), target in project.targets.items():
+        if target is not None:
+            continue
+        parts = project.files[index][1].calls[number].callee.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            owner = modules.get(".".join(parts[:cut]))
+            if owner is None:
+                continue
+            summary = entries[owner].result.summary
+            name = parts[cut].removesuffix("()")
+            if cut + 1 < len(parts):  # Class().method or Class.method
+                name = parts[cut + 1].removesuffix("()")
+            elif summary is not None and any(k == name for k in summary.classes):
+                name = "__init__"
+            extra = f"def:{name}"
+            if name.isidentifier() and extra not in entries[owner].extra:
+                wanted.setdefault(owner, set()).add(extra)
+            break
+    return {number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()}
+
+
+def _modules(entries: list[Entry]) -> dict[str, int]:
+    """The entry of each module of the scan, by dotted name (and by the name it may be
+    imported under from a sub-folder: the shortest unique suffixes are not guessed here)."""
+    from auditor.scan.discover import module_name
+
+    out: dict[str, int] = {}
+    for number, entry in enumerate(entries):
+        name = module_name(entry.rel)
+        if name:
+            out.setdefault(name, number)
+    return out
+
+
+def apply(project: Project, owners: list[int], entries: list[Entry], policy: Policy) -> None:
+    """Give every finding its origin and flow (and its constant class when every caller
+    passes constants), in place."""
+    constant = project.constant_params()
+    for index, (_, summary) in enumerate(project.files):
+        entry = entries[owners[index]]
+        findings = entry.result.findings
+        for site in summary.sites:
+            if site.finding >= len(findings):
+                continue
+            finding = findings[site.finding]
+            findings[site.finding] = _flowed(project, constant, index, site, finding, policy)
+
+
+def _flowed(
+    project: Project,
+    constant: set[tuple[str, str]],
+    index: int,
+    site: object,
+    finding: Finding,
+    policy: Policy,
+) -> Finding:
+    from auditor.flow.model import Site
+
+    assert isinstance(site, Site)
+    function = project.gid(index, site.function) if site.function else ""
+    if (
+        site.if_params is not None
+        and function
+        and all((function, name) in constant for name in site.params)
+        and finding.payload != "constant"
+    ):
+        changes = reclassify(policy, finding, Flowed(site.if_params, None))
+        if changes:
+            return dataclasses.replace(finding, **changes)
+    if finding.payload == "constant":
+        return finding
+    info = project.info(index, site.labels)
+    plain, clean = info.plain, info.clean
+    sanitizer = None
+    if plain is not None and (clean is None or plain.rank >= clean.rank):
+        reach = plain
+    elif clean is not None:
+        reach, sanitizer = clean, info.sanitizer
+    else:
+        reach = None
+    origin = reach.origin if reach is not None else "internal"
+    changes = reclassify(policy, finding, Flowed(None, origin, sanitizer))
+    if reach is not None and origin != "internal":
+        sink = Step(
+            finding.path,
+            finding.line,
+            finding.column,
+            f"reaches {finding.sink.removeprefix('builtins.')}()",
+        )
+        changes["flow"] = (*reach.flow, sink)
+    return dataclasses.replace(finding, **changes) if changes else finding
