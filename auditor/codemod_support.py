@@ -231,7 +231,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         if replacement is not None and replaced is not None:
             pos = self.get_metadata(PositionProvider, replaced)
             span = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
-            new_code = cst.Module(body=[]).code_for_node(replacement)
+            new_code = self.code_in_place(replacement, replaced)
         self.outcomes.append(
             Outcome(
                 codemod=self.NAME,
@@ -248,6 +248,40 @@ class SiteCodemod(VisitorBasedCodemodCommand):
                 span=span,
             )
         )
+
+    def code_in_place(self, node: cst.CSTNode, where: cst.CSTNode) -> str:
+        """The code of ``node`` as libcst writes it in place of ``where``: continuation lines
+        of a call that spans several lines carry the indentation of the blocks ``where`` is
+        in (libcst adds it when it writes the whole module), exactly as in the rewritten
+        file."""
+        module = self._module or cst.Module(body=[])
+        indent = self.block_indent(where)
+        if not indent or not isinstance(node, cst.BaseExpression):
+            return module.code_for_node(node)
+        newline = module.default_newline
+        line = cst.SimpleStatementLine(body=[cst.Expr(node)])
+        block = cst.IndentedBlock(body=[line], indent=indent)
+        wrapper = module.with_changes(
+            body=[cst.If(test=cst.Name("True"), body=block)],
+            header=[],
+            footer=[],
+            has_trailing_newline=True,
+        )
+        code = wrapper.code
+        head = f"if True:{newline}{indent}"
+        assert code.startswith(head) and code.endswith(newline), code
+        return code[len(head) : -len(newline)]
+
+    def block_indent(self, node: cst.CSTNode) -> str:
+        """The indentation of the blocks ``node`` is in, as libcst writes it."""
+        default = self._module.default_indent if self._module is not None else "    "
+        parts: list[str] = []
+        current = self.parent(node)
+        while current is not None:
+            if isinstance(current, cst.IndentedBlock):
+                parts.append(current.indent if current.indent is not None else default)
+            current = self.parent(current)
+        return "".join(reversed(parts))
 
     # -- helpers for subclasses -----------------------------------------------------------
     def replace_enclosing(

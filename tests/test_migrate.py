@@ -348,3 +348,86 @@ def test_report_api_before_after_blocks_and_json(project: Path) -> None:
         "no codemod rewrites importlib.import_module() (dynamic-import); review it by hand"
     ]
     assert data[0]["diff"].startswith("--- a/pkg/mixed.py")
+
+
+NESTED = textwrap.dedent(
+    """\
+    import os
+    import subprocess
+
+
+    class Runner:
+        def go(self, cmd, items):
+            for item in items:
+                if item:
+                    subprocess.run(
+                        cmd,
+                        shell=True,
+                        check=True,
+                    )
+                    subprocess.run(f"ls {item}",
+                                   shell=True)
+                    x = subprocess.run("ls -l /tmp",
+                                       shell=True,
+                                       capture_output=True)
+                    with open(item) as handle:
+                        try:
+                            out = os.popen(
+                                "uname -r"
+                            ).read()
+                        finally:
+                            print(eval(
+                                handle.read(),
+                            ))
+            return x, out
+    """
+)
+
+
+def _after_block(document: str, line: int) -> str:
+    section = document.split(f"#### Line {line} - ", 1)[1].split("\n#### ", 1)[0]
+    return section.split("# ✅ AFTER\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_after_lines_keep_the_indentation_of_nested_multi_line_calls(tmp_path: Path) -> None:
+    """The report's "after" block is what the rewritten file holds, line for line: the
+    continuation lines of a multi-line call keep the indentation of the blocks it is in."""
+    from auditor.formats import audit_fixes
+    from auditor.reports.audit import render
+
+    path = tmp_path / "nested.py"
+    path.write_text(NESTED)
+    policy = load_policy(tmp_path)
+    (fplan,) = migrate.plan([path], policy)
+    updated = fplan.updated.splitlines()
+    assert len(fplan.sites) == 5
+    result = scan([str(path)], policy=policy)
+    document = render(result, policy, fixes=audit_fixes(result, policy))
+    for site in fplan.sites:
+        after = site.after_lines
+        assert len(after) > 1  # every site here spans lines
+        # the same lines, in the same place, as in the rewritten file (the diff)
+        starts = [i for i in range(len(updated)) if updated[i : i + len(after)] == after]
+        assert starts, (site.line, after)
+        assert _after_block(document, site.line) == "\n".join(after)
+    blocks = {s.line: s.after_lines for s in fplan.sites}
+    assert blocks[9] == [
+        "                sandbox.run(",
+        "                    cmd,",
+        "                    shell=True,",
+        "                    check=True,",
+        "                )",
+    ]
+    assert blocks[16] == [
+        '                x = subprocess.run(["ls", "-l", "/tmp"],',
+        "                                   capture_output=True)",
+    ]
+    assert blocks[21] == [
+        "                        out = subprocess.run(",
+        '                            ["uname", "-r"], stdout=subprocess.PIPE, text=True).stdout',
+    ]
+    assert blocks[25] == [
+        "                        print(sandbox.eval_python(",
+        "                            handle.read(),",
+        "                        ))",
+    ]
