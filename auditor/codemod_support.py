@@ -9,11 +9,12 @@ findings to call nodes by position, so the rewriting always agrees with ``audito
 from __future__ import annotations
 
 import os
+import shlex
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -27,9 +28,18 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from auditor.analyze import Context, analyze_source
+from auditor.analyze import Context, analyze_source, module_name
+from auditor.catalogue import Sink
+from auditor.collect import CallSite, Collector
 from auditor.findings import Finding
 from auditor.policy import Policy, load_policy
+from auditor.resolve import Resolver, keyword, literal_string, positional
+from auditor.sandbox.config import Settings, load_settings
+from auditor.scopes import Scope as ScanScope
+from auditor.walk import walk
+
+if TYPE_CHECKING:
+    from auditor.sandbox_needs import SandboxEffect
 
 SiteFilter = Callable[[Finding], bool]
 
@@ -84,14 +94,209 @@ class Outcome:
     reason: str
     new_code: str | None = None
     span: tuple[int, int, int, int] | None = None
+    # why it was declined, as a key the audit document has words for (see Decline)
+    reason_key: str = ""
+    # what the sandbox takes away from the rewritten call (route-to-sandbox,
+    # eval-exec-to-sandbox)
+    effect: SandboxEffect | None = None
 
     @property
     def rewritten(self) -> bool:
         return self.new_code is not None
 
 
+# Decline keys of shell-to-argv's reasons: NEEDS_SHELL, only a shell can run the command
+# (route-to-sandbox takes it); TEXT_UNKNOWN, its text is not known at the call site; any
+# other key of a constant shell command: an argv list would do, but this call cannot be
+# rewritten with the same meaning, so a person converts it ("convert by hand").
+NEEDS_SHELL = "needs-shell"
+TEXT_UNKNOWN = "text-unknown"
+NO_CODEMOD = "no-codemod"
+NOT_SELECTED = "not-selected"
+_NOT_CONVERTIBLE = frozenset({NEEDS_SHELL, TEXT_UNKNOWN, NO_CODEMOD, NOT_SELECTED})
+
+
+def convert_by_hand(category: str, keys: Sequence[str]) -> bool:
+    """Whether a site the codemods left alone is a constant shell command that an argv list
+    would run (its command needs no shell), from the keys of the reasons it was declined."""
+    return (
+        category == "constant-shell"
+        and any(keys)
+        and not any(key.startswith("needs-") or key in _NOT_CONVERTIBLE for key in keys)
+    )
+
+
 class Decline(Exception):
-    """Raised inside a rewrite to leave the site as it is, with a reason."""
+    """Raised inside a rewrite to leave the site as it is, with a reason. ``key`` names the
+    reason for the audit document, which has words for it in each language
+    (``[manual_reason]`` of reports/locale/*.toml)."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def bound_value(node: cst.Name, scope: ScanScope) -> tuple[cst.BaseExpression, ScanScope] | None:
+    """The value a name is bound to, when it is bound exactly once, by an assignment at
+    module or function level (the scanner's rule for a constant name), with the scope the
+    value is evaluated in."""
+    bindings = scope.lookup(node.value)
+    if not bindings or len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    if binding.kind != "value" or binding.value is None:
+        return None
+    if binding.scope.kind not in ("module", "function"):
+        return None
+    return binding.value, binding.scope
+
+
+def exact_text(node: cst.BaseExpression, scope: ScanScope, depth: int = 0) -> str | None:
+    """The exact text of a string expression known before the program runs: a string
+    literal (not bytes), implicit or ``+`` concatenation of such, or a name bound once to
+    one (followed through the scanner's scopes). None for anything else (an f-string, a
+    ``%``- or ``.format``-ed string: the scanner calls those constant too, but their text
+    is not worked out here)."""
+    if depth > 16:
+        return None
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        if isinstance(node, cst.SimpleString) and "b" in node.prefix.lower():
+            return None
+        if isinstance(node, cst.ConcatenatedString):
+            left = exact_text(node.left, scope, depth + 1)
+            right = exact_text(node.right, scope, depth + 1)
+            return left + right if left is not None and right is not None else None
+        return literal_string(node)
+    if isinstance(node, cst.Name):
+        found = bound_value(node, scope)
+        return exact_text(found[0], found[1], depth + 1) if found is not None else None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left = exact_text(node.left, scope, depth + 1)
+        right = exact_text(node.right, scope, depth + 1) if left is not None else None
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+# Characters a POSIX shell gives a meaning to (besides separating words).
+# (``%`` is only special inside ``${...}``, which needs ``$``: ``date +%Y`` is fine.)
+_SHELL_CHARS = frozenset("|&;<>()$`\\\"'*?[]{}~#!\n\r\t\v\f^")
+# Words that are shell builtins or reserved words, or behave differently as a builtin.
+_SHELL_WORDS = frozenset(
+    [
+        "!",
+        ".",
+        ":",
+        "[[",
+        "alias",
+        "bg",
+        "break",
+        "builtin",
+        "case",
+        "cd",
+        "command",
+        "continue",
+        "declare",
+        "do",
+        "done",
+        "echo",
+        "elif",
+        "else",
+        "esac",
+        "eval",
+        "exec",
+        "exit",
+        "export",
+        "fc",
+        "fg",
+        "fi",
+        "for",
+        "function",
+        "getopts",
+        "hash",
+        "history",
+        "if",
+        "in",
+        "jobs",
+        "let",
+        "local",
+        "logout",
+        "printf",
+        "pwd",
+        "read",
+        "readonly",
+        "return",
+        "select",
+        "set",
+        "shift",
+        "source",
+        "suspend",
+        "test",
+        "then",
+        "time",
+        "times",
+        "trap",
+        "type",
+        "typeset",
+        "ulimit",
+        "umask",
+        "unalias",
+        "unset",
+        "until",
+        "wait",
+        "while",
+        "[",
+    ]
+)
+
+
+def shell_free_argv(command: str) -> list[str]:
+    """The argv of a shell command that has no shell syntax, or :class:`Decline` (key
+    ``needs-shell``: only a shell can run it)."""
+    bad = sorted({ch for ch in command if ch in _SHELL_CHARS})
+    if bad:
+        shown = " ".join(repr(ch) for ch in bad)
+        raise Decline(f"the command uses shell syntax ({shown}); it needs a shell", NEEDS_SHELL)
+    argv = shlex.split(command)
+    if not argv:
+        raise Decline("the command is empty", NEEDS_SHELL)
+    if argv != command.split(" ") and argv != command.split():
+        raise Decline("shlex cannot split the command exactly", NEEDS_SHELL)
+    if argv[0] in _SHELL_WORDS:
+        raise Decline(
+            f"{argv[0]!r} is a shell builtin or reserved word; it needs a shell", NEEDS_SHELL
+        )
+    if not all(word.isprintable() for word in argv):
+        raise Decline("the command holds non-printable characters", NEEDS_SHELL)
+    if "=" in argv[0]:
+        raise Decline(
+            "the command starts with a variable assignment; it needs a shell", NEEDS_SHELL
+        )
+    return argv
+
+
+def needs_shell(command: str) -> bool:
+    """Whether only a shell can run ``command`` (the rules of :func:`shell_free_argv`)."""
+    try:
+        shell_free_argv(command)
+    except Decline:
+        return True
+    return False
+
+
+class ScannerView:
+    """The scanner's scopes of the module a codemod rewrites: the scope of each call and
+    the name resolution, so that a codemod reads names exactly as ``auditor scan`` does."""
+
+    def __init__(self, module: cst.Module, context: Context, rel_path: str) -> None:
+        collector = Collector(context.catalogue, context.interesting, module_name(rel_path))
+        walk(module, collector)
+        self.calls: dict[int, CallSite] = {id(c.node): c for c in collector.calls}
+        self.resolver = Resolver(context.known)
+        self.sinks: dict[str, Sink] = {s.name: s for s in context.catalogue.sinks}
+
+    def scope(self, call: cst.Call) -> ScanScope | None:
+        site = self.calls.get(id(call))
+        return site.scope if site is not None else None
 
 
 class SiteCodemod(VisitorBasedCodemodCommand):
@@ -110,11 +315,20 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         rel_path: str | None = None,
         site_filter: SiteFilter | None = None,
         findings: list[Finding] | None = None,
+        scan_context: Context | None = None,
+        sandbox_settings: Settings | None = None,
     ) -> None:
         """``findings`` may hold the scanner's findings for exactly the module that will be
-        transformed (with the same path and policy), to save analysing it again."""
+        transformed (with the same path and policy), to save analysing it again;
+        ``scan_context`` the scanner's context for that policy; ``sandbox_settings`` the
+        project's ``[tool.auditor.sandbox]`` (default: read from the file's folder up),
+        whose profiles the sandbox calls will run with."""
         super().__init__(context)
         self.findings = findings
+        self.scan_context = scan_context
+        self.sandbox_settings = sandbox_settings
+        self._view: ScannerView | None = None
+        self._effects: dict[str, SandboxEffect] = {}
         self.policy = policy
         self.path = path
         self.rel_path = rel_path
@@ -163,6 +377,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         # libcst's runner reuses one instance for every file: start afresh
         self._sandbox_alias = None
         self._module = None
+        self._view = None
+        self._effects = {}
         findings = self.findings
         if findings is None:
             policy, path, rel = self._policy_and_paths()
@@ -208,7 +424,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         try:
             replacement = self.rewrite(original_node, updated_node, finding)
         except Decline as why:
-            self._record(finding, str(why))
+            self._record(finding, str(why), key=why.key)
             return updated_node
         self._record(finding, "", replacement, original_node)
         return replacement
@@ -226,6 +442,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         reason: str,
         replacement: cst.BaseExpression | None = None,
         replaced: cst.CSTNode | None = None,
+        key: str = "",
     ) -> None:
         new_code = span = None
         if replacement is not None and replaced is not None:
@@ -246,6 +463,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
                 reason=reason,
                 new_code=new_code,
                 span=span,
+                reason_key=key,
+                effect=self._effects.get(finding.fingerprint) if new_code is not None else None,
             )
         )
 
@@ -284,6 +503,41 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return "".join(reversed(parts))
 
     # -- helpers for subclasses -----------------------------------------------------------
+    def scanner_view(self) -> ScannerView:
+        """The scanner's scopes of the module being rewritten (built on first use)."""
+        if self._view is None:
+            assert self._module is not None
+            policy, _, rel = self._policy_and_paths()
+            context = self.scan_context or Context(policy)
+            self._view = ScannerView(self._module, context, rel)
+        return self._view
+
+    def scope_in_scanner(self, call: cst.Call) -> ScanScope | None:
+        return self.scanner_view().scope(call)
+
+    def payload_of(self, call: cst.Call, finding: Finding) -> cst.BaseExpression | None:
+        """The call's payload argument (the command, the code), as the scanner reads it
+        from the sink's catalogue entry."""
+        sink = self.scanner_view().sinks.get(finding.sink)
+        if sink is None:
+            return None
+        value = positional(call, sink.payload)
+        if value is None and sink.keyword is not None:
+            value = keyword(call, sink.keyword)
+        return value
+
+    def settings(self) -> Settings:
+        """The sandbox settings the rewritten calls will run with."""
+        if self.sandbox_settings is None:
+            filename = self.path or self.context.filename
+            start = Path(filename).parent if filename else None
+            self.sandbox_settings = load_settings(start)
+        return self.sandbox_settings
+
+    def set_effect(self, finding: Finding, effect: SandboxEffect) -> None:
+        """Record what the sandbox takes away from the site's rewritten call."""
+        self._effects[finding.fingerprint] = effect
+
     def replace_enclosing(
         self,
         outer: cst.Call,
@@ -334,10 +588,10 @@ class SiteCodemod(VisitorBasedCodemodCommand):
             return
         for assignment in (*scope[module], *scope.globals[module]):
             if not _imports_module(assignment, module):
-                raise Decline(f"the name {module!r} is bound to something else here")
+                raise Decline(f"the name {module!r} is bound to something else here", "module-name")
         at = self._start(node)
         if any(self._start(n) > at for n in self._local_imports(module, node)):
-            raise Decline(f"the function imports {module} only after this call")
+            raise Decline(f"the function imports {module} only after this call", "module-name")
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self.get_metadata(PositionProvider, node).start
@@ -566,6 +820,32 @@ def make_arg(value: cst.BaseExpression, keyword: str | None = None, last: bool =
     if keyword is None:
         return cst.Arg(value, comma=comma)
     return cst.Arg(value, keyword=cst.Name(keyword), equal=_NO_SPACE_EQUAL, comma=comma)
+
+
+def append_keyword(args: Sequence[cst.Arg], name: str, value: cst.BaseExpression) -> list[cst.Arg]:
+    """``args`` and ``name=value`` after them, in the call's layout: on a line of its own
+    (with the trailing comma) when the arguments are one per line."""
+    out = list(args)
+    if not out:
+        return [make_arg(value, name, last=True)]
+    last = out[-1]
+    if isinstance(last.comma, cst.Comma):  # a trailing comma: one argument per line
+        separator: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+        if len(out) > 1 and isinstance(out[-2].comma, cst.Comma):
+            separator = out[-2].comma.whitespace_after
+        new = make_arg(value, name).with_changes(comma=last.comma)
+        out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=separator))
+        return [*out, new]
+    out[-1] = last.with_changes(
+        comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+        whitespace_after_arg=cst.SimpleWhitespace(""),
+    )
+    return [
+        *out,
+        make_arg(value, name, last=True).with_changes(
+            whitespace_after_arg=last.whitespace_after_arg
+        ),
+    ]
 
 
 def remove_arg(args: Sequence[cst.Arg], index: int) -> list[cst.Arg]:
