@@ -490,10 +490,18 @@ class SandboxEffect:
         return tuple(caps[name].keyword(self.profile) for name in self.granted)
 
 
-def effect_of(readings: Sequence[Reading], profile: str | Profile) -> SandboxEffect:
-    """What the sandbox with ``profile`` takes away from commands read as ``readings``."""
+def effect_of(
+    readings: Sequence[Reading], profile: str | Profile, passes_env: bool = False
+) -> SandboxEffect:
+    """What the sandbox with ``profile`` takes away from commands read as ``readings``.
+    ``passes_env``: the call passes its own ``env=``, which the sandbox uses as given (so
+    the environment, and ``$HOME`` where the profile does not hide the home folders, are
+    the call's own choice, as with subprocess)."""
     prof = get_profile(profile)
     taken = taken_away(prof)
+    if passes_env:
+        kept = {"environment"} if prof.hide_home else {"environment", "home"}
+        taken = tuple(n for n in taken if n not in kept)
     caps = table().capabilities
     unknown = not readings or any(not r.known for r in readings)
     needs: set[str] = set()

@@ -129,7 +129,8 @@ class RouteToSandbox(SiteCodemod):
             return effect_of([], profile)
         shell = finding.shell is not False and not isinstance(payload, (cst.List, cst.Tuple))
         reader = CommandReader(self.scanner_view().resolver)
-        return effect_of(reader.readings(payload, scope, shell), profile)
+        passes_env = any(a.keyword is not None and a.keyword.value == "env" for a in call.args)
+        return effect_of(reader.readings(payload, scope, shell), profile, passes_env)
 
     def _check_kept(self, call: cst.Call, name: str, waits: tuple[str, ...]) -> None:
         """The sandbox stops a run whose process object is garbage collected (subprocess

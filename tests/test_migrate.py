@@ -431,3 +431,79 @@ def test_after_lines_keep_the_indentation_of_nested_multi_line_calls(tmp_path: P
         "                            handle.read(),",
         "                        ))",
     ]
+
+
+SANDBOXED = textwrap.dedent(
+    """\
+    import os
+    import subprocess
+
+
+    def install(pkg):
+        subprocess.run(
+            f"pip install {pkg}",
+            shell=True,
+        )
+
+
+    def run(cmd):
+        return os.system(cmd)
+    """
+)
+
+
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_dry_run_and_apply_say_what_the_sandbox_takes_away(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    profile: str,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.auditor]\n[tool.auditor.sandbox]\nprofile = "{profile}"\nmemory = "1G"\n'
+    )
+    (tmp_path / "deps.py").write_text(SANDBOXED)
+    monkeypatch.chdir(tmp_path)
+    assert main(["migrate", "deps.py"]) == 0
+    out, err = capsys.readouterr()
+    assert '         f"pip install {pkg}",\n         shell=True,\n+        network=True,\n' in out
+    taken = "network, other processes, host name, IPC, environment, home, " + (
+        "writing, " if profile == "strict" else ""
+    )
+    block = err.split("what the sandbox takes away from each call routed to it:\n", 1)[1]
+    assert block.startswith(
+        f"  deps.py:6 (profile {profile}): pip install\n"
+        "    - given back: network (network=True)\n"
+        "    - may need, and loses: environment, resources\n"
+        f"  deps.py:13 (profile {profile}): a program not known before it runs\n"
+        f"    - loses: {taken}privileges, resources\n"
+        "  what each means, and the argument that gives it back:\n"
+        "    network: only a private loopback interface"
+    )
+    assert "    resources: 1G of memory, 30 s of CPU, 64 processes, files up to 10M" in block
+    assert ("    writing: the file system is read-only" in block) == (profile == "strict")
+    (fplan,) = migrate.plan(["deps.py"], load_policy(tmp_path))
+    data = json.loads(json.dumps(fplan.to_json()))
+    effects = [site["effect"] for site in data["sites"]]
+    assert [e["granted"] for e in effects] == [["network"], []]
+    assert effects[1]["unknown"] is True and effects[1]["profile"] == profile
+
+    assert main(["migrate", "--apply", "--allow-dirty", "deps.py"]) == 0
+    err = capsys.readouterr().err
+    assert f"  deps.py:6 (profile {profile}): pip install\n" in err
+    assert "1 file(s) written" in err
+    assert "network=True" in (tmp_path / "deps.py").read_text()
+
+
+def test_a_mistake_in_the_sandbox_settings_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor.sandbox]\nprofil = "strict"\n')
+    (tmp_path / "deps.py").write_text(SANDBOXED)
+    monkeypatch.chdir(tmp_path)
+    for command in (["migrate", "."], ["report", "."]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "[tool.auditor.sandbox] key 'profil' is unknown" in err
+        assert "Traceback" not in err
+    assert (tmp_path / "deps.py").read_text() == SANDBOXED
