@@ -358,5 +358,5 @@ def test_only_a_name_bound_once_is_a_constant() -> None:
         "subprocess.run(ONCE, shell=True)\nsubprocess.run(TWICE, shell=True)\n"
     )
     code, outcomes = run(source)
-    assert code.endswith("subprocess.run([\"ls\"])\nsubprocess.run(TWICE, shell=True)\n")
+    assert code.endswith('subprocess.run(["ls"])\nsubprocess.run(TWICE, shell=True)\n')
     assert len(outcomes) == 1  # TWICE is dynamic for the scanner: not a constant-shell site
