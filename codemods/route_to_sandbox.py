@@ -1,8 +1,9 @@
 """Codemod ``route-to-sandbox``: run dynamic commands in auditor's sandbox.
 
 Each call that ``auditor scan`` classifies ``dynamic-shell`` or ``dynamic-program`` (and
-each ``constant-shell`` one that ``shell-to-argv`` cannot turn into an argv list, because it
-needs a shell) becomes the sandbox drop-in with the very same arguments:
+each ``constant-shell`` one that needs a shell; one that does not is left for a person to
+convert to an argv list, never sandboxed) becomes the sandbox drop-in with the very same
+arguments:
 
 =================================================  =====================================
 ``subprocess.run/call/check_call/check_output``    ``sandbox.run/call/check_call/...``
@@ -16,6 +17,12 @@ uses ``sandbox`` for something else), and an import the call used is removed onl
 nothing else uses it (``from subprocess import run as r`` goes when ``r`` is unused).
 Other sinks (``os.exec*``, ``os.spawn*``, ``asyncio``, ``pexpect``...) are not rewritten and
 are reported for review.
+
+The program of each command is looked up in ``rules/sandbox_needs.toml``
+(:mod:`auditor.sandbox_needs`): a command known to need the network gets ``network=True``;
+one known to need what the sandbox cannot give back (other processes, the host name, IPC,
+privileges) is left for review; every rewritten site records what the sandbox takes away
+that the command needs or may need (``Outcome.effect``).
 
 Run it on its own with libcst's runner::
 

@@ -7,21 +7,27 @@ What it rewrites (the sites ``auditor scan`` classifies ``constant-shell``):
   becomes ``subprocess.run(["ls", "-l", "/tmp"], ...)``: the command is split with
   ``shlex.split`` at rewrite time and the ``shell=`` argument is removed;
 * ``os.system("make all")`` used as a statement (its wait status unused) becomes
-  ``subprocess.call(["make", "all"])``; where the wait status is used the call is left to
-  ``route-to-sandbox`` (``sandbox.system`` keeps the wait status; ``subprocess.call``
-  returns an exit code, 768 != 3);
+  ``subprocess.call(["make", "all"])``;
 * ``os.popen("uname -r").read()`` becomes
   ``subprocess.run(["uname", "-r"], stdout=subprocess.PIPE, text=True).stdout`` (same text,
-  and like ``os.popen`` no error on a non-zero status); other uses of ``os.popen`` keep
-  their file object and are left to ``route-to-sandbox``.
+  and like ``os.popen`` no error on a non-zero status);
+* ``asyncio.create_subprocess_shell("cat /proc/loadavg", stdout=PIPE)`` becomes
+  ``asyncio.create_subprocess_exec("cat", "/proc/loadavg", stdout=PIPE)`` (and
+  ``loop.subprocess_shell(factory, cmd)`` becomes ``loop.subprocess_exec(factory, *argv)``)
+  when the command is its only positional argument and neither ``executable=`` nor
+  ``shell=`` is passed.
 
-The command must be a string literal at the call site with nothing a shell would
+The command is a string literal at the call site, or a name bound once to one (read through
+the scanner's own scopes: what ``auditor scan`` calls constant), with nothing a shell would
 interpret: no pipes, redirections, ``;``/``&``, globs, variables, quotes, backslashes,
 comments, ``~``, braces, newlines, no ``NAME=value`` prefix, and not a shell builtin or
-reserved word (``cd``, ``export``, ``if``...). Calls with ``*args``/``**kwargs``,
-``executable=``, or extra positional arguments are left alone. One difference remains by
-nature: a program missing at run time raises ``FileNotFoundError`` where the shell returned
-status 127.
+reserved word (``cd``, ``export``, ``if``...). Every site it leaves alone carries a reason
+and a key (see ``Decline``): ``needs-shell`` when only a shell can run the command
+(``route-to-sandbox`` takes it); any other key means an argv list would do but no rewrite
+keeps the call's meaning (an ``os.system`` status that is used, an ``os.popen`` file object
+kept, ``executable=``, ``*args``/``**kwargs``, extra arguments...), so the site is left to
+a person to convert. One difference remains by nature: a program missing at run time raises
+``FileNotFoundError`` where the shell returned status 127.
 
 Run it on its own with libcst's runner::
 
