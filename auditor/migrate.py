@@ -16,6 +16,7 @@ alone the reasons it needs a human.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import importlib
 import io
@@ -435,9 +436,66 @@ def plan_file(
         fplan.error, fplan.error_line = problem
         fplan.rewritten.clear()
         return fplan
-    fplan.sites = sorted(rewritten.values(), key=lambda s: (s.line, s.codemod))
+    fplan.sites = _final_lines(
+        sorted(rewritten.values(), key=lambda s: (s.line, s.codemod)), original_lines, current
+    )
     fplan.updated = current
     return fplan
+
+
+def _final_lines(sites: list[SitePlan], original: list[str], final_text: str) -> list[SitePlan]:
+    """Each site's 'after' lines as the rewritten file holds them. A site's lines are taken
+    from the text its codemod produced; when another codemod later rewrote a site on the
+    same lines, those lines changed again, so they are read from the final text instead,
+    through a line alignment of the original and the final text."""
+    stale = [
+        s
+        for s in sites
+        if any(
+            o is not s and o.codemod != s.codemod and o.line <= s.end_line and s.line <= o.end_line
+            for o in sites
+        )
+    ]
+    if not stale:
+        return sites
+    final = final_text.splitlines()
+    matcher = difflib.SequenceMatcher(None, original, final, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    out = []
+    for site in sites:
+        span = _map_lines(opcodes, site.line - 1, site.end_line) if site in stale else None
+        if span is not None:
+            site = dataclasses.replace(site, after_lines=final[span[0] : span[1]])
+        out.append(site)
+    return out
+
+
+def _map_lines(
+    opcodes: Sequence[tuple[str, int, int, int, int]], start: int, end: int
+) -> tuple[int, int] | None:
+    """The final lines that original lines ``start:end`` became, or None when a changed
+    block reaches outside them with another number of lines (no line-for-line mapping)."""
+    first: int | None = None
+    last: int | None = None
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "insert":
+            if not start < i1 < end:
+                continue
+            lo, hi = j1, j2
+        elif i2 <= start or i1 >= end:
+            continue
+        elif tag == "equal" or (i1 < start or i2 > end):
+            if tag != "equal" and i2 - i1 != j2 - j1:
+                return None
+            lo = j1 + max(i1, start) - i1
+            hi = j1 + min(i2, end) - i1
+        else:
+            lo, hi = j1, j2
+        first = lo if first is None else min(first, lo)
+        last = hi if last is None else max(last, hi)
+    if first is None or last is None:
+        return None
+    return first, last
 
 
 def _position(finding: Finding) -> tuple[int, int]:

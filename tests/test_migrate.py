@@ -507,3 +507,27 @@ def test_a_mistake_in_the_sandbox_settings_is_one_line(
         assert "[tool.auditor.sandbox] key 'profil' is unknown" in err
         assert "Traceback" not in err
     assert (tmp_path / "deps.py").read_text() == SANDBOXED
+
+
+def test_after_lines_are_the_final_lines_when_sites_share_a_line(tmp_path: Path) -> None:
+    """Two sites on one line, rewritten by different codemods: each 'after' block is the
+    line of the rewritten file, with both rewrites (as the diff shows it)."""
+    path = tmp_path / "shared.py"
+    path.write_text(
+        "import subprocess\n\n\ndef f(cmd):\n"
+        '    a = subprocess.run("ls -l", shell=True); b = subprocess.run(\n'
+        "        cmd, shell=True\n    )\n    return eval(cmd), a, b\n"
+    )
+    (fplan,) = migrate.plan([path], load_policy(tmp_path))
+    final = [
+        '    a = subprocess.run(["ls", "-l"]); b = sandbox.run(',
+        "        cmd, shell=True",
+        "    )",
+    ]
+    assert "\n".join(final) in fplan.updated
+    by_codemod = {site.codemod: site for site in fplan.sites}
+    assert by_codemod["shell-to-argv"].after_lines == final[:1]  # its own line
+    assert by_codemod["route-to-sandbox"].after_lines == final
+    assert by_codemod["eval-exec-to-sandbox"].after_lines == [
+        "    return sandbox.eval_python(cmd), a, b"
+    ]
