@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -833,8 +833,18 @@ def append_keyword(args: Sequence[cst.Arg], name: str, value: cst.BaseExpression
         separator: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
         if len(out) > 1 and isinstance(out[-2].comma, cst.Comma):
             separator = out[-2].comma.whitespace_after
-        new = make_arg(value, name).with_changes(comma=last.comma)
+        tail = last.comma.whitespace_after
+        if isinstance(separator, cst.ParenthesizedWhitespace):
+            # the last argument keeps its own comments; the new one goes on the next line
+            comments: dict[str, Any] = {"first_line": cst.TrailingWhitespace(), "empty_lines": []}
+            if isinstance(tail, cst.ParenthesizedWhitespace):
+                comments = {"first_line": tail.first_line, "empty_lines": tail.empty_lines}
+                tail = tail.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+            separator = separator.with_changes(**comments)
         out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=separator))
+        new = make_arg(value, name).with_changes(
+            comma=last.comma.with_changes(whitespace_after=tail)
+        )
         return [*out, new]
     out[-1] = last.with_changes(
         comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),

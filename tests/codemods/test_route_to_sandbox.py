@@ -83,6 +83,65 @@ FIX = [
         'from auditor import sandbox\nstatus = sandbox.system("ls | wc -l")\n',
         id="constant-needing-a-shell",
     ),
+    # a program known to need the network gets it back, in the call's own layout
+    pytest.param(
+        "import os\n\ndef f(url):\n    return os.popen(f'curl -s {url}').read()\n",
+        "from auditor import sandbox\n\ndef f(url):\n    return sandbox.run(f'curl -s {url}', "
+        "shell=True, stdout=sandbox.PIPE, text=True, network=True).stdout\n",
+        id="network-popen-read",
+    ),
+    pytest.param(
+        "import os\n\ndef f(repo):\n    with os.popen(f'git -C {repo} pull') as p:\n"
+        "        return p.read(), p.close()\n",
+        "from auditor import sandbox\n\ndef f(repo):\n"
+        "    with sandbox.popen(f'git -C {repo} pull', network=True) as p:\n"
+        "        return p.read(), p.close()\n",
+        id="network-popen-object",
+    ),
+    pytest.param(
+        """\
+        import subprocess
+        def f(pkg):
+            subprocess.check_call(
+                f"pip install {pkg}",  # the package
+                shell=True,
+            )
+            return subprocess.getoutput(f"wget -q {pkg}")
+        """,
+        """\
+        from auditor import sandbox
+        def f(pkg):
+            sandbox.check_call(
+                f"pip install {pkg}",  # the package
+                shell=True,
+                network=True,
+            )
+            return sandbox.getoutput(f"wget -q {pkg}", network=True)
+        """,
+        id="network-multi-line-and-getoutput",
+    ),
+    pytest.param(
+        """\
+        import subprocess
+        def f(url):
+            subprocess.run(
+                f"curl -O {url}",
+                shell=True,  # a shell
+                # the end
+            )
+        """,
+        """\
+        from auditor import sandbox
+        def f(url):
+            sandbox.run(
+                f"curl -O {url}",
+                shell=True,  # a shell
+                # the end
+                network=True,
+            )
+        """,
+        id="network-after-comments",
+    ),
     pytest.param(
         "import subprocess\n\ndef f(prog):\n    subprocess.run([prog, '-v'])\n",
         "from auditor import sandbox\n\ndef f(prog):\n    sandbox.run([prog, '-v'])\n",
