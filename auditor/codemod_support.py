@@ -9,7 +9,6 @@ findings to call nodes by position, so the rewriting always agrees with ``audito
 from __future__ import annotations
 
 import os
-import shlex
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,15 +27,13 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from auditor.analyze import Context, analyze_source, module_name
-from auditor.catalogue import Sink
-from auditor.collect import CallSite, Collector
+from auditor.analyze import Context, analyze_source
 from auditor.findings import Finding
 from auditor.policy import Policy, load_policy
-from auditor.resolve import Resolver, keyword, literal_string, positional
+from auditor.resolve import keyword, positional
 from auditor.sandbox.config import Settings, load_settings
+from auditor.scanner_view import ScannerView
 from auditor.scopes import Scope as ScanScope
-from auditor.walk import walk
 
 if TYPE_CHECKING:
     from auditor.sandbox_needs import SandboxEffect
@@ -134,169 +131,6 @@ class Decline(Exception):
     def __init__(self, message: str, key: str = "") -> None:
         super().__init__(message)
         self.key = key
-
-
-def bound_value(node: cst.Name, scope: ScanScope) -> tuple[cst.BaseExpression, ScanScope] | None:
-    """The value a name is bound to, when it is bound exactly once, by an assignment at
-    module or function level (the scanner's rule for a constant name), with the scope the
-    value is evaluated in."""
-    bindings = scope.lookup(node.value)
-    if not bindings or len(bindings) != 1:
-        return None
-    binding = bindings[0]
-    if binding.kind != "value" or binding.value is None:
-        return None
-    if binding.scope.kind not in ("module", "function"):
-        return None
-    return binding.value, binding.scope
-
-
-def exact_text(node: cst.BaseExpression, scope: ScanScope, depth: int = 0) -> str | None:
-    """The exact text of a string expression known before the program runs: a string
-    literal (not bytes), implicit or ``+`` concatenation of such, or a name bound once to
-    one (followed through the scanner's scopes). None for anything else (an f-string, a
-    ``%``- or ``.format``-ed string: the scanner calls those constant too, but their text
-    is not worked out here)."""
-    if depth > 16:
-        return None
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        if isinstance(node, cst.SimpleString) and "b" in node.prefix.lower():
-            return None
-        if isinstance(node, cst.ConcatenatedString):
-            left = exact_text(node.left, scope, depth + 1)
-            right = exact_text(node.right, scope, depth + 1)
-            return left + right if left is not None and right is not None else None
-        return literal_string(node)
-    if isinstance(node, cst.Name):
-        found = bound_value(node, scope)
-        return exact_text(found[0], found[1], depth + 1) if found is not None else None
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        left = exact_text(node.left, scope, depth + 1)
-        right = exact_text(node.right, scope, depth + 1) if left is not None else None
-        return left + right if left is not None and right is not None else None
-    return None
-
-
-# Characters a POSIX shell gives a meaning to (besides separating words).
-# (``%`` is only special inside ``${...}``, which needs ``$``: ``date +%Y`` is fine.)
-_SHELL_CHARS = frozenset("|&;<>()$`\\\"'*?[]{}~#!\n\r\t\v\f^")
-# Words that are shell builtins or reserved words, or behave differently as a builtin.
-_SHELL_WORDS = frozenset(
-    [
-        "!",
-        ".",
-        ":",
-        "[[",
-        "alias",
-        "bg",
-        "break",
-        "builtin",
-        "case",
-        "cd",
-        "command",
-        "continue",
-        "declare",
-        "do",
-        "done",
-        "echo",
-        "elif",
-        "else",
-        "esac",
-        "eval",
-        "exec",
-        "exit",
-        "export",
-        "fc",
-        "fg",
-        "fi",
-        "for",
-        "function",
-        "getopts",
-        "hash",
-        "history",
-        "if",
-        "in",
-        "jobs",
-        "let",
-        "local",
-        "logout",
-        "printf",
-        "pwd",
-        "read",
-        "readonly",
-        "return",
-        "select",
-        "set",
-        "shift",
-        "source",
-        "suspend",
-        "test",
-        "then",
-        "time",
-        "times",
-        "trap",
-        "type",
-        "typeset",
-        "ulimit",
-        "umask",
-        "unalias",
-        "unset",
-        "until",
-        "wait",
-        "while",
-        "[",
-    ]
-)
-
-
-def shell_free_argv(command: str) -> list[str]:
-    """The argv of a shell command that has no shell syntax, or :class:`Decline` (key
-    ``needs-shell``: only a shell can run it)."""
-    bad = sorted({ch for ch in command if ch in _SHELL_CHARS})
-    if bad:
-        shown = " ".join(repr(ch) for ch in bad)
-        raise Decline(f"the command uses shell syntax ({shown}); it needs a shell", NEEDS_SHELL)
-    argv = shlex.split(command)
-    if not argv:
-        raise Decline("the command is empty", NEEDS_SHELL)
-    if argv != command.split(" ") and argv != command.split():
-        raise Decline("shlex cannot split the command exactly", NEEDS_SHELL)
-    if argv[0] in _SHELL_WORDS:
-        raise Decline(
-            f"{argv[0]!r} is a shell builtin or reserved word; it needs a shell", NEEDS_SHELL
-        )
-    if not all(word.isprintable() for word in argv):
-        raise Decline("the command holds non-printable characters", NEEDS_SHELL)
-    if "=" in argv[0]:
-        raise Decline(
-            "the command starts with a variable assignment; it needs a shell", NEEDS_SHELL
-        )
-    return argv
-
-
-def needs_shell(command: str) -> bool:
-    """Whether only a shell can run ``command`` (the rules of :func:`shell_free_argv`)."""
-    try:
-        shell_free_argv(command)
-    except Decline:
-        return True
-    return False
-
-
-class ScannerView:
-    """The scanner's scopes of the module a codemod rewrites: the scope of each call and
-    the name resolution, so that a codemod reads names exactly as ``auditor scan`` does."""
-
-    def __init__(self, module: cst.Module, context: Context, rel_path: str) -> None:
-        collector = Collector(context.catalogue, context.interesting, module_name(rel_path))
-        walk(module, collector)
-        self.calls: dict[int, CallSite] = {id(c.node): c for c in collector.calls}
-        self.resolver = Resolver(context.known)
-        self.sinks: dict[str, Sink] = {s.name: s for s in context.catalogue.sinks}
-
-    def scope(self, call: cst.Call) -> ScanScope | None:
-        site = self.calls.get(id(call))
-        return site.scope if site is not None else None
 
 
 class SiteCodemod(VisitorBasedCodemodCommand):

@@ -26,11 +26,11 @@ from typing import Any
 
 import libcst as cst
 
-from auditor.codemod_support import bound_value, exact_text
 from auditor.resolve import Resolver
 from auditor.rules_files import read_rule_file
 from auditor.sandbox.limits import Limits
 from auditor.sandbox.profiles import PROFILES, Profile, get_profile
+from auditor.scanner_view import bound_value, exact_text
 from auditor.scopes import Scope
 
 RULES_FILE = "sandbox_needs.toml"

@@ -48,14 +48,14 @@ from auditor.codemod_support import (
     TEXT_UNKNOWN,
     Decline,
     SiteCodemod,
-    exact_text,
     make_arg,
     remove_arg,
-    shell_free_argv,
     stdout_of_receiver,
 )
 from auditor.findings import Finding
 from auditor.resolve import literal_string
+from auditor.scanner_view import exact_text
+from auditor.shell_syntax import shell_free_argv
 
 NAME = "shell-to-argv"
 

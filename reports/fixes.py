@@ -15,11 +15,11 @@ from typing import Any
 
 import libcst as cst
 
-from auditor.codemod_support import needs_shell
 from auditor.findings import Finding
 from auditor.resolve import Resolver
 from auditor.sandbox_needs import CommandReader, SandboxEffect, effect_of
 from auditor.scopes import Scope
+from auditor.shell_syntax import needs_shell
 
 SHELL_TO_ARGV = "shell-to-argv"
 ROUTE_TO_SANDBOX = "route-to-sandbox"
