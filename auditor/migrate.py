@@ -110,10 +110,16 @@ class SitePlan:
         )
         before = "\n".join(self.before_lines)
         after = "\n".join(self.after_lines)
-        return (
+        text = (
             f"`{where}` ({self.rule}, {self.codemod})\n\n"
             f"Before:\n\n```python\n{before}\n```\n\nAfter:\n\n```python\n{after}\n```\n"
         )
+        if self.effect is not None:
+            what, *rest = self.effect.describe()
+            text += (
+                f"\nIn the sandbox (profile {self.effect.profile}): {what}; {'; '.join(rest)}.\n"
+            )
+        return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -483,6 +483,34 @@ class SandboxEffect:
             "code": self.code,
         }
 
+    def describe(self) -> list[str]:
+        """What the call runs (first line), gets back and loses, in English."""
+        caps = table().capabilities
+        if self.code:
+            what = "generated Python code"
+        else:
+            parts = list(self.programs)
+            if self.unlisted:
+                parts.append(f"{', '.join(self.unlisted)}, not in rules/sandbox_needs.toml")
+            elif self.unknown:
+                parts.append("a program not known before it runs")
+            what = ", ".join(parts)
+        lines = [what]
+        if self.granted:
+            given = ", ".join(
+                f"{caps[n].label()} ({caps[n].keyword(self.profile)})" for n in self.granted
+            )
+            lines.append(f"given back: {given}")
+        if self.needed:
+            lines.append("needs, and loses: " + ", ".join(caps[n].label() for n in self.needed))
+        maybe = [n for n in self.lost if n not in self.needed]
+        if maybe:
+            verb = "loses" if self.unknown else "may need, and loses"
+            lines.append(f"{verb}: " + ", ".join(caps[n].label() for n in maybe))
+        if not self.lost and not self.granted:
+            lines.append("needs nothing the sandbox takes away")
+        return lines
+
     @property
     def keywords(self) -> tuple[str, ...]:
         """The keyword arguments the rewrite adds (``network=True``)."""

@@ -11,7 +11,7 @@ import click
 from auditor.commands.common import load_policy_or_fail
 from auditor.migrate import CODEMODS, FilePlan, MigrateError, apply, plan, sandbox_settings
 from auditor.sandbox.limits import Limits
-from auditor.sandbox_needs import SandboxEffect, table
+from auditor.sandbox_needs import table
 
 
 @click.command("migrate")
@@ -149,35 +149,6 @@ def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool, limi
             out(f"  {fplan.describe_error()}")
 
 
-def describe_effect(effect: SandboxEffect) -> list[str]:
-    """What one sandboxed call runs (first line), gets back and loses, in English."""
-    caps = table().capabilities
-    if effect.code:
-        what = "generated Python code"
-    else:
-        parts = list(effect.programs)
-        if effect.unlisted:
-            parts.append(f"{', '.join(effect.unlisted)}, not in rules/sandbox_needs.toml")
-        elif effect.unknown:
-            parts.append("a program not known before it runs")
-        what = ", ".join(parts)
-    lines = [what]
-    if effect.granted:
-        given = ", ".join(
-            f"{caps[n].label()} ({caps[n].keyword(effect.profile)})" for n in effect.granted
-        )
-        lines.append(f"given back: {given}")
-    if effect.needed:
-        lines.append("needs, and loses: " + ", ".join(caps[n].label() for n in effect.needed))
-    maybe = [n for n in effect.lost if n not in effect.needed]
-    if maybe:
-        verb = "loses" if effect.unknown else "may need, and loses"
-        lines.append(f"{verb}: " + ", ".join(caps[n].label() for n in maybe))
-    if not effect.lost and not effect.granted:
-        lines.append("needs nothing the sandbox takes away")
-    return lines
-
-
 def _what_the_sandbox_takes(
     plans: list[FilePlan], limits: Limits, out: Callable[[str], None]
 ) -> None:
@@ -189,7 +160,7 @@ def _what_the_sandbox_takes(
     for site in sites:
         effect = site.effect
         assert effect is not None
-        first, *rest = describe_effect(effect)
+        first, *rest = effect.describe()
         out(f"  {site.path}:{site.line} (profile {effect.profile}): {first}")
         for line in rest:
             out(f"    - {line}")
