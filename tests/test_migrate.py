@@ -333,8 +333,12 @@ def test_report_api_before_after_blocks_and_json(project: Path) -> None:
         '    subprocess.run(["make", "all"])  # constant, no shell syntax\n'
         "```\n"
     )
-    assert fixes[by_sink["os.system"].fingerprint].markdown().endswith(
-        "```\n\nIn the sandbox (profile standard): make; may need, and loses: resources.\n"
+    assert (
+        fixes[by_sink["os.system"].fingerprint]
+        .markdown()
+        .endswith(
+            "```\n\nIn the sandbox (profile standard): make; may need, and loses: resources.\n"
+        )
     )
     assert list(reviews) == [by_sink["importlib.import_module"].fingerprint]
     pairs = migrate.before_after(plans)
