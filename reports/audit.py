@@ -22,14 +22,18 @@ from typing import Any
 
 import jinja2
 
-from auditor import __version__
+from auditor import __version__, sandbox_needs
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.judge.catalogue import Sink, builtin_sinks
 from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
 from auditor.rules_files import read_rule_file
+from auditor.sandbox.config import load_settings
+from auditor.sandbox.errors import SandboxConfigError
+from auditor.sandbox.limits import Limits
+from auditor.sandbox_needs import SandboxEffect
 
-from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
+from .fixes import CONVERT, ROUTE_TO_SANDBOX, Fix, codemod_for, manual_for
 
 ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
 # Finding kinds of `auditor system`: they get their own sections, not the Python ones.
@@ -188,6 +192,7 @@ class _Builder:
         self.system_active = [
             f for f in result.findings if not f.suppressed and f.kind in SYSTEM_KINDS
         ]
+        self._limits: Limits | None = None
 
     # -- words -------------------------------------------------------------------------
     def summary(self, name: str) -> str:
@@ -423,11 +428,17 @@ class _Builder:
     def fix_list(self) -> list[dict[str, Any]]:
         by_path: dict[str, list[dict[str, Any]]] = {}
         todo = [f for f in self.active if self.status_key(f) == "todo"]
+        words = self.t["codemod"]
         for f in sorted(todo, key=lambda f: (f.path, f.line, f.column)):
             fix = self.fixes.get(f.fingerprint)
-            codemod = codemod_for(f)
-            if fix is not None and (fix.codemod is not None or fix.after is None):
-                codemod = fix.codemod  # what the codemods actually do with this site
+            codemod = codemod_for(f, fix)  # what the codemods actually do with this site
+            manual = None if codemod else manual_for(f, fix)
+            reasons: list[str] = []
+            if manual is not None and fix is not None:
+                known = self.t["manual_reason"]
+                reasons = [known[k] for k in dict.fromkeys(fix.reasons) if k in known]
+            effect = fix.effect if fix is not None and codemod is not None else None
+            sandbox = self.sandbox_effect(effect)
             by_path.setdefault(f.path, []).append(
                 {
                     "line": f.line,
@@ -436,13 +447,87 @@ class _Builder:
                     "summary": self.summary(f.category),
                     "type": self.type_text(f),
                     "codemod": codemod,
-                    "codemod_text": self.t["codemod"][codemod or "manual"],
+                    "codemod_text": words[
+                        codemod or ("convert_by_hand" if manual == CONVERT else "manual")
+                    ],
+                    "manual": manual,
+                    "reasons": reasons,
                     "before": fix.before if fix is not None and fix.before else f.snippet,
                     "after": fix.after if fix is not None else None,
                     "fingerprint": f.fingerprint,
+                    "sandbox": sandbox,
+                    "granted": sandbox["granted"] if sandbox else [],
+                    "lost": sandbox["lost"] if sandbox else [],
                 }
             )
         return [{"path": path, "sites": sites} for path, sites in by_path.items()]
+
+    def sandbox_effect(self, effect: SandboxEffect | None) -> dict[str, Any] | None:
+        """What the sandbox takes away from a call the codemods route to it, in words: the
+        capabilities given back (``granted``) and lost (``lost``, each marked ``needed``
+        when the program is known to need it), and one sentence (``text``)."""
+        if effect is None:
+            return None
+        words = self.t["sandbox"]
+        caps = sandbox_needs.table().capabilities
+        limits = self.sandbox_limits()
+        profile = effect.profile
+
+        def item(name: str) -> dict[str, Any]:
+            cap = caps[name]
+            texts = {cap.lost(p, self.lang, limits) for p in sandbox_needs.profiles_taking(name)}
+            return {
+                "name": name,
+                "order": list(caps).index(name),
+                "label": cap.label(self.lang),
+                "text": cap.lost(profile, self.lang, limits),
+                "keyword": cap.keyword(profile),
+                "profile": profile,
+                "per_profile": len(texts) > 1,
+                "needed": name in effect.needed,
+            }
+
+        granted = [item(n) for n in effect.granted]
+        lost = [item(n) for n in effect.lost]
+        if effect.code:
+            what = str(words["code"])
+        else:
+            parts = [_code(p) for p in effect.programs]
+            if effect.unlisted:
+                names = ", ".join(_code(n) for n in effect.unlisted)
+                parts.append(words["unlisted"].format(names=names))
+            elif effect.unknown:
+                parts.append(str(words["unknown"]))
+            what = ", ".join(parts)
+        clauses = [what]
+        if granted:
+            shown = ", ".join(f"{i['label']} ({_code(i['keyword'])})" for i in granted)
+            clauses.append(words["given"].format(items=shown))
+        needed = [i["label"] for i in lost if i["needed"]]
+        maybe = [i["label"] for i in lost if not i["needed"]]
+        if needed:
+            clauses.append(words["needs"].format(items=", ".join(needed)))
+        if maybe:
+            key = "loses" if effect.unknown else "may"
+            clauses.append(words[key].format(items=", ".join(maybe)))
+        if not granted and not lost:
+            clauses.append(str(words["nothing"]))
+        intro = words["intro"].format(profile=_code(profile))
+        return {
+            "profile": profile,
+            "granted": granted,
+            "lost": lost,
+            "text": f"{intro}: " + "; ".join(clauses) + ".",
+        }
+
+    def sandbox_limits(self) -> Limits:
+        """The limits the sandboxed calls run with ([tool.auditor.sandbox] of the project)."""
+        if self._limits is None:
+            try:
+                self._limits = load_settings(self.policy.root or None).limits
+            except SandboxConfigError:
+                self._limits = Limits()  # auditor migrate and report say what is wrong
+        return self._limits
 
     def status_table(self, per_class: dict[str, dict[str, int]]) -> list[dict[str, str]]:
         words = self.t["table"]

@@ -180,6 +180,64 @@ FIX = [
         '\ndef f():\n    import subprocess\n    subprocess.call(["ls", "-l"])\n',
         id="function-imports-it-first",
     ),
+    # a name bound once to a constant string, as the scanner reads it
+    pytest.param(
+        """\
+        import subprocess
+        UPTIME = "uptime"
+
+        def uptime():
+            return subprocess.check_output(UPTIME, shell=True, text=True)
+        """,
+        """\
+        import subprocess
+        UPTIME = "uptime"
+
+        def uptime():
+            return subprocess.check_output(["uptime"], text=True)
+        """,
+        id="module-constant",
+    ),
+    pytest.param(
+        "import subprocess\ndef f():\n    cmd = 'ls -l'\n    subprocess.run(cmd, shell=True)\n",
+        'import subprocess\ndef f():\n    cmd = \'ls -l\'\n    subprocess.run(["ls", "-l"])\n',
+        id="function-constant",
+    ),
+    pytest.param(
+        'import os\nBASE = "ls"\nLONG = BASE + " -l"\nos.system(LONG)\n',
+        'import subprocess\nBASE = "ls"\nLONG = BASE + " -l"\nsubprocess.call(["ls", "-l"])\n',
+        id="constant-through-names-and-plus",
+    ),
+    # asyncio's shell functions: the exec twin, with the words as arguments
+    pytest.param(
+        """\
+        import asyncio
+        async def load():
+            return await asyncio.create_subprocess_shell(
+                "cat /proc/loadavg", stdout=asyncio.subprocess.PIPE
+            )
+        """,
+        """\
+        import asyncio
+        async def load():
+            return await asyncio.create_subprocess_exec(
+                "cat", "/proc/loadavg", stdout=asyncio.subprocess.PIPE
+            )
+        """,
+        id="asyncio-create-subprocess-shell",
+    ),
+    pytest.param(
+        "from asyncio import create_subprocess_shell\n"
+        "async def f():\n    return await create_subprocess_shell('uname -r')\n",
+        "import asyncio\n"
+        "async def f():\n    return await asyncio.create_subprocess_exec('uname', '-r')\n",
+        id="asyncio-from-import",
+    ),
+    pytest.param(
+        "async def f(loop, proto):\n    await loop.subprocess_shell(proto, 'ls -l', stdin=0)\n",
+        "async def f(loop, proto):\n    await loop.subprocess_exec(proto, 'ls', '-l', stdin=0)\n",
+        id="loop-subprocess-shell",
+    ),
 ]
 
 
@@ -219,6 +277,18 @@ NOOP = [
         'def f():\n    os.system("ls")\n    import subprocess',
         "only after this call",
         id="function-imports-it-later",
+    ),
+    pytest.param('CMD = "ls | wc -l"\nsubprocess.run(CMD, shell=True)', "'|'", id="name-pipe"),
+    pytest.param(
+        'D = "/tmp"\nsubprocess.run(f"ls {D}", shell=True)', "not known exactly", id="fstring"
+    ),
+    pytest.param(
+        'import asyncio\nasyncio.create_subprocess_shell(cmd="ls -l")', "keyword", id="aio-kw"
+    ),
+    pytest.param(
+        'import asyncio\nasyncio.create_subprocess_shell("ls", executable="/bin/bash")',
+        "executable",
+        id="aio-executable",
     ),
 ]
 
@@ -262,3 +332,31 @@ def test_shell_free_argv(command: str, argv: list[str] | None) -> None:
             shell_free_argv(command)
     else:
         assert shell_free_argv(command) == (argv or command.split())
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('subprocess.run("ls | wc -l", shell=True)', "needs-shell"),
+        ('subprocess.run("cd /tmp", shell=True)', "needs-shell"),
+        ('x = os.system("make all")', "wait-status"),
+        ('f = os.popen("ls")\nf.close()', "popen-object"),
+        ('subprocess.run("ls", shell=True, executable="/bin/bash")', "executable"),
+        ('D = "/tmp"\nsubprocess.run(f"ls {D}", shell=True)', "text-unknown"),
+    ],
+)
+def test_declines_name_why(body: str, key: str) -> None:
+    """needs-shell: only a shell can run it (route-to-sandbox takes it); any other key: an
+    argv list would do, but not by this rewrite (the audit says "convert by hand")."""
+    (outcome,) = run(f"import os\nimport subprocess\n{body}\n")[1]
+    assert outcome.reason_key == key
+
+
+def test_only_a_name_bound_once_is_a_constant() -> None:
+    source = (
+        "import subprocess\nONCE = 'ls'\nTWICE = 'ls'\nif x:\n    TWICE = 'ls -l'\n"
+        "subprocess.run(ONCE, shell=True)\nsubprocess.run(TWICE, shell=True)\n"
+    )
+    code, outcomes = run(source)
+    assert code.endswith('subprocess.run(["ls"])\nsubprocess.run(TWICE, shell=True)\n')
+    assert len(outcomes) == 1  # TWICE is dynamic for the scanner: not a constant-shell site

@@ -179,8 +179,9 @@ def test_before_and_after_code_can_be_plugged_in(
         '# ❌ BEFORE\nos.system("uptime")\n\n# ✅ AFTER\nsubprocess.run(["uptime"])\n'
     )
     assert "will come from the codemod" not in section
-    # the other sites still name their codemod
-    assert text.count("The new code will come from the codemod") == 4
+    # the other sites still name their codemod (not count_workers: `ps` needs the host's
+    # processes, so route-to-sandbox leaves that pipeline to a person)
+    assert text.count("The new code will come from the codemod") == 3
 
 
 def test_code_with_backticks_gets_a_longer_fence(
@@ -201,20 +202,31 @@ def _finding(category: str, snippet: str, sink: str = "subprocess.run") -> Findi
     )  # fmt: skip
 
 
+AIO = "asyncio.create_subprocess_shell"
+RUN = "subprocess.run"
+
+
 @pytest.mark.parametrize(
     ("category", "snippet", "sink", "codemod"),
     [
-        ("constant-shell", 'subprocess.run("ls -l /tmp", shell=True)', "run", "shell-to-argv"),
+        ("constant-shell", 'subprocess.run("ls -l", shell=True)', RUN, "shell-to-argv"),
         ("constant-shell", 'os.system("uptime")', "os.system", "shell-to-argv"),
-        ("constant-shell", 'subprocess.run(args="df -h", shell=True)', "run", "shell-to-argv"),
-        ("constant-shell", 'os.system("ps aux | wc -l")', "os.system", "route-to-sandbox"),
+        ("constant-shell", 'subprocess.run(args="df", shell=True)', RUN, "shell-to-argv"),
+        ("constant-shell", 'os.system("ps aux | wc -l")', "os.system", None),  # ps: processes
+        ("constant-shell", 'os.system("ls | wc -l")', "os.system", "route-to-sandbox"),
         ("constant-shell", 'os.system("echo $HOME")', "os.system", "route-to-sandbox"),
         ("constant-shell", 'os.system("ls *.py")', "os.system", "route-to-sandbox"),
         ("constant-shell", 'os.system("A=1 make")', "os.system", "route-to-sandbox"),
-        ("constant-shell", 'os.system("a" "…', "os.system", "route-to-sandbox"),
-        ("constant-shell", "os.system(CMD)", "os.system", "route-to-sandbox"),
+        ("constant-shell", 'os.system("a" "…', "os.system", None),  # cut: not known
+        ("constant-shell", "os.system(CMD)", "os.system", "shell-to-argv"),  # bound once
+        ("constant-shell", 'subprocess.run(f"ls {D}", shell=True)', "subprocess.run", None),
+        ("constant-shell", 'subprocess.run("ls", shell=True, executable=sh)', RUN, None),
+        ("constant-shell", 'subprocess.getoutput("uptime")', "subprocess.getoutput", None),
+        ("constant-shell", 'asyncio.create_subprocess_shell("ls")', AIO, "shell-to-argv"),
         ("dynamic-shell", 'os.system("rm " + path)', "os.system", "route-to-sandbox"),
+        ("dynamic-shell", 'os.system(f"sudo rm {path}")', "os.system", None),  # privileges
         ("dynamic-program", "subprocess.run([prog])", "subprocess.run", "route-to-sandbox"),
+        ("dynamic-program", "os.execv(prog, [prog])", "os.execv", None),
         ("dynamic-code", "eval(expr)", "builtins.eval", "eval-exec-to-sandbox"),
         ("dynamic-code", "exec(src)", "builtins.exec", "eval-exec-to-sandbox"),
         ("dynamic-code", "runpy.run_path(p)", "runpy.run_path", None),
