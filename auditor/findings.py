@@ -22,19 +22,44 @@ RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a payload's flow from its source to the sink: where, and what happens
-    there ("the HTTP request (Flask): request.args", "passed to run_cmd() as `cmd`")."""
+    there (``note``, in English: "the HTTP request (Flask): request.args", "passed to
+    run_cmd() as `cmd`"). ``kind`` says which step it is, for documents in other languages:
+    "source" (``subject``: the expression, ``detail``: what the source is), "entry" (a
+    parameter a framework fills in: ``subject`` the function, ``detail`` the parameter),
+    "passed" (``subject``: the callee, ``detail``: the parameter), "returned" (``subject``:
+    the callee), "parameter" (a caller the analysis cannot see: ``subject`` the function,
+    ``detail`` the parameter) or "reaches" (``subject``: the sink)."""
 
     path: str
     line: int
     column: int
     note: str
+    kind: str = ""
+    subject: str = ""
+    detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "column": self.column, "note": self.note}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "note": self.note,
+            "kind": self.kind,
+            "subject": self.subject,
+            "detail": self.detail,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Step:
-        return cls(data["path"], data["line"], data["column"], data["note"])
+        return cls(
+            data["path"],
+            data["line"],
+            data["column"],
+            data["note"],
+            data.get("kind", ""),
+            data.get("subject", ""),
+            data.get("detail", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)

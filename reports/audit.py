@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 
 from auditor import __version__, sandbox_needs
-from auditor.findings import RISK_ORDER, Finding, ScanResult
+from auditor.findings import RISK_ORDER, Finding, ScanResult, Step
 from auditor.judge.catalogue import Sink, builtin_sinks
 from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
@@ -33,9 +33,10 @@ from auditor.sandbox.errors import SandboxConfigError
 from auditor.sandbox.limits import Limits
 from auditor.sandbox_needs import SandboxEffect
 
-from .fixes import CONVERT, ROUTE_TO_SANDBOX, Fix, codemod_for, manual_for
+from .fixes import CONVERT, Fix, codemod_for, command_needs_shell, manual_for
 
-ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+ICONS = {"critical": "⛔", "high": "🔴", "medium": "🟡", "low": "🟢"}
+LEVELS = ("critical", "high", "medium", "low")
 # Finding kinds of `auditor system`: they get their own sections, not the Python ones.
 SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
 SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory")
@@ -225,9 +226,63 @@ class _Builder:
             return f"{text} {words['shell_unknown']}"
         return text
 
+    def origin_text(self, f: Finding) -> str:
+        """Where the site's payload comes from, with the first step of its flow."""
+        if f.origin is None or f.origin == "internal":
+            return ""
+        words = self.t["origin"]
+        text = f"{words[f.origin]} (`{f.origin}`)"
+        if f.flow and f.origin != "parameter":
+            first = f.flow[0]
+            text += f": {_code(f'{first.path}:{first.line}')} {self.step_text(first, f.origin)}"
+        return text
+
+    def step_text(self, step: Step, origin: str | None) -> str:
+        """A step of a flow in the document's language."""
+        words = self.t["flow"]
+        if step.kind not in words:
+            return step.note
+        origin_words = self.t["origin"].get(origin or "", origin or "")
+        return str(
+            words[step.kind].format(
+                detail=step.detail,
+                code=_code(step.subject),
+                origin=origin_words,
+                param=_code(step.detail),
+                function=_code(f"{step.subject}()"),
+            )
+        )
+
+    def attention(self) -> list[dict[str, Any]]:
+        """The critical sites, each with its flow from the source to the call: the
+        generated form of the user's "ATTENTION - LLM/Chat" section."""
+        out = []
+        for f in sorted(self.active, key=lambda f: (f.path, f.line, f.column)):
+            if f.risk != "critical" or f.isolated:
+                continue
+            out.append(
+                {
+                    "path": f.path,
+                    "line": f.line,
+                    "function": self.function_text(f.function),
+                    "rule": f.rule,
+                    "summary": self.summary(f.category),
+                    "type": self.type_text(f),
+                    "snippet": f.snippet,
+                    "origin": self.t["origin"].get(f.origin or "", f.origin or ""),
+                    "origin_key": f.origin,
+                    "flow": [
+                        {"where": f"{s.path}:{s.line}", "note": self.step_text(s, f.origin)}
+                        for s in f.flow
+                    ],
+                }
+            )
+        return out
+
     def action_text(self, f: Finding) -> str:
         action = f.action
-        if f.category == "constant-shell" and codemod_for(f) == ROUTE_TO_SANDBOX:
+        fix = self.fixes.get(f.fingerprint)
+        if f.category == "constant-shell" and command_needs_shell(f, fix):
             action = "convert_needs_shell"
         text = str(self.t["action"].get(action, action))
         if f.trusted_by and not f.isolated:
@@ -277,6 +332,15 @@ class _Builder:
         open_sites = [f for f in self.active if not f.isolated] + self.system_todo()
         top = max((RISK_ORDER[f.risk] for f in open_sites), default=-1)
         words = self.t["overall"]
+        if top == RISK_ORDER["critical"]:
+            n = sum(1 for f in open_sites if f.risk == "critical")
+            high = sum(1 for f in open_sites if f.risk == "high")
+            detail = [words["outside_detail"].format(n=n)]
+            if high:
+                detail.append(words["critical_detail"].format(n=high))
+            if self.result.errors:
+                detail.append(words["errors_detail"].format(n=len(self.result.errors)))
+            return {"key": "critical", "label": words["critical"], "detail": "; ".join(detail)}
         if top == RISK_ORDER["high"]:
             key, n = "critical", sum(1 for f in open_sites if f.risk == "high")
         elif top == RISK_ORDER["medium"]:
@@ -294,7 +358,7 @@ class _Builder:
             status = self.status_key(f)
             # grouped by the site's own risk and status: a site the policy trusts or that
             # runs in the sandbox is low risk, not listed under its class's priority
-            key = (f.risk, f.path, f.rule, f.sink, f.shell, status, f.trusted_by)
+            key = (f.risk, f.path, f.rule, f.sink, f.shell, status, f.trusted_by, f.action)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = {
@@ -312,6 +376,7 @@ class _Builder:
                     "functions": [],
                     "snippets": [],
                     "sites": [],
+                    "origins": [],
                 }
             function = self.function_text(f.function)
             if function not in group["functions"]:
@@ -322,11 +387,16 @@ class _Builder:
                 {"line": f.line, "column": f.column, "function": f.function,
                  "snippet": f.snippet, "fingerprint": f.fingerprint}
             )  # fmt: skip
+            origin = self.origin_text(f)
+            if origin and origin not in group["origins"]:
+                group["origins"].append(origin)
         for group in groups.values():
             group["lines"] = ", ".join(str(s["line"]) for s in group["sites"])
         out = []
-        for level in ("high", "medium", "low"):
+        for level in LEVELS:
             chosen = [g for g in groups.values() if g["priority"] == level]
+            if level == "critical" and not chosen:
+                continue  # the level exists only where request data or model output does
             out.append(
                 {
                     "key": level,
@@ -668,6 +738,7 @@ class _Builder:
             "status": self.status(),
             "counts": self.counts(),
             "priorities": self.sweep(),
+            "attention": self.attention(),
             "suppressed": [
                 {"path": f.path, "line": f.line, "rule": f.rule, "reason": f.suppression_reason}
                 for f in self.result.findings

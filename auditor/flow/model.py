@@ -3,7 +3,8 @@ cached as JSON with the file's findings.
 
 A *label* says what a value may carry, as a tuple:
 
-- ``("s", origin, line, column, note)``: a source in this file (``note`` names it);
+- ``("s", origin, line, column, note, code)``: a source in this file (``note`` says what
+  it is, ``code`` is the expression);
 - ``("p", function, parameter)``: a parameter of a function of this file;
 - ``("c", call)``: the result of call number ``call`` of this summary's ``calls``;
 - ``("a", class, attr)``: the instance attribute ``attr`` of a class of this file;
@@ -117,7 +118,7 @@ class Function:
     kwarg: str | None
     kind: str
     cls: str | None
-    entries: dict[str, tuple[str, str]]
+    entries: dict[str, tuple[str, str, str]]  # parameter -> (origin, note, sanitizer or "")
     returns: tuple[Label, ...]
     defaults: dict[str, Arg]
     opaque: bool
@@ -153,7 +154,7 @@ class Function:
             d["kwarg"],
             d["kind"],
             d["cls"],
-            {k: (v[0], v[1]) for k, v in d["entries"].items()},
+            {k: (v[0], v[1], v[2]) for k, v in d["entries"].items()},
             _labels(d["returns"]),
             {k: Arg.from_json(v) for k, v in d["defaults"].items()},
             d["opaque"],

@@ -232,7 +232,9 @@ class Project:
         kind = label[0]
         path = self.files[index][0]
         if kind == "s":
-            return Info(Reach(label[1], (Step(path, label[2], label[3], label[4]),)))
+            note = f"{label[4]}: {label[5]}" if label[5] else label[4]
+            step = Step(path, label[2], label[3], note, "source", label[5], label[4])
+            return Info(Reach(label[1], (step,)))
         if kind == "p":
             return self.params.get((self.gid(index, label[1]), label[2]), NOTHING)
         if kind == "c":
@@ -291,15 +293,16 @@ class Project:
         entry = function.entries.get(name)
         if entry is not None:
             note = f"{entry[1]}: `{name}` of {function.key}()"
-            step = Step(path, function.line, function.column, note)
-            out = out.merge(Info(Reach(entry[0], (step,))))
+            step = Step(path, function.line, function.column, note, "entry", function.key, name)
+            reached = Info(Reach(entry[0], (step,)))
+            out = out.merge(reached.sanitized(entry[2]) if entry[2] else reached)
         callers = self.callers.get(gid, [])
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
         if (not callers or gid in self.escaping) and entry is None and not is_self:
             note = (
                 f"parameter `{name}` of {function.key}(), called from code the analysis cannot see"
             )
-            step = Step(path, function.line, function.column, note)
+            step = Step(path, function.line, function.column, note, "parameter", function.key, name)
             out = out.merge(Info(Reach("parameter", (step,))))
         for caller, number, shift in callers:
             call = self.files[caller][1].calls[number]
@@ -309,6 +312,9 @@ class Project:
                 call.line,
                 call.column,
                 f"passed to {call.text}() as `{name}`",
+                "passed",
+                call.text,
+                name,
             )
             if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
                 out = out.merge(Info(Reach("parameter", (step,))))
@@ -360,7 +366,14 @@ class Project:
             self.wanted.add(target.function)
             return self.info(index, (x for p in parts for x in p.labels))
         out = NOTHING
-        step = Step(self.files[index][0], call.line, call.column, f"returned by {call.text}()")
+        step = Step(
+            self.files[index][0],
+            call.line,
+            call.column,
+            f"returned by {call.text}()",
+            "returned",
+            call.text,
+        )
         for label in function.returns:
             if label[0] == "p" and label[1] == function.key:
                 how, arg = self._argument(function, call, label[2], target.shift)

@@ -60,13 +60,49 @@ def build(entries: list[Entry]) -> tuple[Project, list[int]]:
 
 
 def derived_sinks(project: Project) -> set[str]:
-    """The functions whose parameter reaches a sink's payload, directly or through other
-    derived sinks (global ids)."""
+    """The functions whose parameter reaches a sink's payload, directly, through the
+    values other project functions return, or through other derived sinks (global ids)."""
+    memo: dict[tuple[int, int], frozenset[str]] = {}
+
+    def depends(index: int, labels: Iterable[tuple[object, ...]], depth: int = 0) -> set[str]:
+        """The functions (global ids) whose parameters the labels depend on."""
+        out: set[str] = set()
+        for label in labels:
+            kind = label[0]
+            if kind == "q":
+                out |= depends(index, [label[2]], depth)  # type: ignore[list-item]
+            elif kind == "p":
+                out.add(project.gid(index, str(label[1])))
+            elif kind == "c" and depth < 8:
+                key = (index, int(label[1]))  # type: ignore[call-overload]
+                if key not in memo:
+                    memo[key] = frozenset()  # a cycle: what is known so far
+                    memo[key] = frozenset(_through_call(index, key[1], depth))
+                out |= memo[key]
+        return out
+
+    def _through_call(index: int, number: int, depth: int) -> set[str]:
+        call = project.files[index][1].calls[number]
+        target = project.targets.get((index, number))
+        passed = [*call.args, *call.kwargs.values()]
+        if call.receiver is not None:
+            passed.append(call.receiver)
+        if target is None:
+            return depends(index, (x for a in passed for x in a.labels), depth + 1)
+        callee_index, function = project.functions[target.function]
+        out: set[str] = set()
+        returned = {str(x[1]) for x in function.returns if x[0] == "p"}
+        if returned or not function.complete:
+            # what the call passes reaches the result: its dependencies are the caller's
+            out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
+        others = [x for x in function.returns if x[0] != "p"]
+        out |= depends(callee_index, others, depth + 1)
+        return out
+
     derived: set[str] = set()
     for index, (_, summary) in enumerate(project.files):
         for site in summary.sites:
-            for key in _params_of(site.labels):
-                derived.add(project.gid(index, key))
+            derived |= depends(index, site.labels)
     changed = True
     while changed:
         changed = False
@@ -74,16 +110,12 @@ def derived_sinks(project: Project) -> set[str]:
             if target is None or target.function not in derived:
                 continue
             call = project.files[index][1].calls[number]
-            if not call.caller:
-                continue
-            caller = project.gid(index, call.caller)
-            if caller in derived:
-                continue
             passed = [*call.args, *call.kwargs.values()]
-            if any(key == call.caller for arg in passed for key in _params_of(arg.labels)):
-                derived.add(caller)
-                changed = True
-    return derived
+            for gid in depends(index, (x for a in passed for x in a.labels)):
+                if gid not in derived:
+                    derived.add(gid)
+                    changed = True
+    return {gid for gid in derived if gid in project.functions}
 
 
 def requests(
@@ -210,11 +242,9 @@ def _flowed(
     origin = reach.origin if reach is not None else "internal"
     changes = reclassify(policy, finding, Flowed(None, origin, sanitizer))
     if reach is not None and origin != "internal":
+        name = finding.sink.removeprefix("builtins.")
         sink = Step(
-            finding.path,
-            finding.line,
-            finding.column,
-            f"reaches {finding.sink.removeprefix('builtins.')}()",
+            finding.path, finding.line, finding.column, f"reaches {name}()", "reaches", name
         )
         changes["flow"] = (*reach.flow, sink)
     return dataclasses.replace(finding, **changes) if changes else finding

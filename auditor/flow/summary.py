@@ -351,8 +351,7 @@ class Summarizer:
 
     def _source(self, source: Source, node: cst.CSTNode, what: str, scope: Scope) -> Label:
         line, column = self.position(node, scope)
-        note = f"{source.note}: {what}" if what else source.note
-        return ("s", source.origin, line, column, _short(note))
+        return ("s", source.origin, line, column, source.note, _short(what))
 
     def _compute(self, node: cst.BaseExpression, scope: Scope, depth: int) -> frozenset[Label]:
         if isinstance(node, cst.Name):
@@ -425,7 +424,7 @@ class Summarizer:
             elif binding.kind == "param":
                 if binding.scope.name == "<lambda>":
                     line, column = self.position(node, scope)
-                    out.add(("s", "parameter", line, column, "a lambda's parameter"))
+                    out.add(("s", "parameter", line, column, "a lambda's parameter", name))
                 else:
                     out.add(("p", binding.scope.key, name))
         return frozenset(out)
@@ -546,7 +545,7 @@ class Summarizer:
                 return "class"
         return "method"
 
-    def _entries(self, record: FunctionRecord) -> tuple[dict[str, tuple[str, str]], bool]:
+    def _entries(self, record: FunctionRecord) -> tuple[dict[str, tuple[str, str, str]], bool]:
         """The parameters that are sources, and whether an unknown decorator hides who
         calls the function."""
         params = record.node.params
@@ -559,7 +558,7 @@ class Summarizer:
             names.append(params.star_kwarg.name.value)
         kind = self._kind(record)
         skip = set(names[:1]) if kind in ("method", "class") else set()
-        entries: dict[str, tuple[str, str]] = {}
+        entries: dict[str, tuple[str, str, str]] = {}
         opaque = False
         for decorator in record.node.decorators:
             expr = decorator.decorator
@@ -571,7 +570,9 @@ class Summarizer:
             if source is not None:
                 for name in names:
                     if name not in skip:
-                        entries.setdefault(name, (source.origin, source.note))
+                        entries.setdefault(
+                            name, (source.origin, source.note, self._validated(record, name))
+                        )
                 continue
             plain = typed is not None and (
                 typed in _PLAIN_DECORATORS or typed.endswith((".setter", ".getter", ".deleter"))
@@ -584,7 +585,9 @@ class Summarizer:
                     if record.node.name.value in entry.methods and entry.patterns.get(base):
                         for name in names:
                             if name not in skip and name not in entry.skip:
-                                entries.setdefault(name, (entry.source.origin, entry.source.note))
+                                entries.setdefault(
+                                    name, (entry.source.origin, entry.source.note, "")
+                                )
         for request in self.sources.request_parameters:
             for name in names:
                 if name in skip or name in entries:
@@ -594,8 +597,19 @@ class Summarizer:
                 if (typed is not None and request.annotations.get(typed)) or (
                     name in request.names and self._frameworks & request.frameworks
                 ):
-                    entries[name] = (request.source.origin, request.source.note)
+                    entries[name] = (request.source.origin, request.source.note, "")
         return entries, opaque
+
+    def _validated(self, record: FunctionRecord, name: str) -> str:
+        """The sanitizer a framework applies to a parameter annotated with a scalar type
+        (FastAPI, typer and click convert ``limit: int`` or fail the request), or ""."""
+        annotation = self._annotation(record.scope, name)
+        if annotation is None:
+            return ""
+        typed = self.typed(annotation, record.outer)
+        if typed is not None and self.sources.sanitizer(typed) is not None:
+            return f"converted to {typed.removeprefix('builtins.')} by the framework"
+        return ""
 
     def _bases(self, cls: str) -> list[str]:
         for record in self.collector.classes:

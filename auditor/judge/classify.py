@@ -217,10 +217,11 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
     message = finding.message
     if override is not None and override != "critical":
         risk = override
+    quiet = origin in ("internal", "parameter")  # said by the origin field, not the message
     if flowed.sanitizer is not None and origin != "internal":
         risk = _LOWER[policy.rule_for(category).risk if override == "critical" else risk]
         message += f"; the payload comes from {words}, {flowed.sanitizer}"
-    elif origin != "internal":
+    elif not quiet:
         message += f"; the payload comes from {words}"
     changes.update(risk=risk, message=message)
     return changes

@@ -22,7 +22,7 @@ def test_defaults_trust_no_path_and_no_command(tmp_path: Path) -> None:
     assert policy.trusted_paths == () and policy.trusted_commands == ()
     described = policy.describe()
     must = {i["rule"] for i in described["must_isolate"]}
-    assert must == {"AUD101", "AUD102", "AUD103"}
+    assert must == {"AUD001", "AUD002", "AUD003", "AUD005", "AUD101", "AUD102", "AUD103"}
 
 
 def test_found_upward_from_the_scanned_path(tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_auditor_toml_and_extend(tmp_path: Path) -> None:
         ("trusted_path = []", "unknown key 'trusted_path' (did you mean 'trusted_paths'?)"),
         ('trusted_paths = "scripts/**"', "'trusted_paths' must be a list of strings"),
         ("max_file_size = -1", "'max_file_size' must be a positive integer"),
-        ("[tool.auditor.classes.dynamic-shell]\nrisk = 'severe'", "must be high, medium or low"),
+        ("[tool.auditor.classes.dynamic-shell]\nrisk = 'severe'", "must be critical, high, medium or low"),
         (
             "[tool.auditor.classes.dynamic-shell]\nrule = 'X1'",
             "unknown key 'classes.dynamic-shell.rule'",
