@@ -56,7 +56,10 @@ def test_auditor_toml_and_extend(tmp_path: Path) -> None:
         ("trusted_path = []", "unknown key 'trusted_path' (did you mean 'trusted_paths'?)"),
         ('trusted_paths = "scripts/**"', "'trusted_paths' must be a list of strings"),
         ("max_file_size = -1", "'max_file_size' must be a positive integer"),
-        ("[tool.auditor.classes.dynamic-shell]\nrisk = 'severe'", "must be critical, high, medium or low"),
+        (
+            "[tool.auditor.classes.dynamic-shell]\nrisk = 'severe'",
+            "must be critical, high, medium or low",
+        ),
         (
             "[tool.auditor.classes.dynamic-shell]\nrule = 'X1'",
             "unknown key 'classes.dynamic-shell.rule'",
