@@ -104,6 +104,7 @@ class Launcher:
     dashdash_command: bool = False
     assignments: str = "none"
     assignment: re.Pattern[str] | None = None
+    chooser_assignments: re.Pattern[str] | None = None
     subcommands: Mapping[str, str] = field(default_factory=dict)
     prefix: bool = False
     after_operands: Mapping[str, Option] = field(default_factory=dict)
@@ -174,6 +175,7 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "dashdash-command": bool,
     "assignments": str,
     "assignment": str,
+    "chooser-assignments": str,
     "subcommands": dict,
     "prefix": bool,
     "inherit": str,
@@ -262,7 +264,7 @@ class _OptionsBuilder:
     def __init__(self, style: Style, where: str) -> None:
         self.style = style
         self.where = where
-        self.by_alias: dict[str, Option] = {}
+        self.seen: set[str] = set()  # every alias so far, folded
         self.groups: list[tuple[tuple[str, ...], dict[str, Any]]] = []
 
     def add(self, group: str, key: str, **spec: Any) -> None:
@@ -275,10 +277,9 @@ class _OptionsBuilder:
                     f"{self.where}: {key!r}: {alias!r} does not start with one of "
                     f"{self.style.leaders!r} (style {self.style.name})"
                 )
-            if self._fold(alias) in self.by_alias or any(
-                self._fold(alias) in (self._fold(a) for a in g) for g, _ in self.groups
-            ):
+            if self._fold(alias) in self.seen:
                 raise LauncherTableError(f"{self.where}: option {alias!r} is listed twice")
+            self.seen.add(self._fold(alias))
         self.groups.append((aliases, spec))
 
     def _fold(self, alias: str) -> str:
@@ -430,6 +431,8 @@ def _load_launcher(
     if needs_language and language is None:
         raise LauncherTableError(f"{where}: it runs scripts, code or shell strings: 'language'?")
     assignments = data.get("assignments", "none")
+    if "chooser-assignments" in data and assignments == "none":
+        raise LauncherTableError(f"{where}: 'chooser-assignments' needs 'assignments'")
     if (assignments != "none") != ("assignment" in data):
         raise LauncherTableError(f"{where}: 'assignments' and 'assignment' go together")
     programs = tuple(data.get("programs", ()))
@@ -466,6 +469,11 @@ def _load_launcher(
         assignment=_regex(data["assignment"], where, "assignment")
         if "assignment" in data
         else None,
+        chooser_assignments=(
+            _regex(data["chooser-assignments"], where, "chooser-assignments")
+            if "chooser-assignments" in data
+            else None
+        ),
         subcommands=dict(subcommands),
         prefix=data.get("prefix", False),
         after_operands=after,

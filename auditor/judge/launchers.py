@@ -1,57 +1,76 @@
 """What an argument vector really runs: launchers peeled off, by the table of
-``rules/launchers.toml``.
+``rules/launchers.toml`` (loaded by ``auditor.judge.launcher_table``).
 
 ``peel(words)`` reads an argv the way each launcher at its head reads its own arguments and
 says what finally runs: a program with its argv, a shell command string, source code of an
 interpreter, a script path, a Python module, or "unknown" when that cannot be told from the
 argv. ``peel_shell(parts)`` does the same for the first simple command of a shell command
-string given as constant text and holes (see ``shellwords.first_command``).
+string given as constant text and holes (see ``shellwords.first_command``). An argv item is a
+``Word``: its text, or None when it is known only at run time, with the constant head and
+tail it is known to have (``f"--user={u}"``), whether it is ``sys.executable``, and whether
+it may split into several words (a hole of a shell string).
 
 What the peeling covers
 -----------------------
 * Launchers of launchers, repeatedly: ``sudo -u x env A=1 timeout 5 bash -c CMD`` gives
-  ``via = ("sudo", "env", "timeout", "bash -c")`` and kind "shell".
-* Program names by basename (``/usr/bin/sudo``, ``C:\\...\\cmd.exe``; ``.exe`` and letter case
-  ignored) and by pattern (``python3.11``, ``pypy3``, ``perl5.36``); an item that is
-  ``sys.executable`` is Python. A launcher whose own path is chosen at run time (its known
-  tail names it, ``f"{venv}/bin/python"``) is peeled, and its index is a chooser.
-* Each launcher's options from its table: flags, options with one value (a separate word,
-  ``--opt=value``, ``-ovalue``; Go's ``-o=value``), options with several value words
-  (``bwrap --bind SRC DEST``), values that may only be attached (``--mount[=file]``, perl's
-  ``-l[octal]``), clustered short flags (``-xe``), unique prefixes of GNU long options
-  (``--us`` for ``--user``), PowerShell's case-insensitive abbreviations, ``--`` and a lone
-  ``-``, options that may follow operands (GNU permutation: ``su``, ``runuser``; ssh's options
-  after HOST), ``NAME=value`` words (``env``, ``sudo``), and the positional operands a
-  launcher reads before what it runs (timeout's DURATION, docker exec's CONTAINER, ssh's HOST).
+  ``via = ("sudo", "env", "timeout", "bash -c")`` and kind "shell". The families: privilege
+  (sudo, sudoedit, doas, pkexec, su, runuser), wrappers (env, timeout, nice, ionice, nohup,
+  stdbuf, setsid, taskset, chrt, flock, time, xargs, watch, script), isolation and containers
+  (unshare, nsenter, systemd-run, bwrap, firejail, chroot, docker/podman exec and run, with
+  ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash,
+  bash, zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters
+  (python, perl, ruby, node, php), and a shell's own ``exec``, ``command``, ``time``,
+  ``eval``, ``.``/``source`` where the shell reads a command word.
+* Program names by basename (``/usr/bin/sudo``, ``C:\\...\\cmd.exe``; ``.exe`` and letter
+  case ignored) and by pattern (``python3.11``, ``pypy3``, ``perl5.36``); ``sys.executable``
+  is Python. A launcher whose own path is chosen at run time but whose known tail names it
+  (``f"{venv}/bin/python"``) is peeled, and its index is a chooser.
+* Each launcher's options, from its table: flags, options with one value (a separate word,
+  ``--opt=value``, ``-ovalue``; Go's ``-o=value``), with several value words (``bwrap --bind
+  SRC DEST``), values that may only be attached (``--mount[=file]``, perl's ``-l[octal]``),
+  values taken only when the next word is no option (``node -p``, ``sudo -h``), clustered
+  short flags (``-xe``; a shell's ``-oe x``), unique prefixes of GNU long options (``--us``
+  for ``--user``), PowerShell's case-insensitive abbreviations and cmd's ``/switches``,
+  ``--`` and a lone ``-``, options that may follow operands (GNU permutation in ``su``,
+  ``runuser``, ``kubectl exec``; ssh's options after HOST), ``NAME=value`` words (``env``,
+  ``sudo``), and the operands a launcher reads before what it runs (timeout's DURATION,
+  taskset's MASK, chrt's PRIORITY, flock's FILE, docker exec's CONTAINER, ssh's HOST).
 * What follows: a program argv (kind "program", peeled again), a shell string (``sh -c``,
-  ``su -c``, ``flock FILE -c``, ``env -S``, ``cmd /c``, ``powershell -Command``; ssh's words,
-  joined), code (``python -c``, ``perl -e``, ``node -e``/``-p``, ``ruby -e``, ``php -r``), a
-  script path (``python x.py``, ``bash x.sh``, ``pwsh -File``), a module (``python -m``),
-  sub-commands (``docker exec``, ``docker container run``, ``kubectl exec ... --``,
-  ``busybox sh``), and the shell's own launchers at the start of a shell command (``exec``,
-  ``command``, ``time``, ``eval``, ``.``/``source``).
-* The launcher operands and option values that choose what runs are ``choosers``: a
-  container image, a chroot or ``--root`` directory, ``su -s SHELL``, modules preloaded
-  with ``node -r`` or ``perl -M``, a second ``perl -e``.
+  ``su -c``, ``flock FILE -c``, ``env -S``, ``script -c``; ``cmd /c``, ``powershell
+  -Command``, ``watch``, ``eval`` and ssh's words, ``joined``), code (``python -c``, ``perl
+  -e``/``-E``, ``node -e``/``-p``, ``ruby -e``, ``php -r``/``-R``), a script path
+  (``python x.py``, ``bash x.sh``, ``pwsh -File``, ``su USER x.sh``), a module (``python
+  -m``), a sub-command (``docker exec``, ``docker container run``, ``busybox sh``).
+* ``choosers``: the launcher operands and option values that choose what runs: a container
+  image, a chroot or ``--root`` directory, ``su -s SHELL``, ``ssh -o``/``-F`` (a
+  ProxyCommand runs locally), modules preloaded (``node -r``, ``perl -M``, ``ruby -r``),
+  php's ``-d``/``-c`` (``auto_prepend_file``), a second ``perl -e``, and the ``NAME=value``
+  words of env and sudo that set PATH, LD_PRELOAD, PYTHONPATH, BASH_ENV and the like.
 
 What it does not do
 -------------------
-* It never guesses: an option the table does not know, a dynamic word where an option or a
-  launcher operand may stand (``ssh "$host" ls``: the host could be ``-oProxyCommand=...``),
-  a value missing, options of a GNU-permuting launcher found among its command's words, or
-  a launcher that reads what it runs from its input (``bash -s``, ``python -``, ``xargs``)
-  give kind "unknown" with a one-line ``note``: callers treat it as a program chosen at run
-  time.
-* A shell string is not split here: kind "shell" stops the peeling; callers may run
-  ``peel_shell`` on a constant command string to look inside it.
+* It never guesses: an option the table does not know, a value missing, a word known only
+  at run time where an option or a launcher operand may stand (``ssh "$host" ls``: the host
+  could be ``-oProxyCommand=...``; ``perl -e CODE "$arg"``: the argument could be another
+  ``-e``), options of a GNU-permuting launcher among its command's words, or a launcher that
+  reads what it runs from elsewhere (``bash -s``, ``python -``, an interactive shell,
+  ``xargs``, ``bwrap --args FD``, ``docker run --entrypoint``) give kind "unknown" with a
+  one-line ``note``: callers treat it as a program chosen at run time. A dynamic word where
+  what runs starts is what runs, chosen at run time (``sudo "$x"``: kind "program").
+* A shell string is not split here: kind "shell" stops the peeling; a caller may run
+  ``peel_shell`` on a constant command string to look inside it. ``peel_shell`` reads only
+  the first simple command (``cd /srv && sudo make``: ``cd``), skips leading assignments
+  (``LD_PRELOAD=... ls`` is read as ``ls``) and takes a hole as one word that may split.
 * What a launcher does besides running the command is not modelled: which user or host it
   runs as, the mounts and namespaces of ``bwrap``/``nsenter``/``unshare``, the environment
-  set by ``env`` (a ``PATH=...`` assignment can change which program a name runs), what a
-  container image or a remote host has installed. Only ``sudo``, ``doas``, ``pkexec``, ``su``
-  and ``runuser`` count as ``privileged`` (``systemd-run`` and ``docker --privileged`` do not).
+  it sets through options (``docker run -e``), what a container image or a remote host has
+  installed, whether the launcher accepts a value (``timeout -k -- 5 ls`` is read as running
+  ``ls``; timeout refuses the duration ``--``). Only sudo, sudoedit, doas, pkexec, su and
+  runuser are ``privileged`` (``systemd-run`` and ``docker run --privileged`` are not).
 * ``sudo -s``/``-i`` with a command pass it to a shell after escaping it: it is read as the
-  program argv it nearly always is. Windows' ``py`` launcher and options only one version of
-  a tool knows may be missing: the table says where each option list came from.
+  program argv it nearly always is. BusyBox applets are read with the tables of the programs
+  they stand for. Windows' ``py`` launcher is not in the table. Options that only another
+  version of a tool knows may be missing: each entry says where its option list came from.
 """
 
 from __future__ import annotations
@@ -556,12 +575,17 @@ class _Reader:
 
     # -- the launcher's arguments ----------------------------------------------------------------
 
-    def _is_assignment(self, word: Word) -> bool:
+    def _assignment(self, word: Word, index: int) -> bool:
+        """Whether the word is a NAME=value the launcher puts in the environment; one that
+        sets a variable choosing what runs (PATH, LD_PRELOAD...) is a chooser."""
         pattern = self.entry.assignment
-        if pattern is None:
-            return False
         text = word.text if word.text is not None else word.head
-        return bool(text) and pattern.match(text) is not None
+        if pattern is None or not text or pattern.match(text) is None:
+            return False
+        choosing = self.entry.chooser_assignments
+        if choosing is not None and choosing.match(text):
+            self.choosers.append(index)
+        return True
 
     def run(self) -> _Outcome:
         entry, style, words, n = self.entry, self.style, self.words, self.n
@@ -622,7 +646,7 @@ class _Reader:
                         options_open = False
                         break
                     continue
-                if entry.assignments == "among-options" and self._is_assignment(word):
+                if entry.assignments == "among-options" and self._assignment(word, j):
                     j += 1
                     continue
             # a word that is not an option
@@ -649,7 +673,7 @@ class _Reader:
             if (
                 self.payload is None
                 and entry.assignments == "after-options"
-                and self._is_assignment(word)
+                and self._assignment(word, j)
             ):
                 options_open = False
                 j += 1

@@ -407,6 +407,8 @@ def test_a_minimal_table_loads_and_peels() -> None:
         (('last = ["-c"]', 'last = ["-c"]\nchoosers = ["IMAGE"]'), "'choosers' names 'IMAGE'"),
         (('"-c" = "code"', '"-c" = "unknown"'), "needs a note saying why"),
         (("[style.gnu]", "[style.gnu"), "t.toml:"),
+        (('last = ["-c"]', 'last = ["-c"]\nchooser-assignments = "PATH="'), "needs 'assignments'"),
+        (('programs = ["python"]', 'programs = ["python"]\nflag-patterns = ["("]'), "bad regular"),
     ],
 )
 def test_table_errors_name_the_entry_and_the_key(change: tuple[str, str], message: str) -> None:
