@@ -4,7 +4,8 @@
 An expected finding names its ``file`` (relative to the case folder) and ``line``, its ``rule``,
 ``risk``, ``origin`` ("none" for a constant payload) and ``flow``: the steps from the source to
 the sink as ``"path:line"`` (the source first, the sink's call last). The runner compares them
-exactly, and fails when a finding is missing or one that is not expected appears.
+exactly, and fails when a finding is missing or one that is not expected appears. A case
+may carry a ``[policy]`` table (``[tool.auditor]`` keys), else it runs under the built-in one.
 
 A gap of the tool is marked in the expectations, never by changing them: ``xfail = "..."`` on a
 finding (its rule, risk, origin or flow is wrong) or ``xfail_findings = "..."`` at the top of the
@@ -35,7 +36,7 @@ RULES = {
     "AUD201", "AUD202", "AUD203", "AUD301", "AUD302",
 }  # fmt: skip
 RISKS = {"critical", "high", "medium", "low"}
-_TOP_KEYS = {"about", "xfail_findings", "finding"}
+_TOP_KEYS = {"about", "xfail_findings", "policy", "finding"}
 _FINDING_KEYS = {"file", "line", "rule", "risk", "origin", "flow", "why", "xfail"}
 
 
@@ -66,6 +67,7 @@ class Case:
     about: str
     findings: tuple[Expected, ...]
     xfail: str | None
+    policy: dict[str, Any]
 
 
 def _load(root: Path) -> Case:
@@ -94,10 +96,18 @@ def _load(root: Path) -> Case:
                 entry.get("xfail"),
             )
         )
-    return Case(root.name, root, data["about"], tuple(findings), data.get("xfail_findings"))
+    return Case(
+        root.name,
+        root,
+        data["about"],
+        tuple(findings),
+        data.get("xfail_findings"),
+        data.get("policy", {}),
+    )
 
 
 CASES = [_load(p) for p in sorted(CASES_DIR.iterdir()) if (p / "expected.toml").is_file()]
+_POLICIES = {case.name: case.policy for case in CASES}
 FINDINGS = [expected for case in CASES for expected in case.findings]
 
 
@@ -112,7 +122,7 @@ def _relative(path: str, root: Path) -> str:
 @cache
 def _scanned(name: str) -> tuple[Finding, ...]:
     root = CASES_DIR / name
-    result = scan([root], policy=make_policy(root=str(root)), jobs=1)
+    result = scan([root], policy=make_policy(_POLICIES[name], root=str(root)), jobs=1)
     assert result.errors == [], result.errors
     return tuple(result.findings)
 
