@@ -188,8 +188,9 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
         return texts[entry.path]
 
     project, owners = stage.build(entries)
+    planner = stage.Planner(entries, text_of)
     for _ in range(stage.ROUNDS):
-        asked = stage.requests(project, owners, entries, text_of)
+        asked = planner.requests(project, owners)
         if not asked:
             break
         jobs_in: list[tuple[int, Job]] = []

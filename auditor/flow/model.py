@@ -123,6 +123,9 @@ class Function:
     defaults: dict[str, Arg]
     opaque: bool
     complete: bool  # its body was analysed (not dropped by the skeleton)
+    # parameters a framework fills from a function's result (FastAPI's Depends(provider)):
+    # the labels of that call
+    injected: dict[str, Arg] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +143,7 @@ class Function:
             "defaults": {k: v.to_json() for k, v in self.defaults.items()},
             "opaque": self.opaque,
             "complete": self.complete,
+            "injected": {k: v.to_json() for k, v in self.injected.items()},
         }
 
     @classmethod
@@ -159,6 +163,7 @@ class Function:
             {k: Arg.from_json(v) for k, v in d["defaults"].items()},
             d["opaque"],
             d["complete"],
+            {k: Arg.from_json(v) for k, v in d.get("injected", {}).items()},
         )
 
 
@@ -246,3 +251,18 @@ class FileSummary:
             tuple(d["value_names"]),
             tuple(d["value_attrs"]),
         )
+
+
+def absolute(target: str, module: str, package: bool) -> str:
+    """A relative import's dotted target made absolute (``.tools.run`` in ``app.api``)."""
+    if not target.startswith("."):
+        return target
+    level = len(target) - len(target.lstrip("."))
+    rest = target[level:]
+    parts = module.split(".") if module else []
+    if not package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    return f"{base}.{rest}" if base and rest else base or rest

@@ -217,7 +217,9 @@ class Project:
                     out.add(target.function)
             attrs.update(summary.value_attrs)
         for gid, (_, function) in self.functions.items():
-            if function.opaque or (function.cls is not None and gid.rsplit(".", 1)[-1] in attrs):
+            # ``x.name`` used as a value: a bound method, or a module's function handed
+            # over (``queue.subscribe(notify.send)``); by name, so on the safe side
+            if function.opaque or gid.rsplit(".", 1)[-1] in attrs:
                 out.add(gid)
         return out
 
@@ -296,6 +298,9 @@ class Project:
             step = Step(path, function.line, function.column, note, "entry", function.key, name)
             reached = Info(Reach(entry[0], (step,)))
             out = out.merge(reached.sanitized(entry[2]) if entry[2] else reached)
+        injected = function.injected.get(name)
+        if injected is not None:  # filled in by the framework from a provider's result
+            return out.merge(self.info(index, injected.labels))
         callers = self.callers.get(gid, [])
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
         if (not callers or gid in self.escaping) and entry is None and not is_self:
@@ -376,6 +381,10 @@ class Project:
         )
         for label in function.returns:
             if label[0] == "p" and label[1] == function.key:
+                if label[2] in function.entries:  # a framework fills it in, not this call
+                    entry = self.params.get((target.function, label[2]), NOTHING)
+                    out = out.merge(entry.step(step))
+                    continue
                 how, arg = self._argument(function, call, label[2], target.shift)
                 if how == "unknown":
                     out = out.merge(Info(Reach("parameter", (step,))))

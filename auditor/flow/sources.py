@@ -31,6 +31,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "object": frozenset({"names", "origin", "note"}),
     "call": frozenset({"names", "origin", "note"}),
     "decorator": frozenset({"names", "origin", "note"}),
+    "parameter_default": frozenset({"names", "origin", "note"}),
     "route_heuristic": frozenset({"verbs", "receivers", "origin", "note"}),
     "base_class": frozenset({"names", "methods", "skip", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
@@ -106,6 +107,7 @@ class SourceCatalogue:
     objects: _Patterns = field(default_factory=_Patterns)
     calls: _Patterns = field(default_factory=_Patterns)
     decorators: _Patterns = field(default_factory=_Patterns)
+    defaults: _Patterns = field(default_factory=_Patterns)
     sanitizers: _Patterns = field(default_factory=_Patterns)
     clean: _Patterns = field(default_factory=_Patterns)
     route_verbs: frozenset[str] = frozenset()
@@ -152,6 +154,10 @@ class SourceCatalogue:
                 return heuristic.source
         return None
 
+    def default_source(self, qualname: str) -> Source | None:
+        """The source a parameter is when its default is a call of ``qualname``."""
+        return self.defaults.get(qualname)
+
     def sanitizer(self, qualname: str) -> Source | None:
         return self.sanitizers.get(qualname)
 
@@ -181,6 +187,7 @@ _PATTERN_TABLES = {
     "object": lambda c: c.objects,
     "call": lambda c: c.calls,
     "decorator": lambda c: c.decorators,
+    "parameter_default": lambda c: c.defaults,
     "sanitizer": lambda c: c.sanitizers,
     "clean": lambda c: c.clean,
 }
@@ -192,7 +199,7 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
     for key in entry:
         if key not in allowed:
             raise SourceError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(allowed))})")
-    if table in ("object", "call", "decorator", "sanitizer", "clean"):
+    if table in ("object", "call", "decorator", "parameter_default", "sanitizer", "clean"):
         names = _strings(where, "names", entry.get("names", []))
         if not names:
             raise SourceError(f"{where}: 'names' is missing or empty")
@@ -274,12 +281,14 @@ def builtin() -> SourceCatalogue:
     return build()
 
 
-# words that a file naming a source of request data, model output or user input holds
-_STRONG = ("remote-input", "llm-output", "user-input")
+@cache
+def origin_words(origins: tuple[str, ...]) -> str:
+    """The key of ``[near_sources]`` that lists extra words for these origins."""
+    return "user_words" if origins == ("user-input",) else "words"
 
 
 @cache
-def strong_words() -> re.Pattern[str]:
+def near_words(origins: tuple[str, ...]) -> re.Pattern[str]:
     """A text check for the files where request data, model output or user input may enter
     the program: an import of those sources' packages (flask, fastapi, openai, argparse...),
     the words of ``[near_sources]`` (``argv``, ``input(``, model-like names), and
@@ -290,7 +299,7 @@ def strong_words() -> re.Pattern[str]:
     words: set[str] = set()
     for table in ("object", "call", "decorator", "base_class"):
         for entry in data.get(table, []):
-            if entry.get("origin") not in _STRONG:
+            if entry.get("origin") not in origins:
                 continue
             for name in entry.get("names", []):
                 parts = re.split(r"[.*?\[(]", name)
@@ -305,9 +314,11 @@ def strong_words() -> re.Pattern[str]:
     roots = "|".join(sorted(map(re.escape, {w for w in words if w.isidentifier()})))
     plain = "|".join(
         sorted(re.escape(w.removesuffix("(")) + (r"\s*\(" if w.endswith("(") else r"\b")
-               for w in data.get("near_sources", {}).get("words", []))
-    )  # fmt: skip
-    decorators = "|".join(sorted(map(re.escape, receivers)))
+               for w in data.get("near_sources", {}).get(origin_words(origins), []))
+    ) or "(?!)"  # fmt: skip
+    if "remote-input" not in origins:
+        receivers = set()
+    decorators = "|".join(sorted(map(re.escape, receivers))) or "(?!)"
     return re.compile(
         rf"\b(?:import|from)[ \t]+(?:{roots})|\b(?:{plain})|@[ \t]*(?:{decorators})\."
     )

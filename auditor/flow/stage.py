@@ -12,6 +12,7 @@ origin, its flow, and, for a derived sink called only with constants, its consta
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from collections.abc import Callable, Iterable
@@ -118,75 +119,189 @@ def derived_sinks(project: Project) -> set[str]:
     return {gid for gid in derived if gid in project.functions}
 
 
-def requests(
-    project: Project,
-    owners: list[int],
-    entries: list[Entry],
-    text_of: Callable[[Entry], str | None],
-) -> dict[int, frozenset[str]]:
-    """What each entry must be analysed again for (entry index -> its new ``extra``)."""
-    wanted: dict[int, set[str]] = {}
-    names: dict[str, set[str]] = {}  # function name -> class names it may need beside it
-    derived = derived_sinks(project)
-    constant = project.constant_params()
-    open_names: set[str] = set()  # derived sinks every visible call may still pass constants
-    for gid in derived:
-        index, function = project.functions[gid]
-        name = function.key.rsplit(".", 1)[-1]
-        needs = names.setdefault(name, set())
-        if function.cls is not None:
-            needs.add(function.cls.rsplit(".", 1)[-1])
-        params = [p for p in function.params if (gid, p) in constant]
-        if not project.callers.get(gid) or params:
-            open_names.add(name)
-    if names:
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
-        eligible = _near_sources(entries, text_of)
-        for number, entry in enumerate(entries):
-            summary = entry.result.summary
-            if summary is not None and all(f.complete for f in summary.functions.values()):
-                continue  # every body was analysed: it holds every call it makes
-            text = text_of(entry)
-            if not text:
-                continue
-            found = set(pattern.findall(text))
-            if number not in eligible:
-                found &= open_names  # only to learn whether every call passes constants
-            for name in found:
+_MIN_MENTIONS = 30  # files a derived sink's name may be said in, at least ...
+_MENTIONS_SHARE = 5  # ... or this percentage of the scan's files
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Planner:
+    """Decides, round after round, which files the per-file stage must read again, and
+    for what. It keeps what it learnt: each file's words, which files are near sources,
+    which derived sinks some call is known to pass a non-constant to."""
+
+    def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
+        self.entries = entries
+        self.text_of = text_of
+        self._words: dict[int, frozenset[str]] = {}
+        self._trees: dict[int, ast.Module | None] = {}
+        self._eligible: set[int] | None = None
+        self.closed: set[str] = set()  # some call passes a non-constant (or hands it over)
+        self.skipped: set[str] = set()  # said in too many files to be followed by its text
+
+    def words(self, number: int) -> frozenset[str]:
+        found = self._words.get(number)
+        if found is None:
+            text = self.text_of(self.entries[number]) or ""
+            found = self._words[number] = frozenset(_WORD.findall(text))
+        return found
+
+    def eligible(self) -> set[int]:
+        if self._eligible is None:
+            self._eligible = _near_sources(self.entries, self.text_of)
+        return self._eligible
+
+    def _tree(self, number: int) -> ast.Module | None:
+        if number not in self._trees:
+            try:
+                self._trees[number] = ast.parse(self.text_of(self.entries[number]) or "")
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._trees[number] = None
+        return self._trees[number]
+
+    def passes_constants(self, name: str, number: int) -> bool:
+        """Whether every call of a function named ``name`` in that file passes literals (or
+        module-level names bound to one), and the file never hands such a function over as
+        a value: a cheap check with the standard library's parser, before asking libcst
+        for the file. By name, so on the safe side: any other call closes the name."""
+        tree = self._tree(number)
+        if tree is None:
+            return False
+        literal_names = _module_literals(tree)
+        called: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                called.add(id(node.func))
+                func = node.func
+                callee = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if callee != name:
+                    continue
+                values = [*node.args, *(k.value for k in node.keywords)]
+                if not all(_literal(v, literal_names) for v in values):
+                    return False
+        for node in ast.walk(tree):
+            named = (isinstance(node, ast.Name) and node.id == name) or (
+                isinstance(node, ast.Attribute) and node.attr == name
+            )
+            if named and isinstance(node.ctx, ast.Load) and id(node) not in called:  # type: ignore[attr-defined]
+                return False  # handed over as a value
+        return True
+
+    def requests(self, project: Project, owners: list[int]) -> dict[int, frozenset[str]]:
+        """What each entry must be analysed again for (entry index -> its new ``extra``)."""
+        entries = self.entries
+        wanted: dict[int, set[str]] = {}
+        names: dict[str, set[str]] = {}  # function name -> class names it may need beside it
+        constant = project.constant_params()
+        open_names: set[str] = set()  # every visible call may still pass constants
+        for gid in derived_sinks(project):
+            index, function = project.functions[gid]
+            name = function.key.rsplit(".", 1)[-1]
+            needs = names.setdefault(name, set())
+            if function.cls is not None:
+                needs.add(function.cls.rsplit(".", 1)[-1])
+            params = [p for p in function.params if (gid, p) in constant]
+            if not project.callers.get(gid) or params:
+                open_names.add(name)
+        open_names -= self.closed
+        if names:
+            eligible = self.eligible()
+            mentions: dict[str, list[int]] = {}
+            for number in range(len(entries)):
+                for name in self.words(number) & names.keys():
+                    mentions.setdefault(name, []).append(number)
+            # a name said in too many files (get, run, default) cannot be followed by its
+            # text: the origin of such a derived sink stays what its own file says
+            budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
+            for name, where in mentions.items():
+                if len(where) > budget:
+                    self.skipped.add(name)
+            for name, where in mentions.items():
+                if name in self.skipped:
+                    continue
                 classes = names[name]
-                if classes and not any(re.search(rf"\b{re.escape(c)}\b", text) for c in classes):
-                    continue  # a method: the file must name its class too
-                extra = f"call:{name}"
-                if extra not in entry.extra:
+                for number in where:
+                    entry = entries[number]
+                    extra = f"call:{name}"
+                    if extra in entry.extra:
+                        continue
+                    summary = entry.result.summary
+                    if summary is not None and all(f.complete for f in summary.functions.values()):
+                        continue  # every body was analysed: it holds every call it makes
+                    near = number in eligible
+                    if not near:
+                        if name not in open_names:
+                            continue  # far from sources: only to prove a constant
+                        if classes and not classes & self.words(number):
+                            continue  # a method: the file must name its class too
+                        if not self.passes_constants(name, number):
+                            self.closed.add(name)
+                            open_names.discard(name)
+                            continue
                     wanted.setdefault(number, set()).add(extra)
-    for gid in project.wanted:
-        index, function = project.functions[gid]
-        number = owners[index]
-        extra = f"def:{function.key.rsplit('.', 1)[-1]}"
-        if extra not in entries[number].extra:
-            wanted.setdefault(number, set()).add(extra)
-    # calls of a function of a project file the per-file stage did not parse (no sink in
-    # it): its return value may carry a source (an LLM client's wrapper)
-    modules = _modules(entries)
-    for (index, number), target in project.targets.items():
-        if target is not None:
-            continue
-        parts = project.files[index][1].calls[number].callee.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            owner = modules.get(".".join(parts[:cut]))
-            if owner is None:
+        for gid in project.wanted:
+            index, function = project.functions[gid]
+            number = owners[index]
+            extra = f"def:{function.key.rsplit('.', 1)[-1]}"
+            if extra not in entries[number].extra:
+                wanted.setdefault(number, set()).add(extra)
+        # calls of a function of a project file the per-file stage did not parse (no sink in
+        # it): its return value may carry a source (an LLM client's wrapper)
+        modules = _modules(entries)
+        for (index, number), target in project.targets.items():
+            if target is not None:
                 continue
-            summary = entries[owner].result.summary
-            name = parts[cut].removesuffix("()")
-            if cut + 1 < len(parts):  # Class().method or Class.method
-                name = parts[cut + 1].removesuffix("()")
-            elif summary is not None and any(k == name for k in summary.classes):
-                name = "__init__"
-            extra = f"def:{name}"
-            if name.isidentifier() and extra not in entries[owner].extra:
-                wanted.setdefault(owner, set()).add(extra)
-            break
-    return {number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()}
+            parts = project.files[index][1].calls[number].callee.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                owner = modules.get(".".join(parts[:cut]))
+                if owner is None:
+                    continue
+                summary = entries[owner].result.summary
+                name = parts[cut].removesuffix("()")
+                if cut + 1 < len(parts):  # Class().method or Class.method
+                    name = parts[cut + 1].removesuffix("()")
+                elif summary is not None and any(k == name for k in summary.classes):
+                    name = "__init__"
+                extra = f"def:{name}"
+                if name.isidentifier() and extra not in entries[owner].extra:
+                    wanted.setdefault(owner, set()).add(extra)
+                break
+        return {
+            number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()
+        }
+
+
+def _module_literals(tree: ast.Module) -> frozenset[str]:
+    """The names the module binds once, at module level, to a literal."""
+    counts: dict[str, int] = {}
+    literal: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                counts[target.id] = counts.get(target.id, 0) + 1
+                if _literal(stmt.value, frozenset()):
+                    literal.add(target.id)
+    return frozenset(n for n in literal if counts.get(n) == 1)
+
+
+def _literal(node: ast.expr, names: frozenset[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in names
+    if isinstance(node, ast.JoinedStr):
+        return all(
+            isinstance(v, ast.Constant)
+            or (isinstance(v, ast.FormattedValue) and _literal(v.value, names))
+            for v in node.values
+        )
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_literal(e, names) for e in node.elts)
+    if isinstance(node, ast.BinOp):
+        return _literal(node.left, names) and _literal(node.right, names)
+    if isinstance(node, ast.UnaryOp):
+        return _literal(node.operand, names)
+    return False
 
 
 _IMPORT = re.compile(
@@ -196,26 +311,31 @@ _IMPORT = re.compile(
 
 
 def _near_sources(entries: list[Entry], text_of: Callable[[Entry], str | None]) -> set[int]:
-    """The entries where an outside origin may start or pass: the files that name a source
-    of the catalogue that makes request data, model output or user input (a web framework, a
-    model client, an agent tool, a command-line parser...), and every file of the project
-    they import, directly or not. The callers of a derived sink are read there; elsewhere a
-    call can only pass values from inside the program (or constants, which are read too
-    while every visible call passes constants)."""
-    from auditor.flow.sources import strong_words
-
-    words = strong_words()
-    modules = _modules(entries)
-    seeds: list[int] = []
-    for number, entry in enumerate(entries):
-        text = text_of(entry)
-        if text and words.search(text):
-            seeds.append(number)
-    reached = set(seeds)
-    queue = list(seeds)
-    from auditor.flow.summary import absolute
+    """The entries where an outside origin may start or pass, where the callers of a
+    derived sink are read: the files that name a source of request data or model output (a
+    web framework, a model client, an agent tool: see rules/sources.toml [near_sources]) and
+    every file of the project they import, directly or not; and the files that name a
+    source of user input themselves (a command-line tool imports most of its package: its
+    imports are not followed). Elsewhere a call can only pass values from inside the
+    program, or constants (read while every visible call passes constants)."""
+    from auditor.flow.model import absolute
+    from auditor.flow.sources import near_words
     from auditor.scan.discover import module_name
 
+    outside, user = near_words(("remote-input", "llm-output")), near_words(("user-input",))
+    modules = _modules(entries)
+    seeds: list[int] = []
+    reached: set[int] = set()
+    for number, entry in enumerate(entries):
+        text = text_of(entry)
+        if not text:
+            continue
+        if outside.search(text):
+            seeds.append(number)
+        elif user.search(text):
+            reached.add(number)
+    reached.update(seeds)
+    queue = list(seeds)
     while queue:
         number = queue.pop()
         entry = entries[number]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label, Site
+from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label, Site, absolute
 from auditor.flow.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
@@ -50,21 +50,6 @@ _NOTE_MAX = 80
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _NOTE_MAX else text[: _NOTE_MAX - 1] + "…"
-
-
-def absolute(target: str, module: str, package: bool) -> str:
-    """A relative import's dotted target made absolute (``.tools.run`` in ``app.api``)."""
-    if not target.startswith("."):
-        return target
-    level = len(target) - len(target.lstrip("."))
-    rest = target[level:]
-    parts = module.split(".") if module else []
-    if not package:
-        parts = parts[:-1]
-    if level > 1:
-        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
-    base = ".".join(parts)
-    return f"{base}.{rest}" if base and rest else base or rest
 
 
 def _is_stub(node: cst.FunctionDef) -> bool:
@@ -114,7 +99,6 @@ class Summarizer:
         self.summary = FileSummary(module_name)
         self._memo: dict[int, frozenset[Label]] = {}
         self._active: set[int] = set()
-        self._cut = 0
         self._call_ids: dict[int, int] = {}  # id(call node) -> index in summary.calls
         self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
         self._positions: dict[cst.CSTNode, object] | None = None
@@ -123,6 +107,8 @@ class Summarizer:
             params = (*record.node.params.posonly_params, *record.node.params.params)
             if record.cls is not None and params and self._kind(record) == "method":
                 self._methods[id(record.scope)] = (record.cls, params[0].name.value)
+        self._guards_now: dict[str, str] = {}  # name -> note, in the payload being read
+        self._site_of = {id(c.node): c for c in collector.every_call}
         self._typed: dict[int, str | None] = {}
         self._typing: set[int] = set()
         self._attr_assigns: dict[tuple[str, str], list[object]] = {}
@@ -149,8 +135,10 @@ class Summarizer:
         expression's by finding its text in its function (first occurrence); libcst's
         PositionProvider (costly: it regenerates the module) only when those fail."""
         index = self._call_index.get(id(node))
-        if index is not None:
+        if index is not None and index >= 0:
             return self.call_position(index)
+        if index is not None:  # made up (a dependency's call): where its function is used
+            node = getattr(node, "func", node)
         if self.lines and scope is not None:
             found = self._find(self.module.code_for_node(node), scope)
             if found is not None:
@@ -165,6 +153,9 @@ class Summarizer:
         return (int(start.line), int(start.column) + 1)
 
     def _find(self, code: str, scope: Scope) -> tuple[int, int] | None:
+        """Where ``code`` is in the function holding ``scope`` (the module for module-level
+        code), when it is there exactly once; None when it is not, or is several times (the
+        caller then asks libcst, which knows)."""
         if not code or "\n" in code:
             return None
         first, last = 1, len(self.lines)
@@ -175,11 +166,16 @@ class Summarizer:
                 first, last = span[0], span[2]
                 break
             current = current.parent
+        found: tuple[int, int] | None = None
         for number in range(first, min(last, len(self.lines)) + 1):
-            column = self.lines[number - 1].find(code)
-            if column >= 0:
-                return (number, column + 1)
-        return None
+            line = self.lines[number - 1]
+            column = line.find(code)
+            if column < 0:
+                continue
+            if found is not None or line.find(code, column + 1) >= 0:
+                return None  # more than once: ambiguous
+            found = (number, column + 1)
+        return found
 
     def def_position(self, record: FunctionRecord) -> tuple[int, int]:
         span = self._spans.get(id(record.scope))
@@ -323,21 +319,21 @@ class Summarizer:
 
     # -- labels --------------------------------------------------------------------------
     def labels(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> frozenset[Label]:
+        """What ``node`` may carry. A value that refers to itself (``path = join(path,
+        x)``) is cut where it loops: the loop adds nothing of its own, and every answer is
+        kept, so that each expression is read once (linear in the file)."""
         key = id(node)
         memo = self._memo.get(key)
         if memo is not None:
             return memo
         if key in self._active or depth > _MAX_DEPTH:
-            self._cut += 1
             return EMPTY
         self._active.add(key)
-        cut = self._cut
         try:
             out = self._compute(node, scope, depth)
         finally:
             self._active.discard(key)
-        if self._cut == cut:  # nothing was cut short below: the answer is whole
-            self._memo[key] = out
+        self._memo[key] = out
         return out
 
     def _union(
@@ -408,6 +404,14 @@ class Summarizer:
         name = node.value
         if name in ("True", "False", "None"):
             return EMPTY
+        guard = self._guards_now.get(name)
+        if guard is not None:  # checked against a constant allow-list before this use
+            saved, self._guards_now = self._guards_now, {}
+            try:
+                inner = self._name(node, scope, depth)
+            finally:
+                self._guards_now = saved
+            return frozenset(("q", guard, x) for x in inner)
         bindings = scope.lookup(name)
         if bindings is None:
             return EMPTY
@@ -419,8 +423,18 @@ class Summarizer:
                 if source is not None:
                     out.add(self._source(source, node, target, scope))
             elif binding.kind in ("value", "iter", "augment", "with"):
-                if binding.value is not None:
-                    out |= self.labels(binding.value, binding.scope, depth + 1)
+                if binding.value is None:
+                    continue
+                if self._guards_now:  # a check here says nothing of the value elsewhere
+                    saved, self._guards_now = self._guards_now, {}
+                    try:
+                        out |= self._binding_labels(binding, depth)
+                    finally:
+                        self._guards_now = saved
+                    continue
+                out |= self._binding_labels(binding, depth)
+                continue
+
             elif binding.kind == "param":
                 if binding.scope.name == "<lambda>":
                     line, column = self.position(node, scope)
@@ -428,6 +442,24 @@ class Summarizer:
                 else:
                     out.add(("p", binding.scope.key, name))
         return frozenset(out)
+
+    def _binding_labels(self, binding: Binding, depth: int) -> frozenset[Label]:
+        assert binding.value is not None
+        if binding.kind == "iter":
+            # iterating a connection yields what it receives (async for m in ws)
+            receiver = dotted(binding.value)
+            source = self.sources.method_source("__iter__", receiver) if receiver else None
+            if source is not None:
+                return frozenset({self._source(source, binding.value, receiver, binding.scope)})
+        return self.labels(binding.value, binding.scope, depth + 1)
+
+    def guarded(self, site: CallSite) -> dict[str, str]:
+        """The names checked against a constant allow-list where ``site`` is."""
+        out: dict[str, str] = {}
+        for name, container in site.guards:
+            if self.evaluator.value(container, site.scope).const:
+                out[name] = f"checked against the allow-list {self.code(container)}"
+        return out
 
     def _attribute(self, node: cst.Attribute, scope: Scope, depth: int) -> frozenset[Label]:
         typed = self.typed(node, scope)
@@ -457,11 +489,10 @@ class Summarizer:
             if self.sources.is_clean(typed):
                 return EMPTY
         if isinstance(func, cst.Attribute):
-            receiver = dotted(func.value)
-            if receiver:
-                source = self.sources.method_source(func.attr.value, receiver)
-                if source is not None:
-                    return frozenset({self._source(source, node, self.code(func) + "()", scope)})
+            receiver = dotted(func.value) or "<expression>"
+            source = self.sources.method_source(func.attr.value, receiver)
+            if source is not None:
+                return frozenset({self._source(source, node, self.code(func) + "()", scope)})
         if typed is not None and self._may_be_project(typed):
             return frozenset({("c", self.record_call(node, scope, typed))})
         parts = self._arguments(node)
@@ -503,6 +534,15 @@ class Summarizer:
             return index
         index = self._call_ids[id(node)] = len(self.summary.calls)
         self.summary.calls.append(None)  # type: ignore[arg-type]  # reserved: recursion
+        site = self._site_of.get(id(node))
+        saved = self._guards_now
+        self._guards_now = self.guarded(site) if site is not None and site.guards else {}
+        try:
+            return self._record(node, scope, typed, index)
+        finally:
+            self._guards_now = saved
+
+    def _record(self, node: cst.Call, scope: Scope, typed: str, index: int) -> int:
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
         star = False
@@ -558,6 +598,7 @@ class Summarizer:
             names.append(params.star_kwarg.name.value)
         kind = self._kind(record)
         skip = set(names[:1]) if kind in ("method", "class") else set()
+        skip |= set(self._injected(record))  # a framework fills them from a function
         entries: dict[str, tuple[str, str, str]] = {}
         opaque = False
         for decorator in record.node.decorators:
@@ -588,6 +629,13 @@ class Summarizer:
                                 entries.setdefault(
                                     name, (entry.source.origin, entry.source.note, "")
                                 )
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            default = param.default
+            if isinstance(default, cst.Call) and param.name.value not in entries:
+                typed = self.typed(default.func, record.outer)
+                source = self.sources.default_source(typed) if typed is not None else None
+                if source is not None:
+                    entries[param.name.value] = (source.origin, source.note, "")
         for request in self.sources.request_parameters:
             for name in names:
                 if name in skip or name in entries:
@@ -599,6 +647,20 @@ class Summarizer:
                 ):
                     entries[name] = (request.source.origin, request.source.note, "")
         return entries, opaque
+
+    def _injected(self, record: FunctionRecord) -> dict[str, cst.BaseExpression]:
+        """The parameters a dependency-injection default fills in (FastAPI's
+        ``root: str = Depends(backup_root)``), with the function that provides them."""
+        out: dict[str, cst.BaseExpression] = {}
+        params = record.node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            default = param.default
+            if not isinstance(default, cst.Call) or not default.args:
+                continue
+            typed = self.typed(default.func, record.outer)
+            if typed is not None and typed.rsplit(".", 1)[-1] in ("Depends", "Security"):
+                out[param.name.value] = default.args[0].value
+        return out
 
     def _validated(self, record: FunctionRecord, name: str) -> str:
         """The sanitizer a framework applies to a parameter annotated with a scalar type
@@ -630,6 +692,13 @@ class Summarizer:
             if param.default is not None:
                 defaults[param.name.value] = self.arg(param.default, record.outer)
         entries, opaque = self._entries(record)
+        injected: dict[str, Arg] = {}
+        for name, provider in self._injected(record).items():
+            typed = self.typed(provider, record.outer)
+            if typed is not None and self._may_be_project(typed):
+                call = cst.Call(func=provider)  # what the framework calls to fill it in
+                self._call_index[id(call)] = -1
+                injected[name] = Arg((("c", self.record_call(call, record.outer, typed)),))
         returns = self._union(record.returns, record.scope, 0)
         line, column = self.def_position(record)
         return Function(
@@ -648,6 +717,7 @@ class Summarizer:
             returns=tuple(sorted(returns, key=repr)),
             defaults=defaults,
             opaque=opaque,
+            injected=injected,
             complete=not _is_stub(record.node),
         )
 
@@ -662,7 +732,11 @@ class Summarizer:
         function's parameters were constant) of each finding of the file."""
         summary = self.summary
         for index, call, payload, if_params in sites:
-            labels = self._union(payload, call.scope, 0)
+            self._guards_now = self.guarded(call) if call.guards else {}
+            try:
+                labels = self._union(payload, call.scope, 0)
+            finally:
+                self._guards_now = {}
             function = self._function_key(call.scope)
             params = tuple(sorted({x[2] for x in labels if x[0] == "p" and x[1] == function}))
             summary.sites.append(
@@ -700,6 +774,12 @@ class Summarizer:
             for binding in bindings:
                 if binding.kind == "import" and binding.target:
                     summary.exports[name] = self.absolute(binding.target)
+            if len(bindings) == 1 and isinstance(bindings[0].value, cst.Call):
+                # a module-level instance (``runner = Runner()``): what it is, for the
+                # modules that import it
+                typed = self.typed(bindings[0].value, self.collector.module_scope)
+                if typed is not None and typed.endswith("()"):
+                    summary.exports.setdefault(name, typed)
         names = set()
         for name in value_names:
             bindings = self.collector.module_scope.bindings.get(name, [])

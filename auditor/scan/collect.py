@@ -22,6 +22,9 @@ class CallSite:
     scope: Scope
     function: str
     index: int  # position of this call among all calls of the module, in pre-order
+    # the allow-list checks in force here: (name, container) of ``if name in C:`` around
+    # the call, or ``if name not in C: raise/return/continue/break`` before it in its block
+    guards: tuple[tuple[str, cst.BaseExpression], ...] = ()
 
 
 @dataclass(slots=True)
@@ -91,6 +94,10 @@ class Collector(cst.CSTVisitor):
         self.attr_assigns: list[AttrAssign] = []
         self._function_stack: list[FunctionRecord] = []
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
+        # allow-list checks: one list per open block, and the guards of ``if`` bodies
+        self._blocks: list[list[tuple[str, cst.BaseExpression]]] = [[]]
+        self._body_guards: dict[int, tuple[str, cst.BaseExpression]] = {}
+        self._any_guard = False
         self._class_stack: list[str | None] = []
         # (name, scope, value added, may come first) of mutations, bound by finish()
         self._pending: list[tuple[str, Scope, cst.BaseExpression, bool]] = []
@@ -200,6 +207,57 @@ class Collector(cst.CSTVisitor):
                 mutation,
             )
         )
+
+    # -- allow-list checks (a sanitizer for the project-wide stage) ------------------------
+    @staticmethod
+    def _membership(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression, bool] | None:
+        """(name, container, negated) of ``name in C`` / ``name not in C``."""
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return None
+        if not isinstance(test.left, cst.Name):
+            return None
+        target = test.comparisons[0]
+        if isinstance(target.operator, cst.In):
+            return test.left.value, target.comparator, False
+        if isinstance(target.operator, cst.NotIn):
+            return test.left.value, target.comparator, True
+        return None
+
+    @staticmethod
+    def _leaves(block: cst.BaseSuite) -> bool:
+        """The block ends by leaving: raise, return, continue or break."""
+        if isinstance(block, cst.IndentedBlock):
+            if not block.body:
+                return False
+            last = block.body[-1]
+            statements = last.body if isinstance(last, cst.SimpleStatementLine) else ()
+        elif isinstance(block, cst.SimpleStatementSuite):
+            statements = block.body
+        else:
+            return False
+        return bool(statements) and isinstance(
+            statements[-1], (cst.Raise, cst.Return, cst.Continue, cst.Break)
+        )
+
+    def visit_If(self, node: cst.If) -> None:
+        check = self._membership(node.test)
+        if check is not None and not check[2]:
+            self._body_guards[id(node.body)] = (check[0], check[1])
+
+    def leave_If(self, original_node: cst.If) -> None:
+        check = self._membership(original_node.test)
+        if check is not None and check[2] and self._leaves(original_node.body):
+            self._blocks[-1].append((check[0], check[1]))
+            self._any_guard = True
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        guard = self._body_guards.pop(id(node), None)
+        self._blocks.append([guard] if guard is not None else [])
+        if guard is not None:
+            self._any_guard = True
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._blocks.pop()
 
     def finish(self) -> None:
         """Attach the mutations recorded during the walk to the bindings of the names they
@@ -366,7 +424,8 @@ class Collector(cst.CSTVisitor):
         self.call_count += 1
         func = node.func
         function = ".".join(self._names) if self._names else "<module>"
-        site = CallSite(node, self.scope, function, index)
+        guards = tuple(g for block in self._blocks for g in block) if self._any_guard else ()
+        site = CallSite(node, self.scope, function, index, guards)
         self.every_call.append(site)
         keep = isinstance(func, (cst.Name, cst.Call)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting

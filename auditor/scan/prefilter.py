@@ -372,7 +372,18 @@ def survey(
             if _candidate(func, modules, bound, defined, own, star_from_sink, words):
                 reportable = True
                 markers.append(line)
-    if not reportable:
+    if extra_calls:
+        # a function the project-wide stage follows, handed over as a value (a callback):
+        # the file must be parsed for the stage to know it
+        for name_node in loads:
+            if name_node.id in extra_calls and id(name_node) not in called:
+                reportable = True
+                markers.append(name_node.lineno)
+        for attr in attr_loads:
+            if attr.attr in extra_calls and id(attr) not in called:
+                reportable = True
+                markers.append(attr.lineno)
+    if not reportable and not (extra_calls or extra_defs):
         return Survey(False, all_calls, [])
     markers.extend(_instance_state(classes, markers))
     owner = _owners(functions)
@@ -387,6 +398,8 @@ def survey(
         )
     )
     stubs = _stubs(functions, markers)
+    # asked for by the project-wide stage: always parsed (its bodies without a marker
+    # dropped), so that its module-level names are known
     return Survey(True, all_calls, stubs, value_names, value_attrs, defs)
 
 
