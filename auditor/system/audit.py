@@ -25,6 +25,7 @@ from auditor.system.checks import (
 )
 from auditor.system.data import system_rules
 from auditor.system.discovery import is_unit_file
+from auditor.system.sudoers_checks import RuleRow, rule_rows
 from auditor.system.units import load_units, unit_files_under
 
 # Folders of a repository where deployment files live; `scan` and `report` look there.
@@ -59,7 +60,9 @@ def audit_system(
             complaint = visudo_check(path, shown)
             if complaint is not None:
                 result.errors.append(complaint)
-        result.findings.extend(check_sudoers(parsed, trusted_commands))
+        # a main sudoers file includes sudoers.d; its snippets inherit its Defaults
+        main = path.parent.name != "sudoers.d" and bool(parsed.includedirs)
+        result.findings.extend(check_sudoers(parsed, trusted_commands, main=main))
     files: list[Path] = []
     for root in unit_paths:
         if not root.exists():
@@ -84,6 +87,23 @@ def audit_system(
     result.stats.seconds = time.perf_counter() - start
     result.sort()
     return result
+
+
+def sudoers_rule_rows(paths: Iterable[str]) -> list[RuleRow]:
+    """What every command of every rule of these sudoers files (display paths, relative to
+    the working directory) grants, findings or not: the audit document's sudoers table."""
+    rows: list[RuleRow] = []
+    seen: set[tuple[str, int, str]] = set()
+    for shown in paths:
+        path = Path(shown)
+        if not path.is_file():
+            continue
+        for row in rule_rows(sudoers_parser.parse_file(path, shown)):
+            key = (row.path, row.line, row.command)
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    return rows
 
 
 def apply_suppressions(findings: list[Finding], cwd: Path) -> list[Finding]:

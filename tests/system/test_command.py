@@ -41,7 +41,7 @@ def test_json_is_the_scan_contract(repo: Path, capsys: pytest.CaptureFixture[str
     findings = [Finding.from_json(f) for f in data["findings"]]
     assert set(data["findings"][0]) == set(Finding.__dataclass_fields__)
     rules = {f.rule for f in findings}
-    assert {"AUD401", "AUD402", "AUD403", "AUD404", "AUD405", "AUD406"} <= rules
+    assert {"AUD401", "AUD402", "AUD403", "AUD404", "AUD405", "AUD412"} <= rules
     assert {"AUD501", "AUD503", "AUD504", "AUD505", "AUD506", "AUD507"} <= rules
     paths = {f.path for f in findings}
     assert paths == {
@@ -137,9 +137,9 @@ def test_suppression_comments_work_in_deploy_files(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("sudoers").write_text(
-        "# auditor: ignore[AUD406] restarts only our own units, reviewed\n"
+        "# auditor: ignore[AUD412] restarts only our own units, reviewed\n"
         "u ALL=(root) /usr/bin/systemctl restart app*\n"
-        "u ALL=(root) /usr/bin/systemctl stop app*  # auditor: ignore[AUD406]\n"
+        "u ALL=(root) /usr/bin/systemctl stop app*  # auditor: ignore[AUD412]\n"
         "u ALL=(root) /bin/sh\n"
     )
     Path("app.service").write_text(
@@ -154,10 +154,10 @@ def test_suppression_comments_work_in_deploy_files(
     )
     assert code == 0
     state = {(f["path"], f["line"], f["rule"]): f for f in data["findings"]}
-    assert state[("sudoers", 2, "AUD406")]["suppressed"] is True
-    reason = state[("sudoers", 2, "AUD406")]["suppression_reason"]
+    assert state[("sudoers", 2, "AUD412")]["suppressed"] is True
+    reason = state[("sudoers", 2, "AUD412")]["suppression_reason"]
     assert reason == "restarts only our own units, reviewed"
-    no_reason = state[("sudoers", 3, "AUD406")]
+    no_reason = state[("sudoers", 3, "AUD412")]
     assert no_reason["suppressed"] is False and "gives no reason" in no_reason["message"]
     assert state[("sudoers", 4, "AUD402")]["suppressed"] is False
     assert state[("app.service", 2, "AUD501")]["suppressed"] is True

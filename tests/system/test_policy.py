@@ -14,7 +14,7 @@ from auditor.policy import PolicyError, build_policy
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    Path("sudoers").write_text("u ALL=(root) /usr/bin/systemctl restart app*\n")
+    Path("sudoers").write_text("u ALL=(root) /usr/local/bin/appctl restart *\n")
     Path("worker.service").write_text(
         "[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=3\n"
         "[Service]\nExecStart=/bin/true\nRestart=on-failure\nRestartSec=5\n"

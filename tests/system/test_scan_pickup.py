@@ -70,16 +70,16 @@ def test_report_keeps_system_findings_out_of_the_python_fixes(
             "en",
             ["## 7. Sudoers", "## 8. Process protection", "## 9. Automatic restart",
              "## 10. Memory limits"],
-            "| `deploy/sudoers.d/omnimind` | 10 | AUD401 | sudoers rule allows ALL commands: "
-            "ALL lets the user run any command as root | `deploy ALL=(ALL) ALL` | 🔴 High |",
+            "| `deploy/sudoers.d/omnimind` | 10 | deploy | ALL | `ALL` | **AUD401** ALL lets the "
+            "user run any command as root | 🔴 High | 🚫 To do |",
             "- **AUD501** (Service has no restart policy): Add `Restart=on-failure`",
         ),
         (
             "pt-BR",
             ["## 7. Sudoers", "## 8. Proteção de processos do usuário",
              "## 9. Restart automático", "## 10. Limites de memória"],
-            "| `deploy/sudoers.d/omnimind` | 10 | AUD401 | Regra do sudoers permite ALL (qualquer "
-            "comando): `ALL` | `deploy ALL=(ALL) ALL` | 🔴 Alto |",
+            "| `deploy/sudoers.d/omnimind` | 10 | deploy | ALL | `ALL` | **AUD401** Regra do "
+            "sudoers permite ALL (qualquer comando) | 🔴 Alto | 🚫 Pendente |",
             "- **AUD501** (Serviço sem política de restart): Acrescentar `Restart=on-failure`",
         ),
     ],
@@ -181,14 +181,35 @@ def test_a_rule_the_policy_trusts_is_allowed_in_the_report(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "deploy").mkdir()
-    # the default policy trusts "systemctl status *"
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.auditor]\ntrusted_commands = ['systemctl --no-pager status *']\n"
+    )
+    (tmp_path / "deploy/sudoers").write_text(
+        "ops ALL=(root) /usr/bin/systemctl --no-pager status *\n"
+    )
+    assert main(["report", "--no-cache"]) == 0
+    text = capsys.readouterr().out
+    sudoers = text.split("## 7. Sudoers", 1)[1].split("\n## ", 1)[0]
+    assert "| `/usr/bin/systemctl --no-pager status *` | **AUD413** " in sudoers
+    assert "| 🟢 Low | ✅ Allowed |" in sudoers
+    assert "| Restricted sudoers | ✅ DONE |" in text
+    assert "- [x] Fix the 0 sudoers and systemd finding(s)" in text
+
+
+def test_the_default_policy_trusts_systemctl_status_but_not_its_pager(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default policy trusts "systemctl status *": the wider view is allowed, the
+    pager (a root shell before systemd 247) is still to do."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy/sudoers").write_text("ops ALL=(root) /usr/bin/systemctl status *\n")
     assert main(["report", "--no-cache"]) == 0
     text = capsys.readouterr().out
     sudoers = text.split("## 7. Sudoers", 1)[1].split("\n## ", 1)[0]
-    assert "| 🟢 Low | Allowed | ✅ Allowed |" in sudoers
-    assert "| Restricted sudoers | ✅ DONE |" in text
-    assert "- [x] Fix the 0 sudoers and systemd finding(s)" in text
+    assert "**AUD413** " in sudoers and "<br>**AUD414** " in sudoers
+    assert "| 🟡 Medium | 🚫 To do |" in sudoers
+    assert "| Restricted sudoers | ✅ DONE |" not in text
 
 
 def test_system_markdown_knows_the_files_it_was_given(
