@@ -261,7 +261,10 @@ def _parse_cmnd_specs(text: str) -> tuple[list[Command], str | None]:
             break
         if not rest:
             return commands, "a run-as list or tag without a command"
-        commands.append(parse_command(rest, frozenset(tags), runas))
+        command = parse_command(rest, frozenset(tags), runas)
+        if command.program == "ALL" and command.args is not None:
+            return commands, f"ALL takes no arguments, got {rest!r}"
+        commands.append(command)
     return commands, None
 
 

