@@ -35,7 +35,7 @@ from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
 ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
 # Finding kinds of `auditor system`: they get their own sections, not the Python ones.
 SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
-SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory")
+SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory", "hardening")
 
 
 class ReportError(ValueError):
@@ -525,6 +525,7 @@ class _Builder:
             out.append(
                 {
                     "rules": self.sudoers_rules() if key == "sudoers" else [],
+                    "services": self.service_scores() if key == "hardening" else [],
                     "key": key,
                     "title": words["sections"][key]["title"],
                     "item": words["sections"][key]["item"],
@@ -543,6 +544,24 @@ class _Builder:
                     ],
                 }
             )
+        return out
+
+    def service_scores(self) -> list[dict[str, Any]]:
+        """The services that run generated code or the sandbox, with the exposure
+        `systemd-analyze security` would give them."""
+        from auditor.system.audit import service_scores
+
+        units = [f for f in self.system_active if f.kind == "systemd"]
+        paths = dict.fromkeys([*self.meta.unit_files, *(f.path for f in units)])
+        out = []
+        for s in service_scores(paths, self.policy.system):
+            risk = "high" if s.exposure >= 75 else "medium" if s.exposure >= 50 else "low"
+            out.append(
+                {
+                    "path": s.path, "name": s.name, "why": s.why, "score": s.score,
+                    "level": s.level, "icon": ICONS[risk], "breaks": s.sandbox_breaks,
+                }
+            )  # fmt: skip
         return out
 
     def sudoers_rules(self) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from auditor.system.checks_common import (
 )
 from auditor.system.data import directive_sections, matches, system_data, system_rules
 from auditor.system.sudoers_checks import check_sudoers, command_problems
+from auditor.system.unit_hardening import hardening_findings, runs_sandbox
 from auditor.system.units import Unit
 
 __all__ = [
@@ -48,10 +49,13 @@ def _sandbox_unit(unit: Unit, sandbox_names: Sequence[str] | None) -> bool:
     return matches(unit.name, [str(p) for p in names])
 
 
-def check_unit(unit: Unit, sandbox_names: Sequence[str] | None = None) -> list[Finding]:
+def check_unit(
+    unit: Unit, sandbox_names: Sequence[str] | None = None, hardened: Sequence[str] = ()
+) -> list[Finding]:
     """Findings for one unit with its drop-ins. ``sandbox_names``: globs of the services
     and scopes that must bound memory, swap and CPU (default from rules/system.toml;
-    every slice must)."""
+    every slice must). ``hardened``: globs of more services that run generated code (the
+    policy's ``hardened_services``), scored like those that run the sandbox."""
     data = system_data()["systemd"]
     findings: list[Finding] = []
     where = directive_sections()
@@ -146,10 +150,21 @@ def check_unit(unit: Unit, sandbox_names: Sequence[str] | None = None) -> list[F
             f"{d.key}= is read only in [{'], ['.join(targets)}], not in [{d.section}]",
         )
 
+    refused = False
+    for unit_file in unit.files:
+        for ignored in unit_file.ignored:
+            rule = "AUD510" if ignored.refused else "AUD509"
+            refused = refused or ignored.refused
+            add(rule, ignored.path, ignored.line, ignored.text, "-", ignored.text, ignored.why)
+    if refused:
+        return findings  # systemd loads nothing of it: what else it sets does not apply
     if unit.type == "service" and unit.base is not None:
         _restart_findings(unit, add)
     if _sandbox_unit(unit, sandbox_names) and unit.base is not None:
         _limit_findings(unit, add)
+    reason = runs_sandbox(unit, sandbox_names, hardened)
+    if reason is not None:
+        hardening_findings(unit, reason, add)
     return findings
 
 

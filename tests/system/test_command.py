@@ -104,8 +104,26 @@ def test_parse_errors_are_listed_and_exit_2(
     )  # fmt: skip
     assert code == 2
     errors = {(e["path"], e["line"]) for e in data["errors"]}
-    assert errors == {("sudoers", 2), ("missing", None), ("bad.service", 3), ("nodir", None)}
-    assert {f["rule"] for f in data["findings"]} == {"AUD401", "AUD501"}  # the rest is read
+    assert errors == {("sudoers", 2), ("missing", None), ("nodir", None)}
+    # a unit's stray line is a finding with its line (systemd ignores it), not an error
+    found = {(f["path"], f["line"], f["rule"]) for f in data["findings"]}
+    assert found == {("sudoers", 1, "AUD401"), ("bad.service", 1, "AUD501"),
+                     ("bad.service", 3, "AUD509")}  # fmt: skip
+
+
+def test_a_stray_eof_does_not_fail_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("app.service").write_text(
+        "[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=3\n[Service]\n"
+        "ExecStart=/bin/true\nRestart=on-failure\nRestartSec=5\nEOF\n"
+    )
+    code, data = _json(capsys, ["system", "--units", "app.service", "--format", "json"])
+    assert code == 0 and data["errors"] == []
+    assert [(f["line"], f["rule"], f["snippet"]) for f in data["findings"]] == [
+        (8, "AUD509", "EOF")
+    ]
 
 
 def test_text_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -158,7 +158,7 @@ def test_english_locale_words_follow_the_rule_catalogue() -> None:
     assert set(en["system"]["rules"]) == set(pt["system"]["rules"]) == set(system_rules())
     for rule, info in system_rules().items():
         assert en["system"]["rules"][rule] == {"summary": info.summary, "fix": info.fix}
-        assert info.section in ("sudoers", "process", "restart", "memory")
+        assert info.section in ("sudoers", "process", "restart", "memory", "hardening")
 
 
 def test_excluded_deploy_files_are_not_picked_up(
@@ -220,5 +220,5 @@ def test_system_markdown_knows_the_files_it_was_given(
             "--sudoers", "sudoers.d/omnimind", "--format", "markdown"]  # fmt: skip
     assert main(args) == 0
     text = capsys.readouterr().out
-    assert text.count("No problem found.") == 4
+    assert text.count("No problem found.") == 5  # sections 7 to 11
     assert "| Restricted sudoers | ✅ DONE |" in text
