@@ -26,9 +26,14 @@ from auditor.system.checks import (
 )
 from auditor.system.data import system_rules
 from auditor.system.discovery import is_unit_file
-from auditor.system.hardening import assess, security_info
+from auditor.system.hardening import assess
 from auditor.system.sudoers_checks import RuleRow, rule_rows
-from auditor.system.unit_hardening import runs_sandbox, sandbox_breaks
+from auditor.system.unit_hardening import (
+    is_user_unit,
+    runs_sandbox,
+    sandbox_breaks,
+    service_info,
+)
 from auditor.system.units import load_units, unit_files_under
 
 # Folders of a repository where deployment files live; `scan` and `report` look there.
@@ -143,14 +148,17 @@ def service_scores(
         )
         if why is None or unit.base is None:
             continue
-        info = security_info(unit)
+        info = service_info(unit)
         found = assess(info)
+        breaks = len(sandbox_breaks(unit, info))
+        if is_user_unit(unit):  # systemd-analyze scores these against a running manager only
+            out.append(ServiceScore(unit.base.path, unit.name, why, "-", "user unit", 0, breaks))
+            continue
         out.append(
             ServiceScore(
-                unit.base.path, unit.name, why, found.score, found.level, found.exposure,
-                len(sandbox_breaks(unit, info)),
+                unit.base.path, unit.name, why, found.score, found.level, found.exposure, breaks
             )
-        )  # fmt: skip
+        )
     return sorted(out, key=lambda s: (s.path, s.name))
 
 

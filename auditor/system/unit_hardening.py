@@ -31,6 +31,22 @@ def _settings() -> dict[str, Any]:
     return value
 
 
+def is_user_unit(unit: Unit) -> bool:
+    """A unit for a user manager (systemctl --user): it lies in a folder named ``user``, as
+    systemd keeps them (~/.config/systemd/user, /etc/systemd/user). It runs as its user,
+    never as root: systemd-analyze scores such units only against a running user manager."""
+    files = [f.path for f in unit.files]
+    return any("user" in path.split("/")[:-1] for path in files)
+
+
+def service_info(unit: Unit) -> SecurityInfo:
+    """The service's settings; a user unit runs as its user, whatever User= says."""
+    info = security_info(unit)
+    if is_user_unit(unit):
+        info.user = info.user or "(the user manager's user)"
+    return info
+
+
 def runs_sandbox(
     unit: Unit, sandbox_names: Sequence[str] | None, hardened: Sequence[str] = ()
 ) -> str | None:
@@ -154,11 +170,11 @@ def suggestions(assessment: Assessment, info: SecurityInfo, most: int = 6) -> li
 
 def hardening_findings(unit: Unit, why: str, add: Add) -> Assessment:
     """AUD511 when the exposure is above the threshold, AUD512 per breaking directive."""
-    info = security_info(unit)
+    info = service_info(unit)
     assessment = assess(info)
     path, line = unit.section_line("Service")
     limit = round(float(_settings()["max_exposure"]) * 10)
-    if assessment.exposure > limit:
+    if not is_user_unit(unit) and assessment.exposure > limit:
         todo = suggestions(assessment, info)
         add(
             "AUD511",

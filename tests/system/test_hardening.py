@@ -7,6 +7,7 @@ the system call filter auditor recommends)."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
@@ -19,7 +20,7 @@ import pytest
 
 from auditor.findings import ScanError
 from auditor.system.hardening import assess, score_unit, security_info, security_table
-from auditor.system.unit_hardening import runs_sandbox, sandbox_breaks
+from auditor.system.unit_hardening import is_user_unit, runs_sandbox, sandbox_breaks
 from auditor.system.units import Unit, load_units
 
 SAFE_FOR_THE_SANDBOX = "@system-service @mount sethostname"
@@ -255,9 +256,9 @@ except SandboxUnavailable as error:
 """
 
 
-def _sandbox_under(filter_text: str) -> str:
+def _sandbox_under(filter_text: str, prefix: tuple[str, ...] = ()) -> str:
     proc = subprocess.run(
-        [sys.executable, "-c", _UNDER_FILTER, filter_text],
+        [*prefix, sys.executable, "-c", _UNDER_FILTER, filter_text],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     return (proc.stdout.strip().splitlines() or [proc.stderr.strip()])[-1]
@@ -281,7 +282,33 @@ def test_the_recommended_system_call_filter_keeps_the_sandbox_working() -> None:
     assert refused.startswith("unavailable") and "sethostname" in refused
 
 
+def test_a_root_service_keeps_the_sandbox_with_the_capabilities_auditor_names() -> None:
+    """As root the sandbox uses namespaces directly: with the bounding set the install-files
+    drop-in gives a root service (rules/system.toml sandbox_root_capabilities) it runs;
+    with none of them it fails closed."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and util-linux's setpriv")
+    if not _sandbox_under("@known").startswith("ran"):
+        pytest.skip("the sandbox does not run on this machine at all")
+    from auditor.system.data import system_data
+
+    caps = system_data()["systemd"]["hardening"]["sandbox_root_capabilities"]
+    keep = ",".join("+" + c.removeprefix("CAP_").lower() for c in caps)
+    bounded = (setpriv, f"--bounding-set=-all,{keep}", "--inh-caps=-all")
+    assert _sandbox_under(SAFE_FOR_THE_SANDBOX, bounded) == "ran 0"
+    none = (setpriv, "--bounding-set=-all", "--inh-caps=-all")
+    assert _sandbox_under(SAFE_FOR_THE_SANDBOX, none).startswith("unavailable")
+
+
 def test_assess_is_deterministic_and_names_its_largest_gaps(tmp_path: Path) -> None:
     found = assess(security_info(_text(tmp_path, "a.service", "[Service]\nExecStart=/bin/true\n")))
     gaps = [r.json_field for r in found.gaps()][:3]
     assert gaps[0] == "PrivateNetwork" and "UserOrDynamicUser" in gaps
+
+
+def test_user_units_are_known_by_their_folder_and_never_run_as_root(tmp_path: Path) -> None:
+    (tmp_path / "systemd/user").mkdir(parents=True)
+    user = _text(tmp_path, "systemd/user/app.service", "[Service]\nExecStart=/bin/true\n")
+    system = _text(tmp_path, "app.service", "[Service]\nExecStart=/bin/true\n")
+    assert is_user_unit(user) and not is_user_unit(system)
