@@ -96,14 +96,12 @@ def _listed(root: Path) -> list[str]:
     """Every file under ``root`` the scan's walk would visit (any suffix), POSIX paths
     relative to it, sorted."""
     listed = _git_files(root)
-    if listed is not None:
+    if listed is not None:  # (tracked files deleted in the work tree: see discover)
         venvs = tuple(n.removesuffix("pyvenv.cfg") for n in listed if n.endswith("/pyvenv.cfg"))
         return [
             rel
             for rel in listed
-            if not any(_skipped_dir(p) for p in rel.split("/")[:-1])
-            and not rel.startswith(venvs)
-            and os.path.isfile(os.path.join(root, rel))
+            if not any(_skipped_dir(p) for p in rel.split("/")[:-1]) and not rel.startswith(venvs)
         ]
     # the scan's walk (auditor.discover._walk) for every file: one scandir per folder
     out: list[str] = []
@@ -161,6 +159,8 @@ def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[P
             if any(path_matches(rel, glob) for glob in excluded):
                 continue
             path = root / rel
+            if not path.is_file():
+                continue  # tracked by git but deleted, or not a regular file
             if is_unit_file(path) or is_dropin(path):
                 units.append(path)
             elif looks_like_sudoers(path) or holds_sudoers_rules(path):

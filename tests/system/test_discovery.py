@@ -81,6 +81,10 @@ def test_inside_a_git_work_tree_gitignored_files_are_left_out(tree: Path) -> Non
     assert "scripts/production/deploy/worker.service" not in _rel(tree, units)
     assert "config/systemd/app.service" in _rel(tree, units)  # untracked, not ignored
     assert _rel(tree, sudoers) == ["config/sudoers.d/platform", "ops/sudo-rules"]
+    # tracked, then deleted from the work tree: gone
+    subprocess.run(["git", "add", "config"], cwd=tree, check=True)
+    (tree / "config/systemd/app.service").unlink()
+    assert "config/systemd/app.service" not in _rel(tree, discover([tree])[1])
 
 
 @pytest.mark.parametrize(
