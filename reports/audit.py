@@ -604,7 +604,8 @@ class _Builder:
             if not r.rules:
                 limited = words["rules_table"]["wild" if r.grants[0].startswith("any") else "exact"]
                 texts = [{"rule": "", "summary": limited, "text": r.grants[0]}]
-            out.append(row(r.path, r.line, r.users, r.runas, r.command, texts, fs, r.nopasswd))
+            users = r.users if r.hosts == "ALL" else f"{r.users} on {r.hosts}"
+            out.append(row(r.path, r.line, users, r.runas, r.command, texts, fs, r.nopasswd))
         for (path, line, _sink), fs in sorted(by_key.items()):
             texts = [grant(f.rule, _detail(f.message, rules[f.rule].summary)) for f in fs]
             out.append(row(path, line, "", "", fs[0].snippet, texts, fs))

@@ -663,11 +663,18 @@ def _secure_path_missing(sudoers: Sudoers) -> bool:
 
 
 def _spec_function(index: SudoersIndex, spec: UserSpec) -> str:
+    """``sudoers: user OPS (alice, bob) on WEB (web1, web2)``: the users and hosts as
+    written, with their aliases expanded."""
     users = ", ".join(spec.users)
     expanded = sorted(index.users(spec))
     if sorted(spec.users) != expanded:
         users += f" ({', '.join(expanded)})"
-    return f"sudoers: user {users}"
+    text = f"sudoers: user {users}"
+    if list(spec.hosts) != ["ALL"]:
+        hosts = sorted(index.expand(spec.hosts, "Host_Alias"))
+        written = ", ".join(spec.hosts)
+        text += f" on {written}" + (f" ({', '.join(hosts)})" if hosts != sorted(spec.hosts) else "")
+    return text
 
 
 def _trusted(cmd: Command, patterns: Sequence[str]) -> str | None:
@@ -773,6 +780,7 @@ class RuleRow:
     users: str
     runas: str
     command: str
+    hosts: str
     grants: tuple[str, ...]  # one line per problem, or what the command is limited to
     rules: tuple[str, ...]
     nopasswd: bool
@@ -793,6 +801,7 @@ def rule_rows(sudoers: Sudoers) -> list[RuleRow]:
             grants = ("any arguments, none known to reach further",)
         else:
             grants = ("exactly this command",)
+        hosts = ", ".join(sorted(evaluation.index.expand(item.spec.hosts, "Host_Alias")))
         rows.append(
             RuleRow(
                 path=item.spec.path,
@@ -800,6 +809,7 @@ def rule_rows(sudoers: Sudoers) -> list[RuleRow]:
                 users=users,
                 runas=runas,
                 command=item.cmd.text or item.cmd.program,
+                hosts=hosts,
                 grants=grants or ("exactly this command",),
                 rules=tuple(p.rule for p in item.problems),
                 nopasswd=item.cmd.nopasswd,

@@ -330,3 +330,12 @@ def test_a_command_path_another_user_owns_is_replaceable(
     assert "writable by" in (sudoers_checks.replaceable(str(program)) or "")
     rule = f"u ALL=(root) NOPASSWD: {program}\n"
     assert sorted(_found(rule)) == ["AUD403", "AUD405"]
+
+
+def test_user_and_host_aliases_are_expanded_where_the_finding_names_its_rule() -> None:
+    text = (
+        "User_Alias OPS = alice, bob\nHost_Alias WEB = web1, 10.0.0.0/24\n"
+        "OPS WEB = (root) /usr/bin/less /var/log/syslog\n"
+    )
+    (finding,) = check_sudoers(parse_text(text, "s"))
+    assert finding.function == "sudoers: user OPS (alice, bob) on WEB (10.0.0.0/24, web1)"
