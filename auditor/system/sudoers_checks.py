@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import grp
-import os
 import posixpath
-import pwd
-import re
 import shlex
-import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from auditor.findings import Finding
@@ -38,7 +33,9 @@ from auditor.system.grants import (
     simple_commands,
     strongest,
 )
+from auditor.system.replaceable import replaceable
 from auditor.system.sudoers import Alias, Command, Default, Sudoers, UserSpec
+from auditor.system.sudoers_index import SudoersIndex, expand_commands, split_setting
 from auditor.system.sudomatch import ArgPattern, glob_regex, has_wildcard, pattern_words
 
 RULE_OF_KIND = {
@@ -89,204 +86,6 @@ class Evaluated:
     @property
     def root_equivalent(self) -> bool:
         return any(p.rule in ROOT_EQUIVALENT for p in self.problems)
-
-
-# ---------------------------------------------------------------------------- file paths
-
-
-def _under_writable_prefix(path: str) -> str | None:
-    if not path.startswith("/") and not path.startswith("~"):
-        return "it is a relative path"
-    for prefix in sudoers_list("writable_prefixes"):
-        if path.startswith(prefix):
-            return f"it lies under {prefix}, which users can write"
-    return None
-
-
-def _owner(uid: int) -> str:
-    try:
-        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
-    except KeyError:
-        return f"uid {uid}"
-
-
-def _group(gid: int) -> str:
-    try:
-        return f"group {grp.getgrgid(gid).gr_name}"
-    except KeyError:
-        return f"gid {gid}"
-
-
-def _chain_problem(path: str) -> str | None:
-    """Who other than root can replace the existing file ``path``: its owner, or the owner
-    or writers of a folder on the way to it (a sticky world-writable folder protects the
-    files others own). None when the path does not exist or only root can."""
-    parts = path.split("/")
-    current = "/"
-    for index, part in enumerate(["", *parts[1:]]):
-        if part:
-            current = posixpath.join(current, part)
-        try:
-            info = os.lstat(current)
-        except OSError:
-            return None
-        last = index == len(parts) - 1
-        if info.st_uid != 0:
-            return f"{current} belongs to {_owner(info.st_uid)}"
-        mode = info.st_mode
-        if stat.S_ISLNK(mode):
-            continue
-        sticky = bool(mode & stat.S_ISVTX) and not last
-        if mode & stat.S_IWOTH and not sticky:
-            return f"{current} is writable by everyone"
-        if mode & stat.S_IWGRP and info.st_gid != 0 and not sticky:
-            return f"{current} is writable by {_group(info.st_gid)}"
-    return None
-
-
-def replaceable(path: str) -> str | None:
-    """Why a non-root user can replace the program or script at ``path`` (a relative path,
-    a user-writable folder, or, when it exists on this machine, its real owner and mode and
-    those of the folders above it, symbolic links resolved); None when only root can."""
-    reason = _under_writable_prefix(path)
-    if reason is not None:
-        return reason
-    if not os.path.lexists(path):
-        return None
-    found = _chain_problem(path)
-    if found is None:
-        real = os.path.realpath(path)
-        if real != path:
-            found = _chain_problem(real)
-    return found
-
-
-# ----------------------------------------------------------------------------- the index
-
-
-class SudoersIndex:
-    """Aliases, Defaults scopes and who reaches root, for one parsed sudoers set."""
-
-    def __init__(self, sudoers: Sudoers) -> None:
-        self.sudoers = sudoers
-        self.aliases = sudoers.aliases
-
-    def expand(
-        self, names: Iterable[str], kind: str, seen: frozenset[str] = frozenset()
-    ) -> set[str]:
-        """Members of ``names`` with aliases of ``kind`` (User_Alias, Runas_Alias,
-        Host_Alias) expanded; negated members are dropped."""
-        out: set[str] = set()
-        for raw in names:
-            name = raw.strip()
-            if not name or name.startswith("!"):
-                continue
-            alias = self.aliases.get(name)
-            if alias is not None and alias.kind == kind and name not in seen:
-                out |= self.expand(alias.members, kind, seen | {name})
-            else:
-                out.add(name)
-        return out
-
-    def users(self, spec: UserSpec) -> set[str]:
-        return self.expand(spec.users, "User_Alias")
-
-    def runas(self, cmd: Command) -> tuple[frozenset[str], frozenset[str]]:
-        """The target users and groups of a command; no run-as list means root."""
-        if cmd.runas is None:
-            return frozenset({"root"}), frozenset()
-        users_text, _, groups_text = cmd.runas.partition(":")
-        users = [u for u in users_text.split(",") if u.strip()]
-        groups = [g for g in groups_text.split(",") if g.strip()]
-        if not users and not groups:
-            return frozenset({"root"}), frozenset()
-        expanded_users = frozenset(self.expand(users, "Runas_Alias"))
-        expanded_groups = frozenset(self.expand(groups, "Runas_Alias"))
-        return expanded_users, expanded_groups
-
-    def _scope_applies(self, default: Default, users: set[str], cmd: Command) -> bool:
-        scope = default.scope
-        if not scope:
-            return True
-        kind, names = scope[0], [n for n in scope[1:].split(",") if n]
-        if kind == ":":
-            wanted = self.expand(names, "User_Alias")
-            return "ALL" in wanted or bool(wanted & users)
-        if kind == ">":
-            wanted = self.expand(names, "Runas_Alias")
-            runas_users, _ = self.runas(cmd)
-            return "ALL" in wanted or bool(wanted & runas_users)
-        if kind == "!":
-            for name in names:
-                alias = self.aliases.get(name)
-                members = (
-                    alias.commands if alias and alias.kind in ("Cmnd_Alias", "Cmd_Alias") else ()
-                )
-                programs = {c.program for c in members} or {name}
-                if cmd.program in programs or "ALL" in programs:
-                    return True
-            return False
-        return True  # @host: hosts are not known here
-
-    def context(self, spec: UserSpec, cmd: Command) -> Context:
-        """NOEXEC and the environment that reaches the command, from its tags and the
-        Defaults that apply to its users, target and command (in file order)."""
-        users = self.users(spec)
-        kept: set[str] = set()
-        all_env = False
-        noexec = False
-        for default in self.sudoers.defaults:
-            if not self._scope_applies(default, users, cmd):
-                continue
-            for setting in default.settings:
-                name, op, value = split_setting(setting)
-                if name == "env_keep":
-                    values = set(value.strip().strip('"').split())
-                    if op == "+=":
-                        kept |= values
-                    elif op == "-=":
-                        kept -= values
-                    else:
-                        kept = values
-                elif name == "!env_keep":
-                    kept = set()
-                elif name in ("!env_reset", "env_reset"):
-                    all_env = name == "!env_reset"
-                elif name in ("noexec", "!noexec"):
-                    noexec = name == "noexec"
-        if "NOEXEC" in cmd.tags:
-            noexec = True
-        elif "EXEC" in cmd.tags:
-            noexec = False
-        setenv = "SETENV" in cmd.tags or cmd.program == "ALL"
-        expanded = {v.split("=")[0] for v in kept}
-        return Context(noexec=noexec, kept_env=frozenset(expanded), all_env=all_env or setenv,
-                       setenv=setenv)  # fmt: skip
-
-
-def split_setting(setting: str) -> tuple[str, str, str]:
-    match = re.match(r"^(\S+?)\s*([+-]?=)\s*(.*)$", setting)
-    if match is None:
-        return setting.strip(), "", ""
-    return match.group(1), match.group(2), match.group(3)
-
-
-def expand_commands(
-    cmd: Command, aliases: dict[str, Alias], seen: frozenset[str] = frozenset()
-) -> list[tuple[Command, Alias | None]]:
-    """A command, or the members of the Cmnd_Alias it names (recursively), with the
-    command's tags and run-as list."""
-    alias = aliases.get(cmd.program)
-    if alias is None or alias.kind not in ("Cmnd_Alias", "Cmd_Alias") or cmd.program in seen:
-        return [(cmd, None)]
-    out: list[tuple[Command, Alias | None]] = []
-    for member in alias.commands:
-        inherited = dataclasses.replace(
-            member, negated=member.negated != cmd.negated, tags=cmd.tags, runas=cmd.runas
-        )
-        for expanded, _via in expand_commands(inherited, aliases, seen | {cmd.program}):
-            out.append((expanded, alias))
-    return out
 
 
 # -------------------------------------------------------------------------- one command

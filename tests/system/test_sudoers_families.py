@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.system import sudoers_checks
+from auditor.system import replaceable as replaceable_module
 from auditor.system.audit import audit_system
 from auditor.system.checks import check_sudoers
 from auditor.system.sudoers import parse_text
@@ -309,25 +309,25 @@ def test_a_command_path_another_user_owns_is_replaceable(
     /tmp, a user-writable prefix: that check is set aside here to reach this one)."""
     if os.geteuid() != 0:
         pytest.skip("needs root to give the folder to another user")
-    monkeypatch.setattr(sudoers_checks, "_under_writable_prefix", lambda path: None)
+    monkeypatch.setattr(replaceable_module, "_under_writable_prefix", lambda path: None)
     folder = tmp_path / "opt/app/bin"
     folder.mkdir(parents=True)
     program = folder / "run"
     program.write_text("#!/bin/sh\n")
     program.chmod(0o755)
-    assert sudoers_checks.replaceable(str(program)) is None or "tmp" in str(
-        sudoers_checks.replaceable(str(program))
+    assert replaceable_module.replaceable(str(program)) is None or "tmp" in str(
+        replaceable_module.replaceable(str(program))
     )
     os.chown(folder, 65534, 65534)
-    reason = sudoers_checks.replaceable(str(program))
+    reason = replaceable_module.replaceable(str(program))
     assert reason is not None and f"{folder} belongs to" in reason and "65534" in reason
     os.chown(folder, 0, 0)
     folder.chmod(0o777)
-    assert f"{folder} is writable by everyone" == sudoers_checks.replaceable(str(program))
+    assert f"{folder} is writable by everyone" == replaceable_module.replaceable(str(program))
     folder.chmod(0o755)
     program.chmod(0o775)
     os.chown(program, 0, 65534)
-    assert "writable by" in (sudoers_checks.replaceable(str(program)) or "")
+    assert "writable by" in (replaceable_module.replaceable(str(program)) or "")
     rule = f"u ALL=(root) NOPASSWD: {program}\n"
     assert sorted(_found(rule)) == ["AUD403", "AUD405"]
 
