@@ -351,13 +351,18 @@ class RuleEvaluation:
 
     def finalize(self) -> list[Evaluated]:
         """Problems for targets other than root: root-equivalent grants become AUD415
-        (the target reaches root) or AUD417 (a lateral move); the rest, meaningless for
-        another user, is dropped."""
+        (the target reaches root) or AUD417 (a lateral move), reading any file as the
+        target AUD417; turning defences off, killing and information need root, so for
+        another user they are not grants (and are dropped)."""
         for item in self.items:
             if item.as_root:
                 continue
             kept = [p for p in item.problems if p.rule == "AUD409"]
             lateral = [p for p in item.problems if p.rule in ROOT_EQUIVALENT]
+            reads = [p for p in item.problems if p.rule == "AUD411"]
+            if not lateral and reads:
+                target = ", ".join(sorted(item.runas_users)) or "the caller"
+                kept.insert(0, Problem("AUD417", f"reads any file as {target}: {reads[0].how}"))
             if lateral:
                 how = self.path_to_root(item)
                 target = ", ".join(sorted(item.runas_users)) or "the caller"

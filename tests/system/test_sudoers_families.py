@@ -270,6 +270,11 @@ def test_targets_other_than_root() -> None:
     assert sorted(_found(aliased)) == ["AUD402"]
     # exact commands as another user grant nothing more
     assert _found("u ALL=(postgres) /usr/bin/pg_dump appdb\n") == {}
+    # reading any file as another user is a lateral move too; what needs root is nothing
+    assert (
+        "reads any file as postgres" in _found("u ALL=(postgres) /usr/bin/cat /srv/*\n")["AUD417"]
+    )
+    assert _found("u ALL=(app) /usr/sbin/ufw disable\n") == {}
 
 
 def test_defaults_that_let_code_in_reach_the_rules_they_cover() -> None:
