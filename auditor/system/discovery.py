@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,9 +31,9 @@ UNIT_SUFFIXES = (
 _SNIFF_SUFFIXES = frozenset({"", ".conf", ".sudo", ".rules"})
 _SNIFF_MAX_BYTES = 64 * 1024
 # "user[,user] host = [(runas)] [TAG:] /path | ALL | sudoedit | ALIAS": a user specification
-_SPEC_RE = re.compile(
-    r"^\s*[%+#A-Za-z0-9_.$-]+(\s*,\s*[%+#A-Za-z0-9_.$-]+)*\s+[A-Za-z0-9_.,:/-]+\s*=\s*"
-    r"(\([^)]*\)\s*)?([A-Z_]+\s*:\s*)*(ALL\b|/|sudoedit\b|[A-Z][A-Z0-9_]*\b)",
+_SPEC_BYTES_RE = re.compile(
+    rb"^\s*[%+#A-Za-z0-9_.$-]+(\s*,\s*[%+#A-Za-z0-9_.$-]+)*\s+[A-Za-z0-9_.,:/-]+\s*=\s*"
+    rb"(\([^)]*\)\s*)?([A-Z_]+\s*:\s*)*(ALL\b|/|sudoedit\b|[A-Z][A-Z0-9_]*\b)",
     re.MULTILINE,
 )
 
@@ -63,25 +64,37 @@ def looks_like_sudoers(path: Path) -> bool:
     return path.name.startswith("sudoers") and path.suffix in ("", ".conf")
 
 
-def holds_sudoers_rules(path: Path) -> bool:
+def _small_file(path: str) -> bytes | None:
+    """The bytes of a regular file of at most _SNIFF_MAX_BYTES (one open, one fstat)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _SNIFF_MAX_BYTES:
+            return None
+        return os.read(fd, _SNIFF_MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def holds_sudoers_rules(path: Path | str) -> bool:
     """A small text file whose content parses as sudoers rules: at least one user
     specification, and not one line the parser rejects."""
-    if path.suffix not in _SNIFF_SUFFIXES:
+    name = os.path.basename(path)
+    suffix = name[name.rfind(".") :] if "." in name[1:] else ""
+    if suffix not in _SNIFF_SUFFIXES:
         return False
-    try:
-        if path.stat().st_size > _SNIFF_MAX_BYTES:
-            return False
-        data = path.read_bytes()
-    except OSError:
-        return False
-    if b"\0" in data:
+    data = _small_file(os.fspath(path))
+    if data is None or b"\0" in data or not _SPEC_BYTES_RE.search(data):
         return False
     text = data.decode("utf-8", "replace")
-    if not _SPEC_RE.search(text):
-        return False
     from auditor.system.sudoers import parse_text  # only for the files that look like rules
 
-    parsed = parse_text(text, path.name)
+    parsed = parse_text(text, name)
     if not parsed.specs or parsed.errors:
         return False
     # every command is what sudo accepts: a full path, ALL, sudoedit or a Cmnd_Alias
@@ -158,11 +171,14 @@ def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[P
                 continue  # a hidden folder (.git, .github, .tox)
             if any(path_matches(rel, glob) for glob in excluded):
                 continue
-            path = root / rel
-            if not path.is_file():
-                continue  # tracked by git but deleted, or not a regular file
-            if is_unit_file(path) or is_dropin(path):
-                units.append(path)
-            elif looks_like_sudoers(path) or holds_sudoers_rules(path):
+            full = os.path.join(root, rel)
+            path = Path(full)
+            if name.endswith(UNIT_SUFFIXES) or (suffix == ".conf" and is_dropin(path)):
+                if os.path.isfile(full):  # not a file git tracks but the work tree lost
+                    units.append(path)
+            elif looks_like_sudoers(path):
+                if os.path.isfile(full):
+                    sudoers.append(path)
+            elif holds_sudoers_rules(full):
                 sudoers.append(path)
     return sorted(set(sudoers)), sorted(set(units))
