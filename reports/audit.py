@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import tomllib
 from collections import Counter
@@ -39,7 +40,7 @@ ICONS = {"critical": "⛔", "high": "🔴", "medium": "🟡", "low": "🟢"}
 LEVELS = ("critical", "high", "medium", "low")
 # Finding kinds of `auditor system`: they get their own sections, not the Python ones.
 SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
-SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory")
+SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory", "hardening")
 
 
 class ReportError(ValueError):
@@ -159,6 +160,11 @@ def _code(text: object) -> str:
 def _cell(text: object) -> str:
     """Text safe in a markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _plain(text: object) -> str:
+    """Prose that markdown must not format: ``*``, ``_``, ``<`` and the like escaped."""
+    return re.sub(r"([\\`*_<>\[\]])", r"\\\1", str(text))
 
 
 def _fence(text: object) -> str:
@@ -693,6 +699,8 @@ class _Builder:
             top = max((RISK_ORDER[f.risk] for f in chosen), default=0)
             out.append(
                 {
+                    "rules": self.sudoers_rules() if key == "sudoers" else [],
+                    "services": self.service_scores() if key == "hardening" else [],
                     "key": key,
                     "title": words["sections"][key]["title"],
                     "item": words["sections"][key]["item"],
@@ -711,6 +719,71 @@ class _Builder:
                     ],
                 }
             )
+        return out
+
+    def service_scores(self) -> list[dict[str, Any]]:
+        """The services that run generated code or the sandbox, with the exposure
+        `systemd-analyze security` would give them."""
+        from auditor.system.audit import service_scores
+
+        units = [f for f in self.system_active if f.kind == "systemd"]
+        paths = dict.fromkeys([*self.meta.unit_files, *(f.path for f in units)])
+        out = []
+        for s in service_scores(paths, self.policy.system):
+            risk = "high" if s.exposure >= 75 else "medium" if s.exposure >= 50 else "low"
+            out.append(
+                {
+                    "path": s.path, "name": s.name, "why": s.why, "score": s.score,
+                    "level": s.level, "icon": ICONS[risk], "breaks": s.sandbox_breaks,
+                }
+            )  # fmt: skip
+        return out
+
+    def sudoers_rules(self) -> list[dict[str, Any]]:
+        """Every command of every sudoers rule in the scope with what it grants (one line
+        per finding, or what it is limited to), its highest risk and status from the
+        findings; then the Defaults entries that have findings."""
+        from auditor.system.audit import sudoers_rule_rows
+        from auditor.system.data import system_rules
+
+        rules = system_rules()
+        words = self.t["system"]
+        found = [f for f in self.system_active if f.kind == "sudoers"]
+        paths = dict.fromkeys([*self.meta.sudoers_files, *(f.path for f in found)])
+        by_key: dict[tuple[str, int, str], list[Finding]] = {}
+        for f in found:
+            by_key.setdefault((f.path, f.line, f.sink), []).append(f)
+        out = []
+
+        def row(path: str, line: int, users: str, runas: str, command: str,
+                grants: list[dict[str, str]], fs: list[Finding],
+                nopasswd: bool = False) -> dict[str, Any]:  # fmt: skip
+            top = max(fs, key=lambda f: RISK_ORDER[f.risk], default=None)
+            todo = any(self.status_key(f) == "todo" for f in fs)
+            status = self.t["site_status"]["todo" if todo else "allowed"]
+            return {
+                "path": path, "line": line, "users": users, "runas": runas, "command": command,
+                "grants": grants, "nopasswd": nopasswd,
+                "risk": f"{ICONS[top.risk]} {self.t['risk'][top.risk]}" if top else "—",
+                "status": status if fs else words["rules_table"]["no_finding"],
+                "done": not todo,
+            }  # fmt: skip
+
+        def grant(rule: str, text: str) -> dict[str, str]:
+            summary = words["rules"].get(rule, {}).get("summary", rules[rule].summary)
+            return {"rule": rule, "summary": summary, "text": text}
+
+        for r in sudoers_rule_rows(paths):
+            fs = by_key.pop((r.path, r.line, r.command), [])
+            texts = [grant(rule, text) for rule, text in zip(r.rules, r.grants, strict=False)]
+            if not r.rules:
+                limited = words["rules_table"]["wild" if r.grants[0].startswith("any") else "exact"]
+                texts = [{"rule": "", "summary": limited, "text": r.grants[0]}]
+            users = r.users if r.hosts == "ALL" else f"{r.users} on {r.hosts}"
+            out.append(row(r.path, r.line, users, r.runas, r.command, texts, fs, r.nopasswd))
+        for (path, line, _sink), fs in sorted(by_key.items()):
+            texts = [grant(f.rule, _detail(f.message, rules[f.rule].summary)) for f in fs]
+            out.append(row(path, line, "", "", fs[0].snippet, texts, fs))
         return out
 
     def build(self) -> dict[str, Any]:
@@ -844,6 +917,7 @@ def _environment() -> jinja2.Environment:
     env.filters["code"] = _code
     env.filters["cell"] = _cell
     env.filters["fence"] = _fence
+    env.filters["plain"] = _plain
     return env
 
 

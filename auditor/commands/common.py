@@ -203,8 +203,8 @@ def add_system_findings(
     paths: list[Path], result: ScanResult, policy: Policy, exclude: tuple[str, ...] = ()
 ) -> None:
     """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
-    scanned folders hold under deploy/, etc/, systemd/ (and similar): scan, check, baseline
-    and report cover them too."""
+    scanned folders hold, wherever they lie in the tree the scan walks (minus its excludes):
+    scan, check, baseline and report cover them too."""
     from auditor.system.discovery import discover
 
     sudoers, units = discover([p for p in paths if p.is_dir()], exclude)

@@ -336,15 +336,17 @@ def _classes(where: str, base: dict[str, Any], override: dict[str, Any]) -> dict
 
 def _system(where: str, table: object) -> dict[str, Any]:
     """``[tool.auditor.system]``: ``sandbox_names`` (globs of the units that must bound
-    memory, swap and CPU) and ``rules.AUDnnn`` tables with ``risk`` and/or ``action``."""
+    memory, swap and CPU), ``hardened_services`` (globs of more services that run generated
+    code: their hardening is scored) and ``rules.AUDnnn`` tables with ``risk`` and/or
+    ``action``."""
     from auditor.system.data import system_rules
 
     if not isinstance(table, dict):
         raise PolicyError(f"{where}: 'system' must be a table ([tool.auditor.system])")
     out: dict[str, Any] = {}
     for key, value in table.items():
-        if key == "sandbox_names":
-            out[key] = list(_strings(where, "system.sandbox_names", value))
+        if key in ("sandbox_names", "hardened_services"):
+            out[key] = list(_strings(where, f"system.{key}", value))
         elif key == "rules":
             if not isinstance(value, dict):
                 raise PolicyError(f"{where}: 'system.rules' must be a table")
@@ -373,7 +375,10 @@ def _system(where: str, table: object) -> dict[str, Any]:
                 rules[rule] = dict(override)
             out[key] = rules
         else:
-            raise PolicyError(f"{where}: unknown key 'system.{key}' (known: sandbox_names, rules)")
+            raise PolicyError(
+                f"{where}: unknown key 'system.{key}' "
+                "(known: sandbox_names, hardened_services, rules)"
+            )
     return out
 
 
