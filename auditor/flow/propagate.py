@@ -124,7 +124,6 @@ class Project:
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
-        self.wanted: set[str] = set()  # functions whose return matters but was not analysed
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:
@@ -368,7 +367,6 @@ class Project:
             return self.info(index, (x for p in parts for x in p.labels))
         callee_index, function = self.functions[target.function]
         if not function.complete:
-            self.wanted.add(target.function)
             return self.info(index, (x for p in parts for x in p.labels))
         out = NOTHING
         step = Step(
@@ -394,13 +392,77 @@ class Project:
             out = out.merge(self.info(callee_index, (label,)).step(step))
         return out
 
+    # -- what the sites depend on ----------------------------------------------------------
+    def wanted(self, limit: int = 200_000) -> set[str]:
+        """The functions whose return value a site's payload may carry but whose body the
+        per-file stage dropped: a backward slice from every site's labels through
+        parameters (to the arguments of their calls), call results (to what the function
+        returns) and instance attributes."""
+        out: set[str] = set()
+        seen: set[tuple[int, Label]] = set()
+        work: list[tuple[int, Label]] = [
+            (index, label)
+            for index, (_, summary) in enumerate(self.files)
+            for site in summary.sites
+            for label in site.labels
+        ]
+        while work and len(seen) < limit:
+            item = work.pop()
+            if item in seen:
+                continue
+            seen.add(item)
+            index, label = item
+            kind = label[0]
+            if kind == "q":
+                work.append((index, label[2]))
+            elif kind == "p":
+                gid = self.gid(index, label[1])
+                found = self.functions.get(gid)
+                if found is None:
+                    continue
+                for caller, number, shift in self.callers.get(gid, []):
+                    call = self.files[caller][1].calls[number]
+                    _, arg = self._argument(found[1], call, label[2], shift)
+                    if arg is not None:
+                        work.extend((caller, x) for x in arg.labels)
+            elif kind == "c":
+                call = self.files[index][1].calls[label[1]]
+                target = self.targets.get((index, label[1]))
+                passed = [*call.args, *call.kwargs.values()]
+                if call.receiver is not None:
+                    passed.append(call.receiver)
+                if target is None:
+                    work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                    continue
+                callee_index, function = self.functions[target.function]
+                if not function.complete:
+                    out.add(target.function)
+                    continue
+                for x in function.returns:
+                    if x[0] == "p" and x[1] == function.key:
+                        _, arg = self._argument(function, call, x[2], target.shift)
+                        if arg is not None:
+                            work.extend((index, y) for y in arg.labels)
+                    else:
+                        work.append((callee_index, x))
+            elif kind == "a":
+                found_class = self.classes.get(self.gid(index, label[1]))
+                if found_class is not None:
+                    work.extend((found_class[0], x) for x in found_class[1].attrs.get(label[2], ()))
+        return out
+
     # -- constants through derived sinks ---------------------------------------------------
-    def constant_params(self) -> set[tuple[str, str]]:
+    def constant_params(self, external: set[str] | None = None) -> set[tuple[str, str]]:
         """The parameters every visible call passes a constant for (a greatest fixpoint:
-        assumed constant until a call passes something that is not, or could be)."""
+        assumed constant until a call passes something that is not, or could be). A
+        function must have a call: a visible one, or, by name, one of ``external`` (calls
+        with literals in files the stage did not read again)."""
+        external = external or set()
         candidates: set[tuple[str, str]] = set()
         for gid, (_, function) in self.functions.items():
-            if gid in self.escaping or not self.callers.get(gid):
+            if gid in self.escaping:
+                continue
+            if not self.callers.get(gid) and function.key.rsplit(".", 1)[-1] not in external:
                 continue
             for name in self._param_names(function):
                 if name not in function.entries:
