@@ -36,6 +36,8 @@ _TABLES: dict[str, frozenset[str]] = {
     "base_class": frozenset({"names", "methods", "skip", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
     "method_heuristic": frozenset({"methods", "receiver", "origin", "note"}),
+    "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
+    "handler": frozenset({"functions", "params", "origin", "note"}),
     "sanitizer": frozenset({"names", "note"}),
     "clean": frozenset({"names"}),
 }
@@ -116,6 +118,10 @@ class SourceCatalogue:
     base_classes: list[BaseClassEntry] = field(default_factory=list)
     request_parameters: list[RequestParameter] = field(default_factory=list)
     methods: list[MethodHeuristic] = field(default_factory=list)
+    # parameter name -> (attributes through which it is the request, source)
+    request_attributes: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
+    # function name -> (parameters that are the source, source)
+    handlers: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (where, origin, code)
 
     # -- lookups -----------------------------------------------------------------------
@@ -235,6 +241,16 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
                 source,
             )
         )
+    elif table == "request_attribute":
+        source = _source(where, entry)
+        attributes = frozenset(_strings(where, "attributes", entry.get("attributes", [])))
+        for name in _strings(where, "names", entry.get("names", [])):
+            catalogue.request_attributes[name] = (attributes, source)
+    elif table == "handler":
+        source = _source(where, entry)
+        params = frozenset(_strings(where, "params", entry.get("params", [])))
+        for name in _strings(where, "functions", entry.get("functions", [])):
+            catalogue.handlers[name] = (params, source)
     elif table == "method_heuristic":
         receiver = entry.get("receiver", "")
         if not isinstance(receiver, str) or not receiver:
