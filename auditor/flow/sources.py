@@ -257,7 +257,7 @@ def build(extra: Sequence[Mapping[str, Any]] = (), where: str = "policy") -> Sou
     for table in _TABLES:
         for i, entry in enumerate(data.get(table, [])):
             add_entry(catalogue, table, entry, f"rules/sources.toml: {table} #{i + 1}")
-    unknown = set(data) - set(_TABLES) - {"origins"}
+    unknown = set(data) - set(_TABLES) - {"origins", "near_sources"}
     if unknown:
         raise SourceError(f"rules/sources.toml: unknown table {sorted(unknown)[0]!r}")
     for i, entry in enumerate(extra):
@@ -274,6 +274,40 @@ def builtin() -> SourceCatalogue:
     return build()
 
 
-def sources_text() -> str:
-    """The catalogue's text, for the result cache's key."""
-    return read_rule_file("sources.toml")
+# words that a file naming a source of request data, model output or user input holds
+_STRONG = ("remote-input", "llm-output", "user-input")
+
+
+@cache
+def strong_words() -> re.Pattern[str]:
+    """A text check for the files where request data, model output or user input may enter
+    the program: an import of those sources' packages (flask, fastapi, openai, argparse...),
+    the words of ``[near_sources]`` (``argv``, ``input(``, model-like names), and
+    ``@app.``-style route decorators. Sources of those origins that nearly every module
+    imports (``sys``, HTTP clients) count only by their attribute (``argv``)."""
+    data = tomllib.loads(read_rule_file("sources.toml"))
+    generic = set(data.get("near_sources", {}).get("generic_roots", []))
+    words: set[str] = set()
+    for table in ("object", "call", "decorator", "base_class"):
+        for entry in data.get(table, []):
+            if entry.get("origin") not in _STRONG:
+                continue
+            for name in entry.get("names", []):
+                parts = re.split(r"[.*?\[(]", name)
+                word = parts[0]
+                if word in generic:  # sys.argv counts by argv; an HTTP client not at all
+                    word = parts[1] if table == "object" and len(parts) > 1 else ""
+                if word and word not in generic and word != "builtins":
+                    words.add(word)
+    receivers: set[str] = set()
+    for entry in data.get("route_heuristic", []):
+        receivers.update(entry.get("receivers", []))
+    roots = "|".join(sorted(map(re.escape, {w for w in words if w.isidentifier()})))
+    plain = "|".join(
+        sorted(re.escape(w.removesuffix("(")) + (r"\s*\(" if w.endswith("(") else r"\b")
+               for w in data.get("near_sources", {}).get("words", []))
+    )  # fmt: skip
+    decorators = "|".join(sorted(map(re.escape, receivers)))
+    return re.compile(
+        rf"\b(?:import|from)[ \t]+(?:{roots})|\b(?:{plain})|@[ \t]*(?:{decorators})\."
+    )

@@ -127,14 +127,21 @@ def requests(
     """What each entry must be analysed again for (entry index -> its new ``extra``)."""
     wanted: dict[int, set[str]] = {}
     names: dict[str, set[str]] = {}  # function name -> class names it may need beside it
-    for gid in derived_sinks(project):
+    derived = derived_sinks(project)
+    constant = project.constant_params()
+    open_names: set[str] = set()  # derived sinks every visible call may still pass constants
+    for gid in derived:
         index, function = project.functions[gid]
         name = function.key.rsplit(".", 1)[-1]
         needs = names.setdefault(name, set())
         if function.cls is not None:
             needs.add(function.cls.rsplit(".", 1)[-1])
+        params = [p for p in function.params if (gid, p) in constant]
+        if not project.callers.get(gid) or params:
+            open_names.add(name)
     if names:
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
+        eligible = _near_sources(entries, text_of)
         for number, entry in enumerate(entries):
             summary = entry.result.summary
             if summary is not None and all(f.complete for f in summary.functions.values()):
@@ -143,6 +150,8 @@ def requests(
             if not text:
                 continue
             found = set(pattern.findall(text))
+            if number not in eligible:
+                found &= open_names  # only to learn whether every call passes constants
             for name in found:
                 classes = names[name]
                 if classes and not any(re.search(rf"\b{re.escape(c)}\b", text) for c in classes):
@@ -178,6 +187,54 @@ def requests(
                 wanted.setdefault(owner, set()).add(extra)
             break
     return {number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()}
+
+
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w, \t]+)|import[ \t]+([\w., \t]+))",
+    re.MULTILINE,
+)
+
+
+def _near_sources(entries: list[Entry], text_of: Callable[[Entry], str | None]) -> set[int]:
+    """The entries where an outside origin may start or pass: the files that name a source
+    of the catalogue that makes request data, model output or user input (a web framework, a
+    model client, an agent tool, a command-line parser...), and every file of the project
+    they import, directly or not. The callers of a derived sink are read there; elsewhere a
+    call can only pass values from inside the program (or constants, which are read too
+    while every visible call passes constants)."""
+    from auditor.flow.sources import strong_words
+
+    words = strong_words()
+    modules = _modules(entries)
+    seeds: list[int] = []
+    for number, entry in enumerate(entries):
+        text = text_of(entry)
+        if text and words.search(text):
+            seeds.append(number)
+    reached = set(seeds)
+    queue = list(seeds)
+    from auditor.flow.summary import absolute
+    from auditor.scan.discover import module_name
+
+    while queue:
+        number = queue.pop()
+        entry = entries[number]
+        text = text_of(entry) or ""
+        here = module_name(entry.rel)
+        package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
+        for match in _IMPORT.finditer(text):
+            if match.group(3):
+                targets = [t.strip().split(" ")[0] for t in match.group(3).split(",")]
+            else:
+                base = absolute(match.group(1), here, package) if here else match.group(1)
+                names = [n.strip().split(" ")[0] for n in match.group(2).split(",") if n.strip()]
+                targets = [base, *(f"{base}.{n}" for n in names)]
+            for target in targets:
+                owner = modules.get(target)
+                if owner is not None and owner not in reached:
+                    reached.add(owner)
+                    queue.append(owner)
+    return reached
 
 
 def _modules(entries: list[Entry]) -> dict[str, int]:
