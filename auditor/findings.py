@@ -101,6 +101,9 @@ class Finding:
     via: tuple[str, ...] = ()
     # the payload runs through sudo, doas, pkexec, su or runuser
     privileged: bool = False
+    # the sink is handed over as a value to this callee, which calls it (threading.Thread,
+    # functools.partial, loop.run_in_executor...): the finding is at that call
+    handed_to: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         # every field is a scalar but the tuples; dataclasses.asdict deep-copies (slow)
@@ -176,6 +179,9 @@ class FileResult:
     parsed: bool = False
     # what the project-wide stage needs of the file (auditor.flow); None when not parsed
     summary: FileSummary | None = None
+    # findings reported only if the project-wide stage finds where their payload comes from
+    # (a method looked up by a name on an object: getattr(self, name)())
+    latent: list[Finding] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -429,12 +429,18 @@ def apply(
         constant = {(g, p) for g, p in constant if g.rsplit(".", 1)[-1] not in unsure}
     for index, (_, summary) in enumerate(project.files):
         entry = entries[owners[index]]
-        findings = entry.result.findings
+        findings, latent = entry.result.findings, entry.result.latent
+        count = len(findings)
         for site in summary.sites:
-            if site.finding >= len(findings):
-                continue
-            finding = findings[site.finding]
-            findings[site.finding] = _flowed(project, constant, index, site, finding, policy)
+            if site.finding < count:
+                finding = findings[site.finding]
+                findings[site.finding] = _flowed(project, constant, index, site, finding, policy)
+            elif site.finding - count < len(latent):  # reported only when it has an origin
+                flowed = _flowed(
+                    project, constant, index, site, latent[site.finding - count], policy
+                )
+                if flowed.risk == "critical":  # an origin the policy ranks critical
+                    findings.append(flowed)
 
 
 def _flowed(

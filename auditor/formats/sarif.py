@@ -28,7 +28,15 @@ FINGERPRINT_KEY = "auditor/v1"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0"}
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 CODE_CLASSES = frozenset(
-    {"dynamic-code", "dynamic-import", "constant-code", "critical-code", "critical-import"}
+    {
+        "dynamic-code",
+        "dynamic-import",
+        "constant-code",
+        "critical-code",
+        "critical-import",
+        "dynamic-call",
+        "critical-call",
+    }
 )
 
 

@@ -15,6 +15,8 @@ _MESSAGES = {
     "dynamic-program": "runs a program chosen at run time; isolate it in the sandbox",
     "dynamic-code": "runs Python code generated at run time; isolate it in the sandbox",
     "dynamic-import": "imports a module chosen at run time; review where the name comes from",
+    "dynamic-call": "calls a function looked up by a name chosen at run time (it may be any "
+    "function in reach, a sink included); review where the name comes from",
     "constant-shell": "runs a constant command through a shell; convert it to an argv list "
     "(or isolate it where it needs shell syntax)",
     "shell-wrapper": "passes shell= to a callee outside the catalogue (a possible wrapper); "
@@ -41,6 +43,8 @@ def category_of(sink: Sink | None, shell: bool | None, payload: str) -> str:
         return "shell-wrapper"
     if sink.form == "module":
         return "dynamic-import"
+    if sink.form == "dispatch":
+        return "dynamic-call"
     if sink.kind == "code":
         return "dynamic-code" if payload == "dynamic" else "constant-code"
     if shell is not False:
@@ -104,6 +108,7 @@ CRITICAL_OF = {
     "dynamic-program": "critical-program",
     "dynamic-code": "critical-code",
     "dynamic-import": "critical-import",
+    "dynamic-call": "critical-call",
     "fixed-program": "critical-arguments",
 }
 # a dynamic class whose payload turns out constant (every caller passes constants)
@@ -118,6 +123,8 @@ _CRITICAL_MESSAGES = {
     "critical-program": "runs a program chosen by {origin}; isolate it in the sandbox",
     "critical-code": "runs Python code that comes from {origin}; isolate it in the sandbox",
     "critical-import": "imports a module chosen by {origin}; review where the name comes from",
+    "critical-call": "calls a function looked up by a name that comes from {origin}: whoever "
+    "controls it calls any function in reach; map allowed names to functions with a table",
     "critical-arguments": "runs a fixed program with arguments from {origin} (an option can "
     "change what it does); isolate it or check every argument",
 }
@@ -146,6 +153,15 @@ class Flowed:
 
 def _call_name(sink_name: str) -> str:
     return sink_name.removeprefix("builtins.")
+
+
+def handed_text(handed_to: str | None) -> str:
+    """What a finding's message says of a sink handed over as a value."""
+    return f" (handed over to {handed_to}(), which calls it)" if handed_to else ""
+
+
+def _handed(finding: Any) -> str:
+    return handed_text(getattr(finding, "handed_to", None))
 
 
 def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
@@ -177,6 +193,7 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
             )
         elif trusted_by is not None:
             trusted_by = None
+        message += _handed(finding)
         changes.update(
             payload=flowed.payload if flowed.payload != "dynamic" else finding.payload,
             category=category,
@@ -202,6 +219,7 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         message = f"{name}() {_CRITICAL_MESSAGES[critical].format(origin=words)}"
         if trusted_by is not None:
             message += f" (the policy trusts {trusted_by}, but not data from outside)"
+        message += _handed(finding)
         changes.update(
             category=critical,
             rule=rule.rule,

@@ -7,6 +7,7 @@ import ast
 import bisect
 import hashlib
 import io
+import keyword as keywords
 import re
 import sys
 import tokenize
@@ -25,7 +26,7 @@ from auditor.flow.sources import build as build_sources
 if TYPE_CHECKING:
     from auditor.flow.model import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
-from auditor.judge.classify import classify
+from auditor.judge.classify import classify, handed_text
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
@@ -41,6 +42,7 @@ from auditor.scan.resolve import (
     known_names,
     positional,
 )
+from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
 from auditor.scan.suppress import comments_by_line, find_suppression
 from auditor.scan.walk import walk
@@ -64,6 +66,12 @@ class _Site:
     # what a trusted-command pattern is matched against: the constant command string a shell
     # runs, or the constant argv list run without a shell
     command: str | tuple[str, ...] | None
+    # a sink handed over as a value: the call it will receive, made up from the arguments
+    # it is handed with (the site's own call is the one that hands it over)
+    handed: cst.Call | None = None
+    # reported only when the project-wide stage finds an origin for its payload (a method
+    # looked up by name on an object: getattr(self, name)(); auditor.flow.stage.apply)
+    latent: bool = False
 
 
 class Context:
@@ -148,9 +156,29 @@ def snippet_of(code: str) -> str:
         tokenize.DEDENT,
         tokenize.ENDMARKER,
     )
+    # a trailing comma before a closing bracket is noise on one line, except the one that
+    # makes a tuple of one item (``("uptime",)``): per open bracket, whether it is a tuple's
+    # parenthesis (not a call's) and how many commas it holds
+    opened: list[list[int]] = []
+    previous: tokenize.TokenInfo | None = None
     for tok in tokens:
         if tok.type in skip:
             continue
+        if tok.string in (")", "]", "}") and out and out[-1] == ",":
+            tuple_paren, commas = opened[-1] if opened else (0, 0)
+            if not (tuple_paren and commas == 1):
+                out.pop()
+        if tok.string in ("(", "[", "{"):
+            call = previous is not None and (
+                (previous.type == tokenize.NAME and not keywords.iskeyword(previous.string))
+                or previous.type == tokenize.STRING
+                or previous.string in (")", "]", "}")
+            )
+            opened.append([int(tok.string == "(" and not call), 0])
+        elif tok.string in (")", "]", "}") and opened:
+            opened.pop()
+        elif tok.string == "," and opened:
+            opened[-1][1] += 1
         if (
             out
             and tok.start != prev_end
@@ -160,9 +188,8 @@ def snippet_of(code: str) -> str:
             out.append(" ")
         out.append(tok.string)
         prev_end = tok.end
-    text = "".join(out)
-    # a trailing comma before a closing bracket is noise on one line
-    return re.sub(r",([)\]}])", r"\1", text)
+        previous = tok
+    return "".join(out)
 
 
 def analyze_source(
@@ -244,6 +271,8 @@ def analyze_source(
             module, collector, ctx, dotted, rel_path, calls, lines, [], found, dropped
         )
         return result
+    # the latent ones last: a site's finding is numbered in the findings, then the latent
+    sites = [site for site in sites if not site.latent] + [s for s in sites if s.latent]
     positions = _positions(module, calls, lines, collector.call_count, sites)
     comments = comments_by_line(text)
     seen: Counter[str] = Counter()
@@ -268,12 +297,16 @@ def analyze_source(
             comments, pos.line, pos.end_line, keys, ctx.options.honor_nosec
         )
         message = verdict.message
+        handed_to = None
+        if site.handed is not None and site.sink is not None and site.sink.form != "dispatch":
+            handed_to = _callee_text(module, node)
+            message += handed_text(handed_to)
         if suppression.note:
             message += f" ({suppression.note})"
         identity = "|".join((verdict.rule, rel_path, sink_name, site.call.function, snippet))
         seen[identity] += 1
         fingerprint = hashlib.sha256(f"{identity}|{seen[identity]}".encode()).hexdigest()[:20]
-        result.findings.append(
+        (result.latent if site.latent else result.findings).append(
             Finding(
                 rule=verdict.rule,
                 path=path,
@@ -297,6 +330,7 @@ def analyze_source(
                 category=verdict.category,
                 cwe=site.sink.cwe if site.sink is not None else 78,
                 suppression_reason=suppression.reason,
+                handed_to=handed_to,
             )
         )
     result.summary = _summary(
@@ -366,11 +400,17 @@ def _build_summary(
     )  # fmt: skip
     entries = []
     for index, site in enumerate(sites):
-        node = site.call.node
-        if site.sink is not None:
+        node = site.handed if site.handed is not None else site.call.node
+        if site.sink is not None and site.sink.form == "dispatch":
+            nodes = payload_nodes(node, 0, None)  # the name looked up
+            if_params = None
+        elif site.sink is not None:
             start = site.sink.payload
             nodes = payload_nodes(node, start, site.sink.keyword, site.sink.form, site.sink.name)
-            twin = _evaluate(site.sink, site.call, assume)
+            twin_call = site.call
+            if site.handed is not None:
+                twin_call = CallSite(site.handed, site.call.scope, site.call.function, -1)
+            twin = _evaluate(site.sink, twin_call, assume)
             if_params = twin.payload if twin is not None else None
         else:
             nodes = payload_nodes(node, 0, "args")
@@ -458,6 +498,8 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         shell_arg = keyword(node, "shell")
         if shell_arg is None:
             continue
+        if _hands_a_sink(node, call, resolver, catalogue):
+            continue  # functools.partial(subprocess.run, cmd, shell=True): a handover
         shell = evaluator.value(shell_arg, call.scope)
         if shell.const and shell.truth is False:
             continue
@@ -466,7 +508,206 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         if first is not None and evaluator.value(first, call.scope).const:
             payload = "constant"
         sites.append(_Site(call, None, True if shell.truth else None, payload, None))
+    if collector is not None:
+        matched = {id(site.call.node) for site in sites}
+        for call in collector.every_call:
+            if id(call.node) in matched:
+                continue
+            sites.extend(_handovers(call, resolver, evaluator, catalogue))
+            dispatch = _dispatch(call, resolver, evaluator, catalogue)
+            if dispatch is not None:
+                sites.append(dispatch)
+        sites.sort(key=lambda site: site.call.index)
     return sites
+
+
+def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue: Catalogue) -> bool:
+    for arg in node.args:
+        if not arg.star and isinstance(arg.value, (cst.Name, cst.Attribute)):
+            qualname = resolver.qualname(arg.value, call.scope)
+            if qualname is not None and catalogue.lookup(qualname) is not None:
+                return True
+    return False
+
+
+# calls that take a function and call it with their other arguments (functools.partial,
+# executor.submit, loop.run_in_executor's after the executor, asyncio.to_thread...); those
+# that call it on each item of an iterable; those that take its arguments as a tuple
+_MAP_LIKE = frozenset(
+    {"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async", "filter"}
+)
+_APPLY_LIKE = frozenset({"apply", "apply_async"})
+_TARGET_KEYWORDS = frozenset({"target", "func", "fn", "function", "callback", "callable"})
+
+
+def _handovers(
+    call: CallSite, resolver: Resolver, evaluator: Evaluator, catalogue: Catalogue
+) -> list[_Site]:
+    """A sink handed over as a value (issue 15 A2): reported at the call it is handed to,
+    with the payload taken from the arguments that call will give it."""
+    node = call.node
+    out: list[_Site] = []
+    for position, arg in enumerate(node.args):
+        value = arg.value
+        if arg.star or not isinstance(value, (cst.Name, cst.Attribute)):
+            continue
+        qualname = resolver.qualname(value, call.scope)
+        sink = catalogue.lookup(qualname) if qualname is not None else None
+        if sink is None or sink.isolated:
+            continue
+        args = _handed_args(node, position, arg)
+        handed = cst.Call(func=value, args=args)
+        site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
+        if site is not None:
+            site.call = call
+            site.handed = handed
+            out.append(site)
+    return out
+
+
+def _handed_args(node: cst.Call, position: int, arg: cst.Arg) -> list[cst.Arg]:
+    """The arguments a sink handed over at ``arg`` will receive."""
+    func = node.func
+    callee = func.attr.value if isinstance(func, cst.Attribute) else dotted_name(func)
+    callee = callee.rsplit(".", 1)[-1]
+    if arg.keyword is not None:
+        if arg.keyword.value not in _TARGET_KEYWORDS:
+            return []  # a protocol not known: the payload is not known
+        out: list[cst.Arg] = []
+        args = keyword(node, "args")
+        if isinstance(args, (cst.Tuple, cst.List)):
+            out += [cst.Arg(value=e.value) for e in args.elements]
+        elif args is not None:
+            out.append(cst.Arg(value=args, star="*"))
+        kwargs = keyword(node, "kwargs")
+        if isinstance(kwargs, cst.Dict):
+            for element in kwargs.elements:
+                key = element.key if isinstance(element, cst.DictElement) else None
+                if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                    out.append(cst.Arg(value=element.value, keyword=cst.Name(key.evaluated_value)))
+        elif kwargs is not None:
+            out.append(cst.Arg(value=kwargs, star="**"))
+        return out
+    rest = [a for a in node.args[position + 1 :] if a.keyword is None]
+    if callee in _MAP_LIKE:  # each item of the next argument, one at a time
+        if not rest:
+            return []
+        item = cst.Subscript(
+            value=rest[0].value,
+            slice=[cst.SubscriptElement(cst.Index(cst.Name("__item__")))],
+        )
+        return [cst.Arg(value=item)]
+    if callee in _APPLY_LIKE:
+        if rest and isinstance(rest[0].value, (cst.Tuple, cst.List)):
+            return [cst.Arg(value=e.value) for e in rest[0].value.elements]
+        return [cst.Arg(value=rest[0].value, star="*")] if rest else []
+    named = [a for a in node.args if a.keyword is not None and a is not arg]
+    return [*rest, *named]
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    return ""
+
+
+_DISPATCH = {
+    "globals": Sink("builtins.globals", "code", "dispatch", cwe=470),
+    "locals": Sink("builtins.locals", "code", "dispatch", cwe=470),
+    "vars": Sink("builtins.vars", "code", "dispatch", cwe=470),
+    "getattr": Sink("builtins.getattr", "code", "dispatch", cwe=470),
+}
+
+
+def _lookup(
+    expr: cst.BaseExpression, resolver: Resolver, scope: Scope, catalogue: Catalogue
+) -> tuple[str, cst.BaseExpression, bool] | None:
+    """(namespace, name expression, whether the lookup is latent) of ``globals()[name]``,
+    ``globals().get(name)`` (also ``locals()``, ``vars(x)``) and ``getattr(obj, name)``.
+    A lookup in a module's namespace may reach whatever it imported; a lookup in any other
+    object (``self``, a module that holds no sink: ``hashlib``) is latent: reported only
+    when the name comes from an origin the policy ranks critical."""
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        namespace = _namespace_call(expr.value)
+        if namespace is not None and isinstance(index, cst.Index):
+            return namespace, index.value, False
+    if isinstance(expr, cst.Call) and expr.args:
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get":
+            namespace = _namespace_call(func.value)
+            if namespace is not None:
+                return namespace, expr.args[0].value, False
+        if resolver.qualname(func, scope) == "builtins.getattr" and len(expr.args) >= 2:
+            holder = resolver.qualname(expr.args[0].value, scope)
+            return "getattr", expr.args[1].value, holder not in catalogue.module_members
+    return None
+
+
+def _namespace_call(expr: cst.BaseExpression) -> str | None:
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value in ("globals", "locals", "vars")
+    ):
+        return expr.func.value
+    return None
+
+
+def _bounded(name: cst.BaseExpression) -> bool:
+    """Whether a name built at run time keeps a constant part (``"visit_" + kind``,
+    ``f"do_{cmd}"``, ``"_get_%s_permissions" % kind``): it can only pick among the
+    functions so named, which the code's authors chose."""
+    if isinstance(name, cst.FormattedString):
+        return any(isinstance(part, cst.FormattedStringText) and part.value for part in name.parts)
+    if isinstance(name, cst.BinaryOperation):
+        if isinstance(name.operator, cst.Add):
+            return any(_literal_text(side) or _bounded(side) for side in (name.left, name.right))
+        if isinstance(name.operator, cst.Modulo):
+            text = _literal_text(name.left)
+            return bool(text) and text.replace("%s", "").replace("%r", "") != ""
+    if (
+        isinstance(name, cst.Call)
+        and isinstance(name.func, cst.Attribute)
+        and name.func.attr.value == "format"
+    ):
+        text = _literal_text(name.func.value)
+        return bool(text) and re.sub(r"\{[^{}]*\}", "", text) != ""
+    return False
+
+
+def _literal_text(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def _dispatch(
+    call: CallSite, resolver: Resolver, evaluator: Evaluator, catalogue: Catalogue
+) -> _Site | None:
+    """A function looked up by a name that is not constant, and called: it may be any
+    function of the module (or object), a sink included."""
+    func = call.node.func
+    found = _lookup(func, resolver, call.scope, catalogue)
+    scope = call.scope
+    if found is None and isinstance(func, cst.Name):  # f = globals().get(name); f()
+        bindings = call.scope.lookup(func.value)
+        if bindings and len(bindings) == 1 and bindings[0].kind == "value":
+            value = bindings[0].value
+            if value is not None:
+                found = _lookup(value, resolver, bindings[0].scope, catalogue)
+                scope = bindings[0].scope
+    if found is None:
+        return None
+    namespace, name, latent = found
+    if _bounded(name) or evaluator.value(name, scope).const:
+        return None
+    # the name chooses what runs: the site's payload (for the project-wide stage)
+    lookup = cst.Call(func=cst.Name("__lookup__"), args=[cst.Arg(value=name)])
+    return _Site(call, _DISPATCH[namespace], False, "dynamic", None, lookup, latent)
 
 
 def _payload_arg(sink: Sink, node: cst.Call, offset: int = 0) -> cst.BaseExpression | None:

@@ -23,7 +23,7 @@ from auditor import __version__
 from auditor.findings import FileResult, Finding, ScanError
 from auditor.flow.model import FileSummary
 
-SCHEMA = 2  # 2: results carry the file's summary for the project-wide stage
+SCHEMA = 3  # 2: results carry the file's summary for the project-wide stage; 3: latent
 FOLDER = ".auditor_cache"
 _BATCH = 500  # keys per query (SQLite allows 32766 parameters since 3.32)
 
@@ -82,6 +82,7 @@ class ResultCache:
                 errors,
                 bool(data["parsed"]),
                 FileSummary.from_json(summary) if summary is not None else None,
+                [Finding.from_json(f) for f in data.get("latent", ())],
             )
         return out
 
@@ -93,6 +94,7 @@ class ResultCache:
             "errors": [e.to_json() for e in result.errors],
             "parsed": result.parsed,
             "summary": None if result.summary is None else result.summary.to_json(),
+            "latent": [f.to_json() for f in result.latent],
         }
         self._pending.append((key, json.dumps(value)))
         if len(self._pending) >= 500:

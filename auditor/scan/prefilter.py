@@ -18,14 +18,20 @@ The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
 So a file none of whose calls passes ``shell=`` or names a method sink, that uses no builtin
 sink name, defines no project sink, and either imports no sink module or never mentions a
 sink's last component in one of those four places, cannot yield a finding: skipping its
-libcst parse changes nothing (:func:`survey`'s ``may_report``).
+libcst parse changes nothing (:func:`survey`'s ``may_report``). Two more shapes are
+findings: a sink handed over as a value (``Thread(target=os.system)``: the value resolves as
+a callee would, so the same names are needed) and a function chosen by name through a
+namespace (``globals()[name](...)``, ``f = globals().get(name)``: the text must say
+``globals``, ``locals`` or ``vars``) or in an object (``getattr(obj, name)(...)``,
+``f = getattr(obj, name)`` then ``f(...)``: the text must say ``getattr``). The latter is
+reported only when the project-wide stage finds a critical origin for the name, but the
+file must be parsed for the stage to know it.
 
 Before that, :func:`text_may_report` runs on the source text, before any parse. Every
 identifier above appears in the text as written, except in two ways: a ``getattr`` string
-literal may spell the name with escapes or implicit concatenation (so a file that says
-``getattr`` and imports a sink module goes on to the tree check even without a sink's last
-name: the module itself must still be imported by name), and Python folds non-ASCII
-identifiers to NFKC (so any non-ASCII file goes on too). ``shell`` matters only as a keyword
+literal may spell the name with escapes or implicit concatenation (so any file that says
+``getattr`` goes on to the tree check), and Python folds non-ASCII identifiers to NFKC (so
+any non-ASCII file goes on too). ``shell`` matters only as a keyword
 argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with only white
 space, line continuations or comments between. A sink module counts only when an import
 names it: ``from ROOT`` or ``import ..., ROOT`` (the words separated by white space or
@@ -48,6 +54,28 @@ from dataclasses import dataclass, field
 from auditor.judge.catalogue import Catalogue
 from auditor.scan.resolve import BUILTIN_NAMES
 
+_NAMESPACES = frozenset({"globals", "locals", "vars"})
+
+
+def _looks_up(node: ast.expr) -> bool:
+    """``getattr(obj, name)`` or ``globals().get(name)`` (also ``locals()``, ``vars(x)``):
+    a function looked up by a name (auditor.scan.analyze's ``_lookup``)."""
+    if type(node) is not ast.Call:
+        return False
+    func = node.func
+    if type(func) is ast.Name:
+        return func.id == "getattr"
+    return type(func) is ast.Attribute and func.attr == "get" and _namespace(func.value)
+
+
+def _namespace(node: ast.expr) -> bool:
+    """``globals()``, ``locals()`` or ``vars(x)``: a mapping of names to what they hold."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _NAMESPACES
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class SinkWords:
@@ -61,7 +89,7 @@ class SinkWords:
 
     def __post_init__(self) -> None:
         words = self.roots | self.last | self.methods | self.builtins | self.defined
-        words |= {"shell", "getattr"}
+        words |= {"shell", "getattr"} | _NAMESPACES
         alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
         object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
         roots = "|".join(sorted(map(re.escape, self.roots), key=len, reverse=True))
@@ -102,12 +130,14 @@ def text_may_report(text: str, words: SinkWords) -> bool:
     found = set(words.pattern.findall(text))
     if not found:
         return False
-    if found & (words.builtins | words.methods | words.defined):
-        return True
+    if found & (words.builtins | words.methods | words.defined | _NAMESPACES):
+        return True  # (a namespace: globals()[name](...) may call anything: the tree decides)
+    if "getattr" in found:
+        return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
     if "shell" in found and _SHELL_KEYWORD.search(text):
         return True
     if found & words.roots and words.imports.search(text):
-        return bool(found & words.last) or "getattr" in found
+        return bool(found & words.last)
     return False
 
 
@@ -127,8 +157,12 @@ def _alias_root(value: ast.expr) -> str | bool:
     cannot resolve to a dotted name at all."""
     if isinstance(value, ast.Call):
         func = value.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
+            return True  # globals().get(name)
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
         return name in _ALIAS_CALLS
+    if isinstance(value, ast.Subscript) and _namespace(value.value):
+        return True  # globals()[name]
     if not isinstance(value, (ast.Name, ast.Attribute)):
         return False
     root = _root(value)
@@ -263,6 +297,7 @@ def survey(
     loads: list[ast.Name] = []  # names read (for value_names)
     attr_loads: list[ast.Attribute] = []
     called: set[int] = set()  # id() of every callee expression
+    looked_up: set[str] = set()  # names bound to a function looked up by name
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     stack: list[ast.AST] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
@@ -290,8 +325,10 @@ def survey(
             base = node.value  # type: ignore[attr-defined]
             if type(base) is Name:
                 mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
-        if kind is Attribute and type(node.ctx) is Load:  # type: ignore[attr-defined]
-            attr_loads.append(node)  # type: ignore[arg-type]
+        if kind is Attribute:
+            called.add(id(node.value))  # type: ignore[attr-defined]  # a chain's base: no value
+            if type(node.ctx) is Load:  # type: ignore[attr-defined]
+                attr_loads.append(node)  # type: ignore[arg-type]
         if kind is Call:
             all_calls.append(node)  # type: ignore[arg-type]
             func = node.func  # type: ignore[attr-defined]
@@ -316,6 +353,12 @@ def survey(
                     calls.append((func, line))
             elif isinstance(func, (Name, Call)):
                 calls.append((func, line))
+                if type(func) is Call and _looks_up(func):
+                    decided = True  # getattr(obj, name)(...): a function chosen by name
+                    markers.append(line)
+            elif type(func) is ast.Subscript and _namespace(func.value):
+                decided = True  # globals()[name](...): a function chosen by name
+                markers.append(line)
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.name.split(".")[0] in roots:
@@ -333,6 +376,8 @@ def survey(
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
                 _aliases(target, node.value, aliases)  # type: ignore[attr-defined]
+                if type(target) is Name and _looks_up(node.value):  # type: ignore[attr-defined]
+                    looked_up.add(target.id)  # f = getattr(obj, name)
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
             _aliases(node.target, node.value, aliases)  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
@@ -356,6 +401,10 @@ def survey(
                 extend(child)
             elif isinstance(child, AST):
                 push(child)
+    for func, line in calls:
+        if type(func) is Name and func.id in looked_up:  # f = getattr(obj, name); f()
+            decided = True
+            markers.append(line)
     reportable = decided
     # A def or class at module level resolves to ``<module>.<name>``: a catalogue name when
     # it is a sink's own definition (the file is the sink module itself, as CPython's os.py
@@ -372,6 +421,18 @@ def survey(
             if _candidate(func, modules, bound, defined, own, star_from_sink, words):
                 reportable = True
                 markers.append(line)
+        # a sink handed over as a value (Thread(target=os.system), partial(subprocess.run,
+        # ...), run_in_executor(None, exec, code)): reported at the call it is handed to
+        for value in (*loads, *attr_loads):
+            if id(value) in called:
+                continue
+            # a value is a sink only by its own name (os.system, system after a from-import)
+            named = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
+            if named not in last:
+                continue
+            if _candidate(value, modules, bound, defined, own, star_from_sink, words):
+                reportable = True
+                markers.append(value.lineno)
     if extra_calls:
         # a function the project-wide stage follows, handed over as a value (a callback):
         # the file must be parsed for the stage to know it

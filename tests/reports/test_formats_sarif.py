@@ -50,12 +50,13 @@ def test_the_schema_check_catches_a_broken_log(
 def test_rules_carry_what_github_code_scanning_reads(tree_result: ScanResult) -> None:
     rules = sarif.to_sarif(tree_result)["runs"][0]["tool"]["driver"]["rules"]
     ids = [r["id"] for r in rules]
-    assert ids[:14] == [
-        "AUD001", "AUD002", "AUD003", "AUD004", "AUD005",
-        "AUD101", "AUD102", "AUD103", "AUD104", "AUD201", "AUD202", "AUD203", "AUD301", "AUD302"
+    assert ids[:16] == [
+        "AUD001", "AUD002", "AUD003", "AUD004", "AUD005", "AUD006",
+        "AUD101", "AUD102", "AUD103", "AUD104", "AUD105",
+        "AUD201", "AUD202", "AUD203", "AUD301", "AUD302"
     ]  # fmt: skip
     # then the sudoers (AUD4xx) and systemd (AUD5xx) rules of `auditor system`
-    assert {i[:4] for i in ids[14:]} == {"AUD4", "AUD5"}
+    assert {i[:4] for i in ids[16:]} == {"AUD4", "AUD5"}
     for rule in rules:
         assert rule["shortDescription"]["text"]
         assert len(rule["fullDescription"]["text"]) > len(rule["shortDescription"]["text"])
