@@ -167,6 +167,52 @@ def test_concurrent_runs_never_share_a_cgroup() -> None:
                 assert n1 != n2
 
 
+def _set(path: str, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+#: What a writer of cgroupfs could leave in a kept cgroup for the next run: each is read
+#: back (or looked for) before a reuse.
+TAMPER = {
+    "pids.max raised": lambda cg: _set(f"{cg.dirs['pids']}/pids.max", "max"),
+    "memory limit raised": lambda cg: (
+        _set(f"{cg.dirs['memory']}/memory.memsw.limit_in_bytes", str(1 << 30))
+        if os.path.exists(f"{cg.dirs['memory']}/memory.memsw.limit_in_bytes")
+        else None,
+        _set(f"{cg.dirs['memory']}/memory.limit_in_bytes", str(1 << 30)),
+    ),
+    "OOM killer disabled": lambda cg: _set(f"{cg.dirs['memory']}/memory.oom_control", "1"),
+    "soft limit set": lambda cg: _set(
+        f"{cg.dirs['memory']}/memory.soft_limit_in_bytes", str(1 << 20)
+    ),
+    "frozen": lambda cg: _set(f"{cg.dirs['freezer']}/freezer.state", "FROZEN"),
+    "a child cgroup": lambda cg: os.mkdir(f"{cg.dirs['pids']}/escape"),
+    "notify_on_release": lambda cg: _set(f"{cg.dirs['pids']}/notify_on_release", "1"),
+}
+
+
+@pytest.mark.parametrize("tamper", sorted(TAMPER))
+def test_a_kept_cgroup_whose_settings_changed_is_not_reused(tamper: str) -> None:
+    """Reuse never trusts that nothing could write the kept cgroup: every setting is read
+    back from the host's cgroupfs, and a child cgroup made inside is looked for (the payload
+    cannot do either any more, as an unprivileged uid; here the test does it as root)."""
+    limits = sandbox.Limits(memory="64M", pids=32)
+    first = _run(SHOW_PIDS_CGROUP, limits=limits)
+    assert len(cgroups._pool) == 1
+    kept = cgroups._pool[0]
+    TAMPER[tamper](kept)
+    show = (
+        SHOW_PIDS_CGROUP
+        + '; cat "/sys/fs/cgroup/pids$(grep :pids: /proc/self/cgroup | cut -d: -f3)/pids.max"'
+    )
+    second = _run(show, limits=limits, timeout=30)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split()[-1] == "32"
+    assert second.stdout.split()[0].rsplit("/", 1)[-1] != _pids_cgroup(first)
+    assert kept.dirs == {}  # removed, child cgroup and all
+
+
 def test_kill_from_another_thread_as_the_run_ends_spares_the_next_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
