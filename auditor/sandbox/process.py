@@ -744,18 +744,16 @@ class Popen(subprocess.Popen[Any]):
                         sel.unregister(fd)
                         streams[fd].close()
                         continue
+                    over = cap is not None and self._captured + len(chunk) > cap
+                    if over:
+                        assert cap is not None
+                        chunk = chunk[: cap - self._captured]  # nothing passes the cap
                     if fd in self._sinks:
                         self._sinks[fd](chunk)
                     else:
                         self._bufs[fd].append(chunk)
                     self._captured += len(chunk)
-                    if cap is not None and self._captured > cap:
-                        over = self._captured - cap
-                        if fd in self._sinks:
-                            pass
-                        else:
-                            self._bufs[fd][-1] = chunk[: len(chunk) - over]
-                        self._captured = cap
+                    if over:
                         self.truncated = True
                         self.kill()
                         for k in list(sel.get_map()):

@@ -594,3 +594,17 @@ def test_9_doctor_says_what_applied() -> None:
     assert "memory: " in text and "payload uid" in text
     if not process.cgroup_support().version:
         assert "memory: rlimit-only" in text
+
+
+# -- 10. uncaptured exec_python output and the output cap ------------------------------
+
+
+def test_10_uncaptured_output_stops_at_the_cap(capsys: pytest.CaptureFixture[str]) -> None:
+    r = sandbox.exec_python(
+        "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n    sys.stdout.flush()\n",
+        limits=sandbox.Limits(output="100K"),
+        timeout=60,
+    )
+    out, _ = capsys.readouterr()
+    assert r.truncated
+    assert 0 < len(out) <= 100 * 1024, len(out)
