@@ -70,6 +70,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -87,6 +88,8 @@
 #define SYS_OPEN_TREE 428
 #define SYS_MOVE_MOUNT 429
 #define SYS_CLOSE_RANGE 436
+#define SYS_OPENAT2 437
+#define RESOLVE_NO_SYMLINKS_ 0x04
 #define SYS_MOUNT_SETATTR 442
 #define SYS_LANDLOCK_CREATE_RULESET 444
 #define SYS_LANDLOCK_ADD_RULE 445
@@ -435,10 +438,19 @@ static int setattr(int dfd, const char *path, unsigned flags, uint64_t set, int 
     return (int)syscall(SYS_MOUNT_SETATTR, dfd, path, flags, &attr, sizeof attr);
 }
 
-/* A detached recursive copy of the mount tree at src, made read-only or idmapped. */
+/* A detached recursive copy of the mount tree at src, made read-only or idmapped.  src is a
+ * resolved path (the caller resolved it): a symlink met on the way now means someone swapped
+ * a directory for a link since (a payload in a writable working directory, say), and the
+ * run fails closed instead of mounting whatever the link points to. */
 static int clone_tree(const char *src, const char *mode) {
-    int fd = (int)syscall(SYS_OPEN_TREE, AT_FDCWD, src,
-                          OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE_);
+    struct {
+        uint64_t flags, mode, resolve;
+    } how = {O_PATH | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS_};
+    int path = (int)syscall(SYS_OPENAT2, AT_FDCWD, src, &how, sizeof how);
+    if (path < 0) return failf("openat2(RESOLVE_NO_SYMLINKS) %s", src);
+    int fd = (int)syscall(SYS_OPEN_TREE, path, "",
+                          OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE_ | AT_EMPTY_PATH_);
+    close(path);
     if (fd < 0) return failf("open_tree %s", src);
     unsigned fl = AT_EMPTY_PATH_ | AT_RECURSIVE_;
     if ((strcmp(mode, "ro") == 0 || strcmp(mode, "dev") == 0) &&
@@ -819,6 +831,21 @@ static void die_like(int status) {
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 255);
 }
 
+/* A root caller's payload runs as another uid: the anonymous pipes of its stdin, stdout and
+ * stderr (the caller's captures, or pipes it inherited) become that uid's, so that the
+ * payload can reopen them as /dev/stdout, /dev/stderr or /proc/self/fd/N as a process that
+ * is not in a sandbox can.  Nothing else is changed: a file or a terminal keeps its owner
+ * (and the payload may not reopen them, as with a container's non-root user). */
+#define PIPEFS_MAGIC_ 0x50495045
+static void give_stdio_pipes(void) {
+    for (int fd = 0; fd < 3; fd++) {
+        struct statfs sfs;
+        if (fstatfs(fd, &sfs) == 0 && sfs.f_type == PIPEFS_MAGIC_ &&
+            fchown(fd, (uid_t)plan.idmap, (gid_t)plan.idmap) < 0) { /* best effort */
+        }
+    }
+}
+
 static int join_cgroup(void) {
     char me[32];
     snprintf(me, sizeof me, "%d", (int)getpid());
@@ -1061,6 +1088,7 @@ int main(int argc, char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() != plan.parent_pid) _exit(137);
     if (plan.cg.n) attempt("cgroup", join_cgroup);
+    if (plan.idmap >= 0) give_stdio_pipes();
 
     /* go: the launcher tells the init its ids are mapped; it stays open (never written
      * again) as the lifeline of the init and the payload.  ready: the init is locked down. */

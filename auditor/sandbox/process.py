@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import select
 import selectors
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -101,6 +103,28 @@ def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[An
     if not argv:
         raise IndexError("list index out of range")  # what subprocess raises for []
     return (executable if executable is not None else argv[0]), argv
+
+
+def _refuse_directories(fds: tuple[int, ...], *streams: Any) -> None:
+    """A directory descriptor given to the payload would open the host's filesystem beyond
+    its view (fchdir, openat, ".."): refused, for pass_fds and stdin/stdout/stderr."""
+    cands: list[tuple[str, int]] = [("pass_fds", fd) for fd in fds]
+    for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
+        if isinstance(stream, int) and stream >= 0:
+            cands.append((name, stream))
+        elif stream is not None and hasattr(stream, "fileno") and not isinstance(stream, int):
+            with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+                cands.append((name, stream.fileno()))
+    for name, fd in cands:
+        try:
+            is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+        except OSError:
+            continue  # subprocess reports a bad descriptor its own way
+        if is_dir:
+            raise SandboxConfigError(
+                f"{name}: descriptor {fd} is a directory: it would give the payload the host's "
+                "filesystem beyond the sandbox's view"
+            )
 
 
 def _workdir(prof: Profile, cwd: Any) -> tuple[str | None, bool]:
@@ -202,6 +226,7 @@ class Popen(subprocess.Popen[Any]):
         # Everything that can fail on bad arguments happens before a cgroup exists.
         env_final = scrub_env() if env is None else dict(env)
         user_fds = tuple(kwargs.pop("pass_fds", ()))
+        _refuse_directories(user_fds, stdin, stdout, stderr)
         kwargs.pop("start_new_session", None)
         kwargs.pop("process_group", None)
         # A launcher program runs the payload unless a preexec_fn must run in it.
@@ -274,7 +299,7 @@ class Popen(subprocess.Popen[Any]):
                 ),
                 ("cwd",),
             ) from None
-        bpf = seccomp.for_run(memory_rlimit_only=not has_cg, network=network)
+        bpf = seccomp.for_run(memory_rlimit_only=not has_cg, network=network, root_caller=root)
         landlock = linux.landlock_abi() > 0
         required: set[str] = set()
         if not degraded_ok:

@@ -77,7 +77,8 @@ SECCOMP_MODE_FILTER = 2
 KEYCTL_JOIN_SESSION_KEYRING = 1
 
 # The same number on every architecture (the generic syscall table) ...
-SYS_OPEN_TREE, SYS_MOVE_MOUNT, SYS_MOUNT_SETATTR = 428, 429, 442
+SYS_OPEN_TREE, SYS_MOVE_MOUNT, SYS_OPENAT2, SYS_MOUNT_SETATTR = 428, 429, 437, 442
+RESOLVE_NO_SYMLINKS = 0x04
 SYS_LANDLOCK = (444, 445, 446)  # create_ruleset, add_rule, restrict_self
 # ... and the rest per architecture
 _ARCH_SYSCALLS = {
@@ -495,15 +496,26 @@ def _setattr(fd: int, path: str, flags: int, attr_set: int, userns: int = 0) -> 
 
 
 def _clone_tree(src: str, mode: str, userns_fd: int) -> int:
-    fd = int(
+    """See clone_tree in launcher.c: no symlink on the way (RESOLVE_NO_SYMLINKS)."""
+    how = struct.pack("QQQ", os.O_PATH | os.O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS)
+    path = int(
         _libc.syscall(
-            SYS_OPEN_TREE,
-            ctypes.c_int(AT_FDCWD),
-            src.encode(),
-            ctypes.c_uint(OPEN_TREE_CLONE | os.O_CLOEXEC | AT_RECURSIVE),
+            SYS_OPENAT2, ctypes.c_int(AT_FDCWD), src.encode(), how, ctypes.c_size_t(len(how))
         )
     )
-    _check(fd, f"open_tree {src}")
+    _check(path, f"openat2(RESOLVE_NO_SYMLINKS) {src}")
+    try:
+        fd = int(
+            _libc.syscall(
+                SYS_OPEN_TREE,
+                ctypes.c_int(path),
+                b"",
+                ctypes.c_uint(OPEN_TREE_CLONE | os.O_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH),
+            )
+        )
+        _check(fd, f"open_tree {src}")
+    finally:
+        os.close(path)
     flags = AT_EMPTY_PATH | AT_RECURSIVE
     if mode in ("ro", "dev") and _setattr(fd, "", flags, MOUNT_ATTR_RDONLY) < 0:
         e = ctypes.get_errno()
@@ -854,6 +866,18 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
     _die_like(status)
 
 
+PIPEFS_MAGIC = 0x50495045
+
+
+def _give_stdio_pipes() -> None:
+    """See give_stdio_pipes in launcher.c: a root caller's payload gets its stdio pipes."""
+    buf = ctypes.create_string_buffer(256)  # struct statfs; f_type is its first word
+    for fd in (0, 1, 2):
+        if _libc.fstatfs(fd, buf) == 0 and struct.unpack_from("l", buf.raw)[0] == PIPEFS_MAGIC:
+            with contextlib.suppress(OSError):
+                os.fchown(fd, _plan.idmap, _plan.idmap)
+
+
 def _launch(exec_init: list[str] | None) -> tuple[int, int, dict[str, int]]:
     """Everything up to the fork of the payload; returns (the payload's pid or 0 in the
     payload, the init's pid, the namespace fds)."""
@@ -864,6 +888,8 @@ def _launch(exec_init: list[str] | None) -> tuple[int, int, dict[str, int]]:
                 _write_file(path, "0" if path.endswith("/tasks") else str(os.getpid()))
 
         _attempt("cgroup", join)
+    if _plan.idmap >= 0:
+        _give_stdio_pipes()
     go_r, go_w = os.pipe2(os.O_CLOEXEC)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
     init = _clone_init()

@@ -41,7 +41,8 @@ _RET_K = 0x06
 
 _OFF_NR, _OFF_ARCH, _OFF_ARGS = 0, 4, 16
 
-WHEN = ("always", "memory-rlimit-only", "no-network")
+#: The conditions a rule's ``when`` can name; ``always`` applies to every run.
+WHEN = ("always", "memory-rlimit-only", "no-network", "root-caller")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,12 +58,8 @@ class Rule:
     refused: tuple[tuple[int, ...], ...] = ()
     allowed: tuple[tuple[int, ...], ...] = ()
 
-    def applies(self, *, memory_rlimit_only: bool, network: bool) -> bool:
-        if self.when == "memory-rlimit-only":
-            return memory_rlimit_only
-        if self.when == "no-network":
-            return not network
-        return True
+    def applies(self, conditions: frozenset[str]) -> bool:
+        return self.when == "always" or self.when in conditions
 
 
 def _ints(value: object, key: str) -> tuple[tuple[int, ...], ...]:
@@ -156,9 +153,21 @@ class _Asm:
         return b"".join(out)
 
 
+def conditions(*, memory_rlimit_only: bool, network: bool, root_caller: bool) -> frozenset[str]:
+    """The ``when`` conditions that hold for a run."""
+    out = set()
+    if memory_rlimit_only:
+        out.add("memory-rlimit-only")
+    if not network:
+        out.add("no-network")
+    if root_caller:
+        out.add("root-caller")
+    return frozenset(out)
+
+
 @functools.cache
-def program(arch: str, *, memory_rlimit_only: bool, network: bool) -> bytes:
-    """The filter (``struct sock_filter`` array) for ``arch`` and this run's conditions."""
+def program(arch: str, conds: frozenset[str]) -> bytes:
+    """The filter (``struct sock_filter`` array) for ``arch`` and a run's conditions."""
     if arch not in AUDIT_ARCH:
         raise ValueError(f"seccomp: no syscall table for {arch}")
     a = _Asm()
@@ -168,11 +177,7 @@ def program(arch: str, *, memory_rlimit_only: bool, network: bool) -> bytes:
     a.op(_LD_W_ABS, _OFF_NR)
     if arch == "x86_64":
         a.op(_JGE_K, X32_SYSCALL_BIT, "errno-ENOSYS", 0)
-    active = [
-        r
-        for r in rules()
-        if arch in r.nr and r.applies(memory_rlimit_only=memory_rlimit_only, network=network)
-    ]
+    active = [r for r in rules() if arch in r.nr and r.applies(conds)]
     numbers = [r.nr[arch] for r in active]
     if len(set(numbers)) != len(numbers):
         raise rulesdata.bad("seccomp.rule", f"two rules for one syscall number on {arch}")
@@ -201,12 +206,15 @@ def program(arch: str, *, memory_rlimit_only: bool, network: bool) -> bytes:
     return a.assemble()
 
 
-def for_run(*, memory_rlimit_only: bool, network: bool) -> bytes | None:
+def for_run(*, memory_rlimit_only: bool, network: bool, root_caller: bool) -> bytes | None:
     """The filter for this machine, or None when the table has no numbers for it."""
     arch = machine()
     if arch not in AUDIT_ARCH:
         return None
-    return program(arch, memory_rlimit_only=memory_rlimit_only, network=network)
+    conds = conditions(
+        memory_rlimit_only=memory_rlimit_only, network=network, root_caller=root_caller
+    )
+    return program(arch, conds)
 
 
 def evaluate(prog: bytes, arch: str, nr: int, args: tuple[int, ...] = ()) -> int:

@@ -14,7 +14,9 @@ no ``/etc/shadow`` is there to find.
 * standard: all of ``/etc`` and ``/opt``, ``/sys`` read-only, a private ``/dev/pts``, and
   the working directory (``cwd=``, or the caller's) writable: as the caller when it is not
   root, through an idmapped mount for a root caller (the payload, an unprivileged uid,
-  writes files owned by root there and nowhere else).
+  writes files owned by root there and nowhere else; the seccomp filter refuses it any
+  set-user-ID or set-group-ID bit).  The interpreter and this program's own code stay
+  read-only when they lie inside it.
 
 The system part is computed once per process (the host's layout does not change under a
 running program); the working directory per run.
@@ -22,9 +24,11 @@ running program); the working directory per run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import glob
+import importlib.util
 import os
 import sys
 
@@ -111,6 +115,22 @@ def python_dirs() -> tuple[str, ...]:
         if not any(_under(c, o) for o in out):
             out.append(c)
     return tuple(out)
+
+
+@functools.cache
+def protected_dirs() -> tuple[str, ...]:
+    """This program's own code: the auditor package and the folders installed as its
+    subpackages (rules/, codemods/, reports/ of an editable checkout).  Inside a writable
+    working directory they are mounted read-only on top: a payload must not rewrite the
+    launcher or the modules the caller runs next (as root, perhaps)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = {os.path.realpath(here)}
+    for sub in ("auditor.rules", "auditor.codemods", "auditor.reports"):
+        with contextlib.suppress(ImportError, ValueError):
+            spec = importlib.util.find_spec(sub)
+            if spec is not None and spec.submodule_search_locations:
+                out.add(os.path.realpath(next(iter(spec.submodule_search_locations))))
+    return tuple(sorted(d for d in out if os.path.isdir(d)))
 
 
 def _entry_paths(key: str) -> list[str]:
@@ -241,6 +261,13 @@ def build(
         if workdir != "/" and not system and not (covered and not writable):
             mode = ("rwid" if root_caller else "rw") if writable else "ro"
             ops.append(Bind(workdir, workdir, mode))
+            if writable:
+                ops += [
+                    Bind(d, d, "ro")
+                    for d in protected_dirs()
+                    if _under(d, workdir)
+                    and not any(_under(d, t) for t in read_only_trees(profile))
+                ]
     # Parents before children; the writable tmpfs is mounted aside before anything.
     ops.sort(key=lambda op: (_depth(_dst(op)), not isinstance(op, RwDir)))
     return [RwFs(size, inodes), *ops], chdir

@@ -41,10 +41,14 @@ def test_the_kernel_applies_each_rule_in_the_sandbox(profile: str) -> None:
     if arch not in seccomp.AUDIT_ARCH:
         pytest.skip(f"no syscall table for {arch}")
     r0 = sandbox.run(["true"], profile=profile)
-    rlimit_only = "memory:rlimit-only" in r0.isolation
+    conds = seccomp.conditions(
+        memory_rlimit_only="memory:rlimit-only" in r0.isolation,
+        network=False,
+        root_caller="uid:unused" in r0.isolation,
+    )
     calls = []
     for rule in seccomp.rules():
-        if arch not in rule.nr or not rule.applies(memory_rlimit_only=rlimit_only, network=False):
+        if arch not in rule.nr or not rule.applies(conds):
             continue
         calls += [[rule.syscall, rule.nr[arch], list(a), "refused"] for a in rule.refused]
         calls += [[rule.syscall, rule.nr[arch], list(a), "allowed"] for a in rule.allowed]

@@ -12,20 +12,25 @@ from auditor import sandbox
 from auditor.sandbox import rulesdata, seccomp
 
 ARCHES = sorted(seccomp.AUDIT_ARCH)
-CONDITIONS = [(m, n) for m in (False, True) for n in (False, True)]
+CONDITIONS = [
+    seccomp.conditions(memory_rlimit_only=m, network=n, root_caller=r)
+    for m in (False, True)
+    for n in (False, True)
+    for r in (False, True)
+]
 
 
 @pytest.mark.parametrize("arch", ARCHES)
-@pytest.mark.parametrize(("rlimit_only", "network"), CONDITIONS)
+@pytest.mark.parametrize("conds", CONDITIONS, ids=lambda c: ",".join(sorted(c)) or "none")
 def test_the_program_refuses_and_allows_each_rules_examples(
-    arch: str, rlimit_only: bool, network: bool
+    arch: str, conds: frozenset[str]
 ) -> None:
-    prog = seccomp.program(arch, memory_rlimit_only=rlimit_only, network=network)
+    prog = seccomp.program(arch, conds)
     checked = 0
     for rule in seccomp.rules():
         if arch not in rule.nr:
             continue
-        applies = rule.applies(memory_rlimit_only=rlimit_only, network=network)
+        applies = rule.applies(conds)
         for args in rule.refused:
             got = seccomp.evaluate(prog, arch, rule.nr[arch], args)
             want = seccomp.RET_ERRNO | rule.errno if applies else seccomp.RET_ALLOW
@@ -38,7 +43,7 @@ def test_the_program_refuses_and_allows_each_rules_examples(
 
 @pytest.mark.parametrize("arch", ARCHES)
 def test_anything_else_is_allowed_and_another_abi_is_not(arch: str) -> None:
-    prog = seccomp.program(arch, memory_rlimit_only=True, network=False)
+    prog = seccomp.program(arch, frozenset(seccomp.WHEN))
     listed = {r.nr[arch] for r in seccomp.rules() if arch in r.nr}
     for nr in range(0, 460):
         if nr not in listed:
