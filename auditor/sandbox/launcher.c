@@ -712,6 +712,21 @@ static int apply_landlock(void) {
         }
         if (dst && rc == 0) rc = ll_rule(rs, dst, access);
     }
+    /* The payload's own stdin, stdout and stderr stay reopenable (/dev/stdout ...) when they
+     * are a file or a terminal outside the view, with the access the descriptor has. */
+    for (int fd = 0; rc == 0 && fd < 3; fd++) {
+        struct stat st;
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+            continue;
+        uint64_t access = 0;
+        if ((fl & O_ACCMODE) != O_WRONLY) access |= LL_READ_FILE;
+        if ((fl & O_ACCMODE) != O_RDONLY) access |= LL_WRITE_FILE | (fs & LL_TRUNCATE);
+        if (S_ISCHR(st.st_mode)) access |= fs & LL_IOCTL_DEV;
+        char self[32];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        rc = ll_rule(rs, self, access);
+    }
     if (rc == 0 && syscall(SYS_LANDLOCK_RESTRICT_SELF, rs, 0) < 0)
         rc = fail("landlock_restrict_self");
     close(rs);

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import functools
 import os
 import resource
@@ -642,8 +643,6 @@ def _readonly_root() -> None:
 
 def _loopback_up() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        import fcntl
-
         req = struct.pack("16sH22x", b"lo", 0)
         flags = struct.unpack("16sH22x", fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, req))[1]
         fcntl.ioctl(s.fileno(), SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
@@ -694,6 +693,21 @@ def _landlock() -> None:
                 rules.append(
                     (value, LL_READ_FILE | LL_WRITE_FILE | LL_READ_DIR | (fs & LL_IOCTL_DEV))
                 )
+        # The payload's own stdio stays reopenable (see apply_landlock in launcher.c).
+        for fd in (0, 1, 2):
+            try:
+                mode = os.fstat(fd).st_mode
+                acc = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+            except OSError:
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+                continue
+            access = 0 if acc == os.O_WRONLY else LL_READ_FILE
+            if acc != os.O_RDONLY:
+                access |= LL_WRITE_FILE | (fs & LL_TRUNCATE)
+            if stat.S_ISCHR(mode):
+                access |= fs & LL_IOCTL_DEV
+            rules.append((f"/proc/self/fd/{fd}", access))
         for path, access in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)

@@ -97,6 +97,18 @@ def test_a_file_given_as_stdout_keeps_its_owner_and_mode(host_dir: str) -> None:
         assert f.read() == "through-fd-1\n"
 
 
+@pytest.mark.skipif(ROOT, reason="a root caller's payload (another uid) may not reopen root's file")
+def test_a_file_given_as_stdout_can_be_reopened_as_dev_stdout(host_dir: str) -> None:
+    """The file is outside the view: Landlock would refuse the reopen without a rule for
+    the payload's own stdio (with the access its descriptor has)."""
+    path = os.path.join(host_dir, "out.txt")
+    with open(path, "w") as f:
+        r = sandbox.run(["sh", "-c", "echo reopened > /dev/stdout"], stdout=f, timeout=60)
+    assert r.returncode == 0
+    with open(path) as f:
+        assert f.read() == "reopened\n"
+
+
 def test_a_mount_source_turned_into_a_symlink_fails_closed(
     host_dir: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
