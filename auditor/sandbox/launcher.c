@@ -30,6 +30,7 @@
  *   idmap=N                root caller: the payload runs as host uid/gid N, the init as N+1
  *   ns=NAME               user|mount|pid|ipc|uts|net (repeatable)
  *   req=PIECE fault=PIECE required pieces; test-only fault injection
+ *   skip=PIECE            benchmark-only: leave the piece out (not attempted, not reported)
  *   cg=PATH               v1 "tasks" (written "0") or v2 "cgroup.procs" (written our pid)
  *   rl=RES:SOFT:HARD      an rlimit (payload and init)
  *   bpf=HEX               the seccomp program (struct sock_filter[], from seccomp.py)
@@ -153,7 +154,7 @@ static struct {
     pid_t parent_pid;
     unsigned uid, gid;
     long idmap; /* root caller: payload uid/gid; -1 otherwise */
-    struct list ns, req, fault, cg;
+    struct list ns, req, fault, skip, cg;
     const char *ops[MAXOPS];
     int nops;
     struct rl rlimits[MAXN];
@@ -221,6 +222,7 @@ static void mark_applied(const char *piece) {
 /* Run fn for piece: report E and exit 126 when a required piece fails, S otherwise. */
 static int attempt(const char *piece, int (*fn)(void)) {
     int rc;
+    if (has(&plan.skip, piece)) return 0;
     if (has(&plan.fault, piece)) {
         snprintf(errbuf, sizeof errbuf, "[Errno %d] simulated failure (fault injection)", EPERM);
         rc = -1;
@@ -346,7 +348,7 @@ static int lifeline_fd = -1, ready_fd = -1;
 static int init_lockdown(void) {
     if (not_dumpable() < 0 || no_new_privs() < 0 || drop_caps() < 0 || set_rlimits() < 0)
         return -1;
-    return install_seccomp();
+    return has(&plan.skip, "seccomp") ? 0 : install_seccomp();
 }
 
 /* Reap whatever the kernel re-parents to pid 1, forever (SIGCHLD blocked and waited for,
@@ -786,7 +788,7 @@ static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char 
     for (join_index = 2; join_index < 6; join_index++) /* mnt ipc uts net */
         if (ns_fds[join_index] >= 0 && applied(NSS[join_index].name))
             attempt(NSS[join_index].name, join_one);
-    int view = applied("mount");
+    int view = applied("mount") && plan.nops > 0;
     if (view) {
         attempt("allowlist-root", build_view);
         view = applied("allowlist-root");
@@ -800,11 +802,6 @@ static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char 
         _exit(126);
     }
     if (applied("user")) attempt("userns-limit", userns_limit);
-    /* The init runs from its own program by now (preexec path: before the old root goes). */
-    char c;
-    if (read(ready_r, &c, 1) != 1) _exit(126); /* the init failed and said why */
-    close(ready_r);
-    if (c == 'k') mark_applied("protected-init");
     if (view && attempt("allowlist-root", pivot))
         attempt(plan.strict ? "readonly-root" : "readonly-sys", readonly_root);
     if (applied("net")) attempt("lo", loopback_up);
@@ -822,6 +819,12 @@ static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char 
     if (plan.landlock) attempt("landlock", apply_landlock);
     attempt("seccomp", install_seccomp);
     attempt("rlimits", set_rlimits);
+    /* The init locked itself down meanwhile (this init is a clone of the launcher, it execs
+     * nothing: no need to wait for it before the old root goes). */
+    char c;
+    if (read(ready_r, &c, 1) != 1) _exit(126); /* the init failed and said why */
+    close(ready_r);
+    if (c == 'k') mark_applied("protected-init");
     say('A', "%s", plan.applied);
     close(plan.info_fd);
     exec_payload(file, argv);
@@ -1028,6 +1031,7 @@ static int parse_plan(int argc, char **argv, int first) {
         else if (!strcmp(a, "ns")) add(&plan.ns, v);
         else if (!strcmp(a, "req")) add(&plan.req, v);
         else if (!strcmp(a, "fault")) add(&plan.fault, v);
+        else if (!strcmp(a, "skip")) add(&plan.skip, v);
         else if (!strcmp(a, "cg")) add(&plan.cg, v);
         else if (!strcmp(a, "cwd")) plan.cwd = v;
         else if (!strcmp(a, "lastcap")) plan.last_cap = atoi(v);

@@ -27,6 +27,11 @@ PROTOCOL = "2"
 #: Module-private; nothing in the environment or configuration can set it.
 _fault_injection: frozenset[str] = frozenset()
 
+#: Benchmark-only: pieces left out of every run (not attempted, not required), to measure
+#: what each costs (benchmarks/sandbox_overhead.py --pieces): "seccomp", "landlock",
+#: "keyring", "protected-init", "allowlist-root" (no view: the host's mounts).  Module-private.
+_skip: frozenset[str] = frozenset()
+
 PYLAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pylauncher.py")
 
 FIXES = {
@@ -112,6 +117,7 @@ class Plan:
     strict: bool = False
     last_cap: int = 40
     fault: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()
     user_preexec: Callable[[], object] | None = None
 
 
@@ -180,6 +186,7 @@ def items(plan: Plan) -> list[str]:
     out += [f"ns={ns}" for ns in plan.namespaces]
     out += [f"req={p}" for p in sorted(plan.required)]
     out += [f"fault={p}" for p in sorted(plan.fault)]
+    out += [f"skip={p}" for p in sorted(plan.skip)]
     out += [f"cg={p}" for p in plan.cgroup_join]
     out += [f"rl={res}:{soft}:{hard}" for res, soft, hard in plan.rlimits]
     if plan.bpf:

@@ -299,8 +299,13 @@ class Popen(subprocess.Popen[Any]):
                 ),
                 ("cwd",),
             ) from None
+        skip = launcher._skip
+        if "allowlist-root" in skip:
+            ops, chdir = [], None
         bpf = seccomp.for_run(memory_rlimit_only=not has_cg, network=network, root_caller=root)
-        landlock = linux.landlock_abi() > 0
+        if "seccomp" in skip:
+            bpf = None
+        landlock = linux.landlock_abi() > 0 and "landlock" not in skip
         required: set[str] = set()
         if not degraded_ok:
             required = {
@@ -327,6 +332,9 @@ class Popen(subprocess.Popen[Any]):
                 required.add("landlock")
             if has_cg:
                 required.add("cgroup")
+            required -= skip
+            if "allowlist-root" in skip:
+                required -= {"proc", "tmpfs-tmp", "hidden-home", "readonly-root", "readonly-sys"}
         idmap = launcher.payload_id() if root else None
         if idmap is not None:
             self.payload_uid = idmap
@@ -358,6 +366,7 @@ class Popen(subprocess.Popen[Any]):
             strict=prof.readonly_root,
             last_cap=_last_cap,
             fault=launcher._fault_injection,
+            skip=skip,
         )
         exec_w = -1
         spawn: dict[str, Any]

@@ -183,6 +183,7 @@ class Plan:
         self.ns: list[str] = []
         self.req: set[str] = set()
         self.fault: set[str] = set()
+        self.skip: set[str] = set()
         self.cg: list[str] = []
         self.rlimits: list[tuple[int, int, int]] = []
         self.ops: list[str] = []
@@ -225,6 +226,8 @@ class Plan:
                 self.req.add(value)
             elif key == "fault":
                 self.fault.add(value)
+            elif key == "skip":
+                self.skip.add(value)
             elif key == "cg":
                 self.cg.append(value)
             elif key == "rl":
@@ -249,6 +252,7 @@ class Plan:
         """These keys' items again (the init program's argv)."""
         out = [f"info={self.info_fd}", f"lastcap={self.last_cap}"]
         out += [f"req={p}" for p in sorted(self.req) if p == "protected-init"]
+        out += [f"skip={p}" for p in sorted(self.skip)]
         if "rl" in keys:
             out += [f"rl={r}:{s}:{h}" for r, s, h in self.rlimits]
         if "bpf" in keys and self.bpf:
@@ -267,6 +271,8 @@ def _say(tag: str, text: str) -> None:
 
 
 def _attempt(piece: str, fn: Callable[[], object]) -> bool:
+    if piece in _plan.skip:  # benchmark-only
+        return False
     try:
         if piece in _plan.fault:
             raise _Fail(f"[Errno {errno.EPERM}] simulated failure (fault injection)")
@@ -381,7 +387,8 @@ def _init_lockdown() -> None:
     _no_new_privs()
     _drop_caps()
     _set_rlimits()
-    _seccomp()
+    if "seccomp" not in _plan.skip:
+        _seccomp()
 
 
 def _reap_forever() -> None:
@@ -741,15 +748,26 @@ def _landlock_abi() -> int:
     return int(_libc.syscall(SYS_LANDLOCK[0], None, ctypes.c_size_t(0), ctypes.c_uint(1)))
 
 
-def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int]) -> None:
+def _init_ready(ready_r: int) -> None:
+    said = os.read(ready_r, 1)
+    if not said:
+        os._exit(126)  # the init failed and said why
+    if said == b"k":
+        _plan.applied.append("protected-init")
+    os.close(ready_r)
+
+
+def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready: bool) -> None:
     """In the payload, up to the point of exec."""
     _pdeathsig()
     _check_lifeline(go_r)
     for name, _file, flag in NAMESPACES[2:]:  # mount ipc uts net
         if name in _plan.applied and name in ns_fds:
             _attempt(name, functools.partial(_setns, ns_fds[name], flag))
-    view = "mount" in _plan.applied and _attempt(
-        "allowlist-root", _View(ns_fds.get("user", -1)).build
+    view = (
+        "mount" in _plan.applied
+        and bool(_plan.ops)
+        and _attempt("allowlist-root", _View(ns_fds.get("user", -1)).build)
     )
     if view:
         _attempt("hidden-home", lambda: None)  # no home is in the allow-list
@@ -760,12 +778,8 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int]) -> None:
             _fatal("user", str(exc))
     if "user" in _plan.applied:
         _attempt("userns-limit", lambda: _write_file("/proc/sys/user/max_user_namespaces", "0"))
-    said = os.read(ready_r, 1)
-    if not said:
-        os._exit(126)  # the init failed and said why
-    if said == b"k":
-        _plan.applied.append("protected-init")
-    os.close(ready_r)
+    if early_ready:  # the init execs its program: wait for it before the old root goes
+        _init_ready(ready_r)
     piece = "readonly-root" if _plan.strict else "readonly-sys"
     if view and _attempt("allowlist-root", _pivot):
         _attempt(piece, _readonly_root)
@@ -790,6 +804,8 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int]) -> None:
         _attempt("cwd", lambda: os.chdir(target))
     if _plan.landlock:
         _attempt("landlock", _landlock)
+    if not early_ready:
+        _init_ready(ready_r)
     _attempt("seccomp", _seccomp)
     _attempt("rlimits", _set_rlimits)  # last: RLIMIT_AS leaves little room for Python
 
@@ -936,7 +952,7 @@ def _launch(exec_init: list[str] | None) -> tuple[int, int, dict[str, int]]:
         _fatal("pid", str(exc))
     pid = os.fork()
     if pid == 0:
-        _payload_setup(go_r, ready_r, ns_fds)
+        _payload_setup(go_r, ready_r, ns_fds, early_ready=exec_init is not None)
         return 0, init, ns_fds
     _say("P", str(init if "pid" in _plan.applied else pid))
     _intermediate(pid, init, go_w)
