@@ -225,6 +225,20 @@ def _read(path: str) -> str | None:
         os.close(fd)
 
 
+def _read_small(path: str) -> str | None:
+    """A cgroupfs settings file: one read() returns all of it (they are a line or three)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 4096).decode()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _kv(text: str | None, key: str) -> int | None:
     for line in (text or "").splitlines():
         parts = line.split()
@@ -331,7 +345,7 @@ class SandboxCgroup:
             return {}
         out: dict[str, str | None] = {}
         for path, name in self._settings_files():
-            text = _read(path)
+            text = _read_small(path)
             out[path] = text.splitlines()[0] if text and name == "memory.oom_control" else text
         return out
 

@@ -19,7 +19,7 @@
  * which ends the pid namespace and everything left in it.
  *
  * Info pipe: P<pid> (the host pid to kill: the init, or the payload without a pid
- * namespace), S<piece>|<error> (skipped, degraded mode), E<piece>|<error> (a required piece
+ * namespace; sent with A), S<piece>|<error> (skipped, degraded mode), E<piece>|<error> (a required piece
  * failed: nothing is exec'd), A<pieces> (ready to exec), R<cpu s> <max rss KiB> (after).
  *
  * argv: key=value plan items, "--", the program to exec, its argv ("--init" first: the init
@@ -41,8 +41,7 @@
  *   bind=MODE:N:SRCDST    bind SRC (its first N bytes) at DST; MODE ro, rw, rwid (rw,
  *                         idmapped through the sandbox's user namespace), dev (device node)
  *   link=N:PATHTARGET     a symlink PATH (first N bytes) -> TARGET
- *   rwfs=SIZE:INODES      the run's one writable tmpfs ...
- *   rwdir=MODE:PATH       ... a directory of which (octal MODE) is mounted at PATH
+ *   tmpfs=SIZE:INODES:MODE:PATH  a writable tmpfs (octal MODE) at PATH
  *   proc=PATH  devpts=PATH
  * The exec-error pipe stays open (close-on-exec) in the payload until its exec: EOF means
  * the exec succeeded, otherwise the payload writes the errno in decimal and exits 255.
@@ -187,6 +186,13 @@ static void say(char tag, const char *fmt, ...) {
         if (buf[i] == '\n') buf[i] = ' ';
     buf[n + 1] = '\n';
     if (plan.info_fd >= 0 && write(plan.info_fd, buf, (size_t)n + 2) < 0) { /* parent gone */
+    }
+}
+
+static void say_ready(int pid) {
+    char buf[sizeof plan.applied + 40];
+    int n = snprintf(buf, sizeof buf, "P%d\nA%s\n", pid, plan.applied);
+    if (n > 0 && plan.info_fd >= 0 && write(plan.info_fd, buf, (size_t)n) < 0) { /* gone */
     }
 }
 
@@ -399,6 +405,7 @@ static void __attribute__((noreturn)) init_child(int go_r) {
 /* ---- the payload: the filesystem view ----------------------------------------------- */
 
 static int userns_fd = -1; /* the sandbox's user namespace (idmapped mounts, root's join) */
+static pid_t init_pid;     /* the init's host pid */
 
 static int makedirs(const char *path, mode_t mode) {
     char buf[4096];
@@ -504,8 +511,6 @@ static int split_len(const char *v, char *a, size_t asize, const char **b) {
  * then mount the new root's tmpfs and apply the operations in order under it. */
 static int op_fds[MAXOPS];
 static int op_index;
-static int rwfs_mounted;
-#define RWFS NEWROOT "/.rw"
 
 static int clone_sources(void) {
     for (int i = 0; i < plan.nops; i++) {
@@ -535,31 +540,18 @@ static int op_proc(void) {
     return 0;
 }
 
-static int op_rwfs(void) {
-    char opts[128];
-    const char *v = plan.ops[op_index] + 5, *inodes = strchr(v, ':');
-    snprintf(opts, sizeof opts, "size=%llu,nr_inodes=%s,mode=755", strtoull(v, NULL, 10),
-             inodes ? inodes + 1 : "0");
-    if (mkdir(RWFS, 0700) < 0 && errno != EEXIST) return fail("mkdir .rw");
-    if (mount("tmpfs", RWFS, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        return fail("mount the writable tmpfs");
-    rwfs_mounted = 1;
-    return 0;
-}
-
-static int op_rwdir(void) {
-    char path[4096], src[4096], *end;
+static int op_tmpfs(void) {
+    /* tmpfs=SIZE:INODES:MODE:PATH */
+    char opts[160], path[4200], *end;
     const char *v = plan.ops[op_index] + 6;
-    mode_t mode = (mode_t)strtoul(v, &end, 8);
-    if (!rwfs_mounted) {
-        errno = ENOENT;
-        return fail("no writable tmpfs");
-    }
-    snprintf(src, sizeof src, "%s/%d", RWFS, op_index);
-    if (mkdir(src, mode) < 0 || chmod(src, mode) < 0) return failf("mkdir %s", src);
+    unsigned long long size = strtoull(v, &end, 10);
+    unsigned long long inodes = strtoull(end + 1, &end, 10);
+    unsigned long mode = strtoul(end + 1, &end, 8);
+    snprintf(opts, sizeof opts, "size=%llu,nr_inodes=%llu,mode=%lo", size, inodes, mode);
     in_root(path, sizeof path, end + 1);
     if (makedirs(path, 0755) < 0) return -1;
-    if (mount(src, path, NULL, MS_BIND, NULL) < 0) return failf("bind %s", end + 1);
+    if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return failf("mount tmpfs %s", end + 1);
     return 0;
 }
 
@@ -586,10 +578,8 @@ static int build_view(void) {
             if (symlink(rest, path) < 0 && errno != EEXIST) return failf("symlink %s", name);
         } else if (strncmp(op, "proc=", 5) == 0) {
             attempt("proc", op_proc);
-        } else if (strncmp(op, "rwfs=", 5) == 0) {
-            attempt("tmpfs-tmp", op_rwfs);
-        } else if (strncmp(op, "rwdir=", 6) == 0) {
-            if (rwfs_mounted) attempt("tmpfs-tmp", op_rwdir);
+        } else if (strncmp(op, "tmpfs=", 6) == 0) {
+            attempt("tmpfs-tmp", op_tmpfs);
         } else if (strncmp(op, "devpts=", 7) == 0) {
             in_root(path, sizeof path, op + 7);
             if (makedirs(path, 0755) < 0) return -1;
@@ -597,10 +587,6 @@ static int build_view(void) {
                       "newinstance,ptmxmode=0666,mode=620") < 0)
                 return fail("mount devpts");
         }
-    }
-    if (rwfs_mounted) {
-        if (umount2(RWFS, MNT_DETACH) < 0) return fail("umount .rw");
-        rmdir(RWFS);
     }
     return 0;
 }
@@ -706,8 +692,8 @@ static int apply_landlock(void) {
         } else if (strncmp(op, "bind=dev", 8) == 0) {
             if (split_len(strchr(op + 5, ':') + 1, src, sizeof src, &dst) < 0) rc = -1;
             access = LL_READ_FILE | LL_WRITE_FILE | LL_TRUNCATE | (fs & LL_IOCTL_DEV);
-        } else if (strncmp(op, "rwdir=", 6) == 0) {
-            dst = strchr(op, ':') + 1;
+        } else if (strncmp(op, "tmpfs=", 6) == 0) {
+            dst = strchr(strchr(strchr(op, ':') + 1, ':') + 1, ':') + 1;
         } else if (strncmp(op, "devpts=", 7) == 0) {
             dst = op + 7;
             access = LL_READ_FILE | LL_WRITE_FILE | LL_READ_DIR | (fs & LL_IOCTL_DEV);
@@ -825,7 +811,9 @@ static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char 
     if (read(ready_r, &c, 1) != 1) _exit(126); /* the init failed and said why */
     close(ready_r);
     if (c == 'k') mark_applied("protected-init");
-    say('A', "%s", plan.applied);
+    /* The pid to kill (the init, or this process without a pid namespace) and "ready" in
+     * one write: the caller wakes once, when the payload starts. */
+    say_ready(applied("pid") ? (int)init_pid : (int)getpid());
     close(plan.info_fd);
     exec_payload(file, argv);
     _exit(255);
@@ -951,7 +939,6 @@ static int write_maps(pid_t init) {
     return write_file(path, map);
 }
 
-static pid_t init_pid;
 static int maps(void) { return write_maps(init_pid); }
 
 static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeline) {
@@ -1010,8 +997,8 @@ static int parse_plan(int argc, char **argv, int first) {
         if (strcmp(a, "--") == 0) return i + 1;
         char *eq = strchr(a, '=');
         if (!eq) return -1;
-        if (!strncmp(a, "bind=", 5) || !strncmp(a, "link=", 5) || !strncmp(a, "rwfs=", 5) ||
-            !strncmp(a, "rwdir=", 6) || !strncmp(a, "proc=", 5) || !strncmp(a, "devpts=", 7)) {
+        if (!strncmp(a, "bind=", 5) || !strncmp(a, "link=", 5) || !strncmp(a, "tmpfs=", 6) ||
+            !strncmp(a, "proc=", 5) || !strncmp(a, "devpts=", 7)) {
             if (plan.nops >= MAXOPS) return -1;
             plan.ops[plan.nops++] = a;
             continue;
@@ -1166,6 +1153,5 @@ int main(int argc, char **argv) {
         _exit(126);
     }
     if (pid == 0) payload(go[0], ready[0], file, payload_argv);
-    say('P', "%d", applied("pid") ? (int)init_pid : (int)pid);
     intermediate(pid, go[1]);
 }

@@ -10,6 +10,7 @@ This module builds the plan in the caller; nothing here runs after ``fork``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import os
@@ -170,6 +171,11 @@ def payload_id() -> int:
     return first + 2 * slot
 
 
+@functools.lru_cache(maxsize=16)
+def _hex(bpf: bytes) -> str:
+    return f"bpf={bpf.hex()}"
+
+
 def items(plan: Plan) -> list[str]:
     """The plan as ``key=value`` items (both launchers; see the header of launcher.c)."""
     out = [
@@ -190,7 +196,7 @@ def items(plan: Plan) -> list[str]:
     out += [f"cg={p}" for p in plan.cgroup_join]
     out += [f"rl={res}:{soft}:{hard}" for res, soft, hard in plan.rlimits]
     if plan.bpf:
-        out.append(f"bpf={plan.bpf.hex()}")
+        out.append(_hex(plan.bpf))
     if plan.landlock:
         out.append("landlock=1")
     out += view.plan_items(plan.ops)

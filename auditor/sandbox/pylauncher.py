@@ -36,7 +36,6 @@ from collections.abc import Callable
 
 PROTOCOL = "2"
 NEWROOT = "/tmp"
-RWFS = NEWROOT + "/.rw"
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -55,7 +54,7 @@ NAMESPACES = (
 )
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 1 << 18
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 MNT_DETACH = 2
 MOUNT_ATTR_RDONLY = 0x1
 MOUNT_ATTR_IDMAP = 0x00100000
@@ -197,7 +196,7 @@ class Plan:
         self.applied: list[str] = []
         for item in items:
             key, _, value = item.partition("=")
-            if key in ("bind", "link", "rwfs", "rwdir", "proc", "devpts"):
+            if key in ("bind", "link", "tmpfs", "proc", "devpts"):
                 self.ops.append(item)
             elif key in (
                 "info",
@@ -568,7 +567,6 @@ class _View:
 
     def __init__(self, userns_fd: int) -> None:
         self.userns_fd = userns_fd
-        self.rwfs = False
 
     def build(self) -> None:
         fds: dict[int, int] = {}
@@ -597,10 +595,8 @@ class _View:
                     raise _err(f"symlink {path}", exc.errno) from None
             elif key == "proc":
                 _attempt("proc", functools.partial(self._proc, value))
-            elif key == "rwfs":
-                _attempt("tmpfs-tmp", functools.partial(self._rwfs, value))
-            elif key == "rwdir" and self.rwfs:
-                _attempt("tmpfs-tmp", functools.partial(self._rwdir, i, value))
+            elif key == "tmpfs":
+                _attempt("tmpfs-tmp", functools.partial(self._tmpfs, value))
             elif key == "devpts":
                 _makedirs(_in_root(value))
                 _mount(
@@ -610,31 +606,18 @@ class _View:
                     MS_NOSUID | MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=620",
                 )
-        if self.rwfs:
-            _check(_libc.umount2(RWFS.encode(), MNT_DETACH), "umount .rw")
-            os.rmdir(RWFS)
 
     @staticmethod
     def _proc(path: str) -> None:
         _makedirs(_in_root(path))
         _mount("proc", _in_root(path), "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
 
-    def _rwfs(self, value: str) -> None:
-        size, _, inodes = value.partition(":")
-        _makedirs(RWFS, 0o700)
-        _mount(
-            "tmpfs", RWFS, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},nr_inodes={inodes},mode=755"
-        )
-        self.rwfs = True
-
     @staticmethod
-    def _rwdir(i: int, value: str) -> None:
-        mode, _, dst = value.partition(":")
-        src = f"{RWFS}/{i}"
-        os.mkdir(src)
-        os.chmod(src, int(mode, 8))
-        _makedirs(_in_root(dst))
-        _mount(src, _in_root(dst), None, MS_BIND, None)
+    def _tmpfs(value: str) -> None:
+        size, inodes, mode, path = value.split(":", 3)
+        _makedirs(_in_root(path))
+        opts = f"size={size},nr_inodes={inodes},mode={mode}"
+        _mount("tmpfs", _in_root(path), "tmpfs", MS_NOSUID | MS_NODEV, opts)
 
 
 def _pivot() -> None:
@@ -694,8 +677,8 @@ def _landlock() -> None:
                 rules.append(
                     (dst, LL_READ_FILE | LL_WRITE_FILE | LL_TRUNCATE | (fs & LL_IOCTL_DEV))
                 )
-            elif key == "rwdir":
-                rules.append((value.partition(":")[2], fs))
+            elif key == "tmpfs":
+                rules.append((value.split(":", 3)[3], fs))
             elif key == "devpts":
                 rules.append(
                     (value, LL_READ_FILE | LL_WRITE_FILE | LL_READ_DIR | (fs & LL_IOCTL_DEV))
@@ -954,9 +937,15 @@ def _launch(exec_init: list[str] | None) -> tuple[int, int, dict[str, int]]:
     if pid == 0:
         _payload_setup(go_r, ready_r, ns_fds, early_ready=exec_init is not None)
         return 0, init, ns_fds
-    _say("P", str(init if "pid" in _plan.applied else pid))
     _intermediate(pid, init, go_w)
     return pid, init, ns_fds  # not reached
+
+
+def _say_ready(init: int) -> None:
+    """The pid to kill and "ready" in one write (see say_ready in launcher.c)."""
+    pid = init if "pid" in _plan.applied else os.getpid()
+    with contextlib.suppress(OSError):
+        os.write(_plan.info_fd, f"P{pid}\nA{','.join(_plan.applied)}\n".encode())
 
 
 def _reset_signals() -> None:
@@ -1018,8 +1007,8 @@ def main(argv: list[str]) -> int:
     _pdeathsig()
     if os.getppid() != _plan.parent_pid:
         os._exit(137)
-    _launch(None)
-    _say("A", ",".join(_plan.applied))
+    _, init, _ = _launch(None)
+    _say_ready(init)
     os.close(_plan.info_fd)
     _exec_payload(file, payload_argv)
     return 255
@@ -1037,8 +1026,8 @@ def preexec_launch(
     _pdeathsig()
     if os.getppid() != _plan.parent_pid:
         os._exit(137)
-    _launch(init_program)
-    _say("A", ",".join(_plan.applied))
+    _, init, _ = _launch(init_program)
+    _say_ready(init)
     os.close(_plan.info_fd)
     user_preexec()
 

@@ -7,8 +7,8 @@ no ``/etc/shadow`` is there to find.
 * both: ``/usr``, ``/bin``, ``/sbin``, ``/lib*`` read-only (symlinks such as ``/bin ->
   usr/bin`` recreated), the interpreter's installation read-only, a fresh ``/proc``
   (read-only), ``/dev/null``, ``zero``, ``full``, ``random``, ``urandom``, ``tty`` and the
-  ``/dev/fd`` links, and one writable tmpfs, sized by the memory limit, mounted at ``/tmp``
-  and ``/dev/shm``;
+  ``/dev/fd`` links, and a writable tmpfs at ``/tmp`` and another at ``/dev/shm``, each
+  sized by the memory limit;
 * strict: the ``/etc`` files of ``strict_etc``; the working directory read-only, and only
   when ``cwd=`` asks for it (otherwise the payload starts in ``/tmp``);
 * standard: all of ``/etc`` and ``/opt``, ``/sys`` read-only, a private ``/dev/pts``, and
@@ -58,15 +58,13 @@ class Link:
 
 
 @dataclasses.dataclass(frozen=True)
-class RwFs:
+class Tmpfs:
+    """A writable tmpfs of its own (/tmp, /dev/shm), bounded by ``size`` and ``inodes``."""
+
+    path: str
     size: int
     inodes: int
-
-
-@dataclasses.dataclass(frozen=True)
-class RwDir:
-    path: str
-    mode: int
+    mode: int = 0o1777
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +77,7 @@ class DevPts:
     path: str = "/dev/pts"
 
 
-Op = Bind | Link | RwFs | RwDir | Proc | DevPts
+Op = Bind | Link | Tmpfs | Proc | DevPts
 
 
 class WorkdirRefused(Exception):
@@ -89,9 +87,7 @@ class WorkdirRefused(Exception):
 def _dst(op: Op) -> str:
     if isinstance(op, Bind):
         return op.dst
-    if isinstance(op, Link | RwDir | Proc | DevPts):
-        return op.path
-    return "/"  # RwFs: mounted aside, first
+    return op.path
 
 
 def _depth(path: str) -> int:
@@ -217,7 +213,6 @@ def system_ops(profile: str) -> tuple[Op, ...]:
         if os.path.exists(f"/dev/{name}"):
             ops.append(Bind(f"/dev/{name}", f"/dev/{name}", "dev"))
     ops += [Link(p, t) for p, t in DEV_LINKS]
-    ops += [RwDir("/tmp", 0o1777), RwDir("/dev/shm", 0o1777)]
     return tuple(ops)
 
 
@@ -227,8 +222,8 @@ def read_only_trees(profile: str) -> tuple[str, ...]:
 
 
 def tmpfs_size(memory: int | None) -> tuple[int, int]:
-    """(size, inodes) of the run's writable tmpfs: the memory limit, one budget for /tmp and
-    /dev/shm together."""
+    """(size, inodes) of each of the run's writable tmpfs mounts (/tmp, /dev/shm): the
+    memory limit."""
     section = rulesdata.section("tmpfs")
     size = memory
     if size is None:
@@ -268,9 +263,10 @@ def build(
                     if _under(d, workdir)
                     and not any(_under(d, t) for t in read_only_trees(profile))
                 ]
-    # Parents before children; the writable tmpfs is mounted aside before anything.
-    ops.sort(key=lambda op: (_depth(_dst(op)), not isinstance(op, RwDir)))
-    return [RwFs(size, inodes), *ops], chdir
+    ops += [Tmpfs("/tmp", size, inodes), Tmpfs("/dev/shm", size, inodes)]
+    # Parents before children (a tmpfs before what is mounted inside it).
+    ops.sort(key=lambda op: (_depth(_dst(op)), not isinstance(op, Tmpfs)))
+    return ops, chdir
 
 
 def plan_items(ops: list[Op]) -> list[str]:
@@ -281,10 +277,8 @@ def plan_items(ops: list[Op]) -> list[str]:
             items.append(f"bind={op.mode}:{len(op.src.encode())}:{op.src}{op.dst}")
         elif isinstance(op, Link):
             items.append(f"link={len(op.path.encode())}:{op.path}{op.target}")
-        elif isinstance(op, RwFs):
-            items.append(f"rwfs={op.size}:{op.inodes}")
-        elif isinstance(op, RwDir):
-            items.append(f"rwdir={op.mode:o}:{op.path}")
+        elif isinstance(op, Tmpfs):
+            items.append(f"tmpfs={op.size}:{op.inodes}:{op.mode:o}:{op.path}")
         elif isinstance(op, Proc):
             items.append(f"proc={op.path}")
         else:
