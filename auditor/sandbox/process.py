@@ -17,7 +17,17 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from auditor.sandbox import cgroups, launcher, linux, metrics, native, pylauncher, seccomp, view
+from auditor.sandbox import (
+    cgroups,
+    config,
+    launcher,
+    linux,
+    metrics,
+    native,
+    pylauncher,
+    seccomp,
+    view,
+)
 from auditor.sandbox.config import Settings, load_settings
 from auditor.sandbox.errors import SandboxConfigError, SandboxUnavailable
 from auditor.sandbox.limits import Limits
@@ -50,7 +60,7 @@ ISOLATION_ORDER = (
 )
 
 #: What ``require=`` accepts: limits the caller wants enforced by a cgroup, not rlimits.
-REQUIRABLE = ("memory", "pids")
+REQUIRABLE = config.REQUIRABLE
 
 
 class SandboxDegradedWarning(RuntimeWarning):
@@ -143,13 +153,16 @@ def _workdir(prof: Profile, cwd: Any) -> tuple[str | None, bool]:
 
 class Popen(subprocess.Popen[Any]):
     """Same signature and behaviour as :class:`subprocess.Popen`, plus the keyword-only
-    sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded`` and ``cgroup``
-    (``"auto"``, ``"require"``, ``"off"``).
+    sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded``, ``cgroup``
+    (``"auto"``, ``"require"``, ``"off"``) and ``require`` (``("memory",)``, ``("pids",)``:
+    limits a cgroup must enforce, or :class:`SandboxUnavailable`).
 
     Differences, all deliberate: the child always starts a new session with ``close_fds``;
     ``env=None`` means the scrubbed allow-list environment (PATH, LANG, LC_*, TERM), not the
     caller's; ``kill()`` kills the whole sandbox; ``communicate()`` stops the sandbox when
-    the captured output exceeds ``limits.output`` (``truncated`` becomes true).
+    the captured output exceeds ``limits.output`` (``truncated`` becomes true); the payload
+    sees only the filesystem view of its profile (docs/sandbox.md); a directory descriptor
+    in ``pass_fds`` or as a standard stream is refused (:class:`SandboxConfigError`).
     """
 
     def __init__(
@@ -171,7 +184,7 @@ class Popen(subprocess.Popen[Any]):
         network: bool = False,
         allow_degraded: bool | None = None,
         cgroup: str | None = None,
-        require: tuple[str, ...] | list[str] = (),
+        require: tuple[str, ...] | list[str] | None = None,
         _settings: Settings | None = None,
         _default_profile: str | None = None,
         **kwargs: Any,
@@ -241,6 +254,7 @@ class Popen(subprocess.Popen[Any]):
         if network and "net" in namespaces:
             namespaces.remove("net")
         root = os.geteuid() == 0
+        require = tuple(settings.require if require is None else require)
         unknown = [r for r in require if r not in REQUIRABLE]
         if unknown:
             raise SandboxConfigError(

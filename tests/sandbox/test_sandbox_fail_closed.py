@@ -103,3 +103,31 @@ def test_cgroup_is_used_and_required_when_writable() -> None:
     if not writable:
         with pytest.raises(sandbox.SandboxUnavailable, match="cgroup"):
             sandbox.run(["true"], cgroup="require")
+
+
+def test_require_memory_fails_closed_without_a_memory_cgroup(
+    host_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a memory cgroup the memory limit is rlimit-only; require=("memory",) refuses
+    to run instead (and says so in the result otherwise)."""
+    fake = cgroups.CgroupSupport(0, {}, reason="simulated: no writable cgroup")
+    monkeypatch.setattr(process, "_support", fake)
+    marker = os.path.join(host_dir, "ran")
+    with pytest.raises(sandbox.SandboxUnavailable, match="'memory' unavailable") as info:
+        sandbox.run(["touch", marker], cwd=host_dir, require=("memory",))
+    assert info.value.missing == ("memory",)
+    assert not os.path.exists(marker)
+    r = sandbox.run(["true"])
+    assert "memory:rlimit-only" in r.isolation and "pids:rlimit" in r.isolation
+    with pytest.raises(sandbox.SandboxConfigError, match="require: unknown 'disk'"):
+        sandbox.run(["true"], require=("disk",))
+
+
+def test_require_is_met_by_a_cgroup() -> None:
+    if not process.cgroup_support().version:
+        with pytest.raises(sandbox.SandboxUnavailable, match="'pids' unavailable"):
+            sandbox.run(["true"], require=("pids",))
+        return
+    r = sandbox.run(["true"], require=("memory", "pids"))
+    assert r.returncode == 0
+    assert "memory:cgroup" in r.isolation and "pids:cgroup" in r.isolation
