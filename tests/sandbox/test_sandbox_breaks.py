@@ -285,6 +285,37 @@ def test_4_a_nested_tmpfs_cannot_hold_memory() -> None:
         assert r.oom_killed, (r.returncode, r.stdout, r.stderr)
 
 
+SYSV_HOARD = """
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    held = 0
+    for _ in range(10):
+        sid = libc.shmget(0, 40 << 20, 0o1600)
+        if sid < 0:
+            print("shmget refused", ctypes.get_errno())
+            break
+        addr = libc.shmat(sid, None, 0)
+        if addr in (None, ctypes.c_void_p(-1).value):
+            break
+        ctypes.memset(addr, 1, 40 << 20)
+        libc.shmdt(ctypes.c_void_p(addr))  # detached: the pages stay, in no process
+        held += 40
+    print("held", held, flush=True)
+    """
+
+
+def test_4_system_v_shared_memory_cannot_hold_memory_beyond_the_limit() -> None:
+    """Found attacking the fix of this break: a System V segment keeps its pages after
+    shmdt(), in no process's address space."""
+    r = _py(SYSV_HOARD, limits=sandbox.Limits(memory="64M"))
+    held = [line for line in r.stdout.splitlines() if line.startswith("held")]
+    if held:
+        assert int(held[0].split()[1]) < 64, r.stdout
+    else:
+        assert r.oom_killed, (r.returncode, r.stdout, r.stderr)
+
+
 # -- 5. the Python launcher's init is a fork of the caller ----------------------------
 
 
