@@ -21,21 +21,22 @@ Killing is by ``cgroup.kill`` (v2) or
 freeze → SIGKILL every pid listed in *our* cgroup → thaw (v1): only processes in a cgroup
 this module created are ever signalled.
 
-Reuse (v1 only): creating and removing four v1 cgroups costs ~0.7 ms of the ~5 ms a run
-may add (removing a memory cgroup that held a process is the dear part), so a finished
-run's cgroup is kept for the next run of this process when it is provably clean: its
-payload could not write cgroupfs (read-only inside, so its limits and settings are still
-the ones written here), no process is left in it (every ``cgroup.procs`` empty, checked
-before the final counters are read), less than :data:`REUSE_MAX_CHARGE` bytes are still
-charged to it (page cache or kernel objects a run left behind, which the next run would
-otherwise pay for), the next run asks for the same limits under the same parents, and the
-same process owns it (a forked child starts with an empty pool); at most
-:data:`POOL_SIZE` are kept.  Its counters carry on, so each run reads them against their
-values at the end of the previous one (CPU time, OOM kills, pids-limit hits) and
-``memory.max_usage_in_bytes`` is reset.  Kept cgroups are removed at exit (runs finishing
-after that remove theirs), or by the next process's stale-cgroup collection when this one
-was killed; one that vanished meanwhile is replaced.  cgroup v2 cgroups are never reused
-(``memory.peak`` cannot be reset there for every reader).
+Reuse (v1 only): creating and removing four v1 cgroups costs ~0.4-0.7 ms per run, so a
+finished run's cgroup is kept for the next run of this process when it is clean: no process
+is left in it (every ``cgroup.procs`` empty, checked before the final counters are read),
+less than :data:`REUSE_MAX_CHARGE` bytes are still charged to it, the next run asks for the
+same limits under the same parents, and the same process owns it (a forked child starts
+with an empty pool); at most :data:`POOL_SIZE` are kept.  Before a kept cgroup is reused,
+every setting a writer could change is read back from the host's cgroupfs and compared with
+the values read when it was made, and a child cgroup inside disqualifies it
+(:meth:`SandboxCgroup.intact`): the payload cannot write cgroupfs (an unprivileged uid,
+no mount, no nested namespace), and reuse does not trust that.  Its counters carry on, so
+each run reads them against their values at the end of the previous one (CPU time, OOM
+kills, pids-limit hits) and ``memory.max_usage_in_bytes`` is reset.  Kept cgroups are
+removed at exit (runs finishing after that remove theirs), or by the next process's
+stale-cgroup collection when this one was killed; one that vanished meanwhile is replaced.
+cgroup v2 cgroups are never reused (``memory.peak`` cannot be reset there for every
+reader).
 """
 
 from __future__ import annotations
@@ -536,8 +537,8 @@ def acquire(support: CgroupSupport, memory: int | None, pids: int | None) -> San
 
 def finish(cg: SandboxCgroup, *, reuse: bool) -> CgroupStats:
     """The run's statistics, then keep ``cg`` for the next run when ``reuse`` is allowed
-    (the payload could not write cgroupfs, so the limits and settings are the ones this
-    module wrote) and it is clean, else remove it (killing what is left)."""
+    (the payload ran as an unprivileged uid) and it is clean, else remove it (killing what
+    is left).  :func:`acquire` reads its settings back before reusing it."""
     # Checked first: once no process is left, the counters read below are final.
     keep = reuse and _may_keep(cg) and _clean(cg)
     stats = cg.stats()
