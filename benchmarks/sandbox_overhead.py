@@ -279,12 +279,14 @@ def render(
     lines.append(
         "`subprocess.run with a no-op preexec_fn` isolates the price of one fork of the "
         "calling Python process (vs. the vfork/posix_spawn path of plain `subprocess.run`). "
-        "The Python launcher forks the calling interpreter three times (intermediate, pid-1 "
-        "init, payload); the C launcher is spawned like plain `subprocess.run` (vfork + "
-        "exec) and forks itself (a small C process) twice. With a cgroup, the launcher "
-        "first moves itself into the per-run cgroup (v1: `0` into `tasks`); on cgroup v1 "
-        "that is the cgroup of the previous run when it was left clean (docs/sandbox.md), "
-        "and `new cgroup each run` shows the cost without that reuse."
+        "Both launchers are spawned like plain `subprocess.run` (vfork + exec): the compiled "
+        "one is a small static C program, the Python one a fresh `python -I -S` running "
+        "pylauncher.py; each then clones the pid-1 init with every namespace and forks the "
+        "payload. With a cgroup, the launcher first moves itself into the per-run cgroup "
+        "(v1: `0` into `tasks`); on cgroup v1 that is the cgroup of the previous run when it "
+        "was left clean (docs/sandbox.md), and `new cgroup each run` shows the cost without "
+        "that reuse. `without X` rows leave one piece out (benchmark-only `launcher._skip`): "
+        "the difference with the `standard` row is what that piece costs."
     )
     lines.append("")
     lines.append(end)
