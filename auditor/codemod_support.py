@@ -2,7 +2,7 @@
 outcomes, the sandbox import and a few careful CST edits.
 
 Every codemod decides which calls are sites, and of which class, by running auditor's own
-analysis (:func:`auditor.analyze.analyze_source`) on the module it is given and matching the
+analysis (:func:`auditor.scan.analyze.analyze_source`) on the module it is given and matching the
 findings to call nodes by position, so the rewriting always agrees with ``auditor scan``.
 """
 
@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -27,9 +27,16 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from auditor.analyze import Context, analyze_source
 from auditor.findings import Finding
-from auditor.policy import Policy, load_policy
+from auditor.judge.policy import Policy, load_policy
+from auditor.sandbox.config import Settings, load_settings
+from auditor.scan.analyze import Context, analyze_source
+from auditor.scan.resolve import keyword, positional
+from auditor.scan.scopes import Scope as ScanScope
+from auditor.scanner_view import ScannerView
+
+if TYPE_CHECKING:
+    from auditor.sandbox_needs import SandboxEffect
 
 SiteFilter = Callable[[Finding], bool]
 
@@ -84,14 +91,46 @@ class Outcome:
     reason: str
     new_code: str | None = None
     span: tuple[int, int, int, int] | None = None
+    # why it was declined, as a key the audit document has words for (see Decline)
+    reason_key: str = ""
+    # what the sandbox takes away from the rewritten call (route-to-sandbox,
+    # eval-exec-to-sandbox)
+    effect: SandboxEffect | None = None
 
     @property
     def rewritten(self) -> bool:
         return self.new_code is not None
 
 
+# Decline keys of shell-to-argv's reasons: NEEDS_SHELL, only a shell can run the command
+# (route-to-sandbox takes it); TEXT_UNKNOWN, its text is not known at the call site; any
+# other key of a constant shell command: an argv list would do, but this call cannot be
+# rewritten with the same meaning, so a person converts it ("convert by hand").
+NEEDS_SHELL = "needs-shell"
+TEXT_UNKNOWN = "text-unknown"
+NO_CODEMOD = "no-codemod"
+NOT_SELECTED = "not-selected"
+_NOT_CONVERTIBLE = frozenset({NEEDS_SHELL, TEXT_UNKNOWN, NO_CODEMOD, NOT_SELECTED})
+
+
+def convert_by_hand(category: str, keys: Sequence[str]) -> bool:
+    """Whether a site the codemods left alone is a constant shell command that an argv list
+    would run (its command needs no shell), from the keys of the reasons it was declined."""
+    return (
+        category == "constant-shell"
+        and any(keys)
+        and not any(key.startswith("needs-") or key in _NOT_CONVERTIBLE for key in keys)
+    )
+
+
 class Decline(Exception):
-    """Raised inside a rewrite to leave the site as it is, with a reason."""
+    """Raised inside a rewrite to leave the site as it is, with a reason. ``key`` names the
+    reason for the audit document, which has words for it in each language
+    (``[manual_reason]`` of reports/locale/*.toml)."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class SiteCodemod(VisitorBasedCodemodCommand):
@@ -110,11 +149,20 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         rel_path: str | None = None,
         site_filter: SiteFilter | None = None,
         findings: list[Finding] | None = None,
+        scan_context: Context | None = None,
+        sandbox_settings: Settings | None = None,
     ) -> None:
         """``findings`` may hold the scanner's findings for exactly the module that will be
-        transformed (with the same path and policy), to save analysing it again."""
+        transformed (with the same path and policy), to save analysing it again;
+        ``scan_context`` the scanner's context for that policy; ``sandbox_settings`` the
+        project's ``[tool.auditor.sandbox]`` (default: read from the file's folder up),
+        whose profiles the sandbox calls will run with."""
         super().__init__(context)
         self.findings = findings
+        self.scan_context = scan_context
+        self.sandbox_settings = sandbox_settings
+        self._view: ScannerView | None = None
+        self._effects: dict[str, SandboxEffect] = {}
         self.policy = policy
         self.path = path
         self.rel_path = rel_path
@@ -163,6 +211,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         # libcst's runner reuses one instance for every file: start afresh
         self._sandbox_alias = None
         self._module = None
+        self._view = None
+        self._effects = {}
         findings = self.findings
         if findings is None:
             policy, path, rel = self._policy_and_paths()
@@ -208,7 +258,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         try:
             replacement = self.rewrite(original_node, updated_node, finding)
         except Decline as why:
-            self._record(finding, str(why))
+            self._record(finding, str(why), key=why.key)
             return updated_node
         self._record(finding, "", replacement, original_node)
         return replacement
@@ -226,12 +276,13 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         reason: str,
         replacement: cst.BaseExpression | None = None,
         replaced: cst.CSTNode | None = None,
+        key: str = "",
     ) -> None:
         new_code = span = None
         if replacement is not None and replaced is not None:
             pos = self.get_metadata(PositionProvider, replaced)
             span = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
-            new_code = cst.Module(body=[]).code_for_node(replacement)
+            new_code = self.code_in_place(replacement, replaced)
         self.outcomes.append(
             Outcome(
                 codemod=self.NAME,
@@ -246,10 +297,81 @@ class SiteCodemod(VisitorBasedCodemodCommand):
                 reason=reason,
                 new_code=new_code,
                 span=span,
+                reason_key=key,
+                effect=self._effects.get(finding.fingerprint) if new_code is not None else None,
             )
         )
 
+    def code_in_place(self, node: cst.CSTNode, where: cst.CSTNode) -> str:
+        """The code of ``node`` as libcst writes it in place of ``where``: continuation lines
+        of a call that spans several lines carry the indentation of the blocks ``where`` is
+        in (libcst adds it when it writes the whole module), exactly as in the rewritten
+        file."""
+        module = self._module or cst.Module(body=[])
+        indent = self.block_indent(where)
+        if not indent or not isinstance(node, cst.BaseExpression):
+            return module.code_for_node(node)
+        newline = module.default_newline
+        line = cst.SimpleStatementLine(body=[cst.Expr(node)])
+        block = cst.IndentedBlock(body=[line], indent=indent)
+        wrapper = module.with_changes(
+            body=[cst.If(test=cst.Name("True"), body=block)],
+            header=[],
+            footer=[],
+            has_trailing_newline=True,
+        )
+        code = wrapper.code
+        head = f"if True:{newline}{indent}"
+        assert code.startswith(head) and code.endswith(newline), code
+        return code[len(head) : -len(newline)]
+
+    def block_indent(self, node: cst.CSTNode) -> str:
+        """The indentation of the blocks ``node`` is in, as libcst writes it."""
+        default = self._module.default_indent if self._module is not None else "    "
+        parts: list[str] = []
+        current = self.parent(node)
+        while current is not None:
+            if isinstance(current, cst.IndentedBlock):
+                parts.append(current.indent if current.indent is not None else default)
+            current = self.parent(current)
+        return "".join(reversed(parts))
+
     # -- helpers for subclasses -----------------------------------------------------------
+    def scanner_view(self) -> ScannerView:
+        """The scanner's scopes of the module being rewritten (built on first use)."""
+        if self._view is None:
+            assert self._module is not None
+            policy, _, rel = self._policy_and_paths()
+            context = self.scan_context or Context(policy)
+            self._view = ScannerView(self._module, context, rel)
+        return self._view
+
+    def scope_in_scanner(self, call: cst.Call) -> ScanScope | None:
+        return self.scanner_view().scope(call)
+
+    def payload_of(self, call: cst.Call, finding: Finding) -> cst.BaseExpression | None:
+        """The call's payload argument (the command, the code), as the scanner reads it
+        from the sink's catalogue entry."""
+        sink = self.scanner_view().sinks.get(finding.sink)
+        if sink is None:
+            return None
+        value = positional(call, sink.payload)
+        if value is None and sink.keyword is not None:
+            value = keyword(call, sink.keyword)
+        return value
+
+    def settings(self) -> Settings:
+        """The sandbox settings the rewritten calls will run with."""
+        if self.sandbox_settings is None:
+            filename = self.path or self.context.filename
+            start = Path(filename).parent if filename else None
+            self.sandbox_settings = load_settings(start)
+        return self.sandbox_settings
+
+    def set_effect(self, finding: Finding, effect: SandboxEffect) -> None:
+        """Record what the sandbox takes away from the site's rewritten call."""
+        self._effects[finding.fingerprint] = effect
+
     def replace_enclosing(
         self,
         outer: cst.Call,
@@ -300,10 +422,10 @@ class SiteCodemod(VisitorBasedCodemodCommand):
             return
         for assignment in (*scope[module], *scope.globals[module]):
             if not _imports_module(assignment, module):
-                raise Decline(f"the name {module!r} is bound to something else here")
+                raise Decline(f"the name {module!r} is bound to something else here", "module-name")
         at = self._start(node)
         if any(self._start(n) > at for n in self._local_imports(module, node)):
-            raise Decline(f"the function imports {module} only after this call")
+            raise Decline(f"the function imports {module} only after this call", "module-name")
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self.get_metadata(PositionProvider, node).start
@@ -532,6 +654,42 @@ def make_arg(value: cst.BaseExpression, keyword: str | None = None, last: bool =
     if keyword is None:
         return cst.Arg(value, comma=comma)
     return cst.Arg(value, keyword=cst.Name(keyword), equal=_NO_SPACE_EQUAL, comma=comma)
+
+
+def append_keyword(args: Sequence[cst.Arg], name: str, value: cst.BaseExpression) -> list[cst.Arg]:
+    """``args`` and ``name=value`` after them, in the call's layout: on a line of its own
+    (with the trailing comma) when the arguments are one per line."""
+    out = list(args)
+    if not out:
+        return [make_arg(value, name, last=True)]
+    last = out[-1]
+    if isinstance(last.comma, cst.Comma):  # a trailing comma: one argument per line
+        separator: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+        if len(out) > 1 and isinstance(out[-2].comma, cst.Comma):
+            separator = out[-2].comma.whitespace_after
+        tail = last.comma.whitespace_after
+        if isinstance(separator, cst.ParenthesizedWhitespace):
+            # the last argument keeps its own comments; the new one goes on the next line
+            comments: dict[str, Any] = {"first_line": cst.TrailingWhitespace(), "empty_lines": []}
+            if isinstance(tail, cst.ParenthesizedWhitespace):
+                comments = {"first_line": tail.first_line, "empty_lines": tail.empty_lines}
+                tail = tail.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+            separator = separator.with_changes(**comments)
+        out[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=separator))
+        new = make_arg(value, name).with_changes(
+            comma=last.comma.with_changes(whitespace_after=tail)
+        )
+        return [*out, new]
+    out[-1] = last.with_changes(
+        comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+        whitespace_after_arg=cst.SimpleWhitespace(""),
+    )
+    return [
+        *out,
+        make_arg(value, name, last=True).with_changes(
+            whitespace_after_arg=last.whitespace_after_arg
+        ),
+    ]
 
 
 def remove_arg(args: Sequence[cst.Arg], index: int) -> list[cst.Arg]:

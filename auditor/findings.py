@@ -6,14 +6,60 @@ Changes to this module must be additive: later tools, CI scripts and users parse
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from auditor.flow.model import FileSummary
 
 SCHEMA = "auditor/findings/v1"
 
-Risk = Literal["high", "medium", "low"]
+Risk = Literal["critical", "high", "medium", "low"]
 Action = Literal["isolate", "convert", "allow", "review"]
 PayloadClass = Literal["constant", "fixed-program", "dynamic"]
-RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
+RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a payload's flow from its source to the sink: where, and what happens
+    there (``note``, in English: "the HTTP request (Flask): request.args", "passed to
+    run_cmd() as `cmd`"). ``kind`` says which step it is, for documents in other languages:
+    "source" (``subject``: the expression, ``detail``: what the source is), "entry" (a
+    parameter a framework fills in: ``subject`` the function, ``detail`` the parameter),
+    "passed" (``subject``: the callee, ``detail``: the parameter), "returned" (``subject``:
+    the callee), "parameter" (a caller the analysis cannot see: ``subject`` the function,
+    ``detail`` the parameter) or "reaches" (``subject``: the sink)."""
+
+    path: str
+    line: int
+    column: int
+    note: str
+    kind: str = ""
+    subject: str = ""
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "note": self.note,
+            "kind": self.kind,
+            "subject": self.subject,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Step:
+        return cls(
+            data["path"],
+            data["line"],
+            data["column"],
+            data["note"],
+            data.get("kind", ""),
+            data.get("subject", ""),
+            data.get("detail", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +92,22 @@ class Finding:
     # other engines (``--engines``) that flag the same call: "bandit:B602",
     # "semgrep:auditor.os-system"; sorted, empty when none (or when only libcst ran)
     also_flagged_by: tuple[str, ...] = ()
+    # where a non-constant payload comes from (auditor.flow): remote-input, llm-output,
+    # user-input, file, environment, parameter or internal; None for a constant payload
+    origin: str | None = None
+    # the steps from the source to this call (the call itself last); () when none is known
+    flow: tuple[Step, ...] = ()
+    # the launchers peeled off the argv to find what really runs ("sudo", "bash -c")
+    via: tuple[str, ...] = ()
+    # the payload runs through sudo, doas, pkexec, su or runuser
+    privileged: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        # every field is a scalar but also_flagged_by; dataclasses.asdict deep-copies (slow)
+        # every field is a scalar but the tuples; dataclasses.asdict deep-copies (slow)
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["also_flagged_by"] = list(self.also_flagged_by)
+        data["flow"] = [step.to_json() for step in self.flow]
+        data["via"] = list(self.via)
         return data
 
     @classmethod
@@ -59,6 +116,10 @@ class Finding:
         values = {k: v for k, v in data.items() if k in known}
         if "also_flagged_by" in values:
             values["also_flagged_by"] = tuple(values["also_flagged_by"])
+        if "flow" in values:
+            values["flow"] = tuple(Step.from_json(s) for s in values["flow"])
+        if "via" in values:
+            values["via"] = tuple(values["via"])
         return cls(**values)
 
 
@@ -113,6 +174,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     parsed: bool = False
+    # what the project-wide stage needs of the file (auditor.flow); None when not parsed
+    summary: FileSummary | None = None
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ alone the reasons it needs a human.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import importlib
 import io
@@ -33,11 +34,21 @@ from typing import Any
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from auditor.analyze import Context, analyze_source, decode
-from auditor.codemod_support import Outcome, SiteCodemod, needs_action
-from auditor.discover import Candidate, discover, display_path
+from auditor.codemod_support import (
+    NO_CODEMOD,
+    NOT_SELECTED,
+    Outcome,
+    SiteCodemod,
+    convert_by_hand,
+    needs_action,
+)
 from auditor.findings import Finding, ScanResult
-from auditor.policy import Policy, load_policy
+from auditor.judge.policy import Policy, load_policy
+from auditor.sandbox.config import Settings, load_settings
+from auditor.sandbox.errors import SandboxConfigError
+from auditor.sandbox_needs import SandboxEffect
+from auditor.scan.analyze import Context, analyze_source, decode
+from auditor.scan.discover import Candidate, discover, display_path
 
 # The codemods live in the root folder codemods/ (installed as auditor.codemods), one per
 # module, in the order they run.
@@ -71,7 +82,9 @@ class MigrateError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SitePlan:
-    """One site a codemod rewrites: the lines it spans before, and the same lines after."""
+    """One site a codemod rewrites: the lines it spans before, and the same lines after;
+    for a call routed to the sandbox, ``effect`` says what the sandbox takes away from it
+    and what the rewrite gives back (``network=True``)."""
 
     fingerprint: str
     codemod: str
@@ -83,9 +96,12 @@ class SitePlan:
     end_line: int
     before_lines: list[str]
     after_lines: list[str]
+    effect: SandboxEffect | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["effect"] = self.effect.to_json() if self.effect is not None else None
+        return data
 
     def markdown(self) -> str:
         """The site as before/after blocks, for the audit's "specific lines to fix"."""
@@ -94,15 +110,23 @@ class SitePlan:
         )
         before = "\n".join(self.before_lines)
         after = "\n".join(self.after_lines)
-        return (
+        text = (
             f"`{where}` ({self.rule}, {self.codemod})\n\n"
             f"Before:\n\n```python\n{before}\n```\n\nAfter:\n\n```python\n{after}\n```\n"
         )
+        if self.effect is not None:
+            what, *rest = self.effect.describe()
+            text += (
+                f"\nIn the sandbox (profile {self.effect.profile}): {what}; {'; '.join(rest)}.\n"
+            )
+        return text
 
 
 @dataclass(frozen=True, slots=True)
 class SiteReview:
-    """A site that needs action but that no selected codemod rewrote, and why."""
+    """A site that needs action but that no selected codemod rewrote, and why: ``reasons``
+    in words, ``keys`` the same reasons as keys the audit document has words for (see
+    ``codemod_support.Decline``), ``before_lines`` the lines of the call."""
 
     fingerprint: str
     rule: str
@@ -112,14 +136,26 @@ class SiteReview:
     line: int
     column: int
     reasons: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+    end_line: int = 0
+    before_lines: tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
         return "; ".join(self.reasons)
 
+    @property
+    def manual(self) -> str:
+        """ "convert" when the command needs no shell and an argv list would run it, but
+        no codemod could rewrite this call with the same meaning; "review" otherwise."""
+        return "convert" if convert_by_hand(self.category, self.keys) else "review"
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["reasons"] = list(self.reasons)
+        data["keys"] = list(self.keys)
+        data["before_lines"] = list(self.before_lines)
+        data["manual"] = self.manual
         return data
 
 
@@ -238,6 +274,8 @@ def _run_codemod(
     rel: str,
     wanted: SiteFilter | None,
     findings: list[Finding] | None = None,
+    ctx: Context | None = None,
+    settings: Settings | None = None,
 ) -> tuple[str, list[Outcome]]:
     module = cst.parse_module(text)
     codemod = cls(
@@ -247,6 +285,8 @@ def _run_codemod(
         rel_path=rel,
         site_filter=wanted,
         findings=findings,
+        scan_context=ctx,
+        sandbox_settings=settings,
     )
     result = codemod.transform_module(module)
     return result.code, codemod.outcomes
@@ -282,8 +322,11 @@ def plan_file(
     codemods: Iterable[str] | None = None,
     wanted: SiteFilter | None = None,
     cwd: Path | None = None,
+    settings: Settings | None = None,
 ) -> FilePlan:
-    """Plan the migration of one file (nothing is written)."""
+    """Plan the migration of one file (nothing is written). ``settings``: the project's
+    ``[tool.auditor.sandbox]``, whose profiles the sandboxed calls will run with (default:
+    read from the policy's root)."""
     path = Path(candidate.path) if isinstance(candidate, Candidate) else candidate
     cwd = cwd or Path.cwd()
     shown = display_path(path, cwd)
@@ -307,6 +350,8 @@ def plan_file(
         return fplan
     fplan.original = fplan.updated = text
     fplan.encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    if settings is None:
+        settings = sandbox_settings(policy)
     ctx = Context(policy)
     before = analyze_source(data, shown, rel, ctx)
     if before.errors:
@@ -324,7 +369,7 @@ def plan_file(
     wanted_fps = {f.fingerprint for f in actionable}
     remaining = sorted((f for f in before.findings if needs_action(f)), key=_position)
     original_lines = text.splitlines()
-    declined: dict[str, list[str]] = {}
+    declined: dict[str, list[tuple[str, str]]] = {}
     rewritten: dict[str, SitePlan] = {}
     current = text
     analysed = (text, before)
@@ -347,7 +392,7 @@ def plan_file(
                 return source is not None and source.fingerprint in wanted_fps
 
             updated, outcomes = _run_codemod(
-                cls, current, policy, shown, rel, in_plan, stage.findings
+                cls, current, policy, shown, rel, in_plan, stage.findings, ctx, settings
             )
         except Exception as exc:  # a codemod bug must not take the other files down
             message = " ".join(str(exc).split()) or type(exc).__name__
@@ -364,7 +409,7 @@ def plan_file(
                 fplan.rewritten[outcome.codemod] += 1
             else:
                 declined.setdefault(source.fingerprint, []).append(
-                    f"{outcome.codemod}: {outcome.reason}"
+                    (f"{outcome.codemod}: {outcome.reason}", outcome.reason_key)
                 )
         remaining = [f for f in remaining if f.fingerprint not in rewritten]
         if updated != current:
@@ -383,7 +428,10 @@ def plan_file(
                 shown,
                 finding.line,
                 finding.column,
-                tuple(reasons),
+                tuple(text for text, _ in reasons),
+                tuple(key for _, key in reasons),
+                finding.end_line,
+                tuple(original_lines[finding.line - 1 : finding.end_line]),
             )
         )
     if current == text:
@@ -394,9 +442,66 @@ def plan_file(
         fplan.error, fplan.error_line = problem
         fplan.rewritten.clear()
         return fplan
-    fplan.sites = sorted(rewritten.values(), key=lambda s: (s.line, s.codemod))
+    fplan.sites = _final_lines(
+        sorted(rewritten.values(), key=lambda s: (s.line, s.codemod)), original_lines, current
+    )
     fplan.updated = current
     return fplan
+
+
+def _final_lines(sites: list[SitePlan], original: list[str], final_text: str) -> list[SitePlan]:
+    """Each site's 'after' lines as the rewritten file holds them. A site's lines are taken
+    from the text its codemod produced; when another codemod later rewrote a site on the
+    same lines, those lines changed again, so they are read from the final text instead,
+    through a line alignment of the original and the final text."""
+    stale = [
+        s
+        for s in sites
+        if any(
+            o is not s and o.codemod != s.codemod and o.line <= s.end_line and s.line <= o.end_line
+            for o in sites
+        )
+    ]
+    if not stale:
+        return sites
+    final = final_text.splitlines()
+    matcher = difflib.SequenceMatcher(None, original, final, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    out = []
+    for site in sites:
+        span = _map_lines(opcodes, site.line - 1, site.end_line) if site in stale else None
+        if span is not None:
+            site = dataclasses.replace(site, after_lines=final[span[0] : span[1]])
+        out.append(site)
+    return out
+
+
+def _map_lines(
+    opcodes: Sequence[tuple[str, int, int, int, int]], start: int, end: int
+) -> tuple[int, int] | None:
+    """The final lines that original lines ``start:end`` became, or None when a changed
+    block reaches outside them with another number of lines (no line-for-line mapping)."""
+    first: int | None = None
+    last: int | None = None
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "insert":
+            if not start < i1 < end:
+                continue
+            lo, hi = j1, j2
+        elif i2 <= start or i1 >= end:
+            continue
+        elif tag == "equal" or (i1 < start or i2 > end):
+            if tag != "equal" and i2 - i1 != j2 - j1:
+                return None
+            lo = j1 + max(i1, start) - i1
+            hi = j1 + min(i2, end) - i1
+        else:
+            lo, hi = j1, j2
+        first = lo if first is None else min(first, lo)
+        last = hi if last is None else max(last, hi)
+    if first is None or last is None:
+        return None
+    return first, last
 
 
 def _position(finding: Finding) -> tuple[int, int]:
@@ -443,17 +548,31 @@ def _site_plan(
         end,
         original_lines[start - 1 : end],
         after,
+        outcome.effect,
     )
 
 
 def _unhandled(
     finding: Finding,
     selected: Sequence[type[SiteCodemod]],
-) -> str:
+) -> tuple[str, str]:
     for cls in CODEMODS.values():
         if cls not in selected and cls.responsible(finding):
-            return f"{cls.NAME} handles it (not selected)"
-    return f"no codemod rewrites {finding.sink}() ({finding.category}); review it by hand"
+            return f"{cls.NAME} handles it (not selected)", NOT_SELECTED
+    return (
+        f"no codemod rewrites {finding.sink}() ({finding.category}); review it by hand",
+        NO_CODEMOD,
+    )
+
+
+def sandbox_settings(policy: Policy) -> Settings:
+    """The ``[tool.auditor.sandbox]`` settings of the project (its profiles and limits are
+    what the sandboxed calls will run with), or :class:`MigrateError` naming the file and
+    key of a mistake."""
+    try:
+        return load_settings(policy.root)
+    except SandboxConfigError as exc:
+        raise MigrateError(str(exc)) from None
 
 
 def _verify(
@@ -533,9 +652,12 @@ def plan(
             start = Path(targets[0]) if targets else Path(".")
         policy = load_policy(start)
     cwd = Path.cwd()
+    settings = sandbox_settings(policy)
     plans: list[FilePlan] = []
     for candidate in _candidates(targets, policy, include, exclude):
-        fplan = plan_file(candidate, policy, codemods=codemods, wanted=wanted, cwd=cwd)
+        fplan = plan_file(
+            candidate, policy, codemods=codemods, wanted=wanted, cwd=cwd, settings=settings
+        )
         if fplan.error is not None or fplan.changed or fplan.reviews:
             plans.append(fplan)
     return plans

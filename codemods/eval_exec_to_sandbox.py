@@ -34,6 +34,7 @@ from libcst.metadata import ClassScope, FunctionScope, GlobalScope, ScopeProvide
 
 from auditor.codemod_support import Decline, SiteCodemod
 from auditor.findings import Finding
+from auditor.sandbox_needs import code_effect
 
 NAME = "eval-exec-to-sandbox"
 
@@ -91,18 +92,23 @@ class EvalExecToSandbox(SiteCodemod):
     ) -> cst.BaseExpression:
         name = finding.sink.removeprefix("builtins.")
         if any(arg.star for arg in original.args):
-            raise Decline(f"{name}() is called with *args or **kwargs")
+            raise Decline(f"{name}() is called with *args or **kwargs", "star-args")
         if len(original.args) != 1 or original.args[0].keyword is not None:
-            raise Decline(f"{name}() is given globals or locals; the code uses that namespace")
+            raise Decline(
+                f"{name}() is given globals or locals; the code uses that namespace", "namespace"
+            )
         payload = original.args[0].value
         func = payload.func if isinstance(payload, cst.Call) else None
         if isinstance(func, cst.Name) and func.value == "compile":
-            raise Decline(f"{name}() runs a code object from compile()")
+            raise Decline(f"{name}() runs a code object from compile()", "compiled")
         if isinstance(payload, cst.Name) and self._bound_to_compile(original, payload.value):
-            raise Decline(f"{name}() runs a code object from compile() ({payload.value})")
+            raise Decline(
+                f"{name}() runs a code object from compile() ({payload.value})", "compiled"
+            )
         if name == "exec":
             self._check_exec(original)
         self.drop_unused_import_of(original.func)
+        self.set_effect(finding, code_effect(self.settings().python_profile))
         return updated.with_changes(func=self.sandbox_attr(TARGETS[finding.sink]))
 
     def _bound_to_compile(self, call: cst.Call, name: str) -> bool:
@@ -122,27 +128,30 @@ class EvalExecToSandbox(SiteCodemod):
 
     def _check_exec(self, call: cst.Call) -> None:
         if not self.is_statement(call):
-            raise Decline("exec()'s return value is used")
+            raise Decline("exec()'s return value is used", "exec-value")
         scope = self.scope_of(call)
         if isinstance(scope, ClassScope):
             raise Decline("exec() in a class body defines class attributes")
         if isinstance(scope, FunctionScope):
             reader = _reads_namespace(scope.node, _NAMESPACE_READERS - {"globals"})
             if reader is not None:
-                raise Decline(f"the function reads its namespace with {reader}()")
+                raise Decline(f"the function reads its namespace with {reader}()", "namespace")
             return
         if isinstance(scope, GlobalScope):
             module = self._module
             assert module is not None
             reader = _reads_namespace(module, _NAMESPACE_READERS)
             if reader is not None:
-                raise Decline(f"the module reads its namespace with {reader}()")
+                raise Decline(f"the module reads its namespace with {reader}()", "namespace")
             unbound = self._unbound_names()
             if unbound:
                 shown = ", ".join(sorted(unbound)[:3])
-                raise Decline(f"exec() at module level may define names the module uses ({shown})")
+                raise Decline(
+                    f"exec() at module level may define names the module uses ({shown})",
+                    "namespace",
+                )
             return
-        raise Decline("exec() in a comprehension or lambda")
+        raise Decline("exec() in a comprehension or lambda", "namespace")
 
     def _unbound_names(self) -> set[str]:
         scopes = (

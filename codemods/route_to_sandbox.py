@@ -1,8 +1,9 @@
 """Codemod ``route-to-sandbox``: run dynamic commands in auditor's sandbox.
 
 Each call that ``auditor scan`` classifies ``dynamic-shell`` or ``dynamic-program`` (and
-each ``constant-shell`` one that ``shell-to-argv`` cannot turn into an argv list, because it
-needs a shell) becomes the sandbox drop-in with the very same arguments:
+each ``constant-shell`` one that needs a shell; one that does not is left for a person to
+convert to an argv list, never sandboxed) becomes the sandbox drop-in with the very same
+arguments:
 
 =================================================  =====================================
 ``subprocess.run/call/check_call/check_output``    ``sandbox.run/call/check_call/...``
@@ -17,6 +18,12 @@ nothing else uses it (``from subprocess import run as r`` goes when ``r`` is unu
 Other sinks (``os.exec*``, ``os.spawn*``, ``asyncio``, ``pexpect``...) are not rewritten and
 are reported for review.
 
+The program of each command is looked up in ``rules/sandbox_needs.toml``
+(:mod:`auditor.sandbox_needs`): a command known to need the network gets ``network=True``;
+one known to need what the sandbox cannot give back (other processes, the host name, IPC,
+privileges) is left for review; every rewritten site records what the sandbox takes away
+that the command needs or may need (``Outcome.effect``).
+
 Run it on its own with libcst's runner::
 
     python -m libcst.tool codemod --no-format \\
@@ -30,8 +37,17 @@ from __future__ import annotations
 
 import libcst as cst
 
-from auditor.codemod_support import Decline, SiteCodemod, make_arg, stdout_of_receiver
+from auditor.codemod_support import (
+    NEEDS_SHELL,
+    TEXT_UNKNOWN,
+    Decline,
+    SiteCodemod,
+    append_keyword,
+    make_arg,
+    stdout_of_receiver,
+)
 from auditor.findings import Finding
+from auditor.sandbox_needs import CommandReader, SandboxEffect, effect_of, table
 
 from .shell_to_argv import plan_conversion
 
@@ -67,21 +83,61 @@ class RouteToSandbox(SiteCodemod):
         if finding.category == "constant-shell":
             try:
                 plan_conversion(self, original, finding)
-            except Decline:
-                pass  # it needs a shell (or cannot be split): the sandbox it is
+            except Decline as why:
+                if why.key == TEXT_UNKNOWN:
+                    raise Decline(
+                        f"{why}: see whether it needs a shell, then convert it to an argv "
+                        "list or route it to the sandbox by hand",
+                        why.key,
+                    ) from None
+                if why.key != NEEDS_SHELL:  # an argv list would do: not the sandbox
+                    raise Decline(
+                        "the command needs no shell: convert it to an argv list by hand "
+                        "(see shell-to-argv's reason)",
+                        why.key,
+                    ) from None
             else:
-                raise Decline("a constant command without shell syntax: use shell-to-argv")
+                raise Decline(
+                    "a constant command without shell syntax: use shell-to-argv", "shell-to-argv"
+                )
+        effect = self._effect(original, finding)
+        if effect.blocking:
+            caps = table().capabilities
+            lost = " and ".join(caps[n].label() for n in effect.blocking)
+            raise Decline(
+                f"{', '.join(effect.blocked_by)} needs {lost}, which the sandbox takes away "
+                "and cannot give back",
+                f"needs-{effect.blocking[0]}",
+            )
         target = TARGETS[finding.sink]
         if target == "run":
             positional = [a for a in original.args if a.keyword is None and not a.star]
             if len(positional) > 1 or any(a.star == "*" for a in original.args):
-                raise Decline("sandbox.run() takes no positional argument after the command")
+                raise Decline(
+                    "sandbox.run() takes no positional argument after the command", "positional"
+                )
         if target == "popen":
-            return self._popen(original, updated, finding)
+            replacement = self._popen(original, updated, finding, effect)
+            self.set_effect(finding, effect)
+            return replacement
         if target == "Popen":
             self._check_kept(original, "Popen", ("wait", "communicate"))
         self.drop_unused_import_of(original.func)
-        return updated.with_changes(func=self.sandbox_attr(target))
+        args = _with_keywords(list(updated.args), effect)
+        self.set_effect(finding, effect)
+        return updated.with_changes(func=self.sandbox_attr(target), args=args)
+
+    def _effect(self, call: cst.Call, finding: Finding) -> SandboxEffect:
+        """What the sandbox will take away from this call's command, and give back."""
+        profile = self.settings().profile
+        scope = self.scope_in_scanner(call)
+        payload = self.payload_of(call, finding)
+        if scope is None or payload is None:
+            return effect_of([], profile)
+        shell = finding.shell is not False and not isinstance(payload, (cst.List, cst.Tuple))
+        reader = CommandReader(self.scanner_view().resolver)
+        passes_env = any(a.keyword is not None and a.keyword.value == "env" for a in call.args)
+        return effect_of(reader.readings(payload, scope, shell), profile, passes_env)
 
     def _check_kept(self, call: cst.Call, name: str, waits: tuple[str, ...]) -> None:
         """The sandbox stops a run whose process object is garbage collected (subprocess
@@ -91,7 +147,8 @@ class RouteToSandbox(SiteCodemod):
         parent = self.parent(call)
         if self.is_statement(call):
             raise Decline(
-                f"the {name} object is dropped at once; the sandbox would stop the process"
+                f"the {name} object is dropped at once; the sandbox would stop the process",
+                "dropped",
             )
         if isinstance(parent, cst.Attribute) and parent.value is call:
             outer = self.parent(parent)
@@ -99,29 +156,44 @@ class RouteToSandbox(SiteCodemod):
             if not (called and parent.attr.value in waits):
                 raise Decline(
                     f"only .{parent.attr.value} of the {name} object is used; the sandbox "
-                    "would stop the process when the object is dropped"
+                    "would stop the process when the object is dropped",
+                    "dropped",
                 )
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call:
-            raise Decline(f"the {name} object is only iterated; the sandbox would stop it")
+            raise Decline(
+                f"the {name} object is only iterated; the sandbox would stop it", "dropped"
+            )
 
-    def _popen(self, original: cst.Call, updated: cst.Call, finding: Finding) -> cst.Call:
+    def _popen(
+        self, original: cst.Call, updated: cst.Call, finding: Finding, effect: SandboxEffect
+    ) -> cst.Call:
         read = self.read_of(original)
         if read is None:
             self._check_kept(original, "os.popen()", ("close",))
             self.drop_unused_import_of(original.func)
-            return updated.with_changes(func=self.sandbox_attr("popen"))
+            args = _with_keywords(list(updated.args), effect)
+            return updated.with_changes(func=self.sandbox_attr("popen"), args=args)
         # os.popen(cmd).read(): the same text from sandbox.run(cmd, shell=True, ...).stdout
         if len(original.args) != 1 or original.args[0].keyword or original.args[0].star:
-            raise Decline("os.popen() is given a mode or buffering")
+            raise Decline("os.popen() is given a mode or buffering", "extra-args")
         self.drop_unused_import_of(original.func)
         self.replace_enclosing(read, finding, stdout_of_receiver)
         sandbox_name = self.sandbox_alias()
+        args = [
+            make_arg(updated.args[0].value),
+            make_arg(cst.Name("True"), "shell"),
+            make_arg(cst.Attribute(cst.Name(sandbox_name), cst.Name("PIPE")), "stdout"),
+            make_arg(cst.Name("True"), "text", last=True),
+        ]
         return updated.with_changes(
-            func=self.sandbox_attr("run"),
-            args=[
-                make_arg(updated.args[0].value),
-                make_arg(cst.Name("True"), "shell"),
-                make_arg(cst.Attribute(cst.Name(sandbox_name), cst.Name("PIPE")), "stdout"),
-                make_arg(cst.Name("True"), "text", last=True),
-            ],
+            func=self.sandbox_attr("run"), args=_with_keywords(args, effect)
         )
+
+
+def _with_keywords(args: list[cst.Arg], effect: SandboxEffect) -> list[cst.Arg]:
+    """``args`` and the keyword arguments that give back what the command needs
+    (``network=True``)."""
+    for given in effect.keywords:
+        name, _, value = given.partition("=")
+        args = append_keyword(args, name, cst.parse_expression(value))
+    return args

@@ -7,21 +7,27 @@ What it rewrites (the sites ``auditor scan`` classifies ``constant-shell``):
   becomes ``subprocess.run(["ls", "-l", "/tmp"], ...)``: the command is split with
   ``shlex.split`` at rewrite time and the ``shell=`` argument is removed;
 * ``os.system("make all")`` used as a statement (its wait status unused) becomes
-  ``subprocess.call(["make", "all"])``; where the wait status is used the call is left to
-  ``route-to-sandbox`` (``sandbox.system`` keeps the wait status; ``subprocess.call``
-  returns an exit code, 768 != 3);
+  ``subprocess.call(["make", "all"])``;
 * ``os.popen("uname -r").read()`` becomes
   ``subprocess.run(["uname", "-r"], stdout=subprocess.PIPE, text=True).stdout`` (same text,
-  and like ``os.popen`` no error on a non-zero status); other uses of ``os.popen`` keep
-  their file object and are left to ``route-to-sandbox``.
+  and like ``os.popen`` no error on a non-zero status);
+* ``asyncio.create_subprocess_shell("cat /proc/loadavg", stdout=PIPE)`` becomes
+  ``asyncio.create_subprocess_exec("cat", "/proc/loadavg", stdout=PIPE)`` (and
+  ``loop.subprocess_shell(factory, cmd)`` becomes ``loop.subprocess_exec(factory, *argv)``)
+  when the command is its only positional argument and neither ``executable=`` nor
+  ``shell=`` is passed.
 
-The command must be a string literal at the call site with nothing a shell would
+The command is a string literal at the call site, or a name bound once to one (read through
+the scanner's own scopes: what ``auditor scan`` calls constant), with nothing a shell would
 interpret: no pipes, redirections, ``;``/``&``, globs, variables, quotes, backslashes,
 comments, ``~``, braces, newlines, no ``NAME=value`` prefix, and not a shell builtin or
-reserved word (``cd``, ``export``, ``if``...). Calls with ``*args``/``**kwargs``,
-``executable=``, or extra positional arguments are left alone. One difference remains by
-nature: a program missing at run time raises ``FileNotFoundError`` where the shell returned
-status 127.
+reserved word (``cd``, ``export``, ``if``...). Every site it leaves alone carries a reason
+and a key (see ``Decline``): ``needs-shell`` when only a shell can run the command
+(``route-to-sandbox`` takes it); any other key means an argv list would do but no rewrite
+keeps the call's meaning (an ``os.system`` status that is used, an ``os.popen`` file object
+kept, ``executable=``, ``*args``/``**kwargs``, extra arguments...), so the site is left to
+a person to convert. One difference remains by nature: a program missing at run time raises
+``FileNotFoundError`` where the shell returned status 127.
 
 Run it on its own with libcst's runner::
 
@@ -34,12 +40,12 @@ shell-to-argv`` does the same with the safety checks: compile, re-scan, atomic w
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 
 import libcst as cst
 
 from auditor.codemod_support import (
+    TEXT_UNKNOWN,
     Decline,
     SiteCodemod,
     make_arg,
@@ -47,7 +53,9 @@ from auditor.codemod_support import (
     stdout_of_receiver,
 )
 from auditor.findings import Finding
-from auditor.resolve import literal_string
+from auditor.scan.resolve import literal_string
+from auditor.scanner_view import exact_text
+from auditor.shell_syntax import shell_free_argv
 
 NAME = "shell-to-argv"
 
@@ -60,109 +68,25 @@ _SUBPROCESS = frozenset(
         "subprocess.Popen",
     }
 )
-SINKS = _SUBPROCESS | {"os.system", "os.popen"}
-
-# Characters a POSIX shell gives a meaning to (besides separating words).
-# (``%`` is only special inside ``${...}``, which needs ``$``: ``date +%Y`` is fine.)
-_SHELL_CHARS = frozenset("|&;<>()$`\\\"'*?[]{}~#!\n\r\t\v\f^")
-# Words that are shell builtins or reserved words, or behave differently as a builtin.
-_SHELL_WORDS = frozenset(
-    [
-        "!",
-        ".",
-        ":",
-        "[[",
-        "alias",
-        "bg",
-        "break",
-        "builtin",
-        "case",
-        "cd",
-        "command",
-        "continue",
-        "declare",
-        "do",
-        "done",
-        "echo",
-        "elif",
-        "else",
-        "esac",
-        "eval",
-        "exec",
-        "exit",
-        "export",
-        "fc",
-        "fg",
-        "fi",
-        "for",
-        "function",
-        "getopts",
-        "hash",
-        "history",
-        "if",
-        "in",
-        "jobs",
-        "let",
-        "local",
-        "logout",
-        "printf",
-        "pwd",
-        "read",
-        "readonly",
-        "return",
-        "select",
-        "set",
-        "shift",
-        "source",
-        "suspend",
-        "test",
-        "then",
-        "time",
-        "times",
-        "trap",
-        "type",
-        "typeset",
-        "ulimit",
-        "umask",
-        "unalias",
-        "unset",
-        "until",
-        "wait",
-        "while",
-        "[",
-    ]
-)
-
-
-def shell_free_argv(command: str) -> list[str]:
-    """The argv of a shell command that has no shell syntax, or :class:`Decline`."""
-    bad = sorted({ch for ch in command if ch in _SHELL_CHARS})
-    if bad:
-        shown = " ".join(repr(ch) for ch in bad)
-        raise Decline(f"the command uses shell syntax ({shown}); it needs a shell")
-    argv = shlex.split(command)
-    if not argv:
-        raise Decline("the command is empty")
-    if argv != command.split(" ") and argv != command.split():
-        raise Decline("shlex cannot split the command exactly")
-    if argv[0] in _SHELL_WORDS:
-        raise Decline(f"{argv[0]!r} is a shell builtin or reserved word; it needs a shell")
-    if not all(word.isprintable() for word in argv):
-        raise Decline("the command holds non-printable characters")
-    if "=" in argv[0]:
-        raise Decline("the command starts with a variable assignment; it needs a shell")
-    return argv
+# asyncio's shell sinks -> (the exec function that replaces it, index of the command)
+_ASYNCIO = {
+    "asyncio.create_subprocess_shell": ("create_subprocess_exec", 0),
+    "asyncio.AbstractEventLoop.subprocess_shell": ("subprocess_exec", 1),
+}
+SINKS = _SUBPROCESS | {"os.system", "os.popen"} | set(_ASYNCIO)
 
 
 @dataclass(frozen=True, slots=True)
 class Conversion:
-    """How one site becomes an argv call: ``kind`` is "subprocess", "system" or "popen";
-    ``target`` is the node replaced (the call, or ``os.popen(...).read()``)."""
+    """How one site becomes an argv call: ``kind`` is "subprocess", "system", "popen" or
+    "asyncio"; ``target`` is the node replaced (the call, or ``os.popen(...).read()``);
+    ``payload`` the command argument."""
 
     kind: str
     argv: list[str]
     quote: str
     target: cst.Call
+    payload: cst.BaseExpression
 
 
 def _quote_of(node: cst.BaseExpression) -> str:
@@ -173,65 +97,98 @@ def _quote_of(node: cst.BaseExpression) -> str:
     return '"'
 
 
+def _string(word: str, quote: str) -> cst.SimpleString:
+    """A string literal of ``word`` (printable, so only quotes and backslashes need care)."""
+    other = "'" if quote == '"' else '"'
+    if quote in word and other not in word:
+        quote = other
+    text = word.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    return cst.SimpleString(f"{quote}{text}{quote}")
+
+
 def _argv_list(argv: list[str], quote: str) -> cst.List:
-    elements = [cst.Element(cst.SimpleString(f"{quote}{word}{quote}")) for word in argv]
-    return cst.List(elements)
+    return cst.List([cst.Element(_string(word, quote)) for word in argv])
 
 
-def _literal_command(node: cst.BaseExpression | None) -> str:
-    if node is None:
-        raise Decline("the command is not a plain argument")
-    if isinstance(node, cst.SimpleString) and "b" in node.prefix.lower():
-        raise Decline("the command is bytes")
-    text = literal_string(node)
+def command_text(codemod: SiteCodemod, call: cst.Call, payload: cst.BaseExpression | None) -> str:
+    """The exact text of a constant command: a string literal, or a name bound once to one
+    (read with the scanner's scopes, as ``auditor scan`` found it constant)."""
+    if payload is None:
+        raise Decline("the command is not a plain argument", TEXT_UNKNOWN)
+    if isinstance(payload, cst.SimpleString) and "b" in payload.prefix.lower():
+        raise Decline("the command is bytes", "bytes")
+    text = literal_string(payload)
     if text is None:
-        raise Decline("the command is not a string literal at the call site")
+        scope = codemod.scope_in_scanner(call)
+        text = exact_text(payload, scope) if scope is not None else None
+    if text is None:
+        raise Decline(
+            "the command's text is not known exactly here (only string literals and names "
+            "bound once to one are read)",
+            TEXT_UNKNOWN,
+        )
     return text
 
 
 def _check_plain_args(call: cst.Call) -> None:
     if any(arg.star for arg in call.args):
-        raise Decline("the call passes *args or **kwargs")
+        raise Decline("the call passes *args or **kwargs", "star-args")
 
 
 def plan_conversion(codemod: SiteCodemod, call: cst.Call, finding: Finding) -> Conversion:
     """Whether (and how) shell-to-argv converts this site; raises :class:`Decline` with the
-    reason when it does not. No side effects: ``route-to-sandbox`` asks it too."""
+    reason when it does not (key ``needs-shell`` when the command needs a shell; any other
+    key means an argv list would do but this call cannot be rewritten faithfully). No side
+    effects: ``route-to-sandbox`` asks it too."""
+    payload = codemod.payload_of(call, finding)
+    text = command_text(codemod, call, payload)
+    argv = shell_free_argv(text)
+    assert payload is not None
     if finding.sink not in SINKS:
-        raise Decline(f"{finding.sink} is not converted to an argv list")
+        raise Decline(f"{finding.sink}() has no argv form", "no-argv-form")
     if finding.shell is not True:
-        raise Decline("shell= is not a known constant")
+        raise Decline("shell= is not a known constant", "shell-unknown")
     _check_plain_args(call)
     positional = [a for a in call.args if a.keyword is None]
     keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
+    quote = _quote_of(payload)
     if finding.sink in _SUBPROCESS:
         if "executable" in keywords:
-            raise Decline("executable= replaces the shell; the command needs it")
+            raise Decline("executable= replaces the shell; the command needs it", "executable")
         if len(positional) > 1:
-            raise Decline("the call passes positional arguments after the command")
-        payload = positional[0].value if positional else None
-        if payload is None and "args" in keywords:
-            payload = keywords["args"].value
-        text = _literal_command(payload)
-        assert payload is not None
-        return Conversion("subprocess", shell_free_argv(text), _quote_of(payload), call)
+            raise Decline("the call passes positional arguments after the command", "positional")
+        return Conversion("subprocess", argv, quote, call, payload)
+    if finding.sink in _ASYNCIO:
+        index = _ASYNCIO[finding.sink][1]
+        if len(positional) != index + 1 or positional[index].value is not payload:
+            raise Decline(
+                f"{finding.sink.rsplit('.', 1)[-1]}() is given its command by keyword or "
+                "more positional arguments",
+                "positional",
+            )
+        if "executable" in keywords or "shell" in keywords:
+            raise Decline("executable= or shell= is passed; the command needs it", "executable")
+        if isinstance(call.func, cst.Name):
+            codemod.check_module_name("asyncio", call)
+        return Conversion("asyncio", argv, quote, call, payload)
     if len(positional) != 1 or keywords:
-        raise Decline(f"{finding.sink}() is called with more than the command")
-    payload = positional[0].value
-    text = _literal_command(payload)
-    argv = shell_free_argv(text)
+        raise Decline(f"{finding.sink}() is called with more than the command", "extra-args")
     codemod.check_module_name("subprocess", call)
     if finding.sink == "os.system":
         if not codemod.is_statement(call):
             raise Decline(
-                "os.system()'s wait status is used; subprocess.call() would return an exit code"
+                "os.system()'s wait status is used; subprocess.call() would return an exit code",
+                "wait-status",
             )
-        return Conversion("system", argv, _quote_of(payload), call)
+        return Conversion("system", argv, quote, call, payload)
     # os.popen: only the os.popen(cmd).read() pattern has a plain-value equivalent
     outer = codemod.read_of(call)
     if outer is not None:
-        return Conversion("popen", argv, _quote_of(payload), outer)
-    raise Decline("os.popen()'s file object is used beyond .read(); it keeps a pipe")
+        return Conversion("popen", argv, quote, outer, payload)
+    raise Decline(
+        "os.popen()'s file object is used beyond .read() (its close() returns the status)",
+        "popen-object",
+    )
 
 
 class ShellToArgv(SiteCodemod):
@@ -261,6 +218,8 @@ class ShellToArgv(SiteCodemod):
                 if a.keyword is not None and a.keyword.value == "shell"
             )
             return updated.with_changes(args=remove_arg(args, index))
+        if conversion.kind == "asyncio":
+            return self._asyncio(original, updated, finding, conversion)
         subprocess_name = self.use_module("subprocess", original)
         self.drop_unused_import_of(original.func)
         arg = updated.args[0].with_changes(value=argv)
@@ -278,3 +237,30 @@ class ShellToArgv(SiteCodemod):
                 make_arg(cst.Name("True"), "text", last=True),
             ],
         )
+
+    def _asyncio(
+        self, original: cst.Call, updated: cst.Call, finding: Finding, conversion: Conversion
+    ) -> cst.Call:
+        """``create_subprocess_shell(cmd, ...)`` -> ``create_subprocess_exec(*argv, ...)``
+        (and ``loop.subprocess_shell`` -> ``loop.subprocess_exec``): the same keywords."""
+        new_name = _ASYNCIO[finding.sink][0]
+        func = updated.func
+        if isinstance(func, cst.Attribute):
+            func = func.with_changes(attr=cst.Name(new_name))
+        else:
+            func = cst.Attribute(self.use_module("asyncio", original), cst.Name(new_name))
+            self.drop_unused_import_of(original.func)
+        index = _ASYNCIO[finding.sink][1]
+        args = list(updated.args)
+        old = args[index]
+        words = [
+            cst.Arg(
+                _string(word, conversion.quote),
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+            )
+            for word in conversion.argv
+        ]
+        words[-1] = words[-1].with_changes(
+            comma=old.comma, whitespace_after_arg=old.whitespace_after_arg
+        )
+        return updated.with_changes(func=func, args=[*args[:index], *words, *args[index + 1 :]])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import tomllib
 from collections import Counter
@@ -22,19 +23,24 @@ from typing import Any
 
 import jinja2
 
-from auditor import __version__
-from auditor.catalogue import Sink, builtin_sinks
-from auditor.findings import RISK_ORDER, Finding, ScanResult
-from auditor.policy import CLASS_NAMES, Policy, build_policy
+from auditor import __version__, sandbox_needs
+from auditor.findings import RISK_ORDER, Finding, ScanResult, Step
+from auditor.judge.catalogue import Sink, builtin_sinks
+from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
 from auditor.rules_files import read_rule_file
+from auditor.sandbox.config import load_settings
+from auditor.sandbox.errors import SandboxConfigError
+from auditor.sandbox.limits import Limits
+from auditor.sandbox_needs import SandboxEffect
 
-from .fixes import ROUTE_TO_SANDBOX, Fix, codemod_for
+from .fixes import CONVERT, Fix, codemod_for, command_needs_shell, manual_for
 
-ICONS = {"high": "🔴", "medium": "🟡", "low": "🟢"}
+ICONS = {"critical": "⛔", "high": "🔴", "medium": "🟡", "low": "🟢"}
+LEVELS = ("critical", "high", "medium", "low")
 # Finding kinds of `auditor system`: they get their own sections, not the Python ones.
 SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
-SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory")
+SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory", "hardening")
 
 
 class ReportError(ValueError):
@@ -87,7 +93,7 @@ def git_commit(path: Path) -> str | None:
 def collect_meta(
     paths: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
 ) -> ReportMeta:
-    from auditor.discover import display_path
+    from auditor.scan.discover import display_path
     from auditor.system.discovery import discover, is_dropin, is_unit_file, looks_like_sudoers
 
     given = [Path(p) for p in paths] or [Path(".")]
@@ -156,6 +162,11 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _plain(text: object) -> str:
+    """Prose that markdown must not format: ``*``, ``_``, ``<`` and the like escaped."""
+    return re.sub(r"([\\`*_<>\[\]])", r"\\\1", str(text))
+
+
 def _fence(text: object) -> str:
     """A code fence long enough for ``text``."""
     value = str(text)
@@ -188,6 +199,7 @@ class _Builder:
         self.system_active = [
             f for f in result.findings if not f.suppressed and f.kind in SYSTEM_KINDS
         ]
+        self._limits: Limits | None = None
 
     # -- words -------------------------------------------------------------------------
     def summary(self, name: str) -> str:
@@ -198,19 +210,13 @@ class _Builder:
             return str(self.t["classes"][name]["summary"])
         return c.summary  # the project's own wording
 
-    def class_risk(self, f: Finding) -> str:
-        c = self.policy.classes.get(f.category)
-        return c.risk if c is not None else f.risk
-
     def class_action(self, name: str) -> str:
         c = self.policy.classes.get(name)
         return c.action if c is not None else "review"
 
     @staticmethod
     def status_key(f: Finding) -> str:
-        if f.isolated:
-            return "isolated"
-        return "allowed" if f.action == "allow" else "todo"
+        return _status_key(f)
 
     def type_text(self, f: Finding) -> str:
         name = f.sink.removeprefix("builtins.")
@@ -226,14 +232,99 @@ class _Builder:
             return f"{text} {words['shell_unknown']}"
         return text
 
+    def origin_text(self, f: Finding) -> str:
+        """Where the site's payload comes from, with the first step of its flow."""
+        if f.origin is None or f.origin == "internal":
+            return ""
+        words = self.t["origin"]
+        text = f"{words[f.origin]} (`{f.origin}`)"
+        if f.flow and f.origin != "parameter":
+            first = f.flow[0]
+            text += f": {_code(f'{first.path}:{first.line}')} {self.step_text(first, f.origin)}"
+        return text
+
+    def step_text(self, step: Step, origin: str | None) -> str:
+        """A step of a flow in the document's language."""
+        words = self.t["flow"]
+        if step.kind not in words:
+            return step.note
+        origin_words = self.t["origin"].get(origin or "", origin or "")
+        return str(
+            words[step.kind].format(
+                detail=step.detail,
+                code=_code(step.subject),
+                origin=origin_words,
+                param=_code(step.detail),
+                function=_code(f"{step.subject}()"),
+            )
+        )
+
+    def attention(self) -> list[dict[str, Any]]:
+        """The critical sites, each with its flow from the source to the call: the
+        generated form of the user's "ATTENTION - LLM/Chat" section."""
+        out = []
+        for f in sorted(self.active, key=lambda f: (f.path, f.line, f.column)):
+            if f.risk != "critical" or f.isolated:
+                continue
+            out.append(
+                {
+                    "path": f.path,
+                    "line": f.line,
+                    "function": self.function_text(f.function),
+                    "rule": f.rule,
+                    "summary": self.summary(f.category),
+                    "type": self.type_text(f),
+                    "snippet": f.snippet,
+                    "origin": self.t["origin"].get(f.origin or "", f.origin or ""),
+                    "origin_key": f.origin,
+                    "flow": [
+                        {"where": f"{s.path}:{s.line}", "note": self.step_text(s, f.origin)}
+                        for s in f.flow
+                    ],
+                }
+            )
+        return out
+
     def action_text(self, f: Finding) -> str:
         action = f.action
-        if f.category == "constant-shell" and codemod_for(f) == ROUTE_TO_SANDBOX:
+        fix = self.fixes.get(f.fingerprint)
+        if f.category == "constant-shell" and command_needs_shell(f, fix):
             action = "convert_needs_shell"
         text = str(self.t["action"].get(action, action))
         if f.trusted_by and not f.isolated:
-            text += " (" + self.t["action"]["trusted"].format(rule=_code(f.trusted_by)) + ")"
+            trusted = self.t["action"]["trusted"].format(rule=_code(f.trusted_by))
+            source = self.trusted_source(f.trusted_by)
+            if source:
+                trusted = self.t["policy"]["from"].format(text=trusted, source=source)
+            text += f" ({trusted})"
         return text
+
+    def source_text(self, item: Mapping[str, str]) -> str:
+        """Where a trust rule comes from, in the document's language."""
+        words = self.t["policy"]
+        kind = item.get("source_kind", "")
+        if kind == "builtin":
+            return str(words["source_builtin"])
+        if kind == "preset":
+            return str(words["source_preset"].format(name=item["source_name"]))
+        if kind == "project":
+            file = _code(_shown_path(item["source_name"]) or item["source_name"])
+            line = item.get("source_line", "")
+            key = "source_project" if line else "source_file"
+            return str(words[key].format(file=file, line=line))
+        return ""
+
+    def trusted_source(self, trusted_by: str) -> str:
+        origin = self.policy.trust_source(trusted_by)
+        if origin is None:
+            return ""
+        return self.source_text(
+            {
+                "source_kind": origin.kind,
+                "source_name": origin.name,
+                "source_line": str(origin.line or ""),
+            }
+        )
 
     def function_text(self, name: str) -> str:
         if name == "<module>":
@@ -247,6 +338,15 @@ class _Builder:
         open_sites = [f for f in self.active if not f.isolated] + self.system_todo()
         top = max((RISK_ORDER[f.risk] for f in open_sites), default=-1)
         words = self.t["overall"]
+        if top == RISK_ORDER["critical"]:
+            n = sum(1 for f in open_sites if f.risk == "critical")
+            high = sum(1 for f in open_sites if f.risk == "high")
+            detail = [words["outside_detail"].format(n=n)]
+            if high:
+                detail.append(words["critical_detail"].format(n=high))
+            if self.result.errors:
+                detail.append(words["errors_detail"].format(n=len(self.result.errors)))
+            return {"key": "critical", "label": words["critical"], "detail": "; ".join(detail)}
         if top == RISK_ORDER["high"]:
             key, n = "critical", sum(1 for f in open_sites if f.risk == "high")
         elif top == RISK_ORDER["medium"]:
@@ -262,11 +362,13 @@ class _Builder:
         groups: dict[tuple[Any, ...], dict[str, Any]] = {}
         for f in sorted(self.active, key=lambda f: (f.path, f.line, f.column)):
             status = self.status_key(f)
-            key = (self.class_risk(f), f.path, f.rule, f.sink, f.shell, status, f.trusted_by)
+            # grouped by the site's own risk and status: a site the policy trusts or that
+            # runs in the sandbox is low risk, not listed under its class's priority
+            key = (f.risk, f.path, f.rule, f.sink, f.shell, status, f.trusted_by, f.action)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = {
-                    "priority": self.class_risk(f),
+                    "priority": f.risk,
                     "path": f.path,
                     "rule": f.rule,
                     "category": f.category,
@@ -280,6 +382,7 @@ class _Builder:
                     "functions": [],
                     "snippets": [],
                     "sites": [],
+                    "origins": [],
                 }
             function = self.function_text(f.function)
             if function not in group["functions"]:
@@ -290,11 +393,16 @@ class _Builder:
                 {"line": f.line, "column": f.column, "function": f.function,
                  "snippet": f.snippet, "fingerprint": f.fingerprint}
             )  # fmt: skip
+            origin = self.origin_text(f)
+            if origin and origin not in group["origins"]:
+                group["origins"].append(origin)
         for group in groups.values():
             group["lines"] = ", ".join(str(s["line"]) for s in group["sites"])
         out = []
-        for level in ("high", "medium", "low"):
+        for level in LEVELS:
             chosen = [g for g in groups.values() if g["priority"] == level]
+            if level == "critical" and not chosen:
+                continue  # the level exists only where request data or model output does
             out.append(
                 {
                     "key": level,
@@ -307,17 +415,7 @@ class _Builder:
         return out
 
     def counts(self) -> dict[str, int]:
-        keys = Counter(self.status_key(f) for f in self.active)
-        return {
-            "sites": len(self.active),
-            "todo": keys["todo"],
-            "isolated": keys["isolated"],
-            "allowed": keys["allowed"],
-            "suppressed": sum(
-                1 for f in self.result.findings if f.suppressed and f.kind not in SYSTEM_KINDS
-            ),
-            "files_with_sites": len({f.path for f in self.active}),
-        }
+        return site_counts(self.result)
 
     def per_class(self) -> dict[str, dict[str, int]]:
         table: dict[str, dict[str, int]] = {}
@@ -336,7 +434,9 @@ class _Builder:
             key = item["key"]
             if key.startswith("class:"):
                 return f"{self.summary(key.removeprefix('class:'))} ({item['rule']})"
-            return str(words[key].format(text=item["text"]))
+            out = str(words[key].format(text=item["text"]))
+            source = self.source_text(item)
+            return str(words["from"].format(text=out, source=source)) if source else out
 
         return {
             "must": [text(i) for i in described["must_isolate"]],
@@ -404,11 +504,17 @@ class _Builder:
     def fix_list(self) -> list[dict[str, Any]]:
         by_path: dict[str, list[dict[str, Any]]] = {}
         todo = [f for f in self.active if self.status_key(f) == "todo"]
+        words = self.t["codemod"]
         for f in sorted(todo, key=lambda f: (f.path, f.line, f.column)):
             fix = self.fixes.get(f.fingerprint)
-            codemod = codemod_for(f)
-            if fix is not None and (fix.codemod is not None or fix.after is None):
-                codemod = fix.codemod  # what the codemods actually do with this site
+            codemod = codemod_for(f, fix)  # what the codemods actually do with this site
+            manual = None if codemod else manual_for(f, fix)
+            reasons: list[str] = []
+            if manual is not None and fix is not None:
+                known = self.t["manual_reason"]
+                reasons = [known[k] for k in dict.fromkeys(fix.reasons) if k in known]
+            effect = fix.effect if fix is not None and codemod is not None else None
+            sandbox = self.sandbox_effect(effect)
             by_path.setdefault(f.path, []).append(
                 {
                     "line": f.line,
@@ -417,13 +523,87 @@ class _Builder:
                     "summary": self.summary(f.category),
                     "type": self.type_text(f),
                     "codemod": codemod,
-                    "codemod_text": self.t["codemod"][codemod or "manual"],
+                    "codemod_text": words[
+                        codemod or ("convert_by_hand" if manual == CONVERT else "manual")
+                    ],
+                    "manual": manual,
+                    "reasons": reasons,
                     "before": fix.before if fix is not None and fix.before else f.snippet,
                     "after": fix.after if fix is not None else None,
                     "fingerprint": f.fingerprint,
+                    "sandbox": sandbox,
+                    "granted": sandbox["granted"] if sandbox else [],
+                    "lost": sandbox["lost"] if sandbox else [],
                 }
             )
         return [{"path": path, "sites": sites} for path, sites in by_path.items()]
+
+    def sandbox_effect(self, effect: SandboxEffect | None) -> dict[str, Any] | None:
+        """What the sandbox takes away from a call the codemods route to it, in words: the
+        capabilities given back (``granted``) and lost (``lost``, each marked ``needed``
+        when the program is known to need it), and one sentence (``text``)."""
+        if effect is None:
+            return None
+        words = self.t["sandbox"]
+        caps = sandbox_needs.table().capabilities
+        limits = self.sandbox_limits()
+        profile = effect.profile
+
+        def item(name: str) -> dict[str, Any]:
+            cap = caps[name]
+            texts = {cap.lost(p, self.lang, limits) for p in sandbox_needs.profiles_taking(name)}
+            return {
+                "name": name,
+                "order": list(caps).index(name),
+                "label": cap.label(self.lang),
+                "text": cap.lost(profile, self.lang, limits),
+                "keyword": cap.keyword(profile),
+                "profile": profile,
+                "per_profile": len(texts) > 1,
+                "needed": name in effect.needed,
+            }
+
+        granted = [item(n) for n in effect.granted]
+        lost = [item(n) for n in effect.lost]
+        if effect.code:
+            what = str(words["code"])
+        else:
+            parts = [_code(p) for p in effect.programs]
+            if effect.unlisted:
+                names = ", ".join(_code(n) for n in effect.unlisted)
+                parts.append(words["unlisted"].format(names=names))
+            elif effect.unknown:
+                parts.append(str(words["unknown"]))
+            what = ", ".join(parts)
+        clauses = [what]
+        if granted:
+            shown = ", ".join(f"{i['label']} ({_code(i['keyword'])})" for i in granted)
+            clauses.append(words["given"].format(items=shown))
+        needed = [i["label"] for i in lost if i["needed"]]
+        maybe = [i["label"] for i in lost if not i["needed"]]
+        if needed:
+            clauses.append(words["needs"].format(items=", ".join(needed)))
+        if maybe:
+            key = "loses" if effect.unknown else "may"
+            clauses.append(words[key].format(items=", ".join(maybe)))
+        if not granted and not lost:
+            clauses.append(str(words["nothing"]))
+        intro = words["intro"].format(profile=_code(profile))
+        return {
+            "profile": profile,
+            "granted": granted,
+            "lost": lost,
+            "text": f"{intro}: " + "; ".join(clauses) + ".",
+        }
+
+    def sandbox_limits(self) -> Limits:
+        """The limits the sandboxed calls run with ([tool.auditor.sandbox] of the project)."""
+        if self._limits is None:
+            try:
+                self._limits = load_settings(self.policy.root or None).limits
+            except SandboxConfigError:
+                self._limits = Limits()  # auditor migrate and report say what is wrong
+        return self._limits
 
     def status_table(self, per_class: dict[str, dict[str, int]]) -> list[dict[str, str]]:
         words = self.t["table"]
@@ -456,14 +636,15 @@ class _Builder:
                 }
             )
         errors = len(self.result.errors)
-        rows.append(
-            {
-                "item": words["errors"],
-                "status": words["done"] if not errors else f"{words['todo']} ({errors})",
-                "priority": f"{ICONS['high']} {self.t['priority_short']['high']}",
-                "done": "yes" if not errors else "no",
-            }
-        )
+        if errors:  # a task only when some file could not be analysed
+            rows.append(
+                {
+                    "item": words["errors"],
+                    "status": f"{words['todo']} ({errors})",
+                    "priority": f"{ICONS['high']} {self.t['priority_short']['high']}",
+                    "done": "no",
+                }
+            )
         return rows
 
     def system_todo(self) -> list[Finding]:
@@ -518,6 +699,8 @@ class _Builder:
             top = max((RISK_ORDER[f.risk] for f in chosen), default=0)
             out.append(
                 {
+                    "rules": self.sudoers_rules() if key == "sudoers" else [],
+                    "services": self.service_scores() if key == "hardening" else [],
                     "key": key,
                     "title": words["sections"][key]["title"],
                     "item": words["sections"][key]["item"],
@@ -536,6 +719,71 @@ class _Builder:
                     ],
                 }
             )
+        return out
+
+    def service_scores(self) -> list[dict[str, Any]]:
+        """The services that run generated code or the sandbox, with the exposure
+        `systemd-analyze security` would give them."""
+        from auditor.system.audit import service_scores
+
+        units = [f for f in self.system_active if f.kind == "systemd"]
+        paths = dict.fromkeys([*self.meta.unit_files, *(f.path for f in units)])
+        out = []
+        for s in service_scores(paths, self.policy.system):
+            risk = "high" if s.exposure >= 75 else "medium" if s.exposure >= 50 else "low"
+            out.append(
+                {
+                    "path": s.path, "name": s.name, "why": s.why, "score": s.score,
+                    "level": s.level, "icon": ICONS[risk], "breaks": s.sandbox_breaks,
+                }
+            )  # fmt: skip
+        return out
+
+    def sudoers_rules(self) -> list[dict[str, Any]]:
+        """Every command of every sudoers rule in the scope with what it grants (one line
+        per finding, or what it is limited to), its highest risk and status from the
+        findings; then the Defaults entries that have findings."""
+        from auditor.system.audit import sudoers_rule_rows
+        from auditor.system.data import system_rules
+
+        rules = system_rules()
+        words = self.t["system"]
+        found = [f for f in self.system_active if f.kind == "sudoers"]
+        paths = dict.fromkeys([*self.meta.sudoers_files, *(f.path for f in found)])
+        by_key: dict[tuple[str, int, str], list[Finding]] = {}
+        for f in found:
+            by_key.setdefault((f.path, f.line, f.sink), []).append(f)
+        out = []
+
+        def row(path: str, line: int, users: str, runas: str, command: str,
+                grants: list[dict[str, str]], fs: list[Finding],
+                nopasswd: bool = False) -> dict[str, Any]:  # fmt: skip
+            top = max(fs, key=lambda f: RISK_ORDER[f.risk], default=None)
+            todo = any(self.status_key(f) == "todo" for f in fs)
+            status = self.t["site_status"]["todo" if todo else "allowed"]
+            return {
+                "path": path, "line": line, "users": users, "runas": runas, "command": command,
+                "grants": grants, "nopasswd": nopasswd,
+                "risk": f"{ICONS[top.risk]} {self.t['risk'][top.risk]}" if top else "—",
+                "status": status if fs else words["rules_table"]["no_finding"],
+                "done": not todo,
+            }  # fmt: skip
+
+        def grant(rule: str, text: str) -> dict[str, str]:
+            summary = words["rules"].get(rule, {}).get("summary", rules[rule].summary)
+            return {"rule": rule, "summary": summary, "text": text}
+
+        for r in sudoers_rule_rows(paths):
+            fs = by_key.pop((r.path, r.line, r.command), [])
+            texts = [grant(rule, text) for rule, text in zip(r.rules, r.grants, strict=False)]
+            if not r.rules:
+                limited = words["rules_table"]["wild" if r.grants[0].startswith("any") else "exact"]
+                texts = [{"rule": "", "summary": limited, "text": r.grants[0]}]
+            users = r.users if r.hosts == "ALL" else f"{r.users} on {r.hosts}"
+            out.append(row(r.path, r.line, users, r.runas, r.command, texts, fs, r.nopasswd))
+        for (path, line, _sink), fs in sorted(by_key.items()):
+            texts = [grant(f.rule, _detail(f.message, rules[f.rule].summary)) for f in fs]
+            out.append(row(path, line, "", "", fs[0].snippet, texts, fs))
         return out
 
     def build(self) -> dict[str, Any]:
@@ -558,10 +806,12 @@ class _Builder:
                 "files": self.result.stats.files,
                 "parsed": self.result.stats.parsed,
                 "policy": _shown_path(self.policy.source),
+                "presets": list(self.policy.extends),
             },
             "status": self.status(),
             "counts": self.counts(),
             "priorities": self.sweep(),
+            "attention": self.attention(),
             "suppressed": [
                 {"path": f.path, "line": f.line, "rule": f.rule, "reason": f.suppression_reason}
                 for f in self.result.findings
@@ -608,6 +858,30 @@ class _Builder:
         }
 
 
+def _status_key(f: Finding) -> str:
+    if f.isolated:
+        return "isolated"
+    return "allowed" if f.action == "allow" else "todo"
+
+
+def site_counts(result: ScanResult) -> dict[str, int]:
+    """The call sites of the document's sweep (deployment files apart): how many, to do,
+    isolated, allowed and suppressed, and how many of those to do are high risk."""
+    active = [f for f in result.findings if not f.suppressed and f.kind not in SYSTEM_KINDS]
+    keys = Counter(_status_key(f) for f in active)
+    return {
+        "sites": len(active),
+        "todo": keys["todo"],
+        "todo_high": sum(1 for f in active if _status_key(f) == "todo" and f.risk == "high"),
+        "isolated": keys["isolated"],
+        "allowed": keys["allowed"],
+        "suppressed": sum(
+            1 for f in result.findings if f.suppressed and f.kind not in SYSTEM_KINDS
+        ),
+        "files_with_sites": len({f.path for f in active}),
+    }
+
+
 def _detail(message: str, summary: str) -> str:
     """The finding-specific part of a system finding's message ("summary: detail. Fix: ...")."""
     detail = message.removeprefix(f"{summary}: ")
@@ -643,6 +917,7 @@ def _environment() -> jinja2.Environment:
     env.filters["code"] = _code
     env.filters["cell"] = _cell
     env.filters["fence"] = _fence
+    env.filters["plain"] = _plain
     return env
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.analyze import Context, FileResult, Options, analyze_source
 from auditor.findings import Finding
-from auditor.policy import Policy, build_policy
+from auditor.judge.policy import Policy, build_policy
+from auditor.scan.analyze import Context, FileResult, Options, analyze_source
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -15,7 +15,7 @@ from auditor import migrate
 from auditor.api import scan
 from auditor.cli import main
 from auditor.codemods.route_to_sandbox import RouteToSandbox
-from auditor.policy import load_policy
+from auditor.judge.policy import load_policy
 
 MIXED = textwrap.dedent(
     """\
@@ -333,6 +333,13 @@ def test_report_api_before_after_blocks_and_json(project: Path) -> None:
         '    subprocess.run(["make", "all"])  # constant, no shell syntax\n'
         "```\n"
     )
+    assert (
+        fixes[by_sink["os.system"].fingerprint]
+        .markdown()
+        .endswith(
+            "```\n\nIn the sandbox (profile standard): make; may need, and loses: resources.\n"
+        )
+    )
     assert list(reviews) == [by_sink["importlib.import_module"].fingerprint]
     pairs = migrate.before_after(plans)
     assert pairs[by_sink["os.system"].fingerprint] == (
@@ -348,3 +355,186 @@ def test_report_api_before_after_blocks_and_json(project: Path) -> None:
         "no codemod rewrites importlib.import_module() (dynamic-import); review it by hand"
     ]
     assert data[0]["diff"].startswith("--- a/pkg/mixed.py")
+
+
+NESTED = textwrap.dedent(
+    """\
+    import os
+    import subprocess
+
+
+    class Runner:
+        def go(self, cmd, items):
+            for item in items:
+                if item:
+                    subprocess.run(
+                        cmd,
+                        shell=True,
+                        check=True,
+                    )
+                    subprocess.run(f"ls {item}",
+                                   shell=True)
+                    x = subprocess.run("ls -l /tmp",
+                                       shell=True,
+                                       capture_output=True)
+                    with open(item) as handle:
+                        try:
+                            out = os.popen(
+                                "uname -r"
+                            ).read()
+                        finally:
+                            print(eval(
+                                handle.read(),
+                            ))
+            return x, out
+    """
+)
+
+
+def _after_block(document: str, line: int) -> str:
+    section = document.split(f"#### Line {line} - ", 1)[1].split("\n#### ", 1)[0]
+    return section.split("# ✅ AFTER\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_after_lines_keep_the_indentation_of_nested_multi_line_calls(tmp_path: Path) -> None:
+    """The report's "after" block is what the rewritten file holds, line for line: the
+    continuation lines of a multi-line call keep the indentation of the blocks it is in."""
+    from auditor.formats import audit_fixes
+    from auditor.reports.audit import render
+
+    path = tmp_path / "nested.py"
+    path.write_text(NESTED)
+    policy = load_policy(tmp_path)
+    (fplan,) = migrate.plan([path], policy)
+    updated = fplan.updated.splitlines()
+    assert len(fplan.sites) == 5
+    result = scan([str(path)], policy=policy)
+    document = render(result, policy, fixes=audit_fixes(result, policy))
+    for site in fplan.sites:
+        after = site.after_lines
+        assert len(after) > 1  # every site here spans lines
+        # the same lines, in the same place, as in the rewritten file (the diff)
+        starts = [i for i in range(len(updated)) if updated[i : i + len(after)] == after]
+        assert starts, (site.line, after)
+        assert _after_block(document, site.line) == "\n".join(after)
+    blocks = {s.line: s.after_lines for s in fplan.sites}
+    assert blocks[9] == [
+        "                sandbox.run(",
+        "                    cmd,",
+        "                    shell=True,",
+        "                    check=True,",
+        "                )",
+    ]
+    assert blocks[16] == [
+        '                x = subprocess.run(["ls", "-l", "/tmp"],',
+        "                                   capture_output=True)",
+    ]
+    assert blocks[21] == [
+        "                        out = subprocess.run(",
+        '                            ["uname", "-r"], stdout=subprocess.PIPE, text=True).stdout',
+    ]
+    assert blocks[25] == [
+        "                        print(sandbox.eval_python(",
+        "                            handle.read(),",
+        "                        ))",
+    ]
+
+
+SANDBOXED = textwrap.dedent(
+    """\
+    import os
+    import subprocess
+
+
+    def install(pkg):
+        subprocess.run(
+            f"pip install {pkg}",
+            shell=True,
+        )
+
+
+    def run(cmd):
+        return os.system(cmd)
+    """
+)
+
+
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_dry_run_and_apply_say_what_the_sandbox_takes_away(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    profile: str,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.auditor]\n[tool.auditor.sandbox]\nprofile = "{profile}"\nmemory = "1G"\n'
+    )
+    (tmp_path / "deps.py").write_text(SANDBOXED)
+    monkeypatch.chdir(tmp_path)
+    assert main(["migrate", "deps.py"]) == 0
+    out, err = capsys.readouterr()
+    assert '         f"pip install {pkg}",\n         shell=True,\n+        network=True,\n' in out
+    taken = "network, other processes, host name, IPC, environment, home, " + (
+        "writing, " if profile == "strict" else ""
+    )
+    block = err.split("what the sandbox takes away from each call routed to it:\n", 1)[1]
+    assert block.startswith(
+        f"  deps.py:6 (profile {profile}): pip install\n"
+        "    - given back: network (network=True)\n"
+        "    - may need, and loses: environment, resources\n"
+        f"  deps.py:13 (profile {profile}): a program not known before it runs\n"
+        f"    - loses: {taken}privileges, resources\n"
+        "  what each means, and the argument that gives it back:\n"
+        "    network: only a private loopback interface"
+    )
+    assert "    resources: 1G of memory, 30 s of CPU, 64 processes, files up to 10M" in block
+    assert ("    writing: the file system is read-only" in block) == (profile == "strict")
+    (fplan,) = migrate.plan(["deps.py"], load_policy(tmp_path))
+    data = json.loads(json.dumps(fplan.to_json()))
+    effects = [site["effect"] for site in data["sites"]]
+    assert [e["granted"] for e in effects] == [["network"], []]
+    assert effects[1]["unknown"] is True and effects[1]["profile"] == profile
+
+    assert main(["migrate", "--apply", "--allow-dirty", "deps.py"]) == 0
+    err = capsys.readouterr().err
+    assert f"  deps.py:6 (profile {profile}): pip install\n" in err
+    assert "1 file(s) written" in err
+    assert "network=True" in (tmp_path / "deps.py").read_text()
+
+
+def test_a_mistake_in_the_sandbox_settings_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor.sandbox]\nprofil = "strict"\n')
+    (tmp_path / "deps.py").write_text(SANDBOXED)
+    monkeypatch.chdir(tmp_path)
+    for command in (["migrate", "."], ["report", "."]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "[tool.auditor.sandbox] key 'profil' is unknown" in err
+        assert "Traceback" not in err
+    assert (tmp_path / "deps.py").read_text() == SANDBOXED
+
+
+def test_after_lines_are_the_final_lines_when_sites_share_a_line(tmp_path: Path) -> None:
+    """Two sites on one line, rewritten by different codemods: each 'after' block is the
+    line of the rewritten file, with both rewrites (as the diff shows it)."""
+    path = tmp_path / "shared.py"
+    path.write_text(
+        "import subprocess\n\n\ndef f(cmd):\n"
+        '    a = subprocess.run("ls -l", shell=True); b = subprocess.run(\n'
+        "        cmd, shell=True\n    )\n    return eval(cmd), a, b\n"
+    )
+    (fplan,) = migrate.plan([path], load_policy(tmp_path))
+    final = [
+        '    a = subprocess.run(["ls", "-l"]); b = sandbox.run(',
+        "        cmd, shell=True",
+        "    )",
+    ]
+    assert "\n".join(final) in fplan.updated
+    by_codemod = {site.codemod: site for site in fplan.sites}
+    assert by_codemod["shell-to-argv"].after_lines == final[:1]  # its own line
+    assert by_codemod["route-to-sandbox"].after_lines == final
+    assert by_codemod["eval-exec-to-sandbox"].after_lines == [
+        "    return sandbox.eval_python(cmd), a, b"
+    ]

@@ -6,11 +6,19 @@ through ``auditor.sandbox`` for real (namespaces, cgroup), as root or not.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import threading
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,3 +157,214 @@ def test_sandbox_system_keeps_os_system_wait_status(tmp_path: Path, status: int)
     _migrate(program, "route-to-sandbox")
     assert _run(program, f"exit {status}") == before
     assert os.system(f"exit {status}") == status << 8
+
+
+@pytest.fixture
+def local_server(tmp_path: Path) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (a thread of this process) serving a file and a package
+    index with one wheel: http://127.0.0.1:PORT/."""
+    root = tmp_path / "served"
+    (root / "simple" / "tinypkg").mkdir(parents=True)
+    (root / "hello.txt").write_text("hello from 127.0.0.1\n")
+    wheel = root / "tinypkg-1.0-py3-none-any.whl"
+    info = "tinypkg-1.0.dist-info"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tinypkg/__init__.py", "")
+        archive.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: tinypkg\nVersion: 1.0\n")
+        archive.writestr(
+            f"{info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        archive.writestr(f"{info}/RECORD", "")
+    (root / "simple" / "tinypkg" / "index.html").write_text(
+        f'<a href="/{wheel.name}">{wheel.name}</a>\n'
+    )
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+DOWNLOADS = """\
+import os
+import subprocess
+import sys
+
+url, out = sys.argv[1], sys.argv[2]
+# curl and `python -m pip download` need the network: the migration gives it back
+done = subprocess.run(f"curl -fsS -o {out}/hello.txt {url}/hello.txt", shell=True)
+print("curl", done.returncode, open(f"{out}/hello.txt").read().strip(), flush=True)
+pip = subprocess.run(
+    f"{sys.executable} -m pip download --no-deps --no-cache-dir --disable-pip-version-check "
+    f"--index-url {url}/simple/ --dest {out}/wheels tinypkg",
+    shell=True,
+    capture_output=True,
+    env={"PATH": os.environ["PATH"], "PIP_CONFIG_FILE": os.devnull},
+)
+print("pip", pip.returncode, sorted(os.listdir(f"{out}/wheels")), flush=True)
+# a program the table does not know keeps the sandbox's default: no network
+probe = subprocess.run(
+    f"{sys.executable} {out}/probe.py {url}/hello.txt", shell=True, capture_output=True, text=True
+)
+print("probe", probe.returncode, probe.stdout.strip(), flush=True)
+"""
+
+PROBE = """\
+import sys
+import urllib.request
+
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=10) as response:
+        print("connected", response.status)
+except OSError as exc:
+    print("no connection:", type(getattr(exc, "reason", exc)).__name__)
+    sys.exit(7)
+"""
+
+
+def test_network_is_given_back_to_downloads_and_to_nothing_else(
+    tmp_path: Path, local_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command known to need the network gets ``network=True`` and still downloads from
+    a server on 127.0.0.1 once migrated (run for real, in the sandbox); an unknown program
+    gets no network: the migrated call cannot connect. The dry run says both."""
+    program = tmp_path / "downloads.py"
+    program.write_text(DOWNLOADS)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "probe.py").write_text(PROBE)
+    before = _run(program, local_server, str(out))
+    assert before == (
+        0,
+        "curl 0 hello from 127.0.0.1\npip 0 ['tinypkg-1.0-py3-none-any.whl']\n"
+        "probe 0 connected 200\n",
+    )
+    shutil.rmtree(out / "wheels")
+
+    assert main(["migrate", str(program)]) == 0
+    err = capsys.readouterr().err
+    assert f"{program.name}:7 (profile standard): curl" in err.replace(str(tmp_path) + "/", "")
+    assert "- given back: network (network=True)" in err
+    pip = err.split(":9 (profile standard): ", 1)[1].splitlines()
+    # its own env= is passed as given: the environment is not lost
+    assert pip[:3] == ["pip download", "    - given back: network (network=True)",
+                       "    - may need, and loses: resources"]  # fmt: skip
+    probe = err.split(":18 (profile standard): ", 1)[1].splitlines()
+    assert probe[0] == "sys.executable …, not in rules/sandbox_needs.toml"
+    assert probe[1].startswith("    - loses: network, ")
+
+    migrated = _migrate(program, "route-to-sandbox")
+    assert (
+        'sandbox.run(f"curl -fsS -o {out}/hello.txt {url}/hello.txt", shell=True, network=True)'
+        in migrated
+    )
+    assert migrated.count("network=True") == 2  # curl and pip, not the probe
+    after = _run(program, local_server, str(out))
+    assert after == (
+        0,
+        "curl 0 hello from 127.0.0.1\npip 0 ['tinypkg-1.0-py3-none-any.whl']\n"
+        "probe 7 no connection: ConnectionRefusedError\n",
+    )
+
+
+# What rules/sandbox_needs.toml says each profile takes away, checked in the real sandbox:
+# per capability, a probe (Python run in the sandbox, exit 0 when the capability is there)
+# and the profile it is taken away in. The keyword that gives it back, where there is one,
+# must make the same probe pass.
+PROBES: dict[str, tuple[str, str]] = {
+    "network": (
+        "standard",
+        "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5)",
+    ),
+    "processes": ("standard", "import os, sys; os.kill(int(sys.argv[2]), 0)"),
+    "hostname": ("standard", "import socket, sys; assert socket.gethostname() == sys.argv[3]"),
+    "ipc": (
+        "standard",
+        "import sys; assert sys.argv[4] in open('/proc/sysvipc/shm').read()",
+    ),
+    "environment": ("standard", "import os; assert os.environ['AUDITOR_PROBE'] == 'here'"),
+    "home": ("standard", "import os, sys; assert os.environ.get('HOME') == sys.argv[5]"),
+    "write": ("strict", "import sys; open(sys.argv[6] + '/written', 'w').write('x')"),
+    "privileges": (  # no_new_privs (and no capability): setuid programs gain nothing
+        "standard",
+        "import sys; sys.exit('NoNewPrivs:\\t1' in open('/proc/self/status').read())",
+    ),
+    "limits": (
+        "standard",
+        "import resource; assert resource.getrlimit(resource.RLIMIT_FSIZE)[0] == -1",
+    ),
+}
+GIVE_BACK: dict[str, dict[str, object]] = {
+    "network": {"network": True},
+    "environment": {"env": {"AUDITOR_PROBE": "here"}},
+    "write": {"profile": "standard"},
+    "limits": {"limits": {"file_size": None}},
+    "home": {},  # env= with HOME (the test's own $HOME)
+}
+
+
+@pytest.fixture
+def probe_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[str]]:
+    import ctypes
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    libc = ctypes.CDLL(None, use_errno=True)
+    key = 0x5A17E000 + os.getpid() % 0x1000
+    shm = libc.shmget(key, 4096, 0o1000 | 0o600)  # IPC_CREAT
+    assert shm >= 0, os.strerror(ctypes.get_errno())
+    home = tmp_path / "home"
+    home.mkdir()
+    writable = Path(tempfile.mkdtemp(dir="/var/tmp"))  # strict has a /tmp of its own
+    monkeypatch.setenv("AUDITOR_PROBE", "here")
+    monkeypatch.setenv("HOME", str(home))
+    try:
+        yield [
+            str(listener.getsockname()[1]),
+            str(os.getpid()),
+            socket.gethostname(),
+            str(key),
+            str(home),
+            str(writable),
+        ]
+    finally:
+        listener.close()
+        libc.shmctl(shm, 0, None)  # IPC_RMID
+        shutil.rmtree(writable, ignore_errors=True)
+
+
+def test_the_table_says_what_the_sandbox_really_takes_away(probe_args: list[str]) -> None:
+    from auditor import sandbox
+    from auditor.sandbox_needs import table, taken_away
+
+    assert set(PROBES) == set(table().capabilities)
+    for name, (profile, code) in PROBES.items():
+        assert name in taken_away(profile)
+        argv = [sys.executable, "-c", code, *probe_args]
+        here = subprocess.run(argv, capture_output=True, text=True, check=False)
+        assert here.returncode == 0, (name, here.stderr)  # the probe passes outside
+        inside = sandbox.run(argv, profile=profile, capture_output=True, text=True)
+        assert inside.returncode != 0, (name, "the sandbox did not take it away")
+        keyword = table().capabilities[name].keyword(profile)
+        if name in GIVE_BACK:
+            assert keyword, name
+            options: dict[str, Any] = {"profile": profile, **GIVE_BACK[name]}
+            if name == "home":
+                options["env"] = {"HOME": probe_args[4]}
+            if "limits" in options:
+                options["limits"] = sandbox.Limits(**options["limits"])
+            back = sandbox.run(argv, capture_output=True, text=True, **options)
+            assert back.returncode == 0, (name, keyword, back.stderr)
+        else:
+            assert not keyword, name

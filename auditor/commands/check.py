@@ -11,7 +11,9 @@ from auditor import baseline as baseline_mod
 from auditor.commands.common import ScanInput, run_scan, scan_options, write_output
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.formats import FORMATS, render
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
+
+RISKS = ("critical", "high", "medium", "low")
 
 
 def _load_baseline(
@@ -44,6 +46,9 @@ def _text(
     for f in gating:
         lines.append(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.risk}/{f.action} {f.message}")
         lines.append(f"    {f.snippet}")
+        if f.flow and f.origin is not None:
+            first = f.flow[0]
+            lines.append(f"    from {first.path}:{first.line}: {first.note}")
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
         lines.append(f"{where}: error: {e.message}")
@@ -51,7 +56,8 @@ def _text(
     noun = "finding" if len(gating) == 1 else "findings"
     summary = f"{len(gating)} {new_}{noun} at or above {fail_on}"
     if gating:
-        summary += " (" + ", ".join(f"{risks[r]} {r}" for r in ("high", "medium", "low")) + ")"
+        levels = ("critical", "high", "medium", "low") if risks["critical"] else RISKS[1:]
+        summary += " (" + ", ".join(f"{risks[r]} {r}" for r in levels) + ")"
     notes = []
     if in_baseline:
         notes.append(f"{in_baseline} in the baseline")
@@ -83,9 +89,10 @@ def _text(
 @scan_options
 @click.option(
     "--fail-on",
-    type=click.Choice(["high", "medium", "low"]),
+    type=click.Choice(list(RISKS)),
     default=None,
-    help="Fail on unsuppressed findings at or above this risk "
+    help="Fail on unsuppressed findings at or above this risk: critical is request data "
+    "or model output reaching a sink that is not isolated "
     "[default: fail_on of the policy, else high].",
 )
 @click.option(

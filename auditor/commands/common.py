@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from auditor.findings import ScanResult
-from auditor.policy import Policy, PolicyError, load_policy
+from auditor.judge.policy import Policy, PolicyError, load_policy
 
 
 def load_policy_or_fail(start: Path, config: Path | None = None) -> Policy:
@@ -22,6 +22,16 @@ def load_policy_or_fail(start: Path, config: Path | None = None) -> Policy:
         return load_policy(start, config)
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def require_existing(paths: Sequence[Path]) -> None:
+    """Fail with a one-line error (exit 2) naming the first input path that does not exist:
+    a typo must never pass the gate as "0 findings", and nothing is created at it."""
+    for path in paths:
+        if os.path.lexists(path) and not os.path.exists(path):
+            raise click.ClickException(f"{path}: broken symbolic link")
+        if not os.path.exists(path):
+            raise click.ClickException(f"{path}: no such file or directory")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -105,6 +115,7 @@ def scan_options(func: F) -> F:
             list(paths) or [Path(".")], include, exclude, config, honor_nosec, jobs,
             no_cache, cache_dir,
         )  # fmt: skip
+        require_existing(inputs.paths)
         return func(inputs=inputs, **kwargs)
 
     options = [
@@ -176,6 +187,14 @@ def run_scan(inputs: ScanInput, engines: Sequence[str] = ()) -> tuple[Policy, Sc
             cache_dir=inputs.cache_dir,
             engines=engines or ("libcst",),
         )
+    if result.stats.files == 0:
+        where = ", ".join(str(p) for p in inputs.paths)
+        filtered = (
+            " (after --include/--exclude and the policy's filters)"
+            if (inputs.include or inputs.exclude or policy.include or policy.exclude)
+            else ""
+        )
+        click.echo(f"auditor: no Python file found in {where}{filtered}", err=True)
     add_system_findings(inputs.paths, result, policy, (*policy.exclude, *inputs.exclude))
     return policy, result
 
@@ -184,8 +203,8 @@ def add_system_findings(
     paths: list[Path], result: ScanResult, policy: Policy, exclude: tuple[str, ...] = ()
 ) -> None:
     """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
-    scanned folders hold under deploy/, etc/, systemd/ (and similar): scan, check, baseline
-    and report cover them too."""
+    scanned folders hold, wherever they lie in the tree the scan walks (minus its excludes):
+    scan, check, baseline and report cover them too."""
     from auditor.system.discovery import discover
 
     sudoers, units = discover([p for p in paths if p.is_dir()], exclude)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from auditor.commands.common import load_policy_or_fail
-from auditor.migrate import CODEMODS, FilePlan, MigrateError, apply, plan
+from auditor.commands.common import load_policy_or_fail, require_existing
+from auditor.migrate import CODEMODS, FilePlan, MigrateError, apply, plan, sandbox_settings
+from auditor.sandbox.limits import Limits
+from auditor.sandbox_needs import table
 
 
 @click.command("migrate")
@@ -66,7 +69,10 @@ def command(
 
     Default is a dry run: a unified diff on stdout and a summary on stderr. Every rewritten
     file must compile and re-scan with each rewritten site isolated or gone, else it is left
-    untouched and reported.
+    untouched and reported. For each call routed to the sandbox the summary says what the
+    sandbox takes away that the command needs or may need (network, environment, home,
+    other processes, privileges, resources...) and what the rewrite gives back
+    (network=True for a command known to download), from rules/sandbox_needs.toml.
 
     Exit status: 0 done; 1 with --check when a file would change; 2 when a file could not
     be processed (or was refused by --apply) or on a usage error.
@@ -74,9 +80,11 @@ def command(
     if do_apply and check:
         raise click.UsageError("--apply and --check exclude each other")
     given = list(paths) or [Path(".")]
+    require_existing(given)
     policy = load_policy_or_fail(given[0], config)
     matched: set[str] = set()
     try:
+        settings = sandbox_settings(policy)
         plans = plan(
             given,
             policy,
@@ -99,7 +107,7 @@ def command(
     for spec in only:
         if spec not in matched:
             click.echo(f"warning: --only {spec}: no site needing action there", err=True)
-    _summary(plans, written, do_apply)
+    _summary(plans, written, do_apply, settings.limits)
     if any(p.error is not None for p in plans):
         return 2
     if check and any(p.changed for p in plans):
@@ -107,7 +115,7 @@ def command(
     return 0
 
 
-def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool) -> None:
+def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool, limits: Limits) -> None:
     def out(text: str) -> None:
         click.echo(text, err=True)
 
@@ -117,6 +125,8 @@ def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool) -> N
             counts.update(fplan.rewritten)
     for name in CODEMODS:
         out(f"{name}: {counts[name]} site(s) rewritten")
+    shown = written if applied else [p for p in plans if p.changed]
+    _what_the_sandbox_takes(shown, limits, out)
     reviews = [r for p in plans if p.error is None for r in p.reviews]
     if reviews:
         out(f"left for review: {len(reviews)} site(s)")
@@ -138,3 +148,36 @@ def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool) -> N
         out(f"{len(errors)} file(s) left untouched:")
         for fplan in errors:
             out(f"  {fplan.describe_error()}")
+
+
+def _what_the_sandbox_takes(
+    plans: list[FilePlan], limits: Limits, out: Callable[[str], None]
+) -> None:
+    sites = [s for p in plans for s in p.sites if s.effect is not None]
+    if not sites:
+        return
+    out("what the sandbox takes away from each call routed to it:")
+    used: dict[str, dict[str, None]] = {}  # capability -> profiles
+    for site in sites:
+        effect = site.effect
+        assert effect is not None
+        first, *rest = effect.describe()
+        out(f"  {site.path}:{site.line} (profile {effect.profile}): {first}")
+        for line in rest:
+            out(f"    - {line}")
+        for name in (*effect.granted, *effect.lost):
+            used.setdefault(name, {})[effect.profile] = None
+    out("  what each means, and the argument that gives it back:")
+    caps = table().capabilities
+    for name in caps:
+        if name not in used:
+            continue
+        cap = caps[name]
+        texts: dict[tuple[str, str], list[str]] = {}
+        for profile in used[name]:
+            keyword = cap.keyword(profile)
+            back = f"give it back with {keyword}" if keyword else "nothing gives it back"
+            texts.setdefault((cap.lost(profile, "en", limits), back), []).append(profile)
+        for (text, back), profiles in texts.items():
+            where = f" (profile {', '.join(profiles)})" if len(texts) > 1 else ""
+            out(f"    {text}; {back}{where}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.commands.common import load_policy_or_fail
+from auditor.commands.common import load_policy_or_fail, require_existing
 
 
 @click.command("policy")
@@ -21,20 +21,40 @@ from auditor.commands.common import load_policy_or_fail
     help="text for people, json for scripts.",
 )
 @click.option(
+    "--presets",
+    "list_presets",
+    is_flag=True,
+    help="List the named presets a project can extend ('extends = \"NAME\"' in "
+    "[tool.auditor]) and exit.",
+)
+@click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Policy file (pyproject.toml or auditor.toml); default: found upward from PATH.",
 )
-def command(path: Path | None, fmt: str, config: Path | None) -> int:
-    """Print the effective isolation policy for PATH (default: .): the defaults from
-    rules/policy.toml merged with [tool.auditor] of the nearest pyproject.toml or
-    auditor.toml."""
+def command(path: Path | None, fmt: str, list_presets: bool, config: Path | None) -> int:
+    """Print the effective isolation policy for PATH (default: .): the built-in defaults
+    (rules/policy.toml, which trust no path and no command), then the presets named in
+    'extends', then [tool.auditor] of the nearest pyproject.toml or auditor.toml. Each trust
+    rule says where it comes from."""
+    if list_presets:
+        from auditor.judge.policy import presets
+
+        if fmt == "json":
+            click.echo(json.dumps(presets(), indent=2))
+        else:
+            for name, description in presets().items():
+                click.echo(f"{name}: {description}")
+        return 0
+    require_existing([path or Path(".")])
     policy = load_policy_or_fail(path or Path("."), config)
     if fmt == "json":
         click.echo(json.dumps(policy.to_json(), indent=2))
         return 0
     described = policy.describe()
     out = [f"Policy: {policy.source or 'built-in defaults (no [tool.auditor] found)'}"]
+    if policy.extends:
+        out.append("Presets: " + ", ".join(policy.extends))
     out.append(f"Project root: {policy.root}")
     out.append("")
     out.append("MUST be isolated:")
@@ -47,7 +67,8 @@ def command(path: Path | None, fmt: str, config: Path | None) -> int:
             "isolation_wrapper": "calls through ",
         }.get(item["key"], "")
         rule = f" ({item['rule']})" if item["rule"] else ""
-        out.append(f"  - {label}{item['text']}{rule}")
+        source = f"  [from {item['source']}]" if item.get("source") else ""
+        out.append(f"  - {label}{item['text']}{rule}{source}")
     out.append("")
     out.append("Classes (rule, risk, action):")
     for name, c in policy.classes.items():

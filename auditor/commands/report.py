@@ -41,7 +41,7 @@ def command(inputs: ScanInput, output: Path | None, lang: str, template: Path | 
     lists them) or on a usage error.
     """
     from auditor.formats import audit_fixes
-    from auditor.reports.audit import ReportError, collect_meta
+    from auditor.reports.audit import ReportError, collect_meta, site_counts
     from auditor.reports.audit import render as render_audit
 
     policy, result = run_scan(inputs)
@@ -52,4 +52,13 @@ def command(inputs: ScanInput, output: Path | None, lang: str, template: Path | 
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     write_output(text, output)
+    if output is not None:
+        n = site_counts(result)
+        errors = f"; {len(result.errors)} file(s) could not be analysed" if result.errors else ""
+        click.echo(
+            f"auditor report: wrote {output}: {n['sites']} call site(s) in "
+            f"{n['files_with_sites']} file(s), {n['todo']} to do ({n['todo_high']} high risk), "
+            f"{n['isolated']} isolated, {n['allowed']} allowed{errors}",
+            err=True,
+        )
     return 2 if result.errors else 0

@@ -60,9 +60,10 @@ def command(
     writable paths) and systemd units (restart policy, deprecated or ignored directives,
     sandbox limits) against the isolation policy.
 
-    With no option, looks in deploy/, etc/, systemd/ (and similar folders) of the current
-    directory. Exit status: 0 when every file was read, 2 when some could not be (listed
-    under errors) or on a usage error.
+    With no option, audits the sudoers files and units found anywhere under the current
+    directory (as scan walks it: .gitignore respected, virtual environments skipped).
+    Exit status: 0 when every file was read, 2 when some could not be (listed under errors)
+    or on a usage error.
     """
     from auditor.system.audit import audit_system
     from auditor.system.discovery import discover
@@ -71,8 +72,8 @@ def command(
         found_sudoers, found_units = discover([Path(".")])
         if not found_sudoers and not found_units:
             raise click.UsageError(
-                "no --sudoers or --units given, and no deployment files found under "
-                "deploy/, etc/ or systemd/"
+                "no --sudoers or --units given, and no sudoers file or systemd unit found "
+                "under the current directory"
             )
         sudoers_files, unit_paths = tuple(found_sudoers), tuple(found_units)
     policy = load_policy_or_fail(Path("."), config)

@@ -9,9 +9,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from auditor.catalogue import builtin_sinks
 from auditor.engines import EngineFailure, EngineResult, Hit, Target
 from auditor.findings import EngineError
+from auditor.judge.catalogue import builtin_sinks
 
 NAME = "bandit"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor import rules_files
-from auditor.catalogue import builtin_sinks
 from auditor.engines import EngineFailure, EngineResult, Hit, Target
 from auditor.engines.semgrep_rules import FAMILIES, PACK, family_of, kind_of
 from auditor.findings import EngineError
+from auditor.judge.catalogue import builtin_sinks
 
 NAME = "semgrep"
 TIMEOUT = 600.0  # seconds, for one semgrep run

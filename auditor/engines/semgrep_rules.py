@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.catalogue import Sink, builtin_sinks
+from auditor.judge.catalogue import Sink, builtin_sinks
 
 _SHELL_FALSE = ("False", "0", "None")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.findings import ScanResult
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 # Finding kinds of `auditor system` (sudoers rules, systemd units): not Python code.
@@ -48,7 +48,9 @@ def render(
 def audit_fixes(result: ScanResult, policy: Policy) -> dict[str, Any]:
     """What the codemods do with each site of ``result`` (before/after code, or left for
     review): the audit document's "specific lines to fix". Nothing is written."""
-    from auditor.migrate import plan
+    import click
+
+    from auditor.migrate import MigrateError, plan
     from auditor.reports.fixes import fixes_from_plans
 
     python_only = ScanResult(
@@ -56,4 +58,8 @@ def audit_fixes(result: ScanResult, policy: Policy) -> dict[str, Any]:
         errors=result.errors,
         stats=result.stats,
     )
-    return dict(fixes_from_plans(plan(python_only, policy)))
+    try:
+        plans = plan(python_only, policy)
+    except MigrateError as exc:  # a mistake in [tool.auditor.sandbox]: one line, exit 2
+        raise click.ClickException(str(exc)) from None
+    return dict(fixes_from_plans(plans))

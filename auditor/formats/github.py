@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from auditor.findings import ScanResult
 
-_COMMANDS = {"high": "error", "medium": "warning", "low": "notice"}
+_COMMANDS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
 
 
 def _data(text: str) -> str:
@@ -31,7 +31,11 @@ def render(result: ScanResult) -> str:
         if f.line == f.end_line:
             # GitHub only honours columns on a single-line annotation.
             props[2:2] = [f"col={f.column}", f"endColumn={f.end_column}"]
-        lines.append(f"::{command} {','.join(props)}::{_data(f.message)}")
+        message = f.message
+        if f.flow and f.origin not in (None, "internal", "parameter"):
+            first = f.flow[0]
+            message += f" [from {first.path}:{first.line}: {first.note}]"
+        lines.append(f"::{command} {','.join(props)}::{_data(message)}")
     for e in result.errors:
         props = [f"file={_prop(e.path)}"]
         if e.line:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from auditor.findings import ScanResult
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
 from auditor.reports.audit import Fix, ReportMeta
 from auditor.reports.audit import render as render_audit
 

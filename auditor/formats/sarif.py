@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from auditor import __version__
 from auditor.findings import EngineOnly, Finding, ScanResult
-from auditor.policy import CLASS_NAMES, Policy, build_policy
+from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.rules_files import read_rule_file
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -25,9 +25,11 @@ FINGERPRINT_KEY = "auditor/v1"
 
 # GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9) and
 # low (0.1-3.9).
-SECURITY_SEVERITY = {"high": "8.0", "medium": "5.0", "low": "2.0"}
-LEVELS = {"high": "error", "medium": "warning", "low": "note"}
-CODE_CLASSES = frozenset({"dynamic-code", "dynamic-import", "constant-code"})
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0"}
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+CODE_CLASSES = frozenset(
+    {"dynamic-code", "dynamic-import", "constant-code", "critical-code", "critical-import"}
+)
 
 
 @cache
@@ -158,13 +160,43 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
             "trustedBy": f.trusted_by,
             "cwe": f.cwe,
             "alsoFlaggedBy": list(f.also_flagged_by),
+            "origin": f.origin,
+            "via": list(f.via),
+            "privileged": f.privileged,
         },
     }
+    if f.flow:
+        result["codeFlows"] = [_code_flow(f)]
     if f.rule in index:
         result["ruleIndex"] = index[f.rule]
     if f.suppressed:
         result["suppressions"] = [{"kind": "inSource", "justification": f.suppression_reason or ""}]
     return result
+
+
+def _code_flow(f: Finding) -> dict[str, Any]:
+    """The finding's flow as one thread of locations, source first (code scanning shows
+    the path from where the payload comes from to the call)."""
+    locations = []
+    for step in f.flow:
+        where: dict[str, Any] = {"uri": artifact_uri(step.path)}
+        if not step.path.startswith("/"):
+            where["uriBaseId"] = "%SRCROOT%"
+        region: dict[str, Any] = {"startLine": max(step.line, 1)}
+        if step.column > 0:
+            region["startColumn"] = step.column
+        locations.append(
+            {
+                "location": {
+                    "physicalLocation": {"artifactLocation": where, "region": region},
+                    "message": {"text": step.note},
+                }
+            }
+        )
+    return {
+        "message": {"text": f"{f.origin}: from {f.flow[0].note}"},
+        "threadFlows": [{"locations": locations}],
+    }
 
 
 def _engine_rules(result: ScanResult) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ import click
 
 from auditor.findings import ScanResult
 
-_COLOURS = {"high": "red", "medium": "yellow", "low": "green"}
+_COLOURS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "green"}
 
 
 def render(result: ScanResult, colour: bool = False) -> str:
@@ -26,6 +26,15 @@ def render(result: ScanResult, colour: bool = False) -> str:
             tail = " [isolated]"
         lines.append(f"{where}: {f.rule} {level} {f.message} [{f.function}]{tail}")
         lines.append(f"    {f.snippet}")
+        if f.via:
+            privileged = ", privileged" if f.privileged else ""
+            lines.append(f"    runs through: {' -> '.join(f.via)}{privileged}")
+        if f.origin is not None and f.flow:
+            lines.append(f"    origin: {f.origin}")
+            for step in f.flow[:-1]:
+                lines.append(f"      {step.path}:{step.line}: {step.note}")
+        elif f.origin is not None and f.origin != "internal":
+            lines.append(f"    origin: {f.origin}")
         if f.also_flagged_by:
             lines.append(f"    also flagged by: {', '.join(f.also_flagged_by)}")
     for o in result.engine_only:
@@ -43,7 +52,8 @@ def render(result: ScanResult, colour: bool = False) -> str:
     risks = Counter(f.risk for f in active)
     summary = (
         f"{len(active)} finding{'s' if len(active) != 1 else ''} "
-        f"({risks['high']} high, {risks['medium']} medium, {risks['low']} low)"
+        + (f"({risks['critical']} critical, " if risks["critical"] else "(")
+        + f"{risks['high']} high, {risks['medium']} medium, {risks['low']} low)"
     )
     suppressed = len(result.findings) - len(active)
     if suppressed:

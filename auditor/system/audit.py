@@ -9,12 +9,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.discover import display_path
 from auditor.findings import Finding, ScanError, ScanResult
-from auditor.suppress import find_suppression
+from auditor.scan.discover import display_path
+from auditor.scan.suppress import find_suppression
 from auditor.system import sudoers as sudoers_parser
 from auditor.system.checks import (
     apply_overrides,
@@ -25,6 +26,14 @@ from auditor.system.checks import (
 )
 from auditor.system.data import system_rules
 from auditor.system.discovery import is_unit_file
+from auditor.system.hardening import assess
+from auditor.system.sudoers_checks import RuleRow, rule_rows
+from auditor.system.unit_hardening import (
+    is_user_unit,
+    runs_sandbox,
+    sandbox_breaks,
+    service_info,
+)
 from auditor.system.units import load_units, unit_files_under
 
 # Folders of a repository where deployment files live; `scan` and `report` look there.
@@ -59,7 +68,9 @@ def audit_system(
             complaint = visudo_check(path, shown)
             if complaint is not None:
                 result.errors.append(complaint)
-        result.findings.extend(check_sudoers(parsed, trusted_commands))
+        # a main sudoers file includes sudoers.d; its snippets inherit its Defaults
+        main = path.parent.name != "sudoers.d" and bool(parsed.includedirs)
+        result.findings.extend(check_sudoers(parsed, trusted_commands, main=main))
     files: list[Path] = []
     for root in unit_paths:
         if not root.exists():
@@ -72,7 +83,9 @@ def audit_system(
     result.stats.parsed += len(files)
     shown_paths = {p: display_path(p, here) for p in files}
     for unit in load_units(files, shown_paths, result.errors):
-        result.findings.extend(check_unit(unit, settings.get("sandbox_names")))
+        result.findings.extend(
+            check_unit(unit, settings.get("sandbox_names"), settings.get("hardened_services", ()))
+        )
     if verify:
         covered = {(f.path, f.line) for f in result.findings}
         base_units = [p for p in files if is_unit_file(p)]
@@ -84,6 +97,69 @@ def audit_system(
     result.stats.seconds = time.perf_counter() - start
     result.sort()
     return result
+
+
+def sudoers_rule_rows(paths: Iterable[str]) -> list[RuleRow]:
+    """What every command of every rule of these sudoers files (display paths, relative to
+    the working directory) grants, findings or not: the audit document's sudoers table."""
+    rows: list[RuleRow] = []
+    seen: set[tuple[str, int, str]] = set()
+    for shown in paths:
+        path = Path(shown)
+        if not path.is_file():
+            continue
+        for row in rule_rows(sudoers_parser.parse_file(path, shown)):
+            key = (row.path, row.line, row.command)
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceScore:
+    """A service that runs generated code or the sandbox, with its exposure."""
+
+    path: str
+    name: str
+    why: str
+    score: str
+    level: str
+    exposure: int
+    sandbox_breaks: int
+
+
+def service_scores(
+    paths: Iterable[str], settings: dict[str, Any] | None = None
+) -> list[ServiceScore]:
+    """The exposure of every service among these unit files (display paths, relative to
+    the working directory, folders included) that runs generated code or the sandbox."""
+    settings = settings or {}
+    files: list[Path] = []
+    for shown in paths:
+        root = Path(shown)
+        if root.exists():
+            files.extend(unit_files_under(root))
+    errors: list[ScanError] = []
+    out = []
+    for unit in load_units(files, {p: p.as_posix() for p in files}, errors):
+        why = runs_sandbox(
+            unit, settings.get("sandbox_names"), settings.get("hardened_services", ())
+        )
+        if why is None or unit.base is None:
+            continue
+        info = service_info(unit)
+        found = assess(info)
+        breaks = len(sandbox_breaks(unit, info))
+        if is_user_unit(unit):  # systemd-analyze scores these against a running manager only
+            out.append(ServiceScore(unit.base.path, unit.name, why, "-", "user unit", 0, breaks))
+            continue
+        out.append(
+            ServiceScore(
+                unit.base.path, unit.name, why, found.score, found.level, found.exposure, breaks
+            )
+        )
+    return sorted(out, key=lambda s: (s.path, s.name))
 
 
 def apply_suppressions(findings: list[Finding], cwd: Path) -> list[Finding]:

@@ -1,21 +1,41 @@
-"""Where the system audit looks: the deployment folders of a scanned tree, and which files
-there are sudoers files or systemd units. Kept free of the parsers, so that a scan of a
-tree with none of these files does not import them."""
+"""Where the system audit looks: the sudoers files and systemd units anywhere in a scanned
+tree, found by the walk the scan itself does (``.gitignore`` inside a git work tree, the
+folders it always skips, virtual environments), minus the scan's excludes.
+
+A file is a systemd unit by its suffix, a drop-in when it is a ``.conf`` in a ``UNIT.d/``
+folder, and a sudoers file when it lies in a ``sudoers.d/`` folder, is named ``sudoers*``
+or ``*.sudoers``, or, for a small text file without a code suffix, when its content parses
+as sudoers rules. Kept free of the parsers (the content check imports the sudoers parser
+only for the few files that look like rules), so that a scan of a tree with none of these
+files does not import them."""
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from auditor.classify import path_matches
+from auditor.globs import path_matches
 
-#: Folders of a scanned tree where sudoers files and systemd units are looked for.
-DEPLOY_DIRS = ("deploy", "etc", "systemd", "sudoers.d", "packaging", "ops", "infra")
+# The scan's own walk helpers: the same listing (git-aware) and the same skipped folders.
+from auditor.scan.discover import _git_files, _skipped_dir
 
 UNIT_SUFFIXES = (
     ".service", ".slice", ".scope", ".socket", ".timer", ".mount", ".automount", ".swap",
     ".path", ".target", ".device",
 )  # fmt: skip
+# Files whose content may be sudoers rules without their name saying so: no suffix, or one
+# of these. Anything bigger is not a sudoers file anyone maintains by hand.
+_SNIFF_SUFFIXES = frozenset({"", ".conf", ".sudo", ".rules"})
+_SNIFF_MAX_BYTES = 64 * 1024
+# "user[,user] host = [(runas)] [TAG:] /path | ALL | sudoedit | ALIAS": a user specification
+_SPEC_BYTES_RE = re.compile(
+    rb"^\s*[%+#A-Za-z0-9_.$-]+(\s*,\s*[%+#A-Za-z0-9_.$-]+)*\s+[A-Za-z0-9_.,:/-]+\s*=\s*"
+    rb"(\([^)]*\)\s*)?([A-Z_]+\s*:\s*)*(ALL\b|/|sudoedit\b|[A-Z][A-Z0-9_]*\b)",
+    re.MULTILINE,
+)
 
 
 def is_unit_file(path: Path) -> bool:
@@ -28,35 +48,137 @@ def is_dropin(path: Path) -> bool:
     )
 
 
+# Files in a sudoers.d/ folder that are not rules (notes, templates, editor leftovers).
+_NOT_RULES = frozenset(
+    {".md", ".rst", ".txt", ".py", ".sh", ".yml", ".yaml", ".json", ".j2", ".jinja", ".tmpl",
+     ".erb", ".bak", ".orig", ".swp", ".dpkg-dist"}
+)  # fmt: skip
+
+
 def looks_like_sudoers(path: Path) -> bool:
-    """A sudoers file by its name or folder (sudoers, sudoers.d/*, *.sudoers)."""
-    if path.parent.name == "sudoers.d" or path.name == "sudoers" or path.suffix == ".sudoers":
+    """A sudoers file by its name or folder (sudoers, sudoers*, sudoers.d/*, *.sudoers)."""
+    if path.name.endswith("~") or path.suffix in _NOT_RULES:
+        return False
+    if path.parent.name == "sudoers.d" or path.suffix == ".sudoers":
         return True
     return path.name.startswith("sudoers") and path.suffix in ("", ".conf")
 
 
+def _small_file(path: str) -> bytes | None:
+    """The bytes of a regular file of at most _SNIFF_MAX_BYTES (one open, one fstat)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _SNIFF_MAX_BYTES:
+            return None
+        return os.read(fd, _SNIFF_MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def holds_sudoers_rules(path: Path | str) -> bool:
+    """A small text file whose content parses as sudoers rules: at least one user
+    specification, and not one line the parser rejects."""
+    name = os.path.basename(path)
+    suffix = name[name.rfind(".") :] if "." in name[1:] else ""
+    if suffix not in _SNIFF_SUFFIXES:
+        return False
+    data = _small_file(os.fspath(path))
+    if data is None or b"\0" in data or not _SPEC_BYTES_RE.search(data):
+        return False
+    text = data.decode("utf-8", "replace")
+    from auditor.system.sudoers import parse_text  # only for the files that look like rules
+
+    parsed = parse_text(text, name)
+    if not parsed.specs or parsed.errors:
+        return False
+    # every command is what sudo accepts: a full path, ALL, sudoedit or a Cmnd_Alias
+    return all(
+        c.program.startswith("/") or c.program in ("ALL", "sudoedit") or c.program in parsed.aliases
+        for spec in parsed.specs
+        for c in spec.commands
+    )
+
+
+def _listed(root: Path) -> list[str]:
+    """Every file under ``root`` the scan's walk would visit (any suffix), POSIX paths
+    relative to it, sorted."""
+    listed = _git_files(root)
+    if listed is not None:  # (tracked files deleted in the work tree: see discover)
+        venvs = tuple(n.removesuffix("pyvenv.cfg") for n in listed if n.endswith("/pyvenv.cfg"))
+        return [
+            rel
+            for rel in listed
+            if not any(_skipped_dir(p) for p in rel.split("/")[:-1]) and not rel.startswith(venvs)
+        ]
+    # the scan's walk (auditor.scan.discover._walk) for every file: one scandir per folder
+    out: list[str] = []
+    stack = [(os.fspath(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        files: list[str] = []
+        dirs: list[tuple[str, str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if not _skipped_dir(entry.name) and not entry.name.startswith("."):
+                    dirs.append((entry.path, f"{prefix}{entry.name}/"))
+            else:
+                files.append(prefix + entry.name)
+        if prefix and f"{prefix}pyvenv.cfg" in files:
+            continue  # a virtual environment
+        out.extend(files)
+        stack.extend(dirs)
+    return sorted(out)
+
+
 def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[Path], list[Path]]:
-    """Sudoers files and unit files found under the deployment folders of ``roots`` (what
-    ``scan`` and ``report`` pick up from a repository), except those whose path relative to
-    their root matches an ``exclude`` glob (the scan's ``--exclude`` and policy ``exclude``)."""
+    """Sudoers files and unit files anywhere under ``roots`` (what ``scan``, ``report`` and
+    a bare ``auditor system`` pick up from a repository), except those whose path relative
+    to their root matches an ``exclude`` glob (the scan's ``--exclude`` and policy
+    ``exclude``) or lies in a hidden folder."""
     excluded = list(exclude)
     sudoers: list[Path] = []
     units: list[Path] = []
     for root in roots:
         if not root.is_dir():
             continue
-        for name in DEPLOY_DIRS:
-            folder = root / name
-            if not folder.is_dir():
+        for rel in _listed(root):
+            # plain string tests first: this runs for every file of the tree
+            name = rel.rpartition("/")[2]
+            suffix = name[name.rfind(".") :] if "." in name[1:] else ""
+            if not (
+                name.endswith(UNIT_SUFFIXES)
+                or suffix in _SNIFF_SUFFIXES
+                or suffix == ".sudoers"
+                or "sudoers" in rel
+            ):
                 continue
-            for path in sorted(folder.rglob("*")):
-                rel = path.relative_to(root)
-                if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-                    continue
-                if any(path_matches(rel.as_posix(), glob) for glob in excluded):
-                    continue
-                if looks_like_sudoers(path):
-                    sudoers.append(path)
-                elif is_unit_file(path) or is_dropin(path):
+            if "/." in "/" + rel.rpartition("/")[0]:
+                continue  # a hidden folder (.git, .github, .tox)
+            if any(path_matches(rel, glob) for glob in excluded):
+                continue
+            full = os.path.join(root, rel)
+            path = Path(full)
+            if name.endswith(UNIT_SUFFIXES) or (suffix == ".conf" and is_dropin(path)):
+                if os.path.isfile(full):  # not a file git tracks but the work tree lost
                     units.append(path)
+            elif looks_like_sudoers(path):
+                if os.path.isfile(full):
+                    sudoers.append(path)
+            elif holds_sudoers_rules(full):
+                sudoers.append(path)
     return sorted(set(sudoers)), sorted(set(units))

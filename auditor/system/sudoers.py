@@ -17,6 +17,7 @@ from pathlib import Path
 
 from auditor.findings import ScanError
 from auditor.system.reading import read_config_text
+from auditor.system.sudomatch import ArgPattern, pattern_text
 
 TAGS = frozenset(
     {
@@ -46,6 +47,8 @@ class Command:
 
     ``args`` is ``None`` when the rule gives no argument list (any arguments allowed), ``""``
     when it gives ``""`` (no arguments allowed), else the argument text (escapes removed).
+    ``pattern`` is the argument list as sudo matches it (see
+    :func:`auditor.system.sudomatch.pattern_text`: glob escapes such as ``\\*`` kept).
     """
 
     program: str
@@ -54,6 +57,13 @@ class Command:
     tags: frozenset[str] = frozenset()
     runas: str | None = None
     text: str = ""
+    pattern: str | None = None
+
+    @property
+    def arg_pattern(self) -> ArgPattern:
+        """The argument list for sudo's matching (sudoedit matches paths)."""
+        text = self.pattern if self.pattern is not None or self.args is None else self.args
+        return ArgPattern(text, pathname=self.program == "sudoedit")
 
     @property
     def nopasswd(self) -> bool:
@@ -102,6 +112,7 @@ class Sudoers:
     aliases: dict[str, Alias] = field(default_factory=dict)
     defaults: list[Default] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    includedirs: list[str] = field(default_factory=list)  # folders it includes (sudoers.d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +222,10 @@ def parse_command(
     parts = body.split(None, 1)
     program = unescape(parts[0]) if parts else ""
     args = unescape(parts[1].strip()) if len(parts) > 1 else None
+    pattern = pattern_text(parts[1].strip()) if len(parts) > 1 else None
     if args == '""':
-        args = ""
-    return Command(program, args, negated, tags, runas, text.strip())
+        args = pattern = ""
+    return Command(program, args, negated, tags, runas, text.strip(), pattern)
 
 
 def _parse_cmnd_specs(text: str) -> tuple[list[Command], str | None]:
@@ -249,13 +261,29 @@ def _parse_cmnd_specs(text: str) -> tuple[list[Command], str | None]:
             break
         if not rest:
             return commands, "a run-as list or tag without a command"
-        commands.append(parse_command(rest, frozenset(tags), runas))
+        command = parse_command(rest, frozenset(tags), runas)
+        if command.program == "ALL" and command.args is not None:
+            return commands, f"ALL takes no arguments, got {rest!r}"
+        commands.append(command)
     return commands, None
+
+
+def _alias_definitions(body: str) -> list[str]:
+    """``NAME = a, b : OTHER = c``: definitions are separated by a ':' that a ``NAME =``
+    follows (a digest such as ``sha256:...`` holds ':' too)."""
+    parts = split_unescaped(body, ":")
+    out: list[str] = []
+    for part in parts:
+        if out and not re.match(r"^\s*[A-Z][A-Z0-9_]*\s*=", part):
+            out[-1] += ":" + part
+        else:
+            out.append(part)
+    return out
 
 
 def _parse_alias(kind: str, body: str, path: str, line: int) -> tuple[list[Alias], str | None]:
     aliases: list[Alias] = []
-    for definition in split_unescaped(body, ":"):
+    for definition in _alias_definitions(body):
         name, eq, members = definition.partition("=")
         name = name.strip()
         if not eq:
@@ -389,6 +417,7 @@ def _parse_lines(
                     continue
                 _parse_into(result, target, target_display, seen, depth + 1)
             elif target.is_dir():
+                result.includedirs.append(target_display)
                 for child in _included_files(target):
                     _parse_into(result, child, f"{target_display}/{child.name}", seen, depth + 1)
             continue

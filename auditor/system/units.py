@@ -2,8 +2,10 @@
 
 Sections ``[Name]``, ``Key=Value`` assignments, ``#``/``;`` comments and ``\\`` continuation
 lines. Drop-ins (``NAME.d/*.conf``) are merged into their unit in lexical order, as systemd
-does. Bad lines become :class:`~auditor.findings.ScanError` with the file and line; the rest
-of the file is still read.
+does. Lines systemd ignores (not ``Key=Value``, such as a stray ``EOF`` left by a heredoc;
+an assignment before any section) and malformed section headers (systemd refuses the unit)
+are kept on the file as :class:`Ignored` lines, for the checks to report; the rest of the
+file is still read.
 """
 
 from __future__ import annotations
@@ -37,6 +39,18 @@ class Section:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A line systemd does not read as written: ``refused`` when systemd rejects the whole
+    unit for it (a malformed section header), else it logs and skips the line."""
+
+    path: str
+    line: int
+    text: str
+    why: str
+    refused: bool = False
+
+
 @dataclass(slots=True)
 class UnitFile:
     """One file: a unit or a drop-in."""
@@ -44,6 +58,7 @@ class UnitFile:
     path: str
     directives: list[Directive] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -111,8 +126,7 @@ def parse_unit_text(text: str, display: str, errors: list[ScanError]) -> UnitFil
             section = match.group(1) if match else _BAD_SECTION
         if section != _BAD_SECTION or logical.startswith("["):
             _statement(unit, logical, start, section, errors)
-    if pending:
-        errors.append(ScanError(display, "systemd: the file ends inside a continued line", start))
+    if pending:  # a continuation at the end of the file: systemd reads the line as it is
         _statement(unit, " ".join(p for p in pending if p), start, section, errors)
     return unit
 
@@ -125,21 +139,18 @@ def _statement(
         unit.sections.append(Section(unit.path, line, match.group(1)))
         return
     if logical.startswith("["):
-        errors.append(
-            ScanError(
-                unit.path,
-                f"systemd: malformed section header {logical!r} (its lines are ignored)",
-                line,
-            )
-        )
+        why = "invalid section header: systemd refuses to load the unit"
+        unit.ignored.append(Ignored(unit.path, line, logical, why, refused=True))
         return
     key, eq, value = logical.partition("=")
     key = key.strip()
-    if not eq or not _KEY_RE.match(key):
-        errors.append(ScanError(unit.path, f"systemd: expected Key=Value, got {logical!r}", line))
-        return
     if section is None:
-        errors.append(ScanError(unit.path, f"systemd: {key}= before any [Section]", line))
+        why = "an assignment before any [Section]: systemd logs it and ignores the line"
+        unit.ignored.append(Ignored(unit.path, line, logical, why))
+        return
+    if not eq or not _KEY_RE.match(key):
+        why = "not Key=Value (a stray heredoc EOF?): systemd logs \"Missing '='\" and ignores it"
+        unit.ignored.append(Ignored(unit.path, line, logical, why))
         return
     unit.directives.append(Directive(unit.path, line, section, key, value.strip()))
 

@@ -7,10 +7,10 @@ import textwrap
 import pytest
 from libcst.codemod import CodemodContext, TransformSuccess, transform_module
 
-from auditor.analyze import Context, analyze_source
 from auditor.codemod_support import Outcome
 from auditor.codemods.eval_exec_to_sandbox import EvalExecToSandbox
-from auditor.policy import load_policy
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context, analyze_source
 
 POLICY = load_policy(None)
 

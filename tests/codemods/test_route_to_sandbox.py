@@ -7,10 +7,10 @@ import textwrap
 import pytest
 from libcst.codemod import CodemodContext, TransformSuccess, transform_module
 
-from auditor.analyze import Context, analyze_source
 from auditor.codemod_support import Outcome
 from auditor.codemods.route_to_sandbox import RouteToSandbox
-from auditor.policy import load_policy
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context, analyze_source
 
 POLICY = load_policy(None)
 
@@ -83,10 +83,64 @@ FIX = [
         'from auditor import sandbox\nstatus = sandbox.system("ls | wc -l")\n',
         id="constant-needing-a-shell",
     ),
+    # a program known to need the network gets it back, in the call's own layout
     pytest.param(
-        'import os\nstatus = os.system("make all")\n',
-        'from auditor import sandbox\nstatus = sandbox.system("make all")\n',
-        id="constant-system-with-used-status",
+        "import os\n\ndef f(url):\n    return os.popen(f'curl -s {url}').read()\n",
+        "from auditor import sandbox\n\ndef f(url):\n    return sandbox.run(f'curl -s {url}', "
+        "shell=True, stdout=sandbox.PIPE, text=True, network=True).stdout\n",
+        id="network-popen-read",
+    ),
+    pytest.param(
+        "import os\n\ndef f(repo):\n    with os.popen(f'git -C {repo} pull') as p:\n"
+        "        return p.read(), p.close()\n",
+        "from auditor import sandbox\n\ndef f(repo):\n"
+        "    with sandbox.popen(f'git -C {repo} pull', network=True) as p:\n"
+        "        return p.read(), p.close()\n",
+        id="network-popen-object",
+    ),
+    pytest.param(
+        """\
+        import subprocess
+        def f(pkg):
+            subprocess.check_call(
+                f"pip install {pkg}",  # the package
+                shell=True,
+            )
+            return subprocess.getoutput(f"wget -q {pkg}")
+        """,
+        """\
+        from auditor import sandbox
+        def f(pkg):
+            sandbox.check_call(
+                f"pip install {pkg}",  # the package
+                shell=True,
+                network=True,
+            )
+            return sandbox.getoutput(f"wget -q {pkg}", network=True)
+        """,
+        id="network-multi-line-and-getoutput",
+    ),
+    pytest.param(
+        """\
+        import subprocess
+        def f(url):
+            subprocess.run(
+                f"curl -O {url}",
+                shell=True,  # a shell
+                # the end
+            )
+        """,
+        """\
+        from auditor import sandbox
+        def f(url):
+            sandbox.run(
+                f"curl -O {url}",
+                shell=True,  # a shell
+                # the end
+                network=True,
+            )
+        """,
+        id="network-after-comments",
     ),
     pytest.param(
         "import subprocess\n\ndef f(prog):\n    subprocess.run([prog, '-v'])\n",
@@ -180,6 +234,27 @@ NOOP = [
     pytest.param("os.popen(cmd).readlines()", "only .readlines", id="popen-statement"),
     pytest.param("n = len(os.popen(cmd).readlines())", "only .readlines", id="popen-attr"),
     pytest.param("text = os.popen(cmd, 'r').read()", "mode or buffering", id="popen-mode"),
+    # a constant command that needs no shell is converted to argv (by hand when the
+    # rewrite cannot keep its meaning), never routed to the sandbox
+    pytest.param(
+        'status = os.system("make all")', "convert it to an argv list by hand", id="status"
+    ),
+    pytest.param(
+        'with os.popen("free -m") as pipe:\n    pipe.read()',
+        "convert it to an argv list by hand",
+        id="popen-with",
+    ),
+    pytest.param('subprocess.getoutput("uptime")', "convert it to an argv list by hand", id="go"),
+    pytest.param(
+        'CMD = "df -h"\nsubprocess.check_output(CMD, shell=True, executable="/bin/sh")',
+        "convert it to an argv list by hand",
+        id="name-exe",
+    ),
+    pytest.param(
+        'D = "/tmp"\nsubprocess.run(f"ls {D} | wc -l", shell=True)',
+        "see whether it needs a shell",
+        id="text-unknown",
+    ),
 ]
 
 

@@ -9,7 +9,7 @@ from libcst.codemod import CodemodContext, TransformSuccess, transform_module
 
 from auditor.codemod_support import Outcome
 from auditor.codemods.shell_to_argv import ShellToArgv, shell_free_argv
-from auditor.policy import load_policy
+from auditor.judge.policy import load_policy
 
 
 def run(source: str) -> tuple[str, list[Outcome]]:
@@ -180,6 +180,64 @@ FIX = [
         '\ndef f():\n    import subprocess\n    subprocess.call(["ls", "-l"])\n',
         id="function-imports-it-first",
     ),
+    # a name bound once to a constant string, as the scanner reads it
+    pytest.param(
+        """\
+        import subprocess
+        UPTIME = "uptime"
+
+        def uptime():
+            return subprocess.check_output(UPTIME, shell=True, text=True)
+        """,
+        """\
+        import subprocess
+        UPTIME = "uptime"
+
+        def uptime():
+            return subprocess.check_output(["uptime"], text=True)
+        """,
+        id="module-constant",
+    ),
+    pytest.param(
+        "import subprocess\ndef f():\n    cmd = 'ls -l'\n    subprocess.run(cmd, shell=True)\n",
+        'import subprocess\ndef f():\n    cmd = \'ls -l\'\n    subprocess.run(["ls", "-l"])\n',
+        id="function-constant",
+    ),
+    pytest.param(
+        'import os\nBASE = "ls"\nLONG = BASE + " -l"\nos.system(LONG)\n',
+        'import subprocess\nBASE = "ls"\nLONG = BASE + " -l"\nsubprocess.call(["ls", "-l"])\n',
+        id="constant-through-names-and-plus",
+    ),
+    # asyncio's shell functions: the exec twin, with the words as arguments
+    pytest.param(
+        """\
+        import asyncio
+        async def load():
+            return await asyncio.create_subprocess_shell(
+                "cat /proc/loadavg", stdout=asyncio.subprocess.PIPE
+            )
+        """,
+        """\
+        import asyncio
+        async def load():
+            return await asyncio.create_subprocess_exec(
+                "cat", "/proc/loadavg", stdout=asyncio.subprocess.PIPE
+            )
+        """,
+        id="asyncio-create-subprocess-shell",
+    ),
+    pytest.param(
+        "from asyncio import create_subprocess_shell\n"
+        "async def f():\n    return await create_subprocess_shell('uname -r')\n",
+        "import asyncio\n"
+        "async def f():\n    return await asyncio.create_subprocess_exec('uname', '-r')\n",
+        id="asyncio-from-import",
+    ),
+    pytest.param(
+        "async def f(loop, proto):\n    await loop.subprocess_shell(proto, 'ls -l', stdin=0)\n",
+        "async def f(loop, proto):\n    await loop.subprocess_exec(proto, 'ls', '-l', stdin=0)\n",
+        id="loop-subprocess-shell",
+    ),
 ]
 
 
@@ -220,6 +278,18 @@ NOOP = [
         "only after this call",
         id="function-imports-it-later",
     ),
+    pytest.param('CMD = "ls | wc -l"\nsubprocess.run(CMD, shell=True)', "'|'", id="name-pipe"),
+    pytest.param(
+        'D = "/tmp"\nsubprocess.run(f"ls {D}", shell=True)', "not known exactly", id="fstring"
+    ),
+    pytest.param(
+        'import asyncio\nasyncio.create_subprocess_shell(cmd="ls -l")', "keyword", id="aio-kw"
+    ),
+    pytest.param(
+        'import asyncio\nasyncio.create_subprocess_shell("ls", executable="/bin/bash")',
+        "executable",
+        id="aio-executable",
+    ),
 ]
 
 
@@ -240,7 +310,7 @@ def test_dynamic_and_constant_argv_are_not_its_sites() -> None:
 
 
 def test_outcome_carries_the_scanner_fingerprint_and_span() -> None:
-    from auditor.analyze import Context, analyze_source
+    from auditor.scan.analyze import Context, analyze_source
 
     source = 'import subprocess\nsubprocess.run("ls -l", shell=True)\n'
     finding = analyze_source(source.encode(), "mod.py", "mod.py", Context(load_policy(None)))
@@ -262,3 +332,34 @@ def test_shell_free_argv(command: str, argv: list[str] | None) -> None:
             shell_free_argv(command)
     else:
         assert shell_free_argv(command) == (argv or command.split())
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('subprocess.run("ls | wc -l", shell=True)', "needs-shell"),
+        ('subprocess.run("cd /tmp", shell=True)', "needs-shell"),
+        ('x = os.system("make all")', "wait-status"),
+        ('f = os.popen("ls")\nf.close()', "popen-object"),
+        ('subprocess.run("ls", shell=True, executable="/bin/bash")', "executable"),
+        ('D = "/tmp"\nsubprocess.run(f"ls {D}", shell=True)', "text-unknown"),
+    ],
+)
+def test_declines_name_why(body: str, key: str) -> None:
+    """needs-shell: only a shell can run it (route-to-sandbox takes it); any other key: an
+    argv list would do, but not by this rewrite (the audit says "convert by hand")."""
+    (outcome,) = run(f"import os\nimport subprocess\n{body}\n")[1]
+    assert outcome.reason_key == key
+
+
+def test_only_a_name_bound_once_is_a_constant() -> None:
+    source = (
+        "import subprocess\nONCE = 'ls'\nTWICE = 'ls'\nif x:\n    TWICE = 'ls -l'\n"
+        "subprocess.run(ONCE, shell=True)\nsubprocess.run(TWICE, shell=True)\n"
+    )
+    code, outcomes = run(source)
+    assert code.endswith('subprocess.run(["ls"])\nsubprocess.run(TWICE, shell=True)\n')
+    # TWICE is a constant for the scanner (each binding is), but which text runs is not
+    # known at rewrite time: the site is left to a person
+    assert len(outcomes) == 2
+    assert outcomes[1].new_code is None and outcomes[1].reason_key == "text-unknown"

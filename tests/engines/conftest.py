@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from auditor.api import scan
-from auditor.catalogue import Sink, builtin_sinks
 from auditor.findings import ScanResult
+from auditor.judge.catalogue import Sink, builtin_sinks
 from tests.conftest import FIXTURES
 
 ALL = ["libcst", "bandit", "semgrep"]

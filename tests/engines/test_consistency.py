@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from auditor.catalogue import builtin_sinks
 from auditor.findings import EngineOnly, ScanResult
+from auditor.judge.catalogue import builtin_sinks
 from tests.conftest import FIXTURES
 from tests.engines.conftest import STDLIB_MODULES, example_file
 

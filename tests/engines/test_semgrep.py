@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.catalogue import Sink, builtin_sinks
 from auditor.cli import main
 from auditor.engines import Target
 from auditor.engines import semgrep_engine as engine
 from auditor.engines.semgrep_rules import PACK, family_of, generate, rule_ids
 from auditor.findings import EngineError, ScanResult
+from auditor.judge.catalogue import Sink, builtin_sinks
 from tests.conftest import FIXTURES, REPO
 
 PACK_DIR = REPO / "rules" / "semgrep"

@@ -9,7 +9,7 @@ import pytest
 
 from auditor.api import scan
 from auditor.findings import ScanResult
-from auditor.policy import Policy, load_policy
+from auditor.judge.policy import Policy, load_policy
 
 HERE = Path(__file__).parent
 TREE = HERE.parent / "fixtures" / "reports" / "tree"

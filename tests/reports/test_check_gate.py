@@ -122,8 +122,8 @@ def test_fail_on_from_the_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('fail_on = "critical"', "'fail_on' must be high, medium or low"),
-        ("fail_on = 3", "'fail_on' must be high, medium or low"),
+        ('fail_on = "severe"', "'fail_on' must be critical, high, medium or low"),
+        ("fail_on = 3", "'fail_on' must be critical, high, medium or low"),
         ("baseline = 1", "'baseline' must be a file name (a string)"),
         ('baseline = ""', "'baseline' must be a file name (a string)"),
     ],
@@ -228,8 +228,9 @@ def test_baseline_to_stdout(tree: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_usage_errors_exit_2(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--fail-on", "critical"]) == 2
+    assert main(["check", "--fail-on", "severe"]) == 2
     assert "Invalid value for '--fail-on'" in capsys.readouterr().err
     assert main(["check", "--format", "xml"]) == 2
+    capsys.readouterr()
     assert main(["check", "no-such-file.py"]) == 2
-    assert "no-such-file.py: error: no such file" in capsys.readouterr().out
+    assert capsys.readouterr().err == "Error: no-such-file.py: no such file or directory\n"

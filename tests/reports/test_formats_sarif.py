@@ -12,7 +12,7 @@ import pytest
 from auditor.cli import main
 from auditor.findings import ScanResult
 from auditor.formats import sarif
-from auditor.policy import Policy
+from auditor.judge.policy import Policy
 
 DATA = Path(__file__).parent / "data"
 
@@ -50,11 +50,12 @@ def test_the_schema_check_catches_a_broken_log(
 def test_rules_carry_what_github_code_scanning_reads(tree_result: ScanResult) -> None:
     rules = sarif.to_sarif(tree_result)["runs"][0]["tool"]["driver"]["rules"]
     ids = [r["id"] for r in rules]
-    assert ids[:9] == [
+    assert ids[:14] == [
+        "AUD001", "AUD002", "AUD003", "AUD004", "AUD005",
         "AUD101", "AUD102", "AUD103", "AUD104", "AUD201", "AUD202", "AUD203", "AUD301", "AUD302"
     ]  # fmt: skip
     # then the sudoers (AUD4xx) and systemd (AUD5xx) rules of `auditor system`
-    assert {i[:4] for i in ids[9:]} == {"AUD4", "AUD5"}
+    assert {i[:4] for i in ids[14:]} == {"AUD4", "AUD5"}
     for rule in rules:
         assert rule["shortDescription"]["text"]
         assert len(rule["fullDescription"]["text"]) > len(rule["shortDescription"]["text"])
@@ -66,6 +67,8 @@ def test_rules_carry_what_github_code_scanning_reads(tree_result: ScanResult) ->
     assert "external/cwe/cwe-78" in by_id["AUD101"]["properties"]["tags"]
     assert "external/cwe/cwe-95" in by_id["AUD103"]["properties"]["tags"]
     assert float(by_id["AUD101"]["properties"]["security-severity"]) >= 7.0  # GitHub: high
+    assert float(by_id["AUD001"]["properties"]["security-severity"]) >= 9.0  # GitHub: critical
+    assert "external/cwe/cwe-95" in by_id["AUD003"]["properties"]["tags"]
     assert 4.0 <= float(by_id["AUD201"]["properties"]["security-severity"]) < 7.0
 
 

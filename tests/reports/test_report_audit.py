@@ -17,7 +17,7 @@ from auditor.api import scan
 from auditor.cli import main
 from auditor.findings import Finding, ScanResult
 from auditor.formats import audit_fixes
-from auditor.policy import Policy
+from auditor.judge.policy import Policy, load_policy
 from auditor.reports import audit
 from auditor.reports.fixes import codemod_for
 
@@ -179,8 +179,9 @@ def test_before_and_after_code_can_be_plugged_in(
         '# ❌ BEFORE\nos.system("uptime")\n\n# ✅ AFTER\nsubprocess.run(["uptime"])\n'
     )
     assert "will come from the codemod" not in section
-    # the other sites still name their codemod
-    assert text.count("The new code will come from the codemod") == 4
+    # the other sites still name their codemod (not count_workers: `ps` needs the host's
+    # processes, so route-to-sandbox leaves that pipeline to a person)
+    assert text.count("The new code will come from the codemod") == 3
 
 
 def test_code_with_backticks_gets_a_longer_fence(
@@ -201,20 +202,31 @@ def _finding(category: str, snippet: str, sink: str = "subprocess.run") -> Findi
     )  # fmt: skip
 
 
+AIO = "asyncio.create_subprocess_shell"
+RUN = "subprocess.run"
+
+
 @pytest.mark.parametrize(
     ("category", "snippet", "sink", "codemod"),
     [
-        ("constant-shell", 'subprocess.run("ls -l /tmp", shell=True)', "run", "shell-to-argv"),
+        ("constant-shell", 'subprocess.run("ls -l", shell=True)', RUN, "shell-to-argv"),
         ("constant-shell", 'os.system("uptime")', "os.system", "shell-to-argv"),
-        ("constant-shell", 'subprocess.run(args="df -h", shell=True)', "run", "shell-to-argv"),
-        ("constant-shell", 'os.system("ps aux | wc -l")', "os.system", "route-to-sandbox"),
+        ("constant-shell", 'subprocess.run(args="df", shell=True)', RUN, "shell-to-argv"),
+        ("constant-shell", 'os.system("ps aux | wc -l")', "os.system", None),  # ps: processes
+        ("constant-shell", 'os.system("ls | wc -l")', "os.system", "route-to-sandbox"),
         ("constant-shell", 'os.system("echo $HOME")', "os.system", "route-to-sandbox"),
         ("constant-shell", 'os.system("ls *.py")', "os.system", "route-to-sandbox"),
         ("constant-shell", 'os.system("A=1 make")', "os.system", "route-to-sandbox"),
-        ("constant-shell", 'os.system("a" "…', "os.system", "route-to-sandbox"),
-        ("constant-shell", "os.system(CMD)", "os.system", "route-to-sandbox"),
+        ("constant-shell", 'os.system("a" "…', "os.system", None),  # cut: not known
+        ("constant-shell", "os.system(CMD)", "os.system", "shell-to-argv"),  # bound once
+        ("constant-shell", 'subprocess.run(f"ls {D}", shell=True)', "subprocess.run", None),
+        ("constant-shell", 'subprocess.run("ls", shell=True, executable=sh)', RUN, None),
+        ("constant-shell", 'subprocess.getoutput("uptime")', "subprocess.getoutput", None),
+        ("constant-shell", 'asyncio.create_subprocess_shell("ls")', AIO, "shell-to-argv"),
         ("dynamic-shell", 'os.system("rm " + path)', "os.system", "route-to-sandbox"),
+        ("dynamic-shell", 'os.system(f"sudo rm {path}")', "os.system", None),  # privileges
         ("dynamic-program", "subprocess.run([prog])", "subprocess.run", "route-to-sandbox"),
+        ("dynamic-program", "os.execv(prog, [prog])", "os.execv", None),
         ("dynamic-code", "eval(expr)", "builtins.eval", "eval-exec-to-sandbox"),
         ("dynamic-code", "exec(src)", "builtins.exec", "eval-exec-to-sandbox"),
         ("dynamic-code", "runpy.run_path(p)", "runpy.run_path", None),
@@ -259,8 +271,8 @@ def _write(root: Path, files: dict[str, str]) -> None:
             "import subprocess\nsubprocess.run(['ps', '-p', pid])\n",
             "**Status:** ⚠️ ATTENTION - 1 medium-risk site(s) to convert, review or check",
         ),
-        # dynamic, but under a path the default policy trusts: low risk
-        ("scripts/canonical/app.py", "import os\nos.system(cmd)\n", "**Status:** ✅ OK"),
+        # the built-in policy trusts no path: scripts/canonical/ is not special (issue 13)
+        ("scripts/canonical/app.py", "import os\nos.system(input())\n", "**Status:** 🚨 CRITICAL"),
     ],
 )
 def test_overall_status_follows_the_highest_open_risk(
@@ -281,7 +293,7 @@ def test_a_tree_without_sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert text.count("Nenhum ponto.") == 3
     assert "Nada a corrigir." in text
     assert "**Política:** padrão embutida" in text
-    assert "| Arquivos analisados | ✅ FEITO | 🔴 Alta |" in text
+    assert "analisados" not in text.split("## Status final", 1)[1]  # no error: no row
 
 
 def test_module_level_calls_and_broken_files(
@@ -295,7 +307,7 @@ def test_module_level_calls_and_broken_files(
     assert "#### Line 2 - module level - AUD101" in text
     assert "### Files that could not be analysed\n\n- `bad.py:1`: syntax error" in text
     assert "- [ ] Fix or exclude the 1 file(s) that could not be analysed" in text
-    assert "| Files analysed | 🚫 TODO (1) | 🔴 High |" in text
+    assert "| Files that could not be analysed, fixed or excluded | 🚫 TODO (1) | 🔴 High |" in text
 
 
 def test_user_template(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -304,7 +316,7 @@ def test_user_template(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "utf-8",
     )
     assert main(["report", "--template", "short.j2"]) == 0
-    assert capsys.readouterr().out == "🚨 CRITICAL\nhigh=7\nmedium=4\nlow=2\n"
+    assert capsys.readouterr().out == "🚨 CRITICAL\nhigh=4\nmedium=4\nlow=5\n"
     (tree / "extends.j2").write_text('{% extends "audit.pt-BR.md.j2" %}\n', "utf-8")
     assert main(["report", "--template", "extends.j2", "--lang", "pt-BR"]) == 0
     assert capsys.readouterr().out.startswith("# 🔍 Auditoria de isolamento")
@@ -352,3 +364,67 @@ def test_engine_only_results_and_engine_errors_are_listed(
     assert ("insecure eval" in text) == (lang == "en")
     plain = audit.render(ScanResult(), tree_policy, lang=lang, meta=META)
     assert "bandit" not in plain
+
+
+# -- the document says what the findings say (issue 13, part 4) -------------------------------
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(title, 1)[1].split("\n### ", 1)[0]
+
+
+def test_sites_are_grouped_by_their_own_risk_and_the_counts_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor]\ntrusted_paths = ["ops/**"]\n')
+    (tmp_path / "ops").mkdir()
+    _write(
+        tmp_path,
+        {
+            "app.py": "import os\nos.system(input())\n",
+            "ops/job.py": "import os\nos.system(input())\n",
+            "box.py": "from auditor import sandbox\nsandbox.run(input(), shell=True)\n",
+        },
+    )
+    text = audit.render(scan(["."]), load_policy(tmp_path), lang="en", meta=META)
+    high = _section(text, "### 🔴 High priority")
+    low = _section(text, "### 🟢 Low priority")
+    assert high.startswith(" (1 site(s))") and "**Status:** 🚨 CRITICAL - 1 high-risk" in text
+    assert "`app.py`" in high and "ops/job.py" not in high and "box.py" not in high
+    assert "`ops/job.py`" in low and "`box.py`" in low
+    assert low.startswith(" (2 site(s))")
+
+
+def test_the_status_table_has_a_files_row_only_when_a_file_could_not_be_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, {"app.py": "import os\nos.system(input())\n"})
+    text = audit.render(scan(["."]), lang="en", meta=META)
+    table = text.split("## Final status", 1)[1]
+    assert "analysed" not in table
+    _write(tmp_path, {"broken.py": "import os\nos.system(\n"})
+    text = audit.render(scan(["."]), lang="en", meta=META)
+    table = text.split("## Final status", 1)[1]
+    assert (
+        "| Files that could not be analysed, fixed or excluded | 🚫 TODO (1) | 🔴 High |" in table
+    )
+
+
+def test_report_to_a_file_says_what_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(
+        tmp_path,
+        {"app.py": "import os, subprocess\nos.system(input())\nsubprocess.run(['ls'])\n"},
+    )
+    assert main(["report", "-o", "AUDIT.md"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "auditor report: wrote AUDIT.md: 2 call site(s) in 1 file(s), 1 to do (1 high risk), "
+        "0 isolated, 1 allowed\n"
+    )
+    assert (tmp_path / "AUDIT.md").read_text("utf-8").startswith("# 🔍 Isolation audit")

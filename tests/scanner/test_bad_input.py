@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.analyze import Context, Options, analyze_source
 from auditor.api import scan
 from auditor.cli import main
+from auditor.scan.analyze import Context, Options, analyze_source
 from tests.conftest import make_policy
 
 GOOD = b"import os\nos.system(cmd)\n"
@@ -71,7 +71,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def deny(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("auditor.worker.open", deny, raising=False)
+    monkeypatch.setattr("auditor.scan.worker.open", deny, raising=False)
     result = scan([target], policy=make_policy(root=str(tmp_path)))
     [error] = result.errors
     assert error.message == "cannot read: Permission denied"
@@ -95,7 +95,7 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 def test_a_file_that_names_no_sink_is_not_parsed() -> None:
     """The pre-filter reads the text first: a file that mentions no sink, no sink module and
     no shell= cannot run anything the audit is about, so it is not parsed, and its syntax
-    errors are not reported (documented in auditor/prefilter.py and the README)."""
+    errors are not reported (documented in auditor/scan/prefilter.py and the README)."""
     ctx = Context(make_policy())
     assert errors_of_ctx(b"def f(:\n    pass\n", ctx) == []
     full = Context(make_policy(), Options(prefilter=False))

@@ -63,7 +63,7 @@ def test_default_cache_folder_is_git_ignored_at_the_project_root(tmp_path: Path)
     sub = root / "pkg"
     sub.mkdir()
     (sub / "a.py").write_text("import os\nos.system(c)\n")
-    from auditor.policy import load_policy
+    from auditor.judge.policy import load_policy
 
     scan([sub], policy=load_policy(sub), use_cache=True)
     assert (root / ".auditor_cache" / ".gitignore").read_text().strip().endswith("*")

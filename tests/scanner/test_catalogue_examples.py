@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.catalogue import builtin_sinks
+from auditor.judge.catalogue import builtin_sinks
 from tests.conftest import findings
 
 SINKS = builtin_sinks()

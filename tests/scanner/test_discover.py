@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.discover import discover, display_path
+from auditor.scan.discover import discover, display_path
 
 
 def touch(root: Path, *names: str) -> None:

@@ -13,12 +13,12 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor.analyze import Context
 from auditor.api import scan
-from auditor.collect import Collector
-from auditor.policy import load_policy
-from auditor.positions import call_spans
-from auditor.skeleton import physical_lines
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context
+from auditor.scan.collect import Collector
+from auditor.scan.positions import call_spans
+from auditor.scan.skeleton import physical_lines
 from tests.conftest import FIXTURES, REPO
 
 EXAMPLE = REPO / "examples" / "llm_backend"
@@ -28,11 +28,24 @@ def test_example_project() -> None:
     result = scan([EXAMPLE])
     assert result.errors == []
     by_place = {(Path(f.path).name, f.function): f for f in result.findings}
-    # LLM output run in-process and through a shell
-    assert by_place[("chat.py", "ChatService.run_generated")].rule == "AUD103"
+    # LLM output run in-process: critical, from the model client's call in llm.py
+    run_generated = by_place[("chat.py", "ChatService.run_generated")]
+    assert (run_generated.rule, run_generated.origin) == ("AUD003", "llm-output")
+    assert [(Path(s.path).name, s.line) for s in run_generated.flow] == [
+        ("llm.py", 13),
+        ("chat.py", 18),
+        ("chat.py", 24),
+        ("chat.py", 26),
+    ]
     assert by_place[("chat.py", "ChatService.calculate")].sink == "builtins.eval"
-    assert by_place[("tools.py", "search")].rule == "AUD101"
+    # tools fed by the web API's routes in api.py: critical, remote input
+    search = by_place[("tools.py", "search")]
+    assert (search.rule, search.risk, search.origin) == ("AUD001", "critical", "remote-input")
+    assert Path(search.flow[0].path).name == "api.py"
     assert by_place[("tools.py", "archive")].sink == "os.system"
+    # quoted with shlex.quote: the origin stays, the risk is lowered
+    count = by_place[("tools.py", "count_lines")]
+    assert (count.origin, count.risk) == ("remote-input", "medium")
     # the project's own wrapper, declared in its pyproject.toml
     assert by_place[("tools.py", "count_lines")].sink == "app.tools.run_shell"
     # constant monitoring commands are allowed, trusted ones say why
@@ -44,8 +57,8 @@ def test_example_project() -> None:
     # a trusted path, and a suppressed legacy call
     assert by_place[("reindex.py", "main")].trusted_by == "path:scripts/canonical/**"
     assert by_place[("tools.py", "legacy_cleanup")].suppressed
-    high = Counter(f.rule for f in result.findings if f.risk == "high" and not f.suppressed)
-    assert high["AUD101"] >= 4 and high["AUD103"] >= 3
+    critical = Counter(f.rule for f in result.findings if f.risk == "critical")
+    assert critical["AUD001"] >= 3 and critical["AUD003"] >= 2
 
 
 def _package_dir(name: str) -> Path:

@@ -35,7 +35,9 @@ CASES = [
     (H + "subprocess.run('ls ' + d, shell=True)", "dynamic", True, "dynamic-shell"),
     (H + "subprocess.run('ls %s' % d, shell=True)", "dynamic", True, "dynamic-shell"),
     (H + "subprocess.run('ls {}'.format(d), shell=True)", "dynamic", True, "dynamic-shell"),
-    (H + "C = 'a'\nC = 'b'\nsubprocess.run(C, shell=True)", "dynamic", True, "dynamic-shell"),
+    # every binding of C is a constant: whichever holds, the command is known
+    (H + "C = 'a'\nC = 'b'\nsubprocess.run(C, shell=True)", "constant", True, "constant-shell"),
+    (H + "C = 'a'\nC = x\nsubprocess.run(C, shell=True)", "dynamic", True, "dynamic-shell"),
     (H + "C = 'a'\nC += x\nsubprocess.run(C, shell=True)", "dynamic", True, "dynamic-shell"),
     (
         H + "class K:\n    C = 'ls'\n    def f(self):\n        subprocess.run(self.C, shell=True)",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.policy import PolicyError, load_policy
+from auditor.judge.policy import PolicyError, load_policy
 
 
 def write(path: Path, text: str) -> Path:
@@ -16,14 +16,13 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_defaults_follow_the_users_audit(tmp_path: Path) -> None:
+def test_defaults_trust_no_path_and_no_command(tmp_path: Path) -> None:
     policy = load_policy(tmp_path)
     assert policy.source is None
-    assert "scripts/canonical/**" in policy.trusted_paths
-    assert "systemctl status *" in policy.trusted_commands
+    assert policy.trusted_paths == () and policy.trusted_commands == ()
     described = policy.describe()
     must = {i["rule"] for i in described["must_isolate"]}
-    assert must == {"AUD101", "AUD102", "AUD103"}
+    assert must == {"AUD001", "AUD002", "AUD003", "AUD005", "AUD101", "AUD102", "AUD103"}
 
 
 def test_found_upward_from_the_scanned_path(tmp_path: Path) -> None:
@@ -42,10 +41,13 @@ def test_pyproject_without_tool_auditor_is_skipped(tmp_path: Path) -> None:
 
 
 def test_auditor_toml_and_extend(tmp_path: Path) -> None:
-    write(tmp_path / "auditor.toml", 'extend_trusted_commands = ["uptime"]\n')
+    write(
+        tmp_path / "auditor.toml",
+        'extends = "isolation-audit"\nextend_trusted_commands = ["uptime"]\n',
+    )
     policy = load_policy(tmp_path)
-    assert policy.trusted_commands[-1] == "uptime"
-    assert "systemctl status *" in policy.trusted_commands
+    assert policy.trusted_commands == ("systemctl status *", "journalctl -u *", "uptime")
+    assert policy.trusted_paths == ("scripts/canonical/**",)
 
 
 @pytest.mark.parametrize(
@@ -54,7 +56,10 @@ def test_auditor_toml_and_extend(tmp_path: Path) -> None:
         ("trusted_path = []", "unknown key 'trusted_path' (did you mean 'trusted_paths'?)"),
         ('trusted_paths = "scripts/**"', "'trusted_paths' must be a list of strings"),
         ("max_file_size = -1", "'max_file_size' must be a positive integer"),
-        ("[tool.auditor.classes.dynamic-shell]\nrisk = 'severe'", "must be high, medium or low"),
+        (
+            "[tool.auditor.classes.dynamic-shell]\nrisk = 'severe'",
+            "must be critical, high, medium or low",
+        ),
         (
             "[tool.auditor.classes.dynamic-shell]\nrule = 'X1'",
             "unknown key 'classes.dynamic-shell.rule'",
@@ -106,3 +111,104 @@ def test_policy_command_prints_both_lists(
     data = json.loads(capsys.readouterr().out)
     assert data["trusted_paths"] == ["ops/**"]
     assert data["classes"]["dynamic-shell"]["rule"] == "AUD101"
+
+
+# -- trust is opt-in: presets and where each trust rule comes from (issue 13, part 3) ---------
+
+
+def test_built_in_defaults_trust_nothing_from_the_users_audit() -> None:
+    from tests.conftest import findings
+
+    [f] = findings("import os\nos.system(input())\n", path="scripts/canonical/job.py")
+    assert (f.trusted_by, f.risk, f.action) == (None, "high", "isolate")
+    [g] = findings("import subprocess\nsubprocess.run(['systemctl', 'status', 'x'])\n")
+    assert g.trusted_by is None
+
+
+def test_a_preset_is_opt_in_and_named_as_the_source(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.auditor]\nextends = "isolation-audit"\n')
+    policy = load_policy(tmp_path)
+    assert policy.extends == ("isolation-audit",)
+    assert policy.trusted_paths == ("scripts/canonical/**",)
+    source = policy.trust_source("path:scripts/canonical/**")
+    assert source is not None and source.describe() == "preset isolation-audit"
+
+
+def test_the_projects_own_rules_name_their_file_and_line(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "pyproject.toml",
+        "[tool.other]\n"
+        'trusted_paths = ["ops/**"]\n'
+        "\n"
+        "[tool.auditor]\n"
+        'extends = ["isolation-audit"]\n'
+        "trusted_paths = [\n"
+        '    "tools/**",\n'
+        "    'ops/**',\n"
+        "]\n"
+        "extend-trusted-commands = ['uptime']\n",
+    )
+    policy = load_policy(tmp_path)
+    assert policy.trusted_paths == ("tools/**", "ops/**")  # the project's list replaces
+    lines = {k: (v.kind, v.name, v.line) for k, v in policy.trust_sources.items()}
+    assert lines["path:tools/**"] == ("project", str(config), 7)
+    assert lines["path:ops/**"] == ("project", str(config), 8)
+    assert lines["command:uptime"] == ("project", str(config), 10)
+    assert lines["command:systemctl status *"] == ("preset", "isolation-audit", None)
+
+
+def test_an_unknown_preset_is_a_one_line_error(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.auditor]\nextends = "isolation-audti"\n')
+    with pytest.raises(
+        PolicyError,
+        match=r"unknown preset 'isolation-audti' in 'extends' \(known: isolation-audit\)",
+    ):
+        load_policy(tmp_path)
+    write(tmp_path / "pyproject.toml", "[tool.auditor]\nextends = 3\n")
+    with pytest.raises(PolicyError, match="'extends' must be a preset name or a list of them"):
+        load_policy(tmp_path)
+
+
+def test_every_preset_loads_and_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor.judge.policy import build_policy, presets
+
+    assert "isolation-audit" in presets()
+    for name in presets():
+        build_policy({"extends": name}, "test")
+    assert main(["policy", "--presets"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("isolation-audit: ")
+
+
+def test_policy_command_shows_where_trust_comes_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.auditor]\nextends = "isolation-audit"\nextend_trusted_paths = ["ops/**"]\n',
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["policy"]) == 0
+    out = capsys.readouterr().out
+    assert "Presets: isolation-audit" in out
+    assert "files under scripts/canonical/**  [from preset isolation-audit]" in out
+    assert f"files under ops/**  [from {tmp_path / 'pyproject.toml'}:3]" in out
+
+
+def test_the_audit_document_names_the_source_of_each_trust_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.auditor]\nextends = "isolation-audit"\nextend_trusted_paths = ["ops/**"]\n',
+    )
+    write(tmp_path / "ops" / "job.py", "import os\nos.system(input())\n")
+    write(tmp_path / "scripts" / "canonical" / "job.py", "import os\nos.system(input())\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--no-cache"]) == 0
+    text = capsys.readouterr().out
+    assert "Files under `ops/**` (trusted code), from `pyproject.toml`, line 3" in text
+    assert "Files under `scripts/canonical/**` (trusted code), from the preset" in text
+    assert "(trusted by the policy: `path:ops/**`, from `pyproject.toml`, line 3)" in text
+    assert main(["report", "--no-cache", "--lang", "pt-BR"]) == 0
+    assert "conforme o preset `isolation-audit`" in capsys.readouterr().out

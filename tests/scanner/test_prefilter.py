@@ -1,5 +1,5 @@
 """The ast pre-filter is sound: on real code, skipping the files it rejects changes no
-finding and no error (the argument is in auditor/prefilter.py)."""
+finding and no error (the argument is in auditor/scan/prefilter.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.analyze import Context, Options, analyze_source
-from auditor.policy import load_policy
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context, Options, analyze_source
 from tests.conftest import FIXTURES, REPO
 
 

@@ -1,6 +1,6 @@
 """The skeleton (function bodies that cannot matter replaced by an empty string literal on
 the same lines) changes no finding: cases written to break it, each analysed in full and
-through the skeleton. The argument is in auditor/skeleton.py; test_prefilter.py checks the
+through the skeleton. The argument is in auditor/scan/skeleton.py; test_prefilter.py checks the
 same on real code."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from auditor.analyze import Context, Options, analyze_source
-from auditor.policy import load_policy
-from auditor.prefilter import survey
-from auditor.skeleton import physical_lines, skeleton
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context, Options, analyze_source
+from auditor.scan.prefilter import survey
+from auditor.scan.skeleton import physical_lines, skeleton
 from tests.conftest import REPO
 
 POLICY = load_policy(REPO / "examples" / "llm_backend")  # with a project sink: run_shell

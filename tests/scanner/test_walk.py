@@ -10,10 +10,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from auditor.analyze import Context, _match
-from auditor.collect import Collector
-from auditor.policy import load_policy
-from auditor.walk import walk
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context, _match
+from auditor.scan.collect import Collector
+from auditor.scan.walk import walk
 from tests.conftest import FIXTURES, REPO
 
 TRICKY = """

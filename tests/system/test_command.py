@@ -41,7 +41,7 @@ def test_json_is_the_scan_contract(repo: Path, capsys: pytest.CaptureFixture[str
     findings = [Finding.from_json(f) for f in data["findings"]]
     assert set(data["findings"][0]) == set(Finding.__dataclass_fields__)
     rules = {f.rule for f in findings}
-    assert {"AUD401", "AUD402", "AUD403", "AUD404", "AUD405", "AUD406"} <= rules
+    assert {"AUD401", "AUD402", "AUD403", "AUD404", "AUD405", "AUD412"} <= rules
     assert {"AUD501", "AUD503", "AUD504", "AUD505", "AUD506", "AUD507"} <= rules
     paths = {f.path for f in findings}
     assert paths == {
@@ -104,8 +104,26 @@ def test_parse_errors_are_listed_and_exit_2(
     )  # fmt: skip
     assert code == 2
     errors = {(e["path"], e["line"]) for e in data["errors"]}
-    assert errors == {("sudoers", 2), ("missing", None), ("bad.service", 3), ("nodir", None)}
-    assert {f["rule"] for f in data["findings"]} == {"AUD401", "AUD501"}  # the rest is read
+    assert errors == {("sudoers", 2), ("missing", None), ("nodir", None)}
+    # a unit's stray line is a finding with its line (systemd ignores it), not an error
+    found = {(f["path"], f["line"], f["rule"]) for f in data["findings"]}
+    assert found == {("sudoers", 1, "AUD401"), ("bad.service", 1, "AUD501"),
+                     ("bad.service", 3, "AUD509")}  # fmt: skip
+
+
+def test_a_stray_eof_does_not_fail_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("app.service").write_text(
+        "[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=3\n[Service]\n"
+        "ExecStart=/bin/true\nRestart=on-failure\nRestartSec=5\nEOF\n"
+    )
+    code, data = _json(capsys, ["system", "--units", "app.service", "--format", "json"])
+    assert code == 0 and data["errors"] == []
+    assert [(f["line"], f["rule"], f["snippet"]) for f in data["findings"]] == [
+        (8, "AUD509", "EOF")
+    ]
 
 
 def test_text_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -137,9 +155,9 @@ def test_suppression_comments_work_in_deploy_files(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("sudoers").write_text(
-        "# auditor: ignore[AUD406] restarts only our own units, reviewed\n"
+        "# auditor: ignore[AUD412] restarts only our own units, reviewed\n"
         "u ALL=(root) /usr/bin/systemctl restart app*\n"
-        "u ALL=(root) /usr/bin/systemctl stop app*  # auditor: ignore[AUD406]\n"
+        "u ALL=(root) /usr/bin/systemctl stop app*  # auditor: ignore[AUD412]\n"
         "u ALL=(root) /bin/sh\n"
     )
     Path("app.service").write_text(
@@ -154,10 +172,10 @@ def test_suppression_comments_work_in_deploy_files(
     )
     assert code == 0
     state = {(f["path"], f["line"], f["rule"]): f for f in data["findings"]}
-    assert state[("sudoers", 2, "AUD406")]["suppressed"] is True
-    reason = state[("sudoers", 2, "AUD406")]["suppression_reason"]
+    assert state[("sudoers", 2, "AUD412")]["suppressed"] is True
+    reason = state[("sudoers", 2, "AUD412")]["suppression_reason"]
     assert reason == "restarts only our own units, reviewed"
-    no_reason = state[("sudoers", 3, "AUD406")]
+    no_reason = state[("sudoers", 3, "AUD412")]
     assert no_reason["suppressed"] is False and "gives no reason" in no_reason["message"]
     assert state[("sudoers", 4, "AUD402")]["suppressed"] is False
     assert state[("app.service", 2, "AUD501")]["suppressed"] is True

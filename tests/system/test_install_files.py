@@ -37,22 +37,26 @@ def _system_findings(capsys: pytest.CaptureFixture[str], out: Path) -> list[dict
 
 
 def test_user_setup_needs_no_sudo(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sandbox", "install-files", "--user", "--service", "app", "-o", "out"]) == 0
+    # a folder named user, as systemd keeps user units: auditor then knows them for such
+    out = here / "out/systemd/user"
+    args = ["sandbox", "install-files", "--user", "--service", "app", "-o", str(out)]
+    assert main(args) == 0
     captured = capsys.readouterr()
-    written = sorted(p.relative_to(here / "out").as_posix() for p in (here / "out").rglob("*"))
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     assert written == [
         "INSTALL.md",
         "app.service.d",
+        "app.service.d/auditor-hardening.conf",
         "app.service.d/auditor-sandbox.conf",
         "auditor-sandbox.slice",
     ]
     assert "No sudoers snippet" in captured.err
-    install = (here / "out/INSTALL.md").read_text()
+    install = (out / "INSTALL.md").read_text()
     assert "needs no sudo" in install and "sudo " not in install.replace("needs no sudo", "")
     assert "systemctl --user" in install
-    dropin = (here / "out/app.service.d/auditor-sandbox.conf").read_text()
+    dropin = (out / "app.service.d/auditor-sandbox.conf").read_text()
     assert "Slice=auditor-sandbox.slice" in dropin and "Restart=on-failure" in dropin
-    assert _system_findings(capsys, here / "out") == []
+    assert _system_findings(capsys, out) == []
 
 
 def test_system_setup_without_an_operator_writes_no_sudoers(
@@ -99,6 +103,10 @@ def test_bad_policy_values_are_one_line_errors(
         (["--system", "--sudo-user", "ops"], "--sudo-user needs --service"),
         (["--system", "--service", "app", "--sudo-user", "ops ALL"], "not a valid user name"),
         (["--service", "../etc/passwd"], "not a valid unit name"),
+        (["--system", "--service", "app", "--run-as", "root"], "not a valid non-root user"),
+        (["--user", "--service", "app", "--run-as", "app"], "go with --system --service"),
+        (["--system", "--writable", "/var/lib/app"], "go with --system --service"),
+        (["--system", "--service", "app", "--writable", "var/lib"], "not an absolute path"),
     ],
 )
 def test_bad_options(
@@ -171,6 +179,7 @@ def test_generate_is_pure_and_sizes_are_systemd_sizes() -> None:
     assert set(files) == {
         "auditor-sandbox.slice",
         "svc.service.d/auditor-sandbox.conf",
+        "svc.service.d/auditor-hardening.conf",
         "sudoers.d/auditor-sandbox",
         "INSTALL.md",
     }
@@ -178,3 +187,72 @@ def test_generate_is_pure_and_sizes_are_systemd_sizes() -> None:
     assert [systemd_size(n) for n in (None, 1 << 30, 3 << 20, 1536, 1000)] == [
         "infinity", "1G", "3M", "1536", "1000",
     ]  # fmt: skip
+
+
+def _stand_in(out: Path, name: str) -> Path:
+    """The service the drop-ins are for: a plain one, as the user's own unit would be."""
+    service = out / name
+    service.write_text("[Service]\nExecStart=/usr/bin/python3 -m app\n")
+    return service
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            ["--run-as", "app", "--writable", "/var/lib/app"],
+            ["User=app", "CapabilityBoundingSet=\n", "ReadWritePaths=-/var/lib/app"],
+        ),
+        (
+            [],
+            ["CapabilityBoundingSet=CAP_SYS_ADMIN CAP_NET_ADMIN CAP_SETPCAP", "ProtectSystem=full"],
+        ),
+    ],
+)  # fmt: skip
+def test_the_hardened_service_scores_well_and_keeps_the_sandbox(
+    here: Path, capsys: pytest.CaptureFixture[str], extra: list[str], expected: list[str]
+) -> None:
+    """--system --service: the service with both drop-ins scores under 5 (auditor, and
+    systemd-analyze security where installed, which must agree), has nothing that stops the
+    sandbox, and passes auditor system and systemd-analyze verify."""
+    from auditor.system.hardening import score_unit
+    from auditor.system.units import load_units
+
+    args = ["sandbox", "install-files", "--system", "--service", "app", *extra, "-o", "out"]
+    assert main(args) == 0
+    out = here / "out"
+    text = (out / "app.service.d/auditor-hardening.conf").read_text()
+    for line in expected:
+        assert line in text
+    service = _stand_in(out, "app.service")
+    dropins = sorted((out / "app.service.d").glob("*.conf"))
+    unit = next(u for u in load_units([service, *dropins], {}, []) if u.name == "app.service")
+    ours = score_unit(unit)
+    assert ours.exposure < 50, ours.score
+    assert _system_findings(capsys, out) == []  # no AUD511, no AUD512, nothing else
+    analyze = shutil.which("systemd-analyze")
+    if analyze:
+        proc = subprocess.run([analyze, "security", "--offline=true", str(service)],
+                              capture_output=True, text=True)  # fmt: skip
+        match = re.search(r"Overall exposure level for app.service: (\d+\.\d)", proc.stdout)
+        assert match is not None and match.group(1) == ours.score, proc.stdout[-300:]
+        verify = subprocess.run([analyze, "verify", "--man=no", str(service)],
+                                capture_output=True, text=True)  # fmt: skip
+        assert verify.returncode == 0 and verify.stderr == "", verify.stderr
+
+
+def test_a_user_service_gets_only_what_needs_no_namespace(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = here / "deploy/systemd/user"
+    args = ["sandbox", "install-files", "--user", "--service", "app", "-o", str(out)]
+    assert main(args) == 0
+    text = (out / "app.service.d/auditor-hardening.conf").read_text()
+    assert "SystemCallFilter=@system-service @mount sethostname" in text
+    for namespaced in ("ProtectSystem", "PrivateTmp", "PrivateDevices", "ProtectHome", "User="):
+        assert namespaced not in text
+    _stand_in(out, "app.service")
+    # a user unit is not scored (it never runs as root), and nothing in it stops the sandbox
+    assert _system_findings(capsys, out) == []
+    (out / "app.service.d/zz-breaks.conf").write_text("[Service]\nProtectHostname=yes\n")
+    assert [f["rule"] for f in _system_findings(capsys, out)] == ["AUD512"]

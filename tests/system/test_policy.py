@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.policy import PolicyError, build_policy
+from auditor.judge.policy import PolicyError, build_policy
 
 
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    Path("sudoers").write_text("u ALL=(root) /usr/bin/systemctl restart app*\n")
+    Path("sudoers").write_text("u ALL=(root) /usr/local/bin/appctl restart *\n")
     Path("worker.service").write_text(
         "[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=3\n"
         "[Service]\nExecStart=/bin/true\nRestart=on-failure\nRestartSec=5\n"
@@ -31,6 +31,19 @@ def _findings(capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str, str]]:
 
 def test_defaults(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _findings(capsys) == [("AUD406", "low", "review")]
+
+
+def test_hardened_services_are_scored(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """worker.service runs generated code, the policy says: its exposure (9.6, as root
+    with nothing restricted) is a finding; without the setting it is not looked at."""
+    assert [r for r, _, _ in _findings(capsys)] == ["AUD406"]
+    Path("pyproject.toml").write_text("[tool.auditor.system]\nhardened_services = ['worker*']\n")
+    args = ["system", "--sudoers", "sudoers", "--units", "worker.service", "--format", "json"]
+    assert main(args) == 0
+    found = json.loads(capsys.readouterr().out)["findings"]
+    exposure = [f for f in found if f["rule"] == "AUD511"]
+    assert len(exposure) == 1 and "scores 9.6 UNSAFE" in exposure[0]["message"]
+    assert "its name matches the policy" in exposure[0]["message"]
 
 
 def test_overrides_and_sandbox_names(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,6 +63,7 @@ def test_overrides_and_sandbox_names(here: Path, capsys: pytest.CaptureFixture[s
         ({"system": []}, "'system' must be a table"),
         ({"system": {"colour": 1}}, "unknown key 'system.colour'"),
         ({"system": {"sandbox_names": "x"}}, "'system.sandbox_names' must be a list of strings"),
+        ({"system": {"hardened_services": [1]}}, "'system.hardened_services' must be a list"),
         ({"system": {"rules": {"AUD999": {"risk": "low"}}}}, "unknown rule 'system.rules.AUD999'"),
         ({"system": {"rules": {"AUD406": {"risk": "huge"}}}}, "must be one of low, medium, high"),
         ({"system": {"rules": {"AUD406": {"colour": "x"}}}}, "'system.rules.AUD406.colour'"),

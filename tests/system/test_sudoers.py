@@ -26,7 +26,7 @@ def _rules(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("bad", "rules", "fixed"),
     [
-        ("u ALL=(ALL) ALL", ["AUD401"], "u ALL=(root) /usr/bin/systemctl status app"),
+        ("u ALL=(ALL) ALL", ["AUD401"], "u ALL=(root) /usr/bin/systemctl --no-pager status app"),
         ("u ALL=(ALL) NOPASSWD: ALL", ["AUD401", "AUD403"], "u ALL=(root) NOPASSWD: /bin/ps aux"),
         (
             "u ALL=(ALL) NOPASSWD: /bin/bash -c *",
@@ -41,9 +41,9 @@ def _rules(text: str) -> list[str]:
         ("u ALL=(ALL) /usr/bin/nsenter", ["AUD402"], "u ALL=(root) /usr/bin/uptime -p"),
         ("u ALL=(ALL) /usr/sbin/chroot /srv/*", ["AUD402"], "u ALL=(root) /usr/bin/uptime -p"),
         (
-            "u ALL=(ALL) /usr/bin/find / -name x -exec rm {} ;",
+            "u ALL=(ALL) /usr/bin/find / -name x -exec /bin/sh ;",
             ["AUD402"],
-            "u ALL=(root) /usr/bin/find /var/log -name x -delete",
+            "u ALL=(root) /usr/bin/find /var/log -name x -exec rm {} ;",
         ),
         (
             "u ALL=(ALL) /usr/bin/less /var/log/syslog",
@@ -74,8 +74,13 @@ def _rules(text: str) -> list[str]:
         ),
         (
             "u ALL=(ALL) /usr/bin/systemctl restart app*",
-            ["AUD406"],
+            ["AUD412"],
             "u ALL=(root) /usr/bin/systemctl restart app.service",
+        ),
+        (
+            "u ALL=(ALL) /usr/local/bin/appctl restart *",
+            ["AUD406"],
+            "u ALL=(root) /usr/local/bin/appctl restart web",
         ),
         (
             'u ALL=(ALL) /bin/sh -c "systemctl restart app"',
@@ -226,6 +231,7 @@ def test_include_cycles_stop(tmp_path: Path) -> None:
         ("u ALL=(ALL) /bin/ls,, /bin/id\n", 1, "empty command"),
         ("u ALL=(ALL) BOGUS: /bin/ls\n", 1, "unknown tag 'BOGUS:'"),
         ("Defaults\n", 1, "Defaults without a setting"),
+        ("u ALL=(ALL) ALL of it, please\n", 1, "ALL takes no arguments"),
     ],
 )
 def test_malformed_lines_are_one_line_errors_and_the_rest_is_read(
@@ -275,19 +281,31 @@ def test_policy_trusted_commands_allow_only_harmless_wildcards() -> None:
         "u ALL=(root) /usr/bin/journalctl -u *\n"
         "u ALL=(root) /usr/bin/systemctl restart *\n"
         "u ALL=(root) NOPASSWD: /usr/bin/env *\n"
+        "u ALL=(root) /usr/local/bin/appctl *\n"
     )
     parsed = parse_text(text, "s")
-    trusted = ["systemctl status *", "journalctl -u *", "env *"]
-    found = {f.line: f for f in check_sudoers(parsed, trusted)}
-    assert (found[1].trusted_by, found[1].risk, found[1].action) == (
-        "command:systemctl status *", "low", "allow"
-    )  # fmt: skip
-    assert found[2].trusted_by == "command:journalctl -u *"
-    assert (found[3].trusted_by, found[3].action) == (None, "review")  # not in the policy
+    trusted = ["systemctl status *", "journalctl -u *", "env *", "appctl *"]
+    found = {(f.line, f.rule): f for f in check_sudoers(parsed, trusted)}
+    state = {key: (f.trusted_by, f.risk, f.action) for key, f in found.items()}
+    # the wider view the policy chose to trust is allowed...
+    assert state[(1, "AUD413")] == ("command:systemctl status *", "low", "allow")
+    assert state[(2, "AUD413")] == ("command:journalctl -u *", "low", "allow")
+    assert state[(5, "AUD406")] == ("command:appctl *", "low", "allow")
+    # ...not what the pattern also admits: the pager, erasing the journal
+    assert state[(1, "AUD414")] == (None, "medium", "convert")
+    assert state[(2, "AUD412")] == (None, "medium", "convert")
+    assert state[(3, "AUD412")] == (None, "medium", "convert")  # not in the policy
     # a root shell is never trusted, whatever the policy says
-    assert {(f.rule, f.trusted_by) for f in check_sudoers(parsed, trusted) if f.line == 4} == {
-        ("AUD402", None), ("AUD403", None)
-    }  # fmt: skip
+    assert {rule for line, rule in state if line == 4} == {"AUD402", "AUD403"}
+    assert all(state[key][0] is None for key in state if key[0] == 4)
+
+
+def test_a_fixed_exec_runs_only_its_program() -> None:
+    """find -exec with an exact command runs that command (rm), not one of the caller's:
+    the old check called every -exec a root shell; the program it names decides."""
+    assert _rules("u ALL=(root) /usr/bin/find /srv -name x -exec rm {} ;") == []
+    assert _rules("u ALL=(root) /usr/bin/find /srv -name x -exec /bin/sh ;") == ["AUD402"]
+    assert _rules("u ALL=(root) /usr/bin/find /srv -name x -exec *") == ["AUD402"]
 
 
 def test_exact_arguments_of_ordinary_programs_are_fine() -> None:

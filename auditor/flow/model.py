@@ -1,0 +1,268 @@
+"""What the per-file stage hands the project-wide stage: one file's summary. Plain data,
+cached as JSON with the file's findings.
+
+A *label* says what a value may carry, as a tuple:
+
+- ``("s", origin, line, column, note, code)``: a source in this file (``note`` says what
+  it is, ``code`` is the expression);
+- ``("p", function, parameter)``: a parameter of a function of this file;
+- ``("c", call)``: the result of call number ``call`` of this summary's ``calls``;
+- ``("a", class, attr)``: the instance attribute ``attr`` of a class of this file;
+- ``("q", note, label)``: ``label``, passed through a sanitizer (``note`` names it).
+
+Functions and classes are keyed by their dotted path in the module ("Job.run").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Label = tuple[Any, ...]
+
+
+def _labels(data: list[Any]) -> tuple[Label, ...]:
+    return tuple(_label(item) for item in data)
+
+
+def _label(item: list[Any]) -> Label:
+    if item[0] == "q":
+        return ("q", item[1], _label(item[2]))
+    return tuple(item)
+
+
+def _json_label(label: Label) -> list[Any]:
+    if label[0] == "q":
+        return ["q", label[1], _json_label(label[2])]
+    return list(label)
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """A value handed to a function: what it carries; whether it is known at compile time;
+    else, when it would be constant if the caller's ``params`` were (None: not even then)."""
+
+    labels: tuple[Label, ...] = ()
+    const: bool = False
+    params: tuple[str, ...] | None = None
+
+    def to_json(self) -> list[Any]:
+        return [
+            [_json_label(x) for x in self.labels],
+            self.const,
+            None if self.params is None else list(self.params),
+        ]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Arg:
+        return cls(_labels(data[0]), bool(data[1]), None if data[2] is None else tuple(data[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call of something that may be a function of the project. ``callee`` is the dotted
+    name the analysis resolved ("pkg.mod.run", "pkg.mod.Job" for a constructor,
+    "pkg.mod.Job().run" for a method of an instance, relative imports made absolute)."""
+
+    caller: str  # the calling function's key, "" at module level
+    callee: str
+    args: tuple[Arg, ...]
+    kwargs: dict[str, Arg]
+    star: bool  # *args or **kwargs: what reaches the other parameters is not known
+    receiver: Arg | None  # the object a method is called on
+    line: int
+    column: int
+    text: str  # the callee as written, for the flow's notes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "caller": self.caller,
+            "callee": self.callee,
+            "args": [a.to_json() for a in self.args],
+            "kwargs": {k: v.to_json() for k, v in self.kwargs.items()},
+            "star": self.star,
+            "receiver": None if self.receiver is None else self.receiver.to_json(),
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Call:
+        return cls(
+            d["caller"],
+            d["callee"],
+            tuple(Arg.from_json(a) for a in d["args"]),
+            {k: Arg.from_json(v) for k, v in d["kwargs"].items()},
+            d["star"],
+            None if d["receiver"] is None else Arg.from_json(d["receiver"]),
+            d["line"],
+            d["column"],
+            d["text"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """``params``: positional parameters in order (``self`` included); ``kind``: "function",
+    "method", "static" or "class"; ``entries``: the parameters that are sources (a web
+    route's, an agent tool's...), with (origin, note); ``opaque``: a decorator the analysis
+    does not know wraps it (who calls it, with what, is not visible)."""
+
+    key: str
+    line: int
+    column: int
+    params: tuple[str, ...]
+    kwonly: tuple[str, ...]
+    vararg: str | None
+    kwarg: str | None
+    kind: str
+    cls: str | None
+    entries: dict[str, tuple[str, str, str]]  # parameter -> (origin, note, sanitizer or "")
+    returns: tuple[Label, ...]
+    defaults: dict[str, Arg]
+    opaque: bool
+    complete: bool  # its body was analysed (not dropped by the skeleton)
+    # parameters a framework fills from a function's result (FastAPI's Depends(provider)):
+    # the labels of that call
+    injected: dict[str, Arg] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "line": self.line,
+            "column": self.column,
+            "params": list(self.params),
+            "kwonly": list(self.kwonly),
+            "vararg": self.vararg,
+            "kwarg": self.kwarg,
+            "kind": self.kind,
+            "cls": self.cls,
+            "entries": {k: list(v) for k, v in self.entries.items()},
+            "returns": [_json_label(x) for x in self.returns],
+            "defaults": {k: v.to_json() for k, v in self.defaults.items()},
+            "opaque": self.opaque,
+            "complete": self.complete,
+            "injected": {k: v.to_json() for k, v in self.injected.items()},
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Function:
+        return cls(
+            d["key"],
+            d["line"],
+            d["column"],
+            tuple(d["params"]),
+            tuple(d["kwonly"]),
+            d["vararg"],
+            d["kwarg"],
+            d["kind"],
+            d["cls"],
+            {k: (v[0], v[1], v[2]) for k, v in d["entries"].items()},
+            _labels(d["returns"]),
+            {k: Arg.from_json(v) for k, v in d["defaults"].items()},
+            d["opaque"],
+            d["complete"],
+            {k: Arg.from_json(v) for k, v in d.get("injected", {}).items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Class:
+    key: str
+    bases: tuple[str, ...]  # dotted names of the bases the analysis resolved
+    attrs: dict[str, tuple[Label, ...]]  # what self.<attr> may hold, over every method
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "bases": list(self.bases),
+            "attrs": {k: [_json_label(x) for x in v] for k, v in self.attrs.items()},
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Class:
+        return cls(d["key"], tuple(d["bases"]), {k: _labels(v) for k, v in d["attrs"].items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A finding's payload: what it carries; the payload class it would have if every
+    parameter of its function it reads were constant (None: it would not be constant even
+    then, or it does not read any); those parameters."""
+
+    finding: int  # index into the file's findings
+    function: str
+    labels: tuple[Label, ...]
+    if_params: str | None
+    params: tuple[str, ...]
+
+    def to_json(self) -> list[Any]:
+        return [
+            self.finding,
+            self.function,
+            [_json_label(x) for x in self.labels],
+            self.if_params,
+            list(self.params),
+        ]
+
+    @classmethod
+    def from_json(cls, d: list[Any]) -> Site:
+        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]))
+
+
+@dataclass(slots=True)
+class FileSummary:
+    module: str  # dotted module name ("" when the path cannot be one)
+    functions: dict[str, Function] = field(default_factory=dict)
+    classes: dict[str, Class] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    sites: list[Site] = field(default_factory=list)
+    # module-level names bound by imports: name -> dotted target (re-exports)
+    exports: dict[str, str] = field(default_factory=dict)
+    # dotted names of the project functions used as values (not called) in this file, and
+    # the attribute names so used (``Thread(target=self.work)``)
+    value_names: tuple[str, ...] = ()
+    value_attrs: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "functions": [f.to_json() for f in self.functions.values()],
+            "classes": [c.to_json() for c in self.classes.values()],
+            "calls": [c.to_json() for c in self.calls],
+            "sites": [s.to_json() for s in self.sites],
+            "exports": self.exports,
+            "value_names": list(self.value_names),
+            "value_attrs": list(self.value_attrs),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FileSummary:
+        functions = [Function.from_json(f) for f in d["functions"]]
+        classes = [Class.from_json(c) for c in d["classes"]]
+        return cls(
+            d["module"],
+            {f.key: f for f in functions},
+            {c.key: c for c in classes},
+            [Call.from_json(c) for c in d["calls"]],
+            [Site.from_json(s) for s in d["sites"]],
+            dict(d["exports"]),
+            tuple(d["value_names"]),
+            tuple(d["value_attrs"]),
+        )
+
+
+def absolute(target: str, module: str, package: bool) -> str:
+    """A relative import's dotted target made absolute (``.tools.run`` in ``app.api``)."""
+    if not target.startswith("."):
+        return target
+    level = len(target) - len(target.lstrip("."))
+    rest = target[level:]
+    parts = module.split(".") if module else []
+    if not package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    return f"{base}.{rest}" if base and rest else base or rest

@@ -1,0 +1,442 @@
+"""The propagation over the whole project: which origin reaches each finding's payload, by
+which steps, and which derived sinks are only ever called with constants.
+
+Every file's summary (auditor.flow.summary) says what its values carry as labels. Here the
+labels meet: a parameter receives what every call of its function passes (resolved in the
+caller's file, up through the callers' own parameters); a call's result is what the called
+function returns, its parameters replaced by what this call passes; an instance attribute
+holds what every method assigns to it. Each node keeps the most dangerous origin that
+reaches it, with the first flow found for it, and the fixpoint is reached when no node
+improves (origins are ranked, so it comes after a bounded number of passes).
+
+A function whose parameter reaches a sink is a *derived sink*. When every call of it passes
+a constant for that parameter (and it has calls, and it is not handed to code the analysis
+cannot see), the sink's payload is as constant as its class with constant parameters says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from auditor.findings import Step
+from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label
+from auditor.flow.sources import RANK
+
+_MAX_PASSES = 60
+_MAX_HOPS = 6  # re-exports and aliases followed when resolving a name
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """An origin that reaches a value, and how (the steps, source first)."""
+
+    origin: str
+    flow: tuple[Step, ...]
+
+    @property
+    def rank(self) -> int:
+        return RANK.get(self.origin, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    """What reaches a value: the most dangerous origin as it is (``plain``) and the most
+    dangerous one that went through a sanitizer (``clean``, with the sanitizer's note)."""
+
+    plain: Reach | None = None
+    clean: Reach | None = None
+    sanitizer: str | None = None
+
+    def merge(self, other: Info) -> Info:
+        plain = _best(self.plain, other.plain)
+        clean = _best(self.clean, other.clean)
+        sanitizer = self.sanitizer if clean is self.clean else other.sanitizer
+        if plain is self.plain and clean is self.clean:
+            return self
+        return Info(plain, clean, sanitizer)
+
+    def step(self, step: Step) -> Info:
+        return Info(
+            Reach(self.plain.origin, (*self.plain.flow, step)) if self.plain else None,
+            Reach(self.clean.origin, (*self.clean.flow, step)) if self.clean else None,
+            self.sanitizer,
+        )
+
+    def sanitized(self, note: str) -> Info:
+        best = _best(self.plain, self.clean)
+        return Info(None, best, note if best is self.plain else self.sanitizer)
+
+    def key(self) -> tuple[int, int]:
+        return (
+            self.plain.rank if self.plain else 0,
+            self.clean.rank if self.clean else 0,
+        )
+
+
+NOTHING = Info()
+
+
+def _best(a: Reach | None, b: Reach | None) -> Reach | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if b.rank > a.rank else a
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A call resolved to a function of the project; ``shift``: how many leading
+    parameters the call does not pass (``self`` of a method called on an instance)."""
+
+    function: str  # global id: "<module>.<key>"
+    shift: int
+
+
+class Project:
+    def __init__(self, files: list[tuple[str, FileSummary]]) -> None:
+        """``files``: (path as findings show it, summary) of every analysed file."""
+        self.files = files
+        self.functions: dict[str, tuple[int, Function]] = {}
+        self.classes: dict[str, tuple[int, Class]] = {}
+        self.modules: dict[str, int] = {}
+        self.suffixes: dict[str, list[str]] = {}  # last module component -> modules
+        for index, (_, summary) in enumerate(files):
+            module = summary.module or f"<{index}>"
+            self.modules.setdefault(module, index)
+            self.suffixes.setdefault(module.rsplit(".", 1)[-1], []).append(module)
+            for key, function in summary.functions.items():
+                self.functions[f"{module}.{key}"] = (index, function)
+            for key, klass in summary.classes.items():
+                self.classes[f"{module}.{key}"] = (index, klass)
+        self.targets: dict[tuple[int, int], Target | None] = {}
+        self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
+        for index, (_, summary) in enumerate(files):
+            for number, call in enumerate(summary.calls):
+                target = self.resolve(call.callee)
+                self.targets[(index, number)] = target
+                if target is not None:
+                    self.callers.setdefault(target.function, []).append(
+                        (index, number, target.shift)
+                    )
+        self.escaping = self._escaping()
+        self.params: dict[tuple[str, str], Info] = {}
+        self.results: dict[tuple[int, int], Info] = {}
+        self.attrs: dict[tuple[str, str], Info] = {}
+        self.wanted: set[str] = set()  # functions whose return matters but was not analysed
+
+    # -- names ---------------------------------------------------------------------------
+    def module_of(self, index: int) -> str:
+        return self.files[index][1].module or f"<{index}>"
+
+    def gid(self, index: int, key: str) -> str:
+        return f"{self.module_of(index)}.{key}"
+
+    def resolve(self, name: str, hops: int = 0) -> Target | None:
+        """The project function a dotted callee name calls, if any."""
+        if hops > _MAX_HOPS or not name:
+            return None
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                return self._in_module(module, parts[cut:], hops)
+        # the module may be imported under a shorter name (run from a sub-folder)
+        for cut in range(len(parts) - 1, 0, -1):
+            tail = ".".join(parts[:cut])
+            candidates = [
+                m
+                for m in self.suffixes.get(parts[cut - 1], [])
+                if m == tail or m.endswith("." + tail)
+            ]
+            if len(candidates) == 1:
+                return self._in_module(candidates[0], parts[cut:], hops)
+        return None
+
+    def _in_module(self, module: str, rest: list[str], hops: int) -> Target | None:
+        head, instance = rest[0].removesuffix("()"), rest[0].endswith("()")
+        gid = f"{module}.{head}"
+        if len(rest) == 1 and not instance:
+            if gid in self.functions:
+                return Target(gid, 0)
+            if gid in self.classes:
+                return self._method(gid, "__init__", bound=True)
+        if len(rest) == 2 and gid in self.classes:
+            return self._method(gid, rest[1].removesuffix("()"), bound=instance)
+        if len(rest) >= 2 and f"{gid}.{rest[1]}" in self.functions and not instance:
+            return None  # an attribute of a function
+        exports = self.files[self.modules[module]][1].exports
+        target = exports.get(head)
+        if target is not None:
+            suffix = "()" if instance else ""
+            return self.resolve(".".join([target + suffix, *rest[1:]]), hops + 1)
+        return None
+
+    def _method(self, cls: str, name: str, bound: bool, depth: int = 0) -> Target | None:
+        gid = f"{cls}.{name}"
+        found = self.functions.get(gid)
+        if found is not None:
+            kind = found[1].kind
+            shift = 1 if bound and kind in ("method", "class") else 0
+            if not bound and kind == "class":
+                shift = 1
+            return Target(gid, shift)
+        if depth > 8 or cls not in self.classes:
+            return None
+        for base in self.classes[cls][1].bases:
+            resolved = self._class_id(base)
+            if resolved is not None:
+                found_base = self._method(resolved, name, bound, depth + 1)
+                if found_base is not None:
+                    return found_base
+        return None
+
+    def _class_id(self, name: str) -> str | None:
+        if name in self.classes:
+            return name
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                exports = self.files[self.modules[module]][1].exports
+                target = exports.get(parts[cut])
+                if target is not None and target in self.classes:
+                    return target
+        return None
+
+    def _escaping(self) -> set[str]:
+        """Functions the analysis cannot see every call of: used as a value somewhere (a
+        callback, a thread target), or wrapped by a decorator it does not know."""
+        out: set[str] = set()
+        attrs: set[str] = set()
+        for _, summary in self.files:
+            for name in summary.value_names:
+                target = self.resolve(name)
+                if target is not None:
+                    out.add(target.function)
+            attrs.update(summary.value_attrs)
+        for gid, (_, function) in self.functions.items():
+            # ``x.name`` used as a value: a bound method, or a module's function handed
+            # over (``queue.subscribe(notify.send)``); by name, so on the safe side
+            if function.opaque or gid.rsplit(".", 1)[-1] in attrs:
+                out.add(gid)
+        return out
+
+    # -- labels --------------------------------------------------------------------------
+    def info(self, index: int, labels: Iterable[Label], depth: int = 0) -> Info:
+        out = NOTHING
+        for label in labels:
+            out = out.merge(self.label(index, label, depth))
+        return out
+
+    def label(self, index: int, label: Label, depth: int = 0) -> Info:
+        kind = label[0]
+        path = self.files[index][0]
+        if kind == "s":
+            note = f"{label[4]}: {label[5]}" if label[5] else label[4]
+            step = Step(path, label[2], label[3], note, "source", label[5], label[4])
+            return Info(Reach(label[1], (step,)))
+        if kind == "p":
+            return self.params.get((self.gid(index, label[1]), label[2]), NOTHING)
+        if kind == "c":
+            return self.results.get((index, label[1]), NOTHING)
+        if kind == "a":
+            return self.attrs.get((self.gid(index, label[1]), label[2]), NOTHING)
+        if kind == "q":
+            return self.label(index, label[2], depth).sanitized(label[1])
+        return NOTHING
+
+    # -- the fixpoint ----------------------------------------------------------------------
+    def run(self) -> None:
+        for _ in range(_MAX_PASSES):
+            if not self._pass():
+                return
+
+    def _pass(self) -> bool:
+        changed = False
+        for gid, (index, function) in self.functions.items():
+            for name in self._param_names(function):
+                value = self._param(gid, index, function, name)
+                key = (gid, name)
+                old = self.params.get(key, NOTHING)
+                merged = old.merge(value)
+                if merged.key() != old.key():
+                    self.params[key] = merged
+                    changed = True
+        for (index, number), target in self.targets.items():
+            value = self._result(index, number, target)
+            old = self.results.get((index, number), NOTHING)
+            merged = old.merge(value)
+            if merged.key() != old.key():
+                self.results[(index, number)] = merged
+                changed = True
+        for gid, (index, klass) in self.classes.items():
+            for attr, labels in klass.attrs.items():
+                old = self.attrs.get((gid, attr), NOTHING)
+                merged = old.merge(self.info(index, labels))
+                if merged.key() != old.key():
+                    self.attrs[(gid, attr)] = merged
+                    changed = True
+        return changed
+
+    @staticmethod
+    def _param_names(function: Function) -> Iterator[str]:
+        yield from function.params
+        yield from function.kwonly
+        if function.vararg:
+            yield function.vararg
+        if function.kwarg:
+            yield function.kwarg
+
+    def _param(self, gid: str, index: int, function: Function, name: str) -> Info:
+        path = self.files[index][0]
+        out = NOTHING
+        entry = function.entries.get(name)
+        if entry is not None:
+            note = f"{entry[1]}: `{name}` of {function.key}()"
+            step = Step(path, function.line, function.column, note, "entry", function.key, name)
+            reached = Info(Reach(entry[0], (step,)))
+            out = out.merge(reached.sanitized(entry[2]) if entry[2] else reached)
+        injected = function.injected.get(name)
+        if injected is not None:  # filled in by the framework from a provider's result
+            return out.merge(self.info(index, injected.labels))
+        callers = self.callers.get(gid, [])
+        is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
+        if (not callers or gid in self.escaping) and entry is None and not is_self:
+            note = (
+                f"parameter `{name}` of {function.key}(), called from code the analysis cannot see"
+            )
+            step = Step(path, function.line, function.column, note, "parameter", function.key, name)
+            out = out.merge(Info(Reach("parameter", (step,))))
+        for caller, number, shift in callers:
+            call = self.files[caller][1].calls[number]
+            how, arg = self._argument(function, call, name, shift)
+            step = Step(
+                self.files[caller][0],
+                call.line,
+                call.column,
+                f"passed to {call.text}() as `{name}`",
+                "passed",
+                call.text,
+                name,
+            )
+            if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
+                out = out.merge(Info(Reach("parameter", (step,))))
+            elif how == "default":
+                default = function.defaults.get(name)
+                if default is not None:
+                    out = out.merge(self.info(index, default.labels))
+            elif arg is not None:
+                out = out.merge(self.info(caller, arg.labels).step(step))
+        return out
+
+    def _argument(
+        self, function: Function, call: Call, name: str, shift: int
+    ) -> tuple[str, Arg | None]:
+        """What ``call`` passes for parameter ``name``: ("arg", the argument), ("default",
+        None) when it passes nothing (or it is ``self``), ("unknown", None) when it is
+        behind ``*args`` or ``**kwargs``."""
+        if name in function.params:
+            position = function.params.index(name) - shift
+            if position < 0:
+                return ("default", None)  # self
+            if position < len(call.args):
+                return ("arg", call.args[position])
+            if name in call.kwargs:
+                return ("arg", call.kwargs[name])
+            return ("unknown", None) if call.star else ("default", None)
+        if name in function.kwonly:
+            if name in call.kwargs:
+                return ("arg", call.kwargs[name])
+            return ("unknown", None) if call.star else ("default", None)
+        if name == function.vararg:
+            extra = list(call.args[max(0, len(function.params) - shift) :])
+            return ("arg", _merged(extra)) if extra or not call.star else ("unknown", None)
+        if name == function.kwarg:
+            named = set(function.params) | set(function.kwonly)
+            rest = [v for k, v in call.kwargs.items() if k not in named]
+            return ("arg", _merged(rest)) if rest or not call.star else ("unknown", None)
+        return ("default", None)
+
+    def _result(self, index: int, number: int, target: Target | None) -> Info:
+        call = self.files[index][1].calls[number]
+        parts = [*call.args, *call.kwargs.values()]
+        if call.receiver is not None:
+            parts.append(call.receiver)
+        if target is None:
+            return self.info(index, (x for p in parts for x in p.labels))
+        callee_index, function = self.functions[target.function]
+        if not function.complete:
+            self.wanted.add(target.function)
+            return self.info(index, (x for p in parts for x in p.labels))
+        out = NOTHING
+        step = Step(
+            self.files[index][0],
+            call.line,
+            call.column,
+            f"returned by {call.text}()",
+            "returned",
+            call.text,
+        )
+        for label in function.returns:
+            if label[0] == "p" and label[1] == function.key:
+                if label[2] in function.entries:  # a framework fills it in, not this call
+                    entry = self.params.get((target.function, label[2]), NOTHING)
+                    out = out.merge(entry.step(step))
+                    continue
+                how, arg = self._argument(function, call, label[2], target.shift)
+                if how == "unknown":
+                    out = out.merge(Info(Reach("parameter", (step,))))
+                elif arg is not None:
+                    out = out.merge(self.info(index, arg.labels))
+                continue
+            out = out.merge(self.info(callee_index, (label,)).step(step))
+        return out
+
+    # -- constants through derived sinks ---------------------------------------------------
+    def constant_params(self) -> set[tuple[str, str]]:
+        """The parameters every visible call passes a constant for (a greatest fixpoint:
+        assumed constant until a call passes something that is not, or could be)."""
+        candidates: set[tuple[str, str]] = set()
+        for gid, (_, function) in self.functions.items():
+            if gid in self.escaping or not self.callers.get(gid):
+                continue
+            for name in self._param_names(function):
+                if name not in function.entries:
+                    candidates.add((gid, name))
+        changed = True
+        while changed:
+            changed = False
+            for gid, name in list(candidates):
+                index, function = self.functions[gid]
+                for caller, number, shift in self.callers.get(gid, []):
+                    call = self.files[caller][1].calls[number]
+                    how, arg = self._argument(function, call, name, shift)
+                    if how == "default":
+                        default = function.defaults.get(name)
+                        if default is None or default.const:
+                            continue
+                        if not self._constant(index, function.key, default, candidates):
+                            candidates.discard((gid, name))
+                            changed = True
+                            break
+                        continue
+                    if arg is None or not self._constant(caller, call.caller, arg, candidates):
+                        candidates.discard((gid, name))
+                        changed = True
+                        break
+        return candidates
+
+    def _constant(self, index: int, caller: str, arg: Arg, constant: set[tuple[str, str]]) -> bool:
+        if arg.const:
+            return True
+        if arg.params is None or not caller:
+            return False
+        gid = self.gid(index, caller)
+        return all((gid, name) in constant for name in arg.params)
+
+
+def _merged(args: list[Arg]) -> Arg:
+    labels = tuple(x for a in args for x in a.labels)
+    return Arg(labels, all(a.const for a in args), None)

@@ -1,0 +1,817 @@
+"""One file's summary for the project-wide stage, built in the per-file stage from what the
+collector recorded: what each expression may carry (its *labels*: sources, parameters,
+results of calls, instance attributes), each function's parameters, entry points and
+return value, each call of something that may be a function of the project with what it
+passes, and what each finding's payload carries.
+
+The labels of an expression follow the values, not the control flow: a name carries what
+every binding of it may carry (all assignments, loop iterables, values added to it); an
+attribute or an item carries what its object carries; the result of a call the analysis
+cannot follow carries what its arguments and its object carry (as Pysa's obscure models
+do); a source's result is the source; a sanitizer's result is marked sanitized; the
+result of a possible project function is a label of its own, resolved by the project-wide
+stage against that function's summary.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from collections.abc import Callable, Iterable
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label, Site, absolute
+from auditor.flow.sources import Source, SourceCatalogue
+from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
+from auditor.scan.payload import Evaluator
+from auditor.scan.resolve import Resolver, keyword
+from auditor.scan.scopes import Binding, Scope
+
+EMPTY: frozenset[Label] = frozenset()
+_BUILTINS = frozenset(dir(builtins))
+_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "__future__"}
+# decorators that do not change who calls a function, or with what
+_PLAIN_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod", "builtins.classmethod", "builtins.property",
+        "functools.wraps", "functools.lru_cache", "functools.cache",
+        "functools.cached_property", "functools.total_ordering", "abc.abstractmethod",
+        "typing.overload", "typing.override", "typing_extensions.override",
+        "contextlib.contextmanager", "contextlib.asynccontextmanager", "dataclasses.dataclass",
+    }
+)  # fmt: skip
+_MAX_DEPTH = 60
+# a note longer than this is cut
+_NOTE_MAX = 80
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _NOTE_MAX else text[: _NOTE_MAX - 1] + "…"
+
+
+def _is_stub(node: cst.FunctionDef) -> bool:
+    """A body the skeleton dropped: one string literal of line endings, or ``pass``."""
+    body = node.body
+    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return False
+    line = body.body[0]
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return False
+    stmt = line.body[0]
+    if isinstance(stmt, cst.Pass):
+        return True
+    if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.SimpleString):
+        value = stmt.value.value
+        return value.startswith('"""') and "\n" in value and not value.strip('"\r\n')
+    return False
+
+
+class Summarizer:
+    """Builds a :class:`FileSummary`. ``call_position(index)`` gives a call's (line,
+    column), both 1-based, from the call's pre-order index."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        collector: Collector,
+        resolver: Resolver,
+        evaluator: Evaluator,
+        assume: Evaluator,
+        sources: SourceCatalogue,
+        module_name: str,
+        package: bool,
+        call_position: Callable[[int], tuple[int, int]],
+        lines: list[str] | None = None,
+        defs: list[tuple[str, int, int, int]] | None = None,
+    ) -> None:
+        self.module = module
+        self.collector = collector
+        self.resolver = resolver
+        self.evaluator = evaluator
+        self.assume = assume
+        self.sources = sources
+        self.module_name = module_name
+        self.package = package
+        self.call_position = call_position
+        self.summary = FileSummary(module_name)
+        self._memo: dict[int, frozenset[Label]] = {}
+        self._active: set[int] = set()
+        self._call_ids: dict[int, int] = {}  # id(call node) -> index in summary.calls
+        self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
+        self._positions: dict[cst.CSTNode, object] | None = None
+        self._methods: dict[int, tuple[str, str]] = {}  # id(method scope) -> (class, self)
+        for record in collector.functions:
+            params = (*record.node.params.posonly_params, *record.node.params.params)
+            if record.cls is not None and params and self._kind(record) == "method":
+                self._methods[id(record.scope)] = (record.cls, params[0].name.value)
+        self._guards_now: dict[str, str] = {}  # name -> note, in the payload being read
+        self._site_of = {id(c.node): c for c in collector.every_call}
+        self._typed: dict[int, str | None] = {}
+        self._typing: set[int] = set()
+        self._attr_assigns: dict[tuple[str, str], list[object]] = {}
+        for assign in collector.attr_assigns:
+            if not assign.mutation:
+                self._attr_assigns.setdefault((assign.cls, assign.attr), []).append(assign)
+        self._frameworks = self._imported_roots()
+        self._records = {id(r.scope): r for r in collector.functions}
+        self.lines = lines or []
+        # each function's (line of def, column, last line), from the ast: the collector met
+        # the same functions in the same (source) order
+        self._spans: dict[int, tuple[int, int, int]] = {}
+        if defs is not None and len(defs) == len(collector.functions):
+            pairs = zip(collector.functions, defs, strict=True)
+            if all(r.node.name.value == d[0] for r, d in pairs):
+                self._spans = {
+                    id(r.scope): (d[1], d[2], d[3])
+                    for r, d in zip(collector.functions, defs, strict=True)
+                }
+
+    # -- positions -----------------------------------------------------------------------
+    def position(self, node: cst.CSTNode, scope: Scope | None = None) -> tuple[int, int]:
+        """Where ``node`` starts (1-based line and column): a call's from the ast; another
+        expression's by finding its text in its function (first occurrence); libcst's
+        PositionProvider (costly: it regenerates the module) only when those fail."""
+        index = self._call_index.get(id(node))
+        if index is not None and index >= 0:
+            return self.call_position(index)
+        if index is not None:  # made up (a dependency's call): where its function is used
+            node = getattr(node, "func", node)
+        if self.lines and scope is not None:
+            found = self._find(self.module.code_for_node(node), scope)
+            if found is not None:
+                return found
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = dict(wrapper.resolve(PositionProvider))
+        pos = self._positions.get(node)
+        if pos is None:
+            return (0, 0)
+        start = pos.start  # type: ignore[attr-defined]
+        return (int(start.line), int(start.column) + 1)
+
+    def _find(self, code: str, scope: Scope) -> tuple[int, int] | None:
+        """Where ``code`` is in the function holding ``scope`` (the module for module-level
+        code), when it is there exactly once; None when it is not, or is several times (the
+        caller then asks libcst, which knows)."""
+        if not code or "\n" in code:
+            return None
+        first, last = 1, len(self.lines)
+        current: Scope | None = scope
+        while current is not None:
+            span = self._spans.get(id(current))
+            if span is not None:
+                first, last = span[0], span[2]
+                break
+            current = current.parent
+        found: tuple[int, int] | None = None
+        for number in range(first, min(last, len(self.lines)) + 1):
+            line = self.lines[number - 1]
+            column = line.find(code)
+            if column < 0:
+                continue
+            if found is not None or line.find(code, column + 1) >= 0:
+                return None  # more than once: ambiguous
+            found = (number, column + 1)
+        return found
+
+    def def_position(self, record: FunctionRecord) -> tuple[int, int]:
+        span = self._spans.get(id(record.scope))
+        if span is not None:
+            return (span[0], span[1] + 1)
+        return self.position(record.node.name)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return _short(self.module.code_for_node(node))
+
+    # -- names ---------------------------------------------------------------------------
+    def absolute(self, target: str) -> str:
+        return absolute(target, self.module_name, self.package)
+
+    def _imported_roots(self) -> frozenset[str]:
+        roots = set()
+        for bindings in self.collector.module_scope.bindings.values():
+            for binding in bindings:
+                if binding.kind == "import" and binding.target:
+                    roots.add(self.absolute(binding.target).split(".")[0])
+        return frozenset(roots)
+
+    def typed(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The dotted name ``node`` refers to, with the objects that calls create written
+        ``name()`` (``OpenAI().chat.completions.create``): imports, aliases, ``self`` of a
+        method (an instance of its class), annotated parameters and attributes assigned
+        once in ``__init__`` are followed."""
+        key = id(node)
+        if key in self._typed:
+            return self._typed[key]
+        if depth > 12 or key in self._typing:
+            return None
+        self._typing.add(key)
+        try:
+            found = self._typed_node(node, scope, depth)
+        finally:
+            self._typing.discard(key)
+        self._typed[key] = found
+        return found
+
+    def _typed_node(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        if isinstance(node, cst.Name):
+            bindings = scope.lookup(node.value)
+            if bindings is None:
+                return f"builtins.{node.value}" if node.value in _BUILTINS else None
+            for binding in bindings:
+                found = self._typed_binding(binding, node.value, depth)
+                if found is not None:
+                    return found
+            return None
+        if isinstance(node, cst.Attribute):
+            if isinstance(node.value, cst.Name):
+                held = self._self_attr_type(node, scope, depth)
+                if held is not None:
+                    return held
+            base = self.typed(node.value, scope, depth + 1)
+            return f"{base}.{node.attr.value}" if base is not None else None
+        if isinstance(node, cst.Call):
+            qualname = self.resolver.qualname(node, scope)  # getattr(m, "x"), __import__
+            if qualname is not None:
+                return self.absolute(qualname)
+            func = self.typed(node.func, scope, depth + 1)
+            return f"{func}()" if func is not None else None
+        return None
+
+    def _typed_binding(self, binding: Binding, name: str, depth: int) -> str | None:
+        if binding.kind == "import":
+            return self.absolute(binding.target)
+        if binding.kind == "value" and binding.value is not None:
+            if isinstance(binding.value, (cst.Name, cst.Attribute, cst.Call)):
+                return self.typed(binding.value, binding.scope, depth + 1)
+            return None
+        if binding.kind == "param":
+            method = self._methods.get(id(binding.scope))
+            if method is not None and method[1] == name:
+                return f"{self._class_name(method[0])}()"
+            annotation = self._annotation(binding.scope, name)
+            if annotation is not None:
+                outer = binding.scope.parent or binding.scope
+                held = self.typed(annotation, outer, depth + 1)
+                return f"{held}()" if held is not None else None
+        return None
+
+    def _class_name(self, key: str) -> str:
+        return f"{self.module_name}.{key}" if self.module_name else key
+
+    def _annotation(self, scope: Scope, name: str) -> cst.BaseExpression | None:
+        record = self._record_of(scope)
+        if record is None:
+            return None
+        params = record.node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name and param.annotation is not None:
+                annotation = param.annotation.annotation
+                if isinstance(annotation, cst.Subscript):  # Optional[X], Annotated[X, ...]
+                    first = annotation.slice[0].slice if annotation.slice else None
+                    if isinstance(first, cst.Index):
+                        return first.value
+                return annotation
+        return None
+
+    def _record_of(self, scope: Scope) -> FunctionRecord | None:
+        return self._records.get(id(scope))
+
+    def _self_attr_type(self, node: cst.Attribute, scope: Scope, depth: int) -> str | None:
+        """``self.client`` when ``__init__`` assigned it once from a call (an object)."""
+        owner = self._method_of(scope)
+        if owner is None or not isinstance(node.value, cst.Name):
+            return None
+        cls, me = owner
+        if node.value.value != me:
+            return None
+        assigns = self._attr_assigns.get((cls, node.attr.value), [])
+        if len(assigns) != 1:
+            return None
+        assign = assigns[0]
+        assert isinstance(assign, AttrAssign)
+        value = assign.value
+        if isinstance(value, (cst.Call, cst.Name, cst.Attribute)):
+            return self.typed(value, assign.scope, depth + 1)
+        return None
+
+    def _method_of(self, scope: Scope) -> tuple[str, str] | None:
+        current: Scope | None = scope
+        while current is not None and current.kind == "comprehension":
+            current = current.parent
+        if current is None:
+            return None
+        return self._methods.get(id(current))
+
+    @staticmethod
+    def _function_key(scope: Scope) -> str:
+        current: Scope | None = scope
+        while current is not None and current.kind in ("comprehension", "class"):
+            if current.kind == "class":
+                return ""
+            current = current.parent
+        if current is None or current.kind != "function" or current.name == "<lambda>":
+            return ""
+        return current.key
+
+    # -- labels --------------------------------------------------------------------------
+    def labels(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> frozenset[Label]:
+        """What ``node`` may carry. A value that refers to itself (``path = join(path,
+        x)``) is cut where it loops: the loop adds nothing of its own, and every answer is
+        kept, so that each expression is read once (linear in the file)."""
+        key = id(node)
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
+        if key in self._active or depth > _MAX_DEPTH:
+            return EMPTY
+        self._active.add(key)
+        try:
+            out = self._compute(node, scope, depth)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = out
+        return out
+
+    def _union(
+        self, nodes: Iterable[cst.BaseExpression | None], scope: Scope, depth: int
+    ) -> frozenset[Label]:
+        out: frozenset[Label] = EMPTY
+        for node in nodes:
+            if node is not None:
+                out = out | self.labels(node, scope, depth + 1)
+        return out
+
+    def _source(self, source: Source, node: cst.CSTNode, what: str, scope: Scope) -> Label:
+        line, column = self.position(node, scope)
+        return ("s", source.origin, line, column, source.note, _short(what))
+
+    def _compute(self, node: cst.BaseExpression, scope: Scope, depth: int) -> frozenset[Label]:
+        if isinstance(node, cst.Name):
+            return self._name(node, scope, depth)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, scope, depth)
+        if isinstance(node, cst.Call):
+            return self._call(node, scope, depth)
+        if isinstance(node, cst.Subscript):
+            return self.labels(node.value, scope, depth + 1)
+        if isinstance(node, cst.FormattedString):
+            return self._union(
+                (p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression)),
+                scope,
+                depth,
+            )
+        if isinstance(node, cst.ConcatenatedString):
+            return self._union((node.left, node.right), scope, depth)
+        if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
+            return self._union((node.left, node.right), scope, depth)
+        if isinstance(node, cst.UnaryOperation):
+            return self.labels(node.expression, scope, depth + 1)
+        if isinstance(node, cst.IfExp):
+            return self._union((node.body, node.orelse), scope, depth)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return self._union((e.value for e in node.elements), scope, depth)
+        if isinstance(node, cst.Dict):
+            parts: list[cst.BaseExpression] = []
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    parts += [element.key, element.value]
+                else:
+                    parts.append(element.value)
+            return self._union(parts, scope, depth)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self._comprehension(node, node.elt, depth)
+        if isinstance(node, cst.DictComp):
+            return self._comprehension(node, node.value, depth)
+        if isinstance(node, (cst.Await, cst.StarredElement)):
+            inner = node.expression if isinstance(node, cst.Await) else node.value
+            return self.labels(inner, scope, depth + 1)
+        if isinstance(node, cst.NamedExpr):
+            return self.labels(node.value, scope, depth + 1)
+        return EMPTY
+
+    def _comprehension(
+        self, node: cst.BaseExpression, elt: cst.BaseExpression, depth: int
+    ) -> frozenset[Label]:
+        """The element, in the comprehension's own scope (its targets are bound there)."""
+        scope = self.collector.comprehension_scopes.get(id(node))
+        return self.labels(elt, scope, depth + 1) if scope is not None else EMPTY
+
+    def _name(self, node: cst.Name, scope: Scope, depth: int) -> frozenset[Label]:
+        name = node.value
+        if name in ("True", "False", "None"):
+            return EMPTY
+        guard = self._guards_now.get(name)
+        if guard is not None:  # checked against a constant allow-list before this use
+            saved, self._guards_now = self._guards_now, {}
+            try:
+                inner = self._name(node, scope, depth)
+            finally:
+                self._guards_now = saved
+            return frozenset(("q", guard, x) for x in inner)
+        bindings = scope.lookup(name)
+        if bindings is None:
+            return EMPTY
+        out: set[Label] = set()
+        for binding in bindings:
+            if binding.kind == "import":
+                target = self.absolute(binding.target)
+                source = self.sources.object_source(target)
+                if source is not None:
+                    out.add(self._source(source, node, target, scope))
+            elif binding.kind in ("value", "iter", "augment", "with"):
+                if binding.value is None:
+                    continue
+                if self._guards_now:  # a check here says nothing of the value elsewhere
+                    saved, self._guards_now = self._guards_now, {}
+                    try:
+                        out |= self._binding_labels(binding, depth)
+                    finally:
+                        self._guards_now = saved
+                    continue
+                out |= self._binding_labels(binding, depth)
+                continue
+
+            elif binding.kind == "param":
+                if binding.scope.name == "<lambda>":
+                    line, column = self.position(node, scope)
+                    out.add(("s", "parameter", line, column, "a lambda's parameter", name))
+                else:
+                    out.add(("p", binding.scope.key, name))
+        return frozenset(out)
+
+    def _binding_labels(self, binding: Binding, depth: int) -> frozenset[Label]:
+        assert binding.value is not None
+        if binding.kind == "iter":
+            # iterating a connection yields what it receives (async for m in ws)
+            receiver = dotted(binding.value)
+            source = self.sources.method_source("__iter__", receiver) if receiver else None
+            if source is not None:
+                return frozenset({self._source(source, binding.value, receiver, binding.scope)})
+        return self.labels(binding.value, binding.scope, depth + 1)
+
+    def guarded(self, site: CallSite) -> dict[str, str]:
+        """The names checked against a constant allow-list where ``site`` is."""
+        out: dict[str, str] = {}
+        for name, container in site.guards:
+            if self.evaluator.value(container, site.scope).const:
+                out[name] = f"checked against the allow-list {self.code(container)}"
+        return out
+
+    def _attribute(self, node: cst.Attribute, scope: Scope, depth: int) -> frozenset[Label]:
+        typed = self.typed(node, scope)
+        if typed is not None:
+            source = self.sources.object_source(typed)
+            if source is not None:
+                return frozenset({self._source(source, node, typed, scope)})
+        owner = self._method_of(scope)
+        if owner is not None and isinstance(node.value, cst.Name) and node.value.value == owner[1]:
+            return frozenset({("a", owner[0], node.attr.value)})
+        return self.labels(node.value, scope, depth + 1)
+
+    def _arguments(self, node: cst.Call) -> list[cst.BaseExpression]:
+        return [a.value for a in node.args]
+
+    def _call(self, node: cst.Call, scope: Scope, depth: int) -> frozenset[Label]:
+        func = node.func
+        typed = self.typed(func, scope)
+        if typed is not None:
+            source = self.sources.call_source(typed) or self.sources.object_source(typed)
+            if source is not None:
+                return frozenset({self._source(source, node, self.code(func) + "()", scope)})
+            sanitizer = self.sources.sanitizer(typed)
+            if sanitizer is not None:
+                inner = self._union(self._arguments(node), scope, depth)
+                return frozenset(("q", sanitizer.note + f" ({typed})", x) for x in inner)
+            if self.sources.is_clean(typed):
+                return EMPTY
+        if isinstance(func, cst.Attribute):
+            receiver = dotted(func.value) or "<expression>"
+            source = self.sources.method_source(func.attr.value, receiver)
+            if source is not None:
+                return frozenset({self._source(source, node, self.code(func) + "()", scope)})
+        if typed is not None and self._may_be_project(typed):
+            return frozenset({("c", self.record_call(node, scope, typed))})
+        parts = self._arguments(node)
+        if isinstance(func, cst.Attribute):
+            parts.append(func.value)
+        elif isinstance(func, cst.Call):
+            parts.append(func)
+        return self._union(parts, scope, depth)
+
+    def _may_be_project(self, typed: str) -> bool:
+        """Whether a callee may be a function of the scanned project: not the standard
+        library's (unless the project is a package of that name itself)."""
+        root = typed.split(".")[0]
+        return root not in _STDLIB or root == self.module_name.split(".")[0]
+
+    # -- calls ---------------------------------------------------------------------------
+    def arg(self, node: cst.BaseExpression, scope: Scope) -> Arg:
+        labels = self.labels(node, scope)
+        if self.evaluator.value(node, scope).const:
+            return Arg(tuple(sorted(labels, key=repr)), True, None)
+        params: tuple[str, ...] | None = None
+        if self.assume.value(node, scope).const:
+            caller = self._function_key(scope)
+            names: set[str] = set()
+            for label in _unwrapped(labels):
+                if label[0] == "p" and label[1] == caller:
+                    names.add(label[2])
+                else:  # something else of the caller's makes it dynamic: never constant
+                    names = set()
+                    caller = "\0"
+                    break
+            if caller != "\0" and caller:
+                params = tuple(sorted(names))
+        return Arg(tuple(sorted(labels, key=repr)), False, params)
+
+    def record_call(self, node: cst.Call, scope: Scope, typed: str) -> int:
+        index = self._call_ids.get(id(node))
+        if index is not None:
+            return index
+        index = self._call_ids[id(node)] = len(self.summary.calls)
+        self.summary.calls.append(None)  # type: ignore[arg-type]  # reserved: recursion
+        site = self._site_of.get(id(node))
+        saved = self._guards_now
+        self._guards_now = self.guarded(site) if site is not None and site.guards else {}
+        try:
+            return self._record(node, scope, typed, index)
+        finally:
+            self._guards_now = saved
+
+    def _record(self, node: cst.Call, scope: Scope, typed: str, index: int) -> int:
+        args: list[Arg] = []
+        kwargs: dict[str, Arg] = {}
+        star = False
+        for arg in node.args:
+            if arg.star:
+                star = True
+                continue
+            value = self.arg(arg.value, scope)
+            if arg.keyword is not None:
+                kwargs[arg.keyword.value] = value
+            else:
+                args.append(value)
+        receiver = None
+        if isinstance(node.func, cst.Attribute):
+            receiver = self.arg(node.func.value, scope)
+        line, column = self.position(node)
+        self.summary.calls[index] = Call(
+            self._function_key(scope),
+            typed,
+            tuple(args),
+            kwargs,
+            star,
+            receiver,
+            line,
+            column,
+            self.code(node.func),
+        )
+        return index
+
+    # -- functions and classes -------------------------------------------------------------
+    @staticmethod
+    def _kind(record: FunctionRecord) -> str:
+        if record.cls is None:
+            return "function"
+        for decorator in record.node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Name) and expr.value == "staticmethod":
+                return "static"
+            if isinstance(expr, cst.Name) and expr.value == "classmethod":
+                return "class"
+        return "method"
+
+    def _entries(self, record: FunctionRecord) -> tuple[dict[str, tuple[str, str, str]], bool]:
+        """The parameters that are sources, and whether an unknown decorator hides who
+        calls the function."""
+        params = record.node.params
+        names = [
+            p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+        ]
+        if isinstance(params.star_arg, cst.Param):
+            names.append(params.star_arg.name.value)
+        if isinstance(params.star_kwarg, cst.Param):
+            names.append(params.star_kwarg.name.value)
+        kind = self._kind(record)
+        skip = set(names[:1]) if kind in ("method", "class") else set()
+        skip |= set(self._injected(record))  # a framework fills them from a function
+        entries: dict[str, tuple[str, str, str]] = {}
+        opaque = False
+        for decorator in record.node.decorators:
+            expr = decorator.decorator
+            func = expr.func if isinstance(expr, cst.Call) else expr
+            typed = self.typed(func, record.outer)
+            verb = func.attr.value if isinstance(func, cst.Attribute) else ""
+            receiver = dotted(func.value) if isinstance(func, cst.Attribute) else ""
+            source = self.sources.decorator_source(typed, verb, receiver)
+            if source is not None:
+                for name in names:
+                    if name not in skip:
+                        entries.setdefault(
+                            name, (source.origin, source.note, self._validated(record, name))
+                        )
+                continue
+            plain = typed is not None and (
+                typed in _PLAIN_DECORATORS or typed.endswith((".setter", ".getter", ".deleter"))
+            )
+            if not plain:
+                opaque = True
+        if record.cls is not None:
+            for base in self._bases(record.cls):
+                for entry in self.sources.base_classes:
+                    if record.node.name.value in entry.methods and entry.patterns.get(base):
+                        for name in names:
+                            if name not in skip and name not in entry.skip:
+                                entries.setdefault(
+                                    name, (entry.source.origin, entry.source.note, "")
+                                )
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            default = param.default
+            if isinstance(default, cst.Call) and param.name.value not in entries:
+                typed = self.typed(default.func, record.outer)
+                source = self.sources.default_source(typed) if typed is not None else None
+                if source is not None:
+                    entries[param.name.value] = (source.origin, source.note, "")
+        for request in self.sources.request_parameters:
+            for name in names:
+                if name in skip or name in entries:
+                    continue
+                annotation = self._annotation(record.scope, name)
+                typed = self.typed(annotation, record.outer) if annotation is not None else None
+                if (typed is not None and request.annotations.get(typed)) or (
+                    name in request.names and self._frameworks & request.frameworks
+                ):
+                    entries[name] = (request.source.origin, request.source.note, "")
+        return entries, opaque
+
+    def _injected(self, record: FunctionRecord) -> dict[str, cst.BaseExpression]:
+        """The parameters a dependency-injection default fills in (FastAPI's
+        ``root: str = Depends(backup_root)``), with the function that provides them."""
+        out: dict[str, cst.BaseExpression] = {}
+        params = record.node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            default = param.default
+            if not isinstance(default, cst.Call) or not default.args:
+                continue
+            typed = self.typed(default.func, record.outer)
+            if typed is not None and typed.rsplit(".", 1)[-1] in ("Depends", "Security"):
+                out[param.name.value] = default.args[0].value
+        return out
+
+    def _validated(self, record: FunctionRecord, name: str) -> str:
+        """The sanitizer a framework applies to a parameter annotated with a scalar type
+        (FastAPI, typer and click convert ``limit: int`` or fail the request), or ""."""
+        annotation = self._annotation(record.scope, name)
+        if annotation is None:
+            return ""
+        typed = self.typed(annotation, record.outer)
+        if typed is not None and self.sources.sanitizer(typed) is not None:
+            return f"converted to {typed.removeprefix('builtins.')} by the framework"
+        return ""
+
+    def _bases(self, cls: str) -> list[str]:
+        for record in self.collector.classes:
+            if record.key == cls:
+                out = []
+                for base in record.node.bases:
+                    typed = self.typed(base.value, record.outer)
+                    if typed is not None:
+                        out.append(typed)
+                return out
+        return []
+
+    def _function(self, record: FunctionRecord) -> Function:
+        params = record.node.params
+        positional = tuple(p.name.value for p in (*params.posonly_params, *params.params))
+        defaults: dict[str, Arg] = {}
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.default is not None:
+                defaults[param.name.value] = self.arg(param.default, record.outer)
+        entries, opaque = self._entries(record)
+        injected: dict[str, Arg] = {}
+        for name, provider in self._injected(record).items():
+            typed = self.typed(provider, record.outer)
+            if typed is not None and self._may_be_project(typed):
+                call = cst.Call(func=provider)  # what the framework calls to fill it in
+                self._call_index[id(call)] = -1
+                injected[name] = Arg((("c", self.record_call(call, record.outer, typed)),))
+        returns = self._union(record.returns, record.scope, 0)
+        line, column = self.def_position(record)
+        return Function(
+            key=record.key,
+            line=line,
+            column=column,
+            params=positional,
+            kwonly=tuple(p.name.value for p in params.kwonly_params),
+            vararg=params.star_arg.name.value if isinstance(params.star_arg, cst.Param) else None,
+            kwarg=params.star_kwarg.name.value
+            if isinstance(params.star_kwarg, cst.Param)
+            else None,
+            kind=self._kind(record),
+            cls=record.cls,
+            entries=entries,
+            returns=tuple(sorted(returns, key=repr)),
+            defaults=defaults,
+            opaque=opaque,
+            injected=injected,
+            complete=not _is_stub(record.node),
+        )
+
+    # -- the whole file ----------------------------------------------------------------------
+    def build(
+        self,
+        sites: list[tuple[int, CallSite, list[cst.BaseExpression], str | None]],
+        value_names: Iterable[str],
+        value_attrs: Iterable[str],
+    ) -> FileSummary:
+        """``sites``: (finding index, call, payload expressions, payload class if the
+        function's parameters were constant) of each finding of the file."""
+        summary = self.summary
+        for index, call, payload, if_params in sites:
+            self._guards_now = self.guarded(call) if call.guards else {}
+            try:
+                labels = self._union(payload, call.scope, 0)
+            finally:
+                self._guards_now = {}
+            function = self._function_key(call.scope)
+            params = tuple(sorted({x[2] for x in labels if x[0] == "p" and x[1] == function}))
+            summary.sites.append(
+                Site(
+                    index,
+                    function,
+                    tuple(sorted(labels, key=repr)),
+                    if_params if params else None,
+                    params,
+                )
+            )
+        # every call of something that may be a project function: the call graph
+        for site in self.collector.every_call:
+            typed = self.typed(site.node.func, site.scope)
+            if typed is not None and self._may_be_project(typed):
+                self.labels(site.node, site.scope)
+        for record in self.collector.functions:
+            summary.functions[record.key] = self._function(record)
+        attrs: dict[tuple[str, str], set[Label]] = {}
+        for assign in self.collector.attr_assigns:
+            held = attrs.setdefault((assign.cls, assign.attr), set())
+            if assign.value is not None:
+                held |= self.labels(assign.value, assign.scope)
+        for klass in self.collector.classes:
+            summary.classes[klass.key] = Class(
+                klass.key,
+                tuple(self._bases(klass.key)),
+                {
+                    attr: tuple(sorted(labels, key=repr))
+                    for (cls, attr), labels in attrs.items()
+                    if cls == klass.key
+                },
+            )
+        for name, bindings in self.collector.module_scope.bindings.items():
+            for binding in bindings:
+                if binding.kind == "import" and binding.target:
+                    summary.exports[name] = self.absolute(binding.target)
+            if len(bindings) == 1 and isinstance(bindings[0].value, cst.Call):
+                # a module-level instance (``runner = Runner()``): what it is, for the
+                # modules that import it
+                typed = self.typed(bindings[0].value, self.collector.module_scope)
+                if typed is not None and typed.endswith("()"):
+                    summary.exports.setdefault(name, typed)
+        names = set()
+        for name in value_names:
+            bindings = self.collector.module_scope.bindings.get(name, [])
+            for binding in bindings:
+                if binding.kind == "import" and binding.target:
+                    names.add(self.absolute(binding.target))
+        summary.value_names = tuple(sorted(names))
+        summary.value_attrs = tuple(sorted(set(value_attrs)))
+        summary.calls = [c for c in summary.calls if c is not None]
+        return summary
+
+
+def _unwrapped(labels: Iterable[Label]) -> Iterable[Label]:
+    for label in labels:
+        if label[0] == "q":
+            yield from _unwrapped([label[2]])
+        else:
+            yield label
+
+
+def payload_nodes(call: cst.Call, start: int, keyword_name: str | None) -> list[cst.BaseExpression]:
+    """The expressions a sink's payload is made of: the positional arguments from ``start``
+    on and the payload's keyword (a program and its arguments, or one command or code)."""
+    out: list[cst.BaseExpression] = []
+    position = 0
+    for arg in call.args:
+        if arg.keyword is None:
+            if position >= start or arg.star:
+                out.append(arg.value)
+            position += 1
+    if keyword_name is not None:
+        value = keyword(call, keyword_name)
+        if value is not None:
+            out.append(value)
+    return out

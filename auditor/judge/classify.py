@@ -1,0 +1,227 @@
+"""Turn what the analysis knows of a call site into a policy class, rule, risk and action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.globs import path_matches
+from auditor.judge.catalogue import Sink
+from auditor.judge.policy import Policy
+from auditor.judge.shellwords import argv_matches, shell_command_matches
+
+_MESSAGES = {
+    "dynamic-shell": "runs a shell command assembled at run time; isolate it in the sandbox",
+    "dynamic-program": "runs a program chosen at run time; isolate it in the sandbox",
+    "dynamic-code": "runs Python code generated at run time; isolate it in the sandbox",
+    "dynamic-import": "imports a module chosen at run time; review where the name comes from",
+    "constant-shell": "runs a constant command through a shell; convert it to an argv list "
+    "(or isolate it where it needs shell syntax)",
+    "shell-wrapper": "passes shell= to a callee outside the catalogue (a possible wrapper); "
+    "review it, or declare it as a sink in the policy",
+    "fixed-program": "runs a fixed program with arguments built at run time (no shell)",
+    "constant-command": "runs a constant command without a shell",
+    "constant-code": "runs constant Python code",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    category: str
+    rule: str
+    risk: str
+    action: str
+    isolated: bool
+    trusted_by: str | None
+    message: str
+
+
+def category_of(sink: Sink | None, shell: bool | None, payload: str) -> str:
+    if sink is None:
+        return "shell-wrapper"
+    if sink.form == "module":
+        return "dynamic-import"
+    if sink.kind == "code":
+        return "dynamic-code" if payload == "dynamic" else "constant-code"
+    if shell is not False:
+        return "dynamic-shell" if payload == "dynamic" else "constant-shell"
+    return {
+        "dynamic": "dynamic-program",
+        "fixed-program": "fixed-program",
+        "constant": "constant-command",
+    }[payload]
+
+
+def classify(
+    policy: Policy,
+    sink: Sink | None,
+    shell: bool | None,
+    payload: str,
+    rel_path: str,
+    command: str | tuple[str, ...] | None,
+    callee: str = "call",
+) -> Verdict:
+    """``command`` is the constant command of a constant site: the string a shell runs, or
+    the argv list run without a shell. A trusted-command pattern matches only a simple
+    command (no shell syntax: see auditor.judge.shellwords), word for word."""
+    category = category_of(sink, shell, payload)
+    rule = policy.rule_for(category)
+    risk, action = rule.risk, rule.action
+    trusted_by = None
+    for pattern in policy.trusted_paths:
+        if path_matches(rel_path, pattern):
+            trusted_by = f"path:{pattern}"
+            break
+    if trusted_by is None and command is not None and payload == "constant":
+        for pattern in policy.trusted_commands:
+            if (
+                shell_command_matches(pattern, command)
+                if isinstance(command, str)
+                else argv_matches(pattern, command)
+            ):
+                trusted_by = f"command:{pattern}"
+                break
+    isolated = bool(sink is not None and sink.isolated)
+    name = sink.name.removeprefix("builtins.") if sink is not None else callee
+    message = f"{name}() {_MESSAGES[category]}"
+    if shell is None and sink is not None and category.endswith("shell"):
+        message += " (shell= could not be determined; assumed true)"
+    if isolated:
+        risk, action = "low", "allow"
+        message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
+    elif trusted_by is not None:
+        risk, action = "low", "allow"
+        message = f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
+    return Verdict(category, rule.rule, risk, action, isolated, trusted_by, message)
+
+
+# -- what the project-wide stage (auditor.flow) learns of a site ---------------------------
+
+# a dynamic class, fed by an origin the policy ranks critical, becomes its critical class
+CRITICAL_OF = {
+    "dynamic-shell": "critical-shell",
+    "shell-wrapper": "critical-shell",
+    "dynamic-program": "critical-program",
+    "dynamic-code": "critical-code",
+    "dynamic-import": "critical-import",
+    "fixed-program": "critical-arguments",
+}
+# a dynamic class whose payload turns out constant (every caller passes constants)
+_CONSTANT_OF = {
+    "dynamic-shell": "constant-shell",
+    "dynamic-code": "constant-code",
+    "shell-wrapper": "shell-wrapper",
+}
+_CRITICAL_MESSAGES = {
+    "critical-shell": "runs a shell command built from {origin}: whoever controls it runs "
+    "commands on this host; isolate it in the sandbox",
+    "critical-program": "runs a program chosen by {origin}; isolate it in the sandbox",
+    "critical-code": "runs Python code that comes from {origin}; isolate it in the sandbox",
+    "critical-import": "imports a module chosen by {origin}; review where the name comes from",
+    "critical-arguments": "runs a fixed program with arguments from {origin} (an option can "
+    "change what it does); isolate it or check every argument",
+}
+ORIGIN_WORDS = {
+    "remote-input": "request data (remote-input)",
+    "llm-output": "model output (llm-output)",
+    "user-input": "user input (user-input)",
+    "file": "a file's content (file)",
+    "environment": "the environment (environment)",
+    "parameter": "a caller outside the scanned code (parameter)",
+    "internal": "values built inside the program (internal)",
+}
+_LOWER = {"critical": "high", "high": "medium", "medium": "low", "low": "low"}
+
+
+@dataclass(frozen=True, slots=True)
+class Flowed:
+    """What the project-wide stage says of a site: its payload when every caller passes
+    constants (None: unchanged), its origin, and the sanitizer every dynamic part of it
+    that comes from that origin went through (None: not sanitized)."""
+
+    payload: str | None
+    origin: str | None
+    sanitizer: str | None = None
+
+
+def _call_name(sink_name: str) -> str:
+    return sink_name.removeprefix("builtins.")
+
+
+def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
+    """The fields of ``finding`` (an auditor.findings.Finding) that change with what the
+    project-wide stage found: ``dataclasses.replace(finding, **changes)``."""
+    changes: dict[str, Any] = {}
+    category = finding.category
+    name = _call_name(finding.sink)
+    trusted_by = finding.trusted_by
+    if flowed.payload is not None and flowed.payload != finding.payload:
+        if category == "dynamic-program" or category == "fixed-program":
+            category = {"constant": "constant-command", "fixed-program": "fixed-program"}.get(
+                flowed.payload, category
+            )
+        else:
+            category = _CONSTANT_OF.get(category, category)
+        if category == finding.category and flowed.payload != "constant":
+            return {}
+        rule = policy.rule_for(category)
+        risk, action = rule.risk, rule.action
+        message = f"{name}() {_MESSAGES[category]} (every caller passes constants)"
+        if finding.isolated:
+            risk, action = "low", "allow"
+            message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
+        elif trusted_by is not None and trusted_by.startswith("path:"):
+            risk, action = "low", "allow"
+            message = (
+                f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
+            )
+        elif trusted_by is not None:
+            trusted_by = None
+        changes.update(
+            payload=flowed.payload if flowed.payload != "dynamic" else finding.payload,
+            category=category,
+            rule=rule.rule,
+            risk=risk,
+            action=action,
+            message=message,
+            trusted_by=trusted_by,
+            origin=None,
+        )
+        return changes
+    if finding.payload == "constant" or flowed.origin is None:
+        return {}
+    origin = flowed.origin
+    changes["origin"] = origin
+    if finding.isolated:
+        return changes
+    words = ORIGIN_WORDS.get(origin, origin)
+    override = policy.origin_risk(origin)
+    if override == "critical" and flowed.sanitizer is None and category in CRITICAL_OF:
+        critical = CRITICAL_OF[category]
+        rule = policy.rule_for(critical)
+        message = f"{name}() {_CRITICAL_MESSAGES[critical].format(origin=words)}"
+        if trusted_by is not None:
+            message += f" (the policy trusts {trusted_by}, but not data from outside)"
+        changes.update(
+            category=critical,
+            rule=rule.rule,
+            risk=rule.risk,
+            action=rule.action,
+            message=message,
+            trusted_by=None,
+        )
+        return changes
+    if trusted_by is not None:
+        return changes
+    risk = finding.risk
+    message = finding.message
+    if override is not None and override != "critical":
+        risk = override
+    quiet = origin in ("internal", "parameter")  # said by the origin field, not the message
+    if flowed.sanitizer is not None and origin != "internal":
+        risk = _LOWER[policy.rule_for(category).risk if override == "critical" else risk]
+        message += f"; the payload comes from {words}, {flowed.sanitizer}"
+    elif not quiet:
+        message += f"; the payload comes from {words}"
+    changes.update(risk=risk, message=message)
+    return changes

@@ -1,0 +1,588 @@
+"""The launcher table (``rules/launchers.toml``): for each program that runs another program,
+a shell string, code or a script given in its arguments, how it writes its options and what
+follows them. ``load_table`` reads and checks it (one-line errors naming the entry and the
+key); ``builtin_table`` is the table of rules/launchers.toml, read once. The peeling that uses
+it is in ``auditor.judge.launchers``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from auditor.rules_files import read_rule_file
+
+KINDS = ("program", "shell", "code", "script", "module", "unknown")
+
+# What an option (or the launcher's `then`) says about what runs.
+VALUE_EFFECTS = ("shell", "code", "module", "script")  # the option's value is the payload
+EFFECTS = (
+    *VALUE_EFFECTS,
+    "shell-rest",  # the value (or, for a flag, the next word) and all words after: one command
+    "shell-operand",  # a flag: the first operand after the options is a shell string
+    "stdin",  # what runs is read from standard input
+    "interactive",  # a flag: with no command after the options, a shell reads stdin
+    "nothing",  # nothing runs (help, version, a query of another process)
+    "unknown",  # what runs cannot be told from the argv (see the entry's notes)
+    "no-operands",  # a flag: the launcher's operands are not read (podman exec --latest)
+    "program-argv",  # no operands are read and what follows is a program argv (runuser -u)
+)
+THEN = ("program", "script", "shell-rest", "dispatch", "unknown")
+
+
+class LauncherTableError(ValueError):
+    """rules/launchers.toml is malformed; the message names the entry and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How a family of programs writes its options (see the [style.*] tables)."""
+
+    name: str
+    leaders: str = "-"
+    clusters: bool = True
+    attached: bool = True
+    long: str = "exact"
+    long_equals: bool = True
+    short_equals: bool = False
+    dashdash: bool = True
+    unknown: str = "error"
+    case_insensitive: bool = False
+    abbreviations: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    canonical: str
+    aliases: tuple[str, ...]
+    arity: int = 0  # value words: 0 (a flag), 1, 2 or 3
+    optional: re.Pattern[str] | None = None  # a value only when attached, matching this
+    effect: str | None = None
+    note: str | None = None
+    chooser: bool = False
+    last: bool = False  # the launcher reads no option after this one
+    next_unless_option: bool = False  # its value is the next word unless that is an option
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One Fixit-style example of the table: an argv (``argv``) or a shell command
+    (``shell``), and the fields of the ``Peeled`` that peeling it must give."""
+
+    where: str
+    argv: tuple[str, ...] | None
+    shell: str | None
+    expected: Mapping[str, Any]
+    holes_split: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Launcher:
+    name: str
+    label: str | None
+    source: str
+    style: Style
+    programs: tuple[str, ...] = ()
+    program_patterns: tuple[re.Pattern[str], ...] = ()
+    privileged: bool = False
+    builtin: bool = False
+    short: Mapping[str, Option] = field(default_factory=dict)
+    long: Mapping[str, Option] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
+    flag_patterns: tuple[re.Pattern[str], ...] = ()
+    operands: tuple[str, ...] = ()
+    operand_choosers: frozenset[int] = frozenset()
+    permute: str = "none"
+    then: str = "program"
+    note: str | None = None
+    language: str | None = None
+    empty: str = "nothing"
+    dash: str = "operand"
+    dashdash_command: bool = False
+    assignments: str = "none"
+    assignment: re.Pattern[str] | None = None
+    chooser_assignments: re.Pattern[str] | None = None
+    subcommands: Mapping[str, str] = field(default_factory=dict)
+    prefix: bool = False
+    after_operands: Mapping[str, Option] = field(default_factory=dict)
+    examples: tuple[Example, ...] = ()
+
+    @property
+    def steers(self) -> bool:
+        """Whether an option can change what runs (an effect, a chooser, or the end of the
+        options): a dynamic word among the options of a launcher that has none is harmless
+        when its command is anchored after ``--`` (kubectl exec)."""
+        return any(o.effect or o.chooser or o.last for o in self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    launchers: tuple[Launcher, ...]
+    styles: Mapping[str, Style]
+    by_name: Mapping[str, Launcher]
+    by_program: Mapping[str, Launcher]
+    builtins: Mapping[str, Launcher]
+    patterns: tuple[tuple[re.Pattern[str], Launcher], ...]
+    python: Launcher
+
+
+_STYLE_KEYS: dict[str, type] = {
+    "description": str,
+    "leaders": str,
+    "clusters": bool,
+    "attached": bool,
+    "long": str,
+    "long-equals": bool,
+    "short-equals": bool,
+    "dashdash": bool,
+    "unknown": str,
+    "case-insensitive": bool,
+    "abbreviations": bool,
+}
+
+_LAUNCHER_KEYS: dict[str, type] = {
+    "name": str,
+    "label": str,
+    "source": str,
+    "style": str,
+    "programs": list,
+    "program-patterns": list,
+    "privileged": bool,
+    "builtin": bool,
+    "flags": list,
+    "short-flags": str,
+    "values": list,
+    "short-values": str,
+    "values2": list,
+    "values3": list,
+    "optional": dict,
+    "optional-next": list,
+    "flag-patterns": list,
+    "modes": dict,
+    "notes": dict,
+    "last": list,
+    "choosers": list,
+    "operands": list,
+    "permute": str,
+    "then": str,
+    "note": str,
+    "language": str,
+    "empty": str,
+    "dash": str,
+    "dashdash-command": bool,
+    "assignments": str,
+    "assignment": str,
+    "chooser-assignments": str,
+    "subcommands": dict,
+    "prefix": bool,
+    "inherit": str,
+    "after-operands": dict,
+    "examples": list,
+}
+
+_EXAMPLE_KEYS: dict[str, type] = {
+    "argv": list,
+    "shell": str,
+    "via": list,
+    "kind": str,
+    "start": int,
+    "privileged": bool,
+    "language": str,
+    "choosers": list,
+    "joined": bool,
+    "offset": int,
+    "holes-split": bool,
+    "why": str,
+}
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "permute": ("none", "operands", "all"),
+    "then": THEN,
+    "empty": ("nothing", "stdin"),
+    "dash": ("operand", "flag", "end", "stdin"),
+    "assignments": ("none", "among-options", "after-options"),
+    "long": ("prefix", "exact", "none"),
+    "unknown": ("error", "flag", "operand"),
+}
+
+
+def _check_keys(
+    data: Mapping[str, Any], keys: Mapping[str, type], where: str, *, string_lists: bool = True
+) -> None:
+    for key, value in data.items():
+        expected = keys.get(key)
+        if expected is None:
+            raise LauncherTableError(f"{where}: unknown key {key!r}")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise LauncherTableError(f"{where}: {key!r} must be a {expected.__name__}")
+        items: Any = value
+        if (
+            string_lists
+            and expected is list
+            and key != "examples"
+            and not all(isinstance(v, str) for v in items)
+        ):
+            raise LauncherTableError(f"{where}: {key!r} must be a list of strings")
+        if key in _CHOICES and value not in _CHOICES[key]:
+            raise LauncherTableError(f"{where}: {key!r} must be one of {', '.join(_CHOICES[key])}")
+
+
+def _regex(text: str, where: str, key: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise LauncherTableError(
+            f"{where}: {key!r} holds a bad regular expression: {exc}"
+        ) from None
+
+
+def _load_style(name: str, data: Any, where: str) -> Style:
+    if not isinstance(data, dict):
+        raise LauncherTableError(f"{where}: must be a table")
+    _check_keys(data, _STYLE_KEYS, where)
+    return Style(
+        name=name,
+        leaders=data.get("leaders", "-"),
+        clusters=data.get("clusters", True),
+        attached=data.get("attached", True),
+        long=data.get("long", "exact"),
+        long_equals=data.get("long-equals", True),
+        short_equals=data.get("short-equals", False),
+        dashdash=data.get("dashdash", True),
+        unknown=data.get("unknown", "error"),
+        case_insensitive=data.get("case-insensitive", False),
+        abbreviations=data.get("abbreviations", False),
+    )
+
+
+class _OptionsBuilder:
+    """Collects a launcher's options from its flags/values/... keys, checking aliases."""
+
+    def __init__(self, style: Style, where: str) -> None:
+        self.style = style
+        self.where = where
+        self.seen: set[str] = set()  # every alias so far, folded
+        self.groups: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+
+    def add(self, group: str, key: str, **spec: Any) -> None:
+        aliases = tuple(group.split())
+        if not aliases:
+            raise LauncherTableError(f"{self.where}: {key!r} holds an empty option")
+        for alias in aliases:
+            if len(alias) < 2 or alias[0] not in self.style.leaders:
+                raise LauncherTableError(
+                    f"{self.where}: {key!r}: {alias!r} does not start with one of "
+                    f"{self.style.leaders!r} (style {self.style.name})"
+                )
+            if self._fold(alias) in self.seen:
+                raise LauncherTableError(f"{self.where}: option {alias!r} is listed twice")
+            self.seen.add(self._fold(alias))
+        self.groups.append((aliases, spec))
+
+    def _fold(self, alias: str) -> str:
+        return alias.lower() if self.style.case_insensitive else alias
+
+    def build(
+        self,
+        modes: Mapping[str, str],
+        notes: Mapping[str, str],
+        last: set[str],
+        choosers: set[str],
+    ) -> tuple[tuple[Option, ...], dict[str, Option], dict[str, Option]]:
+        canonicals = {aliases[0] for aliases, _ in self.groups}
+        for key, names in (("modes", set(modes)), ("notes", set(notes)), ("last", last)):
+            for name in sorted(names - canonicals):
+                raise LauncherTableError(
+                    f"{self.where}: {key!r} names {name!r}, which is not the first name of "
+                    "one of its options"
+                )
+        options: list[Option] = []
+        short: dict[str, Option] = {}
+        long: dict[str, Option] = {}
+        for aliases, spec in self.groups:
+            canonical = aliases[0]
+            effect = modes.get(canonical)
+            arity = spec.get("arity", 0)
+            optional = spec.get("optional")
+            if effect is not None:
+                if effect not in EFFECTS:
+                    raise LauncherTableError(
+                        f"{self.where}: mode of {canonical!r} must be one of {', '.join(EFFECTS)}"
+                    )
+                takes_value = arity == 1 or optional is not None
+                if effect in VALUE_EFFECTS and not takes_value:
+                    raise LauncherTableError(
+                        f"{self.where}: {canonical!r} is a flag: mode {effect!r} needs a value"
+                    )
+                if effect in ("shell-operand", "interactive", "no-operands") and takes_value:
+                    raise LauncherTableError(
+                        f"{self.where}: {canonical!r} takes a value: mode {effect!r} is for flags"
+                    )
+                if effect in ("unknown", "stdin") and canonical not in notes:
+                    raise LauncherTableError(
+                        f"{self.where}: mode {effect!r} of {canonical!r} needs a note saying why"
+                    )
+            option = Option(
+                canonical=canonical,
+                aliases=aliases,
+                arity=arity,
+                optional=optional,
+                next_unless_option=spec.get("next_unless_option", False),
+                effect=effect,
+                note=notes.get(canonical),
+                chooser=canonical in choosers,
+                last=canonical in last,
+            )
+            options.append(option)
+            for alias in aliases:
+                folded = self._fold(alias)
+                is_short = (
+                    self.style.clusters and len(alias) == 2 and alias[1] not in self.style.leaders
+                )
+                if is_short:
+                    short[folded[1]] = option
+                else:
+                    long[folded] = option
+        return tuple(options), short, long
+
+
+def _load_launcher(
+    data: Any, where: str, styles: Mapping[str, Style], parents: Mapping[str, Any]
+) -> Launcher:
+    if not isinstance(data, dict):
+        raise LauncherTableError(f"{where}: must be a table")
+    _check_keys(data, _LAUNCHER_KEYS, where)
+    for required in ("name", "source", "style"):
+        if required not in data:
+            raise LauncherTableError(f"{where}: missing key {required!r}")
+    name: str = data["name"]
+    where = f"{where} ({name})"
+    style = styles.get(data["style"])
+    if style is None:
+        raise LauncherTableError(f"{where}: 'style' names no [style.{data['style']}] table")
+    inherit = data.get("inherit")
+    merged = dict(data)
+    if inherit is not None:
+        parent = parents.get(inherit)
+        if parent is None:
+            raise LauncherTableError(f"{where}: 'inherit' names no earlier launcher {inherit!r}")
+        for key in ("flags", "values", "values2", "values3"):
+            merged[key] = list(data.get(key, [])) + list(parent.get(key, []))
+        merged["optional"] = {**parent.get("optional", {}), **data.get("optional", {})}
+        merged["short-flags"] = data.get("short-flags", "") + parent.get("short-flags", "")
+        merged["short-values"] = data.get("short-values", "") + parent.get("short-values", "")
+    builder = _OptionsBuilder(style, where)
+    for group in merged.get("flags", []):
+        builder.add(group, "flags")
+    for letter in merged.get("short-flags", ""):
+        builder.add("-" + letter, "short-flags")
+    for group in merged.get("values", []):
+        builder.add(group, "values", arity=1)
+    for letter in merged.get("short-values", ""):
+        builder.add("-" + letter, "short-values", arity=1)
+    for group in merged.get("values2", []):
+        builder.add(group, "values2", arity=2)
+    for group in merged.get("values3", []):
+        builder.add(group, "values3", arity=3)
+    for group in merged.get("optional-next", []):
+        builder.add(group, "optional-next", arity=1, next_unless_option=True)
+    for group, pattern in merged.get("optional", {}).items():
+        if not isinstance(pattern, str):
+            raise LauncherTableError(f"{where}: 'optional' values must be regular expressions")
+        builder.add(group, "optional", optional=_regex(pattern, where, "optional"))
+    modes = data.get("modes", {})
+    notes = data.get("notes", {})
+    for key, table in (("modes", modes), ("notes", notes)):
+        if not all(isinstance(v, str) for v in table.values()):
+            raise LauncherTableError(f"{where}: {key!r} values must be strings")
+    operands = tuple(data.get("operands", ()))
+    chooser_names = set(data.get("choosers", ()))
+    option_names = {aliases[0] for aliases, _ in builder.groups}
+    for chooser in sorted(chooser_names - option_names - set(operands)):
+        raise LauncherTableError(
+            f"{where}: 'choosers' names {chooser!r}, neither an option's first name nor an operand"
+        )
+    options, short, long = builder.build(
+        modes, notes, set(data.get("last", ())), chooser_names & option_names
+    )
+    after: dict[str, Option] = {}
+    for group, effect in data.get("after-operands", {}).items():
+        if effect not in VALUE_EFFECTS:
+            raise LauncherTableError(
+                f"{where}: 'after-operands' effects must be one of {', '.join(VALUE_EFFECTS)}"
+            )
+        aliases = tuple(str(group).split())
+        option = Option(aliases[0], aliases, arity=1, effect=effect, last=True)
+        for alias in aliases:
+            after[alias] = option
+    then = data.get("then", "program")
+    subcommands = data.get("subcommands", {})
+    if (then == "dispatch") != bool(subcommands):
+        raise LauncherTableError(f"{where}: 'subcommands' goes with then = 'dispatch', and only")
+    if then == "unknown" and "note" not in data:
+        raise LauncherTableError(f"{where}: then = 'unknown' needs a 'note' saying why")
+    language = data.get("language")
+    needs_language = then in ("script", "shell-rest") or any(
+        o.effect in (*VALUE_EFFECTS, "shell-rest", "shell-operand") for o in options
+    )
+    if needs_language and language is None:
+        raise LauncherTableError(f"{where}: it runs scripts, code or shell strings: 'language'?")
+    assignments = data.get("assignments", "none")
+    if "chooser-assignments" in data and assignments == "none":
+        raise LauncherTableError(f"{where}: 'chooser-assignments' needs 'assignments'")
+    if (assignments != "none") != ("assignment" in data):
+        raise LauncherTableError(f"{where}: 'assignments' and 'assignment' go together")
+    programs = tuple(data.get("programs", ()))
+    for program in programs:
+        if program != program.lower() or "/" in program:
+            raise LauncherTableError(f"{where}: program {program!r}: a lower-case basename")
+    return Launcher(
+        name=name,
+        label=data.get("label"),
+        source=data["source"],
+        style=style,
+        programs=programs,
+        program_patterns=tuple(
+            _regex(p, where, "program-patterns") for p in data.get("program-patterns", ())
+        ),
+        privileged=data.get("privileged", False),
+        builtin=data.get("builtin", False),
+        short=short,
+        long=long,
+        options=options,
+        flag_patterns=tuple(
+            _regex(p, where, "flag-patterns") for p in data.get("flag-patterns", ())
+        ),
+        operands=operands,
+        operand_choosers=frozenset(i for i, o in enumerate(operands) if o in chooser_names),
+        permute=data.get("permute", "none"),
+        then=then,
+        note=data.get("note"),
+        language=language,
+        empty=data.get("empty", "nothing"),
+        dash=data.get("dash", "operand"),
+        dashdash_command=data.get("dashdash-command", False),
+        assignments=assignments,
+        assignment=_regex(data["assignment"], where, "assignment")
+        if "assignment" in data
+        else None,
+        chooser_assignments=(
+            _regex(data["chooser-assignments"], where, "chooser-assignments")
+            if "chooser-assignments" in data
+            else None
+        ),
+        subcommands=dict(subcommands),
+        prefix=data.get("prefix", False),
+        after_operands=after,
+        examples=tuple(
+            _load_example(e, f"{where}: example #{k + 1}")
+            for k, e in enumerate(data.get("examples", ()))
+        ),
+    )
+
+
+def _load_example(data: Any, where: str) -> Example:
+    if not isinstance(data, dict):
+        raise LauncherTableError(f"{where}: must be a table")
+    _check_keys(data, _EXAMPLE_KEYS, where, string_lists=False)
+    if ("argv" in data) == ("shell" in data):
+        raise LauncherTableError(f"{where}: give 'argv' or 'shell'")
+    for required in ("via", "kind", "start"):
+        if required not in data:
+            raise LauncherTableError(f"{where}: missing key {required!r}")
+    if data["kind"] not in KINDS:
+        raise LauncherTableError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
+    choosers = data.get("choosers", [])
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in choosers):
+        raise LauncherTableError(f"{where}: 'choosers' must be a list of indexes")
+    if not all(isinstance(v, str) for v in data["via"]):
+        raise LauncherTableError(f"{where}: 'via' must be a list of strings")
+    argv = data.get("argv")
+    if argv is not None and not all(isinstance(a, str) for a in argv):
+        raise LauncherTableError(f"{where}: 'argv' must be a list of strings")
+    return Example(
+        where=where,
+        argv=tuple(argv) if argv is not None else None,
+        shell=data.get("shell"),
+        expected={
+            "via": tuple(data["via"]),
+            "privileged": data.get("privileged", False),
+            "kind": data["kind"],
+            "start": data["start"],
+            "language": data.get("language"),
+            "choosers": tuple(choosers),
+            "joined": data.get("joined", False),
+            "offset": data.get("offset", 0),
+        },
+        holes_split=data.get("holes-split", True),
+    )
+
+
+def load_table(text: str, where: str = "rules/launchers.toml") -> Table:
+    """Read and check a launcher table; LauncherTableError names the entry and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LauncherTableError(f"{where}: {exc}") from None
+    for key in data:
+        if key not in ("style", "launcher"):
+            raise LauncherTableError(f"{where}: unknown top-level key {key!r}")
+    raw_styles = data.get("style", {})
+    if not isinstance(raw_styles, dict):
+        raise LauncherTableError(f"{where}: 'style' must be a table of [style.NAME] tables")
+    styles = {
+        name: _load_style(name, value, f"{where}: [style.{name}]")
+        for name, value in raw_styles.items()
+    }
+    raw = data.get("launcher", [])
+    if not isinstance(raw, list):
+        raise LauncherTableError(f"{where}: 'launcher' must be an array of [[launcher]] tables")
+    launchers: list[Launcher] = []
+    seen: dict[str, Any] = {}
+    for k, entry in enumerate(raw):
+        launcher = _load_launcher(entry, f"{where}: launcher #{k + 1}", styles, seen)
+        if launcher.name in seen:
+            raise LauncherTableError(f"{where}: launcher #{k + 1}: name {launcher.name!r} twice")
+        seen[launcher.name] = entry
+        launchers.append(launcher)
+    by_name = {launcher.name: launcher for launcher in launchers}
+    by_program: dict[str, Launcher] = {}
+    builtins: dict[str, Launcher] = {}
+    patterns: list[tuple[re.Pattern[str], Launcher]] = []
+    for launcher in launchers:
+        target = builtins if launcher.builtin else by_program
+        for program in launcher.programs:
+            if program in target:
+                raise LauncherTableError(
+                    f"{where}: program {program!r} is run by {target[program].name!r} "
+                    f"and {launcher.name!r}"
+                )
+            target[program] = launcher
+        patterns.extend((p, launcher) for p in launcher.program_patterns)
+        for sub, target_name in launcher.subcommands.items():
+            if not isinstance(target_name, str) or target_name not in by_name:
+                raise LauncherTableError(
+                    f"{where}: launcher {launcher.name!r}: subcommand {sub!r} names no "
+                    f"launcher {target_name!r}"
+                )
+    python = by_name.get("python")
+    if python is None:
+        raise LauncherTableError(f"{where}: no launcher named 'python' (for sys.executable)")
+    return Table(
+        launchers=tuple(launchers),
+        styles=styles,
+        by_name=by_name,
+        by_program=by_program,
+        builtins=builtins,
+        patterns=tuple(patterns),
+        python=python,
+    )
+
+
+@cache
+def builtin_table() -> Table:
+    """The table of rules/launchers.toml, read once."""
+    return load_table(read_rule_file("launchers.toml"))

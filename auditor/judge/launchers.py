@@ -1,0 +1,805 @@
+"""What an argument vector really runs: launchers peeled off, by the table of
+``rules/launchers.toml`` (loaded by ``auditor.judge.launcher_table``).
+
+``peel(words)`` reads an argv the way each launcher at its head reads its own arguments and
+says what finally runs: a program with its argv, a shell command string, source code of an
+interpreter, a script path, a Python module, or "unknown" when that cannot be told from the
+argv. ``peel_shell(parts)`` does the same for the first simple command of a shell command
+string given as constant text and holes (see ``shellwords.first_command``). An argv item is a
+``Word``: its text, or None when it is known only at run time, with the constant head and
+tail it is known to have (``f"--user={u}"``), whether it is ``sys.executable``, and whether
+it may split into several words (a hole of a shell string).
+
+What the peeling covers
+-----------------------
+* Launchers of launchers, repeatedly: ``sudo -u x env A=1 timeout 5 bash -c CMD`` gives
+  ``via = ("sudo", "env", "timeout", "bash -c")`` and kind "shell". The families: privilege
+  (sudo, sudoedit, doas, pkexec, su, runuser), wrappers (env, timeout, nice, ionice, nohup,
+  stdbuf, setsid, taskset, chrt, flock, time, xargs, watch, script), isolation and containers
+  (unshare, nsenter, systemd-run, bwrap, firejail, chroot, docker/podman exec and run, with
+  ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash,
+  bash, zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters
+  (python, perl, ruby, node, php), and a shell's own ``exec``, ``command``, ``time``,
+  ``eval``, ``.``/``source`` where the shell reads a command word.
+* Program names by basename (``/usr/bin/sudo``, ``C:\\...\\cmd.exe``; ``.exe`` and letter
+  case ignored) and by pattern (``python3.11``, ``pypy3``, ``perl5.36``); ``sys.executable``
+  is Python. A launcher whose own path is chosen at run time but whose known tail names it
+  (``f"{venv}/bin/python"``) is peeled, and its index is a chooser.
+* Each launcher's options, from its table: flags, options with one value (a separate word,
+  ``--opt=value``, ``-ovalue``; Go's ``-o=value``), with several value words (``bwrap --bind
+  SRC DEST``), values that may only be attached (``--mount[=file]``, perl's ``-l[octal]``),
+  values taken only when the next word is no option (``node -p``, ``sudo -h``), clustered
+  short flags (``-xe``; a shell's ``-oe x``), unique prefixes of GNU long options (``--us``
+  for ``--user``), PowerShell's case-insensitive abbreviations and cmd's ``/switches``,
+  ``--`` and a lone ``-``, options that may follow operands (GNU permutation in ``su``,
+  ``runuser``, ``kubectl exec``; ssh's options after HOST), ``NAME=value`` words (``env``,
+  ``sudo``), and the operands a launcher reads before what it runs (timeout's DURATION,
+  taskset's MASK, chrt's PRIORITY, flock's FILE, docker exec's CONTAINER, ssh's HOST).
+* What follows: a program argv (kind "program", peeled again), a shell string (``sh -c``,
+  ``su -c``, ``flock FILE -c``, ``env -S``, ``script -c``; ``cmd /c``, ``powershell
+  -Command``, ``watch``, ``eval`` and ssh's words, ``joined``), code (``python -c``, ``perl
+  -e``/``-E``, ``node -e``/``-p``, ``ruby -e``, ``php -r``/``-R``), a script path
+  (``python x.py``, ``bash x.sh``, ``pwsh -File``, ``su USER x.sh``), a module (``python
+  -m``), a sub-command (``docker exec``, ``docker container run``, ``busybox sh``).
+* ``choosers``: the launcher operands and option values that choose what runs: a container
+  image, a chroot or ``--root`` directory, ``su -s SHELL``, ``ssh -o``/``-F`` (a
+  ProxyCommand runs locally), modules preloaded (``node -r``, ``perl -M``, ``ruby -r``),
+  php's ``-d``/``-c`` (``auto_prepend_file``), a second ``perl -e``, and the ``NAME=value``
+  words of env and sudo that set PATH, LD_PRELOAD, PYTHONPATH, BASH_ENV and the like.
+
+What it does not do
+-------------------
+* It never guesses: an option the table does not know, a value missing, a word known only
+  at run time where an option or a launcher operand may stand (``ssh "$host" ls``: the host
+  could be ``-oProxyCommand=...``; ``perl -e CODE "$arg"``: the argument could be another
+  ``-e``), options of a GNU-permuting launcher among its command's words, or a launcher that
+  reads what it runs from elsewhere (``bash -s``, ``python -``, an interactive shell,
+  ``xargs``, ``bwrap --args FD``, ``docker run --entrypoint``) give kind "unknown" with a
+  one-line ``note``: callers treat it as a program chosen at run time. A dynamic word where
+  what runs starts is what runs, chosen at run time (``sudo "$x"``: kind "program").
+* A shell string is not split here: kind "shell" stops the peeling; a caller may run
+  ``peel_shell`` on a constant command string to look inside it. ``peel_shell`` reads only
+  the first simple command (``cd /srv && sudo make``: ``cd``), skips leading assignments
+  (``LD_PRELOAD=... ls`` is read as ``ls``) and takes a hole as one word that may split.
+* What a launcher does besides running the command is not modelled: which user or host it
+  runs as, the mounts and namespaces of ``bwrap``/``nsenter``/``unshare``, the environment
+  it sets through options (``docker run -e``), what a container image or a remote host has
+  installed, whether the launcher accepts a value (``timeout -k -- 5 ls`` is read as running
+  ``ls``; timeout refuses the duration ``--``). Only sudo, sudoedit, doas, pkexec, su and
+  runuser are ``privileged`` (``systemd-run`` and ``docker run --privileged`` are not).
+* ``sudo -s``/``-i`` with a command pass it to a shell after escaping it: it is read as the
+  program argv it nearly always is. BusyBox applets are read with the tables of the programs
+  they stand for. Windows' ``py`` launcher is not in the table. Options that only another
+  version of a tool knows may be missing: each entry says where its option list came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.judge.launcher_table import (
+    KINDS,
+    VALUE_EFFECTS,
+    Launcher,
+    LauncherTableError,
+    Option,
+    Table,
+    builtin_table,
+    load_table,
+)
+from auditor.judge.shellwords import first_command
+
+__all__ = [
+    "KINDS",
+    "LauncherTableError",
+    "Peeled",
+    "Word",
+    "builtin_table",
+    "example_parts",
+    "example_words",
+    "load_table",
+    "peel",
+    "peel_shell",
+    "program_name",
+]
+
+
+# --- The public interface ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """An item of an argument vector. ``text`` is None when it is not known at compile time;
+    ``head`` and ``tail`` are then the constant text it is known to start and end with
+    (``f"--user={u}"``: head ``--user=``). ``python``: the item is ``sys.executable``.
+    ``splits``: the item may turn into several words or none (a hole of a shell string)."""
+
+    text: str | None
+    python: bool = False
+    head: str = ""
+    tail: str = ""
+    splits: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Peeled:
+    """What an argv runs once its launchers are peeled off.
+
+    ``via``: the launchers peeled, in order, as a reader names them (``("sudo", "bash -c")``).
+    ``privileged``: one of them is sudo, doas, pkexec, su or runuser.
+    ``kind`` and ``start``, an index into the input words (``len(words)`` when nothing
+    follows):
+
+    * "program": ``words[start:]`` is the effective argv;
+    * "shell": ``words[start]`` is a shell command string (``joined``: ``words[start:]``
+      joined by spaces is, as for ssh, ``cmd /c`` and ``powershell -Command``);
+    * "code": ``words[start]`` is source code for ``language``;
+    * "script": ``words[start]`` is a script path run by ``language``'s interpreter,
+      ``words[start + 1:]`` its arguments;
+    * "module": ``words[start]`` is the module name (``python -m``);
+    * "unknown": what runs cannot be told (``note`` says why): a program chosen at run time.
+
+    ``offset``: the payload starts that many characters into ``words[start]`` (an attached
+    option value: ``-cCODE``, ``--command=CMD``). ``choosers``: indexes of launcher operands
+    and option values that choose what runs (a container image, a chroot directory...).
+    ``note``: why the peeling stopped where it did, in one line.
+    """
+
+    via: tuple[str, ...]
+    privileged: bool
+    kind: str
+    start: int
+    language: str | None = None
+    choosers: tuple[int, ...] = ()
+    note: str | None = None
+    joined: bool = False
+    offset: int = 0
+
+
+def peel(words: Sequence[Word], *, table: Table | None = None) -> Peeled:
+    """Peel the launchers off an argv (see the module docstring); ``table``: another launcher
+    table than rules/launchers.toml's."""
+    return _peel(words, table or builtin_table(), in_shell=False)
+
+
+def peel_shell(
+    parts: Sequence[str | None], *, holes_split: bool = True, table: Table | None = None
+) -> tuple[tuple[str | None, ...], Peeled] | None:
+    """Peel the first simple command of a shell command string given as constant text
+    segments and holes (None): ``f"sudo {cmd} --x"`` is ``("sudo ", None, " --x")``. Returns
+    the command's words (None: a dynamic word) and what they run; None when the string cannot
+    be split (an unterminated quote in its constant text). ``holes_split=False`` when every
+    hole is known to be one quoted word (``shlex.quote``)."""
+    pieces = first_command(parts, holes_split=holes_split)
+    if pieces is None:
+        return None
+    words = tuple(Word(p.text, head=p.head, tail=p.tail, splits=p.splits) for p in pieces)
+    return tuple(p.text for p in pieces), _peel(words, table or builtin_table(), in_shell=True)
+
+
+def program_name(word: Word) -> str | None:
+    """The basename a program word goes by (lower case, without ``.exe``), or None when it is
+    not known (a dynamic word whose known tail holds no path separator)."""
+    text = word.text
+    if text is None:
+        tail = word.tail
+        cut = max(tail.rfind("/"), tail.rfind("\\"))
+        if cut < 0:
+            return None
+        text = tail[cut + 1 :]
+    else:
+        cut = max(text.rfind("/"), text.rfind("\\"))
+        text = text[cut + 1 :]
+    text = text.lower()
+    if text.endswith(".exe"):
+        text = text[:-4]
+    return text or None
+
+
+def _match(table: Table, word: Word, in_shell: bool) -> tuple[Launcher, str] | None:
+    """The launcher an argv's first word runs, and the basename it goes by."""
+    if word.python:
+        return table.python, "python"
+    name = program_name(word)
+    if name is None:
+        return None
+    if in_shell:
+        entry = table.builtins.get(name)
+        if entry is not None:
+            return entry, name
+    entry = table.by_program.get(name)
+    if entry is not None:
+        return entry, name
+    for pattern, entry in table.patterns:
+        if pattern.fullmatch(name):
+            return entry, name
+    return None
+
+
+# --- Examples: the notation of the table's examples -------------------------------------------
+
+_EXAMPLE_HOLE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def example_words(argv: Sequence[str]) -> tuple[Word, ...]:
+    """The words of an example argv: an item holding ``$name`` is dynamic (its known head
+    and tail around the holes are kept), ``$sys.executable`` is the running Python."""
+    words: list[Word] = []
+    for item in argv:
+        if item == "$sys.executable":
+            words.append(Word(None, python=True))
+            continue
+        holes = list(_EXAMPLE_HOLE.finditer(item))
+        if not holes:
+            words.append(Word(item))
+        else:
+            words.append(Word(None, head=item[: holes[0].start()], tail=item[holes[-1].end() :]))
+    return tuple(words)
+
+
+_SHELL_HOLE = re.compile(r"«[^»]*»")
+
+
+def example_parts(command: str) -> tuple[str | None, ...]:
+    """The parts of an example shell command: ``«name»`` is a hole."""
+    parts: list[str | None] = []
+    at = 0
+    for hole in _SHELL_HOLE.finditer(command):
+        parts.append(command[at : hole.start()])
+        parts.append(None)
+        at = hole.end()
+    parts.append(command[at:])
+    return tuple(parts)
+
+
+# --- Peeling ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Found:
+    """An option read from the argv: its value, when it takes one, is in ``words[index]``
+    from character ``offset`` (index None: no value)."""
+
+    option: Option
+    index: int | None
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class _Read:
+    next: int
+    found: list[_Found]
+
+
+@dataclass(slots=True)
+class _Bad:
+    note: str
+
+
+@dataclass(slots=True)
+class _Ambiguous:
+    note: str
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What one launcher leads to: the next argv (``go``: the peeling goes on at ``start``),
+    a sub-command's launcher, or the final result."""
+
+    kind: str  # a KIND, "go" or "dispatch"
+    start: int
+    suffix: str = ""
+    language: str | None = None
+    note: str | None = None
+    joined: bool = False
+    offset: int = 0
+    choosers: list[int] = field(default_factory=list)
+    sub: Launcher | None = None
+
+
+class _Unknown(Exception):
+    """Raised inside a launcher's reading: what runs cannot be told."""
+
+    def __init__(self, index: int, note: str) -> None:
+        super().__init__(note)
+        self.index = index
+        self.note = note
+
+
+def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
+    via: list[str] = []
+    choosers: list[int] = []
+    privileged = False
+    n = len(words)
+    i = 0
+    shell_level = in_shell
+    forced: tuple[Launcher, str] | None = None
+    prefix = ""
+
+    def done(kind: str, start: int, **extra: Any) -> Peeled:
+        return Peeled(tuple(via), privileged, kind, start, choosers=tuple(choosers), **extra)
+
+    while True:
+        if i >= n:
+            return done("program", n)
+        word = words[i]
+        if forced is not None:
+            entry, basename = forced
+            forced = None
+        else:
+            matched = _match(table, word, shell_level)
+            if matched is None:
+                return done("program", i)
+            entry, basename = matched
+            if word.text is None and not word.python:
+                choosers.append(i)  # the launcher's own path is chosen at run time
+        label = prefix + (entry.label or basename)
+        prefix = ""
+        privileged = privileged or entry.privileged
+        dispatcher = entry.then == "dispatch"
+        reader = _Reader(table, entry, label, words, i)
+        try:
+            outcome = reader.run()
+        except _Unknown as unknown:
+            if not dispatcher:
+                via.append(label)
+            choosers.extend(reader.choosers)
+            return done("unknown", unknown.index, note=unknown.note)
+        choosers.extend(outcome.choosers)
+        if outcome.kind == "dispatch":
+            assert outcome.sub is not None
+            if entry.prefix:  # busybox sh: the applet is named after the multi-call binary
+                prefix = label + " "
+            forced = (outcome.sub, program_name(words[outcome.start]) or "")
+            i = outcome.start
+            shell_level = False
+            continue
+        if not dispatcher:  # docker ps: docker itself is the program
+            via.append(label + outcome.suffix)
+        if outcome.kind == "go":
+            i = outcome.start
+            shell_level = entry.builtin
+            continue
+        return done(
+            outcome.kind,
+            outcome.start,
+            language=outcome.language,
+            note=outcome.note,
+            joined=outcome.joined,
+            offset=outcome.offset,
+        )
+
+
+class _Reader:
+    """Reads one launcher's arguments, from the word after its program word."""
+
+    def __init__(
+        self, table: Table, entry: Launcher, label: str, words: Sequence[Word], at: int
+    ) -> None:
+        self.table = table
+        self.entry = entry
+        self.style = entry.style
+        self.label = label
+        self.words = words
+        self.n = len(words)
+        self.at = at
+        # the state of the reading
+        self.mode: _Found | None = None  # the option that says what runs, if any
+        self.choosers: list[int] = []
+        self.slots = len(entry.operands)  # operands to read before what runs
+        self.filled = 0
+        self.payload: int | None = None  # where what runs starts
+        self.option_after_payload = False
+        self.then = entry.then
+
+    # -- options -------------------------------------------------------------------------------
+
+    def _lookup_long(self, name: str) -> Option | _Bad | None:
+        entry, style = self.entry, self.style
+        key = name.lower() if style.case_insensitive else name
+        if style.abbreviations and key.startswith("--") and len(key) > 2:
+            key = key[1:]  # PowerShell reads --Command as -Command
+        elif style.abbreviations and key.startswith("/"):
+            key = "-" + key[1:]  # and Windows PowerShell reads /Command as -Command
+        option = entry.long.get(key)
+        if option is not None:
+            return option
+        if style.long == "prefix" and key.startswith("--") and len(key) > 2:
+            hits = {id(o): o for alias, o in entry.long.items() if alias.startswith(key)}
+            if len(hits) == 1:
+                return next(iter(hits.values()))
+            if len(hits) > 1:
+                return _Bad(f"{self.label}: the option {name} is ambiguous")
+        if style.abbreviations:
+            for candidate in entry.options:
+                folded = [a.lower() for a in candidate.aliases]
+                full = max(folded, key=len)
+                shortest = min((a for a in folded if full.startswith(a)), key=len)
+                if full.startswith(key) and len(key) >= len(shortest):
+                    return candidate
+        return None
+
+    def _unknown_option(self, text: str, index: int) -> _Read | _Bad | None:
+        mode = self.style.unknown
+        if mode == "flag":
+            return _Read(index + 1, [])
+        if mode == "operand":
+            return None
+        return _Bad(f"{self.label} has no option {text!r} in the table")
+
+    def _values(self, option: Option, first: int) -> _Read | _Bad:
+        """An option whose value words follow it, from ``first``."""
+        if option.next_unless_option:  # node -p CODE, but node -p -e CODE
+            following = self.words[first] if first < self.n else None
+            if following is None or (following.text or following.head or "-")[0] == "-":
+                return _Read(first, [_Found(option, None)])
+            return _Read(first + 1, [_Found(option, first)])
+        if first + option.arity > self.n:
+            return _Bad(f"{self.label}: the option {option.canonical} lacks its value")
+        return _Read(first + option.arity, [_Found(option, first)])
+
+    def read_option(self, index: int) -> _Read | _Bad | _Ambiguous | None:
+        """The option(s) at ``words[index]``; None when it is not an option."""
+        word = self.words[index]
+        style = self.style
+        text = word.text
+        if text is None:
+            if word.python:
+                return None
+            return self._read_dynamic(word, index)
+        if len(text) < 2 or text[0] not in style.leaders:
+            return None
+        read: _Read | _Bad | None
+        if not style.clusters or (text[1] in style.leaders and style.long != "none"):
+            read = self._read_long(text, index)
+        else:
+            read = self._read_cluster(text, index)
+        if isinstance(read, _Bad) and any(p.fullmatch(text) for p in self.entry.flag_patterns):
+            return _Read(index + 1, [])  # nice -5, cmd /t:0a: a flag written its own way
+        return read
+
+    def _read_long(self, text: str, index: int) -> _Read | _Bad | None:
+        """A whole-word option: ``--name``, ``--name=value``, or any option of a style
+        without clusters."""
+        style = self.style
+        name, eq = text, ""
+        if style.long_equals and text.startswith("--") and "=" in text:
+            name, eq = text[: text.index("=")], "="
+        found = self._lookup_long(name)
+        if isinstance(found, _Bad):
+            return found
+        if found is None:
+            return self._unknown_option(name, index)
+        option = found
+        if eq:
+            if option.arity > 1:
+                return _Bad(f"{self.label}: {option.canonical} takes separate value words")
+            if option.arity == 0 and option.optional is None and not style.short_equals:
+                return _Bad(f"{self.label}: {option.canonical} takes no value")
+            if option.arity == 0 and option.optional is None:
+                return _Read(index + 1, [_Found(option, None)])  # Go: --rm=false
+            return _Read(index + 1, [_Found(option, index, len(name) + 1)])
+        if option.arity == 0 or option.optional is not None:
+            return _Read(index + 1, [_Found(option, None)])
+        return self._values(option, index + 1)
+
+    def _read_cluster(self, text: str, index: int) -> _Read | _Bad | None:
+        """A cluster of one-letter options: ``-xe``, ``-uroot``, ``-l0``."""
+        entry, style = self.entry, self.style
+        found: list[_Found] = []
+        pending: list[Option] = []  # options whose values come in the next words (shells)
+        k = 1
+        while k < len(text):
+            letter = text[k].lower() if style.case_insensitive else text[k]
+            option = entry.short.get(letter)
+            if option is None:
+                if style.unknown == "operand" and k == 1:
+                    return None
+                if style.unknown == "flag":
+                    k += 1
+                    continue
+                return _Bad(f"{self.label} has no option -{text[k]} in the table (in {text!r})")
+            if option.optional is not None:
+                match = option.optional.match(text, k + 1)
+                end = match.end() if match else k + 1
+                found.append(_Found(option, index if end > k + 1 else None, k + 1))
+                k = end
+                continue
+            if option.arity == 0:
+                found.append(_Found(option, None))
+                k += 1
+                continue
+            if style.attached and k + 1 < len(text):
+                if option.arity > 1:
+                    return _Bad(f"{self.label}: -{text[k]} takes separate value words")
+                offset = k + 1
+                if style.short_equals and text[offset] == "=":
+                    offset += 1
+                found.append(_Found(option, index, offset))
+                return _Read(index + 1, found)
+            if style.attached:
+                read = self._values(option, index + 1)
+                if isinstance(read, _Bad):
+                    return read
+                return _Read(read.next, found + read.found)
+            pending.append(option)  # bash -oe x: o takes the next word, e is a flag
+            k += 1
+        following = index + 1
+        for option in pending:
+            if following + option.arity > self.n:
+                return _Bad(f"{self.label}: the option {option.canonical} lacks its value")
+            found.append(_Found(option, following))
+            following += option.arity
+        return _Read(following, found)
+
+    def _read_dynamic(self, word: Word, index: int) -> _Read | _Bad | _Ambiguous | None:
+        """A word known only at run time: its known head may settle whether, and which,
+        option it is."""
+        style = self.style
+        head = word.head
+        what = f"a word known only at run time where {self.label} reads its options"
+        if not head:
+            return _Ambiguous(what)
+        if head[0] not in style.leaders:
+            return None
+        if len(head) == 1:
+            return _Ambiguous(what)
+        if not style.clusters or (head[1] in style.leaders and style.long != "none"):
+            if style.long_equals and head.startswith("--") and "=" in head:
+                name = head[: head.index("=")]
+                option = self._lookup_long(name)
+                if isinstance(option, Option) and (option.arity == 1 or option.optional):
+                    return _Read(index + 1, [_Found(option, index, len(name) + 1)])
+                if isinstance(option, Option) and option.arity == 0 and style.short_equals:
+                    return _Read(index + 1, [_Found(option, None)])
+            return _Ambiguous(what)
+        found: list[_Found] = []
+        for k in range(1, len(head)):
+            letter = head[k].lower() if style.case_insensitive else head[k]
+            option = self.entry.short.get(letter)
+            if option is None:
+                if style.unknown == "flag":
+                    continue
+                return _Bad(f"{self.label} has no option -{head[k]} in the table")
+            if option.arity == 0 and option.optional is None:
+                found.append(_Found(option, None))
+                continue
+            if option.arity == 1 and style.attached:
+                found.append(_Found(option, index, k + 1))
+                return _Read(index + 1, found)
+            return _Ambiguous(what)
+        return _Ambiguous(what)
+
+    # -- the launcher's arguments ----------------------------------------------------------------
+
+    def _assignment(self, word: Word, index: int) -> bool:
+        """Whether the word is a NAME=value the launcher puts in the environment; one that
+        sets a variable choosing what runs (PATH, LD_PRELOAD...) is a chooser."""
+        pattern = self.entry.assignment
+        text = word.text if word.text is not None else word.head
+        if pattern is None or not text or pattern.match(text) is None:
+            return False
+        choosing = self.entry.chooser_assignments
+        if choosing is not None and choosing.match(text):
+            self.choosers.append(index)
+        return True
+
+    def run(self) -> _Outcome:
+        entry, style, words, n = self.entry, self.style, self.words, self.n
+        anchored = entry.dashdash_command
+        harmless = anchored and not entry.steers  # kubectl exec: nothing before -- steers
+        j = self.at + 1
+        options_open = True
+        while j < n:
+            word = words[j]
+            text = word.text
+            if options_open:
+                if text is not None and style.dashdash and text == "--":
+                    options_open = False
+                    j += 1
+                    if anchored:
+                        self.payload = j
+                        break
+                    continue
+                if text is not None and len(text) == 1 and text in style.leaders:
+                    if entry.dash == "flag":
+                        j += 1
+                        continue
+                    if entry.dash == "end":
+                        options_open = False
+                        j += 1
+                        continue
+                read = self.read_option(j)
+                if isinstance(read, _Bad):
+                    raise _Unknown(j, read.note)
+                if isinstance(read, _Ambiguous):
+                    if harmless:
+                        j += 1
+                        continue
+                    if self.filled < self.slots:
+                        raise _Unknown(
+                            j,
+                            f"a word known only at run time where {self.label} reads its "
+                            f"options or its {entry.operands[self.filled]} operand",
+                        )
+                    if (self.mode is not None and self.mode.index is not None) or (
+                        self.payload is not None and entry.permute == "all"
+                    ):
+                        raise _Unknown(j, read.note)
+                    if self.payload is None:
+                        self.payload = j  # what runs starts with a word chosen at run time
+                    if entry.permute == "all":
+                        j += 1
+                        continue
+                    break
+                if isinstance(read, _Read):
+                    if self.payload is not None:
+                        self.option_after_payload = True
+                    for found in read.found:
+                        self._check_value(found)
+                        self._apply(found)
+                    j = read.next
+                    if any(f.option.last for f in read.found):
+                        options_open = False
+                        break
+                    continue
+                if entry.assignments == "among-options" and self._assignment(word, j):
+                    j += 1
+                    continue
+            # a word that is not an option
+            if self.filled < self.slots and self.payload is None:
+                if word.splits and not harmless:
+                    raise _Unknown(
+                        j,
+                        f"a shell word that may split where {self.label} reads its "
+                        f"{entry.operands[self.filled]} operand",
+                    )
+                if self.filled in entry.operand_choosers:
+                    self.choosers.append(j)
+                self.filled += 1
+                j += 1
+                if entry.permute == "none":
+                    options_open = False
+                continue
+            if self.payload is None and text is not None and text in entry.after_operands:
+                if j + 1 >= n:
+                    raise _Unknown(j, f"{self.label} {text} lacks its command")
+                self.mode = _Found(entry.after_operands[text], j + 1)
+                j += 2
+                break
+            if (
+                self.payload is None
+                and entry.assignments == "after-options"
+                and self._assignment(word, j)
+            ):
+                options_open = False
+                j += 1
+                continue
+            if anchored and options_open:
+                raise _Unknown(j, f"{self.label} reads its command only after --")
+            if self.payload is None:
+                self.payload = j
+            if entry.permute == "all" and options_open and not anchored:
+                j += 1
+                continue
+            break
+        return self._finish(j)
+
+    def _check_value(self, found: _Found) -> None:
+        """An option value that is a shell word which may split: the words after it may
+        shift, so what runs cannot be told (unless the value is itself what runs)."""
+        option = found.option
+        if found.index is None or option.effect in (*VALUE_EFFECTS, "shell-rest"):
+            return
+        count = 1 if found.offset else option.arity
+        for k in range(found.index, found.index + count):
+            if self.words[k].splits:
+                raise _Unknown(
+                    k,
+                    f"a shell word that may split where {self.label} reads the value of "
+                    f"{option.canonical}",
+                )
+
+    def _apply(self, found: _Found) -> None:
+        option = found.option
+        if option.chooser and found.index is not None:
+            self.choosers.append(found.index)
+        effect = option.effect
+        if effect in VALUE_EFFECTS and found.index is None:
+            return  # node -p with no code after it: just a flag
+        if effect in ("no-operands", "program-argv"):
+            self.slots = 0
+            if effect == "program-argv":
+                self.then = "program"
+            return
+        if effect is None:
+            return
+        mode = self.mode
+        if mode is None or mode.option.effect == "interactive":
+            self.mode = found
+        elif mode.option.effect == effect and found.index is not None:
+            self.choosers.append(found.index)  # perl -e A -e B: every -e is code that runs
+
+    def _outcome(self, kind: str, start: int, **extra: Any) -> _Outcome:
+        return _Outcome(kind, start, choosers=self.choosers, **extra)
+
+    def _finish(self, j: int) -> _Outcome:
+        entry, words, n, mode, payload = self.entry, self.words, self.n, self.mode, self.payload
+        language = entry.language
+        if mode is not None and mode.option.effect != "interactive":
+            option = mode.option
+            effect = option.effect
+            suffix = " " + option.canonical
+            note = option.note
+            if effect in VALUE_EFFECTS or (effect == "shell-rest" and mode.index is not None):
+                assert mode.index is not None
+                if (
+                    words[mode.index].text == "-"
+                    and entry.dash == "stdin"
+                    and effect in ("script", "shell-rest")
+                ):
+                    raise _Unknown(mode.index, f"{self.label}{suffix} - reads its input")
+                return self._outcome(
+                    "shell" if effect == "shell-rest" else str(effect),
+                    mode.index,
+                    suffix=suffix,
+                    language=language,
+                    note=note,
+                    joined=effect == "shell-rest",
+                    offset=mode.offset,
+                )
+            if effect == "shell-rest":  # a flag (cmd /c): all the words after it
+                if j >= n:
+                    return self._outcome("program", n, note=f"{self.label}{suffix} runs nothing")
+                return self._outcome(
+                    "shell", j, suffix=suffix, language=language, note=note, joined=True
+                )
+            if effect == "shell-operand":
+                if payload is None:
+                    raise _Unknown(n, f"{self.label}{suffix} lacks its command string")
+                return self._outcome("shell", payload, suffix=suffix, language=language, note=note)
+            if effect == "nothing":
+                return self._outcome(
+                    "program", n, note=note or f"{self.label}{suffix} runs nothing"
+                )
+            index = mode.index if mode.index is not None else payload if payload is not None else n
+            raise _Unknown(index, note or f"{self.label}{suffix}: what runs is unknown")
+        if self.option_after_payload and payload is not None:
+            raise _Unknown(
+                payload,
+                f"{self.label} reads options among its command's words (GNU permutation)",
+            )
+        then = self.then
+        if payload is None:
+            if mode is not None:  # "interactive" (sudo -s) with no command
+                raise _Unknown(
+                    n, f"{self.label} {mode.option.canonical} with no command reads its input"
+                )
+            if then == "dispatch":
+                return self._outcome("program", self.at)
+            if entry.empty == "stdin":
+                raise _Unknown(n, f"{self.label} with no command reads commands from its input")
+            return self._outcome("program", n)
+        if then == "program":
+            return self._outcome("go", payload)
+        if then == "script":
+            if words[payload].text == "-" and entry.dash == "stdin":
+                raise _Unknown(payload, f"{self.label} - reads its script from its input")
+            return self._outcome("script", payload, language=language)
+        if then == "shell-rest":
+            return self._outcome("shell", payload, language=language, joined=True)
+        if then == "unknown":
+            raise _Unknown(payload, entry.note or f"{self.label}: what runs is unknown")
+        # then == "dispatch": a sub-command
+        sub_word = words[payload]
+        if sub_word.text is None:
+            raise _Unknown(
+                payload, f"a word known only at run time where {self.label} reads its sub-command"
+            )
+        target = entry.subcommands.get(sub_word.text)
+        if target is None:
+            return self._outcome("program", self.at)
+        return self._outcome("dispatch", payload, sub=self.table.by_name[target])

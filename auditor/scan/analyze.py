@@ -1,0 +1,565 @@
+"""Analyse one file: decode, parse with libcst, resolve names, match sinks, evaluate payloads,
+classify, apply suppressions and fingerprint. Pure: bytes in, findings and errors out."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import hashlib
+import io
+import re
+import sys
+import tokenize
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from auditor.findings import FileResult, Finding, ScanError
+from auditor.flow.sources import SourceCatalogue
+from auditor.flow.sources import build as build_sources
+
+if TYPE_CHECKING:
+    from auditor.flow.model import FileSummary
+from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
+from auditor.judge.classify import classify
+from auditor.judge.policy import Policy
+from auditor.scan.collect import CallSite, Collector
+from auditor.scan.discover import module_name
+from auditor.scan.options import Options
+from auditor.scan.payload import AttrTable, Evaluator, Value
+from auditor.scan.positions import Span, agrees, call_spans
+from auditor.scan.prefilter import SinkWords, Survey, survey, text_may_report
+from auditor.scan.resolve import (
+    Resolver,
+    has_star_args,
+    has_star_kwargs,
+    keyword,
+    known_names,
+    positional,
+)
+from auditor.scan.skeleton import physical_lines, skeleton
+from auditor.scan.suppress import comments_by_line, find_suppression
+from auditor.scan.walk import walk
+
+_PY2 = re.compile(
+    rb"^[ \t]*(print[ \t]+[\"'\w]|exec[ \t]+[\"']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)",
+    re.MULTILINE,
+)
+_SNIPPET_MAX = 200
+# libcst walks the tree recursively; long implicit string concatenations and deeply nested
+# expressions in real code (CPython's pydoc_data/topics.py) need more than the default 1000.
+_RECURSION_LIMIT = 10_000
+
+
+@dataclass(slots=True)
+class _Site:
+    call: CallSite
+    sink: Sink | None
+    shell: bool | None
+    payload: str
+    # what a trusted-command pattern is matched against: the constant command string a shell
+    # runs, or the constant argv list run without a shell
+    command: str | tuple[str, ...] | None
+
+
+class Context:
+    """What the per-file analysis needs, built once per scan."""
+
+    def __init__(self, policy: Policy, options: Options | None = None) -> None:
+        self.policy = policy
+        self.options = options or Options()
+        self.catalogue = Catalogue(builtin_sinks() + policy.sinks)
+        names = {name.rsplit(".", 1)[-1] for name in self.catalogue.by_name}
+        names.update(self.catalogue.by_method)
+        self.interesting = frozenset(names)
+        self.known = known_names(self.catalogue.by_name)
+        self.words = SinkWords.of(self.catalogue, tuple(s.name for s in policy.sinks))
+        self.sources: SourceCatalogue = build_sources(policy.sources, policy.source or "policy")
+        if sys.getrecursionlimit() < _RECURSION_LIMIT:
+            sys.setrecursionlimit(_RECURSION_LIMIT)
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, ScanError | None]:
+    """Decode source bytes honouring a BOM or an encoding cookie."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in exc.msg:
+            cookie_line = 1 if b"coding" in data.split(b"\n", 1)[0] else 2
+            return None, ScanError(path, f"bad encoding declaration: {exc.msg}", cookie_line)
+        encoding = "utf-8"  # no cookie and not UTF-8: report the offending byte below
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, ScanError(
+            path, f"cannot decode as {encoding}: byte 0x{data[exc.start]:02x} is invalid", line
+        )
+    except LookupError:
+        return None, ScanError(path, f"unknown encoding {encoding!r} in the coding cookie", 1)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, ScanError(path, "source contains a NUL byte (binary file?)", line)
+    return text, None
+
+
+def _python_syntax_error(exc: SyntaxError, data: bytes, path: str) -> ScanError:
+    if _PY2.search(data):
+        reason = "Python 2 syntax is not supported (port the file or exclude it)"
+    else:
+        reason = f"syntax error: {exc.msg}"
+    return ScanError(path, reason, exc.lineno)
+
+
+def _positions(
+    module: cst.Module, calls: list[ast.Call], lines: list[str], count: int, sites: list[_Site]
+) -> dict[int, Span]:
+    """Spans of the sites' calls by call index (see auditor.scan.positions)."""
+    spans = call_spans(calls, lines)
+    if len(spans) == count and all(
+        agrees(site.call.node, spans[site.call.index][1]) for site in sites
+    ):
+        return {site.call.index: spans[site.call.index][0] for site in sites}
+    resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out = {}
+    for site in sites:
+        r = resolved[site.call.node]
+        out[site.call.index] = Span(r.start.line, r.start.column, r.end.line, r.end.column)
+    return out
+
+
+def snippet_of(code: str) -> str:
+    """The call's source on one line: comments dropped, white space folded outside strings."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return " ".join(code.split())
+    out: list[str] = []
+    prev_end: tuple[int, int] | None = None
+    skip = (
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    )
+    for tok in tokens:
+        if tok.type in skip:
+            continue
+        if (
+            out
+            and tok.start != prev_end
+            and out[-1] not in ("(", "[", "{")
+            and tok.string not in (")", "]", "}", ",")
+        ):
+            out.append(" ")
+        out.append(tok.string)
+        prev_end = tok.end
+    text = "".join(out)
+    # a trailing comma before a closing bracket is noise on one line
+    return re.sub(r",([)\]}])", r"\1", text)
+
+
+def analyze_source(
+    data: bytes,
+    path: str,
+    rel_path: str,
+    ctx: Context,
+    explicit: bool = False,
+    extra: tuple[str, ...] = (),
+) -> FileResult:
+    """Findings for one file. ``path`` is what the output shows; ``rel_path`` is the path
+    relative to the policy root, for trusted-path matching. A file named ``explicit``-ly on
+    the command line is always parsed, so its syntax errors are always reported.
+
+    ``extra``: what the project-wide stage asks of this file beyond its own sinks
+    ("call:NAME": the functions that call NAME; "def:NAME": the body of NAME), so that
+    the file's summary holds them (see auditor.flow)."""
+    result = FileResult()
+    text, error = decode(data, path)
+    if error is not None or text is None:
+        result.errors.append(error or ScanError(path, "cannot decode"))
+        return result
+    # A file whose module is a sink module itself (CPython's os.py, a vendored subprocess.py)
+    # defines catalogue names: no text check can rule it out.
+    dotted = module_name(rel_path)
+    sink_module = dotted.split(".")[0] in ctx.words.roots
+    extra_calls = frozenset(e[5:] for e in extra if e.startswith("call:"))
+    extra_defs = frozenset(e[4:] for e in extra if e.startswith("def:"))
+    if (
+        ctx.options.prefilter
+        and not explicit
+        and not sink_module
+        and not extra
+        and not text_may_report(text, ctx.words)
+    ):
+        return result
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        result.errors.append(_python_syntax_error(exc, data, path))
+        return result
+    except (RecursionError, MemoryError, ValueError) as exc:
+        result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
+        return result
+    found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs)
+    if ctx.options.prefilter and not found.may_report:
+        return result
+    calls = found.calls
+    source, dropped = text, list[tuple[int, int]]()
+    if ctx.options.prefilter and found.stubs:
+        source, dropped = skeleton(text, found.stubs)
+        if dropped:
+            calls = [c for c in calls if not _within(c.lineno, dropped)]
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        reason = " ".join(exc.message.split())
+        result.errors.append(
+            ScanError(path, f"valid Python that libcst cannot parse: {reason}", exc.raw_line)
+        )
+        return result
+    except RecursionError:
+        result.errors.append(ScanError(path, "too deeply nested to parse"))
+        return result
+    result.parsed = True
+    if not text.isascii():
+        module = _fold_identifiers(module)
+    collector = Collector(ctx.catalogue, ctx.interesting, dotted)
+    try:
+        walk(module, collector)
+        collector.finish()
+        sites = _match(collector.calls, ctx, collector)
+    except RecursionError:
+        result.errors.append(ScanError(path, "too deeply nested to analyse"))
+        return result
+    lines = physical_lines(source)
+    if not sites:
+        result.summary = _summary(
+            module, collector, ctx, dotted, rel_path, calls, lines, [], found, dropped
+        )
+        return result
+    positions = _positions(module, calls, lines, collector.call_count, sites)
+    comments = comments_by_line(text)
+    seen: Counter[str] = Counter()
+    for site in sites:
+        node = site.call.node
+        pos = positions[site.call.index]
+        sink_name = site.sink.name if site.sink is not None else _callee_text(module, node)
+        verdict = classify(
+            ctx.policy,
+            site.sink,
+            site.shell,
+            site.payload,
+            rel_path,
+            site.command,
+            sink_name,
+        )
+        snippet = snippet_of(module.code_for_node(node))
+        if len(snippet) > _SNIPPET_MAX:
+            snippet = snippet[: _SNIPPET_MAX - 1] + "…"
+        keys = {verdict.rule, verdict.category, sink_name, sink_name.rsplit(".", 1)[-1]}
+        suppression = find_suppression(
+            comments, pos.line, pos.end_line, keys, ctx.options.honor_nosec
+        )
+        message = verdict.message
+        if suppression.note:
+            message += f" ({suppression.note})"
+        identity = "|".join((verdict.rule, rel_path, sink_name, site.call.function, snippet))
+        seen[identity] += 1
+        fingerprint = hashlib.sha256(f"{identity}|{seen[identity]}".encode()).hexdigest()[:20]
+        result.findings.append(
+            Finding(
+                rule=verdict.rule,
+                path=path,
+                line=pos.line,
+                column=pos.column + 1,
+                end_line=pos.end_line,
+                end_column=pos.end_column + 1,
+                sink=sink_name,
+                kind=site.sink.kind if site.sink is not None else "command",
+                shell=site.shell,
+                payload=site.payload,
+                isolated=verdict.isolated,
+                trusted_by=verdict.trusted_by,
+                risk=verdict.risk,
+                action=verdict.action,
+                function=site.call.function,
+                snippet=snippet,
+                message=message,
+                fingerprint=fingerprint,
+                suppressed=suppression.suppressed,
+                category=verdict.category,
+                cwe=site.sink.cwe if site.sink is not None else 78,
+                suppression_reason=suppression.reason,
+            )
+        )
+    result.summary = _summary(
+        module, collector, ctx, dotted, rel_path, calls, lines, sites, found, dropped
+    )
+    return result
+
+
+def _summary(
+    module: cst.Module,
+    collector: Collector,
+    ctx: Context,
+    dotted: str,
+    rel_path: str,
+    calls: list[ast.Call],
+    lines: list[str],
+    sites: list[_Site],
+    found: Survey,
+    dropped: list[tuple[int, int]],
+) -> FileSummary | None:
+    """The file's summary for the project-wide stage (auditor.flow)."""
+    try:
+        return _build_summary(
+            module, collector, ctx, dotted, rel_path, calls, lines, sites, found, dropped
+        )
+    except RecursionError:
+        return None  # too deep to follow: the findings stand as the file alone gives them
+
+
+def _build_summary(
+    module: cst.Module,
+    collector: Collector,
+    ctx: Context,
+    dotted: str,
+    rel_path: str,
+    calls: list[ast.Call],
+    lines: list[str],
+    sites: list[_Site],
+    found: Survey,
+    dropped: list[tuple[int, int]],
+) -> FileSummary:
+    from auditor.flow.summary import Summarizer, payload_nodes
+
+    resolver = Resolver(ctx.known)
+    evaluator = evaluator_for(collector, resolver)
+    assume = evaluator_for(collector, resolver, assume_params=True)
+    spans = call_spans(calls, lines)
+    fallback: dict[cst.CSTNode, Any] | None = None
+    by_index = {c.index: c.node for c in collector.every_call}
+
+    def call_position(index: int) -> tuple[int, int]:
+        nonlocal fallback
+        if len(spans) == collector.call_count:
+            span = spans[index][0]
+            return (span.line, span.column + 1)
+        if fallback is None:
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            fallback = dict(wrapper.resolve(PositionProvider))
+        pos = fallback.get(by_index[index])
+        return (pos.start.line, pos.start.column + 1) if pos is not None else (0, 0)
+
+    package = rel_path.endswith(("__init__.py", "__init__.pyw"))
+    defs = [d for d in found.defs if not _within(d[1], dropped)] if found.defs else None
+    summarizer = Summarizer(
+        module, collector, resolver, evaluator, assume, ctx.sources, dotted, package,
+        call_position, lines, defs,
+    )  # fmt: skip
+    entries = []
+    for index, site in enumerate(sites):
+        node = site.call.node
+        if site.sink is not None:
+            start = site.sink.payload
+            nodes = payload_nodes(node, start, site.sink.keyword)
+            twin = _evaluate(site.sink, site.call, assume)
+            if_params = twin.payload if twin is not None else None
+        else:
+            nodes = payload_nodes(node, 0, "args")
+            first = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd")
+            const = first is not None and assume.value(first, site.call.scope).const
+            if_params = "constant" if const else None
+        entries.append((index, site.call, nodes, if_params))
+    return summarizer.build(entries, found.value_names, found.value_attrs)
+
+
+def _within(line: int, ranges: list[tuple[int, int]]) -> bool:
+    """Whether ``line`` is in one of ``ranges`` (sorted, disjoint, inclusive)."""
+    i = bisect.bisect_right(ranges, (line, sys.maxsize)) - 1
+    return i >= 0 and ranges[i][0] <= line <= ranges[i][1]
+
+
+class _FoldNames(cst.CSTTransformer):
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        value = updated_node.value
+        if value.isascii():
+            return updated_node
+        return updated_node.with_changes(value=unicodedata.normalize("NFKC", value))
+
+
+class _FindNonAsciiName:
+    found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not node.value.isascii():
+            self.found = True
+
+
+def _fold_identifiers(module: cst.Module) -> cst.Module:
+    """Python folds identifiers to NFKC (fullwidth ``eval`` is ``eval``); libcst keeps them as
+    written. Fold them before resolution, so that a disguised name is still resolved. Most
+    non-ASCII files have non-ASCII only in strings and comments: libcst's rebuilding visit
+    (the cost of a parse) runs only when a name needs it, found by the read-only walk."""
+    finder = _FindNonAsciiName()
+    walk(module, finder)
+    return module.visit(_FoldNames()) if finder.found else module
+
+
+def _callee_text(module: cst.Module, node: cst.Call) -> str:
+    return " ".join(module.code_for_node(node.func).split())
+
+
+def evaluator_for(
+    collector: Collector, resolver: Resolver, assume_params: bool = False
+) -> Evaluator:
+    """A payload evaluator that knows the module's ``self.<attr>`` assignments."""
+    attrs: AttrTable = {}
+    for assign in collector.attr_assigns:
+        attrs.setdefault((assign.cls, assign.attr), []).append(
+            (assign.value, assign.scope, assign.method, assign.mutation)
+        )
+    methods: dict[int, tuple[str, str]] = {}
+    for record in collector.functions:
+        params = (*record.node.params.posonly_params, *record.node.params.params)
+        plain = not any(
+            isinstance(d.decorator, cst.Name)
+            and d.decorator.value in ("staticmethod", "classmethod")
+            for d in record.node.decorators
+        )
+        if record.cls is not None and params and plain:
+            methods[id(record.scope)] = (record.cls, params[0].name.value)
+    return Evaluator(resolver, assume_params=assume_params, attrs=attrs, methods=methods)
+
+
+def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = None) -> list[_Site]:
+    resolver = Resolver(ctx.known)
+    evaluator = evaluator_for(collector, resolver) if collector is not None else Evaluator(resolver)
+    catalogue = ctx.catalogue
+    sites: list[_Site] = []
+    for call in calls:
+        node = call.node
+        qualname = resolver.qualname(node.func, call.scope)
+        sink = catalogue.lookup(qualname) if qualname is not None else None
+        if sink is None and isinstance(node.func, cst.Attribute):
+            sink = catalogue.by_method.get(node.func.attr.value)
+        if sink is not None:
+            site = _evaluate(sink, call, evaluator)
+            if site is not None:
+                sites.append(site)
+            continue
+        shell_arg = keyword(node, "shell")
+        if shell_arg is None:
+            continue
+        shell = evaluator.value(shell_arg, call.scope)
+        if shell.const and shell.truth is False:
+            continue
+        first = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd")
+        payload = "dynamic"
+        if first is not None and evaluator.value(first, call.scope).const:
+            payload = "constant"
+        sites.append(_Site(call, None, True if shell.truth else None, payload, None))
+    return sites
+
+
+def _payload_arg(sink: Sink, node: cst.Call, offset: int = 0) -> cst.BaseExpression | None:
+    value = positional(node, sink.payload + offset)
+    if value is None and sink.keyword is not None and offset == 0:
+        value = keyword(node, sink.keyword)
+    return value
+
+
+def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) -> bool | None:
+    if sink.shell == "always":
+        return True
+    if sink.shell == "never":
+        return False
+    arg = keyword(node, "shell")
+    if arg is None:
+        return None if has_star_kwargs(node) else False
+    value = evaluator.value(arg, call.scope)
+    return value.truth if value.const else None
+
+
+def _argv_class(items: tuple[Value, ...]) -> str:
+    if not items or not items[0].program_item():
+        return "dynamic"
+    return "constant" if all(v.const for v in items[1:]) else "fixed-program"
+
+
+def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
+    node, scope = call.node, call.scope
+    shell = _shell_of(sink, node, call, evaluator)
+    arg = _payload_arg(sink, node)
+    value = evaluator.value(arg, scope) if arg is not None else Value(False)
+    if sink.form == "module":
+        if value.const:
+            return None  # a constant module name is an ordinary import
+        return _Site(call, sink, False, "dynamic", None)
+    if sink.form == "code":
+        return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
+    if sink.form == "command":
+        command: str | tuple[str, ...] | None = None
+        if shell is not False:
+            payload = "constant" if value.const else "dynamic"
+            if value.const and value.items is not None:
+                # a list run by a shell: the first item is the command, the rest its $0, $1...
+                command = value.items[0].text if value.items else None
+            elif value.const:
+                command = value.text
+        elif value.items is not None and not value.more:
+            payload = _argv_class(value.items)
+            command = _argv_words(value.items) if payload == "constant" else None
+        elif value.items is not None:  # a known prefix, grown by .append/+=
+            payload = _argv_class(value.items)
+            if payload == "constant" and not value.tail_const:
+                payload = "fixed-program"
+        elif value.const:
+            payload = "constant"  # a constant string run without a shell: one program name
+            command = (value.text,) if value.text is not None else None
+        elif value.program:
+            payload = "fixed-program"
+        else:
+            payload = "dynamic"
+        return _Site(call, sink, shell, payload, command)
+    # program-args / program-argv: the program, then its arguments
+    items: list[Value] = [value]
+    rest_known = False
+    if sink.form == "program-args":
+        if has_star_args(node):
+            rest_const = False
+        else:
+            extra = [a for a in node.args if a.keyword is None and a.star == ""]
+            rest = extra[sink.payload + 1 :]
+            values = [evaluator.value(a.value, scope) for a in rest]
+            items.extend(values)
+            rest_const = all(v.const for v in values)
+            rest_known = True
+    else:
+        argv_node = _payload_arg(sink, node, 1)
+        argv = evaluator.value(argv_node, scope) if argv_node is not None else Value(True)
+        rest_const = argv.const
+        if argv.items is not None and not argv.more:
+            items.extend(argv.items[1:])
+            rest_known = True
+    if not value.program_item():
+        payload = "dynamic"
+    else:
+        payload = "constant" if rest_const else "fixed-program"
+    words = _argv_words(tuple(items)) if payload == "constant" and rest_known else None
+    return _Site(call, sink, False, payload, words)
+
+
+def _argv_words(items: tuple[Value, ...]) -> tuple[str, ...] | None:
+    """The words of a constant argv list, when every item's text is known."""
+    texts = [v.text for v in items]
+    if not texts or any(t is None for t in texts):
+        return None
+    return tuple(t or "" for t in texts)

@@ -1,0 +1,446 @@
+"""One pass over a libcst module: build the scopes and bindings, and record every call that
+might reach a sink together with the scope and function it is in.
+
+For the project-wide stage (``auditor.flow``) the same pass also records each function and
+class, what each function returns, what methods assign to ``self.<attr>``, every call, and
+the mutations that grow a container (``x.append(v)``, ``x[k] = v``): bindings of the name
+they mutate, attached once the walk has seen every binding (:meth:`Collector.finish`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from auditor.judge.catalogue import Catalogue
+from auditor.scan.scopes import Binding, BindingKind, Scope
+
+
+@dataclass(slots=True)
+class CallSite:
+    node: cst.Call
+    scope: Scope
+    function: str
+    index: int  # position of this call among all calls of the module, in pre-order
+    # the allow-list checks in force here: (name, container) of ``if name in C:`` around
+    # the call, or ``if name not in C: raise/return/continue/break`` before it in its block
+    guards: tuple[tuple[str, cst.BaseExpression], ...] = ()
+
+
+@dataclass(slots=True)
+class FunctionRecord:
+    """A ``def`` (or ``async def``): ``key`` is its dotted path in the module ("Job.run"),
+    ``scope`` its own scope, ``outer`` the scope its decorators and defaults are evaluated
+    in, ``cls`` the key of the class it is a method of (None for a plain function)."""
+
+    key: str
+    node: cst.FunctionDef
+    scope: Scope
+    outer: Scope
+    cls: str | None
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ClassRecord:
+    key: str
+    node: cst.ClassDef
+    outer: Scope
+
+
+@dataclass(slots=True)
+class AttrAssign:
+    """``self.<attr> = value`` in a method of class ``cls`` (``scope`` is the method's)."""
+
+    cls: str
+    attr: str
+    value: cst.BaseExpression | None  # None: a mutation or a target that cannot be paired
+    scope: Scope
+    method: str
+    mutation: bool = False  # self.<attr>.append(value), self.<attr> += value
+
+
+# methods that add their argument(s) to the container they are called on (at its end, or
+# anywhere for the unordered ones); and those that may put them first
+_GROWING = frozenset({"append", "extend", "add", "update", "setdefault"})
+_PREPENDING = frozenset({"insert", "appendleft", "extendleft"})
+
+
+def dotted(node: cst.BaseExpression | cst.ImportFrom) -> str:
+    """``a.b.c`` of a Name/Attribute chain (import targets are always such chains)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+class Collector(cst.CSTVisitor):
+    def __init__(
+        self, catalogue: Catalogue, interesting: frozenset[str], module_name: str = ""
+    ) -> None:
+        self.catalogue = catalogue
+        self.module_name = module_name
+        self.interesting = interesting
+        self.module_scope = Scope("module", None)
+        self.scope = self.module_scope
+        self.calls: list[CallSite] = []
+        self.call_count = 0
+        self._names: list[str] = []
+        # for the project-wide stage
+        self.every_call: list[CallSite] = []
+        self.functions: list[FunctionRecord] = []
+        self.classes: list[ClassRecord] = []
+        self.attr_assigns: list[AttrAssign] = []
+        self._function_stack: list[FunctionRecord] = []
+        self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
+        # allow-list checks: one list per open block, and the guards of ``if`` bodies
+        self._blocks: list[list[tuple[str, cst.BaseExpression]]] = [[]]
+        self._body_guards: dict[int, tuple[str, cst.BaseExpression]] = {}
+        self._any_guard = False
+        self._class_stack: list[str | None] = []
+        # (name, scope, value added, may come first) of mutations, bound by finish()
+        self._pending: list[tuple[str, Scope, cst.BaseExpression, bool]] = []
+
+    # -- scopes ---------------------------------------------------------------------------
+    def _push(self, kind: str, name: str = "") -> None:
+        key = ".".join(self._names) if kind in ("function", "class") else ""
+        self.scope = Scope(kind, self.scope, name, key=key)  # type: ignore[arg-type]
+
+    def _pop(self) -> None:
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+
+    def _opaque(self, name: str) -> None:
+        self.scope.bind(name, Binding("opaque", self.scope))
+
+    def _bind_params(self, params: cst.Parameters) -> None:
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self.scope.bind(param.name.value, Binding("param", self.scope))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.scope.bind(star.name.value, Binding("param", self.scope))
+
+    def _define(self, name: str) -> None:
+        """A ``def`` or ``class``: at module level it is ``<module>.<name>`` (so a project
+        sink declared by dotted name matches inside its own module too), else a "def"."""
+        if self.scope.kind == "module" and self.module_name:
+            self.scope.bind(name, Binding("import", self.scope, f"{self.module_name}.{name}"))
+        else:
+            self.scope.bind(name, Binding("def", self.scope))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        outer = self.scope
+        cls = self._class_stack[-1] if self._class_stack and outer.kind == "class" else None
+        self._define(node.name.value)
+        self._names.append(node.name.value)
+        self._push("function", node.name.value)
+        record = FunctionRecord(self.scope.key, node, self.scope, outer, cls)
+        self.functions.append(record)
+        self._function_stack.append(record)
+        self._class_stack.append(None)
+        self._bind_params(node.params)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._pop()
+        self._names.pop()
+        self._function_stack.pop()
+        self._class_stack.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._push("function", "<lambda>")
+        self._bind_params(node.params)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        outer = self.scope
+        self._define(node.name.value)
+        self._names.append(node.name.value)
+        self._push("class", node.name.value)
+        self.classes.append(ClassRecord(self.scope.key, node, outer))
+        self._class_stack.append(self.scope.key)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._pop()
+        self._names.pop()
+        self._class_stack.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._function_stack and node.value is not None:
+            self._function_stack[-1].returns.append(node.value)
+
+    def _method_self(self) -> tuple[FunctionRecord, str] | None:
+        """The method being walked and the name of its first parameter (``self``)."""
+        if not self._function_stack:
+            return None
+        record = self._function_stack[-1]
+        if record.cls is None or record.scope is not self.scope:
+            return None
+        params = (*record.node.params.posonly_params, *record.node.params.params)
+        if not params:
+            return None
+        return record, params[0].name.value
+
+    def _self_attr(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        mutation: bool = False,
+    ) -> None:
+        """Record ``self.<attr> = value`` (or a mutation of ``self.<attr>``) in a method."""
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return
+        method = self._method_self()
+        if method is None or target.value.value != method[1]:
+            return
+        record = method[0]
+        assert record.cls is not None
+        self.attr_assigns.append(
+            AttrAssign(
+                record.cls,
+                target.attr.value,
+                value,
+                self.scope,
+                record.node.name.value,
+                mutation,
+            )
+        )
+
+    # -- allow-list checks (a sanitizer for the project-wide stage) ------------------------
+    @staticmethod
+    def _membership(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression, bool] | None:
+        """(name, container, negated) of ``name in C`` / ``name not in C``."""
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return None
+        if not isinstance(test.left, cst.Name):
+            return None
+        target = test.comparisons[0]
+        if isinstance(target.operator, cst.In):
+            return test.left.value, target.comparator, False
+        if isinstance(target.operator, cst.NotIn):
+            return test.left.value, target.comparator, True
+        return None
+
+    @staticmethod
+    def _leaves(block: cst.BaseSuite) -> bool:
+        """The block ends by leaving: raise, return, continue or break."""
+        if isinstance(block, cst.IndentedBlock):
+            if not block.body:
+                return False
+            last = block.body[-1]
+            statements = last.body if isinstance(last, cst.SimpleStatementLine) else ()
+        elif isinstance(block, cst.SimpleStatementSuite):
+            statements = block.body
+        else:
+            return False
+        return bool(statements) and isinstance(
+            statements[-1], (cst.Raise, cst.Return, cst.Continue, cst.Break)
+        )
+
+    def visit_If(self, node: cst.If) -> None:
+        check = self._membership(node.test)
+        if check is not None and not check[2]:
+            self._body_guards[id(node.body)] = (check[0], check[1])
+
+    def leave_If(self, original_node: cst.If) -> None:
+        check = self._membership(original_node.test)
+        if check is not None and check[2] and self._leaves(original_node.body):
+            self._blocks[-1].append((check[0], check[1]))
+            self._any_guard = True
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        guard = self._body_guards.pop(id(node), None)
+        self._blocks.append([guard] if guard is not None else [])
+        if guard is not None:
+            self._any_guard = True
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._blocks.pop()
+
+    def finish(self) -> None:
+        """Attach the mutations recorded during the walk to the bindings of the names they
+        mutate (Python binds nothing there: ``x.append(v)`` changes the list ``x`` names
+        wherever it is bound), now that every binding is known."""
+        for name, scope, value, first in self._pending:
+            bindings = scope.lookup(name)
+            if bindings:
+                # what may come first makes the program unknown: an opaque binding
+                kind: BindingKind = "opaque" if first else "augment"
+                bindings.append(Binding(kind, scope, value=value))
+        self._pending.clear()
+
+    def _comp_enter(self, node: cst.BaseExpression) -> None:
+        self._push("comprehension")
+        self.comprehension_scopes[id(node)] = self.scope
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._comp_enter(node)
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._pop()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._comp_enter(node)
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._pop()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._comp_enter(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._pop()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._comp_enter(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._pop()
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_iteration(node.target, node.iter)
+
+    def _bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.scope.bind(target.value, Binding("iter", self.scope, value=iterable))
+        else:
+            self._bind_target(target, None)
+
+    # -- bindings -------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.scope.bind(alias.asname.name.value, Binding("import", self.scope, full))
+            else:
+                top = full.split(".")[0]
+                self.scope.bind(top, Binding("import", self.scope, top))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted(node.module) if node.module is not None else ""
+        module = "." * len(node.relative) + module
+        if isinstance(node.names, cst.ImportStar):
+            for attr in self.catalogue.module_members.get(module, {}):
+                self.scope.bind(attr, Binding("import", self.scope, f"{module}.{attr}"))
+            return
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.scope.bind(local, Binding("import", self.scope, f"{module}.{name}"))
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            if value is None:
+                self._opaque(target.value)
+            else:
+                self.scope.bind(target.value, Binding("value", self.scope, value=value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values: list[cst.BaseExpression | None] = [None] * len(target.elements)
+            if (
+                isinstance(value, (cst.Tuple, cst.List))
+                and len(value.elements) == len(target.elements)
+                and not any(isinstance(e, cst.StarredElement) for e in value.elements)
+            ):
+                values = [e.value for e in value.elements]
+            for element, element_value in zip(target.elements, values, strict=True):
+                if isinstance(element, cst.StarredElement):
+                    self._bind_target(element.value, None)
+                else:
+                    self._bind_target(element.value, element_value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value)
+            self._self_attr(target.target, node.value)
+            self._mutation(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, node.value)
+            self._self_attr(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
+            self.scope.bind(node.target.value, Binding("augment", self.scope, value=node.value))
+        else:
+            self._bind_target(node.target, None)
+        self._self_attr(node.target, node.value, mutation=True)
+
+    def _mutation(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``x[k] = value`` puts ``value`` in what ``x`` holds, anywhere (even first)."""
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self._pending.append((target.value.value, self.scope, value, True))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_iteration(node.target, node.iter)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            if isinstance(node.asname.name, cst.Name):
+                self.scope.bind(
+                    node.asname.name.value, Binding("with", self.scope, value=node.item)
+                )
+            else:
+                self._bind_target(node.asname.name, None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self._opaque(node.name.name.value)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self._opaque(node.name.name.value)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self._opaque(node.name.value)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self._opaque(node.name.value)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.scope.globals.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.scope.nonlocals.update(item.name.value for item in node.names)
+
+    # -- calls ----------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        # Keep every call whose callee could resolve to a sink: a bare name (it may be an
+        # alias such as ``r = subprocess.run``), an attribute whose name ends a sink's dotted
+        # name (resolution keeps the attribute name last), a call result
+        # (``getattr(os, "system")(...)``), and anything passing ``shell=``.
+        index = self.call_count
+        self.call_count += 1
+        func = node.func
+        function = ".".join(self._names) if self._names else "<module>"
+        guards = tuple(g for block in self._blocks for g in block) if self._any_guard else ()
+        site = CallSite(node, self.scope, function, index, guards)
+        self.every_call.append(site)
+        keep = isinstance(func, (cst.Name, cst.Call)) or (
+            isinstance(func, cst.Attribute) and func.attr.value in self.interesting
+        )
+        if keep or any(
+            arg.keyword is not None and arg.keyword.value == "shell" for arg in node.args
+        ):
+            self.calls.append(site)
+        if isinstance(func, cst.Attribute) and func.attr.value in _GROWING | _PREPENDING:
+            receiver = func.value
+            first = func.attr.value in _PREPENDING
+            for arg in node.args:
+                if arg.keyword is not None or arg.star:
+                    continue
+                if isinstance(receiver, cst.Name):
+                    self._pending.append((receiver.value, self.scope, arg.value, first))
+                else:  # self.items.append(v)
+                    self._self_attr(receiver, arg.value, mutation=True)

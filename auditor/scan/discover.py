@@ -1,0 +1,177 @@
+"""Find the Python files to scan: git-aware (``.gitignore`` is respected inside a work tree),
+skipping version-control folders, virtual environments, installed packages and build output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.globs import path_matches
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages",
+        "dist-packages", "build", "dist", ".venv", ".tox", ".nox", ".eggs",
+        ".mypy_cache", ".ruff_cache", ".pytest_cache", ".auditor_cache",
+    }
+)  # fmt: skip
+PY_SUFFIXES = (".py", ".pyw")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    path: str  # as given or found (may be relative to the working directory)
+    explicit: bool  # named on the command line: always scanned
+
+
+def display_path(path: Path | str, cwd: Path | str) -> str:
+    """POSIX path relative to the working directory when under it, else absolute."""
+    return relative_to(os.path.abspath(path), os.fspath(cwd))
+
+
+def relative_to(absolute: str, root: str) -> str:
+    """``absolute`` relative to the folder ``root`` when under it, else ``absolute``; POSIX.
+    Plain string work: pathlib's relative_to is slow for every file of a large tree."""
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    if absolute.startswith(prefix):
+        absolute = absolute[len(prefix) :]
+    return absolute.replace(os.sep, "/")
+
+
+def _skipped_dir(part: str) -> bool:
+    return part in SKIP_DIRS or part.endswith(".egg-info")
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Files git does not ignore under ``root`` (POSIX paths relative to it), or None
+    outside a work tree (and for a
+    folder that git itself ignores, such as an installed package inside a checkout: a folder
+    named explicitly is scanned whole)."""
+    ignored = _git(root, "check-ignore", "-q", ".")
+    if ignored is None or ignored.returncode != 1:
+        return None  # 0: the folder is ignored; 128: not a work tree
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            cwd=root,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = {n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
+    return sorted(names)
+
+
+def _walk(root: str) -> list[str]:
+    """POSIX paths relative to ``root`` of the Python files below it, sorted, skipping the
+    folders that are never scanned (a virtualenv is a folder holding ``pyvenv.cfg``).
+    Iterative, on strings, one ``scandir`` per folder and no other system call: this runs
+    for every file of a large tree on every scan, cache hit or not."""
+    out: list[str] = []
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        files: list[str] = []
+        dirs: list[tuple[str, str]] = []
+        venv = False
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if not _skipped_dir(name):
+                    dirs.append((entry.path, f"{prefix}{name}/"))
+            elif name.endswith(PY_SUFFIXES):
+                files.append(prefix + name)
+            elif name == "pyvenv.cfg" and prefix:
+                venv = entry.is_file()
+        if venv:
+            continue
+        out.extend(files)
+        stack.extend(dirs)
+    out.sort()
+    return out
+
+
+def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    if not rel.endswith(PY_SUFFIXES):
+        return False
+    if include and not any(path_matches(rel, p) for p in include):
+        return False
+    return not any(path_matches(rel, p) for p in exclude)
+
+
+def discover(
+    paths: Sequence[Path], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> Iterator[Candidate]:
+    """Yield each file to scan once, in a stable order."""
+    seen: set[str] = set()
+    for given in paths:
+        if not given.is_dir():
+            # Files named explicitly are always scanned (pre-commit passes file names);
+            # a missing or broken path is reported by the reader.
+            key = os.path.abspath(given)
+            if key not in seen:
+                seen.add(key)
+                yield Candidate(os.fspath(given), explicit=True)
+            continue
+        root = os.fspath(given)
+        listed = _git_files(given)
+        found = listed if listed is not None else _walk(root)
+        # a virtualenv is a folder holding pyvenv.cfg (git lists that file as well)
+        venvs = tuple(
+            n.removesuffix("pyvenv.cfg") for n in listed or () if n.endswith("/pyvenv.cfg")
+        )
+        for rel in found:
+            # the walk prunes skipped folders itself; git lists every file
+            if (
+                listed is not None
+                and "/" in rel
+                and (any(_skipped_dir(p) for p in rel.split("/")[:-1]) or rel.startswith(venvs))
+            ):
+                continue
+            if not _wanted(rel, include, exclude):
+                continue
+            path = os.path.join(root, rel)
+            if listed is not None and not os.path.lexists(path):
+                continue  # tracked by git but deleted in the work tree
+            key = os.path.abspath(path)
+            if key not in seen:
+                seen.add(key)
+                yield Candidate(path, explicit=False)
+
+
+def module_name(rel_path: str) -> str:
+    """The dotted module name of a file relative to the project root (``src/`` layouts too),
+    or "" when the path cannot be a module."""
+    parts = rel_path.removesuffix(".py").removesuffix(".pyw").split("/")
+    if parts and parts[0] in ("src", "lib") and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return ""
+    return ".".join(parts)

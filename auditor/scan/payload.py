@@ -1,0 +1,479 @@
+"""Decide whether a payload is known at compile time.
+
+A payload is ``constant`` when every part of it is known before the program runs: literals,
+names whose every binding (at module or function level) is a constant, f-strings, ``+``,
+``%``, ``.format`` and ``" ".join(...)`` over constants, lists and tuples of constants, lists
+grown with ``+=``, ``.append``, ``.extend`` from constants, the variable of a loop over a
+constant list or tuple, a lookup in a constant dict, list or tuple, a path of the project
+(``Path(__file__).parent / "x"``, ``os.path.join(os.path.dirname(__file__), "x")``), and an
+instance attribute assigned once, in ``__init__``, from such values. An argv whose program is
+constant (or ``sys.executable``, or ``shutil.which("literal")``) but whose other items are
+not is ``fixed-program``. Everything else is ``dynamic``.
+
+With ``assume_params``, a function's parameters count as constants: what a payload would be
+if every caller passed constants (the project-wide stage, ``auditor.flow``, decides whether
+they all do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from auditor.scan.resolve import Resolver, keyword, positional
+from auditor.scan.scopes import Scope
+
+_MAX_DEPTH = 16
+_PROGRAM_NAMES = frozenset({"sys.executable", "sys._base_executable"})
+_CONST_FUNCS = frozenset(
+    {"shlex.join", "shlex.quote", "builtins.str", "os.path.join", "posixpath.join"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """What is known of an expression: ``const`` when fully known; ``program`` when its first
+    argv item (or first word, for a string) is known; ``text`` holds a constant string;
+    ``items`` the values of a constant list or tuple."""
+
+    const: bool
+    program: bool = False
+    text: str | None = None
+    items: tuple[Value, ...] | None = None
+    truth: bool | None = None
+    exe: bool = False
+    # ``items`` is a known prefix: more items may follow (a list grown by .append/+=)
+    more: bool = False
+    # one of these values (a loop variable, a lookup in a constant container)
+    choices: tuple[Value, ...] | None = None
+    # with ``more``: whether every item that may follow is constant
+    tail_const: bool = True
+
+    def program_item(self) -> bool:
+        """Usable as a known argv[0]: a constant, or a known executable (sys.executable)."""
+        return self.const or self.exe
+
+
+DYNAMIC = Value(False)
+PROGRAM_ONLY = Value(False, program=True, exe=True)
+# a constant whose text is not tracked (a parameter under assume_params, a project path)
+UNKNOWN_TEXT = Value(True, program=True)
+# path functions whose result is constant when their arguments are
+_PATH_FUNCS = frozenset(
+    {
+        "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath",
+        "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath",
+        "os.path.basename", "os.fspath", "os.path.splitext",
+    }
+)  # fmt: skip
+_PATH_METHODS = frozenset(
+    {"resolve", "absolute", "joinpath", "with_name", "with_suffix", "with_stem", "as_posix"}
+)
+_PATH_ATTRS = frozenset({"parent", "parents", "name", "stem", "suffix"})
+
+
+def one_of(values: Sequence[Value]) -> Value:
+    """A value that is one of ``values`` (alternative bindings, a loop variable)."""
+    if not values:
+        return DYNAMIC
+    if len(values) == 1:
+        return values[0]
+    texts = {v.text for v in values}
+    return Value(
+        all(v.const for v in values),
+        program=all(v.program or v.program_item() for v in values),
+        text=texts.pop() if len(texts) == 1 else None,
+        truth=None,
+        exe=all(v.exe for v in values),
+        choices=tuple(values),
+    )
+
+
+def _const_text(text: str) -> Value:
+    return Value(True, program=True, text=text, truth=bool(text))
+
+
+AttrTable = dict[tuple[str, str], list[tuple[cst.BaseExpression | None, Scope, str, bool]]]
+
+
+class Evaluator:
+    """``attrs``: ``(class key, attr) -> [(value, scope, method, mutation)]`` of every
+    ``self.<attr> = value`` of the module; ``methods``: ``id(scope) -> (class key, name of
+    self)`` for the scopes that are methods."""
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        assume_params: bool = False,
+        attrs: AttrTable | None = None,
+        methods: dict[int, tuple[str, str]] | None = None,
+    ) -> None:
+        self.resolver = resolver
+        self.assume_params = assume_params
+        self.attrs = attrs or {}
+        self.methods = methods or {}
+        self._active: set[int] = set()
+
+    def value(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Value:
+        if depth > _MAX_DEPTH:
+            return DYNAMIC
+        if isinstance(node, cst.SimpleString):
+            v = node.evaluated_value
+            if isinstance(v, bytes):
+                return _const_text(v.decode("latin-1"))
+            return _const_text(v)
+        if isinstance(node, cst.ConcatenatedString):
+            return self._join([node.left, node.right], scope, depth)
+        if isinstance(node, cst.FormattedString):
+            return self._fstring(node, scope, depth)
+        if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
+            return Value(True, text=node.value, truth=node.value.strip("0._jJ") != "")
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return Value(True, text=None, truth=node.value == "True")
+            return self._name(node, scope, depth)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return self._sequence(node.elements, scope, depth)
+        if isinstance(node, cst.BinaryOperation):
+            return self._binop(node, scope, depth)
+        if isinstance(node, cst.Call):
+            return self._call(node, scope, depth)
+        if isinstance(node, cst.Attribute):
+            if self.resolver.qualname(node, scope) in _PROGRAM_NAMES:
+                return PROGRAM_ONLY
+            if node.attr.value in _PATH_ATTRS:
+                inner = self.value(node.value, scope, depth + 1)
+                return UNKNOWN_TEXT if inner.const else DYNAMIC
+            return self._self_attr(node, scope, depth)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, scope, depth)
+        if isinstance(node, cst.Dict):
+            values = [
+                self.value(e.value, scope, depth + 1)
+                for e in node.elements
+                if isinstance(e, cst.DictElement)
+            ]
+            if len(values) != len(node.elements):
+                return DYNAMIC  # a **spread
+            keys = [
+                self.value(e.key, scope, depth + 1)
+                for e in node.elements
+                if isinstance(e, cst.DictElement)
+            ]
+            const = all(v.const for v in (*keys, *values))
+            return Value(const, choices=tuple(values) if const else None, truth=bool(values))
+        if isinstance(node, cst.BooleanOperation):
+            left = self.value(node.left, scope, depth + 1)
+            right = self.value(node.right, scope, depth + 1)
+            if left.const and right.const:
+                return Value(True, truth=None)
+            if left.program_item() and right.program_item():
+                return PROGRAM_ONLY  # shutil.which("x") or "x"
+            return DYNAMIC
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            inner = self.value(node.expression, scope, depth + 1)
+            if inner.const and inner.truth is not None:
+                return Value(True, truth=not inner.truth)
+        return DYNAMIC
+
+    def _name(self, node: cst.Name, scope: Scope, depth: int) -> Value:
+        bindings = scope.lookup(node.value)
+        if not bindings:
+            # __file__: the module's own path, a file of the project
+            return UNKNOWN_TEXT if node.value == "__file__" and bindings is None else DYNAMIC
+        bases: list[Value] = []
+        added: list[Value] = []
+        for binding in bindings:
+            if binding.kind == "param" and self.assume_params:
+                bases.append(UNKNOWN_TEXT)
+                continue
+            if binding.kind not in ("value", "iter", "augment") or binding.value is None:
+                return DYNAMIC
+            if binding.scope.kind not in ("module", "function"):
+                return DYNAMIC
+            key = id(binding)
+            if key in self._active:
+                return DYNAMIC
+            self._active.add(key)
+            try:
+                value = self.value(binding.value, binding.scope, depth + 1)
+            finally:
+                self._active.discard(key)
+            if binding.kind == "iter":
+                value = _element(value)
+            if binding.kind == "augment":
+                added.append(value)
+            else:
+                bases.append(value)
+        if not bases:
+            return DYNAMIC
+        base = one_of(bases)
+        if not added:
+            return base
+        return _grown(base, added)
+
+    def _self_attr(self, node: cst.Attribute, scope: Scope, depth: int) -> Value:
+        """``self.<attr>`` in a method: the value assigned once, in ``__init__``, and nowhere
+        else in the class (a mutation anywhere makes it dynamic)."""
+        if not isinstance(node.value, cst.Name):
+            return DYNAMIC
+        method_scope: Scope | None = scope
+        while method_scope is not None and id(method_scope) not in self.methods:
+            if method_scope.kind != "comprehension":
+                method_scope = None
+                break
+            method_scope = method_scope.parent
+        if method_scope is None:
+            return DYNAMIC
+        cls, self_name = self.methods[id(method_scope)]
+        bindings = method_scope.lookup(node.value.value)
+        if node.value.value != self_name or not bindings or bindings[0].kind != "param":
+            return DYNAMIC
+        assigns = self.attrs.get((cls, node.attr.value), [])
+        if len(assigns) != 1:
+            return DYNAMIC
+        value, where, method, mutation = assigns[0]
+        if mutation or method != "__init__" or value is None:
+            return DYNAMIC
+        key = id(value)
+        if key in self._active:
+            return DYNAMIC
+        self._active.add(key)
+        try:
+            return self.value(value, where, depth + 1)
+        finally:
+            self._active.discard(key)
+
+    def _subscript(self, node: cst.Subscript, scope: Scope, depth: int) -> Value:
+        """A lookup in a constant container is one of its values, whatever the key."""
+        container = self.value(node.value, scope, depth + 1)
+        if not container.const or len(node.slice) != 1:
+            return DYNAMIC
+        index = node.slice[0].slice
+        if not isinstance(index, cst.Index):
+            return DYNAMIC  # a slice of a constant is constant, but its items are unknown
+        if container.choices is not None:
+            return one_of(container.choices)
+        if container.items is not None and not container.more:
+            key = self.value(index.value, scope, depth + 1)
+            if key.const and isinstance(index.value, cst.Integer):
+                position = int(index.value.value, 0)
+                if -len(container.items) <= position < len(container.items):
+                    return container.items[position]
+            return one_of(container.items)
+        return DYNAMIC
+
+    def _join(self, parts: list[cst.BaseExpression], scope: Scope, depth: int) -> Value:
+        values = [self.value(p, scope, depth + 1) for p in parts]
+        if all(v.const and v.text is not None for v in values):
+            return _const_text("".join(v.text or "" for v in values))
+        return Value(False, program=_leading_program(values))
+
+    def _fstring(self, node: cst.FormattedString, scope: Scope, depth: int) -> Value:
+        values: list[Value] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                values.append(_const_text(part.value))
+            elif isinstance(part, cst.FormattedStringExpression):
+                inner = self.value(part.expression, scope, depth + 1)
+                if not inner.const:
+                    values.append(DYNAMIC)
+                elif part.format_spec or part.conversion or inner.text is None:
+                    values.append(Value(True, text=""))  # constant, text not tracked
+                else:
+                    values.append(inner)
+            else:  # pragma: no cover - libcst has no other part types
+                values.append(DYNAMIC)
+        if all(v.const for v in values):
+            return Value(True, program=True, text="".join(v.text or "" for v in values), truth=None)
+        return Value(False, program=_leading_program(values))
+
+    def _sequence(
+        self,
+        elements: Sequence[cst.BaseElement],
+        scope: Scope,
+        depth: int,
+    ) -> Value:
+        items: list[Value] = []
+        more = False  # the items after a spread of a grown list have unknown positions
+        const = True
+        tail = True
+        for element in elements:
+            if isinstance(element, cst.StarredElement):
+                inner = self.value(element.value, scope, depth + 1)
+                if inner.items is None:
+                    known = bool(items) and items[0].program_item() and not more
+                    return Value(
+                        False, program=known, items=tuple(items), more=True, tail_const=False
+                    )
+                if not more:
+                    items.extend(inner.items)
+                elif not _items_const(inner):
+                    tail = False
+                if inner.more and not inner.tail_const:
+                    tail = False
+                more = more or inner.more
+                const = const and inner.const
+            else:
+                value = self.value(element.value, scope, depth + 1)
+                if not more:
+                    items.append(value)
+                elif not value.const:
+                    tail = False
+                const = const and value.const
+        const = const and all(v.const for v in items)
+        program = bool(items) and items[0].program_item()
+        return Value(
+            const,
+            program=program,
+            items=tuple(items),
+            truth=bool(items) or more,
+            more=more,
+            tail_const=tail,
+        )
+
+    def _binop(self, node: cst.BinaryOperation, scope: Scope, depth: int) -> Value:
+        left = self.value(node.left, scope, depth + 1)
+        if isinstance(node.operator, cst.Divide):  # a path joined with /
+            right = self.value(node.right, scope, depth + 1)
+            return UNKNOWN_TEXT if left.const and right.const else DYNAMIC
+        if isinstance(node.operator, cst.Add):
+            right = self.value(node.right, scope, depth + 1)
+            if left.items is not None and right.items is not None:
+                items = left.items + right.items if not left.more else left.items
+                tail = (not left.more or left.tail_const) and (not right.more or right.tail_const)
+                if left.more and not all(v.const for v in right.items):
+                    tail = False
+                return Value(
+                    left.const and right.const,
+                    program=bool(left.items) and left.items[0].program_item(),
+                    items=items,
+                    more=left.more or right.more,
+                    tail_const=tail,
+                )
+            if left.items is not None:
+                # [prog, ...] + unknown: the program is still known
+                return Value(
+                    False,
+                    program=bool(left.items) and left.items[0].program_item(),
+                    items=left.items,
+                    more=True,
+                    tail_const=False,
+                )
+            if left.text is not None and right.text is not None and left.const and right.const:
+                return _const_text(left.text + right.text)
+            if left.const and right.const:
+                return Value(True, text=None)
+            return Value(False, program=_leading_program([left, right]))
+        if isinstance(node.operator, cst.Modulo):
+            right = self.value(node.right, scope, depth + 1)
+            if left.const and right.const:
+                return Value(True, program=True, text="")
+            return Value(False, program=left.text is not None and _first_word(left.text))
+        return DYNAMIC
+
+    def _call(self, node: cst.Call, scope: Scope, depth: int) -> Value:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = self.value(func.value, scope, depth + 1)
+            if method == "format" and receiver.text is not None:
+                args = [self.value(a.value, scope, depth + 1) for a in node.args]
+                if receiver.const and all(a.const for a in args):
+                    return Value(True, program=True, text="")
+                return Value(False, program=_first_word(receiver.text))
+            if method == "join" and receiver.const and len(node.args) == 1:
+                inner = self.value(node.args[0].value, scope, depth + 1)
+                if inner.const and (inner.more or inner.choices is not None):
+                    return Value(True, program=True, text="")
+                if inner.const and inner.items is not None:
+                    texts = [v.text for v in inner.items]
+                    if all(t is not None for t in texts):
+                        return _const_text((receiver.text or "").join(t or "" for t in texts))
+                    return Value(True, program=True, text="")
+                if inner.items is not None and inner.items and inner.items[0].program_item():
+                    return Value(False, program=True)
+                return DYNAMIC
+            if method in ("strip", "lower", "upper") and receiver.const and not node.args:
+                return receiver
+            if method in _PATH_METHODS:
+                args = [self.value(a.value, scope, depth + 1) for a in node.args]
+                if receiver.const and all(a.const for a in args):
+                    return UNKNOWN_TEXT
+                return DYNAMIC
+            if method == "get" and receiver.choices is not None and node.args:
+                default = (
+                    self.value(node.args[1].value, scope, depth + 1)
+                    if len(node.args) > 1
+                    else Value(True, truth=False)
+                )
+                return one_of([*receiver.choices, default])
+        qualname = self.resolver.qualname(func, scope)
+        if qualname is None and isinstance(func, cst.Name) and scope.lookup(func.value) is None:
+            qualname = f"builtins.{func.value}"  # str(), int()... (not shadowed)
+        if qualname == "shutil.which":
+            first = positional(node, 0) or keyword(node, "cmd")
+            if first is not None and self.value(first, scope, depth + 1).const:
+                return PROGRAM_ONLY
+            return DYNAMIC
+        if qualname == "builtins.compile":
+            first = positional(node, 0) or keyword(node, "source")
+            if first is not None and self.value(first, scope, depth + 1).const:
+                return Value(True)
+            return DYNAMIC
+        if qualname in _PATH_FUNCS:
+            args = [self.value(a.value, scope, depth + 1) for a in node.args]
+            if all(a.const for a in args) and not any(a.star for a in node.args):
+                return UNKNOWN_TEXT
+            return DYNAMIC
+        if qualname in _CONST_FUNCS:
+            args = [self.value(a.value, scope, depth + 1) for a in node.args]
+            if args and all(a.const for a in args) and not any(a.star for a in node.args):
+                return Value(True, program=True, text="")
+        return DYNAMIC
+
+
+def _element(container: Value) -> Value:
+    """What iterating over ``container`` yields: one of its items when they are known."""
+    if container.items is not None and not container.more and container.items:
+        return one_of(container.items)
+    if container.choices is not None and container.const:
+        return one_of(container.choices)  # iterating a dict yields its keys: constant too
+    if container.const and container.text is not None:
+        return Value(True, text=None)  # characters of a constant string
+    return DYNAMIC
+
+
+def _grown(base: Value, added: list[Value]) -> Value:
+    """A list (or string) bound once and grown by ``+=``, ``.append``, ``.extend``,
+    ``.insert``, ``x[k] = v``: its known prefix stays, more items may follow (``.insert``
+    may also put them first: the program stays known only when every addition is)."""
+    const = base.const and all(a.const for a in added)
+    if base.items is not None:
+        program = bool(base.items) and base.items[0].program_item()
+        tail = base.tail_const and all(_items_const(a) for a in added)
+        return Value(const, program=program, items=base.items, more=True, tail_const=tail)
+    return Value(const, program=base.program, text=None, truth=None)
+
+
+def _items_const(value: Value) -> bool:
+    """Whether a value added to a list is constant (a list of items, or one item)."""
+    if value.items is not None:
+        return all(v.const for v in value.items) and (not value.more or value.tail_const)
+    return value.const
+
+
+def _first_word(text: str) -> bool:
+    stripped = text.lstrip()
+    return bool(stripped) and any(ch.isspace() for ch in stripped)
+
+
+def _leading_program(values: list[Value]) -> bool:
+    """For a string built of parts: is the first word complete and constant?"""
+    if not values:
+        return False
+    first = values[0]
+    return first.const and first.text is not None and _first_word(first.text)

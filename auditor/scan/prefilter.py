@@ -1,0 +1,595 @@
+"""A cheap, sound test run on the standard library's ``ast`` tree before the libcst parse.
+
+The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
+``auditor.scan.analyze``):
+
+1. the call passes ``shell=`` (a possible wrapper), or
+2. its callee is an attribute named like an event-loop method sink (``subprocess_shell``), or
+3. its callee resolves to a catalogue name. Resolution starts from a name. An unbound name
+   resolves only to ``builtins.<name>`` (so ``eval``, ``exec`` or ``__import__`` must appear as
+   a name); a bound name resolves only through an ``import``/``from ... import`` of a module
+   (so one of the sink modules' root names is imported somewhere in the file), through a
+   module-level ``def`` (a project sink defined in this very file), or through an assignment
+   whose value itself resolves (which again needs one of the above). The last component of
+   the resolved name is the sink's own last component (``run``, ``system``...), and it
+   enters the resolution only as an attribute name, an imported name, a bare name, or the
+   string literal of ``getattr(mod, "name")``.
+
+So a file none of whose calls passes ``shell=`` or names a method sink, that uses no builtin
+sink name, defines no project sink, and either imports no sink module or never mentions a
+sink's last component in one of those four places, cannot yield a finding: skipping its
+libcst parse changes nothing (:func:`survey`'s ``may_report``).
+
+Before that, :func:`text_may_report` runs on the source text, before any parse. Every
+identifier above appears in the text as written, except in two ways: a ``getattr`` string
+literal may spell the name with escapes or implicit concatenation (so a file that says
+``getattr`` and imports a sink module goes on to the tree check even without a sink's last
+name: the module itself must still be imported by name), and Python folds non-ASCII
+identifiers to NFKC (so any non-ASCII file goes on too). ``shell`` matters only as a keyword
+argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with only white
+space, line continuations or comments between. A sink module counts only when an import
+names it: ``from ROOT`` or ``import ..., ROOT`` (the words separated by white space or
+backslash continuations, on one logical line). A file that fails the text check is not
+parsed at all: it cannot run anything this audit is about, so its syntax errors are not
+reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
+on real code.
+
+A file that passes goes to :func:`survey`, whose *stubs* then keep most of its functions
+out of the libcst parse (:mod:`auditor.scan.skeleton`).
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from auditor.judge.catalogue import Catalogue
+from auditor.scan.resolve import BUILTIN_NAMES
+
+
+@dataclass(frozen=True, slots=True)
+class SinkWords:
+    roots: frozenset[str]  # root module names of sinks: subprocess, os, asyncio...
+    last: frozenset[str]  # last components of sink names: run, system, eval...
+    methods: frozenset[str]  # method sinks matched on any receiver
+    builtins: frozenset[str]  # builtin sink names usable unbound: eval, exec, __import__
+    defined: frozenset[str]  # last components of project sinks (a def in this file)
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = self.roots | self.last | self.methods | self.builtins | self.defined
+        words |= {"shell", "getattr"}
+        alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+        object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
+        roots = "|".join(sorted(map(re.escape, self.roots), key=len, reverse=True))
+        # ``from ROOT...`` or ``import ..., ROOT...`` on one logical line: white space and
+        # backslash continuations may separate the words (no brackets after ``import``)
+        gap = r"(?:\s|\\(?:\r\n|\r|\n))+"
+        rest = r"(?:[^;\r\n\\#]|\\(?:\r\n|\r|\n))*?"
+        object.__setattr__(
+            self,
+            "imports",
+            re.compile(rf"\bfrom{gap}(?:{roots})\b|\bimport{gap}{rest}\b(?:{roots})\b"),
+        )
+
+    @classmethod
+    def of(cls, catalogue: Catalogue, project_sinks: tuple[str, ...] = ()) -> SinkWords:
+        names = list(catalogue.by_name)
+        roots = {n.split(".")[0] for n in names}
+        last = {n.rsplit(".", 1)[-1] for n in names}
+        builtins = {n.split(".", 1)[1] for n in names if n.startswith("builtins.")}
+        return cls(
+            roots=frozenset(roots),
+            last=frozenset(last),
+            methods=frozenset(catalogue.by_method),
+            builtins=frozenset(builtins & BUILTIN_NAMES),
+            defined=frozenset(n.rsplit(".", 1)[-1] for n in project_sinks),
+        )
+
+
+# ``shell=`` as a keyword argument: the name, then (inside brackets) white space, line
+# continuations or comments, then ``=`` that is not ``==``.
+_SHELL_KEYWORD = re.compile(r"\bshell(?:\s|\\(?:\r\n|\r|\n)|#[^\r\n]*)*=(?!=)")
+
+
+def text_may_report(text: str, words: SinkWords) -> bool:
+    """False only when the source text provably holds no finding (see the module doc)."""
+    if not text.isascii():
+        return True
+    found = set(words.pattern.findall(text))
+    if not found:
+        return False
+    if found & (words.builtins | words.methods | words.defined):
+        return True
+    if "shell" in found and _SHELL_KEYWORD.search(text):
+        return True
+    if found & words.roots and words.imports.search(text):
+        return bool(found & words.last) or "getattr" in found
+    return False
+
+
+def _root(node: ast.expr) -> ast.expr:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node
+
+
+_ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
+
+
+def _alias_root(value: ast.expr) -> str | bool:
+    """What an assigned value can resolve through (see auditor.scan.resolve): the name at the
+    root of a name or attribute chain (a str), True when it may resolve on its own (a call
+    of getattr/__import__/import_module, or a chain rooted in a call), False when it
+    cannot resolve to a dotted name at all."""
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in _ALIAS_CALLS
+    if not isinstance(value, (ast.Name, ast.Attribute)):
+        return False
+    root = _root(value)
+    if isinstance(root, ast.Name):
+        return root.id
+    return isinstance(root, ast.Call)
+
+
+def _aliases(target: ast.expr, value: ast.expr | None, out: list[tuple[str, str | bool]]) -> None:
+    """(name, what its value resolves through) for the names an assignment binds to
+    something that may resolve (as auditor.scan.collect pairs tuple targets with tuple
+    values)."""
+    if isinstance(target, ast.Name):
+        if value is not None:
+            root = _alias_root(value)
+            if root is not False:
+                out.append((target.id, root))
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        values: list[ast.expr | None] = [None] * len(target.elts)
+        if (
+            isinstance(value, (ast.Tuple, ast.List))
+            and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, ast.Starred) for e in value.elts)
+        ):
+            values = list(value.elts)
+        for element, element_value in zip(target.elts, values, strict=True):
+            _aliases(element, element_value, out)
+
+
+def _bound(
+    aliases: list[tuple[str, str | bool]], resolvable: set[str], star_from_sink: bool,
+    last: frozenset[str],
+) -> set[str]:  # fmt: skip
+    """The names some assignment of the file binds to a value that may resolve to a sink:
+    a call of getattr/__import__/import_module, or a chain rooted in a name that is itself
+    ``resolvable`` (a sink module's import, a builtin sink, a project sink's def), or bound
+    so (to a fixpoint), or imported by a star import from a sink module."""
+    bound = {name for name, root in aliases if root is True}
+    pending = [(name, root) for name, root in aliases if isinstance(root, str)]
+    changed = True
+    while changed:
+        changed = False
+        rest = []
+        for name, root in pending:
+            if name in bound:
+                continue
+            if root in resolvable or root in bound or (star_from_sink and root in last):
+                bound.add(name)
+                changed = True
+            else:
+                rest.append((name, root))
+        pending = rest
+    return bound
+
+
+@dataclass(slots=True)
+class Survey:
+    """What one walk of the ``ast`` tree tells the analysis (see :func:`survey`)."""
+
+    may_report: bool
+    calls: list[ast.Call]  # every call of the file (for positions)
+    stubs: list[tuple[int, int, int]]  # bodies that cannot matter: first, last line, column
+    # for the project-wide stage: names and ``x.<attr>`` names used as values, not called
+    # (a function handed to code the analysis cannot follow)
+    value_names: frozenset[str] = frozenset()
+    value_attrs: frozenset[str] = frozenset()
+    # every def: (name, line of ``def``, column of its name, last line), in source order
+    defs: tuple[tuple[str, int, int, int], ...] = ()
+
+
+# Fields that never hold a node worth visiting (contexts, operators) or hold only strings.
+_SKIP_FIELDS = frozenset(
+    {"ctx", "op", "type_comment", "names", "kind", "conversion", "kwd_attrs", "rest"}
+)
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
+    return fields
+
+
+def survey(
+    tree: ast.Module,
+    words: SinkWords,
+    sink_module: bool = True,
+    extra_calls: frozenset[str] = frozenset(),
+    extra_defs: frozenset[str] = frozenset(),
+) -> Survey:
+    """One walk of the tree: whether the full analysis may report anything (False only when
+    it provably reports nothing), every call, and the function bodies whose libcst parse
+    cannot change the result (see :mod:`auditor.scan.skeleton`).
+
+    Beyond the module doc's argument, per call: a callee resolves to a dotted name only
+    through the name at the root of its attribute chain, and only when that name is a
+    builtin sink name or is bound in the file by an import from a sink module (every
+    catalogue name starts with a sink module's root), by an assignment of a value that can
+    itself resolve (a name, an attribute chain, getattr/__import__/import_module), by a
+    ``def``/``class`` (project sinks), or by a star import from a sink module; or when the
+    root is itself a call (``getattr(os, "system")(...)``, ``__import__("os").system(...)``).
+    Parameters, loop and ``with`` targets never resolve. An attribute callee must also end
+    in a sink's last name. All bindings of the file count, whatever their scope.
+
+    A *marker* is a place that may matter: such a call, a call passing ``shell=``, a method
+    sink, a builtin sink name, a ``def`` of a project sink, and (for the stubs only) a
+    ``global`` or ``nonlocal`` statement.
+
+    ``sink_module``: the file's module name starts with a sink module's root name (its own
+    defs may then be catalogue names, as in CPython's os.py); True when unknown.
+
+    For the project-wide stage (auditor.flow), a call of a name in ``extra_calls`` (a
+    function of the project whose parameter reaches a sink) and the ``def`` of a name in
+    ``extra_defs`` (a function whose return value reaches one) are markers too; and so is,
+    to a fixpoint, every function of the file that calls (by name) a function holding a
+    marker: the flow into a wrapper is in its callers' bodies."""
+    imports_root = False
+    star_from_sink = False
+    decided = False  # a marker that makes the file reportable whatever else it holds
+    modules: set[str] = set()  # names bound to a sink module (or something in it)
+    aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
+    defined: set[str] = set()
+    markers: list[int] = []  # lines of markers
+    all_calls: list[ast.Call] = []
+    calls: list[tuple[ast.expr, int]] = []  # (callee, line) of calls to check at the end
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    classes: list[ast.ClassDef] = []
+    stores: list[tuple[str, int]] = []  # (name, line) of every name bound (params too)
+    mutations: list[tuple[str, int]] = []  # (name, line) of x.append(v), x[k] = v
+    Store, Load = ast.Store, ast.Load
+    loads: list[ast.Name] = []  # names read (for value_names)
+    attr_loads: list[ast.Attribute] = []
+    called: set[int] = set()  # id() of every callee expression
+    methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
+    stack: list[ast.AST] = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    AST, Call, Name, Attribute = ast.AST, ast.Call, ast.Name, ast.Attribute
+    while stack:
+        node = pop()
+        if node is None:  # lists may hold None: Dict.keys (``**spread``), kw_defaults
+            continue
+        kind = type(node)
+        if kind is Name:
+            if node.id in builtins:  # type: ignore[attr-defined]
+                decided = True
+                markers.append(node.lineno)  # type: ignore[attr-defined]
+            elif type(node.ctx) is Store:  # type: ignore[attr-defined]
+                stores.append((node.id, node.lineno))  # type: ignore[attr-defined]
+            else:
+                loads.append(node)  # type: ignore[arg-type]
+            continue
+        if kind is ast.arg:
+            stores.append((node.arg, node.lineno))  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Constant:
+            continue
+        if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
+            base = node.value  # type: ignore[attr-defined]
+            if type(base) is Name:
+                mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
+        if kind is Attribute and type(node.ctx) is Load:  # type: ignore[attr-defined]
+            attr_loads.append(node)  # type: ignore[arg-type]
+        if kind is Call:
+            all_calls.append(node)  # type: ignore[arg-type]
+            func = node.func  # type: ignore[attr-defined]
+            line = node.lineno  # type: ignore[attr-defined]
+            called.add(id(func))
+            if (
+                extra_calls
+                and (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
+            ):
+                decided = True
+                markers.append(line)
+            if type(func) is Attribute and func.attr in _GROWING and type(func.value) is Name:
+                mutations.append((func.value.id, line))
+            if any(k.arg == "shell" for k in node.keywords):  # type: ignore[attr-defined]
+                decided = True
+                markers.append(line)
+            elif type(func) is Attribute:
+                if func.attr in methods:
+                    decided = True
+                    markers.append(line)
+                elif func.attr in last:
+                    calls.append((func, line))
+            elif isinstance(func, (Name, Call)):
+                calls.append((func, line))
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.name.split(".")[0] in roots:
+                    imports_root = True
+                    modules.add(alias.asname or alias.name.split(".")[0])
+        elif kind is ast.ImportFrom:
+            module = node.module  # type: ignore[attr-defined]
+            if not node.level and module and module.split(".")[0] in roots:  # type: ignore[attr-defined]
+                imports_root = True
+                for alias in node.names:  # type: ignore[attr-defined]
+                    if alias.name == "*":
+                        star_from_sink = True
+                    else:
+                        modules.add(alias.asname or alias.name)
+        elif kind is ast.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                _aliases(target, node.value, aliases)  # type: ignore[attr-defined]
+        elif kind is ast.AnnAssign or kind is ast.NamedExpr:
+            _aliases(node.target, node.value, aliases)  # type: ignore[attr-defined]
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+            name = node.name  # type: ignore[attr-defined]
+            if name in words.defined:
+                decided = True
+                markers.append(node.lineno)  # type: ignore[attr-defined]
+            elif name in extra_defs and kind is not ast.ClassDef:
+                decided = True
+                markers.append(node.body[0].lineno)  # type: ignore[attr-defined]
+            defined.add(name)
+            if kind is not ast.ClassDef:
+                functions.append(node)  # type: ignore[arg-type]
+            else:
+                classes.append(node)  # type: ignore[arg-type]
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            markers.append(node.lineno)  # type: ignore[attr-defined]
+        for field_name in _child_fields(kind):
+            child = getattr(node, field_name)
+            if type(child) is list:
+                extend(child)
+            elif isinstance(child, AST):
+                push(child)
+    reportable = decided
+    # A def or class at module level resolves to ``<module>.<name>``: a catalogue name when
+    # it is a sink's own definition (the file is the sink module itself, as CPython's os.py
+    # or subprocess.py) or a project sink's.
+    own = _module_level_defs(tree) & last if sink_module else set()
+    # Without a sink module imported, a project sink or such a def, a call resolves to a
+    # sink only through a builtin sink name, which already decided; aliases are in ``bound``.
+    if imports_root or words.defined or decided or own:
+        resolvable = modules | builtins | own
+        if words.defined:
+            resolvable |= defined
+        bound = _bound(aliases, resolvable, star_from_sink, last)
+        for func, line in calls:
+            if _candidate(func, modules, bound, defined, own, star_from_sink, words):
+                reportable = True
+                markers.append(line)
+    if extra_calls:
+        # a function the project-wide stage follows, handed over as a value (a callback):
+        # the file must be parsed for the stage to know it
+        for name_node in loads:
+            if name_node.id in extra_calls and id(name_node) not in called:
+                reportable = True
+                markers.append(name_node.lineno)
+        for attr in attr_loads:
+            if attr.attr in extra_calls and id(attr) not in called:
+                reportable = True
+                markers.append(attr.lineno)
+    if not reportable and not (extra_calls or extra_defs):
+        return Survey(False, all_calls, [])
+    markers.extend(_instance_state(classes, markers))
+    owner = _owners(functions)
+    markers.extend(_outer_mutations(owner, stores, mutations))
+    markers.extend(_call_closure(functions, owner, all_calls, markers))
+    value_names = frozenset(n.id for n in loads if id(n) not in called)
+    value_attrs = frozenset(a.attr for a in attr_loads if id(a) not in called)
+    defs = tuple(
+        sorted(
+            ((f.name, f.lineno, f.col_offset, f.end_lineno or f.lineno) for f in functions),
+            key=lambda d: (d[1], d[2]),
+        )
+    )
+    stubs = _stubs(functions, markers)
+    # asked for by the project-wide stage: always parsed (its bodies without a marker
+    # dropped), so that its module-level names are known
+    return Survey(True, all_calls, stubs, value_names, value_attrs, defs)
+
+
+def _owners(functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> list[int]:
+    """The index (in ``functions``) of the innermost function holding each line, or -1."""
+    if not functions:
+        return []
+    last_line = max((f.end_lineno or f.lineno) for f in functions)
+    owner = [-1] * (last_line + 2)
+    for index, fn in sorted(enumerate(functions), key=lambda pair: pair[1].lineno):
+        for line in range(fn.lineno, (fn.end_lineno or fn.lineno) + 1):
+            owner[line] = index
+    return owner
+
+
+def _call_closure(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+    owner: list[int],
+    calls: list[ast.Call],
+    markers: list[int],
+) -> list[int]:
+    """Markers in the functions that call, by name, a function holding a marker, to a
+    fixpoint (the callers of a wrapper are what the wrapper's finding depends on)."""
+    if not functions:
+        return []
+    kept = {owner[line] for line in markers if line < len(owner) and owner[line] >= 0}
+    by_name: dict[str, list[int]] = {}
+    for index, fn in enumerate(functions):
+        by_name.setdefault(fn.name, []).append(index)
+    calls_of: dict[int, set[str]] = {}
+    for call in calls:
+        line = call.lineno
+        where = owner[line] if line < len(owner) else -1
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name is not None and name in by_name:
+            calls_of.setdefault(where, set()).add(name)
+    kept_names = {functions[i].name for i in kept}
+    added: list[int] = []
+    changed = True
+    while changed:
+        changed = False
+        for index, names in calls_of.items():
+            if index < 0:
+                continue
+            if index not in kept and names & kept_names:  # a caller of a kept function
+                kept.add(index)
+                kept_names.add(functions[index].name)
+                added.append(index)
+                changed = True
+    return [functions[i].body[0].lineno for i in added]
+
+
+def _outer_mutations(
+    owner: list[int],
+    stores: list[tuple[str, int]],
+    mutations: list[tuple[str, int]],
+) -> list[int]:
+    """Markers at the mutations (``x.append(v)``, ``x[k] = v``) of a name that the function
+    doing it does not bind: it grows a list of an enclosing function or of the module, which
+    the payload evaluation reads (auditor.scan.payload), so the body must stay."""
+    if not mutations or not owner:
+        return []
+    bound: set[tuple[str, int]] = set()
+    for name, line in stores:
+        if line < len(owner):
+            bound.add((name, owner[line]))
+    out = []
+    for name, line in mutations:
+        where = owner[line] if line < len(owner) else -1
+        if where >= 0 and (name, where) not in bound:
+            out.append(line)
+    return out
+
+
+def _instance_state(classes: list[ast.ClassDef], markers: list[int]) -> list[int]:
+    """Markers that keep, in each class holding a marker, ``__init__`` and every method
+    that assigns or grows ``self.<attr>``: the payload evaluation reads an instance
+    attribute assigned once, in ``__init__`` (auditor.scan.payload), and must see every
+    other assignment to say it is the only one."""
+    out: list[int] = []
+    markers = sorted(markers)
+    for cls in classes:
+        i = bisect.bisect_left(markers, cls.lineno)
+        if i == len(markers) or markers[i] > (cls.end_lineno or cls.lineno):
+            continue
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                stmt.name == "__init__" or _assigns_self(stmt)
+            ):
+                out.append(stmt.body[0].lineno)
+    return out
+
+
+_GROWING = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft"}
+)
+
+
+def _assigns_self(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    if not params:
+        return False
+    me = params[0].arg
+    for node in ast.walk(fn):
+        target: ast.expr | None = None
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            target = node
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _GROWING
+        ):
+            target = node.func.value  # self.items.append(x)
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == me
+        ):
+            return True
+    return False
+
+
+def _candidate(
+    func: ast.expr,
+    modules: set[str],
+    bound: set[str],
+    defined: set[str],
+    own: set[str],
+    star_from_sink: bool,
+    words: SinkWords,
+) -> bool:
+    root = _root(func)
+    if isinstance(root, ast.Call):
+        return True
+    if not isinstance(root, ast.Name):
+        return False
+    name = root.id
+    if name in modules or name in bound or name in own:
+        return True
+    if words.defined and name in defined:
+        # a call of a def of this file resolves to ``<module>.<name>``: a sink only when the
+        # name is a project sink's; through an attribute (``Helper.run_shell``), the
+        # attribute is a sink's last name (checked by the caller)
+        return func is not root or name in words.defined
+    return star_from_sink and func is root and name in words.last
+
+
+def _module_level_defs(tree: ast.Module) -> set[str]:
+    """Names bound by a ``def`` or ``class`` at module level (inside top-level ``if``,
+    ``try``, loops, ``with`` and ``match`` blocks too, not inside functions or classes)."""
+    out: set[str] = set()
+    blocks: list[list[ast.stmt]] = [tree.body]
+    while blocks:
+        for stmt in blocks.pop():
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.add(stmt.name)
+                continue
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(stmt, name, None)
+                if isinstance(block, list):
+                    blocks.append(block)
+            for handler in getattr(stmt, "handlers", ()):
+                blocks.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                blocks.append(case.body)
+    return out
+
+
+def _stubs(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef], markers: list[int]
+) -> list[tuple[int, int, int]]:
+    """The outermost function bodies that start on a line after the ``def`` and hold no
+    marker: (first line, last line, column of the first statement in UTF-8 bytes)."""
+    markers.sort()
+    out: list[tuple[int, int, int]] = []
+    functions.sort(key=lambda f: f.lineno)
+    covered = 0
+    for fn in functions:
+        head = fn.body[0]
+        first, column = head.lineno, head.col_offset
+        decorators = getattr(head, "decorator_list", None)
+        if decorators:  # the statement starts at its first decorator's ``@``
+            first, column = decorators[0].lineno, decorators[0].col_offset - 1
+        last = fn.end_lineno or fn.body[-1].lineno
+        if first <= covered or first <= fn.lineno:
+            continue  # inside a body already stubbed, or ``def f(): return x`` on one line
+        i = bisect.bisect_left(markers, first)
+        if i < len(markers) and markers[i] <= last:
+            continue
+        out.append((first, last, column))
+        covered = last
+    return out

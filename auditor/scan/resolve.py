@@ -1,0 +1,137 @@
+"""Resolve an expression to the dotted name of what it refers to, through imports, aliases,
+assignments, ``getattr(mod, "literal")``, ``__import__("literal")`` and
+``importlib.import_module("literal")``, respecting shadowing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+from auditor.scan.scopes import Binding, Scope
+
+_MAX_DEPTH = 12
+
+BUILTIN_NAMES = frozenset({"eval", "exec", "__import__", "getattr", "compile", "open"})
+
+
+def literal_string(node: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal (no f-string), else None."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left = literal_string(node.left)
+        right = literal_string(node.right)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
+def positional(call: cst.Call, index: int) -> cst.BaseExpression | None:
+    """The ``index``-th positional argument, or None when absent or behind a ``*args``."""
+    i = 0
+    for arg in call.args:
+        if arg.keyword is not None or arg.star == "**":
+            continue
+        if arg.star == "*":
+            return None
+        if i == index:
+            return arg.value
+        i += 1
+    return None
+
+
+def keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def has_star_kwargs(call: cst.Call) -> bool:
+    return any(arg.star == "**" for arg in call.args)
+
+
+def has_star_args(call: cst.Call) -> bool:
+    return any(arg.star == "*" for arg in call.args)
+
+
+def known_names(sink_names: Iterable[str]) -> frozenset[str]:
+    """Every sink name and each of its dotted prefixes (``os``, ``asyncio.subprocess``)."""
+    known: set[str] = set()
+    for name in sink_names:
+        parts = name.split(".")
+        known.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return frozenset(known)
+
+
+class Resolver:
+    def __init__(self, known: frozenset[str] = frozenset()) -> None:
+        self.known = known
+        self._active: set[int] = set()
+
+    def qualname(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The dotted name ``node`` refers to (``builtins.eval``, ``subprocess.run``), or
+        None when it cannot be known or refers to something local."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.Name):
+            return self._name(node.value, scope, depth)
+        if isinstance(node, cst.Attribute):
+            base = self.qualname(node.value, scope, depth + 1)
+            return f"{base}.{node.attr.value}" if base is not None else None
+        if isinstance(node, cst.Call):
+            return self._call(node, scope, depth)
+        return None
+
+    def _name(self, name: str, scope: Scope, depth: int) -> str | None:
+        bindings = scope.lookup(name)
+        if bindings is None:
+            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+        resolved: str | None = None
+        for binding in bindings:
+            candidate = self._binding(binding, depth)
+            if candidate is None:
+                continue
+            # Several bindings (try/except imports, conditional aliases): one that names a
+            # sink or a sink's module wins, so a sink is never hidden by a fallback branch
+            # (``except ImportError: import _bootsubprocess as subprocess``).
+            if candidate in self.known:
+                return candidate
+            resolved = candidate
+        return resolved
+
+    def _binding(self, binding: Binding, depth: int) -> str | None:
+        if binding.kind == "import":
+            return binding.target
+        if binding.kind == "value" and binding.value is not None:
+            key = id(binding)
+            if key in self._active:
+                return None
+            self._active.add(key)
+            try:
+                return self.qualname(binding.value, binding.scope, depth + 1)
+            finally:
+                self._active.discard(key)
+        return None
+
+    def _call(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        func = self.qualname(call.func, scope, depth + 1)
+        if func == "builtins.getattr" and len(call.args) >= 2:
+            base = positional(call, 0)
+            attr = positional(call, 1)
+            name = literal_string(attr) if attr is not None else None
+            if base is None or name is None or not name.isidentifier():
+                return None
+            owner = self.qualname(base, scope, depth + 1)
+            return f"{owner}.{name}" if owner is not None else None
+        if func in ("builtins.__import__", "importlib.import_module"):
+            first = positional(call, 0)
+            name = literal_string(first) if first is not None else None
+            if name is None or name.startswith("."):
+                return None
+            if func == "builtins.__import__" and not call.args[1:]:
+                return name.split(".")[0]
+            return name
+        return None

@@ -1,0 +1,99 @@
+"""Python scopes and name bindings, as the scanner needs them.
+
+One pass over a module records, for every scope (module, class, function, lambda,
+comprehension), each binding of each name: an import (with the dotted name it binds), an
+assignment (with the expression assigned), or an opaque binding (parameter, ``def``, loop
+target...). Lookups follow Python's rules: local, enclosing functions (not classes), module,
+then builtins; ``global`` and ``nonlocal`` redirect. Because a function body runs after the
+whole module has been executed, resolution happens once every binding is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+
+ScopeKind = Literal["module", "class", "function", "comprehension"]
+
+
+BindingKind = Literal["import", "value", "opaque", "param", "iter", "augment", "with", "def"]
+
+
+@dataclass(slots=True)
+class Binding:
+    """``kind`` is "import" (``target`` holds the dotted name), "value" (``value`` holds the
+    assigned expression, evaluated in ``scope``), "param" (a function's parameter), "iter"
+    (a ``for`` target: ``value`` is the iterable), "augment" (``x += v``, ``x.append(v)``,
+    ``x[k] = v``: ``value`` is what is added), "with" (``with v as x``: ``value`` is ``v``),
+    "def" (a nested ``def`` or ``class``) or "opaque" (an ``except`` name, a match capture,
+    a target whose value cannot be paired)."""
+
+    kind: BindingKind
+    scope: Scope
+    target: str = ""
+    value: cst.BaseExpression | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Scope:
+    kind: ScopeKind
+    parent: Scope | None
+    name: str = ""
+    # the dotted path of the function or class this scope is, inside its module
+    # ("Job.run", "outer.inner"); "" for the module and comprehensions
+    key: str = ""
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        target = self
+        if name in self.globals:
+            target = self.module()
+        elif name in self.nonlocals:
+            target = self.enclosing_function(name) or self
+        self.bindings_of(target, name).append(binding)
+
+    def enclosing_function(self, name: str) -> Scope | None:
+        """The scope a ``nonlocal name`` here refers to: the nearest enclosing function that
+        binds it (so far), else the nearest enclosing function."""
+        first: Scope | None = None
+        scope = self.parent
+        while scope is not None and scope.kind != "module":
+            if scope.kind == "function":
+                if name in scope.bindings:
+                    return scope
+                first = first or scope
+            scope = scope.parent
+        return first
+
+    @staticmethod
+    def bindings_of(scope: Scope, name: str) -> list[Binding]:
+        found = scope.bindings.get(name)
+        if found is None:
+            found = scope.bindings[name] = []
+        return found
+
+    def module(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def lookup(self, name: str) -> list[Binding] | None:
+        """The bindings a use of ``name`` in this scope sees; None means a builtin (or an
+        undefined name)."""
+        scope: Scope | None = self
+        first = True
+        while scope is not None:
+            if name in scope.globals:
+                return scope.module().bindings.get(name)
+            if scope.kind != "class" or first:
+                found = scope.bindings.get(name)
+                if found:
+                    return found
+            first = False
+            scope = scope.parent
+        return None

@@ -1,0 +1,5 @@
+import os
+
+
+def run_hook(command: str) -> None:
+    os.system(command)

@@ -1,0 +1,5 @@
+import subprocess
+
+
+def send(command: str) -> None:
+    subprocess.run(command, shell=True, check=True)

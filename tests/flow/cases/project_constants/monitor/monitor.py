@@ -1,0 +1,3 @@
+"""The monitor process."""
+
+print("monitoring")

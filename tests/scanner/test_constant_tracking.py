@@ -1,0 +1,134 @@
+"""Constant tracking beyond single assignments (issue 15 part B, issue 13 part 6): grown
+lists, list arithmetic, loops over constants, constant lookups, paths of the project and
+instance attributes assigned once in ``__init__``. A guess is never constant."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import findings
+
+H = "import os, subprocess, sys\nfrom pathlib import Path\n"
+
+CASES = [
+    # issue 13: list arithmetic on known items keeps the program known
+    (
+        H + "def f(entry, cmd):\n"
+        "    prefix = [sys.executable]\n"
+        "    prefix += [entry]\n"
+        "    subprocess.Popen(prefix + cmd)\n",
+        "fixed-program",
+    ),
+    (H + "cmd = ['ls']\ncmd.append('-l')\ncmd += ['-a']\nsubprocess.run(cmd)\n", "constant"),
+    (H + "cmd = ['ls']\ncmd.extend(['-l', '-a'])\nsubprocess.run(cmd)\n", "constant"),
+    (
+        H + "def f(p):\n    cmd = ['ls']\n    cmd.append(p)\n    subprocess.run(cmd)\n",
+        "fixed-program",
+    ),
+    # a mutation that may put something first: the program is no longer known
+    (H + "def f(p):\n    cmd = ['ls']\n    cmd.insert(0, p)\n    subprocess.run(cmd)\n", "dynamic"),
+    (H + "def f(p):\n    cmd = ['ls']\n    cmd[0] = p\n    subprocess.run(cmd)\n", "dynamic"),
+    # a list grown from another function of the module (a global mutated elsewhere)
+    (
+        H + "CMD = ['ls']\ndef add(x):\n    CMD.append(x)\ndef run():\n    subprocess.run(CMD)\n",
+        "fixed-program",
+    ),
+    (
+        H + "def f():\n    cmd = [sys.executable, '-m', 'pip']\n    cmd += ['list']\n"
+        "    subprocess.run(cmd)\n",
+        "constant",
+    ),
+    # loops over constants
+    (H + "for c in ('uptime', 'df -h'):\n    subprocess.run(c, shell=True)\n", "constant"),
+    (H + "for c in ['uptime', x]:\n    subprocess.run(c, shell=True)\n", "dynamic"),
+    (H + "def f(names):\n    for c in names:\n        subprocess.run(c, shell=True)\n", "dynamic"),
+    # constant lookups, whatever the key
+    (
+        H + "CMDS = {'a': 'ls', 'b': 'df'}\ndef f(k):\n    subprocess.run(CMDS[k], shell=True)\n",
+        "constant",
+    ),
+    (
+        H + "CMDS = {'a': 'ls', 'b': x}\ndef f(k):\n    subprocess.run(CMDS[k], shell=True)\n",
+        "dynamic",
+    ),
+    (
+        H + "CMDS = {'a': 'ls'}\ndef f(k):\n    subprocess.run(CMDS.get(k, 'true'), shell=True)\n",
+        "constant",
+    ),
+    (
+        H + "CMDS = {'a': 'ls'}\ndef f(k, d):\n    subprocess.run(CMDS.get(k, d), shell=True)\n",
+        "dynamic",
+    ),
+    (H + "TOOLS = ('ls', 'df')\ndef f(i):\n    subprocess.run([TOOLS[i], '-h'])\n", "constant"),
+    (
+        H + "def f(k):\n    d = {'a': 'ls'}\n    d[k] = k\n    subprocess.run(d[k], shell=True)\n",
+        "dynamic",
+    ),
+    # paths of the project
+    (
+        H + "SCRIPT = Path(__file__).parent / 'monitor.py'\n"
+        "subprocess.Popen([sys.executable, str(SCRIPT)])\n",
+        "constant",
+    ),
+    (
+        H + "SCRIPT = Path(__file__).resolve().parent / 'bin' / 'x'\nsubprocess.run([SCRIPT])\n",
+        "constant",
+    ),
+    (
+        H + "S = os.path.join(os.path.dirname(__file__), 'x.py')\n"
+        "subprocess.run([sys.executable, S])\n",
+        "constant",
+    ),
+    (
+        H + "def f(name):\n    s = Path(__file__).parent / name\n"
+        "    subprocess.run([sys.executable, s])\n",
+        "fixed-program",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "payload"), CASES)
+def test_payload(code: str, payload: str) -> None:
+    [finding] = findings(code)
+    assert finding.payload == payload
+
+
+ATTR = (
+    H + "class Monitor:\n"
+    "    def __init__(self, root=None):\n"
+    "        self.root = Path(__file__).parent\n"
+    "        self.monitor_script = self.root / 'monitor.py'\n"
+    "{extra}"
+    "    def start(self):\n"
+    "        return subprocess.Popen([sys.executable, str(self.monitor_script)])\n"
+)
+
+
+def test_an_instance_attribute_assigned_once_in_init_is_known() -> None:
+    # the user's audit allows Popen([sys.executable, str(self.monitor_script)])
+    [finding] = findings(ATTR.format(extra=""))
+    assert (finding.payload, finding.rule) == ("constant", "AUD301")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "    def move(self, p):\n        self.monitor_script = p\n",
+        "    def pad(self):\n        print(1)\n\n\n\n        self.monitor_script += 'x'\n",
+        # a method with no sink, far from the call: the survey must keep it
+        "    def reset(self, p):\n" + "        x = 1\n" * 30 + "        self.monitor_script = p\n",
+    ],
+)
+def test_an_instance_attribute_assigned_elsewhere_is_not(extra: str) -> None:
+    [finding] = findings(ATTR.format(extra=extra))
+    assert finding.payload != "constant"
+
+
+def test_an_attribute_set_outside_init_only_is_not_known() -> None:
+    code = (
+        H + "class M:\n"
+        "    def setup(self):\n        self.s = 'ls'\n"
+        "    def run(self):\n        subprocess.run(self.s, shell=True)\n"
+    )
+    [finding] = findings(code)
+    assert finding.payload == "dynamic"
