@@ -196,3 +196,48 @@ def test_host_abstract_unix_sockets_stay_unreachable_with_the_host_network(token
         t.join()
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("unreachable"), r.stdout
+
+
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_an_inherited_descriptor_cannot_be_reopened_with_more_access(
+    host_dir: str, profile: str
+) -> None:
+    """A file passed read-only in pass_fds, reopened for writing through /proc/self/fd: the
+    payload must get no more than the descriptor gives (Landlock, and another uid for a
+    root caller), whatever the file's owner and mode."""
+    path = os.path.join(host_dir, "config.txt")
+    with open(path, "w") as f:
+        f.write("original\n")
+    os.chmod(path, 0o666)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        code = f"open('/proc/self/fd/{fd}', 'a').write('pwned\\n')\n"
+        r = sandbox.run(
+            [os.path.realpath(sys.executable), "-I", "-c", code],
+            pass_fds=(fd,),
+            profile=profile,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(fd)
+    assert "PermissionError" in r.stderr, (r.returncode, r.stderr)
+    with open(path) as f:
+        assert f.read() == "original\n"
+
+
+def test_symlinks_in_the_working_directory_lead_only_into_the_view(host_dir: str) -> None:
+    """A payload's symlinks to / or up and out of its working directory resolve in the
+    sandbox's root: no home, no /root, no root-only file behind them."""
+    r = _sh(
+        "ln -s / up; ln -s ../../../../../../../.. dots; ln -s /etc/shadow sh1; "
+        "ls -a up/ dots/ up/home/ dots/root/ 2>/dev/null | tr '\\n' ' '; echo; "
+        "cat sh1 dots/etc/shadow 2>/dev/null | head -c 64; echo end",
+        cwd=host_dir,
+    )
+    assert r.returncode == 0, r.stderr
+    listing, rest = r.stdout.split("\n", 1)
+    names = set(listing.split())
+    assert "home" not in names and "srv" not in names and "mnt" not in names, listing
+    assert rest.strip() == "end", rest
