@@ -52,6 +52,7 @@ def _probe(profile: str) -> dict[str, Any]:
         "payload_uid": r.payload_uid,
         "memory": _mode(iso, "memory"),
         "pids": _mode(iso, "pids"),
+        "cpu": _mode(iso, "cpu"),
         "uid": _mode(iso, "uid"),
         "not_applied": [p for p in ("cgroup", "landlock", "seccomp") if p not in iso],
     }
@@ -73,7 +74,8 @@ def report() -> dict[str, Any]:
         )
     if not support.version:
         problems.append(
-            f"no writable cgroup: {support.reason} (memory: rlimit-only, pids: rlimit; "
+            f"no writable cgroup: {support.reason} (memory: rlimit-only, pids: rlimit, "
+            "cpu: rlimit (per process); "
             "require=('memory',) fails closed)"
         )
     arch = seccomp.machine()
@@ -142,7 +144,7 @@ def format_report(rep: dict[str, Any]) -> str:
         who = "an unused uid" if res["uid"] == "unused" else "the caller's uid"
         lines.append(
             f"profile {name}: OK; payload uid {res['payload_uid']} on the host ({who}); "
-            f"memory: {res['memory']}; pids: {res['pids']}; "
+            f"memory: {res['memory']}; pids: {res['pids']}; cpu: {res['cpu']}; "
             f"not applied: {', '.join(res['not_applied']) or 'nothing'}"
         )
         lines.append(f"  isolation: {', '.join(res['isolation'])}")

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from auditor.sandbox import (
@@ -87,6 +87,15 @@ _last_cap = linux.last_cap()
 
 #: How often a waiting caller checks the sandbox's cgroup CPU usage (seconds).
 _CPU_POLL = 0.1
+
+
+def _applied_mode(mode: str, applied: Collection[str]) -> str:
+    """``mode`` as it really applied: a limit said to be enforced by rlimits is not enforced
+    at all when the rlimits piece was skipped (allow_degraded)."""
+    what, _, how = mode.partition(":")
+    if how in ("rlimit", "rlimit-only") and "rlimits" not in applied:
+        return f"{what}:not-enforced"
+    return mode
 
 
 def _format_unavailable(piece: str, error: str) -> str:
@@ -288,10 +297,16 @@ class Popen(subprocess.Popen[Any]):
                 self._record_unavailable(args, want)
                 why = support.reason if support and support.reason else "no cgroup for this run"
                 raise SandboxUnavailable(_format_unavailable(want, why), (want,))
+        # CPU time of the whole sandbox needs the cgroup's CPU accounting (v1 cpuacct, v2
+        # cpu.stat); otherwise RLIMIT_CPU bounds each process alone.
+        cg_cpu = self._cgroup is not None and (
+            self._cgroup.version == 2 or "cpuacct" in self._cgroup.dirs
+        )
         self.limit_modes = (
             "memory:"
             + ("unlimited" if lim.memory is None else "cgroup" if has_cg else "rlimit-only"),
             "pids:" + ("unlimited" if lim.pids is None else "cgroup" if has_cg else "rlimit"),
+            "cpu:" + ("unlimited" if lim.cpu_time is None else "cgroup" if cg_cpu else "rlimit"),
             "uid:" + ("unused" if root else "caller"),
         )
 
@@ -495,7 +510,8 @@ class Popen(subprocess.Popen[Any]):
             raise SandboxUnavailable(_format_unavailable(piece, msg), (piece,))
         if "uid" not in applied:
             self.payload_uid = os.geteuid()
-        modes = tuple(m for m in self.limit_modes if m != "uid:unused" or "uid" in applied)
+        modes = tuple(_applied_mode(m, applied) for m in self.limit_modes)
+        modes = tuple(m for m in modes if m != "uid:unused" or "uid" in applied)
         self.isolation = tuple(p for p in ISOLATION_ORDER if p in applied) + modes
         self.degraded = tuple(dict.fromkeys(p for p, _ in skips))
         if self.degraded:

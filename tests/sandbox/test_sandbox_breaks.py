@@ -631,11 +631,12 @@ def test_9_doctor_says_what_applied() -> None:
         assert prof["payload_uid"] != 0
         assert prof["memory"] in ("cgroup", "rlimit-only")
         assert prof["pids"] in ("cgroup", "rlimit")
+        assert prof["cpu"] in ("cgroup", "rlimit")
         assert "seccomp" in prof["isolation"]
     text = doctor.format_report(rep)
     assert "memory: " in text and "payload uid" in text
     if not process.cgroup_support().version:
-        assert "memory: rlimit-only" in text
+        assert "memory: rlimit-only" in text and "cpu: rlimit" in text
 
 
 # -- 10. uncaptured exec_python output and the output cap ------------------------------

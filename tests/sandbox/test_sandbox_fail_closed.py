@@ -119,6 +119,7 @@ def test_require_memory_fails_closed_without_a_memory_cgroup(
     assert not os.path.exists(marker)
     r = sandbox.run(["true"])
     assert "memory:rlimit-only" in r.isolation and "pids:rlimit" in r.isolation
+    assert "cpu:rlimit" in r.isolation  # RLIMIT_CPU per process, no total for the sandbox
     with pytest.raises(sandbox.SandboxConfigError, match="require: unknown 'disk'"):
         sandbox.run(["true"], require=("disk",))
 
@@ -131,3 +132,18 @@ def test_require_is_met_by_a_cgroup() -> None:
     r = sandbox.run(["true"], require=("memory", "pids"))
     assert r.returncode == 0
     assert "memory:cgroup" in r.isolation and "pids:cgroup" in r.isolation
+    assert "cpu:cgroup" in r.isolation
+
+
+def test_limits_left_to_skipped_rlimits_are_said_not_to_be_enforced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """allow_degraded with the rlimits piece skipped and no cgroup: isolation must not claim
+    `memory:rlimit-only`; each limit says it was not enforced."""
+    monkeypatch.setattr(launcher, "_fault_injection", frozenset({"rlimits"}))
+    with pytest.warns(sandbox.SandboxDegradedWarning, match="rlimits"):
+        r = sandbox.run(["true"], cgroup="off", allow_degraded=True)
+    assert r.returncode == 0
+    assert "rlimits" not in r.isolation
+    for what in ("memory", "pids", "cpu"):
+        assert f"{what}:not-enforced" in r.isolation, r.isolation
