@@ -205,7 +205,7 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
             entry.result = file_result
             entry.extra = frozenset(job[4])
         project, owners = stage.build(entries)
-    stage.apply(project, owners, entries, policy)
+    stage.apply(project, owners, entries, policy, planner)
 
 
 def scan(

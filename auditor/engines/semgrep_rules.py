@@ -66,6 +66,16 @@ FAMILIES: tuple[Family, ...] = (
         "a Python 2 commands/popen2 function runs a shell command",
     ),
     Family("pexpect", ("pexpect.",), "pexpect runs a program"),
+    Family(
+        "interactive-interpreter",
+        ("code.InteractiveInterpreter.",),
+        "code.InteractiveInterpreter runs Python source",
+    ),
+    Family(
+        "paramiko-exec",
+        ("paramiko.SSHClient.exec_command",),
+        "paramiko runs a command through the remote shell",
+    ),
     Family("eval-exec", ("builtins.eval", "builtins.exec"), "eval()/exec() runs Python code"),
     Family("runpy", ("runpy.",), "runpy runs a Python file or module"),
     Family(

@@ -24,6 +24,7 @@ from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label
 from auditor.flow.sources import RANK
 
 _MAX_PASSES = 60
+_INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most
 _MAX_HOPS = 6  # re-exports and aliases followed when resolving a name
 
 
@@ -76,6 +77,8 @@ class Info:
 
 NOTHING = Info()
 
+Subst = dict[tuple[str, str], Info]
+
 
 def _best(a: Reach | None, b: Reach | None) -> Reach | None:
     if a is None:
@@ -124,7 +127,6 @@ class Project:
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
-        self.wanted: set[str] = set()  # functions whose return matters but was not analysed
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:
@@ -224,13 +226,19 @@ class Project:
         return out
 
     # -- labels --------------------------------------------------------------------------
-    def info(self, index: int, labels: Iterable[Label], depth: int = 0) -> Info:
+    def info(
+        self, index: int, labels: Iterable[Label], depth: int = 0, subst: Subst | None = None
+    ) -> Info:
         out = NOTHING
         for label in labels:
-            out = out.merge(self.label(index, label, depth))
+            out = out.merge(self.label(index, label, depth, subst))
         return out
 
-    def label(self, index: int, label: Label, depth: int = 0) -> Info:
+    def label(self, index: int, label: Label, depth: int = 0, subst: Subst | None = None) -> Info:
+        """What a label of file ``index`` carries. With ``subst`` (inside a call being
+        instantiated), the called function's parameters are what this call passes, and the
+        calls in what it returns are instantiated in turn (to a bounded depth), so that one
+        caller's value never leaks into another's result."""
         kind = label[0]
         path = self.files[index][0]
         if kind == "s":
@@ -238,13 +246,18 @@ class Project:
             step = Step(path, label[2], label[3], note, "source", label[5], label[4])
             return Info(Reach(label[1], (step,)))
         if kind == "p":
-            return self.params.get((self.gid(index, label[1]), label[2]), NOTHING)
+            key = (self.gid(index, label[1]), label[2])
+            if subst is not None and key in subst:
+                return subst[key]
+            return self.params.get(key, NOTHING)
         if kind == "c":
+            if subst is not None and depth < _INSTANCE_DEPTH:
+                return self._call_value(index, label[1], subst, depth + 1)
             return self.results.get((index, label[1]), NOTHING)
         if kind == "a":
             return self.attrs.get((self.gid(index, label[1]), label[2]), NOTHING)
         if kind == "q":
-            return self.label(index, label[2], depth).sanitized(label[1])
+            return self.label(index, label[2], depth, subst).sanitized(label[1])
         return NOTHING
 
     # -- the fixpoint ----------------------------------------------------------------------
@@ -360,17 +373,21 @@ class Project:
         return ("default", None)
 
     def _result(self, index: int, number: int, target: Target | None) -> Info:
+        return self._call_value(index, number, {}, 0)
+
+    def _call_value(self, index: int, number: int, subst: Subst, depth: int) -> Info:
+        """What call ``number`` of file ``index`` returns, its arguments read with ``subst``
+        (the parameters of the function it is in, when that call is itself instantiated)."""
         call = self.files[index][1].calls[number]
+        target = self.targets.get((index, number))
         parts = [*call.args, *call.kwargs.values()]
         if call.receiver is not None:
             parts.append(call.receiver)
-        if target is None:
-            return self.info(index, (x for p in parts for x in p.labels))
+        if target is None:  # what it carries of its arguments, as any unknown call
+            return self.info(index, (x for p in parts for x in p.labels), depth, subst)
         callee_index, function = self.functions[target.function]
         if not function.complete:
-            self.wanted.add(target.function)
-            return self.info(index, (x for p in parts for x in p.labels))
-        out = NOTHING
+            return self.info(index, (x for p in parts for x in p.labels), depth, subst)
         step = Step(
             self.files[index][0],
             call.line,
@@ -379,28 +396,106 @@ class Project:
             "returned",
             call.text,
         )
-        for label in function.returns:
-            if label[0] == "p" and label[1] == function.key:
-                if label[2] in function.entries:  # a framework fills it in, not this call
-                    entry = self.params.get((target.function, label[2]), NOTHING)
-                    out = out.merge(entry.step(step))
-                    continue
-                how, arg = self._argument(function, call, label[2], target.shift)
-                if how == "unknown":
-                    out = out.merge(Info(Reach("parameter", (step,))))
-                elif arg is not None:
-                    out = out.merge(self.info(index, arg.labels))
+        inner: Subst = {}
+        for name in self._param_names(function):
+            key = (target.function, name)
+            if name in function.entries:  # a framework fills it in, not this call
+                inner[key] = self.params.get(key, NOTHING)
                 continue
-            out = out.merge(self.info(callee_index, (label,)).step(step))
+            how, arg = self._argument(function, call, name, target.shift)
+            if how == "unknown":
+                inner[key] = Info(Reach("parameter", (step,)))
+            elif arg is not None:
+                inner[key] = self.info(index, arg.labels, depth, subst)
+            elif name in function.injected:
+                inner[key] = self.params.get(key, NOTHING)
+            else:
+                default = function.defaults.get(name)
+                inner[key] = self.info(callee_index, default.labels) if default else NOTHING
+        out = NOTHING
+        for label in function.returns:
+            value = self.info(callee_index, (label,), depth, inner)
+            # what came in as an argument goes back out where it came from: no step for it
+            passed = (
+                label[0] == "p"
+                and label[1] == function.key
+                and label[2] not in function.entries
+                and label[2] not in function.injected
+            )
+            out = out.merge(value if passed else value.step(step))
+        return out
+
+    # -- what the sites depend on ----------------------------------------------------------
+    def wanted(self, limit: int = 200_000) -> set[str]:
+        """The functions whose return value a site's payload may carry but whose body the
+        per-file stage dropped: a backward slice from every site's labels through
+        parameters (to the arguments of their calls), call results (to what the function
+        returns) and instance attributes."""
+        out: set[str] = set()
+        seen: set[tuple[int, Label]] = set()
+        work: list[tuple[int, Label]] = [
+            (index, label)
+            for index, (_, summary) in enumerate(self.files)
+            for site in summary.sites
+            for label in site.labels
+        ]
+        while work and len(seen) < limit:
+            item = work.pop()
+            if item in seen:
+                continue
+            seen.add(item)
+            index, label = item
+            kind = label[0]
+            if kind == "q":
+                work.append((index, label[2]))
+            elif kind == "p":
+                gid = self.gid(index, label[1])
+                found = self.functions.get(gid)
+                if found is None:
+                    continue
+                for caller, number, shift in self.callers.get(gid, []):
+                    call = self.files[caller][1].calls[number]
+                    _, arg = self._argument(found[1], call, label[2], shift)
+                    if arg is not None:
+                        work.extend((caller, x) for x in arg.labels)
+            elif kind == "c":
+                call = self.files[index][1].calls[label[1]]
+                target = self.targets.get((index, label[1]))
+                passed = [*call.args, *call.kwargs.values()]
+                if call.receiver is not None:
+                    passed.append(call.receiver)
+                if target is None:
+                    work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                    continue
+                callee_index, function = self.functions[target.function]
+                if not function.complete:
+                    out.add(target.function)
+                    continue
+                for x in function.returns:
+                    if x[0] == "p" and x[1] == function.key:
+                        _, arg = self._argument(function, call, x[2], target.shift)
+                        if arg is not None:
+                            work.extend((index, y) for y in arg.labels)
+                    else:
+                        work.append((callee_index, x))
+            elif kind == "a":
+                found_class = self.classes.get(self.gid(index, label[1]))
+                if found_class is not None:
+                    work.extend((found_class[0], x) for x in found_class[1].attrs.get(label[2], ()))
         return out
 
     # -- constants through derived sinks ---------------------------------------------------
-    def constant_params(self) -> set[tuple[str, str]]:
+    def constant_params(self, external: set[str] | None = None) -> set[tuple[str, str]]:
         """The parameters every visible call passes a constant for (a greatest fixpoint:
-        assumed constant until a call passes something that is not, or could be)."""
+        assumed constant until a call passes something that is not, or could be). A
+        function must have a call: a visible one, or, by name, one of ``external`` (calls
+        with literals in files the stage did not read again)."""
+        external = external or set()
         candidates: set[tuple[str, str]] = set()
         for gid, (_, function) in self.functions.items():
-            if gid in self.escaping or not self.callers.get(gid):
+            if gid in self.escaping:
+                continue
+            if not self.callers.get(gid) and function.key.rsplit(".", 1)[-1] not in external:
                 continue
             for name in self._param_names(function):
                 if name not in function.entries:

@@ -36,6 +36,8 @@ _TABLES: dict[str, frozenset[str]] = {
     "base_class": frozenset({"names", "methods", "skip", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
     "method_heuristic": frozenset({"methods", "receiver", "origin", "note"}),
+    "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
+    "handler": frozenset({"functions", "params", "origin", "note"}),
     "sanitizer": frozenset({"names", "note"}),
     "clean": frozenset({"names"}),
 }
@@ -116,6 +118,10 @@ class SourceCatalogue:
     base_classes: list[BaseClassEntry] = field(default_factory=list)
     request_parameters: list[RequestParameter] = field(default_factory=list)
     methods: list[MethodHeuristic] = field(default_factory=list)
+    # parameter name -> (attributes through which it is the request, source)
+    request_attributes: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
+    # function name -> (parameters that are the source, source)
+    handlers: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (where, origin, code)
 
     # -- lookups -----------------------------------------------------------------------
@@ -235,6 +241,16 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
                 source,
             )
         )
+    elif table == "request_attribute":
+        source = _source(where, entry)
+        attributes = frozenset(_strings(where, "attributes", entry.get("attributes", [])))
+        for name in _strings(where, "names", entry.get("names", [])):
+            catalogue.request_attributes[name] = (attributes, source)
+    elif table == "handler":
+        source = _source(where, entry)
+        params = frozenset(_strings(where, "params", entry.get("params", [])))
+        for name in _strings(where, "functions", entry.get("functions", [])):
+            catalogue.handlers[name] = (params, source)
     elif table == "method_heuristic":
         receiver = entry.get("receiver", "")
         if not isinstance(receiver, str) or not receiver:
@@ -281,44 +297,65 @@ def builtin() -> SourceCatalogue:
     return build()
 
 
-@cache
-def origin_words(origins: tuple[str, ...]) -> str:
-    """The key of ``[near_sources]`` that lists extra words for these origins."""
-    return "user_words" if origins == ("user-input",) else "words"
+_CLOSURE = ("remote-input", "llm-output")
+_LOCAL = ("user-input",)
+
+
+def _word_pattern(word: str) -> str:
+    """A ``[near_sources]`` word as a regex: ``input(`` must be a call (not a method),
+    ``.recv(`` a method call, a dotted name whole."""
+    if word.startswith(".") and word.endswith("("):
+        return re.escape(word[:-1]) + r"\s*\("
+    if word.endswith("("):
+        return r"(?<![\w.])" + re.escape(word[:-1]) + r"\s*\("
+    return r"\b" + re.escape(word) + r"\b"
+
+
+def near_words(kind: str) -> re.Pattern[str]:
+    return _near(kind)[0]
+
+
+def near_keys(kind: str) -> frozenset[str]:
+    """Identifiers one of which a file must hold for :func:`near_words` to match it (a
+    cheap check before the regular expression)."""
+    return _near(kind)[1]
 
 
 @cache
-def near_words(origins: tuple[str, ...]) -> re.Pattern[str]:
-    """A text check for the files where request data, model output or user input may enter
-    the program: an import of those sources' packages (flask, fastapi, openai, argparse...),
-    the words of ``[near_sources]`` (``argv``, ``input(``, model-like names), and
-    ``@app.``-style route decorators. Sources of those origins that nearly every module
-    imports (``sys``, HTTP clients) count only by their attribute (``argv``)."""
+def _near(kind: str) -> tuple[re.Pattern[str], frozenset[str]]:
+    """A text check for the files where an outside origin may enter the program.
+    ``"closure"``: the entry points of request data and model output (an import of a web
+    framework's, a model client's or an agent package's, an ``@app.``-style route
+    decorator, the ``closure_words``); the stage reads the files they import too.
+    ``"local"``: where user input or a connection's data enters one file (an import of a
+    command-line parser, ``sys.argv``, ``input(``, ``.recv(``: the ``local_words``)."""
     data = tomllib.loads(read_rule_file("sources.toml"))
-    generic = set(data.get("near_sources", {}).get("generic_roots", []))
-    words: set[str] = set()
+    near = data.get("near_sources", {})
+    generic = set(near.get("generic_roots", []))
+    origins = _CLOSURE if kind == "closure" else _LOCAL
+    roots: set[str] = set()
     for table in ("object", "call", "decorator", "base_class"):
         for entry in data.get(table, []):
             if entry.get("origin") not in origins:
                 continue
             for name in entry.get("names", []):
-                parts = re.split(r"[.*?\[(]", name)
-                word = parts[0]
-                if word in generic:  # sys.argv counts by argv; an HTTP client not at all
-                    word = parts[1] if table == "object" and len(parts) > 1 else ""
-                if word and word not in generic and word != "builtins":
-                    words.add(word)
-    receivers: set[str] = set()
-    for entry in data.get("route_heuristic", []):
-        receivers.update(entry.get("receivers", []))
-    roots = "|".join(sorted(map(re.escape, {w for w in words if w.isidentifier()})))
-    plain = "|".join(
-        sorted(re.escape(w.removesuffix("(")) + (r"\s*\(" if w.endswith("(") else r"\b")
-               for w in data.get("near_sources", {}).get(origin_words(origins), []))
-    ) or "(?!)"  # fmt: skip
-    if "remote-input" not in origins:
-        receivers = set()
-    decorators = "|".join(sorted(map(re.escape, receivers))) or "(?!)"
-    return re.compile(
-        rf"\b(?:import|from)[ \t]+(?:{roots})|\b(?:{plain})|@[ \t]*(?:{decorators})\."
-    )
+                root = re.split(r"[.*?\[(]", name)[0]
+                if root and root not in generic and root != "builtins" and root.isidentifier():
+                    roots.add(root)
+    keys = set(roots)
+    parts = []
+    if roots:
+        alternatives = "|".join(sorted(map(re.escape, roots)))
+        parts.append(rf"\b(?:import|from)[ \t]+(?:{alternatives})")
+    words = near.get("closure_words" if kind == "closure" else "local_words", [])
+    parts += [_word_pattern(w) for w in words]
+    for word in words:
+        keys.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", word)[-1:])
+    if kind == "closure":
+        receivers: set[str] = set()
+        for entry in data.get("route_heuristic", []):
+            receivers.update(entry.get("receivers", []))
+        if receivers:
+            parts.append(r"@[ \t]*(?:" + "|".join(sorted(map(re.escape, receivers))) + r")\.")
+            keys |= receivers
+    return re.compile("|".join(parts) or "(?!)"), frozenset(keys)

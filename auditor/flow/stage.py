@@ -133,10 +133,12 @@ class Planner:
         self.entries = entries
         self.text_of = text_of
         self._words: dict[int, frozenset[str]] = {}
-        self._trees: dict[int, ast.Module | None] = {}
         self._eligible: set[int] | None = None
         self.closed: set[str] = set()  # some call passes a non-constant (or hands it over)
         self.skipped: set[str] = set()  # said in too many files to be followed by its text
+        # names some file far from sources calls, always with literals (checked with ast)
+        self.external: set[str] = set()
+        self._checked: set[tuple[str, int]] = set()
 
     def words(self, number: int) -> frozenset[str]:
         found = self._words.get(number)
@@ -147,44 +149,36 @@ class Planner:
 
     def eligible(self) -> set[int]:
         if self._eligible is None:
-            self._eligible = _near_sources(self.entries, self.text_of)
+            self._eligible = _near_sources(self.entries, self.text_of, self.words)
         return self._eligible
 
-    def _tree(self, number: int) -> ast.Module | None:
-        if number not in self._trees:
-            try:
-                self._trees[number] = ast.parse(self.text_of(self.entries[number]) or "")
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self._trees[number] = None
-        return self._trees[number]
-
-    def passes_constants(self, name: str, number: int) -> bool:
-        """Whether every call of a function named ``name`` in that file passes literals (or
-        module-level names bound to one), and the file never hands such a function over as
-        a value: a cheap check with the standard library's parser, before asking libcst
-        for the file. By name, so on the safe side: any other call closes the name."""
-        tree = self._tree(number)
-        if tree is None:
-            return False
-        literal_names = _module_literals(tree)
-        called: set[int] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                called.add(id(node.func))
-                func = node.func
-                callee = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-                if callee != name:
-                    continue
-                values = [*node.args, *(k.value for k in node.keywords)]
-                if not all(_literal(v, literal_names) for v in values):
-                    return False
-        for node in ast.walk(tree):
-            named = (isinstance(node, ast.Name) and node.id == name) or (
-                isinstance(node, ast.Attribute) and node.attr == name
-            )
-            if named and isinstance(node.ctx, ast.Load) and id(node) not in called:  # type: ignore[attr-defined]
-                return False  # handed over as a value
-        return True
+    def passes_constants(self, name: str, number: int) -> int | None:
+        """How many calls of a function named ``name`` the file holds, when every one passes
+        literals and the name is never used otherwise (handed over as a value, imported
+        under another name...); None when that is not so. Read from the text, for the files
+        far from sources, which libcst does not read again: each call's arguments are parsed
+        alone. By name and by text, so on the safe side: a call of another function of that
+        name, or the name in a comment, counts too."""
+        text = self.text_of(self.entries[number]) or ""
+        count = 0
+        for match in re.finditer(rf"\b{re.escape(name)}\b", text):
+            start, end = match.span()
+            if _DEFINITION.search(text, max(0, start - 40), start):
+                continue  # its definition
+            paren = _OPEN_CALL.match(text, end)
+            if paren is not None:
+                args = _arguments(text, paren.end() - 1)
+                if args is None or not _literal_call(args):
+                    return None
+                count += 1
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", end)
+            line = text[line_start : line_end if line_end >= 0 else len(text)]
+            if _IMPORT_LINE.match(line) and not re.search(rf"\b{re.escape(name)}\s+as\b", line):
+                continue  # imported under its own name
+            return None  # any other use: a value, an alias, an attribute read
+        return count
 
     def requests(self, project: Project, owners: list[int]) -> dict[int, frozenset[str]]:
         """What each entry must be analysed again for (entry index -> its new ``extra``)."""
@@ -218,7 +212,6 @@ class Planner:
             for name, where in mentions.items():
                 if name in self.skipped:
                     continue
-                classes = names[name]
                 for number in where:
                     entry = entries[number]
                     extra = f"call:{name}"
@@ -227,18 +220,23 @@ class Planner:
                     summary = entry.result.summary
                     if summary is not None and all(f.complete for f in summary.functions.values()):
                         continue  # every body was analysed: it holds every call it makes
-                    near = number in eligible
-                    if not near:
-                        if name not in open_names:
-                            continue  # far from sources: only to prove a constant
-                        if classes and not classes & self.words(number):
-                            continue  # a method: the file must name its class too
-                        if not self.passes_constants(name, number):
+                    if number not in eligible:
+                        # far from sources: a call there can only pass values from inside
+                        # the program; whether all pass constants is checked without libcst,
+                        # while no visible call passes something else
+                        if name not in open_names or (name, number) in self._checked:
+                            continue
+                        self._checked.add((name, number))
+                        calls = self.passes_constants(name, number)
+                        if calls is None:
                             self.closed.add(name)
                             open_names.discard(name)
-                            continue
+                        elif calls:
+                            self.external.add(name)
+                        continue
                     wanted.setdefault(number, set()).add(extra)
-        for gid in project.wanted:
+        eligible = self.eligible()
+        for gid in project.wanted():
             index, function = project.functions[gid]
             number = owners[index]
             extra = f"def:{function.key.rsplit('.', 1)[-1]}"
@@ -262,7 +260,8 @@ class Planner:
                 elif summary is not None and any(k == name for k in summary.classes):
                     name = "__init__"
                 extra = f"def:{name}"
-                if name.isidentifier() and extra not in entries[owner].extra:
+                near = owner in eligible
+                if name.isidentifier() and extra not in entries[owner].extra and near:
                     wanted.setdefault(owner, set()).add(extra)
                 break
         return {
@@ -270,18 +269,52 @@ class Planner:
         }
 
 
-def _module_literals(tree: ast.Module) -> frozenset[str]:
-    """The names the module binds once, at module level, to a literal."""
-    counts: dict[str, int] = {}
-    literal: set[str] = set()
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0]
-            if isinstance(target, ast.Name):
-                counts[target.id] = counts.get(target.id, 0) + 1
-                if _literal(stmt.value, frozenset()):
-                    literal.add(target.id)
-    return frozenset(n for n in literal if counts.get(n) == 1)
+_DEFINITION = re.compile(r"\b(?:def|class)[ \t]+\Z")
+_OPEN_CALL = re.compile(r"[ \t]*\(")
+_IMPORT_LINE = re.compile(r"[ \t]*(?:from[ \t]+\S+[ \t]+)?import\b")
+
+
+def _arguments(text: str, open_paren: int) -> str | None:
+    """The text between ``open_paren`` and its matching ``)``, strings skipped; None when
+    it cannot be read (unbalanced, or too long to be a literal argument list)."""
+    depth = 0
+    i = open_paren
+    end = min(len(text), open_paren + 2000)
+    quote = ""
+    while i < end:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                i += len(quote)
+                quote = ""
+                continue
+        elif ch in "'\"":
+            triple = text[i : i + 3]
+            quote = triple if triple in ("'''", '"""') else ch
+            i += len(quote)
+            continue
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return text[open_paren + 1 : i]
+        i += 1
+    return None
+
+
+def _literal_call(args: str) -> bool:
+    """Whether an argument list holds only literals."""
+    try:
+        call = ast.parse(f"f({args})", mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    return all(_literal(v, frozenset()) for v in (*call.args, *(k.value for k in call.keywords)))
 
 
 def _literal(node: ast.expr, names: frozenset[str]) -> bool:
@@ -310,23 +343,32 @@ _IMPORT = re.compile(
 )
 
 
-def _near_sources(entries: list[Entry], text_of: Callable[[Entry], str | None]) -> set[int]:
+def _near_sources(
+    entries: list[Entry],
+    text_of: Callable[[Entry], str | None],
+    words_of: Callable[[int], frozenset[str]] | None = None,
+) -> set[int]:
     """The entries where an outside origin may start or pass, where the callers of a
-    derived sink are read: the files that name a source of request data or model output (a
-    web framework, a model client, an agent tool: see rules/sources.toml [near_sources]) and
-    every file of the project they import, directly or not; and the files that name a
-    source of user input themselves (a command-line tool imports most of its package: its
-    imports are not followed). Elsewhere a call can only pass values from inside the
-    program, or constants (read while every visible call passes constants)."""
+    derived sink are read with libcst: the entry points of request data and model output
+    (a web framework's, a model client's, an agent's) and every file of the project they
+    import, directly or not; and the files where user input or a connection's data enters
+    (not their imports: a command-line tool imports most of its package). See
+    rules/sources.toml [near_sources]."""
     from auditor.flow.model import absolute
-    from auditor.flow.sources import near_words
+    from auditor.flow.sources import near_keys, near_words
     from auditor.scan.discover import module_name
 
-    outside, user = near_words(("remote-input", "llm-output")), near_words(("user-input",))
+    outside, user = near_words("closure"), near_words("local")
+    outside_keys, user_keys = near_keys("closure"), near_keys("local")
     modules = _modules(entries)
     seeds: list[int] = []
     reached: set[int] = set()
     for number, entry in enumerate(entries):
+        words = words_of(number) if words_of is not None else None
+        if words is not None:
+            heads = {w.split("_", 1)[0] for w in words if "_" in w}  # langchain_openai
+            if not (words & outside_keys or words & user_keys or heads & outside_keys):
+                continue
         text = text_of(entry)
         if not text:
             continue
@@ -370,10 +412,21 @@ def _modules(entries: list[Entry]) -> dict[str, int]:
     return out
 
 
-def apply(project: Project, owners: list[int], entries: list[Entry], policy: Policy) -> None:
+def apply(
+    project: Project,
+    owners: list[int],
+    entries: list[Entry],
+    policy: Policy,
+    planner: Planner | None = None,
+) -> None:
     """Give every finding its origin and flow (and its constant class when every caller
-    passes constants), in place."""
-    constant = project.constant_params()
+    passes constants, the visible ones and, by the planner's checks, those in the files far
+    from sources), in place."""
+    external = planner.external if planner is not None else set()
+    constant = project.constant_params(external)
+    if planner is not None:  # a name some call passes a non-constant to, or not followed
+        unsure = planner.closed | planner.skipped
+        constant = {(g, p) for g, p in constant if g.rsplit(".", 1)[-1] not in unsure}
     for index, (_, summary) in enumerate(project.files):
         entry = entries[owners[index]]
         findings = entry.result.findings

@@ -117,6 +117,7 @@ class Summarizer:
                 self._attr_assigns.setdefault((assign.cls, assign.attr), []).append(assign)
         self._frameworks = self._imported_roots()
         self._records = {id(r.scope): r for r in collector.functions}
+        self._web = any(self._frameworks & r.frameworks for r in sources.request_parameters)
         self.lines = lines or []
         # each function's (line of def, column, last line), from the ast: the collector met
         # the same functions in the same (source) order
@@ -422,7 +423,7 @@ class Summarizer:
                 source = self.sources.object_source(target)
                 if source is not None:
                     out.add(self._source(source, node, target, scope))
-            elif binding.kind in ("value", "iter", "augment", "with"):
+            elif binding.kind in ("value", "iter", "augment", "with", "unpack"):
                 if binding.value is None:
                     continue
                 if self._guards_now:  # a check here says nothing of the value elsewhere
@@ -470,6 +471,14 @@ class Summarizer:
         owner = self._method_of(scope)
         if owner is not None and isinstance(node.value, cst.Name) and node.value.value == owner[1]:
             return frozenset({("a", owner[0], node.attr.value)})
+        if isinstance(node.value, cst.Name) and not self._web:
+            # request.GET in a view whose file imports no framework (where one is imported,
+            # the parameter itself is the source: request_parameter)
+            known = self.sources.request_attributes.get(node.value.value)
+            if known is not None and node.attr.value in known[0]:
+                bindings = scope.lookup(node.value.value)
+                if bindings and all(b.kind == "param" for b in bindings):
+                    return frozenset({self._source(known[1], node, self.code(node), scope)})
         return self.labels(node.value, scope, depth + 1)
 
     def _arguments(self, node: cst.Call) -> list[cst.BaseExpression]:
@@ -636,6 +645,11 @@ class Summarizer:
                 source = self.sources.default_source(typed) if typed is not None else None
                 if source is not None:
                     entries[param.name.value] = (source.origin, source.note, "")
+        handler = self.sources.handlers.get(record.node.name.value)
+        if handler is not None and record.cls is None:
+            for name in names:
+                if name in handler[0]:
+                    entries.setdefault(name, (handler[1].origin, handler[1].note, ""))
         for request in self.sources.request_parameters:
             for name in names:
                 if name in skip or name in entries:
@@ -800,16 +814,31 @@ def _unwrapped(labels: Iterable[Label]) -> Iterable[Label]:
             yield label
 
 
-def payload_nodes(call: cst.Call, start: int, keyword_name: str | None) -> list[cst.BaseExpression]:
-    """The expressions a sink's payload is made of: the positional arguments from ``start``
-    on and the payload's keyword (a program and its arguments, or one command or code)."""
-    out: list[cst.BaseExpression] = []
-    position = 0
+def payload_nodes(
+    call: cst.Call, start: int, keyword_name: str | None, form: str = "command", name: str = ""
+) -> list[cst.BaseExpression]:
+    """The expressions a sink's payload is made of, by the sink's form: the command, code
+    or module argument alone (``exec``'s globals and locals, ``subprocess.run``'s ``env``
+    are not the payload); a program and its arguments (``os.execl``: every positional from
+    ``start`` on, but the environment of the ``...e`` variants); a program and its argv list
+    (``os.execv``, ``os.execve``: two arguments, not the environment)."""
+    positional: list[cst.BaseExpression] = []
+    starred = False
     for arg in call.args:
         if arg.keyword is None:
-            if position >= start or arg.star:
-                out.append(arg.value)
-            position += 1
+            if arg.star:
+                starred = True
+            positional.append(arg.value)
+    if form == "program-args":
+        out = positional[start:]
+        if name.rsplit(".", 1)[-1].endswith("e") and len(out) > 1 and not starred:
+            out = out[:-1]  # execle, spawnle...: the last argument is the environment
+    elif form == "program-argv":
+        out = positional[start : start + 2]
+    else:
+        out = positional[start : start + 1]
+        if starred and not out:
+            out = positional[-1:]
     if keyword_name is not None:
         value = keyword(call, keyword_name)
         if value is not None:

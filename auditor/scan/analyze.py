@@ -369,7 +369,7 @@ def _build_summary(
         node = site.call.node
         if site.sink is not None:
             start = site.sink.payload
-            nodes = payload_nodes(node, start, site.sink.keyword)
+            nodes = payload_nodes(node, start, site.sink.keyword, site.sink.form, site.sink.name)
             twin = _evaluate(site.sink, site.call, assume)
             if_params = twin.payload if twin is not None else None
         else:

@@ -305,8 +305,8 @@ class Collector(cst.CSTVisitor):
     def _bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
             self.scope.bind(target.value, Binding("iter", self.scope, value=iterable))
-        else:
-            self._bind_target(target, None)
+        else:  # for a, b in pairs: each carries what the pairs carry
+            self._bind_target(target, None, iterable)
 
     # -- bindings -------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -332,12 +332,22 @@ class Collector(cst.CSTVisitor):
                 local = alias.asname.name.value
             self.scope.bind(local, Binding("import", self.scope, f"{module}.{name}"))
 
-    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+    def _bind_target(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        whole: cst.BaseExpression | None = None,
+    ) -> None:
+        """Bind the names of ``target`` to ``value``; a name unpacked from a value that
+        cannot be paired item by item is an "unpack" of ``whole`` (it carries what the
+        whole carries; its value is not known)."""
         if isinstance(target, cst.Name):
-            if value is None:
-                self._opaque(target.value)
-            else:
+            if value is not None:
                 self.scope.bind(target.value, Binding("value", self.scope, value=value))
+            elif whole is not None:
+                self.scope.bind(target.value, Binding("unpack", self.scope, value=whole))
+            else:
+                self._opaque(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values: list[cst.BaseExpression | None] = [None] * len(target.elements)
             if (
@@ -346,13 +356,15 @@ class Collector(cst.CSTVisitor):
                 and not any(isinstance(e, cst.StarredElement) for e in value.elements)
             ):
                 values = [e.value for e in value.elements]
+            elif value is not None:
+                whole = value
             for element, element_value in zip(target.elements, values, strict=True):
                 if isinstance(element, cst.StarredElement):
-                    self._bind_target(element.value, None)
+                    self._bind_target(element.value, None, whole)
                 else:
-                    self._bind_target(element.value, element_value)
+                    self._bind_target(element.value, element_value, whole)
         elif isinstance(target, cst.StarredElement):
-            self._bind_target(target.value, None)
+            self._bind_target(target.value, None, whole)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

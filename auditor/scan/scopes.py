@@ -18,7 +18,9 @@ import libcst as cst
 ScopeKind = Literal["module", "class", "function", "comprehension"]
 
 
-BindingKind = Literal["import", "value", "opaque", "param", "iter", "augment", "with", "def"]
+BindingKind = Literal[
+    "import", "value", "opaque", "param", "iter", "augment", "with", "def", "unpack"
+]
 
 
 @dataclass(slots=True)
@@ -27,6 +29,7 @@ class Binding:
     assigned expression, evaluated in ``scope``), "param" (a function's parameter), "iter"
     (a ``for`` target: ``value`` is the iterable), "augment" (``x += v``, ``x.append(v)``,
     ``x[k] = v``: ``value`` is what is added), "with" (``with v as x``: ``value`` is ``v``),
+    "unpack" (``a, b = v`` where ``v`` cannot be paired item by item: ``value`` is ``v``),
     "def" (a nested ``def`` or ``class``) or "opaque" (an ``except`` name, a match capture,
     a target whose value cannot be paired)."""
 

@@ -198,6 +198,28 @@ def f_14(host, cmd):
     return child
 
 
+# --- auditor.interactive-interpreter -------------------------------------
+
+
+def f_14b(console, source):
+    # ruleid: auditor.interactive-interpreter
+    console.runsource(source)
+    # ruleid: auditor.interactive-interpreter
+    console.runcode(compile(source, "<x>", "exec"))
+    # ok: auditor.interactive-interpreter
+    console.run(source)
+
+
+# --- auditor.paramiko-exec -----------------------------------------------
+
+
+def f_14c(client, cmd):
+    # ruleid: auditor.paramiko-exec
+    client.exec_command(cmd)
+    # ok: auditor.paramiko-exec
+    client.exec_commands(cmd)
+
+
 # --- auditor.eval-exec ---------------------------------------------------
 
 

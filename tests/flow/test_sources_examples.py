@@ -19,7 +19,7 @@ def test_every_source_table_has_examples() -> None:
     tables = {where.split(": ", 1)[1].split(" #")[0] for where, _, _ in EXAMPLES}
     assert tables >= {
         "object", "call", "decorator", "route_heuristic", "base_class", "request_parameter",
-        "method_heuristic", "sanitizer",
+        "method_heuristic", "sanitizer", "parameter_default", "request_attribute", "handler",
     }  # fmt: skip
     assert len(EXAMPLES) >= 35
 

@@ -1,0 +1,101 @@
+"""Precision of the project-wide stage on what the real-code evaluation found wrong: one
+caller's value leaking into another's result, arguments that are not the payload, tuple
+unpacking (benchmarks/origins_eval.py; issue 15)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from auditor.api import scan
+from auditor.findings import Finding
+from tests.conftest import make_policy
+
+
+def _scan(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert result.errors == []
+    return result.findings
+
+
+def test_a_helper_returns_what_each_caller_passed_not_what_any_caller_did(
+    tmp_path: Path,
+) -> None:
+    [finding] = _scan(
+        tmp_path,
+        {
+            "m.py": """
+            import subprocess, urllib.request
+            def _inner(x):
+                return x.strip()
+            def to_text(obj):
+                return _inner(obj)
+            def fetch(url):
+                return to_text(urllib.request.urlopen(url).read())
+            def deploy():
+                subprocess.run(to_text(" ls -l "), shell=True)
+            """
+        },
+    )
+    # the network response fetch() passes does not reach deploy()'s call
+    assert finding.origin == "internal" and finding.risk == "high"
+
+
+def test_the_same_helper_still_carries_a_source_to_its_own_caller(tmp_path: Path) -> None:
+    [finding] = _scan(
+        tmp_path,
+        {
+            "m.py": """
+            import subprocess, urllib.request
+            def _inner(x):
+                return x.strip()
+            def to_text(obj):
+                return _inner(obj)
+            def deploy(url):
+                subprocess.run(to_text(urllib.request.urlopen(url).read()), shell=True)
+            """
+        },
+    )
+    assert (finding.origin, finding.rule) == ("remote-input", "AUD001")
+    notes = [s.kind for s in finding.flow]
+    assert notes[0] == "source" and notes[-1] == "reaches"
+
+
+def test_exec_globals_and_an_environment_are_not_the_payload(tmp_path: Path) -> None:
+    findings = _scan(
+        tmp_path,
+        {
+            "m.py": """
+            import os
+            def run(code):
+                exec(code, {"HOME": os.environ["HOME"]})
+            def spawn(path, argv):
+                os.execve(path, argv, {"TOKEN": os.environ["TOKEN"]})
+            """
+        },
+    )
+    assert [f.origin for f in findings] == ["parameter", "parameter"]
+
+
+def test_a_tuple_unpacked_from_a_source_carries_it(tmp_path: Path) -> None:
+    findings = _scan(
+        tmp_path,
+        {
+            "m.py": """
+            import os, sys, optparse
+            x, y = sorted(sys.argv)
+            os.system(x)
+            parser = optparse.OptionParser()
+            opts, args = parser.parse_args()
+            os.system(args[0])
+            for name, value in os.environ.items():
+                os.system(value)
+            """
+        },
+    )
+    assert [f.origin for f in findings] == ["user-input", "user-input", "environment"]
+    assert all(f.payload == "dynamic" for f in findings)
