@@ -1,12 +1,17 @@
 """What auditor's sandbox takes away from a command routed to it, and what the command
 needs back: the table ``rules/sandbox_needs.toml`` and the reading of a command's program.
 
-Which capabilities a profile takes away comes from the sandbox's own profile definitions
-(:mod:`auditor.sandbox.profiles`): every profile runs in new net, pid, uts and ipc
-namespaces, passes only the allow-listed environment (so no ``$HOME``), drops every
-capability and sets ``no_new_privs``, and applies the resource limits; ``strict`` also makes
-the file system read-only and hides the home folders. The table says how each is given
-back, and which programs need which.
+Which capabilities a profile takes away comes from the sandbox's own definitions: the
+namespaces of its profile (:mod:`auditor.sandbox.profiles`: new net, pid, uts and ipc
+namespaces) and the file system every profile builds from an allow-list
+(:mod:`auditor.sandbox.view`: no home folder, no ``/var`` or ``/run``, so no host socket,
+only ``/dev/null``-class devices, nothing writable but the working folder in ``standard``
+and a private ``/tmp``); every profile also passes only the allow-listed environment (so no
+``$HOME``), drops every capability, sets ``no_new_privs``, refuses new namespaces, runs a
+root caller's command as an unused uid, and applies the resource limits. ``strict`` differs
+in what it shows (fewer ``/etc`` files, no ``/opt``, ``/sys`` or ``/dev/pts``, the working
+folder read-only and only when asked): the table's words say so per profile. The table says
+how each is given back, where anything can, and which programs need which.
 
 A command's program is read from its argv (``[sys.executable, "-m", "pip", ...]`` is pip)
 or from the words of a shell string (each simple command of a pipeline or list; leading
@@ -254,7 +259,9 @@ def table() -> Table:
 def taken_away(profile: str | Profile) -> tuple[str, ...]:
     """The capabilities ``profile`` takes away from a command, in the table's order."""
     prof = get_profile(profile)
-    taken = {"environment", "home", "privileges", "limits"}  # every profile
+    # every profile: the allow-listed view (auditor/sandbox/view.py) and the rest above
+    taken = {"environment", "home", "files", "services", "devices", "write", "privileges"}
+    taken.add("limits")
     for namespace, name in (
         ("net", "network"),
         ("pid", "processes"),
@@ -263,8 +270,6 @@ def taken_away(profile: str | Profile) -> tuple[str, ...]:
     ):
         if namespace in prof.namespaces:
             taken.add(name)
-    if prof.readonly_root:
-        taken.add("write")
     return tuple(name for name in table().capabilities if name in taken)
 
 
@@ -523,13 +528,12 @@ def effect_of(
 ) -> SandboxEffect:
     """What the sandbox with ``profile`` takes away from commands read as ``readings``.
     ``passes_env``: the call passes its own ``env=``, which the sandbox uses as given (so
-    the environment, and ``$HOME`` where the profile does not hide the home folders, are
-    the call's own choice, as with subprocess)."""
+    the environment is the call's own choice, as with subprocess; the home folder stays out
+    of view whatever ``$HOME`` says)."""
     prof = get_profile(profile)
     taken = taken_away(prof)
     if passes_env:
-        kept = {"environment"} if prof.hide_home else {"environment", "home"}
-        taken = tuple(n for n in taken if n not in kept)
+        taken = tuple(n for n in taken if n != "environment")
     caps = table().capabilities
     unknown = not readings or any(not r.known for r in readings)
     needs: set[str] = set()

@@ -10,7 +10,11 @@ delimited section of ``benchmarks/RESULTS.md``.
 
     python benchmarks/sandbox_overhead.py [--rounds 200] [--no-write] [--section NAME]
                                           [--payloads true,python3,system-python3]
-                                          [--no-forking]
+                                          [--no-forking] [--pieces]
+
+``--pieces`` adds one row per piece of isolation issue #14 added, run without that piece
+(``launcher._skip``, benchmark-only): the difference with the full row is what the piece
+costs, measured in the same interleaved rounds.
 
 ``--section unprivileged`` writes its own delimited section (run it as a non-root user,
 e.g. uid 65534 the way ``.ci/sandbox-unprivileged`` drops privileges), so the root and the
@@ -34,8 +38,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor import sandbox
-from auditor.sandbox import cgroups, native
+from auditor.sandbox import cgroups, launcher, native
 from auditor.sandbox.profiles import scrub_env
+
+#: The pieces --pieces leaves out one at a time (launcher._skip), and all together.
+PIECES = ("seccomp", "landlock", "allowlist-root", "keyring", "protected-init")
 
 
 def _markers(section: str | None) -> tuple[str, str]:
@@ -84,7 +91,20 @@ def _new_cgroup_each_run(fn: Callable[[], object]) -> Callable[[], object]:
     return run
 
 
-def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
+def _without(pieces: frozenset[str], fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` with these pieces left out of the run (benchmark-only switch)."""
+
+    def run() -> object:
+        launcher._skip = pieces
+        try:
+            return fn()
+        finally:
+            launcher._skip = frozenset()
+
+    return run
+
+
+def variants(payload: list[str], pieces: bool = False) -> dict[str, Callable[[], object]]:
     root = os.geteuid() == 0
     unshare = ["unshare"] + ([] if root else ["--user", "--map-root-user"])
     unshare += ["--pid", "--fork", "--mount-proc", "--ipc", "--uts", "--net", "--mount"]
@@ -116,6 +136,15 @@ def variants(payload: list[str]) -> dict[str, Callable[[], object]]:
                     _new_cgroup_each_run(fn)
                 )
         out[f"sandbox.run {name} [Python launcher]"] = _python_launcher(fn)
+    if pieces and c_launcher:
+        std = runs["standard"]
+        for piece in PIECES:
+            out[f"sandbox.run standard without {piece} [C launcher]"] = _without(
+                frozenset({piece}), std
+            )
+        out["sandbox.run standard without all of them [C launcher]"] = _without(
+            frozenset(PIECES), std
+        )
     if shutil.which("bwrap"):
         bwrap = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"]
         bwrap += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--"]
@@ -144,11 +173,13 @@ Row = tuple[float, float, float, float, float, float]
 BOOTSTRAP = 1000
 
 
-def measure(payload: list[str], rounds: int, no_forking: bool = False) -> dict[str, Row]:
+def measure(
+    payload: list[str], rounds: int, no_forking: bool = False, pieces: bool = False
+) -> dict[str, Row]:
     """variant -> medians per run and what it adds over bare ``subprocess.run`` measured in
     the same block: the variants that fork this interpreter run in a block of their own,
     with its own bare ``subprocess.run`` (reported as ``subprocess.run (...)``)."""
-    vs = variants(payload)
+    vs = variants(payload, pieces)
     forking = [n for n in vs if any(mark in n for mark in FORKING)]
     spawning = [n for n in vs if n not in forking]
     out: dict[str, Row] = {}
@@ -196,6 +227,10 @@ def _interleaved(
     return wall, cpu
 
 
+def _load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _pressure() -> str:
     try:
         with open("/proc/pressure/cpu") as f:
@@ -209,15 +244,18 @@ def render(
     rounds: int,
     payload_rounds: dict[str, int],
     section: str | None = None,
+    load_before: str = "",
+    command: str = "",
 ) -> str:
     start, end = _markers(section)
     lines = [
         start,
         f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by "
-        f"`benchmarks/sandbox_overhead.py --rounds {rounds}` as uid {os.geteuid()}: "
+        f"`{command or f'benchmarks/sandbox_overhead.py --rounds {rounds}'}` as uid "
+        f"{os.geteuid()}: "
         f"{os.cpu_count()} CPUs, {_cpu_model()}, Linux {platform.release()}, "
-        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}, "
-        f"{_pressure()} at the end.",
+        f"Python {platform.python_version()}; load average (1, 5, 15 min) {load_before} "
+        f"before, {_load()} after, {_pressure()} at the end.",
         "",
         "Median wall time and CPU time (caller + children, a load-independent measure) per "
         "run in ms, and what each adds over bare `subprocess.run` (interleaved in random "
@@ -241,12 +279,14 @@ def render(
     lines.append(
         "`subprocess.run with a no-op preexec_fn` isolates the price of one fork of the "
         "calling Python process (vs. the vfork/posix_spawn path of plain `subprocess.run`). "
-        "The Python launcher forks the calling interpreter three times (intermediate, pid-1 "
-        "init, payload); the C launcher is spawned like plain `subprocess.run` (vfork + "
-        "exec) and forks itself (a small C process) twice. With a cgroup, the launcher "
-        "first moves itself into the per-run cgroup (v1: `0` into `tasks`); on cgroup v1 "
-        "that is the cgroup of the previous run when it was left clean (docs/sandbox.md), "
-        "and `new cgroup each run` shows the cost without that reuse."
+        "Both launchers are spawned like plain `subprocess.run` (vfork + exec): the compiled "
+        "one is a small static C program, the Python one a fresh `python -I -S` running "
+        "pylauncher.py; each then clones the pid-1 init with every namespace and forks the "
+        "payload. With a cgroup, the launcher first moves itself into the per-run cgroup "
+        "(v1: `0` into `tasks`); on cgroup v1 that is the cgroup of the previous run when it "
+        "was left clean (docs/sandbox.md), and `new cgroup each run` shows the cost without "
+        "that reuse. `without X` rows leave one piece out (benchmark-only `launcher._skip`): "
+        "the difference with the `standard` row is what that piece costs."
     )
     lines.append("")
     lines.append(end)
@@ -269,7 +309,13 @@ def main() -> int:
         action="store_true",
         help="leave out the rows that fork this interpreter (Python launcher, preexec_fn)",
     )
+    ap.add_argument(
+        "--pieces",
+        action="store_true",
+        help="add a row per piece of isolation without it (what each piece costs)",
+    )
     opts = ap.parse_args()
+    load_before = _load()
     wanted = set(opts.payloads.split(","))
     unknown = wanted - {"true", "python3", "system-python3"}
     if unknown:
@@ -287,8 +333,18 @@ def main() -> int:
     system = os.path.realpath("/usr/bin/python3")
     if "system-python3" in wanted and os.path.exists(system) and system != python3:
         payloads["/usr/bin/python3 -c pass"] = ([system, "-c", "pass"], opts.rounds)
-    results = {name: measure(argv, n, opts.no_forking) for name, (argv, n) in payloads.items()}
-    text = render(results, opts.rounds, {k: n for k, (_, n) in payloads.items()}, opts.section)
+    results = {
+        name: measure(argv, n, opts.no_forking, opts.pieces) for name, (argv, n) in payloads.items()
+    }
+    command = "benchmarks/sandbox_overhead.py " + " ".join(sys.argv[1:])
+    text = render(
+        results,
+        opts.rounds,
+        {k: n for k, (_, n) in payloads.items()},
+        opts.section,
+        load_before,
+        command.strip(),
+    )
     print(text)
     if not opts.no_write:
         start, end = _markers(opts.section)

@@ -294,7 +294,18 @@ PROBES: dict[str, tuple[str, str]] = {
         "import sys; assert sys.argv[4] in open('/proc/sysvipc/shm').read()",
     ),
     "environment": ("standard", "import os; assert os.environ['AUDITOR_PROBE'] == 'here'"),
-    "home": ("standard", "import os, sys; assert os.environ.get('HOME') == sys.argv[5]"),
+    "home": ("standard", "import os, sys; open(os.path.join(sys.argv[5], 'marker')).read()"),
+    "files": ("standard", "import os, sys; os.listdir(sys.argv[6])"),
+    "services": (  # a host service's unix socket (in the host's /tmp)
+        "standard",
+        "import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[7])",
+    ),
+    "devices": (
+        "standard",
+        "import os; assert [d for d in ('kmsg', 'fuse', 'net/tun', 'kvm', 'loop-control')"
+        " if os.path.exists('/dev/' + d)]",
+    ),
+    # run with cwd= the folder (strict: read-only); standard gives back that folder
     "write": ("strict", "import sys; open(sys.argv[6] + '/written', 'w').write('x')"),
     "privileges": (  # no_new_privs (and no capability): setuid programs gain nothing
         "standard",
@@ -310,7 +321,6 @@ GIVE_BACK: dict[str, dict[str, object]] = {
     "environment": {"env": {"AUDITOR_PROBE": "here"}},
     "write": {"profile": "standard"},
     "limits": {"limits": {"file_size": None}},
-    "home": {},  # env= with HOME (the test's own $HOME)
 }
 
 
@@ -326,7 +336,13 @@ def probe_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list
     assert shm >= 0, os.strerror(ctypes.get_errno())
     home = tmp_path / "home"
     home.mkdir()
+    (home / "marker").write_text("the caller's home\n")
+    service = socket.socket(socket.AF_UNIX)
+    service_path = f"/tmp/auditor-probe-{os.getpid()}.sock"
+    service.bind(service_path)
+    service.listen(1)
     writable = Path(tempfile.mkdtemp(dir="/var/tmp"))  # strict has a /tmp of its own
+    writable.chmod(0o755)  # a root caller's strict payload (another uid) enters it read-only
     monkeypatch.setenv("AUDITOR_PROBE", "here")
     monkeypatch.setenv("HOME", str(home))
     try:
@@ -337,9 +353,12 @@ def probe_args(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list
             str(key),
             str(home),
             str(writable),
+            service_path,
         ]
     finally:
         listener.close()
+        service.close()
+        os.unlink(service_path)
         libc.shmctl(shm, 0, None)  # IPC_RMID
         shutil.rmtree(writable, ignore_errors=True)
 
@@ -354,14 +373,13 @@ def test_the_table_says_what_the_sandbox_really_takes_away(probe_args: list[str]
         argv = [sys.executable, "-c", code, *probe_args]
         here = subprocess.run(argv, capture_output=True, text=True, check=False)
         assert here.returncode == 0, (name, here.stderr)  # the probe passes outside
-        inside = sandbox.run(argv, profile=profile, capture_output=True, text=True)
+        cwd = probe_args[5] if name == "write" else None
+        inside = sandbox.run(argv, profile=profile, cwd=cwd, capture_output=True, text=True)
         assert inside.returncode != 0, (name, "the sandbox did not take it away")
         keyword = table().capabilities[name].keyword(profile)
         if name in GIVE_BACK:
             assert keyword, name
-            options: dict[str, Any] = {"profile": profile, **GIVE_BACK[name]}
-            if name == "home":
-                options["env"] = {"HOME": probe_args[4]}
+            options: dict[str, Any] = {"profile": profile, "cwd": cwd, **GIVE_BACK[name]}
             if "limits" in options:
                 options["limits"] = sandbox.Limits(**options["limits"])
             back = sandbox.run(argv, capture_output=True, text=True, **options)

@@ -156,11 +156,13 @@ def test_each_sandboxed_call_says_what_it_gets_back_and_loses(
     tool = sites["run_tool"]
     assert tool["granted"] == []
     assert [i["name"] for i in tool["lost"]] == [
-        "network", "processes", "hostname", "ipc", "environment", "home", "privileges", "limits"
+        "network", "processes", "hostname", "ipc", "environment", "home", "files", "services",
+        "devices", "write", "privileges", "limits",
     ]  # fmt: skip
     assert tool["sandbox"]["text"].startswith(
         "In the sandbox (profile `standard`): a program not known before it runs; it loses: "
-        "network, other processes, host name, IPC, environment, home, privileges, resources."
+        "network, other processes, host name, IPC, environment, home, host files, host "
+        "services, devices, writing, privileges, resources."
     )
     assert sites["uptime"]["sandbox"] is None and sites["uptime"]["lost"] == []
     pt = _sites(audit.build_context(result, policy, lang="pt-BR", meta=META, fixes=fixes))
@@ -171,7 +173,7 @@ def test_each_sandboxed_call_says_what_it_gets_back_and_loses(
     for lang, heading in (("en", "What the sandbox takes away"), ("pt-BR", "O que o sandbox tira")):
         document = audit.render(result, policy, lang=lang, meta=META, fixes=fixes)
         legend = document.split(heading, 1)[1].split("\n## 6.", 1)[0]
-        assert legend.count("\n- ") == 8  # every capability lost or given back, once
+        assert legend.count("\n- ") == 12  # every capability lost or given back, once
         assert "`network=True`" in legend
 
 

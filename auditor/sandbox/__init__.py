@@ -1,19 +1,20 @@
 """Runtime sandbox: run commands and generated code isolated on Linux.
 
-Namespaces (user, pid with a fresh /proc, ipc, uts, net, mount), a per-run cgroup (v2
-delegated subtree or v1) and rlimits; no capabilities and ``no_new_privs`` for the payload;
-fail closed; kill only what it started; Prometheus metrics when ``prometheus_client`` is
-installed.  Only the standard library is imported.
+Every run: user, pid (a fresh /proc), ipc, uts, net and mount namespaces; a root filesystem
+built from the allow-list of its profile (rules/sandbox.toml); a seccomp filter; Landlock
+where the kernel has it; a per-run cgroup (v2 delegated subtree or v1) where one is
+writable and rlimits always; no capabilities and ``no_new_privs``; a root caller's payload
+runs as an unused, unprivileged uid.  Fail closed; kill only what it started; Prometheus
+metrics when ``prometheus_client`` is installed.  Only the standard library is imported.
 
 What "the requested isolation" means (fail-closed semantics):
 
-* every namespace of the profile (``user`` only when not root), the fresh ``/proc``, ``lo``,
-  rlimits, ``no_new_privs`` and dropping capabilities, and for ``strict`` the read-only
-  root, tmpfs ``/tmp`` and hidden homes are always required;
+* every piece of the profile (the namespaces, the view, the filter, Landlock where the
+  kernel has it, the protected init, the uid switch...) is always required;
 * the cgroup is required when one is writable here (root on cgroup v1, a delegated v2
   subtree) or when ``cgroup="require"``; with ``cgroup="auto"`` (default) and no writable
-  cgroup, the run relies on rlimits (RLIMIT_NPROC instead of pids.max) and ``isolation``
-  does not list ``"cgroup"``; ``cgroup="off"`` never uses one;
+  cgroup, the run relies on rlimits and ``isolation`` says ``memory:rlimit-only``;
+  ``require=("memory",)`` refuses that instead; ``cgroup="off"`` never uses one;
 * when a required piece fails, :class:`SandboxUnavailable` is raised before anything of
   the payload runs; ``allow_degraded=True`` runs with what worked instead, lists the rest
   in ``result.degraded``, emits :class:`SandboxDegradedWarning` and counts a

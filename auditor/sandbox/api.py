@@ -33,6 +33,7 @@ def _result(p: Popen, args: Any, out: Any, err: Any, *, timed_out: bool = False)
         max_rss_bytes=p.max_rss_bytes,
         wall_seconds=p.wall_seconds,
         launcher=p.launcher,
+        payload_uid=p.payload_uid,
     )
 
 

@@ -21,21 +21,22 @@ Killing is by ``cgroup.kill`` (v2) or
 freeze → SIGKILL every pid listed in *our* cgroup → thaw (v1): only processes in a cgroup
 this module created are ever signalled.
 
-Reuse (v1 only): creating and removing four v1 cgroups costs ~0.7 ms of the ~5 ms a run
-may add (removing a memory cgroup that held a process is the dear part), so a finished
-run's cgroup is kept for the next run of this process when it is provably clean: its
-payload could not write cgroupfs (read-only inside, so its limits and settings are still
-the ones written here), no process is left in it (every ``cgroup.procs`` empty, checked
-before the final counters are read), less than :data:`REUSE_MAX_CHARGE` bytes are still
-charged to it (page cache or kernel objects a run left behind, which the next run would
-otherwise pay for), the next run asks for the same limits under the same parents, and the
-same process owns it (a forked child starts with an empty pool); at most
-:data:`POOL_SIZE` are kept.  Its counters carry on, so each run reads them against their
-values at the end of the previous one (CPU time, OOM kills, pids-limit hits) and
-``memory.max_usage_in_bytes`` is reset.  Kept cgroups are removed at exit (runs finishing
-after that remove theirs), or by the next process's stale-cgroup collection when this one
-was killed; one that vanished meanwhile is replaced.  cgroup v2 cgroups are never reused
-(``memory.peak`` cannot be reset there for every reader).
+Reuse (v1 only): creating and removing four v1 cgroups costs ~0.4-0.7 ms per run, so a
+finished run's cgroup is kept for the next run of this process when it is clean: no process
+is left in it (every ``cgroup.procs`` empty, checked before the final counters are read),
+less than :data:`REUSE_MAX_CHARGE` bytes are still charged to it, the next run asks for the
+same limits under the same parents, and the same process owns it (a forked child starts
+with an empty pool); at most :data:`POOL_SIZE` are kept.  Before a kept cgroup is reused,
+every setting a writer could change is read back from the host's cgroupfs and compared with
+the values read when it was made, and a child cgroup inside disqualifies it
+(:meth:`SandboxCgroup.intact`): the payload cannot write cgroupfs (an unprivileged uid,
+no mount, no nested namespace), and reuse does not trust that.  Its counters carry on, so
+each run reads them against their values at the end of the previous one (CPU time, OOM
+kills, pids-limit hits) and ``memory.max_usage_in_bytes`` is reset.  Kept cgroups are
+removed at exit (runs finishing after that remove theirs), or by the next process's
+stale-cgroup collection when this one was killed; one that vanished meanwhile is replaced.
+cgroup v2 cgroups are never reused (``memory.peak`` cannot be reset there for every
+reader).
 """
 
 from __future__ import annotations
@@ -63,6 +64,24 @@ POOL_SIZE = 4
 #: A finished cgroup is reused only while less than this much memory is still charged to it.
 REUSE_MAX_CHARGE = 2 << 20
 _pool: list[SandboxCgroup] = []
+#: v1 files a writer could change, by controller, and in every controller: read back before a
+#: reuse (a missing file reads as None on both sides).
+_SETTINGS = {
+    "memory": (
+        "memory.limit_in_bytes",
+        "memory.memsw.limit_in_bytes",
+        "memory.soft_limit_in_bytes",
+        "memory.kmem.limit_in_bytes",
+        "memory.kmem.tcp.limit_in_bytes",
+        "memory.swappiness",
+        "memory.oom_control",
+        "memory.move_charge_at_immigrate",
+        "memory.use_hierarchy",
+    ),
+    "pids": ("pids.max",),
+    "freezer": ("freezer.state",),
+}
+_SETTINGS_ALL = ("notify_on_release", "cgroup.clone_children")
 #: Re-entrant: a garbage collection while it is held can finish an abandoned Popen, whose
 #: run then hands its cgroup back in the same thread.
 _pool_lock = threading.RLock()
@@ -207,6 +226,20 @@ def _read(path: str) -> str | None:
         os.close(fd)
 
 
+def _read_small(path: str) -> str | None:
+    """A cgroupfs settings file: one read() returns all of it (they are a line or three)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 4096).decode()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _kv(text: str | None, key: str) -> int | None:
     for line in (text or "").splitlines():
         parts = line.split()
@@ -223,6 +256,20 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _tree(d: str) -> list[str]:
+    """``d`` and every cgroup below it, deepest first."""
+    out: list[str] = []
+    try:
+        with os.scandir(d) as it:
+            subs = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        subs = []
+    for sub in subs:
+        out += _tree(sub)
+    out.append(d)
+    return out
 
 
 def collect_stale(base: str) -> None:
@@ -245,6 +292,7 @@ class SandboxCgroup:
         self.version = support.version
         self.owner = os.getpid()
         self.limits = (memory, pids)
+        self.settings: dict[str, str | None] = {}
         self._base = _Counters()  # the counters when this run began (zero when new)
         self._seen: _Counters | None = None  # the counters stats() read last
         self.bases = tuple(sorted(support.bases.items()))  # where it lives, for reuse
@@ -259,6 +307,8 @@ class SandboxCgroup:
                 os.mkdir(path)
                 self.dirs[ctrl] = path
             self._limit(memory, pids)
+            #: every setting as written, read back before the cgroup is reused
+            self.settings = self._read_settings()
         except OSError:
             self.remove()
             raise
@@ -282,6 +332,39 @@ class SandboxCgroup:
             if pids is not None:
                 _write(f"{d}/pids.max", str(pids))
 
+    def _settings_files(self) -> list[tuple[str, str]]:
+        """(path, file) of everything a process with write access could change in this
+        cgroup (v1; v2 cgroups are not reused)."""
+        out = []
+        for ctrl, d in self.dirs.items():
+            names = list(_SETTINGS_ALL) + list(_SETTINGS.get(ctrl, ()))
+            out += [(os.path.join(d, n), n) for n in names]
+        return out
+
+    def _read_settings(self) -> dict[str, str | None]:
+        if self.version != 1:
+            return {}
+        out: dict[str, str | None] = {}
+        for path, name in self._settings_files():
+            text = _read_small(path)
+            out[path] = text.splitlines()[0] if text and name == "memory.oom_control" else text
+        return out
+
+    def intact(self) -> bool:
+        """Every setting still reads as written, and no child cgroup was made inside: what a
+        payload that could write cgroupfs would have changed (it cannot: it runs as an
+        unprivileged uid; this is checked all the same before a reuse)."""
+        if self._read_settings() != self.settings:
+            return False
+        for d in self.dirs.values():
+            try:
+                with os.scandir(d) as it:
+                    if any(e.is_dir(follow_symlinks=False) for e in it):
+                        return False
+            except OSError:
+                return False
+        return True
+
     @property
     def procs_files(self) -> list[str]:
         """The ``cgroup.procs`` files (one per v1 controller, or the v2 one)."""
@@ -295,10 +378,12 @@ class SandboxCgroup:
         return [os.path.join(d, name) for d in self.dirs.values()]
 
     def pids(self) -> list[int]:
+        """Every process in this cgroup, child cgroups included."""
         found: set[int] = set()
-        for path in self.procs_files:
-            text = _read(path) or ""
-            found.update(int(x) for x in text.split())
+        for d in self.dirs.values():
+            for sub in _tree(d):
+                text = _read(os.path.join(sub, "cgroup.procs")) or ""
+                found.update(int(x) for x in text.split())
         return sorted(found)
 
     def kill(self) -> None:
@@ -411,15 +496,16 @@ class SandboxCgroup:
             self.wait_empty()
         ok = True
         for ctrl, d in list(self.dirs.items()):
-            for _ in range(100):
-                try:
-                    os.rmdir(d)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.002)
-            else:
+            for sub in _tree(d):  # child cgroups first (none unless someone made them)
+                for _ in range(100):
+                    try:
+                        os.rmdir(sub)
+                        break
+                    except FileNotFoundError:
+                        break
+                    except OSError:
+                        time.sleep(0.002)
+            if os.path.exists(d):
                 ok = False
                 continue
             del self.dirs[ctrl]
@@ -439,18 +525,20 @@ def acquire(support: CgroupSupport, memory: int | None, pids: int | None) -> San
             else:
                 kept = None
         if kept is not None:
-            # Another pid namespace's stale-cgroup collection cannot see this process and
-            # may have removed the (empty) directories meanwhile.
-            if all(os.path.isdir(d) for d in kept.dirs.values()):
+            # Read back before reuse: every setting as written, no child cgroup; and another
+            # pid namespace's stale-cgroup collection, which cannot see this process, may have
+            # removed the (empty) directories meanwhile.
+            if all(os.path.isdir(d) for d in kept.dirs.values()) and kept.intact():
                 return kept
+            kept.kill()  # a frozen one thaws here, and nothing is left in it
             kept.remove()
     return SandboxCgroup(support, memory, pids)
 
 
 def finish(cg: SandboxCgroup, *, reuse: bool) -> CgroupStats:
     """The run's statistics, then keep ``cg`` for the next run when ``reuse`` is allowed
-    (the payload could not write cgroupfs, so the limits and settings are the ones this
-    module wrote) and it is clean, else remove it (killing what is left)."""
+    (the payload ran as an unprivileged uid) and it is clean, else remove it (killing what
+    is left).  :func:`acquire` reads its settings back before reusing it."""
     # Checked first: once no process is left, the counters read below are final.
     keep = reuse and _may_keep(cg) and _clean(cg)
     stats = cg.stats()

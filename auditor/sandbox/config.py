@@ -3,7 +3,9 @@
 Keys: ``memory``, ``cpu_time``, ``pids``, ``file_size``, ``open_files``, ``output`` (see
 :class:`~auditor.sandbox.limits.Limits`), ``profile`` (default profile of ``run`` and the
 drop-ins), ``python_profile`` (default of ``exec_python``/``eval_python``),
-``allow_degraded`` (bool), ``cgroup`` (``"auto"``, ``"require"`` or ``"off"``), and for the
+``allow_degraded`` (bool), ``cgroup`` (``"auto"``, ``"require"`` or ``"off"``), ``require``
+(a list of ``"memory"``, ``"pids"``: limits a cgroup must enforce, or runs fail closed), and
+for the
 systemd slice that ``auditor sandbox install-files`` writes, ``memory_swap`` (a size, default
 ``"0"``: no swap) and ``cpu_quota`` (a percentage of one CPU, default ``"100%"``).
 An unknown key or a wrong type raises :class:`SandboxConfigError` naming the key.
@@ -24,6 +26,8 @@ from auditor.sandbox.limits import Limits, parse_size
 from auditor.sandbox.profiles import PROFILES
 
 CGROUP_MODES = ("auto", "require", "off")
+#: what ``require`` accepts: limits to be enforced by a cgroup, never by rlimits alone
+REQUIRABLE = ("memory", "pids")
 _QUOTA_RE = re.compile(r"^[1-9][0-9]*%$")
 
 
@@ -37,6 +41,8 @@ class Settings:
     source: str | None = None
     memory_swap: str = "0"
     cpu_quota: str = "100%"
+    #: limits that must be enforced by a cgroup, or the run fails closed ("memory", "pids")
+    require: tuple[str, ...] = ()
 
 
 _LIMIT_KEYS = {f.name for f in dataclasses.fields(Limits)}
@@ -129,6 +135,10 @@ def parse_table(table: dict[str, Any], src: str = "pyproject.toml") -> Settings:
             if not isinstance(value, str) or not _QUOTA_RE.match(value):
                 raise _err(src, key, f"must be a percentage like '50%', got {value!r}")
             other[key] = value
+        elif key == "require":
+            if not isinstance(value, list) or not all(v in REQUIRABLE for v in value):
+                raise _err(src, key, f"must be a list of {list(REQUIRABLE)}, got {value!r}")
+            other[key] = tuple(value)
         elif key == "cgroup":
             if value not in CGROUP_MODES:
                 raise _err(src, key, f"must be one of {list(CGROUP_MODES)}, got {value!r}")

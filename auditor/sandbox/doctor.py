@@ -1,4 +1,4 @@
-"""``auditor sandbox doctor``: what isolation this machine can give this user."""
+"""``auditor sandbox doctor``: what isolation this machine gives this user, exactly."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import platform
 import shutil
 from typing import Any
 
-from auditor.sandbox import cgroups, native
+from auditor.sandbox import cgroups, linux, native, seccomp
 from auditor.sandbox.errors import SandboxUnavailable
-from auditor.sandbox.process import needs_user_namespace
 
 _SYSCTLS = {
     "max_user_namespaces": "/proc/sys/user/max_user_namespaces",
@@ -28,7 +27,15 @@ def _read(path: str) -> str | None:
         return None
 
 
+def _mode(isolation: list[str], key: str) -> str | None:
+    for piece in isolation:
+        if piece.startswith(key + ":"):
+            return piece.split(":", 1)[1]
+    return None
+
+
 def _probe(profile: str) -> dict[str, Any]:
+    """Run ``true`` in ``profile`` for real (fail closed) and say what applied."""
     from auditor.sandbox.api import run
 
     try:
@@ -37,7 +44,18 @@ def _probe(profile: str) -> dict[str, Any]:
         return {"ok": False, "error": str(exc)}
     except OSError as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    return {"ok": r.returncode == 0, "isolation": list(r.isolation), "launcher": r.launcher}
+    iso = list(r.isolation)
+    return {
+        "ok": r.returncode == 0,
+        "isolation": iso,
+        "launcher": r.launcher,
+        "payload_uid": r.payload_uid,
+        "memory": _mode(iso, "memory"),
+        "pids": _mode(iso, "pids"),
+        "cpu": _mode(iso, "cpu"),
+        "uid": _mode(iso, "uid"),
+        "not_applied": [p for p in ("cgroup", "landlock", "seccomp") if p not in iso],
+    }
 
 
 def report() -> dict[str, Any]:
@@ -47,7 +65,7 @@ def report() -> dict[str, Any]:
     problems: list[str] = []
     if sysctls["max_user_namespaces"] == "0":
         problems.append("user.max_user_namespaces is 0: user namespaces are disabled")
-    if sysctls["unprivileged_userns_clone"] == "0":
+    if sysctls["unprivileged_userns_clone"] == "0" and os.geteuid() != 0:
         problems.append("kernel.unprivileged_userns_clone=0: unprivileged user namespaces off")
     if sysctls["apparmor_restrict_unprivileged_userns"] == "1":
         problems.append(
@@ -55,12 +73,19 @@ def report() -> dict[str, Any]:
             "namespaces are restricted; set it to 0 or grant 'userns' in an AppArmor profile"
         )
     if not support.version:
-        problems.append(f"no writable cgroup: {support.reason} (limits fall back to rlimits)")
+        problems.append(
+            f"no writable cgroup: {support.reason} (memory: rlimit-only, pids: rlimit, "
+            "cpu: rlimit (per process); "
+            "require=('memory',) fails closed)"
+        )
+    arch = seccomp.machine()
+    if arch not in seccomp.AUDIT_ARCH:
+        problems.append(f"no seccomp syscall table for {arch}: runs fail closed ('seccomp')")
     profiles = {name: _probe(name) for name in ("standard", "strict")}
     return {
         "uid": os.geteuid(),
         "kernel": platform.release(),
-        "user_namespace_needed": needs_user_namespace(),
+        "user_namespace_needed": True,
         "sysctls": sysctls,
         "cgroup": {
             "mounted": list(support.mounted),
@@ -69,6 +94,8 @@ def report() -> dict[str, Any]:
             "bases": support.bases,
             "reason": support.reason or None,
         },
+        "landlock_abi": linux.landlock_abi() or None,
+        "seccomp_arch": arch if arch in seccomp.AUDIT_ARCH else None,
         "binaries": {
             name: shutil.which(name) for name in ("unshare", "setpriv", "bwrap", "ip", "sh")
         },
@@ -81,9 +108,9 @@ def report() -> dict[str, Any]:
 def format_report(rep: dict[str, Any]) -> str:
     lines = [f"uid {rep['uid']}, kernel {rep['kernel']}"]
     s = rep["sysctls"]
-    userns = "needed" if rep["user_namespace_needed"] else "not needed (root)"
     lines.append(
-        f"user namespaces: {userns}; max_user_namespaces={s['max_user_namespaces']}, "
+        f"user namespaces: needed (every run has one); "
+        f"max_user_namespaces={s['max_user_namespaces']}, "
         f"unprivileged_userns_clone={s['unprivileged_userns_clone'] or 'n/a'}, "
         f"apparmor_restrict_unprivileged_userns="
         f"{s['apparmor_restrict_unprivileged_userns'] or 'n/a (no AppArmor restriction)'}"
@@ -97,6 +124,12 @@ def format_report(rep: dict[str, Any]) -> str:
         )
     else:
         lines.append(f"cgroup: mounted {mounted}; not writable: {cg['reason']}")
+    abi = rep["landlock_abi"]
+    lines.append(
+        f"landlock: {f'ABI {abi}, applied to every payload' if abi else 'not in this kernel'}"
+    )
+    arch = rep["seccomp_arch"]
+    lines.append(f"seccomp: {f'filter for {arch}' if arch else 'no syscall table: runs fail'}")
     found = ", ".join(f"{k}={v or 'missing'}" for k, v in rep["binaries"].items())
     lines.append(f"binaries (informational, the sandbox uses syscalls directly): {found}")
     lau = rep["launcher"]
@@ -105,10 +138,16 @@ def format_report(rep: dict[str, Any]) -> str:
     else:
         lines.append(f"launcher: python fallback ({lau['reason']})")
     for name, res in rep["profiles"].items():
-        if res["ok"]:
-            lines.append(f"profile {name}: OK ({', '.join(res['isolation'])})")
-        else:
+        if not res["ok"]:
             lines.append(f"profile {name}: UNAVAILABLE: {res.get('error', 'failed')}")
+            continue
+        who = "an unused uid" if res["uid"] == "unused" else "the caller's uid"
+        lines.append(
+            f"profile {name}: OK; payload uid {res['payload_uid']} on the host ({who}); "
+            f"memory: {res['memory']}; pids: {res['pids']}; cpu: {res['cpu']}; "
+            f"not applied: {', '.join(res['not_applied']) or 'nothing'}"
+        )
+        lines.append(f"  isolation: {', '.join(res['isolation'])}")
     for p in rep["problems"]:
         lines.append(f"problem: {p}")
     return "\n".join(lines)

@@ -1,12 +1,13 @@
-"""The compiled launcher (``auditor-sandbox-launcher``, built from ``launcher.c``).
+"""The launchers as programs: the compiled one (``auditor-sandbox-launcher``, built from
+``launcher.c``) and the Python one (``pylauncher.py`` run by a fresh interpreter).
 
 The install compiles ``launcher.c`` into an executable next to this module (see setup.py;
-optional: without a C compiler the install succeeds without it).  When it is there,
-``sandbox.Popen`` spawns it with plain ``subprocess.Popen`` (no ``preexec_fn``, so CPython
-uses ``vfork`` + ``exec`` instead of forking the calling interpreter) and it does in C what
-:mod:`.launcher` does in the forked child: same plan, same steps, same info-pipe protocol.
-Without it, or when the caller passes its own ``preexec_fn`` (which must run in the payload
-process, so only the Python launcher can run it), the Python launcher runs.
+optional: without a C compiler the install succeeds without it).  ``sandbox.Popen`` spawns
+a launcher with plain ``subprocess.Popen`` (no ``preexec_fn``, so CPython uses ``vfork`` +
+``exec`` instead of forking the calling interpreter): the compiled one when it was built,
+otherwise ``python -I -S pylauncher.py``.  A caller's own ``preexec_fn`` must run in the
+payload, so that case runs :func:`pylauncher.preexec_launch` in a fork of the caller, whose
+pid-1 init execs :func:`init_program` at once.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import hashlib
 import os
 from typing import Any
 
+from auditor.sandbox import launcher
 from auditor.sandbox.launcher import Plan
 
 NAME = "auditor-sandbox-launcher"
-#: Bumped whenever the argv plan or the protocol changes; the executable refuses any other
-#: value (a stale build from an older launcher.c fails closed instead of misbehaving).
-PROTOCOL = "1"
+#: The plan's version (launcher.PROTOCOL); tests set it to simulate a stale build.
+PROTOCOL = launcher.PROTOCOL
 
 #: Test-only switch: force the Python launcher (the suites run against both).
 _disabled = False
@@ -63,39 +64,39 @@ def describe() -> dict[str, Any]:
     if found:
         return {"kind": "c", "path": found}
     why = "disabled" if _disabled else f"{NAME} was not built (no C compiler at install time?)"
-    return {"kind": "python", "reason": why}
+    return {"kind": "python", "reason": why, "path": launcher.PYLAUNCHER}
+
+
+def _items(plan: Plan, exec_fd: int) -> list[str]:
+    out = launcher.items(plan)
+    out[0] = f"v={PROTOCOL}"
+    return [*out, f"exec={exec_fd}"]
 
 
 def argv(plan: Plan, exec_fd: int, executable: Any, args: list[Any]) -> list[Any]:
-    """The launcher's command line: the plan as ``key=value`` items, ``--``, the program to
-    exec and its argv (str, bytes or path-like, as ``subprocess`` accepts them)."""
+    """The compiled launcher's command line: the plan, ``--``, the program and its argv
+    (str, bytes or path-like, as ``subprocess`` accepts them)."""
     exe = path()
     assert exe is not None
-    out: list[Any] = [
-        exe,
-        f"v={PROTOCOL}",
-        f"info={plan.info_fd}",
-        f"exec={exec_fd}",
-        f"ppid={plan.parent_pid}",
-        f"uid={plan.uid}",
-        f"gid={plan.gid}",
-        f"lastcap={plan.last_cap}",
-    ]
+    out: list[Any] = [exe, *_items(plan, exec_fd)]
     src = source_sha256()
     if src is not None:
         out.append(f"src={src}")
-    out += [f"ns={ns}" for ns in plan.namespaces]
-    out += [f"req={p}" for p in sorted(plan.required)]
-    out += [f"fault={p}" for p in sorted(plan.fault)]
-    out += [f"cg={p}" for p in plan.cgroup_join]
-    out += [f"rl={res}:{soft}:{hard}" for res, soft, hard in plan.rlimits]
-    if plan.readonly_root:
-        out.append("ro=1")
-    if plan.private_tmp is not None:
-        out.append(f"tmp={plan.private_tmp}")
-    out += [f"hide={p}" for p in plan.hide]
-    out += [f"expose={p}" for p in plan.expose]
-    out += [f"exposetmp={p}" for p in plan.expose_tmp]
-    if plan.cwd is not None:
-        out.append(f"cwd={plan.cwd}")
     return [*out, "--", executable, *args]
+
+
+def python_argv(
+    plan: Plan, exec_fd: int, executable: Any, args: list[Any], env: dict[str, str]
+) -> list[Any]:
+    """The Python launcher's command line: the same plan after ``python -I -S
+    pylauncher.py``.  An interpreter started in the C locale sets ``LC_CTYPE`` in its own
+    environment (PEP 538), which the payload would inherit: ``nolcctype=1`` says the
+    payload's environment has none."""
+    extra = [] if "LC_CTYPE" in env else ["nolcctype=1"]
+    return [*launcher.python_program(), *_items(plan, exec_fd), *extra, "--", executable, *args]
+
+
+def init_program() -> list[str]:
+    """The program the preexec_fn path's init execs (its ``--init`` mode)."""
+    exe = path()
+    return [exe, "--init"] if exe else [*launcher.python_program(), "--init"]

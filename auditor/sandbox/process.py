@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import contextlib
-import functools
+import io
 import os
 import select
 import selectors
 import signal
+import stat
 import subprocess
 import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from auditor.sandbox import cgroups, launcher, linux, metrics, native
+from auditor.sandbox import (
+    cgroups,
+    config,
+    launcher,
+    linux,
+    metrics,
+    native,
+    pylauncher,
+    seccomp,
+    view,
+)
 from auditor.sandbox.config import Settings, load_settings
 from auditor.sandbox.errors import SandboxConfigError, SandboxUnavailable
 from auditor.sandbox.limits import Limits
 from auditor.sandbox.profiles import Profile, get_profile, scrub_env
 
-#: Order in which applied pieces are reported in ``isolation``.
+#: Order in which applied pieces are reported in ``isolation``; the modes (``memory:...``,
+#: ``pids:...``, ``uid:...``) follow.
 ISOLATION_ORDER = (
     "user",
     "pid",
@@ -32,14 +44,23 @@ ISOLATION_ORDER = (
     "mount",
     "cgroup",
     "proc",
+    "allowlist-root",
     "readonly-sys",
     "readonly-root",
     "tmpfs-tmp",
     "hidden-home",
+    "landlock",
     "rlimits",
     "nnp",
     "nocaps",
+    "seccomp",
+    "keyring",
+    "userns-limit",
+    "protected-init",
 )
+
+#: What ``require=`` accepts: limits the caller wants enforced by a cgroup, not rlimits.
+REQUIRABLE = config.REQUIRABLE
 
 
 class SandboxDegradedWarning(RuntimeWarning):
@@ -47,7 +68,6 @@ class SandboxDegradedWarning(RuntimeWarning):
 
 
 _support: cgroups.CgroupSupport | None = None
-_has_sys_admin: bool | None = None
 
 
 def cgroup_support(refresh: bool = False) -> cgroups.CgroupSupport:
@@ -57,20 +77,10 @@ def cgroup_support(refresh: bool = False) -> cgroups.CgroupSupport:
     return _support
 
 
-def _cap_sys_admin() -> bool:
-    global _has_sys_admin
-    if _has_sys_admin is None:
-        _has_sys_admin = False
-        with contextlib.suppress(OSError), open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("CapEff:"):
-                    _has_sys_admin = bool(int(line.split()[1], 16) & (1 << 21))
-    return _has_sys_admin
-
-
 def needs_user_namespace() -> bool:
-    """Root with CAP_SYS_ADMIN creates namespaces directly; everybody else needs a userns."""
-    return os.geteuid() != 0 or not _cap_sys_admin()
+    """Every run creates a user namespace now, root's too: a root caller's payload runs as an
+    unused uid mapped in it, and the namespace's own user.max_user_namespaces is 0."""
+    return True
 
 
 _last_cap = linux.last_cap()
@@ -79,48 +89,18 @@ _last_cap = linux.last_cap()
 _CPU_POLL = 0.1
 
 
+def _applied_mode(mode: str, applied: Collection[str]) -> str:
+    """``mode`` as it really applied: a limit said to be enforced by rlimits is not enforced
+    at all when the rlimits piece was skipped (allow_degraded)."""
+    what, _, how = mode.partition(":")
+    if how in ("rlimit", "rlimit-only") and "rlimits" not in applied:
+        return f"{what}:not-enforced"
+    return mode
+
+
 def _format_unavailable(piece: str, error: str) -> str:
     fix = launcher.FIXES.get(piece, "")
     return f"sandbox isolation '{piece}' unavailable: {error}. Fix: {fix}"
-
-
-@functools.cache
-def _python_dirs() -> tuple[str, ...]:
-    """The interpreter's installation directories (resolved, existing, shortest first);
-    fixed for the life of the process."""
-    cands = {
-        os.path.realpath(p)
-        for p in (sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix)
-    }
-    cands.add(os.path.dirname(os.path.realpath(sys.executable)))
-    return tuple(c for c in sorted(cands, key=len) if os.path.isdir(c))
-
-
-def _python_paths_under(hidden: list[str]) -> tuple[str, ...]:
-    """The interpreter's installation directories that lie under a hidden directory: the
-    strict profile keeps them visible (read-only) so ``sys.executable`` still runs."""
-    if not hidden:
-        return ()
-    out: list[str] = []
-    for c in _python_dirs():
-        if any(c == o or c.startswith(o + "/") for o in out):
-            continue
-        if any(c.startswith(h + "/") for h in hidden):
-            out.append(c)
-    return tuple(out)
-
-
-def _hidden_homes(home: str | None) -> tuple[str, ...]:
-    """The strict profile's hidden directories (resolved, deepest first), for ``$HOME``."""
-    hide: list[str] = []
-    for d in ("/home", "/root", home):
-        if d and os.path.isdir(d) and os.path.realpath(d) != "/":
-            real = os.path.realpath(d)
-            if real not in hide:
-                hide.append(real)
-    # Mount deeper paths first so a parent tmpfs does not hide the mount point.
-    hide.sort(key=lambda p: p.count("/"), reverse=True)
-    return tuple(hide)
 
 
 def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[Any]]:
@@ -144,15 +124,54 @@ def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[An
     return (executable if executable is not None else argv[0]), argv
 
 
+def _refuse_directories(fds: tuple[int, ...], *streams: Any) -> None:
+    """A directory descriptor given to the payload would open the host's filesystem beyond
+    its view (fchdir, openat, ".."): refused, for pass_fds and stdin/stdout/stderr."""
+    cands: list[tuple[str, int]] = [("pass_fds", fd) for fd in fds]
+    for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
+        if isinstance(stream, int) and stream >= 0:
+            cands.append((name, stream))
+        elif stream is not None and hasattr(stream, "fileno") and not isinstance(stream, int):
+            with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+                cands.append((name, stream.fileno()))
+    for name, fd in cands:
+        try:
+            is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+        except OSError:
+            continue  # subprocess reports a bad descriptor its own way
+        if is_dir:
+            raise SandboxConfigError(
+                f"{name}: descriptor {fd} is a directory: it would give the payload the host's "
+                "filesystem beyond the sandbox's view"
+            )
+
+
+def _workdir(prof: Profile, cwd: Any) -> tuple[str | None, bool]:
+    """The directory to show the payload and whether it may write it: strict shows ``cwd``
+    read-only and only when given; standard shows ``cwd`` or the caller's own, writable."""
+    if prof.readonly_root:  # the strict view
+        if cwd is None:
+            return None, False
+        return os.path.realpath(os.fsdecode(cwd)), False
+    try:
+        where = os.fsdecode(cwd) if cwd is not None else os.getcwd()
+    except OSError:  # the caller's cwd was removed
+        return None, True
+    return os.path.realpath(where), True
+
+
 class Popen(subprocess.Popen[Any]):
     """Same signature and behaviour as :class:`subprocess.Popen`, plus the keyword-only
-    sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded`` and ``cgroup``
-    (``"auto"``, ``"require"``, ``"off"``).
+    sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded``, ``cgroup``
+    (``"auto"``, ``"require"``, ``"off"``) and ``require`` (``("memory",)``, ``("pids",)``:
+    limits a cgroup must enforce, or :class:`SandboxUnavailable`).
 
     Differences, all deliberate: the child always starts a new session with ``close_fds``;
     ``env=None`` means the scrubbed allow-list environment (PATH, LANG, LC_*, TERM), not the
     caller's; ``kill()`` kills the whole sandbox; ``communicate()`` stops the sandbox when
-    the captured output exceeds ``limits.output`` (``truncated`` becomes true).
+    the captured output exceeds ``limits.output`` (``truncated`` becomes true); the payload
+    sees only the filesystem view of its profile (docs/sandbox.md); a directory descriptor
+    in ``pass_fds`` or as a standard stream is refused (:class:`SandboxConfigError`).
     """
 
     def __init__(
@@ -174,6 +193,7 @@ class Popen(subprocess.Popen[Any]):
         network: bool = False,
         allow_degraded: bool | None = None,
         cgroup: str | None = None,
+        require: tuple[str, ...] | list[str] | None = None,
         _settings: Settings | None = None,
         _default_profile: str | None = None,
         **kwargs: Any,
@@ -203,6 +223,10 @@ class Popen(subprocess.Popen[Any]):
         self._bufs: dict[int, list[bytes]] = {}
         self._sinks: dict[int, Callable[[bytes], object]] = {}
         self._captured = 0
+        #: how each limit is enforced and who the payload is ("memory:cgroup", ...)
+        self.limit_modes: tuple[str, ...] = ()
+        #: the payload's uid on the host
+        self.payload_uid: int = os.geteuid()
 
         if not linux.IS_LINUX:
             raise SandboxUnavailable(
@@ -224,38 +248,27 @@ class Popen(subprocess.Popen[Any]):
         # Everything that can fail on bad arguments happens before a cgroup exists.
         env_final = scrub_env() if env is None else dict(env)
         user_fds = tuple(kwargs.pop("pass_fds", ()))
+        _refuse_directories(user_fds, stdin, stdout, stderr)
         kwargs.pop("start_new_session", None)
         kwargs.pop("process_group", None)
-        # The compiled launcher unless a preexec_fn must run in the payload (Python only).
-        exe = native.path() if preexec_fn is None else None
+        # A launcher program runs the payload unless a preexec_fn must run in it.
         payload_exe: Any = None
         payload_args: list[Any] = []
-        if exe is not None:
+        if preexec_fn is None:
             payload_exe, payload_args = _payload_argv(args, executable, shell)
 
-        namespaces = [ns for ns in prof.namespaces if ns != "user" or needs_user_namespace()]
-        if network:
+        namespaces = list(prof.namespaces)
+        if "user" not in namespaces:
+            namespaces.insert(0, "user")  # every run has one (see needs_user_namespace)
+        if network and "net" in namespaces:
             namespaces.remove("net")
-        required: set[str] = set()
-        if not degraded_ok:
-            required = {
-                *namespaces,
-                "proc",
-                "lo",
-                "hostname",
-                "rlimits",
-                "nnp",
-                "nocaps",
-                "cwd",
-            }
-            if prof.readonly_root:
-                required.add("readonly-root")
-            elif "mount" in namespaces:
-                required.add("readonly-sys")
-            if prof.private_tmp:
-                required.add("tmpfs-tmp")
-            if prof.hide_home:
-                required.add("hidden-home")
+        root = os.geteuid() == 0
+        require = tuple(settings.require if require is None else require)
+        unknown = [r for r in require if r not in REQUIRABLE]
+        if unknown:
+            raise SandboxConfigError(
+                f"require: unknown {', '.join(map(repr, unknown))} (known: {', '.join(REQUIRABLE)})"
+            )
         skipped: list[str] = []
 
         # The cgroup: required when one is writable here or when the caller asked for it.
@@ -264,8 +277,6 @@ class Popen(subprocess.Popen[Any]):
         if support is not None and support.version:
             try:
                 self._cgroup = cgroups.acquire(support, lim.memory_bytes, lim.pids)
-                if not degraded_ok:
-                    required.add("cgroup")
             except OSError as exc:
                 if not degraded_ok:
                     self._record_unavailable(args, "cgroup")
@@ -280,13 +291,83 @@ class Popen(subprocess.Popen[Any]):
                 reason = support.reason if support else "cgroup='off'"
                 raise SandboxUnavailable(_format_unavailable("cgroup", reason), ("cgroup",))
             skipped.append("cgroup")
-
-        hide = list(_hidden_homes(os.environ.get("HOME"))) if prof.hide_home else []
-        expose = _python_paths_under(hide)
-        expose_tmp = _python_paths_under(["/tmp"]) if prof.private_tmp else ()
-
-        mem = lim.memory_bytes
         has_cg = self._cgroup is not None
+        for want in require:  # limits the caller wants enforced by a cgroup, or nothing
+            if not has_cg:
+                self._record_unavailable(args, want)
+                why = support.reason if support and support.reason else "no cgroup for this run"
+                raise SandboxUnavailable(_format_unavailable(want, why), (want,))
+        # CPU time of the whole sandbox needs the cgroup's CPU accounting (v1 cpuacct, v2
+        # cpu.stat); otherwise RLIMIT_CPU bounds each process alone.
+        cg_cpu = self._cgroup is not None and (
+            self._cgroup.version == 2 or "cpuacct" in self._cgroup.dirs
+        )
+        self.limit_modes = (
+            "memory:"
+            + ("unlimited" if lim.memory is None else "cgroup" if has_cg else "rlimit-only"),
+            "pids:" + ("unlimited" if lim.pids is None else "cgroup" if has_cg else "rlimit"),
+            "cpu:" + ("unlimited" if lim.cpu_time is None else "cgroup" if cg_cpu else "rlimit"),
+            "uid:" + ("unused" if root else "caller"),
+        )
+
+        workdir, writable = _workdir(prof, cwd)
+        try:
+            ops, chdir = view.build(
+                "strict" if prof.readonly_root else "standard",
+                workdir=workdir,
+                writable=writable,
+                memory=lim.memory_bytes,
+                root_caller=root,
+            )
+        except view.WorkdirRefused as exc:
+            self._cleanup_after_failed_start()
+            self._record_unavailable(args, "cwd")
+            raise SandboxUnavailable(
+                _format_unavailable(
+                    "cwd", f"{exc} is in {', '.join(view.never())}, which are never in view"
+                ),
+                ("cwd",),
+            ) from None
+        skip = launcher._skip
+        if "allowlist-root" in skip:
+            ops, chdir = [], None
+        bpf = seccomp.for_run(memory_rlimit_only=not has_cg, network=network, root_caller=root)
+        if "seccomp" in skip:
+            bpf = None
+        landlock = linux.landlock_abi() > 0 and "landlock" not in skip
+        required: set[str] = set()
+        if not degraded_ok:
+            required = {
+                *namespaces,
+                "proc",
+                "hostname",
+                "rlimits",
+                "nnp",
+                "nocaps",
+                "cwd",
+                "allowlist-root",
+                "tmpfs-tmp",
+                "hidden-home",
+                "readonly-root" if prof.readonly_root else "readonly-sys",
+                "seccomp",
+                "keyring",
+                "userns-limit",
+                "protected-init",
+                "uid",
+            }
+            if "net" in namespaces:
+                required.add("lo")
+            if landlock:
+                required.add("landlock")
+            if has_cg:
+                required.add("cgroup")
+            required -= skip
+            if "allowlist-root" in skip:
+                required -= {"proc", "tmpfs-tmp", "hidden-home", "readonly-root", "readonly-sys"}
+        idmap = launcher.payload_id() if root else None
+        if idmap is not None:
+            self.payload_uid = idmap
+
         info_r, info_w = os.pipe()
         self._info_r = info_r
         plan = launcher.Plan(
@@ -298,39 +379,49 @@ class Popen(subprocess.Popen[Any]):
             gid=os.getegid(),
             cgroup_join=self._cgroup.join_files if self._cgroup else [],
             rlimits=launcher.rlimits_for(
-                memory=mem,
+                memory=lim.memory_bytes,
                 cpu_time=lim.cpu_time,
                 file_size=lim.file_size_bytes,
                 open_files=lim.open_files,
                 pids=lim.pids,
                 cgroup_memory=has_cg,
                 cgroup_pids=has_cg,
-                is_root=os.geteuid() == 0,
             ),
-            readonly_root=prof.readonly_root,
-            private_tmp=str(mem if mem else 64 << 20) if prof.private_tmp else None,
-            hide=tuple(hide),
-            expose=expose,
-            expose_tmp=expose_tmp,
-            cwd=os.path.abspath(cwd) if cwd is not None else None,
+            ops=ops,
+            cwd=chdir,
+            idmap=idmap,
+            bpf=bpf,
+            landlock=landlock,
+            strict=prof.readonly_root,
             last_cap=_last_cap,
             fault=launcher._fault_injection,
-            user_preexec=preexec_fn,
+            skip=skip,
         )
         exec_w = -1
-        if exe is not None:
-            # The compiled launcher: plain Popen (vfork + exec, no fork of this interpreter).
-            self.launcher = "c"
+        spawn: dict[str, Any]
+        if preexec_fn is None:
+            # A launcher program: plain Popen (vfork + exec, no fork of this interpreter).
             self._exec_r, exec_w = os.pipe()
-            spawn_args: Any = native.argv(plan, exec_w, payload_exe, payload_args)
-            spawn: dict[str, Any] = {"executable": exe, "shell": False}
+            exe = native.path()
+            self.launcher = "c" if exe else "python"
+            if exe:
+                spawn_args: Any = native.argv(plan, exec_w, payload_exe, payload_args)
+            else:
+                spawn_args = native.python_argv(plan, exec_w, payload_exe, payload_args, env_final)
+            spawn = {"executable": spawn_args[0], "shell": False}
             pass_fds: tuple[int, ...] = (*user_fds, info_w, exec_w)
         else:
+            # The caller's preexec_fn must run in the payload: this process is forked, and
+            # the fork becomes the launcher (its init execs the init program at once).
+            self.launcher = "python"
+            items = launcher.items(plan)
+            init_program = native.init_program()
+            user_preexec = preexec_fn
             spawn_args = args
             spawn = {
                 "executable": executable,
                 "shell": shell,
-                "preexec_fn": lambda: launcher.child_setup(plan),
+                "preexec_fn": lambda: pylauncher.preexec_launch(items, init_program, user_preexec),
             }
             pass_fds = (*user_fds, info_w)
         try:
@@ -417,7 +508,11 @@ class Popen(subprocess.Popen[Any]):
             self._cleanup_after_failed_start()
             self._record_unavailable(args, piece)
             raise SandboxUnavailable(_format_unavailable(piece, msg), (piece,))
-        self.isolation = tuple(p for p in ISOLATION_ORDER if p in applied)
+        if "uid" not in applied:
+            self.payload_uid = os.geteuid()
+        modes = tuple(_applied_mode(m, applied) for m in self.limit_modes)
+        modes = tuple(m for m in modes if m != "uid:unused" or "uid" in applied)
+        self.isolation = tuple(p for p in ISOLATION_ORDER if p in applied) + modes
         self.degraded = tuple(dict.fromkeys(p for p, _ in skips))
         if self.degraded:
             detail = "; ".join(f"{p}: {m}" if m else p for p, m in skips)
@@ -593,9 +688,9 @@ class Popen(subprocess.Popen[Any]):
         stats = None
         if self._cgroup is not None:
             cg, self._cgroup = self._cgroup, None
-            # Reused only when the payload could not write cgroupfs (a degraded run without
-            # a mount namespace could have changed its limits).
-            reuse = "readonly-sys" in self.isolation or "readonly-root" in self.isolation
+            # Offered for reuse only when the payload ran as an unprivileged uid; finish()
+            # then reads every setting back from the host's cgroupfs before keeping it.
+            reuse = "uid:unused" in self.isolation or "uid:caller" in self.isolation
             stats = cgroups.finish(cg, reuse=reuse)
         if self._rusage is not None:
             self.cpu_seconds, self.max_rss_bytes = self._rusage
@@ -713,18 +808,16 @@ class Popen(subprocess.Popen[Any]):
                         sel.unregister(fd)
                         streams[fd].close()
                         continue
+                    over = cap is not None and self._captured + len(chunk) > cap
+                    if over:
+                        assert cap is not None
+                        chunk = chunk[: cap - self._captured]  # nothing passes the cap
                     if fd in self._sinks:
                         self._sinks[fd](chunk)
                     else:
                         self._bufs[fd].append(chunk)
                     self._captured += len(chunk)
-                    if cap is not None and self._captured > cap:
-                        over = self._captured - cap
-                        if fd in self._sinks:
-                            pass
-                        else:
-                            self._bufs[fd][-1] = chunk[: len(chunk) - over]
-                        self._captured = cap
+                    if over:
                         self.truncated = True
                         self.kill()
                         for k in list(sel.get_map()):

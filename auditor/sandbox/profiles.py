@@ -1,12 +1,18 @@
 """Isolation profiles: which pieces of isolation a sandbox asks for.
 
-``standard`` (default for ``run`` and the drop-ins): user namespace (when not root), pid
-namespace with a fresh ``/proc``, ipc, uts, net (loopback only) and mount namespaces,
-limits, a scrubbed environment, no capabilities and ``no_new_privs``.
+Both profiles have every namespace, the seccomp filter, Landlock where the kernel has it,
+limits, a scrubbed environment, no capabilities and ``no_new_privs``, a fresh ``/tmp``, and
+a root built from an allow-list (see :mod:`.view`):
 
-``strict`` (default for ``exec_python``/``eval_python``): ``standard`` plus a read-only view
-of the host filesystem, a fresh tmpfs ``/tmp`` used as working directory, and the caller's
-``$HOME``, ``/home`` and ``/root`` hidden under empty tmpfs mounts.
+``standard`` (default for ``run`` and the drop-ins): system folders, ``/etc`` and ``/opt``
+read-only, the working directory writable.
+
+``strict`` (default for ``exec_python``/``eval_python``; ``readonly_root=True``): chosen
+``/etc`` files only, nothing of the host writable, the working directory read-only and only
+when ``cwd=`` is given, else the payload starts in ``/tmp``.
+
+``private_tmp`` and ``hide_home`` are kept for callers that build a :class:`Profile`:
+every profile now has a private ``/tmp`` and no home in view.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
     ``timed_out``, ``oom_killed``, ``cpu_limited`` (the sandbox's total CPU time, accounted
     by its cgroup, went over ``limits.cpu_time``), ``truncated`` (output cap hit);
     ``cpu_seconds``, ``max_rss_bytes`` (``None`` when unknown), ``wall_seconds``;
-    ``launcher``: ``"c"`` (the compiled launcher) or ``"python"`` (the fallback).
+    ``launcher``: ``"c"`` (the compiled launcher) or ``"python"`` (the fallback);
+    ``payload_uid``: the uid the payload ran as on the host (a root caller's payload runs as
+    an unused uid from rules/sandbox.toml ``[identity]``; ``isolation`` then has ``uid:unused``).
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
         max_rss_bytes: int | None = None,
         wall_seconds: float = 0.0,
         launcher: str = "python",
+        payload_uid: int | None = None,
     ) -> None:
         super().__init__(args, returncode, stdout, stderr)
         self.isolation = isolation
@@ -47,6 +50,7 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
         self.max_rss_bytes = max_rss_bytes
         self.wall_seconds = wall_seconds
         self.launcher = launcher
+        self.payload_uid = payload_uid
 
     def __repr__(self) -> str:
         extra = (
@@ -74,4 +78,5 @@ class SandboxResult(subprocess.CompletedProcess[Any]):
             "max_rss_bytes": self.max_rss_bytes,
             "wall_seconds": self.wall_seconds,
             "launcher": self.launcher,
+            "payload_uid": self.payload_uid,
         }

@@ -78,12 +78,25 @@ def test_every_entry_has_examples_and_every_capability_is_used() -> None:
 
 
 def test_profiles_take_what_the_sandbox_profiles_say() -> None:
-    """Read from auditor/sandbox/profiles.py: new namespaces, scrubbed environment, no
-    capabilities, limits; strict also a read-only file system and hidden home folders."""
-    common = ("network", "processes", "hostname", "ipc", "environment", "home")
-    assert taken_away("standard") == (*common, "privileges", "limits")
-    assert taken_away("strict") == (*common, "write", "privileges", "limits")
+    """Read from auditor/sandbox/profiles.py (new namespaces) and the allow-listed view
+    every profile builds (auditor/sandbox/view.py): no home, /var or /run, no device but
+    /dev/null's kind, nothing writable but the working folder and a private /tmp; scrubbed
+    environment, no capabilities, limits. strict differs only in what it shows."""
+    namespaces = ("network", "processes", "hostname", "ipc")
+    view = ("home", "files", "services", "devices", "write")
+    expected = (*namespaces, "environment", *view, "privileges", "limits")
+    assert taken_away("standard") == expected
+    assert taken_away("strict") == expected
     assert set(PROFILES) == {"standard", "strict"}  # a new profile needs its words here
+
+
+@pytest.mark.parametrize("name", ["home", "files", "devices", "write", "privileges"])
+def test_what_strict_shows_differently_has_words_of_its_own(name: str) -> None:
+    """strict shows less than standard (no /opt, /sys or /dev/pts, a few /etc files, the
+    working folder read-only and only when asked): its words must not be standard's."""
+    capability = table().capabilities[name]
+    for lang in LANGS:
+        assert capability.lost("strict", lang) != capability.lost("standard", lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -29,12 +29,7 @@ def host_dir() -> Iterator[str]:
     try:
         yield d
     finally:
-        for root, dirs, files in os.walk(d, topdown=False):
-            for name in files:
-                os.unlink(os.path.join(root, name))
-            for name in dirs:
-                os.rmdir(os.path.join(root, name))
-        os.rmdir(d)
+        shutil.rmtree(d)  # does not follow symlinks
 
 
 def _require_compiled_launcher() -> None:

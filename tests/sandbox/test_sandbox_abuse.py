@@ -112,7 +112,14 @@ def test_cpu_spin_is_stopped_by_cpu_time() -> None:
         "while True: pass", limits=sandbox.Limits(cpu_time=1), capture_output=True, timeout=60
     )
     assert not r.timed_out
-    assert r.cpu_seconds is not None and r.cpu_seconds >= 0.9
+    # RLIMIT_CPU counts ticks, the cgroup the scheduler's clock: on a loaded VM (steal time)
+    # the rlimit can fire when the cgroup has seen ~0.9 s.
+    assert r.cpu_seconds is not None and r.cpu_seconds >= 0.75, (
+        r.cpu_seconds,
+        r.returncode,
+        r.cpu_limited,
+        r.isolation,
+    )
     if r.cpu_limited:  # the cgroup's CPU budget check got there first
         assert r.returncode == -signal.SIGKILL
     else:  # RLIMIT_CPU's soft limit
@@ -338,10 +345,21 @@ def cgroupfs_elsewhere() -> Iterator[str]:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a cgroup filesystem needs root")
-def test_a_cgroup_filesystem_outside_sys_is_read_only_too(cgroupfs_elsewhere: str) -> None:
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+def test_a_cgroup_filesystem_outside_sys_is_out_of_reach(
+    cgroupfs_elsewhere: str, profile: str
+) -> None:
+    """Only the allow-list is in view: a cgroup hierarchy mounted elsewhere is not there to
+    write, even when the run starts in the folder that holds it."""
     probe = os.path.join(cgroupfs_elsewhere, "auditor-escape-probe")
-    r = sandbox.run(["mkdir", probe], capture_output=True, text=True)
-    assert r.returncode != 0 and "Read-only" in r.stderr
+    r = sandbox.run(
+        ["mkdir", probe],
+        capture_output=True,
+        text=True,
+        profile=profile,
+        cwd=os.path.dirname(cgroupfs_elsewhere),
+    )
+    assert r.returncode != 0, r.stderr
     assert not os.path.exists(probe)
 
 
@@ -412,8 +430,8 @@ def test_strict_no_write_reaches_the_host_and_home_is_hidden(
     assert "hunter2" not in r.stdout
 
 
-def test_standard_profile_does_share_the_filesystem(host_dir: str) -> None:
-    # Control for the strict test above: the standard profile writes through.
+def test_standard_profile_writes_its_working_directory(host_dir: str) -> None:
+    # Control for the strict test above: the standard profile writes its working directory.
     r = sandbox.run(["sh", "-c", "echo hi > out"], cwd=host_dir, timeout=30)
     assert r.returncode == 0
     with open(os.path.join(host_dir, "out")) as f:

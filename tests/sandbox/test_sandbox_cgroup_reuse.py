@@ -14,7 +14,7 @@ import time
 import pytest
 
 from auditor import sandbox
-from auditor.sandbox import cgroups, launcher, process
+from auditor.sandbox import cgroups, process
 
 pytestmark = pytest.mark.skipif(
     process.cgroup_support().version != 1, reason="needs a writable cgroup v1 hierarchy"
@@ -85,9 +85,10 @@ def test_other_limits_get_another_cgroup() -> None:
 
 
 def test_a_cgroup_still_charged_with_memory_is_removed_not_reused(tmp_path: object) -> None:
-    # Page cache written by the run stays charged to its memory cgroup after it exits.
+    # Page cache written by the run (to its working directory on disk, not to its tmpfs,
+    # which goes with the run) stays charged to its memory cgroup after it exits.
     target = os.path.join(str(tmp_path), "charged.bin")
-    first = _run(f"head -c {4 << 20} /dev/zero > {target}; " + SHOW_PIDS_CGROUP)
+    first = _run(f"head -c {4 << 20} /dev/zero > {target}; " + SHOW_PIDS_CGROUP, cwd=tmp_path)
     second = _run(SHOW_PIDS_CGROUP)
     assert first.returncode == 0
     assert _pids_cgroup(second) != _pids_cgroup(first)
@@ -166,28 +167,50 @@ def test_concurrent_runs_never_share_a_cgroup() -> None:
                 assert n1 != n2
 
 
-def test_a_run_that_could_write_cgroupfs_does_not_pass_its_cgroup_on(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A degraded run without a mount namespace sees cgroupfs writable and can change its own
-    cgroup's settings: that cgroup is removed, and the next run gets the limits it asked for."""
-    limits = sandbox.Limits(pids=32)
-    tamper = (
-        "pg=$(grep ':pids:' /proc/self/cgroup | cut -d: -f3); "
-        "echo max > /sys/fs/cgroup/pids$pg/pids.max && echo raised; " + SHOW_PIDS_CGROUP
-    )
-    monkeypatch.setattr(launcher, "_fault_injection", frozenset({"mount"}))
-    with pytest.warns(process.SandboxDegradedWarning):
-        first = _run(tamper, limits=limits, allow_degraded=True)
-    assert "raised" in first.stdout  # the premise: it could
-    monkeypatch.setattr(launcher, "_fault_injection", frozenset())
+def _set(path: str, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+#: What a writer of cgroupfs could leave in a kept cgroup for the next run: each is read
+#: back (or looked for) before a reuse.
+TAMPER = {
+    "pids.max raised": lambda cg: _set(f"{cg.dirs['pids']}/pids.max", "max"),
+    "memory limit raised": lambda cg: (
+        _set(f"{cg.dirs['memory']}/memory.memsw.limit_in_bytes", str(1 << 30))
+        if os.path.exists(f"{cg.dirs['memory']}/memory.memsw.limit_in_bytes")
+        else None,
+        _set(f"{cg.dirs['memory']}/memory.limit_in_bytes", str(1 << 30)),
+    ),
+    "OOM killer disabled": lambda cg: _set(f"{cg.dirs['memory']}/memory.oom_control", "1"),
+    "soft limit set": lambda cg: _set(
+        f"{cg.dirs['memory']}/memory.soft_limit_in_bytes", str(1 << 20)
+    ),
+    "frozen": lambda cg: _set(f"{cg.dirs['freezer']}/freezer.state", "FROZEN"),
+    "a child cgroup": lambda cg: os.mkdir(f"{cg.dirs['pids']}/escape"),
+    "notify_on_release": lambda cg: _set(f"{cg.dirs['pids']}/notify_on_release", "1"),
+}
+
+
+@pytest.mark.parametrize("tamper", sorted(TAMPER))
+def test_a_kept_cgroup_whose_settings_changed_is_not_reused(tamper: str) -> None:
+    """Reuse never trusts that nothing could write the kept cgroup: every setting is read
+    back from the host's cgroupfs, and a child cgroup made inside is looked for (the payload
+    cannot do either any more, as an unprivileged uid; here the test does it as root)."""
+    limits = sandbox.Limits(memory="64M", pids=32)
+    first = _run(SHOW_PIDS_CGROUP, limits=limits)
+    assert len(cgroups._pool) == 1
+    kept = cgroups._pool[0]
+    TAMPER[tamper](kept)
     show = (
         SHOW_PIDS_CGROUP
         + '; cat "/sys/fs/cgroup/pids$(grep :pids: /proc/self/cgroup | cut -d: -f3)/pids.max"'
     )
-    second = _run(show, limits=limits)
+    second = _run(show, limits=limits, timeout=30)
+    assert second.returncode == 0, second.stderr
     assert second.stdout.split()[-1] == "32"
     assert second.stdout.split()[0].rsplit("/", 1)[-1] != _pids_cgroup(first)
+    assert kept.dirs == {}  # removed, child cgroup and all
 
 
 def test_kill_from_another_thread_as_the_run_ends_spares_the_next_run(

@@ -15,7 +15,7 @@ import pytest
 from sandbox_helpers import wait_gone, wait_present
 
 from auditor import sandbox
-from auditor.sandbox import cgroups, launcher, process
+from auditor.sandbox import cgroups, process
 
 V2_MOUNTINFO = "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
 V1_MOUNTINFO = (
@@ -216,22 +216,3 @@ def test_v2_join_accounting_kill_and_removal_on_the_real_kernel(
     assert wait_gone(token) == []
     assert not os.path.exists(d)
     assert not [n for n in os.listdir(V2_BASE) if n.startswith(f"{cgroups.PREFIX}{os.getpid()}-")]
-
-
-def test_kernel_mounts_made_read_only_come_from_mountinfo() -> None:
-    """What the Python launcher makes read-only besides /sys: every proc, sysfs and cgroup
-    mount, mount points unescaped as the kernel writes them."""
-    mountinfo = (
-        "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
-        "23 22 0:21 / /proc rw,nosuid - proc proc rw\n"
-        "24 22 0:22 / /sys rw,nosuid - sysfs sysfs rw\n"
-        "25 24 0:23 / /sys/fs/cgroup/pids rw shared:9 - cgroup cgroup rw,pids\n"
-        "26 22 0:24 / /srv/my\\040cgroups rw - cgroup2 none rw\n"
-        "27 22 0:25 / /tmp rw - tmpfs tmpfs rw\n"
-    )
-    assert launcher.kernel_mounts(mountinfo) == [
-        "/proc",
-        "/sys",
-        "/sys/fs/cgroup/pids",
-        "/srv/my cgroups",
-    ]

@@ -118,3 +118,12 @@ def test_cached_lookup_sees_new_nearer_and_edited_files(
     age(sub, tmp_path / "pyproject.toml")
     os.utime(tmp_path / "pyproject.toml", ns=(old + 10**9, old + 10**9))
     assert sandbox.load_settings().limits.memory_bytes == 16 << 20
+
+
+def test_require_from_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(_project(tmp_path, '[tool.auditor.sandbox]\nrequire = ["memory"]\n'))
+    assert sandbox.load_settings().require == ("memory",)
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(_project(tmp_path / "b", '[tool.auditor.sandbox]\nrequire = ["disk"]\n'))
+    with pytest.raises(sandbox.SandboxConfigError, match="'require' must be a list of"):
+        sandbox.load_settings()

@@ -77,7 +77,7 @@ def test_missing_program_raises_file_not_found(host_dir: str) -> None:
     with pytest.raises(PermissionError) as ref_perm:
         subprocess.run([plain])
     with pytest.raises(PermissionError) as got_perm:
-        sandbox.run([plain])
+        sandbox.run([plain], cwd=host_dir)  # the working directory is in view
     assert got_perm.value.filename == ref_perm.value.filename == plain
     assert own_cgroup_leftovers() == []
 
@@ -114,7 +114,7 @@ def test_popen_read_write_close_statuses(host_dir: str) -> None:
         assert f.read() == os.popen("echo hi; echo there").read()
     assert sandbox.popen("true").close() is os.popen("true").close() is None
     assert sandbox.popen("exit 3").close() == os.popen("exit 3").close() == 3 << 8
-    w = sandbox.popen(f"cat > {host_dir}/written", "w")
+    w = sandbox.popen(f"cat > {host_dir}/written", "w", cwd=host_dir)
     w.write("data\n")
     assert w.close() is None
     with open(f"{host_dir}/written") as f:

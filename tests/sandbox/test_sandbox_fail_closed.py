@@ -64,9 +64,9 @@ def test_strict_filesystem_failure_raises(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_standard_kernel_interfaces_failure_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(launcher, "_fault_injection", frozenset({"readonly-sys"}))
-    with pytest.raises(sandbox.SandboxUnavailable, match=r"readonly-sys.*/sys and /proc"):
+    with pytest.raises(sandbox.SandboxUnavailable, match=r"'readonly-sys' unavailable.*read-only"):
         sandbox.run(["true"])
-    # strict's read-only root covers /sys and /proc: it does not ask for it.
+    # strict asks for readonly-root (nothing of the view writable but /tmp), not this.
     assert sandbox.exec_python("pass").returncode == 0
 
 
@@ -103,3 +103,47 @@ def test_cgroup_is_used_and_required_when_writable() -> None:
     if not writable:
         with pytest.raises(sandbox.SandboxUnavailable, match="cgroup"):
             sandbox.run(["true"], cgroup="require")
+
+
+def test_require_memory_fails_closed_without_a_memory_cgroup(
+    host_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a memory cgroup the memory limit is rlimit-only; require=("memory",) refuses
+    to run instead (and says so in the result otherwise)."""
+    fake = cgroups.CgroupSupport(0, {}, reason="simulated: no writable cgroup")
+    monkeypatch.setattr(process, "_support", fake)
+    marker = os.path.join(host_dir, "ran")
+    with pytest.raises(sandbox.SandboxUnavailable, match="'memory' unavailable") as info:
+        sandbox.run(["touch", marker], cwd=host_dir, require=("memory",))
+    assert info.value.missing == ("memory",)
+    assert not os.path.exists(marker)
+    r = sandbox.run(["true"])
+    assert "memory:rlimit-only" in r.isolation and "pids:rlimit" in r.isolation
+    assert "cpu:rlimit" in r.isolation  # RLIMIT_CPU per process, no total for the sandbox
+    with pytest.raises(sandbox.SandboxConfigError, match="require: unknown 'disk'"):
+        sandbox.run(["true"], require=("disk",))
+
+
+def test_require_is_met_by_a_cgroup() -> None:
+    if not process.cgroup_support().version:
+        with pytest.raises(sandbox.SandboxUnavailable, match="'pids' unavailable"):
+            sandbox.run(["true"], require=("pids",))
+        return
+    r = sandbox.run(["true"], require=("memory", "pids"))
+    assert r.returncode == 0
+    assert "memory:cgroup" in r.isolation and "pids:cgroup" in r.isolation
+    assert "cpu:cgroup" in r.isolation
+
+
+def test_limits_left_to_skipped_rlimits_are_said_not_to_be_enforced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """allow_degraded with the rlimits piece skipped and no cgroup: isolation must not claim
+    `memory:rlimit-only`; each limit says it was not enforced."""
+    monkeypatch.setattr(launcher, "_fault_injection", frozenset({"rlimits"}))
+    with pytest.warns(sandbox.SandboxDegradedWarning, match="rlimits"):
+        r = sandbox.run(["true"], cgroup="off", allow_degraded=True)
+    assert r.returncode == 0
+    assert "rlimits" not in r.isolation
+    for what in ("memory", "pids", "cpu"):
+        assert f"{what}:not-enforced" in r.isolation, r.isolation

@@ -1,0 +1,286 @@
+"""The sandbox's filesystem view: what the launcher mounts in a fresh root before it pivots.
+
+Both profiles build the root from an allow-list (``rules/sandbox.toml``, ``[filesystem]``):
+nothing of the host is in view unless listed here, so no home, no ``/run``, no socket file,
+no ``/etc/shadow`` is there to find.
+
+* both: ``/usr``, ``/bin``, ``/sbin``, ``/lib*`` read-only (symlinks such as ``/bin ->
+  usr/bin`` recreated), the interpreter's installation read-only, a fresh ``/proc``
+  (read-only), ``/dev/null``, ``zero``, ``full``, ``random``, ``urandom``, ``tty`` and the
+  ``/dev/fd`` links, and a writable tmpfs at ``/tmp`` and another at ``/dev/shm``, each
+  sized by the memory limit;
+* strict: the ``/etc`` files of ``strict_etc``; the working directory read-only, and only
+  when ``cwd=`` asks for it (otherwise the payload starts in ``/tmp``);
+* standard: all of ``/etc`` and ``/opt``, ``/sys`` read-only, a private ``/dev/pts``, and
+  the working directory (``cwd=``, or the caller's) writable: as the caller when it is not
+  root, through an idmapped mount for a root caller (the payload, an unprivileged uid,
+  writes files owned by root there and nowhere else; the seccomp filter refuses it any
+  set-user-ID or set-group-ID bit).  The interpreter and this program's own code stay
+  read-only when they lie inside it.
+
+The system part is computed once per process (the host's layout does not change under a
+running program); the working directory per run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import glob
+import importlib.util
+import os
+import sys
+
+from auditor.sandbox import rulesdata
+from auditor.sandbox.limits import parse_size
+
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+DEV_LINKS = (
+    ("/dev/fd", "/proc/self/fd"),
+    ("/dev/stdin", "/proc/self/fd/0"),
+    ("/dev/stdout", "/proc/self/fd/1"),
+    ("/dev/stderr", "/proc/self/fd/2"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Bind:
+    src: str
+    dst: str
+    mode: str  # "ro", "rw", "rwid" (rw, idmapped for a root caller), "dev"
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    path: str
+    target: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Tmpfs:
+    """A writable tmpfs of its own (/tmp, /dev/shm), bounded by ``size`` and ``inodes``."""
+
+    path: str
+    size: int
+    inodes: int
+    mode: int = 0o1777
+
+
+@dataclasses.dataclass(frozen=True)
+class Proc:
+    path: str = "/proc"
+
+
+@dataclasses.dataclass(frozen=True)
+class DevPts:
+    path: str = "/dev/pts"
+
+
+Op = Bind | Link | Tmpfs | Proc | DevPts
+
+
+class WorkdirRefused(Exception):
+    """The working directory lies where the view never goes (``/run``, ``/proc`` ...)."""
+
+
+def _dst(op: Op) -> str:
+    if isinstance(op, Bind):
+        return op.dst
+    return op.path
+
+
+def _depth(path: str) -> int:
+    return len([p for p in path.split("/") if p])
+
+
+def _under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+@functools.cache
+def python_dirs() -> tuple[str, ...]:
+    """The interpreter's installation directories (resolved, existing, outermost first)."""
+    cands = {
+        os.path.realpath(p)
+        for p in (sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix)
+    }
+    cands.add(os.path.dirname(os.path.realpath(sys.executable)))
+    out: list[str] = []
+    for c in sorted((c for c in cands if os.path.isdir(c)), key=len):
+        if not any(_under(c, o) for o in out):
+            out.append(c)
+    return tuple(out)
+
+
+@functools.cache
+def protected_dirs() -> tuple[str, ...]:
+    """This program's own code: the auditor package and the folders installed as its
+    subpackages (rules/, codemods/, reports/ of an editable checkout).  Inside a writable
+    working directory they are mounted read-only on top: a payload must not rewrite the
+    launcher or the modules the caller runs next (as root, perhaps)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = {os.path.realpath(here)}
+    for sub in ("auditor.rules", "auditor.codemods", "auditor.reports"):
+        with contextlib.suppress(ImportError, ValueError):
+            spec = importlib.util.find_spec(sub)
+            if spec is not None and spec.submodule_search_locations:
+                out.add(os.path.realpath(next(iter(spec.submodule_search_locations))))
+    return tuple(sorted(d for d in out if os.path.isdir(d)))
+
+
+def _entry_paths(key: str) -> list[str]:
+    entries = rulesdata.section("filesystem", key)
+    out = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict) or not isinstance(e.get("path"), str):
+            raise rulesdata.bad(f"filesystem.{key}[{i}]", "needs a 'path' string")
+        out.append(e["path"])
+    return out
+
+
+def _strings(key: str) -> tuple[str, ...]:
+    value = rulesdata.section("filesystem", key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise rulesdata.bad(f"filesystem.{key}", "expected a list of paths")
+    return tuple(value)
+
+
+def never() -> tuple[str, ...]:
+    """Trees never in view (host sockets live there)."""
+    return _strings("never")
+
+
+def _add_tree(ops: list[Op], trees: list[str], path: str) -> None:
+    """``path`` read-only (a symlink recreated), unless already in view."""
+    if not os.path.lexists(path) or any(_under(path, t) for t in trees):
+        return
+    if os.path.islink(path):
+        ops.append(Link(path, os.readlink(path)))
+        return
+    ops.append(Bind(path, path, "ro"))
+    trees.append(path)
+
+
+def _add_etc(ops: list[Op], trees: list[str], pattern: str) -> None:
+    """An /etc entry of strict's list: a symlink whose target is in view stays a symlink;
+    one that leads elsewhere is replaced by its target's content; the rest is bound."""
+    for path in sorted(glob.glob(os.path.join("/etc", pattern))):
+        if os.path.islink(path):
+            real = os.path.realpath(path)
+            if any(_under(real, t) for t in trees) or not os.path.exists(real):
+                ops.append(Link(path, os.readlink(path)))
+            else:
+                ops.append(Bind(real, path, "ro"))
+        else:
+            ops.append(Bind(path, path, "ro"))
+
+
+def _etc_links_out(ops: list[Op], trees: list[str]) -> None:
+    """standard binds all of /etc: an /etc symlink to a file outside the view (resolv.conf
+    -> /run/...) gets that one regular file bound at its target path."""
+    for pattern in _entry_paths("strict_etc"):
+        for path in glob.glob(os.path.join("/etc", pattern)):
+            if not os.path.islink(path):
+                continue
+            real = os.path.realpath(path)
+            if os.path.isfile(real) and not any(_under(real, t) for t in trees):
+                ops.append(Bind(real, real, "ro"))
+
+
+@functools.cache
+def system_ops(profile: str) -> tuple[Op, ...]:
+    """The part of the view that depends only on the profile and this interpreter."""
+    ops: list[Op] = []
+    trees: list[str] = []
+    for path in _entry_paths("both"):
+        _add_tree(ops, trees, path)
+    if profile == "strict":
+        for pattern in _entry_paths("strict_etc"):
+            _add_etc(ops, trees, pattern)
+    else:
+        for path in _entry_paths("standard"):
+            _add_tree(ops, trees, path)
+        _etc_links_out(ops, trees)
+        if os.path.isdir("/sys"):
+            ops.append(Bind("/sys", "/sys", "ro"))
+        ops.append(DevPts())
+        ops.append(Link("/dev/ptmx", "pts/ptmx"))
+    for d in python_dirs():
+        _add_tree(ops, trees, d)
+    ops.append(Proc())
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            ops.append(Bind(f"/dev/{name}", f"/dev/{name}", "dev"))
+    ops += [Link(p, t) for p, t in DEV_LINKS]
+    return tuple(ops)
+
+
+def read_only_trees(profile: str) -> tuple[str, ...]:
+    """Directories the view shows read-only (a working directory under one is not bound)."""
+    return tuple(op.dst for op in system_ops(profile) if isinstance(op, Bind) and op.mode == "ro")
+
+
+def tmpfs_size(memory: int | None) -> tuple[int, int]:
+    """(size, inodes) of each of the run's writable tmpfs mounts (/tmp, /dev/shm): the
+    memory limit."""
+    section = rulesdata.section("tmpfs")
+    size = memory
+    if size is None:
+        size = parse_size(section.get("unlimited_memory_size", "64M"), "tmpfs") or 64 << 20
+    per_mib = int(section.get("inodes_per_mib", 256))
+    return size, max(1024, size * per_mib >> 20)
+
+
+def build(
+    profile: str,
+    *,
+    workdir: str | None,
+    writable: bool,
+    memory: int | None,
+    root_caller: bool,
+) -> tuple[list[Op], str | None]:
+    """The operations for one run (in mount order) and the directory the payload starts in.
+
+    ``workdir`` is the resolved working directory to show (None: none), ``writable``
+    whether the payload may write it."""
+    ops = list(system_ops(profile))
+    size, inodes = tmpfs_size(memory)
+    chdir: str | None = None
+    if workdir is not None:
+        if any(_under(workdir, n) for n in never()):
+            raise WorkdirRefused(workdir)
+        chdir = workdir
+        covered = any(_under(workdir, t) for t in read_only_trees(profile))
+        system = any(_under(workdir, t) for t in _strings("system_trees"))
+        if workdir != "/" and not system and not (covered and not writable):
+            mode = ("rwid" if root_caller else "rw") if writable else "ro"
+            ops.append(Bind(workdir, workdir, mode))
+            if writable:
+                ops += [
+                    Bind(d, d, "ro")
+                    for d in protected_dirs()
+                    if _under(d, workdir)
+                    and not any(_under(d, t) for t in read_only_trees(profile))
+                ]
+    ops += [Tmpfs("/tmp", size, inodes), Tmpfs("/dev/shm", size, inodes)]
+    # Parents before children (a tmpfs before what is mounted inside it).
+    ops.sort(key=lambda op: (_depth(_dst(op)), not isinstance(op, Tmpfs)))
+    return ops, chdir
+
+
+def plan_items(ops: list[Op]) -> list[str]:
+    """The operations as the launchers' ``key=value`` plan items (see launcher.c)."""
+    items = []
+    for op in ops:
+        if isinstance(op, Bind):
+            items.append(f"bind={op.mode}:{len(op.src.encode())}:{op.src}{op.dst}")
+        elif isinstance(op, Link):
+            items.append(f"link={len(op.path.encode())}:{op.path}{op.target}")
+        elif isinstance(op, Tmpfs):
+            items.append(f"tmpfs={op.size}:{op.inodes}:{op.mode:o}:{op.path}")
+        elif isinstance(op, Proc):
+            items.append(f"proc={op.path}")
+        else:
+            items.append(f"devpts={op.path}")
+    return items
