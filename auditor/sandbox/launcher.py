@@ -208,3 +208,17 @@ def items(plan: Plan) -> list[str]:
 def python_program() -> list[str]:
     """How to run the Python launcher: a fresh interpreter, isolated, without site."""
     return [sys.executable, "-I", "-S", PYLAUNCHER]
+
+
+@functools.cache
+def _pylauncher_source() -> str:
+    with open(PYLAUNCHER, encoding="utf-8") as f:
+        return f.read()
+
+
+def python_init_program() -> list[str]:
+    """The Python launcher as the init of a ``preexec_fn`` run: its source on the command
+    line, not its path. The init starts while the payload builds the view in the same mount
+    namespace, so the interpreter may look for the file after the root has moved, where a
+    package installed under /tmp or a home folder is out of view."""
+    return [sys.executable, "-I", "-S", "-c", _pylauncher_source()]

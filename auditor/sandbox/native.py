@@ -99,4 +99,4 @@ def python_argv(
 def init_program() -> list[str]:
     """The program the preexec_fn path's init execs (its ``--init`` mode)."""
     exe = path()
-    return [exe, "--init"] if exe else [*launcher.python_program(), "--init"]
+    return [exe, "--init"] if exe else [*launcher.python_init_program(), "--init"]

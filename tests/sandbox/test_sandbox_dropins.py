@@ -193,6 +193,40 @@ def test_pass_fds_and_preexec_fn_work_inside() -> None:
     assert "pid" in res.isolation
 
 
+def test_preexec_fn_works_when_the_package_is_out_of_view(tmp_path: pathlib.Path) -> None:
+    # A checkout under /tmp (or a home folder) is not in the sandbox's view; the init of a
+    # preexec_fn run starts while the payload moves the root, so it must not need the path.
+    import shutil
+
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    copy = tmp_path / "checkout"
+    for name in ("auditor", "rules"):
+        shutil.copytree(repo / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    os.chmod(tmp_path, 0o755)
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from auditor import sandbox\n"
+        "from auditor.sandbox import native\n"
+        f"native._disabled = {native_disabled()}\n"
+        "assert sandbox.__file__.startswith(sys.argv[1]), sandbox.__file__\n"
+        "r = sandbox.run(['true'], preexec_fn=lambda: None)\n"
+        "print(r.returncode, r.launcher)\n"
+    )
+    # -S: without site, an editable install of the checkout does not take precedence
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(copy)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "0"
+
+
+def native_disabled() -> bool:
+    from auditor.sandbox import native
+
+    return bool(getattr(native, "_disabled", False))
+
+
 def test_bad_arguments_raise_like_subprocess_and_leave_nothing() -> None:
     fds = len(os.listdir("/proc/self/fd"))
     with pytest.raises(IndexError):
