@@ -198,10 +198,13 @@ def test_preexec_fn_works_when_the_package_is_out_of_view(tmp_path: pathlib.Path
     # preexec_fn run starts while the payload moves the root, so it must not need the path.
     import shutil
 
-    repo = pathlib.Path(__file__).resolve().parents[2]
+    from auditor.sandbox import rulesdata
+
     copy = tmp_path / "checkout"
-    for name in ("auditor", "rules"):
-        shutil.copytree(repo / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    package = pathlib.Path(sandbox.__file__).resolve().parents[1]
+    rules = pathlib.Path(rulesdata.path()).parent
+    for source, name in ((package, "auditor"), (rules, "rules")):
+        shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     os.chmod(tmp_path, 0o755)
     code = (
         "import sys\n"
