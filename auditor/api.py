@@ -22,6 +22,7 @@ from auditor.findings import FileResult, ScanError, ScanResult
 from auditor.flow.stage import Entry
 from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
+from auditor.rules_files import read_rule_file
 from auditor.scan.cache import ResultCache, default_folder, salt_for
 from auditor.scan.discover import discover, relative_to
 from auditor.scan.options import Options
@@ -39,9 +40,12 @@ _ANALYSIS_MODULES = (
     "findings.py", "globs.py", "judge/catalogue.py", "judge/classify.py", "judge/policy.py",
     "judge/shellwords.py", "scan/analyze.py", "scan/collect.py", "scan/payload.py",
     "scan/positions.py", "scan/prefilter.py", "scan/resolve.py", "scan/scopes.py",
-    "scan/skeleton.py", "scan/suppress.py", "scan/walk.py", "flow/model.py",
-    "flow/sources.py", "flow/summary.py",
+    "scan/skeleton.py", "scan/suppress.py", "scan/walk.py", "scan/runs.py",
+    "judge/launchers.py", "judge/launcher_table.py", "flow/model.py", "flow/sources.py",
+    "flow/summary.py",
 )  # fmt: skip
+# The data files under rules/ that decide findings besides the catalogue (in the key too).
+_ANALYSIS_DATA = ("sources.toml", "launchers.toml")
 
 
 def default_jobs() -> int:
@@ -56,6 +60,8 @@ def _code_fingerprint() -> str:
     package = Path(__file__).parent
     for name in _ANALYSIS_MODULES:
         digest.update(package.joinpath(name).read_bytes())
+    for name in _ANALYSIS_DATA:
+        digest.update(read_rule_file(name).encode())
     return digest.hexdigest()
 
 

@@ -308,6 +308,7 @@ class Reading:
     known: bool
     needs: frozenset[str] = frozenset()
     may: frozenset[str] = frozenset()
+    code: bool = False  # Python source code on the command line (python -c CODE)
 
 
 _UNKNOWN = Reading("", False)
@@ -371,7 +372,9 @@ def _read_python(words: Sequence[Word], at: int) -> Reading:
             if program is None:
                 return Reading(label, False)
             return _read_program(program, module, words[i + 2 :])
-        if word is None or not word.startswith("-") or word in ("-c", "-"):
+        if word == "-c":
+            return Reading(" ".join(_shown(w) for w in words[at : i + 1]), False, code=True)
+        if word is None or not word.startswith("-") or word == "-":
             break
         i += 2 if word in _PYTHON_VALUE_OPTIONS else 1
     return Reading(" ".join(_shown(w) for w in words[at : at + 2]), False)
@@ -551,8 +554,19 @@ def effect_of(
     blocked_by = tuple(
         dict.fromkeys(r.label for r in readings if r.known and r.needs & set(blocking))
     )
+    # only generated Python code (python -c CODE) where a program is not known
+    code = unknown and bool(readings) and all(r.code for r in readings if not r.known)
     return SandboxEffect(
-        prof.name, programs, unknown, unlisted, granted, needed, lost, blocking, blocked_by
+        prof.name,
+        programs,
+        unknown,
+        () if code else unlisted,
+        granted,
+        needed,
+        lost,
+        blocking,
+        blocked_by,
+        code=code,
     )
 
 

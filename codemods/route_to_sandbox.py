@@ -64,7 +64,9 @@ TARGETS = {
     "os.system": "system",
     "os.popen": "popen",
 }
-CATEGORIES = frozenset({"dynamic-shell", "dynamic-program", "constant-shell"})
+# dynamic-code here: an argv that runs generated code through an interpreter
+# ([sys.executable, "-c", code]), which the sandbox runs just as well
+CATEGORIES = frozenset({"dynamic-shell", "dynamic-program", "constant-shell", "dynamic-code"})
 
 
 class RouteToSandbox(SiteCodemod):
@@ -80,6 +82,12 @@ class RouteToSandbox(SiteCodemod):
     def rewrite(
         self, original: cst.Call, updated: cst.Call, finding: Finding
     ) -> cst.BaseExpression:
+        if finding.category == "constant-shell" and finding.shell is False:
+            raise Decline(
+                f"a constant command run through {', '.join(finding.via) or 'a shell'}: "
+                "convert it to an argv list by hand if it needs no shell syntax",
+                "convert-by-hand",
+            )
         if finding.category == "constant-shell":
             try:
                 plan_conversion(self, original, finding)

@@ -199,7 +199,12 @@ class ShellToArgv(SiteCodemod):
 
     @classmethod
     def responsible(cls, finding: Finding) -> bool:
-        return finding.category == "constant-shell" and finding.sink in SINKS
+        # (not an argv list run through a shell launcher: ["bash", "-c", "ls | wc"])
+        return (
+            finding.category == "constant-shell"
+            and finding.sink in SINKS
+            and not (finding.shell is False and finding.via)
+        )
 
     def rewrite(
         self, original: cst.Call, updated: cst.Call, finding: Finding

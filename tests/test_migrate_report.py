@@ -216,4 +216,6 @@ def test_cli_report_on_the_example_project(
     assert "create_subprocess_exec(" in _site(text, "load_average")
     section = text.split("## 5.", 1)[1].split("\n## 6.", 1)[0]
     assert "needs shell syntax" not in section
-    assert section.count("In the sandbox (profile `") == 7
+    # (8: chat.py's [sys.executable, "-c", code] is generated code routed to the sandbox)
+    assert section.count("In the sandbox (profile `") == 8
+    assert 'sandbox.run(\n            [sys.executable, "-c", code]' in section

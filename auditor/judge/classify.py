@@ -38,7 +38,11 @@ class Verdict:
     message: str
 
 
-def category_of(sink: Sink | None, shell: bool | None, payload: str) -> str:
+def category_of(
+    sink: Sink | None, shell: bool | None, payload: str, runs: str | None = None
+) -> str:
+    """``runs``: what an argv runs once its launchers are peeled off ("shell", "code" or
+    "program"; auditor.scan.runs), None when its head is no launcher."""
     if sink is None:
         return "shell-wrapper"
     if sink.form == "module":
@@ -47,7 +51,11 @@ def category_of(sink: Sink | None, shell: bool | None, payload: str) -> str:
         return "dynamic-call"
     if sink.kind == "code":
         return "dynamic-code" if payload == "dynamic" else "constant-code"
-    if shell is not False:
+    if runs in ("shell", "code") and payload == "fixed-program":
+        return "fixed-program"  # a constant command or code, a launcher's value dynamic
+    if runs == "code":
+        return "dynamic-code" if payload == "dynamic" else "constant-code"
+    if shell is not False or runs == "shell":
         return "dynamic-shell" if payload == "dynamic" else "constant-shell"
     return {
         "dynamic": "dynamic-program",
@@ -64,11 +72,16 @@ def classify(
     rel_path: str,
     command: str | tuple[str, ...] | None,
     callee: str = "call",
+    runs: str | None = None,
+    via: tuple[str, ...] = (),
+    privileged: bool = False,
 ) -> Verdict:
     """``command`` is the constant command of a constant site: the string a shell runs, or
     the argv list run without a shell. A trusted-command pattern matches only a simple
-    command (no shell syntax: see auditor.judge.shellwords), word for word."""
-    category = category_of(sink, shell, payload)
+    command (no shell syntax: see auditor.judge.shellwords), word for word. ``runs``,
+    ``via`` and ``privileged``: what an argv runs behind the launchers at its head
+    (``sudo``, ``bash -c``, ``python -c``: auditor.scan.runs)."""
+    category = category_of(sink, shell, payload, runs)
     rule = policy.rule_for(category)
     risk, action = rule.risk, rule.action
     trusted_by = None
@@ -90,13 +103,29 @@ def classify(
     message = f"{name}() {_MESSAGES[category]}"
     if shell is None and sink is not None and category.endswith("shell"):
         message += " (shell= could not be determined; assumed true)"
+    if via:
+        message += f" (through {', '.join(via)})"
     if isolated:
         risk, action = "low", "allow"
         message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
     elif trusted_by is not None:
         risk, action = "low", "allow"
         message = f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
+    elif privileged and payload != "constant":
+        risk, action = _privileged(risk, action)
+        message += "; as another user (root by default): nothing built at run time is allowed"
     return Verdict(category, rule.rule, risk, action, isolated, trusted_by, message)
+
+
+_RISKS = ("low", "medium", "high", "critical")
+
+
+def _privileged(risk: str, action: str) -> tuple[str, str]:
+    """A site run through sudo, doas, su... with anything built at run time: at least high,
+    and never allowed (review, unless it is already isolated or converted)."""
+    if _RISKS.index(risk) < _RISKS.index("high"):
+        risk = "high"
+    return risk, "review" if action == "allow" else action
 
 
 # -- what the project-wide stage (auditor.flow) learns of a site ---------------------------

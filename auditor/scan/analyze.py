@@ -42,6 +42,7 @@ from auditor.scan.resolve import (
     known_names,
     positional,
 )
+from auditor.scan.runs import Runs, peel_argv
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
 from auditor.scan.suppress import comments_by_line, find_suppression
@@ -72,6 +73,8 @@ class _Site:
     # reported only when the project-wide stage finds an origin for its payload (a method
     # looked up by name on an object: getattr(self, name)(); auditor.flow.stage.apply)
     latent: bool = False
+    # what the argv really runs once launchers are peeled off (auditor.scan.runs)
+    runs: Runs | None = None
 
 
 class Context:
@@ -288,6 +291,7 @@ def analyze_source(
             rel_path,
             site.command,
             sink_name,
+            *((site.runs.runs, site.runs.via, site.runs.privileged) if site.runs else ()),
         )
         snippet = snippet_of(module.code_for_node(node))
         if len(snippet) > _SNIPPET_MAX:
@@ -331,6 +335,8 @@ def analyze_source(
                 cwe=site.sink.cwe if site.sink is not None else 78,
                 suppression_reason=suppression.reason,
                 handed_to=handed_to,
+                via=site.runs.via if site.runs is not None else (),
+                privileged=site.runs.privileged if site.runs is not None else False,
             )
         )
     result.summary = _summary(
@@ -758,10 +764,16 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         elif value.items is not None and not value.more:
             payload = _argv_class(value.items)
             command = _argv_words(value.items) if payload == "constant" else None
+            runs = peel_argv(value.items)
+            if runs is not None:
+                return _Site(call, sink, shell, runs.payload, command, runs=runs)
         elif value.items is not None:  # a known prefix, grown by .append/+=
             payload = _argv_class(value.items)
             if payload == "constant" and not value.tail_const:
                 payload = "fixed-program"
+            runs = peel_argv(value.items, True, value.tail_const)
+            if runs is not None:
+                return _Site(call, sink, shell, runs.payload, None, runs=runs)
         elif value.const:
             payload = "constant"  # a constant string run without a shell: one program name
             command = (value.text,) if value.text is not None else None
@@ -795,6 +807,11 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     else:
         payload = "constant" if rest_const else "fixed-program"
     words = _argv_words(tuple(items)) if payload == "constant" and rest_known else None
+    # what runs: the program, then argv[1:] (an exec's argv[0] is only the name it is given)
+    ran = [items[0], *items[2:]] if sink.form == "program-args" else items
+    runs = peel_argv(ran, not rest_known, rest_const) if value.program_item() else None
+    if runs is not None:
+        return _Site(call, sink, False, runs.payload, words, runs=runs)
     return _Site(call, sink, False, payload, words)
 
 

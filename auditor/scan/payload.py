@@ -27,6 +27,10 @@ from auditor.scan.scopes import Scope
 
 _MAX_DEPTH = 16
 _PROGRAM_NAMES = frozenset({"sys.executable", "sys._base_executable"})
+# a container of a constant container's items is constant (frozenset({"ls", "df"}))
+_CONTAINER_FUNCS = frozenset(
+    {"builtins.frozenset", "builtins.set", "builtins.list", "builtins.tuple", "builtins.sorted"}
+)
 _CONST_FUNCS = frozenset(
     {"shlex.join", "shlex.quote", "builtins.str", "os.path.join", "posixpath.join"}
 )
@@ -50,6 +54,9 @@ class Value:
     choices: tuple[Value, ...] | None = None
     # with ``more``: whether every item that may follow is constant
     tail_const: bool = True
+    # with ``exe``: the program's name when known (``shutil.which("sudo")``: "sudo"), or
+    # "python" for ``sys.executable`` (for auditor.judge.launchers)
+    name: str | None = None
 
     def program_item(self) -> bool:
         """Usable as a known argv[0]: a constant, or a known executable (sys.executable)."""
@@ -58,6 +65,7 @@ class Value:
 
 DYNAMIC = Value(False)
 PROGRAM_ONLY = Value(False, program=True, exe=True)
+PYTHON = Value(False, program=True, exe=True, name="python")  # sys.executable
 # a constant whose text is not tracked (a parameter under assume_params, a project path)
 UNKNOWN_TEXT = Value(True, program=True)
 # path functions whose result is constant when their arguments are
@@ -137,13 +145,16 @@ class Evaluator:
             return self._name(node, scope, depth)
         if isinstance(node, (cst.List, cst.Tuple)):
             return self._sequence(node.elements, scope, depth)
+        if isinstance(node, cst.Set):  # an allow-list: constant when its items are
+            inner = self._sequence(node.elements, scope, depth)
+            return Value(inner.const, choices=inner.items if inner.const else None, truth=True)
         if isinstance(node, cst.BinaryOperation):
             return self._binop(node, scope, depth)
         if isinstance(node, cst.Call):
             return self._call(node, scope, depth)
         if isinstance(node, cst.Attribute):
             if self.resolver.qualname(node, scope) in _PROGRAM_NAMES:
-                return PROGRAM_ONLY
+                return PYTHON
             if node.attr.value in _PATH_ATTRS:
                 inner = self.value(node.value, scope, depth + 1)
                 return UNKNOWN_TEXT if inner.const else DYNAMIC
@@ -416,14 +427,22 @@ class Evaluator:
             qualname = f"builtins.{func.value}"  # str(), int()... (not shadowed)
         if qualname == "shutil.which":
             first = positional(node, 0) or keyword(node, "cmd")
-            if first is not None and self.value(first, scope, depth + 1).const:
-                return PROGRAM_ONLY
+            named = self.value(first, scope, depth + 1) if first is not None else DYNAMIC
+            if named.const:
+                return Value(False, program=True, exe=True, name=named.text)
             return DYNAMIC
         if qualname == "builtins.compile":
             first = positional(node, 0) or keyword(node, "source")
             if first is not None and self.value(first, scope, depth + 1).const:
                 return Value(True)
             return DYNAMIC
+        if qualname in _CONTAINER_FUNCS and len(node.args) == 1 and not node.args[0].star:
+            inner = self.value(node.args[0].value, scope, depth + 1)
+            if not inner.const:
+                return DYNAMIC
+            if qualname in ("builtins.list", "builtins.tuple"):
+                return inner
+            return Value(True, choices=inner.items or inner.choices, truth=None)
         if qualname in _PATH_FUNCS:
             args = [self.value(a.value, scope, depth + 1) for a in node.args]
             if all(a.const for a in args) and not any(a.star for a in node.args):

@@ -204,6 +204,21 @@ FIX = [
         "from auditor import sandbox\n",
         id="late-sandbox-import-comes-too-late",
     ),
+    # an argv that runs generated code or a script chosen at run time through an
+    # interpreter: the launcher is peeled (auditor.scan.runs), the sandbox runs it as well
+    pytest.param(
+        "import subprocess, sys\n\n"
+        "def f(code):\n    subprocess.run([sys.executable, '-c', code])\n",
+        "import sys\nfrom auditor import sandbox\n\n"
+        "def f(code):\n    sandbox.run([sys.executable, '-c', code])\n",
+        id="python-c-generated-code",
+    ),
+    pytest.param(
+        "import subprocess, sys\n\ndef f(script):\n    subprocess.run([sys.executable, script])\n",
+        "import sys\nfrom auditor import sandbox\n\n"
+        "def f(script):\n    sandbox.run([sys.executable, script])\n",
+        id="python-script-chosen-at-run-time",
+    ),
 ]
 
 
@@ -271,7 +286,7 @@ def test_noop(body: str, reason: str) -> None:
     "body",
     [
         "subprocess.run(['ls', '-l'])",  # constant argv: allowed
-        "subprocess.run([sys.executable, arg])",  # fixed program: allowed
+        "subprocess.run(['timeout', '5', 'ls', arg])",  # fixed program: allowed
         "os.execv(prog, [prog])",  # not a drop-in sink
         "sandbox.run(cmd, shell=True)",  # already isolated
         "subprocess.run(cmd, shell=True)  # auditor: ignore[AUD101] reviewed",

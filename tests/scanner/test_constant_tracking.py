@@ -14,10 +14,18 @@ CASES = [
     # issue 13: list arithmetic on known items keeps the program known
     (
         H + "def f(entry, cmd):\n"
-        "    prefix = [sys.executable]\n"
+        "    prefix = [sys.executable, '-m', 'pip']\n"
         "    prefix += [entry]\n"
         "    subprocess.Popen(prefix + cmd)\n",
         "fixed-program",
+    ),
+    # ... but Python running a script chosen at run time runs anything
+    (
+        H + "def f(entry, cmd):\n"
+        "    prefix = [sys.executable]\n"
+        "    prefix += [entry]\n"
+        "    subprocess.Popen(prefix + cmd)\n",
+        "dynamic",
     ),
     (H + "cmd = ['ls']\ncmd.append('-l')\ncmd += ['-a']\nsubprocess.run(cmd)\n", "constant"),
     (H + "cmd = ['ls']\ncmd.extend(['-l', '-a'])\nsubprocess.run(cmd)\n", "constant"),
@@ -80,8 +88,12 @@ CASES = [
         "constant",
     ),
     (
-        H + "def f(name):\n    s = Path(__file__).parent / name\n"
-        "    subprocess.run([sys.executable, s])\n",
+        H + "def f(name):\n    s = Path(__file__).parent / name\n    subprocess.run(['cat', s])\n",
+        "fixed-program",
+    ),
+    (
+        H + "s = Path(__file__).parent / 'tool.py'\n"
+        "def f(arg):\n    subprocess.run([sys.executable, s, arg])\n",
         "fixed-program",
     ),
 ]

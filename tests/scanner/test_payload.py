@@ -71,7 +71,13 @@ CASES = [
     (H + "subprocess.run(['ls', path])", "fixed-program", False, "fixed-program"),
     (H + "subprocess.run(['git', *args])", "fixed-program", False, "fixed-program"),
     (H + "subprocess.run(['git'] + args)", "fixed-program", False, "fixed-program"),
-    (H + "subprocess.run([sys.executable, '-c', code])", "fixed-program", False, "fixed-program"),
+    # the interpreter is peeled off (auditor.scan.runs): what runs is the code
+    (H + "subprocess.run([sys.executable, '-c', code])", "dynamic", False, "dynamic-code"),
+    (H + "subprocess.run([sys.executable, '-c', 'pass'])", "constant", False, "constant-code"),
+    (H + "subprocess.run(['timeout', '5', 'ls', p])", "fixed-program", False, "fixed-program"),
+    (H + "subprocess.run(['env', p, 'x'])", "dynamic", False, "dynamic-program"),
+    (H + "subprocess.run(['sudo', 'sh', '-c', p])", "dynamic", False, "dynamic-shell"),
+    (H + "subprocess.run(['bash', '-c', 'ls | wc'])", "constant", False, "constant-shell"),
     (H + "subprocess.run([sys.executable, '-m', 'pip'])", "constant", False, "constant-command"),
     (
         H + "subprocess.run([shutil.which('git'), 'log', ref])",

@@ -1,0 +1,90 @@
+"""What an argv list really runs, for the per-file analysis: the launchers at its head
+peeled off (``auditor.judge.launchers``) and the payload class of what is left.
+
+``["sudo", "-u", user, "bash", "-c", cmd]`` is a shell command built at run time, run as
+another user; ``[sys.executable, "-c", code]`` is Python code; ``["env", prog, arg]`` is a
+program chosen at run time; ``["timeout", "5", "ls", path]`` is a fixed program with a
+dynamic argument. An argv whose first item is no launcher is left to the caller's own
+classification (``None``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from auditor.judge.launchers import Peeled, Word, peel
+from auditor.scan.payload import Value
+
+
+@dataclass(frozen=True, slots=True)
+class Runs:
+    """``payload``: "constant", "fixed-program" or "dynamic", of what finally runs.
+    ``runs``: "shell" (a shell command string), "code" (interpreter source code) or
+    "program". ``via``: the launchers peeled. ``privileged``: one of them changes user."""
+
+    payload: str
+    runs: str
+    via: tuple[str, ...]
+    privileged: bool
+    note: str | None = None
+
+
+def _word(value: Value) -> Word:
+    if value.const and value.text is not None:
+        return Word(value.text)
+    if value.exe and value.name == "python":
+        return Word(None, python=True)
+    if value.exe and value.name:
+        return Word(None, tail="/" + value.name)  # known only by name: shutil.which("sudo")
+    return Word(None)
+
+
+def _known(value: Value) -> bool:
+    """Whether an item is fixed before run time (a constant, sys.executable...)."""
+    return value.program_item()
+
+
+def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = True) -> Runs | None:
+    """What ``items`` (an argv list's values; ``more``: further items may follow, constant
+    when ``tail_const``) runs once its launchers are peeled, or None when its head is no
+    launcher."""
+    values = list(items)
+    if more:  # the items that may follow: one word known only at run time
+        values.append(Value(tail_const, program=tail_const))
+    if not values:
+        return None
+    peeled = peel([_word(v) for v in values])
+    if not peeled.via:
+        return None
+    return Runs(_payload(peeled, values), _runs(peeled), peeled.via, peeled.privileged, peeled.note)
+
+
+def _runs(peeled: Peeled) -> str:
+    if peeled.kind == "shell":
+        return "shell"
+    if peeled.kind == "code":
+        return "code"
+    return "program"
+
+
+def _payload(peeled: Peeled, values: list[Value]) -> str:
+    start = peeled.start
+    if any(not _known(values[i]) for i in peeled.choosers if i < len(values)):
+        return "dynamic"  # a container image, a chroot, an LD_PRELOAD chosen at run time
+    if peeled.kind == "unknown":
+        return "constant" if all(_known(v) for v in values) else "dynamic"
+    if start >= len(values):
+        # nothing follows the launchers (``["sudo"]``): the launcher is what runs
+        return "constant" if all(_known(v) for v in values) else "fixed-program"
+    if peeled.kind in ("shell", "code"):
+        text = values[start:] if peeled.joined else [values[start]]
+        if not all(v.const for v in text):
+            return "dynamic"
+        rest = values[start + len(text) :]  # a shell's $0, $1... or the code's sys.argv
+    elif not _known(values[start]):  # a program, a script or a module chosen at run time
+        return "dynamic"
+    else:
+        rest = values[start + 1 :]
+    # a launcher's own values (sudo -u USER, timeout DURATION) are arguments too
+    constant = all(v.const for v in rest) and all(_known(v) for v in values[:start])
+    return "constant" if constant else "fixed-program"

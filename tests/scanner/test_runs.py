@@ -1,0 +1,98 @@
+"""What an argv really runs (issue 15 part A): launchers at its head are peeled off
+(rules/launchers.toml) and the site is classified by what runs behind them, with ``via``
+and ``privileged`` in the finding. Anything built at run time behind sudo, doas or su is
+never allowed."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from auditor.api import scan
+from auditor.findings import Finding
+from tests.conftest import make_policy
+
+H = "import os, shutil, subprocess, sys\n"
+
+
+def _one(tmp_path: Path, code: str) -> Finding:
+    (tmp_path / "m.py").write_text(H + textwrap.dedent(code))
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert result.errors == []
+    (finding,) = result.findings
+    return finding
+
+
+CASES = [
+    # (call, rule, via, privileged, action)
+    ("subprocess.run([sys.executable, '-c', x])", "AUD103", ("python -c",), False, "isolate"),
+    ("subprocess.run([shutil.which('python3'), '-c', x])", "AUD103", ("python -c",), False,
+     "isolate"),
+    ("subprocess.run([sys.executable, '-c', 'print(1)'])", "AUD302", ("python -c",), False,
+     "allow"),
+    ("subprocess.run([sys.executable, x])", "AUD102", ("python",), False, "isolate"),
+    ("subprocess.run([sys.executable, '-m', 'pip', 'install', x])", "AUD203", ("python -m",),
+     False, "allow"),
+    ("subprocess.run(['sudo', '-u', u, 'bash', '-c', x])", "AUD101", ("sudo", "bash -c"), True,
+     "isolate"),
+    # a fixed program as root with an argument from run time: never allowed
+    ("subprocess.run(['sudo', 'apt-get', 'install', '-y', x])", "AUD203", ("sudo",), True,
+     "review"),
+    ("subprocess.run(['sudo', 'systemctl', 'restart', 'nginx'])", "AUD301", ("sudo",), True,
+     "allow"),
+    ("subprocess.run(['bash', '-c', 'ls | wc -l'])", "AUD201", ("bash -c",), False, "convert"),
+    ("subprocess.run(['timeout', '5', 'ls', x])", "AUD203", ("timeout",), False, "allow"),
+    ("subprocess.run(['env', 'A=1', x])", "AUD102", ("env",), False, "isolate"),
+    ("subprocess.run(['nice', '-n', '5', 'sh', '-c', x])", "AUD101", ("nice", "sh -c"), False,
+     "isolate"),
+    # a launcher reading a word it cannot tell the meaning of: a program chosen at run time
+    ("subprocess.run(['ssh', x, 'uptime'])", "AUD102", ("ssh",), False, "isolate"),
+    ("os.execv(sys.executable, [sys.executable, '-c', x])", "AUD103", ("python -c",), False,
+     "isolate"),
+    ("os.execlp('sudo', 'sudo', x)", "AUD102", ("sudo",), True, "isolate"),
+    # no launcher: as before
+    ("subprocess.run(['ls', x])", "AUD203", (), False, "allow"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "rule", "via", "privileged", "action"), CASES)
+def test_what_an_argv_runs(
+    tmp_path: Path, call: str, rule: str, via: tuple[str, ...], privileged: bool, action: str
+) -> None:
+    finding = _one(tmp_path, f"def f(x, u):\n    {call}\n")
+    assert (finding.rule, finding.via, finding.privileged, finding.action) == (
+        rule,
+        via,
+        privileged,
+        action,
+    )
+    if via:
+        assert f"(through {', '.join(via)})" in finding.message
+
+
+def test_the_launchers_show_in_the_json_document(tmp_path: Path) -> None:
+    finding = _one(tmp_path, "def f(x):\n    subprocess.run(['sudo', 'sh', '-c', x])\n")
+    data = finding.to_json()
+    assert data["via"] == ["sudo", "sh -c"]
+    assert data["privileged"] is True
+    assert Finding.from_json(data) == finding
+
+
+def test_model_output_behind_python_c_is_critical_code(tmp_path: Path) -> None:
+    finding = _one(
+        tmp_path,
+        """\
+        from openai import OpenAI
+        def f():
+            reply = OpenAI().chat.completions.create(model="m", messages=[])
+            code = reply.choices[0].message.content
+            subprocess.run([sys.executable, "-c", code])
+        """,
+    )
+    assert (finding.rule, finding.category, finding.origin) == (
+        "AUD003",
+        "critical-code",
+        "llm-output",
+    )
