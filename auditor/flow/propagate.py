@@ -453,6 +453,9 @@ class Project:
                 found = self.functions.get(gid)
                 if found is None:
                     continue
+                injected = found[1].injected.get(label[2])
+                if injected is not None:  # filled in from a provider's result (Depends)
+                    work.extend((found[0], x) for x in injected.labels)
                 for caller, number, shift in self.callers.get(gid, []):
                     call = self.files[caller][1].calls[number]
                     _, arg = self._argument(found[1], call, label[2], shift)

@@ -108,6 +108,7 @@ class Summarizer:
             if record.cls is not None and params and self._kind(record) == "method":
                 self._methods[id(record.scope)] = (record.cls, params[0].name.value)
         self._guards_now: dict[str, str] = {}  # name -> note, in the payload being read
+        self._dependency_names: frozenset[str] | None = None
         self._site_of = {id(c.node): c for c in collector.every_call}
         self._typed: dict[int, str | None] = {}
         self._typing: set[int] = set()
@@ -235,6 +236,15 @@ class Summarizer:
             base = self.typed(node.value, scope, depth + 1)
             return f"{base}.{node.attr.value}" if base is not None else None
         if isinstance(node, cst.Call):
+            if (
+                isinstance(node.func, cst.Name)
+                and node.func.value == "super"
+                and not node.args
+                and scope.lookup("super") is None
+            ):
+                method = self._method_of(scope)  # super(): the first base's methods
+                bases = self._bases(method[0]) if method is not None else []
+                return f"{bases[0]}()" if bases else None
             qualname = self.resolver.qualname(node, scope)  # getattr(m, "x"), __import__
             if qualname is not None:
                 return self.absolute(qualname)
@@ -645,6 +655,16 @@ class Summarizer:
                 source = self.sources.default_source(typed) if typed is not None else None
                 if source is not None:
                     entries[param.name.value] = (source.origin, source.note, "")
+        if record.cls is None and record.node.name.value in self._dependencies():
+            # a FastAPI dependency of this file: the framework fills its parameters in from
+            # the request, as a route's (Depends(get_user) elsewhere is not seen)
+            source = self.sources.default_source("fastapi.Query")
+            if source is not None:
+                for name in names:
+                    if name not in skip:
+                        entries.setdefault(
+                            name, (source.origin, source.note, self._validated(record, name))
+                        )
         handler = self.sources.handlers.get(record.node.name.value)
         if handler is not None and record.cls is None:
             for name in names:
@@ -661,6 +681,17 @@ class Summarizer:
                 ):
                     entries[name] = (request.source.origin, request.source.note, "")
         return entries, opaque
+
+    def _dependencies(self) -> frozenset[str]:
+        """The names of this file's functions given to ``Depends``/``Security``."""
+        if self._dependency_names is None:
+            found: set[str] = set()
+            for record in self.collector.functions:
+                for provider in self._injected(record).values():
+                    if isinstance(provider, cst.Name):
+                        found.add(provider.value)
+            self._dependency_names = frozenset(found)
+        return self._dependency_names
 
     def _injected(self, record: FunctionRecord) -> dict[str, cst.BaseExpression]:
         """The parameters a dependency-injection default fills in (FastAPI's

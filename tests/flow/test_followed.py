@@ -1,0 +1,158 @@
+"""Flows docs/flow.md says the project stage follows: walrus, comprehensions, super(),
+re-exports through a package __init__, FastAPI dependencies, constant allow-lists (a set,
+a frozenset). Each case is checked with the pre-filters on, as users run it."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from auditor.api import scan
+from auditor.findings import Finding
+from tests.conftest import make_policy
+
+FLASK = "import os, subprocess\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+
+
+def _scan(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert result.errors == []
+    return result.findings
+
+
+def _one(tmp_path: Path, code: str) -> Finding:
+    (finding,) = _scan(tmp_path, {"app.py": FLASK + textwrap.dedent(code)})
+    return finding
+
+
+def test_walrus(tmp_path: Path) -> None:
+    finding = _one(
+        tmp_path,
+        """\
+        @app.route("/a")
+        def a():
+            if (c := request.args.get("c")):
+                os.system(c)
+        """,
+    )
+    assert (finding.rule, finding.origin) == ("AUD001", "remote-input")
+
+
+def test_comprehension(tmp_path: Path) -> None:
+    finding = _one(
+        tmp_path,
+        """\
+        @app.route("/b")
+        def b():
+            cmds = [x.strip() for x in request.args.getlist("c")]
+            os.system(cmds[0])
+        """,
+    )
+    assert (finding.rule, finding.origin) == ("AUD001", "remote-input")
+
+
+def test_super_reaches_the_base_method(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app.py": FLASK
+            + textwrap.dedent(
+                """\
+                class Base:
+                    def go(self, cmd):
+                        subprocess.run(cmd, shell=True)
+
+                class Child(Base):
+                    def go(self, cmd):
+                        super().go(cmd.strip())
+
+                @app.route("/c")
+                def c():
+                    Child().go(request.args["x"])
+                """
+            )
+        },
+    )
+    assert [(f.rule, f.function, f.origin) for f in found] == [
+        ("AUD001", "Base.go", "remote-input")
+    ]
+    passed = [step.subject for step in found[0].flow if step.kind == "passed"]
+    assert passed == ["Child().go", "super().go"]
+
+
+def test_a_function_re_exported_by_a_package(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .helpers import run_it\n",
+            "pkg/helpers.py": "import subprocess\ndef run_it(cmd):\n"
+            "    subprocess.run(cmd, shell=True)\n",
+            "app.py": FLASK + "from pkg import run_it\n"
+            "@app.route('/d')\ndef d():\n    run_it(request.args['x'])\n",
+        },
+    )
+    assert [(f.rule, f.path.endswith("helpers.py")) for f in found] == [("AUD001", True)]
+
+
+def test_a_fastapi_dependency_fills_its_parameters_from_the_request(tmp_path: Path) -> None:
+    (finding,) = _scan(
+        tmp_path,
+        {
+            "app.py": """\
+            import os
+            from fastapi import Depends, FastAPI
+            api = FastAPI()
+
+            def target(q: str):
+                return q.strip()
+
+            @api.get("/e")
+            def e(v: str = Depends(target)):
+                os.system(v)
+            """
+        },
+    )
+    assert (finding.rule, finding.origin) == ("AUD001", "remote-input")
+    assert [s.kind for s in finding.flow] == ["entry", "returned", "reaches"]
+
+
+def test_an_int_dependency_parameter_is_converted(tmp_path: Path) -> None:
+    (finding,) = _scan(
+        tmp_path,
+        {
+            "app.py": """\
+            import os
+            from fastapi import Depends, FastAPI
+            api = FastAPI()
+
+            def port(p: int):
+                return f"nc -z localhost {p}"
+
+            @api.get("/e")
+            def e(cmd: str = Depends(port)):
+                os.system(cmd)
+            """
+        },
+    )
+    assert (finding.rule, finding.risk, finding.origin) == ("AUD101", "medium", "remote-input")
+
+
+def test_a_constant_set_is_an_allow_list(tmp_path: Path) -> None:
+    for container in ('{"ls", "df"}', 'frozenset({"ls", "df"})', '("ls", "df")'):
+        finding = _one(
+            tmp_path,
+            f"""\
+            ALLOWED = {container}
+            @app.route("/f")
+            def f():
+                c = request.args["c"]
+                if c in ALLOWED:
+                    os.system(c)
+            """,
+        )
+        assert (finding.rule, finding.risk) == ("AUD101", "medium"), container
+        assert "checked against the allow-list ALLOWED" in finding.message
