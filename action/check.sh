@@ -20,6 +20,9 @@ paths=(${INPUT_PATHS:-.})
 # shellcheck disable=SC2206
 extra=(${INPUT_ARGS:-})
 set +f
+if [ ${#paths[@]} -eq 0 ]; then
+    paths=(.)
+fi
 
 format=text
 case "${INPUT_ANNOTATIONS:-true}" in
@@ -40,7 +43,8 @@ if [ -n "${INPUT_BASELINE:-}" ]; then
     args+=(--baseline "$INPUT_BASELINE")
 fi
 
-"$auditor" "${args[@]}" "${extra[@]}" -- "${paths[@]}"
+# ${extra[@]+...}: an empty array under set -u (bash 3.2 of macOS runners calls it unbound)
+"$auditor" "${args[@]}" ${extra[@]+"${extra[@]}"} -- "${paths[@]}"
 status=$?
 
 # the annotations carry no summary line: say what happened

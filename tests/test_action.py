@@ -242,6 +242,9 @@ def test_inputs_fail_on_paths_args_and_text_output(runner: Runner, tmp_path: Pat
     assert run.status == 1 and "tests/t.py:5:5: AUD101" in run.stdout
     run = runner.run(repo, {**common, "paths": "lib app.py"})
     assert run.status == 1 and "app.py:5:5" in run.stdout and "::" not in run.stdout
+    run = runner.run(repo, {**common, "paths": " \n ", "fail-on": "critical"})
+    assert run.status == 0  # blank paths: the whole tree, as auditor check with no PATH
+    assert run.stdout.splitlines()[-1].endswith("3 files scanned")
 
 
 def test_a_baseline_adopts_the_old_findings(runner: Runner, tmp_path: Path) -> None:
