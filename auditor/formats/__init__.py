@@ -10,7 +10,7 @@ from typing import Any
 from auditor.findings import ScanResult
 from auditor.judge.policy import Policy
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab-sast", "codeclimate")
 # Finding kinds of `auditor system` (sudoers rules, systemd units): not Python code.
 SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
 
@@ -26,6 +26,14 @@ def render(
         from auditor.formats import sarif
 
         return sarif.render(result, policy)
+    if fmt == "gitlab-sast":
+        from auditor.formats import gitlab_sast
+
+        return gitlab_sast.render(result, policy)
+    if fmt == "codeclimate":
+        from auditor.formats import codeclimate
+
+        return codeclimate.render(result, policy)
     if fmt == "github":
         from auditor.formats import github
 
