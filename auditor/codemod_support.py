@@ -29,6 +29,7 @@ from libcst.metadata import (
 
 from auditor.findings import Finding
 from auditor.judge.policy import Policy, load_policy
+from auditor.plans import Decline, needs_action
 from auditor.sandbox.config import Settings, load_settings
 from auditor.scan.analyze import Context, analyze_source
 from auditor.scan.resolve import keyword, positional
@@ -43,30 +44,6 @@ SiteFilter = Callable[[Finding], bool]
 SANDBOX_MODULE = "auditor"
 SANDBOX_NAME = "sandbox"
 _SANDBOX_ALIASES = ("sandbox", "_sandbox", "auditor_sandbox", "_auditor_sandbox")
-
-# Classes of call sites the migration acts on; the rest (fixed programs, constant commands
-# without a shell, constant code) are allowed by the default policy.
-UNSAFE_CATEGORIES = frozenset(
-    {
-        "dynamic-shell",
-        "dynamic-program",
-        "dynamic-code",
-        "dynamic-import",
-        "constant-shell",
-        "shell-wrapper",
-    }
-)
-
-
-def needs_action(finding: Finding) -> bool:
-    """A site the migration should rewrite or list for review."""
-    return (
-        finding.category in UNSAFE_CATEGORIES
-        and not finding.isolated
-        and finding.trusted_by is None
-        and not finding.suppressed
-        and finding.action != "allow"
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,37 +77,6 @@ class Outcome:
     @property
     def rewritten(self) -> bool:
         return self.new_code is not None
-
-
-# Decline keys of shell-to-argv's reasons: NEEDS_SHELL, only a shell can run the command
-# (route-to-sandbox takes it); TEXT_UNKNOWN, its text is not known at the call site; any
-# other key of a constant shell command: an argv list would do, but this call cannot be
-# rewritten with the same meaning, so a person converts it ("convert by hand").
-NEEDS_SHELL = "needs-shell"
-TEXT_UNKNOWN = "text-unknown"
-NO_CODEMOD = "no-codemod"
-NOT_SELECTED = "not-selected"
-_NOT_CONVERTIBLE = frozenset({NEEDS_SHELL, TEXT_UNKNOWN, NO_CODEMOD, NOT_SELECTED})
-
-
-def convert_by_hand(category: str, keys: Sequence[str]) -> bool:
-    """Whether a site the codemods left alone is a constant shell command that an argv list
-    would run (its command needs no shell), from the keys of the reasons it was declined."""
-    return (
-        category == "constant-shell"
-        and any(keys)
-        and not any(key.startswith("needs-") or key in _NOT_CONVERTIBLE for key in keys)
-    )
-
-
-class Decline(Exception):
-    """Raised inside a rewrite to leave the site as it is, with a reason. ``key`` names the
-    reason for the audit document, which has words for it in each language
-    (``[manual_reason]`` of reports/locale/*.toml)."""
-
-    def __init__(self, message: str, key: str = "") -> None:
-        super().__init__(message)
-        self.key = key
 
 
 class SiteCodemod(VisitorBasedCodemodCommand):

@@ -7,6 +7,10 @@ the user's cache folder when the scanned folder has no policy file) or in ``--ca
 one SQLite database, so a warm run opens one file and reads one row per scanned file. Any
 problem with the cache (read-only disk, corrupt database) turns it off with a warning; it
 never fails a scan.
+
+The same database holds each file's migration plan (``auditor report``'s "specific lines to
+fix", ``auditor migrate``), keyed by the file's result key and what the plan depends on
+besides: the codemods' code, which codemods and sites, and the sandbox settings.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class ResultCache:
         self.salt = salt.encode()
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, str]] = []
+        self._pending_plans: list[tuple[str, str]] = []
         try:
             folder.mkdir(parents=True, exist_ok=True)
             ignore = folder / ".gitignore"
@@ -42,6 +47,10 @@ class ResultCache:
             self._db = sqlite3.connect(folder / "results.sqlite3", timeout=5)
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            # migration plans (auditor.plans), keyed by the file's result key and the plan salt
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
         except (OSError, sqlite3.Error) as exc:
             self._disable(exc)
@@ -55,24 +64,28 @@ class ResultCache:
     def key(self, data: bytes, path: str, rel_path: str) -> str:
         return content_key(self.salt, data, path, rel_path)
 
-    def get_many(self, keys: list[str]) -> dict[str, FileResult]:
-        """The cached results of those ``keys`` that have one (a query per 500 keys: one
-        per file cost more than the rest of a warm run)."""
-        out: dict[str, FileResult] = {}
+    def _rows(self, table: str, keys: list[str]) -> list[tuple[str, str]]:
+        """The (key, value) rows of ``table`` for ``keys`` (a query per 500 keys: one per
+        file cost more than the rest of a warm run)."""
         if self._db is None:
-            return out
+            return []
         rows: list[tuple[str, str]] = []
         try:
             for start in range(0, len(keys), _BATCH):
                 batch = keys[start : start + _BATCH]
                 marks = ",".join("?" * len(batch))
                 rows += self._db.execute(
-                    f"SELECT key, value FROM results WHERE key IN ({marks})", batch
+                    f"SELECT key, value FROM {table} WHERE key IN ({marks})", batch
                 ).fetchall()
         except sqlite3.Error as exc:
             self._disable(exc)
-            return {}
-        for key, value in rows:
+            return []
+        return rows
+
+    def get_many(self, keys: list[str]) -> dict[str, FileResult]:
+        """The cached results of those ``keys`` that have one."""
+        out: dict[str, FileResult] = {}
+        for key, value in self._rows("results", keys):
             data = json.loads(value)
             findings = [Finding.from_json(f) for f in data["findings"]]
             errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
@@ -100,17 +113,40 @@ class ResultCache:
         if len(self._pending) >= 500:
             self.flush()
 
+    def plan_key(self, result_key: str, plan_salt: str) -> str:
+        """The key of a file's migration plan: its result key (bytes, path, policy, tool...)
+        and what the plan depends on besides (``plan_salt``: the codemods' code, the
+        selection and filter, the sandbox settings)."""
+        digest = hashlib.blake2b(plan_salt.encode(), digest_size=20)
+        digest.update(result_key.encode())
+        return digest.hexdigest()
+
+    def get_plans(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The cached plans of those ``keys`` that have one, as stored by ``put_plan``."""
+        return {key: json.loads(value) for key, value in self._rows("plans", keys)}
+
+    def put_plan(self, key: str, plan: dict[str, Any]) -> None:
+        if self._db is None:
+            return
+        self._pending_plans.append((key, json.dumps(plan)))
+        if len(self._pending_plans) >= 500:
+            self.flush()
+
     def flush(self) -> None:
-        if self._db is None or not self._pending:
+        if self._db is None or not (self._pending or self._pending_plans):
             return
         try:
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO results (key, value) VALUES (?, ?)", self._pending
                 )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO plans (key, value) VALUES (?, ?)", self._pending_plans
+                )
         except sqlite3.Error as exc:
             self._disable(exc)
         self._pending.clear()
+        self._pending_plans.clear()
 
     def close(self) -> None:
         self.flush()
