@@ -4,13 +4,26 @@ outcomes, the sandbox import and a few careful CST edits.
 Every codemod decides which calls are sites, and of which class, by running auditor's own
 analysis (:func:`auditor.scan.analyze.analyze_source`) on the module it is given and matching the
 findings to call nodes by position, so the rewriting always agrees with ``auditor scan``.
+
+Doing only what the sites need: the calls are found, and their enclosing nodes recorded, in
+one read-only walk that pairs each libcst call with the standard library's ``ast`` call at
+the same place (:mod:`auditor.scan.positions`, as the scanner does), instead of libcst's
+position and parent metadata of every node; the scopes are resolved only when a rewrite
+asks for them; and the transform descends only into the nodes that hold a site (the rest of
+the module is kept as it is, node for node, which is what a full transform leaves it too:
+only a site's call or the call around it is ever replaced). Whenever the pairing fails, or a
+rewrite asks about a node outside the recorded ones, libcst's metadata of the whole module
+answers instead, as before.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import dataclasses
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,19 +34,24 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import (
     FunctionScope,
     ImportAssignment,
+    MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
     Scope,
     ScopeProvider,
 )
+from libcst.metadata.base_provider import ProviderT
 
 from auditor.findings import Finding
 from auditor.judge.policy import Policy, load_policy
 from auditor.plans import Decline, needs_action
 from auditor.sandbox.config import Settings, load_settings
 from auditor.scan.analyze import Context, analyze_source
+from auditor.scan.positions import Span, agrees, call_spans
 from auditor.scan.resolve import keyword, positional
 from auditor.scan.scopes import Scope as ScanScope
+from auditor.scan.skeleton import physical_lines
+from auditor.scan.walk import child_fields, walk
 from auditor.scanner_view import ScannerView
 
 if TYPE_CHECKING:
@@ -85,7 +103,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
     :class:`Outcome` per site in ``self.outcomes``."""
 
     NAME: ClassVar[str] = ""
-    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, ParentNodeProvider)
+    # Resolved on demand (see _metadata), not for every node of every module up front.
+    METADATA_DEPENDENCIES = ()
 
     def __init__(
         self,
@@ -122,6 +141,9 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         # enclosing calls to replace as a whole (``os.popen(...).read()``), by id
         self._enclosing: dict[int, tuple[Finding, Callable[[cst.Call], cst.BaseExpression]]] = {}
         self._dropped: dict[str, list[cst.CSTNode]] = {}
+        # the text the module was parsed from, when the caller has it (else regenerated)
+        self.source_text: str | None = None
+        self._located: _Located | None = None
 
     # -- subclass interface ---------------------------------------------------------------
     @classmethod
@@ -171,23 +193,52 @@ class SiteCodemod(VisitorBasedCodemodCommand):
                 continue
             key = (finding.line, finding.column, finding.end_line, finding.end_column)
             self._sites[key] = finding
+        self._located = None
         if not self._sites:
             return tree
         self._module = tree
-        self._name_uses = _name_uses(tree)
         self._dropped = {}
         self._imports = {}
         self._enclosing = {}
+        text = self.source_text if self.source_text is not None else tree.code
+        self._located = _locate(tree, text, self._sites)
         result = super().transform_module_impl(tree)
         if self._imports:
             result = add_imports(result, list(self._imports))
+        uses = _name_uses(tree) if self._dropped else Counter()
         for name, nodes in self._dropped.items():
             # Only when every use of the name went with the rewrites can its import become
             # unused; libcst's (slow) unused-import removal then checks it properly.
-            if self._name_uses[name] <= len(nodes):
+            if uses[name] <= len(nodes):
                 for node in nodes:
                     RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
         return result
+
+    @contextlib.contextmanager
+    def _handle_metadata_reference(self, module: cst.Module) -> Iterator[cst.Module]:
+        """libcst's, without its deep copy of the module: each module a codemod is given is
+        parsed for it (every node appears once), and metadata is resolved on demand."""
+        previous = self.context.wrapper
+        self.context = dataclasses.replace(
+            self.context, wrapper=MetadataWrapper(module, unsafe_skip_copy=True)
+        )
+        try:
+            yield module
+        finally:
+            self.context = dataclasses.replace(self.context, wrapper=previous)
+
+    def _metadata(self, provider: ProviderT) -> Mapping[cst.CSTNode, Any]:
+        """The ``provider``'s metadata of the whole module (resolved on first use)."""
+        wrapper = self.context.wrapper
+        assert wrapper is not None, "metadata outside of transform_module()"
+        return wrapper.resolve(provider)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # Only the nodes that hold a site have anything to rewrite below them.
+        located = self._located
+        if located is not None and id(node) not in located.holders:
+            return False
+        return super().on_visit(node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         enclosing = self._enclosing.pop(id(original_node), None)
@@ -219,9 +270,19 @@ class SiteCodemod(VisitorBasedCodemodCommand):
     def _finding_for(self, node: cst.CSTNode) -> Finding | None:
         if not self._sites:
             return None
-        pos = self.get_metadata(PositionProvider, node)
+        if self._located is not None:
+            return self._located.sites.get(id(node))
+        pos = self._metadata(PositionProvider)[node]
         key = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
         return self._sites.get(key)
+
+    def _span(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        """The node's span: line, column (1-based), end line, end column (exclusive)."""
+        span = self._located.calls.get(id(node)) if self._located is not None else None
+        if span is not None:
+            return (span.line, span.column + 1, span.end_line, span.end_column + 1)
+        pos = self._metadata(PositionProvider)[node]
+        return (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
 
     def _record(
         self,
@@ -233,8 +294,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
     ) -> None:
         new_code = span = None
         if replacement is not None and replaced is not None:
-            pos = self.get_metadata(PositionProvider, replaced)
-            span = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+            span = self._span(replaced)
             new_code = self.code_in_place(replacement, replaced)
         self.outcomes.append(
             Outcome(
@@ -351,10 +411,11 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return None
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        try:
-            return self.get_metadata(ParentNodeProvider, node)
-        except KeyError:
-            return None
+        located = self._located
+        if located is not None and id(node) in located.parents:
+            return located.parents[id(node)]
+        parent: cst.CSTNode | None = self._metadata(ParentNodeProvider).get(node)
+        return parent
 
     def is_statement(self, call: cst.Call) -> bool:
         """The call is a whole expression statement: its value is not used."""
@@ -362,10 +423,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return isinstance(parent, cst.Expr) and parent.value is call
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
-        try:
-            return self.get_metadata(ScopeProvider, node)
-        except KeyError:
-            return None
+        scope: Scope | None = self._metadata(ScopeProvider).get(node)
+        return scope
 
     def check_module_name(self, module: str, node: cst.CSTNode) -> None:
         """Decline unless ``module`` can be used as a plain name at ``node``: unbound (an
@@ -381,7 +440,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
             raise Decline(f"the function imports {module} only after this call", "module-name")
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.get_metadata(PositionProvider, node).start
+        start = self._metadata(PositionProvider)[node].start
         return start.line, start.column
 
     def use_module(self, module: str, node: cst.CSTNode) -> cst.Name:
@@ -526,58 +585,118 @@ def _imports_module_early(module: cst.Module, name: str) -> bool:
     )
 
 
-class _NameCollector(cst.CSTVisitor):
-    """Every identifier the module binds or reads (not attribute names, not keywords)."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-
-class _NameUses(cst.CSTVisitor):
-    """How often each identifier is read or bound outside import statements."""
-
-    def __init__(self) -> None:
-        self.uses: Counter[str] = Counter()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.uses[node.value] += 1
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
+def _count_names(root: cst.CSTNode, counts: Counter[str], imports: bool) -> None:
+    """Count every identifier read or bound under ``root``: not attribute names, not
+    keywords of arguments, and not in import statements unless ``imports``. A read-only
+    walk over the fields (:func:`auditor.scan.walk.child_fields`), not libcst's visit."""
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            counts[node.value] += 1  # type: ignore[attr-defined]
+        elif kind is cst.Attribute or kind is cst.Arg:
+            stack.append(node.value)  # type: ignore[attr-defined]
+        elif imports or (kind is not cst.Import and kind is not cst.ImportFrom):
+            for name in child_fields(kind):
+                child = getattr(node, name)
+                if isinstance(child, cst.CSTNode):
+                    stack.append(child)
+                elif type(child) is tuple or type(child) is list:
+                    stack.extend(c for c in child if isinstance(c, cst.CSTNode))
 
 
 def _name_uses(module: cst.Module) -> Counter[str]:
-    visitor = _NameUses()
-    module.visit(visitor)
-    return visitor.uses
+    """How often each identifier is read or bound outside import statements."""
+    counts: Counter[str] = Counter()
+    _count_names(module, counts, imports=False)
+    return counts
 
 
 def _names_in(module: cst.Module) -> set[str]:
-    collector = _NameCollector()
-    module.visit(collector)
-    return collector.names
+    """Every identifier the module binds or reads (not attribute names, not keywords)."""
+    counts: Counter[str] = Counter()
+    _count_names(module, counts, imports=True)
+    return set(counts)
+
+
+@dataclass(slots=True)
+class _Located:
+    """The sites' calls found in a module and what encloses them: ``sites`` (call node id
+    -> finding), ``calls`` (every call's span by node id), ``parents`` (node id -> parent,
+    for each site's call and every node above it; None for the module) and ``holders``
+    (the ids of the nodes that hold a site: the module, down to each site's parent)."""
+
+    sites: dict[int, Finding] = dataclasses.field(default_factory=dict)
+    calls: dict[int, Span] = dataclasses.field(default_factory=dict)
+    parents: dict[int, cst.CSTNode | None] = dataclasses.field(default_factory=dict)
+    holders: set[int] = dataclasses.field(default_factory=set)
+
+
+class _Locator:
+    """The visitor of :func:`_locate`: each libcst call meets its ``ast`` twin (pre-order)."""
+
+    def __init__(
+        self,
+        spans: list[tuple[Span, ast.Call]],
+        keys: dict[tuple[int, int, int, int], Finding],
+    ) -> None:
+        self.spans = spans
+        self.keys = keys
+        self.index = 0
+        self.failed = False
+        self.stack: list[cst.CSTNode] = []
+        self.found = _Located()
+
+    def __getattr__(self, name: str) -> Callable[[cst.CSTNode], None]:
+        # walk() asks for visit_<Type> / leave_<Type>: every type enters and leaves
+        if name.startswith("visit_"):
+            return self._enter
+        if name.startswith("leave_"):
+            return self._leave
+        raise AttributeError(name)
+
+    def _enter(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.Call and not self.failed:
+            if self.index >= len(self.spans) or not agrees(node, self.spans[self.index][1]):
+                self.failed = True
+            else:
+                span = self.spans[self.index][0]
+                self.index += 1
+                found = self.found
+                found.calls[id(node)] = span
+                key = (span.line, span.column + 1, span.end_line, span.end_column + 1)
+                finding = self.keys.get(key)
+                if finding is not None:
+                    found.sites[id(node)] = finding
+                    stack = self.stack
+                    found.parents[id(node)] = stack[-1] if stack else None
+                    for depth, holder in enumerate(stack):
+                        found.parents[id(holder)] = stack[depth - 1] if depth else None
+                        found.holders.add(id(holder))
+        self.stack.append(node)
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+
+def _locate(
+    module: cst.Module, text: str, sites: dict[tuple[int, int, int, int], Finding]
+) -> _Located | None:
+    """The sites' calls of ``module`` (parsed from ``text``) and what encloses them, or
+    None when the two parsers do not pair up (libcst's metadata answers then)."""
+    try:
+        parsed = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    calls = [n for n in ast.walk(parsed) if isinstance(n, ast.Call)]
+    locator = _Locator(call_spans(calls, physical_lines(text)), sites)
+    walk(module, locator)
+    if locator.failed or locator.index != len(locator.spans):
+        return None
+    if len(locator.found.sites) != len(sites):  # a site not met: let the metadata look
+        return None
+    return locator.found
 
 
 def _dotted(node: cst.BaseExpression) -> str:

@@ -113,6 +113,7 @@ def _run_codemod(
         scan_context=ctx,
         sandbox_settings=settings,
     )
+    codemod.source_text = text
     result = codemod.transform_module(module)
     return result.code, codemod.outcomes
 
