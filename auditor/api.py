@@ -63,6 +63,9 @@ _PLAN_MODULES = (
     "scanner_view.py", "shell_syntax.py", "sandbox/profiles.py", "sandbox/limits.py",
     "sandbox/config.py",
 )  # fmt: skip
+# The code of the project-wide stage (the rest of what it reads is in _ANALYSIS_MODULES): the
+# key of its cached outcome, with every file's result key.
+_STAGE_MODULES = ("api.py", "flow/stage.py", "flow/propagate.py")
 _PLAN_CODEMODS = ("shell_to_argv", "route_to_sandbox", "eval_exec_to_sandbox")
 _PLAN_DATA = ("sandbox_needs.toml",)
 
@@ -95,6 +98,14 @@ def _plan_fingerprint() -> str:
         digest.update(Path(spec.origin).read_bytes())
     for name in _PLAN_DATA:
         digest.update(read_rule_file(name).encode())
+    return digest.hexdigest()
+
+
+def _stage_fingerprint() -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    package = Path(__file__).parent
+    for name in _STAGE_MODULES:
+        digest.update(package.joinpath(name).read_bytes())
     return digest.hexdigest()
 
 
@@ -216,6 +227,8 @@ class _Runner:
         self.cache = cache
         self.result = result
         self.planning = planning
+        # the result key of each file of the first round (no ``extra``), by absolute path
+        self.first_keys: dict[str, str] = {}
 
     def key_of(self, job: Job, content: bytes) -> str:
         assert self.cache is not None
@@ -240,7 +253,10 @@ class _Runner:
                 plan = planning.fallback(job, error) if planning and not job[4] else None
                 yield job, error, plan
                 continue
-            keyed.append((size, job, self.key_of(job, content)))
+            key = self.key_of(job, content)
+            if not job[4]:
+                self.first_keys[job[0]] = key
+            keyed.append((size, job, key))
         if self.cache is not None:
             cached = self.cache.get_many([key for _, _, key in keyed])
             unplanned: list[tuple[int, Job, str, FileResult]] = []
@@ -268,6 +284,8 @@ class _Runner:
         for job, (result_key, file_result, plan) in zip(to_do, analysed, strict=True):
             if self.cache is not None and result_key is not None:
                 self.cache.put(result_key, file_result)
+                if not job[4]:
+                    self.first_keys[job[0]] = result_key
             if planning is not None and not job[4]:
                 if plan is None:
                     plan = planning.fallback(job, file_result)
@@ -371,6 +389,25 @@ def _open_cache(
         policy.fingerprint(), catalogue_text(), f"{options.key()}|{_code_fingerprint()}"
     )
     return ResultCache(folder, salt)
+
+
+def _cached_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> None:
+    """The project-wide stage, or its outcome from the cache when every file's result key
+    (and the stage's code) is the same as when it ran: a run where nothing changed does
+    not run it again."""
+    cache = runner.cache
+    keys = [runner.first_keys.get(e.path) for e in entries]
+    if cache is None or None in keys or len({e.shown for e in entries}) != len(entries):
+        _project_stage(entries, runner, policy)
+        return
+    key = cache.stage_key([k for k in keys if k is not None], _stage_fingerprint())
+    stored = cache.get_stage(key)
+    if stored is not None and all(e.shown in stored for e in entries):
+        for entry in entries:
+            entry.result = stored[entry.shown]
+        return
+    _project_stage(entries, runner, policy)
+    cache.put_stage(key, {e.shown: e.result for e in entries})
 
 
 def scan(
@@ -495,7 +532,7 @@ def _scan(
             if plan is not None:
                 plans[path] = plan
             record(Entry(path, shown, rel, explicit, file_result), file_result)
-        _project_stage(entries, runner, policy)
+        _cached_stage(entries, runner, policy)
     finally:
         if cache is not None:
             cache.close()

@@ -8,7 +8,9 @@ one SQLite database, so a warm run opens one file and reads one row per scanned 
 problem with the cache (read-only disk, corrupt database) turns it off with a warning; it
 never fails a scan.
 
-The same database holds each file's migration plan (``auditor report``'s "specific lines to
+The same database holds the results after the project-wide stage (auditor.flow), keyed by
+every file's result key and the stage's code, so that a run where nothing changed does not
+run the stage again either; and each file's migration plan (``auditor report``'s "specific lines to
 fix", ``auditor migrate``), keyed by the file's result key and what the plan depends on
 besides: the codemods' code, which codemods and sites, and the sandbox settings.
 """
@@ -52,6 +54,10 @@ class ResultCache:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
+            # the results after the project-wide stage, keyed by every file's result key
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS stages (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
         except (OSError, sqlite3.Error) as exc:
             self._disable(exc)
 
@@ -84,34 +90,44 @@ class ResultCache:
 
     def get_many(self, keys: list[str]) -> dict[str, FileResult]:
         """The cached results of those ``keys`` that have one."""
-        out: dict[str, FileResult] = {}
-        for key, value in self._rows("results", keys):
-            data = json.loads(value)
-            findings = [Finding.from_json(f) for f in data["findings"]]
-            errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
-            summary = data.get("summary")
-            out[key] = FileResult(
-                findings,
-                errors,
-                bool(data["parsed"]),
-                FileSummary.from_json(summary) if summary is not None else None,
-                [Finding.from_json(f) for f in data.get("latent", ())],
-            )
-        return out
+        return {key: _result(json.loads(value)) for key, value in self._rows("results", keys)}
 
     def put(self, key: str, result: FileResult) -> None:
         if self._db is None:
             return
-        value: dict[str, Any] = {
-            "findings": [f.to_json() for f in result.findings],
-            "errors": [e.to_json() for e in result.errors],
-            "parsed": result.parsed,
-            "summary": None if result.summary is None else result.summary.to_json(),
-            "latent": [f.to_json() for f in result.latent],
-        }
-        self._pending.append((key, json.dumps(value)))
+        self._pending.append((key, json.dumps(_result_json(result))))
         if len(self._pending) >= 500:
             self.flush()
+
+    def stage_key(self, result_keys: list[str], code: str) -> str:
+        """The key of a scan's project-wide stage: the result key of every file (their
+        bytes, paths, the policy, the tool...) and the stage's own code."""
+        digest = hashlib.blake2b(self.salt + code.encode(), digest_size=20)
+        for key in sorted(result_keys):
+            digest.update(key.encode())
+        return digest.hexdigest()
+
+    def get_stage(self, key: str) -> dict[str, FileResult] | None:
+        """Each file's result after the project-wide stage (by shown path), as stored by
+        ``put_stage``; None when the cache does not have it."""
+        rows = self._rows("stages", [key])
+        if not rows:
+            return None
+        return {path: _result(data) for path, data in json.loads(rows[0][1]).items()}
+
+    def put_stage(self, key: str, results: dict[str, FileResult]) -> None:
+        """Keep each file's final result (findings, errors; not what the stage needs)."""
+        if self._db is None:
+            return
+        value = {path: _result_json(r, summary=False) for path, r in results.items()}
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO stages (key, value) VALUES (?, ?)",
+                    (key, json.dumps(value)),
+                )
+        except sqlite3.Error as exc:
+            self._disable(exc)
 
     def plan_key(self, result_key: str, plan_salt: str) -> str:
         """The key of a file's migration plan: its result key (bytes, path, policy, tool...)
@@ -153,6 +169,31 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _result_json(result: FileResult, summary: bool = True) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "findings": [f.to_json() for f in result.findings],
+        "errors": [e.to_json() for e in result.errors],
+        "parsed": result.parsed,
+    }
+    if summary:
+        value["summary"] = None if result.summary is None else result.summary.to_json()
+        value["latent"] = [f.to_json() for f in result.latent]
+    return value
+
+
+def _result(data: dict[str, Any]) -> FileResult:
+    findings = [Finding.from_json(f) for f in data["findings"]]
+    errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
+    summary = data.get("summary")
+    return FileResult(
+        findings,
+        errors,
+        bool(data["parsed"]),
+        FileSummary.from_json(summary) if summary is not None else None,
+        [Finding.from_json(f) for f in data.get("latent", ())],
+    )
 
 
 def default_folder(policy_root: str, policy_file: str | None) -> Path:
