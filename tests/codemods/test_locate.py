@@ -1,16 +1,19 @@
 """The codemods' short cuts change speed, never rewrites: the sites' calls found by pairing
 libcst's calls with the ``ast`` ones sit where libcst's PositionProvider puts them, the
-transform that descends only into the nodes holding a site writes the same file as the full
-metadata and transform, and the fast name counts are libcst visitors' counts, on real code."""
+transform that descends only into the nodes holding a site (and the unused-import removal
+that knows its answer) writes the same file as the full metadata, transform and removal,
+and the fast name counts are libcst visitors' counts, on real code."""
 
 from __future__ import annotations
 
 import os
 from collections import Counter
 from pathlib import Path
+from typing import ClassVar
 
 import libcst as cst
 import pytest
+from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor import codemod_support, migrate
@@ -69,7 +72,13 @@ def test_the_plan_is_the_full_metadata_plan(path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(codemod_support, "_locate", spy)
     again = _plan(path)
+    # libcst's metadata for every node, and its own unused-import removal
     monkeypatch.setattr(codemod_support, "_locate", lambda *args: None)
+    monkeypatch.setattr(
+        codemod_support,
+        "remove_unused_imports",
+        lambda context, tree: RemoveImportsVisitor(context).transform_module(tree),
+    )
     full = _plan(path)
     assert (fast.updated, fast.sites, fast.reviews, fast.rewritten, fast.error) == (
         full.updated,
@@ -155,3 +164,31 @@ def test_the_fast_name_counts_are_libcsts(path: Path) -> None:
     module.visit(with_imports)
     assert codemod_support._name_uses(module) == without.uses
     assert codemod_support._names_in(module) == set(with_imports.uses)
+
+
+def test_only_a_class_without_matcher_decorators_skips_libcsts_search() -> None:
+    import libcst.matchers as m
+    from libcst.codemod import CodemodContext
+
+    from auditor.codemods.route_to_sandbox import RouteToSandbox
+
+    class Decorated(RouteToSandbox):
+        seen: ClassVar[list[str]] = []
+
+        @m.visit(m.Call(func=m.Name("eval")))
+        def _an_eval(self, node: cst.Call) -> None:
+            self.seen.append("eval")
+
+    first, second = RouteToSandbox(CodemodContext()), RouteToSandbox(CodemodContext())
+    assert set(vars(first)) == set(vars(second)) and RouteToSandbox in codemod_support._PLAIN_INIT
+    for cls in migrate.CODEMODS.values():  # the shipped codemods take every short cut
+        cls(CodemodContext())
+        assert codemod_support._prunable(cls), cls
+    for _ in range(2):
+        decorated = Decorated(CodemodContext(), policy=POLICY, sandbox_settings=Settings())
+        assert decorated._extra_visit_funcs  # searched on every instance, as libcst does
+    assert Decorated not in codemod_support._PLAIN_INIT
+    module = cst.parse_module("import os\nos.system(cmd)\neval(x)\n")
+    decorated.transform_module(module)
+    assert Decorated.seen  # the decorator sees every node, not only the site's holders
+    assert not codemod_support._prunable(Decorated)
