@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.findings import Step
 from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label
@@ -78,6 +79,9 @@ class Info:
 NOTHING = Info()
 
 Subst = dict[tuple[str, str], Info]
+# a node of the fixpoint: ("p", (function gid, parameter)), ("r", (file, call number)) or
+# ("a", (class gid, attribute))
+Node = tuple[str, Any]
 
 
 def _best(a: Reach | None, b: Reach | None) -> Reach | None:
@@ -124,9 +128,17 @@ class Project:
                         (index, number, target.shift)
                     )
         self.escaping = self._escaping()
+        # the calls whose result some label reads: only those are worth a result (most
+        # calls are kept for what they pass, their value unused)
+        self.read = {
+            (index, number)
+            for index, (_, summary) in enumerate(files)
+            for number in _calls_read(summary)
+        }
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
+        self._reads: set[Node] | None = None  # what the node being computed reads
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:
@@ -249,49 +261,83 @@ class Project:
             key = (self.gid(index, label[1]), label[2])
             if subst is not None and key in subst:
                 return subst[key]
-            return self.params.get(key, NOTHING)
+            return self._read("p", key)
         if kind == "c":
             if subst is not None and depth < _INSTANCE_DEPTH:
                 return self._call_value(index, label[1], subst, depth + 1)
-            return self.results.get((index, label[1]), NOTHING)
+            return self._read("r", (index, label[1]))
         if kind == "a":
-            return self.attrs.get((self.gid(index, label[1]), label[2]), NOTHING)
+            return self._read("a", (self.gid(index, label[1]), label[2]))
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
         return NOTHING
 
     # -- the fixpoint ----------------------------------------------------------------------
     def run(self) -> None:
+        """Passes over every node (parameters, then call results, then instance attributes)
+        until none improves. A node is computed again only when something it read improved
+        since (its dependencies are recorded as it reads them): the same passes, in the same
+        order, with the same outcome as computing every node on every pass, without the
+        cost of recomputing what cannot change."""
+        nodes = self._nodes()
+        dependents: dict[Node, set[Node]] = {}
+        dirty: set[Node] = set(nodes)
         for _ in range(_MAX_PASSES):
-            if not self._pass():
-                return
-
-    def _pass(self) -> bool:
-        changed = False
-        for gid, (index, function) in self.functions.items():
-            for name in self._param_names(function):
-                value = self._param(gid, index, function, name)
-                key = (gid, name)
-                old = self.params.get(key, NOTHING)
+            changed = False
+            for node in nodes:
+                if node not in dirty:
+                    continue
+                dirty.discard(node)
+                self._reads = set()
+                try:
+                    value = self._compute(node)
+                    reads = self._reads
+                finally:
+                    self._reads = None
+                for read in reads:
+                    dependents.setdefault(read, set()).add(node)
+                store = self._store(node[0])
+                old = store.get(node[1], NOTHING)
                 merged = old.merge(value)
                 if merged.key() != old.key():
-                    self.params[key] = merged
+                    store[node[1]] = merged
                     changed = True
-        for (index, number), target in self.targets.items():
-            value = self._result(index, number, target)
-            old = self.results.get((index, number), NOTHING)
-            merged = old.merge(value)
-            if merged.key() != old.key():
-                self.results[(index, number)] = merged
-                changed = True
-        for gid, (index, klass) in self.classes.items():
-            for attr, labels in klass.attrs.items():
-                old = self.attrs.get((gid, attr), NOTHING)
-                merged = old.merge(self.info(index, labels))
-                if merged.key() != old.key():
-                    self.attrs[(gid, attr)] = merged
-                    changed = True
-        return changed
+                    dirty.update(dependents.get(node, ()))
+            if not changed:
+                return
+
+    def _nodes(self) -> list[Node]:
+        out: list[Node] = []
+        for gid, (_, function) in self.functions.items():
+            out.extend(("p", (gid, name)) for name in self._param_names(function))
+        out.extend(("r", key) for key in self.targets if key in self.read)
+        for gid, (_, klass) in self.classes.items():
+            out.extend(("a", (gid, attr)) for attr in klass.attrs)
+        return out
+
+    def _store(self, kind: str) -> dict[Any, Info]:
+        if kind == "p":
+            return self.params
+        return self.results if kind == "r" else self.attrs
+
+    def _compute(self, node: Node) -> Info:
+        kind, key = node
+        if kind == "p":
+            gid, name = key
+            index, function = self.functions[gid]
+            return self._param(gid, index, function, name)
+        if kind == "r":
+            index, number = key
+            return self._result(index, number, self.targets[key])
+        gid, attr = key
+        index, klass = self.classes[gid]
+        return self.info(index, klass.attrs[attr])
+
+    def _read(self, kind: str, key: Any) -> Info:
+        """A node's current value, noted as read by the node being computed."""
+        if self._reads is not None:
+            self._reads.add((kind, key))
+        return self._store(kind).get(key, NOTHING)
 
     @staticmethod
     def _param_names(function: Function) -> Iterator[str]:
@@ -400,7 +446,7 @@ class Project:
         for name in self._param_names(function):
             key = (target.function, name)
             if name in function.entries:  # a framework fills it in, not this call
-                inner[key] = self.params.get(key, NOTHING)
+                inner[key] = self._read("p", key)
                 continue
             how, arg = self._argument(function, call, name, target.shift)
             if how == "unknown":
@@ -408,7 +454,7 @@ class Project:
             elif arg is not None:
                 inner[key] = self.info(index, arg.labels, depth, subst)
             elif name in function.injected:
-                inner[key] = self.params.get(key, NOTHING)
+                inner[key] = self._read("p", key)
             else:
                 default = function.defaults.get(name)
                 inner[key] = self.info(callee_index, default.labels) if default else NOTHING
@@ -533,6 +579,30 @@ class Project:
             return False
         gid = self.gid(index, caller)
         return all((gid, name) in constant for name in arg.params)
+
+
+def _calls_read(summary: FileSummary) -> set[int]:
+    """The numbers of the calls of a file whose result one of its labels reads."""
+    groups: list[Iterable[Label]] = [site.labels for site in summary.sites]
+    for call in summary.calls:
+        groups.extend(arg.labels for arg in (*call.args, *call.kwargs.values()))
+        if call.receiver is not None:
+            groups.append(call.receiver.labels)
+    for function in summary.functions.values():
+        groups.append(function.returns)
+        groups.extend(arg.labels for arg in function.defaults.values())
+        groups.extend(arg.labels for arg in function.injected.values())
+    for klass in summary.classes.values():
+        groups.extend(klass.attrs.values())
+    out: set[int] = set()
+    work = [label for group in groups for label in group]
+    while work:
+        label = work.pop()
+        if label[0] == "c":
+            out.add(label[1])
+        elif label[0] == "q":
+            work.append(label[2])
+    return out
 
 
 def _merged(args: list[Arg]) -> Arg:

@@ -200,19 +200,26 @@ class Evaluator:
         if not bindings:
             # __file__: the module's own path, a file of the project
             return UNKNOWN_TEXT if node.value == "__file__" and bindings is None else DYNAMIC
+        # Any binding that cannot be followed, or that is being followed already (a name
+        # bound from itself, ``s = s.strip()``), makes the name dynamic: decided before any
+        # binding is followed, or a name bound n times from itself costs 2 ** n.
+        for binding in bindings:
+            if binding.kind == "param" and self.assume_params:
+                continue
+            if binding.kind not in ("value", "iter", "augment") or binding.value is None:
+                return DYNAMIC
+            if binding.scope.kind not in ("module", "function"):
+                return DYNAMIC
+            if id(binding) in self._active:
+                return DYNAMIC
         bases: list[Value] = []
         added: list[Value] = []
         for binding in bindings:
             if binding.kind == "param" and self.assume_params:
                 bases.append(UNKNOWN_TEXT)
                 continue
-            if binding.kind not in ("value", "iter", "augment") or binding.value is None:
-                return DYNAMIC
-            if binding.scope.kind not in ("module", "function"):
-                return DYNAMIC
+            assert binding.value is not None
             key = id(binding)
-            if key in self._active:
-                return DYNAMIC
             self._active.add(key)
             try:
                 value = self.value(binding.value, binding.scope, depth + 1)

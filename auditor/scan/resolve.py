@@ -11,6 +11,8 @@ import libcst as cst
 from auditor.scan.scopes import Binding, Scope
 
 _MAX_DEPTH = 12
+# the functions whose call _call can name
+_NAMING = frozenset({"getattr", "__import__", "import_module"})
 
 BUILTIN_NAMES = frozenset({"eval", "exec", "__import__", "getattr", "compile", "open"})
 
@@ -117,6 +119,11 @@ class Resolver:
         return None
 
     def _call(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        # Only getattr and the import functions give a call a name; a method of any other
+        # name cannot be one of them, whatever its object is, so its object is not resolved
+        # (``x = x.strip()`` bound many times made every lookup of ``x`` exponential).
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value not in _NAMING:
+            return None
         func = self.qualname(call.func, scope, depth + 1)
         if func == "builtins.getattr" and len(call.args) >= 2:
             base = positional(call, 0)
