@@ -9,8 +9,9 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from sandbox_helpers import own_cgroup_leftovers
+from sandbox_helpers import Cold, Pooled, own_cgroup_leftovers
 
+from auditor import sandbox
 from auditor.sandbox import native
 
 
@@ -66,4 +67,12 @@ def compiled_launcher() -> None:
 @pytest.fixture(autouse=True)
 def _no_leftover_cgroups() -> Iterator[None]:
     yield
+    sandbox.close_default_pool()  # a test's warm sandboxes (and their cgroups) go with it
     assert own_cgroup_leftovers() == []
+
+
+@pytest.fixture(params=["cold", "pooled"])
+def sbx(request: pytest.FixtureRequest) -> Cold | Pooled:
+    """``run``/``exec_python`` cold, and again through a warm sandbox of a ``sandbox.Pool``
+    (the attack suites run every probe both ways: a warm sandbox must hold as a cold one)."""
+    return Cold() if request.param == "cold" else Pooled()

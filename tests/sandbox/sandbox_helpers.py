@@ -7,9 +7,12 @@ their command line, never by name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from typing import Any
 
+from auditor import sandbox
 from auditor.sandbox import cgroups
 
 
@@ -46,6 +49,29 @@ def procs_with(token: str) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc/*/stat)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+#: In the command line of every process of a warm sandbox (its launcher, init, waiting
+#: interpreter, and what that interpreter forks): the bootstrap's source.
+WARM_MARK = "_auditor_warm()"
+
+
 def wait_gone(token: str, timeout: float = 5.0) -> list[int]:
     deadline = time.monotonic() + timeout
     while (left := procs_with(token)) and time.monotonic() < deadline:
@@ -58,3 +84,54 @@ def wait_present(token: str, count: int = 1, timeout: float = 10.0) -> list[int]
     while len(found := procs_with(token)) < count and time.monotonic() < deadline:
         time.sleep(0.05)
     return found
+
+
+#: The sandbox options a warm sandbox is started with (a Pool's own); the rest are per run.
+POOL_OPTIONS = ("limits", "profile", "network", "cwd", "env", "cgroup", "require", "allow_degraded")
+
+
+class Cold:
+    """``sandbox.run`` / ``sandbox.exec_python`` as they are (the probes' reference)."""
+
+    kind = "cold"
+
+    def run(self, args: Any, **kw: Any) -> sandbox.SandboxResult:
+        return sandbox.run(args, **kw)
+
+    def exec_python(self, code: str, **kw: Any) -> sandbox.SandboxResult:
+        return sandbox.exec_python(code, **kw)
+
+
+class Pooled:
+    """The same calls, each through a warm sandbox: a ``sandbox.Pool`` started with the
+    call's sandbox options, waited for until its sandbox is ready, handed the payload with
+    the call's run options.  A run that returns must have been served warm (a hit): a
+    probe that passed cold would prove nothing about the pool."""
+
+    kind = "pooled"
+
+    def _pooled(self, method: str, payload: Any, kw: dict[str, Any]) -> sandbox.SandboxResult:
+        opts = {k: kw.pop(k) for k in POOL_OPTIONS if k in kw}
+        if method == "run":
+            opts.setdefault("profile", sandbox.load_settings().profile)  # run's default
+        with sandbox.Pool(1, **opts) as pool:
+            pool.wait_ready(60)
+            result: sandbox.SandboxResult = getattr(pool, method)(payload, **kw)
+            stats = pool.stats()
+            assert (stats.hits, stats.cold) == (1, 0), stats
+            # Nothing of the run is left: the code (unlike a program's argv) is in no
+            # command line, so the probes' own token checks cannot see its processes;
+            # every warm-sandbox process left must be the idle replacement's.
+            pool.wait_ready(60)
+            idle = set()
+            for w in pool._core.warm:
+                idle |= {w.popen.pid, *descendants(w.popen.pid)}
+            assert set(procs_with(WARM_MARK)) <= idle, (procs_with(WARM_MARK), idle)
+        assert procs_with(WARM_MARK) == []  # and close() took the idle one down
+        return result
+
+    def run(self, args: Any, **kw: Any) -> sandbox.SandboxResult:
+        return self._pooled("run", args, kw)
+
+    def exec_python(self, code: str, **kw: Any) -> sandbox.SandboxResult:
+        return self._pooled("exec_python", code, kw)
