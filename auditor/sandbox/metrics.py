@@ -17,7 +17,9 @@ and for warm sandboxes (``sandbox.Pool``, see pool.py):
 * ``auditor_sandbox_pool_misses_total{reason}``: ``empty`` (the run waited for a warm
   sandbox to finish starting), ``failing`` (warm sandboxes failed to start: the run ran
   cold), ``timeout`` (none was ready in time: cold), ``options`` (``warm=True`` with
-  options the default pool was not started with: cold)
+  options the default pool was not started with: cold), ``stdio`` (a regular file or a
+  terminal as the run's stdin/stdout/stderr: cold, see pool.py), ``broken`` (warm
+  sandboxes lost at the hand-off three times in a row: cold)
 * ``auditor_sandbox_pool_wait_seconds`` (histogram: how long a pooled run waited for its
   sandbox; 0 for a hit)
 * ``auditor_sandbox_pool_sandboxes_started_total``

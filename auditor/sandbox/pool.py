@@ -41,6 +41,7 @@ import marshal
 import os
 import select
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -283,6 +284,43 @@ class _Stdio:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.ours = []
+
+
+def _reopenable_stdio(stdin: Any, stdout: Any, stderr: Any) -> bool:
+    """Whether a stdin/stdout/stderr of the run is a regular file or a terminal (a
+    character device other than the null device).  A cold run's launcher gives its
+    payload a Landlock rule for each such stream, so that it can reopen it as
+    ``/dev/stdout`` and the like; a warm sandbox's Landlock rules were fixed before its
+    run was known, so such runs go cold (``misses{reason="stdio"}``) rather than behave
+    differently.  Pipes and ``/dev/null`` (in every view) need no rule."""
+    for i, spec in enumerate((stdin, stdout, stderr)):
+        if i == 2 and spec == subprocess.STDOUT:
+            spec, i = stdout, 1
+        if spec in (subprocess.PIPE, subprocess.DEVNULL):
+            continue
+        if spec is None:
+            fd = i
+        elif isinstance(spec, int):
+            fd = spec
+        else:
+            try:
+                fd = spec.fileno()
+            except (OSError, ValueError, AttributeError):
+                continue  # subprocess's own error comes later
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            return True
+        if stat.S_ISCHR(st.st_mode) and st.st_rdev != _null_rdev():
+            return True
+    return False
+
+
+@functools.cache
+def _null_rdev() -> int:
+    return os.stat(os.devnull).st_rdev
 
 
 def _adopt(
@@ -928,6 +966,8 @@ class Pool:
         if open_files is not None and any(fd >= open_files for fd in run.pass_fds):
             # The sandbox's RLIMIT_NOFILE keeps it from placing such a descriptor: cold.
             return self._cold(run, reason="options")
+        if _reopenable_stdio(run.stdin, run.stdout, run.stderr):
+            return self._cold(run, reason="stdio")
         for _attempt in range(3):
             w, hit, reason, waited = core.take()
             if w is None:
