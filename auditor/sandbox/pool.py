@@ -433,7 +433,8 @@ class _Core:
                 if ready is not None:
                     self.warm.remove(ready)
                     self.in_use += 1
-                    self.wake()  # a replacement
+                    if not any(w.ready for w in self.warm):
+                        self.wake()  # a replacement now; else once the run is done
                     return ready, not waited, "" if not waited else "empty", time.monotonic() - t0
                 now = time.monotonic()
                 if self.closed:

@@ -57,7 +57,8 @@ SNIPPETS = {
         "import sys, os\n"
         "print(sys.argv, sys.orig_argv[1:], sorted(globals()), __name__, __doc__)\n"
         "print(sys.flags.isolated, sys.path[0], os.getcwd(), sys.stdout.line_buffering)\n"
-        "print(sorted(os.listdir('/proc/self/fd')), os.getpid() > 1)"
+        "print(sorted(os.listdir('/proc/self/fd')), os.getpid() > 1)\n"
+        "print(sorted(sys.modules))"
     ),
     "signals": "import signal; print([signal.getsignal(s) for s in (2, 13, 25)])",
     "rlimits": "import resource as r; print([r.getrlimit(x) for x in (r.RLIMIT_NOFILE, 9)])",
