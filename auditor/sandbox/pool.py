@@ -719,9 +719,9 @@ def _hand_off(
             left = deadline - time.monotonic()
             if left <= 0 or not poller.poll(left * 1000):
                 raise _Broken("no answer from the warm sandbox")
-            chunk = w.chan.recv(64)
+            chunk = w.chan.recv(64 - len(answer))
             answer += chunk
-            if not chunk or (mode == "p" and answer[:1] == b"k") or len(answer) > 64:
+            if not chunk or (mode == "p" and answer[:1] == b"k") or len(answer) >= 64:
                 break
     except OSError as exc:
         raise _Broken(str(exc)) from None
