@@ -347,6 +347,13 @@ def measure_pool(rounds: int, bursts: int, throughput_runs: int) -> dict[str, ob
             "cold": lambda: sandbox.exec_python("pass", check=True),
             "pool": lambda: pool.exec_python("pass", check=True),
         }
+        system = os.path.realpath("/usr/bin/python3")
+        if os.path.exists(system) and system != os.path.realpath(python):
+            # Debian's interpreter too when the pool's is another (e.g. pyenv's, whose start
+            # reads many .pth files): a much quicker bare start to compare with.
+            runs["bare-system"] = lambda: subprocess.run(
+                [system, "-I", "-c", "pass"], check=True, env=env
+            )
         wall: dict[str, list[float]] = {name: [] for name in runs}
         for fn in runs.values():  # warm-up
             fn()
@@ -363,6 +370,8 @@ def measure_pool(rounds: int, bursts: int, throughput_runs: int) -> dict[str, ob
         assert stats.cold == 0, stats
     out["latency"] = {name: _median_interval(xs) for name, xs in wall.items()}
     out["ratio"] = _ratio_interval(wall["pool"], wall["bare"])
+    if "bare-system" in wall:
+        out["system_ratio"] = _ratio_interval(wall["pool"], wall["bare-system"])
     out["cold_ratio"] = _ratio_interval(wall["pool"], wall["cold"])
     burst_rows = {}
     for size in POOL_SIZES:
@@ -427,8 +436,9 @@ def render_pool(
         f"`uptime` before: `{uptime_before}`; after: `{_uptime()}`; {_pressure()} at the end.",
         "",
         f"Latency, {rounds} interleaved rounds (a pool of 2, waited for until ready before "
-        "each timed run; the bare and cold runs in the same rounds): median ms per run with "
-        "its 95 % bootstrap interval.",
+        "each timed run; the bare and cold runs in the same rounds, the bare one with the "
+        "interpreter the pool runs, `sys.executable`): median ms per run with its 95 % "
+        "bootstrap interval.",
         "",
         "| run | median ms | 95 % interval |",
         "|---|---:|---:|",
@@ -437,6 +447,7 @@ def render_pool(
         "bare": "bare `python -I -c pass` (subprocess.run, no sandbox)",
         "cold": '`sandbox.exec_python("pass")` (cold)',
         "pool": '`pool.exec_python("pass")` (warm)',
+        "bare-system": "bare `/usr/bin/python3 -I -c pass` (Debian's, for reference)",
     }
     for name, (m, lo, hi) in lat.items():
         lines.append(f"| {labels[name]} | {m:.2f} | {lo:.2f} .. {hi:.2f} |")
@@ -444,7 +455,12 @@ def render_pool(
         "",
         f"Warm / bare: **{ratio[0]:.3f}** (95 % interval {ratio[1]:.3f} .. {ratio[2]:.3f}; "
         f"the target is under 0.25); warm / cold: {cold_ratio[0]:.3f} "
-        f"({cold_ratio[1]:.3f} .. {cold_ratio[2]:.3f}).",
+        f"({cold_ratio[1]:.3f} .. {cold_ratio[2]:.3f})."
+        + (
+            f" Warm / bare Debian `/usr/bin/python3`: {sr[0]:.3f} ({sr[1]:.3f} .. {sr[2]:.3f})."
+            if isinstance(sr := res.get("system_ratio"), tuple)
+            else ""
+        ),
         "",
         f"Bursts: {bursts} bursts of {BURST} back-to-back runs, each burst started with the "
         "pool ready; ms per run over all of them (a run that finds no ready sandbox waits "
