@@ -1,15 +1,22 @@
-"""The plain Python API under the CLI: ``scan(paths) -> ScanResult``.
+"""The plain Python API under the CLI: ``scan(paths) -> ScanResult``, and the migration plans
+with it (``scan_and_plan``, ``plan_files``).
 
 A scan discovers files, reads each once, answers it from the result cache when the same bytes
 were analysed before under the same policy and tool, and sends the rest to the analysis, in
 worker processes when there are enough of them. Results stream back file by file; nothing of a
 file but its findings and errors is kept. libcst is imported only when some file misses the
 cache.
+
+When plans are wanted (``auditor report``'s "specific lines to fix", ``auditor migrate``),
+each file is planned in the same worker right after its analysis, and its plan is cached
+with its result: a run where nothing changed reads both and loads neither libcst nor the
+codemods. A file with no site a codemod may rewrite is planned from its analysis alone.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import stat
 import time
@@ -24,10 +31,12 @@ from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
 from auditor.rules_files import read_rule_file
 from auditor.scan.cache import ResultCache, default_folder, salt_for
-from auditor.scan.discover import discover, relative_to
+from auditor.scan.discover import Candidate, discover, relative_to
 from auditor.scan.options import Options
 
 if TYPE_CHECKING:
+    from auditor.plans import FilePlan, PlanSpec
+    from auditor.sandbox.config import Settings
     from auditor.scan.worker import Job  # the worker imports libcst: only when needed
 
 Progress = Callable[[int, int | None], None]
@@ -46,6 +55,19 @@ _ANALYSIS_MODULES = (
 )  # fmt: skip
 # The data files under rules/ that decide findings besides the catalogue (in the key too).
 _ANALYSIS_DATA = ("sources.toml", "launchers.toml")
+# What decides a file's migration plan besides its analysis (in the plans' cache key): the
+# planning and the codemods' helpers (under auditor/), the codemods (auditor.codemods), the
+# sandbox's profiles and settings (what a routed call loses) and the data under rules/.
+_PLAN_MODULES = (
+    "migrate.py", "codemod_support.py", "plans.py", "sandbox_needs.py", "command_reader.py",
+    "scanner_view.py", "shell_syntax.py", "sandbox/profiles.py", "sandbox/limits.py",
+    "sandbox/config.py",
+)  # fmt: skip
+# The code of the project-wide stage (the rest of what it reads is in _ANALYSIS_MODULES): the
+# key of its cached outcome, with every file's result key.
+_STAGE_MODULES = ("api.py", "flow/stage.py", "flow/propagate.py")
+_PLAN_CODEMODS = ("shell_to_argv", "route_to_sandbox", "eval_exec_to_sandbox")
+_PLAN_DATA = ("sandbox_needs.toml",)
 
 
 def default_jobs() -> int:
@@ -62,6 +84,28 @@ def _code_fingerprint() -> str:
         digest.update(package.joinpath(name).read_bytes())
     for name in _ANALYSIS_DATA:
         digest.update(read_rule_file(name).encode())
+    return digest.hexdigest()
+
+
+def _plan_fingerprint() -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    package = Path(__file__).parent
+    for name in _PLAN_MODULES:
+        digest.update(package.joinpath(name).read_bytes())
+    for name in _PLAN_CODEMODS:  # found, not imported: importing them loads libcst
+        spec = importlib.util.find_spec(f"auditor.codemods.{name}")
+        assert spec is not None and spec.origin is not None, name
+        digest.update(Path(spec.origin).read_bytes())
+    for name in _PLAN_DATA:
+        digest.update(read_rule_file(name).encode())
+    return digest.hexdigest()
+
+
+def _stage_fingerprint() -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    package = Path(__file__).parent
+    for name in _STAGE_MODULES:
+        digest.update(package.joinpath(name).read_bytes())
     return digest.hexdigest()
 
 
@@ -87,11 +131,16 @@ def _stat(path: str, shown: str, max_size: int) -> tuple[ScanError | None, int]:
 
 
 def _analyse(
-    jobs_in: list[Job], policy: Policy, options: Options, jobs: int, salt: bytes | None
-) -> Iterator[tuple[str | None, FileResult]]:
-    """Each job's cache key (None without a cache) and result, in the order of ``jobs_in``.
-    A pool hands out small chunks: give it the largest files first, so that no worker is
-    left with a run of big files at the end."""
+    jobs_in: list[Job],
+    policy: Policy,
+    options: Options,
+    jobs: int,
+    salt: bytes | None,
+    plans: tuple[PlanSpec, Settings] | None = None,
+) -> Iterator[tuple[str | None, FileResult, FilePlan | None]]:
+    """Each job's cache key (None without a cache), result and plan (with ``plans``), in
+    the order of ``jobs_in``. A pool hands out small chunks: give it the largest files
+    first, so that no worker is left with a run of big files at the end."""
     from auditor.scan import worker  # imports libcst: only when something must be analysed
 
     if jobs > 1 and len(jobs_in) >= _POOL_MIN_FILES:
@@ -101,21 +150,67 @@ def _analyse(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             max_workers=jobs, mp_context=context, initializer=worker.init_worker,
-            initargs=(policy, options, salt),
+            initargs=(policy, options, salt, plans),
         ) as pool:  # fmt: skip
             chunk = max(1, min(4, len(jobs_in) // (jobs * 16)))
             yield from pool.map(worker.run, jobs_in, chunksize=chunk)
         return
-    worker.init(policy, options, salt)
+    worker.init(policy, options, salt, plans)
     for job in jobs_in:
         with worker.few_collections():  # not around the yield: the caller's code runs there
             done = worker.run(job)
         yield done
 
 
+class _Planning:
+    """What a run that plans needs: the plan's specification and settings, the key of the
+    plans in the cache, and the ``--only`` specs that matched a site."""
+
+    def __init__(
+        self, spec: PlanSpec, settings: Settings, options: Options, read_cache: bool = True
+    ) -> None:
+        from auditor.plans import PLAN_SCHEMA  # (a plain scan does not load the plans)
+
+        self.spec = spec
+        self.settings = settings
+        self.options = options  # the scan's
+        self.read_cache = read_cache
+        self.salt = f"{PLAN_SCHEMA}|{_plan_fingerprint()}|{spec.key(settings)}"
+        self._matched: set[str] = set()
+        self.wanted = spec.site_filter(self._matched)
+        self.matched: set[str] = set()
+
+    def request(self) -> tuple[PlanSpec, Settings]:
+        return self.spec, self.settings
+
+    def quick(self, job: Job, result: FileResult) -> FilePlan | None:
+        """The plan the file's analysis alone decides (no codemod to run), when ``result``
+        is the analysis the plan starts from; None otherwise."""
+        from auditor.plans import plan_from_analysis, same_analysis
+
+        path, shown, _, explicit, _ = job
+        if not same_analysis(self.options, explicit, result):
+            return None
+        self._matched.clear()
+        plan = plan_from_analysis(result, shown, Path(os.path.realpath(path)), self.wanted)
+        if plan is not None:
+            plan.matched = tuple(sorted(self._matched))
+        return plan
+
+    def fallback(self, job: Job, result: FileResult) -> FilePlan:
+        """The plan of a file the worker could not read (its result holds why)."""
+        from auditor.plans import FilePlan, plan_from_analysis
+
+        _, shown, _, _, _ = job
+        path = Path(os.path.realpath(job[0]))
+        return plan_from_analysis(result, shown, path, None) or FilePlan(shown, path)
+
+
 class _Runner:
     """Runs the per-file analysis of a list of jobs: from the cache when it has the result,
-    else in worker processes (or in this one), storing what it computed."""
+    else in worker processes (or in this one), storing what it computed. With ``planning``,
+    each job of the first round (no ``extra``) also gets its plan, from the cache or the
+    worker."""
 
     def __init__(
         self,
@@ -124,21 +219,28 @@ class _Runner:
         jobs: int,
         cache: ResultCache | None,
         result: ScanResult,
+        planning: _Planning | None = None,
     ) -> None:
         self.policy = policy
         self.options = options
         self.jobs = jobs
         self.cache = cache
         self.result = result
+        self.planning = planning
+        # the result key of each file of the first round (no ``extra``), by absolute path
+        self.first_keys: dict[str, str] = {}
 
     def key_of(self, job: Job, content: bytes) -> str:
         assert self.cache is not None
         _, shown, rel, explicit, extra = job
         return self.cache.key(content, shown, _key_detail(rel, explicit, extra))
 
-    def run(self, sized: list[tuple[int, Job]]) -> Iterator[tuple[Job, FileResult]]:
+    def run(
+        self, sized: list[tuple[int, Job]]
+    ) -> Iterator[tuple[Job, FileResult, FilePlan | None]]:
         misses: list[tuple[int, Job]] = []
         keyed: list[tuple[int, Job, str]] = []
+        planning = self.planning
         for size, job in sized:
             if self.cache is None:
                 misses.append((size, job))
@@ -147,28 +249,89 @@ class _Runner:
                 with open(job[0], "rb") as f:
                     content = f.read()
             except OSError as exc:
-                yield job, FileResult(errors=[ScanError(job[1], f"cannot read: {exc.strerror}")])
+                error = FileResult(errors=[ScanError(job[1], f"cannot read: {exc.strerror}")])
+                plan = planning.fallback(job, error) if planning and not job[4] else None
+                yield job, error, plan
                 continue
-            keyed.append((size, job, self.key_of(job, content)))
+            key = self.key_of(job, content)
+            if not job[4]:
+                self.first_keys[job[0]] = key
+            keyed.append((size, job, key))
         if self.cache is not None:
             cached = self.cache.get_many([key for _, _, key in keyed])
+            unplanned: list[tuple[int, Job, str, FileResult]] = []
             for size, job, key in keyed:
                 hit = cached.get(key)
-                if hit is not None:
-                    self.result.stats.cached += 1
-                    yield job, hit
-                else:
+                if hit is None:
                     misses.append((size, job))
+                    continue
+                plan = None
+                if planning is not None and not job[4]:
+                    plan = planning.quick(job, hit)
+                    if plan is None:
+                        unplanned.append((size, job, key, hit))
+                        continue
+                self.result.stats.cached += 1
+                yield job, hit, plan
+            yield from self._cached_plans(unplanned, misses)
         misses.sort(key=lambda m: -m[0])
         to_do = [job for _, job in misses]
         if not to_do:
             return
         salt = self.cache.salt if self.cache is not None else None
-        analysed = _analyse(to_do, self.policy, self.options, self.jobs, salt)
-        for job, (result_key, file_result) in zip(to_do, analysed, strict=True):
+        request = planning.request() if planning is not None else None
+        analysed = _analyse(to_do, self.policy, self.options, self.jobs, salt, request)
+        for job, (result_key, file_result, plan) in zip(to_do, analysed, strict=True):
             if self.cache is not None and result_key is not None:
                 self.cache.put(result_key, file_result)
-            yield job, file_result
+                if not job[4]:
+                    self.first_keys[job[0]] = result_key
+            if planning is not None and not job[4]:
+                if plan is None:
+                    plan = planning.fallback(job, file_result)
+                elif (
+                    self.cache is not None
+                    and result_key is not None
+                    and planning.quick(job, file_result) is None
+                ):
+                    key = self.cache.plan_key(result_key, planning.salt)
+                    self.cache.put_plan(key, plan.to_cache())
+            yield job, file_result, plan
+
+    def _cached_plans(
+        self,
+        unplanned: list[tuple[int, Job, str, FileResult]],
+        misses: list[tuple[int, Job]],
+    ) -> Iterator[tuple[Job, FileResult, FilePlan | None]]:
+        """The files whose result is cached but whose plan the analysis alone does not
+        decide: their cached plan, else they join ``misses`` (planned in a worker)."""
+        planning, cache = self.planning, self.cache
+        if not unplanned or planning is None or cache is None:
+            return
+        if not planning.read_cache:
+            misses.extend((size, job) for size, job, _, _ in unplanned)
+            return
+        keys = [cache.plan_key(key, planning.salt) for _, _, key, _ in unplanned]
+        stored = cache.get_plans(keys)
+        for (size, job, key, hit), plan_key in zip(unplanned, keys, strict=True):
+            value = stored.get(plan_key)
+            content = _read_again(job[0]) if value is not None else None
+            # the bytes a cached plan keeps (for --apply) must be the ones of its key
+            if value is None or content is None or self.key_of(job, content) != key:
+                misses.append((size, job))
+                continue
+            from auditor.plans import FilePlan
+
+            self.result.stats.cached += 1
+            yield job, hit, FilePlan.from_cache(value, content)
+
+
+def _read_again(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def _key_detail(rel: str, explicit: bool, extra: tuple[str, ...]) -> str:
@@ -206,12 +369,45 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
                 (0, (entry.path, entry.shown, entry.rel, entry.explicit, tuple(sorted(extra))))
             )
         by_path = {entries[n].path: n for n in asked}
-        for job, file_result in runner.run(jobs_in):
+        for job, file_result, _ in runner.run(jobs_in):
             entry = entries[by_path[job[0]]]
             entry.result = file_result
             entry.extra = frozenset(job[4])
         project, owners = stage.build(entries)
     stage.apply(project, owners, entries, policy, planner)
+
+
+def _open_cache(
+    policy: Policy, options: Options, use_cache: bool, cache_dir: str | os.PathLike[str] | None
+) -> ResultCache | None:
+    if not use_cache:
+        return None
+    folder = (
+        Path(cache_dir) if cache_dir is not None else default_folder(policy.root, policy.source)
+    )
+    salt = salt_for(
+        policy.fingerprint(), catalogue_text(), f"{options.key()}|{_code_fingerprint()}"
+    )
+    return ResultCache(folder, salt)
+
+
+def _cached_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> None:
+    """The project-wide stage, or its outcome from the cache when every file's result key
+    (and the stage's code) is the same as when it ran: a run where nothing changed does
+    not run it again."""
+    cache = runner.cache
+    keys = [runner.first_keys.get(e.path) for e in entries]
+    if cache is None or None in keys or len({e.shown for e in entries}) != len(entries):
+        _project_stage(entries, runner, policy)
+        return
+    key = cache.stage_key([k for k in keys if k is not None], _stage_fingerprint())
+    stored = cache.get_stage(key)
+    if stored is not None and all(e.shown in stored for e in entries):
+        for entry in entries:
+            entry.result = stored[entry.shown]
+        return
+    _project_stage(entries, runner, policy)
+    cache.put_stage(key, {e.shown: e.result for e in entries})
 
 
 def scan(
@@ -236,27 +432,76 @@ def scan(
 
     ``engines`` beyond libcst (``"bandit"``, ``"semgrep"``) run over the files the scanner
     analysed; their results fill ``also_flagged_by`` and ``engine_only`` (auditor.engines)."""
+    result, _ = _scan(
+        paths, policy, honor_nosec, include, exclude, progress, jobs, cache_dir, use_cache,
+        prefilter, engines, None,
+    )  # fmt: skip
+    return result
+
+
+def scan_and_plan(
+    paths: Sequence[str | os.PathLike[str]] = (".",),
+    *,
+    policy: Policy | None = None,
+    spec: PlanSpec | None = None,
+    settings: Settings | None = None,
+    honor_nosec: bool = False,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    use_cache: bool = False,
+    engines: Sequence[str] = (LIBCST,),
+) -> tuple[ScanResult, list[FilePlan]]:
+    """:func:`scan`, and the migration plan of each file whose analysis has a site that
+    needs action (``spec``: which codemods and sites, default all; ``settings``: the
+    project's sandbox settings, default read from the policy's root, :class:`MigrateError`
+    for a mistake in them), planned in the scan's workers and cached with its results.
+    The plans are :func:`auditor.migrate.plan`'s for the same files: each file's own
+    analysis, before the project-wide stage, decides its sites."""
+    from auditor.plans import PlanSpec, sandbox_settings
+
+    if policy is None:
+        policy = load_policy(Path((list(paths) or ["."])[0]))
+    if settings is None:
+        settings = sandbox_settings(policy)
+    options = Options(honor_nosec=honor_nosec)
+    planning = _Planning(spec or PlanSpec(), settings, options)
+    return _scan(
+        paths, policy, honor_nosec, include, exclude, progress, jobs, cache_dir, use_cache,
+        True, engines, planning,
+    )  # fmt: skip
+
+
+def _scan(
+    paths: Sequence[str | os.PathLike[str]],
+    policy: Policy | None,
+    honor_nosec: bool,
+    include: Iterable[str],
+    exclude: Iterable[str],
+    progress: Progress | None,
+    jobs: int | None,
+    cache_dir: str | os.PathLike[str] | None,
+    use_cache: bool,
+    prefilter: bool,
+    engines: Sequence[str],
+    planning: _Planning | None,
+) -> tuple[ScanResult, list[FilePlan]]:
     started = time.perf_counter()
     given = [Path(p) for p in paths] or [Path(".")]
     if policy is None:
         policy = load_policy(given[0])
     options = Options(honor_nosec=honor_nosec, prefilter=prefilter)
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    cache: ResultCache | None = None
-    if use_cache:
-        folder = (
-            Path(cache_dir) if cache_dir is not None else default_folder(policy.root, policy.source)
-        )
-        salt = salt_for(
-            policy.fingerprint(), catalogue_text(), f"{options.key()}|{_code_fingerprint()}"
-        )
-        cache = ResultCache(folder, salt)
+    cache = _open_cache(policy, options, use_cache, cache_dir)
     cwd = Path.cwd()
     result = ScanResult(engines=[LIBCST, *(e for e in engines if e != LIBCST)])
     candidates = list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
     total = len(candidates)
     done = 0
     entries: list[Entry] = []
+    plans: dict[str, FilePlan] = {}
 
     def record(entry: Entry | None, file_result: FileResult) -> None:
         nonlocal done
@@ -280,12 +525,14 @@ def scan(
             continue
         rel = relative_to(path, policy.root)
         jobs_in.append((size, (path, shown, rel, candidate.explicit, ())))
-    runner = _Runner(policy, options, jobs, cache, result)
+    runner = _Runner(policy, options, jobs, cache, result, planning)
     try:
-        for job, file_result in runner.run(jobs_in):
+        for job, file_result, plan in runner.run(jobs_in):
             path, shown, rel, explicit, _ = job
+            if plan is not None:
+                plans[path] = plan
             record(Entry(path, shown, rel, explicit, file_result), file_result)
-        _project_stage(entries, runner, policy)
+        _cached_stage(entries, runner, policy)
     finally:
         if cache is not None:
             cache.close()
@@ -303,4 +550,66 @@ def scan(
         result.findings, result.engine_only = merge(result.findings, hits)
     result.sort()
     result.stats.seconds = time.perf_counter() - started
-    return result
+    kept = [plans[e.path] for e in entries if e.path in plans and plans[e.path].wanted]
+    return result, kept
+
+
+def plan_files(
+    candidates: Iterable[Candidate],
+    policy: Policy,
+    spec: PlanSpec | None = None,
+    *,
+    settings: Settings | None = None,
+    jobs: int | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    use_cache: bool = False,
+    fresh: bool = False,
+    progress: Progress | None = None,
+    matched_only: set[str] | None = None,
+) -> list[FilePlan]:
+    """The migration plan of each file among ``candidates`` that has something to say (a
+    site to rewrite or review, or an error), in their order: :func:`auditor.migrate.plan`'s
+    work, with the scan's workers and result cache (``fresh``: compute every plan, even
+    one the cache holds, as ``migrate --apply`` does). The ``--only`` specs of ``spec``
+    that matched a site are added to ``matched_only``."""
+    from auditor.plans import FilePlan, PlanSpec, sandbox_settings, unreadable
+
+    spec = spec or PlanSpec()
+    if settings is None:
+        settings = sandbox_settings(policy)
+    options = Options()
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    cache = _open_cache(policy, options, use_cache, cache_dir)
+    planning = _Planning(spec, settings, options, read_cache=not fresh)
+    here = os.getcwd()
+    slots: list[FilePlan | None] = []
+    where: dict[str, list[int]] = {}  # absolute path -> its slots (a file named twice)
+    jobs_in: list[tuple[int, Job]] = []
+    for candidate in candidates:
+        path = os.path.abspath(candidate.path)
+        shown = relative_to(path, here)
+        problem = unreadable(candidate.path, policy.max_file_size)
+        if problem is not None:
+            slots.append(FilePlan(shown, Path(os.path.realpath(candidate.path)), error=problem))
+            continue
+        where.setdefault(path, []).append(len(slots))
+        slots.append(None)
+        size = os.path.getsize(path)
+        # never ``explicit``: a plan analyses a file as migrate always did (pre-filter on)
+        jobs_in.append((size, (path, shown, relative_to(path, policy.root), False, ())))
+    total, done = len(slots), len(slots) - len(jobs_in)
+    runner = _Runner(policy, options, jobs, cache, ScanResult(), planning)
+    try:
+        for job, file_result, plan in runner.run(jobs_in):
+            slot = where[job[0]].pop(0)
+            slots[slot] = plan if plan is not None else planning.fallback(job, file_result)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    finally:
+        if cache is not None:
+            cache.close()
+    plans = [p for p in slots if p is not None]
+    if matched_only is not None:
+        matched_only.update(s for p in plans for s in p.matched)
+    return [p for p in plans if p.wanted]

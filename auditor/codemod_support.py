@@ -4,36 +4,58 @@ outcomes, the sandbox import and a few careful CST edits.
 Every codemod decides which calls are sites, and of which class, by running auditor's own
 analysis (:func:`auditor.scan.analyze.analyze_source`) on the module it is given and matching the
 findings to call nodes by position, so the rewriting always agrees with ``auditor scan``.
+
+Doing only what the sites need: the calls are found, and their enclosing nodes recorded, in
+one read-only walk that pairs each libcst call with the standard library's ``ast`` call at
+the same place (:mod:`auditor.scan.positions`, as the scanner does), instead of libcst's
+position and parent metadata of every node; the scopes are resolved only when a rewrite
+asks for them; and the transform descends only into the nodes that hold a site (the rest of
+the module is kept as it is, node for node, which is what a full transform leaves it too:
+only a site's call or the call around it is ever replaced). Whenever the pairing fails, or a
+rewrite asks about a node outside the recorded ones, libcst's metadata of the whole module
+answers instead, as before.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import dataclasses
+import functools
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst import CSTTransformer
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import (
     FunctionScope,
     ImportAssignment,
+    MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
     Scope,
     ScopeProvider,
 )
+from libcst.metadata.base_provider import ProviderT
 
 from auditor.findings import Finding
 from auditor.judge.policy import Policy, load_policy
+from auditor.plans import Decline, needs_action
 from auditor.sandbox.config import Settings, load_settings
 from auditor.scan.analyze import Context, analyze_source
+from auditor.scan.positions import Span, agrees, call_spans
 from auditor.scan.resolve import keyword, positional
 from auditor.scan.scopes import Scope as ScanScope
+from auditor.scan.skeleton import physical_lines
+from auditor.scan.walk import child_fields, walk
 from auditor.scanner_view import ScannerView
+from auditor.unused_imports import remove_unused_imports
 
 if TYPE_CHECKING:
     from auditor.sandbox_needs import SandboxEffect
@@ -43,30 +65,6 @@ SiteFilter = Callable[[Finding], bool]
 SANDBOX_MODULE = "auditor"
 SANDBOX_NAME = "sandbox"
 _SANDBOX_ALIASES = ("sandbox", "_sandbox", "auditor_sandbox", "_auditor_sandbox")
-
-# Classes of call sites the migration acts on; the rest (fixed programs, constant commands
-# without a shell, constant code) are allowed by the default policy.
-UNSAFE_CATEGORIES = frozenset(
-    {
-        "dynamic-shell",
-        "dynamic-program",
-        "dynamic-code",
-        "dynamic-import",
-        "constant-shell",
-        "shell-wrapper",
-    }
-)
-
-
-def needs_action(finding: Finding) -> bool:
-    """A site the migration should rewrite or list for review."""
-    return (
-        finding.category in UNSAFE_CATEGORIES
-        and not finding.isolated
-        and finding.trusted_by is None
-        and not finding.suppressed
-        and finding.action != "allow"
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,35 +100,45 @@ class Outcome:
         return self.new_code is not None
 
 
-# Decline keys of shell-to-argv's reasons: NEEDS_SHELL, only a shell can run the command
-# (route-to-sandbox takes it); TEXT_UNKNOWN, its text is not known at the call site; any
-# other key of a constant shell command: an argv list would do, but this call cannot be
-# rewritten with the same meaning, so a person converts it ("convert by hand").
-NEEDS_SHELL = "needs-shell"
-TEXT_UNKNOWN = "text-unknown"
-NO_CODEMOD = "no-codemod"
-NOT_SELECTED = "not-selected"
-_NOT_CONVERTIBLE = frozenset({NEEDS_SHELL, TEXT_UNKNOWN, NO_CODEMOD, NOT_SELECTED})
+# The classes whose instances have no matcher decorator, and the attributes libcst's
+# __init__ gives such an instance (see _init_without_matcher_search).
+_PLAIN_INIT: dict[type[object], frozenset[str]] = {}
 
 
-def convert_by_hand(category: str, keys: Sequence[str]) -> bool:
-    """Whether a site the codemods left alone is a constant shell command that an argv list
-    would run (its command needs no shell), from the keys of the reasons it was declined."""
-    return (
-        category == "constant-shell"
-        and any(keys)
-        and not any(key.startswith("needs-") or key in _NOT_CONVERTIBLE for key in keys)
-    )
+@functools.cache
+def _prunable(cls: type[SiteCodemod]) -> bool:
+    """Whether the transform may skip the nodes that hold no site: the class has no matcher
+    decorator and no visit or leave method of its own but SiteCodemod's leave_Call."""
+    if cls not in _PLAIN_INIT:
+        return False
+    hooks = [n for n in dir(cls) if n.startswith(("visit_", "leave_"))]
+    own = [n for n in hooks if getattr(cls, n) is not getattr(CSTTransformer, n, None)]
+    return own == ["leave_Call"] and cls.leave_Call is SiteCodemod.leave_Call
 
 
-class Decline(Exception):
-    """Raised inside a rewrite to leave the site as it is, with a reason. ``key`` names the
-    reason for the audit document, which has words for it in each language
-    (``[manual_reason]`` of reports/locale/*.toml)."""
+def _remember_init(codemod: VisitorBasedCodemodCommand) -> None:
+    """After libcst's own __init__ of the first instance of a class: remember the class when
+    it has no matcher decorator (libcst searched it for some)."""
+    if not (codemod._extra_visit_funcs or codemod._extra_leave_funcs or codemod._matchers):
+        _PLAIN_INIT[type(codemod)] = frozenset(vars(codemod))
 
-    def __init__(self, message: str, key: str = "") -> None:
-        super().__init__(message)
-        self.key = key
+
+def _init_without_matcher_search(
+    codemod: VisitorBasedCodemodCommand, context: CodemodContext
+) -> bool:
+    """libcst's ``__init__`` of a codemod, for a class known to have no matcher decorator,
+    without searching the class for them again (4 ms an instance, every instance: a fifth
+    of a small file's planning). Whether it did (False: the caller runs libcst's own)."""
+    attributes = _PLAIN_INIT.get(type(codemod))
+    if attributes is None:
+        return False
+    Codemod.__init__(codemod, context)
+    CSTTransformer.__init__(codemod)
+    codemod._matchers = {}
+    codemod._extra_visit_funcs = {}
+    codemod._extra_leave_funcs = {}
+    # a libcst whose __init__ sets more than this: its own __init__ runs
+    return frozenset(vars(codemod)) == attributes
 
 
 class SiteCodemod(VisitorBasedCodemodCommand):
@@ -139,7 +147,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
     :class:`Outcome` per site in ``self.outcomes``."""
 
     NAME: ClassVar[str] = ""
-    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, ParentNodeProvider)
+    # Resolved on demand (see _metadata), not for every node of every module up front.
+    METADATA_DEPENDENCIES = ()
 
     def __init__(
         self,
@@ -157,7 +166,9 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         ``scan_context`` the scanner's context for that policy; ``sandbox_settings`` the
         project's ``[tool.auditor.sandbox]`` (default: read from the file's folder up),
         whose profiles the sandbox calls will run with."""
-        super().__init__(context)
+        if not _init_without_matcher_search(self, context):
+            super().__init__(context)
+            _remember_init(self)
         self.findings = findings
         self.scan_context = scan_context
         self.sandbox_settings = sandbox_settings
@@ -176,6 +187,9 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         # enclosing calls to replace as a whole (``os.popen(...).read()``), by id
         self._enclosing: dict[int, tuple[Finding, Callable[[cst.Call], cst.BaseExpression]]] = {}
         self._dropped: dict[str, list[cst.CSTNode]] = {}
+        # the text the module was parsed from, when the caller has it (else regenerated)
+        self.source_text: str | None = None
+        self._located: _Located | None = None
 
     # -- subclass interface ---------------------------------------------------------------
     @classmethod
@@ -225,23 +239,59 @@ class SiteCodemod(VisitorBasedCodemodCommand):
                 continue
             key = (finding.line, finding.column, finding.end_line, finding.end_column)
             self._sites[key] = finding
+        self._located = None
         if not self._sites:
             return tree
         self._module = tree
-        self._name_uses = _name_uses(tree)
         self._dropped = {}
         self._imports = {}
         self._enclosing = {}
+        text = self.source_text if self.source_text is not None else tree.code
+        self._located = _locate(tree, text, self._sites)
         result = super().transform_module_impl(tree)
         if self._imports:
             result = add_imports(result, list(self._imports))
+        uses = _name_uses(tree) if self._dropped else Counter()
         for name, nodes in self._dropped.items():
             # Only when every use of the name went with the rewrites can its import become
             # unused; libcst's (slow) unused-import removal then checks it properly.
-            if self._name_uses[name] <= len(nodes):
+            if uses[name] <= len(nodes):
                 for node in nodes:
                     RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
         return result
+
+    @contextlib.contextmanager
+    def _handle_metadata_reference(self, module: cst.Module) -> Iterator[cst.Module]:
+        """libcst's, without its deep copy of the module: each module a codemod is given is
+        parsed for it (every node appears once), and metadata is resolved on demand."""
+        previous = self.context.wrapper
+        self.context = dataclasses.replace(
+            self.context, wrapper=MetadataWrapper(module, unsafe_skip_copy=True)
+        )
+        try:
+            yield module
+        finally:
+            self.context = dataclasses.replace(self.context, wrapper=previous)
+
+    def _instantiate_and_run(self, transform: type[Codemod], tree: cst.Module) -> cst.Module:
+        # libcst runs the scheduled import removal here, after the transform
+        if transform is RemoveImportsVisitor:
+            return remove_unused_imports(self.context, tree)
+        return super()._instantiate_and_run(transform, tree)
+
+    def _metadata(self, provider: ProviderT) -> Mapping[cst.CSTNode, Any]:
+        """The ``provider``'s metadata of the whole module (resolved on first use)."""
+        wrapper = self.context.wrapper
+        assert wrapper is not None, "metadata outside of transform_module()"
+        return wrapper.resolve(provider)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # Only the nodes that hold a site have anything to rewrite below them (for a class
+        # whose only hook is leave_Call: a subclass's own visits see every node).
+        located = self._located
+        if located is not None and id(node) not in located.holders and _prunable(type(self)):
+            return False
+        return super().on_visit(node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         enclosing = self._enclosing.pop(id(original_node), None)
@@ -273,9 +323,19 @@ class SiteCodemod(VisitorBasedCodemodCommand):
     def _finding_for(self, node: cst.CSTNode) -> Finding | None:
         if not self._sites:
             return None
-        pos = self.get_metadata(PositionProvider, node)
+        if self._located is not None:
+            return self._located.sites.get(id(node))
+        pos = self._metadata(PositionProvider)[node]
         key = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
         return self._sites.get(key)
+
+    def _span(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        """The node's span: line, column (1-based), end line, end column (exclusive)."""
+        span = self._located.calls.get(id(node)) if self._located is not None else None
+        if span is not None:
+            return (span.line, span.column + 1, span.end_line, span.end_column + 1)
+        pos = self._metadata(PositionProvider)[node]
+        return (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
 
     def _record(
         self,
@@ -287,8 +347,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
     ) -> None:
         new_code = span = None
         if replacement is not None and replaced is not None:
-            pos = self.get_metadata(PositionProvider, replaced)
-            span = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+            span = self._span(replaced)
             new_code = self.code_in_place(replacement, replaced)
         self.outcomes.append(
             Outcome(
@@ -405,10 +464,11 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return None
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        try:
-            return self.get_metadata(ParentNodeProvider, node)
-        except KeyError:
-            return None
+        located = self._located
+        if located is not None and id(node) in located.parents:
+            return located.parents[id(node)]
+        parent: cst.CSTNode | None = self._metadata(ParentNodeProvider).get(node)
+        return parent
 
     def is_statement(self, call: cst.Call) -> bool:
         """The call is a whole expression statement: its value is not used."""
@@ -416,10 +476,8 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         return isinstance(parent, cst.Expr) and parent.value is call
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
-        try:
-            return self.get_metadata(ScopeProvider, node)
-        except KeyError:
-            return None
+        scope: Scope | None = self._metadata(ScopeProvider).get(node)
+        return scope
 
     def check_module_name(self, module: str, node: cst.CSTNode) -> None:
         """Decline unless ``module`` can be used as a plain name at ``node``: unbound (an
@@ -435,7 +493,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
             raise Decline(f"the function imports {module} only after this call", "module-name")
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.get_metadata(PositionProvider, node).start
+        start = self._metadata(PositionProvider)[node].start
         return start.line, start.column
 
     def use_module(self, module: str, node: cst.CSTNode) -> cst.Name:
@@ -580,58 +638,118 @@ def _imports_module_early(module: cst.Module, name: str) -> bool:
     )
 
 
-class _NameCollector(cst.CSTVisitor):
-    """Every identifier the module binds or reads (not attribute names, not keywords)."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-
-class _NameUses(cst.CSTVisitor):
-    """How often each identifier is read or bound outside import statements."""
-
-    def __init__(self) -> None:
-        self.uses: Counter[str] = Counter()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.uses[node.value] += 1
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
+def _count_names(root: cst.CSTNode, counts: Counter[str], imports: bool) -> None:
+    """Count every identifier read or bound under ``root``: not attribute names, not
+    keywords of arguments, and not in import statements unless ``imports``. A read-only
+    walk over the fields (:func:`auditor.scan.walk.child_fields`), not libcst's visit."""
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            counts[node.value] += 1  # type: ignore[attr-defined]
+        elif kind is cst.Attribute or kind is cst.Arg:
+            stack.append(node.value)  # type: ignore[attr-defined]
+        elif imports or (kind is not cst.Import and kind is not cst.ImportFrom):
+            for name in child_fields(kind):
+                child = getattr(node, name)
+                if isinstance(child, cst.CSTNode):
+                    stack.append(child)
+                elif type(child) is tuple or type(child) is list:
+                    stack.extend(c for c in child if isinstance(c, cst.CSTNode))
 
 
 def _name_uses(module: cst.Module) -> Counter[str]:
-    visitor = _NameUses()
-    module.visit(visitor)
-    return visitor.uses
+    """How often each identifier is read or bound outside import statements."""
+    counts: Counter[str] = Counter()
+    _count_names(module, counts, imports=False)
+    return counts
 
 
 def _names_in(module: cst.Module) -> set[str]:
-    collector = _NameCollector()
-    module.visit(collector)
-    return collector.names
+    """Every identifier the module binds or reads (not attribute names, not keywords)."""
+    counts: Counter[str] = Counter()
+    _count_names(module, counts, imports=True)
+    return set(counts)
+
+
+@dataclass(slots=True)
+class _Located:
+    """The sites' calls found in a module and what encloses them: ``sites`` (call node id
+    -> finding), ``calls`` (every call's span by node id), ``parents`` (node id -> parent,
+    for each site's call and every node above it; None for the module) and ``holders``
+    (the ids of the nodes that hold a site: the module, down to each site's parent)."""
+
+    sites: dict[int, Finding] = dataclasses.field(default_factory=dict)
+    calls: dict[int, Span] = dataclasses.field(default_factory=dict)
+    parents: dict[int, cst.CSTNode | None] = dataclasses.field(default_factory=dict)
+    holders: set[int] = dataclasses.field(default_factory=set)
+
+
+class _Locator:
+    """The visitor of :func:`_locate`: each libcst call meets its ``ast`` twin (pre-order)."""
+
+    def __init__(
+        self,
+        spans: list[tuple[Span, ast.Call]],
+        keys: dict[tuple[int, int, int, int], Finding],
+    ) -> None:
+        self.spans = spans
+        self.keys = keys
+        self.index = 0
+        self.failed = False
+        self.stack: list[cst.CSTNode] = []
+        self.found = _Located()
+
+    def __getattr__(self, name: str) -> Callable[[cst.CSTNode], None]:
+        # walk() asks for visit_<Type> / leave_<Type>: every type enters and leaves
+        if name.startswith("visit_"):
+            return self._enter
+        if name.startswith("leave_"):
+            return self._leave
+        raise AttributeError(name)
+
+    def _enter(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.Call and not self.failed:
+            if self.index >= len(self.spans) or not agrees(node, self.spans[self.index][1]):
+                self.failed = True
+            else:
+                span = self.spans[self.index][0]
+                self.index += 1
+                found = self.found
+                found.calls[id(node)] = span
+                key = (span.line, span.column + 1, span.end_line, span.end_column + 1)
+                finding = self.keys.get(key)
+                if finding is not None:
+                    found.sites[id(node)] = finding
+                    stack = self.stack
+                    found.parents[id(node)] = stack[-1] if stack else None
+                    for depth, holder in enumerate(stack):
+                        found.parents[id(holder)] = stack[depth - 1] if depth else None
+                        found.holders.add(id(holder))
+        self.stack.append(node)
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+
+def _locate(
+    module: cst.Module, text: str, sites: dict[tuple[int, int, int, int], Finding]
+) -> _Located | None:
+    """The sites' calls of ``module`` (parsed from ``text``) and what encloses them, or
+    None when the two parsers do not pair up (libcst's metadata answers then)."""
+    try:
+        parsed = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    calls = [n for n in ast.walk(parsed) if isinstance(n, ast.Call)]
+    locator = _Locator(call_spans(calls, physical_lines(text)), sites)
+    walk(module, locator)
+    if locator.failed or locator.index != len(locator.spans):
+        return None
+    if len(locator.found.sites) != len(sites):  # a site not met: let the metadata look
+        return None
+    return locator.found
 
 
 def _dotted(node: cst.BaseExpression) -> str:

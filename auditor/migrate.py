@@ -27,26 +27,29 @@ import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from auditor.codemod_support import (
+from auditor.codemod_support import Outcome, SiteCodemod
+from auditor.findings import FileResult, Finding, ScanResult
+from auditor.judge.policy import Policy, load_policy
+from auditor.plans import (
     NO_CODEMOD,
     NOT_SELECTED,
-    Outcome,
-    SiteCodemod,
-    convert_by_hand,
+    FilePlan,
+    MigrateError,
+    PlanSpec,
+    SiteFilter,
+    SitePlan,
+    SiteReview,
+    actionable_sites,
     needs_action,
+    sandbox_settings,
+    unreadable,
 )
-from auditor.findings import Finding, ScanResult
-from auditor.judge.policy import Policy, load_policy
-from auditor.sandbox.config import Settings, load_settings
-from auditor.sandbox.errors import SandboxConfigError
-from auditor.sandbox_needs import SandboxEffect
+from auditor.sandbox.config import Settings
 from auditor.scan.analyze import Context, analyze_source, decode
 from auditor.scan.discover import Candidate, discover, display_path
 
@@ -73,178 +76,10 @@ def _load_codemods() -> dict[str, type[SiteCodemod]]:
 CODEMODS: dict[str, type[SiteCodemod]] = _load_codemods()
 """Every codemod by name, in the order they run."""
 
-SiteFilter = Callable[[Finding], bool]
 
-
-class MigrateError(ValueError):
-    """Bad input to the migration (an unknown codemod name, a malformed --only)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SitePlan:
-    """One site a codemod rewrites: the lines it spans before, and the same lines after;
-    for a call routed to the sandbox, ``effect`` says what the sandbox takes away from it
-    and what the rewrite gives back (``network=True``)."""
-
-    fingerprint: str
-    codemod: str
-    rule: str
-    category: str
-    sink: str
-    path: str
-    line: int
-    end_line: int
-    before_lines: list[str]
-    after_lines: list[str]
-    effect: SandboxEffect | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        data["effect"] = self.effect.to_json() if self.effect is not None else None
-        return data
-
-    def markdown(self) -> str:
-        """The site as before/after blocks, for the audit's "specific lines to fix"."""
-        where = f"{self.path}:{self.line}" + (
-            f"-{self.end_line}" if self.end_line != self.line else ""
-        )
-        before = "\n".join(self.before_lines)
-        after = "\n".join(self.after_lines)
-        text = (
-            f"`{where}` ({self.rule}, {self.codemod})\n\n"
-            f"Before:\n\n```python\n{before}\n```\n\nAfter:\n\n```python\n{after}\n```\n"
-        )
-        if self.effect is not None:
-            what, *rest = self.effect.describe()
-            text += (
-                f"\nIn the sandbox (profile {self.effect.profile}): {what}; {'; '.join(rest)}.\n"
-            )
-        return text
-
-
-@dataclass(frozen=True, slots=True)
-class SiteReview:
-    """A site that needs action but that no selected codemod rewrote, and why: ``reasons``
-    in words, ``keys`` the same reasons as keys the audit document has words for (see
-    ``codemod_support.Decline``), ``before_lines`` the lines of the call."""
-
-    fingerprint: str
-    rule: str
-    category: str
-    sink: str
-    path: str
-    line: int
-    column: int
-    reasons: tuple[str, ...]
-    keys: tuple[str, ...] = ()
-    end_line: int = 0
-    before_lines: tuple[str, ...] = ()
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(self.reasons)
-
-    @property
-    def manual(self) -> str:
-        """ "convert" when the command needs no shell and an argv list would run it, but
-        no codemod could rewrite this call with the same meaning; "review" otherwise."""
-        return "convert" if convert_by_hand(self.category, self.keys) else "review"
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["reasons"] = list(self.reasons)
-        data["keys"] = list(self.keys)
-        data["before_lines"] = list(self.before_lines)
-        data["manual"] = self.manual
-        return data
-
-
-@dataclass(slots=True)
-class FilePlan:
-    path: str  # as shown (relative to the working directory when under it)
-    file: Path  # the file to write
-    original: str = ""
-    updated: str = ""
-    encoding: str = "utf-8"
-    data: bytes = b""
-    sites: list[SitePlan] = field(default_factory=list)
-    reviews: list[SiteReview] = field(default_factory=list)
-    rewritten: Counter[str] = field(default_factory=Counter)  # codemod -> sites
-    error: str | None = None
-    error_line: int | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self.error is None and self.updated != self.original
-
-    def diff(self) -> str:
-        if not self.changed:
-            return ""
-        lines = difflib.unified_diff(
-            self.original.splitlines(keepends=True),
-            self.updated.splitlines(keepends=True),
-            f"a/{self.path}",
-            f"b/{self.path}",
-        )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-    def to_json(self) -> dict[str, Any]:
-        """What a report needs of the plan (not the file's text)."""
-        return {
-            "path": self.path,
-            "changed": self.changed,
-            "rewritten": dict(self.rewritten),
-            "sites": [site.to_json() for site in self.sites],
-            "reviews": [review.to_json() for review in self.reviews],
-            "error": self.describe_error() if self.error is not None else None,
-            "diff": self.diff(),
-        }
-
-    def describe_error(self) -> str:
-        where = f"{self.path}:{self.error_line}" if self.error_line else self.path
-        return f"{where}: {self.error}"
-
-
-def parse_only(spec: str) -> tuple[str, int]:
-    """``path:line`` of ``--only``."""
-    path, sep, line = spec.rpartition(":")
-    if not sep or not path or not line.isdigit() or int(line) < 1:
-        raise MigrateError(f"--only {spec!r}: expected PATH:LINE (a line number from 1)")
-    return path, int(line)
-
-
-def site_filter(
-    select: Iterable[str] = (), only: Iterable[str] = (), matched: set[str] | None = None
-) -> SiteFilter | None:
-    """A filter for ``--select RULE`` (rule id or class) and ``--only PATH:LINE``; the
-    ``--only`` specs that let a site through are added to ``matched``."""
-    rules = {s.strip() for s in select if s.strip()}
-    specs = list(only)
-    places = [parse_only(s) for s in specs]
-    if not rules and not places:
-        return None
-    resolved = [
-        (spec, os.path.normpath(os.path.abspath(p)), line)
-        for spec, (p, line) in zip(specs, places, strict=True)
-    ]
-
-    def wanted(finding: Finding) -> bool:
-        if rules and finding.rule not in rules and finding.category not in rules:
-            return False
-        if not resolved:
-            return True
-        here = os.path.normpath(os.path.abspath(finding.path))
-        hits = [
-            s for s, p, line in resolved if here == p and finding.line <= line <= finding.end_line
-        ]
-        if matched is not None:
-            matched.update(hits)
-        return bool(hits)
-
-    return wanted
-
-
-def _selected(codemods: Iterable[str] | None) -> list[type[SiteCodemod]]:
+def selected_codemods(codemods: Iterable[str] | None) -> list[type[SiteCodemod]]:
+    """The codemod classes named (all when None or empty), in the order they run;
+    :class:`MigrateError` for an unknown name."""
     if codemods is None:
         return list(CODEMODS.values())
     names = list(codemods)
@@ -254,16 +89,6 @@ def _selected(codemods: Iterable[str] | None) -> list[type[SiteCodemod]]:
     if unknown:
         raise MigrateError(f"unknown codemod {unknown[0]!r} (known: {', '.join(CODEMODS)})")
     return [cls for name, cls in CODEMODS.items() if name in names]
-
-
-def _read(path: Path, max_size: int) -> bytes:
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise OSError("not a regular file")
-    if info.st_size > max_size:
-        raise OSError(f"file too large ({info.st_size} bytes > max_file_size {max_size})")
-    with open(path, "rb") as handle:
-        return handle.read()
 
 
 def _run_codemod(
@@ -288,6 +113,7 @@ def _run_codemod(
         scan_context=ctx,
         sandbox_settings=settings,
     )
+    codemod.source_text = text
     result = codemod.transform_module(module)
     return result.code, codemod.outcomes
 
@@ -335,14 +161,38 @@ def plan_file(
         rel = absolute.relative_to(policy.root).as_posix()
     except ValueError:
         rel = absolute.as_posix()
-    selected = _selected(codemods)
-    fplan = FilePlan(shown, Path(os.path.realpath(path)))
+    selected = selected_codemods(codemods)
+    file = Path(os.path.realpath(path))
+    problem = unreadable(path, policy.max_file_size)
+    if problem is not None:
+        return FilePlan(shown, file, error=problem)
     try:
-        data = _read(path, policy.max_file_size)
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
-        fplan.error = f"cannot read: {exc.strerror or exc}"
-        return fplan
-    fplan.data = data
+        return FilePlan(shown, file, error=f"cannot read: {exc.strerror or exc}")
+    if settings is None:
+        settings = sandbox_settings(policy)
+    return plan_source(data, shown, rel, file, Context(policy), selected, wanted, settings)
+
+
+def plan_source(
+    data: bytes,
+    shown: str,
+    rel: str,
+    file: Path,
+    ctx: Context,
+    selected: Sequence[type[SiteCodemod]],
+    wanted: SiteFilter | None,
+    settings: Settings,
+    before: FileResult | None = None,
+) -> FilePlan:
+    """Plan the migration of the file ``file`` whose bytes are ``data`` (shown as
+    ``shown``; ``rel``: its path from the policy's root). ``ctx``: the scanner's context
+    for the policy with the default options. ``before``: the analysis of exactly these
+    bytes with that context (``analyze_source(data, shown, rel, ctx)``), when the caller
+    has it (the scan's worker does), else it is computed here."""
+    fplan = FilePlan(shown, file, data=data)
     text, error = decode(data, shown)
     if error is not None or text is None:
         fplan.error = error.message if error else "cannot decode"
@@ -350,17 +200,14 @@ def plan_file(
         return fplan
     fplan.original = fplan.updated = text
     fplan.encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-    if settings is None:
-        settings = sandbox_settings(policy)
-    ctx = Context(policy)
-    before = analyze_source(data, shown, rel, ctx)
+    policy = ctx.policy
+    if before is None:
+        before = analyze_source(data, shown, rel, ctx)
     if before.errors:
         fplan.error = before.errors[0].message
         fplan.error_line = before.errors[0].line
         return fplan
-    actionable = [f for f in before.findings if needs_action(f)]
-    if wanted is not None:
-        actionable = [f for f in actionable if wanted(f)]
+    actionable = actionable_sites(before, wanted)
     if not actionable:
         return fplan
     # Run the codemods in sequence. Each stage's findings are mapped back to the original
@@ -565,16 +412,6 @@ def _unhandled(
     )
 
 
-def sandbox_settings(policy: Policy) -> Settings:
-    """The ``[tool.auditor.sandbox]`` settings of the project (its profiles and limits are
-    what the sandboxed calls will run with), or :class:`MigrateError` naming the file and
-    key of a mistake."""
-    try:
-        return load_settings(policy.root)
-    except SandboxConfigError as exc:
-        raise MigrateError(str(exc)) from None
-
-
 def _verify(
     text: str,
     encoding: str,
@@ -636,31 +473,35 @@ def plan(
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
     matched_only: set[str] | None = None,
+    jobs: int | None = None,
+    use_cache: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    fresh: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> list[FilePlan]:
     """Plan the migration of files and folders (or of the files of a scan result).
 
     Returns one :class:`FilePlan` per file that has a site needing action, or an error;
     files with nothing to do are left out. Nothing is written. The ``only`` specs that
-    matched a site needing action are added to ``matched_only``."""
-    codemods = list(codemods) if codemods is not None else None
-    _selected(codemods)  # validate the names first
-    wanted = site_filter(select, only, matched_only)
+    matched a site needing action are added to ``matched_only``. The files are planned in
+    ``jobs`` worker processes (default: the CPUs available), with the result cache when
+    ``use_cache`` (see :func:`auditor.api.plan_files`)."""
+    from auditor.api import plan_files
+
+    names = tuple(codemods) if codemods is not None else None
+    spec = PlanSpec(names, tuple(select), tuple(only))  # checks the names and --only first
     if policy is None:
         if isinstance(targets, ScanResult):
             start = Path(targets.findings[0].path) if targets.findings else Path(".")
         else:
             start = Path(targets[0]) if targets else Path(".")
         policy = load_policy(start)
-    cwd = Path.cwd()
     settings = sandbox_settings(policy)
-    plans: list[FilePlan] = []
-    for candidate in _candidates(targets, policy, include, exclude):
-        fplan = plan_file(
-            candidate, policy, codemods=codemods, wanted=wanted, cwd=cwd, settings=settings
-        )
-        if fplan.error is not None or fplan.changed or fplan.reviews:
-            plans.append(fplan)
-    return plans
+    return plan_files(
+        _candidates(targets, policy, include, exclude), policy, spec, settings=settings,
+        jobs=jobs, use_cache=use_cache, cache_dir=cache_dir, fresh=fresh, progress=progress,
+        matched_only=matched_only,
+    )  # fmt: skip
 
 
 # -- writing --------------------------------------------------------------------------------

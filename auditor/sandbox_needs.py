@@ -17,7 +17,9 @@ A command's program is read from its argv (``[sys.executable, "-m", "pip", ...]`
 or from the words of a shell string (each simple command of a pipeline or list; leading
 ``NAME=value`` words and wrappers such as ``env``, ``nice`` or ``timeout`` are skipped),
 as far as the words are known at rewrite time: literal text, names bound once to a constant
-string (the scanner's scopes), ``sys.executable``; a word built at run time is unknown.
+string (the scanner's scopes), ``sys.executable``; a word built at run time is unknown. The
+reading of the code itself is :mod:`auditor.command_reader` (libcst); this module does not
+import the parser.
 """
 
 from __future__ import annotations
@@ -29,14 +31,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import libcst as cst
-
 from auditor.rules_files import read_rule_file
 from auditor.sandbox.limits import Limits
 from auditor.sandbox.profiles import PROFILES, Profile, get_profile
-from auditor.scan.resolve import Resolver
-from auditor.scan.scopes import Scope
-from auditor.scanner_view import bound_value, exact_text
 
 RULES_FILE = "sandbox_needs.toml"
 LANGS = ("en", "pt-BR")
@@ -491,6 +488,21 @@ class SandboxEffect:
             "code": self.code,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SandboxEffect:
+        return cls(
+            data["profile"],
+            tuple(data["programs"]),
+            bool(data["unknown"]),
+            tuple(data["unlisted"]),
+            tuple(data["granted"]),
+            tuple(data["needed"]),
+            tuple(data["lost"]),
+            tuple(data["blocking"]),
+            tuple(data["blocked_by"]),
+            bool(data["code"]),
+        )
+
     def describe(self) -> list[str]:
         """What the call runs (first line), gets back and loses, in English."""
         caps = table().capabilities
@@ -574,121 +586,3 @@ def code_effect(profile: str | Profile) -> SandboxEffect:
     """What generated Python code run in the sandbox loses (everything the profile takes)."""
     prof = get_profile(profile)
     return SandboxEffect(prof.name, lost=taken_away(prof), code=True)
-
-
-# -- the words of a call's command, from the code ----------------------------------------------
-class CommandReader:
-    """Reads the words of a command expression with the scanner's scopes: names resolve
-    (``sys.executable``) and names bound once to a constant string are followed, as the
-    scanner's payload evaluation does."""
-
-    def __init__(self, resolver: Resolver) -> None:
-        self.resolver = resolver
-
-    def qualname(self, node: cst.BaseExpression, scope: Scope) -> str | None:
-        return self.resolver.qualname(node, scope)
-
-    def bound(self, node: cst.Name, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
-        return bound_value(node, scope)
-
-    def exact_text(self, node: cst.BaseExpression, scope: Scope) -> str | None:
-        return exact_text(node, scope)
-
-    def argv_words(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> list[Word]:
-        """The words of an argv list (or of a program given as one string)."""
-        if depth > 16:
-            return [None]
-        if isinstance(node, cst.Name):
-            found = self.bound(node, scope)
-            if found is None:
-                return [None]
-            return self.argv_words(found[0], found[1], depth + 1)
-        if isinstance(node, (cst.List, cst.Tuple)):
-            words: list[Word] = []
-            for element in node.elements:
-                if isinstance(element, cst.StarredElement):
-                    words.extend(self.argv_words(element.value, scope, depth + 1))
-                else:
-                    words.append(self.item(element.value, scope))
-            return words
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            left = self.argv_words(node.left, scope, depth + 1)
-            if None in left:
-                return left
-            return left + self.argv_words(node.right, scope, depth + 1)
-        return [self.item(node, scope)]
-
-    def item(self, node: cst.BaseExpression, scope: Scope) -> Word:
-        text = self.exact_text(node, scope)
-        if text is not None:
-            return str(text)
-        name = self.qualname(node, scope)
-        if name in ("sys.executable", "sys._base_executable"):
-            return PYTHON
-        if isinstance(node, cst.Call) and self.qualname(node.func, scope) == "shutil.which":
-            first = node.args[0].value if node.args and not node.args[0].star else None
-            return self.exact_text(first, scope) if first is not None else None
-        if isinstance(node, cst.BooleanOperation):  # shutil.which("git") or "git"
-            return self.item(node.left, scope)
-        return None
-
-    def shell_segments(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> list[Word]:
-        """A shell string as known text and unknown parts, in order."""
-        if depth > 16:
-            return [None]
-        text = self.exact_text(node, scope)
-        if text is not None:
-            return [str(text)]
-        if isinstance(node, cst.Name):
-            found = self.bound(node, scope)
-            if found is None:
-                return [None]
-            return self.shell_segments(found[0], found[1], depth + 1)
-        if isinstance(node, cst.ConcatenatedString):
-            return [
-                *self.shell_segments(node.left, scope, depth + 1),
-                *self.shell_segments(node.right, scope, depth + 1),
-            ]
-        if isinstance(node, cst.FormattedString):
-            out: list[Word] = []
-            for part in node.parts:
-                if isinstance(part, cst.FormattedStringText):
-                    out.append(part.value.replace("{{", "{").replace("}}", "}"))
-                elif isinstance(part, cst.FormattedStringExpression):
-                    plain = part.format_spec is None and part.conversion is None
-                    word = self.item(part.expression, scope) if plain else None
-                    out.append(word)
-            return out
-        if isinstance(node, cst.BinaryOperation):
-            if isinstance(node.operator, cst.Add):
-                return [
-                    *self.shell_segments(node.left, scope, depth + 1),
-                    *self.shell_segments(node.right, scope, depth + 1),
-                ]
-            if isinstance(node.operator, cst.Modulo):
-                left = self.exact_text(node.left, scope)
-                if left is not None:
-                    return [str(left).split("%", 1)[0], None]
-            return [None]
-        if (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "format"
-        ):
-            receiver = self.exact_text(node.func.value, scope)
-            if receiver is not None:
-                return [str(receiver).split("{", 1)[0], None]
-        name = self.qualname(node, scope)
-        if name in ("sys.executable", "sys._base_executable"):
-            return [PYTHON]
-        return [None]
-
-    def readings(self, node: cst.BaseExpression | None, scope: Scope, shell: bool) -> list[Reading]:
-        """What the command ``node`` runs (one reading per simple command)."""
-        if node is None:
-            return []
-        if shell:
-            commands = split_commands(self.shell_segments(node, scope))
-        else:
-            commands = [self.argv_words(node, scope)]
-        return [read_command(words) for words in commands]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shlex
 
-from auditor.codemod_support import NEEDS_SHELL, Decline
+from auditor.plans import NEEDS_SHELL, Decline
 
 # Characters a POSIX shell gives a meaning to (besides separating words).
 # (``%`` is only special inside ``${...}``, which needs ``$``: ``date +%Y`` is fine.)

@@ -32,8 +32,9 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import ClassScope, FunctionScope, GlobalScope, ScopeProvider
 
-from auditor.codemod_support import Decline, SiteCodemod
+from auditor.codemod_support import SiteCodemod
 from auditor.findings import Finding
+from auditor.plans import Decline
 from auditor.sandbox_needs import code_effect
 
 NAME = "eval-exec-to-sandbox"

@@ -38,16 +38,15 @@ from __future__ import annotations
 import libcst as cst
 
 from auditor.codemod_support import (
-    NEEDS_SHELL,
-    TEXT_UNKNOWN,
-    Decline,
     SiteCodemod,
     append_keyword,
     make_arg,
     stdout_of_receiver,
 )
+from auditor.command_reader import CommandReader
 from auditor.findings import Finding
-from auditor.sandbox_needs import CommandReader, SandboxEffect, effect_of, table
+from auditor.plans import NEEDS_SHELL, TEXT_UNKNOWN, Decline
+from auditor.sandbox_needs import SandboxEffect, effect_of, table
 
 from .shell_to_argv import plan_conversion
 

@@ -45,14 +45,13 @@ from dataclasses import dataclass
 import libcst as cst
 
 from auditor.codemod_support import (
-    TEXT_UNKNOWN,
-    Decline,
     SiteCodemod,
     make_arg,
     remove_arg,
     stdout_of_receiver,
 )
 from auditor.findings import Finding
+from auditor.plans import TEXT_UNKNOWN, Decline
 from auditor.scan.resolve import literal_string
 from auditor.scanner_view import exact_text
 from auditor.shell_syntax import shell_free_argv

@@ -34,10 +34,15 @@ from auditor.sandbox.errors import SandboxConfigError
 from auditor.sandbox.limits import Limits
 from auditor.sandbox_needs import SandboxEffect
 
+from . import diagrams
 from .fixes import CONVERT, Fix, codemod_for, command_needs_shell, manual_for
 
 ICONS = {"critical": "⛔", "high": "🔴", "medium": "🟡", "low": "🟢"}
 LEVELS = ("critical", "high", "medium", "low")
+# Origins from outside the program: each such site gets its flow drawn.
+OUTSIDE = ("remote-input", "llm-output", "user-input", "environment", "file")
+# Flow diagrams per section at most (the text flow is there for every site).
+MAX_FLOW_DIAGRAMS = 40
 # Finding kinds of `auditor system`: they get their own sections, not the Python ones.
 SYSTEM_KINDS = frozenset({"sudoers", "systemd"})
 SYSTEM_SECTIONS = ("sudoers", "process", "restart", "memory", "hardening")
@@ -243,8 +248,9 @@ class _Builder:
             text += f": {_code(f'{first.path}:{first.line}')} {self.step_text(first, f.origin)}"
         return text
 
-    def step_text(self, step: Step, origin: str | None) -> str:
-        """A step of a flow in the document's language."""
+    def step_text(self, step: Step, origin: str | None, code: Any = _code) -> str:
+        """A step of a flow in the document's language (``code`` formats code: markdown
+        inline code by default, ``str`` for a diagram's plain label)."""
         words = self.t["flow"]
         if step.kind not in words:
             return step.note
@@ -252,12 +258,54 @@ class _Builder:
         return str(
             words[step.kind].format(
                 detail=step.detail,
-                code=_code(step.subject),
+                code=code(step.subject),
                 origin=origin_words,
-                param=_code(step.detail),
-                function=_code(f"{step.subject}()"),
+                param=code(step.detail),
+                function=code(f"{step.subject}()"),
             )
         )
+
+    def via_text(self, f: Finding) -> str:
+        """The launchers an argv runs through, and whether one of them changes user."""
+        if not f.via:
+            return ""
+        text = " → ".join(_code(v) for v in f.via)
+        if f.privileged:
+            text += f" ({self.t['via']['privileged']})"
+        return text
+
+    def flow_diagram(self, f: Finding) -> str:
+        """The site's flow from its source to the call, as a Mermaid flowchart."""
+        steps = list(f.flow)
+        if steps and steps[-1].kind == "reaches":
+            steps = steps[:-1]  # the call is the last node, with its snippet
+        origin = self.t["origin"].get(f.origin or "", f.origin or "")
+        return diagrams.flow(
+            [(f"{s.path}:{s.line}", self.step_text(s, f.origin, code=str)) for s in steps]
+            or [(f"{f.path}:{f.line}", origin)],
+            origin.capitalize() if origin else "",
+            [
+                f"{f.path}:{f.line}",
+                f.snippet,
+                f"{self.summary(f.category)} ({f.rule})",
+                *(
+                    [
+                        f"{self.t['via']['label']}: {' → '.join(f.via)}"
+                        + (f" ({self.t['via']['privileged']})" if f.privileged else "")
+                    ]
+                    if f.via
+                    else []
+                ),
+            ],
+        )
+
+    def outside_flows(self) -> list[Finding]:
+        """The sites whose payload comes from outside the program, with a flow."""
+        return [
+            f
+            for f in sorted(self.active, key=lambda f: (f.path, f.line, f.column))
+            if f.origin in OUTSIDE and f.flow
+        ]
 
     def attention(self) -> list[dict[str, Any]]:
         """The critical sites, each with its flow from the source to the call: the
@@ -277,13 +325,49 @@ class _Builder:
                     "snippet": f.snippet,
                     "origin": self.t["origin"].get(f.origin or "", f.origin or ""),
                     "origin_key": f.origin,
+                    "via": self.via_text(f),
                     "flow": [
                         {"where": f"{s.path}:{s.line}", "note": self.step_text(s, f.origin)}
                         for s in f.flow
                     ],
+                    "diagram": self.flow_diagram(f) if f.flow else None,
                 }
             )
+        for item in out[MAX_FLOW_DIAGRAMS:]:
+            item["diagram"] = None
         return out
+
+    def other_flows(self) -> dict[str, Any]:
+        """The sites whose payload comes from outside the program that the attention
+        section does not list (not critical, or already isolated), each with its flow."""
+        attention = {(a["path"], a["line"], a["rule"]) for a in self.attention()}
+        sites: list[dict[str, Any]] = []
+        for f in self.outside_flows():
+            if (f.path, f.line, f.rule) in attention:
+                continue
+            sites.append(
+                {
+                    "path": f.path,
+                    "line": f.line,
+                    "function": self.function_text(f.function),
+                    "rule": f.rule,
+                    "summary": self.summary(f.category),
+                    "type": self.type_text(f),
+                    "snippet": f.snippet,
+                    "risk": self.t["risk"][f.risk],
+                    "icon": ICONS[f.risk],
+                    "status": self.t["site_status"][self.status_key(f)],
+                    "origin": self.t["origin"].get(f.origin or "", f.origin or ""),
+                    "origin_key": f.origin,
+                    "via": self.via_text(f),
+                    "flow": [
+                        {"where": f"{s.path}:{s.line}", "note": self.step_text(s, f.origin)}
+                        for s in f.flow
+                    ],
+                    "diagram": self.flow_diagram(f) if len(sites) < MAX_FLOW_DIAGRAMS else None,
+                }
+            )
+        return {"sites": sites, "drawn": min(len(sites), MAX_FLOW_DIAGRAMS)}
 
     def action_text(self, f: Finding) -> str:
         action = f.action
@@ -383,6 +467,7 @@ class _Builder:
                     "snippets": [],
                     "sites": [],
                     "origins": [],
+                    "via": [],
                 }
             function = self.function_text(f.function)
             if function not in group["functions"]:
@@ -396,6 +481,9 @@ class _Builder:
             origin = self.origin_text(f)
             if origin and origin not in group["origins"]:
                 group["origins"].append(origin)
+            via = self.via_text(f)
+            if via and via not in group["via"]:
+                group["via"].append(via)
         for group in groups.values():
             group["lines"] = ", ".join(str(s["line"]) for s in group["sites"])
         out = []
@@ -465,6 +553,112 @@ class _Builder:
             "direct_allowed": allowed,
             "direct_convert": convert,
         }
+
+    def charts(self) -> dict[str, Any]:
+        """The sites to do by risk (a pie) and by top-level folder (stacked bars)."""
+        todo = [f for f in self.active if self.status_key(f) == "todo"]
+        words = diagrams.Words(self.t["diagrams"])
+        if not todo:
+            return {"pie": None, "folders": None, "caption": ""}
+        by_risk = Counter(f.risk for f in todo)
+        pie = diagrams.risk_pie(by_risk, self.t["risk"], words["pie_title"])
+        per_folder: dict[str, Counter[str]] = {}
+        for f in todo:
+            per_folder.setdefault(self.top_folder(f.path), Counter())[f.risk] += 1
+        ranked = sorted(per_folder.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        rows: list[tuple[str, Mapping[str, int]]] = list(ranked[: diagrams.MAX_FOLDERS])
+        rest = ranked[diagrams.MAX_FOLDERS :]
+        if rest:
+            total: Counter[str] = Counter()
+            for _, c in rest:
+                total.update(c)
+            rows.append((words["other_folders"].format(n=len(rest)), total))
+        bars = diagrams.folder_bars(rows, words["bar_title"], words["bar_axis"])
+        return {"pie": pie, "folders": bars, "caption": words["caption"]}
+
+    def top_folder(self, path: str) -> str:
+        """The first folder of ``path`` below the scanned folder that holds it, or the
+        words for "top level" for a file directly in it."""
+        parts = Path(path).parts
+        for scope in sorted(self.meta.scope, key=len, reverse=True):
+            prefix = Path(scope).parts if scope not in (".", "") else ()
+            if tuple(parts[: len(prefix)]) == prefix and len(parts) > len(prefix):
+                rest = parts[len(prefix) :]
+                return rest[0] if len(rest) > 1 else str(self.t["diagrams"]["top_level"])
+        return parts[0] if len(parts) > 1 else str(self.t["diagrams"]["top_level"])
+
+    def architecture_diagram(self, counts: dict[str, int]) -> str:
+        """The isolation architecture as a flowchart generated from the policy: what must
+        be isolated, what is reviewed by hand, what may run directly (classes and trust
+        rules), and the sandbox's layers with the project's limits."""
+        words = diagrams.Words(self.t["diagrams"])
+        must: list[str] = []
+        review: list[str] = []
+        may: list[str] = []
+        for name in CLASS_NAMES:
+            c = self.policy.classes.get(name)
+            if c is None:
+                continue
+            item = f"{self.summary(name)} ({c.rule})"
+            {"isolate": must, "review": review}.get(c.action, may).append(item)
+        for pattern in self.policy.trusted_paths:
+            may.append(words["trusted_path"].format(text=pattern))
+        for pattern in self.policy.trusted_commands:
+            may.append(words["trusted_command"].format(text=pattern))
+        for sink in self.policy.sinks:
+            if sink.isolated:
+                may.append(words["isolation_wrapper"].format(text=sink.name))
+        return diagrams.architecture(
+            diagrams.Architecture(
+                must=must,
+                review=review,
+                may=may,
+                layers=self.sandbox_layers(),
+                sites=len(self.active),
+                sandbox=words["sandbox_sites"].format(
+                    n=counts["sandbox"],
+                    isolated=counts["sandbox_isolated"],
+                    todo=counts["sandbox_todo"],
+                ),
+                review_sites=words["review_sites"].format(n=counts["review"]),
+                direct_sites=words["direct_sites"].format(
+                    n=counts["direct"],
+                    allowed=counts["direct_allowed"],
+                    convert=counts["direct_convert"],
+                ),
+            ),
+            words,
+        )
+
+    def sandbox_layers(self) -> list[str]:
+        """The sandbox's layers in words, with the project's profiles and limits."""
+        from auditor.sandbox.profiles import PROFILES
+
+        words = diagrams.Words(self.t["diagrams"])
+        try:
+            settings = load_settings(self.policy.root or None)
+            profile, python_profile = settings.profile, settings.python_profile
+        except SandboxConfigError:
+            profile, python_profile = "standard", "strict"
+        limits = self.sandbox_limits()
+        none = words["no_limit"]
+
+        def shown(value: object) -> str:
+            return none if value is None else str(value)
+
+        namespaces = PROFILES.get(profile, PROFILES["standard"]).namespaces
+        return [
+            words["layer_namespaces"].format(names=", ".join(namespaces)),
+            words["layer_filesystem"].format(profile=profile, python_profile=python_profile),
+            words["layer_filter"],
+            words["layer_limits"].format(
+                memory=shown(limits.memory),
+                cpu=shown(limits.cpu_time),
+                pids=shown(limits.pids),
+                output=shown(limits.output),
+            ),
+            words["layer_run"],
+        ]
 
     def checklist(self, per_class: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
         words = self.t["checklist"]
@@ -789,6 +983,7 @@ class _Builder:
     def build(self) -> dict[str, Any]:
         per_class = self.per_class()
         checklist = self.checklist(per_class)
+        architecture = self.architecture()
         next_steps = [i["text"] for p in checklist[:2] for i in p["items"] if not i["done"]][:4]
         t = self.t
         date = self.meta.date
@@ -835,7 +1030,10 @@ class _Builder:
                 for e in self.result.engine_errors
             ],
             "policy": self.policy_lists(),
-            "architecture": self.architecture(),
+            "architecture": architecture,
+            "architecture_diagram": self.architecture_diagram(architecture),
+            "charts": self.charts(),
+            "other_flows": self.other_flows(),
             "checklist": checklist,
             "fixes": self.fix_list(),
             "metrics": [

@@ -13,12 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import libcst as cst
-
 from auditor.findings import Finding
-from auditor.sandbox_needs import CommandReader, SandboxEffect, effect_of
-from auditor.scan.resolve import Resolver
-from auditor.scan.scopes import Scope
+from auditor.sandbox_needs import SandboxEffect, effect_of
 from auditor.shell_syntax import needs_shell
 
 SHELL_TO_ARGV = "shell-to-argv"
@@ -131,6 +127,12 @@ def _argv_shape_ok(call: ast.Call, sink: str) -> bool:
 def _blocked(finding: Finding) -> bool:
     """Whether the command of the snippet runs a program that needs what the sandbox
     cannot give back (``ps``, ``sudo``...): route-to-sandbox leaves such a call alone."""
+    import libcst as cst  # only for a guess: a document from cached plans never parses
+
+    from auditor.command_reader import CommandReader
+    from auditor.scan.resolve import Resolver
+    from auditor.scan.scopes import Scope
+
     try:
         call = cst.parse_expression(finding.snippet)
     except cst.ParserSyntaxError:

@@ -9,6 +9,7 @@ import click
 
 from auditor import baseline as baseline_mod
 from auditor.commands.common import ScanInput, run_scan, scan_options, write_output
+from auditor.engines import parse_engines
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.formats import FORMATS, render
 from auditor.judge.policy import Policy
@@ -52,6 +53,9 @@ def _text(
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
         lines.append(f"{where}: error: {e.message}")
+    for ee in result.engine_errors:
+        where = f"{ee.path}: " if ee.path else ""
+        lines.append(f"{where}engine {ee.engine}: error: {ee.message}")
     risks = Counter(f.risk for f in gating)
     noun = "finding" if len(gating) == 1 else "findings"
     summary = f"{len(gating)} {new_}{noun} at or above {fail_on}"
@@ -72,9 +76,14 @@ def _text(
     if notes:
         summary += "; " + ", ".join(notes)
     summary += f"; {len(result.errors)} error{'s' if len(result.errors) != 1 else ''}"
+    if result.engine_errors:
+        failed = len(result.engine_errors)
+        summary += f"; {failed} engine error{'s' if failed != 1 else ''}"
     summary += f"; {result.stats.files} file{'s' if result.stats.files != 1 else ''} scanned"
     if result.errors and not allow_errors:
         verdict = "FAILED: some files could not be analysed"
+    elif result.engine_errors and not allow_errors:
+        verdict = "FAILED: an engine could not run"
     elif gating:
         verdict = "FAILED"
     else:
@@ -114,11 +123,28 @@ def _text(
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text: the new findings that fail the gate and a summary. json, sarif, github, "
-    "markdown: every new (not baselined, unsuppressed) finding in that format (markdown: "
-    "the audit document of the new findings, e.g. for a pull-request comment).",
+    help="text: the new findings that fail the gate and a summary. The other formats: every "
+    "new (not baselined, unsuppressed) finding in that format (markdown: the audit document "
+    "of the new findings, e.g. for a pull-request comment).",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
+@click.option(
+    "--sarif",
+    "sarif_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the new findings as SARIF 2.1.0 to FILE (for code scanning), whatever "
+    "--format is: one scan gives the annotations and the upload.",
+)
+@click.option(
+    "--engines",
+    "engines_opt",
+    default="libcst",
+    show_default=True,
+    metavar="LIST",
+    help="Comma-separated engines: libcst (the scanner, always runs), bandit, semgrep "
+    "(see 'auditor scan --engines'). An engine that cannot run fails the gate (exit 2) "
+    "unless --allow-errors.",
+)
 def command(
     inputs: ScanInput,
     fail_on: str | None,
@@ -127,22 +153,37 @@ def command(
     allow_errors: bool,
     fmt: str,
     output: Path | None,
+    sarif_path: Path | None,
+    engines_opt: str,
 ) -> int:
     """The CI gate: scan PATH (default: .) and fail on new risky findings.
 
     Exit status: 0 when no unsuppressed finding at or above --fail-on is outside the
     baseline (calls that already run in auditor.sandbox never count); 1 when there is
-    one; 2 on a usage error, or when some files could not be analysed (unless
-    --allow-errors).
+    one; 2 on a usage error, or when some files could not be analysed or an engine could
+    not run (unless --allow-errors).
     """
-    policy, result = run_scan(inputs)
+    try:
+        engines = parse_engines(engines_opt)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--engines'") from None
+    policy, result = run_scan(inputs, engines=engines)
     threshold = fail_on or policy.fail_on
     baseline = _load_baseline(baseline_path, no_baseline, policy)
     active = [f for f in result.findings if not f.suppressed]
     new = [f for f in active if baseline is None or f not in baseline]
     # Sites that already run in the sandbox are the fix, never a failure, at any threshold.
     gating = [f for f in new if not f.isolated and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]]
-    shown = ScanResult(findings=new, errors=result.errors, stats=result.stats)
+    shown = ScanResult(
+        findings=new,
+        errors=result.errors,
+        stats=result.stats,
+        engines=result.engines,
+        engine_only=result.engine_only,
+        engine_errors=result.engine_errors,
+    )
+    if sarif_path is not None:
+        write_output(render("sarif", shown, policy, inputs.paths), sarif_path)
     if fmt != "text":
         rendered = render(fmt, shown, policy, inputs.paths)
     else:
@@ -156,6 +197,6 @@ def command(
             baseline is not None,
         )
     write_output(rendered, output)
-    if result.errors and not allow_errors:
+    if (result.errors or result.engine_errors) and not allow_errors:
         return 2
     return 1 if gating else 0

@@ -9,12 +9,15 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from auditor.findings import ScanResult
 from auditor.judge.policy import Policy, PolicyError, load_policy
+
+if TYPE_CHECKING:
+    from auditor.plans import FilePlan
 
 
 def load_policy_or_fail(start: Path, config: Path | None = None) -> Policy:
@@ -170,23 +173,49 @@ def scan_options(func: F) -> F:
 def run_scan(inputs: ScanInput, engines: Sequence[str] = ()) -> tuple[Policy, ScanResult]:
     """Load the policy and scan (with the extra ``engines``, if any), with a progress bar on
     a terminal."""
-    from auditor.api import scan
+    policy, result, _ = _run(inputs, engines, plan=False)
+    return policy, result
+
+
+def run_scan_and_plan(inputs: ScanInput) -> tuple[Policy, ScanResult, list[FilePlan]]:
+    """:func:`run_scan`, and the migration plans of the files with a site to fix, made in
+    the scan's workers and cached with its results (``auditor report``'s "specific lines
+    to fix"); a mistake in ``[tool.auditor.sandbox]`` is a one-line error."""
+    return _run(inputs, (), plan=True)
+
+
+def _run(
+    inputs: ScanInput, engines: Sequence[str], plan: bool
+) -> tuple[Policy, ScanResult, list[FilePlan]]:
+    from auditor.api import scan, scan_and_plan
     from auditor.progress import progress_bar
 
     policy = load_policy_or_fail(inputs.paths[0], inputs.config)
-    with progress_bar() as progress:
-        result = scan(
-            inputs.paths,
-            policy=policy,
-            honor_nosec=inputs.honor_nosec,
-            include=inputs.include,
-            exclude=inputs.exclude,
-            progress=progress,
-            jobs=inputs.jobs,
-            use_cache=not inputs.no_cache,
-            cache_dir=inputs.cache_dir,
-            engines=engines or ("libcst",),
-        )
+    plans: list[FilePlan] = []
+    common: dict[str, Any] = {
+        "policy": policy,
+        "honor_nosec": inputs.honor_nosec,
+        "include": inputs.include,
+        "exclude": inputs.exclude,
+        "jobs": inputs.jobs,
+        "use_cache": not inputs.no_cache,
+        "cache_dir": inputs.cache_dir,
+        "engines": engines or ("libcst",),
+    }
+    if plan:
+        from auditor.plans import MigrateError, sandbox_settings
+
+        try:
+            settings = sandbox_settings(policy)
+        except MigrateError as exc:
+            raise click.ClickException(str(exc)) from None
+        with progress_bar("Scanning and planning") as progress:
+            result, plans = scan_and_plan(
+                inputs.paths, settings=settings, progress=progress, **common
+            )
+    else:
+        with progress_bar() as progress:
+            result = scan(inputs.paths, progress=progress, **common)
     if result.stats.files == 0:
         where = ", ".join(str(p) for p in inputs.paths)
         filtered = (
@@ -196,7 +225,7 @@ def run_scan(inputs: ScanInput, engines: Sequence[str] = ()) -> tuple[Policy, Sc
         )
         click.echo(f"auditor: no Python file found in {where}{filtered}", err=True)
     add_system_findings(inputs.paths, result, policy, (*policy.exclude, *inputs.exclude))
-    return policy, result
+    return policy, result, plans
 
 
 def add_system_findings(

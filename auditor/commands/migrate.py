@@ -8,10 +8,13 @@ from pathlib import Path
 
 import click
 
+from auditor.api import plan_files
 from auditor.commands.common import load_policy_or_fail, require_existing
-from auditor.migrate import CODEMODS, FilePlan, MigrateError, apply, plan, sandbox_settings
+from auditor.plans import CODEMOD_NAMES, FilePlan, MigrateError, PlanSpec, sandbox_settings
+from auditor.progress import progress_bar
 from auditor.sandbox.limits import Limits
 from auditor.sandbox_needs import table
+from auditor.scan.discover import discover
 
 
 @click.command("migrate")
@@ -24,7 +27,7 @@ from auditor.sandbox_needs import table
     "--codemod",
     "codemods",
     multiple=True,
-    type=click.Choice(list(CODEMODS)),
+    type=click.Choice(list(CODEMOD_NAMES)),
     help="Run only this codemod (repeatable; default: all, in order).",
 )
 @click.option(
@@ -51,6 +54,25 @@ from auditor.sandbox_needs import table
     type=click.Path(path_type=Path, dir_okay=False),
     help="Policy file (pyproject.toml or auditor.toml); default: found upward from PATH.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the analysis and the plans [default: the CPUs available].",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Analyse and plan every file again; do not read or write the result cache.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="AUDITOR_CACHE_DIR",
+    help="Where the result cache lives [default: .auditor_cache at the project root; "
+    "env AUDITOR_CACHE_DIR].",
+)
 def command(
     paths: tuple[Path, ...],
     do_apply: bool,
@@ -62,6 +84,9 @@ def command(
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     config: Path | None,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> int:
     """Rewrite the unsafe calls under PATH (default: .): constant shell commands without
     shell syntax into argv lists (shell-to-argv), dynamic commands into the sandbox drop-ins
@@ -69,7 +94,9 @@ def command(
 
     Default is a dry run: a unified diff on stdout and a summary on stderr. Every rewritten
     file must compile and re-scan with each rewritten site isolated or gone, else it is left
-    untouched and reported. For each call routed to the sandbox the summary says what the
+    untouched and reported. Files are analysed and planned in worker processes, and each
+    file's plan is kept in the result cache: a dry run where nothing changed reads it
+    (--apply always plans again). For each call routed to the sandbox the summary says what the
     sandbox takes away that the command needs or may need (network, environment, home,
     other processes, privileges, resources...) and what the rewrite gives back
     (network=True for a command known to download), from rules/sandbox_needs.toml.
@@ -85,20 +112,20 @@ def command(
     matched: set[str] = set()
     try:
         settings = sandbox_settings(policy)
-        plans = plan(
-            given,
-            policy,
-            codemods=codemods or None,
-            select=select,
-            only=only,
-            include=include,
-            exclude=exclude,
-            matched_only=matched,
-        )
+        plan_spec = PlanSpec(codemods or None, select, only)
+        candidates = list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
+        with progress_bar("Planning") as progress:
+            plans = plan_files(
+                candidates, policy, plan_spec, settings=settings, jobs=jobs,
+                use_cache=not no_cache, cache_dir=cache_dir, fresh=do_apply,
+                progress=progress, matched_only=matched,
+            )  # fmt: skip
     except MigrateError as exc:
         raise click.UsageError(str(exc)) from None
     written: list[FilePlan] = []
     if do_apply:
+        from auditor.migrate import apply  # (a dry run does not load the codemods)
+
         written = apply(plans, allow_dirty=allow_dirty)
     else:
         diff = "".join(p.diff() for p in plans)
@@ -123,7 +150,7 @@ def _summary(plans: list[FilePlan], written: list[FilePlan], applied: bool, limi
     for fplan in plans:
         if fplan.error is None:
             counts.update(fplan.rewritten)
-    for name in CODEMODS:
+    for name in CODEMOD_NAMES:
         out(f"{name}: {counts[name]} site(s) rewritten")
     shown = written if applied else [p for p in plans if p.changed]
     _what_the_sandbox_takes(shown, limits, out)

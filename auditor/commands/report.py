@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.commands.common import ScanInput, run_scan, scan_options, write_output
+from auditor.commands.common import ScanInput, run_scan_and_plan, scan_options, write_output
 from auditor.reports import LANGS
 
 
@@ -44,10 +44,10 @@ def command(inputs: ScanInput, output: Path | None, lang: str, template: Path | 
     from auditor.reports.audit import ReportError, collect_meta, site_counts
     from auditor.reports.audit import render as render_audit
 
-    policy, result = run_scan(inputs)
+    policy, result, plans = run_scan_and_plan(inputs)
     try:
         meta = collect_meta(inputs.paths, (*policy.exclude, *inputs.exclude))
-        fixes = audit_fixes(result, policy)
+        fixes = audit_fixes(result, policy, plans)
         text = render_audit(result, policy, lang=lang, template=template, meta=meta, fixes=fixes)
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None

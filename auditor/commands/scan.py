@@ -22,7 +22,8 @@ from auditor.formats import FORMATS, render
     show_default=True,
     help="Output format. json is the stable findings document (schema auditor/findings/v1); "
     "sarif is SARIF 2.1.0 for code scanning; github prints workflow-command annotations; "
-    "markdown is the audit document (see 'auditor report').",
+    "markdown is the audit document (see 'auditor report'); gitlab-sast is GitLab's SAST "
+    "report (security widget); codeclimate is the code-quality report GitLab and others read.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE, not stdout.")
 @click.option(

@@ -35,6 +35,14 @@ def render(result: ScanResult) -> str:
         if f.flow and f.origin not in (None, "internal", "parameter"):
             first = f.flow[0]
             message += f" [from {first.path}:{first.line}: {first.note}]"
+            if len(f.flow) > 2:  # the steps between the source and this call
+                middle = "; ".join(f"{s.path}:{s.line} {s.note}" for s in f.flow[1:-1])
+                message += f" [then {middle}]"
+        if f.via:
+            privileged = ", privileged" if f.privileged else ""
+            message += f" [runs through {' -> '.join(f.via)}{privileged}]"
+        if f.handed_to:
+            message += f" [handed to {f.handed_to}]"
         lines.append(f"::{command} {','.join(props)}::{_data(message)}")
     for e in result.errors:
         props = [f"file={_prop(e.path)}"]

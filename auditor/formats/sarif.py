@@ -171,6 +171,10 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
             "origin": f.origin,
             "via": list(f.via),
             "privileged": f.privileged,
+            "handedTo": f.handed_to,
+            "kind": f.kind,
+            "shell": f.shell,
+            "payload": f.payload,
         },
     }
     if f.flow:
@@ -198,7 +202,9 @@ def _code_flow(f: Finding) -> dict[str, Any]:
                 "location": {
                     "physicalLocation": {"artifactLocation": where, "region": region},
                     "message": {"text": step.note},
-                }
+                },
+                # what the step is, for viewers in other languages (as in JSON)
+                "properties": {"kind": step.kind, "subject": step.subject, "detail": step.detail},
             }
         )
     return {

@@ -434,7 +434,7 @@ def _keep_caps_across_exec(caps: tuple[int, ...]) -> None:
         _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0), "PR_CAP_AMBIENT")
 
 
-def _init_child(go_r: int, exec_init: list[str] | None) -> None:
+def _init_child(go_r: int, exec_init: list[str] | None, init_fd: int = -1) -> None:
     _pdeathsig()
     try:
         os.chdir("/")  # pivot_root moves a cwd of "/" into the new root
@@ -455,7 +455,7 @@ def _init_child(go_r: int, exec_init: list[str] | None) -> None:
                 _keep_caps_across_exec((CAP_SETPCAP,))
             for fd in (_plan.info_fd, _plan.ready_fd, go_r):
                 os.set_inheritable(fd, True)
-            os.execv(args[0], args)
+            os.execve(init_fd, args, os.environ)
         except (OSError, _Fail) as exc:
             _fatal("protected-init", f"exec {args[0]}: {exc}")
     if _plan.idmap >= 0:
@@ -906,13 +906,23 @@ def _launch(exec_init: list[str] | None) -> tuple[int, int, dict[str, int]]:
         _give_stdio_pipes()
     go_r, go_w = os.pipe2(os.O_CLOEXEC)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
+    # The init execs its program while the payload moves the root in the same mount
+    # namespace: open the program now, while its path is in view, and exec the descriptor.
+    init_fd = -1
+    if exec_init is not None:
+        try:
+            init_fd = os.open(exec_init[0], os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            _fatal("protected-init", f"open {exec_init[0]}: {exc}")
     init = _clone_init()
     if init == 0:
         os.close(go_w)
         os.close(ready_r)
         _plan.ready_fd = ready_w
-        _init_child(go_r, exec_init)
+        _init_child(go_r, exec_init, init_fd)
         os._exit(0)
+    if init_fd >= 0:
+        os.close(init_fd)
     os.close(ready_w)
     ns_fds: dict[str, int] = {}
     for name, file, _flag in NAMESPACES:

@@ -10,7 +10,8 @@
 - ``payload``: whether a payload is known at compile time;
 - ``analyze``: one file, end to end (bytes in, findings and errors out), with ``positions``
   for the spans and ``suppress`` for ``# auditor: ignore`` comments;
-- ``cache`` and ``worker``: results cached by content, and the worker processes.
+- ``cache`` and ``worker``: results cached by content, and the worker processes (which also
+  plan each file's migration when a report or ``auditor migrate`` asks, see auditor.plans).
 
 The judgement (policy, catalogue, classification) lives in ``auditor.judge``; the plain API
 that runs the stages is ``auditor.api``.

@@ -42,7 +42,7 @@ from auditor.scan.resolve import (
     known_names,
     positional,
 )
-from auditor.scan.runs import Runs, peel_argv
+from auditor.scan.runs import Runs, peel_argv, peel_shell_string
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
 from auditor.scan.suppress import comments_by_line, find_suppression
@@ -761,6 +761,9 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
                 command = value.items[0].text if value.items else None
             elif value.const:
                 command = value.text
+            shell_runs = peel_shell_string(value, payload)
+            if shell_runs is not None:
+                return _Site(call, sink, shell, payload, command, runs=shell_runs)
         elif value.items is not None and not value.more:
             payload = _argv_class(value.items)
             command = _argv_words(value.items) if payload == "constant" else None

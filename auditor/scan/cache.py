@@ -7,6 +7,12 @@ the user's cache folder when the scanned folder has no policy file) or in ``--ca
 one SQLite database, so a warm run opens one file and reads one row per scanned file. Any
 problem with the cache (read-only disk, corrupt database) turns it off with a warning; it
 never fails a scan.
+
+The same database holds the results after the project-wide stage (auditor.flow), keyed by
+every file's result key and the stage's code, so that a run where nothing changed does not
+run the stage again either; and each file's migration plan (``auditor report``'s "specific lines to
+fix", ``auditor migrate``), keyed by the file's result key and what the plan depends on
+besides: the codemods' code, which codemods and sites, and the sandbox settings.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class ResultCache:
         self.salt = salt.encode()
         self._db: sqlite3.Connection | None = None
         self._pending: list[tuple[str, str]] = []
+        self._pending_plans: list[tuple[str, str]] = []
         try:
             folder.mkdir(parents=True, exist_ok=True)
             ignore = folder / ".gitignore"
@@ -42,6 +49,14 @@ class ResultCache:
             self._db = sqlite3.connect(folder / "results.sqlite3", timeout=5)
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            # migration plans (auditor.plans), keyed by the file's result key and the plan salt
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS plans (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            # the results after the project-wide stage, keyed by every file's result key
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS stages (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
         except (OSError, sqlite3.Error) as exc:
             self._disable(exc)
@@ -55,68 +70,130 @@ class ResultCache:
     def key(self, data: bytes, path: str, rel_path: str) -> str:
         return content_key(self.salt, data, path, rel_path)
 
-    def get_many(self, keys: list[str]) -> dict[str, FileResult]:
-        """The cached results of those ``keys`` that have one (a query per 500 keys: one
-        per file cost more than the rest of a warm run)."""
-        out: dict[str, FileResult] = {}
+    def _rows(self, table: str, keys: list[str]) -> list[tuple[str, str]]:
+        """The (key, value) rows of ``table`` for ``keys`` (a query per 500 keys: one per
+        file cost more than the rest of a warm run)."""
         if self._db is None:
-            return out
+            return []
         rows: list[tuple[str, str]] = []
         try:
             for start in range(0, len(keys), _BATCH):
                 batch = keys[start : start + _BATCH]
                 marks = ",".join("?" * len(batch))
                 rows += self._db.execute(
-                    f"SELECT key, value FROM results WHERE key IN ({marks})", batch
+                    f"SELECT key, value FROM {table} WHERE key IN ({marks})", batch
                 ).fetchall()
         except sqlite3.Error as exc:
             self._disable(exc)
-            return {}
-        for key, value in rows:
-            data = json.loads(value)
-            findings = [Finding.from_json(f) for f in data["findings"]]
-            errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
-            summary = data.get("summary")
-            out[key] = FileResult(
-                findings,
-                errors,
-                bool(data["parsed"]),
-                FileSummary.from_json(summary) if summary is not None else None,
-                [Finding.from_json(f) for f in data.get("latent", ())],
-            )
-        return out
+            return []
+        return rows
+
+    def get_many(self, keys: list[str]) -> dict[str, FileResult]:
+        """The cached results of those ``keys`` that have one."""
+        return {key: _result(json.loads(value)) for key, value in self._rows("results", keys)}
 
     def put(self, key: str, result: FileResult) -> None:
         if self._db is None:
             return
-        value: dict[str, Any] = {
-            "findings": [f.to_json() for f in result.findings],
-            "errors": [e.to_json() for e in result.errors],
-            "parsed": result.parsed,
-            "summary": None if result.summary is None else result.summary.to_json(),
-            "latent": [f.to_json() for f in result.latent],
-        }
-        self._pending.append((key, json.dumps(value)))
+        self._pending.append((key, json.dumps(_result_json(result))))
         if len(self._pending) >= 500:
             self.flush()
 
+    def stage_key(self, result_keys: list[str], code: str) -> str:
+        """The key of a scan's project-wide stage: the result key of every file (their
+        bytes, paths, the policy, the tool...) and the stage's own code."""
+        digest = hashlib.blake2b(self.salt + code.encode(), digest_size=20)
+        for key in sorted(result_keys):
+            digest.update(key.encode())
+        return digest.hexdigest()
+
+    def get_stage(self, key: str) -> dict[str, FileResult] | None:
+        """Each file's result after the project-wide stage (by shown path), as stored by
+        ``put_stage``; None when the cache does not have it."""
+        rows = self._rows("stages", [key])
+        if not rows:
+            return None
+        return {path: _result(data) for path, data in json.loads(rows[0][1]).items()}
+
+    def put_stage(self, key: str, results: dict[str, FileResult]) -> None:
+        """Keep each file's final result (findings, errors; not what the stage needs)."""
+        if self._db is None:
+            return
+        value = {path: _result_json(r, summary=False) for path, r in results.items()}
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO stages (key, value) VALUES (?, ?)",
+                    (key, json.dumps(value)),
+                )
+        except sqlite3.Error as exc:
+            self._disable(exc)
+
+    def plan_key(self, result_key: str, plan_salt: str) -> str:
+        """The key of a file's migration plan: its result key (bytes, path, policy, tool...)
+        and what the plan depends on besides (``plan_salt``: the codemods' code, the
+        selection and filter, the sandbox settings)."""
+        digest = hashlib.blake2b(plan_salt.encode(), digest_size=20)
+        digest.update(result_key.encode())
+        return digest.hexdigest()
+
+    def get_plans(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The cached plans of those ``keys`` that have one, as stored by ``put_plan``."""
+        return {key: json.loads(value) for key, value in self._rows("plans", keys)}
+
+    def put_plan(self, key: str, plan: dict[str, Any]) -> None:
+        if self._db is None:
+            return
+        self._pending_plans.append((key, json.dumps(plan)))
+        if len(self._pending_plans) >= 500:
+            self.flush()
+
     def flush(self) -> None:
-        if self._db is None or not self._pending:
+        if self._db is None or not (self._pending or self._pending_plans):
             return
         try:
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO results (key, value) VALUES (?, ?)", self._pending
                 )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO plans (key, value) VALUES (?, ?)", self._pending_plans
+                )
         except sqlite3.Error as exc:
             self._disable(exc)
         self._pending.clear()
+        self._pending_plans.clear()
 
     def close(self) -> None:
         self.flush()
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _result_json(result: FileResult, summary: bool = True) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "findings": [f.to_json() for f in result.findings],
+        "errors": [e.to_json() for e in result.errors],
+        "parsed": result.parsed,
+    }
+    if summary:
+        value["summary"] = None if result.summary is None else result.summary.to_json()
+        value["latent"] = [f.to_json() for f in result.latent]
+    return value
+
+
+def _result(data: dict[str, Any]) -> FileResult:
+    findings = [Finding.from_json(f) for f in data["findings"]]
+    errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
+    summary = data.get("summary")
+    return FileResult(
+        findings,
+        errors,
+        bool(data["parsed"]),
+        FileSummary.from_json(summary) if summary is not None else None,
+        [Finding.from_json(f) for f in data.get("latent", ())],
+    )
 
 
 def default_folder(policy_root: str, policy_file: str | None) -> Path:

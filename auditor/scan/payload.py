@@ -17,6 +17,7 @@ they all do).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,10 @@ class Value:
     # with ``exe``: the program's name when known (``shutil.which("sudo")``: "sudo"), or
     # "python" for ``sys.executable`` (for auditor.judge.launchers)
     name: str | None = None
+    # a string built at run time: its constant text segments and its holes (None), in order
+    # (``f"sudo {cmd} -v"``: ``("sudo ", None, " -v")``), for peeling a shell string's
+    # launchers (auditor.scan.runs)
+    parts: tuple[str | None, ...] | None = None
 
     def program_item(self) -> bool:
         """Usable as a known argv[0]: a constant, or a known executable (sys.executable)."""
@@ -281,7 +286,7 @@ class Evaluator:
         values = [self.value(p, scope, depth + 1) for p in parts]
         if all(v.const and v.text is not None for v in values):
             return _const_text("".join(v.text or "" for v in values))
-        return Value(False, program=_leading_program(values))
+        return Value(False, program=_leading_program(values), parts=_parts_of(values))
 
     def _fstring(self, node: cst.FormattedString, scope: Scope, depth: int) -> Value:
         values: list[Value] = []
@@ -300,7 +305,7 @@ class Evaluator:
                 values.append(DYNAMIC)
         if all(v.const for v in values):
             return Value(True, program=True, text="".join(v.text or "" for v in values), truth=None)
-        return Value(False, program=_leading_program(values))
+        return Value(False, program=_leading_program(values), parts=_parts_of(values))
 
     def _sequence(
         self,
@@ -378,12 +383,18 @@ class Evaluator:
                 return _const_text(left.text + right.text)
             if left.const and right.const:
                 return Value(True, text=None)
-            return Value(False, program=_leading_program([left, right]))
+            return Value(
+                False, program=_leading_program([left, right]), parts=_parts_of([left, right])
+            )
         if isinstance(node.operator, cst.Modulo):
             right = self.value(node.right, scope, depth + 1)
             if left.const and right.const:
                 return Value(True, program=True, text="")
-            return Value(False, program=left.text is not None and _first_word(left.text))
+            return Value(
+                False,
+                program=left.text is not None and _first_word(left.text),
+                parts=_template_parts(left.text, _PERCENT_FIELD),
+            )
         return DYNAMIC
 
     def _call(self, node: cst.Call, scope: Scope, depth: int) -> Value:
@@ -395,7 +406,11 @@ class Evaluator:
                 args = [self.value(a.value, scope, depth + 1) for a in node.args]
                 if receiver.const and all(a.const for a in args):
                     return Value(True, program=True, text="")
-                return Value(False, program=_first_word(receiver.text))
+                return Value(
+                    False,
+                    program=_first_word(receiver.text),
+                    parts=_template_parts(receiver.text, _FORMAT_FIELD),
+                )
             if method == "join" and receiver.const and len(node.args) == 1:
                 inner = self.value(node.args[0].value, scope, depth + 1)
                 if inner.const and (inner.more or inner.choices is not None):
@@ -405,8 +420,10 @@ class Evaluator:
                     if all(t is not None for t in texts):
                         return _const_text((receiver.text or "").join(t or "" for t in texts))
                     return Value(True, program=True, text="")
-                if inner.items is not None and inner.items and inner.items[0].program_item():
-                    return Value(False, program=True)
+                if inner.items is not None and receiver.text is not None:
+                    parts = _joined_parts(receiver.text, inner.items, inner.more)
+                    program = bool(inner.items) and inner.items[0].program_item()
+                    return Value(False, program=program, parts=parts)
                 return DYNAMIC
             if method in ("strip", "lower", "upper") and receiver.const and not node.args:
                 return receiver
@@ -488,6 +505,68 @@ def _items_const(value: Value) -> bool:
 def _first_word(text: str) -> bool:
     stripped = text.lstrip()
     return bool(stripped) and any(ch.isspace() for ch in stripped)
+
+
+_PERCENT_FIELD = re.compile(r"%%|%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[a-zA-Z]")
+_FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
+_ESCAPES = {"%%": "%", "{{": "{", "}}": "}"}
+
+
+def _merged(parts: list[str | None]) -> tuple[str | None, ...]:
+    """Adjacent texts joined, adjacent holes kept one; empty texts dropped."""
+    out: list[str | None] = []
+    for part in parts:
+        if part == "":
+            continue
+        if out and part is not None and out[-1] is not None:
+            out[-1] = (out[-1] or "") + part
+        elif out and part is None and out[-1] is None:
+            continue
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def _parts_of(values: Sequence[Value]) -> tuple[str | None, ...] | None:
+    """The text segments and holes of a string built of ``values``; None when one of them is
+    no string (a list)."""
+    parts: list[str | None] = []
+    for v in values:
+        if v.items is not None:
+            return None
+        if v.const and v.text is not None:
+            parts.append(v.text)
+        elif v.parts is not None:
+            parts.extend(v.parts)
+        else:
+            parts.append(None)
+    return _merged(parts)
+
+
+def _template_parts(text: str | None, field: re.Pattern[str]) -> tuple[str | None, ...] | None:
+    """The parts of a ``%`` or ``.format`` template whose fields are filled at run time."""
+    if text is None:
+        return None
+    parts: list[str | None] = []
+    at = 0
+    for match in field.finditer(text):
+        parts.append(text[at : match.start()])
+        parts.append(_ESCAPES.get(match.group(0)))
+        at = match.end()
+    parts.append(text[at:])
+    return _merged(parts)
+
+
+def _joined_parts(sep: str, items: Sequence[Value], more: bool) -> tuple[str | None, ...]:
+    """The parts of ``sep.join(items)`` (``more``: further unknown items follow)."""
+    parts: list[str | None] = []
+    for i, v in enumerate(items):
+        if i:
+            parts.append(sep)
+        parts.append(v.text if v.const and v.text is not None else None)
+    if more:
+        parts.extend([sep, None])
+    return _merged(parts)
 
 
 def _leading_program(values: list[Value]) -> bool:

@@ -5,14 +5,15 @@ peeled off (``auditor.judge.launchers``) and the payload class of what is left.
 another user; ``[sys.executable, "-c", code]`` is Python code; ``["env", prog, arg]`` is a
 program chosen at run time; ``["timeout", "5", "ls", path]`` is a fixed program with a
 dynamic argument. An argv whose first item is no launcher is left to the caller's own
-classification (``None``)."""
+classification (``None``). A shell command string's launchers are read from its first
+simple command (``peel_shell_string``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.judge.launchers import Peeled, Word, peel
+from auditor.judge.launchers import Peeled, Word, peel, peel_shell
 from auditor.scan.payload import Value
 
 
@@ -57,6 +58,27 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
     if not peeled.via:
         return None
     return Runs(_payload(peeled, values), _runs(peeled), peeled.via, peeled.privileged, peeled.note)
+
+
+def peel_shell_string(value: Value, payload: str) -> Runs | None:
+    """The launchers at the head of a shell command string (``f"sudo -u {u} bash -c {x}"``:
+    sudo, bash -c), or None when it starts with none or its words cannot be told. The site
+    stays a shell site of class ``payload``: what the launchers run is read by the shell."""
+    if value.items is not None:  # a list run by a shell: its first item is the command
+        if not value.items:
+            return None
+        value = value.items[0]
+    if value.const and value.text is not None:
+        parts: tuple[str | None, ...] = (value.text,)
+    elif value.parts is not None:
+        parts = value.parts
+    else:
+        return None
+    split = peel_shell(parts)
+    if split is None or not split[1].via:
+        return None
+    peeled = split[1]
+    return Runs(payload, "shell", peeled.via, peeled.privileged, peeled.note)
 
 
 def _runs(peeled: Peeled) -> str:

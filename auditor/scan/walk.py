@@ -12,6 +12,7 @@ the body, an ``if``-expression's test before its body), the order is given expli
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,13 @@ def _fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
         for f in dataclasses.fields(kind)
         if f.name not in _SKIP and not f.name.startswith("whitespace")
     )
+
+
+@functools.cache
+def child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    """The fields of a node type that may hold expressions or statements, in source order
+    (what :func:`walk` descends into)."""
+    return _fields(kind)
 
 
 def walk(root: cst.CSTNode, visitor: object) -> None:

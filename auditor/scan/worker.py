@@ -1,20 +1,34 @@
 """The per-file work of a scan, run in this process or in a pool of worker processes. This is
-the only module of the scan path that imports libcst, and only cache misses reach it."""
+the only module of the scan path that imports libcst, and only cache misses reach it.
+
+When the caller wants migration plans (``auditor report``, ``auditor migrate``), each file
+is planned right after its analysis, in the same worker, from that analysis: the codemods
+run only on a file with a site they may rewrite (:func:`auditor.plans.plan_from_analysis`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.findings import FileResult, ScanError
 from auditor.judge.policy import Policy
+from auditor.plans import FilePlan, PlanSpec, plan_from_analysis, same_analysis
+from auditor.sandbox.config import Settings
 from auditor.scan.analyze import Context, analyze_source
 from auditor.scan.cache import content_key
 from auditor.scan.options import Options
 
+if TYPE_CHECKING:
+    from auditor.codemod_support import SiteCodemod
+
 _CTX: Context | None = None
 _SALT: bytes | None = None  # the result cache's salt, when the cache is on
+_PLANNER: Planner | None = None  # when plans are wanted
 
 # file path, shown path, path relative to the project root, named on the command line, and
 # what the project-wide stage asks of the file ("call:NAME", "def:NAME"; see auditor.flow)
@@ -28,15 +42,57 @@ Job = tuple[str, str, str, bool, tuple[str, ...]]
 _GC_THRESHOLD = (50_000, 20, 20)
 
 
-def init(policy: Policy, options: Options, salt: bytes | None = None) -> None:
-    global _CTX, _SALT
+PlanRequest = tuple[PlanSpec, Settings]
+
+
+class Planner:
+    """Plans files after their analysis (see :func:`auditor.migrate.plan_source`)."""
+
+    def __init__(self, ctx: Context, spec: PlanSpec, settings: Settings) -> None:
+        from auditor import migrate  # the codemods: only when a plan is wanted
+
+        self.migrate = migrate
+        # the plans are made with the default options, as ``auditor migrate`` analyses
+        self.scan_options = ctx.options
+        self.ctx = ctx if ctx.options == Options() else Context(ctx.policy)
+        self.selected: list[type[SiteCodemod]] = migrate.selected_codemods(spec.names())
+        self.matched: set[str] = set()
+        self.wanted = spec.site_filter(self.matched)
+        self.settings = settings
+
+    def plan(
+        self, data: bytes, path: str, shown: str, rel: str, explicit: bool, result: FileResult
+    ) -> FilePlan:
+        """The plan of the file whose bytes are ``data`` and whose scan gave ``result``."""
+        before = result
+        if not same_analysis(self.scan_options, explicit, result):
+            before = analyze_source(data, shown, rel, self.ctx)
+        self.matched.clear()
+        file = Path(os.path.realpath(path))
+        plan = plan_from_analysis(before, shown, file, self.wanted)
+        if plan is None:
+            plan = self.migrate.plan_source(
+                data, shown, rel, file, self.ctx, self.selected, self.wanted, self.settings,
+                before,
+            )  # fmt: skip
+        plan.matched = tuple(sorted(self.matched))
+        return plan.light()
+
+
+def init(
+    policy: Policy, options: Options, salt: bytes | None = None, plans: PlanRequest | None = None
+) -> None:
+    global _CTX, _SALT, _PLANNER
     _CTX = Context(policy, options)
     _SALT = salt
+    _PLANNER = Planner(_CTX, *plans) if plans is not None else None
 
 
-def init_worker(policy: Policy, options: Options, salt: bytes | None = None) -> None:
+def init_worker(
+    policy: Policy, options: Options, salt: bytes | None = None, plans: PlanRequest | None = None
+) -> None:
     """``init`` for a pool's worker process, which does nothing but analyse."""
-    init(policy, options, salt)
+    init(policy, options, salt, plans)
     gc.set_threshold(*_GC_THRESHOLD)
 
 
@@ -51,16 +107,22 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*saved)
 
 
-def run(job: Job) -> tuple[str | None, FileResult]:
-    """Analyse one file; returns the cache key of the bytes it read (when the cache is on)
-    and the result."""
+def run(job: Job) -> tuple[str | None, FileResult, FilePlan | None]:
+    """Analyse one file; returns the cache key of the bytes it read (when the cache is on),
+    the result, and the file's plan when plans are wanted (for a job of the scan's first
+    round: ``extra`` empty)."""
     assert _CTX is not None, "worker.init() was not called"
     path, shown, rel, explicit, extra = job
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return None, FileResult(errors=[ScanError(shown, f"cannot read: {exc.strerror or exc}")])
+        error = ScanError(shown, f"cannot read: {exc.strerror or exc}")
+        return None, FileResult(errors=[error]), None
     detail = f"{rel}|{explicit}" + (f"|{','.join(sorted(extra))}" if extra else "")
     key = None if _SALT is None else content_key(_SALT, data, shown, detail)
-    return key, analyze_source(data, shown, rel, _CTX, explicit, extra)
+    result = analyze_source(data, shown, rel, _CTX, explicit, extra)
+    plan = None
+    if _PLANNER is not None and not extra:
+        plan = _PLANNER.plan(data, path, shown, rel, explicit, result)
+    return key, result, plan

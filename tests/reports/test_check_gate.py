@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,3 +235,38 @@ def test_usage_errors_exit_2(tree: Path, capsys: pytest.CaptureFixture[str]) -> 
     capsys.readouterr()
     assert main(["check", "no-such-file.py"]) == 2
     assert capsys.readouterr().err == "Error: no-such-file.py: no such file or directory\n"
+
+
+def test_check_writes_sarif_beside_the_annotations_in_one_scan(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["baseline", "-o", "base.json", "web"]) == 0
+    capsys.readouterr()
+    argv = ["check", "--baseline", "base.json", "--format", "github", "--sarif", "out.sarif"]
+    assert main(argv) == 1
+    annotations = capsys.readouterr().out.splitlines()
+    results = json.loads((tree / "out.sarif").read_text("utf-8"))["runs"][0]["results"]
+    # the same new findings in both: the baselined web/ ones in neither
+    assert len(annotations) == len(results) == 8
+    assert not any("web/" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                   for r in results)  # fmt: skip
+    assert main(["check", "--sarif", "clean.sarif", "scripts/monitoring"]) == 0
+    assert (tree / "clean.sarif").exists()
+
+
+def test_check_runs_the_other_engines_and_an_engine_failure_exits_2(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--engines", "libcst,bandit", "--format", "json", "web"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["engines"] == ["libcst", "bandit"]
+    assert any(f["also_flagged_by"] for f in doc["findings"])
+    assert main(["check", "--engines", "nope"]) == 2
+    assert "unknown engine 'nope'" in capsys.readouterr().err
+    for name in ("bandit", "bandit.core", "bandit.core.manager", "bandit.core.config"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if bandit were not installed
+    assert main(["check", "--engines", "bandit", "scripts/monitoring"]) == 2
+    out = capsys.readouterr().out
+    assert "engine bandit: error: bandit is not installed" in out
+    assert out.splitlines()[-1].startswith("auditor check FAILED: an engine could not run:")
+    assert main(["check", "--engines", "bandit", "--allow-errors", "scripts/monitoring"]) == 0

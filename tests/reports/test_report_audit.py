@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -18,13 +19,14 @@ from auditor.cli import main
 from auditor.findings import Finding, ScanResult
 from auditor.formats import audit_fixes
 from auditor.judge.policy import Policy, load_policy
-from auditor.reports import audit
+from auditor.reports import audit, diagrams
 from auditor.reports.fixes import codemod_for
 
 GOLDEN = Path(__file__).parent / "golden"
 META = audit.ReportMeta(date=dt.date(2025, 12, 17), scope=(".",), commit="0123456789ab")
 EPOCH_2025_12_17 = "1765972800"  # 2025-12-17T12:00:00Z
 LOCALES = Path(__file__).parents[2] / "reports" / "locale"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "llm_backend"
 
 
 def _golden(name: str, text: str) -> str:
@@ -83,12 +85,24 @@ def test_scan_format_markdown_is_the_english_document(
 
 
 def _prose(text: str, result: ScanResult) -> str:
-    """The document's own words: no code, no paths, no user-written suppression reasons."""
-    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    """The document's own words: no code, no paths, no user-written suppression reasons.
+    The labels of the Mermaid diagrams are the document's words too: their blocks stay,
+    less the lines of syntax (init directives, class definitions)."""
+    text = re.sub(
+        r"^[ \t]*(```+)([^\n]*)\n.*?^[ \t]*\1[ \t]*$",
+        lambda m: m.group(0) if m.group(2).strip() == "mermaid" else "",
+        text,
+        flags=re.S | re.M,
+    )
+    text = re.sub(r"^[ \t]*(%%.*|classDef .*|class .*)$", "", text, flags=re.M)
     text = re.sub(r"`[^`]*`", "", text)
     for f in result.findings:
         if f.suppression_reason:
             text = text.replace(f.suppression_reason, "")
+        # code in the diagrams' labels (plain text there, escaped for Mermaid)
+        for code in (f.snippet, *(s.subject for s in f.flow), *f.via):
+            if code:
+                text = text.replace(diagrams.text(code), "").replace(f"{code}()", "")
     return text
 
 
@@ -126,6 +140,28 @@ def test_no_english_left_in_the_pt_br_document(
     phrases = {p for p in ENGLISH if " " in p and p in text.lower()}
     assert sorted((words & set(ENGLISH)) | phrases) == []
     assert {"arquivo", "risco", "ação", "pendente"} <= words  # the check reads real prose
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_the_example_with_flows_speaks_one_language(
+    lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled example has critical flows, other flows from outside the program and
+    launchers: their lists and diagrams are in the document's language too."""
+    shutil.copytree(EXAMPLE, tmp_path / "example")
+    monkeypatch.chdir(tmp_path / "example")
+    policy = load_policy(Path("."))
+    result = scan(["."], policy=policy)
+    text = audit.render(result, policy, lang=lang, meta=META)
+    assert text.count("```mermaid") == 13  # 7 + 3 flows, 2 charts, the architecture
+    words = _words(_prose(text, result))
+    if lang == "pt-BR":
+        phrases = {p for p in ENGLISH if " " in p and p in _prose(text, result).lower()}
+        assert sorted((words & set(ENGLISH)) | phrases) == []
+        assert {"passa", "origem", "fluxo"} <= words
+    else:
+        assert sorted(words & set(PORTUGUESE)) == []
+        assert {"runs", "origin", "flow"} <= words
 
 
 def test_no_portuguese_in_the_english_document(

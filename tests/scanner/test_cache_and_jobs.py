@@ -140,3 +140,30 @@ def test_in_process_scan_leaves_the_callers_gc_settings_alone(tmp_path: Path) ->
         assert gc.get_threshold() == (123, 4, 5)
     finally:
         gc.set_threshold(*before)
+
+
+def test_warm_run_reuses_the_project_stage_until_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor import api
+
+    root = tmp_path / "src"
+    root.mkdir()
+    (root / "runner.py").write_text("import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    caller = root / "main.py"
+    caller.write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[1])\n")
+    cache = tmp_path / "cache"
+    policy = make_policy(root=str(root))
+    cold = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    (finding,) = cold.findings
+    assert finding.origin == "user-input"  # the stage followed the argument across files
+    stages: list[int] = []
+    real = api._project_stage
+    monkeypatch.setattr(api, "_project_stage", lambda *a: stages.append(1) or real(*a))
+    warm = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert warm.findings == cold.findings and stages == []
+    caller.write_text("from runner import run\n\nrun('uptime')\n")
+    changed = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert stages == [1]
+    assert changed.findings[0].origin != "user-input"
+    assert scan([root], policy=policy).findings == changed.findings  # as without a cache

@@ -54,6 +54,23 @@ CASES = [
     ("os.execlp('sudo', 'sudo', x)", "AUD102", ("sudo",), True, "isolate"),
     # no launcher: as before
     ("subprocess.run(['ls', x])", "AUD203", (), False, "allow"),
+    # shell strings: the launchers of the first simple command, whatever builds the string
+    ("os.system(f'sudo rm -rf {x}')", "AUD101", ("sudo",), True, "isolate"),
+    ("os.system('sudo systemctl restart nginx')", "AUD201", ("sudo",), True, "convert"),
+    ("subprocess.run('nohup python3 -c \"%s\" &' % x, shell=True)", "AUD101",
+     ("nohup", "python -c"), False, "isolate"),
+    ("subprocess.run('timeout 5 {} --x'.format(x), shell=True)", "AUD101", ("timeout",), False,
+     "isolate"),
+    ("os.popen('doas ' + x)", "AUD101", ("doas",), True, "isolate"),
+    ("subprocess.run(' '.join(['sudo', x]), shell=True)", "AUD101", ("sudo",), True, "isolate"),
+    ("subprocess.run(['sudo ' + x], shell=True)", "AUD101", ("sudo",), True, "isolate"),
+    # a hole that may split into several words stops the peeling where it stands
+    ("os.system(f'sudo -u {u} bash -c {x}')", "AUD101", ("sudo",), True, "isolate"),
+    # %% and {{ are literal text, not holes
+    ("os.system('env A=100%% sh -c %s' % x)", "AUD101", ("env", "sh -c"), False, "isolate"),
+    ("os.system('env B={{x}} sh -c {}'.format(x))", "AUD101", ("env", "sh -c"), False,
+     "isolate"),
+    ("os.system('ls ' + x)", "AUD101", (), False, "isolate"),
 ]  # fmt: skip
 
 

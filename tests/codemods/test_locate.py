@@ -1,0 +1,194 @@
+"""The codemods' short cuts change speed, never rewrites: the sites' calls found by pairing
+libcst's calls with the ``ast`` ones sit where libcst's PositionProvider puts them, the
+transform that descends only into the nodes holding a site (and the unused-import removal
+that knows its answer) writes the same file as the full metadata, transform and removal,
+and the fast name counts are libcst visitors' counts, on real code."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+import pytest
+from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from auditor import codemod_support, migrate
+from auditor.judge.policy import load_policy
+from auditor.plans import FilePlan
+from auditor.sandbox.config import Settings
+from auditor.scan.analyze import Context
+from tests.conftest import REPO
+
+STDLIB = Path(os.__file__).parent
+# standard library modules with sites of every codemod (os.system, os.popen, Popen with a
+# shell, exec of generated code...), and the example backend
+REAL = [
+    *(
+        STDLIB / name
+        for name in (
+            "platform.py",
+            "webbrowser.py",
+            "pydoc.py",
+            "uuid.py",
+            "pty.py",
+            "pdb.py",
+            "timeit.py",
+        )
+    ),
+    *sorted((REPO / "examples" / "llm_backend").rglob("*.py")),
+]
+POLICY = load_policy(None)
+
+
+def _plan(path: Path) -> FilePlan:
+    data = path.read_bytes()
+    rel = path.name
+    return migrate.plan_source(
+        data,
+        str(path),
+        rel,
+        path,
+        Context(POLICY),
+        migrate.selected_codemods(None),
+        None,
+        Settings(),
+    )
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
+def test_the_plan_is_the_full_metadata_plan(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _plan(path)
+    located: list[bool] = []
+    real_locate = codemod_support._locate
+
+    def spy(*args: object) -> object:
+        found = real_locate(*args)  # type: ignore[arg-type]
+        located.append(found is not None)
+        return found
+
+    monkeypatch.setattr(codemod_support, "_locate", spy)
+    again = _plan(path)
+    # libcst's metadata for every node, and its own unused-import removal
+    monkeypatch.setattr(codemod_support, "_locate", lambda *args: None)
+    monkeypatch.setattr(
+        codemod_support,
+        "remove_unused_imports",
+        lambda context, tree: RemoveImportsVisitor(context).transform_module(tree),
+    )
+    full = _plan(path)
+    assert (fast.updated, fast.sites, fast.reviews, fast.rewritten, fast.error) == (
+        full.updated,
+        full.sites,
+        full.reviews,
+        full.rewritten,
+        full.error,
+    )
+    assert again.updated == fast.updated
+    assert all(located)  # the short cut was taken on each run of a codemod
+
+
+def test_some_real_module_is_rewritten() -> None:
+    changed = [p.name for p in REAL if _plan(p).changed]
+    assert len(changed) >= 5, changed
+
+
+@pytest.mark.parametrize("path", REAL[:6], ids=lambda p: p.name)
+def test_every_call_is_where_the_position_provider_puts_it(path: Path) -> None:
+    text = path.read_text()
+    module = cst.parse_module(text)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    calls = [n for n in positions if isinstance(n, cst.Call)]
+    expected = {}
+    for call in calls:
+        pos = positions[call]
+        expected[(pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)] = call
+    sites = {key: key for key in expected}  # any value: every call is a "site"
+    found = codemod_support._locate(module, text, sites)  # type: ignore[arg-type]
+    assert found is not None
+    assert len(found.sites) == len(calls) > 20
+    for span in found.calls.values():
+        key = (span.line, span.column + 1, span.end_line, span.end_column + 1)
+        assert key in expected
+    assert {id(n) for n in calls} == set(found.sites)
+    for node_id in found.sites:  # each call's parent is the one libcst's provider knows
+        call = next(c for c in calls if id(c) == node_id)
+        assert found.parents[node_id] is _parents(module).get(call)
+
+
+_PARENTS: dict[int, dict[cst.CSTNode, cst.CSTNode]] = {}
+
+
+def _parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    from libcst.metadata import ParentNodeProvider
+
+    if id(module) not in _PARENTS:
+        resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+        _PARENTS[id(module)] = dict(resolved)
+    return _PARENTS[id(module)]
+
+
+class _Uses(cst.CSTVisitor):
+    """libcst's own visit, counting as the codemods did before the fast count."""
+
+    def __init__(self, imports: bool) -> None:
+        self.imports = imports
+        self.uses: Counter[str] = Counter()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.uses[node.value] += 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return self.imports
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return self.imports
+
+
+@pytest.mark.parametrize("path", REAL[:6], ids=lambda p: p.name)
+def test_the_fast_name_counts_are_libcsts(path: Path) -> None:
+    module = cst.parse_module(path.read_text())
+    without, with_imports = _Uses(imports=False), _Uses(imports=True)
+    module.visit(without)
+    module.visit(with_imports)
+    assert codemod_support._name_uses(module) == without.uses
+    assert codemod_support._names_in(module) == set(with_imports.uses)
+
+
+def test_only_a_class_without_matcher_decorators_skips_libcsts_search() -> None:
+    import libcst.matchers as m
+    from libcst.codemod import CodemodContext
+
+    from auditor.codemods.route_to_sandbox import RouteToSandbox
+
+    class Decorated(RouteToSandbox):
+        seen: ClassVar[list[str]] = []
+
+        @m.visit(m.Call(func=m.Name("eval")))
+        def _an_eval(self, node: cst.Call) -> None:
+            self.seen.append("eval")
+
+    first, second = RouteToSandbox(CodemodContext()), RouteToSandbox(CodemodContext())
+    assert set(vars(first)) == set(vars(second)) and RouteToSandbox in codemod_support._PLAIN_INIT
+    for cls in migrate.CODEMODS.values():  # the shipped codemods take every short cut
+        cls(CodemodContext())
+        assert codemod_support._prunable(cls), cls
+    for _ in range(2):
+        decorated = Decorated(CodemodContext(), policy=POLICY, sandbox_settings=Settings())
+        assert decorated._extra_visit_funcs  # searched on every instance, as libcst does
+    assert Decorated not in codemod_support._PLAIN_INIT
+    module = cst.parse_module("import os\nos.system(cmd)\neval(x)\n")
+    decorated.transform_module(module)
+    assert Decorated.seen  # the decorator sees every node, not only the site's holders
+    assert not codemod_support._prunable(Decorated)

@@ -1,0 +1,261 @@
+"""The migration plans are made in the scan's workers and cached with its results: the same
+plans as planning each file on its own, a warm ``report`` or ``migrate`` dry run reads them
+without loading libcst, the cache forgets a plan when what it depends on changes, and
+``migrate --apply`` never writes a plan it did not make in the same run."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from auditor import migrate
+from auditor.api import scan
+from auditor.cli import main
+from auditor.judge.policy import load_policy
+from auditor.scan.discover import Candidate
+from tests.conftest import REPO
+
+TOOLS = textwrap.dedent(
+    """\
+    import os
+    import subprocess
+
+
+    def build(target):
+        subprocess.run("make all", shell=True)
+        os.system("make " + target)
+        return eval(target)
+
+
+    def top():
+        return subprocess.check_output("ps aux | head", shell=True)
+    """
+)
+PLAIN = "import subprocess\n\n\ndef ls():\n    subprocess.run(['ls', '-l'])\n"
+
+
+def _project(root: Path, count: int = 1) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.auditor]\n")
+    pkg = root / "pkg"
+    pkg.mkdir()
+    for n in range(count):
+        (pkg / f"tools{n:02}.py").write_text(TOOLS.replace("def top", f"def top{n}"))
+    (pkg / "plain.py").write_text(PLAIN)
+    return root
+
+
+def _same(a: list[migrate.FilePlan], b: list[migrate.FilePlan]) -> None:
+    assert [p.path for p in a] == [p.path for p in b]
+    for x, y in zip(a, b, strict=True):
+        assert (x.updated, x.sites, x.reviews, x.rewritten, x.error) == (
+            y.updated,
+            y.sites,
+            y.reviews,
+            y.rewritten,
+            y.error,
+        )
+
+
+def test_the_scans_plans_are_the_plans_of_each_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import plan_files, scan_and_plan
+
+    root = _project(tmp_path / "p", count=30)  # enough files for the worker pool
+    monkeypatch.chdir(root)
+    policy = load_policy(root)
+    each = [
+        migrate.plan_file(Candidate(str(p), explicit=False), policy)
+        for p in sorted((root / "pkg").glob("tools*.py"))
+    ]
+    result, plans = scan_and_plan(["pkg"], policy=policy, jobs=2)
+    assert len(result.findings) == 30 * 4 + 1  # and plain.py's argv list
+    _same(sorted(plans, key=lambda p: p.path), each)
+    files = [Candidate(p, False) for p in sorted(map(str, (root / "pkg").glob("*.py")))]
+    _same(plan_files(files, policy, jobs=2), each)  # in the pool
+    _same(plan_files(files, policy, jobs=1), each)  # in this process
+    # --honor-nosec changes the scan's findings, not the plans (migrate ignores nosec)
+    noisy = root / "pkg" / "tools00.py"
+    noisy.write_text(TOOLS.replace("os.system(", "os.system(  # nosec\n        "))
+    fresh = migrate.plan_file(Candidate(str(noisy), explicit=False), policy)
+    _, nosec_plans = scan_and_plan(["pkg"], policy=policy, jobs=1, honor_nosec=True)
+    (planned,) = [p for p in nosec_plans if p.path == "pkg/tools00.py"]
+    _same([planned], [fresh])
+
+
+def test_a_file_named_explicitly_is_planned_as_migrate_plans_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import scan_and_plan
+
+    root = _project(tmp_path / "p")
+    broken = root / "pkg" / "broken.py"
+    broken.write_text("def f(:\n    pass\n")  # no sink name: migrate's analysis skips it
+    monkeypatch.chdir(root)
+    policy = load_policy(root)
+    result, plans = scan_and_plan(["pkg/broken.py", "pkg/tools00.py"], policy=policy, jobs=1)
+    assert [e.path for e in result.errors] == ["pkg/broken.py"]  # the scan parses it
+    assert [p.path for p in plans] == ["pkg/tools00.py"]
+    assert migrate.plan(["pkg/broken.py"], policy) == []
+
+
+def _probe(argv: list[str], cwd: Path) -> dict[str, object]:
+    code = textwrap.dedent(
+        f"""
+        import contextlib, io, json, sys
+        from auditor.cli import main
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main({argv!r})
+        print(json.dumps({{"code": code, "libcst": "libcst" in sys.modules,
+                           "codemods": "auditor.migrate" in sys.modules,
+                           "out": out.getvalue(), "err": err.getvalue()}}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1767225600", "PATH": "/usr/bin:/bin"},
+    )
+    data: dict[str, object] = json.loads(done.stdout)
+    return data
+
+
+def test_warm_report_and_dry_run_read_the_plans_without_libcst(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    cache = str(tmp_path / "cache")
+    report = ["report", "pkg", "--cache-dir", cache]
+    dry_run = ["migrate", "pkg", "--cache-dir", cache]
+    cold_report, cold_migrate = _probe(report, root), _probe(dry_run, root)
+    assert cold_report["libcst"] is True and cold_migrate["code"] == 0
+    assert "sandbox.system(" in str(cold_migrate["out"])
+    warm_report, warm_migrate = _probe(report, root), _probe(dry_run, root)
+    assert (warm_report["libcst"], warm_report["codemods"]) == (False, False)
+    assert (warm_migrate["libcst"], warm_migrate["codemods"]) == (False, False)
+    assert warm_report["out"] == cold_report["out"]
+    assert (warm_migrate["out"], warm_migrate["err"]) == (cold_migrate["out"], cold_migrate["err"])
+    assert "sandbox.system(" in str(warm_report["out"])
+    # a dry run with --only: the spec that matched is known from the cached plan too
+    only = [*dry_run, "--only", "pkg/tools00.py:7"]
+    first, second = _probe(only, root), _probe(only, root)
+    assert second["libcst"] is False
+    assert "no site needing action" not in str(second["err"])
+    assert (second["out"], second["err"]) == (first["out"], first["err"])
+    assert "sandbox.system(" in str(second["out"])
+    assert '["make", "all"]' not in str(second["out"])
+
+
+def test_the_plans_are_made_again_when_the_sandbox_settings_change(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    cache = str(tmp_path / "cache")
+    dry_run = ["migrate", "pkg", "--cache-dir", cache]
+    _probe(dry_run, root)
+    assert _probe(dry_run, root)["libcst"] is False
+    (root / "pyproject.toml").write_text(
+        '[tool.auditor]\n[tool.auditor.sandbox]\nprofile = "strict"\n'
+    )
+    changed = _probe(dry_run, root)
+    assert changed["libcst"] is True
+    assert "(profile strict)" in str(changed["err"])
+    assert "(profile standard)" not in str(changed["err"])
+
+
+def test_apply_plans_afresh_and_never_writes_a_cached_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project(tmp_path / "p")
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(root)
+    assert main(["migrate", "pkg", "--cache-dir", str(cache)]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(cache / "results.sqlite3") as db:
+        rows = db.execute("SELECT key, value FROM plans").fetchall()
+        assert len(rows) == 1
+        key, value = rows[0]
+        plan = json.loads(value)
+        assert plan["updated"] and "sandbox.system(" in plan["updated"]
+        plan["updated"] = "tampered = True\n"
+        db.execute("UPDATE plans SET value = ? WHERE key = ?", (json.dumps(plan), key))
+    # a dry run trusts the cache (the key is the file's bytes and the code)...
+    assert main(["migrate", "pkg", "--cache-dir", str(cache)]) == 0
+    assert "+tampered = True" in capsys.readouterr().out
+    # ...--apply plans again: compile, re-scan, then the atomic write
+    assert main(["migrate", "pkg", "--apply", "--allow-dirty", "--cache-dir", str(cache)]) == 0
+    written = (root / "pkg" / "tools00.py").read_text()
+    assert "tampered" not in written and "sandbox.system(" in written
+    assert (root / "pkg" / "plain.py").read_text() == PLAIN
+
+
+def test_a_changed_file_is_planned_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path / "p")
+    monkeypatch.chdir(root)
+    policy = load_policy(root)
+    cache = tmp_path / "cache"
+    first = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
+    again = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
+    _same(again, first)
+    assert again[0].data == (root / "pkg" / "tools00.py").read_bytes()  # for --apply's check
+    (root / "pkg" / "tools00.py").write_text(TOOLS.replace('"make all"', '"make clean"'))
+    third = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
+    assert '["make", "clean"]' in third[0].updated
+
+
+def test_planning_draws_a_progress_bar_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from auditor import progress
+    from auditor.api import plan_files
+    from auditor.plans import PlanSpec
+
+    root = _project(tmp_path / "p", count=3)
+    monkeypatch.chdir(root)
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "wanted", lambda stream=None: True)
+    monkeypatch.setattr(progress, "_console", lambda: Console(file=screen, force_terminal=True))
+    # no wait before the bar appears (the default: half a second)
+    monkeypatch.setattr(progress.progress_bar.__wrapped__, "__defaults__", ("Scanning", None, 0))
+    assert main(["migrate", "pkg", "--no-cache"]) == 0
+    assert "Planning" in screen.getvalue() and "4/4" in screen.getvalue()
+    calls: list[tuple[int, int | None]] = []
+    plan_files(
+        [Candidate(str(p), False) for p in sorted((root / "pkg").glob("*.py"))],
+        load_policy(root),
+        PlanSpec(),
+        jobs=1,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls[-1] == (4, 4) and len(calls) == 4
+    capsys.readouterr()
+
+
+def test_scan_results_and_plans_share_one_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import scan_and_plan
+
+    root = _project(tmp_path / "p")
+    monkeypatch.chdir(root)
+    policy = load_policy(root)
+    cache = tmp_path / "cache"
+    scanned = scan(["pkg"], policy=policy, use_cache=True, cache_dir=cache)
+    assert scanned.stats.cached == 0
+    # a report after a scan: the results are cached, the plans are made (and kept)
+    result, plans = scan_and_plan(["pkg"], policy=policy, use_cache=True, cache_dir=cache)
+    assert result.findings == scanned.findings and len(plans) == 1
+    again, same = scan_and_plan(["pkg"], policy=policy, use_cache=True, cache_dir=cache)
+    assert again.stats.cached == 2
+    _same(same, plans)
