@@ -9,10 +9,17 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from sandbox_helpers import Cold, Pooled, own_cgroup_leftovers
+from sandbox_helpers import Cold, Pooled, become_subreaper, own_cgroup_leftovers
 
 from auditor import sandbox
 from auditor.sandbox import native
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _subreaper() -> None:
+    """Every process the suite starts stays in its tree, orphaned or not (see
+    sandbox_helpers): the checks for leftover warm sandboxes look there, not host-wide."""
+    become_subreaper()
 
 
 @pytest.fixture

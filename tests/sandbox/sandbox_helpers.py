@@ -2,15 +2,21 @@
 
 The suite runs twice in CI: as root (cgroup v1, no user namespace needed) and as uid 65534
 (user namespaces, no writable cgroup).  Helpers find processes by a unique token placed in
-their command line, never by name.
+their command line, never by name; a mark that is not unique to this run (the warm
+sandboxes' ``_auditor_warm()``) is looked for in this process's own tree only: the machine
+is shared, and another user's pools (a benchmark, another engineer's suite) have the same
+mark.  The suite's process is a child subreaper (conftest), so that a process it started
+stays in its tree even when its parent dies: a leaked one is still found.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from auditor import sandbox
@@ -34,12 +40,42 @@ def own_cgroup_leftovers(pid: int | None = None) -> list[str]:
     return found
 
 
-def procs_with(token: str) -> list[int]:
-    """Pids of host processes whose command line contains ``token``."""
+#: prctl(2) option: orphaned descendants are re-parented to this process.
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper(on: bool = True) -> None:
+    """Make this process a child subreaper: a process it started (at any depth) whose parent
+    dies is re-parented to it rather than to the host's init, so it stays in
+    ``descendants(os.getpid())`` and ``procs_with(..., under=os.getpid())`` finds it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(err)}")
+
+
+@contextlib.contextmanager
+def orphans_go_to_init() -> Iterator[None]:
+    """For a test that kills a process it started (a caller owning sandboxes): what that
+    process leaves goes to the host's init, as for a real caller, not to the suite's
+    process (whose zombies, never reaped, would keep a per-run cgroup in place)."""
+    become_subreaper(False)
+    try:
+        yield
+    finally:
+        become_subreaper()
+
+
+def procs_with(token: str, *, under: int | None = None) -> list[int]:
+    """Pids of host processes whose command line contains ``token``; with ``under``, only
+    those below that pid (for a mark that other users' processes may carry too)."""
     me = os.getpid()
     found = []
+    scope = set(descendants(under)) if under is not None else None
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == me:
+            continue
+        if scope is not None and int(entry) not in scope:
             continue
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as f:
@@ -74,16 +110,23 @@ def descendants(pid: int) -> list[int]:
 WARM_MARK = "_auditor_warm()"
 
 
-def wait_gone(token: str, timeout: float = 5.0) -> list[int]:
+def own_warm_procs() -> list[int]:
+    """This process's warm-sandbox processes (never another user's pools on this machine)."""
+    return procs_with(WARM_MARK, under=os.getpid())
+
+
+def wait_gone(token: str, timeout: float = 5.0, *, under: int | None = None) -> list[int]:
     deadline = time.monotonic() + timeout
-    while (left := procs_with(token)) and time.monotonic() < deadline:
+    while (left := procs_with(token, under=under)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
 
 
-def wait_present(token: str, count: int = 1, timeout: float = 10.0) -> list[int]:
+def wait_present(
+    token: str, count: int = 1, timeout: float = 10.0, *, under: int | None = None
+) -> list[int]:
     deadline = time.monotonic() + timeout
-    while len(found := procs_with(token)) < count and time.monotonic() < deadline:
+    while len(found := procs_with(token, under=under)) < count and time.monotonic() < deadline:
         time.sleep(0.05)
     return found
 
@@ -144,8 +187,8 @@ class Pooled:
             if not cold:
                 # Nothing of the run is left.  (The code, unlike a program's argv, is in no
                 # command line: the probes' own token checks cannot see its processes.)
-                assert procs_with(WARM_MARK) == []
-        assert procs_with(WARM_MARK) == []  # and close() took any idle one down
+                assert own_warm_procs() == []
+        assert own_warm_procs() == []  # and close() took any idle one down
         return result
 
     def run(self, args: Any, **kw: Any) -> sandbox.SandboxResult:

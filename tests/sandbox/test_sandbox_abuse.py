@@ -17,7 +17,16 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sandbox_helpers import Cold, Pooled, descendants, procs_with, wait_gone, wait_present
+from sandbox_helpers import (
+    WARM_MARK,
+    Cold,
+    Pooled,
+    descendants,
+    orphans_go_to_init,
+    procs_with,
+    wait_gone,
+    wait_present,
+)
 
 from auditor import sandbox
 from auditor.sandbox import cgroups
@@ -180,19 +189,20 @@ def test_no_leftovers_after_parent_is_sigkilled(sbx: Sbx, token: str) -> None:
         f"t = '{head}' + '{tail}'\n"
         f"{runner}(['sh', '-c', f'setsid sleep {{t}}1 & sleep {{t}}2'])\n"
     )
-    helper = subprocess.Popen([sys.executable, "-c", helper_code])
-    try:
-        assert wait_present(f"{token}1\0") and wait_present(f"{token}2\0")
-        tree = descendants(helper.pid)
-        if sbx.kind == "pooled":  # the idle warm sandbox (launcher, init, interpreter)
-            # launcher and init of the used one; launcher, init, interpreter of the idle one
-            assert len(wait_present("_auditor_warm()", 5)) >= 5, tree
+    with orphans_go_to_init():  # as for a real caller (and no zombie keeps its cgroup)
+        helper = subprocess.Popen([sys.executable, "-c", helper_code])
+        try:
+            assert wait_present(f"{token}1\0") and wait_present(f"{token}2\0")
             tree = descendants(helper.pid)
-    finally:
-        helper.kill()
-        helper.wait()
-    assert wait_gone(token) == []
-    assert _wait_exited(tree) == []
+            if sbx.kind == "pooled":  # the idle warm sandbox (launcher, init, interpreter)
+                # launcher and init of the used one; launcher, init, interpreter of the idle
+                assert len(wait_present(WARM_MARK, 5, under=helper.pid)) >= 5, tree
+                tree = descendants(helper.pid)
+        finally:
+            helper.kill()
+            helper.wait()
+        assert wait_gone(token) == []
+        assert _wait_exited(tree) == []
     # Its per-run cgroup (root only) is collected by the next sandbox user once the killed
     # processes have finished exiting.
     deadline = time.monotonic() + 10

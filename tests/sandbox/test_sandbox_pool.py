@@ -22,7 +22,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_helpers import descendants, procs_with, wait_gone
+from sandbox_helpers import (
+    WARM_MARK,
+    descendants,
+    orphans_go_to_init,
+    own_warm_procs,
+    procs_with,
+    wait_gone,
+)
 
 from auditor import sandbox
 from auditor.sandbox import doctor, launcher
@@ -353,29 +360,30 @@ def _state(pid: int) -> str:
 def test_warm_sandboxes_die_with_the_caller() -> None:
     """SIGKILL the process that owns a pool: every launcher, init and waiting interpreter
     of its warm sandboxes goes with it (PR_SET_PDEATHSIG and the lifeline pipe)."""
-    helper = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\nfrom auditor import sandbox\np = sandbox.Pool(3)\n"
-            "print(p.wait_ready(60), flush=True)\ntime.sleep(600)\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert helper.stdout is not None
-        assert helper.stdout.readline() == "True\n"
-        tree = descendants(helper.pid)
-        assert len(tree) >= 9  # 3 x (launcher, init, interpreter)
-    finally:
-        helper.kill()
-        helper.wait()
-        if helper.stdout is not None:
-            helper.stdout.close()
-    deadline = time.monotonic() + 10
-    while any(_state(pid) not in ("Z", "X") for pid in tree) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    with orphans_go_to_init():  # as for a real caller: what it leaves is not ours
+        helper = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys, time\nfrom auditor import sandbox\np = sandbox.Pool(3)\n"
+                "print(p.wait_ready(60), flush=True)\ntime.sleep(600)\n",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert helper.stdout is not None
+            assert helper.stdout.readline() == "True\n"
+            tree = descendants(helper.pid)
+            assert len(tree) >= 9  # 3 x (launcher, init, interpreter)
+        finally:
+            helper.kill()
+            helper.wait()
+            if helper.stdout is not None:
+                helper.stdout.close()
+        deadline = time.monotonic() + 10
+        while any(_state(pid) not in ("Z", "X") for pid in tree) and time.monotonic() < deadline:
+            time.sleep(0.05)
     assert [pid for pid in tree if _state(pid) not in ("Z", "X")] == []
 
 
@@ -392,7 +400,7 @@ def test_close_waits_for_runs_in_flight_and_leaves_nothing() -> None:
     p.close()
     assert got and got[0].returncode == 0  # close() returned after the run finished
     t.join()
-    assert wait_gone("_auditor_warm()") == []
+    assert wait_gone(WARM_MARK, under=os.getpid()) == []
     with pytest.raises(sandbox.SandboxError, match="closed"):
         p.exec_python("pass")
 
@@ -496,3 +504,32 @@ def test_doctor_reports_the_pool() -> None:
     assert pool_rep["warm_by_default"] is False
     text = doctor.format_report(rep)
     assert "pool: OK" in text
+
+
+def _orphan_with_the_warm_mark(token: str) -> int:
+    """A process whose command line carries the warm sandboxes' mark, its parent gone."""
+    script = f'{sys.executable} -c "import time; time.sleep({token})" "{WARM_MARK}" &'
+    subprocess.run(["sh", "-c", script], check=True, stdout=subprocess.DEVNULL)
+    found = procs_with(token)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_leftover_checks_see_this_suites_orphans_and_not_other_callers_pools(
+    token: str,
+) -> None:
+    """The pooled probes look for leftover warm-sandbox processes by their mark in this
+    process's tree: another caller's pool on this shared machine (a benchmark running as
+    root) carries the same mark and must not fail them, as it did 12 pooled probes of an
+    unprivileged run; and a process of ours whose parent died must still count (the suite
+    is a child subreaper, so it is re-parented to us, not to the host's init)."""
+    ours = _orphan_with_the_warm_mark(token + "1")
+    with orphans_go_to_init():  # as if another caller had started it
+        foreign = _orphan_with_the_warm_mark(token + "2")
+    try:
+        assert ours in own_warm_procs()
+        assert foreign in procs_with(WARM_MARK) and foreign not in own_warm_procs()
+    finally:
+        for pid in (ours, foreign):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(ours, 0)  # ours to reap: re-parented to this process
