@@ -495,7 +495,9 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         qualname = resolver.qualname(node.func, call.scope)
         sink = catalogue.lookup(qualname) if qualname is not None else None
         if sink is None and isinstance(node.func, cst.Attribute):
-            sink = catalogue.by_method.get(node.func.attr.value)
+            sink = catalogue.by_method.get(node.func.attr.value) or _instance_method(
+                node.func, call.scope, resolver, catalogue
+            )
         if sink is not None:
             site = _evaluate(sink, call, evaluator)
             if site is not None:
@@ -525,6 +527,27 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 sites.append(dispatch)
         sites.sort(key=lambda site: site.call.index)
     return sites
+
+
+def _instance_method(
+    func: cst.Attribute, scope: Scope, resolver: Resolver, catalogue: Catalogue
+) -> Sink | None:
+    """A sink that is a method of a catalogue class, called on an instance the code creates
+    in sight: ``code.InteractiveConsole().push(x)``, or ``console.push(x)`` where the
+    scope's one binding of ``console`` is ``code.InteractiveConsole(...)``."""
+    receiver = func.value
+    if isinstance(receiver, cst.Name):
+        bindings = scope.lookup(receiver.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+            return None
+        value = bindings[0].value
+        if not isinstance(value, cst.Call):
+            return None
+        receiver, scope = value, bindings[0].scope
+    if not isinstance(receiver, cst.Call):
+        return None
+    cls = resolver.qualname(receiver.func, scope)
+    return catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
 
 
 def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue: Catalogue) -> bool:

@@ -10,7 +10,9 @@ The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
    a name); a bound name resolves only through an ``import``/``from ... import`` of a module
    (so one of the sink modules' root names is imported somewhere in the file), through a
    module-level ``def`` (a project sink defined in this very file), or through an assignment
-   whose value itself resolves (which again needs one of the above). The last component of
+   whose value itself resolves (which again needs one of the above; an instance of a class
+   whose method is a sink, ``c = code.InteractiveConsole()``, resolves through the class's
+   name). The last component of
    the resolved name is the sink's own last component (``run``, ``system``...), and it
    enters the resolution only as an attribute name, an imported name, a bare name, or the
    string literal of ``getattr(mod, "name")``.
@@ -84,6 +86,9 @@ class SinkWords:
     methods: frozenset[str]  # method sinks matched on any receiver
     builtins: frozenset[str]  # builtin sink names usable unbound: eval, exec, __import__
     defined: frozenset[str]  # last components of project sinks (a def in this file)
+    # classes whose method is a sink (``code.InteractiveConsole.push``): an instance the code
+    # creates (``c = code.InteractiveConsole()``) resolves through the class's module
+    classes: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -115,6 +120,7 @@ class SinkWords:
             methods=frozenset(catalogue.by_method),
             builtins=frozenset(builtins & BUILTIN_NAMES),
             defined=frozenset(n.rsplit(".", 1)[-1] for n in project_sinks),
+            classes=frozenset(n.split(".")[-2] for n in names if n.count(".") >= 2),
         )
 
 
@@ -150,16 +156,20 @@ def _root(node: ast.expr) -> ast.expr:
 _ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
 
 
-def _alias_root(value: ast.expr) -> str | bool:
+def _alias_root(value: ast.expr, classes: frozenset[str] = frozenset()) -> str | bool:
     """What an assigned value can resolve through (see auditor.scan.resolve): the name at the
     root of a name or attribute chain (a str), True when it may resolve on its own (a call
     of getattr/__import__/import_module, or a chain rooted in a call), False when it
-    cannot resolve to a dotted name at all."""
+    cannot resolve to a dotted name at all. An instance of a class in ``classes``
+    (``code.InteractiveConsole()``) resolves through the root of the class's name
+    (auditor.scan.analyze's ``_instance_method``)."""
     if isinstance(value, ast.Call):
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
             return True  # globals().get(name)
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in classes and isinstance(func, (ast.Name, ast.Attribute)):
+            return _alias_root(func)
         return name in _ALIAS_CALLS
     if isinstance(value, ast.Subscript) and _namespace(value.value):
         return True  # globals()[name]
@@ -171,13 +181,18 @@ def _alias_root(value: ast.expr) -> str | bool:
     return isinstance(root, ast.Call)
 
 
-def _aliases(target: ast.expr, value: ast.expr | None, out: list[tuple[str, str | bool]]) -> None:
+def _aliases(
+    target: ast.expr,
+    value: ast.expr | None,
+    out: list[tuple[str, str | bool]],
+    classes: frozenset[str] = frozenset(),
+) -> None:
     """(name, what its value resolves through) for the names an assignment binds to
     something that may resolve (as auditor.scan.collect pairs tuple targets with tuple
     values)."""
     if isinstance(target, ast.Name):
         if value is not None:
-            root = _alias_root(value)
+            root = _alias_root(value, classes)
             if root is not False:
                 out.append((target.id, root))
     elif isinstance(target, (ast.Tuple, ast.List)):
@@ -189,7 +204,7 @@ def _aliases(target: ast.expr, value: ast.expr | None, out: list[tuple[str, str 
         ):
             values = list(value.elts)
         for element, element_value in zip(target.elts, values, strict=True):
-            _aliases(element, element_value, out)
+            _aliases(element, element_value, out, classes)
 
 
 def _bound(
@@ -262,7 +277,8 @@ def survey(
     through the name at the root of its attribute chain, and only when that name is a
     builtin sink name or is bound in the file by an import from a sink module (every
     catalogue name starts with a sink module's root), by an assignment of a value that can
-    itself resolve (a name, an attribute chain, getattr/__import__/import_module), by a
+    itself resolve (a name, an attribute chain, getattr/__import__/import_module, an
+    instance of a class whose method is a sink), by a
     ``def``/``class`` (project sinks), or by a star import from a sink module; or when the
     root is itself a call (``getattr(os, "system")(...)``, ``__import__("os").system(...)``).
     Parameters, loop and ``with`` targets never resolve. An attribute callee must also end
@@ -375,11 +391,11 @@ def survey(
                         modules.add(alias.asname or alias.name)
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
-                _aliases(target, node.value, aliases)  # type: ignore[attr-defined]
+                _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
                 if type(target) is Name and _looks_up(node.value):  # type: ignore[attr-defined]
                     looked_up.add(target.id)  # f = getattr(obj, name)
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
-            _aliases(node.target, node.value, aliases)  # type: ignore[attr-defined]
+            _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             name = node.name  # type: ignore[attr-defined]
             if name in words.defined:

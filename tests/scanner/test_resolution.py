@@ -87,6 +87,15 @@ CASES = [
     ),
     # nested calls and calls as callee
     ("import os\nos.system(os.popen(x).read())", ["os.system", "os.popen"]),
+    # a method sink of a class, on an instance the code creates in sight
+    ("import code\nc = code.InteractiveConsole()\nc.push(x)", ["code.InteractiveConsole.push"]),
+    (
+        "from code import InteractiveConsole as IC\ndef f(x):\n    IC().push(x)",
+        ["code.InteractiveConsole.push"],
+    ),
+    ("import code\ndef f(c, x):\n    c.push(x)", []),  # not seen created: a stack's push
+    ("import code\nc = code.InteractiveConsole()\nc = Stack()\nc.push(x)", []),
+    ("c = InteractiveConsole()\nc.push(x)", []),  # not the standard library's
     # event-loop methods match any receiver
     (
         "async def f(loop):\n    await loop.subprocess_exec(P, x)",
