@@ -660,13 +660,13 @@ def _lookup(
     when the name comes from an origin the policy ranks critical."""
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
         index = expr.slice[0].slice
-        namespace = _namespace_call(expr.value)
+        namespace = _namespace_call(expr.value, scope)
         if namespace is not None and isinstance(index, cst.Index):
             return namespace, index.value, False
     if isinstance(expr, cst.Call) and expr.args:
         func = expr.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get":
-            namespace = _namespace_call(func.value)
+            namespace = _namespace_call(func.value, scope)
             if namespace is not None:
                 return namespace, expr.args[0].value, False
         if resolver.qualname(func, scope) == "builtins.getattr" and len(expr.args) >= 2:
@@ -675,13 +675,24 @@ def _lookup(
     return None
 
 
-def _namespace_call(expr: cst.BaseExpression) -> str | None:
+def _namespace_call(expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
+    """The namespace ``expr`` is: ``globals()``, ``locals()``, ``vars(x)``, a function's
+    ``f.__globals__`` (its module's globals), or a name whose one binding in ``scope`` is
+    one of those (``g = globals()``)."""
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Name)
         and expr.func.value in ("globals", "locals", "vars")
     ):
         return expr.func.value
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "__globals__":
+        return "globals"
+    if isinstance(expr, cst.Name) and scope is not None:
+        bindings = scope.lookup(expr.value)
+        if bindings and len(bindings) == 1 and bindings[0].kind == "value":
+            value = bindings[0].value
+            if value is not None and not isinstance(value, cst.Name):
+                return _namespace_call(value)
     return None
 
 

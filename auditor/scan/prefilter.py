@@ -57,6 +57,8 @@ from auditor.judge.catalogue import Catalogue
 from auditor.scan.resolve import BUILTIN_NAMES
 
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
+# the words a namespace lookup is written with: the calls, and a function's ``__globals__``
+_NAMESPACE_WORDS = _NAMESPACES | {"__globals__"}
 
 
 def _looks_up(node: ast.expr) -> bool:
@@ -71,12 +73,27 @@ def _looks_up(node: ast.expr) -> bool:
 
 
 def _namespace(node: ast.expr) -> bool:
-    """``globals()``, ``locals()`` or ``vars(x)``: a mapping of names to what they hold."""
+    """``globals()``, ``locals()``, ``vars(x)`` or a function's ``f.__globals__``: a mapping
+    of names to what they hold."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "__globals__"
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id in _NAMESPACES
     )
+
+
+def _lookup_base(node: ast.expr) -> str | None:
+    """The name ``X`` of ``X[...]`` or ``X.get(...)``: a lookup in what ``X`` holds (a
+    namespace when ``X = globals()``)."""
+    if type(node) is ast.Subscript:
+        base = node.value
+    elif type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "get":
+        base = node.func.value
+    else:
+        return None
+    return base.id if type(base) is ast.Name else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +111,7 @@ class SinkWords:
 
     def __post_init__(self) -> None:
         words = self.roots | self.last | self.methods | self.builtins | self.defined
-        words |= {"shell", "getattr"} | _NAMESPACES
+        words |= {"shell", "getattr"} | _NAMESPACE_WORDS
         alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
         object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
         roots = "|".join(sorted(map(re.escape, self.roots), key=len, reverse=True))
@@ -136,7 +153,7 @@ def text_may_report(text: str, words: SinkWords) -> bool:
     found = set(words.pattern.findall(text))
     if not found:
         return False
-    if found & (words.builtins | words.methods | words.defined | _NAMESPACES):
+    if found & (words.builtins | words.methods | words.defined | _NAMESPACE_WORDS):
         return True  # (a namespace: globals()[name](...) may call anything: the tree decides)
     if "getattr" in found:
         return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
@@ -314,6 +331,10 @@ def survey(
     attr_loads: list[ast.Attribute] = []
     called: set[int] = set()  # id() of every callee expression
     looked_up: set[str] = set()  # names bound to a function looked up by name
+    namespaces: set[str] = set()  # names bound to a namespace: g = globals()
+    # lookups in what a name holds, X[...] or X.get(...): (X, the name the result is
+    # assigned to or None when it is called at once, line)
+    lookups: list[tuple[str, str | None, int]] = []
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     stack: list[ast.AST] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
@@ -375,6 +396,9 @@ def survey(
             elif type(func) is ast.Subscript and _namespace(func.value):
                 decided = True  # globals()[name](...): a function chosen by name
                 markers.append(line)
+            base = _lookup_base(func)
+            if base is not None:  # g[name](...), g.get(name)(...): g = globals()?
+                lookups.append((base, None, line))
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.name.split(".")[0] in roots:
@@ -392,8 +416,16 @@ def survey(
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
-                if type(target) is Name and _looks_up(node.value):  # type: ignore[attr-defined]
-                    looked_up.add(target.id)  # f = getattr(obj, name)
+                if type(target) is Name:
+                    value = node.value  # type: ignore[attr-defined]
+                    if _looks_up(value):
+                        looked_up.add(target.id)  # f = getattr(obj, name)
+                    elif _namespace(value):
+                        namespaces.add(target.id)  # g = globals()
+                    else:
+                        base = _lookup_base(value)  # f = g.get(name), g = globals()?
+                        if base is not None:
+                            lookups.append((base, target.id, value.lineno))
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
             _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
@@ -417,6 +449,13 @@ def survey(
                 extend(child)
             elif isinstance(child, AST):
                 push(child)
+    for base, target, line in lookups:
+        if base in namespaces:
+            if target is not None:
+                looked_up.add(target)
+            else:
+                decided = True
+                markers.append(line)
     for func, line in calls:
         if type(func) is Name and func.id in looked_up:  # f = getattr(obj, name); f()
             decided = True
