@@ -828,10 +828,21 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         else:
             extra = [a for a in node.args if a.keyword is None and a.star == ""]
             rest = extra[sink.payload + 1 :]
-            values = [evaluator.value(a.value, scope) for a in rest]
+            values = []
+            rest_known = True
+            for a in rest:
+                v = evaluator.value(a.value, scope)
+                if v.items is None:
+                    values.append(v)
+                    continue
+                # a list where an argument goes (create_subprocess_exec(p, [p, "-c", x])):
+                # a TypeError at run time, but what the author means to run is its items
+                values.extend(v.items)
+                if v.more:
+                    rest_known = False
+                    values.append(Value(v.tail_const))
             items.extend(values)
             rest_const = all(v.const for v in values)
-            rest_known = True
     else:
         argv_node = _payload_arg(sink, node, 1)
         argv = evaluator.value(argv_node, scope) if argv_node is not None else Value(True)
