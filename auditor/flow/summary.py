@@ -26,7 +26,7 @@ from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label, S
 from auditor.flow.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
-from auditor.scan.resolve import Resolver, keyword
+from auditor.scan.resolve import Resolver, implicit_module, keyword
 from auditor.scan.scopes import Binding, Scope
 
 EMPTY: frozenset[Label] = frozenset()
@@ -222,7 +222,9 @@ class Summarizer:
         if isinstance(node, cst.Name):
             bindings = scope.lookup(node.value)
             if bindings is None:
-                return f"builtins.{node.value}" if node.value in _BUILTINS else None
+                if node.value in _BUILTINS:
+                    return f"builtins.{node.value}"
+                return implicit_module(node.value)
             for binding in bindings:
                 found = self._typed_binding(binding, node.value, depth)
                 if found is not None:

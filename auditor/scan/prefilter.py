@@ -7,7 +7,9 @@ The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
 2. its callee is an attribute named like an event-loop method sink (``subprocess_shell``), or
 3. its callee resolves to a catalogue name. Resolution starts from a name. An unbound name
    resolves only to ``builtins.<name>`` (so ``eval``, ``exec`` or ``__import__`` must appear as
-   a name); a bound name resolves only through an ``import``/``from ... import`` of a module
+   a name) or, when it names a module of the standard library, to that module (a file that
+   uses ``os.system`` without importing ``os``: the sink module's root is then written in
+   front of a dot); a bound name resolves only through an ``import``/``from ... import`` of a module
    (so one of the sink modules' root names is imported somewhere in the file), through a
    module-level ``def`` (a project sink defined in this very file), or through an assignment
    whose value itself resolves (which again needs one of the above; an instance of a class
@@ -37,9 +39,10 @@ any non-ASCII file goes on too). ``shell`` matters only as a keyword
 argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with only white
 space, line continuations or comments between. A sink module counts only when an import
 names it: ``from ROOT`` or ``import ..., ROOT`` (the words separated by white space or
-backslash continuations, on one logical line). A file that fails the text check is not
-parsed at all: it cannot run anything this audit is about, so its syntax errors are not
-reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
+backslash continuations, on one logical line), or, for a sink module of the standard
+library, when the text uses it as ``ROOT.`` (not after a dot). A file that fails the text
+check is not parsed at all: it cannot run anything this audit is about, so its syntax errors
+are not reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
 on real code.
 
 A file that passes goes to :func:`survey`, whose *stubs* then keep most of its functions
@@ -54,7 +57,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.judge.catalogue import Catalogue
-from auditor.scan.resolve import BUILTIN_NAMES
+from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
 
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
 # the words a namespace lookup is written with: the calls, and a function's ``__globals__``
@@ -108,6 +111,10 @@ class SinkWords:
     classes: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # sink modules of the standard library, which resolve unbound (``os.system`` without an
+    # import: auditor.scan.resolve's IMPLICIT_MODULES), and their use as ``ROOT.``
+    implicit: frozenset[str] = field(init=False, repr=False, compare=False)
+    implicit_use: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         words = self.roots | self.last | self.methods | self.builtins | self.defined
@@ -124,6 +131,11 @@ class SinkWords:
             "imports",
             re.compile(rf"\bfrom{gap}(?:{roots})\b|\bimport{gap}{rest}\b(?:{roots})\b"),
         )
+        implicit = self.roots & IMPLICIT_MODULES
+        object.__setattr__(self, "implicit", implicit)
+        used = "|".join(sorted(map(re.escape, implicit), key=len, reverse=True)) or "(?!)"
+        spaces = r"(?:\s|\\(?:\r\n|\r|\n))*"
+        object.__setattr__(self, "implicit_use", re.compile(rf"(?<![\w.])(?:{used}){spaces}\."))
 
     @classmethod
     def of(cls, catalogue: Catalogue, project_sinks: tuple[str, ...] = ()) -> SinkWords:
@@ -159,7 +171,9 @@ def text_may_report(text: str, words: SinkWords) -> bool:
         return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
     if "shell" in found and _SHELL_KEYWORD.search(text):
         return True
-    if found & words.roots and words.imports.search(text):
+    if found & words.roots and (
+        words.imports.search(text) or (found & words.implicit and words.implicit_use.search(text))
+    ):
         return bool(found & words.last)
     return False
 
@@ -465,9 +479,13 @@ def survey(
     # it is a sink's own definition (the file is the sink module itself, as CPython's os.py
     # or subprocess.py) or a project sink's.
     own = _module_level_defs(tree) & last if sink_module else set()
+    # A standard-library sink module used and never imported resolves unbound (see
+    # auditor.scan.resolve's IMPLICIT_MODULES): it counts as imported.
+    implicit = {n.id for n in loads} & words.implicit
+    modules |= implicit
     # Without a sink module imported, a project sink or such a def, a call resolves to a
     # sink only through a builtin sink name, which already decided; aliases are in ``bound``.
-    if imports_root or words.defined or decided or own:
+    if imports_root or implicit or words.defined or decided or own:
         resolvable = modules | builtins | own
         if words.defined:
             resolvable |= defined

@@ -156,3 +156,19 @@ def test_a_constant_set_is_an_allow_list(tmp_path: Path) -> None:
         )
         assert (finding.rule, finding.risk) == ("AUD101", "medium"), container
         assert "checked against the allow-list ALLOWED" in finding.message
+
+
+def test_standard_library_modules_used_without_an_import(tmp_path: Path) -> None:
+    # a snippet or a notebook's export that never imports os or sys: the sink and the
+    # source are still the standard library's
+    found = _scan(
+        tmp_path,
+        {
+            "snippet.py": """\
+            def main():
+                cmd = sys.argv[1]
+                os.system(cmd)
+            """
+        },
+    )
+    assert [(f.rule, f.sink, f.origin) for f in found] == [("AUD101", "os.system", "user-input")]

@@ -60,6 +60,9 @@ def test_prefilter_changes_nothing() -> None:
         "def f(name):\n    globals()[name]()\n",
         "def f(name):\n    g = vars().get(name)\n    g()\n",
         "def f(name):\n    f.__globals__[name]()\n",
+        # a standard-library sink module used without an import
+        "def f(cmd):\n    os.system(cmd)\n",
+        "subprocess  .  call(cmd)\n",
         "def f(name):\n    ns = globals()\n    fn = ns.get(name)\n    fn()\n",
     ],
 )
