@@ -100,6 +100,9 @@ class Summarizer:
         self._memo: dict[int, frozenset[Label]] = {}
         self._active: set[int] = set()
         self._call_ids: dict[int, int] = {}  # id(call node) -> index in summary.calls
+        # calls made up here (what FastAPI calls to fill a Depends parameter), kept alive so
+        # that no later node reuses their id() and is taken for one of them
+        self._made_up: list[cst.Call] = []
         self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
         self._positions: dict[cst.CSTNode, object] | None = None
         self._methods: dict[int, tuple[str, str]] = {}  # id(method scope) -> (class, self)
@@ -744,6 +747,7 @@ class Summarizer:
             typed = self.typed(provider, record.outer)
             if typed is not None and self._may_be_project(typed):
                 call = cst.Call(func=provider)  # what the framework calls to fill it in
+                self._made_up.append(call)
                 self._call_index[id(call)] = -1
                 injected[name] = Arg((("c", self.record_call(call, record.outer, typed)),))
         returns = self._union(record.returns, record.scope, 0)

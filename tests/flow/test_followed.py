@@ -172,3 +172,44 @@ def test_standard_library_modules_used_without_an_import(tmp_path: Path) -> None
         },
     )
     assert [(f.rule, f.sink, f.origin) for f in found] == [("AUD101", "os.system", "user-input")]
+
+
+def test_each_dependency_gives_its_own_result(tmp_path: Path) -> None:
+    # several routes, each filled by another provider: one provider's origin never reaches
+    # the route of another
+    found = _scan(
+        tmp_path,
+        {
+            "app.py": """\
+            import os
+            from fastapi import Depends, FastAPI, Header
+            api = FastAPI()
+
+            def token(x_token: str = Header(...)):
+                return x_token
+
+            def from_env():
+                return os.environ["CMD"]
+
+            def fixed():
+                return "uptime"
+
+            @api.get("/a")
+            def a(t: str = Depends(token)):
+                os.system(t)
+
+            @api.get("/b")
+            def b(x: str = Depends(from_env)):
+                os.system(x)
+
+            @api.get("/c")
+            def c(x: str = Depends(fixed)):
+                os.system(x)
+            """
+        },
+    )
+    assert [(f.function, f.origin) for f in found] == [
+        ("a", "remote-input"),
+        ("b", "environment"),
+        ("c", "internal"),
+    ]
