@@ -213,3 +213,41 @@ def test_each_dependency_gives_its_own_result(tmp_path: Path) -> None:
         ("b", "environment"),
         ("c", "internal"),
     ]
+
+
+def test_a_dependency_in_another_file_has_request_parameters(tmp_path: Path) -> None:
+    # FastAPI fills a dependency's own parameters from the request (query parameters when
+    # nothing else says), wherever the dependency is defined
+    found = _scan(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/deps.py": """\
+            def get_cmd(cmd: str):
+                return cmd
+
+            async def get_user(name: str, limit: int = 10, *, token: str):
+                return {"name": name, "token": token}
+            """,
+            "app/main.py": """\
+            import os
+            from fastapi import Depends, FastAPI
+            from app import deps
+            from app.deps import get_cmd
+            api = FastAPI()
+
+            @api.get("/a")
+            def a(cmd: str = Depends(get_cmd)):
+                os.system(cmd)
+
+            @api.get("/b")
+            async def b(user: dict = Depends(deps.get_user)):
+                os.system("id " + user["token"])
+            """,
+        },
+    )
+    assert [(f.function, f.rule, f.origin) for f in found] == [
+        ("a", "AUD001", "remote-input"),
+        ("b", "AUD001", "remote-input"),
+    ]
+    assert [s.path.rsplit("/", 1)[-1] for s in found[0].flow] == ["deps.py", "main.py", "main.py"]
