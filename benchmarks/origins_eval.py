@@ -14,8 +14,9 @@ between its own markers (inside the ``origins-eval`` section):
     The files are third-party: they are not committed. They live in
     benchmarks/.cache/semgrep-rules/ (git-ignored), copied by hand from the stored public
     copies of the repository semgrep/semgrep-rules (the commit or the stored file's id is
-    in ``FILES`` below: there is no fetch verb to script it). Each file is scanned alone,
-    as semgrep's test runner does.
+    in ``FILES`` below: there is no fetch verb to script it); benchmarks/origins_eval_check.py
+    checks that each copy is whole (it parses and holds the labels it should). Each file is
+    scanned alone, as semgrep's test runner does.
 
 ``llm``
     Released LLM frameworks and apps from PyPI (wheels, pinned in ``WHEELS``), unpacked to

@@ -17,11 +17,11 @@ cannot see), the sink's payload is as constant as its class with constant parame
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.findings import Step
 from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label
-from auditor.flow.sources import RANK
+from auditor.flow.sources import RANK, builtin
 
 _MAX_PASSES = 60
 _INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most
@@ -123,10 +123,42 @@ class Project:
                     self.callers.setdefault(target.function, []).append(
                         (index, number, target.shift)
                     )
+        self._dependencies_across_files()
         self.escaping = self._escaping()
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
+
+    def _dependencies_across_files(self) -> None:
+        """A function that FastAPI calls to fill a ``Depends`` parameter in another file:
+        the framework fills its own parameters in from the request, as the summary does for
+        a dependency of its own file (auditor.flow.summary's ``_dependencies``). Its
+        parameters that no default or dependency fills become request values (without the
+        conversion an ``int`` annotation gives: the summary of another file does not keep
+        annotations)."""
+        source = builtin().default_source("fastapi.Query")
+        if source is None:
+            return
+        for index, (_, summary) in enumerate(self.files):
+            for function in summary.functions.values():
+                for arg in function.injected.values():
+                    for label in arg.labels:
+                        target = self.targets.get((index, label[1])) if label[0] == "c" else None
+                        if target is None:
+                            continue
+                        where, provider = self.functions[target.function]
+                        if where == index:
+                            continue  # the summary of that file already knows
+                        names = (*provider.params[target.shift :], *provider.kwonly)
+                        entries = dict(provider.entries)
+                        for name in names:
+                            if name not in entries and name not in provider.injected:
+                                entries[name] = (source.origin, source.note, "")
+                        if entries != provider.entries:
+                            self.functions[target.function] = (
+                                where,
+                                replace(provider, entries=entries),
+                            )
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:

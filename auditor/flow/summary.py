@@ -26,7 +26,7 @@ from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label, S
 from auditor.flow.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
-from auditor.scan.resolve import Resolver, keyword
+from auditor.scan.resolve import Resolver, implicit_module, keyword
 from auditor.scan.scopes import Binding, Scope
 
 EMPTY: frozenset[Label] = frozenset()
@@ -100,6 +100,9 @@ class Summarizer:
         self._memo: dict[int, frozenset[Label]] = {}
         self._active: set[int] = set()
         self._call_ids: dict[int, int] = {}  # id(call node) -> index in summary.calls
+        # calls made up here (what FastAPI calls to fill a Depends parameter), kept alive so
+        # that no later node reuses their id() and is taken for one of them
+        self._made_up: list[cst.Call] = []
         self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
         self._positions: dict[cst.CSTNode, object] | None = None
         self._methods: dict[int, tuple[str, str]] = {}  # id(method scope) -> (class, self)
@@ -222,7 +225,9 @@ class Summarizer:
         if isinstance(node, cst.Name):
             bindings = scope.lookup(node.value)
             if bindings is None:
-                return f"builtins.{node.value}" if node.value in _BUILTINS else None
+                if node.value in _BUILTINS:
+                    return f"builtins.{node.value}"
+                return implicit_module(node.value)
             for binding in bindings:
                 found = self._typed_binding(binding, node.value, depth)
                 if found is not None:
@@ -742,6 +747,7 @@ class Summarizer:
             typed = self.typed(provider, record.outer)
             if typed is not None and self._may_be_project(typed):
                 call = cst.Call(func=provider)  # what the framework calls to fill it in
+                self._made_up.append(call)
                 self._call_index[id(call)] = -1
                 injected[name] = Arg((("c", self.record_call(call, record.outer, typed)),))
         returns = self._union(record.returns, record.scope, 0)
