@@ -26,6 +26,9 @@ from auditor.flow.sources import RANK
 _MAX_PASSES = 60
 _INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most
 _MAX_HOPS = 6  # re-exports and aliases followed when resolving a name
+# nested instantiations one call's result may cost in one pass; beyond it, a nested call's
+# value is its result over every context (what a depth beyond _INSTANCE_DEPTH gets too)
+_INSTANCE_BUDGET = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,16 @@ class Project:
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
+        # a call instantiated with arguments of given origins, in this pass: (file, call,
+        # depth, each parameter's origins and sanitizer) -> its value. What an instance
+        # returns has origins that depend on its arguments' origins only (not on their
+        # flows), so an instance is computed once per pass for each such key; without it, a
+        # recursive evaluator (``evaluate(node)`` returning ``evaluate_x(node)`` returning
+        # ``evaluate(node.x)``...) costs the number of its return calls to the power of
+        # _INSTANCE_DEPTH, per call and per pass. The flow kept is the first one computed.
+        self._instances: dict[tuple[object, ...], Info] = {}
+        self._budget = 0
+        self.instantiated = 0  # instantiations computed (not found in the memo), all passes
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:
@@ -251,8 +264,8 @@ class Project:
                 return subst[key]
             return self.params.get(key, NOTHING)
         if kind == "c":
-            if subst is not None and depth < _INSTANCE_DEPTH:
-                return self._call_value(index, label[1], subst, depth + 1)
+            if subst is not None and depth < _INSTANCE_DEPTH and self._budget > 0:
+                return self._instance(index, label[1], subst, depth + 1)
             return self.results.get((index, label[1]), NOTHING)
         if kind == "a":
             return self.attrs.get((self.gid(index, label[1]), label[2]), NOTHING)
@@ -268,6 +281,7 @@ class Project:
 
     def _pass(self) -> bool:
         changed = False
+        self._instances.clear()  # what they read (parameters, results) has changed
         for gid, (index, function) in self.functions.items():
             for name in self._param_names(function):
                 value = self._param(gid, index, function, name)
@@ -373,7 +387,23 @@ class Project:
         return ("default", None)
 
     def _result(self, index: int, number: int, target: Target | None) -> Info:
+        self._budget = _INSTANCE_BUDGET
         return self._call_value(index, number, {}, 0)
+
+    def _instance(self, index: int, number: int, subst: Subst, depth: int) -> Info:
+        """Call ``number`` of file ``index`` instantiated with ``subst``, once per pass."""
+        key = (
+            index,
+            number,
+            depth,
+            *sorted((k, v.key(), v.sanitizer) for k, v in subst.items() if v is not NOTHING),
+        )
+        found = self._instances.get(key)
+        if found is None:
+            self._budget -= 1
+            self.instantiated += 1
+            found = self._instances[key] = self._call_value(index, number, subst, depth)
+        return found
 
     def _call_value(self, index: int, number: int, subst: Subst, depth: int) -> Info:
         """What call ``number`` of file ``index`` returns, its arguments read with ``subst``
