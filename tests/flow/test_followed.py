@@ -156,3 +156,25 @@ def test_a_constant_set_is_an_allow_list(tmp_path: Path) -> None:
         )
         assert (finding.rule, finding.risk) == ("AUD101", "medium"), container
         assert "checked against the allow-list ALLOWED" in finding.message
+
+
+def test_a_project_scanned_through_a_symbolic_link(tmp_path: Path) -> None:
+    """The policy's root is the resolved folder; the files' paths, as given, go through the
+    link: their module names (and so the calls between files) must still be found."""
+    real = tmp_path / "real"
+    files = {
+        "app/routes.py": FLASK + "from app.tools import run\n@app.route('/r')\n"
+        "def r():\n    run(request.args['c'])\n",
+        "app/tools.py": "import subprocess\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n",
+        "app/__init__.py": "",
+    }
+    for name, code in files.items():
+        path = real / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    result = scan([link], jobs=1)
+    assert result.errors == []
+    (finding,) = result.findings
+    assert (finding.rule, finding.origin) == ("AUD001", "remote-input")
