@@ -118,6 +118,8 @@ class Summarizer:
                 self._attr_assigns.setdefault((assign.cls, assign.attr), []).append(assign)
         self._frameworks = self._imported_roots()
         self._records = {id(r.scope): r for r in collector.functions}
+        self._functions_by_key = {r.key: r for r in collector.functions}
+        self._classes_by_key = {r.key: r for r in collector.classes}
         self._web = any(self._frameworks & r.frameworks for r in sources.request_parameters)
         self.lines = lines or []
         # each function's (line of def, column, last line), from the ast: the collector met
@@ -248,17 +250,101 @@ class Summarizer:
             qualname = self.resolver.qualname(node, scope)  # getattr(m, "x"), __import__
             if qualname is not None:
                 return self.absolute(qualname)
+            returned = self._returned_type(node.func, scope, depth)
+            if returned is not None:
+                return returned
             func = self.typed(node.func, scope, depth + 1)
             return f"{func}()" if func is not None else None
+        return None
+
+    def _typed_value(self, value: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """What an assigned value is: a name, an attribute or a call's result, as
+        :meth:`typed` says; ``given or Default()`` and ``a if test else b`` are either side,
+        the side that constructs an object first (``parser or Parser()``: a Parser), then
+        the other (the annotation of ``parser``)."""
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+            return self.typed(value, scope, depth + 1)
+        if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+            sides = [value.right, value.left]
+        elif isinstance(value, cst.IfExp):
+            sides = [value.body, value.orelse]
+        else:
+            return None
+        sides.sort(key=lambda side: not isinstance(side, cst.Call))
+        for side in sides:
+            found = self._typed_value(side, scope, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def _returned_type(self, func: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The instance a call of a function or method of this file returns, by its return
+        annotation (``def make(self) -> Executor``: an Executor)."""
+        record: FunctionRecord | None = None
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+            if bindings and len(bindings) == 1:
+                target = bindings[0].target
+                if bindings[0].kind == "import" and target.startswith(f"{self.module_name}."):
+                    record = self._functions_by_key.get(target[len(self.module_name) + 1 :])
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._method_of(scope)
+            if owner is not None and func.value.value == owner[1]:
+                for cls in (owner[0], *self._same_file_bases(owner[0])):
+                    record = self._functions_by_key.get(f"{cls}.{func.attr.value}")
+                    if record is not None:
+                        break
+        if record is None or record.node.returns is None:
+            return None
+        annotation = _unwrapped_annotation(record.node.returns.annotation)
+        if annotation is None:
+            return None
+        held = self.typed(annotation, record.outer, depth + 1)
+        return f"{held}()" if held is not None and not held.startswith("builtins.") else None
+
+    def _same_file_bases(self, cls: str, depth: int = 0) -> list[str]:
+        """The keys of the classes of this file that ``cls`` derives from, nearest first."""
+        out: list[str] = []
+        if depth > 8:
+            return out
+        prefix = f"{self.module_name}." if self.module_name else ""
+        for base in self._bases(cls):
+            key = base.removeprefix(prefix) if prefix and base.startswith(prefix) else None
+            if key is not None and key in self._classes_by_key and key not in out:
+                out.append(key)
+                out += [b for b in self._same_file_bases(key, depth + 1) if b not in out]
+        return out
+
+    def _field_type(self, cls: str, attr: str, depth: int) -> str | None:
+        """``self.<attr>`` by the annotation of ``attr`` in the class body (a pydantic or
+        dataclass field, ``llm: BaseLLM = Field(...)``), in ``cls`` or a base of this file."""
+        for key in (cls, *self._same_file_bases(cls)):
+            record = self._classes_by_key.get(key)
+            if record is None or not isinstance(record.node.body, cst.IndentedBlock):
+                continue
+            for line in record.node.body.body:
+                if not isinstance(line, cst.SimpleStatementLine):
+                    continue
+                for stmt in line.body:
+                    if (
+                        isinstance(stmt, cst.AnnAssign)
+                        and isinstance(stmt.target, cst.Name)
+                        and stmt.target.value == attr
+                    ):
+                        annotation = _unwrapped_annotation(stmt.annotation.annotation)
+                        if annotation is None:
+                            return None
+                        held = self.typed(annotation, record.outer, depth + 1)
+                        if held is None or held.startswith(("builtins.", "typing.")):
+                            return None
+                        return f"{held}()"
         return None
 
     def _typed_binding(self, binding: Binding, name: str, depth: int) -> str | None:
         if binding.kind == "import":
             return self.absolute(binding.target)
         if binding.kind == "value" and binding.value is not None:
-            if isinstance(binding.value, (cst.Name, cst.Attribute, cst.Call)):
-                return self.typed(binding.value, binding.scope, depth + 1)
-            return None
+            return self._typed_value(binding.value, binding.scope, depth)
         if binding.kind == "param":
             method = self._methods.get(id(binding.scope))
             if method is not None and method[1] == name:
@@ -280,12 +366,7 @@ class Summarizer:
         params = record.node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.name.value == name and param.annotation is not None:
-                annotation = param.annotation.annotation
-                if isinstance(annotation, cst.Subscript):  # Optional[X], Annotated[X, ...]
-                    first = annotation.slice[0].slice if annotation.slice else None
-                    if isinstance(first, cst.Index):
-                        return first.value
-                return annotation
+                return _unwrapped_annotation(param.annotation.annotation)
         return None
 
     def _record_of(self, scope: Scope) -> FunctionRecord | None:
@@ -300,14 +381,14 @@ class Summarizer:
         if node.value.value != me:
             return None
         assigns = self._attr_assigns.get((cls, node.attr.value), [])
-        if len(assigns) != 1:
-            return None
-        assign = assigns[0]
-        assert isinstance(assign, AttrAssign)
-        value = assign.value
-        if isinstance(value, (cst.Call, cst.Name, cst.Attribute)):
-            return self.typed(value, assign.scope, depth + 1)
-        return None
+        if len(assigns) == 1:
+            assign = assigns[0]
+            assert isinstance(assign, AttrAssign)
+            if assign.value is not None:
+                found = self._typed_value(assign.value, assign.scope, depth)
+                if found is not None:
+                    return found
+        return self._field_type(cls, node.attr.value, depth)
 
     def _method_of(self, scope: Scope) -> tuple[str, str] | None:
         current: Scope | None = scope
@@ -835,6 +916,22 @@ class Summarizer:
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]
         return summary
+
+
+def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The class an annotation names: ``X`` of ``Optional[X]``, ``Annotated[X, ...]``,
+    ``X | None``, ``Union[X, ...]`` (the first that is not None); None for a string."""
+    if isinstance(annotation, cst.Subscript):
+        first = annotation.slice[0].slice if annotation.slice else None
+        return first.value if isinstance(first, cst.Index) else None
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        left = annotation.left
+        if isinstance(left, cst.Name) and left.value == "None":
+            return _unwrapped_annotation(annotation.right)
+        return _unwrapped_annotation(left)
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return annotation
+    return None
 
 
 def _unwrapped(labels: Iterable[Label]) -> Iterable[Label]:

@@ -1,0 +1,136 @@
+"""What the project stage types a receiver as, to follow a method call into the project
+(docs/flow.md, "What it follows"): pydantic and dataclass fields declared in the class body,
+``given or Default()``, return annotations. In each case model output reaches a sink only through
+that call: without the typing, the sink's parameter has no visible caller (``parameter``)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from auditor.api import scan
+from auditor.findings import Finding
+from tests.conftest import make_policy
+
+MODEL = """\
+from openai import OpenAI
+
+def answer(question):
+    reply = OpenAI().chat.completions.create(model="m", messages=[question])
+    return reply.choices[0].message.content
+"""
+
+
+def _scan(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
+    files = {"app/__init__.py": "", "app/llm.py": MODEL, **files}
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert result.errors == []
+    return result.findings
+
+
+def _origins(found: list[Finding]) -> list[tuple[str, str, str | None]]:
+    return [(Path(f.path).name, f.rule, f.origin) for f in found]
+
+
+def test_a_pydantic_field_types_the_attribute(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/shell.py": """\
+                import subprocess
+
+                class Shell:
+                    def run(self, command):
+                        subprocess.run(command, shell=True)
+                """,
+            "app/chain.py": """\
+                from pydantic import BaseModel, Field
+                from app.llm import answer
+                from app.shell import Shell
+
+                class Chain(BaseModel):
+                    shell: Shell = Field(default_factory=Shell)
+
+                    def go(self, question):
+                        self.shell.run(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("shell.py", "AUD001", "llm-output")]
+
+
+def test_a_field_of_a_base_class_and_an_optional_annotation(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/chain.py": """\
+                from typing import Optional
+                from app.llm import answer
+
+                class Repl:
+                    def execute(self, code):
+                        exec(code)
+
+                class Base:
+                    repl: Optional[Repl] = None
+
+                class Chain(Base):
+                    def go(self, question):
+                        self.repl.execute(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("chain.py", "AUD003", "llm-output")]
+
+
+def test_given_or_default_is_the_default(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/engine.py": """\
+                from app.llm import answer
+
+                class Parser:
+                    def parse(self, text):
+                        return eval(text)
+
+                class Engine:
+                    def __init__(self, parser=None):
+                        self._parser = parser or Parser()
+
+                    def query(self, question):
+                        return self._parser.parse(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("engine.py", "AUD003", "llm-output")]
+
+
+def test_a_return_annotation_types_what_a_factory_makes(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/agent.py": """\
+                from app.llm import answer
+
+                class Executor:
+                    def run_code(self, code):
+                        exec(code)
+
+                class Agent:
+                    def __init__(self):
+                        self.executor = self.make_executor()
+
+                    def make_executor(self) -> Executor:
+                        return Executor()
+
+                    def step(self, question):
+                        self.executor.run_code(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("agent.py", "AUD003", "llm-output")]
