@@ -126,6 +126,9 @@ class Function:
     # parameters a framework fills from a function's result (FastAPI's Depends(provider)):
     # the labels of that call
     injected: dict[str, Arg] = field(default_factory=dict)
+    # declared, not implemented (``@abstractmethod``, a body that only raises
+    # NotImplementedError or is ``...``): a call of it runs the subclasses' overrides
+    abstract: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,6 +147,7 @@ class Function:
             "opaque": self.opaque,
             "complete": self.complete,
             "injected": {k: v.to_json() for k, v in self.injected.items()},
+            "abstract": self.abstract,
         }
 
     @classmethod
@@ -164,6 +168,7 @@ class Function:
             d["opaque"],
             d["complete"],
             {k: Arg.from_json(v) for k, v in d.get("injected", {}).items()},
+            bool(d.get("abstract", False)),
         )
 
 

@@ -29,6 +29,7 @@ _MAX_HOPS = 6  # re-exports and aliases followed when resolving a name
 # nested instantiations one call's result may cost in one pass; beyond it, a nested call's
 # value is its result over every context (what a depth beyond _INSTANCE_DEPTH gets too)
 _INSTANCE_BUDGET = 2_000
+_MAX_OVERRIDES = 40  # an abstract method's overrides a call is followed into, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,13 @@ class Target:
 
     function: str  # global id: "<module>.<key>"
     shift: int
+    # an abstract method's overrides in the project's subclasses of the class it is called
+    # on (the call runs one of them)
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return (self.function, *self.overrides)
 
 
 class Project:
@@ -116,6 +124,12 @@ class Project:
                 self.functions[f"{module}.{key}"] = (index, function)
             for key, klass in summary.classes.items():
                 self.classes[f"{module}.{key}"] = (index, klass)
+        self.subclasses: dict[str, list[str]] = {}  # class gid -> its direct subclasses
+        for gid, (_, klass) in self.classes.items():
+            for base in klass.bases:
+                resolved = self._class_id(base)
+                if resolved is not None and resolved != gid:
+                    self.subclasses.setdefault(resolved, []).append(gid)
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
         for index, (_, summary) in enumerate(files):
@@ -123,9 +137,8 @@ class Project:
                 target = self.resolve(call.callee)
                 self.targets[(index, number)] = target
                 if target is not None:
-                    self.callers.setdefault(target.function, []).append(
-                        (index, number, target.shift)
-                    )
+                    for callee in target.functions:
+                        self.callers.setdefault(callee, []).append((index, number, target.shift))
         self.escaping = self._escaping()
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
@@ -149,9 +162,13 @@ class Project:
         return f"{self.module_of(index)}.{key}"
 
     def resolve(self, name: str, hops: int = 0) -> Target | None:
-        """The project function a dotted callee name calls, if any."""
+        """The project function a dotted callee name calls, if any. A name that ends in
+        ``()`` is an object being called (``Runner()``, an instance; ``make()``, what a call
+        returned): its class's ``__call__``."""
         if hops > _MAX_HOPS or not name:
             return None
+        if name.endswith("()"):
+            name += ".__call__"
         parts = name.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
@@ -178,7 +195,7 @@ class Project:
             if gid in self.classes:
                 return self._method(gid, "__init__", bound=True)
         if len(rest) == 2 and gid in self.classes:
-            return self._method(gid, rest[1].removesuffix("()"), bound=instance)
+            return self._dispatch(gid, rest[1].removesuffix("()"), bound=instance)
         if len(rest) >= 2 and f"{gid}.{rest[1]}" in self.functions and not instance:
             return None  # an attribute of a function
         exports = self.files[self.modules[module]][1].exports
@@ -187,6 +204,30 @@ class Project:
             suffix = "()" if instance else ""
             return self.resolve(".".join([target + suffix, *rest[1:]]), hops + 1)
         return None
+
+    def _dispatch(self, cls: str, name: str, bound: bool) -> Target | None:
+        """Method ``name`` called on an instance of ``cls`` (or on ``cls``): the method
+        the class has or inherits, and when that one is abstract, the overrides of the
+        project's subclasses of ``cls`` (at most _MAX_OVERRIDES: beyond, the call is taken
+        as one the analysis cannot follow)."""
+        target = self._method(cls, name, bound)
+        if target is None or not self.functions[target.function][1].abstract:
+            return target
+        found: list[str] = []
+        seen = {cls}
+        queue = list(self.subclasses.get(cls, []))
+        while queue:
+            sub = queue.pop(0)
+            if sub in seen:
+                continue
+            seen.add(sub)
+            gid = f"{sub}.{name}"
+            if gid in self.functions and gid != target.function:
+                found.append(gid)
+            queue += self.subclasses.get(sub, [])
+        if len(found) > _MAX_OVERRIDES:
+            return None
+        return Target(target.function, target.shift, tuple(found))
 
     def _method(self, cls: str, name: str, bound: bool, depth: int = 0) -> Target | None:
         gid = f"{cls}.{name}"
@@ -413,11 +454,10 @@ class Project:
         parts = [*call.args, *call.kwargs.values()]
         if call.receiver is not None:
             parts.append(call.receiver)
-        if target is None:  # what it carries of its arguments, as any unknown call
+        implemented = [] if target is None else self._implemented(target)
+        if not implemented:  # what it carries of its arguments, as any unknown call
             return self.info(index, (x for p in parts for x in p.labels), depth, subst)
-        callee_index, function = self.functions[target.function]
-        if not function.complete:
-            return self.info(index, (x for p in parts for x in p.labels), depth, subst)
+        assert target is not None
         step = Step(
             self.files[index][0],
             call.line,
@@ -426,9 +466,32 @@ class Project:
             "returned",
             call.text,
         )
+        out = NOTHING
+        for gid in implemented:
+            out = out.merge(self._returned(index, call, target, gid, subst, depth, step))
+        return out
+
+    def _implemented(self, target: Target) -> list[str]:
+        """The functions a resolved call runs whose body the analysis has: the method (or
+        an abstract method's overrides); none when a body was not analysed (the call is
+        then taken as one the analysis cannot follow)."""
+        out = []
+        for gid in target.functions:
+            function = self.functions[gid][1]
+            if not function.complete:
+                return []
+            if not function.abstract:
+                out.append(gid)
+        return out
+
+    def _returned(
+        self, index: int, call: Call, target: Target, gid: str, subst: Subst, depth: int, step: Step
+    ) -> Info:
+        """What function ``gid`` returns when ``call`` (of file ``index``) runs it."""
+        callee_index, function = self.functions[gid]
         inner: Subst = {}
         for name in self._param_names(function):
-            key = (target.function, name)
+            key = (gid, name)
             if name in function.entries:  # a framework fills it in, not this call
                 inner[key] = self.params.get(key, NOTHING)
                 continue
@@ -497,20 +560,22 @@ class Project:
                 passed = [*call.args, *call.kwargs.values()]
                 if call.receiver is not None:
                     passed.append(call.receiver)
-                if target is None:
+                if target is None or all(self.functions[g][1].abstract for g in target.functions):
                     work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                if target is None:
                     continue
-                callee_index, function = self.functions[target.function]
-                if not function.complete:
-                    out.add(target.function)
-                    continue
-                for x in function.returns:
-                    if x[0] == "p" and x[1] == function.key:
-                        _, arg = self._argument(function, call, x[2], target.shift)
-                        if arg is not None:
-                            work.extend((index, y) for y in arg.labels)
-                    else:
-                        work.append((callee_index, x))
+                for gid in target.functions:
+                    callee_index, function = self.functions[gid]
+                    if not function.complete:
+                        out.add(gid)
+                        continue
+                    for x in function.returns:
+                        if x[0] == "p" and x[1] == function.key:
+                            _, arg = self._argument(function, call, x[2], target.shift)
+                            if arg is not None:
+                                work.extend((index, y) for y in arg.labels)
+                        else:
+                            work.append((callee_index, x))
             elif kind == "a":
                 found_class = self.classes.get(self.gid(index, label[1]))
                 if found_class is not None:

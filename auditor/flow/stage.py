@@ -90,14 +90,15 @@ def derived_sinks(project: Project) -> set[str]:
             passed.append(call.receiver)
         if target is None:
             return depends(index, (x for a in passed for x in a.labels), depth + 1)
-        callee_index, function = project.functions[target.function]
         out: set[str] = set()
-        returned = {str(x[1]) for x in function.returns if x[0] == "p"}
-        if returned or not function.complete:
-            # what the call passes reaches the result: its dependencies are the caller's
-            out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
-        others = [x for x in function.returns if x[0] != "p"]
-        out |= depends(callee_index, others, depth + 1)
+        for gid in target.functions:
+            callee_index, function = project.functions[gid]
+            returned = {str(x[1]) for x in function.returns if x[0] == "p"}
+            if returned or not function.complete or function.abstract:
+                # what the call passes reaches the result: its dependencies are the caller's
+                out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
+            others = [x for x in function.returns if x[0] != "p"]
+            out |= depends(callee_index, others, depth + 1)
         return out
 
     derived: set[str] = set()
@@ -108,7 +109,7 @@ def derived_sinks(project: Project) -> set[str]:
     while changed:
         changed = False
         for (index, number), target in project.targets.items():
-            if target is None or target.function not in derived:
+            if target is None or not derived.intersection(target.functions):
                 continue
             call = project.files[index][1].calls[number]
             passed = [*call.args, *call.kwargs.values()]
@@ -136,6 +137,8 @@ class Planner:
         self._eligible: set[int] | None = None
         self.closed: set[str] = set()  # some call passes a non-constant (or hands it over)
         self.skipped: set[str] = set()  # said in too many files to be followed by its text
+        # said in too many files, followed only where its class is named too
+        self.narrowed: set[str] = set()
         # names some file far from sources calls, always with literals (checked with ast)
         self.external: set[str] = set()
         self._checked: set[tuple[str, int]] = set()
@@ -184,15 +187,20 @@ class Planner:
         """What each entry must be analysed again for (entry index -> its new ``extra``)."""
         entries = self.entries
         wanted: dict[int, set[str]] = {}
-        names: dict[str, set[str]] = {}  # function name -> class names it may need beside it
+        # function name -> the names a file must also say to call it: the classes of the
+        # methods of that name (theirs and their subclasses'), "" for a plain function (the
+        # name alone is enough)
+        names: dict[str, set[str]] = {}
         constant = project.constant_params()
         open_names: set[str] = set()  # every visible call may still pass constants
         for gid in derived_sinks(project):
             index, function = project.functions[gid]
             name = function.key.rsplit(".", 1)[-1]
             needs = names.setdefault(name, set())
-            if function.cls is not None:
-                needs.add(function.cls.rsplit(".", 1)[-1])
+            if function.cls is None or function.kind == "function":
+                needs.add("")
+            else:
+                needs |= _class_names(project, gid.rsplit(".", 1)[0])
             params = [p for p in function.params if (gid, p) in constant]
             if not project.callers.get(gid) or params:
                 open_names.add(name)
@@ -200,15 +208,30 @@ class Planner:
         if names:
             eligible = self.eligible()
             mentions: dict[str, list[int]] = {}
+            typed: dict[str, list[int]] = {}
             for number in range(len(entries)):
-                for name in self.words(number) & names.keys():
+                words = self.words(number)
+                for name in words & names.keys():
                     mentions.setdefault(name, []).append(number)
+                    if "" in names[name] or words & names[name]:
+                        typed.setdefault(name, []).append(number)
+                if "__call__" in names and words & names["__call__"]:
+                    # an instance called is called under any name: where its class is named
+                    mentions.setdefault("__call__", []).append(number)
             # a name said in too many files (get, run, default) cannot be followed by its
-            # text: the origin of such a derived sink stays what its own file says
+            # text: the origin of such a derived sink stays what its own file says. For a
+            # method, the files that also name its class (or a subclass, or an instance
+            # made at module level) may still be few enough: a file that names none of them
+            # seldom types a receiver as one
             budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
-            for name, where in mentions.items():
+            for name, where in list(mentions.items()):
                 if len(where) > budget:
-                    self.skipped.add(name)
+                    narrowed = typed.get(name, [])
+                    if "" not in names[name] and len(narrowed) <= budget:
+                        mentions[name] = narrowed
+                        self.narrowed.add(name)  # read for origins, never taken as constant
+                    else:
+                        self.skipped.add(name)
             for name, where in mentions.items():
                 if name in self.skipped:
                     continue
@@ -248,7 +271,8 @@ class Planner:
         for (index, number), target in project.targets.items():
             if target is not None:
                 continue
-            parts = project.files[index][1].calls[number].callee.split(".")
+            callee = project.files[index][1].calls[number].callee
+            parts = callee.split(".")
             for cut in range(len(parts) - 1, 0, -1):
                 owner = modules.get(".".join(parts[:cut]))
                 if owner is None:
@@ -257,6 +281,8 @@ class Planner:
                 name = parts[cut].removesuffix("()")
                 if cut + 1 < len(parts):  # Class().method or Class.method
                     name = parts[cut + 1].removesuffix("()")
+                elif callee.endswith("()"):
+                    name = "__call__"  # an instance called
                 elif summary is not None and any(k == name for k in summary.classes):
                     name = "__init__"
                 extra = f"def:{name}"
@@ -267,6 +293,25 @@ class Planner:
         return {
             number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()
         }
+
+
+def _class_names(project: Project, cls: str) -> set[str]:
+    """The short names of class ``cls`` (a global id) and of its subclasses, and the
+    names of their module-level instances (``runner = Runner()``, imported elsewhere)."""
+    out: set[str] = set()
+    queue = [cls]
+    seen: set[str] = set()
+    while queue:
+        gid = queue.pop()
+        if gid in seen:
+            continue
+        seen.add(gid)
+        out.add(gid.rsplit(".", 1)[-1])
+        queue += project.subclasses.get(gid, [])
+    instances = {f"{gid}()" for gid in seen}
+    for _, summary in project.files:
+        out.update(name for name, target in summary.exports.items() if target in instances)
+    return out
 
 
 _DEFINITION = re.compile(r"\b(?:def|class)[ \t]+\Z")
@@ -425,7 +470,7 @@ def apply(
     external = planner.external if planner is not None else set()
     constant = project.constant_params(external)
     if planner is not None:  # a name some call passes a non-constant to, or not followed
-        unsure = planner.closed | planner.skipped
+        unsure = planner.closed | planner.skipped | planner.narrowed
         constant = {(g, p) for g, p in constant if g.rsplit(".", 1)[-1] not in unsure}
     for index, (_, summary) in enumerate(project.files):
         entry = entries[owners[index]]

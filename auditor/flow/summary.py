@@ -845,7 +845,40 @@ class Summarizer:
             opaque=opaque,
             injected=injected,
             complete=not _is_stub(record.node),
+            abstract=record.cls is not None and self._abstract(record),
         )
+
+    def _abstract(self, record: FunctionRecord) -> bool:
+        """Declared only: ``@abstractmethod``, or a body (after its docstring) that is only
+        ``...``, ``raise NotImplementedError`` or, after a docstring, ``pass``."""
+        for decorator in record.node.decorators:
+            typed = self.typed(decorator.decorator, record.outer)
+            if typed in ("abc.abstractmethod", "abc.abstractproperty"):
+                return True
+        body = record.node.body
+        if not isinstance(body, cst.IndentedBlock):
+            return False
+        stmts: list[cst.BaseSmallStatement] = []
+        for line in body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                return False
+            stmts += line.body
+        documented = bool(stmts) and _is_docstring(stmts[0])
+        if documented:
+            stmts = stmts[1:]
+        if not stmts:
+            return documented and not _is_stub(record.node)
+        for stmt in stmts:
+            if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Ellipsis):
+                continue
+            if isinstance(stmt, cst.Pass) and documented:
+                continue
+            if isinstance(stmt, cst.Raise) and stmt.exc is not None:
+                raised = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
+                if isinstance(raised, cst.Name) and raised.value == "NotImplementedError":
+                    continue
+            return False
+        return True
 
     # -- the whole file ----------------------------------------------------------------------
     def build(
@@ -916,6 +949,12 @@ class Summarizer:
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]
         return summary
+
+
+def _is_docstring(stmt: cst.BaseSmallStatement) -> bool:
+    return isinstance(stmt, cst.Expr) and isinstance(
+        stmt.value, (cst.SimpleString, cst.ConcatenatedString)
+    )
 
 
 def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -1,6 +1,7 @@
 """What the project stage types a receiver as, to follow a method call into the project
 (docs/flow.md, "What it follows"): pydantic and dataclass fields declared in the class body,
-``given or Default()``, return annotations. In each case model output reaches a sink only through
+``given or Default()``, return annotations, an instance called (``__call__``), an abstract
+method run through its overrides. In each case model output reaches a sink only through
 that call: without the typing, the sink's parameter has no visible caller (``parameter``)."""
 
 from __future__ import annotations
@@ -134,3 +135,92 @@ def test_a_return_annotation_types_what_a_factory_makes(tmp_path: Path) -> None:
         },
     )
     assert _origins(found) == [("agent.py", "AUD003", "llm-output")]
+
+
+def test_an_instance_called_runs_its_dunder_call(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/agent.py": """\
+                from app.llm import answer
+
+                class Executor:
+                    def __call__(self, code):
+                        exec(code)
+
+                def step(question):
+                    executor = Executor()
+                    executor(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("agent.py", "AUD003", "llm-output")]
+
+
+def test_an_abstract_method_runs_the_overrides(tmp_path: Path) -> None:
+    """The argument reaches the subclasses' overrides, and what the overrides return is
+    the call's result (a template method: the base calls what subclasses implement)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/base.py": """\
+                from abc import ABC, abstractmethod
+
+                class Executor(ABC):
+                    @abstractmethod
+                    def run_code(self, code):
+                        ...
+
+                class Assistant(ABC):
+                    def submit_prompt(self, prompt):
+                        raise NotImplementedError
+
+                    def ask(self, question):
+                        exec(self.submit_prompt(question))
+                """,
+            "app/impl.py": """\
+                import os
+                from app.base import Assistant, Executor
+                from app.llm import answer
+
+                class Local(Executor):
+                    def run_code(self, code):
+                        os.system(code)
+
+                class OpenAIAssistant(Assistant):
+                    def submit_prompt(self, prompt):
+                        return answer(prompt)
+
+                def step(executor: Executor, question):
+                    executor.run_code(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [
+        ("base.py", "AUD003", "llm-output"),
+        ("impl.py", "AUD001", "llm-output"),
+    ]
+
+
+def test_a_common_method_name_is_followed_where_its_class_is_named(tmp_path: Path) -> None:
+    """``run`` is said in more files than the planner reads by name alone (30): the files
+    that also name the class are still read, and the call is followed."""
+    files = {f"app/other{i}.py": "def run():\n    return 1\n" for i in range(32)}
+    files["app/shell.py"] = """\
+        import subprocess
+
+        class Shell:
+            def run(self, command):
+                subprocess.run(command, shell=True)
+        """
+    files["app/chain.py"] = """\
+        from app.llm import answer
+        from app.shell import Shell
+
+        def go(question):
+            shell = Shell()
+            print("run")
+            return shell.run(answer(question))
+        """
+    found = _scan(tmp_path, files)
+    assert _origins(found) == [("shell.py", "AUD001", "llm-output")]
