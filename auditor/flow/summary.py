@@ -800,15 +800,18 @@ class Summarizer:
         return ""
 
     def _bases(self, cls: str) -> list[str]:
-        for record in self.collector.classes:
-            if record.key == cls:
-                out = []
-                for base in record.node.bases:
-                    typed = self.typed(base.value, record.outer)
-                    if typed is not None:
-                        out.append(typed)
-                return out
-        return []
+        record = self._classes_by_key.get(cls)
+        if record is None:
+            return []
+        out = []
+        for base in record.node.bases:
+            value = base.value
+            if isinstance(value, cst.Subscript):  # a generic class: Tool[Args]
+                value = value.value
+            typed = self.typed(value, record.outer)
+            if typed is not None:
+                out.append(typed)
+        return out
 
     def _function(self, record: FunctionRecord) -> Function:
         params = record.node.params
