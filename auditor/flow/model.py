@@ -8,7 +8,10 @@ A *label* says what a value may carry, as a tuple:
 - ``("p", function, parameter)``: a parameter of a function of this file;
 - ``("c", call)``: the result of call number ``call`` of this summary's ``calls``;
 - ``("a", class, attr)``: the instance attribute ``attr`` of a class of this file;
-- ``("q", note, label)``: ``label``, passed through a sanitizer (``note`` names it).
+- ``("q", note, label)``: ``label``, passed through a sanitizer (``note`` names it);
+- ``("f", class, attr, label)``: the attribute ``attr`` of ``label``, an instance of the
+  class ``class`` (a dotted name): a field the class declares converted (``level: int``
+  of a pydantic model) is sanitized.
 
 Functions and classes are keyed by their dotted path in the module ("Job.run").
 """
@@ -26,15 +29,24 @@ def _labels(data: list[Any]) -> tuple[Label, ...]:
 
 
 def _label(item: list[Any]) -> Label:
-    if item[0] == "q":
-        return ("q", item[1], _label(item[2]))
+    if item[0] in WRAPPERS:
+        return (*item[:-1], _label(item[-1]))
     return tuple(item)
 
 
 def _json_label(label: Label) -> list[Any]:
-    if label[0] == "q":
-        return ["q", label[1], _json_label(label[2])]
+    if label[0] in WRAPPERS:
+        return [*label[:-1], _json_label(label[-1])]
     return list(label)
+
+
+# the kinds of label that wrap another (their last item)
+WRAPPERS = frozenset({"q", "f"})
+
+
+def wrapped(label: Label) -> Label | None:
+    """The label a sanitizer or field label wraps; None for the others."""
+    return label[-1] if label[0] in WRAPPERS else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +85,13 @@ class Call:
     line: int
     column: int
     text: str  # the callee as written, for the flow's notes
+    # what the call returns when it resolves to no function of the project (a model-like
+    # object called: ``chain(inputs)``, when the chain's class has no ``__call__`` here)
+    fallback: Label | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "fallback": None if self.fallback is None else _json_label(self.fallback),
             "caller": self.caller,
             "callee": self.callee,
             "args": [a.to_json() for a in self.args],
@@ -99,6 +115,7 @@ class Call:
             d["line"],
             d["column"],
             d["text"],
+            None if d.get("fallback") is None else _label(d["fallback"]),
         )
 
 
@@ -177,17 +194,30 @@ class Class:
     key: str
     bases: tuple[str, ...]  # dotted names of the bases the analysis resolved
     attrs: dict[str, tuple[Label, ...]]  # what self.<attr> may hold, over every method
+    # the names annotated in the class body (pydantic and dataclass fields): a keyword of
+    # that name given to the constructor is what self.<name> holds
+    fields: tuple[str, ...] = ()
+    # the fields declared with a converting type (``level: int``): field -> the note
+    converted: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "bases": list(self.bases),
             "attrs": {k: [_json_label(x) for x in v] for k, v in self.attrs.items()},
+            "fields": list(self.fields),
+            "converted": self.converted,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Class:
-        return cls(d["key"], tuple(d["bases"]), {k: _labels(v) for k, v in d["attrs"].items()})
+        return cls(
+            d["key"],
+            tuple(d["bases"]),
+            {k: _labels(v) for k, v in d["attrs"].items()},
+            tuple(d.get("fields", ())),
+            dict(d.get("converted", {})),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from auditor.findings import Step
-from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label
+from auditor.flow.model import WRAPPERS, Arg, Call, Class, FileSummary, Function, Label
 from auditor.flow.sources import RANK
 
 _MAX_PASSES = 60
@@ -139,6 +139,14 @@ class Project:
                 if target is not None:
                     for callee in target.functions:
                         self.callers.setdefault(callee, []).append((index, number, target.shift))
+        # class gid -> (file, call) of each call constructing it, for its fields
+        self.constructions: dict[str, list[tuple[int, int]]] = {}
+        for index, (_, summary) in enumerate(files):
+            for number, call in enumerate(summary.calls):
+                if call.kwargs:
+                    cls = self.constructed(call.callee)
+                    if cls is not None:
+                        self.constructions.setdefault(cls, []).append((index, number))
         self.escaping = self._escaping()
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
@@ -248,6 +256,85 @@ class Project:
                     return found_base
         return None
 
+    def constructed(self, name: str, hops: int = 0) -> str | None:
+        """The project class a dotted callee name constructs (``pkg.models.Story``, or a
+        name a module re-exports), if any."""
+        if hops > _MAX_HOPS or not name or name.endswith("()"):
+            return None
+        if name in self.classes:
+            return name
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                if cut != len(parts) - 1:
+                    return None
+                target = self.files[self.modules[module]][1].exports.get(parts[cut])
+                return self.constructed(target, hops + 1) if target else None
+        return None
+
+    def _field_values(self, gid: str, attr: str) -> Info:
+        """What the constructor calls of class ``gid`` and of its subclasses pass for the
+        field ``attr`` (a keyword of that name), when the class or a base declares it."""
+        out = NOTHING
+        declared = self.declares(gid, attr)
+        queue, seen = [gid], set()
+        while queue and declared:
+            cls = queue.pop()
+            if cls in seen:
+                continue
+            seen.add(cls)
+            queue += self.subclasses.get(cls, [])
+            for index, number in self.constructions.get(cls, []):
+                call = self.files[index][1].calls[number]
+                arg = call.kwargs.get(attr)
+                if arg is None:
+                    continue
+                step = Step(
+                    self.files[index][0],
+                    call.line,
+                    call.column,
+                    f"passed to {call.text}() as `{attr}`",
+                    "passed",
+                    call.text,
+                    attr,
+                )
+                out = out.merge(self.info(index, arg.labels).step(step))
+        return out
+
+    def _converted(self, name: str, attr: str, depth: int = 0) -> str:
+        """How the field ``attr`` of the class named ``name`` is converted ("" when it is
+        not a field of a project class declared with a converting type)."""
+        gid = self.constructed(name) if depth == 0 else name
+        found = self.classes.get(gid) if gid is not None else None
+        if found is None or depth > 8:
+            return ""
+        note = found[1].converted.get(attr)
+        if note is not None:
+            return note
+        if attr in found[1].fields:
+            return ""
+        for base in found[1].bases:
+            resolved = self._class_id(base)
+            if resolved is not None:
+                note = self._converted(resolved, attr, depth + 1)
+                if note:
+                    return note
+        return ""
+
+    def declares(self, gid: str, attr: str, depth: int = 0) -> bool:
+        """Whether class ``gid`` or one of its project bases annotates ``attr``."""
+        found = self.classes.get(gid)
+        if found is None or depth > 8:
+            return False
+        if attr in found[1].fields:
+            return True
+        for base in found[1].bases:
+            resolved = self._class_id(base)
+            if resolved is not None and self.declares(resolved, attr, depth + 1):
+                return True
+        return False
+
     def _class_id(self, name: str) -> str | None:
         if name in self.classes:
             return name
@@ -312,6 +399,10 @@ class Project:
             return self.attrs.get((self.gid(index, label[1]), label[2]), NOTHING)
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
+        if kind == "f":
+            value = self.label(index, label[3], depth, subst)
+            converted = self._converted(label[1], label[2])
+            return value.sanitized(converted) if converted else value
         return NOTHING
 
     # -- the fixpoint ----------------------------------------------------------------------
@@ -340,9 +431,12 @@ class Project:
                 self.results[(index, number)] = merged
                 changed = True
         for gid, (index, klass) in self.classes.items():
-            for attr, labels in klass.attrs.items():
+            names = set(klass.attrs) | set(klass.fields)
+            for attr in names:
+                value = self.info(index, klass.attrs.get(attr, ()))
+                value = value.merge(self._field_values(gid, attr))
                 old = self.attrs.get((gid, attr), NOTHING)
-                merged = old.merge(self.info(index, labels))
+                merged = old.merge(value)
                 if merged.key() != old.key():
                     self.attrs[(gid, attr)] = merged
                     changed = True
@@ -456,7 +550,10 @@ class Project:
             parts.append(call.receiver)
         implemented = [] if target is None else self._implemented(target)
         if not implemented:  # what it carries of its arguments, as any unknown call
-            return self.info(index, (x for p in parts for x in p.labels), depth, subst)
+            carried = [x for p in parts for x in p.labels]
+            if call.fallback is not None:  # a model-like object called: its output
+                carried.append(call.fallback)
+            return self.info(index, carried, depth, subst)
         assert target is not None
         step = Step(
             self.files[index][0],
@@ -539,8 +636,8 @@ class Project:
             seen.add(item)
             index, label = item
             kind = label[0]
-            if kind == "q":
-                work.append((index, label[2]))
+            if kind in WRAPPERS:
+                work.append((index, label[-1]))
             elif kind == "p":
                 gid = self.gid(index, label[1])
                 found = self.functions.get(gid)
@@ -577,9 +674,16 @@ class Project:
                         else:
                             work.append((callee_index, x))
             elif kind == "a":
-                found_class = self.classes.get(self.gid(index, label[1]))
+                gid = self.gid(index, label[1])
+                found_class = self.classes.get(gid)
                 if found_class is not None:
                     work.extend((found_class[0], x) for x in found_class[1].attrs.get(label[2], ()))
+                    if self.declares(gid, label[2]):  # a field: what constructors pass
+                        for cls in [gid, *self.subclasses.get(gid, [])]:
+                            for caller, number in self.constructions.get(cls, []):
+                                arg = self.files[caller][1].calls[number].kwargs.get(label[2])
+                                if arg is not None:
+                                    work.extend((caller, x) for x in arg.labels)
         return out
 
     # -- constants through derived sinks ---------------------------------------------------

@@ -35,7 +35,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "route_heuristic": frozenset({"verbs", "receivers", "origin", "note"}),
     "base_class": frozenset({"names", "methods", "skip", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
-    "method_heuristic": frozenset({"methods", "receiver", "origin", "note"}),
+    "method_heuristic": frozenset({"methods", "receiver", "classes", "origin", "note"}),
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
     "handler": frozenset({"functions", "params", "origin", "note"}),
     "sanitizer": frozenset({"names", "note"}),
@@ -99,9 +99,14 @@ class RequestParameter:
 
 @dataclass(frozen=True, slots=True)
 class MethodHeuristic:
+    """``receiver``: the receiver as written (``self.llm``); ``classes``: the class the
+    receiver is an instance of, by its annotation or constructor, its name in snake case
+    (``BaseLanguageModel`` -> ``base_language_model``), or None (not checked)."""
+
     methods: frozenset[str]
     receiver: re.Pattern[str]
     source: Source
+    classes: re.Pattern[str] | None = None
 
 
 @dataclass(slots=True)
@@ -154,9 +159,15 @@ class SourceCatalogue:
             return self.route_source
         return None
 
-    def method_source(self, method: str, receiver: str) -> Source | None:
+    def method_source(self, method: str, receiver: str, cls: str = "") -> Source | None:
+        """The source a call of ``method`` is, on a receiver written ``receiver`` and known
+        to be an instance of class ``cls`` (its name in snake case, "" when not known)."""
         for heuristic in self.methods:
-            if method in heuristic.methods and heuristic.receiver.search(receiver):
+            if method not in heuristic.methods:
+                continue
+            if heuristic.receiver.search(receiver) or (
+                cls and heuristic.classes is not None and heuristic.classes.search(cls)
+            ):
                 return heuristic.source
         return None
 
@@ -177,6 +188,15 @@ def _strings(where: str, key: str, value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SourceError(f"{where}: {key!r} must be a string or a list of strings")
     return list(value)
+
+
+def _regex(where: str, key: str, value: object) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise SourceError(f"{where}: {key!r} must be a regular expression")
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise SourceError(f"{where}: {key!r} is not a regular expression: {exc}") from None
 
 
 def _source(where: str, entry: Mapping[str, Any], needs_origin: bool = True) -> Source:
@@ -252,18 +272,14 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
         for name in _strings(where, "functions", entry.get("functions", [])):
             catalogue.handlers[name] = (params, source)
     elif table == "method_heuristic":
-        receiver = entry.get("receiver", "")
-        if not isinstance(receiver, str) or not receiver:
-            raise SourceError(f"{where}: 'receiver' must be a regular expression")
-        try:
-            compiled = re.compile(receiver)
-        except re.error as exc:
-            raise SourceError(f"{where}: 'receiver' is not a regular expression: {exc}") from None
+        compiled = _regex(where, "receiver", entry.get("receiver", ""))
+        classes = entry.get("classes")
         catalogue.methods.append(
             MethodHeuristic(
                 frozenset(_strings(where, "methods", entry.get("methods", []))),
                 compiled,
                 _source(where, entry),
+                None if classes is None else _regex(where, "classes", classes),
             )
         )
     origin = str(entry.get("origin", ""))

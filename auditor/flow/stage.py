@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from auditor.findings import FileResult, Finding, Step
+from auditor.flow.model import WRAPPERS
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, reclassify
 from auditor.judge.policy import Policy
@@ -40,8 +41,8 @@ class Entry:
 
 def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:
     for label in labels:
-        if label[0] == "q":
-            yield from _params_of([label[2]])  # type: ignore[list-item]
+        if label[0] in WRAPPERS:
+            yield from _params_of([label[-1]])  # type: ignore[list-item]
         elif label[0] == "p":
             yield str(label[1])
 
@@ -70,8 +71,8 @@ def derived_sinks(project: Project) -> set[str]:
         out: set[str] = set()
         for label in labels:
             kind = label[0]
-            if kind == "q":
-                out |= depends(index, [label[2]], depth)  # type: ignore[list-item]
+            if kind in WRAPPERS:
+                out |= depends(index, [label[-1]], depth)  # type: ignore[list-item]
             elif kind == "p":
                 out.add(project.gid(index, str(label[1])))
             elif kind == "c" and depth < 8:
@@ -290,9 +291,68 @@ class Planner:
                 if name.isidentifier() and extra not in entries[owner].extra and near:
                     wanted.setdefault(owner, set()).add(extra)
                 break
+        # the constructors of the classes whose fields a sink reads (``exec(self.code)``
+        # in a pydantic model): their keywords are what the fields hold
+        constructed: set[str] = set()
+        for gid in _fields_read(project):
+            constructed |= {n for n in _class_names(project, gid) if n.isidentifier()}
+        if constructed:
+            eligible = self.eligible()
+            for number in eligible:
+                summary = entries[number].result.summary
+                if summary is not None and all(f.complete for f in summary.functions.values()):
+                    continue
+                for name in self.words(number) & constructed:
+                    if f"call:{name}" not in entries[number].extra:
+                        wanted.setdefault(number, set()).add(f"call:{name}")
+        # the classes of the fields read (``req.level``) whose file has no summary yet: a
+        # field declared ``int`` there is converted
+        for name in _field_classes(project):
+            if project.constructed(name) is not None:
+                continue
+            module, _, cls = name.rpartition(".")
+            owner = modules.get(module)
+            if owner is not None and f"def:{cls}" not in entries[owner].extra:
+                wanted.setdefault(owner, set()).add(f"def:{cls}")
         return {
             number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()
         }
+
+
+def _fields_read(project: Project) -> set[str]:
+    """The classes (global ids) a site's payload reads a declared field of."""
+    out: set[str] = set()
+    for index, (_, summary) in enumerate(project.files):
+        for site in summary.sites:
+            for label in site.labels:
+                while label[0] in WRAPPERS:
+                    label = label[-1]
+                if label[0] == "a":
+                    gid = project.gid(index, str(label[1]))
+                    if project.declares(gid, str(label[2])):
+                        out.add(gid)
+    return out
+
+
+def _field_classes(project: Project) -> set[str]:
+    """The classes named by the field labels of every site and call argument."""
+    out: set[str] = set()
+
+    def walk(label: tuple[object, ...]) -> None:
+        while label[0] in WRAPPERS:
+            if label[0] == "f":
+                out.add(str(label[1]))
+            label = label[-1]  # type: ignore[assignment]
+
+    for _, summary in project.files:
+        for site in summary.sites:
+            for label in site.labels:
+                walk(label)
+        for call in summary.calls:
+            for arg in (*call.args, *call.kwargs.values()):
+                for label in arg.labels:
+                    walk(label)
+    return out
 
 
 def _class_names(project: Project, cls: str) -> set[str]:

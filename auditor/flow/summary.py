@@ -16,13 +16,24 @@ stage against that function's summary.
 from __future__ import annotations
 
 import builtins
+import re
 import sys
 from collections.abc import Callable, Iterable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label, Site, absolute
+from auditor.flow.model import (
+    Arg,
+    Call,
+    Class,
+    FileSummary,
+    Function,
+    Label,
+    Site,
+    absolute,
+    wrapped,
+)
 from auditor.flow.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
@@ -319,25 +330,59 @@ class Summarizer:
         """``self.<attr>`` by the annotation of ``attr`` in the class body (a pydantic or
         dataclass field, ``llm: BaseLLM = Field(...)``), in ``cls`` or a base of this file."""
         for key in (cls, *self._same_file_bases(cls)):
-            record = self._classes_by_key.get(key)
-            if record is None or not isinstance(record.node.body, cst.IndentedBlock):
+            found = self._field_annotation(key, attr)
+            if found is None:
                 continue
-            for line in record.node.body.body:
-                if not isinstance(line, cst.SimpleStatementLine):
-                    continue
-                for stmt in line.body:
-                    if (
-                        isinstance(stmt, cst.AnnAssign)
-                        and isinstance(stmt.target, cst.Name)
-                        and stmt.target.value == attr
-                    ):
-                        annotation = _unwrapped_annotation(stmt.annotation.annotation)
-                        if annotation is None:
-                            return None
-                        held = self.typed(annotation, record.outer, depth + 1)
-                        if held is None or held.startswith(("builtins.", "typing.")):
-                            return None
-                        return f"{held}()"
+            annotation = _unwrapped_annotation(found)
+            if annotation is None:
+                return None
+            held = self.typed(annotation, self._classes_by_key[key].outer, depth + 1)
+            if held is None or held.startswith(("builtins.", "typing.")):
+                return None
+            return f"{held}()"
+        return None
+
+    def _fields(self, cls: str) -> tuple[str, ...]:
+        """The names annotated in the body of class ``cls`` (this file's), in order."""
+        record = self._classes_by_key.get(cls)
+        if record is None or not isinstance(record.node.body, cst.IndentedBlock):
+            return ()
+        return tuple(
+            stmt.target.value
+            for line in record.node.body.body
+            if isinstance(line, cst.SimpleStatementLine)
+            for stmt in line.body
+            if isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name)
+        )
+
+    def _converted_fields(self, cls: str) -> dict[str, str]:
+        """The fields of class ``cls`` annotated with a converting type (``level: int``):
+        a pydantic model validates and converts them, or fails."""
+        record = self._classes_by_key.get(cls)
+        out: dict[str, str] = {}
+        for name in self._fields(cls):
+            annotation = self._field_annotation(cls, name)
+            unwrapped = _unwrapped_annotation(annotation) if annotation is not None else None
+            typed = self.typed(unwrapped, record.outer) if unwrapped and record else None
+            if typed is not None and self.sources.sanitizer(typed) is not None:
+                out[name] = f"converted to {typed.removeprefix('builtins.')} by its model"
+        return out
+
+    def _field_annotation(self, cls: str, attr: str) -> cst.BaseExpression | None:
+        """The annotation of ``attr`` in the body of class ``cls`` (this file's)."""
+        record = self._classes_by_key.get(cls)
+        if record is None or not isinstance(record.node.body, cst.IndentedBlock):
+            return None
+        for line in record.node.body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for stmt in line.body:
+                if (
+                    isinstance(stmt, cst.AnnAssign)
+                    and isinstance(stmt.target, cst.Name)
+                    and stmt.target.value == attr
+                ):
+                    return stmt.annotation.annotation
         return None
 
     def _typed_binding(self, binding: Binding, name: str, depth: int) -> str | None:
@@ -562,6 +607,12 @@ class Summarizer:
         owner = self._method_of(scope)
         if owner is not None and isinstance(node.value, cst.Name) and node.value.value == owner[1]:
             return frozenset({("a", owner[0], node.attr.value)})
+        held = self.typed(node.value, scope)
+        if held is not None and held.endswith("()") and self._may_be_project(held):
+            # a field of an instance of a project class (a pydantic request model): the
+            # project stage knows whether the class converts it
+            inner = self.labels(node.value, scope, depth + 1)
+            return frozenset(("f", held[:-2], node.attr.value, x) for x in inner)
         if isinstance(node.value, cst.Name) and not self._web:
             # request.GET in a view whose file imports no framework (where one is imported,
             # the parameter itself is the source: request_parameter)
@@ -588,19 +639,58 @@ class Summarizer:
                 return frozenset(("q", sanitizer.note + f" ({typed})", x) for x in inner)
             if self.sources.is_clean(typed):
                 return EMPTY
-        if isinstance(func, cst.Attribute):
+        fallback: Label | None = None
+        if self._calls_an_object(func, typed, scope):
+            # a model, chain or pipeline called (``chain(inputs)``, ``self.llm(prompt)``):
+            # the source, unless the project has the class's __call__
+            source = self.sources.method_source(
+                "__call__", dotted(func) or "<expression>", _snake(typed)
+            )
+            if source is not None:
+                fallback = self._source(source, node, self.code(func) + "()", scope)
+                if typed is None or not self._may_be_project(typed):
+                    return frozenset({fallback})
+        elif isinstance(func, cst.Attribute):
             receiver = dotted(func.value) or "<expression>"
-            source = self.sources.method_source(func.attr.value, receiver)
+            held = self.typed(func.value, scope)
+            source = self.sources.method_source(func.attr.value, receiver, _snake(held))
             if source is not None:
                 return frozenset({self._source(source, node, self.code(func) + "()", scope)})
         if typed is not None and self._may_be_project(typed):
-            return frozenset({("c", self.record_call(node, scope, typed))})
+            return frozenset({("c", self.record_call(node, scope, typed, fallback))})
         parts = self._arguments(node)
         if isinstance(func, cst.Attribute):
             parts.append(func.value)
         elif isinstance(func, cst.Call):
             parts.append(func)
         return self._union(parts, scope, depth)
+
+    def _calls_an_object(self, func: cst.BaseExpression, typed: str | None, scope: Scope) -> bool:
+        """Whether ``func(...)`` calls an object rather than a function or a method: a name
+        or an attribute that holds an instance (``runner = Runner()``, a field), a
+        parameter or variable of unknown type, an attribute of ``self`` that the class
+        assigns or declares and does not define as a method."""
+        if typed is not None and typed.endswith("()"):
+            return True
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+            return (
+                bool(bindings)
+                and typed is None
+                and all(b.kind not in ("def", "import") for b in bindings or ())
+            )
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._method_of(scope)
+            if owner is None or func.value.value != owner[1]:
+                return False
+            cls, attr = owner[0], func.attr.value
+            classes = (cls, *self._same_file_bases(cls))
+            if any(f"{c}.{attr}" in self._functions_by_key for c in classes):
+                return False
+            return (cls, attr) in self._attr_assigns or any(
+                self._field_annotation(c, attr) is not None for c in classes
+            )
+        return False
 
     def _may_be_project(self, typed: str) -> bool:
         """Whether a callee may be a function of the scanned project: not the standard
@@ -628,7 +718,9 @@ class Summarizer:
                 params = tuple(sorted(names))
         return Arg(tuple(sorted(labels, key=repr)), False, params)
 
-    def record_call(self, node: cst.Call, scope: Scope, typed: str) -> int:
+    def record_call(
+        self, node: cst.Call, scope: Scope, typed: str, fallback: Label | None = None
+    ) -> int:
         index = self._call_ids.get(id(node))
         if index is not None:
             return index
@@ -638,11 +730,13 @@ class Summarizer:
         saved = self._guards_now
         self._guards_now = self.guarded(site) if site is not None and site.guards else {}
         try:
-            return self._record(node, scope, typed, index)
+            return self._record(node, scope, typed, index, fallback)
         finally:
             self._guards_now = saved
 
-    def _record(self, node: cst.Call, scope: Scope, typed: str, index: int) -> int:
+    def _record(
+        self, node: cst.Call, scope: Scope, typed: str, index: int, fallback: Label | None = None
+    ) -> int:
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
         star = False
@@ -669,6 +763,7 @@ class Summarizer:
             line,
             column,
             self.code(node.func),
+            fallback,
         )
         return index
 
@@ -931,6 +1026,8 @@ class Summarizer:
                     for (cls, attr), labels in attrs.items()
                     if cls == klass.key
                 },
+                self._fields(klass.key),
+                self._converted_fields(klass.key),
             )
         for name, bindings in self.collector.module_scope.bindings.items():
             for binding in bindings:
@@ -952,6 +1049,16 @@ class Summarizer:
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]
         return summary
+
+
+def _snake(typed: str | None) -> str:
+    """The class of an instance (``pkg.mod.BaseLLM()``) in snake case (``base_llm``), ""
+    when ``typed`` is not an instance."""
+    if typed is None or not typed.endswith("()"):
+        return ""
+    name = typed[:-2].rsplit(".", 1)[-1]
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 def _is_docstring(stmt: cst.BaseSmallStatement) -> bool:
@@ -978,8 +1085,9 @@ def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression 
 
 def _unwrapped(labels: Iterable[Label]) -> Iterable[Label]:
     for label in labels:
-        if label[0] == "q":
-            yield from _unwrapped([label[2]])
+        inner = wrapped(label)
+        if inner is not None:
+            yield from _unwrapped([inner])
         else:
             yield label
 

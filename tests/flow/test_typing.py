@@ -224,3 +224,35 @@ def test_a_common_method_name_is_followed_where_its_class_is_named(tmp_path: Pat
         """
     found = _scan(tmp_path, files)
     assert _origins(found) == [("shell.py", "AUD001", "llm-output")]
+
+
+def test_a_field_holds_what_the_constructor_is_given(tmp_path: Path) -> None:
+    """A pydantic model's field is what its constructor's keyword of that name passes
+    (langchain-experimental's CPAL: the chain's parsed output becomes a story's entities,
+    whose code is run); a subclass's construction counts for the base's field."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/models.py": """\
+                from pydantic import BaseModel
+
+                class Entity(BaseModel):
+                    code: str
+
+                    def run(self):
+                        exec(self.code)
+
+                class Named(Entity):
+                    name: str = ""
+                """,
+            "app/chain.py": """\
+                from app.llm import answer
+                from app.models import Entity, Named
+
+                def go(question):
+                    Entity(code="print(1)").run()
+                    Named(name="x", code=answer(question)).run()
+                """,
+        },
+    )
+    assert _origins(found) == [("models.py", "AUD003", "llm-output")]
