@@ -117,9 +117,8 @@ class SourceCatalogue:
     defaults: _Patterns = field(default_factory=_Patterns)
     sanitizers: _Patterns = field(default_factory=_Patterns)
     clean: _Patterns = field(default_factory=_Patterns)
-    route_verbs: frozenset[str] = frozenset()
-    route_receivers: frozenset[str] = frozenset()
-    route_source: Source | None = None
+    # (verbs, receivers, source) of each route heuristic entry
+    routes: list[tuple[frozenset[str], frozenset[str], Source]] = field(default_factory=list)
     base_classes: list[BaseClassEntry] = field(default_factory=list)
     request_parameters: list[RequestParameter] = field(default_factory=list)
     methods: list[MethodHeuristic] = field(default_factory=list)
@@ -151,12 +150,9 @@ class SourceCatalogue:
             hit = self.decorators.get(qualname)
             if hit is not None:
                 return hit
-        if (
-            self.route_source is not None
-            and verb in self.route_verbs
-            and receiver.rsplit(".", 1)[-1] in self.route_receivers
-        ):
-            return self.route_source
+        for verbs, receivers, source in self.routes:
+            if verb in verbs and receiver.rsplit(".", 1)[-1] in receivers:
+                return source
         return None
 
     def method_source(self, method: str, receiver: str, cls: str = "") -> Source | None:
@@ -232,11 +228,13 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
         source = _source(where, entry, needs_origin=table not in ("sanitizer", "clean"))
         _PATTERN_TABLES[table](catalogue).add(names, source)
     elif table == "route_heuristic":
-        catalogue.route_verbs = frozenset(_strings(where, "verbs", entry.get("verbs", [])))
-        catalogue.route_receivers = frozenset(
-            _strings(where, "receivers", entry.get("receivers", []))
+        catalogue.routes.append(
+            (
+                frozenset(_strings(where, "verbs", entry.get("verbs", []))),
+                frozenset(_strings(where, "receivers", entry.get("receivers", []))),
+                _source(where, entry),
+            )
         )
-        catalogue.route_source = _source(where, entry)
     elif table == "base_class":
         patterns = _Patterns()
         source = _source(where, entry)
