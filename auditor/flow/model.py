@@ -199,6 +199,9 @@ class Class:
     fields: tuple[str, ...] = ()
     # the fields declared with a converting type (``level: int``): field -> the note
     converted: dict[str, str] = field(default_factory=dict)
+    # the base-class sources its direct bases match (an agent tool's base): (methods,
+    # parameters skipped, origin, note), inherited by the project's subclasses
+    sourced: tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -207,6 +210,7 @@ class Class:
             "attrs": {k: [_json_label(x) for x in v] for k, v in self.attrs.items()},
             "fields": list(self.fields),
             "converted": self.converted,
+            "sourced": [[list(m), list(s), o, n] for m, s, o, n in self.sourced],
         }
 
     @classmethod
@@ -217,6 +221,7 @@ class Class:
             {k: _labels(v) for k, v in d["attrs"].items()},
             tuple(d.get("fields", ())),
             dict(d.get("converted", {})),
+            tuple((tuple(m), tuple(s), o, n) for m, s, o, n in d.get("sourced", ())),
         )
 
 
@@ -259,6 +264,9 @@ class FileSummary:
     # the attribute names so used (``Thread(target=self.work)``)
     value_names: tuple[str, ...] = ()
     value_attrs: tuple[str, ...] = ()
+    # functions handed to a call that registers them as tools (``mcp.add_tool(run)``,
+    # ``StructuredTool.from_function(func=run)``): (dotted name, origin, note)
+    registered: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -270,6 +278,7 @@ class FileSummary:
             "exports": self.exports,
             "value_names": list(self.value_names),
             "value_attrs": list(self.value_attrs),
+            "registered": [list(r) for r in self.registered],
         }
 
     @classmethod
@@ -285,6 +294,7 @@ class FileSummary:
             dict(d["exports"]),
             tuple(d["value_names"]),
             tuple(d["value_attrs"]),
+            tuple((r[0], r[1], r[2]) for r in d.get("registered", ())),
         )
 
 

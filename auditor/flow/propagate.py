@@ -16,6 +16,7 @@ cannot see), the sink's payload is as constant as its class with constant parame
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -127,9 +128,10 @@ class Project:
         self.subclasses: dict[str, list[str]] = {}  # class gid -> its direct subclasses
         for gid, (_, klass) in self.classes.items():
             for base in klass.bases:
-                resolved = self._class_id(base)
+                resolved = self.class_id(base)
                 if resolved is not None and resolved != gid:
                     self.subclasses.setdefault(resolved, []).append(gid)
+        self._more_entries()
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
         for index, (_, summary) in enumerate(files):
@@ -161,6 +163,52 @@ class Project:
         self._instances: dict[tuple[object, ...], Info] = {}
         self._budget = 0
         self.instantiated = 0  # instantiations computed (not found in the memo), all passes
+
+    def _more_entries(self) -> None:
+        """Entry points only the whole project shows: functions another file registers as
+        tools (``mcp.add_tool(run)``), and the methods of a class that derives, through
+        classes of the project, from a base-class source (a tool class deriving from the
+        project's own subclass of ``BaseTool``). Their parameters become sources."""
+        extra: dict[str, dict[str, tuple[str, str, str]]] = {}
+        for _, summary in self.files:
+            for name, origin, note in summary.registered:
+                target = self.resolve(name)
+                if target is None:
+                    continue
+                function = self.functions[target.function][1]
+                first = function.kind in ("method", "class")
+                for param in list(self._param_names(function))[1 if first else 0 :]:
+                    extra.setdefault(target.function, {}).setdefault(param, (origin, note, ""))
+        for gid, (index, function) in self.functions.items():
+            if function.cls is None or function.kind != "method":
+                continue
+            method = function.key.rsplit(".", 1)[-1]
+            for ancestor in self._ancestors(f"{self.module_of(index)}.{function.cls}"):
+                for methods, skip, origin, note in self.classes[ancestor][1].sourced:
+                    if method not in methods:
+                        continue
+                    for param in list(self._param_names(function))[1:]:
+                        if param not in skip:
+                            extra.setdefault(gid, {}).setdefault(param, (origin, note, ""))
+        for gid, entries in extra.items():
+            index, function = self.functions[gid]
+            merged = {**entries, **function.entries}  # what its own file says first
+            self.functions[gid] = (index, dataclasses.replace(function, entries=merged))
+
+    def _ancestors(self, cls: str) -> list[str]:
+        """The project classes ``cls`` derives from (not itself), nearest first."""
+        out: list[str] = []
+        queue = [cls]
+        while queue and len(out) < 50:
+            found = self.classes.get(queue.pop(0))
+            if found is None:
+                continue
+            for base in found[1].bases:
+                resolved = self.class_id(base)
+                if resolved is not None and resolved != cls and resolved not in out:
+                    out.append(resolved)
+                    queue.append(resolved)
+        return out
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:
@@ -249,7 +297,7 @@ class Project:
         if depth > 8 or cls not in self.classes:
             return None
         for base in self.classes[cls][1].bases:
-            resolved = self._class_id(base)
+            resolved = self.class_id(base)
             if resolved is not None:
                 found_base = self._method(resolved, name, bound, depth + 1)
                 if found_base is not None:
@@ -315,7 +363,7 @@ class Project:
         if attr in found[1].fields:
             return ""
         for base in found[1].bases:
-            resolved = self._class_id(base)
+            resolved = self.class_id(base)
             if resolved is not None:
                 note = self._converted(resolved, attr, depth + 1)
                 if note:
@@ -330,12 +378,12 @@ class Project:
         if attr in found[1].fields:
             return True
         for base in found[1].bases:
-            resolved = self._class_id(base)
+            resolved = self.class_id(base)
             if resolved is not None and self.declares(resolved, attr, depth + 1):
                 return True
         return False
 
-    def _class_id(self, name: str) -> str | None:
+    def class_id(self, name: str) -> str | None:
         if name in self.classes:
             return name
         parts = name.split(".")

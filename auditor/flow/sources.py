@@ -38,6 +38,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "method_heuristic": frozenset({"methods", "receiver", "classes", "origin", "note"}),
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
     "handler": frozenset({"functions", "params", "origin", "note"}),
+    "registration": frozenset({"names", "position", "keywords", "origin", "note"}),
     "sanitizer": frozenset({"names", "note"}),
     "clean": frozenset({"names"}),
 }
@@ -126,6 +127,9 @@ class SourceCatalogue:
     request_attributes: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
     # function name -> (parameters that are the source, source)
     handlers: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
+    # calls that register a function handed to them as a tool: (names, position of the
+    # function among the positional arguments, keywords that may hold it, source)
+    registrations: list[tuple[_Patterns, int, frozenset[str], Source]] = field(default_factory=list)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (where, origin, code)
 
     # -- lookups -----------------------------------------------------------------------
@@ -170,6 +174,13 @@ class SourceCatalogue:
     def default_source(self, qualname: str) -> Source | None:
         """The source a parameter is when its default is a call of ``qualname``."""
         return self.defaults.get(qualname)
+
+    def registration(self, qualname: str) -> tuple[int, frozenset[str], Source] | None:
+        """Where a call of ``qualname`` takes the function it registers as a tool."""
+        for patterns, position, keywords, source in self.registrations:
+            if patterns.get(qualname) is not None:
+                return position, keywords, source
+        return None
 
     def sanitizer(self, qualname: str) -> Source | None:
         return self.sanitizers.get(qualname)
@@ -264,6 +275,18 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
         attributes = frozenset(_strings(where, "attributes", entry.get("attributes", [])))
         for name in _strings(where, "names", entry.get("names", [])):
             catalogue.request_attributes[name] = (attributes, source)
+    elif table == "registration":
+        source = _source(where, entry)
+        patterns = _Patterns()
+        names = _strings(where, "names", entry.get("names", []))
+        if not names:
+            raise SourceError(f"{where}: 'names' is missing or empty")
+        patterns.add(names, source)
+        position = entry.get("position", 0)
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            raise SourceError(f"{where}: 'position' must be a number from 0")
+        keywords = frozenset(_strings(where, "keywords", entry.get("keywords", [])))
+        catalogue.registrations.append((patterns, position, keywords, source))
     elif table == "handler":
         source = _source(where, entry)
         params = frozenset(_strings(where, "params", entry.get("params", [])))
@@ -348,7 +371,7 @@ def _near(kind: str) -> tuple[re.Pattern[str], frozenset[str]]:
     generic = set(near.get("generic_roots", []))
     origins = _CLOSURE if kind == "closure" else _LOCAL
     roots: set[str] = set()
-    for table in ("object", "call", "decorator", "base_class"):
+    for table in ("object", "call", "decorator", "base_class", "registration"):
         for entry in data.get(table, []):
             if entry.get("origin") not in origins:
                 continue

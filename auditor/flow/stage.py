@@ -305,9 +305,11 @@ class Planner:
                 for name in self.words(number) & constructed:
                     if f"call:{name}" not in entries[number].extra:
                         wanted.setdefault(number, set()).add(f"call:{name}")
-        # the classes of the fields read (``req.level``) whose file has no summary yet: a
-        # field declared ``int`` there is converted
-        for name in _field_classes(project):
+        # the classes of the fields read (``req.level``) whose file has no summary yet (a
+        # field declared ``int`` there is converted), and the bases of the classes whose
+        # methods hold a sink (a tool's base class of the project derives from a framework's
+        # tool base: its methods' parameters are then the model's)
+        for name in _field_classes(project) | _site_bases(project):
             if project.constructed(name) is not None:
                 continue
             module, _, cls = name.rpartition(".")
@@ -331,6 +333,35 @@ def _fields_read(project: Project) -> set[str]:
                     gid = project.gid(index, str(label[1]))
                     if project.declares(gid, str(label[2])):
                         out.add(gid)
+    return out
+
+
+def _site_bases(project: Project) -> set[str]:
+    """The bases (dotted names) of the classes whose methods hold a site, and of their
+    bases the project knows, up to the first the project does not know."""
+    out: set[str] = set()
+    for index, (_, summary) in enumerate(project.files):
+        owners = {
+            summary.functions[s.function].cls
+            for s in summary.sites
+            if s.function in summary.functions
+        }
+        for cls in owners:
+            if cls is None:
+                continue
+            queue = [project.gid(index, cls)]
+            seen: set[str] = set()
+            while queue:
+                gid = queue.pop()
+                if gid in seen or gid not in project.classes:
+                    continue
+                seen.add(gid)
+                for base in project.classes[gid][1].bases:
+                    resolved = project.class_id(base)
+                    if resolved is None:
+                        out.add(base)
+                    else:
+                        queue.append(resolved)
     return out
 
 

@@ -342,6 +342,46 @@ class Summarizer:
             return f"{held}()"
         return None
 
+    def _sourced(self, cls: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...]:
+        """The base-class sources the direct bases of ``cls`` match (for its subclasses in
+        other files: a tool class deriving from the project's own tool base)."""
+        out = []
+        for base in self._bases(cls):
+            for entry in self.sources.base_classes:
+                if entry.patterns.get(base):
+                    out.append(
+                        (
+                            tuple(sorted(entry.methods)),
+                            tuple(sorted(entry.skip)),
+                            entry.source.origin,
+                            entry.source.note,
+                        )
+                    )
+        return tuple(out)
+
+    def _registered(self) -> list[tuple[str, str, str]]:
+        """The functions of the project this file hands to a call that registers them as
+        tools, by their dotted names: ``mcp.add_tool(run)``, ``Tool(func=run)``."""
+        out = []
+        for site in self.collector.every_call:
+            typed = self.typed(site.node.func, site.scope)
+            found = self.sources.registration(typed) if typed is not None else None
+            if found is None:
+                continue
+            position, keywords, source = found
+            positional = [a.value for a in site.node.args if a.keyword is None and not a.star]
+            given = [a.value for a in site.node.args if a.keyword and a.keyword.value in keywords]
+            if position < len(positional):
+                given.append(positional[position])
+            for value in given:
+                if not isinstance(value, cst.Name):
+                    continue
+                bindings = site.scope.lookup(value.value)
+                if bindings and len(bindings) == 1 and bindings[0].kind == "import":
+                    name = self.absolute(bindings[0].target)
+                    out.append((name, source.origin, source.note))
+        return out
+
     def _fields(self, cls: str) -> tuple[str, ...]:
         """The names annotated in the body of class ``cls`` (this file's), in order."""
         record = self._classes_by_key.get(cls)
@@ -1028,6 +1068,7 @@ class Summarizer:
                 },
                 self._fields(klass.key),
                 self._converted_fields(klass.key),
+                self._sourced(klass.key),
             )
         for name, bindings in self.collector.module_scope.bindings.items():
             for binding in bindings:
@@ -1045,6 +1086,7 @@ class Summarizer:
             for binding in bindings:
                 if binding.kind == "import" and binding.target:
                     names.add(self.absolute(binding.target))
+        summary.registered = tuple(self._registered())
         summary.value_names = tuple(sorted(names))
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]
