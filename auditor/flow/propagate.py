@@ -143,12 +143,15 @@ class Project:
                         self.callers.setdefault(callee, []).append((index, number, target.shift))
         # class gid -> (file, call) of each call constructing it, for its fields
         self.constructions: dict[str, list[tuple[int, int]]] = {}
+        # the calls that construct an object of a project class: the object carries what
+        # it is built from (``Job(cmd).cmd``), as the result of a call not followed does
+        self.constructors: set[tuple[int, int]] = set()
         for index, (_, summary) in enumerate(files):
             for number, call in enumerate(summary.calls):
-                if call.kwargs:
-                    cls = self.constructed(call.callee)
-                    if cls is not None:
-                        self.constructions.setdefault(cls, []).append((index, number))
+                cls = self.constructed(call.callee)
+                if cls is not None:
+                    self.constructors.add((index, number))
+                    self.constructions.setdefault(cls, []).append((index, number))
         self.escaping = self._escaping()
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
@@ -612,6 +615,8 @@ class Project:
             call.text,
         )
         out = NOTHING
+        if (index, number) in self.constructors:
+            out = self.info(index, (x for p in parts for x in p.labels), depth, subst)
         for gid in implemented:
             out = out.merge(self._returned(index, call, target, gid, subst, depth, step))
         return out
@@ -705,7 +710,11 @@ class Project:
                 passed = [*call.args, *call.kwargs.values()]
                 if call.receiver is not None:
                     passed.append(call.receiver)
-                if target is None or all(self.functions[g][1].abstract for g in target.functions):
+                if (
+                    target is None
+                    or (index, label[1]) in self.constructors
+                    or all(self.functions[g][1].abstract for g in target.functions)
+                ):
                     work.extend((index, x) for x in (y for a in passed for y in a.labels))
                 if target is None:
                     continue

@@ -92,6 +92,8 @@ def derived_sinks(project: Project) -> set[str]:
         if target is None:
             return depends(index, (x for a in passed for x in a.labels), depth + 1)
         out: set[str] = set()
+        if (index, number) in project.constructors:  # the object carries its arguments
+            out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
         for gid in target.functions:
             callee_index, function = project.functions[gid]
             returned = {str(x[1]) for x in function.returns if x[0] == "p"}

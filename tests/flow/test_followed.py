@@ -178,3 +178,28 @@ def test_a_project_scanned_through_a_symbolic_link(tmp_path: Path) -> None:
     assert result.errors == []
     (finding,) = result.findings
     assert (finding.rule, finding.origin) == ("AUD001", "remote-input")
+
+
+def test_an_object_carries_what_it_is_built_from(tmp_path: Path) -> None:
+    """``Job(cmd).cmd`` read outside the class: the constructor's result carries its
+    arguments (as a call the analysis does not follow does), not what ``__init__``
+    returns (nothing)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app.py": FLASK
+            + textwrap.dedent(
+                """\
+                class Job:
+                    def __init__(self, cmd):
+                        self.cmd = cmd
+
+                @app.route("/j")
+                def j():
+                    job = Job(request.args["c"])
+                    os.system(job.cmd)
+                """
+            )
+        },
+    )
+    assert [(f.rule, f.origin) for f in found] == [("AUD001", "remote-input")]
