@@ -501,8 +501,8 @@ def corpora_part(timeout: float) -> str:
     sys.path.insert(0, str(HERE))
     import scan_speed
 
-    roots = [scan_speed.fetch(n, v) for n, v in scan_speed.SDISTS.items()]
-    roots.append(scan_speed.stdlib_copy())
+    roots = [scan_speed.fetch(n, v).resolve() for n, v in scan_speed.SDISTS.items()]
+    roots.append(scan_speed.stdlib_copy().resolve())
     out = [
         "| corpus | files | findings | critical | by origin | seconds (cold, one run) |",
         "| --- | --- | --- | --- | --- | --- |",
