@@ -324,7 +324,8 @@ def survey(
 
     For the project-wide stage (auditor.flow), a call of a name in ``extra_calls`` (a
     function of the project whose parameter reaches a sink) and the ``def`` of a name in
-    ``extra_defs`` (a function whose return value reaches one) are markers too; and so is,
+    ``extra_defs`` (a function whose return value reaches one) are markers too (with
+    ``__call__`` in ``extra_calls``, an object called: every call); and so is,
     to a fixpoint, every function of the file that calls (by name) a function holding a
     marker: the flow into a wrapper is in its callers' bodies."""
     imports_root = False
@@ -385,9 +386,9 @@ def survey(
             func = node.func  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
             called.add(id(func))
-            if (
-                extra_calls
-                and (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
+            if extra_calls and (
+                (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
+                or "__call__" in extra_calls  # an instance called: under any name
             ):
                 decided = True
                 markers.append(line)

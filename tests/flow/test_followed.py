@@ -251,3 +251,50 @@ def test_a_dependency_in_another_file_has_request_parameters(tmp_path: Path) -> 
         ("b", "AUD001", "remote-input"),
     ]
     assert [s.path.rsplit("/", 1)[-1] for s in found[0].flow] == ["deps.py", "main.py", "main.py"]
+
+
+def test_a_project_scanned_through_a_symbolic_link(tmp_path: Path) -> None:
+    """The policy's root is the resolved folder; the files' paths, as given, go through the
+    link: their module names (and so the calls between files) must still be found."""
+    real = tmp_path / "real"
+    files = {
+        "app/routes.py": FLASK + "from app.tools import run\n@app.route('/r')\n"
+        "def r():\n    run(request.args['c'])\n",
+        "app/tools.py": "import subprocess\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n",
+        "app/__init__.py": "",
+    }
+    for name, code in files.items():
+        path = real / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    result = scan([link], jobs=1)
+    assert result.errors == []
+    (finding,) = result.findings
+    assert (finding.rule, finding.origin) == ("AUD001", "remote-input")
+
+
+def test_an_object_carries_what_it_is_built_from(tmp_path: Path) -> None:
+    """``Job(cmd).cmd`` read outside the class: the constructor's result carries its
+    arguments (as a call the analysis does not follow does), not what ``__init__``
+    returns (nothing)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app.py": FLASK
+            + textwrap.dedent(
+                """\
+                class Job:
+                    def __init__(self, cmd):
+                        self.cmd = cmd
+
+                @app.route("/j")
+                def j():
+                    job = Job(request.args["c"])
+                    os.system(job.cmd)
+                """
+            )
+        },
+    )
+    assert [(f.rule, f.origin) for f in found] == [("AUD001", "remote-input")]
