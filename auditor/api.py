@@ -334,6 +334,18 @@ def _read_again(path: str) -> bytes | None:
         return None
 
 
+def _root_relative(path: str, root: str) -> str:
+    """``path`` relative to the policy's root, which is a resolved folder: a path given
+    through a symbolic link is resolved when it is not under the root as it is (else the
+    file would have no module name, and the calls between files would not be followed)."""
+    rel = relative_to(path, root)
+    if os.path.isabs(rel):
+        resolved = relative_to(os.path.realpath(path), root)
+        if not os.path.isabs(resolved):
+            return resolved
+    return rel
+
+
 def _key_detail(rel: str, explicit: bool, extra: tuple[str, ...]) -> str:
     """The part of a file's cache key that is not its content or shown path."""
     detail = f"{rel}|{explicit}"
@@ -523,7 +535,7 @@ def _scan(
         if error is not None:
             record(None, FileResult(errors=[error]))
             continue
-        rel = relative_to(path, policy.root)
+        rel = _root_relative(path, policy.root)
         jobs_in.append((size, (path, shown, rel, candidate.explicit, ())))
     runner = _Runner(policy, options, jobs, cache, result, planning)
     try:
@@ -596,7 +608,7 @@ def plan_files(
         slots.append(None)
         size = os.path.getsize(path)
         # never ``explicit``: a plan analyses a file as migrate always did (pre-filter on)
-        jobs_in.append((size, (path, shown, relative_to(path, policy.root), False, ())))
+        jobs_in.append((size, (path, shown, _root_relative(path, policy.root), False, ())))
     total, done = len(slots), len(slots) - len(jobs_in)
     runner = _Runner(policy, options, jobs, cache, ScanResult(), planning)
     try:

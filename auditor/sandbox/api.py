@@ -7,6 +7,7 @@ import json
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from auditor.sandbox.config import load_settings
@@ -48,6 +49,22 @@ def _run(
     sinks: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> SandboxResult:
+    stdio_args(input, capture_output, kwargs)
+    return drive(
+        Popen(args, **kwargs),
+        args,
+        input=input,
+        timeout=timeout,
+        check=check,
+        raise_timeout=raise_timeout,
+        sinks=sinks,
+        encoding=kwargs.get("encoding"),
+    )
+
+
+def stdio_args(input: Any, capture_output: bool, kwargs: dict[str, Any]) -> None:
+    """``input`` and ``capture_output`` as ``stdin``/``stdout``/``stderr`` (in ``kwargs``),
+    with ``subprocess.run``'s errors."""
     if input is not None:
         if kwargs.get("stdin") is not None:
             raise ValueError("stdin and input arguments may not both be used.")
@@ -57,7 +74,23 @@ def _run(
             raise ValueError("stdout and stderr arguments may not be used with capture_output.")
         kwargs["stdout"] = subprocess.PIPE
         kwargs["stderr"] = subprocess.PIPE
-    with Popen(args, **kwargs) as p:
+
+
+def drive(
+    p: Popen,
+    args: Any,
+    *,
+    input: Any,
+    timeout: float | None,
+    check: bool,
+    raise_timeout: bool,
+    sinks: dict[str, Any] | None,
+    encoding: str | None,
+) -> SandboxResult:
+    """Feed, read (through the output cap), time out and finish the started sandbox ``p``:
+    the run of ``run``/``exec_python``, and of a sandbox.Pool's warm sandbox once handed its
+    payload (``timeout`` counts from here)."""
+    with p:
         if sinks:
             for name, sink in sinks.items():
                 stream = getattr(p, name)
@@ -77,7 +110,7 @@ def _run(
                 err = None if "stderr" in sinks else err
             text = bool(getattr(p, "text_mode", False)) or bool(p.universal_newlines)
             if text:
-                enc = kwargs.get("encoding") or "utf-8"
+                enc = encoding or "utf-8"
                 out = out.decode(enc, "replace") if out is not None else None
                 err = err.decode(enc, "replace") if err is not None else None
             return _result(p, args, out, err, timed_out=True)
@@ -143,7 +176,7 @@ def run(
     )
 
 
-def _python_argv(code: str) -> list[str]:
+def python_argv(code: str | bytes) -> list[Any]:
     # -I: isolated mode (no user site, no PYTHON* variables, no cwd on sys.path).
     return [sys.executable, "-I", "-c", code]
 
@@ -162,6 +195,26 @@ def _sink(name: str) -> Any:
     return write
 
 
+def python_stdio(input: Any, capture_output: bool, kw: dict[str, Any]) -> dict[str, Any]:
+    """exec_python's stdio defaults, in ``kw`` (``stdin``, ``stdout``, ``stderr``): output
+    not captured nor redirected goes through a pipe to the caller's ``sys.stdout`` and
+    ``sys.stderr`` (the returned sinks, behind the output cap); no input: ``/dev/null``."""
+    sinks: dict[str, Any] = {}
+    if not capture_output:
+        for name in ("stdout", "stderr"):
+            if kw.get(name) is None:
+                kw[name] = subprocess.PIPE
+                sinks[name] = _sink(name)
+    if input is None and "stdin" not in kw:
+        kw["stdin"] = subprocess.DEVNULL
+    return sinks
+
+
+#: What a warm sandbox takes per run; anything else sets up the sandbox itself (or is a
+#: Popen option a started sandbox cannot honour): such runs with warm=True run cold.
+_POOL_RUN_OPTIONS = frozenset({"stdin", "encoding", "errors", "pass_fds", "cgroup", "require"})
+
+
 def exec_python(
     code: str,
     *,
@@ -178,6 +231,7 @@ def exec_python(
     profile: str | Profile | None = None,
     network: bool = False,
     allow_degraded: bool | None = None,
+    warm: bool | None = None,
     **kwargs: Any,
 ) -> SandboxResult:
     """Run Python ``code`` in a fresh interpreter (``sys.executable -I``) in the sandbox.
@@ -185,28 +239,44 @@ def exec_python(
     Same keyword options as :func:`run`; the default profile is ``strict``.  Output goes
     where the caller's ``sys.stdout``/``sys.stderr`` go (through the output cap) unless
     captured.  A timeout returns a result with ``timed_out=True`` instead of raising.
+
+    ``warm=True`` (or ``AUDITOR_SANDBOX_WARM=1`` when ``warm`` is not given) runs it in a
+    warm sandbox of the default :class:`~auditor.sandbox.Pool` when the sandbox options
+    are the pool's (the ``[tool.auditor.sandbox]`` defaults): same result, faster start.
+    Other options run cold (``auditor_sandbox_pool_misses_total{reason="options"}``).
     """
     settings = load_settings()
-    sinks: dict[str, Any] = {}
-    if not capture_output:
-        if stdout is None:
-            stdout = subprocess.PIPE
-            sinks["stdout"] = _sink("stdout")
-        if stderr is None:
-            stderr = subprocess.PIPE
-            sinks["stderr"] = _sink("stderr")
-    if input is None:
-        kwargs.setdefault("stdin", subprocess.DEVNULL)
+    if _warm(warm):
+        pooled = _pooled_exec(
+            code,
+            settings,
+            input=input,
+            capture_output=capture_output,
+            stdout=stdout,
+            stderr=stderr,
+            text=text,
+            cwd=cwd,
+            env=env,
+            check=check,
+            timeout=timeout,
+            limits=limits,
+            profile=profile,
+            network=network,
+            allow_degraded=allow_degraded,
+            kwargs=kwargs,
+        )
+        if pooled is not None:
+            return pooled
+    kw: dict[str, Any] = {"stdout": stdout, "stderr": stderr, **kwargs}
+    sinks = python_stdio(input, capture_output, kw)
     return _run(
-        _python_argv(code),
+        python_argv(code),
         input=input,
         capture_output=capture_output,
         timeout=timeout,
         check=check,
         raise_timeout=False,
         sinks=sinks,
-        stdout=stdout,
-        stderr=stderr,
         text=text,
         cwd=cwd,
         env=env,
@@ -216,8 +286,58 @@ def exec_python(
         allow_degraded=allow_degraded,
         _settings=settings,
         _default_profile=settings.python_profile,
-        **kwargs,
+        **kw,
     )
+
+
+def _warm(warm: bool | None) -> bool:
+    from auditor.sandbox import pool
+
+    return pool.warm_requested(warm)
+
+
+def _pooled_exec(
+    code: str,
+    settings: Any,
+    *,
+    limits: Limits | None,
+    profile: str | Profile | None,
+    network: bool,
+    cwd: Any,
+    env: Any,
+    allow_degraded: bool | None,
+    kwargs: dict[str, Any],
+    **run: Any,
+) -> SandboxResult | None:
+    """The run in the default pool, or None when its options are not the pool's (counted
+    as a miss: the caller runs it cold)."""
+    from auditor.sandbox import metrics, pool
+
+    def config(**given: Any) -> Any:
+        return pool.resolve(settings=settings, **given)
+
+    options = {
+        "profile": profile,
+        "limits": limits,
+        "network": network,
+        "cwd": cwd,
+        "env": env,
+        "cgroup": kwargs.get("cgroup"),
+        "require": kwargs.get("require"),
+        "allow_degraded": allow_degraded,
+    }
+    defaults = dict.fromkeys(options) | {"network": False}
+    inherit_stdin = "stdin" in kwargs and kwargs["stdin"] is None  # not the pool's default
+    if inherit_stdin or set(kwargs) - _POOL_RUN_OPTIONS or config(**options) != config(**defaults):
+        metrics.pool_take(hit=False, reason="options")
+        return None
+    chosen = pool.default_pool()
+    if chosen._config != config(**defaults):  # the settings changed since it started
+        pool.close_default_pool(wait=False)
+        chosen = pool.default_pool()
+    per_run = {k: v for k, v in kwargs.items() if k not in ("cgroup", "require")}
+    result: SandboxResult = chosen.exec_python(code, **run, **per_run)
+    return result
 
 
 _EVAL_TEMPLATE = """
@@ -237,11 +357,17 @@ sys.stdout.write("\\n{marker}" + _r + "\\n")
 def eval_python(expr: str, **opts: Any) -> Any:
     """Evaluate the expression ``expr`` in the sandbox (``strict`` by default) and return its
     value, which must survive JSON or ``ast.literal_eval``; raise
-    :class:`SandboxEvalError` otherwise (the expression raised, timed out or was killed)."""
+    :class:`SandboxEvalError` otherwise (the expression raised, timed out or was killed).
+    ``warm=True``: in a warm sandbox, as for :func:`exec_python`."""
+    return evaluate(expr, exec_python, opts)
+
+
+def evaluate(expr: str, exec_fn: Callable[..., SandboxResult], opts: dict[str, Any]) -> Any:
+    """eval_python through ``exec_fn`` (``exec_python``, or a pool's)."""
     marker = "@@AUDITOR-RESULT-" + secrets.token_hex(8) + ":"
     opts.pop("capture_output", None)
     opts.pop("text", None)
-    result = exec_python(
+    result = exec_fn(
         _EVAL_TEMPLATE.format(expr=expr, marker=marker),
         capture_output=True,
         text=True,

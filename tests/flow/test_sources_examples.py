@@ -20,6 +20,7 @@ def test_every_source_table_has_examples() -> None:
     assert tables >= {
         "object", "call", "decorator", "route_heuristic", "base_class", "request_parameter",
         "method_heuristic", "sanitizer", "parameter_default", "request_attribute", "handler",
+        "registration",
     }  # fmt: skip
     assert len(EXAMPLES) >= 35
 
