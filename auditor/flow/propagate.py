@@ -169,16 +169,15 @@ class Project:
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
         self._reads: set[Node] | None = None  # what the node being computed reads
-        # a call instantiated with arguments of given origins, while one node is computed:
-        # (file, call, depth, each parameter's origins and sanitizer) -> its value. What an
-        # instance returns has origins that depend on its arguments' origins only (not on
-        # their flows), so an instance is computed once per node for each such key; without
-        # it, a recursive evaluator (``evaluate(node)`` returning ``evaluate_x(node)``
-        # returning ``evaluate(node.x)``...) costs the number of its return calls to the
-        # power of _INSTANCE_DEPTH, per call and per pass. The flow kept is the first one
-        # computed. The memo lives for one node only, so that a node's value depends on what
-        # it reads and nothing else (what the worklist in ``run`` relies on).
-        self._instances: dict[tuple[object, ...], Info] = {}
+        # a call instantiated with arguments of given origins, in this pass: (file, call,
+        # depth, each parameter's origins and sanitizer) -> its value, and the nodes it read.
+        # What an instance returns has origins that depend on its arguments' origins only
+        # (not on their flows), so an instance is computed once per pass for each such key;
+        # without it, a recursive evaluator (``evaluate(node)`` returning
+        # ``evaluate_x(node)`` returning ``evaluate(node.x)``...) costs the number of its
+        # return calls to the power of _INSTANCE_DEPTH, per call and per pass. The flow kept
+        # is the first one computed.
+        self._instances: dict[tuple[object, ...], tuple[Info, frozenset[Node]]] = {}
         self._budget = 0
         self.instantiated = 0  # instantiations computed (not found in the memo), all passes
 
@@ -506,20 +505,23 @@ class Project:
     def run(self) -> None:
         """Passes over every node (parameters, then call results, then instance attributes)
         until none improves. A node is computed again only when something it read improved
-        since (its dependencies are recorded as it reads them): the same passes, in the same
-        order, with the same outcome as computing every node on every pass, without the
-        cost of recomputing what cannot change."""
+        since (its dependencies are recorded as it reads them, through the instantiations
+        it reuses too), or when something it read changed in the pass that computed it (an
+        instantiation it reused may have been computed before that change): the nodes
+        computing every node on every pass would find changed, without the cost of
+        recomputing what cannot change."""
         nodes = self._nodes()
         dependents: dict[Node, set[Node]] = {}
         dirty: set[Node] = set(nodes)
         for _ in range(_MAX_PASSES):
-            changed = False
+            self._instances.clear()  # what they read may have changed since
+            changed: set[Node] = set()  # the nodes changed in this pass
+            again: set[Node] = set()  # the nodes that read one of them in this pass
             for node in nodes:
                 if node not in dirty:
                     continue
                 dirty.discard(node)
                 self._reads = set()
-                self._instances.clear()
                 self._budget = _INSTANCE_BUDGET
                 try:
                     value = self._compute(node)
@@ -528,15 +530,18 @@ class Project:
                     self._reads = None
                 for read in reads:
                     dependents.setdefault(read, set()).add(node)
+                if not changed.isdisjoint(reads):
+                    again.add(node)
                 store = self._store(node[0])
                 old = store.get(node[1], NOTHING)
                 merged = old.merge(value)
                 if merged.key() != old.key():
                     store[node[1]] = merged
-                    changed = True
+                    changed.add(node)
                     dirty.update(dependents.get(node, ()))
             if not changed:
                 return
+            dirty |= again
 
     def _nodes(self) -> list[Node]:
         out: list[Node] = []
@@ -657,7 +662,7 @@ class Project:
         return self._call_value(index, number, {}, 0)
 
     def _instance(self, index: int, number: int, subst: Subst, depth: int) -> Info:
-        """Call ``number`` of file ``index`` instantiated with ``subst``, once per node computed."""
+        """Call ``number`` of file ``index`` instantiated with ``subst`` (memoised)."""
         key = (
             index,
             number,
@@ -668,8 +673,15 @@ class Project:
         if found is None:
             self._budget -= 1
             self.instantiated += 1
-            found = self._instances[key] = self._call_value(index, number, subst, depth)
-        return found
+            outer, self._reads = self._reads, set()
+            try:
+                value = self._call_value(index, number, subst, depth)
+                found = self._instances[key] = (value, frozenset(self._reads))
+            finally:
+                self._reads = outer
+        if self._reads is not None:  # what it read, the node reusing it reads
+            self._reads |= found[1]
+        return found[0]
 
     def _call_value(self, index: int, number: int, subst: Subst, depth: int) -> Info:
         """What call ``number`` of file ``index`` returns, its arguments read with ``subst``

@@ -12,6 +12,9 @@ import libcst as cst
 from auditor.scan.scopes import Binding, Scope
 
 _MAX_DEPTH = 12
+# lookups of one name in one scope under way at once: ``x = x.a`` then ``x = x.b`` is
+# followed through 3 of its own bindings (``m.a.b`` and such), no further
+_SELF_LOOKUPS = 3
 # the functions whose call _call can name
 _NAMING = frozenset({"getattr", "__import__", "import_module"})
 
@@ -84,10 +87,19 @@ class Resolver:
     def __init__(self, known: frozenset[str] = frozenset()) -> None:
         self.known = known
         self._active: set[int] = set()
+        # (name, scope) -> how many lookups of it are under way: a name bound from itself
+        # many times (``p = p.parent`` x30) made every lookup the number of its bindings to
+        # the power of the depth
+        self._looking: dict[tuple[str, int], int] = {}
+        # what a name resolved to at a given count of its own lookups under way and depth,
+        # within one outermost qualname(): each is computed once (or it is that power again)
+        self._memo: dict[tuple[str, int, int, int], str | None] = {}
 
     def qualname(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The dotted name ``node`` refers to (``builtins.eval``, ``subprocess.run``), or
         None when it cannot be known or refers to something local."""
+        if depth == 0:
+            self._memo.clear()
         if depth > _MAX_DEPTH:
             return None
         if isinstance(node, cst.Name):
@@ -103,6 +115,21 @@ class Resolver:
         bindings = scope.lookup(name)
         if bindings is None:
             return f"builtins.{name}" if name in BUILTIN_NAMES else implicit_module(name)
+        key = (name, id(scope))
+        under_way = self._looking.get(key, 0)
+        if under_way >= _SELF_LOOKUPS:
+            return None  # a name bound from itself, followed far enough
+        memo = (name, id(scope), under_way, depth)
+        if memo in self._memo:
+            return self._memo[memo]
+        self._looking[key] = under_way + 1
+        try:
+            self._memo[memo] = found = self._bindings(bindings, depth)
+            return found
+        finally:
+            self._looking[key] = under_way
+
+    def _bindings(self, bindings: list[Binding], depth: int) -> str | None:
         resolved: str | None = None
         for binding in bindings:
             candidate = self._binding(binding, depth)
