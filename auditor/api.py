@@ -50,8 +50,8 @@ _ANALYSIS_MODULES = (
     "judge/shellwords.py", "scan/analyze.py", "scan/collect.py", "scan/payload.py",
     "scan/positions.py", "scan/prefilter.py", "scan/resolve.py", "scan/scopes.py",
     "scan/skeleton.py", "scan/suppress.py", "scan/walk.py", "scan/runs.py",
-    "judge/launchers.py", "judge/launcher_table.py", "flow/model.py", "flow/sources.py",
-    "flow/summary.py",
+    "judge/launchers.py", "judge/launcher_table.py", "file_summary.py", "judge/sources.py",
+    "scan/summary.py",
 )  # fmt: skip
 # The data files under rules/ that decide findings besides the catalogue (in the key too).
 _ANALYSIS_DATA = ("sources.toml", "launchers.toml")

@@ -496,7 +496,7 @@ def build_policy(
 
 def _sources(where: str, value: object) -> tuple[dict[str, Any], ...]:
     """``[[tool.auditor.sources]]``, validated by building the catalogue with them."""
-    from auditor.flow.sources import SourceError, build
+    from auditor.judge.sources import SourceError, build
 
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise PolicyError(
@@ -511,7 +511,7 @@ def _sources(where: str, value: object) -> tuple[dict[str, Any], ...]:
 
 def _origins(where: str, base: dict[str, Any], value: object) -> dict[str, dict[str, str]]:
     """``[tool.auditor.origins.<origin>]``: ``risk`` (critical, high, medium, low)."""
-    from auditor.flow.sources import ORIGINS
+    from auditor.judge.sources import ORIGINS
 
     if not isinstance(value, dict):
         raise PolicyError(f"{where}: 'origins' must be a table ([tool.auditor.origins.ORIGIN])")
