@@ -1,7 +1,7 @@
 """The propagation over the whole project: which origin reaches each finding's payload, by
 which steps, and which derived sinks are only ever called with constants.
 
-Every file's summary (auditor.flow.summary) says what its values carry as labels. Here the
+Every file's summary (auditor.scan.summary) says what its values carry as labels. Here the
 labels meet: a parameter receives what every call of its function passes (resolved in the
 caller's file, up through the callers' own parameters); a call's result is what the called
 function returns, its parameters replaced by what this call passes; an instance attribute
@@ -21,9 +21,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from auditor.file_summary import (
+    WRAPPERS,
+    Arg,
+    Call,
+    Class,
+    FileSummary,
+    Function,
+    Label,
+    wrapped,
+)
 from auditor.findings import Step
-from auditor.flow.model import WRAPPERS, Arg, Call, Class, FileSummary, Function, Label, wrapped
-from auditor.flow.sources import RANK, builtin
+from auditor.judge.sources import RANK, builtin
 
 _MAX_PASSES = 60
 _INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most
@@ -230,7 +239,7 @@ class Project:
     def _dependencies_across_files(self) -> None:
         """A function that FastAPI calls to fill a ``Depends`` parameter in another file:
         the framework fills its own parameters in from the request, as the summary does for
-        a dependency of its own file (auditor.flow.summary's ``_dependencies``). Its
+        a dependency of its own file (auditor.scan.summary's ``_dependencies``). Its
         parameters that no default or dependency fills become request values (without the
         conversion an ``int`` annotation gives: the summary of another file does not keep
         annotations)."""

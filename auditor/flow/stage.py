@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from auditor.file_summary import WRAPPERS
 from auditor.findings import FileResult, Finding, Step
-from auditor.flow.model import WRAPPERS
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, reclassify
 from auditor.judge.policy import Policy
@@ -492,8 +492,8 @@ def _near_sources(
     import, directly or not; and the files where user input or a connection's data enters
     (not their imports: a command-line tool imports most of its package). See
     rules/sources.toml [near_sources]."""
-    from auditor.flow.model import absolute
-    from auditor.flow.sources import near_keys, near_words
+    from auditor.file_summary import absolute
+    from auditor.judge.sources import near_keys, near_words
     from auditor.scan.discover import module_name
 
     outside, user = near_words("closure"), near_words("local")
@@ -589,7 +589,7 @@ def _flowed(
     finding: Finding,
     policy: Policy,
 ) -> Finding:
-    from auditor.flow.model import Site
+    from auditor.file_summary import Site
 
     assert isinstance(site, Site)
     function = project.gid(index, site.function) if site.function else ""

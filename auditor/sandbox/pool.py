@@ -51,7 +51,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.sandbox import api, linux, metrics, process
+from auditor.sandbox import driving, linux, metrics, process
 from auditor.sandbox.config import REQUIRABLE, Settings, load_settings
 from auditor.sandbox.errors import SandboxConfigError, SandboxError, SandboxUnavailable
 from auditor.sandbox.limits import Limits
@@ -883,10 +883,10 @@ class Pool:
         kw: dict[str, Any] = {"stdout": stdout, "stderr": stderr}
         if stdin is not None:
             kw["stdin"] = stdin
-        sinks = api.python_stdio(input, capture_output, kw)
+        sinks = driving.python_stdio(input, capture_output, kw)
         kw.setdefault("stdin", None)
-        api.stdio_args(input, capture_output, kw)
-        args = api.python_argv(code)
+        driving.stdio_args(input, capture_output, kw)
+        args = driving.python_argv(code)
         return self._serve(
             _Run(
                 mode="p",
@@ -910,7 +910,7 @@ class Pool:
 
     def eval_python(self, expr: str, **opts: Any) -> Any:
         """``sandbox.eval_python(expr, ...)`` in one of this pool's warm sandboxes."""
-        return api.evaluate(expr, self.exec_python, opts)
+        return driving.evaluate(expr, self.exec_python, opts)
 
     def run(
         self,
@@ -938,7 +938,7 @@ class Pool:
         if any(b"\0" in item for item in (payload[0], *payload[1])):
             raise ValueError("embedded null byte")
         kw: dict[str, Any] = {"stdin": stdin, "stdout": stdout, "stderr": stderr}
-        api.stdio_args(input, capture_output, kw)
+        driving.stdio_args(input, capture_output, kw)
         return self._serve(
             _Run(
                 mode="x",
@@ -979,7 +979,7 @@ class Pool:
                 p = self._hand_off(w, run)
                 if p is None:
                     continue  # lost before its payload started: nothing ran, take another
-                return api.drive(
+                return driving.drive(
                     p,
                     run.args,
                     input=run.input,
@@ -1046,7 +1046,7 @@ class Pool:
             allow_degraded=c.allow_degraded,
             _settings=c.settings,
         )
-        return api.drive(
+        return driving.drive(
             p,
             run.args,
             input=run.input,

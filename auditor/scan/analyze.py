@@ -20,11 +20,11 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.findings import FileResult, Finding, ScanError
-from auditor.flow.sources import SourceCatalogue
-from auditor.flow.sources import build as build_sources
+from auditor.judge.sources import SourceCatalogue
+from auditor.judge.sources import build as build_sources
 
 if TYPE_CHECKING:
-    from auditor.flow.model import FileSummary
+    from auditor.file_summary import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import classify, handed_text
 from auditor.judge.policy import Policy
@@ -378,7 +378,7 @@ def _build_summary(
     found: Survey,
     dropped: list[tuple[int, int]],
 ) -> FileSummary:
-    from auditor.flow.summary import Summarizer, payload_nodes
+    from auditor.scan.summary import Summarizer, payload_nodes
 
     resolver = Resolver(ctx.known)
     evaluator = evaluator_for(collector, resolver)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from auditor.api import scan
-from auditor.flow.sources import ORIGINS, SourceError, build, builtin
 from auditor.judge.policy import PolicyError
+from auditor.judge.sources import ORIGINS, SourceError, build, builtin
 from tests.conftest import make_policy
 
 EXAMPLES = builtin().examples

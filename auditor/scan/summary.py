@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor.flow.model import (
+from auditor.file_summary import (
     Arg,
     Call,
     Class,
@@ -34,7 +34,7 @@ from auditor.flow.model import (
     absolute,
     wrapped,
 )
-from auditor.flow.sources import Source, SourceCatalogue
+from auditor.judge.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
 from auditor.scan.resolve import Resolver, implicit_module, keyword
