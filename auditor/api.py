@@ -371,7 +371,7 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
     project, owners = stage.build(entries)
     planner = stage.Planner(entries, text_of)
     for _ in range(stage.ROUNDS):
-        asked = planner.requests(project, owners)
+        asked = planner.budgeted(planner.requests(project, owners))
         if not asked:
             break
         jobs_in: list[tuple[int, Job]] = []
@@ -385,7 +385,11 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
             entry = entries[by_path[job[0]]]
             entry.result = file_result
             entry.extra = frozenset(job[4])
-        project, owners = stage.build(entries)
+        project, owners = stage.build(entries, frozenset(planner.unseen))
+    else:  # the rounds ran out: what they would still read is not read
+        planner.not_read(planner.requests(project, owners))
+    if planner.unseen != project.unseen:
+        project, owners = stage.build(entries, frozenset(planner.unseen))
     stage.apply(project, owners, entries, policy, planner)
 
 

@@ -123,9 +123,15 @@ class Target:
 
 
 class Project:
-    def __init__(self, files: list[tuple[str, FileSummary]]) -> None:
-        """``files``: (path as findings show it, summary) of every analysed file."""
+    def __init__(
+        self, files: list[tuple[str, FileSummary]], unseen: frozenset[str] = frozenset()
+    ) -> None:
+        """``files``: (path as findings show it, summary) of every analysed file;
+        ``unseen``: the names of functions some of whose calls are in files not analysed
+        for them (the project stage's rounds did not read them all): their parameters may
+        receive anything from those calls, as if called from code the analysis cannot see."""
         self.files = files
+        self.unseen = unseen
         self.functions: dict[str, tuple[int, Function]] = {}
         self.classes: dict[str, tuple[int, Class]] = {}
         self.modules: dict[str, int] = {}
@@ -610,9 +616,12 @@ class Project:
             return out.merge(self.info(index, injected.labels))
         callers = self.callers.get(gid, [])
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
-        if (not callers or gid in self.escaping) and entry is None and not is_self:
+        unseen = bool(callers) and function.key.rsplit(".", 1)[-1] in self.unseen
+        if (not callers or gid in self.escaping or unseen) and entry is None and not is_self:
             note = (
                 f"parameter `{name}` of {function.key}(), called from code the analysis cannot see"
+                if not unseen
+                else f"parameter `{name}` of {function.key}(), called from files not read for it"
             )
             step = Step(path, function.line, function.column, note, "parameter", function.key, name)
             out = out.merge(Info(Reach("parameter", (step,))))

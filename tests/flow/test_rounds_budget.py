@@ -1,0 +1,66 @@
+"""The project stage's rounds read again at most a share of the scan's files
+(auditor.flow.stage._REREAD_MIN / _REREAD_SHARE). A call the rounds did not read must not
+let its function's parameter look as if only the calls read reach it: the parameter then
+also comes from code the analysis did not read (origin ``parameter``), never ``internal``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.api import scan
+from auditor.flow import stage
+from tests.conftest import make_policy
+
+FILES = {
+    "tools.py": "import os\n\n\ndef run_it(c):\n    os.system(c)\n",
+    # both files read the command line (near sources) but hold no sink: the per-file stage
+    # skips them, and the rounds read them again for their calls of run_it
+    "a.py": "import sys\nfrom tools import run_it\n\nprint(sys.argv)\nrun_it('uptime')\n",
+    "b.py": "import sys\nfrom tools import run_it\n\nrun_it(sys.argv[1])\n",
+    # a file with a sink of its own: parsed by the per-file stage, its call of run_it is
+    # known before any round
+    "c.py": "import os\nfrom tools import run_it\n\nos.system('ls')\nrun_it('id')\n",
+}
+
+
+def _scan(tmp_path: Path) -> list[tuple[str, str | None, str]]:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    return [
+        (f.rule, f.origin, f.flow[0].note if f.flow else "")
+        for f in result.findings
+        if f.path.endswith("tools.py")
+    ]
+
+
+def test_within_the_budget_every_caller_is_read(tmp_path: Path) -> None:
+    [(rule, origin, note)] = _scan(tmp_path)
+    assert (rule, origin) == ("AUD101", "user-input")
+    assert note == "the command line: sys.argv"
+
+
+def test_a_caller_beyond_the_budget_leaves_the_parameter_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stage, "_REREAD_MIN", 1)
+    monkeypatch.setattr(stage, "_REREAD_SHARE", 0)
+    [(_, origin, note)] = _scan(tmp_path)
+    # a.py (first in the scan's order) is read, b.py is not: without the open parameter the
+    # calls seen pass literals and the site would be taken for a constant command
+    assert origin == "parameter"
+    assert note == "parameter `c` of run_it(), called from files not read for it"
+
+
+def test_a_name_said_in_too_many_files_leaves_the_parameter_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the same when run_it is said in more files than the rounds follow a name through:
+    # only c.py's call is known
+    monkeypatch.setattr(stage, "_MIN_MENTIONS", 1)
+    monkeypatch.setattr(stage, "_MENTIONS_SHARE", 0)
+    [(_, origin, note)] = _scan(tmp_path)
+    assert origin == "parameter"
+    assert note == "parameter `c` of run_it(), called from files not read for it"
