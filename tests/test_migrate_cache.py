@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,20 @@ def _same(a: list[migrate.FilePlan], b: list[migrate.FilePlan]) -> None:
             y.rewritten,
             y.error,
         )
+
+
+def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the codemods run on from now on, in this process (the shown path of each
+    call of :func:`auditor.migrate.plan_source`; a worker of a pool is not seen)."""
+    planned: list[str] = []
+    real = migrate.plan_source
+
+    def spy(*args: Any, **kwargs: Any) -> migrate.FilePlan:
+        planned.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(migrate, "plan_source", spy)
+    return planned
 
 
 def test_the_scans_plans_are_the_plans_of_each_file(
@@ -210,36 +225,71 @@ def test_a_changed_file_is_planned_again(tmp_path: Path, monkeypatch: pytest.Mon
     assert '["make", "clean"]' in third[0].updated
 
 
-def test_planning_draws_a_progress_bar_on_a_terminal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("command", "label"),
+    [("migrate", "Planning"), ("report", "Scanning and planning")],
+)
+def test_planning_draws_a_progress_bar_on_a_terminal_only(
+    command: str,
+    label: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import io
 
     from rich.console import Console
 
     from auditor import progress
-    from auditor.api import plan_files
+
+    root = _project(tmp_path / "p", count=3)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "_console", lambda: Console(file=screen, force_terminal=True))
+    monkeypatch.setattr(progress, "DELAY_SECONDS", 0)  # no wait before the bar appears
+    argv = [command, "pkg", "--no-cache", "-j", "1"]
+    assert main(argv) == 0  # stderr is pytest's capture, not a terminal: no bar
+    assert screen.getvalue() == ""
+    monkeypatch.setattr(progress, "wanted", lambda stream=None: True)  # a terminal
+    assert main(argv) == 0
+    assert label in screen.getvalue() and "4/4" in screen.getvalue()
+    capsys.readouterr()
+
+
+def test_the_progress_counts_a_file_once_it_is_planned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import plan_files, scan_and_plan
     from auditor.plans import PlanSpec
 
     root = _project(tmp_path / "p", count=3)
     monkeypatch.chdir(root)
-    screen = io.StringIO()
-    monkeypatch.setattr(progress, "wanted", lambda stream=None: True)
-    monkeypatch.setattr(progress, "_console", lambda: Console(file=screen, force_terminal=True))
-    # no wait before the bar appears (the default: half a second)
-    monkeypatch.setattr(progress.progress_bar.__wrapped__, "__defaults__", ("Scanning", None, 0))
-    assert main(["migrate", "pkg", "--no-cache"]) == 0
-    assert "Planning" in screen.getvalue() and "4/4" in screen.getvalue()
-    calls: list[tuple[int, int | None]] = []
-    plan_files(
-        [Candidate(str(p), False) for p in sorted((root / "pkg").glob("*.py"))],
-        load_policy(root),
-        PlanSpec(),
-        jobs=1,
-        progress=lambda done, total: calls.append((done, total)),
-    )
-    assert calls[-1] == (4, 4) and len(calls) == 4
-    capsys.readouterr()
+    policy = load_policy(root)
+    events: list[tuple[object, ...]] = []
+    planned = _count_plans(monkeypatch)
+
+    def progress(done: int, total: int | None) -> None:
+        seen = sum(1 for e in events if e[0] == "plan")
+        events.extend(("plan", path) for path in planned[seen:])
+        events.append(("progress", done, total))
+
+    def check() -> None:
+        # each file with a site is planned before it counts, none after the last count:
+        # the bar ends when the planning does
+        assert len(planned) == 3 and [e[1] for e in events if e[0] == "plan"] == planned
+        assert [e[1:] for e in events if e[0] == "progress"] == [(n, 4) for n in (1, 2, 3, 4)]
+        assert events[-1] == ("progress", 4, 4)
+
+    _, plans = scan_and_plan(["pkg"], policy=policy, jobs=1, progress=progress)  # report
+    assert len(plans) == 3
+    check()
+    events.clear()
+    planned.clear()
+    files = [Candidate(str(p), False) for p in sorted((root / "pkg").glob("*.py"))]
+    plan_files(files, policy, PlanSpec(), jobs=1, progress=progress)  # migrate
+    check()
 
 
 def test_scan_results_and_plans_share_one_cache(
