@@ -170,9 +170,31 @@ def test_warm_report_and_dry_run_read_the_plans_without_libcst(tmp_path: Path) -
     assert '["make", "all"]' not in str(second["out"])
 
 
-def test_the_plans_are_made_again_when_the_sandbox_settings_change(tmp_path: Path) -> None:
+def test_the_plans_are_made_again_when_the_sandbox_settings_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import plan_files
+    from auditor.plans import PlanSpec
+    from auditor.sandbox.config import Settings
+
     root = _project(tmp_path / "p")
     cache = str(tmp_path / "cache")
+    # the settings are in the plans' key of their own (same policy, same files)
+    monkeypatch.chdir(root)
+    policy, files = load_policy(root), [Candidate("pkg/tools00.py", False)]
+    planned = _count_plans(monkeypatch)
+
+    def planned_with(settings: Settings) -> str:
+        (plan,) = plan_files(files, policy, PlanSpec(), settings=settings, jobs=1,
+                             use_cache=True, cache_dir=cache)  # fmt: skip
+        sites = plan.to_json()["sites"]
+        (profile,) = {s["effect"]["profile"] for s in sites if s["codemod"] == "route-to-sandbox"}
+        return str(profile)
+
+    assert planned_with(Settings()) == "standard" and planned == ["pkg/tools00.py"]
+    assert planned_with(Settings()) == "standard" and len(planned) == 1  # from the cache
+    assert planned_with(Settings(profile="strict")) == "strict" and len(planned) == 2
+    # and through the command line, with the project's [tool.auditor.sandbox]
     dry_run = ["migrate", "pkg", "--cache-dir", cache]
     _probe(dry_run, root)
     assert _probe(dry_run, root)["libcst"] is False
@@ -211,17 +233,24 @@ def test_apply_plans_afresh_and_never_writes_a_cached_plan(
     assert (root / "pkg" / "plain.py").read_text() == PLAIN
 
 
-def test_a_changed_file_is_planned_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plan_comes_from_the_cache_until_its_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path / "p")
     monkeypatch.chdir(root)
     policy = load_policy(root)
     cache = tmp_path / "cache"
-    first = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
-    again = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
+    planned = _count_plans(monkeypatch)
+    first = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache, jobs=1)
+    # plain.py has no site to rewrite: its analysis alone is its plan, no codemod runs
+    assert planned == ["pkg/tools00.py"]
+    again = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache, jobs=1)
+    assert planned == ["pkg/tools00.py"]  # read from the cache: no codemod ran
     _same(again, first)
     assert again[0].data == (root / "pkg" / "tools00.py").read_bytes()  # for --apply's check
     (root / "pkg" / "tools00.py").write_text(TOOLS.replace('"make all"', '"make clean"'))
-    third = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
+    third = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache, jobs=1)
+    assert planned == ["pkg/tools00.py", "pkg/tools00.py"]  # planned again, only that file
     assert '["make", "clean"]' in third[0].updated
 
 
