@@ -338,3 +338,35 @@ def test_scan_results_and_plans_share_one_cache(
     again, same = scan_and_plan(["pkg"], policy=policy, use_cache=True, cache_dir=cache)
     assert again.stats.cached == 2
     _same(same, plans)
+
+
+def test_the_stages_rounds_do_not_load_the_codemods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import scan_and_plan
+    from auditor.scan import worker
+
+    root = tmp_path / "src"
+    root.mkdir()
+    (root / "runner.py").write_text("import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    (root / "main.py").write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[1])\n")
+    monkeypatch.chdir(tmp_path)
+    planners: list[object] = []
+    asked: list[tuple[str, ...]] = []
+    real_init, real_run = worker.Planner.__init__, worker.run
+
+    def counting_init(self: worker.Planner, *args: Any) -> None:
+        planners.append(self)
+        real_init(self, *args)
+
+    def recording_run(job: Any) -> Any:
+        asked.append(job[4])
+        return real_run(job)
+
+    monkeypatch.setattr(worker.Planner, "__init__", counting_init)
+    monkeypatch.setattr(worker, "run", recording_run)
+    result, plans = scan_and_plan(["src"], jobs=1)
+    assert ("call:run",) in asked  # the stage analysed runner.py again, in a round of its own
+    assert [f.origin for f in result.findings] == ["user-input"]
+    assert [p.path for p in plans] == ["src/runner.py"]
+    assert len(planners) == 1  # the first round's: the stage's round plans nothing
