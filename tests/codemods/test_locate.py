@@ -79,6 +79,13 @@ def test_the_plan_is_the_full_metadata_plan(path: Path, monkeypatch: pytest.Monk
         "remove_unused_imports",
         lambda context, tree: RemoveImportsVisitor(context).transform_module(tree),
     )
+    monkeypatch.setattr(
+        codemod_support,
+        "remove_unused_import_by_node",
+        lambda context, node, index: RemoveImportsVisitor.remove_unused_import_by_node(
+            context, node
+        ),
+    )
     full = _plan(path)
     assert (fast.updated, fast.sites, fast.reviews, fast.rewritten, fast.error) == (
         full.updated,
@@ -107,9 +114,27 @@ def test_the_codemods_resolve_only_the_metadata_a_rewrite_asks_for(
     tools = REPO / "examples" / "llm_backend" / "app" / "tools.py"
     assert _plan(tools).rewritten == Counter({"route-to-sandbox": 4})
     assert not resolved, resolved
+    # an import a rewrite made unused: found from the module-level imports, not libcst's scopes
+    dropped: list[str] = []
+    real_by_node, real_fallback = (
+        codemod_support.remove_unused_import_by_node,
+        RemoveImportsVisitor.remove_unused_import_by_node,
+    )
+
+    def by_node(context: Any, node: Any, index: Any) -> None:
+        dropped.append("ours")
+        real_by_node(context, node, index)
+
+    def fallback(context: Any, node: Any) -> None:
+        dropped.append("libcst")
+        real_fallback(context, node)
+
+    monkeypatch.setattr(codemod_support, "remove_unused_import_by_node", by_node)
+    monkeypatch.setattr(RemoveImportsVisitor, "remove_unused_import_by_node", fallback)
     for path in REAL:  # the parents come from the pairing of the calls, never libcst's
         _plan(path)
     assert resolved["ScopeProvider"] and not resolved["ParentNodeProvider"], resolved
+    assert dropped and set(dropped) == {"ours"}, dropped
 
 
 def test_some_real_module_is_rewritten() -> None:
