@@ -12,6 +12,11 @@ nowhere else in the text (not even in a string or a comment), its answer is know
 them are unused. Then the same visitor runs with that answer and no metadata, descending
 only into the statements that hold an import. Any other case (a name mentioned elsewhere, a
 relative or ``__future__`` import) runs libcst's visitor as it is.
+
+The lookup before it, of the import statements that bound a callee a rewrite dropped
+(``RemoveImportsVisitor.remove_unused_import_by_node``), resolves the module's scopes too;
+:func:`remove_unused_import_by_node` answers it from the module-level imports when no
+import inside a function or class could bind the callee's name.
 """
 
 from __future__ import annotations
