@@ -37,7 +37,7 @@ from auditor.scan.options import Options
 if TYPE_CHECKING:
     from auditor.plans import FilePlan, PlanSpec
     from auditor.sandbox.config import Settings
-    from auditor.scan.worker import Job  # the worker imports libcst: only when needed
+    from auditor.worker import Job  # the worker imports libcst: only when needed
 
 Progress = Callable[[int, int | None], None]
 
@@ -50,8 +50,8 @@ _ANALYSIS_MODULES = (
     "judge/shellwords.py", "scan/analyze.py", "scan/collect.py", "scan/payload.py",
     "scan/positions.py", "scan/prefilter.py", "scan/resolve.py", "scan/scopes.py",
     "scan/skeleton.py", "scan/suppress.py", "scan/walk.py", "scan/runs.py",
-    "judge/launchers.py", "judge/launcher_table.py", "flow/model.py", "flow/sources.py",
-    "flow/summary.py",
+    "judge/launchers.py", "judge/launcher_table.py", "file_summary.py", "judge/sources.py",
+    "scan/summary.py",
 )  # fmt: skip
 # The data files under rules/ that decide findings besides the catalogue (in the key too).
 _ANALYSIS_DATA = ("sources.toml", "launchers.toml")
@@ -59,7 +59,7 @@ _ANALYSIS_DATA = ("sources.toml", "launchers.toml")
 # planning and the codemods' helpers (under auditor/), the codemods (auditor.codemods), the
 # sandbox's profiles and settings (what a routed call loses) and the data under rules/.
 _PLAN_MODULES = (
-    "migrate.py", "codemod_support.py", "plans.py", "sandbox_needs.py", "command_reader.py",
+    "planning.py", "codemod_support.py", "plans.py", "sandbox_needs.py", "command_reader.py",
     "scanner_view.py", "shell_syntax.py", "sandbox/profiles.py", "sandbox/limits.py",
     "sandbox/config.py",
 )  # fmt: skip
@@ -141,7 +141,7 @@ def _analyse(
     """Each job's cache key (None without a cache), result and plan (with ``plans``), in
     the order of ``jobs_in``. A pool hands out small chunks: give it the largest files
     first, so that no worker is left with a run of big files at the end."""
-    from auditor.scan import worker  # imports libcst: only when something must be analysed
+    from auditor import worker  # imports libcst: only when something must be analysed
 
     if jobs > 1 and len(jobs_in) >= _POOL_MIN_FILES:
         import multiprocessing
@@ -337,6 +337,18 @@ def _read_again(path: str) -> bytes | None:
         return None
 
 
+def _root_relative(path: str, root: str) -> str:
+    """``path`` relative to the policy's root, which is a resolved folder: a path given
+    through a symbolic link is resolved when it is not under the root as it is (else the
+    file would have no module name, and the calls between files would not be followed)."""
+    rel = relative_to(path, root)
+    if os.path.isabs(rel):
+        resolved = relative_to(os.path.realpath(path), root)
+        if not os.path.isabs(resolved):
+            return resolved
+    return rel
+
+
 def _key_detail(rel: str, explicit: bool, extra: tuple[str, ...]) -> str:
     """The part of a file's cache key that is not its content or shown path."""
     detail = f"{rel}|{explicit}"
@@ -526,7 +538,7 @@ def _scan(
         if error is not None:
             record(None, FileResult(errors=[error]))
             continue
-        rel = relative_to(path, policy.root)
+        rel = _root_relative(path, policy.root)
         jobs_in.append((size, (path, shown, rel, candidate.explicit, ())))
     runner = _Runner(policy, options, jobs, cache, result, planning)
     try:
@@ -599,7 +611,7 @@ def plan_files(
         slots.append(None)
         size = os.path.getsize(path)
         # never ``explicit``: a plan analyses a file as migrate always did (pre-filter on)
-        jobs_in.append((size, (path, shown, relative_to(path, policy.root), False, ())))
+        jobs_in.append((size, (path, shown, _root_relative(path, policy.root), False, ())))
     total, done = len(slots), len(slots) - len(jobs_in)
     runner = _Runner(policy, options, jobs, cache, ScanResult(), planning)
     try:

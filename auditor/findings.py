@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from auditor.flow.model import FileSummary
+    from auditor.file_summary import FileSummary
 
 SCHEMA = "auditor/findings/v1"
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # The format of a cached plan (FilePlan.to_cache); part of the plans' cache key.
 PLAN_SCHEMA = 1
-# The codemods by name, in the order they run (auditor.migrate.CODEMODS holds the classes).
+# The codemods by name, in the order they run (auditor.planning.CODEMODS holds the classes).
 CODEMOD_NAMES = ("shell-to-argv", "route-to-sandbox", "eval-exec-to-sandbox")
 
 SiteFilter = Callable[[Finding], bool]
@@ -185,7 +185,7 @@ def plan_from_analysis(
     """A file's plan when its analysis alone decides it (``result``: the analysis with the
     default options): an error when the analysis failed, nothing to do when no site needs
     action (or passes ``wanted``); None when the codemods must run. This is what
-    :func:`auditor.migrate.plan_source` decides before it runs them."""
+    :func:`auditor.planning.plan_source` decides before it runs them."""
     if result.errors:
         first = result.errors[0]
         return FilePlan(shown, file, error=first.message, error_line=first.line)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import tomllib
 from pathlib import Path
+from typing import Any
 
 
 @functools.cache
@@ -21,3 +23,10 @@ def folder() -> Path:
 def read_rule_file(name: str) -> str:
     """The text of ``rules/<name>`` (e.g. ``sinks.toml``)."""
     return (folder() / name).read_text("utf-8")
+
+
+@functools.cache
+def rule_table(name: str) -> dict[str, Any]:
+    """``rules/<name>`` parsed as TOML (read once)."""
+    data: dict[str, Any] = tomllib.loads(read_rule_file(name))
+    return data

@@ -19,12 +19,20 @@ costs, measured in the same interleaved rounds.
 ``--section unprivileged`` writes its own delimited section (run it as a non-root user,
 e.g. uid 65534 the way ``.ci/sandbox-unprivileged`` drops privileges), so the root and the
 unprivileged figures live side by side.
+
+``--pool`` measures warm sandboxes (``sandbox.Pool``, issue 18) instead, in a section of
+its own: the latency of ``pool.exec_python("pass")`` with a ready pool against a bare
+``python -I -c pass`` of the same interpreter and a cold ``sandbox.exec_python("pass")``,
+interleaved (medians, 95 % bootstrap intervals, and the ratio to the bare run); bursts of
+20 back-to-back runs (median, p90, p99, max per run); and the throughput of 200
+sequential runs with and without the pool.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import platform
 import random
@@ -293,6 +301,212 @@ def render(
     return "\n".join(lines)
 
 
+# -- warm sandboxes (--pool) ---------------------------------------------------------------
+
+POOL_SIZES = (2, 20)
+BURST = 20
+
+
+def _median_interval(xs: list[float]) -> tuple[float, float, float]:
+    """The median of ``xs`` and its 95 % bootstrap interval."""
+    rng = random.Random(0)
+    meds = sorted(statistics.median(rng.choice(xs) for _ in xs) for _ in range(BOOTSTRAP))
+    return statistics.median(xs), meds[int(0.025 * BOOTSTRAP)], meds[int(0.975 * BOOTSTRAP) - 1]
+
+
+def _ratio_interval(num: list[float], den: list[float]) -> tuple[float, float, float]:
+    """median(num) / median(den), rounds paired, with its 95 % bootstrap interval."""
+    rng = random.Random(1)
+    n = len(den)
+    ratios = []
+    for _ in range(BOOTSTRAP):
+        idx = [rng.randrange(n) for _ in range(n)]
+        ratios.append(
+            statistics.median(num[i] for i in idx) / statistics.median(den[i] for i in idx)
+        )
+    ratios.sort()
+    point = statistics.median(num) / statistics.median(den)
+    return point, ratios[int(0.025 * BOOTSTRAP)], ratios[int(0.975 * BOOTSTRAP) - 1]
+
+
+def _pct(xs: list[float], q: float) -> float:
+    """The ``q`` quantile by nearest rank."""
+    ordered = sorted(xs)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def measure_pool(rounds: int, bursts: int, throughput_runs: int) -> dict[str, object]:
+    """Latency (ready pool), bursts of back-to-back runs, throughput; see the docstring."""
+    python = sys.executable  # what exec_python and the pool run
+    env = scrub_env()
+    out: dict[str, object] = {"python": os.path.realpath(python)}
+    with sandbox.Pool(2) as pool:
+        assert pool.wait_ready(60), "warm sandboxes did not start"
+        runs: dict[str, Callable[[], object]] = {
+            "bare": lambda: subprocess.run([python, "-I", "-c", "pass"], check=True, env=env),
+            "cold": lambda: sandbox.exec_python("pass", check=True),
+            "pool": lambda: pool.exec_python("pass", check=True),
+        }
+        system = os.path.realpath("/usr/bin/python3")
+        if os.path.exists(system) and system != os.path.realpath(python):
+            # Debian's interpreter too when the pool's is another (e.g. pyenv's, whose start
+            # reads many .pth files): a much quicker bare start to compare with.
+            runs["bare-system"] = lambda: subprocess.run(
+                [system, "-I", "-c", "pass"], check=True, env=env
+            )
+        wall: dict[str, list[float]] = {name: [] for name in runs}
+        for fn in runs.values():  # warm-up
+            fn()
+        names = list(runs)
+        for _ in range(rounds):
+            random.shuffle(names)
+            for name in names:
+                pool.wait_ready(60)  # latency of a ready pool: its refills are not timed
+                time.sleep(0.005)
+                t0 = time.perf_counter()
+                runs[name]()
+                wall[name].append((time.perf_counter() - t0) * 1000)
+        stats = pool.stats()
+        assert stats.cold == 0, stats
+    out["latency"] = {name: _median_interval(xs) for name, xs in wall.items()}
+    out["ratio"] = _ratio_interval(wall["pool"], wall["bare"])
+    if "bare-system" in wall:
+        out["system_ratio"] = _ratio_interval(wall["pool"], wall["bare-system"])
+    out["cold_ratio"] = _ratio_interval(wall["pool"], wall["cold"])
+    burst_rows = {}
+    for size in POOL_SIZES:
+        with sandbox.Pool(size) as pool:
+            lat: list[float] = []
+            for _ in range(bursts):
+                assert pool.wait_ready(120)
+                for _ in range(BURST):
+                    t0 = time.perf_counter()
+                    pool.exec_python("pass", check=True)
+                    lat.append((time.perf_counter() - t0) * 1000)
+            st = pool.stats()
+        burst_rows[size] = (
+            statistics.median(lat),
+            _pct(lat, 0.9),
+            _pct(lat, 0.99),
+            max(lat),
+            st.hits,
+            st.misses,
+        )
+    out["bursts"] = burst_rows
+    thr: dict[str, list[float]] = {"cold": [], "pool": []}
+    for _ in range(3):
+        for name in random.sample(list(thr), 2):
+            if name == "cold":
+                t0 = time.perf_counter()
+                for _ in range(throughput_runs):
+                    sandbox.exec_python("pass", check=True)
+                thr[name].append(throughput_runs / (time.perf_counter() - t0))
+            else:
+                with sandbox.Pool(2) as pool:
+                    assert pool.wait_ready(60)
+                    t0 = time.perf_counter()
+                    for _ in range(throughput_runs):
+                        pool.exec_python("pass", check=True)
+                    thr[name].append(throughput_runs / (time.perf_counter() - t0))
+    out["throughput"] = thr
+    return out
+
+
+def render_pool(
+    res: dict[str, object],
+    rounds: int,
+    bursts: int,
+    throughput_runs: int,
+    section: str | None,
+    load_before: str,
+    uptime_before: str,
+    command: str,
+) -> str:
+    tag = "sandbox-pool" + (f"-{section}" if section else "")
+    lat = res["latency"]
+    assert isinstance(lat, dict)
+    ratio = res["ratio"]
+    cold_ratio = res["cold_ratio"]
+    assert isinstance(ratio, tuple) and isinstance(cold_ratio, tuple)
+    lines = [
+        f"<!-- {tag}:start -->",
+        f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by `{command}` as "
+        f"uid {os.geteuid()}: {os.cpu_count()} CPUs, {_cpu_model()}, Linux "
+        f"{platform.release()}, Python {platform.python_version()} ({res['python']}); "
+        f"`uptime` before: `{uptime_before}`; after: `{_uptime()}`; {_pressure()} at the end.",
+        "",
+        f"Latency, {rounds} interleaved rounds (a pool of 2, waited for until ready before "
+        "each timed run; the bare and cold runs in the same rounds, the bare one with the "
+        "interpreter the pool runs, `sys.executable`): median ms per run with its 95 % "
+        "bootstrap interval.",
+        "",
+        "| run | median ms | 95 % interval |",
+        "|---|---:|---:|",
+    ]
+    labels = {
+        "bare": "bare `python -I -c pass` (subprocess.run, no sandbox)",
+        "cold": '`sandbox.exec_python("pass")` (cold)',
+        "pool": '`pool.exec_python("pass")` (warm)',
+        "bare-system": "bare `/usr/bin/python3 -I -c pass` (Debian's, for reference)",
+    }
+    for name, (m, lo, hi) in lat.items():
+        lines.append(f"| {labels[name]} | {m:.2f} | {lo:.2f} .. {hi:.2f} |")
+    lines += [
+        "",
+        f"Warm / bare: **{ratio[0]:.3f}** (95 % interval {ratio[1]:.3f} .. {ratio[2]:.3f}; "
+        f"the target is under 0.25); warm / cold: {cold_ratio[0]:.3f} "
+        f"({cold_ratio[1]:.3f} .. {cold_ratio[2]:.3f})."
+        + (
+            f" Warm / bare Debian `/usr/bin/python3`: {sr[0]:.3f} ({sr[1]:.3f} .. {sr[2]:.3f})."
+            if isinstance(sr := res.get("system_ratio"), tuple)
+            else ""
+        ),
+        "",
+        f"Bursts: {bursts} bursts of {BURST} back-to-back runs, each burst started with the "
+        "pool ready; ms per run over all of them (a run that finds no ready sandbox waits "
+        "for one to finish starting: a miss).",
+        "",
+        "| pool size | median | p90 | p99 | max | hits | misses |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    bursts_rows = res["bursts"]
+    assert isinstance(bursts_rows, dict)
+    for size, (m, p90, p99, mx, hits, misses) in bursts_rows.items():
+        lines.append(f"| {size} | {m:.2f} | {p90:.2f} | {p99:.2f} | {mx:.2f} | {hits} | {misses} |")
+    thr = res["throughput"]
+    assert isinstance(thr, dict)
+    cold_rate, pool_rate = statistics.median(thr["cold"]), statistics.median(thr["pool"])
+    lines += [
+        "",
+        f"Throughput, {throughput_runs} sequential runs of `pass` (median of 3 alternating "
+        f"trials): cold {cold_rate:.1f} runs/s "
+        f"({', '.join(f'{x:.1f}' for x in thr['cold'])}), warm (a pool of 2) "
+        f"{pool_rate:.1f} runs/s ({', '.join(f'{x:.1f}' for x in thr['pool'])}): "
+        f"x{pool_rate / cold_rate:.2f}.",
+        "",
+        f"<!-- {tag}:end -->",
+    ]
+    return "\n".join(lines)
+
+
+def _uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return f"load average {_load()}"
+
+
+def _write_section(text: str, tag: str, title: str) -> None:
+    start, end = f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
+    path = Path(__file__).with_name("RESULTS.md")
+    old = path.read_text() if path.exists() else "# Benchmark results\n\n"
+    if start in old and end in old:
+        new = old[: old.index(start)] + text + old[old.index(end) + len(end) :]
+    else:
+        new = old.rstrip("\n") + f"\n\n## {title}\n\n" + text + "\n"
+    path.write_text(new)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=200)
@@ -314,8 +528,31 @@ def main() -> int:
         action="store_true",
         help="add a row per piece of isolation without it (what each piece costs)",
     )
+    ap.add_argument("--pool", action="store_true", help="measure warm sandboxes (issue 18)")
+    ap.add_argument("--bursts", type=int, default=30, help="--pool: bursts of 20 runs")
+    ap.add_argument("--throughput-runs", type=int, default=200, help="--pool: runs per trial")
     opts = ap.parse_args()
     load_before = _load()
+    if opts.pool:
+        uptime_before = _uptime()
+        res = measure_pool(opts.rounds, opts.bursts, opts.throughput_runs)
+        command = ("benchmarks/sandbox_overhead.py " + " ".join(sys.argv[1:])).strip()
+        text = render_pool(
+            res,
+            opts.rounds,
+            opts.bursts,
+            opts.throughput_runs,
+            opts.section,
+            load_before,
+            uptime_before,
+            command,
+        )
+        print(text)
+        if not opts.no_write:
+            tag = "sandbox-pool" + (f"-{opts.section}" if opts.section else "")
+            title = "Warm sandboxes (sandbox.Pool)" + (f", {opts.section}" if opts.section else "")
+            _write_section(text, tag, title)
+        return 0
     wanted = set(opts.payloads.split(","))
     unknown = wanted - {"true", "python3", "system-python3"}
     if unknown:

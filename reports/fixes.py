@@ -94,7 +94,7 @@ def constant_command(snippet: str, index: int = 0) -> str | None:
 
 
 def _responsible(codemod: str, finding: Finding) -> bool:
-    from auditor.migrate import CODEMODS as CLASSES
+    from auditor.planning import CODEMODS as CLASSES
 
     return CLASSES[codemod].responsible(finding)
 

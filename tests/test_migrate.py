@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from auditor import migrate
+from auditor import migrate, planning
 from auditor.api import scan
 from auditor.cli import main
 from auditor.codemods.route_to_sandbox import RouteToSandbox
@@ -350,7 +350,7 @@ def test_report_api_before_after_blocks_and_json(project: Path) -> None:
     assert migrate.fixes_for(scan(["pkg"]), load_policy(project)) == pairs
     data = json.loads(json.dumps([p.to_json() for p in plans]))
     assert data[0]["path"] == "pkg/mixed.py" and data[0]["changed"] is True
-    assert {s["codemod"] for s in data[0]["sites"]} == set(migrate.CODEMODS)
+    assert {s["codemod"] for s in data[0]["sites"]} == set(planning.CODEMODS)
     assert data[0]["reviews"][0]["reasons"] == [
         "no codemod rewrites importlib.import_module() (dynamic-import); review it by hand"
     ]

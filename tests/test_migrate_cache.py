@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from auditor import migrate
+from auditor import migrate, planning
 from auditor.api import scan
 from auditor.cli import main
 from auditor.judge.policy import load_policy
@@ -87,7 +87,7 @@ def test_the_scans_plans_are_the_plans_of_each_file(
     monkeypatch.chdir(root)
     policy = load_policy(root)
     each = [
-        migrate.plan_file(Candidate(str(p), explicit=False), policy)
+        planning.plan_file(Candidate(str(p), explicit=False), policy)
         for p in sorted((root / "pkg").glob("tools*.py"))
     ]
     result, plans = scan_and_plan(["pkg"], policy=policy, jobs=2)
@@ -99,7 +99,7 @@ def test_the_scans_plans_are_the_plans_of_each_file(
     # --honor-nosec changes the scan's findings, not the plans (migrate ignores nosec)
     noisy = root / "pkg" / "tools00.py"
     noisy.write_text(TOOLS.replace("os.system(", "os.system(  # nosec\n        "))
-    fresh = migrate.plan_file(Candidate(str(noisy), explicit=False), policy)
+    fresh = planning.plan_file(Candidate(str(noisy), explicit=False), policy)
     _, nosec_plans = scan_and_plan(["pkg"], policy=policy, jobs=1, honor_nosec=True)
     (planned,) = [p for p in nosec_plans if p.path == "pkg/tools00.py"]
     _same([planned], [fresh])

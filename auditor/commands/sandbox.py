@@ -115,8 +115,9 @@ def run_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def doctor_command(as_json: bool) -> int:
     """Report user namespaces (and the AppArmor restriction), cgroup version and
-    writability, the binaries found, and which profiles can run here.  Exit 0 when every
-    profile runs fully isolated, 1 otherwise."""
+    writability, the binaries found, which profiles can run here, and whether warm
+    sandboxes (sandbox.Pool) start with the same isolation.  Exit 0 when every profile and
+    the pool run fully isolated, 1 otherwise."""
     from auditor.sandbox import doctor as sandbox_doctor
 
     rep = sandbox_doctor.report()
@@ -124,7 +125,8 @@ def doctor_command(as_json: bool) -> int:
         click.echo(json.dumps(rep, indent=2))
     else:
         click.echo(sandbox_doctor.format_report(rep))
-    return 0 if all(p["ok"] for p in rep["profiles"].values()) else 1
+    ok = all(p["ok"] for p in rep["profiles"].values()) and rep["pool"]["ok"]
+    return 0 if ok else 1
 
 
 @command.command("install-files")

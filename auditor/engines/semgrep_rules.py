@@ -62,14 +62,19 @@ FAMILIES: tuple[Family, ...] = (
     Family("pty-spawn", ("pty.spawn",), "pty.spawn() runs a program on a pseudo-terminal"),
     Family(
         "legacy-shell",
-        ("commands.", "popen2."),
-        "a Python 2 commands/popen2 function runs a shell command",
+        ("commands.", "popen2.", "os.popen2", "os.popen3", "os.popen4"),
+        "a Python 2 commands/popen2/os.popen2 function runs a shell command",
     ),
     Family("pexpect", ("pexpect.",), "pexpect runs a program"),
     Family(
         "interactive-interpreter",
-        ("code.InteractiveInterpreter.",),
-        "code.InteractiveInterpreter runs Python source",
+        ("code.InteractiveInterpreter.", "code.InteractiveConsole."),
+        "code.InteractiveInterpreter/InteractiveConsole runs Python source",
+    ),
+    Family(
+        "subinterpreter",
+        ("_xxsubinterpreters.run_string", "_testcapi.run_in_subinterp"),
+        "a CPython sub-interpreter runs Python source in this process",
     ),
     Family(
         "paramiko-exec",
@@ -115,6 +120,20 @@ def _call_patterns(sink: Sink) -> list[str]:
             out.append(f"{name.removeprefix('builtins.')}(...)")
         out.append(f"{name}(...)")
     return out
+
+
+def _instance_clauses(sink: Sink) -> list[dict[str, object]]:
+    """For a method of a class (``code.InteractiveConsole.push``): its call on an instance
+    created in place or assigned before (as auditor.scan.analyze's ``_instance_method``)."""
+    parts = sink.name.split(".")
+    if sink.match == "method" or len(parts) < 3 or not parts[-2][:1].isupper():
+        return []
+    cls, method = ".".join(parts[:-1]), parts[-1]
+    return [
+        {"pattern": f"{cls}(...).{method}(...)"},
+        {"patterns": [{"pattern-inside": f"$OBJ = {cls}(...)\n...\n"},
+                      {"pattern": f"$OBJ.{method}(...)"}]},
+    ]  # fmt: skip
 
 
 def _with_args(pattern: str, args: str) -> str:
@@ -228,6 +247,8 @@ _SEVERITY = {
 }
 _CLASS = {
     "eval-exec": "dynamic-code",
+    "interactive-interpreter": "dynamic-code",
+    "subinterpreter": "dynamic-code",
     "runpy": "dynamic-code",
     "dynamic-import": "dynamic-import",
     "sandbox": "isolated",
@@ -248,7 +269,9 @@ def _family_rules(family: Family, sinks: Sequence[Sink]) -> list[dict[str, objec
             ]
         }
     else:
-        body = _either(calls)
+        clauses: list[dict[str, object]] = [{"pattern": p} for p in calls]
+        clauses += [c for s in sinks for c in _instance_clauses(s)]
+        body = {"pattern-either": clauses}
     advice = {
         "sandbox": "nothing to do",
         "dynamic-import": "check where the module name comes from",

@@ -1,7 +1,7 @@
 """The propagation over the whole project: which origin reaches each finding's payload, by
 which steps, and which derived sinks are only ever called with constants.
 
-Every file's summary (auditor.flow.summary) says what its values carry as labels. Here the
+Every file's summary (auditor.scan.summary) says what its values carry as labels. Here the
 labels meet: a parameter receives what every call of its function passes (resolved in the
 caller's file, up through the callers' own parameters); a call's result is what the called
 function returns, its parameters replaced by what this call passes; an instance attribute
@@ -16,16 +16,21 @@ cannot see), the sink's payload is as constant as its class with constant parame
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from auditor.file_summary import WRAPPERS, Arg, Call, Class, FileSummary, Function, Label
 from auditor.findings import Step
-from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label
-from auditor.flow.sources import RANK
+from auditor.judge.sources import RANK, builtin
 
 _MAX_PASSES = 60
 _INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most
 _MAX_HOPS = 6  # re-exports and aliases followed when resolving a name
+# nested instantiations one call's result may cost in one pass; beyond it, a nested call's
+# value is its result over every context (what a depth beyond _INSTANCE_DEPTH gets too)
+_INSTANCE_BUDGET = 2_000
+_MAX_OVERRIDES = 40  # an abstract method's overrides a call is followed into, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,13 @@ class Target:
 
     function: str  # global id: "<module>.<key>"
     shift: int
+    # an abstract method's overrides in the project's subclasses of the class it is called
+    # on (the call runs one of them)
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return (self.function, *self.overrides)
 
 
 class Project:
@@ -113,6 +125,13 @@ class Project:
                 self.functions[f"{module}.{key}"] = (index, function)
             for key, klass in summary.classes.items():
                 self.classes[f"{module}.{key}"] = (index, klass)
+        self.subclasses: dict[str, list[str]] = {}  # class gid -> its direct subclasses
+        for gid, (_, klass) in self.classes.items():
+            for base in klass.bases:
+                resolved = self.class_id(base)
+                if resolved is not None and resolved != gid:
+                    self.subclasses.setdefault(resolved, []).append(gid)
+        self._more_entries()
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
         for index, (_, summary) in enumerate(files):
@@ -120,13 +139,111 @@ class Project:
                 target = self.resolve(call.callee)
                 self.targets[(index, number)] = target
                 if target is not None:
-                    self.callers.setdefault(target.function, []).append(
-                        (index, number, target.shift)
-                    )
+                    for callee in target.functions:
+                        self.callers.setdefault(callee, []).append((index, number, target.shift))
+        # class gid -> (file, call) of each call constructing it, for its fields
+        self.constructions: dict[str, list[tuple[int, int]]] = {}
+        # the calls that construct an object of a project class: the object carries what
+        # it is built from (``Job(cmd).cmd``), as the result of a call not followed does
+        self.constructors: set[tuple[int, int]] = set()
+        for index, (_, summary) in enumerate(files):
+            for number, call in enumerate(summary.calls):
+                cls = self.constructed(call.callee)
+                if cls is not None:
+                    self.constructors.add((index, number))
+                    self.constructions.setdefault(cls, []).append((index, number))
+        self._dependencies_across_files()
         self.escaping = self._escaping()
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
+        # a call instantiated with arguments of given origins, in this pass: (file, call,
+        # depth, each parameter's origins and sanitizer) -> its value. What an instance
+        # returns has origins that depend on its arguments' origins only (not on their
+        # flows), so an instance is computed once per pass for each such key; without it, a
+        # recursive evaluator (``evaluate(node)`` returning ``evaluate_x(node)`` returning
+        # ``evaluate(node.x)``...) costs the number of its return calls to the power of
+        # _INSTANCE_DEPTH, per call and per pass. The flow kept is the first one computed.
+        self._instances: dict[tuple[object, ...], Info] = {}
+        self._budget = 0
+        self.instantiated = 0  # instantiations computed (not found in the memo), all passes
+
+    def _more_entries(self) -> None:
+        """Entry points only the whole project shows: functions another file registers as
+        tools (``mcp.add_tool(run)``), and the methods of a class that derives, through
+        classes of the project, from a base-class source (a tool class deriving from the
+        project's own subclass of ``BaseTool``). Their parameters become sources."""
+        extra: dict[str, dict[str, tuple[str, str, str]]] = {}
+        for _, summary in self.files:
+            for name, origin, note in summary.registered:
+                target = self.resolve(name)
+                if target is None:
+                    continue
+                function = self.functions[target.function][1]
+                first = function.kind in ("method", "class")
+                for param in list(self._param_names(function))[1 if first else 0 :]:
+                    extra.setdefault(target.function, {}).setdefault(param, (origin, note, ""))
+        for gid, (index, function) in self.functions.items():
+            if function.cls is None or function.kind != "method":
+                continue
+            method = function.key.rsplit(".", 1)[-1]
+            for ancestor in self._ancestors(f"{self.module_of(index)}.{function.cls}"):
+                for methods, skip, origin, note in self.classes[ancestor][1].sourced:
+                    if method not in methods:
+                        continue
+                    for param in list(self._param_names(function))[1:]:
+                        if param not in skip:
+                            extra.setdefault(gid, {}).setdefault(param, (origin, note, ""))
+        for gid, entries in extra.items():
+            index, function = self.functions[gid]
+            merged = {**entries, **function.entries}  # what its own file says first
+            self.functions[gid] = (index, dataclasses.replace(function, entries=merged))
+
+    def _ancestors(self, cls: str) -> list[str]:
+        """The project classes ``cls`` derives from (not itself), nearest first."""
+        out: list[str] = []
+        queue = [cls]
+        while queue and len(out) < 50:
+            found = self.classes.get(queue.pop(0))
+            if found is None:
+                continue
+            for base in found[1].bases:
+                resolved = self.class_id(base)
+                if resolved is not None and resolved != cls and resolved not in out:
+                    out.append(resolved)
+                    queue.append(resolved)
+        return out
+
+    def _dependencies_across_files(self) -> None:
+        """A function that FastAPI calls to fill a ``Depends`` parameter in another file:
+        the framework fills its own parameters in from the request, as the summary does for
+        a dependency of its own file (auditor.scan.summary's ``_dependencies``). Its
+        parameters that no default or dependency fills become request values (without the
+        conversion an ``int`` annotation gives: the summary of another file does not keep
+        annotations)."""
+        source = builtin().default_source("fastapi.Query")
+        if source is None:
+            return
+        for index, (_, summary) in enumerate(self.files):
+            for function in summary.functions.values():
+                for arg in function.injected.values():
+                    for label in arg.labels:
+                        target = self.targets.get((index, label[1])) if label[0] == "c" else None
+                        if target is None:
+                            continue
+                        where, provider = self.functions[target.function]
+                        if where == index:
+                            continue  # the summary of that file already knows
+                        names = (*provider.params[target.shift :], *provider.kwonly)
+                        entries = dict(provider.entries)
+                        for name in names:
+                            if name not in entries and name not in provider.injected:
+                                entries[name] = (source.origin, source.note, "")
+                        if entries != provider.entries:
+                            self.functions[target.function] = (
+                                where,
+                                replace(provider, entries=entries),
+                            )
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:
@@ -136,9 +253,13 @@ class Project:
         return f"{self.module_of(index)}.{key}"
 
     def resolve(self, name: str, hops: int = 0) -> Target | None:
-        """The project function a dotted callee name calls, if any."""
+        """The project function a dotted callee name calls, if any. A name that ends in
+        ``()`` is an object being called (``Runner()``, an instance; ``make()``, what a call
+        returned): its class's ``__call__``."""
         if hops > _MAX_HOPS or not name:
             return None
+        if name.endswith("()"):
+            name += ".__call__"
         parts = name.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
@@ -165,7 +286,7 @@ class Project:
             if gid in self.classes:
                 return self._method(gid, "__init__", bound=True)
         if len(rest) == 2 and gid in self.classes:
-            return self._method(gid, rest[1].removesuffix("()"), bound=instance)
+            return self._dispatch(gid, rest[1].removesuffix("()"), bound=instance)
         if len(rest) >= 2 and f"{gid}.{rest[1]}" in self.functions and not instance:
             return None  # an attribute of a function
         exports = self.files[self.modules[module]][1].exports
@@ -174,6 +295,30 @@ class Project:
             suffix = "()" if instance else ""
             return self.resolve(".".join([target + suffix, *rest[1:]]), hops + 1)
         return None
+
+    def _dispatch(self, cls: str, name: str, bound: bool) -> Target | None:
+        """Method ``name`` called on an instance of ``cls`` (or on ``cls``): the method
+        the class has or inherits, and when that one is abstract, the overrides of the
+        project's subclasses of ``cls`` (at most _MAX_OVERRIDES: beyond, the call is taken
+        as one the analysis cannot follow)."""
+        target = self._method(cls, name, bound)
+        if target is None or not self.functions[target.function][1].abstract:
+            return target
+        found: list[str] = []
+        seen = {cls}
+        queue = list(self.subclasses.get(cls, []))
+        while queue:
+            sub = queue.pop(0)
+            if sub in seen:
+                continue
+            seen.add(sub)
+            gid = f"{sub}.{name}"
+            if gid in self.functions and gid != target.function:
+                found.append(gid)
+            queue += self.subclasses.get(sub, [])
+        if len(found) > _MAX_OVERRIDES:
+            return None
+        return Target(target.function, target.shift, tuple(found))
 
     def _method(self, cls: str, name: str, bound: bool, depth: int = 0) -> Target | None:
         gid = f"{cls}.{name}"
@@ -187,14 +332,93 @@ class Project:
         if depth > 8 or cls not in self.classes:
             return None
         for base in self.classes[cls][1].bases:
-            resolved = self._class_id(base)
+            resolved = self.class_id(base)
             if resolved is not None:
                 found_base = self._method(resolved, name, bound, depth + 1)
                 if found_base is not None:
                     return found_base
         return None
 
-    def _class_id(self, name: str) -> str | None:
+    def constructed(self, name: str, hops: int = 0) -> str | None:
+        """The project class a dotted callee name constructs (``pkg.models.Story``, or a
+        name a module re-exports), if any."""
+        if hops > _MAX_HOPS or not name or name.endswith("()"):
+            return None
+        if name in self.classes:
+            return name
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                if cut != len(parts) - 1:
+                    return None
+                target = self.files[self.modules[module]][1].exports.get(parts[cut])
+                return self.constructed(target, hops + 1) if target else None
+        return None
+
+    def _field_values(self, gid: str, attr: str) -> Info:
+        """What the constructor calls of class ``gid`` and of its subclasses pass for the
+        field ``attr`` (a keyword of that name), when the class or a base declares it."""
+        out = NOTHING
+        declared = self.declares(gid, attr)
+        queue, seen = [gid], set()
+        while queue and declared:
+            cls = queue.pop()
+            if cls in seen:
+                continue
+            seen.add(cls)
+            queue += self.subclasses.get(cls, [])
+            for index, number in self.constructions.get(cls, []):
+                call = self.files[index][1].calls[number]
+                arg = call.kwargs.get(attr)
+                if arg is None:
+                    continue
+                step = Step(
+                    self.files[index][0],
+                    call.line,
+                    call.column,
+                    f"passed to {call.text}() as `{attr}`",
+                    "passed",
+                    call.text,
+                    attr,
+                )
+                out = out.merge(self.info(index, arg.labels).step(step))
+        return out
+
+    def _converted(self, name: str, attr: str, depth: int = 0) -> str:
+        """How the field ``attr`` of the class named ``name`` is converted ("" when it is
+        not a field of a project class declared with a converting type)."""
+        gid = self.constructed(name) if depth == 0 else name
+        found = self.classes.get(gid) if gid is not None else None
+        if found is None or depth > 8:
+            return ""
+        note = found[1].converted.get(attr)
+        if note is not None:
+            return note
+        if attr in found[1].fields:
+            return ""
+        for base in found[1].bases:
+            resolved = self.class_id(base)
+            if resolved is not None:
+                note = self._converted(resolved, attr, depth + 1)
+                if note:
+                    return note
+        return ""
+
+    def declares(self, gid: str, attr: str, depth: int = 0) -> bool:
+        """Whether class ``gid`` or one of its project bases annotates ``attr``."""
+        found = self.classes.get(gid)
+        if found is None or depth > 8:
+            return False
+        if attr in found[1].fields:
+            return True
+        for base in found[1].bases:
+            resolved = self.class_id(base)
+            if resolved is not None and self.declares(resolved, attr, depth + 1):
+                return True
+        return False
+
+    def class_id(self, name: str) -> str | None:
         if name in self.classes:
             return name
         parts = name.split(".")
@@ -251,13 +475,17 @@ class Project:
                 return subst[key]
             return self.params.get(key, NOTHING)
         if kind == "c":
-            if subst is not None and depth < _INSTANCE_DEPTH:
-                return self._call_value(index, label[1], subst, depth + 1)
+            if subst is not None and depth < _INSTANCE_DEPTH and self._budget > 0:
+                return self._instance(index, label[1], subst, depth + 1)
             return self.results.get((index, label[1]), NOTHING)
         if kind == "a":
             return self.attrs.get((self.gid(index, label[1]), label[2]), NOTHING)
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
+        if kind == "f":
+            value = self.label(index, label[3], depth, subst)
+            converted = self._converted(label[1], label[2])
+            return value.sanitized(converted) if converted else value
         return NOTHING
 
     # -- the fixpoint ----------------------------------------------------------------------
@@ -268,6 +496,7 @@ class Project:
 
     def _pass(self) -> bool:
         changed = False
+        self._instances.clear()  # what they read (parameters, results) has changed
         for gid, (index, function) in self.functions.items():
             for name in self._param_names(function):
                 value = self._param(gid, index, function, name)
@@ -285,9 +514,12 @@ class Project:
                 self.results[(index, number)] = merged
                 changed = True
         for gid, (index, klass) in self.classes.items():
-            for attr, labels in klass.attrs.items():
+            names = set(klass.attrs) | set(klass.fields)
+            for attr in names:
+                value = self.info(index, klass.attrs.get(attr, ()))
+                value = value.merge(self._field_values(gid, attr))
                 old = self.attrs.get((gid, attr), NOTHING)
-                merged = old.merge(self.info(index, labels))
+                merged = old.merge(value)
                 if merged.key() != old.key():
                     self.attrs[(gid, attr)] = merged
                     changed = True
@@ -373,7 +605,23 @@ class Project:
         return ("default", None)
 
     def _result(self, index: int, number: int, target: Target | None) -> Info:
+        self._budget = _INSTANCE_BUDGET
         return self._call_value(index, number, {}, 0)
+
+    def _instance(self, index: int, number: int, subst: Subst, depth: int) -> Info:
+        """Call ``number`` of file ``index`` instantiated with ``subst``, once per pass."""
+        key = (
+            index,
+            number,
+            depth,
+            *sorted((k, v.key(), v.sanitizer) for k, v in subst.items() if v is not NOTHING),
+        )
+        found = self._instances.get(key)
+        if found is None:
+            self._budget -= 1
+            self.instantiated += 1
+            found = self._instances[key] = self._call_value(index, number, subst, depth)
+        return found
 
     def _call_value(self, index: int, number: int, subst: Subst, depth: int) -> Info:
         """What call ``number`` of file ``index`` returns, its arguments read with ``subst``
@@ -383,11 +631,13 @@ class Project:
         parts = [*call.args, *call.kwargs.values()]
         if call.receiver is not None:
             parts.append(call.receiver)
-        if target is None:  # what it carries of its arguments, as any unknown call
-            return self.info(index, (x for p in parts for x in p.labels), depth, subst)
-        callee_index, function = self.functions[target.function]
-        if not function.complete:
-            return self.info(index, (x for p in parts for x in p.labels), depth, subst)
+        implemented = [] if target is None else self._implemented(target)
+        if not implemented:  # what it carries of its arguments, as any unknown call
+            carried = [x for p in parts for x in p.labels]
+            if call.fallback is not None:  # a model-like object called: its output
+                carried.append(call.fallback)
+            return self.info(index, carried, depth, subst)
+        assert target is not None
         step = Step(
             self.files[index][0],
             call.line,
@@ -396,9 +646,34 @@ class Project:
             "returned",
             call.text,
         )
+        out = NOTHING
+        if (index, number) in self.constructors:
+            out = self.info(index, (x for p in parts for x in p.labels), depth, subst)
+        for gid in implemented:
+            out = out.merge(self._returned(index, call, target, gid, subst, depth, step))
+        return out
+
+    def _implemented(self, target: Target) -> list[str]:
+        """The functions a resolved call runs whose body the analysis has: the method (or
+        an abstract method's overrides); none when a body was not analysed (the call is
+        then taken as one the analysis cannot follow)."""
+        out = []
+        for gid in target.functions:
+            function = self.functions[gid][1]
+            if not function.complete:
+                return []
+            if not function.abstract:
+                out.append(gid)
+        return out
+
+    def _returned(
+        self, index: int, call: Call, target: Target, gid: str, subst: Subst, depth: int, step: Step
+    ) -> Info:
+        """What function ``gid`` returns when ``call`` (of file ``index``) runs it."""
+        callee_index, function = self.functions[gid]
         inner: Subst = {}
         for name in self._param_names(function):
-            key = (target.function, name)
+            key = (gid, name)
             if name in function.entries:  # a framework fills it in, not this call
                 inner[key] = self.params.get(key, NOTHING)
                 continue
@@ -446,8 +721,8 @@ class Project:
             seen.add(item)
             index, label = item
             kind = label[0]
-            if kind == "q":
-                work.append((index, label[2]))
+            if kind in WRAPPERS:
+                work.append((index, label[-1]))
             elif kind == "p":
                 gid = self.gid(index, label[1])
                 found = self.functions.get(gid)
@@ -467,24 +742,37 @@ class Project:
                 passed = [*call.args, *call.kwargs.values()]
                 if call.receiver is not None:
                     passed.append(call.receiver)
-                if target is None:
+                if (
+                    target is None
+                    or (index, label[1]) in self.constructors
+                    or all(self.functions[g][1].abstract for g in target.functions)
+                ):
                     work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                if target is None:
                     continue
-                callee_index, function = self.functions[target.function]
-                if not function.complete:
-                    out.add(target.function)
-                    continue
-                for x in function.returns:
-                    if x[0] == "p" and x[1] == function.key:
-                        _, arg = self._argument(function, call, x[2], target.shift)
-                        if arg is not None:
-                            work.extend((index, y) for y in arg.labels)
-                    else:
-                        work.append((callee_index, x))
+                for gid in target.functions:
+                    callee_index, function = self.functions[gid]
+                    if not function.complete:
+                        out.add(gid)
+                        continue
+                    for x in function.returns:
+                        if x[0] == "p" and x[1] == function.key:
+                            _, arg = self._argument(function, call, x[2], target.shift)
+                            if arg is not None:
+                                work.extend((index, y) for y in arg.labels)
+                        else:
+                            work.append((callee_index, x))
             elif kind == "a":
-                found_class = self.classes.get(self.gid(index, label[1]))
+                gid = self.gid(index, label[1])
+                found_class = self.classes.get(gid)
                 if found_class is not None:
                     work.extend((found_class[0], x) for x in found_class[1].attrs.get(label[2], ()))
+                    if self.declares(gid, label[2]):  # a field: what constructors pass
+                        for cls in [gid, *self.subclasses.get(gid, [])]:
+                            for caller, number in self.constructions.get(cls, []):
+                                arg = self.files[caller][1].calls[number].kwargs.get(label[2])
+                                if arg is not None:
+                                    work.extend((caller, x) for x in arg.labels)
         return out
 
     # -- constants through derived sinks ---------------------------------------------------

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from auditor.file_summary import WRAPPERS
 from auditor.findings import FileResult, Finding, Step
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, reclassify
@@ -40,8 +41,8 @@ class Entry:
 
 def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:
     for label in labels:
-        if label[0] == "q":
-            yield from _params_of([label[2]])  # type: ignore[list-item]
+        if label[0] in WRAPPERS:
+            yield from _params_of([label[-1]])  # type: ignore[list-item]
         elif label[0] == "p":
             yield str(label[1])
 
@@ -70,8 +71,8 @@ def derived_sinks(project: Project) -> set[str]:
         out: set[str] = set()
         for label in labels:
             kind = label[0]
-            if kind == "q":
-                out |= depends(index, [label[2]], depth)  # type: ignore[list-item]
+            if kind in WRAPPERS:
+                out |= depends(index, [label[-1]], depth)  # type: ignore[list-item]
             elif kind == "p":
                 out.add(project.gid(index, str(label[1])))
             elif kind == "c" and depth < 8:
@@ -90,14 +91,17 @@ def derived_sinks(project: Project) -> set[str]:
             passed.append(call.receiver)
         if target is None:
             return depends(index, (x for a in passed for x in a.labels), depth + 1)
-        callee_index, function = project.functions[target.function]
         out: set[str] = set()
-        returned = {str(x[1]) for x in function.returns if x[0] == "p"}
-        if returned or not function.complete:
-            # what the call passes reaches the result: its dependencies are the caller's
+        if (index, number) in project.constructors:  # the object carries its arguments
             out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
-        others = [x for x in function.returns if x[0] != "p"]
-        out |= depends(callee_index, others, depth + 1)
+        for gid in target.functions:
+            callee_index, function = project.functions[gid]
+            returned = {str(x[1]) for x in function.returns if x[0] == "p"}
+            if returned or not function.complete or function.abstract:
+                # what the call passes reaches the result: its dependencies are the caller's
+                out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
+            others = [x for x in function.returns if x[0] != "p"]
+            out |= depends(callee_index, others, depth + 1)
         return out
 
     derived: set[str] = set()
@@ -108,7 +112,7 @@ def derived_sinks(project: Project) -> set[str]:
     while changed:
         changed = False
         for (index, number), target in project.targets.items():
-            if target is None or target.function not in derived:
+            if target is None or not derived.intersection(target.functions):
                 continue
             call = project.files[index][1].calls[number]
             passed = [*call.args, *call.kwargs.values()]
@@ -136,6 +140,8 @@ class Planner:
         self._eligible: set[int] | None = None
         self.closed: set[str] = set()  # some call passes a non-constant (or hands it over)
         self.skipped: set[str] = set()  # said in too many files to be followed by its text
+        # said in too many files, followed only where its class is named too
+        self.narrowed: set[str] = set()
         # names some file far from sources calls, always with literals (checked with ast)
         self.external: set[str] = set()
         self._checked: set[tuple[str, int]] = set()
@@ -184,15 +190,20 @@ class Planner:
         """What each entry must be analysed again for (entry index -> its new ``extra``)."""
         entries = self.entries
         wanted: dict[int, set[str]] = {}
-        names: dict[str, set[str]] = {}  # function name -> class names it may need beside it
+        # function name -> the names a file must also say to call it: the classes of the
+        # methods of that name (theirs and their subclasses'), "" for a plain function (the
+        # name alone is enough)
+        names: dict[str, set[str]] = {}
         constant = project.constant_params()
         open_names: set[str] = set()  # every visible call may still pass constants
         for gid in derived_sinks(project):
             index, function = project.functions[gid]
             name = function.key.rsplit(".", 1)[-1]
             needs = names.setdefault(name, set())
-            if function.cls is not None:
-                needs.add(function.cls.rsplit(".", 1)[-1])
+            if function.cls is None or function.kind == "function":
+                needs.add("")
+            else:
+                needs |= _class_names(project, gid.rsplit(".", 1)[0])
             params = [p for p in function.params if (gid, p) in constant]
             if not project.callers.get(gid) or params:
                 open_names.add(name)
@@ -200,15 +211,30 @@ class Planner:
         if names:
             eligible = self.eligible()
             mentions: dict[str, list[int]] = {}
+            typed: dict[str, list[int]] = {}
             for number in range(len(entries)):
-                for name in self.words(number) & names.keys():
+                words = self.words(number)
+                for name in words & names.keys():
                     mentions.setdefault(name, []).append(number)
+                    if "" in names[name] or words & names[name]:
+                        typed.setdefault(name, []).append(number)
+                if "__call__" in names and words & names["__call__"]:
+                    # an instance called is called under any name: where its class is named
+                    mentions.setdefault("__call__", []).append(number)
             # a name said in too many files (get, run, default) cannot be followed by its
-            # text: the origin of such a derived sink stays what its own file says
+            # text: the origin of such a derived sink stays what its own file says. For a
+            # method, the files that also name its class (or a subclass, or an instance
+            # made at module level) may still be few enough: a file that names none of them
+            # seldom types a receiver as one
             budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
-            for name, where in mentions.items():
+            for name, where in list(mentions.items()):
                 if len(where) > budget:
-                    self.skipped.add(name)
+                    narrowed = typed.get(name, [])
+                    if "" not in names[name] and len(narrowed) <= budget:
+                        mentions[name] = narrowed
+                        self.narrowed.add(name)  # read for origins, never taken as constant
+                    else:
+                        self.skipped.add(name)
             for name, where in mentions.items():
                 if name in self.skipped:
                     continue
@@ -248,7 +274,8 @@ class Planner:
         for (index, number), target in project.targets.items():
             if target is not None:
                 continue
-            parts = project.files[index][1].calls[number].callee.split(".")
+            callee = project.files[index][1].calls[number].callee
+            parts = callee.split(".")
             for cut in range(len(parts) - 1, 0, -1):
                 owner = modules.get(".".join(parts[:cut]))
                 if owner is None:
@@ -257,6 +284,8 @@ class Planner:
                 name = parts[cut].removesuffix("()")
                 if cut + 1 < len(parts):  # Class().method or Class.method
                     name = parts[cut + 1].removesuffix("()")
+                elif callee.endswith("()"):
+                    name = "__call__"  # an instance called
                 elif summary is not None and any(k == name for k in summary.classes):
                     name = "__init__"
                 extra = f"def:{name}"
@@ -264,9 +293,118 @@ class Planner:
                 if name.isidentifier() and extra not in entries[owner].extra and near:
                     wanted.setdefault(owner, set()).add(extra)
                 break
+        # the constructors of the classes whose fields a sink reads (``exec(self.code)``
+        # in a pydantic model): their keywords are what the fields hold
+        constructed: set[str] = set()
+        for gid in _fields_read(project):
+            constructed |= {n for n in _class_names(project, gid) if n.isidentifier()}
+        if constructed:
+            eligible = self.eligible()
+            for number in eligible:
+                summary = entries[number].result.summary
+                if summary is not None and all(f.complete for f in summary.functions.values()):
+                    continue
+                for name in self.words(number) & constructed:
+                    if f"call:{name}" not in entries[number].extra:
+                        wanted.setdefault(number, set()).add(f"call:{name}")
+        # the classes of the fields read (``req.level``) whose file has no summary yet (a
+        # field declared ``int`` there is converted), and the bases of the classes whose
+        # methods hold a sink (a tool's base class of the project derives from a framework's
+        # tool base: its methods' parameters are then the model's)
+        for name in _field_classes(project) | _site_bases(project):
+            if project.constructed(name) is not None:
+                continue
+            module, _, cls = name.rpartition(".")
+            owner = modules.get(module)
+            if owner is not None and f"def:{cls}" not in entries[owner].extra:
+                wanted.setdefault(owner, set()).add(f"def:{cls}")
         return {
             number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()
         }
+
+
+def _fields_read(project: Project) -> set[str]:
+    """The classes (global ids) a site's payload reads a declared field of."""
+    out: set[str] = set()
+    for index, (_, summary) in enumerate(project.files):
+        for site in summary.sites:
+            for label in site.labels:
+                while label[0] in WRAPPERS:
+                    label = label[-1]
+                if label[0] == "a":
+                    gid = project.gid(index, str(label[1]))
+                    if project.declares(gid, str(label[2])):
+                        out.add(gid)
+    return out
+
+
+def _site_bases(project: Project) -> set[str]:
+    """The bases (dotted names) of the classes whose methods hold a site, and of their
+    bases the project knows, up to the first the project does not know."""
+    out: set[str] = set()
+    for index, (_, summary) in enumerate(project.files):
+        owners = {
+            summary.functions[s.function].cls
+            for s in summary.sites
+            if s.function in summary.functions
+        }
+        for cls in owners:
+            if cls is None:
+                continue
+            queue = [project.gid(index, cls)]
+            seen: set[str] = set()
+            while queue:
+                gid = queue.pop()
+                if gid in seen or gid not in project.classes:
+                    continue
+                seen.add(gid)
+                for base in project.classes[gid][1].bases:
+                    resolved = project.class_id(base)
+                    if resolved is None:
+                        out.add(base)
+                    else:
+                        queue.append(resolved)
+    return out
+
+
+def _field_classes(project: Project) -> set[str]:
+    """The classes named by the field labels of every site and call argument."""
+    out: set[str] = set()
+
+    def walk(label: tuple[object, ...]) -> None:
+        while label[0] in WRAPPERS:
+            if label[0] == "f":
+                out.add(str(label[1]))
+            label = label[-1]  # type: ignore[assignment]
+
+    for _, summary in project.files:
+        for site in summary.sites:
+            for label in site.labels:
+                walk(label)
+        for call in summary.calls:
+            for arg in (*call.args, *call.kwargs.values()):
+                for label in arg.labels:
+                    walk(label)
+    return out
+
+
+def _class_names(project: Project, cls: str) -> set[str]:
+    """The short names of class ``cls`` (a global id) and of its subclasses, and the
+    names of their module-level instances (``runner = Runner()``, imported elsewhere)."""
+    out: set[str] = set()
+    queue = [cls]
+    seen: set[str] = set()
+    while queue:
+        gid = queue.pop()
+        if gid in seen:
+            continue
+        seen.add(gid)
+        out.add(gid.rsplit(".", 1)[-1])
+        queue += project.subclasses.get(gid, [])
+    instances = {f"{gid}()" for gid in seen}
+    for _, summary in project.files:
+        out.update(name for name, target in summary.exports.items() if target in instances)
+    return out
 
 
 _DEFINITION = re.compile(r"\b(?:def|class)[ \t]+\Z")
@@ -354,8 +492,8 @@ def _near_sources(
     import, directly or not; and the files where user input or a connection's data enters
     (not their imports: a command-line tool imports most of its package). See
     rules/sources.toml [near_sources]."""
-    from auditor.flow.model import absolute
-    from auditor.flow.sources import near_keys, near_words
+    from auditor.file_summary import absolute
+    from auditor.judge.sources import near_keys, near_words
     from auditor.scan.discover import module_name
 
     outside, user = near_words("closure"), near_words("local")
@@ -425,7 +563,7 @@ def apply(
     external = planner.external if planner is not None else set()
     constant = project.constant_params(external)
     if planner is not None:  # a name some call passes a non-constant to, or not followed
-        unsure = planner.closed | planner.skipped
+        unsure = planner.closed | planner.skipped | planner.narrowed
         constant = {(g, p) for g, p in constant if g.rsplit(".", 1)[-1] not in unsure}
     for index, (_, summary) in enumerate(project.files):
         entry = entries[owners[index]]
@@ -451,7 +589,7 @@ def _flowed(
     finding: Finding,
     policy: Policy,
 ) -> Finding:
-    from auditor.flow.model import Site
+    from auditor.file_summary import Site
 
     assert isinstance(site, Site)
     function = project.gid(index, site.function) if site.function else ""

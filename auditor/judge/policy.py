@@ -15,7 +15,7 @@ from typing import Any
 from auditor.findings import RISK_ORDER
 from auditor.judge.catalogue import CatalogueError, Sink, sink_from_dict
 from auditor.judge.shellwords import PatternError, compile_pattern
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import read_rule_file, rule_table
 
 ACTIONS = ("isolate", "convert", "allow", "review")
 CLASS_NAMES = (
@@ -341,8 +341,6 @@ def _system(where: str, table: object) -> dict[str, Any]:
     memory, swap and CPU), ``hardened_services`` (globs of more services that run generated
     code: their hardening is scored) and ``rules.AUDnnn`` tables with ``risk`` and/or
     ``action``."""
-    from auditor.system.data import system_rules
-
     if not isinstance(table, dict):
         raise PolicyError(f"{where}: 'system' must be a table ([tool.auditor.system])")
     out: dict[str, Any] = {}
@@ -353,9 +351,10 @@ def _system(where: str, table: object) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise PolicyError(f"{where}: 'system.rules' must be a table")
             rules: dict[str, dict[str, str]] = {}
+            system_rules = rule_table("system.toml")["rules"]
             for rule, override in value.items():
-                if rule not in system_rules():
-                    known = ", ".join(system_rules())
+                if rule not in system_rules:
+                    known = ", ".join(sorted(system_rules))
                     raise PolicyError(
                         f"{where}: unknown rule 'system.rules.{rule}' (known: {known})"
                     )
@@ -497,7 +496,7 @@ def build_policy(
 
 def _sources(where: str, value: object) -> tuple[dict[str, Any], ...]:
     """``[[tool.auditor.sources]]``, validated by building the catalogue with them."""
-    from auditor.flow.sources import SourceError, build
+    from auditor.judge.sources import SourceError, build
 
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise PolicyError(
@@ -512,7 +511,7 @@ def _sources(where: str, value: object) -> tuple[dict[str, Any], ...]:
 
 def _origins(where: str, base: dict[str, Any], value: object) -> dict[str, dict[str, str]]:
     """``[tool.auditor.origins.<origin>]``: ``risk`` (critical, high, medium, low)."""
-    from auditor.flow.sources import ORIGINS
+    from auditor.judge.sources import ORIGINS
 
     if not isinstance(value, dict):
         raise PolicyError(f"{where}: 'origins' must be a table ([tool.auditor.origins.ORIGIN])")

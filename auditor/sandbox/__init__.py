@@ -20,6 +20,10 @@ What "the requested isolation" means (fail-closed semantics):
   in ``result.degraded``, emits :class:`SandboxDegradedWarning` and counts a
   ``degraded`` security violation.
 
+Warm sandboxes: ``sandbox.Pool`` keeps sandboxes started and set up, each with its
+interpreter waiting for one payload; ``exec_python(..., warm=True)`` (or
+``AUDITOR_SANDBOX_WARM=1``) uses the default pool.  Never silently.
+
 See ``docs/sandbox.md``.
 """
 
@@ -45,6 +49,7 @@ from auditor.sandbox.errors import (
     SandboxUnavailable,
 )
 from auditor.sandbox.limits import Limits
+from auditor.sandbox.pool import Pool, PoolStats, close_default_pool, default_pool
 from auditor.sandbox.process import Popen, SandboxDegradedWarning
 from auditor.sandbox.profiles import PROFILES, STANDARD, STRICT, Profile
 from auditor.sandbox.result import SandboxResult
@@ -58,6 +63,8 @@ __all__ = [
     "STRICT",
     "CalledProcessError",
     "Limits",
+    "Pool",
+    "PoolStats",
     "Popen",
     "Profile",
     "SandboxConfigError",
@@ -71,6 +78,8 @@ __all__ = [
     "call",
     "check_call",
     "check_output",
+    "close_default_pool",
+    "default_pool",
     "eval_python",
     "exec_python",
     "getoutput",

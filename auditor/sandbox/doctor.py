@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import sys
 from typing import Any
 
 from auditor.sandbox import cgroups, linux, native, seccomp
-from auditor.sandbox.errors import SandboxUnavailable
+from auditor.sandbox.errors import SandboxError, SandboxUnavailable
 
 _SYSCTLS = {
     "max_user_namespaces": "/proc/sys/user/max_user_namespaces",
@@ -58,6 +59,39 @@ def _probe(profile: str) -> dict[str, Any]:
     }
 
 
+def _probe_pool(strict: dict[str, Any]) -> dict[str, Any]:
+    """Start a pool of one warm ``strict`` sandbox, run ``pass`` in it, and compare what
+    applied with the cold ``strict`` run's isolation; say how module-level runs choose."""
+    from auditor.sandbox import pool
+
+    out: dict[str, Any] = {
+        "interpreter": sys.executable,
+        "env": pool.ENV_WARM,
+        "size_env": pool.ENV_SIZE,
+    }
+    try:
+        out["warm_by_default"] = pool.warm_requested(None)
+    except SandboxError as exc:
+        out["warm_by_default"] = None
+        out["env_error"] = str(exc)
+    try:
+        with pool.Pool(1, profile="strict", allow_degraded=False) as p:
+            ready = p.wait_ready(30)
+            r = p.exec_python("pass", capture_output=True, timeout=10)
+            stats = p.stats()
+    except (SandboxError, OSError) as exc:
+        return {**out, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    iso = list(r.isolation)
+    warm = ready and stats.cold == 0
+    same = iso == strict.get("isolation")
+    out.update(ok=warm and same and r.returncode == 0, warm=warm, isolation=iso, same=same)
+    if not warm:
+        out["error"] = "warm sandboxes did not start (the run fell back to a cold one)"
+    elif not same:
+        out["error"] = "a warm sandbox's isolation differs from a cold strict run's"
+    return out
+
+
 def report() -> dict[str, Any]:
     """Everything the doctor knows, as a JSON-able dict."""
     sysctls = {k: _read(p) for k, p in _SYSCTLS.items()}
@@ -82,6 +116,7 @@ def report() -> dict[str, Any]:
     if arch not in seccomp.AUDIT_ARCH:
         problems.append(f"no seccomp syscall table for {arch}: runs fail closed ('seccomp')")
     profiles = {name: _probe(name) for name in ("standard", "strict")}
+    pool_report = _probe_pool(profiles["strict"])
     return {
         "uid": os.geteuid(),
         "kernel": platform.release(),
@@ -101,6 +136,7 @@ def report() -> dict[str, Any]:
         },
         "launcher": native.describe(),
         "profiles": profiles,
+        "pool": pool_report,
         "problems": problems,
     }
 
@@ -148,6 +184,22 @@ def format_report(rep: dict[str, Any]) -> str:
             f"not applied: {', '.join(res['not_applied']) or 'nothing'}"
         )
         lines.append(f"  isolation: {', '.join(res['isolation'])}")
+    pl = rep["pool"]
+    if pl.get("warm_by_default") is None:
+        default = f"{pl['env']} is invalid: {pl.get('env_error', '')}"
+    else:
+        default = (
+            f"{'on' if pl['warm_by_default'] else 'off'} (warm=True or {pl['env']}=1; "
+            f"size from {pl['size_env']}, default 2)"
+        )
+    if pl["ok"]:
+        lines.append(
+            f"pool: OK; warm sandboxes start {pl['interpreter']} and wait for their code, "
+            "same isolation as a cold strict run; module-level exec_python/eval_python use "
+            f"the default pool: {default}"
+        )
+    else:
+        lines.append(f"pool: UNAVAILABLE: {pl.get('error', 'failed')}; default pool: {default}")
     for p in rep["problems"]:
         lines.append(f"problem: {p}")
     return "\n".join(lines)

@@ -10,6 +10,22 @@ is a no-op apart from logging.  Metrics (default registry):
 * ``auditor_sandbox_security_violations_total{reason}`` (``memory``, ``pids``, ``cpu_time``,
   ``output``, ``timeout``, ``degraded``, ``unavailable``)
 * ``auditor_sandbox_duration_seconds`` (histogram of wall time)
+
+and for warm sandboxes (``sandbox.Pool``, see pool.py):
+
+* ``auditor_sandbox_pool_hits_total``: runs handed to a warm sandbox that was ready
+* ``auditor_sandbox_pool_misses_total{reason}``: ``empty`` (the run waited for a warm
+  sandbox to finish starting), ``failing`` (warm sandboxes failed to start: the run ran
+  cold), ``timeout`` (none was ready in time: cold), ``options`` (``warm=True`` with
+  options the default pool was not started with: cold), ``stdio`` (a regular file or a
+  terminal as the run's stdin/stdout/stderr: cold, see pool.py), ``broken`` (warm
+  sandboxes lost at the hand-off three times in a row: cold)
+* ``auditor_sandbox_pool_wait_seconds`` (histogram: how long a pooled run waited for its
+  sandbox; 0 for a hit)
+* ``auditor_sandbox_pool_sandboxes_started_total``
+* ``auditor_sandbox_pool_sandboxes_discarded_total{reason}``: let go without a run:
+  ``idle`` (reaped), ``closed``, ``stale`` (the working directory or environment changed),
+  ``died``, ``broken`` (lost at the hand-off), ``failed`` (did not start)
 """
 
 from __future__ import annotations
@@ -89,6 +105,27 @@ def _create() -> dict[str, Any] | None:
             "Wall-clock duration of sandboxed runs",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
         ),
+        "pool_hits": pc.Counter(
+            "auditor_sandbox_pool_hits", "Pooled runs handed to a warm sandbox that was ready"
+        ),
+        "pool_misses": pc.Counter(
+            "auditor_sandbox_pool_misses",
+            "Pooled runs that found no warm sandbox ready (waited, or ran cold)",
+            ["reason"],
+        ),
+        "pool_wait": pc.Histogram(
+            "auditor_sandbox_pool_wait_seconds",
+            "How long a pooled run waited for its warm sandbox",
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30),
+        ),
+        "pool_started": pc.Counter(
+            "auditor_sandbox_pool_sandboxes_started", "Warm sandboxes started by pools"
+        ),
+        "pool_discarded": pc.Counter(
+            "auditor_sandbox_pool_sandboxes_discarded",
+            "Warm sandboxes let go without a run",
+            ["reason"],
+        ),
     }
     return _metrics
 
@@ -124,3 +161,29 @@ def record(rec: RunRecord) -> None:
         rec.launcher,
         extra={"sandbox": {**dataclasses.asdict(rec), "args": args}},
     )
+
+
+def pool_take(*, hit: bool, reason: str = "", wait: float | None = None) -> None:
+    """A pooled run got its sandbox (``hit``: one was ready) or missed for ``reason``;
+    ``wait``: how long it waited for a warm sandbox (None when it ran cold)."""
+    m = _get()
+    if m is None:
+        return
+    if hit:
+        m["pool_hits"].inc()
+    else:
+        m["pool_misses"].labels(reason=reason).inc()
+    if wait is not None:
+        m["pool_wait"].observe(wait)
+
+
+def pool_started() -> None:
+    m = _get()
+    if m is not None:
+        m["pool_started"].inc()
+
+
+def pool_discarded(reason: str) -> None:
+    m = _get()
+    if m is not None:
+        m["pool_discarded"].labels(reason=reason).inc()

@@ -196,9 +196,15 @@ class Popen(subprocess.Popen[Any]):
         require: tuple[str, ...] | list[str] | None = None,
         _settings: Settings | None = None,
         _default_profile: str | None = None,
+        _pooled: bool = False,
         **kwargs: Any,
     ) -> None:
         self._finished = False
+        #: A warm sandbox of a sandbox.Pool (its payload waits for code, see pool.py): it
+        #: records a run, and warns of a degraded one, only once a run is handed to it.
+        self._pooled = _pooled
+        self._recording = not _pooled
+        self.degraded_warning: str | None = None
         # Guards the end of the run against kill() from another thread (a watchdog timer):
         # once the cgroup is handed back for reuse, nothing here may touch it again.
         self._lock = threading.RLock()
@@ -516,11 +522,11 @@ class Popen(subprocess.Popen[Any]):
         self.degraded = tuple(dict.fromkeys(p for p, _ in skips))
         if self.degraded:
             detail = "; ".join(f"{p}: {m}" if m else p for p, m in skips)
-            warnings.warn(
-                f"sandbox running degraded, without {', '.join(self.degraded)} ({detail})",
-                SandboxDegradedWarning,
-                stacklevel=3,
+            self.degraded_warning = (
+                f"sandbox running degraded, without {', '.join(self.degraded)} ({detail})"
             )
+            if not self._pooled:  # a pool warns when it hands a run to this sandbox
+                warnings.warn(self.degraded_warning, SandboxDegradedWarning, stacklevel=3)
 
     def _check_exec(self, args: Any, executable: Any) -> None:  # executable: for the error
         """The compiled launcher's payload reports a failed ``exec`` (its errno) on the exec
@@ -567,6 +573,8 @@ class Popen(subprocess.Popen[Any]):
             self._rusage = (float(cpu), int(rss) * 1024)
 
     def _record_unavailable(self, args: Any, piece: str) -> None:
+        if self._pooled:
+            return  # no run was asked of it: the pool's cold fallback records the run
         metrics.record(
             metrics.RunRecord(
                 args=args,
@@ -703,6 +711,8 @@ class Popen(subprocess.Popen[Any]):
         self._record(stats)
 
     def _record(self, stats: cgroups.CgroupStats | None) -> None:
+        if not self._recording:
+            return  # a warm sandbox let go without a run: no run to count or log
         rc = self.returncode
         violations: list[str] = []
         if self.timed_out:
@@ -740,6 +750,25 @@ class Popen(subprocess.Popen[Any]):
                 launcher=self.launcher,
             )
         )
+
+    def _forget(self) -> None:
+        """In a forked child: this sandbox is the parent's.  Close this copy's descriptors
+        and never signal, wait for or record it (``kill()`` would kill the parent's)."""
+        with contextlib.suppress(Exception):
+            for stream in (self.stdin, self.stdout, self.stderr):
+                if stream is not None:
+                    with contextlib.suppress(OSError, ValueError):
+                        stream.close()
+        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = None
+        self._cgroup = None  # the parent's to finish
+        self._recording = False
+        self._finished = True
+        if self.returncode is None:
+            self.returncode = -signal.SIGKILL  # not ours to wait for (subprocess's __del__)
 
     def __del__(self, *a: Any, **kw: Any) -> None:
         if not getattr(self, "_finished", True) and getattr(self, "returncode", 0) is None:

@@ -20,11 +20,11 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.findings import FileResult, Finding, ScanError
-from auditor.flow.sources import SourceCatalogue
-from auditor.flow.sources import build as build_sources
+from auditor.judge.sources import SourceCatalogue
+from auditor.judge.sources import build as build_sources
 
 if TYPE_CHECKING:
-    from auditor.flow.model import FileSummary
+    from auditor.file_summary import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import classify, handed_text
 from auditor.judge.policy import Policy
@@ -378,7 +378,7 @@ def _build_summary(
     found: Survey,
     dropped: list[tuple[int, int]],
 ) -> FileSummary:
-    from auditor.flow.summary import Summarizer, payload_nodes
+    from auditor.scan.summary import Summarizer, payload_nodes
 
     resolver = Resolver(ctx.known)
     evaluator = evaluator_for(collector, resolver)
@@ -495,7 +495,9 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         qualname = resolver.qualname(node.func, call.scope)
         sink = catalogue.lookup(qualname) if qualname is not None else None
         if sink is None and isinstance(node.func, cst.Attribute):
-            sink = catalogue.by_method.get(node.func.attr.value)
+            sink = catalogue.by_method.get(node.func.attr.value) or _instance_method(
+                node.func, call.scope, resolver, catalogue
+            )
         if sink is not None:
             site = _evaluate(sink, call, evaluator)
             if site is not None:
@@ -525,6 +527,27 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 sites.append(dispatch)
         sites.sort(key=lambda site: site.call.index)
     return sites
+
+
+def _instance_method(
+    func: cst.Attribute, scope: Scope, resolver: Resolver, catalogue: Catalogue
+) -> Sink | None:
+    """A sink that is a method of a catalogue class, called on an instance the code creates
+    in sight: ``code.InteractiveConsole().push(x)``, or ``console.push(x)`` where the
+    scope's one binding of ``console`` is ``code.InteractiveConsole(...)``."""
+    receiver = func.value
+    if isinstance(receiver, cst.Name):
+        bindings = scope.lookup(receiver.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+            return None
+        value = bindings[0].value
+        if not isinstance(value, cst.Call):
+            return None
+        receiver, scope = value, bindings[0].scope
+    if not isinstance(receiver, cst.Call):
+        return None
+    cls = resolver.qualname(receiver.func, scope)
+    return catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
 
 
 def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue: Catalogue) -> bool:
@@ -637,13 +660,13 @@ def _lookup(
     when the name comes from an origin the policy ranks critical."""
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
         index = expr.slice[0].slice
-        namespace = _namespace_call(expr.value)
+        namespace = _namespace_call(expr.value, scope)
         if namespace is not None and isinstance(index, cst.Index):
             return namespace, index.value, False
     if isinstance(expr, cst.Call) and expr.args:
         func = expr.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get":
-            namespace = _namespace_call(func.value)
+            namespace = _namespace_call(func.value, scope)
             if namespace is not None:
                 return namespace, expr.args[0].value, False
         if resolver.qualname(func, scope) == "builtins.getattr" and len(expr.args) >= 2:
@@ -652,13 +675,24 @@ def _lookup(
     return None
 
 
-def _namespace_call(expr: cst.BaseExpression) -> str | None:
+def _namespace_call(expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
+    """The namespace ``expr`` is: ``globals()``, ``locals()``, ``vars(x)``, a function's
+    ``f.__globals__`` (its module's globals), or a name whose one binding in ``scope`` is
+    one of those (``g = globals()``)."""
     if (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Name)
         and expr.func.value in ("globals", "locals", "vars")
     ):
         return expr.func.value
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "__globals__":
+        return "globals"
+    if isinstance(expr, cst.Name) and scope is not None:
+        bindings = scope.lookup(expr.value)
+        if bindings and len(bindings) == 1 and bindings[0].kind == "value":
+            value = bindings[0].value
+            if value is not None and not isinstance(value, cst.Name):
+                return _namespace_call(value)
     return None
 
 
@@ -794,10 +828,21 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         else:
             extra = [a for a in node.args if a.keyword is None and a.star == ""]
             rest = extra[sink.payload + 1 :]
-            values = [evaluator.value(a.value, scope) for a in rest]
+            values = []
+            rest_known = True
+            for a in rest:
+                v = evaluator.value(a.value, scope)
+                if v.items is None:
+                    values.append(v)
+                    continue
+                # a list where an argument goes (create_subprocess_exec(p, [p, "-c", x])):
+                # a TypeError at run time, but what the author means to run is its items
+                values.extend(v.items)
+                if v.more:
+                    rest_known = False
+                    values.append(Value(v.tail_const))
             items.extend(values)
             rest_const = all(v.const for v in values)
-            rest_known = True
     else:
         argv_node = _payload_arg(sink, node, 1)
         argv = evaluator.value(argv_node, scope) if argv_node is not None else Value(True)

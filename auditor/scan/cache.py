@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.file_summary import FileSummary
 from auditor.findings import FileResult, Finding, ScanError
-from auditor.flow.model import FileSummary
 
 SCHEMA = 3  # 2: results carry the file's summary for the project-wide stage; 3: latent
 FOLDER = ".auditor_cache"

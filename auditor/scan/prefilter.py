@@ -7,10 +7,14 @@ The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
 2. its callee is an attribute named like an event-loop method sink (``subprocess_shell``), or
 3. its callee resolves to a catalogue name. Resolution starts from a name. An unbound name
    resolves only to ``builtins.<name>`` (so ``eval``, ``exec`` or ``__import__`` must appear as
-   a name); a bound name resolves only through an ``import``/``from ... import`` of a module
+   a name) or, when it names a module of the standard library, to that module (a file that
+   uses ``os.system`` without importing ``os``: the sink module's root is then written in
+   front of a dot); a bound name resolves only through an ``import``/``from ... import`` of a module
    (so one of the sink modules' root names is imported somewhere in the file), through a
    module-level ``def`` (a project sink defined in this very file), or through an assignment
-   whose value itself resolves (which again needs one of the above). The last component of
+   whose value itself resolves (which again needs one of the above; an instance of a class
+   whose method is a sink, ``c = code.InteractiveConsole()``, resolves through the class's
+   name). The last component of
    the resolved name is the sink's own last component (``run``, ``system``...), and it
    enters the resolution only as an attribute name, an imported name, a bare name, or the
    string literal of ``getattr(mod, "name")``.
@@ -35,9 +39,10 @@ any non-ASCII file goes on too). ``shell`` matters only as a keyword
 argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with only white
 space, line continuations or comments between. A sink module counts only when an import
 names it: ``from ROOT`` or ``import ..., ROOT`` (the words separated by white space or
-backslash continuations, on one logical line). A file that fails the text check is not
-parsed at all: it cannot run anything this audit is about, so its syntax errors are not
-reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
+backslash continuations, on one logical line), or, for a sink module of the standard
+library, when the text uses it as ``ROOT.`` (not after a dot). A file that fails the text
+check is not parsed at all: it cannot run anything this audit is about, so its syntax errors
+are not reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
 on real code.
 
 A file that passes goes to :func:`survey`, whose *stubs* then keep most of its functions
@@ -52,9 +57,11 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.judge.catalogue import Catalogue
-from auditor.scan.resolve import BUILTIN_NAMES
+from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
 
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
+# the words a namespace lookup is written with: the calls, and a function's ``__globals__``
+_NAMESPACE_WORDS = _NAMESPACES | {"__globals__"}
 
 
 def _looks_up(node: ast.expr) -> bool:
@@ -69,12 +76,27 @@ def _looks_up(node: ast.expr) -> bool:
 
 
 def _namespace(node: ast.expr) -> bool:
-    """``globals()``, ``locals()`` or ``vars(x)``: a mapping of names to what they hold."""
+    """``globals()``, ``locals()``, ``vars(x)`` or a function's ``f.__globals__``: a mapping
+    of names to what they hold."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "__globals__"
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id in _NAMESPACES
     )
+
+
+def _lookup_base(node: ast.expr) -> str | None:
+    """The name ``X`` of ``X[...]`` or ``X.get(...)``: a lookup in what ``X`` holds (a
+    namespace when ``X = globals()``)."""
+    if type(node) is ast.Subscript:
+        base = node.value
+    elif type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "get":
+        base = node.func.value
+    else:
+        return None
+    return base.id if type(base) is ast.Name else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +106,19 @@ class SinkWords:
     methods: frozenset[str]  # method sinks matched on any receiver
     builtins: frozenset[str]  # builtin sink names usable unbound: eval, exec, __import__
     defined: frozenset[str]  # last components of project sinks (a def in this file)
+    # classes whose method is a sink (``code.InteractiveConsole.push``): an instance the code
+    # creates (``c = code.InteractiveConsole()``) resolves through the class's module
+    classes: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # sink modules of the standard library, which resolve unbound (``os.system`` without an
+    # import: auditor.scan.resolve's IMPLICIT_MODULES), and their use as ``ROOT.``
+    implicit: frozenset[str] = field(init=False, repr=False, compare=False)
+    implicit_use: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         words = self.roots | self.last | self.methods | self.builtins | self.defined
-        words |= {"shell", "getattr"} | _NAMESPACES
+        words |= {"shell", "getattr"} | _NAMESPACE_WORDS
         alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
         object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
         roots = "|".join(sorted(map(re.escape, self.roots), key=len, reverse=True))
@@ -102,6 +131,11 @@ class SinkWords:
             "imports",
             re.compile(rf"\bfrom{gap}(?:{roots})\b|\bimport{gap}{rest}\b(?:{roots})\b"),
         )
+        implicit = self.roots & IMPLICIT_MODULES
+        object.__setattr__(self, "implicit", implicit)
+        used = "|".join(sorted(map(re.escape, implicit), key=len, reverse=True)) or "(?!)"
+        spaces = r"(?:\s|\\(?:\r\n|\r|\n))*"
+        object.__setattr__(self, "implicit_use", re.compile(rf"(?<![\w.])(?:{used}){spaces}\."))
 
     @classmethod
     def of(cls, catalogue: Catalogue, project_sinks: tuple[str, ...] = ()) -> SinkWords:
@@ -115,6 +149,7 @@ class SinkWords:
             methods=frozenset(catalogue.by_method),
             builtins=frozenset(builtins & BUILTIN_NAMES),
             defined=frozenset(n.rsplit(".", 1)[-1] for n in project_sinks),
+            classes=frozenset(n.split(".")[-2] for n in names if n.count(".") >= 2),
         )
 
 
@@ -130,13 +165,15 @@ def text_may_report(text: str, words: SinkWords) -> bool:
     found = set(words.pattern.findall(text))
     if not found:
         return False
-    if found & (words.builtins | words.methods | words.defined | _NAMESPACES):
+    if found & (words.builtins | words.methods | words.defined | _NAMESPACE_WORDS):
         return True  # (a namespace: globals()[name](...) may call anything: the tree decides)
     if "getattr" in found:
         return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
     if "shell" in found and _SHELL_KEYWORD.search(text):
         return True
-    if found & words.roots and words.imports.search(text):
+    if found & words.roots and (
+        words.imports.search(text) or (found & words.implicit and words.implicit_use.search(text))
+    ):
         return bool(found & words.last)
     return False
 
@@ -150,16 +187,20 @@ def _root(node: ast.expr) -> ast.expr:
 _ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
 
 
-def _alias_root(value: ast.expr) -> str | bool:
+def _alias_root(value: ast.expr, classes: frozenset[str] = frozenset()) -> str | bool:
     """What an assigned value can resolve through (see auditor.scan.resolve): the name at the
     root of a name or attribute chain (a str), True when it may resolve on its own (a call
     of getattr/__import__/import_module, or a chain rooted in a call), False when it
-    cannot resolve to a dotted name at all."""
+    cannot resolve to a dotted name at all. An instance of a class in ``classes``
+    (``code.InteractiveConsole()``) resolves through the root of the class's name
+    (auditor.scan.analyze's ``_instance_method``)."""
     if isinstance(value, ast.Call):
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
             return True  # globals().get(name)
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in classes and isinstance(func, (ast.Name, ast.Attribute)):
+            return _alias_root(func)
         return name in _ALIAS_CALLS
     if isinstance(value, ast.Subscript) and _namespace(value.value):
         return True  # globals()[name]
@@ -171,13 +212,18 @@ def _alias_root(value: ast.expr) -> str | bool:
     return isinstance(root, ast.Call)
 
 
-def _aliases(target: ast.expr, value: ast.expr | None, out: list[tuple[str, str | bool]]) -> None:
+def _aliases(
+    target: ast.expr,
+    value: ast.expr | None,
+    out: list[tuple[str, str | bool]],
+    classes: frozenset[str] = frozenset(),
+) -> None:
     """(name, what its value resolves through) for the names an assignment binds to
     something that may resolve (as auditor.scan.collect pairs tuple targets with tuple
     values)."""
     if isinstance(target, ast.Name):
         if value is not None:
-            root = _alias_root(value)
+            root = _alias_root(value, classes)
             if root is not False:
                 out.append((target.id, root))
     elif isinstance(target, (ast.Tuple, ast.List)):
@@ -189,7 +235,7 @@ def _aliases(target: ast.expr, value: ast.expr | None, out: list[tuple[str, str 
         ):
             values = list(value.elts)
         for element, element_value in zip(target.elts, values, strict=True):
-            _aliases(element, element_value, out)
+            _aliases(element, element_value, out, classes)
 
 
 def _bound(
@@ -262,7 +308,8 @@ def survey(
     through the name at the root of its attribute chain, and only when that name is a
     builtin sink name or is bound in the file by an import from a sink module (every
     catalogue name starts with a sink module's root), by an assignment of a value that can
-    itself resolve (a name, an attribute chain, getattr/__import__/import_module), by a
+    itself resolve (a name, an attribute chain, getattr/__import__/import_module, an
+    instance of a class whose method is a sink), by a
     ``def``/``class`` (project sinks), or by a star import from a sink module; or when the
     root is itself a call (``getattr(os, "system")(...)``, ``__import__("os").system(...)``).
     Parameters, loop and ``with`` targets never resolve. An attribute callee must also end
@@ -277,7 +324,8 @@ def survey(
 
     For the project-wide stage (auditor.flow), a call of a name in ``extra_calls`` (a
     function of the project whose parameter reaches a sink) and the ``def`` of a name in
-    ``extra_defs`` (a function whose return value reaches one) are markers too; and so is,
+    ``extra_defs`` (a function whose return value reaches one) are markers too (with
+    ``__call__`` in ``extra_calls``, an object called: every call); and so is,
     to a fixpoint, every function of the file that calls (by name) a function holding a
     marker: the flow into a wrapper is in its callers' bodies."""
     imports_root = False
@@ -298,6 +346,10 @@ def survey(
     attr_loads: list[ast.Attribute] = []
     called: set[int] = set()  # id() of every callee expression
     looked_up: set[str] = set()  # names bound to a function looked up by name
+    namespaces: set[str] = set()  # names bound to a namespace: g = globals()
+    # lookups in what a name holds, X[...] or X.get(...): (X, the name the result is
+    # assigned to or None when it is called at once, line)
+    lookups: list[tuple[str, str | None, int]] = []
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     stack: list[ast.AST] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
@@ -334,9 +386,9 @@ def survey(
             func = node.func  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
             called.add(id(func))
-            if (
-                extra_calls
-                and (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
+            if extra_calls and (
+                (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
+                or "__call__" in extra_calls  # an instance called: under any name
             ):
                 decided = True
                 markers.append(line)
@@ -359,6 +411,9 @@ def survey(
             elif type(func) is ast.Subscript and _namespace(func.value):
                 decided = True  # globals()[name](...): a function chosen by name
                 markers.append(line)
+            base = _lookup_base(func)
+            if base is not None:  # g[name](...), g.get(name)(...): g = globals()?
+                lookups.append((base, None, line))
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.name.split(".")[0] in roots:
@@ -375,11 +430,19 @@ def survey(
                         modules.add(alias.asname or alias.name)
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
-                _aliases(target, node.value, aliases)  # type: ignore[attr-defined]
-                if type(target) is Name and _looks_up(node.value):  # type: ignore[attr-defined]
-                    looked_up.add(target.id)  # f = getattr(obj, name)
+                _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
+                if type(target) is Name:
+                    value = node.value  # type: ignore[attr-defined]
+                    if _looks_up(value):
+                        looked_up.add(target.id)  # f = getattr(obj, name)
+                    elif _namespace(value):
+                        namespaces.add(target.id)  # g = globals()
+                    else:
+                        base = _lookup_base(value)  # f = g.get(name), g = globals()?
+                        if base is not None:
+                            lookups.append((base, target.id, value.lineno))
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
-            _aliases(node.target, node.value, aliases)  # type: ignore[attr-defined]
+            _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             name = node.name  # type: ignore[attr-defined]
             if name in words.defined:
@@ -401,6 +464,13 @@ def survey(
                 extend(child)
             elif isinstance(child, AST):
                 push(child)
+    for base, target, line in lookups:
+        if base in namespaces:
+            if target is not None:
+                looked_up.add(target)
+            else:
+                decided = True
+                markers.append(line)
     for func, line in calls:
         if type(func) is Name and func.id in looked_up:  # f = getattr(obj, name); f()
             decided = True
@@ -410,9 +480,13 @@ def survey(
     # it is a sink's own definition (the file is the sink module itself, as CPython's os.py
     # or subprocess.py) or a project sink's.
     own = _module_level_defs(tree) & last if sink_module else set()
+    # A standard-library sink module used and never imported resolves unbound (see
+    # auditor.scan.resolve's IMPLICIT_MODULES): it counts as imported.
+    implicit = {n.id for n in loads} & words.implicit
+    modules |= implicit
     # Without a sink module imported, a project sink or such a def, a call resolves to a
     # sink only through a builtin sink name, which already decided; aliases are in ``bound``.
-    if imports_root or words.defined or decided or own:
+    if imports_root or implicit or words.defined or decided or own:
         resolvable = modules | builtins | own
         if words.defined:
             resolvable |= defined

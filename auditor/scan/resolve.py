@@ -4,6 +4,7 @@ assignments, ``getattr(mod, "literal")``, ``__import__("literal")`` and
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 import libcst as cst
@@ -13,6 +14,17 @@ from auditor.scan.scopes import Binding, Scope
 _MAX_DEPTH = 12
 
 BUILTIN_NAMES = frozenset({"eval", "exec", "__import__", "getattr", "compile", "open"})
+
+# Names of the standard library's modules: one used in a file that binds it nowhere (no
+# import: a snippet, a notebook's export, code run in a prepared namespace, or a module it
+# comes to through a star import) is taken for that module, so that ``os.system(x)`` or
+# ``sys.argv`` in such a file is still a sink or a source (recall first).
+IMPLICIT_MODULES = frozenset(sys.stdlib_module_names)
+
+
+def implicit_module(name: str) -> str | None:
+    """The module an unbound ``name`` stands for, or None."""
+    return name if name in IMPLICIT_MODULES else None
 
 
 def literal_string(node: cst.BaseExpression) -> str | None:
@@ -88,7 +100,7 @@ class Resolver:
     def _name(self, name: str, scope: Scope, depth: int) -> str | None:
         bindings = scope.lookup(name)
         if bindings is None:
-            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+            return f"builtins.{name}" if name in BUILTIN_NAMES else implicit_module(name)
         resolved: str | None = None
         for binding in bindings:
             candidate = self._binding(binding, depth)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import rule_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +23,8 @@ class SystemRule:
     section: str = ""
 
 
-@cache
 def system_data() -> dict[str, Any]:
-    text = read_rule_file("system.toml")
-    data: dict[str, Any] = tomllib.loads(text)
-    return data
+    return rule_table("system.toml")
 
 
 @cache

@@ -5,8 +5,11 @@ that rule; an `ok` annotation documents a line the rule must not match (any matc
 annotation fails the test). The sections follow the sink families of rules/sinks.toml.
 """
 
+import _testcapi
+import _xxsubinterpreters
 import asyncio
 import builtins
+import code
 import importlib
 import multiprocessing
 import os
@@ -181,6 +184,8 @@ def f_13(cmd, obj):
     commands.getoutput(cmd)
     # ruleid: auditor.legacy-shell
     popen2.popen3(cmd)
+    # ruleid: auditor.legacy-shell
+    os.popen2(cmd)
     # ok: auditor.legacy-shell
     obj.popen2(cmd)
 
@@ -208,6 +213,25 @@ def f_14b(console, source):
     console.runcode(compile(source, "<x>", "exec"))
     # ok: auditor.interactive-interpreter
     console.run(source)
+    shell = code.InteractiveConsole()
+    # ruleid: auditor.interactive-interpreter
+    shell.push(source)
+    # ruleid: auditor.interactive-interpreter
+    code.InteractiveConsole(locals={}).push(source)
+    # ok: auditor.interactive-interpreter
+    console.push(source)
+
+
+# --- auditor.subinterpreter ----------------------------------------------
+
+
+def f_14d(source):
+    # ruleid: auditor.subinterpreter
+    _xxsubinterpreters.run_string(_xxsubinterpreters.create(), source)
+    # ruleid: auditor.subinterpreter
+    _testcapi.run_in_subinterp(source)
+    # ok: auditor.subinterpreter
+    _testcapi.run_in_thread(source)
 
 
 # --- auditor.paramiko-exec -----------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor import codemod_support, migrate
+from auditor import codemod_support, planning
 from auditor.judge.policy import load_policy
 from auditor.plans import FilePlan
 from auditor.sandbox.config import Settings
@@ -47,13 +47,13 @@ POLICY = load_policy(None)
 def _plan(path: Path) -> FilePlan:
     data = path.read_bytes()
     rel = path.name
-    return migrate.plan_source(
+    return planning.plan_source(
         data,
         str(path),
         rel,
         path,
         Context(POLICY),
-        migrate.selected_codemods(None),
+        planning.selected_codemods(None),
         None,
         Settings(),
     )
@@ -227,7 +227,7 @@ def test_only_a_class_without_matcher_decorators_skips_libcsts_search() -> None:
 
     first, second = RouteToSandbox(CodemodContext()), RouteToSandbox(CodemodContext())
     assert set(vars(first)) == set(vars(second)) and RouteToSandbox in codemod_support._PLAIN_INIT
-    for cls in migrate.CODEMODS.values():  # the shipped codemods take every short cut
+    for cls in planning.CODEMODS.values():  # the shipped codemods take every short cut
         cls(CodemodContext())
         assert codemod_support._prunable(cls), cls
     for _ in range(2):

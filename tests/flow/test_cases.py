@@ -27,7 +27,7 @@ import pytest
 
 from auditor.api import scan
 from auditor.findings import Finding
-from auditor.flow.sources import ORIGINS
+from auditor.judge.sources import ORIGINS
 from tests.conftest import make_policy
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"

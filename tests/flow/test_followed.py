@@ -156,3 +156,145 @@ def test_a_constant_set_is_an_allow_list(tmp_path: Path) -> None:
         )
         assert (finding.rule, finding.risk) == ("AUD101", "medium"), container
         assert "checked against the allow-list ALLOWED" in finding.message
+
+
+def test_standard_library_modules_used_without_an_import(tmp_path: Path) -> None:
+    # a snippet or a notebook's export that never imports os or sys: the sink and the
+    # source are still the standard library's
+    found = _scan(
+        tmp_path,
+        {
+            "snippet.py": """\
+            def main():
+                cmd = sys.argv[1]
+                os.system(cmd)
+            """
+        },
+    )
+    assert [(f.rule, f.sink, f.origin) for f in found] == [("AUD101", "os.system", "user-input")]
+
+
+def test_each_dependency_gives_its_own_result(tmp_path: Path) -> None:
+    # several routes, each filled by another provider: one provider's origin never reaches
+    # the route of another
+    found = _scan(
+        tmp_path,
+        {
+            "app.py": """\
+            import os
+            from fastapi import Depends, FastAPI, Header
+            api = FastAPI()
+
+            def token(x_token: str = Header(...)):
+                return x_token
+
+            def from_env():
+                return os.environ["CMD"]
+
+            def fixed():
+                return "uptime"
+
+            @api.get("/a")
+            def a(t: str = Depends(token)):
+                os.system(t)
+
+            @api.get("/b")
+            def b(x: str = Depends(from_env)):
+                os.system(x)
+
+            @api.get("/c")
+            def c(x: str = Depends(fixed)):
+                os.system(x)
+            """
+        },
+    )
+    assert [(f.function, f.origin) for f in found] == [
+        ("a", "remote-input"),
+        ("b", "environment"),
+        ("c", "internal"),
+    ]
+
+
+def test_a_dependency_in_another_file_has_request_parameters(tmp_path: Path) -> None:
+    # FastAPI fills a dependency's own parameters from the request (query parameters when
+    # nothing else says), wherever the dependency is defined
+    found = _scan(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/deps.py": """\
+            def get_cmd(cmd: str):
+                return cmd
+
+            async def get_user(name: str, limit: int = 10, *, token: str):
+                return {"name": name, "token": token}
+            """,
+            "app/main.py": """\
+            import os
+            from fastapi import Depends, FastAPI
+            from app import deps
+            from app.deps import get_cmd
+            api = FastAPI()
+
+            @api.get("/a")
+            def a(cmd: str = Depends(get_cmd)):
+                os.system(cmd)
+
+            @api.get("/b")
+            async def b(user: dict = Depends(deps.get_user)):
+                os.system("id " + user["token"])
+            """,
+        },
+    )
+    assert [(f.function, f.rule, f.origin) for f in found] == [
+        ("a", "AUD001", "remote-input"),
+        ("b", "AUD001", "remote-input"),
+    ]
+    assert [s.path.rsplit("/", 1)[-1] for s in found[0].flow] == ["deps.py", "main.py", "main.py"]
+
+
+def test_a_project_scanned_through_a_symbolic_link(tmp_path: Path) -> None:
+    """The policy's root is the resolved folder; the files' paths, as given, go through the
+    link: their module names (and so the calls between files) must still be found."""
+    real = tmp_path / "real"
+    files = {
+        "app/routes.py": FLASK + "from app.tools import run\n@app.route('/r')\n"
+        "def r():\n    run(request.args['c'])\n",
+        "app/tools.py": "import subprocess\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n",
+        "app/__init__.py": "",
+    }
+    for name, code in files.items():
+        path = real / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    result = scan([link], jobs=1)
+    assert result.errors == []
+    (finding,) = result.findings
+    assert (finding.rule, finding.origin) == ("AUD001", "remote-input")
+
+
+def test_an_object_carries_what_it_is_built_from(tmp_path: Path) -> None:
+    """``Job(cmd).cmd`` read outside the class: the constructor's result carries its
+    arguments (as a call the analysis does not follow does), not what ``__init__``
+    returns (nothing)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app.py": FLASK
+            + textwrap.dedent(
+                """\
+                class Job:
+                    def __init__(self, cmd):
+                        self.cmd = cmd
+
+                @app.route("/j")
+                def j():
+                    job = Job(request.args["c"])
+                    os.system(job.cmd)
+                """
+            )
+        },
+    )
+    assert [(f.rule, f.origin) for f in found] == [("AUD001", "remote-input")]

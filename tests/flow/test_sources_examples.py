@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from auditor.api import scan
-from auditor.flow.sources import ORIGINS, SourceError, build, builtin
 from auditor.judge.policy import PolicyError
+from auditor.judge.sources import ORIGINS, SourceError, build, builtin
 from tests.conftest import make_policy
 
 EXAMPLES = builtin().examples
@@ -20,6 +20,7 @@ def test_every_source_table_has_examples() -> None:
     assert tables >= {
         "object", "call", "decorator", "route_heuristic", "base_class", "request_parameter",
         "method_heuristic", "sanitizer", "parameter_default", "request_attribute", "handler",
+        "registration",
     }  # fmt: skip
     assert len(EXAMPLES) >= 35
 

@@ -9,9 +9,17 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
-from sandbox_helpers import own_cgroup_leftovers
+from sandbox_helpers import Cold, Pooled, become_subreaper, own_cgroup_leftovers
 
+from auditor import sandbox
 from auditor.sandbox import native
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _subreaper() -> None:
+    """Every process the suite starts stays in its tree, orphaned or not (see
+    sandbox_helpers): the checks for leftover warm sandboxes look there, not host-wide."""
+    become_subreaper()
 
 
 @pytest.fixture
@@ -66,4 +74,12 @@ def compiled_launcher() -> None:
 @pytest.fixture(autouse=True)
 def _no_leftover_cgroups() -> Iterator[None]:
     yield
+    sandbox.close_default_pool()  # a test's warm sandboxes (and their cgroups) go with it
     assert own_cgroup_leftovers() == []
+
+
+@pytest.fixture(params=["cold", "pooled"])
+def sbx(request: pytest.FixtureRequest) -> Cold | Pooled:
+    """``run``/``exec_python`` cold, and again through a warm sandbox of a ``sandbox.Pool``
+    (the attack suites run every probe both ways: a warm sandbox must hold as a cold one)."""
+    return Cold() if request.param == "cold" else Pooled()

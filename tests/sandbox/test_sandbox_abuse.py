@@ -17,7 +17,16 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sandbox_helpers import procs_with, wait_gone, wait_present
+from sandbox_helpers import (
+    WARM_MARK,
+    Cold,
+    Pooled,
+    descendants,
+    orphans_go_to_init,
+    procs_with,
+    wait_gone,
+    wait_present,
+)
 
 from auditor import sandbox
 from auditor.sandbox import cgroups
@@ -25,13 +34,14 @@ from auditor.sandbox import cgroups
 pytestmark = pytest.mark.usefixtures("launcher_kind")
 
 MiB = 1 << 20
+Sbx = Cold | Pooled  # the sbx fixture: every probe cold and through a warm sandbox
 
 
 def _ifaces(proc_net_dev: str) -> list[str]:
     return [line.split(":")[0].strip() for line in proc_net_dev.splitlines()[2:] if ":" in line]
 
 
-def test_fork_bomb_is_contained_by_pids(token: str) -> None:
+def test_fork_bomb_is_contained_by_pids(sbx: Sbx, token: str) -> None:
     code = textwrap.dedent(
         f"""
         import os, time  # {token}
@@ -48,7 +58,7 @@ def test_fork_bomb_is_contained_by_pids(token: str) -> None:
         print(n, flush=True)
         """
     )
-    r = sandbox.exec_python(
+    r = sbx.exec_python(
         code, limits=sandbox.Limits(pids=16), capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 0, r.stderr
@@ -58,13 +68,15 @@ def test_fork_bomb_is_contained_by_pids(token: str) -> None:
     assert procs_with(token) == []
 
 
-def test_the_pids_limit_bounds_the_sandbox_not_the_callers_other_processes(token: str) -> None:
+def test_the_pids_limit_bounds_the_sandbox_not_the_callers_other_processes(
+    sbx: Sbx, token: str
+) -> None:
     """Without a pids cgroup (unprivileged) the limit is RLIMIT_NPROC, which the kernel also
     checks against the caller's whole user on the host when set before the user namespace:
     a caller already running more processes than the limit could not start any sandbox."""
     others = [subprocess.Popen(["sleep", token]) for _ in range(24)]
     try:
-        r = sandbox.exec_python(
+        r = sbx.exec_python(
             "import os, time\npids = []\nfor _ in range(40):\n    try:\n"
             "        pid = os.fork()\n    except OSError:\n        break\n"
             "    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n"
@@ -82,19 +94,19 @@ def test_the_pids_limit_bounds_the_sandbox_not_the_callers_other_processes(token
             p.wait()
 
 
-def test_shell_fork_bomb_is_stopped_and_cleaned_up(token: str) -> None:
+def test_shell_fork_bomb_is_stopped_and_cleaned_up(sbx: Sbx, token: str) -> None:
     bomb = f"b() {{ b | b & }}; b; sleep {token}"
     # The main shell either sleeps into the timeout or fails to fork its sleep once the
     # bomb holds every pid; either way the run ends and takes every copy with it.
     with contextlib.suppress(subprocess.TimeoutExpired):
-        sandbox.run(["sh", "-c", bomb], limits=sandbox.Limits(pids=32), timeout=2)
+        sbx.run(["sh", "-c", bomb], limits=sandbox.Limits(pids=32), timeout=2)
     # Every copy of the bomb shell carries the token in its command line.
     assert procs_with(token) == []
 
 
-def test_memory_bomb_is_refused() -> None:
+def test_memory_bomb_is_refused(sbx: Sbx) -> None:
     code = "b = []\nwhile True:\n    b.append(bytearray(10 * 2**20))\n"
-    r = sandbox.exec_python(
+    r = sbx.exec_python(
         code, limits=sandbox.Limits(memory="100M"), capture_output=True, text=True, timeout=60
     )
     assert r.returncode != 0
@@ -107,8 +119,8 @@ def test_memory_bomb_is_refused() -> None:
         assert "MemoryError" in r.stderr
 
 
-def test_cpu_spin_is_stopped_by_cpu_time() -> None:
-    r = sandbox.exec_python(
+def test_cpu_spin_is_stopped_by_cpu_time(sbx: Sbx) -> None:
+    r = sbx.exec_python(
         "while True: pass", limits=sandbox.Limits(cpu_time=1), capture_output=True, timeout=60
     )
     assert not r.timed_out
@@ -126,15 +138,13 @@ def test_cpu_spin_is_stopped_by_cpu_time() -> None:
         assert r.returncode == -signal.SIGXCPU
 
 
-def test_parallel_cpu_spinners_share_one_cpu_budget() -> None:
+def test_parallel_cpu_spinners_share_one_cpu_budget(sbx: Sbx) -> None:
     # Four processes spinning: RLIMIT_CPU stops each after 1 s of its own CPU time; with a
     # cgroup the whole sandbox is stopped once all of them together used 1 s.
     code = (
         "import os\nfor _ in range(3):\n    if os.fork() == 0:\n        break\nwhile True: pass\n"
     )
-    r = sandbox.exec_python(
-        code, limits=sandbox.Limits(cpu_time=1), capture_output=True, timeout=60
-    )
+    r = sbx.exec_python(code, limits=sandbox.Limits(cpu_time=1), capture_output=True, timeout=60)
     assert not r.timed_out
     assert r.returncode in (-signal.SIGKILL, -signal.SIGXCPU)
     assert r.cpu_seconds is not None
@@ -146,18 +156,18 @@ def test_parallel_cpu_spinners_share_one_cpu_budget() -> None:
         assert not r.cpu_limited
 
 
-def test_sleeper_is_stopped_by_wall_timeout(token: str) -> None:
+def test_sleeper_is_stopped_by_wall_timeout(sbx: Sbx, token: str) -> None:
     with pytest.raises(subprocess.TimeoutExpired) as info:
-        sandbox.run(["sleep", token], timeout=0.5)
+        sbx.run(["sleep", token], timeout=0.5)
     assert info.value.timeout == 0.5
     assert procs_with(token) == []
-    r = sandbox.exec_python(f"import time; time.sleep({token})", timeout=0.5)
+    r = sbx.exec_python(f"import time; time.sleep({token})", timeout=0.5)
     assert r.timed_out
     assert r.returncode == -signal.SIGKILL
     assert procs_with(token) == []
 
 
-def test_no_leftovers_after_timeout_including_setsid_grandchildren(token: str) -> None:
+def test_no_leftovers_after_timeout_including_setsid_grandchildren(sbx: Sbx, token: str) -> None:
     script = (
         f"setsid sleep {token}1 & "
         f"setsid sh -c 'sleep {token}2; :' & "
@@ -165,25 +175,34 @@ def test_no_leftovers_after_timeout_including_setsid_grandchildren(token: str) -
         f"sleep {token}4"
     )
     with pytest.raises(subprocess.TimeoutExpired):
-        sandbox.run(["sh", "-c", script], timeout=1)
+        sbx.run(["sh", "-c", script], timeout=1)
     # Checked immediately: the sandbox verified its namespace is gone before returning.
     assert procs_with(token) == []
 
 
-def test_no_leftovers_after_parent_is_sigkilled(token: str) -> None:
+def test_no_leftovers_after_parent_is_sigkilled(sbx: Sbx, token: str) -> None:
     head, tail = token[:3], token[3:]  # keep the token itself out of the helper's argv
+    # pooled: the helper's pool holds a second, idle warm sandbox that must go too
+    runner = "sandbox.Pool(2).run" if sbx.kind == "pooled" else "sandbox.run"
     helper_code = (
         "from auditor import sandbox\n"
         f"t = '{head}' + '{tail}'\n"
-        "sandbox.run(['sh', '-c', f'setsid sleep {t}1 & sleep {t}2'])\n"
+        f"{runner}(['sh', '-c', f'setsid sleep {{t}}1 & sleep {{t}}2'])\n"
     )
-    helper = subprocess.Popen([sys.executable, "-c", helper_code])
-    try:
-        assert wait_present(f"{token}1\0") and wait_present(f"{token}2\0")
-    finally:
-        helper.kill()
-        helper.wait()
-    assert wait_gone(token) == []
+    with orphans_go_to_init():  # as for a real caller (and no zombie keeps its cgroup)
+        helper = subprocess.Popen([sys.executable, "-c", helper_code])
+        try:
+            assert wait_present(f"{token}1\0") and wait_present(f"{token}2\0")
+            tree = descendants(helper.pid)
+            if sbx.kind == "pooled":  # the idle warm sandbox (launcher, init, interpreter)
+                # launcher and init of the used one; launcher, init, interpreter of the idle
+                assert len(wait_present(WARM_MARK, 5, under=helper.pid)) >= 5, tree
+                tree = descendants(helper.pid)
+        finally:
+            helper.kill()
+            helper.wait()
+        assert wait_gone(token) == []
+        assert _wait_exited(tree) == []
     # Its per-run cgroup (root only) is collected by the next sandbox user once the killed
     # processes have finished exiting.
     deadline = time.monotonic() + 10
@@ -197,6 +216,20 @@ def test_no_leftovers_after_parent_is_sigkilled(token: str) -> None:
     assert left == []
 
 
+def _wait_exited(pids: list[int], timeout: float = 10.0) -> list[int]:
+    """The pids still running (not even a zombie) after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for pid in pids:
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                    alive.append(pid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
+
+
 def _all_cgroups() -> list[str]:
     found = []
     for base in cgroups.discover().bases.values():
@@ -204,12 +237,12 @@ def _all_cgroups() -> list[str]:
     return found
 
 
-def test_output_flood_is_capped() -> None:
-    r = sandbox.run(["yes"], capture_output=True, limits=sandbox.Limits(output="1M"), timeout=30)
+def test_output_flood_is_capped(sbx: Sbx) -> None:
+    r = sbx.run(["yes"], capture_output=True, limits=sandbox.Limits(output="1M"), timeout=30)
     assert r.truncated
     assert len(r.stdout) == MiB
     assert r.returncode == -signal.SIGKILL
-    r = sandbox.exec_python(
+    r = sbx.exec_python(
         "import sys\nwhile True: sys.stderr.write('x' * 4096)",
         capture_output=True,
         limits=sandbox.Limits(output="256K"),
@@ -219,8 +252,8 @@ def test_output_flood_is_capped() -> None:
     assert len(r.stdout) + len(r.stderr) == 256 * 1024
 
 
-def test_file_size_limit(host_dir: str) -> None:
-    r = sandbox.run(
+def test_file_size_limit(sbx: Sbx, host_dir: str) -> None:
+    r = sbx.run(
         ["sh", "-c", "head -c 3000000 /dev/zero > big; echo status=$?"],
         cwd=host_dir,
         limits=sandbox.Limits(file_size="1M"),
@@ -232,7 +265,7 @@ def test_file_size_limit(host_dir: str) -> None:
     assert "status=0" not in r.stdout
 
 
-def test_no_network_only_loopback() -> None:
+def test_no_network_only_loopback(sbx: Sbx) -> None:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
@@ -248,21 +281,21 @@ def test_no_network_only_loopback() -> None:
             print(open("/proc/net/dev").read())
             """
         )
-        r = sandbox.exec_python(code, capture_output=True, text=True, timeout=30)
+        r = sbx.exec_python(code, capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
         assert r.stdout.startswith("unreachable")
         assert _ifaces(r.stdout) == ["lo"]
         assert "net" in r.isolation
         # Positive control: the same probe reaches the listener with network=True.
-        r = sandbox.exec_python(code, capture_output=True, text=True, timeout=30, network=True)
+        r = sbx.exec_python(code, capture_output=True, text=True, timeout=30, network=True)
         assert r.stdout.startswith("connected")
         assert "net" not in r.isolation
 
 
-def test_host_pids_are_invisible_and_unkillable(token: str) -> None:
+def test_host_pids_are_invisible_and_unkillable(sbx: Sbx, token: str) -> None:
     host = subprocess.Popen(["sleep", token])
     try:
-        r = sandbox.run(
+        r = sbx.run(
             [
                 "sh",
                 "-c",
@@ -282,22 +315,22 @@ def test_host_pids_are_invisible_and_unkillable(token: str) -> None:
         host.wait()
 
 
-def test_caller_environment_secrets_are_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_caller_environment_secrets_are_absent(sbx: Sbx, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDITOR_TEST_SECRET", "hunter2")
     monkeypatch.setenv("LC_TIME", "C")
-    r = sandbox.run(["env"], capture_output=True, text=True, timeout=30)
+    r = sbx.run(["env"], capture_output=True, text=True, timeout=30)
     names = {line.split("=", 1)[0] for line in r.stdout.splitlines()}
     assert "hunter2" not in r.stdout
     assert "AUDITOR_TEST_SECRET" not in names
     assert {"PATH", "LC_TIME"} <= names
     assert names <= {"PATH", "LANG", "TERM"} | {n for n in names if n.startswith("LC_")}
-    r = sandbox.run(["/usr/bin/env"], env={"ONLY": "1"}, capture_output=True, text=True)
+    r = sbx.run(["/usr/bin/env"], env={"ONLY": "1"}, capture_output=True, text=True)
     assert r.stdout.splitlines() == ["ONLY=1"]
 
 
 @pytest.mark.parametrize("profile", ["standard", "strict"])
-def test_no_capabilities_and_no_new_privs(profile: str) -> None:
-    r = sandbox.run(
+def test_no_capabilities_and_no_new_privs(sbx: Sbx, profile: str) -> None:
+    r = sbx.run(
         ["cat", "/proc/self/status"], capture_output=True, text=True, profile=profile, timeout=30
     )
     status = dict(line.split(":", 1) for line in r.stdout.splitlines() if ":" in line)
@@ -307,7 +340,7 @@ def test_no_capabilities_and_no_new_privs(profile: str) -> None:
 
 
 @pytest.mark.parametrize("profile", ["standard", "strict"])
-def test_kernel_interfaces_are_read_only(profile: str) -> None:
+def test_kernel_interfaces_are_read_only(sbx: Sbx, profile: str) -> None:
     """A payload running as uid 0 keeps no capability but still owns root's files: it must
     not leave its cgroup (its limits) through cgroupfs nor change host sysctls."""
     script = (
@@ -318,7 +351,7 @@ def test_kernel_interfaces_are_read_only(profile: str) -> None:
     )
     with open("/proc/sys/vm/swappiness") as f:
         swappiness = f.read()
-    r = sandbox.run(["sh", "-c", script], capture_output=True, text=True, profile=profile)
+    r = sbx.run(["sh", "-c", script], capture_output=True, text=True, profile=profile)
     assert r.returncode == 0, r.stderr
     assert "/proc/sys/vm/swappiness" in r.stdout  # the loop did try
     assert "WROTE" not in r.stdout
@@ -347,12 +380,12 @@ def cgroupfs_elsewhere() -> Iterator[str]:
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a cgroup filesystem needs root")
 @pytest.mark.parametrize("profile", ["standard", "strict"])
 def test_a_cgroup_filesystem_outside_sys_is_out_of_reach(
-    cgroupfs_elsewhere: str, profile: str
+    sbx: Sbx, cgroupfs_elsewhere: str, profile: str
 ) -> None:
     """Only the allow-list is in view: a cgroup hierarchy mounted elsewhere is not there to
     write, even when the run starts in the folder that holds it."""
     probe = os.path.join(cgroupfs_elsewhere, "auditor-escape-probe")
-    r = sandbox.run(
+    r = sbx.run(
         ["mkdir", probe],
         capture_output=True,
         text=True,
@@ -363,7 +396,7 @@ def test_a_cgroup_filesystem_outside_sys_is_out_of_reach(
     assert not os.path.exists(probe)
 
 
-def test_hostname_change_stays_inside() -> None:
+def test_hostname_change_stays_inside(sbx: Sbx) -> None:
     before = socket.gethostname()
     code = textwrap.dedent(
         """
@@ -376,7 +409,7 @@ def test_hostname_change_stays_inside() -> None:
             print("denied")
         """
     )
-    r = sandbox.exec_python(code, capture_output=True, text=True, profile="standard")
+    r = sbx.exec_python(code, capture_output=True, text=True, profile="standard")
     lines = r.stdout.splitlines()
     assert lines[0] == "sandbox"
     assert lines[1] in ("denied", "changed evil-sandbox")
@@ -384,7 +417,7 @@ def test_hostname_change_stays_inside() -> None:
 
 
 def test_strict_no_write_reaches_the_host_and_home_is_hidden(
-    host_dir: str, token: str, monkeypatch: pytest.MonkeyPatch
+    sbx: Sbx, host_dir: str, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = os.path.join(host_dir, "home")
     os.mkdir(home)
@@ -419,7 +452,7 @@ def test_strict_no_write_reaches_the_host_and_home_is_hidden(
         print("leaks", leaks)
         """
     )
-    r = sandbox.exec_python(code, capture_output=True, text=True, timeout=30)
+    r = sbx.exec_python(code, capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert "readonly-root" in r.isolation and "hidden-home" in r.isolation
     assert f"wrote /tmp/pwned-{token}" in r.stdout  # the private tmpfs is writable...
@@ -430,9 +463,9 @@ def test_strict_no_write_reaches_the_host_and_home_is_hidden(
     assert "hunter2" not in r.stdout
 
 
-def test_standard_profile_writes_its_working_directory(host_dir: str) -> None:
+def test_standard_profile_writes_its_working_directory(sbx: Sbx, host_dir: str) -> None:
     # Control for the strict test above: the standard profile writes its working directory.
-    r = sandbox.run(["sh", "-c", "echo hi > out"], cwd=host_dir, timeout=30)
+    r = sbx.run(["sh", "-c", "echo hi > out"], cwd=host_dir, timeout=30)
     assert r.returncode == 0
     with open(os.path.join(host_dir, "out")) as f:
         assert f.read() == "hi\n"

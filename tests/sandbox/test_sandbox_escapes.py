@@ -17,25 +17,30 @@ import textwrap
 import threading
 
 import pytest
+from sandbox_helpers import Cold, Pooled
 
 import auditor
 from auditor import sandbox
 from auditor.sandbox import linux, process
+
+Sbx = Cold | Pooled  # the sbx fixture: every probe cold and through a warm sandbox
 
 pytestmark = pytest.mark.usefixtures("launcher_kind")
 
 ROOT = os.geteuid() == 0
 
 
-def _sh(script: str, **kw: object) -> sandbox.SandboxResult:
+def _sh(sbx: Sbx, script: str, **kw: object) -> sandbox.SandboxResult:
     kw.setdefault("capture_output", True)
     kw.setdefault("text", True)
     kw.setdefault("timeout", 60)
-    return sandbox.run(["sh", "-c", script], **kw)  # type: ignore[arg-type]
+    return sbx.run(["sh", "-c", script], **kw)
 
 
 @pytest.mark.skipif(not ROOT, reason="only a root caller's working directory is idmapped")
-def test_no_set_user_id_file_through_the_idmapped_working_directory(host_dir: str) -> None:
+def test_no_set_user_id_file_through_the_idmapped_working_directory(
+    sbx: Sbx, host_dir: str
+) -> None:
     """A root caller's writable working directory is idmapped: the payload's files are root's
     on disk. chmod u+s there made a set-user-ID-root program on the host."""
     script = (
@@ -43,7 +48,7 @@ def test_no_set_user_id_file_through_the_idmapped_working_directory(host_dir: st
         "python3 -c \"import os; os.close(os.open('t3', os.O_CREAT | os.O_WRONLY, 0o6755))\"; "
         "ls -l"
     )
-    r = _sh(script, cwd=host_dir)
+    r = _sh(sbx, script, cwd=host_dir)
     assert os.stat(os.path.join(host_dir, "t1")).st_uid == 0  # the premise: root's on disk
     for name in os.listdir(host_dir):
         mode = os.stat(os.path.join(host_dir, name)).st_mode
@@ -51,7 +56,7 @@ def test_no_set_user_id_file_through_the_idmapped_working_directory(host_dir: st
 
 
 def test_the_sandboxs_own_code_stays_read_only_in_a_writable_working_directory(
-    token: str,
+    sbx: Sbx, token: str
 ) -> None:
     """In a checkout (editable install) the working directory often holds auditor itself: a
     payload that rewrote the launcher or pylauncher.py would run as the caller next time."""
@@ -60,7 +65,9 @@ def test_the_sandboxs_own_code_stays_read_only_in_a_writable_working_directory(
     victim = os.path.join(pkg, "sandbox", f"pwned-{token}")
     try:
         r = _sh(
-            f"touch {victim}; echo status=$?; touch {work}/probe-{token} && echo wrote", cwd=work
+            sbx,
+            f"touch {victim}; echo status=$?; touch {work}/probe-{token} && echo wrote",
+            cwd=work,
         )
         assert not os.path.exists(victim), r.stdout
         if os.access(work, os.W_OK):  # the control: the rest of the directory is writable
@@ -71,21 +78,21 @@ def test_the_sandboxs_own_code_stays_read_only_in_a_writable_working_directory(
                 os.unlink(path)
 
 
-def test_the_payload_reopens_its_stdio_pipes_as_dev_stdout_and_dev_stderr() -> None:
+def test_the_payload_reopens_its_stdio_pipes_as_dev_stdout_and_dev_stderr(sbx: Sbx) -> None:
     """A root caller's payload runs as another uid: the caller's capture pipes (root's,
     mode 0600) could not be reopened, so `echo x > /dev/stderr` failed in every script."""
-    r = _sh("echo to-err > /dev/stderr; echo to-out > /dev/stdout; echo fd > /proc/self/fd/1")
+    r = _sh(sbx, "echo to-err > /dev/stderr; echo to-out > /dev/stdout; echo fd > /proc/self/fd/1")
     assert r.returncode == 0, r.stderr
     assert (r.stdout, r.stderr) == ("to-out\nfd\n", "to-err\n")
 
 
-def test_a_file_given_as_stdout_keeps_its_owner_and_mode(host_dir: str) -> None:
+def test_a_file_given_as_stdout_keeps_its_owner_and_mode(sbx: Sbx, host_dir: str) -> None:
     """Only anonymous pipes are handed to the payload's uid, never a file."""
     path = os.path.join(host_dir, "out.txt")
     with open(path, "w") as f:
         os.chmod(path, 0o600)
         before = os.stat(path)
-        r = sandbox.run(["sh", "-c", "echo through-fd-1"], stdout=f, timeout=60)
+        r = sbx.run(["sh", "-c", "echo through-fd-1"], stdout=f, timeout=60)
     after = os.stat(path)
     assert r.returncode == 0
     assert (after.st_uid, after.st_gid, after.st_mode) == (
@@ -98,19 +105,19 @@ def test_a_file_given_as_stdout_keeps_its_owner_and_mode(host_dir: str) -> None:
 
 
 @pytest.mark.skipif(ROOT, reason="a root caller's payload (another uid) may not reopen root's file")
-def test_a_file_given_as_stdout_can_be_reopened_as_dev_stdout(host_dir: str) -> None:
+def test_a_file_given_as_stdout_can_be_reopened_as_dev_stdout(sbx: Sbx, host_dir: str) -> None:
     """The file is outside the view: Landlock would refuse the reopen without a rule for
     the payload's own stdio (with the access its descriptor has)."""
     path = os.path.join(host_dir, "out.txt")
     with open(path, "w") as f:
-        r = sandbox.run(["sh", "-c", "echo reopened > /dev/stdout"], stdout=f, timeout=60)
+        r = sbx.run(["sh", "-c", "echo reopened > /dev/stdout"], stdout=f, timeout=60)
     assert r.returncode == 0
     with open(path) as f:
         assert f.read() == "reopened\n"
 
 
 def test_a_mount_source_turned_into_a_symlink_fails_closed(
-    host_dir: str, monkeypatch: pytest.MonkeyPatch
+    sbx: Sbx, host_dir: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The caller resolves every mount source; the launcher then refuses any symlink on the
     way (a payload could have swapped a directory for a link to / since, and the next run
@@ -122,22 +129,22 @@ def test_a_mount_source_turned_into_a_symlink_fails_closed(
     # as if `link` had been a directory when the plan was made
     monkeypatch.setattr(process, "_workdir", lambda prof, cwd: (link, True))
     with pytest.raises(sandbox.SandboxUnavailable, match=r"allowlist-root.*RESOLVE_NO_SYMLINKS"):
-        _sh("ls /proc/1 >/dev/null; ls " + link)
+        _sh(sbx, "ls /proc/1 >/dev/null; ls " + link)
 
 
 @pytest.mark.parametrize("where", ["pass_fds", "stdin"])
-def test_a_directory_descriptor_is_refused(where: str) -> None:
+def test_a_directory_descriptor_is_refused(sbx: Sbx, where: str) -> None:
     """fchdir() to a host directory, then "..": the host's whole filesystem."""
     fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
     try:
         kw: dict[str, object] = {"pass_fds": (fd,)} if where == "pass_fds" else {"stdin": fd}
         with pytest.raises(sandbox.SandboxConfigError, match="is a directory"):
-            sandbox.run(["true"], **kw)  # type: ignore[arg-type]
+            sbx.run(["true"], **kw)  # type: ignore[arg-type]
     finally:
         os.close(fd)
 
 
-def test_the_payload_holds_no_descriptor_of_the_host_filesystem() -> None:
+def test_the_payload_holds_no_descriptor_of_the_host_filesystem(sbx: Sbx) -> None:
     """Nothing the launchers opened (namespace files, mount trees, pipes) reaches the payload:
     only its stdio."""
     code = textwrap.dedent(
@@ -152,7 +159,7 @@ def test_the_payload_holds_no_descriptor_of_the_host_filesystem() -> None:
             print(fd, stat.filemode(st.st_mode), os.readlink(f"/proc/self/fd/{fd}"))
         """
     )
-    r = sandbox.run(
+    r = sbx.run(
         [os.path.realpath(sys.executable), "-I", "-c", code],
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -167,7 +174,9 @@ def test_the_payload_holds_no_descriptor_of_the_host_filesystem() -> None:
 
 
 @pytest.mark.skipif(linux.landlock_abi() < 6, reason="needs Landlock ABI 6 (scopes)")
-def test_host_abstract_unix_sockets_stay_unreachable_with_the_host_network(token: str) -> None:
+def test_host_abstract_unix_sockets_stay_unreachable_with_the_host_network(
+    sbx: Sbx, token: str
+) -> None:
     """network=True shares the host's network namespace, and with it the abstract unix
     sockets of the host's services (D-Bus, X11...): Landlock's scope keeps them out."""
     name = f"\0auditor-test-{token}"
@@ -190,7 +199,7 @@ def test_host_abstract_unix_sockets_stay_unreachable_with_the_host_network(token
             f"try:\n    s.connect({name!r})\n    print('reached', s.recv(64))\n"
             "except OSError as exc:\n    print('unreachable', exc.errno)\n"
         )
-        r = sandbox.exec_python(code, network=True, capture_output=True, text=True, timeout=60)
+        r = sbx.exec_python(code, network=True, capture_output=True, text=True, timeout=60)
     finally:
         srv.close()
         t.join()
@@ -200,7 +209,7 @@ def test_host_abstract_unix_sockets_stay_unreachable_with_the_host_network(token
 
 @pytest.mark.parametrize("profile", ["standard", "strict"])
 def test_an_inherited_descriptor_cannot_be_reopened_with_more_access(
-    host_dir: str, profile: str
+    sbx: Sbx, host_dir: str, profile: str
 ) -> None:
     """A file passed read-only in pass_fds, reopened for writing through /proc/self/fd: the
     payload must get no more than the descriptor gives (Landlock, and another uid for a
@@ -212,7 +221,7 @@ def test_an_inherited_descriptor_cannot_be_reopened_with_more_access(
     fd = os.open(path, os.O_RDONLY)
     try:
         code = f"open('/proc/self/fd/{fd}', 'a').write('pwned\\n')\n"
-        r = sandbox.run(
+        r = sbx.run(
             [os.path.realpath(sys.executable), "-I", "-c", code],
             pass_fds=(fd,),
             profile=profile,
@@ -227,10 +236,11 @@ def test_an_inherited_descriptor_cannot_be_reopened_with_more_access(
         assert f.read() == "original\n"
 
 
-def test_symlinks_in_the_working_directory_lead_only_into_the_view(host_dir: str) -> None:
+def test_symlinks_in_the_working_directory_lead_only_into_the_view(sbx: Sbx, host_dir: str) -> None:
     """A payload's symlinks to / or up and out of its working directory resolve in the
     sandbox's root: no home, no /root, no root-only file behind them."""
     r = _sh(
+        sbx,
         "ln -s / up; ln -s ../../../../../../../.. dots; ln -s /etc/shadow sh1; "
         "ls -a up/ dots/ up/home/ dots/root/ 2>/dev/null | tr '\\n' ' '; echo; "
         "cat sh1 dots/etc/shadow 2>/dev/null | head -c 64; echo end",

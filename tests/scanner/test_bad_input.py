@@ -71,7 +71,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def deny(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("auditor.scan.worker.open", deny, raising=False)
+    monkeypatch.setattr("auditor.worker.open", deny, raising=False)
     result = scan([target], policy=make_policy(root=str(tmp_path)))
     [error] = result.errors
     assert error.message == "cannot read: Permission denied"

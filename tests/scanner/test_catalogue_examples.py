@@ -50,3 +50,16 @@ def test_catalogue_covers_the_issue_list() -> None:
     for sink in SINKS:
         assert sink.cwe in (78, 95)
         assert sink.kind in ("command", "code")
+
+
+def test_catalogue_covers_the_execution_sinks_semgrep_tests() -> None:
+    """The sinks semgrep-rules' labelled tests for command and code execution name
+    (benchmarks/origins_eval.py): Python 2's os.popen2 family, the interactive console and
+    CPython's sub-interpreter entry points."""
+    names = {name for s in SINKS for name in (s.name, *s.aliases)}
+    assert {
+        "os.popen2", "os.popen3", "os.popen4", "code.InteractiveConsole.push",
+        "code.InteractiveInterpreter.runsource", "code.InteractiveInterpreter.runcode",
+        "_xxsubinterpreters.run_string", "_interpreters.run_string",
+        "_testcapi.run_in_subinterp", "test.support.run_in_subinterp",
+    } <= names  # fmt: skip

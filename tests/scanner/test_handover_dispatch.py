@@ -103,6 +103,13 @@ DISPATCH = [
     ("def f(name):\n    globals()[name]()\n", ["AUD105"]),
     ("def f(name):\n    locals().get(name)()\n", ["AUD105"]),
     ("def f(name):\n    g = globals().get(name)\n    g()\n", ["AUD105"]),
+    # a namespace held in a variable, or a function's module namespace
+    ("def f(name):\n    g = globals()\n    g[name]()\n", ["AUD105"]),
+    ("def f(name):\n    ns = locals()\n    fn = ns.get(name)\n    fn()\n", ["AUD105"]),
+    ("def f(name):\n    fn = f.__globals__[name]\n    fn()\n", ["AUD105"]),
+    ("def f():\n    g = globals()\n    g.get(request.args['fn'])()\n", ["AUD006"]),
+    ("def f(name):\n    g = dict(handlers)\n    g[name]()\n", []),  # not a namespace
+    ("def f(name, h):\n    g = globals()\n    g = h\n    g[name]()\n", []),  # rebound
     ("def f(name):\n    getattr(os, name)('x')\n", ["AUD105"]),
     ("def f():\n    globals().get(request.args['fn'])()\n", ["AUD006"]),
     ("def f():\n    getattr(os, request.args['fn'])('x')\n", ["AUD006"]),

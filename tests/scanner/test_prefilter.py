@@ -59,6 +59,11 @@ def test_prefilter_changes_nothing() -> None:
         # a function looked up by name in a module's namespace: no sink name in the text
         "def f(name):\n    globals()[name]()\n",
         "def f(name):\n    g = vars().get(name)\n    g()\n",
+        "def f(name):\n    f.__globals__[name]()\n",
+        # a standard-library sink module used without an import
+        "def f(cmd):\n    os.system(cmd)\n",
+        "subprocess  .  call(cmd)\n",
+        "def f(name):\n    ns = globals()\n    fn = ns.get(name)\n    fn()\n",
     ],
 )
 def test_text_check_lets_disguised_names_through(code: str) -> None:

@@ -87,6 +87,23 @@ CASES = [
     ),
     # nested calls and calls as callee
     ("import os\nos.system(os.popen(x).read())", ["os.system", "os.popen"]),
+    # a standard-library module used without an import (a snippet, a notebook's export, a
+    # namespace prepared by its runner, a star import): that module
+    ("os.system(x)", ["os.system"]),
+    ("def f(c):\n    subprocess.run(c, shell=True)", ["subprocess.run"]),
+    ("from helpers import *\nos.popen(x)", ["os.popen"]),
+    ("def f(os):\n    os.system(x)", []),
+    ("os = Fake()\nos.system(x)", []),
+    ("mylib.system(x)", []),
+    # a method sink of a class, on an instance the code creates in sight
+    ("import code\nc = code.InteractiveConsole()\nc.push(x)", ["code.InteractiveConsole.push"]),
+    (
+        "from code import InteractiveConsole as IC\ndef f(x):\n    IC().push(x)",
+        ["code.InteractiveConsole.push"],
+    ),
+    ("import code\ndef f(c, x):\n    c.push(x)", []),  # not seen created: a stack's push
+    ("import code\nc = code.InteractiveConsole()\nc = Stack()\nc.push(x)", []),
+    ("c = InteractiveConsole()\nc.push(x)", []),  # not the standard library's
     # event-loop methods match any receiver
     (
         "async def f(loop):\n    await loop.subprocess_exec(P, x)",

@@ -14,7 +14,7 @@ from auditor.api import scan
 from auditor.findings import Finding
 from tests.conftest import make_policy
 
-H = "import os, shutil, subprocess, sys\n"
+H = "import asyncio, os, shutil, subprocess, sys\n"
 
 
 def _one(tmp_path: Path, code: str) -> Finding:
@@ -52,6 +52,11 @@ CASES = [
     ("os.execv(sys.executable, [sys.executable, '-c', x])", "AUD103", ("python -c",), False,
      "isolate"),
     ("os.execlp('sudo', 'sudo', x)", "AUD102", ("sudo",), True, "isolate"),
+    # a list where an argument goes: read as its items (what the author means to run)
+    ("asyncio.create_subprocess_exec('bash', ['bash', '-c', x])", "AUD101", ("bash -c",), False,
+     "isolate"),
+    ("os.execl('/bin/sh', ['sh', '-c', x])", "AUD101", ("sh -c",), False, "isolate"),
+    ("os.spawnl(os.P_WAIT, 'ls', ('ls', x))", "AUD203", (), False, "allow"),
     # no launcher: as before
     ("subprocess.run(['ls', x])", "AUD203", (), False, "allow"),
     # shell strings: the launchers of the first simple command, whatever builds the string

@@ -35,9 +35,10 @@ _TABLES: dict[str, frozenset[str]] = {
     "route_heuristic": frozenset({"verbs", "receivers", "origin", "note"}),
     "base_class": frozenset({"names", "methods", "skip", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
-    "method_heuristic": frozenset({"methods", "receiver", "origin", "note"}),
+    "method_heuristic": frozenset({"methods", "receiver", "classes", "origin", "note"}),
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
     "handler": frozenset({"functions", "params", "origin", "note"}),
+    "registration": frozenset({"names", "position", "keywords", "origin", "note"}),
     "sanitizer": frozenset({"names", "note"}),
     "clean": frozenset({"names"}),
 }
@@ -99,9 +100,14 @@ class RequestParameter:
 
 @dataclass(frozen=True, slots=True)
 class MethodHeuristic:
+    """``receiver``: the receiver as written (``self.llm``); ``classes``: the class the
+    receiver is an instance of, by its annotation or constructor, its name in snake case
+    (``BaseLanguageModel`` -> ``base_language_model``), or None (not checked)."""
+
     methods: frozenset[str]
     receiver: re.Pattern[str]
     source: Source
+    classes: re.Pattern[str] | None = None
 
 
 @dataclass(slots=True)
@@ -112,9 +118,8 @@ class SourceCatalogue:
     defaults: _Patterns = field(default_factory=_Patterns)
     sanitizers: _Patterns = field(default_factory=_Patterns)
     clean: _Patterns = field(default_factory=_Patterns)
-    route_verbs: frozenset[str] = frozenset()
-    route_receivers: frozenset[str] = frozenset()
-    route_source: Source | None = None
+    # (verbs, receivers, source) of each route heuristic entry
+    routes: list[tuple[frozenset[str], frozenset[str], Source]] = field(default_factory=list)
     base_classes: list[BaseClassEntry] = field(default_factory=list)
     request_parameters: list[RequestParameter] = field(default_factory=list)
     methods: list[MethodHeuristic] = field(default_factory=list)
@@ -122,6 +127,9 @@ class SourceCatalogue:
     request_attributes: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
     # function name -> (parameters that are the source, source)
     handlers: dict[str, tuple[frozenset[str], Source]] = field(default_factory=dict)
+    # calls that register a function handed to them as a tool: (names, position of the
+    # function among the positional arguments, keywords that may hold it, source)
+    registrations: list[tuple[_Patterns, int, frozenset[str], Source]] = field(default_factory=list)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (where, origin, code)
 
     # -- lookups -----------------------------------------------------------------------
@@ -146,23 +154,33 @@ class SourceCatalogue:
             hit = self.decorators.get(qualname)
             if hit is not None:
                 return hit
-        if (
-            self.route_source is not None
-            and verb in self.route_verbs
-            and receiver.rsplit(".", 1)[-1] in self.route_receivers
-        ):
-            return self.route_source
+        for verbs, receivers, source in self.routes:
+            if verb in verbs and receiver.rsplit(".", 1)[-1] in receivers:
+                return source
         return None
 
-    def method_source(self, method: str, receiver: str) -> Source | None:
+    def method_source(self, method: str, receiver: str, cls: str = "") -> Source | None:
+        """The source a call of ``method`` is, on a receiver written ``receiver`` and known
+        to be an instance of class ``cls`` (its name in snake case, "" when not known)."""
         for heuristic in self.methods:
-            if method in heuristic.methods and heuristic.receiver.search(receiver):
+            if method not in heuristic.methods:
+                continue
+            if heuristic.receiver.search(receiver) or (
+                cls and heuristic.classes is not None and heuristic.classes.search(cls)
+            ):
                 return heuristic.source
         return None
 
     def default_source(self, qualname: str) -> Source | None:
         """The source a parameter is when its default is a call of ``qualname``."""
         return self.defaults.get(qualname)
+
+    def registration(self, qualname: str) -> tuple[int, frozenset[str], Source] | None:
+        """Where a call of ``qualname`` takes the function it registers as a tool."""
+        for patterns, position, keywords, source in self.registrations:
+            if patterns.get(qualname) is not None:
+                return position, keywords, source
+        return None
 
     def sanitizer(self, qualname: str) -> Source | None:
         return self.sanitizers.get(qualname)
@@ -177,6 +195,15 @@ def _strings(where: str, key: str, value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SourceError(f"{where}: {key!r} must be a string or a list of strings")
     return list(value)
+
+
+def _regex(where: str, key: str, value: object) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise SourceError(f"{where}: {key!r} must be a regular expression")
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise SourceError(f"{where}: {key!r} is not a regular expression: {exc}") from None
 
 
 def _source(where: str, entry: Mapping[str, Any], needs_origin: bool = True) -> Source:
@@ -212,11 +239,13 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
         source = _source(where, entry, needs_origin=table not in ("sanitizer", "clean"))
         _PATTERN_TABLES[table](catalogue).add(names, source)
     elif table == "route_heuristic":
-        catalogue.route_verbs = frozenset(_strings(where, "verbs", entry.get("verbs", [])))
-        catalogue.route_receivers = frozenset(
-            _strings(where, "receivers", entry.get("receivers", []))
+        catalogue.routes.append(
+            (
+                frozenset(_strings(where, "verbs", entry.get("verbs", []))),
+                frozenset(_strings(where, "receivers", entry.get("receivers", []))),
+                _source(where, entry),
+            )
         )
-        catalogue.route_source = _source(where, entry)
     elif table == "base_class":
         patterns = _Patterns()
         source = _source(where, entry)
@@ -246,24 +275,32 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
         attributes = frozenset(_strings(where, "attributes", entry.get("attributes", [])))
         for name in _strings(where, "names", entry.get("names", [])):
             catalogue.request_attributes[name] = (attributes, source)
+    elif table == "registration":
+        source = _source(where, entry)
+        patterns = _Patterns()
+        names = _strings(where, "names", entry.get("names", []))
+        if not names:
+            raise SourceError(f"{where}: 'names' is missing or empty")
+        patterns.add(names, source)
+        position = entry.get("position", 0)
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            raise SourceError(f"{where}: 'position' must be a number from 0")
+        keywords = frozenset(_strings(where, "keywords", entry.get("keywords", [])))
+        catalogue.registrations.append((patterns, position, keywords, source))
     elif table == "handler":
         source = _source(where, entry)
         params = frozenset(_strings(where, "params", entry.get("params", [])))
         for name in _strings(where, "functions", entry.get("functions", [])):
             catalogue.handlers[name] = (params, source)
     elif table == "method_heuristic":
-        receiver = entry.get("receiver", "")
-        if not isinstance(receiver, str) or not receiver:
-            raise SourceError(f"{where}: 'receiver' must be a regular expression")
-        try:
-            compiled = re.compile(receiver)
-        except re.error as exc:
-            raise SourceError(f"{where}: 'receiver' is not a regular expression: {exc}") from None
+        compiled = _regex(where, "receiver", entry.get("receiver", ""))
+        classes = entry.get("classes")
         catalogue.methods.append(
             MethodHeuristic(
                 frozenset(_strings(where, "methods", entry.get("methods", []))),
                 compiled,
                 _source(where, entry),
+                None if classes is None else _regex(where, "classes", classes),
             )
         )
     origin = str(entry.get("origin", ""))
@@ -334,7 +371,7 @@ def _near(kind: str) -> tuple[re.Pattern[str], frozenset[str]]:
     generic = set(near.get("generic_roots", []))
     origins = _CLOSURE if kind == "closure" else _LOCAL
     roots: set[str] = set()
-    for table in ("object", "call", "decorator", "base_class"):
+    for table in ("object", "call", "decorator", "base_class", "registration"):
         for entry in data.get(table, []):
             if entry.get("origin") not in origins:
                 continue

@@ -46,16 +46,16 @@ PlanRequest = tuple[PlanSpec, Settings]
 
 
 class Planner:
-    """Plans files after their analysis (see :func:`auditor.migrate.plan_source`)."""
+    """Plans files after their analysis (see :func:`auditor.planning.plan_source`)."""
 
     def __init__(self, ctx: Context, spec: PlanSpec, settings: Settings) -> None:
-        from auditor import migrate  # the codemods: only when a plan is wanted
+        from auditor import planning  # the codemods: only when a plan is wanted
 
-        self.migrate = migrate
+        self.planning = planning
         # the plans are made with the default options, as ``auditor migrate`` analyses
         self.scan_options = ctx.options
         self.ctx = ctx if ctx.options == Options() else Context(ctx.policy)
-        self.selected: list[type[SiteCodemod]] = migrate.selected_codemods(spec.names())
+        self.selected: list[type[SiteCodemod]] = planning.selected_codemods(spec.names())
         self.matched: set[str] = set()
         self.wanted = spec.site_filter(self.matched)
         self.settings = settings
@@ -71,7 +71,7 @@ class Planner:
         file = Path(os.path.realpath(path))
         plan = plan_from_analysis(before, shown, file, self.wanted)
         if plan is None:
-            plan = self.migrate.plan_source(
+            plan = self.planning.plan_source(
                 data, shown, rel, file, self.ctx, self.selected, self.wanted, self.settings,
                 before,
             )  # fmt: skip

@@ -8,7 +8,10 @@ A *label* says what a value may carry, as a tuple:
 - ``("p", function, parameter)``: a parameter of a function of this file;
 - ``("c", call)``: the result of call number ``call`` of this summary's ``calls``;
 - ``("a", class, attr)``: the instance attribute ``attr`` of a class of this file;
-- ``("q", note, label)``: ``label``, passed through a sanitizer (``note`` names it).
+- ``("q", note, label)``: ``label``, passed through a sanitizer (``note`` names it);
+- ``("f", class, attr, label)``: the attribute ``attr`` of ``label``, an instance of the
+  class ``class`` (a dotted name): a field the class declares converted (``level: int``
+  of a pydantic model) is sanitized.
 
 Functions and classes are keyed by their dotted path in the module ("Job.run").
 """
@@ -26,15 +29,24 @@ def _labels(data: list[Any]) -> tuple[Label, ...]:
 
 
 def _label(item: list[Any]) -> Label:
-    if item[0] == "q":
-        return ("q", item[1], _label(item[2]))
+    if item[0] in WRAPPERS:
+        return (*item[:-1], _label(item[-1]))
     return tuple(item)
 
 
 def _json_label(label: Label) -> list[Any]:
-    if label[0] == "q":
-        return ["q", label[1], _json_label(label[2])]
+    if label[0] in WRAPPERS:
+        return [*label[:-1], _json_label(label[-1])]
     return list(label)
+
+
+# the kinds of label that wrap another (their last item)
+WRAPPERS = frozenset({"q", "f"})
+
+
+def wrapped(label: Label) -> Label | None:
+    """The label a sanitizer or field label wraps; None for the others."""
+    return label[-1] if label[0] in WRAPPERS else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +85,13 @@ class Call:
     line: int
     column: int
     text: str  # the callee as written, for the flow's notes
+    # what the call returns when it resolves to no function of the project (a model-like
+    # object called: ``chain(inputs)``, when the chain's class has no ``__call__`` here)
+    fallback: Label | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "fallback": None if self.fallback is None else _json_label(self.fallback),
             "caller": self.caller,
             "callee": self.callee,
             "args": [a.to_json() for a in self.args],
@@ -99,6 +115,7 @@ class Call:
             d["line"],
             d["column"],
             d["text"],
+            None if d.get("fallback") is None else _label(d["fallback"]),
         )
 
 
@@ -126,6 +143,9 @@ class Function:
     # parameters a framework fills from a function's result (FastAPI's Depends(provider)):
     # the labels of that call
     injected: dict[str, Arg] = field(default_factory=dict)
+    # declared, not implemented (``@abstractmethod``, a body that only raises
+    # NotImplementedError or is ``...``): a call of it runs the subclasses' overrides
+    abstract: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -144,6 +164,7 @@ class Function:
             "opaque": self.opaque,
             "complete": self.complete,
             "injected": {k: v.to_json() for k, v in self.injected.items()},
+            "abstract": self.abstract,
         }
 
     @classmethod
@@ -164,6 +185,7 @@ class Function:
             d["opaque"],
             d["complete"],
             {k: Arg.from_json(v) for k, v in d.get("injected", {}).items()},
+            bool(d.get("abstract", False)),
         )
 
 
@@ -172,17 +194,35 @@ class Class:
     key: str
     bases: tuple[str, ...]  # dotted names of the bases the analysis resolved
     attrs: dict[str, tuple[Label, ...]]  # what self.<attr> may hold, over every method
+    # the names annotated in the class body (pydantic and dataclass fields): a keyword of
+    # that name given to the constructor is what self.<name> holds
+    fields: tuple[str, ...] = ()
+    # the fields declared with a converting type (``level: int``): field -> the note
+    converted: dict[str, str] = field(default_factory=dict)
+    # the base-class sources its direct bases match (an agent tool's base): (methods,
+    # parameters skipped, origin, note), inherited by the project's subclasses
+    sourced: tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "bases": list(self.bases),
             "attrs": {k: [_json_label(x) for x in v] for k, v in self.attrs.items()},
+            "fields": list(self.fields),
+            "converted": self.converted,
+            "sourced": [[list(m), list(s), o, n] for m, s, o, n in self.sourced],
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Class:
-        return cls(d["key"], tuple(d["bases"]), {k: _labels(v) for k, v in d["attrs"].items()})
+        return cls(
+            d["key"],
+            tuple(d["bases"]),
+            {k: _labels(v) for k, v in d["attrs"].items()},
+            tuple(d.get("fields", ())),
+            dict(d.get("converted", {})),
+            tuple((tuple(m), tuple(s), o, n) for m, s, o, n in d.get("sourced", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +264,9 @@ class FileSummary:
     # the attribute names so used (``Thread(target=self.work)``)
     value_names: tuple[str, ...] = ()
     value_attrs: tuple[str, ...] = ()
+    # functions handed to a call that registers them as tools (``mcp.add_tool(run)``,
+    # ``StructuredTool.from_function(func=run)``): (dotted name, origin, note)
+    registered: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -235,6 +278,7 @@ class FileSummary:
             "exports": self.exports,
             "value_names": list(self.value_names),
             "value_attrs": list(self.value_attrs),
+            "registered": [list(r) for r in self.registered],
         }
 
     @classmethod
@@ -250,6 +294,7 @@ class FileSummary:
             dict(d["exports"]),
             tuple(d["value_names"]),
             tuple(d["value_attrs"]),
+            tuple((r[0], r[1], r[2]) for r in d.get("registered", ())),
         )
 
 

@@ -16,17 +16,28 @@ stage against that function's summary.
 from __future__ import annotations
 
 import builtins
+import re
 import sys
 from collections.abc import Callable, Iterable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from auditor.flow.model import Arg, Call, Class, FileSummary, Function, Label, Site, absolute
-from auditor.flow.sources import Source, SourceCatalogue
+from auditor.file_summary import (
+    Arg,
+    Call,
+    Class,
+    FileSummary,
+    Function,
+    Label,
+    Site,
+    absolute,
+    wrapped,
+)
+from auditor.judge.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
-from auditor.scan.resolve import Resolver, keyword
+from auditor.scan.resolve import Resolver, implicit_module, keyword
 from auditor.scan.scopes import Binding, Scope
 
 EMPTY: frozenset[Label] = frozenset()
@@ -100,6 +111,9 @@ class Summarizer:
         self._memo: dict[int, frozenset[Label]] = {}
         self._active: set[int] = set()
         self._call_ids: dict[int, int] = {}  # id(call node) -> index in summary.calls
+        # calls made up here (what FastAPI calls to fill a Depends parameter), kept alive so
+        # that no later node reuses their id() and is taken for one of them
+        self._made_up: list[cst.Call] = []
         self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
         self._positions: dict[cst.CSTNode, object] | None = None
         self._methods: dict[int, tuple[str, str]] = {}  # id(method scope) -> (class, self)
@@ -118,6 +132,8 @@ class Summarizer:
                 self._attr_assigns.setdefault((assign.cls, assign.attr), []).append(assign)
         self._frameworks = self._imported_roots()
         self._records = {id(r.scope): r for r in collector.functions}
+        self._functions_by_key = {r.key: r for r in collector.functions}
+        self._classes_by_key = {r.key: r for r in collector.classes}
         self._web = any(self._frameworks & r.frameworks for r in sources.request_parameters)
         self.lines = lines or []
         # each function's (line of def, column, last line), from the ast: the collector met
@@ -222,7 +238,9 @@ class Summarizer:
         if isinstance(node, cst.Name):
             bindings = scope.lookup(node.value)
             if bindings is None:
-                return f"builtins.{node.value}" if node.value in _BUILTINS else None
+                if node.value in _BUILTINS:
+                    return f"builtins.{node.value}"
+                return implicit_module(node.value)
             for binding in bindings:
                 found = self._typed_binding(binding, node.value, depth)
                 if found is not None:
@@ -248,17 +266,175 @@ class Summarizer:
             qualname = self.resolver.qualname(node, scope)  # getattr(m, "x"), __import__
             if qualname is not None:
                 return self.absolute(qualname)
+            returned = self._returned_type(node.func, scope, depth)
+            if returned is not None:
+                return returned
             func = self.typed(node.func, scope, depth + 1)
             return f"{func}()" if func is not None else None
+        return None
+
+    def _typed_value(self, value: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """What an assigned value is: a name, an attribute or a call's result, as
+        :meth:`typed` says; ``given or Default()`` and ``a if test else b`` are either side,
+        the side that constructs an object first (``parser or Parser()``: a Parser), then
+        the other (the annotation of ``parser``)."""
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+            return self.typed(value, scope, depth + 1)
+        if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+            sides = [value.right, value.left]
+        elif isinstance(value, cst.IfExp):
+            sides = [value.body, value.orelse]
+        else:
+            return None
+        sides.sort(key=lambda side: not isinstance(side, cst.Call))
+        for side in sides:
+            found = self._typed_value(side, scope, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def _returned_type(self, func: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The instance a call of a function or method of this file returns, by its return
+        annotation (``def make(self) -> Executor``: an Executor)."""
+        record: FunctionRecord | None = None
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+            if bindings and len(bindings) == 1:
+                target = bindings[0].target
+                if bindings[0].kind == "import" and target.startswith(f"{self.module_name}."):
+                    record = self._functions_by_key.get(target[len(self.module_name) + 1 :])
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._method_of(scope)
+            if owner is not None and func.value.value == owner[1]:
+                for cls in (owner[0], *self._same_file_bases(owner[0])):
+                    record = self._functions_by_key.get(f"{cls}.{func.attr.value}")
+                    if record is not None:
+                        break
+        if record is None or record.node.returns is None:
+            return None
+        annotation = _unwrapped_annotation(record.node.returns.annotation)
+        if annotation is None:
+            return None
+        held = self.typed(annotation, record.outer, depth + 1)
+        return f"{held}()" if held is not None and not held.startswith("builtins.") else None
+
+    def _same_file_bases(self, cls: str, depth: int = 0) -> list[str]:
+        """The keys of the classes of this file that ``cls`` derives from, nearest first."""
+        out: list[str] = []
+        if depth > 8:
+            return out
+        prefix = f"{self.module_name}." if self.module_name else ""
+        for base in self._bases(cls):
+            key = base.removeprefix(prefix) if prefix and base.startswith(prefix) else None
+            if key is not None and key in self._classes_by_key and key not in out:
+                out.append(key)
+                out += [b for b in self._same_file_bases(key, depth + 1) if b not in out]
+        return out
+
+    def _field_type(self, cls: str, attr: str, depth: int) -> str | None:
+        """``self.<attr>`` by the annotation of ``attr`` in the class body (a pydantic or
+        dataclass field, ``llm: BaseLLM = Field(...)``), in ``cls`` or a base of this file."""
+        for key in (cls, *self._same_file_bases(cls)):
+            found = self._field_annotation(key, attr)
+            if found is None:
+                continue
+            annotation = _unwrapped_annotation(found)
+            if annotation is None:
+                return None
+            held = self.typed(annotation, self._classes_by_key[key].outer, depth + 1)
+            if held is None or held.startswith(("builtins.", "typing.")):
+                return None
+            return f"{held}()"
+        return None
+
+    def _sourced(self, cls: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...]:
+        """The base-class sources the direct bases of ``cls`` match (for its subclasses in
+        other files: a tool class deriving from the project's own tool base)."""
+        out = []
+        for base in self._bases(cls):
+            for entry in self.sources.base_classes:
+                if entry.patterns.get(base):
+                    out.append(
+                        (
+                            tuple(sorted(entry.methods)),
+                            tuple(sorted(entry.skip)),
+                            entry.source.origin,
+                            entry.source.note,
+                        )
+                    )
+        return tuple(out)
+
+    def _registered(self) -> list[tuple[str, str, str]]:
+        """The functions of the project this file hands to a call that registers them as
+        tools, by their dotted names: ``mcp.add_tool(run)``, ``Tool(func=run)``."""
+        out = []
+        for site in self.collector.every_call:
+            typed = self.typed(site.node.func, site.scope)
+            found = self.sources.registration(typed) if typed is not None else None
+            if found is None:
+                continue
+            position, keywords, source = found
+            positional = [a.value for a in site.node.args if a.keyword is None and not a.star]
+            given = [a.value for a in site.node.args if a.keyword and a.keyword.value in keywords]
+            if position < len(positional):
+                given.append(positional[position])
+            for value in given:
+                if not isinstance(value, cst.Name):
+                    continue
+                bindings = site.scope.lookup(value.value)
+                if bindings and len(bindings) == 1 and bindings[0].kind == "import":
+                    name = self.absolute(bindings[0].target)
+                    out.append((name, source.origin, source.note))
+        return out
+
+    def _fields(self, cls: str) -> tuple[str, ...]:
+        """The names annotated in the body of class ``cls`` (this file's), in order."""
+        record = self._classes_by_key.get(cls)
+        if record is None or not isinstance(record.node.body, cst.IndentedBlock):
+            return ()
+        return tuple(
+            stmt.target.value
+            for line in record.node.body.body
+            if isinstance(line, cst.SimpleStatementLine)
+            for stmt in line.body
+            if isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name)
+        )
+
+    def _converted_fields(self, cls: str) -> dict[str, str]:
+        """The fields of class ``cls`` annotated with a converting type (``level: int``):
+        a pydantic model validates and converts them, or fails."""
+        record = self._classes_by_key.get(cls)
+        out: dict[str, str] = {}
+        for name in self._fields(cls):
+            annotation = self._field_annotation(cls, name)
+            unwrapped = _unwrapped_annotation(annotation) if annotation is not None else None
+            typed = self.typed(unwrapped, record.outer) if unwrapped and record else None
+            if typed is not None and self.sources.sanitizer(typed) is not None:
+                out[name] = f"converted to {typed.removeprefix('builtins.')} by its model"
+        return out
+
+    def _field_annotation(self, cls: str, attr: str) -> cst.BaseExpression | None:
+        """The annotation of ``attr`` in the body of class ``cls`` (this file's)."""
+        record = self._classes_by_key.get(cls)
+        if record is None or not isinstance(record.node.body, cst.IndentedBlock):
+            return None
+        for line in record.node.body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for stmt in line.body:
+                if (
+                    isinstance(stmt, cst.AnnAssign)
+                    and isinstance(stmt.target, cst.Name)
+                    and stmt.target.value == attr
+                ):
+                    return stmt.annotation.annotation
         return None
 
     def _typed_binding(self, binding: Binding, name: str, depth: int) -> str | None:
         if binding.kind == "import":
             return self.absolute(binding.target)
         if binding.kind == "value" and binding.value is not None:
-            if isinstance(binding.value, (cst.Name, cst.Attribute, cst.Call)):
-                return self.typed(binding.value, binding.scope, depth + 1)
-            return None
+            return self._typed_value(binding.value, binding.scope, depth)
         if binding.kind == "param":
             method = self._methods.get(id(binding.scope))
             if method is not None and method[1] == name:
@@ -280,12 +456,7 @@ class Summarizer:
         params = record.node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.name.value == name and param.annotation is not None:
-                annotation = param.annotation.annotation
-                if isinstance(annotation, cst.Subscript):  # Optional[X], Annotated[X, ...]
-                    first = annotation.slice[0].slice if annotation.slice else None
-                    if isinstance(first, cst.Index):
-                        return first.value
-                return annotation
+                return _unwrapped_annotation(param.annotation.annotation)
         return None
 
     def _record_of(self, scope: Scope) -> FunctionRecord | None:
@@ -300,14 +471,14 @@ class Summarizer:
         if node.value.value != me:
             return None
         assigns = self._attr_assigns.get((cls, node.attr.value), [])
-        if len(assigns) != 1:
-            return None
-        assign = assigns[0]
-        assert isinstance(assign, AttrAssign)
-        value = assign.value
-        if isinstance(value, (cst.Call, cst.Name, cst.Attribute)):
-            return self.typed(value, assign.scope, depth + 1)
-        return None
+        if len(assigns) == 1:
+            assign = assigns[0]
+            assert isinstance(assign, AttrAssign)
+            if assign.value is not None:
+                found = self._typed_value(assign.value, assign.scope, depth)
+                if found is not None:
+                    return found
+        return self._field_type(cls, node.attr.value, depth)
 
     def _method_of(self, scope: Scope) -> tuple[str, str] | None:
         current: Scope | None = scope
@@ -481,6 +652,12 @@ class Summarizer:
         owner = self._method_of(scope)
         if owner is not None and isinstance(node.value, cst.Name) and node.value.value == owner[1]:
             return frozenset({("a", owner[0], node.attr.value)})
+        held = self.typed(node.value, scope)
+        if held is not None and held.endswith("()") and self._may_be_project(held):
+            # a field of an instance of a project class (a pydantic request model): the
+            # project stage knows whether the class converts it
+            inner = self.labels(node.value, scope, depth + 1)
+            return frozenset(("f", held[:-2], node.attr.value, x) for x in inner)
         if isinstance(node.value, cst.Name) and not self._web:
             # request.GET in a view whose file imports no framework (where one is imported,
             # the parameter itself is the source: request_parameter)
@@ -507,19 +684,58 @@ class Summarizer:
                 return frozenset(("q", sanitizer.note + f" ({typed})", x) for x in inner)
             if self.sources.is_clean(typed):
                 return EMPTY
-        if isinstance(func, cst.Attribute):
+        fallback: Label | None = None
+        if self._calls_an_object(func, typed, scope):
+            # a model, chain or pipeline called (``chain(inputs)``, ``self.llm(prompt)``):
+            # the source, unless the project has the class's __call__
+            source = self.sources.method_source(
+                "__call__", dotted(func) or "<expression>", _snake(typed)
+            )
+            if source is not None:
+                fallback = self._source(source, node, self.code(func) + "()", scope)
+                if typed is None or not self._may_be_project(typed):
+                    return frozenset({fallback})
+        elif isinstance(func, cst.Attribute):
             receiver = dotted(func.value) or "<expression>"
-            source = self.sources.method_source(func.attr.value, receiver)
+            held = self.typed(func.value, scope)
+            source = self.sources.method_source(func.attr.value, receiver, _snake(held))
             if source is not None:
                 return frozenset({self._source(source, node, self.code(func) + "()", scope)})
         if typed is not None and self._may_be_project(typed):
-            return frozenset({("c", self.record_call(node, scope, typed))})
+            return frozenset({("c", self.record_call(node, scope, typed, fallback))})
         parts = self._arguments(node)
         if isinstance(func, cst.Attribute):
             parts.append(func.value)
         elif isinstance(func, cst.Call):
             parts.append(func)
         return self._union(parts, scope, depth)
+
+    def _calls_an_object(self, func: cst.BaseExpression, typed: str | None, scope: Scope) -> bool:
+        """Whether ``func(...)`` calls an object rather than a function or a method: a name
+        or an attribute that holds an instance (``runner = Runner()``, a field), a
+        parameter or variable of unknown type, an attribute of ``self`` that the class
+        assigns or declares and does not define as a method."""
+        if typed is not None and typed.endswith("()"):
+            return True
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+            return (
+                bool(bindings)
+                and typed is None
+                and all(b.kind not in ("def", "import") for b in bindings or ())
+            )
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._method_of(scope)
+            if owner is None or func.value.value != owner[1]:
+                return False
+            cls, attr = owner[0], func.attr.value
+            classes = (cls, *self._same_file_bases(cls))
+            if any(f"{c}.{attr}" in self._functions_by_key for c in classes):
+                return False
+            return (cls, attr) in self._attr_assigns or any(
+                self._field_annotation(c, attr) is not None for c in classes
+            )
+        return False
 
     def _may_be_project(self, typed: str) -> bool:
         """Whether a callee may be a function of the scanned project: not the standard
@@ -547,7 +763,9 @@ class Summarizer:
                 params = tuple(sorted(names))
         return Arg(tuple(sorted(labels, key=repr)), False, params)
 
-    def record_call(self, node: cst.Call, scope: Scope, typed: str) -> int:
+    def record_call(
+        self, node: cst.Call, scope: Scope, typed: str, fallback: Label | None = None
+    ) -> int:
         index = self._call_ids.get(id(node))
         if index is not None:
             return index
@@ -557,11 +775,13 @@ class Summarizer:
         saved = self._guards_now
         self._guards_now = self.guarded(site) if site is not None and site.guards else {}
         try:
-            return self._record(node, scope, typed, index)
+            return self._record(node, scope, typed, index, fallback)
         finally:
             self._guards_now = saved
 
-    def _record(self, node: cst.Call, scope: Scope, typed: str, index: int) -> int:
+    def _record(
+        self, node: cst.Call, scope: Scope, typed: str, index: int, fallback: Label | None = None
+    ) -> int:
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
         star = False
@@ -588,6 +808,7 @@ class Summarizer:
             line,
             column,
             self.code(node.func),
+            fallback,
         )
         return index
 
@@ -719,15 +940,18 @@ class Summarizer:
         return ""
 
     def _bases(self, cls: str) -> list[str]:
-        for record in self.collector.classes:
-            if record.key == cls:
-                out = []
-                for base in record.node.bases:
-                    typed = self.typed(base.value, record.outer)
-                    if typed is not None:
-                        out.append(typed)
-                return out
-        return []
+        record = self._classes_by_key.get(cls)
+        if record is None:
+            return []
+        out = []
+        for base in record.node.bases:
+            value = base.value
+            if isinstance(value, cst.Subscript):  # a generic class: Tool[Args]
+                value = value.value
+            typed = self.typed(value, record.outer)
+            if typed is not None:
+                out.append(typed)
+        return out
 
     def _function(self, record: FunctionRecord) -> Function:
         params = record.node.params
@@ -742,6 +966,7 @@ class Summarizer:
             typed = self.typed(provider, record.outer)
             if typed is not None and self._may_be_project(typed):
                 call = cst.Call(func=provider)  # what the framework calls to fill it in
+                self._made_up.append(call)
                 self._call_index[id(call)] = -1
                 injected[name] = Arg((("c", self.record_call(call, record.outer, typed)),))
         returns = self._union(record.returns, record.scope, 0)
@@ -764,7 +989,40 @@ class Summarizer:
             opaque=opaque,
             injected=injected,
             complete=not _is_stub(record.node),
+            abstract=record.cls is not None and self._abstract(record),
         )
+
+    def _abstract(self, record: FunctionRecord) -> bool:
+        """Declared only: ``@abstractmethod``, or a body (after its docstring) that is only
+        ``...``, ``raise NotImplementedError`` or, after a docstring, ``pass``."""
+        for decorator in record.node.decorators:
+            typed = self.typed(decorator.decorator, record.outer)
+            if typed in ("abc.abstractmethod", "abc.abstractproperty"):
+                return True
+        body = record.node.body
+        if not isinstance(body, cst.IndentedBlock):
+            return False
+        stmts: list[cst.BaseSmallStatement] = []
+        for line in body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                return False
+            stmts += line.body
+        documented = bool(stmts) and _is_docstring(stmts[0])
+        if documented:
+            stmts = stmts[1:]
+        if not stmts:
+            return documented and not _is_stub(record.node)
+        for stmt in stmts:
+            if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Ellipsis):
+                continue
+            if isinstance(stmt, cst.Pass) and documented:
+                continue
+            if isinstance(stmt, cst.Raise) and stmt.exc is not None:
+                raised = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
+                if isinstance(raised, cst.Name) and raised.value == "NotImplementedError":
+                    continue
+            return False
+        return True
 
     # -- the whole file ----------------------------------------------------------------------
     def build(
@@ -814,6 +1072,9 @@ class Summarizer:
                     for (cls, attr), labels in attrs.items()
                     if cls == klass.key
                 },
+                self._fields(klass.key),
+                self._converted_fields(klass.key),
+                self._sourced(klass.key),
             )
         for name, bindings in self.collector.module_scope.bindings.items():
             for binding in bindings:
@@ -831,16 +1092,50 @@ class Summarizer:
             for binding in bindings:
                 if binding.kind == "import" and binding.target:
                     names.add(self.absolute(binding.target))
+        summary.registered = tuple(self._registered())
         summary.value_names = tuple(sorted(names))
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]
         return summary
 
 
+def _snake(typed: str | None) -> str:
+    """The class of an instance (``pkg.mod.BaseLLM()``) in snake case (``base_llm``), ""
+    when ``typed`` is not an instance."""
+    if typed is None or not typed.endswith("()"):
+        return ""
+    name = typed[:-2].rsplit(".", 1)[-1]
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def _is_docstring(stmt: cst.BaseSmallStatement) -> bool:
+    return isinstance(stmt, cst.Expr) and isinstance(
+        stmt.value, (cst.SimpleString, cst.ConcatenatedString)
+    )
+
+
+def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The class an annotation names: ``X`` of ``Optional[X]``, ``Annotated[X, ...]``,
+    ``X | None``, ``Union[X, ...]`` (the first that is not None); None for a string."""
+    if isinstance(annotation, cst.Subscript):
+        first = annotation.slice[0].slice if annotation.slice else None
+        return first.value if isinstance(first, cst.Index) else None
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        left = annotation.left
+        if isinstance(left, cst.Name) and left.value == "None":
+            return _unwrapped_annotation(annotation.right)
+        return _unwrapped_annotation(left)
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return annotation
+    return None
+
+
 def _unwrapped(labels: Iterable[Label]) -> Iterable[Label]:
     for label in labels:
-        if label[0] == "q":
-            yield from _unwrapped([label[2]])
+        inner = wrapped(label)
+        if inner is not None:
+            yield from _unwrapped([inner])
         else:
             yield label
 

@@ -1,0 +1,190 @@
+"""Driving one started sandbox to its result: what ``run``/``exec_python``/``eval_python``
+(auditor.sandbox.api) and a warm pool's runs (auditor.sandbox.pool) share: the stdio
+arguments, feeding and reading the process through the output cap, the timeout, and
+reading an evaluated value back."""
+
+from __future__ import annotations
+
+import ast
+import json
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from auditor.sandbox.errors import SandboxEvalError
+from auditor.sandbox.process import Popen
+from auditor.sandbox.result import SandboxResult
+
+
+def _result(p: Popen, args: Any, out: Any, err: Any, *, timed_out: bool = False) -> SandboxResult:
+    return SandboxResult(
+        args,
+        p.returncode if p.returncode is not None else -9,
+        out,
+        err,
+        isolation=p.isolation,
+        degraded=p.degraded,
+        timed_out=timed_out,
+        oom_killed=p.oom_killed,
+        cpu_limited=p.cpu_limited,
+        truncated=p.truncated,
+        cpu_seconds=p.cpu_seconds,
+        max_rss_bytes=p.max_rss_bytes,
+        wall_seconds=p.wall_seconds,
+        launcher=p.launcher,
+        payload_uid=p.payload_uid,
+    )
+
+
+def stdio_args(input: Any, capture_output: bool, kwargs: dict[str, Any]) -> None:
+    """``input`` and ``capture_output`` as ``stdin``/``stdout``/``stderr`` (in ``kwargs``),
+    with ``subprocess.run``'s errors."""
+    if input is not None:
+        if kwargs.get("stdin") is not None:
+            raise ValueError("stdin and input arguments may not both be used.")
+        kwargs["stdin"] = subprocess.PIPE
+    if capture_output:
+        if kwargs.get("stdout") is not None or kwargs.get("stderr") is not None:
+            raise ValueError("stdout and stderr arguments may not be used with capture_output.")
+        kwargs["stdout"] = subprocess.PIPE
+        kwargs["stderr"] = subprocess.PIPE
+
+
+def drive(
+    p: Popen,
+    args: Any,
+    *,
+    input: Any,
+    timeout: float | None,
+    check: bool,
+    raise_timeout: bool,
+    sinks: dict[str, Any] | None,
+    encoding: str | None,
+) -> SandboxResult:
+    """Feed, read (through the output cap), time out and finish the started sandbox ``p``:
+    the run of ``run``/``exec_python``, and of a sandbox.Pool's warm sandbox once handed its
+    payload (``timeout`` counts from here)."""
+    with p:
+        if sinks:
+            for name, sink in sinks.items():
+                stream = getattr(p, name)
+                if stream is not None:
+                    p._sinks[stream.fileno()] = sink
+        try:
+            out, err = p.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            p.timed_out = True
+            p.kill()
+            p.wait()
+            if raise_timeout:
+                raise
+            out, err = exc.output, exc.stderr
+            if sinks:
+                out = None if "stdout" in sinks else out
+                err = None if "stderr" in sinks else err
+            text = bool(getattr(p, "text_mode", False)) or bool(p.universal_newlines)
+            if text:
+                enc = encoding or "utf-8"
+                out = out.decode(enc, "replace") if out is not None else None
+                err = err.decode(enc, "replace") if err is not None else None
+            return _result(p, args, out, err, timed_out=True)
+        except BaseException:
+            p.kill()
+            raise
+        rc = p.poll()
+    assert rc is not None
+    if sinks:
+        out = None if "stdout" in sinks else out
+        err = None if "stderr" in sinks else err
+    result = _result(p, args, out, err)
+    if check and rc:
+        raise subprocess.CalledProcessError(rc, args, output=out, stderr=err)
+    return result
+
+
+def python_argv(code: str | bytes) -> list[Any]:
+    # -I: isolated mode (no user site, no PYTHON* variables, no cwd on sys.path).
+    return [sys.executable, "-I", "-c", code]
+
+
+def _sink(name: str) -> Any:
+    def write(chunk: bytes) -> None:
+        stream = getattr(sys, name)
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            stream.flush()
+            buffer.write(chunk)
+            buffer.flush()
+        else:
+            stream.write(chunk.decode("utf-8", "replace"))
+
+    return write
+
+
+def python_stdio(input: Any, capture_output: bool, kw: dict[str, Any]) -> dict[str, Any]:
+    """exec_python's stdio defaults, in ``kw`` (``stdin``, ``stdout``, ``stderr``): output
+    not captured nor redirected goes through a pipe to the caller's ``sys.stdout`` and
+    ``sys.stderr`` (the returned sinks, behind the output cap); no input: ``/dev/null``."""
+    sinks: dict[str, Any] = {}
+    if not capture_output:
+        for name in ("stdout", "stderr"):
+            if kw.get(name) is None:
+                kw[name] = subprocess.PIPE
+                sinks[name] = _sink(name)
+    if input is None and "stdin" not in kw:
+        kw["stdin"] = subprocess.DEVNULL
+    return sinks
+
+
+_EVAL_TEMPLATE = """
+import json, sys
+_v = eval(compile({expr!r}, "<sandbox>", "eval"), {{"__builtins__": __builtins__}})
+try:
+    _r = "J" + json.dumps(_v, allow_nan=False)
+    if json.loads(_r[1:]) != _v:
+        raise ValueError
+except (TypeError, ValueError):
+    _r = "L" + repr(_v)
+sys.stdout.flush()
+sys.stdout.write("\\n{marker}" + _r + "\\n")
+"""
+
+
+def evaluate(expr: str, exec_fn: Callable[..., SandboxResult], opts: dict[str, Any]) -> Any:
+    """eval_python through ``exec_fn`` (``exec_python``, or a pool's)."""
+    marker = "@@AUDITOR-RESULT-" + secrets.token_hex(8) + ":"
+    opts.pop("capture_output", None)
+    opts.pop("text", None)
+    result = exec_fn(
+        _EVAL_TEMPLATE.format(expr=expr, marker=marker),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        **opts,
+    )
+    if result.timed_out:
+        raise SandboxEvalError(f"eval_python: {expr!r} timed out")
+    if result.returncode != 0:
+        lines = (result.stderr or "").strip().splitlines()
+        why = lines[-1] if lines else f"exit status {result.returncode}"
+        if result.oom_killed:
+            why = "killed: out of memory"
+        raise SandboxEvalError(f"eval_python: {expr!r} failed: {why}")
+    out: str = result.stdout or ""
+    _, found, payload = out.rpartition(marker)
+    if not found:
+        raise SandboxEvalError(f"eval_python: {expr!r} produced no result")
+    payload = payload.rstrip("\n")
+    kind, body = payload[:1], payload[1:]
+    if kind == "J":
+        return json.loads(body)
+    try:
+        return ast.literal_eval(body)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise SandboxEvalError(
+            f"eval_python: the value of {expr!r} survives neither JSON nor ast.literal_eval: "
+            f"{body[:200]}"
+        ) from None

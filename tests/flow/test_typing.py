@@ -1,0 +1,258 @@
+"""What the project stage types a receiver as, to follow a method call into the project
+(docs/flow.md, "What it follows"): pydantic and dataclass fields declared in the class body,
+``given or Default()``, return annotations, an instance called (``__call__``), an abstract
+method run through its overrides. In each case model output reaches a sink only through
+that call: without the typing, the sink's parameter has no visible caller (``parameter``)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from auditor.api import scan
+from auditor.findings import Finding
+from tests.conftest import make_policy
+
+MODEL = """\
+from openai import OpenAI
+
+def answer(question):
+    reply = OpenAI().chat.completions.create(model="m", messages=[question])
+    return reply.choices[0].message.content
+"""
+
+
+def _scan(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
+    files = {"app/__init__.py": "", "app/llm.py": MODEL, **files}
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert result.errors == []
+    return result.findings
+
+
+def _origins(found: list[Finding]) -> list[tuple[str, str, str | None]]:
+    return [(Path(f.path).name, f.rule, f.origin) for f in found]
+
+
+def test_a_pydantic_field_types_the_attribute(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/shell.py": """\
+                import subprocess
+
+                class Shell:
+                    def run(self, command):
+                        subprocess.run(command, shell=True)
+                """,
+            "app/chain.py": """\
+                from pydantic import BaseModel, Field
+                from app.llm import answer
+                from app.shell import Shell
+
+                class Chain(BaseModel):
+                    shell: Shell = Field(default_factory=Shell)
+
+                    def go(self, question):
+                        self.shell.run(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("shell.py", "AUD001", "llm-output")]
+
+
+def test_a_field_of_a_base_class_and_an_optional_annotation(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/chain.py": """\
+                from typing import Optional
+                from app.llm import answer
+
+                class Repl:
+                    def execute(self, code):
+                        exec(code)
+
+                class Base:
+                    repl: Optional[Repl] = None
+
+                class Chain(Base):
+                    def go(self, question):
+                        self.repl.execute(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("chain.py", "AUD003", "llm-output")]
+
+
+def test_given_or_default_is_the_default(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/engine.py": """\
+                from app.llm import answer
+
+                class Parser:
+                    def parse(self, text):
+                        return eval(text)
+
+                class Engine:
+                    def __init__(self, parser=None):
+                        self._parser = parser or Parser()
+
+                    def query(self, question):
+                        return self._parser.parse(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("engine.py", "AUD003", "llm-output")]
+
+
+def test_a_return_annotation_types_what_a_factory_makes(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/agent.py": """\
+                from app.llm import answer
+
+                class Executor:
+                    def run_code(self, code):
+                        exec(code)
+
+                class Agent:
+                    def __init__(self):
+                        self.executor = self.make_executor()
+
+                    def make_executor(self) -> Executor:
+                        return Executor()
+
+                    def step(self, question):
+                        self.executor.run_code(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("agent.py", "AUD003", "llm-output")]
+
+
+def test_an_instance_called_runs_its_dunder_call(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/agent.py": """\
+                from app.llm import answer
+
+                class Executor:
+                    def __call__(self, code):
+                        exec(code)
+
+                def step(question):
+                    executor = Executor()
+                    executor(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("agent.py", "AUD003", "llm-output")]
+
+
+def test_an_abstract_method_runs_the_overrides(tmp_path: Path) -> None:
+    """The argument reaches the subclasses' overrides, and what the overrides return is
+    the call's result (a template method: the base calls what subclasses implement)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/base.py": """\
+                from abc import ABC, abstractmethod
+
+                class Executor(ABC):
+                    @abstractmethod
+                    def run_code(self, code):
+                        ...
+
+                class Assistant(ABC):
+                    def submit_prompt(self, prompt):
+                        raise NotImplementedError
+
+                    def ask(self, question):
+                        exec(self.submit_prompt(question))
+                """,
+            "app/impl.py": """\
+                import os
+                from app.base import Assistant, Executor
+                from app.llm import answer
+
+                class Local(Executor):
+                    def run_code(self, code):
+                        os.system(code)
+
+                class OpenAIAssistant(Assistant):
+                    def submit_prompt(self, prompt):
+                        return answer(prompt)
+
+                def step(executor: Executor, question):
+                    executor.run_code(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [
+        ("base.py", "AUD003", "llm-output"),
+        ("impl.py", "AUD001", "llm-output"),
+    ]
+
+
+def test_a_common_method_name_is_followed_where_its_class_is_named(tmp_path: Path) -> None:
+    """``run`` is said in more files than the planner reads by name alone (30): the files
+    that also name the class are still read, and the call is followed."""
+    files = {f"app/other{i}.py": "def run():\n    return 1\n" for i in range(32)}
+    files["app/shell.py"] = """\
+        import subprocess
+
+        class Shell:
+            def run(self, command):
+                subprocess.run(command, shell=True)
+        """
+    files["app/chain.py"] = """\
+        from app.llm import answer
+        from app.shell import Shell
+
+        def go(question):
+            shell = Shell()
+            print("run")
+            return shell.run(answer(question))
+        """
+    found = _scan(tmp_path, files)
+    assert _origins(found) == [("shell.py", "AUD001", "llm-output")]
+
+
+def test_a_field_holds_what_the_constructor_is_given(tmp_path: Path) -> None:
+    """A pydantic model's field is what its constructor's keyword of that name passes
+    (langchain-experimental's CPAL: the chain's parsed output becomes a story's entities,
+    whose code is run); a subclass's construction counts for the base's field."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/models.py": """\
+                from pydantic import BaseModel
+
+                class Entity(BaseModel):
+                    code: str
+
+                    def run(self):
+                        exec(self.code)
+
+                class Named(Entity):
+                    name: str = ""
+                """,
+            "app/chain.py": """\
+                from app.llm import answer
+                from app.models import Entity, Named
+
+                def go(question):
+                    Entity(code="print(1)").run()
+                    Named(name="x", code=answer(question)).run()
+                """,
+        },
+    )
+    assert _origins(found) == [("models.py", "AUD003", "llm-output")]
