@@ -66,15 +66,15 @@ def _same(a: list[migrate.FilePlan], b: list[migrate.FilePlan]) -> None:
 
 def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the codemods run on from now on, in this process (the shown path of each
-    call of :func:`auditor.migrate.plan_source`; a worker of a pool is not seen)."""
+    call of :func:`auditor.planning.plan_source`; a worker of a pool is not seen)."""
     planned: list[str] = []
-    real = migrate.plan_source
+    real = planning.plan_source
 
     def spy(*args: Any, **kwargs: Any) -> migrate.FilePlan:
         planned.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(migrate, "plan_source", spy)
+    monkeypatch.setattr(planning, "plan_source", spy)
     return planned
 
 
@@ -343,8 +343,8 @@ def test_scan_results_and_plans_share_one_cache(
 def test_the_stages_rounds_do_not_load_the_codemods(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from auditor import worker
     from auditor.api import scan_and_plan
-    from auditor.scan import worker
 
     root = tmp_path / "src"
     root.mkdir()
