@@ -279,7 +279,10 @@ class _Runner:
         if not to_do:
             return
         salt = self.cache.salt if self.cache is not None else None
-        request = planning.request() if planning is not None else None
+        # the workers plan only the first round's files (the stage's rounds have ``extra``):
+        # a round of the stage does not load the codemods
+        planned = planning is not None and any(not job[4] for job in to_do)
+        request = planning.request() if planning is not None and planned else None
         analysed = _analyse(to_do, self.policy, self.options, self.jobs, salt, request)
         for job, (result_key, file_result, plan) in zip(to_do, analysed, strict=True):
             if self.cache is not None and result_key is not None:

@@ -55,7 +55,12 @@ from auditor.scan.scopes import Scope as ScanScope
 from auditor.scan.skeleton import physical_lines
 from auditor.scan.walk import child_fields, walk
 from auditor.scanner_view import ScannerView
-from auditor.unused_imports import remove_unused_imports
+from auditor.unused_imports import (
+    ImportIndex,
+    import_index,
+    remove_unused_import_by_node,
+    remove_unused_imports,
+)
 
 if TYPE_CHECKING:
     from auditor.sandbox_needs import SandboxEffect
@@ -252,12 +257,14 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         if self._imports:
             result = add_imports(result, list(self._imports))
         uses = _name_uses(tree) if self._dropped else Counter()
+        index: ImportIndex | None = None
         for name, nodes in self._dropped.items():
             # Only when every use of the name went with the rewrites can its import become
             # unused; libcst's (slow) unused-import removal then checks it properly.
             if uses[name] <= len(nodes):
+                index = index or import_index(tree)
                 for node in nodes:
-                    RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
+                    remove_unused_import_by_node(self.context, node, index)
         return result
 
     @contextlib.contextmanager

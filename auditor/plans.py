@@ -4,7 +4,7 @@ What ``auditor migrate`` and the audit document's "specific lines to fix" need o
 codemods: per file, the sites a codemod rewrites (the lines before and after), the sites
 left to a person and why, and the file's rewritten text. Free of libcst, so that a plan
 read back from the result cache (:meth:`FilePlan.to_cache` / :meth:`FilePlan.from_cache`)
-costs no parser import; the planning itself is :mod:`auditor.migrate`.
+costs no parser import; the planning itself is :mod:`auditor.planning`.
 """
 
 from __future__ import annotations

@@ -37,15 +37,18 @@ def _console() -> Any:
 
 @contextmanager
 def progress_bar(
-    label: str = "Scanning", enabled: bool | None = None, delay: float = DELAY_SECONDS
+    label: str = "Scanning", enabled: bool | None = None, delay: float | None = None
 ) -> Iterator[Progress | None]:
     """Yield a ``progress(done, total)`` callback for :func:`auditor.api.scan`, or ``None``
-    when no bar is wanted. The bar appears once the scan has run for ``delay`` seconds."""
+    when no bar is wanted. The bar appears once the scan has run for ``delay`` seconds
+    (default: :data:`DELAY_SECONDS`, read at each call)."""
     if enabled is None:
         enabled = wanted()
     if not enabled:
         yield None
         return
+    if delay is None:
+        delay = DELAY_SECONDS
     from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
 

@@ -12,6 +12,11 @@ nowhere else in the text (not even in a string or a comment), its answer is know
 them are unused. Then the same visitor runs with that answer and no metadata, descending
 only into the statements that hold an import. Any other case (a name mentioned elsewhere, a
 relative or ``__future__`` import) runs libcst's visitor as it is.
+
+The lookup before it, of the import statements that bound a callee a rewrite dropped
+(``RemoveImportsVisitor.remove_unused_import_by_node``), resolves the module's scopes too;
+:func:`remove_unused_import_by_node` answers it from the module-level imports when no
+import inside a function or class could bind the callee's name.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.codemod.visitors._remove_imports import RemovedNodeVisitor
 from libcst.helpers import get_absolute_module_from_package_for_import
 
 from auditor.scan.walk import child_fields
@@ -133,3 +140,99 @@ class _Known(RemoveImportsVisitor):
         if id(node) not in self._holders:
             return False
         return super().on_visit(node)
+
+
+# -- the imports a removed callee used ---------------------------------------------------------
+@dataclass(slots=True)
+class ImportIndex:
+    """The names a module's import statements bind: ``module_level`` (name -> the statements at
+    the module's level that bind it, once per binding), ``nested`` (the names bound by an import
+    inside a function or a class)."""
+
+    module_level: dict[str, list[ImportNode]] = field(default_factory=dict)
+    nested: set[str] = field(default_factory=set)
+
+
+def import_index(module: cst.Module) -> ImportIndex:
+    """Where the module's import statements bind their names (see :class:`ImportIndex`), as
+    libcst's scope analysis records them: ``import a.b.c`` binds ``a.b.c``, ``a.b`` and ``a``;
+    an alias binds its own name; ``from m import *`` binds nothing it knows of."""
+    index = ImportIndex()
+
+    def go(node: cst.CSTNode, nested: bool) -> None:
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            for name in _bound_names(node):
+                if nested:
+                    index.nested.add(name)
+                else:
+                    index.module_level.setdefault(name, []).append(node)
+            return
+        if isinstance(node, cst.BaseExpression):
+            return
+        inner = nested or isinstance(node, (cst.FunctionDef, cst.ClassDef))
+        for name in child_fields(type(node)):
+            child = getattr(node, name)
+            if isinstance(child, cst.CSTNode):
+                go(child, inner)
+            elif type(child) is tuple or type(child) is list:
+                for item in child:
+                    if isinstance(item, cst.CSTNode):
+                        go(item, inner)
+
+    go(module, False)
+    return index
+
+
+def _bound_names(node: ImportNode) -> list[str]:
+    if isinstance(node.names, cst.ImportStar):
+        return []
+    bound: list[str] = []
+    for alias in node.names:
+        if alias.asname is not None:
+            target = alias.asname.name
+            bound.append(target.value if isinstance(target, cst.Name) else "")
+        else:
+            bound.extend(_dotted_prefixes(alias.name) or [""])
+    return bound
+
+
+def _dotted_prefixes(node: cst.BaseExpression) -> list[str] | None:
+    """``a.b.c`` -> ``["a.b.c", "a.b", "a"]``; None when ``node`` is not a dotted name."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    parts.reverse()
+    return [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+
+
+def remove_unused_import_by_node(
+    context: CodemodContext, node: cst.CSTNode, index: ImportIndex
+) -> None:
+    """What ``RemoveImportsVisitor.remove_unused_import_by_node(context, node)`` schedules for
+    a callee ``node`` (a name or a dotted name) of the module ``index`` describes, without
+    the module's scope analysis when only module-level imports bind its name.
+
+    libcst looks up each dotted prefix of the callee (``a.b.c``, ``a.b``, ``a``: the nodes its
+    scope analysis gives a scope, not the attribute names) in the node's scope and every scope
+    around it, and schedules the names of each import statement bound there that the prefix
+    starts with. When no import inside a function or class binds one of those prefixes, the
+    statements it finds are the module-level ones that bind them, whatever the node's scope:
+    the same calls schedule the same removals. Otherwise libcst's analysis runs."""
+    prefixes = _dotted_prefixes(node) if isinstance(node, cst.BaseExpression) else None
+    unknown = "" in index.module_level or "" in index.nested
+    if prefixes is None or unknown or index.nested.intersection(prefixes):
+        RemoveImportsVisitor.remove_unused_import_by_node(context, node)
+        return
+    found = [(local, s) for local in prefixes for s in index.module_level.get(local, ())]
+    if not found:
+        return
+    scheduler = RemovedNodeVisitor(context)
+    for local, statement in found:
+        if isinstance(statement, cst.Import):
+            scheduler._remove_imports_from_import_stmt(local, statement)
+        else:
+            scheduler._remove_imports_from_importfrom_stmt(local, statement)

@@ -15,15 +15,19 @@ Targets: report cold at most 2x the cold scan, report warm at most half of the c
 migrate dry run cold at most 2x the cold scan.
 
 Equality: the audit document and the dry run's diff and summary, cold and warm, must be byte
-for byte those of a reference revision (``--reference``, default the commit before the
-planning moved into the workers) run on the same folders; the reference's outputs are made
-once per revision and kept in benchmarks/.cache/reference/. Every run gets the same
-``SOURCE_DATE_EPOCH`` and runs at the corpus root with ``GIT_CEILING_DIRECTORIES`` set to
-its parent, so that a corpus inside a git work tree reads as an unpacked sdist (no commit
-line in the document, files found by walking). The checkout and the reference are each
-installed (not editable) in a virtualenv made for the run. Results go to
-benchmarks/RESULTS.md between the report-speed markers, with the date, the machine and its
-load average before and after. Run on demand:
+for byte those of a reference revision (``--reference``, default 01b2382: main just before
+issue 17's work was merged, the planning in one process and uncached; not ab31bc5, where that
+work branched off, because 1cf47bd (launchers peeled in shell strings) and b27fb26 (Mermaid
+diagrams in the document) changed the outputs on purpose in between) run on the same folders;
+the reference's outputs are made once per revision and kept in benchmarks/.cache/reference/.
+Every run gets the same ``SOURCE_DATE_EPOCH`` and runs at the corpus root with
+``GIT_CEILING_DIRECTORIES`` set to its parent, so that a corpus inside a git work tree reads
+as an unpacked sdist (no commit line in the document, files found by walking). The checkout
+and the reference are each installed (not editable) in a virtualenv made for the run.
+Results go to benchmarks/RESULTS.md between the report-speed markers, with the date, the
+machine and its load average before and after, the spread of the rounds and a ``--note``.
+The corpora are those of benchmarks/.cache/src (a symbolic link to a shared copy will do:
+they are only read). Run on demand:
 
     python3 benchmarks/report_speed.py [--rounds 3] [--corpus ansible-core example ...]
 """
@@ -50,7 +54,7 @@ from scan_speed import SDISTS, fetch, machine, stdlib_copy  # noqa: E402
 
 CACHE = HERE / ".cache"
 RESULTS = HERE / "RESULTS.md"
-REFERENCE = "ab31bc5"  # main before issue 17: the planning in one process, uncached
+REFERENCE = "01b2382"  # main before issue 17 was merged (see the docstring)
 START, END = "<!-- report-speed:start -->", "<!-- report-speed:end -->"
 EPOCH = "1767225600"  # 2026-01-01: the document's date, the same for every run
 EXAMPLE = HERE.parent / "examples" / "llm_backend"
@@ -193,6 +197,7 @@ def main() -> int:
     parser.add_argument("--corpus", nargs="*", default=[*SDISTS, "stdlib", "example"])
     parser.add_argument("--reference", default=REFERENCE, help="git revision to compare with")
     parser.add_argument("--no-write", action="store_true", help="print, do not edit RESULTS.md")
+    parser.add_argument("--note", default="", help="a paragraph to add under the figures")
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     load_before = load()
@@ -227,7 +232,7 @@ def main() -> int:
                     f"exit {done.code}",
                     flush=True,
                 )
-    text = render(corpora, args.rounds, args.reference, load_before, load())
+    text = render(corpora, args.rounds, args.reference, load_before, load(), args.note)
     print(text)
     if not args.no_write:
         write(text)
@@ -236,7 +241,12 @@ def main() -> int:
 
 
 def render(
-    corpora: list[Corpus], rounds: int, reference: str, load_before: str, load_after: str
+    corpora: list[Corpus],
+    rounds: int,
+    reference: str,
+    load_before: str,
+    load_after: str,
+    note: str = "",
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -264,6 +274,12 @@ def render(
             f"{m['migrate cold'] / scan:.2f}x | "
             f"{ref.get('report', 0):.1f} s, {ref.get('migrate', 0):.1f} s |"
         )
+    lines += ["", "Spread of the rounds (min-max, seconds):", ""]
+    for c in corpora:
+        spread = ", ".join(f"{label} {min(s):.2f}-{max(s):.2f}" for label, s in c.seconds.items())
+        lines.append(f"- {c.name}: {spread}")
+    if note:
+        lines += ["", note]
     lines += [
         "",
         f"Outputs against {reference} (the document; the dry run's diff and summary; cold and "

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,20 @@ def _same(a: list[migrate.FilePlan], b: list[migrate.FilePlan]) -> None:
             y.rewritten,
             y.error,
         )
+
+
+def _count_plans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the codemods run on from now on, in this process (the shown path of each
+    call of :func:`auditor.planning.plan_source`; a worker of a pool is not seen)."""
+    planned: list[str] = []
+    real = planning.plan_source
+
+    def spy(*args: Any, **kwargs: Any) -> migrate.FilePlan:
+        planned.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "plan_source", spy)
+    return planned
 
 
 def test_the_scans_plans_are_the_plans_of_each_file(
@@ -155,9 +170,31 @@ def test_warm_report_and_dry_run_read_the_plans_without_libcst(tmp_path: Path) -
     assert '["make", "all"]' not in str(second["out"])
 
 
-def test_the_plans_are_made_again_when_the_sandbox_settings_change(tmp_path: Path) -> None:
+def test_the_plans_are_made_again_when_the_sandbox_settings_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import plan_files
+    from auditor.plans import PlanSpec
+    from auditor.sandbox.config import Settings
+
     root = _project(tmp_path / "p")
     cache = str(tmp_path / "cache")
+    # the settings are in the plans' key of their own (same policy, same files)
+    monkeypatch.chdir(root)
+    policy, files = load_policy(root), [Candidate("pkg/tools00.py", False)]
+    planned = _count_plans(monkeypatch)
+
+    def planned_with(settings: Settings) -> str:
+        (plan,) = plan_files(files, policy, PlanSpec(), settings=settings, jobs=1,
+                             use_cache=True, cache_dir=cache)  # fmt: skip
+        sites = plan.to_json()["sites"]
+        (profile,) = {s["effect"]["profile"] for s in sites if s["codemod"] == "route-to-sandbox"}
+        return str(profile)
+
+    assert planned_with(Settings()) == "standard" and planned == ["pkg/tools00.py"]
+    assert planned_with(Settings()) == "standard" and len(planned) == 1  # from the cache
+    assert planned_with(Settings(profile="strict")) == "strict" and len(planned) == 2
+    # and through the command line, with the project's [tool.auditor.sandbox]
     dry_run = ["migrate", "pkg", "--cache-dir", cache]
     _probe(dry_run, root)
     assert _probe(dry_run, root)["libcst"] is False
@@ -196,50 +233,92 @@ def test_apply_plans_afresh_and_never_writes_a_cached_plan(
     assert (root / "pkg" / "plain.py").read_text() == PLAIN
 
 
-def test_a_changed_file_is_planned_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plan_comes_from_the_cache_until_its_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path / "p")
     monkeypatch.chdir(root)
     policy = load_policy(root)
     cache = tmp_path / "cache"
-    first = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
-    again = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
+    planned = _count_plans(monkeypatch)
+    first = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache, jobs=1)
+    # plain.py has no site to rewrite: its analysis alone is its plan, no codemod runs
+    assert planned == ["pkg/tools00.py"]
+    again = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache, jobs=1)
+    assert planned == ["pkg/tools00.py"]  # read from the cache: no codemod ran
     _same(again, first)
     assert again[0].data == (root / "pkg" / "tools00.py").read_bytes()  # for --apply's check
     (root / "pkg" / "tools00.py").write_text(TOOLS.replace('"make all"', '"make clean"'))
-    third = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache)
+    third = migrate.plan(["pkg"], policy, use_cache=True, cache_dir=cache, jobs=1)
+    assert planned == ["pkg/tools00.py", "pkg/tools00.py"]  # planned again, only that file
     assert '["make", "clean"]' in third[0].updated
 
 
-def test_planning_draws_a_progress_bar_on_a_terminal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("command", "label"),
+    [("migrate", "Planning"), ("report", "Scanning and planning")],
+)
+def test_planning_draws_a_progress_bar_on_a_terminal_only(
+    command: str,
+    label: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import io
 
     from rich.console import Console
 
     from auditor import progress
-    from auditor.api import plan_files
+
+    root = _project(tmp_path / "p", count=3)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "_console", lambda: Console(file=screen, force_terminal=True))
+    monkeypatch.setattr(progress, "DELAY_SECONDS", 0)  # no wait before the bar appears
+    argv = [command, "pkg", "--no-cache", "-j", "1"]
+    assert main(argv) == 0  # stderr is pytest's capture, not a terminal: no bar
+    assert screen.getvalue() == ""
+    monkeypatch.setattr(progress, "wanted", lambda stream=None: True)  # a terminal
+    assert main(argv) == 0
+    assert label in screen.getvalue() and "4/4" in screen.getvalue()
+    capsys.readouterr()
+
+
+def test_the_progress_counts_a_file_once_it_is_planned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.api import plan_files, scan_and_plan
     from auditor.plans import PlanSpec
 
     root = _project(tmp_path / "p", count=3)
     monkeypatch.chdir(root)
-    screen = io.StringIO()
-    monkeypatch.setattr(progress, "wanted", lambda stream=None: True)
-    monkeypatch.setattr(progress, "_console", lambda: Console(file=screen, force_terminal=True))
-    # no wait before the bar appears (the default: half a second)
-    monkeypatch.setattr(progress.progress_bar.__wrapped__, "__defaults__", ("Scanning", None, 0))
-    assert main(["migrate", "pkg", "--no-cache"]) == 0
-    assert "Planning" in screen.getvalue() and "4/4" in screen.getvalue()
-    calls: list[tuple[int, int | None]] = []
-    plan_files(
-        [Candidate(str(p), False) for p in sorted((root / "pkg").glob("*.py"))],
-        load_policy(root),
-        PlanSpec(),
-        jobs=1,
-        progress=lambda done, total: calls.append((done, total)),
-    )
-    assert calls[-1] == (4, 4) and len(calls) == 4
-    capsys.readouterr()
+    policy = load_policy(root)
+    events: list[tuple[object, ...]] = []
+    planned = _count_plans(monkeypatch)
+
+    def progress(done: int, total: int | None) -> None:
+        seen = sum(1 for e in events if e[0] == "plan")
+        events.extend(("plan", path) for path in planned[seen:])
+        events.append(("progress", done, total))
+
+    def check() -> None:
+        # each file with a site is planned before it counts, none after the last count:
+        # the bar ends when the planning does
+        assert len(planned) == 3 and [e[1] for e in events if e[0] == "plan"] == planned
+        assert [e[1:] for e in events if e[0] == "progress"] == [(n, 4) for n in (1, 2, 3, 4)]
+        assert events[-1] == ("progress", 4, 4)
+
+    _, plans = scan_and_plan(["pkg"], policy=policy, jobs=1, progress=progress)  # report
+    assert len(plans) == 3
+    check()
+    events.clear()
+    planned.clear()
+    files = [Candidate(str(p), False) for p in sorted((root / "pkg").glob("*.py"))]
+    plan_files(files, policy, PlanSpec(), jobs=1, progress=progress)  # migrate
+    check()
 
 
 def test_scan_results_and_plans_share_one_cache(
@@ -259,3 +338,35 @@ def test_scan_results_and_plans_share_one_cache(
     again, same = scan_and_plan(["pkg"], policy=policy, use_cache=True, cache_dir=cache)
     assert again.stats.cached == 2
     _same(same, plans)
+
+
+def test_the_stages_rounds_do_not_load_the_codemods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor import worker
+    from auditor.api import scan_and_plan
+
+    root = tmp_path / "src"
+    root.mkdir()
+    (root / "runner.py").write_text("import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    (root / "main.py").write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[1])\n")
+    monkeypatch.chdir(tmp_path)
+    planners: list[object] = []
+    asked: list[tuple[str, ...]] = []
+    real_init, real_run = worker.Planner.__init__, worker.run
+
+    def counting_init(self: worker.Planner, *args: Any) -> None:
+        planners.append(self)
+        real_init(self, *args)
+
+    def recording_run(job: Any) -> Any:
+        asked.append(job[4])
+        return real_run(job)
+
+    monkeypatch.setattr(worker.Planner, "__init__", counting_init)
+    monkeypatch.setattr(worker, "run", recording_run)
+    result, plans = scan_and_plan(["src"], jobs=1)
+    assert ("call:run",) in asked  # the stage analysed runner.py again, in a round of its own
+    assert [f.origin for f in result.findings] == ["user-input"]
+    assert [p.path for p in plans] == ["src/runner.py"]
+    assert len(planners) == 1  # the first round's: the stage's round plans nothing

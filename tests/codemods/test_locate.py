@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import libcst as cst
 import pytest
@@ -79,6 +79,13 @@ def test_the_plan_is_the_full_metadata_plan(path: Path, monkeypatch: pytest.Monk
         "remove_unused_imports",
         lambda context, tree: RemoveImportsVisitor(context).transform_module(tree),
     )
+    monkeypatch.setattr(
+        codemod_support,
+        "remove_unused_import_by_node",
+        lambda context, node, index: RemoveImportsVisitor.remove_unused_import_by_node(
+            context, node
+        ),
+    )
     full = _plan(path)
     assert (fast.updated, fast.sites, fast.reviews, fast.rewritten, fast.error) == (
         full.updated,
@@ -88,7 +95,46 @@ def test_the_plan_is_the_full_metadata_plan(path: Path, monkeypatch: pytest.Monk
         full.error,
     )
     assert again.updated == fast.updated
-    assert all(located)  # the short cut was taken on each run of a codemod
+    assert all(located)  # the short cut was taken on each run of a codemod...
+    assert located or not fast.rewritten  # ...and a codemod that rewrote a site ran
+
+
+def test_the_codemods_resolve_only_the_metadata_a_rewrite_asks_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolved: Counter[str] = Counter()
+    real = MetadataWrapper.resolve_many
+
+    def spy(self: MetadataWrapper, providers: Any) -> Any:
+        resolved.update(p.__name__ for p in providers)
+        return real(self, providers)
+
+    monkeypatch.setattr(MetadataWrapper, "resolve_many", spy)
+    # four calls routed to the sandbox, nothing asks where a node is or what encloses it
+    tools = REPO / "examples" / "llm_backend" / "app" / "tools.py"
+    assert _plan(tools).rewritten == Counter({"route-to-sandbox": 4})
+    assert not resolved, resolved
+    # an import a rewrite made unused: found from the module-level imports, not libcst's scopes
+    dropped: list[str] = []
+    real_by_node, real_fallback = (
+        codemod_support.remove_unused_import_by_node,
+        RemoveImportsVisitor.remove_unused_import_by_node,
+    )
+
+    def by_node(context: Any, node: Any, index: Any) -> None:
+        dropped.append("ours")
+        real_by_node(context, node, index)
+
+    def fallback(context: Any, node: Any) -> None:
+        dropped.append("libcst")
+        real_fallback(context, node)
+
+    monkeypatch.setattr(codemod_support, "remove_unused_import_by_node", by_node)
+    monkeypatch.setattr(RemoveImportsVisitor, "remove_unused_import_by_node", fallback)
+    for path in REAL:  # the parents come from the pairing of the calls, never libcst's
+        _plan(path)
+    assert resolved["ScopeProvider"] and not resolved["ParentNodeProvider"], resolved
+    assert dropped and set(dropped) == {"ours"}, dropped
 
 
 def test_some_real_module_is_rewritten() -> None:
@@ -110,9 +156,9 @@ def test_every_call_is_where_the_position_provider_puts_it(path: Path) -> None:
     found = codemod_support._locate(module, text, sites)  # type: ignore[arg-type]
     assert found is not None
     assert len(found.sites) == len(calls) > 20
-    for span in found.calls.values():
-        key = (span.line, span.column + 1, span.end_line, span.end_column + 1)
-        assert key in expected
+    for key, call in expected.items():  # each call's own place
+        span = found.calls[id(call)]
+        assert (span.line, span.column + 1, span.end_line, span.end_column + 1) == key
     assert {id(n) for n in calls} == set(found.sites)
     for node_id in found.sites:  # each call's parent is the one libcst's provider knows
         call = next(c for c in calls if id(c) == node_id)
