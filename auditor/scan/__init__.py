@@ -8,11 +8,15 @@
   the calls that may reach a sink;
 - ``resolve``: what a callee refers to, through imports, aliases and indirection;
 - ``payload``: whether a payload is known at compile time;
-- ``analyze``: one file, end to end (bytes in, findings and errors out), with ``positions``
-  for the spans and ``suppress`` for ``# auditor: ignore`` comments;
-- ``cache`` and ``worker``: results cached by content, and the worker processes (which also
-  plan each file's migration when a report or ``auditor migrate`` asks, see auditor.plans).
+- ``summary``: the file's summary for the project stage (its functions, the calls of other
+  functions with what they pass, what each site's payload carries; data in
+  ``auditor.file_summary``, sources from ``auditor.judge.sources``);
+- ``analyze``: one file, end to end (bytes in, findings, errors and summary out), with
+  ``positions`` for the spans and ``suppress`` for ``# auditor: ignore`` comments;
+- ``cache``: results cached by content.
 
-The judgement (policy, catalogue, classification) lives in ``auditor.judge``; the plain API
-that runs the stages is ``auditor.api``.
+The worker processes that run this stage (and plan each file's migration when a report or
+``auditor migrate`` asks) are ``auditor.worker``; the project-wide stage that follows is
+``auditor.flow``; the judgement (policy, catalogues, classification) lives in
+``auditor.judge``; the plain API that runs the stages is ``auditor.api``.
 """
