@@ -551,6 +551,10 @@ def _scan(
             if plan is not None:
                 plans[path] = plan
             record(Entry(path, shown, rel, explicit, file_result), file_result)
+        # the order the files were found in, not the order their results came in (cached
+        # first, then the largest first): the project stage's flows must not depend on it
+        found = {job[0]: number for number, (_, job) in enumerate(jobs_in)}
+        entries.sort(key=lambda entry: found[entry.path])
         _cached_stage(entries, runner, policy)
     finally:
         if cache is not None:
