@@ -93,9 +93,14 @@ class Info:
 NOTHING = Info()
 
 Subst = dict[tuple[str, str], Info]
-# a node of the fixpoint: ("p", (function gid, parameter)), ("r", (file, call number)) or
-# ("a", (class gid, attribute))
+# a node of the fixpoint: ("p", (function gid, parameter)), ("r", (file, call number)),
+# ("a", (class gid, attribute)) or ("o", function gid): what the function returns of its
+# own (its parameters taken as carrying nothing)
 Node = tuple[str, Any]
+# the parameters of a function that its return value carries, each with the sanitizers it
+# may go through on the way (None: none). Of several sanitizers in a row the first one
+# applied is the one a value keeps (Info.sanitized), so one note per way is enough.
+Flows = dict[str, frozenset[str | None]]
 
 
 def _best(a: Reach | None, b: Reach | None) -> Reach | None:
@@ -186,6 +191,8 @@ class Project:
         self._reads: set[Node] | None = None  # what the node being computed reads
         # a call instantiated with arguments of given origins, in this pass: (file, call,
         # depth, each parameter's origins and sanitizer) -> its value, and the nodes it read.
+        # A parameter given nothing is in the key too: left out, it would be read over
+        # every caller (the call's arguments evaluated outside any instantiation).
         # What an instance returns has origins that depend on its arguments' origins only
         # (not on their flows), so an instance is computed once per pass for each such key;
         # without it, a recursive evaluator (``evaluate(node)`` returning
@@ -195,6 +202,13 @@ class Project:
         self._instances: dict[tuple[object, ...], tuple[Info, frozenset[Node]]] = {}
         self._budget = 0
         self.instantiated = 0  # instantiations computed (not found in the memo), all passes
+        # beyond _INSTANCE_DEPTH (or the budget) a nested call's value is the called
+        # function's summary: what it returns of its own (the "o" nodes) and, of this
+        # call's arguments, those of the parameters its return carries (``flows``)
+        self.owns: dict[str, Info] = {}
+        self.flows: dict[str, Flows] = self._param_flows()
+        self._unrolling: set[tuple[int, int]] = set()  # the summarised calls being computed
+        self._cuts = 0  # how many times a summarised call was met inside its own value
 
     def _more_entries(self) -> None:
         """Entry points only the whole project shows: functions another file registers as
@@ -503,9 +517,14 @@ class Project:
                 return subst[key]
             return self._read("p", key)
         if kind == "c":
-            if subst is not None and depth < _INSTANCE_DEPTH and self._budget > 0:
+            if subst is None:  # not inside an instantiation: the call's own result
+                return self._read("r", (index, label[1]))
+            if depth < _INSTANCE_DEPTH and self._budget > 0:
                 return self._instance(index, label[1], subst, depth + 1)
-            return self._read("r", (index, label[1]))
+            # beyond the depth or the budget: the called function's summary, applied to
+            # what this call passes (never the call's result over every caller of the
+            # function it is in, which would carry one caller's origin into another's)
+            return self._summarised(index, label[1], subst)
         if kind == "a":
             return self._read("a", (self.gid(index, label[1]), label[2]))
         if kind == "q":
@@ -562,6 +581,7 @@ class Project:
         out: list[Node] = []
         for gid, (_, function) in self.functions.items():
             out.extend(("p", (gid, name)) for name in self._param_names(function))
+        out.extend(("o", gid) for gid, (_, f) in self.functions.items() if f.returns)
         out.extend(("r", key) for key in self.targets if key in self.read)
         for gid, (_, klass) in self.classes.items():
             names = set(klass.attrs) | set(klass.fields)
@@ -571,6 +591,8 @@ class Project:
     def _store(self, kind: str) -> dict[Any, Info]:
         if kind == "p":
             return self.params
+        if kind == "o":
+            return self.owns
         return self.results if kind == "r" else self.attrs
 
     def _compute(self, node: Node) -> Info:
@@ -582,6 +604,8 @@ class Project:
         if kind == "r":
             index, number = key
             return self._result(index, number, self.targets[key])
+        if kind == "o":
+            return self._own(key)
         gid, attr = key
         index, klass = self.classes[gid]
         value = self.info(index, klass.attrs.get(attr, ()))
@@ -685,7 +709,7 @@ class Project:
             index,
             number,
             depth,
-            *sorted((k, v.key(), v.sanitizer) for k, v in subst.items() if v is not NOTHING),
+            *sorted((k, v.key(), v.sanitizer) for k, v in subst.items()),
         )
         found = self._instances.get(key)
         if found is None:
@@ -749,22 +773,10 @@ class Project:
     ) -> Info:
         """What function ``gid`` returns when ``call`` (of file ``index``) runs it."""
         callee_index, function = self.functions[gid]
-        inner: Subst = {}
-        for name in self._param_names(function):
-            key = (gid, name)
-            if name in function.entries:  # a framework fills it in, not this call
-                inner[key] = self._read("p", key)
-                continue
-            how, arg = self._argument(function, call, name, target.shift)
-            if how == "unknown":
-                inner[key] = Info(Reach("parameter", (step,)))
-            elif arg is not None:
-                inner[key] = self.info(index, arg.labels, depth, subst)
-            elif name in function.injected:
-                inner[key] = self._read("p", key)
-            else:
-                default = function.defaults.get(name)
-                inner[key] = self.info(callee_index, default.labels) if default else NOTHING
+        inner: Subst = {
+            (gid, name): self._passed(index, call, target, gid, name, subst, depth, step)
+            for name in self._param_names(function)
+        }
         out = NOTHING
         for label in function.returns:
             value = self.info(callee_index, (label,), depth, inner)
@@ -777,6 +789,136 @@ class Project:
             )
             out = out.merge(value if passed else value.step(step))
         return out
+
+    # -- summaries: a nested call beyond the instantiation depth ----------------------------
+    def _own(self, gid: str) -> Info:
+        """What function ``gid`` returns of its own: its sources, the attributes and the
+        results of the calls it reads that do not depend on its parameters (a parameter a
+        framework fills in is its own too). Nested calls are summarised in turn."""
+        index, function = self.functions[gid]
+        nothing: Subst = {
+            (gid, name): NOTHING
+            for name in self._param_names(function)
+            if name not in function.entries
+        }
+        # at _INSTANCE_DEPTH, every call in it is summarised: no instantiation here
+        return self.info(index, function.returns, _INSTANCE_DEPTH, nothing)
+
+    def _summarised(self, index: int, number: int, subst: Subst) -> Info:
+        """Call ``number`` of file ``index``, its arguments read with ``subst``, valued by
+        the summaries of what it runs (memoised in a pass like an instance; a call met
+        inside its own value, through a loop of assignments, adds nothing there)."""
+        key = (
+            "summary",
+            index,
+            number,
+            *sorted((k, v.key(), v.sanitizer) for k, v in subst.items()),
+        )
+        found = self._instances.get(key)
+        if found is None:
+            if (index, number) in self._unrolling:
+                self._cuts += 1
+                return NOTHING
+            cuts = self._cuts
+            outer, self._reads = self._reads, set()
+            self._unrolling.add((index, number))
+            try:
+                value = self._summary_value(index, number, subst)
+                found = (value, frozenset(self._reads))
+                if self._cuts == cuts:  # complete: no loop was cut inside it
+                    self._instances[key] = found
+            finally:
+                self._unrolling.discard((index, number))
+                self._reads = outer
+        if self._reads is not None:
+            self._reads |= found[1]
+        return found[0]
+
+    def _summary_value(self, index: int, number: int, subst: Subst) -> Info:
+        call = self.files[index][1].calls[number]
+        target = self.targets.get((index, number))
+        parts = [*call.args, *call.kwargs.values()]
+        if call.receiver is not None:
+            parts.append(call.receiver)
+        implemented = [] if target is None else self._implemented(target)
+        if not implemented:  # what it carries of its arguments, as any unknown call
+            carried = [x for p in parts for x in p.labels]
+            if call.fallback is not None:
+                carried.append(call.fallback)
+            return self.info(index, carried, _INSTANCE_DEPTH, subst)
+        assert target is not None
+        step = Step(
+            self.files[index][0],
+            call.line,
+            call.column,
+            f"returned by {call.text}()",
+            "returned",
+            call.text,
+        )
+        out = NOTHING
+        if (index, number) in self.constructors:
+            out = self.info(index, (x for p in parts for x in p.labels), _INSTANCE_DEPTH, subst)
+        for gid in implemented:
+            value = self._read("o", gid)
+            for name, notes in self.flows.get(gid, {}).items():
+                passed = self._passed(index, call, target, gid, name, subst, _INSTANCE_DEPTH, step)
+                for note in notes:
+                    value = value.merge(passed if note is None else passed.sanitized(note))
+            out = out.merge(value.step(step))
+        return out
+
+    def _param_flows(self) -> dict[str, Flows]:
+        """Each function's parameters that its return value carries, and through which
+        sanitizers: a fixpoint over the functions, a call in what one returns carrying
+        what the called function's return carries of the arguments it is given."""
+        flows: dict[str, Flows] = {}
+        users: dict[str, set[str]] = {}  # function -> the functions whose flows read its
+        work = [gid for gid, (_, f) in self.functions.items() if f.returns]
+        queued = set(work)
+        while work:
+            gid = work.pop()
+            queued.discard(gid)
+            index, function = self.functions[gid]
+            walk = _FlowWalk(self, flows, index, function)
+            found: dict[str, set[str | None]] = {}
+            for label in function.returns:
+                _add_flows(found, walk.label(label))
+            for callee in walk.read:
+                users.setdefault(callee, set()).add(gid)
+            new = {name: frozenset(notes) for name, notes in found.items()}
+            if new != flows.get(gid, {}):
+                flows[gid] = new
+                for user in users.get(gid, ()):
+                    if user not in queued:
+                        queued.add(user)
+                        work.append(user)
+        return flows
+
+    def _passed(
+        self,
+        index: int,
+        call: Call,
+        target: Target,
+        gid: str,
+        name: str,
+        subst: Subst,
+        depth: int,
+        step: Step,
+    ) -> Info:
+        """What parameter ``name`` of function ``gid`` holds when ``call`` (of file
+        ``index``, its arguments read with ``subst``) runs it."""
+        callee_index, function = self.functions[gid]
+        if name in function.entries:  # a framework fills it in, not this call
+            return self._read("p", (gid, name))
+        how, arg = self._argument(function, call, name, target.shift)
+        if how == "unknown":
+            return Info(Reach("parameter", (step,)))
+        if arg is not None:
+            return self.info(index, arg.labels, depth, subst)
+        if name in function.injected:
+            return self._read("p", (gid, name))
+        default = function.defaults.get(name)
+        return self.info(callee_index, default.labels) if default else NOTHING
 
     # -- what the sites depend on ----------------------------------------------------------
     def wanted(self, limit: int = 200_000) -> set[str]:
@@ -899,6 +1041,98 @@ class Project:
             return False
         gid = self.gid(index, caller)
         return all((gid, name) in constant for name in arg.params)
+
+
+class _FlowWalk:
+    """The parameters of ``function`` (of file ``index``) that one of its labels carries,
+    with ``flows`` as known so far for the functions its calls run (noted in ``read``).
+    A call met inside its own arguments (a loop of assignments) adds nothing there: the
+    way round the loop goes through the same sanitizers again, which change nothing."""
+
+    def __init__(
+        self, project: Project, flows: dict[str, Flows], index: int, function: Function
+    ) -> None:
+        self.project = project
+        self.flows = flows
+        self.index = index
+        self.function = function
+        self.read: set[str] = set()
+        self._open: set[int] = set()  # the calls being walked
+        self._done: dict[int, dict[str, set[str | None]]] = {}
+        self._cuts = 0
+
+    def label(self, label: Label) -> dict[str, set[str | None]]:
+        kind = label[0]
+        if kind == "p":
+            if label[1] == self.function.key and label[2] not in self.function.entries:
+                return {label[2]: {None}}
+            return {}
+        if kind in WRAPPERS:
+            note = label[1] if kind == "q" else self.project._converted(label[1], label[2])
+            inner = self.label(label[-1])
+            if not note:
+                return inner
+            return {
+                name: {n if n is not None else note for n in notes} for name, notes in inner.items()
+            }
+        if kind != "c":
+            return {}  # a source, an attribute: the function's own
+        number = label[1]
+        done = self._done.get(number)
+        if done is not None:
+            return done
+        if number in self._open:
+            self._cuts += 1
+            return {}
+        cuts = self._cuts
+        self._open.add(number)
+        try:
+            out = self._call(number)
+        finally:
+            self._open.discard(number)
+        if self._cuts == cuts:
+            self._done[number] = out
+        return out
+
+    def _labels(self, labels: Iterable[Label]) -> dict[str, set[str | None]]:
+        out: dict[str, set[str | None]] = {}
+        for label in labels:
+            _add_flows(out, self.label(label))
+        return out
+
+    def _call(self, number: int) -> dict[str, set[str | None]]:
+        project = self.project
+        call = project.files[self.index][1].calls[number]
+        target = project.targets.get((self.index, number))
+        parts = [*call.args, *call.kwargs.values()]
+        if call.receiver is not None:
+            parts.append(call.receiver)
+        implemented = [] if target is None else project._implemented(target)
+        out: dict[str, set[str | None]] = {}
+        if not implemented or (self.index, number) in project.constructors:
+            out = self._labels(x for p in parts for x in p.labels)
+            if not implemented:
+                return out
+        assert target is not None
+        for gid in implemented:
+            self.read.add(gid)
+            callee = project.functions[gid][1]
+            for name, notes in self.flows.get(gid, {}).items():
+                if name in callee.entries:
+                    continue
+                how, arg = project._argument(callee, call, name, target.shift)
+                if how != "arg" or arg is None:
+                    continue
+                for param, inner in self._labels(arg.labels).items():
+                    # the first sanitizer applied is the one the value keeps
+                    composed = {i if i is not None else n for i in inner for n in notes}
+                    out.setdefault(param, set()).update(composed)
+        return out
+
+
+def _add_flows(out: dict[str, set[str | None]], more: dict[str, set[str | None]]) -> None:
+    for name, notes in more.items():
+        out.setdefault(name, set()).update(notes)
 
 
 def _calls_read(summary: FileSummary) -> set[int]:
