@@ -17,7 +17,7 @@ cannot see), the sink's payload is as constant as its class with constant parame
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -728,6 +728,19 @@ class Project:
     def _call_value(self, index: int, number: int, subst: Subst, depth: int) -> Info:
         """What call ``number`` of file ``index`` returns, its arguments read with ``subst``
         (the parameters of the function it is in, when that call is itself instantiated)."""
+        return self._valued(index, number, subst, depth, self._returned)
+
+    def _valued(
+        self,
+        index: int,
+        number: int,
+        subst: Subst,
+        depth: int,
+        each: Callable[[int, Call, Target, str, Subst, int, Step], Info],
+    ) -> Info:
+        """Call ``number`` of file ``index``: what it carries of its arguments when the
+        analysis cannot follow it, else what ``each`` gives for every function it runs
+        (and what a constructed object carries of its arguments)."""
         call = self.files[index][1].calls[number]
         target = self.targets.get((index, number))
         parts = [*call.args, *call.kwargs.values()]
@@ -752,7 +765,7 @@ class Project:
         if (index, number) in self.constructors:
             out = self.info(index, (x for p in parts for x in p.labels), depth, subst)
         for gid in implemented:
-            out = out.merge(self._returned(index, call, target, gid, subst, depth, step))
+            out = out.merge(each(index, call, target, gid, subst, depth, step))
         return out
 
     def _implemented(self, target: Target) -> list[str]:
@@ -835,37 +848,19 @@ class Project:
         return found[0]
 
     def _summary_value(self, index: int, number: int, subst: Subst) -> Info:
-        call = self.files[index][1].calls[number]
-        target = self.targets.get((index, number))
-        parts = [*call.args, *call.kwargs.values()]
-        if call.receiver is not None:
-            parts.append(call.receiver)
-        implemented = [] if target is None else self._implemented(target)
-        if not implemented:  # what it carries of its arguments, as any unknown call
-            carried = [x for p in parts for x in p.labels]
-            if call.fallback is not None:
-                carried.append(call.fallback)
-            return self.info(index, carried, _INSTANCE_DEPTH, subst)
-        assert target is not None
-        step = Step(
-            self.files[index][0],
-            call.line,
-            call.column,
-            f"returned by {call.text}()",
-            "returned",
-            call.text,
-        )
-        out = NOTHING
-        if (index, number) in self.constructors:
-            out = self.info(index, (x for p in parts for x in p.labels), _INSTANCE_DEPTH, subst)
-        for gid in implemented:
-            value = self._read("o", gid)
-            for name, notes in self.flows.get(gid, {}).items():
-                passed = self._passed(index, call, target, gid, name, subst, _INSTANCE_DEPTH, step)
-                for note in notes:
-                    value = value.merge(passed if note is None else passed.sanitized(note))
-            out = out.merge(value.step(step))
-        return out
+        return self._valued(index, number, subst, _INSTANCE_DEPTH, self._from_summary)
+
+    def _from_summary(
+        self, index: int, call: Call, target: Target, gid: str, subst: Subst, depth: int, step: Step
+    ) -> Info:
+        """What function ``gid`` returns when ``call`` runs it, by its summary: its own part,
+        and what the call passes for the parameters its return carries."""
+        value = self._read("o", gid)
+        for name, notes in self.flows.get(gid, {}).items():
+            passed = self._passed(index, call, target, gid, name, subst, depth, step)
+            for note in notes:
+                value = value.merge(passed if note is None else passed.sanitized(note))
+        return value.step(step)
 
     def _param_flows(self) -> dict[str, Flows]:
         """Each function's parameters that its return value carries, and through which
