@@ -42,25 +42,23 @@ def test_within_the_budget_every_caller_is_read(tmp_path: Path) -> None:
     assert note == "the command line: sys.argv"
 
 
-def test_a_caller_beyond_the_budget_leaves_the_parameter_open(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        # a.py (first in the scan's order) is read, b.py is not: without the open parameter
+        # the calls seen pass literals and the site would be taken for a constant command
+        {"_REREAD_MIN": 1, "_REREAD_SHARE": 0},
+        # run_it said in more files than the rounds follow a name through: only c.py's
+        # call is known
+        {"_MIN_MENTIONS": 1, "_MENTIONS_SHARE": 0},
+    ],
+    ids=["beyond-the-budget", "name-said-in-too-many-files"],
+)
+def test_a_caller_not_read_leaves_the_parameter_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bounds: dict[str, int]
 ) -> None:
-    monkeypatch.setattr(stage, "_REREAD_MIN", 1)
-    monkeypatch.setattr(stage, "_REREAD_SHARE", 0)
-    [(_, origin, note)] = _scan(tmp_path)
-    # a.py (first in the scan's order) is read, b.py is not: without the open parameter the
-    # calls seen pass literals and the site would be taken for a constant command
-    assert origin == "parameter"
-    assert note == "parameter `c` of run_it(), called from files not read for it"
-
-
-def test_a_name_said_in_too_many_files_leaves_the_parameter_open(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the same when run_it is said in more files than the rounds follow a name through:
-    # only c.py's call is known
-    monkeypatch.setattr(stage, "_MIN_MENTIONS", 1)
-    monkeypatch.setattr(stage, "_MENTIONS_SHARE", 0)
+    for name, value in bounds.items():
+        monkeypatch.setattr(stage, name, value)
     [(_, origin, note)] = _scan(tmp_path)
     assert origin == "parameter"
     assert note == "parameter `c` of run_it(), called from files not read for it"
