@@ -155,13 +155,12 @@ class Planner:
         # names of functions called in files the rounds did not read for them (said in too
         # many files, or beyond the budget, or asked for after the last round)
         self.unseen: set[str] = set()
-        self.cut = 0  # files the rounds asked for beyond their budget, not analysed again
 
     def budgeted(self, asked: dict[int, frozenset[str]]) -> dict[int, frozenset[str]]:
         """``asked`` within what is left of the rounds' budget of files analysed again:
         first the files asked for a function's body (``def:``, the functions whose return
         value or parameters a flow goes through), then those asked for calls of the fewest
-        names, in the order of the scan. What is left out is counted in ``cut``."""
+        names, in the order of the scan. The calls left out are noted in ``unseen``."""
         budget = max(_REREAD_MIN, len(self.entries) * _REREAD_SHARE // 100)
         left = max(0, budget - self.reread)
         if len(asked) > left:
@@ -171,9 +170,8 @@ class Planner:
                 defs = any(x.startswith("def:") for x in new)
                 return (not defs, len(new), number)
 
-            kept = sorted(asked, key=rank)[:left]
-            self.cut += len(asked) - len(kept)
-            self.not_read({n: asked[n] for n in asked if n not in set(kept)})
+            kept = set(sorted(asked, key=rank)[:left])
+            self.not_read({n: extra for n, extra in asked.items() if n not in kept})
             asked = {number: asked[number] for number in sorted(kept)}
         self.reread += len(asked)
         return asked
