@@ -46,7 +46,7 @@ def _compared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     def checked(self: Project) -> None:
         original(self)
-        reference = Project(self.files)
+        reference = Project(self.files, self.unseen)
         expected = _every_node_every_pass(reference)
         got = {node: self._store(node[0]).get(node[1], NOTHING).key() for node in expected}
         assert got == expected
