@@ -184,6 +184,7 @@ _LAUNCHER_KEYS: dict[str, type] = {
 }
 
 _EXAMPLE_KEYS: dict[str, type] = {
+    "stdin": str,
     "argv": list,
     "shell": str,
     "via": list,
@@ -516,6 +517,7 @@ def _load_example(data: Any, where: str) -> Example:
             "choosers": tuple(choosers),
             "joined": data.get("joined", False),
             "offset": data.get("offset", 0),
+            "stdin": data.get("stdin"),
         },
         holes_split=data.get("holes-split", True),
     )

@@ -157,6 +157,9 @@ class Peeled:
     note: str | None = None
     joined: bool = False
     offset: int = 0
+    # "unknown" because a shell or interpreter reads what it runs from its standard input:
+    # its language ("sh", "python"...)
+    stdin: str | None = None
 
 
 def peel(words: Sequence[Word], *, table: Table | None = None) -> Peeled:
@@ -301,12 +304,15 @@ class _Outcome:
 
 
 class _Unknown(Exception):
-    """Raised inside a launcher's reading: what runs cannot be told."""
+    """Raised inside a launcher's reading: what runs cannot be told. ``stdin``: the
+    language of the shell or interpreter that reads what it runs from its standard input,
+    when that is why."""
 
-    def __init__(self, index: int, note: str) -> None:
+    def __init__(self, index: int, note: str, stdin: str | None = None) -> None:
         super().__init__(note)
         self.index = index
         self.note = note
+        self.stdin = stdin
 
 
 def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
@@ -347,7 +353,7 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             if not dispatcher:
                 via.append(label)
             choosers.extend(reader.choosers)
-            return done("unknown", unknown.index, note=unknown.note)
+            return done("unknown", unknown.index, note=unknown.note, stdin=unknown.stdin)
         choosers.extend(outcome.choosers)
         if outcome.kind == "dispatch":
             assert outcome.sub is not None
@@ -741,7 +747,9 @@ class _Reader:
                     and entry.dash == "stdin"
                     and effect in ("script", "shell-rest")
                 ):
-                    raise _Unknown(mode.index, f"{self.label}{suffix} - reads its input")
+                    raise _Unknown(
+                        mode.index, f"{self.label}{suffix} - reads its input", language or "sh"
+                    )
                 return self._outcome(
                     "shell" if effect == "shell-rest" else str(effect),
                     mode.index,
@@ -766,7 +774,8 @@ class _Reader:
                     "program", n, note=note or f"{self.label}{suffix} runs nothing"
                 )
             index = mode.index if mode.index is not None else payload if payload is not None else n
-            raise _Unknown(index, note or f"{self.label}{suffix}: what runs is unknown")
+            stdin = (language or "sh") if effect == "stdin" else None
+            raise _Unknown(index, note or f"{self.label}{suffix}: what runs is unknown", stdin)
         if self.option_after_payload and payload is not None:
             raise _Unknown(
                 payload,
@@ -776,18 +785,24 @@ class _Reader:
         if payload is None:
             if mode is not None:  # "interactive" (sudo -s) with no command
                 raise _Unknown(
-                    n, f"{self.label} {mode.option.canonical} with no command reads its input"
+                    n, f"{self.label} {mode.option.canonical} with no command reads its input", "sh"
                 )
             if then == "dispatch":
                 return self._outcome("program", self.at)
             if entry.empty == "stdin":
-                raise _Unknown(n, f"{self.label} with no command reads commands from its input")
+                raise _Unknown(
+                    n,
+                    f"{self.label} with no command reads commands from its input",
+                    language or "sh",
+                )
             return self._outcome("program", n)
         if then == "program":
             return self._outcome("go", payload)
         if then == "script":
             if words[payload].text == "-" and entry.dash == "stdin":
-                raise _Unknown(payload, f"{self.label} - reads its script from its input")
+                raise _Unknown(
+                    payload, f"{self.label} - reads its script from its input", language or "sh"
+                )
             return self._outcome("script", payload, language=language)
         if then == "shell-rest":
             return self._outcome("shell", payload, language=language, joined=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import hashlib
 import io
 import keyword as keywords
@@ -769,6 +770,39 @@ def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) 
     return value.truth if value.const else None
 
 
+_SHELLS = frozenset({"sh", "cmd", "powershell"})
+
+
+def _fed(runs: Runs | None, node: cst.Call, call: CallSite, evaluator: Evaluator) -> Runs | None:
+    """A shell or interpreter left to read what it runs from its standard input (``["bash"]``,
+    ``["python3", "-"]``) runs what the call feeds it there: ``input=`` when given, else
+    whatever the program writes to the pipe (or file) it passes as ``stdin=``, unseen here
+    and so dynamic. With neither (or ``stdin=None``/``DEVNULL``) it reads the caller's own
+    input, and what it runs stays as the argv says."""
+    if runs is None or runs.stdin is None or runs.payload != "constant":
+        return runs
+    fed = keyword(node, "input")
+    if fed is None or _is_none(fed):
+        fed = keyword(node, "stdin")
+        if (
+            fed is None
+            or _is_none(fed)
+            or (isinstance(fed, cst.Attribute) and fed.attr.value == "DEVNULL")
+        ):
+            return runs
+        const = False
+    else:
+        const = evaluator.value(fed, call.scope).const
+    if const:
+        return runs
+    kind = "shell" if runs.stdin in _SHELLS else "code"
+    return dataclasses.replace(runs, payload="dynamic", runs=kind)
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
 def _argv_class(items: tuple[Value, ...]) -> str:
     if not items or not items[0].program_item():
         return "dynamic"
@@ -801,14 +835,14 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         elif value.items is not None and not value.more:
             payload = _argv_class(value.items)
             command = _argv_words(value.items) if payload == "constant" else None
-            runs = peel_argv(value.items)
+            runs = _fed(peel_argv(value.items), node, call, evaluator)
             if runs is not None:
                 return _Site(call, sink, shell, runs.payload, command, runs=runs)
         elif value.items is not None:  # a known prefix, grown by .append/+=
             payload = _argv_class(value.items)
             if payload == "constant" and not value.tail_const:
                 payload = "fixed-program"
-            runs = peel_argv(value.items, True, value.tail_const)
+            runs = _fed(peel_argv(value.items, True, value.tail_const), node, call, evaluator)
             if runs is not None:
                 return _Site(call, sink, shell, runs.payload, None, runs=runs)
         elif value.const:
@@ -858,6 +892,7 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     # what runs: the program, then argv[1:] (an exec's argv[0] is only the name it is given)
     ran = [items[0], *items[2:]] if sink.form == "program-args" else items
     runs = peel_argv(ran, not rest_known, rest_const) if value.program_item() else None
+    runs = _fed(runs, node, call, evaluator)
     if runs is not None:
         return _Site(call, sink, False, runs.payload, words, runs=runs)
     return _Site(call, sink, False, payload, words)

@@ -28,6 +28,9 @@ class Runs:
     via: tuple[str, ...]
     privileged: bool
     note: str | None = None
+    # the language of a shell or interpreter left to read what it runs from its standard
+    # input (``["bash"]``, ``["python3", "-"]``): what the call feeds it there is the payload
+    stdin: str | None = None
 
 
 def _word(value: Value) -> Word:
@@ -57,7 +60,14 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
     peeled = peel([_word(v) for v in values])
     if not peeled.via:
         return None
-    return Runs(_payload(peeled, values), _runs(peeled), peeled.via, peeled.privileged, peeled.note)
+    return Runs(
+        _payload(peeled, values),
+        _runs(peeled),
+        peeled.via,
+        peeled.privileged,
+        peeled.note,
+        peeled.stdin,
+    )
 
 
 def peel_shell_string(value: Value, payload: str) -> Runs | None:
