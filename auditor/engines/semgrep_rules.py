@@ -72,6 +72,11 @@ FAMILIES: tuple[Family, ...] = (
         "code.InteractiveInterpreter/InteractiveConsole runs Python source",
     ),
     Family(
+        "ipython-run-cell",
+        ("IPython.core.interactiveshell.InteractiveShell.",),
+        "IPython's InteractiveShell.run_cell() runs Python source",
+    ),
+    Family(
         "subinterpreter",
         ("_xxsubinterpreters.run_string", "_testcapi.run_in_subinterp"),
         "a CPython sub-interpreter runs Python source in this process",

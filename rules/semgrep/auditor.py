@@ -222,6 +222,18 @@ def f_14b(console, source):
     console.push(source)
 
 
+# --- auditor.ipython-run-cell --------------------------------------------
+
+
+async def f_14c(ipython, code):
+    # ruleid: auditor.ipython-run-cell
+    ipython.run_cell(code, silent=True)
+    # ruleid: auditor.ipython-run-cell
+    await ipython.run_cell_async(code)
+    # ok: auditor.ipython-run-cell
+    ipython.run_line_magic("time", code)
+
+
 # --- auditor.subinterpreter ----------------------------------------------
 
 
