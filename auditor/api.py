@@ -371,7 +371,7 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
                 texts[entry.path] = None
         return texts[entry.path]
 
-    project, owners = stage.build(entries)
+    project, owners = stage.build(entries, propagate=False)
     planner = stage.Planner(entries, text_of)
     for _ in range(stage.ROUNDS):
         asked = planner.budgeted(planner.requests(project, owners))
@@ -388,11 +388,12 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
             entry = entries[by_path[job[0]]]
             entry.result = file_result
             entry.extra = frozenset(job[4])
-        project, owners = stage.build(entries, frozenset(planner.unseen))
+        project, owners = stage.build(entries, frozenset(planner.unseen), propagate=False)
     else:  # the rounds ran out: what they would still read is not read
         planner.not_read(planner.requests(project, owners))
     if planner.unseen != project.unseen:
-        project, owners = stage.build(entries, frozenset(planner.unseen))
+        project, owners = stage.build(entries, frozenset(planner.unseen), propagate=False)
+    project.run()  # once, over what the rounds read
     stage.apply(project, owners, entries, policy, planner)
 
 

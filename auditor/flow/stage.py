@@ -53,9 +53,14 @@ def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:
             yield str(label[1])
 
 
-def build(entries: list[Entry], unseen: frozenset[str] = frozenset()) -> tuple[Project, list[int]]:
+def build(
+    entries: list[Entry], unseen: frozenset[str] = frozenset(), *, propagate: bool = True
+) -> tuple[Project, list[int]]:
     """The project over every entry with a summary; and, for each project file, the index
-    of its entry. ``unseen``: see :class:`Project`."""
+    of its entry. ``unseen``: see :class:`Project`. The propagation (``Project.run``, most
+    of the cost) only when ``propagate``: what the rounds ask for is read from the
+    project's structure (its calls, targets, returns), never from the propagated values,
+    so only the last build of the rounds needs them."""
     files = []
     owners = []
     for index, entry in enumerate(entries):
@@ -63,7 +68,8 @@ def build(entries: list[Entry], unseen: frozenset[str] = frozenset()) -> tuple[P
             files.append((entry.shown, entry.result.summary))
             owners.append(index)
     project = Project(files, unseen)
-    project.run()
+    if propagate:
+        project.run()
     return project, owners
 
 
