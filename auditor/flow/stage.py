@@ -539,26 +539,21 @@ def _near_sources(
     (not their imports: a command-line tool imports most of its package). See
     rules/sources.toml [near_sources]."""
     from auditor.file_summary import absolute
-    from auditor.judge.sources import near_keys, near_words
+    from auditor.judge.sources import near_check
     from auditor.scan.discover import module_name
 
-    outside, user = near_words("closure"), near_words("local")
-    outside_keys, user_keys = near_keys("closure"), near_keys("local")
+    outside, user = near_check("closure"), near_check("local")
     modules = _modules(entries)
     seeds: list[int] = []
     reached: set[int] = set()
     for number, entry in enumerate(entries):
-        words = words_of(number) if words_of is not None else None
-        if words is not None:
-            heads = {w.split("_", 1)[0] for w in words if "_" in w}  # langchain_openai
-            if not (words & outside_keys or words & user_keys or heads & outside_keys):
-                continue
         text = text_of(entry)
         if not text:
             continue
-        if outside.search(text):
+        words = words_of(number) if words_of is not None else frozenset(_WORD.findall(text))
+        if outside.matches(words, text):
             seeds.append(number)
-        elif user.search(text):
+        elif user.matches(words, text):
             reached.add(number)
     reached.update(seeds)
     queue = list(seeds)

@@ -9,7 +9,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from auditor.rules_files import read_rule_file
@@ -348,19 +348,39 @@ def _word_pattern(word: str) -> str:
     return r"\b" + re.escape(word) + r"\b"
 
 
-def near_words(kind: str) -> re.Pattern[str]:
-    return _near(kind)[0]
+@dataclass(frozen=True)
+class NearCheck:
+    """A text check for the files where an outside origin may enter the program, built
+    per file from the parts whose identifier the file holds: one regular expression of
+    every part searched over every file cost most of the stage's first request (each
+    position of each text tried against each alternative)."""
+
+    roots: frozenset[str]  # imported packages
+    words: tuple[tuple[str, str], ...]  # (the identifier it needs, regex) of each word
+    receivers: frozenset[str]  # route decorators' receivers (``@app.``)
+
+    def matches(self, words: frozenset[str], text: str) -> bool:
+        """Whether ``text`` (whose identifiers are ``words``) holds one of the parts."""
+        heads = {w.split("_", 1)[0] for w in words if "_" in w}  # import langchain_openai
+        parts = []
+        roots = sorted((words | heads) & self.roots)
+        if roots:
+            parts.append(rf"\b(?:import|from)[ \t]+(?:{'|'.join(map(re.escape, roots))})")
+        parts += [pattern for key, pattern in self.words if not key or key in words]
+        receivers = sorted(words & self.receivers)
+        if receivers:
+            parts.append(r"@[ \t]*(?:" + "|".join(map(re.escape, receivers)) + r")\.")
+        return bool(parts) and _compiled("|".join(parts)).search(text) is not None
 
 
-def near_keys(kind: str) -> frozenset[str]:
-    """Identifiers one of which a file must hold for :func:`near_words` to match it (a
-    cheap check before the regular expression)."""
-    return _near(kind)[1]
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @cache
-def _near(kind: str) -> tuple[re.Pattern[str], frozenset[str]]:
-    """A text check for the files where an outside origin may enter the program.
+def near_check(kind: str) -> NearCheck:
+    """The text check for the files where an outside origin may enter the program.
     ``"closure"``: the entry points of request data and model output (an import of a web
     framework's, a model client's or an agent package's, an ``@app.``-style route
     decorator, the ``closure_words``); the stage reads the files they import too.
@@ -379,20 +399,12 @@ def _near(kind: str) -> tuple[re.Pattern[str], frozenset[str]]:
                 root = re.split(r"[.*?\[(]", name)[0]
                 if root and root not in generic and root != "builtins" and root.isidentifier():
                     roots.add(root)
-    keys = set(roots)
-    parts = []
-    if roots:
-        alternatives = "|".join(sorted(map(re.escape, roots)))
-        parts.append(rf"\b(?:import|from)[ \t]+(?:{alternatives})")
-    words = near.get("closure_words" if kind == "closure" else "local_words", [])
-    parts += [_word_pattern(w) for w in words]
-    for word in words:
-        keys.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", word)[-1:])
+    words = []
+    for word in near.get("closure_words" if kind == "closure" else "local_words", []):
+        key = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", word)[-1:]
+        words.append((key[0] if key else "", _word_pattern(word)))
+    receivers: set[str] = set()
     if kind == "closure":
-        receivers: set[str] = set()
         for entry in data.get("route_heuristic", []):
             receivers.update(entry.get("receivers", []))
-        if receivers:
-            parts.append(r"@[ \t]*(?:" + "|".join(sorted(map(re.escape, receivers))) + r")\.")
-            keys |= receivers
-    return re.compile("|".join(parts) or "(?!)"), frozenset(keys)
+    return NearCheck(frozenset(roots), tuple(words), frozenset(receivers))
