@@ -36,6 +36,7 @@ from auditor.scan.payload import AttrTable, Evaluator, Value
 from auditor.scan.positions import Span, agrees, call_spans
 from auditor.scan.prefilter import SinkWords, Survey, survey, text_may_report
 from auditor.scan.resolve import (
+    BUILTIN_NAMES,
     Resolver,
     has_star_args,
     has_star_kwargs,
@@ -495,6 +496,9 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         node = call.node
         qualname = resolver.qualname(node.func, call.scope)
         sink = catalogue.lookup(qualname) if qualname is not None else None
+        builtin = _builtin_before_bound(node.func, call) if sink is None else None
+        if builtin is not None:
+            sink = catalogue.lookup(builtin)
         if sink is None and isinstance(node.func, cst.Attribute):
             sink = catalogue.by_method.get(node.func.attr.value) or _instance_method(
                 node.func, call.scope, resolver, catalogue
@@ -528,6 +532,21 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 sites.append(dispatch)
         sites.sort(key=lambda site: site.call.index)
     return sites
+
+
+def _builtin_before_bound(func: cst.BaseExpression, call: CallSite) -> str | None:
+    """``builtins.NAME`` when ``func`` is a builtin's name (``exec``) that the module binds
+    only after the call may run: a call at module level above ``from x import exec``, or in
+    a function defined above it (which may be called before the import runs) may run the
+    builtin, and a sink is never hidden (recall first)."""
+    if not isinstance(func, cst.Name) or func.value not in BUILTIN_NAMES:
+        return None
+    bindings = call.scope.lookup(func.value)
+    if not bindings or any(b.scope.kind != "module" for b in bindings):
+        return None
+    if min(b.order for b in bindings) < call.runs_from:
+        return None
+    return f"builtins.{func.value}"
 
 
 def _instance_method(

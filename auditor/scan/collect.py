@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from auditor.judge.catalogue import Catalogue
-from auditor.scan.scopes import Binding, BindingKind, Scope
+from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
 
 
 @dataclass(slots=True)
@@ -25,6 +25,10 @@ class CallSite:
     # the allow-list checks in force here: (name, container) of ``if name in C:`` around
     # the call, or ``if name not in C: raise/return/continue/break`` before it in its block
     guards: tuple[tuple[str, cst.BaseExpression], ...] = ()
+    # the earliest it may run, on the scopes' CLOCK: the call itself at module level (or in
+    # a class body), the outermost enclosing ``def`` or ``lambda`` when inside one (a
+    # function may be called as soon as it is defined)
+    runs_from: int = 0
 
 
 @dataclass(slots=True)
@@ -99,6 +103,7 @@ class Collector(cst.CSTVisitor):
         self._body_guards: dict[int, tuple[str, cst.BaseExpression]] = {}
         self._any_guard = False
         self._class_stack: list[str | None] = []
+        self._defined_at: list[int] = []  # CLOCK at each enclosing def or lambda
         # (name, scope, value added, may come first) of mutations, bound by finish()
         self._pending: list[tuple[str, Scope, cst.BaseExpression, bool]] = []
 
@@ -132,6 +137,7 @@ class Collector(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         outer = self.scope
         cls = self._class_stack[-1] if self._class_stack and outer.kind == "class" else None
+        self._defined_at.append(next(CLOCK))
         self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("function", node.name.value)
@@ -142,16 +148,19 @@ class Collector(cst.CSTVisitor):
         self._bind_params(node.params)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._defined_at.pop()
         self._pop()
         self._names.pop()
         self._function_stack.pop()
         self._class_stack.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._defined_at.append(next(CLOCK))
         self._push("function", "<lambda>")
         self._bind_params(node.params)
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._defined_at.pop()
         self._pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -437,7 +446,8 @@ class Collector(cst.CSTVisitor):
         func = node.func
         function = ".".join(self._names) if self._names else "<module>"
         guards = tuple(g for block in self._blocks for g in block) if self._any_guard else ()
-        site = CallSite(node, self.scope, function, index, guards)
+        runs_from = self._defined_at[0] if self._defined_at else next(CLOCK)
+        site = CallSite(node, self.scope, function, index, guards, runs_from)
         self.every_call.append(site)
         keep = isinstance(func, (cst.Name, cst.Call)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting

@@ -10,12 +10,17 @@ whole module has been executed, resolution happens once every binding is known.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
 import libcst as cst
 
 ScopeKind = Literal["module", "class", "function", "comprehension"]
+
+# The order things are met in, in source order: each binding takes the next value, and so
+# does each call (auditor.scan.collect); only the relative order within one file counts.
+CLOCK = itertools.count()
 
 
 BindingKind = Literal[
@@ -37,6 +42,7 @@ class Binding:
     scope: Scope
     target: str = ""
     value: cst.BaseExpression | None = None
+    order: int = field(default_factory=lambda: next(CLOCK))  # when it is met (CLOCK)
 
 
 @dataclass(slots=True, eq=False)

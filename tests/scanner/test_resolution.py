@@ -80,6 +80,15 @@ CASES = [
     ("import mylib as subprocess\nsubprocess.run(x)", []),
     ("from mylib import os\nos.system(x)", []),
     ("from . import subprocess\nsubprocess.run(x)", []),
+    # a builtin's name bound only later in the module: a call that may run before the
+    # binding runs the builtin (at module level above it, or in a function defined above
+    # it, which may be called before the import); below it, the binding
+    ("exec(x)\nfrom mylib import exec\nexec(x)", ["builtins.exec"]),
+    ("def f(c):\n    eval(c)\nfrom mylib import eval\ndef g(c):\n    eval(c)", ["builtins.eval"]),
+    ("exec(x)\ndef exec(c):\n    pass", ["builtins.exec"]),
+    ("class A:\n    def m(self):\n        exec(x)\nexec = safe", ["builtins.exec"]),
+    ("f = lambda: eval(x)\neval = safe", ["builtins.eval"]),
+    ("def f():\n    exec = g\n    exec(x)\nfrom mylib import exec", []),
     # a class attribute does not shadow inside a method
     (
         "class A:\n    eval = staticmethod(g)\n    def m(self):\n        return eval(x)",
