@@ -52,22 +52,27 @@ def wrapped(label: Label) -> Label | None:
 @dataclass(frozen=True, slots=True)
 class Arg:
     """A value handed to a function: what it carries; whether it is known at compile time;
-    else, when it would be constant if the caller's ``params`` were (None: not even then)."""
+    else, when it would be constant if the caller's ``params`` were (None: not even then);
+    ``head``: an argument vector whose first item is a constant program that no launcher
+    table entry peels (``["git", "log", ref]``): whatever follows, that program runs."""
 
     labels: tuple[Label, ...] = ()
     const: bool = False
     params: tuple[str, ...] | None = None
+    head: bool = False
 
     def to_json(self) -> list[Any]:
         return [
             [_json_label(x) for x in self.labels],
             self.const,
             None if self.params is None else list(self.params),
+            self.head,
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Arg:
-        return cls(_labels(data[0]), bool(data[1]), None if data[2] is None else tuple(data[2]))
+        params = None if data[2] is None else tuple(data[2])
+        return cls(_labels(data[0]), bool(data[1]), params, bool(data[3]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +234,16 @@ class Class:
 class Site:
     """A finding's payload: what it carries; the payload class it would have if every
     parameter of its function it reads were constant (None: it would not be constant even
-    then, or it does not read any); those parameters."""
+    then, or it does not read any); those parameters. ``argv``: the parameter that is the
+    whole argument vector of a program run without a shell (``subprocess.run(cmd)`` in
+    ``def run(cmd)``): a fixed program when every caller passes one (:attr:`Arg.head`)."""
 
     finding: int  # index into the file's findings
     function: str
     labels: tuple[Label, ...]
     if_params: str | None
     params: tuple[str, ...]
+    argv: str | None = None
 
     def to_json(self) -> list[Any]:
         return [
@@ -244,11 +252,12 @@ class Site:
             [_json_label(x) for x in self.labels],
             self.if_params,
             list(self.params),
+            self.argv,
         ]
 
     @classmethod
     def from_json(cls, d: list[Any]) -> Site:
-        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]))
+        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]), d[5])
 
 
 @dataclass(slots=True)

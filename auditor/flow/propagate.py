@@ -1029,6 +1029,23 @@ class Project:
                         break
         return candidates
 
+    def fixed_program(self, gid: str, name: str) -> bool:
+        """Whether every call of function ``gid`` passes, for its parameter ``name``, an
+        argument vector headed by a fixed program (:attr:`Arg.head`): it must have calls,
+        all of them visible (not used as a value, not wrapped by an unknown decorator)."""
+        found = self.functions.get(gid)
+        callers = self.callers.get(gid)
+        if found is None or not callers or gid in self.escaping:
+            return False
+        function = found[1]
+        if name in function.entries or name in function.injected:
+            return False
+        for caller, number, shift in callers:
+            how, arg = self._argument(function, self.files[caller][1].calls[number], name, shift)
+            if how != "arg" or arg is None or not arg.head:
+                return False
+        return True
+
     def _constant(self, index: int, caller: str, arg: Arg, constant: set[tuple[str, str]]) -> bool:
         if arg.const:
             return True

@@ -603,6 +603,7 @@ def apply(
     from sources), in place."""
     external = planner.external if planner is not None else set()
     constant = project.constant_params(external)
+    unsure: set[str] = set()  # names whose calls were not all read
     if planner is not None:  # a name some call passes a non-constant to, or not followed
         unsure = planner.closed | planner.skipped | planner.narrowed | planner.unseen
         constant = {(g, p) for g, p in constant if g.rsplit(".", 1)[-1] not in unsure}
@@ -613,10 +614,12 @@ def apply(
         for site in summary.sites:
             if site.finding < count:
                 finding = findings[site.finding]
-                findings[site.finding] = _flowed(project, constant, index, site, finding, policy)
+                findings[site.finding] = _flowed(
+                    project, constant, unsure, index, site, finding, policy
+                )
             elif site.finding - count < len(latent):  # reported only when it has an origin
                 flowed = _flowed(
-                    project, constant, index, site, latent[site.finding - count], policy
+                    project, constant, unsure, index, site, latent[site.finding - count], policy
                 )
                 if flowed.risk == "critical":  # an origin the policy ranks critical
                     findings.append(flowed)
@@ -625,6 +628,7 @@ def apply(
 def _flowed(
     project: Project,
     constant: set[tuple[str, str]],
+    unsure: set[str],
     index: int,
     site: object,
     finding: Finding,
@@ -643,6 +647,17 @@ def _flowed(
         changes = reclassify(policy, finding, Flowed(site.if_params, None))
         if changes:
             return dataclasses.replace(finding, **changes)
+    if (
+        site.argv is not None
+        and function
+        and finding.category == "dynamic-program"
+        and function.rsplit(".", 1)[-1] not in unsure
+        and project.fixed_program(function, site.argv)
+    ):
+        why = "every caller passes a fixed program"
+        changes = reclassify(policy, finding, Flowed("fixed-program", None, why=why))
+        if changes:
+            finding = dataclasses.replace(finding, **changes)
     if finding.payload == "constant":
         return finding
     info = project.info(index, site.labels)

@@ -178,6 +178,7 @@ class Flowed:
     payload: str | None
     origin: str | None
     sanitizer: str | None = None
+    why: str = "every caller passes constants"  # said of a new payload class
 
 
 def _call_name(sink_name: str) -> str:
@@ -211,7 +212,7 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
             return {}
         rule = policy.rule_for(category)
         risk, action = rule.risk, rule.action
-        message = f"{name}() {_MESSAGES[category]} (every caller passes constants)"
+        message = f"{name}() {_MESSAGES[category]} ({flowed.why})"
         if finding.isolated:
             risk, action = "low", "allow"
             message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"

@@ -425,8 +425,25 @@ def _build_summary(
             first = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd")
             const = first is not None and assume.value(first, site.call.scope).const
             if_params = "constant" if const else None
-        entries.append((index, site.call, nodes, if_params))
+        entries.append((index, site.call, nodes, if_params, _argv_param(site)))
     return summarizer.build(entries, found.value_names, found.value_attrs)
+
+
+def _argv_param(site: _Site) -> str | None:
+    """The parameter that is the whole argument vector of a program run without a shell,
+    named as is (``subprocess.run(cmd)`` in ``def run(cmd)``, ``cmd`` bound nowhere else)."""
+    sink = site.sink
+    if sink is None or sink.form != "command" or site.shell is not False or site.handed is not None:
+        return None
+    if site.runs is not None or site.payload != "dynamic":
+        return None
+    arg = _payload_arg(sink, site.call.node)
+    if not isinstance(arg, cst.Name):
+        return None
+    bindings = site.call.scope.lookup(arg.value)
+    if not bindings or any(b.kind != "param" for b in bindings):
+        return None
+    return arg.value
 
 
 def _within(line: int, ranges: list[tuple[int, int]]) -> bool:

@@ -38,6 +38,7 @@ from auditor.judge.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
 from auditor.scan.resolve import Resolver, implicit_module, keyword
+from auditor.scan.runs import peel_argv
 from auditor.scan.scopes import Binding, Scope
 
 EMPTY: frozenset[Label] = frozenset()
@@ -746,8 +747,16 @@ class Summarizer:
     # -- calls ---------------------------------------------------------------------------
     def arg(self, node: cst.BaseExpression, scope: Scope) -> Arg:
         labels = self.labels(node, scope)
-        if self.evaluator.value(node, scope).const:
-            return Arg(tuple(sorted(labels, key=repr)), True, None)
+        value = self.evaluator.value(node, scope)
+        head = (
+            bool(value.items)
+            and value.items is not None
+            and value.items[0].const
+            and bool(value.items[0].text)
+            and peel_argv(value.items, value.more, value.tail_const) is None
+        )
+        if value.const:
+            return Arg(tuple(sorted(labels, key=repr)), True, None, head)
         params: tuple[str, ...] | None = None
         if self.assume.value(node, scope).const:
             caller = self._function_key(scope)
@@ -761,7 +770,7 @@ class Summarizer:
                     break
             if caller != "\0" and caller:
                 params = tuple(sorted(names))
-        return Arg(tuple(sorted(labels, key=repr)), False, params)
+        return Arg(tuple(sorted(labels, key=repr)), False, params, head)
 
     def record_call(
         self, node: cst.Call, scope: Scope, typed: str, fallback: Label | None = None
@@ -1027,14 +1036,15 @@ class Summarizer:
     # -- the whole file ----------------------------------------------------------------------
     def build(
         self,
-        sites: list[tuple[int, CallSite, list[cst.BaseExpression], str | None]],
+        sites: list[tuple[int, CallSite, list[cst.BaseExpression], str | None, str | None]],
         value_names: Iterable[str],
         value_attrs: Iterable[str],
     ) -> FileSummary:
         """``sites``: (finding index, call, payload expressions, payload class if the
-        function's parameters were constant) of each finding of the file."""
+        function's parameters were constant, the parameter that is its whole argument
+        vector: see :attr:`Site.argv`) of each finding of the file."""
         summary = self.summary
-        for index, call, payload, if_params in sites:
+        for index, call, payload, if_params, argv in sites:
             self._guards_now = self.guarded(call) if call.guards else {}
             try:
                 labels = self._union(payload, call.scope, 0)
@@ -1049,6 +1059,7 @@ class Summarizer:
                     tuple(sorted(labels, key=repr)),
                     if_params if params else None,
                     params,
+                    argv if argv in params else None,
                 )
             )
         # every call of something that may be a project function: the call graph
