@@ -31,7 +31,7 @@ from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
 from auditor.rules_files import read_rule_file
 from auditor.scan.cache import ResultCache, default_folder, salt_for
-from auditor.scan.discover import Candidate, discover, relative_to
+from auditor.scan.discover import Candidate, discover, package_prefix, relative_to
 from auditor.scan.options import Options
 
 if TYPE_CHECKING:
@@ -405,8 +405,12 @@ def _open_cache(
     folder = (
         Path(cache_dir) if cache_dir is not None else default_folder(policy.root, policy.source)
     )
+    # the package the root is (auditor.scan.discover.package_prefix) names every module
+    package = package_prefix(policy.root)
     salt = salt_for(
-        policy.fingerprint(), catalogue_text(), f"{options.key()}|{_code_fingerprint()}"
+        policy.fingerprint(),
+        catalogue_text(),
+        f"{options.key()}|{_code_fingerprint()}|{package}",
     )
     return ResultCache(folder, salt)
 

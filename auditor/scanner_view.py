@@ -61,7 +61,9 @@ class ScannerView:
     the name resolution, so that a codemod reads names exactly as ``auditor scan`` does."""
 
     def __init__(self, module: cst.Module, context: Context, rel_path: str) -> None:
-        collector = Collector(context.catalogue, context.interesting, module_name(rel_path))
+        collector = Collector(
+            context.catalogue, context.interesting, module_name(rel_path, context.policy.root)
+        )
         walk(module, collector)
         self.calls: dict[int, CallSite] = {id(c.node): c for c in collector.calls}
         self.resolver = Resolver(context.known)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -561,7 +562,7 @@ def _near_sources(
         number = queue.pop()
         entry = entries[number]
         text = text_of(entry) or ""
-        here = module_name(entry.rel)
+        here = module_name(entry.rel, _root(entry))
         package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
         for match in _IMPORT.finditer(text):
             if match.group(3):
@@ -578,6 +579,13 @@ def _near_sources(
     return reached
 
 
+def _root(entry: Entry) -> str:
+    """The folder ``entry.rel`` is relative to (the policy's root)."""
+    if os.path.isabs(entry.rel) or not entry.path.endswith(entry.rel):
+        return ""
+    return entry.path[: len(entry.path) - len(entry.rel)] or os.sep
+
+
 def _modules(entries: list[Entry]) -> dict[str, int]:
     """The entry of each module of the scan, by dotted name (and by the name it may be
     imported under from a sub-folder: the shortest unique suffixes are not guessed here)."""
@@ -585,7 +593,7 @@ def _modules(entries: list[Entry]) -> dict[str, int]:
 
     out: dict[str, int] = {}
     for number, entry in enumerate(entries):
-        name = module_name(entry.rel)
+        name = module_name(entry.rel, _root(entry))
         if name:
             out.setdefault(name, number)
     return out

@@ -219,7 +219,7 @@ def analyze_source(
         return result
     # A file whose module is a sink module itself (CPython's os.py, a vendored subprocess.py)
     # defines catalogue names: no text check can rule it out.
-    dotted = module_name(rel_path)
+    dotted = module_name(rel_path, ctx.policy.root)
     sink_module = dotted.split(".")[0] in ctx.words.roots
     extra_calls = frozenset(e[5:] for e in extra if e.startswith("call:"))
     extra_defs = frozenset(e[4:] for e in extra if e.startswith("def:"))

@@ -7,6 +7,7 @@ import os
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from auditor.globs import path_matches
@@ -164,14 +165,37 @@ def discover(
                 yield Candidate(path, explicit=False)
 
 
-def module_name(rel_path: str) -> str:
+def module_name(rel_path: str, root: str = "") -> str:
     """The dotted module name of a file relative to the project root (``src/`` layouts too),
-    or "" when the path cannot be a module."""
+    or "" when the path cannot be a module. A ``root`` that is itself a package (a scan of
+    ``pkg/`` with no project file above it) names its files from the outermost package that
+    holds it, as Python does: ``tools/run.py`` under ``gptme/`` is ``gptme.tools.run``."""
     parts = rel_path.removesuffix(".py").removesuffix(".pyw").split("/")
-    if parts and parts[0] in ("src", "lib") and len(parts) > 1:
+    prefix = package_prefix(root) if root and not os.path.isabs(rel_path) else ""
+    if prefix:
+        parts = [*prefix.split("."), *parts]
+    elif parts and parts[0] in ("src", "lib") and len(parts) > 1:
         parts = parts[1:]
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     if not parts or not all(p.isidentifier() for p in parts):
         return ""
     return ".".join(parts)
+
+
+@lru_cache(maxsize=64)
+def package_prefix(root: str) -> str:
+    """The dotted name of the package folder ``root`` is (``root`` and each folder above it
+    that holds an ``__init__.py``), or "" when it is none."""
+    names: list[str] = []
+    folder = os.path.abspath(root)
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        name = os.path.basename(folder)
+        if not name.isidentifier():
+            return ""
+        names.append(name)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return ".".join(reversed(names))

@@ -64,3 +64,35 @@ def test_a_tool_class_derives_from_the_projects_tool_base(tmp_path: Path) -> Non
         },
     )
     assert found == [("shell.py", "AUD001", "llm-output")]
+
+
+def test_a_scan_of_the_package_folder_names_modules_from_the_package(tmp_path: Path) -> None:
+    """Scanning ``gptme/`` itself (no project file above it) names its modules as Python
+    does (``gptme.tools.base``), so the catalogue's dotted names match its own classes: a
+    gptme tool's ``execute`` block is the model's, as when the parent folder is scanned."""
+    files = {
+        "gptme/__init__.py": "",
+        "gptme/tools/__init__.py": "",
+        "gptme/tools/base.py": """\
+            class ToolSpec:
+                def __init__(self, name, desc, execute=None):
+                    self.execute = execute
+            """,
+        "gptme/tools/sh.py": """\
+            import subprocess
+            from .base import ToolSpec
+
+            def execute_sh(code, args, kwargs, confirm):
+                subprocess.run(code, shell=True)
+
+            tool = ToolSpec(name="sh", desc="runs a block", execute=execute_sh)
+            """,
+    }
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    for root in (tmp_path, tmp_path / "gptme"):
+        result = scan([root], policy=make_policy(root=str(root)), jobs=1)
+        found = [(Path(f.path).name, f.rule, f.origin) for f in result.findings]
+        assert found == [("sh.py", "AUD001", "llm-output")], root
