@@ -244,6 +244,9 @@ class Site:
     if_params: str | None
     params: tuple[str, ...]
     argv: str | None = None
+    # what the program of an argument vector written out carries (``[editor, path]``:
+    # ``editor``'s), apart from its arguments: None when the payload is no such list
+    program: tuple[Label, ...] | None = None
 
     def to_json(self) -> list[Any]:
         return [
@@ -253,11 +256,13 @@ class Site:
             self.if_params,
             list(self.params),
             self.argv,
+            None if self.program is None else [_json_label(x) for x in self.program],
         ]
 
     @classmethod
     def from_json(cls, d: list[Any]) -> Site:
-        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]), d[5])
+        program = None if d[6] is None else _labels(d[6])
+        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]), d[5], program)
 
 
 @dataclass(slots=True)

@@ -678,7 +678,12 @@ def _flowed(
     else:
         reach = None
     origin = reach.origin if reach is not None else "internal"
-    changes = reclassify(policy, finding, Flowed(None, origin, sanitizer))
+    program = None
+    if site.program is not None and finding.category == "dynamic-program":
+        chosen = project.info(index, site.program)
+        best = chosen.plain if chosen.plain is not None else chosen.clean
+        program = best.origin if best is not None else "internal"
+    changes = reclassify(policy, finding, Flowed(None, origin, sanitizer, program=program))
     if reach is not None and origin != "internal":
         name = finding.sink.removeprefix("builtins.")
         sink = Step(

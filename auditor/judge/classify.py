@@ -179,6 +179,9 @@ class Flowed:
     origin: str | None
     sanitizer: str | None = None
     why: str = "every caller passes constants"  # said of a new payload class
+    # of a program chosen at run time: the origin of the program itself, when it is not
+    # ``origin`` (``[editor, path]``: the editor from the environment, the path from a model)
+    program: str | None = None
 
 
 def _call_name(sink_name: str) -> str:
@@ -247,6 +250,12 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         critical = CRITICAL_OF[category]
         rule = policy.rule_for(critical)
         message = f"{name}() {_CRITICAL_MESSAGES[critical].format(origin=words)}"
+        if critical == "critical-program" and flowed.program not in (None, origin):
+            chosen = ORIGIN_WORDS.get(flowed.program or "", flowed.program)
+            message = (
+                f"{name}() runs a program chosen at run time by {chosen} with arguments "
+                f"from {words}; isolate it in the sandbox"
+            )
         if trusted_by is not None:
             message += f" (the policy trusts {trusted_by}, but not data from outside)"
         message += _handed(finding)

@@ -425,8 +425,23 @@ def _build_summary(
             first = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd")
             const = first is not None and assume.value(first, site.call.scope).const
             if_params = "constant" if const else None
-        entries.append((index, site.call, nodes, if_params, _argv_param(site)))
+        program = _program_item(site, nodes)
+        entries.append((index, site.call, nodes, if_params, _argv_param(site), program))
     return summarizer.build(entries, found.value_names, found.value_attrs)
+
+
+def _program_item(site: _Site, nodes: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+    """The program of an argument vector written out as a list or tuple and run without a
+    shell or launcher (``subprocess.run([editor, path])``: ``editor``), else None."""
+    sink = site.sink
+    if sink is None or sink.form != "command" or site.shell is not False or site.runs:
+        return None
+    if len(nodes) != 1 or not isinstance(nodes[0], (cst.List, cst.Tuple)):
+        return None
+    elements = nodes[0].elements
+    if not elements or not isinstance(elements[0], cst.Element):
+        return None  # empty, or a starred first item
+    return elements[0].value
 
 
 def _argv_param(site: _Site) -> str | None:

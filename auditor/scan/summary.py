@@ -1036,18 +1036,29 @@ class Summarizer:
     # -- the whole file ----------------------------------------------------------------------
     def build(
         self,
-        sites: list[tuple[int, CallSite, list[cst.BaseExpression], str | None, str | None]],
+        sites: list[
+            tuple[
+                int,
+                CallSite,
+                list[cst.BaseExpression],
+                str | None,
+                str | None,
+                cst.BaseExpression | None,
+            ]
+        ],
         value_names: Iterable[str],
         value_attrs: Iterable[str],
     ) -> FileSummary:
         """``sites``: (finding index, call, payload expressions, payload class if the
         function's parameters were constant, the parameter that is its whole argument
-        vector: see :attr:`Site.argv`) of each finding of the file."""
+        vector: see :attr:`Site.argv`, the program of a vector written out: see
+        :attr:`Site.program`) of each finding of the file."""
         summary = self.summary
-        for index, call, payload, if_params, argv in sites:
+        for index, call, payload, if_params, argv, program in sites:
             self._guards_now = self.guarded(call) if call.guards else {}
             try:
                 labels = self._union(payload, call.scope, 0)
+                runs = None if program is None else self._union([program], call.scope, 0)
             finally:
                 self._guards_now = {}
             function = self._function_key(call.scope)
@@ -1060,6 +1071,7 @@ class Summarizer:
                     if_params if params else None,
                     params,
                     argv if argv in params else None,
+                    None if runs is None else tuple(sorted(runs, key=repr)),
                 )
             )
         # every call of something that may be a project function: the call graph

@@ -99,3 +99,34 @@ def test_a_tuple_unpacked_from_a_source_carries_it(tmp_path: Path) -> None:
     )
     assert [f.origin for f in findings] == ["user-input", "user-input", "environment"]
     assert all(f.payload == "dynamic" for f in findings)
+
+
+def test_a_program_from_the_environment_is_not_said_to_be_chosen_by_its_arguments(
+    tmp_path: Path,
+) -> None:
+    """``[editor, path]`` with the editor from ``$EDITOR`` and the path from model output:
+    the request reaches the arguments, not the program (gptme's useredit.py was "a program
+    chosen by model output"). Where the program itself is the model's, it says so."""
+    found = _scan(
+        tmp_path,
+        {
+            "m.py": """
+            import os, subprocess
+            from openai import OpenAI
+            client = OpenAI()
+            def edit():
+                name = client.responses.create(model="m", input="x").output_text
+                editor = os.environ.get("EDITOR", "nano")
+                subprocess.run([editor, name])
+                subprocess.run([name, "--help"])
+            """,
+        },
+    )
+    by_line = {f.line: f for f in found}
+    both, alone = by_line[8], by_line[9]
+    assert (both.rule, both.origin) == ("AUD002", "llm-output")
+    assert "chosen at run time by the environment (environment) with arguments from model" in (
+        both.message
+    )
+    assert (alone.rule, alone.origin) == ("AUD002", "llm-output")
+    assert "runs a program chosen by model output (llm-output)" in alone.message
