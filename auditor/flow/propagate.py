@@ -637,7 +637,20 @@ class Project:
             out = out.merge(reached.sanitized(entry[2]) if entry[2] else reached)
         injected = function.injected.get(name)
         if injected is not None:  # filled in by the framework from a provider's result
-            return out.merge(self.info(index, injected.labels))
+            out = out.merge(self.info(index, injected.labels))
+            for label in injected.labels:
+                # ``Depends(Class)``: the framework fills the constructor's parameters in,
+                # and the object holds them
+                target = self.targets.get((index, label[1])) if label[0] == "c" else None
+                if target is None or (index, label[1]) not in self.constructors:
+                    continue
+                constructor = self.functions[target.function][1]
+                call = self.files[index][1].calls[label[1]]
+                note = f"filled in by the framework: {call.text}()"
+                step = Step(path, call.line, call.column, note, "returned", call.text)
+                for param in list(self._param_names(constructor))[target.shift :]:
+                    out = out.merge(self._read("p", (target.function, param)).step(step))
+            return out
         callers = self.callers.get(gid, [])
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
         unseen = bool(callers) and function.key.rsplit(".", 1)[-1] in self.unseen

@@ -885,7 +885,10 @@ class Summarizer:
                 source = self.sources.default_source(typed) if typed is not None else None
                 if source is not None:
                     entries[param.name.value] = (source.origin, source.note, "")
-        if record.cls is None and record.node.name.value in self._dependencies():
+        provider = record.node.name.value if record.cls is None else None
+        if record.cls is not None and record.node.name.value == "__init__":
+            provider = record.cls.rsplit(".", 1)[-1]  # Depends(Class): its constructor
+        if provider is not None and provider in self._dependencies():
             # a FastAPI dependency of this file: the framework fills its parameters in from
             # the request, as a route's (Depends(get_user) elsewhere is not seen)
             source = self.sources.default_source("fastapi.Query")

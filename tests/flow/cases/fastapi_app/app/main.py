@@ -6,7 +6,7 @@ import subprocess
 
 from fastapi import Depends, FastAPI, Request
 
-from app.deps import backup_root, workspace
+from app.deps import JobQuery, backup_root, workspace
 from app.models import ArchiveRequest, RunRequest
 
 app = FastAPI()
@@ -78,3 +78,9 @@ async def deploy_hook(request: Request) -> dict[str, str]:
 def health() -> dict[str, str]:
     out = subprocess.check_output(["uptime"], text=True)
     return {"uptime": out}
+
+
+@app.post("/jobs/run")
+def run_job(query: JobQuery = Depends(JobQuery)) -> dict[str, str]:  # noqa: B008 (FastAPI's idiom)
+    subprocess.run(f"/srv/jobs/{query.job}.sh", shell=True, check=True)
+    return {"status": "started"}
