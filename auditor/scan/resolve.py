@@ -131,17 +131,22 @@ class Resolver:
 
     def _bindings(self, bindings: list[Binding], depth: int) -> str | None:
         resolved: str | None = None
+        known: str | None = None
         for binding in bindings:
             candidate = self._binding(binding, depth)
             if candidate is None:
                 continue
             # Several bindings (try/except imports, conditional aliases): one that names a
             # sink or a sink's module wins, so a sink is never hidden by a fallback branch
-            # (``except ImportError: import _bootsubprocess as subprocess``).
+            # (``except ImportError: import _bootsubprocess as subprocess``); of those, the
+            # one named deepest (``x = subprocess`` then ``x = x.run``: the function, not
+            # the module, is what ``x(...)`` calls)
             if candidate in self.known:
-                return candidate
+                if known is None or candidate.count(".") > known.count("."):
+                    known = candidate
+                continue
             resolved = candidate
-        return resolved
+        return known if known is not None else resolved
 
     def _binding(self, binding: Binding, depth: int) -> str | None:
         if binding.kind == "import":

@@ -74,6 +74,9 @@ CASES = [
     # several bindings in one scope, one of them a sink: reported (a conditional import or a
     # fallback must never hide a sink; the scanner errs on the side of recall)
     ("import subprocess\nwith ctx() as subprocess:\n    subprocess.run(x)", ["subprocess.run"]),
+    # a name bound to a sink's module, then to the sink: the call calls the sink
+    ("import subprocess\nx = subprocess\nx = x.run\nx(c)", ["subprocess.run"]),
+    ("import os\nf = os\nif fast:\n    f = os.system\nf(c)", ["os.system"]),
     ("class A:\n    def exec(self, q):\n        pass\n    def go(self):\n        self.exec(q)", []),
     ("[eval(x) for eval in fns]", []),
     ("f = lambda eval: eval(x)", []),
