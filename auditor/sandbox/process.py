@@ -648,12 +648,15 @@ class Popen(subprocess.Popen[Any]):
         """SIGKILL the whole sandbox: the payload (pid-namespace init, via its pidfd), the
         intermediate, and everything in the per-run cgroup."""
         with self._lock:
+            # the cgroup first: every process of the run at once (nothing forks away between
+            # two signals); after the payload's death the run may already be finished (poll)
+            # and its cgroup handed back, with what it still held not killed through it
+            if self._cgroup is not None:
+                self._cgroup.kill()
             if self._pid1_fd is not None:
                 with contextlib.suppress(OSError):
                     signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
             super().kill()  # may finish the run (poll), which hands the cgroup back
-            if self._cgroup is not None:
-                self._cgroup.kill()
 
     def _wait_pid1_gone(self, timeout: float) -> bool:
         if self._pid1_fd is None:
