@@ -15,11 +15,20 @@ Targets: report cold at most 2x the cold scan, report warm at most half of the c
 migrate dry run cold at most 2x the cold scan.
 
 Equality: the audit document and the dry run's diff and summary, cold and warm, must be byte
-for byte those of a reference revision (``--reference``, default 01b2382: main just before
-issue 17's work was merged, the planning in one process and uncached; not ab31bc5, where that
-work branched off, because 1cf47bd (launchers peeled in shell strings) and b27fb26 (Mermaid
-diagrams in the document) changed the outputs on purpose in between) run on the same folders;
-the reference's outputs are made once per revision and kept in benchmarks/.cache/reference/.
+for byte those of a reference revision (``--reference``) run on the same folders. The default
+reference is the branch ``ref17-slow-planning``: main with only the planning put back as it was
+before issue 17 (auditor/codemod_support.py as of 6a52532, i.e. 01b2382's: libcst's position,
+scope and parent metadata resolved for the whole module on a copy, a full transform, libcst's
+scope analysis to drop an import a rewrite left unused; every file planned in one process by
+``planning.plan_file``, analysed again, no cache), the scanner, the project stage and the
+report templates being main's. It is a reference only, never merged: it lives as a branch of
+this repository (make it again from main by those two changes when main's scanner moves on,
+so that the check keeps comparing the planning alone). 01b2382 (main before issue 17's work
+was merged) is no longer a fair reference: since then issue 15 changed the scanner's outputs on
+purpose (origins, flows, launchers, the project stage), so a difference with it mixes those
+changes with planning bugs. The reference's outputs are made once per commit (not per name: a
+branch moves) and kept in benchmarks/.cache/reference/; each output that differs is written in
+full, as a unified diff, to benchmarks/.cache/report-speed-diffs/ for reading.
 Every run gets the same ``SOURCE_DATE_EPOCH`` and runs at the corpus root with
 ``GIT_CEILING_DIRECTORIES`` set to its parent, so that a corpus inside a git work tree reads
 as an unpacked sdist (no commit line in the document, files found by walking). The checkout
@@ -54,7 +63,8 @@ from scan_speed import SDISTS, fetch, machine, stdlib_copy  # noqa: E402
 
 CACHE = HERE / ".cache"
 RESULTS = HERE / "RESULTS.md"
-REFERENCE = "01b2382"  # main before issue 17 was merged (see the docstring)
+REFERENCE = "ref17-slow-planning"  # main with the pre-issue-17 planning (see the docstring)
+DIFFS = CACHE / "report-speed-diffs"  # each output that differs, in full
 START, END = "<!-- report-speed:start -->", "<!-- report-speed:end -->"
 EPOCH = "1767225600"  # 2026-01-01: the document's date, the same for every run
 EXAMPLE = HERE.parent / "examples" / "llm_backend"
@@ -135,9 +145,20 @@ def install(work: Path, name: str, source: Path) -> str:
     return python
 
 
+def resolve(rev: str) -> str | None:
+    """The commit ``rev`` names in this repository, or None."""
+    done = subprocess.run(
+        ["git", "-C", str(HERE.parent), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None
+
+
 def reference_outputs(rev: str, corpora: list[Corpus], work: Path) -> Path:
-    """The reference revision's document and dry run of each corpus (made once per
-    revision: they are slow, which is the point of issue 17)."""
+    """The reference commit's document and dry run of each corpus (made once per commit:
+    they are slow, which is the point of issue 17)."""
     folder = CACHE / "reference" / rev
     missing = [c for c in corpora if not (folder / f"{c.name}.done").exists()]
     if missing:
@@ -183,7 +204,13 @@ def compare(corpus: Corpus, label: str, stream: str, got: bytes, folder: Path) -
             n=0,
         )
     )
-    corpus.differ.append(f"{label} ({stream}): {len(lines)} diff lines, first: {lines[2:4]}")
+    name = f"{corpus.name}.{label.replace(' ', '-')}.{stream}.diff"
+    DIFFS.mkdir(parents=True, exist_ok=True)
+    (DIFFS / name).write_text("\n".join(lines) + "\n")
+    corpus.differ.append(
+        f"{label} ({stream}): {len(lines)} diff lines (report-speed-diffs/{name}), "
+        f"first: {lines[2:4]}"
+    )
 
 
 def load() -> str:
@@ -199,7 +226,18 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print, do not edit RESULTS.md")
     parser.add_argument("--note", default="", help="a paragraph to add under the figures")
     args = parser.parse_args()
+    commit = resolve(args.reference)
+    if commit is None:
+        print(
+            f"report_speed.py: --reference {args.reference}: no such revision in this "
+            "repository (the default, ref17-slow-planning, is a local reference branch: see "
+            "the docstring)",
+            file=sys.stderr,
+        )
+        return 2
+    reference = f"{args.reference} ({commit[:7]})"
     CACHE.mkdir(exist_ok=True)
+    shutil.rmtree(DIFFS, ignore_errors=True)  # this run's differences only
     load_before = load()
     work = Path(tempfile.mkdtemp(prefix="auditor-report-bench-", dir=CACHE))
     corpora = []
@@ -212,7 +250,7 @@ def main() -> int:
         else:
             root = fetch(name, SDISTS[name])
         corpora.append(Corpus(name, root))
-    folder = reference_outputs(args.reference, corpora, work)
+    folder = reference_outputs(commit, corpora, work)
     python = install(work, "checkout", HERE.parent)
     for corpus in corpora:  # fill the warm cache (a report, then a dry run: both are kept)
         cache = work / f"cache-{corpus.name}"
@@ -232,7 +270,7 @@ def main() -> int:
                     f"exit {done.code}",
                     flush=True,
                 )
-    text = render(corpora, args.rounds, args.reference, load_before, load(), args.note)
+    text = render(corpora, args.rounds, reference, load_before, load(), args.note)
     print(text)
     if not args.no_write:
         write(text)
