@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.file_summary import FileSummary
 from auditor.findings import FileResult, Finding, ScanError
 
 SCHEMA = 3  # 2: results carry the file's summary for the project-wide stage; 3: latent
@@ -178,7 +177,10 @@ def _result_json(result: FileResult, summary: bool = True) -> dict[str, Any]:
         "parsed": result.parsed,
     }
     if summary:
-        value["summary"] = None if result.summary is None else result.summary.to_json()
+        # kept as a JSON text inside the row: reading a row does not build the summary's
+        # objects, which a warm scan whose stage is cached never needs
+        held = result.summary
+        value["summary"] = None if held is None else json.dumps(held.to_json())
         value["latent"] = [f.to_json() for f in result.latent]
     return value
 
@@ -186,13 +188,12 @@ def _result_json(result: FileResult, summary: bool = True) -> dict[str, Any]:
 def _result(data: dict[str, Any]) -> FileResult:
     findings = [Finding.from_json(f) for f in data["findings"]]
     errors = [ScanError(e["path"], e["message"], e.get("line")) for e in data["errors"]]
-    summary = data.get("summary")
     return FileResult(
         findings,
         errors,
         bool(data["parsed"]),
-        FileSummary.from_json(summary) if summary is not None else None,
         [Finding.from_json(f) for f in data.get("latent", ())],
+        stored_summary=data.get("summary"),  # decoded when read (FileResult.summary)
     )
 
 
