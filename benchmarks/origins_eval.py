@@ -325,6 +325,7 @@ WHEELS: dict[str, str] = {
     "vanna": "2.0.2",
     "pandasai": "2.4.2",
     "gpt-researcher": "0.16.1",
+    "gptme": "0.27.0",
 }
 # wheels that need another interpreter version than this one to be chosen by pip
 PYTHON_VERSION = {"gpt-researcher": "3.12"}
@@ -391,6 +392,16 @@ SPOTS = [
     Spot("open-interpreter", "interpreter/computer_use/tools/run.py",
          r"create_subprocess_shell\(", "llm-output",
          "ComputerTool/BashTool: the Anthropic computer-use model chooses the command"),
+    Spot("gptme", "gptme/tools/python.py", r"_ipython\.run_cell\($", "llm-output",
+         "execute_python(code) is the `execute` of the ipython ToolSpec: the model writes "
+         "the block, IPython runs it"),
+    Spot("gptme", "gptme/tools/tmux.py", r'^        " "\.join\(cmd\),$', "llm-output",
+         "execute_tmux(code) (a ToolSpec's execute) -> new_session(command): the model's "
+         "command, joined into a shell string"),
+    Spot("gptme", "gptme/tools/shell.py", r"self\.process = subprocess\.Popen\($",
+         "llm-output",
+         "ShellSession keeps Popen([\"bash\"], stdin=PIPE) and execute_shell(code) writes the "
+         "model's commands into its stdin (the payload is not an argument of the call)"),
 ]  # fmt: skip
 
 
