@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -36,6 +36,9 @@ from auditor.sandbox_needs import SandboxEffect
 
 from . import diagrams
 from .fixes import CONVERT, Fix, codemod_for, command_needs_shell, manual_for
+
+if TYPE_CHECKING:
+    from auditor.system.data import SystemRule
 
 ICONS = {"critical": "⛔", "high": "🔴", "medium": "🟡", "low": "🟢"}
 LEVELS = ("critical", "high", "medium", "low")
@@ -205,6 +208,7 @@ class _Builder:
             f for f in result.findings if not f.suppressed and f.kind in SYSTEM_KINDS
         ]
         self._limits: Limits | None = None
+        self._system_sections: list[dict[str, Any]] | None = None
 
     # -- words -------------------------------------------------------------------------
     def summary(self, name: str) -> str:
@@ -847,10 +851,18 @@ class _Builder:
 
     def system_sections(self) -> list[dict[str, Any]]:
         """Sudoers, process protection, automatic restart and memory limits: the findings
-        of ``auditor system``, one table per section, with each rule's fix once."""
-        from auditor.system.data import system_rules
+        of ``auditor system``, one table per section, with each rule's fix once (made once:
+        the status table and the sections both show them)."""
+        if self._system_sections is None:
+            self._system_sections = self._make_system_sections()
+        return self._system_sections
 
-        rules = system_rules()
+    def _make_system_sections(self) -> list[dict[str, Any]]:
+        rules: Mapping[str, SystemRule] = {}
+        if self.system_active:  # the rules (a large table) only for findings to describe
+            from auditor.system.data import system_rules
+
+            rules = system_rules()
         words = self.t["system"]
         out = []
         for key in SYSTEM_SECTIONS:
@@ -918,10 +930,12 @@ class _Builder:
     def service_scores(self) -> list[dict[str, Any]]:
         """The services that run generated code or the sandbox, with the exposure
         `systemd-analyze security` would give them."""
-        from auditor.system.audit import service_scores
-
         units = [f for f in self.system_active if f.kind == "systemd"]
         paths = dict.fromkeys([*self.meta.unit_files, *(f.path for f in units)])
+        if not paths:  # no unit file: not even the parsers are needed
+            return []
+        from auditor.system.audit import service_scores
+
         out = []
         for s in service_scores(paths, self.policy.system):
             risk = "high" if s.exposure >= 75 else "medium" if s.exposure >= 50 else "low"
@@ -937,13 +951,15 @@ class _Builder:
         """Every command of every sudoers rule in the scope with what it grants (one line
         per finding, or what it is limited to), its highest risk and status from the
         findings; then the Defaults entries that have findings."""
+        found = [f for f in self.system_active if f.kind == "sudoers"]
+        paths = dict.fromkeys([*self.meta.sudoers_files, *(f.path for f in found)])
+        if not paths:  # no sudoers file and no finding: not even the parsers are needed
+            return []
         from auditor.system.audit import sudoers_rule_rows
         from auditor.system.data import system_rules
 
         rules = system_rules()
         words = self.t["system"]
-        found = [f for f in self.system_active if f.kind == "sudoers"]
-        paths = dict.fromkeys([*self.meta.sudoers_files, *(f.path for f in found)])
         by_key: dict[tuple[str, int, str], list[Finding]] = {}
         for f in found:
             by_key.setdefault((f.path, f.line, f.sink), []).append(f)
