@@ -9,9 +9,11 @@ The model is plain data (dicts, lists, strings, numbers), so that a user templat
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import subprocess
+import sys
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -1119,14 +1121,62 @@ def build_context(
     return _Builder(result, policy, meta, lang, fixes).build()
 
 
+# How the templates are compiled (the compiled code depends on these: see _bytecode_cache).
+_SYNTAX: dict[str, Any] = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "autoescape": False,
+}
+
+
+class _TemplateBytecode(jinja2.FileSystemBytecodeCache):
+    """The built-in templates compiled, kept beside them as Python keeps a module's
+    bytecode: compiling the document's template took longer than rendering it (30 ms of
+    every report). jinja2 uses a file only for the same template source (its checksum)
+    and Python version. Best effort, as ``.pyc`` files are: a file that cannot be read is
+    compiled again, one that cannot be written is not kept, and nothing is written when
+    Python writes no bytecode (``PYTHONDONTWRITEBYTECODE``)."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged file: compile the template again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if sys.dont_write_bytecode:
+            return
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_folder() -> Path:
+    """``templates/__pycache__`` of this package (under ``sys.pycache_prefix`` when set):
+    written by whoever may write the package, as its ``.pyc`` files are; never a folder
+    of the project scanned, whose files must not become code that runs."""
+    folder = Path(__file__).resolve().parent / "templates" / "__pycache__"
+    if sys.pycache_prefix:
+        return Path(sys.pycache_prefix).joinpath(*folder.parts[1:])
+    return folder
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache:
+    # the compiled code also depends on jinja2's version and the syntax options
+    options = ",".join(f"{k}={v}" for k, v in sorted(_SYNTAX.items()))
+    tag = hashlib.blake2b(f"{jinja2.__version__}|{options}".encode(), digest_size=6)
+    return _TemplateBytecode(str(_bytecode_folder()), f"%s.{tag.hexdigest()}.jinja2")
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor.reports", "templates"),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
+        bytecode_cache=_bytecode_cache(),
+        **_SYNTAX,
     )
     env.filters["code"] = _code
     env.filters["cell"] = _cell
