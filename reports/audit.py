@@ -9,9 +9,11 @@ The model is plain data (dicts, lists, strings, numbers), so that a user templat
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import subprocess
+import sys
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -36,6 +38,9 @@ from auditor.sandbox_needs import SandboxEffect
 
 from . import diagrams
 from .fixes import CONVERT, Fix, codemod_for, command_needs_shell, manual_for
+
+if TYPE_CHECKING:
+    from auditor.system.data import SystemRule
 
 ICONS = {"critical": "⛔", "high": "🔴", "medium": "🟡", "low": "🟢"}
 LEVELS = ("critical", "high", "medium", "low")
@@ -205,6 +210,7 @@ class _Builder:
             f for f in result.findings if not f.suppressed and f.kind in SYSTEM_KINDS
         ]
         self._limits: Limits | None = None
+        self._system_sections: list[dict[str, Any]] | None = None
 
     # -- words -------------------------------------------------------------------------
     def summary(self, name: str) -> str:
@@ -847,10 +853,18 @@ class _Builder:
 
     def system_sections(self) -> list[dict[str, Any]]:
         """Sudoers, process protection, automatic restart and memory limits: the findings
-        of ``auditor system``, one table per section, with each rule's fix once."""
-        from auditor.system.data import system_rules
+        of ``auditor system``, one table per section, with each rule's fix once (made once:
+        the status table and the sections both show them)."""
+        if self._system_sections is None:
+            self._system_sections = self._make_system_sections()
+        return self._system_sections
 
-        rules = system_rules()
+    def _make_system_sections(self) -> list[dict[str, Any]]:
+        rules: Mapping[str, SystemRule] = {}
+        if self.system_active:  # the rules (a large table) only for findings to describe
+            from auditor.system.data import system_rules
+
+            rules = system_rules()
         words = self.t["system"]
         out = []
         for key in SYSTEM_SECTIONS:
@@ -918,10 +932,12 @@ class _Builder:
     def service_scores(self) -> list[dict[str, Any]]:
         """The services that run generated code or the sandbox, with the exposure
         `systemd-analyze security` would give them."""
-        from auditor.system.audit import service_scores
-
         units = [f for f in self.system_active if f.kind == "systemd"]
         paths = dict.fromkeys([*self.meta.unit_files, *(f.path for f in units)])
+        if not paths:  # no unit file: not even the parsers are needed
+            return []
+        from auditor.system.audit import service_scores
+
         out = []
         for s in service_scores(paths, self.policy.system):
             risk = "high" if s.exposure >= 75 else "medium" if s.exposure >= 50 else "low"
@@ -937,13 +953,15 @@ class _Builder:
         """Every command of every sudoers rule in the scope with what it grants (one line
         per finding, or what it is limited to), its highest risk and status from the
         findings; then the Defaults entries that have findings."""
+        found = [f for f in self.system_active if f.kind == "sudoers"]
+        paths = dict.fromkeys([*self.meta.sudoers_files, *(f.path for f in found)])
+        if not paths:  # no sudoers file and no finding: not even the parsers are needed
+            return []
         from auditor.system.audit import sudoers_rule_rows
         from auditor.system.data import system_rules
 
         rules = system_rules()
         words = self.t["system"]
-        found = [f for f in self.system_active if f.kind == "sudoers"]
-        paths = dict.fromkeys([*self.meta.sudoers_files, *(f.path for f in found)])
         by_key: dict[tuple[str, int, str], list[Finding]] = {}
         for f in found:
             by_key.setdefault((f.path, f.line, f.sink), []).append(f)
@@ -1103,14 +1121,62 @@ def build_context(
     return _Builder(result, policy, meta, lang, fixes).build()
 
 
+# How the templates are compiled (the compiled code depends on these: see _bytecode_cache).
+_SYNTAX: dict[str, Any] = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+    "autoescape": False,
+}
+
+
+class _TemplateBytecode(jinja2.FileSystemBytecodeCache):
+    """The built-in templates compiled, kept beside them as Python keeps a module's
+    bytecode: compiling the document's template took longer than rendering it (30 ms of
+    every report). jinja2 uses a file only for the same template source (its checksum)
+    and Python version. Best effort, as ``.pyc`` files are: a file that cannot be read is
+    compiled again, one that cannot be written is not kept, and nothing is written when
+    Python writes no bytecode (``PYTHONDONTWRITEBYTECODE``)."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged file: compile the template again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if sys.dont_write_bytecode:
+            return
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_folder() -> Path:
+    """``templates/__pycache__`` of this package (under ``sys.pycache_prefix`` when set):
+    written by whoever may write the package, as its ``.pyc`` files are; never a folder
+    of the project scanned, whose files must not become code that runs."""
+    folder = Path(__file__).resolve().parent / "templates" / "__pycache__"
+    if sys.pycache_prefix:
+        return Path(sys.pycache_prefix).joinpath(*folder.parts[1:])
+    return folder
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache:
+    # the compiled code also depends on jinja2's version and the syntax options
+    options = ",".join(f"{k}={v}" for k, v in sorted(_SYNTAX.items()))
+    tag = hashlib.blake2b(f"{jinja2.__version__}|{options}".encode(), digest_size=6)
+    return _TemplateBytecode(str(_bytecode_folder()), f"%s.{tag.hexdigest()}.jinja2")
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor.reports", "templates"),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
+        bytecode_cache=_bytecode_cache(),
+        **_SYNTAX,
     )
     env.filters["code"] = _code
     env.filters["cell"] = _cell

@@ -29,30 +29,73 @@ See ``docs/sandbox.md``.
 
 from __future__ import annotations
 
+import importlib
 from subprocess import DEVNULL, PIPE, STDOUT, CalledProcessError, TimeoutExpired
+from typing import TYPE_CHECKING, Any
 
-from auditor.sandbox.api import eval_python, exec_python, run
-from auditor.sandbox.config import Settings, load_settings
-from auditor.sandbox.dropins import (
-    call,
-    check_call,
-    check_output,
-    getoutput,
-    getstatusoutput,
-    popen,
-    system,
-)
-from auditor.sandbox.errors import (
-    SandboxConfigError,
-    SandboxError,
-    SandboxEvalError,
-    SandboxUnavailable,
-)
-from auditor.sandbox.limits import Limits
-from auditor.sandbox.pool import Pool, PoolStats, close_default_pool, default_pool
-from auditor.sandbox.process import Popen, SandboxDegradedWarning
-from auditor.sandbox.profiles import PROFILES, STANDARD, STRICT, Profile
-from auditor.sandbox.result import SandboxResult
+if TYPE_CHECKING:
+    from auditor.sandbox.api import eval_python, exec_python, run
+    from auditor.sandbox.config import Settings, load_settings
+    from auditor.sandbox.dropins import (
+        call,
+        check_call,
+        check_output,
+        getoutput,
+        getstatusoutput,
+        popen,
+        system,
+    )
+    from auditor.sandbox.errors import (
+        SandboxConfigError,
+        SandboxError,
+        SandboxEvalError,
+        SandboxUnavailable,
+    )
+    from auditor.sandbox.limits import Limits
+    from auditor.sandbox.pool import Pool, PoolStats, close_default_pool, default_pool
+    from auditor.sandbox.process import Popen, SandboxDegradedWarning
+    from auditor.sandbox.profiles import PROFILES, STANDARD, STRICT, Profile
+    from auditor.sandbox.result import SandboxResult
+
+# Each public name and the submodule that holds it, imported on first use (PEP 562): the
+# tools that only read the sandbox's settings and limits (auditor report, auditor migrate)
+# do not load the runtime (the launcher, the pool, seccomp, cgroups, ctypes, logging...).
+_WHERE = {
+    **dict.fromkeys(("eval_python", "exec_python", "run"), "api"),
+    **dict.fromkeys(("Settings", "load_settings"), "config"),
+    **dict.fromkeys(
+        ("call", "check_call", "check_output", "getoutput", "getstatusoutput", "popen", "system"),
+        "dropins",
+    ),
+    **dict.fromkeys(
+        ("SandboxConfigError", "SandboxError", "SandboxEvalError", "SandboxUnavailable"),
+        "errors",
+    ),
+    "Limits": "limits",
+    **dict.fromkeys(("Pool", "PoolStats", "close_default_pool", "default_pool"), "pool"),
+    **dict.fromkeys(("Popen", "SandboxDegradedWarning"), "process"),
+    **dict.fromkeys(("PROFILES", "STANDARD", "STRICT", "Profile"), "profiles"),
+    "SandboxResult": "result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        try:  # a submodule not imported yet (``sandbox.process``)
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "DEVNULL",
