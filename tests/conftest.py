@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +15,32 @@ from auditor.scan.analyze import Context, FileResult, Options, analyze_source
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def cli_in_a_new_process(argv: list[str], cwd: Path = REPO) -> dict[str, object]:
+    """``auditor.cli.main(argv)`` run in a fresh interpreter: its exit ``code``, ``out``,
+    ``err``, and the ``modules`` it loaded (what a command imports, on a cold start)."""
+    code = textwrap.dedent(
+        f"""
+        import contextlib, io, json, sys
+        from auditor.cli import main
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main({argv!r})
+        print(json.dumps({{"code": code, "out": out.getvalue(), "err": err.getvalue(),
+                           "modules": sorted(sys.modules)}}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1767225600", "PATH": "/usr/bin:/bin"},
+    )
+    data: dict[str, object] = json.loads(done.stdout)
+    return data
 
 
 def make_policy(table: dict[str, object] | None = None, root: str = "/project") -> Policy:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from auditor.api import scan
 from auditor.cli import main
 from auditor.judge.policy import load_policy
 from auditor.scan.discover import Candidate
-from tests.conftest import REPO
+from tests.conftest import cli_in_a_new_process
 
 TOOLS = textwrap.dedent(
     """\
@@ -122,27 +120,11 @@ def test_a_file_named_explicitly_is_planned_as_migrate_plans_it(
 
 
 def _probe(argv: list[str], cwd: Path) -> dict[str, object]:
-    code = textwrap.dedent(
-        f"""
-        import contextlib, io, json, sys
-        from auditor.cli import main
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main({argv!r})
-        print(json.dumps({{"code": code, "libcst": "libcst" in sys.modules,
-                           "codemods": "auditor.migrate" in sys.modules,
-                           "out": out.getvalue(), "err": err.getvalue()}}))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=cwd,
-        env={"PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1767225600", "PATH": "/usr/bin:/bin"},
-    )
-    data: dict[str, object] = json.loads(done.stdout)
+    data = cli_in_a_new_process(argv, cwd)
+    modules = data["modules"]
+    assert isinstance(modules, list)
+    data["libcst"] = "libcst" in modules
+    data["codemods"] = "auditor.migrate" in modules
     return data
 
 

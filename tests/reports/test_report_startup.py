@@ -7,10 +7,7 @@ built-in template is compiled once, not on every run."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ import pytest
 from auditor.findings import ScanResult
 from auditor.judge.policy import Policy
 from auditor.reports import audit
-from tests.conftest import REPO
+from tests.conftest import REPO, cli_in_a_new_process
 
 EXAMPLE = REPO / "examples" / "llm_backend"
 # loaded by the sandbox's runtime (running a command), never by reading its settings
@@ -31,26 +28,7 @@ META = audit.ReportMeta(date=dt.date(2026, 1, 1), scope=(".",))
 
 
 def _probe(argv: list[str]) -> dict[str, object]:
-    code = textwrap.dedent(
-        f"""
-        import contextlib, io, json, sys
-        from auditor.cli import main
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main({argv!r})
-        print(json.dumps({{"code": code, "err": err.getvalue(), "modules": sorted(sys.modules)}}))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1767225600", "PATH": "/usr/bin:/bin"},
-    )
-    data: dict[str, object] = json.loads(done.stdout)
-    return data
+    return cli_in_a_new_process(argv)
 
 
 def _loaded(probe: dict[str, object], names: tuple[str, ...]) -> list[str]:
