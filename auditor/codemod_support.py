@@ -18,21 +18,19 @@ answers instead, as before.
 
 from __future__ import annotations
 
+import argparse
 import ast
-import contextlib
 import dataclasses
 import functools
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 from libcst import CSTTransformer
-from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import (
     FunctionScope,
     ImportAssignment,
@@ -47,6 +45,7 @@ from libcst.metadata.base_provider import ProviderT
 from auditor.findings import Finding
 from auditor.judge.policy import Policy, load_policy
 from auditor.plans import Decline, needs_action
+from auditor.rewrite_context import ImportContext, RewriteContext, with_wrapper
 from auditor.sandbox.config import Settings, load_settings
 from auditor.scan.analyze import Context, analyze_source
 from auditor.scan.positions import Span, agrees, call_spans
@@ -60,6 +59,7 @@ from auditor.unused_imports import (
     import_index,
     remove_unused_import_by_node,
     remove_unused_imports,
+    scheduled_removals,
 )
 
 if TYPE_CHECKING:
@@ -105,59 +105,35 @@ class Outcome:
         return self.new_code is not None
 
 
-# The classes whose instances have no matcher decorator, and the attributes libcst's
-# __init__ gives such an instance (see _init_without_matcher_search).
-_PLAIN_INIT: dict[type[object], frozenset[str]] = {}
-
-
 @functools.cache
 def _prunable(cls: type[SiteCodemod]) -> bool:
-    """Whether the transform may skip the nodes that hold no site: the class has no matcher
-    decorator and no visit or leave method of its own but SiteCodemod's leave_Call."""
-    if cls not in _PLAIN_INIT:
-        return False
+    """Whether the transform may skip the nodes that hold no site: the class has no visit or
+    leave method of its own but SiteCodemod's leave_Call."""
     hooks = [n for n in dir(cls) if n.startswith(("visit_", "leave_"))]
     own = [n for n in hooks if getattr(cls, n) is not getattr(CSTTransformer, n, None)]
     return own == ["leave_Call"] and cls.leave_Call is SiteCodemod.leave_Call
 
 
-def _remember_init(codemod: VisitorBasedCodemodCommand) -> None:
-    """After libcst's own __init__ of the first instance of a class: remember the class when
-    it has no matcher decorator (libcst searched it for some)."""
-    if not (codemod._extra_visit_funcs or codemod._extra_leave_funcs or codemod._matchers):
-        _PLAIN_INIT[type(codemod)] = frozenset(vars(codemod))
-
-
-def _init_without_matcher_search(
-    codemod: VisitorBasedCodemodCommand, context: CodemodContext
-) -> bool:
-    """libcst's ``__init__`` of a codemod, for a class known to have no matcher decorator,
-    without searching the class for them again (4 ms an instance, every instance: a fifth
-    of a small file's planning). Whether it did (False: the caller runs libcst's own)."""
-    attributes = _PLAIN_INIT.get(type(codemod))
-    if attributes is None:
-        return False
-    Codemod.__init__(codemod, context)
-    CSTTransformer.__init__(codemod)
-    codemod._matchers = {}
-    codemod._extra_visit_funcs = {}
-    codemod._extra_leave_funcs = {}
-    # a libcst whose __init__ sets more than this: its own __init__ runs
-    return frozenset(vars(codemod)) == attributes
-
-
-class SiteCodemod(VisitorBasedCodemodCommand):
+class SiteCodemod(CSTTransformer):
     """Base of the migration codemods: finds the sites with the scanner, then lets the
     subclass rewrite each call it is responsible for (``rewrite``), recording an
-    :class:`Outcome` per site in ``self.outcomes``."""
+    :class:`Outcome` per site in ``self.outcomes``.
+
+    A plain libcst transformer, not one of libcst's codemod commands: importing libcst's
+    codemod framework costs about 0.2 s (it imports ``libcst.matchers``), a third of a small
+    project's report. It still runs under libcst's runner (``python -m libcst.tool codemod
+    -x ...`` and ``libcst.codemod.transform_module``), which asks of a codemod only what
+    this class has: ``DESCRIPTION``, ``add_args``, a ``context`` and ``transform_module``.
+    """
 
     NAME: ClassVar[str] = ""
+    DESCRIPTION: ClassVar[str] = "No description."
     # Resolved on demand (see _metadata), not for every node of every module up front.
     METADATA_DEPENDENCIES = ()
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: ImportContext | None = None,
         policy: Policy | None = None,
         path: str | None = None,
         rel_path: str | None = None,
@@ -166,14 +142,14 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         scan_context: Context | None = None,
         sandbox_settings: Settings | None = None,
     ) -> None:
-        """``findings`` may hold the scanner's findings for exactly the module that will be
-        transformed (with the same path and policy), to save analysing it again;
-        ``scan_context`` the scanner's context for that policy; ``sandbox_settings`` the
-        project's ``[tool.auditor.sandbox]`` (default: read from the file's folder up),
-        whose profiles the sandbox calls will run with."""
-        if not _init_without_matcher_search(self, context):
-            super().__init__(context)
-            _remember_init(self)
+        """``context`` tells the file's name (libcst's ``CodemodContext`` or auditor's
+        :class:`RewriteContext`); ``findings`` may hold the scanner's findings for exactly
+        the module that will be transformed (with the same path and policy), to save
+        analysing it again; ``scan_context`` the scanner's context for that policy;
+        ``sandbox_settings`` the project's ``[tool.auditor.sandbox]`` (default: read from
+        the file's folder up), whose profiles the sandbox calls will run with."""
+        super().__init__()
+        self.context: ImportContext = context if context is not None else RewriteContext()
         self.findings = findings
         self.scan_context = scan_context
         self.sandbox_settings = sandbox_settings
@@ -195,6 +171,25 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         # the text the module was parsed from, when the caller has it (else regenerated)
         self.source_text: str | None = None
         self._located: _Located | None = None
+
+    @staticmethod
+    def add_args(arg_parser: argparse.ArgumentParser) -> None:
+        """libcst.tool's hook for command-line options: the codemods take none."""
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """The rewritten module: what libcst's codemod commands do, with the metadata of
+        ``tree`` resolved on demand (not copied first: each module a codemod is given is
+        parsed for it, every node appears once), then the removal of the imports the
+        rewrites scheduled."""
+        previous = self.context.wrapper
+        self.context = with_wrapper(self.context, MetadataWrapper(tree, unsafe_skip_copy=True))
+        try:
+            result = self.transform_module_impl(tree)
+        finally:
+            self.context = with_wrapper(self.context, previous)
+        if scheduled_removals(self.context):
+            result = remove_unused_imports(self.context, result)
+        return result
 
     # -- subclass interface ---------------------------------------------------------------
     @classmethod
@@ -253,7 +248,7 @@ class SiteCodemod(VisitorBasedCodemodCommand):
         self._enclosing = {}
         text = self.source_text if self.source_text is not None else tree.code
         self._located = _locate(tree, text, self._sites)
-        result = super().transform_module_impl(tree)
+        result = tree.visit(self)
         if self._imports:
             result = add_imports(result, list(self._imports))
         uses = _name_uses(tree) if self._dropped else Counter()
@@ -266,25 +261,6 @@ class SiteCodemod(VisitorBasedCodemodCommand):
                 for node in nodes:
                     remove_unused_import_by_node(self.context, node, index)
         return result
-
-    @contextlib.contextmanager
-    def _handle_metadata_reference(self, module: cst.Module) -> Iterator[cst.Module]:
-        """libcst's, without its deep copy of the module: each module a codemod is given is
-        parsed for it (every node appears once), and metadata is resolved on demand."""
-        previous = self.context.wrapper
-        self.context = dataclasses.replace(
-            self.context, wrapper=MetadataWrapper(module, unsafe_skip_copy=True)
-        )
-        try:
-            yield module
-        finally:
-            self.context = dataclasses.replace(self.context, wrapper=previous)
-
-    def _instantiate_and_run(self, transform: type[Codemod], tree: cst.Module) -> cst.Module:
-        # libcst runs the scheduled import removal here, after the transform
-        if transform is RemoveImportsVisitor:
-            return remove_unused_imports(self.context, tree)
-        return super()._instantiate_and_run(transform, tree)
 
     def _metadata(self, provider: ProviderT) -> Mapping[cst.CSTNode, Any]:
         """The ``provider``'s metadata of the whole module (resolved on first use)."""

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
 from auditor.codemod_support import Outcome, SiteCodemod
 from auditor.findings import FileResult, Finding
@@ -39,6 +38,7 @@ from auditor.plans import (
     sandbox_settings,
     unreadable,
 )
+from auditor.rewrite_context import RewriteContext
 from auditor.sandbox.config import Settings
 from auditor.scan.analyze import Context, analyze_source, decode
 from auditor.scan.discover import Candidate, display_path
@@ -94,7 +94,7 @@ def _run_codemod(
 ) -> tuple[str, list[Outcome]]:
     module = cst.parse_module(text)
     codemod = cls(
-        CodemodContext(filename=shown),
+        RewriteContext(filename=shown),
         policy=policy,
         path=shown,
         rel_path=rel,

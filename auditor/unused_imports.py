@@ -13,6 +13,11 @@ them are unused. Then the same visitor runs with that answer and no metadata, de
 only into the statements that hold an import. Any other case (a name mentioned elsewhere, a
 relative or ``__future__`` import) runs libcst's visitor as it is.
 
+The fast paths do not import ``libcst.codemod`` (with ``libcst.matchers``, about 0.2 s of a
+report's start-up): the scheduling is the same list in the context's scratch that libcst's
+visitor reads, and the edits of the import statements are libcst's, reproduced in
+:class:`_Known`. Only the slow paths import libcst's visitors.
+
 The lookup before it, of the import statements that bound a callee a rewrite dropped
 (``RemoveImportsVisitor.remove_unused_import_by_node``), resolves the module's scopes too;
 :func:`remove_unused_import_by_node` answers it from the module-level imports when no
@@ -21,29 +26,73 @@ import inside a function or class could bind the callee's name.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.codemod.visitors._remove_imports import RemovedNodeVisitor
 from libcst.helpers import get_absolute_module_from_package_for_import
 
+from auditor.rewrite_context import ImportContext
 from auditor.scan.walk import child_fields
 
+if TYPE_CHECKING:
+    from libcst.codemod import CodemodContext
+
 ImportNode = cst.Import | cst.ImportFrom
+Removal = tuple[str, str | None, str | None]  # module, object, alias
+
+# libcst's key in the context's scratch (RemoveImportsVisitor.CONTEXT_KEY): the removals
+# scheduled there are the same list for libcst's visitor and for ours.
+_SCRATCH_KEY = "RemoveImportsVisitor"
 
 
-def remove_unused_imports(context: CodemodContext, module: cst.Module) -> cst.Module:
+def scheduled_removals(context: ImportContext) -> list[Removal]:
+    """The imports scheduled for removal in ``context`` (module, object, alias)."""
+    removals: list[Removal] = context.scratch.get(_SCRATCH_KEY, [])
+    return removals
+
+
+def schedule_removal(
+    context: ImportContext, module: str, obj: str | None = None, asname: str | None = None
+) -> None:
+    """What ``RemoveImportsVisitor.remove_unused_import`` does: schedule the import of
+    ``module`` (or of ``obj`` from it), under ``asname``, to be removed if unused."""
+    context.scratch.setdefault(_SCRATCH_KEY, []).append((module, obj, asname))
+
+
+def _libcst_context(context: ImportContext) -> CodemodContext:
+    """libcst's context for ``context``, sharing its scratch and warnings (for libcst's own
+    visitors, on the slow paths only: importing libcst.codemod costs about 0.2 s)."""
+    from libcst.codemod import CodemodContext
+
+    if isinstance(context, CodemodContext):
+        return context
+    return CodemodContext(
+        warnings=context.warnings,
+        scratch=context.scratch,
+        filename=context.filename,
+        full_module_name=context.full_module_name,
+        full_package_name=context.full_package_name,
+        wrapper=context.wrapper,
+    )
+
+
+def _remove_imports_visitor() -> Any:
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
+    return RemoveImportsVisitor
+
+
+def remove_unused_imports(context: ImportContext, module: cst.Module) -> cst.Module:
     """What ``RemoveImportsVisitor(context).transform_module(module)`` returns."""
     imports, holders = _imports_in(module)
     unused = _provably_unused(context, module, imports)
     if unused is None:
-        return RemoveImportsVisitor(context).transform_module(module)
-    return _Known(context, unused, holders).transform_module(module)
+        visitor = _remove_imports_visitor()(_libcst_context(context))
+        return cast(cst.Module, visitor.transform_module(module))
+    return module.visit(_Known(context, unused, holders))
 
 
 def _imports_in(module: cst.Module) -> tuple[list[ImportNode], set[int]]:
@@ -76,11 +125,11 @@ def _imports_in(module: cst.Module) -> tuple[list[ImportNode], set[int]]:
 
 
 def _provably_unused(
-    context: CodemodContext, module: cst.Module, imports: list[ImportNode]
+    context: ImportContext, module: cst.Module, imports: list[ImportNode]
 ) -> dict[cst.ImportAlias, ImportNode] | None:
     """The aliases the visitor would look at (scheduled for removal), when the text shows
     that none of them is in use; None when that is not shown."""
-    scheduled = RemoveImportsVisitor._get_imports_from_context(context)
+    scheduled = scheduled_removals(context)
     modules = {m: alias for m, obj, alias in scheduled if obj is None}
     objects = {(m, obj, alias) for m, obj, alias in scheduled if obj is not None}
     candidates: dict[cst.ImportAlias, ImportNode] = {}
@@ -114,32 +163,115 @@ def _provably_unused(
     return candidates
 
 
-class _Known(RemoveImportsVisitor):
-    """``RemoveImportsVisitor`` told which aliases are unused: no metadata resolved (its
-    ``_handle_metadata_reference`` would copy the module and resolve its scopes), and only
-    the statements that hold an import are visited."""
+class _Known(cst.CSTTransformer):
+    """libcst's ``RemoveImportsVisitor`` told which aliases are unused: the same edits of the
+    import statements (its ``leave_Import`` and ``leave_ImportFrom``, MIT-licensed, Meta
+    Platforms), with no metadata resolved and only the statements that hold an import
+    visited."""
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: ImportContext,
         unused: dict[cst.ImportAlias, ImportNode],
         holders: set[int],
     ) -> None:
-        super().__init__(context)
-        self._known = unused
+        super().__init__()
+        self._package = context.full_package_name
+        self._unused = unused
         self._holders = holders
-
-    @contextlib.contextmanager
-    def _handle_metadata_reference(self, module: cst.Module) -> Iterator[cst.Module]:
-        yield module
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self._unused_imports = dict(self._known)
+        scheduled = scheduled_removals(context)
+        self._modules = {module: alias for module, obj, alias in scheduled if obj is None}
+        self._objects: dict[str, set[tuple[str, str | None]]] = {}
+        for module, obj, alias in scheduled:
+            if obj is not None:
+                self._objects.setdefault(module, set()).add((obj, alias))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if id(node) not in self._holders:
-            return False
-        return super().on_visit(node)
+        # leave_Import and leave_ImportFrom run all the same (libcst calls on_leave)
+        return id(node) in self._holders
+
+    def leave_Import(
+        self, original_node: cst.Import, updated_node: cst.Import
+    ) -> cst.Import | cst.RemovalSentinel:
+        keep = [
+            alias
+            for alias in original_node.names
+            if alias.evaluated_name not in self._modules
+            or alias.evaluated_alias != self._modules[alias.evaluated_name]
+            or alias not in self._unused
+        ]
+        if not keep:
+            return cst.RemoveFromParent()
+        return updated_node.with_changes(names=_last_without_comma(keep, original_node.names))
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        names = original_node.names
+        if isinstance(names, cst.ImportStar):
+            return updated_node
+        module = get_absolute_module_from_package_for_import(self._package, updated_node)
+        if module is None or module not in self._objects:
+            return updated_node
+        objects = self._objects[module]
+        changes: dict[str, Any] = {}
+        keep: list[cst.ImportAlias] = []
+        for alias in names:
+            if (alias.evaluated_name, alias.evaluated_alias) not in objects or (
+                alias not in self._unused
+            ):
+                keep.append(alias)
+                continue
+            # removed: a comment after its comma moves to the alias before (or the paren)
+            comma = alias.comma
+            if not isinstance(comma, cst.Comma):
+                continue
+            if keep:
+                previous = keep[-1]
+                if isinstance(previous.comma, cst.Comma):
+                    previous = previous.with_deep_changes(
+                        previous.comma,
+                        whitespace_after=_merge_whitespace_after(
+                            previous.comma.whitespace_after, comma.whitespace_after
+                        ),
+                    )
+                else:
+                    previous = previous.with_changes(comma=comma)
+                keep[-1] = previous
+            elif isinstance(updated_node.lpar, cst.LeftParen):
+                lpar = updated_node.lpar
+                changes["lpar"] = lpar.with_changes(
+                    whitespace_after=_merge_whitespace_after(
+                        lpar.whitespace_after, comma.whitespace_after
+                    )
+                )
+        if keep == list(names):
+            return updated_node
+        if not keep:
+            return cst.RemoveFromParent()
+        changes["names"] = _last_without_comma(keep, names)
+        return updated_node.with_changes(**changes)
+
+
+def _last_without_comma(
+    keep: list[cst.ImportAlias], names: Sequence[cst.ImportAlias]
+) -> list[cst.ImportAlias]:
+    """The aliases kept; the last loses its comma when the statement's last one went."""
+    if keep[-1] != names[-1]:
+        return [*keep[:-1], keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+    return keep
+
+
+def _merge_whitespace_after(
+    left: cst.BaseParenthesizableWhitespace, right: cst.BaseParenthesizableWhitespace
+) -> cst.BaseParenthesizableWhitespace:
+    if not isinstance(right, cst.ParenthesizedWhitespace):
+        return left
+    if not isinstance(left, cst.ParenthesizedWhitespace):
+        return right
+    return left.with_changes(
+        empty_lines=tuple(line for line in right.empty_lines if line.comment is not None)
+    )
 
 
 # -- the imports a removed callee used ---------------------------------------------------------
@@ -210,7 +342,7 @@ def _dotted_prefixes(node: cst.BaseExpression) -> list[str] | None:
 
 
 def remove_unused_import_by_node(
-    context: CodemodContext, node: cst.CSTNode, index: ImportIndex
+    context: ImportContext, node: cst.CSTNode, index: ImportIndex
 ) -> None:
     """What ``RemoveImportsVisitor.remove_unused_import_by_node(context, node)`` schedules for
     a callee ``node`` (a name or a dotted name) of the module ``index`` describes, without
@@ -225,14 +357,30 @@ def remove_unused_import_by_node(
     prefixes = _dotted_prefixes(node) if isinstance(node, cst.BaseExpression) else None
     unknown = "" in index.module_level or "" in index.nested
     if prefixes is None or unknown or index.nested.intersection(prefixes):
-        RemoveImportsVisitor.remove_unused_import_by_node(context, node)
+        _remove_imports_visitor().remove_unused_import_by_node(_libcst_context(context), node)
         return
-    found = [(local, s) for local in prefixes for s in index.module_level.get(local, ())]
-    if not found:
+    for local in prefixes:
+        for statement in index.module_level.get(local, ()):
+            _schedule_bound(context, local, statement)
+
+
+def _schedule_bound(context: ImportContext, local: str, statement: ImportNode) -> None:
+    """Schedule the aliases of ``statement`` that bind the name ``local`` starts with, as
+    libcst's ``RemovedNodeVisitor`` does for a name its scope analysis found bound there."""
+    names = statement.names
+    if isinstance(names, cst.ImportStar):
         return
-    scheduler = RemovedNodeVisitor(context)
-    for local, statement in found:
-        if isinstance(statement, cst.Import):
-            scheduler._remove_imports_from_import_stmt(local, statement)
-        else:
-            scheduler._remove_imports_from_importfrom_stmt(local, statement)
+    module: str | None = None
+    if isinstance(statement, cst.ImportFrom):
+        module = get_absolute_module_from_package_for_import(context.full_package_name, statement)
+        if module is None:
+            raise ValueError("Cannot look up absolute module from relative import!")
+    for alias in names:
+        prefix = alias.evaluated_alias or alias.evaluated_name
+        if local == prefix or local.startswith(f"{prefix}."):
+            if module is None:
+                schedule_removal(context, alias.evaluated_name, asname=alias.evaluated_alias)
+            else:
+                schedule_removal(
+                    context, module, obj=alias.evaluated_name, asname=alias.evaluated_alias
+                )

@@ -28,14 +28,16 @@ eval-exec-to-sandbox`` does the same with the safety checks: compile, re-scan, a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import ClassScope, FunctionScope, GlobalScope, ScopeProvider
 
 from auditor.codemod_support import SiteCodemod
 from auditor.findings import Finding
 from auditor.plans import Decline
 from auditor.sandbox_needs import code_effect
+from auditor.scan.walk import child_fields
 
 NAME = "eval-exec-to-sandbox"
 
@@ -120,12 +122,7 @@ class EvalExecToSandbox(SiteCodemod):
             root = self._module
         if root is None:
             return False
-        compiled = m.Call(func=m.Name("compile"))
-        target = m.Name(name)
-        return bool(
-            m.findall(root, m.Assign(targets=[m.AssignTarget(target=target)], value=compiled))
-            or m.findall(root, m.AnnAssign(target=target, value=compiled))
-        )
+        return any(_assigns_compile(node, name) for node in _nodes_under(root))
 
     def _check_exec(self, call: cst.Call) -> None:
         if not self.is_statement(call):
@@ -169,3 +166,44 @@ class EvalExecToSandbox(SiteCodemod):
                 if node.value not in _MODULE_DUNDERS:
                     names.add(node.value)
         return names
+
+
+def _nodes_under(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``root`` and every node under it that may be a statement or an expression."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in child_fields(type(node)):
+            child = getattr(node, name)
+            if isinstance(child, cst.CSTNode):
+                stack.append(child)
+            elif type(child) is tuple or type(child) is list:
+                stack.extend(c for c in child if isinstance(c, cst.CSTNode))
+
+
+def _is_compile_call(node: cst.BaseExpression | None) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == "compile"
+    )
+
+
+def _assigns_compile(node: cst.CSTNode, name: str) -> bool:
+    """``name = compile(...)`` (one target) or ``name: T = compile(...)``."""
+    if isinstance(node, cst.Assign):
+        targets = node.targets
+        return (
+            len(targets) == 1
+            and isinstance(targets[0].target, cst.Name)
+            and targets[0].target.value == name
+            and _is_compile_call(node.value)
+        )
+    if isinstance(node, cst.AnnAssign):
+        return (
+            isinstance(node.target, cst.Name)
+            and node.target.value == name
+            and _is_compile_call(node.value)
+        )
+    return False
