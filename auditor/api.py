@@ -54,7 +54,7 @@ _ANALYSIS_MODULES = (
     "scan/summary.py",
 )  # fmt: skip
 # The data files under rules/ that decide findings besides the catalogue (in the key too).
-_ANALYSIS_DATA = ("sources.toml", "launchers.toml")
+_ANALYSIS_DATA = ("sources.toml", "launchers.toml", "stdin_feeds.toml")
 # What decides a file's migration plan besides its analysis (in the plans' cache key): the
 # planning and the codemods' helpers (under auditor/), the codemods (auditor.codemods), the
 # sandbox's profiles and settings (what a routed call loses) and the data under rules/.

@@ -11,7 +11,10 @@ A *label* says what a value may carry, as a tuple:
 - ``("q", note, label)``: ``label``, passed through a sanitizer (``note`` names it);
 - ``("f", class, attr, label)``: the attribute ``attr`` of ``label``, an instance of the
   class ``class`` (a dotted name): a field the class declares converted (``level: int``
-  of a pydantic model) is sanitized.
+  of a pydantic model) is sanitized;
+- ``("w", line, column, call, label)``: ``label``, written by ``call`` (``p.stdin.write``,
+  ``p.communicate``, as written; at ``line``, ``column``) to the standard input of a shell
+  the site started to read its commands there (rules/stdin_feeds.toml).
 
 Functions and classes are keyed by their dotted path in the module ("Job.run").
 """
@@ -41,7 +44,7 @@ def _json_label(label: Label) -> list[Any]:
 
 
 # the kinds of label that wrap another (their last item)
-WRAPPERS = frozenset({"q", "f"})
+WRAPPERS = frozenset({"q", "f", "w"})
 
 
 def wrapped(label: Label) -> Label | None:

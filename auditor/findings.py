@@ -29,7 +29,9 @@ class Step:
     parameter a framework fills in: ``subject`` the function, ``detail`` the parameter),
     "passed" (``subject``: the callee, ``detail``: the parameter), "returned" (``subject``:
     the callee), "parameter" (a caller the analysis cannot see: ``subject`` the function,
-    ``detail`` the parameter) or "reaches" (``subject``: the sink)."""
+    ``detail`` the parameter), "fed" (written to the standard input of the shell the site
+    starts: ``subject``, the call that writes it, ``p.stdin.write``) or "reaches"
+    (``subject``: the sink)."""
 
     path: str
     line: int

@@ -529,6 +529,10 @@ class Project:
             return self._read("a", (self.gid(index, label[1]), label[2]))
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
+        if kind == "w":  # written to the standard input of the shell the site started
+            note = f"written to its standard input by {label[3]}()"
+            step = Step(path, label[1], label[2], note, "fed", label[3])
+            return self.label(index, label[4], depth, subst).step(step)
         if kind == "f":
             value = self.label(index, label[3], depth, subst)
             converted = self._converted(label[1], label[2])
@@ -1092,6 +1096,8 @@ class _FlowWalk:
             if label[1] == self.function.key and label[2] not in self.function.entries:
                 return {label[2]: {None}}
             return {}
+        if kind == "w":  # a site's own label (written to a shell's input): no sanitizer
+            return self.label(label[-1])
         if kind in WRAPPERS:
             note = label[1] if kind == "q" else self.project._converted(label[1], label[2])
             inner = self.label(label[-1])

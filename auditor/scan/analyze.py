@@ -34,7 +34,7 @@ from auditor.scan.discover import module_name
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value
 from auditor.scan.positions import Span, agrees, call_spans
-from auditor.scan.prefilter import SinkWords, Survey, survey, text_may_report
+from auditor.scan.prefilter import SinkWords, Survey, stdin_feeds, survey, text_may_report
 from auditor.scan.resolve import (
     BUILTIN_NAMES,
     Resolver,
@@ -426,8 +426,26 @@ def _build_summary(
             const = first is not None and assume.value(first, site.call.scope).const
             if_params = "constant" if const else None
         program = _program_item(site, nodes)
-        entries.append((index, site.call, nodes, if_params, _argv_param(site), program))
+        reads_stdin = site.runs is not None and site.runs.stdin is not None
+        reads_stdin = reads_stdin and site.handed is None
+        if reads_stdin:
+            # what the call itself feeds it (``run(["bash"], input=cmd)``) is its payload
+            nodes = nodes + _input_args(site.call.node)
+        entries.append(
+            (index, site.call, nodes, if_params, _argv_param(site), program, reads_stdin)
+        )
     return summarizer.build(entries, found.value_names, found.value_attrs)
+
+
+def _input_args(node: cst.Call) -> list[cst.BaseExpression]:
+    """The keyword arguments of a call starting a shell that are its standard input
+    (``input=``: rules/stdin_feeds.toml)."""
+    table = stdin_feeds()
+    return [
+        arg.value
+        for arg in node.args
+        if arg.keyword is not None and arg.keyword.value in table.keywords
+    ]
 
 
 def _program_item(site: _Site, nodes: list[cst.BaseExpression]) -> cst.BaseExpression | None:
@@ -880,9 +898,10 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
                 command = value.items[0].text if value.items else None
             elif value.const:
                 command = value.text
-            shell_runs = peel_shell_string(value, payload)
+            # a string whose command reads its input (``"bash -s"``) runs what it is fed
+            shell_runs = _fed(peel_shell_string(value, payload), node, call, evaluator)
             if shell_runs is not None:
-                return _Site(call, sink, shell, payload, command, runs=shell_runs)
+                return _Site(call, sink, shell, shell_runs.payload, command, runs=shell_runs)
         elif value.items is not None and not value.more:
             payload = _argv_class(value.items)
             command = _argv_words(value.items) if payload == "constant" else None

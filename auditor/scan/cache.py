@@ -28,7 +28,7 @@ from typing import Any
 from auditor import __version__
 from auditor.findings import FileResult, Finding, ScanError
 
-SCHEMA = 3  # 2: results carry the file's summary for the project-wide stage; 3: latent
+SCHEMA = 4  # 2: results carry the file's summary for the project-wide stage; 3: latent
 FOLDER = ".auditor_cache"
 _BATCH = 500  # keys per query (SQLite allows 32766 parameters since 3.32)
 

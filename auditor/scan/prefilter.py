@@ -53,11 +53,52 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
 from auditor.judge.catalogue import Catalogue
+from auditor.rules_files import rule_table
 from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
+
+
+@dataclass(frozen=True, slots=True)
+class StdinFeeds:
+    """How a program feeds a shell it started to read its standard input (rules/
+    stdin_feeds.toml): keywords of the starting call, methods of the process, and the
+    process's input pipe with the methods that write to it."""
+
+    keywords: frozenset[str]
+    methods: frozenset[str]
+    stream: str
+    stream_methods: frozenset[str]
+
+    def feeds(self, func: ast.expr) -> bool:
+        """Whether a call of ``func`` may feed a process (``p.communicate``,
+        ``p.stdin.write``), by its shape alone."""
+        if type(func) is not ast.Attribute:
+            return False
+        if func.attr in self.methods:
+            return True
+        inner = func.value
+        return (
+            func.attr in self.stream_methods
+            and type(inner) is ast.Attribute
+            and inner.attr == self.stream
+        )
+
+
+@functools.cache
+def stdin_feeds() -> StdinFeeds:
+    """The table of rules/stdin_feeds.toml, read once."""
+    data = rule_table("stdin_feeds.toml")
+    return StdinFeeds(
+        frozenset(data["keywords"]),
+        frozenset(data["methods"]),
+        str(data["stream"]),
+        frozenset(data["stream-methods"]),
+    )
+
 
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
 # the words a namespace lookup is written with: the calls, and a function's ``__globals__``
@@ -351,6 +392,7 @@ def survey(
     # assigned to or None when it is called at once, line)
     lookups: list[tuple[str, str | None, int]] = []
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
+    feeds = stdin_feeds().feeds
     stack: list[ast.AST] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
     AST, Call, Name, Attribute = ast.AST, ast.Call, ast.Name, ast.Attribute
@@ -394,6 +436,10 @@ def survey(
                 markers.append(line)
             if type(func) is Attribute and func.attr in _GROWING and type(func.value) is Name:
                 mutations.append((func.value.id, line))
+            if feeds(func):
+                # what a program writes to a shell it started (p.stdin.write(cmd)) is that
+                # site's payload: the body must stay, though it decides nothing alone
+                markers.append(line)
             if any(k.arg == "shell" for k in node.keywords):  # type: ignore[attr-defined]
                 decided = True
                 markers.append(line)

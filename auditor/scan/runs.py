@@ -88,7 +88,7 @@ def peel_shell_string(value: Value, payload: str) -> Runs | None:
     if split is None or not split[1].via:
         return None
     peeled = split[1]
-    return Runs(payload, "shell", peeled.via, peeled.privileged, peeled.note)
+    return Runs(payload, "shell", peeled.via, peeled.privileged, peeled.note, peeled.stdin)
 
 
 def _runs(peeled: Peeled) -> str:

@@ -37,6 +37,7 @@ from auditor.file_summary import (
 from auditor.judge.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
+from auditor.scan.prefilter import stdin_feeds
 from auditor.scan.resolve import Resolver, implicit_module, keyword
 from auditor.scan.runs import peel_argv
 from auditor.scan.scopes import Binding, Scope
@@ -1047,6 +1048,7 @@ class Summarizer:
                 str | None,
                 str | None,
                 cst.BaseExpression | None,
+                bool,
             ]
         ],
         value_names: Iterable[str],
@@ -1055,17 +1057,21 @@ class Summarizer:
         """``sites``: (finding index, call, payload expressions, payload class if the
         function's parameters were constant, the parameter that is its whole argument
         vector: see :attr:`Site.argv`, the program of a vector written out: see
-        :attr:`Site.program`) of each finding of the file."""
+        :attr:`Site.program`, whether it starts a shell that reads its commands from its
+        standard input: see :meth:`fed`) of each finding of the file."""
         summary = self.summary
-        for index, call, payload, if_params, argv, program in sites:
+        for index, call, payload, if_params, argv, program, reads_stdin in sites:
             self._guards_now = self.guarded(call) if call.guards else {}
             try:
                 labels = self._union(payload, call.scope, 0)
                 runs = None if program is None else self._union([program], call.scope, 0)
             finally:
                 self._guards_now = {}
+            if reads_stdin:
+                labels |= self._fed_labels(call)
             function = self._function_key(call.scope)
-            params = tuple(sorted({x[2] for x in labels if x[0] == "p" and x[1] == function}))
+            own = (x[-1] if x[0] == "w" else x for x in labels)
+            params = tuple(sorted({x[2] for x in own if x[0] == "p" and x[1] == function}))
             summary.sites.append(
                 Site(
                     index,
@@ -1123,6 +1129,84 @@ class Summarizer:
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]
         return summary
+
+    # -- what a shell started to read its standard input is fed --------------------------
+    def fed(self, site: CallSite) -> list[tuple[cst.BaseExpression, Scope, cst.Call]]:
+        """What the program writes to the standard input of the shell or interpreter that
+        ``site`` starts to read its commands there (``Popen(["bash"], stdin=PIPE)``): the
+        arguments of ``p.communicate(v)``, ``p.communicate(input=v)``, ``p.stdin.write(v)``
+        (rules/stdin_feeds.toml), each with its scope and the call that writes it, where
+        ``p`` is what ``site`` returns: the call itself, a variable bound to it (or to such a
+        variable), or ``self.<attr>`` assigned it in a method of the same class, read in
+        any method of that class. A process handed elsewhere is not followed (what is fed
+        there is not seen: the site keeps the per-file stage's dynamic class)."""
+        table = stdin_feeds()
+        node = site.node
+        attrs = {
+            (a.cls, a.attr)
+            for a in self.collector.attr_assigns
+            if a.value is not None and not a.mutation and self._holds(a.value, a.scope, node)
+        }
+        out: list[tuple[cst.BaseExpression, Scope, cst.Call]] = []
+        for call in self.collector.every_call:
+            func = call.node.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            name = func.attr.value
+            if name in table.methods:
+                process = func.value
+            elif (
+                name in table.stream_methods
+                and isinstance(func.value, cst.Attribute)
+                and func.value.attr.value == table.stream
+            ):
+                process = func.value.value
+            else:
+                continue
+            if not self._holds(process, call.scope, node, attrs):
+                continue
+            for arg in call.node.args:
+                if arg.keyword is None or arg.keyword.value in table.keywords:
+                    out.append((arg.value, call.scope, call.node))
+        return out
+
+    def _holds(
+        self,
+        expr: cst.BaseExpression,
+        scope: Scope,
+        node: cst.Call,
+        attrs: set[tuple[str, str]] | None = None,
+        depth: int = 0,
+    ) -> bool:
+        """Whether ``expr`` (in ``scope``) holds what ``node`` returns (see :meth:`fed`)."""
+        while isinstance(expr, cst.Await):
+            expr = expr.expression
+        if expr is node:
+            return True
+        if isinstance(expr, cst.Name):
+            for binding in scope.lookup(expr.value) or ():
+                value = binding.value
+                if binding.kind not in ("value", "with") or value is None:
+                    continue
+                if depth < 3 and self._holds(value, binding.scope, node, attrs, depth + 1):
+                    return True
+            return False
+        if attrs and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            owner = self._method_of(scope)
+            return (
+                owner is not None
+                and expr.value.value == owner[1]
+                and (owner[0], expr.attr.value) in attrs
+            )
+        return False
+
+    def _fed_labels(self, site: CallSite) -> frozenset[Label]:
+        out: set[Label] = set()
+        for value, scope, feeder in self.fed(site):
+            line, column = self.position(feeder, scope)
+            text = self.code(feeder.func)
+            out.update(("w", line, column, text, x) for x in self.labels(value, scope))
+        return frozenset(out)
 
 
 def _snake(typed: str | None) -> str:

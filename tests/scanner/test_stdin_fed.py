@@ -20,12 +20,19 @@ CASES = [
     ('subprocess.run([sys.executable, "-"], input=cmd, text=True)', "AUD103", "dynamic"),
     ('subprocess.run(["sudo", "-s"], input=cmd, text=True)', "AUD101", "dynamic"),
     ('subprocess.run(["bash"], stdin=open(cmd))', "AUD101", "dynamic"),
+    # a shell string whose command reads its input
+    ('subprocess.Popen("bash -s", shell=True, stdin=subprocess.PIPE)', "AUD101", "dynamic"),
+    ('subprocess.run("sh", shell=True, input=cmd, text=True)', "AUD101", "dynamic"),
+    ('subprocess.run(["bash"], shell=True, input=cmd, text=True)', "AUD101", "dynamic"),
+    ('os.system("bash")', "AUD201", "constant"),
     # what it reads is known, or the caller's own input
     ('subprocess.run(["bash"], input="echo hi", text=True)', "AUD301", "constant"),
     ('subprocess.run(["bash"])', "AUD301", "constant"),
     ('subprocess.run(["bash"], stdin=None)', "AUD301", "constant"),
     ('subprocess.run(["bash"], stdin=subprocess.DEVNULL)', "AUD301", "constant"),
     ('subprocess.run(["bash", "-c", "echo hi"], stdin=subprocess.PIPE)', "AUD201", "constant"),
+    ('subprocess.run("sh", shell=True, input="ls", text=True)', "AUD201", "constant"),
+    ('subprocess.run("sh -c ls", shell=True, input=cmd, text=True)', "AUD201", "constant"),
 ]
 
 
@@ -34,7 +41,7 @@ def test_what_a_shell_reads_from_its_input_is_its_payload(
     tmp_path: Path, line: str, rule: str, payload: str
 ) -> None:
     (tmp_path / "app.py").write_text(
-        f"import subprocess\nimport sys\n\n\ndef run(cmd):\n    {line}\n"
+        f"import os\nimport subprocess\nimport sys\n\n\ndef run(cmd):\n    {line}\n"
     )
     result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
     [finding] = result.findings
