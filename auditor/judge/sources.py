@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import rule_table
 
 ORIGINS = (
     "remote-input",
@@ -311,7 +310,7 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
 def build(extra: Sequence[Mapping[str, Any]] = (), where: str = "policy") -> SourceCatalogue:
     """The built-in catalogue plus the policy's ``[[tool.auditor.sources]]`` entries."""
     catalogue = SourceCatalogue()
-    data = tomllib.loads(read_rule_file("sources.toml"))
+    data = rule_table("sources.toml")
     if tuple(data.get("origins", ())) != ORIGINS:
         raise SourceError("rules/sources.toml: 'origins' must list " + ", ".join(ORIGINS))
     for table in _TABLES:
@@ -386,7 +385,7 @@ def near_check(kind: str) -> NearCheck:
     decorator, the ``closure_words``); the stage reads the files they import too.
     ``"local"``: where user input or a connection's data enters one file (an import of a
     command-line parser, ``sys.argv``, ``input(``, ``.recv(``: the ``local_words``)."""
-    data = tomllib.loads(read_rule_file("sources.toml"))
+    data = rule_table("sources.toml")
     near = data.get("near_sources", {})
     generic = set(near.get("generic_roots", []))
     origins = _CLOSURE if kind == "closure" else _LOCAL
