@@ -19,6 +19,7 @@ import builtins
 import re
 import sys
 from collections.abc import Callable, Iterable
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -160,7 +161,10 @@ class Summarizer:
         if index is not None:  # made up (a dependency's call): where its function is used
             node = getattr(node, "func", node)
         if self.lines and scope is not None:
-            found = self._find(self.module.code_for_node(node), scope)
+            code = self.module.code_for_node(node)
+            found = self._find(code, scope)
+            if found is None:
+                found = self._nth(node, code, scope)
             if found is not None:
                 return found
         if self._positions is None:
@@ -196,6 +200,53 @@ class Summarizer:
                 return None  # more than once: ambiguous
             found = (number, column + 1)
         return found
+
+    def _nth(self, node: cst.CSTNode, code: str, scope: Scope) -> tuple[int, int] | None:
+        """Where a name or attribute (``os.environ``) whose text is several times in its
+        function is: when the nodes of its kind with that text (in source order) are as many
+        as the places where the text stands alone in the function's lines (not after a dot,
+        not inside a longer name), the node's rank among the first is its rank among the
+        second. None when the counts differ (the text in a string or a comment, a decorator
+        above the ``def`` line), and the caller asks libcst: regenerating the whole module
+        for its positions cost a tenth of a second a file, for a source said twice."""
+        if not isinstance(node, cst.Name | cst.Attribute) or not code or "\n" in code:
+            return None
+        first, last, holder = 1, len(self.lines), cast(cst.CSTNode, self.module)
+        current: Scope | None = scope
+        while current is not None:
+            span = self._spans.get(id(current))
+            if span is not None:
+                first, last = span[0], span[2]
+                holder = self._records[id(current)].node
+                break
+            current = current.parent
+        same: list[cst.CSTNode] = []
+        stack: list[tuple[cst.CSTNode, bool]] = [(holder, False)]
+        kind, code_for_node = type(node), self.module.code_for_node
+        while stack:  # depth first, children in source order
+            item, is_attr = stack.pop()
+            if type(item) is kind and not is_attr:
+                if kind is cst.Name:
+                    if cast(cst.Name, item).value == code:
+                        same.append(item)
+                elif (
+                    cast(cst.Attribute, item).attr.value == cast(cst.Attribute, node).attr.value
+                    and code_for_node(item) == code
+                ):
+                    same.append(item)
+            children = item.children
+            attr = item.attr if isinstance(item, cst.Attribute) else None
+            stack.extend((c, c is attr) for c in reversed(children))
+        rank = next((i for i, n in enumerate(same) if n is node), None)
+        if rank is None:
+            return None
+        pattern = re.compile(r"(?<![\w.])" + re.escape(code) + r"(?!\w)")
+        places = [
+            (number, match.start() + 1)
+            for number in range(first, min(last, len(self.lines)) + 1)
+            for match in pattern.finditer(self.lines[number - 1])
+        ]
+        return places[rank] if len(places) == len(same) else None
 
     def def_position(self, record: FunctionRecord) -> tuple[int, int]:
         span = self._spans.get(id(record.scope))
