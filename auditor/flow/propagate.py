@@ -149,6 +149,7 @@ class Project:
                 self.functions[f"{module}.{key}"] = (index, function)
             for key, klass in summary.classes.items():
                 self.classes[f"{module}.{key}"] = (index, klass)
+        self._exported: dict[str, list[str]] | None = None  # see exported_as
         self.subclasses: dict[str, list[str]] = {}  # class gid -> its direct subclasses
         for gid, (_, klass) in self.classes.items():
             for base in klass.bases:
@@ -459,6 +460,16 @@ class Project:
             if resolved is not None and self.declares(resolved, attr, depth + 1):
                 return True
         return False
+
+    def exported_as(self, target: str) -> list[str]:
+        """The module-level names, over every file, bound to ``target`` (``runner =
+        Runner()``: ``"pkg.mod.Runner()"``); indexed on the first call."""
+        if self._exported is None:
+            self._exported = {}
+            for _, summary in self.files:
+                for name, bound in summary.exports.items():
+                    self._exported.setdefault(bound, []).append(name)
+        return self._exported.get(target, [])
 
     def class_id(self, name: str) -> str | None:
         if name in self.classes:

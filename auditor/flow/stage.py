@@ -448,9 +448,8 @@ def _class_names(project: Project, cls: str) -> set[str]:
         seen.add(gid)
         out.add(gid.rsplit(".", 1)[-1])
         queue += project.subclasses.get(gid, [])
-    instances = {f"{gid}()" for gid in seen}
-    for _, summary in project.files:
-        out.update(name for name, target in summary.exports.items() if target in instances)
+    for gid in seen:
+        out.update(project.exported_as(f"{gid}()"))
     return out
 
 
