@@ -130,3 +130,22 @@ def test_a_program_from_the_environment_is_not_said_to_be_chosen_by_its_argument
     )
     assert (alone.rule, alone.origin) == ("AUD002", "llm-output")
     assert "runs a program chosen by model output (llm-output)" in alone.message
+
+
+def test_iterating_over_what_a_connection_holds_is_not_a_message(tmp_path: Path) -> None:
+    # django/db/backends/base/creation.py: a list of the database backend's, not messages
+    [finding] = _scan(
+        tmp_path,
+        {
+            "m.py": """
+            import importlib
+            class Creation:
+                def __init__(self, connection):
+                    self.connection = connection
+                def mark(self):
+                    for name in self.connection.features.expected_failures:
+                        importlib.import_module(name)
+            """
+        },
+    )
+    assert finding.origin != "remote-input" and finding.risk != "critical"
