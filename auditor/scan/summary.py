@@ -689,10 +689,31 @@ class Summarizer:
         return self.labels(binding.value, binding.scope, depth + 1)
 
     def guarded(self, site: CallSite) -> dict[str, str]:
-        """The names checked against a constant allow-list where ``site`` is."""
+        """The names checked against an allow-list where ``site`` is: a constant container,
+        or an imported module's or object's attribute that nothing reaches from a source (a
+        setting: ``if path in settings.AUTHENTICATION_BACKENDS``, a module's registry). A
+        container a caller passes, an attribute of ``self``, a namespace (``globals()``,
+        ``mod.__dict__``: every name of the module is in it) or one built from request data
+        or model output is no allow-list: whoever chose the value may have chosen the list."""
         out: dict[str, str] = {}
         for name, container in site.guards:
             if self.evaluator.value(container, site.scope).const:
+                out[name] = f"checked against the allow-list {self.code(container)}"
+                continue
+            parts = dotted(container).split(".")
+            if len(parts) < 2 or not all(p.isidentifier() for p in parts):
+                continue
+            if any(p.startswith("__") and p.endswith("__") for p in parts):
+                continue  # mod.__dict__, f.__globals__: a namespace
+            bindings = site.scope.lookup(parts[0])
+            if not bindings or any(b.kind != "import" for b in bindings):
+                continue
+            saved, self._guards_now = self._guards_now, {}
+            try:
+                reached = self.labels(container, site.scope)
+            finally:
+                self._guards_now = saved
+            if not reached:
                 out[name] = f"checked against the allow-list {self.code(container)}"
         return out
 

@@ -298,3 +298,39 @@ def test_an_object_carries_what_it_is_built_from(tmp_path: Path) -> None:
         },
     )
     assert [(f.rule, f.origin) for f in found] == [("AUD001", "remote-input")]
+
+
+def test_a_setting_is_an_allow_list_and_a_list_a_caller_passes_is_not(tmp_path: Path) -> None:
+    # django/contrib/auth/__init__.py: get_user() checks the session's backend against
+    # settings.AUTHENTICATION_BACKENDS before importing it
+    finding = _one(
+        tmp_path,
+        """\
+        from django.conf import settings
+        @app.route("/g")
+        def g():
+            c = request.args["c"]
+            if c in settings.ALLOWED_COMMANDS:
+                os.system(c)
+        """,
+    )
+    assert (finding.rule, finding.risk, finding.origin) == ("AUD101", "medium", "remote-input")
+    assert "checked against the allow-list settings.ALLOWED_COMMANDS" in finding.message
+    for container, passes in (
+        ('request.args.getlist("ok")', ""),
+        ("allowed", 'request.args.getlist("ok")'),
+        ("os.__dict__", ""),  # a namespace: every name of the module is in it
+        ("globals()", ""),
+    ):
+        finding = _one(
+            tmp_path,
+            f"""\
+            def run(c, allowed):
+                if c in {container}:
+                    os.system(c)
+            @app.route("/h")
+            def h():
+                run(request.args["c"], {passes or "[]"})
+            """,
+        )
+        assert (finding.risk, finding.origin) == ("critical", "remote-input"), container
