@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,7 +126,9 @@ def collect_meta(
 def locale(lang: str) -> dict[str, Any]:
     if lang not in LANGS:
         raise ReportError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
-    text = resources.files("auditor.reports").joinpath(f"locale/{lang}.toml").read_text("utf-8")
+    # beside this module (importlib.resources would import zipfile and friends: see
+    # auditor.rules_files)
+    text = (Path(__file__).parent / "locale" / f"{lang}.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 
