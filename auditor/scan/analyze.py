@@ -426,11 +426,16 @@ def _build_summary(
             const = first is not None and assume.value(first, site.call.scope).const
             if_params = "constant" if const else None
         program = _program_item(site, nodes)
-        reads_stdin = site.runs is not None and site.runs.stdin is not None
-        reads_stdin = reads_stdin and site.handed is None
-        if reads_stdin:
-            # what the call itself feeds it (``run(["bash"], input=cmd)``) is its payload
-            nodes = nodes + _input_args(site.call.node)
+        reads_stdin: str | None = None
+        if site.runs is not None and site.runs.stdin is not None and site.handed is None:
+            reads_stdin = "process"
+            if site.sink is not None and _opens_pipe(
+                site.sink, site.call.node, site.call.scope, evaluator
+            ):
+                reads_stdin = "pipe"  # os.popen("sh", "w"): the call returns the pipe
+            else:
+                # what the call itself feeds it (``run(["bash"], input=cmd)``) is its payload
+                nodes = nodes + _input_args(site.call.node)
         entries.append(
             (index, site.call, nodes, if_params, _argv_param(site), program, reads_stdin)
         )
@@ -842,14 +847,20 @@ def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) 
 _SHELLS = frozenset({"sh", "cmd", "powershell"})
 
 
-def _fed(runs: Runs | None, node: cst.Call, call: CallSite, evaluator: Evaluator) -> Runs | None:
+def _fed(
+    runs: Runs | None, node: cst.Call, call: CallSite, evaluator: Evaluator, sink: Sink
+) -> Runs | None:
     """A shell or interpreter left to read what it runs from its standard input (``["bash"]``,
     ``["python3", "-"]``) runs what the call feeds it there: ``input=`` when given, else
-    whatever the program writes to the pipe (or file) it passes as ``stdin=``, unseen here
-    and so dynamic. With neither (or ``stdin=None``/``DEVNULL``) it reads the caller's own
-    input, and what it runs stays as the argv says."""
+    whatever the program writes to the pipe (or file) it passes as ``stdin=`` or to the pipe
+    the call returns (``os.popen("sh", "w")``), unseen here and so dynamic. With neither (or
+    ``stdin=None``/``DEVNULL``) it reads the caller's own input, and what it runs stays as
+    the argv says."""
     if runs is None or runs.stdin is None or runs.payload != "constant":
         return runs
+    if _opens_pipe(sink, node, call.scope, evaluator):
+        kind = "shell" if runs.stdin in _SHELLS else "code"
+        return dataclasses.replace(runs, payload="dynamic", runs=kind)
     fed = keyword(node, "input")
     if fed is None or _is_none(fed):
         fed = keyword(node, "stdin")
@@ -866,6 +877,24 @@ def _fed(runs: Runs | None, node: cst.Call, call: CallSite, evaluator: Evaluator
         return runs
     kind = "shell" if runs.stdin in _SHELLS else "code"
     return dataclasses.replace(runs, payload="dynamic", runs=kind)
+
+
+def _opens_pipe(sink: Sink, node: cst.Call, scope: Scope, evaluator: Evaluator) -> bool:
+    """Whether the call returns the pipe to the standard input of what it starts, opened to
+    be written to (``os.popen(cmd, "w")``: rules/stdin_feeds.toml's ``[[pipes]]``): a mode
+    among the writing ones, or one that is not a constant (it may be one of them)."""
+    for opener in stdin_feeds().pipes:
+        if opener.name != sink.name:
+            continue
+        mode = positional(node, opener.mode) or keyword(node, opener.keyword)
+        if mode is None:
+            if has_star_args(node) or has_star_kwargs(node):
+                return True  # os.popen(cmd, *rest): the mode may be among them
+            continue
+        value = evaluator.value(mode, scope)
+        if not value.const or value.text in opener.modes:
+            return True
+    return False
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
@@ -899,20 +928,20 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
             elif value.const:
                 command = value.text
             # a string whose command reads its input (``"bash -s"``) runs what it is fed
-            shell_runs = _fed(peel_shell_string(value, payload), node, call, evaluator)
+            shell_runs = _fed(peel_shell_string(value, payload), node, call, evaluator, sink)
             if shell_runs is not None:
                 return _Site(call, sink, shell, shell_runs.payload, command, runs=shell_runs)
         elif value.items is not None and not value.more:
             payload = _argv_class(value.items)
             command = _argv_words(value.items) if payload == "constant" else None
-            runs = _fed(peel_argv(value.items), node, call, evaluator)
+            runs = _fed(peel_argv(value.items), node, call, evaluator, sink)
             if runs is not None:
                 return _Site(call, sink, shell, runs.payload, command, runs=runs)
         elif value.items is not None:  # a known prefix, grown by .append/+=
             payload = _argv_class(value.items)
             if payload == "constant" and not value.tail_const:
                 payload = "fixed-program"
-            runs = _fed(peel_argv(value.items, True, value.tail_const), node, call, evaluator)
+            runs = _fed(peel_argv(value.items, True, value.tail_const), node, call, evaluator, sink)
             if runs is not None:
                 return _Site(call, sink, shell, runs.payload, None, runs=runs)
         elif value.const:
@@ -962,7 +991,7 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     # what runs: the program, then argv[1:] (an exec's argv[0] is only the name it is given)
     ran = [items[0], *items[2:]] if sink.form == "program-args" else items
     runs = peel_argv(ran, not rest_known, rest_const) if value.program_item() else None
-    runs = _fed(runs, node, call, evaluator)
+    runs = _fed(runs, node, call, evaluator, sink)
     if runs is not None:
         return _Site(call, sink, False, runs.payload, words, runs=runs)
     return _Site(call, sink, False, payload, words)

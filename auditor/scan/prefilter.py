@@ -63,15 +63,52 @@ from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
 
 
 @dataclass(frozen=True, slots=True)
+class PipeWriter:
+    """A function that writes its arguments to a pipe it is given (``print(v, file=pipe)``,
+    ``os.write(pipe.fileno(), v)``): ``pipe`` is the keyword or position of the pipe,
+    ``by_descriptor`` whether it is given by its file descriptor, ``written`` the positions
+    of what is written (None: every positional argument)."""
+
+    name: str
+    pipe: str | int
+    by_descriptor: bool
+    written: tuple[int, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PipeOpener:
+    """A call that starts a shell and returns the pipe to its standard input when its mode
+    (at ``mode``, or keyword ``keyword``) is one of ``modes`` (``os.popen("sh", "w")``)."""
+
+    name: str
+    mode: int
+    keyword: str
+    modes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class StdinFeeds:
     """How a program feeds a shell it started to read its standard input (rules/
-    stdin_feeds.toml): keywords of the starting call, methods of the process, and the
-    process's input pipe with the methods that write to it."""
+    stdin_feeds.toml): keywords of the starting call, methods of the process, the process's
+    input pipe with the methods that write to it and the one that gives its descriptor,
+    the functions that write to a pipe they are given, and the calls that return the pipe."""
 
     keywords: frozenset[str]
     methods: frozenset[str]
     stream: str
     stream_methods: frozenset[str]
+    descriptor: str = "fileno"
+    writers: tuple[PipeWriter, ...] = ()
+    pipes: tuple[PipeOpener, ...] = ()
+    # the last names of the writers and of the openers, for matching by shape
+    writer_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    opener_names: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        last = {w.name.rsplit(".", 1)[-1] for w in self.writers}
+        object.__setattr__(self, "writer_names", frozenset(last))
+        last = {p.name.rsplit(".", 1)[-1] for p in self.pipes}
+        object.__setattr__(self, "opener_names", frozenset(last))
 
     def feeds(self, func: ast.expr) -> bool:
         """Whether a call of ``func`` may feed a process (``p.communicate``,
@@ -87,16 +124,62 @@ class StdinFeeds:
             and inner.attr == self.stream
         )
 
+    def written_pipes(self, call: ast.Call) -> list[ast.expr]:
+        """What may be a pipe a call writes to, by its shape alone: the receiver of a
+        stream method (``pipe.write(v)``), a writer's pipe argument (``print(v, file=f)``;
+        ``x`` of ``os.write(x.fileno(), v)``, or the descriptor ``os.write(fd, v)``)."""
+        out: list[ast.expr] = []
+        func = call.func
+        if type(func) is ast.Attribute and func.attr in self.stream_methods:
+            out.append(func.value)
+        name = func.id if type(func) is ast.Name else getattr(func, "attr", None)
+        if name not in self.writer_names:
+            return out
+        for writer in self.writers:
+            if writer.name.rsplit(".", 1)[-1] != name:
+                continue
+            if isinstance(writer.pipe, str):
+                found = next((k.value for k in call.keywords if k.arg == writer.pipe), None)
+            else:
+                args = call.args
+                found = args[writer.pipe] if len(args) > writer.pipe else None
+            if found is None:
+                continue
+            if (
+                type(found) is ast.Call
+                and type(found.func) is ast.Attribute
+                and found.func.attr == self.descriptor
+            ):
+                found = found.func.value
+            out.append(found)
+        return out
+
 
 @functools.cache
 def stdin_feeds() -> StdinFeeds:
     """The table of rules/stdin_feeds.toml, read once."""
     data = rule_table("stdin_feeds.toml")
+    writers = tuple(
+        PipeWriter(
+            str(w["name"]),
+            w["pipe"],
+            bool(w["by-descriptor"]),
+            None if w["written"] == "*" else tuple(int(i) for i in w["written"]),
+        )
+        for w in data.get("writers", [])
+    )
+    pipes = tuple(
+        PipeOpener(str(p["name"]), int(p["mode"]), str(p["mode-keyword"]), frozenset(p["modes"]))
+        for p in data.get("pipes", [])
+    )
     return StdinFeeds(
         frozenset(data["keywords"]),
         frozenset(data["methods"]),
         str(data["stream"]),
         frozenset(data["stream-methods"]),
+        str(data["descriptor"]),
+        writers,
+        pipes,
     )
 
 
@@ -392,7 +475,11 @@ def survey(
     # assigned to or None when it is called at once, line)
     lookups: list[tuple[str, str | None, int]] = []
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
-    feeds = stdin_feeds().feeds
+    table = stdin_feeds()
+    feeds = table.feeds
+    # what may hold the pipe to a shell's standard input, and where it may be written to
+    held: list[tuple[ast.expr, ast.expr]] = []  # (target, value) of every assignment
+    writes: list[tuple[ast.expr, int]] = []  # (what may be a pipe, line of the write)
     stack: list[ast.AST] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
     AST, Call, Name, Attribute = ast.AST, ast.Call, ast.Name, ast.Attribute
@@ -440,6 +527,10 @@ def survey(
                 # what a program writes to a shell it started (p.stdin.write(cmd)) is that
                 # site's payload: the body must stay, though it decides nothing alone
                 markers.append(line)
+            else:
+                # pipe.write(cmd), print(cmd, file=pipe), os.write(fd, b): decided at the
+                # end, once what holds a pipe is known
+                writes.extend((pipe, line) for pipe in table.written_pipes(node))  # type: ignore[arg-type]
             if any(k.arg == "shell" for k in node.keywords):  # type: ignore[attr-defined]
                 decided = True
                 markers.append(line)
@@ -476,6 +567,7 @@ def survey(
                         modules.add(alias.asname or alias.name)
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
+                held.append((target, node.value))  # type: ignore[attr-defined]
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
                 if type(target) is Name:
                     value = node.value  # type: ignore[attr-defined]
@@ -489,6 +581,11 @@ def survey(
                             lookups.append((base, target.id, value.lineno))
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
             _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
+            if node.value is not None:  # type: ignore[attr-defined]
+                held.append((node.target, node.value))  # type: ignore[attr-defined]
+        elif kind is ast.withitem:
+            if node.optional_vars is not None:  # type: ignore[attr-defined]
+                held.append((node.optional_vars, node.context_expr))  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             name = node.name  # type: ignore[attr-defined]
             if name in words.defined:
@@ -532,6 +629,7 @@ def survey(
     modules |= implicit
     # Without a sink module imported, a project sink or such a def, a call resolves to a
     # sink only through a builtin sink name, which already decided; aliases are in ``bound``.
+    bound: set[str] = set()
     if imports_root or implicit or words.defined or decided or own:
         resolvable = modules | builtins | own
         if words.defined:
@@ -566,6 +664,9 @@ def survey(
                 markers.append(attr.lineno)
     if not reportable and not (extra_calls or extra_defs):
         return Survey(False, all_calls, [])
+    if writes:
+        openers = table.opener_names | defined | modules | bound
+        markers.extend(_pipe_writes(held, writes, table, frozenset(openers)))
     markers.extend(_instance_state(classes, markers))
     owner = _owners(functions)
     markers.extend(_outer_mutations(owner, stores, mutations))
@@ -582,6 +683,62 @@ def survey(
     # asked for by the project-wide stage: always parsed (its bodies without a marker
     # dropped), so that its module-level names are known
     return Survey(True, all_calls, stubs, value_names, value_attrs, defs)
+
+
+def _pipe_writes(
+    held: list[tuple[ast.expr, ast.expr]],
+    writes: list[tuple[ast.expr, int]],
+    table: StdinFeeds,
+    openers: frozenset[str],
+) -> list[int]:
+    """The lines of the writes (``writes``: what may be the pipe, line) whose pipe may be
+    one to a shell's standard input, as auditor.scan.summary's ``Summarizer.fed`` follows
+    it: ``x.stdin``, a call that may open one (``os.popen``, a function of the file, a
+    name bound to a sink), its descriptor (``x.fileno()``), or a name or attribute that some
+    assignment of the file (``held``: target, value; any scope) binds to one of those, to a
+    fixpoint. By last names only: ``self.pipe`` is held when any ``pipe`` is."""
+    names = {table.stream}
+    pairs: list[tuple[str, ast.expr]] = []
+    pending = list(held)
+    while pending:
+        target, value = pending.pop()
+        if isinstance(target, (ast.Tuple, ast.List)):
+            values = value.elts if isinstance(value, (ast.Tuple, ast.List)) else []
+            if len(values) == len(target.elts):
+                pending.extend(zip(target.elts, values, strict=True))
+            continue  # a pipe unpacked from another value is not followed
+        name = _last_name(target)
+        if name is not None:
+            pairs.append((name, value))
+    changed = True
+    while changed:
+        changed = False
+        for name, value in pairs:
+            if name not in names and _may_be_pipe(value, names, table, openers):
+                names.add(name)
+                changed = True
+    return [line for pipe, line in writes if _may_be_pipe(pipe, names, table, openers)]
+
+
+def _last_name(node: ast.expr) -> str | None:
+    if type(node) is ast.Name:
+        return node.id
+    if type(node) is ast.Attribute:
+        return node.attr
+    return None
+
+
+def _may_be_pipe(
+    value: ast.expr, names: set[str], table: StdinFeeds, openers: frozenset[str]
+) -> bool:
+    while type(value) is ast.Await:
+        value = value.value
+    if type(value) is ast.Call:
+        func = value.func
+        if type(func) is ast.Attribute and func.attr == table.descriptor:
+            return True
+        return _last_name(func) in openers
+    return _last_name(value) in names
 
 
 def _owners(functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> list[int]:

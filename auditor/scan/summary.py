@@ -38,8 +38,8 @@ from auditor.file_summary import (
 from auditor.judge.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.payload import Evaluator
-from auditor.scan.prefilter import stdin_feeds
-from auditor.scan.resolve import Resolver, implicit_module, keyword
+from auditor.scan.prefilter import StdinFeeds, stdin_feeds
+from auditor.scan.resolve import Resolver, implicit_module, keyword, positional
 from auditor.scan.runs import peel_argv
 from auditor.scan.scopes import Binding, Scope
 
@@ -349,20 +349,7 @@ class Summarizer:
     def _returned_type(self, func: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         """The instance a call of a function or method of this file returns, by its return
         annotation (``def make(self) -> Executor``: an Executor)."""
-        record: FunctionRecord | None = None
-        if isinstance(func, cst.Name):
-            bindings = scope.lookup(func.value)
-            if bindings and len(bindings) == 1:
-                target = bindings[0].target
-                if bindings[0].kind == "import" and target.startswith(f"{self.module_name}."):
-                    record = self._functions_by_key.get(target[len(self.module_name) + 1 :])
-        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            owner = self._method_of(scope)
-            if owner is not None and func.value.value == owner[1]:
-                for cls in (owner[0], *self._same_file_bases(owner[0])):
-                    record = self._functions_by_key.get(f"{cls}.{func.attr.value}")
-                    if record is not None:
-                        break
+        record = self._local_function(func, scope)
         if record is None or record.node.returns is None:
             return None
         annotation = _unwrapped_annotation(record.node.returns.annotation)
@@ -370,6 +357,24 @@ class Summarizer:
             return None
         held = self.typed(annotation, record.outer, depth + 1)
         return f"{held}()" if held is not None and not held.startswith("builtins.") else None
+
+    def _local_function(self, func: cst.BaseExpression, scope: Scope) -> FunctionRecord | None:
+        """The function of this file a call of ``func`` runs: a module-level function called
+        by its name, or ``self.<method>()`` of the class (or a base of this file)."""
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+            if bindings and len(bindings) == 1:
+                target = bindings[0].target
+                if bindings[0].kind == "import" and target.startswith(f"{self.module_name}."):
+                    return self._functions_by_key.get(target[len(self.module_name) + 1 :])
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._method_of(scope)
+            if owner is not None and func.value.value == owner[1]:
+                for cls in (owner[0], *self._same_file_bases(owner[0])):
+                    record = self._functions_by_key.get(f"{cls}.{func.attr.value}")
+                    if record is not None:
+                        return record
+        return None
 
     def _same_file_bases(self, cls: str, depth: int = 0) -> list[str]:
         """The keys of the classes of this file that ``cls`` derives from, nearest first."""
@@ -1120,7 +1125,7 @@ class Summarizer:
                 str | None,
                 str | None,
                 cst.BaseExpression | None,
-                bool,
+                str | None,
             ]
         ],
         value_names: Iterable[str],
@@ -1130,7 +1135,8 @@ class Summarizer:
         function's parameters were constant, the parameter that is its whole argument
         vector: see :attr:`Site.argv`, the program of a vector written out: see
         :attr:`Site.program`, whether it starts a shell that reads its commands from its
-        standard input: see :meth:`fed`) of each finding of the file."""
+        standard input and returns the process ("process") or the pipe to that input
+        ("pipe"), else None: see :meth:`fed`) of each finding of the file."""
         summary = self.summary
         for index, call, payload, if_params, argv, program, reads_stdin in sites:
             self._guards_now = self.guarded(call) if call.guards else {}
@@ -1139,8 +1145,8 @@ class Summarizer:
                 runs = None if program is None else self._union([program], call.scope, 0)
             finally:
                 self._guards_now = {}
-            if reads_stdin:
-                labels |= self._fed_labels(call)
+            if reads_stdin is not None:
+                labels |= self._fed_labels(call, reads_stdin == "pipe")
             function = self._function_key(call.scope)
             own = (x[-1] if x[0] == "w" else x for x in labels)
             params = tuple(sorted({x[2] for x in own if x[0] == "p" and x[1] == function}))
@@ -1203,44 +1209,151 @@ class Summarizer:
         return summary
 
     # -- what a shell started to read its standard input is fed --------------------------
-    def fed(self, site: CallSite) -> list[tuple[cst.BaseExpression, Scope, cst.Call]]:
+    def fed(
+        self, site: CallSite, pipe: bool = False
+    ) -> list[tuple[cst.BaseExpression, Scope, cst.Call]]:
         """What the program writes to the standard input of the shell or interpreter that
-        ``site`` starts to read its commands there (``Popen(["bash"], stdin=PIPE)``): the
-        arguments of ``p.communicate(v)``, ``p.communicate(input=v)``, ``p.stdin.write(v)``
-        (rules/stdin_feeds.toml), each with its scope and the call that writes it, where
-        ``p`` is what ``site`` returns: the call itself, a variable bound to it (or to such a
-        variable), or ``self.<attr>`` assigned it in a method of the same class, read in
-        any method of that class. A process handed elsewhere is not followed (what is fed
-        there is not seen: the site keeps the per-file stage's dynamic class)."""
+        ``site`` starts to read its commands there (``Popen(["bash"], stdin=PIPE)``), each
+        with its scope and the call that writes it (rules/stdin_feeds.toml): the arguments
+        of ``p.communicate(v)``, ``p.communicate(input=v)``, and of the writes to its pipe
+        ``p.stdin``: ``.write(v)``, ``.writelines(v)``, ``print(v, file=...)`` and
+        ``os.write(<pipe>.fileno(), v)``. ``p`` is what ``site`` returns: the call itself,
+        a variable bound to it (or to such a variable), ``self.<attr>`` assigned it in a
+        method of the same class (read in any method of that class), or a call of a function
+        of the file that returns it (``def start(): return Popen(...)``). The pipe may be
+        held so too (``stdin = p.stdin``, ``with p.stdin as f``, ``self.pipe = p.stdin``),
+        and its descriptor (``fd = p.stdin.fileno()``). With ``pipe``, ``site`` returns the
+        pipe itself (``os.popen("sh", "w")``). A process or pipe handed elsewhere is not
+        followed (what is fed there is not seen: the site keeps the per-file stage's
+        dynamic class)."""
         table = stdin_feeds()
         node = site.node
-        attrs = {
-            (a.cls, a.attr)
+        # ``self.<attr> = value`` of the file: (class, attr, value, scope)
+        assigns = [
+            (a.cls, a.attr, a.value, a.scope)
             for a in self.collector.attr_assigns
-            if a.value is not None and not a.mutation and self._holds(a.value, a.scope, node)
-        }
+            if a.value is not None and not a.mutation
+        ]
+        held = {(c, attr) for c, attr, value, scope in assigns if self._holds(value, scope, node)}
+        pipes: set[tuple[str, str]] = set()
+        descriptors: set[tuple[str, str]] = set()
+
+        def is_pipe(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+            while isinstance(expr, cst.Await):
+                expr = expr.expression
+            if pipe:
+                if self._holds(expr, scope, node, held):
+                    return True
+            elif (
+                isinstance(expr, cst.Attribute)
+                and expr.attr.value == table.stream
+                and self._holds(expr.value, scope, node, held)
+            ):
+                return True
+            if isinstance(expr, cst.Name):
+                return depth < 3 and any(
+                    is_pipe(b.value, b.scope, depth + 1)
+                    for b in scope.lookup(expr.value) or ()
+                    if b.kind in ("value", "with") and b.value is not None
+                )
+            return self._held_attr(expr, scope, pipes)
+
+        def is_descriptor(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+            if isinstance(expr, cst.Call):
+                func = expr.func
+                return (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value == table.descriptor
+                    and not expr.args
+                    and is_pipe(func.value, scope)
+                )
+            if isinstance(expr, cst.Name):
+                return depth < 3 and any(
+                    is_descriptor(b.value, b.scope, depth + 1)
+                    for b in scope.lookup(expr.value) or ()
+                    if b.kind == "value" and b.value is not None
+                )
+            return self._held_attr(expr, scope, descriptors)
+
+        # ``self.pipe = self.process.stdin``, ``self.fd = self.pipe.fileno()``: to a fixpoint
+        changed = True
+        while changed:
+            changed = False
+            for cls, attr, value, scope in assigns:
+                key = (cls, attr)
+                if key not in pipes and is_pipe(value, scope):
+                    pipes.add(key)
+                    changed = True
+                if key not in descriptors and is_descriptor(value, scope):
+                    descriptors.add(key)
+                    changed = True
+
         out: list[tuple[cst.BaseExpression, Scope, cst.Call]] = []
         for call in self.collector.every_call:
             func = call.node.func
-            if not isinstance(func, cst.Attribute):
+            name = func.attr.value if isinstance(func, cst.Attribute) else None
+            if name is None and not isinstance(func, cst.Name):
                 continue
-            name = func.attr.value
-            if name in table.methods:
-                process = func.value
-            elif (
-                name in table.stream_methods
-                and isinstance(func.value, cst.Attribute)
-                and func.value.attr.value == table.stream
+            written: list[cst.BaseExpression] = []
+            if isinstance(func, cst.Attribute) and (
+                (
+                    not pipe
+                    and name in table.methods
+                    and self._holds(func.value, call.scope, node, held)
+                )
+                or (name in table.stream_methods and is_pipe(func.value, call.scope))
             ):
-                process = func.value.value
-            else:
-                continue
-            if not self._holds(process, call.scope, node, attrs):
-                continue
-            for arg in call.node.args:
-                if arg.keyword is None or arg.keyword.value in table.keywords:
-                    out.append((arg.value, call.scope, call.node))
+                written = [
+                    arg.value
+                    for arg in call.node.args
+                    if arg.keyword is None or arg.keyword.value in table.keywords
+                ]
+            elif (func.value if isinstance(func, cst.Name) else name) in table.writer_names:
+                written = self._written(call, table, is_pipe, is_descriptor)
+            out.extend((value, call.scope, call.node) for value in written)
         return out
+
+    def _written(
+        self,
+        call: CallSite,
+        table: StdinFeeds,
+        is_pipe: Callable[[cst.BaseExpression, Scope], bool],
+        is_descriptor: Callable[[cst.BaseExpression, Scope], bool],
+    ) -> list[cst.BaseExpression]:
+        """What a call of a writer (rules/stdin_feeds.toml's ``[[writers]]``: ``print``,
+        ``os.write``) writes, when the pipe it writes to is the one followed."""
+        qualname = self.typed(call.node.func, call.scope)  # builtins.print, os.write
+        for writer in table.writers:
+            if qualname != writer.name:
+                continue
+            if isinstance(writer.pipe, str):
+                target = keyword(call.node, writer.pipe)
+            else:
+                target = positional(call.node, writer.pipe)
+            if target is None:
+                continue
+            check = is_descriptor if writer.by_descriptor else is_pipe
+            if not check(target, call.scope):
+                continue
+            if writer.written is None:
+                return [arg.value for arg in call.node.args if arg.keyword is None]
+            values = (positional(call.node, i) for i in writer.written)
+            return [v for v in values if v is not None]
+        return []
+
+    def _held_attr(
+        self, expr: cst.BaseExpression, scope: Scope, attrs: set[tuple[str, str]]
+    ) -> bool:
+        """Whether ``expr`` is ``self.<attr>`` of a method whose class's ``attr`` is in
+        ``attrs``."""
+        if not attrs or not isinstance(expr, cst.Attribute) or not isinstance(expr.value, cst.Name):
+            return False
+        owner = self._method_of(scope)
+        return (
+            owner is not None
+            and expr.value.value == owner[1]
+            and (owner[0], expr.attr.value) in attrs
+        )
 
     def _holds(
         self,
@@ -1263,18 +1376,17 @@ class Summarizer:
                 if depth < 3 and self._holds(value, binding.scope, node, attrs, depth + 1):
                     return True
             return False
-        if attrs and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            owner = self._method_of(scope)
-            return (
-                owner is not None
-                and expr.value.value == owner[1]
-                and (owner[0], expr.attr.value) in attrs
+        if isinstance(expr, cst.Call):
+            # a function of the file that returns it (``def start(): return Popen(...)``)
+            record = self._local_function(expr.func, scope) if depth < 3 else None
+            return record is not None and any(
+                self._holds(value, record.scope, node, attrs, depth + 1) for value in record.returns
             )
-        return False
+        return self._held_attr(expr, scope, attrs or set())
 
-    def _fed_labels(self, site: CallSite) -> frozenset[Label]:
+    def _fed_labels(self, site: CallSite, pipe: bool = False) -> frozenset[Label]:
         out: set[Label] = set()
-        for value, scope, feeder in self.fed(site):
+        for value, scope, feeder in self.fed(site, pipe):
             line, column = self.position(feeder, scope)
             text = self.code(feeder.func)
             out.update(("w", line, column, text, x) for x in self.labels(value, scope))

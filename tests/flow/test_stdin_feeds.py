@@ -1,7 +1,8 @@
 """What a program writes to a shell it started to read its standard input is that site's
 payload (rules/stdin_feeds.toml, docs/flow.md): the summary records it as a label written at
 the feeding call, the pre-filter keeps the body that writes it, and only the process the
-site returns is followed. The end-to-end cases are in cases/stdin_fed_shells."""
+site returns is followed. The end-to-end cases are in cases/stdin_fed_shells and
+cases/stdin_fed_pipes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from auditor.api import scan
 from auditor.file_summary import FileSummary
 from auditor.findings import Finding
+from auditor.scan.analyze import Context, Options, analyze_source
 from reports.audit import locale
 from tests.conftest import analyze, make_policy
 
@@ -131,3 +133,153 @@ def test_the_step_is_worded_in_each_language(lang: str) -> None:
     words = locale(lang)["flow"]["fed"]
     text = words.format(detail="", code="x", origin="", param="", function="`p.stdin.write()`")
     assert "`p.stdin.write()`" in text
+
+
+# A shell started in __init__ and fed by send(), a method with no sink of its own, through
+# the pipe held another way than ``self.process.stdin.write``: (the methods, the call that
+# writes). The pre-filter must keep send()'s body for the summary to see the write.
+FEEDERS = {
+    "pipe-in-attribute-printed": (
+        """
+    def __init__(self):
+        self.process = subprocess.Popen(["bash"], stdin=subprocess.PIPE, text=True)
+        self.pipe = self.process.stdin
+
+    def send(self, command):
+        print("set -e", command, sep="\\n", file=self.pipe)
+""",
+        "print",
+    ),
+    "pipe-in-variable": (
+        """
+    def __init__(self):
+        self.process = subprocess.Popen(["sh"], stdin=subprocess.PIPE, text=True)
+
+    def send(self, command):
+        pipe = self.process.stdin
+        pipe.writelines([command])
+""",
+        "pipe.writelines",
+    ),
+    "descriptor-in-attribute": (
+        """
+    def __init__(self):
+        self.process = subprocess.Popen(["bash"], stdin=subprocess.PIPE)
+        self.fd = self.process.stdin.fileno()
+
+    def send(self, command):
+        os.write(self.fd, command)
+""",
+        "os.write",
+    ),
+    "popen-pipe-in-attribute": (
+        """
+    def __init__(self):
+        self.shell = os.popen("sh", "w")
+
+    def send(self, command):
+        self.shell.write(command)
+""",
+        "self.shell.write",
+    ),
+    "popen-aliased": (
+        """
+    def __init__(self):
+        self.shell = run_shell("bash", mode="w")
+
+    def send(self, command):
+        self.shell.write(command)
+""",
+        "self.shell.write",
+    ),
+    "popen-by-factory": (
+        """
+    def __init__(self):
+        self.shell = self._open()
+
+    def _open(self):
+        return os.popen("bash", "w")
+
+    def send(self, command):
+        self.shell.write(command)
+""",
+        "self.shell.write",
+    ),
+    "process-by-factory": (
+        """
+    def __init__(self):
+        self.process = self._start()
+
+    def _start(self):
+        return subprocess.Popen(["bash"], stdin=subprocess.PIPE, text=True)
+
+    def send(self, command):
+        stdin = self.process.stdin
+        stdin.write(command)
+""",
+        "stdin.write",
+    ),
+}
+
+FEEDER_FILE = """\
+import os
+import subprocess
+from os import popen as run_shell
+
+
+class Shell:{methods}
+    def log(self, text):
+        out = open("log.txt", "w")
+        out.write(text)
+"""
+
+
+@pytest.mark.parametrize("name", sorted(FEEDERS))
+def test_a_pipe_held_another_way_is_followed_and_kept(name: str) -> None:
+    methods, writer = FEEDERS[name]
+    code = FEEDER_FILE.format(methods=methods)
+    written = next(n for n, text in enumerate(code.splitlines(), 1) if f"{writer}(" in text)
+    results = [
+        analyze_source(code.encode(), "app.py", "app/app.py", ctx)
+        for ctx in (Context(make_policy()), Context(make_policy(), Options(prefilter=False)))
+    ]
+    fast, full = (r.summary for r in results)
+    assert fast is not None and full is not None
+    [site] = fast.sites
+    assert [(x[0], x[1], x[3], x[4]) for x in site.labels] == [
+        ("w", written, writer, ("p", "Shell.send", "command"))
+    ]
+    # the pre-filter kept send()'s body (it writes to the shell), dropped log()'s (its write
+    # is to a file), and changed nothing the summary says of the site
+    assert fast.functions["Shell.send"].complete
+    assert not fast.functions["Shell.log"].complete
+    assert fast.sites == full.sites
+
+
+@pytest.mark.parametrize(
+    "feeding",
+    [
+        "print(command, file=sys.stderr)",
+        "print(command, file=other.stdin)",
+        "os.write(other.stdin.fileno(), command)",
+        "os.write(2, command)",
+        "alias = other.stdin\n    alias.write(command)",
+        "print(command, file=shell.stdout)",
+    ],
+)
+def test_a_write_elsewhere_feeds_nothing(feeding: str) -> None:
+    code = f"""\
+import os
+import subprocess
+import sys
+
+
+def run(command):
+    shell = subprocess.Popen(["bash"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    other = subprocess.Popen(["cat"], stdin=subprocess.PIPE, text=True)
+    {feeding}
+"""
+    result = analyze(code, path="app/app.py")
+    assert result.summary is not None
+    bash = next(s for s in result.summary.sites if s.finding == 0)
+    assert bash.labels == ()

@@ -33,6 +33,16 @@ CASES = [
     ('subprocess.run(["bash", "-c", "echo hi"], stdin=subprocess.PIPE)', "AUD201", "constant"),
     ('subprocess.run("sh", shell=True, input="ls", text=True)', "AUD201", "constant"),
     ('subprocess.run("sh -c ls", shell=True, input=cmd, text=True)', "AUD201", "constant"),
+    # os.popen opened to be written to returns the pipe to the shell's input (a mode that is
+    # not a constant may be "w"); read, the shell reads the caller's own input
+    ('os.popen("sh", "w")', "AUD101", "dynamic"),
+    ('os.popen("sh", mode="w")', "AUD101", "dynamic"),
+    ('os.popen("python3 -", "w")', "AUD103", "dynamic"),
+    ('os.popen("bash", cmd)', "AUD101", "dynamic"),
+    ('os.popen("bash", *cmd)', "AUD101", "dynamic"),
+    ('os.popen("sh", "r")', "AUD201", "constant"),
+    ('os.popen("sh")', "AUD201", "constant"),
+    ('os.popen("sort", "w")', "AUD201", "constant"),
 ]
 
 
