@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import package_toml, read_rule_file
 from auditor.sandbox.limits import Limits
 from auditor.sandbox.profiles import PROFILES, Profile, get_profile
 
@@ -169,11 +169,12 @@ _PROGRAM_KEYS = frozenset(
 )
 
 
-def parse_table(text: str) -> Table:
+def parse_table(text: str, *, own: bool = False) -> Table:
     """The table from the text of ``rules/sandbox_needs.toml``; :class:`TableError` names
-    the entry and key of a mistake."""
+    the entry and key of a mistake. ``own``: the text is auditor's own file (its parse is
+    kept: auditor.rules_files)."""
     try:
-        data = tomllib.loads(text)
+        data = package_toml(text) if own else tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TableError(f"rules/{RULES_FILE}: {exc}") from None
     capabilities: dict[str, Capability] = {}
@@ -250,7 +251,7 @@ def parse_table(text: str) -> Table:
 
 @cache
 def table() -> Table:
-    return parse_table(read_rule_file(RULES_FILE))
+    return parse_table(read_rule_file(RULES_FILE), own=True)
 
 
 def taken_away(profile: str | Profile) -> tuple[str, ...]:

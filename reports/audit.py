@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from auditor.findings import RISK_ORDER, Finding, ScanResult, Step
 from auditor.judge.catalogue import Sink, builtin_sinks
 from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import package_toml, read_rule_file
 from auditor.sandbox.config import load_settings
 from auditor.sandbox.errors import SandboxConfigError
 from auditor.sandbox.limits import Limits
@@ -129,14 +128,14 @@ def locale(lang: str) -> dict[str, Any]:
     # beside this module (importlib.resources would import zipfile and friends: see
     # auditor.rules_files)
     text = (Path(__file__).parent / "locale" / f"{lang}.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return package_toml(text)
 
 
 @cache
 def metrics() -> list[dict[str, Any]]:
     """The sandbox metrics to monitor (``rules/metrics.toml``)."""
     text = read_rule_file("metrics.toml")
-    entries: list[dict[str, Any]] = tomllib.loads(text)["metric"]
+    entries: list[dict[str, Any]] = package_toml(text)["metric"]
     return entries
 
 

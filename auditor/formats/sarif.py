@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +17,7 @@ from urllib.parse import quote
 from auditor import __version__
 from auditor.findings import EngineOnly, Finding, ScanResult
 from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import package_toml, read_rule_file
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "auditor/v1"
@@ -44,7 +43,7 @@ CODE_CLASSES = frozenset(
 def class_help() -> dict[str, dict[str, str]]:
     """``rules/help.toml``: per class, ``full`` (a paragraph) and ``fix`` (markdown)."""
     text = read_rule_file("help.toml")
-    data: dict[str, dict[str, str]] = tomllib.loads(text)
+    data: dict[str, dict[str, str]] = package_toml(text)
     return data
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import package_toml, read_rule_file
 
 KINDS = ("command", "code")
 FORMS = ("command", "program-args", "program-argv", "code", "module")
@@ -107,7 +106,7 @@ def catalogue_text() -> str:
 
 @cache
 def builtin_sinks() -> tuple[Sink, ...]:
-    data = tomllib.loads(catalogue_text())
+    data = package_toml(catalogue_text())
     return tuple(
         sink_from_dict(entry, f"rules/sinks.toml: sink #{i + 1}")
         for i, entry in enumerate(data["sink"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import package_toml, read_rule_file
 
 KINDS = ("program", "shell", "code", "script", "module", "unknown")
 
@@ -523,10 +523,11 @@ def _load_example(data: Any, where: str) -> Example:
     )
 
 
-def load_table(text: str, where: str = "rules/launchers.toml") -> Table:
-    """Read and check a launcher table; LauncherTableError names the entry and the key."""
+def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = False) -> Table:
+    """Read and check a launcher table; LauncherTableError names the entry and the key.
+    ``own``: the text is auditor's own file (its parse is kept: auditor.rules_files)."""
     try:
-        data = tomllib.loads(text)
+        data = package_toml(text) if own else tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LauncherTableError(f"{where}: {exc}") from None
     for key in data:
@@ -587,4 +588,4 @@ def load_table(text: str, where: str = "rules/launchers.toml") -> Table:
 @cache
 def builtin_table() -> Table:
     """The table of rules/launchers.toml, read once."""
-    return load_table(read_rule_file("launchers.toml"))
+    return load_table(read_rule_file("launchers.toml"), own=True)

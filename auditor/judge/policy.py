@@ -15,7 +15,7 @@ from typing import Any
 from auditor.findings import RISK_ORDER
 from auditor.judge.catalogue import CatalogueError, Sink, sink_from_dict
 from auditor.judge.shellwords import PatternError, compile_pattern
-from auditor.rules_files import read_rule_file, rule_table
+from auditor.rules_files import rule_data, rule_table
 
 ACTIONS = ("isolate", "convert", "allow", "review")
 CLASS_NAMES = (
@@ -199,8 +199,7 @@ def _sink_json(s: Sink) -> dict[str, Any]:
 
 @cache
 def _defaults() -> dict[str, Any]:
-    text = read_rule_file("policy.toml")
-    return tomllib.loads(text)
+    return rule_data("policy.toml")
 
 
 @cache
@@ -217,7 +216,7 @@ def presets() -> dict[str, str]:
 
 @cache
 def _preset(name: str) -> dict[str, Any]:
-    data = tomllib.loads(read_rule_file(f"presets/{name}.toml"))
+    data = rule_data(f"presets/{name}.toml")
     unknown = set(data) - _PRESET_KEYS
     if unknown:  # a mistake in our own data: the test suite loads every preset
         raise PolicyError(f"rules/presets/{name}.toml: unknown key {sorted(unknown)[0]!r}")

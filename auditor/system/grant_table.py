@@ -7,12 +7,11 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import rule_data
 from auditor.system.sudomatch import has_wildcard
 
 KINDS = ("run", "write", "read", "defence", "kill", "info", "pager")
@@ -94,7 +93,7 @@ class Program:
 @cache
 def program_table() -> dict[str, Program]:
     """Base name -> program (names are exact; see :func:`find_program` for globs)."""
-    data = tomllib.loads(read_rule_file("sudo_programs.toml"))
+    data = rule_data("sudo_programs.toml")
     table: dict[str, Program] = {}
     for index, entry in enumerate(data.get("program", [])):
         program = _program(entry, index, table)

@@ -19,13 +19,12 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from auditor.rules_files import read_rule_file
+from auditor.rules_files import rule_data
 from auditor.system.units import Directive, Unit
 
 _TRUE = frozenset({"1", "yes", "y", "true", "t", "on"})
@@ -58,7 +57,7 @@ def parse_boolean(value: str) -> bool | None:
 
 @cache
 def security_table() -> dict[str, Any]:
-    data: dict[str, Any] = tomllib.loads(read_rule_file("systemd_security.toml"))
+    data: dict[str, Any] = rule_data("systemd_security.toml")
     return data
 
 
