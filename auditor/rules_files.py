@@ -85,6 +85,7 @@ def _keep(where: Path, data: dict[str, Any]) -> None:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(encoded)
+                os.fchmod(handle.fileno(), 0o644)  # readable by all, as a .pyc is
             os.replace(temporary, where)
         except BaseException:
             os.unlink(temporary)

@@ -75,3 +75,10 @@ def test_every_rule_file_reads_the_same_through_its_kept_form(kept: Path) -> Non
         parsed = tomllib.loads((folder() / name).read_text("utf-8"))
         assert rule_data(name) == parsed, name  # parsed, then kept
         assert rule_data(name) == parsed, name  # read back
+
+
+def test_the_kept_file_is_readable_by_every_user(kept: Path) -> None:
+    # a checkout's or an install's folder, written by its owner, read by others too
+    package_toml(TEXT)
+    [file] = list(kept.iterdir())
+    assert file.stat().st_mode & 0o777 == 0o644
