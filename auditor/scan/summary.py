@@ -176,20 +176,24 @@ class Summarizer:
         start = pos.start  # type: ignore[attr-defined]
         return (int(start.line), int(start.column) + 1)
 
+    def _holder(self, scope: Scope) -> tuple[int, int, cst.CSTNode]:
+        """The first and last lines, and the node, of the function holding ``scope`` (the
+        module for module-level code, or when the ast's spans are not known)."""
+        current: Scope | None = scope
+        while current is not None:
+            span = self._spans.get(id(current))
+            if span is not None:
+                return span[0], span[2], self._records[id(current)].node
+            current = current.parent
+        return 1, len(self.lines), self.module
+
     def _find(self, code: str, scope: Scope) -> tuple[int, int] | None:
         """Where ``code`` is in the function holding ``scope`` (the module for module-level
         code), when it is there exactly once; None when it is not, or is several times (the
         caller then asks libcst, which knows)."""
         if not code or "\n" in code:
             return None
-        first, last = 1, len(self.lines)
-        current: Scope | None = scope
-        while current is not None:
-            span = self._spans.get(id(current))
-            if span is not None:
-                first, last = span[0], span[2]
-                break
-            current = current.parent
+        first, last, _ = self._holder(scope)
         found: tuple[int, int] | None = None
         for number in range(first, min(last, len(self.lines)) + 1):
             line = self.lines[number - 1]
@@ -211,15 +215,7 @@ class Summarizer:
         for its positions cost a tenth of a second a file, for a source said twice."""
         if not isinstance(node, cst.Name | cst.Attribute) or not code or "\n" in code:
             return None
-        first, last, holder = 1, len(self.lines), cast(cst.CSTNode, self.module)
-        current: Scope | None = scope
-        while current is not None:
-            span = self._spans.get(id(current))
-            if span is not None:
-                first, last = span[0], span[2]
-                holder = self._records[id(current)].node
-                break
-            current = current.parent
+        first, last, holder = self._holder(scope)
         same: list[cst.CSTNode] = []
         stack: list[tuple[cst.CSTNode, bool]] = [(holder, False)]
         kind, code_for_node = type(node), self.module.code_for_node
