@@ -31,6 +31,7 @@ from auditor.judge.classify import classify, handed_text
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
+from auditor.scan.handover import handed_args
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value
 from auditor.scan.positions import Span, agrees, call_spans
@@ -634,16 +635,6 @@ def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue:
     return False
 
 
-# calls that take a function and call it with their other arguments (functools.partial,
-# executor.submit, loop.run_in_executor's after the executor, asyncio.to_thread...); those
-# that call it on each item of an iterable; those that take its arguments as a tuple
-_MAP_LIKE = frozenset(
-    {"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async", "filter"}
-)
-_APPLY_LIKE = frozenset({"apply", "apply_async"})
-_TARGET_KEYWORDS = frozenset({"target", "func", "fn", "function", "callback", "callable"})
-
-
 def _handovers(
     call: CallSite, resolver: Resolver, evaluator: Evaluator, catalogue: Catalogue
 ) -> list[_Site]:
@@ -659,7 +650,7 @@ def _handovers(
         sink = catalogue.lookup(qualname) if qualname is not None else None
         if sink is None or sink.isolated:
             continue
-        args = _handed_args(node, position, arg)
+        args = handed_args(node, position, arg)
         handed = cst.Call(func=value, args=args)
         site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
         if site is not None:
@@ -667,46 +658,6 @@ def _handovers(
             site.handed = handed
             out.append(site)
     return out
-
-
-def _handed_args(node: cst.Call, position: int, arg: cst.Arg) -> list[cst.Arg]:
-    """The arguments a sink handed over at ``arg`` will receive."""
-    func = node.func
-    callee = func.attr.value if isinstance(func, cst.Attribute) else dotted_name(func)
-    callee = callee.rsplit(".", 1)[-1]
-    if arg.keyword is not None:
-        if arg.keyword.value not in _TARGET_KEYWORDS:
-            return []  # a protocol not known: the payload is not known
-        out: list[cst.Arg] = []
-        args = keyword(node, "args")
-        if isinstance(args, (cst.Tuple, cst.List)):
-            out += [cst.Arg(value=e.value) for e in args.elements]
-        elif args is not None:
-            out.append(cst.Arg(value=args, star="*"))
-        kwargs = keyword(node, "kwargs")
-        if isinstance(kwargs, cst.Dict):
-            for element in kwargs.elements:
-                key = element.key if isinstance(element, cst.DictElement) else None
-                if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-                    out.append(cst.Arg(value=element.value, keyword=cst.Name(key.evaluated_value)))
-        elif kwargs is not None:
-            out.append(cst.Arg(value=kwargs, star="**"))
-        return out
-    rest = [a for a in node.args[position + 1 :] if a.keyword is None]
-    if callee in _MAP_LIKE:  # each item of the next argument, one at a time
-        if not rest:
-            return []
-        item = cst.Subscript(
-            value=rest[0].value,
-            slice=[cst.SubscriptElement(cst.Index(cst.Name("__item__")))],
-        )
-        return [cst.Arg(value=item)]
-    if callee in _APPLY_LIKE:
-        if rest and isinstance(rest[0].value, (cst.Tuple, cst.List)):
-            return [cst.Arg(value=e.value) for e in rest[0].value.elements]
-        return [cst.Arg(value=rest[0].value, star="*")] if rest else []
-    named = [a for a in node.args if a.keyword is not None and a is not arg]
-    return [*rest, *named]
 
 
 def dotted_name(node: cst.BaseExpression) -> str:

@@ -37,6 +37,7 @@ from auditor.file_summary import (
 )
 from auditor.judge.sources import Source, SourceCatalogue
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
+from auditor.scan.handover import by_known_protocol, handed_args
 from auditor.scan.payload import Evaluator
 from auditor.scan.prefilter import StdinFeeds, stdin_feeds
 from auditor.scan.resolve import Resolver, implicit_module, keyword, positional
@@ -658,7 +659,9 @@ class Summarizer:
                 source = self.sources.object_source(target)
                 if source is not None:
                     out.add(self._source(source, node, target, scope))
-            elif binding.kind in ("value", "iter", "augment", "with", "unpack"):
+            elif binding.kind in ("value", "iter", "augment", "with", "unpack", "opaque"):
+                # (an opaque binding with a value: ``x[k] = v``, ``x.insert(0, v)`` put
+                # ``v`` in ``x``, where what comes first is not known)
                 if binding.value is None:
                     continue
                 if self._guards_now:  # a check here says nothing of the value elsewhere
@@ -894,6 +897,28 @@ class Summarizer:
             fallback,
         )
         return index
+
+    def _handed_over(self, site: CallSite) -> None:
+        """A function of the project handed over to a call that calls it with arguments
+        rules/handovers.toml can tell (``asyncio.to_thread(run_cmd, cmd)``,
+        ``Thread(target=run_cmd, args=(cmd,))``): a made-up call of it with those
+        arguments, placed where the function is named. It stays a value used elsewhere
+        too (called from code the analysis cannot see), so this only adds what those
+        arguments carry."""
+        node = site.node
+        for position, arg in enumerate(node.args):
+            value = arg.value
+            if arg.star or not isinstance(value, (cst.Name, cst.Attribute)):
+                continue
+            if not by_known_protocol(node, arg):
+                continue
+            typed = self.typed(value, site.scope)
+            if typed is None or typed.endswith("()") or not self._may_be_project(typed):
+                continue
+            call = cst.Call(func=value, args=handed_args(node, position, arg))
+            self._made_up.append(call)
+            self._call_index[id(call)] = -1
+            self.record_call(call, site.scope, typed)
 
     # -- functions and classes -------------------------------------------------------------
     @staticmethod
@@ -1162,6 +1187,7 @@ class Summarizer:
             typed = self.typed(site.node.func, site.scope)
             if typed is not None and self._may_be_project(typed):
                 self.labels(site.node, site.scope)
+            self._handed_over(site)
         for record in self.collector.functions:
             summary.functions[record.key] = self._function(record)
         attrs: dict[tuple[str, str], set[Label]] = {}

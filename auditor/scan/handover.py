@@ -1,0 +1,97 @@
+"""Calls that take a function as a value and call it themselves (rules/handovers.toml):
+``Thread(target=f, args=(a,))``, ``asyncio.to_thread(f, a)``, ``pool.map(f, items)``.
+
+What they tell: the arguments the function handed over will receive. A sink handed over is
+reported at the call it is handed to (auditor.scan.analyze); a function of the project
+handed over is a call of it for the project-wide stage (auditor.scan.summary)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import libcst as cst
+
+from auditor.rules_files import rule_table
+from auditor.scan.resolve import keyword
+
+
+@dataclass(frozen=True, slots=True)
+class Handovers:
+    rest: frozenset[str]
+    map_like: frozenset[str]
+    apply_like: frozenset[str]
+    target_keywords: frozenset[str]
+
+    def known(self, callee: str) -> bool:
+        """Whether a call named ``callee`` (its last name) calls a function handed to it
+        positionally with arguments this table can tell."""
+        return callee in self.rest or callee in self.map_like or callee in self.apply_like
+
+
+@functools.cache
+def handovers() -> Handovers:
+    data = rule_table("handovers.toml")
+    return Handovers(
+        frozenset(data["rest"]),
+        frozenset(data["map-like"]),
+        frozenset(data["apply-like"]),
+        frozenset(data["target-keywords"]),
+    )
+
+
+def callee_name(node: cst.Call) -> str:
+    """The last name of what ``node`` calls ("to_thread" for ``asyncio.to_thread(...)``)."""
+    func = node.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+def by_known_protocol(node: cst.Call, arg: cst.Arg) -> bool:
+    """Whether the function handed over at ``arg`` is called with arguments the table can
+    tell: passed by a target keyword, or positionally to a call the table lists."""
+    table = handovers()
+    if arg.keyword is not None:
+        return arg.keyword.value in table.target_keywords
+    return table.known(callee_name(node))
+
+
+def handed_args(node: cst.Call, position: int, arg: cst.Arg) -> list[cst.Arg]:
+    """The arguments the function handed over at ``arg`` (the ``position``-th argument of
+    ``node``) will receive."""
+    table = handovers()
+    if arg.keyword is not None:
+        if arg.keyword.value not in table.target_keywords:
+            return []  # a protocol not known: the payload is not known
+        out: list[cst.Arg] = []
+        args = keyword(node, "args")
+        if isinstance(args, (cst.Tuple, cst.List)):
+            out += [cst.Arg(value=e.value) for e in args.elements]
+        elif args is not None:
+            out.append(cst.Arg(value=args, star="*"))
+        kwargs = keyword(node, "kwargs")
+        if isinstance(kwargs, cst.Dict):
+            for element in kwargs.elements:
+                key = element.key if isinstance(element, cst.DictElement) else None
+                if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                    out.append(cst.Arg(value=element.value, keyword=cst.Name(key.evaluated_value)))
+        elif kwargs is not None:
+            out.append(cst.Arg(value=kwargs, star="**"))
+        return out
+    callee = callee_name(node)
+    rest = [a for a in node.args[position + 1 :] if a.keyword is None]
+    if callee in table.map_like:  # each item of the next argument, one at a time
+        if not rest:
+            return []
+        item = cst.Subscript(
+            value=rest[0].value,
+            slice=[cst.SubscriptElement(cst.Index(cst.Name("__item__")))],
+        )
+        return [cst.Arg(value=item)]
+    if callee in table.apply_like:
+        if rest and isinstance(rest[0].value, (cst.Tuple, cst.List)):
+            return [cst.Arg(value=e.value) for e in rest[0].value.elements]
+        return [cst.Arg(value=rest[0].value, star="*")] if rest else []
+    named = [a for a in node.args if a.keyword is not None and a is not arg]
+    return [*rest, *named]
