@@ -1,8 +1,15 @@
 """The baseline: today's findings recorded by fingerprint, so that ``auditor check`` fails only
-on new ones. Matching is by fingerprint alone: fingerprints do not change when lines move.
+on new ones. Matching is by fingerprint: fingerprints do not change when lines move, nor
+when a new caller changes what reaches a call (the per-file rule names the call).
 
-The file (``schema: auditor/baseline/v1``) also carries the path, rule and line of each
-finding, for the people who read it in a review; they play no part in matching."""
+A finding whose risk rose since it was recorded is not covered: ``run_cmd(cmd)`` accepted as
+a dynamic shell command (AUD101, high) and now reached by a web route's request data
+(AUD001, critical) is a new danger at an old call. Each entry's ``risk`` says what was
+accepted; an entry written before ``risk`` was recorded has its ``rule``, and then only a
+finding that became critical (AUD0xx) from another rule is taken as escalated.
+
+The file (``schema: auditor/baseline/v1``) also carries the path and line of each finding,
+for the people who read it in a review; they play no part in matching."""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.findings import Finding
+from auditor.findings import RISK_ORDER, Finding
 
 SCHEMA = "auditor/baseline/v1"
 DEFAULT_FILE = ".auditor-baseline.json"
@@ -24,12 +31,44 @@ class BaselineError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Accepted:
+    """What a baseline entry accepted: its rule and risk (None when the file lacks them)."""
+
+    rule: str | None
+    risk: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Baseline:
-    fingerprints: frozenset[str]
+    entries: dict[str, Accepted]
     source: str
 
+    @property
+    def fingerprints(self) -> frozenset[str]:
+        return frozenset(self.entries)
+
     def __contains__(self, finding: object) -> bool:
-        return isinstance(finding, Finding) and finding.fingerprint in self.fingerprints
+        if not isinstance(finding, Finding):
+            return False
+        accepted = self.entries.get(finding.fingerprint)
+        return accepted is not None and escalated(finding, accepted) is None
+
+
+def escalated(finding: Finding, accepted: Accepted) -> str | None:
+    """Why ``finding`` is not what its baseline entry accepted (its risk rose), or None."""
+    if accepted.risk in RISK_ORDER:
+        if RISK_ORDER[finding.risk] > RISK_ORDER[str(accepted.risk)]:
+            was = f"{accepted.rule} {accepted.risk}" if accepted.rule else str(accepted.risk)
+            return f"escalated since the baseline: {was} -> {finding.rule} {finding.risk}"
+        return None
+    if (
+        accepted.rule is not None
+        and accepted.rule != finding.rule
+        and finding.rule.startswith("AUD0")
+        and not accepted.rule.startswith("AUD0")
+    ):
+        return f"escalated since the baseline: {accepted.rule} -> {finding.rule} {finding.risk}"
+    return None
 
 
 def build(findings: Iterable[Finding]) -> dict[str, Any]:
@@ -40,7 +79,14 @@ def build(findings: Iterable[Finding]) -> dict[str, Any]:
         key=lambda f: (f.path, f.line, f.rule, f.fingerprint),
     )
     entries = [
-        {"fingerprint": f.fingerprint, "rule": f.rule, "path": f.path, "line": f.line} for f in kept
+        {
+            "fingerprint": f.fingerprint,
+            "rule": f.rule,
+            "risk": f.risk,
+            "path": f.path,
+            "line": f.line,
+        }
+        for f in kept
     ]
     return {
         "schema": SCHEMA,
@@ -77,10 +123,19 @@ def load(path: Path) -> Baseline:
     entries = data.get("findings")
     if not isinstance(entries, list):
         raise BaselineError(f"{path}: 'findings' must be a list")
-    fingerprints = set()
+    accepted: dict[str, Accepted] = {}
     for i, entry in enumerate(entries):
         fingerprint = entry.get("fingerprint") if isinstance(entry, dict) else None
         if not isinstance(fingerprint, str) or not fingerprint:
             raise BaselineError(f"{path}: 'findings[{i}].fingerprint' must be a non-empty string")
-        fingerprints.add(fingerprint)
-    return Baseline(frozenset(fingerprints), str(path))
+        assert isinstance(entry, dict)
+        rule, risk = entry.get("rule"), entry.get("risk")
+        if risk is not None and risk not in RISK_ORDER:
+            raise BaselineError(
+                f"{path}: 'findings[{i}].risk' must be one of "
+                f"{', '.join(sorted(RISK_ORDER, key=RISK_ORDER.__getitem__))} (got {risk!r})"
+            )
+        accepted[fingerprint] = Accepted(
+            rule if isinstance(rule, str) else None, risk if isinstance(risk, str) else None
+        )
+    return Baseline(accepted, str(path))

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections import Counter
 from pathlib import Path
 
 import click
 
 from auditor import baseline as baseline_mod
-from auditor.commands.common import ScanInput, run_scan, scan_options, write_output
+from auditor.commands.common import (
+    ScanInput,
+    load_policy_or_fail,
+    run_scan,
+    scan_options,
+    write_output,
+)
 from auditor.engines import parse_engines
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.formats import FORMATS, render
@@ -40,13 +48,16 @@ def _text(
     in_baseline: int,
     below: int,
     allow_errors: bool,
-    baselined: bool,
+    baseline: baseline_mod.Baseline | None,
 ) -> str:
-    new_ = "new " if baselined else ""
+    new_ = "new " if baseline is not None else ""
     lines = []
     for f in gating:
         lines.append(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.risk}/{f.action} {f.message}")
         lines.append(f"    {f.snippet}")
+        accepted = baseline.entries.get(f.fingerprint) if baseline is not None else None
+        if accepted is not None:
+            lines.append(f"    {baseline_mod.escalated(f, accepted)}")
         if f.flow and f.origin is not None:
             first = f.flow[0]
             lines.append(f"    from {first.path}:{first.line}: {first.note}")
@@ -113,6 +124,14 @@ def _text(
 )
 @click.option("--no-baseline", is_flag=True, help="Ignore the policy's baseline file.")
 @click.option(
+    "--changed",
+    is_flag=True,
+    help="PATHS are the files a change touches (what pre-commit passes): scan the whole "
+    "project (the folder of the policy file, else the current one) so that calls between "
+    "files are followed, and gate on the findings in those files or whose flow goes through "
+    "them (a new caller in a changed file that sends request data to an unchanged helper).",
+)
+@click.option(
     "--allow-errors",
     is_flag=True,
     help="Do not fail because some files could not be analysed (they are still listed).",
@@ -150,6 +169,7 @@ def command(
     fail_on: str | None,
     baseline_path: Path | None,
     no_baseline: bool,
+    changed: bool,
     allow_errors: bool,
     fmt: str,
     output: Path | None,
@@ -167,7 +187,10 @@ def command(
         engines = parse_engines(engines_opt)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--engines'") from None
-    policy, result = run_scan(inputs, engines=engines)
+    if changed:
+        policy, result = _scan_for_changed(inputs, engines)
+    else:
+        policy, result = run_scan(inputs, engines=engines)
     threshold = fail_on or policy.fail_on
     baseline = _load_baseline(baseline_path, no_baseline, policy)
     active = [f for f in result.findings if not f.suppressed]
@@ -194,9 +217,29 @@ def command(
             len(active) - len(new),
             sum(1 for f in new if not f.isolated) - len(gating),
             allow_errors,
-            baseline is not None,
+            baseline,
         )
     write_output(rendered, output)
     if (result.errors or result.engine_errors) and not allow_errors:
         return 2
     return 1 if gating else 0
+
+
+def _scan_for_changed(inputs: ScanInput, engines: list[str]) -> tuple[Policy, ScanResult]:
+    """``check --changed``: the whole project scanned, and what touches the named files
+    kept: their findings and errors, and the findings elsewhere whose flow has a step in
+    one of them."""
+    policy = load_policy_or_fail(inputs.paths[0], inputs.config)
+    root = Path(policy.root) if policy.source is not None else Path.cwd()
+    named = {os.path.realpath(p) for p in inputs.paths}
+    whole = dataclasses.replace(inputs, paths=[root, *(p for p in inputs.paths if p.is_file())])
+    policy, result = run_scan(whole, engines=engines)
+
+    def touches(path: str) -> bool:
+        return os.path.realpath(path) in named
+
+    result.findings = [
+        f for f in result.findings if touches(f.path) or any(touches(s.path) for s in f.flow)
+    ]
+    result.errors = [e for e in result.errors if touches(e.path)]
+    return policy, result

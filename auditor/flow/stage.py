@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from auditor.file_summary import WRAPPERS
-from auditor.findings import FileResult, Finding, Step
+from auditor.findings import RISK_ORDER, FileResult, Finding, Step
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, reclassify
 from auditor.judge.policy import Policy
+from auditor.scan.suppress import comments_by_line, find_suppression
 
 ROUNDS = 4
 # The files the rounds may analyse again, over all rounds: at least _REREAD_MIN, or this
@@ -618,18 +619,61 @@ def apply(
         entry = entries[owners[index]]
         findings, latent = entry.result.findings, entry.result.latent
         count = len(findings)
+        comments: dict[int, str] | None = None
         for site in summary.sites:
             if site.finding < count:
                 finding = findings[site.finding]
-                findings[site.finding] = _flowed(
-                    project, constant, unsure, index, site, finding, policy
-                )
+                flowed = _flowed(project, constant, unsure, index, site, finding, policy)
             elif site.finding - count < len(latent):  # reported only when it has an origin
-                flowed = _flowed(
-                    project, constant, unsure, index, site, latent[site.finding - count], policy
-                )
-                if flowed.risk == "critical":  # an origin the policy ranks critical
-                    findings.append(flowed)
+                finding = latent[site.finding - count]
+                flowed = _flowed(project, constant, unsure, index, site, finding, policy)
+                if flowed.risk != "critical":  # an origin the policy ranks critical
+                    continue
+            else:
+                continue
+            if flowed.rule != finding.rule:
+                if comments is None:
+                    comments = _comments(entry.path)
+                if comments:
+                    flowed = _resuppressed(flowed, finding, comments)
+            if site.finding < count:
+                findings[site.finding] = flowed
+            else:
+                findings.append(flowed)
+
+
+def _comments(path: str) -> dict[int, str]:
+    """The comments of the file at ``path``, by line (none when it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return {}
+    return comments_by_line(text)
+
+
+def _resuppressed(flowed: Finding, finding: Finding, comments: dict[int, str]) -> Finding:
+    """The suppression of a finding whose rule the stage changed. A comment that names the
+    new rule or class suppresses it. One that suppressed the old finding still does, unless
+    the stage raised its risk (a dynamic shell command that a web route's request data now
+    reaches): the comment accepted the risk it had, not this one (a sink's name accepts
+    no more than that). Bandit's ``# nosec`` (with --honor-nosec) silences anything, as in
+    bandit."""
+    if finding.suppression_reason == "# nosec":
+        return flowed
+    keys = {flowed.rule, flowed.category}
+    again = find_suppression(comments, flowed.line, flowed.end_line, keys, False)
+    if again.suppressed:
+        return dataclasses.replace(flowed, suppressed=True, suppression_reason=again.reason)
+    if not finding.suppressed or RISK_ORDER[flowed.risk] <= RISK_ORDER[finding.risk]:
+        return flowed
+    note = (
+        f" (its suppression comment accepted {finding.rule} {finding.risk}, not "
+        f"{flowed.rule} {flowed.risk}: name {flowed.rule} to accept it)"
+    )
+    return dataclasses.replace(
+        flowed, suppressed=False, suppression_reason=None, message=flowed.message + note
+    )
 
 
 def _flowed(

@@ -79,6 +79,7 @@ def test_baseline_adopts_a_legacy_tree_then_fails_on_new_findings(
     assert data["findings"][0] == {
         "fingerprint": data["findings"][0]["fingerprint"],
         "rule": "AUD101",
+        "risk": "low",  # trusted by the policy's path rule
         "path": "scripts/canonical/cleanup.py",
         "line": 5,
     }
@@ -270,3 +271,114 @@ def test_check_runs_the_other_engines_and_an_engine_failure_exits_2(
     assert "engine bandit: error: bandit is not installed" in out
     assert out.splitlines()[-1].startswith("auditor check FAILED: an engine could not run:")
     assert main(["check", "--engines", "bandit", "--allow-errors", "scripts/monitoring"]) == 0
+
+
+def _escalating_tree(root: Path, suppression: str = "") -> None:
+    """A wrapper run only with strings the program builds, accepted as it is (AUD101); a new
+    Flask route then passes request data to it (AUD001)."""
+    (root / "runner.py").write_text(
+        "import subprocess\n\n\ndef run_cmd(cmd):\n"
+        f"    return subprocess.run(cmd, shell=True).returncode{suppression}\n",
+        "utf-8",
+    )
+    (root / "cron.py").write_text(
+        "import time\n\nfrom runner import run_cmd\n\n\ndef tick():\n"
+        "    run_cmd('uptime --since ' + str(time.time()))\n",
+        "utf-8",
+    )
+
+
+_ROUTE = (
+    "from flask import Flask, request\n\nfrom runner import run_cmd\n\napp = Flask(__name__)\n\n\n"
+    '@app.get("/")\ndef index():\n    return str(run_cmd(request.args["c"]))\n'
+)
+
+
+def test_a_baselined_finding_whose_risk_rose_fails_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _escalating_tree(tmp_path)
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    entries = json.loads((tmp_path / "base.json").read_text("utf-8"))["findings"]
+    assert [(e["rule"], e["risk"]) for e in entries] == [("AUD101", "high")]
+    assert main(["check", "--no-cache", "--baseline", "base.json", "--fail-on", "critical"]) == 0
+    capsys.readouterr()
+    (tmp_path / "app.py").write_text(_ROUTE, "utf-8")
+    # the call did not change, so neither did its fingerprint; its risk did
+    assert main(["check", "--no-cache", "--baseline", "base.json", "--fail-on", "critical"]) == 1
+    out = capsys.readouterr().out
+    assert "runner.py:5:12: AUD001 critical" in out
+    assert "escalated since the baseline: AUD101 high -> AUD001 critical" in out
+    # a baseline written before entries had a risk: escalation to a critical rule still shows
+    for entry in entries:
+        del entry["risk"]
+    (tmp_path / "old.json").write_text(json.dumps({"schema": SCHEMA, "findings": entries}), "utf-8")
+    assert main(["check", "--no-cache", "--baseline", "old.json", "--fail-on", "critical"]) == 1
+    assert "escalated since the baseline: AUD101 -> AUD001 critical" in capsys.readouterr().out
+    # and the same risk as accepted stays covered
+    assert main(["check", "--no-cache", "--baseline", "base.json", "--fail-on", "high"]) == 1
+    (tmp_path / "app.py").unlink()
+    assert main(["check", "--no-cache", "--baseline", "base.json", "--fail-on", "low"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("names", "suppressed"),
+    [
+        ("AUD101", False),
+        ("run_cmd, subprocess.run", False),
+        ("AUD001", True),
+        ("AUD101,AUD001", True),
+    ],
+)
+def test_a_suppression_accepts_the_risk_it_named(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    names: str,
+    suppressed: bool,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _escalating_tree(tmp_path, f"  # auditor: ignore[{names}] only cron strings reach it")
+    (tmp_path / "app.py").write_text(_ROUTE, "utf-8")
+    assert main(["scan", "--no-cache", "--format", "json"]) == 0
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
+    assert (finding["rule"], finding["suppressed"]) == ("AUD001", suppressed)
+    if not suppressed:
+        assert (
+            "its suppression comment accepted AUD101 high, not AUD001 critical"
+            in (finding["message"])
+        )
+    assert main(["check", "--no-cache", "--fail-on", "critical"]) == (0 if suppressed else 1)
+
+
+def test_a_baseline_entry_with_a_bad_risk_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "base.json"
+    path.write_text(
+        json.dumps({"schema": SCHEMA, "findings": [{"fingerprint": "ab", "risk": "dire"}]}),
+        "utf-8",
+    )
+    with pytest.raises(BaselineError, match=r"'findings\[0\]\.risk' must be one of low, medium"):
+        load(path)
+
+
+def test_check_changed_follows_a_changed_file_into_the_unchanged_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
+    _escalating_tree(tmp_path)
+    (tmp_path / "app.py").write_text(_ROUTE, "utf-8")
+    gate = ["check", "--no-cache", "--fail-on", "critical"]
+    # the changed file alone: its call of run_cmd is not a finding, and runner.py is not read
+    assert main([*gate, "app.py"]) == 0
+    capsys.readouterr()
+    assert main([*gate, "--changed", "app.py"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("runner.py:5:12: AUD001 critical/isolate")
+    assert "from app.py:10: the HTTP request (Flask)" in out
+    # a changed file that no risky flow goes through: nothing of the rest of the project
+    assert main([*gate, "--changed", "cron.py"]) == 0
+    assert "0 findings at or above critical" in capsys.readouterr().out

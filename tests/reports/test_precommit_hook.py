@@ -53,7 +53,7 @@ def _hook_repo(target: Path, env: dict[str, str]) -> Path:
 def test_hook_definition() -> None:
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
     assert hook["id"] == "auditor-check"
-    assert hook["entry"] == "auditor check"
+    assert hook["entry"] == "auditor check --changed"
     assert hook["language"] == "python"
     assert "python" in hook["types_or"]
 
@@ -85,3 +85,24 @@ def test_try_repo_fails_a_bad_commit_and_passes_a_clean_one(tmp_path: Path) -> N
     good = _run(try_repo, user, env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
+
+    # a helper committed with a suppression that accepted what reached it then; a staged
+    # Flask route now sends request data to it: the commit fails, on the helper's line
+    (user / "runner.py").write_text(
+        "import subprocess\n\n\ndef run_cmd(cmd):\n"
+        "    subprocess.run(cmd, shell=True)  # auditor: ignore[AUD101] cron strings only\n",
+        "utf-8",
+    )
+    _git(user, env, "add", "good.py", "runner.py")
+    _git(user, env, "commit", "-q", "-m", "helper")
+    (user / "app.py").write_text(
+        "from flask import Flask, request\n\nfrom runner import run_cmd\n\n"
+        "app = Flask(__name__)\n\n\n@app.get('/')\ndef index():\n"
+        "    run_cmd(request.args['c'])\n",
+        "utf-8",
+    )
+    _git(user, env, "add", "app.py")
+    routed = _run(try_repo, user, env)
+    assert routed.returncode == 1, routed.stdout + routed.stderr
+    assert "runner.py:5:5: AUD001 critical/isolate" in routed.stdout
+    assert "from app.py:10: the HTTP request (Flask)" in routed.stdout
