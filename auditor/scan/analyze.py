@@ -300,8 +300,10 @@ def analyze_source(
         if len(snippet) > _SNIPPET_MAX:
             snippet = snippet[: _SNIPPET_MAX - 1] + "…"
         keys = {verdict.rule, verdict.category, sink_name, sink_name.rsplit(".", 1)[-1]}
+        # bandit's tests on the call: its sink's, or "any other function with shell=True"
+        bandit = site.sink.bandit if site.sink is not None else ("B604",)
         suppression = find_suppression(
-            comments, pos.line, pos.end_line, keys, ctx.options.honor_nosec
+            comments, pos.line, pos.end_line, keys, ctx.options.honor_nosec, bandit
         )
         message = verdict.message
         handed_to = None

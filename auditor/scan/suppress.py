@@ -4,13 +4,18 @@ sink name, comma-separated, on any line of the call) and, with ``--honor-nosec``
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tokenize
 from dataclasses import dataclass
 
+from auditor.rules_files import rule_table
+
 _IGNORE = re.compile(r"#.*?\bauditor:\s*ignore\[([^\]]*)\]\s*[-:—]*\s*(.*)$")
-_NOSEC = re.compile(r"#.*\bnosec\b")
+# bandit's own (bandit/core/manager.py): "# nosec", "# nosec B602, B607", "# nosec: name"
+_NOSEC = re.compile(r"#\s*nosec:?\s*(?P<tests>[^#]+)?#?")
+_NOSEC_TESTS = re.compile(r"(?:(B\d+|[a-z\d_]+),?)+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +40,42 @@ def comments_by_line(text: str) -> dict[int, str]:
     return out
 
 
+@functools.cache
+def _bandit_ids() -> dict[str, str]:
+    """Bandit's test id of each test name it may be named by (rules/bandit_tests.toml)."""
+    names: dict[str, str] = rule_table("bandit_tests.toml")["names"]
+    return {name.lower(): test for test, name in names.items()}
+
+
+def nosec_tests(comment: str) -> frozenset[str] | None:
+    """The bandit tests a ``# nosec`` comment names (ids, upper case): empty when it names
+    none (it silences every test, as in bandit), None when it is not a ``# nosec``. A word
+    that is neither an id nor a known name is not a test (bandit ignores it too)."""
+    match = _NOSEC.search(comment)
+    if match is None:
+        return None
+    out = set()
+    names = _bandit_ids()
+    for test in _NOSEC_TESTS.finditer(match.group("tests") or ""):
+        word = test.group(1)
+        if re.fullmatch(r"B\d+", word, re.IGNORECASE):
+            out.add(word.upper())
+        elif word.lower() in names:
+            out.add(names[word.lower()])
+    return frozenset(out)
+
+
 def find_suppression(
-    comments: dict[int, str], first: int, last: int, keys: set[str], honor_nosec: bool
+    comments: dict[int, str],
+    first: int,
+    last: int,
+    keys: set[str],
+    honor_nosec: bool,
+    bandit: tuple[str, ...] = (),
 ) -> Suppression:
-    """Look at the comments of lines ``first..last`` for one that suppresses ``keys``."""
+    """Look at the comments of lines ``first..last`` for one that suppresses ``keys``.
+    ``bandit``: the bandit tests that flag the call (a ``# nosec`` naming only other tests
+    does not silence it)."""
     note = None
     for number in range(first, last + 1):
         text = comments.get(number)
@@ -52,6 +89,8 @@ def find_suppression(
                 if reason:
                     return Suppression(True, reason)
                 note = "suppression comment ignored: it gives no reason"
-        if honor_nosec and _NOSEC.search(text):
-            return Suppression(True, "# nosec")
+        if honor_nosec:
+            tests = nosec_tests(text)
+            if tests is not None and (not tests or tests & set(bandit)):
+                return Suppression(True, "# nosec")
     return Suppression(False, None, note)

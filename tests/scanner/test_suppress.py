@@ -54,3 +54,32 @@ def test_nosec_only_with_honor_nosec() -> None:
     assert not f.suppressed
     [g] = findings(code, honor_nosec=True)
     assert (g.suppressed, g.suppression_reason) == (True, "# nosec")
+
+
+def test_a_nosec_naming_other_bandit_tests_does_not_silence_the_call() -> None:
+    """As in bandit: `# nosec B404` silences B404 only; `# nosec` alone, or with words that
+    name no test, silences every test on the line."""
+    system = "import os\nos.system(c)  # nosec{}\n"
+    cases = {
+        "": True,
+        " B605": True,  # start_process_with_a_shell: bandit's test on os.system
+        " b605": True,
+        ": start_process_with_a_shell": True,
+        " B404": False,  # import_subprocess: another test
+        ": B607 the path is fixed": False,  # partial path: another test
+        " B602, B605": True,
+        " reviewed by the security team": True,  # no test named: every test
+    }
+    for comment, silenced in cases.items():
+        [f] = findings(system.format(comment), honor_nosec=True)
+        assert f.suppressed is silenced, comment
+    # shell=True on a function outside the catalogue: bandit's B604
+    [g] = findings("import x\nx.run(c, shell=True)  # nosec B604\n", honor_nosec=True)
+    assert g.suppressed
+    [h] = findings("import x\nx.run(c, shell=True)  # nosec B602\n", honor_nosec=True)
+    assert not h.suppressed
+
+
+def test_nosec_must_open_the_comment_as_in_bandit() -> None:
+    [f] = findings("import os\nos.system(c)  # see nosec policy\n", honor_nosec=True)
+    assert not f.suppressed
