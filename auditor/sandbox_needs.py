@@ -125,11 +125,23 @@ class Program:
 
 
 @dataclass(frozen=True, slots=True)
+class Paths:
+    """``[paths]``: the roots of the host's file system that no profile shows, and what a
+    command that names a path there (or writes outside the working folder) needs."""
+
+    hidden: tuple[str, ...] = ()
+    hidden_needs: str = "files"
+    write_needs: str = "write"
+    writable: tuple[str, ...] = ()  # written to, as on the host (/dev/null)
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     capabilities: Mapping[str, Capability]
     programs: tuple[Program, ...]
     by_name: Mapping[str, Program]
     by_module: Mapping[str, Program]
+    paths: Paths = Paths()
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -246,7 +258,20 @@ def parse_table(text: str, *, own: bool = False) -> Table:
             by_name[name] = program
         for module in program.modules:
             by_module[module] = program
-    return Table(capabilities, tuple(programs), by_name, by_module)
+    raw = data.get("paths", {})
+    keys = {"hidden", "hidden_needs", "write_needs", "writable"}
+    if not isinstance(raw, dict) or set(raw) - keys:
+        raise TableError(f"rules/{RULES_FILE}: paths: expected {', '.join(sorted(keys))}")
+    hidden = _strings(raw.get("hidden", []), "paths.hidden")
+    writable = _strings(raw.get("writable", []), "paths.writable")
+    if any(not root.startswith("/") or root.endswith("/") for root in (*hidden, *writable)):
+        raise TableError(f"rules/{RULES_FILE}: paths: absolute roots, no trailing /")
+    needs = {
+        key: next(iter(_caps([raw.get(key, default)], f"paths.{key}", capabilities)))
+        for key, default in (("hidden_needs", "files"), ("write_needs", "write"))
+    }
+    paths = Paths(hidden, needs["hidden_needs"], needs["write_needs"], writable)
+    return Table(capabilities, tuple(programs), by_name, by_module, paths)
 
 
 @cache
@@ -331,7 +356,61 @@ def _skip_options(words: Sequence[Word], start: int, value_options: frozenset[st
 
 
 def read_command(words: Sequence[Word]) -> Reading:
-    """What the simple command of ``words`` runs, by the table."""
+    """What the simple command of ``words`` runs, by the table, and what the host paths
+    written on its line need (:func:`path_needs`)."""
+    reading = _read_words(words)
+    needs = path_needs(words)
+    if not needs - reading.needs:
+        return reading
+    return Reading(
+        reading.label,
+        reading.known,
+        reading.needs | needs,
+        reading.may - needs,
+        reading.code,
+    )
+
+
+_REDIRECT = re.compile(r"^(?:\d*|&)(?:>>?|<|>\||<>)")
+
+
+def path_needs(words: Sequence[Word]) -> frozenset[str]:
+    """What the absolute paths written on a command's line need that every profile takes
+    away (rules/sandbox_needs.toml ``[paths]``): a path under a root no profile shows
+    (``/var/tmp``, ``/srv``, the host's ``/tmp``) needs the host's files; a redirection to a
+    path outside the working folder (``> /var/log/x``) needs to write there. An option's
+    value (``--file=/srv/x``) and a redirection's target (``>/var/x``, ``> /var/x``) count."""
+    paths = table().paths
+    out: set[str] = set()
+    redirect = False
+    for word in words:
+        if word is None or word == PYTHON:
+            redirect = False
+            continue
+        match = _REDIRECT.match(word)
+        target = word
+        writes = redirect
+        if match is not None:
+            target = word[match.end() :]
+            writes = ">" in match.group(0)
+            if not target:  # the target is the next word
+                redirect = writes
+                continue
+        redirect = False
+        if "=" in target and not target.startswith("/"):
+            target = target.split("=", 1)[1]
+        if not target.startswith("/"):
+            continue
+        if any(target == root or target.startswith(root + "/") for root in paths.hidden):
+            out.add(paths.hidden_needs)
+        if writes and not any(
+            target == root or target.startswith(root + "/") for root in paths.writable
+        ):
+            out.add(paths.write_needs)
+    return frozenset(out)
+
+
+def _read_words(words: Sequence[Word]) -> Reading:
     i = 0
     while i < len(words) and words[i] is not None and _ASSIGNMENT.match(words[i] or ""):
         i += 1

@@ -181,3 +181,39 @@ def test_programs_are_read_from_their_words(
 def test_a_subcommand_built_at_run_time_makes_its_needs_possible() -> None:
     reading = read_command(["git", None])
     assert "network" in reading.may and not reading.needs
+
+
+@pytest.mark.parametrize(
+    ("code", "declined"),
+    [
+        # the host's /var/tmp and /tmp are not in the sandbox's view: routed there, tar
+        # would write an archive nobody sees, du would measure the sandbox's own folders
+        ('os.system("tar czf - /etc/hostname > /var/tmp/backup.tgz " + path)', "files"),
+        ('subprocess.check_output("du -sh /var/tmp | cut -f1 " + path, shell=True)', "files"),
+        ('os.system("cat --file=/srv/data/x " + path)', "files"),
+        ('os.system("ls /tmp " + path)', "files"),
+        ('os.system("gzip -c " + path + " >/opt/out.gz")', "write"),  # /opt: read-only
+        ('os.system("grep -q x " + path + " > /dev/null 2>&1")', None),
+        ('os.system("sort " + path + " > sorted.txt")', None),  # the working folder
+    ],
+)
+def test_host_paths_on_the_line_say_what_the_command_needs(code: str, declined: str | None) -> None:
+    source = TEMPLATE.format(code=code)
+    codemod = RouteToSandbox(
+        CodemodContext(filename="mod.py"), policy=POLICY, sandbox_settings=Settings()
+    )
+    result = transform_module(codemod, source)
+    assert isinstance(result, TransformSuccess), result
+    (outcome,) = codemod.outcomes
+    if declined is None:
+        assert outcome.rewritten, outcome.reason
+    else:
+        assert not outcome.rewritten
+        assert outcome.reason_key == f"needs-{declined}", outcome.reason
+
+
+def test_the_paths_table_is_checked() -> None:
+    with pytest.raises(TableError, match="paths: absolute roots"):
+        parse_table('[paths]\nhidden = ["var"]\n')
+    with pytest.raises(TableError, match="paths: expected"):
+        parse_table('[paths]\nhide = ["/var"]\n')
