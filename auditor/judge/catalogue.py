@@ -32,6 +32,16 @@ class Sink:
     bandit: tuple[str, ...] = ()
     ruff: tuple[str, ...] = ()
     note: str | None = None
+    # the keyword whose value replaces the program run (``executable=``): argv[0] is then
+    # only the name it runs under; with a shell, the shell itself
+    executable: str | None = None
+    # where the environment the program runs with is given: a keyword, a position (-1: the
+    # last positional argument, os.execle)
+    env: str | None = None
+    env_position: int | None = None
+    # program-args: the argument after the program is only the name it runs under (argv[0]:
+    # os.execl); false when the arguments follow the program directly (create_subprocess_exec)
+    argv0: bool = True
     report: tuple[str, ...] = field(default=(), compare=False, repr=False)
     ignore: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -54,6 +64,10 @@ _SINK_KEYS = {
     "bandit": list,
     "ruff": list,
     "note": str,
+    "executable": str,
+    "env": str,
+    "env-position": int,
+    "argv0": bool,
     "report": list,
     "ignore": list,
 }
@@ -95,6 +109,10 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         bandit=tuple(data.get("bandit", ())),
         ruff=tuple(data.get("ruff", ())),
         note=data.get("note"),
+        executable=data.get("executable"),
+        env=data.get("env"),
+        env_position=data.get("env-position"),
+        argv0=data.get("argv0", True),
         report=tuple(data.get("report", ())),
         ignore=tuple(data.get("ignore", ())),
     )

@@ -55,6 +55,9 @@ def category_of(
         return "fixed-program"  # a constant command or code, a launcher's value dynamic
     if runs == "code":
         return "dynamic-code" if payload == "dynamic" else "constant-code"
+    if runs == "program" and payload == "dynamic":
+        # even through a shell: what runs is chosen at run time (executable=, env PATH=)
+        return "dynamic-program"
     if shell is not False or runs == "shell":
         return "dynamic-shell" if payload == "dynamic" else "constant-shell"
     return {

@@ -31,6 +31,7 @@ from auditor.judge.classify import classify, handed_text
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
+from auditor.scan.environ import env_choice
 from auditor.scan.handover import handed_args
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value
@@ -45,7 +46,7 @@ from auditor.scan.resolve import (
     known_names,
     positional,
 )
-from auditor.scan.runs import Runs, peel_argv, peel_shell_string
+from auditor.scan.runs import Runs, peel_argv, peel_shell_string, shell_executable
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
 from auditor.scan.suppress import comments_by_line, find_suppression
@@ -78,6 +79,9 @@ class _Site:
     latent: bool = False
     # what the argv really runs once launchers are peeled off (auditor.scan.runs)
     runs: Runs | None = None
+    # expressions outside the payload argument that choose what runs: an ``executable=``,
+    # the values of the environment's PATH, LD_PRELOAD... (for the project-wide stage)
+    extra: tuple[cst.BaseExpression, ...] = ()
 
 
 class Context:
@@ -429,6 +433,8 @@ def _build_summary(
             const = first is not None and assume.value(first, site.call.scope).const
             if_params = "constant" if const else None
         program = _program_item(site, nodes)
+        if site.handed is None:
+            nodes = nodes + list(site.extra)
         reads_stdin: str | None = None
         if site.runs is not None and site.runs.stdin is not None and site.handed is None:
             reads_stdin = "process"
@@ -462,6 +468,9 @@ def _program_item(site: _Site, nodes: list[cst.BaseExpression]) -> cst.BaseExpre
     sink = site.sink
     if sink is None or sink.form != "command" or site.shell is not False or site.runs:
         return None
+    executable = _executable_arg(sink, site.call.node)
+    if executable is not None:
+        return executable  # subprocess.run(["ls"], executable=prog): prog runs
     if len(nodes) != 1 or not isinstance(nodes[0], (cst.List, cst.Tuple)):
         return None
     elements = nodes[0].elements
@@ -860,11 +869,57 @@ def _argv_class(items: tuple[Value, ...]) -> str:
     return "constant" if all(v.const for v in items[1:]) else "fixed-program"
 
 
+def _executable_arg(sink: Sink, node: cst.Call) -> cst.BaseExpression | None:
+    """The ``executable=`` that replaces the program a call runs (None: none given)."""
+    if sink.executable is None:
+        return None
+    found = keyword(node, sink.executable)
+    return None if found is None or _is_none(found) else found
+
+
+def _env_arg(sink: Sink, node: cst.Call) -> cst.BaseExpression | None:
+    """The environment a call gives the program it starts (``env=``, os.execve's third)."""
+    found = keyword(node, sink.env) if sink.env is not None else None
+    if found is None and sink.env_position is not None and not has_star_args(node):
+        given = [a.value for a in node.args if a.keyword is None]
+        if sink.env_position >= 0:
+            found = given[sink.env_position] if sink.env_position < len(given) else None
+        elif len(given) > sink.payload + 2:  # execle(path, arg0, ..., env)
+            found = given[-1]
+    return found
+
+
+_CHOSEN_ENV = "the environment sets what chooses the program (PATH, LD_PRELOAD...) at run time"
+_CHOSEN_EXE = "executable= chooses the program at run time"
+
+
 def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
+    """The site's payload, then what its ``env=`` changes: a variable that chooses what
+    runs (PATH, LD_PRELOAD: auditor.scan.environ) set at run time makes the program one
+    chosen at run time, whatever the argv says."""
+    site = _evaluate_payload(sink, call, evaluator)
+    if site is None or sink.kind != "command" or site.payload == "dynamic":
+        return site
+    env = _env_arg(sink, call.node)
+    if env is None:
+        return site
+    choice = env_choice(env, call.scope, evaluator)
+    if not choice.chosen:
+        return site
+    via, privileged = (site.runs.via, site.runs.privileged) if site.runs else ((), False)
+    runs = Runs("dynamic", "program", via, privileged, _CHOSEN_ENV)
+    extra = (*site.extra, *choice.values)
+    return dataclasses.replace(site, payload="dynamic", command=None, runs=runs, extra=extra)
+
+
+def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     node, scope = call.node, call.scope
     shell = _shell_of(sink, node, call, evaluator)
     arg = _payload_arg(sink, node)
     value = evaluator.value(arg, scope) if arg is not None else Value(False)
+    exe_node = _executable_arg(sink, node)
+    exe = evaluator.value(exe_node, scope) if exe_node is not None else None
+    choosers = (exe_node,) if exe_node is not None else ()
     if sink.form == "module":
         if value.const:
             return None  # a constant module name is an ordinary import
@@ -873,6 +928,23 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
     if sink.form == "command":
         command: str | tuple[str, ...] | None = None
+        if exe is not None and shell is not False:
+            # shell=True runs [executable, "-c", command]: a shell chosen at run time, or a
+            # known program that is no shell (python3 -c: code)
+            if not exe.program_item():
+                chosen = Runs("dynamic", "program", (), False, _CHOSEN_EXE)
+                return _Site(call, sink, shell, "dynamic", None, runs=chosen, extra=choosers)
+            operands = value.items if value.items is not None else (value,)
+            through = shell_executable(exe, operands, value.more, value.tail_const)
+            fed = _fed(through, node, call, evaluator, sink)
+            if fed is not None:
+                return _Site(call, sink, shell, fed.payload, None, runs=fed, extra=choosers)
+        elif exe is not None:
+            # without a shell, executable= is the program and argv[0] only its name
+            if value.items is not None:
+                value = dataclasses.replace(value, items=(exe, *value.items[1:]))
+            elif value.const:  # a string: the name the program runs under
+                value = Value(exe.const, program=exe.program_item(), items=(exe,))
         if shell is not False:
             payload = "constant" if value.const else "dynamic"
             if value.const and value.items is not None:
@@ -883,20 +955,22 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
             # a string whose command reads its input (``"bash -s"``) runs what it is fed
             shell_runs = _fed(peel_shell_string(value, payload), node, call, evaluator, sink)
             if shell_runs is not None:
-                return _Site(call, sink, shell, shell_runs.payload, command, runs=shell_runs)
+                return _Site(
+                    call, sink, shell, shell_runs.payload, command, runs=shell_runs, extra=choosers
+                )
         elif value.items is not None and not value.more:
             payload = _argv_class(value.items)
             command = _argv_words(value.items) if payload == "constant" else None
             runs = _fed(peel_argv(value.items), node, call, evaluator, sink)
             if runs is not None:
-                return _Site(call, sink, shell, runs.payload, command, runs=runs)
+                return _Site(call, sink, shell, runs.payload, command, runs=runs, extra=choosers)
         elif value.items is not None:  # a known prefix, grown by .append/+=
             payload = _argv_class(value.items)
             if payload == "constant" and not value.tail_const:
                 payload = "fixed-program"
             runs = _fed(peel_argv(value.items, True, value.tail_const), node, call, evaluator, sink)
             if runs is not None:
-                return _Site(call, sink, shell, runs.payload, None, runs=runs)
+                return _Site(call, sink, shell, runs.payload, None, runs=runs, extra=choosers)
         elif value.const:
             payload = "constant"  # a constant string run without a shell: one program name
             command = (value.text,) if value.text is not None else None
@@ -904,8 +978,10 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
             payload = "fixed-program"
         else:
             payload = "dynamic"
-        return _Site(call, sink, shell, payload, command)
+        return _Site(call, sink, shell, payload, command, extra=choosers)
     # program-args / program-argv: the program, then its arguments
+    if exe is not None:
+        value = exe  # create_subprocess_exec(name, *args, executable=prog): prog runs
     items: list[Value] = [value]
     rest_known = False
     if sink.form == "program-args":
@@ -914,16 +990,20 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         else:
             extra = [a for a in node.args if a.keyword is None and a.star == ""]
             rest = extra[sink.payload + 1 :]
+            if sink.env_position == -1 and len(rest) > 1:
+                rest = rest[:-1]  # execle(path, arg0, ..., env): the environment
             values = []
             rest_known = True
-            for a in rest:
+            for position, a in enumerate(rest):
                 v = evaluator.value(a.value, scope)
                 if v.items is None:
                     values.append(v)
                     continue
                 # a list where an argument goes (create_subprocess_exec(p, [p, "-c", x])):
-                # a TypeError at run time, but what the author means to run is its items
-                values.extend(v.items)
+                # a TypeError at run time, but what the author means to run is its items,
+                # an argv whose first item is the program's name
+                named = position == 0 and not sink.argv0 and bool(v.items)
+                values.extend(v.items[1:] if named else v.items)
                 if v.more:
                     rest_known = False
                     values.append(Value(v.tail_const))
@@ -942,12 +1022,12 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
         payload = "constant" if rest_const else "fixed-program"
     words = _argv_words(tuple(items)) if payload == "constant" and rest_known else None
     # what runs: the program, then argv[1:] (an exec's argv[0] is only the name it is given)
-    ran = [items[0], *items[2:]] if sink.form == "program-args" else items
+    ran = [items[0], *items[2:]] if sink.form == "program-args" and sink.argv0 else items
     runs = peel_argv(ran, not rest_known, rest_const) if value.program_item() else None
     runs = _fed(runs, node, call, evaluator, sink)
     if runs is not None:
-        return _Site(call, sink, False, runs.payload, words, runs=runs)
-    return _Site(call, sink, False, payload, words)
+        return _Site(call, sink, False, runs.payload, words, runs=runs, extra=choosers)
+    return _Site(call, sink, False, payload, words, extra=choosers)
 
 
 def _argv_words(items: tuple[Value, ...]) -> tuple[str, ...] | None:

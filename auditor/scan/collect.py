@@ -104,8 +104,11 @@ class Collector(cst.CSTVisitor):
         self._any_guard = False
         self._class_stack: list[str | None] = []
         self._defined_at: list[int] = []  # CLOCK at each enclosing def or lambda
-        # (name, scope, value added, may come first) of mutations, bound by finish()
-        self._pending: list[tuple[str, Scope, cst.BaseExpression, bool]] = []
+        # (name, scope, value added, may come first, the key it is set under) of mutations,
+        # bound by finish()
+        self._pending: list[
+            tuple[str, Scope, cst.BaseExpression, bool, cst.BaseExpression | None]
+        ] = []
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
@@ -272,12 +275,12 @@ class Collector(cst.CSTVisitor):
         """Attach the mutations recorded during the walk to the bindings of the names they
         mutate (Python binds nothing there: ``x.append(v)`` changes the list ``x`` names
         wherever it is bound), now that every binding is known."""
-        for name, scope, value, first in self._pending:
+        for name, scope, value, first, key in self._pending:
             bindings = scope.lookup(name)
             if bindings:
                 # what may come first makes the program unknown: an opaque binding
                 kind: BindingKind = "opaque" if first else "augment"
-                bindings.append(Binding(kind, scope, value=value))
+                bindings.append(Binding(kind, scope, value=value, key=key))
         self._pending.clear()
 
     def _comp_enter(self, node: cst.BaseExpression) -> None:
@@ -396,7 +399,9 @@ class Collector(cst.CSTVisitor):
     def _mutation(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """``x[k] = value`` puts ``value`` in what ``x`` holds, anywhere (even first)."""
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-            self._pending.append((target.value.value, self.scope, value, True))
+            index = target.slice[0].slice if len(target.slice) == 1 else None
+            key = index.value if isinstance(index, cst.Index) else None
+            self._pending.append((target.value.value, self.scope, value, True, key))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target, node.value)
@@ -459,10 +464,18 @@ class Collector(cst.CSTVisitor):
         if isinstance(func, cst.Attribute) and func.attr.value in _GROWING | _PREPENDING:
             receiver = func.value
             first = func.attr.value in _PREPENDING
-            for arg in node.args:
-                if arg.keyword is not None or arg.star:
+            method = func.attr.value
+            for position, arg in enumerate(node.args):
+                if arg.star:
                     continue
+                key: cst.BaseExpression | None = None
+                if arg.keyword is not None:
+                    if method != "update" or not isinstance(receiver, cst.Name):
+                        continue
+                    key = cst.SimpleString(repr(arg.keyword.value))  # d.update(NAME=v)
+                elif method == "setdefault" and position == 1:
+                    key = node.args[0].value  # d.setdefault(k, v)
                 if isinstance(receiver, cst.Name):
-                    self._pending.append((receiver.value, self.scope, arg.value, first))
+                    self._pending.append((receiver.value, self.scope, arg.value, first, key))
                 else:  # self.items.append(v)
                     self._self_attr(receiver, arg.value, mutation=True)

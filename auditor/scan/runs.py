@@ -60,14 +60,44 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
     peeled = peel([_word(v) for v in values])
     if not peeled.via:
         return None
+    texts = [v.text if v.const else None for v in values]
+    stdin, via = _reads_stdin(peeled, texts)
     return Runs(
         _payload(peeled, values),
         _runs(peeled),
-        peeled.via,
+        via,
         peeled.privileged,
         peeled.note,
-        peeled.stdin,
+        stdin,
     )
+
+
+_NESTED = 4  # shell strings looked into, one inside another (bash -c "ssh h 'bash -s'")
+
+
+def _reads_stdin(
+    peeled: Peeled, texts: Sequence[str | None], depth: int = 0
+) -> tuple[str | None, tuple[str, ...]]:
+    """The language of what reads the commands it runs from its standard input, and the
+    launchers peeled to get there: the argv's own (``["bash", "-s"]``, ``["ssh", host]``),
+    or the first command of the constant shell string it runs (``["ssh", host, "bash",
+    "-s"]``: the remote shell runs ``bash -s``, which reads what ssh forwards it: the
+    caller's input)."""
+    if peeled.stdin is not None or peeled.kind != "shell" or depth >= _NESTED:
+        return peeled.stdin, peeled.via
+    start = peeled.start
+    segment = list(texts[start:]) if peeled.joined else list(texts[start : start + 1])
+    if not segment or any(t is None for t in segment):
+        return None, peeled.via
+    words = [t or "" for t in segment]
+    words[0] = words[0][peeled.offset :]
+    split = peel_shell((" ".join(words),))
+    if split is None or not split[1].via:
+        return None, peeled.via
+    stdin, via = _reads_stdin(split[1], split[0], depth + 1)
+    if stdin is None:
+        return None, peeled.via
+    return stdin, (*peeled.via, *via)
 
 
 def peel_shell_string(value: Value, payload: str) -> Runs | None:
@@ -88,7 +118,8 @@ def peel_shell_string(value: Value, payload: str) -> Runs | None:
     if split is None or not split[1].via:
         return None
     peeled = split[1]
-    return Runs(payload, "shell", peeled.via, peeled.privileged, peeled.note, peeled.stdin)
+    stdin, via = _reads_stdin(peeled, split[0])
+    return Runs(payload, "shell", via, peeled.privileged, peeled.note, stdin)
 
 
 def _runs(peeled: Peeled) -> str:
@@ -120,3 +151,19 @@ def _payload(peeled: Peeled, values: list[Value]) -> str:
     # a launcher's own values (sudo -u USER, timeout DURATION) are arguments too
     constant = all(v.const for v in rest) and all(_known(v) for v in values[:start])
     return "constant" if constant else "fixed-program"
+
+
+_DASH_C = Value(True, program=True, text="-c")
+
+
+def shell_executable(
+    exe: Value, command: Sequence[Value], more: bool, tail_const: bool
+) -> Runs | None:
+    """What a command run with ``shell=True`` and ``executable=exe`` runs: ``[exe, "-c",
+    *command]``. None when ``exe`` reads a shell string after ``-c`` (a shell), or is no
+    launcher the table knows (read as a shell too): the command is then read as any shell
+    string is."""
+    probe = peel([_word(exe), Word("-c"), Word("true")])
+    if not probe.via or (probe.kind == "shell" and probe.start == 2):
+        return None
+    return peel_argv([exe, _DASH_C, *command], more, tail_const)

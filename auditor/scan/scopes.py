@@ -43,6 +43,9 @@ class Binding:
     target: str = ""
     value: cst.BaseExpression | None = None
     order: int = field(default_factory=lambda: next(CLOCK))  # when it is met (CLOCK)
+    # of a mutation that sets one key (``x[k] = v``, ``x.update(k=v)``, ``x.setdefault(k,
+    # v)``): the key; ``value`` is what it is set to (auditor.scan.environ)
+    key: cst.BaseExpression | None = None
 
 
 @dataclass(slots=True, eq=False)

@@ -1,0 +1,136 @@
+"""Whether the environment a call gives the program it starts chooses what runs.
+
+``subprocess.run(["ls"], env={"PATH": d})`` runs the ``ls`` found first in ``d``;
+``{"LD_PRELOAD": lib}`` loads ``lib`` into it; ``{"GIT_SSH_COMMAND": cmd}`` makes git run
+``cmd``. The variables that do so are those rules/launchers.toml's ``env`` launcher calls
+choosers (its ``chooser-assignments``: PATH, LD_*, PYTHONPATH, BASH_ENV, GIT_*...), so that
+``env=`` and ``["env", "PATH=...", "ls"]`` are read alike.
+
+An environment is read from a dict display (``{**os.environ, "PATH": d}``), ``dict(...)``
+with keywords, ``a | b``, and the names bound to those, with the mutations of such a name
+(``env["PATH"] = d``, ``env.update(PATH=d)``, ``env.update({...})``). It *chooses* what
+runs when a chooser variable gets a value that is not constant, or a key known only at run
+time gets such a value (it may be LD_PRELOAD). ``os.environ`` and its copies are the
+program's own environment, inherited: they choose nothing new. An environment that cannot
+be read at all (a parameter, what a function returns) is left as choosing nothing: every
+wrapper that passes its caller's ``env`` through would otherwise be a program chosen at run
+time. That is the known gap: ``env=make_env(request)`` is not seen."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import libcst as cst
+
+from auditor.judge.launchers import builtin_table
+from auditor.scan.payload import Evaluator
+from auditor.scan.scopes import Scope
+
+_MAX_DEPTH = 12
+# the program's own environment: inherited, it chooses nothing the program did not have
+_INHERITED = frozenset({"os.environ", "os.environb"})
+_COPIES = frozenset({"builtins.dict", "copy.copy", "copy.deepcopy"})
+
+
+@cache
+def chooser_variables() -> re.Pattern[str] | None:
+    """The ``NAME=`` pattern of the variables that choose what runs (the env launcher's
+    ``chooser-assignments``, rules/launchers.toml)."""
+    entry = builtin_table().by_program.get("env")
+    return entry.chooser_assignments if entry is not None else None
+
+
+def chooses(name: str) -> bool:
+    pattern = chooser_variables()
+    return pattern is not None and pattern.match(name + "=") is not None
+
+
+@dataclass(slots=True)
+class EnvChoice:
+    """``chosen``: the environment sets a variable that chooses what runs from a value known
+    only at run time; ``values``: those values (the payload, for the project-wide stage)."""
+
+    chosen: bool = False
+    values: list[cst.BaseExpression] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self.found = EnvChoice()
+        self._active: set[int] = set()
+
+    def pair(self, key: cst.BaseExpression | None, value: cst.BaseExpression, scope: Scope) -> None:
+        """One variable set: ``key`` (None: a name already known to choose)."""
+        if self.evaluator.value(value, scope).const:
+            return
+        if key is not None:
+            name = self.evaluator.value(key, scope)
+            if name.const and (name.text is None or not chooses(name.text)):
+                return
+        self.found.chosen = True
+        self.found.values.append(value)
+
+    def mapping(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> None:
+        """Read what ``node`` (an environment mapping) sets."""
+        if depth > _MAX_DEPTH:
+            return
+        resolver = self.evaluator.resolver
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    self.pair(element.key, element.value, scope)
+                else:
+                    self.mapping(element.value, scope, depth + 1)
+            return
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            self.mapping(node.left, scope, depth + 1)
+            self.mapping(node.right, scope, depth + 1)
+            return
+        if isinstance(node, cst.Call):
+            func = node.func
+            qualname = resolver.qualname(func, scope)
+            if isinstance(func, cst.Name) and func.value == "dict" and not scope.lookup("dict"):
+                qualname = "builtins.dict"
+            if qualname in _COPIES or (
+                isinstance(func, cst.Attribute) and func.attr.value == "copy" and not node.args
+            ):
+                inner = func.value if isinstance(func, cst.Attribute) else None
+                if qualname not in _COPIES and inner is not None:
+                    self.mapping(inner, scope, depth + 1)
+                    return
+                for arg in node.args:
+                    if arg.keyword is not None:
+                        self.pair(cst.SimpleString(repr(arg.keyword.value)), arg.value, scope)
+                    else:
+                        self.mapping(arg.value, scope, depth + 1)
+            return  # what another function returns: not read
+        if isinstance(node, cst.Name):
+            self.name(node, scope, depth)
+
+    def name(self, node: cst.Name, scope: Scope, depth: int) -> None:
+        for binding in scope.lookup(node.value) or ():
+            if binding.value is None or id(binding) in self._active:
+                continue
+            self._active.add(id(binding))
+            try:
+                if binding.key is not None:  # env[KEY] = value, env.update(KEY=value)
+                    self.pair(binding.key, binding.value, binding.scope)
+                elif binding.kind in ("value", "augment", "opaque"):
+                    # env = {...}; env.update(other); env |= other
+                    self.mapping(binding.value, binding.scope, depth + 1)
+            finally:
+                self._active.discard(id(binding))
+
+
+def env_choice(node: cst.BaseExpression, scope: Scope, evaluator: Evaluator) -> EnvChoice:
+    """Whether the environment ``node`` chooses what runs (see the module docstring)."""
+    if isinstance(node, cst.Name) and node.value == "None":
+        return EnvChoice()
+    if evaluator.resolver.qualname(node, scope) in _INHERITED:
+        return EnvChoice()
+    reader = _Reader(evaluator)
+    reader.mapping(node, scope)
+    return reader.found
