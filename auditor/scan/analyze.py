@@ -31,6 +31,7 @@ from auditor.judge.classify import classify, handed_text
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
+from auditor.scan.held import HeldSinks
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value
 from auditor.scan.positions import Span, agrees, call_spans
@@ -546,6 +547,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
     resolver = Resolver(ctx.known)
     evaluator = evaluator_for(collector, resolver) if collector is not None else Evaluator(resolver)
     catalogue = ctx.catalogue
+    held = HeldSinks(collector, resolver, catalogue) if collector is not None else None
     sites: list[_Site] = []
     for call in calls:
         node = call.node
@@ -556,8 +558,10 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             sink = catalogue.lookup(builtin)
         if sink is None and isinstance(node.func, cst.Attribute):
             sink = catalogue.by_method.get(node.func.attr.value) or _instance_method(
-                node.func, call.scope, resolver, catalogue
+                node.func, call.scope, resolver, catalogue, held
             )
+        if sink is None and held is not None:
+            sink = _held_sink(node.func, call.scope, held)
         if sink is not None:
             site = _evaluate(sink, call, evaluator)
             if site is not None:
@@ -576,11 +580,25 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         if first is not None and evaluator.value(first, call.scope).const:
             payload = "constant"
         sites.append(_Site(call, None, True if shell.truth else None, payload, None))
-    if collector is not None:
+    if collector is not None and held is not None:
         matched = {id(site.call.node) for site in sites}
+        seen = {id(call.node) for call in calls}
         for call in collector.every_call:
             if id(call.node) in matched:
                 continue
+            if id(call.node) not in seen:
+                # a callee the collector does not keep by its name: a sink an attribute of
+                # a class holds (self.sh(cmd)), a class deriving from a catalogue class
+                sink = _held_sink(call.node.func, call.scope, held)
+                if sink is None and isinstance(call.node.func, cst.Attribute):
+                    sink = _instance_method(
+                        call.node.func, call.scope, resolver, catalogue, held, local_only=True
+                    )
+                if sink is not None:
+                    site = _evaluate(sink, call, evaluator)
+                    if site is not None:
+                        sites.append(site)
+                    continue
             sites.extend(_handovers(call, resolver, evaluator, catalogue))
             dispatch = _dispatch(call, resolver, evaluator, catalogue)
             if dispatch is not None:
@@ -605,11 +623,18 @@ def _builtin_before_bound(func: cst.BaseExpression, call: CallSite) -> str | Non
 
 
 def _instance_method(
-    func: cst.Attribute, scope: Scope, resolver: Resolver, catalogue: Catalogue
+    func: cst.Attribute,
+    scope: Scope,
+    resolver: Resolver,
+    catalogue: Catalogue,
+    held: HeldSinks | None = None,
+    local_only: bool = False,
 ) -> Sink | None:
     """A sink that is a method of a catalogue class, called on an instance the code creates
     in sight: ``code.InteractiveConsole().push(x)``, or ``console.push(x)`` where the
-    scope's one binding of ``console`` is ``code.InteractiveConsole(...)``."""
+    scope's one binding of ``console`` is ``code.InteractiveConsole(...)``; also on an
+    instance of a class of this file deriving from one (``MyConsole().push(x)``).
+    ``local_only``: only the latter (the call's name is no catalogue method's)."""
     receiver = func.value
     if isinstance(receiver, cst.Name):
         bindings = scope.lookup(receiver.value)
@@ -621,8 +646,21 @@ def _instance_method(
         receiver, scope = value, bindings[0].scope
     if not isinstance(receiver, cst.Call):
         return None
-    cls = resolver.qualname(receiver.func, scope)
-    return catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
+    if not local_only:
+        cls = resolver.qualname(receiver.func, scope)
+        sink = catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
+        if sink is not None:
+            return sink
+    return held.method(func, receiver, scope) if held is not None else None
+
+
+def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink | None:
+    """A sink held by a class of this file: an attribute assigned one (``self.sh(cmd)``
+    after ``self.sh = os.system``), or the class itself when it derives from a catalogue
+    class (``LoggedPopen(cmd)``, ``class LoggedPopen(subprocess.Popen)``)."""
+    if isinstance(func, cst.Attribute):
+        return held.attribute(func, scope)
+    return held.constructed(func, scope)
 
 
 def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue: Catalogue) -> bool:
@@ -917,6 +955,8 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
             return None  # a constant module name is an ordinary import
         return _Site(call, sink, False, "dynamic", None)
     if sink.form == "code":
+        if arg is not None and _function_object(arg, scope):
+            return None  # timeit.timeit(work), run_docstring_examples(f): called, not compiled
         return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
     if sink.form == "command":
         command: str | tuple[str, ...] | None = None
@@ -995,6 +1035,18 @@ def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     if runs is not None:
         return _Site(call, sink, False, runs.payload, words, runs=runs)
     return _Site(call, sink, False, payload, words)
+
+
+def _function_object(arg: cst.BaseExpression, scope: Scope) -> bool:
+    """Whether a code sink's payload is a function (a lambda, or a name the file binds only
+    by ``def`` or ``class``): no source to compile. Those that take one call it
+    (``timeit.timeit(work)``) or read its docstring (``doctest.run_docstring_examples``)."""
+    if isinstance(arg, cst.Lambda):
+        return True
+    if isinstance(arg, cst.Name):
+        bindings = scope.lookup(arg.value)
+        return bool(bindings) and all(b.defines for b in bindings or ())
+    return False
 
 
 def _argv_words(items: tuple[Value, ...]) -> tuple[str, ...] | None:

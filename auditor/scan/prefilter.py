@@ -282,6 +282,11 @@ class SinkWords:
 _SHELL_KEYWORD = re.compile(r"\bshell(?:\s|\\(?:\r\n|\r|\n)|#[^\r\n]*)*=(?!=)")
 
 
+# a lookup in a module's namespace by key: ``modules[``/``modules.get(`` (``sys.modules``),
+# ``__dict__[``, and the builtins' namespace (auditor.scan.prefilter's ``_module_lookup``)
+_MODULE_MAP_TEXT = re.compile(r"\bmodules\s*(?:\[|\.\s*get\b)|\b__dict__\s*\[|\b__builtins__\b")
+
+
 def text_may_report(text: str, words: SinkWords) -> bool:
     """False only when the source text provably holds no finding (see the module doc)."""
     if not text.isascii():
@@ -293,6 +298,8 @@ def text_may_report(text: str, words: SinkWords) -> bool:
         return True  # (a namespace: globals()[name](...) may call anything: the tree decides)
     if "getattr" in found:
         return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
+    if found & words.last and _MODULE_MAP_TEXT.search(text):
+        return True  # sys.modules["os"].system(...): a sink module no import names
     if "shell" in found and _SHELL_KEYWORD.search(text):
         return True
     if found & words.roots and (
@@ -303,37 +310,93 @@ def text_may_report(text: str, words: SinkWords) -> bool:
 
 
 def _root(node: ast.expr) -> ast.expr:
-    while isinstance(node, ast.Attribute):
+    """The expression at the root of an attribute and subscript chain."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node
 
 
 _ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
+# wrappers that keep the function they wrap callable as it is (auditor.scan.held)
+_TRANSPARENT = frozenset({"staticmethod", "classmethod"})
+# the attributes whose item, looked up by a constant key, is a module or a module's member
+# (auditor.scan.resolve's ``_subscript``): ``sys.modules["os"]``, ``os.__dict__["system"]``
+_MODULE_MAPS = frozenset({"modules", "__dict__"})
 
 
-def _alias_root(value: ast.expr, classes: frozenset[str] = frozenset()) -> str | bool:
+def _module_lookup(node: ast.expr) -> bool:
+    """Whether an attribute and subscript chain goes through a lookup in a module's
+    namespace (``sys.modules["os"].system``, ``sys.modules.get("os").system``,
+    ``vars(os)["system"]``, ``os.__dict__["system"]``) or the builtins' (``__builtins__``):
+    it may resolve to a catalogue name that no import of the file names."""
+    while True:
+        if isinstance(node, ast.Subscript):
+            holder = node.value
+            if _namespace(holder) or (
+                isinstance(holder, ast.Attribute) and holder.attr in _MODULE_MAPS
+            ):
+                return True
+            node = holder
+        elif isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            func = node.func
+            return (
+                isinstance(func, ast.Attribute)
+                and func.attr == "get"
+                and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "modules"
+            )
+        else:
+            return isinstance(node, ast.Name) and node.id == "__builtins__"
+
+
+def _alias_roots(value: ast.expr, classes: frozenset[str] = frozenset()) -> list[str | bool]:
     """What an assigned value can resolve through (see auditor.scan.resolve): the name at the
-    root of a name or attribute chain (a str), True when it may resolve on its own (a call
-    of getattr/__import__/import_module, or a chain rooted in a call), False when it
-    cannot resolve to a dotted name at all. An instance of a class in ``classes``
+    root of a name, attribute or subscript chain (a str), True when it may resolve on its
+    own (a call of getattr/__import__/import_module, a chain rooted in a call, a lookup in
+    a module's namespace); none when it cannot resolve to a dotted name at all. A choice
+    (``a if c else b``, ``a or b``) and a container written out (``(a, b)``, ``{"k": a}``)
+    resolve through each of their items (``d["k"]``). An instance of a class in ``classes``
     (``code.InteractiveConsole()``) resolves through the root of the class's name
-    (auditor.scan.analyze's ``_instance_method``)."""
+    (auditor.scan.analyze's ``_instance_method``), and so does one of a class of the file
+    (``MyConsole()``, which may derive from one); ``staticmethod(f)`` through ``f``."""
+    kind = type(value)
+    if kind is ast.IfExp:
+        return _alias_roots(value.body, classes) + _alias_roots(value.orelse, classes)  # type: ignore[attr-defined]
+    if kind is ast.BoolOp:
+        return [r for v in value.values for r in _alias_roots(v, classes)]  # type: ignore[attr-defined]
+    if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+        items = [e.value if type(e) is ast.Starred else e for e in value.elts]  # type: ignore[attr-defined]
+        return [r for v in items for r in _alias_roots(v, classes)]
+    if kind is ast.Dict:
+        return [r for v in value.values for r in _alias_roots(v, classes)]  # type: ignore[attr-defined]
     if isinstance(value, ast.Call):
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
-            return True  # globals().get(name)
+            return [True]  # globals().get(name)
+        if _module_lookup(value):
+            return [True]  # sys.modules.get("os")
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if name in classes and isinstance(func, (ast.Name, ast.Attribute)):
-            return _alias_root(func)
-        return name in _ALIAS_CALLS
+        if name in _TRANSPARENT and isinstance(func, ast.Name) and len(value.args) == 1:
+            return _alias_roots(value.args[0], classes)
+        if name in classes and isinstance(func, ast.Attribute):
+            return _alias_roots(func)
+        if isinstance(func, ast.Name):
+            return [True] if name in _ALIAS_CALLS else [name]
+        return []
     if isinstance(value, ast.Subscript) and _namespace(value.value):
-        return True  # globals()[name]
-    if not isinstance(value, (ast.Name, ast.Attribute)):
-        return False
+        return [True]  # globals()[name]
+    if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)):
+        return []
+    if _module_lookup(value):
+        return [True]
     root = _root(value)
     if isinstance(root, ast.Name):
-        return root.id
-    return isinstance(root, ast.Call)
+        return [root.id]
+    if isinstance(root, (ast.Tuple, ast.List, ast.Dict, ast.Set)):
+        return _alias_roots(root, classes)
+    return [True] if isinstance(root, ast.Call) else []
 
 
 def _aliases(
@@ -347,9 +410,7 @@ def _aliases(
     values)."""
     if isinstance(target, ast.Name):
         if value is not None:
-            root = _alias_root(value, classes)
-            if root is not False:
-                out.append((target.id, root))
+            out.extend((target.id, root) for root in _alias_roots(value, classes))
     elif isinstance(target, (ast.Tuple, ast.List)):
         values: list[ast.expr | None] = [None] * len(target.elts)
         if (
@@ -457,6 +518,8 @@ def survey(
     decided = False  # a marker that makes the file reportable whatever else it holds
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
+    # (attr, what its value resolves via, line) of ``x.<attr> = value``
+    attr_aliases: list[tuple[str, str | bool, int]] = []
     defined: set[str] = set()
     markers: list[int] = []  # lines of markers
     all_calls: list[ast.Call] = []
@@ -548,6 +611,11 @@ def survey(
             elif type(func) is ast.Subscript and _namespace(func.value):
                 decided = True  # globals()[name](...): a function chosen by name
                 markers.append(line)
+            elif isinstance(func, (ast.Subscript, ast.IfExp, ast.BoolOp)):
+                calls.append((func, line))  # handlers["run"](...), (a if c else b)(...)
+            if _module_lookup(func):
+                decided = True  # sys.modules["os"].system(...), os.__dict__["system"](...)
+                markers.append(line)
             base = _lookup_base(func)
             if base is not None:  # g[name](...), g.get(name)(...): g = globals()?
                 lookups.append((base, None, line))
@@ -569,6 +637,9 @@ def survey(
             for target in node.targets:  # type: ignore[attr-defined]
                 held.append((target, node.value))  # type: ignore[attr-defined]
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
+                if type(target) is Attribute:  # self.sh = os.system
+                    for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
+                        attr_aliases.append((target.attr, root, node.lineno))  # type: ignore[attr-defined]
                 if type(target) is Name:
                     value = node.value  # type: ignore[attr-defined]
                     if _looks_up(value):
@@ -581,6 +652,9 @@ def survey(
                             lookups.append((base, target.id, value.lineno))
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
             _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
+            if type(node.target) is Attribute and node.value is not None:  # type: ignore[attr-defined]
+                for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
+                    attr_aliases.append((node.target.attr, root, node.lineno))  # type: ignore[attr-defined]
             if node.value is not None:  # type: ignore[attr-defined]
                 held.append((node.target, node.value))  # type: ignore[attr-defined]
         elif kind is ast.withitem:
@@ -599,6 +673,10 @@ def survey(
                 functions.append(node)  # type: ignore[arg-type]
             else:
                 classes.append(node)  # type: ignore[arg-type]
+                # a class deriving from a sink class is that sink when called (LoggedPopen
+                # of subprocess.Popen): it resolves as its bases do
+                for base in node.bases:  # type: ignore[attr-defined]
+                    aliases.extend((name, root) for root in _alias_roots(base, words.classes))
         elif kind is ast.Global or kind is ast.Nonlocal:
             markers.append(node.lineno)  # type: ignore[attr-defined]
         for field_name in _child_fields(kind):
@@ -651,6 +729,34 @@ def survey(
             if _candidate(value, modules, bound, defined, own, star_from_sink, words):
                 reportable = True
                 markers.append(value.lineno)
+        # a sink kept in an attribute (self.sh = os.system; run_line = os.system in a class
+        # body) and called through it (self.sh(cmd)): auditor.scan.held
+        kept = {
+            held_attr
+            for held_attr, root, _ in attr_aliases
+            if root is True or root in resolvable or root in bound
+            or (star_from_sink and root in last)
+        }  # fmt: skip
+        kept |= bound
+        if kept:
+            for held_attr, _, line in attr_aliases:
+                if held_attr in kept:
+                    markers.append(line)
+            for call in all_calls:
+                func = call.func
+                if type(func) is Attribute and func.attr in kept:
+                    reportable = True
+                    markers.append(call.lineno)
+        # a class deriving from a sink class: its methods may call the sink's own on self
+        # (self.push(line) in a code.InteractiveConsole)
+        for cls in classes:
+            if cls.name in bound:
+                reportable = True
+                markers.extend(
+                    stmt.body[0].lineno
+                    for stmt in cls.body
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                )
     if extra_calls:
         # a function the project-wide stage follows, handed over as a value (a callback):
         # the file must be parsed for the stage to know it
@@ -870,9 +976,18 @@ def _candidate(
     star_from_sink: bool,
     words: SinkWords,
 ) -> bool:
+    if isinstance(func, (ast.IfExp, ast.BoolOp)):  # (a if c else b)(...): either may run
+        branches = [func.body, func.orelse] if isinstance(func, ast.IfExp) else func.values
+        return any(
+            _candidate(b, modules, bound, defined, own, star_from_sink, words) for b in branches
+        )
+    if _module_lookup(func):
+        return True
     root = _root(func)
     if isinstance(root, ast.Call):
         return True
+    if isinstance(root, (ast.Tuple, ast.List, ast.Dict, ast.Set)):
+        return True  # (os.system, os.popen)[0](...): an item of a container written out
     if not isinstance(root, ast.Name):
         return False
     name = root.id

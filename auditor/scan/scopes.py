@@ -43,6 +43,7 @@ class Binding:
     target: str = ""
     value: cst.BaseExpression | None = None
     order: int = field(default_factory=lambda: next(CLOCK))  # when it is met (CLOCK)
+    defines: bool = False  # bound by a ``def`` or ``class`` (a function or class, no source)
 
 
 @dataclass(slots=True, eq=False)
