@@ -544,7 +544,7 @@ def evaluator_for(
 
 
 def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = None) -> list[_Site]:
-    resolver = Resolver(ctx.known)
+    resolver = Resolver(ctx.known, lookups=True)
     evaluator = evaluator_for(collector, resolver) if collector is not None else Evaluator(resolver)
     catalogue = ctx.catalogue
     held = HeldSinks(collector, resolver, catalogue) if collector is not None else None

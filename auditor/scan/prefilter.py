@@ -368,9 +368,9 @@ def _alias_roots(value: ast.expr, classes: frozenset[str] = frozenset()) -> list
         return [r for v in value.values for r in _alias_roots(v, classes)]  # type: ignore[attr-defined]
     if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
         items = [e.value if type(e) is ast.Starred else e for e in value.elts]  # type: ignore[attr-defined]
-        return [r for v in items for r in _alias_roots(v, classes)]
+        return [_item(r) for v in items for r in _alias_roots(v, classes)]
     if kind is ast.Dict:
-        return [r for v in value.values for r in _alias_roots(v, classes)]  # type: ignore[attr-defined]
+        return [_item(r) for v in value.values for r in _alias_roots(v, classes)]  # type: ignore[attr-defined]
     if isinstance(value, ast.Call):
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
@@ -383,7 +383,9 @@ def _alias_roots(value: ast.expr, classes: frozenset[str] = frozenset()) -> list
         if name in classes and isinstance(func, ast.Attribute):
             return _alias_roots(func)
         if isinstance(func, ast.Name):
-            return [True] if name in _ALIAS_CALLS else [name]
+            if name in _ALIAS_CALLS:
+                return [True]
+            return [name if name in classes else _INSTANCE + name]
         return []
     if isinstance(value, ast.Subscript) and _namespace(value.value):
         return [True]  # globals()[name]
@@ -392,11 +394,64 @@ def _alias_roots(value: ast.expr, classes: frozenset[str] = frozenset()) -> list
     if _module_lookup(value):
         return [True]
     root = _root(value)
+    through_item = _has_subscript(value)
     if isinstance(root, ast.Name):
-        return [root.id]
+        return [_item(root.id) if through_item else root.id]
     if isinstance(root, (ast.Tuple, ast.List, ast.Dict, ast.Set)):
-        return _alias_roots(root, classes)
+        return [_item(r) for r in _alias_roots(root, classes)]
     return [True] if isinstance(root, ast.Call) else []
+
+
+def _self_assigns(
+    assigns: list[tuple[str, str | bool, int, str]],
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+) -> list[tuple[str, str | bool, int, str]]:
+    """The ``x.<attr> = value`` whose ``x`` is the first parameter of the function the
+    assignment is directly in (``self`` of a method, as auditor.scan.collect records)."""
+    if not assigns:
+        return []
+    owner = _owners(functions)
+    out = []
+    for entry in assigns:
+        line = entry[2]
+        where = owner[line] if line < len(owner) else -1
+        if where < 0:
+            continue
+        fn = functions[where]
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        if params and params[0].arg == entry[3]:
+            out.append(entry)
+    return out
+
+
+def _class_body_names(classes: list[ast.ClassDef]) -> set[str]:
+    """The names the classes' bodies assign (class attributes: ``run_line = os.system``)."""
+    out: set[str] = set()
+    for cls in classes:
+        for stmt in cls.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+            if isinstance(stmt, ast.AnnAssign):
+                targets = [stmt.target]
+            for target in targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        out.add(node.id)
+    return out
+
+
+def _item(root: str | bool) -> str | bool:
+    """The root of an item of what ``root`` holds (see _INSTANCE, _ITEM)."""
+    if isinstance(root, bool) or root.startswith((_ITEM, _INSTANCE)):
+        return root
+    return _ITEM + root
+
+
+def _has_subscript(node: ast.expr) -> bool:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Subscript):
+            return True
+        node = node.value
+    return False
 
 
 def _aliases(
@@ -423,14 +478,45 @@ def _aliases(
             _aliases(element, element_value, out, classes)
 
 
+# prefixes of the roots _alias_roots gives for an instance of a class called by its name
+# (``c = MyConsole()``: it resolves only when the class does, through its bases or an alias)
+# and for an item of a container or a lookup by key (``d = {"r": os.system}``, ``y = d[k]``:
+# through a sink module, a builtin sink or a project sink, not through any def of the file)
+_INSTANCE, _ITEM = "()", "[]"
+
+
+def _resolves(
+    root: str | bool,
+    resolvable: set[str],
+    strict: set[str],
+    bound: set[str],
+    star_from_sink: bool,
+    last: frozenset[str],
+    class_names: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether an alias root (see _alias_roots) may resolve to a sink."""
+    if root is True:
+        return True
+    if root is False:
+        return False
+    if root.startswith(_INSTANCE):  # an instance of a class of the file deriving from a sink
+        return root[2:] in bound and root[2:] in class_names
+    if root.startswith(_ITEM):
+        return root[2:] in strict or root[2:] in bound
+    return root in resolvable or root in bound or (star_from_sink and root in last)
+
+
 def _bound(
     aliases: list[tuple[str, str | bool]], resolvable: set[str], star_from_sink: bool,
-    last: frozenset[str],
+    last: frozenset[str], strict: set[str] | None = None,
+    class_names: frozenset[str] = frozenset(),
 ) -> set[str]:  # fmt: skip
     """The names some assignment of the file binds to a value that may resolve to a sink:
     a call of getattr/__import__/import_module, or a chain rooted in a name that is itself
     ``resolvable`` (a sink module's import, a builtin sink, a project sink's def), or bound
-    so (to a fixpoint), or imported by a star import from a sink module."""
+    so (to a fixpoint), or imported by a star import from a sink module. ``strict``: what
+    an item of a container resolves through (default: ``resolvable``)."""
+    strict = resolvable if strict is None else strict
     bound = {name for name, root in aliases if root is True}
     pending = [(name, root) for name, root in aliases if isinstance(root, str)]
     changed = True
@@ -440,7 +526,7 @@ def _bound(
         for name, root in pending:
             if name in bound:
                 continue
-            if root in resolvable or root in bound or (star_from_sink and root in last):
+            if _resolves(root, resolvable, strict, bound, star_from_sink, last, class_names):
                 bound.add(name)
                 changed = True
             else:
@@ -518,8 +604,8 @@ def survey(
     decided = False  # a marker that makes the file reportable whatever else it holds
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
-    # (attr, what its value resolves via, line) of ``x.<attr> = value``
-    attr_aliases: list[tuple[str, str | bool, int]] = []
+    # (attr, what its value resolves via, line, x) of ``x.<attr> = value``
+    attr_aliases: list[tuple[str, str | bool, int, str]] = []
     defined: set[str] = set()
     markers: list[int] = []  # lines of markers
     all_calls: list[ast.Call] = []
@@ -637,9 +723,9 @@ def survey(
             for target in node.targets:  # type: ignore[attr-defined]
                 held.append((target, node.value))  # type: ignore[attr-defined]
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
-                if type(target) is Attribute:  # self.sh = os.system
+                if type(target) is Attribute and type(target.value) is Name:  # self.sh = ...
                     for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
-                        attr_aliases.append((target.attr, root, node.lineno))  # type: ignore[attr-defined]
+                        attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
                 if type(target) is Name:
                     value = node.value  # type: ignore[attr-defined]
                     if _looks_up(value):
@@ -652,9 +738,10 @@ def survey(
                             lookups.append((base, target.id, value.lineno))
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
             _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
-            if type(node.target) is Attribute and node.value is not None:  # type: ignore[attr-defined]
+            target = node.target  # type: ignore[attr-defined]
+            if type(target) is Attribute and type(target.value) is Name and node.value is not None:  # type: ignore[attr-defined]
                 for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
-                    attr_aliases.append((node.target.attr, root, node.lineno))  # type: ignore[attr-defined]
+                    attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
             if node.value is not None:  # type: ignore[attr-defined]
                 held.append((node.target, node.value))  # type: ignore[attr-defined]
         elif kind is ast.withitem:
@@ -676,7 +763,9 @@ def survey(
                 # a class deriving from a sink class is that sink when called (LoggedPopen
                 # of subprocess.Popen): it resolves as its bases do
                 for base in node.bases:  # type: ignore[attr-defined]
-                    aliases.extend((name, root) for root in _alias_roots(base, words.classes))
+                    aliases.extend(
+                        (name, _item(root)) for root in _alias_roots(base, words.classes)
+                    )
         elif kind is ast.Global or kind is ast.Nonlocal:
             markers.append(node.lineno)  # type: ignore[attr-defined]
         for field_name in _child_fields(kind):
@@ -712,7 +801,9 @@ def survey(
         resolvable = modules | builtins | own
         if words.defined:
             resolvable |= defined
-        bound = _bound(aliases, resolvable, star_from_sink, last)
+        strict = modules | builtins | own | (defined & words.defined)
+        class_names = frozenset(c.name for c in classes)
+        bound = _bound(aliases, resolvable, star_from_sink, last, strict, class_names)
         for func, line in calls:
             if _candidate(func, modules, bound, defined, own, star_from_sink, words):
                 reportable = True
@@ -731,15 +822,15 @@ def survey(
                 markers.append(value.lineno)
         # a sink kept in an attribute (self.sh = os.system; run_line = os.system in a class
         # body) and called through it (self.sh(cmd)): auditor.scan.held
+        selves = _self_assigns(attr_aliases, functions)
         kept = {
             held_attr
-            for held_attr, root, _ in attr_aliases
-            if root is True or root in resolvable or root in bound
-            or (star_from_sink and root in last)
-        }  # fmt: skip
-        kept |= bound
+            for held_attr, root, _, _ in selves
+            if _resolves(root, resolvable, strict, bound, star_from_sink, last, class_names)
+        }
+        kept |= bound & _class_body_names(classes)
         if kept:
-            for held_attr, _, line in attr_aliases:
+            for held_attr, _, line, _ in selves:
                 if held_attr in kept:
                     markers.append(line)
             for call in all_calls:

@@ -84,8 +84,14 @@ def known_names(sink_names: Iterable[str]) -> frozenset[str]:
 
 
 class Resolver:
-    def __init__(self, known: frozenset[str] = frozenset()) -> None:
+    """``lookups``: also resolve a lookup by a constant key in a module's namespace, an item
+    of a container written out and a choice (``_subscript``, ``_either``): what a callee
+    may be, for the sink match (auditor.scan.analyze's ``_match``); the project-wide stage's
+    summaries resolve without them."""
+
+    def __init__(self, known: frozenset[str] = frozenset(), lookups: bool = False) -> None:
         self.known = known
+        self.lookups = lookups
         self._active: set[int] = set()
         # (name, scope) -> how many lookups of it are under way: a name bound from itself
         # many times (``p = p.parent`` x30) made every lookup the number of its bindings to
@@ -109,6 +115,8 @@ class Resolver:
             return f"{base}.{node.attr.value}" if base is not None else None
         if isinstance(node, cst.Call):
             return self._call(node, scope, depth)
+        if not self.lookups:
+            return None
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope, depth)
         if isinstance(node, cst.IfExp):
@@ -193,7 +201,7 @@ class Resolver:
     def _name(self, name: str, scope: Scope, depth: int) -> str | None:
         bindings = scope.lookup(name)
         if bindings is None:
-            if name == "__builtins__":  # the builtins module (or its namespace)
+            if name == "__builtins__" and self.lookups:  # the builtins module (or its namespace)
                 return "builtins"
             return f"builtins.{name}" if name in BUILTIN_NAMES else implicit_module(name)
         key = (name, id(scope))
@@ -250,7 +258,8 @@ class Resolver:
         if isinstance(call.func, cst.Attribute) and call.func.attr.value not in _NAMING:
             func_attr = call.func
             if (  # sys.modules.get("os"): the module of that name
-                func_attr.attr.value == "get"
+                self.lookups
+                and func_attr.attr.value == "get"
                 and isinstance(func_attr.value, cst.Attribute)
                 and func_attr.value.attr.value == "modules"
                 and call.args
