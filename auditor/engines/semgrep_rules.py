@@ -87,6 +87,11 @@ FAMILIES: tuple[Family, ...] = (
         "paramiko runs a command through the remote shell",
     ),
     Family("eval-exec", ("builtins.eval", "builtins.exec"), "eval()/exec() runs Python code"),
+    Family(
+        "code-runners",
+        ("timeit.", "pdb.", "bdb.", "cProfile.", "profile.", "trace.", "doctest."),
+        "a timer, debugger, profiler, tracer or doctest runner runs the Python source it is given",
+    ),
     Family("runpy", ("runpy.",), "runpy runs a Python file or module"),
     Family(
         "dynamic-import",
@@ -255,6 +260,7 @@ _CLASS = {
     "interactive-interpreter": "dynamic-code",
     "subinterpreter": "dynamic-code",
     "runpy": "dynamic-code",
+    "code-runners": "dynamic-code",
     "dynamic-import": "dynamic-import",
     "sandbox": "isolated",
 }

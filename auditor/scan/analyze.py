@@ -33,6 +33,7 @@ from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
 from auditor.scan.environ import env_choice
 from auditor.scan.handover import handed_args
+from auditor.scan.held import HeldSinks
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value
 from auditor.scan.positions import Span, agrees, call_spans
@@ -555,9 +556,10 @@ def evaluator_for(
 
 
 def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = None) -> list[_Site]:
-    resolver = Resolver(ctx.known)
+    resolver = Resolver(ctx.known, lookups=True)
     evaluator = evaluator_for(collector, resolver) if collector is not None else Evaluator(resolver)
     catalogue = ctx.catalogue
+    held = HeldSinks(collector, resolver, catalogue) if collector is not None else None
     sites: list[_Site] = []
     for call in calls:
         node = call.node
@@ -568,8 +570,10 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             sink = catalogue.lookup(builtin)
         if sink is None and isinstance(node.func, cst.Attribute):
             sink = catalogue.by_method.get(node.func.attr.value) or _instance_method(
-                node.func, call.scope, resolver, catalogue
+                node.func, call.scope, resolver, catalogue, held
             )
+        if sink is None and held is not None:
+            sink = _held_sink(node.func, call.scope, held)
         if sink is not None:
             site = _evaluate(sink, call, evaluator)
             if site is not None:
@@ -588,11 +592,25 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         if first is not None and evaluator.value(first, call.scope).const:
             payload = "constant"
         sites.append(_Site(call, None, True if shell.truth else None, payload, None))
-    if collector is not None:
+    if collector is not None and held is not None:
         matched = {id(site.call.node) for site in sites}
+        seen = {id(call.node) for call in calls}
         for call in collector.every_call:
             if id(call.node) in matched:
                 continue
+            if id(call.node) not in seen:
+                # a callee the collector does not keep by its name: a sink an attribute of
+                # a class holds (self.sh(cmd)), a class deriving from a catalogue class
+                sink = _held_sink(call.node.func, call.scope, held)
+                if sink is None and isinstance(call.node.func, cst.Attribute):
+                    sink = _instance_method(
+                        call.node.func, call.scope, resolver, catalogue, held, local_only=True
+                    )
+                if sink is not None:
+                    site = _evaluate(sink, call, evaluator)
+                    if site is not None:
+                        sites.append(site)
+                    continue
             sites.extend(_handovers(call, resolver, evaluator, catalogue))
             dispatch = _dispatch(call, resolver, evaluator, catalogue)
             if dispatch is not None:
@@ -617,11 +635,18 @@ def _builtin_before_bound(func: cst.BaseExpression, call: CallSite) -> str | Non
 
 
 def _instance_method(
-    func: cst.Attribute, scope: Scope, resolver: Resolver, catalogue: Catalogue
+    func: cst.Attribute,
+    scope: Scope,
+    resolver: Resolver,
+    catalogue: Catalogue,
+    held: HeldSinks | None = None,
+    local_only: bool = False,
 ) -> Sink | None:
     """A sink that is a method of a catalogue class, called on an instance the code creates
     in sight: ``code.InteractiveConsole().push(x)``, or ``console.push(x)`` where the
-    scope's one binding of ``console`` is ``code.InteractiveConsole(...)``."""
+    scope's one binding of ``console`` is ``code.InteractiveConsole(...)``; also on an
+    instance of a class of this file deriving from one (``MyConsole().push(x)``).
+    ``local_only``: only the latter (the call's name is no catalogue method's)."""
     receiver = func.value
     if isinstance(receiver, cst.Name):
         bindings = scope.lookup(receiver.value)
@@ -633,8 +658,21 @@ def _instance_method(
         receiver, scope = value, bindings[0].scope
     if not isinstance(receiver, cst.Call):
         return None
-    cls = resolver.qualname(receiver.func, scope)
-    return catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
+    if not local_only:
+        cls = resolver.qualname(receiver.func, scope)
+        sink = catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
+        if sink is not None:
+            return sink
+    return held.method(func, receiver, scope) if held is not None else None
+
+
+def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink | None:
+    """A sink held by a class of this file: an attribute assigned one (``self.sh(cmd)``
+    after ``self.sh = os.system``), or the class itself when it derives from a catalogue
+    class (``LoggedPopen(cmd)``, ``class LoggedPopen(subprocess.Popen)``)."""
+    if isinstance(func, cst.Attribute):
+        return held.attribute(func, scope)
+    return held.constructed(func, scope)
 
 
 def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue: Catalogue) -> bool:
@@ -925,6 +963,8 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
             return None  # a constant module name is an ordinary import
         return _Site(call, sink, False, "dynamic", None)
     if sink.form == "code":
+        if arg is not None and _function_object(arg, scope):
+            return None  # timeit.timeit(work), run_docstring_examples(f): called, not compiled
         return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
     if sink.form == "command":
         command: str | tuple[str, ...] | None = None
@@ -1028,6 +1068,18 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
     if runs is not None:
         return _Site(call, sink, False, runs.payload, words, runs=runs, extra=choosers)
     return _Site(call, sink, False, payload, words, extra=choosers)
+
+
+def _function_object(arg: cst.BaseExpression, scope: Scope) -> bool:
+    """Whether a code sink's payload is a function (a lambda, or a name the file binds only
+    by ``def`` or ``class``): no source to compile. Those that take one call it
+    (``timeit.timeit(work)``) or read its docstring (``doctest.run_docstring_examples``)."""
+    if isinstance(arg, cst.Lambda):
+        return True
+    if isinstance(arg, cst.Name):
+        bindings = scope.lookup(arg.value)
+        return bool(bindings) and all(b.defines for b in bindings or ())
+    return False
 
 
 def _argv_words(items: tuple[Value, ...]) -> tuple[str, ...] | None:

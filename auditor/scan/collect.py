@@ -50,6 +50,7 @@ class ClassRecord:
     key: str
     node: cst.ClassDef
     outer: Scope
+    scope: Scope | None = None  # the class body's own scope
 
 
 @dataclass(slots=True)
@@ -133,9 +134,10 @@ class Collector(cst.CSTVisitor):
         """A ``def`` or ``class``: at module level it is ``<module>.<name>`` (so a project
         sink declared by dotted name matches inside its own module too), else a "def"."""
         if self.scope.kind == "module" and self.module_name:
-            self.scope.bind(name, Binding("import", self.scope, f"{self.module_name}.{name}"))
+            target = f"{self.module_name}.{name}"
+            self.scope.bind(name, Binding("import", self.scope, target, defines=True))
         else:
-            self.scope.bind(name, Binding("def", self.scope))
+            self.scope.bind(name, Binding("def", self.scope, defines=True))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         outer = self.scope
@@ -171,7 +173,7 @@ class Collector(cst.CSTVisitor):
         self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("class", node.name.value)
-        self.classes.append(ClassRecord(self.scope.key, node, outer))
+        self.classes.append(ClassRecord(self.scope.key, node, outer, self.scope))
         self._class_stack.append(self.scope.key)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -445,7 +447,9 @@ class Collector(cst.CSTVisitor):
         # Keep every call whose callee could resolve to a sink: a bare name (it may be an
         # alias such as ``r = subprocess.run``), an attribute whose name ends a sink's dotted
         # name (resolution keeps the attribute name last), a call result
-        # (``getattr(os, "system")(...)``), and anything passing ``shell=``.
+        # (``getattr(os, "system")(...)``), a lookup by key (``vars(os)["system"](...)``,
+        # ``handlers["run"](...)``) or a choice (``(a if c else b)(...)``), and anything
+        # passing ``shell=``.
         index = self.call_count
         self.call_count += 1
         func = node.func
@@ -454,7 +458,7 @@ class Collector(cst.CSTVisitor):
         runs_from = self._defined_at[0] if self._defined_at else next(CLOCK)
         site = CallSite(node, self.scope, function, index, guards, runs_from)
         self.every_call.append(site)
-        keep = isinstance(func, (cst.Name, cst.Call)) or (
+        keep = isinstance(func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting
         )
         if keep or any(

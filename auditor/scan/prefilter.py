@@ -282,6 +282,11 @@ class SinkWords:
 _SHELL_KEYWORD = re.compile(r"\bshell(?:\s|\\(?:\r\n|\r|\n)|#[^\r\n]*)*=(?!=)")
 
 
+# a lookup in a module's namespace by key: ``modules[``/``modules.get(`` (``sys.modules``),
+# ``__dict__[``, and the builtins' namespace (auditor.scan.prefilter's ``_module_lookup``)
+_MODULE_MAP_TEXT = re.compile(r"\bmodules\s*(?:\[|\.\s*get\b)|\b__dict__\s*\[|\b__builtins__\b")
+
+
 def text_may_report(text: str, words: SinkWords) -> bool:
     """False only when the source text provably holds no finding (see the module doc)."""
     if not text.isascii():
@@ -293,6 +298,8 @@ def text_may_report(text: str, words: SinkWords) -> bool:
         return True  # (a namespace: globals()[name](...) may call anything: the tree decides)
     if "getattr" in found:
         return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
+    if found & words.last and _MODULE_MAP_TEXT.search(text):
+        return True  # sys.modules["os"].system(...): a sink module no import names
     if "shell" in found and _SHELL_KEYWORD.search(text):
         return True
     if found & words.roots and (
@@ -303,37 +310,148 @@ def text_may_report(text: str, words: SinkWords) -> bool:
 
 
 def _root(node: ast.expr) -> ast.expr:
-    while isinstance(node, ast.Attribute):
+    """The expression at the root of an attribute and subscript chain."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node
 
 
 _ALIAS_CALLS = frozenset({"getattr", "__import__", "import_module"})
+# wrappers that keep the function they wrap callable as it is (auditor.scan.held)
+_TRANSPARENT = frozenset({"staticmethod", "classmethod"})
+# the attributes whose item, looked up by a constant key, is a module or a module's member
+# (auditor.scan.resolve's ``_subscript``): ``sys.modules["os"]``, ``os.__dict__["system"]``
+_MODULE_MAPS = frozenset({"modules", "__dict__"})
 
 
-def _alias_root(value: ast.expr, classes: frozenset[str] = frozenset()) -> str | bool:
+def _module_lookup(node: ast.expr) -> bool:
+    """Whether an attribute and subscript chain goes through a lookup in a module's
+    namespace (``sys.modules["os"].system``, ``sys.modules.get("os").system``,
+    ``vars(os)["system"]``, ``os.__dict__["system"]``) or the builtins' (``__builtins__``):
+    it may resolve to a catalogue name that no import of the file names."""
+    while True:
+        if isinstance(node, ast.Subscript):
+            holder = node.value
+            if _namespace(holder) or (
+                isinstance(holder, ast.Attribute) and holder.attr in _MODULE_MAPS
+            ):
+                return True
+            node = holder
+        elif isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            func = node.func
+            return (
+                isinstance(func, ast.Attribute)
+                and func.attr == "get"
+                and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "modules"
+            )
+        else:
+            return isinstance(node, ast.Name) and node.id == "__builtins__"
+
+
+def _alias_roots(value: ast.expr, classes: frozenset[str] = frozenset()) -> list[str | bool]:
     """What an assigned value can resolve through (see auditor.scan.resolve): the name at the
-    root of a name or attribute chain (a str), True when it may resolve on its own (a call
-    of getattr/__import__/import_module, or a chain rooted in a call), False when it
-    cannot resolve to a dotted name at all. An instance of a class in ``classes``
+    root of a name, attribute or subscript chain (a str), True when it may resolve on its
+    own (a call of getattr/__import__/import_module, a chain rooted in a call, a lookup in
+    a module's namespace); none when it cannot resolve to a dotted name at all. A choice
+    (``a if c else b``, ``a or b``) and a container written out (``(a, b)``, ``{"k": a}``)
+    resolve through each of their items (``d["k"]``). An instance of a class in ``classes``
     (``code.InteractiveConsole()``) resolves through the root of the class's name
-    (auditor.scan.analyze's ``_instance_method``)."""
+    (auditor.scan.analyze's ``_instance_method``), and so does one of a class of the file
+    (``MyConsole()``, which may derive from one); ``staticmethod(f)`` through ``f``."""
+    kind = type(value)
+    if kind is ast.IfExp:
+        return _alias_roots(value.body, classes) + _alias_roots(value.orelse, classes)  # type: ignore[attr-defined]
+    if kind is ast.BoolOp:
+        return [r for v in value.values for r in _alias_roots(v, classes)]  # type: ignore[attr-defined]
+    if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+        items = [e.value if type(e) is ast.Starred else e for e in value.elts]  # type: ignore[attr-defined]
+        return [_item(r) for v in items for r in _alias_roots(v, classes)]
+    if kind is ast.Dict:
+        return [_item(r) for v in value.values for r in _alias_roots(v, classes)]  # type: ignore[attr-defined]
     if isinstance(value, ast.Call):
         func = value.func
         if isinstance(func, ast.Attribute) and func.attr == "get" and _namespace(func.value):
-            return True  # globals().get(name)
+            return [True]  # globals().get(name)
+        if _module_lookup(value):
+            return [True]  # sys.modules.get("os")
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if name in classes and isinstance(func, (ast.Name, ast.Attribute)):
-            return _alias_root(func)
-        return name in _ALIAS_CALLS
+        if name in _TRANSPARENT and isinstance(func, ast.Name) and len(value.args) == 1:
+            return _alias_roots(value.args[0], classes)
+        if name in classes and isinstance(func, ast.Attribute):
+            return _alias_roots(func)
+        if isinstance(func, ast.Name):
+            if name in _ALIAS_CALLS:
+                return [True]
+            return [name if name in classes else _INSTANCE + name]
+        return []
     if isinstance(value, ast.Subscript) and _namespace(value.value):
-        return True  # globals()[name]
-    if not isinstance(value, (ast.Name, ast.Attribute)):
-        return False
+        return [True]  # globals()[name]
+    if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)):
+        return []
+    if _module_lookup(value):
+        return [True]
     root = _root(value)
+    through_item = _has_subscript(value)
     if isinstance(root, ast.Name):
-        return root.id
-    return isinstance(root, ast.Call)
+        return [_item(root.id) if through_item else root.id]
+    if isinstance(root, (ast.Tuple, ast.List, ast.Dict, ast.Set)):
+        return [_item(r) for r in _alias_roots(root, classes)]
+    return [True] if isinstance(root, ast.Call) else []
+
+
+def _self_assigns(
+    assigns: list[tuple[str, str | bool, int, str]],
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+) -> list[tuple[str, str | bool, int, str]]:
+    """The ``x.<attr> = value`` whose ``x`` is the first parameter of the function the
+    assignment is directly in (``self`` of a method, as auditor.scan.collect records)."""
+    if not assigns:
+        return []
+    owner = _owners(functions)
+    out = []
+    for entry in assigns:
+        line = entry[2]
+        where = owner[line] if line < len(owner) else -1
+        if where < 0:
+            continue
+        fn = functions[where]
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        if params and params[0].arg == entry[3]:
+            out.append(entry)
+    return out
+
+
+def _class_body_names(classes: list[ast.ClassDef]) -> set[str]:
+    """The names the classes' bodies assign (class attributes: ``run_line = os.system``)."""
+    out: set[str] = set()
+    for cls in classes:
+        for stmt in cls.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+            if isinstance(stmt, ast.AnnAssign):
+                targets = [stmt.target]
+            for target in targets:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        out.add(node.id)
+    return out
+
+
+def _item(root: str | bool) -> str | bool:
+    """The root of an item of what ``root`` holds (see _INSTANCE, _ITEM)."""
+    if isinstance(root, bool) or root.startswith((_ITEM, _INSTANCE)):
+        return root
+    return _ITEM + root
+
+
+def _has_subscript(node: ast.expr) -> bool:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Subscript):
+            return True
+        node = node.value
+    return False
 
 
 def _aliases(
@@ -347,9 +465,7 @@ def _aliases(
     values)."""
     if isinstance(target, ast.Name):
         if value is not None:
-            root = _alias_root(value, classes)
-            if root is not False:
-                out.append((target.id, root))
+            out.extend((target.id, root) for root in _alias_roots(value, classes))
     elif isinstance(target, (ast.Tuple, ast.List)):
         values: list[ast.expr | None] = [None] * len(target.elts)
         if (
@@ -362,14 +478,45 @@ def _aliases(
             _aliases(element, element_value, out, classes)
 
 
+# prefixes of the roots _alias_roots gives for an instance of a class called by its name
+# (``c = MyConsole()``: it resolves only when the class does, through its bases or an alias)
+# and for an item of a container or a lookup by key (``d = {"r": os.system}``, ``y = d[k]``:
+# through a sink module, a builtin sink or a project sink, not through any def of the file)
+_INSTANCE, _ITEM = "()", "[]"
+
+
+def _resolves(
+    root: str | bool,
+    resolvable: set[str],
+    strict: set[str],
+    bound: set[str],
+    star_from_sink: bool,
+    last: frozenset[str],
+    class_names: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether an alias root (see _alias_roots) may resolve to a sink."""
+    if root is True:
+        return True
+    if root is False:
+        return False
+    if root.startswith(_INSTANCE):  # an instance of a class of the file deriving from a sink
+        return root[2:] in bound and root[2:] in class_names
+    if root.startswith(_ITEM):
+        return root[2:] in strict or root[2:] in bound
+    return root in resolvable or root in bound or (star_from_sink and root in last)
+
+
 def _bound(
     aliases: list[tuple[str, str | bool]], resolvable: set[str], star_from_sink: bool,
-    last: frozenset[str],
+    last: frozenset[str], strict: set[str] | None = None,
+    class_names: frozenset[str] = frozenset(),
 ) -> set[str]:  # fmt: skip
     """The names some assignment of the file binds to a value that may resolve to a sink:
     a call of getattr/__import__/import_module, or a chain rooted in a name that is itself
     ``resolvable`` (a sink module's import, a builtin sink, a project sink's def), or bound
-    so (to a fixpoint), or imported by a star import from a sink module."""
+    so (to a fixpoint), or imported by a star import from a sink module. ``strict``: what
+    an item of a container resolves through (default: ``resolvable``)."""
+    strict = resolvable if strict is None else strict
     bound = {name for name, root in aliases if root is True}
     pending = [(name, root) for name, root in aliases if isinstance(root, str)]
     changed = True
@@ -379,7 +526,7 @@ def _bound(
         for name, root in pending:
             if name in bound:
                 continue
-            if root in resolvable or root in bound or (star_from_sink and root in last):
+            if _resolves(root, resolvable, strict, bound, star_from_sink, last, class_names):
                 bound.add(name)
                 changed = True
             else:
@@ -457,6 +604,8 @@ def survey(
     decided = False  # a marker that makes the file reportable whatever else it holds
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
+    # (attr, what its value resolves via, line, x) of ``x.<attr> = value``
+    attr_aliases: list[tuple[str, str | bool, int, str]] = []
     defined: set[str] = set()
     markers: list[int] = []  # lines of markers
     all_calls: list[ast.Call] = []
@@ -548,6 +697,11 @@ def survey(
             elif type(func) is ast.Subscript and _namespace(func.value):
                 decided = True  # globals()[name](...): a function chosen by name
                 markers.append(line)
+            elif isinstance(func, (ast.Subscript, ast.IfExp, ast.BoolOp)):
+                calls.append((func, line))  # handlers["run"](...), (a if c else b)(...)
+            if _module_lookup(func):
+                decided = True  # sys.modules["os"].system(...), os.__dict__["system"](...)
+                markers.append(line)
             base = _lookup_base(func)
             if base is not None:  # g[name](...), g.get(name)(...): g = globals()?
                 lookups.append((base, None, line))
@@ -569,6 +723,9 @@ def survey(
             for target in node.targets:  # type: ignore[attr-defined]
                 held.append((target, node.value))  # type: ignore[attr-defined]
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
+                if type(target) is Attribute and type(target.value) is Name:  # self.sh = ...
+                    for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
+                        attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
                 if type(target) is Name:
                     value = node.value  # type: ignore[attr-defined]
                     if _looks_up(value):
@@ -581,6 +738,10 @@ def survey(
                             lookups.append((base, target.id, value.lineno))
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
             _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
+            target = node.target  # type: ignore[attr-defined]
+            if type(target) is Attribute and type(target.value) is Name and node.value is not None:  # type: ignore[attr-defined]
+                for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
+                    attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
             if node.value is not None:  # type: ignore[attr-defined]
                 held.append((node.target, node.value))  # type: ignore[attr-defined]
         elif kind is ast.withitem:
@@ -599,6 +760,12 @@ def survey(
                 functions.append(node)  # type: ignore[arg-type]
             else:
                 classes.append(node)  # type: ignore[arg-type]
+                # a class deriving from a sink class is that sink when called (LoggedPopen
+                # of subprocess.Popen): it resolves as its bases do
+                for base in node.bases:  # type: ignore[attr-defined]
+                    aliases.extend(
+                        (name, _item(root)) for root in _alias_roots(base, words.classes)
+                    )
         elif kind is ast.Global or kind is ast.Nonlocal:
             markers.append(node.lineno)  # type: ignore[attr-defined]
         for field_name in _child_fields(kind):
@@ -634,7 +801,9 @@ def survey(
         resolvable = modules | builtins | own
         if words.defined:
             resolvable |= defined
-        bound = _bound(aliases, resolvable, star_from_sink, last)
+        strict = modules | builtins | own | (defined & words.defined)
+        class_names = frozenset(c.name for c in classes)
+        bound = _bound(aliases, resolvable, star_from_sink, last, strict, class_names)
         for func, line in calls:
             if _candidate(func, modules, bound, defined, own, star_from_sink, words):
                 reportable = True
@@ -651,6 +820,34 @@ def survey(
             if _candidate(value, modules, bound, defined, own, star_from_sink, words):
                 reportable = True
                 markers.append(value.lineno)
+        # a sink kept in an attribute (self.sh = os.system; run_line = os.system in a class
+        # body) and called through it (self.sh(cmd)): auditor.scan.held
+        selves = _self_assigns(attr_aliases, functions)
+        kept = {
+            held_attr
+            for held_attr, root, _, _ in selves
+            if _resolves(root, resolvable, strict, bound, star_from_sink, last, class_names)
+        }
+        kept |= bound & _class_body_names(classes)
+        if kept:
+            for held_attr, _, line, _ in selves:
+                if held_attr in kept:
+                    markers.append(line)
+            for call in all_calls:
+                func = call.func
+                if type(func) is Attribute and func.attr in kept:
+                    reportable = True
+                    markers.append(call.lineno)
+        # a class deriving from a sink class: its methods may call the sink's own on self
+        # (self.push(line) in a code.InteractiveConsole)
+        for cls in classes:
+            if cls.name in bound:
+                reportable = True
+                markers.extend(
+                    stmt.body[0].lineno
+                    for stmt in cls.body
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                )
     if extra_calls:
         # a function the project-wide stage follows, handed over as a value (a callback):
         # the file must be parsed for the stage to know it
@@ -870,9 +1067,18 @@ def _candidate(
     star_from_sink: bool,
     words: SinkWords,
 ) -> bool:
+    if isinstance(func, (ast.IfExp, ast.BoolOp)):  # (a if c else b)(...): either may run
+        branches = [func.body, func.orelse] if isinstance(func, ast.IfExp) else func.values
+        return any(
+            _candidate(b, modules, bound, defined, own, star_from_sink, words) for b in branches
+        )
+    if _module_lookup(func):
+        return True
     root = _root(func)
     if isinstance(root, ast.Call):
         return True
+    if isinstance(root, (ast.Tuple, ast.List, ast.Dict, ast.Set)):
+        return True  # (os.system, os.popen)[0](...): an item of a container written out
     if not isinstance(root, ast.Name):
         return False
     name = root.id

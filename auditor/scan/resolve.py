@@ -84,8 +84,14 @@ def known_names(sink_names: Iterable[str]) -> frozenset[str]:
 
 
 class Resolver:
-    def __init__(self, known: frozenset[str] = frozenset()) -> None:
+    """``lookups``: also resolve a lookup by a constant key in a module's namespace, an item
+    of a container written out and a choice (``_subscript``, ``_either``): what a callee
+    may be, for the sink match (auditor.scan.analyze's ``_match``); the project-wide stage's
+    summaries resolve without them."""
+
+    def __init__(self, known: frozenset[str] = frozenset(), lookups: bool = False) -> None:
         self.known = known
+        self.lookups = lookups
         self._active: set[int] = set()
         # (name, scope) -> how many lookups of it are under way: a name bound from itself
         # many times (``p = p.parent`` x30) made every lookup the number of its bindings to
@@ -109,11 +115,94 @@ class Resolver:
             return f"{base}.{node.attr.value}" if base is not None else None
         if isinstance(node, cst.Call):
             return self._call(node, scope, depth)
+        if not self.lookups:
+            return None
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, scope, depth)
+        if isinstance(node, cst.IfExp):
+            return self._either((node.body, node.orelse), scope, depth)
+        if isinstance(node, cst.BooleanOperation):
+            return self._either((node.left, node.right), scope, depth)
+        return None
+
+    def _either(self, nodes: Iterable[cst.BaseExpression], scope: Scope, depth: int) -> str | None:
+        """What one of several expressions refers to (``os.system if c else print``, a
+        container's items looked up by a key not known): one that names a sink or a sink's
+        module wins, as among a name's bindings."""
+        resolved: str | None = None
+        for node in nodes:
+            candidate = self.qualname(node, scope, depth + 1)
+            if candidate is None:
+                continue
+            if candidate in self.known:
+                return candidate
+            resolved = resolved or candidate
+        return resolved
+
+    def _subscript(self, node: cst.Subscript, scope: Scope, depth: int) -> str | None:
+        """A lookup by a constant key in a module's namespace (``sys.modules["os"]``,
+        ``vars(os)["system"]``, ``os.__dict__["system"]``, ``__builtins__["exec"]``), or in a
+        container written out in the code (``(os.system, os.popen)[0]``, ``d["r"]`` where
+        ``d = {"r": os.system}`` is the one binding of ``d``)."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        index = node.slice[0].slice.value
+        key = literal_string(index)
+        holder = node.value
+        if key is not None:
+            if (
+                isinstance(holder, cst.Call)
+                and isinstance(holder.func, cst.Name)
+                and holder.func.value == "vars"
+                and scope.lookup("vars") is None
+                and len(holder.args) == 1
+                and not holder.args[0].star
+            ):
+                module = self.qualname(holder.args[0].value, scope, depth + 1)
+                return f"{module}.{key}" if module is not None and key.isidentifier() else None
+            if isinstance(holder, cst.Attribute) and holder.attr.value == "__dict__":
+                module = self.qualname(holder.value, scope, depth + 1)
+                return f"{module}.{key}" if module is not None and key.isidentifier() else None
+            if isinstance(holder, (cst.Name, cst.Attribute)):
+                where = self.qualname(holder, scope, depth + 1)
+                if where == "sys.modules":
+                    return key
+                if where == "builtins" and key.isidentifier():
+                    return f"builtins.{key}"
+        container = holder
+        if isinstance(container, cst.Name):
+            bindings = scope.lookup(container.value)
+            if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+                return None
+            container, scope = bindings[0].value, bindings[0].scope  # type: ignore[assignment]
+        if isinstance(container, (cst.Tuple, cst.List)):
+            items = [e.value for e in container.elements if isinstance(e, cst.Element)]
+            if len(items) != len(container.elements):
+                return None  # a starred item: the positions are not known
+            if isinstance(index, cst.Integer):
+                position = int(index.value, 0)
+                if -len(items) <= position < len(items):
+                    return self.qualname(items[position], scope, depth + 1)
+                return None
+            return self._either(items, scope, depth)
+        if isinstance(container, cst.Dict):
+            pairs = [e for e in container.elements if isinstance(e, cst.DictElement)]
+            if len(pairs) != len(container.elements):
+                return None  # a **spread: the keys are not known
+            if key is not None:
+                for pair in reversed(pairs):
+                    if literal_string(pair.key) == key:
+                        return self.qualname(pair.value, scope, depth + 1)
+                if all(literal_string(pair.key) is not None for pair in pairs):
+                    return None
+            return self._either([pair.value for pair in pairs], scope, depth)
         return None
 
     def _name(self, name: str, scope: Scope, depth: int) -> str | None:
         bindings = scope.lookup(name)
         if bindings is None:
+            if name == "__builtins__" and self.lookups:  # the builtins module (or its namespace)
+                return "builtins"
             return f"builtins.{name}" if name in BUILTIN_NAMES else implicit_module(name)
         key = (name, id(scope))
         under_way = self._looking.get(key, 0)
@@ -167,6 +256,16 @@ class Resolver:
         # name cannot be one of them, whatever its object is, so its object is not resolved
         # (``x = x.strip()`` bound many times made every lookup of ``x`` exponential).
         if isinstance(call.func, cst.Attribute) and call.func.attr.value not in _NAMING:
+            func_attr = call.func
+            if (  # sys.modules.get("os"): the module of that name
+                self.lookups
+                and func_attr.attr.value == "get"
+                and isinstance(func_attr.value, cst.Attribute)
+                and func_attr.value.attr.value == "modules"
+                and call.args
+                and self.qualname(func_attr.value, scope, depth + 1) == "sys.modules"
+            ):
+                return literal_string(call.args[0].value)
             return None
         func = self.qualname(call.func, scope, depth + 1)
         if func == "builtins.getattr" and len(call.args) >= 2:

@@ -46,6 +46,7 @@ class Binding:
     # of a mutation that sets one key (``x[k] = v``, ``x.update(k=v)``, ``x.setdefault(k,
     # v)``): the key; ``value`` is what it is set to (auditor.scan.environ)
     key: cst.BaseExpression | None = None
+    defines: bool = False  # bound by a ``def`` or ``class`` (a function or class, no source)
 
 
 @dataclass(slots=True, eq=False)

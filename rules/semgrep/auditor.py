@@ -8,16 +8,23 @@ annotation fails the test). The sections follow the sink families of rules/sinks
 import _testcapi
 import _xxsubinterpreters
 import asyncio
+import bdb
 import builtins
 import code
+import cProfile
+import doctest
 import importlib
 import multiprocessing
 import os
 import os.path
+import pdb
+import profile
 import pty
 import runpy
 import subprocess
 import subprocess as sp
+import timeit
+import trace
 from asyncio import subprocess as asp
 from importlib import import_module
 from multiprocessing import spawn
@@ -272,6 +279,32 @@ def f_15(expr, code, src, model):
     return eval(
         code
     )
+
+
+# --- auditor.code-runners ------------------------------------------------
+
+
+def f_15b(src, expr, obj):
+    # ruleid: auditor.code-runners
+    timeit.timeit(src)
+    # ruleid: auditor.code-runners
+    timeit.Timer(src)
+    # ruleid: auditor.code-runners
+    pdb.run(src)
+    # ruleid: auditor.code-runners
+    pdb.runeval(expr)
+    # ruleid: auditor.code-runners
+    cProfile.run(src)
+    # ruleid: auditor.code-runners
+    profile.runctx(src, {}, {})
+    # ruleid: auditor.code-runners
+    trace.Trace().run(src)
+    # ruleid: auditor.code-runners
+    bdb.Bdb().runeval(expr)
+    # ruleid: auditor.code-runners
+    doctest.run_docstring_examples(src, {})
+    # ok: auditor.code-runners
+    obj.run(src)
 
 
 # --- auditor.runpy -------------------------------------------------------

@@ -1,0 +1,216 @@
+"""Sinks a class of the file holds: an attribute assigned a sink (``self.sh = os.system`` in
+any method, ``run_line = os.system`` in the class body, in the class or a base class of the
+same file) and called on the instance (``self.sh(cmd)``) or the class (``Shell.run_line(cmd)``);
+and the classes of the file that derive from a catalogue class (``class LoggedPopen(
+subprocess.Popen)``), which are that sink when called, and whose instances have its methods.
+
+Each is reported at its call, classified by the sink's own payload rules, as a module-level
+alias (``RUN = os.system; RUN(cmd)``) is."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.judge.catalogue import Catalogue, Sink
+from auditor.scan.collect import ClassRecord, Collector
+from auditor.scan.resolve import Resolver
+from auditor.scan.scopes import Scope
+
+# wrappers that leave the function they wrap callable as it is, through the class or the
+# instance: ``run = staticmethod(subprocess.check_output)``
+_TRANSPARENT = frozenset({"staticmethod", "classmethod"})
+_MAX_BASES = 8
+
+
+class HeldSinks:
+    def __init__(self, collector: Collector, resolver: Resolver, catalogue: Catalogue) -> None:
+        self.collector = collector
+        self.resolver = resolver
+        self.catalogue = catalogue
+        self._by_key = {record.key: record for record in collector.classes}
+        self._methods: dict[int, tuple[str, str]] = {}
+        for fn in collector.functions:
+            params = (*fn.node.params.posonly_params, *fn.node.params.params)
+            plain = not any(
+                isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+                for d in fn.node.decorators
+            )
+            if fn.cls is not None and params and plain:
+                self._methods[id(fn.scope)] = (fn.cls, params[0].name.value)
+        # (class key, attr) -> the values assigned to ``self.<attr>`` in its methods
+        self._assigned: dict[tuple[str, str], list[tuple[cst.BaseExpression, Scope]]] = {}
+        for assign in collector.attr_assigns:
+            if assign.value is not None and not assign.mutation:
+                key = (assign.cls, assign.attr)
+                self._assigned.setdefault(key, []).append((assign.value, assign.scope))
+        self._bases: dict[str, tuple[list[str], list[str]]] = {}
+        self._memo: dict[tuple[str, str], Sink | None] = {}
+
+    # -- classes ----------------------------------------------------------------------------
+    def _record(self, node: cst.BaseExpression, scope: Scope) -> ClassRecord | None:
+        """The class of this file that a name refers to (``LoggedPopen``, ``Shell``)."""
+        if not isinstance(node, cst.Name):
+            return None
+        bindings = scope.lookup(node.value)
+        if not bindings or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind not in ("def", "import"):
+            return None
+        if binding.kind == "import" and not (
+            self.collector.module_name
+            and binding.target == f"{self.collector.module_name}.{node.value}"
+        ):
+            return None
+        for record in self.collector.classes:
+            if record.node.name.value == node.value and record.outer is binding.scope:
+                return record
+        return None
+
+    def bases(self, key: str) -> tuple[list[str], list[str]]:
+        """(the keys of the classes of this file ``key`` derives from, nearest first; the
+        dotted names of the other classes it derives from, directly or through those)."""
+        found = self._bases.get(key)
+        if found is not None:
+            return found
+        self._bases[key] = ([], [])  # a cycle (a name rebound to a subclass) stops here
+        local: list[str] = []
+        external: list[str] = []
+        pending = [key]
+        while pending and len(local) <= _MAX_BASES:
+            record = self._by_key.get(pending.pop(0))
+            if record is None:
+                continue
+            for base in record.node.bases:
+                if base.keyword is not None:
+                    continue  # metaclass=...
+                value = base.value
+                if isinstance(value, cst.Subscript):  # a generic class: Base[T]
+                    value = value.value
+                parent = self._record(value, record.outer)
+                if parent is not None:
+                    if parent.key not in local and parent.key != key:
+                        local.append(parent.key)
+                        pending.append(parent.key)
+                    continue
+                name = self.resolver.qualname(value, record.outer)
+                if name is not None and name not in external:
+                    external.append(name)
+        self._bases[key] = (local, external)
+        return local, external
+
+    def _defines(self, key: str, attr: str) -> bool:
+        """Whether the class ``key`` or a class of this file it derives from defines a method
+        ``attr`` (an override of the catalogue class's)."""
+        for cls in (key, *self.bases(key)[0]):
+            record = self._by_key.get(cls)
+            scope = record.scope if record is not None else None
+            if scope is not None and any(
+                b.kind in ("def", "import") for b in scope.bindings.get(attr, ())
+            ):
+                return True
+        return False
+
+    def constructed(self, func: cst.BaseExpression, scope: Scope) -> Sink | None:
+        """The catalogue class a class of this file derives from, when calling it (creating
+        an instance) is a sink: ``LoggedPopen(cmd, shell=True)`` is ``subprocess.Popen``'s."""
+        record = self._record(func, scope)
+        if record is None:
+            return None
+        for name in self.bases(record.key)[1]:
+            sink = self.catalogue.lookup(name)
+            if sink is not None:
+                return sink
+        return None
+
+    def method(self, func: cst.Attribute, receiver: cst.Call, scope: Scope) -> Sink | None:
+        """A catalogue class's method called on an instance of a class of this file that
+        derives from it (``MyConsole().push(line)``), unless that class overrides it."""
+        record = self._record(receiver.func, scope)
+        if record is None:
+            return None
+        return self._inherited(record.key, func.attr.value)
+
+    def _inherited(self, key: str, attr: str) -> Sink | None:
+        if self._defines(key, attr):
+            return None
+        for name in self.bases(key)[1]:
+            sink = self.catalogue.lookup(f"{name}.{attr}")
+            if sink is not None:
+                return sink
+        return None
+
+    # -- attributes -------------------------------------------------------------------------
+    def _owner(self, receiver: cst.BaseExpression, scope: Scope) -> str | None:
+        """The class whose attribute ``receiver.<attr>`` is: ``self`` (the first parameter
+        of the method the call is in, also from a lambda or comprehension inside it), or a
+        class of this file named directly (``Shell.run_line``)."""
+        if not isinstance(receiver, cst.Name):
+            return None
+        record = self._record(receiver, scope)
+        if record is not None:
+            return record.key
+        bindings = scope.lookup(receiver.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "param":
+            return None
+        method = self._methods.get(id(bindings[0].scope))
+        if method is None or method[1] != receiver.value:
+            return None
+        return method[0]
+
+    def attribute(self, func: cst.Attribute, scope: Scope) -> Sink | None:
+        """The sink ``func`` (``self.sh``, ``Shell.run_line``) holds, or None."""
+        owner = self._owner(func.value, scope)
+        if owner is None:
+            return None
+        attr = func.attr.value
+        memo = (owner, attr)
+        if memo in self._memo:
+            return self._memo[memo]
+        self._memo[memo] = None
+        sink = self._held(owner, attr)
+        if sink is None and isinstance(func.value, cst.Name):
+            # self.push(line) in a subclass of code.InteractiveConsole: the inherited method
+            record = self._record(func.value, scope)
+            if record is None:
+                sink = self._inherited(owner, attr)
+        self._memo[memo] = sink
+        return sink
+
+    def _held(self, owner: str, attr: str) -> Sink | None:
+        """A sink assigned to ``attr`` in the class ``owner`` or a class of this file it
+        derives from: in a method (``self.<attr> = sink``) or in the class body. Of several
+        assignments, one that is a sink wins (recall first), as for a name."""
+        for key in (owner, *self.bases(owner)[0]):
+            for value, where in self._assigned.get((key, attr), ()):
+                sink = self._sink_of(value, where)
+                if sink is not None:
+                    return sink
+            record = self._by_key.get(key)
+            if record is None or record.scope is None:
+                continue
+            for binding in record.scope.bindings.get(attr, ()):
+                if binding.kind == "import":
+                    sink = self.catalogue.lookup(binding.target)
+                elif binding.kind == "value" and binding.value is not None:
+                    sink = self._sink_of(binding.value, binding.scope)
+                else:
+                    continue
+                if sink is not None:
+                    return sink
+        return None
+
+    def _sink_of(self, value: cst.BaseExpression, scope: Scope) -> Sink | None:
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value in _TRANSPARENT
+            and scope.lookup(value.func.value) is None
+            and len(value.args) == 1
+            and not value.args[0].star
+        ):
+            value = value.args[0].value
+        if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+            return None
+        name = self.resolver.qualname(value, scope)
+        return self.catalogue.lookup(name) if name is not None else None
