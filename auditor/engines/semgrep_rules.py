@@ -133,17 +133,23 @@ def _call_patterns(sink: Sink) -> list[str]:
 
 
 def _instance_clauses(sink: Sink) -> list[dict[str, object]]:
-    """For a method of a class (``code.InteractiveConsole.push``): its call on an instance
-    created in place or assigned before (as auditor.scan.analyze's ``_instance_method``)."""
-    parts = sink.name.split(".")
-    if sink.match == "method" or len(parts) < 3 or not parts[-2][:1].isupper():
+    """For a method of a class (``code.InteractiveConsole.push``, and its aliases:
+    ``pdb.Pdb.run`` for ``bdb.Bdb.run``): its call on an instance created in place or
+    assigned before (as auditor.scan.analyze's ``_instance_method``)."""
+    if sink.match == "method":
         return []
-    cls, method = ".".join(parts[:-1]), parts[-1]
-    return [
-        {"pattern": f"{cls}(...).{method}(...)"},
-        {"patterns": [{"pattern-inside": f"$OBJ = {cls}(...)\n...\n"},
-                      {"pattern": f"$OBJ.{method}(...)"}]},
-    ]  # fmt: skip
+    out: list[dict[str, object]] = []
+    for name in (sink.name, *sink.aliases):
+        parts = name.split(".")
+        if len(parts) < 3 or not parts[-2][:1].isupper():
+            continue
+        cls, method = ".".join(parts[:-1]), parts[-1]
+        out += [
+            {"pattern": f"{cls}(...).{method}(...)"},
+            {"patterns": [{"pattern-inside": f"$OBJ = {cls}(...)\n...\n"},
+                          {"pattern": f"$OBJ.{method}(...)"}]},
+        ]  # fmt: skip
+    return out
 
 
 def _with_args(pattern: str, args: str) -> str:
