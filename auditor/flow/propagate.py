@@ -41,6 +41,8 @@ _MAX_HOPS = 6  # re-exports and aliases followed when resolving a name
 # value is its result over every context (what a depth beyond _INSTANCE_DEPTH gets too)
 _INSTANCE_BUDGET = 2_000
 _MAX_OVERRIDES = 40  # an abstract method's overrides a call is followed into, at most
+# the classes looked at, up and down from a class, for an attribute read on ``self``
+_MAX_FAMILY = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +153,16 @@ class Project:
                 self.classes[f"{module}.{key}"] = (index, klass)
         self._exported: dict[str, list[str]] | None = None  # see exported_as
         self.subclasses: dict[str, list[str]] = {}  # class gid -> its direct subclasses
+        self.bases: dict[str, list[str]] = {}  # class gid -> its direct project bases
         for gid, (_, klass) in self.classes.items():
             for base in klass.bases:
                 resolved = self.class_id(base)
                 if resolved is not None and resolved != gid:
                     self.subclasses.setdefault(resolved, []).append(gid)
+                    self.bases.setdefault(gid, []).append(resolved)
+        self._families: dict[tuple[str, str], tuple[str, ...]] = {}
+        # the instance attributes (class gid, name) the last wanted() reached
+        self.read_attrs: set[tuple[str, str]] = set()
         self._more_entries()
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
@@ -448,6 +455,34 @@ class Project:
                     return note
         return ""
 
+    def attr_family(self, gid: str, attr: str) -> tuple[str, ...]:
+        """The classes whose ``attr`` an instance attribute read on ``self`` in a method of
+        ``gid`` may be: ``gid``, its project bases (one assigned it in ``__init__``) and its
+        subclasses (``self`` may be one of them, which assigned it: a coder's base class
+        running ``self.shell_commands`` that a subclass in another file filled with the
+        model's reply), each only when it assigns or declares ``attr``."""
+        key = (gid, attr)
+        found = self._families.get(key)
+        if found is not None:
+            return found
+        related = [gid]
+        for edges in (self.bases, self.subclasses):  # up from gid, then down from it
+            seen = {gid}
+            queue = [gid]
+            while queue and len(seen) <= _MAX_FAMILY:
+                for other in edges.get(queue.pop(), ()):
+                    if other not in seen:
+                        seen.add(other)
+                        queue.append(other)
+                        related.append(other)
+        out = []
+        for cls in related:
+            klass = self.classes.get(cls)
+            if klass is not None and (attr in klass[1].attrs or attr in klass[1].fields):
+                out.append(cls)
+        self._families[key] = found = tuple(out) or (gid,)
+        return found
+
     def declares(self, gid: str, attr: str, depth: int = 0) -> bool:
         """Whether class ``gid`` or one of its project bases annotates ``attr``."""
         found = self.classes.get(gid)
@@ -537,7 +572,11 @@ class Project:
             # function it is in, which would carry one caller's origin into another's)
             return self._summarised(index, label[1], subst)
         if kind == "a":
-            return self._read("a", (self.gid(index, label[1]), label[2]))
+            gid, attr = self.gid(index, label[1]), label[2]
+            out = NOTHING
+            for cls in self.attr_family(gid, attr):
+                out = out.merge(self._read("a", (cls, attr)))
+            return out
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
         if kind == "w":  # written to the standard input of the shell the site started
@@ -948,8 +987,10 @@ class Project:
         """The functions whose return value a site's payload may carry but whose body the
         per-file stage dropped: a backward slice from every site's labels through
         parameters (to the arguments of their calls), call results (to what the function
-        returns) and instance attributes."""
+        returns) and instance attributes. The attributes it reached are left in
+        :attr:`read_attrs`."""
         out: set[str] = set()
+        self.read_attrs = set()
         seen: set[tuple[int, Label]] = set()
         work: list[tuple[int, Label]] = [
             (index, label)
@@ -1007,15 +1048,19 @@ class Project:
                             work.append((callee_index, x))
             elif kind == "a":
                 gid = self.gid(index, label[1])
+                self.read_attrs.add((gid, str(label[2])))
                 found_class = self.classes.get(gid)
-                if found_class is not None:
-                    work.extend((found_class[0], x) for x in found_class[1].attrs.get(label[2], ()))
-                    if self.declares(gid, label[2]):  # a field: what constructors pass
-                        for cls in [gid, *self.subclasses.get(gid, [])]:
-                            for caller, number in self.constructions.get(cls, []):
-                                arg = self.files[caller][1].calls[number].kwargs.get(label[2])
-                                if arg is not None:
-                                    work.extend((caller, x) for x in arg.labels)
+                for cls in self.attr_family(gid, label[2]):
+                    other = self.classes.get(cls)
+                    if other is not None:
+                        work.extend((other[0], x) for x in other[1].attrs.get(label[2], ()))
+                # a field: what constructors pass
+                if found_class is not None and self.declares(gid, label[2]):
+                    for cls in [gid, *self.subclasses.get(gid, [])]:
+                        for caller, number in self.constructions.get(cls, []):
+                            arg = self.files[caller][1].calls[number].kwargs.get(label[2])
+                            if arg is not None:
+                                work.extend((caller, x) for x in arg.labels)
         return out
 
     # -- constants through derived sinks ---------------------------------------------------

@@ -316,6 +316,29 @@ class Planner:
             extra = f"def:{function.key.rsplit('.', 1)[-1]}"
             if extra not in entries[number].extra:
                 wanted.setdefault(number, set()).add(extra)
+        # the instance attributes a payload reads (``for c in self.shell_commands``): the
+        # files that name the attribute and the class or a subclass may set it in a method
+        # the per-file stage dropped, or hold a subclass it never parsed (a coder's subclass
+        # in another file putting the model's reply there): their assignments are wanted
+        budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
+        for gid, attr in sorted(project.read_attrs):
+            if not attr.isidentifier():
+                continue
+            classes = {n for n in _class_names(project, gid) if n.isidentifier()}
+            extra = f"set:{attr}"
+            where = [
+                number
+                for number in range(len(entries))
+                if attr in self.words(number) and self.words(number) & classes
+            ]
+            if len(where) > budget:
+                continue  # said in too many files to follow by its text
+            for number in where:
+                summary = entries[number].result.summary
+                if summary is not None and all(f.complete for f in summary.functions.values()):
+                    continue
+                if extra not in entries[number].extra:
+                    wanted.setdefault(number, set()).add(extra)
         # calls of a function of a project file the per-file stage did not parse (no sink in
         # it): its return value may carry a source (an LLM client's wrapper)
         modules = _modules(entries)

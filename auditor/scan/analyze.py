@@ -216,7 +216,8 @@ def analyze_source(
     the command line is always parsed, so its syntax errors are always reported.
 
     ``extra``: what the project-wide stage asks of this file beyond its own sinks
-    ("call:NAME": the functions that call NAME; "def:NAME": the body of NAME), so that
+    ("call:NAME": the functions that call NAME; "def:NAME": the body of NAME; "set:NAME":
+    the functions that set an attribute NAME, ``self.NAME = ...``), so that
     the file's summary holds them (see auditor.flow)."""
     result = FileResult()
     text, error = decode(data, path)
@@ -229,6 +230,7 @@ def analyze_source(
     sink_module = dotted.split(".")[0] in ctx.words.roots
     extra_calls = frozenset(e[5:] for e in extra if e.startswith("call:"))
     extra_defs = frozenset(e[4:] for e in extra if e.startswith("def:"))
+    extra_sets = frozenset(e[4:] for e in extra if e.startswith("set:"))
     if (
         ctx.options.prefilter
         and not explicit
@@ -245,7 +247,7 @@ def analyze_source(
     except (RecursionError, MemoryError, ValueError) as exc:
         result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
         return result
-    found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs)
+    found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs, extra_sets)
     if ctx.options.prefilter and not found.may_report:
         return result
     calls = found.calls

@@ -564,12 +564,44 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
+_GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
+
+
+def _attribute_sets(tree: ast.Module, names: frozenset[str]) -> list[int]:
+    """The lines of the statements that set an attribute named in ``names``: an assignment
+    to it (also augmented, annotated, or inside a tuple target) or a call that grows what
+    it holds (``x.NAME.append(v)``)."""
+    out: list[int] = []
+    for node in ast.walk(tree):
+        kind = type(node)
+        targets: list[ast.expr]
+        if kind is ast.Assign:
+            targets = list(node.targets)  # type: ignore[attr-defined]
+        elif kind is ast.AugAssign or kind is ast.AnnAssign:
+            targets = [node.target]  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is not ast.Attribute or func.attr not in _GROWING_METHODS:
+                continue
+            targets = [func.value]
+        else:
+            continue
+        while targets:
+            target = targets.pop()
+            if type(target) in (ast.Tuple, ast.List):
+                targets.extend(target.elts)  # type: ignore[attr-defined]
+            elif type(target) is ast.Attribute and target.attr in names:
+                out.append(node.lineno)  # type: ignore[attr-defined]
+    return out
+
+
 def survey(
     tree: ast.Module,
     words: SinkWords,
     sink_module: bool = True,
     extra_calls: frozenset[str] = frozenset(),
     extra_defs: frozenset[str] = frozenset(),
+    extra_sets: frozenset[str] = frozenset(),
 ) -> Survey:
     """One walk of the tree: whether the full analysis may report anything (False only when
     it provably reports nothing), every call, and the function bodies whose libcst parse
@@ -596,7 +628,9 @@ def survey(
     For the project-wide stage (auditor.flow), a call of a name in ``extra_calls`` (a
     function of the project whose parameter reaches a sink) and the ``def`` of a name in
     ``extra_defs`` (a function whose return value reaches one) are markers too (with
-    ``__call__`` in ``extra_calls``, an object called: every call); and so is,
+    ``__call__`` in ``extra_calls``, an object called: every call), and a statement that
+    sets an attribute named in ``extra_sets`` (``x.NAME = v``, ``x.NAME += v``,
+    ``x.NAME.append(v)``: an instance attribute a sink's payload reads); and so is,
     to a fixpoint, every function of the file that calls (by name) a function holding a
     marker: the flow into a wrapper is in its callers' bodies."""
     imports_root = False
@@ -859,7 +893,12 @@ def survey(
             if attr.attr in extra_calls and id(attr) not in called:
                 reportable = True
                 markers.append(attr.lineno)
-    if not reportable and not (extra_calls or extra_defs):
+    if extra_sets:
+        found_sets = _attribute_sets(tree, extra_sets)
+        if found_sets:
+            reportable = True
+            markers.extend(found_sets)
+    if not reportable and not (extra_calls or extra_defs or extra_sets):
         return Survey(False, all_calls, [])
     if writes:
         openers = table.opener_names | defined | modules | bound
