@@ -107,6 +107,10 @@ class Finding:
     # the sink is handed over as a value to this callee, which calls it (threading.Thread,
     # functools.partial, loop.run_in_executor...): the finding is at that call
     handed_to: str | None = None
+    # what the code a code site runs is written in: "python" (eval, exec, python -c), "perl",
+    # "ruby", "node", "php", "applescript"... (rules/launchers.toml's [language.NAME]); None
+    # for a command, or code in a language that cannot be told (osascript -l $lang)
+    language: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         # every field is a scalar but the tuples; dataclasses.asdict deep-copies (slow)

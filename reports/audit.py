@@ -26,6 +26,7 @@ import jinja2
 from auditor import __version__, sandbox_needs
 from auditor.findings import RISK_ORDER, Finding, ScanResult, Step
 from auditor.judge.catalogue import Sink, builtin_sinks
+from auditor.judge.launcher_table import builtin_table
 from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
 from auditor.rules_files import package_toml, read_rule_file
@@ -221,6 +222,23 @@ class _Builder:
             return str(self.t["classes"][name]["summary"])
         return c.summary  # the project's own wording
 
+    def site_summary(self, f: Finding) -> str:
+        """The summary of a site's class, naming the language of the code it runs when the
+        class says it for each language (``summary_language``: "Perl code generated at run
+        time") and the policy keeps the class's own summary."""
+        c = self.policy.classes.get(f.category)
+        words = self.t["classes"].get(f.category, {})
+        if (
+            c is None
+            or f.language is None
+            or "summary_language" not in words
+            or c.summary != _default_summaries().get(f.category)
+        ):
+            return self.summary(f.category)
+        return str(
+            words["summary_language"].format(language=builtin_table().language_name(f.language))
+        )
+
     def class_action(self, name: str) -> str:
         c = self.policy.classes.get(name)
         return c.action if c is not None else "review"
@@ -293,7 +311,7 @@ class _Builder:
             [
                 f"{f.path}:{f.line}",
                 f.snippet,
-                f"{self.summary(f.category)} ({f.rule})",
+                f"{self.site_summary(f)} ({f.rule})",
                 *(
                     [
                         f"{self.t['via']['label']}: {' → '.join(f.via)}"
@@ -326,7 +344,7 @@ class _Builder:
                     "line": f.line,
                     "function": self.function_text(f.function),
                     "rule": f.rule,
-                    "summary": self.summary(f.category),
+                    "summary": self.site_summary(f),
                     "type": self.type_text(f),
                     "snippet": f.snippet,
                     "origin": self.t["origin"].get(f.origin or "", f.origin or ""),
@@ -357,7 +375,7 @@ class _Builder:
                     "line": f.line,
                     "function": self.function_text(f.function),
                     "rule": f.rule,
-                    "summary": self.summary(f.category),
+                    "summary": self.site_summary(f),
                     "type": self.type_text(f),
                     "snippet": f.snippet,
                     "risk": self.t["risk"][f.risk],
@@ -454,7 +472,9 @@ class _Builder:
             status = self.status_key(f)
             # grouped by the site's own risk and status: a site the policy trusts or that
             # runs in the sandbox is low risk, not listed under its class's priority
-            key = (f.risk, f.path, f.rule, f.sink, f.shell, status, f.trusted_by, f.action)
+            key = (
+                f.risk, f.path, f.rule, f.sink, f.shell, status, f.trusted_by, f.action, f.language
+            )  # fmt: skip
             group = groups.get(key)
             if group is None:
                 group = groups[key] = {
@@ -462,7 +482,7 @@ class _Builder:
                     "path": f.path,
                     "rule": f.rule,
                     "category": f.category,
-                    "summary": self.summary(f.category),
+                    "summary": self.site_summary(f),
                     "type": self.type_text(f),
                     "risk": self.t["risk"][f.risk],
                     "risk_key": f.risk,
@@ -720,7 +740,7 @@ class _Builder:
                     "line": f.line,
                     "function": self.function_text(f.function),
                     "rule": f.rule,
-                    "summary": self.summary(f.category),
+                    "summary": self.site_summary(f),
                     "type": self.type_text(f),
                     "codemod": codemod,
                     "codemod_text": words[

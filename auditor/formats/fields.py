@@ -33,6 +33,7 @@ LABELS: dict[str, str] = {
     "via": "Runs through",
     "privileged": "Privileged",
     "handed_to": "Handed to",
+    "language": "Language",
     "isolated": "Isolated",
     "trusted_by": "Trusted by",
     "function": "Function",

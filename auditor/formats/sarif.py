@@ -171,6 +171,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
             "via": list(f.via),
             "privileged": f.privileged,
             "handedTo": f.handed_to,
+            "language": f.language,
             "kind": f.kind,
             "shell": f.shell,
             "payload": f.payload,

@@ -7,13 +7,14 @@ from typing import Any
 
 from auditor.globs import path_matches
 from auditor.judge.catalogue import Sink
-from auditor.judge.policy import Policy
+from auditor.judge.launcher_table import builtin_table
+from auditor.judge.policy import ClassRule, Policy, default_summary
 from auditor.judge.shellwords import argv_matches, shell_command_matches
 
 _MESSAGES = {
     "dynamic-shell": "runs a shell command assembled at run time; isolate it in the sandbox",
     "dynamic-program": "runs a program chosen at run time; isolate it in the sandbox",
-    "dynamic-code": "runs Python code generated at run time; isolate it in the sandbox",
+    "dynamic-code": "runs {code} generated at run time; isolate it in the sandbox",
     "dynamic-import": "imports a module chosen at run time; review where the name comes from",
     "dynamic-call": "calls a function looked up by a name chosen at run time (it may be any "
     "function in reach, a sink included); review where the name comes from",
@@ -23,8 +24,37 @@ _MESSAGES = {
     "review it, or declare it as a sink in the policy",
     "fixed-program": "runs a fixed program with arguments built at run time (no shell)",
     "constant-command": "runs a constant command without a shell",
-    "constant-code": "runs constant Python code",
+    "constant-code": "runs constant {code}",
 }
+# The summaries of the code classes said of one site, in the words of its language (the
+# class summaries of rules/policy.toml name none: a class holds Python, Perl, Ruby... code)
+_CODE_SUMMARIES = {
+    "critical-code": "{code} from remote input or model output",
+    "dynamic-code": "{code} generated at run time",
+    "constant-code": "constant {code}",
+}
+
+
+def code_words(language: str | None) -> str:
+    """What a message calls code in ``language`` (a language of rules/launchers.toml):
+    "Perl code"; "code" when the language is not known."""
+    if language is None:
+        return "code"
+    return f"{builtin_table().language_name(language)} code"
+
+
+def site_summary(rule: ClassRule, language: str | None) -> str:
+    """The summary of a site's class inside a sentence: the class summary, lower case, or for
+    code in a known language the words that name it ("Perl code generated at run time"),
+    unless the policy gives the class its own summary."""
+    template = _CODE_SUMMARIES.get(rule.name)
+    if template is None or language is None or rule.summary != default_summary(rule.name):
+        return rule.summary.lower()
+    return template.format(code=code_words(language))
+
+
+def _message(category: str, language: str | None) -> str:
+    return _MESSAGES[category].format(code=code_words(language))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +66,8 @@ class Verdict:
     isolated: bool
     trusted_by: str | None
     message: str
+    # what the code the site runs is written in (``Finding.language``), None for a command
+    language: str | None = None
 
 
 def category_of(
@@ -78,13 +110,20 @@ def classify(
     runs: str | None = None,
     via: tuple[str, ...] = (),
     privileged: bool = False,
+    language: str | None = None,
 ) -> Verdict:
     """``command`` is the constant command of a constant site: the string a shell runs, or
     the argv list run without a shell. A trusted-command pattern matches only a simple
     command (no shell syntax: see auditor.judge.shellwords), word for word. ``runs``,
     ``via`` and ``privileged``: what an argv runs behind the launchers at its head
-    (``sudo``, ``bash -c``, ``python -c``: auditor.scan.runs)."""
+    (``sudo``, ``bash -c``, ``python -c``: auditor.scan.runs); ``language``: what the code
+    they run is written in (``perl`` for ``perl -e CODE``), None when it is not known. The
+    code a sink of form "code" runs (eval, exec, runpy) is Python."""
     category = category_of(sink, shell, payload, runs)
+    if sink is not None and sink.form == "code":
+        language = "python"
+    elif sink is None or runs != "code":
+        language = None
     rule = policy.rule_for(category)
     risk, action = rule.risk, rule.action
     trusted_by = None
@@ -103,21 +142,22 @@ def classify(
                 break
     isolated = bool(sink is not None and sink.isolated)
     name = sink.name.removeprefix("builtins.") if sink is not None else callee
-    message = f"{name}() {_MESSAGES[category]}"
+    message = f"{name}() {_message(category, language)}"
     if shell is None and sink is not None and category.endswith("shell"):
         message += " (shell= could not be determined; assumed true)"
     if via:
         message += f" (through {', '.join(via)})"
     if isolated:
         risk, action = "low", "allow"
-        message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
+        message = f"{name}() runs its payload in the sandbox ({site_summary(rule, language)})"
     elif trusted_by is not None:
         risk, action = "low", "allow"
-        message = f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
+        summary = site_summary(rule, language)
+        message = f"{name}(): {summary}; allowed, trusted by the policy ({trusted_by})"
     elif privileged and payload != "constant":
         risk, action = _privileged(risk, action)
         message += "; as another user (root by default): nothing built at run time is allowed"
-    return Verdict(category, rule.rule, risk, action, isolated, trusted_by, message)
+    return Verdict(category, rule.rule, risk, action, isolated, trusted_by, message, language)
 
 
 _RISKS = ("low", "medium", "high", "critical")
@@ -153,7 +193,7 @@ _CRITICAL_MESSAGES = {
     "critical-shell": "runs a shell command built from {origin}: whoever controls it runs "
     "commands on this host; isolate it in the sandbox",
     "critical-program": "runs a program chosen by {origin}; isolate it in the sandbox",
-    "critical-code": "runs Python code that comes from {origin}; isolate it in the sandbox",
+    "critical-code": "runs {code} that comes from {origin}; isolate it in the sandbox",
     "critical-import": "imports a module chosen by {origin}; review where the name comes from",
     "critical-call": "calls a function looked up by a name that comes from {origin}: whoever "
     "controls it calls any function in reach; map allowed names to functions with a table",
@@ -218,15 +258,15 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
             return {}
         rule = policy.rule_for(category)
         risk, action = rule.risk, rule.action
-        message = f"{name}() {_MESSAGES[category]} ({flowed.why})"
+        language = finding.language
+        message = f"{name}() {_message(category, language)} ({flowed.why})"
         if finding.isolated:
             risk, action = "low", "allow"
-            message = f"{name}() runs its payload in the sandbox ({rule.summary.lower()})"
+            message = f"{name}() runs its payload in the sandbox ({site_summary(rule, language)})"
         elif trusted_by is not None and trusted_by.startswith("path:"):
             risk, action = "low", "allow"
-            message = (
-                f"{name}(): {rule.summary.lower()}; allowed, trusted by the policy ({trusted_by})"
-            )
+            summary = site_summary(rule, language)
+            message = f"{name}(): {summary}; allowed, trusted by the policy ({trusted_by})"
         elif trusted_by is not None:
             trusted_by = None
         message += _handed(finding)
@@ -252,7 +292,8 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
     if override == "critical" and flowed.sanitizer is None and category in CRITICAL_OF:
         critical = CRITICAL_OF[category]
         rule = policy.rule_for(critical)
-        message = f"{name}() {_CRITICAL_MESSAGES[critical].format(origin=words)}"
+        code = code_words(finding.language)
+        message = f"{name}() {_CRITICAL_MESSAGES[critical].format(origin=words, code=code)}"
         if critical == "critical-program" and flowed.program not in (None, origin):
             chosen = ORIGIN_WORDS.get(flowed.program or "", flowed.program)
             message = (

@@ -99,6 +99,9 @@ class Launcher:
     then: str = "program"
     note: str | None = None
     language: str | None = None
+    # canonical option name -> its value -> the language the payload is written in
+    # (osascript -l JavaScript); a value not in the map: the language is not known
+    language_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     empty: str = "nothing"
     dash: str = "operand"
     dashdash_command: bool = False
@@ -127,6 +130,13 @@ class Table:
     builtins: Mapping[str, Launcher]
     patterns: tuple[tuple[re.Pattern[str], Launcher], ...]
     python: Launcher
+    # language -> the name a message gives it ("perl" -> "Perl"), from the [language.NAME]
+    # tables; a table without them names each language by its key
+    languages: Mapping[str, str] = field(default_factory=dict)
+
+    def language_name(self, language: str) -> str:
+        """How a message names ``language`` (a launcher's ``language``)."""
+        return self.languages.get(language, language)
 
 
 _STYLE_KEYS: dict[str, type] = {
@@ -170,6 +180,7 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "then": str,
     "note": str,
     "language": str,
+    "language-values": dict,
     "empty": str,
     "dash": str,
     "dashdash-command": bool,
@@ -426,6 +437,7 @@ def _load_launcher(
     if then == "unknown" and "note" not in data:
         raise LauncherTableError(f"{where}: then = 'unknown' needs a 'note' saying why")
     language = data.get("language")
+    language_values = _language_values(data.get("language-values", {}), options, where)
     needs_language = then in ("script", "shell-rest") or any(
         o.effect in (*VALUE_EFFECTS, "shell-rest", "shell-operand") for o in options
     )
@@ -463,6 +475,7 @@ def _load_launcher(
         then=then,
         note=data.get("note"),
         language=language,
+        language_values=language_values,
         empty=data.get("empty", "nothing"),
         dash=data.get("dash", "operand"),
         dashdash_command=data.get("dashdash-command", False),
@@ -483,6 +496,44 @@ def _load_launcher(
             for k, e in enumerate(data.get("examples", ()))
         ),
     )
+
+
+def _language_values(
+    data: Mapping[str, Any], options: tuple[Option, ...], where: str
+) -> dict[str, dict[str, str]]:
+    """The ``language-values`` of a launcher: options (by their first name) that take a value
+    naming the payload's language, each with its map of values to languages."""
+    by_name = {o.canonical: o for o in options}
+    out: dict[str, dict[str, str]] = {}
+    for name, values in data.items():
+        option = by_name.get(name)
+        if option is None or (option.arity != 1 and option.optional is None):
+            raise LauncherTableError(
+                f"{where}: 'language-values' names {name!r}, which is not the first name of "
+                "one of its options with a value"
+            )
+        if not isinstance(values, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in values.items()
+        ):
+            raise LauncherTableError(
+                f"{where}: 'language-values' of {name!r} must map values to languages"
+            )
+        out[name] = dict(values)
+    return out
+
+
+def _languages(data: Any, where: str) -> dict[str, str]:
+    """The [language.NAME] tables: each language's name in a message."""
+    if not isinstance(data, dict):
+        raise LauncherTableError(f"{where}: 'language' must be a table of [language.NAME] tables")
+    out: dict[str, str] = {}
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or set(entry) != {"name"}:
+            raise LauncherTableError(f"{where}: [language.{key}] holds one key, 'name'")
+        if not isinstance(entry["name"], str) or not entry["name"]:
+            raise LauncherTableError(f"{where}: [language.{key}] 'name' must be a string")
+        out[key] = entry["name"]
+    return out
 
 
 def _load_example(data: Any, where: str) -> Example:
@@ -531,7 +582,7 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
     except tomllib.TOMLDecodeError as exc:
         raise LauncherTableError(f"{where}: {exc}") from None
     for key in data:
-        if key not in ("style", "launcher"):
+        if key not in ("style", "launcher", "language"):
             raise LauncherTableError(f"{where}: unknown top-level key {key!r}")
     raw_styles = data.get("style", {})
     if not isinstance(raw_styles, dict):
@@ -571,6 +622,17 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
                     f"{where}: launcher {launcher.name!r}: subcommand {sub!r} names no "
                     f"launcher {target_name!r}"
                 )
+    languages = _languages(data.get("language", {}), where)
+    if languages:  # then every language a launcher names is among them
+        for launcher in launchers:
+            used = {v for m in launcher.language_values.values() for v in m.values()}
+            if launcher.language is not None:
+                used.add(launcher.language)
+            for language in sorted(used - set(languages)):
+                raise LauncherTableError(
+                    f"{where}: launcher {launcher.name!r}: language {language!r} has no "
+                    f"[language.{language}] table"
+                )
     python = by_name.get("python")
     if python is None:
         raise LauncherTableError(f"{where}: no launcher named 'python' (for sys.executable)")
@@ -582,6 +644,7 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
         builtins=builtins,
         patterns=tuple(patterns),
         python=python,
+        languages=languages,
     )
 
 

@@ -40,7 +40,10 @@ What the peeling covers
   -Command``, ``watch``, ``eval`` and ssh's words, ``joined``), code (``python -c``, ``perl
   -e``/``-E``, ``node -e``/``-p``, ``ruby -e``, ``php -r``/``-R``), a script path
   (``python x.py``, ``bash x.sh``, ``pwsh -File``, ``su USER x.sh``), a module (``python
-  -m``), a sub-command (``docker exec``, ``docker container run``, ``busybox sh``).
+  -m``), a sub-command (``docker exec``, ``docker container run``, ``busybox sh``). The
+  ``language`` of code, a script or a shell string is the launcher's, or the one an option
+  names (``osascript -l JavaScript``: ``language-values``; a value the table does not map, or
+  one known only at run time, leaves it None).
 * ``choosers``: the launcher operands and option values that choose what runs: a container
   image, a chroot or ``--root`` directory, ``su -s SHELL``, ``ssh -o``/``-F`` (a
   ProxyCommand runs locally), modules preloaded (``node -r``, ``perl -M``, ``ruby -r``),
@@ -400,6 +403,7 @@ class _Reader:
         self.payload: int | None = None  # where what runs starts
         self.option_after_payload = False
         self.then = entry.then
+        self.language = entry.language  # what the payload is written in (osascript -l)
 
     # -- options -------------------------------------------------------------------------------
 
@@ -713,6 +717,10 @@ class _Reader:
         option = found.option
         if option.chooser and found.index is not None:
             self.choosers.append(found.index)
+        languages = self.entry.language_values.get(option.canonical)
+        if languages is not None:  # osascript -l JavaScript; a value not known: no language
+            text = self.words[found.index].text if found.index is not None else None
+            self.language = languages.get(text[found.offset :]) if text is not None else None
         effect = option.effect
         if effect in VALUE_EFFECTS and found.index is None:
             return  # node -p with no code after it: just a flag
@@ -734,7 +742,10 @@ class _Reader:
 
     def _finish(self, j: int) -> _Outcome:
         entry, words, n, mode, payload = self.entry, self.words, self.n, self.mode, self.payload
-        language = entry.language
+        language = self.language
+        # the shell or interpreter that reads what it runs from its input (a language not
+        # known, osascript -l $x: the launcher's own)
+        reads = language or entry.language or "sh"
         if mode is not None and mode.option.effect != "interactive":
             option = mode.option
             effect = option.effect
@@ -747,9 +758,7 @@ class _Reader:
                     and entry.dash == "stdin"
                     and effect in ("script", "shell-rest")
                 ):
-                    raise _Unknown(
-                        mode.index, f"{self.label}{suffix} - reads its input", language or "sh"
-                    )
+                    raise _Unknown(mode.index, f"{self.label}{suffix} - reads its input", reads)
                 return self._outcome(
                     "shell" if effect == "shell-rest" else str(effect),
                     mode.index,
@@ -774,7 +783,7 @@ class _Reader:
                     "program", n, note=note or f"{self.label}{suffix} runs nothing"
                 )
             index = mode.index if mode.index is not None else payload if payload is not None else n
-            stdin = (language or "sh") if effect == "stdin" else None
+            stdin = (reads) if effect == "stdin" else None
             raise _Unknown(index, note or f"{self.label}{suffix}: what runs is unknown", stdin)
         if self.option_after_payload and payload is not None:
             raise _Unknown(
@@ -793,16 +802,14 @@ class _Reader:
                 raise _Unknown(
                     n,
                     f"{self.label} with no command reads commands from its input",
-                    language or "sh",
+                    reads,
                 )
             return self._outcome("program", n)
         if then == "program":
             return self._outcome("go", payload)
         if then == "script":
             if words[payload].text == "-" and entry.dash == "stdin":
-                raise _Unknown(
-                    payload, f"{self.label} - reads its script from its input", language or "sh"
-                )
+                raise _Unknown(payload, f"{self.label} - reads its script from its input", reads)
             return self._outcome("script", payload, language=language)
         if then == "shell-rest":
             return self._outcome("shell", payload, language=language, joined=True)

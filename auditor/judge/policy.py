@@ -202,6 +202,12 @@ def _defaults() -> dict[str, Any]:
     return rule_data("policy.toml")
 
 
+def default_summary(name: str) -> str | None:
+    """The summary rules/policy.toml gives the class ``name`` (None: no such class)."""
+    entry = _defaults()["classes"].get(name)
+    return str(entry["summary"]) if entry is not None else None
+
+
 @cache
 def presets() -> dict[str, str]:
     """The named presets a project may ``extends`` (``rules/presets/*.toml``), with their

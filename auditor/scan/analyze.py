@@ -293,6 +293,7 @@ def analyze_source(
         node = site.call.node
         pos = positions[site.call.index]
         sink_name = site.sink.name if site.sink is not None else _callee_text(module, node)
+        runs = site.runs
         verdict = classify(
             ctx.policy,
             site.sink,
@@ -301,7 +302,10 @@ def analyze_source(
             rel_path,
             site.command,
             sink_name,
-            *((site.runs.runs, site.runs.via, site.runs.privileged) if site.runs else ()),
+            runs=runs.runs if runs is not None else None,
+            via=runs.via if runs is not None else (),
+            privileged=runs is not None and runs.privileged,
+            language=runs.language if runs is not None else None,
         )
         snippet = snippet_of(module.code_for_node(node))
         if len(snippet) > _SNIPPET_MAX:
@@ -349,6 +353,7 @@ def analyze_source(
                 handed_to=handed_to,
                 via=site.runs.via if site.runs is not None else (),
                 privileged=site.runs.privileged if site.runs is not None else False,
+                language=verdict.language,
             )
         )
     result.summary = _summary(
@@ -861,8 +866,7 @@ def _fed(
     if runs is None or runs.stdin is None or runs.payload != "constant":
         return runs
     if _opens_pipe(sink, node, call.scope, evaluator):
-        kind = "shell" if runs.stdin in _SHELLS else "code"
-        return dataclasses.replace(runs, payload="dynamic", runs=kind)
+        return _fed_dynamic(runs)
     fed = keyword(node, "input")
     if fed is None or _is_none(fed):
         fed = keyword(node, "stdin")
@@ -877,8 +881,14 @@ def _fed(
         const = evaluator.value(fed, call.scope).const
     if const:
         return runs
-    kind = "shell" if runs.stdin in _SHELLS else "code"
-    return dataclasses.replace(runs, payload="dynamic", runs=kind)
+    return _fed_dynamic(runs)
+
+
+def _fed_dynamic(runs: Runs) -> Runs:
+    """What a shell or interpreter runs when what it reads from its input is not constant."""
+    if runs.stdin in _SHELLS:
+        return dataclasses.replace(runs, payload="dynamic", runs="shell")
+    return dataclasses.replace(runs, payload="dynamic", runs="code", language=runs.stdin)
 
 
 def _opens_pipe(sink: Sink, node: cst.Call, scope: Scope, evaluator: Evaluator) -> bool:

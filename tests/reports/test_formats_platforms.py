@@ -68,6 +68,7 @@ def _everything() -> Finding:
             Step("app/a b.py", 7, 5, "reaches subprocess.run()", "reaches", "subprocess.run"),
         ),
         via=("sudo", "bash -c"), privileged=True, handed_to="threading.Thread",
+        language="perl",  # a synthetic finding: every field set
     )  # fmt: skip
 
 
@@ -142,6 +143,7 @@ def test_sarif_carries_every_field() -> None:
         "also_flagged_by": tuple(props["alsoFlaggedBy"]),
         "trusted_by": props["trustedBy"],
         "handed_to": props["handedTo"],
+        "language": props["language"],
         "via": tuple(props["via"]),
         **{k: props[k] for k in ("sink", "kind", "shell", "payload", "isolated", "risk",
                                  "action", "category", "cwe", "origin", "privileged")},
