@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.engines import LIBCST, Target, merge, run_engines
-from auditor.findings import FileResult, ScanError, ScanResult
-from auditor.flow.stage import Entry
+from auditor.findings import SUMMARY_UNREAD, FileResult, ScanError, ScanResult
+from auditor.flow.entry import Entry
 from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
 from auditor.rules_files import read_rule_file
 from auditor.scan.cache import ResultCache, default_folder, salt_for
-from auditor.scan.discover import Candidate, discover, package_prefix, relative_to
+from auditor.scan.discover import Candidate, Listing, discover, package_prefix, relative_to
 from auditor.scan.options import Options
 
 if TYPE_CHECKING:
@@ -229,6 +229,9 @@ class _Runner:
         self.planning = planning
         # the result key of each file of the first round (no ``extra``), by absolute path
         self.first_keys: dict[str, str] = {}
+        # read the cached results' summaries with them: only what the project-wide stage
+        # reads needs them (see _read_summaries); a warm run whose stage is cached does not
+        self.summaries = False
 
     def key_of(self, job: Job, content: bytes) -> str:
         assert self.cache is not None
@@ -258,7 +261,7 @@ class _Runner:
                 self.first_keys[job[0]] = key
             keyed.append((size, job, key))
         if self.cache is not None:
-            cached = self.cache.get_many([key for _, _, key in keyed])
+            cached = self.cache.get_many([key for _, _, key in keyed], self.summaries)
             unplanned: list[tuple[int, Job, str, FileResult]] = []
             for size, job, key in keyed:
                 hit = cached.get(key)
@@ -355,10 +358,35 @@ def _key_detail(rel: str, explicit: bool, extra: tuple[str, ...]) -> str:
     return f"{detail}|{','.join(sorted(extra))}" if extra else detail
 
 
+def _read_summaries(entries: list[Entry], runner: _Runner) -> None:
+    """Read the summaries the cache left unread with the entries' results (one query per
+    500 files), from now on with every result: the project-wide stage reads them. A file
+    whose row the cache lost since (an error turned it off) is analysed again."""
+    runner.summaries = True
+    unread = [e for e in entries if e.result.stored_summary is SUMMARY_UNREAD]
+    if not unread:
+        return
+    keys = [runner.first_keys.get(e.path, "") for e in unread]
+    stored = runner.cache.summaries(keys) if runner.cache is not None else {}
+    again: dict[str, Entry] = {}
+    for entry, key in zip(unread, keys, strict=True):
+        if key in stored:
+            entry.result.stored_summary = stored[key]
+        else:
+            again[entry.path] = entry
+    jobs_in: list[tuple[int, Job]] = [
+        (0, (e.path, e.shown, e.rel, e.explicit, ())) for e in again.values()
+    ]
+    for job, file_result, _ in runner.run(jobs_in):
+        again[job[0]].result = file_result
+
+
 def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> None:
     """The project-wide stage (auditor.flow.stage): rounds of asking for what the
     propagation misses, then origins, flows and constants given to every finding."""
     from auditor.flow import stage
+
+    _read_summaries(entries, runner)
 
     texts: dict[str, str | None] = {}
 
@@ -447,6 +475,7 @@ def scan(
     use_cache: bool = False,
     prefilter: bool = True,
     engines: Sequence[str] = (LIBCST,),
+    listing: Listing | None = None,
 ) -> ScanResult:
     """Scan files and folders and return every finding and every file that could not be
     analysed. ``policy`` defaults to the one found upward from the first path. The result
@@ -455,10 +484,12 @@ def scan(
     processes analyse files (default: the CPUs available).
 
     ``engines`` beyond libcst (``"bandit"``, ``"semgrep"``) run over the files the scanner
-    analysed; their results fill ``also_flagged_by`` and ``engine_only`` (auditor.engines)."""
+    analysed; their results fill ``also_flagged_by`` and ``engine_only`` (auditor.engines).
+    ``listing``: the trees as the caller listed them (auditor.scan.discover.Listing), when
+    it looks in them for other files too (the CLI: the deployment files)."""
     result, _ = _scan(
         paths, policy, honor_nosec, include, exclude, progress, jobs, cache_dir, use_cache,
-        prefilter, engines, None,
+        prefilter, engines, None, listing,
     )  # fmt: skip
     return result
 
@@ -477,6 +508,7 @@ def scan_and_plan(
     cache_dir: str | os.PathLike[str] | None = None,
     use_cache: bool = False,
     engines: Sequence[str] = (LIBCST,),
+    listing: Listing | None = None,
 ) -> tuple[ScanResult, list[FilePlan]]:
     """:func:`scan`, and the migration plan of each file whose analysis has a site that
     needs action (``spec``: which codemods and sites, default all; ``settings``: the
@@ -494,7 +526,7 @@ def scan_and_plan(
     planning = _Planning(spec or PlanSpec(), settings, options)
     return _scan(
         paths, policy, honor_nosec, include, exclude, progress, jobs, cache_dir, use_cache,
-        True, engines, planning,
+        True, engines, planning, listing,
     )  # fmt: skip
 
 
@@ -511,6 +543,7 @@ def _scan(
     prefilter: bool,
     engines: Sequence[str],
     planning: _Planning | None,
+    listing: Listing | None = None,
 ) -> tuple[ScanResult, list[FilePlan]]:
     started = time.perf_counter()
     given = [Path(p) for p in paths] or [Path(".")]
@@ -521,7 +554,9 @@ def _scan(
     cache = _open_cache(policy, options, use_cache, cache_dir)
     cwd = Path.cwd()
     result = ScanResult(engines=[LIBCST, *(e for e in engines if e != LIBCST)])
-    candidates = list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
+    candidates = list(
+        discover(given, (*policy.include, *include), (*policy.exclude, *exclude), listing)
+    )
     total = len(candidates)
     done = 0
     entries: list[Entry] = []

@@ -10,8 +10,6 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +66,8 @@ def package_toml(text: str) -> dict[str, Any]:
             return kept
     except (OSError, ValueError):
         pass
+    import tomllib  # (a run that finds the kept JSON form does not import the parser)
+
     data = tomllib.loads(text)
     if not sys.dont_write_bytecode:
         _keep(where, data)
@@ -75,6 +75,8 @@ def package_toml(text: str) -> dict[str, Any]:
 
 
 def _keep(where: Path, data: dict[str, Any]) -> None:
+    import tempfile  # (only when the kept form is written)
+
     try:
         encoded = json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError):  # a date or time, a nan: not JSON, parsed each time

@@ -4,7 +4,8 @@
 On the corpora of benchmarks/scan_speed.py (ansible-core, salt, django sdists and a copy of
 the standard library), in this process and interleaved round by round: a warm scan (the
 result cache filled by one cold scan first), then the system part that scan, check and
-report add to it (discovery: a second walk of the tree, and the checks of what it finds).
+report add to it (discovery, on the scan's own listing of the tree as the CLI does, and
+the checks of what it finds).
 Medians of --rounds runs; the figures go to benchmarks/RESULTS.md between the
 deploy-discovery markers.
 
@@ -42,6 +43,7 @@ def main() -> int:
     from auditor.api import scan
     from auditor.commands.common import add_system_findings
     from auditor.judge.policy import load_policy
+    from auditor.scan.discover import Listing
     from auditor.system.discovery import discover
 
     corpora = [scan_speed.fetch(n, v) for n, v in scan_speed.SDISTS.items()]
@@ -57,10 +59,14 @@ def main() -> int:
             system: list[float] = []
             for _ in range(args.rounds):
                 started = time.perf_counter()
-                result = scan([root], policy=policy, cache_dir=cache_dir, use_cache=True, jobs=1)
+                listing = Listing()  # one per command, shared by both parts (commands.common)
+                result = scan(
+                    [root], policy=policy, cache_dir=cache_dir, use_cache=True, jobs=1,
+                    listing=listing,
+                )  # fmt: skip
                 warm.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                add_system_findings([root], result, policy)
+                add_system_findings([root], result, policy, (), listing)
                 system.append(time.perf_counter() - started)
             sudoers, units = discover([root])
             rows.append(

@@ -18,6 +18,7 @@ from auditor.judge.policy import Policy, PolicyError, load_policy
 
 if TYPE_CHECKING:
     from auditor.plans import FilePlan
+    from auditor.scan.discover import Listing
 
 
 def load_policy_or_fail(start: Path, config: Path | None = None) -> Policy:
@@ -189,8 +190,11 @@ def _run(
 ) -> tuple[Policy, ScanResult, list[FilePlan]]:
     from auditor.api import scan, scan_and_plan
     from auditor.progress import progress_bar
+    from auditor.scan.discover import Listing
 
     policy = load_policy_or_fail(inputs.paths[0], inputs.config)
+    # each scanned folder listed once, for the Python files and the deployment files
+    listing = Listing()
     plans: list[FilePlan] = []
     common: dict[str, Any] = {
         "policy": policy,
@@ -201,6 +205,7 @@ def _run(
         "use_cache": not inputs.no_cache,
         "cache_dir": inputs.cache_dir,
         "engines": engines or ("libcst",),
+        "listing": listing,
     }
     if plan:
         from auditor.plans import MigrateError, sandbox_settings
@@ -224,19 +229,25 @@ def _run(
             else ""
         )
         click.echo(f"auditor: no Python file found in {where}{filtered}", err=True)
-    add_system_findings(inputs.paths, result, policy, (*policy.exclude, *inputs.exclude))
+    exclude = (*policy.exclude, *inputs.exclude)
+    add_system_findings(inputs.paths, result, policy, exclude, listing)
     return policy, result, plans
 
 
 def add_system_findings(
-    paths: list[Path], result: ScanResult, policy: Policy, exclude: tuple[str, ...] = ()
+    paths: list[Path],
+    result: ScanResult,
+    policy: Policy,
+    exclude: tuple[str, ...] = (),
+    listing: Listing | None = None,
 ) -> None:
     """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
     scanned folders hold, wherever they lie in the tree the scan walks (minus its excludes):
-    scan, check, baseline and report cover them too."""
+    scan, check, baseline and report cover them too. ``listing``: the scan's listing of
+    those folders, which this reads instead of listing them again."""
     from auditor.system.discovery import discover
 
-    sudoers, units = discover([p for p in paths if p.is_dir()], exclude)
+    sudoers, units = discover([p for p in paths if p.is_dir()], exclude, listing)
     if not sudoers and not units:
         return
     from auditor.system.audit import audit_system  # the parsers: only when there is work

@@ -17,10 +17,10 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from auditor.file_summary import WRAPPERS
-from auditor.findings import RISK_ORDER, FileResult, Finding, Step
+from auditor.findings import RISK_ORDER, Finding, Step
+from auditor.flow.entry import Entry
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, reclassify
 from auditor.judge.policy import Policy
@@ -33,18 +33,6 @@ ROUNDS = 4
 # (django: 2,666 files of 2,818, 93 s against 5 s without the rounds).
 _REREAD_MIN = 60
 _REREAD_SHARE = 15
-
-
-@dataclass(slots=True)
-class Entry:
-    """One file of the scan: where it is, its latest result, and what it was asked."""
-
-    path: str  # absolute
-    shown: str
-    rel: str
-    explicit: bool
-    result: FileResult
-    extra: frozenset[str] = field(default_factory=frozenset)
 
 
 def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:

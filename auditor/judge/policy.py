@@ -501,15 +501,16 @@ def build_policy(
 
 def _sources(where: str, value: object) -> tuple[dict[str, Any], ...]:
     """``[[tool.auditor.sources]]``, validated by building the catalogue with them."""
-    from auditor.judge.sources import SourceError, build
-
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise PolicyError(
             f"{where}: 'sources' must be an array of tables ([[tool.auditor.sources]])"
         )
+    if not value:  # the built-in catalogue alone is checked by the suite (and not imported)
+        return ()
+    from auditor.judge.sources import SourceError, build
+
     try:
-        if value:  # the built-in catalogue alone is checked by the suite
-            build(value, where)
+        build(value, where)
     except SourceError as exc:
         raise PolicyError(str(exc)) from None
     return tuple(value)
@@ -517,11 +518,11 @@ def _sources(where: str, value: object) -> tuple[dict[str, Any], ...]:
 
 def _origins(where: str, base: dict[str, Any], value: object) -> dict[str, dict[str, str]]:
     """``[tool.auditor.origins.<origin>]``: ``risk`` (critical, high, medium, low)."""
-    from auditor.judge.sources import ORIGINS
-
     if not isinstance(value, dict):
         raise PolicyError(f"{where}: 'origins' must be a table ([tool.auditor.origins.ORIGIN])")
     merged = {k: dict(v) for k, v in base.items()}
+    if value:  # (a policy without origins does not import the source catalogue)
+        from auditor.judge.sources import ORIGINS
     for origin, table in value.items():
         if origin not in ORIGINS:
             raise PolicyError(

@@ -79,12 +79,62 @@ def _git_files(root: Path) -> list[str] | None:
     return sorted(names)
 
 
-def _walk(root: str) -> list[str]:
-    """POSIX paths relative to ``root`` of the Python files below it, sorted, skipping the
-    folders that are never scanned (a virtualenv is a folder holding ``pyvenv.cfg``).
-    Iterative, on strings, one ``scandir`` per folder and no other system call: this runs
-    for every file of a large tree on every scan, cache hit or not."""
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """Every file under one scanned folder that the walk visits (any suffix): POSIX paths
+    relative to it, sorted; the folders that are never scanned (``SKIP_DIRS``, virtual
+    environments) are left out, hidden ones are not. ``git``: listed by ``git ls-files``
+    (its files may be missing from the work tree). ``odd_venvs``: the folders (``a/b/``) whose
+    ``pyvenv.cfg`` is not a regular file: the scan walks them, the deployment discovery
+    (auditor.system.discovery) does not."""
+
+    files: list[str]
+    git: bool = False
+    odd_venvs: tuple[str, ...] = ()
+
+
+class Listing:
+    """The trees of the folders one command scans, each listed once (one ``git ls-files``
+    or one walk) and shared by everything the command finds in them: the Python files to
+    scan and the deployment files (sudoers, systemd units). Made per command, never kept
+    across commands: a tree listed once goes stale when the files change."""
+
+    def __init__(self) -> None:
+        self._trees: dict[str, Tree] = {}
+
+    def tree(self, root: Path | str) -> Tree:
+        key = os.path.abspath(root)
+        found = self._trees.get(key)
+        if found is None:
+            found = self._trees[key] = list_tree(Path(root))
+        return found
+
+
+def list_tree(root: Path) -> Tree:
+    """The :class:`Tree` of the folder ``root``: git's files inside a work tree (minus the
+    skipped folders and virtual environments), else the walk's."""
+    listed = _git_files(root)
+    if listed is None:
+        return _walk(os.fspath(root))
+    # a virtualenv is a folder holding pyvenv.cfg (git lists that file as well)
+    venvs = tuple(n.removesuffix("pyvenv.cfg") for n in listed if n.endswith("/pyvenv.cfg"))
+    files = [
+        rel
+        for rel in listed
+        if "/" not in rel
+        or not (any(_skipped_dir(p) for p in rel.split("/")[:-1]) or rel.startswith(venvs))
+    ]
+    return Tree(files, git=True)
+
+
+def _walk(root: str) -> Tree:
+    """Every file below ``root`` (POSIX paths relative to it, sorted), skipping the folders
+    that are never scanned (a virtualenv is a folder holding a ``pyvenv.cfg`` file).
+    Iterative, on strings, one ``scandir`` per folder and no other system call but for a
+    ``pyvenv.cfg``: this runs for every file of a large tree on every scan, cache hit or
+    not."""
     out: list[str] = []
+    odd: list[str] = []
     stack = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
@@ -95,7 +145,7 @@ def _walk(root: str) -> list[str]:
             continue
         files: list[str] = []
         dirs: list[tuple[str, str]] = []
-        venv = False
+        marker = None
         for entry in entries:
             name = entry.name
             try:
@@ -105,16 +155,18 @@ def _walk(root: str) -> list[str]:
             if is_dir:
                 if not _skipped_dir(name):
                     dirs.append((entry.path, f"{prefix}{name}/"))
-            elif name.endswith(PY_SUFFIXES):
+            else:
                 files.append(prefix + name)
-            elif name == "pyvenv.cfg" and prefix:
-                venv = entry.is_file()
-        if venv:
-            continue
+                if name == "pyvenv.cfg" and prefix:
+                    marker = entry
+        if marker is not None:
+            if marker.is_file():
+                continue  # a virtual environment
+            odd.append(prefix)
         out.extend(files)
         stack.extend(dirs)
     out.sort()
-    return out
+    return Tree(out, odd_venvs=tuple(odd))
 
 
 def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
@@ -126,9 +178,14 @@ def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
 
 
 def discover(
-    paths: Sequence[Path], include: Sequence[str] = (), exclude: Sequence[str] = ()
+    paths: Sequence[Path],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    listing: Listing | None = None,
 ) -> Iterator[Candidate]:
-    """Yield each file to scan once, in a stable order."""
+    """Yield each file to scan once, in a stable order. ``listing``: the command's listing
+    of the trees, when something else it does reads them too (a new one otherwise)."""
+    listing = listing if listing is not None else Listing()
     seen: set[str] = set()
     for given in paths:
         if not given.is_dir():
@@ -140,24 +197,12 @@ def discover(
                 yield Candidate(os.fspath(given), explicit=True)
             continue
         root = os.fspath(given)
-        listed = _git_files(given)
-        found = listed if listed is not None else _walk(root)
-        # a virtualenv is a folder holding pyvenv.cfg (git lists that file as well)
-        venvs = tuple(
-            n.removesuffix("pyvenv.cfg") for n in listed or () if n.endswith("/pyvenv.cfg")
-        )
-        for rel in found:
-            # the walk prunes skipped folders itself; git lists every file
-            if (
-                listed is not None
-                and "/" in rel
-                and (any(_skipped_dir(p) for p in rel.split("/")[:-1]) or rel.startswith(venvs))
-            ):
-                continue
+        tree = listing.tree(given)
+        for rel in tree.files:
             if not _wanted(rel, include, exclude):
                 continue
             path = os.path.join(root, rel)
-            if listed is not None and not os.path.lexists(path):
+            if tree.git and not os.path.lexists(path):
                 continue  # tracked by git but deleted in the work tree
             key = os.path.abspath(path)
             if key not in seen:

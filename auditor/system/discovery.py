@@ -19,8 +19,8 @@ from pathlib import Path
 
 from auditor.globs import path_matches
 
-# The scan's own walk helpers: the same listing (git-aware) and the same skipped folders.
-from auditor.scan.discover import _git_files, _skipped_dir
+# The scan's own listing of a tree (git-aware, the same skipped folders), shared with it.
+from auditor.scan.discover import Listing
 
 UNIT_SUFFIXES = (
     ".service", ".slice", ".scope", ".socket", ".timer", ".mount", ".automount", ".swap",
@@ -105,58 +105,33 @@ def holds_sudoers_rules(path: Path | str) -> bool:
     )
 
 
-def _listed(root: Path) -> list[str]:
-    """Every file under ``root`` the scan's walk would visit (any suffix), POSIX paths
-    relative to it, sorted."""
-    listed = _git_files(root)
-    if listed is not None:  # (tracked files deleted in the work tree: see discover)
-        venvs = tuple(n.removesuffix("pyvenv.cfg") for n in listed if n.endswith("/pyvenv.cfg"))
-        return [
-            rel
-            for rel in listed
-            if not any(_skipped_dir(p) for p in rel.split("/")[:-1]) and not rel.startswith(venvs)
-        ]
-    # the scan's walk (auditor.scan.discover._walk) for every file: one scandir per folder
-    out: list[str] = []
-    stack = [(os.fspath(root), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except OSError:
-            continue
-        files: list[str] = []
-        dirs: list[tuple[str, str]] = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_dir:
-                if not _skipped_dir(entry.name) and not entry.name.startswith("."):
-                    dirs.append((entry.path, f"{prefix}{entry.name}/"))
-            else:
-                files.append(prefix + entry.name)
-        if prefix and f"{prefix}pyvenv.cfg" in files:
-            continue  # a virtual environment
-        out.extend(files)
-        stack.extend(dirs)
-    return sorted(out)
+def _listed(root: Path, listing: Listing) -> list[str]:
+    """Every file under ``root`` the scan's walk would visit (any suffix) but for those in
+    hidden folders, which the caller leaves out: POSIX paths relative to it, sorted. The
+    scan's own listing of the tree (``listing``): the tree is not listed twice."""
+    tree = listing.tree(root)
+    if not tree.odd_venvs:
+        return tree.files
+    # a folder whose pyvenv.cfg is there but not a regular file: a virtualenv all the same
+    return [rel for rel in tree.files if not rel.startswith(tree.odd_venvs)]
 
 
-def discover(roots: Iterable[Path], exclude: Iterable[str] = ()) -> tuple[list[Path], list[Path]]:
+def discover(
+    roots: Iterable[Path], exclude: Iterable[str] = (), listing: Listing | None = None
+) -> tuple[list[Path], list[Path]]:
     """Sudoers files and unit files anywhere under ``roots`` (what ``scan``, ``report`` and
     a bare ``auditor system`` pick up from a repository), except those whose path relative
     to their root matches an ``exclude`` glob (the scan's ``--exclude`` and policy
-    ``exclude``) or lies in a hidden folder."""
+    ``exclude``) or lies in a hidden folder. ``listing``: the scan's listing of the same
+    trees (auditor.scan.discover.Listing), so that they are not listed again."""
     excluded = list(exclude)
+    listing = listing if listing is not None else Listing()
     sudoers: list[Path] = []
     units: list[Path] = []
     for root in roots:
         if not root.is_dir():
             continue
-        for rel in _listed(root):
+        for rel in _listed(root, listing):
             # plain string tests first: this runs for every file of the tree
             name = rel.rpartition("/")[2]
             suffix = name[name.rfind(".") :] if "." in name[1:] else ""

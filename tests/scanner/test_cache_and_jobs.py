@@ -193,3 +193,64 @@ def test_a_warm_run_whose_stage_is_cached_does_not_build_the_summaries(
     (root / "main.py").write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[2])\n")
     again = scan([root], policy=policy, use_cache=True, cache_dir=cache)
     assert built and again.findings[0].origin == "user-input"
+
+
+def test_the_summaries_are_read_from_the_cache_only_when_the_stage_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summaries are most of a result's row (stdlib: 43 MB of 50): a warm run whose
+    stage is cached reads the rows without them; a run whose stage must run reads them
+    once, for the files the cache answered."""
+    from auditor.scan.cache import ResultCache
+
+    root = tmp_path / "src"
+    root.mkdir()
+    (root / "runner.py").write_text("import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    (root / "main.py").write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[1])\n")
+    cache = tmp_path / "cache"
+    policy = make_policy(root=str(root))
+    cold = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    columns: list[str] = []
+    real_rows = ResultCache._rows
+
+    def rows(self: ResultCache, table: str, keys: list[str], columns_: str = "value") -> object:
+        columns.append(f"{table}: {columns_} x{len(keys)}")
+        return real_rows(self, table, keys, columns_)
+
+    monkeypatch.setattr(ResultCache, "_rows", rows)
+    warm = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert warm.findings == cold.findings and warm.stats.cached == 2
+    assert columns == ["file_results: value x2", "stages: value x1"]
+    # main.py changed: the stage runs, on runner.py's summary read from the cache
+    columns.clear()
+    (root / "main.py").write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[2])\n")
+    again = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert columns[:3] == [
+        "file_results: value x2",
+        "stages: value x1",
+        "file_results: summary x1",
+    ]
+    assert again.findings[0].origin == "user-input"
+    assert scan([root], policy=policy).findings == again.findings  # as without a cache
+
+
+def test_a_summary_the_cache_lost_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the summary of a result read from the cache cannot be read any more (the cache
+    turned off after an error), the file is analysed again: the stage never runs on a
+    file without its summary."""
+    from auditor.scan.cache import ResultCache
+
+    root = tmp_path / "src"
+    root.mkdir()
+    (root / "runner.py").write_text("import os\n\n\ndef run(cmd):\n    os.system(cmd)\n")
+    (root / "main.py").write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[1])\n")
+    cache = tmp_path / "cache"
+    policy = make_policy(root=str(root))
+    scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    (root / "main.py").write_text("import sys\n\nfrom runner import run\n\nrun(sys.argv[2])\n")
+    monkeypatch.setattr(ResultCache, "summaries", lambda self, keys: {})
+    again = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert again.findings[0].origin == "user-input"
+    assert again.findings == scan([root], policy=policy).findings

@@ -5,6 +5,7 @@ folder, name or content; the scan's ignores and excludes apply; scan, report and
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -150,3 +151,81 @@ def test_files_outside_the_tree_still_work_with_the_options(
     assert main(args) == 0
     rules = {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
     assert {"AUD402", "AUD501"} <= rules
+
+
+def _count_listings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each tree listed (auditor.scan.discover.list_tree) and each git listing."""
+    from auditor.scan import discover as scan_discover
+
+    listed: list[str] = []
+    real_tree, real_git = scan_discover.list_tree, scan_discover._git_files
+
+    def tree(root: Path) -> scan_discover.Tree:
+        listed.append(f"tree {root}")
+        return real_tree(root)
+
+    def git(root: Path) -> list[str] | None:
+        listed.append(f"git {root}")
+        return real_git(root)
+
+    monkeypatch.setattr(scan_discover, "list_tree", tree)
+    monkeypatch.setattr(scan_discover, "_git_files", git)
+    return listed
+
+
+@pytest.mark.parametrize("in_git", [False, True])
+def test_a_scan_lists_its_tree_once_for_python_and_deployment_files(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], in_git: bool
+) -> None:
+    """The deployment discovery reads the scan's listing of the tree: one walk (one
+    ``git ls-files`` in a work tree) per command, and the same files found as by a listing
+    of its own."""
+    if in_git:
+        if shutil.which("git") is None:
+            pytest.skip("git is not installed")
+        subprocess.run(["git", "init", "-q"], cwd=tree, check=True)
+        (tree / ".gitignore").write_text("scripts/production/\n")
+    alone = discover([tree])
+    listed = _count_listings(monkeypatch)
+    from auditor.system import discovery
+
+    picked: list[tuple[list[Path], list[Path]]] = []
+    real = discovery.discover
+    monkeypatch.setattr(discovery, "discover", lambda *a: picked.append(real(*a)) or picked[-1])
+    assert main(["scan", str(tree), "--format", "json", "--no-cache"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert listed == [f"tree {tree}", f"git {tree}"]
+    assert picked == [alone] and alone[0] and alone[1]
+    assert "app.py" in {f["path"] for f in doc["findings"]}
+    # the same listing given to the deployment discovery: nothing listed again, same files
+    from auditor.scan.discover import Listing
+    from auditor.scan.discover import discover as scan_files
+
+    listing = Listing()
+    listed.clear()
+    python = [c.path for c in scan_files([tree], listing=listing)]
+    assert python == [os.path.join(tree, "app.py")]
+    assert discover([tree], listing=listing) == alone
+    assert listed == [f"tree {tree}", f"git {tree}"]
+
+
+def test_a_pyvenv_cfg_that_is_no_regular_file(tmp_path: Path) -> None:
+    """A folder whose pyvenv.cfg is a dangling link: the scan walks it (it has always done),
+    the deployment discovery does not (nor did it): one listing serves both."""
+    from auditor.scan.discover import Listing
+    from auditor.scan.discover import discover as scan_files
+
+    root = tmp_path / "repo"
+    _write(root, "env/tool.py", "x = 1\n")
+    _write(root, "env/x.service", SERVICE)
+    _write(root, "real/lib.py", "x = 1\n")
+    _write(root, "real/pyvenv.cfg", "home = /usr/bin\n")
+    _write(root, "real/y.service", SERVICE)
+    _write(root, "top.service", SERVICE)
+    (root / "env" / "pyvenv.cfg").symlink_to(root / "missing")
+    listing = Listing()
+    assert [
+        Path(c.path).relative_to(root).as_posix() for c in scan_files([root], listing=listing)
+    ] == ["env/tool.py"]
+    assert _rel(root, discover([root], listing=listing)[1]) == ["top.service"]
+    assert discover([root]) == discover([root], listing=listing)
