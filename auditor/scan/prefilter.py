@@ -155,6 +155,10 @@ class StdinFeeds:
         return out
 
 
+# calls through which a function may write its module's globals by name (its body is kept)
+_GLOBALS_WRITERS = frozenset({"globals", "vars", "setattr"})
+
+
 @functools.cache
 def stdin_feeds() -> StdinFeeds:
     """The table of rules/stdin_feeds.toml, read once."""
@@ -507,6 +511,9 @@ def survey(
             if type(base) is Name:
                 mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
         if kind is Attribute:
+            if node.attr == "modules":  # type: ignore[attr-defined]
+                # sys.modules[__name__].X = v: the module's globals written (a binding)
+                markers.append(node.lineno)  # type: ignore[attr-defined]
             called.add(id(node.value))  # type: ignore[attr-defined]  # a chain's base: no value
             if type(node.ctx) is Load:  # type: ignore[attr-defined]
                 attr_loads.append(node)  # type: ignore[arg-type]
@@ -515,6 +522,10 @@ def survey(
             func = node.func  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
             called.add(id(func))
+            if type(func) is Name and func.id in _GLOBALS_WRITERS:
+                # globals()[k] = v, globals().update(...), setattr(sys.modules[...], k, v):
+                # the module's globals written by name (a binding, see auditor.scan.collect)
+                markers.append(line)
             if extra_calls and (
                 (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
                 or "__call__" in extra_calls  # an instance called: under any name
@@ -832,9 +843,16 @@ def _instance_state(classes: list[ast.ClassDef], markers: list[int]) -> list[int
     return out
 
 
+# methods that change a container in place (auditor.scan.collect's _GROWING, _PREPENDING
+# and _MUTATING): a body that calls one on a module-level name is kept
 _GROWING = frozenset(
-    {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft"}
-)
+    {
+        "append", "extend", "insert", "add", "update", "setdefault", "appendleft",
+        "extendleft", "clear", "pop", "popitem", "popleft", "remove", "reverse", "sort",
+        "rotate", "__setitem__", "__delitem__", "__iadd__", "__init__", "discard",
+        "difference_update", "intersection_update", "symmetric_difference_update",
+    }
+)  # fmt: skip
 
 
 def _assigns_self(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
