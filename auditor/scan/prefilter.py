@@ -155,8 +155,21 @@ class StdinFeeds:
         return out
 
 
-# calls through which a function may write its module's globals by name (its body is kept)
-_GLOBALS_WRITERS = frozenset({"globals", "vars", "setattr"})
+def _writes_globals(name: str, args: list[ast.expr]) -> bool:
+    """A call through which a function may write its module's globals by name (its body is
+    kept): ``globals()``, ``vars()``, ``setattr(sys.modules[...], ...)``. Not a plain
+    ``setattr(obj, ...)`` (kept bodies change what the project stage reads: only what binds
+    a module name is kept). ``sys.modules[__name__].X = v`` alone does not keep a body."""
+    if name == "globals" or (name == "vars" and not args):
+        return True
+    if name == "setattr" and args:
+        first = args[0]
+        return (
+            type(first) is ast.Subscript
+            and type(first.value) is ast.Attribute
+            and first.value.attr == "modules"
+        )
+    return False
 
 
 @functools.cache
@@ -511,9 +524,6 @@ def survey(
             if type(base) is Name:
                 mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
         if kind is Attribute:
-            if node.attr == "modules":  # type: ignore[attr-defined]
-                # sys.modules[__name__].X = v: the module's globals written (a binding)
-                markers.append(node.lineno)  # type: ignore[attr-defined]
             called.add(id(node.value))  # type: ignore[attr-defined]  # a chain's base: no value
             if type(node.ctx) is Load:  # type: ignore[attr-defined]
                 attr_loads.append(node)  # type: ignore[arg-type]
@@ -522,7 +532,7 @@ def survey(
             func = node.func  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
             called.add(id(func))
-            if type(func) is Name and func.id in _GLOBALS_WRITERS:
+            if type(func) is Name and _writes_globals(func.id, node.args):  # type: ignore[attr-defined]
                 # globals()[k] = v, globals().update(...), setattr(sys.modules[...], k, v):
                 # the module's globals written by name (a binding, see auditor.scan.collect)
                 markers.append(line)

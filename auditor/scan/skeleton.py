@@ -6,8 +6,8 @@ per character), and most of a file that calls a sink is made of functions that d
 :func:`auditor.scan.prefilter.survey` lists the bodies to drop: the outermost function bodies
 that start on a line of their own and hold no *marker* (a call that may resolve to a sink,
 a call passing ``shell=``, a method sink, a builtin sink name, the ``def`` of a project
-sink, a ``global`` or ``nonlocal`` statement, a call of ``globals``, ``vars`` or ``setattr``
-and a ``.modules`` attribute: the module's globals written by name).
+sink, a ``global`` or ``nonlocal`` statement, a call of ``globals()``, ``vars()`` or
+``setattr(sys.modules[...], ...)``: the module's globals written by name).
 
 Why the findings cannot change. The analysis reports calls, and every call it could report
 is a marker, so no reportable call is dropped. What a kept call resolves to and what its

