@@ -617,6 +617,61 @@ def _scan(
     return result, kept
 
 
+def _keep_unfrozen(
+    analysed: list[tuple[Job, FileResult, int]], slots: list[FilePlan | None]
+) -> None:
+    """Leave untouched each file where a codemod rewrote a constant that is none: a site
+    that reads a module global another file of the migration assigns (``tasks.PAGER = x``
+    in cli.py: ``subprocess.run(PAGER, shell=True)`` in tasks.py runs what cli.py chose),
+    as the scan's project-wide stage says (auditor.flow.stage._Writers). The whole file is
+    left as it is, with the site to review and why."""
+    from auditor.flow.stage import Writers
+    from auditor.plans import SiteReview
+
+    entries = [Entry(job[0], job[1], job[2], job[3], result) for job, result, _ in analysed]
+    texts: dict[str, str | None] = {}
+
+    def text_of(entry: Entry) -> str | None:
+        if entry.path not in texts:
+            try:
+                with open(entry.path, "rb") as handle:
+                    texts[entry.path] = handle.read().decode("utf-8", "replace")
+            except OSError:
+                texts[entry.path] = None
+        return texts[entry.path]
+
+    writers = Writers(entries, text_of)
+    for number, (_, result, slot) in enumerate(analysed):
+        fplan = slots[slot]
+        summary = result.summary
+        if fplan is None or summary is None or not fplan.sites:
+            continue
+        rewritten = {s.fingerprint for s in fplan.sites}
+        for site in summary.sites:
+            if not site.names or site.finding >= len(result.findings):
+                continue
+            finding = result.findings[site.finding]
+            if finding.fingerprint not in rewritten:
+                continue
+            written = writers.written(summary.module, site.names, number)
+            if written is None:
+                continue
+            others = len(fplan.sites) - 1
+            reason = f"not a constant: {written}"
+            if others:
+                reason += f" (the {others} other rewrite(s) of this file are not made either)"
+            fplan.updated = fplan.original
+            fplan.sites = []
+            fplan.rewritten.clear()
+            fplan.reviews.append(
+                SiteReview(
+                    finding.fingerprint, finding.rule, finding.category, finding.sink,
+                    fplan.path, finding.line, finding.column, (reason,),
+                )
+            )  # fmt: skip
+            break
+
+
 def plan_files(
     candidates: Iterable[Candidate],
     policy: Policy,
@@ -662,16 +717,19 @@ def plan_files(
         jobs_in.append((size, (path, shown, _root_relative(path, policy.root), False, ())))
     total, done = len(slots), len(slots) - len(jobs_in)
     runner = _Runner(policy, options, jobs, cache, ScanResult(), planning)
+    analysed: list[tuple[Job, FileResult, int]] = []
     try:
         for job, file_result, plan in runner.run(jobs_in):
             slot = where[job[0]].pop(0)
             slots[slot] = plan if plan is not None else planning.fallback(job, file_result)
+            analysed.append((job, file_result, slot))
             done += 1
             if progress is not None:
                 progress(done, total)
     finally:
         if cache is not None:
             cache.close()
+    _keep_unfrozen(analysed, slots)
     plans = [p for p in slots if p is not None]
     if matched_only is not None:
         matched_only.update(s for p in plans for s in p.matched)

@@ -250,6 +250,9 @@ class Site:
     # what the program of an argument vector written out carries (``[editor, path]``:
     # ``editor``'s), apart from its arguments: None when the payload is no such list
     program: tuple[Label, ...] | None = None
+    # of a constant payload: the module-level names of its module it reads (another module
+    # may assign them, ``tasks.PAGER = x``: auditor.flow.stage checks)
+    names: tuple[str, ...] = ()
 
     def to_json(self) -> list[Any]:
         return [
@@ -260,12 +263,14 @@ class Site:
             list(self.params),
             self.argv,
             None if self.program is None else [_json_label(x) for x in self.program],
+            list(self.names),
         ]
 
     @classmethod
     def from_json(cls, d: list[Any]) -> Site:
         program = None if d[6] is None else _labels(d[6])
-        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]), d[5], program)
+        names = tuple(d[7]) if len(d) > 7 else ()
+        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]), d[5], program, names)
 
 
 @dataclass(slots=True)

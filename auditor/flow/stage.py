@@ -22,7 +22,7 @@ from auditor.file_summary import WRAPPERS
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.entry import Entry
 from auditor.flow.propagate import Project
-from auditor.judge.classify import Flowed, reclassify
+from auditor.judge.classify import Flowed, reclassify, unfrozen
 from auditor.judge.policy import Policy
 from auditor.scan.suppress import comments_by_line, find_suppression
 
@@ -621,6 +621,7 @@ def apply(
     passes constants, the visible ones and, by the planner's checks, those in the files far
     from sources), in place."""
     external = planner.external if planner is not None else set()
+    writers = Writers(entries, planner.text_of) if planner is not None else None
     constant = project.constant_params(external)
     unsure: set[str] = set()  # names whose calls were not all read
     if planner is not None:  # a name some call passes a non-constant to, or not followed
@@ -632,6 +633,14 @@ def apply(
         count = len(findings)
         comments: dict[int, str] | None = None
         for site in summary.sites:
+            if site.finding < count and site.names and writers is not None:
+                written = writers.written(summary.module, site.names, owners[index])
+                if written is not None:
+                    finding = findings[site.finding]
+                    changes = unfrozen(policy, finding, written)
+                    if changes:
+                        findings[site.finding] = dataclasses.replace(finding, **changes)
+                    continue
             if site.finding < count:
                 finding = findings[site.finding]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
@@ -685,6 +694,64 @@ def _resuppressed(flowed: Finding, finding: Finding, comments: dict[int, str]) -
     return dataclasses.replace(
         flowed, suppressed=False, suppression_reason=None, message=flowed.message + note
     )
+
+
+# ``<x>.NAME = v`` (or ``+=``...), ``setattr(<x>, "NAME", v)``, ``<x>.__dict__["NAME"] = v``:
+# an attribute assigned, read from the text (a file far from any sink is never parsed)
+_ATTR_WRITE = re.compile(
+    r"\.\s*([A-Za-z_]\w*)\s*(?:\*\*|//|<<|>>|[-+*/%&|^@])?=(?!=)"
+    r"|\bsetattr\(\s*[\w.\[\]]+\s*,\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]"
+    r"|__dict__\s*\[\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]\s*\]\s*=(?!=)"
+)
+
+
+class Writers:
+    """Which files of the scan assign a module's global from outside (``tasks.PAGER = x``
+    in cli.py makes ``subprocess.run(PAGER, shell=True)`` in tasks.py run what cli.py
+    chose). Read from each file's text, conservatively: a file that imports a module of
+    that last name (``import tasks``, ``from pkg import tasks``) and assigns an attribute
+    of that name on anything (``<x>.PAGER = ...``, ``setattr(x, "PAGER", ...)``) is taken
+    for a writer. A write through a name chosen at run time (``setattr(tasks, k, v)``) is
+    not seen."""
+
+    def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
+        self.entries = entries
+        self.text_of = text_of
+        self._assigned: dict[int, frozenset[str]] | None = None
+
+    def _index(self) -> dict[int, frozenset[str]]:
+        if self._assigned is None:
+            self._assigned = {}
+            for number, entry in enumerate(self.entries):
+                text = self.text_of(entry)
+                if not text or ("=" not in text and "setattr" not in text):
+                    continue
+                names = {next(g for g in m.groups() if g) for m in _ATTR_WRITE.finditer(text)}
+                if names:
+                    self._assigned[number] = frozenset(names)
+        return self._assigned
+
+    def written(self, module: str, names: Iterable[str], own: int) -> str | None:
+        """Why a constant that reads ``names`` of ``module`` (the entry ``own``) is not
+        one: the first other file that imports the module and assigns one of them."""
+        last = module.rsplit(".", 1)[-1]
+        if not last:
+            return None
+        wanted = set(names)
+        imports = re.compile(
+            rf"^[ \t]*(?:from[ \t]+[\w.]*\b{re.escape(last)}\b[ \t]+import\b"
+            rf"|(?:from[ \t]+[\w.]+[ \t]+)?import\b[^\n]*\b{re.escape(last)}\b)",
+            re.MULTILINE,
+        )
+        for number, assigned in self._index().items():
+            hit = sorted(wanted & assigned)
+            if number == own or not hit:
+                continue
+            text = self.text_of(self.entries[number]) or ""
+            if imports.search(text):
+                where = self.entries[number].shown
+                return f"{where} assigns {last}.{hit[0]} at run time"
+        return None
 
 
 def _flowed(

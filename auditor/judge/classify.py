@@ -240,6 +240,39 @@ def _handed(finding: Any) -> str:
     return handed_text(getattr(finding, "handed_to", None))
 
 
+_DYNAMIC_OF = {
+    "constant-shell": "dynamic-shell",
+    "constant-code": "dynamic-code",
+    "constant-command": "dynamic-program",
+}
+
+
+def unfrozen(policy: Policy, finding: Any, why: str) -> dict[str, Any]:
+    """The fields of a constant ``finding`` that change once what it reads is found to be
+    written at run time (``why``: by what): the dynamic class of its sink, no origin known
+    (``dataclasses.replace(finding, **changes)``); {} when it is no constant finding."""
+    category = _DYNAMIC_OF.get(finding.category)
+    if finding.payload != "constant" or category is None:
+        return {}
+    rule = policy.rule_for(category)
+    risk, action = rule.risk, rule.action
+    message = f"{_call_name(finding.sink)}() {_MESSAGES[category]} ({why})"
+    if finding.isolated:
+        risk, action = "low", "allow"
+        message = f"{_call_name(finding.sink)}() runs its payload in the sandbox ({why})"
+    message += _handed(finding)
+    return {
+        "payload": "dynamic",
+        "category": category,
+        "rule": rule.rule,
+        "risk": risk,
+        "action": action,
+        "message": message,
+        "trusted_by": None,
+        "origin": "internal",
+    }
+
+
 def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
     """The fields of ``finding`` (an auditor.findings.Finding) that change with what the
     project-wide stage found: ``dataclasses.replace(finding, **changes)``."""

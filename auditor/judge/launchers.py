@@ -93,7 +93,7 @@ from auditor.judge.launcher_table import (
     builtin_table,
     load_table,
 )
-from auditor.judge.shellwords import first_command
+from auditor.judge.shellwords import PeelResult, PeelWord, exposed_quoted_holes, first_command
 
 __all__ = [
     "KINDS",
@@ -184,6 +184,19 @@ def peel_shell(
         return None
     words = tuple(Word(p.text, head=p.head, tail=p.tail, splits=p.splits) for p in pieces)
     return tuple(p.text for p in pieces), _peel(words, table or builtin_table(), in_shell=True)
+
+
+def exposed_holes(parts: Sequence[str | int | None], *, table: Table | None = None) -> set[int]:
+    """Which quoted holes (ints) of a shell command string given as constant text, holes
+    (None) and quoted holes do not protect: see :func:`auditor.judge.shellwords.
+    exposed_quoted_holes`."""
+    chosen = table or builtin_table()
+
+    def peel_words(words: Sequence[PeelWord]) -> PeelResult:
+        peeled = _peel([Word(w.text) for w in words], chosen, in_shell=True)
+        return peeled.kind, peeled.start, peeled.joined
+
+    return exposed_quoted_holes(parts, peel_words)
 
 
 def program_name(word: Word) -> str | None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 
 _OPERATORS = frozenset(";&|<>()")
@@ -654,3 +654,238 @@ class _CommandReader:
             at += 1
         self.i = at
         self.redirect_target = True
+
+
+# --- Where a quoted hole protects ------------------------------------------------------------
+# ``shlex.quote(x)`` makes ``x`` one literal word only where the shell reads the quoted text
+# as a word of its own: outside any quotes (inside "..." its single quotes are literal and
+# $(...) in ``x`` runs), outside $(...), `...`, ${...} and here-documents, not after a
+# backslash or a $ (``$'...'`` reads escapes). And a literal word still runs when it is what
+# a command runs: the command word itself (a program chosen by whoever chose ``x``), or the
+# code word of a launcher (``bash -c WORD``, ``eval WORD``, ``ssh host WORD``, ``python -c
+# WORD``): the launcher reads that word as code. Judged by launchers.toml's table.
+
+_WORD_ENDS = frozenset(" \t")
+_COMMAND_ENDS = frozenset("\n;&|()")
+
+
+@dataclass(slots=True)
+class _QWord:
+    chars: list[str] = field(default_factory=list)
+    dynamic: bool = False
+    marks: set[int] = field(default_factory=set)
+    started: bool = False
+
+    def assignment(self) -> bool:
+        text = "".join(self.chars)
+        name, eq, _ = text.partition("=")
+        return bool(eq) and name.isidentifier()
+
+
+def exposed_quoted_holes(
+    parts: Sequence[str | int | None], peel_words: Callable[[Sequence[PeelWord]], PeelResult]
+) -> set[int]:
+    """Which quoted holes of a shell command string do not protect. ``parts``: constant text
+    segments, holes (None) and quoted holes (an int naming each); ``peel_words``: the launcher
+    peeling of a simple command's words (auditor.judge.launchers.peel_command). A quoted hole
+    whose place cannot be read (an unterminated quote) does not protect either."""
+    exposed: set[int] = set()
+    marks = [p for p in parts if isinstance(p, int)]
+    stream: list[str | int | None] = []
+    for part in parts:
+        if isinstance(part, str):
+            stream.extend(part)
+        else:
+            stream.append(part)
+    words: list[_QWord] = []
+    word = _QWord()
+    redirect = False  # the next word is a redirection's target (a file name)
+    n = len(stream)
+    i = 0
+
+    def end_word() -> None:
+        nonlocal word, redirect
+        if word.started:
+            if redirect:
+                redirect = False  # a file name: whatever it holds runs nothing
+            else:
+                words.append(word)
+        word = _QWord()
+
+    def end_command() -> None:
+        end_word()
+        exposed.update(_exposed_in_command(words, peel_words))
+        words.clear()
+
+    def nested_until(start: int, opening: str, closing: str) -> int:
+        """Skip a nested construct; every quoted hole in it is exposed."""
+        depth = 1
+        j = start
+        while j < n:
+            item = stream[j]
+            if isinstance(item, int):
+                exposed.add(item)
+            elif item == "\\":
+                j += 1
+            elif item == opening and opening != closing:
+                depth += 1
+            elif item == closing:
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+        return n
+
+    while i < n:
+        item = stream[i]
+        if item is None:
+            word.started = word.dynamic = True
+            i += 1
+            continue
+        if isinstance(item, int):
+            word.started = word.dynamic = True
+            word.marks.add(item)
+            i += 1
+            continue
+        ch = item
+        if ch == "\\":
+            nxt = stream[i + 1] if i + 1 < n else ""
+            if isinstance(nxt, int):
+                exposed.add(nxt)  # \'...': the opening quote is literal, the rest unquoted
+            elif nxt == "\n":
+                i += 2
+                continue
+            word.started = True
+            word.chars.append(nxt if isinstance(nxt, str) else "")
+            if nxt is None:
+                word.dynamic = True
+            i += 2
+            continue
+        if ch == "'":
+            j = i + 1
+            while j < n and stream[j] != "'":
+                if isinstance(stream[j], int):
+                    exposed.add(stream[j])  # type: ignore[arg-type]
+                elif stream[j] is None:
+                    word.dynamic = True
+                else:
+                    word.chars.append(stream[j])  # type: ignore[arg-type]
+                j += 1
+            if j >= n:
+                return set(marks)
+            word.started = True
+            i = j + 1
+            continue
+        if ch == '"':
+            j = i + 1
+            while j < n and stream[j] != '"':
+                cur = stream[j]
+                if isinstance(cur, int):
+                    exposed.add(cur)
+                elif cur is None:
+                    word.dynamic = True
+                elif cur == "\\":
+                    j += 1
+                    if j < n and isinstance(stream[j], int):
+                        exposed.add(stream[j])  # type: ignore[arg-type]
+                elif cur in "$`":
+                    word.dynamic = True
+                else:
+                    word.chars.append(cur)
+                j += 1
+            if j >= n:
+                return set(marks)
+            word.started = True
+            i = j + 1
+            continue
+        if ch == "$":
+            nxt = stream[i + 1] if i + 1 < n else ""
+            word.started = word.dynamic = True
+            if isinstance(nxt, int):
+                exposed.add(nxt)  # $'...' reads backslash escapes
+                i += 1
+            elif nxt == "(":
+                i = nested_until(i + 2, "(", ")")
+            elif nxt == "{":
+                i = nested_until(i + 2, "{", "}")
+            else:
+                i += 1
+            continue
+        if ch == "`":
+            word.started = word.dynamic = True
+            i = nested_until(i + 1, "`", "`")
+            continue
+        if ch == "#" and not word.started:
+            while i < n and stream[i] != "\n":
+                i += 1  # a comment: nothing in it runs
+            continue
+        if ch in "<>":
+            end_word()
+            if ch == "<" and i + 1 < n and stream[i + 1] == "<":
+                # a here-document: its text expands $(...) whatever quotes it holds
+                exposed.update(m for m in stream[i:] if isinstance(m, int))
+                end_command()
+                return exposed
+            if i + 1 < n and stream[i + 1] == "(":  # <(...) >(...): a command
+                i = nested_until(i + 2, "(", ")")
+                continue
+            while i + 1 < n and stream[i + 1] in ("<", ">", "&", "|"):
+                i += 1
+            redirect = True
+            i += 1
+            continue
+        if ch in _WORD_ENDS:
+            end_word()
+            i += 1
+            continue
+        if ch in _COMMAND_ENDS:
+            end_command()
+            i += 1
+            continue
+        word.started = True
+        word.chars.append(ch)
+        i += 1
+    end_command()
+    return exposed
+
+
+def _exposed_in_command(
+    words: list[_QWord], peel_words: Callable[[Sequence[PeelWord]], PeelResult]
+) -> set[int]:
+    """The quoted holes of one simple command that stand where a command or code runs."""
+    if not any(w.marks for w in words):
+        return set()
+    kept: list[_QWord] = []
+    for w in words:
+        if not kept and (w.assignment() or "".join(w.chars) in _RESERVED_BEFORE_COMMAND):
+            if w.dynamic and not w.assignment():
+                kept.append(w)
+            continue  # NAME=value before the command word, a reserved word
+        kept.append(w)
+    if not kept:
+        return set()
+    kind, start, joined = peel_words(
+        [PeelWord(None if w.dynamic else "".join(w.chars)) for w in kept]
+    )
+    out: set[int] = set()
+    for index, w in enumerate(kept):
+        if not w.marks:
+            continue
+        if index == start and kind in ("program", "script", "module", "shell", "code", "unknown"):
+            out |= w.marks  # the program, script or code itself
+        elif index > start and kind in ("shell", "code") and joined:
+            out |= w.marks  # ssh, eval: the words after the launcher are joined into code
+        elif index > start and kind == "unknown":
+            out |= w.marks  # what runs cannot be told: the hole may be it
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PeelWord:
+    """A word given to the launcher peeling: None when not known before run time."""
+
+    text: str | None
+
+
+# (kind, start, joined) of auditor.judge.launchers.Peeled
+PeelResult = tuple[str, int, bool]

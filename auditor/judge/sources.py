@@ -38,7 +38,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
     "handler": frozenset({"functions", "params", "origin", "note"}),
     "registration": frozenset({"names", "position", "keywords", "origin", "note"}),
-    "sanitizer": frozenset({"names", "note"}),
+    "sanitizer": frozenset({"names", "note", "quotes"}),
     "clean": frozenset({"names"}),
 }
 # what a policy's [[tool.auditor.sources]] entry may say: its kind names the table
@@ -130,6 +130,9 @@ class SourceCatalogue:
     # function among the positional arguments, keywords that may hold it, source)
     registrations: list[tuple[_Patterns, int, frozenset[str], Source]] = field(default_factory=list)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (where, origin, code)
+    # sanitizers that quote for a shell (``quotes = true``): they protect only a hole that
+    # stands outside quotes where no command or code is read (auditor.judge.shellwords)
+    quoting: set[str] = field(default_factory=set)
 
     # -- lookups -----------------------------------------------------------------------
     def object_source(self, qualname: str) -> Source | None:
@@ -237,6 +240,11 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
             raise SourceError(f"{where}: 'names' is missing or empty")
         source = _source(where, entry, needs_origin=table not in ("sanitizer", "clean"))
         _PATTERN_TABLES[table](catalogue).add(names, source)
+        quotes = entry.get("quotes", False)
+        if not isinstance(quotes, bool):
+            raise SourceError(f"{where}: 'quotes' must be true or false")
+        if quotes:
+            catalogue.quoting.update(names)
     elif table == "route_heuristic":
         catalogue.routes.append(
             (

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from auditor.file_summary import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import classify, handed_text
+from auditor.judge.launchers import exposed_holes
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
@@ -35,7 +36,7 @@ from auditor.scan.environ import env_choice
 from auditor.scan.handover import handed_args
 from auditor.scan.held import HeldSinks
 from auditor.scan.options import Options
-from auditor.scan.payload import AttrTable, Evaluator, Value
+from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks
 from auditor.scan.positions import Span, agrees, call_spans
 from auditor.scan.prefilter import SinkWords, Survey, stdin_feeds, survey, text_may_report
 from auditor.scan.resolve import (
@@ -421,7 +422,10 @@ def _build_summary(
         module, collector, resolver, evaluator, assume, ctx.sources, dotted, package,
         call_position, lines, defs,
     )  # fmt: skip
+    if ctx.sources.quoting:
+        summarizer.exposed = _exposed_quotes(sites, collector, resolver, ctx.sources.quoting)
     entries = []
+    reading: Evaluator | None = None
     for index, site in enumerate(sites):
         node = site.handed if site.handed is not None else site.call.node
         if site.sink is not None and site.sink.form == "dispatch":
@@ -453,10 +457,59 @@ def _build_summary(
             else:
                 # what the call itself feeds it (``run(["bash"], input=cmd)``) is its payload
                 nodes = nodes + _input_args(site.call.node)
+        names: frozenset[str] = frozenset()
+        if (
+            site.payload == "constant"
+            and site.sink is not None
+            and not site.call.scope.module().written_by_key
+        ):
+            if reading is None:
+                reading = evaluator_for(collector, resolver)
+            reading.reads = set()
+            for item in nodes:
+                reading.value(item, site.call.scope)
+            names = frozenset(reading.reads)
         entries.append(
-            (index, site.call, nodes, if_params, _argv_param(site), program, reads_stdin)
+            (index, site.call, nodes, if_params, _argv_param(site), program, reads_stdin, names)
         )
     return summarizer.build(entries, found.value_names, found.value_attrs)
+
+
+def _exposed_quotes(
+    sites: list[_Site], collector: Collector, resolver: Resolver, quoting: set[str]
+) -> set[int]:
+    """The quoting calls (``shlex.quote(x)``, by id) of the shell command strings of
+    ``sites`` that protect nothing where they stand: inside quotes, where the quoted word is
+    the command itself or a launcher's code (``"bash -c " + shlex.quote(x)``). Their
+    sanitizer does not count (auditor.judge.shellwords.exposed_quoted_holes)."""
+    out: set[int] = set()
+    marking: Evaluator | None = None
+    for site in sites:
+        if site.sink is None or site.sink.form != "command" or site.shell is False:
+            continue
+        node = site.handed if site.handed is not None else site.call.node
+        arg = _payload_arg(site.sink, node)
+        if arg is None:
+            continue
+        if marking is None:
+            marking = evaluator_for(collector, resolver)
+            marking.mark_quoting(frozenset(quoting))
+        assert marking.marked is not None
+        marking.marked.clear()
+        value = marking.value(arg, site.call.scope)
+        if not marking.marked:
+            continue
+        if value.items is not None:  # a list run by a shell: its first item is the command
+            value = value.items[0] if value.items else Value(False)
+        if value.const and value.text is not None:
+            parts: tuple[str | None, ...] | None = (value.text,)
+        else:
+            parts = value.parts
+        if parts is None:
+            continue  # where the quoted values land cannot be read: they count as before
+        for index in exposed_holes(split_marks(parts)):
+            out.add(id(marking.marked[index]))
+    return out
 
 
 def _input_args(node: cst.Call) -> list[cst.BaseExpression]:

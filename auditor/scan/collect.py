@@ -69,6 +69,39 @@ class AttrAssign:
 # anywhere for the unordered ones); and those that may put them first
 _GROWING = frozenset({"append", "extend", "add", "update", "setdefault"})
 _PREPENDING = frozenset({"insert", "appendleft", "extendleft"})
+# methods that change a container's items in place, their order or their number: what it
+# holds after them is not what it was built with
+_MUTATING = frozenset(
+    {
+        "clear", "pop", "popitem", "popleft", "remove", "reverse", "sort", "rotate",
+        "__setitem__", "__delitem__", "__iadd__", "__init__", "discard",
+        "difference_update", "intersection_update", "symmetric_difference_update",
+    }
+)  # fmt: skip
+# functions a container can be handed to without being changed (builtins, methods that read)
+_READING_FUNCS = frozenset(
+    {
+        "len", "print", "str", "repr", "list", "tuple", "sorted", "set", "frozenset", "dict",
+        "enumerate", "zip", "any", "all", "min", "max", "sum", "iter", "isinstance", "bool",
+        "reversed", "map", "filter", "type", "id", "hash", "format", "int", "float", "next",
+    }
+)  # fmt: skip
+_READING_METHODS = frozenset(
+    {
+        "join", "format", "info", "debug", "warning", "warn", "error", "exception",
+        "critical", "log", "dumps", "quote", "copy", "deepcopy", "index", "count",
+    }
+)  # fmt: skip
+# module functions that change a list handed to them
+_MUTATING_FUNCS = frozenset(
+    {
+        "shuffle", "insort", "insort_left", "insort_right", "heappush", "heappop", "heapify",
+        "heapreplace", "heappushpop",
+    }
+)  # fmt: skip
+_CONTAINER_MAKERS = frozenset(
+    {"list", "dict", "set", "deque", "OrderedDict", "defaultdict", "bytearray"}
+)
 
 
 def dotted(node: cst.BaseExpression | cst.ImportFrom) -> str:
@@ -108,8 +141,12 @@ class Collector(cst.CSTVisitor):
         # (name, scope, value added, may come first, the key it is set under) of mutations,
         # bound by finish()
         self._pending: list[
-            tuple[str, Scope, cst.BaseExpression, bool, cst.BaseExpression | None]
+            tuple[str, Scope, cst.BaseExpression | None, bool, cst.BaseExpression | None]
         ] = []
+        # (name, scope, call, when, whether the call may change it) of each name handed to
+        # a call: a container handed to a call that may change it, then read by another
+        # call, is not what it was built with (finish())
+        self._handed: list[tuple[str, Scope, cst.Call, int, bool]] = []
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
@@ -277,13 +314,50 @@ class Collector(cst.CSTVisitor):
         """Attach the mutations recorded during the walk to the bindings of the names they
         mutate (Python binds nothing there: ``x.append(v)`` changes the list ``x`` names
         wherever it is bound), now that every binding is known."""
+        self._handed_mutations()
         for name, scope, value, first, key in self._pending:
-            bindings = scope.lookup(name)
-            if bindings:
-                # what may come first makes the program unknown: an opaque binding
-                kind: BindingKind = "opaque" if first else "augment"
+            # what may come first makes the program unknown: an opaque binding
+            kind: BindingKind = "opaque" if first else "augment"
+            for bindings in self._aliased(name, scope):
                 bindings.append(Binding(kind, scope, value=value, key=key))
         self._pending.clear()
+
+    @staticmethod
+    def _aliased(name: str, scope: Scope) -> list[list[Binding]]:
+        """The bindings of ``name`` and of every name it may be another name for
+        (``a2 = args``: a change through ``a2`` changes ``args``)."""
+        out: list[list[Binding]] = []
+        todo = [(name, scope)]
+        while todo and len(out) < 8:
+            current, where = todo.pop()
+            bindings = where.lookup(current)
+            if not bindings or any(b is bindings for b in out):
+                continue
+            out.append(bindings)
+            for binding in list(bindings):
+                if binding.kind == "value" and isinstance(binding.value, cst.Name):
+                    todo.append((binding.value.value, binding.scope))
+        return out
+
+    def _handed_mutations(self) -> None:
+        """A container (a list, dict or set built here) handed to a call that may change it
+        (a function of the project, a method of an object) and then read by another call
+        is opaque: ``mut(args); subprocess.run(args)``."""
+        groups: dict[int, list[tuple[cst.Call, int]]] = {}
+        changing: list[tuple[str, Scope, cst.Call, int, list[Binding]]] = []
+        for name, scope, call, when, changes in self._handed:
+            bindings = scope.lookup(name)
+            if not bindings:
+                continue
+            groups.setdefault(id(bindings), []).append((call, when))
+            if changes:
+                changing.append((name, scope, call, when, bindings))
+        for name, scope, call, when, bindings in changing:
+            if not any(c is not call and w > when for c, w in groups[id(bindings)]):
+                continue
+            if any(_container(b, 0) for b in bindings):
+                self._pending.append((name, scope, None, True, None))
+        self._handed.clear()
 
     def _comp_enter(self, node: cst.BaseExpression) -> None:
         self._push("comprehension")
@@ -382,6 +456,7 @@ class Collector(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
+            self._globals_subscript(target.target, node.value)
             self._bind_target(target.target, node.value)
             self._self_attr(target.target, node.value)
             self._mutation(target.target, node.value)
@@ -396,6 +471,7 @@ class Collector(cst.CSTVisitor):
             self.scope.bind(node.target.value, Binding("augment", self.scope, value=node.value))
         else:
             self._bind_target(node.target, None)
+            self._globals_subscript(node.target, node.value)
         self._self_attr(node.target, node.value, mutation=True)
 
     def _mutation(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
@@ -406,7 +482,80 @@ class Collector(cst.CSTVisitor):
             self._pending.append((target.value.value, self.scope, value, True, key))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name) and self.scope.kind == "comprehension":
+            # PEP 572: in a comprehension, the target is bound in the enclosing scope that
+            # is no comprehension (its value is read in the comprehension)
+            owner = self.scope
+            while owner.kind == "comprehension" and owner.parent is not None:
+                owner = owner.parent
+            owner.bind(node.target.value, Binding("value", self.scope, value=node.value))
+            return
         self._bind_target(node.target, node.value)
+
+    # -- the module's globals written by name --------------------------------------------
+    def _globals_object(self, node: cst.BaseExpression) -> bool:
+        """``globals()``, ``vars()`` at module level, ``sys.modules[...]``: the module's
+        namespace or the module itself, whose items or attributes are its globals."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and not node.args:
+            name = node.func.value
+            if self.scope.lookup(name) is None:
+                return name == "globals" or (name == "vars" and self.scope.kind == "module")
+        if isinstance(node, cst.Subscript):
+            return _dotted_text(node.value) == "sys.modules"
+        if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
+            return self._globals_object(node.value)
+        return False
+
+    def _write_global(
+        self, key: cst.BaseExpression | None, value: cst.BaseExpression | None
+    ) -> None:
+        """A module global written by name: bound to ``value`` when the name is a literal,
+        else every module-level name may be the one written."""
+        module = self.scope.module()
+        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+            name = key.evaluated_value
+            if value is not None:
+                Scope.bindings_of(module, name).append(Binding("value", self.scope, value=value))
+            else:
+                Scope.bindings_of(module, name).append(Binding("opaque", self.scope))
+        else:
+            module.written_by_key = True
+
+    def _globals_subscript(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None
+    ) -> None:
+        """``globals()["X"] = v``, ``sys.modules[__name__].X = v``."""
+        if isinstance(target, cst.Subscript) and self._globals_object(target.value):
+            index = target.slice[0].slice if len(target.slice) == 1 else None
+            key = index.value if isinstance(index, cst.Index) else None
+            self._write_global(key, value)
+        elif isinstance(target, cst.Attribute) and self._globals_object(target.value):
+            self._write_global(cst.SimpleString(repr(target.attr.value)), value)
+
+    def _globals_call(self, node: cst.Call) -> None:
+        """``globals().update(...)``, ``setattr(sys.modules[__name__], k, v)``..."""
+        func = node.func
+        if isinstance(func, cst.Attribute) and self._globals_object(func.value):
+            method = func.attr.value
+            if method in ("update", "setdefault", "__setitem__", "__init__"):
+                if method == "update" and node.args and all(a.keyword for a in node.args):
+                    for arg in node.args:
+                        assert arg.keyword is not None
+                        self._write_global(cst.SimpleString(repr(arg.keyword.value)), arg.value)
+                    return
+                key = node.args[0].value if node.args and method != "update" else None
+                value = node.args[1].value if len(node.args) > 1 else None
+                self._write_global(key, value)
+            return
+        if (
+            isinstance(func, cst.Name)
+            and func.value == "setattr"
+            and self.scope.lookup("setattr") is None
+            and len(node.args) >= 2
+            and self._globals_object(node.args[0].value)
+        ):
+            value = node.args[2].value if len(node.args) > 2 else None
+            self._write_global(node.args[1].value, value)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_iteration(node.target, node.iter)
@@ -458,6 +607,7 @@ class Collector(cst.CSTVisitor):
         runs_from = self._defined_at[0] if self._defined_at else next(CLOCK)
         site = CallSite(node, self.scope, function, index, guards, runs_from)
         self.every_call.append(site)
+        self._globals_call(node)
         keep = isinstance(func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting
         )
@@ -483,3 +633,75 @@ class Collector(cst.CSTVisitor):
                     self._pending.append((receiver.value, self.scope, arg.value, first, key))
                 else:  # self.items.append(v)
                     self._self_attr(receiver, arg.value, mutation=True)
+        mutated = isinstance(func, cst.Attribute) and func.attr.value in _MUTATING
+        if mutated and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            setitem = func.attr.value == "__setitem__" and len(node.args) > 1
+            value = node.args[1].value if setitem else None
+            key = node.args[0].value if setitem else None
+            self._pending.append((func.value.value, self.scope, value, True, key))
+        changes = self._may_change(func)
+        for arg in node.args:
+            if not arg.star and isinstance(arg.value, cst.Name):
+                self._handed.append((arg.value.value, self.scope, node, next(CLOCK), changes))
+
+    def _may_change(self, func: cst.BaseExpression) -> bool:
+        """Whether a call of ``func`` may change a container handed to it: not a builtin
+        that reads, nor a method that reads (``", ".join``, ``log.info``), nor a function
+        of an imported module (``subprocess.run``, ``shlex.join``) but those that sort or
+        push into a list (``random.shuffle``, ``heapq.heappush``)."""
+        if isinstance(func, cst.Name):
+            bindings = self.scope.lookup(func.value)
+            if bindings is None:
+                return func.value not in _READING_FUNCS
+            if all(b.kind == "import" for b in bindings):
+                return (
+                    func.value in _MUTATING_FUNCS
+                    or bindings[0].target.rsplit(".", 1)[-1] in _MUTATING_FUNCS
+                )
+            return True
+        if isinstance(func, cst.Attribute):
+            attr = func.attr.value
+            if attr in _MUTATING_FUNCS:
+                return True
+            if attr in _READING_METHODS:
+                return False
+            root: cst.BaseExpression = func.value
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+                return False
+            if isinstance(root, cst.Name):
+                bindings = self.scope.lookup(root.value)
+                if bindings and all(b.kind == "import" for b in bindings):
+                    return False
+            return True
+        return True
+
+
+def _dotted_text(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted_text(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
+
+
+def _container(binding: Binding, depth: int) -> bool:
+    """Whether ``binding`` holds a container built here (a list, dict or set display or
+    comprehension, ``list(...)``, ``dict(...)``...)."""
+    value = binding.value
+    if binding.kind not in ("value", "augment") or value is None:
+        return False
+    if isinstance(value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+        return True
+    if isinstance(value, cst.Call):
+        func = value.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else _dotted_text(func)
+        return name in _CONTAINER_MAKERS
+    if isinstance(value, cst.BinaryOperation):
+        return isinstance(value.left, (cst.List, cst.Tuple))
+    if isinstance(value, cst.Name) and depth < 4:
+        bindings = binding.scope.lookup(value.value)
+        return bool(bindings) and any(_container(b, depth + 1) for b in bindings or ())
+    return False

@@ -18,6 +18,7 @@ they all do).
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -129,6 +130,19 @@ class Evaluator:
         self.attrs = attrs or {}
         self.methods = methods or {}
         self._active: set[int] = set()
+        # marking mode (``mark_quoting``): each call of these quoting functions is a constant
+        # text naming it, so that where it lands in a shell string can be read
+        self.quoting: frozenset[str] = frozenset()
+        self.marked: list[cst.Call] | None = None
+        # the module-level names a value read (when not None): another module may assign
+        # them (``tasks.PAGER = x``), which the project-wide stage checks
+        self.reads: set[str] | None = None
+
+    def mark_quoting(self, names: frozenset[str]) -> None:
+        """Evaluate every later call of ``names`` (shlex.quote...) as the text
+        :func:`quote_mark` of its index in :attr:`marked`."""
+        self.quoting = names
+        self.marked = []
 
     def value(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Value:
         if depth > _MAX_DEPTH:
@@ -212,6 +226,12 @@ class Evaluator:
                 return DYNAMIC
             if id(binding) in self._active:
                 return DYNAMIC
+        module = scope.module()
+        if module.bindings.get(node.value) is bindings:
+            if module.written_by_key:
+                return DYNAMIC  # globals()[k] = v somewhere: any module name may be k
+            if self.reads is not None:
+                self.reads.add(node.value)
         bases: list[Value] = []
         added: list[Value] = []
         for binding in bindings:
@@ -237,6 +257,24 @@ class Evaluator:
         if not added:
             return base
         return _grown(base, added)
+
+    def _marked(self, node: cst.Call, qualname: str, scope: Scope, depth: int) -> Value:
+        """A quoting call in marking mode: a mark; ``shlex.join`` of a list written out,
+        its constant items quoted and a mark for each other one (each is a word)."""
+        assert self.marked is not None
+        if qualname.endswith(".join") and len(node.args) == 1 and not node.args[0].star:
+            inner = self.value(node.args[0].value, scope, depth + 1)
+            if inner.items is not None and not inner.more:
+                words = []
+                for item in inner.items:
+                    if item.const and item.text is not None:
+                        words.append(shlex.quote(item.text))
+                    else:
+                        self.marked.append(node)
+                        words.append(quote_mark(len(self.marked) - 1))
+                return _const_text(" ".join(words))
+        self.marked.append(node)
+        return _const_text(quote_mark(len(self.marked) - 1))
 
     def _self_attr(self, node: cst.Attribute, scope: Scope, depth: int) -> Value:
         """``self.<attr>`` in a method: the value assigned once, in ``__init__``, and nowhere
@@ -396,7 +434,8 @@ class Evaluator:
         if isinstance(node.operator, cst.Modulo):
             right = self.value(node.right, scope, depth + 1)
             if left.const and right.const:
-                return Value(True, program=True, text="")
+                filled = _percent_filled(left.text, right) if self.marked is not None else None
+                return Value(True, program=True, text=filled or "")
             return Value(
                 False,
                 program=left.text is not None and _first_word(left.text),
@@ -412,7 +451,10 @@ class Evaluator:
             if method == "format" and receiver.text is not None:
                 args = [self.value(a.value, scope, depth + 1) for a in node.args]
                 if receiver.const and all(a.const for a in args):
-                    return Value(True, program=True, text="")
+                    filled = None
+                    if self.marked is not None and not any(a.keyword for a in node.args):
+                        filled = _format_filled(receiver.text, args)
+                    return Value(True, program=True, text=filled or "")
                 return Value(
                     False,
                     program=_first_word(receiver.text),
@@ -472,6 +514,8 @@ class Evaluator:
             if all(a.const for a in args) and not any(a.star for a in node.args):
                 return UNKNOWN_TEXT
             return DYNAMIC
+        if self.marked is not None and qualname in self.quoting:
+            return self._marked(node, qualname, scope, depth)
         if qualname in _CONST_FUNCS:
             args = [self.value(a.value, scope, depth + 1) for a in node.args]
             if args and all(a.const for a in args) and not any(a.star for a in node.args):
@@ -582,3 +626,71 @@ def _leading_program(values: list[Value]) -> bool:
         return False
     first = values[0]
     return first.const and first.text is not None and _first_word(first.text)
+
+
+_MARK = re.compile("\x00(\\d+)\x00")
+
+
+def quote_mark(index: int) -> str:
+    """The text a marked quoting call evaluates to (see :meth:`Evaluator.mark_quoting`)."""
+    return f"\x00{index}\x00"
+
+
+def split_marks(parts: Sequence[str | None]) -> list[str | int | None]:
+    """Text segments and holes with each quoting mark made its index."""
+    out: list[str | int | None] = []
+    for part in parts:
+        if part is None:
+            out.append(None)
+            continue
+        at = 0
+        for match in _MARK.finditer(part):
+            out.append(part[at : match.start()])
+            out.append(int(match.group(1)))
+            at = match.end()
+        out.append(part[at:])
+    return [p for p in out if p != ""]
+
+
+def _percent_filled(template: str | None, right: Value) -> str | None:
+    """``template % right`` when every field is a plain ``%s`` and the values' texts are
+    known."""
+    if template is None:
+        return None
+    values = right.items if right.items is not None else (right,)
+    texts = [v.text for v in values]
+    fields = [m.group(0) for m in _PERCENT_FIELD.finditer(template) if m.group(0) != "%%"]
+    if any(f != "%s" for f in fields) or len(fields) != len(texts) or None in texts:
+        return None
+    it = iter(texts)
+    return _PERCENT_FIELD.sub(lambda m: "%" if m.group(0) == "%%" else next(it) or "", template)
+
+
+def _format_filled(template: str | None, args: Sequence[Value]) -> str | None:
+    """``template.format(*args)`` when every field is ``{}`` or ``{N}`` and the texts of the
+    values are known."""
+    if template is None or any(a.text is None for a in args):
+        return None
+    out: list[str] = []
+    at = 0
+    auto = 0
+    for match in _FORMAT_FIELD.finditer(template):
+        out.append(template[at : match.start()])
+        field = match.group(0)
+        if field in _ESCAPES:
+            out.append(_ESCAPES[field])
+        else:
+            inner = field[1:-1]
+            if inner == "":
+                position = auto
+                auto += 1
+            elif inner.isdigit():
+                position = int(inner)
+            else:
+                return None
+            if position >= len(args):
+                return None
+            out.append(args[position].text or "")
+        at = match.end()
+    out.append(template[at:])
+    return "".join(out)

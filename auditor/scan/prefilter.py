@@ -155,6 +155,23 @@ class StdinFeeds:
         return out
 
 
+def _writes_globals(name: str, args: list[ast.expr]) -> bool:
+    """A call through which a function may write its module's globals by name (its body is
+    kept): ``globals()``, ``vars()``, ``setattr(sys.modules[...], ...)``. Not a plain
+    ``setattr(obj, ...)`` (kept bodies change what the project stage reads: only what binds
+    a module name is kept). ``sys.modules[__name__].X = v`` alone does not keep a body."""
+    if name == "globals" or (name == "vars" and not args):
+        return True
+    if name == "setattr" and args:
+        first = args[0]
+        return (
+            type(first) is ast.Subscript
+            and type(first.value) is ast.Attribute
+            and first.value.attr == "modules"
+        )
+    return False
+
+
 @functools.cache
 def stdin_feeds() -> StdinFeeds:
     """The table of rules/stdin_feeds.toml, read once."""
@@ -698,6 +715,10 @@ def survey(
             func = node.func  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
             called.add(id(func))
+            if type(func) is Name and _writes_globals(func.id, node.args):  # type: ignore[attr-defined]
+                # globals()[k] = v, globals().update(...), setattr(sys.modules[...], k, v):
+                # the module's globals written by name (a binding, see auditor.scan.collect)
+                markers.append(line)
             if extra_calls and (
                 (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
                 or "__call__" in extra_calls  # an instance called: under any name
@@ -1068,9 +1089,16 @@ def _instance_state(classes: list[ast.ClassDef], markers: list[int]) -> list[int
     return out
 
 
+# methods that change a container in place (auditor.scan.collect's _GROWING, _PREPENDING
+# and _MUTATING): a body that calls one on a module-level name is kept
 _GROWING = frozenset(
-    {"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft"}
-)
+    {
+        "append", "extend", "insert", "add", "update", "setdefault", "appendleft",
+        "extendleft", "clear", "pop", "popitem", "popleft", "remove", "reverse", "sort",
+        "rotate", "__setitem__", "__delitem__", "__iadd__", "__init__", "discard",
+        "difference_update", "intersection_update", "symmetric_difference_update",
+    }
+)  # fmt: skip
 
 
 def _assigns_self(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

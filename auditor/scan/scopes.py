@@ -60,6 +60,10 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
+    # a module whose globals are written under a key not known before run time
+    # (``globals()[k] = v``, ``globals().update(d)``, ``setattr(sys.modules[__name__], k,
+    # v)``): none of its module-level names is a constant
+    written_by_key: bool = False
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self

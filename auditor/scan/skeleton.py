@@ -6,7 +6,8 @@ per character), and most of a file that calls a sink is made of functions that d
 :func:`auditor.scan.prefilter.survey` lists the bodies to drop: the outermost function bodies
 that start on a line of their own and hold no *marker* (a call that may resolve to a sink,
 a call passing ``shell=``, a method sink, a builtin sink name, the ``def`` of a project
-sink, a ``global`` or ``nonlocal`` statement).
+sink, a ``global`` or ``nonlocal`` statement, a call of ``globals()``, ``vars()`` or
+``setattr(sys.modules[...], ...)``: the module's globals written by name).
 
 Why the findings cannot change. The analysis reports calls, and every call it could report
 is a marker, so no reportable call is dropped. What a kept call resolves to and what its
@@ -14,7 +15,8 @@ arguments evaluate to depends on the bindings its scope chain sees (``auditor.sc
 follows Python's rules: local, enclosing functions, module, builtins). A dropped body is a
 function's own scope (and the scopes nested in it): none of a kept call's chain, because a
 kept call is never inside a dropped body. Its bindings reach other scopes only through
-``global`` and ``nonlocal``, which keep the body. The ``def`` line itself (decorators,
+``global`` and ``nonlocal`` and the writes by name (``globals()[k] = v``), which keep the
+body. The ``def`` line itself (decorators,
 parameters and their defaults, annotations: evaluated in the enclosing scope) stays as
 written, so the function's name is still bound by a ``def``. Lines and columns of what is
 kept do not move: each dropped line keeps its line ending (inside the string literal), so

@@ -129,6 +129,9 @@ class Summarizer:
         self._dependency_names: frozenset[str] | None = None
         self._site_of = {id(c.node): c for c in collector.every_call}
         self._typed: dict[int, str | None] = {}
+        # quoting calls (by id) that protect nothing where their shell string puts them
+        # (auditor.scan.analyze._exposed_quotes): no sanitizer
+        self.exposed: set[int] = set()
         self._typing: set[int] = set()
         self._attr_assigns: dict[tuple[str, str], list[object]] = {}
         for assign in collector.attr_assigns:
@@ -759,6 +762,8 @@ class Summarizer:
             sanitizer = self.sources.sanitizer(typed)
             if sanitizer is not None:
                 inner = self._union(self._arguments(node), scope, depth)
+                if id(node) in self.exposed:
+                    return inner
                 return frozenset(("q", sanitizer.note + f" ({typed})", x) for x in inner)
             if self.sources.is_clean(typed):
                 return EMPTY
@@ -1147,6 +1152,7 @@ class Summarizer:
                 str | None,
                 cst.BaseExpression | None,
                 str | None,
+                frozenset[str],
             ]
         ],
         value_names: Iterable[str],
@@ -1157,9 +1163,10 @@ class Summarizer:
         vector: see :attr:`Site.argv`, the program of a vector written out: see
         :attr:`Site.program`, whether it starts a shell that reads its commands from its
         standard input and returns the process ("process") or the pipe to that input
-        ("pipe"), else None: see :meth:`fed`) of each finding of the file."""
+        ("pipe"), else None: see :meth:`fed`, the module-level names a constant payload
+        reads: see :attr:`Site.names`) of each finding of the file."""
         summary = self.summary
-        for index, call, payload, if_params, argv, program, reads_stdin in sites:
+        for index, call, payload, if_params, argv, program, reads_stdin, read in sites:
             self._guards_now = self.guarded(call) if call.guards else {}
             try:
                 labels = self._union(payload, call.scope, 0)
@@ -1180,6 +1187,7 @@ class Summarizer:
                     params,
                     argv if argv in params else None,
                     None if runs is None else tuple(sorted(runs, key=repr)),
+                    tuple(sorted(read)),
                 )
             )
         # every call of something that may be a project function: the call graph
