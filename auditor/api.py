@@ -717,6 +717,7 @@ def plan_files(
         jobs_in.append((size, (path, shown, _root_relative(path, policy.root), False, ())))
     total, done = len(slots), len(slots) - len(jobs_in)
     runner = _Runner(policy, options, jobs, cache, ScanResult(), planning)
+    runner.summaries = True  # _keep_unfrozen reads them
     analysed: list[tuple[Job, FileResult, int]] = []
     try:
         for job, file_result, plan in runner.run(jobs_in):
