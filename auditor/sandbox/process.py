@@ -473,7 +473,9 @@ class Popen(subprocess.Popen[Any]):
             items = launcher.items(plan)
             init_program = native.init_program()
             user_preexec = preexec_fn
-            self._diag_fd = diag_w = os.memfd_create("auditor-sandbox-setup-stderr")
+            diag_w = -1
+            with contextlib.suppress(OSError):  # no memfd: the message quotes less
+                self._diag_fd = diag_w = os.memfd_create("auditor-sandbox-setup-stderr")
             spawn_args = args
             spawn = {
                 "executable": executable,
@@ -482,7 +484,7 @@ class Popen(subprocess.Popen[Any]):
                     items, init_program, user_preexec, diag_w
                 ),
             }
-            pass_fds = (*user_fds, info_w, diag_w)
+            pass_fds = (*user_fds, info_w, *([diag_w] if diag_w >= 0 else []))
         try:
             super().__init__(
                 spawn_args,
@@ -590,7 +592,7 @@ class Popen(subprocess.Popen[Any]):
     def _setup_death(self) -> str:
         """Why the setup ended without a word on the info pipe: how the process we started
         ended and the last lines of what the setup wrote to its stderr, where that can be
-        read (the init program's own pipe; the payload's stderr when it is our pipe)."""
+        read (the init program's own memfd; the payload's stderr when it is our pipe)."""
         rc = self.returncode
         if rc is None:
             how = "the sandbox setup process died"

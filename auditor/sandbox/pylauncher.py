@@ -1057,8 +1057,8 @@ def preexec_launch(
 ) -> None:
     """``preexec_fn`` of a ``subprocess`` fork of the caller: this process becomes the
     launcher (it never returns), its payload child returns here, ready for ``subprocess``
-    to exec the program, after running ``user_preexec``.  ``diag_fd``, a pipe to the
-    caller, becomes the init program's stderr until it is ready."""
+    to exec the program, after running ``user_preexec``.  ``diag_fd``, a memfd of the
+    caller's, becomes the init program's stderr until it is ready."""
     global _plan
     _plan = Plan(items)
     _reset_signals()
