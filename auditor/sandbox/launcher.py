@@ -91,6 +91,15 @@ FIXES = {
     "uid": "switching the payload to an unprivileged uid failed",
     "hostname": "sethostname failed in the new uts namespace",
     "cwd": "cannot enter the working directory inside the sandbox",
+    "setup": (
+        "a process of the sandbox's setup (the launcher, or the init of a preexec_fn run) "
+        "died before the sandbox was ready: its error output is quoted above or, when the "
+        "payload's stderr is not captured, went to this process's stderr. The Python "
+        "launcher needs an interpreter (sys.executable) that starts and imports its standard "
+        "library (python -I -S -c 'import ctypes'); with a C compiler at install time the "
+        "compiled launcher runs instead (auditor sandbox doctor says which runs). A SIGKILL "
+        "without any output may come from the OOM killer or from the caller's own limits"
+    ),
     "launcher": (
         "the compiled launcher does not match this version of auditor: reinstall it "
         "(pip install .), or in a source checkout rebuild it (pip install -e .)"

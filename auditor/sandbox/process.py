@@ -100,7 +100,53 @@ def _applied_mode(mode: str, applied: Collection[str]) -> str:
 
 def _format_unavailable(piece: str, error: str) -> str:
     fix = launcher.FIXES.get(piece, "")
-    return f"sandbox isolation '{piece}' unavailable: {error}. Fix: {fix}"
+    sep = "" if error.endswith("\n") else ". "  # a quoted tail of output ends in a newline
+    return f"sandbox isolation '{piece}' unavailable: {error}{sep}Fix: {fix}"
+
+
+#: How much of a dead setup's stderr an error message quotes: its last lines, each cut.
+TAIL_BYTES, TAIL_LINES, TAIL_LINE_CHARS = 64 * 1024, 12, 300
+
+
+def _read_tail(fd: int | None) -> str:
+    """The last lines of what is buffered in a pipe now (never blocks, bounded)."""
+    if fd is None:
+        return ""
+    data = b""
+    try:
+        blocking = os.get_blocking(fd)
+        os.set_blocking(fd, False)
+        try:
+            while len(data) < TAIL_BYTES:
+                chunk = os.read(fd, TAIL_BYTES - len(data))
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.set_blocking(fd, blocking)
+    except OSError:  # BlockingIOError: nothing (more) there; or not a pipe we can read
+        pass
+    return _tail_lines(data)
+
+
+def _file_tail(fd: int | None) -> str:
+    """The last lines of a file (the setup's memfd), read from its last TAIL_BYTES."""
+    if fd is None:
+        return ""
+    try:
+        size = os.fstat(fd).st_size
+        return _tail_lines(os.pread(fd, TAIL_BYTES, max(0, size - TAIL_BYTES)))
+    except OSError:
+        return ""
+
+
+def _tail_lines(data: bytes) -> str:
+    """The last TAIL_LINES lines of ``data``, indented, each cut to TAIL_LINE_CHARS."""
+    lines = data.decode(errors="replace").rstrip().splitlines()[-TAIL_LINES:]
+    return "\n".join(
+        "  " + (ln if len(ln) <= TAIL_LINE_CHARS else ln[: TAIL_LINE_CHARS - 3] + "...")
+        for ln in lines
+    )
 
 
 def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[Any]]:
@@ -212,6 +258,10 @@ class Popen(subprocess.Popen[Any]):
         self._own_pidfd: int | None = None
         self._info_r: int | None = None
         self._exec_r: int | None = None
+        #: a memfd that is the setup's own stderr where it can be (the init program of a
+        #: preexec_fn run, until it is ready), quoted when the setup dies: a file, not a
+        #: pipe, so that a chatty dying init never blocks on it
+        self._diag_fd: int | None = None
         #: "c" (the compiled launcher, spawned without forking this interpreter) or "python"
         self.launcher = "python"
         self._cgroup: cgroups.SandboxCgroup | None = None
@@ -423,13 +473,18 @@ class Popen(subprocess.Popen[Any]):
             items = launcher.items(plan)
             init_program = native.init_program()
             user_preexec = preexec_fn
+            diag_w = -1
+            with contextlib.suppress(OSError):  # no memfd: the message quotes less
+                self._diag_fd = diag_w = os.memfd_create("auditor-sandbox-setup-stderr")
             spawn_args = args
             spawn = {
                 "executable": executable,
                 "shell": shell,
-                "preexec_fn": lambda: pylauncher.preexec_launch(items, init_program, user_preexec),
+                "preexec_fn": lambda: pylauncher.preexec_launch(
+                    items, init_program, user_preexec, diag_w
+                ),
             }
-            pass_fds = (*user_fds, info_w)
+            pass_fds = (*user_fds, info_w, *([diag_w] if diag_w >= 0 else []))
         try:
             super().__init__(
                 spawn_args,
@@ -508,12 +563,13 @@ class Popen(subprocess.Popen[Any]):
         if not raise_on_error:
             return
         if error is not None or not any(line.startswith("A") for line in lines):
-            piece, msg = error or ("setup", "the sandbox setup process died")
             with contextlib.suppress(Exception):
                 super().wait()
+            piece, msg = error or ("setup", self._setup_death())
             self._cleanup_after_failed_start()
             self._record_unavailable(args, piece)
             raise SandboxUnavailable(_format_unavailable(piece, msg), (piece,))
+        self._close_diag()
         if "uid" not in applied:
             self.payload_uid = os.geteuid()
         modes = tuple(_applied_mode(m, applied) for m in self.limit_modes)
@@ -527,6 +583,36 @@ class Popen(subprocess.Popen[Any]):
             )
             if not self._pooled:  # a pool warns when it hands a run to this sandbox
                 warnings.warn(self.degraded_warning, SandboxDegradedWarning, stacklevel=3)
+
+    def _close_diag(self) -> None:
+        if self._diag_fd is not None:
+            os.close(self._diag_fd)
+            self._diag_fd = None
+
+    def _setup_death(self) -> str:
+        """Why the setup ended without a word on the info pipe: how the process we started
+        ended and the last lines of what the setup wrote to its stderr, where that can be
+        read (the init program's own memfd; the payload's stderr when it is our pipe)."""
+        rc = self.returncode
+        if rc is None:
+            how = "the sandbox setup process died"
+        elif rc < 0:
+            try:
+                name = signal.Signals(-rc).name
+            except ValueError:
+                name = f"signal {-rc}"
+            how = f"the sandbox setup process was killed by {name}"
+            if rc == -signal.SIGKILL:
+                how += " (as is every process of a sandbox whose init died)"
+        else:
+            how = f"the sandbox setup process died (exit status {rc})"
+        tails = [_file_tail(self._diag_fd)]
+        if self.stderr is not None:
+            tails.append(_read_tail(self.stderr.fileno()))
+        text = "\n".join(t for t in tails if t)
+        if text:
+            return f"{how}; its last error output:\n{text}\n"
+        return f"{how} without an error message (its stderr, if not captured, is this process's)"
 
     def _check_exec(self, args: Any, executable: Any) -> None:  # executable: for the error
         """The compiled launcher's payload reports a failed ``exec`` (its errno) on the exec
@@ -590,10 +676,10 @@ class Popen(subprocess.Popen[Any]):
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
-        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r):
+        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r, self._diag_fd):
             if fd is not None:
                 os.close(fd)
-        self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = None
+        self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = self._diag_fd = None
         self._finished = True
 
     # -- lifecycle ------------------------------------------------------------------

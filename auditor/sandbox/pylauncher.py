@@ -434,7 +434,9 @@ def _keep_caps_across_exec(caps: tuple[int, ...]) -> None:
         _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0), "PR_CAP_AMBIENT")
 
 
-def _init_child(go_r: int, exec_init: list[str] | None, init_fd: int = -1) -> None:
+def _init_child(
+    go_r: int, exec_init: list[str] | None, init_fd: int = -1, diag_fd: int = -1
+) -> None:
     _pdeathsig()
     try:
         os.chdir("/")  # pivot_root moves a cwd of "/" into the new root
@@ -455,6 +457,12 @@ def _init_child(go_r: int, exec_init: list[str] | None, init_fd: int = -1) -> No
                 _keep_caps_across_exec((CAP_SETPCAP,))
             for fd in (_plan.info_fd, _plan.ready_fd, go_r):
                 os.set_inheritable(fd, True)
+            if diag_fd >= 0:
+                # What the init program prints before it is ready (an interpreter that
+                # cannot start) goes to the caller, for its error message; once ready it
+                # closes every descriptor but its pipes.
+                os.dup2(diag_fd, 2)
+                os.set_inheritable(diag_fd, False)
             os.execve(init_fd, args, os.environ)
         except (OSError, _Fail) as exc:
             _fatal("protected-init", f"exec {args[0]}: {exc}")
@@ -562,10 +570,14 @@ def _mount(src: str, target: str, fstype: str | None, flags: int, data: str | No
 
 
 class _View:
-    """Builds the new root under NEWROOT from the plan's operations, in order."""
+    """Builds the new root under NEWROOT from the plan's operations, in order.
 
-    def __init__(self, userns_fd: int) -> None:
+    ``before_hiding`` runs once the mount sources are cloned, just before the tmpfs that
+    becomes the new root is mounted over NEWROOT (which hides what lies under it)."""
+
+    def __init__(self, userns_fd: int, before_hiding: Callable[[], None]) -> None:
         self.userns_fd = userns_fd
+        self.before_hiding = before_hiding
 
     def build(self) -> None:
         fds: dict[int, int] = {}
@@ -575,6 +587,7 @@ class _View:
                 src, _ = _split_len(rest)
                 fds[i] = _clone_tree(src, mode, self.userns_fd)
         _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+        self.before_hiding()
         _mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=755")
         for i, op in enumerate(_plan.ops):
             key, _, value = op.partition("=")
@@ -748,10 +761,22 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready:
     for name, _file, flag in NAMESPACES[2:]:  # mount ipc uts net
         if name in _plan.applied and name in ns_fds:
             _attempt(name, functools.partial(_setns, ns_fds[name], flag))
+    waited = False
+
+    def init_started() -> None:
+        # The init execs its program in this mount namespace: until that program has
+        # started (its interpreter found its prefix and imported what it needs) nothing of
+        # the host may be hidden, neither by the tmpfs over NEWROOT (an interpreter or venv
+        # under /tmp) nor by the move of the root.
+        nonlocal waited
+        if early_ready and not waited:
+            waited = True
+            _init_ready(ready_r)
+
     view = (
         "mount" in _plan.applied
         and bool(_plan.ops)
-        and _attempt("allowlist-root", _View(ns_fds.get("user", -1)).build)
+        and _attempt("allowlist-root", _View(ns_fds.get("user", -1), init_started).build)
     )
     if view:
         _attempt("hidden-home", lambda: None)  # no home is in the allow-list
@@ -762,8 +787,7 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready:
             _fatal("user", str(exc))
     if "user" in _plan.applied:
         _attempt("userns-limit", lambda: _write_file("/proc/sys/user/max_user_namespaces", "0"))
-    if early_ready:  # the init execs its program: wait for it before the old root goes
-        _init_ready(ready_r)
+    init_started()  # when the view did not wait already
     piece = "readonly-root" if _plan.strict else "readonly-sys"
     if view and _attempt("allowlist-root", _pivot):
         _attempt(piece, _readonly_root)
@@ -892,7 +916,7 @@ def _give_stdio_pipes() -> None:
                 os.fchown(fd, _plan.idmap, _plan.idmap)
 
 
-def _launch(exec_init: list[str] | None) -> tuple[int, int, dict[str, int]]:
+def _launch(exec_init: list[str] | None, diag_fd: int = -1) -> tuple[int, int, dict[str, int]]:
     """Everything up to the fork of the payload; returns (the payload's pid or 0 in the
     payload, the init's pid, the namespace fds)."""
     if _plan.cg:
@@ -919,7 +943,7 @@ def _launch(exec_init: list[str] | None) -> tuple[int, int, dict[str, int]]:
         os.close(go_w)
         os.close(ready_r)
         _plan.ready_fd = ready_w
-        _init_child(go_r, exec_init, init_fd)
+        _init_child(go_r, exec_init, init_fd, diag_fd)
         os._exit(0)
     if init_fd >= 0:
         os.close(init_fd)
@@ -1026,22 +1050,36 @@ def main(argv: list[str]) -> int:
 
 
 def preexec_launch(
-    items: list[str], init_program: list[str], user_preexec: Callable[[], object]
+    items: list[str],
+    init_program: list[str],
+    user_preexec: Callable[[], object],
+    diag_fd: int = -1,
 ) -> None:
     """``preexec_fn`` of a ``subprocess`` fork of the caller: this process becomes the
     launcher (it never returns), its payload child returns here, ready for ``subprocess``
-    to exec the program, after running ``user_preexec``."""
+    to exec the program, after running ``user_preexec``.  ``diag_fd``, a memfd of the
+    caller's, becomes the init program's stderr until it is ready."""
     global _plan
     _plan = Plan(items)
     _reset_signals()
     _pdeathsig()
     if os.getppid() != _plan.parent_pid:
         os._exit(137)
-    _, init, _ = _launch(init_program)
+    _, init, _ = _launch(init_program, diag_fd)
     _say_ready(init)
     os.close(_plan.info_fd)
+    if diag_fd >= 0:
+        os.close(diag_fd)
     user_preexec()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except Exception as exc:
+        # A bug or an unexpected error, in the launcher or one of its children: say it on
+        # the info pipe (the caller's error message), then the traceback on stderr.
+        if "_plan" in globals():
+            msg = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+            _say("E", f"setup|the Python launcher failed: {msg}")
+        raise

@@ -100,12 +100,19 @@ def _under(path: str, top: str) -> bool:
 
 @functools.cache
 def python_dirs() -> tuple[str, ...]:
-    """The interpreter's installation directories (resolved, existing, outermost first)."""
+    """The interpreter's installation directories (resolved, existing, outermost first):
+    its prefixes, the folder of its program, and the venv that program lies in (``site``
+    sets ``sys.prefix`` to the venv; a caller started with ``-S`` has the base's)."""
     cands = {
         os.path.realpath(p)
         for p in (sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix)
     }
     cands.add(os.path.dirname(os.path.realpath(sys.executable)))
+    bindir = os.path.dirname(os.path.abspath(sys.executable))
+    for d in (bindir, os.path.dirname(bindir)):
+        if os.path.isfile(os.path.join(d, "pyvenv.cfg")):
+            cands.add(os.path.realpath(d))
+            break
     out: list[str] = []
     for c in sorted((c for c in cands if os.path.isdir(c)), key=len):
         if not any(_under(c, o) for o in out):

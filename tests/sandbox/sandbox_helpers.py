@@ -196,3 +196,12 @@ class Pooled:
 
     def exec_python(self, code: str, **kw: Any) -> sandbox.SandboxResult:
         return self._pooled("exec_python", code, kw)
+
+
+def interpreter_entries_in_tmp() -> list[str]:
+    """What a fresh sandbox /tmp holds before its payload writes there: nothing, except the
+    top folder of an interpreter installation (a venv) that lives under the host's /tmp,
+    shown read-only at its path so that the interpreter runs (docs/sandbox.md)."""
+    from auditor.sandbox import view
+
+    return sorted({d.split("/")[2] for d in view.python_dirs() if d.startswith("/tmp/")})
