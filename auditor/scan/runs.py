@@ -31,6 +31,9 @@ class Runs:
     # the language of a shell or interpreter left to read what it runs from its standard
     # input (``["bash"]``, ``["python3", "-"]``): what the call feeds it there is the payload
     stdin: str | None = None
+    # the last launcher installs packages (pip install, npm install): ``note`` says what
+    # their code does
+    installs: bool = False
 
 
 def _word(value: Value) -> Word:
@@ -69,6 +72,7 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
         peeled.privileged,
         peeled.note,
         stdin,
+        peeled.installs,
     )
 
 
