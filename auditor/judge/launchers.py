@@ -381,8 +381,9 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             i = outcome.start
             shell_level = entry.builtin
             continue
-        if outcome.kind == "module" and outcome.offset == 0:
+        if outcome.kind == "module":
             module = words[outcome.start].text
+            module = module[outcome.offset :] if module is not None else None
             runner = table.by_module.get(module) if module is not None else None
             if runner is not None:  # python -m pip install: pip reads the words after it
                 forced = (runner, module or "")
