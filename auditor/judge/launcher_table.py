@@ -30,7 +30,7 @@ EFFECTS = (
     "no-operands",  # a flag: the launcher's operands are not read (podman exec --latest)
     "program-argv",  # no operands are read and what follows is a program argv (runuser -u)
 )
-THEN = ("program", "script", "shell-rest", "dispatch", "unknown")
+THEN = ("program", "script", "shell-rest", "dispatch", "unknown", "packages")
 
 
 class LauncherTableError(ValueError):
@@ -86,6 +86,7 @@ class Launcher:
     source: str
     style: Style
     programs: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()  # Python modules that run it (python -m pip)
     program_patterns: tuple[re.Pattern[str], ...] = ()
     privileged: bool = False
     builtin: bool = False
@@ -128,6 +129,7 @@ class Table:
     by_name: Mapping[str, Launcher]
     by_program: Mapping[str, Launcher]
     builtins: Mapping[str, Launcher]
+    by_module: Mapping[str, Launcher]
     patterns: tuple[tuple[re.Pattern[str], Launcher], ...]
     python: Launcher
     # language -> the name a message gives it ("perl" -> "Perl"), from the [language.NAME]
@@ -159,6 +161,7 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "source": str,
     "style": str,
     "programs": list,
+    "modules": list,
     "program-patterns": list,
     "privileged": bool,
     "builtin": bool,
@@ -434,8 +437,8 @@ def _load_launcher(
     subcommands = data.get("subcommands", {})
     if (then == "dispatch") != bool(subcommands):
         raise LauncherTableError(f"{where}: 'subcommands' goes with then = 'dispatch', and only")
-    if then == "unknown" and "note" not in data:
-        raise LauncherTableError(f"{where}: then = 'unknown' needs a 'note' saying why")
+    if then in ("unknown", "packages") and "note" not in data:
+        raise LauncherTableError(f"{where}: then = {then!r} needs a 'note' saying why")
     language = data.get("language")
     language_values = _language_values(data.get("language-values", {}), options, where)
     needs_language = then in ("script", "shell-rest") or any(
@@ -458,6 +461,7 @@ def _load_launcher(
         source=data["source"],
         style=style,
         programs=programs,
+        modules=tuple(data.get("modules", ())),
         program_patterns=tuple(
             _regex(p, where, "program-patterns") for p in data.get("program-patterns", ())
         ),
@@ -605,6 +609,7 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
     by_name = {launcher.name: launcher for launcher in launchers}
     by_program: dict[str, Launcher] = {}
     builtins: dict[str, Launcher] = {}
+    by_module: dict[str, Launcher] = {}
     patterns: list[tuple[re.Pattern[str], Launcher]] = []
     for launcher in launchers:
         target = builtins if launcher.builtin else by_program
@@ -616,6 +621,13 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
                 )
             target[program] = launcher
         patterns.extend((p, launcher) for p in launcher.program_patterns)
+        for module in launcher.modules:
+            if module in by_module:
+                raise LauncherTableError(
+                    f"{where}: module {module!r} is run by {by_module[module].name!r} "
+                    f"and {launcher.name!r}"
+                )
+            by_module[module] = launcher
         for sub, target_name in launcher.subcommands.items():
             if not isinstance(target_name, str) or target_name not in by_name:
                 raise LauncherTableError(
@@ -642,6 +654,7 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
         by_name=by_name,
         by_program=by_program,
         builtins=builtins,
+        by_module=by_module,
         patterns=tuple(patterns),
         python=python,
         languages=languages,

@@ -19,8 +19,16 @@ What the peeling covers
   (unshare, nsenter, systemd-run, bwrap, firejail, chroot, docker/podman exec and run, with
   ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash,
   bash, zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters
-  (python, perl, ruby, node, php), and a shell's own ``exec``, ``command``, ``time``,
-  ``eval``, ``.``/``source`` where the shell reads a command word.
+  (python, perl, ruby, node, php), package installers and runners (pip install, download
+  and wheel, also as ``python -m pip``; uv pip install, uv run, uv tool run/uvx, uv tool
+  install; pipx run and install; npm install and exec, npx), and a shell's own ``exec``,
+  ``command``, ``time``, ``eval``, ``.``/``source`` where the shell reads a command word.
+* Package installers (``then = "packages"``): every operand (a requirement, a package spec)
+  and the options that name requirements files or indexes are choosers, since the
+  packages' build and install code runs; a word known only at run time where an option may
+  stand is a chooser too (an option or a package, either chooses). ``Peeled.installs`` says
+  so. A runner's package (``npx PKG``, ``uvx PKG``, ``pipx run APP``) is its program word.
+  A Python module that is a launcher (``python -m pip``) is peeled as that launcher.
 * Program names by basename (``/usr/bin/sudo``, ``C:\\...\\cmd.exe``; ``.exe`` and letter
   case ignored) and by pattern (``python3.11``, ``pypy3``, ``perl5.36``); ``sys.executable``
   is Python. A launcher whose own path is chosen at run time but whose known tail names it
@@ -163,6 +171,9 @@ class Peeled:
     # "unknown" because a shell or interpreter reads what it runs from its standard input:
     # its language ("sh", "python"...)
     stdin: str | None = None
+    # the last launcher installs packages (then = "packages": pip install): its operands are
+    # choosers and ``note`` says what their code does
+    installs: bool = False
 
 
 def peel(words: Sequence[Word], *, table: Table | None = None) -> Peeled:
@@ -317,6 +328,7 @@ class _Outcome:
     offset: int = 0
     choosers: list[int] = field(default_factory=list)
     sub: Launcher | None = None
+    installs: bool = False
 
 
 class _Unknown(Exception):
@@ -385,6 +397,15 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             i = outcome.start
             shell_level = entry.builtin
             continue
+        if outcome.kind == "module":
+            module = words[outcome.start].text
+            module = module[outcome.offset :] if module is not None else None
+            runner = table.by_module.get(module) if module is not None else None
+            if runner is not None:  # python -m pip install: pip reads the words after it
+                forced = (runner, module or "")
+                i = outcome.start
+                shell_level = False
+                continue
         return done(
             outcome.kind,
             outcome.start,
@@ -392,6 +413,7 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             note=outcome.note,
             joined=outcome.joined,
             offset=outcome.offset,
+            installs=outcome.installs,
         )
 
 
@@ -638,6 +660,11 @@ class _Reader:
                 read = self.read_option(j)
                 if isinstance(read, _Bad):
                     raise _Unknown(j, read.note)
+                if isinstance(read, _Ambiguous) and self.then == "packages":
+                    # an option or a package, known only at run time: either chooses
+                    self.choosers.append(j)
+                    j += 1
+                    continue
                 if isinstance(read, _Ambiguous):
                     if harmless:
                         j += 1
@@ -673,6 +700,12 @@ class _Reader:
                     j += 1
                     continue
             # a word that is not an option
+            if self.then == "packages" and self.filled >= self.slots:
+                self.choosers.append(j)  # pip install SPEC: the package chooses what runs
+                j += 1
+                if entry.permute != "all":
+                    options_open = False
+                continue
             if self.filled < self.slots and self.payload is None:
                 if word.splits and not harmless:
                     raise _Unknown(
@@ -804,6 +837,8 @@ class _Reader:
                 f"{self.label} reads options among its command's words (GNU permutation)",
             )
         then = self.then
+        if then == "packages":  # the packages' own code runs: their operands are choosers
+            return self._outcome("program", n, note=entry.note, installs=True)
         if payload is None:
             if mode is not None:  # "interactive" (sudo -s) with no command
                 raise _Unknown(

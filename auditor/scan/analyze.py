@@ -318,6 +318,9 @@ def analyze_source(
             comments, pos.line, pos.end_line, keys, ctx.options.honor_nosec, bandit
         )
         message = verdict.message
+        runs = site.runs
+        if runs is not None and runs.installs and runs.note and site.payload == "dynamic":
+            message += f": {runs.note}"  # pip install SPEC: what the package's code does
         handed_to = None
         if site.handed is not None and site.sink is not None and site.sink.form != "dispatch":
             handed_to = _callee_text(module, node)

@@ -34,6 +34,9 @@ class Runs:
     # what the code is written in when ``runs`` is "code" ("python", "perl", "node"...: the
     # launcher table's languages), None when that is not known (osascript -l $lang)
     language: str | None = None
+    # the last launcher installs packages (pip install, npm install): ``note`` says what
+    # their code does
+    installs: bool = False
 
 
 def _word(value: Value) -> Word:
@@ -73,6 +76,7 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
         peeled.note,
         stdin,
         peeled.language if peeled.kind == "code" else None,
+        peeled.installs,
     )
 
 

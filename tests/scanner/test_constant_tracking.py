@@ -11,10 +11,11 @@ from tests.conftest import findings
 H = "import os, subprocess, sys\nfrom pathlib import Path\n"
 
 CASES = [
-    # issue 13: list arithmetic on known items keeps the program known
+    # issue 13: list arithmetic on known items keeps the program known (pytest: pip would
+    # read `entry` as its sub-command, and pip install SPEC runs the package's code)
     (
         H + "def f(entry, cmd):\n"
-        "    prefix = [sys.executable, '-m', 'pip']\n"
+        "    prefix = [sys.executable, '-m', 'pytest']\n"
         "    prefix += [entry]\n"
         "    subprocess.Popen(prefix + cmd)\n",
         "fixed-program",

@@ -33,7 +33,7 @@ CASES = [
     ("subprocess.run([sys.executable, '-c', 'print(1)'])", "AUD302", ("python -c",), False,
      "allow"),
     ("subprocess.run([sys.executable, x])", "AUD102", ("python",), False, "isolate"),
-    ("subprocess.run([sys.executable, '-m', 'pip', 'install', x])", "AUD203", ("python -m",),
+    ("subprocess.run([sys.executable, '-m', 'http.server', x])", "AUD203", ("python -m",),
      False, "allow"),
     ("subprocess.run(['sudo', '-u', u, 'bash', '-c', x])", "AUD101", ("sudo", "bash -c"), True,
      "isolate"),
@@ -118,3 +118,49 @@ def test_model_output_behind_python_c_is_critical_code(tmp_path: Path) -> None:
         "critical-code",
         "llm-output",
     )
+
+
+# Package installers and runners: the packages' build and install code runs (pip install
+# SPEC), or the package's program (npx PKG); a spec, requirements file or index chosen at run
+# time chooses what runs. open-webui 0.12.4's utils/plugin.py installs the requirements a
+# tool's uploaded source lists: pip install + options + those specs.
+INSTALLERS = [
+    # (call, rule, risk, action, via)
+    ("subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + PIP_OPTIONS + reqs"
+     " + INDEX_OPTIONS)", "AUD102", "high", "isolate", ("python -m", "pip install")),
+    ("subprocess.run([sys.executable, '-m', 'pip', 'install', x])", "AUD102", "high",
+     "isolate", ("python -m", "pip install")),
+    ("subprocess.run(['pip3', 'install', '-r', x])", "AUD102", "high", "isolate",
+     ("pip install",)),
+    ("subprocess.run(['pip', 'install', '--index-url', x, 'requests'])", "AUD102", "high",
+     "isolate", ("pip install",)),
+    ("subprocess.run(['uv', 'pip', 'install', x])", "AUD102", "high", "isolate",
+     ("uv pip install",)),
+    ("subprocess.run(['npm', 'install', x])", "AUD102", "high", "isolate", ("npm install",)),
+    ("subprocess.run(['npx', '-y', x])", "AUD102", "high", "isolate", ("npx",)),
+    ("subprocess.run(['uvx', x, '--help'])", "AUD102", "high", "isolate", ("uv tool run",)),
+    ("subprocess.run(['pipx', 'run', '--spec', x, 'tool'])", "AUD102", "high", "isolate",
+     ("pipx run",)),
+    # constant packages: a fixed program, as before (a constant command when all is constant)
+    ("subprocess.run([sys.executable, '-m', 'pip', 'install', 'requests==2.31.0'])", "AUD301",
+     "low", "allow", ("python -m", "pip install")),
+    ("subprocess.run([sys.executable, '-m', 'pip', 'install', '--upgrade', 'pip'])", "AUD301",
+     "low", "allow", ("python -m", "pip install")),
+    ("subprocess.run(['pip', 'install', '--target', x, 'requests==2.31.0'])", "AUD203",
+     "medium", "allow", ("pip install",)),
+    ("subprocess.run(['npx', '-y', 'prettier@3.3.3', x])", "AUD203", "medium", "allow",
+     ("npx",)),
+    ("subprocess.run([sys.executable, '-m', 'pip', 'list', '--format', x])", "AUD203",
+     "medium", "allow", ("python -m",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "rule", "risk", "action", "via"), INSTALLERS)
+def test_package_installers_and_runners(
+    tmp_path: Path, call: str, rule: str, risk: str, action: str, via: tuple[str, ...]
+) -> None:
+    code = f"PIP_OPTIONS = []\nINDEX_OPTIONS = []\ndef f(x, reqs):\n    {call}\n"
+    finding = _one(tmp_path, code)
+    assert (finding.rule, finding.risk, finding.action, finding.via) == (rule, risk, action, via)
+    installs = rule == "AUD102" and via[-1].endswith("install")
+    assert ("chooses what runs" in finding.message) is installs, finding.message
