@@ -20,7 +20,10 @@
  *
  * Info pipe: P<pid> (the host pid to kill: the init, or the payload without a pid
  * namespace; sent with A), S<piece>|<error> (skipped, degraded mode), E<piece>|<error> (a required piece
- * failed: nothing is exec'd), A<pieces> (ready to exec), R<cpu s> <max rss KiB> (after).
+ * failed: nothing is exec'd), A<pieces> (ready to exec), R<cpu s> <max rss KiB> (after),
+ * Q<payload pid> <init pid> (the launcher's two children, host pids: written before the
+ * init is told to go, so always before A; a caller that is a child subreaper, or pid 1,
+ * inherits them when the launcher is killed, and must reap them itself).
  *
  * argv: key=value plan items, "--", the program to exec, its argv ("--init" first: the init
  * program of the Python launcher's preexec_fn path, see init_main).
@@ -920,6 +923,15 @@ static pid_t clone_init(void) {
     }
 }
 
+/* A failed start: the init goes, reaped here (a launcher that left it to the kernel would
+ * leave it to a caller that is a child subreaper, or pid 1, to reap). */
+static void __attribute__((noreturn)) end_init_and_exit(void) {
+    kill(init_pid, SIGKILL);
+    while (waitpid(init_pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    _exit(126);
+}
+
 static int write_maps(pid_t init) {
     char path[64], map[128];
     if (plan.idmap >= 0) { /* root: 0 -> payload's id, 1 -> the init's */
@@ -1120,38 +1132,41 @@ int main(int argc, char **argv) {
         if ((ns_fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
             fail(path);
             say('E', "%s|%s", NSS[i].name, errbuf);
-            kill(init_pid, SIGKILL);
-            _exit(126);
+            end_init_and_exit();
         }
     }
     userns_fd = ns_fds[0];
     if (applied("user") && !attempt("user", maps)) { /* degraded: no usable user namespace */
-        kill(init_pid, SIGKILL);
         say('E', "user|%s", "the id maps could not be written");
-        _exit(126);
+        end_init_and_exit();
     }
-    if (write(go[1], "g", 1) != 1) _exit(126);
     /* Not root: join the user namespace (needed to join the others); root joins it in the
      * payload, once the view is built. */
     if (applied("user") && plan.idmap < 0 && setns(ns_fds[0], CLONE_NEWUSER_) < 0) {
         fail("setns(user)");
         say('E', "user|%s", errbuf);
-        kill(init_pid, SIGKILL);
-        _exit(126);
+        end_init_and_exit();
     }
     if (applied("pid") && setns(ns_fds[1], CLONE_NEWPID) < 0) {
         fail("setns(pid)");
         say('E', "pid|%s", errbuf);
-        kill(init_pid, SIGKILL);
-        _exit(126);
+        end_init_and_exit();
     }
     pid_t pid = fork();
     if (pid < 0) {
         fail("fork");
         say('E', "setup|%s", errbuf);
-        kill(init_pid, SIGKILL);
-        _exit(126);
+        end_init_and_exit();
     }
     if (pid == 0) payload(go[0], ready[0], file, payload_argv);
+    /* The children's pids, then "go": the init is ready only after it, the payload says A
+     * only once the init is, so the caller has Q when it reads A. */
+    say('Q', "%d %d", (int)pid, (int)init_pid);
+    if (write(go[1], "g", 1) != 1) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        end_init_and_exit();
+    }
     intermediate(pid, go[1]);
 }

@@ -2,8 +2,9 @@
 
 Two launchers carry a plan out, the compiled one (``launcher.c``, see :mod:`.native`) and
 its Python twin (``pylauncher.py``, a program of its own).  Both read the same items and
-speak the same info-pipe protocol (``P<pid>``, ``S<piece>|<error>``, ``E<piece>|<error>``,
-``A<pieces>``, ``R<cpu seconds> <max rss KiB>``): the header of launcher.c describes both.
+speak the same info-pipe protocol (``P<pid>``, ``Q<payload pid> <init pid>``,
+``S<piece>|<error>``, ``E<piece>|<error>``, ``A<pieces>``, ``R<cpu seconds> <max rss KiB>``):
+the header of launcher.c describes both.
 This module builds the plan in the caller; nothing here runs after ``fork``.
 """
 

@@ -89,6 +89,13 @@ _last_cap = linux.last_cap()
 _CPU_POLL = 0.1
 
 
+def _exited(pidfd: int) -> bool:
+    """Whether the process of ``pidfd`` has exited (a zombie or reaped)."""
+    p = select.poll()
+    p.register(pidfd, select.POLLIN)
+    return bool(p.poll(0))
+
+
 def _applied_mode(mode: str, applied: Collection[str]) -> str:
     """``mode`` as it really applied: a limit said to be enforced by rlimits is not enforced
     at all when the rlimits piece was skipped (allow_degraded)."""
@@ -255,6 +262,8 @@ class Popen(subprocess.Popen[Any]):
         # once the cgroup is handed back for reuse, nothing here may touch it again.
         self._lock = threading.RLock()
         self._pid1_fd: int | None = None
+        #: pidfds of the launcher's children (payload, init): see _open_launcher_children
+        self._orphan_fds: list[int] = []
         self._own_pidfd: int | None = None
         self._info_r: int | None = None
         self._exec_r: int | None = None
@@ -550,6 +559,8 @@ class Popen(subprocess.Popen[Any]):
             tag, body = line[:1], line[1:]
             if tag == "P" and body.isdigit():
                 self._open_pid1(int(body))
+            elif tag == "Q":
+                self._open_launcher_children(body)
             elif tag == "S":
                 piece, _, msg = body.partition("|")
                 skips.append((piece, msg))
@@ -635,11 +646,11 @@ class Popen(subprocess.Popen[Any]):
         self._cleanup_after_failed_start()
         raise OSError(err, os.strerror(err), executable)
 
-    def _open_pid1(self, pid: int) -> None:
+    def _pidfd_of_launcher_child(self, pid: int) -> int | None:
         try:
             fd = os.pidfd_open(pid)
         except OSError:
-            return
+            return None
         # The payload's pid cannot be reused while the intermediate (our child, not yet
         # reaped by us) has not reaped it; check the intermediate is still running.
         try:
@@ -647,11 +658,39 @@ class Popen(subprocess.Popen[Any]):
         except ChildProcessError:
             exited = None
             os.close(fd)
-            return
+            return None
         if exited is not None:
             os.close(fd)
-            return
-        self._pid1_fd = fd
+            return None
+        return fd
+
+    def _open_pid1(self, pid: int) -> None:
+        self._pid1_fd = self._pidfd_of_launcher_child(pid)
+
+    def _open_launcher_children(self, body: str) -> None:
+        """``Q<payload pid> <init pid>``: the launcher's two children.  The launcher reaps
+        them, unless it is killed first (``kill()`` kills every process of the sandbox at
+        once): then the kernel re-parents them to the nearest child subreaper above it,
+        which is this process when it is one (PR_SET_CHILD_SUBREAPER, or pid 1 of a
+        container, the usual service).  Nobody else would reap them, and the init, whose
+        exit waits for every process of its pid namespace to be reaped, would never end:
+        :meth:`_reap_orphans` reaps them through these pidfds (only ever these processes,
+        and only once they are this process's children)."""
+        for part in body.split():
+            if part.isdigit() and (fd := self._pidfd_of_launcher_child(int(part))) is not None:
+                self._orphan_fds.append(fd)
+
+    def _reap_orphans(self) -> None:
+        """Reap the launcher's children that exited and became ours; forget those that
+        exited and are not ours (the launcher reaped them: it is gone by now, so nothing of
+        it can be re-parented to us later)."""
+        for fd in list(self._orphan_fds):
+            if not _exited(fd):
+                continue
+            with contextlib.suppress(ChildProcessError):
+                os.waitid(os.P_PIDFD, fd, os.WEXITED | os.WNOHANG)
+            os.close(fd)
+            self._orphan_fds.remove(fd)
 
     def _parse_rusage(self, body: str) -> None:
         with contextlib.suppress(ValueError):
@@ -676,10 +715,19 @@ class Popen(subprocess.Popen[Any]):
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
-        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r, self._diag_fd):
+        self._reap_orphans()
+        for fd in (
+            self._pid1_fd,
+            self._own_pidfd,
+            self._info_r,
+            self._exec_r,
+            self._diag_fd,
+            *self._orphan_fds,
+        ):
             if fd is not None:
                 os.close(fd)
         self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = self._diag_fd = None
+        self._orphan_fds = []
         self._finished = True
 
     # -- lifecycle ------------------------------------------------------------------
@@ -745,11 +793,21 @@ class Popen(subprocess.Popen[Any]):
             super().kill()  # may finish the run (poll), which hands the cgroup back
 
     def _wait_pid1_gone(self, timeout: float) -> bool:
-        if self._pid1_fd is None:
-            return True
-        p = select.poll()
-        p.register(self._pid1_fd, select.POLLIN)
-        return bool(p.poll(timeout * 1000))
+        """Wait until the pid-namespace init and the launcher's children have exited (True),
+        reaping those that became ours on the way (see _open_launcher_children).  Called
+        once the launcher was reaped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._reap_orphans()
+            waiting = [fd for fd in (self._pid1_fd, *self._orphan_fds) if fd is not None]
+            waiting = [fd for fd in waiting if not _exited(fd)]
+            left = deadline - time.monotonic()
+            if not waiting or left <= 0:
+                return not waiting
+            p = select.poll()
+            for fd in waiting:
+                p.register(fd, select.POLLIN)
+            p.poll(left * 1000)
 
     def _finish(self) -> None:
         with self._lock:
@@ -761,13 +819,18 @@ class Popen(subprocess.Popen[Any]):
     def _finish_locked(self) -> None:
         self.wall_seconds = time.monotonic() - self._start
         # The payload (pid-namespace init) must be gone: its exit tears down the namespace.
-        if not self._wait_pid1_gone(2.0) and self._pid1_fd is not None:
-            with contextlib.suppress(OSError):
-                signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
+        if not self._wait_pid1_gone(2.0):
+            for fd in (self._pid1_fd, *self._orphan_fds):
+                if fd is not None:
+                    with contextlib.suppress(OSError):
+                        signal.pidfd_send_signal(fd, signal.SIGKILL)
             self._wait_pid1_gone(5.0)
         if self._pid1_fd is not None:
             os.close(self._pid1_fd)
             self._pid1_fd = None
+        for fd in self._orphan_fds:
+            os.close(fd)
+        self._orphan_fds = []
         if self._own_pidfd is not None:
             os.close(self._own_pidfd)
             self._own_pidfd = None
@@ -848,11 +911,12 @@ class Popen(subprocess.Popen[Any]):
                 if stream is not None:
                     with contextlib.suppress(OSError, ValueError):
                         stream.close()
-        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r):
+        for fd in (self._pid1_fd, self._own_pidfd, self._info_r, self._exec_r, *self._orphan_fds):
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = None
+        self._orphan_fds = []
         self._cgroup = None  # the parent's to finish
         self._recording = False
         self._finished = True

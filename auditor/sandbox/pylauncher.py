@@ -916,6 +916,13 @@ def _give_stdio_pipes() -> None:
                 os.fchown(fd, _plan.idmap, _plan.idmap)
 
 
+def _end(child: int) -> None:
+    """A failed start: the child goes, reaped here (see end_init_and_exit in launcher.c)."""
+    with contextlib.suppress(OSError):
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
+
 def _launch(exec_init: list[str] | None, diag_fd: int = -1) -> tuple[int, int, dict[str, int]]:
     """Everything up to the fork of the payload; returns (the payload's pid or 0 in the
     payload, the init's pid, the namespace fds)."""
@@ -954,24 +961,31 @@ def _launch(exec_init: list[str] | None, diag_fd: int = -1) -> tuple[int, int, d
             try:
                 ns_fds[name] = os.open(f"/proc/{init}/ns/{file}", os.O_RDONLY | os.O_CLOEXEC)
             except OSError as exc:
-                os.kill(init, signal.SIGKILL)
+                _end(init)
                 _fatal(name, str(_err(f"/proc/{init}/ns/{file}", exc.errno)))
     if "user" in _plan.applied and not _attempt("user", lambda: _write_maps(init)):
-        os.kill(init, signal.SIGKILL)
+        _end(init)
         _fatal("user", "the id maps could not be written")
-    os.write(go_w, b"g")
     try:
         if "user" in _plan.applied and _plan.idmap < 0:
             _setns(ns_fds["user"], CLONE_NEWUSER)
         if "pid" in _plan.applied:
             _setns(ns_fds["pid"], CLONE_NEWPID)
     except _Fail as exc:
-        os.kill(init, signal.SIGKILL)
+        _end(init)
         _fatal("pid", str(exc))
     pid = os.fork()
     if pid == 0:
         _payload_setup(go_r, ready_r, ns_fds, early_ready=exec_init is not None)
         return 0, init, ns_fds
+    # The children's pids, then "go" (see launcher.c: the caller has Q when it reads A).
+    _say("Q", f"{pid} {init}")
+    try:
+        os.write(go_w, b"g")
+    except OSError:
+        _end(pid)
+        _end(init)
+        os._exit(126)
     _intermediate(pid, init, go_w)
     return pid, init, ns_fds  # not reached
 

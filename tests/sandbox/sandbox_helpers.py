@@ -42,6 +42,7 @@ def own_cgroup_leftovers(pid: int | None = None) -> list[str]:
 
 #: prctl(2) option: orphaned descendants are re-parented to this process.
 PR_SET_CHILD_SUBREAPER = 36
+PR_GET_CHILD_SUBREAPER = 37
 
 
 def become_subreaper(on: bool = True) -> None:
@@ -52,6 +53,32 @@ def become_subreaper(on: bool = True) -> None:
     if libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(err)}")
+
+
+def is_subreaper() -> bool:
+    value = ctypes.c_int(0)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(value), 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl(PR_GET_CHILD_SUBREAPER): {os.strerror(err)}")
+    return value.value != 0
+
+
+def count_pid1_timeouts(monkeypatch: Any) -> list[float]:
+    """From now on, every wait of a finishing sandbox for its init (and the launcher's other
+    child) that ran out of time (then the init is SIGKILLed and waited for again): its
+    timeout, in the list returned."""
+    timeouts: list[float] = []
+    real = sandbox.Popen._wait_pid1_gone
+
+    def counting(self: sandbox.Popen, timeout: float) -> bool:
+        gone = real(self, timeout)
+        if not gone:
+            timeouts.append(timeout)
+        return gone
+
+    monkeypatch.setattr(sandbox.Popen, "_wait_pid1_gone", counting)
+    return timeouts
 
 
 @contextlib.contextmanager

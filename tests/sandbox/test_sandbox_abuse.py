@@ -21,7 +21,9 @@ from sandbox_helpers import (
     WARM_MARK,
     Cold,
     Pooled,
+    count_pid1_timeouts,
     descendants,
+    is_subreaper,
     orphans_go_to_init,
     procs_with,
     wait_gone,
@@ -165,6 +167,29 @@ def test_sleeper_is_stopped_by_wall_timeout(sbx: Sbx, token: str) -> None:
     assert r.timed_out
     assert r.returncode == -signal.SIGKILL
     assert procs_with(token) == []
+
+
+def test_a_killed_cold_run_leaves_nothing_to_a_subreaper_caller(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killing a run (its timeout, kill()) kills its launcher with the rest: its init and
+    payload go to this process, a child subreaper (conftest) as pid 1 of a container is.
+    The run reaps them itself: nothing is left, and it does not wait for an init that
+    cannot end (each used to cost 7 s and leave a stuck init and a zombie)."""
+    assert is_subreaper()
+    timeouts = count_pid1_timeouts(monkeypatch)
+    me = os.getpid()
+    before = set(descendants(me))
+    with pytest.raises(subprocess.TimeoutExpired):
+        sandbox.run(["sleep", token], timeout=0.5)
+    r = sandbox.exec_python(f"import time; time.sleep({token})", timeout=0.5)
+    assert r.timed_out
+    with sandbox.Popen(["sleep", token]) as p:
+        assert wait_present(token, under=me)
+        p.kill()
+    assert p.returncode == -signal.SIGKILL
+    assert sorted(set(descendants(me)) - before) == []  # not even a zombie
+    assert len(timeouts) <= 1  # was 6: 2 s then 5 s for each run
 
 
 def test_no_leftovers_after_timeout_including_setsid_grandchildren(sbx: Sbx, token: str) -> None:

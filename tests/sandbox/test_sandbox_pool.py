@@ -24,8 +24,10 @@ from typing import Any
 import pytest
 from sandbox_helpers import (
     WARM_MARK,
+    count_pid1_timeouts,
     descendants,
     interpreter_entries_in_tmp,
+    is_subreaper,
     orphans_go_to_init,
     own_warm_procs,
     procs_with,
@@ -406,6 +408,26 @@ def test_close_waits_for_runs_in_flight_and_leaves_nothing() -> None:
     assert wait_gone(WARM_MARK, under=os.getpid()) == []
     with pytest.raises(sandbox.SandboxError, match="closed"):
         p.exec_python("pass")
+
+
+def test_close_under_a_subreaper_caller_reaps_what_the_sandboxes_leave(
+    launcher_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite is a child subreaper (conftest), as a service running as pid 1 of a
+    container is: a warm sandbox's launcher killed at close() leaves its init and payload to
+    this process.  Nobody else reaps them, and the init's exit waits for every process of
+    its pid namespace to be reaped: close() used to wait 2 s for each init, SIGKILL it, wait
+    5 s more, and leave both behind, a stuck init and a zombie."""
+    assert is_subreaper()
+    timeouts = count_pid1_timeouts(monkeypatch)
+    me = os.getpid()
+    before = set(descendants(me))
+    p = sandbox.Pool(2)
+    assert p.wait_ready(60)
+    assert len(set(descendants(me)) - before) >= 6  # 2 x (launcher, init, interpreter)
+    p.close()
+    assert sorted(set(descendants(me)) - before) == []  # nothing left, not even a zombie
+    assert len(timeouts) <= 1  # was 4: 2 s then 5 s for each sandbox
 
 
 def test_module_level_functions_use_a_pool_only_when_asked(
