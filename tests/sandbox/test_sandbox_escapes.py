@@ -201,6 +201,8 @@ def test_host_abstract_unix_sockets_stay_unreachable_with_the_host_network(
         )
         r = sbx.exec_python(code, network=True, capture_output=True, text=True, timeout=60)
     finally:
+        with contextlib.suppress(OSError):
+            srv.shutdown(socket.SHUT_RDWR)  # wakes accept() now (close() alone does not)
         srv.close()
         t.join()
     assert r.returncode == 0, r.stderr

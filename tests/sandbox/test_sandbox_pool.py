@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from sandbox_helpers import (
     WARM_MARK,
+    become_subreaper,
     count_pid1_timeouts,
     descendants,
     interpreter_entries_in_tmp,
@@ -328,6 +329,11 @@ def test_after_fork_the_child_has_its_own_sandboxes_and_leaves_the_parents_alone
         if pid == 0:  # the child
             code = 1
             try:
+                # A child subreaper like the suite's process (the attribute is not inherited
+                # by fork): what its sandboxes leave when killed stays its own to reap, not
+                # the parent's, which would never reap it (the child's close() would wait 7 s
+                # for an init that cannot end, and leave it behind).
+                become_subreaper()
                 r = p.exec_python("print(7)", capture_output=True, text=True, timeout=60)
                 code = 0 if r.stdout == "7\n" and p.stats().hits + p.stats().misses == 1 else 2
                 p.close()
