@@ -132,6 +132,19 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def describe(pids: list[int] | set[int]) -> list[str]:
+    """``pid state (comm) ppid=N`` for each of ``pids`` still there (a zombie too)."""
+    out = []
+    for pid in sorted(pids):
+        with contextlib.suppress(OSError, IndexError):
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            comm = stat[stat.index("(") : stat.rindex(")") + 1]
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            out.append(f"{pid} {state} {comm} ppid={ppid}")
+    return out
+
+
 #: In the command line of every process of a warm sandbox (its launcher, init, waiting
 #: interpreter, and what that interpreter forks): the bootstrap's source.
 WARM_MARK = "_auditor_warm()"
