@@ -801,9 +801,12 @@ class Popen(subprocess.Popen[Any]):
             self._reap_orphans()
             waiting = [fd for fd in (self._pid1_fd, *self._orphan_fds) if fd is not None]
             waiting = [fd for fd in waiting if not _exited(fd)]
+            if not waiting:
+                self._reap_orphans()  # those that exited since the first look
+                return True
             left = deadline - time.monotonic()
-            if not waiting or left <= 0:
-                return not waiting
+            if left <= 0:
+                return False
             p = select.poll()
             for fd in waiting:
                 p.register(fd, select.POLLIN)
