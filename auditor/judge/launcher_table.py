@@ -29,8 +29,9 @@ EFFECTS = (
     "unknown",  # what runs cannot be told from the argv (see the entry's notes)
     "no-operands",  # a flag: the launcher's operands are not read (podman exec --latest)
     "program-argv",  # no operands are read and what follows is a program argv (runuser -u)
+    "program-next",  # a flag: the next word starts a program argv ending at a terminator
 )
-THEN = ("program", "script", "shell-rest", "dispatch", "unknown", "packages")
+THEN = ("program", "script", "shell-rest", "dispatch", "unknown", "packages", "code", "nothing")
 
 
 class LauncherTableError(ValueError):
@@ -112,6 +113,11 @@ class Launcher:
     subcommands: Mapping[str, str] = field(default_factory=dict)
     prefix: bool = False
     after_operands: Mapping[str, Option] = field(default_factory=dict)
+    # then = "nothing": what a word known only at run time among the words is: "chooser"
+    # (it may be an option that runs something: tar, rsync, git) or "data" (find)
+    dynamic_words: str = "chooser"
+    # the words that end the program argv of a "program-next" option (find -exec ... ;)
+    terminators: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
 
     @property
@@ -135,6 +141,9 @@ class Table:
     # language -> the name a message gives it ("perl" -> "Perl"), from the [language.NAME]
     # tables; a table without them names each language by its key
     languages: Mapping[str, str] = field(default_factory=dict)
+    # the languages that are shells ([language.NAME] shell = true): what such a shell reads
+    # from its input is a shell command, not code
+    shells: frozenset[str] = frozenset()
 
     def language_name(self, language: str) -> str:
         """How a message names ``language`` (a launcher's ``language``)."""
@@ -194,6 +203,8 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "prefix": bool,
     "inherit": str,
     "after-operands": dict,
+    "dynamic-words": str,
+    "terminators": list,
     "examples": list,
 }
 
@@ -221,6 +232,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "assignments": ("none", "among-options", "after-options"),
     "long": ("prefix", "exact", "none"),
     "unknown": ("error", "flag", "operand"),
+    "dynamic-words": ("chooser", "data"),
 }
 
 
@@ -332,7 +344,10 @@ class _OptionsBuilder:
                     raise LauncherTableError(
                         f"{self.where}: {canonical!r} is a flag: mode {effect!r} needs a value"
                     )
-                if effect in ("shell-operand", "interactive", "no-operands") and takes_value:
+                if (
+                    effect in ("shell-operand", "interactive", "no-operands", "program-next")
+                    and takes_value
+                ):
                     raise LauncherTableError(
                         f"{self.where}: {canonical!r} takes a value: mode {effect!r} is for flags"
                     )
@@ -441,7 +456,9 @@ def _load_launcher(
         raise LauncherTableError(f"{where}: then = {then!r} needs a 'note' saying why")
     language = data.get("language")
     language_values = _language_values(data.get("language-values", {}), options, where)
-    needs_language = then in ("script", "shell-rest") or any(
+    if any(o.effect == "program-next" for o in options) != bool(data.get("terminators")):
+        raise LauncherTableError(f"{where}: 'terminators' goes with mode 'program-next', and only")
+    needs_language = then in ("script", "shell-rest", "code") or any(
         o.effect in (*VALUE_EFFECTS, "shell-rest", "shell-operand") for o in options
     )
     if needs_language and language is None:
@@ -495,6 +512,8 @@ def _load_launcher(
         subcommands=dict(subcommands),
         prefix=data.get("prefix", False),
         after_operands=after,
+        dynamic_words=data.get("dynamic-words", "chooser"),
+        terminators=tuple(data.get("terminators", ())),
         examples=tuple(
             _load_example(e, f"{where}: example #{k + 1}")
             for k, e in enumerate(data.get("examples", ()))
@@ -526,18 +545,26 @@ def _language_values(
     return out
 
 
-def _languages(data: Any, where: str) -> dict[str, str]:
-    """The [language.NAME] tables: each language's name in a message."""
+def _languages(data: Any, where: str) -> tuple[dict[str, str], frozenset[str]]:
+    """The [language.NAME] tables: each language's name in a message, and the languages
+    that are shells (``shell = true``)."""
     if not isinstance(data, dict):
         raise LauncherTableError(f"{where}: 'language' must be a table of [language.NAME] tables")
     out: dict[str, str] = {}
+    shells: set[str] = set()
     for key, entry in data.items():
-        if not isinstance(entry, dict) or set(entry) != {"name"}:
-            raise LauncherTableError(f"{where}: [language.{key}] holds one key, 'name'")
+        if not isinstance(entry, dict) or "name" not in entry or set(entry) - {"name", "shell"}:
+            raise LauncherTableError(
+                f"{where}: [language.{key}] holds 'name' and, for a shell, 'shell'"
+            )
         if not isinstance(entry["name"], str) or not entry["name"]:
             raise LauncherTableError(f"{where}: [language.{key}] 'name' must be a string")
+        if not isinstance(entry.get("shell", False), bool):
+            raise LauncherTableError(f"{where}: [language.{key}] 'shell' must be a boolean")
         out[key] = entry["name"]
-    return out
+        if entry.get("shell", False):
+            shells.add(key)
+    return out, frozenset(shells)
 
 
 def _load_example(data: Any, where: str) -> Example:
@@ -634,7 +661,7 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
                     f"{where}: launcher {launcher.name!r}: subcommand {sub!r} names no "
                     f"launcher {target_name!r}"
                 )
-    languages = _languages(data.get("language", {}), where)
+    languages, shells = _languages(data.get("language", {}), where)
     if languages:  # then every language a launcher names is among them
         for launcher in launchers:
             used = {v for m in launcher.language_values.values() for v in m.values()}
@@ -658,6 +685,7 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
         patterns=tuple(patterns),
         python=python,
         languages=languages,
+        shells=shells,
     )
 
 

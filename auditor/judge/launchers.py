@@ -21,7 +21,11 @@ What the peeling covers
   bash, zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters
   (python, perl, ruby, node, php), package installers and runners (pip install, download
   and wheel, also as ``python -m pip``; uv pip install, uv run, uv tool run/uvx, uv tool
-  install; pipx run and install; npm install and exec, npx), and a shell's own ``exec``,
+  install; pipx run and install; npm install and exec, npx), programs that run code or
+  commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace,
+  sqlite3; find -exec up to ``;``/``+``; tar --to-command and -I; git -c: for tar and git,
+  ``then = "nothing"``, a call with no such option is read as no launcher at all; a script
+  read from ``/dev/stdin`` is the caller's input), and a shell's own ``exec``,
   ``command``, ``time``, ``eval``, ``.``/``source`` where the shell reads a command word.
 * Package installers (``then = "packages"``): every operand (a requirement, a package spec)
   and the options that name requirements files or indexes are choosers, since the
@@ -329,6 +333,9 @@ class _Outcome:
     choosers: list[int] = field(default_factory=list)
     sub: Launcher | None = None
     installs: bool = False
+    # a launcher that runs nothing of its own here (then = "nothing": tar, git with no option
+    # that runs a command): it is itself the program, as if it were no launcher
+    plain: bool = False
 
 
 class _Unknown(Exception):
@@ -391,6 +398,8 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             i = outcome.start
             shell_level = False
             continue
+        if outcome.plain:  # git log: git itself is the program
+            return done("program", i)
         if not dispatcher:  # docker ps: docker itself is the program
             via.append(label + outcome.suffix)
         if outcome.kind == "go":
@@ -415,6 +424,11 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             offset=outcome.offset,
             installs=outcome.installs,
         )
+
+
+# the paths through which a program reads its standard input as a file: a script read from
+# one of them is the caller's input (``sh /dev/stdin``)
+_STDIN_PATHS = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 class _Reader:
@@ -665,6 +679,14 @@ class _Reader:
                     self.choosers.append(j)
                     j += 1
                     continue
+                if isinstance(read, _Ambiguous) and self.then == "nothing":
+                    # tar, rsync, git: an option that runs a command, or a file name
+                    if entry.dynamic_words == "chooser":
+                        self.choosers.append(j)
+                    j += 1
+                    if entry.permute == "none":
+                        options_open = False
+                    continue
                 if isinstance(read, _Ambiguous):
                     if harmless:
                         j += 1
@@ -692,6 +714,11 @@ class _Reader:
                         self._check_value(found)
                         self._apply(found)
                     j = read.next
+                    if any(f.option.effect == "program-next" for f in read.found):
+                        self._program_next(j)
+                        self.payload = j
+                        self.then = "program"
+                        break
                     if any(f.option.last for f in read.found):
                         options_open = False
                         break
@@ -700,6 +727,11 @@ class _Reader:
                     j += 1
                     continue
             # a word that is not an option
+            if self.then == "nothing" and self.filled >= self.slots:
+                j += 1  # a file name, a sub-command, a find expression: data
+                if entry.permute == "none":
+                    options_open = False
+                continue
             if self.then == "packages" and self.filled >= self.slots:
                 self.choosers.append(j)  # pip install SPEC: the package chooses what runs
                 j += 1
@@ -744,6 +776,19 @@ class _Reader:
             break
         return self._finish(j)
 
+    def _program_next(self, j: int) -> None:
+        """``find ... -exec PROG ARGS ;``: the program argv at ``j`` ends at a terminator;
+        another such option after it runs a second command, which the peeling cannot say."""
+        entry, words = self.entry, self.words
+        end = next((k for k in range(j, self.n) if words[k].text in entry.terminators), None)
+        if end is None or end == j:
+            raise _Unknown(j, f"{self.label}: a command with no {entry.terminators[0]} after it")
+        for k in range(end + 1, self.n):
+            text = words[k].text
+            option = self.entry.long.get(text) if text is not None else None
+            if option is not None and option.effect == "program-next":
+                raise _Unknown(k, f"{self.label} runs more than one command ({text})")
+
     def _check_value(self, found: _Found) -> None:
         """An option value that is a shell word which may split: the words after it may
         shift, so what runs cannot be told (unless the value is itself what runs)."""
@@ -770,6 +815,8 @@ class _Reader:
         effect = option.effect
         if effect in VALUE_EFFECTS and found.index is None:
             return  # node -p with no code after it: just a flag
+        if effect == "program-next":
+            return  # find -exec: the reading stops at the program (run)
         if effect in ("no-operands", "program-argv"):
             self.slots = 0
             if effect == "program-argv":
@@ -824,9 +871,12 @@ class _Reader:
                 if payload is None:
                     raise _Unknown(n, f"{self.label}{suffix} lacks its command string")
                 return self._outcome("shell", payload, suffix=suffix, language=language, note=note)
-            if effect == "nothing":
+            if effect == "nothing":  # git --version: git itself is the program
                 return self._outcome(
-                    "program", n, note=note or f"{self.label}{suffix} runs nothing"
+                    "program",
+                    n,
+                    note=note or f"{self.label}{suffix} runs nothing",
+                    plain=self.then == "nothing" and not self.choosers,
                 )
             index = mode.index if mode.index is not None else payload if payload is not None else n
             stdin = (reads) if effect == "stdin" else None
@@ -837,6 +887,8 @@ class _Reader:
                 f"{self.label} reads options among its command's words (GNU permutation)",
             )
         then = self.then
+        if then == "nothing":  # tar, git: the launcher runs only what options say
+            return self._outcome("program", n, plain=not self.choosers)
         if then == "packages":  # the packages' own code runs: their operands are choosers
             return self._outcome("program", n, note=entry.note, installs=True)
         if payload is None:
@@ -858,7 +910,13 @@ class _Reader:
         if then == "script":
             if words[payload].text == "-" and entry.dash == "stdin":
                 raise _Unknown(payload, f"{self.label} - reads its script from its input", reads)
+            if words[payload].text in _STDIN_PATHS:  # sh /dev/stdin
+                raise _Unknown(
+                    payload, f"{self.label} {words[payload].text}: its script is its input", reads
+                )
             return self._outcome("script", payload, language=language)
+        if then == "code":  # awk PROGRAM, sed SCRIPT: the first operand is the code
+            return self._outcome("code", payload, language=language)
         if then == "shell-rest":
             return self._outcome("shell", payload, language=language, joined=True)
         if then == "unknown":

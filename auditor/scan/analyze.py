@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from auditor.file_summary import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import classify, handed_text
-from auditor.judge.launchers import exposed_holes
+from auditor.judge.launchers import builtin_table, exposed_holes
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
@@ -907,9 +907,6 @@ def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) 
     return value.truth if value.const else None
 
 
-_SHELLS = frozenset({"sh", "cmd", "powershell"})
-
-
 def _fed(
     runs: Runs | None, node: cst.Call, call: CallSite, evaluator: Evaluator, sink: Sink
 ) -> Runs | None:
@@ -942,7 +939,7 @@ def _fed(
 
 def _fed_dynamic(runs: Runs) -> Runs:
     """What a shell or interpreter runs when what it reads from its input is not constant."""
-    if runs.stdin in _SHELLS:
+    if runs.stdin in builtin_table().shells:
         return dataclasses.replace(runs, payload="dynamic", runs="shell")
     return dataclasses.replace(runs, payload="dynamic", runs="code", language=runs.stdin)
 

@@ -69,8 +69,8 @@ CASES = [
     (H + "subprocess.run(('ls', '-l'))", "constant", False, "constant-command"),
     (H + "ARGS = ['ls', '-l']\nsubprocess.run(ARGS)", "constant", False, "constant-command"),
     (H + "subprocess.run(['ls', path])", "fixed-program", False, "fixed-program"),
-    (H + "subprocess.run(['git', *args])", "fixed-program", False, "fixed-program"),
-    (H + "subprocess.run(['git'] + args)", "fixed-program", False, "fixed-program"),
+    (H + "subprocess.run(['ls', *args])", "fixed-program", False, "fixed-program"),
+    (H + "subprocess.run(['ls'] + args)", "fixed-program", False, "fixed-program"),
     # the interpreter is peeled off (auditor.scan.runs): what runs is the code
     (H + "subprocess.run([sys.executable, '-c', code])", "dynamic", False, "dynamic-code"),
     (H + "subprocess.run([sys.executable, '-c', 'pass'])", "constant", False, "constant-code"),
