@@ -1102,12 +1102,15 @@ def _status_key(f: Finding) -> str:
 
 def site_counts(result: ScanResult) -> dict[str, int]:
     """The call sites of the document's sweep (deployment files apart): how many, to do,
-    isolated, allowed and suppressed, and how many of those to do are high risk."""
+    isolated, allowed and suppressed, and how many of those to do are critical or high risk."""
     active = [f for f in result.findings if not f.suppressed and f.kind not in SYSTEM_KINDS]
     keys = Counter(_status_key(f) for f in active)
     return {
         "sites": len(active),
         "todo": keys["todo"],
+        "todo_critical": sum(
+            1 for f in active if _status_key(f) == "todo" and f.risk == "critical"
+        ),
         "todo_high": sum(1 for f in active if _status_key(f) == "todo" and f.risk == "high"),
         "isolated": keys["isolated"],
         "allowed": keys["allowed"],

@@ -57,7 +57,8 @@ def command(inputs: ScanInput, output: Path | None, lang: str, template: Path | 
         errors = f"; {len(result.errors)} file(s) could not be analysed" if result.errors else ""
         click.echo(
             f"auditor report: wrote {output}: {n['sites']} call site(s) in "
-            f"{n['files_with_sites']} file(s), {n['todo']} to do ({n['todo_high']} high risk), "
+            f"{n['files_with_sites']} file(s), {n['todo']} to do ({n['todo_critical']} critical, "
+            f"{n['todo_high']} high risk), "
             f"{n['isolated']} isolated, {n['allowed']} allowed{errors}",
             err=True,
         )

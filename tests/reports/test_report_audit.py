@@ -448,6 +448,24 @@ def test_the_status_table_has_a_files_row_only_when_a_file_could_not_be_analysed
     )
 
 
+def test_report_to_a_file_counts_the_critical_sites_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A critical site is not a high-risk one: a line saying "(1 high risk)" of a project
+    whose every other site runs request data would hide the worst of it."""
+    monkeypatch.chdir(tmp_path)
+    _write(
+        tmp_path,
+        {
+            "app.py": "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n\n"
+            "@app.get('/')\ndef index():\n    os.system(request.args['c'])\n"
+            "    os.system(input())\n"
+        },
+    )
+    assert main(["report", "-o", "AUDIT.md"]) == 0
+    assert "2 to do (1 critical, 1 high risk)" in capsys.readouterr().err
+
+
 def test_report_to_a_file_says_what_it_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -460,7 +478,7 @@ def test_report_to_a_file_says_what_it_wrote(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
-        "auditor report: wrote AUDIT.md: 2 call site(s) in 1 file(s), 1 to do (1 high risk), "
-        "0 isolated, 1 allowed\n"
+        "auditor report: wrote AUDIT.md: 2 call site(s) in 1 file(s), 1 to do (0 critical, "
+        "1 high risk), 0 isolated, 1 allowed\n"
     )
     assert (tmp_path / "AUDIT.md").read_text("utf-8").startswith("# 🔍 Isolation audit")
