@@ -264,11 +264,17 @@ def build(
             mode = ("rwid" if root_caller else "rw") if writable else "ro"
             ops.append(Bind(workdir, workdir, mode))
             if writable:
+                # (a read-only tree that holds the package does not keep it read-only when
+                # the writable working directory is mounted over that tree, as a checkout
+                # under /opt is: only one deeper than the working directory does)
                 ops += [
                     Bind(d, d, "ro")
                     for d in protected_dirs()
                     if _under(d, workdir)
-                    and not any(_under(d, t) for t in read_only_trees(profile))
+                    and not any(
+                        _under(d, t) and _under(t, workdir) and t != workdir
+                        for t in read_only_trees(profile)
+                    )
                 ]
     ops += [Tmpfs("/tmp", size, inodes), Tmpfs("/dev/shm", size, inodes)]
     # Parents before children (a tmpfs before what is mounted inside it).

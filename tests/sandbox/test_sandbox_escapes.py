@@ -253,3 +253,24 @@ def test_symlinks_in_the_working_directory_lead_only_into_the_view(sbx: Sbx, hos
     names = set(listing.split())
     assert "home" not in names and "srv" not in names and "mnt" not in names, listing
     assert rest.strip() == "end", rest
+
+
+def test_the_sandboxs_own_code_is_protected_in_a_working_directory_under_a_read_only_tree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A checkout under /opt (read-only in the view) run from its own folder: the writable
+    working directory is mounted over /opt's read-only view of it, so the package inside
+    must be mounted read-only again on top (it once was not: /opt 'covered' it)."""
+    from auditor.sandbox import view
+
+    assert "/opt" in view.read_only_trees("standard")
+    monkeypatch.setattr(view, "protected_dirs", lambda: ("/opt/app/auditor", "/opt/app/rules"))
+    ops, chdir = view.build(
+        "standard", workdir="/opt/app", writable=True, memory=None, root_caller=False
+    )
+    binds = [(op.dst, op.mode) for op in ops if isinstance(op, view.Bind)]
+    at = binds.index(("/opt/app", "rw"))
+    assert ("/opt/app/auditor", "ro") in binds[at:]
+    assert ("/opt/app/rules", "ro") in binds[at:]
+    assert binds.index(("/opt", "ro")) < at  # the tree first, the working directory over it
+    assert chdir == "/opt/app"
