@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import SUMMARY_UNREAD, FileResult, ScanError, ScanResult
-from auditor.flow.entry import Entry
+from auditor.flow.entry import Entry, text_reader
 from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
 from auditor.rules_files import read_rule_file
@@ -388,16 +388,7 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
 
     _read_summaries(entries, runner)
 
-    texts: dict[str, str | None] = {}
-
-    def text_of(entry: Entry) -> str | None:
-        if entry.path not in texts:
-            try:
-                with open(entry.path, "rb") as handle:
-                    texts[entry.path] = handle.read().decode("utf-8", "replace")
-            except OSError:
-                texts[entry.path] = None
-        return texts[entry.path]
+    text_of = text_reader()
 
     project, owners = stage.build(entries, propagate=False)
     planner = stage.Planner(entries, text_of)
@@ -629,16 +620,7 @@ def _keep_unfrozen(
     from auditor.plans import SiteReview
 
     entries = [Entry(job[0], job[1], job[2], job[3], result) for job, result, _ in analysed]
-    texts: dict[str, str | None] = {}
-
-    def text_of(entry: Entry) -> str | None:
-        if entry.path not in texts:
-            try:
-                with open(entry.path, "rb") as handle:
-                    texts[entry.path] = handle.read().decode("utf-8", "replace")
-            except OSError:
-                texts[entry.path] = None
-        return texts[entry.path]
+    text_of = text_reader()
 
     writers = Writers(entries, text_of)
     for number, (_, result, slot) in enumerate(analysed):

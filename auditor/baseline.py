@@ -43,10 +43,6 @@ class Baseline:
     entries: dict[str, Accepted]
     source: str
 
-    @property
-    def fingerprints(self) -> frozenset[str]:
-        return frozenset(self.entries)
-
     def __contains__(self, finding: object) -> bool:
         if not isinstance(finding, Finding):
             return False

@@ -3,6 +3,7 @@ stage, so that a scan whose stage comes from the cache does not import it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from auditor.findings import FileResult
@@ -18,3 +19,20 @@ class Entry:
     explicit: bool
     result: FileResult
     extra: frozenset[str] = field(default_factory=frozenset)
+
+
+def text_reader() -> Callable[[Entry], str | None]:
+    """A reader of the entries' text (UTF-8, undecodable bytes replaced; None when the file
+    cannot be read), each file read once for all who ask."""
+    texts: dict[str, str | None] = {}
+
+    def text_of(entry: Entry) -> str | None:
+        if entry.path not in texts:
+            try:
+                with open(entry.path, "rb") as handle:
+                    texts[entry.path] = handle.read().decode("utf-8", "replace")
+            except OSError:
+                texts[entry.path] = None
+        return texts[entry.path]
+
+    return text_of

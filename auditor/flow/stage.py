@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 
 from auditor.file_summary import WRAPPERS
 from auditor.findings import RISK_ORDER, Finding, Step
-from auditor.flow.entry import Entry
+from auditor.flow.entry import Entry, text_reader
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, reclassify, unfrozen
 from auditor.judge.policy import Policy
@@ -653,23 +653,14 @@ def apply(
                 continue
             if flowed.rule != finding.rule:
                 if comments is None:
-                    comments = _comments(entry.path)
+                    text = (planner.text_of if planner is not None else text_reader())(entry)
+                    comments = comments_by_line(text or "")
                 if comments:
                     flowed = _resuppressed(flowed, finding, comments)
             if site.finding < count:
                 findings[site.finding] = flowed
             else:
                 findings.append(flowed)
-
-
-def _comments(path: str) -> dict[int, str]:
-    """The comments of the file at ``path``, by line (none when it cannot be read)."""
-    try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return {}
-    return comments_by_line(text)
 
 
 def _resuppressed(flowed: Finding, finding: Finding, comments: dict[int, str]) -> Finding:

@@ -638,23 +638,21 @@ def load_table(text: str, where: str = "rules/launchers.toml", *, own: bool = Fa
     builtins: dict[str, Launcher] = {}
     by_module: dict[str, Launcher] = {}
     patterns: list[tuple[re.Pattern[str], Launcher]] = []
+
+    def claim(table: dict[str, Launcher], what: str, name: str, launcher: Launcher) -> None:
+        if name in table:
+            raise LauncherTableError(
+                f"{where}: {what} {name!r} is run by {table[name].name!r} and {launcher.name!r}"
+            )
+        table[name] = launcher
+
     for launcher in launchers:
         target = builtins if launcher.builtin else by_program
         for program in launcher.programs:
-            if program in target:
-                raise LauncherTableError(
-                    f"{where}: program {program!r} is run by {target[program].name!r} "
-                    f"and {launcher.name!r}"
-                )
-            target[program] = launcher
+            claim(target, "program", program, launcher)
         patterns.extend((p, launcher) for p in launcher.program_patterns)
         for module in launcher.modules:
-            if module in by_module:
-                raise LauncherTableError(
-                    f"{where}: module {module!r} is run by {by_module[module].name!r} "
-                    f"and {launcher.name!r}"
-                )
-            by_module[module] = launcher
+            claim(by_module, "module", module, launcher)
         for sub, target_name in launcher.subcommands.items():
             if not isinstance(target_name, str) or target_name not in by_name:
                 raise LauncherTableError(

@@ -921,9 +921,14 @@ class Summarizer:
             if typed is None or typed.endswith("()") or not self._may_be_project(typed):
                 continue
             call = cst.Call(func=value, args=handed_args(node, position, arg))
-            self._made_up.append(call)
-            self._call_index[id(call)] = -1
-            self.record_call(call, site.scope, typed)
+            self._made_up_call(call, site.scope, typed)
+
+    def _made_up_call(self, call: cst.Call, scope: Scope, typed: str) -> int:
+        """Record a call the code does not write (a framework's, a handover's): kept alive
+        with the summary, placed where its function is named (see :meth:`position`)."""
+        self._made_up.append(call)
+        self._call_index[id(call)] = -1
+        return self.record_call(call, scope, typed)
 
     # -- functions and classes -------------------------------------------------------------
     @staticmethod
@@ -1081,10 +1086,9 @@ class Summarizer:
         for name, provider in self._injected(record).items():
             typed = self.typed(provider, record.outer)
             if typed is not None and self._may_be_project(typed):
-                call = cst.Call(func=provider)  # what the framework calls to fill it in
-                self._made_up.append(call)
-                self._call_index[id(call)] = -1
-                injected[name] = Arg((("c", self.record_call(call, record.outer, typed)),))
+                # what the framework calls to fill it in
+                number = self._made_up_call(cst.Call(func=provider), record.outer, typed)
+                injected[name] = Arg((("c", number),))
         returns = self._union(record.returns, record.scope, 0)
         line, column = self.def_position(record)
         return Function(
