@@ -633,15 +633,14 @@ def apply(
         count = len(findings)
         comments: dict[int, str] | None = None
         for site in summary.sites:
+            written = None
             if site.finding < count and site.names and writers is not None:
                 written = writers.written(summary.module, site.names, owners[index])
-                if written is not None:
-                    finding = findings[site.finding]
-                    changes = unfrozen(policy, finding, written)
-                    if changes:
-                        findings[site.finding] = dataclasses.replace(finding, **changes)
-                    continue
-            if site.finding < count:
+            if written is not None:
+                finding = findings[site.finding]
+                changes = unfrozen(policy, finding, written)
+                flowed = dataclasses.replace(finding, **changes) if changes else finding
+            elif site.finding < count:
                 finding = findings[site.finding]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
             elif site.finding - count < len(latent):  # reported only when it has an origin

@@ -295,3 +295,21 @@ def test_a_container_changed_in_place_is_no_constant(
     assert [r for r, _, _ in found] == ([rule] if rule else [])
     if rule in ("AUD101", "AUD102"):
         assert "shell-to-argv" not in _rewrites(tmp_path)
+
+
+def test_a_suppression_of_the_constant_does_not_cover_what_another_module_assigns(
+    tmp_path: Path,
+) -> None:
+    """``# auditor: ignore[AUD201]`` accepted a constant pager; cli.py assigning it from the
+    command line makes the site dynamic (high): the comment no longer covers it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n")
+    (tmp_path / "tasks.py").write_text(
+        "import subprocess\n\nPAGER = 'less'\n\n\ndef page():\n"
+        "    subprocess.run(PAGER, shell=True)  # auditor: ignore[AUD201] the pager is ours\n"
+    )
+    (tmp_path / "cli.py").write_text(
+        "import sys\nimport tasks\n\n\ndef main():\n    tasks.PAGER = sys.argv[1]\n"
+    )
+    [finding] = scan([tmp_path], policy=load_policy(tmp_path)).findings
+    assert (finding.rule, finding.risk, finding.suppressed) == ("AUD101", "high", False)
+    assert "its suppression comment accepted AUD201 medium" in finding.message
