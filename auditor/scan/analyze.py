@@ -225,10 +225,11 @@ def analyze_source(
     if error is not None or text is None:
         result.errors.append(error or ScanError(path, "cannot decode"))
         return result
-    # A file whose module is a sink module itself (CPython's os.py, a vendored subprocess.py)
-    # defines catalogue names: no text check can rule it out.
+    # A file whose module is a sink module itself (CPython's os.py, test/support/
+    # script_helper.py) defines catalogue names: no text check can rule it out. (Not every
+    # module under a sink's root: a project's tests/ is not CPython's test.support.)
     dotted = module_name(rel_path, ctx.policy.root)
-    sink_module = dotted.split(".")[0] in ctx.words.roots
+    sink_module = dotted in ctx.words.modules
     extra_calls = frozenset(e[5:] for e in extra if e.startswith("call:"))
     extra_defs = frozenset(e[4:] for e in extra if e.startswith("def:"))
     extra_sets = frozenset(e[4:] for e in extra if e.startswith("set:"))

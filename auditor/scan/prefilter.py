@@ -250,6 +250,10 @@ class SinkWords:
     # classes whose method is a sink (``code.InteractiveConsole.push``): an instance the code
     # creates (``c = code.InteractiveConsole()``) resolves through the class's module
     classes: frozenset[str] = frozenset()
+    # the modules a sink's own definition may be in: every proper prefix of a sink's name
+    # ("os", "test.support.script_helper", "code.InteractiveConsole"); a file whose
+    # module is one defines catalogue names (CPython's os.py), which no text check rules out
+    modules: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # sink modules of the standard library, which resolve unbound (``os.system`` without an
@@ -291,6 +295,11 @@ class SinkWords:
             builtins=frozenset(builtins & BUILTIN_NAMES),
             defined=frozenset(n.rsplit(".", 1)[-1] for n in project_sinks),
             classes=frozenset(n.split(".")[-2] for n in names if n.count(".") >= 2),
+            modules=frozenset(
+                name.rsplit(".", cut)[0]
+                for name in (*names, *project_sinks)
+                for cut in range(1, name.count(".") + 1)
+            ),
         )
 
 

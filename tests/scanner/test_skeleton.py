@@ -186,3 +186,17 @@ def test_a_sink_module_itself_is_analysed_in_full(rel: str, code: str) -> None:
     fast = analyze_source(code.encode(), rel, rel, FAST)
     assert full.findings, "the module's own def is a catalogue name"
     assert fast.findings == full.findings
+
+
+@pytest.mark.parametrize(
+    "rel",
+    ["test/units/test_runner.py", "tests/test_runner.py", "os/helpers.py", "asyncio_tools.py"],
+)
+def test_a_module_under_a_sink_root_is_not_a_sink_module(rel: str) -> None:
+    """A project's test/ folder is not CPython's test.support: under a sink module's root
+    name, a module no catalogue name is defined in goes through the text pre-filter like
+    any other (here it says no sink word: not parsed at all)."""
+    code = "def run(argv):\n    return call(argv)\n\n\ndef call(argv):\n    return argv\n"
+    fast = analyze_source(code.encode(), rel, rel, FAST)
+    assert (fast.parsed, fast.findings) == (False, [])
+    assert analyze_source(code.encode(), rel, rel, FULL).findings == []
