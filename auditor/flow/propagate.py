@@ -163,6 +163,9 @@ class Project:
         self._families: dict[tuple[str, str], tuple[str, ...]] = {}
         # the instance attributes (class gid, name) the last wanted() reached
         self.read_attrs: set[tuple[str, str]] = set()
+        # the abstract methods (global ids) whose result a site's payload may carry: what
+        # runs is a subclass's override, maybe in a file no round has read yet
+        self.abstract_reached: set[str] = set()
         self._more_entries()
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
@@ -988,9 +991,10 @@ class Project:
         per-file stage dropped: a backward slice from every site's labels through
         parameters (to the arguments of their calls), call results (to what the function
         returns) and instance attributes. The attributes it reached are left in
-        :attr:`read_attrs`."""
+        :attr:`read_attrs`, the abstract methods in :attr:`abstract_reached`."""
         out: set[str] = set()
         self.read_attrs = set()
+        self.abstract_reached = set()
         seen: set[tuple[int, Label]] = set()
         work: list[tuple[int, Label]] = [
             (index, label)
@@ -1036,6 +1040,8 @@ class Project:
                     continue
                 for gid in target.functions:
                     callee_index, function = self.functions[gid]
+                    if function.abstract:
+                        self.abstract_reached.add(gid)
                     if not function.complete:
                         out.add(gid)
                         continue

@@ -67,6 +67,7 @@ def derived_sinks(project: Project) -> set[str]:
     """The functions whose parameter reaches a sink's payload, directly, through the
     values other project functions return, or through other derived sinks (global ids)."""
     memo: dict[tuple[int, int], frozenset[str]] = {}
+    attrs: dict[tuple[str, str], frozenset[str]] = {}  # (class, attribute) -> as memo
 
     def depends(index: int, labels: Iterable[tuple[object, ...]], depth: int = 0) -> set[str]:
         """The functions (global ids) whose parameters the labels depend on."""
@@ -83,6 +84,21 @@ def derived_sinks(project: Project) -> set[str]:
                     memo[key] = frozenset()  # a cycle: what is known so far
                     memo[key] = frozenset(_through_call(index, key[1], depth))
                 out |= memo[key]
+            elif kind == "a" and depth < 8:
+                # an instance attribute: what the methods of its class (or of a base or
+                # subclass) assign to it, ``self.command = command`` in ``__init__``
+                gid = project.gid(index, str(label[1]))
+                attr = str(label[2])
+                if (gid, attr) not in attrs:
+                    attrs[(gid, attr)] = frozenset()  # a cycle: what is known so far
+                    found: set[str] = set()
+                    for cls in project.attr_family(gid, attr):
+                        other = project.classes.get(cls)
+                        if other is not None:
+                            assigned = other[1].attrs.get(attr, ())
+                            found |= depends(other[0], assigned, depth + 1)
+                    attrs[(gid, attr)] = frozenset(found)
+                out |= attrs[(gid, attr)]
         return out
 
     def _through_call(index: int, number: int, depth: int) -> set[str]:
@@ -139,6 +155,7 @@ class Planner:
         self.entries = entries
         self.text_of = text_of
         self._words: dict[int, frozenset[str]] = {}
+        self._index: dict[str, list[int]] | None = None
         self._eligible: set[int] | None = None
         self.closed: set[str] = set()  # some call passes a non-constant (or hands it over)
         self.skipped: set[str] = set()  # said in too many files to be followed by its text
@@ -188,6 +205,17 @@ class Planner:
             found = self._words[number] = frozenset(_WORD.findall(text))
         return found
 
+    def saying(self, word: str) -> list[int]:
+        """The entries whose text holds ``word``, in the order of the scan (one index of
+        every file's words, built on first use)."""
+        if self._index is None:
+            index: dict[str, list[int]] = {}
+            for number in range(len(self.entries)):
+                for found in self.words(number):
+                    index.setdefault(found, []).append(number)
+            self._index = index
+        return self._index.get(word, [])
+
     def eligible(self) -> set[int]:
         if self._eligible is None:
             self._eligible = _near_sources(self.entries, self.text_of, self.words)
@@ -234,14 +262,22 @@ class Planner:
         for gid in derived_sinks(project):
             index, function = project.functions[gid]
             name = function.key.rsplit(".", 1)[-1]
-            needs = names.setdefault(name, set())
-            if function.cls is None or function.kind == "function":
-                needs.add("")
+            said = [name]
+            if function.cls is not None and name == "__init__":
+                # a constructor is called by its class's name (or a subclass's), never as
+                # ``__init__``: ``InputOutput(notifications_command=args.command)``
+                said = sorted(set(_class_family(project, gid[: -len(".__init__")]).values()))
+                for cls in said:
+                    names.setdefault(cls, set()).add("")
             else:
-                needs |= _class_names(project, gid.rsplit(".", 1)[0])
+                needs = names.setdefault(name, set())
+                if function.cls is None or function.kind == "function":
+                    needs.add("")
+                else:
+                    needs |= _class_names(project, gid.rsplit(".", 1)[0])
             params = [p for p in function.params if (gid, p) in constant]
             if not project.callers.get(gid) or params:
-                open_names.add(name)
+                open_names.update(said)
         open_names -= self.closed
         if names:
             eligible = self.eligible()
@@ -314,13 +350,26 @@ class Planner:
                 continue
             classes = {n for n in _class_names(project, gid) if n.isidentifier()}
             extra = f"set:{attr}"
-            where = [
-                number
-                for number in range(len(entries))
-                if attr in self.words(number) and self.words(number) & classes
-            ]
+            where = [n for n in self.saying(attr) if self.words(n) & classes]
             if len(where) > budget:
                 continue  # said in too many files to follow by its text
+            for number in where:
+                summary = entries[number].result.summary
+                if summary is not None and all(f.complete for f in summary.functions.values()):
+                    continue
+                if extra not in entries[number].extra:
+                    wanted.setdefault(number, set()).add(extra)
+        # the abstract methods a payload's value comes from: a subclass's override runs, and
+        # a subclass may be in a file no round has parsed (an LLM backend's ``submit_prompt``
+        # in its own module): the files that name the method and the class or a known
+        # subclass are asked for its ``def`` (one that only names them is not parsed)
+        for gid in sorted(project.abstract_reached):
+            name = gid.rsplit(".", 1)[-1]
+            classes = {n for n in _class_names(project, gid.rsplit(".", 1)[0]) if n.isidentifier()}
+            extra = f"def:{name}"
+            where = [n for n in self.saying(name) if self.words(n) & classes]
+            if not name.isidentifier() or len(where) > budget:
+                continue
             for number in where:
                 summary = entries[number].result.summary
                 if summary is not None and all(f.complete for f in summary.functions.values()):
@@ -352,6 +401,27 @@ class Planner:
                 if name.isidentifier() and extra not in entries[owner].extra and near:
                     wanted.setdefault(owner, set()).add(extra)
                 break
+        # the bases of the project's classes that name a module of the project no round has
+        # parsed: a package's __init__ that re-exports the base (``from .base import
+        # VannaBase``) holds no sink; its imports say which class it is, and so which
+        # subclasses' overrides a call of an abstract method runs
+        for _, klass in project.classes.values():
+            for base in klass.bases:
+                if project.class_id(base) is not None:
+                    continue
+                parts = base.split(".")
+                for cut in range(len(parts) - 1, 0, -1):
+                    owner = modules.get(".".join(parts[:cut]))
+                    if owner is None:
+                        continue
+                    extra = f"def:{parts[cut]}"
+                    if (
+                        entries[owner].result.summary is None
+                        and parts[cut].isidentifier()
+                        and extra not in entries[owner].extra
+                    ):
+                        wanted.setdefault(owner, set()).add(extra)
+                    break
         # the constructors of the classes whose fields a sink reads (``exec(self.code)``
         # in a pydantic model): their keywords are what the fields hold
         constructed: set[str] = set()
@@ -447,20 +517,24 @@ def _field_classes(project: Project) -> set[str]:
     return out
 
 
+def _class_family(project: Project, cls: str) -> dict[str, str]:
+    """Class ``cls`` (a global id) and its subclasses: global id -> short name."""
+    out: dict[str, str] = {}
+    queue = [cls]
+    while queue:
+        gid = queue.pop()
+        if gid not in out:
+            out[gid] = gid.rsplit(".", 1)[-1]
+            queue += project.subclasses.get(gid, [])
+    return out
+
+
 def _class_names(project: Project, cls: str) -> set[str]:
     """The short names of class ``cls`` (a global id) and of its subclasses, and the
     names of their module-level instances (``runner = Runner()``, imported elsewhere)."""
-    out: set[str] = set()
-    queue = [cls]
-    seen: set[str] = set()
-    while queue:
-        gid = queue.pop()
-        if gid in seen:
-            continue
-        seen.add(gid)
-        out.add(gid.rsplit(".", 1)[-1])
-        queue += project.subclasses.get(gid, [])
-    for gid in seen:
+    family = _class_family(project, cls)
+    out = set(family.values())
+    for gid in family:
         out.update(project.exported_as(f"{gid}()"))
     return out
 

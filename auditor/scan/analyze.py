@@ -252,6 +252,15 @@ def analyze_source(
     found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs, extra_sets)
     if ctx.options.prefilter and not found.may_report:
         return result
+    if ctx.options.prefilter and extra and not extra_defs and not explicit and not found.asked:
+        # no call or set the stage asks for is here (the name was in a comment, a string, or
+        # named something else): the file gives what it gave alone, without libcst. (A
+        # ``def:`` request always parses: it may ask for a module-level name, an instance
+        # whose method is called elsewhere, or a re-exported class.)
+        if not (sink_module or text_may_report(text, ctx.words)):
+            return result
+        if not survey(tree, ctx.words, sink_module).may_report:
+            return result
     calls = found.calls
     source, dropped = text, list[tuple[int, int]]()
     if ctx.options.prefilter and found.stubs:

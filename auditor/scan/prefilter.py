@@ -574,6 +574,9 @@ class Survey:
     value_attrs: frozenset[str] = frozenset()
     # every def: (name, line of ``def``, column of its name, last line), in source order
     defs: tuple[tuple[str, int, int, int], ...] = ()
+    # a call the project-wide stage asked for is in the file (a call or a value of an
+    # ``extra_calls`` name, a set of an ``extra_sets`` attribute): False when none is
+    asked: bool = False
 
 
 # Fields that never hold a node worth visiting (contexts, operators) or hold only strings.
@@ -621,6 +624,27 @@ def _attribute_sets(tree: ast.Module, names: frozenset[str]) -> list[int]:
     return out
 
 
+def _imports_any(node: ast.Import | ast.ImportFrom, names: frozenset[str]) -> bool:
+    """Whether the import binds one of ``names`` (by its own last name, under any alias)."""
+    return any(alias.name.rsplit(".", 1)[-1] in names for alias in node.names)
+
+
+def _class_body_sets(cls: ast.ClassDef, names: frozenset[str]) -> bool:
+    """Whether the class body binds one of ``names`` (``command = ...``, annotated too):
+    a class attribute that ``self.<name>`` reads when no instance attribute hides it."""
+    for stmt in cls.body:
+        if type(stmt) is ast.Assign:
+            if any(type(t) is ast.Name and t.id in names for t in stmt.targets):
+                return True
+        elif (
+            type(stmt) is ast.AnnAssign
+            and type(stmt.target) is ast.Name
+            and stmt.target.id in names
+        ):
+            return True
+    return False
+
+
 def survey(
     tree: ast.Module,
     words: SinkWords,
@@ -662,6 +686,7 @@ def survey(
     imports_root = False
     star_from_sink = False
     decided = False  # a marker that makes the file reportable whatever else it holds
+    asked = False  # a call or value of extra_calls, or a set of extra_sets, is here
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
     # (attr, what its value resolves via, line, x) of ``x.<attr> = value``
@@ -732,7 +757,7 @@ def survey(
                 (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
                 or "__call__" in extra_calls  # an instance called: under any name
             ):
-                decided = True
+                decided = asked = True
                 markers.append(line)
             if type(func) is Attribute and func.attr in _GROWING and type(func.value) is Name:
                 mutations.append((func.value.id, line))
@@ -770,11 +795,15 @@ def survey(
             if base is not None:  # g[name](...), g.get(name)(...): g = globals()?
                 lookups.append((base, None, line))
         elif kind is ast.Import:
+            if extra_calls and _imports_any(node, extra_calls):  # type: ignore[arg-type]
+                asked = True  # imported under another name: called as that (libcst knows)
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.name.split(".")[0] in roots:
                     imports_root = True
                     modules.add(alias.asname or alias.name.split(".")[0])
         elif kind is ast.ImportFrom:
+            if extra_calls and _imports_any(node, extra_calls):  # type: ignore[arg-type]
+                asked = True
             module = node.module  # type: ignore[attr-defined]
             if not node.level and module and module.split(".")[0] in roots:  # type: ignore[attr-defined]
                 imports_root = True
@@ -917,17 +946,19 @@ def survey(
         # the file must be parsed for the stage to know it
         for name_node in loads:
             if name_node.id in extra_calls and id(name_node) not in called:
-                reportable = True
+                reportable = asked = True
                 markers.append(name_node.lineno)
         for attr in attr_loads:
             if attr.attr in extra_calls and id(attr) not in called:
-                reportable = True
+                reportable = asked = True
                 markers.append(attr.lineno)
     if extra_sets:
         found_sets = _attribute_sets(tree, extra_sets)
         if found_sets:
-            reportable = True
+            reportable = asked = True
             markers.extend(found_sets)
+        if any(_class_body_sets(cls, extra_sets) for cls in classes):
+            asked = True  # ``command = "..."`` in a subclass's body: what self.command reads
     if not reportable and not (extra_calls or extra_defs or extra_sets):
         return Survey(False, all_calls, [])
     if writes:
@@ -948,7 +979,7 @@ def survey(
     stubs = _stubs(functions, markers)
     # asked for by the project-wide stage: always parsed (its bodies without a marker
     # dropped), so that its module-level names are known
-    return Survey(True, all_calls, stubs, value_names, value_attrs, defs)
+    return Survey(True, all_calls, stubs, value_names, value_attrs, defs, asked)
 
 
 def _pipe_writes(

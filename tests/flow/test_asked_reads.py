@@ -1,0 +1,168 @@
+"""What the project stage's rounds read again (auditor.flow.stage.Planner.requests) and what
+a file asked for gives (auditor.scan.analyze.analyze_source with ``extra``).
+
+A round asks a file by its words: a file that only *says* the name of a call or an
+attribute asked for (in a comment, a string, another function's name) holds nothing the
+stage wants, and is not parsed with libcst for it. A ``def:`` request always parses: it may
+ask for a module-level name (an instance whose method is called elsewhere).
+
+What the rounds must still find: a subclass's override of an abstract method in a file
+without a sink, whose base is re-exported by a package's ``__init__`` that holds no sink
+either; the callers of a constructor whose parameter a sink reads through ``self``."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from auditor.api import scan
+from auditor.judge.policy import load_policy
+from auditor.scan.analyze import Context, analyze_source
+from tests.conftest import make_policy
+
+CTX = Context(load_policy(None))
+
+
+@pytest.mark.parametrize("extra", [("set:command",), ("call:run_it",), ("call:x", "set:y")])
+def test_a_file_that_only_says_the_name_is_not_parsed(extra: tuple[str, ...]) -> None:
+    code = '"""command, run_it, x and y, in words only."""\n\nclass Job:\n    z = 1\n'
+    result = analyze_source(code.encode(), "m.py", "m.py", CTX, extra=extra)
+    assert (result.parsed, result.summary, result.findings) == (False, None, [])
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ("set:command", "class Job:\n    def __init__(self, c):\n        self.command = c\n"),
+        ("set:command", "class Job:\n    def add(self, c):\n        self.command.append(c)\n"),
+        ("call:run_it", "from tools import run_it\n\ndef go(x):\n    run_it(x)\n"),
+        ("call:run_it", "from tools import run_it\n\nHANDLERS = [run_it]\n"),
+        ("def:helper", "def helper():\n    return input()\n"),
+        ("def:Base", "from .base import Base\n"),
+        ("def:execute", "from .runner import Runner\n\nrunner = Runner()\n"),
+        ("def:helper", "import functools\nhelper = functools.partial(print)\n"),
+        ("call:run_it", "from tools import run_it as go\n\ndef main(x):\n    go(x)\n"),
+        ("set:command", "from base import Job\n\nclass Ls(Job):\n    command = 'ls'\n"),
+        ("set:command", "class Ls:\n    command: str = input()\n"),
+    ],
+    ids=[
+        "attribute-set",
+        "attribute-grown",
+        "call",
+        "handed-over",
+        "def",
+        "re-export",
+        "module-level-instance",
+        "bound",
+        "imported-as",
+        "class-attribute",
+        "class-attribute-annotated",
+    ],
+)
+def test_a_file_that_holds_what_is_asked_is_parsed(extra: str, code: str) -> None:
+    result = analyze_source(code.encode(), "m.py", "pkg/m.py", CTX, extra=(extra,))
+    assert result.parsed
+    assert result.summary is not None
+
+
+def test_a_file_with_a_sink_of_its_own_is_parsed_whatever_is_asked() -> None:
+    code = "import os\n\ndef go(c):\n    os.system(c)\n"
+    result = analyze_source(code.encode(), "m.py", "m.py", CTX, extra=("set:unrelated",))
+    assert result.parsed
+    assert [f.rule for f in result.findings] == ["AUD101"]
+
+
+MODEL = """\
+from openai import OpenAI
+
+def answer(question):
+    reply = OpenAI().chat.completions.create(model="m", messages=[question])
+    return reply.choices[0].message.content
+"""
+
+
+def test_an_override_in_a_file_without_a_sink_is_found(tmp_path: Path) -> None:
+    """The base class is imported through its package's ``__init__`` (a re-export, no
+    sink); the override that returns model output is in a file without a sink: neither is
+    parsed by the per-file stage. The payload of ``exec`` is what the override returns."""
+    files = {
+        "app/__init__.py": "",
+        "app/llm.py": MODEL,
+        "app/core/__init__.py": "from .base import Assistant\n",
+        "app/core/base.py": """\
+            from abc import ABC, abstractmethod
+
+            class Assistant(ABC):
+                @abstractmethod
+                def submit_prompt(self, prompt):
+                    ...
+
+                def ask(self, question):
+                    exec(self.submit_prompt(question))
+            """,
+        "app/backends/__init__.py": "",
+        "app/backends/chat.py": """\
+            from app.core import Assistant
+            from app.llm import answer
+
+            class ChatAssistant(Assistant):
+                def submit_prompt(self, prompt):
+                    return answer(prompt)
+            """,
+        # says the method and the class in words only: not a subclass
+        "app/notes.py": '"""Assistant.submit_prompt is what a backend implements."""\n',
+    }
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert result.errors == []
+    [finding] = result.findings
+    assert (Path(finding.path).name, finding.rule, finding.origin) == (
+        "base.py",
+        "AUD003",
+        "llm-output",
+    )
+    steps = [(Path(s.path).name, s.line) for s in finding.flow]
+    assert steps[:2] == [("llm.py", 4), ("chat.py", 6)]
+
+
+def test_a_constructor_is_followed_under_its_class_name(tmp_path: Path) -> None:
+    """``self.command`` is what ``__init__`` was given; the only caller passing run-time
+    data is in a file without a sink, which says ``Notifier`` and never ``__init__``."""
+    files = {
+        "app/__init__.py": "",
+        "app/notify.py": """\
+            import subprocess
+
+            class Notifier:
+                def __init__(self, command=None):
+                    self.command = command
+
+                def ring(self):
+                    if self.command:
+                        subprocess.run(self.command, shell=True)
+            """,
+        "app/main.py": """\
+            import argparse
+            from app.notify import Notifier
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--notify")
+                args = parser.parse_args()
+                Notifier(command=args.notify).ring()
+            """,
+        "app/quiet.py": "from app.notify import Notifier\n\nQUIET = Notifier()\n",
+    }
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    [finding] = result.findings
+    assert (finding.rule, finding.origin) == ("AUD101", "user-input")
+    assert Path(finding.flow[0].path).name == "main.py"
