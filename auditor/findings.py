@@ -115,6 +115,10 @@ class Finding:
     # "ruby", "node", "php", "applescript"... (rules/launchers.toml's [language.NAME]); None
     # for a command, or code in a language that cannot be told (osascript -l $lang)
     language: str | None = None
+    # what running a dynamic payload does that the rule's words do not say, kept when the
+    # project-wide stage rewrites the message: "pip install runs the build and install code
+    # of the packages it is given..." (rules/launchers.toml's ``note`` of an installer)
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         # every field is a scalar but the tuples; dataclasses.asdict deep-copies (slow)

@@ -34,6 +34,7 @@ LABELS: dict[str, str] = {
     "privileged": "Privileged",
     "handed_to": "Handed to",
     "language": "Language",
+    "note": "Note",
     "isolated": "Isolated",
     "trusted_by": "Trusted by",
     "function": "Function",

@@ -172,6 +172,7 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
             "privileged": f.privileged,
             "handedTo": f.handed_to,
             "language": f.language,
+            "note": f.note,
             "kind": f.kind,
             "shell": f.shell,
             "payload": f.payload,

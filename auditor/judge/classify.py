@@ -312,6 +312,7 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
             message=message,
             trusted_by=trusted_by,
             origin=None,
+            note=None,
         )
         return changes
     if finding.payload == "constant" or flowed.origin is None:
@@ -336,6 +337,8 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         if trusted_by is not None:
             message += f" (the policy trusts {trusted_by}, but not data from outside)"
         message += _handed(finding)
+        if finding.note:
+            message += f": {finding.note}"
         changes.update(
             category=critical,
             rule=rule.rule,

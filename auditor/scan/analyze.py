@@ -329,8 +329,10 @@ def analyze_source(
         )
         message = verdict.message
         runs = site.runs
+        note = None
         if runs is not None and runs.installs and runs.note and site.payload == "dynamic":
-            message += f": {runs.note}"  # pip install SPEC: what the package's code does
+            note = runs.note  # pip install SPEC: what the package's code does
+            message += f": {note}"
         handed_to = None
         if site.handed is not None and site.sink is not None and site.sink.form != "dispatch":
             handed_to = _callee_text(module, node)
@@ -368,6 +370,7 @@ def analyze_source(
                 via=site.runs.via if site.runs is not None else (),
                 privileged=site.runs.privileged if site.runs is not None else False,
                 language=verdict.language,
+                note=note,
             )
         )
     result.summary = _summary(

@@ -166,3 +166,24 @@ def test_a_constructor_is_followed_under_its_class_name(tmp_path: Path) -> None:
     [finding] = result.findings
     assert (finding.rule, finding.origin) == ("AUD101", "user-input")
     assert Path(finding.flow[0].path).name == "main.py"
+
+
+def test_a_critical_install_keeps_what_the_installer_runs(tmp_path: Path) -> None:
+    """The stage rewrites the message of a site request data reaches (AUD002): the note of
+    the installer (the packages' build code runs) stays, in the message and in ``note``."""
+    (tmp_path / "app.py").write_text(
+        "import subprocess\n"
+        "from flask import Flask, request\n\n"
+        "app = Flask(__name__)\n\n\n"
+        '@app.route("/install")\n'
+        "def install():\n"
+        '    subprocess.run(["pip", "install", request.args["pkg"]])\n\n\n'
+        "def local(pkg):\n"
+        '    subprocess.run(["pip", "install", pkg])\n'
+    )
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    by_rule = {f.rule: f for f in result.findings}
+    assert sorted(by_rule) == ["AUD002", "AUD102"]
+    for finding in by_rule.values():
+        assert finding.note is not None and finding.note.startswith("pip install runs")
+        assert finding.message.endswith(f": {finding.note}")

@@ -69,6 +69,7 @@ def _everything() -> Finding:
         ),
         via=("sudo", "bash -c"), privileged=True, handed_to="threading.Thread",
         language="perl",  # a synthetic finding: every field set
+        note="pip install runs the build code of the packages it is given",
     )  # fmt: skip
 
 
@@ -144,6 +145,7 @@ def test_sarif_carries_every_field() -> None:
         "trusted_by": props["trustedBy"],
         "handed_to": props["handedTo"],
         "language": props["language"],
+        "note": props["note"],
         "via": tuple(props["via"]),
         **{k: props[k] for k in ("sink", "kind", "shell", "payload", "isolated", "risk",
                                  "action", "category", "cwe", "origin", "privileged")},
