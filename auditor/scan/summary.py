@@ -888,7 +888,7 @@ class Summarizer:
         receiver = None
         if isinstance(node.func, cst.Attribute):
             receiver = self.arg(node.func.value, scope)
-        line, column = self.position(node)
+        line, column = self.position(node, scope)  # scope: a made-up call's function's name
         self.summary.calls[index] = Call(
             self._function_key(scope),
             typed,
