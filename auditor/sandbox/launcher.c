@@ -16,7 +16,11 @@
  *
  * The payload is the launcher's own child, so its exit status and rusage come straight
  * from the kernel: the init cannot forge them.  When it exits, the launcher kills the init,
- * which ends the pid namespace and everything left in it.
+ * which ends the pid namespace and everything left in it.  The launcher outlives both: it
+ * exits only once it has reaped them, so that a killed run leaves nothing to the host's init
+ * (which may reap late) nor to a caller that is a child subreaper.  The caller kills a run by
+ * killing the init, not the launcher; a signal that would end the launcher (SIGTERM from
+ * terminate(), ...) kills the init and the payload first, then the launcher dies of it.
  *
  * Info pipe: P<pid> (the host pid to kill: the init, or the payload without a pid
  * namespace; sent with A), S<piece>|<error> (skipped, degraded mode), E<piece>|<error> (a required piece
@@ -953,12 +957,41 @@ static int write_maps(pid_t init) {
 
 static int maps(void) { return write_maps(init_pid); }
 
+/* Signals that would end the launcher (terminate(), send_signal()): blocked in it from the
+ * payload's fork on, and taken in intermediate(), which ends the sandbox first.  A launcher
+ * that died of one would leave its children to the host's init (or the nearest child
+ * subreaper) to reap, late, and the caller, which waits for them, with it. */
+static void end_signals(sigset_t *set) {
+    static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM};
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(set, sigs[i]);
+}
+
+/* The launcher outlives its children: it exits (relaying the payload's status, or dying of
+ * the signal that asked it to end) only once the payload and the init are reaped, so that a
+ * killed run leaves nothing behind for anyone else to reap.  The caller kills a run by
+ * killing the init (the kernel then kills every process of the pid namespace, the payload
+ * included), not the launcher. */
 static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeline) {
-    int status, istatus;
+    int status, istatus, ended_by = 0;
     struct rusage ru, iru;
+    sigset_t wake;
     close_all_but(plan.info_fd, lifeline, -1, -1);
-    while (wait4(payload_pid, &status, 0, &ru) < 0)
-        if (errno != EINTR) _exit(255);
+    end_signals(&wake);
+    sigaddset(&wake, SIGCHLD); /* blocked since the fork: pending until taken below */
+    for (;;) {
+        pid_t r = wait4(payload_pid, &status, WNOHANG, &ru);
+        if (r == payload_pid) break;
+        if (r < 0 && errno != EINTR) _exit(255);
+        if (r != 0) continue;
+        /* not reaped yet (only this thread reaps): its pid is still its own to signal */
+        int sig = sigwaitinfo(&wake, NULL);
+        if (sig > 0 && sig != SIGCHLD && !ended_by) {
+            ended_by = sig;
+            kill(init_pid, SIGKILL);
+            kill(payload_pid, SIGKILL); /* without a pid namespace the init's death is not its */
+        }
+    }
     /* The payload is gone: so goes the pid namespace, with whatever is left in it. */
     kill(init_pid, SIGKILL);
     memset(&iru, 0, sizeof iru);
@@ -970,7 +1003,7 @@ static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeli
                           iru.ru_stime.tv_usec) /
                      1e6;
     say('R', "%.6f %ld", cpu, ru.ru_maxrss > iru.ru_maxrss ? ru.ru_maxrss : iru.ru_maxrss);
-    die_like(status);
+    die_like(ended_by ? ended_by : status); /* a bare signal number is a "killed by" status */
     _exit(255);
 }
 
@@ -1159,6 +1192,12 @@ int main(int argc, char **argv) {
         end_init_and_exit();
     }
     if (pid == 0) payload(go[0], ready[0], file, payload_argv);
+    /* From here the launcher ends only through intermediate() (see there).  Blocked before
+     * "go": the payload says A, and the caller may signal us, only after it. */
+    sigset_t block;
+    end_signals(&block);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, NULL);
     /* The children's pids, then "go": the init is ready only after it, the payload says A
      * only once the init is, so the caller has Q when it reads A. */
     say('Q', "%d %d", (int)pid, (int)init_pid);

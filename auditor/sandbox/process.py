@@ -88,6 +88,11 @@ _last_cap = linux.last_cap()
 #: How often a waiting caller checks the sandbox's cgroup CPU usage (seconds).
 _CPU_POLL = 0.1
 
+#: How long a killed run's launcher is given to reap its children and exit before it is
+#: killed too (seconds; see Popen.kill).  It takes a few milliseconds: only a child stuck in
+#: the kernel (uninterruptible sleep) holds it longer.
+_LAUNCHER_GRACE = 5.0
+
 
 def _exited(pidfd: int) -> bool:
     """Whether the process of ``pidfd`` has exited (a zombie or reaped)."""
@@ -265,6 +270,8 @@ class Popen(subprocess.Popen[Any]):
         #: pidfds of the launcher's children (payload, init): see _open_launcher_children
         self._orphan_fds: list[int] = []
         self._own_pidfd: int | None = None
+        #: set by kill(): when a launcher that has not ended the run by then is killed too
+        self._kill_deadline: float | None = None
         self._info_r: int | None = None
         self._exec_r: int | None = None
         #: a memfd that is the setup's own stderr where it can be (the init program of a
@@ -669,8 +676,9 @@ class Popen(subprocess.Popen[Any]):
 
     def _open_launcher_children(self, body: str) -> None:
         """``Q<payload pid> <init pid>``: the launcher's two children.  The launcher reaps
-        them, unless it is killed first (``kill()`` kills every process of the sandbox at
-        once): then the kernel re-parents them to the nearest child subreaper above it,
+        them, unless it is killed first (a degraded run without a pid namespace, a launcher
+        that did not end a killed run in time: see :meth:`kill`, or a signal from elsewhere):
+        then the kernel re-parents them to the nearest child subreaper above it,
         which is this process when it is one (PR_SET_CHILD_SUBREAPER, or pid 1 of a
         container, the usual service).  Nobody else would reap them, and the init, whose
         exit waits for every process of its pid namespace to be reaped, would never end:
@@ -738,7 +746,27 @@ class Popen(subprocess.Popen[Any]):
             self._finish()
         return rc
 
+    def _await_killed_launcher(self, timeout: float | None) -> float | None:
+        """After :meth:`kill`: wait for the launcher to end the run (it exits once its
+        children are reaped), at most until the grace :meth:`kill` gave it, then kill it
+        the old way (the cgroup, the init, the launcher).  Returns what is left of
+        ``timeout``; raises ``TimeoutExpired`` when it runs out first."""
+        deadline = self._kill_deadline
+        if deadline is None or self.returncode is not None or self._own_pidfd is None:
+            return timeout
+        end = None if timeout is None else time.monotonic() + timeout
+        until = deadline if end is None else min(deadline, end)
+        exited = select.poll()
+        exited.register(self._own_pidfd, select.POLLIN)
+        if not exited.poll(max(0.0, until - time.monotonic()) * 1000):
+            if time.monotonic() < deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0.0)
+            self._kill_deadline = None
+            self._kill_all()  # stuck: the launcher goes too, its children left to be reaped
+        return None if end is None else max(0.0, end - time.monotonic())
+
     def wait(self, timeout: float | None = None) -> int:
+        timeout = self._await_killed_launcher(timeout)
         if (
             self._cgroup is None
             or self.limits.cpu_time is None
@@ -779,8 +807,30 @@ class Popen(subprocess.Popen[Any]):
                 self.kill()
 
     def kill(self) -> None:
-        """SIGKILL the whole sandbox: the payload (pid-namespace init, via its pidfd), the
-        intermediate, and everything in the per-run cgroup."""
+        """SIGKILL the whole sandbox.  With a pid namespace (every run but a degraded one
+        without it): its init, through its pidfd.  The kernel then kills every process of
+        the namespace at once (nothing forks away from it), the payload included, and the
+        launcher, which waits for them, reaps the payload and the init and exits with the
+        payload's status.  The launcher itself is not killed: it would leave its children to
+        the host's init (or the nearest child subreaper) to reap, late, and this process
+        would wait for them (see _wait_pid1_gone).  One that has not exited
+        ``_LAUNCHER_GRACE`` seconds later is killed by :meth:`wait`.  Without a pid
+        namespace: everything in the per-run cgroup, the payload and the launcher."""
+        with self._lock:
+            if "pid" in self.isolation and self._pid1_fd is not None and self.returncode is None:
+                # the payload too, directly: it dies of this SIGKILL, not of something else
+                # meanwhile (a SIGPIPE once its output is closed), as a killed process does
+                for fd in (*self._orphan_fds, self._pid1_fd):
+                    with contextlib.suppress(OSError):  # exited: the launcher is ending it
+                        signal.pidfd_send_signal(fd, signal.SIGKILL)
+                if self._kill_deadline is None:
+                    self._kill_deadline = time.monotonic() + _LAUNCHER_GRACE
+                return
+            self._kill_all()
+
+    def _kill_all(self) -> None:
+        """SIGKILL the payload (pid-namespace init, via its pidfd), the launcher, and
+        everything in the per-run cgroup."""
         with self._lock:
             # the cgroup first: every process of the run at once (nothing forks away between
             # two signals); after the payload's death the run may already be finished (poll)

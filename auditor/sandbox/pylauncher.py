@@ -890,9 +890,39 @@ def _die_like(status: int) -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255)
 
 
+#: Signals that would end the launcher (``terminate()``, ``send_signal()``): blocked from
+#: the payload's fork on and taken in :func:`_intermediate` (see end_signals in launcher.c).
+END_SIGNALS = frozenset(
+    {
+        signal.SIGHUP,
+        signal.SIGINT,
+        signal.SIGQUIT,
+        signal.SIGTERM,
+        signal.SIGUSR1,
+        signal.SIGUSR2,
+        signal.SIGALRM,
+    }
+)
+
+
 def _intermediate(payload: int, init: int, lifeline: int) -> None:
+    """The launcher outlives its children (see intermediate in launcher.c): it exits only
+    once the payload and the init are reaped, relaying the payload's status, or dying of a
+    signal of END_SIGNALS once it has killed and reaped them."""
     _close_all_but(_plan.info_fd, lifeline)
-    _, status, ru = os.wait4(payload, 0)
+    wake = END_SIGNALS | {signal.SIGCHLD}  # blocked since the fork: pending until taken
+    ended_by = 0
+    while True:
+        pid, status, ru = os.wait4(payload, os.WNOHANG)
+        if pid == payload:
+            break
+        # not reaped yet (only this thread reaps): its pid is still its own to signal
+        sig = signal.sigwaitinfo(wake).si_signo
+        if sig != signal.SIGCHLD and not ended_by:
+            ended_by = sig
+            for child in (init, payload):  # without a pid namespace, the init's death is not
+                with contextlib.suppress(OSError):  # the payload's
+                    os.kill(child, signal.SIGKILL)
     try:
         os.kill(init, signal.SIGKILL)
         _, _, iru = os.wait4(init, 0)
@@ -901,7 +931,7 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
     except OSError:
         cpu, rss = 0.0, 0
     _say("R", f"{ru.ru_utime + ru.ru_stime + cpu:.6f} {max(ru.ru_maxrss, rss)}")
-    _die_like(status)
+    _die_like(ended_by or status)  # a bare signal number is a "killed by" status
 
 
 PIPEFS_MAGIC = 0x50495045
@@ -978,6 +1008,9 @@ def _launch(exec_init: list[str] | None, diag_fd: int = -1) -> tuple[int, int, d
     if pid == 0:
         _payload_setup(go_r, ready_r, ns_fds, early_ready=exec_init is not None)
         return 0, init, ns_fds
+    # From here the launcher ends only through _intermediate.  Blocked before "go": the
+    # payload says A, and the caller may signal us, only after it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, END_SIGNALS | {signal.SIGCHLD})
     # The children's pids, then "go" (see launcher.c: the caller has Q when it reads A).
     _say("Q", f"{pid} {init}")
     try:

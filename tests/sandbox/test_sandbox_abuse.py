@@ -173,10 +173,11 @@ def test_sleeper_is_stopped_by_wall_timeout(sbx: Sbx, token: str) -> None:
 def test_a_killed_cold_run_leaves_nothing_to_a_subreaper_caller(
     token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Killing a run (its timeout, kill()) kills its launcher with the rest: its init and
-    payload go to this process, a child subreaper (conftest) as pid 1 of a container is.
-    The run reaps them itself: nothing is left, and it does not wait for an init that
-    cannot end (each used to cost 7 s and leave a stuck init and a zombie)."""
+    """Killing a run (its timeout, kill()) of this process, a child subreaper (conftest) as
+    pid 1 of a container is: nothing is left to it, and it does not wait for an init that
+    cannot end (each used to cost 7 s and leave a stuck init and a zombie, when the launcher
+    was killed with the rest and its init and payload went to this process; now the
+    launcher reaps them, see the next tests for a launcher that does not)."""
     assert is_subreaper()
     timeouts = count_pid1_timeouts(monkeypatch)
     children: list[int] = []  # the launchers' children, as each launcher reports them
@@ -199,6 +200,93 @@ def test_a_killed_cold_run_leaves_nothing_to_a_subreaper_caller(
     assert len(children) == 6  # 3 runs x (payload, init)
     assert describe(set(children) & set(descendants(me))) == []  # not even a zombie
     assert len(timeouts) <= 1  # was 6: 2 s then 5 s for each run
+
+
+def _unreaped(pidfd: int) -> int | None:
+    """The pid of ``pidfd``'s process while it exists (running or a zombie); None once it
+    was reaped (``Pid: -1`` in the pidfd's fdinfo: no confusion with a reused pid)."""
+    with open(f"/proc/self/fdinfo/{pidfd}") as f:
+        for line in f:
+            if line.startswith("Pid:"):
+                pid = int(line.split()[1])
+                return pid if pid > 0 else None
+    raise AssertionError(f"no Pid: line in the fdinfo of pidfd {pidfd}")
+
+
+def test_a_killed_run_of_a_plain_caller_leaves_nothing_once_its_launcher_exits(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller that is neither a child subreaper nor pid 1 (a program run from a shell):
+    when a run is killed (timeout, output cap, kill(), terminate(), a pool letting a warm
+    sandbox go), its launcher ends the run itself: it exits only once its children (the
+    payload and the pid-1 init) are reaped, so that nothing is left to the host's init,
+    which reaps late (it used to cost 1.5-2 s per killed run).  Checked when the caller
+    has reaped the launcher: each child's pidfd must say it was reaped, not even a zombie."""
+    left: list[str] = []  # each child of a launcher not yet reaped when the launcher was
+    seen: list[int] = []  # how many children each finished run had
+    real = sandbox.Popen._wait_pid1_gone
+
+    def checking(self: sandbox.Popen, timeout: float) -> bool:  # called once it is reaped
+        assert self.returncode is not None
+        assert "pid" in self.isolation
+        seen.append(len(self._orphan_fds))
+        left.extend(describe({p for fd in self._orphan_fds if (p := _unreaped(fd))}))
+        return real(self, timeout)
+
+    monkeypatch.setattr(sandbox.Popen, "_wait_pid1_gone", checking)
+    with orphans_go_to_init():
+        assert not is_subreaper() and os.getpid() != 1
+        with pytest.raises(subprocess.TimeoutExpired):
+            sandbox.run(["sleep", token], timeout=0.5)
+        r = sandbox.exec_python(f"import time; time.sleep({token})", timeout=0.5)
+        assert r.timed_out and r.returncode == -signal.SIGKILL
+        r = sandbox.run(
+            ["sh", "-c", f"yes {token}"],
+            capture_output=True,
+            limits=sandbox.Limits(output="64K"),
+            timeout=60,
+        )
+        assert r.truncated and r.returncode == -signal.SIGKILL
+        for method, sig in (("kill", signal.SIGKILL), ("terminate", signal.SIGTERM)):
+            with sandbox.Popen(["sleep", token]) as p:
+                assert wait_present(token)
+                getattr(p, method)()
+            assert p.returncode == -sig
+        with sandbox.Pool(size=1, idle_timeout=300) as pool:  # close() lets it go
+            assert pool.wait_ready(60)
+    assert seen == [2] * 6, seen  # 6 launchers, each with its payload and init
+    assert left == []
+    assert procs_with(token) == []
+
+
+def test_a_launcher_that_does_not_end_a_killed_run_is_killed_and_its_children_reaped(
+    token: str,
+) -> None:
+    """kill() leaves the launcher to reap the payload and the init and exit; one that does
+    not (here stopped) is killed by wait() once the grace kill() gave it is over, the old
+    way.  Its children then go to this process, a child subreaper (conftest), which reaps
+    them through their pidfds: nothing is left, not even a zombie."""
+    assert is_subreaper()
+    me = os.getpid()
+    p = sandbox.Popen(["sleep", token])
+    try:
+        assert "pid" in p.isolation and wait_present(token, under=me)
+        children = {pid for fd in p._orphan_fds if (pid := _unreaped(fd))}
+        assert len(children) == 2
+        os.kill(p.pid, signal.SIGSTOP)
+        p.kill()
+        with pytest.raises(subprocess.TimeoutExpired):  # within the grace: not killed yet
+            p.wait(timeout=0)
+        assert p.returncode is None
+        assert p._kill_deadline is not None
+        p._kill_deadline = time.monotonic()  # the grace is over
+        assert p.wait() == -signal.SIGKILL
+    finally:
+        with contextlib.suppress(OSError):
+            os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+    assert describe(children & set(descendants(me))) == []
+    assert wait_gone(token) == []
 
 
 def test_no_leftovers_after_timeout_including_setsid_grandchildren(sbx: Sbx, token: str) -> None:

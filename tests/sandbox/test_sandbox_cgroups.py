@@ -8,14 +8,16 @@ exercised by the abuse suite as root)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
 from sandbox_helpers import wait_gone, wait_present
 
 from auditor import sandbox
-from auditor.sandbox import cgroups, process
+from auditor.sandbox import cgroups, launcher, process
 
 V2_MOUNTINFO = "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
 V1_MOUNTINFO = (
@@ -177,8 +179,10 @@ def test_v2_join_accounting_kill_and_removal_on_the_real_kernel(
     monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
     """The v2 backend against the kernel's cgroup2 (not a fake tree): the launcher joins by
-    ``cgroup.procs``, CPU time comes from ``cpu.stat``, ``kill()`` goes through
-    ``cgroup.kill`` and takes a setsid grandchild along, and the directory is removed.
+    ``cgroup.procs``, CPU time comes from ``cpu.stat``, ``kill()`` takes a setsid grandchild
+    along (through the pid namespace's init, the launcher left to reap it, and, in a
+    degraded run without a pid namespace, through ``cgroup.kill``), and the directory is
+    removed.
     Discovery does not offer this mount (it delegates no memory/pids controller here), so the
     support is made by hand and the limits are off: the v2 memory and pids files are only
     tested against the fake tree above."""
@@ -202,17 +206,28 @@ def test_v2_join_accounting_kill_and_removal_on_the_real_kernel(
         real_write(path, value)
 
     monkeypatch.setattr(cgroups, "_write", spy)
-    p = sandbox.Popen(["sh", "-c", f"setsid sleep {token} & exec sleep {token}"], limits=no_limits)
-    try:
-        assert p._cgroup is not None
-        d = p._cgroup.dirs["unified"]
-        assert len(wait_present(token, count=2)) >= 2
-        with open(os.path.join(d, "cgroup.procs")) as f:
-            assert p.pid in {int(x) for x in f.read().split()}
-    finally:
-        p.kill()
-        p.wait()
-    assert "cgroup.kill" in written
-    assert wait_gone(token) == []
-    assert not os.path.exists(d)
-    assert not [n for n in os.listdir(V2_BASE) if n.startswith(f"{cgroups.PREFIX}{os.getpid()}-")]
+    script = f"setsid sleep {token} & exec sleep {token}"
+    for pid_namespace in (True, False):
+        written.clear()
+        if not pid_namespace:
+            monkeypatch.setattr(launcher, "_fault_injection", frozenset({"pid"}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sandbox.SandboxDegradedWarning)
+            p = sandbox.Popen(["sh", "-c", script], limits=no_limits, allow_degraded=True)
+        try:
+            assert ("pid" in p.isolation) is pid_namespace
+            assert p._cgroup is not None
+            d = p._cgroup.dirs["unified"]
+            assert len(wait_present(token, count=2)) >= 2
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                assert p.pid in {int(x) for x in f.read().split()}
+        finally:
+            p.kill()
+            p.wait()
+        # with a pid namespace, not through the cgroup: that would kill the launcher too
+        assert ("cgroup.kill" in written) is not pid_namespace
+        assert p.returncode == -signal.SIGKILL
+        assert wait_gone(token) == []
+        assert not os.path.exists(d)
+        own = f"{cgroups.PREFIX}{os.getpid()}-"
+        assert not [n for n in os.listdir(V2_BASE) if n.startswith(own)]
