@@ -593,15 +593,18 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
+# the nodes that may set an attribute (see _attribute_sets)
+_SETTING = frozenset({ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call})
 _GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
 
 
-def _attribute_sets(tree: ast.Module, names: frozenset[str]) -> list[int]:
-    """The lines of the statements that set an attribute named in ``names``: an assignment
-    to it (also augmented, annotated, or inside a tuple target) or a call that grows what
-    it holds (``x.NAME.append(v)``)."""
+def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
+    """The lines of the statements among ``nodes`` (the survey's assignments and calls)
+    that set an attribute named in ``names``: an assignment to it (also augmented,
+    annotated, or inside a tuple target) or a call that grows what it holds
+    (``x.NAME.append(v)``)."""
     out: list[int] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         kind = type(node)
         targets: list[ast.expr]
         if kind is ast.Assign:
@@ -687,6 +690,7 @@ def survey(
     star_from_sink = False
     decided = False  # a marker that makes the file reportable whatever else it holds
     asked = False  # a call or value of extra_calls, or a set of extra_sets, is here
+    set_nodes: list[ast.AST] = []  # with extra_sets: what may set an attribute
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
     # (attr, what its value resolves via, line, x) of ``x.<attr> = value``
@@ -736,6 +740,8 @@ def survey(
             continue
         if kind is ast.Constant:
             continue
+        if extra_sets and kind in _SETTING:
+            set_nodes.append(node)
         if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
             if type(base) is Name:
@@ -953,7 +959,7 @@ def survey(
                 reportable = asked = True
                 markers.append(attr.lineno)
     if extra_sets:
-        found_sets = _attribute_sets(tree, extra_sets)
+        found_sets = _attribute_sets(set_nodes, extra_sets)
         if found_sets:
             reportable = asked = True
             markers.extend(found_sets)

@@ -146,6 +146,8 @@ class Summarizer:
         # each function's (line of def, column, last line), from the ast: the collector met
         # the same functions in the same (source) order
         self._spans: dict[int, tuple[int, int, int]] = {}
+        # (id of a function or module node, Name or Attribute) -> its nodes by name
+        self._named_in: dict[tuple[int, type[cst.CSTNode]], dict[str, list[cst.CSTNode]]] = {}
         if defs is not None and len(defs) == len(collector.functions):
             pairs = zip(collector.functions, defs, strict=True)
             if all(r.node.name.value == d[0] for r, d in pairs):
@@ -220,23 +222,12 @@ class Summarizer:
         if not isinstance(node, cst.Name | cst.Attribute) or not code or "\n" in code:
             return None
         first, last, holder = self._holder(scope)
-        same: list[cst.CSTNode] = []
-        stack: list[tuple[cst.CSTNode, bool]] = [(holder, False)]
         kind, code_for_node = type(node), self.module.code_for_node
-        while stack:  # depth first, children in source order
-            item, is_attr = stack.pop()
-            if type(item) is kind and not is_attr:
-                if kind is cst.Name:
-                    if cast(cst.Name, item).value == code:
-                        same.append(item)
-                elif (
-                    cast(cst.Attribute, item).attr.value == cast(cst.Attribute, node).attr.value
-                    and code_for_node(item) == code
-                ):
-                    same.append(item)
-            children = item.children
-            attr = item.attr if isinstance(item, cst.Attribute) else None
-            stack.extend((c, c is attr) for c in reversed(children))
+        if kind is cst.Name:
+            same = self._named(holder, kind).get(cast(cst.Name, node).value, [])
+        else:
+            candidates = self._named(holder, kind).get(cast(cst.Attribute, node).attr.value, [])
+            same = [item for item in candidates if code_for_node(item) == code]
         rank = next((i for i, n in enumerate(same) if n is node), None)
         if rank is None:
             return None
@@ -247,6 +238,28 @@ class Summarizer:
             for match in pattern.finditer(self.lines[number - 1])
         ]
         return places[rank] if len(places) == len(same) else None
+
+    def _named(self, holder: cst.CSTNode, kind: type[cst.CSTNode]) -> dict[str, list[cst.CSTNode]]:
+        """The names (``kind`` Name: by value) or attribute chains (Attribute: by last
+        name) in ``holder``, in source order, not counting an attribute's own name: one
+        walk per function and kind, whatever the number of texts looked for in it."""
+        key = (id(holder), kind)
+        found = self._named_in.get(key)
+        if found is not None:
+            return found
+        found = self._named_in[key] = {}
+        stack: list[tuple[cst.CSTNode, bool]] = [(holder, False)]
+        while stack:  # depth first, children in source order
+            item, is_attr = stack.pop()
+            if type(item) is kind and not is_attr:
+                if kind is cst.Name:
+                    found.setdefault(cast(cst.Name, item).value, []).append(item)
+                else:
+                    found.setdefault(cast(cst.Attribute, item).attr.value, []).append(item)
+            children = item.children
+            attr = item.attr if isinstance(item, cst.Attribute) else None
+            stack.extend((c, c is attr) for c in reversed(children))
+        return found
 
     def def_position(self, record: FunctionRecord) -> tuple[int, int]:
         span = self._spans.get(id(record.scope))
