@@ -12,25 +12,26 @@ it may split into several words (a hole of a shell string).
 
 What the peeling covers
 -----------------------
-* Launchers of launchers, repeatedly: ``sudo -u x env A=1 timeout 5 bash -c CMD`` gives
-  ``via = ("sudo", "env", "timeout", "bash -c")`` and kind "shell". The families: privilege
-  (sudo, sudoedit, doas, pkexec, su, runuser), wrappers (env, timeout, nice, ionice, nohup,
-  stdbuf, setsid, taskset, chrt, flock, time, xargs, watch, script), isolation and containers
+* Launchers of launchers, repeatedly: ``sudo -u x env A=1 timeout 5 bash -c CMD`` gives ``via
+  = ("sudo", "env", "timeout", "bash -c")`` and kind "shell". The families: privilege (sudo,
+  sudoedit, doas, pkexec, su, runuser), wrappers (env, timeout, nice, ionice, nohup, stdbuf,
+  setsid, taskset, chrt, flock, time, xargs, watch, script), isolation and containers
   (unshare, nsenter, systemd-run, bwrap, firejail, chroot, docker/podman exec and run, with
-  ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash,
-  bash, zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters
-  (python, perl, ruby, node, php, tclsh/wish, expect, jshell, deno run/eval, bun -e/run/exec),
-  package installers and runners (pip install, download and wheel, also as ``python -m
-  pip``; uv pip install, uv run, uv tool run/uvx, uv tool install; pipx run and install; npm
-  install and exec, npx; pnpm dlx/exec, pnpx, yarn dlx, bunx/bun x, deno x; gem install and
-  exec; cargo install), build tools that run a project's code (cargo run: the project is
-  fixed unless --manifest-path or --config is not; go run PKG: a script), programs that run
-  code or commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb,
-  strace, sqlite3; find -exec up to ``;``/``+``; tar --to-command and -I; zip -TT; rsync
-  -e/--rsync-path; scp -S/-o; git -c: for tar, zip, rsync, scp, git and cargo run, ``then =
-  "nothing"``, a call with no such option is read as no launcher at all; a script read from
-  ``/dev/stdin`` is the caller's input), and a shell's own ``exec``, ``command``, ``time``,
-  ``eval``, ``.``/``source`` where the shell reads a command word.
+  ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash, bash,
+  zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters (python,
+  perl, ruby, node, php, tclsh/wish, expect, jshell, java, deno run/eval, bun -e/run/exec),
+  package installers and runners (pip install, download and wheel, also as ``python -m pip``;
+  uv pip install, uv run, uv tool run/uvx, uv tool install; pipx run and install; npm install
+  and exec, npx; pnpm dlx/exec, pnpx, yarn dlx, bunx/bun x, deno x; gem install and exec;
+  cargo install), build tools that run a project's code (cargo run: the project is fixed
+  unless --manifest-path or --config is not; go run PKG: a script), programs that run code or
+  commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace,
+  sqlite3, psql; make -f/--eval and its NAME=value words; find -exec up to ``;``/``+``; tar
+  --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git -c: for tar, zip, rsync,
+  scp, git, make and cargo run, ``then = "nothing"``, a call with no such option is read as no
+  launcher at all; a script read from ``/dev/stdin`` is the caller's input), and a shell's own
+  ``exec``, ``command``, ``time``, ``eval``, ``.``/``source`` where the shell reads a command
+  word.
 * Package installers (``then = "packages"``): every operand (a requirement, a package spec)
   and the options that name requirements files or indexes are choosers, since the
   packages' build and install code runs; a word known only at run time where an option may
@@ -417,7 +418,11 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
         if outcome.kind == "module":
             module = words[outcome.start].text
             module = module[outcome.offset :] if module is not None else None
-            runner = table.by_module.get(module) if module is not None else None
+            runner = (
+                table.by_module.get(module)
+                if module is not None and outcome.language == "python"
+                else None
+            )
             if runner is not None:  # python -m pip install: pip reads the words after it
                 forced = (runner, module or "")
                 i = outcome.start

@@ -1,10 +1,9 @@
-"""Runtimes, package runners, build tools and copy tools that run code or a command named by
-an operand or an option (deno eval/run, bun, tclsh, expect, jshell, pnpm dlx, yarn dlx, gem
-install, cargo install/run, go run, rsync -e, zip -TT, scp -S): a value known only at run time
-there is code, a shell command or a program chosen at run time, not "a fixed program with
-arguments" (AUD203 allow). Constant calls stay constant, and a build tool that runs the
-project's own code (cargo run) is a fixed program unless what it builds is chosen at run
-time."""
+"""Runtimes, package runners, build tools and copy tools that run code or a command named by an
+operand or an option (deno eval/run, bun, tclsh, expect, jshell, java, psql, make, pnpm dlx,
+yarn dlx, gem install, cargo install/run, go run, rsync -e, zip -TT, scp -S): a value known only
+at run time there is code, a shell command or a program chosen at run time, not "a fixed program
+with arguments" (AUD203 allow). Constant calls stay constant, and a build tool that runs the
+project's own code (cargo run) is a fixed program unless what it builds is chosen at run time."""
 
 from __future__ import annotations
 
@@ -51,7 +50,26 @@ CASES = [
     ('subprocess.run(["scp", x, "host:/tmp/"])', "AUD102", "isolate", ("scp",), None),
     ('subprocess.run(["env", "RSYNC_RSH=" + x, "rsync", "-a", "--", "a", "b"])', "AUD102",
      "isolate", ("env",), None),
+    ('subprocess.run(["java", "-jar", x])', "AUD102", "isolate", ("java -jar",), None),
+    ('subprocess.run(["java", "-cp", x, "com.example.Main"])', "AUD102", "isolate", ("java",),
+     None),
+    ('subprocess.run(["psql", "-c", x])', "AUD103", "isolate", ("psql -c",), "psql"),
+    ('subprocess.run(["psql", "app"], input=x, text=True)', "AUD103", "isolate", ("psql",),
+     "psql"),
+    ('subprocess.run(["make", "--eval", x])', "AUD103", "isolate", ("make -E",), "make"),
+    ('subprocess.run(["make", "-C", x, "test"])', "AUD102", "isolate", ("make",), None),
+    ('subprocess.run(["make", "build", "VERSION=" + x])', "AUD102", "isolate", ("make",), None),
+    # a variable of env= that chooses the remote shell or the compiler
+    ('subprocess.run(["rsync", "-a", "--", "a", "h:/b"], env={"RSYNC_RSH": x})', "AUD102",
+     "isolate", (), None),
+    ('subprocess.run(["cargo", "build"], env={"RUSTC_WRAPPER": x})', "AUD102", "isolate", (),
+     None),
+    ('subprocess.run(["rsync", "-a", "--", "a", "h:/b"], env={"LANG": x})', "AUD301", "allow",
+     (), None),
     # constant controls
+    ('subprocess.run(["psql", "-d", "app", "-c", "SELECT 1"])', "AUD302", "allow", ("psql -c",),
+     "psql"),
+    ('subprocess.run(["make", "-j4", "all"])', "AUD301", "allow", (), None),
     ('subprocess.run(["deno", "eval", "console.log(1)"])', "AUD302", "allow", ("deno eval",),
      "deno"),
     ('subprocess.run(["expect", "-c", "spawn ls; expect eof"])', "AUD302", "allow",
@@ -70,6 +88,7 @@ CASES = [
     ('subprocess.run(["rsync", "-a", "--", x, "host:/srv/"])', "AUD203", "allow", (), None),
     ('subprocess.run(["scp", "-q", "f", x])', "AUD203", "allow", (), None),
     ('subprocess.run(["pnpm", "exec", "eslint", x])', "AUD203", "allow", ("pnpm exec",), None),
+    ('subprocess.run(["java", "-jar", "app.jar", x])', "AUD203", "allow", ("java -jar",), None),
 ]  # fmt: skip
 
 
