@@ -12,21 +12,26 @@ it may split into several words (a hole of a shell string).
 
 What the peeling covers
 -----------------------
-* Launchers of launchers, repeatedly: ``sudo -u x env A=1 timeout 5 bash -c CMD`` gives
-  ``via = ("sudo", "env", "timeout", "bash -c")`` and kind "shell". The families: privilege
-  (sudo, sudoedit, doas, pkexec, su, runuser), wrappers (env, timeout, nice, ionice, nohup,
-  stdbuf, setsid, taskset, chrt, flock, time, xargs, watch, script), isolation and containers
+* Launchers of launchers, repeatedly: ``sudo -u x env A=1 timeout 5 bash -c CMD`` gives ``via
+  = ("sudo", "env", "timeout", "bash -c")`` and kind "shell". The families: privilege (sudo,
+  sudoedit, doas, pkexec, su, runuser), wrappers (env, timeout, nice, ionice, nohup, stdbuf,
+  setsid, taskset, chrt, flock, time, xargs, watch, script), isolation and containers
   (unshare, nsenter, systemd-run, bwrap, firejail, chroot, docker/podman exec and run, with
-  ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash,
-  bash, zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters
-  (python, perl, ruby, node, php), package installers and runners (pip install, download
-  and wheel, also as ``python -m pip``; uv pip install, uv run, uv tool run/uvx, uv tool
-  install; pipx run and install; npm install and exec, npx), programs that run code or
+  ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash, bash,
+  zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters (python,
+  perl, ruby, node, php, tclsh/wish, expect, jshell, java, deno run/eval, bun -e/run/exec),
+  package installers and runners (pip install, download and wheel, also as ``python -m pip``;
+  uv pip install, uv run, uv tool run/uvx, uv tool install; pipx run and install; npm install
+  and exec, npx; pnpm dlx/exec, pnpx, yarn dlx, bunx/bun x, deno x; gem install and exec;
+  cargo install), build tools that run a project's code (cargo run: the project is fixed
+  unless --manifest-path or --config is not; go run PKG: a script), programs that run code or
   commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace,
-  sqlite3; find -exec up to ``;``/``+``; tar --to-command and -I; git -c: for tar and git,
-  ``then = "nothing"``, a call with no such option is read as no launcher at all; a script
-  read from ``/dev/stdin`` is the caller's input), and a shell's own ``exec``,
-  ``command``, ``time``, ``eval``, ``.``/``source`` where the shell reads a command word.
+  sqlite3, psql; make -f/--eval and its NAME=value words; find -exec up to ``;``/``+``; tar
+  --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git -c: for tar, zip, rsync,
+  scp, git, make and cargo run, ``then = "nothing"``, a call with no such option is read as no
+  launcher at all; a script read from ``/dev/stdin`` is the caller's input), and a shell's own
+  ``exec``, ``command``, ``time``, ``eval``, ``.``/``source`` where the shell reads a command
+  word.
 * Package installers (``then = "packages"``): every operand (a requirement, a package spec)
   and the options that name requirements files or indexes are choosers, since the
   packages' build and install code runs; a word known only at run time where an option may
@@ -39,7 +44,8 @@ What the peeling covers
   (``f"{venv}/bin/python"``) is peeled, and its index is a chooser.
 * Each launcher's options, from its table: flags, options with one value (a separate word,
   ``--opt=value``, ``-ovalue``; Go's ``-o=value``), with several value words (``bwrap --bind
-  SRC DEST``), values that may only be attached (``--mount[=file]``, perl's ``-l[octal]``),
+  SRC DEST``), values that may only be attached (``--mount[=file]``, perl's ``-l[octal]``,
+  deno's ``--allow-read[=paths]``), Go's ``-name=value`` (``go run -ldflags=...``),
   values taken only when the next word is no option (``node -p``, ``sudo -h``), clustered
   short flags (``-xe``; a shell's ``-oe x``), unique prefixes of GNU long options (``--us``
   for ``--user``), PowerShell's case-insensitive abbreviations and cmd's ``/switches``,
@@ -101,6 +107,7 @@ from auditor.judge.launcher_table import (
     Launcher,
     LauncherTableError,
     Option,
+    Style,
     Table,
     builtin_table,
     load_table,
@@ -359,6 +366,7 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
     shell_level = in_shell
     forced: tuple[Launcher, str] | None = None
     prefix = ""
+    head = 0  # where the program word of the launcher being read is (a dispatcher's own)
 
     def done(kind: str, start: int, **extra: Any) -> Peeled:
         return Peeled(tuple(via), privileged, kind, start, choosers=tuple(choosers), **extra)
@@ -375,6 +383,7 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             if matched is None:
                 return done("program", i)
             entry, basename = matched
+            head = i
             if word.text is None and not word.python:
                 choosers.append(i)  # the launcher's own path is chosen at run time
         label = prefix + (entry.label or basename)
@@ -398,10 +407,10 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             i = outcome.start
             shell_level = False
             continue
-        if outcome.plain:  # git log: git itself is the program
-            return done("program", i)
-        if not dispatcher:  # docker ps: docker itself is the program
-            via.append(label + outcome.suffix)
+        if outcome.plain:  # git log, cargo run: git, cargo itself is the program
+            return done("program", head)
+        if not dispatcher or outcome.suffix:  # docker ps: docker itself is the program
+            via.append(label + outcome.suffix)  # (but bun -e CODE runs code)
         if outcome.kind == "go":
             i = outcome.start
             shell_level = entry.builtin
@@ -409,7 +418,11 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
         if outcome.kind == "module":
             module = words[outcome.start].text
             module = module[outcome.offset :] if module is not None else None
-            runner = table.by_module.get(module) if module is not None else None
+            runner = (
+                table.by_module.get(module)
+                if module is not None and outcome.language == "python"
+                else None
+            )
             if runner is not None:  # python -m pip install: pip reads the words after it
                 forced = (runner, module or "")
                 i = outcome.start
@@ -429,6 +442,15 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
 # the paths through which a program reads its standard input as a file: a script read from
 # one of them is the caller's input (``sh /dev/stdin``)
 _STDIN_PATHS = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+def _equals_value(style: Style, text: str) -> bool:
+    """Whether ``name=value`` in a whole-word option gives the option its value: ``--name=value``
+    (long-equals), and, for Go's flag package (whole-word options, short-equals), also
+    ``-name=value``."""
+    if text.startswith("--"):
+        return style.long_equals
+    return style.short_equals and not style.clusters
 
 
 class _Reader:
@@ -525,7 +547,7 @@ class _Reader:
         without clusters."""
         style = self.style
         name, eq = text, ""
-        if style.long_equals and text.startswith("--") and "=" in text:
+        if "=" in text and _equals_value(style, text):
             name, eq = text[: text.index("=")], "="
         found = self._lookup_long(name)
         if isinstance(found, _Bad):
@@ -607,7 +629,7 @@ class _Reader:
         if len(head) == 1:
             return _Ambiguous(what)
         if not style.clusters or (head[1] in style.leaders and style.long != "none"):
-            if style.long_equals and head.startswith("--") and "=" in head:
+            if "=" in head and _equals_value(style, head):
                 name = head[: head.index("=")]
                 option = self._lookup_long(name)
                 if isinstance(option, Option) and (option.arity == 1 or option.optional):
@@ -627,6 +649,10 @@ class _Reader:
                 found.append(_Found(option, None))
                 continue
             if option.arity == 1 and style.attached:
+                found.append(_Found(option, index, k + 1))
+                return _Read(index + 1, found)
+            if option.optional is not None and option.optional.fullmatch(head[k + 1 :] + "\0"):
+                # its attached value takes the rest of the word, whatever it is (jshell -J...)
                 found.append(_Found(option, index, k + 1))
                 return _Read(index + 1, found)
             return _Ambiguous(what)
