@@ -25,6 +25,7 @@ from functools import cache
 import libcst as cst
 
 from auditor.judge.launchers import builtin_table
+from auditor.rules_files import rule_table
 from auditor.scan.payload import Evaluator
 from auditor.scan.scopes import Scope
 
@@ -134,3 +135,76 @@ def env_choice(node: cst.BaseExpression, scope: Scope, evaluator: Evaluator) -> 
     reader = _Reader(evaluator)
     reader.mapping(node, scope)
     return reader.found
+
+
+# -- settings of the process's own environment ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A way to set the process's own environment (rules/sinks.toml's ``[[environ]]``):
+    ``name`` the mapping (``os.environ``, form "mapping") or function (``os.putenv``, form
+    "call")."""
+
+    name: str
+    form: str
+    report: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@cache
+def settings() -> tuple[Setting, ...]:
+    """rules/sinks.toml's ``[[environ]]`` entries, read once."""
+    return tuple(
+        Setting(
+            str(entry["name"]),
+            str(entry["form"]),
+            tuple(entry.get("report", ())),
+            tuple(entry.get("ignore", ())),
+        )
+        for entry in rule_table("sinks.toml").get("environ", ())
+    )
+
+
+@cache
+def setting_members() -> dict[str, frozenset[str]]:
+    """The settings' names by module (``{"os": {"environ", "environb", "putenv"}}``): what
+    ``from os import *`` binds to them (auditor.scan.collect)."""
+    out: dict[str, set[str]] = {}
+    for setting in settings():
+        module, _, member = setting.name.rpartition(".")
+        out.setdefault(module, set()).add(member)
+    return {module: frozenset(members) for module, members in out.items()}
+
+
+# the methods of a mapping that set one key (``setdefault(k, v)``, ``__setitem__(k, v)``) or
+# merge another mapping (``update(m, K=v)``)
+_PAIR_METHODS = frozenset({"setdefault", "__setitem__"})
+SETTING_METHODS = _PAIR_METHODS | {"update"}
+
+
+def setting_of_call(node: cst.Call, method: str | None) -> cst.Dict | None:
+    """What a call that sets the environment sets, as a dict display (the form
+    :func:`env_choice` reads): ``os.putenv(k, v)`` and ``os.environ.setdefault(k, v)``
+    (``method``: the mapping's method, None for a function of form "call") give ``{k: v}``,
+    ``os.environ.update(m, K=v)`` gives ``{**m, "K": v}``. None when it sets nothing read."""
+    given = [a for a in node.args if a.keyword is None and not a.star]
+    if method is None or method in _PAIR_METHODS:
+        if len(given) < 2:
+            return None
+        return cst.Dict([cst.DictElement(given[0].value, given[1].value)])
+    elements: list[cst.BaseDictElement] = []
+    for arg in node.args:
+        if arg.keyword is not None:
+            key = cst.SimpleString(repr(arg.keyword.value))
+            elements.append(cst.DictElement(key, arg.value))
+        elif arg.star == "**" or not arg.star:
+            elements.append(cst.StarredDictElement(arg.value))
+    return cst.Dict(elements) if elements else None
+
+
+def setting_of_store(key: cst.BaseExpression | None, value: cst.BaseExpression) -> cst.Dict:
+    """``environ[key] = value`` (``key`` None: ``environ |= value``) as a dict display."""
+    if key is None:
+        return cst.Dict([cst.StarredDictElement(value)])
+    return cst.Dict([cst.DictElement(key, value)])
