@@ -24,6 +24,7 @@ import libcst as cst
 
 from auditor.codemod_support import Outcome, SiteCodemod
 from auditor.findings import FileResult, Finding
+from auditor.judge.classify import called
 from auditor.judge.policy import Policy
 from auditor.plans import (
     NO_CODEMOD,
@@ -397,7 +398,7 @@ def _unhandled(
         if cls not in selected and cls.responsible(finding):
             return f"{cls.NAME} handles it (not selected)", NOT_SELECTED
     return (
-        f"no codemod rewrites {finding.sink}() ({finding.category}); review it by hand",
+        f"no codemod rewrites {called(finding.sink)} ({finding.category}); review it by hand",
         NO_CODEMOD,
     )
 

@@ -26,6 +26,7 @@ import jinja2
 from auditor import __version__, sandbox_needs
 from auditor.findings import RISK_ORDER, Finding, ScanResult, Step
 from auditor.judge.catalogue import Sink, builtin_sinks
+from auditor.judge.classify import called
 from auditor.judge.launcher_table import builtin_table
 from auditor.judge.policy import CLASS_NAMES, Policy, build_policy
 from auditor.reports import LANGS
@@ -248,8 +249,7 @@ class _Builder:
         return _status_key(f)
 
     def type_text(self, f: Finding) -> str:
-        name = f.sink.removeprefix("builtins.")
-        text = f"`{name}()`"
+        text = f"`{called(f.sink.removeprefix('builtins.'))}`"
         words = self.t["type"]
         if f.category == "shell-wrapper":
             return f"{text} {words['wrapper']}"

@@ -22,7 +22,7 @@ from auditor.file_summary import WRAPPERS
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.entry import Entry, text_reader
 from auditor.flow.propagate import Project
-from auditor.judge.classify import Flowed, reclassify, unfrozen
+from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
 from auditor.scan.suppress import comments_by_line, find_suppression
 
@@ -872,7 +872,7 @@ def _flowed(
     if reach is not None and origin != "internal":
         name = finding.sink.removeprefix("builtins.")
         sink = Step(
-            finding.path, finding.line, finding.column, f"reaches {name}()", "reaches", name
+            finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
         )
         changes["flow"] = (*reach.flow, sink)
     return dataclasses.replace(finding, **changes) if changes else finding

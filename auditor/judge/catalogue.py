@@ -39,6 +39,8 @@ class Sink:
     # last positional argument, os.execle)
     env: str | None = None
     env_position: int | None = None
+    # the keyword of the working directory the program starts in (``cwd=``)
+    cwd: str | None = None
     # program-args: the argument after the program is only the name it runs under (argv[0]:
     # os.execl); false when the arguments follow the program directly (create_subprocess_exec)
     argv0: bool = True
@@ -67,6 +69,7 @@ _SINK_KEYS = {
     "executable": str,
     "env": str,
     "env-position": int,
+    "cwd": str,
     "argv0": bool,
     "report": list,
     "ignore": list,
@@ -112,6 +115,7 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         executable=data.get("executable"),
         env=data.get("env"),
         env_position=data.get("env-position"),
+        cwd=data.get("cwd"),
         argv0=data.get("argv0", True),
         report=tuple(data.get("report", ())),
         ignore=tuple(data.get("ignore", ())),

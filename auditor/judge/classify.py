@@ -142,18 +142,18 @@ def classify(
                 break
     isolated = bool(sink is not None and sink.isolated)
     name = sink.name.removeprefix("builtins.") if sink is not None else callee
-    message = f"{name}() {_message(category, language)}"
+    message = f"{called(name)} {_message(category, language)}"
     if shell is None and sink is not None and category.endswith("shell"):
         message += " (shell= could not be determined; assumed true)"
     if via:
         message += f" (through {', '.join(via)})"
     if isolated:
         risk, action = "low", "allow"
-        message = f"{name}() runs its payload in the sandbox ({site_summary(rule, language)})"
+        message = f"{called(name)} runs its payload in the sandbox ({site_summary(rule, language)})"
     elif trusted_by is not None:
         risk, action = "low", "allow"
         summary = site_summary(rule, language)
-        message = f"{name}(): {summary}; allowed, trusted by the policy ({trusted_by})"
+        message = f"{called(name)}: {summary}; allowed, trusted by the policy ({trusted_by})"
     elif privileged and payload != "constant":
         risk, action = _privileged(risk, action)
         message += "; as another user (root by default): nothing built at run time is allowed"
@@ -231,6 +231,12 @@ def _call_name(sink_name: str) -> str:
     return sink_name.removeprefix("builtins.")
 
 
+def called(name: str) -> str:
+    """How a message names a site's sink: the call (``os.system()``), or for a setting of
+    the process's environment by key (``os.environ[PATH]``), the assignment."""
+    return f"{name} = ..." if name.endswith("]") else f"{name}()"
+
+
 def handed_text(handed_to: str | None) -> str:
     """What a finding's message says of a sink handed over as a value."""
     return f" (handed over to {handed_to}(), which calls it)" if handed_to else ""
@@ -292,14 +298,16 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         rule = policy.rule_for(category)
         risk, action = rule.risk, rule.action
         language = finding.language
-        message = f"{name}() {_message(category, language)} ({flowed.why})"
+        message = f"{called(name)} {_message(category, language)} ({flowed.why})"
         if finding.isolated:
             risk, action = "low", "allow"
-            message = f"{name}() runs its payload in the sandbox ({site_summary(rule, language)})"
+            message = (
+                f"{called(name)} runs its payload in the sandbox ({site_summary(rule, language)})"
+            )
         elif trusted_by is not None and trusted_by.startswith("path:"):
             risk, action = "low", "allow"
             summary = site_summary(rule, language)
-            message = f"{name}(): {summary}; allowed, trusted by the policy ({trusted_by})"
+            message = f"{called(name)}: {summary}; allowed, trusted by the policy ({trusted_by})"
         elif trusted_by is not None:
             trusted_by = None
         message += _handed(finding)
@@ -327,11 +335,11 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         critical = CRITICAL_OF[category]
         rule = policy.rule_for(critical)
         code = code_words(finding.language)
-        message = f"{name}() {_CRITICAL_MESSAGES[critical].format(origin=words, code=code)}"
+        message = f"{called(name)} {_CRITICAL_MESSAGES[critical].format(origin=words, code=code)}"
         if critical == "critical-program" and flowed.program not in (None, origin):
             chosen = ORIGIN_WORDS.get(flowed.program or "", flowed.program)
             message = (
-                f"{name}() runs a program chosen at run time by {chosen} with arguments "
+                f"{called(name)} runs a program chosen at run time by {chosen} with arguments "
                 f"from {words}; isolate it in the sandbox"
             )
         if trusted_by is not None:

@@ -28,11 +28,17 @@ if TYPE_CHECKING:
     from auditor.file_summary import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import classify, handed_text
-from auditor.judge.launchers import builtin_table, exposed_holes
+from auditor.judge.launchers import Word, builtin_table, exposed_holes
 from auditor.judge.policy import Policy
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
-from auditor.scan.environ import env_choice
+from auditor.scan.environ import (
+    SETTING_METHODS,
+    env_choice,
+    setting_of_call,
+    setting_of_store,
+    settings,
+)
 from auditor.scan.handover import handed_args
 from auditor.scan.held import HeldSinks
 from auditor.scan.options import Options
@@ -48,11 +54,12 @@ from auditor.scan.resolve import (
     known_names,
     positional,
 )
-from auditor.scan.runs import Runs, peel_argv, peel_shell_string, shell_executable
+from auditor.scan.runs import Runs, peel_argv, peel_shell_string, shell_executable, word_of
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
 from auditor.scan.suppress import comments_by_line, find_suppression
 from auditor.scan.walk import walk
+from auditor.scan.workdir import shell_workdir_chooses, workdir_chooses
 
 _PY2 = re.compile(
     rb"^[ \t]*(print[ \t]+[\"'\w]|exec[ \t]+[\"']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)",
@@ -84,6 +91,17 @@ class _Site:
     # expressions outside the payload argument that choose what runs: an ``executable=``,
     # the values of the environment's PATH, LD_PRELOAD... (for the project-wide stage)
     extra: tuple[cst.BaseExpression, ...] = ()
+    # a setting of the process's environment (``os.environ["PATH"] = d``): what it sets, as
+    # a dict display (auditor.scan.environ); ``anchor`` the statement that sets it when it
+    # is no call (the site's call is then made up), ``order`` where it stands among the
+    # calls (before the ``order``-th)
+    setting: cst.Dict | None = None
+    anchor: cst.CSTNode | None = None
+    order: float | None = None
+
+    def position(self) -> float:
+        """Where the site stands among the file's sites, in source order."""
+        return self.order if self.order is not None else self.call.index
 
 
 class Context:
@@ -138,17 +156,23 @@ def _python_syntax_error(exc: SyntaxError, data: bytes, path: str) -> ScanError:
 def _positions(
     module: cst.Module, calls: list[ast.Call], lines: list[str], count: int, sites: list[_Site]
 ) -> dict[int, Span]:
-    """Spans of the sites' calls by call index (see auditor.scan.positions)."""
+    """Spans of the sites' calls by call index (see auditor.scan.positions); of a site
+    anchored at a statement (a setting of the environment), by the id of the statement."""
     spans = call_spans(calls, lines)
-    if len(spans) == count and all(
-        agrees(site.call.node, spans[site.call.index][1]) for site in sites
+    called = [site for site in sites if site.anchor is None]
+    if (
+        len(spans) == count
+        and len(called) == len(sites)
+        and all(agrees(site.call.node, spans[site.call.index][1]) for site in sites)
     ):
         return {site.call.index: spans[site.call.index][0] for site in sites}
     resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     out = {}
     for site in sites:
-        r = resolved[site.call.node]
-        out[site.call.index] = Span(r.start.line, r.start.column, r.end.line, r.end.column)
+        anchor = site.anchor
+        r = resolved[anchor if anchor is not None else site.call.node]
+        key = id(anchor) if anchor is not None else site.call.index
+        out[key] = Span(r.start.line, r.start.column, r.end.line, r.end.column)
     return out
 
 
@@ -302,7 +326,8 @@ def analyze_source(
     seen: Counter[str] = Counter()
     for site in sites:
         node = site.call.node
-        pos = positions[site.call.index]
+        anchor = site.anchor
+        pos = positions[id(anchor) if anchor is not None else site.call.index]
         sink_name = site.sink.name if site.sink is not None else _callee_text(module, node)
         runs = site.runs
         verdict = classify(
@@ -318,7 +343,7 @@ def analyze_source(
             privileged=runs is not None and runs.privileged,
             language=runs.language if runs is not None else None,
         )
-        snippet = snippet_of(module.code_for_node(node))
+        snippet = snippet_of(module.code_for_node(anchor if anchor is not None else node))
         if len(snippet) > _SNIPPET_MAX:
             snippet = snippet[: _SNIPPET_MAX - 1] + "…"
         keys = {verdict.rule, verdict.category, sink_name, sink_name.rsplit(".", 1)[-1]}
@@ -330,8 +355,14 @@ def analyze_source(
         message = verdict.message
         runs = site.runs
         note = None
-        if runs is not None and runs.installs and runs.note and site.payload == "dynamic":
-            note = runs.note  # pip install SPEC: what the package's code does
+        if (
+            runs is not None
+            and runs.note
+            and site.payload == "dynamic"
+            and (runs.installs or runs.note.startswith((_CHOSEN_CWD, _SETS_ENV)))
+        ):
+            # pip install SPEC: what the package's code does; cwd=: what reads it
+            note = runs.note
             message += f": {note}"
         handed_to = None
         if site.handed is not None and site.sink is not None and site.sink.form != "dispatch":
@@ -442,9 +473,15 @@ def _build_summary(
         summarizer.exposed = _exposed_quotes(sites, collector, resolver, ctx.sources.quoting)
     entries = []
     reading: Evaluator | None = None
+    chdirs: _Chdirs | None = None
     for index, site in enumerate(sites):
         node = site.handed if site.handed is not None else site.call.node
-        if site.sink is not None and site.sink.form == "dispatch":
+        if site.setting is not None:
+            # what the setting sets (site.extra, below); constant when the parameters are
+            nodes = []
+            chosen = env_choice(site.setting, site.call.scope, assume).chosen
+            if_params = "dynamic" if chosen else "constant"
+        elif site.sink is not None and site.sink.form == "dispatch":
             nodes = payload_nodes(node, 0, None)  # the name looked up
             if_params = None
         elif site.sink is not None:
@@ -453,7 +490,9 @@ def _build_summary(
             twin_call = site.call
             if site.handed is not None:
                 twin_call = CallSite(site.handed, site.call.scope, site.call.function, -1)
-            twin = _evaluate(site.sink, twin_call, assume)
+            if chdirs is None:
+                chdirs = chdir_calls(collector.every_call, resolver)
+            twin = _evaluate(site.sink, twin_call, assume, chdirs)
             if_params = twin.payload if twin is not None else None
         else:
             nodes = payload_nodes(node, 0, "args")
@@ -636,6 +675,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
     evaluator = evaluator_for(collector, resolver) if collector is not None else Evaluator(resolver)
     catalogue = ctx.catalogue
     held = HeldSinks(collector, resolver, catalogue) if collector is not None else None
+    chdirs = chdir_calls(collector.every_call, resolver) if collector is not None else None
     sites: list[_Site] = []
     for call in calls:
         node = call.node
@@ -651,7 +691,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         if sink is None and held is not None:
             sink = _held_sink(node.func, call.scope, held)
         if sink is not None:
-            site = _evaluate(sink, call, evaluator)
+            site = _evaluate(sink, call, evaluator, chdirs)
             if site is not None:
                 sites.append(site)
             continue
@@ -683,7 +723,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                         call.node.func, call.scope, resolver, catalogue, held, local_only=True
                     )
                 if sink is not None:
-                    site = _evaluate(sink, call, evaluator)
+                    site = _evaluate(sink, call, evaluator, chdirs)
                     if site is not None:
                         sites.append(site)
                     continue
@@ -691,7 +731,69 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             dispatch = _dispatch(call, resolver, evaluator, catalogue)
             if dispatch is not None:
                 sites.append(dispatch)
-        sites.sort(key=lambda site: site.call.index)
+        sites.extend(_settings(collector, resolver, evaluator))
+        sites.sort(key=_Site.position)
+    return sites
+
+
+_SETS_ENV = "every later command of the process runs with this variable, which chooses its program"
+
+
+def _settings(collector: Collector, resolver: Resolver, evaluator: Evaluator) -> list[_Site]:
+    """The settings of the process's own environment that choose what every later command
+    runs (rules/sinks.toml's ``[[environ]]``: ``os.environ["PATH"] = d``,
+    ``os.environ.update(...)``, ``os.putenv(k, v)`` with a value known only at run time):
+    one site each, a program chosen at run time (auditor.scan.environ)."""
+    table = settings()
+    if not table:
+        return []
+    mappings = {s.name for s in table if s.form == "mapping"}
+    functions = {s.name for s in table if s.form == "call"}
+    lasts = {name.rsplit(".", 1)[-1] for name in mappings | functions}
+    found: list[tuple[CallSite, cst.Dict, str, cst.CSTNode | None, float | None]] = []
+    for store in collector.item_stores:
+        holder = store.holder
+        last = holder.attr.value if isinstance(holder, cst.Attribute) else None
+        if last is not None and last not in lasts:
+            continue
+        mapping = resolver.qualname(holder, store.scope)
+        if mapping not in mappings:
+            continue
+        key = None if store.key is None else evaluator.value(store.key, store.scope)
+        shown = "..." if key is None or not key.const or key.text is None else key.text
+        name = mapping if store.merge else f"{mapping}[{shown}]"
+        made_up = cst.Call(func=cst.Name("__environ__"))
+        call = CallSite(made_up, store.scope, store.function, -1)
+        setting = setting_of_store(store.key, store.value)
+        found.append((call, setting, name, store.statement, store.before - 0.5))
+    for call in collector.every_call:
+        func = call.node.func
+        method: str | None = None
+        if isinstance(func, cst.Attribute) and func.attr.value in SETTING_METHODS:
+            if resolver.qualname(func.value, call.scope) not in mappings:
+                continue
+            method = func.attr.value
+        elif isinstance(func, (cst.Name, cst.Attribute)):
+            last = func.value if isinstance(func, cst.Name) else func.attr.value
+            if last not in lasts or resolver.qualname(func, call.scope) not in functions:
+                continue
+        else:
+            continue
+        called = resolver.qualname(func, call.scope) or ""
+        mapped = setting_of_call(call.node, method)
+        if mapped is not None:
+            found.append((call, mapped, called, None, None))
+    sites = []
+    for call, setting, name, anchor, order in found:
+        choice = env_choice(setting, call.scope, evaluator)
+        if not choice.chosen:
+            continue
+        sink = Sink(name, "command", "environ", cwe=78)
+        runs = Runs("dynamic", "program", (), False, _SETS_ENV)
+        sites.append(
+            _Site(call, sink, False, "dynamic", None, runs=runs, extra=tuple(choice.values),
+                  setting=setting, anchor=anchor, order=order)
+        )  # fmt: skip
     return sites
 
 
@@ -1009,23 +1111,88 @@ _CHOSEN_ENV = "the environment sets what chooses the program (PATH, LD_PRELOAD..
 _CHOSEN_EXE = "executable= chooses the program at run time"
 
 
-def _evaluate(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
-    """The site's payload, then what its ``env=`` changes: a variable that chooses what
-    runs (PATH, LD_PRELOAD: auditor.scan.environ) set at run time makes the program one
-    chosen at run time, whatever the argv says."""
+def _evaluate(
+    sink: Sink, call: CallSite, evaluator: Evaluator, chdirs: _Chdirs | None = None
+) -> _Site | None:
+    """The site's payload, then what its ``env=`` and ``cwd=`` change: a variable that
+    chooses what runs (PATH, LD_PRELOAD: auditor.scan.environ) set at run time, or a
+    working directory known only at run time that a relative program or a program of
+    rules/workdir.toml reads code from (auditor.scan.workdir), makes the program one chosen
+    at run time, whatever the argv says. ``chdirs``: the ``os.chdir(dir)`` calls of the
+    file, by scope (the last one before the call, in its own function, stands for a
+    ``cwd=`` it does not pass)."""
     site = _evaluate_payload(sink, call, evaluator)
     if site is None or sink.kind != "command" or site.payload == "dynamic":
         return site
-    env = _env_arg(sink, call.node)
-    if env is None:
-        return site
-    choice = env_choice(env, call.scope, evaluator)
-    if not choice.chosen:
-        return site
     via, privileged = (site.runs.via, site.runs.privileged) if site.runs else ((), False)
-    runs = Runs("dynamic", "program", via, privileged, _CHOSEN_ENV)
-    extra = (*site.extra, *choice.values)
+    env = _env_arg(sink, call.node)
+    if env is not None:
+        choice = env_choice(env, call.scope, evaluator)
+        if choice.chosen:
+            runs = Runs("dynamic", "program", via, privileged, _CHOSEN_ENV)
+            extra = (*site.extra, *choice.values)
+            return dataclasses.replace(
+                site, payload="dynamic", command=None, runs=runs, extra=extra
+            )
+    cwd = _cwd_arg(sink, call, chdirs)
+    if cwd is None or evaluator.value(cwd, call.scope).const:
+        return site
+    note = _workdir_note(sink, call.node, site, evaluator)
+    if note is None:
+        return site
+    runs = Runs("dynamic", "program", via, privileged, f"{_CHOSEN_CWD}: {note}")
+    extra = (*site.extra, cwd)
     return dataclasses.replace(site, payload="dynamic", command=None, runs=runs, extra=extra)
+
+
+# the ``os.chdir(dir)`` calls of a file: (call index, dir) by the id of their scope
+_Chdirs = dict[int, list[tuple[int, cst.BaseExpression]]]
+_CHOSEN_CWD = "the working directory is chosen at run time"
+
+
+def chdir_calls(calls: list[CallSite], resolver: Resolver) -> _Chdirs:
+    """The ``os.chdir(dir)`` calls among ``calls``, by scope (see :func:`_evaluate`)."""
+    out: _Chdirs = {}
+    for call in calls:
+        func = call.node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if name != "chdir" or resolver.qualname(func, call.scope) != "os.chdir":
+            continue
+        arg = positional(call.node, 0) or keyword(call.node, "path")
+        if arg is not None:
+            out.setdefault(id(call.scope), []).append((call.index, arg))
+    return out
+
+
+def _cwd_arg(sink: Sink, call: CallSite, chdirs: _Chdirs | None) -> cst.BaseExpression | None:
+    """The working directory a call starts its program in, when it is not the process's
+    own as it was when the function began: ``cwd=``, else the last ``os.chdir(dir)`` before
+    the call in the same function."""
+    if sink.cwd is None:
+        return None
+    found = keyword(call.node, sink.cwd)
+    if found is not None:
+        return None if _is_none(found) else found
+    if has_star_kwargs(call.node) or chdirs is None:
+        return None
+    before = [arg for index, arg in chdirs.get(id(call.scope), ()) if index < call.index]
+    return before[-1] if before else None
+
+
+def _workdir_note(sink: Sink, node: cst.Call, site: _Site, evaluator: Evaluator) -> str | None:
+    """Why the working directory chooses what the site runs (auditor.scan.workdir), or None:
+    its argv, or the first command of its constant shell string."""
+    arg = _payload_arg(sink, node)
+    if arg is None:
+        return None
+    value = evaluator.value(arg, site.call.scope)
+    if site.shell is not False:
+        return shell_workdir_chooses(value.text) if value.const and value.text else None
+    if value.items is not None:
+        return workdir_chooses([word_of(v) for v in value.items])
+    if value.const and value.text:
+        return workdir_chooses([Word(w) for w in value.text.split()])
+    return None
 
 
 def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from auditor.judge.catalogue import Catalogue
+from auditor.scan.environ import setting_members
 from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
 
 
@@ -63,6 +64,24 @@ class AttrAssign:
     scope: Scope
     method: str
     mutation: bool = False  # self.<attr>.append(value), self.<attr> += value
+
+
+@dataclass(slots=True)
+class ItemStore:
+    """``holder[key] = value`` (``+=`` too: ``augmented``), or ``holder |= value``
+    (``key`` None, ``merge``): a store into what ``holder`` names, for the settings of the
+    process's environment (``os.environ["PATH"] = d``: auditor.scan.environ).
+    ``statement`` is the assignment, ``before`` the number of calls met before it."""
+
+    holder: cst.BaseExpression
+    key: cst.BaseExpression | None
+    value: cst.BaseExpression
+    scope: Scope
+    function: str
+    statement: cst.CSTNode
+    before: int
+    augmented: bool = False
+    merge: bool = False
 
 
 # methods that add their argument(s) to the container they are called on (at its end, or
@@ -130,6 +149,7 @@ class Collector(cst.CSTVisitor):
         self.functions: list[FunctionRecord] = []
         self.classes: list[ClassRecord] = []
         self.attr_assigns: list[AttrAssign] = []
+        self.item_stores: list[ItemStore] = []
         self._function_stack: list[FunctionRecord] = []
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
         # allow-list checks: one list per open block, and the guards of ``if`` bodies
@@ -410,7 +430,10 @@ class Collector(cst.CSTVisitor):
         module = dotted(node.module) if node.module is not None else ""
         module = "." * len(node.relative) + module
         if isinstance(node.names, cst.ImportStar):
-            for attr in self.catalogue.module_members.get(module, {}):
+            members = list(self.catalogue.module_members.get(module, {}))
+            # and the process's environment (os.environ, os.putenv: auditor.scan.environ)
+            members += sorted(setting_members().get(module, frozenset()) - set(members))
+            for attr in members:
                 self.scope.bind(attr, Binding("import", self.scope, f"{module}.{attr}"))
             return
         for alias in node.names:
@@ -460,6 +483,35 @@ class Collector(cst.CSTVisitor):
             self._bind_target(target.target, node.value)
             self._self_attr(target.target, node.value)
             self._mutation(target.target, node.value)
+            self._item_store(node, target.target, node.value)
+
+    def _item_store(
+        self,
+        statement: cst.CSTNode,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression,
+        augmented: bool = False,
+        merge: bool = False,
+    ) -> None:
+        """Record ``x[k] = v`` (``x.a[k] = v``), and ``x |= v`` (``merge``)."""
+        function = ".".join(self._names) if self._names else "<module>"
+        if merge:
+            if isinstance(target, (cst.Name, cst.Attribute)):
+                self.item_stores.append(
+                    ItemStore(target, None, value, self.scope, function, statement,
+                              self.call_count, merge=True)
+                )  # fmt: skip
+            return
+        if not isinstance(target, cst.Subscript) or not isinstance(
+            target.value, (cst.Name, cst.Attribute)
+        ):
+            return
+        index = target.slice[0].slice if len(target.slice) == 1 else None
+        key = index.value if isinstance(index, cst.Index) else None
+        self.item_stores.append(
+            ItemStore(target.value, key, value, self.scope, function, statement,
+                      self.call_count, augmented)
+        )  # fmt: skip
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -467,6 +519,8 @@ class Collector(cst.CSTVisitor):
             self._self_attr(node.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        merge = isinstance(node.operator, cst.BitOrAssign)
+        self._item_store(node, node.target, node.value, augmented=not merge, merge=merge)
         if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
             self.scope.bind(node.target.value, Binding("augment", self.scope, value=node.value))
         else:

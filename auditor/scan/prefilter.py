@@ -254,6 +254,9 @@ class SinkWords:
     # ("os", "test.support.script_helper", "code.InteractiveConsole"); a file whose
     # module is one defines catalogue names (CPython's os.py), which no text check rules out
     modules: frozenset[str] = frozenset()
+    # last components of the settings of the process's environment (rules/sinks.toml's
+    # ``[[environ]]``: ``environ`` of os.environ, ``putenv``): ``os.environ["PATH"] = d``
+    settings: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # sink modules of the standard library, which resolve unbound (``os.system`` without an
@@ -263,6 +266,7 @@ class SinkWords:
 
     def __post_init__(self) -> None:
         words = self.roots | self.last | self.methods | self.builtins | self.defined
+        words |= self.settings
         words |= {"shell", "getattr"} | _NAMESPACE_WORDS
         alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
         object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
@@ -300,7 +304,20 @@ class SinkWords:
                 for name in (*names, *project_sinks)
                 for cut in range(1, name.count(".") + 1)
             ),
+            settings=setting_words(),
         )
+
+
+def setting_words() -> frozenset[str]:
+    """The last components of rules/sinks.toml's ``[[environ]]`` names (``environ``,
+    ``putenv``)."""
+    entries = rule_table("sinks.toml").get("environ", ())
+    return frozenset(str(e["name"]).rsplit(".", 1)[-1] for e in entries)
+
+
+# a mapping's methods that set the environment when called on os.environ (auditor.scan.
+# environ's SETTING_METHODS)
+_SETTING_METHODS = frozenset({"update", "setdefault", "__setitem__"})
 
 
 # ``shell=`` as a keyword argument: the name, then (inside brackets) white space, line
@@ -324,14 +341,15 @@ def text_may_report(text: str, words: SinkWords) -> bool:
         return True  # (a namespace: globals()[name](...) may call anything: the tree decides)
     if "getattr" in found:
         return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
-    if found & words.last and _MODULE_MAP_TEXT.search(text):
+    reached = words.last | words.settings  # a sink's name, or os.environ / os.putenv
+    if found & reached and _MODULE_MAP_TEXT.search(text):
         return True  # sys.modules["os"].system(...): a sink module no import names
     if "shell" in found and _SHELL_KEYWORD.search(text):
         return True
     if found & words.roots and (
         words.imports.search(text) or (found & words.implicit and words.implicit_use.search(text))
     ):
-        return bool(found & words.last)
+        return bool(found & reached)
     return False
 
 
@@ -713,6 +731,10 @@ def survey(
     # assigned to or None when it is called at once, line)
     lookups: list[tuple[str, str | None, int]] = []
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
+    settings = words.settings
+    # what may be the process's environment set: (os.environ of os.environ[k] = v, os.environ
+    # |= m and os.environ.update(...), or os.putenv of os.putenv(k, v); line)
+    setting_stores: list[tuple[ast.expr, int]] = []
     table = stdin_feeds()
     feeds = table.feeds
     # what may hold the pipe to a shell's standard input, and where it may be written to
@@ -746,6 +768,13 @@ def survey(
             base = node.value  # type: ignore[attr-defined]
             if type(base) is Name:
                 mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
+                setting_stores.append((base, node.lineno))  # type: ignore[attr-defined]
+            elif type(base) is Attribute and base.attr in settings:
+                setting_stores.append((base, node.lineno))  # type: ignore[attr-defined]
+        elif kind is ast.AugAssign and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
+            target = node.target  # type: ignore[attr-defined]
+            if type(target) is Name or (type(target) is Attribute and target.attr in settings):
+                setting_stores.append((target, node.lineno))  # type: ignore[attr-defined]
         if kind is Attribute:
             called.add(id(node.value))  # type: ignore[attr-defined]  # a chain's base: no value
             if type(node.ctx) is Load:  # type: ignore[attr-defined]
@@ -767,6 +796,10 @@ def survey(
                 markers.append(line)
             if type(func) is Attribute and func.attr in _GROWING and type(func.value) is Name:
                 mutations.append((func.value.id, line))
+            if type(func) is Attribute and func.attr in _SETTING_METHODS:
+                setting_stores.append((func.value, line))  # os.environ.update(...)
+            elif (func.id if type(func) is Name else getattr(func, "attr", None)) in settings:
+                setting_stores.append((func, line))  # os.putenv(k, v)
             if feeds(func):
                 # what a program writes to a shell it started (p.stdin.write(cmd)) is that
                 # site's payload: the body must stay, though it decides nothing alone
@@ -905,6 +938,19 @@ def survey(
         bound = _bound(aliases, resolvable, star_from_sink, last, strict, class_names)
         for func, line in calls:
             if _candidate(func, modules, bound, defined, own, star_from_sink, words):
+                reportable = True
+                markers.append(line)
+        # a setting of the process's environment (auditor.scan.analyze's _settings): what
+        # is set resolves as a callee does, through the name at its root; an attribute
+        # ends in a setting's name (os.environ), a name is bound to one (from os import
+        # environ, env = os.environ) or comes from a star import of a sink module
+        for held_expr, line in setting_stores:
+            if isinstance(held_expr, ast.Attribute) and held_expr.attr not in settings:
+                continue
+            named = held_expr.id if isinstance(held_expr, ast.Name) else None
+            if _candidate(held_expr, modules, bound, defined, own, star_from_sink, words) or (
+                star_from_sink and named in settings
+            ):
                 reportable = True
                 markers.append(line)
         # a sink handed over as a value (Thread(target=os.system), partial(subprocess.run,

@@ -39,7 +39,8 @@ class Runs:
     installs: bool = False
 
 
-def _word(value: Value) -> Word:
+def word_of(value: Value) -> Word:
+    """The launcher table's word for an argv item."""
     if value.const and value.text is not None:
         return Word(value.text)
     if value.exe and value.name == "python":
@@ -63,7 +64,7 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
         values.append(Value(tail_const, program=tail_const))
     if not values:
         return None
-    peeled = peel([_word(v) for v in values])
+    peeled = peel([word_of(v) for v in values])
     if not peeled.via:
         return None
     texts = [v.text if v.const else None for v in values]
@@ -171,7 +172,7 @@ def shell_executable(
     *command]``. None when ``exe`` reads a shell string after ``-c`` (a shell), or is no
     launcher the table knows (read as a shell too): the command is then read as any shell
     string is."""
-    probe = peel([_word(exe), Word("-c"), Word("true")])
+    probe = peel([word_of(exe), Word("-c"), Word("true")])
     if not probe.via or (probe.kind == "shell" and probe.start == 2):
         return None
     return peel_argv([exe, _DASH_C, *command], more, tail_const)

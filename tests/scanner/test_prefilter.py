@@ -67,6 +67,15 @@ def test_prefilter_changes_nothing() -> None:
         # a sink module looked up in sys.modules: no import of it, no ``os.`` in the text
         "import sys\ndef f(x):\n    sys.modules['os'].system(x)\n",
         "import sys\ndef f(x):\n    sys.modules.get('subprocess').getoutput(x)\n",
+        # a setting of the process's environment: no sink's name in the text
+        "import os\ndef f(p):\n    os.environ['PATH'] = p\n",
+        "import os\ndef f(p):\n    os.environ |= {'PATH': p}\n",
+        "from os import environ as e\ndef f(p):\n    e.setdefault('PATH', p)\n",
+        "from os import *\ndef f(p):\n    environ['LD_PRELOAD'] = p\n",
+        "from os import *\ndef f(p):\n    putenv('LD_PRELOAD', p)\n",
+        "import os\nENV = os.environ\ndef f(p):\n    ENV.update(PATH=p)\n",
+        "def f(p):\n    os.putenv('BASH_ENV', p)\n",
+        "import sys\ndef f(p):\n    sys.modules['os'].environ['PATH'] = p\n",
     ],
 )
 def test_text_check_lets_disguised_names_through(code: str) -> None:

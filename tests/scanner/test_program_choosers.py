@@ -76,6 +76,31 @@ ENVIRONMENT = [
     ('subprocess.run(["ls"], env=dict(os.environ, LANG=x))', "AUD301", "low", "allow"),
     ('os.execve("/bin/ls", ["ls"], os.environ)', "AUD301", "low", "allow"),
     ('os.execle("/bin/ls", "ls", os.environ)', "AUD301", "low", "allow"),
+    # a value made of constants and what the process's own environment holds: inherited
+    (
+        'subprocess.run(["ls"], env={"PATH": "/opt/bin:" + os.environ["PATH"]})',
+        "AUD301",
+        "low",
+        "allow",
+    ),
+    (
+        'subprocess.run(["ls"], env={"PATH": os.pathsep.join(["/opt/bin", os.getenv("PATH")])})',
+        "AUD301",
+        "low",
+        "allow",
+    ),
+    (
+        'subprocess.run(["ls"], env={"PATH": f"{os.environ.get(\'HOME\')}/bin"})',
+        "AUD301",
+        "low",
+        "allow",
+    ),
+    (
+        'subprocess.run(["ls"], env={"PATH": x + ":" + os.environ["PATH"]})',
+        "AUD102",
+        "high",
+        "isolate",
+    ),
 ]
 
 # an environment built up over several statements

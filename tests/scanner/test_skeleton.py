@@ -117,6 +117,23 @@ def f(c):
     fn = getattr(subprocess, "check_output")
     fn(c)
 """,
+    "environment-set-through-a-module-alias": """
+import os
+def helper():
+    return 1
+ENV = os.environ
+def configure(path):
+    ENV["PATH"] = path
+""",
+    "environment-chosen-working-directory": """
+import os
+import subprocess
+def helper():
+    return 1
+def build(d):
+    os.chdir(d)
+    subprocess.run(["make"])
+""",
     "default-argument-calls-sink": """
 import subprocess
 def f(x=subprocess.check_output(["id"])):
