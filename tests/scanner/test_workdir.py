@@ -33,7 +33,7 @@ CALLS = [
     ('subprocess.run(["npm", "install"], cwd=x)', "AUD102", "high", "isolate"),
     ('subprocess.run(["python3", "setup.py", "install"], cwd=x)', "AUD102", "high", "isolate"),
     ('subprocess.run(["pip", "install", "-e", "."], cwd=x)', "AUD102", "high", "isolate"),
-    ('subprocess.run(["make", x], cwd=x)', "AUD102", "high", "isolate"),
+    ('subprocess.run(["make", "-j4", "all"], cwd=x)', "AUD102", "high", "isolate"),
     ('subprocess.Popen(["sudo", "make", "install"], cwd=x)', "AUD102", "high", "isolate"),
     ('subprocess.run("make all && make install", shell=True, cwd=x)', "AUD102", "high", "isolate"),
     ('subprocess.run("./configure", cwd=x)', "AUD102", "high", "isolate"),
