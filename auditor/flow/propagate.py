@@ -32,7 +32,7 @@ from auditor.file_summary import (
     wrapped,
 )
 from auditor.findings import Step
-from auditor.judge.sources import RANK, builtin
+from auditor.judge.sources import RANK, builtin, names_method
 
 _MAX_PASSES = 60
 _INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most
@@ -242,7 +242,7 @@ class Project:
             method = function.key.rsplit(".", 1)[-1]
             for ancestor in self._ancestors(f"{self.module_of(index)}.{function.cls}"):
                 for methods, skip, origin, note in self.classes[ancestor][1].sourced:
-                    if method not in methods:
+                    if not names_method(methods, method):
                         continue
                     for param in list(self._param_names(function))[1:]:
                         if param not in skip:

@@ -81,10 +81,16 @@ class _Patterns:
         return None
 
 
+def names_method(methods: Iterable[str], name: str) -> bool:
+    """Whether a base-class entry's ``methods`` name the method ``name``: by name, or
+    ``"*"`` for every public method (a toolkit whose methods are the model's tools)."""
+    return name in methods or ("*" in methods and not name.startswith("_"))
+
+
 @dataclass(frozen=True, slots=True)
 class BaseClassEntry:
     patterns: _Patterns
-    methods: frozenset[str]
+    methods: frozenset[str]  # "*": every public method
     skip: frozenset[str]
     source: Source
 

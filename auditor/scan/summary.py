@@ -35,7 +35,7 @@ from auditor.file_summary import (
     absolute,
     wrapped,
 )
-from auditor.judge.sources import Source, SourceCatalogue
+from auditor.judge.sources import Source, SourceCatalogue, names_method
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.handover import by_known_protocol, handed_args
 from auditor.scan.payload import Evaluator
@@ -994,7 +994,9 @@ class Summarizer:
         if record.cls is not None:
             for base in self._bases(record.cls):
                 for entry in self.sources.base_classes:
-                    if record.node.name.value in entry.methods and entry.patterns.get(base):
+                    if names_method(entry.methods, record.node.name.value) and entry.patterns.get(
+                        base
+                    ):
                         for name in names:
                             if name not in skip and name not in entry.skip:
                                 entries.setdefault(
