@@ -15,7 +15,8 @@ What the peeling covers
 * Launchers of launchers, repeatedly: ``sudo -u x env A=1 timeout 5 bash -c CMD`` gives ``via
   = ("sudo", "env", "timeout", "bash -c")`` and kind "shell". The families: privilege (sudo,
   sudoedit, doas, pkexec, su, runuser), wrappers (env, timeout, nice, ionice, nohup, stdbuf,
-  setsid, taskset, chrt, flock, time, xargs, watch, script), isolation and containers
+  setsid, taskset, chrt, flock, time, xargs, watch, script, sg, fakeroot, parallel, screen,
+  tmux's commands that run one: new-session, send-keys...), isolation and containers
   (unshare, nsenter, systemd-run, bwrap, firejail, chroot, docker/podman exec and run, with
   ``container`` and global options, kubectl exec), remote (ssh), shells (sh, dash, ash, bash,
   zsh, ksh, mksh, busybox's applets, cmd, Windows PowerShell, pwsh), interpreters (python,
@@ -26,7 +27,8 @@ What the peeling covers
   cargo install), build tools that run a project's code (cargo run: the project is fixed
   unless --manifest-path or --config is not; go run PKG: a script), programs that run code or
   commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace,
-  sqlite3, psql; make -f/--eval and its NAME=value words; find -exec up to ``;``/``+``; tar
+  sqlite3, psql, mysql, vim -c, emacs --eval, socat's addresses, tcpdump -z; poetry, pipenv
+  and conda run; make -f/--eval and its NAME=value words; find -exec up to ``;``/``+``; tar
   --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git -c: for tar, zip, rsync,
   scp, git, make and cargo run, ``then = "nothing"``, a call with no such option is read as no
   launcher at all; a script read from ``/dev/stdin`` is the caller's input), and a shell's own
@@ -58,7 +60,8 @@ What the peeling covers
   -Command``, ``watch``, ``eval`` and ssh's words, ``joined``), code (``python -c``, ``perl
   -e``/``-E``, ``node -e``/``-p``, ``ruby -e``, ``php -r``/``-R``), a script path
   (``python x.py``, ``bash x.sh``, ``pwsh -File``, ``su USER x.sh``), a module (``python
-  -m``), a sub-command (``docker exec``, ``docker container run``, ``busybox sh``). The
+  -m``), a sub-command (``docker exec``, ``docker container run``, ``busybox sh``; one known
+  only at run time, ``docker "$verb"``, makes what runs unknown, through the dispatcher). The
   ``language`` of code, a script or a shell string is the launcher's, or the one an option
   names (``osascript -l JavaScript``: ``language-values``; a value the table does not map, or
   one known only at run time, leaves it None).
@@ -394,8 +397,9 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
         try:
             outcome = reader.run()
         except _Unknown as unknown:
-            if not dispatcher:
-                via.append(label)
+            # a dispatcher too: its sub-command (busybox's applet, docker exec or ps) chooses
+            # what runs, and a word it cannot read may be that sub-command
+            via.append(label)
             choosers.extend(reader.choosers)
             return done("unknown", unknown.index, note=unknown.note, stdin=unknown.stdin)
         choosers.extend(outcome.choosers)
