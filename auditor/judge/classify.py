@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from auditor.judge.catalogue import Sink
 from auditor.judge.launcher_table import builtin_table
 from auditor.judge.policy import ClassRule, Policy, default_summary
 from auditor.judge.shellwords import argv_matches, shell_command_matches
+from auditor.rules_files import rule_table
 
 _MESSAGES = {
     "dynamic-shell": "runs a shell command assembled at run time; isolate it in the sandbox",
@@ -231,10 +233,19 @@ def _call_name(sink_name: str) -> str:
     return sink_name.removeprefix("builtins.")
 
 
+@functools.cache
+def _settings() -> tuple[str, ...]:
+    """``os.environ[``, ``os.environb[``: how the sink of a setting of the process's
+    environment by key starts (rules/sinks.toml's ``[[environ]]`` mappings)."""
+    entries = rule_table("sinks.toml").get("environ", ())
+    return tuple(f"{e['name']}[" for e in entries if e.get("form") == "mapping")
+
+
 def called(name: str) -> str:
-    """How a message names a site's sink: the call (``os.system()``), or for a setting of
-    the process's environment by key (``os.environ[PATH]``), the assignment."""
-    return f"{name} = ..." if name.endswith("]") else f"{name}()"
+    """How a message names a site's sink: the call (``os.system()``,
+    ``__salt__["cmd.run"]()``), or for a setting of the process's environment by key
+    (``os.environ[PATH]``), the assignment."""
+    return f"{name} = ..." if name.startswith(_settings()) else f"{name}()"
 
 
 def handed_text(handed_to: str | None) -> str:

@@ -87,3 +87,14 @@ def test_request_data_makes_the_setting_critical(tmp_path: Path) -> None:
     ]
     first = result.findings[0]
     assert first.flow[0].line == 8
+
+
+def test_a_call_through_a_subscript_is_named_as_a_call(tmp_path: Path) -> None:
+    """``__salt__["cmd.run"](cmd, shell=...)``: a sink name that ends in ``]`` is still a
+    call (only os.environ[KEY] settings are named as assignments)."""
+    (tmp_path / "m.py").write_text(
+        'import sys\n\n\ndef go(cmd):\n    return __salt__["cmd.run_all"](cmd, shell=sys.argv[1])\n'
+    )
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    [finding] = result.findings
+    assert finding.message.startswith('__salt__["cmd.run_all"]() ')
