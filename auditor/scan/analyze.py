@@ -102,6 +102,9 @@ class _Site:
     def position(self) -> float:
         """Where the site stands among the file's sites, in source order."""
         return self.order if self.order is not None else self.call.index
+    # ``handed`` is the call a function that calls a method by its name makes
+    # (``operator.methodcaller("system", cmd)(os)``), not a sink handed over
+    by_name: bool = False
 
 
 class Context:
@@ -365,7 +368,12 @@ def analyze_source(
             note = runs.note
             message += f": {note}"
         handed_to = None
-        if site.handed is not None and site.sink is not None and site.sink.form != "dispatch":
+        if (
+            site.handed is not None
+            and site.sink is not None
+            and site.sink.form != "dispatch"
+            and not site.by_name
+        ):
             handed_to = _callee_text(module, node)
             message += handed_text(handed_to)
         if suppression.note:
@@ -690,6 +698,15 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             )
         if sink is None and held is not None:
             sink = _held_sink(node.func, call.scope, held)
+        if sink is None:
+            made = _called_by_name(node, call.scope, resolver, catalogue)
+            if made is not None:  # operator.methodcaller("system", cmd)(os): os.system(cmd)
+                sink, handed = made
+                site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
+                if site is not None:
+                    site.call, site.handed, site.by_name = call, handed, True
+                    sites.append(site)
+                continue
         if sink is not None:
             site = _evaluate(sink, call, evaluator, chdirs)
             if site is not None:
@@ -795,6 +812,36 @@ def _settings(collector: Collector, resolver: Resolver, evaluator: Evaluator) ->
                   setting=setting, anchor=anchor, order=order)
         )  # fmt: skip
     return sites
+
+
+def _called_by_name(
+    node: cst.Call, scope: Scope, resolver: Resolver, catalogue: Catalogue
+) -> tuple[Sink, cst.Call] | None:
+    """A call of ``operator.methodcaller(NAME, *args)`` (or of a name bound once to one)
+    with an object whose method ``NAME`` is a sink: the sink and the call it makes
+    (``operator.methodcaller("system", cmd)(os)`` makes ``os.system(cmd)``)."""
+    maker, where = node.func, scope
+    if isinstance(maker, cst.Name):
+        bindings = scope.lookup(maker.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+            return None
+        maker, where = bindings[0].value, bindings[0].scope  # type: ignore[assignment]
+    if not isinstance(maker, cst.Call) or not maker.args or maker.args[0].star:
+        return None
+    target = positional(node, 0)
+    if target is None or maker.args[0].keyword is not None:
+        return None
+    if resolver.qualname(maker.func, where) != "operator.methodcaller":
+        return None
+    for name in resolver.texts(maker.args[0].value, where) or ():
+        if not name.isidentifier():
+            continue
+        func = cst.Attribute(value=target, attr=cst.Name(name))
+        qualname = resolver.qualname(func, scope)
+        sink = catalogue.lookup(qualname) if qualname is not None else None
+        if sink is not None and not sink.isolated:
+            return sink, cst.Call(func=func, args=maker.args[1:])
+    return None
 
 
 def _builtin_before_bound(func: cst.BaseExpression, call: CallSite) -> str | None:
@@ -1208,7 +1255,7 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
             return None  # a constant module name is an ordinary import
         return _Site(call, sink, False, "dynamic", None)
     if sink.form == "code":
-        if arg is not None and _function_object(arg, scope):
+        if arg is not None and (_function_object(arg, scope) or _existing_code(arg)):
             return None  # timeit.timeit(work), run_docstring_examples(f): called, not compiled
         return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
     if sink.form == "command":
@@ -1325,6 +1372,21 @@ def _function_object(arg: cst.BaseExpression, scope: Scope) -> bool:
         bindings = scope.lookup(arg.value)
         return bool(bindings) and all(b.defines for b in bindings or ())
     return False
+
+
+def _existing_code(arg: cst.BaseExpression) -> bool:
+    """Whether a code sink's payload is the code object of a function of the program
+    (``f.__code__``, ``f.__code__.replace(co_name="g")``): it runs no code made at run
+    time (``types.FunctionType(f.__code__, globals())`` copies a function)."""
+    while True:
+        if isinstance(arg, cst.Call) and isinstance(arg.func, cst.Attribute):
+            if arg.func.attr.value != "replace":
+                return False
+            arg = arg.func.value
+        elif isinstance(arg, cst.Attribute):
+            return arg.attr.value == "__code__"
+        else:
+            return False
 
 
 def _argv_words(items: tuple[Value, ...]) -> tuple[str, ...] | None:

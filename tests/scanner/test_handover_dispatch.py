@@ -98,6 +98,24 @@ def test_a_sink_handed_to_an_unknown_keyword_has_an_unknown_payload(tmp_path: Pa
     assert (finding.rule, finding.payload) == ("AUD101", "dynamic")
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f():\n    threading.Timer(1, eval, (request.args['e'],)).start()\n",
+        # the arguments tuple and the keyword arguments dict given by keyword
+        "def f():\n    threading.Timer(1, eval, args=(request.args['e'],)).start()\n",
+        "def f():\n    threading.Timer(1, os.system, kwargs={'command': request.args['c']})\n",
+        "def f(pool):\n    pool.apply_async(os.system, kwds={'command': request.args['c']})\n",
+        "def f(pool):\n    pool.apply(os.system, (), {'command': request.args['c']})\n",
+    ],
+)
+def test_an_apply_like_call_gives_its_tuple_and_dict_however_passed(
+    tmp_path: Path, code: str
+) -> None:
+    (finding,) = _scan(tmp_path, code)
+    assert (finding.payload, finding.origin) == ("dynamic", "remote-input")
+
+
 DISPATCH = [
     # (code, rules)
     ("def f(name):\n    globals()[name]()\n", ["AUD105"]),

@@ -54,6 +54,10 @@ def test_prefilter_changes_nothing() -> None:
         # a getattr literal spelled with escapes or implicit concatenation
         'import os\ngetattr(os, "sys\\x74em")(cmd)\n',
         'import os\ngetattr(os, "sys" "tem")(cmd)\n',
+        'import os\ngetattr(os, "sys" + "tem")(cmd)\n',
+        # ... and so may the name operator's attrgetter or methodcaller looks up
+        'import operator, os\noperator.attrgetter("sys\\x74em")(os)(cmd)\n',
+        'import operator, os\noperator.methodcaller("sys" "tem", cmd)(os)\n',
         # identifiers are NFKC-folded: fullwidth letters name the same builtin
         "\uff45\uff56\uff41\uff4c(code)\n",
         # a function looked up by name in a module's namespace: no sink name in the text
