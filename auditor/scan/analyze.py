@@ -39,7 +39,7 @@ from auditor.scan.environ import (
     setting_of_store,
     settings,
 )
-from auditor.scan.handover import handed_args
+from auditor.scan.handover import callee_name, handed_args, handovers
 from auditor.scan.held import HeldSinks
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks
@@ -916,6 +916,8 @@ def _handovers(
     with the payload taken from the arguments that call will give it."""
     node = call.node
     out: list[_Site] = []
+    if callee_name(node) in handovers().inspect_only:
+        return out  # isinstance(p, subprocess.Popen): looked at, never called
     for position, arg in enumerate(node.args):
         value = arg.value
         if arg.star or not isinstance(value, (cst.Name, cst.Attribute)):

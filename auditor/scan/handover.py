@@ -24,6 +24,8 @@ class Handovers:
     target_keywords: frozenset[str]
     # an apply-like call's keywords for the arguments tuple and the keyword arguments dict
     apply_keywords: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # calls that only look at what they are given (isinstance): nothing handed to them runs
+    inspect_only: frozenset[str] = frozenset()
 
     def known(self, callee: str) -> bool:
         """Whether a call named ``callee`` (its last name) calls a function handed to it
@@ -43,6 +45,7 @@ def handovers() -> Handovers:
             str(callee): (str(names[0]), str(names[1]))
             for callee, names in data.get("apply-keywords", {}).items()
         },
+        frozenset(data.get("inspect-only", ())),
     )
 
 

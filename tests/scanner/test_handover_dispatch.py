@@ -116,6 +116,20 @@ def test_an_apply_like_call_gives_its_tuple_and_dict_however_passed(
     assert (finding.payload, finding.origin) == ("dynamic", "remote-input")
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f(p):\n    return isinstance(p, subprocess.Popen)\n",
+        "import types\ndef f(c):\n    return issubclass(c, types.FunctionType)\n",
+        "import types\nclass T:\n    def t(self, f):\n"
+        "        self.assertIsInstance(f, types.FunctionType)\n",
+    ],
+)
+def test_a_sink_only_looked_at_is_not_handed_over(tmp_path: Path, code: str) -> None:
+    # rules/handovers.toml's inspect-only calls look at a value, never call it
+    assert _scan(tmp_path, code) == []
+
+
 DISPATCH = [
     # (code, rules)
     ("def f(name):\n    globals()[name]()\n", ["AUD105"]),
