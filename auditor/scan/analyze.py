@@ -953,13 +953,19 @@ _DISPATCH = {
 
 
 def _lookup(
-    expr: cst.BaseExpression, resolver: Resolver, scope: Scope, catalogue: Catalogue
+    expr: cst.BaseExpression,
+    resolver: Resolver,
+    scope: Scope,
+    catalogue: Catalogue,
+    called: CallSite | None = None,
 ) -> tuple[str, cst.BaseExpression, bool] | None:
     """(namespace, name expression, whether the lookup is latent) of ``globals()[name]``,
-    ``globals().get(name)`` (also ``locals()``, ``vars(x)``) and ``getattr(obj, name)``.
-    A lookup in a module's namespace may reach whatever it imported; a lookup in any other
-    object (``self``, a module that holds no sink: ``hashlib``) is latent: reported only
-    when the name comes from an origin the policy ranks critical."""
+    ``globals().get(name)`` (also ``locals()``, ``vars(x)``), ``getattr(obj, name)`` and
+    ``operator.attrgetter(name)(obj)``; and of ``operator.methodcaller(name)`` when
+    ``called`` (the call of it) gives it the object. A lookup in a module's namespace may
+    reach whatever it imported; a lookup in any other object (``self``, a module that holds
+    no sink: ``hashlib``) is latent: reported only when the name comes from an origin the
+    policy ranks critical."""
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
         index = expr.slice[0].slice
         namespace = _namespace_call(expr.value, scope)
@@ -971,9 +977,22 @@ def _lookup(
             namespace = _namespace_call(func.value, scope)
             if namespace is not None:
                 return namespace, expr.args[0].value, False
-        if resolver.qualname(func, scope) == "builtins.getattr" and len(expr.args) >= 2:
+        callee = resolver.qualname(func, scope)
+        if callee == "builtins.getattr" and len(expr.args) >= 2:
             holder = resolver.qualname(expr.args[0].value, scope)
             return "getattr", expr.args[1].value, holder not in catalogue.module_members
+        if callee == "operator.methodcaller" and called is not None and not expr.args[0].star:
+            target = positional(called.node, 0)
+            holder = resolver.qualname(target, called.scope) if target is not None else None
+            return "getattr", expr.args[0].value, holder not in catalogue.module_members
+        if (
+            isinstance(func, cst.Call)
+            and len(func.args) == 1
+            and not func.args[0].star
+            and resolver.qualname(func.func, scope) == "operator.attrgetter"
+        ):
+            holder = resolver.qualname(expr.args[0].value, scope)
+            return "getattr", func.args[0].value, holder not in catalogue.module_members
     return None
 
 
@@ -1033,14 +1052,14 @@ def _dispatch(
     """A function looked up by a name that is not constant, and called: it may be any
     function of the module (or object), a sink included."""
     func = call.node.func
-    found = _lookup(func, resolver, call.scope, catalogue)
+    found = _lookup(func, resolver, call.scope, catalogue, call)
     scope = call.scope
     if found is None and isinstance(func, cst.Name):  # f = globals().get(name); f()
         bindings = call.scope.lookup(func.value)
         if bindings and len(bindings) == 1 and bindings[0].kind == "value":
             value = bindings[0].value
             if value is not None:
-                found = _lookup(value, resolver, bindings[0].scope, catalogue)
+                found = _lookup(value, resolver, bindings[0].scope, catalogue, call)
                 scope = bindings[0].scope
     if found is None:
         return None

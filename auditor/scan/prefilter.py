@@ -212,13 +212,22 @@ _NAMESPACE_WORDS = _NAMESPACES | {"__globals__"}
 
 
 def _looks_up(node: ast.expr) -> bool:
-    """``getattr(obj, name)`` or ``globals().get(name)`` (also ``locals()``, ``vars(x)``):
-    a function looked up by a name (auditor.scan.analyze's ``_lookup``)."""
+    """``getattr(obj, name)``, ``operator.attrgetter(name)(obj)``,
+    ``operator.methodcaller(name)`` or ``globals().get(name)`` (also ``locals()``,
+    ``vars(x)``): what calls a function looked up by a name when called (auditor.scan.
+    analyze's ``_lookup``)."""
     if type(node) is not ast.Call:
         return False
     func = node.func
     if type(func) is ast.Name:
-        return func.id == "getattr"
+        return func.id == "getattr" or func.id == "methodcaller"
+    if type(func) is ast.Call:  # attrgetter(name)(obj)
+        inner = func.func
+        return getattr(inner, "id", None) == "attrgetter" or getattr(inner, "attr", None) == (
+            "attrgetter"
+        )
+    if type(func) is ast.Attribute and func.attr == "methodcaller":
+        return True
     return type(func) is ast.Attribute and func.attr == "get" and _namespace(func.value)
 
 

@@ -145,6 +145,19 @@ DISPATCH = [
     ("def f(name):\n    getattr(os, name)('x')\n", ["AUD105"]),
     ("def f():\n    globals().get(request.args['fn'])()\n", ["AUD006"]),
     ("def f():\n    getattr(os, request.args['fn'])('x')\n", ["AUD006"]),
+    # operator's attrgetter and methodcaller look a function up by name too
+    ("import operator\ndef f(name):\n    operator.attrgetter(name)(os)('x')\n", ["AUD105"]),
+    (
+        "import operator\ndef f(name):\n    m = operator.methodcaller(name, 'x')\n    m(os)\n",
+        ["AUD105"],
+    ),
+    ("import operator\ndef f():\n    operator.methodcaller(request.args['m'])(os)\n", ["AUD006"]),
+    ("import operator\ndef f(name):\n    operator.methodcaller(name)(hashlib)\n", []),
+    (
+        "import operator\nclass H:\n    def f(self):\n"
+        "        operator.methodcaller(request.form['a'])(self)\n",
+        ["AUD006"],
+    ),
     # a method looked up on an object: reported only when the name comes from a request
     ("class H:\n    def f(self, name):\n        getattr(self, name)()\n", []),
     ("class H:\n    def f(self):\n        getattr(self, request.form['a'])()\n", ["AUD006"]),
