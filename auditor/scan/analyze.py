@@ -871,8 +871,17 @@ def _instance_method(
     in sight: ``code.InteractiveConsole().push(x)``, or ``console.push(x)`` where the
     scope's one binding of ``console`` is ``code.InteractiveConsole(...)``; also on an
     instance of a class of this file deriving from one (``MyConsole().push(x)``).
-    ``local_only``: only the latter (the call's name is no catalogue method's)."""
+    ``local_only``: only the latter (the call's name is no catalogue method's). An
+    instance held in an attribute of a class of this file (``self.libc.system(cmd)`` after
+    ``self.libc = ctypes.CDLL(None)``) counts as created in sight."""
     receiver = func.value
+    if isinstance(receiver, cst.Attribute) and held is not None and not local_only:
+        for value, where in held.instances(receiver, scope):
+            cls = resolver.qualname(value.func, where)
+            sink = catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
+            if sink is not None:
+                return sink
+        return None
     if isinstance(receiver, cst.Name):
         bindings = scope.lookup(receiver.value)
         if not bindings or len(bindings) != 1 or bindings[0].kind != "value":

@@ -1008,7 +1008,14 @@ def survey(
                     markers.append(line)
             for call in all_calls:
                 func = call.func
-                if type(func) is Attribute and func.attr in kept:
+                if type(func) is not Attribute:
+                    continue
+                inner = func.value
+                if func.attr in kept or (
+                    # self.libc.system(cmd): a method of an instance an attribute holds
+                    # (self.libc = ctypes.CDLL(None)), auditor.scan.held's ``instances``
+                    func.attr in last and type(inner) is Attribute and inner.attr in kept
+                ):
                     reportable = True
                     markers.append(call.lineno)
         # a class deriving from a sink class: its methods may call the sink's own on self

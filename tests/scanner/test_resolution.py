@@ -60,6 +60,22 @@ CASES = [
         ["ctypes.CDLL.system"],
     ),
     ("import ctypes\nlib = ctypes.CDLL('libfoo.so')\nlib.run(x)", []),
+    # an instance held in an attribute of a class of the file
+    (
+        "import ctypes\nclass R:\n    def __init__(self):\n        self.libc = ctypes.CDLL(None)\n"
+        "    def go(self, c):\n        self.libc.system(c)",
+        ["ctypes.CDLL.system"],
+    ),
+    (
+        "import code\nclass S:\n    console = code.InteractiveConsole()\n"
+        "    def go(self, x):\n        self.console.push(x)",
+        ["code.InteractiveConsole.push"],
+    ),
+    (
+        "import code\nclass S:\n    def __init__(self):\n        self.stack = Stack()\n"
+        "    def go(self, x):\n        self.stack.push(x)",
+        [],
+    ),
     (
         "import asyncio.subprocess\nasyncio.subprocess.create_subprocess_shell(x)",
         ["asyncio.create_subprocess_shell"],

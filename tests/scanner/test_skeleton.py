@@ -165,6 +165,16 @@ def helper():
 def go(c):
     libc.system(c)
 """,
+    "instance-held-in-an-attribute": """
+import ctypes
+class Runner:
+    def __init__(self):
+        self.libc = ctypes.CDLL(None)
+    def helper(self):
+        return 1
+    def go(self, c):
+        self.libc.system(c)
+""",
     "default-argument-calls-sink": """
 import subprocess
 def f(x=subprocess.check_output(["id"])):
