@@ -876,8 +876,8 @@ def _instance_method(
     ``self.libc = ctypes.CDLL(None)``) counts as created in sight."""
     receiver = func.value
     if isinstance(receiver, cst.Attribute) and held is not None and not local_only:
-        for value, where in held.instances(receiver, scope):
-            cls = resolver.qualname(value.func, where)
+        for made, where in held.instances(receiver, scope):
+            cls = resolver.qualname(made.func, where)
             sink = catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
             if sink is not None:
                 return sink
