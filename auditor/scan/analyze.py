@@ -98,13 +98,13 @@ class _Site:
     setting: cst.Dict | None = None
     anchor: cst.CSTNode | None = None
     order: float | None = None
+    # ``handed`` is the call a function that calls a method by its name makes
+    # (``operator.methodcaller("system", cmd)(os)``), not a sink handed over
+    by_name: bool = False
 
     def position(self) -> float:
         """Where the site stands among the file's sites, in source order."""
         return self.order if self.order is not None else self.call.index
-    # ``handed`` is the call a function that calls a method by its name makes
-    # (``operator.methodcaller("system", cmd)(os)``), not a sink handed over
-    by_name: bool = False
 
 
 class Context:
