@@ -67,6 +67,11 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("pexpect", ("pexpect.",), "pexpect runs a program"),
     Family(
+        "ctypes-libc",
+        ("ctypes.CDLL.",),
+        "the C library's system()/popen(), called through ctypes, runs a shell command",
+    ),
+    Family(
         "interactive-interpreter",
         ("code.InteractiveInterpreter.", "code.InteractiveConsole."),
         "code.InteractiveInterpreter/InteractiveConsole runs Python source",
@@ -93,6 +98,11 @@ FAMILIES: tuple[Family, ...] = (
         "a timer, debugger, profiler, tracer or doctest runner runs the Python source it is given",
     ),
     Family("runpy", ("runpy.",), "runpy runs a Python file or module"),
+    Family(
+        "code-object",
+        ("types.FunctionType", "ctypes.pythonapi.PyRun_SimpleString"),
+        "a function made from a code object, or CPython's PyRun_* through ctypes, runs Python code",
+    ),
     Family(
         "dynamic-import",
         ("importlib.import_module", "builtins.__import__"),
@@ -258,6 +268,7 @@ _SEVERITY = {
     "os-system": "ERROR",
     "asyncio-shell": "ERROR",
     "legacy-shell": "ERROR",
+    "ctypes-libc": "ERROR",
     "eval-exec": "ERROR",
     "sandbox": "INFO",
 }
@@ -267,6 +278,7 @@ _CLASS = {
     "subinterpreter": "dynamic-code",
     "runpy": "dynamic-code",
     "code-runners": "dynamic-code",
+    "code-object": "dynamic-code",
     "dynamic-import": "dynamic-import",
     "sandbox": "isolated",
 }

@@ -39,7 +39,7 @@ from auditor.scan.environ import (
     setting_of_store,
     settings,
 )
-from auditor.scan.handover import handed_args
+from auditor.scan.handover import callee_name, handed_args, handovers
 from auditor.scan.held import HeldSinks
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks
@@ -98,6 +98,9 @@ class _Site:
     setting: cst.Dict | None = None
     anchor: cst.CSTNode | None = None
     order: float | None = None
+    # ``handed`` is the call a function that calls a method by its name makes
+    # (``operator.methodcaller("system", cmd)(os)``), not a sink handed over
+    by_name: bool = False
 
     def position(self) -> float:
         """Where the site stands among the file's sites, in source order."""
@@ -365,7 +368,12 @@ def analyze_source(
             note = runs.note
             message += f": {note}"
         handed_to = None
-        if site.handed is not None and site.sink is not None and site.sink.form != "dispatch":
+        if (
+            site.handed is not None
+            and site.sink is not None
+            and site.sink.form != "dispatch"
+            and not site.by_name
+        ):
             handed_to = _callee_text(module, node)
             message += handed_text(handed_to)
         if suppression.note:
@@ -690,6 +698,15 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             )
         if sink is None and held is not None:
             sink = _held_sink(node.func, call.scope, held)
+        if sink is None:
+            made = _called_by_name(node, call.scope, resolver, catalogue)
+            if made is not None:  # operator.methodcaller("system", cmd)(os): os.system(cmd)
+                sink, handed = made
+                site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
+                if site is not None:
+                    site.call, site.handed, site.by_name = call, handed, True
+                    sites.append(site)
+                continue
         if sink is not None:
             site = _evaluate(sink, call, evaluator, chdirs)
             if site is not None:
@@ -797,6 +814,36 @@ def _settings(collector: Collector, resolver: Resolver, evaluator: Evaluator) ->
     return sites
 
 
+def _called_by_name(
+    node: cst.Call, scope: Scope, resolver: Resolver, catalogue: Catalogue
+) -> tuple[Sink, cst.Call] | None:
+    """A call of ``operator.methodcaller(NAME, *args)`` (or of a name bound once to one)
+    with an object whose method ``NAME`` is a sink: the sink and the call it makes
+    (``operator.methodcaller("system", cmd)(os)`` makes ``os.system(cmd)``)."""
+    maker, where = node.func, scope
+    if isinstance(maker, cst.Name):
+        bindings = scope.lookup(maker.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+            return None
+        maker, where = bindings[0].value, bindings[0].scope  # type: ignore[assignment]
+    if not isinstance(maker, cst.Call) or not maker.args or maker.args[0].star:
+        return None
+    target = positional(node, 0)
+    if target is None or maker.args[0].keyword is not None:
+        return None
+    if resolver.qualname(maker.func, where) != "operator.methodcaller":
+        return None
+    for name in resolver.texts(maker.args[0].value, where) or ():
+        if not name.isidentifier():
+            continue
+        func = cst.Attribute(value=target, attr=cst.Name(name))
+        qualname = resolver.qualname(func, scope)
+        sink = catalogue.lookup(qualname) if qualname is not None else None
+        if sink is not None and not sink.isolated:
+            return sink, cst.Call(func=func, args=maker.args[1:])
+    return None
+
+
 def _builtin_before_bound(func: cst.BaseExpression, call: CallSite) -> str | None:
     """``builtins.NAME`` when ``func`` is a builtin's name (``exec``) that the module binds
     only after the call may run: a call at module level above ``from x import exec``, or in
@@ -824,8 +871,17 @@ def _instance_method(
     in sight: ``code.InteractiveConsole().push(x)``, or ``console.push(x)`` where the
     scope's one binding of ``console`` is ``code.InteractiveConsole(...)``; also on an
     instance of a class of this file deriving from one (``MyConsole().push(x)``).
-    ``local_only``: only the latter (the call's name is no catalogue method's)."""
+    ``local_only``: only the latter (the call's name is no catalogue method's). An
+    instance held in an attribute of a class of this file (``self.libc.system(cmd)`` after
+    ``self.libc = ctypes.CDLL(None)``) counts as created in sight."""
     receiver = func.value
+    if isinstance(receiver, cst.Attribute) and held is not None and not local_only:
+        for made, where in held.instances(receiver, scope):
+            cls = resolver.qualname(made.func, where)
+            sink = catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
+            if sink is not None:
+                return sink
+        return None
     if isinstance(receiver, cst.Name):
         bindings = scope.lookup(receiver.value)
         if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
@@ -869,6 +925,8 @@ def _handovers(
     with the payload taken from the arguments that call will give it."""
     node = call.node
     out: list[_Site] = []
+    if callee_name(node) in handovers().inspect_only:
+        return out  # isinstance(p, subprocess.Popen): looked at, never called
     for position, arg in enumerate(node.args):
         value = arg.value
         if arg.star or not isinstance(value, (cst.Name, cst.Attribute)):
@@ -904,13 +962,19 @@ _DISPATCH = {
 
 
 def _lookup(
-    expr: cst.BaseExpression, resolver: Resolver, scope: Scope, catalogue: Catalogue
+    expr: cst.BaseExpression,
+    resolver: Resolver,
+    scope: Scope,
+    catalogue: Catalogue,
+    called: CallSite | None = None,
 ) -> tuple[str, cst.BaseExpression, bool] | None:
     """(namespace, name expression, whether the lookup is latent) of ``globals()[name]``,
-    ``globals().get(name)`` (also ``locals()``, ``vars(x)``) and ``getattr(obj, name)``.
-    A lookup in a module's namespace may reach whatever it imported; a lookup in any other
-    object (``self``, a module that holds no sink: ``hashlib``) is latent: reported only
-    when the name comes from an origin the policy ranks critical."""
+    ``globals().get(name)`` (also ``locals()``, ``vars(x)``), ``getattr(obj, name)`` and
+    ``operator.attrgetter(name)(obj)``; and of ``operator.methodcaller(name)`` when
+    ``called`` (the call of it) gives it the object. A lookup in a module's namespace may
+    reach whatever it imported; a lookup in any other object (``self``, a module that holds
+    no sink: ``hashlib``) is latent: reported only when the name comes from an origin the
+    policy ranks critical."""
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
         index = expr.slice[0].slice
         namespace = _namespace_call(expr.value, scope)
@@ -922,9 +986,22 @@ def _lookup(
             namespace = _namespace_call(func.value, scope)
             if namespace is not None:
                 return namespace, expr.args[0].value, False
-        if resolver.qualname(func, scope) == "builtins.getattr" and len(expr.args) >= 2:
+        callee = resolver.qualname(func, scope)
+        if callee == "builtins.getattr" and len(expr.args) >= 2:
             holder = resolver.qualname(expr.args[0].value, scope)
             return "getattr", expr.args[1].value, holder not in catalogue.module_members
+        if callee == "operator.methodcaller" and called is not None and not expr.args[0].star:
+            target = positional(called.node, 0)
+            holder = resolver.qualname(target, called.scope) if target is not None else None
+            return "getattr", expr.args[0].value, holder not in catalogue.module_members
+        if (
+            isinstance(func, cst.Call)
+            and len(func.args) == 1
+            and not func.args[0].star
+            and resolver.qualname(func.func, scope) == "operator.attrgetter"
+        ):
+            holder = resolver.qualname(expr.args[0].value, scope)
+            return "getattr", func.args[0].value, holder not in catalogue.module_members
     return None
 
 
@@ -984,14 +1061,14 @@ def _dispatch(
     """A function looked up by a name that is not constant, and called: it may be any
     function of the module (or object), a sink included."""
     func = call.node.func
-    found = _lookup(func, resolver, call.scope, catalogue)
+    found = _lookup(func, resolver, call.scope, catalogue, call)
     scope = call.scope
     if found is None and isinstance(func, cst.Name):  # f = globals().get(name); f()
         bindings = call.scope.lookup(func.value)
         if bindings and len(bindings) == 1 and bindings[0].kind == "value":
             value = bindings[0].value
             if value is not None:
-                found = _lookup(value, resolver, bindings[0].scope, catalogue)
+                found = _lookup(value, resolver, bindings[0].scope, catalogue, call)
                 scope = bindings[0].scope
     if found is None:
         return None
@@ -1208,7 +1285,7 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
             return None  # a constant module name is an ordinary import
         return _Site(call, sink, False, "dynamic", None)
     if sink.form == "code":
-        if arg is not None and _function_object(arg, scope):
+        if arg is not None and (_function_object(arg, scope) or _existing_code(arg)):
             return None  # timeit.timeit(work), run_docstring_examples(f): called, not compiled
         return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
     if sink.form == "command":
@@ -1325,6 +1402,21 @@ def _function_object(arg: cst.BaseExpression, scope: Scope) -> bool:
         bindings = scope.lookup(arg.value)
         return bool(bindings) and all(b.defines for b in bindings or ())
     return False
+
+
+def _existing_code(arg: cst.BaseExpression) -> bool:
+    """Whether a code sink's payload is the code object of a function of the program
+    (``f.__code__``, ``f.__code__.replace(co_name="g")``): it runs no code made at run
+    time (``types.FunctionType(f.__code__, globals())`` copies a function)."""
+    while True:
+        if isinstance(arg, cst.Call) and isinstance(arg.func, cst.Attribute):
+            if arg.func.attr.value != "replace":
+                return False
+            arg = arg.func.value
+        elif isinstance(arg, cst.Attribute):
+            return arg.attr.value == "__code__"
+        else:
+            return False
 
 
 def _argv_words(items: tuple[Value, ...]) -> tuple[str, ...] | None:

@@ -8,7 +8,7 @@ handed over is a call of it for the project-wide stage (auditor.scan.summary).""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -22,6 +22,10 @@ class Handovers:
     map_like: frozenset[str]
     apply_like: frozenset[str]
     target_keywords: frozenset[str]
+    # an apply-like call's keywords for the arguments tuple and the keyword arguments dict
+    apply_keywords: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # calls that only look at what they are given (isinstance): nothing handed to them runs
+    inspect_only: frozenset[str] = frozenset()
 
     def known(self, callee: str) -> bool:
         """Whether a call named ``callee`` (its last name) calls a function handed to it
@@ -37,6 +41,11 @@ def handovers() -> Handovers:
         frozenset(data["map-like"]),
         frozenset(data["apply-like"]),
         frozenset(data["target-keywords"]),
+        {
+            str(callee): (str(names[0]), str(names[1]))
+            for callee, names in data.get("apply-keywords", {}).items()
+        },
+        frozenset(data.get("inspect-only", ())),
     )
 
 
@@ -64,21 +73,7 @@ def handed_args(node: cst.Call, position: int, arg: cst.Arg) -> list[cst.Arg]:
     if arg.keyword is not None:
         if arg.keyword.value not in table.target_keywords:
             return []  # a protocol not known: the payload is not known
-        out: list[cst.Arg] = []
-        args = keyword(node, "args")
-        if isinstance(args, (cst.Tuple, cst.List)):
-            out += [cst.Arg(value=e.value) for e in args.elements]
-        elif args is not None:
-            out.append(cst.Arg(value=args, star="*"))
-        kwargs = keyword(node, "kwargs")
-        if isinstance(kwargs, cst.Dict):
-            for element in kwargs.elements:
-                key = element.key if isinstance(element, cst.DictElement) else None
-                if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-                    out.append(cst.Arg(value=element.value, keyword=cst.Name(key.evaluated_value)))
-        elif kwargs is not None:
-            out.append(cst.Arg(value=kwargs, star="**"))
-        return out
+        return _applied(keyword(node, "args"), keyword(node, "kwargs"))
     callee = callee_name(node)
     rest = [a for a in node.args[position + 1 :] if a.keyword is None]
     if callee in table.map_like:  # each item of the next argument, one at a time
@@ -90,8 +85,33 @@ def handed_args(node: cst.Call, position: int, arg: cst.Arg) -> list[cst.Arg]:
         )
         return [cst.Arg(value=item)]
     if callee in table.apply_like:
-        if rest and isinstance(rest[0].value, (cst.Tuple, cst.List)):
-            return [cst.Arg(value=e.value) for e in rest[0].value.elements]
-        return [cst.Arg(value=rest[0].value, star="*")] if rest else []
+        if any(a.star for a in node.args[position + 1 :]):
+            # Timer(1, f, *rest): what lands in args is not known
+            return [cst.Arg(value=a.value, star="*") for a in rest if a.star == "*"]
+        names = table.apply_keywords.get(callee)
+        args = rest[0].value if rest else None
+        kwargs = rest[1].value if len(rest) > 1 else None
+        if names is not None:
+            args = args if args is not None else keyword(node, names[0])
+            kwargs = kwargs if kwargs is not None else keyword(node, names[1])
+        return _applied(args, kwargs)
     named = [a for a in node.args if a.keyword is not None and a is not arg]
     return [*rest, *named]
+
+
+def _applied(args: cst.BaseExpression | None, kwargs: cst.BaseExpression | None) -> list[cst.Arg]:
+    """The arguments of ``f(*args, **kwargs)``, the tuple and the dict written out when
+    they are."""
+    out: list[cst.Arg] = []
+    if isinstance(args, (cst.Tuple, cst.List)):
+        out += [cst.Arg(value=e.value) for e in args.elements]
+    elif args is not None:
+        out.append(cst.Arg(value=args, star="*"))
+    if isinstance(kwargs, cst.Dict):
+        for element in kwargs.elements:
+            key = element.key if isinstance(element, cst.DictElement) else None
+            if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                out.append(cst.Arg(value=element.value, keyword=cst.Name(key.evaluated_value)))
+    elif kwargs is not None:
+        out.append(cst.Arg(value=kwargs, star="**"))
+    return out

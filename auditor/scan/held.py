@@ -177,6 +177,27 @@ class HeldSinks:
         self._memo[memo] = sink
         return sink
 
+    def instances(self, node: cst.Attribute, scope: Scope) -> list[tuple[cst.Call, Scope]]:
+        """The calls whose result ``node`` (``self.libc``, ``Shell.console``) may hold: each
+        value assigned to that attribute in its class or a class of this file it derives
+        from that is a call (``self.libc = ctypes.CDLL(None)``)."""
+        owner = self._owner(node.value, scope)
+        if owner is None:
+            return []
+        attr = node.attr.value
+        out: list[tuple[cst.Call, Scope]] = []
+        for key in (owner, *self.bases(owner)[0]):
+            for value, where in self._assigned.get((key, attr), ()):
+                if isinstance(value, cst.Call):
+                    out.append((value, where))
+            record = self._by_key.get(key)
+            if record is None or record.scope is None:
+                continue
+            for binding in record.scope.bindings.get(attr, ()):
+                if binding.kind == "value" and isinstance(binding.value, cst.Call):
+                    out.append((binding.value, binding.scope))
+        return out
+
     def _held(self, owner: str, attr: str) -> Sink | None:
         """A sink assigned to ``attr`` in the class ``owner`` or a class of this file it
         derives from: in a method (``self.<attr> = sink``) or in the class body. Of several

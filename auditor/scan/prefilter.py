@@ -201,18 +201,33 @@ def stdin_feeds() -> StdinFeeds:
 
 
 _NAMESPACES = frozenset({"globals", "locals", "vars"})
+# the functions that look an attribute up by a name given as a string: ``getattr(os,
+# "system")``, ``operator.attrgetter("system")(os)``, ``operator.methodcaller("system",
+# cmd)(os)`` (a string may spell the name with escapes, or in pieces joined by ``+``)
+_BY_NAME = frozenset({"getattr", "attrgetter", "methodcaller"})
+# a call of one of the latter two makes a function that looks the name up when called
+_GETTERS = frozenset({"attrgetter", "methodcaller"})
 # the words a namespace lookup is written with: the calls, and a function's ``__globals__``
 _NAMESPACE_WORDS = _NAMESPACES | {"__globals__"}
 
 
 def _looks_up(node: ast.expr) -> bool:
-    """``getattr(obj, name)`` or ``globals().get(name)`` (also ``locals()``, ``vars(x)``):
-    a function looked up by a name (auditor.scan.analyze's ``_lookup``)."""
+    """``getattr(obj, name)``, ``operator.attrgetter(name)(obj)``,
+    ``operator.methodcaller(name)`` or ``globals().get(name)`` (also ``locals()``,
+    ``vars(x)``): what calls a function looked up by a name when called (auditor.scan.
+    analyze's ``_lookup``)."""
     if type(node) is not ast.Call:
         return False
     func = node.func
     if type(func) is ast.Name:
-        return func.id == "getattr"
+        return func.id == "getattr" or func.id == "methodcaller"
+    if type(func) is ast.Call:  # attrgetter(name)(obj)
+        inner = func.func
+        return getattr(inner, "id", None) == "attrgetter" or getattr(inner, "attr", None) == (
+            "attrgetter"
+        )
+    if type(func) is ast.Attribute and func.attr == "methodcaller":
+        return True
     return type(func) is ast.Attribute and func.attr == "get" and _namespace(func.value)
 
 
@@ -267,7 +282,7 @@ class SinkWords:
     def __post_init__(self) -> None:
         words = self.roots | self.last | self.methods | self.builtins | self.defined
         words |= self.settings
-        words |= {"shell", "getattr"} | _NAMESPACE_WORDS
+        words |= {"shell"} | _BY_NAME | _NAMESPACE_WORDS
         alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
         object.__setattr__(self, "pattern", re.compile(rf"\b(?:{alternatives})\b"))
         roots = "|".join(sorted(map(re.escape, self.roots), key=len, reverse=True))
@@ -339,8 +354,10 @@ def text_may_report(text: str, words: SinkWords) -> bool:
         return False
     if found & (words.builtins | words.methods | words.defined | _NAMESPACE_WORDS):
         return True  # (a namespace: globals()[name](...) may call anything: the tree decides)
-    if "getattr" in found:
-        return True  # getattr(obj, name)(...): a function chosen by name (the tree decides)
+    if found & _BY_NAME:
+        # getattr(obj, name)(...), attrgetter(name)(obj): a function chosen by name, which
+        # the text may not spell out (the tree decides)
+        return True
     reached = words.last | words.settings  # a sink's name, or os.environ / os.putenv
     if found & reached and _MODULE_MAP_TEXT.search(text):
         return True  # sys.modules["os"].system(...): a sink module no import names
@@ -421,7 +438,11 @@ def _alias_roots(value: ast.expr, classes: frozenset[str] = frozenset()) -> list
             return [True]  # globals().get(name)
         if _module_lookup(value):
             return [True]  # sys.modules.get("os")
+        if isinstance(func, ast.Call):
+            return [True]  # operator.attrgetter("system")(os)
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in _GETTERS:
+            return [_GETTER]  # g = operator.attrgetter("system"): g(os) may be os.system
         if name in _TRANSPARENT and isinstance(func, ast.Name) and len(value.args) == 1:
             return _alias_roots(value.args[0], classes)
         if name in classes and isinstance(func, ast.Attribute):
@@ -527,6 +548,9 @@ def _aliases(
 # and for an item of a container or a lookup by key (``d = {"r": os.system}``, ``y = d[k]``:
 # through a sink module, a builtin sink or a project sink, not through any def of the file)
 _INSTANCE, _ITEM = "()", "[]"
+# the root _alias_roots gives for ``operator.attrgetter(...)`` or ``methodcaller(...)``: the
+# name resolves, and so does a call of it (``h = g(os)``)
+_GETTER = "<getter>"
 
 
 def _resolves(
@@ -543,6 +567,8 @@ def _resolves(
         return True
     if root is False:
         return False
+    if root == _GETTER:
+        return True
     if root.startswith(_INSTANCE):  # an instance of a class of the file deriving from a sink
         return root[2:] in bound and root[2:] in class_names
     if root.startswith(_ITEM):
@@ -934,7 +960,9 @@ def survey(
         if words.defined:
             resolvable |= defined
         strict = modules | builtins | own | (defined & words.defined)
-        class_names = frozenset(c.name for c in classes)
+        # what a call of may resolve: a class of the file (an instance), a getter
+        getters = {name for name, root in aliases if root == _GETTER}
+        class_names = frozenset(c.name for c in classes) | getters
         bound = _bound(aliases, resolvable, star_from_sink, last, strict, class_names)
         for func, line in calls:
             if _candidate(func, modules, bound, defined, own, star_from_sink, words):
@@ -980,7 +1008,14 @@ def survey(
                     markers.append(line)
             for call in all_calls:
                 func = call.func
-                if type(func) is Attribute and func.attr in kept:
+                if type(func) is not Attribute:
+                    continue
+                inner = func.value
+                if func.attr in kept or (
+                    # self.libc.system(cmd): a method of an instance an attribute holds
+                    # (self.libc = ctypes.CDLL(None)), auditor.scan.held's ``instances``
+                    func.attr in last and type(inner) is Attribute and inner.attr in kept
+                ):
                     reportable = True
                     markers.append(call.lineno)
         # a class deriving from a sink class: its methods may call the sink's own on self

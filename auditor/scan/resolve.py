@@ -1,6 +1,8 @@
 """Resolve an expression to the dotted name of what it refers to, through imports, aliases,
-assignments, ``getattr(mod, "literal")``, ``__import__("literal")`` and
-``importlib.import_module("literal")``, respecting shadowing."""
+assignments, ``getattr(mod, NAME)``, ``operator.attrgetter(NAME)(mod)``,
+``__import__(NAME)`` and ``importlib.import_module(NAME)`` where ``NAME`` is a constant
+string (a literal, a name bound only to constants, constants joined by ``+`` or in an
+f-string), respecting shadowing."""
 
 from __future__ import annotations
 
@@ -43,6 +45,10 @@ def literal_string(node: cst.BaseExpression) -> str | None:
         if left is not None and right is not None:
             return left + right
     return None
+
+
+# the values a name bound to constant strings may hold, followed this many bindings deep
+_MAX_TEXTS = 8
 
 
 def positional(call: cst.Call, index: int) -> cst.BaseExpression | None:
@@ -267,21 +273,113 @@ class Resolver:
             ):
                 return literal_string(call.args[0].value)
             return None
+        getter = self._getter(call.func, scope, depth)
+        if getter is not None:  # operator.attrgetter("system")(os): os.system
+            first = positional(call, 0)
+            owner = self.qualname(first, scope, depth + 1) if first is not None else None
+            return self._pick(owner, getter)
         func = self.qualname(call.func, scope, depth + 1)
         if func == "builtins.getattr" and len(call.args) >= 2:
             base = positional(call, 0)
             attr = positional(call, 1)
-            name = literal_string(attr) if attr is not None else None
-            if base is None or name is None or not name.isidentifier():
+            names = self.texts(attr, scope, depth + 1) if attr is not None else None
+            if base is None or names is None:
                 return None
             owner = self.qualname(base, scope, depth + 1)
-            return f"{owner}.{name}" if owner is not None else None
+            return self._pick(owner, [n for n in names if n.isidentifier()])
         if func in ("builtins.__import__", "importlib.import_module"):
             first = positional(call, 0)
-            name = literal_string(first) if first is not None else None
-            if name is None or name.startswith("."):
-                return None
+            names = self.texts(first, scope, depth + 1) if first is not None else None
+            modules = [n for n in names or () if n and not n.startswith(".")]
             if func == "builtins.__import__" and not call.args[1:]:
-                return name.split(".")[0]
-            return name
+                modules = [n.split(".")[0] for n in modules]
+            return self._pick("", modules) if modules else None
         return None
+
+    def _pick(self, owner: str | None, names: Iterable[str]) -> str | None:
+        """``owner.name`` for one of ``names`` (a dotted path of identifiers), the one that
+        names a sink or a sink's module first (``owner`` "": the name alone)."""
+        found: str | None = None
+        if owner is None:
+            return None
+        for name in names:
+            if not all(part.isidentifier() for part in name.split(".")):
+                continue
+            candidate = f"{owner}.{name}" if owner else name
+            if candidate in self.known:
+                return candidate
+            found = found or candidate
+        return found
+
+    def _getter(self, func: cst.BaseExpression, scope: Scope, depth: int) -> tuple[str, ...] | None:
+        """The attribute names of ``operator.attrgetter("a")`` (or a name bound once to one):
+        a call of it with an object looks the attribute up on that object."""
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+            if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+                return None
+            func, scope = bindings[0].value, bindings[0].scope  # type: ignore[assignment]
+        if not isinstance(func, cst.Call) or len(func.args) != 1 or func.args[0].keyword:
+            return None
+        if func.args[0].star or self.qualname(func.func, scope, depth + 1) != "operator.attrgetter":
+            return None
+        return self.texts(func.args[0].value, scope, depth + 1)
+
+    def texts(
+        self, node: cst.BaseExpression, scope: Scope, depth: int = 0
+    ) -> tuple[str, ...] | None:
+        """The strings a name or attribute picked by text may be: a literal, a name whose
+        every binding is a constant string (``RUN = "system"``, module-level or local), or
+        constants joined by ``+`` (``"ev" + "al"``); None when it is not constant."""
+        if depth > _MAX_DEPTH:
+            return None
+        text = literal_string(node)
+        if text is not None:
+            return (text,)
+        if isinstance(node, cst.FormattedString):
+            parts: list[tuple[str, ...]] = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append((part.value,))
+                    continue
+                if not isinstance(part, cst.FormattedStringExpression):
+                    return None
+                if part.format_spec or part.conversion:
+                    return None
+                inner = self.texts(part.expression, scope, depth + 1)
+                if inner is None:
+                    return None
+                parts.append(inner)
+            return _joined(parts)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            left = self.texts(node.left, scope, depth + 1)
+            right = self.texts(node.right, scope, depth + 1) if left is not None else None
+            return _joined([left, right]) if left is not None and right is not None else None
+        if not isinstance(node, cst.Name):
+            return None
+        bindings = scope.lookup(node.value)
+        if not bindings or any(b.kind != "value" or b.value is None for b in bindings):
+            return None
+        out: list[str] = []
+        for binding in bindings:
+            key = id(binding)
+            if key in self._active:
+                return None
+            self._active.add(key)
+            try:
+                assert binding.value is not None
+                found = self.texts(binding.value, binding.scope, depth + 1)
+            finally:
+                self._active.discard(key)
+            if found is None:
+                return None
+            out.extend(t for t in found if t not in out)
+        return tuple(out[:_MAX_TEXTS]) if out else None
+
+
+def _joined(parts: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """Every way of joining one string of each part, in order (at most _MAX_TEXTS)."""
+    out: list[str] = [""]
+    for choices in parts:
+        out = [a + b for a in out for b in choices][:_MAX_TEXTS]
+    return tuple(out)

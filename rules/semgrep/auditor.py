@@ -12,6 +12,7 @@ import bdb
 import builtins
 import code
 import cProfile
+import ctypes
 import doctest
 import importlib
 import multiprocessing
@@ -25,6 +26,7 @@ import subprocess
 import subprocess as sp
 import timeit
 import trace
+import types
 from asyncio import subprocess as asp
 from importlib import import_module
 from multiprocessing import spawn
@@ -210,6 +212,21 @@ def f_14(host, cmd):
     return child
 
 
+# --- auditor.ctypes-libc -------------------------------------------------
+
+
+def f_14e(cmd):
+    # ruleid: auditor.ctypes-libc
+    ctypes.CDLL(None).system(cmd)
+    libc = ctypes.CDLL("libc.so.6")
+    # ruleid: auditor.ctypes-libc
+    libc.popen(cmd, b"r")
+    # ruleid: auditor.ctypes-libc
+    ctypes.cdll.LoadLibrary("libc.so.6").system(cmd)
+    # ok: auditor.ctypes-libc
+    ctypes.CDLL("libfoo.so").run(cmd)
+
+
 # --- auditor.interactive-interpreter -------------------------------------
 
 
@@ -317,6 +334,18 @@ def f_16(script, name, obj):
     runpy.run_module(name)
     # ok: auditor.runpy
     obj.run_path(script)
+
+
+# --- auditor.code-object -------------------------------------------------
+
+
+def f_16b(src):
+    # ruleid: auditor.code-object
+    types.FunctionType(compile(src, "<s>", "exec"), {})()
+    # ruleid: auditor.code-object
+    ctypes.pythonapi.PyRun_SimpleString(src.encode())
+    # ok: auditor.code-object
+    types.SimpleNamespace(code=src)
 
 
 # --- auditor.dynamic-import ----------------------------------------------

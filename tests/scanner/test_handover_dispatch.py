@@ -98,6 +98,38 @@ def test_a_sink_handed_to_an_unknown_keyword_has_an_unknown_payload(tmp_path: Pa
     assert (finding.rule, finding.payload) == ("AUD101", "dynamic")
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f():\n    threading.Timer(1, eval, (request.args['e'],)).start()\n",
+        # the arguments tuple and the keyword arguments dict given by keyword
+        "def f():\n    threading.Timer(1, eval, args=(request.args['e'],)).start()\n",
+        "def f():\n    threading.Timer(1, os.system, kwargs={'command': request.args['c']})\n",
+        "def f(pool):\n    pool.apply_async(os.system, kwds={'command': request.args['c']})\n",
+        "def f(pool):\n    pool.apply(os.system, (), {'command': request.args['c']})\n",
+    ],
+)
+def test_an_apply_like_call_gives_its_tuple_and_dict_however_passed(
+    tmp_path: Path, code: str
+) -> None:
+    (finding,) = _scan(tmp_path, code)
+    assert (finding.payload, finding.origin) == ("dynamic", "remote-input")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f(p):\n    return isinstance(p, subprocess.Popen)\n",
+        "import types\ndef f(c):\n    return issubclass(c, types.FunctionType)\n",
+        "import types\nclass T:\n    def t(self, f):\n"
+        "        self.assertIsInstance(f, types.FunctionType)\n",
+    ],
+)
+def test_a_sink_only_looked_at_is_not_handed_over(tmp_path: Path, code: str) -> None:
+    # rules/handovers.toml's inspect-only calls look at a value, never call it
+    assert _scan(tmp_path, code) == []
+
+
 DISPATCH = [
     # (code, rules)
     ("def f(name):\n    globals()[name]()\n", ["AUD105"]),
@@ -113,6 +145,19 @@ DISPATCH = [
     ("def f(name):\n    getattr(os, name)('x')\n", ["AUD105"]),
     ("def f():\n    globals().get(request.args['fn'])()\n", ["AUD006"]),
     ("def f():\n    getattr(os, request.args['fn'])('x')\n", ["AUD006"]),
+    # operator's attrgetter and methodcaller look a function up by name too
+    ("import operator\ndef f(name):\n    operator.attrgetter(name)(os)('x')\n", ["AUD105"]),
+    (
+        "import operator\ndef f(name):\n    m = operator.methodcaller(name, 'x')\n    m(os)\n",
+        ["AUD105"],
+    ),
+    ("import operator\ndef f():\n    operator.methodcaller(request.args['m'])(os)\n", ["AUD006"]),
+    ("import operator\ndef f(name):\n    operator.methodcaller(name)(hashlib)\n", []),
+    (
+        "import operator\nclass H:\n    def f(self):\n"
+        "        operator.methodcaller(request.form['a'])(self)\n",
+        ["AUD006"],
+    ),
     # a method looked up on an object: reported only when the name comes from a request
     ("class H:\n    def f(self, name):\n        getattr(self, name)()\n", []),
     ("class H:\n    def f(self):\n        getattr(self, request.form['a'])()\n", ["AUD006"]),

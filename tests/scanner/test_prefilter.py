@@ -11,7 +11,7 @@ import pytest
 
 from auditor.judge.policy import load_policy
 from auditor.scan.analyze import Context, Options, analyze_source
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, REPO, make_policy
 
 
 def _dir(module: str) -> Path:
@@ -54,6 +54,10 @@ def test_prefilter_changes_nothing() -> None:
         # a getattr literal spelled with escapes or implicit concatenation
         'import os\ngetattr(os, "sys\\x74em")(cmd)\n',
         'import os\ngetattr(os, "sys" "tem")(cmd)\n',
+        'import os\ngetattr(os, "sys" + "tem")(cmd)\n',
+        # ... and so may the name operator's attrgetter or methodcaller looks up
+        'import operator, os\noperator.attrgetter("sys\\x74em")(os)(cmd)\n',
+        'import operator, os\noperator.methodcaller("sys" "tem", cmd)(os)\n',
         # identifiers are NFKC-folded: fullwidth letters name the same builtin
         "\uff45\uff56\uff41\uff4c(code)\n",
         # a function looked up by name in a module's namespace: no sink name in the text
@@ -84,3 +88,24 @@ def test_text_check_lets_disguised_names_through(code: str) -> None:
     fast = analyze_source(code.encode(), "m.py", "m.py", Context(policy))
     assert len(full.findings) == 1
     assert fast.findings == full.findings
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import operator\nclass H:\n    def helper(self):\n        return 1\n"
+        "    def g(self, name):\n        operator.methodcaller(name)(self)\n",
+        "import operator\nclass H:\n    def g(self, name):\n"
+        "        f = operator.attrgetter(name)(self)\n        f()\n",
+        "from operator import methodcaller\nclass H:\n    def g(self, name):\n"
+        "        m = methodcaller(name)\n        m(self)\n",
+    ],
+)
+def test_a_method_called_by_name_through_operator_is_kept(code: str) -> None:
+    # no sink module, no sink word: only the lookup by name (latent: the project-wide stage
+    # reports it when the name has a critical origin) makes the file worth parsing
+    policy = make_policy()
+    full = analyze_source(code.encode(), "m.py", "m.py", Context(policy, Options(prefilter=False)))
+    fast = analyze_source(code.encode(), "m.py", "m.py", Context(policy))
+    assert len(full.latent) == 1
+    assert fast.latent == full.latent

@@ -30,6 +30,52 @@ CASES = [
     ("import importlib\nimportlib.import_module('subprocess').run(x)", ["subprocess.run"]),
     ("import importlib\nm = importlib.import_module('os')\nm.popen(x)", ["os.popen"]),
     ("import builtins\nbuiltins.exec(x)", ["builtins.exec"]),
+    # ... and with a name bound only to constant strings, or constants joined
+    ("import os\nRUN = 'system'\ndef f(c):\n    getattr(os, RUN)(c)", ["os.system"]),
+    ("import os\ndef f(c):\n    fn = 'popen'\n    return getattr(os, fn)(c)", ["os.popen"]),
+    ("import builtins\ngetattr(builtins, 'ev' + 'al')(x)", ["builtins.eval"]),
+    ("import os\nA = 'sys'\ngetattr(os, f'{A}tem')(x)", ["os.system"]),
+    ("import os\nn = 'getcwd'\nif fast:\n    n = 'system'\ngetattr(os, n)(x)", ["os.system"]),
+    ("import os\nf = getattr(os, 'po' 'pen')\nf(x)", ["os.popen"]),
+    ("M = 'subprocess'\n__import__(M).run(x)", ["subprocess.run"]),
+    ("import importlib\nM = 'o' + 's'\nimportlib.import_module(M).system(x)", ["os.system"]),
+    ("import os\nRUN = 'getcwd'\ngetattr(os, RUN)()", []),
+    ("import os\ngetattr(os, 'os.system')(x)", []),  # no attribute has a dot in its name
+    # a name bound to something not constant is a name chosen at run time (AUD105)
+    ("import os\nRUN = 'system'\nRUN = input()\ngetattr(os, RUN)(x)", ["builtins.getattr"]),
+    # operator's attrgetter and methodcaller look an attribute up by its name
+    ("import operator, os\noperator.attrgetter('system')(os)(x)", ["os.system"]),
+    ("from operator import attrgetter\nimport os\ng = attrgetter('popen')\ng(os)(x)", ["os.popen"]),
+    ("import operator, os\nh = operator.attrgetter('system')(os)\nh(x)", ["os.system"]),
+    ("import operator, os\noperator.methodcaller('system', x)(os)", ["os.system"]),
+    ("import operator, os\nm = operator.methodcaller('popen', x)\nm(os).read()", ["os.popen"]),
+    ("import operator, os\noperator.attrgetter('getcwd')(os)()", []),
+    ("import operator, os\noperator.methodcaller('getcwd')(os)", []),
+    # a function made from a code object compiled at run time; the C library's system()
+    ("import types\ntypes.FunctionType(compile(s, 'f', 'exec'), {})()", ["types.FunctionType"]),
+    ("import types\ntypes.FunctionType(f.__code__, {}, 'g')", []),
+    ("import ctypes\nctypes.CDLL(None).system(x)", ["ctypes.CDLL.system"]),
+    (
+        "import ctypes\nlibc = ctypes.CDLL('libc.so.6')\ndef f(c):\n    libc.system(c)",
+        ["ctypes.CDLL.system"],
+    ),
+    ("import ctypes\nlib = ctypes.CDLL('libfoo.so')\nlib.run(x)", []),
+    # an instance held in an attribute of a class of the file
+    (
+        "import ctypes\nclass R:\n    def __init__(self):\n        self.libc = ctypes.CDLL(None)\n"
+        "    def go(self, c):\n        self.libc.system(c)",
+        ["ctypes.CDLL.system"],
+    ),
+    (
+        "import code\nclass S:\n    console = code.InteractiveConsole()\n"
+        "    def go(self, x):\n        self.console.push(x)",
+        ["code.InteractiveConsole.push"],
+    ),
+    (
+        "import code\nclass S:\n    def __init__(self):\n        self.stack = Stack()\n"
+        "    def go(self, x):\n        self.stack.push(x)",
+        [],
+    ),
     (
         "import asyncio.subprocess\nasyncio.subprocess.create_subprocess_shell(x)",
         ["asyncio.create_subprocess_shell"],

@@ -134,6 +134,47 @@ def build(d):
     os.chdir(d)
     subprocess.run(["make"])
 """,
+    "getattr-name-bound-to-a-constant": """
+import os
+RUN = "system"
+def helper():
+    return 1
+def go(c):
+    getattr(os, RUN)(c)
+def go2(c):
+    fn = "popen"
+    return getattr(os, fn)(c)
+""",
+    "getters-bound-at-module-level": """
+import operator, os
+m = operator.methodcaller("system", "uptime")
+g = operator.attrgetter("popen")
+def helper():
+    return 1
+def go():
+    m(os)
+def go2(c):
+    h = g(os)
+    h(c)
+""",
+    "library-loaded-at-module-level": """
+import ctypes
+libc = ctypes.CDLL(None)
+def helper():
+    return 1
+def go(c):
+    libc.system(c)
+""",
+    "instance-held-in-an-attribute": """
+import ctypes
+class Runner:
+    def __init__(self):
+        self.libc = ctypes.CDLL(None)
+    def helper(self):
+        return 1
+    def go(self, c):
+        self.libc.system(c)
+""",
     "default-argument-calls-sink": """
 import subprocess
 def f(x=subprocess.check_output(["id"])):
