@@ -31,7 +31,17 @@ EFFECTS = (
     "program-argv",  # no operands are read and what follows is a program argv (runuser -u)
     "program-next",  # a flag: the next word starts a program argv ending at a terminator
 )
-THEN = ("program", "script", "shell-rest", "dispatch", "unknown", "packages", "code", "nothing")
+THEN = (
+    "program",
+    "script",
+    "shell-rest",
+    "shell",
+    "dispatch",
+    "unknown",
+    "packages",
+    "code",
+    "nothing",
+)
 
 
 class LauncherTableError(ValueError):
@@ -118,6 +128,14 @@ class Launcher:
     dynamic_words: str = "chooser"
     # the words that end the program argv of a "program-next" option (find -exec ... ;)
     terminators: tuple[str, ...] = ()
+    # then = "nothing", git config NAME VALUE: the settings (full match) whose value chooses
+    # what runs (core.pager), and those whose value starting with a prefix is a shell command
+    # (alias.NAME = "!CMD"), with that prefix
+    setting_choosers: tuple[re.Pattern[str], ...] = ()
+    setting_shells: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # a constant shell command or code that it runs (an option's, a setting's, then =
+    # "shell") leaves it plain, as no launcher: git rebase -x 'make test'
+    plain_constant: bool = False
     examples: tuple[Example, ...] = ()
 
     @property
@@ -205,6 +223,9 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "after-operands": dict,
     "dynamic-words": str,
     "terminators": list,
+    "setting-choosers": list,
+    "setting-shells": dict,
+    "plain-constant": bool,
     "examples": list,
 }
 
@@ -450,16 +471,34 @@ def _load_launcher(
             after[alias] = option
     then = data.get("then", "program")
     subcommands = data.get("subcommands", {})
-    if (then == "dispatch") != bool(subcommands):
-        raise LauncherTableError(f"{where}: 'subcommands' goes with then = 'dispatch', and only")
+    if (then == "dispatch" and not subcommands) or (
+        subcommands and then not in ("dispatch", "nothing")
+    ):
+        raise LauncherTableError(
+            f"{where}: 'subcommands' goes with then = 'dispatch' (or 'nothing'), and only"
+        )
+    setting_choosers = tuple(
+        _regex(p, where, "setting-choosers") for p in data.get("setting-choosers", ())
+    )
+    setting_shells: list[tuple[re.Pattern[str], str]] = []
+    for pattern, prefix in data.get("setting-shells", {}).items():
+        if not isinstance(prefix, str) or not prefix:
+            raise LauncherTableError(f"{where}: 'setting-shells' values must be prefixes")
+        setting_shells.append((_regex(pattern, where, "setting-shells"), prefix))
+    if (setting_choosers or setting_shells) and then != "nothing":
+        raise LauncherTableError(
+            f"{where}: 'setting-choosers' and 'setting-shells' go with then = 'nothing'"
+        )
     if then in ("unknown", "packages") and "note" not in data:
         raise LauncherTableError(f"{where}: then = {then!r} needs a 'note' saying why")
     language = data.get("language")
     language_values = _language_values(data.get("language-values", {}), options, where)
     if any(o.effect == "program-next" for o in options) != bool(data.get("terminators")):
         raise LauncherTableError(f"{where}: 'terminators' goes with mode 'program-next', and only")
-    needs_language = then in ("script", "shell-rest", "code") or any(
-        o.effect in (*VALUE_EFFECTS, "shell-rest", "shell-operand") for o in options
+    needs_language = (
+        then in ("script", "shell-rest", "shell", "code")
+        or bool(setting_shells)
+        or any(o.effect in (*VALUE_EFFECTS, "shell-rest", "shell-operand") for o in options)
     )
     if needs_language and language is None:
         raise LauncherTableError(f"{where}: it runs scripts, code or shell strings: 'language'?")
@@ -514,6 +553,9 @@ def _load_launcher(
         after_operands=after,
         dynamic_words=data.get("dynamic-words", "chooser"),
         terminators=tuple(data.get("terminators", ())),
+        setting_choosers=setting_choosers,
+        setting_shells=tuple(setting_shells),
+        plain_constant=data.get("plain-constant", False),
         examples=tuple(
             _load_example(e, f"{where}: example #{k + 1}")
             for k, e in enumerate(data.get("examples", ()))

@@ -29,9 +29,14 @@ What the peeling covers
   commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace,
   sqlite3, psql, mysql, vim -c, emacs --eval, socat's addresses, tcpdump -z; poetry, pipenv
   and conda run; make -f/--eval and its NAME=value words; find -exec up to ``;``/``+``; tar
-  --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git -c: for tar, zip, rsync,
-  scp, git, make and cargo run, ``then = "nothing"``, a call with no such option is read as no
-  launcher at all; a script read from ``/dev/stdin`` is the caller's input), and a shell's own
+  --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git -c and the git
+  sub-commands whose options or operands run commands, each with its own table: clone -u,
+  fetch/pull/ls-remote --upload-pack, push --receive-pack, archive --exec, rebase -x,
+  submodule foreach, bisect run, config NAME VALUE (``setting-choosers``/``setting-shells``),
+  difftool -x, grep -O, daemon --access-hook: for tar, zip, rsync, scp, git, make and cargo
+  run, ``then = "nothing"``, a call with no such option is read as no launcher at all, and
+  so is a git call whose command is constant (``plain-constant``); a script read from
+  ``/dev/stdin`` is the caller's input), and a shell's own
   ``exec``, ``command``, ``time``, ``eval``, ``.``/``source`` where the shell reads a command
   word.
 * Package installers (``then = "packages"``): every operand (a requirement, a package spec)
@@ -370,6 +375,7 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
     forced: tuple[Launcher, str] | None = None
     prefix = ""
     head = 0  # where the program word of the launcher being read is (a dispatcher's own)
+    mark = 0  # how many choosers there were before it
 
     def done(kind: str, start: int, **extra: Any) -> Peeled:
         return Peeled(tuple(via), privileged, kind, start, choosers=tuple(choosers), **extra)
@@ -386,7 +392,7 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             if matched is None:
                 return done("program", i)
             entry, basename = matched
-            head = i
+            head, mark = i, len(choosers)
             if word.text is None and not word.python:
                 choosers.append(i)  # the launcher's own path is chosen at run time
         label = prefix + (entry.label or basename)
@@ -411,7 +417,9 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             i = outcome.start
             shell_level = False
             continue
-        if outcome.plain:  # git log, cargo run: git, cargo itself is the program
+        # git log, cargo run: git, cargo itself is the program (unless a sub-command's launcher
+        # took over after options that choose: git -c core.pager=$x clone URL)
+        if outcome.plain and all(c == head for c in choosers[mark:]):
             return done("program", head)
         if not dispatcher or outcome.suffix:  # docker ps: docker itself is the program
             via.append(label + outcome.suffix)  # (but bun -e CODE runs code)
@@ -479,6 +487,10 @@ class _Reader:
         self.option_after_payload = False
         self.then = entry.then
         self.language = entry.language  # what the payload is written in (osascript -l)
+        # then = "nothing": the operands read so far, and the setting the first one names
+        # (git config NAME VALUE)
+        self.operands_read = 0
+        self.setting: str | None = None
 
     # -- options -------------------------------------------------------------------------------
 
@@ -710,9 +722,11 @@ class _Reader:
                     j += 1
                     continue
                 if isinstance(read, _Ambiguous) and self.then == "nothing":
-                    # tar, rsync, git: an option that runs a command, or a file name
+                    # tar, rsync, git: an option that runs a command, or a file name (or
+                    # git's sub-command, or git config's NAME)
                     if entry.dynamic_words == "chooser":
                         self.choosers.append(j)
+                    self.operands_read += 1
                     j += 1
                     if entry.permute == "none":
                         options_open = False
@@ -758,6 +772,11 @@ class _Reader:
                     continue
             # a word that is not an option
             if self.then == "nothing" and self.filled >= self.slots:
+                if self.operands_read == 0 and text is not None and text in entry.subcommands:
+                    self.payload = j  # git clone: the sub-command reads the words after it
+                    break
+                self._setting(word, j)
+                self.operands_read += 1
                 j += 1  # a file name, a sub-command, a find expression: data
                 if entry.permute == "none":
                     options_open = False
@@ -805,6 +824,47 @@ class _Reader:
                 continue
             break
         return self._finish(j)
+
+    def _setting(self, word: Word, j: int) -> None:
+        """``git config NAME VALUE``: a value that chooses what runs (core.pager), or that is
+        a shell command (alias.NAME = "!CMD"; one known only at run time may be)."""
+        entry = self.entry
+        if not entry.setting_choosers and not entry.setting_shells:
+            return
+        if self.operands_read == 0:
+            self.setting = word.text
+            if word.text is None:  # a setting named at run time (after --)
+                self.choosers.append(j)
+            return
+        key = self.setting
+        if self.operands_read != 1 or key is None:
+            return
+        for pattern, prefix in entry.setting_shells:
+            if not pattern.fullmatch(key):
+                continue
+            known = word.text if word.text is not None else word.head
+            if known.startswith(prefix):
+                offset = len(prefix)
+            elif word.text is None and not known:
+                offset = 0  # it may start with the prefix: a shell command chosen at run time
+            else:
+                if word.text is None:
+                    self.choosers.append(j)  # not a shell command, still a chooser (git args)
+                return
+            option = Option(key, (key,), arity=1, effect="shell")
+            if self.mode is None:
+                self.mode = _Found(option, j, offset)
+            return
+        if any(p.fullmatch(key) for p in entry.setting_choosers):
+            self.choosers.append(j)
+
+    def _plain_constant(self, index: int) -> bool:
+        """A launcher whose constant command leaves it plain (``plain-constant``: git
+        rebase -x 'make test' is git with constant arguments, as before it was modelled),
+        when nothing else of its words chooses what runs."""
+        return (
+            self.entry.plain_constant and self.words[index].text is not None and not (self.choosers)
+        )
 
     def _program_next(self, j: int) -> None:
         """``find ... -exec PROG ARGS ;``: the program argv at ``j`` ends at a terminator;
@@ -882,6 +942,8 @@ class _Reader:
                     and effect in ("script", "shell-rest")
                 ):
                     raise _Unknown(mode.index, f"{self.label}{suffix} - reads its input", reads)
+                if self._plain_constant(mode.index):  # git rebase -x 'make test'
+                    return self._outcome("program", n, plain=True)
                 return self._outcome(
                     "shell" if effect == "shell-rest" else str(effect),
                     mode.index,
@@ -917,6 +979,11 @@ class _Reader:
                 f"{self.label} reads options among its command's words (GNU permutation)",
             )
         then = self.then
+        if then == "nothing" and payload is not None:  # git clone: a sub-command's own table
+            sub_text = words[payload].text
+            assert sub_text is not None
+            sub = self.table.by_name[entry.subcommands[sub_text]]
+            return self._outcome("dispatch", payload, sub=sub)
         if then == "nothing":  # tar, git: the launcher runs only what options say
             return self._outcome("program", n, plain=not self.choosers)
         if then == "packages":  # the packages' own code runs: their operands are choosers
@@ -949,6 +1016,10 @@ class _Reader:
             return self._outcome("code", payload, language=language)
         if then == "shell-rest":
             return self._outcome("shell", payload, language=language, joined=True)
+        if then == "shell":  # git submodule foreach CMD ARGS: CMD is a shell string
+            if self._plain_constant(payload):
+                return self._outcome("program", n, plain=True)
+            return self._outcome("shell", payload, language=language)
         if then == "unknown":
             raise _Unknown(payload, entry.note or f"{self.label}: what runs is unknown")
         # then == "dispatch": a sub-command

@@ -410,6 +410,12 @@ def test_a_minimal_table_loads_and_peels() -> None:
         (("[style.gnu]", "[style.gnu"), "t.toml:"),
         (('last = ["-c"]', 'last = ["-c"]\nchooser-assignments = "PATH="'), "needs 'assignments'"),
         (('programs = ["python"]', 'programs = ["python"]\nflag-patterns = ["("]'), "bad regular"),
+        (
+            ('last = ["-c"]', 'last = ["-c"]\nsetting-choosers = ["core\\\\.pager"]'),
+            "go with then = 'nothing'",
+        ),
+        (('then = "script"', 'then = "nothing"\nsetting-shells = { "a" = "" }'), "prefixes"),
+        (('then = "script"', 'then = "program"\nsubcommands = { x = "python" }'), "'subcommands'"),
     ],
 )
 def test_table_errors_name_the_entry_and_the_key(change: tuple[str, str], message: str) -> None:
