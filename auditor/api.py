@@ -50,11 +50,11 @@ _ANALYSIS_MODULES = (
     "judge/shellwords.py", "scan/analyze.py", "scan/collect.py", "scan/payload.py",
     "scan/positions.py", "scan/prefilter.py", "scan/resolve.py", "scan/scopes.py",
     "scan/skeleton.py", "scan/suppress.py", "scan/walk.py", "scan/runs.py",
-    "judge/launchers.py", "judge/launcher_table.py", "file_summary.py", "judge/sources.py",
-    "scan/summary.py",
+    "judge/launchers.py", "judge/launcher_table.py", "judge/script_uses.py", "file_summary.py",
+    "judge/sources.py", "scan/summary.py",
 )  # fmt: skip
 # The data files under rules/ that decide findings besides the catalogue (in the key too).
-_ANALYSIS_DATA = ("sources.toml", "launchers.toml", "stdin_feeds.toml")
+_ANALYSIS_DATA = ("sources.toml", "launchers.toml", "stdin_feeds.toml", "script_uses.toml")
 # What decides a file's migration plan besides its analysis (in the plans' cache key): the
 # planning and the codemods' helpers (under auditor/), the codemods (auditor.codemods), the
 # sandbox's profiles and settings (what a routed call loses) and the data under rules/.

@@ -117,7 +117,8 @@ class Finding:
     language: str | None = None
     # what running a dynamic payload does that the rule's words do not say, kept when the
     # project-wide stage rewrites the message: "pip install runs the build and install code
-    # of the packages it is given..." (rules/launchers.toml's ``note`` of an installer)
+    # of the packages it is given..." (rules/launchers.toml's ``note`` of an installer), "the
+    # script runs its arguments (eval "$1")" (auditor.judge.script_uses)
     note: str | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ THEN = (
     "packages",
     "code",
     "nothing",
+    "stdin",
 )
 
 
@@ -136,6 +137,9 @@ class Launcher:
     # a constant shell command or code that it runs (an option's, a setting's, then =
     # "shell") leaves it plain, as no launcher: git rebase -x 'make test'
     plain_constant: bool = False
+    # the launcher adds words read from its input to the command it runs (xargs): they are
+    # that command's last arguments
+    input_words: bool = False
     examples: tuple[Example, ...] = ()
 
     @property
@@ -226,6 +230,7 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "setting-choosers": list,
     "setting-shells": dict,
     "plain-constant": bool,
+    "input-words": bool,
     "examples": list,
 }
 
@@ -496,7 +501,7 @@ def _load_launcher(
     if any(o.effect == "program-next" for o in options) != bool(data.get("terminators")):
         raise LauncherTableError(f"{where}: 'terminators' goes with mode 'program-next', and only")
     needs_language = (
-        then in ("script", "shell-rest", "shell", "code")
+        then in ("script", "shell-rest", "shell", "code", "stdin")
         or bool(setting_shells)
         or any(o.effect in (*VALUE_EFFECTS, "shell-rest", "shell-operand") for o in options)
     )
@@ -556,6 +561,7 @@ def _load_launcher(
         setting_choosers=setting_choosers,
         setting_shells=tuple(setting_shells),
         plain_constant=data.get("plain-constant", False),
+        input_words=data.get("input-words", False),
         examples=tuple(
             _load_example(e, f"{where}: example #{k + 1}")
             for k, e in enumerate(data.get("examples", ()))

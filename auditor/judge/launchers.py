@@ -26,19 +26,18 @@ What the peeling covers
   and exec, npx; pnpm dlx/exec, pnpx, yarn dlx, bunx/bun x, deno x; gem install and exec;
   cargo install), build tools that run a project's code (cargo run: the project is fixed
   unless --manifest-path or --config is not; go run PKG: a script), programs that run code or
-  commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace,
-  sqlite3, psql, mysql, vim -c, emacs --eval, socat's addresses, tcpdump -z; poetry, pipenv
-  and conda run; make -f/--eval and its NAME=value words; find -exec up to ``;``/``+``; tar
-  --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git -c and the git
-  sub-commands whose options or operands run commands, each with its own table: clone -u,
-  fetch/pull/ls-remote --upload-pack, push --receive-pack, archive --exec, rebase -x,
-  submodule foreach, bisect run, config NAME VALUE (``setting-choosers``/``setting-shells``),
-  difftool -x, grep -O, daemon --access-hook: for tar, zip, rsync, scp, git, make and cargo
-  run, ``then = "nothing"``, a call with no such option is read as no launcher at all, and
-  so is a git call whose command is constant (``plain-constant``); a script read from
-  ``/dev/stdin`` is the caller's input), and a shell's own
-  ``exec``, ``command``, ``time``, ``eval``, ``.``/``source`` where the shell reads a command
-  word.
+  commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace, sqlite3,
+  psql, mysql, at, batch, crontab (which read it from their input), vim -c, emacs --eval, socat's
+  addresses, tcpdump -z; poetry, pipenv and conda run; make -f/--eval and its NAME=value words; find
+  -exec up to ``;``/``+``; tar --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git
+  -c and the git sub-commands whose options or operands run commands, each with its own table: clone
+  -u, fetch/pull/ls-remote --upload-pack, push --receive-pack, archive --exec, rebase -x, submodule
+  foreach, bisect run, config NAME VALUE (``setting-choosers``/``setting-shells``), difftool -x,
+  grep -O, daemon --access-hook: for tar, zip, rsync, scp, git, make and cargo run, ``then =
+  "nothing"``, a call with no such option is read as no launcher at all, and so is a git call whose
+  command is constant (``plain-constant``); a script read from ``/dev/stdin`` is the caller's
+  input), and a shell's own ``exec``, ``command``, ``time``, ``eval``, ``.``/``source`` where the
+  shell reads a command word.
 * Package installers (``then = "packages"``): every operand (a requirement, a package spec)
   and the options that name requirements files or indexes are choosers, since the
   packages' build and install code runs; a word known only at run time where an option may
@@ -193,12 +192,16 @@ class Peeled:
     # the last launcher installs packages (then = "packages": pip install): its operands are
     # choosers and ``note`` says what their code does
     installs: bool = False
+    # "unknown" because the last launcher adds words read from its input to the command at
+    # ``start`` (xargs): they are that command's last arguments
+    input_words: bool = False
 
 
-def peel(words: Sequence[Word], *, table: Table | None = None) -> Peeled:
+def peel(words: Sequence[Word], *, table: Table | None = None, in_shell: bool = False) -> Peeled:
     """Peel the launchers off an argv (see the module docstring); ``table``: another launcher
-    table than rules/launchers.toml's."""
-    return _peel(words, table or builtin_table(), in_shell=False)
+    table than rules/launchers.toml's; ``in_shell``: the words are a command a shell reads
+    (its own commands, eval, exec, source, are launchers too)."""
+    return _peel(words, table or builtin_table(), in_shell=in_shell)
 
 
 def peel_shell(
@@ -407,7 +410,13 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
             # what runs, and a word it cannot read may be that sub-command
             via.append(label)
             choosers.extend(reader.choosers)
-            return done("unknown", unknown.index, note=unknown.note, stdin=unknown.stdin)
+            return done(
+                "unknown",
+                unknown.index,
+                note=unknown.note,
+                stdin=unknown.stdin,
+                input_words=entry.input_words and entry.then == "unknown",
+            )
         choosers.extend(outcome.choosers)
         if outcome.kind == "dispatch":
             assert outcome.sub is not None
@@ -721,7 +730,7 @@ class _Reader:
                     self.choosers.append(j)
                     j += 1
                     continue
-                if isinstance(read, _Ambiguous) and self.then == "nothing":
+                if isinstance(read, _Ambiguous) and self.then in ("nothing", "stdin"):
                     # tar, rsync, git: an option that runs a command, or a file name (or
                     # git's sub-command, or git config's NAME)
                     if entry.dynamic_words == "chooser":
@@ -771,13 +780,13 @@ class _Reader:
                     j += 1
                     continue
             # a word that is not an option
-            if self.then == "nothing" and self.filled >= self.slots:
+            if self.then in ("nothing", "stdin") and self.filled >= self.slots:
                 if self.operands_read == 0 and text is not None and text in entry.subcommands:
                     self.payload = j  # git clone: the sub-command reads the words after it
                     break
                 self._setting(word, j)
                 self.operands_read += 1
-                j += 1  # a file name, a sub-command, a find expression: data
+                j += 1  # a file name, a sub-command, a find expression: data (at's time too)
                 if entry.permute == "none":
                     options_open = False
                 continue
@@ -936,12 +945,14 @@ class _Reader:
             note = option.note
             if effect in VALUE_EFFECTS or (effect == "shell-rest" and mode.index is not None):
                 assert mode.index is not None
-                if (
-                    words[mode.index].text == "-"
-                    and entry.dash == "stdin"
-                    and effect in ("script", "shell-rest")
-                ):
+                value = words[mode.index].text
+                value = value[mode.offset :] if value is not None else None
+                if value == "-" and entry.dash == "stdin" and effect in ("script", "shell-rest"):
                     raise _Unknown(mode.index, f"{self.label}{suffix} - reads its input", reads)
+                if value in _STDIN_PATHS and effect == "script":  # awk -f /dev/stdin
+                    raise _Unknown(
+                        mode.index, f"{self.label}{suffix} {value}: its script is its input", reads
+                    )
                 if self._plain_constant(mode.index):  # git rebase -x 'make test'
                     return self._outcome("program", n, plain=True)
                 return self._outcome(
@@ -988,6 +999,10 @@ class _Reader:
             return self._outcome("program", n, plain=not self.choosers)
         if then == "packages":  # the packages' own code runs: their operands are choosers
             return self._outcome("program", n, note=entry.note, installs=True)
+        if then == "stdin":  # at, crontab -, psql: the operands are data, the input runs
+            raise _Unknown(
+                n, entry.note or f"{self.label} runs the commands it reads from its input", reads
+            )
         if payload is None:
             if mode is not None:  # "interactive" (sudo -s) with no command
                 raise _Unknown(

@@ -366,6 +366,9 @@ def analyze_source(
         ):
             # pip install SPEC: what the package's code does; cwd=: what reads it
             note = runs.note
+        elif runs is not None and runs.uses and site.payload == "dynamic":
+            note = runs.uses  # bash -c 'eval "$1"' bash CMD: the script runs CMD
+        if note:
             message += f": {note}"
         handed_to = None
         if (
@@ -1108,7 +1111,7 @@ def _fed(
     the call returns (``os.popen("sh", "w")``), unseen here and so dynamic. With neither (or
     ``stdin=None``/``DEVNULL``) it reads the caller's own input, and what it runs stays as
     the argv says."""
-    if runs is None or runs.stdin is None or runs.payload != "constant":
+    if runs is None or runs.stdin is None or runs.payload == "dynamic":
         return runs
     if _opens_pipe(sink, node, call.scope, evaluator):
         return _fed_dynamic(runs)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.judge.launchers import Peeled, Word, peel, peel_shell
+from auditor.judge.script_uses import Use, reads_input, runs_arguments
 from auditor.scan.payload import Value
 
 
@@ -37,6 +38,9 @@ class Runs:
     # the last launcher installs packages (pip install, npm install): ``note`` says what
     # their code does
     installs: bool = False
+    # a constant script that runs the words after it or its input
+    # (``["bash", "-c", 'eval "$1"', "bash", cmd]``): how, for the finding's message
+    uses: str | None = None
 
 
 def word_of(value: Value) -> Word:
@@ -68,17 +72,57 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
     if not peeled.via:
         return None
     texts = [v.text if v.const else None for v in values]
-    stdin, via = _reads_stdin(peeled, texts)
+    stdin, via, uses = _reads_stdin(peeled, texts)
+    payload = _payload(peeled, values)
+    runs = _runs(peeled)
+    language = peeled.language if peeled.kind == "code" else None
+    use = _runs_operands(peeled, values) if payload == "fixed-program" else None
+    if use is not None:  # bash -c 'eval "$1"' bash CMD: CMD runs
+        payload, runs, uses = "dynamic", use.runs, f"the script runs its arguments ({use.how})"
+        language = use.language if use.runs == "code" else None
     return Runs(
-        _payload(peeled, values),
-        _runs(peeled),
+        payload,
+        runs,
         via,
         peeled.privileged,
         peeled.note,
         stdin,
-        peeled.language if peeled.kind == "code" else None,
+        language,
         peeled.installs,
+        uses,
     )
+
+
+def _script(peeled: Peeled, texts: Sequence[str | None]) -> str | None:
+    """The constant script of a shell or interpreter given one (``sh -c SCRIPT``,
+    ``python -c CODE``, ``awk PROGRAM``): not a joined command (ssh, cmd /c)."""
+    if peeled.kind not in ("shell", "code") or peeled.joined or peeled.start >= len(texts):
+        return None
+    text = texts[peeled.start]
+    return text[peeled.offset :] if text is not None else None
+
+
+def _language(peeled: Peeled) -> str | None:
+    """The language the script analysis reads: a shell's is "sh" (cmd and PowerShell are
+    not read)."""
+    if peeled.kind == "shell":
+        return "sh" if peeled.language in (None, "sh") else None
+    return peeled.language
+
+
+def _runs_operands(peeled: Peeled, values: Sequence[Value]) -> Use | None:
+    """How the constant script of ``peeled`` runs the words after it that are known only at
+    run time (a shell's $1, python's sys.argv, awk's ARGV), or None."""
+    texts = [v.text if v.const else None for v in values]
+    script = _script(peeled, texts)
+    if script is None:
+        return None
+    operands = values[peeled.start + 1 :]
+    dynamic = [i for i, v in enumerate(operands) if not v.const]
+    if not dynamic:
+        return None
+    use = runs_arguments(_language(peeled), script)
+    return use if use is not None and use.hits(dynamic) else None
 
 
 _NESTED = 4  # shell strings looked into, one inside another (bash -c "ssh h 'bash -s'")
@@ -86,27 +130,62 @@ _NESTED = 4  # shell strings looked into, one inside another (bash -c "ssh h 'ba
 
 def _reads_stdin(
     peeled: Peeled, texts: Sequence[str | None], depth: int = 0
-) -> tuple[str | None, tuple[str, ...]]:
+) -> tuple[str | None, tuple[str, ...], str | None]:
     """The language of what reads the commands it runs from its standard input, and the
     launchers peeled to get there: the argv's own (``["bash", "-s"]``, ``["ssh", host]``),
     or the first command of the constant shell string it runs (``["ssh", host, "bash",
     "-s"]``: the remote shell runs ``bash -s``, which reads what ssh forwards it: the
-    caller's input)."""
-    if peeled.stdin is not None or peeled.kind != "shell" or depth >= _NESTED:
-        return peeled.stdin, peeled.via
+    caller's input). A constant script that passes its input to what runs it (``sh -c
+    "cat | sh"``, ``python3 -c "exec(sys.stdin.read())"``, ``awk '{ system($0) }'``) and
+    ``xargs`` running a script that runs the arguments xargs adds (``xargs sh -c 'eval
+    "$1"' sh``) read it too; the third item says how."""
+    if peeled.stdin is not None or depth >= _NESTED:
+        return peeled.stdin, peeled.via, None
+    if peeled.kind == "unknown" and peeled.input_words:
+        return _xargs(peeled, texts)
+    if peeled.kind not in ("shell", "code"):
+        return None, peeled.via, None
+    script = _script(peeled, texts)
+    if script is not None:
+        found = reads_input(_language(peeled), script, texts[peeled.start + 1 :])
+        if found is not None:
+            return found[0], peeled.via, f"the script runs its input ({found[1]})"
+    if peeled.kind != "shell":
+        return None, peeled.via, None
     start = peeled.start
     segment = list(texts[start:]) if peeled.joined else list(texts[start : start + 1])
     if not segment or any(t is None for t in segment):
-        return None, peeled.via
+        return None, peeled.via, None
     words = [t or "" for t in segment]
     words[0] = words[0][peeled.offset :]
     split = peel_shell((" ".join(words),))
     if split is None or not split[1].via:
-        return None, peeled.via
-    stdin, via = _reads_stdin(split[1], split[0], depth + 1)
+        return None, peeled.via, None
+    stdin, via, uses = _reads_stdin(split[1], split[0], depth + 1)
     if stdin is None:
-        return None, peeled.via
-    return stdin, (*peeled.via, *via)
+        return None, peeled.via, None
+    return stdin, (*peeled.via, *via), uses
+
+
+def _xargs(
+    peeled: Peeled, texts: Sequence[str | None]
+) -> tuple[str | None, tuple[str, ...], str | None]:
+    """``xargs CMD...``: the words xargs reads from its input are CMD's last arguments; a
+    constant script that runs its arguments (``xargs sh -c 'eval "$1"' sh``) runs them."""
+    rest = texts[peeled.start :]
+    if not rest or any(t is None for t in rest):
+        return None, peeled.via, None
+    inner = peel([Word(t) for t in rest])
+    script = _script(inner, rest)
+    if script is None:
+        return None, peeled.via, None
+    use = runs_arguments(_language(inner), script)
+    given = len(rest) - inner.start - 1  # the operands after the script: $0, $1...
+    if use is None or (use.operands is not None and max(use.operands) < given):
+        return None, peeled.via, None
+    language = use.language if use.runs == "code" and use.language else "sh"
+    how = f"the script runs the arguments xargs reads from its input ({use.how})"
+    return language, (*peeled.via, *inner.via), how
 
 
 def peel_shell_string(value: Value, payload: str) -> Runs | None:
@@ -127,8 +206,8 @@ def peel_shell_string(value: Value, payload: str) -> Runs | None:
     if split is None or not split[1].via:
         return None
     peeled = split[1]
-    stdin, via = _reads_stdin(peeled, split[0])
-    return Runs(payload, "shell", via, peeled.privileged, peeled.note, stdin)
+    stdin, via, uses = _reads_stdin(peeled, split[0])
+    return Runs(payload, "shell", via, peeled.privileged, peeled.note, stdin, uses=uses)
 
 
 def _runs(peeled: Peeled) -> str:
@@ -144,7 +223,11 @@ def _payload(peeled: Peeled, values: list[Value]) -> str:
     if any(not _known(values[i]) for i in peeled.choosers if i < len(values)):
         return "dynamic"  # a container image, a chroot, an LD_PRELOAD chosen at run time
     if peeled.kind == "unknown":
-        return "constant" if all(_known(v) for v in values) else "dynamic"
+        if all(_known(v) for v in values):
+            return "constant"
+        # at $when, bash -s $arg, python3 - $arg: what runs is the input (its own class, see
+        # analyze._fed); the words are the program's arguments
+        return "fixed-program" if peeled.stdin is not None else "dynamic"
     if start >= len(values):
         # nothing follows the launchers (``["sudo"]``): the launcher is what runs
         return "constant" if all(_known(v) for v in values) else "fixed-program"

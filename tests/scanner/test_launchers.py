@@ -43,6 +43,7 @@ def fields(peeled: Peeled) -> dict[str, object]:
     found = dataclasses.asdict(peeled)
     del found["note"]
     del found["installs"]  # said by the scanner's cases (tests/scanner/test_runs.py)
+    del found["input_words"]  # said by the cases of xargs below
     return found
 
 

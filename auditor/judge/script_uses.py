@@ -1,0 +1,790 @@
+"""What a constant script does with what it is handed at run time: whether it runs its own
+arguments (``bash -c 'eval "$1"' bash CMD``, ``python3 -c "import sys; exec(sys.argv[1])"
+CODE``, ``awk 'BEGIN { system(ARGV[1]) }' CMD``) or what it reads from its standard input
+(``sh -c 'cat | sh'``, ``python3 -c "exec(sys.stdin.read())"``, ``awk '{ system($0) }'``).
+The tables are rules/script_uses.toml's.
+
+``runs_arguments(language, script)`` says which of the words after the script (``operands``:
+a shell's $0, $1...; python's sys.argv[1:]; awk's ARGV[1:]) it runs, and as what;
+``reads_input(language, script, operands)`` the language of what runs the script's input.
+
+How far it reads
+----------------
+* Shell: the script is split into simple commands (``;``, ``&&``, ``||``, ``|``, ``&``,
+  newlines, parentheses), with quoting, parameter expansions, ``$(...)`` and backticks
+  (read as scripts of their own), redirections and here-documents (skipped; a ``<`` takes
+  the command's input from elsewhere). Each command is peeled with the launcher table
+  (``eval``, ``exec``, ``source``, ``sh -c``, ``sudo``...): a positional parameter, or a
+  variable assigned from one, in the word that says what runs runs the argument. A command
+  that reads the script's input (the first of its pipeline, or after filters only:
+  ``cat | sh``, ``base64 -d | bash``) and that the table says runs its input (``sh``,
+  ``bash -s``, ``python3 -``, ``source /dev/stdin``), a ``$(cat)`` in the word that says
+  what runs (``eval "$(cat)"``) and a variable ``read`` from the input there
+  (``while read l; do eval "$l"; done``) run the input.
+* Python: the code is parsed (``ast``); names bound from ``sys.argv`` or from the input
+  (``sys.stdin``, ``input()``), through plain assignments, that reach the first argument
+  of exec, eval, compile, os.system, subprocess's calls... run it.
+* awk: ``ARGV`` (or a variable assigned from it) in the argument of ``system()``, in the
+  command of ``cmd | getline`` or ``print ... | cmd``, or printed to a constant command
+  that runs its input (``print ARGV[1] | "sh"``); records (``$0``, ``$1``) and ``getline``
+  variables likewise, for the input, when no file operand is given.
+
+It does not follow functions, arrays, loops over ``"$@"`` (``for a; do eval "$a"; done``
+is not seen), ``set --``, ``shift`` (``$1`` stays the first operand), an ``IFS`` or alias
+trick, or Python's attribute and container flows: a use it misses leaves today's verdict
+(a fixed program with arguments built at run time).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from auditor.judge.launcher_table import builtin_table
+from auditor.judge.launchers import Word, peel
+from auditor.rules_files import rule_table
+
+__all__ = ["Use", "reads_input", "runs_arguments"]
+
+# a label of what a value carries: the index of an operand (0: a shell's $0), ALL (every
+# operand: "$@", sys.argv) or INPUT (the script's standard input)
+ALL = -1
+INPUT = -2
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """What a script runs of what it is handed: ``runs`` "shell", "code" or "program";
+    ``language`` of the code (or the shell's); ``operands``: the indexes of the operands it
+    runs (None: any of them); ``how``: one line saying how (``eval "$1"``)."""
+
+    runs: str
+    language: str | None
+    operands: frozenset[int] | None
+    how: str
+
+    def hits(self, dynamic: Iterable[int]) -> bool:
+        """Whether the script runs one of the operands ``dynamic`` (indexes)."""
+        wanted = self.operands
+        return any(wanted is None or i in wanted for i in dynamic)
+
+
+def runs_arguments(language: str | None, script: str) -> Use | None:
+    """How the constant ``script`` (in ``language``: "sh", "python", "awk") runs its
+    operands, or None when it uses them only as data (or it cannot be read)."""
+    if language == "sh":
+        return _Shell.uses(script, INPUT_OFF)
+    if language == "python":
+        return _python(script, "argv")
+    if language == "awk":
+        return _awk(script, "argv")
+    return None
+
+
+def reads_input(
+    language: str | None, script: str, operands: Sequence[str | None] = ()
+) -> tuple[str, str] | None:
+    """The language of what runs the input of the constant ``script`` and how, or None.
+    ``operands``: the words after the script (an awk program with a file operand reads the
+    file, not its input)."""
+    use: Use | None = None
+    if language == "sh":
+        use = _Shell.uses(script, INPUT_ON)
+    elif language == "python":
+        use = _python(script, "stdin")
+    elif language == "awk" and all(
+        o is not None and (o == "-" or re.fullmatch(r"[A-Za-z_]\w*=.*", o, re.S)) for o in operands
+    ):
+        use = _awk(script, "stdin")
+    if use is None:
+        return None
+    return ("sh" if use.runs != "code" else use.language or "sh"), use.how
+
+
+# --- The shell ---------------------------------------------------------------------------------
+
+INPUT_OFF, INPUT_ON = False, True
+
+
+@cache
+def _table() -> dict[str, Any]:
+    return rule_table("script_uses.toml")
+
+
+@dataclass(slots=True)
+class _Exp:
+    """An expansion in a word: the positional parameters it expands (indexes, ALL), the
+    variables it names, and whether it is a command substitution that yields the input."""
+
+    params: set[int] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    input: bool = False
+
+
+@dataclass(slots=True)
+class _ShWord:
+    pieces: list[str | _Exp] = field(default_factory=list)
+    quoted: bool = False
+
+    @property
+    def text(self) -> str | None:
+        if any(isinstance(p, _Exp) for p in self.pieces):
+            return None
+        return "".join(p for p in self.pieces if isinstance(p, str))
+
+    def edge(self, reverse: bool) -> str:
+        out: list[str] = []
+        for piece in reversed(self.pieces) if reverse else self.pieces:
+            if isinstance(piece, _Exp):
+                break
+            out.append(piece)
+        return "".join(reversed(out) if reverse else out)
+
+
+@dataclass(slots=True)
+class _Cmd:
+    words: list[_ShWord] = field(default_factory=list)
+    stage: int = 0  # its place in its pipeline
+    redirected: bool = False  # a < or here-document: its input is not the script's
+    before: list[_Cmd] = field(default_factory=list)  # the earlier commands of its pipeline
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[^]]*\])?\+?=")
+_SKIP_WORDS = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done"})
+_SKIP_WORDS |= {"while", "until", "esac", "time"}
+_NOT_COMMANDS = frozenset({"for", "case", "select", "function", "[[", "in"})
+_DECLARERS = frozenset({"local", "export", "readonly", "declare", "typeset"})
+_STDIN_PATHS = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+class _Parse:
+    """Splits a shell script into commands (see the module docstring)."""
+
+    def __init__(self, text: str, depth: int) -> None:
+        self.s = text
+        self.n = len(text)
+        self.i = 0
+        self.depth = depth
+        self.commands: list[_Cmd] = []
+        self.inner: list[list[_Cmd]] = []  # the commands of its substitutions
+        self.pipeline: list[_Cmd] = []
+        self.cmd = _Cmd()
+        self.word: _ShWord | None = None
+        self.skip_next = False  # the next word is a redirection's target
+        self.heredocs: list[tuple[str, bool]] = []
+        self.ok = True
+
+    # words and commands
+    def add(self, piece: str | _Exp) -> None:
+        if self.word is None:
+            self.word = _ShWord()
+        self.word.pieces.append(piece)
+
+    def end_word(self) -> None:
+        if self.word is not None:
+            if self.skip_next:
+                self.skip_next = False
+                if self.heredocs and self.heredocs[-1][0] == "":
+                    strip = self.heredocs[-1][1]
+                    self.heredocs[-1] = (self.word.text or "", strip)
+            else:
+                self.cmd.words.append(self.word)
+        self.word = None
+
+    def end_command(self, pipe: bool) -> None:
+        self.end_word()
+        cmd = self.cmd
+        if cmd.words:
+            cmd.stage = len(self.pipeline)
+            cmd.before = list(self.pipeline)
+            self.commands.append(cmd)
+            self.pipeline.append(cmd)
+        if not pipe:
+            self.pipeline = []
+        self.cmd = _Cmd()
+
+    def matching(self, start: int, close: str) -> int:
+        """The index of the ``close`` that ends a substitution opened before ``start``."""
+        level, i = 1, start
+        while i < self.n:
+            c = self.s[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "'" and close == ")":
+                end = self.s.find("'", i + 1)
+                i = (end if end >= 0 else self.n) + 1
+                continue
+            if c == close and close == "`":
+                return i
+            if c == "(" and close == ")":
+                level += 1
+            elif c == ")" and close == ")":
+                level -= 1
+                if level == 0:
+                    return i
+            i += 1
+        return -1
+
+    def substitution(self, body: str) -> _Exp:
+        exp = _Exp()
+        if self.depth > 4:
+            self.ok = False
+            return exp
+        sub = _Parse(body, self.depth + 1)
+        commands = sub.run()
+        if commands is None:
+            self.ok = False
+            return exp
+        self.inner.append(commands)
+        self.inner.extend(sub.inner)
+        exp.input = bool(commands) and all(
+            _filter(c) and not c.redirected and c.stage == k for k, c in enumerate(commands)
+        )
+        return exp
+
+    def dollar(self) -> None:
+        s, i = self.s, self.i
+        nxt = s[i + 1] if i + 1 < self.n else ""
+        if s.startswith("$((", i):
+            end = s.find("))", i + 3)
+            self.add(_Exp())
+            self.i = (end if end >= 0 else self.n) + 2
+        elif nxt == "(":
+            end = self.matching(i + 2, ")")
+            if end < 0:
+                self.ok = False
+                self.i = self.n
+                return
+            self.add(self.substitution(s[i + 2 : end]))
+            self.i = end + 1
+        elif nxt == "{":
+            end = s.find("}", i + 2)
+            if end < 0:
+                self.ok = False
+                self.i = self.n
+                return
+            inner = s[i + 2 : end].lstrip("#!")
+            exp = _Exp()
+            m = re.match(r"[0-9]+|[@*]|[A-Za-z_][A-Za-z0-9_]*", inner)
+            if m is not None:
+                _name(exp, m.group())
+            self.add(exp)
+            self.i = end + 1
+        elif nxt.isdigit() or nxt in "@*":
+            exp = _Exp()
+            _name(exp, nxt)
+            self.add(exp)
+            self.i = i + 2
+        elif nxt and (nxt.isalpha() or nxt == "_"):
+            m = _NAME.match(s, i + 1)
+            assert m is not None
+            exp = _Exp()
+            exp.names.add(m.group())
+            self.add(exp)
+            self.i = m.end()
+        elif nxt and nxt in "#?$!-":
+            self.add(_Exp())
+            self.i = i + 2
+        else:
+            self.add("$")
+            self.i = i + 1
+
+    def backtick(self) -> None:
+        end = self.matching(self.i + 1, "`")
+        if end < 0:
+            self.ok = False
+            self.i = self.n
+            return
+        self.add(self.substitution(self.s[self.i + 1 : end].replace("\\`", "`")))
+        self.i = end + 1
+
+    def double_quoted(self) -> None:
+        s = self.s
+        self.i += 1
+        if self.word is None:
+            self.word = _ShWord()
+        self.word.quoted = True
+        while self.i < self.n and s[self.i] != '"':
+            c = s[self.i]
+            if c == "\\" and self.i + 1 < self.n:
+                nxt = s[self.i + 1]
+                self.add(nxt if nxt in '$`"\\' else c + nxt)
+                self.i += 2
+            elif c == "$":
+                self.dollar()
+            elif c == "`":
+                self.backtick()
+            else:
+                self.add(c)
+                self.i += 1
+        if self.i >= self.n:
+            self.ok = False
+        self.i += 1
+
+    def redirection(self) -> None:
+        s, i = self.s, self.i
+        word = self.word
+        if word is not None and word.text is not None and word.text.isdigit() and not word.quoted:
+            fd = word.text
+            self.word = None
+        else:
+            self.end_word()
+            fd = "0" if s[i] == "<" else "1"
+        op = s[i]
+        j = i + 1
+        while j < self.n and s[j] in "<>&|-":
+            j += 1
+        text = s[i:j]
+        if op == "<" and fd == "0":
+            self.cmd.redirected = True
+        if text.startswith("<<") and not text.startswith("<<<"):
+            self.heredocs.append(("", text.endswith("-")))
+        if (op in "<>") and j < self.n and s[j] == "(":  # a process substitution
+            end = self.matching(j + 1, ")")
+            self.i = (end if end >= 0 else self.n) + 1
+            return
+        if not text.endswith("&") or (j < self.n and not s[j].isdigit() and s[j] != "-"):
+            self.skip_next = True
+        self.i = j
+
+    def newline(self) -> None:
+        self.end_command(pipe=False)
+        self.i += 1
+        for delimiter, strip in self.heredocs:
+            while self.i < self.n:
+                end = self.s.find("\n", self.i)
+                end = self.n if end < 0 else end
+                line = self.s[self.i : end]
+                self.i = end + 1
+                if (line.lstrip("\t") if strip else line) == delimiter:
+                    break
+        self.heredocs = []
+
+    def run(self) -> list[_Cmd] | None:
+        s = self.s
+        while self.i < self.n:
+            c = s[self.i]
+            if c in " \t":
+                self.end_word()
+                self.i += 1
+            elif c == "\n":
+                self.newline()
+            elif c == "#" and self.word is None:
+                end = s.find("\n", self.i)
+                self.i = self.n if end < 0 else end
+            elif c == "'":
+                end = s.find("'", self.i + 1)
+                if end < 0:
+                    return None
+                self.add(s[self.i + 1 : end])
+                assert self.word is not None
+                self.word.quoted = True
+                self.i = end + 1
+            elif c == '"':
+                self.double_quoted()
+            elif c == "\\":
+                if self.i + 1 < self.n and s[self.i + 1] != "\n":
+                    self.add(s[self.i + 1])
+                self.i += 2
+            elif c == "$":
+                self.dollar()
+            elif c == "`":
+                self.backtick()
+            elif c in "<>":
+                self.redirection()
+            elif c == "|":
+                double = s.startswith("||", self.i)
+                self.end_command(pipe=not double)
+                self.i += 2 if double or s.startswith("|&", self.i) else 1
+            elif c in ";&()":
+                self.end_command(pipe=False)
+                self.i += 1
+            else:
+                self.add(c)
+                self.i += 1
+        self.end_command(pipe=False)
+        return self.commands if self.ok else None
+
+
+def _name(exp: _Exp, name: str) -> None:
+    if name in ("@", "*"):
+        exp.params.add(ALL)
+    elif name.isdigit():
+        exp.params.add(int(name))
+    else:
+        exp.names.add(name)
+
+
+def _filter(cmd: _Cmd) -> bool:
+    """Whether a command passes the script's input on (``cat``, ``base64 -d``)."""
+    texts = [w.text for w in cmd.words]
+    if not texts or texts[0] is None:
+        return False
+    how = _table()["shell"]["filters"].get(texts[0].rsplit("/", 1)[-1])
+    if how is None:
+        return False
+    if how == "any":
+        return True
+    files = [t for t in texts[1:] if t is None or not (t.startswith("-") or t.isdigit())]
+    return all(t in _STDIN_PATHS for t in files)
+
+
+class _Shell:
+    """The uses of one shell script (see the module docstring)."""
+
+    @staticmethod
+    def uses(script: str, want_input: bool) -> Use | None:
+        parse = _Parse(script, 0)
+        commands = parse.run()
+        if commands is None:
+            return None
+        everything = [*commands, *(c for inner in parse.inner for c in inner)]
+        labels = _assignments(everything)
+        for cmd in everything:
+            use = _command_use(cmd, labels, want_input, cmd in commands)
+            if use is not None:
+                return use
+        return None
+
+
+def _show(word: _ShWord) -> str:
+    out: list[str] = []
+    for piece in word.pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif piece.input:
+            out.append("$(cat)")
+        elif piece.params:
+            n = min(piece.params)
+            out.append("$@" if n == ALL else f"${n}")
+        elif piece.names:
+            out.append("$" + min(piece.names))
+        else:
+            out.append("$…")
+    text = "".join(out)
+    return f'"{text}"' if word.quoted else text
+
+
+def _word_labels(word: _ShWord, labels: dict[str, set[int]]) -> set[int]:
+    out: set[int] = set()
+    for piece in word.pieces:
+        if isinstance(piece, _Exp):
+            out |= piece.params
+            for name in piece.names:
+                out |= labels.get(name, set())
+            if piece.input:
+                out.add(INPUT)
+    return out
+
+
+def _assignments(commands: Sequence[_Cmd]) -> dict[str, set[int]]:
+    """The variables assigned from positional parameters or read from the input."""
+    labels: dict[str, set[int]] = {}
+    readers = set(_table()["shell"]["readers"])
+    for _ in range(3):  # x=$1; y=$x
+        for cmd in commands:
+            words = _unwrapped(cmd.words)
+            texts = [w.text for w in words]
+            first = 0
+            if texts and texts[0] in _DECLARERS:
+                first = 1
+            for k, word in enumerate(words):
+                if k < first:
+                    continue
+                head = word.edge(False)
+                m = _ASSIGN.match(head)
+                if m is None:
+                    if first == 0:
+                        break
+                    continue
+                found = _word_labels(word, labels)
+                if found:
+                    labels.setdefault(m.group(1), set()).update(found)
+            if texts and texts[0] in readers and not cmd.redirected and _reads_script_input(cmd):
+                for t in texts[1:]:
+                    if t is not None and _NAME.fullmatch(t):
+                        labels.setdefault(t, set()).add(INPUT)
+                if len(texts) == 1 or all(t is not None and t.startswith("-") for t in texts[1:]):
+                    labels.setdefault("REPLY", set()).add(INPUT)
+    return labels
+
+
+def _unwrapped(words: Sequence[_ShWord]) -> list[_ShWord]:
+    """A command's words without the reserved words before it (``while``, ``then``, ``!``)."""
+    out = list(words)
+    while out and out[0].text in _SKIP_WORDS:
+        out.pop(0)
+    return out
+
+
+def _reads_script_input(cmd: _Cmd) -> bool:
+    return not cmd.redirected and all(_filter(b) and not b.redirected for b in cmd.before)
+
+
+def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: bool) -> Use | None:
+    words = _unwrapped(cmd.words)
+    while words and _ASSIGN.match(words[0].edge(False)):
+        words.pop(0)
+    if not words or words[0].text in _NOT_COMMANDS:
+        return None
+    peel_words = [
+        Word(w.text)
+        if w.text is not None
+        else Word(None, head=w.edge(False), tail=w.edge(True), splits=not w.quoted)
+        for w in words
+    ]
+    peeled = peel(peel_words, in_shell=True)
+    shown = " ".join(_show(w) for w in words[:4]) + (" …" if len(words) > 4 else "")
+    if want_input:
+        if (
+            top
+            and peeled.kind == "unknown"
+            and peeled.stdin is not None
+            and _reads_script_input(cmd)
+        ):
+            lang = "sh" if peeled.stdin in _shells() else peeled.stdin
+            pipeline = [" ".join(_show(w) for w in b.words[:3]) for b in cmd.before]
+            how = " | ".join([*pipeline, shown])
+            return Use("shell" if lang == "sh" else "code", lang, None, how)
+        wanted: set[int] = {INPUT}
+    else:
+        wanted = set()
+    if not want_input and peeled.kind == "unknown" and peeled.stdin is not None and cmd.before:
+        # echo "$1" | sh: what an earlier command of the pipeline prints runs
+        found: set[int] = set()
+        for earlier in cmd.before:
+            for word in earlier.words[1:]:
+                found |= _word_labels(word, labels)
+        hit = {x for x in found if x >= 0 or x == ALL}
+        if hit:
+            operands = None if ALL in hit else frozenset(hit)
+            return Use("shell", "sh", operands, f"… | {shown}")
+    start = peeled.start
+    if start >= len(words):
+        return None
+    kind = peeled.kind
+    payload = words[start:] if kind == "shell" and peeled.joined else [words[start]]
+    found = set()
+    for word in payload:
+        found |= _word_labels(word, labels)
+    if kind == "program" and not peeled.via and start != 0:
+        return None
+    for i in peeled.choosers:
+        if i < len(words):
+            found |= _word_labels(words[i], labels)
+    hit = found & wanted if want_input else {x for x in found if x >= 0 or x == ALL}
+    if not hit:
+        return None
+    operands = None if ALL in hit or INPUT in hit else frozenset(hit)
+    if kind == "shell":
+        return Use("shell", "sh", operands, shown)
+    if kind == "code":
+        return Use("code", peeled.language, operands, shown)
+    return Use("program", None, operands, shown)
+
+
+def _shells() -> frozenset[str]:
+    return builtin_table().shells
+
+
+# --- Python -------------------------------------------------------------------------------------
+
+
+def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id, "builtins." + node.id)
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value, aliases)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None
+
+
+def _python(code: str, source: str) -> Use | None:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    table = _table()["python"]
+    sources = set(table[source])
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:
+                    top = a.name.split(".")[0]
+                    aliases[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    tainted: set[str] = set()
+
+    def carries(expr: ast.AST | None) -> bool:
+        if expr is None:
+            return False
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Name) and sub.id in tainted:
+                return True
+            if isinstance(sub, ast.Name | ast.Attribute):
+                name = _dotted(sub, aliases)
+                if name is not None and any(name == s or name.startswith(s + ".") for s in sources):
+                    return True
+            if (
+                source == "stdin"
+                and isinstance(sub, ast.Call)
+                and _dotted(sub.func, aliases) in ("builtins.open", "os.read", "os.fdopen")
+                and sub.args
+                and isinstance(sub.args[0], ast.Constant)
+                and sub.args[0].value == 0
+            ):
+                return True  # open(0).read()
+        return False
+
+    def targets(node: ast.AST) -> list[ast.expr]:
+        if isinstance(node, ast.Assign):
+            return list(node.targets)
+        if isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+            return [node.target]
+        if isinstance(node, ast.For | ast.comprehension):
+            return [node.target]
+        if isinstance(node, ast.withitem) and node.optional_vars is not None:
+            return [node.optional_vars]
+        return []
+
+    def value(node: ast.AST) -> ast.AST | None:
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+            return node.value
+        if isinstance(node, ast.For | ast.comprehension):
+            return node.iter
+        if isinstance(node, ast.withitem):
+            return node.context_expr
+        return None
+
+    nodes = list(ast.walk(tree))
+    for _ in range(4):
+        before = len(tainted)
+        for node in nodes:
+            if carries(value(node)):
+                for target in targets(node):
+                    for sub in ast.walk(target):
+                        if isinstance(sub, ast.Name):
+                            tainted.add(sub.id)
+        if len(tainted) == before:
+            break
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func, aliases)
+        if name is None:
+            continue
+        first = node.args[0] if node.args else None
+        if first is None:
+            for kw in node.keywords:
+                if kw.arg in ("source", "args", "command", "cmd", "path", "file"):
+                    first = kw.value
+        if first is None or not carries(first):
+            continue
+        what = f"{name.removeprefix('builtins.')}()"
+        if name in table["code"]:
+            return Use("code", "python", None, what)
+        if name in table["shell"]:
+            return Use("shell", "sh", None, what)
+        if name in table["program"]:
+            shell = any(
+                kw.arg == "shell"
+                and not (isinstance(kw.value, ast.Constant) and not kw.value.value)
+                for kw in node.keywords
+            )
+            if shell:
+                return Use("shell", "sh", None, what)
+            return Use("program", None, None, what)
+    return None
+
+
+# --- awk ----------------------------------------------------------------------------------------
+
+_AWK_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_AWK_ASSIGN = re.compile(r"\b([A-Za-z_]\w*)\s*=(?!=)([^;\n}]*)")
+_AWK_GETLINE_VAR = re.compile(r"getline\s+([A-Za-z_]\w*)")
+
+
+def _awk(program: str, source: str) -> Use | None:
+    # constant strings blanked (their text is data), kept apart for `print | "sh"`
+    strings: list[str] = []
+
+    def blank(m: re.Match[str]) -> str:
+        strings.append(m.group()[1:-1])
+        return f'"{len(strings) - 1}"'
+
+    text = _AWK_STRING.sub(blank, program)
+    names: set[str] = set()
+    if source == "argv":
+        base = r"\bARGV\b"
+    else:
+        base = r"\$\s*(?:\d|NF\b|\(|[A-Za-z_])"
+        for m in _AWK_GETLINE_VAR.finditer(text):  # getline line (not cmd | getline line)
+            if not text[: m.start()].rstrip().endswith("|"):
+                names.add(m.group(1))
+
+    def carries(segment: str) -> bool:
+        if re.search(base, segment):
+            return True
+        return any(re.search(rf"\b{re.escape(n)}\b", segment) for n in names)
+
+    for _ in range(4):
+        before = len(names)
+        for m in _AWK_ASSIGN.finditer(text):
+            if carries(m.group(2)):
+                names.add(m.group(1))
+        if len(names) == before:
+            break
+    shell = set(_table()["awk"]["shell"])
+    for m in re.finditer(r"\b([A-Za-z_]\w*)\s*\(", text):
+        if m.group(1) not in shell:
+            continue
+        end = _close(text, m.end())
+        if carries(text[m.end() : end]):
+            return Use("shell", "sh", None, f"{m.group(1)}()")
+    for m in re.finditer(r"(?<!\|)\|(?!\|)\s*(getline\b)?", text):
+        if m.group(1):  # cmd | getline: the command before the pipe
+            start = max(text.rfind(c, 0, m.start()) for c in ";{}\n(")
+            if carries(text[start + 1 : m.start()]):
+                return Use("shell", "sh", None, "cmd | getline")
+            continue
+        start = max(text.rfind(c, 0, m.start()) for c in ";{}\n")
+        statement = text[start + 1 : m.start()].strip()
+        if not re.match(r"printf?\b", statement):
+            continue
+        stop = min(
+            (k for k in (text.find(c, m.end()) for c in ";}\n") if k >= 0), default=len(text)
+        )
+        target = text[m.end() : stop]
+        if carries(target):
+            return Use("shell", "sh", None, "print | cmd")
+        constant = re.fullmatch(r'\s*"(\d+)"\s*', target)
+        printed = statement.split(None, 1)[1] if " " in statement else ""
+        bare = source == "stdin" and not printed.strip()  # print | "sh": $0
+        if constant is not None and (carries(printed) or bare):
+            command = strings[int(constant.group(1))]
+            if reads_input("sh", command) is not None:
+                return Use("shell", "sh", None, f'print | "{command}"')
+    return None
+
+
+def _close(text: str, start: int) -> int:
+    level = 1
+    for k in range(start, len(text)):
+        if text[k] == "(":
+            level += 1
+        elif text[k] == ")":
+            level -= 1
+            if level == 0:
+                return k
+    return len(text)
