@@ -45,10 +45,10 @@ from functools import cache
 from typing import Any
 
 from auditor.judge.launcher_table import builtin_table
-from auditor.judge.launchers import Word, peel
+from auditor.judge.launchers import Peeled, Word, peel
 from auditor.rules_files import rule_table
 
-__all__ = ["Use", "reads_input", "runs_arguments"]
+__all__ = ["Use", "readable", "reads_input", "runs_arguments"]
 
 # a label of what a value carries: the index of an operand (0: a shell's $0), ALL (every
 # operand: "$@", sys.argv) or INPUT (the script's standard input)
@@ -446,8 +446,9 @@ class _Shell:
             return None
         everything = [*commands, *(c for inner in parse.inner for c in inner)]
         labels = _assignments(everything)
+        top = {id(c) for c in commands}
         for cmd in everything:
-            use = _command_use(cmd, labels, want_input, cmd in commands)
+            use = _command_use(cmd, labels, want_input, id(cmd) in top)
             if use is not None:
                 return use
         return None
@@ -552,6 +553,9 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
             pipeline = [" ".join(_show(w) for w in b.words[:3]) for b in cmd.before]
             how = " | ".join([*pipeline, shown])
             return Use("shell" if lang == "sh" else "code", lang, None, how)
+        nested = _nested_input(peeled, words, cmd) if top else None
+        if nested is not None:  # sh -c 'ssh host "bash -s"', sh -c 'python3 -c "..."'
+            return nested
         wanted: set[int] = {INPUT}
     else:
         wanted = set()
@@ -587,6 +591,38 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
     if kind == "code":
         return Use("code", peeled.language, operands, shown)
     return Use("program", None, operands, shown)
+
+
+def _nested_input(peeled: Peeled, words: Sequence[_ShWord], cmd: _Cmd) -> Use | None:
+    """A command of the script that reads the script's input and runs a constant script of
+    its own (``ssh host 'bash -s'``, ``python3 -c 'exec(sys.stdin.read())'``): whether that
+    one runs its input."""
+    if peeled.kind not in ("shell", "code") or peeled.start >= len(words):
+        return None
+    if not _reads_script_input(cmd):
+        return None
+    texts = [w.text for w in words[peeled.start :]]
+    if any(t is None for t in texts):
+        return None
+    parts = [t or "" for t in texts]
+    parts[0] = parts[0][peeled.offset :]
+    if peeled.kind == "shell":
+        if peeled.language not in (None, "sh"):
+            return None
+        script = " ".join(parts) if peeled.joined else parts[0]
+        found = reads_input("sh", script)
+    else:
+        found = reads_input(peeled.language, parts[0], parts[1:])
+    if found is None:
+        return None
+    runs = "shell" if found[0] == "sh" else "code"
+    return Use(runs, found[0], None, found[1])
+
+
+def readable(script: str) -> bool:
+    """Whether a shell script can be split (its quotes and substitutions are closed): what
+    :func:`reads_input` says of it is then all there is to say."""
+    return _Parse(script, 0).run() is not None
 
 
 def _shells() -> frozenset[str]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.judge.launchers import Peeled, Word, peel, peel_shell
-from auditor.judge.script_uses import Use, reads_input, runs_arguments
+from auditor.judge.script_uses import Use, readable, reads_input, runs_arguments
 from auditor.scan.payload import Value
 
 
@@ -147,9 +147,12 @@ def _reads_stdin(
         return None, peeled.via, None
     script = _script(peeled, texts)
     if script is not None:
-        found = reads_input(_language(peeled), script, texts[peeled.start + 1 :])
+        language = _language(peeled)
+        found = reads_input(language, script, texts[peeled.start + 1 :])
         if found is not None:
             return found[0], peeled.via, f"the script runs its input ({found[1]})"
+        if language == "sh" and readable(script):
+            return None, peeled.via, None  # (sh -c "sh < job.sh": its input is a file)
     if peeled.kind != "shell":
         return None, peeled.via, None
     start = peeled.start

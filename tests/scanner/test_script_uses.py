@@ -120,6 +120,8 @@ INPUT_CASES = [
     ('subprocess.run(["crontab", "-l"], input=cmd, text=True)', "AUD301", "constant"),
     ('subprocess.run(["sh", "-c", "cat | sort"], input=cmd, text=True)', "AUD201", "constant"),
     ('subprocess.run(["sh", "-c", "cat f | sh"], input=cmd, text=True)', "AUD201", "constant"),
+    ('subprocess.run(["sh", "-c", "sh < job.sh"], input=cmd, text=True)', "AUD201", "constant"),
+    ('subprocess.run(["sh", "-c", "ssh h \'bash -s\'"], input=cmd)', "AUD101", "dynamic"),
     ('subprocess.run(["awk", "{ system($0) }", "data.txt"], input=cmd)', "AUD302", "constant"),
     ('subprocess.run(["xargs", "-0", "rm", "--"], input=cmd)', "AUD301", "constant"),
 ]
@@ -209,6 +211,10 @@ SHELL_INPUT = [
     ("echo ls | sh", None),
     ("read x < f; eval $x", None),
     ("sort | uniq", None),
+    ('ssh host "bash -s"', "sh"),
+    ("sudo -u app bash -s", "sh"),
+    ('python3 -c "import sys; exec(sys.stdin.read())"', "python"),
+    ('cat job | sh -c "cat | sh"', None),
 ]
 
 
