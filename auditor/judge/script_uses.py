@@ -28,6 +28,11 @@ How far it reads
   command of ``cmd | getline`` or ``print ... | cmd``, or printed to a constant command
   that runs its input (``print ARGV[1] | "sh"``); records (``$0``, ``$1``) and ``getline``
   variables likewise, for the input, when no file operand is given.
+* perl -e, ruby -e, node -e, php -r: read as text (rules/script_uses.toml's [text.*]): the
+  arguments (``$ARGV[0]``, ``shift``, ``ARGV``, ``process.argv``, ``$argv``) or the input
+  (``<STDIN>``, ``$stdin``, ``readFileSync(0)``, ``php://stdin``), or a variable assigned
+  from them, in the arguments of a call that runs a command or code (``system``, backticks,
+  ``execSync``, ``eval``).
 
 It does not follow functions, arrays, loops over ``"$@"`` (``for a; do eval "$a"; done``
 is not seen), ``set --``, ``shift`` (``$1`` stays the first operand), an ``IFS`` or alias
@@ -74,14 +79,17 @@ class Use:
 
 
 def runs_arguments(language: str | None, script: str) -> Use | None:
-    """How the constant ``script`` (in ``language``: "sh", "python", "awk") runs its
-    operands, or None when it uses them only as data (or it cannot be read)."""
+    """How the constant ``script`` (in ``language``: "sh", "python", "awk", "perl", "ruby",
+    "node", "php") runs its operands, or None when it uses them only as data (or it cannot
+    be read)."""
     if language == "sh":
         return _Shell.uses(script, INPUT_OFF)
     if language == "python":
         return _python(script, "argv")
     if language == "awk":
         return _awk(script, "argv")
+    if language is not None and language in _table()["text"]:
+        return _text(language, script, "argv")
     return None
 
 
@@ -100,6 +108,8 @@ def reads_input(
         o is not None and (o == "-" or re.fullmatch(r"[A-Za-z_]\w*=.*", o, re.S)) for o in operands
     ):
         use = _awk(script, "stdin")
+    elif language is not None and language in _table()["text"]:
+        use = _text(language, script, "stdin")
     if use is None:
         return None
     return ("sh" if use.runs != "code" else use.language or "sh"), use.how
@@ -824,3 +834,68 @@ def _close(text: str, start: int) -> int:
             if level == 0:
                 return k
     return len(text)
+
+
+# --- Other interpreters, as text --------------------------------------------------------------
+
+_TEXT_ASSIGN = re.compile(r"([$@]?[A-Za-z_]\w*)\s*\)?\s*=(?![=~>])([^;\n]*)")
+
+
+def _text(language: str, code: str, source: str) -> Use | None:
+    """perl -e, ruby -e, node -e, php -r (see rules/script_uses.toml's [text.*])."""
+    table = _table()["text"][language]
+    patterns = [re.compile(p) for p in table.get(source, ())]
+    names: set[str] = set()
+
+    def carries(segment: str) -> bool:
+        if any(p.search(segment) for p in patterns):
+            return True
+        return any(re.search(rf"(?<![\w$@]){re.escape(n)}\b", segment) for n in names)
+
+    for _ in range(4):
+        before = len(names)
+        for m in _TEXT_ASSIGN.finditer(code):
+            if carries(m.group(2)):
+                names.add(m.group(1).lstrip("(").split()[-1])
+        # my ($cmd) = @ARGV; const [, , cmd] = process.argv
+        for m in re.finditer(
+            r"(?:my|our|local|const|let|var)\s*[\[(]([^)\]]*)[)\]]\s*=([^;\n]*)", code
+        ):
+            if carries(m.group(2)):
+                names.update(n.strip() for n in m.group(1).split(",") if n.strip())
+        if len(names) == before:
+            break
+    for runs in ("code", "shell", "program"):
+        for name in table.get(runs, ()):
+            for segment in _arguments(code, name, name in table.get("methods", ())):
+                if carries(segment):
+                    language_of = {"code": language, "shell": "sh"}.get(runs)
+                    return Use(runs, language_of, None, name if name == "`" else f"{name}()")
+    return None
+
+
+def _arguments(code: str, name: str, method: bool) -> list[str]:
+    """The argument texts of the calls of ``name`` in ``code``: ``name(...)``, ``name ARGS``
+    up to the end of the statement, a backtick command, ``%x(...)``; ``method``: also
+    ``x.name(...)``."""
+    out: list[str] = []
+    if name == "`":
+        out.extend(re.findall(r"`([^`]*)`", code))
+        return out
+    if name == "%x":
+        out.extend(re.findall(r"%x[({\[]([^)}\]]*)", code))
+        return out
+    before = r"(?<![\w$])" if method else r"(?<![\w.$])"
+    pattern = re.compile(rf"{before}{re.escape(name)}\b(?!\s*[=:])")
+    for m in pattern.finditer(code):
+        rest = code[m.end() :]
+        stripped = rest.lstrip()
+        if stripped.startswith("("):
+            start = len(rest) - len(stripped) + 1
+            out.append(rest[start : _close(rest, start)])
+        elif stripped[:1] in ("{",):
+            out.append(stripped[1 : stripped.find("}") if "}" in stripped else None])
+        else:
+            end = min((k for k in (rest.find(c) for c in ";\n}") if k >= 0), default=len(rest))
+            out.append(rest[:end])
+    return out

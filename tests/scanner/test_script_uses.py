@@ -268,3 +268,37 @@ def test_what_an_awk_program_runs_of_its_arguments_and_input(
     assert (runs_arguments("awk", program) is not None) == argv
     assert (reads_input("awk", program) is not None) == stdin
     assert reads_input("awk", program, ["data.txt"]) is None  # it reads the file
+
+
+OTHER_INTERPRETERS = [
+    # (the call, rule, payload): perl -e, ruby -e, php -r read as text (rules/script_uses.toml)
+    ('subprocess.run(["perl", "-e", "system($ARGV[0])", "--", cmd])', "AUD101", "dynamic"),
+    ('subprocess.run(["perl", "-e", "my $c = shift; print `$c`", "--", cmd])', "AUD101", "dynamic"),
+    ('subprocess.run(["perl", "-e", "print $ARGV[0]", "--", cmd])', "AUD203", "fixed-program"),
+    ('subprocess.run(["ruby", "-e", "system(ARGV[0])", "--", cmd])', "AUD101", "dynamic"),
+    ('subprocess.run(["ruby", "-e", "puts ARGV[0]", "--", cmd])', "AUD203", "fixed-program"),
+    ('subprocess.run(["php", "-r", "system($argv[1]);", "--", cmd])', "AUD101", "dynamic"),
+    ('subprocess.run(["php", "-r", "echo $argv[1];", "--", cmd])', "AUD203", "fixed-program"),
+    ('subprocess.run(["perl", "-e", "eval <STDIN>"], input=cmd, text=True)', "AUD103", "dynamic"),
+    ('subprocess.run(["perl", "-e", "print <STDIN>"], input=cmd, text=True)', "AUD302", "constant"),
+    ('subprocess.run(["ruby", "-e", "eval($stdin.read)"], input=cmd)', "AUD103", "dynamic"),
+    (
+        """subprocess.run(["node", "-e", "eval(require('fs').readFileSync(0))"], input=cmd)""",
+        "AUD103",
+        "dynamic",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "rule", "payload"), OTHER_INTERPRETERS)
+def test_what_other_interpreters_code_runs_of_its_arguments_and_input(
+    tmp_path: Path, line: str, rule: str, payload: str
+) -> None:
+    got_rule, got_payload, _ = _scan(tmp_path, line)
+    assert (got_rule, got_payload) == (rule, payload)
+
+
+def test_a_method_named_like_a_sink_is_not_one() -> None:
+    """RegExp.prototype.exec is no child_process.exec."""
+    assert runs_arguments("node", "/x/.exec(process.argv[1])") is None
+    assert runs_arguments("node", "require('child_process').execSync(process.argv[1])")
