@@ -1288,8 +1288,14 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
             return None  # a constant module name is an ordinary import
         return _Site(call, sink, False, "dynamic", None)
     if sink.form == "code":
-        if arg is not None and (_function_object(arg, scope) or _existing_code(arg)):
+        if arg is not None and _function_object(arg, scope):
             return None  # timeit.timeit(work), run_docstring_examples(f): called, not compiled
+        if arg is not None and _existing_code(arg):
+            if sink.bandit or sink.ruff:
+                # exec(f.__code__): runs code the program already has, a constant; still
+                # reported, as bandit and ruff report every exec (no site of theirs is lost)
+                return _Site(call, sink, False, "constant", None)
+            return None  # types.FunctionType(f.__code__, ...): a copy of a function
         return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
     if sink.form == "command":
         command: str | tuple[str, ...] | None = None

@@ -54,6 +54,9 @@ CASES = [
     # a function made from a code object compiled at run time; the C library's system()
     ("import types\ntypes.FunctionType(compile(s, 'f', 'exec'), {})()", ["types.FunctionType"]),
     ("import types\ntypes.FunctionType(f.__code__, {}, 'g')", []),
+    # exec of a function's own code object: a constant, still reported (bandit's B102)
+    ("def f():\n    pass\nexec(f.__code__, {})", ["builtins.exec"]),
+    ("def f():\n    pass\neval(f.__code__.replace(co_name='g'))", ["builtins.eval"]),
     ("import ctypes\nctypes.CDLL(None).system(x)", ["ctypes.CDLL.system"]),
     (
         "import ctypes\nlibc = ctypes.CDLL('libc.so.6')\ndef f(c):\n    libc.system(c)",
