@@ -254,6 +254,33 @@ class Planner:
             return None  # any other use: a value, an alias, an attribute read
         return count
 
+    def _ask_naming(
+        self,
+        project: Project,
+        word: str,
+        cls: str,
+        extra: str,
+        budget: int,
+        wanted: dict[int, set[str]],
+    ) -> None:
+        """Ask ``extra`` of the files not read in full that say ``word`` and the name of
+        class ``cls`` (a global id), a subclass or a module-level instance of one; none
+        when ``word`` is said in more such files than ``budget`` (too common to follow by
+        its text)."""
+        if not word.isidentifier():
+            return
+        classes = {n for n in _class_names(project, cls) if n.isidentifier()}
+        where = [n for n in self.saying(word) if self.words(n) & classes]
+        if len(where) > budget:
+            return
+        for number in where:
+            entry = self.entries[number]
+            summary = entry.result.summary
+            if summary is not None and all(f.complete for f in summary.functions.values()):
+                continue  # every body was analysed: it holds every assignment and def
+            if extra not in entry.extra:
+                wanted.setdefault(number, set()).add(extra)
+
     def requests(self, project: Project, owners: list[int]) -> dict[int, frozenset[str]]:
         """What each entry must be analysed again for (entry index -> its new ``extra``)."""
         entries = self.entries
@@ -351,36 +378,14 @@ class Planner:
         # in another file putting the model's reply there): their assignments are wanted
         budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
         for gid, attr in sorted(project.read_attrs):
-            if not attr.isidentifier():
-                continue
-            classes = {n for n in _class_names(project, gid) if n.isidentifier()}
-            extra = f"set:{attr}"
-            where = [n for n in self.saying(attr) if self.words(n) & classes]
-            if len(where) > budget:
-                continue  # said in too many files to follow by its text
-            for number in where:
-                summary = entries[number].result.summary
-                if summary is not None and all(f.complete for f in summary.functions.values()):
-                    continue
-                if extra not in entries[number].extra:
-                    wanted.setdefault(number, set()).add(extra)
+            self._ask_naming(project, attr, gid, f"set:{attr}", budget, wanted)
         # the abstract methods a payload's value comes from: a subclass's override runs, and
         # a subclass may be in a file no round has parsed (an LLM backend's ``submit_prompt``
         # in its own module): the files that name the method and the class or a known
         # subclass are asked for its ``def`` (one that only names them is not parsed)
         for gid in sorted(project.abstract_reached):
-            name = gid.rsplit(".", 1)[-1]
-            classes = {n for n in _class_names(project, gid.rsplit(".", 1)[0]) if n.isidentifier()}
-            extra = f"def:{name}"
-            where = [n for n in self.saying(name) if self.words(n) & classes]
-            if not name.isidentifier() or len(where) > budget:
-                continue
-            for number in where:
-                summary = entries[number].result.summary
-                if summary is not None and all(f.complete for f in summary.functions.values()):
-                    continue
-                if extra not in entries[number].extra:
-                    wanted.setdefault(number, set()).add(extra)
+            cls, _, name = gid.rpartition(".")
+            self._ask_naming(project, name, cls, f"def:{name}", budget, wanted)
         # calls of a function of a project file the per-file stage did not parse (no sink in
         # it): its return value may carry a source (an LLM client's wrapper)
         modules = _modules(entries)
