@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.api import scan
 from auditor.findings import Finding
 from auditor.judge.policy import Policy, build_policy
 from auditor.scan.analyze import Context, FileResult, Options, analyze_source
@@ -62,6 +63,15 @@ def findings(code: str, **kwargs: object) -> list[Finding]:
     result = analyze(code, **kwargs)  # type: ignore[arg-type]
     assert not result.errors, result.errors
     return result.findings
+
+
+def scan_run_line(tmp_path: Path, line: str) -> Finding:
+    """The one finding of ``line`` written as the body of ``def run(x)`` in a project of
+    its own (``import subprocess`` above it), scanned with the project-wide stage."""
+    (tmp_path / "app.py").write_text(f"import subprocess\n\n\ndef run(x):\n    {line}\n")
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    [finding] = result.findings
+    return finding
 
 
 @pytest.fixture

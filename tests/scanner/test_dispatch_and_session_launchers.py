@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import scan_run_line
 
 CASES = [
     # (the call, rule, action, via)
@@ -73,8 +72,6 @@ CASES = [
 def test_what_the_launcher_runs(
     tmp_path: Path, line: str, rule: str, action: str, via: tuple[str, ...]
 ) -> None:
-    (tmp_path / "app.py").write_text(f"import subprocess\n\n\ndef run(x):\n    {line}\n")
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    [finding] = result.findings
+    finding = scan_run_line(tmp_path, line)
     got = (finding.rule, finding.action, tuple(finding.via))
     assert got == (rule, action, via), finding.message

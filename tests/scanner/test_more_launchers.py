@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import scan_run_line
 
 CASES = [
     # (the call, rule, risk, action, via)
@@ -110,9 +109,7 @@ CASES = [
 def test_what_the_launcher_runs(
     tmp_path: Path, line: str, rule: str, risk: str, action: str, via: tuple[str, ...]
 ) -> None:
-    (tmp_path / "app.py").write_text(f"import subprocess\n\n\ndef run(x):\n    {line}\n")
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    [finding] = result.findings
+    finding = scan_run_line(tmp_path, line)
     assert (finding.rule, finding.risk, finding.action, tuple(finding.via)) == (
         rule,
         risk,

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import scan_run_line
 
 CASES = [
     # (the call, rule, action, via, language)
@@ -101,9 +100,7 @@ def test_what_the_launcher_runs(
     via: tuple[str, ...],
     language: str | None,
 ) -> None:
-    (tmp_path / "app.py").write_text(f"import subprocess\n\n\ndef run(x):\n    {line}\n")
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    [finding] = result.findings
+    finding = scan_run_line(tmp_path, line)
     got = (finding.rule, finding.action, tuple(finding.via), finding.language)
     assert got == (rule, action, via, language), finding.message
 
@@ -119,8 +116,6 @@ def test_what_the_launcher_runs(
     ],
 )
 def test_the_message_names_the_language(tmp_path: Path, line: str, words: str) -> None:
-    (tmp_path / "app.py").write_text(f"import subprocess\n\n\ndef run(x):\n    {line}\n")
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    [finding] = result.findings
+    finding = scan_run_line(tmp_path, line)
     assert f"runs {words} generated at run time" in finding.message, finding.message
     assert "Python" not in finding.message
