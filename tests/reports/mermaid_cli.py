@@ -73,7 +73,8 @@ def _fail_or_skip(what: str) -> None:
         pytest.skip(f"{what}: {reason}")
     if os.environ.get("CI"):
         pytest.fail(f"{what}, and CI must have it (bash .ci/run installs it)")
-    pytest.skip(f"{what}: install it with `npm ci --prefix .ci/mermaid` (bash .ci/run does)")
+    else:
+        pytest.skip(f"{what}: install it with `npm ci --prefix .ci/mermaid` (bash .ci/run does)")
 
 
 def tools() -> tuple[Path, Path]:
