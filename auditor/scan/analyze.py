@@ -358,14 +358,8 @@ def analyze_source(
         message = verdict.message
         runs = site.runs
         note = None
-        if (
-            runs is not None
-            and runs.note
-            and site.payload == "dynamic"
-            and (runs.installs or runs.note.startswith((_CHOSEN_CWD, _SETS_ENV)))
-        ):
-            # pip install SPEC: what the package's code does; cwd=: what reads it
-            note = runs.note
+        if runs is not None and runs.told and runs.note and site.payload == "dynamic":
+            note = runs.note  # pip install SPEC: what the package's code does; cwd=: what reads it
         elif runs is not None and runs.uses and site.payload == "dynamic":
             note = runs.uses  # bash -c 'eval "$1"' bash CMD: the script runs CMD
         if note:
@@ -809,7 +803,7 @@ def _settings(collector: Collector, resolver: Resolver, evaluator: Evaluator) ->
         if not choice.chosen:
             continue
         sink = Sink(name, "command", "environ", cwe=78)
-        runs = Runs("dynamic", "program", (), False, _SETS_ENV)
+        runs = Runs("dynamic", "program", (), False, _SETS_ENV, told=True)
         sites.append(
             _Site(call, sink, False, "dynamic", None, runs=runs, extra=tuple(choice.values),
                   setting=setting, anchor=anchor, order=order)
@@ -1220,7 +1214,7 @@ def _evaluate(
     note = _workdir_note(sink, call.node, site, evaluator)
     if note is None:
         return site
-    runs = Runs("dynamic", "program", via, privileged, f"{_CHOSEN_CWD}: {note}")
+    runs = Runs("dynamic", "program", via, privileged, f"{_CHOSEN_CWD}: {note}", told=True)
     extra = (*site.extra, cwd)
     return dataclasses.replace(site, payload="dynamic", command=None, runs=runs, extra=extra)
 

@@ -35,9 +35,10 @@ class Runs:
     # what the code is written in when ``runs`` is "code" ("python", "perl", "node"...: the
     # launcher table's languages), None when that is not known (osascript -l $lang)
     language: str | None = None
-    # the last launcher installs packages (pip install, npm install): ``note`` says what
-    # their code does
-    installs: bool = False
+    # ``note`` says what running a dynamic payload does, and the finding's message and
+    # note carry it: the packages' code an installer runs (pip install, npm install), what
+    # reads a working directory chosen at run time, a setting of the environment
+    told: bool = False
     # a constant script that runs the words after it or its input
     # (``["bash", "-c", 'eval "$1"', "bash", cmd]``): how, for the finding's message
     uses: str | None = None
