@@ -135,8 +135,11 @@ def test_cpu_spin_is_stopped_by_cpu_time(sbx: Sbx) -> None:
         r.cpu_limited,
         r.isolation,
     )
-    if r.cpu_limited:  # the cgroup's CPU budget check got there first
-        assert r.returncode == -signal.SIGKILL
+    if r.cpu_limited:  # the cgroup's CPU budget check killed it
+        # the launcher reports the payload's own status: RLIMIT_CPU's SIGXCPU may have
+        # landed in the same tick as the check's SIGKILL (seen under load); either way the
+        # CPU limit stopped it
+        assert r.returncode in (-signal.SIGKILL, -signal.SIGXCPU)
     else:  # RLIMIT_CPU's soft limit
         assert r.returncode == -signal.SIGXCPU
 
