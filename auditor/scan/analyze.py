@@ -15,10 +15,9 @@ import tokenize
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.findings import FileResult, Finding, ScanError
 from auditor.judge.sources import SourceCatalogue
@@ -43,7 +42,7 @@ from auditor.scan.handover import callee_name, handed_args, handovers
 from auditor.scan.held import HeldSinks
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks
-from auditor.scan.positions import Span, agrees, call_spans
+from auditor.scan.positions import NodePositions, Span, agrees, call_spans, statement_starts
 from auditor.scan.prefilter import SinkWords, Survey, stdin_feeds, survey, text_may_report
 from auditor.scan.resolve import (
     BUILTIN_NAMES,
@@ -157,23 +156,24 @@ def _python_syntax_error(exc: SyntaxError, data: bytes, path: str) -> ScanError:
 
 
 def _positions(
-    module: cst.Module, calls: list[ast.Call], lines: list[str], count: int, sites: list[_Site]
+    nodes: NodePositions, calls: list[ast.Call], count: int, sites: list[_Site]
 ) -> dict[int, Span]:
     """Spans of the sites' calls by call index (see auditor.scan.positions); of a site
     anchored at a statement (a setting of the environment), by the id of the statement."""
-    spans = call_spans(calls, lines)
-    called = [site for site in sites if site.anchor is None]
-    if (
-        len(spans) == count
-        and len(called) == len(sites)
-        and all(agrees(site.call.node, spans[site.call.index][1]) for site in sites)
-    ):
-        return {site.call.index: spans[site.call.index][0] for site in sites}
-    resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    spans = call_spans(calls, nodes.lines)
+    # the two parsers' calls pair when they are as many and every site's call agrees
+    paired = len(spans) == count and all(
+        agrees(site.call.node, spans[site.call.index][1]) for site in sites if site.anchor is None
+    )
     out = {}
     for site in sites:
         anchor = site.anchor
-        r = resolved[anchor if anchor is not None else site.call.node]
+        if anchor is None and paired:
+            out[site.call.index] = spans[site.call.index][0]
+            continue
+        r = nodes.range(anchor if anchor is not None else site.call.node)
+        if r is None:
+            raise LookupError("a site's node is not in its module")
         key = id(anchor) if anchor is not None else site.call.index
         out[key] = Span(r.start.line, r.start.column, r.end.line, r.end.column)
     return out
@@ -317,14 +317,15 @@ def analyze_source(
         result.errors.append(ScanError(path, "too deeply nested to analyse"))
         return result
     lines = physical_lines(source)
+    placing = NodePositions(module, statement_starts(tree), lines)
     if not sites:
         result.summary = _summary(
-            module, collector, ctx, dotted, rel_path, calls, lines, [], found, dropped
+            module, collector, ctx, dotted, rel_path, calls, placing, [], found, dropped
         )
         return result
     # the latent ones last: a site's finding is numbered in the findings, then the latent
     sites = [site for site in sites if not site.latent] + [s for s in sites if s.latent]
-    positions = _positions(module, calls, lines, collector.call_count, sites)
+    positions = _positions(placing, calls, collector.call_count, sites)
     comments = comments_by_line(text)
     seen: Counter[str] = Counter()
     for site in sites:
@@ -410,7 +411,7 @@ def analyze_source(
             )
         )
     result.summary = _summary(
-        module, collector, ctx, dotted, rel_path, calls, lines, sites, found, dropped
+        module, collector, ctx, dotted, rel_path, calls, placing, sites, found, dropped
     )
     return result
 
@@ -422,7 +423,7 @@ def _summary(
     dotted: str,
     rel_path: str,
     calls: list[ast.Call],
-    lines: list[str],
+    placing: NodePositions,
     sites: list[_Site],
     found: Survey,
     dropped: list[tuple[int, int]],
@@ -430,7 +431,7 @@ def _summary(
     """The file's summary for the project-wide stage (auditor.flow)."""
     try:
         return _build_summary(
-            module, collector, ctx, dotted, rel_path, calls, lines, sites, found, dropped
+            module, collector, ctx, dotted, rel_path, calls, placing, sites, found, dropped
         )
     except RecursionError:
         return None  # too deep to follow: the findings stand as the file alone gives them
@@ -443,7 +444,7 @@ def _build_summary(
     dotted: str,
     rel_path: str,
     calls: list[ast.Call],
-    lines: list[str],
+    placing: NodePositions,
     sites: list[_Site],
     found: Survey,
     dropped: list[tuple[int, int]],
@@ -453,26 +454,22 @@ def _build_summary(
     resolver = Resolver(ctx.known)
     evaluator = evaluator_for(collector, resolver)
     assume = evaluator_for(collector, resolver, assume_params=True)
+    lines = placing.lines
     spans = call_spans(calls, lines)
-    fallback: dict[cst.CSTNode, Any] | None = None
     by_index = {c.index: c.node for c in collector.every_call}
 
     def call_position(index: int) -> tuple[int, int]:
-        nonlocal fallback
         if len(spans) == collector.call_count:
             span = spans[index][0]
             return (span.line, span.column + 1)
-        if fallback is None:
-            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-            fallback = dict(wrapper.resolve(PositionProvider))
-        pos = fallback.get(by_index[index])
+        pos = placing.range(by_index[index])
         return (pos.start.line, pos.start.column + 1) if pos is not None else (0, 0)
 
     package = rel_path.endswith(("__init__.py", "__init__.pyw"))
     defs = [d for d in found.defs if not _within(d[1], dropped)] if found.defs else None
     summarizer = Summarizer(
         module, collector, resolver, evaluator, assume, ctx.sources, dotted, package,
-        call_position, lines, defs,
+        call_position, placing, defs,
     )  # fmt: skip
     if ctx.sources.quoting:
         summarizer.exposed = _exposed_quotes(sites, collector, resolver, ctx.sources.quoting)

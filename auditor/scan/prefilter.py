@@ -747,6 +747,8 @@ def survey(
     classes: list[ast.ClassDef] = []
     stores: list[tuple[str, int]] = []  # (name, line) of every name bound (params too)
     mutations: list[tuple[str, int]] = []  # (name, line) of x.append(v), x[k] = v
+    # (line, x) of x.attr = v, del x.attr, x.attr.append(v)...: what may set an attribute
+    attr_sets: list[tuple[int, str]] = []
     Store, Load = ast.Store, ast.Load
     loads: list[ast.Name] = []  # names read (for value_names)
     attr_loads: list[ast.Attribute] = []
@@ -805,6 +807,8 @@ def survey(
             called.add(id(node.value))  # type: ignore[attr-defined]  # a chain's base: no value
             if type(node.ctx) is Load:  # type: ignore[attr-defined]
                 attr_loads.append(node)  # type: ignore[arg-type]
+            elif type(node.value) is Name:  # type: ignore[attr-defined]
+                attr_sets.append((node.lineno, node.value.id))  # type: ignore[attr-defined]
         if kind is Call:
             all_calls.append(node)  # type: ignore[arg-type]
             func = node.func  # type: ignore[attr-defined]
@@ -820,8 +824,12 @@ def survey(
             ):
                 decided = asked = True
                 markers.append(line)
-            if type(func) is Attribute and func.attr in _GROWING and type(func.value) is Name:
-                mutations.append((func.value.id, line))
+            if type(func) is Attribute and func.attr in _GROWING:
+                grown = func.value
+                if type(grown) is Name:
+                    mutations.append((grown.id, line))
+                elif type(grown) is Attribute and type(grown.value) is Name:
+                    attr_sets.append((line, grown.value.id))  # self.items.append(x)
             if type(func) is Attribute and func.attr in _SETTING_METHODS:
                 setting_stores.append((func.value, line))  # os.environ.update(...)
             elif (func.id if type(func) is Name else getattr(func, "attr", None)) in settings:
@@ -1051,7 +1059,7 @@ def survey(
     if writes:
         openers = table.opener_names | defined | modules | bound
         markers.extend(_pipe_writes(held, writes, table, frozenset(openers)))
-    markers.extend(_instance_state(classes, markers))
+    markers.extend(_instance_state(classes, markers, attr_sets))
     owner = _owners(functions)
     markers.extend(_outer_mutations(owner, stores, mutations))
     markers.extend(_call_closure(functions, owner, all_calls, markers))
@@ -1197,20 +1205,24 @@ def _outer_mutations(
     return out
 
 
-def _instance_state(classes: list[ast.ClassDef], markers: list[int]) -> list[int]:
+def _instance_state(
+    classes: list[ast.ClassDef], markers: list[int], attr_sets: list[tuple[int, str]]
+) -> list[int]:
     """Markers that keep, in each class holding a marker, ``__init__`` and every method
     that assigns or grows ``self.<attr>``: the payload evaluation reads an instance
     attribute assigned once, in ``__init__`` (auditor.scan.payload), and must see every
-    other assignment to say it is the only one."""
+    other assignment to say it is the only one. ``attr_sets``: (line, x) of every
+    ``x.attr = v``, ``del x.attr`` and ``x.attr.<growing method>(...)`` of the file."""
     out: list[int] = []
     markers = sorted(markers)
+    attr_sets = sorted(attr_sets)
     for cls in classes:
         i = bisect.bisect_left(markers, cls.lineno)
         if i == len(markers) or markers[i] > (cls.end_lineno or cls.lineno):
             continue
         for stmt in cls.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                stmt.name == "__init__" or _assigns_self(stmt)
+                stmt.name == "__init__" or _assigns_self(stmt, attr_sets)
             ):
                 out.append(stmt.body[0].lineno)
     return out
@@ -1228,27 +1240,22 @@ _GROWING = frozenset(
 )  # fmt: skip
 
 
-def _assigns_self(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _assigns_self(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, attr_sets: list[tuple[int, str]]
+) -> bool:
+    """Whether ``fn`` (decorators, defaults and nested code included: its lines) sets or
+    grows an attribute of its first parameter, from the file's ``attr_sets`` (sorted)."""
     params = [*fn.args.posonlyargs, *fn.args.args]
     if not params:
         return False
     me = params[0].arg
-    for node in ast.walk(fn):
-        target: ast.expr | None = None
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            target = node
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _GROWING
-        ):
-            target = node.func.value  # self.items.append(x)
-        if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == me
-        ):
+    first = min([d.lineno for d in fn.decorator_list] + [fn.lineno])
+    last = fn.end_lineno or fn.lineno
+    i = bisect.bisect_left(attr_sets, (first, ""))
+    while i < len(attr_sets) and attr_sets[i][0] <= last:
+        if attr_sets[i][1] == me:
             return True
+        i += 1
     return False
 
 

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from typing import cast
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from auditor.file_summary import (
     Arg,
@@ -39,6 +38,7 @@ from auditor.judge.sources import Source, SourceCatalogue, names_method
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.handover import by_known_protocol, handed_args
 from auditor.scan.payload import Evaluator
+from auditor.scan.positions import NodePositions
 from auditor.scan.prefilter import StdinFeeds, stdin_feeds
 from auditor.scan.resolve import Resolver, implicit_module, keyword, positional
 from auditor.scan.runs import peel_argv
@@ -99,7 +99,7 @@ class Summarizer:
         module_name: str,
         package: bool,
         call_position: Callable[[int], tuple[int, int]],
-        lines: list[str] | None = None,
+        nodes: NodePositions,
         defs: list[tuple[str, int, int, int]] | None = None,
     ) -> None:
         self.module = module
@@ -119,7 +119,6 @@ class Summarizer:
         # that no later node reuses their id() and is taken for one of them
         self._made_up: list[cst.Call] = []
         self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
-        self._positions: dict[cst.CSTNode, object] | None = None
         self._methods: dict[int, tuple[str, str]] = {}  # id(method scope) -> (class, self)
         for record in collector.functions:
             params = (*record.node.params.posonly_params, *record.node.params.params)
@@ -142,7 +141,8 @@ class Summarizer:
         self._functions_by_key = {r.key: r for r in collector.functions}
         self._classes_by_key = {r.key: r for r in collector.classes}
         self._web = any(self._frameworks & r.frameworks for r in sources.request_parameters)
-        self.lines = lines or []
+        self.nodes = nodes
+        self.lines = nodes.lines
         # each function's (line of def, column, last line), from the ast: the collector met
         # the same functions in the same (source) order
         self._spans: dict[int, tuple[int, int, int]] = {}
@@ -173,14 +173,10 @@ class Summarizer:
                 found = self._nth(node, code, scope)
             if found is not None:
                 return found
-        if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = dict(wrapper.resolve(PositionProvider))
-        pos = self._positions.get(node)
+        pos = self.nodes.range(node)
         if pos is None:
             return (0, 0)
-        start = pos.start  # type: ignore[attr-defined]
-        return (int(start.line), int(start.column) + 1)
+        return (pos.start.line, pos.start.column + 1)
 
     def _holder(self, scope: Scope) -> tuple[int, int, cst.CSTNode]:
         """The first and last lines, and the node, of the function holding ``scope`` (the
