@@ -439,6 +439,10 @@ class _Builder:
             return str(self.t["module_level"])
         return _code(f"{name}()")
 
+    def _lines_text(self, lines: list[int]) -> str:
+        word = self.t["origin"]["lines" if len(lines) > 1 else "line"]
+        return f"{word} {', '.join(str(n) for n in lines)}"
+
     # -- sections ----------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         """From the highest risk of the unsuppressed sites that are not isolated (sites that
@@ -451,12 +455,12 @@ class _Builder:
             high = sum(1 for f in open_sites if f.risk == "high")
             detail = [words["outside_detail"].format(n=n)]
             if high:
-                detail.append(words["critical_detail"].format(n=high))
+                detail.append(words["high_detail"].format(n=high))
             if self.result.errors:
                 detail.append(words["errors_detail"].format(n=len(self.result.errors)))
             return {"key": "critical", "label": words["critical"], "detail": "; ".join(detail)}
         if top == RISK_ORDER["high"]:
-            key, n = "critical", sum(1 for f in open_sites if f.risk == "high")
+            key, n = "high", sum(1 for f in open_sites if f.risk == "high")
         elif top == RISK_ORDER["medium"]:
             key, n = "attention", sum(1 for f in open_sites if f.risk == "medium")
         else:
@@ -505,13 +509,21 @@ class _Builder:
                  "snippet": f.snippet, "fingerprint": f.fingerprint}
             )  # fmt: skip
             origin = self.origin_text(f)
-            if origin and origin not in group["origins"]:
-                group["origins"].append(origin)
+            group.setdefault("origin_lines", {}).setdefault(origin, []).append(f.line)
             via = self.via_text(f)
             if via and via not in group["via"]:
                 group["via"].append(via)
         for group in groups.values():
             group["lines"] = ", ".join(str(s["line"]) for s in group["sites"])
+            by_origin: dict[str, list[int]] = group.pop("origin_lines")
+            # one origin for every line, or each origin with its lines (a line whose
+            # payload is built inside the program shows none)
+            mixed = len(by_origin) > 1
+            group["origins"] = [
+                f"{origin} ({self._lines_text(lines)})" if mixed else origin
+                for origin, lines in by_origin.items()
+                if origin
+            ]
         out = []
         for level in LEVELS:
             chosen = [g for g in groups.values() if g["priority"] == level]

@@ -293,7 +293,14 @@ def _write(root: Path, files: dict[str, str]) -> None:
         (
             "app.py",
             "import os\nos.system(cmd)\n",
-            "**Status:** 🚨 CRITICAL - 1 high-risk site(s) still",
+            "**Status:** 🔴 HIGH RISK - 1 high-risk site(s) still",
+        ),
+        # critical only where request data or model output runs unisolated
+        (
+            "app.py",
+            "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+            "@app.route('/x')\ndef x():\n    os.system(request.args['c'])\n",
+            "**Status:** 🚨 CRITICAL - 1 site(s) run request data or model output",
         ),
         (
             "app.py",
@@ -308,7 +315,7 @@ def _write(root: Path, files: dict[str, str]) -> None:
             "**Status:** ⚠️ ATTENTION - 1 medium-risk site(s) to convert, review or check",
         ),
         # the built-in policy trusts no path: scripts/canonical/ is not special (issue 13)
-        ("scripts/canonical/app.py", "import os\nos.system(input())\n", "**Status:** 🚨 CRITICAL"),
+        ("scripts/canonical/app.py", "import os\nos.system(input())\n", "**Status:** 🔴 HIGH RISK"),
     ],
 )
 def test_overall_status_follows_the_highest_open_risk(
@@ -352,7 +359,7 @@ def test_user_template(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "utf-8",
     )
     assert main(["report", "--template", "short.j2"]) == 0
-    assert capsys.readouterr().out == "🚨 CRITICAL\nhigh=4\nmedium=4\nlow=5\n"
+    assert capsys.readouterr().out == "🔴 HIGH RISK\nhigh=4\nmedium=4\nlow=5\n"
     (tree / "extends.j2").write_text('{% extends "audit.pt-BR.md.j2" %}\n', "utf-8")
     assert main(["report", "--template", "extends.j2", "--lang", "pt-BR"]) == 0
     assert capsys.readouterr().out.startswith("# 🔍 Auditoria de isolamento")
@@ -426,7 +433,7 @@ def test_sites_are_grouped_by_their_own_risk_and_the_counts_agree(
     text = audit.render(scan(["."]), load_policy(tmp_path), lang="en", meta=META)
     high = _section(text, "### 🔴 High priority")
     low = _section(text, "### 🟢 Low priority")
-    assert high.startswith(" (1 site(s))") and "**Status:** 🚨 CRITICAL - 1 high-risk" in text
+    assert high.startswith(" (1 site(s))") and "**Status:** 🔴 HIGH RISK - 1 high-risk" in text
     assert "`app.py`" in high and "ops/job.py" not in high and "box.py" not in high
     assert "`ops/job.py`" in low and "`box.py`" in low
     assert low.startswith(" (2 site(s))")
@@ -482,3 +489,28 @@ def test_report_to_a_file_says_what_it_wrote(
         "1 high risk), 0 isolated, 1 allowed\n"
     )
     assert (tmp_path / "AUDIT.md").read_text("utf-8").startswith("# 🔍 Isolation audit")
+
+
+def test_a_group_of_lines_with_different_origins_names_each_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # two os.system calls in one function, one fed by the caller, one built inside: the
+    # group says which line has which origin, not one origin for both
+    monkeypatch.chdir(tmp_path)
+    _write(
+        tmp_path,
+        {
+            "tool.py": (
+                "import os\n\ndef run(cmd):\n    os.system(cmd)\n"
+                "    os.system('echo ' + str(os.getpid()))\n"
+            ),
+            "cli.py": "import os, sys\nos.system(sys.argv[1])\n",
+        },
+    )
+    text = audit.render(scan(["."]), load_policy(tmp_path), lang="en", meta=META)
+    assert "   - **Lines:** 4, 5\n" in text
+    assert "- **Origin:** a caller outside the scanned code (`parameter`) (line 4)\n" in text
+    # alone (no request data or model output): the intro does not point at a list above
+    other = _section(text, "### Other sites whose payload comes from outside the program")
+    assert "not in the attention list above" not in other
+    assert "at a lower risk than request data or model output unisolated" in other
