@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from auditor.scan.walk import child_fields
+from auditor.scan.walk import preorder
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +159,6 @@ class NodePositions:
         """The index of the top-level statement holding each node (by id)."""
         owner: dict[int, int] = {}
         for index, stmt in enumerate(self.module.body):
-            stack: list[cst.CSTNode] = [stmt]
-            while stack:
-                item = stack.pop()
+            for item in preorder(stmt):
                 owner[id(item)] = index
-                for name in child_fields(type(item)):
-                    child = getattr(item, name)
-                    if isinstance(child, cst.CSTNode):
-                        stack.append(child)
-                    elif type(child) is tuple or type(child) is list:
-                        stack.extend(c for c in child if isinstance(c, cst.CSTNode))
         return owner

@@ -43,6 +43,7 @@ from auditor.scan.prefilter import StdinFeeds, stdin_feeds
 from auditor.scan.resolve import Resolver, implicit_module, keyword, positional
 from auditor.scan.runs import peel_argv
 from auditor.scan.scopes import Binding, Scope
+from auditor.scan.walk import preorder
 
 EMPTY: frozenset[Label] = frozenset()
 _BUILTINS = frozenset(dir(builtins))
@@ -244,17 +245,15 @@ class Summarizer:
         if found is not None:
             return found
         found = self._named_in[key] = {}
-        stack: list[tuple[cst.CSTNode, bool]] = [(holder, False)]
-        while stack:  # depth first, children in source order
-            item, is_attr = stack.pop()
-            if type(item) is kind and not is_attr:
+        attrs: set[int] = set()  # an attribute's own name (``.attr``) is not a name read
+        for item in preorder(holder):
+            if type(item) is cst.Attribute:
+                attrs.add(id(item.attr))
+            if type(item) is kind and id(item) not in attrs:
                 if kind is cst.Name:
                     found.setdefault(cast(cst.Name, item).value, []).append(item)
                 else:
                     found.setdefault(cast(cst.Attribute, item).attr.value, []).append(item)
-            children = item.children
-            attr = item.attr if isinstance(item, cst.Attribute) else None
-            stack.extend((c, c is attr) for c in reversed(children))
         return found
 
     def def_position(self, record: FunctionRecord) -> tuple[int, int]:

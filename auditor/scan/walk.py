@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import libcst as cst
@@ -36,6 +36,8 @@ _ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
     cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
     cst.MatchCase: ("pattern", "guard", "body"),
     cst.Arg: ("keyword", "value"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
 }
 
 Entry = tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None, tuple[str, ...]]
@@ -89,3 +91,20 @@ def walk(root: cst.CSTNode, visitor: object) -> None:
             leave(node)
 
     go(root)
+
+
+def preorder(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``root`` and every node under it that :func:`walk` descends into, parents first and
+    children in source order (as ``node.children`` gives them, without building them)."""
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        found: list[cst.CSTNode] = []
+        for name in _fields(type(node)):
+            child = getattr(node, name)
+            if isinstance(child, cst.CSTNode):
+                found.append(child)
+            elif type(child) is tuple or type(child) is list:
+                found.extend(c for c in child if isinstance(c, cst.CSTNode))
+        stack.extend(reversed(found))

@@ -13,7 +13,7 @@ import pytest
 from auditor.judge.policy import load_policy
 from auditor.scan.analyze import Context, _match
 from auditor.scan.collect import Collector
-from auditor.scan.walk import walk
+from auditor.scan.walk import preorder, walk
 from tests.conftest import FIXTURES, REPO
 
 TRICKY = """
@@ -27,6 +27,10 @@ match o():
         r()
 f(s(), key=t(), *u(), **v())
 lambda w=x(): y()
+try:
+    z()
+except aa() as bb:
+    cc()
 """
 
 
@@ -59,3 +63,22 @@ def test_walk_matches_libcst_visit(index: int) -> None:
     ]
     sites = [(s.sink, s.shell, s.payload, s.call.index) for s in _match(slow.calls, ctx)]
     assert [(s.sink, s.shell, s.payload, s.call.index) for s in _match(fast.calls, ctx)] == sites
+
+
+def _children_preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node.children))
+    return out
+
+
+@pytest.mark.parametrize("index", range(len(_sources())))
+def test_preorder_meets_names_in_the_order_of_libcst_children(index: int) -> None:
+    # what auditor.scan.summary ranks names and attributes by (and NodePositions owns by)
+    module = cst.parse_module(_sources()[index])
+    kinds = (cst.Name, cst.Attribute, cst.Call)
+    slow = [n for n in _children_preorder(module) if isinstance(n, kinds)]
+    fast = [n for n in preorder(module) if isinstance(n, kinds)]
+    assert [id(n) for n in fast] == [id(n) for n in slow]
