@@ -476,6 +476,8 @@ class Evaluator:
                 return DYNAMIC
             if method in ("strip", "lower", "upper") and receiver.const and not node.args:
                 return receiver
+            if method == "split" and _splits_on_blanks(node, receiver.const):
+                return _words(receiver, shell_like=False)
             if method in _PATH_METHODS:
                 args = [self.value(a.value, scope, depth + 1) for a in node.args]
                 if receiver.const and all(a.const for a in args):
@@ -497,6 +499,8 @@ class Evaluator:
             if named.const:
                 return Value(False, program=True, exe=True, name=named.text)
             return DYNAMIC
+        if qualname == "shlex.split" and len(node.args) == 1 and not node.args[0].star:
+            return _words(self.value(node.args[0].value, scope, depth + 1), shell_like=True)
         if qualname == "builtins.compile":
             first = positional(node, 0) or keyword(node, "source")
             if first is not None and self.value(first, scope, depth + 1).const:
@@ -521,6 +525,42 @@ class Evaluator:
             if args and all(a.const for a in args) and not any(a.star for a in node.args):
                 return Value(True, program=True, text="")
         return DYNAMIC
+
+
+def _splits_on_blanks(node: cst.Call, const: bool) -> bool:
+    """``x.split()`` or ``x.split(None)``; any ``split`` of a constant with constant
+    arguments is handled by :func:`_words` as unknown constant items."""
+    if not node.args:
+        return True
+    if len(node.args) == 1 and not node.args[0].star:
+        arg = node.args[0]
+        if arg.keyword is None or arg.keyword.value == "sep":
+            return isinstance(arg.value, cst.Name) and arg.value.value == "None"
+    return False
+
+
+def _words(text: Value, shell_like: bool) -> Value:
+    """The argv list ``text.split()`` (or ``shlex.split(text)``) makes: every word of a
+    constant; of a string built at run time, the words of its constant start (not the
+    last one when it is glued to what follows), then items not known."""
+    if text.const:
+        if text.text is None:
+            return Value(True, truth=None)
+        try:
+            found = shlex.split(text.text) if shell_like else text.text.split()
+        except ValueError:  # an unclosed quote: shlex.split raises at run time
+            return Value(True, truth=None)
+        return Value(True, items=tuple(_const_text(w) for w in found), truth=bool(found))
+    head = text.parts[0] if text.parts else None
+    if not head or (shell_like and any(c in head for c in "\"'\\#")):
+        return DYNAMIC
+    found = head.split()
+    if found and not head[-1].isspace():
+        found = found[:-1]  # f"x{y}": the last word goes on with what y holds
+    if not found:
+        return DYNAMIC
+    known = tuple(_const_text(w) for w in found)
+    return Value(False, program=True, items=known, more=True, tail_const=False)
 
 
 def _element(container: Value) -> Value:

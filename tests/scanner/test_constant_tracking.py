@@ -47,6 +47,29 @@ CASES = [
         "    subprocess.run(cmd)\n",
         "constant",
     ),
+    # a command line split into an argv list: the words of a constant are constant; of a
+    # string built at run time, the words before the first hole are known
+    (H + "subprocess.run('ls -l /tmp'.split())\n", "constant"),
+    (H + "import shlex\nsubprocess.run(shlex.split('ls -l \"/tmp/a b\"'))\n", "constant"),
+    (H + "subprocess.run('a,b'.split(','))\n", "dynamic"),  # not read (yet): a guess
+    (
+        H + "def f(port):\n    subprocess.run(f'python3 -m http.server {port}'.split())\n",
+        "fixed-program",
+    ),
+    (
+        H + "import shlex\ndef f(port):\n"
+        "    subprocess.run(shlex.split(f'ls -l --color {port}'))\n",
+        "fixed-program",
+    ),
+    # the program's own name glued to a hole, or a hole first: not known
+    (H + "def f(v):\n    subprocess.run(f'python{v} -c pass'.split())\n", "dynamic"),
+    (H + "def f(p):\n    subprocess.run(f'{p} -l'.split())\n", "dynamic"),
+    # shlex.split of a start with quotes: the words are not read without the rest
+    (
+        H + "import shlex\ndef f(p):\n    subprocess.run(shlex.split(f'ls \"a {p}\"'))\n",
+        "dynamic",
+    ),
+    (H + "def f(p):\n    subprocess.run(f'sudo {p}'.split())\n", "dynamic"),
     # loops over constants
     (H + "for c in ('uptime', 'df -h'):\n    subprocess.run(c, shell=True)\n", "constant"),
     (H + "for c in ['uptime', x]:\n    subprocess.run(c, shell=True)\n", "dynamic"),
