@@ -25,6 +25,7 @@ from auditor.sandbox import (
     metrics,
     native,
     pylauncher,
+    safeimport,
     seccomp,
     view,
 )
@@ -383,6 +384,10 @@ class Popen(subprocess.Popen[Any]):
         )
 
         workdir, writable = _workdir(prof, cwd)
+        if workdir is not None and writable:
+            safeimport.note_writable(workdir)
+        # Nothing is imported after a payload starts (it may plant modules, see safeimport).
+        safeimport.preload()
         try:
             ops, chdir = view.build(
                 "strict" if prof.readonly_root else "standard",

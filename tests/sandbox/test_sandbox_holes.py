@@ -1,0 +1,125 @@
+"""Holes of the second attack round (planted modules, CLONE_PARENT, rewritten settings,
+shared working directories, the caller's terminal, eval results): each test reproduces an
+attack that worked before its fix, with both launchers, as root and unprivileged."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from auditor import sandbox
+from auditor.sandbox import native
+
+pytestmark = pytest.mark.usefixtures("launcher_kind")
+
+ROOT = os.geteuid() == 0
+
+
+def _child(code: str, cwd: str, *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter whose ``sys.path`` starts with ``''`` (as ``python
+    -c``, ``-m`` or a script in ``cwd`` have it), with this test's launcher."""
+    prologue = (
+        f"import sys\nfrom auditor.sandbox import native\nnative._disabled = {native._disabled!r}\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", prologue + textwrap.dedent(code)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+# -- 1. modules a payload plants in its working directory --------------------------------
+
+PLANT = """
+import os, sys
+marks, names = sys.argv[1], sys.argv[2:]
+for n in names:
+    with open(n + ".py", "w") as f:
+        f.write("import os\\nopen(os.path.join(%r, %r), 'w').close()\\n" % (marks, n))
+print(len(names))
+"""
+
+
+def test_no_module_planted_in_the_working_directory_runs_in_the_caller(host_dir: str) -> None:
+    """A standard payload writes ``prometheus_client.py`` (and a module named like every other
+    one the caller had not imported yet) into its writable working directory, which is first
+    on the caller's ``sys.path``.  The caller's next steps (the metrics of this run, more
+    runs, a timeout, an eval error, a pool) imported ``prometheus_client`` lazily from there:
+    the payload's code ran in the caller, as the caller (root)."""
+    work, marks = os.path.join(host_dir, "work"), os.path.join(host_dir, "marks")
+    os.mkdir(work)
+    os.mkdir(marks)
+    os.chmod(work, 0o777)  # a root caller's payload writes through the idmapped mount anyway
+    os.chmod(marks, 0o700)  # the payload can reach neither it nor the caller's /var/tmp
+    code = f"""
+        import subprocess
+        assert sys.path[0] == "", sys.path
+        from auditor import sandbox
+        names = sorted(
+            {{n for n in sys.stdlib_module_names if n not in sys.modules}}
+            | {{"prometheus_client", "click", "auditor_planted_probe"}}
+        )
+        r = sandbox.run([sys.executable, "-I", "-c", {PLANT!r}, {marks!r}, *names],
+                        capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and int(r.stdout) == len(names), (r.stdout, r.stderr)
+        try:
+            sandbox.run(["sleep", "5"], timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass
+        sandbox.exec_python("print(1)", capture_output=True)
+        try:
+            sandbox.eval_python("1/0")
+        except sandbox.SandboxEvalError:
+            pass
+        with sandbox.Pool(1) as pool:
+            pool.wait_ready(60)
+            pool.exec_python("print(2)", capture_output=True)
+        __import__("auditor_planted_probe")  # the premise: a plain import does find them
+        print("done", len(names))
+    """
+    r = _child(code, work)
+    assert r.returncode == 0 and "done" in r.stdout, r.stderr[-2000:]
+    assert os.path.exists(os.path.join(work, "prometheus_client.py"))
+    assert sorted(os.listdir(marks)) == ["auditor_planted_probe"]
+
+
+def test_a_planted_optional_module_left_from_an_earlier_run_is_not_imported(
+    host_dir: str,
+) -> None:
+    """The planted file stays: the next process run from that directory (``python -c``, or
+    ``python -m auditor sandbox run``) imported it when recording its first run."""
+    marks = os.path.join(host_dir, "marks")
+    os.mkdir(marks)
+    os.chmod(marks, 0o700)
+    r = sandbox.run(
+        [sys.executable, "-I", "-c", PLANT, marks, "prometheus_client", "click"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=host_dir,
+    )
+    assert r.returncode == 0, r.stderr
+    child = _child(
+        "from auditor import sandbox\nfrom auditor.sandbox import metrics\n"
+        "sandbox.run(['true'])\nprint(metrics.available())\n",
+        host_dir,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert os.listdir(marks) == []
+    # -m auditor: its entry point drops the working directory from sys.path before it
+    # imports anything (click, planted too)
+    cli = subprocess.run(
+        [sys.executable, "-m", "auditor", "sandbox", "run", "--", "true"],
+        cwd=host_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stderr[-2000:]
+    assert os.listdir(marks) == []
