@@ -912,10 +912,20 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
     _close_all_but(_plan.info_fd, lifeline)
     wake = END_SIGNALS | {signal.SIGCHLD}  # blocked since the fork: pending until taken
     ended_by = 0
+    iru: resource.struct_rusage | None = None
+    # Any child is reaped (see intermediate in launcher.c): a payload's clone(CLONE_PARENT)
+    # child is this process's, in the sandbox's pid namespace, and the init's exit waits
+    # for it to be reaped.
     while True:
-        pid, status, ru = os.wait4(payload, os.WNOHANG)
+        pid, status, any_ru = os.wait4(-1, os.WNOHANG)
         if pid == payload:
+            ru = any_ru
             break
+        if pid == init:
+            iru = any_ru
+            continue
+        if pid:
+            continue
         # not reaped yet (only this thread reaps): its pid is still its own to signal
         sig = signal.sigwaitinfo(wake).si_signo
         if sig != signal.SIGCHLD and not ended_by:
@@ -924,8 +934,12 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
                 with contextlib.suppress(OSError):  # the payload's
                     os.kill(child, signal.SIGKILL)
     try:
-        os.kill(init, signal.SIGKILL)
-        _, _, iru = os.wait4(init, 0)
+        if iru is None:
+            os.kill(init, signal.SIGKILL)
+        while iru is None:
+            pid, _, any_ru = os.wait4(-1, 0)
+            if pid == init:
+                iru = any_ru
         cpu = iru.ru_utime + iru.ru_stime
         rss = iru.ru_maxrss
     except OSError:

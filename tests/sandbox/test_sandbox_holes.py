@@ -8,11 +8,15 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
+from sandbox_helpers import Cold, Pooled, procs_with, wait_gone
 
 from auditor import sandbox
-from auditor.sandbox import native
+from auditor.sandbox import launcher, native
+
+Sbx = Cold | Pooled  # the sbx fixture: every probe cold and through a warm sandbox
 
 pytestmark = pytest.mark.usefixtures("launcher_kind")
 
@@ -123,3 +127,56 @@ def test_a_planted_optional_module_left_from_an_earlier_run_is_not_imported(
     )
     assert cli.returncode == 0, cli.stderr[-2000:]
     assert os.listdir(marks) == []
+
+
+# -- 2. clone(CLONE_PARENT): a child of the launcher, outside the init --------------------
+
+CLONE_PARENT_PAYLOAD = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall({nr}, 0x8000 | 17, 0, 0, 0, 0)  # CLONE_PARENT | SIGCHLD
+if r == 0:
+    os.execv("/bin/sleep", ["sleep", sys.argv[1]])
+print(r, ctypes.get_errno(), flush=True)
+"""
+
+
+def _clone_nr() -> int:
+    from auditor.sandbox import seccomp
+
+    arch = seccomp.machine()
+    nr = {"x86_64": 56, "aarch64": 220}.get(arch or "")
+    if nr is None:
+        pytest.skip(f"no clone number for {arch}")
+    return nr
+
+
+def test_the_filter_refuses_clone_parent(sbx: Sbx, token: str) -> None:
+    """A payload's clone(CLONE_PARENT) made a child of the launcher (outside the sandbox's
+    init, in its pid namespace): the caller waited for it forever (or until its timeout,
+    reporting a payload that ended at once as timed out)."""
+    code = CLONE_PARENT_PAYLOAD.format(nr=_clone_nr())
+    r = sbx.run(
+        [sys.executable, "-I", "-c", code, token], capture_output=True, text=True, timeout=30
+    )
+    assert (r.returncode, r.stdout.split()) == (0, ["-1", "1"]), r.stderr  # EPERM
+    assert procs_with(token) == []
+
+
+def test_the_launcher_reaps_a_child_it_did_not_start(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    """The same without the filter (were it to let it through, as a kernel with another
+    clone flag might): the launcher reaps any child, so the run ends when its payload does
+    and the stray child goes with the sandbox."""
+    monkeypatch.setattr(launcher, "_skip", frozenset({"seccomp"}))
+    code = CLONE_PARENT_PAYLOAD.format(nr=_clone_nr())
+    start = time.monotonic()
+    r = sandbox.run(
+        [sys.executable, "-I", "-c", code, token], capture_output=True, text=True, timeout=20
+    )
+    took = time.monotonic() - start
+    assert r.returncode == 0 and int(r.stdout.split()[0]) > 0, (r.stdout, r.stderr)
+    assert took < 10, took
+    assert not r.timed_out
+    assert wait_gone(token) == []
