@@ -384,10 +384,6 @@ class Popen(subprocess.Popen[Any]):
         )
 
         workdir, writable = _workdir(prof, cwd)
-        if workdir is not None and writable:
-            safeimport.note_writable(workdir)
-        # Nothing is imported after a payload starts (it may plant modules, see safeimport).
-        safeimport.preload()
         try:
             ops, chdir = view.build(
                 "strict" if prof.readonly_root else "standard",
@@ -405,6 +401,21 @@ class Popen(subprocess.Popen[Any]):
                 ),
                 ("cwd",),
             ) from None
+        for op in ops:
+            if isinstance(op, view.Bind) and op.dst == workdir and op.mode in ("rw", "rwid"):
+                # what a payload of this process may write, and what stays read-only there
+                safeimport.note_writable(
+                    workdir,
+                    protected=[
+                        o.dst
+                        for o in ops
+                        if isinstance(o, view.Bind)
+                        and o.mode == "ro"
+                        and view._under(o.dst, workdir)
+                    ],
+                )
+        # Nothing is imported after a payload starts (it may plant modules, see safeimport).
+        safeimport.preload()
         skip = launcher._skip
         if "allowlist-root" in skip:
             ops, chdir = [], None

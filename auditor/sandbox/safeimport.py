@@ -23,7 +23,7 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
@@ -56,6 +56,10 @@ STDLIB = ("ctypes",)
 _lock = threading.RLock()
 #: Writable working directories given to payloads by this process (resolved).
 _written: set[str] = set()
+#: Paths inside them mounted read-only for every run (view.workdir_read_only, this package).
+_protected: set[str] = set()
+#: Called when a new writable working directory is noted (config drops its lookup cache).
+_on_written: list[Callable[[], object]] = []
 _preloaded = False
 
 
@@ -63,14 +67,27 @@ def _under(path: str, top: str) -> bool:
     return path == top or path.startswith(top.rstrip("/") + "/")
 
 
-def note_writable(workdir: str) -> None:
-    """A payload of this process may write ``workdir`` (and everything under it)."""
+def note_writable(workdir: str, protected: Iterable[str] = ()) -> None:
+    """A payload of this process may write ``workdir`` (and everything under it) except the
+    ``protected`` paths in it, mounted read-only over it."""
     if workdir != "/":
         _written.add(workdir)
+        _protected.update(protected)
+        for hook in _on_written:
+            hook()
 
 
 def written() -> frozenset[str]:
+    """The writable working directories given to payloads of this process."""
     return frozenset(_written)
+
+
+def payload_may_have_written(path: str) -> bool:
+    """Whether a payload of this process could have made or changed ``path`` (resolved):
+    it lies in one of their writable working directories and was not kept read-only."""
+    if any(_under(path, p) for p in _protected):
+        return False
+    return any(_under(path, w) for w in _written)
 
 
 def _unsafe_roots() -> list[str]:

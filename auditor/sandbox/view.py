@@ -30,6 +30,7 @@ import functools
 import glob
 import importlib.util
 import os
+import stat
 import sys
 
 from auditor.sandbox import rulesdata
@@ -223,6 +224,21 @@ def system_ops(profile: str) -> tuple[Op, ...]:
     return tuple(ops)
 
 
+def workdir_read_only(workdir: str) -> list[Bind]:
+    """What of a writable working directory stays read-only (``workdir_read_only`` of
+    rules/sandbox.toml): those of its entries that exist as a regular file or folder."""
+    out = []
+    for name in _strings("workdir_read_only"):
+        path = os.path.join(workdir, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+            out.append(Bind(path, path, "ro"))
+    return out
+
+
 def read_only_trees(profile: str) -> tuple[str, ...]:
     """Directories the view shows read-only (a working directory under one is not bound)."""
     return tuple(op.dst for op in system_ops(profile) if isinstance(op, Bind) and op.mode == "ro")
@@ -264,6 +280,7 @@ def build(
             mode = ("rwid" if root_caller else "rw") if writable else "ro"
             ops.append(Bind(workdir, workdir, mode))
             if writable:
+                ops += workdir_read_only(workdir)
                 # (a read-only tree that holds the package does not keep it read-only when
                 # the writable working directory is mounted over that tree, as a checkout
                 # under /opt is: only one deeper than the working directory does)

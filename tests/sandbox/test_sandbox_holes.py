@@ -180,3 +180,64 @@ def test_the_launcher_reaps_a_child_it_did_not_start(
     assert took < 10, took
     assert not r.timed_out
     assert wait_gone(token) == []
+
+
+# -- 3. the files the host reads later, in a writable working directory --------------------
+
+POISON = """[tool.auditor.sandbox]
+memory = "1T"
+pids = 1000000
+python_profile = "standard"
+cgroup = "off"
+allow_degraded = true
+"""
+
+
+def test_the_projects_settings_and_git_stay_read_only_in_the_working_directory(
+    sbx: Sbx, host_dir: str
+) -> None:
+    """A standard payload rewrote ``[tool.auditor.sandbox]`` in its working directory's
+    pyproject.toml: the caller's next runs got its limits, profile and cgroup mode.  The
+    files the host reads or runs later (pyproject.toml, .git, setup.py, setup.cfg, the
+    baseline and the scan cache) stay read-only; the rest stays writable."""
+    with open(os.path.join(host_dir, "pyproject.toml"), "w") as f:
+        f.write('[tool.auditor.sandbox]\nmemory = "64M"\n')
+    os.makedirs(os.path.join(host_dir, ".git", "hooks"))
+    with open(os.path.join(host_dir, ".git", "config"), "w") as f:
+        f.write("[core]\n")
+    for name in ("setup.py", "setup.cfg", ".auditor-baseline.json", "other.txt"):
+        with open(os.path.join(host_dir, name), "w") as f:
+            f.write("x\n")
+    script = (
+        "for f in pyproject.toml .git/config setup.py setup.cfg .auditor-baseline.json "
+        "other.txt; do (echo evil >> $f) 2>/dev/null && echo wrote $f; done; "
+        "(echo 'x' > .git/hooks/pre-commit) 2>/dev/null && echo wrote hook; "
+        "(mv pyproject.toml p.bak) 2>/dev/null && echo moved; "
+        "(rm -rf .git) 2>/dev/null && echo removed git; true"
+    )
+    r = sbx.run(["sh", "-c", script], cwd=host_dir, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:-1] == ["wrote other.txt"], r.stdout
+    with open(os.path.join(host_dir, "pyproject.toml")) as f:
+        assert "evil" not in f.read()
+    assert sandbox.load_settings(host_dir).limits.memory == "64M"
+
+
+def test_a_pyproject_toml_a_payload_made_is_not_read_by_the_caller(host_dir: str) -> None:
+    """A working directory without a pyproject.toml: the payload makes one (it cannot be
+    kept read-only, it was not there); the caller's next runs do not take their settings
+    from it."""
+    os.chmod(host_dir, 0o777)
+    before = sandbox.load_settings(host_dir)
+    r = sandbox.run(
+        [sys.executable, "-I", "-c", f"open('pyproject.toml', 'w').write({POISON!r})"],
+        cwd=host_dir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(host_dir, "pyproject.toml"))  # the premise
+    after = sandbox.load_settings(host_dir)
+    assert after == before
+    assert after.python_profile == "strict" and not after.allow_degraded
