@@ -307,12 +307,20 @@ static void check_lifeline(int fd) {
     if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR))) _exit(137);
 }
 
+/* Every limit that can be set is set: one the kernel refuses (the caller clamps them to its
+ * own hard limits, so that should not happen) does not leave the others unset. */
 static int set_rlimits(void) {
+    int failed = 0;
     for (int i = 0; i < plan.nrl; i++) {
         struct rlimit r = {(rlim_t)plan.rlimits[i].soft, (rlim_t)plan.rlimits[i].hard};
-        if (setrlimit(plan.rlimits[i].res, &r) < 0) return fail("setrlimit");
+        if (setrlimit(plan.rlimits[i].res, &r) < 0 && !failed) {
+            char what[64];
+            snprintf(what, sizeof what, "setrlimit(%d)", plan.rlimits[i].res);
+            fail(what);
+            failed = 1;
+        }
     }
-    return 0;
+    return failed ? -1 : 0;
 }
 
 static int drop_caps(void) {
@@ -359,8 +367,8 @@ static int become(unsigned id) {
 static int lifeline_fd = -1, ready_fd = -1;
 
 static int init_lockdown(void) {
-    if (not_dumpable() < 0 || no_new_privs() < 0 || drop_caps() < 0 || set_rlimits() < 0)
-        return -1;
+    if (not_dumpable() < 0 || no_new_privs() < 0 || drop_caps() < 0) return -1;
+    set_rlimits(); /* a limit refused is the payload's "rlimits" to report, not the filter's */
     return has(&plan.skip, "seccomp") ? 0 : install_seccomp();
 }
 

@@ -334,11 +334,15 @@ def _close_all_but(*keep: int) -> None:
 
 
 def _set_rlimits() -> None:
+    """Every limit that can be set is (see set_rlimits in launcher.c)."""
+    failed = None
     for res, soft, hard in _plan.rlimits:
         try:
             resource.setrlimit(res, (soft, hard))
         except (OSError, ValueError) as exc:
-            raise _Fail(f"setrlimit: {exc}") from None
+            failed = failed or f"setrlimit({res}): {exc}"
+    if failed:
+        raise _Fail(failed)
 
 
 def _drop_caps() -> None:
@@ -384,7 +388,8 @@ def _init_lockdown() -> None:
     _prctl(PR_SET_DUMPABLE, 0)
     _no_new_privs()
     _drop_caps()
-    _set_rlimits()
+    with contextlib.suppress(_Fail):  # the payload's "rlimits" to report, not the filter's
+        _set_rlimits()
     if "seccomp" not in _plan.skip:
         _seccomp()
 

@@ -241,3 +241,48 @@ def test_a_pyproject_toml_a_payload_made_is_not_read_by_the_caller(host_dir: str
     after = sandbox.load_settings(host_dir)
     assert after == before
     assert after.python_profile == "strict" and not after.allow_degraded
+
+
+RLIMITS_CHILD = """
+import resource, warnings
+warnings.simplefilter("error")  # a degraded run would raise SandboxDegradedWarning
+from auditor import sandbox
+r = sandbox.run(
+    [sys.executable, "-I", "-c",
+     "import resource as r; print(r.getrlimit(r.RLIMIT_NPROC)[1], r.getrlimit(r.RLIMIT_AS)[1])"],
+    limits=sandbox.Limits(pids=1000000, memory="300M"), cgroup="off", allow_degraded=True,
+    capture_output=True, text=True, timeout=60,
+)
+print(r.stdout.strip(), ",".join(r.isolation), ",".join(r.degraded))
+"""
+
+
+def test_a_limit_above_the_callers_own_leaves_the_other_limits_in_place(host_dir: str) -> None:
+    """``pids=1000000`` above the caller's own hard RLIMIT_NPROC (which the sandbox's user
+    namespace cannot raise) made setrlimit fail: with allow_degraded the run went on without
+    any rlimit (memory, CPU, file size...) and without the init's protection (its seccomp
+    filter came after its rlimits).  That limit is now the caller's own hard limit."""
+    own = 4000
+
+    def lower() -> None:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+        resource.setrlimit(resource.RLIMIT_NPROC, (min(soft, own), own))
+
+    prologue = (
+        f"import sys\nfrom auditor.sandbox import native\nnative._disabled = {native._disabled!r}\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", prologue + RLIMITS_CHILD],
+        cwd=host_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lower,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    nproc, as_, isolation, degraded = [*r.stdout.split(), ""][:4]
+    assert (int(nproc), int(as_)) == (own, 300 << 20), r.stdout
+    assert degraded == "", r.stdout
+    assert "protected-init" in isolation.split(",") and "rlimits" in isolation.split(",")
