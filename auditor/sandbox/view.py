@@ -30,6 +30,7 @@ import functools
 import glob
 import importlib.util
 import os
+import pwd
 import stat
 import sys
 
@@ -83,6 +84,47 @@ Op = Bind | Link | Tmpfs | Proc | DevPts
 
 class WorkdirRefused(Exception):
     """The working directory lies where the view never goes (``/run``, ``/proc`` ...)."""
+
+
+class WorkdirShared(Exception):
+    """The working directory is (or holds) a folder others share: /tmp, a home..."""
+
+    def __init__(self, workdir: str, what: str, writable: bool) -> None:
+        access = "read and write" if writable else "read"
+        super().__init__(
+            f"the working directory {workdir} is {what}: the payload would {access} "
+            "everything kept there (dotfiles, keys, other programs' files and sockets). Fix: "
+            "run from a project folder (one inside it is fine), or pass cwd= one"
+        )
+
+
+def _homes() -> dict[str, str]:
+    """Resolved home directories that exist -> whose (passwd entries, then $HOME)."""
+    out: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for entry in pwd.getpwall():
+            if entry.pw_dir and os.path.isdir(entry.pw_dir):
+                out.setdefault(os.path.realpath(entry.pw_dir), f"{entry.pw_name}'s home")
+    home = os.environ.get("HOME")
+    if home and os.path.isabs(home) and os.path.isdir(home):
+        out.setdefault(os.path.realpath(home), "the caller's home ($HOME)")
+    return out
+
+
+def shared_workdir(workdir: str) -> str | None:
+    """What makes ``workdir`` (resolved) a folder never shown: None when it is not one."""
+    refused = _homes()
+    for p in _strings("shared_workdirs"):
+        if os.path.isdir(p):
+            refused.setdefault(os.path.realpath(p), "a folder others share")
+    for path, what in refused.items():
+        if path == "/":  # never bound anyway
+            continue
+        if workdir == path:
+            return what
+        if _under(path, workdir):
+            return f"a folder that holds {path} ({what})"
+    return None
 
 
 def _dst(op: Op) -> str:
@@ -277,6 +319,9 @@ def build(
         covered = any(_under(workdir, t) for t in read_only_trees(profile))
         system = any(_under(workdir, t) for t in _strings("system_trees"))
         if workdir != "/" and not system and not (covered and not writable):
+            shared = shared_workdir(workdir)
+            if shared is not None:
+                raise WorkdirShared(workdir, shared, writable)
             mode = ("rwid" if root_caller else "rw") if writable else "ro"
             ops.append(Bind(workdir, workdir, mode))
             if writable:

@@ -286,3 +286,41 @@ def test_a_limit_above_the_callers_own_leaves_the_other_limits_in_place(host_dir
     assert (int(nproc), int(as_)) == (own, 300 << 20), r.stdout
     assert degraded == "", r.stdout
     assert "protected-init" in isolation.split(",") and "rlimits" in isolation.split(",")
+
+
+# -- 4. a working directory others share: /tmp, a home, what holds them -------------------
+
+
+@pytest.mark.parametrize("profile", ["standard", "strict"])
+@pytest.mark.parametrize("where", ["/tmp", "/var/tmp", "$HOME", "above $HOME", "/root"])
+def test_a_shared_folder_or_a_home_is_never_the_working_directory(
+    where: str, profile: str, host_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller whose cwd was /tmp (a service, cron) or its home showed it to the payload,
+    writable in standard: it reached a root-only unix socket in /tmp/<0700 folder>, planted a
+    root-owned symlink in the host's /tmp, wrote /root/.bashrc.  Such a folder, or one that
+    holds it, is refused with one line that names it and says what to do."""
+    home = os.path.join(host_dir, "home", "someone")
+    os.makedirs(home)
+    monkeypatch.setenv("HOME", home)
+    cwd = {"$HOME": home, "above $HOME": os.path.dirname(home)}.get(where, where)
+    if not os.path.isdir(cwd):
+        pytest.skip(f"{cwd} does not exist here")
+    marker = f"auditor-test-marker-{os.getpid()}"
+    with pytest.raises(sandbox.SandboxUnavailable) as exc:
+        sandbox.run(["sh", "-c", f": > {marker}"], cwd=cwd, profile=profile, timeout=30)
+    message = str(exc.value)
+    assert "\n" not in message and os.path.realpath(cwd) in message and "Fix:" in message
+    assert exc.value.missing == ("cwd",)
+    assert not os.path.lexists(os.path.join(cwd, marker))
+
+
+def test_a_folder_inside_a_home_or_tmp_is_still_a_working_directory(
+    host_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", host_dir)
+    project = os.path.join(host_dir, "project")
+    os.mkdir(project)
+    r = sandbox.run(["sh", "-c", ": > made; pwd"], cwd=project, capture_output=True, text=True)
+    assert (r.returncode, r.stdout.strip()) == (0, project), r.stderr
+    assert os.path.exists(os.path.join(project, "made"))
