@@ -324,3 +324,85 @@ def test_a_folder_inside_a_home_or_tmp_is_still_a_working_directory(
     r = sandbox.run(["sh", "-c", ": > made; pwd"], cwd=project, capture_output=True, text=True)
     assert (r.returncode, r.stdout.strip()) == (0, project), r.stderr
     assert os.path.exists(os.path.join(project, "made"))
+
+
+# -- 5. the caller's terminal as the payload's stdio ---------------------------------------
+
+TTY_CALLER = r"""
+import fcntl, os, signal, struct, termios, time
+from auditor import sandbox
+master, slave = os.openpty()
+fcntl.ioctl(slave, termios.TIOCSCTTY, 0)  # this session's controlling terminal, in front
+fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+got = []
+signal.signal(signal.SIGWINCH, lambda *a: got.append("SIGWINCH"))
+before = (termios.tcgetattr(slave), fcntl.ioctl(slave, termios.TIOCGWINSZ, b"\0" * 8))
+payload = r'''
+import fcntl, os, struct, termios
+out = {}
+def attempt(name, request, arg):
+    try:
+        fcntl.ioctl(1, request, arg)
+        out[name] = 0
+    except OSError as e:
+        out[name] = e.errno
+attempt("TIOCSWINSZ", termios.TIOCSWINSZ, struct.pack("HHHH", 1, 1, 0, 0))
+a = termios.tcgetattr(1)
+a[3] &= ~termios.ECHO
+for name, when in (("TCSETS", termios.TCSANOW), ("TCSETSW", termios.TCSADRAIN),
+                   ("TCSETSF", termios.TCSAFLUSH)):
+    try:
+        termios.tcsetattr(1, when, a)
+        out[name] = 0
+    except termios.error as e:
+        out[name] = e.args[0]
+attempt("TIOCEXCL", termios.TIOCEXCL, 0)
+attempt("TCXONC", termios.TCXONC, termios.TCOOFF)
+attempt("TCFLSH", termios.TCFLSH, termios.TCIFLUSH)
+attempt("TIOCSTI", termios.TIOCSTI, b"x")
+attempt("TIOCCONS", termios.TIOCCONS, 0)
+out["isatty"] = os.isatty(1)
+out["rows"] = struct.unpack("HHHH", fcntl.ioctl(1, termios.TIOCGWINSZ, b"\0" * 8))[0]
+out["echo"] = bool(termios.tcgetattr(1)[3] & termios.ECHO)
+os.write(2, repr(out).encode() + b"\n")
+'''
+r = sandbox.run([sys.executable, "-I", "-c", payload], stdin=slave, stdout=slave, stderr=slave,
+                timeout=30)
+time.sleep(0.2)
+os.set_blocking(master, False)
+try:
+    said = os.read(master, 65536).decode(errors="replace")
+except BlockingIOError:
+    said = ""
+after = (termios.tcgetattr(slave), fcntl.ioctl(slave, termios.TIOCGWINSZ, b"\0" * 8))
+print(repr((r.returncode, said.strip().splitlines()[-1:], got, before == after)))
+"""
+
+
+def test_the_payload_cannot_change_nor_signal_through_the_callers_terminal(host_dir: str) -> None:
+    """With the caller's terminal as its stdio, the payload changed the window size (the
+    kernel sent SIGWINCH to the caller's foreground process group), turned echo off, made
+    the terminal exclusive, stopped its output: the caller's terminal stayed broken after the
+    run.  Those ioctls are refused (EPERM); reading the terminal's state still works."""
+    import ast
+
+    prologue = (
+        f"import sys\nfrom auditor.sandbox import native\nnative._disabled = {native._disabled!r}\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", prologue + TTY_CALLER],
+        cwd=host_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,  # a session leader, which the pty becomes the terminal of
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    rc, said, got, unchanged = ast.literal_eval(child.stdout.strip().splitlines()[-1])
+    assert rc == 0 and said, (rc, said)
+    out = ast.literal_eval(said[0])
+    refused = ("TIOCSWINSZ", "TCSETS", "TCSETSW", "TCSETSF", "TIOCEXCL", "TCXONC", "TCFLSH")
+    assert {k: out[k] for k in refused} == dict.fromkeys(refused, 1), out  # EPERM
+    assert out["TIOCSTI"] == 1 and out["TIOCCONS"] == 1, out
+    assert (out["isatty"], out["rows"], out["echo"]) == (True, 40, True), out
+    assert got == [] and unchanged, (got, unchanged)
