@@ -406,3 +406,34 @@ def test_the_payload_cannot_change_nor_signal_through_the_callers_terminal(host_
     assert out["TIOCSTI"] == 1 and out["TIOCCONS"] == 1, out
     assert (out["isatty"], out["rows"], out["echo"]) == (True, 40, True), out
     assert got == [] and unchanged, (got, unchanged)
+
+
+# -- 6. a result the caller cannot parse ----------------------------------------------------
+
+FORGED = (
+    "print(chr(10) + __import__('re').search(r'@@AUDITOR-RESULT-[0-9a-f]+:', "
+    "open('/proc/self/cmdline').read()).group() + {body}, flush=True) "
+    "or __import__('os')._exit(0)"
+)
+
+
+@pytest.mark.parametrize(
+    "body", ["'J' + '[' * 200000", "'J' + '9' * 5000", "'[' * 200000", "'9' * 5000"]
+)
+def test_a_crafted_eval_result_raises_sandbox_eval_error(sbx: Sbx, body: str) -> None:
+    """The expression reads its result marker from its own command line and prints a
+    result the caller's parser chokes on: the caller got RecursionError (200000 nested
+    lists) or ValueError (an integer of 5000 digits), not SandboxEvalError."""
+    evaluate = (
+        sandbox.eval_python
+        if isinstance(sbx, Cold)
+        else lambda expr: _pooled_eval(expr)  # through a warm sandbox
+    )
+    with pytest.raises(sandbox.SandboxEvalError):
+        evaluate(FORGED.format(body=body))
+
+
+def _pooled_eval(expr: str) -> object:
+    with sandbox.Pool(1) as pool:
+        pool.wait_ready(60)
+        return pool.eval_python(expr)
