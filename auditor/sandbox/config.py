@@ -1,5 +1,9 @@
 """Defaults from ``[tool.auditor.sandbox]`` in the nearest ``pyproject.toml`` above cwd.
 
+A ``pyproject.toml`` a payload of this process could have made or changed (inside a writable
+working directory it was given, and not one of the files kept read-only there) is passed
+over: a payload must not set the limits and profile of the caller's next runs.
+
 Keys: ``memory``, ``cpu_time``, ``pids``, ``file_size``, ``open_files``, ``output`` (see
 :class:`~auditor.sandbox.limits.Limits`), ``profile`` (default profile of ``run`` and the
 drop-ins), ``python_profile`` (default of ``exec_python``/``eval_python``),
@@ -21,6 +25,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from auditor.sandbox import safeimport
 from auditor.sandbox.errors import SandboxConfigError
 from auditor.sandbox.limits import Limits, parse_size
 from auditor.sandbox.profiles import PROFILES
@@ -64,11 +69,18 @@ def _search(here: Path) -> tuple[Path | None, list[Path]]:
         searched.append(d)
         candidate = d / "pyproject.toml"
         try:
-            if candidate.is_file():
+            if candidate.is_file() and not safeimport.payload_may_have_written(str(candidate)):
                 return candidate, searched
         except OSError:
             return None, searched
     return None, searched
+
+
+def _forget_lookups() -> None:
+    _found.clear()
+
+
+safeimport._on_written.append(_forget_lookups)
 
 
 def _mtime_ns(path: str | Path) -> int:

@@ -179,9 +179,11 @@ def evaluate(expr: str, exec_fn: Callable[..., SandboxResult], opts: dict[str, A
         raise SandboxEvalError(f"eval_python: {expr!r} produced no result")
     payload = payload.rstrip("\n")
     kind, body = payload[:1], payload[1:]
-    if kind == "J":
-        return json.loads(body)
     try:
+        # The payload wrote this: a crafted one (deep nesting, a 5000-digit integer) must
+        # not raise RecursionError or ValueError in the caller
+        if kind == "J":
+            return json.loads(body)
         return ast.literal_eval(body)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         raise SandboxEvalError(

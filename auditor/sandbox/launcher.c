@@ -307,12 +307,20 @@ static void check_lifeline(int fd) {
     if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR))) _exit(137);
 }
 
+/* Every limit that can be set is set: one the kernel refuses (the caller clamps them to its
+ * own hard limits, so that should not happen) does not leave the others unset. */
 static int set_rlimits(void) {
+    int failed = 0;
     for (int i = 0; i < plan.nrl; i++) {
         struct rlimit r = {(rlim_t)plan.rlimits[i].soft, (rlim_t)plan.rlimits[i].hard};
-        if (setrlimit(plan.rlimits[i].res, &r) < 0) return fail("setrlimit");
+        if (setrlimit(plan.rlimits[i].res, &r) < 0 && !failed) {
+            char what[64];
+            snprintf(what, sizeof what, "setrlimit(%d)", plan.rlimits[i].res);
+            fail(what);
+            failed = 1;
+        }
     }
-    return 0;
+    return failed ? -1 : 0;
 }
 
 static int drop_caps(void) {
@@ -359,8 +367,8 @@ static int become(unsigned id) {
 static int lifeline_fd = -1, ready_fd = -1;
 
 static int init_lockdown(void) {
-    if (not_dumpable() < 0 || no_new_privs() < 0 || drop_caps() < 0 || set_rlimits() < 0)
-        return -1;
+    if (not_dumpable() < 0 || no_new_privs() < 0 || drop_caps() < 0) return -1;
+    set_rlimits(); /* a limit refused is the payload's "rlimits" to report, not the filter's */
     return has(&plan.skip, "seccomp") ? 0 : install_seccomp();
 }
 
@@ -973,17 +981,33 @@ static void end_signals(sigset_t *set) {
  * killing the init (the kernel then kills every process of the pid namespace, the payload
  * included), not the launcher. */
 static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeline) {
-    int status, istatus, ended_by = 0;
-    struct rusage ru, iru;
+    int status = 0, istatus, ended_by = 0, init_reaped = 0;
+    struct rusage ru, iru, any;
     sigset_t wake;
     close_all_but(plan.info_fd, lifeline, -1, -1);
     end_signals(&wake);
     sigaddset(&wake, SIGCHLD); /* blocked since the fork: pending until taken below */
+    memset(&ru, 0, sizeof ru);
+    memset(&iru, 0, sizeof iru);
+    /* Any child is reaped, not only the payload and the init: a payload's clone(CLONE_PARENT)
+     * (refused by the filter, but a filter is not the only guard) makes a child of this
+     * process, in the sandbox's pid namespace, which the init's exit waits for until it is
+     * reaped: waiting for the init alone would wait forever. */
     for (;;) {
-        pid_t r = wait4(payload_pid, &status, WNOHANG, &ru);
-        if (r == payload_pid) break;
-        if (r < 0 && errno != EINTR) _exit(255);
-        if (r != 0) continue;
+        pid_t r = wait4(-1, &status, WNOHANG, &any);
+        if (r == payload_pid) {
+            ru = any;
+            break;
+        }
+        if (r == init_pid) {
+            init_reaped = 1;
+            istatus = status;
+            iru = any;
+            continue;
+        }
+        if (r > 0) continue;
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) _exit(255);
         /* not reaped yet (only this thread reaps): its pid is still its own to signal */
         int sig = sigwaitinfo(&wake, NULL);
         if (sig > 0 && sig != SIGCHLD && !ended_by) {
@@ -993,10 +1017,16 @@ static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeli
         }
     }
     /* The payload is gone: so goes the pid namespace, with whatever is left in it. */
-    kill(init_pid, SIGKILL);
-    memset(&iru, 0, sizeof iru);
-    while (wait4(init_pid, &istatus, 0, &iru) < 0)
-        if (errno != EINTR) break;
+    if (!init_reaped) kill(init_pid, SIGKILL);
+    while (!init_reaped) {
+        pid_t r = wait4(-1, &istatus, 0, &any);
+        if (r == init_pid) {
+            iru = any;
+            break;
+        }
+        if (r < 0 && errno != EINTR) break;
+    }
+    (void)istatus;
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + iru.ru_utime.tv_sec +
                           iru.ru_stime.tv_sec) +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec + iru.ru_utime.tv_usec +

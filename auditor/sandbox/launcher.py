@@ -163,7 +163,20 @@ def rlimits_for(
         out.append((resource.RLIMIT_NOFILE, open_files, open_files))
     if pids is not None and not cgroup_pids:
         out.append((resource.RLIMIT_NPROC, pids, pids))
-    return out
+    return [_within_own(res, soft, hard) for res, soft, hard in out]
+
+
+def _within_own(res: int, soft: int, hard: int) -> tuple[int, int, int]:
+    """A limit above the caller's own hard limit is that hard limit: the sandbox (in its own
+    user namespace) cannot raise it, and it already binds.  Asking for more (``pids=1000000``)
+    must not make setrlimit fail and, with allow_degraded, leave every limit unset."""
+    try:
+        _, own = resource.getrlimit(res)
+    except (OSError, ValueError):
+        return res, soft, hard
+    if own == resource.RLIM_INFINITY:
+        return res, soft, hard
+    return res, min(soft, own), min(hard, own)
 
 
 _slots = itertools.count()

@@ -29,7 +29,7 @@ def landlock_abi() -> int:
     not among the active LSMs)."""
     if not IS_LINUX:
         return 0
-    import ctypes  # only when a run asks
+    import ctypes  # only when a run asks (safeimport.preload imports it before a payload)
 
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long

@@ -1,6 +1,7 @@
 """Prometheus metrics (optional ``prometheus_client``) and one log record per run.
 
-``prometheus_client`` is imported lazily on the first run; without it every function here
+``prometheus_client`` is imported before the first payload starts (safeimport.preload),
+never from a folder a payload could write; without it every function here
 is a no-op apart from logging.  Metrics (default registry):
 
 * ``auditor_sandbox_executions_total{isolation,outcome}``
@@ -78,9 +79,12 @@ def _create() -> dict[str, Any] | None:
     global _metrics, _unavailable
     if _metrics is not None or _unavailable:  # another thread was first
         return _metrics
-    try:
-        import prometheus_client as pc
-    except ImportError:
+    # Never from the working directory or another folder a payload could write (a planted
+    # prometheus_client.py would run in the caller): see safeimport.
+    from auditor.sandbox import safeimport
+
+    pc = safeimport.optional("prometheus_client")
+    if pc is None:
         _unavailable = True
         return None
     _metrics = {

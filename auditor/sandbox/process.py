@@ -25,6 +25,7 @@ from auditor.sandbox import (
     metrics,
     native,
     pylauncher,
+    safeimport,
     seccomp,
     view,
 )
@@ -400,6 +401,25 @@ class Popen(subprocess.Popen[Any]):
                 ),
                 ("cwd",),
             ) from None
+        except view.WorkdirShared as exc:
+            self._cleanup_after_failed_start()
+            self._record_unavailable(args, "cwd")
+            raise SandboxUnavailable(str(exc), ("cwd",)) from None
+        for op in ops:
+            if isinstance(op, view.Bind) and op.dst == workdir and op.mode in ("rw", "rwid"):
+                # what a payload of this process may write, and what stays read-only there
+                safeimport.note_writable(
+                    workdir,
+                    protected=[
+                        o.dst
+                        for o in ops
+                        if isinstance(o, view.Bind)
+                        and o.mode == "ro"
+                        and view._under(o.dst, workdir)
+                    ],
+                )
+        # Nothing is imported after a payload starts (it may plant modules, see safeimport).
+        safeimport.preload()
         skip = launcher._skip
         if "allowlist-root" in skip:
             ops, chdir = [], None

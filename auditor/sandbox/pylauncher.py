@@ -334,11 +334,15 @@ def _close_all_but(*keep: int) -> None:
 
 
 def _set_rlimits() -> None:
+    """Every limit that can be set is (see set_rlimits in launcher.c)."""
+    failed = None
     for res, soft, hard in _plan.rlimits:
         try:
             resource.setrlimit(res, (soft, hard))
         except (OSError, ValueError) as exc:
-            raise _Fail(f"setrlimit: {exc}") from None
+            failed = failed or f"setrlimit({res}): {exc}"
+    if failed:
+        raise _Fail(failed)
 
 
 def _drop_caps() -> None:
@@ -384,7 +388,8 @@ def _init_lockdown() -> None:
     _prctl(PR_SET_DUMPABLE, 0)
     _no_new_privs()
     _drop_caps()
-    _set_rlimits()
+    with contextlib.suppress(_Fail):  # the payload's "rlimits" to report, not the filter's
+        _set_rlimits()
     if "seccomp" not in _plan.skip:
         _seccomp()
 
@@ -912,10 +917,20 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
     _close_all_but(_plan.info_fd, lifeline)
     wake = END_SIGNALS | {signal.SIGCHLD}  # blocked since the fork: pending until taken
     ended_by = 0
+    iru: resource.struct_rusage | None = None
+    # Any child is reaped (see intermediate in launcher.c): a payload's clone(CLONE_PARENT)
+    # child is this process's, in the sandbox's pid namespace, and the init's exit waits
+    # for it to be reaped.
     while True:
-        pid, status, ru = os.wait4(payload, os.WNOHANG)
+        pid, status, any_ru = os.wait4(-1, os.WNOHANG)
         if pid == payload:
+            ru = any_ru
             break
+        if pid == init:
+            iru = any_ru
+            continue
+        if pid:
+            continue
         # not reaped yet (only this thread reaps): its pid is still its own to signal
         sig = signal.sigwaitinfo(wake).si_signo
         if sig != signal.SIGCHLD and not ended_by:
@@ -924,8 +939,12 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
                 with contextlib.suppress(OSError):  # the payload's
                     os.kill(child, signal.SIGKILL)
     try:
-        os.kill(init, signal.SIGKILL)
-        _, _, iru = os.wait4(init, 0)
+        if iru is None:
+            os.kill(init, signal.SIGKILL)
+        while iru is None:
+            pid, _, any_ru = os.wait4(-1, 0)
+            if pid == init:
+                iru = any_ru
         cpu = iru.ru_utime + iru.ru_stime
         rss = iru.ru_maxrss
     except OSError:

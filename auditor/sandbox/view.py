@@ -30,6 +30,8 @@ import functools
 import glob
 import importlib.util
 import os
+import pwd
+import stat
 import sys
 
 from auditor.sandbox import rulesdata
@@ -82,6 +84,47 @@ Op = Bind | Link | Tmpfs | Proc | DevPts
 
 class WorkdirRefused(Exception):
     """The working directory lies where the view never goes (``/run``, ``/proc`` ...)."""
+
+
+class WorkdirShared(Exception):
+    """The working directory is (or holds) a folder others share: /tmp, a home..."""
+
+    def __init__(self, workdir: str, what: str, writable: bool) -> None:
+        access = "read and write" if writable else "read"
+        super().__init__(
+            f"the working directory {workdir} is {what}: the payload would {access} "
+            "everything kept there (dotfiles, keys, other programs' files and sockets). Fix: "
+            "run from a project folder (one inside it is fine), or pass cwd= one"
+        )
+
+
+def _homes() -> dict[str, str]:
+    """Resolved home directories that exist -> whose (passwd entries, then $HOME)."""
+    out: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for entry in pwd.getpwall():
+            if entry.pw_dir and os.path.isdir(entry.pw_dir):
+                out.setdefault(os.path.realpath(entry.pw_dir), f"{entry.pw_name}'s home")
+    home = os.environ.get("HOME")
+    if home and os.path.isabs(home) and os.path.isdir(home):
+        out.setdefault(os.path.realpath(home), "the caller's home ($HOME)")
+    return out
+
+
+def shared_workdir(workdir: str) -> str | None:
+    """What makes ``workdir`` (resolved) a folder never shown: None when it is not one."""
+    refused = _homes()
+    for p in _strings("shared_workdirs"):
+        if os.path.isdir(p):
+            refused.setdefault(os.path.realpath(p), "a folder others share")
+    for path, what in refused.items():
+        if path == "/":  # never bound anyway
+            continue
+        if workdir == path:
+            return what
+        if _under(path, workdir):
+            return f"a folder that holds {path} ({what})"
+    return None
 
 
 def _dst(op: Op) -> str:
@@ -223,6 +266,21 @@ def system_ops(profile: str) -> tuple[Op, ...]:
     return tuple(ops)
 
 
+def workdir_read_only(workdir: str) -> list[Bind]:
+    """What of a writable working directory stays read-only (``workdir_read_only`` of
+    rules/sandbox.toml): those of its entries that exist as a regular file or folder."""
+    out = []
+    for name in _strings("workdir_read_only"):
+        path = os.path.join(workdir, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+            out.append(Bind(path, path, "ro"))
+    return out
+
+
 def read_only_trees(profile: str) -> tuple[str, ...]:
     """Directories the view shows read-only (a working directory under one is not bound)."""
     return tuple(op.dst for op in system_ops(profile) if isinstance(op, Bind) and op.mode == "ro")
@@ -261,9 +319,13 @@ def build(
         covered = any(_under(workdir, t) for t in read_only_trees(profile))
         system = any(_under(workdir, t) for t in _strings("system_trees"))
         if workdir != "/" and not system and not (covered and not writable):
+            shared = shared_workdir(workdir)
+            if shared is not None:
+                raise WorkdirShared(workdir, shared, writable)
             mode = ("rwid" if root_caller else "rw") if writable else "ro"
             ops.append(Bind(workdir, workdir, mode))
             if writable:
+                ops += workdir_read_only(workdir)
                 # (a read-only tree that holds the package does not keep it read-only when
                 # the writable working directory is mounted over that tree, as a checkout
                 # under /opt is: only one deeper than the working directory does)

@@ -489,8 +489,12 @@ def test_kernel_interfaces_are_read_only(sbx: Sbx, profile: str) -> None:
 
 @pytest.fixture
 def cgroupfs_elsewhere() -> Iterator[str]:
-    """A cgroup2 filesystem mounted outside /sys (root only), as some hosts have."""
-    d = tempfile.mkdtemp(prefix="auditor-cgroupfs-", dir="/var/tmp")
+    """A cgroup2 filesystem mounted outside /sys (root only), as some hosts have, in a
+    folder of its own (/var/tmp itself is never a working directory)."""
+    parent = tempfile.mkdtemp(prefix="auditor-cgroupfs-", dir="/var/tmp")
+    os.chmod(parent, 0o755)  # the payload, another uid, enters it
+    d = os.path.join(parent, "cgroup")
+    os.mkdir(d)
     try:
         if subprocess.run(["mount", "-t", "cgroup2", "none", d]).returncode != 0:
             pytest.fail("could not mount cgroup2 as root")
@@ -500,6 +504,7 @@ def cgroupfs_elsewhere() -> Iterator[str]:
             subprocess.run(["umount", d], check=True)
     finally:
         os.rmdir(d)
+        os.rmdir(parent)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a cgroup filesystem needs root")
