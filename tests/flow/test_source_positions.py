@@ -11,7 +11,7 @@ import pytest
 
 from auditor.api import scan
 from auditor.findings import Finding
-from auditor.scan import summary
+from auditor.scan import positions
 from tests.conftest import make_policy
 
 
@@ -62,7 +62,7 @@ def run():
 def test_the_source_step_is_the_occurrence_the_flow_goes_through(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, marker: str, text: str
 ) -> None:
-    monkeypatch.setattr(summary, "MetadataWrapper", _NoMetadata)
+    monkeypatch.setattr(positions, "MetadataWrapper", _NoMetadata)
     [finding] = _scan(tmp_path, code)
     source = finding.flow[0]
     assert source.kind == "source"
@@ -101,7 +101,7 @@ def test_a_handed_over_call_is_placed_where_its_function_is_named(
     """The call a handover makes up (``notify(sys.argv[1])``) has no place in the text: it
     is placed where the function is named, found in the caller's lines, not by asking
     libcst to regenerate the module (14 files of ansible-core did, 1.3 s of a scan)."""
-    monkeypatch.setattr(summary, "MetadataWrapper", _NoMetadata)
+    monkeypatch.setattr(positions, "MetadataWrapper", _NoMetadata)
     [finding] = _scan(tmp_path, HANDED)
     assert finding.origin == "user-input"
     passed = [s for s in finding.flow if s.kind == "passed"]
