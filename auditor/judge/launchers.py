@@ -926,6 +926,8 @@ class _Reader:
         mode = self.mode
         if mode is None or mode.option.effect == "interactive":
             self.mode = found
+        elif mode.option.effect == "stdin" and effect in (*VALUE_EFFECTS, "shell-operand"):
+            self.mode = found  # bash -s -c CMD, vim -es -c CMD: the command runs (first)
         elif mode.option.effect == effect and found.index is not None:
             self.choosers.append(found.index)  # perl -e A -e B: every -e is code that runs
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.judge.launchers import Peeled, Word, peel, peel_shell
-from auditor.judge.script_uses import Use, readable, reads_input, runs_arguments
+from auditor.judge.script_uses import Use, readable, reads_input, runs_arguments, xargs_runs
 from auditor.scan.payload import Value
 
 
@@ -174,22 +174,18 @@ def _reads_stdin(
 def _xargs(
     peeled: Peeled, texts: Sequence[str | None]
 ) -> tuple[str | None, tuple[str, ...], str | None]:
-    """``xargs CMD...``: the words xargs reads from its input are CMD's last arguments; a
-    constant script that runs its arguments (``xargs sh -c 'eval "$1"' sh``) runs them."""
-    rest = texts[peeled.start :]
-    if not rest or any(t is None for t in rest):
-        return None, peeled.via, None
-    inner = peel([Word(t) for t in rest])
-    script = _script(inner, rest)
-    if script is None:
-        return None, peeled.via, None
-    use = runs_arguments(_language(inner), script)
-    given = len(rest) - inner.start - 1  # the operands after the script: $0, $1...
-    if use is None or (use.operands is not None and max(use.operands) < given):
+    """``xargs CMD...``: the words xargs reads from its input are CMD's last arguments, or
+    take the place of its replace string (-I): where CMD reads what it runs (``xargs -0 sh
+    -c``, ``xargs -I{} sh -c {}``), or as the arguments of a constant script that runs them
+    (``xargs sh -c 'eval "$1"' sh``), the input runs (auditor.judge.script_uses)."""
+    use = xargs_runs(texts, peeled.start)
+    if use is None:
         return None, peeled.via, None
     language = use.language if use.runs == "code" and use.language else "sh"
-    how = f"the script runs the arguments xargs reads from its input ({use.how})"
-    return language, (*peeled.via, *inner.via), how
+    rest = texts[peeled.start :]
+    inner = peel([Word(t) for t in rest]) if all(t is not None for t in rest) else None
+    via = inner.via if inner is not None and inner.kind != "unknown" else ()
+    return language, (*peeled.via, *via), use.how
 
 
 def peel_shell_string(value: Value, payload: str) -> Runs | None:
