@@ -53,12 +53,23 @@ from auditor.judge.launcher_table import builtin_table
 from auditor.judge.launchers import Peeled, Word, peel
 from auditor.rules_files import rule_table
 
-__all__ = ["Use", "readable", "reads_input", "runs_arguments", "xargs_runs"]
+__all__ = [
+    "EnvUse",
+    "Use",
+    "fetches",
+    "readable",
+    "reads_input",
+    "runs_arguments",
+    "runs_environment",
+    "xargs_runs",
+]
 
 # a label of what a value carries: the index of an operand (0: a shell's $0), ALL (every
-# operand: "$@", sys.argv) or INPUT (the script's standard input)
+# operand: "$@", sys.argv) or INPUT (the script's standard input); an environment variable
+# is _ENV + k (k: its place among those the script reads)
 ALL = -1
 INPUT = -2
+_ENV = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +101,38 @@ def runs_arguments(language: str | None, script: str) -> Use | None:
         return _awk(script, "argv")
     if language is not None and language in _table()["text"]:
         return _text(language, script, "argv")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvUse:
+    """The environment variables a constant script runs: ``names`` (None: any, a key known
+    only at run time, ``os.environ[k]``), what they run (``runs``, ``language``) and how."""
+
+    names: frozenset[str] | None
+    runs: str
+    language: str | None
+    how: str
+
+
+def runs_environment(language: str | None, script: str) -> EnvUse | None:
+    """Which environment variables the constant ``script`` runs (``sh -c 'eval "$JOB"'``,
+    ``python3 -c "import os; exec(os.environ['CODE'])"``), or None."""
+    if language == "sh":
+        names: list[str] = []
+        use = _Shell.uses(script, INPUT_OFF, names)
+        if use is None:
+            return None
+        hit = (
+            frozenset(names)
+            if use.operands is None
+            else frozenset(names[k - _ENV] for k in use.operands if k >= _ENV)
+        )
+        if not hit:
+            return None
+        return EnvUse(hit, use.runs, use.language, use.how)
+    if language == "python":
+        return _python_env(script)
     return None
 
 
@@ -135,6 +178,7 @@ class _Exp:
     params: set[int] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     input: bool = False
+    fetch: bool = False  # $(curl URL), <(wget -O- URL): what it yields is downloaded
 
 
 @dataclass(slots=True)
@@ -267,6 +311,7 @@ class _Parse:
         exp.input = bool(commands) and all(
             _filter(c) and not c.redirected and c.stage == k for k, c in enumerate(commands)
         )
+        exp.fetch = bool(commands) and _downloader(commands[0])
         return exp
 
     def dollar(self) -> None:
@@ -481,13 +526,27 @@ class _Shell:
     """The uses of one shell script (see the module docstring)."""
 
     @staticmethod
-    def uses(script: str, want_input: bool) -> Use | None:
+    def uses(script: str, want_input: bool, names: list[str] | None = None) -> Use | None:
+        """``names``: read the script's environment variables (every one it expands, in
+        the order met, is appended) as its operands ``_ENV + k`` instead of its arguments."""
         parse = _Parse(script, 0)
         commands = parse.run()
         if commands is None:
             return None
         everything = [*commands, *(c for inner in parse.inner for c in inner)]
-        labels = _assignments(everything)
+        seed: dict[str, set[int]] = {}
+        if names is not None:
+            for cmd in everything:
+                for word in cmd.words:
+                    for piece in word.pieces:
+                        if not isinstance(piece, _Exp):
+                            continue
+                        piece.params.clear()  # $1: not the environment
+                        for name in sorted(piece.names):
+                            if name not in seed:
+                                seed[name] = {_ENV + len(names)}
+                                names.append(name)
+        labels = _assignments(everything, seed)
         top = {id(c) for c in commands}
         for cmd in everything:
             use = _command_use(cmd, labels, want_input, id(cmd) in top)
@@ -503,6 +562,8 @@ def _show(word: _ShWord) -> str:
             out.append(piece)
         elif piece.input:
             out.append("$(cat)")
+        elif piece.fetch:
+            out.append("$(curl …)")
         elif piece.params:
             n = min(piece.params)
             out.append("$@" if n == ALL else f"${n}")
@@ -526,9 +587,12 @@ def _word_labels(word: _ShWord, labels: dict[str, set[int]]) -> set[int]:
     return out
 
 
-def _assignments(commands: Sequence[_Cmd]) -> dict[str, set[int]]:
-    """The variables assigned from positional parameters or read from the input."""
-    labels: dict[str, set[int]] = {}
+def _assignments(
+    commands: Sequence[_Cmd], seed: dict[str, set[int]] | None = None
+) -> dict[str, set[int]]:
+    """The variables assigned from positional parameters or read from the input (``seed``:
+    the labels the variables start with)."""
+    labels: dict[str, set[int]] = {k: set(v) for k, v in (seed or {}).items()}
     readers = set(_table()["shell"]["readers"])
     for _ in range(3):  # x=$1; y=$x
         for cmd in commands:
@@ -808,6 +872,67 @@ def xargs_runs(texts: Sequence[str | None], start: int) -> Use | None:
     return Use(use.runs, use.language, None, how)
 
 
+def fetches(language: str | None, script: str) -> str | None:
+    """How the constant ``script`` runs code it downloads from the network (``curl -fsSL
+    URL | sh``, ``eval "$(wget -qO- URL)"``, ``irm URL | iex``, ``exec(urlopen(URL).read())``),
+    or None: constant, yet what runs is whatever the server sends."""
+    if language == "sh":
+        parse = _Parse(script, 0)
+        commands = parse.run()
+        if commands is None:
+            return None
+        for cmd in [*commands, *(c for inner in parse.inner for c in inner)]:
+            found = _fetched(cmd)
+            if found is not None:
+                return found
+        return None
+    if language == "python":
+        use = _python(script, "network")
+        return use.how if use is not None else None
+    patterns = _table()["network"].get(language or "", ())
+    for pattern in patterns:
+        m = re.search(pattern, script, re.I)
+        if m is not None:
+            return m.group()
+    return None
+
+
+def _downloader(cmd: _Cmd) -> bool:
+    """Whether a command prints what it downloads (curl, wget...)."""
+    words = _unwrapped(cmd.words)
+    while words and _ASSIGN.match(words[0].edge(False)):
+        words = words[1:]
+    text = words[0].text if words else None
+    return text is not None and text.rsplit("/", 1)[-1] in _table()["network"]["downloaders"]
+
+
+def _fetched(cmd: _Cmd) -> str | None:
+    words = _unwrapped(cmd.words)
+    while words and _ASSIGN.match(words[0].edge(False)):
+        words.pop(0)
+    if not words:
+        return None
+    peel_words = [
+        Word(w.text)
+        if w.text is not None
+        else Word(None, head=w.edge(False), tail=w.edge(True), splits=not w.quoted)
+        for w in words
+    ]
+    peeled = peel(peel_words, in_shell=True)
+    shown = " ".join(_show(w) for w in words[:3])
+    if peeled.kind == "unknown" and peeled.stdin is not None and cmd.before:
+        first, *rest = cmd.before
+        if _downloader(first) and all(_filter(b) for b in rest):
+            return " | ".join(" ".join(_show(w) for w in c.words[:2]) for c in (*cmd.before, cmd))
+    if peeled.kind not in ("shell", "code", "script") or peeled.start >= len(words):
+        return None
+    payload = words[peeled.start :] if peeled.joined else [words[peeled.start]]
+    for word in payload:
+        if any(isinstance(p, _Exp) and p.fetch for p in word.pieces):
+            return shown
+    return None
+
+
 def readable(script: str) -> bool:
     """Whether a shell script can be split (its quotes and substitutions are closed): what
     :func:`reads_input` says of it is then all there is to say."""
@@ -836,19 +961,13 @@ def _python(code: str, source: str) -> Use | None:
     except (SyntaxError, ValueError):
         return None
     table = _table()["python"]
-    sources = set(table[source])
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    aliases[a.asname] = a.name
-                else:
-                    top = a.name.split(".")[0]
-                    aliases[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for a in node.names:
-                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    if source == "env":
+        sources = set(_ENV_MAPS | _ENV_READS)
+    elif source == "network":
+        sources = set(_table()["network"]["python"])
+    else:
+        sources = set(table[source])
+    aliases = _aliases(tree)
     tainted: set[str] = set()
 
     def carries(expr: ast.AST | None) -> bool:
@@ -935,6 +1054,57 @@ def _python(code: str, source: str) -> Use | None:
                 return Use("shell", "sh", None, what)
             return Use("program", None, None, what)
     return None
+
+
+_ENV_READS = frozenset({"os.getenv", "os.environ.get", "os.getenvb", "os.environb.get"})
+_ENV_MAPS = frozenset({"os.environ", "os.environb"})
+
+
+def _python_env(code: str) -> EnvUse | None:
+    """The environment variables Python code runs: read (``os.environ["CODE"]``,
+    ``os.getenv("CODE")``) into exec, eval, os.system, subprocess's calls..."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    aliases = _aliases(tree)
+    names: set[str] = set()
+    anything = False
+    for node in ast.walk(tree):
+        key: ast.expr | None = None
+        if isinstance(node, ast.Subscript) and _dotted(node.value, aliases) in _ENV_MAPS:
+            key = node.slice
+        elif isinstance(node, ast.Call) and _dotted(node.func, aliases) in _ENV_READS:
+            key = node.args[0] if node.args else None
+        else:
+            continue
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            names.add(key.value)
+        else:
+            anything = True
+    if not names and not anything:
+        return None
+    use = _python(code, "env")
+    if use is None:
+        return None
+    return EnvUse(None if anything else frozenset(names), use.runs, use.language, use.how)
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """The names the code's imports bind, to what they name."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:
+                    top = a.name.split(".")[0]
+                    aliases[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    return aliases
 
 
 def _python_console(

@@ -10,11 +10,21 @@ simple command (``peel_shell_string``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.judge.launchers import Peeled, Word, peel, peel_shell
-from auditor.judge.script_uses import Use, readable, reads_input, runs_arguments, xargs_runs
+from auditor.judge.script_uses import (
+    EnvUse,
+    Use,
+    fetches,
+    readable,
+    reads_input,
+    runs_arguments,
+    runs_environment,
+    xargs_runs,
+)
 from auditor.scan.payload import Value
 
 
@@ -42,6 +52,12 @@ class Runs:
     # a constant script that runs the words after it or its input
     # (``["bash", "-c", 'eval "$1"', "bash", cmd]``): how, for the finding's message
     uses: str | None = None
+    # the environment variables its constant script runs (``["sh", "-c", 'eval "$JOB"']``):
+    # an ``env=`` that sets one of them at run time makes what runs dynamic
+    environ: EnvUse | None = None
+    # a constant script that runs code it downloads (``["sh", "-c", "curl URL | sh"]``):
+    # how, for the finding's note (the class stays constant)
+    fetches: str | None = None
 
 
 def word_of(value: Value) -> Word:
@@ -81,6 +97,8 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
     if use is not None:  # bash -c 'eval "$1"' bash CMD: CMD runs
         payload, runs, uses = "dynamic", use.runs, f"the script runs its arguments ({use.how})"
         language = use.language if use.runs == "code" else None
+    script = _script(peeled, texts) if payload != "dynamic" else None
+    environ = runs_environment(_language(peeled), script) if script is not None else None
     return Runs(
         payload,
         runs,
@@ -91,6 +109,63 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
         language,
         peeled.installs,
         uses,
+        environ,
+        _fetches(peeled, texts),
+    )
+
+
+_FETCHED = "it runs code it downloads ({}): constant, yet what runs is what the server sends"
+
+
+def _fetches(peeled: Peeled, texts: Sequence[str | None]) -> str | None:
+    """How the constant script of ``peeled`` runs code it downloads, or None."""
+    if peeled.kind not in ("shell", "code") or peeled.start >= len(texts):
+        return None
+    words = texts[peeled.start :] if peeled.joined else texts[peeled.start : peeled.start + 1]
+    if any(t is None for t in words):
+        return None
+    script = " ".join(t or "" for t in words)[peeled.offset :]
+    language = (
+        _language(peeled)
+        if peeled.kind == "code" or peeled.language in (None, "sh")
+        else peeled.language
+    )
+    found = fetches(language, script)
+    return _FETCHED.format(found) if found else None
+
+
+def fetched_code(runs: Runs | None, shell: bool | None, command: object) -> str | None:
+    """The note of a site whose constant script runs code it downloads: its argv's
+    (``["sh", "-c", "curl URL | sh"]``), or its constant shell string's."""
+    if runs is not None and runs.fetches is not None:
+        return runs.fetches
+    if shell is not False and isinstance(command, str):
+        found = fetches("sh", command)
+        if found is not None:
+            return _FETCHED.format(found)
+    return None
+
+
+def environment_runs(runs: Runs | None, shell: bool | None, command: object) -> EnvUse | None:
+    """The environment variables a site's constant script runs: its argv's (``["sh", "-c",
+    'eval "$JOB"']``), or its constant shell string's (``run('eval "$JOB"', shell=True)``)."""
+    if runs is not None and runs.environ is not None:
+        return runs.environ
+    if shell is not False and isinstance(command, str):
+        return runs_environment("sh", command)
+    return None
+
+
+def environment_dynamic(runs: Runs | None, use: EnvUse, names: Sequence[str]) -> Runs:
+    """What a site runs when ``env=`` sets at run time the variables ``names`` its constant
+    script runs (``use``)."""
+    shown = ", ".join(sorted(names)) or "a variable"
+    how = f"the script runs its environment's {shown} ({use.how}), set at run time by env="
+    language = use.language if use.runs == "code" else None
+    if runs is None:
+        return Runs("dynamic", use.runs, (), False, None, language=language, uses=how)
+    return dataclasses.replace(
+        runs, payload="dynamic", runs=use.runs, language=language, uses=how, stdin=None
     )
 
 

