@@ -34,10 +34,22 @@ How far it reads
   from them, in the arguments of a call that runs a command or code (``system``, backticks,
   ``execSync``, ``eval``).
 
-It does not follow functions, arrays, loops over ``"$@"`` (``for a; do eval "$a"; done``
-is not seen), ``set --``, ``shift`` (``$1`` stays the first operand), an ``IFS`` or alias
-trick, or Python's attribute and container flows: a use it misses leaves today's verdict
-(a fixed program with arguments built at run time).
+* Also in shell scripts: ``for a; do eval "$a"; done`` (the loop variable carries the
+  arguments, or its words' labels), a file written from the input or an argument and then
+  run (``cat > f && sh f``, ``tee f``, ``printf %s "$1" > f; sh ./f``), ``source <(cat)``
+  (a process substitution of filters is the input), ``bash <&0`` and ``sh < /dev/stdin``
+  (the script's own input), ``IFS= read -r c`` (assignments before a reader), and xargs
+  reading the script's input (``xargs -0 sh -c``: :func:`xargs_runs`).
+* ``runs_environment``: the environment variables a script runs (``eval "$JOB"``,
+  ``exec(os.environ['CODE'])``), for a call that sets them with ``env=``.
+* ``fetches``: a script that runs code it downloads (``curl URL | sh``, ``eval "$(wget -qO-
+  URL)"``, ``irm URL | iex``, ``exec(urlopen(URL).read())``), for the finding's note.
+* sed (``sed e``, ``s/^/ls /e``): GNU sed's ``e`` command and the ``s`` flag ``e`` run the
+  pattern space, the input, as a shell command.
+
+It does not follow functions, arrays, ``set --``, ``shift`` (``$1`` stays the first
+operand), an ``IFS`` or alias trick, or Python's attribute and container flows: a use it
+misses leaves today's verdict (a fixed program with arguments built at run time).
 """
 
 from __future__ import annotations
