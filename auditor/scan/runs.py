@@ -224,7 +224,11 @@ def _reads_stdin(
     script = _script(peeled, texts)
     if script is not None:
         language = _language(peeled)
-        found = reads_input(language, script, texts[peeled.start + 1 :])
+        operands = texts[peeled.start + 1 :]
+        if language == "sed":  # sed -e A -e B: every -e is the script; the rest, files
+            script = "\n".join([script, *_more_expressions(peeled, texts)])
+            operands = _sed_files(operands)
+        found = reads_input(language, script, operands)
         if found is not None:
             return found[0], peeled.via, f"the script runs its input ({found[1]})"
         if language == "sh" and readable(script):
@@ -244,6 +248,37 @@ def _reads_stdin(
     if stdin is None:
         return None, peeled.via, None
     return stdin, (*peeled.via, *via), uses
+
+
+def _more_expressions(peeled: Peeled, texts: Sequence[str | None]) -> list[str]:
+    """The constant values of sed's -e options after the first (``sed -e A -e B``)."""
+    out: list[str] = []
+    for i in peeled.choosers:
+        text = texts[i] if i < len(texts) else None
+        if i <= peeled.start or text is None:
+            continue
+        if texts[i - 1] in ("-e", "--expression"):
+            out.append(text)
+        elif text.startswith("--expression="):
+            out.append(text.partition("=")[2])
+        elif text.startswith("-e") and texts[i - 1] not in ("-f", "--file"):
+            out.append(text[2:])
+    return out
+
+
+def _sed_files(words: Sequence[str | None]) -> list[str | None]:
+    """The file operands among the words after sed's script (sed reads its options among
+    them): not the options, nor the values of -e, -f and -l."""
+    out: list[str | None] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("-e", "-f", "-l", "--expression", "--file", "--line-length"):
+            skip = True
+        elif word is None or word == "-" or not word.startswith("-"):
+            out.append(word)
+    return out
 
 
 def _xargs(
