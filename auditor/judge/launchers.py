@@ -27,7 +27,8 @@ What the peeling covers
   cargo install), build tools that run a project's code (cargo run: the project is fixed
   unless --manifest-path or --config is not; go run PKG: a script), programs that run code or
   commands through some arguments (fish, ipython, awk, sed, lua, Rscript, gdb, strace, sqlite3,
-  psql, mysql, at, batch, crontab (which read it from their input), vim -c, emacs --eval, socat's
+  psql, mysql, at, batch, crontab, ed, ex and vim -e, m4, gnuplot, dc, R, sftp (which read it
+  from their input), vim -c, emacs --eval, socat's
   addresses, tcpdump -z; poetry, pipenv and conda run; make -f/--eval and its NAME=value words; find
   -exec up to ``;``/``+``; tar --to-command and -I; zip -TT; rsync -e/--rsync-path; scp -S/-o; git
   -c and the git sub-commands whose options or operands run commands, each with its own table: clone
@@ -926,6 +927,8 @@ class _Reader:
         mode = self.mode
         if mode is None or mode.option.effect == "interactive":
             self.mode = found
+        elif mode.option.effect == "stdin" and effect in (*VALUE_EFFECTS, "shell-operand"):
+            self.mode = found  # bash -s -c CMD, vim -es -c CMD: the command runs (first)
         elif mode.option.effect == effect and found.index is not None:
             self.choosers.append(found.index)  # perl -e A -e B: every -e is code that runs
 

@@ -34,10 +34,22 @@ How far it reads
   from them, in the arguments of a call that runs a command or code (``system``, backticks,
   ``execSync``, ``eval``).
 
-It does not follow functions, arrays, loops over ``"$@"`` (``for a; do eval "$a"; done``
-is not seen), ``set --``, ``shift`` (``$1`` stays the first operand), an ``IFS`` or alias
-trick, or Python's attribute and container flows: a use it misses leaves today's verdict
-(a fixed program with arguments built at run time).
+* Also in shell scripts: ``for a; do eval "$a"; done`` (the loop variable carries the
+  arguments, or its words' labels), a file written from the input or an argument and then
+  run (``cat > f && sh f``, ``tee f``, ``printf %s "$1" > f; sh ./f``), ``source <(cat)``
+  (a process substitution of filters is the input), ``bash <&0`` and ``sh < /dev/stdin``
+  (the script's own input), ``IFS= read -r c`` (assignments before a reader), and xargs
+  reading the script's input (``xargs -0 sh -c``: :func:`xargs_runs`).
+* ``runs_environment``: the environment variables a script runs (``eval "$JOB"``,
+  ``exec(os.environ['CODE'])``), for a call that sets them with ``env=``.
+* ``fetches``: a script that runs code it downloads (``curl URL | sh``, ``eval "$(wget -qO-
+  URL)"``, ``irm URL | iex``, ``exec(urlopen(URL).read())``), for the finding's note.
+* sed (``sed e``, ``s/^/ls /e``): GNU sed's ``e`` command and the ``s`` flag ``e`` run the
+  pattern space, the input, as a shell command.
+
+It does not follow functions, arrays, ``set --``, ``shift`` (``$1`` stays the first
+operand), an ``IFS`` or alias trick, or Python's attribute and container flows: a use it
+misses leaves today's verdict (a fixed program with arguments built at run time).
 """
 
 from __future__ import annotations
@@ -53,12 +65,23 @@ from auditor.judge.launcher_table import builtin_table
 from auditor.judge.launchers import Peeled, Word, peel
 from auditor.rules_files import rule_table
 
-__all__ = ["Use", "readable", "reads_input", "runs_arguments"]
+__all__ = [
+    "EnvUse",
+    "Use",
+    "fetches",
+    "readable",
+    "reads_input",
+    "runs_arguments",
+    "runs_environment",
+    "xargs_runs",
+]
 
 # a label of what a value carries: the index of an operand (0: a shell's $0), ALL (every
-# operand: "$@", sys.argv) or INPUT (the script's standard input)
+# operand: "$@", sys.argv) or INPUT (the script's standard input); an environment variable
+# is _ENV + k (k: its place among those the script reads)
 ALL = -1
 INPUT = -2
+_ENV = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +116,38 @@ def runs_arguments(language: str | None, script: str) -> Use | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class EnvUse:
+    """The environment variables a constant script runs: ``names`` (None: any, a key known
+    only at run time, ``os.environ[k]``), what they run (``runs``, ``language``) and how."""
+
+    names: frozenset[str] | None
+    runs: str
+    language: str | None
+    how: str
+
+
+def runs_environment(language: str | None, script: str) -> EnvUse | None:
+    """Which environment variables the constant ``script`` runs (``sh -c 'eval "$JOB"'``,
+    ``python3 -c "import os; exec(os.environ['CODE'])"``), or None."""
+    if language == "sh":
+        names: list[str] = []
+        use = _Shell.uses(script, INPUT_OFF, names)
+        if use is None:
+            return None
+        hit = (
+            frozenset(names)
+            if use.operands is None
+            else frozenset(names[k - _ENV] for k in use.operands if k >= _ENV)
+        )
+        if not hit:
+            return None
+        return EnvUse(hit, use.runs, use.language, use.how)
+    if language == "python":
+        return _python_env(script)
+    return None
+
+
 def reads_input(
     language: str | None, script: str, operands: Sequence[str | None] = ()
 ) -> tuple[str, str] | None:
@@ -108,6 +163,8 @@ def reads_input(
         o is not None and (o == "-" or re.fullmatch(r"[A-Za-z_]\w*=.*", o, re.S)) for o in operands
     ):
         use = _awk(script, "stdin")
+    elif language == "sed" and all(o == "-" for o in operands):
+        use = _sed(script)
     elif language is not None and language in _table()["text"]:
         use = _text(language, script, "stdin")
     if use is None:
@@ -133,6 +190,7 @@ class _Exp:
     params: set[int] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
     input: bool = False
+    fetch: bool = False  # $(curl URL), <(wget -O- URL): what it yields is downloaded
 
 
 @dataclass(slots=True)
@@ -161,6 +219,8 @@ class _Cmd:
     stage: int = 0  # its place in its pipeline
     redirected: bool = False  # a < or here-document: its input is not the script's
     before: list[_Cmd] = field(default_factory=list)  # the earlier commands of its pipeline
+    # the files its standard output is redirected to (> FILE, >> FILE; None: not constant)
+    outputs: list[str | None] = field(default_factory=list)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -186,7 +246,9 @@ class _Parse:
         self.cmd = _Cmd()
         self.word: _ShWord | None = None
         self.skip_next = False  # the next word is a redirection's target
+        self.target = ""  # what that target is: "in" (fd 0 from a file), "out" (fd 1 to one)
         self.heredocs: list[tuple[str, bool]] = []
+        self.was_redirected = False  # the command's input before the redirection being read
         self.ok = True
 
     # words and commands
@@ -199,6 +261,11 @@ class _Parse:
         if self.word is not None:
             if self.skip_next:
                 self.skip_next = False
+                target, self.target = self.target, ""
+                if target == "in" and self.word.text in _STDIN_PATHS:
+                    self.cmd.redirected = self.was_redirected  # sh < /dev/stdin
+                elif target == "out":
+                    self.cmd.outputs.append(self.word.text)
                 if self.heredocs and self.heredocs[-1][0] == "":
                     strip = self.heredocs[-1][1]
                     self.heredocs[-1] = (self.word.text or "", strip)
@@ -256,6 +323,7 @@ class _Parse:
         exp.input = bool(commands) and all(
             _filter(c) and not c.redirected and c.stage == k for k, c in enumerate(commands)
         )
+        exp.fetch = bool(commands) and _downloader(commands[0])
         return exp
 
     def dollar(self) -> None:
@@ -339,6 +407,15 @@ class _Parse:
 
     def redirection(self) -> None:
         s, i = self.s, self.i
+        if s.startswith("<(", i):  # a process substitution: a path that yields its output
+            end = self.matching(i + 2, ")")
+            if end < 0:
+                self.ok = False
+                self.i = self.n
+                return
+            self.add(self.substitution(s[i + 2 : end]))  # source <(cat): the input
+            self.i = end + 1
+            return
         word = self.word
         if word is not None and word.text is not None and word.text.isdigit() and not word.quoted:
             fd = word.text
@@ -351,6 +428,7 @@ class _Parse:
         while j < self.n and s[j] in "<>&|-":
             j += 1
         text = s[i:j]
+        self.was_redirected = self.cmd.redirected
         if op == "<" and fd == "0":
             self.cmd.redirected = True
         if text.startswith("<<") and not text.startswith("<<<"):
@@ -359,8 +437,19 @@ class _Parse:
             end = self.matching(j + 1, ")")
             self.i = (end if end >= 0 else self.n) + 1
             return
-        if not text.endswith("&") or (j < self.n and not s[j].isdigit() and s[j] != "-"):
-            self.skip_next = True
+        if text.endswith("&") and j < self.n and (s[j].isdigit() or s[j] == "-"):
+            k = j
+            while k < self.n and (s[k].isdigit() or s[k] == "-"):
+                k += 1
+            if op == "<" and fd == "0" and s[j:k] == "0":
+                self.cmd.redirected = self.was_redirected  # bash <&0: its own input
+            self.i = k
+            return
+        self.skip_next = True
+        if op == "<" and fd == "0" and text == "<":
+            self.target = "in"
+        elif op == ">" and fd == "1" and (text in (">", ">>", ">|") or text.startswith(">&")):
+            self.target = "out"
         self.i = j
 
     def newline(self) -> None:
@@ -449,13 +538,27 @@ class _Shell:
     """The uses of one shell script (see the module docstring)."""
 
     @staticmethod
-    def uses(script: str, want_input: bool) -> Use | None:
+    def uses(script: str, want_input: bool, names: list[str] | None = None) -> Use | None:
+        """``names``: read the script's environment variables (every one it expands, in
+        the order met, is appended) as its operands ``_ENV + k`` instead of its arguments."""
         parse = _Parse(script, 0)
         commands = parse.run()
         if commands is None:
             return None
         everything = [*commands, *(c for inner in parse.inner for c in inner)]
-        labels = _assignments(everything)
+        seed: dict[str, set[int]] = {}
+        if names is not None:
+            for cmd in everything:
+                for word in cmd.words:
+                    for piece in word.pieces:
+                        if not isinstance(piece, _Exp):
+                            continue
+                        piece.params.clear()  # $1: not the environment
+                        for name in sorted(piece.names):
+                            if name not in seed:
+                                seed[name] = {_ENV + len(names)}
+                                names.append(name)
+        labels = _assignments(everything, seed)
         top = {id(c) for c in commands}
         for cmd in everything:
             use = _command_use(cmd, labels, want_input, id(cmd) in top)
@@ -471,6 +574,8 @@ def _show(word: _ShWord) -> str:
             out.append(piece)
         elif piece.input:
             out.append("$(cat)")
+        elif piece.fetch:
+            out.append("$(curl …)")
         elif piece.params:
             n = min(piece.params)
             out.append("$@" if n == ALL else f"${n}")
@@ -494,9 +599,12 @@ def _word_labels(word: _ShWord, labels: dict[str, set[int]]) -> set[int]:
     return out
 
 
-def _assignments(commands: Sequence[_Cmd]) -> dict[str, set[int]]:
-    """The variables assigned from positional parameters or read from the input."""
-    labels: dict[str, set[int]] = {}
+def _assignments(
+    commands: Sequence[_Cmd], seed: dict[str, set[int]] | None = None
+) -> dict[str, set[int]]:
+    """The variables assigned from positional parameters or read from the input (``seed``:
+    the labels the variables start with)."""
+    labels: dict[str, set[int]] = {k: set(v) for k, v in (seed or {}).items()}
     readers = set(_table()["shell"]["readers"])
     for _ in range(3):  # x=$1; y=$x
         for cmd in commands:
@@ -517,13 +625,65 @@ def _assignments(commands: Sequence[_Cmd]) -> dict[str, set[int]]:
                 found = _word_labels(word, labels)
                 if found:
                     labels.setdefault(m.group(1), set()).update(found)
+            if texts and texts[0] == "for" and len(words) >= 2 and texts[1] is not None:
+                # for a; do ...: the arguments; for a in WORDS: the words' labels
+                if len(words) == 2:
+                    labels.setdefault(texts[1], set()).add(ALL)
+                elif texts[2] == "in":
+                    for word in words[3:]:
+                        found = _word_labels(word, labels)
+                        if found:
+                            labels.setdefault(texts[1], set()).update(found)
+            while words and _ASSIGN.match(words[0].edge(False)):  # IFS= read -r line
+                words = words[1:]
+                texts = texts[1:]
             if texts and texts[0] in readers and not cmd.redirected and _reads_script_input(cmd):
                 for t in texts[1:]:
                     if t is not None and _NAME.fullmatch(t):
                         labels.setdefault(t, set()).add(INPUT)
                 if len(texts) == 1 or all(t is not None and t.startswith("-") for t in texts[1:]):
                     labels.setdefault("REPLY", set()).add(INPUT)
+            _written(cmd, words, labels)
     return labels
+
+
+def _written(cmd: _Cmd, words: Sequence[_ShWord], labels: dict[str, set[int]]) -> None:
+    """The files a command writes what it is handed to: a filter of the script's input
+    (``cat > job.sh``, ``tee job.sh``) writes the input, a printer (``printf %s "$1" >
+    job.sh``) its words. Labelled as ``/PATH`` (no variable's name starts with a slash)."""
+    texts = [w.text for w in words]
+    if not texts or texts[0] is None:
+        return
+    program = texts[0].rsplit("/", 1)[-1]
+    found: set[int] = set()
+    if _filter(cmd) and _reads_script_input(cmd):
+        found.add(INPUT)
+    if program in _table()["shell"]["printers"]:
+        for word in words[1:]:
+            found |= _word_labels(word, labels)
+    if not found:
+        return
+    paths = [t for t in cmd.outputs if t is not None]
+    if program == "tee":
+        paths += [t for t in texts[1:] if t is not None and not t.startswith("-")]
+    for path in paths:
+        labels.setdefault(_path_key(path), set()).update(found)
+
+
+def _path_key(path: str) -> str:
+    """How a file written by the script is named among the labels (``./job.sh`` and
+    ``job.sh`` alike)."""
+    while path.startswith("./"):
+        path = path[2:]
+    return "/" + path if not path.startswith("/") else "//" + path
+
+
+def _file_labels(word: _ShWord, labels: dict[str, set[int]]) -> set[int]:
+    """What a constant path the script wrote holds (``sh job.sh``, ``./job.sh``)."""
+    text = word.text
+    if not text:
+        return set()
+    return labels.get(_path_key(text), set())
 
 
 def _unwrapped(words: Sequence[_ShWord]) -> list[_ShWord]:
@@ -566,10 +726,22 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
         nested = _nested_input(peeled, words, cmd) if top else None
         if nested is not None:  # sh -c 'ssh host "bash -s"', sh -c 'python3 -c "..."'
             return nested
+        if top and peeled.kind == "unknown" and peeled.input_words and _reads_script_input(cmd):
+            through = xargs_runs([w.text for w in words], peeled.start)  # sh -c 'xargs sh -c'
+            if through is not None:
+                return through
         wanted: set[int] = {INPUT}
     else:
         wanted = set()
-    if not want_input and peeled.kind == "unknown" and peeled.stdin is not None and cmd.before:
+    if (
+        not want_input
+        and peeled.kind == "unknown"
+        and cmd.before
+        and (
+            peeled.stdin is not None
+            or (peeled.input_words and xargs_runs([w.text for w in words], peeled.start))
+        )
+    ):
         # echo "$1" | sh: what an earlier command of the pipeline prints runs
         found: set[int] = set()
         for earlier in cmd.before:
@@ -587,6 +759,8 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
     found = set()
     for word in payload:
         found |= _word_labels(word, labels)
+    if kind in ("script", "program") and start < len(words):
+        found |= _file_labels(words[start], labels)  # cat > job.sh && sh job.sh
     if kind == "program" and not peeled.via and start != 0:
         return None
     for i in peeled.choosers:
@@ -598,8 +772,10 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
     operands = None if ALL in hit or INPUT in hit else frozenset(hit)
     if kind == "shell":
         return Use("shell", "sh", operands, shown)
-    if kind == "code":
-        return Use("code", peeled.language, operands, shown)
+    if kind == "code" or (kind == "script" and peeled.language not in (None, *_shells())):
+        return Use("code", peeled.language, operands, shown)  # python3 <(cat)
+    if kind == "script":
+        return Use("shell", "sh", operands, shown)  # source <(cat), sh job.sh
     return Use("program", None, operands, shown)
 
 
@@ -627,6 +803,146 @@ def _nested_input(peeled: Peeled, words: Sequence[_ShWord], cmd: _Cmd) -> Use | 
         return None
     runs = "shell" if found[0] == "sh" else "code"
     return Use(runs, found[0], None, found[1])
+
+
+def xargs_runs(texts: Sequence[str | None], start: int) -> Use | None:
+    """What ``xargs`` (``texts``: its argv; its command starts at ``start``) runs of the
+    words it reads from its input: appended to its command (``xargs -0 sh -c``: the first
+    word is the script), or put in place of the replace string (``xargs -I{} sh -c {}``,
+    ``xargs -I{} sh -c "echo {}"``), where the command reads what it runs, or as the
+    arguments of a constant script that runs them (``xargs sh -c 'eval "$1"' sh``). None
+    when it only hands them to a program as data (``xargs rm``), reads them from a file
+    (``-a FILE``), or its words cannot be told."""
+    options, rest = texts[1:start], texts[start:]
+    if not rest or any(t is None for t in (*options, *rest)):
+        return None
+    replace: str | None = None
+    k = 0
+    while k < len(options):
+        text = options[k] or ""
+        value = options[k + 1] if k + 1 < len(options) else None
+        if text in ("-a", "--arg-file") or text.startswith(("--arg-file=", "-a")):
+            return None  # the words come from a file: the command reads the input
+        if text == "-I" and value is not None:
+            replace, k = value, k + 2
+            continue
+        if text.startswith("--replace"):
+            replace = text.partition("=")[2] or "{}"
+        elif text.startswith("-") and not text.startswith("--"):
+            for m, letter in enumerate(text[1:], 1):
+                if letter in "EILnsPd":  # a value: attached, or the next word
+                    if letter == "I":
+                        replace = text[m + 1 :] or value
+                    if not text[m + 1 :]:
+                        k += 1
+                    break
+                if letter in "eil":  # an optional value, attached only
+                    if letter == "i":
+                        replace = text[m + 1 :] or "{}"
+                    break
+        k += 1
+    words: list[Word] = []
+    landing: set[int] = set()  # where the input's words land among the command's words
+    for k, word in enumerate(rest):
+        assert word is not None
+        if replace and replace in word:
+            head, _, tail = word.partition(replace)
+            words.append(Word(None, head=head, tail=tail.rpartition(replace)[2]))
+            landing.add(k)
+        else:
+            words.append(Word(word))
+    if replace is None:
+        words.append(Word(None))
+        landing.add(len(rest))
+    inner = peel(words)
+    how = f"xargs puts its input into {' '.join(t or '' for t in rest[:3])}"
+    if inner.start in landing and inner.kind in ("shell", "code", "program", "script"):
+        if inner.kind == "shell":
+            return Use("shell", "sh", None, how)
+        if inner.kind == "code":
+            return Use("code", inner.language, None, how)
+        return Use("program", None, None, how)  # xargs -I{} {}: the input names the program
+    if inner.kind not in ("shell", "code") or inner.start >= len(rest) or inner.joined:
+        return None
+    script = rest[inner.start]
+    assert script is not None
+    language = "sh" if inner.kind == "shell" and inner.language in (None, "sh") else inner.language
+    if inner.kind == "shell" and language != "sh":
+        return None
+    use = runs_arguments(language, script[inner.offset :])
+    if use is None:
+        return None
+    operands = [k - inner.start - 1 for k in landing if k > inner.start]  # $0, $1...
+    given = len(rest) - inner.start - 1
+    if replace is None:
+        hit = use.operands is None or max(use.operands) >= given
+    else:
+        hit = use.hits(operands)
+    if not hit:
+        return None
+    how = f"the script runs the arguments xargs reads from its input ({use.how})"
+    return Use(use.runs, use.language, None, how)
+
+
+def fetches(language: str | None, script: str) -> str | None:
+    """How the constant ``script`` runs code it downloads from the network (``curl -fsSL
+    URL | sh``, ``eval "$(wget -qO- URL)"``, ``irm URL | iex``, ``exec(urlopen(URL).read())``),
+    or None: constant, yet what runs is whatever the server sends."""
+    if language == "sh":
+        parse = _Parse(script, 0)
+        commands = parse.run()
+        if commands is None:
+            return None
+        for cmd in [*commands, *(c for inner in parse.inner for c in inner)]:
+            found = _fetched(cmd)
+            if found is not None:
+                return found
+        return None
+    if language == "python":
+        use = _python(script, "network")
+        return use.how if use is not None else None
+    patterns = _table()["network"].get(language or "", ())
+    for pattern in patterns:
+        m = re.search(pattern, script, re.I)
+        if m is not None:
+            return m.group()
+    return None
+
+
+def _downloader(cmd: _Cmd) -> bool:
+    """Whether a command prints what it downloads (curl, wget...)."""
+    words = _unwrapped(cmd.words)
+    while words and _ASSIGN.match(words[0].edge(False)):
+        words = words[1:]
+    text = words[0].text if words else None
+    return text is not None and text.rsplit("/", 1)[-1] in _table()["network"]["downloaders"]
+
+
+def _fetched(cmd: _Cmd) -> str | None:
+    words = _unwrapped(cmd.words)
+    while words and _ASSIGN.match(words[0].edge(False)):
+        words.pop(0)
+    if not words:
+        return None
+    peel_words = [
+        Word(w.text)
+        if w.text is not None
+        else Word(None, head=w.edge(False), tail=w.edge(True), splits=not w.quoted)
+        for w in words
+    ]
+    peeled = peel(peel_words, in_shell=True)
+    shown = " ".join(_show(w) for w in words[:3])
+    if peeled.kind == "unknown" and peeled.stdin is not None and cmd.before:
+        first, *rest = cmd.before
+        if _downloader(first) and all(_filter(b) for b in rest):
+            return " | ".join(" ".join(_show(w) for w in c.words[:2]) for c in (*cmd.before, cmd))
+    if peeled.kind not in ("shell", "code", "script") or peeled.start >= len(words):
+        return None
+    payload = words[peeled.start :] if peeled.joined else [words[peeled.start]]
+    for word in payload:
+        if any(isinstance(p, _Exp) and p.fetch for p in word.pieces):
+            return shown
+    return None
 
 
 def readable(script: str) -> bool:
@@ -657,19 +973,13 @@ def _python(code: str, source: str) -> Use | None:
     except (SyntaxError, ValueError):
         return None
     table = _table()["python"]
-    sources = set(table[source])
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    aliases[a.asname] = a.name
-                else:
-                    top = a.name.split(".")[0]
-                    aliases[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for a in node.names:
-                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    if source == "env":
+        sources = set(_ENV_MAPS | _ENV_READS)
+    elif source == "network":
+        sources = set(_table()["network"]["python"])
+    else:
+        sources = set(table[source])
+    aliases = _aliases(tree)
     tainted: set[str] = set()
 
     def carries(expr: ast.AST | None) -> bool:
@@ -714,6 +1024,10 @@ def _python(code: str, source: str) -> Use | None:
         return None
 
     nodes = list(ast.walk(tree))
+    if source == "stdin":
+        found = _python_console(nodes, aliases, set(table["console"]))
+        if found is not None:
+            return Use("code", "python", None, found)
     for _ in range(4):
         before = len(tainted)
         for node in nodes:
@@ -751,6 +1065,159 @@ def _python(code: str, source: str) -> Use | None:
             if shell:
                 return Use("shell", "sh", None, what)
             return Use("program", None, None, what)
+    return None
+
+
+_ENV_READS = frozenset({"os.getenv", "os.environ.get", "os.getenvb", "os.environb.get"})
+_ENV_MAPS = frozenset({"os.environ", "os.environb"})
+
+
+def _python_env(code: str) -> EnvUse | None:
+    """The environment variables Python code runs: read (``os.environ["CODE"]``,
+    ``os.getenv("CODE")``) into exec, eval, os.system, subprocess's calls..."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    aliases = _aliases(tree)
+    names: set[str] = set()
+    anything = False
+    for node in ast.walk(tree):
+        key: ast.expr | None = None
+        if isinstance(node, ast.Subscript) and _dotted(node.value, aliases) in _ENV_MAPS:
+            key = node.slice
+        elif isinstance(node, ast.Call) and _dotted(node.func, aliases) in _ENV_READS:
+            key = node.args[0] if node.args else None
+        else:
+            continue
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            names.add(key.value)
+        else:
+            anything = True
+    if not names and not anything:
+        return None
+    use = _python(code, "env")
+    if use is None:
+        return None
+    return EnvUse(None if anything else frozenset(names), use.runs, use.language, use.how)
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """The names the code's imports bind, to what they name."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:
+                    top = a.name.split(".")[0]
+                    aliases[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    return aliases
+
+
+def _python_console(
+    nodes: Sequence[ast.AST], aliases: dict[str, str], consoles: set[str]
+) -> str | None:
+    """A call that reads Python from the input and runs it (``code.interact()``,
+    ``code.InteractiveConsole().interact()``, ``pdb.set_trace()``): how, or None."""
+    made: dict[str, str] = {}  # c = code.InteractiveConsole(): what made the name
+    for node in nodes:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and (maker := _dotted(node.value.func, aliases)) is not None
+        ):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    made[target.id] = maker
+    for node in nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = _dotted(func, aliases)
+        if isinstance(func, ast.Attribute):
+            owner = func.value
+            if isinstance(owner, ast.Call):  # code.InteractiveConsole().interact()
+                maker = _dotted(owner.func, aliases)
+                name = f"{maker}.{func.attr}" if maker is not None else name
+            elif isinstance(owner, ast.Name) and owner.id in made:
+                name = f"{made[owner.id]}.{func.attr}"
+        if name in consoles:
+            return f"{name.removeprefix('builtins.')}()"
+    return None
+
+
+_SED_ADDRESS = re.compile(
+    r"\s*(?:(?:\d+(?:~\d+)?|\$|/(?:[^/\\\n]|\\.)*/[IM]*|\\(.)(?:(?!\1).|\\.)*\1[IM]*)"
+    r"\s*(?:,\s*(?:[+~]?\d+|\$|/(?:[^/\\\n]|\\.)*/[IM]*))?)?\s*!?\s*"
+)
+_SED_WHOLE = frozenset({".*", "^.*", ".*$", "^.*$"})
+
+
+def _sed(script: str) -> Use | None:
+    """A sed script that runs its input (the pattern space) as a shell command: GNU sed's
+    ``e`` with no command after it, or an ``s`` command with the ``e`` flag (unless it
+    replaces the whole line by constant text)."""
+    i, n = 0, len(script)
+    while i < n:
+        c = script[i]
+        if c in " \t\n;{}":
+            i += 1
+            continue
+        if c == "#":
+            end = script.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        m = _SED_ADDRESS.match(script, i)
+        i = m.end() if m is not None else i
+        if i >= n:
+            break
+        c = script[i]
+        i += 1
+        if c in "s" + "y" and i < n:
+            delimiter = script[i]
+            parts: list[str] = []
+            i += 1
+            for _ in range(2):
+                part: list[str] = []
+                while i < n and script[i] != delimiter:
+                    if script[i] == "\\" and i + 1 < n:
+                        part.append(script[i : i + 2])
+                        i += 2
+                        continue
+                    part.append(script[i])
+                    i += 1
+                parts.append("".join(part))
+                i += 1
+            flags = re.match(r"[gpiImMe0-9]*", script[i:])
+            assert flags is not None
+            i += flags.end()
+            if c == "s" and "e" in flags.group() and len(parts) == 2:
+                pattern, replacement = parts
+                constant = pattern in _SED_WHOLE and not re.search(r"&|\\[0-9]", replacement)
+                if not constant:
+                    return Use("shell", "sh", None, "s///e")
+            if script[i : i + 1] == "w":  # s///w FILE: to the end of the line
+                end = script.find("\n", i)
+                i = n if end < 0 else end
+            continue
+        if c == "e":
+            end = script.find("\n", i)
+            end = n if end < 0 else end
+            if not script[i:end].strip(" \t;}"):
+                return Use("shell", "sh", None, "e")
+            i = end  # e COMMAND: a constant command
+            continue
+        if c in "aicrRwWbtTv:":  # a text, file name or label: to the end of the line (or ;)
+            stop = "\n" if c in "aicrRwW:" else "\n;}"
+            end = min((k for k in (script.find(x, i) for x in stop) if k >= 0), default=n)
+            i = end
+            continue
+        # = d D g G h H l n N p P q Q x z F: one letter (q and Q may take a number)
     return None
 
 

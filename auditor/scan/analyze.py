@@ -53,7 +53,16 @@ from auditor.scan.resolve import (
     known_names,
     positional,
 )
-from auditor.scan.runs import Runs, peel_argv, peel_shell_string, shell_executable, word_of
+from auditor.scan.runs import (
+    Runs,
+    environment_dynamic,
+    environment_runs,
+    fetched_code,
+    peel_argv,
+    peel_shell_string,
+    shell_executable,
+    word_of,
+)
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
 from auditor.scan.suppress import comments_by_line, find_suppression
@@ -363,6 +372,8 @@ def analyze_source(
             note = runs.note  # pip install SPEC: what the package's code does; cwd=: what reads it
         elif runs is not None and runs.uses and site.payload == "dynamic":
             note = runs.uses  # bash -c 'eval "$1"' bash CMD: the script runs CMD
+        elif site.payload != "dynamic":  # sh -c "curl URL | sh": constant, from the network
+            note = fetched_code(runs, site.shell, site.command)
         if note:
             message += f": {note}"
         handed_to = None
@@ -1205,6 +1216,15 @@ def _evaluate(
             return dataclasses.replace(
                 site, payload="dynamic", command=None, runs=runs, extra=extra
             )
+        script_env = environment_runs(site.runs, site.shell, site.command)
+        if script_env is not None:  # sh -c 'eval "$JOB"' with env={"JOB": x}: x runs
+            choice = env_choice(env, call.scope, evaluator, script_env.names)
+            if choice.chosen:
+                runs = environment_dynamic(site.runs, script_env, choice.names)
+                extra = (*site.extra, *choice.values)
+                return dataclasses.replace(
+                    site, payload="dynamic", command=None, runs=runs, extra=extra
+                )
     cwd = _cwd_arg(sink, call, chdirs)
     if cwd is None or evaluator.value(cwd, call.scope).const:
         return site

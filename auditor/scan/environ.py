@@ -67,11 +67,19 @@ class EnvChoice:
 
     chosen: bool = False
     values: list[cst.BaseExpression] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the variables set, when constant
+
+
+# which variables :func:`env_choice` looks for: those that choose what runs (the default),
+# the given names, or (None) any variable
+_Names = frozenset[str] | None
+_CHOOSERS: frozenset[str] = frozenset({"\0choosers"})
 
 
 class _Reader:
-    def __init__(self, evaluator: Evaluator) -> None:
+    def __init__(self, evaluator: Evaluator, names: _Names = _CHOOSERS) -> None:
         self.evaluator = evaluator
+        self.names = names
         self.found = EnvChoice()
         self._active: set[int] = set()
 
@@ -81,10 +89,17 @@ class _Reader:
             return
         if key is not None:
             name = self.evaluator.value(key, scope)
-            if name.const and (name.text is None or not chooses(name.text)):
+            if name.const and (name.text is None or not self.wanted(name.text)):
                 return
+            if name.const and name.text is not None:
+                self.found.names.append(name.text)
         self.found.chosen = True
         self.found.values.append(value)
+
+    def wanted(self, name: str) -> bool:
+        if self.names is _CHOOSERS:
+            return chooses(name)
+        return self.names is None or name in self.names
 
     def inherited(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
         """Whether every part of ``node`` that is not constant is read from the process's
@@ -196,13 +211,17 @@ class _Reader:
                 self._active.discard(id(binding))
 
 
-def env_choice(node: cst.BaseExpression, scope: Scope, evaluator: Evaluator) -> EnvChoice:
-    """Whether the environment ``node`` chooses what runs (see the module docstring)."""
+def env_choice(
+    node: cst.BaseExpression, scope: Scope, evaluator: Evaluator, names: _Names = _CHOOSERS
+) -> EnvChoice:
+    """Whether the environment ``node`` chooses what runs (see the module docstring);
+    ``names``: whether it sets one of these variables (None: any) at run time instead (those
+    a constant script runs: ``sh -c 'eval "$JOB"'``)."""
     if isinstance(node, cst.Name) and node.value == "None":
         return EnvChoice()
     if evaluator.resolver.qualname(node, scope) in _INHERITED:
         return EnvChoice()
-    reader = _Reader(evaluator)
+    reader = _Reader(evaluator, names)
     reader.mapping(node, scope)
     return reader.found
 

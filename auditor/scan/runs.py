@@ -10,11 +10,21 @@ simple command (``peel_shell_string``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.judge.launchers import Peeled, Word, peel, peel_shell
-from auditor.judge.script_uses import Use, readable, reads_input, runs_arguments
+from auditor.judge.script_uses import (
+    EnvUse,
+    Use,
+    fetches,
+    readable,
+    reads_input,
+    runs_arguments,
+    runs_environment,
+    xargs_runs,
+)
 from auditor.scan.payload import Value
 
 
@@ -42,6 +52,12 @@ class Runs:
     # a constant script that runs the words after it or its input
     # (``["bash", "-c", 'eval "$1"', "bash", cmd]``): how, for the finding's message
     uses: str | None = None
+    # the environment variables its constant script runs (``["sh", "-c", 'eval "$JOB"']``):
+    # an ``env=`` that sets one of them at run time makes what runs dynamic
+    environ: EnvUse | None = None
+    # a constant script that runs code it downloads (``["sh", "-c", "curl URL | sh"]``):
+    # how, for the finding's note (the class stays constant)
+    fetches: str | None = None
 
 
 def word_of(value: Value) -> Word:
@@ -81,6 +97,8 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
     if use is not None:  # bash -c 'eval "$1"' bash CMD: CMD runs
         payload, runs, uses = "dynamic", use.runs, f"the script runs its arguments ({use.how})"
         language = use.language if use.runs == "code" else None
+    script = _script(peeled, texts) if payload != "dynamic" else None
+    environ = runs_environment(_language(peeled), script) if script is not None else None
     return Runs(
         payload,
         runs,
@@ -91,6 +109,63 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
         language,
         peeled.installs,
         uses,
+        environ,
+        _fetches(peeled, texts),
+    )
+
+
+_FETCHED = "it runs code it downloads ({}): constant, yet what runs is what the server sends"
+
+
+def _fetches(peeled: Peeled, texts: Sequence[str | None]) -> str | None:
+    """How the constant script of ``peeled`` runs code it downloads, or None."""
+    if peeled.kind not in ("shell", "code") or peeled.start >= len(texts):
+        return None
+    words = texts[peeled.start :] if peeled.joined else texts[peeled.start : peeled.start + 1]
+    if any(t is None for t in words):
+        return None
+    script = " ".join(t or "" for t in words)[peeled.offset :]
+    language = (
+        _language(peeled)
+        if peeled.kind == "code" or peeled.language in (None, "sh")
+        else peeled.language
+    )
+    found = fetches(language, script)
+    return _FETCHED.format(found) if found else None
+
+
+def fetched_code(runs: Runs | None, shell: bool | None, command: object) -> str | None:
+    """The note of a site whose constant script runs code it downloads: its argv's
+    (``["sh", "-c", "curl URL | sh"]``), or its constant shell string's."""
+    if runs is not None and runs.fetches is not None:
+        return runs.fetches
+    if shell is not False and isinstance(command, str):
+        found = fetches("sh", command)
+        if found is not None:
+            return _FETCHED.format(found)
+    return None
+
+
+def environment_runs(runs: Runs | None, shell: bool | None, command: object) -> EnvUse | None:
+    """The environment variables a site's constant script runs: its argv's (``["sh", "-c",
+    'eval "$JOB"']``), or its constant shell string's (``run('eval "$JOB"', shell=True)``)."""
+    if runs is not None and runs.environ is not None:
+        return runs.environ
+    if shell is not False and isinstance(command, str):
+        return runs_environment("sh", command)
+    return None
+
+
+def environment_dynamic(runs: Runs | None, use: EnvUse, names: Sequence[str]) -> Runs:
+    """What a site runs when ``env=`` sets at run time the variables ``names`` its constant
+    script runs (``use``)."""
+    shown = ", ".join(sorted(names)) or "a variable"
+    how = f"the script runs its environment's {shown} ({use.how}), set at run time by env="
+    language = use.language if use.runs == "code" else None
+    if runs is None:
+        return Runs("dynamic", use.runs, (), False, None, language=language, uses=how)
+    return dataclasses.replace(
+        runs, payload="dynamic", runs=use.runs, language=language, uses=how, stdin=None
     )
 
 
@@ -149,7 +224,11 @@ def _reads_stdin(
     script = _script(peeled, texts)
     if script is not None:
         language = _language(peeled)
-        found = reads_input(language, script, texts[peeled.start + 1 :])
+        operands = texts[peeled.start + 1 :]
+        if language == "sed":  # sed -e A -e B: every -e is the script; the rest, files
+            script = "\n".join([script, *_more_expressions(peeled, texts)])
+            operands = _sed_files(operands)
+        found = reads_input(language, script, operands)
         if found is not None:
             return found[0], peeled.via, f"the script runs its input ({found[1]})"
         if language == "sh" and readable(script):
@@ -171,25 +250,52 @@ def _reads_stdin(
     return stdin, (*peeled.via, *via), uses
 
 
+def _more_expressions(peeled: Peeled, texts: Sequence[str | None]) -> list[str]:
+    """The constant values of sed's -e options after the first (``sed -e A -e B``)."""
+    out: list[str] = []
+    for i in peeled.choosers:
+        text = texts[i] if i < len(texts) else None
+        if i <= peeled.start or text is None:
+            continue
+        if texts[i - 1] in ("-e", "--expression"):
+            out.append(text)
+        elif text.startswith("--expression="):
+            out.append(text.partition("=")[2])
+        elif text.startswith("-e") and texts[i - 1] not in ("-f", "--file"):
+            out.append(text[2:])
+    return out
+
+
+def _sed_files(words: Sequence[str | None]) -> list[str | None]:
+    """The file operands among the words after sed's script (sed reads its options among
+    them): not the options, nor the values of -e, -f and -l."""
+    out: list[str | None] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("-e", "-f", "-l", "--expression", "--file", "--line-length"):
+            skip = True
+        elif word is None or word == "-" or not word.startswith("-"):
+            out.append(word)
+    return out
+
+
 def _xargs(
     peeled: Peeled, texts: Sequence[str | None]
 ) -> tuple[str | None, tuple[str, ...], str | None]:
-    """``xargs CMD...``: the words xargs reads from its input are CMD's last arguments; a
-    constant script that runs its arguments (``xargs sh -c 'eval "$1"' sh``) runs them."""
-    rest = texts[peeled.start :]
-    if not rest or any(t is None for t in rest):
-        return None, peeled.via, None
-    inner = peel([Word(t) for t in rest])
-    script = _script(inner, rest)
-    if script is None:
-        return None, peeled.via, None
-    use = runs_arguments(_language(inner), script)
-    given = len(rest) - inner.start - 1  # the operands after the script: $0, $1...
-    if use is None or (use.operands is not None and max(use.operands) < given):
+    """``xargs CMD...``: the words xargs reads from its input are CMD's last arguments, or
+    take the place of its replace string (-I): where CMD reads what it runs (``xargs -0 sh
+    -c``, ``xargs -I{} sh -c {}``), or as the arguments of a constant script that runs them
+    (``xargs sh -c 'eval "$1"' sh``), the input runs (auditor.judge.script_uses)."""
+    use = xargs_runs(texts, peeled.start)
+    if use is None:
         return None, peeled.via, None
     language = use.language if use.runs == "code" and use.language else "sh"
-    how = f"the script runs the arguments xargs reads from its input ({use.how})"
-    return language, (*peeled.via, *inner.via), how
+    rest = texts[peeled.start :]
+    inner = peel([Word(t) for t in rest]) if all(t is not None for t in rest) else None
+    via = inner.via if inner is not None and inner.kind != "unknown" else ()
+    return language, (*peeled.via, *via), use.how
 
 
 def peel_shell_string(value: Value, payload: str) -> Runs | None:
