@@ -68,6 +68,7 @@ from auditor.scan.skeleton import physical_lines, skeleton
 from auditor.scan.suppress import comments_by_line, find_suppression
 from auditor.scan.walk import walk
 from auditor.scan.workdir import shell_workdir_chooses, workdir_chooses
+from auditor.scan.written import written_content
 
 _PY2 = re.compile(
     rb"^[ \t]*(print[ \t]+[\"'\w]|exec[ \t]+[\"']|except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:)",
@@ -514,6 +515,9 @@ def _build_summary(
             if_params = "constant" if const else None
         program = _program_item(site, nodes)
         if site.handed is None:
+            if site.payload == "dynamic" and site.sink is not None:
+                # code written to a file the call then runs or reads: its origin counts
+                nodes = nodes + written_content(nodes, site.call, collector.every_call, resolver)
             nodes = nodes + list(site.extra)
         reads_stdin: str | None = None
         if site.runs is not None and site.runs.stdin is not None and site.handed is None:
@@ -755,7 +759,43 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 sites.append(dispatch)
         sites.extend(_settings(collector, resolver, evaluator))
         sites.sort(key=_Site.position)
+        sites = [_runs_written(site, collector, resolver, evaluator) for site in sites]
     return sites
+
+
+_WRITTEN = "the script it runs is a file this function writes with data built at run time"
+
+
+def _runs_written(
+    site: _Site, collector: Collector, resolver: Resolver, evaluator: Evaluator
+) -> _Site:
+    """A site whose interpreter or shell runs a script file the same function writes with
+    content built at run time (``f.write(src)`` then ``run([sys.executable, f.name])``):
+    what runs is that content, dynamic code, whatever the path (a temporary file's name
+    is known only at run time, but it is not what chooses what runs)."""
+    runs = site.runs
+    if (
+        runs is None
+        or runs.script_at is None
+        or (site.payload == "dynamic" and runs.runs != "program")
+        or site.sink is None
+        or site.handed is not None
+    ):
+        return site
+    argv = _payload_arg(site.sink, site.call.node)
+    if not isinstance(argv, cst.List | cst.Tuple) or runs.script_at >= len(argv.elements):
+        return site
+    if any(isinstance(e, cst.StarredElement) for e in argv.elements[: runs.script_at + 1]):
+        return site
+    item = argv.elements[runs.script_at].value
+    written = written_content([item], site.call, collector.every_call, resolver)
+    built = [c for c in written if not evaluator.value(c, site.call.scope).const]
+    if not built:
+        return site
+    runs = dataclasses.replace(runs, payload="dynamic", runs="code", note=_WRITTEN, told=True)
+    return dataclasses.replace(
+        site, payload="dynamic", command=None, runs=runs, extra=(*site.extra, *built)
+    )
 
 
 _SETS_ENV = "every later command of the process runs with this variable, which chooses its program"

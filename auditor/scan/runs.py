@@ -58,6 +58,9 @@ class Runs:
     # a constant script that runs code it downloads (``["sh", "-c", "curl URL | sh"]``):
     # how, for the finding's note (the class stays constant)
     fetches: str | None = None
+    # the argv index of the script an interpreter or shell is given (``[sys.executable,
+    # path]``): what the code writes into that file is what runs (auditor.scan.written)
+    script_at: int | None = None
 
 
 def word_of(value: Value) -> Word:
@@ -111,6 +114,7 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
         uses,
         environ,
         _fetches(peeled, texts),
+        peeled.start if peeled.kind == "script" else None,
     )
 
 
