@@ -26,7 +26,7 @@ class Toolkit:
 
 
 def warm_up():
-    PyInterpreter().run("started = %d" % time.time())
+    PyInterpreter().run(f"started = {time.time()}")
 
 
 class Evaluator:
