@@ -43,6 +43,8 @@ _INSTANCE_BUDGET = 2_000
 _MAX_OVERRIDES = 40  # an abstract method's overrides a call is followed into, at most
 # the classes looked at, up and down from a class, for an attribute read on ``self``
 _MAX_FAMILY = 200
+# inherited attributes (see Project._inherited) computed inside one another, at most
+_MAX_INHERITED = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,7 @@ class Project:
         self._families: dict[tuple[str, str], tuple[str, ...]] = {}
         self._ancestries: dict[str, set[str]] = {}
         self._lineages: dict[str, set[str]] = {}
+        self._inheriting: set[tuple[str, str, str, str]] = set()  # see _inherited
         # the instance attributes (class gid, name) the last wanted() reached
         self.read_attrs: set[tuple[str, str]] = set()
         # the abstract methods (global ids) whose result a site's payload may carry: what
@@ -530,7 +533,12 @@ class Project:
         in its own methods), not those of its sibling subclasses. Memoised in a pass."""
         key = ("inherited", gid, base, attr)
         found = self._instances.get(key)
+        if found is None and (key in self._inheriting or len(self._inheriting) >= _MAX_INHERITED):
+            # met inside its own value (or too deep): what the base's attribute holds over
+            # every subclass, on the safe side
+            return self._read("a", (base, attr))
         if found is None:
+            self._inheriting.add(key)
             outer, self._reads = self._reads, set()
             try:
                 index, klass = self.classes[base]
@@ -553,6 +561,7 @@ class Project:
                 found = self._instances[key] = (value, frozenset(self._reads))
             finally:
                 self._reads = outer
+                self._inheriting.discard(key)
         if self._reads is not None:
             self._reads |= found[1]
         return found[0]
