@@ -210,6 +210,9 @@ class Class:
     # the base-class sources its direct bases match (an agent tool's base): (methods,
     # parameters skipped, origin, note), inherited by the project's subclasses
     sourced: tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...] = ()
+    # the instance attributes a framework base class sets (a Django view's
+    # ``self.request``): attribute -> (origin, note), inherited by the project's subclasses
+    framework_attrs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -219,6 +222,7 @@ class Class:
             "fields": list(self.fields),
             "converted": self.converted,
             "sourced": [[list(m), list(s), o, n] for m, s, o, n in self.sourced],
+            "framework_attrs": {k: list(v) for k, v in self.framework_attrs.items()},
         }
 
     @classmethod
@@ -230,6 +234,7 @@ class Class:
             tuple(d.get("fields", ())),
             dict(d.get("converted", {})),
             tuple((tuple(m), tuple(s), o, n) for m, s, o, n in d.get("sourced", ())),
+            {k: (v[0], v[1]) for k, v in d.get("framework_attrs", {}).items()},
         )
 
 
@@ -289,6 +294,16 @@ class FileSummary:
     # functions handed to a call that registers them as tools (``mcp.add_tool(run)``,
     # ``StructuredTool.from_function(func=run)``): (dotted name, origin, note)
     registered: tuple[tuple[str, str, str], ...] = ()
+    # attributes set on an instance from outside its class (``p = Probe(); p.cmd = x``):
+    # (dotted name of the class, attribute, what is assigned)
+    object_attrs: tuple[tuple[str, str, tuple[Label, ...]], ...] = ()
+    # the methods called on a receiver whose type the analysis cannot tell (``self.interp
+    # .run(code)``, ``self.interp`` a Union): method name -> (line, column, the callee as
+    # written, of the first such call; the most positional arguments one passes, the
+    # keywords they pass, whether one passes ``*args``/``**kwargs``)
+    untyped: dict[str, tuple[int, int, str, int, tuple[str, ...], bool]] = field(
+        default_factory=dict
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -301,6 +316,8 @@ class FileSummary:
             "value_names": list(self.value_names),
             "value_attrs": list(self.value_attrs),
             "registered": [list(r) for r in self.registered],
+            "object_attrs": [[c, a, [_json_label(x) for x in v]] for c, a, v in self.object_attrs],
+            "untyped": {k: [*v[:4], list(v[4]), v[5]] for k, v in self.untyped.items()},
         }
 
     @classmethod
@@ -317,6 +334,11 @@ class FileSummary:
             tuple(d["value_names"]),
             tuple(d["value_attrs"]),
             tuple((r[0], r[1], r[2]) for r in d.get("registered", ())),
+            tuple((c, a, _labels(v)) for c, a, v in d.get("object_attrs", ())),
+            {
+                k: (v[0], v[1], v[2], v[3], tuple(v[4]), v[5])
+                for k, v in d.get("untyped", {}).items()
+            },
         )
 
 

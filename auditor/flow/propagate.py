@@ -43,6 +43,8 @@ _INSTANCE_BUDGET = 2_000
 _MAX_OVERRIDES = 40  # an abstract method's overrides a call is followed into, at most
 # the classes looked at, up and down from a class, for an attribute read on ``self``
 _MAX_FAMILY = 200
+# inherited attributes (see Project._inherited) computed inside one another, at most
+_MAX_INHERITED = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,18 @@ class Project:
                 if resolved is not None and resolved != gid:
                     self.subclasses.setdefault(resolved, []).append(gid)
                     self.bases.setdefault(gid, []).append(resolved)
+        # what other code sets on an instance of a class (``p.cmd = x``): (class gid,
+        # attribute) -> (file, what is assigned) of each assignment
+        self.object_attrs: dict[tuple[str, str], list[tuple[int, tuple[Label, ...]]]] = {}
+        for index, (_, summary) in enumerate(files):
+            for name, attr, labels in summary.object_attrs:
+                cls = self.class_id(name)
+                if cls is not None:
+                    self.object_attrs.setdefault((cls, attr), []).append((index, labels))
         self._families: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._ancestries: dict[str, set[str]] = {}
+        self._lineages: dict[str, set[str]] = {}
+        self._inheriting: set[tuple[str, str, str, str]] = set()  # see _inherited
         # the instance attributes (class gid, name) the last wanted() reached
         self.read_attrs: set[tuple[str, str]] = set()
         # the abstract methods (global ids) whose result a site's payload may carry: what
@@ -189,6 +202,7 @@ class Project:
                     self.constructions.setdefault(cls, []).append((index, number))
         self._dependencies_across_files()
         self.escaping = self._escaping()
+        self.untyped = self._untyped_calls()
         # the calls whose result some label reads: only those are worth a result (most
         # calls are kept for what they pass, their value unused)
         self.read = {
@@ -481,10 +495,88 @@ class Project:
         out = []
         for cls in related:
             klass = self.classes.get(cls)
-            if klass is not None and (attr in klass[1].attrs or attr in klass[1].fields):
+            if klass is not None and (
+                attr in klass[1].attrs
+                or attr in klass[1].fields
+                or (cls, attr) in self.object_attrs
+            ):
                 out.append(cls)
         self._families[key] = found = tuple(out) or (gid,)
         return found
+
+    def _ancestry(self, gid: str) -> set[str]:
+        """The project classes ``gid`` derives from (memoised)."""
+        found = self._ancestries.get(gid)
+        if found is None:
+            found = self._ancestries[gid] = set(self._ancestors(gid))
+        return found
+
+    def _lineage(self, gid: str) -> set[str]:
+        """``gid``, the project classes it derives from and those deriving from it: the
+        classes an instance of ``gid`` may run the methods of."""
+        found = self._lineages.get(gid)
+        if found is None:
+            found = {gid, *self._ancestry(gid)}
+            queue = [gid]
+            while queue and len(found) <= _MAX_FAMILY:
+                for other in self.subclasses.get(queue.pop(), ()):
+                    if other not in found:
+                        found.add(other)
+                        queue.append(other)
+            self._lineages[gid] = found
+        return found
+
+    def _inherited(self, gid: str, base: str, attr: str) -> Info:
+        """What ``self.<attr>`` holds in an instance of class ``gid`` where its project base
+        ``base`` sets it: the parameters of the base's methods it is set from receive only
+        what the calls made for ``gid``'s line pass (its constructions, ``super().__init__``
+        in its own methods), not those of its sibling subclasses. Memoised in a pass."""
+        key = ("inherited", gid, base, attr)
+        found = self._instances.get(key)
+        if found is None and (key in self._inheriting or len(self._inheriting) >= _MAX_INHERITED):
+            # met inside its own value (or too deep): what the base's attribute holds over
+            # every subclass, on the safe side
+            return self._read("a", (base, attr))
+        if found is None:
+            self._inheriting.add(key)
+            outer, self._reads = self._reads, set()
+            try:
+                index, klass = self.classes[base]
+                labels = klass.attrs.get(attr, ())
+                lineage = self._lineage(gid)
+                subst: Subst = {}
+                for name in _params_read(labels):
+                    fgid = self.gid(index, name[0])
+                    found_function = self.functions.get(fgid)
+                    if found_function is None or found_function[1].cls != base.removeprefix(
+                        self.module_of(index) + "."
+                    ):
+                        continue
+                    function = found_function[1]
+                    subst[(fgid, name[1])] = self._param(fgid, index, function, name[1], lineage)
+                if subst:
+                    value = self.info(index, labels, _INSTANCE_DEPTH, subst)
+                else:
+                    value = self._read("a", (base, attr))
+                found = self._instances[key] = (value, frozenset(self._reads))
+            finally:
+                self._reads = outer
+                self._inheriting.discard(key)
+        if self._reads is not None:
+            self._reads |= found[1]
+        return found[0]
+
+    def _in_lineage(self, caller: int, number: int, lineage: set[str]) -> bool:
+        """Whether call ``number`` of file ``caller`` is made for an instance of one of the
+        classes of ``lineage``: in one of their methods, or constructing one of them."""
+        call = self.files[caller][1].calls[number]
+        if (caller, number) in self.constructors:
+            built = self.constructed(call.callee)
+            return built is None or built in lineage
+        found = self.functions.get(self.gid(caller, call.caller)) if call.caller else None
+        if found is None or found[1].cls is None:
+            return True  # a call of the base's method from elsewhere: kept
+        return self.gid(caller, found[1].cls) in lineage
 
     def declares(self, gid: str, attr: str, depth: int = 0) -> bool:
         """Whether class ``gid`` or one of its project bases annotates ``attr``."""
@@ -540,6 +632,59 @@ class Project:
                 out.add(gid)
         return out
 
+    def _untyped_calls(self) -> dict[str, list[tuple[int, tuple[Any, ...]]]]:
+        """The methods called on a receiver the analysis cannot type, by name: (file, the
+        summary's note of them) of each file, with the calls of a project object's
+        attribute that resolve to no function (``Toolkit().interp.run``)."""
+        out: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
+        roots = {module.split(".")[0] for module in self.modules}
+        for index, (_, summary) in enumerate(self.files):
+            for name, noted in summary.untyped.items():
+                out.setdefault(name, []).append((index, noted))
+            for number, call in enumerate(summary.calls):
+                callee = call.callee
+                if self.targets.get((index, number)) is not None or callee.endswith("()"):
+                    continue
+                head, _, name = callee.rpartition(".")
+                if "()" not in head or callee.split(".")[0] not in roots:
+                    continue
+                if (index, number) in self.constructors:
+                    continue
+                keywords = tuple(sorted(call.kwargs))
+                noted = (call.line, call.column, call.text, len(call.args), keywords, call.star)
+                out.setdefault(name, []).append((index, noted))
+        return out
+
+    def maybe_called(
+        self, gid: str, function: Function, name: str
+    ) -> tuple[int, tuple[Any, ...]] | None:
+        """A call of a method on a receiver of unknown type that may be a call of method
+        ``gid`` passing its parameter ``name`` (by the method's name and what the call
+        passes): a caller the analysis does not see, so the parameter may be anything."""
+        if function.kind != "method":
+            return None
+        method = function.key.rsplit(".", 1)[-1]
+        if method.startswith("__") and method.endswith("__"):
+            return None
+        for index, noted in self.untyped.get(method, ()):
+            most, keywords, star = noted[3], noted[4], noted[5]
+            if star:
+                return (index, noted)
+            if name in function.params:
+                if function.params.index(name) - 1 < most or name in keywords:
+                    return (index, noted)
+            elif name in function.kwonly:
+                if name in keywords:
+                    return (index, noted)
+            elif name == function.vararg:
+                if most > len(function.params) - 1:
+                    return (index, noted)
+            elif name == function.kwarg:
+                named = set(function.params) | set(function.kwonly)
+                if any(k not in named for k in keywords):
+                    return (index, noted)
+        return None
+
     # -- labels --------------------------------------------------------------------------
     def info(
         self, index: int, labels: Iterable[Label], depth: int = 0, subst: Subst | None = None
@@ -578,8 +723,15 @@ class Project:
             gid, attr = self.gid(index, label[1]), label[2]
             out = NOTHING
             for cls in self.attr_family(gid, attr):
-                out = out.merge(self._read("a", (cls, attr)))
+                if cls != gid and cls in self._ancestry(gid):
+                    # a base's method set it from its parameters: only what the calls of
+                    # gid's own line pass (not a sibling subclass's super().__init__)
+                    out = out.merge(self._inherited(gid, cls, attr))
+                else:
+                    out = out.merge(self._read("a", (cls, attr)))
             return out
+        if kind == "b":  # self.<attr> that a framework base class may set
+            return self._framework_attr(index, label)
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
         if kind == "w":  # written to the standard input of the shell the site started
@@ -590,6 +742,22 @@ class Project:
             value = self.label(index, label[3], depth, subst)
             converted = self._converted(label[1], label[2])
             return value.sanitized(converted) if converted else value
+        return NOTHING
+
+    def _framework_attr(self, index: int, label: Label) -> Info:
+        """``self.<attr>`` read in a method of a class that derives (maybe through the
+        project's classes) from a framework base that sets it (``self.request``,
+        ``self.kwargs`` of a Django view): the base's source."""
+        gid, attr = self.gid(index, label[1]), label[2]
+        for cls in (gid, *self._ancestors(gid)):
+            found = self.classes.get(cls)
+            given = found[1].framework_attrs.get(attr) if found is not None else None
+            if given is not None:
+                origin, note = given
+                where = f"self.{attr}"
+                text = f"{note}, set by the framework: {where}"
+                step = Step(self.files[index][0], label[3], label[4], text, "source", where, note)
+                return Info(Reach(origin, (step,)))
         return NOTHING
 
     # -- the fixpoint ----------------------------------------------------------------------
@@ -643,6 +811,12 @@ class Project:
         for gid, (_, klass) in self.classes.items():
             names = set(klass.attrs) | set(klass.fields)
             out.extend(("a", (gid, attr)) for attr in sorted(names))
+        out.extend(
+            ("a", key)
+            for key in sorted(self.object_attrs)
+            if key[1] not in self.classes[key[0]][1].attrs
+            and key[1] not in self.classes[key[0]][1].fields
+        )
         return out
 
     def _store(self, kind: str) -> dict[Any, Info]:
@@ -666,6 +840,8 @@ class Project:
         gid, attr = key
         index, klass = self.classes[gid]
         value = self.info(index, klass.attrs.get(attr, ()))
+        for where, labels in self.object_attrs.get((gid, attr), ()):
+            value = value.merge(self.info(where, labels))
         return value.merge(self._field_values(gid, attr))
 
     def _read(self, kind: str, key: Any) -> Info:
@@ -683,7 +859,11 @@ class Project:
         if function.kwarg:
             yield function.kwarg
 
-    def _param(self, gid: str, index: int, function: Function, name: str) -> Info:
+    def _param(
+        self, gid: str, index: int, function: Function, name: str, lineage: set[str] | None = None
+    ) -> Info:
+        """What parameter ``name`` of function ``gid`` receives; with ``lineage``, only from
+        the calls made for an instance of those classes (see :meth:`_inherited`)."""
         path = self.files[index][0]
         out = NOTHING
         entry = function.entries.get(name)
@@ -712,14 +892,31 @@ class Project:
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
         unseen = bool(callers) and function.key.rsplit(".", 1)[-1] in self.unseen
         if (not callers or gid in self.escaping or unseen) and entry is None and not is_self:
-            note = (
-                f"parameter `{name}` of {function.key}(), called from code the analysis cannot see"
-                if not unseen
-                else f"parameter `{name}` of {function.key}(), called from files not read for it"
-            )
+            what = f"parameter `{name}` of {function.key}()"
+            if unseen:
+                note = f"{what}, called from files not read for it"
+            elif callers and function.opaque:
+                note = f"{what}, wrapped by a decorator the analysis does not follow"
+            elif callers:
+                note = f"{what}, handed over as a value: called from code the analysis cannot see"
+            else:
+                note = f"{what}, called from code the analysis cannot see"
             step = Step(path, function.line, function.column, note, "parameter", function.key, name)
             out = out.merge(Info(Reach("parameter", (step,))))
+        maybe = None if entry is not None or is_self else self.maybe_called(gid, function, name)
+        if maybe is not None:
+            where, noted = maybe
+            note = (
+                f"maybe passed to {noted[2]}() as `{name}`: a receiver the analysis cannot "
+                "type, so a caller it does not see"
+            )
+            step = Step(
+                self.files[where][0], noted[0], noted[1], note, "parameter", function.key, name
+            )
+            out = out.merge(Info(Reach("parameter", (step,))))
         for caller, number, shift in callers:
+            if lineage is not None and not self._in_lineage(caller, number, lineage):
+                continue
             call = self.files[caller][1].calls[number]
             how, arg = self._argument(function, call, name, shift)
             step = Step(
@@ -1083,7 +1280,7 @@ class Project:
             if not self.callers.get(gid) and function.key.rsplit(".", 1)[-1] not in external:
                 continue
             for name in self._param_names(function):
-                if name not in function.entries:
+                if name not in function.entries and not self.maybe_called(gid, function, name):
                     candidates.add((gid, name))
         changed = True
         while changed:
@@ -1118,6 +1315,8 @@ class Project:
             return False
         function = found[1]
         if name in function.entries or name in function.injected:
+            return False
+        if self.maybe_called(gid, function, name) is not None:
             return False
         for caller, number, shift in callers:
             how, arg = self._argument(function, self.files[caller][1].calls[number], name, shift)
@@ -1253,6 +1452,17 @@ def _calls_read(summary: FileSummary) -> set[int]:
             inner = wrapped(label)
             if inner is not None:
                 work.append(inner)
+    return out
+
+
+def _params_read(labels: Iterable[Label]) -> set[tuple[str, str]]:
+    """The (function key, parameter) of the parameters ``labels`` read, wrapped or not."""
+    out: set[tuple[str, str]] = set()
+    for label in labels:
+        while label[0] in WRAPPERS:
+            label = label[-1]
+        if label[0] == "p":
+            out.add((label[1], label[2]))
     return out
 
 

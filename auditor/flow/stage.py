@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 
-from auditor.file_summary import WRAPPERS
+from auditor.file_summary import WRAPPERS, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.entry import Entry, text_reader
 from auditor.flow.propagate import Project
@@ -183,10 +183,16 @@ class Planner:
         left = max(0, budget - self.reread)
         if len(asked) > left:
 
-            def rank(number: int) -> tuple[bool, int, int]:
+            def rank(number: int) -> tuple[bool, bool, int, int]:
                 new = asked[number] - self.entries[number].extra
                 defs = any(x.startswith("def:") for x in new)
-                return (not defs, len(new), number)
+                # first the calls of a function of the file itself (a helper's callers
+                # next to it: the nearest, most often its only callers)
+                summary = self.entries[number].result.summary
+                own = summary is not None and any(
+                    x.startswith("call:") and x[5:] in _defined(summary) for x in new
+                )
+                return (not own, not defs, len(new), number)
 
             kept = set(sorted(asked, key=rank)[:left])
             self.not_read({n: extra for n, extra in asked.items() if n not in kept})
@@ -460,6 +466,11 @@ class Planner:
         return {
             number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()
         }
+
+
+def _defined(summary: FileSummary) -> set[str]:
+    """The names of the functions and methods a file's summary defines."""
+    return {key.rsplit(".", 1)[-1] for key in summary.functions}
 
 
 def _fields_read(project: Project) -> set[str]:

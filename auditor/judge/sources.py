@@ -32,7 +32,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "decorator": frozenset({"names", "origin", "note"}),
     "parameter_default": frozenset({"names", "origin", "note"}),
     "route_heuristic": frozenset({"verbs", "receivers", "origin", "note"}),
-    "base_class": frozenset({"names", "methods", "skip", "origin", "note"}),
+    "base_class": frozenset({"names", "methods", "skip", "attributes", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
     "method_heuristic": frozenset({"methods", "receiver", "classes", "origin", "note"}),
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
@@ -93,6 +93,9 @@ class BaseClassEntry:
     methods: frozenset[str]  # "*": every public method
     skip: frozenset[str]
     source: Source
+    # the instance attributes the framework sets before it calls a method (a Django
+    # view's ``self.request``, ``self.kwargs``): the source too, wherever they are read
+    attributes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +272,7 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
                 frozenset(_strings(where, "methods", entry.get("methods", []))),
                 frozenset(_strings(where, "skip", entry.get("skip", ["self"]))),
                 source,
+                frozenset(_strings(where, "attributes", entry.get("attributes", []))),
             )
         )
     elif table == "request_parameter":

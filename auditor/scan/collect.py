@@ -149,9 +149,12 @@ class Collector(cst.CSTVisitor):
         self.functions: list[FunctionRecord] = []
         self.classes: list[ClassRecord] = []
         self.attr_assigns: list[AttrAssign] = []
+        # ``obj.<attr> = value`` on a name that is not ``self``: (name, attr, value, scope)
+        self.object_attrs: list[tuple[cst.Name, str, cst.BaseExpression, Scope]] = []
         self.item_stores: list[ItemStore] = []
         self._function_stack: list[FunctionRecord] = []
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
+        self.lambdas: dict[int, cst.Lambda] = {}  # id(lambda scope) -> the lambda
         # allow-list checks: one list per open block, and the guards of ``if`` bodies
         self._blocks: list[list[tuple[str, cst.BaseExpression]]] = [[]]
         self._body_guards: dict[int, tuple[str, cst.BaseExpression]] = {}
@@ -219,6 +222,7 @@ class Collector(cst.CSTVisitor):
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._defined_at.append(next(CLOCK))
         self._push("function", "<lambda>")
+        self.lambdas[id(self.scope)] = node
         self._bind_params(node.params)
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
@@ -265,6 +269,8 @@ class Collector(cst.CSTVisitor):
             return
         method = self._method_self()
         if method is None or target.value.value != method[1]:
+            if value is not None and not mutation:
+                self.object_attrs.append((target.value, target.attr.value, value, self.scope))
             return
         record = method[0]
         assert record.cls is not None

@@ -1063,8 +1063,13 @@ def survey(
     owner = _owners(functions)
     markers.extend(_outer_mutations(owner, stores, mutations))
     markers.extend(_call_closure(functions, owner, all_calls, markers))
-    value_names = frozenset(n.id for n in loads if id(n) not in called)
-    value_attrs = frozenset(a.attr for a in attr_loads if id(a) not in called)
+    # a class named as a base (``class Aws(Base)``) is not handed over: its constructor is
+    # called where it is called, by its subclasses' ``super().__init__`` too
+    bases = {id(base) for cls in classes for base in cls.bases}
+    value_names = frozenset(n.id for n in loads if id(n) not in called and id(n) not in bases)
+    value_attrs = frozenset(
+        a.attr for a in attr_loads if id(a) not in called and id(a) not in bases
+    )
     defs = tuple(
         sorted(
             ((f.name, f.lineno, f.col_offset, f.end_lineno or f.lineno) for f in functions),

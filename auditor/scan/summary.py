@@ -56,6 +56,7 @@ _PLAIN_DECORATORS = frozenset(
         "functools.cached_property", "functools.total_ordering", "abc.abstractmethod",
         "typing.overload", "typing.override", "typing_extensions.override",
         "contextlib.contextmanager", "contextlib.asynccontextmanager", "dataclasses.dataclass",
+        "typing.no_type_check", "typing.final", "typing_extensions.final",
     }
 )  # fmt: skip
 _MAX_DEPTH = 60
@@ -142,6 +143,7 @@ class Summarizer:
         self._functions_by_key = {r.key: r for r in collector.functions}
         self._classes_by_key = {r.key: r for r in collector.classes}
         self._web = any(self._frameworks & r.frameworks for r in sources.request_parameters)
+        self._base_attrs = frozenset(a for e in sources.base_classes for a in e.attributes)
         self.nodes = nodes
         self.lines = nodes.lines
         # each function's (line of def, column, last line), from the ast: the collector met
@@ -430,6 +432,51 @@ class Summarizer:
                     )
         return tuple(out)
 
+    def _framework_attrs(self, cls: str) -> dict[str, tuple[str, str]]:
+        """The instance attributes the framework classes that ``cls`` directly derives from
+        set before calling its methods (a Django view's ``self.request``)."""
+        out: dict[str, tuple[str, str]] = {}
+        for base in self._bases(cls):
+            for entry in self.sources.base_classes:
+                if entry.attributes and entry.patterns.get(base):
+                    for attr in entry.attributes:
+                        out.setdefault(attr, (entry.source.origin, entry.source.note))
+        return out
+
+    def _untyped(self, site: CallSite) -> None:
+        """Note a method called on a receiver of unknown type (``self.interp.run(code)``
+        where ``self.interp`` is a Union): the project stage takes it for a call of every
+        project method of that name it cannot rule out, one it does not see."""
+        func = site.node.func
+        assert isinstance(func, cst.Attribute)
+        name = func.attr.value
+        args = site.node.args
+        count = sum(1 for a in args if a.keyword is None and not a.star)
+        keywords = tuple(sorted(a.keyword.value for a in args if a.keyword is not None))
+        star = any(a.star for a in args)
+        found = self.summary.untyped.get(name)
+        if found is None:
+            line, column = self.position(site.node, site.scope)
+            self.summary.untyped[name] = (line, column, self.code(func), count, keywords, star)
+            return
+        line, column, text, most, given, starred = found
+        merged = tuple(sorted(set(given) | set(keywords)))
+        self.summary.untyped[name] = (line, column, text, max(most, count), merged, starred or star)
+
+    def _object_attrs(self) -> list[tuple[str, str, tuple[Label, ...]]]:
+        """The attributes this file sets on an instance of a project class from outside
+        it (``p = Probe(); p.cmd = request.args["cmd"]; p.go()``): what ``self.cmd`` reads
+        in its methods may be that value."""
+        out = []
+        for name, attr, value, scope in self.collector.object_attrs:
+            typed = self.typed(name, scope)
+            if typed is None or not typed.endswith("()") or not self._may_be_project(typed):
+                continue
+            labels = self.labels(value, scope)
+            if labels:
+                out.append((typed[:-2], attr, tuple(sorted(labels, key=repr))))
+        return out
+
     def _registered(self) -> list[tuple[str, str, str]]:
         """The functions of the project this file hands to a call that registers them as
         tools, by their dotted names: ``mcp.add_tool(run)``, ``Tool(func=run)``."""
@@ -445,6 +492,13 @@ class Summarizer:
             if position < len(positional):
                 given.append(positional[position])
             for value in given:
+                if isinstance(value, cst.Attribute):
+                    # a bound method (``FunctionTool(self.shell_exec)``: ``Cls().shell_exec``)
+                    # or a function of a module (``path("x/", views.show)``)
+                    name = self.typed(value, site.scope)
+                    if name is not None and self._may_be_project(name):
+                        out.append((name, source.origin, source.note))
+                    continue
                 if not isinstance(value, cst.Name):
                     continue
                 bindings = site.scope.lookup(value.value)
@@ -687,11 +741,64 @@ class Summarizer:
 
             elif binding.kind == "param":
                 if binding.scope.name == "<lambda>":
-                    line, column = self.position(node, scope)
-                    out.add(("s", "parameter", line, column, "a lambda's parameter", name))
+                    called, escapes = self._lambda_calls(binding.scope, name, depth)
+                    out |= called
+                    if escapes:
+                        line, column = self.position(node, scope)
+                        out.add(("s", "parameter", line, column, "a lambda's parameter", name))
                 else:
                     out.add(("p", binding.scope.key, name))
         return frozenset(out)
+
+    def _lambda_calls(self, scope: Scope, name: str, depth: int) -> tuple[frozenset[Label], bool]:
+        """What the calls of a lambda bound to a name (``run = lambda c: os.system(c)``,
+        then ``run(cmd)``) pass for its parameter ``name``, and whether it may be called
+        where the analysis cannot see (not bound to a name of its own, or that name used
+        other than called)."""
+        node = self.collector.lambdas.get(id(scope))
+        outer = scope.parent
+        if node is None or outer is None:
+            return EMPTY, True
+        named = [
+            n
+            for n, bindings in outer.bindings.items()
+            if any(b.kind == "value" and b.value is node for b in bindings)
+        ]
+        if len(named) != 1 or len(outer.bindings[named[0]]) != 1:
+            return EMPTY, True
+        bound = named[0]
+        binding = outer.bindings[bound][0]
+        params = node.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+        out: set[Label] = set()
+        calls = 0
+        for site in self.collector.every_call:
+            call = site.node
+            for arg in call.args:
+                if isinstance(arg.value, cst.Name) and arg.value.value == bound:
+                    seen = site.scope.lookup(bound)
+                    if seen and binding in seen:
+                        return frozenset(out), True  # handed over: called elsewhere
+            func = call.func
+            if not isinstance(func, cst.Name) or func.value != bound:
+                continue
+            seen = site.scope.lookup(bound)
+            if not seen or binding not in seen:
+                continue
+            calls += 1
+            given: cst.BaseExpression | None = None
+            for position, arg in enumerate(call.args):
+                if arg.star:
+                    return frozenset(out), True
+                if arg.keyword is not None:
+                    matches = arg.keyword.value == name
+                else:
+                    matches = position < len(positional) and positional[position] == name
+                if matches:
+                    given = arg.value
+            if given is not None:
+                out |= self.labels(given, site.scope, depth + 1)
+        return frozenset(out), calls == 0
 
     def _binding_labels(self, binding: Binding, depth: int) -> frozenset[Label]:
         assert binding.value is not None
@@ -740,7 +847,13 @@ class Summarizer:
                 return frozenset({self._source(source, node, typed, scope)})
         owner = self._method_of(scope)
         if owner is not None and isinstance(node.value, cst.Name) and node.value.value == owner[1]:
-            return frozenset({("a", owner[0], node.attr.value)})
+            attr = node.attr.value
+            if attr in self._base_attrs:
+                # maybe set by a framework base class (``self.request`` of a Django view,
+                # whose base may be in another file): the project stage knows the bases
+                line, column = self.position(node, scope)
+                return frozenset({("a", owner[0], attr), ("b", owner[0], attr, line, column)})
+            return frozenset({("a", owner[0], attr)})
         held = self.typed(node.value, scope)
         if held is not None and held.endswith("()") and self._may_be_project(held):
             # a field of an instance of a project class (a pydantic request model): the
@@ -1209,6 +1322,8 @@ class Summarizer:
             typed = self.typed(site.node.func, site.scope)
             if typed is not None and self._may_be_project(typed):
                 self.labels(site.node, site.scope)
+            elif typed is None and isinstance(site.node.func, cst.Attribute):
+                self._untyped(site)
             self._handed_over(site)
         for record in self.collector.functions:
             summary.functions[record.key] = self._function(record)
@@ -1229,6 +1344,7 @@ class Summarizer:
                 self._fields(klass.key),
                 self._converted_fields(klass.key),
                 self._sourced(klass.key),
+                self._framework_attrs(klass.key),
             )
         for name, bindings in self.collector.module_scope.bindings.items():
             for binding in bindings:
@@ -1247,6 +1363,7 @@ class Summarizer:
                 if binding.kind == "import" and binding.target:
                     names.add(self.absolute(binding.target))
         summary.registered = tuple(self._registered())
+        summary.object_attrs = tuple(self._object_attrs())
         summary.value_names = tuple(sorted(names))
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]

@@ -1,0 +1,3 @@
+from camel.toolkits.function_tool import FunctionTool
+
+__all__ = ["FunctionTool"]

@@ -1,0 +1,5 @@
+from django.views.generic import TemplateView
+
+
+class ProtectedView(TemplateView):
+    template_name = "protected.html"
