@@ -96,7 +96,9 @@ CASES = [
     (H + "subprocess.run(argv)", "dynamic", False, "dynamic-program"),
     (H + "subprocess.run([*argv])", "dynamic", False, "dynamic-program"),
     (H + "subprocess.run('ls')", "constant", False, "constant-command"),
-    (H + "subprocess.run(shlex.split('ls -l'))", "dynamic", False, "dynamic-program"),
+    # the words of a constant split into an argv list are constant (payload._words)
+    (H + "subprocess.run(shlex.split('ls -l'))", "constant", False, "constant-command"),
+    (H + "subprocess.run(shlex.split(cmd))", "dynamic", False, "dynamic-program"),
     # exec and spawn families
     (H + "os.execv('/bin/ls', ['ls', '-l'])", "constant", False, "constant-command"),
     (H + "os.execv('/bin/ls', ['ls', path])", "fixed-program", False, "fixed-program"),
