@@ -67,6 +67,16 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("pexpect", ("pexpect.",), "pexpect runs a program"),
     Family(
+        "stdlib-shell",
+        ("pydoc.pipepager", "pydoc.tempfilepager", "imaplib.IMAP4_stream", "platform.popen"),
+        "a pager of pydoc, imaplib's IMAP4_stream or platform.popen runs a shell command",
+    ),
+    Family(
+        "stdlib-program",
+        ("webbrowser.get", "webbrowser.GenericBrowser", "distutils.spawn.spawn"),
+        "a browser command line of webbrowser, or distutils' spawn, runs a program",
+    ),
+    Family(
         "ctypes-libc",
         ("ctypes.CDLL.",),
         "the C library's system()/popen(), called through ctypes, runs a shell command",
@@ -269,6 +279,7 @@ _SEVERITY = {
     "asyncio-shell": "ERROR",
     "legacy-shell": "ERROR",
     "ctypes-libc": "ERROR",
+    "stdlib-shell": "ERROR",
     "eval-exec": "ERROR",
     "sandbox": "INFO",
 }

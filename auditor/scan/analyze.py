@@ -1270,6 +1270,8 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
     node, scope = call.node, call.scope
     shell = _shell_of(sink, node, call, evaluator)
     arg = _payload_arg(sink, node)
+    if arg is None and sink.optional and not has_star_args(node) and not has_star_kwargs(node):
+        return None  # webbrowser.get(): nothing the caller chose
     value = evaluator.value(arg, scope) if arg is not None else Value(False)
     exe_node = _executable_arg(sink, node)
     exe = evaluator.value(exe_node, scope) if exe_node is not None else None

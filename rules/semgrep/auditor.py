@@ -15,18 +15,21 @@ import cProfile
 import ctypes
 import doctest
 import importlib
+import imaplib
 import multiprocessing
 import os
 import os.path
 import pdb
 import profile
 import pty
+import pydoc
 import runpy
 import subprocess
 import subprocess as sp
 import timeit
 import trace
 import types
+import webbrowser
 from asyncio import subprocess as asp
 from importlib import import_module
 from multiprocessing import spawn
@@ -210,6 +213,32 @@ def f_14(host, cmd):
     # ok: auditor.pexpect
     multiprocessing.get_context("spawn")
     return child
+
+
+# --- auditor.stdlib-shell ------------------------------------------------
+
+
+def f_14c(text, pager, host):
+    # ruleid: auditor.stdlib-shell
+    pydoc.pipepager(text, pager)
+    # ruleid: auditor.stdlib-shell
+    pydoc.tempfilepager(text, pager)
+    # ruleid: auditor.stdlib-shell
+    imaplib.IMAP4_stream(f"ssh {host} imapd")
+    # ok: auditor.stdlib-shell
+    imaplib.IMAP4_SSL(host)
+
+
+# --- auditor.stdlib-program ----------------------------------------------
+
+
+def f_14d(browser, url, cmd):
+    # ruleid: auditor.stdlib-program
+    webbrowser.get(browser).open(url)
+    # ruleid: auditor.stdlib-program
+    webbrowser.GenericBrowser(cmd)
+    # ok: auditor.stdlib-program
+    webbrowser.open(url)
 
 
 # --- auditor.ctypes-libc -------------------------------------------------
