@@ -1152,6 +1152,21 @@ def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
 
+def _known_argv(value: Value) -> bool:
+    """A list whose program is known (a constant, ``shutil.which("npm")``,
+    ``sys.executable``) and whose other items are constants: run by a shell (or by one only
+    on some platforms, ``shell=use_shell``), its first item is the command, a program path
+    the caller did not choose; without one, a constant argv. Constant either way."""
+    items = value.items
+    return (
+        items is not None
+        and not value.more
+        and bool(items)
+        and items[0].program_item()
+        and all(v.const for v in items[1:])
+    )
+
+
 def _argv_class(items: tuple[Value, ...]) -> str:
     if not items or not items[0].program_item():
         return "dynamic"
@@ -1310,7 +1325,7 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
             elif value.const:  # a string: the name the program runs under
                 value = Value(exe.const, program=exe.program_item(), items=(exe,))
         if shell is not False:
-            payload = "constant" if value.const else "dynamic"
+            payload = "constant" if value.const or _known_argv(value) else "dynamic"
             if value.const and value.items is not None:
                 # a list run by a shell: the first item is the command, the rest its $0, $1...
                 command = value.items[0].text if value.items else None

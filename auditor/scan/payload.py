@@ -203,6 +203,9 @@ class Evaluator:
             if left.program_item() and right.program_item():
                 return PROGRAM_ONLY  # shutil.which("x") or "x"
             return DYNAMIC
+        if isinstance(node, cst.IfExp):  # "npm.cmd" if windows else "npm": one of the two
+            body = self.value(node.body, scope, depth + 1)
+            return one_of([body, self.value(node.orelse, scope, depth + 1)])
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             inner = self.value(node.expression, scope, depth + 1)
             if inner.const and inner.truth is not None:
