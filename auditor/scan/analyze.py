@@ -1193,6 +1193,29 @@ def _env_arg(sink: Sink, node: cst.Call) -> cst.BaseExpression | None:
     return found
 
 
+_CHOSEN_SPREAD = "keyword arguments built at run time may set executable=, env= or cwd="
+
+
+def _spread_choosers(sink: Sink, call: CallSite, evaluator: Evaluator) -> cst.BaseExpression | None:
+    """The ``**opts`` of a call whose sink takes ``executable=``, ``env=`` or ``cwd=`` when
+    what it holds is not known (a dict built at run time, request JSON): it may set them."""
+    if sink.executable is None and sink.env is None and sink.cwd is None:
+        return None
+    choosers = {sink.executable, sink.env, sink.cwd} - {None}
+    for arg in call.node.args:
+        if arg.star != "**" or evaluator.value(arg.value, call.scope).const:
+            continue
+        if isinstance(arg.value, cst.Dict) and all(
+            isinstance(e, cst.DictElement)
+            and isinstance(e.key, cst.SimpleString)
+            and e.key.evaluated_value not in choosers
+            for e in arg.value.elements
+        ):
+            continue  # **{"timeout": t}: its keys are known, none chooses the program
+        return arg.value
+    return None
+
+
 _CHOSEN_ENV = "the environment sets what chooses the program (PATH, LD_PRELOAD...) at run time"
 _CHOSEN_EXE = "executable= chooses the program at run time"
 
@@ -1208,7 +1231,19 @@ def _evaluate(
     file, by scope (the last one before the call, in its own function, stands for a
     ``cwd=`` it does not pass)."""
     site = _evaluate_payload(sink, call, evaluator)
-    if site is None or sink.kind != "command" or site.payload == "dynamic":
+    if site is None or sink.kind != "command":
+        return site
+    spread = _spread_choosers(sink, call, evaluator)
+    if spread is not None:
+        # ``**opts`` built at run time may hold executable=, env= or cwd=: the program is
+        # chosen by it, and its origin is the site's too (the stage follows site.extra)
+        extra = (*site.extra, spread)
+        if site.payload == "dynamic":
+            return dataclasses.replace(site, extra=extra)
+        via, privileged = (site.runs.via, site.runs.privileged) if site.runs else ((), False)
+        runs = Runs("dynamic", "program", via, privileged, _CHOSEN_SPREAD, told=True)
+        return dataclasses.replace(site, payload="dynamic", command=None, runs=runs, extra=extra)
+    if site.payload == "dynamic":
         return site
     via, privileged = (site.runs.via, site.runs.privileged) if site.runs else ((), False)
     env = _env_arg(sink, call.node)
