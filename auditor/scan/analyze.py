@@ -553,6 +553,7 @@ def _exposed_quotes(
             marking.mark_quoting(frozenset(quoting))
         assert marking.marked is not None
         marking.marked.clear()
+        marking.not_options.clear()
         value = marking.value(arg, site.call.scope)
         if not marking.marked:
             continue
@@ -564,7 +565,7 @@ def _exposed_quotes(
             parts = value.parts
         if parts is None:
             continue  # where the quoted values land cannot be read: they count as before
-        for index in exposed_holes(split_marks(parts)):
+        for index in exposed_holes(split_marks(parts), not_options=marking.not_options):
             out.add(id(marking.marked[index]))
     return out
 
