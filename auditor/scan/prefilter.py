@@ -736,6 +736,7 @@ def survey(
     asked = False  # a call or value of extra_calls, or a set of extra_sets, is here
     set_nodes: list[ast.AST] = []  # with extra_sets: what may set an attribute
     modules: set[str] = set()  # names bound to a sink module (or something in it)
+    module_of: dict[str, set[str]] = {}  # what each of those names is bound to
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
     # (attr, what its value resolves via, line, x) of ``x.<attr> = value``
     attr_aliases: list[tuple[str, str | bool, int, str]] = []
@@ -874,6 +875,9 @@ def survey(
                 if alias.name.split(".")[0] in roots:
                     imports_root = True
                     modules.add(alias.asname or alias.name.split(".")[0])
+                    local = alias.asname or alias.name.split(".")[0]
+                    full = alias.name if alias.asname else local
+                    module_of.setdefault(local, set()).add(full)
         elif kind is ast.ImportFrom:
             if extra_calls and _imports_any(node, extra_calls):  # type: ignore[arg-type]
                 asked = True
@@ -885,6 +889,8 @@ def survey(
                         star_from_sink = True
                     else:
                         modules.add(alias.asname or alias.name)
+                        local = alias.asname or alias.name
+                        module_of.setdefault(local, set()).add(f"{module}.{alias.name}")
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
                 held.append((target, node.value))  # type: ignore[attr-defined]
@@ -973,7 +979,9 @@ def survey(
         class_names = frozenset(c.name for c in classes) | getters
         bound = _bound(aliases, resolvable, star_from_sink, last, strict, class_names)
         for func, line in calls:
-            if _candidate(func, modules, bound, defined, own, star_from_sink, words):
+            if _candidate(
+                func, modules, bound, defined, own, star_from_sink, words
+            ) and not _module_miss(func, module_of, bound, own, words):
                 reportable = True
                 markers.append(line)
         # a setting of the process's environment (auditor.scan.analyze's _settings): what
@@ -1257,6 +1265,33 @@ def _assigns_self(
             return True
         i += 1
     return False
+
+
+def _module_miss(
+    func: ast.expr,
+    module_of: dict[str, set[str]],
+    bound: set[str],
+    own: set[str],
+    words: SinkWords,
+) -> bool:
+    """A call of an attribute chain rooted in a name only an import binds (``os.environ.
+    get(k)`` after ``import os``) resolves to that dotted name alone: no sink when no
+    sink's name starts with its prefix (``os.environ``), whatever its last name (``get``,
+    webbrowser.get's). A method the catalogue matches on any receiver is no miss."""
+    if not isinstance(func, ast.Attribute) or func.attr in words.methods:
+        return False
+    parts: list[str] = []
+    node = func.value
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id in bound or node.id in own:
+        return False
+    paths = module_of.get(node.id)
+    if not paths:
+        return False
+    middle = "".join(f".{p}" for p in reversed(parts))
+    return all(f"{path}{middle}" not in words.modules for path in paths)
 
 
 def _candidate(
