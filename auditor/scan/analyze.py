@@ -1194,6 +1194,74 @@ def _env_arg(sink: Sink, node: cst.Call) -> cst.BaseExpression | None:
     return found
 
 
+def _spelled_out(call: CallSite) -> CallSite | None:
+    """The call with its ``**kw`` written out as keyword arguments, when every key ``kw``
+    may hold is known: a dict display, ``dict(a=1)``, or a name bound once to one and
+    changed only key by key (``kw["close_fds"] = True``). None when the call has no ``**``
+    or one whose keys are not all known."""
+    node = call.node
+    if not has_star_kwargs(node):
+        return None
+    args: list[cst.Arg] = []
+    for arg in node.args:
+        if arg.star != "**":
+            args.append(arg)
+            continue
+        known = _known_keywords(arg.value, call.scope)
+        if known is None:
+            return None
+        args.extend(known)
+    names = [a.keyword.value for a in args if a.keyword is not None]
+    if len(names) != len(set(names)):
+        return None  # a key set twice (or also passed by name): which value wins is not read
+    return CallSite(node.with_changes(args=args), call.scope, call.function, call.index)
+
+
+def _known_keywords(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> list[cst.Arg] | None:
+    """The keyword arguments ``**expr`` passes, when its keys are all known (see
+    :func:`_spelled_out`)."""
+    if isinstance(expr, cst.Dict):
+        out = []
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return None  # {**other}
+            name = _key_name(element.key)
+            if name is None:
+                return None
+            out.append(cst.Arg(keyword=cst.Name(name), value=element.value))
+        return out
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "dict"
+        and scope.lookup("dict") is None
+        and all(a.keyword is not None and not a.star for a in expr.args)
+    ):
+        return [cst.Arg(keyword=a.keyword, value=a.value) for a in expr.args]
+    if not isinstance(expr, cst.Name) or depth > 0:
+        return None
+    bindings = scope.lookup(expr.value)
+    values = [b for b in bindings or () if b.kind == "value"]
+    if len(values) != 1 or values[0].value is None:
+        return None
+    out = _known_keywords(values[0].value, values[0].scope, depth + 1)
+    for binding in bindings or ():
+        if out is None or binding is values[0]:
+            continue
+        name = _key_name(binding.key) if binding.key is not None else None
+        if binding.kind not in ("augment", "opaque") or name is None or binding.value is None:
+            return None  # kw.update(other), a rebinding: its keys are not known
+        out.append(cst.Arg(keyword=cst.Name(name), value=binding.value))
+    return out
+
+
+def _key_name(key: cst.BaseExpression | None) -> str | None:
+    if not isinstance(key, cst.SimpleString):
+        return None
+    text = key.evaluated_value
+    return text if isinstance(text, str) and text.isidentifier() else None
+
+
 _CHOSEN_SPREAD = "keyword arguments built at run time may set executable=, env= or cwd="
 
 
@@ -1202,18 +1270,9 @@ def _spread_choosers(sink: Sink, call: CallSite, evaluator: Evaluator) -> cst.Ba
     what it holds is not known (a dict built at run time, request JSON): it may set them."""
     if sink.executable is None and sink.env is None and sink.cwd is None:
         return None
-    choosers = {sink.executable, sink.env, sink.cwd} - {None}
     for arg in call.node.args:
-        if arg.star != "**" or evaluator.value(arg.value, call.scope).const:
-            continue
-        if isinstance(arg.value, cst.Dict) and all(
-            isinstance(e, cst.DictElement)
-            and isinstance(e.key, cst.SimpleString)
-            and e.key.evaluated_value not in choosers
-            for e in arg.value.elements
-        ):
-            continue  # **{"timeout": t}: its keys are known, none chooses the program
-        return arg.value
+        if arg.star == "**" and not evaluator.value(arg.value, call.scope).const:
+            return arg.value
     return None
 
 
@@ -1231,6 +1290,12 @@ def _evaluate(
     at run time, whatever the argv says. ``chdirs``: the ``os.chdir(dir)`` calls of the
     file, by scope (the last one before the call, in its own function, stands for a
     ``cwd=`` it does not pass)."""
+    spelled = _spelled_out(call)
+    if spelled is not None:  # **kw whose keys are known: as if they were written out
+        site = _evaluate(sink, spelled, evaluator, chdirs)
+        if site is not None:
+            site.call = call
+        return site
     site = _evaluate_payload(sink, call, evaluator)
     if site is None or sink.kind != "command":
         return site
