@@ -9,7 +9,7 @@ from typing import Any
 from auditor.rules_files import package_toml, read_rule_file
 
 KINDS = ("command", "code")
-FORMS = ("command", "program-args", "program-argv", "code", "module")
+FORMS = ("command", "program-args", "program-argv", "code", "module", "data")
 SHELLS = ("always", "never", "argument")
 
 

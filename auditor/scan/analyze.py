@@ -1396,6 +1396,10 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
         if value.const:
             return None  # a constant module name is an ordinary import
         return _Site(call, sink, False, "dynamic", None)
+    if sink.form == "data":
+        # serialised data that can run code (a pickle): reported only when the project-wide
+        # stage finds it comes from request data or model output (latent)
+        return None if value.const else _Site(call, sink, False, "dynamic", None, latent=True)
     if sink.form == "code":
         if arg is not None and _function_object(arg, scope):
             return None  # timeit.timeit(work), run_docstring_examples(f): called, not compiled

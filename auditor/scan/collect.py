@@ -64,6 +64,7 @@ class AttrAssign:
     scope: Scope
     method: str
     mutation: bool = False  # self.<attr>.append(value), self.<attr> += value
+    annotation: cst.BaseExpression | None = None  # self.<attr>: T = value
 
 
 @dataclass(slots=True)
@@ -261,6 +262,7 @@ class Collector(cst.CSTVisitor):
         target: cst.BaseExpression,
         value: cst.BaseExpression | None,
         mutation: bool = False,
+        annotation: cst.BaseExpression | None = None,
     ) -> None:
         """Record ``self.<attr> = value`` (or a mutation of ``self.<attr>``) in a method."""
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
@@ -278,6 +280,7 @@ class Collector(cst.CSTVisitor):
                 self.scope,
                 record.node.name.value,
                 mutation,
+                annotation,
             )
         )
 
@@ -530,7 +533,7 @@ class Collector(cst.CSTVisitor):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._bind_target(node.target, node.value)
-            self._self_attr(node.target, node.value)
+            self._self_attr(node.target, node.value, annotation=node.annotation.annotation)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         merge = isinstance(node.operator, cst.BitOrAssign)

@@ -914,6 +914,13 @@ def survey(
             if type(target) is Attribute and type(target.value) is Name and node.value is not None:  # type: ignore[attr-defined]
                 for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
                     attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
+                # self.client: Optional[BlockingKernelClient] = None: an instance of the
+                # class the annotation names (auditor.scan.held's ``instances``)
+                for part in ast.walk(node.annotation):  # type: ignore[attr-defined]
+                    if isinstance(part, (ast.Name, ast.Attribute)):
+                        made = ast.Call(func=part, args=[], keywords=[])
+                        for root in _alias_roots(made, words.classes):
+                            attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
             if node.value is not None:  # type: ignore[attr-defined]
                 held.append((node.target, node.value))  # type: ignore[attr-defined]
         elif kind is ast.withitem:
