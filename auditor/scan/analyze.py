@@ -1244,15 +1244,17 @@ def _known_keywords(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> l
     values = [b for b in bindings or () if b.kind == "value"]
     if len(values) != 1 or values[0].value is None:
         return None
-    out = _known_keywords(values[0].value, values[0].scope, depth + 1)
+    known = _known_keywords(values[0].value, values[0].scope, depth + 1)
+    if known is None:
+        return None
     for binding in bindings or ():
-        if out is None or binding is values[0]:
+        if binding is values[0]:
             continue
         name = _key_name(binding.key) if binding.key is not None else None
         if binding.kind not in ("augment", "opaque") or name is None or binding.value is None:
             return None  # kw.update(other), a rebinding: its keys are not known
-        out.append(cst.Arg(keyword=cst.Name(name), value=binding.value))
-    return out
+        known.append(cst.Arg(keyword=cst.Name(name), value=binding.value))
+    return known
 
 
 def _key_name(key: cst.BaseExpression | None) -> str | None:
