@@ -272,6 +272,8 @@ class SinkWords:
     # last components of the settings of the process's environment (rules/sinks.toml's
     # ``[[environ]]``: ``environ`` of os.environ, ``putenv``): ``os.environ["PATH"] = d``
     settings: frozenset[str] = frozenset()
+    # every sink's dotted name (aliases and the project's sinks too)
+    names: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # sink modules of the standard library, which resolve unbound (``os.system`` without an
@@ -320,6 +322,7 @@ class SinkWords:
                 for cut in range(1, name.count(".") + 1)
             ),
             settings=setting_words(),
+            names=frozenset((*names, *project_sinks)),
         )
 
 
@@ -1282,9 +1285,10 @@ def _module_miss(
     words: SinkWords,
 ) -> bool:
     """A call of an attribute chain rooted in a name only an import binds (``os.environ.
-    get(k)`` after ``import os``) resolves to that dotted name alone: no sink when no
-    sink's name starts with its prefix (``os.environ``), whatever its last name (``get``,
-    webbrowser.get's). A method the catalogue matches on any receiver is no miss."""
+    get(k)`` after ``import os``, ``yaml.load(s)``) resolves to that dotted name alone: no
+    sink when it is no sink's name nor the start of one, whatever its last name (``get``,
+    webbrowser.get's; ``load``, pickle.load's). A method the catalogue matches on any
+    receiver is no miss."""
     if not isinstance(func, ast.Attribute) or func.attr in words.methods:
         return False
     parts: list[str] = []
@@ -1297,8 +1301,11 @@ def _module_miss(
     paths = module_of.get(node.id)
     if not paths:
         return False
-    middle = "".join(f".{p}" for p in reversed(parts))
-    return all(f"{path}{middle}" not in words.modules for path in paths)
+    dotted = "".join(f".{p}" for p in (*reversed(parts), func.attr))
+    return all(
+        f"{path}{dotted}" not in words.names and f"{path}{dotted}" not in words.modules
+        for path in paths
+    )
 
 
 def _candidate(
