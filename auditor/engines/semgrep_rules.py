@@ -67,6 +67,16 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("pexpect", ("pexpect.",), "pexpect runs a program"),
     Family(
+        "stdlib-shell",
+        ("pydoc.pipepager", "pydoc.tempfilepager", "imaplib.IMAP4_stream", "platform.popen"),
+        "a pager of pydoc, imaplib's IMAP4_stream or platform.popen runs a shell command",
+    ),
+    Family(
+        "stdlib-program",
+        ("webbrowser.get", "webbrowser.GenericBrowser", "distutils.spawn.spawn"),
+        "a browser command line of webbrowser, or distutils' spawn, runs a program",
+    ),
+    Family(
         "ctypes-libc",
         ("ctypes.CDLL.",),
         "the C library's system()/popen(), called through ctypes, runs a shell command",
@@ -80,6 +90,11 @@ FAMILIES: tuple[Family, ...] = (
         "ipython-run-cell",
         ("IPython.core.interactiveshell.InteractiveShell.",),
         "IPython's InteractiveShell.run_cell() runs Python source",
+    ),
+    Family(
+        "jupyter-kernel",
+        ("jupyter_client.",),
+        "a Jupyter kernel client runs Python source in its kernel",
     ),
     Family(
         "subinterpreter",
@@ -99,13 +114,25 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("runpy", ("runpy.",), "runpy runs a Python file or module"),
     Family(
+        "deserialisation",
+        ("pickle.", "jsonpickle.decode", "yaml.unsafe_load", "pandas.read_pickle"),
+        "deserialises data that can run code (a pickle names the callables it calls)",
+    ),
+    Family(
         "code-object",
         ("types.FunctionType", "ctypes.pythonapi.PyRun_SimpleString"),
         "a function made from a code object, or CPython's PyRun_* through ctypes, runs Python code",
     ),
     Family(
         "dynamic-import",
-        ("importlib.import_module", "builtins.__import__"),
+        (
+            "importlib.import_module",
+            "builtins.__import__",
+            "importlib.util.spec_from_file_location",
+            "importlib.machinery.SourceFileLoader",
+            "imp.load_source",
+            "zipimport.zipimporter",
+        ),
         "a module chosen at run time is imported (its top-level code runs)",
     ),
     Family(
@@ -168,6 +195,8 @@ def _with_args(pattern: str, args: str) -> str:
 
 def _cwe(sinks: Sequence[Sink]) -> str:
     cwe = sinks[0].cwe
+    if cwe == 502:
+        return "CWE-502: Deserialization of Untrusted Data"
     if cwe == 95:
         return "CWE-95: Improper Neutralization of Directives in Dynamically Evaluated Code"
     return "CWE-78: Improper Neutralization of Special Elements used in an OS Command"
@@ -269,6 +298,7 @@ _SEVERITY = {
     "asyncio-shell": "ERROR",
     "legacy-shell": "ERROR",
     "ctypes-libc": "ERROR",
+    "stdlib-shell": "ERROR",
     "eval-exec": "ERROR",
     "sandbox": "INFO",
 }
@@ -276,7 +306,9 @@ _CLASS = {
     "eval-exec": "dynamic-code",
     "interactive-interpreter": "dynamic-code",
     "subinterpreter": "dynamic-code",
+    "jupyter-kernel": "dynamic-code",
     "runpy": "dynamic-code",
+    "deserialisation": "dynamic-code",
     "code-runners": "dynamic-code",
     "code-object": "dynamic-code",
     "dynamic-import": "dynamic-import",
@@ -291,11 +323,14 @@ def _family_rules(family: Family, sinks: Sequence[Sink]) -> list[dict[str, objec
     shell = any(s.shell == "always" for s in sinks)
     category = _CLASS.get(family.file, "dynamic-shell" if shell else "dynamic-program")
     if family.file == "dynamic-import":
+        # a constant name (or path: its payload may be the second argument) is no finding
+        constant = [
+            _with_args(p, "$X, " * s.payload + '"...", ...')
+            for s in sinks
+            for p in _call_patterns(s)
+        ]
         body: dict[str, object] = {
-            "patterns": [
-                _either(calls),
-                *({"pattern-not": _with_args(p, '"...", ...')} for p in calls),
-            ]
+            "patterns": [_either(calls), *({"pattern-not": p} for p in constant)]
         }
     else:
         clauses: list[dict[str, object]] = [{"pattern": p} for p in calls]
@@ -303,6 +338,7 @@ def _family_rules(family: Family, sinks: Sequence[Sink]) -> list[dict[str, objec
         body = {"pattern-either": clauses}
     advice = {
         "sandbox": "nothing to do",
+        "deserialisation": "check that the data cannot come from outside the program",
         "dynamic-import": "check where the module name comes from",
     }.get(family.file, "isolate it in a sandbox when its payload is built at run time")
     return [

@@ -9,7 +9,7 @@ from typing import Any
 from auditor.rules_files import package_toml, read_rule_file
 
 KINDS = ("command", "code")
-FORMS = ("command", "program-args", "program-argv", "code", "module")
+FORMS = ("command", "program-args", "program-argv", "code", "module", "data")
 SHELLS = ("always", "never", "argument")
 
 
@@ -44,6 +44,9 @@ class Sink:
     # program-args: the argument after the program is only the name it runs under (argv[0]:
     # os.execl); false when the arguments follow the program directly (create_subprocess_exec)
     argv0: bool = True
+    # the payload argument may be left out: a call without it (``webbrowser.get()``) runs
+    # nothing its caller chose and is not reported
+    optional: bool = False
     report: tuple[str, ...] = field(default=(), compare=False, repr=False)
     ignore: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -71,6 +74,7 @@ _SINK_KEYS = {
     "env-position": int,
     "cwd": str,
     "argv0": bool,
+    "optional": bool,
     "report": list,
     "ignore": list,
 }
@@ -117,6 +121,7 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         env_position=data.get("env-position"),
         cwd=data.get("cwd"),
         argv0=data.get("argv0", True),
+        optional=data.get("optional", False),
         report=tuple(data.get("report", ())),
         ignore=tuple(data.get("ignore", ())),
     )

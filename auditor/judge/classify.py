@@ -202,6 +202,13 @@ _CRITICAL_MESSAGES = {
     "critical-arguments": "runs a fixed program with arguments from {origin} (an option can "
     "change what it does); isolate it or check every argument",
 }
+# the CWE of the sinks that deserialise data that can run code (rules/sinks.toml's form
+# "data": pickle.loads), reported only when the data comes from an origin ranked critical
+DESERIALISATION = 502
+_DESERIALISES = (
+    "deserialises data that can run code, from {origin}: whoever controls it runs code in "
+    "this process; isolate it in the sandbox, or read a format that holds only data (JSON)"
+)
 ORIGIN_WORDS = {
     "remote-input": "request data (remote-input)",
     "llm-output": "model output (llm-output)",
@@ -347,6 +354,8 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         rule = policy.rule_for(critical)
         code = code_words(finding.language)
         message = f"{called(name)} {_CRITICAL_MESSAGES[critical].format(origin=words, code=code)}"
+        if finding.cwe == DESERIALISATION:  # a pickle: data that names what it calls
+            message = f"{called(name)} {_DESERIALISES.format(origin=words)}"
         if critical == "critical-program" and flowed.program not in (None, origin):
             chosen = ORIGIN_WORDS.get(flowed.program or "", flowed.program)
             message = (

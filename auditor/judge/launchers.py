@@ -105,7 +105,7 @@ What it does not do
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,7 +220,12 @@ def peel_shell(
     return tuple(p.text for p in pieces), _peel(words, table or builtin_table(), in_shell=True)
 
 
-def exposed_holes(parts: Sequence[str | int | None], *, table: Table | None = None) -> set[int]:
+def exposed_holes(
+    parts: Sequence[str | int | None],
+    *,
+    table: Table | None = None,
+    not_options: Set[int] = frozenset(),
+) -> set[int]:
     """Which quoted holes (ints) of a shell command string given as constant text, holes
     (None) and quoted holes do not protect: see :func:`auditor.judge.shellwords.
     exposed_quoted_holes`."""
@@ -228,9 +233,11 @@ def exposed_holes(parts: Sequence[str | int | None], *, table: Table | None = No
 
     def peel_words(words: Sequence[PeelWord]) -> PeelResult:
         peeled = _peel([Word(w.text) for w in words], chosen, in_shell=True)
-        return peeled.kind, peeled.start, peeled.joined
+        return PeelResult(
+            peeled.kind, peeled.start, peeled.joined, peeled.stdin is not None, peeled.choosers
+        )
 
-    return exposed_quoted_holes(parts, peel_words)
+    return exposed_quoted_holes(parts, peel_words, not_options)
 
 
 def program_name(word: Word) -> str | None:

@@ -21,8 +21,10 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 _OPERATORS = frozenset(";&|<>()")
 _GLOB = frozenset("*?[")
@@ -683,12 +685,17 @@ class _QWord:
 
 
 def exposed_quoted_holes(
-    parts: Sequence[str | int | None], peel_words: Callable[[Sequence[PeelWord]], PeelResult]
+    parts: Sequence[str | int | None],
+    peel_words: Callable[[Sequence[PeelWord]], PeelResult],
+    not_options: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """Which quoted holes of a shell command string do not protect. ``parts``: constant text
     segments, holes (None) and quoted holes (an int naming each); ``peel_words``: the launcher
     peeling of a simple command's words (auditor.judge.launchers.peel_command). A quoted hole
-    whose place cannot be read (an unterminated quote) does not protect either."""
+    whose place cannot be read (an unterminated quote) does not protect either, nor one
+    where a launcher may read an option (``tar -C d 'WORD'``: ``--to-command=CMD``), unless
+    it is among ``not_options`` (its value starts with a constant that is no option), nor
+    one whose command's output a later command of its pipeline runs (``echo 'W' | sh``)."""
     exposed: set[int] = set()
     marks = [p for p in parts if isinstance(p, int)]
     stream: list[str | int | None] = []
@@ -712,9 +719,21 @@ def exposed_quoted_holes(
                 words.append(word)
         word = _QWord()
 
-    def end_command() -> None:
+    piped: set[int] = set()  # the holes of the commands piped into the next one
+
+    def end_command(pipe: bool = False) -> None:
         end_word()
-        exposed.update(_exposed_in_command(words, peel_words))
+        if not words and not pipe:
+            return  # `a |& b`: the & of the pipe's |&
+        if piped and words and _runs_stdin(words, peel_words):
+            # echo 'WORD' | sh: what the quoted word prints runs (also through a pipeline's
+            # other commands: echo 'WORD' | tee log | sh)
+            exposed.update(piped)
+        exposed.update(_exposed_in_command(words, peel_words, not_options))
+        if pipe:
+            piped.update(m for w in words for m in w.marks)
+        else:
+            piped.clear()
         words.clear()
 
     def nested_until(start: int, opening: str, closing: str) -> int:
@@ -839,7 +858,9 @@ def exposed_quoted_holes(
             i += 1
             continue
         if ch in _COMMAND_ENDS:
-            end_command()
+            pipe = ch == "|" and not (i + 1 < n and stream[i + 1] == "|")
+            pipe = pipe and not (i > 0 and stream[i - 1] == "|")
+            end_command(pipe)
             i += 1
             continue
         word.started = True
@@ -849,8 +870,21 @@ def exposed_quoted_holes(
     return exposed
 
 
-def _exposed_in_command(
+def _runs_stdin(
     words: list[_QWord], peel_words: Callable[[Sequence[PeelWord]], PeelResult]
+) -> bool:
+    """Whether a simple command runs what it reads from its standard input (``sh``,
+    ``bash -s``, ``python3``: the launcher table's ``then = "stdin"`` programs)."""
+    kept = [w for w in words if not w.assignment()]
+    if not kept:
+        return False
+    return peel_words([PeelWord(None if w.dynamic else "".join(w.chars)) for w in kept]).stdin
+
+
+def _exposed_in_command(
+    words: list[_QWord],
+    peel_words: Callable[[Sequence[PeelWord]], PeelResult],
+    not_options: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """The quoted holes of one simple command that stand where a command or code runs."""
     if not any(w.marks for w in words):
@@ -864,14 +898,16 @@ def _exposed_in_command(
         kept.append(w)
     if not kept:
         return set()
-    kind, start, joined = peel_words(
+    kind, start, joined, _, choosers = peel_words(
         [PeelWord(None if w.dynamic else "".join(w.chars)) for w in kept]
     )
     out: set[int] = set()
     for index, w in enumerate(kept):
         if not w.marks:
             continue
-        if index == start and kind in ("program", "script", "module", "shell", "code", "unknown"):
+        if index in choosers and not w.marks <= not_options:
+            out |= w.marks  # tar -C d 'WORD': an option's place, quoted or not (--to-command=)
+        elif index == start and kind in ("program", "script", "module", "shell", "code", "unknown"):
             out |= w.marks  # the program, script or code itself
         elif index > start and kind in ("shell", "code") and joined:
             out |= w.marks  # ssh, eval: the words after the launcher are joined into code
@@ -887,5 +923,14 @@ class PeelWord:
     text: str | None
 
 
-# (kind, start, joined) of auditor.judge.launchers.Peeled
-PeelResult = tuple[str, int, bool]
+class PeelResult(NamedTuple):
+    """What auditor.judge.launchers.Peeled says of a simple command's words."""
+
+    kind: str
+    start: int
+    joined: bool
+    # it runs what it reads from its standard input (``sh``, ``bash -s``, ``python3 -``)
+    stdin: bool = False
+    # the indexes of the launchers' operands and option values that choose what runs (tar
+    # reads a word known only at run time where an option may stand: --to-command=CMD)
+    choosers: tuple[int, ...] = ()

@@ -40,6 +40,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "registration": frozenset({"names", "position", "keywords", "origin", "note"}),
     "sanitizer": frozenset({"names", "note", "quotes"}),
     "clean": frozenset({"names"}),
+    "model": frozenset({"names"}),
 }
 # what a policy's [[tool.auditor.sources]] entry may say: its kind names the table
 POLICY_KINDS = ("object", "call", "decorator", "sanitizer", "clean")
@@ -126,6 +127,9 @@ class SourceCatalogue:
     defaults: _Patterns = field(default_factory=_Patterns)
     sanitizers: _Patterns = field(default_factory=_Patterns)
     clean: _Patterns = field(default_factory=_Patterns)
+    # base classes and class decorators whose fields are converted to their annotated type
+    # when an instance is made (pydantic): ``level: int`` there is an int() conversion
+    models: _Patterns = field(default_factory=_Patterns)
     # (verbs, receivers, source) of each route heuristic entry
     routes: list[tuple[frozenset[str], frozenset[str], Source]] = field(default_factory=list)
     base_classes: list[BaseClassEntry] = field(default_factory=list)
@@ -234,6 +238,7 @@ _PATTERN_TABLES = {
     "parameter_default": lambda c: c.defaults,
     "sanitizer": lambda c: c.sanitizers,
     "clean": lambda c: c.clean,
+    "model": lambda c: c.models,
 }
 
 
@@ -243,11 +248,11 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
     for key in entry:
         if key not in allowed:
             raise SourceError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(allowed))})")
-    if table in ("object", "call", "decorator", "parameter_default", "sanitizer", "clean"):
+    if table in _PATTERN_TABLES:
         names = _strings(where, "names", entry.get("names", []))
         if not names:
             raise SourceError(f"{where}: 'names' is missing or empty")
-        source = _source(where, entry, needs_origin=table not in ("sanitizer", "clean"))
+        source = _source(where, entry, needs_origin=table not in ("sanitizer", "clean", "model"))
         _PATTERN_TABLES[table](catalogue).add(names, source)
         quotes = entry.get("quotes", False)
         if not isinstance(quotes, bool):

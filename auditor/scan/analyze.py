@@ -568,6 +568,7 @@ def _exposed_quotes(
             marking.mark_quoting(frozenset(quoting))
         assert marking.marked is not None
         marking.marked.clear()
+        marking.not_options.clear()
         value = marking.value(arg, site.call.scope)
         if not marking.marked:
             continue
@@ -579,7 +580,7 @@ def _exposed_quotes(
             parts = value.parts
         if parts is None:
             continue  # where the quoted values land cannot be read: they count as before
-        for index in exposed_holes(split_marks(parts)):
+        for index in exposed_holes(split_marks(parts), not_options=marking.not_options):
             out.add(id(marking.marked[index]))
     return out
 
@@ -1203,6 +1204,21 @@ def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
 
+def _known_argv(value: Value) -> bool:
+    """A list whose program is known (a constant, ``shutil.which("npm")``,
+    ``sys.executable``) and whose other items are constants: run by a shell (or by one only
+    on some platforms, ``shell=use_shell``), its first item is the command, a program path
+    the caller did not choose; without one, a constant argv. Constant either way."""
+    items = value.items
+    return (
+        items is not None
+        and not value.more
+        and bool(items)
+        and items[0].program_item()
+        and all(v.const for v in items[1:])
+    )
+
+
 def _argv_class(items: tuple[Value, ...]) -> str:
     if not items or not items[0].program_item():
         return "dynamic"
@@ -1229,6 +1245,90 @@ def _env_arg(sink: Sink, node: cst.Call) -> cst.BaseExpression | None:
     return found
 
 
+def _spelled_out(call: CallSite) -> CallSite | None:
+    """The call with its ``**kw`` written out as keyword arguments, when every key ``kw``
+    may hold is known: a dict display, ``dict(a=1)``, or a name bound once to one and
+    changed only key by key (``kw["close_fds"] = True``). None when the call has no ``**``
+    or one whose keys are not all known."""
+    node = call.node
+    if not has_star_kwargs(node):
+        return None
+    args: list[cst.Arg] = []
+    for arg in node.args:
+        if arg.star != "**":
+            args.append(arg)
+            continue
+        known = _known_keywords(arg.value, call.scope)
+        if known is None:
+            return None
+        args.extend(known)
+    names = [a.keyword.value for a in args if a.keyword is not None]
+    if len(names) != len(set(names)):
+        return None  # a key set twice (or also passed by name): which value wins is not read
+    return CallSite(node.with_changes(args=args), call.scope, call.function, call.index)
+
+
+def _known_keywords(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> list[cst.Arg] | None:
+    """The keyword arguments ``**expr`` passes, when its keys are all known (see
+    :func:`_spelled_out`)."""
+    if isinstance(expr, cst.Dict):
+        out = []
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return None  # {**other}
+            name = _key_name(element.key)
+            if name is None:
+                return None
+            out.append(cst.Arg(keyword=cst.Name(name), value=element.value))
+        return out
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "dict"
+        and scope.lookup("dict") is None
+        and all(a.keyword is not None and not a.star for a in expr.args)
+    ):
+        return [cst.Arg(keyword=a.keyword, value=a.value) for a in expr.args]
+    if not isinstance(expr, cst.Name) or depth > 0:
+        return None
+    bindings = scope.lookup(expr.value)
+    values = [b for b in bindings or () if b.kind == "value"]
+    if len(values) != 1 or values[0].value is None:
+        return None
+    known = _known_keywords(values[0].value, values[0].scope, depth + 1)
+    if known is None:
+        return None
+    for binding in bindings or ():
+        if binding is values[0]:
+            continue
+        name = _key_name(binding.key) if binding.key is not None else None
+        if binding.kind not in ("augment", "opaque") or name is None or binding.value is None:
+            return None  # kw.update(other), a rebinding: its keys are not known
+        known.append(cst.Arg(keyword=cst.Name(name), value=binding.value))
+    return known
+
+
+def _key_name(key: cst.BaseExpression | None) -> str | None:
+    if not isinstance(key, cst.SimpleString):
+        return None
+    text = key.evaluated_value
+    return text if isinstance(text, str) and text.isidentifier() else None
+
+
+_CHOSEN_SPREAD = "keyword arguments built at run time may set executable=, env= or cwd="
+
+
+def _spread_choosers(sink: Sink, call: CallSite, evaluator: Evaluator) -> cst.BaseExpression | None:
+    """The ``**opts`` of a call whose sink takes ``executable=``, ``env=`` or ``cwd=`` when
+    what it holds is not known (a dict built at run time, request JSON): it may set them."""
+    if sink.executable is None and sink.env is None and sink.cwd is None:
+        return None
+    for arg in call.node.args:
+        if arg.star == "**" and not evaluator.value(arg.value, call.scope).const:
+            return arg.value
+    return None
+
+
 _CHOSEN_ENV = "the environment sets what chooses the program (PATH, LD_PRELOAD...) at run time"
 _CHOSEN_EXE = "executable= chooses the program at run time"
 
@@ -1243,8 +1343,26 @@ def _evaluate(
     at run time, whatever the argv says. ``chdirs``: the ``os.chdir(dir)`` calls of the
     file, by scope (the last one before the call, in its own function, stands for a
     ``cwd=`` it does not pass)."""
+    spelled = _spelled_out(call)
+    if spelled is not None:  # **kw whose keys are known: as if they were written out
+        site = _evaluate(sink, spelled, evaluator, chdirs)
+        if site is not None:
+            site.call = call
+        return site
     site = _evaluate_payload(sink, call, evaluator)
-    if site is None or sink.kind != "command" or site.payload == "dynamic":
+    if site is None or sink.kind != "command":
+        return site
+    spread = _spread_choosers(sink, call, evaluator)
+    if spread is not None:
+        # ``**opts`` built at run time may hold executable=, env= or cwd=: the program is
+        # chosen by it, and its origin is the site's too (the stage follows site.extra)
+        extra = (*site.extra, spread)
+        if site.payload == "dynamic":
+            return dataclasses.replace(site, extra=extra)
+        via, privileged = (site.runs.via, site.runs.privileged) if site.runs else ((), False)
+        runs = Runs("dynamic", "program", via, privileged, _CHOSEN_SPREAD, told=True)
+        return dataclasses.replace(site, payload="dynamic", command=None, runs=runs, extra=extra)
+    if site.payload == "dynamic":
         return site
     via, privileged = (site.runs.via, site.runs.privileged) if site.runs else ((), False)
     env = _env_arg(sink, call.node)
@@ -1330,6 +1448,8 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
     node, scope = call.node, call.scope
     shell = _shell_of(sink, node, call, evaluator)
     arg = _payload_arg(sink, node)
+    if arg is None and sink.optional and not has_star_args(node) and not has_star_kwargs(node):
+        return None  # webbrowser.get(): nothing the caller chose
     value = evaluator.value(arg, scope) if arg is not None else Value(False)
     exe_node = _executable_arg(sink, node)
     exe = evaluator.value(exe_node, scope) if exe_node is not None else None
@@ -1338,6 +1458,10 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
         if value.const:
             return None  # a constant module name is an ordinary import
         return _Site(call, sink, False, "dynamic", None)
+    if sink.form == "data":
+        # serialised data that can run code (a pickle): reported only when the project-wide
+        # stage finds it comes from request data or model output (latent)
+        return None if value.const else _Site(call, sink, False, "dynamic", None, latent=True)
     if sink.form == "code":
         if arg is not None and _function_object(arg, scope):
             return None  # timeit.timeit(work), run_docstring_examples(f): called, not compiled
@@ -1368,7 +1492,7 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
             elif value.const:  # a string: the name the program runs under
                 value = Value(exe.const, program=exe.program_item(), items=(exe,))
         if shell is not False:
-            payload = "constant" if value.const else "dynamic"
+            payload = "constant" if value.const or _known_argv(value) else "dynamic"
             if value.const and value.items is not None:
                 # a list run by a shell: the first item is the command, the rest its $0, $1...
                 command = value.items[0].text if value.items else None

@@ -64,6 +64,7 @@ class AttrAssign:
     scope: Scope
     method: str
     mutation: bool = False  # self.<attr>.append(value), self.<attr> += value
+    annotation: cst.BaseExpression | None = None  # self.<attr>: T = value
 
 
 @dataclass(slots=True)
@@ -156,8 +157,10 @@ class Collector(cst.CSTVisitor):
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
         self.lambdas: dict[int, cst.Lambda] = {}  # id(lambda scope) -> the lambda
         # allow-list checks: one list per open block, and the guards of ``if`` bodies
-        self._blocks: list[list[tuple[str, cst.BaseExpression]]] = [[]]
-        self._body_guards: dict[int, tuple[str, cst.BaseExpression]] = {}
+        # (name, container, when the check is met: a binding of the name after it is a new
+        # value the check says nothing of)
+        self._blocks: list[list[tuple[str, cst.BaseExpression, int]]] = [[]]
+        self._body_guards: dict[int, tuple[str, cst.BaseExpression, int]] = {}
         self._any_guard = False
         self._class_stack: list[str | None] = []
         self._defined_at: list[int] = []  # CLOCK at each enclosing def or lambda
@@ -263,6 +266,7 @@ class Collector(cst.CSTVisitor):
         target: cst.BaseExpression,
         value: cst.BaseExpression | None,
         mutation: bool = False,
+        annotation: cst.BaseExpression | None = None,
     ) -> None:
         """Record ``self.<attr> = value`` (or a mutation of ``self.<attr>``) in a method."""
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
@@ -282,6 +286,7 @@ class Collector(cst.CSTVisitor):
                 self.scope,
                 record.node.name.value,
                 mutation,
+                annotation,
             )
         )
 
@@ -319,13 +324,25 @@ class Collector(cst.CSTVisitor):
     def visit_If(self, node: cst.If) -> None:
         check = self._membership(node.test)
         if check is not None and not check[2]:
-            self._body_guards[id(node.body)] = (check[0], check[1])
+            self._body_guards[id(node.body)] = (check[0], check[1], next(CLOCK))
 
     def leave_If(self, original_node: cst.If) -> None:
         check = self._membership(original_node.test)
         if check is not None and check[2] and self._leaves(original_node.body):
-            self._blocks[-1].append((check[0], check[1]))
+            self._blocks[-1].append((check[0], check[1], next(CLOCK)))
             self._any_guard = True
+
+    def _guards(self) -> tuple[tuple[str, cst.BaseExpression], ...]:
+        """The allow-list checks that hold here: those of the open blocks whose name has
+        not been bound again since (``if cmd in ALLOWED: cmd = cmd + flags``: the new
+        value was never checked)."""
+        out = []
+        for block in self._blocks:
+            for name, container, when in block:
+                bindings = self.scope.lookup(name) or ()
+                if not any(b.order > when for b in bindings):
+                    out.append((name, container))
+        return tuple(out)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         guard = self._body_guards.pop(id(node), None)
@@ -522,7 +539,7 @@ class Collector(cst.CSTVisitor):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._bind_target(node.target, node.value)
-            self._self_attr(node.target, node.value)
+            self._self_attr(node.target, node.value, annotation=node.annotation.annotation)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         merge = isinstance(node.operator, cst.BitOrAssign)
@@ -663,7 +680,7 @@ class Collector(cst.CSTVisitor):
         self.call_count += 1
         func = node.func
         function = ".".join(self._names) if self._names else "<module>"
-        guards = tuple(g for block in self._blocks for g in block) if self._any_guard else ()
+        guards = self._guards() if self._any_guard else ()
         runs_from = self._defined_at[0] if self._defined_at else next(CLOCK)
         site = CallSite(node, self.scope, function, index, guards, runs_from)
         self.every_call.append(site)

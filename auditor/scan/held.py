@@ -39,10 +39,15 @@ class HeldSinks:
                 self._methods[id(fn.scope)] = (fn.cls, params[0].name.value)
         # (class key, attr) -> the values assigned to ``self.<attr>`` in its methods
         self._assigned: dict[tuple[str, str], list[tuple[cst.BaseExpression, Scope]]] = {}
+        # (class key, attr) -> the classes ``self.<attr>: T = ...`` declares it holds
+        self._annotated: dict[tuple[str, str], list[tuple[cst.Call, Scope]]] = {}
         for assign in collector.attr_assigns:
             if assign.value is not None and not assign.mutation:
                 key = (assign.cls, assign.attr)
                 self._assigned.setdefault(key, []).append((assign.value, assign.scope))
+                made = _annotated_class(assign.annotation)
+                if made is not None:
+                    self._annotated.setdefault(key, []).append((made, assign.scope))
         self._bases: dict[str, tuple[list[str], list[str]]] = {}
         self._memo: dict[tuple[str, str], Sink | None] = {}
 
@@ -180,7 +185,9 @@ class HeldSinks:
     def instances(self, node: cst.Attribute, scope: Scope) -> list[tuple[cst.Call, Scope]]:
         """The calls whose result ``node`` (``self.libc``, ``Shell.console``) may hold: each
         value assigned to that attribute in its class or a class of this file it derives
-        from that is a call (``self.libc = ctypes.CDLL(None)``)."""
+        from that is a call (``self.libc = ctypes.CDLL(None)``), and the class its
+        assignment's annotation names, as a made-up call of it (``self.client:
+        Optional[BlockingKernelClient] = None``: ``BlockingKernelClient()``)."""
         owner = self._owner(node.value, scope)
         if owner is None:
             return []
@@ -190,6 +197,7 @@ class HeldSinks:
             for value, where in self._assigned.get((key, attr), ()):
                 if isinstance(value, cst.Call):
                     out.append((value, where))
+            out.extend(self._annotated.get((key, attr), ()))
             record = self._by_key.get(key)
             if record is None or record.scope is None:
                 continue
@@ -235,3 +243,27 @@ class HeldSinks:
             return None
         name = self.resolver.qualname(value, scope)
         return self.catalogue.lookup(name) if name is not None else None
+
+
+def _annotated_class(annotation: cst.BaseExpression | None) -> cst.Call | None:
+    """A made-up call of the class an annotation names (``Optional[C]``, ``C | None``,
+    ``"C"``: ``C()``), or None when it names none."""
+    if isinstance(annotation, cst.SimpleString):
+        text = annotation.evaluated_value
+        if not isinstance(text, str) or not all(p.isidentifier() for p in text.split(".")):
+            return None
+        annotation = cst.parse_expression(text)
+    if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
+        name = annotation.value
+        inner = annotation.slice[0].slice
+        last = name.attr.value if isinstance(name, cst.Attribute) else getattr(name, "value", "")
+        if last == "Optional" and isinstance(inner, cst.Index):
+            return _annotated_class(inner.value)
+        return None
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        sides = [annotation.left, annotation.right]
+        kept = [x for x in sides if not (isinstance(x, cst.Name) and x.value == "None")]
+        return _annotated_class(kept[0]) if len(kept) == 1 else None
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return cst.Call(func=annotation)
+    return None

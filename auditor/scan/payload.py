@@ -134,6 +134,9 @@ class Evaluator:
         # text naming it, so that where it lands in a shell string can be read
         self.quoting: frozenset[str] = frozenset()
         self.marked: list[cst.Call] | None = None
+        # the marks whose quoted value is known to start with a constant that is no option
+        # (``f"/srv/{name}.tgz"``): where a launcher reads options it is an operand
+        self.not_options: set[int] = set()
         # the module-level names a value read (when not None): another module may assign
         # them (``tasks.PAGER = x``), which the project-wide stage checks
         self.reads: set[str] | None = None
@@ -203,6 +206,9 @@ class Evaluator:
             if left.program_item() and right.program_item():
                 return PROGRAM_ONLY  # shutil.which("x") or "x"
             return DYNAMIC
+        if isinstance(node, cst.IfExp):  # "npm.cmd" if windows else "npm": one of the two
+            body = self.value(node.body, scope, depth + 1)
+            return one_of([body, self.value(node.orelse, scope, depth + 1)])
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             inner = self.value(node.expression, scope, depth + 1)
             if inner.const and inner.truth is not None:
@@ -270,11 +276,19 @@ class Evaluator:
                     if item.const and item.text is not None:
                         words.append(shlex.quote(item.text))
                     else:
-                        self.marked.append(node)
+                        self._mark(node, item)
                         words.append(quote_mark(len(self.marked) - 1))
                 return _const_text(" ".join(words))
-        self.marked.append(node)
+        first = positional(node, 0)
+        self._mark(node, self.value(first, scope, depth + 1) if first is not None else DYNAMIC)
         return _const_text(quote_mark(len(self.marked) - 1))
+
+    def _mark(self, node: cst.Call, quoted: Value) -> None:
+        assert self.marked is not None
+        self.marked.append(node)
+        head = quoted.parts[0] if quoted.parts else None
+        if head and not head.startswith("-"):
+            self.not_options.add(len(self.marked) - 1)
 
     def _self_attr(self, node: cst.Attribute, scope: Scope, depth: int) -> Value:
         """``self.<attr>`` in a method: the value assigned once, in ``__init__``, and nowhere

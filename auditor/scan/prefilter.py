@@ -272,6 +272,8 @@ class SinkWords:
     # last components of the settings of the process's environment (rules/sinks.toml's
     # ``[[environ]]``: ``environ`` of os.environ, ``putenv``): ``os.environ["PATH"] = d``
     settings: frozenset[str] = frozenset()
+    # every sink's dotted name (aliases and the project's sinks too)
+    names: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     imports: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # sink modules of the standard library, which resolve unbound (``os.system`` without an
@@ -320,6 +322,7 @@ class SinkWords:
                 for cut in range(1, name.count(".") + 1)
             ),
             settings=setting_words(),
+            names=frozenset((*names, *project_sinks)),
         )
 
 
@@ -736,6 +739,7 @@ def survey(
     asked = False  # a call or value of extra_calls, or a set of extra_sets, is here
     set_nodes: list[ast.AST] = []  # with extra_sets: what may set an attribute
     modules: set[str] = set()  # names bound to a sink module (or something in it)
+    module_of: dict[str, set[str]] = {}  # what each of those names is bound to
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
     # (attr, what its value resolves via, line, x) of ``x.<attr> = value``
     attr_aliases: list[tuple[str, str | bool, int, str]] = []
@@ -874,6 +878,9 @@ def survey(
                 if alias.name.split(".")[0] in roots:
                     imports_root = True
                     modules.add(alias.asname or alias.name.split(".")[0])
+                    local = alias.asname or alias.name.split(".")[0]
+                    full = alias.name if alias.asname else local
+                    module_of.setdefault(local, set()).add(full)
         elif kind is ast.ImportFrom:
             if extra_calls and _imports_any(node, extra_calls):  # type: ignore[arg-type]
                 asked = True
@@ -885,6 +892,8 @@ def survey(
                         star_from_sink = True
                     else:
                         modules.add(alias.asname or alias.name)
+                        local = alias.asname or alias.name
+                        module_of.setdefault(local, set()).add(f"{module}.{alias.name}")
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
                 held.append((target, node.value))  # type: ignore[attr-defined]
@@ -908,6 +917,13 @@ def survey(
             if type(target) is Attribute and type(target.value) is Name and node.value is not None:  # type: ignore[attr-defined]
                 for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
                     attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
+                # self.client: Optional[BlockingKernelClient] = None: an instance of the
+                # class the annotation names (auditor.scan.held's ``instances``)
+                for part in ast.walk(node.annotation):  # type: ignore[attr-defined]
+                    if isinstance(part, (ast.Name, ast.Attribute)):
+                        made = ast.Call(func=part, args=[], keywords=[])
+                        for root in _alias_roots(made, words.classes):
+                            attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
             if node.value is not None:  # type: ignore[attr-defined]
                 held.append((node.target, node.value))  # type: ignore[attr-defined]
         elif kind is ast.withitem:
@@ -973,7 +989,9 @@ def survey(
         class_names = frozenset(c.name for c in classes) | getters
         bound = _bound(aliases, resolvable, star_from_sink, last, strict, class_names)
         for func, line in calls:
-            if _candidate(func, modules, bound, defined, own, star_from_sink, words):
+            if _candidate(
+                func, modules, bound, defined, own, star_from_sink, words
+            ) and not _module_miss(func, module_of, bound, own, words):
                 reportable = True
                 markers.append(line)
         # a setting of the process's environment (auditor.scan.analyze's _settings): what
@@ -1262,6 +1280,37 @@ def _assigns_self(
             return True
         i += 1
     return False
+
+
+def _module_miss(
+    func: ast.expr,
+    module_of: dict[str, set[str]],
+    bound: set[str],
+    own: set[str],
+    words: SinkWords,
+) -> bool:
+    """A call of an attribute chain rooted in a name only an import binds (``os.environ.
+    get(k)`` after ``import os``, ``yaml.load(s)``) resolves to that dotted name alone: no
+    sink when it is no sink's name nor the start of one, whatever its last name (``get``,
+    webbrowser.get's; ``load``, pickle.load's). A method the catalogue matches on any
+    receiver is no miss."""
+    if not isinstance(func, ast.Attribute) or func.attr in words.methods:
+        return False
+    parts: list[str] = []
+    node = func.value
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id in bound or node.id in own:
+        return False
+    paths = module_of.get(node.id)
+    if not paths:
+        return False
+    dotted = "".join(f".{p}" for p in (*reversed(parts), func.attr))
+    return all(
+        f"{path}{dotted}" not in words.names and f"{path}{dotted}" not in words.modules
+        for path in paths
+    )
 
 
 def _candidate(

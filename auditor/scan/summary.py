@@ -525,6 +525,8 @@ class Summarizer:
         a pydantic model validates and converts them, or fails."""
         record = self._classes_by_key.get(cls)
         out: dict[str, str] = {}
+        if not self._converts(cls):
+            return out  # a plain @dataclass: its annotations convert nothing
         for name in self._fields(cls):
             annotation = self._field_annotation(cls, name)
             unwrapped = _unwrapped_annotation(annotation) if annotation is not None else None
@@ -532,6 +534,27 @@ class Summarizer:
             if typed is not None and self.sources.sanitizer(typed) is not None:
                 out[name] = f"converted to {typed.removeprefix('builtins.')} by its model"
         return out
+
+    def _converts(self, cls: str, depth: int = 0) -> bool:
+        """Whether making an instance of class ``cls`` converts its fields (a pydantic
+        model: rules/sources.toml's ``[[model]]``, a base or a class decorator), directly
+        or through a class of this file it derives from."""
+        record = self._classes_by_key.get(cls)
+        if record is None or depth > 8:
+            return False
+        for decorator in record.node.decorators:
+            func = decorator.decorator
+            typed = self.typed(func.func if isinstance(func, cst.Call) else func, record.outer)
+            if typed is not None and self.sources.models.get(typed) is not None:
+                return True
+        prefix = f"{self.module_name}."
+        for base in self._bases(cls):
+            if self.sources.models.get(base) is not None:
+                return True
+            local = base.removeprefix(prefix) if base.startswith(prefix) else base
+            if local in self._classes_by_key and self._converts(local, depth + 1):
+                return True
+        return False
 
     def _field_annotation(self, cls: str, attr: str) -> cst.BaseExpression | None:
         """The annotation of ``attr`` in the body of class ``cls`` (this file's)."""

@@ -14,19 +14,25 @@ import code
 import cProfile
 import ctypes
 import doctest
+import imaplib
 import importlib
+import importlib.machinery
+import importlib.util
 import multiprocessing
 import os
 import os.path
 import pdb
+import pickle
 import profile
 import pty
+import pydoc
 import runpy
 import subprocess
 import subprocess as sp
 import timeit
 import trace
 import types
+import webbrowser
 from asyncio import subprocess as asp
 from importlib import import_module
 from multiprocessing import spawn
@@ -35,8 +41,11 @@ from subprocess import check_output as co
 from subprocess import getstatusoutput
 
 import commands  # Python 2 modules: the pack still finds them
+import jupyter_client
 import pexpect
 import popen2
+import yaml
+
 from auditor import sandbox
 
 BACKUP = "tar czf /var/backups/etc.tgz /etc"
@@ -212,6 +221,32 @@ def f_14(host, cmd):
     return child
 
 
+# --- auditor.stdlib-shell ------------------------------------------------
+
+
+def f_14c(text, pager, host):
+    # ruleid: auditor.stdlib-shell
+    pydoc.pipepager(text, pager)
+    # ruleid: auditor.stdlib-shell
+    pydoc.tempfilepager(text, pager)
+    # ruleid: auditor.stdlib-shell
+    imaplib.IMAP4_stream(f"ssh {host} imapd")
+    # ok: auditor.stdlib-shell
+    imaplib.IMAP4_SSL(host)
+
+
+# --- auditor.stdlib-program ----------------------------------------------
+
+
+def f_14d(browser, url, cmd):
+    # ruleid: auditor.stdlib-program
+    webbrowser.get(browser).open(url)
+    # ruleid: auditor.stdlib-program
+    webbrowser.GenericBrowser(cmd)
+    # ok: auditor.stdlib-program
+    webbrowser.open(url)
+
+
 # --- auditor.ctypes-libc -------------------------------------------------
 
 
@@ -258,6 +293,18 @@ async def f_14c(ipython, code):
     ipython.run_line_magic("time", code)
 
 
+# --- auditor.jupyter-kernel ----------------------------------------------
+
+
+def f_15j(code, kc, cursor):
+    # ruleid: auditor.jupyter-kernel
+    jupyter_client.BlockingKernelClient().execute(code)
+    # ruleid: auditor.jupyter-kernel
+    kc.execute_interactive(code)
+    # ok: auditor.jupyter-kernel
+    cursor.execute(code)
+
+
 # --- auditor.subinterpreter ----------------------------------------------
 
 
@@ -293,9 +340,7 @@ def f_15(expr, code, src, model):
     # ok: auditor.eval-exec
     model.eval()
     # ruleid: auditor.eval-exec
-    return eval(
-        code
-    )
+    return eval(code)
 
 
 # --- auditor.code-runners ------------------------------------------------
@@ -336,6 +381,20 @@ def f_16(script, name, obj):
     obj.run_path(script)
 
 
+# --- auditor.deserialisation ---------------------------------------------
+
+
+def f_16d(data, fh, text):
+    # ruleid: auditor.deserialisation
+    pickle.loads(data)
+    # ruleid: auditor.deserialisation
+    pickle.Unpickler(fh).load()
+    # ruleid: auditor.deserialisation
+    yaml.unsafe_load(text)
+    # ok: auditor.deserialisation
+    yaml.safe_load(text)
+
+
 # --- auditor.code-object -------------------------------------------------
 
 
@@ -358,6 +417,12 @@ def f_17(plugin_name, p, name):
     import_module(f"plugins.{p}")
     # ruleid: auditor.dynamic-import
     __import__(name)
+    # ruleid: auditor.dynamic-import
+    importlib.util.spec_from_file_location("plugin", name)
+    # ruleid: auditor.dynamic-import
+    importlib.machinery.SourceFileLoader("plugin", p).load_module()
+    # ok: auditor.dynamic-import
+    importlib.util.spec_from_file_location("plugin", "/opt/app/plugin.py")
     # ok: auditor.dynamic-import
     importlib.import_module("json")
     # ok: auditor.dynamic-import

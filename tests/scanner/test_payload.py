@@ -61,7 +61,14 @@ CASES = [
     ),
     (H + "subprocess.run(cmd, shell=use_shell)", "dynamic", None, "dynamic-shell"),
     (H + "subprocess.run(cmd, **kw)", "dynamic", None, "dynamic-shell"),
-    (H + "subprocess.run(['ls'], shell=False, **kw)", "constant", False, "constant-command"),
+    # **kw may hold executable=, env= or cwd=: what runs is chosen at run time (attack3)
+    (H + "subprocess.run(['ls'], shell=False, **kw)", "dynamic", False, "dynamic-program"),
+    (
+        H + "subprocess.run(['ls'], shell=False, **{'timeout': 5})",
+        "constant",
+        False,
+        "constant-command",
+    ),
     (H + "subprocess.run('ls', shell=1)", "constant", True, "constant-shell"),
     (H + "subprocess.run(['ls'], shell=0)", "constant", False, "constant-command"),
     # argv without a shell

@@ -123,7 +123,7 @@ def test_shlex_join_quotes_each_word(tmp_path: Path) -> None:
             + textwrap.dedent(
                 """\
                 def written_out():
-                    os.system(shlex.join(["tar", "czf", request.args["n"], "/srv"]))
+                    os.system(shlex.join(["tar", "-czf", request.args["n"], "/srv"]))
 
                 def program_chosen():
                     os.system(shlex.join(request.json["argv"]))
