@@ -492,13 +492,16 @@ static int clone_tree(const char *src, const char *mode) {
 
 static int attach(int fd, const char *dst) {
     char target[4096];
-    struct stat st;
+    struct stat st, there;
     in_root(target, sizeof target, dst);
     if (fstat(fd, &st) < 0) return failf("fstat %s", dst);
     if (parent_dirs(target) < 0) return -1;
     if (S_ISDIR(st.st_mode)) {
         if (mkdir(target, 0755) < 0 && errno != EEXIST) return failf("mkdir %s", target);
-    } else {
+    } else if (lstat(target, &there) < 0) {
+        /* a file mount point that is not there yet (one already there, a file of the
+         * working directory kept read-only, may not be writable by a root without
+         * CAP_DAC_OVERRIDE through the idmapped view: it is not opened) */
         int f = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         if (f < 0) return failf("create %s", target);
         close(f);

@@ -550,7 +550,9 @@ def _attach(fd: int, dst: str) -> None:
     _makedirs(os.path.dirname(target))
     if stat.S_ISDIR(os.fstat(fd).st_mode):
         _makedirs(target)
-    else:
+    elif not os.path.lexists(target):
+        # a file mount point not there yet (one there, a working directory's file kept
+        # read-only, may not be writable through the idmapped view): not opened
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
     rc = _libc.syscall(
         SYS_MOVE_MOUNT,
