@@ -124,7 +124,25 @@ def shared_workdir(workdir: str) -> str | None:
             return what
         if _under(path, workdir):
             return f"a folder that holds {path} ({what})"
+    # the same folder mounted elsewhere (``mount --bind /tmp /srv/x``, a container's
+    # ``-v $HOME:/work``): told by its device and inode, not its name
+    me = _identity(workdir)
+    if me is None or workdir == "/":
+        return None
+    if me == _identity("/"):
+        return "the root folder, mounted here"
+    for path, what in refused.items():
+        if path != "/" and me == _identity(path):
+            return f"{path} mounted here ({what})"
     return None
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _dst(op: Op) -> str:

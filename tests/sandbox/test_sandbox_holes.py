@@ -5,6 +5,7 @@ attack that worked before its fix, with both launchers, as root and unprivileged
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -313,6 +314,46 @@ def test_a_shared_folder_or_a_home_is_never_the_working_directory(
     assert "\n" not in message and os.path.realpath(cwd) in message and "Fix:" in message
     assert exc.value.missing == ("cwd",)
     assert not os.path.lexists(os.path.join(cwd, marker))
+
+
+BIND_CHILD = r"""
+import os, subprocess, sys
+from auditor import sandbox
+from auditor.sandbox import native
+native._disabled = sys.argv[3] == "python"
+home, elsewhere = sys.argv[1], sys.argv[2]
+os.environ["HOME"] = home
+subprocess.run(["mount", "--bind", home, elsewhere], check=True)
+try:
+    sandbox.run(["sh", "-c", ": > made-through-bind"], cwd=elsewhere, timeout=30)
+    print("ran")
+except sandbox.SandboxUnavailable as exc:
+    print("refused:", exc)
+"""
+
+
+@pytest.mark.parametrize("launcher", ["c", "python"])
+def test_a_home_mounted_elsewhere_is_never_the_working_directory(
+    host_dir: str, launcher: str
+) -> None:
+    """The check compared resolved names: ``mount --bind /tmp /srv/x`` (a container's
+    ``-v $HOME:/work``) showed /tmp or the home, writable, from /srv/x. The folder is told
+    by its device and inode. (Run in a mount namespace of its own, as root.)"""
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None or shutil.which("mount") is None:
+        pytest.skip("needs root, util-linux's unshare and mount")
+    home = os.path.join(host_dir, "home", "someone")
+    elsewhere = os.path.join(host_dir, "work")
+    os.makedirs(home)
+    os.mkdir(elsewhere)
+    r = subprocess.run(
+        [unshare, "--mount", "--propagation", "private", sys.executable, "-c", BIND_CHILD,
+         home, elsewhere, launcher],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.startswith("refused:") and "mounted here" in r.stdout, r.stdout
+    assert not os.path.exists(os.path.join(home, "made-through-bind"))
 
 
 def test_a_folder_inside_a_home_or_tmp_is_still_a_working_directory(
