@@ -516,8 +516,13 @@ def _build_summary(
         program = _program_item(site, nodes)
         if site.handed is None:
             if site.payload == "dynamic" and site.sink is not None:
-                # code written to a file the call then runs or reads: its origin counts
-                nodes = nodes + written_content(nodes, site.call, collector.every_call, resolver)
+                # code written to a file the call then runs or reads (or that a shell
+                # reading its input is given: stdin=open(p)): its origin counts
+                read = nodes
+                fed = keyword(site.call.node, "stdin")
+                if site.runs is not None and site.runs.stdin is not None and fed is not None:
+                    read = [*nodes, fed]
+                nodes = nodes + written_content(read, site.call, collector.every_call, resolver)
             nodes = nodes + list(site.extra)
         reads_stdin: str | None = None
         if site.runs is not None and site.runs.stdin is not None and site.handed is None:
@@ -770,30 +775,40 @@ _WRITTEN = "the script it runs is a file this function writes with data built at
 def _runs_written(
     site: _Site, collector: Collector, resolver: Resolver, evaluator: Evaluator
 ) -> _Site:
-    """A site whose interpreter or shell runs a script file the same function writes with
-    content built at run time (``f.write(src)`` then ``run([sys.executable, f.name])``):
-    what runs is that content, dynamic code, whatever the path (a temporary file's name
-    is known only at run time, but it is not what chooses what runs)."""
-    runs = site.runs
-    if (
-        runs is None
-        or runs.script_at is None
-        or (site.payload == "dynamic" and runs.runs != "program")
-        or site.sink is None
-        or site.handed is not None
-    ):
+    """A site that runs a file the same function writes with content built at run time
+    (``f.write(src)`` then ``run([sys.executable, f.name])``, ``run([path])``,
+    ``runpy.run_path(path)``): what runs is that content, dynamic code, whatever the path
+    (a temporary file's name is known only at run time, but it is not what chooses what
+    runs)."""
+    runs, sink = site.runs, site.sink
+    if sink is None or site.handed is not None:
         return site
-    argv = _payload_arg(site.sink, site.call.node)
-    if not isinstance(argv, cst.List | cst.Tuple) or runs.script_at >= len(argv.elements):
+    if site.payload == "dynamic" and (runs is None or runs.runs != "program"):
         return site
-    if any(isinstance(e, cst.StarredElement) for e in argv.elements[: runs.script_at + 1]):
+    argv = _payload_arg(sink, site.call.node)
+    items: list[cst.BaseExpression] = []
+    if sink.kind == "code" and argv is not None:
+        if sink.name == "runpy.run_path":
+            items.append(argv)
+    elif isinstance(argv, cst.List | cst.Tuple) and argv.elements:
+        at = [0] if runs is None else []  # the program itself, run by its #! line
+        if runs is not None and runs.script_at is not None:
+            at.append(runs.script_at)
+        for index in at:
+            if index < len(argv.elements) and not any(
+                isinstance(e, cst.StarredElement) for e in argv.elements[: index + 1]
+            ):
+                items.append(argv.elements[index].value)
+    if not items:
         return site
-    item = argv.elements[runs.script_at].value
-    written = written_content([item], site.call, collector.every_call, resolver)
+    written = written_content(items, site.call, collector.every_call, resolver)
     built = [c for c in written if not evaluator.value(c, site.call.scope).const]
     if not built:
         return site
-    runs = dataclasses.replace(runs, payload="dynamic", runs="code", note=_WRITTEN, told=True)
+    if runs is None:
+        runs = Runs("dynamic", "code", (), False, _WRITTEN, told=True)
+    else:
+        runs = dataclasses.replace(runs, payload="dynamic", runs="code", note=_WRITTEN, told=True)
     return dataclasses.replace(
         site, payload="dynamic", command=None, runs=runs, extra=(*site.extra, *built)
     )

@@ -14,7 +14,7 @@ from auditor.findings import Finding
 from tests.conftest import make_policy
 
 HEAD = """\
-import subprocess, sys, tempfile
+import os, runpy, subprocess, sys, tempfile
 from pathlib import Path
 from flask import Flask, request
 app = Flask(__name__)
@@ -59,6 +59,56 @@ def _scan(tmp_path: Path, body: str) -> list[Finding]:
         with open('/srv/jobs/job.py', "w") as out:
             out.write(src)
         subprocess.run([sys.executable, "/srv/jobs/job.py"])
+        """,
+        # print(x, file=f), a descriptor, an alias of the file object, Path.open
+        """
+        with open("/srv/jobs/job.py", "w") as out:
+            print(src, file=out)
+        subprocess.run([sys.executable, "/srv/jobs/job.py"])
+        """,
+        """
+        fd = os.open("/srv/jobs/job.py", os.O_WRONLY | os.O_CREAT)
+        os.write(fd, src.encode())
+        subprocess.run([sys.executable, "/srv/jobs/job.py"])
+        """,
+        """
+        f = open("/srv/jobs/job.py", "w")
+        g = f
+        g.write(src)
+        subprocess.run([sys.executable, "/srv/jobs/job.py"])
+        """,
+        """
+        with Path("/srv/jobs/job.py").open("w") as out:
+            out.write(src)
+        subprocess.run([sys.executable, "/srv/jobs/job.py"])
+        """,
+        # mkstemp: the descriptor written, the path run
+        """
+        fd, path = tempfile.mkstemp(suffix=".py")
+        with os.fdopen(fd, "w") as out:
+            out.write(src)
+        subprocess.run([sys.executable, path])
+        """,
+        # the program itself (run by its #! line), runpy, a shell given the file as input
+        """
+        with open("/srv/jobs/job.sh", "w") as out:
+            out.write(src)
+        subprocess.run(["/srv/jobs/job.sh"])
+        """,
+        """
+        with open("/srv/jobs/job.py", "w") as out:
+            out.write(src)
+        runpy.run_path("/srv/jobs/job.py")
+        """,
+        """
+        with open("/srv/jobs/job.sh", "w") as out:
+            out.write(src)
+        subprocess.run(["sh"], stdin=open("/srv/jobs/job.sh"))
+        """,
+        """
+        with open("/srv/jobs/job.py", "w") as out:
+            out.write(src)
+        exec(compile(open("/srv/jobs/job.py").read(), "job", "exec"))
         """,
         # Path.write_text, then the file's content read back into exec
         """
