@@ -998,9 +998,9 @@ def _python(code: str, source: str) -> Use | None:
                 and _dotted(sub.func, aliases) in ("builtins.open", "os.read", "os.fdopen")
                 and sub.args
                 and isinstance(sub.args[0], ast.Constant)
-                and sub.args[0].value == 0
+                and (sub.args[0].value == 0 or sub.args[0].value in _STDIN_PATHS - {"-"})
             ):
-                return True  # open(0).read()
+                return True  # open(0).read(), open("/dev/stdin").read()
         return False
 
     def targets(node: ast.AST) -> list[ast.expr]:

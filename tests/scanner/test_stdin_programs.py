@@ -72,6 +72,21 @@ FED = [
         "dynamic",
     ),
     ('subprocess.run(["sh", "-c", "xargs -0 sh -c"], input=cmd)', "AUD101", "dynamic"),
+    # a second round: more filters between the input and the shell, stdin by its path
+    ('subprocess.run(["sh", "-c", "sed s/a/a/ | sh"], input=cmd)', "AUD101", "dynamic"),
+    ('subprocess.run(["sh", "-c", "dd status=none | sh"], input=cmd)', "AUD101", "dynamic"),
+    ('subprocess.run(["sh", "-c", "cat | sort | sh"], input=cmd)', "AUD101", "dynamic"),
+    (
+        """subprocess.run(["python3", "-c", "exec(open('/dev/stdin').read())"], input=cmd)""",
+        "AUD103",
+        "dynamic",
+    ),
+    ("""subprocess.run(["perl", "-e", 'do "/dev/stdin"'], input=cmd)""", "AUD103", "dynamic"),
+    (
+        """subprocess.run(["perl", "-e", "system(readline(STDIN))"], input=cmd)""",
+        "AUD101",
+        "dynamic",
+    ),
     (
         'subprocess.run([sys.executable, "-c", "import code; code.interact(local={})"], input=cmd)',
         "AUD103",
