@@ -152,6 +152,10 @@ class Collector(cst.CSTVisitor):
         self.attr_assigns: list[AttrAssign] = []
         # ``obj.<attr> = value`` on a name that is not ``self``: (name, attr, value, scope)
         self.object_attrs: list[tuple[cst.Name, str, cst.BaseExpression, Scope]] = []
+        # the attribute names the file sets on something other than a method's own self
+        # (``runner.cmd = x``, ``holder.runner.cmd = x``, ``setattr(r, "cmd", x)``): an
+        # instance attribute of that name is not the one value its ``__init__`` gives it
+        self.outside_attrs: set[str] = set()
         self.item_stores: list[ItemStore] = []
         self._function_stack: list[FunctionRecord] = []
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
@@ -269,12 +273,18 @@ class Collector(cst.CSTVisitor):
         annotation: cst.BaseExpression | None = None,
     ) -> None:
         """Record ``self.<attr> = value`` (or a mutation of ``self.<attr>``) in a method."""
-        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+        if not isinstance(target, cst.Attribute):
+            return
+        if not isinstance(target.value, cst.Name):
+            if not mutation:
+                self.outside_attrs.add(target.attr.value)
             return
         method = self._method_self()
         if method is None or target.value.value != method[1]:
             if value is not None and not mutation:
                 self.object_attrs.append((target.value, target.attr.value, value, self.scope))
+            if not mutation:
+                self.outside_attrs.add(target.attr.value)
             return
         record = method[0]
         assert record.cls is not None

@@ -124,11 +124,15 @@ class Evaluator:
         assume_params: bool = False,
         attrs: AttrTable | None = None,
         methods: dict[int, tuple[str, str]] | None = None,
+        outside: frozenset[str] = frozenset(),
     ) -> None:
         self.resolver = resolver
         self.assume_params = assume_params
         self.attrs = attrs or {}
         self.methods = methods or {}
+        # attribute names set on objects from outside their class's methods: an instance
+        # attribute of that name may hold whatever they set (never the constant of __init__)
+        self.outside = outside
         self._active: set[int] = set()
         # marking mode (``mark_quoting``): each call of these quoting functions is a constant
         # text naming it, so that where it lands in a shell string can be read
@@ -308,7 +312,7 @@ class Evaluator:
         if node.value.value != self_name or not bindings or bindings[0].kind != "param":
             return DYNAMIC
         assigns = self.attrs.get((cls, node.attr.value), [])
-        if len(assigns) != 1:
+        if len(assigns) != 1 or node.attr.value in self.outside:
             return DYNAMIC
         value, where, method, mutation = assigns[0]
         if mutation or method != "__init__" or value is None:

@@ -753,6 +753,8 @@ def survey(
     mutations: list[tuple[str, int]] = []  # (name, line) of x.append(v), x[k] = v
     # (line, x) of x.attr = v, del x.attr, x.attr.append(v)...: what may set an attribute
     attr_sets: list[tuple[int, str]] = []
+    # (line, attr) of every x.attr = v (any x) and setattr(x, "attr", v)
+    named_sets: list[tuple[int, str]] = []
     Store, Load = ast.Store, ast.Load
     loads: list[ast.Name] = []  # names read (for value_names)
     attr_loads: list[ast.Attribute] = []
@@ -811,11 +813,17 @@ def survey(
             called.add(id(node.value))  # type: ignore[attr-defined]  # a chain's base: no value
             if type(node.ctx) is Load:  # type: ignore[attr-defined]
                 attr_loads.append(node)  # type: ignore[arg-type]
-            elif type(node.value) is Name:  # type: ignore[attr-defined]
-                attr_sets.append((node.lineno, node.value.id))  # type: ignore[attr-defined]
+            else:
+                named_sets.append((node.lineno, node.attr))  # type: ignore[attr-defined]
+                if type(node.value) is Name:  # type: ignore[attr-defined]
+                    attr_sets.append((node.lineno, node.value.id))  # type: ignore[attr-defined]
         if kind is Call:
             all_calls.append(node)  # type: ignore[arg-type]
             func = node.func  # type: ignore[attr-defined]
+            if type(func) is Name and func.id == "setattr" and len(node.args) >= 2:  # type: ignore[attr-defined]
+                name = node.args[1]  # type: ignore[attr-defined]
+                if type(name) is ast.Constant and type(name.value) is str:
+                    named_sets.append((node.lineno, name.value))  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
             called.add(id(func))
             if type(func) is Name and _writes_globals(func.id, node.args):  # type: ignore[attr-defined]
@@ -1077,7 +1085,7 @@ def survey(
     if writes:
         openers = table.opener_names | defined | modules | bound
         markers.extend(_pipe_writes(held, writes, table, frozenset(openers)))
-    markers.extend(_instance_state(classes, markers, attr_sets))
+    markers.extend(_instance_state(classes, markers, attr_sets, named_sets))
     owner = _owners(functions)
     markers.extend(_outer_mutations(owner, stores, mutations))
     markers.extend(_call_closure(functions, owner, all_calls, markers))
@@ -1229,25 +1237,36 @@ def _outer_mutations(
 
 
 def _instance_state(
-    classes: list[ast.ClassDef], markers: list[int], attr_sets: list[tuple[int, str]]
+    classes: list[ast.ClassDef],
+    markers: list[int],
+    attr_sets: list[tuple[int, str]],
+    named_sets: list[tuple[int, str]],
 ) -> list[int]:
     """Markers that keep, in each class holding a marker, ``__init__`` and every method
     that assigns or grows ``self.<attr>``: the payload evaluation reads an instance
     attribute assigned once, in ``__init__`` (auditor.scan.payload), and must see every
-    other assignment to say it is the only one. ``attr_sets``: (line, x) of every
-    ``x.attr = v``, ``del x.attr`` and ``x.attr.<growing method>(...)`` of the file."""
+    other assignment to say it is the only one; and, anywhere in the file, every set of an
+    attribute of a name such a class sets (``runner.cmd = x`` outside the class: the
+    evaluation must see it to say ``self.cmd`` is not the one value of ``__init__``).
+    ``attr_sets``: (line, x) of every ``x.attr = v``, ``del x.attr`` and
+    ``x.attr.<growing method>(...)`` of the file; ``named_sets``: (line, attr) of every
+    ``x.attr = v`` and ``setattr(x, "attr", v)``."""
     out: list[int] = []
     markers = sorted(markers)
     attr_sets = sorted(attr_sets)
+    names: set[str] = set()
     for cls in classes:
         i = bisect.bisect_left(markers, cls.lineno)
-        if i == len(markers) or markers[i] > (cls.end_lineno or cls.lineno):
+        last = cls.end_lineno or cls.lineno
+        if i == len(markers) or markers[i] > last:
             continue
+        names.update(attr for line, attr in named_sets if cls.lineno <= line <= last)
         for stmt in cls.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
                 stmt.name == "__init__" or _assigns_self(stmt, attr_sets)
             ):
                 out.append(stmt.body[0].lineno)
+    out.extend(line for line, attr in named_sets if attr in names)
     return out
 
 

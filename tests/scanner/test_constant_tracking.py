@@ -168,3 +168,18 @@ def test_an_attribute_set_outside_init_only_is_not_known() -> None:
     )
     [finding] = findings(code)
     assert finding.payload == "dynamic"
+
+
+@pytest.mark.parametrize(
+    "outside",
+    [
+        "def main():\n    m = Monitor()\n    m.monitor_script = sys.argv[1]\n    m.start()\n",
+        "def main(holder):\n    holder.monitor.monitor_script = sys.argv[1]\n",
+        "def main():\n    m = Monitor()\n    setattr(m, 'monitor_script', sys.argv[1])\n",
+    ],
+)
+def test_an_instance_attribute_set_from_outside_its_class_is_not_known(outside: str) -> None:
+    # an attacker's second round: r = Runner(); r.cmd = request.args["x"]; r.go() was
+    # "constant" (the one assignment in __init__) while the request's command ran
+    [finding] = findings(ATTR.format(extra="") + outside)
+    assert finding.payload != "constant"
