@@ -482,12 +482,26 @@ class Summarizer:
         tools, by their dotted names: ``mcp.add_tool(run)``, ``Tool(func=run)``."""
         out = []
         for site in self.collector.every_call:
-            typed = self.typed(site.node.func, site.scope)
+            func = site.node.func
+            positional = [a.value for a in site.node.args if a.keyword is None and not a.star]
+            if isinstance(func, cst.Call) and positional:
+                # a route decorator applied by hand: app.route("/x")(view), app.get(...)(f)
+                inner = func.func
+                verb = inner.attr.value if isinstance(inner, cst.Attribute) else ""
+                receiver = dotted(inner.value) if isinstance(inner, cst.Attribute) else ""
+                decorated = self.sources.decorator_source(
+                    self.typed(inner, site.scope), verb, receiver
+                )
+                if decorated is not None:
+                    name = self._registered_name(positional[0], site.scope)
+                    if name is not None:
+                        out.append((name, decorated.origin, decorated.note))
+                    continue
+            typed = self.typed(func, site.scope)
             found = self.sources.registration(typed) if typed is not None else None
             if found is None:
                 continue
             position, keywords, source = found
-            positional = [a.value for a in site.node.args if a.keyword is None and not a.star]
             given = [a.value for a in site.node.args if a.keyword and a.keyword.value in keywords]
             if position < len(positional):
                 given.append(positional[position])
@@ -506,6 +520,23 @@ class Summarizer:
                     name = self.absolute(bindings[0].target)
                     out.append((name, source.origin, source.note))
         return out
+
+    def _registered_name(self, value: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted name of a function handed over by name: a def of this file or an
+        imported function; None for anything else."""
+        if isinstance(value, cst.Attribute):
+            name = self.typed(value, scope)
+            return name if name is not None and self._may_be_project(name) else None
+        if not isinstance(value, cst.Name):
+            return None
+        bindings = scope.lookup(value.value)
+        if not bindings or len(bindings) != 1:
+            return None
+        if bindings[0].kind == "import":
+            return self.absolute(bindings[0].target)
+        if bindings[0].kind == "def" and bindings[0].scope.kind == "module":
+            return f"{self.module_name}.{value.value}" if self.module_name else None
+        return None
 
     def _fields(self, cls: str) -> tuple[str, ...]:
         """The names annotated in the body of class ``cls`` (this file's), in order."""
