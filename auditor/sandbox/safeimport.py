@@ -151,7 +151,5 @@ def preload() -> None:
             importlib.import_module(name)
         for sub in SUBMODULES:
             importlib.import_module(f"auditor.sandbox.{sub}")
-    from auditor.sandbox import metrics
-
-    metrics.available()  # imports prometheus_client (through optional())
+    optional("prometheus_client")  # the metrics' optional library (auditor.sandbox.metrics)
     _preloaded = True
