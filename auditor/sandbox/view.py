@@ -126,7 +126,9 @@ def shared_workdir(workdir: str) -> str | None:
             return f"a folder that holds {path} ({what})"
     # the same folder mounted elsewhere (``mount --bind /tmp /srv/x``, a container's
     # ``-v $HOME:/work``): told by its device and inode, not its name
-    me = _identity(workdir)
+    # (lstat: a working directory that is a symlink is the launcher's to refuse, with
+    # RESOLVE_NO_SYMLINKS; the caller resolved it, a link here was swapped in since)
+    me = _identity(workdir, follow=False)
     if me is None or workdir == "/":
         return None
     if me == _identity("/"):
@@ -137,9 +139,9 @@ def shared_workdir(workdir: str) -> str | None:
     return None
 
 
-def _identity(path: str) -> tuple[int, int] | None:
+def _identity(path: str, follow: bool = True) -> tuple[int, int] | None:
     try:
-        st = os.stat(path)
+        st = os.stat(path) if follow else os.lstat(path)
     except OSError:
         return None
     return (st.st_dev, st.st_ino)
