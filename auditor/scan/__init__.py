@@ -7,12 +7,14 @@
 - ``walk`` and ``collect``: one pass over the libcst module that builds ``scopes`` and records
   the calls that may reach a sink;
 - ``resolve``: what a callee refers to, through imports, aliases and indirection;
-- ``payload``: whether a payload is known at compile time;
+- ``payload``: whether a payload is known at compile time (``written``: what a function
+  writes into a file it then runs or reads);
 - ``summary``: the file's summary for the project stage (its functions, the calls of other
   functions with what they pass, what each site's payload carries; data in
   ``auditor.file_summary``, sources from ``auditor.judge.sources``);
 - ``analyze``: one file, end to end (bytes in, findings, errors and summary out), with
-  ``positions`` for the spans and ``suppress`` for ``# auditor: ignore`` comments;
+  ``positions`` for the spans (from the ``ast``; a node libcst alone places, by
+  regenerating its top-level statement) and ``suppress`` for ``# auditor: ignore`` comments;
 - ``cache``: results cached by content.
 
 The worker processes that run this stage (and plan each file's migration when a report or
