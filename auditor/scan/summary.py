@@ -560,10 +560,14 @@ class Summarizer:
             return out  # a plain @dataclass: its annotations convert nothing
         for name in self._fields(cls):
             annotation = self._field_annotation(cls, name)
-            unwrapped = _unwrapped_annotation(annotation) if annotation is not None else None
-            typed = self.typed(unwrapped, record.outer) if unwrapped and record else None
-            if typed is not None and self.sources.sanitizer(typed) is not None:
-                out[name] = f"converted to {typed.removeprefix('builtins.')} by its model"
+            alternatives = _alternatives(annotation) if annotation is not None else None
+            if not alternatives or record is None:
+                continue
+            # every type the field may hold converts (Union[int, str] keeps a string)
+            typed = [self.typed(alt, record.outer) for alt in alternatives]
+            if all(t is not None and self.sources.sanitizer(t) is not None for t in typed):
+                first = typed[0] or ""
+                out[name] = f"converted to {first.removeprefix('builtins.')} by its model"
         return out
 
     def _converts(self, cls: str, depth: int = 0) -> bool:
@@ -1638,6 +1642,36 @@ def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression 
     if isinstance(annotation, (cst.Name, cst.Attribute)):
         return annotation
     return None
+
+
+def _alternatives(annotation: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """The classes a value annotated so may hold: each of ``Union[X, Y]``, ``X | Y`` and
+    ``Optional[X]`` (``None`` left out), ``X`` of ``Annotated[X, ...]``; None for any other
+    subscript (``list[int]``, ``tuple[int, str]``) or a string."""
+    if isinstance(annotation, cst.Name | cst.Attribute):
+        return (
+            [] if isinstance(annotation, cst.Name) and annotation.value == "None" else [annotation]
+        )
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        left, right = _alternatives(annotation.left), _alternatives(annotation.right)
+        return None if left is None or right is None else left + right
+    if not isinstance(annotation, cst.Subscript):
+        return None
+    kind = dotted(annotation.value).rsplit(".", 1)[-1]
+    items = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    if not items or len(items) != len(annotation.slice):
+        return None
+    if kind == "Annotated":
+        return _alternatives(items[0])
+    if kind not in ("Optional", "Union"):
+        return None
+    out: list[cst.BaseExpression] = []
+    for item in items:
+        found = _alternatives(item)
+        if found is None:
+            return None
+        out += found
+    return out
 
 
 def _unwrapped(labels: Iterable[Label]) -> Iterable[Label]:

@@ -172,6 +172,27 @@ REPRODUCERS = [
 ]
 
 
+UNCONVERTED = [
+    # an attacker's second round: a field that may also hold a string keeps the string
+    "retries: Union[int, str]",
+    "retries: int | str",
+    "retries: Optional[Union[int, str]] = None",
+    "retries: tuple[int, str]",
+]
+
+
+@pytest.mark.parametrize("field", UNCONVERTED)
+def test_a_field_that_may_hold_a_string_converts_nothing(field: str, tmp_path: Path) -> None:
+    code = (
+        FLASK + "from typing import Optional, Union\nfrom pydantic import BaseModel\n"
+        f"class Job(BaseModel):\n    {field}\n"
+        "@app.route('/retry')\ndef retry():\n    job = Job(retries=request.args['retries'])\n"
+        "    os.system(f'echo retrying {job.retries} times')\n"
+    )
+    [finding] = scan_app(tmp_path, code)
+    assert (finding.risk, finding.origin) == ("critical", "remote-input")
+
+
 @pytest.mark.parametrize(("code", "rule"), REPRODUCERS)
 def test_reproducers_stay_critical(code: str, rule: str, tmp_path: Path) -> None:
     [finding] = scan_app(tmp_path, code)
@@ -184,6 +205,14 @@ PROTECTED = [
     # a pydantic model converts its `int` field, or the request fails
     (
         FLASK + "from pydantic import BaseModel\nclass Job(BaseModel):\n    retries: int\n"
+        "@app.route('/retry')\ndef retry():\n    job = Job(retries=request.args['retries'])\n"
+        "    os.system(f'echo retrying {job.retries} times')\n",
+        "converted to int by its model",
+    ),
+    # ... Optional[int] and int | None convert too (None is no string)
+    (
+        FLASK + "from typing import Optional\nfrom pydantic import BaseModel\n"
+        "class Job(BaseModel):\n    retries: Optional[int] = None\n"
         "@app.route('/retry')\ndef retry():\n    job = Job(retries=request.args['retries'])\n"
         "    os.system(f'echo retrying {job.retries} times')\n",
         "converted to int by its model",
