@@ -694,23 +694,38 @@ def _unwrapped(words: Sequence[_ShWord]) -> list[_ShWord]:
     return out
 
 
+def _command_words(cmd: _Cmd) -> list[_ShWord]:
+    """A command's words from the command itself: without the reserved words and the
+    variable assignments before it (``IFS= read``, ``JOB=x sh``)."""
+    words = _unwrapped(cmd.words)
+    while words and _ASSIGN.match(words[0].edge(False)):
+        words.pop(0)
+    return words
+
+
+def _peeled(words: Sequence[_ShWord]) -> Peeled:
+    """What a command runs once its launchers are peeled (a word with a run-time part is
+    known by its constant edges)."""
+    return peel(
+        [
+            Word(w.text)
+            if w.text is not None
+            else Word(None, head=w.edge(False), tail=w.edge(True), splits=not w.quoted)
+            for w in words
+        ],
+        in_shell=True,
+    )
+
+
 def _reads_script_input(cmd: _Cmd) -> bool:
     return not cmd.redirected and all(_filter(b) and not b.redirected for b in cmd.before)
 
 
 def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: bool) -> Use | None:
-    words = _unwrapped(cmd.words)
-    while words and _ASSIGN.match(words[0].edge(False)):
-        words.pop(0)
+    words = _command_words(cmd)
     if not words or words[0].text in _NOT_COMMANDS:
         return None
-    peel_words = [
-        Word(w.text)
-        if w.text is not None
-        else Word(None, head=w.edge(False), tail=w.edge(True), splits=not w.quoted)
-        for w in words
-    ]
-    peeled = peel(peel_words, in_shell=True)
+    peeled = _peeled(words)
     shown = " ".join(_show(w) for w in words[:4]) + (" …" if len(words) > 4 else "")
     if want_input:
         if (
@@ -911,26 +926,16 @@ def fetches(language: str | None, script: str) -> str | None:
 
 def _downloader(cmd: _Cmd) -> bool:
     """Whether a command prints what it downloads (curl, wget...)."""
-    words = _unwrapped(cmd.words)
-    while words and _ASSIGN.match(words[0].edge(False)):
-        words = words[1:]
+    words = _command_words(cmd)
     text = words[0].text if words else None
     return text is not None and text.rsplit("/", 1)[-1] in _table()["network"]["downloaders"]
 
 
 def _fetched(cmd: _Cmd) -> str | None:
-    words = _unwrapped(cmd.words)
-    while words and _ASSIGN.match(words[0].edge(False)):
-        words.pop(0)
+    words = _command_words(cmd)
     if not words:
         return None
-    peel_words = [
-        Word(w.text)
-        if w.text is not None
-        else Word(None, head=w.edge(False), tail=w.edge(True), splits=not w.quoted)
-        for w in words
-    ]
-    peeled = peel(peel_words, in_shell=True)
+    peeled = _peeled(words)
     shown = " ".join(_show(w) for w in words[:3])
     if peeled.kind == "unknown" and peeled.stdin is not None and cmd.before:
         first, *rest = cmd.before
