@@ -690,19 +690,9 @@ def evaluator_for(
         )
         if record.cls is not None and params and plain:
             methods[id(record.scope)] = (record.cls, params[0].name.value)
-    outside = set(collector.outside_attrs)
-    for call in collector.every_call:  # setattr(obj, "name", v): a constant name
-        name = positional(call.node, 1)
-        if (
-            isinstance(call.node.func, cst.Name)
-            and call.node.func.value == "setattr"
-            and isinstance(name, cst.SimpleString)
-        ):
-            text = name.evaluated_value
-            outside.add(text.decode("latin-1") if isinstance(text, bytes) else text)
     return Evaluator(
         resolver, assume_params=assume_params, attrs=attrs, methods=methods,
-        outside=frozenset(outside),
+        outside=frozenset(collector.outside_attrs),
     )  # fmt: skip
 
 

@@ -694,6 +694,11 @@ class Collector(cst.CSTVisitor):
         runs_from = self._defined_at[0] if self._defined_at else next(CLOCK)
         site = CallSite(node, self.scope, function, index, guards, runs_from)
         self.every_call.append(site)
+        if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) > 1:
+            name = node.args[1].value  # setattr(obj, "name", v): a constant name
+            if isinstance(name, cst.SimpleString):
+                text = name.evaluated_value
+                self.outside_attrs.add(text.decode("latin-1") if isinstance(text, bytes) else text)
         self._globals_call(node)
         keep = isinstance(func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting
