@@ -6,7 +6,11 @@ A finding whose risk rose since it was recorded is not covered: ``run_cmd(cmd)``
 a dynamic shell command (AUD101, high) and now reached by a web route's request data
 (AUD001, critical) is a new danger at an old call. Each entry's ``risk`` says what was
 accepted; an entry written before ``risk`` was recorded has its ``rule``, and then only a
-finding that became critical (AUD0xx) from another rule is taken as escalated.
+finding that became critical (AUD0xx) from another rule is taken as escalated. Each entry's
+``origin`` says where the accepted payload came from: a finding whose payload now comes from
+a more dangerous origin (auditor.judge.sources.RANK: a dated ``tar`` command built from a
+parameter, now any command read from a world-writable file) is not covered either, even at
+the same risk. An entry without ``origin`` (written before it was recorded) accepts any.
 
 The file (``schema: auditor/baseline/v1``) also carries the path and line of each finding,
 for the people who read it in a review; they play no part in matching."""
@@ -21,6 +25,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.findings import RISK_ORDER, Finding
+from auditor.judge.sources import ORIGINS, RANK
 
 SCHEMA = "auditor/baseline/v1"
 DEFAULT_FILE = ".auditor-baseline.json"
@@ -36,6 +41,8 @@ class Accepted:
 
     rule: str | None
     risk: str | None
+    origin: str | None = None
+    origin_recorded: bool = False  # False: written before origins were recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +58,26 @@ class Baseline:
 
 
 def escalated(finding: Finding, accepted: Accepted) -> str | None:
-    """Why ``finding`` is not what its baseline entry accepted (its risk rose), or None."""
+    """Why ``finding`` is not what its baseline entry accepted (its risk rose, or its
+    payload's origin became more dangerous), or None."""
     if accepted.risk in RISK_ORDER:
         if RISK_ORDER[finding.risk] > RISK_ORDER[str(accepted.risk)]:
             was = f"{accepted.rule} {accepted.risk}" if accepted.rule else str(accepted.risk)
             return f"escalated since the baseline: {was} -> {finding.rule} {finding.risk}"
-        return None
-    if (
+    elif (
         accepted.rule is not None
         and accepted.rule != finding.rule
         and finding.rule.startswith("AUD0")
         and not accepted.rule.startswith("AUD0")
     ):
         return f"escalated since the baseline: {accepted.rule} -> {finding.rule} {finding.risk}"
+    if accepted.origin_recorded and RANK.get(finding.origin or "", 0) > RANK.get(
+        accepted.origin or "", 0
+    ):
+        was = accepted.origin or "no origin"
+        return (
+            f"escalated since the baseline: its payload came from {was}, now from {finding.origin}"
+        )
     return None
 
 
@@ -79,6 +93,7 @@ def build(findings: Iterable[Finding]) -> dict[str, Any]:
             "fingerprint": f.fingerprint,
             "rule": f.rule,
             "risk": f.risk,
+            "origin": f.origin,
             "path": f.path,
             "line": f.line,
         }
@@ -125,13 +140,21 @@ def load(path: Path) -> Baseline:
         if not isinstance(fingerprint, str) or not fingerprint:
             raise BaselineError(f"{path}: 'findings[{i}].fingerprint' must be a non-empty string")
         assert isinstance(entry, dict)
-        rule, risk = entry.get("rule"), entry.get("risk")
+        rule, risk, origin = entry.get("rule"), entry.get("risk"), entry.get("origin")
         if risk is not None and risk not in RISK_ORDER:
             raise BaselineError(
                 f"{path}: 'findings[{i}].risk' must be one of "
                 f"{', '.join(sorted(RISK_ORDER, key=RISK_ORDER.__getitem__))} (got {risk!r})"
             )
+        if origin is not None and origin not in ORIGINS:
+            raise BaselineError(
+                f"{path}: 'findings[{i}].origin' must be null or one of "
+                f"{', '.join(ORIGINS)} (got {origin!r})"
+            )
         accepted[fingerprint] = Accepted(
-            rule if isinstance(rule, str) else None, risk if isinstance(risk, str) else None
+            rule if isinstance(rule, str) else None,
+            risk if isinstance(risk, str) else None,
+            origin,
+            "origin" in entry,
         )
     return Baseline(accepted, str(path))

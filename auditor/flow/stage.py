@@ -24,7 +24,7 @@ from auditor.flow.entry import Entry, text_reader
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
-from auditor.scan.suppress import comments_by_line, find_suppression
+from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4
 # The files the rounds may analyse again, over all rounds: at least _REREAD_MIN, or this
@@ -750,24 +750,42 @@ def apply(
                     text = (planner.text_of if planner is not None else text_reader())(entry)
                     comments = comments_by_line(text or "")
                 if comments:
-                    flowed = _resuppressed(flowed, finding, comments)
+                    others = [f for f in findings if f is not finding]
+                    flowed = _resuppressed(flowed, finding, comments, others)
             if site.finding < count:
                 findings[site.finding] = flowed
             else:
                 findings.append(flowed)
 
 
-def _resuppressed(flowed: Finding, finding: Finding, comments: dict[int, str]) -> Finding:
+def _resuppressed(
+    flowed: Finding, finding: Finding, comments: dict[int, str], others: list[Finding]
+) -> Finding:
     """The suppression of a finding whose rule the stage changed. A comment that names the
-    new rule or class suppresses it. One that suppressed the old finding still does, unless
-    the stage raised its risk (a dynamic shell command that a web route's request data now
-    reaches): the comment accepted the risk it had, not this one (a sink's name accepts
-    no more than that). Bandit's ``# nosec`` (with --honor-nosec) silences anything, as in
-    bandit."""
+    new rule or class suppresses it (when it is the call the comment goes to, among the
+    file's ``others``: auditor.scan.suppress). One that suppressed the old finding still
+    does, unless the stage raised its risk (a dynamic shell command that a web route's
+    request data now reaches): the comment accepted the risk it had, not this one (a
+    sink's name accepts no more than that). Bandit's ``# nosec`` (with --honor-nosec)
+    silences anything, as in bandit."""
     if finding.suppression_reason == "# nosec":
         return flowed
-    keys = {flowed.rule, flowed.category}
-    again = find_suppression(comments, flowed.line, flowed.end_line, keys, False)
+    targets = [
+        Target(
+            (f.line, f.column),
+            (f.end_line, f.end_column),
+            frozenset({f.rule, f.category, f.sink, f.sink.rsplit(".", 1)[-1]}),
+        )
+        for f in others
+    ]
+    targets.append(
+        Target(
+            (flowed.line, flowed.column),
+            (flowed.end_line, flowed.end_column),
+            frozenset({flowed.rule, flowed.category}),
+        )
+    )
+    again = suppressions(comments, targets, False)[-1]
     if again.suppressed:
         return dataclasses.replace(flowed, suppressed=True, suppression_reason=again.reason)
     if not finding.suppressed or RISK_ORDER[flowed.risk] <= RISK_ORDER[finding.risk]:

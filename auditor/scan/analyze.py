@@ -65,7 +65,7 @@ from auditor.scan.runs import (
 )
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
-from auditor.scan.suppress import comments_by_line, find_suppression
+from auditor.scan.suppress import Target, comments_by_line, suppressions
 from auditor.scan.walk import walk
 from auditor.scan.workdir import shell_workdir_chooses, workdir_chooses
 from auditor.scan.written import written_content
@@ -338,6 +338,7 @@ def analyze_source(
     positions = _positions(placing, calls, collector.call_count, sites)
     comments = comments_by_line(text)
     seen: Counter[str] = Counter()
+    judged = []
     for site in sites:
         node = site.call.node
         anchor = site.anchor
@@ -357,15 +358,21 @@ def analyze_source(
             privileged=runs is not None and runs.privileged,
             language=runs.language if runs is not None else None,
         )
-        snippet = snippet_of(module.code_for_node(anchor if anchor is not None else node))
-        if len(snippet) > _SNIPPET_MAX:
-            snippet = snippet[: _SNIPPET_MAX - 1] + "…"
         keys = {verdict.rule, verdict.category, sink_name, sink_name.rsplit(".", 1)[-1]}
         # bandit's tests on the call: its sink's, or "any other function with shell=True"
         bandit = site.sink.bandit if site.sink is not None else ("B604",)
-        suppression = find_suppression(
-            comments, pos.line, pos.end_line, keys, ctx.options.honor_nosec, bandit
+        target = Target(
+            (pos.line, pos.column), (pos.end_line, pos.end_column), frozenset(keys), bandit
         )
+        judged.append((site, pos, sink_name, verdict, target))
+    suppressed = suppressions(comments, [j[-1] for j in judged], ctx.options.honor_nosec)
+    for (site, pos, sink_name, verdict, _), suppression in zip(judged, suppressed, strict=True):
+        node = site.call.node
+        anchor = site.anchor
+        whole = snippet_of(module.code_for_node(anchor if anchor is not None else node))
+        snippet = whole
+        if len(snippet) > _SNIPPET_MAX:
+            snippet = snippet[: _SNIPPET_MAX - 1] + "…"
         message = verdict.message
         runs = site.runs
         note = None
@@ -388,7 +395,9 @@ def analyze_source(
             message += handed_text(handed_to)
         if suppression.note:
             message += f" ({suppression.note})"
-        identity = "|".join((verdict.rule, rel_path, sink_name, site.call.function, snippet))
+        # the whole call, not the snippet cut for display: text appended past the cut (``;
+        # curl ... | sh``) is a new call for a baseline (a short call's is its snippet)
+        identity = "|".join((verdict.rule, rel_path, sink_name, site.call.function, whole))
         seen[identity] += 1
         fingerprint = hashlib.sha256(f"{identity}|{seen[identity]}".encode()).hexdigest()[:20]
         (result.latent if site.latent else result.findings).append(

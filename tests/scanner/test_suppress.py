@@ -83,3 +83,50 @@ def test_a_nosec_naming_other_bandit_tests_does_not_silence_the_call() -> None:
 def test_nosec_must_open_the_comment_as_in_bandit() -> None:
     [f] = findings("import os\nos.system(c)  # see nosec policy\n", honor_nosec=True)
     assert not f.suppressed
+
+
+def test_a_comment_goes_to_the_innermost_call_it_names() -> None:
+    """Meant for the constant inner git call, it does not hide the outer ssh command built
+    from a parameter (a suppression on any line of a multi-line call counted before)."""
+    code = (
+        "import subprocess\n\n\ndef deploy(target):\n"
+        "    return subprocess.check_output(\n"
+        '        "ssh deploy@" + target + " " + subprocess.check_output("git rev-parse HEAD",'
+        " shell=True, text=True).strip(),  # auditor: ignore[subprocess.check_output] "
+        "constant git command, reviewed\n"
+        "        shell=True,\n    )\n"
+    )
+    outer, inner = sorted(findings(code), key=lambda f: f.column)
+    assert (outer.rule, outer.line, outer.suppressed) == ("AUD101", 5, False)
+    assert (inner.rule, inner.line, inner.suppressed) == ("AUD201", 6, True)
+    assert inner.suppression_reason == "constant git command, reviewed"
+    # named by the outer's rule only, the comment goes to the outer call
+    renamed = code.replace("subprocess.check_output]", "AUD101]")
+    [o, i] = sorted(findings(renamed), key=lambda f: f.column)
+    assert (o.suppressed, i.suppressed) == (True, False)
+
+
+def test_a_comment_that_mentions_the_directive_does_not_suppress() -> None:
+    for comment in (
+        "# do not add auditor: ignore[AUD101] here",
+        "# see the wiki: auditor: ignore[AUD101] is not allowed",
+    ):
+        [f] = findings(H + f"subprocess.run(c, shell=True)  {comment}\n")
+        assert not f.suppressed, comment
+    # after another tool's directive, behind its own '#', it still counts
+    both = "  # noqa: S602  # auditor: ignore[AUD101] ok\n"
+    [g] = findings(H + "subprocess.run(c, shell=True)" + both)
+    assert (g.suppressed, g.suppression_reason) == (True, "ok")
+
+
+def test_a_comment_naming_two_calls_of_one_line_suppresses_neither() -> None:
+    code = (
+        "import os, sys\ncmd = sys.argv[1]\n"
+        'os.system("uptime"); os.system(cmd)  # auditor: ignore[os.system] uptime probe\n'
+    )
+    found = findings(code)
+    assert sorted((f.rule, f.suppressed) for f in found) == [("AUD101", False), ("AUD201", False)]
+    assert all("names 2 calls there and is ignored" in f.message for f in found)
+    # naming the constant one's rule picks it alone
+    found = findings(code.replace("ignore[os.system]", "ignore[AUD201]"))
+    assert sorted((f.rule, f.suppressed) for f in found) == [("AUD101", False), ("AUD201", True)]
