@@ -195,8 +195,14 @@ def command(
     baseline = _load_baseline(baseline_path, no_baseline, policy)
     active = [f for f in result.findings if not f.suppressed]
     new = [f for f in active if baseline is None or f not in baseline]
-    # Sites that already run in the sandbox are the fix, never a failure, at any threshold.
-    gating = [f for f in new if not f.isolated and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]]
+    # Sites that already run in the sandbox are the fix, never a failure, at any threshold;
+    # unless the sandbox gives back what makes it one (network=True with a payload chosen at
+    # run time: medium, auditor.scan.isolation)
+    gating = [
+        f
+        for f in new
+        if (not f.isolated or f.risk != "low") and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]
+    ]
     shown = ScanResult(
         findings=new,
         errors=result.errors,
@@ -215,7 +221,7 @@ def command(
             result,
             threshold,
             len(active) - len(new),
-            sum(1 for f in new if not f.isolated) - len(gating),
+            sum(1 for f in new if not f.isolated or f.risk != "low") - len(gating),
             allow_errors,
             baseline,
         )

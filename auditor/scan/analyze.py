@@ -40,6 +40,7 @@ from auditor.scan.environ import (
 )
 from auditor.scan.handover import callee_name, handed_args, handovers
 from auditor.scan.held import HeldSinks
+from auditor.scan.isolation import isolation_doubt, isolation_exposed
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks
 from auditor.scan.positions import NodePositions, Span, agrees, call_spans, statement_starts
@@ -110,6 +111,10 @@ class _Site:
     # ``handed`` is the call a function that calls a method by its name makes
     # (``operator.methodcaller("system", cmd)(os)``), not a sink handed over
     by_name: bool = False
+    # why a call of auditor's sandbox is not counted as isolated (auditor.scan.isolation)
+    doubt: str | None = None
+    # what an isolated call gives the payload back (``network=True``): it is reviewed
+    exposed: str | None = None
 
     def position(self) -> float:
         """Where the site stands among the file's sites, in source order."""
@@ -127,6 +132,9 @@ class Context:
         names.update(self.catalogue.by_method)
         self.interesting = frozenset(names)
         self.known = known_names(self.catalogue.by_name)
+        self.isolated = known_names(
+            name for name, sink in self.catalogue.by_name.items() if sink.isolated
+        )
         self.words = SinkWords.of(self.catalogue, tuple(s.name for s in policy.sinks))
         self.sources: SourceCatalogue = build_sources(policy.sources, policy.source or "policy")
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
@@ -393,6 +401,12 @@ def analyze_source(
         ):
             handed_to = _callee_text(module, node)
             message += handed_text(handed_to)
+        if site.doubt is not None:
+            message += f" (not counted as isolated: {site.doubt})"
+        risk, action = verdict.risk, verdict.action
+        if verdict.isolated and site.exposed is not None and site.payload == "dynamic":
+            risk, action = "medium", "review"
+            message += f" (but {site.exposed})"
         if suppression.note:
             message += f" ({suppression.note})"
         # the whole call, not the snippet cut for display: text appended past the cut (``;
@@ -414,8 +428,8 @@ def analyze_source(
                 payload=site.payload,
                 isolated=verdict.isolated,
                 trusted_by=verdict.trusted_by,
-                risk=verdict.risk,
-                action=verdict.action,
+                risk=risk,
+                action=action,
                 function=site.call.function,
                 snippet=snippet,
                 message=message,
@@ -734,9 +748,19 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                     site.call, site.handed, site.by_name = call, handed, True
                     sites.append(site)
                 continue
+        doubt = exposed = None
+        if sink is not None and sink.isolated:
+            doubt = isolation_doubt(
+                node, sink.name, call.scope, resolver, evaluator, collector, ctx.isolated
+            )
+            if doubt is not None:
+                sink = dataclasses.replace(sink, isolated=False)
+            else:
+                exposed = isolation_exposed(node, sink.name, call.scope, evaluator)
         if sink is not None:
             site = _evaluate(sink, call, evaluator, chdirs)
             if site is not None:
+                site.doubt, site.exposed = doubt, exposed
                 sites.append(site)
             continue
         shell_arg = keyword(node, "shell")

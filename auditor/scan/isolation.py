@@ -1,0 +1,150 @@
+"""When a call of auditor's sandbox (``sandbox.run(cmd)``, ``auditor.sandbox.Popen``...) is
+really isolated, and what an isolated call gives its payload back.
+
+A call is counted as isolated only when the name it is called through is auditor's sandbox on
+every path: a name also bound to something else (``run = subprocess.run`` after ``from
+auditor.sandbox import run``, ``except ImportError: import subprocess as sandbox``, ``global
+sandbox; sandbox = subprocess`` in a function, ``for sandbox in (subprocess,)``), or whose
+attribute this file assigns (``sandbox.run = subprocess.run``) may run on the host; so may a
+call given a profile the scan cannot read (``profile=Profile("host", namespaces=())``) or
+``allow_degraded=`` anything but a constant false. Such a call is judged as the call it
+would be without the sandbox, and says why (recall first: "isolated" is a promise).
+
+An isolated call given the network (``network=`` anything but a constant false) or an
+environment whose variables are not written out (``env=dict(os.environ)``: the host's
+secrets; ``env={"PATH": p}`` names what it passes) stays isolated, but a payload chosen at
+run time is medium and reviewed: it reaches the internet and the host's loopback services,
+or reads what the environment holds (docs/sandbox.md).
+
+Not seen: an assignment to the sandbox module's attributes made in another file (a
+monkeypatch in a test helper or a plugin), a wrapper module of the project named like the
+sandbox."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from auditor.scan.collect import Collector
+from auditor.scan.payload import Evaluator
+from auditor.scan.resolve import Resolver, keyword, literal_string
+from auditor.scan.scopes import Scope
+
+# the profiles auditor's sandbox defines (auditor.sandbox.profiles.PROFILES), by name or as
+# the module's constants
+_PROFILES = frozenset({"standard", "strict"})
+_PROFILE_NAMES = frozenset({"auditor.sandbox.STANDARD", "auditor.sandbox.STRICT"}) | frozenset(
+    {"auditor.sandbox.profiles.STANDARD", "auditor.sandbox.profiles.STRICT"}
+)
+
+
+def _auditors(sink: str) -> bool:
+    return sink.startswith("auditor.sandbox.")
+
+
+def _root(func: cst.BaseExpression) -> cst.Name | None:
+    while isinstance(func, cst.Attribute):
+        func = func.value
+    return func if isinstance(func, cst.Name) else None
+
+
+def _code(node: cst.CSTNode) -> str:
+    text = cst.Module([]).code_for_node(node)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def isolation_doubt(
+    call: cst.Call,
+    sink: str,
+    scope: Scope,
+    resolver: Resolver,
+    evaluator: Evaluator,
+    collector: Collector | None,
+    isolated: frozenset[str],
+) -> str | None:
+    """Why this call of the isolated sink ``sink`` may not run isolated, or None.
+    ``isolated``: the names of the isolated sinks (auditor's sandbox, the policy's own
+    wrappers) and their dotted prefixes, what the name called through must be bound to."""
+    root = _root(call.func)
+    if root is not None:
+        for binding in scope.lookup(root.value) or ():
+            if binding.kind == "import":
+                if binding.target not in isolated:
+                    return f"`{root.value}` is also imported from `{binding.target}`"
+            elif binding.kind == "value" and binding.value is not None:
+                if resolver.qualname(binding.value, binding.scope) not in isolated:
+                    return f"`{root.value}` is also bound to `{_code(binding.value)}`"
+            else:
+                return f"`{root.value}` is also bound by a {_KINDS.get(binding.kind, 'statement')}"
+        if (
+            collector is not None
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in collector.outside_attrs
+        ):
+            return f"this file assigns an attribute `{call.func.attr.value}` of an object"
+    if not _auditors(sink):
+        return None  # a wrapper of the policy's: its keywords are its own
+    profile = keyword(call, "profile")
+    if profile is not None and not _known_profile(profile, scope, resolver):
+        return f"a profile the scan cannot read (profile={_code(profile)})"
+    degraded = keyword(call, "allow_degraded")
+    if degraded is not None:
+        value = evaluator.value(degraded, scope)
+        if not (value.const and value.truth is False):
+            return f"allow_degraded={_code(degraded)} lets it run with less isolation"
+    return None
+
+
+_KINDS = {
+    "iter": "for loop",
+    "with": "with statement",
+    "param": "parameter",
+    "def": "def or class",
+    "unpack": "unpacking",
+    "augment": "mutation",
+    "opaque": "statement",
+}
+
+
+def _known_profile(node: cst.BaseExpression, scope: Scope, resolver: Resolver) -> bool:
+    if isinstance(node, cst.Name) and node.value == "None":
+        return True
+    text = literal_string(node)
+    if text is not None:
+        return text in _PROFILES
+    return resolver.qualname(node, scope) in _PROFILE_NAMES
+
+
+def _known_keys(node: cst.BaseExpression, scope: Scope, evaluator: Evaluator) -> bool:
+    """``env=None`` or a dict written out with constant keys (``{"PATH":
+    os.environ["PATH"]}``): the variables the payload gets are the ones named."""
+    if isinstance(node, cst.Name) and node.value == "None":
+        return True
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(element, cst.DictElement) and evaluator.value(element.key, scope).const
+            for element in node.elements
+        )
+    return False
+
+
+def isolation_exposed(call: cst.Call, sink: str, scope: Scope, evaluator: Evaluator) -> str | None:
+    """What an isolated call of auditor's sandbox gives its payload back that the sandbox
+    takes away, or None."""
+    if not _auditors(sink):
+        return None
+    given = []
+    network = keyword(call, "network")
+    if network is not None:
+        value = evaluator.value(network, scope)
+        if not (value.const and value.truth is False):
+            given.append(
+                f"with the network (network={_code(network)}): the payload reaches the "
+                "internet and the host's loopback services"
+            )
+    env = keyword(call, "env")
+    if env is not None and not _known_keys(env, scope, evaluator):
+        given.append(
+            f"with an environment chosen at run time (env={_code(env)}): the payload may "
+            "read the host's secrets"
+        )
+    return "; ".join(given) or None

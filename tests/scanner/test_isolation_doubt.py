@@ -1,0 +1,119 @@
+"""A call of auditor's sandbox counts as isolated only when it surely runs there
+(auditor/scan/isolation.py); an isolated call that gives the payload the network or the
+host's environment is reviewed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import findings, make_policy
+
+ARGV = "import subprocess, sys\n"
+
+NOT_ISOLATED = {
+    "rebound after the import": (
+        ARGV + "from auditor.sandbox import run\nrun = subprocess.run\n"
+        "run(sys.argv[1], shell=True)\n",
+        "`run` is also bound to `subprocess.run`",
+    ),
+    "global rebinding in a function": (
+        ARGV + "from auditor import sandbox\n\ndef setup():\n    global sandbox\n"
+        "    sandbox = subprocess\n\nsetup()\nsandbox.run(sys.argv[1], shell=True)\n",
+        "`sandbox` is also bound to `subprocess`",
+    ),
+    "a for loop": (
+        ARGV + "from auditor import sandbox\nfor sandbox in (subprocess,):\n    pass\n"
+        "sandbox.run(sys.argv[1], shell=True)\n",
+        "`sandbox` is also bound by a for loop",
+    ),
+    "a fallback import": (
+        "import sys\ntry:\n    from auditor import sandbox\nexcept ImportError:\n"
+        "    import subprocess as sandbox\nsandbox.run(sys.argv[1], shell=True)\n",
+        "`sandbox` is also imported from `subprocess`",
+    ),
+    "a monkeypatch in the file": (
+        ARGV + "from auditor import sandbox\nsandbox.run = subprocess.run\n"
+        "sandbox.run(sys.argv[1], shell=True)\n",
+        "this file assigns an attribute `run` of an object",
+    ),
+    "a profile built by hand": (
+        "import sys\nfrom auditor import sandbox\nfrom auditor.sandbox import Profile\n"
+        "sandbox.run(sys.argv[1], shell=True, profile=Profile('host', namespaces=()))\n",
+        "a profile the scan cannot read",
+    ),
+    "allow_degraded": (
+        "import sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, allow_degraded=True)\n",
+        "allow_degraded=True lets it run with less isolation",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_ISOLATED))
+def test_a_sandbox_call_that_may_run_on_the_host_is_not_isolated(case: str) -> None:
+    code, why = NOT_ISOLATED[case]
+    [f] = findings(code)
+    assert (f.rule, f.risk, f.action, f.isolated) == ("AUD101", "high", "isolate", False)
+    assert f"(not counted as isolated: {why}" in f.message
+
+
+@pytest.mark.parametrize(
+    ("keywords", "given"),
+    [
+        ("network=True", ["with the network (network=True)"]),
+        ("env=dict(os.environ)", ["with an environment chosen at run time"]),
+        (
+            "network=True, env=dict(os.environ)",
+            ["with the network (network=True)", "the payload may read the host's secrets"],
+        ),
+    ],
+)
+def test_an_isolated_call_given_the_network_or_the_hosts_environment_is_reviewed(
+    keywords: str, given: list[str]
+) -> None:
+    head = "import os, sys\nfrom auditor import sandbox\n"
+    code = f"{head}sandbox.run(sys.argv[1], shell=True, {keywords})\n"
+    [f] = findings(code)
+    assert (f.rule, f.risk, f.action, f.isolated) == ("AUD101", "medium", "review", True)
+    for words in given:
+        assert words in f.message
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # the plain, documented forms
+        "import sys\nfrom auditor import sandbox\nsandbox.run(sys.argv[1], shell=True)\n",
+        "import sys\nimport auditor.sandbox\nauditor.sandbox.run(sys.argv[1], shell=True)\n",
+        # the profiles the sandbox defines, the variables written out, no network
+        "import os, sys\nfrom auditor import sandbox\nsandbox.run(sys.argv[1], shell=True, "
+        "profile='strict', env={'PATH': os.environ['PATH']}, network=False, "
+        "allow_degraded=False)\n",
+        "import sys\nfrom auditor import sandbox\nfrom auditor.sandbox import STRICT\n"
+        "sandbox.run(sys.argv[1], shell=True, profile=STRICT)\n",
+    ],
+)
+def test_a_sandbox_call_that_surely_runs_there_stays_isolated(code: str) -> None:
+    [f] = findings(code)
+    assert (f.risk, f.action, f.isolated) == ("low", "allow", True)
+    assert "not counted" not in f.message and "(but " not in f.message
+
+
+def test_a_constant_command_given_the_network_stays_allowed() -> None:
+    [f] = findings(
+        "from auditor import sandbox\nsandbox.run(['curl', 'https://x'], network=True)\n"
+    )
+    assert (f.risk, f.action, f.isolated) == ("low", "allow", True)
+
+
+def test_the_policys_own_isolation_wrapper_stays_isolated() -> None:
+    """A wrapper the policy declares isolated is imported from its own module: that is no
+    doubt, and its keywords are its own (``env=`` is not auditor's)."""
+    sink = {"name": "jail.run", "kind": "command", "payload": 0, "isolated": True}
+    policy = make_policy({"sinks": [sink]})
+    code = "import os, sys\nimport jail\njail.run(sys.argv[1], env=dict(os.environ))\n"
+    [f] = findings(code, policy=policy)
+    assert (f.risk, f.action, f.isolated) == ("low", "allow", True)
+    rebound = code.replace("import jail\n", "import jail\nimport subprocess as jail\n")
+    [g] = findings(rebound, policy=policy)
+    assert g.isolated is False and "`jail` is also imported from `subprocess`" in g.message
