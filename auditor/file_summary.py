@@ -292,8 +292,9 @@ class FileSummary:
     value_names: tuple[str, ...] = ()
     value_attrs: tuple[str, ...] = ()
     # functions handed to a call that registers them as tools (``mcp.add_tool(run)``,
-    # ``StructuredTool.from_function(func=run)``): (dotted name, origin, note)
-    registered: tuple[tuple[str, str, str], ...] = ()
+    # ``StructuredTool.from_function(func=run)``) or views: (dotted name, origin, note, the
+    # leading positional parameters and the keywords a ``functools.partial`` binds)
+    registered: tuple[tuple[str, str, str, int, tuple[str, ...]], ...] = ()
     # attributes set on an instance from outside its class (``p = Probe(); p.cmd = x``):
     # (dotted name of the class, attribute, what is assigned)
     object_attrs: tuple[tuple[str, str, tuple[Label, ...]], ...] = ()
@@ -315,7 +316,7 @@ class FileSummary:
             "exports": self.exports,
             "value_names": list(self.value_names),
             "value_attrs": list(self.value_attrs),
-            "registered": [list(r) for r in self.registered],
+            "registered": [[*r[:4], list(r[4])] for r in self.registered],
             "object_attrs": [[c, a, [_json_label(x) for x in v]] for c, a, v in self.object_attrs],
             "untyped": {k: [*v[:4], list(v[4]), v[5]] for k, v in self.untyped.items()},
         }
@@ -333,7 +334,10 @@ class FileSummary:
             dict(d["exports"]),
             tuple(d["value_names"]),
             tuple(d["value_attrs"]),
-            tuple((r[0], r[1], r[2]) for r in d.get("registered", ())),
+            tuple(
+                (r[0], r[1], r[2], r[3] if len(r) > 3 else 0, tuple(r[4]) if len(r) > 4 else ())
+                for r in d.get("registered", ())
+            ),
             tuple((c, a, _labels(v)) for c, a, v in d.get("object_attrs", ())),
             {
                 k: (v[0], v[1], v[2], v[3], tuple(v[4]), v[5])

@@ -242,14 +242,18 @@ class Project:
         project's own subclass of ``BaseTool``). Their parameters become sources."""
         extra: dict[str, dict[str, tuple[str, str, str]]] = {}
         for _, summary in self.files:
-            for name, origin, note in summary.registered:
-                target = self.resolve(name)
+            for name, origin, note, bound, keywords in summary.registered:
+                # a nested function (a factory's view, "mod.make.view") by its own key
+                target = Target(name, 0) if name in self.functions else self.resolve(name)
                 if target is None:
                     continue
                 function = self.functions[target.function][1]
-                first = function.kind in ("method", "class")
-                for param in list(self._param_names(function))[1 if first else 0 :]:
-                    extra.setdefault(target.function, {}).setdefault(param, (origin, note, ""))
+                first = 1 if function.kind in ("method", "class") else 0
+                # (a functools.partial's own arguments are not the framework's)
+                skipped = set(function.params[first : first + bound]) | set(keywords)
+                for param in list(self._param_names(function))[first:]:
+                    if param not in skipped:
+                        extra.setdefault(target.function, {}).setdefault(param, (origin, note, ""))
         for gid, (index, function) in self.functions.items():
             if function.cls is None or function.kind != "method":
                 continue

@@ -38,6 +38,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
     "handler": frozenset({"functions", "params", "origin", "note"}),
     "registration": frozenset({"names", "position", "keywords", "origin", "note"}),
+    "registry": frozenset({"names", "origin", "note"}),
     "sanitizer": frozenset({"names", "note", "quotes"}),
     "clean": frozenset({"names"}),
     "model": frozenset({"names"}),
@@ -142,6 +143,8 @@ class SourceCatalogue:
     # calls that register a function handed to them as a tool: (names, position of the
     # function among the positional arguments, keywords that may hold it, source)
     registrations: list[tuple[_Patterns, int, frozenset[str], Source]] = field(default_factory=list)
+    # mappings whose items are registered views (Flask's ``app.view_functions``)
+    registries: _Patterns = field(default_factory=_Patterns)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (where, origin, code)
     # sanitizers that quote for a shell (``quotes = true``): they protect only a hole that
     # stands outside quotes where no command or code is read (auditor.judge.shellwords)
@@ -197,6 +200,10 @@ class SourceCatalogue:
                 return position, keywords, source
         return None
 
+    def registry(self, qualname: str) -> Source | None:
+        """The source of the functions put in the mapping ``qualname`` (a view registry)."""
+        return self.registries.get(qualname)
+
     def sanitizer(self, qualname: str) -> Source | None:
         return self.sanitizers.get(qualname)
 
@@ -239,6 +246,7 @@ _PATTERN_TABLES = {
     "sanitizer": lambda c: c.sanitizers,
     "clean": lambda c: c.clean,
     "model": lambda c: c.models,
+    "registry": lambda c: c.registries,
 }
 
 
@@ -413,7 +421,7 @@ def near_check(kind: str) -> NearCheck:
     generic = set(near.get("generic_roots", []))
     origins = _CLOSURE if kind == "closure" else _LOCAL
     roots: set[str] = set()
-    for table in ("object", "call", "decorator", "base_class", "registration"):
+    for table in ("object", "call", "decorator", "base_class", "registration", "registry"):
         for entry in data.get(table, []):
             if entry.get("origin") not in origins:
                 continue

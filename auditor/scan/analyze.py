@@ -545,7 +545,18 @@ def _build_summary(
                 fed = keyword(site.call.node, "stdin")
                 if site.runs is not None and site.runs.stdin is not None and fed is not None:
                     read = [*nodes, fed]
-                nodes = nodes + written_content(read, site.call, collector.every_call, resolver)
+                if chdirs is None:
+                    chdirs = chdir_calls(collector.every_call, resolver)
+                argv = _payload_arg(site.sink, site.call.node)
+                run_module = None
+                if isinstance(argv, cst.List | cst.Tuple):
+                    run_module = _module_item(argv, site.runs, site.call.scope, evaluator)
+                nodes = nodes + written_content(
+                    read, site.call, collector.every_call, resolver,
+                    cwd=_cwd_arg(site.sink, site.call, chdirs),
+                    modules=[run_module] if run_module is not None else [],
+                    functions=collector.functions,
+                )  # fmt: skip
             nodes = nodes + list(site.extra)
         reads_stdin: str | None = None
         if site.runs is not None and site.runs.stdin is not None and site.handed is None:
@@ -759,6 +770,8 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 exposed = isolation_exposed(node, sink.name, call.scope, evaluator)
         if sink is not None:
             site = _evaluate(sink, call, evaluator, chdirs)
+            if site is None and sink.form == "module" and collector is not None:
+                site = _imports_written(sink, call, collector, resolver, evaluator)
             if site is not None:
                 site.doubt, site.exposed = doubt, exposed
                 sites.append(site)
@@ -801,7 +814,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 sites.append(dispatch)
         sites.extend(_settings(collector, resolver, evaluator))
         sites.sort(key=_Site.position)
-        sites = [_runs_written(site, collector, resolver, evaluator) for site in sites]
+        sites = [_runs_written(site, collector, resolver, evaluator, chdirs) for site in sites]
     return sites
 
 
@@ -809,7 +822,11 @@ _WRITTEN = "the script it runs is a file this function writes with data built at
 
 
 def _runs_written(
-    site: _Site, collector: Collector, resolver: Resolver, evaluator: Evaluator
+    site: _Site,
+    collector: Collector,
+    resolver: Resolver,
+    evaluator: Evaluator,
+    chdirs: _Chdirs | None,
 ) -> _Site:
     """A site that runs a file the same function writes with content built at run time
     (``f.write(src)`` then ``run([sys.executable, f.name])``, ``run([path])``,
@@ -823,6 +840,7 @@ def _runs_written(
         return site
     argv = _payload_arg(sink, site.call.node)
     items: list[cst.BaseExpression] = []
+    modules: list[str] = []
     if sink.kind == "code" and argv is not None:
         if sink.name == "runpy.run_path":
             items.append(argv)
@@ -835,9 +853,15 @@ def _runs_written(
                 isinstance(e, cst.StarredElement) for e in argv.elements[: index + 1]
             ):
                 items.append(argv.elements[index].value)
-    if not items:
+        module = _module_item(argv, runs, site.call.scope, evaluator)
+        if module is not None:
+            modules.append(module)  # python3 -m mod: mod.py, where the call runs
+    if not items and not modules:
         return site
-    written = written_content(items, site.call, collector.every_call, resolver)
+    written = written_content(
+        items, site.call, collector.every_call, resolver,
+        cwd=_cwd_arg(sink, site.call, chdirs), modules=modules, functions=collector.functions,
+    )  # fmt: skip
     built = [c for c in written if not evaluator.value(c, site.call.scope).const]
     if not built:
         return site
@@ -848,6 +872,46 @@ def _runs_written(
     return dataclasses.replace(
         site, payload="dynamic", command=None, runs=runs, extra=(*site.extra, *built)
     )
+
+
+def _module_item(
+    argv: cst.List | cst.Tuple, runs: Runs | None, scope: Scope, evaluator: Evaluator
+) -> str | None:
+    """The module a Python argv runs by ``-m`` (``["python3", "-m", "mod"]``), when it is
+    a constant."""
+    index = runs.module_at if runs is not None else None
+    if index is None or index >= len(argv.elements):
+        return None
+    if any(isinstance(e, cst.StarredElement) for e in argv.elements[: index + 1]):
+        return None
+    value = evaluator.value(argv.elements[index].value, scope)
+    if not value.const or not value.text:
+        return None
+    return value.text.removeprefix("-m") or None
+
+
+def _imports_written(
+    sink: Sink, call: CallSite, collector: Collector, resolver: Resolver, evaluator: Evaluator
+) -> _Site | None:
+    """A constant import (``importlib.import_module("mod")``, ``__import__("mod")``) of a
+    module whose file the same function writes with data built at run time (``mod.py``
+    written into a folder it puts on ``sys.path``): dynamic code, what was written."""
+    arg = _payload_arg(sink, call.node)
+    value = evaluator.value(arg, call.scope) if arg is not None else None
+    if value is None or not value.const or not value.text or value.text.startswith("."):
+        return None
+    written = written_content(
+        [], call, collector.every_call, resolver,
+        modules=[value.text], functions=collector.functions,
+    )  # fmt: skip
+    built = [c for c in written if not evaluator.value(c, call.scope).const]
+    if not built:
+        return None
+    runs = Runs("dynamic", "code", (), False, _WRITTEN_MODULE, told=True, language="python")
+    return _Site(call, sink, False, "dynamic", None, runs=runs, extra=tuple(built))
+
+
+_WRITTEN_MODULE = "the module it imports is a file this function writes with data built at run time"
 
 
 _SETS_ENV = "every later command of the process runs with this variable, which chooses its program"
@@ -1441,6 +1505,10 @@ def _evaluate(
     if note is None:
         return site
     runs = Runs("dynamic", "program", via, privileged, f"{_CHOSEN_CWD}: {note}", told=True)
+    if site.runs is not None:  # the script or module it runs from there (written.py)
+        runs = dataclasses.replace(
+            runs, script_at=site.runs.script_at, module_at=site.runs.module_at
+        )
     extra = (*site.extra, cwd)
     return dataclasses.replace(site, payload="dynamic", command=None, runs=runs, extra=extra)
 

@@ -1089,6 +1089,7 @@ def survey(
     owner = _owners(functions)
     markers.extend(_outer_mutations(owner, stores, mutations))
     markers.extend(_call_closure(functions, owner, all_calls, markers))
+    markers.extend(_writing_callees(functions, owner, all_calls, markers))
     # a class named as a base (``class Aws(Base)``) is not handed over: its constructor is
     # called where it is called, by its subclasses' ``super().__init__`` too
     bases = {id(base) for cls in classes for base in cls.bases}
@@ -1211,6 +1212,57 @@ def _call_closure(
                 kept_names.add(functions[index].name)
                 added.append(index)
                 changed = True
+    return [functions[i].body[0].lineno for i in added]
+
+
+_WRITES = frozenset({"write", "writelines", "write_text", "write_bytes"})
+
+
+def _writing_callees(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
+    owner: list[int],
+    calls: list[ast.Call],
+    markers: list[int],
+) -> list[int]:
+    """Markers in the functions that write a file (``f.write(x)``, ``Path(p).write_text``,
+    ``print(x, file=f)``) and that a function holding a marker calls by name or on
+    ``self``, two calls deep: what such a helper writes into a file its caller then runs
+    is that site's payload (auditor.scan.written)."""
+    if not functions:
+        return []
+    by_name: dict[str, list[int]] = {}
+    for index, fn in enumerate(functions):
+        by_name.setdefault(fn.name, []).append(index)
+    writers: set[int] = set()
+    calls_of: dict[int, set[str]] = {}
+    for call in calls:
+        line = call.lineno
+        where = owner[line] if line < len(owner) else -1
+        if where < 0:
+            continue
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        by_method = name in _WRITES and isinstance(func, ast.Attribute)
+        if by_method or (name == "print" and any(k.arg == "file" for k in call.keywords)):
+            writers.add(where)
+        if name is not None and name in by_name:
+            calls_of.setdefault(where, set()).add(name)
+    if not writers:
+        return []
+    kept = {owner[line] for line in markers if line < len(owner) and owner[line] >= 0}
+    added: list[int] = []
+    frontier = set(kept)
+    for _ in range(2):
+        found = {
+            callee
+            for index in frontier
+            for name in calls_of.get(index, ())
+            for callee in by_name[name]
+            if callee in writers and callee not in kept
+        }
+        kept |= found
+        added.extend(sorted(found))
+        frontier = found
     return [functions[i].body[0].lineno for i in added]
 
 

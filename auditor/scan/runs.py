@@ -61,6 +61,9 @@ class Runs:
     # the argv index of the script an interpreter or shell is given (``[sys.executable,
     # path]``): what the code writes into that file is what runs (auditor.scan.written)
     script_at: int | None = None
+    # the argv index of the module Python is told to run (``["python3", "-m", mod]``): the
+    # module's file written into the working directory is what runs (auditor.scan.written)
+    module_at: int | None = None
 
 
 def word_of(value: Value) -> Word:
@@ -115,6 +118,7 @@ def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = Tru
         environ,
         _fetches(peeled, texts),
         peeled.start if peeled.kind == "script" else None,
+        peeled.start if peeled.kind == "module" and peeled.language == "python" else None,
     )
 
 

@@ -60,6 +60,13 @@ _PLAIN_DECORATORS = frozenset(
     }
 )  # fmt: skip
 _MAX_DEPTH = 60
+# calls whose result holds the items of their arguments (a table of views iterated)
+_ITERATING = frozenset(
+    {
+        "builtins.zip", "builtins.enumerate", "builtins.list", "builtins.tuple",
+        "builtins.reversed", "builtins.sorted", "builtins.iter", "itertools.chain",
+    }
+)  # fmt: skip
 # a note longer than this is cut
 _NOTE_MAX = 80
 
@@ -67,6 +74,18 @@ _NOTE_MAX = 80
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _NOTE_MAX else text[: _NOTE_MAX - 1] + "…"
+
+
+def _entry_param(
+    node: cst.Lambda | None, name: str, registered: tuple[Source, int, tuple[str, ...]]
+) -> bool:
+    """Whether the registrar fills in parameter ``name`` of a registered lambda: not one a
+    ``functools.partial`` binds."""
+    if node is None:
+        return False
+    _, bound, keywords = registered
+    positional = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+    return name not in positional[:bound] and name not in keywords
 
 
 def _is_stub(node: cst.FunctionDef) -> bool:
@@ -130,6 +149,10 @@ class Summarizer:
         self._dependency_names: frozenset[str] | None = None
         self._site_of = {id(c.node): c for c in collector.every_call}
         self._typed: dict[int, str | None] = {}
+        # the functions and lambdas handed to registrars (see _registered), once computed
+        self._registrations: list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]] | None = (
+            None
+        )
         # quoting calls (by id) that protect nothing where their shell string puts them
         # (auditor.scan.analyze._exposed_quotes): no sanitizer
         self.exposed: set[int] = set()
@@ -477,10 +500,36 @@ class Summarizer:
                 out.append((typed[:-2], attr, tuple(sorted(labels, key=repr))))
         return out
 
-    def _registered(self) -> list[tuple[str, str, str]]:
+    def _registered(self) -> list[tuple[str, str, str, int, tuple[str, ...]]]:
         """The functions of the project this file hands to a call that registers them as
-        tools, by their dotted names: ``mcp.add_tool(run)``, ``Tool(func=run)``."""
-        out = []
+        tools or views, by their dotted names: ``mcp.add_tool(run)``, ``Tool(func=run)``,
+        ``app.view_functions["x"] = view``; with the leading positional parameters and the
+        keywords a ``functools.partial`` binds (the framework does not fill them in)."""
+        if self._registrations is None:
+            self._registrations = self._registrations_of()
+        return [
+            (name, source.origin, source.note, bound, keywords)
+            for name, bound, keywords, source in self._registrations
+            if isinstance(name, str)
+        ]
+
+    def _registered_lambda(self, node: cst.Lambda) -> tuple[Source, int, tuple[str, ...]] | None:
+        """The source a lambda's parameters are when it is registered as a view or a tool
+        (``add_url_rule("/x", view_func=lambda host: ...)``)."""
+        if self._registrations is None:
+            self._registrations = self._registrations_of()
+        for handed, bound, keywords, source in self._registrations:
+            if handed is node:
+                return source, bound, keywords
+        return None
+
+    def _registrations_of(self) -> list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]]:
+        out: list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]] = []
+
+        def add(value: cst.BaseExpression, scope: Scope, source: Source) -> None:
+            for handed, bound, keywords in self._handed_functions(value, scope, 0, set()):
+                out.append((handed, bound, keywords, source))
+
         for site in self.collector.every_call:
             func = site.node.func
             positional = [a.value for a in site.node.args if a.keyword is None and not a.star]
@@ -493,9 +542,19 @@ class Summarizer:
                     self.typed(inner, site.scope), verb, receiver
                 )
                 if decorated is not None:
-                    name = self._registered_name(positional[0], site.scope)
-                    if name is not None:
-                        out.append((name, decorated.origin, decorated.note))
+                    add(positional[0], site.scope, decorated)
+                    continue
+            if isinstance(func, cst.Attribute) and func.attr.value in ("update", "setdefault"):
+                # app.view_functions.update(ping=ping), .setdefault("ping", ping)
+                registry = self._registry(func.value, site.scope)
+                if registry is not None:
+                    values = [a.value for a in site.node.args if a.keyword is not None]
+                    if func.attr.value == "update":
+                        values += positional[:1]
+                    else:
+                        values += positional[1:2]
+                    for value in values:
+                        add(value, site.scope, registry)
                     continue
             typed = self.typed(func, site.scope)
             found = self.sources.registration(typed) if typed is not None else None
@@ -506,36 +565,114 @@ class Summarizer:
             if position < len(positional):
                 given.append(positional[position])
             for value in given:
-                if isinstance(value, cst.Attribute):
-                    # a bound method (``FunctionTool(self.shell_exec)``: ``Cls().shell_exec``)
-                    # or a function of a module (``path("x/", views.show)``)
-                    name = self.typed(value, site.scope)
-                    if name is not None and self._may_be_project(name):
-                        out.append((name, source.origin, source.note))
-                    continue
-                if not isinstance(value, cst.Name):
-                    continue
-                bindings = site.scope.lookup(value.value)
-                if bindings and len(bindings) == 1 and bindings[0].kind == "import":
-                    name = self.absolute(bindings[0].target)
-                    out.append((name, source.origin, source.note))
+                add(value, site.scope, source)
+        for store in self.collector.item_stores:
+            # app.view_functions["ping"] = ping (with app.add_url_rule("/p", "ping"))
+            if store.merge or store.augmented:
+                continue
+            registry = self._registry(store.holder, store.scope)
+            if registry is not None:
+                add(store.value, store.scope, registry)
         return out
 
-    def _registered_name(self, value: cst.BaseExpression, scope: Scope) -> str | None:
-        """The dotted name of a function handed over by name: a def of this file or an
-        imported function; None for anything else."""
+    def _registry(self, holder: cst.BaseExpression, scope: Scope) -> Source | None:
+        """The source of the views put in a mapping that registers them (Flask's
+        ``app.view_functions``: rules/sources.toml's ``[[registry]]``)."""
+        if not isinstance(holder, cst.Attribute):
+            return None
+        typed = self.typed(holder, scope)
+        return self.sources.registry(typed) if typed is not None else None
+
+    def _handed_functions(
+        self, value: cst.BaseExpression, scope: Scope, depth: int, seen: set[int]
+    ) -> list[tuple[str | cst.Lambda, int, tuple[str, ...]]]:
+        """The functions an expression handed to a registrar may be, with the leading
+        positional parameters and the keywords a ``functools.partial`` binds: a function
+        of this file or an imported one by its dotted name (a nested ``def`` too), a
+        lambda (the node), and through names, the items of a list, tuple or dict written
+        out (a loop over a constant table of views, ``VIEWS["x"]``, ``VIEWS.items()``),
+        ``functools.partial(f, ...)`` and a function of this file that returns a nested
+        function (``view_func=make()``)."""
+        if depth > 8 or id(value) in seen:
+            return []
+        seen.add(id(value))
+        deeper = depth + 1
+        if isinstance(value, cst.Lambda):
+            return [(value, 0, ())]
         if isinstance(value, cst.Attribute):
             name = self.typed(value, scope)
-            return name if name is not None and self._may_be_project(name) else None
+            return [(name, 0, ())] if name is not None and self._may_be_project(name) else []
+        if isinstance(value, cst.List | cst.Tuple | cst.Set):
+            out = []
+            for element in value.elements:
+                out += self._handed_functions(element.value, scope, deeper, seen)
+            return out
+        if isinstance(value, cst.Dict):
+            out = []
+            for item in value.elements:
+                out += self._handed_functions(item.value, scope, deeper, seen)
+            return out
+        if isinstance(value, cst.Subscript):
+            return self._handed_functions(value.value, scope, deeper, seen)
+        if isinstance(value, cst.Call):
+            return self._handed_by_call(value, scope, deeper, seen)
         if not isinstance(value, cst.Name):
-            return None
+            return []
         bindings = scope.lookup(value.value)
+        out = []
+        for binding in bindings or ():
+            if binding.kind == "import":
+                out.append((self.absolute(binding.target), 0, ()))
+            elif binding.kind == "def":
+                if binding.scope.kind == "function" and self.module_name:
+                    key = f"{binding.scope.key}.{value.value}"
+                    out.append((f"{self.module_name}.{key}", 0, ()))
+            elif binding.value is not None and binding.kind in ("value", "iter", "unpack"):
+                out += self._handed_functions(binding.value, binding.scope, deeper, seen)
+        return out
+
+    def _handed_by_call(
+        self, value: cst.Call, scope: Scope, depth: int, seen: set[int]
+    ) -> list[tuple[str | cst.Lambda, int, tuple[str, ...]]]:
+        """:meth:`_handed_functions` of a call: ``d.items()``, ``d.values()``,
+        ``functools.partial(f, ...)``, a factory of this file."""
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("items", "values"):
+            return self._handed_functions(func.value, scope, depth, seen)
+        typed = self.typed(func, scope)
+        args = value.args
+        if typed in ("functools.partial", "functools.partialmethod") and args and not args[0].star:
+            bound = sum(1 for a in args[1:] if a.keyword is None and not a.star)
+            keywords = tuple(a.keyword.value for a in args[1:] if a.keyword is not None)
+            return [
+                (handed, before + bound, (*given, *keywords))
+                for handed, before, given in self._handed_functions(
+                    args[0].value, scope, depth, seen
+                )
+            ]
+        if typed in _ITERATING:  # for rule, fn in zip(RULES, VIEWS): the views
+            out = []
+            for arg in args:
+                out += self._handed_functions(arg.value, scope, depth, seen)
+            return out
+        record = self._factory(func, scope)
+        if record is None:
+            return []
+        out = []
+        for returned in record.returns:
+            out += self._handed_functions(returned, record.scope, depth, seen)
+        return out
+
+    def _factory(self, func: cst.BaseExpression, scope: Scope) -> FunctionRecord | None:
+        """The function of this file a call calls by its name (a factory of views)."""
+        if not isinstance(func, cst.Name):
+            return None
+        bindings = scope.lookup(func.value)
         if not bindings or len(bindings) != 1:
             return None
-        if bindings[0].kind == "import":
-            return self.absolute(bindings[0].target)
-        if bindings[0].kind == "def" and bindings[0].scope.kind == "module":
-            return f"{self.module_name}.{value.value}" if self.module_name else None
+        for record in self.collector.functions:
+            if record.node.name.value == func.value and record.outer is bindings[0].scope:
+                return record
         return None
 
     def _fields(self, cls: str) -> tuple[str, ...]:
@@ -801,6 +938,16 @@ class Summarizer:
                 if binding.scope.name == "<lambda>":
                     called, escapes = self._lambda_calls(binding.scope, name, depth)
                     out |= called
+                    lambda_node = self.collector.lambdas.get(id(binding.scope))
+                    registered = (
+                        self._registered_lambda(lambda_node) if lambda_node is not None else None
+                    )
+                    if registered is not None and _entry_param(lambda_node, name, registered):
+                        # a lambda registered as a view or a tool: the framework fills it in
+                        line, column = self.position(node, scope)
+                        source = registered[0]
+                        out.add(("s", source.origin, line, column, source.note, name))
+                        continue
                     if escapes:
                         line, column = self.position(node, scope)
                         out.add(("s", "parameter", line, column, "a lambda's parameter", name))

@@ -9,17 +9,30 @@ what is written into a file the payload names or reads, so that the project-wide
 gives the site the origin of that content (request data, model output...).
 
 A file is recognised by the expression that names it, followed through names bound once
-in the function, ``str()``/``os.fspath()``/``Path()`` around it, ``open(P)`` (the file
-object's path is ``P``) and ``tempfile.NamedTemporaryFile`` (its ``.name``). Only the
-function's own calls are read: a file written in another function is not seen (the
-origin stays what the call's own payload says).
+in the function (and module-level names bound once), ``str()``/``os.fspath()``/``Path()``
+around it, ``open(P)`` (the file object's path is ``P``) and ``tempfile.NamedTemporaryFile``
+(its ``.name``). A path is spelled out as its text with the parts known only at run time
+kept by the code that names them, so that ``os.path.join(D, "x.py")``, ``D + "/x.py"``,
+``f"{D}/x.py"``, ``Path(D) / "x.py"`` and, with ``D = "/srv"``, ``"/srv/x.py"`` name the
+same file. A relative path or a Python module (``python -m mod``, ``import_module("mod")``)
+is also looked for in the working directory the call is given (``cwd=``, ``os.chdir``).
+A file copied, moved or renamed (``shutil.copy(tmp, dst)``, ``os.rename``) holds what was
+written into its source. A function of the same file that writes a file named by its
+parameters (``def save(p, src): open(p, "w").write(src)``, or one that returns the path
+it wrote) writes, at each call, into the file its argument names what its argument
+carries (two calls deep). Only the function's own calls and those helpers are read: a file
+written in another function that is not called from it is not seen.
 """
 
 from __future__ import annotations
 
+import posixpath
+import re
+from collections.abc import Iterator, Sequence
+
 import libcst as cst
 
-from auditor.scan.collect import CallSite
+from auditor.scan.collect import CallSite, FunctionRecord
 from auditor.scan.resolve import Resolver, keyword, positional
 from auditor.scan.scopes import Scope
 
@@ -27,22 +40,82 @@ _OPENERS = frozenset({"builtins.open", "io.open", "codecs.open", "os.fdopen"})
 _TEMPFILES = frozenset({"tempfile.NamedTemporaryFile", "tempfile.SpooledTemporaryFile"})
 _MKSTEMPS = frozenset({"tempfile.mkstemp"})
 _PATH_WRAPPERS = frozenset(
-    {"builtins.str", "os.fspath", "pathlib.Path", "pathlib.PurePath", "os.path.abspath"}
+    {
+        "builtins.str",
+        "os.fspath",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "os.path.abspath",
+        "os.path.realpath",
+        "os.path.normpath",
+    }
 )
+# calls that join their arguments into a path (``Path(a, b)`` too)
+_JOINS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath"})
 _FILE_WRITES = frozenset({"write", "writelines"})
 _PATH_WRITES = frozenset({"write_text", "write_bytes"})
 _FILE_READS = frozenset({"read", "readlines"})
 _PATH_READS = frozenset({"read_text", "read_bytes"})
-
+# a file's content put under another name: (source, destination) positional arguments
+_COPIES = frozenset(
+    {
+        "shutil.copy",
+        "shutil.copy2",
+        "shutil.copyfile",
+        "shutil.move",
+        "os.rename",
+        "os.replace",
+        "os.renames",
+        "os.link",
+        "os.symlink",
+    }
+)
+_PATH_COPIES = frozenset({"rename", "replace"})  # Path(src).rename(dst)
+_PATH_LINKS = frozenset({"symlink_to", "hardlink_to"})  # Path(dst).symlink_to(src)
+_COPY_NAMES = frozenset(n.rsplit(".", 1)[-1] for n in _COPIES) | _PATH_COPIES | _PATH_LINKS
+_HELPER_DEPTH = 2  # a helper that writes through another helper, not deeper
 
 _CODE = cst.Module(body=())  # generates any node's code (the keys of files)
+_HOLE = "\x00"  # around the code of a part of a path known only at run time
+
+
+def _normal(text: str) -> str:
+    """A path's key in one spelling: no repeated or ``./`` separators; a path known
+    whole is normalised (``/srv/./x.py``, ``/srv//x.py``: ``/srv/x.py``)."""
+    if _HOLE not in text:
+        return posixpath.normpath(text) if text else text
+    text = re.sub("/+", "/", text)
+    while "/./" in text:
+        text = text.replace("/./", "/")
+    return text[2:] if text.startswith("./") else text
+
+
+def _relative(key: str) -> bool:
+    """Whether a key is a path known to be relative (a constant that does not start at
+    the root)."""
+    return bool(key) and not key.startswith(("/", _HOLE, "<"))
+
+
+def module_files(name: str) -> tuple[str, ...]:
+    """The files, relative to a folder of ``sys.path``, that Python imports or runs for
+    module ``name`` (``pkg.mod``: ``pkg/mod.py``, ``pkg/mod/__init__.py``...)."""
+    base = name.replace(".", "/")
+    return (f"{base}.py", f"{base}/__init__.py", f"{base}/__main__.py")
 
 
 class _Files:
-    def __init__(self, resolver: Resolver, scope: Scope) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        scope: Scope,
+        helpers: dict[str, list[FunctionRecord]] | None = None,
+        depth: int = 0,
+    ) -> None:
         self.module = _CODE
         self.resolver = resolver
         self.scope = scope
+        self.helpers = helpers or {}
+        self.depth = depth
 
     def _qualname(self, func: cst.BaseExpression) -> str | None:
         name = self.resolver.qualname(func, self.scope)
@@ -70,14 +143,56 @@ class _Files:
             return value
         return None
 
+    def _module_constant(self, node: cst.Name) -> cst.BaseExpression | None:
+        """The value of a module-level name the function reads, when the module binds it
+        once (``D = "/srv/jobs"``)."""
+        if node.value in self.scope.bindings:
+            return None
+        bindings = self.scope.lookup(node.value)
+        if not bindings or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        module = binding.scope
+        if module.kind != "module" or module.written_by_key or binding.kind != "value":
+            return None
+        return binding.value
+
+    def helper(self, call: cst.Call) -> FunctionRecord | None:
+        """The function of this file a call calls by its name (``save(p, src)``), or as
+        a method of the class of the function being read (``self.save(p, src)``)."""
+        if not self.helpers or self.depth >= _HELPER_DEPTH:
+            return None
+        func = call.func
+        if isinstance(func, cst.Name):
+            records = self.helpers.get(func.value)
+            bindings = self.scope.lookup(func.value) if records else None
+            if not records or not bindings or len(bindings) != 1:
+                return None
+            for record in records:
+                if record.cls is None and record.outer is bindings[0].scope:
+                    return record
+            return None
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ("self", "cls")
+            and self.scope.parent is not None
+            and self.scope.parent.kind == "class"
+        ):
+            for record in self.helpers.get(func.attr.value, ()):
+                if record.outer is self.scope.parent:
+                    return record
+        return None
+
     def path_key(self, node: cst.BaseExpression, depth: int = 0) -> str:
         """A key naming the file ``node`` names as a path."""
         if depth > 6:
-            return self.module.code_for_node(node)
+            return _HOLE + self.module.code_for_node(node) + _HOLE
         if (
             isinstance(node, cst.Call)
             and len(node.args) == 1
             and not node.args[0].star
+            and not node.args[0].keyword
             and self._qualname(node.func) in _PATH_WRAPPERS
         ):
             return self.path_key(node.args[0].value, depth + 1)
@@ -92,12 +207,91 @@ class _Files:
             first = positional(node, 0)
             if name == "os.open" and first is not None:
                 return self.path_key(first, depth + 1)  # a descriptor: its file's key
+            returned = self._returned_path(node)
+            if returned is not None:
+                return returned
         bound = self._bound_once(node)
         if bound is not None:
             return self.path_key(bound, depth + 1)
+        return _normal("".join(self._spelled(node, depth)))
+
+    def _spelled(self, node: cst.BaseExpression, depth: int) -> Iterator[str]:
+        """The text of a path, a part known only at run time as its code between holes."""
+        if depth > 8:
+            yield _HOLE + self.module.code_for_node(node) + _HOLE
+            return
         if isinstance(node, cst.SimpleString):
-            return repr(node.evaluated_value)  # whichever quotes it is written with
-        return self.module.code_for_node(node)
+            text = node.evaluated_value
+            yield text if isinstance(text, str) else text.decode("utf-8", "replace")
+            return
+        if isinstance(node, cst.ConcatenatedString):
+            yield from self._spelled(node.left, depth + 1)
+            yield from self._spelled(node.right, depth + 1)
+            return
+        if isinstance(node, cst.FormattedString):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    yield part.value
+                elif (
+                    isinstance(part, cst.FormattedStringExpression)
+                    and part.conversion is None
+                    and part.format_spec is None
+                ):
+                    yield from self._spelled(part.expression, depth + 1)
+                else:
+                    yield _HOLE + self.module.code_for_node(part) + _HOLE
+            return
+        if isinstance(node, cst.BinaryOperation) and isinstance(
+            node.operator, cst.Add | cst.Divide
+        ):
+            yield from self._spelled(node.left, depth + 1)
+            if isinstance(node.operator, cst.Divide):  # Path(d) / "x.py"
+                yield "/"
+            yield from self._spelled(node.right, depth + 1)
+            return
+        if isinstance(node, cst.Call) and not any(a.star or a.keyword for a in node.args):
+            name = self._qualname(node.func)
+            joined = isinstance(node.func, cst.Attribute) and node.func.attr.value == "joinpath"
+            parts = [a.value for a in node.args]
+            if joined and isinstance(node.func, cst.Attribute):
+                parts = [node.func.value, *parts]
+            if (name in _JOINS or joined) and parts:
+                spelled = ["".join(self._spelled(p, depth + 1)) for p in parts]
+                start = max(i for i, s in enumerate(spelled) if i == 0 or s.startswith("/"))
+                yield "/".join(spelled[start:])
+                return
+            if name in _PATH_WRAPPERS and len(parts) == 1:
+                yield from self._spelled(parts[0], depth + 1)
+                return
+        if isinstance(node, cst.Name):
+            value = self._bound_once(node)
+            if value is None:
+                value = self._module_constant(node)
+            if value is not None:
+                yield from self._spelled(value, depth + 1)
+                return
+        yield _HOLE + self.module.code_for_node(node) + _HOLE
+
+    def _returned_path(self, call: cst.Call) -> str | None:
+        """The key of the path a helper of this file returns (``def write(code): ...;
+        return path``), with its parameters replaced by what ``call`` passes."""
+        record = self.helper(call)
+        if record is None or len(record.returns) != 1:
+            return None
+        inner = _Files(self.resolver, record.scope, self.helpers, self.depth + 1)
+        key = inner.path_key(record.returns[0])
+        return self._substituted(key, record, call)
+
+    def _substituted(self, key: str, record: FunctionRecord, call: cst.Call) -> str:
+        """``key`` (a path spelled in ``record``'s body) with the parameters ``call``
+        passes spelled as this function names them."""
+        if _HOLE not in key:
+            return key
+        for param, arg in _passed(record, call).items():
+            hole = _HOLE + param + _HOLE
+            if hole in key:
+                key = key.replace(hole, self.path_key(arg))
+        return _normal(key)
 
     def opened(self, node: cst.BaseExpression, depth: int = 0) -> str | None:
         """The key of the file a file object (``open(P)``, a named temporary file) was
@@ -154,17 +348,116 @@ class _Files:
                 return (self.path_key(func.value), content)
         return None
 
+    def copied(self, call: cst.Call) -> tuple[str, str] | None:
+        """The keys of the source and the destination of a call that puts a file's
+        content under another name (``shutil.copy(src, dst)``, ``os.rename``,
+        ``Path(src).rename(dst)``, ``Path(dst).symlink_to(src)``)."""
+        func = call.func
+        last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if last not in _COPY_NAMES:
+            return None
+        if self._qualname(func) not in _COPIES:
+            if isinstance(func, cst.Attribute) and func.attr.value in _PATH_COPIES | _PATH_LINKS:
+                other = positional(call, 0) or keyword(call, "target")
+                if other is None:
+                    return None
+                if func.attr.value in _PATH_LINKS:
+                    return (self.path_key(other), self.path_key(func.value))
+                return (self.path_key(func.value), self.path_key(other))
+            return None
+        source = positional(call, 0) or keyword(call, "src")
+        target = positional(call, 1) or keyword(call, "dst")
+        if source is None or target is None:
+            return None
+        return (self.path_key(source), self.path_key(target))
+
+    def writes(
+        self, calls: Sequence[CallSite], by_scope: dict[int, list[CallSite]], skip: cst.Call
+    ) -> Iterator[tuple[str, cst.BaseExpression]]:
+        """What each call of this function writes into which file, a helper's writes
+        with its parameters replaced by what the call passes."""
+        for other in calls:
+            if other.node is skip:
+                continue
+            found = self.written(other.node)
+            if found is not None:
+                yield found
+                continue
+            record = self.helper(other.node)
+            if record is None:
+                continue
+            inner = _Files(self.resolver, record.scope, self.helpers, self.depth + 1)
+            passed = _passed(record, other.node)
+            for key, content in inner.writes(by_scope.get(id(record.scope), []), by_scope, skip):
+                target = self._substituted(key, record, other.node)
+                for given in _carried(content, passed, other.node):
+                    yield (target, given)
+
+
+def _passed(record: FunctionRecord, call: cst.Call) -> dict[str, cst.BaseExpression]:
+    """The arguments ``call`` passes to the parameters of ``record``, by name (a method
+    called on ``self``: from its second parameter)."""
+    params = record.node.params
+    names = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if record.cls is not None and isinstance(call.func, cst.Attribute):
+        names = names[1:]
+    out: dict[str, cst.BaseExpression] = {}
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            break
+        if arg.keyword is not None:
+            out[arg.keyword.value] = arg.value
+        elif index < len(names):
+            out[names[index]] = arg.value
+            index += 1
+    return out
+
+
+def _carried(
+    content: cst.BaseExpression, passed: dict[str, cst.BaseExpression], call: cst.Call
+) -> list[cst.BaseExpression]:
+    """What a helper writes, as its caller sees it: the arguments of the parameters the
+    written value reads; and the call itself when the value holds more than parameters
+    and literals (what the helper adds is then known only at run time)."""
+    if isinstance(content, cst.Name) and content.value in passed:
+        return [passed[content.value]]
+    out: list[cst.BaseExpression] = []
+    only = True
+    todo: list[cst.CSTNode] = [content]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.Name):
+            if node.value in passed:
+                out.append(passed[node.value])
+            else:
+                only = False
+            continue
+        if isinstance(node, cst.Attribute | cst.Call | cst.Subscript | cst.Lambda):
+            only = False
+        todo.extend(node.children)
+    return out if only else [*out, call]
+
 
 def written_content(
     payload: list[cst.BaseExpression],
     call: CallSite,
     calls: list[CallSite],
     resolver: Resolver,
+    *,
+    cwd: cst.BaseExpression | None = None,
+    modules: Sequence[str] = (),
+    functions: Sequence[FunctionRecord] = (),
 ) -> list[cst.BaseExpression]:
     """What the function holding ``call`` writes into a file that one of ``payload``'s
     expressions (or an argv list's items) names, or whose content it reads
-    (``f.read()``, ``open(p).read()``, ``Path(p).read_text()``)."""
-    files = _Files(resolver, call.scope)
+    (``f.read()``, ``open(p).read()``, ``Path(p).read_text()``). ``cwd``: the working
+    directory the call runs in, where a relative path is looked for; ``modules``: Python
+    modules the call imports or runs (their files in any folder)."""
+    helpers: dict[str, list[FunctionRecord]] = {}
+    for record in functions:
+        helpers.setdefault(record.node.name.value, []).append(record)
+    files = _Files(resolver, call.scope, helpers)
     wanted: set[str] = set()
     todo = [(node, 0) for node in payload]
     while todo:
@@ -189,13 +482,26 @@ def written_content(
                     wanted.add(read_from)
             if depth < 3:  # compile(open(p).read(), p, "exec"): what a call is given
                 todo.extend((a.value, depth + 1) for a in value.args)
-    if not wanted:
+    suffixes = {name for module in modules for name in module_files(module)}
+    if cwd is not None:
+        # a relative path, a module's file: looked for in the working directory
+        folder = files.path_key(cwd)
+        relative = [k for k in wanted if _relative(k)] + sorted(suffixes)
+        wanted |= {_normal(f"{folder}/{k}") for k in relative}
+    if not wanted and not suffixes:
         return []
-    out: list[cst.BaseExpression] = []
+    by_scope: dict[int, list[CallSite]] = {}
     for other in calls:
-        if other.scope is not call.scope or other.node is call.node:
-            continue
-        found = files.written(other.node)
-        if found is not None and found[0] in wanted:
-            out.append(found[1])
-    return out
+        by_scope.setdefault(id(other.scope), []).append(other)
+    mine = by_scope.get(id(call.scope), [])
+
+    def named(key: str) -> bool:
+        return key in wanted or any(key == s or key.endswith("/" + s) for s in suffixes)
+
+    copies = [found for other in mine if (found := files.copied(other.node)) is not None]
+    for _ in range(3):  # a file copied, then moved...
+        grown = {source for source, target in copies if named(target)} - wanted
+        if not grown:
+            break
+        wanted |= grown
+    return [content for key, content in files.writes(mine, by_scope, call.node) if named(key)]

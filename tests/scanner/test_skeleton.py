@@ -180,6 +180,17 @@ import subprocess
 def f(x=subprocess.check_output(["id"])):
     return x
 """,
+    # a helper with no sink writes the script its caller runs (auditor.scan.written): its
+    # body must stay for the site to be dynamic code, as in full
+    "helper-writes-the-script": """
+import subprocess
+import sys
+def save(p, src):
+    open(p, "w").write(src)
+def run(code):
+    save("/tmp/job.py", code)
+    subprocess.run([sys.executable, "/tmp/job.py"])
+""",
 }
 
 
