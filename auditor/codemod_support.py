@@ -453,6 +453,34 @@ class SiteCodemod(CSTTransformer):
         parent: cst.CSTNode | None = self._metadata(ParentNodeProvider).get(node)
         return parent
 
+    def parents_within(self, node: cst.CSTNode) -> dict[int, cst.CSTNode]:
+        """The parent of every node of the function (or module) that holds ``node``, by
+        id: a walk of that function only, where libcst's ParentNodeProvider would walk the
+        whole module (a few rewrites need to look further up than the call's parent)."""
+        scope = self.scope_of(node)
+        root: cst.CSTNode | None = getattr(scope, "node", None) if scope is not None else None
+        if root is None or isinstance(root, cst.Module):
+            root = self._module
+        out: dict[int, cst.CSTNode] = {}
+        if root is None:
+            return out
+        stack = [root]
+        while stack:
+            current = stack.pop()
+            for name in child_fields(type(current)):
+                child = getattr(current, name)
+                children = (
+                    [child]
+                    if isinstance(child, cst.CSTNode)
+                    else [c for c in child if isinstance(c, cst.CSTNode)]
+                    if type(child) is tuple or type(child) is list
+                    else []
+                )
+                for c in children:
+                    out[id(c)] = current
+                    stack.append(c)
+        return out
+
     def is_statement(self, call: cst.Call) -> bool:
         """The call is a whole expression statement: its value is not used."""
         parent = self.parent(call)

@@ -47,6 +47,7 @@ _SHELL_WORDS = frozenset(
         "if",
         "in",
         "jobs",
+        "kill",  # a builtin in dash and bash: ``kill -l`` prints other names than procps's
         "let",
         "local",
         "logout",

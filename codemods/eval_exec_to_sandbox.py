@@ -15,7 +15,11 @@ only where the meaning holds:
 
 The sandbox runs the code in a fresh interpreter: it cannot see or change the caller's
 variables, and ``eval_python`` returns values that survive JSON or ``ast.literal_eval``
-(it raises ``SandboxEvalError`` otherwise). Other sites are reported for review.
+(it raises ``SandboxEvalError`` otherwise). An exception the code raises comes back as the
+sandbox's error: ``exec_python(code, check=True)`` raises ``CalledProcessError`` (the run
+stops the caller as ``exec`` did), ``eval_python`` ``SandboxEvalError``; a call inside a
+``try`` that catches something narrower than ``Exception`` is left for review (the handler
+would no longer see the code's own exception). Other sites are reported for review.
 
 Run it on its own with libcst's runner::
 
@@ -33,7 +37,7 @@ from collections.abc import Iterator
 import libcst as cst
 from libcst.metadata import ClassScope, FunctionScope, GlobalScope, ScopeProvider
 
-from auditor.codemod_support import SiteCodemod
+from auditor.codemod_support import SiteCodemod, append_keyword
 from auditor.findings import Finding
 from auditor.plans import Decline
 from auditor.sandbox_needs import code_effect
@@ -110,9 +114,45 @@ class EvalExecToSandbox(SiteCodemod):
             )
         if name == "exec":
             self._check_exec(original)
+        caught = self._caught_around(original)
+        if caught is not None:
+            raise Decline(
+                f"{name}() is inside a try that catches {caught}: the sandbox raises its own "
+                "errors (CalledProcessError, SandboxEvalError), not the code's",
+                "exceptions",
+            )
         self.drop_unused_import_of(original.func)
         self.set_effect(finding, code_effect(self.settings().python_profile))
-        return updated.with_changes(func=self.sandbox_attr(TARGETS[finding.sink]))
+        rewritten = updated.with_changes(func=self.sandbox_attr(TARGETS[finding.sink]))
+        if name == "exec":  # an exception in the code stops the caller, as exec() did
+            rewritten = rewritten.with_changes(
+                args=append_keyword(list(rewritten.args), "check", cst.Name("True"))
+            )
+        return rewritten
+
+    def _caught_around(self, call: cst.Call) -> str | None:
+        """The exceptions a ``try`` around ``call`` (in its function) catches by name, when
+        one catches more than ``Exception``/``BaseException`` would: the code's own
+        exception no longer reaches it."""
+        parents = self.parents_within(call)
+        node: cst.CSTNode = call
+        while True:
+            parent = parents.get(id(node))
+            if parent is None or isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.Module)):
+                return None
+            if isinstance(parent, cst.Try) and node is parent.body:
+                for handler in parent.handlers:
+                    if handler.type is None:
+                        continue
+                    names = (
+                        [e.value for e in handler.type.elements]
+                        if isinstance(handler.type, cst.Tuple)
+                        else [handler.type]
+                    )
+                    texts = [cst.Module([]).code_for_node(n) for n in names]
+                    if any(t not in ("Exception", "BaseException") for t in texts):
+                        return ", ".join(texts)
+            node = parent
 
     def _bound_to_compile(self, call: cst.Call, name: str) -> bool:
         """Whether ``name`` is assigned a ``compile(...)`` result in the call's scope."""

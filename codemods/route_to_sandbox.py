@@ -66,6 +66,9 @@ TARGETS = {
 # dynamic-code here: an argv that runs generated code through an interpreter
 # ([sys.executable, "-c", code]), which the sandbox runs just as well
 CATEGORIES = frozenset({"dynamic-shell", "dynamic-program", "constant-shell", "dynamic-code"})
+# keywords of subprocess the sandbox refuses at run time (SandboxUnavailable) or replaces:
+# another user or group, the umask of the caller's files, the program that runs the argv
+_REFUSED_KEYWORDS = frozenset({"user", "group", "extra_groups", "umask", "executable"})
 
 
 class RouteToSandbox(SiteCodemod):
@@ -115,6 +118,17 @@ class RouteToSandbox(SiteCodemod):
                 f"{', '.join(effect.blocked_by)} needs {lost}, which the sandbox takes away "
                 "and cannot give back",
                 f"needs-{effect.blocking[0]}",
+            )
+        refused = [
+            a.keyword.value
+            for a in original.args
+            if a.keyword is not None and a.keyword.value in _REFUSED_KEYWORDS
+        ]
+        if refused:
+            raise Decline(
+                f"{', '.join(k + '=' for k in refused)} cannot be honoured in the sandbox "
+                "(the payload runs as its own user, with its own root and shell)",
+                "refused-keywords",
             )
         target = TARGETS[finding.sink]
         if target == "run":
@@ -170,6 +184,45 @@ class RouteToSandbox(SiteCodemod):
             raise Decline(
                 f"the {name} object is only iterated; the sandbox would stop it", "dropped"
             )
+        if isinstance(parent, cst.Return):
+            raise Decline(
+                f"the {name} object is returned; a caller that drops it would have the "
+                "sandbox stop the process",
+                "dropped",
+            )
+        if (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            self._check_name_kept(call, parent.targets[0].target.value, name, waits)
+
+    def _check_name_kept(
+        self, call: cst.Call, variable: str, name: str, waits: tuple[str, ...]
+    ) -> None:
+        """``proc = Popen(...)``: decline when ``proc`` is only read for attributes other
+        than ``waits`` (``proc.pid``): the object goes with the function while the process
+        may run. Any other use (waited, returned, passed, stored) keeps it as before."""
+        scope = self.scope_of(call)
+        if scope is None:
+            return
+        parents = self.parents_within(call)
+        used: list[str] = []
+        for access in scope.accesses[variable]:
+            node = access.node
+            holder = parents.get(id(node))
+            if not (isinstance(holder, cst.Attribute) and holder.value is node):
+                return  # passed, returned, stored, compared...: kept
+            outer = parents.get(id(holder))
+            if isinstance(outer, cst.Call) and outer.func is holder and holder.attr.value in waits:
+                return
+            used.append(holder.attr.value)
+        what = ", ".join(f".{u}" for u in sorted(set(used))) or "nothing"
+        raise Decline(
+            f"only {what} of the {name} object is used; the sandbox would stop the process "
+            "when the object is dropped",
+            "dropped",
+        )
 
     def _popen(
         self, original: cst.Call, updated: cst.Call, finding: Finding, effect: SandboxEffect

@@ -143,9 +143,33 @@ def test_eval_and_exec_through_the_sandbox(tmp_path: Path) -> None:
         "[1, 2] + [3 * 3, {'k': (4, 5)}]",
         "print('hello from exec', sum(range(10)))",
     )
-    assert "sandbox.eval_python(expr)" in migrated and "sandbox.exec_python(code)" in migrated
+    assert "sandbox.eval_python(expr)" in migrated
+    assert "sandbox.exec_python(code, check=True)" in migrated
     assert code == 0
     assert out == "value [1, 2, 9, {'k': (4, 5)}]\nhello from exec 45\n"
+
+
+def test_an_exception_in_execd_code_still_stops_the_caller(tmp_path: Path) -> None:
+    """exec() raising stopped the program before 'accepted'; exec_python returned a result
+    and the program went on (an order rule that rejects became one that accepts)."""
+    (code, out), migrated = _same_behaviour(
+        tmp_path,
+        """\
+        import sys
+
+
+        def apply(rule):
+            exec(rule)
+            print("accepted", flush=True)
+
+
+        apply(sys.argv[1])
+        """,
+        "eval-exec-to-sandbox",
+        "raise ValueError('total over 1000')",
+    )
+    assert "sandbox.exec_python(rule, check=True)" in migrated
+    assert (code, out) == (1, "")
 
 
 @pytest.mark.parametrize("status", [0, 1, 3, 255])

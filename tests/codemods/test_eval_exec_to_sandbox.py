@@ -31,13 +31,20 @@ FIX = [
     ),
     pytest.param(
         "def f(code):\n    exec(code)\n",
-        "from auditor import sandbox\n\ndef f(code):\n    sandbox.exec_python(code)\n",
+        # check=True: an exception in the code stops the caller, as exec() did
+        "from auditor import sandbox\n\ndef f(code):\n    sandbox.exec_python(code, check=True)\n",
         id="exec-in-function",
     ),
     pytest.param(
         "import sys\nexec(sys.argv[1])\n",
-        "import sys\nfrom auditor import sandbox\nsandbox.exec_python(sys.argv[1])\n",
+        "import sys\nfrom auditor import sandbox\nsandbox.exec_python(sys.argv[1], check=True)\n",
         id="exec-module-level-self-contained",
+    ),
+    pytest.param(  # Exception still catches the sandbox's errors
+        "def f(e):\n    try:\n        return eval(e)\n    except Exception:\n        return 0\n",
+        "from auditor import sandbox\n\ndef f(e):\n    try:\n"
+        "        return sandbox.eval_python(e)\n    except Exception:\n        return 0\n",
+        id="eval-in-try-catching-exception",
     ),
     pytest.param(
         "import builtins\n\ndef f(expr):\n    return builtins.eval(expr)\n",
@@ -96,6 +103,19 @@ NOOP = [
     ),
     pytest.param(
         "import sys\nexec(sys.argv[1])\nprint(globals()['x'])\n", "globals()", id="globals-read"
+    ),
+    # the code's own exception would no longer reach the handler: the sandbox raises its own
+    pytest.param(
+        "def f(rule):\n    try:\n        exec(rule)\n    except ValueError:\n"
+        "        return 'rejected'\n    return 'accepted'\n",
+        "catches ValueError",
+        id="exec-in-try-catching-valueerror",
+    ),
+    pytest.param(
+        "def f(e):\n    try:\n        return eval(e)\n    except (ZeroDivisionError, Exception):\n"
+        "        return 0\n",
+        "catches ZeroDivisionError, Exception",
+        id="eval-in-try-catching-a-tuple",
     ),
 ]
 

@@ -245,6 +245,30 @@ NOOP = [
     ),
     pytest.param("pid = subprocess.Popen(cmd, shell=True).pid", "only .pid", id="popen-pid"),
     pytest.param("subprocess.Popen(cmd, shell=True).poll()", "only .poll", id="popen-poll"),
+    # the sandbox refuses these at run time (SandboxUnavailable) or runs the argv itself
+    pytest.param(
+        "subprocess.run(cmd, shell=True, umask=0o077)", "umask= cannot be honoured", id="umask"
+    ),
+    pytest.param(
+        "subprocess.run(cmd, shell=True, user='nobody')", "user= cannot be honoured", id="user"
+    ),
+    pytest.param(
+        "subprocess.run(cmd, shell=True, executable='/bin/bash')",
+        "executable= cannot be honoured",
+        id="executable",
+    ),
+    # the object leaves with the function while the process runs (a background job)
+    pytest.param(
+        "def start(cmd):\n    return subprocess.Popen(cmd, shell=True)",
+        "object is returned",
+        id="popen-returned",
+    ),
+    pytest.param(
+        "def launch(cmd):\n    proc = subprocess.Popen(cmd, shell=True)\n"
+        "    print('started', proc.pid)",
+        "only .pid of the Popen object",
+        id="popen-name-pid-only",
+    ),
     pytest.param("lines = [x for x in os.popen(cmd)]", "only iterated", id="popen-iterated"),
     pytest.param("os.popen(cmd).readlines()", "only .readlines", id="popen-statement"),
     pytest.param("n = len(os.popen(cmd).readlines())", "only .readlines", id="popen-attr"),

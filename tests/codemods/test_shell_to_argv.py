@@ -259,6 +259,7 @@ NOOP = [
     pytest.param('subprocess.run("ls ~/x", shell=True)', "'~'", id="tilde"),
     pytest.param('subprocess.run("cd /tmp", shell=True)', "builtin", id="builtin"),
     pytest.param('subprocess.run("echo hi", shell=True)', "builtin", id="echo-builtin"),
+    pytest.param('subprocess.run("kill -l", shell=True)', "builtin", id="kill-builtin"),
     pytest.param('subprocess.run("A=1 make", shell=True)', "variable assignment", id="assign"),
     pytest.param('subprocess.run("   ", shell=True)', "empty", id="empty"),
     pytest.param('subprocess.run("ls \\x01", shell=True)', "non-printable", id="control-char"),
