@@ -804,8 +804,59 @@ def _resuppressed(
 _ATTR_WRITE = re.compile(
     r"\.\s*([A-Za-z_]\w*)\s*(?:\*\*|//|<<|>>|[-+*/%&|^@])?=(?!=)"
     r"|\bsetattr\(\s*[\w.\[\]]+\s*,\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]"
-    r"|__dict__\s*\[\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]\s*\]\s*=(?!=)"
+    r"|(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\[\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]\s*\]"
+    r"\s*=(?!=)"
 )
+# ``<x>.__dict__.update(NAME=v)``, ``vars(x).update({"NAME": v})``, ``f.__globals__.update(d)``
+_NAMESPACE_UPDATE = re.compile(
+    r"(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\.\s*(update|setdefault)\("
+)
+_KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
+_KEY = re.compile(r"\s*[rbu]?(['\"])([A-Za-z_]\w*)\1\s*$")
+
+
+def _top_level(text: str, start: int) -> list[str]:
+    """The arguments of the call whose ``(`` ends at ``start``, split at its own commas
+    (strings are not parsed: a comma in one splits it, which only loses a name)."""
+    out, depth, begin = [], 0, start
+    for index in range(start, min(len(text), start + 2000)):
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                out.append(text[begin:index])
+                return out
+            depth -= 1
+        elif char == "," and depth == 0:
+            out.append(text[begin:index])
+            begin = index + 1
+    return [*out, text[begin:]]
+
+
+def _updated_names(text: str) -> set[str]:
+    """The globals a namespace's ``update``/``setdefault`` writes; ``*`` when a key is not
+    written out (``update(d)``)."""
+    names: set[str] = set()
+    for match in _NAMESPACE_UPDATE.finditer(text):
+        args = [a for a in _top_level(text, match.end()) if a.strip()]
+        if match.group(1) == "setdefault":
+            key = _KEY.match(args[0].split(":")[0]) if args else None
+            names.add(key.group(2) if key else "*")
+            continue
+        for arg in args:
+            keyword = _KEYWORD.match(arg)
+            if keyword is not None:
+                names.add(keyword.group(1))
+                continue
+            body = arg.strip()
+            if body.startswith("{") and body.endswith("}"):
+                for item in _top_level(body, 1):
+                    key = _KEY.match(item.split(":", 1)[0]) if ":" in item else None
+                    names.add(key.group(2) if key else "*")
+                continue
+            names.add("*")  # update(d), update(**d): any global
+    return names
 
 
 class Writers:
@@ -814,8 +865,10 @@ class Writers:
     chose). Read from each file's text, conservatively: a file that imports a module of
     that last name (``import tasks``, ``from pkg import tasks``) and assigns an attribute
     of that name on anything (``<x>.PAGER = ...``, ``setattr(x, "PAGER", ...)``) is taken
-    for a writer. A write through a name chosen at run time (``setattr(tasks, k, v)``) is
-    not seen."""
+    for a writer; so is one that writes its namespace (``tasks.__dict__["PAGER"] = x``,
+    ``vars(tasks)["PAGER"] = x``, ``tasks.__dict__.update(PAGER=x)``; an ``update`` whose
+    keys are not written out may write any of them). A write through a name chosen at run
+    time (``setattr(tasks, k, v)``) is not seen."""
 
     def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
         self.entries = entries
@@ -827,9 +880,10 @@ class Writers:
             self._assigned = {}
             for number, entry in enumerate(self.entries):
                 text = self.text_of(entry)
-                if not text or ("=" not in text and "setattr" not in text):
+                if not text or ("=" not in text and "setattr" not in text and "update" not in text):
                     continue
                 names = {next(g for g in m.groups() if g) for m in _ATTR_WRITE.finditer(text)}
+                names |= _updated_names(text)
                 if names:
                     self._assigned[number] = frozenset(names)
         return self._assigned
@@ -847,7 +901,7 @@ class Writers:
             re.MULTILINE,
         )
         for number, assigned in self._index().items():
-            hit = sorted(wanted & assigned)
+            hit = sorted(wanted if "*" in assigned else wanted & assigned)
             if number == own or not hit:
                 continue
             text = self.text_of(self.entries[number]) or ""

@@ -581,8 +581,9 @@ class Collector(cst.CSTVisitor):
 
     # -- the module's globals written by name --------------------------------------------
     def _globals_object(self, node: cst.BaseExpression) -> bool:
-        """``globals()``, ``vars()`` at module level, ``sys.modules[...]``: the module's
-        namespace or the module itself, whose items or attributes are its globals."""
+        """``globals()``, ``vars()`` at module level, ``sys.modules[...]``, a function's
+        ``__globals__``: the module's namespace or the module itself, whose items or
+        attributes are its globals."""
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and not node.args:
             name = node.func.value
             if self.scope.lookup(name) is None:
@@ -591,7 +592,8 @@ class Collector(cst.CSTVisitor):
             return _dotted_text(node.value) == "sys.modules"
         if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
             return self._globals_object(node.value)
-        return False
+        # f.__globals__: the namespace of f's module (this one, when f is)
+        return isinstance(node, cst.Attribute) and node.attr.value == "__globals__"
 
     def _write_global(
         self, key: cst.BaseExpression | None, value: cst.BaseExpression | None

@@ -805,6 +805,8 @@ def survey(
                 setting_stores.append((base, node.lineno))  # type: ignore[attr-defined]
             elif type(base) is Attribute and base.attr in settings:
                 setting_stores.append((base, node.lineno))  # type: ignore[attr-defined]
+            if type(base) is Attribute and base.attr == "__globals__":
+                markers.append(node.lineno)  # type: ignore[attr-defined]  # f.__globals__[k] = v
         elif kind is ast.AugAssign and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
             target = node.target  # type: ignore[attr-defined]
             if type(target) is Name or (type(target) is Attribute and target.attr in settings):
@@ -826,9 +828,14 @@ def survey(
                     named_sets.append((node.lineno, name.value))  # type: ignore[attr-defined]
             line = node.lineno  # type: ignore[attr-defined]
             called.add(id(func))
-            if type(func) is Name and _writes_globals(func.id, node.args):  # type: ignore[attr-defined]
-                # globals()[k] = v, globals().update(...), setattr(sys.modules[...], k, v):
-                # the module's globals written by name (a binding, see auditor.scan.collect)
+            if (type(func) is Name and _writes_globals(func.id, node.args)) or (  # type: ignore[attr-defined]
+                type(func) is Attribute
+                and type(func.value) is Attribute
+                and func.value.attr == "__globals__"
+            ):
+                # globals()[k] = v, globals().update(...), setattr(sys.modules[...], k, v),
+                # f.__globals__.update(...): the module's globals written by name (a
+                # binding, see auditor.scan.collect)
                 markers.append(line)
             if extra_calls and (
                 (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls

@@ -190,6 +190,9 @@ def test_walrus_in_a_function_comprehension_binds_the_function_name(tmp_path: Pa
         "def setup(k):\n    globals()[k] = sys.argv[1]\n",  # any name may be written
         "def setup(d):\n    globals().update(d)\n",
         "def setup(k):\n    setattr(sys.modules[__name__], k, 'x')\n",
+        # a function's own __globals__ is the module's namespace
+        'def setup():\n    g.__globals__["CMD"] = sys.argv[1]\n',
+        "def setup():\n    g.__globals__.update(CMD=sys.argv[1])\n",
     ],
 )
 def test_globals_written_by_name_are_no_constants(tmp_path: Path, write: str) -> None:
@@ -226,6 +229,13 @@ TASKS = """\
         "import sys\nimport tasks as t\n\ndef main():\n    t.PAGER = sys.argv[1]\n",
         "import sys\nimport tasks\n\ndef main():\n    setattr(tasks, 'PAGER', sys.argv[1])\n",
         "import sys\nfrom . import tasks\n\ndef main():\n    tasks.PAGER += sys.argv[1]\n",
+        # its namespace written: by key, by keyword, with keys not written out
+        "import sys\nimport tasks\n\ndef main():\n    vars(tasks)['PAGER'] = sys.argv[1]\n",
+        "import sys\nimport tasks\n\ndef main():\n    tasks.__dict__['PAGER'] = sys.argv[1]\n",
+        "import json, sys\nimport tasks\n\ndef main():\n"
+        "    tasks.__dict__.update(PAGER=json.load(open(sys.argv[1]))['pager'])\n",
+        "import json, sys\nimport tasks\n\ndef main():\n"
+        "    vars(tasks).update(json.load(open(sys.argv[1])))\n",
     ],
 )
 def test_a_global_another_module_assigns_is_no_constant(tmp_path: Path, cli: str) -> None:
@@ -247,6 +257,7 @@ def test_a_global_another_module_assigns_is_no_constant(tmp_path: Path, cli: str
         "import sys\nimport tasks\n\ndef main():\n    tasks.OTHER = sys.argv[1]\n",
         "import sys\nimport other\n\ndef main():\n    other.PAGER = sys.argv[1]\n",
         "import tasks\n\ndef main():\n    if tasks.PAGER == 'more':\n        pass\n",
+        "import sys\nimport tasks\n\ndef main():\n    tasks.__dict__.update(OTHER=sys.argv[1])\n",
     ],
 )
 def test_a_global_no_other_module_assigns_stays_constant(tmp_path: Path, cli: str) -> None:
