@@ -41,6 +41,9 @@ _MAX_HOPS = 6  # re-exports and aliases followed when resolving a name
 # value is its result over every context (what a depth beyond _INSTANCE_DEPTH gets too)
 _INSTANCE_BUDGET = 2_000
 _MAX_OVERRIDES = 40  # an abstract method's overrides a call is followed into, at most
+# the bases that make a class a protocol (PEP 544): a call of one of its abstract methods
+# may run the method of that name of any class, whatever it derives from
+_PROTOCOLS = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
 # the classes looked at, up and down from a class, for an attribute read on ``self``
 _MAX_FAMILY = 200
 # inherited attributes (see Project._inherited) computed inside one another, at most
@@ -125,6 +128,9 @@ class Target:
     # an abstract method's overrides in the project's subclasses of the class it is called
     # on (the call runs one of them)
     overrides: tuple[str, ...] = ()
+    # of the overrides, those of classes that do not derive from the class that declares
+    # the method, found by their name alone (a protocol's method: structural typing)
+    guessed: tuple[str, ...] = ()
 
     @property
     def functions(self) -> tuple[str, ...]:
@@ -179,9 +185,20 @@ class Project:
         # the abstract methods (global ids) whose result a site's payload may carry: what
         # runs is a subclass's override, maybe in a file no round has read yet
         self.abstract_reached: set[str] = set()
+        # the protocols of the project (class gids), and its methods by name (see
+        # implementations), indexed once for every call of a protocol's method
+        self.protocols = {
+            gid for gid, (_, klass) in self.classes.items() if _PROTOCOLS.intersection(klass.bases)
+        }
+        self._by_name: dict[str, list[str]] | None = None
         self._more_entries()
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
+        # the functions that only calls of a protocol's method reach (by their name alone):
+        # gid -> how many such calls. Those calls give what they pass, but never make a
+        # function "called" (constant when they pass constants; no longer a parameter of
+        # code the analysis cannot see)
+        self.guessed: dict[str, int] = {}
         for index, (_, summary) in enumerate(files):
             for number, call in enumerate(summary.calls):
                 target = self.resolve(call.callee)
@@ -189,6 +206,8 @@ class Project:
                 if target is not None:
                     for callee in target.functions:
                         self.callers.setdefault(callee, []).append((index, number, target.shift))
+                        if callee in target.guessed:
+                            self.guessed[callee] = self.guessed.get(callee, 0) + 1
         # class gid -> (file, call) of each call constructing it, for its fields
         self.constructions: dict[str, list[tuple[int, int]]] = {}
         # the calls that construct an object of a project class: the object carries what
@@ -370,12 +389,20 @@ class Project:
     def _dispatch(self, cls: str, name: str, bound: bool) -> Target | None:
         """Method ``name`` called on an instance of ``cls`` (or on ``cls``): the method
         the class has or inherits, and when that one is abstract, the overrides of the
-        project's subclasses of ``cls`` (at most _MAX_OVERRIDES: beyond, the call is taken
-        as one the analysis cannot follow)."""
+        project's subclasses of ``cls``, or, for a protocol's method, the methods of that
+        name of every other class of the project (at most _MAX_OVERRIDES: beyond, the call
+        is taken as one the analysis cannot follow)."""
         target = self._method(cls, name, bound)
         if target is None or not self.functions[target.function][1].abstract:
             return target
-        found: list[str] = []
+        owner = target.function.rpartition(".")[0]
+        if owner in self.protocols:
+            found = [g for g in self.implementations(name) if g != target.function]
+            if len(found) > _MAX_OVERRIDES:
+                return None
+            guessed = tuple(g for g in found if owner not in self._ancestry(g.rpartition(".")[0]))
+            return Target(target.function, target.shift, tuple(found), guessed)
+        found = []
         seen = {cls}
         queue = list(self.subclasses.get(cls, []))
         while queue:
@@ -390,6 +417,47 @@ class Project:
         if len(found) > _MAX_OVERRIDES:
             return None
         return Target(target.function, target.shift, tuple(found))
+
+    def implementations(self, name: str) -> list[str]:
+        """The methods named ``name`` of the project's classes that are not protocols, in
+        the order of the scan: what a call of a protocol's method may run (by structural
+        typing, a class need not derive from the protocol). Instance and class methods only:
+        a call on an instance passes ``self`` or ``cls`` first. Indexed on first use."""
+        if self._by_name is None:
+            self._by_name = {}
+            for gid, (index, function) in self.functions.items():
+                cls = function.cls
+                if cls is None or function.kind not in ("method", "class"):
+                    continue
+                method = function.key.rsplit(".", 1)[-1]
+                if function.key != f"{cls}.{method}" or self.gid(index, cls) in self.protocols:
+                    continue
+                self._by_name.setdefault(method, []).append(gid)
+        return self._by_name.get(name, [])
+
+    def dispatching(self, gid: str) -> set[str]:
+        """The classes (global ids) on whose type a call of an abstract method reaches
+        method ``gid``: its project bases that declare it abstract, and the protocols that
+        declare a method of its name (when they have few enough implementations to be
+        followed)."""
+        function = self.functions[gid][1]
+        if function.cls is None:
+            return set()
+        name = function.key.rsplit(".", 1)[-1]
+        cls = gid.rpartition(".")[0]
+        out = set()
+        for base in self._ancestry(cls):
+            found = self.functions.get(f"{base}.{name}")
+            if found is not None and found[1].abstract:
+                out.add(base)
+        if len(self.implementations(name)) <= _MAX_OVERRIDES:
+            for protocol in self.protocols:
+                found = self.functions.get(f"{protocol}.{name}")
+                # a body the skeleton dropped: maybe only declared (the rounds ask for it)
+                declared = found is not None and (found[1].abstract or not found[1].complete)
+                if declared and protocol != cls:
+                    out.add(protocol)
+        return out
 
     def _method(self, cls: str, name: str, bound: bool, depth: int = 0) -> Target | None:
         gid = f"{cls}.{name}"
@@ -894,14 +962,17 @@ class Project:
             return out
         callers = self.callers.get(gid, [])
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
-        unseen = bool(callers) and function.key.rsplit(".", 1)[-1] in self.unseen
-        if (not callers or gid in self.escaping or unseen) and entry is None and not is_self:
+        # the calls of a protocol's method that only its name matches are no proof of a
+        # caller: without others, the parameter is still one of code the analysis cannot see
+        called = len(callers) > self.guessed.get(gid, 0)
+        unseen = called and function.key.rsplit(".", 1)[-1] in self.unseen
+        if (not called or gid in self.escaping or unseen) and entry is None and not is_self:
             what = f"parameter `{name}` of {function.key}()"
             if unseen:
                 note = f"{what}, called from files not read for it"
-            elif callers and function.opaque:
+            elif called and function.opaque:
                 note = f"{what}, wrapped by a decorator the analysis does not follow"
-            elif callers:
+            elif called:
                 note = f"{what}, handed over as a value: called from code the analysis cannot see"
             else:
                 note = f"{what}, called from code the analysis cannot see"
@@ -1281,7 +1352,8 @@ class Project:
         for gid, (_, function) in self.functions.items():
             if gid in self.escaping:
                 continue
-            if not self.callers.get(gid) and function.key.rsplit(".", 1)[-1] not in external:
+            called = len(self.callers.get(gid, ())) > self.guessed.get(gid, 0)
+            if not called and function.key.rsplit(".", 1)[-1] not in external:
                 continue
             for name in self._param_names(function):
                 if name not in function.entries and not self.maybe_called(gid, function, name):
@@ -1317,6 +1389,8 @@ class Project:
         callers = self.callers.get(gid)
         if found is None or not callers or gid in self.escaping:
             return False
+        if len(callers) <= self.guessed.get(gid, 0):
+            return False  # only calls of a protocol's method matched by name
         function = found[1]
         if name in function.entries or name in function.injected:
             return False

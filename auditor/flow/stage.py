@@ -146,6 +146,8 @@ def derived_sinks(project: Project) -> set[str]:
     return {gid for gid in derived if gid in project.functions}
 
 
+_TYPING_MODULES = frozenset({"typing", "typing_extensions"})  # where ``Protocol`` is imported from
+_PROTOCOL_CLASS = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\bProtocol\b", re.MULTILINE)
 _MIN_MENTIONS = 30  # files a derived sink's name may be said in, at least ...
 _MENTIONS_SHARE = 5  # ... or this percentage of the scan's files
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -268,15 +270,16 @@ class Planner:
         extra: str,
         budget: int,
         wanted: dict[int, set[str]],
+        anywhere: bool = False,
     ) -> None:
         """Ask ``extra`` of the files not read in full that say ``word`` and the name of
-        class ``cls`` (a global id), a subclass or a module-level instance of one; none
-        when ``word`` is said in more such files than ``budget`` (too common to follow by
-        its text)."""
+        class ``cls`` (a global id), a subclass or a module-level instance of one (or,
+        ``anywhere``, that say ``word``); none when ``word`` is said in more such files
+        than ``budget`` (too common to follow by its text)."""
         if not word.isidentifier():
             return
         classes = {n for n in _class_names(project, cls) if n.isidentifier()}
-        where = [n for n in self.saying(word) if self.words(n) & classes]
+        where = [n for n in self.saying(word) if anywhere or self.words(n) & classes]
         if len(where) > budget:
             return
         for number in where:
@@ -286,6 +289,41 @@ class Planner:
                 continue  # every body was analysed: it holds every assignment and def
             if extra not in entry.extra:
                 wanted.setdefault(number, set()).add(extra)
+
+    def _protocols_of(self, name: str, budget: int, wanted: dict[int, set[str]]) -> None:
+        """Ask ``def:name`` of the files no round has analysed that may declare a protocol
+        with a method ``name``: they say ``typing`` (or ``typing_extensions``) and, in
+        their text, a class deriving from ``Protocol`` and a ``def name(`` (none when there
+        are more than ``budget`` of them). An analysed file's classes are known already."""
+        definition = re.compile(rf"\bdef[ \t]+{re.escape(name)}[ \t]*\(")
+        where = []
+        for number in self.saying("Protocol"):
+            words = self.words(number)
+            if self.entries[number].result.summary is not None or name not in words:
+                continue
+            if not words & _TYPING_MODULES:
+                continue
+            text = self.text_of(self.entries[number]) or ""
+            if _PROTOCOL_CLASS.search(text) and definition.search(text):
+                where.append(number)
+        if len(where) > budget:
+            return
+        for number in where:
+            if f"def:{name}" not in self.entries[number].extra:
+                wanted.setdefault(number, set()).add(f"def:{name}")
+
+    def _protocol_body(
+        self, project: Project, gid: str, wanted: dict[int, set[str]], owners: list[int]
+    ) -> None:
+        index, function = project.functions[gid]
+        if function.complete or function.cls is None:
+            return
+        if project.gid(index, function.cls) not in project.protocols:
+            return
+        number = owners[index]
+        extra = f"def:{function.key.rsplit('.', 1)[-1]}"
+        if extra not in self.entries[number].extra:
+            wanted.setdefault(number, set()).add(extra)
 
     def requests(self, project: Project, owners: list[int]) -> dict[int, frozenset[str]]:
         """What each entry must be analysed again for (entry index -> its new ``extra``)."""
@@ -313,6 +351,9 @@ class Planner:
                     needs.add("")
                 else:
                     needs |= _class_names(project, gid.rsplit(".", 1)[0])
+                    # a call on the type of a base or a protocol that declares it abstract
+                    # runs it too (``self.env.execute(action)`` with ``env: Environment``)
+                    needs |= {c.rsplit(".", 1)[-1] for c in project.dispatching(gid)}
             params = [p for p in function.params if (gid, p) in constant]
             if not project.callers.get(gid) or params:
                 open_names.update(said)
@@ -342,6 +383,10 @@ class Planner:
                     if "" not in names[name] and len(narrowed) <= budget:
                         mentions[name] = narrowed
                         self.narrowed.add(name)  # read for origins, never taken as constant
+                        # a protocol that declares the method is named where it is called
+                        # instead of the class: the files that may declare one are read for
+                        # it, so that the next round knows the protocol's name
+                        self._protocols_of(name, budget, wanted)
                     else:
                         self.skipped.add(name)
                         self.unseen.add(name)
@@ -389,14 +434,20 @@ class Planner:
         # a subclass may be in a file no round has parsed (an LLM backend's ``submit_prompt``
         # in its own module): the files that name the method and the class or a known
         # subclass are asked for its ``def`` (one that only names them is not parsed)
+        # (of a protocol's method, the files that say the method's name: a class need not
+        # name the protocol to implement it)
         for gid in sorted(project.abstract_reached):
             cls, _, name = gid.rpartition(".")
-            self._ask_naming(project, name, cls, f"def:{name}", budget, wanted)
+            anywhere = cls in project.protocols
+            self._ask_naming(project, name, cls, f"def:{name}", budget, wanted, anywhere)
         # calls of a function of a project file the per-file stage did not parse (no sink in
         # it): its return value may carry a source (an LLM client's wrapper)
         modules = _modules(entries)
         for (index, number), target in project.targets.items():
             if target is not None:
+                # a protocol's method whose body the skeleton dropped: its file is asked
+                # for it, to know it is only declared (and so run the implementations)
+                self._protocol_body(project, target.function, wanted, owners)
                 continue
             callee = project.files[index][1].calls[number].callee
             parts = callee.split(".")

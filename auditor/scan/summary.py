@@ -1442,19 +1442,24 @@ class Summarizer:
 
     def _abstract(self, record: FunctionRecord) -> bool:
         """Declared only: ``@abstractmethod``, or a body (after its docstring) that is only
-        ``...``, ``raise NotImplementedError`` or, after a docstring, ``pass``."""
+        ``...``, ``raise NotImplementedError`` or, after a docstring or on the ``def``'s
+        line, ``pass`` (alone on a line of its own, it may be a body the skeleton dropped)."""
         for decorator in record.node.decorators:
             typed = self.typed(decorator.decorator, record.outer)
             if typed in ("abc.abstractmethod", "abc.abstractproperty"):
                 return True
         body = record.node.body
-        if not isinstance(body, cst.IndentedBlock):
-            return False
         stmts: list[cst.BaseSmallStatement] = []
-        for line in body.body:
-            if not isinstance(line, cst.SimpleStatementLine):
-                return False
-            stmts += line.body
+        # on the def's line (``def f(self): ...``): never a body the skeleton dropped, so
+        # ``pass`` there is the method's own
+        one_line = isinstance(body, cst.SimpleStatementSuite)
+        if isinstance(body, cst.SimpleStatementSuite):
+            stmts += body.body
+        else:
+            for line in body.body:
+                if not isinstance(line, cst.SimpleStatementLine):
+                    return False
+                stmts += line.body
         documented = bool(stmts) and _is_docstring(stmts[0])
         if documented:
             stmts = stmts[1:]
@@ -1463,7 +1468,7 @@ class Summarizer:
         for stmt in stmts:
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Ellipsis):
                 continue
-            if isinstance(stmt, cst.Pass) and documented:
+            if isinstance(stmt, cst.Pass) and (documented or one_line):
                 continue
             if isinstance(stmt, cst.Raise) and stmt.exc is not None:
                 raised = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
