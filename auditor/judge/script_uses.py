@@ -894,7 +894,9 @@ def quoted_words_run(
     on, where the quote protects nothing: a variable assigned the word and then evaluated
     (``x='W'; eval "$x"``, ``export JOB='W'; sh -c "$JOB"``, ``x='W'; $x``), a constant
     script given the word as an argument that runs it (``sh -c 'eval "$1"' sh 'W'``), or a
-    file the word is written to and then run (``echo 'W' > f.sh; sh f.sh``). ``parts``:
+    file the word is written to and then run (``echo 'W' > f.sh; sh f.sh``); or a variable
+    that chooses what runs (``GIT_SSH_COMMAND='W' git fetch``, ``export PATH='W'``: the env
+    launcher's ``chooser-assignments``). ``parts``:
     constant text, holes (None) and quoted holes; ``not_options``: quoted holes known to
     start with a constant that is no option. Where the quote itself stands is
     :func:`auditor.judge.shellwords.exposed_quoted_holes`'s business."""
@@ -921,8 +923,14 @@ def quoted_words_run(
                 if isinstance(piece, _Exp):
                     piece.params.clear()  # the string's own $1: empty
     labels = _assignments(everything, {f"{_QUOTED}{m}": {_ENV + m} for m in marks})
-    top = {id(c) for c in commands}
     out: set[int] = set()
+    env = builtin_table().by_program.get("env")
+    choosing = env.chooser_assignments if env is not None else None
+    for name, carries in labels.items():
+        if choosing is not None and not name.startswith("/") and choosing.match(name + "="):
+            # GIT_SSH_COMMAND='W' git fetch, PATH='W' make: what it sets chooses what runs
+            out.update(k - _ENV for k in carries if k >= _ENV)
+    top = {id(c) for c in commands}
     for cmd in everything:
         use = _command_use(cmd, labels, INPUT_OFF, id(cmd) in top)
         if use is None:

@@ -53,6 +53,10 @@ def scan_app(tmp_path: Path, code: str) -> Finding:
         (("env JOB=", 0, " sh -c 'eval \"$JOB\"'"), {0}),
         (("x=", 0, '; y="$x"; eval "$y"'), {0}),
         (("ls ", 0, "; x=", 1, '; eval "$x"'), {1}),
+        # a variable that chooses what runs (the env launcher's chooser-assignments)
+        (("GIT_SSH_COMMAND=", 0, " git fetch origin"), {0}),
+        (("export PATH=", 0, "; make"), {0}),
+        (("LANG=", 0, " make"), set()),
         # data: the quote protects
         (("grep -- ", 0, " /var/log/app.log"), set()),
         (("x=", 0, '; echo "$x"'), set()),
@@ -75,6 +79,7 @@ RUN_LATER = [
     'f"sh -c \'\\"$0\\"\' {q}"',
     'f"x={q}; eval \\"$x\\""',
     'f"export JOB={q}; sh -c \\"$JOB\\""',
+    'f"GIT_SSH_COMMAND={q} git fetch origin"',
 ]
 
 
