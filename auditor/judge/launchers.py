@@ -808,7 +808,7 @@ class _Reader:
                 if word.splits and not harmless:
                     raise _Unknown(
                         j,
-                        f"a shell word that may split where {self.label} reads its "
+                        f"a word that may split where {self.label} reads its "
                         f"{entry.operands[self.filled]} operand",
                     )
                 if self.filled in entry.operand_choosers:
@@ -907,7 +907,7 @@ class _Reader:
             if self.words[k].splits:
                 raise _Unknown(
                     k,
-                    f"a shell word that may split where {self.label} reads the value of "
+                    f"a word that may split where {self.label} reads the value of "
                     f"{option.canonical}",
                 )
 

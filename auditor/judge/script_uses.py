@@ -40,8 +40,17 @@ How far it reads
   (a process substitution of filters is the input), ``bash <&0`` and ``sh < /dev/stdin``
   (the script's own input), ``IFS= read -r c`` (assignments before a reader), and xargs
   reading the script's input (``xargs -0 sh -c``: :func:`xargs_runs`).
+* A command of the script that gives a constant script of its own what it runs: as its
+  arguments (``sh -c 'eval "$1"' sh "$x"``) or in its environment (``JOB="$x" sh -c 'eval
+  "$JOB"'``, ``export JOB="$x"``, ``env JOB="$x" ...``: any variable the script assigned,
+  exported or not, as it may be in the environment already); a printer piped into a
+  filter that writes a file (``printf %s "$1" | tee job.sh``), and a file the script wrote
+  read by a command whose output a shell runs (``cat job.sh | sh``) or by a shell as its
+  input (``sh < job.sh``).
 * ``runs_environment``: the environment variables a script runs (``eval "$JOB"``,
   ``exec(os.environ['CODE'])``), for a call that sets them with ``env=``.
+* ``quoted_words_run``: the ``shlex.quote``d words of a shell command string that the string
+  runs further on (the same reading, each quoted word taken as a variable of its own).
 * ``fetches``: a script that runs code it downloads (``curl URL | sh``, ``eval "$(wget -qO-
   URL)"``, ``irm URL | iex``, ``exec(urlopen(URL).read())``), for the finding's note.
 * sed (``sed e``, ``s/^/ls /e``): GNU sed's ``e`` command and the ``s`` flag ``e`` run the
@@ -57,6 +66,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -69,6 +79,7 @@ __all__ = [
     "EnvUse",
     "Use",
     "fetches",
+    "quoted_words_run",
     "readable",
     "reads_input",
     "runs_arguments",
@@ -221,6 +232,8 @@ class _Cmd:
     before: list[_Cmd] = field(default_factory=list)  # the earlier commands of its pipeline
     # the files its standard output is redirected to (> FILE, >> FILE; None: not constant)
     outputs: list[str | None] = field(default_factory=list)
+    # the files its standard input is redirected from (< FILE)
+    inputs: list[_ShWord] = field(default_factory=list)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -264,6 +277,8 @@ class _Parse:
                 target, self.target = self.target, ""
                 if target == "in" and self.word.text in _STDIN_PATHS:
                     self.cmd.redirected = self.was_redirected  # sh < /dev/stdin
+                elif target == "in":
+                    self.cmd.inputs.append(self.word)
                 elif target == "out":
                     self.cmd.outputs.append(self.word.text)
                 if self.heredocs and self.heredocs[-1][0] == "":
@@ -661,6 +676,13 @@ def _written(cmd: _Cmd, words: Sequence[_ShWord], labels: dict[str, set[int]]) -
     if program in _table()["shell"]["printers"]:
         for word in words[1:]:
             found |= _word_labels(word, labels)
+    elif _filter(cmd) and cmd.before and not cmd.redirected:
+        # printf %s "$1" | tee job.sh: what the pipeline's printers print
+        for earlier in cmd.before:
+            first = earlier.words[0].text if earlier.words else None
+            if first is not None and first.rsplit("/", 1)[-1] in _table()["shell"]["printers"]:
+                for word in earlier.words[1:]:
+                    found |= _word_labels(word, labels)
     if not found:
         return
     paths = [t for t in cmd.outputs if t is not None]
@@ -748,6 +770,12 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
         wanted: set[int] = {INPUT}
     else:
         wanted = set()
+    if not want_input and peeled.kind == "unknown" and peeled.stdin is not None:
+        # sh < job.sh: a file the script wrote, read by a shell as its input
+        fed = {x for w in cmd.inputs for x in _file_labels(w, labels) if x >= 0 or x == ALL}
+        if fed:
+            how = f"{shown} < {_show(cmd.inputs[-1])}"
+            return Use("shell", "sh", None if ALL in fed else frozenset(fed), how)
     if (
         not want_input
         and peeled.kind == "unknown"
@@ -761,7 +789,8 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
         found: set[int] = set()
         for earlier in cmd.before:
             for word in earlier.words[1:]:
-                found |= _word_labels(word, labels)
+                # what it prints, or a file it reads that the script wrote (cat job.sh)
+                found |= _word_labels(word, labels) | _file_labels(word, labels)
         hit = {x for x in found if x >= 0 or x == ALL}
         if hit:
             operands = None if ALL in hit else frozenset(hit)
@@ -781,6 +810,7 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
     for i in peeled.choosers:
         if i < len(words):
             found |= _word_labels(words[i], labels)
+    found |= _inner_script(peeled, words, labels, _environment(cmd, words, peeled, labels))
     hit = found & wanted if want_input else {x for x in found if x >= 0 or x == ALL}
     if not hit:
         return None
@@ -792,6 +822,123 @@ def _command_use(cmd: _Cmd, labels: dict[str, set[int]], want_input: bool, top: 
     if kind == "script":
         return Use("shell", "sh", operands, shown)  # source <(cat), sh job.sh
     return Use("program", None, operands, shown)
+
+
+def _environment(
+    cmd: _Cmd, words: Sequence[_ShWord], peeled: Peeled, labels: dict[str, set[int]]
+) -> dict[str, set[int]]:
+    """The variables that may be in the environment of a command, with what they carry:
+    every variable the script assigned a label to (exported or not: it may already be in
+    the environment the script was given), those assigned before the command (``JOB="$1"
+    sh -c ...``) and those ``env`` and its kin set (``env JOB="$1" sh -c ...``)."""
+    out = {k: v for k, v in labels.items() if v and not k.startswith("/")}
+    own = [w for w in _unwrapped(cmd.words)]
+    before = [w for w in own[: len(own) - len(words)]]  # NAME=value before the command
+    for word in [*before, *words[: peeled.start]]:
+        m = _ASSIGN.match(word.edge(False))
+        if m is not None:
+            found = _word_labels(word, labels)
+            if found:
+                out.setdefault(m.group(1), set()).update(found)
+    return out
+
+
+def _inner_script(
+    peeled: Peeled,
+    words: Sequence[_ShWord],
+    labels: dict[str, set[int]],
+    environment: dict[str, set[int]],
+) -> set[int]:
+    """What a command hands a constant script of its own that the script runs: its operands
+    (``sh -c 'eval "$1"' sh "$x"``, ``python3 -c "exec(sys.argv[1])" "$x"``) and the
+    variables of its environment it runs (``JOB="$x" sh -c 'eval "$JOB"'``)."""
+    if peeled.kind not in ("shell", "code") or peeled.joined or peeled.start >= len(words):
+        return set()
+    text = words[peeled.start].text
+    if text is None:
+        return set()
+    script = text[peeled.offset :]
+    if peeled.kind == "shell":
+        language = "sh" if peeled.language in (None, "sh") else None
+    else:
+        language = peeled.language
+    found: set[int] = set()
+    carried = [(i, _word_labels(w, labels)) for i, w in enumerate(words[peeled.start + 1 :])]
+    carried = [(i, c) for i, c in carried if c]
+    if carried:
+        use = runs_arguments(language, script)
+        if use is not None:
+            for i, carries in carried:
+                # "$@" there: the operands from i on
+                spread = ALL in carries and (
+                    use.operands is None or any(k >= i for k in use.operands)
+                )
+                if spread or use.hits([i]):
+                    found |= carries
+    if environment:
+        env = runs_environment(language, script)
+        if env is not None:
+            for name, carries in environment.items():
+                if env.names is None or name in env.names:
+                    found |= carries
+    return found
+
+
+_QUOTED = "__auditor_quoted_"
+
+
+def quoted_words_run(
+    parts: Sequence[str | int | None], not_options: AbstractSet[int] = frozenset()
+) -> set[int]:
+    """Which quoted holes (ints) of a shell command string the string runs as code further
+    on, where the quote protects nothing: a variable assigned the word and then evaluated
+    (``x='W'; eval "$x"``, ``export JOB='W'; sh -c "$JOB"``, ``x='W'; $x``), a constant
+    script given the word as an argument that runs it (``sh -c 'eval "$1"' sh 'W'``), or a
+    file the word is written to and then run (``echo 'W' > f.sh; sh f.sh``); or a variable
+    that chooses what runs (``GIT_SSH_COMMAND='W' git fetch``, ``export PATH='W'``: the env
+    launcher's ``chooser-assignments``). ``parts``:
+    constant text, holes (None) and quoted holes; ``not_options``: quoted holes known to
+    start with a constant that is no option. Where the quote itself stands is
+    :func:`auditor.judge.shellwords.exposed_quoted_holes`'s business."""
+    marks = [p for p in parts if isinstance(p, int)]
+    if not marks:
+        return set()
+    pieces: list[str] = []
+    for part in parts:
+        if part is None:
+            pieces.append("${__auditor_hole}")
+        elif isinstance(part, int):
+            # one literal word, as "$NAME" is; known to start with no option: so written
+            pieces.append(f'"{"_" if part in not_options else ""}${{{_QUOTED}{part}}}"')
+        else:
+            pieces.append(part)
+    parse = _Parse("".join(pieces), 0)
+    commands = parse.run()
+    if commands is None:
+        return set()
+    everything = [*commands, *(c for inner in parse.inner for c in inner)]
+    for cmd in everything:
+        for word in cmd.words:
+            for piece in word.pieces:
+                if isinstance(piece, _Exp):
+                    piece.params.clear()  # the string's own $1: empty
+    labels = _assignments(everything, {f"{_QUOTED}{m}": {_ENV + m} for m in marks})
+    out: set[int] = set()
+    env = builtin_table().by_program.get("env")
+    choosing = env.chooser_assignments if env is not None else None
+    for name, carries in labels.items():
+        if choosing is not None and not name.startswith("/") and choosing.match(name + "="):
+            # GIT_SSH_COMMAND='W' git fetch, PATH='W' make: what it sets chooses what runs
+            out.update(k - _ENV for k in carries if k >= _ENV)
+    top = {id(c) for c in commands}
+    for cmd in everything:
+        use = _command_use(cmd, labels, INPUT_OFF, id(cmd) in top)
+        if use is None:
+            continue
+        if use.operands is None:
+            return set(marks)
+        out.update(k - _ENV for k in use.operands if k >= _ENV)
+    return out & set(marks)
 
 
 def _nested_input(peeled: Peeled, words: Sequence[_ShWord], cmd: _Cmd) -> Use | None:

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from auditor.file_summary import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import classify, handed_text
-from auditor.judge.launchers import Word, builtin_table, exposed_holes
+from auditor.judge.launchers import Word, builtin_table, exposed_holes, peel
 from auditor.judge.policy import Policy
+from auditor.judge.script_uses import quoted_words_run
 from auditor.scan.collect import CallSite, Collector
 from auditor.scan.discover import module_name
 from auditor.scan.environ import (
@@ -596,10 +597,11 @@ def _exposed_quotes(
     out: set[int] = set()
     marking: Evaluator | None = None
     for site in sites:
-        if site.sink is None or site.sink.form != "command" or site.shell is False:
+        sink = site.sink
+        if sink is None or sink.form not in ("command", "program-args", "program-argv"):
             continue
         node = site.handed if site.handed is not None else site.call.node
-        arg = _payload_arg(site.sink, node)
+        arg = _payload_arg(sink, node)
         if arg is None:
             continue
         if marking is None:
@@ -609,19 +611,115 @@ def _exposed_quotes(
         marking.marked.clear()
         marking.not_options.clear()
         value = marking.value(arg, site.call.scope)
+        if sink.form != "command":
+            value = _program_vector(sink, node, value, site.call.scope, marking)
         if not marking.marked:
             continue
-        if value.items is not None:  # a list run by a shell: its first item is the command
-            value = value.items[0] if value.items else Value(False)
-        if value.const and value.text is not None:
-            parts: tuple[str | None, ...] | None = (value.text,)
+        if site.shell is False or sink.form != "command":
+            exposed = _argv_exposed(value, marking.not_options)
+        elif value.items is not None:  # a list run by a shell: its first item is the command
+            exposed = _string_exposed(
+                value.items[0] if value.items else Value(False), marking.not_options
+            )
+            if site.shell is None:  # or the argv, without one
+                exposed |= _argv_exposed(value, marking.not_options)
         else:
-            parts = value.parts
-        if parts is None:
-            continue  # where the quoted values land cannot be read: they count as before
-        for index in exposed_holes(split_marks(parts), not_options=marking.not_options):
-            out.add(id(marking.marked[index]))
+            exposed = _string_exposed(value, marking.not_options)
+        out.update(id(marking.marked[index]) for index in exposed)
     return out
+
+
+def _program_vector(
+    sink: Sink, node: cst.Call, program: Value, scope: Scope, evaluator: Evaluator
+) -> Value:
+    """What an exec or spawn call runs as one argument vector: its program, then its
+    arguments (``os.execlp("sh", "sh", "-c", cmd)``, ``os.execvp("sh", ["sh", "-c", cmd])``;
+    an exec's argv[0] is only the name it gives the program)."""
+    if sink.form == "program-args":
+        extra = [a for a in node.args if a.keyword is None and a.star == ""]
+        rest = extra[sink.payload + 1 :]
+        if sink.env_position == -1 and len(rest) > 1:
+            rest = rest[:-1]  # execle(path, arg0, ..., env): the environment
+        items = [program, *(evaluator.value(a.value, scope) for a in rest)]
+        more = has_star_args(node)
+    else:
+        argv_node = _payload_arg(sink, node, 1)
+        argv = evaluator.value(argv_node, scope) if argv_node is not None else Value(True)
+        if argv.items is None:
+            return Value(False)
+        items = [program, *argv.items]
+        more = argv.more
+    if sink.argv0 or sink.form == "program-argv":
+        items = [items[0], *items[2:]]
+    return Value(False, items=tuple(items), more=more, splits=more)
+
+
+def _text_parts(value: Value) -> tuple[str | None, ...] | None:
+    """The constant text segments and holes of a string (None: not a string, or unread)."""
+    if value.const and value.text is not None:
+        return (value.text,)
+    return value.parts
+
+
+def _string_exposed(value: Value, not_options: set[int]) -> set[int]:
+    """The quoted holes of a shell command string that protect nothing: where the shell
+    reads them (auditor.judge.shellwords.exposed_quoted_holes), or where the string runs
+    them further on (``x='W'; eval "$x"``: auditor.judge.script_uses.quoted_words_run).
+    Where the quoted values land cannot be read: none (they count as before)."""
+    parts = _text_parts(value)
+    if parts is None:
+        return set()
+    marks = split_marks(parts)
+    return exposed_holes(marks, not_options=not_options) | quoted_words_run(marks, not_options)
+
+
+def _argv_exposed(value: Value, not_options: set[int]) -> set[int]:
+    """The quoted holes of an argument vector run without a shell that protect nothing:
+    all but those in the command string a shell of the vector reads (``["sh", "-c", "ls "
+    + shlex.quote(x)]``, ``["ssh", host, "ls " + shlex.quote(x)]``), judged there as in any
+    shell string. Without a shell a quote adds quote characters to a word that needs them
+    and leaves a word it need not quote as it is: ``-exec``, ``--to-command=sh`` and ``id``
+    stay an option or a program, and ``.split()`` of a quoted string cuts it at its blanks.
+    A hole of an item the vector does not show counts as before."""
+    items = value.items
+    if items is None:
+        return set()
+    found = [set(_marks_in(v)) for v in items]
+    if not any(found):
+        return set()
+    exposed: set[int] = set().union(*found)
+    words = [word_of(v) for v in items]
+    if value.more:
+        words.append(Word(None, splits=value.splits))
+    peeled = peel(words)
+    if peeled.kind != "shell" or peeled.language not in (None, "sh"):
+        return exposed
+    start = peeled.start
+    if start >= len(items):
+        return exposed
+    script = list(items[start:]) if peeled.joined else [items[start]]
+    if peeled.joined and value.more:
+        return exposed - set().union(*found[start:])  # the rest of the command is not seen
+    parts: list[str | None] = []
+    for k, item in enumerate(script):
+        text = _text_parts(item)
+        if text is None:
+            return exposed - set().union(*found[start:])
+        if k:
+            parts.append(" ")
+        parts.extend(text)
+    if peeled.offset and parts and isinstance(parts[0], str):
+        parts[0] = parts[0][peeled.offset :]
+    inside = set().union(*found[start : start + len(script)])
+    return (exposed - inside) | _string_exposed(Value(False, parts=tuple(parts)), not_options)
+
+
+def _marks_in(value: Value) -> list[int]:
+    """The quoted holes an argv item holds."""
+    parts = _text_parts(value)
+    if parts is None:
+        return []
+    return [p for p in split_marks(parts) if isinstance(p, int)]
 
 
 def _input_args(node: cst.Call) -> list[cst.BaseExpression]:
@@ -1600,7 +1698,7 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
                 chosen = Runs("dynamic", "program", (), False, _CHOSEN_EXE)
                 return _Site(call, sink, shell, "dynamic", None, runs=chosen, extra=choosers)
             operands = value.items if value.items is not None else (value,)
-            through = shell_executable(exe, operands, value.more, value.tail_const)
+            through = shell_executable(exe, operands, value.more, value.tail_const, value.splits)
             fed = _fed(through, node, call, evaluator, sink)
             if fed is not None:
                 return _Site(call, sink, shell, fed.payload, None, runs=fed, extra=choosers)
@@ -1633,7 +1731,8 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
             payload = _argv_class(value.items)
             if payload == "constant" and not value.tail_const:
                 payload = "fixed-program"
-            runs = _fed(peel_argv(value.items, True, value.tail_const), node, call, evaluator, sink)
+            peeled = peel_argv(value.items, True, value.tail_const, value.splits)
+            runs = _fed(peeled, node, call, evaluator, sink)
             if runs is not None:
                 return _Site(call, sink, shell, runs.payload, None, runs=runs, extra=choosers)
         elif value.const:

@@ -551,6 +551,17 @@ class Collector(cst.CSTVisitor):
             self._bind_target(node.target, node.value)
             self._self_attr(node.target, node.value, annotation=node.annotation.annotation)
 
+    def visit_Del(self, node: cst.Del) -> None:
+        """``del x[k]``, ``del x[0:3]``: the items left are not those ``x`` was built with
+        (the words of a split command shift: what was an argument becomes the program)."""
+        targets: list[cst.BaseExpression] = [node.target]
+        while targets:
+            target = targets.pop()
+            if isinstance(target, (cst.Tuple, cst.List)):
+                targets.extend(e.value for e in target.elements)
+            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                self._pending.append((target.value.value, self.scope, None, True, None))
+
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         merge = isinstance(node.operator, cst.BitOrAssign)
         self._item_store(node, node.target, node.value, augmented=not merge, merge=merge)

@@ -63,6 +63,10 @@ class Value:
     # (``f"sudo {cmd} -v"``: ``("sudo ", None, " -v")``), for peeling a shell string's
     # launchers (auditor.scan.runs)
     parts: tuple[str | None, ...] | None = None
+    # with ``more``: the items that may follow include the words of something split or
+    # spread at run time (``f"find /srv -name {x}".split()``, ``[*args]``): one hole that
+    # may be several words, options among them
+    splits: bool = False
 
     def program_item(self) -> bool:
         """Usable as a known argv[0]: a constant, or a known executable (sys.executable)."""
@@ -380,14 +384,21 @@ class Evaluator:
         more = False  # the items after a spread of a grown list have unknown positions
         const = True
         tail = True
+        splits = False
         for element in elements:
             if isinstance(element, cst.StarredElement):
                 inner = self.value(element.value, scope, depth + 1)
                 if inner.items is None:
                     known = bool(items) and items[0].program_item() and not more
                     return Value(
-                        False, program=known, items=tuple(items), more=True, tail_const=False
+                        False,
+                        program=known,
+                        items=tuple(items),
+                        more=True,
+                        tail_const=False,
+                        splits=True,
                     )
+                splits = splits or (inner.more and inner.splits)
                 if not more:
                     items.extend(inner.items)
                 elif not _items_const(inner):
@@ -412,6 +423,7 @@ class Evaluator:
             truth=bool(items) or more,
             more=more,
             tail_const=tail,
+            splits=splits,
         )
 
     def _binop(self, node: cst.BinaryOperation, scope: Scope, depth: int) -> Value:
@@ -432,15 +444,18 @@ class Evaluator:
                     items=items,
                     more=left.more or right.more,
                     tail_const=tail,
+                    splits=(left.more and left.splits) or (right.more and right.splits),
                 )
             if left.items is not None:
-                # [prog, ...] + unknown: the program is still known
+                # [prog, ...] + unknown: the program is still known (and the list added
+                # may hold any number of words)
                 return Value(
                     False,
                     program=bool(left.items) and left.items[0].program_item(),
                     items=left.items,
                     more=True,
                     tail_const=False,
+                    splits=True,
                 )
             if left.text is not None and right.text is not None and left.const and right.const:
                 return _const_text(left.text + right.text)
@@ -578,7 +593,7 @@ def _words(text: Value, shell_like: bool) -> Value:
     if not found:
         return DYNAMIC
     known = tuple(_const_text(w) for w in found)
-    return Value(False, program=True, items=known, more=True, tail_const=False)
+    return Value(False, program=True, items=known, more=True, tail_const=False, splits=True)
 
 
 def _element(container: Value) -> Value:
@@ -600,7 +615,10 @@ def _grown(base: Value, added: list[Value]) -> Value:
     if base.items is not None:
         program = bool(base.items) and base.items[0].program_item()
         tail = base.tail_const and all(_items_const(a) for a in added)
-        return Value(const, program=program, items=base.items, more=True, tail_const=tail)
+        splits = (base.more and base.splits) or any(a.more and a.splits for a in added)
+        return Value(
+            const, program=program, items=base.items, more=True, tail_const=tail, splits=splits
+        )
     return Value(const, program=base.program, text=None, truth=None)
 
 

@@ -807,6 +807,10 @@ def survey(
                 setting_stores.append((base, node.lineno))  # type: ignore[attr-defined]
             if type(base) is Attribute and base.attr == "__globals__":
                 markers.append(node.lineno)  # type: ignore[attr-defined]  # f.__globals__[k] = v
+        elif kind is ast.Subscript and type(node.ctx) is ast.Del:  # type: ignore[attr-defined]
+            base = node.value  # type: ignore[attr-defined]
+            if type(base) is Name:  # del x[0:3]: x's items shift
+                mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
         elif kind is ast.AugAssign and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
             target = node.target  # type: ignore[attr-defined]
             if type(target) is Name or (type(target) is Attribute and target.attr in settings):

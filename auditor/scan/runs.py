@@ -82,16 +82,21 @@ def _known(value: Value) -> bool:
     return value.program_item()
 
 
-def peel_argv(items: Sequence[Value], more: bool = False, tail_const: bool = True) -> Runs | None:
+def peel_argv(
+    items: Sequence[Value], more: bool = False, tail_const: bool = True, splits: bool = False
+) -> Runs | None:
     """What ``items`` (an argv list's values; ``more``: further items may follow, constant
-    when ``tail_const``) runs once its launchers are peeled, or None when its head is no
-    launcher."""
+    when ``tail_const``, any number of words of a string split at run time when ``splits``)
+    runs once its launchers are peeled, or None when its head is no launcher."""
     values = list(items)
     if more:  # the items that may follow: one word known only at run time
         values.append(Value(tail_const, program=tail_const))
     if not values:
         return None
-    peeled = peel([word_of(v) for v in values])
+    words = [word_of(v) for v in values]
+    if more and splits and not tail_const:
+        words[-1] = Word(None, splits=True)  # find -name {x}: x may be "x -exec sh -c ..."
+    peeled = peel(words)
     if not peeled.via:
         return None
     texts = [v.text if v.const else None for v in values]
@@ -367,7 +372,7 @@ _DASH_C = Value(True, program=True, text="-c")
 
 
 def shell_executable(
-    exe: Value, command: Sequence[Value], more: bool, tail_const: bool
+    exe: Value, command: Sequence[Value], more: bool, tail_const: bool, splits: bool = False
 ) -> Runs | None:
     """What a command run with ``shell=True`` and ``executable=exe`` runs: ``[exe, "-c",
     *command]``. None when ``exe`` reads a shell string after ``-c`` (a shell), or is no
@@ -376,4 +381,4 @@ def shell_executable(
     probe = peel([word_of(exe), Word("-c"), Word("true")])
     if not probe.via or (probe.kind == "shell" and probe.start == 2):
         return None
-    return peel_argv([exe, _DASH_C, *command], more, tail_const)
+    return peel_argv([exe, _DASH_C, *command], more, tail_const, splits)

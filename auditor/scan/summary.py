@@ -1161,7 +1161,7 @@ class Summarizer:
             and value.items is not None
             and value.items[0].const
             and bool(value.items[0].text)
-            and peel_argv(value.items, value.more, value.tail_const) is None
+            and peel_argv(value.items, value.more, value.tail_const, value.splits) is None
         )
         if value.const:
             return Arg(tuple(sorted(labels, key=repr)), True, None, head)
