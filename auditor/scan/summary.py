@@ -1118,10 +1118,15 @@ class Summarizer:
         site = self._site_of.get(id(node))
         saved = self._guards_now
         self._guards_now = self.guarded(site) if site is not None and site.guards else {}
+        # its arguments are read where the call stands, whoever asks first
+        now = self._now
+        if site is not None and site.done >= 0:
+            self._now = (site.scope, site.done)
         try:
             return self._record(node, scope, typed, index, fallback)
         finally:
             self._guards_now = saved
+            self._now = now
 
     def _record(
         self, node: cst.Call, scope: Scope, typed: str, index: int, fallback: Label | None = None

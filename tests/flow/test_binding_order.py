@@ -93,3 +93,33 @@ def test_a_binding_after_the_sink_does_not_change_its_origin(
     tmp_path: Path, code: str, origin: str
 ) -> None:
     assert _finding(tmp_path, code).origin == origin
+
+
+def test_a_value_read_again_after_the_name_is_bound_anew_keeps_its_origin(tmp_path: Path) -> None:
+    # `randseed` at line 15 is what parse() made of the first run's output (line 13), not
+    # of the second's (bound at line 15 itself) nor the third's: the environment reaches the
+    # command through the first run's output (a call the analysis cannot follow carries
+    # what it is given); rule AUD101, risk high, origin environment
+    finding = _finding(
+        tmp_path,
+        """
+        import os
+        import subprocess
+        class T:
+            def run_command(self, args):
+                env = dict(os.environ)
+                return subprocess.run(" ".join(args), shell=True, env=env).stdout
+            def run_tests(self, *testargs):
+                return self.run_command(list(testargs))
+            def parse(self, output):
+                return output.split()[0]
+            def test(self):
+                output = self.run_tests("-r")
+                randseed = self.parse(output)
+                output = self.run_tests(f"--randseed={randseed}")
+                again = self.parse(output)
+                output = self.run_tests("x")
+                randseed = self.parse(output)
+        """,
+    )
+    assert finding.origin == "environment"
