@@ -1478,7 +1478,9 @@ def _spelled_out(call: CallSite) -> CallSite | None:
     names = [a.keyword.value for a in args if a.keyword is not None]
     if len(names) != len(set(names)):
         return None  # a key set twice (or also passed by name): which value wins is not read
-    return CallSite(node.with_changes(args=args), call.scope, call.function, call.index)
+    return CallSite(
+        node.with_changes(args=args), call.scope, call.function, call.index, done=call.done
+    )
 
 
 def _known_keywords(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> list[cst.Arg] | None:

@@ -30,6 +30,9 @@ class CallSite:
     # a class body), the outermost enclosing ``def`` or ``lambda`` when inside one (a
     # function may be called as soon as it is defined)
     runs_from: int = 0
+    # when its arguments have been read, on the scopes' CLOCK (-1: not known): a binding of
+    # its own scope met later (and in no loop around the call) cannot reach them
+    done: int = -1
 
 
 @dataclass(slots=True)
@@ -44,6 +47,9 @@ class FunctionRecord:
     outer: Scope
     cls: str | None
     returns: list[cst.BaseExpression] = field(default_factory=list)
+    # what a generator yields (``yield v``; ``yield from g``: ``g``): what iterating the
+    # generator a call returns gives, so what the call carries (auditor.scan.summary)
+    yields: list[cst.BaseExpression] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -168,11 +174,13 @@ class Collector(cst.CSTVisitor):
         self._any_guard = False
         self._class_stack: list[str | None] = []
         self._defined_at: list[int] = []  # CLOCK at each enclosing def or lambda
-        # (name, scope, value added, may come first, the key it is set under) of mutations,
-        # bound by finish()
+        # (name, scope, value added, may come first, the key it is set under, when it is
+        # met on the CLOCK) of mutations, bound by finish()
         self._pending: list[
-            tuple[str, Scope, cst.BaseExpression | None, bool, cst.BaseExpression | None]
+            tuple[str, Scope, cst.BaseExpression | None, bool, cst.BaseExpression | None, int]
         ] = []
+        self._open_calls: list[CallSite] = []  # the calls whose arguments are being walked
+        self._open_loops: list[int] = []  # CLOCK at each open for or while
         # (name, scope, call, when, whether the call may change it) of each name handed to
         # a call: a container handed to a call that may change it, then read by another
         # call, is not what it was built with (finish())
@@ -252,6 +260,15 @@ class Collector(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if self._function_stack and node.value is not None:
             self._function_stack[-1].returns.append(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if not self._function_stack or self._function_stack[-1].scope is not self.scope:
+            return  # a lambda's (``lambda: (yield x)``): no record of its own
+        value = node.value
+        if isinstance(value, cst.From):
+            value = value.item
+        if value is not None:
+            self._function_stack[-1].yields.append(value)
 
     def _method_self(self) -> tuple[FunctionRecord, str] | None:
         """The method being walked and the name of its first parameter (``self``)."""
@@ -368,11 +385,11 @@ class Collector(cst.CSTVisitor):
         mutate (Python binds nothing there: ``x.append(v)`` changes the list ``x`` names
         wherever it is bound), now that every binding is known."""
         self._handed_mutations()
-        for name, scope, value, first, key in self._pending:
+        for name, scope, value, first, key, when in self._pending:
             # what may come first makes the program unknown: an opaque binding
             kind: BindingKind = "opaque" if first else "augment"
             for bindings in self._aliased(name, scope):
-                bindings.append(Binding(kind, scope, value=value, key=key))
+                bindings.append(Binding(kind, scope, value=value, key=key, order=when))
         self._pending.clear()
 
     @staticmethod
@@ -409,7 +426,7 @@ class Collector(cst.CSTVisitor):
             if not any(c is not call and w > when for c, w in groups[id(bindings)]):
                 continue
             if any(_container(b, 0) for b in bindings):
-                self._pending.append((name, scope, None, True, None))
+                self._pending.append((name, scope, None, True, None, when))
         self._handed.clear()
 
     def _comp_enter(self, node: cst.BaseExpression) -> None:
@@ -577,7 +594,7 @@ class Collector(cst.CSTVisitor):
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             index = target.slice[0].slice if len(target.slice) == 1 else None
             key = index.value if isinstance(index, cst.Index) else None
-            self._pending.append((target.value.value, self.scope, value, True, key))
+            self._pending.append((target.value.value, self.scope, value, True, key, next(CLOCK)))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name) and self.scope.kind == "comprehension":
@@ -657,8 +674,27 @@ class Collector(cst.CSTVisitor):
             value = node.args[2].value if len(node.args) > 2 else None
             self._write_global(node.args[1].value, value)
 
+    def leave_Call(self, original_node: cst.Call) -> None:
+        site = self._open_calls.pop()
+        site.done = next(CLOCK)
+
     def visit_For(self, node: cst.For) -> None:
+        self._open_loops.append(next(CLOCK))  # before the target: bound on each pass
         self._bind_iteration(node.target, node.iter)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._close_loop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._open_loops.append(next(CLOCK))
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._close_loop()
+
+    def _close_loop(self) -> None:
+        """A loop's span on the CLOCK, kept by its scope: a binding met after a use of
+        the name in the same loop may reach that use on the next pass."""
+        self.scope.loops.append((self._open_loops.pop(), next(CLOCK)))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
@@ -707,6 +743,7 @@ class Collector(cst.CSTVisitor):
         runs_from = self._defined_at[0] if self._defined_at else next(CLOCK)
         site = CallSite(node, self.scope, function, index, guards, runs_from)
         self.every_call.append(site)
+        self._open_calls.append(site)
         if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) > 1:
             name = node.args[1].value  # setattr(obj, "name", v): a constant name
             if isinstance(name, cst.SimpleString):
@@ -735,7 +772,9 @@ class Collector(cst.CSTVisitor):
                 elif method == "setdefault" and position == 1:
                     key = node.args[0].value  # d.setdefault(k, v)
                 if isinstance(receiver, cst.Name):
-                    self._pending.append((receiver.value, self.scope, arg.value, first, key))
+                    self._pending.append(
+                        (receiver.value, self.scope, arg.value, first, key, next(CLOCK))
+                    )
                 else:  # self.items.append(v)
                     self._self_attr(receiver, arg.value, mutation=True)
         mutated = isinstance(func, cst.Attribute) and func.attr.value in _MUTATING
@@ -743,7 +782,7 @@ class Collector(cst.CSTVisitor):
             setitem = func.attr.value == "__setitem__" and len(node.args) > 1
             value = node.args[1].value if setitem else None
             key = node.args[0].value if setitem else None
-            self._pending.append((func.value.value, self.scope, value, True, key))
+            self._pending.append((func.value.value, self.scope, value, True, key, next(CLOCK)))
         changes = self._may_change(func)
         for arg in node.args:
             if not arg.star and isinstance(arg.value, cst.Name):

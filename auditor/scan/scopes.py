@@ -64,6 +64,8 @@ class Scope:
     # (``globals()[k] = v``, ``globals().update(d)``, ``setattr(sys.modules[__name__], k,
     # v)``): none of its module-level names is a constant
     written_by_key: bool = False
+    # the ``for`` and ``while`` loops of this scope: (first, last) on the CLOCK
+    loops: list[tuple[int, int]] = field(default_factory=list)
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self

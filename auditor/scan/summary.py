@@ -146,6 +146,9 @@ class Summarizer:
             if record.cls is not None and params and self._kind(record) == "method":
                 self._methods[id(record.scope)] = (record.cls, params[0].name.value)
         self._guards_now: dict[str, str] = {}  # name -> note, in the payload being read
+        # where the expression being read stands: its scope and when it is met on the
+        # scopes' CLOCK (a sink's arguments, a binding's value); None: not known
+        self._now: tuple[Scope, int] | None = None
         self._dependency_names: frozenset[str] | None = None
         self._site_of = {id(c.node): c for c in collector.every_call}
         self._typed: dict[int, str | None] = {}
@@ -793,7 +796,41 @@ class Summarizer:
                 found = self._typed_value(assign.value, assign.scope, depth)
                 if found is not None:
                     return found
+        if not assigns:
+            found = self._property_type(cls, node.attr.value, depth)
+            if found is not None:
+                return found
         return self._field_type(cls, node.attr.value, depth)
+
+    def _property_type(self, cls: str, attr: str, depth: int) -> str | None:
+        """``self.<attr>`` where ``attr`` is a property of ``cls`` or a base of this file
+        (``@property def printer(self) -> Printer``): the instance it returns, by its return
+        annotation, else by what it returns when that is one object (``A() if x else B()``:
+        the side that constructs first), so that ``self.printer(chunks)`` calls that
+        object's ``__call__``, not the property's getter."""
+        for key in (cls, *self._same_file_bases(cls)):
+            record = self._functions_by_key.get(f"{key}.{attr}")
+            if record is None:
+                continue
+            if not any(
+                self.typed(d.decorator, record.outer, depth + 1)
+                in ("builtins.property", "functools.cached_property")
+                for d in record.node.decorators
+            ):
+                return None
+            if record.node.returns is not None:
+                annotation = _unwrapped_annotation(record.node.returns.annotation)
+                held = (
+                    None if annotation is None else self.typed(annotation, record.outer, depth + 1)
+                )
+                if held is not None and not held.startswith(("builtins.", "typing.")):
+                    return f"{held}()"
+            if len(record.returns) == 1:
+                found = self._typed_value(record.returns[0], record.scope, depth + 1)
+                if found is not None and found.endswith("()"):
+                    return found
+            return None
+        return None
 
     def _method_of(self, scope: Scope) -> tuple[str, str] | None:
         current: Scope | None = scope
@@ -912,6 +949,8 @@ class Summarizer:
         bindings = scope.lookup(name)
         if bindings is None:
             return EMPTY
+        if self._now is not None and len(bindings) > 1:
+            bindings = self._reaching(name, scope, bindings, *self._now)
         out: set[Label] = set()
         for binding in bindings:
             if binding.kind == "import":
@@ -954,6 +993,33 @@ class Summarizer:
                 else:
                     out.add(("p", binding.scope.key, name))
         return frozenset(out)
+
+    @staticmethod
+    def _reaching(
+        name: str, scope: Scope, bindings: list[Binding], where: Scope, now: int
+    ) -> list[Binding]:
+        """The bindings of ``name`` (read in ``scope``) that may reach a use met at ``now``
+        in ``where``: a binding of that same scope met later cannot (``editor = getenv(..)``,
+        ``system(editor)``, then ``with open(p) as editor``), unless a loop of the scope holds
+        both (the next pass reads it), or the name is a global or nonlocal there (another
+        call of the function may have bound it). Every binding when none would be left."""
+        current = scope
+        while current is not where and current.kind == "comprehension":
+            if name in current.bindings or current.parent is None:
+                return bindings
+            current = current.parent
+        if current is not where or name in where.globals or name in where.nonlocals:
+            return bindings
+        if where.bindings.get(name) is not bindings:
+            return bindings
+        kept = [
+            b
+            for b in bindings
+            if b.scope is not where
+            or b.order <= now
+            or any(first < now and b.order < last for first, last in where.loops)
+        ]
+        return kept if kept else bindings
 
     def _lambda_calls(self, scope: Scope, name: str, depth: int) -> tuple[frozenset[Label], bool]:
         """What the calls of a lambda bound to a name (``run = lambda c: os.system(c)``,
@@ -1002,7 +1068,11 @@ class Summarizer:
                 if matches:
                     given = arg.value
             if given is not None:
-                out |= self.labels(given, site.scope, depth + 1)
+                saved, self._now = self._now, (site.scope, site.done) if site.done >= 0 else None
+                try:
+                    out |= self.labels(given, site.scope, depth + 1)
+                finally:
+                    self._now = saved
         return frozenset(out), calls == 0
 
     def _binding_labels(self, binding: Binding, depth: int) -> frozenset[Label]:
@@ -1013,7 +1083,11 @@ class Summarizer:
             source = self.sources.method_source("__iter__", receiver) if receiver else None
             if source is not None:
                 return frozenset({self._source(source, binding.value, receiver, binding.scope)})
-        return self.labels(binding.value, binding.scope, depth + 1)
+        saved, self._now = self._now, (binding.scope, binding.order)
+        try:
+            return self.labels(binding.value, binding.scope, depth + 1)
+        finally:
+            self._now = saved
 
     def guarded(self, site: CallSite) -> dict[str, str]:
         """The names checked against an allow-list where ``site`` is: a constant container,
@@ -1191,10 +1265,15 @@ class Summarizer:
         site = self._site_of.get(id(node))
         saved = self._guards_now
         self._guards_now = self.guarded(site) if site is not None and site.guards else {}
+        # its arguments are read where the call stands, whoever asks first
+        now = self._now
+        if site is not None and site.done >= 0:
+            self._now = (site.scope, site.done)
         try:
             return self._record(node, scope, typed, index, fallback)
         finally:
             self._guards_now = saved
+            self._now = now
 
     def _record(
         self, node: cst.Call, scope: Scope, typed: str, index: int, fallback: Label | None = None
@@ -1417,7 +1496,9 @@ class Summarizer:
                 # what the framework calls to fill it in
                 number = self._made_up_call(cst.Call(func=provider), record.outer, typed)
                 injected[name] = Arg((("c", number),))
-        returns = self._union(record.returns, record.scope, 0)
+        # a generator's call carries what it yields: iterating it (``for x in gen()``,
+        # ``"".join(gen())``) gives those values
+        returns = self._union((*record.returns, *record.yields), record.scope, 0)
         line, column = self.def_position(record)
         return Function(
             key=record.key,
@@ -1439,6 +1520,48 @@ class Summarizer:
             complete=not _is_stub(record.node),
             abstract=record.cls is not None and self._abstract(record),
         )
+
+    def _model_aliases(self) -> dict[str, Function]:
+        """The module-level names bound to a model call's function (``completion =
+        litellm.completion`` in one branch of an ``if``, ``ask = client.messages.create``
+        in a ``try``): for the other modules, which call them by that name, a function that
+        returns the model's output (in this module, a call of the name is typed through
+        its bindings). A name also bound by a ``def`` is that function."""
+        out: dict[str, Function] = {}
+        scope = self.collector.module_scope
+        for name, bindings in scope.bindings.items():
+            labels: set[Label] = set()
+            for binding in bindings:
+                if binding.kind == "def" or binding.defines:
+                    labels = set()
+                    break
+                value = binding.value
+                if binding.kind != "value" or not isinstance(value, cst.Name | cst.Attribute):
+                    continue
+                typed = self.typed(value, binding.scope)
+                source = self.sources.call_source(typed) if typed is not None else None
+                if source is not None:
+                    labels.add(self._source(source, value, self.code(value) + "()", scope))
+            if not labels:
+                continue
+            line, column = min((x[2], x[3]) for x in labels)
+            out[name] = Function(
+                key=name,
+                line=line,
+                column=column,
+                params=(),
+                kwonly=(),
+                vararg="args",
+                kwarg="kwargs",
+                kind="function",
+                cls=None,
+                entries={},
+                returns=tuple(sorted(labels, key=repr)),
+                defaults={},
+                opaque=False,
+                complete=True,
+            )
+        return out
 
     def _abstract(self, record: FunctionRecord) -> bool:
         """Declared only: ``@abstractmethod``, or a body (after its docstring) that is only
@@ -1505,11 +1628,19 @@ class Summarizer:
         summary = self.summary
         for index, call, payload, if_params, argv, program, reads_stdin, read in sites:
             self._guards_now = self.guarded(call) if call.guards else {}
+            # the call's own arguments are read when it runs: what its function binds
+            # later does not reach them (other parts, a pipe's writes, may come later)
+            in_call = {id(a.value) for a in call.node.args} if call.done >= 0 else set()
             try:
-                labels = self._union(payload, call.scope, 0)
+                labels = EMPTY
+                for node in payload:
+                    self._now = (call.scope, call.done) if id(node) in in_call else None
+                    labels |= self.labels(node, call.scope, 1)
+                self._now = None
                 runs = None if program is None else self._union([program], call.scope, 0)
             finally:
                 self._guards_now = {}
+                self._now = None
             if reads_stdin is not None:
                 labels |= self._fed_labels(call, reads_stdin == "pipe")
             function = self._function_key(call.scope)
@@ -1537,6 +1668,8 @@ class Summarizer:
             self._handed_over(site)
         for record in self.collector.functions:
             summary.functions[record.key] = self._function(record)
+        for alias, made in self._model_aliases().items():
+            summary.functions.setdefault(alias, made)
         attrs: dict[tuple[str, str], set[Label]] = {}
         for assign in self.collector.attr_assigns:
             held = attrs.setdefault((assign.cls, assign.attr), set())
