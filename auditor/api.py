@@ -29,6 +29,7 @@ from auditor.findings import SUMMARY_UNREAD, FileResult, ScanError, ScanResult
 from auditor.flow.entry import Entry, text_reader
 from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
+from auditor.rules_files import folder as rules_folder
 from auditor.rules_files import read_rule_file
 from auditor.scan.cache import ResultCache, default_folder, salt_for
 from auditor.scan.discover import Candidate, Listing, discover, package_prefix, relative_to
@@ -45,16 +46,14 @@ Progress = Callable[[int, int | None], None]
 _POOL_MIN_FILES = 24
 # The modules whose code decides findings (paths under auditor/): their source is part of
 # the cache key.
-_ANALYSIS_MODULES = (
-    "findings.py", "globs.py", "judge/catalogue.py", "judge/classify.py", "judge/policy.py",
-    "judge/shellwords.py", "scan/analyze.py", "scan/collect.py", "scan/payload.py",
-    "scan/positions.py", "scan/prefilter.py", "scan/resolve.py", "scan/scopes.py",
-    "scan/skeleton.py", "scan/suppress.py", "scan/walk.py", "scan/runs.py",
-    "judge/launchers.py", "judge/launcher_table.py", "judge/script_uses.py", "file_summary.py",
-    "judge/sources.py", "scan/summary.py",
-)  # fmt: skip
-# The data files under rules/ that decide findings besides the catalogue (in the key too).
-_ANALYSIS_DATA = ("sources.toml", "launchers.toml", "stdin_feeds.toml", "script_uses.toml")
+# The code that decides a file's findings and summary (in the result cache's key): every
+# module of the stages' packages and these beside them, found by listing, so that a module
+# added to a stage is in the key without anyone remembering to add it (a stale cache gave
+# results the code no longer computes).
+_ANALYSIS_PACKAGES = ("scan", "judge", "flow")
+_ANALYSIS_MODULES = ("findings.py", "globs.py", "file_summary.py", "shell_syntax.py")
+# The data files under rules/ (every one: the catalogue's, the sources', the launchers'...).
+_ANALYSIS_DATA_SUFFIX = ".toml"
 # What decides a file's migration plan besides its analysis (in the plans' cache key): the
 # planning and the codemods' helpers (under auditor/), the codemods (auditor.codemods), the
 # sandbox's profiles and settings (what a routed call loses) and the data under rules/.
@@ -77,13 +76,21 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _analysis_files() -> list[Path]:
+    """The files of code and data a file's analysis reads (:data:`_ANALYSIS_PACKAGES`...)."""
+    package = Path(__file__).parent
+    files = [package / name for name in _ANALYSIS_MODULES]
+    for sub in _ANALYSIS_PACKAGES:
+        files.extend(sorted((package / sub).glob("*.py")))
+    files.extend(sorted(rules_folder().glob(f"*{_ANALYSIS_DATA_SUFFIX}")))
+    return files
+
+
 def _code_fingerprint() -> str:
     digest = hashlib.blake2b(digest_size=12)
-    package = Path(__file__).parent
-    for name in _ANALYSIS_MODULES:
-        digest.update(package.joinpath(name).read_bytes())
-    for name in _ANALYSIS_DATA:
-        digest.update(read_rule_file(name).encode())
+    for path in _analysis_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -577,7 +577,9 @@ class Collector(cst.CSTVisitor):
             if isinstance(target, (cst.Tuple, cst.List)):
                 targets.extend(e.value for e in target.elements)
             elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-                self._pending.append((target.value.value, self.scope, None, True, None))
+                self._pending.append(
+                    (target.value.value, self.scope, None, True, None, next(CLOCK))
+                )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         merge = isinstance(node.operator, cst.BitOrAssign)
