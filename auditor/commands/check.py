@@ -132,7 +132,8 @@ def _text(
     help="PATHS are the files a change touches (what pre-commit passes): scan the whole "
     "project (the folder of the policy file, else the current one) so that calls between "
     "files are followed, and gate on the findings in those files or whose flow goes through "
-    "them (a new caller in a changed file that sends request data to an unchanged helper).",
+    "them (a new caller in a changed file that sends request data to an unchanged helper). "
+    "Each file is judged by the policy file that governs it (the nearest one upward).",
 )
 @click.option(
     "--allow-errors",

@@ -78,10 +78,11 @@ def render(result: ScanResult, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def skipped_note(skipped: list[str]) -> str:
+def skipped_note(skipped: list[str], first: int | None = 3) -> str:
     """What the summary says of the folders the walk left out by default (build output,
     virtual environments, installed packages, submodules not checked out): how many, and
-    the first ones."""
-    shown = ", ".join(skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+    the ``first`` ones (None: all)."""
+    more = first is not None and len(skipped) > first
+    shown = ", ".join(skipped[:first]) + (", ..." if more else "")
     noun = "folder" if len(skipped) == 1 else "folders"
     return f"{len(skipped)} {noun} skipped by default ({shown}: name one to scan it)"

@@ -238,14 +238,25 @@ def list_tree(root: Path) -> Tree:
             skipped.add(folder)
     for sub in listed.submodules:
         checkout = root / sub
-        if not os.path.lexists(checkout / ".git"):
+        if os.path.lexists(checkout / ".git"):
+            inner = list_tree(checkout)  # its own work tree
+        elif _holds_files(checkout):
+            inner = _walk(os.fspath(checkout))  # files without a work tree: walked
+        else:
             skipped.add(sub + "/")  # not checked out: nothing to scan
             continue
-        inner = list_tree(checkout)
         files.extend(f"{sub}/{rel}" for rel in inner.files)
         skipped.update(f"{sub}/{rel}" for rel in inner.skipped)
     files.sort()
     return Tree(files, git=True, skipped=tuple(sorted(skipped)))
+
+
+def _holds_files(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as it:
+            return any(True for _ in it)
+    except OSError:
+        return False
 
 
 def _folders(files: list[str]) -> set[str]:

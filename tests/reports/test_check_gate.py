@@ -468,3 +468,11 @@ def test_check_says_which_folders_it_skipped(
     assert out.endswith(
         "; 2 files scanned; 1 folder skipped by default (build/: name one to scan it)\n"
     )
+    # the GitHub Action's format (annotations only) says it as a notice
+    assert main(["check", "--no-cache", "--format", "github"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    notices = [n for n in out if n.startswith("::notice title=auditor")]
+    assert notices == [
+        "::notice title=auditor: folders not scanned::1 folder skipped by default "
+        "(build/: name one to scan it)"
+    ]

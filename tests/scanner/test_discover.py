@@ -175,6 +175,11 @@ def test_checked_out_submodules_are_scanned(tmp_path: Path) -> None:
     _git(tmp_path, "clone", "-q", str(main), str(clone))
     assert found([clone], clone) == ["app.py"]
     assert list_tree(clone).skipped == ("libs/agenttools/",)
+    # its files there without a work tree of their own (a .git file lost): walked
+    (main / "libs" / "agenttools" / ".git").unlink()
+    assert found([main], main) == [
+        "app.py", "libs/agenttools/inner/deep.py", "libs/agenttools/tools.py",
+    ]  # fmt: skip
 
 
 SHEBANGS = (
