@@ -333,7 +333,7 @@ def test_no_secret_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_cache_folder_git_tracks_is_neither_read_nor_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A force-added .auditor_cache/: a warning, and the cache lives in the user's folder,
     so that the scan leaves the tracked file as it was."""
@@ -356,3 +356,11 @@ def test_a_cache_folder_git_tracks_is_neither_read_nor_written(
         result = scan([root], policy=load_policy(root), use_cache=True)
     assert len(result.findings) == 2 and db.read_bytes() == before
     assert (tmp_path / "other" / "auditor" / "results.sqlite3").exists()
+    # the command line says it in one line, not as a Python warning
+    from auditor.cli import main
+
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("AUDITOR_CACHE_DIR", raising=False)  # (conftest sets one)
+    assert main(["check", "--fail-on", "critical", "."]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("auditor: git tracks ") and "UserWarning" not in err
