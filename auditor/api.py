@@ -15,11 +15,13 @@ codemods. A file with no site a codemod may rewrite is planned from its analysis
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib.util
 import os
 import stat
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +33,15 @@ from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
 from auditor.rules_files import folder as rules_folder
 from auditor.rules_files import read_rule_file
-from auditor.scan.cache import ResultCache, default_folder, salt_for
+from auditor.scan.cache import (
+    FOLDER,
+    ResultCache,
+    SecretError,
+    default_folder,
+    local_secret,
+    salt_for,
+    user_folder,
+)
 from auditor.scan.discover import Candidate, Listing, discover, package_prefix, relative_to
 from auditor.scan.options import Options
 
@@ -431,14 +441,52 @@ def _open_cache(
     folder = (
         Path(cache_dir) if cache_dir is not None else default_folder(policy.root, policy.source)
     )
+    # every key holds the user's secret: a cache written elsewhere (committed to the
+    # repository, copied from another machine) is never trusted
+    secret_folder = user_folder()
+    try:
+        if _inside(secret_folder, policy.root):
+            raise SecretError(f"{secret_folder} lies in the project {policy.root}")
+        secret = local_secret(secret_folder)
+    except SecretError as exc:
+        warnings.warn(f"auditor: the result cache is off: {exc}", stacklevel=3)
+        return None
     # the package the root is (auditor.scan.discover.package_prefix) names every module
     package = package_prefix(policy.root)
     salt = salt_for(
         policy.fingerprint(),
         catalogue_text(),
         f"{options.key()}|{_code_fingerprint()}|{package}",
+        secret,
     )
     return ResultCache(folder, salt)
+
+
+def _untracked_cache_folder(listing: Listing, root: str) -> Path | None:
+    """None, or the user's cache folder when git tracks files in the project's
+    ``.auditor_cache/`` (as the scan's listing of the project root says, when it listed
+    it): never trusted anyway (see local_secret), a cache committed to the repository is
+    not written either, so that a run leaves the work tree clean."""
+    tree = listing.listed(root)
+    if tree is None or not tree.git:
+        return None
+    prefix = FOLDER + "/"
+    at = bisect.bisect_left(tree.files, prefix)
+    if at == len(tree.files) or not tree.files[at].startswith(prefix):
+        return None
+    warnings.warn(
+        f"auditor: git tracks {os.path.join(root, FOLDER)} (a cache is never trusted from "
+        f"the repository: git rm -r --cached {FOLDER}); the cache is kept in {user_folder()}",
+        stacklevel=3,
+    )
+    return user_folder()
+
+
+def _inside(folder: Path, root: str) -> bool:
+    """``folder`` is ``root`` or lies under it (both resolved as far as they exist)."""
+    inner = os.path.realpath(folder)
+    outer = os.path.realpath(root)
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
 
 
 def _cached_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> None:
@@ -549,12 +597,20 @@ def _scan(
         policy = load_policy(given[0])
     options = Options(honor_nosec=honor_nosec, prefilter=prefilter)
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    cache = _open_cache(policy, options, use_cache, cache_dir)
     cwd = Path.cwd()
     result = ScanResult(engines=[LIBCST, *(e for e in engines if e != LIBCST)])
+    listing = listing if listing is not None else Listing()
     candidates = list(
         discover(given, (*policy.include, *include), (*policy.exclude, *exclude), listing)
     )
+    here = os.fspath(cwd)
+    result.stats.skipped = [
+        relative_to(os.path.abspath(folder), here) + "/"
+        for folder in listing.skipped([p for p in given if p.is_dir()])
+    ]
+    if use_cache and cache_dir is None and policy.source is not None:
+        cache_dir = _untracked_cache_folder(listing, policy.root)
+    cache = _open_cache(policy, options, use_cache, cache_dir)
     total = len(candidates)
     done = 0
     entries: list[Entry] = []
@@ -572,7 +628,6 @@ def _scan(
             progress(done, total)
 
     jobs_in: list[tuple[int, Job]] = []  # (size, job)
-    here = os.fspath(cwd)
     for candidate in candidates:
         path = os.path.abspath(candidate.path)  # engines and workers get absolute paths
         shown = relative_to(path, here)  # display_path, without a second abspath

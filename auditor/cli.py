@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 import click
 
@@ -53,7 +55,30 @@ def cli() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI with ``argv`` and return the exit code instead of exiting."""
+    """Run the CLI with ``argv`` and return the exit code instead of exiting. auditor's own
+    warnings ("auditor: the result cache is off: ...") are one line on stderr, not Python's
+    "file:line: UserWarning" and the source line; others are shown as ever."""
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if str(message).startswith("auditor:"):
+                click.echo(str(message), err=True)
+            else:
+                shown(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         rv = cli.main(
             args=list(argv) if argv is not None else None,

@@ -34,8 +34,9 @@ class Step:
     "passed" (``subject``: the callee, ``detail``: the parameter), "returned" (``subject``:
     the callee), "parameter" (a caller the analysis cannot see: ``subject`` the function,
     ``detail`` the parameter), "fed" (written to the standard input of the shell the site
-    starts: ``subject``, the call that writes it, ``p.stdin.write``) or "reaches"
-    (``subject``: the sink)."""
+    starts: ``subject``, the call that writes it, ``p.stdin.write``), "written" (another
+    file assigns the module global a constant payload reads: ``subject``, ``tasks.CMD``) or
+    "reaches" (``subject``: the sink)."""
 
     path: str
     line: int
@@ -229,6 +230,9 @@ class Stats:
     parsed: int = 0
     seconds: float = 0.0
     cached: int = 0
+    # the folders the walk left out by its default rules (build output, virtual
+    # environments, installed packages; submodules not checked out): auditor.scan.discover
+    skipped: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -236,6 +240,7 @@ class Stats:
             "parsed": self.parsed,
             "cached": self.cached,
             "seconds": round(self.seconds, 3),
+            "skipped": list(self.skipped),
         }
 
 

@@ -83,5 +83,7 @@ def scan_code() -> Callable[..., list[Finding]]:
 def _cache_outside_the_repo(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """CLI runs in tests cache into a temporary folder, never into the fixtures."""
+    """CLI runs in tests cache into a temporary folder, never into the fixtures, and keep
+    the cache's secret (auditor.scan.cache.local_secret) in another, not the user's."""
     monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))

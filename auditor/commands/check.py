@@ -20,6 +20,7 @@ from auditor.commands.common import (
 from auditor.engines import parse_engines
 from auditor.findings import RISK_ORDER, Finding, ScanResult
 from auditor.formats import FORMATS, render
+from auditor.formats.text import skipped_note
 from auditor.judge.policy import Policy
 
 RISKS = ("critical", "high", "medium", "low")
@@ -91,6 +92,8 @@ def _text(
         failed = len(result.engine_errors)
         summary += f"; {failed} engine error{'s' if failed != 1 else ''}"
     summary += f"; {result.stats.files} file{'s' if result.stats.files != 1 else ''} scanned"
+    if result.stats.skipped:
+        summary += "; " + skipped_note(result.stats.skipped)
     if result.errors and not allow_errors:
         verdict = "FAILED: some files could not be analysed"
     elif result.engine_errors and not allow_errors:
@@ -129,7 +132,8 @@ def _text(
     help="PATHS are the files a change touches (what pre-commit passes): scan the whole "
     "project (the folder of the policy file, else the current one) so that calls between "
     "files are followed, and gate on the findings in those files or whose flow goes through "
-    "them (a new caller in a changed file that sends request data to an unchanged helper).",
+    "them (a new caller in a changed file that sends request data to an unchanged helper). "
+    "Each file is judged by the policy file that governs it (the nearest one upward).",
 )
 @click.option(
     "--allow-errors",
@@ -188,21 +192,33 @@ def command(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--engines'") from None
     if changed:
-        policy, result = _scan_for_changed(inputs, engines)
+        runs = _scan_changed_by_policy(inputs, engines)
     else:
-        policy, result = run_scan(inputs, engines=engines)
-    threshold = fail_on or policy.fail_on
-    baseline = _load_baseline(baseline_path, no_baseline, policy)
-    active = [f for f in result.findings if not f.suppressed]
-    new = [f for f in active if baseline is None or f not in baseline]
-    # Sites that already run in the sandbox are the fix, never a failure, at any threshold;
-    # unless the sandbox gives back what makes it one (network=True with a payload chosen at
-    # run time: medium, auditor.scan.isolation)
-    gating = [
-        f
-        for f in new
-        if (not f.isolated or f.risk != "low") and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]
-    ]
+        runs = [run_scan(inputs, engines=engines)]
+    gating: list[Finding] = []
+    new: list[Finding] = []
+    thresholds: list[str] = []
+    in_baseline = below = 0
+    baseline: baseline_mod.Baseline | None = None
+    for policy, result in runs:
+        threshold = fail_on or policy.fail_on
+        thresholds.append(threshold)
+        baseline = _load_baseline(baseline_path, no_baseline, policy)
+        active = [f for f in result.findings if not f.suppressed]
+        fresh = [f for f in active if baseline is None or f not in baseline]
+        # Sites that already run in the sandbox are the fix, never a failure, at any
+        # threshold; unless the sandbox gives back what makes it one (network=True with a
+        # payload chosen at run time: medium, auditor.scan.isolation)
+        failing = [
+            f
+            for f in fresh
+            if (not f.isolated or f.risk != "low") and RISK_ORDER[f.risk] >= RISK_ORDER[threshold]
+        ]
+        gating += failing
+        new += fresh
+        in_baseline += len(active) - len(fresh)
+        below += sum(1 for f in fresh if not f.isolated or f.risk != "low") - len(failing)
+    policy, result = runs[0] if len(runs) == 1 else _merged(runs)
     shown = ScanResult(
         findings=new,
         errors=result.errors,
@@ -216,25 +232,69 @@ def command(
     if fmt != "text":
         rendered = render(fmt, shown, policy, inputs.paths)
     else:
-        rendered = _text(
-            gating,
-            result,
-            threshold,
-            len(active) - len(new),
-            sum(1 for f in new if not f.isolated or f.risk != "low") - len(gating),
-            allow_errors,
-            baseline,
+        distinct = sorted(set(thresholds), key=lambda r: -RISK_ORDER[r])
+        label = (
+            distinct[0]
+            if len(distinct) == 1
+            else f"the fail_on of each file's policy ({', '.join(distinct)})"
         )
+        rendered = _text(gating, result, label, in_baseline, below, allow_errors, baseline)
     write_output(rendered, output)
     if (result.errors or result.engine_errors) and not allow_errors:
         return 2
     return 1 if gating else 0
 
 
-def _scan_for_changed(inputs: ScanInput, engines: list[str]) -> tuple[Policy, ScanResult]:
+def _merged(runs: list[tuple[Policy, ScanResult]]) -> tuple[Policy, ScanResult]:
+    """The results of ``check --changed`` under several policies as one (the first policy
+    renders them)."""
+    merged = ScanResult(engines=runs[0][1].engines)
+    for _, result in runs:
+        merged.findings += result.findings
+        merged.errors += result.errors
+        merged.engine_only += result.engine_only
+        merged.engine_errors += result.engine_errors
+        merged.stats.files += result.stats.files
+        merged.stats.parsed += result.stats.parsed
+        merged.stats.cached += result.stats.cached
+        merged.stats.seconds += result.stats.seconds
+        merged.stats.skipped += [s for s in result.stats.skipped if s not in merged.stats.skipped]
+    merged.sort()
+    return runs[0][0], merged
+
+
+def _scan_changed_by_policy(
+    inputs: ScanInput, engines: list[str]
+) -> list[tuple[Policy, ScanResult]]:
+    """``check --changed``: each named file judged by the policy that governs it (the
+    nearest policy file upward, as ``check FILE`` finds it; ``--config`` for all): one
+    :func:`_scan_for_changed` per policy file, over that policy's project. A finding in a
+    named file is kept by the run of its own policy only."""
+    if inputs.config is not None:
+        return [_scan_for_changed(inputs, engines, set())]
+    groups: dict[str | None, list[Path]] = {}
+    by_folder: dict[str, str | None] = {}
+    for path in inputs.paths:
+        folder = os.path.abspath(path if path.is_dir() else path.parent)
+        if folder not in by_folder:
+            by_folder[folder] = load_policy_or_fail(path).source
+        groups.setdefault(by_folder[folder], []).append(path)
+    if len(groups) == 1:
+        return [_scan_for_changed(inputs, engines, set())]
+    runs = []
+    for paths in groups.values():
+        others = {os.path.realpath(p) for p in inputs.paths if p not in paths}
+        runs.append(_scan_for_changed(dataclasses.replace(inputs, paths=paths), engines, others))
+    return runs
+
+
+def _scan_for_changed(
+    inputs: ScanInput, engines: list[str], judged_elsewhere: set[str]
+) -> tuple[Policy, ScanResult]:
     """``check --changed``: the whole project scanned, and what touches the named files
     kept: their findings and errors, and the findings elsewhere whose flow has a step in
-    one of them."""
+    one of them (but for those in ``judged_elsewhere``: files named under another policy,
+    whose run keeps them)."""
     policy = load_policy_or_fail(inputs.paths[0], inputs.config)
     root = Path(policy.root) if policy.source is not None else Path.cwd()
     named = {os.path.realpath(p) for p in inputs.paths}
@@ -245,7 +305,13 @@ def _scan_for_changed(inputs: ScanInput, engines: list[str]) -> tuple[Policy, Sc
         return os.path.realpath(path) in named
 
     result.findings = [
-        f for f in result.findings if touches(f.path) or any(touches(s.path) for s in f.flow)
+        f
+        for f in result.findings
+        if touches(f.path)
+        or (
+            os.path.realpath(f.path) not in judged_elsewhere
+            and any(touches(s.path) for s in f.flow)
+        )
     ]
     result.errors = [e for e in result.errors if touches(e.path)]
     return policy, result

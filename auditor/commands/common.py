@@ -228,6 +228,10 @@ def _run(
             if (inputs.include or inputs.exclude or policy.include or policy.exclude)
             else ""
         )
+        if result.stats.skipped:
+            from auditor.formats.text import skipped_note
+
+            filtered += f"; {skipped_note(result.stats.skipped)}"
         click.echo(f"auditor: no Python file found in {where}{filtered}", err=True)
     exclude = (*policy.exclude, *inputs.exclude)
     add_system_findings(inputs.paths, result, policy, exclude, listing)

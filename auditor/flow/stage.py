@@ -781,10 +781,12 @@ def apply(
         for site in summary.sites:
             written = None
             if site.finding < count and site.names and writers is not None:
-                written = writers.written(summary.module, site.names, owners[index])
+                written = writers.writer(summary.module, site.names, owners[index])
             if written is not None:
                 finding = findings[site.finding]
-                changes = unfrozen(policy, finding, written)
+                changes = unfrozen(policy, finding, written.note)
+                if changes:  # the flow names the file that writes it (check --changed)
+                    changes["flow"] = (written,)
                 flowed = dataclasses.replace(finding, **changes) if changes else finding
             elif site.finding < count:
                 finding = findings[site.finding]
@@ -942,6 +944,12 @@ class Writers:
     def written(self, module: str, names: Iterable[str], own: int) -> str | None:
         """Why a constant that reads ``names`` of ``module`` (the entry ``own``) is not
         one: the first other file that imports the module and assigns one of them."""
+        found = self.writer(module, names, own)
+        return found.note if found is not None else None
+
+    def writer(self, module: str, names: Iterable[str], own: int) -> Step | None:
+        """:meth:`written` as a step of the payload's flow (kind "written"): where the first
+        other file that imports the module assigns one of ``names``, and why (``note``)."""
         last = module.rsplit(".", 1)[-1]
         if not last:
             return None
@@ -958,7 +966,13 @@ class Writers:
             text = self.text_of(self.entries[number]) or ""
             if imports.search(text):
                 where = self.entries[number].shown
-                return f"{where} assigns {last}.{hit[0]} at run time"
+                at = next(
+                    (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()), 0
+                )
+                line = text.count("\n", 0, at) + 1
+                column = at - (text.rfind("\n", 0, at) + 1)
+                note = f"{where} assigns {last}.{hit[0]} at run time"
+                return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
         return None
 
 

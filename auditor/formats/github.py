@@ -50,4 +50,9 @@ def render(result: ScanResult) -> str:
             props.append(f"line={e.line}")
         props.append("title=auditor: file not analysed")
         lines.append(f"::error {','.join(props)}::{_data(e.message)}")
+    if result.stats.skipped:  # (build output, virtualenvs, submodules not checked out)
+        from auditor.formats.text import skipped_note
+
+        note = skipped_note(result.stats.skipped, None)
+        lines.append(f"::notice title=auditor: folders not scanned::{_data(note)}")
     return "".join(line + "\n" for line in lines)

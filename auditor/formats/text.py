@@ -64,6 +64,8 @@ def render(result: ScanResult, colour: bool = False) -> str:
         f"{stats.files} file{'s' if stats.files != 1 else ''} scanned "
         f"({stats.parsed} parsed) in {stats.seconds:.2f}s"
     )
+    if stats.skipped:
+        summary += "; " + skipped_note(stats.skipped)
     if len(result.engines) > 1:
         only, failed = len(result.engine_only), len(result.engine_errors)
         summary += (
@@ -74,3 +76,13 @@ def render(result: ScanResult, colour: bool = False) -> str:
         lines.append("")
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+def skipped_note(skipped: list[str], first: int | None = 3) -> str:
+    """What the summary says of the folders the walk left out by default (build output,
+    virtual environments, installed packages, submodules not checked out): how many, and
+    the ``first`` ones (None: all)."""
+    more = first is not None and len(skipped) > first
+    shown = ", ".join(skipped[:first]) + (", ..." if more else "")
+    noun = "folder" if len(skipped) == 1 else "folders"
+    return f"{len(skipped)} {noun} skipped by default ({shown}: name one to scan it)"

@@ -1,14 +1,18 @@
 """A content-addressed cache of per-file results.
 
 The key hashes the file's bytes, its path (findings carry it, and trusted paths depend on it),
-the tool version, the effective policy, the sink catalogue and the options that change
-findings. It lives in ``.auditor_cache/`` at the project root (git-ignored by a file inside it;
-the user's cache folder when the scanned folder has no policy file) or in ``--cache-dir``, as
-one SQLite database, so a warm run opens one file and reads one row per scanned file. A
-file's summary (what the project-wide stage reads, most of the row) has a column of its own,
-read only when the stage runs. Any
-problem with the cache (read-only disk, corrupt database) turns it off with a warning; it
-never fails a scan.
+the tool version, the effective policy, the sink catalogue, the options that change
+findings, and a random secret of the user made on first use in the user's own cache folder
+(``local_secret``): anyone can compute the rest, so without it a cache committed to the
+repository (or copied from another machine) could answer for files it never saw; with it,
+such a cache is never trusted, its entries simply miss (and a ``.auditor_cache/`` that git
+tracks is not used: auditor.api). It lives in ``.auditor_cache/`` at the project root
+(git-ignored by a file inside it; the user's cache folder when the scanned folder has no
+policy file) or in ``--cache-dir``, as one SQLite database, so a warm run opens one file
+(and reads the secret) and reads one row per scanned file. A file's summary (what the
+project-wide stage reads, most of the row) has a column of its own, read only when the
+stage runs. Any problem with the cache (read-only disk, corrupt database, no secret) turns
+it off with a warning; it never fails a scan.
 
 The same database holds the results after the project-wide stage (auditor.flow), keyed by
 every file's result key and the stage's code, so that a run where nothing changed does not
@@ -19,10 +23,12 @@ besides: the codemods' code, which codemods and sites, and the sandbox settings.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -215,6 +221,80 @@ def _result(data: dict[str, Any], summary: Any) -> FileResult:
     )
 
 
+def user_folder() -> Path:
+    """The user's own cache folder: ``$XDG_CACHE_HOME/auditor``, default
+    ``~/.cache/auditor``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "auditor"
+
+
+SECRET_FILE = "cache-secret"
+_SECRET_BYTES = 32
+
+
+class SecretError(OSError):
+    """The cache's secret can be neither read nor made: the cache is off."""
+
+
+def local_secret(folder: Path | None = None) -> str:
+    """The random secret of this user on this machine, mixed into every cache key (hex):
+    made on first use in the user's cache folder (``folder``, default :func:`user_folder`),
+    mode 0600. A cache written anywhere else (committed to the repository, copied from
+    another machine or user) was keyed with another secret: its entries simply miss. A
+    secret file that is not a regular file of this user readable by it alone is replaced;
+    :class:`SecretError` when no secret can be had."""
+    folder = folder if folder is not None else user_folder()
+    path = folder / SECRET_FILE
+    found = _read_secret(path)
+    if found is not None:
+        return found
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = folder / f".{SECRET_FILE}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()  # left by a run that died
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, os.urandom(_SECRET_BYTES).hex().encode() + b"\n")
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # the first writer wins; a concurrent run reads its secret
+        except FileExistsError:
+            if _read_secret(path) is None:  # not a secret of ours: replaced
+                os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    except OSError as exc:
+        raise SecretError(f"cannot keep the cache's secret in {folder}: {exc}") from None
+    found = _read_secret(path)
+    if found is None:
+        raise SecretError(f"cannot keep the cache's secret in {folder}: {path} is not usable")
+    return found
+
+
+def _read_secret(path: Path) -> str | None:
+    """The secret ``path`` holds, when it is a regular file (not a link) of this user that
+    no one else may read or write, holding a secret; else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            return None
+        text = os.read(fd, 256).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(text) < 2 * _SECRET_BYTES or any(c not in "0123456789abcdef" for c in text):
+        return None
+    return text
+
+
 def default_folder(policy_root: str, policy_file: str | None) -> Path:
     """Where the cache lives without ``--cache-dir``: ``.auditor_cache`` at the project root
     when the project has a policy file (it opted in, like ``.ruff_cache``), else the user's
@@ -222,8 +302,7 @@ def default_folder(policy_root: str, policy_file: str | None) -> Path:
     of a folder that is not a configured project never writes into it."""
     if policy_file is not None:
         return Path(policy_root) / FOLDER
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "auditor"
+    return user_folder()
 
 
 def content_key(salt: bytes, data: bytes, path: str, rel_path: str) -> str:
@@ -236,6 +315,9 @@ def content_key(salt: bytes, data: bytes, path: str, rel_path: str) -> str:
     return digest.hexdigest()
 
 
-def salt_for(policy_fingerprint: str, catalogue_text: str, options: str) -> str:
+def salt_for(policy_fingerprint: str, catalogue_text: str, options: str, secret: str) -> str:
+    """The salt of every key: the schema, the tool, the policy, the catalogue, the options
+    and the user's :func:`local_secret` (without which anyone could compute a key and
+    commit a cache that answers for a file it never saw)."""
     catalogue = hashlib.blake2b(catalogue_text.encode(), digest_size=12).hexdigest()
-    return f"{SCHEMA}|{__version__}|{policy_fingerprint}|{catalogue}|{options}"
+    return f"{SCHEMA}|{__version__}|{policy_fingerprint}|{catalogue}|{options}|{secret}"

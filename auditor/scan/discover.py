@@ -1,9 +1,13 @@
-"""Find the Python files to scan: git-aware (``.gitignore`` is respected inside a work tree),
-skipping version-control folders, virtual environments, installed packages and build output."""
+"""Find the Python files to scan (``.py``, ``.pyw``, and files without a suffix whose first
+line is a Python shebang): git-aware (``.gitignore`` is respected inside a work tree, checked-out
+submodules are listed too), skipping version-control folders, virtual environments, installed
+packages and build output, but never a file git tracks."""
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +24,11 @@ SKIP_DIRS = frozenset(
     }
 )  # fmt: skip
 PY_SUFFIXES = (".py", ".pyw")
+# Skipped folders the summary does not count: version control and caches (no source there)
+_QUIET_DIRS = frozenset(
+    {".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+     ".auditor_cache"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,11 @@ def _skipped_dir(part: str) -> bool:
     return part in SKIP_DIRS or part.endswith(".egg-info")
 
 
+def _worth_a_mention(name: str) -> bool:
+    """A skipped folder the summary counts: not version control, not a cache."""
+    return name not in _QUIET_DIRS
+
+
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
     try:
         return subprocess.run(
@@ -55,42 +69,65 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
         return None
 
 
-def _git_files(root: Path) -> list[str] | None:
-    """Files git does not ignore under ``root`` (POSIX paths relative to it), or None
-    outside a work tree (and for a
-    folder that git itself ignores, such as an installed package inside a checkout: a folder
-    named explicitly is scanned whole)."""
+# "MODE OBJECT STAGE<TAB>" before a path ``git ls-files -s`` lists as tracked (untracked
+# files come bare); mode 160000 is a submodule (a gitlink)
+_STAGED_RE = re.compile(r"([0-7]{6}) [0-9a-f]{40,64} [0-3]\t")
+
+
+@dataclass(frozen=True, slots=True)
+class GitFiles:
+    """What ``git ls-files`` says of a folder: its tracked files, its submodules (folders)
+    and the files it does not track nor ignore; POSIX paths relative to it, sorted."""
+
+    tracked: list[str]
+    submodules: list[str]
+    untracked: list[str]
+
+
+def _git_files(root: Path) -> GitFiles | None:
+    """The files git does not ignore under ``root`` (one ``git ls-files``), or None
+    outside a work tree (and for a folder that git itself ignores, such as an installed
+    package inside a checkout: a folder named explicitly is scanned whole)."""
     ignored = _git(root, "check-ignore", "-q", ".")
     if ignored is None or ignored.returncode != 1:
         return None  # 0: the folder is ignored; 128: not a work tree
-    try:
-        proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-            cwd=root,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    proc = _git(
+        root, "ls-files", "-z", "-s", "--cached", "--others", "--exclude-standard", "--", "."
+    )
+    if proc is None or proc.returncode != 0:
         return None
-    if proc.returncode != 0:
-        return None
-    names = {n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
-    return sorted(names)
+    tracked: set[str] = set()
+    submodules: set[str] = set()
+    untracked: set[str] = set()
+    for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if not entry:
+            continue
+        staged = _STAGED_RE.match(entry)
+        if staged is None:
+            untracked.add(entry)
+        elif staged.group(1) == "160000":
+            submodules.add(entry[staged.end() :])
+        else:
+            tracked.add(entry[staged.end() :])
+    return GitFiles(sorted(tracked), sorted(submodules), sorted(untracked - tracked))
 
 
 @dataclass(frozen=True, slots=True)
 class Tree:
     """Every file under one scanned folder that the walk visits (any suffix): POSIX paths
     relative to it, sorted; the folders that are never scanned (``SKIP_DIRS``, virtual
-    environments) are left out, hidden ones are not. ``git``: listed by ``git ls-files``
-    (its files may be missing from the work tree). ``odd_venvs``: the folders (``a/b/``) whose
+    environments) are left out, hidden ones are not, and neither is any file git tracks.
+    ``git``: listed by ``git ls-files`` (its files may be missing from the work tree;
+    checked-out submodules are listed with it). ``odd_venvs``: the folders (``a/b/``) whose
     ``pyvenv.cfg`` is not a regular file: the scan walks them, the deployment discovery
-    (auditor.system.discovery) does not."""
+    (auditor.system.discovery) does not. ``skipped``: the folders (``a/b/``) left out by
+    those default rules (not version control nor caches) and the submodules that are not
+    checked out: what the scan's summary counts."""
 
     files: list[str]
     git: bool = False
     odd_venvs: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
 
 
 class Listing:
@@ -109,32 +146,141 @@ class Listing:
             found = self._trees[key] = list_tree(Path(root))
         return found
 
+    def listed(self, root: Path | str) -> Tree | None:
+        """The tree of ``root`` when it was listed already, else None."""
+        return self._trees.get(os.path.abspath(root))
+
+    def skipped(self, roots: Sequence[Path | str]) -> list[str]:
+        """The folders the default rules left out of the trees of ``roots`` already listed
+        (paths as ``os.path.join(root, folder)`` gives them), in order."""
+        out: dict[str, None] = {}
+        for root in roots:
+            tree = self._trees.get(os.path.abspath(root))
+            if tree is not None:
+                out.update((os.path.join(os.fspath(root), rel), None) for rel in tree.skipped)
+        return list(out)
+
+
+def is_virtualenv(folder: str) -> bool:
+    """A folder that looks like a virtual environment: a ``pyvenv.cfg`` (a regular file)
+    with a ``home =`` line, and a ``lib/python*/site-packages`` (``lib/pypy*/``, Windows'
+    ``Lib/site-packages``) folder. A bare ``pyvenv.cfg`` never hides a folder."""
+    cfg = os.path.join(folder, "pyvenv.cfg")
+    try:
+        fd = os.open(cfg, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 16384)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    if _HOME_RE.search(head) is None:
+        return False
+    if os.path.isdir(os.path.join(folder, "Lib", "site-packages")):
+        return True
+    for lib in ("lib", "lib64"):
+        try:
+            names = os.listdir(os.path.join(folder, lib))
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(("python", "pypy")) and os.path.isdir(
+                os.path.join(folder, lib, name, "site-packages")
+            ):
+                return True
+    return False
+
+
+_HOME_RE = re.compile(rb"^[ \t]*home[ \t]*=", re.MULTILINE)
+
 
 def list_tree(root: Path) -> Tree:
-    """The :class:`Tree` of the folder ``root``: git's files inside a work tree (minus the
+    """The :class:`Tree` of the folder ``root``: git's files inside a work tree (every
+    tracked file, those of its checked-out submodules, and the untracked ones minus the
     skipped folders and virtual environments), else the walk's."""
     listed = _git_files(root)
     if listed is None:
         return _walk(os.fspath(root))
-    # a virtualenv is a folder holding pyvenv.cfg (git lists that file as well)
-    venvs = tuple(n.removesuffix("pyvenv.cfg") for n in listed if n.endswith("/pyvenv.cfg"))
-    files = [
-        rel
-        for rel in listed
-        if "/" not in rel
-        or not (any(_skipped_dir(p) for p in rel.split("/")[:-1]) or rel.startswith(venvs))
-    ]
-    return Tree(files, git=True)
+    files = list(listed.tracked)
+    skipped: set[str] = set()
+    # the default rules apply to untracked files only: what git tracks is the project's
+    # (a package named build/, a committed pyvenv.cfg)
+    marked = {
+        n.removesuffix("pyvenv.cfg")
+        for names in (listed.untracked, listed.tracked)
+        for n in names
+        if n.endswith("/pyvenv.cfg")
+    }
+    venvs = tuple(v for v in marked if is_virtualenv(os.path.join(root, v)))
+    tracked_dirs: set[str] | None = None  # the folders git tracks files in: the project's
+    for rel in listed.untracked:
+        parts = rel.split("/")[:-1]
+        hidden = [i for i, p in enumerate(parts) if _skipped_dir(p)]
+        venv = next((v for v in venvs if rel.startswith(v)), None)
+        if not hidden and venv is None:
+            files.append(rel)
+            continue
+        if tracked_dirs is None:
+            tracked_dirs = _folders(listed.tracked)
+        folders = ["/".join(parts[: i + 1]) + "/" for i in hidden]
+        if venv is not None:
+            folders.append(venv)
+        folders = [f for f in folders if f not in tracked_dirs]
+        if not folders:
+            files.append(rel)
+            continue
+        folder = min(folders, key=len)
+        if _worth_a_mention(folder.rstrip("/").rsplit("/", 1)[-1]):
+            skipped.add(folder)
+    for sub in listed.submodules:
+        checkout = root / sub
+        if os.path.lexists(checkout / ".git"):
+            inner = list_tree(checkout)  # its own work tree
+        elif _holds_files(checkout):
+            inner = _walk(os.fspath(checkout))  # files without a work tree: walked
+        else:
+            skipped.add(sub + "/")  # not checked out: nothing to scan
+            continue
+        files.extend(f"{sub}/{rel}" for rel in inner.files)
+        skipped.update(f"{sub}/{rel}" for rel in inner.skipped)
+    files.sort()
+    return Tree(files, git=True, skipped=tuple(sorted(skipped)))
+
+
+def _holds_files(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as it:
+            return any(True for _ in it)
+    except OSError:
+        return False
+
+
+def _folders(files: list[str]) -> set[str]:
+    """Every folder (``a/``, ``a/b/``) that holds one of ``files``, at any depth."""
+    out: set[str] = set()
+    for rel in files:
+        end = rel.rfind("/")
+        while end > 0:
+            folder = rel[: end + 1]
+            if folder in out:
+                break
+            out.add(folder)
+            end = rel.rfind("/", 0, end)
+    return out
 
 
 def _walk(root: str) -> Tree:
     """Every file below ``root`` (POSIX paths relative to it, sorted), skipping the folders
-    that are never scanned (a virtualenv is a folder holding a ``pyvenv.cfg`` file).
-    Iterative, on strings, one ``scandir`` per folder and no other system call but for a
-    ``pyvenv.cfg``: this runs for every file of a large tree on every scan, cache hit or
-    not."""
+    that are never scanned (a virtualenv: see :func:`is_virtualenv`). Iterative, on
+    strings, one ``scandir`` per folder and no other system call but for a ``pyvenv.cfg``:
+    this runs for every file of a large tree on every scan, cache hit or not."""
     out: list[str] = []
     odd: list[str] = []
+    skipped: list[str] = []
     stack = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
@@ -155,26 +301,64 @@ def _walk(root: str) -> Tree:
             if is_dir:
                 if not _skipped_dir(name):
                     dirs.append((entry.path, f"{prefix}{name}/"))
+                elif _worth_a_mention(name):
+                    skipped.append(f"{prefix}{name}/")
             else:
                 files.append(prefix + name)
                 if name == "pyvenv.cfg" and prefix:
                     marker = entry
         if marker is not None:
-            if marker.is_file():
+            if not marker.is_file():
+                odd.append(prefix)
+            elif is_virtualenv(folder):
+                skipped.append(prefix)
                 continue  # a virtual environment
-            odd.append(prefix)
         out.extend(files)
         stack.extend(dirs)
     out.sort()
-    return Tree(out, odd_venvs=tuple(odd))
+    skipped.sort()
+    return Tree(out, odd_venvs=tuple(odd), skipped=tuple(skipped))
 
 
-def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
-    if not rel.endswith(PY_SUFFIXES):
+# A Python script without a suffix (bin/deploy): its first line runs python (or pypy), by
+# path or through env (#!/usr/bin/env -S python3 -u, #!/usr/local/bin/python3.11)
+_SHEBANG_RE = re.compile(
+    rb"#![ \t]*(?:\S*/)?(?:env[ \t]+(?:-\S+[ \t]+)*(?:\S*/)?)?(?:python|pypy)[0-9.]*(?:[ \t\r\n]|$)"
+)
+_SHEBANG_BYTES = 128
+
+
+def is_python_script(path: str) -> bool:
+    """A regular file (not followed through a symbolic link) whose first line is a Python
+    shebang: only its first bytes are read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, _SHEBANG_BYTES)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return b"\0" not in head and _SHEBANG_RE.match(head) is not None
+
+
+def _suffixless(rel: str) -> bool:
+    name = rel[rel.rfind("/") + 1 :]
+    return "." not in name[1:]
+
+
+def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str], path: str) -> bool:
+    if not rel.endswith(PY_SUFFIXES) and not _suffixless(rel):
         return False
     if include and not any(path_matches(rel, p) for p in include):
         return False
-    return not any(path_matches(rel, p) for p in exclude)
+    if any(path_matches(rel, p) for p in exclude):
+        return False
+    return rel.endswith(PY_SUFFIXES) or is_python_script(path)
 
 
 def discover(
@@ -199,9 +383,9 @@ def discover(
         root = os.fspath(given)
         tree = listing.tree(given)
         for rel in tree.files:
-            if not _wanted(rel, include, exclude):
-                continue
             path = os.path.join(root, rel)
+            if not _wanted(rel, include, exclude, path):
+                continue
             if tree.git and not os.path.lexists(path):
                 continue  # tracked by git but deleted in the work tree
             key = os.path.abspath(path)

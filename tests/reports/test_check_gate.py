@@ -443,3 +443,97 @@ def test_text_appended_past_the_shown_snippet_is_a_new_call_for_the_baseline(
     )
     assert main(gate) == 1
     assert "sync.py:5:5: AUD101 high" in capsys.readouterr().out
+
+
+_CONVERT = (
+    "import subprocess\nimport sys\n\n\ndef main():\n"
+    '    subprocess.run("convert " + sys.argv[1] + " out.png", shell=True)\n'
+)
+
+
+@pytest.mark.parametrize(
+    "order", [("admin/restart.py", "app/cli.py"), ("app/cli.py", "admin/restart.py")]
+)
+def test_check_changed_judges_each_file_by_its_own_policy(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    order: tuple[str, str],
+) -> None:
+    """A sub-project's policy (admin/pyproject.toml: trusted_paths = ["**"]) governs its
+    own files only: app/cli.py (sys.argv into a shell: AUD101 high, user-input) is judged
+    by the root policy whatever the order of the names, as ``check app/cli.py`` judges it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
+    (tmp_path / "admin").mkdir()
+    (tmp_path / "admin" / "pyproject.toml").write_text(
+        '[tool.auditor]\ntrusted_paths = ["**"]\nfail_on = "low"\n', "utf-8"
+    )
+    (tmp_path / "admin" / "restart.py").write_text(_CONVERT, "utf-8")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "cli.py").write_text(_CONVERT, "utf-8")
+    assert main(["check", "--no-cache", "app/cli.py"]) == 1
+    capsys.readouterr()
+    assert main(["check", "--no-cache", "--changed", *order]) == 1
+    out = capsys.readouterr().out
+    assert "app/cli.py:6:5: AUD101 high/isolate" in out
+    # admin/restart.py is trusted by its own policy (low), and its fail_on (low) gates it
+    assert "admin/restart.py:6:5: AUD101 low/" in out
+    assert "at or above the fail_on of each file's policy (high, low)" in out
+    # the admin file alone: its own policy, as before
+    assert main(["check", "--no-cache", "--changed", "admin/restart.py", "--format", "json"]) == 1
+    risks = {(f["path"], f["risk"]) for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert risks == {("admin/restart.py", "low")}
+
+
+def test_check_changed_sees_a_changed_file_that_writes_a_constant_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The staged settings.py sets tasks.HEALTH_CMD from sys.argv: tasks.py's constant
+    shell command is no constant (AUD101 high, origin internal), and the finding's flow
+    names settings.py, so that ``--changed settings.py`` (the pre-commit hook) fails too."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
+    (tmp_path / "tasks.py").write_text(
+        'import subprocess\n\nHEALTH_CMD = "uptime"\n\n\ndef health():\n'
+        "    return subprocess.run(HEALTH_CMD, shell=True).returncode\n",
+        "utf-8",
+    )
+    (tmp_path / "settings.py").write_text(
+        "import sys\n\nimport tasks\n\nif len(sys.argv) > 1:\n    tasks.HEALTH_CMD = sys.argv[1]\n",
+        "utf-8",
+    )
+    assert main(["check", "--no-cache", "--changed", "settings.py"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("tasks.py:7:12: AUD101 high/isolate")
+    assert "from settings.py:6: settings.py assigns tasks.HEALTH_CMD at run time" in out
+
+
+def test_check_says_which_folders_it_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside git (or untracked), build output and virtual environments are skipped: the
+    summary says so, and a Python script without a suffix is scanned."""
+    root = _clean_tree(tmp_path, monkeypatch)
+    (root / "build").mkdir()
+    (root / "build" / "gen.py").write_text("import os\nos.system(input())\n", "utf-8")
+    (root / "bin").mkdir()
+    (root / "bin" / "deploy").write_text(
+        "#!/usr/bin/env python3\nimport subprocess, sys\n"
+        'subprocess.run("rsync " + sys.argv[1], shell=True)\n',
+        "utf-8",
+    )
+    assert main(["check", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("bin/deploy:3:1: AUD101 high/isolate")
+    assert out.endswith(
+        "; 2 files scanned; 1 folder skipped by default (build/: name one to scan it)\n"
+    )
+    # the GitHub Action's format (annotations only) says it as a notice
+    assert main(["check", "--no-cache", "--format", "github"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    notices = [n for n in out if n.startswith("::notice title=auditor")]
+    assert notices == [
+        "::notice title=auditor: folders not scanned::1 folder skipped by default "
+        "(build/: name one to scan it)"
+    ]

@@ -254,3 +254,113 @@ def test_a_summary_the_cache_lost_is_made_again(
     again = scan([root], policy=policy, use_cache=True, cache_dir=cache)
     assert again.findings[0].origin == "user-input"
     assert again.findings == scan([root], policy=policy).findings
+
+
+def _poison(cache: Path) -> int:
+    """Empty the findings of every row (what a committed, doctored cache holds)."""
+    import sqlite3
+
+    db = sqlite3.connect(cache / "results.sqlite3")
+    rows = db.execute("SELECT key, value FROM file_results").fetchall()
+    for key, value in rows:
+        data = json.loads(value)
+        data["findings"], data["latent"] = [], []
+        db.execute(
+            "UPDATE file_results SET value = ?, summary = NULL WHERE key = ?",
+            (json.dumps(data), key),
+        )
+    db.execute("DELETE FROM stages")
+    db.commit()
+    db.close()
+    return len(rows)
+
+
+def test_a_cache_written_by_someone_else_is_never_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys hold a secret of the user's own (made in their cache folder, mode 0600):
+    a cache committed to the repository or copied from another machine misses, whatever it
+    holds. (Its own user's cache is trusted: the poisoned rows answer there, which shows
+    that they are what the other user would have read without the secret.)"""
+    root = tree(tmp_path / "src", 2)
+    cache = tmp_path / "cache"
+    policy = make_policy(root=str(root))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "contributor"))
+    assert len(scan([root], policy=policy, use_cache=True, cache_dir=cache).findings) == 4
+    assert _poison(cache) == 3
+    assert scan([root], policy=policy, use_cache=True, cache_dir=cache).findings == []
+    secret = tmp_path / "contributor" / "auditor" / "cache-secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ci"))
+    again = scan([root], policy=policy, use_cache=True, cache_dir=cache)
+    assert again.stats.cached == 0 and len(again.findings) == 4
+    assert (tmp_path / "ci" / "auditor" / "cache-secret").read_text() != secret.read_text()
+
+
+def test_a_secret_anyone_else_could_read_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret file that is not 0600 (a checkout makes 0644 files: a secret committed
+    under XDG_CACHE_HOME) or is a link is never used: a new one replaces it."""
+    from auditor.scan.cache import local_secret
+
+    folder = tmp_path / "xdg" / "auditor"
+    folder.mkdir(parents=True)
+    known = "ab" * 32 + "\n"
+    (folder / "cache-secret").write_text(known)
+    (folder / "cache-secret").chmod(0o644)
+    made = local_secret(folder)
+    assert made != known.strip() and len(made) == 64
+    assert (folder / "cache-secret").stat().st_mode & 0o777 == 0o600
+    assert local_secret(folder) == made  # kept: one small read on a warm run
+    (folder / "elsewhere").write_text(known)
+    (folder / "elsewhere").chmod(0o600)
+    (folder / "cache-secret").unlink()
+    (folder / "cache-secret").symlink_to(folder / "elsewhere")
+    assert local_secret(folder) not in (known.strip(), made)
+    assert not (folder / "cache-secret").is_symlink()
+
+
+def test_no_secret_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user cache folder that cannot be made (a file in the way): the cache is off with
+    a warning, the scan runs cold and complete."""
+    (tmp_path / "xdg").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = tree(tmp_path / "src", 1)
+    with pytest.warns(UserWarning, match="result cache is off: cannot keep the cache's secret"):
+        result = scan([root], policy=make_policy(root=str(root)), use_cache=True)
+    assert len(result.findings) == 2 and not (root / ".auditor_cache").exists()
+
+
+def test_a_cache_folder_git_tracks_is_neither_read_nor_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A force-added .auditor_cache/: a warning, and the cache lives in the user's folder,
+    so that the scan leaves the tracked file as it was."""
+    from auditor.judge.policy import load_policy
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = tree(tmp_path / "src", 1)
+    (root / "pyproject.toml").write_text("[tool.auditor]\n")
+    scan([root], policy=load_policy(root), use_cache=True)
+    db = root / ".auditor_cache" / "results.sqlite3"
+    _poison(root / ".auditor_cache")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-f", ".auditor_cache/results.sqlite3"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=root, check=True)
+    before = db.read_bytes()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
+    with pytest.warns(UserWarning, match=r"git tracks .*\.auditor_cache"):
+        result = scan([root], policy=load_policy(root), use_cache=True)
+    assert len(result.findings) == 2 and db.read_bytes() == before
+    assert (tmp_path / "other" / "auditor" / "results.sqlite3").exists()
+    # the command line says it in one line, not as a Python warning
+    from auditor.cli import main
+
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("AUDITOR_CACHE_DIR", raising=False)  # (conftest sets one)
+    assert main(["check", "--fail-on", "critical", "."]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("auditor: git tracks ") and "UserWarning" not in err

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.scan.discover import discover, display_path
+from auditor.scan.discover import discover, display_path, list_tree
 
 
 def touch(root: Path, *names: str) -> None:
@@ -24,8 +24,10 @@ def found(paths: list[Path], root: Path, **kwargs: tuple[str, ...]) -> list[str]
 
 
 LAYOUT = (
-    "app/main.py", "app/util.pyw", "app/data.txt", ".git/hooks/x.py", "venv/lib/a.py",
-    "env2/lib/b.py", "lib/site-packages/c.py", "node_modules/d.py", "build/e.py",
+    "app/main.py", "app/util.pyw", "app/data.txt", ".git/hooks/x.py", "venv/bin/a.py",
+    "venv/lib/python3.11/site-packages/pip/__init__.py", "env2/Scripts/b.py",
+    "env2/Lib/site-packages/pip/__init__.py", "lib/site-packages/c.py", "node_modules/d.py",
+    "build/e.py",
     "dist/f.py", "app/__pycache__/g.py", "pkg.egg-info/h.py", ".tox/i.py",
 )  # fmt: skip
 
@@ -44,7 +46,8 @@ def test_walk_skips_build_output_vcs_and_virtualenvs(tmp_path: Path) -> None:
 
 
 def test_git_listed_virtualenvs_are_skipped(tmp_path: Path) -> None:
-    touch(tmp_path, "app/main.py", "env/lib/a.py", "venv/__init__.py")
+    touch(tmp_path, "app/main.py", "env/bin/a.py", "env/lib/python3.12/site-packages/b.py")
+    touch(tmp_path, "venv/__init__.py")
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     assert found([tmp_path], tmp_path) == ["app/main.py", "venv/__init__.py"]
@@ -85,3 +88,126 @@ def test_display_path_is_posix_and_relative_to_cwd(
     monkeypatch.chdir(tmp_path)
     assert display_path(Path("a/b.py"), Path(os.getcwd())) == "a/b.py"
     assert display_path(Path("/etc/hosts"), Path(os.getcwd())) == "/etc/hosts"
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "protocol.file.allow=always",
+         *args],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_a_bare_pyvenv_cfg_hides_nothing(tmp_path: Path) -> None:
+    """A virtualenv must look like one: ``home =`` in pyvenv.cfg and a site-packages
+    folder. An empty pyvenv.cfg (or one without site-packages beside it) hides no package,
+    walked or listed by git."""
+    touch(tmp_path, "app/handlers/run.py", "app/handlers/__init__.py", "half/tool.py")
+    (tmp_path / "app" / "handlers" / "pyvenv.cfg").write_text("")
+    (tmp_path / "half" / "pyvenv.cfg").write_text("home = /usr/bin\n")  # no site-packages
+    expected = ["app/handlers/__init__.py", "app/handlers/run.py", "half/tool.py"]
+    assert found([tmp_path], tmp_path) == expected
+    _git(tmp_path, "init", "-q")
+    assert found([tmp_path], tmp_path) == expected  # untracked
+    _git(tmp_path, "add", "-A")
+    assert found([tmp_path], tmp_path) == expected  # tracked
+
+
+def test_files_git_tracks_are_never_skipped_by_the_default_rules(tmp_path: Path) -> None:
+    """A package named build/ (or a committed virtualenv) that git tracks is the project's
+    code: scanned. Untracked build output is still skipped, and listed as skipped; the
+    user's own excludes apply to tracked files as ever."""
+    touch(tmp_path, "app/api.py", "app/build/__init__.py", "app/build/runner.py")
+    touch(tmp_path, "vendored/bin/tool.py", "vendored/lib/python3.11/site-packages/x.py")
+    (tmp_path / "vendored" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    # untracked: build output, and a new file of the tracked package (not yet added)
+    touch(tmp_path, "dist/gen.py", "app/dist/x.py", "app/build/new.py")
+    assert found([tmp_path], tmp_path) == [
+        "app/api.py", "app/build/__init__.py", "app/build/new.py", "app/build/runner.py",
+        "vendored/bin/tool.py", "vendored/lib/python3.11/site-packages/x.py",
+    ]  # fmt: skip
+    assert list_tree(tmp_path).skipped == ("app/dist/", "dist/")
+    assert found([tmp_path], tmp_path, exclude=("**/build/**",)) == [
+        "app/api.py", "vendored/bin/tool.py", "vendored/lib/python3.11/site-packages/x.py",
+    ]  # fmt: skip
+    # a real virtualenv that git does not track is skipped whole, and said to be
+    touch(tmp_path, "venv/bin/activate_this.py", "venv/lib/python3.12/site-packages/y.py")
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.12\n")
+    assert "venv/bin/activate_this.py" not in found([tmp_path], tmp_path)
+    assert "venv/" in list_tree(tmp_path).skipped
+
+
+def test_the_walk_says_which_folders_it_skipped(tmp_path: Path) -> None:
+    touch(tmp_path, *LAYOUT)
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "env2" / "pyvenv.cfg").write_text("home = /usr\n")
+    # version control and caches are not worth a mention
+    assert list_tree(tmp_path).skipped == (
+        ".tox/", "build/", "dist/", "env2/", "lib/site-packages/", "node_modules/",
+        "pkg.egg-info/", "venv/",
+    )  # fmt: skip
+
+
+def test_checked_out_submodules_are_scanned(tmp_path: Path) -> None:
+    """``git ls-files`` lists a submodule as one entry: its files are listed from its own
+    work tree; one that is not checked out is said to be skipped."""
+    sub = tmp_path / "sub"
+    touch(sub, "tools.py", "inner/deep.py")
+    _git(sub, "init", "-q")
+    _git(sub, "add", "-A")
+    _git(sub, "commit", "-qm", "tools")
+    main = tmp_path / "main"
+    touch(main, "app.py")
+    _git(main, "init", "-q")
+    _git(main, "submodule", "-q", "add", str(sub), "libs/agenttools")
+    _git(main, "add", "-A")
+    _git(main, "commit", "-qm", "init")
+    assert found([main], main) == [
+        "app.py", "libs/agenttools/inner/deep.py", "libs/agenttools/tools.py",
+    ]  # fmt: skip
+    assert found([main / "libs"], main) == [
+        "libs/agenttools/inner/deep.py", "libs/agenttools/tools.py",
+    ]  # fmt: skip
+    # a fresh clone without --recurse-submodules: nothing to scan there, and it is said
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(main), str(clone))
+    assert found([clone], clone) == ["app.py"]
+    assert list_tree(clone).skipped == ("libs/agenttools/",)
+    # its files there without a work tree of their own (a .git file lost): walked
+    (main / "libs" / "agenttools" / ".git").unlink()
+    assert found([main], main) == [
+        "app.py", "libs/agenttools/inner/deep.py", "libs/agenttools/tools.py",
+    ]  # fmt: skip
+
+
+SHEBANGS = (
+    "#!/usr/bin/env python3", "#!/usr/bin/python", "#! /usr/local/bin/python3.11 -u",
+    "#!/usr/bin/env -S python3 -X utf8", "#!/opt/venv/bin/pypy3",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("in_git", [False, True])
+def test_python_scripts_without_a_suffix_are_scanned(tmp_path: Path, in_git: bool) -> None:
+    """A file without a suffix whose first line is a Python shebang is Python (bin/deploy);
+    a shell script, a binary, a file with another suffix or a link is not read as one."""
+    touch(tmp_path, "app.py")
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for n, line in enumerate(SHEBANGS):
+        (bin_ / f"py{n}").write_text(f"{line}\nimport os\n")
+    (bin_ / "sh").write_text("#!/bin/sh\necho python\n")
+    (bin_ / "envsh").write_text("#!/usr/bin/env bash\n")
+    (bin_ / "pythonista").write_text("#!/usr/bin/pythonista\n")
+    (bin_ / "blob").write_bytes(b"#!/usr/bin/python\0\x01\x02")
+    (bin_ / "tool.sh").write_text("#!/usr/bin/env python3\n")
+    (bin_ / "LICENSE").write_text("MIT\n")
+    (bin_ / "link").symlink_to(bin_ / "py0")
+    if in_git:
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", "-A")
+    scripts = [f"bin/py{n}" for n in range(len(SHEBANGS))]
+    assert found([tmp_path], tmp_path) == ["app.py", *scripts]
+    assert found([bin_], tmp_path) == scripts
+    assert found([tmp_path], tmp_path, exclude=("bin/**",)) == ["app.py"]

@@ -45,6 +45,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # what the scan never walks: virtual environments, node_modules, build output, dot folders
     _write(root, "venv/pyvenv.cfg", "home = /usr/bin\n")
     _write(root, "venv/lib/x.service", SERVICE)
+    (root / "venv" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
     _write(root, "node_modules/pkg/y.service", SERVICE)
     _write(root, "build/z.service", SERVICE)
     _write(root, ".github/sudoers", "u ALL=(ALL) ALL\n")
@@ -221,6 +222,7 @@ def test_a_pyvenv_cfg_that_is_no_regular_file(tmp_path: Path) -> None:
     _write(root, "real/lib.py", "x = 1\n")
     _write(root, "real/pyvenv.cfg", "home = /usr/bin\n")
     _write(root, "real/y.service", SERVICE)
+    (root / "real" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
     _write(root, "top.service", SERVICE)
     (root / "env" / "pyvenv.cfg").symlink_to(root / "missing")
     listing = Listing()
