@@ -140,6 +140,12 @@ class Collector(cst.CSTVisitor):
         self.catalogue = catalogue
         self.module_name = module_name
         self.interesting = interesting
+        # constants of the project's other modules this file imports, as the project-wide
+        # stage gave them (``const:`` requests: absolute dotted name -> the expression of
+        # their value), and whether the file is a package's ``__init__`` (for relative
+        # imports); see auditor.flow.constants
+        self.given: dict[str, cst.BaseExpression] = {}
+        self.package = False
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.calls: list[CallSite] = []

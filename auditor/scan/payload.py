@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -74,6 +74,9 @@ PROGRAM_ONLY = Value(False, program=True, exe=True)
 PYTHON = Value(False, program=True, exe=True, name="python")  # sys.executable
 # a constant whose text is not tracked (a parameter under assume_params, a project path)
 UNKNOWN_TEXT = Value(True, program=True)
+# an imported name taken for a constant (Evaluator.imported): text, or a container whose
+# items (iterated, looked up) are constants
+_IMPORTED = Value(True, program=True, choices=(UNKNOWN_TEXT,))
 # path functions whose result is constant when their arguments are
 _PATH_FUNCS = frozenset(
     {
@@ -144,6 +147,16 @@ class Evaluator:
         # the module-level names a value read (when not None): another module may assign
         # them (``tasks.PAGER = x``), which the project-wide stage checks
         self.reads: set[str] | None = None
+        # names imported from the project's other modules that the project-wide stage found
+        # bound once to a constant there (absolute dotted name -> its value): a ``const:``
+        # request (auditor.flow.constants); ``absolute`` makes a relative import's target
+        # absolute
+        self.given: dict[str, Value] = {}
+        self.absolute: Callable[[str], str] = lambda target: target
+        # when not None: every imported name (or attribute of an imported module) read is
+        # taken for a constant of unknown text and its absolute dotted name noted here, to
+        # tell which sites another module's constants could make constant
+        self.imported: set[str] | None = None
 
     def mark_quoting(self, names: frozenset[str]) -> None:
         """Evaluate every later call of ``names`` (shlex.quote...) as the text
@@ -184,6 +197,10 @@ class Evaluator:
             if node.attr.value in _PATH_ATTRS:
                 inner = self.value(node.value, scope, depth + 1)
                 return UNKNOWN_TEXT if inner.const else DYNAMIC
+            if self.given or self.imported is not None:
+                imported = self._imported_attr(node, scope)
+                if imported is not None:
+                    return imported
             return self._self_attr(node, scope, depth)
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope, depth)
@@ -219,11 +236,48 @@ class Evaluator:
                 return Value(True, truth=not inner.truth)
         return DYNAMIC
 
+    def _imported_attr(self, node: cst.Attribute, scope: Scope) -> Value | None:
+        """``consts.CMD``, ``app.consts.CMD``: see :meth:`_imported`."""
+        attrs: list[str] = []
+        base: cst.BaseExpression = node
+        while isinstance(base, cst.Attribute):
+            attrs.append(base.attr.value)
+            base = base.value
+        if not isinstance(base, cst.Name):
+            return None
+        return self._imported(base.value, scope, ".".join(reversed(attrs)))
+
+    def _imported(self, name: str, scope: Scope, attr: str | None = None) -> Value | None:
+        """An imported name bound once in its scope (``from .consts import CMD``), or an
+        attribute of a module imported so (``consts.CMD``): its value when the project-wide
+        stage gave it (:attr:`given`), a constant of unknown text in the recording mode
+        (:attr:`imported`); else None."""
+        bindings = scope.lookup(name)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "import":
+            return None
+        if bindings[0].defines:  # a def or class of this module
+            return None
+        target = bindings[0].target
+        if not target:
+            return None
+        dotted = self.absolute(f"{target}.{attr}" if attr is not None else target)
+        given = self.given.get(dotted)
+        if given is not None:
+            return given
+        if self.imported is not None:
+            self.imported.add(dotted)
+            return _IMPORTED
+        return None
+
     def _name(self, node: cst.Name, scope: Scope, depth: int) -> Value:
         bindings = scope.lookup(node.value)
         if not bindings:
             # __file__: the module's own path, a file of the project
             return UNKNOWN_TEXT if node.value == "__file__" and bindings is None else DYNAMIC
+        if bindings[0].kind == "import" and (self.given or self.imported is not None):
+            imported = self._imported(node.value, scope)
+            if imported is not None:
+                return imported
         # Any binding that cannot be followed, or that is being followed already (a name
         # bound from itself, ``s = s.strip()``), makes the name dynamic: decided before any
         # binding is followed, or a name bound n times from itself costs 2 ** n.
