@@ -328,7 +328,9 @@ def analyze_source(
         sites = _match(collector.calls, ctx, collector)
         # the rule each site has without the other modules' constants: its fingerprint's
         # (a baseline keeps matching the finding the constants reclassify)
-        unaided = _unaided_rules(sites, collector, ctx, rel_path) if collector.given else {}
+        unaided = {}
+        if collector.given or collector.inlined:
+            unaided = _unaided_rules(sites, collector, ctx, rel_path)
     except RecursionError:
         result.errors.append(ScanError(path, "too deeply nested to analyse"))
         return result
@@ -458,13 +460,14 @@ def _site_key(site: _Site) -> tuple[int, int]:
 def _unaided_rules(
     sites: list[_Site], collector: Collector, ctx: Context, rel_path: str
 ) -> dict[tuple[int, int], str]:
-    """The rule of each site as the file alone gives it, without the constants of other
-    modules (``collector.given``)."""
-    given, collector.given = collector.given, {}
+    """The rule of each site as the file alone gave it before it read other modules'
+    constants (``collector.given``) and what its functions return (``collector.inline``):
+    a finding's fingerprint is made with it, so that a baseline keeps matching it."""
+    given, collector.given, collector.inline = collector.given, {}, False
     try:
         alone = _match(collector.calls, ctx, collector)
     finally:
-        collector.given = given
+        collector.given, collector.inline = given, True
     rules = {}
     for site in alone:
         runs = site.runs
@@ -772,6 +775,13 @@ def evaluator_for(
     )  # fmt: skip
     module, package = collector.module_name, collector.package
     evaluator.absolute = lambda target: absolute(target, module, package)
+    if collector.inline:
+        evaluator.functions = {
+            (id(record.outer), record.node.name.value): (record.node, record.scope, record.returns)
+            for record in collector.functions
+            if record.cls is None
+        }
+        evaluator.inlined = collector.inlined
     if collector.given:
         literal = Evaluator(resolver)
         evaluator.given = {

@@ -146,6 +146,11 @@ class Collector(cst.CSTVisitor):
         # imports); see auditor.flow.constants
         self.given: dict[str, cst.BaseExpression] = {}
         self.package = False
+        # whether payloads read what the module's plain functions return for constants
+        # (auditor.scan.payload.Evaluator.functions), and each time they did (by id of the
+        # call): a finding keeps the fingerprint of its rule without that reading
+        self.inline = True
+        self.inlined: set[int] = set()
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.calls: list[CallSite] = []

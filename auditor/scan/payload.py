@@ -6,7 +6,11 @@ names whose every binding (at module or function level) is a constant, f-strings
 grown with ``+=``, ``.append``, ``.extend`` from constants, the variable of a loop over a
 constant list or tuple, a lookup in a constant dict, list or tuple, a path of the project
 (``Path(__file__).parent / "x"``, ``os.path.join(os.path.dirname(__file__), "x")``), and an
-instance attribute assigned once, in ``__init__``, from such values. An argv whose program is
+instance attribute assigned once, in ``__init__``, from such values, and a call of a plain
+function of the module (bound once, no decorator, not a method, async or a generator) with
+such values: what its ``return``s give with its parameters bound to them
+(``def which(n): return shutil.which(n) or n``, then ``which("git")``: as if
+``shutil.which("git") or "git"`` were written there). An argv whose program is
 constant (or ``sys.executable``, or ``shutil.which("literal")``) but whose other items are
 not is ``fixed-program``. Everything else is ``dynamic``.
 
@@ -157,6 +161,16 @@ class Evaluator:
         # taken for a constant of unknown text and its absolute dotted name noted here, to
         # tell which sites another module's constants could make constant
         self.imported: set[str] | None = None
+        # the plain functions of the module (no decorator, not a method), by (id of the scope
+        # that binds the name, name): (def, its own scope, what its ``return``s give); a call
+        # of one with constants is what it returns for them (``def which(n): return
+        # shutil.which(n) or n``, then ``which("git")``)
+        self.functions: dict[
+            tuple[int, str], tuple[cst.FunctionDef, Scope, list[cst.BaseExpression]]
+        ] = {}
+        # the values of the parameters of the functions being inlined: id(scope) -> name ->
+        self._bound: dict[int, dict[str, Value]] = {}
+        self.inlined: set[int] = set()  # the calls read so (by id)
 
     def mark_quoting(self, names: frozenset[str]) -> None:
         """Evaluate every later call of ``names`` (shlex.quote...) as the text
@@ -282,7 +296,9 @@ class Evaluator:
         # bound from itself, ``s = s.strip()``), makes the name dynamic: decided before any
         # binding is followed, or a name bound n times from itself costs 2 ** n.
         for binding in bindings:
-            if binding.kind == "param" and self.assume_params:
+            if binding.kind == "param" and (
+                self.assume_params or node.value in self._bound.get(id(binding.scope), {})
+            ):
                 continue
             if binding.kind not in ("value", "iter", "augment") or binding.value is None:
                 return DYNAMIC
@@ -299,8 +315,9 @@ class Evaluator:
         bases: list[Value] = []
         added: list[Value] = []
         for binding in bindings:
-            if binding.kind == "param" and self.assume_params:
-                bases.append(UNKNOWN_TEXT)
+            if binding.kind == "param":
+                given = self._bound.get(id(binding.scope), {}).get(node.value)
+                bases.append(given if given is not None else UNKNOWN_TEXT)
                 continue
             assert binding.value is not None
             key = id(binding)
@@ -596,7 +613,147 @@ class Evaluator:
             args = [self.value(a.value, scope, depth + 1) for a in node.args]
             if args and all(a.const for a in args) and not any(a.star for a in node.args):
                 return Value(True, program=True, text="")
+        if isinstance(func, cst.Name) and self.functions:
+            returned = self._returned(func, node, scope, depth)
+            if returned is not None:
+                return returned
         return DYNAMIC
+
+    def _returned(self, func: cst.Name, node: cst.Call, scope: Scope, depth: int) -> Value | None:
+        """What a plain function of the module returns for the values a call passes, read
+        from its ``return``s with its parameters bound to them; None when it cannot be read
+        so (bound more than once, decorated, async, a generator, dropped by the skeleton,
+        ``*args`` passed, a parameter not given without a default)."""
+        bindings = scope.lookup(func.value)
+        if not bindings or len(bindings) != 1 or not bindings[0].defines:
+            return None
+        found = self.functions.get((id(bindings[0].scope), func.value))
+        if found is None:
+            return None
+        module = scope.module()
+        if bindings[0].scope is module:
+            if module.written_by_key:
+                return None  # globals()[k] = v: any function of the module may be replaced
+            if self.reads is not None:
+                self.reads.add(func.value)  # another module may replace it (mod.f = g)
+        fn, own, returns = found
+        if fn.decorators or fn.asynchronous is not None or id(fn) in self._active:
+            return None
+        if not returns or not _plain_body(fn):
+            return None
+        params = fn.params
+        if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
+            return None  # *args, **kwargs
+        positional = [*params.posonly_params, *params.params]
+        values: dict[str, Value] = {}
+        names = [p.name.value for p in (*positional, *params.kwonly_params)]
+        for index, arg in enumerate(node.args):
+            if arg.star:
+                return None
+            if arg.keyword is not None:
+                if arg.keyword.value not in names:
+                    return None
+                name = arg.keyword.value
+            elif index < len(positional):
+                name = positional[index].name.value
+            else:
+                return None
+            values[name] = self.value(arg.value, scope, depth + 1)
+        for param in (*positional, *params.kwonly_params):
+            name = param.name.value
+            if name in values:
+                continue
+            if param.default is None:
+                return None
+            values[name] = self.value(param.default, bindings[0].scope, depth + 1)
+        key = id(own)
+        saved = self._bound.get(key)
+        self._bound[key] = values
+        self._active.add(id(fn))
+        try:
+            out = [self.value(r, own, depth + 1) for r in returns]
+        finally:
+            self._active.discard(id(fn))
+            if saved is None:
+                del self._bound[key]
+            else:
+                self._bound[key] = saved
+        if _falls_through(fn):
+            out.append(Value(True, text=None, truth=False))  # None
+        self.inlined.add(id(node))
+        return one_of(out)
+
+
+class _Yields(cst.CSTVisitor):
+    """Whether a function's own body yields (not a nested function's, lambda's or class's)."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.found = True
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _plain_body(fn: cst.FunctionDef) -> bool:
+    """A body that was parsed (not a skeleton's stub: one string, or ``pass``) and does not
+    yield."""
+    body = fn.body
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    if len(body.body) == 1:
+        line = body.body[0]
+        if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+            only = line.body[0]
+            if isinstance(only, cst.Pass) or (
+                isinstance(only, cst.Expr) and isinstance(only.value, cst.SimpleString)
+            ):
+                return False
+    visitor = _Yields()
+    body.visit(visitor)
+    return not visitor.found
+
+
+def _falls_through(fn: cst.FunctionDef) -> bool:
+    """Whether a function may return None: its last statement is no ``return`` or
+    ``raise`` (on the safe side: an ``if`` whose branches all return counts), or it has a
+    bare ``return`` (seen as a return without value: not in the collector's list)."""
+    body = fn.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return True
+    last = body.body[-1]
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        final = last.body[-1]
+        if isinstance(final, cst.Raise) or (
+            isinstance(final, cst.Return) and final.value is not None
+        ):
+            return _bare_return(fn)
+    return True
+
+
+class _BareReturn(_Yields):
+    def visit_Return(self, node: cst.Return) -> bool:
+        if node.value is None:
+            self.found = True
+        return False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        return False
+
+
+def _bare_return(fn: cst.FunctionDef) -> bool:
+    visitor = _BareReturn()
+    fn.body.visit(visitor)
+    return visitor.found
 
 
 def _splits_on_blanks(node: cst.Call, const: bool) -> bool:
