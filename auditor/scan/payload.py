@@ -32,6 +32,7 @@ from auditor.scan.resolve import Resolver, keyword, positional
 from auditor.scan.scopes import Scope
 
 _MAX_DEPTH = 16
+_MAX_INLINED = 2  # calls of the module's functions read inside one another (Evaluator._returned)
 _PROGRAM_NAMES = frozenset({"sys.executable", "sys._base_executable"})
 # a container of a constant container's items is constant (frozenset({"ls", "df"}))
 _CONTAINER_FUNCS = frozenset(
@@ -171,6 +172,9 @@ class Evaluator:
         # the values of the parameters of the functions being inlined: id(scope) -> name ->
         self._bound: dict[int, dict[str, Value]] = {}
         self.inlined: set[int] = set()  # the calls read so (by id)
+        self._shapes: dict[int, tuple[bool, bool]] = {}  # id(def) -> (readable, may fall)
+        # (id(def), the values passed) -> what it returns for them
+        self._returns: dict[tuple[int, tuple[tuple[str, Value], ...]], Value] = {}
 
     def mark_quoting(self, names: frozenset[str]) -> None:
         """Evaluate every later call of ``names`` (shlex.quote...) as the text
@@ -639,7 +643,12 @@ class Evaluator:
         fn, own, returns = found
         if fn.decorators or fn.asynchronous is not None or id(fn) in self._active:
             return None
-        if not returns or not _plain_body(fn):
+        if not returns or len(self._bound) >= _MAX_INLINED:
+            return None
+        shape = self._shapes.get(id(fn))
+        if shape is None:
+            shape = self._shapes[id(fn)] = (_plain_body(fn), _falls_through(fn))
+        if not shape[0]:
             return None
         params = fn.params
         if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
@@ -666,22 +675,29 @@ class Evaluator:
             if param.default is None:
                 return None
             values[name] = self.value(param.default, bindings[0].scope, depth + 1)
-        key = id(own)
-        saved = self._bound.get(key)
-        self._bound[key] = values
-        self._active.add(id(fn))
-        try:
-            out = [self.value(r, own, depth + 1) for r in returns]
-        finally:
-            self._active.discard(id(fn))
-            if saved is None:
+        if not all(v.const or v.program_item() for v in values.values()):
+            return None  # what it returns for a value built at run time: not read here
+        memo = (id(fn), tuple(sorted(values.items())))
+        # (not kept where the reading notes what it reads, or inside another function read
+        # so, whose parameters a nested function may read)
+        plain = self.reads is None and self.imported is None and self.marked is None
+        done = self._returns.get(memo) if plain and not self._bound else None
+        if done is None:
+            key = id(own)
+            self._bound[key] = values
+            self._active.add(id(fn))
+            try:
+                out = [self.value(r, own, depth + 1) for r in returns]
+            finally:
+                self._active.discard(id(fn))
                 del self._bound[key]
-            else:
-                self._bound[key] = saved
-        if _falls_through(fn):
-            out.append(Value(True, text=None, truth=False))  # None
+            if shape[1]:
+                out.append(Value(True, text=None, truth=False))  # None
+            done = one_of(out)
+            if plain and not self._bound:
+                self._returns[memo] = done
         self.inlined.add(id(node))
-        return one_of(out)
+        return done
 
 
 class _Yields(cst.CSTVisitor):
