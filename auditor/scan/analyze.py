@@ -328,9 +328,10 @@ def analyze_source(
         sites = _match(collector.calls, ctx, collector)
         # the rule each site has without the other modules' constants: its fingerprint's
         # (a baseline keeps matching the finding the constants reclassify)
-        unaided = {}
+        unaided: dict[tuple[int, int, int], str] = {}
         if collector.given or collector.inlined:
-            unaided = _unaided_rules(sites, collector, ctx, rel_path)
+            unaided = _unaided_rules(module, collector, ctx, rel_path)
+        site_keys = _site_keys(sites)
     except RecursionError:
         result.errors.append(ScanError(path, "too deeply nested to analyse"))
         return result
@@ -396,7 +397,7 @@ def analyze_source(
             message += handed_text(handed_to)
         if suppression.note:
             message += f" ({suppression.note})"
-        rule = unaided.get(_site_key(site), verdict.rule)
+        rule = unaided.get(site_keys[id(site)], verdict.rule)
         identity = "|".join((rule, rel_path, sink_name, site.call.function, snippet))
         seen[identity] += 1
         fingerprint = hashlib.sha256(f"{identity}|{seen[identity]}".encode()).hexdigest()[:20]
@@ -453,13 +454,21 @@ def given_constants(extra: tuple[str, ...] | frozenset[str]) -> dict[str, cst.Ba
     return out
 
 
-def _site_key(site: _Site) -> tuple[int, int]:
-    return (site.call.index, id(site.handed) if site.handed is not None else 0)
+def _site_keys(sites: list[_Site]) -> dict[int, tuple[int, int, int]]:
+    """A key for each site (by id) that another matching of the same file gives it too:
+    its call, the call it is handed to, and its rank among the sites of both."""
+    seen: Counter[tuple[int, int]] = Counter()
+    out = {}
+    for site in sites:
+        key = (site.call.index, id(site.handed) if site.handed is not None else 0)
+        out[id(site)] = (*key, seen[key])
+        seen[key] += 1
+    return out
 
 
 def _unaided_rules(
-    sites: list[_Site], collector: Collector, ctx: Context, rel_path: str
-) -> dict[tuple[int, int], str]:
+    module: cst.Module, collector: Collector, ctx: Context, rel_path: str
+) -> dict[tuple[int, int, int], str]:
     """The rule of each site as the file alone gave it before it read other modules'
     constants (``collector.given``) and what its functions return (``collector.inline``):
     a finding's fingerprint is made with it, so that a baseline keeps matching it."""
@@ -469,17 +478,19 @@ def _unaided_rules(
     finally:
         collector.given, collector.inline = given, True
     rules = {}
+    keys = _site_keys(alone)
     for site in alone:
         runs = site.runs
+        node = site.call.node
         verdict = classify(
             ctx.policy, site.sink, site.shell, site.payload, rel_path, site.command,
-            site.sink.name if site.sink is not None else "",
+            site.sink.name if site.sink is not None else _callee_text(module, node),
             runs=runs.runs if runs is not None else None,
             via=runs.via if runs is not None else (),
             privileged=runs is not None and runs.privileged,
             language=runs.language if runs is not None else None,
         )  # fmt: skip
-        rules[_site_key(site)] = verdict.rule
+        rules[keys[id(site)]] = verdict.rule
     return rules
 
 
