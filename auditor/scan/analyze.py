@@ -793,6 +793,7 @@ def evaluator_for(
             if record.cls is None
         }
         evaluator.inlined = collector.inlined
+        evaluator.shapes = collector.shapes
     if collector.given:
         literal = Evaluator(resolver)
         evaluator.given = {

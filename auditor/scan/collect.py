@@ -151,6 +151,7 @@ class Collector(cst.CSTVisitor):
         # call): a finding keeps the fingerprint of its rule without that reading
         self.inline = True
         self.inlined: set[int] = set()
+        self.shapes: dict[int, tuple[bool, bool]] = {}  # id(def) -> see payload._shape
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.calls: list[CallSite] = []

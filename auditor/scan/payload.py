@@ -162,6 +162,9 @@ class Evaluator:
         # taken for a constant of unknown text and its absolute dotted name noted here, to
         # tell which sites another module's constants could make constant
         self.imported: set[str] | None = None
+        # set when a value read an imported name (or an attribute of one) it could not
+        # know: whether reading it with :attr:`imported` may be worth it
+        self.read_import = False
         # the plain functions of the module (no decorator, not a method), by (id of the scope
         # that binds the name, name): (def, its own scope, what its ``return``s give); a call
         # of one with constants is what it returns for them (``def which(n): return
@@ -172,7 +175,8 @@ class Evaluator:
         # the values of the parameters of the functions being inlined: id(scope) -> name ->
         self._bound: dict[int, dict[str, Value]] = {}
         self.inlined: set[int] = set()  # the calls read so (by id)
-        self._shapes: dict[int, tuple[bool, bool]] = {}  # id(def) -> (readable, may fall)
+        # id(def) -> (readable, may return None): shared by the evaluators of a module
+        self.shapes: dict[int, tuple[bool, bool]] = {}
         # (id(def), the values passed) -> what it returns for them
         self._returns: dict[tuple[int, tuple[tuple[str, Value], ...]], Value] = {}
 
@@ -219,6 +223,14 @@ class Evaluator:
                 imported = self._imported_attr(node, scope)
                 if imported is not None:
                     return imported
+            else:
+                root: cst.BaseExpression = node.value
+                while isinstance(root, cst.Attribute):
+                    root = root.value
+                if isinstance(root, cst.Name):
+                    bound = scope.lookup(root.value)
+                    if bound and bound[0].kind == "import":
+                        self.read_import = True
             return self._self_attr(node, scope, depth)
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope, depth)
@@ -292,10 +304,13 @@ class Evaluator:
         if not bindings:
             # __file__: the module's own path, a file of the project
             return UNKNOWN_TEXT if node.value == "__file__" and bindings is None else DYNAMIC
-        if bindings[0].kind == "import" and (self.given or self.imported is not None):
-            imported = self._imported(node.value, scope)
-            if imported is not None:
-                return imported
+        if bindings[0].kind == "import":
+            if self.given or self.imported is not None:
+                imported = self._imported(node.value, scope)
+                if imported is not None:
+                    return imported
+            elif not bindings[0].defines:
+                self.read_import = True
         # Any binding that cannot be followed, or that is being followed already (a name
         # bound from itself, ``s = s.strip()``), makes the name dynamic: decided before any
         # binding is followed, or a name bound n times from itself costs 2 ** n.
@@ -645,11 +660,6 @@ class Evaluator:
             return None
         if not returns or len(self._bound) >= _MAX_INLINED:
             return None
-        shape = self._shapes.get(id(fn))
-        if shape is None:
-            shape = self._shapes[id(fn)] = (_plain_body(fn), _falls_through(fn))
-        if not shape[0]:
-            return None
         params = fn.params
         if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
             return None  # *args, **kwargs
@@ -677,6 +687,11 @@ class Evaluator:
             values[name] = self.value(param.default, bindings[0].scope, depth + 1)
         if not all(v.const or v.program_item() for v in values.values()):
             return None  # what it returns for a value built at run time: not read here
+        shape = self.shapes.get(id(fn))
+        if shape is None:
+            shape = self.shapes[id(fn)] = _shape(fn)
+        if not shape[0]:
+            return None
         memo = (id(fn), tuple(sorted(values.items())))
         # (not kept where the reading notes what it reads, or inside another function read
         # so, whose parameters a nested function may read)
@@ -700,15 +715,22 @@ class Evaluator:
         return done
 
 
-class _Yields(cst.CSTVisitor):
-    """Whether a function's own body yields (not a nested function's, lambda's or class's)."""
+class _Body(cst.CSTVisitor):
+    """Whether a function's own body (not a nested function's, lambda's or class's) yields,
+    and whether it has a bare ``return``."""
 
     def __init__(self) -> None:
-        self.found = False
+        self.yields = False
+        self.bare = False
 
     def visit_Yield(self, node: cst.Yield) -> bool:
-        self.found = True
+        self.yields = True
         return False
+
+    def visit_Return(self, node: cst.Return) -> bool:
+        if node.value is None:
+            self.bare = True
+        return True
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -720,12 +742,14 @@ class _Yields(cst.CSTVisitor):
         return False
 
 
-def _plain_body(fn: cst.FunctionDef) -> bool:
-    """A body that was parsed (not a skeleton's stub: one string, or ``pass``) and does not
-    yield."""
+def _shape(fn: cst.FunctionDef) -> tuple[bool, bool]:
+    """Whether a function's returns can be read (a body that was parsed, not a skeleton's
+    stub: one string, or ``pass``; that does not yield), and whether it may return None:
+    its last statement is no ``return`` or ``raise`` (on the safe side: an ``if`` whose
+    branches all return counts), or it has a bare ``return``."""
     body = fn.body
-    if not isinstance(body, cst.IndentedBlock):
-        return False
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return False, True
     if len(body.body) == 1:
         line = body.body[0]
         if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
@@ -733,43 +757,19 @@ def _plain_body(fn: cst.FunctionDef) -> bool:
             if isinstance(only, cst.Pass) or (
                 isinstance(only, cst.Expr) and isinstance(only.value, cst.SimpleString)
             ):
-                return False
-    visitor = _Yields()
+                return False, True
+    visitor = _Body()
     body.visit(visitor)
-    return not visitor.found
-
-
-def _falls_through(fn: cst.FunctionDef) -> bool:
-    """Whether a function may return None: its last statement is no ``return`` or
-    ``raise`` (on the safe side: an ``if`` whose branches all return counts), or it has a
-    bare ``return`` (seen as a return without value: not in the collector's list)."""
-    body = fn.body
-    if not isinstance(body, cst.IndentedBlock) or not body.body:
-        return True
+    if visitor.yields:
+        return False, True
     last = body.body[-1]
+    ends = False
     if isinstance(last, cst.SimpleStatementLine) and last.body:
         final = last.body[-1]
-        if isinstance(final, cst.Raise) or (
+        ends = isinstance(final, cst.Raise) or (
             isinstance(final, cst.Return) and final.value is not None
-        ):
-            return _bare_return(fn)
-    return True
-
-
-class _BareReturn(_Yields):
-    def visit_Return(self, node: cst.Return) -> bool:
-        if node.value is None:
-            self.found = True
-        return False
-
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        return False
-
-
-def _bare_return(fn: cst.FunctionDef) -> bool:
-    visitor = _BareReturn()
-    fn.body.visit(visitor)
-    return visitor.found
+        )
+    return True, visitor.bare or not ends
 
 
 def _splits_on_blanks(node: cst.Call, const: bool) -> bool:

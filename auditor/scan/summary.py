@@ -1011,6 +1011,7 @@ class Summarizer:
     # -- calls ---------------------------------------------------------------------------
     def arg(self, node: cst.BaseExpression, scope: Scope) -> Arg:
         labels = self.labels(node, scope)
+        self.evaluator.read_import = False
         value = self.evaluator.value(node, scope)
         head = (
             bool(value.items)
@@ -1022,7 +1023,7 @@ class Summarizer:
         if value.const:
             return Arg(tuple(sorted(labels, key=repr)), True, None, head)
         imports: tuple[str, ...] = ()
-        if self.importing is not None:
+        if self.importing is not None and self.evaluator.read_import:
             self.importing.imported = set()
             if self.importing.value(node, scope).const and self.importing.imported:
                 imports = tuple(sorted(self.importing.imported))
