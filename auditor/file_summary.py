@@ -63,19 +63,26 @@ class Arg:
     const: bool = False
     params: tuple[str, ...] | None = None
     head: bool = False
+    # of a value that is not constant: the names imported from other modules (absolute
+    # dotted) it reads, when it would be constant if they were (auditor.flow.constants)
+    imports: tuple[str, ...] = ()
 
     def to_json(self) -> list[Any]:
-        return [
+        out = [
             [_json_label(x) for x in self.labels],
             self.const,
             None if self.params is None else list(self.params),
             self.head,
         ]
+        if self.imports:
+            out.append(list(self.imports))
+        return out
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Arg:
         params = None if data[2] is None else tuple(data[2])
-        return cls(_labels(data[0]), bool(data[1]), params, bool(data[3]))
+        imports = tuple(data[4]) if len(data) > 4 else ()
+        return cls(_labels(data[0]), bool(data[1]), params, bool(data[3]), imports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +265,10 @@ class Site:
     # of a constant payload: the module-level names of its module it reads (another module
     # may assign them, ``tasks.PAGER = x``: auditor.flow.stage checks)
     names: tuple[str, ...] = ()
+    # of a payload that is not constant: the names imported from other modules (absolute
+    # dotted) it reads, when it would be more constant if they were constants
+    # (auditor.flow.constants looks for their values)
+    imports: tuple[str, ...] = ()
 
     def to_json(self) -> list[Any]:
         return [
@@ -269,13 +280,15 @@ class Site:
             self.argv,
             None if self.program is None else [_json_label(x) for x in self.program],
             list(self.names),
+            list(self.imports),
         ]
 
     @classmethod
     def from_json(cls, d: list[Any]) -> Site:
         program = None if d[6] is None else _labels(d[6])
         names = tuple(d[7]) if len(d) > 7 else ()
-        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]), d[5], program, names)
+        imports = tuple(d[8]) if len(d) > 8 else ()
+        return cls(d[0], d[1], _labels(d[2]), d[3], tuple(d[4]), d[5], program, names, imports)
 
 
 @dataclass(slots=True)

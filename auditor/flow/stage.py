@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable
 
 from auditor.file_summary import WRAPPERS, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
+from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import Entry, text_reader
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
@@ -175,6 +177,8 @@ class Planner:
         # names of functions called in files the rounds did not read for them (said in too
         # many files, or beyond the budget, or asked for after the last round)
         self.unseen: set[str] = set()
+        self._constants: Constants | None = None  # other modules' constants, on first use
+        self._imports_of: dict[int, Imports] = {}
 
     def budgeted(self, asked: dict[int, frozenset[str]]) -> dict[int, frozenset[str]]:
         """``asked`` within what is left of the rounds' budget of files analysed again:
@@ -250,7 +254,8 @@ class Planner:
             paren = _OPEN_CALL.match(text, end)
             if paren is not None:
                 args = _arguments(text, paren.end() - 1)
-                if args is None or not _literal_call(args):
+                known = functools.partial(self._reads_constant, number)
+                if args is None or not _literal_call(args, known):
                     return None
                 count += 1
                 continue
@@ -261,6 +266,23 @@ class Planner:
                 continue  # imported under its own name
             return None  # any other use: a value, an alias, an attribute read
         return count
+
+    def _reads_constant(self, number: int, written: str) -> bool:
+        """Whether the name ``written`` (``CMD``, ``consts.CMD``) reads, in the file, a
+        constant of another module of the project (auditor.flow.constants.Imports)."""
+        imports = self._imports_of.get(number)
+        if imports is None:
+            from auditor.scan.discover import module_name
+
+            entry = self.entries[number]
+            imports = self._imports_of[number] = Imports(
+                self.text_of(entry) or "",
+                module_name(entry.rel, _root(entry)),
+                entry.rel.endswith(("__init__.py", "__init__.pyw")),
+            )
+        if self._constants is None:
+            self._constants = self._make_constants()
+        return imports.reads_constant(written, self._constants)
 
     def _ask_naming(
         self,
@@ -335,7 +357,8 @@ class Planner:
         names: dict[str, set[str]] = {}
         constant = project.constant_params()
         open_names: set[str] = set()  # every visible call may still pass constants
-        for gid in derived_sinks(project):
+        derived = derived_sinks(project)
+        for gid in derived:
             index, function = project.functions[gid]
             name = function.key.rsplit(".", 1)[-1]
             said = [name]
@@ -514,9 +537,70 @@ class Planner:
             owner = modules.get(module)
             if owner is not None and f"def:{cls}" not in entries[owner].extra:
                 wanted.setdefault(owner, set()).add(f"def:{cls}")
+        # the names a site imports from another module of the project that would make it
+        # more constant (``from .consts import SCRIPT``): when each is bound once to a
+        # constant there, the file is asked again with their values (auditor.flow.constants)
+        for index, (_, summary) in enumerate(project.files):
+            number = owners[index]
+            markers = self.constant_markers(summary, index, project, derived)
+            if markers - entries[number].extra:
+                wanted.setdefault(number, set()).update(markers)
         return {
             number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()
         }
+
+    def constant_markers(
+        self, summary: FileSummary, index: int, project: Project, derived: set[str]
+    ) -> set[str]:
+        """The ``const:NAME=EXPR`` requests for the sites of a file (project file
+        ``index``), and the arguments its calls of derived sinks pass, whose every imported
+        name they record (``Site.imports``, ``Arg.imports``) is another module's constant."""
+        wanted: list[tuple[str, ...]] = [s.imports for s in summary.sites if s.imports]
+        for number, call in enumerate(summary.calls):
+            target = project.targets.get((index, number))
+            if target is None or not derived.intersection(target.functions):
+                continue
+            wanted += [a.imports for a in (*call.args, *call.kwargs.values()) if a.imports]
+        out: set[str] = set()
+        for names in wanted:
+            if self._constants is None:
+                self._constants = self._make_constants()
+            found = [(name, self._constants.expression(name)) for name in names]
+            if all(value is not None for _, value in found):
+                out.update(f"const:{name}={value}" for name, value in found)
+        return out
+
+    def _make_constants(self) -> Constants:
+        modules = _modules(self.entries)
+        writers = Writers(self.entries, self.text_of)
+
+        def module_text(name: str) -> tuple[str, bool] | None:
+            number = modules.get(name)
+            if number is None:
+                return None
+            entry = self.entries[number]
+            text = self.text_of(entry)
+            if text is None:
+                return None
+            return text, entry.rel.endswith(("__init__.py", "__init__.pyw"))
+
+        def assigned_elsewhere(module: str, name: str) -> str | None:
+            own = modules.get(module)
+            return writers.written(module, [name], own) if own is not None else "unknown"
+
+        def mutated(name: str) -> bool:
+            pattern = re.compile(
+                rf"\b{re.escape(name)}\s*(?:\.\s*[A-Za-z_]\w*\s*\(|\[[^\]\n]*\]\s*"
+                rf"(?:\*\*|//|<<|>>|[-+*/%&|^@])?=(?!=)|(?:\*\*|//|<<|>>|[-+*/%&|^@])=)"
+                rf"|\bdel\b[^\n]*\b{re.escape(name)}\s*\["
+            )
+            return any(
+                pattern.search(self.text_of(self.entries[n]) or "")
+                for n in range(len(self.entries))
+                if name in self.words(n)
+            )
+
+        return Constants(module_text, assigned_elsewhere, mutated)
 
 
 def _defined(summary: FileSummary) -> set[str]:
@@ -648,34 +732,43 @@ def _arguments(text: str, open_paren: int) -> str | None:
     return None
 
 
-def _literal_call(args: str) -> bool:
-    """Whether an argument list holds only literals."""
+def _literal_call(args: str, known: Callable[[str], bool] | None = None) -> bool:
+    """Whether an argument list holds only literals (or names, ``CMD`` or ``consts.CMD``,
+    that ``known`` says are constants: those of other modules the file imports)."""
     try:
         call = ast.parse(f"f({args})", mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
         return False
-    return all(_literal(v, frozenset()) for v in (*call.args, *(k.value for k in call.keywords)))
+    values = (*call.args, *(k.value for k in call.keywords))
+    return all(_literal(v, known) for v in values)
 
 
-def _literal(node: ast.expr, names: frozenset[str]) -> bool:
+def _literal(node: ast.expr, known: Callable[[str], bool] | None) -> bool:
     if isinstance(node, ast.Constant):
         return True
     if isinstance(node, ast.Name):
-        return node.id in names
+        return known is not None and known(node.id)
+    if isinstance(node, ast.Attribute) and known is not None:
+        attrs: list[str] = []
+        base: ast.expr = node
+        while isinstance(base, ast.Attribute):
+            attrs.append(base.attr)
+            base = base.value
+        return isinstance(base, ast.Name) and known(".".join([base.id, *reversed(attrs)]))
     if isinstance(node, ast.JoinedStr):
         return all(
             isinstance(v, ast.Constant)
-            or (isinstance(v, ast.FormattedValue) and _literal(v.value, names))
+            or (isinstance(v, ast.FormattedValue) and _literal(v.value, known))
             for v in node.values
         )
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return all(_literal(e, names) for e in node.elts)
+        return all(_literal(e, known) for e in node.elts)
     if isinstance(node, ast.BinOp):
-        return _literal(node.left, names) and _literal(node.right, names)
+        return _literal(node.left, known) and _literal(node.right, known)
     if isinstance(node, ast.UnaryOp):
-        return _literal(node.operand, names)
+        return _literal(node.operand, known)
     return False
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from auditor.file_summary import absolute
 from auditor.findings import FileResult, Finding, ScanError
 from auditor.judge.sources import SourceCatalogue
 from auditor.judge.sources import build as build_sources
@@ -328,10 +329,18 @@ def analyze_source(
     if not text.isascii():
         module = _fold_identifiers(module)
     collector = Collector(ctx.catalogue, ctx.interesting, dotted)
+    collector.package = rel_path.endswith(("__init__.py", "__init__.pyw"))
+    collector.given = given_constants(extra)
     try:
         walk(module, collector)
         collector.finish()
         sites = _match(collector.calls, ctx, collector)
+        # the rule each site has without the other modules' constants: its fingerprint's
+        # (a baseline keeps matching the finding the constants reclassify)
+        unaided: dict[tuple[int, int, int], str] = {}
+        if collector.given or collector.inlined:
+            unaided = _unaided_rules(module, collector, ctx, rel_path)
+        site_keys = _site_keys(sites)
     except RecursionError:
         result.errors.append(ScanError(path, "too deeply nested to analyse"))
         return result
@@ -411,8 +420,10 @@ def analyze_source(
         if suppression.note:
             message += f" ({suppression.note})"
         # the whole call, not the snippet cut for display: text appended past the cut (``;
-        # curl ... | sh``) is a new call for a baseline (a short call's is its snippet)
-        identity = "|".join((verdict.rule, rel_path, sink_name, site.call.function, whole))
+        # curl ... | sh``) is a new call for a baseline (a short call's is its snippet); the
+        # rule the file alone gives, without other modules' constants
+        rule = unaided.get(site_keys[id(site)], verdict.rule)
+        identity = "|".join((rule, rel_path, sink_name, site.call.function, whole))
         seen[identity] += 1
         fingerprint = hashlib.sha256(f"{identity}|{seen[identity]}".encode()).hexdigest()[:20]
         (result.latent if site.latent else result.findings).append(
@@ -450,6 +461,62 @@ def analyze_source(
         module, collector, ctx, dotted, rel_path, calls, placing, sites, found, dropped
     )
     return result
+
+
+def given_constants(extra: tuple[str, ...] | frozenset[str]) -> dict[str, cst.BaseExpression]:
+    """The ``const:NAME=EXPR`` requests of the project-wide stage: a name of another module
+    of the project (absolute dotted) bound once to a constant there, with its value as a
+    Python expression (auditor.flow.constants)."""
+    out: dict[str, cst.BaseExpression] = {}
+    for item in extra:
+        if not item.startswith("const:"):
+            continue
+        name, _, source = item[6:].partition("=")
+        try:
+            out[name] = cst.parse_expression(source)
+        except (cst.ParserSyntaxError, RecursionError):
+            continue  # not followed: the name stays what the file alone says
+    return out
+
+
+def _site_keys(sites: list[_Site]) -> dict[int, tuple[int, int, int]]:
+    """A key for each site (by id) that another matching of the same file gives it too:
+    its call, the call it is handed to, and its rank among the sites of both."""
+    seen: Counter[tuple[int, int]] = Counter()
+    out = {}
+    for site in sites:
+        key = (site.call.index, id(site.handed) if site.handed is not None else 0)
+        out[id(site)] = (*key, seen[key])
+        seen[key] += 1
+    return out
+
+
+def _unaided_rules(
+    module: cst.Module, collector: Collector, ctx: Context, rel_path: str
+) -> dict[tuple[int, int, int], str]:
+    """The rule of each site as the file alone gave it before it read other modules'
+    constants (``collector.given``) and what its functions return (``collector.inline``):
+    a finding's fingerprint is made with it, so that a baseline keeps matching it."""
+    given, collector.given, collector.inline = collector.given, {}, False
+    try:
+        alone = _match(collector.calls, ctx, collector)
+    finally:
+        collector.given, collector.inline = given, True
+    rules = {}
+    keys = _site_keys(alone)
+    for site in alone:
+        runs = site.runs
+        node = site.call.node
+        verdict = classify(
+            ctx.policy, site.sink, site.shell, site.payload, rel_path, site.command,
+            site.sink.name if site.sink is not None else _callee_text(module, node),
+            runs=runs.runs if runs is not None else None,
+            via=runs.via if runs is not None else (),
+            privileged=runs is not None and runs.privileged,
+            language=runs.language if runs is not None else None,
+        )  # fmt: skip
+        rules[keys[id(site)]] = verdict.rule
+    return rules
 
 
 def _summary(
@@ -507,6 +574,8 @@ def _build_summary(
         module, collector, resolver, evaluator, assume, ctx.sources, dotted, package,
         call_position, placing, defs,
     )  # fmt: skip
+    summarizer.importing = evaluator_for(collector, resolver)
+    summarizer.importing.imported = set()
     if ctx.sources.quoting:
         summarizer.exposed = _exposed_quotes(sites, collector, resolver, ctx.sources.quoting)
     entries = []
@@ -514,6 +583,7 @@ def _build_summary(
     chdirs: _Chdirs | None = None
     for index, site in enumerate(sites):
         node = site.handed if site.handed is not None else site.call.node
+        imports: tuple[str, ...] = ()
         if site.setting is not None:
             # what the setting sets (site.extra, below); constant when the parameters are
             nodes = []
@@ -532,6 +602,8 @@ def _build_summary(
                 chdirs = chdir_calls(collector.every_call, resolver)
             twin = _evaluate(site.sink, twin_call, assume, chdirs)
             if_params = twin.payload if twin is not None else None
+            if site.payload != "constant" and site.handed is None:
+                imports = _imports_read(site, collector, resolver, chdirs)
         else:
             nodes = payload_nodes(node, 0, "args")
             first = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd")
@@ -582,9 +654,28 @@ def _build_summary(
                 reading.value(item, site.call.scope)
             names = frozenset(reading.reads)
         entries.append(
-            (index, site.call, nodes, if_params, _argv_param(site), program, reads_stdin, names)
-        )
+            (
+                index, site.call, nodes, if_params, _argv_param(site), program, reads_stdin,
+                names, imports,
+            )
+        )  # fmt: skip
     return summarizer.build(entries, found.value_names, found.value_attrs)
+
+
+def _imports_read(
+    site: _Site, collector: Collector, resolver: Resolver, chdirs: _Chdirs | None
+) -> tuple[str, ...]:
+    """The names imported from other modules (absolute dotted) that a site reads, when the
+    site would be more constant if they were constants (``subprocess.run(["python",
+    SCRIPT])`` with ``from .consts import SCRIPT``): the project-wide stage looks for their
+    values (auditor.flow.constants). Empty otherwise."""
+    assert site.sink is not None
+    reading = evaluator_for(collector, resolver)
+    reading.imported = set()
+    alt = _evaluate(site.sink, site.call, reading, chdirs)
+    if not reading.imported or (alt is not None and alt.payload == site.payload):
+        return ()
+    return tuple(sorted(reading.imported))
 
 
 def _exposed_quotes(
@@ -822,10 +913,27 @@ def evaluator_for(
         )
         if record.cls is not None and params and plain:
             methods[id(record.scope)] = (record.cls, params[0].name.value)
-    return Evaluator(
+    evaluator = Evaluator(
         resolver, assume_params=assume_params, attrs=attrs, methods=methods,
         outside=frozenset(collector.outside_attrs),
     )  # fmt: skip
+    module, package = collector.module_name, collector.package
+    evaluator.absolute = lambda target: absolute(target, module, package)
+    if collector.inline:
+        evaluator.functions = {
+            (id(record.outer), record.node.name.value): (record.node, record.scope, record.returns)
+            for record in collector.functions
+            if record.cls is None
+        }
+        evaluator.inlined = collector.inlined
+        evaluator.shapes = collector.shapes
+    if collector.given:
+        literal = Evaluator(resolver)
+        evaluator.given = {
+            name: literal.value(value, collector.module_scope)
+            for name, value in collector.given.items()
+        }
+    return evaluator
 
 
 def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = None) -> list[_Site]:

@@ -146,6 +146,18 @@ class Collector(cst.CSTVisitor):
         self.catalogue = catalogue
         self.module_name = module_name
         self.interesting = interesting
+        # constants of the project's other modules this file imports, as the project-wide
+        # stage gave them (``const:`` requests: absolute dotted name -> the expression of
+        # their value), and whether the file is a package's ``__init__`` (for relative
+        # imports); see auditor.flow.constants
+        self.given: dict[str, cst.BaseExpression] = {}
+        self.package = False
+        # whether payloads read what the module's plain functions return for constants
+        # (auditor.scan.payload.Evaluator.functions), and each time they did (by id of the
+        # call): a finding keeps the fingerprint of its rule without that reading
+        self.inline = True
+        self.inlined: set[int] = set()
+        self.shapes: dict[int, tuple[bool, bool]] = {}  # id(def) -> see payload._shape
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.calls: list[CallSite] = []

@@ -6,7 +6,11 @@ names whose every binding (at module or function level) is a constant, f-strings
 grown with ``+=``, ``.append``, ``.extend`` from constants, the variable of a loop over a
 constant list or tuple, a lookup in a constant dict, list or tuple, a path of the project
 (``Path(__file__).parent / "x"``, ``os.path.join(os.path.dirname(__file__), "x")``), and an
-instance attribute assigned once, in ``__init__``, from such values. An argv whose program is
+instance attribute assigned once, in ``__init__``, from such values, and a call of a plain
+function of the module (bound once, no decorator, not a method, async or a generator) with
+such values: what its ``return``s give with its parameters bound to them
+(``def which(n): return shutil.which(n) or n``, then ``which("git")``: as if
+``shutil.which("git") or "git"`` were written there). An argv whose program is
 constant (or ``sys.executable``, or ``shutil.which("literal")``) but whose other items are
 not is ``fixed-program``. Everything else is ``dynamic``.
 
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -28,6 +32,7 @@ from auditor.scan.resolve import Resolver, keyword, positional
 from auditor.scan.scopes import Scope
 
 _MAX_DEPTH = 16
+_MAX_INLINED = 2  # calls of the module's functions read inside one another (Evaluator._returned)
 _PROGRAM_NAMES = frozenset({"sys.executable", "sys._base_executable"})
 # a container of a constant container's items is constant (frozenset({"ls", "df"}))
 _CONTAINER_FUNCS = frozenset(
@@ -78,6 +83,9 @@ PROGRAM_ONLY = Value(False, program=True, exe=True)
 PYTHON = Value(False, program=True, exe=True, name="python")  # sys.executable
 # a constant whose text is not tracked (a parameter under assume_params, a project path)
 UNKNOWN_TEXT = Value(True, program=True)
+# an imported name taken for a constant (Evaluator.imported): text, or a container whose
+# items (iterated, looked up) are constants
+_IMPORTED = Value(True, program=True, choices=(UNKNOWN_TEXT,))
 # path functions whose result is constant when their arguments are
 _PATH_FUNCS = frozenset(
     {
@@ -148,6 +156,33 @@ class Evaluator:
         # the module-level names a value read (when not None): another module may assign
         # them (``tasks.PAGER = x``), which the project-wide stage checks
         self.reads: set[str] | None = None
+        # names imported from the project's other modules that the project-wide stage found
+        # bound once to a constant there (absolute dotted name -> its value): a ``const:``
+        # request (auditor.flow.constants); ``absolute`` makes a relative import's target
+        # absolute
+        self.given: dict[str, Value] = {}
+        self.absolute: Callable[[str], str] = lambda target: target
+        # when not None: every imported name (or attribute of an imported module) read is
+        # taken for a constant of unknown text and its absolute dotted name noted here, to
+        # tell which sites another module's constants could make constant
+        self.imported: set[str] | None = None
+        # set when a value read an imported name (or an attribute of one) it could not
+        # know: whether reading it with :attr:`imported` may be worth it
+        self.read_import = False
+        # the plain functions of the module (no decorator, not a method), by (id of the scope
+        # that binds the name, name): (def, its own scope, what its ``return``s give); a call
+        # of one with constants is what it returns for them (``def which(n): return
+        # shutil.which(n) or n``, then ``which("git")``)
+        self.functions: dict[
+            tuple[int, str], tuple[cst.FunctionDef, Scope, list[cst.BaseExpression]]
+        ] = {}
+        # the values of the parameters of the functions being inlined: id(scope) -> name ->
+        self._bound: dict[int, dict[str, Value]] = {}
+        self.inlined: set[int] = set()  # the calls read so (by id)
+        # id(def) -> (readable, may return None): shared by the evaluators of a module
+        self.shapes: dict[int, tuple[bool, bool]] = {}
+        # (id(def), the values passed) -> what it returns for them
+        self._returns: dict[tuple[int, tuple[tuple[str, Value], ...]], Value] = {}
 
     def mark_quoting(self, names: frozenset[str]) -> None:
         """Evaluate every later call of ``names`` (shlex.quote...) as the text
@@ -188,6 +223,18 @@ class Evaluator:
             if node.attr.value in _PATH_ATTRS:
                 inner = self.value(node.value, scope, depth + 1)
                 return UNKNOWN_TEXT if inner.const else DYNAMIC
+            if self.given or self.imported is not None:
+                imported = self._imported_attr(node, scope)
+                if imported is not None:
+                    return imported
+            else:
+                root: cst.BaseExpression = node.value
+                while isinstance(root, cst.Attribute):
+                    root = root.value
+                if isinstance(root, cst.Name):
+                    bound = scope.lookup(root.value)
+                    if bound and bound[0].kind == "import":
+                        self.read_import = True
             return self._self_attr(node, scope, depth)
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope, depth)
@@ -223,16 +270,58 @@ class Evaluator:
                 return Value(True, truth=not inner.truth)
         return DYNAMIC
 
+    def _imported_attr(self, node: cst.Attribute, scope: Scope) -> Value | None:
+        """``consts.CMD``, ``app.consts.CMD``: see :meth:`_imported`."""
+        attrs: list[str] = []
+        base: cst.BaseExpression = node
+        while isinstance(base, cst.Attribute):
+            attrs.append(base.attr.value)
+            base = base.value
+        if not isinstance(base, cst.Name):
+            return None
+        return self._imported(base.value, scope, ".".join(reversed(attrs)))
+
+    def _imported(self, name: str, scope: Scope, attr: str | None = None) -> Value | None:
+        """An imported name bound once in its scope (``from .consts import CMD``), or an
+        attribute of a module imported so (``consts.CMD``): its value when the project-wide
+        stage gave it (:attr:`given`), a constant of unknown text in the recording mode
+        (:attr:`imported`); else None."""
+        bindings = scope.lookup(name)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "import":
+            return None
+        if bindings[0].defines:  # a def or class of this module
+            return None
+        target = bindings[0].target
+        if not target:
+            return None
+        dotted = self.absolute(f"{target}.{attr}" if attr is not None else target)
+        given = self.given.get(dotted)
+        if given is not None:
+            return given
+        if self.imported is not None:
+            self.imported.add(dotted)
+            return _IMPORTED
+        return None
+
     def _name(self, node: cst.Name, scope: Scope, depth: int) -> Value:
         bindings = scope.lookup(node.value)
         if not bindings:
             # __file__: the module's own path, a file of the project
             return UNKNOWN_TEXT if node.value == "__file__" and bindings is None else DYNAMIC
+        if bindings[0].kind == "import":
+            if self.given or self.imported is not None:
+                imported = self._imported(node.value, scope)
+                if imported is not None:
+                    return imported
+            elif not bindings[0].defines:
+                self.read_import = True
         # Any binding that cannot be followed, or that is being followed already (a name
         # bound from itself, ``s = s.strip()``), makes the name dynamic: decided before any
         # binding is followed, or a name bound n times from itself costs 2 ** n.
         for binding in bindings:
-            if binding.kind == "param" and self.assume_params:
+            if binding.kind == "param" and (
+                self.assume_params or node.value in self._bound.get(id(binding.scope), {})
+            ):
                 continue
             if binding.kind not in ("value", "iter", "augment") or binding.value is None:
                 return DYNAMIC
@@ -249,8 +338,9 @@ class Evaluator:
         bases: list[Value] = []
         added: list[Value] = []
         for binding in bindings:
-            if binding.kind == "param" and self.assume_params:
-                bases.append(UNKNOWN_TEXT)
+            if binding.kind == "param":
+                given = self._bound.get(id(binding.scope), {}).get(node.value)
+                bases.append(given if given is not None else UNKNOWN_TEXT)
                 continue
             assert binding.value is not None
             key = id(binding)
@@ -557,7 +647,144 @@ class Evaluator:
             args = [self.value(a.value, scope, depth + 1) for a in node.args]
             if args and all(a.const for a in args) and not any(a.star for a in node.args):
                 return Value(True, program=True, text="")
+        if isinstance(func, cst.Name) and self.functions:
+            returned = self._returned(func, node, scope, depth)
+            if returned is not None:
+                return returned
         return DYNAMIC
+
+    def _returned(self, func: cst.Name, node: cst.Call, scope: Scope, depth: int) -> Value | None:
+        """What a plain function of the module returns for the values a call passes, read
+        from its ``return``s with its parameters bound to them; None when it cannot be read
+        so (bound more than once, decorated, async, a generator, dropped by the skeleton,
+        ``*args`` passed, a parameter not given without a default)."""
+        bindings = scope.lookup(func.value)
+        if not bindings or len(bindings) != 1 or not bindings[0].defines:
+            return None
+        found = self.functions.get((id(bindings[0].scope), func.value))
+        if found is None:
+            return None
+        module = scope.module()
+        if bindings[0].scope is module:
+            if module.written_by_key:
+                return None  # globals()[k] = v: any function of the module may be replaced
+            if self.reads is not None:
+                self.reads.add(func.value)  # another module may replace it (mod.f = g)
+        fn, own, returns = found
+        if fn.decorators or fn.asynchronous is not None or id(fn) in self._active:
+            return None
+        if not returns or len(self._bound) >= _MAX_INLINED:
+            return None
+        params = fn.params
+        if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
+            return None  # *args, **kwargs
+        positional = [*params.posonly_params, *params.params]
+        values: dict[str, Value] = {}
+        names = [p.name.value for p in (*positional, *params.kwonly_params)]
+        for index, arg in enumerate(node.args):
+            if arg.star:
+                return None
+            if arg.keyword is not None:
+                if arg.keyword.value not in names:
+                    return None
+                name = arg.keyword.value
+            elif index < len(positional):
+                name = positional[index].name.value
+            else:
+                return None
+            values[name] = self.value(arg.value, scope, depth + 1)
+        for param in (*positional, *params.kwonly_params):
+            name = param.name.value
+            if name in values:
+                continue
+            if param.default is None:
+                return None
+            values[name] = self.value(param.default, bindings[0].scope, depth + 1)
+        if not all(v.const or v.program_item() for v in values.values()):
+            return None  # what it returns for a value built at run time: not read here
+        shape = self.shapes.get(id(fn))
+        if shape is None:
+            shape = self.shapes[id(fn)] = _shape(fn)
+        if not shape[0]:
+            return None
+        memo = (id(fn), tuple(sorted(values.items())))
+        # (not kept where the reading notes what it reads, or inside another function read
+        # so, whose parameters a nested function may read)
+        plain = self.reads is None and self.imported is None and self.marked is None
+        done = self._returns.get(memo) if plain and not self._bound else None
+        if done is None:
+            key = id(own)
+            self._bound[key] = values
+            self._active.add(id(fn))
+            try:
+                out = [self.value(r, own, depth + 1) for r in returns]
+            finally:
+                self._active.discard(id(fn))
+                del self._bound[key]
+            if shape[1]:
+                out.append(Value(True, text=None, truth=False))  # None
+            done = one_of(out)
+            if plain and not self._bound:
+                self._returns[memo] = done
+        self.inlined.add(id(node))
+        return done
+
+
+class _Body(cst.CSTVisitor):
+    """Whether a function's own body (not a nested function's, lambda's or class's) yields,
+    and whether it has a bare ``return``."""
+
+    def __init__(self) -> None:
+        self.yields = False
+        self.bare = False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.yields = True
+        return False
+
+    def visit_Return(self, node: cst.Return) -> bool:
+        if node.value is None:
+            self.bare = True
+        return True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _shape(fn: cst.FunctionDef) -> tuple[bool, bool]:
+    """Whether a function's returns can be read (a body that was parsed, not a skeleton's
+    stub: one string, or ``pass``; that does not yield), and whether it may return None:
+    its last statement is no ``return`` or ``raise`` (on the safe side: an ``if`` whose
+    branches all return counts), or it has a bare ``return``."""
+    body = fn.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return False, True
+    if len(body.body) == 1:
+        line = body.body[0]
+        if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+            only = line.body[0]
+            if isinstance(only, cst.Pass) or (
+                isinstance(only, cst.Expr) and isinstance(only.value, cst.SimpleString)
+            ):
+                return False, True
+    visitor = _Body()
+    body.visit(visitor)
+    if visitor.yields:
+        return False, True
+    last = body.body[-1]
+    ends = False
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        final = last.body[-1]
+        ends = isinstance(final, cst.Raise) or (
+            isinstance(final, cst.Return) and final.value is not None
+        )
+    return True, visitor.bare or not ends
 
 
 def _splits_on_blanks(node: cst.Call, const: bool) -> bool:

@@ -156,6 +156,9 @@ class Summarizer:
         self._registrations: list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]] | None = (
             None
         )
+        # the evaluator that takes imported names for constants and notes them, for the
+        # arguments that would be constant if other modules' names were (Arg.imports)
+        self.importing: Evaluator | None = None
         # quoting calls (by id) that protect nothing where their shell string puts them
         # (auditor.scan.analyze._exposed_quotes): no sanitizer
         self.exposed: set[int] = set()
@@ -1229,6 +1232,7 @@ class Summarizer:
     # -- calls ---------------------------------------------------------------------------
     def arg(self, node: cst.BaseExpression, scope: Scope) -> Arg:
         labels = self.labels(node, scope)
+        self.evaluator.read_import = False
         value = self.evaluator.value(node, scope)
         head = (
             bool(value.items)
@@ -1239,6 +1243,11 @@ class Summarizer:
         )
         if value.const:
             return Arg(tuple(sorted(labels, key=repr)), True, None, head)
+        imports: tuple[str, ...] = ()
+        if self.importing is not None and self.evaluator.read_import:
+            self.importing.imported = set()
+            if self.importing.value(node, scope).const and self.importing.imported:
+                imports = tuple(sorted(self.importing.imported))
         params: tuple[str, ...] | None = None
         if self.assume.value(node, scope).const:
             caller = self._function_key(scope)
@@ -1252,7 +1261,7 @@ class Summarizer:
                     break
             if caller != "\0" and caller:
                 params = tuple(sorted(names))
-        return Arg(tuple(sorted(labels, key=repr)), False, params, head)
+        return Arg(tuple(sorted(labels, key=repr)), False, params, head, imports)
 
     def record_call(
         self, node: cst.Call, scope: Scope, typed: str, fallback: Label | None = None
@@ -1613,6 +1622,7 @@ class Summarizer:
                 cst.BaseExpression | None,
                 str | None,
                 frozenset[str],
+                tuple[str, ...],
             ]
         ],
         value_names: Iterable[str],
@@ -1624,9 +1634,10 @@ class Summarizer:
         :attr:`Site.program`, whether it starts a shell that reads its commands from its
         standard input and returns the process ("process") or the pipe to that input
         ("pipe"), else None: see :meth:`fed`, the module-level names a constant payload
-        reads: see :attr:`Site.names`) of each finding of the file."""
+        reads: see :attr:`Site.names`, the names imported from other modules that would make it
+        more constant: see :attr:`Site.imports`) of each finding of the file."""
         summary = self.summary
-        for index, call, payload, if_params, argv, program, reads_stdin, read in sites:
+        for index, call, payload, if_params, argv, program, reads_stdin, read, imports in sites:
             self._guards_now = self.guarded(call) if call.guards else {}
             # the call's own arguments are read when it runs: what its function binds
             # later does not reach them (other parts, a pipe's writes, may come later)
@@ -1656,6 +1667,7 @@ class Summarizer:
                     argv if argv in params else None,
                     None if runs is None else tuple(sorted(runs, key=repr)),
                     tuple(sorted(read)),
+                    imports,
                 )
             )
         # every call of something that may be a project function: the call graph

@@ -29,7 +29,7 @@ def test_a_helper_returns_what_each_caller_passed_not_what_any_caller_did(
         tmp_path,
         {
             "m.py": """
-            import subprocess, urllib.request
+            import platform, subprocess, urllib.request
             def _inner(x):
                 return x.strip()
             def to_text(obj):
@@ -37,11 +37,13 @@ def test_a_helper_returns_what_each_caller_passed_not_what_any_caller_did(
             def fetch(url):
                 return to_text(urllib.request.urlopen(url).read())
             def deploy():
-                subprocess.run(to_text(" ls -l "), shell=True)
+                subprocess.run(to_text(platform.node()), shell=True)
             """
         },
     )
-    # the network response fetch() passes does not reach deploy()'s call
+    # the network response fetch() passes does not reach deploy()'s call (a value of the
+    # program: a literal, ``to_text(" ls -l ")``, is now what the helpers return for it, a
+    # constant: tests/flow/test_inline_returns.py)
     assert finding.origin == "internal" and finding.risk == "high"
 
 
