@@ -1280,6 +1280,17 @@ class Project:
             kind = label[0]
             if kind in WRAPPERS:
                 work.append((index, label[-1]))
+                made = self.constructed(str(label[1])) if kind == "f" else None
+                if made is not None:  # a field read on an instance: the class's attribute
+                    attr = str(label[2])
+                    for cls in sorted(self._lineage(made)):
+                        self.read_attrs.add((cls, attr))
+                        other = self.classes.get(cls)
+                        if other is not None:
+                            work.extend((other[0], x) for x in other[1].attrs.get(attr, ()))
+                        for key in ((cls, attr), (cls, "*")):
+                            for where, labels in self.object_attrs.get(key, ()):
+                                work.extend((where, x) for x in labels)
             elif kind == "p":
                 gid = self.gid(index, label[1])
                 found = self.functions.get(gid)

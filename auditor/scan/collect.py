@@ -176,8 +176,14 @@ class Collector(cst.CSTVisitor):
         # (name, scope, call, when, whether the call may change it) of each name handed to
         # a call: a container handed to a call that may change it, then read by another
         # call, is not what it was built with (finish())
-        # (or put where another name reaches it: ``box = [x]``, the holder in place of the call)
-        self._handed: list[tuple[str, Scope, cst.BaseExpression, int, bool]] = []
+        self._handed: list[tuple[str, Scope, cst.Call, int, bool]] = []
+        # (name, scope, holder, when, the name at the root of the holder) of a container put
+        # where another name reaches it (``box = [opts]``, ``h.o = opts``); (root, scope,
+        # when) of each change made through a name's items or attributes (``box[0][k] = v``,
+        # ``h.o.update(v)``); (scope, when) of each call that may change what it reaches
+        self._escapes: list[tuple[str, Scope, cst.BaseExpression, int, str]] = []
+        self._root_changes: list[tuple[str, Scope, int]] = []
+        self._changing_calls: list[tuple[Scope, int]] = []
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
@@ -397,8 +403,8 @@ class Collector(cst.CSTVisitor):
         """A container (a list, dict or set built here) handed to a call that may change it
         (a function of the project, a method of an object) and then read by another call
         is opaque: ``mut(args); subprocess.run(args)``."""
-        groups: dict[int, list[tuple[cst.BaseExpression, int]]] = {}
-        changing: list[tuple[str, Scope, cst.BaseExpression, int, list[Binding]]] = []
+        groups: dict[int, list[tuple[cst.Call, int]]] = {}
+        changing: list[tuple[str, Scope, cst.Call, int, list[Binding]]] = []
         for name, scope, call, when, changes in self._handed:
             bindings = scope.lookup(name)
             if not bindings:
@@ -413,7 +419,26 @@ class Collector(cst.CSTVisitor):
                 # what it holds after the call: whatever the call put there (the value is
                 # the call: the project-wide stage follows what it adds to its parameters)
                 self._pending.append((name, scope, call, True, None))
+        # a container held by another name, read by a call after something may have changed
+        # it through that name: a change rooted at the holder's name, or a call that may
+        # change what it reaches (``h.o = opts; h.fill(); run(**opts)``)
+        for name, scope, holder, when, root in self._escapes:
+            bindings = scope.lookup(name)
+            if not bindings or not any(_container(b, 0) for b in bindings):
+                continue
+            reads = [w for _, w in groups.get(id(bindings), ()) if w > when]
+            if not reads:
+                continue
+            last = max(reads)
+            if any(
+                r == root and where is scope and when < w < last
+                for r, where, w in self._root_changes
+            ) or any(where is scope and when < w < last for where, w in self._changing_calls):
+                self._pending.append((name, scope, holder, True, None))
         self._handed.clear()
+        self._escapes.clear()
+        self._root_changes.clear()
+        self._changing_calls.clear()
 
     def _comp_enter(self, node: cst.BaseExpression) -> None:
         self._push("comprehension")
@@ -531,9 +556,12 @@ class Collector(cst.CSTVisitor):
         """A container put where another name reaches it (``box = [opts]``, ``h.o =
         opts``, ``d[k] = opts``) may be changed through that name: as if handed to a call
         that may change it (what it then holds: what ``holder`` carries)."""
+        root = _holder_root(holder)
+        if root is None:
+            return
         if isinstance(value, cst.Name):
             if isinstance(holder, (cst.Attribute, cst.Subscript)):
-                self._handed.append((value.value, self.scope, holder, next(CLOCK), True))
+                self._escapes.append((value.value, self.scope, holder, next(CLOCK), root))
             return
         elements: list[cst.BaseExpression] = []
         if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
@@ -542,7 +570,7 @@ class Collector(cst.CSTVisitor):
             elements = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
         for element in elements:
             if isinstance(element, cst.Name):
-                self._handed.append((element.value, self.scope, holder, next(CLOCK), True))
+                self._escapes.append((element.value, self.scope, holder, next(CLOCK), root))
 
     def _item_store(
         self,
@@ -596,6 +624,9 @@ class Collector(cst.CSTVisitor):
             key = index.value if isinstance(index, cst.Index) else None
             self._pending.append((target.value.value, self.scope, value, True, key))
         elif isinstance(target, cst.Subscript):
+            changed = _holder_root(target.value)
+            if changed is not None:  # box[0][k] = v, h.o[k] = v: through box, through h
+                self._root_changes.append((changed, self.scope, next(CLOCK)))
             root = _item_root(target.value)
             if root is not None:
                 self._pending.append((root.value, self.scope, value, True, None))
@@ -607,6 +638,8 @@ class Collector(cst.CSTVisitor):
                 method = self._method_self()
                 if method is None or method[1] != holder.value.value:
                     self.object_attrs.append((holder.value, holder.attr.value, value, self.scope))
+                else:  # self.o[k] = value: a mutation of self.o
+                    self._self_attr(holder, value, mutation=True)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name) and self.scope.kind == "comprehension":
@@ -780,12 +813,21 @@ class Collector(cst.CSTVisitor):
             key = node.args[0].value if setitem else None
             self._pending.append((func.value.value, self.scope, value, True, key))
         changes = self._may_change(func)
+        when = next(CLOCK)
+        if changes:
+            self._changing_calls.append((self.scope, when))
+        if isinstance(func, cst.Attribute) and func.attr.value in (
+            _GROWING | _PREPENDING | _MUTATING
+        ):
+            through = _holder_root(func.value)
+            if through is not None and not isinstance(func.value, cst.Name):
+                self._root_changes.append((through, self.scope, when))  # box[0].update(v)
         for arg in node.args:
             if isinstance(arg.value, cst.Name):
                 # ``f(*args)``, ``f(**opts)`` read the container (a copy is passed): what a
                 # call before them changed in it is what they read
                 moved = changes and not arg.star
-                self._handed.append((arg.value.value, self.scope, node, next(CLOCK), moved))
+                self._handed.append((arg.value.value, self.scope, node, when, moved))
 
     def _may_change(self, func: cst.BaseExpression) -> bool:
         """Whether a call of ``func`` may change a container handed to it: not a builtin
@@ -849,6 +891,14 @@ def _made(value: cst.BaseExpression) -> bool:
         name = func.attr.value if isinstance(func, cst.Attribute) else _dotted_text(func)
         return name in _CONTAINER_MAKERS
     return False
+
+
+def _holder_root(node: cst.BaseExpression) -> str | None:
+    """``h`` of ``h``, ``h.o``, ``h[0]``, ``h.o[k].p``: the name a holder is reached by."""
+    depth = 0
+    while isinstance(node, (cst.Subscript, cst.Attribute)) and depth < 8:
+        node, depth = node.value, depth + 1
+    return node.value if isinstance(node, cst.Name) else None
 
 
 def _item_root(node: cst.BaseExpression) -> cst.Name | None:

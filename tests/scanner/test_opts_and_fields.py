@@ -256,3 +256,47 @@ def test_a_spread_carries_its_origin(body: str, tmp_path: Path) -> None:
     code = SPREAD + "@app.post('/a')\nasync def a(request: Request):\n    " + body + "\n"
     [finding] = scan_app(tmp_path, code)
     assert (finding.rule, finding.risk, finding.origin) == ("AUD001", "critical", "remote-input")
+
+
+def test_an_environment_filled_by_a_helper_chooses_the_program(tmp_path: Path) -> None:
+    """``env`` built here, handed to a helper that sets LD_PRELOAD from the request, then
+    given to the call (was AUD301 low, allow: the environment read as its display)."""
+    code = _route(
+        "env = {'PATH': '/bin'}\nfill(env)\nsubprocess.run(['ls'], env=env)",
+        "def fill(e):\n    e['LD_PRELOAD'] = request.args['p']\n",
+    )
+    [finding] = scan_app(tmp_path, code)
+    assert (finding.rule, finding.risk, finding.origin) == ("AUD002", "critical", "remote-input")
+
+
+def test_an_environment_only_read_stays_constant(tmp_path: Path) -> None:
+    """Precision kept: an environment handed only to what reads it (a log call) and then
+    given to the call is still the display it was built from (AUD301, low)."""
+    code = "import logging\n" + _route(
+        "env = {'PATH': '/bin'}\nlogging.info(env)\nsubprocess.run(['ls'], env=env)"
+    )
+    [finding] = scan_app(tmp_path, code)
+    assert (finding.rule, finding.risk, finding.payload) == ("AUD301", "low", "constant")
+
+
+def test_a_list_kept_in_an_attribute_but_not_changed_stays_constant(tmp_path: Path) -> None:
+    """Precision kept: an argv also kept in an attribute (``self.last = cmd``) or a dict,
+    with nothing that may change it before the call, is still constant (AUD301, low)."""
+    code = (
+        "import subprocess\nclass Runner:\n    def go(self):\n"
+        "        cmd = ['git', 'status']\n        self.last = cmd\n        subprocess.run(cmd)\n"
+    )
+    [finding] = scan_app(tmp_path, code)
+    assert (finding.rule, finding.risk, finding.payload) == ("AUD301", "low", "constant")
+
+
+def test_a_dict_held_by_an_object_a_method_may_change(tmp_path: Path) -> None:
+    """``h.o = opts`` then a method of ``h`` called before the spread: it may have changed
+    the dict, and what it puts in ``self.o`` reaches it (was AUD301 low, allow)."""
+    code = _route(
+        "opts = {'check': True}\nh = Holder()\nh.o = opts\nh.fill()\n"
+        "subprocess.run(['ls'], **opts)",
+        "class Holder:\n    def fill(self):\n        self.o['executable'] = request.args['e']\n",
+    )
+    [finding] = scan_app(tmp_path, code)
+    assert (finding.rule, finding.risk, finding.origin) == ("AUD002", "critical", "remote-input")
