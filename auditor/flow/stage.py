@@ -272,6 +272,15 @@ class Planner:
         constant of another module of the project (auditor.flow.constants.Imports)."""
         imports = self._imports_of.get(number)
         if imports is None:
+            local = re.escape(written.partition(".")[0])
+            text = self.text_of(self.entries[number]) or ""
+            if not re.search(
+                rf"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b(?:[ \t]*\([^)]*|[^\n]*)\b{local}\b"
+                rf"|import\b[^\n]*\b{local}\b)",
+                text,
+                re.MULTILINE,
+            ):
+                return False  # not imported under that name: no parse of the file
             from auditor.scan.discover import module_name
 
             entry = self.entries[number]
@@ -1029,7 +1038,8 @@ class Writers:
                 if not text or ("=" not in text and "setattr" not in text and "update" not in text):
                     continue
                 names = {next(g for g in m.groups() if g) for m in _ATTR_WRITE.finditer(text)}
-                names |= _updated_names(text)
+                if "__dict__" in text or "__globals__" in text or "vars(" in text:
+                    names |= _updated_names(text)
                 if names:
                     self._assigned[number] = frozenset(names)
         return self._assigned
