@@ -1028,21 +1028,33 @@ class Writers:
     def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
         self.entries = entries
         self.text_of = text_of
-        self._assigned: dict[int, frozenset[str]] | None = None
+        self._assigned_by: dict[int, frozenset[str]] = {}
+        self._saying: dict[str, list[int]] = {}
 
-    def _index(self) -> dict[int, frozenset[str]]:
-        if self._assigned is None:
-            self._assigned = {}
-            for number, entry in enumerate(self.entries):
-                text = self.text_of(entry)
-                if not text or ("=" not in text and "setattr" not in text and "update" not in text):
-                    continue
+    def _assigned_in(self, number: int) -> frozenset[str]:
+        """The attribute names file ``number`` assigns on anything (``*``: any), read once."""
+        found = self._assigned_by.get(number)
+        if found is None:
+            text = self.text_of(self.entries[number]) or ""
+            names: set[str] = set()
+            if "=" in text or "setattr" in text or "update" in text:
                 names = {next(g for g in m.groups() if g) for m in _ATTR_WRITE.finditer(text)}
                 if "__dict__" in text or "__globals__" in text or "vars(" in text:
                     names |= _updated_names(text)
-                if names:
-                    self._assigned[number] = frozenset(names)
-        return self._assigned
+            found = self._assigned_by[number] = frozenset(names)
+        return found
+
+    def _importers(self, last: str) -> list[int]:
+        """The files whose text says ``last`` (a module's last name), once per name: only
+        they may import the module (a substring check before any regular expression)."""
+        found = self._saying.get(last)
+        if found is None:
+            found = self._saying[last] = [
+                number
+                for number, entry in enumerate(self.entries)
+                if last in (self.text_of(entry) or "")
+            ]
+        return found
 
     def written(self, module: str, names: Iterable[str], own: int) -> str | None:
         """Why a constant that reads ``names`` of ``module`` (the entry ``own``) is not
@@ -1062,9 +1074,12 @@ class Writers:
             rf"|(?:from[ \t]+[\w.]+[ \t]+)?import\b[^\n]*\b{re.escape(last)}\b)",
             re.MULTILINE,
         )
-        for number, assigned in self._index().items():
+        for number in self._importers(last):
+            if number == own:
+                continue
+            assigned = self._assigned_in(number)
             hit = sorted(wanted if "*" in assigned else wanted & assigned)
-            if number == own or not hit:
+            if not hit:
                 continue
             text = self.text_of(self.entries[number]) or ""
             if imports.search(text):
