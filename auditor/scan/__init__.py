@@ -14,7 +14,8 @@
   ``auditor.file_summary``, sources from ``auditor.judge.sources``);
 - ``analyze``: one file, end to end (bytes in, findings, errors and summary out), with
   ``positions`` for the spans (from the ``ast``; a node libcst alone places, by
-  regenerating its top-level statement) and ``suppress`` for ``# auditor: ignore`` comments;
+  regenerating its top-level statement), ``suppress`` for ``# auditor: ignore`` comments
+  and ``isolation`` for whether a call of the sandbox surely runs there;
 - ``cache``: results cached by content.
 
 The worker processes that run this stage (and plan each file's migration when a report or
