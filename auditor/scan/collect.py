@@ -463,8 +463,7 @@ class Collector(cst.CSTVisitor):
                 r == root and where is scope and when < w < last
                 for r, where, w in self._root_changes
             ) or any(where is scope and when < w < last for where, w in self._changing_calls):
-                # met at the read: the holder's value is what the change through it left
-                self._pending.append((name, scope, holder, True, None, last))
+                self._pending.append((name, scope, holder, True, None, when))
         self._handed.clear()
         self._escapes.clear()
         self._root_changes.clear()
