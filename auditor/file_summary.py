@@ -220,14 +220,9 @@ class Class:
     # the instance attributes a framework base class sets (a Django view's
     # ``self.request``): attribute -> (origin, note), inherited by the project's subclasses
     framework_attrs: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # of a model (rules/sources.toml's ``[[model]]``): whether its config makes an
-    # assignment to a field convert it (``validate_assignment=True``); None when the class
-    # does not say (a base may)
-    validates: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "validates": self.validates,
             "key": self.key,
             "bases": list(self.bases),
             "attrs": {k: [_json_label(x) for x in v] for k, v in self.attrs.items()},
@@ -247,7 +242,6 @@ class Class:
             dict(d.get("converted", {})),
             tuple((tuple(m), tuple(s), o, n) for m, s, o, n in d.get("sourced", ())),
             {k: (v[0], v[1]) for k, v in d.get("framework_attrs", {}).items()},
-            d.get("validates"),
         )
 
 

@@ -219,20 +219,6 @@ class Project:
                 if cls is not None:
                     self.constructors.add((index, number))
                     self.constructions.setdefault(cls, []).append((index, number))
-        # class gid -> the fields an instance gets without validation
-        # (``Job.model_construct(retries=x)``: rules/sources.toml's ``[[model]]``
-        # ``unvalidated``; "*": any field)
-        self.unvalidated: dict[str, set[str]] = {}
-        makers = builtin().unvalidated
-        for summary in (s for _, s in files):
-            for call in summary.calls:
-                owner, _, method = call.callee.rpartition(".")
-                cls = self.constructed(owner) if method in makers else None
-                if cls is not None:
-                    fields = self.unvalidated.setdefault(cls, set())
-                    fields.update(call.kwargs)
-                    if call.star or call.args:
-                        fields.add("*")
         self._dependencies_across_files()
         self.escaping = self._escaping()
         self.untyped = self._untyped_calls()
@@ -523,7 +509,7 @@ class Project:
             queue += self.subclasses.get(cls, [])
             for index, number in self.constructions.get(cls, []):
                 call = self.files[index][1].calls[number]
-                arg = call.kwargs.get(attr) or call.kwargs.get("**")  # Job(**data)
+                arg = call.kwargs.get(attr)
                 if arg is None:
                     continue
                 step = Step(
@@ -538,53 +524,9 @@ class Project:
                 out = out.merge(self.info(index, arg.labels).step(step))
         return out
 
-    def _converted(self, name: str, attr: str) -> str:
-        """How the field ``attr`` of the class named ``name`` is converted: "" when it is
-        not a field of a project class declared with a converting type, or when some
-        instance of the class (of a base or a subclass) gets it without validation: set
-        after construction (``job.retries = x``, ``setattr(job, "retries", x)``, ``self
-        .retries = x`` in a method) where the class's config does not validate assignments,
-        or made by ``Job.model_construct``."""
-        gid = self.constructed(name)
-        note = self._declared_conversion(name, attr)
-        if not note or gid is None:
-            return note
-        for cls in self._lineage(gid):
-            raw = self.unvalidated.get(cls, ())
-            if attr in raw or "*" in raw:
-                return ""
-            if not self._validates(cls) and (
-                (cls, attr) in self.object_attrs
-                or (cls, "*") in self.object_attrs
-                or attr in self.classes[cls][1].attrs  # self.retries = x in a method
-            ):
-                return ""
-        return note
-
-    def _validates(self, gid: str, depth: int = 0) -> bool:
-        """Whether an assignment to a field of an instance of class ``gid`` is validated:
-        its config or, when it does not say, its nearest project base's."""
-        found = self.classes.get(gid)
-        if found is None or depth > 8:
-            return False
-        if found[1].validates is not None:
-            return found[1].validates
-        return any(self._validates(base, depth + 1) for base in self.bases.get(gid, ()))
-
-    def _assigned(self, gid: str, attr: str) -> Info:
-        """What the attribute ``attr`` of an instance of class ``gid`` (or of a base or a
-        subclass) may hold beyond what the instance was made from: what its methods set
-        (``self.cmd = x``), what is set on it from outside the class (``job.retries = x``,
-        ``setattr(job, "retries", x)``; ``setattr(job, name, x)``: any attribute) and what
-        its constructors pass for the field."""
-        out = NOTHING
-        for cls in sorted(self._lineage(gid)):
-            out = out.merge(self._read("a", (cls, attr)))
-        return out
-
-    def _declared_conversion(self, name: str, attr: str, depth: int = 0) -> str:
-        """How the field ``attr`` of the class named ``name`` is declared converted ("" when
-        it is not a field of a project class declared with a converting type)."""
+    def _converted(self, name: str, attr: str, depth: int = 0) -> str:
+        """How the field ``attr`` of the class named ``name`` is converted ("" when it is
+        not a field of a project class declared with a converting type)."""
         gid = self.constructed(name) if depth == 0 else name
         found = self.classes.get(gid) if gid is not None else None
         if found is None or depth > 8:
@@ -597,7 +539,7 @@ class Project:
         for base in found[1].bases:
             resolved = self.class_id(base)
             if resolved is not None:
-                note = self._declared_conversion(resolved, attr, depth + 1)
+                note = self._converted(resolved, attr, depth + 1)
                 if note:
                     return note
         return ""
@@ -629,7 +571,6 @@ class Project:
                 attr in klass[1].attrs
                 or attr in klass[1].fields
                 or (cls, attr) in self.object_attrs
-                or (cls, "*") in self.object_attrs
             ):
                 out.append(cls)
         self._families[key] = found = tuple(out) or (gid,)
@@ -781,7 +722,7 @@ class Project:
                     continue
                 if (index, number) in self.constructors:
                     continue
-                keywords = tuple(sorted(k for k in call.kwargs if k not in ("*", "**")))
+                keywords = tuple(sorted(call.kwargs))
                 noted = (call.line, call.column, call.text, len(call.args), keywords, call.star)
                 out.setdefault(name, []).append((index, noted))
         return out
@@ -871,9 +812,6 @@ class Project:
             return self.label(index, label[4], depth, subst).step(step)
         if kind == "f":
             value = self.label(index, label[3], depth, subst)
-            made = self.constructed(label[1])
-            if made is not None:  # and what is set on the field after construction
-                value = value.merge(self._assigned(made, label[2]))
             converted = self._converted(label[1], label[2])
             return value.sanitized(converted) if converted else value
         return NOTHING
@@ -974,9 +912,8 @@ class Project:
         gid, attr = key
         index, klass = self.classes[gid]
         value = self.info(index, klass.attrs.get(attr, ()))
-        for key in ((gid, attr), (gid, "*")):  # setattr(obj, name, v): any attribute
-            for where, labels in self.object_attrs.get(key, ()):
-                value = value.merge(self.info(where, labels))
+        for where, labels in self.object_attrs.get((gid, attr), ()):
+            value = value.merge(self.info(where, labels))
         return value.merge(self._field_values(gid, attr))
 
     def _read(self, kind: str, key: Any) -> Info:
@@ -1068,9 +1005,6 @@ class Project:
             )
             if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
                 out = out.merge(Info(Reach("parameter", (step,))))
-                spread = _spread(call, name in function.kwonly)
-                if spread is not None:  # ... but what the spread carries may be it
-                    out = out.merge(self.info(caller, spread.labels).step(step))
             elif how == "default":
                 default = function.defaults.get(name)
                 if default is not None:
@@ -1100,11 +1034,9 @@ class Project:
             return ("unknown", None) if call.star else ("default", None)
         if name == function.vararg:
             extra = list(call.args[max(0, len(function.params) - shift) :])
-            if "*" in call.kwargs:  # f(*rest): what rest carries
-                extra.append(call.kwargs["*"])
             return ("arg", _merged(extra)) if extra or not call.star else ("unknown", None)
         if name == function.kwarg:
-            named = set(function.params) | set(function.kwonly) | {"*"}
+            named = set(function.params) | set(function.kwonly)
             rest = [v for k, v in call.kwargs.items() if k not in named]
             return ("arg", _merged(rest)) if rest or not call.star else ("unknown", None)
         return ("default", None)
@@ -1317,11 +1249,7 @@ class Project:
             return self._read("p", (gid, name))
         how, arg = self._argument(function, call, name, target.shift)
         if how == "unknown":
-            out = Info(Reach("parameter", (step,)))
-            spread = _spread(call, name in function.kwonly)
-            if spread is not None:  # f(**opts): the parameter may be one of opts's
-                out = out.merge(self.info(index, spread.labels, depth, subst))
-            return out
+            return Info(Reach("parameter", (step,)))
         if arg is not None:
             return self.info(index, arg.labels, depth, subst)
         if name in function.injected:
@@ -1355,17 +1283,6 @@ class Project:
             kind = label[0]
             if kind in WRAPPERS:
                 work.append((index, label[-1]))
-                made = self.constructed(str(label[1])) if kind == "f" else None
-                if made is not None:  # a field read on an instance: the class's attribute
-                    attr = str(label[2])
-                    for cls in sorted(self._lineage(made)):
-                        self.read_attrs.add((cls, attr))
-                        other = self.classes.get(cls)
-                        if other is not None:
-                            work.extend((other[0], x) for x in other[1].attrs.get(attr, ()))
-                        for key in ((cls, attr), (cls, "*")):
-                            for where, labels in self.object_attrs.get(key, ()):
-                                work.extend((where, x) for x in labels)
             elif kind == "p":
                 gid = self.gid(index, label[1])
                 found = self.functions.get(gid)
@@ -1376,9 +1293,7 @@ class Project:
                     work.extend((found[0], x) for x in injected.labels)
                 for caller, number, shift in self.callers.get(gid, []):
                     call = self.files[caller][1].calls[number]
-                    how, arg = self._argument(found[1], call, label[2], shift)
-                    if how == "unknown":
-                        arg = _spread(call, label[2] in found[1].kwonly)
+                    _, arg = self._argument(found[1], call, label[2], shift)
                     if arg is not None:
                         work.extend((caller, x) for x in arg.labels)
             elif kind == "c":
@@ -1588,15 +1503,6 @@ class _FlowWalk:
 def _add_flows(out: dict[str, set[str | None]], more: dict[str, set[str | None]]) -> None:
     for name, notes in more.items():
         out.setdefault(name, set()).update(notes)
-
-
-def _spread(call: Call, keyword_only: bool) -> Arg | None:
-    """What a call's ``**opts`` (and, for a parameter that is not keyword-only, its
-    ``*rest``) carries: what a parameter behind them may be; None when it has neither."""
-    found = [call.kwargs[k] for k in ("*", "**") if k in call.kwargs]
-    if keyword_only:
-        found = [call.kwargs["**"]] if "**" in call.kwargs else []
-    return _merged(found) if found else None
 
 
 def _calls_read(summary: FileSummary) -> set[int]:

@@ -41,7 +41,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "registry": frozenset({"names", "origin", "note"}),
     "sanitizer": frozenset({"names", "note", "quotes"}),
     "clean": frozenset({"names"}),
-    "model": frozenset({"names", "unvalidated", "assignment"}),
+    "model": frozenset({"names"}),
 }
 # what a policy's [[tool.auditor.sources]] entry may say: its kind names the table
 POLICY_KINDS = ("object", "call", "decorator", "sanitizer", "clean")
@@ -131,12 +131,6 @@ class SourceCatalogue:
     # base classes and class decorators whose fields are converted to their annotated type
     # when an instance is made (pydantic): ``level: int`` there is an int() conversion
     models: _Patterns = field(default_factory=_Patterns)
-    # the class methods of those models that make an instance without converting anything
-    # (``Job.model_construct(...)``), and the settings that make an assignment to a field
-    # of an instance convert it too (``validate_assignment``): without one, ``job.retries =
-    # x`` keeps ``x`` as it is
-    unvalidated: set[str] = field(default_factory=set)
-    assignment: set[str] = field(default_factory=set)
     # (verbs, receivers, source) of each route heuristic entry
     routes: list[tuple[frozenset[str], frozenset[str], Source]] = field(default_factory=list)
     base_classes: list[BaseClassEntry] = field(default_factory=list)
@@ -268,11 +262,6 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
             raise SourceError(f"{where}: 'names' is missing or empty")
         source = _source(where, entry, needs_origin=table not in ("sanitizer", "clean", "model"))
         _PATTERN_TABLES[table](catalogue).add(names, source)
-        if table == "model":
-            catalogue.unvalidated.update(
-                _strings(where, "unvalidated", entry.get("unvalidated", []))
-            )
-            catalogue.assignment.update(_strings(where, "assignment", entry.get("assignment", [])))
         quotes = entry.get("quotes", False)
         if not isinstance(quotes, bool):
             raise SourceError(f"{where}: 'quotes' must be true or false")

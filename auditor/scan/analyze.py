@@ -831,9 +831,6 @@ def _program_item(site: _Site, nodes: list[cst.BaseExpression]) -> cst.BaseExpre
     if sink is None or sink.form != "command" or site.shell is not False or site.runs:
         return None
     executable = _executable_arg(sink, site.call.node)
-    spelled = _spelled_out(site.call) if executable is None else None
-    if spelled is not None:  # run(["ls"], **opts), opts["executable"] = prog
-        executable = _executable_arg(sink, spelled.node)
     if executable is not None:
         return executable  # subprocess.run(["ls"], executable=prog): prog runs
     if len(nodes) != 1 or not isinstance(nodes[0], (cst.List, cst.Tuple)):

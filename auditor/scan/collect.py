@@ -197,13 +197,6 @@ class Collector(cst.CSTVisitor):
         # a call: a container handed to a call that may change it, then read by another
         # call, is not what it was built with (finish())
         self._handed: list[tuple[str, Scope, cst.Call, int, bool]] = []
-        # (name, scope, holder, when, the name at the root of the holder) of a container put
-        # where another name reaches it (``box = [opts]``, ``h.o = opts``); (root, scope,
-        # when) of each change made through a name's items or attributes (``box[0][k] = v``,
-        # ``h.o.update(v)``); (scope, when) of each call that may change what it reaches
-        self._escapes: list[tuple[str, Scope, cst.BaseExpression, int, str]] = []
-        self._root_changes: list[tuple[str, Scope, int]] = []
-        self._changing_calls: list[tuple[Scope, int]] = []
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
@@ -445,29 +438,8 @@ class Collector(cst.CSTVisitor):
             if not any(c is not call and w > when for c, w in groups[id(bindings)]):
                 continue
             if any(_container(b, 0) for b in bindings):
-                # what it holds after the call: whatever the call put there (the value is
-                # the call: the project-wide stage follows what it adds to its parameters)
-                self._pending.append((name, scope, call, True, None, when))
-        # a container held by another name, read by a call after something may have changed
-        # it through that name: a change rooted at the holder's name, or a call that may
-        # change what it reaches (``h.o = opts; h.fill(); run(**opts)``)
-        for name, scope, holder, when, root in self._escapes:
-            bindings = scope.lookup(name)
-            if not bindings or not any(_container(b, 0) for b in bindings):
-                continue
-            reads = [w for _, w in groups.get(id(bindings), ()) if w > when]
-            if not reads:
-                continue
-            last = max(reads)
-            if any(
-                r == root and where is scope and when < w < last
-                for r, where, w in self._root_changes
-            ) or any(where is scope and when < w < last for where, w in self._changing_calls):
-                self._pending.append((name, scope, holder, True, None, when))
+                self._pending.append((name, scope, None, True, None, when))
         self._handed.clear()
-        self._escapes.clear()
-        self._root_changes.clear()
-        self._changing_calls.clear()
 
     def _comp_enter(self, node: cst.BaseExpression) -> None:
         self._push("comprehension")
@@ -568,38 +540,12 @@ class Collector(cst.CSTVisitor):
             self._bind_target(target.value, None, whole)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        last = node.targets[-1].target
         for target in node.targets:
-            value = node.value
-            if target.target is not last and isinstance(last, cst.Name) and _made(value):
-                # o = opts = {}: one container under two names, ``o`` another name for it
-                value = last
-            self._globals_subscript(target.target, value)
-            self._bind_target(target.target, value)
+            self._globals_subscript(target.target, node.value)
+            self._bind_target(target.target, node.value)
             self._self_attr(target.target, node.value)
             self._mutation(target.target, node.value)
             self._item_store(node, target.target, node.value)
-        self._escape(node.targets[0].target, node.value)
-
-    def _escape(self, holder: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        """A container put where another name reaches it (``box = [opts]``, ``h.o =
-        opts``, ``d[k] = opts``) may be changed through that name: as if handed to a call
-        that may change it (what it then holds: what ``holder`` carries)."""
-        root = _holder_root(holder)
-        if root is None:
-            return
-        if isinstance(value, cst.Name):
-            if isinstance(holder, (cst.Attribute, cst.Subscript)):
-                self._escapes.append((value.value, self.scope, holder, next(CLOCK), root))
-            return
-        elements: list[cst.BaseExpression] = []
-        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-            elements = [e.value for e in value.elements]
-        elif isinstance(value, cst.Dict):
-            elements = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
-        for element in elements:
-            if isinstance(element, cst.Name):
-                self._escapes.append((element.value, self.scope, holder, next(CLOCK), root))
 
     def _item_store(
         self,
@@ -658,30 +604,11 @@ class Collector(cst.CSTVisitor):
         self._self_attr(node.target, node.value, mutation=True)
 
     def _mutation(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        """``x[k] = value`` puts ``value`` in what ``x`` holds, anywhere (even first);
-        ``x["env"][k] = value`` puts it in an item of ``x``: what ``x`` holds is then not
-        known key by key (an opaque binding of ``x`` with ``value``)."""
+        """``x[k] = value`` puts ``value`` in what ``x`` holds, anywhere (even first)."""
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             index = target.slice[0].slice if len(target.slice) == 1 else None
             key = index.value if isinstance(index, cst.Index) else None
             self._pending.append((target.value.value, self.scope, value, True, key, next(CLOCK)))
-        elif isinstance(target, cst.Subscript):
-            changed = _holder_root(target.value)
-            if changed is not None:  # box[0][k] = v, h.o[k] = v: through box, through h
-                self._root_changes.append((changed, self.scope, next(CLOCK)))
-            root = _item_root(target.value)
-            if root is not None:
-                self._pending.append((root.value, self.scope, value, True, None, next(CLOCK)))
-            holder = target.value
-            while isinstance(holder, cst.Subscript):
-                holder = holder.value
-            if isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name):
-                # h.o["k"] = value: ``h.o`` holds it (what ``h.o`` is read as carries it)
-                method = self._method_self()
-                if method is None or method[1] != holder.value.value:
-                    self.object_attrs.append((holder.value, holder.attr.value, value, self.scope))
-                else:  # self.o[k] = value: a mutation of self.o
-                    self._self_attr(holder, value, mutation=True)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name) and self.scope.kind == "comprehension":
@@ -831,16 +758,11 @@ class Collector(cst.CSTVisitor):
         site = CallSite(node, self.scope, function, index, guards, runs_from)
         self.every_call.append(site)
         self._open_calls.append(site)
-        if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) > 2:
+        if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) > 1:
             name = node.args[1].value  # setattr(obj, "name", v): a constant name
-            attr = "*"  # a name known only at run time: any attribute
             if isinstance(name, cst.SimpleString):
                 text = name.evaluated_value
-                attr = text.decode("latin-1") if isinstance(text, bytes) else text
-                self.outside_attrs.add(attr)
-            target = node.args[0].value
-            if isinstance(target, cst.Name) and not any(a.star for a in node.args[:3]):
-                self.object_attrs.append((target, attr, node.args[2].value, self.scope))
+                self.outside_attrs.add(text.decode("latin-1") if isinstance(text, bytes) else text)
         self._globals_call(node)
         keep = isinstance(func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp)) or (
             isinstance(func, cst.Attribute) and func.attr.value in self.interesting
@@ -867,11 +789,6 @@ class Collector(cst.CSTVisitor):
                     self._pending.append(
                         (receiver.value, self.scope, arg.value, first, key, next(CLOCK))
                     )
-                elif (root := _item_root(receiver)) is not None:
-                    # opts["env"].update(v): an item of ``opts`` changed, its keys unknown
-                    self._pending.append(
-                        (root.value, self.scope, arg.value, True, None, next(CLOCK))
-                    )
                 else:  # self.items.append(v)
                     self._self_attr(receiver, arg.value, mutation=True)
         mutated = isinstance(func, cst.Attribute) and func.attr.value in _MUTATING
@@ -881,33 +798,20 @@ class Collector(cst.CSTVisitor):
             key = node.args[0].value if setitem else None
             self._pending.append((func.value.value, self.scope, value, True, key, next(CLOCK)))
         changes = self._may_change(func)
-        when = next(CLOCK)
-        if changes:
-            self._changing_calls.append((self.scope, when))
-        if isinstance(func, cst.Attribute) and func.attr.value in (
-            _GROWING | _PREPENDING | _MUTATING
-        ):
-            through = _holder_root(func.value)
-            if through is not None and not isinstance(func.value, cst.Name):
-                self._root_changes.append((through, self.scope, when))  # box[0].update(v)
         for arg in node.args:
-            if isinstance(arg.value, cst.Name):
-                # ``f(*args)``, ``f(**opts)`` read the container (a copy is passed): what a
-                # call before them changed in it is what they read
-                moved = changes and not arg.star
-                self._handed.append((arg.value.value, self.scope, node, when, moved))
+            if not arg.star and isinstance(arg.value, cst.Name):
+                self._handed.append((arg.value.value, self.scope, node, next(CLOCK), changes))
 
     def _may_change(self, func: cst.BaseExpression) -> bool:
         """Whether a call of ``func`` may change a container handed to it: not a builtin
         that reads, nor a method that reads (``", ".join``, ``log.info``), nor a function
         of an imported module (``subprocess.run``, ``shlex.join``) but those that sort or
-        push into a list (``random.shuffle``, ``heapq.heappush``). A function of the project
-        (a ``def`` of this module, or imported from its own package) may change it."""
+        push into a list (``random.shuffle``, ``heapq.heappush``)."""
         if isinstance(func, cst.Name):
             bindings = self.scope.lookup(func.value)
             if bindings is None:
                 return func.value not in _READING_FUNCS
-            if all(b.kind == "import" and not self._own(b) for b in bindings):
+            if all(b.kind == "import" for b in bindings):
                 return (
                     func.value in _MUTATING_FUNCS
                     or bindings[0].target.rsplit(".", 1)[-1] in _MUTATING_FUNCS
@@ -926,19 +830,10 @@ class Collector(cst.CSTVisitor):
                 return False
             if isinstance(root, cst.Name):
                 bindings = self.scope.lookup(root.value)
-                if bindings and all(b.kind == "import" and not self._own(b) for b in bindings):
+                if bindings and all(b.kind == "import" for b in bindings):
                     return False
             return True
         return True
-
-    def _own(self, binding: Binding) -> bool:
-        """Whether an import binding names something of the project: a ``def`` or ``class``
-        of this module, or what a relative import or one of the module's own top-level
-        package binds."""
-        if binding.defines or binding.target.startswith("."):
-            return True
-        top = self.module_name.split(".", 1)[0]
-        return bool(top) and "." in self.module_name and binding.target.split(".")[0] == top
 
 
 def _dotted_text(node: cst.BaseExpression) -> str:
@@ -948,33 +843,6 @@ def _dotted_text(node: cst.BaseExpression) -> str:
         inner = _dotted_text(node.value)
         return f"{inner}.{node.attr.value}" if inner else ""
     return ""
-
-
-def _made(value: cst.BaseExpression) -> bool:
-    """A container made by this expression (a display, a comprehension, ``dict(...)``)."""
-    if isinstance(value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
-        return True
-    if isinstance(value, cst.Call):
-        func = value.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else _dotted_text(func)
-        return name in _CONTAINER_MAKERS
-    return False
-
-
-def _holder_root(node: cst.BaseExpression) -> str | None:
-    """``h`` of ``h``, ``h.o``, ``h[0]``, ``h.o[k].p``: the name a holder is reached by."""
-    depth = 0
-    while isinstance(node, (cst.Subscript, cst.Attribute)) and depth < 8:
-        node, depth = node.value, depth + 1
-    return node.value if isinstance(node, cst.Name) else None
-
-
-def _item_root(node: cst.BaseExpression) -> cst.Name | None:
-    """``x`` of ``x["env"]`` (``x[a][b]``): the name whose item is changed, if any."""
-    depth = 0
-    while isinstance(node, cst.Subscript) and depth < 8:
-        node, depth = node.value, depth + 1
-    return node if depth and isinstance(node, cst.Name) else None
 
 
 def _container(binding: Binding, depth: int) -> bool:

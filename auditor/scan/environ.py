@@ -204,11 +204,6 @@ class _Reader:
             try:
                 if binding.key is not None:  # env[KEY] = value, env.update(KEY=value)
                     self.pair(binding.key, binding.value, binding.scope)
-                elif binding.kind == "opaque" and not isinstance(binding.value, cst.Dict):
-                    # changed out of sight: handed to a helper that may set any variable
-                    # (``fill(env)``: the value is that call), or through another name
-                    # that holds it (``box = [env]``): what it sets is not known
-                    self.pair(None, binding.value, binding.scope)
                 elif binding.kind in ("value", "augment", "opaque"):
                     # env = {...}; env.update(other); env |= other
                     self.mapping(binding.value, binding.scope, depth + 1)

@@ -648,8 +648,8 @@ _GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "se
 def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
     """The lines of the statements among ``nodes`` (the survey's assignments and calls)
     that set an attribute named in ``names``: an assignment to it (also augmented,
-    annotated, or inside a tuple target), to an item of it (``x.NAME[k] = v``) or a call
-    that grows what it holds (``x.NAME.append(v)``)."""
+    annotated, or inside a tuple target) or a call that grows what it holds
+    (``x.NAME.append(v)``)."""
     out: list[int] = []
     for node in nodes:
         kind = type(node)
@@ -667,8 +667,6 @@ def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
             continue
         while targets:
             target = targets.pop()
-            while type(target) is ast.Subscript:  # x.NAME[k] = v changes what NAME holds
-                target = target.value
             if type(target) in (ast.Tuple, ast.List):
                 targets.extend(target.elts)  # type: ignore[attr-defined]
             elif type(target) is ast.Attribute and target.attr in names:
@@ -802,13 +800,6 @@ def survey(
             set_nodes.append(node)
         if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
-            item_owner: ast.expr = base
-            while isinstance(item_owner, ast.Subscript):
-                item_owner = item_owner.value
-            if isinstance(item_owner, ast.Attribute) and isinstance(item_owner.value, ast.Name):
-                # x.attr[k] = v (x.attr[a][b] = v) changes what x.attr holds
-                attr_sets.append((node.lineno, item_owner.value.id))  # type: ignore[attr-defined]
-                named_sets.append((node.lineno, item_owner.attr))  # type: ignore[attr-defined]
             if type(base) is Name:
                 mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
                 setting_stores.append((base, node.lineno))  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import builtins
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import cast
 
 import libcst as cst
@@ -35,14 +35,7 @@ from auditor.file_summary import (
     wrapped,
 )
 from auditor.judge.sources import Source, SourceCatalogue, names_method
-from auditor.scan.collect import (
-    AttrAssign,
-    CallSite,
-    ClassRecord,
-    Collector,
-    FunctionRecord,
-    dotted,
-)
+from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
 from auditor.scan.handover import by_known_protocol, handed_args
 from auditor.scan.payload import Evaluator
 from auditor.scan.positions import NodePositions
@@ -54,43 +47,6 @@ from auditor.scan.walk import preorder
 
 EMPTY: frozenset[Label] = frozenset()
 _BUILTINS = frozenset(dir(builtins))
-
-
-def _merged_arg(a: Arg, b: Arg) -> Arg:
-    """Two spreads of one call (``f(*a, *b)``): what either carries, constant if both are."""
-    return Arg(tuple(sorted(set(a.labels) | set(b.labels), key=repr)), a.const and b.const)
-
-
-def _is_true(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "True"
-
-
-def _assignments(
-    node: cst.SimpleStatementLine | cst.ClassDef,
-) -> Iterator[tuple[str, cst.BaseExpression]]:
-    """(name, value) of each ``name = value`` (``name: T = value``) of a statement line, or
-    of the lines of a class body."""
-    if isinstance(node, cst.ClassDef):
-        if isinstance(node.body, cst.IndentedBlock):
-            for line in node.body.body:
-                if isinstance(line, cst.SimpleStatementLine):
-                    yield from _assignments(line)
-        return
-    for stmt in node.body:
-        if isinstance(stmt, cst.Assign):
-            for target in stmt.targets:
-                if isinstance(target.target, cst.Name):
-                    yield target.target.value, stmt.value
-        elif (
-            isinstance(stmt, cst.AnnAssign)
-            and stmt.value is not None
-            and isinstance(stmt.target, cst.Name)
-        ):
-            yield stmt.target.value, stmt.value
-
-
-# what returns a namespace: its items are the names (the attributes) it holds
-_NAMESPACES = frozenset({"builtins.locals", "builtins.vars"})
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "__future__"}
 # decorators that do not change who calls a function, or with what
 _PLAIN_DECORATORS = frozenset(
@@ -757,45 +713,6 @@ class Summarizer:
                 out[name] = f"converted to {first.removeprefix('builtins.')} by its model"
         return out
 
-    def _validates(self, record: ClassRecord) -> bool | None:
-        """Whether a model's own config makes an assignment to a field convert it
-        (rules/sources.toml's ``[[model]]`` ``assignment``: ``validate_assignment``), from a
-        class keyword, ``model_config = ConfigDict(...)`` (or a dict display) or v1's
-        ``class Config``; None when it does not set it. A value that is not a literal
-        ``True`` counts as False (the field is then taken as not converted)."""
-        names = self.sources.assignment
-        found: bool | None = None
-        for arg in record.node.keywords:
-            if arg.keyword is not None and arg.keyword.value in names:
-                found = _is_true(arg.value)
-        body = record.node.body.body if isinstance(record.node.body, cst.IndentedBlock) else ()
-        for line in body:
-            if isinstance(line, cst.ClassDef) and line.name.value == "Config":
-                for name, value in _assignments(line):
-                    if name in names:
-                        found = _is_true(value)
-            if not isinstance(line, cst.SimpleStatementLine):
-                continue
-            for name, value in _assignments(line):
-                if name != "model_config":
-                    continue
-                if isinstance(value, cst.Call):
-                    for arg in value.args:
-                        if arg.star:
-                            found = found or False  # ConfigDict(**base): not read
-                        elif arg.keyword is not None and arg.keyword.value in names:
-                            found = _is_true(arg.value)
-                elif isinstance(value, cst.Dict):
-                    for element in value.elements:
-                        if isinstance(element, cst.DictElement) and (
-                            isinstance(element.key, cst.SimpleString)
-                            and element.key.evaluated_value in names
-                        ):
-                            found = _is_true(element.value)
-                else:
-                    found = False  # a config held elsewhere: not read
-        return found
-
     def _converts(self, cls: str, depth: int = 0) -> bool:
         """Whether making an instance of class ``cls`` converts its fields (a pydantic
         model: rules/sources.toml's ``[[model]]``, a base or a class decorator), directly
@@ -1205,8 +1122,6 @@ class Summarizer:
         return out
 
     def _attribute(self, node: cst.Attribute, scope: Scope, depth: int) -> frozenset[Label]:
-        if node.attr.value == "__dict__":  # x.__dict__: as vars(x)
-            return self._attributes_of(node.value, scope, depth)
         typed = self.typed(node, scope)
         if typed is not None:
             source = self.sources.object_source(typed)
@@ -1237,42 +1152,12 @@ class Summarizer:
                     return frozenset({self._source(known[1], node, self.code(node), scope)})
         return self.labels(node.value, scope, depth + 1)
 
-    def _namespace(self, scope: Scope, depth: int) -> frozenset[Label]:
-        """What ``locals()`` (``vars()``) may hold: what every name bound in ``scope``
-        carries (a function's parameters too)."""
-        out: frozenset[Label] = EMPTY
-        for name in list(scope.bindings):
-            out |= self._name(cst.Name(name), scope, depth + 1)
-        return out
-
-    def _attributes_of(
-        self, node: cst.BaseExpression, scope: Scope, depth: int
-    ) -> frozenset[Label]:
-        """What ``vars(x)`` (``x.__dict__``) may hold: what ``x`` carries, and what is set
-        on its attributes (``x.shell = v``, ``setattr(x, k, v)``) where the name is the
-        same."""
-        out = self.labels(node, scope, depth + 1)
-        if not isinstance(node, cst.Name):
-            return out
-        bindings = scope.lookup(node.value)
-        if not bindings:
-            return out
-        for name, _, value, where in self.collector.object_attrs:
-            if name.value == node.value and where.lookup(name.value) is bindings:
-                out |= self.labels(value, where, depth + 1)
-        return out
-
     def _arguments(self, node: cst.Call) -> list[cst.BaseExpression]:
         return [a.value for a in node.args]
 
     def _call(self, node: cst.Call, scope: Scope, depth: int) -> frozenset[Label]:
         func = node.func
         typed = self.typed(func, scope)
-        if typed in _NAMESPACES:
-            if not node.args:  # locals(), vars(): every name of the scope
-                return self._namespace(scope, depth)
-            if typed == "builtins.vars" and len(node.args) == 1:
-                return self._attributes_of(node.args[0].value, scope, depth)
         if typed is not None:
             source = self.sources.call_source(typed) or self.sources.object_source(typed)
             if source is not None:
@@ -1407,12 +1292,7 @@ class Summarizer:
         star = False
         for arg in node.args:
             if arg.star:
-                # what ``*rest`` / ``**opts`` carries, under the key "*" / "**" (no
-                # parameter has that name): the parameters it may fill may hold it
                 star = True
-                spread = self.arg(arg.value, scope)
-                other = kwargs.get(arg.star)
-                kwargs[arg.star] = spread if other is None else _merged_arg(other, spread)
                 continue
             value = self.arg(arg.value, scope)
             if arg.keyword is not None:
@@ -1628,13 +1508,6 @@ class Summarizer:
         # a generator's call carries what it yields: iterating it (``for x in gen()``,
         # ``"".join(gen())``) gives those values
         returns = self._union((*record.returns, *record.yields), record.scope, 0)
-        # what it puts into a container it is handed (``def fill(d): d.update(x)``): a call
-        # of it carries that too, as if returned (``fill(opts)`` changes ``opts``: see
-        # auditor.scan.collect's handed mutations)
-        for name in (*positional, *(p.name.value for p in params.kwonly_params)):
-            for binding in record.scope.bindings.get(name, ()):
-                if binding.kind in ("augment", "opaque") and binding.value is not None:
-                    returns |= self.labels(binding.value, binding.scope)
         line, column = self.def_position(record)
         return Function(
             key=record.key,
@@ -1827,7 +1700,6 @@ class Summarizer:
                 self._converted_fields(klass.key),
                 self._sourced(klass.key),
                 self._framework_attrs(klass.key),
-                self._validates(klass) if self._converts(klass.key) else None,
             )
         for name, bindings in self.collector.module_scope.bindings.items():
             for binding in bindings:
