@@ -65,6 +65,18 @@ def findings(code: str, **kwargs: object) -> list[Finding]:
     return result.findings
 
 
+def scan_files(root: Path, files: dict[str, str]) -> list[Finding]:
+    """Write ``files`` (path -> code, dedented) under ``root`` and scan them as one project
+    (policy rooted there, one job, the project-wide stage on); no file may fail."""
+    for name, code in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code))
+    result = scan([root], policy=make_policy(root=str(root)), jobs=1)
+    assert result.errors == []
+    return result.findings
+
+
 def scan_run_line(tmp_path: Path, line: str) -> Finding:
     """The one finding of ``line`` written as the body of ``def run(x)`` in a project of
     its own (``import subprocess`` above it), scanned with the project-wide stage."""

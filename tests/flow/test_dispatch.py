@@ -8,12 +8,10 @@ visible caller: its parameter is ``parameter``, the site high instead of critica
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from auditor.api import scan
 from auditor.findings import Finding
-from tests.conftest import make_policy
+from tests.conftest import scan_files
 
 MODEL = """\
 from openai import OpenAI
@@ -66,14 +64,10 @@ class ContainerEnvironment(Environment):
 
 
 def _scan(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
-    files = {"app/__init__.py": "", "app/llm.py": MODEL, "app/protocols.py": PROTOCOLS, **files}
-    for name, code in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(code))
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    assert result.errors == []
-    return result.findings
+    return scan_files(
+        tmp_path,
+        {"app/__init__.py": "", "app/llm.py": MODEL, "app/protocols.py": PROTOCOLS, **files},
+    )
 
 
 def _found(found: list[Finding]) -> list[tuple[str, str, str, str | None]]:

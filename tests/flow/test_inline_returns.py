@@ -6,22 +6,14 @@ cannot be read so stays dynamic."""
 from __future__ import annotations
 
 import hashlib
-import textwrap
 from pathlib import Path
 
-from auditor.api import scan
 from auditor.findings import Finding
-from tests.conftest import make_policy
+from tests.conftest import scan_files
 
 
 def _scan(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
-    for name, code in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(code))
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    assert result.errors == []
-    return result.findings
+    return scan_files(tmp_path, files)
 
 
 def _by_line(findings: list[Finding]) -> dict[int, tuple[str, str, str | None]]:

@@ -8,12 +8,10 @@ model's output, as for ``invoke`` or ``chat``."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from auditor.api import scan
 from auditor.findings import Finding
-from tests.conftest import make_policy
+from tests.conftest import scan_files
 
 BASE_LLM = """\
 from abc import ABC, abstractmethod
@@ -46,24 +44,20 @@ class Action(BaseModel):
 
 
 def _scan(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
-    files = {
-        "app/__init__.py": "",
-        "app/provider.py": BASE_LLM,
-        "app/action.py": ACTION,
-        "app/parse.py": (
-            "import re\n\n\ndef parse_code(text):\n"
-            "    match = re.search(r'```python(.*?)```', text, re.DOTALL)\n"
-            "    return match.group(1) if match else text\n"
-        ),
-        **files,
-    }
-    for name, code in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(code))
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    assert result.errors == []
-    return result.findings
+    return scan_files(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/provider.py": BASE_LLM,
+            "app/action.py": ACTION,
+            "app/parse.py": (
+                "import re\n\n\ndef parse_code(text):\n"
+                "    match = re.search(r'```python(.*?)```', text, re.DOTALL)\n"
+                "    return match.group(1) if match else text\n"
+            ),
+            **files,
+        },
+    )
 
 
 def _found(found: list[Finding]) -> list[tuple[str, str, str, str | None]]:
