@@ -29,6 +29,8 @@ import ast
 import re
 from collections.abc import Callable
 
+from auditor.file_summary import absolute
+
 _MAX_DEPTH = 12  # names followed from name to name, across modules too
 _MAX_TEXT = 4000  # a value longer than this (as an expression) is not handed over
 _WIDE_FORMAT = re.compile(r"%[-#0 +(\w)]*[*\d]{4,}|%[^%]*\*")
@@ -387,15 +389,7 @@ def _source(value: Literal) -> str | None:
 
 def _absolute(module: str, level: int, here: str, package: bool) -> str:
     """The module an ``from <level dots><module> import`` of module ``here`` names."""
-    if not level:
-        return module
-    parts = here.split(".")
-    if not package:
-        parts = parts[:-1]
-    if level > 1:
-        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
-    base = ".".join(parts)
-    return f"{base}.{module}" if base and module else base or module
+    return absolute("." * level + module, here, package)
 
 
 class Imports:
