@@ -27,7 +27,7 @@ from auditor.judge.sources import build as build_sources
 if TYPE_CHECKING:
     from auditor.file_summary import FileSummary
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
-from auditor.judge.classify import classify, handed_text
+from auditor.judge.classify import Verdict, classify, handed_text
 from auditor.judge.launchers import Word, builtin_table, exposed_holes, peel
 from auditor.judge.policy import Policy
 from auditor.judge.script_uses import quoted_words_run
@@ -362,20 +362,7 @@ def analyze_source(
         anchor = site.anchor
         pos = positions[id(anchor) if anchor is not None else site.call.index]
         sink_name = site.sink.name if site.sink is not None else _callee_text(module, node)
-        runs = site.runs
-        verdict = classify(
-            ctx.policy,
-            site.sink,
-            site.shell,
-            site.payload,
-            rel_path,
-            site.command,
-            sink_name,
-            runs=runs.runs if runs is not None else None,
-            via=runs.via if runs is not None else (),
-            privileged=runs is not None and runs.privileged,
-            language=runs.language if runs is not None else None,
-        )
+        verdict = _verdict(site, ctx, rel_path, sink_name)
         keys = {verdict.rule, verdict.category, sink_name, sink_name.rsplit(".", 1)[-1]}
         # bandit's tests on the call: its sink's, or "any other function with shell=True"
         bandit = site.sink.bandit if site.sink is not None else ("B604",)
@@ -505,18 +492,27 @@ def _unaided_rules(
     rules = {}
     keys = _site_keys(alone)
     for site in alone:
-        runs = site.runs
-        node = site.call.node
-        verdict = classify(
-            ctx.policy, site.sink, site.shell, site.payload, rel_path, site.command,
-            site.sink.name if site.sink is not None else _callee_text(module, node),
-            runs=runs.runs if runs is not None else None,
-            via=runs.via if runs is not None else (),
-            privileged=runs is not None and runs.privileged,
-            language=runs.language if runs is not None else None,
-        )  # fmt: skip
-        rules[keys[id(site)]] = verdict.rule
+        name = site.sink.name if site.sink is not None else _callee_text(module, site.call.node)
+        rules[keys[id(site)]] = _verdict(site, ctx, rel_path, name).rule
     return rules
+
+
+def _verdict(site: _Site, ctx: Context, rel_path: str, sink_name: str) -> Verdict:
+    """The policy's classification of ``site`` (its sink named ``sink_name``)."""
+    runs = site.runs
+    return classify(
+        ctx.policy,
+        site.sink,
+        site.shell,
+        site.payload,
+        rel_path,
+        site.command,
+        sink_name,
+        runs=runs.runs if runs is not None else None,
+        via=runs.via if runs is not None else (),
+        privileged=runs is not None and runs.privileged,
+        language=runs.language if runs is not None else None,
+    )
 
 
 def _summary(
