@@ -84,6 +84,8 @@ def category_of(
     if sink.form == "dispatch":
         return "dynamic-call"
     if sink.kind == "code":
+        if payload == "fixed-program":  # a constant module run with arguments set at run time
+            return "fixed-program"
         return "dynamic-code" if payload == "dynamic" else "constant-code"
     if runs in ("shell", "code") and payload == "fixed-program":
         return "fixed-program"  # a constant command or code, a launcher's value dynamic

@@ -976,6 +976,13 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 site = _imports_written(sink, call, collector, resolver, evaluator)
             if site is not None:
                 site.doubt, site.exposed = doubt, exposed
+                if (
+                    sink.name in _ARGV_READERS
+                    and site.payload == "constant"
+                    and collector is not None
+                    and _argv_set(call, collector, evaluator)
+                ):
+                    site.payload = "fixed-program"  # sys.argv = ["pip", "install", *pkgs]
                 sites.append(site)
             continue
         shell_arg = keyword(node, "shell")
@@ -1205,6 +1212,23 @@ def _called_by_name(
         if sink is not None and not sink.isolated:
             return sink, cst.Call(func=func, args=maker.args[1:])
     return None
+
+
+# the runners that run a module or script as ``__main__``: it reads its arguments from
+# ``sys.argv``, which the caller may set first
+_ARGV_READERS = frozenset({"runpy.run_module", "runpy.run_path"})
+
+
+def _argv_set(call: CallSite, collector: Collector, evaluator: Evaluator) -> bool:
+    """Whether the function of ``call`` sets ``sys.argv`` to something not constant
+    (``sys.argv = ["pip", "install", *packages]``): the module it runs gets arguments
+    chosen at run time."""
+    for target, attr, value, scope in collector.object_attrs:
+        if attr != "argv" or scope is not call.scope or target.value != "sys":
+            continue
+        if not evaluator.value(value, scope).const:
+            return True
+    return False
 
 
 def _builtin_before_bound(func: cst.BaseExpression, call: CallSite) -> str | None:
