@@ -1062,6 +1062,10 @@ def _runs_written(
                 isinstance(e, cst.StarredElement) for e in argv.elements[: index + 1]
             ):
                 items.append(argv.elements[index].value)
+            elif index > 0:
+                # ``[sys.executable, *args]``: the script is one of the items spread (a
+                # list the function binds: written_content reads its items)
+                items.extend(e.value for e in argv.elements[1:])
         module = _module_item(argv, runs, site.call.scope, evaluator)
         if module is not None:
             modules.append(module)  # python3 -m mod: mod.py, where the call runs

@@ -48,8 +48,11 @@ _PATH_WRAPPERS = frozenset(
         "os.path.abspath",
         "os.path.realpath",
         "os.path.normpath",
+        "os.path.expanduser",
     }
 )
+# methods of a path that name the same file (``p.resolve()``, ``p.absolute()``)
+_SAME_FILE_METHODS = frozenset({"resolve", "absolute", "expanduser"})
 # calls that join their arguments into a path (``Path(a, b)`` too)
 _JOINS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath"})
 _FILE_WRITES = frozenset({"write", "writelines"})
@@ -77,6 +80,18 @@ _HELPER_DEPTH = 2  # a helper that writes through another helper, not deeper
 
 _CODE = cst.Module(body=())  # generates any node's code (the keys of files)
 _HOLE = "\x00"  # around the code of a part of a path known only at run time
+
+
+def _same_file(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The path ``p.resolve()``, ``p.absolute()`` or ``p.expanduser()`` is called on."""
+    if (
+        isinstance(node, cst.Call)
+        and not node.args
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in _SAME_FILE_METHODS
+    ):
+        return node.func.value
+    return None
 
 
 def _normal(text: str) -> str:
@@ -143,6 +158,20 @@ class _Files:
             return value
         return None
 
+    def bound_lists(self, node: cst.BaseExpression) -> list[cst.List | cst.Tuple]:
+        """The lists and tuples a local name is assigned in the function, however many
+        times (``args = [str(p)]`` in each branch): the items an argv spreads with
+        ``*args`` may be any of them."""
+        if isinstance(node, cst.StarredElement):
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return []
+        return [
+            b.value
+            for b in self.scope.bindings.get(node.value, ())
+            if b.kind == "value" and isinstance(b.value, cst.List | cst.Tuple)
+        ]
+
     def _module_constant(self, node: cst.Name) -> cst.BaseExpression | None:
         """The value of a module-level name the function reads, when the module binds it
         once (``D = "/srv/jobs"``)."""
@@ -196,6 +225,8 @@ class _Files:
             and self._qualname(node.func) in _PATH_WRAPPERS
         ):
             return self.path_key(node.args[0].value, depth + 1)
+        if (same := _same_file(node)) is not None:
+            return self.path_key(same, depth + 1)
         if isinstance(node, cst.Attribute) and node.attr.value == "name":
             opened = self.opened(node.value, depth + 1)
             if opened is not None:
@@ -248,6 +279,9 @@ class _Files:
             if isinstance(node.operator, cst.Divide):  # Path(d) / "x.py"
                 yield "/"
             yield from self._spelled(node.right, depth + 1)
+            return
+        if (same := _same_file(node)) is not None:
+            yield from self._spelled(same, depth + 1)
             return
         if isinstance(node, cst.Call) and not any(a.star or a.keyword for a in node.args):
             name = self._qualname(node.func)
@@ -465,6 +499,8 @@ def written_content(
         items = node.elements if isinstance(node, cst.List | cst.Tuple) else [node]
         for item in items:
             value = item.value if isinstance(item, cst.BaseElement) else item
+            if depth < 3:  # [sys.executable, *args], run(program, *args): args's items
+                todo.extend((spread, depth + 1) for spread in files.bound_lists(value))
             wanted.add(files.path_key(value))
             if not isinstance(value, cst.Call):
                 continue

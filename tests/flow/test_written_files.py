@@ -110,6 +110,37 @@ def _scan(tmp_path: Path, body: str) -> list[Finding]:
             out.write(src)
         exec(compile(open("/srv/jobs/job.py").read(), "job", "exec"))
         """,
+        # the path run through .absolute() / .resolve(): the same file (AutoGen's local
+        # code executor writes the model's code block, then runs str(path.absolute()))
+        """
+        p = (Path("/srv/jobs") / "job.py").resolve()
+        with p.open("w", encoding="utf-8") as out:
+            out.write(src)
+        subprocess.run([sys.executable, str(p.absolute())])
+        """,
+        """
+        p = Path("/srv/jobs/job.py")
+        p.write_text(src)
+        subprocess.run([sys.executable, os.fspath(p.resolve())])
+        """,
+        # the script spread into the argv from a list (``*args``), however many times the
+        # list is assigned, and spread into a call taking the argv as arguments
+        """
+        p = Path("/srv/jobs/job.py")
+        p.write_text(src)
+        args = [str(p)]
+        subprocess.run([sys.executable, *args])
+        """,
+        """
+        p = Path("/srv/jobs/job.sh")
+        p.write_text(src)
+        if src.startswith("#!"):
+            program, args = "bash", ["-e", str(p)]
+            args = ["-e", str(p)]
+        else:
+            args = [str(p)]
+        os.execvp("bash", ["bash", *args])
+        """,
         # Path.write_text, then the file's content read back into exec
         """
         p = Path("/srv/jobs/job.py")
