@@ -174,6 +174,9 @@ class Planner:
         self.external: set[str] = set()
         self._checked: set[tuple[str, int]] = set()
         self.reread = 0  # files analysed again, over the rounds
+        # (entry, "def:Class") asked for a base class of the project's classes: read first
+        # in a round, since every call of its abstract methods turns on it
+        self.bases_asked: set[tuple[int, str]] = set()
         # names of functions called in files the rounds did not read for them (said in too
         # many files, or beyond the budget, or asked for after the last round)
         self.unseen: set[str] = set()
@@ -189,8 +192,9 @@ class Planner:
         left = max(0, budget - self.reread)
         if len(asked) > left:
 
-            def rank(number: int) -> tuple[bool, bool, int, int]:
+            def rank(number: int) -> tuple[bool, bool, bool, int, int]:
                 new = asked[number] - self.entries[number].extra
+                base = any((number, x) in self.bases_asked for x in new)
                 defs = any(x.startswith("def:") for x in new)
                 # first the calls of a function of the file itself (a helper's callers
                 # next to it: the nearest, most often its only callers)
@@ -198,7 +202,7 @@ class Planner:
                 own = summary is not None and any(
                     x.startswith("call:") and x[5:] in _defined(summary) for x in new
                 )
-                return (not own, not defs, len(new), number)
+                return (not base, not own, not defs, len(new), number)
 
             kept = set(sorted(asked, key=rank)[:left])
             self.not_read({n: extra for n, extra in asked.items() if n not in kept})
@@ -232,6 +236,30 @@ class Planner:
                     index.setdefault(found, []).append(number)
             self._index = index
         return self._index.get(word, [])
+
+    def _ask_base(
+        self, base: str, modules: dict[str, int], wanted: dict[int, set[str]], hops: int = 0
+    ) -> None:
+        """Ask for the class ``base`` (a dotted name) in the project module that defines it,
+        following re-exports (``from ._base import CodeExecutor`` in a package's
+        ``__init__``) through the modules already read."""
+        parts = base.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            owner = modules.get(".".join(parts[:cut]))
+            if owner is None:
+                continue
+            name = parts[cut]
+            summary = self.entries[owner].result.summary
+            if summary is None:
+                extra = f"def:{name}"
+                if name.isidentifier() and extra not in self.entries[owner].extra:
+                    wanted.setdefault(owner, set()).add(extra)
+                    self.bases_asked.add((owner, extra))
+            elif cut == len(parts) - 1 and name not in summary.classes and hops < 4:
+                target = summary.exports.get(name)
+                if target is not None and target != base:
+                    self._ask_base(target, modules, wanted, hops + 1)
+            break
 
     def eligible(self) -> set[int]:
         if self._eligible is None:
@@ -504,23 +532,12 @@ class Planner:
         # parsed: a package's __init__ that re-exports the base (``from .base import
         # VannaBase``) holds no sink; its imports say which class it is, and so which
         # subclasses' overrides a call of an abstract method runs
+        # (and, once that __init__ is read, the module it re-exports the base from)
         for _, klass in project.classes.values():
             for base in klass.bases:
                 if project.class_id(base) is not None:
                     continue
-                parts = base.split(".")
-                for cut in range(len(parts) - 1, 0, -1):
-                    owner = modules.get(".".join(parts[:cut]))
-                    if owner is None:
-                        continue
-                    extra = f"def:{parts[cut]}"
-                    if (
-                        entries[owner].result.summary is None
-                        and parts[cut].isidentifier()
-                        and extra not in entries[owner].extra
-                    ):
-                        wanted.setdefault(owner, set()).add(extra)
-                    break
+                self._ask_base(base, modules, wanted)
         # the constructors of the classes whose fields a sink reads (``exec(self.code)``
         # in a pydantic model): their keywords are what the fields hold
         constructed: set[str] = set()

@@ -258,3 +258,52 @@ def test_a_protocol_declared_in_a_file_read_for_a_sink(tmp_path: Path) -> None:
         ("local.py", "AUD001", "critical", "llm-output"),
         ("runtime.py", "AUD201", "medium", None),
     ]
+
+
+def test_an_abstract_base_re_exported_by_a_package_of_files_with_no_sink(tmp_path: Path) -> None:
+    """AutoGen's shape: the executors derive from ``CodeExecutor``, which
+    ``autogen_core/code_executor/__init__.py`` re-exports from ``_base.py``; neither file
+    holds a sink, so the per-file stage parses neither. The stage reads the ``__init__``
+    for the base, then follows its re-export to ``_base.py``, so that the agent's call of
+    the abstract method runs the override that feeds the shell (before: no caller seen,
+    parameter, high)."""
+    found = _scan(
+        tmp_path,
+        {
+            "core/__init__.py": "",
+            "core/executors/__init__.py": """\
+                from ._base import Executor
+
+                __all__ = ["Executor"]
+                """,
+            "core/executors/_base.py": """\
+                from abc import ABC, abstractmethod
+
+                class Executor(ABC):
+                    @abstractmethod
+                    def run(self, code: str) -> str: ...
+                """,
+            "ext/__init__.py": "",
+            "ext/local.py": """\
+                import subprocess
+                from core.executors import Executor
+
+                class Local(Executor):
+                    def run(self, code: str) -> str:
+                        return subprocess.run(code, shell=True, capture_output=True).stdout
+                """,
+            "app/llm.py": MODEL,
+            "app/agent.py": """\
+                from app.llm import answer
+                from core.executors import Executor
+
+                class Agent:
+                    def __init__(self, executor: Executor) -> None:
+                        self._backend = executor
+
+                    def step(self, task):
+                        return self._backend.run(answer(task))
+                """,
+        },
+    )
+    assert _found(found) == [("local.py", "AUD001", "critical", "llm-output")]

@@ -62,3 +62,25 @@ def test_a_caller_not_read_leaves_the_parameter_open(
     [(_, origin, note)] = _scan(tmp_path)
     assert origin == "parameter"
     assert note == "parameter `c` of run_it(), called from files not read for it"
+
+
+def test_a_base_class_asked_for_is_read_before_other_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the rounds' budget cannot hold every request, the files asked for a base class
+    of the project's classes come first: every call of the base's abstract methods (an
+    agent's ``self.executor.run(code)``) turns on knowing it."""
+    from auditor.findings import FileResult
+    from auditor.flow.entry import Entry
+
+    monkeypatch.setattr(stage, "_REREAD_MIN", 1)
+    monkeypatch.setattr(stage, "_REREAD_SHARE", 0)
+    entries = [Entry(f"/p/m{n}.py", f"m{n}.py", f"m{n}.py", False, FileResult()) for n in range(3)]
+    planner = stage.Planner(entries, lambda entry: "")
+    planner.bases_asked.add((2, "def:Executor"))
+    asked = {
+        0: frozenset({"def:helper"}),
+        1: frozenset({"call:run"}),
+        2: frozenset({"def:Executor"}),
+    }
+    assert planner.budgeted(asked) == {2: frozenset({"def:Executor"})}
