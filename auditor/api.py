@@ -408,7 +408,7 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
     text_of = text_reader()
 
     project, owners = stage.build(entries, propagate=False)
-    planner = stage.Planner(entries, text_of)
+    planner = stage.Planner(entries, text_of, policy.sinks)
     for _ in range(stage.ROUNDS):
         asked = planner.budgeted(planner.requests(project, owners))
         if not asked:

@@ -24,6 +24,7 @@ from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import Entry, text_reader
 from auditor.flow.propagate import Project
+from auditor.judge.catalogue import Sink
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
 from auditor.scan.suppress import Target, comments_by_line, suppressions
@@ -160,9 +161,15 @@ class Planner:
     for what. It keeps what it learnt: each file's words, which files are near sources,
     which derived sinks some call is known to pass a non-constant to."""
 
-    def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
+    def __init__(
+        self,
+        entries: list[Entry],
+        text_of: Callable[[Entry], str | None],
+        sinks: tuple[Sink, ...] = (),
+    ) -> None:
         self.entries = entries
         self.text_of = text_of
+        self.sinks = sinks  # the policy's own sinks, beside the catalogue's
         self._words: dict[int, frozenset[str]] = {}
         self._index: dict[str, list[int]] | None = None
         self._eligible: set[int] | None = None
@@ -177,6 +184,10 @@ class Planner:
         # (entry, "def:Class") asked for a base class of the project's classes: read first
         # in a round, since every call of its abstract methods turns on it
         self.bases_asked: set[tuple[int, str]] = set()
+        # the files that import a sink under a project module's name for it, and the
+        # ``sink:`` requests that make them see it (auditor.flow.aliases): asked in the first
+        # round, whatever the budget (a call of such an alias is a finding, not an origin)
+        self._aliases: dict[int, set[str]] | None = None
         # names of functions called in files the rounds did not read for them (said in too
         # many files, or beyond the budget, or asked for after the last round)
         self.unseen: set[str] = set()
@@ -192,8 +203,9 @@ class Planner:
         left = max(0, budget - self.reread)
         if len(asked) > left:
 
-            def rank(number: int) -> tuple[bool, bool, bool, int, int]:
+            def rank(number: int) -> tuple[bool, bool, bool, bool, int, int]:
                 new = asked[number] - self.entries[number].extra
+                alias = any(x.startswith("sink:") for x in new)
                 base = any((number, x) in self.bases_asked for x in new)
                 defs = any(x.startswith("def:") for x in new)
                 # first the calls of a function of the file itself (a helper's callers
@@ -202,9 +214,14 @@ class Planner:
                 own = summary is not None and any(
                     x.startswith("call:") and x[5:] in _defined(summary) for x in new
                 )
-                return (not base, not own, not defs, len(new), number)
+                return (not alias, not base, not own, not defs, len(new), number)
 
-            kept = set(sorted(asked, key=rank)[:left])
+            aliased = {
+                n
+                for n in asked
+                if any(x.startswith("sink:") for x in asked[n] - self.entries[n].extra)
+            }
+            kept = set(sorted(asked, key=rank)[: max(left, len(aliased))])
             self.not_read({n: extra for n, extra in asked.items() if n not in kept})
             asked = {number: asked[number] for number in sorted(kept)}
         self.reread += len(asked)
@@ -260,6 +277,45 @@ class Planner:
                 if target is not None and target != base:
                     self._ask_base(target, modules, wanted, hops + 1)
             break
+
+    def alias_requests(self) -> dict[int, set[str]]:
+        """The ``sink:`` requests of the files that import a sink under the name a module of
+        the project gives it (auditor.flow.aliases), computed once."""
+        if self._aliases is not None:
+            return self._aliases
+        from auditor.flow import aliases
+        from auditor.judge.catalogue import Catalogue, builtin_sinks
+        from auditor.scan.discover import module_name
+        from auditor.scan.prefilter import SinkWords
+
+        self._aliases = {}
+        catalogue = Catalogue(builtin_sinks() + self.sinks)
+        words = SinkWords.of(catalogue)
+        last = words.last | words.roots | words.builtins
+        candidates = []
+        for number, entry in enumerate(self.entries):
+            text = self.text_of(entry)
+            if not text or not aliases.may_bind(text, self.words(number), last):
+                continue
+            here = module_name(entry.rel, _root(entry))
+            if not here:
+                continue
+            package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
+            found = aliases.bindings(text, here, package)
+            if found:
+                candidates.append((here, found))
+        table = aliases.Aliases(catalogue)
+        table.collect(candidates)
+        members = table.members()
+        if members:
+            self._aliases = aliases.importer_requests(
+                members,
+                _modules(self.entries),
+                len(self.entries),
+                self.words,
+                lambda number: self.text_of(self.entries[number]) or "",
+            )
+        return self._aliases
 
     def eligible(self) -> set[int]:
         if self._eligible is None:
@@ -388,6 +444,9 @@ class Planner:
         """What each entry must be analysed again for (entry index -> its new ``extra``)."""
         entries = self.entries
         wanted: dict[int, set[str]] = {}
+        for number, asks in self.alias_requests().items():
+            if asks - entries[number].extra:
+                wanted.setdefault(number, set()).update(asks)
         # function name -> the names a file must also say to call it: the classes of the
         # methods of that name (theirs and their subclasses'), "" for a plain function (the
         # name alone is enough)

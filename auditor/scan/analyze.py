@@ -139,8 +139,65 @@ class Context:
         )
         self.words = SinkWords.of(self.catalogue, tuple(s.name for s in policy.sinks))
         self.sources: SourceCatalogue = build_sources(policy.sources, policy.source or "policy")
+        self._aliased: dict[frozenset[tuple[str, str]], Context] = {}
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
+
+    def with_aliases(self, aliases: frozenset[tuple[str, str]]) -> Context:
+        """This context with more names for some sinks: ``("pkg.utils.sh", "os.system")``,
+        a sink another module of the project binds under a name of its own
+        (auditor.flow.aliases). An alias whose sink is unknown is left out."""
+        found = self._aliased.get(aliases)
+        if found is not None:
+            return found
+        more: dict[str, list[str]] = {}
+        for alias, target in aliases:
+            if target in self.catalogue.by_name and alias not in self.catalogue.by_name:
+                more.setdefault(self.catalogue.by_name[target].name, []).append(alias)
+        sinks = tuple(
+            dataclasses.replace(s, aliases=(*s.aliases, *sorted(more[s.name])))
+            if s.name in more and s.match != "method"
+            else s
+            for s in self.catalogue.sinks
+        )
+        made = Context.__new__(Context)
+        made.__dict__.update(self.__dict__)
+        made._aliased = {}
+        made.catalogue = Catalogue(sinks)
+        names = {name.rsplit(".", 1)[-1] for name in made.catalogue.by_name}
+        names.update(made.catalogue.by_method)
+        made.interesting = frozenset(names)
+        made.known = known_names(made.catalogue.by_name)
+        made.isolated = known_names(
+            name for name, sink in made.catalogue.by_name.items() if sink.isolated
+        )
+        made.words = SinkWords.of(made.catalogue, tuple(s.name for s in self.policy.sinks))
+        self._aliased[aliases] = made
+        return made
+
+
+def _aliases(extra: tuple[str, ...], dotted: str, rel_path: str) -> frozenset[tuple[str, str]]:
+    """The ``sink:ALIAS=SINK`` requests of the project-wide stage (auditor.flow.aliases), with
+    the spellings a relative import of this module gives each alias (``.compat.run`` in
+    ``pkg/views.py`` for ``pkg.compat.run``: the collector keeps an import's dots)."""
+    package = rel_path.endswith(("__init__.py", "__init__.pyw"))
+    parts = dotted.split(".") if dotted else []
+    if not package:
+        parts = parts[:-1]
+    out: set[tuple[str, str]] = set()
+    for request in extra:
+        if not request.startswith("sink:"):
+            continue
+        alias, _, target = request[5:].partition("=")
+        out.add((alias, target))
+        for level in range(1, len(parts) + 1):
+            prefix = ".".join(parts[: len(parts) - level + 1])
+            if alias.startswith(prefix + "."):
+                out.add(("." * level + alias[len(prefix) + 1 :], target))
+                # ``from . import shims`` binds ``shims`` to "..shims" (the collector writes
+                # the dots, then a dot before the name)
+                out.add(("." * (level + 1) + alias[len(prefix) + 1 :], target))
+    return frozenset(out)
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, ScanError | None]:
@@ -276,6 +333,12 @@ def analyze_source(
     # script_helper.py) defines catalogue names: no text check can rule it out. (Not every
     # module under a sink's root: a project's tests/ is not CPython's test.support.)
     dotted = module_name(rel_path, ctx.policy.root)
+    # a sink the stage found under a project module's name (auditor.flow.aliases): the
+    # whole file is parsed (the survey reads imports by their module's root, which a
+    # relative import of the alias's module does not say)
+    aliased = any(e.startswith("sink:") for e in extra)
+    if aliased:
+        ctx = ctx.with_aliases(_aliases(extra, dotted, rel_path))
     sink_module = dotted in ctx.words.modules
     extra_calls = frozenset(e[5:] for e in extra if e.startswith("call:"))
     extra_defs = frozenset(e[4:] for e in extra if e.startswith("def:"))
@@ -297,9 +360,16 @@ def analyze_source(
         result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
         return result
     found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs, extra_sets)
-    if ctx.options.prefilter and not found.may_report:
+    if ctx.options.prefilter and not found.may_report and not aliased:
         return result
-    if ctx.options.prefilter and extra and not extra_defs and not explicit and not found.asked:
+    if (
+        ctx.options.prefilter
+        and extra
+        and not extra_defs
+        and not explicit
+        and not found.asked
+        and not aliased
+    ):
         # no call or set the stage asks for is here (the name was in a comment, a string, or
         # named something else): the file gives what it gave alone, without libcst. (A
         # ``def:`` request always parses: it may ask for a module-level name, an instance
@@ -310,7 +380,7 @@ def analyze_source(
             return result
     calls = found.calls
     source, dropped = text, list[tuple[int, int]]()
-    if ctx.options.prefilter and found.stubs:
+    if ctx.options.prefilter and found.stubs and not aliased:
         source, dropped = skeleton(text, found.stubs)
         if dropped:
             calls = [c for c in calls if not _within(c.lineno, dropped)]

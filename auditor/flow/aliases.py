@@ -1,0 +1,211 @@
+"""Sinks that a module of the project binds under a name of its own, for other modules to
+import: ``sh = os.system``, ``ev = eval``, ``sp = subprocess``, or a compatibility module's
+``from subprocess import check_output, run`` that others import from it
+(``from .compat import run``, ``import utils; utils.sh(cmd)``, ``from utils import *``).
+
+The per-file analysis resolves a callee through the file's own imports: ``from utils import
+sh`` makes ``sh`` the name ``utils.sh``, which is no sink, and a file whose text names no
+sink is not even parsed (auditor.scan.prefilter). The project-wide stage therefore reads
+the module-level bindings of the files that may hold such an alias (with the standard
+library's ``ast``, on the text), and asks the files that import one of them to be analysed
+again with it (``sink:utils.sh=os.system``, see auditor.scan.analyze's ``Context.with_aliases``),
+where the alias is one more name of the sink. Recall comes first: a name bound to a sink
+by any of its module-level bindings is an alias, and the files asked are those that say
+both the alias's name and its module's last name (by their words, then by an import line).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator, Mapping
+
+from auditor.judge.catalogue import Catalogue
+
+# at most this many hops from an alias to the sink (a compat module re-exporting another's)
+_HOPS = 4
+# an assignment of a dotted name at the start of a line (any indentation: module-level
+# ``try``/``if`` blocks), or a ``from``/``import`` statement: the text a candidate must hold
+_ASSIGNED = re.compile(r"^[ \t]*\w+[ \t]*(?::[^=\n]*)?=[ \t]*[A-Za-z_][\w.]*[ \t]*(?:#.*)?$", re.M)
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The module-level statements, those of module-level ``if``/``try``/``with`` too."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            yield from _statements(node.body)
+            yield from _statements(node.orelse)
+        elif isinstance(node, ast.Try | ast.TryStar):
+            yield from _statements(node.body)
+            for handler in node.handlers:
+                yield from _statements(handler.body)
+            yield from _statements(node.orelse)
+            yield from _statements(node.finalbody)
+        elif isinstance(node, ast.With):
+            yield from _statements(node.body)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None
+
+
+def _absolute(module: str, level: int, here: str, package: bool) -> str:
+    if level == 0:
+        return module
+    parts = here.split(".") if here else []
+    if not package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    return ".".join([*parts, module] if module else parts)
+
+
+def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
+    """The module-level names of a module (dotted name ``here``) bound to a dotted name
+    (``(local, target)``: ``("sh", "os.system")``, ``("run", "subprocess.run")``,
+    ``("sp", "subprocess")``, ``("ev", "builtins.eval")``), targets made absolute through
+    the module's imports; [] when the text cannot be parsed."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    imported: dict[str, str] = {}
+    out: list[tuple[str, str]] = []
+    for node in _statements(tree.body):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                target = alias.name if alias.asname else alias.name.split(".")[0]
+                imported[local] = target
+                if alias.asname:  # ``import subprocess as sp``; a plain ``import os`` is
+                    out.append((local, target))  # not followed (``utils.os.system``)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module or "", node.level, here, package)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                target = f"{base}.{alias.name}" if base else alias.name
+                imported[alias.asname or alias.name] = target
+                out.append((alias.asname or alias.name, target))
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            value = node.value
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            written = _dotted(value) if value is not None else None
+            if written is None:
+                continue
+            head, _, rest = written.partition(".")
+            if head in imported:
+                target = imported[head] + (f".{rest}" if rest else "")
+            elif not rest:
+                target = f"builtins.{head}"
+            else:
+                continue
+            for name in targets:
+                if isinstance(name, ast.Name):
+                    out.append((name.id, target))
+    return out
+
+
+def may_bind(text: str, words: frozenset[str], last: frozenset[str]) -> bool:
+    """Whether a module's text may bind a sink (or a sink's module) under a name other
+    modules import: it says a sink's last name or module, in an import or an assignment."""
+    return bool(words & last) and ("import" in words or _ASSIGNED.search(text) is not None)
+
+
+class Aliases:
+    """The project's aliases of sinks: ``{"pkg.utils.sh": "os.system"}`` (a module alias
+    ``{"pkg.utils.sp": "subprocess"}`` stands for each of the module's sinks)."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.sinks = frozenset(catalogue.by_name)
+        self.modules = frozenset(catalogue.module_members)
+        self.found: dict[str, str] = {}
+
+    def target(self, name: str, defined: Mapping[str, str], hops: int = 0) -> str | None:
+        """The sink or sink module ``name`` stands for, through the project's bindings."""
+        if name in self.sinks or name in self.modules:
+            return name
+        if hops >= _HOPS:
+            return None
+        if name in defined:
+            return self.target(defined[name], defined, hops + 1)
+        module, _, attr = name.rpartition(".")
+        if module and module in defined:  # a member of a module alias: sp.run
+            return self.target(f"{defined[module]}.{attr}", defined, hops + 1)
+        return None
+
+    def collect(self, modules: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        """``modules``: (dotted module name, its bindings) of the candidate modules."""
+        defined = {
+            f"{module}.{local}": target for module, found in modules for local, target in found
+        }
+        for name in defined:
+            if name in self.sinks:
+                continue  # a module of the project named like a sink's (os.py): not an alias
+            found = self.target(name, defined)
+            if found is not None and not found.startswith(name):
+                self.found[name] = found
+
+    def members(self) -> dict[str, str]:
+        """Every alias name to the sink it is: a module alias gives one per sink of its
+        module (``pkg.utils.sp.run``)."""
+        out: dict[str, str] = {}
+        for alias, target in self.found.items():
+            if target in self.sinks:
+                out[alias] = target
+            for attr, sink in self.catalogue.module_members.get(target, {}).items():
+                member = f"{target}.{attr}"
+                out[f"{alias}.{attr}"] = member if member in self.sinks else sink.name
+        return out
+
+
+def importer_requests(
+    aliases: Mapping[str, str],
+    modules: Mapping[str, int],
+    count: int,
+    words_of: Callable[[int], frozenset[str]],
+    text_of: Callable[[int], str],
+) -> dict[int, set[str]]:
+    """The files (entry numbers) that may import an alias, with the ``sink:`` requests for
+    them: a file that says the alias's last name and its module's last name, in an import
+    of that module (``from .utils import sh``, ``import pkg.utils``, ``from pkg import
+    utils``, ``from utils import *``)."""
+    by_module: dict[str, dict[str, str]] = {}
+    for alias, target in aliases.items():
+        # the module an alias is imported from: the longest prefix that is a project module
+        parts = alias.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in modules:
+                by_module.setdefault(module, {})[alias] = target
+                break
+    out: dict[int, set[str]] = {}
+    for module, found in by_module.items():
+        last = module.rsplit(".", 1)[-1]
+        names = {alias[len(module) + 1 :].split(".")[0] for alias in found}
+        word = re.escape(last)
+        importing = re.compile(
+            rf"\bfrom[ \t]+[\w.]*\b{word}[ \t]+import\b"
+            rf"|\bimport[ \t]+[^\n#;]*\b{word}\b"
+            rf"|\bfrom[ \t]+[\w.]+[ \t]+import[ \t]+[^\n#;]*\b{word}\b"
+        )
+        owner = modules[module]
+        for number in range(count):
+            if number == owner:
+                continue
+            words = words_of(number)
+            if last not in words or not names & words:
+                continue
+            if importing.search(text_of(number)) is None:
+                continue
+            out.setdefault(number, set()).update(
+                f"sink:{alias}={target}" for alias, target in found.items()
+            )
+    return out
