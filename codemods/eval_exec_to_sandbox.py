@@ -8,10 +8,16 @@ only where the meaning holds:
   namespace the caller supplies and inspects), no ``*args``, no code object from
   ``compile()``;
 * ``exec`` only as a statement (``exec`` returns None, ``exec_python`` a result), not in a
-  class body (it would define class attributes), not in a function that reads its own
-  namespace (``locals()``, ``vars()``, ``dir()``), and at module level only when the module
-  reads no name it does not bind itself (so nothing expects ``exec`` to define names) and
-  never calls ``globals()``/``locals()``/``vars()``.
+  class body (it would define class attributes), and only where nothing reads afterwards
+  the namespace it runs in (the caller's: the code may set names and change objects
+  there, the sandboxed code cannot). In a function: no ``locals()``/``vars()``/``dir()``,
+  no ``global``/``nonlocal`` declaration, no read after the call (or in a loop around it,
+  or in a closure) of a parameter or local bound before it. At module level: the module
+  reads no name it does not bind, no name after the call that the code may rebind (in
+  its later statements or in any of its functions), never calls
+  ``globals()``/``locals()``/``vars()``, and the call runs only when the file runs as the
+  program (``if __name__ == "__main__":``, ``__main__.py``, a script without ``.py``):
+  otherwise the modules that import it may read the names the code defines.
 
 The sandbox runs the code in a fresh interpreter: it cannot see or change the caller's
 variables, and ``eval_python`` returns values that survive JSON or ``ast.literal_eval``
