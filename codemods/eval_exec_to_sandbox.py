@@ -17,7 +17,9 @@ only where the meaning holds:
   its later statements or in any of its functions), never calls
   ``globals()``/``locals()``/``vars()``, and the call runs only when the file runs as the
   program (``if __name__ == "__main__":``, ``__main__.py``, a script without ``.py``):
-  otherwise the modules that import it may read the names the code defines.
+  otherwise the modules that import it may read the names the code defines;
+* ``eval`` whose value is not called (``eval(name)(**kwargs)`` looks a function up in the
+  caller's namespace: the sandbox has none, and returns no function).
 
 The sandbox runs the code in a fresh interpreter: it cannot see or change the caller's
 variables, and ``eval_python`` returns values that survive JSON or ``ast.literal_eval``
@@ -130,6 +132,14 @@ class EvalExecToSandbox(SiteCodemod):
             )
         if name == "exec":
             self._check_exec(original)
+        else:
+            outer = self.parent(original)
+            if isinstance(outer, cst.Call) and outer.func is original:
+                raise Decline(
+                    "eval()'s value is called: the sandbox returns plain data (JSON or "
+                    "literals), never a function of the caller's namespace",
+                    "namespace",
+                )
         caught = self._caught_around(original)
         if caught is not None:
             raise Decline(

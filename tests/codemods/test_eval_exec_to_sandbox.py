@@ -135,6 +135,11 @@ NOOP = [
         "globals or locals",
         id="exec-compiled-into-module",
     ),
+    pytest.param(  # django's scripts/manage_translations.py: a function of the module
+        "def main(cmd, kwargs):\n    eval(cmd)(**kwargs)\n",
+        "value is called",
+        id="eval-value-called",
+    ),
     pytest.param(  # objects cannot be sent to another process
         "def f(expr, objs):\n    return eval(expr, {'obj': objs})\n",
         "globals or locals",
