@@ -670,19 +670,67 @@ def _scan(
     return result, kept
 
 
+_PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", "auditor.toml")
+
+
+def _project_folder(policy: Policy) -> Path:
+    """The folder of the project being migrated: the policy file's, else the nearest one
+    at or above the policy's root that holds ``.git``, ``pyproject.toml``, ``setup.py`` or
+    ``setup.cfg`` (the root itself when none does)."""
+    root = Path(policy.root)
+    if policy.source is not None:
+        return root
+    for folder in (root, *root.parents):
+        if any((folder / marker).exists() for marker in _PROJECT_MARKERS):
+            return folder
+    return root
+
+
+def _other_files(policy: Policy, known: set[str], here: str) -> list[Entry]:
+    """The Python files of the project (:func:`_project_folder`) that are not among
+    ``known`` (absolute paths): its tests and settings loaders outside the migrated
+    paths, which may assign a global that a rewrite would freeze."""
+    out: list[Entry] = []
+    folder = _project_folder(policy)
+    for candidate in discover([folder], policy.include, policy.exclude):
+        path = os.path.abspath(candidate.path)
+        if path in known:
+            continue
+        shown, rel = relative_to(path, here), relative_to(path, os.fspath(folder))
+        out.append(Entry(path, shown, rel, False, FileResult()))
+    return out
+
+
 def _keep_unfrozen(
-    analysed: list[tuple[Job, FileResult, int]], slots: list[FilePlan | None]
+    analysed: list[tuple[Job, FileResult, int]],
+    slots: list[FilePlan | None],
+    policy: Policy | None = None,
 ) -> None:
     """Leave untouched each file where a codemod rewrote a constant that is none: a site
-    that reads a module global another file of the migration assigns (``tasks.PAGER = x``
-    in cli.py: ``subprocess.run(PAGER, shell=True)`` in tasks.py runs what cli.py chose),
-    as the scan's project-wide stage says (auditor.flow.stage._Writers). The whole file is
+    that reads a module global another file of the project assigns (``tasks.PAGER = x``
+    in cli.py: ``subprocess.run(PAGER, shell=True)`` in tasks.py runs what cli.py chose;
+    ``mock.patch("pkg.tasks.PAGER")`` in a test; ``setattr(tasks, name, value)`` in a
+    settings loader), as the scan's project-wide stage says (auditor.flow.stage.Writers):
+    the argv list would hold the value the global has before it is written. The files
+    read are those of the migration and, with ``policy``, the project's other Python files
+    (:func:`_other_files`: tests are seldom among the paths migrated). The whole file is
     left as it is, with the site to review and why."""
     from auditor.flow.stage import Writers
     from auditor.plans import SiteReview
 
     entries = [Entry(job[0], job[1], job[2], job[3], result) for job, result, _ in analysed]
     text_of = text_reader()
+    frozen = any(
+        (fplan := slots[slot]) is not None
+        and fplan.sites
+        and result.summary is not None
+        and any(site.names for site in result.summary.sites)
+        for _, result, slot in analysed
+    )
+    if not frozen:
+        return
+    if policy is not None:
+        entries += _other_files(policy, {e.path for e in entries}, os.getcwd())
 
     writers = Writers(entries, text_of)
     for number, (_, result, slot) in enumerate(analysed):
@@ -774,7 +822,7 @@ def plan_files(
     finally:
         if cache is not None:
             cache.close()
-    _keep_unfrozen(analysed, slots)
+    _keep_unfrozen(analysed, slots, policy)
     plans = [p for p in slots if p is not None]
     if matched_only is not None:
         matched_only.update(s for p in plans for s in p.matched)

@@ -8,10 +8,18 @@ only where the meaning holds:
   namespace the caller supplies and inspects), no ``*args``, no code object from
   ``compile()``;
 * ``exec`` only as a statement (``exec`` returns None, ``exec_python`` a result), not in a
-  class body (it would define class attributes), not in a function that reads its own
-  namespace (``locals()``, ``vars()``, ``dir()``), and at module level only when the module
-  reads no name it does not bind itself (so nothing expects ``exec`` to define names) and
-  never calls ``globals()``/``locals()``/``vars()``.
+  class body (it would define class attributes), and only where nothing reads afterwards
+  the namespace it runs in (the caller's: the code may set names and change objects
+  there, the sandboxed code cannot). In a function: no ``locals()``/``vars()``/``dir()``,
+  no ``global``/``nonlocal`` declaration, no read after the call (or in a loop around it,
+  or in a closure) of a parameter or local bound before it. At module level: the module
+  reads no name it does not bind, no name after the call that the code may rebind (in
+  its later statements or in any of its functions), never calls
+  ``globals()``/``locals()``/``vars()``, and the call runs only when the file runs as the
+  program (``if __name__ == "__main__":``, ``__main__.py``, a script without ``.py``):
+  otherwise the modules that import it may read the names the code defines;
+* ``eval`` whose value is not called (``eval(name)(**kwargs)`` looks a function up in the
+  caller's namespace: the sandbox has none, and returns no function).
 
 The sandbox runs the code in a fresh interpreter: it cannot see or change the caller's
 variables, and ``eval_python`` returns values that survive JSON or ``ast.literal_eval``
@@ -33,14 +41,24 @@ eval-exec-to-sandbox`` does the same with the safety checks: compile, re-scan, a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import ClassScope, FunctionScope, GlobalScope, ScopeProvider
+from libcst.metadata import (
+    Assignment,
+    ClassScope,
+    FunctionScope,
+    GlobalScope,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
 
 from auditor.codemod_support import SiteCodemod, append_keyword
 from auditor.findings import Finding
 from auditor.plans import Decline
 from auditor.sandbox_needs import code_effect
+from auditor.scan.resolve import literal_string
 from auditor.scan.walk import child_fields
 
 NAME = "eval-exec-to-sandbox"
@@ -114,6 +132,14 @@ class EvalExecToSandbox(SiteCodemod):
             )
         if name == "exec":
             self._check_exec(original)
+        else:
+            outer = self.parent(original)
+            if isinstance(outer, cst.Call) and outer.func is original:
+                raise Decline(
+                    "eval()'s value is called: the sandbox returns plain data (JSON or "
+                    "literals), never a function of the caller's namespace",
+                    "namespace",
+                )
         caught = self._caught_around(original)
         if caught is not None:
             raise Decline(
@@ -174,6 +200,20 @@ class EvalExecToSandbox(SiteCodemod):
             reader = _reads_namespace(scope.node, _NAMESPACE_READERS - {"globals"})
             if reader is not None:
                 raise Decline(f"the function reads its namespace with {reader}()", "namespace")
+            declared = _declared_outer(scope.node)
+            if declared:
+                raise Decline(
+                    f"the function declares {declared}: the code may set it, which the "
+                    "sandboxed code cannot",
+                    "namespace",
+                )
+            read = self._read_after(call, scope)
+            if read is not None:
+                raise Decline(
+                    f"the code can change {read}, which the function reads after exec(); "
+                    "the sandboxed code cannot reach the caller's objects",
+                    "namespace",
+                )
             return
         if isinstance(scope, GlobalScope):
             module = self._module
@@ -188,8 +228,69 @@ class EvalExecToSandbox(SiteCodemod):
                     f"exec() at module level may define names the module uses ({shown})",
                     "namespace",
                 )
+            read = self._read_after(call, scope)
+            if read is not None:
+                raise Decline(
+                    f"exec() at module level may rebind {read}, which the module reads after it",
+                    "namespace",
+                )
+            if not self._runs_as_script(call):
+                raise Decline(
+                    "exec() at module level defines the names of the module, which the "
+                    "modules that import it may read (only an exec() under "
+                    '`if __name__ == "__main__":` is rewritten)',
+                    "namespace",
+                )
             return
         raise Decline("exec() in a comprehension or lambda", "namespace")
+
+    def _read_after(self, call: cst.Call, scope: Scope) -> str | None:
+        """A name of the namespace ``exec(code)`` runs in (``scope``: the function's
+        parameters and locals, or the module's globals) that the program reads after the
+        call: in a later statement, in the body of a loop around the call, or in a
+        function (which may run later; at module level, a function of the module). The
+        code could have changed it (rebound a module global, set an attribute or item of a
+        local's object): in the sandbox it cannot. Not counted: the code's own name
+        (``exec(code)``), a name bound only after the call, a name only assigned through
+        (``obj.x = 1``)."""
+        payload = call.args[0].value
+        skip = payload.value if isinstance(payload, cst.Name) else None
+        positions = self._metadata(PositionProvider)
+        parents = self.parents_within(call)
+        end = positions[call].end
+        after = (end.line, end.column)
+        loops = _loops_around(call, parents)
+        for assignment in scope.assignments:
+            if assignment.name == skip or not isinstance(assignment, Assignment):
+                continue
+            bound = positions[assignment.node].start
+            if (bound.line, bound.column) >= after and not _inside(assignment.node, loops, parents):
+                continue  # bound after the call: the code could not have changed it
+            for access in assignment.references:
+                node = access.node
+                if _assigned_through(node, parents):
+                    continue
+                if _in_function_within(access.scope, scope):
+                    return _shown(node, parents)  # a nested function's read: it may run later
+                start = positions[node].start
+                if (start.line, start.column) >= after or _inside(node, loops, parents):
+                    return _shown(node, parents)
+        return None
+
+    def _runs_as_script(self, call: cst.Call) -> bool:
+        """The module-level ``call`` runs only when the file runs as the program: under
+        ``if __name__ == "__main__":``, or in a file no import can load (``__main__.py``,
+        a script without the ``.py`` suffix)."""
+        name = Path(self.context.filename or "").name
+        if name == "__main__.py" or (name and not name.endswith((".py", ".pyw"))):
+            return True
+        parents = self.parents_within(call)
+        node: cst.CSTNode = call
+        while (parent := parents.get(id(node))) is not None:
+            if isinstance(parent, cst.If) and node is parent.body and _is_main_test(parent.test):
+                return True
+            node = parent
+        return False
 
     def _unbound_names(self) -> set[str]:
         scopes = (
@@ -206,6 +307,94 @@ class EvalExecToSandbox(SiteCodemod):
                 if node.value not in _MODULE_DUNDERS:
                     names.add(node.value)
         return names
+
+
+def _declared_outer(function: cst.CSTNode) -> str:
+    """The ``global``/``nonlocal`` declarations of a function (not of the functions
+    inside it), as written: ``global RATE``."""
+    found: list[str] = []
+    stack = [function]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Global | cst.Nonlocal):
+            kind = "global" if isinstance(node, cst.Global) else "nonlocal"
+            found.append(f"{kind} " + ", ".join(n.name.value for n in node.names))
+            continue
+        for child in node.children:
+            if not isinstance(child, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+                stack.append(child)
+    return "; ".join(sorted(found))
+
+
+def _in_function_within(inner: Scope | None, outer: Scope) -> bool:
+    """Whether scope ``inner`` is, or lies in, a function (or lambda) inside ``outer``:
+    its code runs when that function is called, not where it is written."""
+    while inner is not None and inner is not outer:
+        if isinstance(inner, FunctionScope):
+            return True
+        inner = inner.parent
+    return False
+
+
+def _loops_around(call: cst.Call, parents: dict[int, cst.CSTNode]) -> list[cst.CSTNode]:
+    """The bodies of the loops around ``call`` (a ``while``'s test too), in its function:
+    what they read runs again after the call."""
+    out: list[cst.CSTNode] = []
+    node: cst.CSTNode = call
+    while (parent := parents.get(id(node))) is not None:
+        if isinstance(parent, cst.For) and node is parent.body:
+            out.append(parent.body)
+        elif isinstance(parent, cst.While) and node is parent.body:
+            out.extend((parent.body, parent.test))
+        node = parent
+    return out
+
+
+def _inside(node: cst.CSTNode, roots: list[cst.CSTNode], parents: dict[int, cst.CSTNode]) -> bool:
+    if not roots:
+        return False
+    wanted = {id(r) for r in roots}
+    current: cst.CSTNode | None = node
+    while current is not None:
+        if id(current) in wanted:
+            return True
+        current = parents.get(id(current))
+    return False
+
+
+def _assigned_through(node: cst.CSTNode, parents: dict[int, cst.CSTNode]) -> bool:
+    """``node`` is only the object of an assignment's target (``obj.x = 1``,
+    ``obj[k] = 1``): nothing of it is read."""
+    parent = parents.get(id(node))
+    if not isinstance(parent, cst.Attribute | cst.Subscript) or parent.value is not node:
+        return False
+    holder = parents.get(id(parent))
+    if isinstance(holder, cst.AssignTarget):
+        return holder.target is parent
+    return isinstance(holder, cst.AnnAssign) and holder.target is parent
+
+
+def _shown(node: cst.CSTNode, parents: dict[int, cst.CSTNode]) -> str:
+    """How a read is shown: the name, with the attribute or item read from it."""
+    parent = parents.get(id(node))
+    if isinstance(parent, cst.Attribute | cst.Subscript) and parent.value is node:
+        text = cst.Module([]).code_for_node(parent)
+        if len(text) <= 40:
+            return text
+    return cst.Module([]).code_for_node(node)
+
+
+def _is_main_test(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = [test.left, target.comparator]
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    texts = [s for s in sides if literal_string(s) == "__main__"]
+    return len(names) == 1 and len(texts) == 1
 
 
 def _nodes_under(root: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -1038,6 +1038,22 @@ _ATTR_WRITE = re.compile(
     r"|(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\[\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]\s*\]"
     r"\s*=(?!=)"
 )
+# ``setattr(<x>.mod, name, v)``: an attribute whose name is chosen at run time (a settings
+# loader's ``for name, value in cfg.items(): setattr(settings, name, value)``); the group is
+# the object written
+_SETATTR_BY_NAME = re.compile(
+    r"\bsetattr\(\s*((?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*)\s*,\s*(?![rbu]?['\"])"
+)
+# a test's patch of a module's global by its dotted name, ``mock.patch("pkg.mod.NAME", x)``,
+# ``monkeypatch.setattr("pkg.mod.NAME", x)``, ``mocker.patch(...)``, ``@patch(...)``
+_PATCH_BY_NAME = re.compile(
+    r"\b(?:patch|setattr|delattr)\(\s*[rbu]?(['\"])((?:[A-Za-z_]\w*\.)+)([A-Za-z_]\w*)\1"
+)
+# ``patch.object(mod, "NAME", x)``, ``patch.multiple(mod, NAME=x)``, ``delattr(mod, "NAME")``
+_PATCH_OBJECT = re.compile(
+    r"\b(?:patch\.object|delattr)\(\s*[\w.\[\]]+\s*,\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]"
+    r"|\bpatch\.multiple\(\s*[\w.\[\]]+\s*,((?:\s*[A-Za-z_]\w*\s*=[^,)]*,?)+)"
+)
 # ``<x>.__dict__.update(NAME=v)``, ``vars(x).update({"NAME": v})``, ``f.__globals__.update(d)``
 _NAMESPACE_UPDATE = re.compile(
     r"(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\.\s*(update|setdefault)\("
@@ -1098,13 +1114,20 @@ class Writers:
     of that name on anything (``<x>.PAGER = ...``, ``setattr(x, "PAGER", ...)``) is taken
     for a writer; so is one that writes its namespace (``tasks.__dict__["PAGER"] = x``,
     ``vars(tasks)["PAGER"] = x``, ``tasks.__dict__.update(PAGER=x)``; an ``update`` whose
-    keys are not written out may write any of them). A write through a name chosen at run
-    time (``setattr(tasks, k, v)``) is not seen."""
+    keys are not written out may write any of them), or patches it in a test
+    (``patch.object(tasks, "PAGER", x)``, ``patch.multiple(tasks, PAGER=x)``). A file that
+    sets attributes of an object named like the module by a name chosen at run time
+    (``setattr(tasks, name, value)``, a settings loader) may write any of its globals; and a
+    file that patches the global by its dotted name (``mock.patch("pkg.tasks.PAGER")``,
+    ``monkeypatch.setattr("pkg.tasks.PAGER", x)``) writes it without importing it. A write
+    through an alias of the module (``import tasks as t``) is not seen."""
 
     def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
         self.entries = entries
         self.text_of = text_of
         self._assigned_by: dict[int, frozenset[str]] = {}
+        self._patched_by: dict[int, frozenset[tuple[str, str]]] = {}
+        self._by_name: dict[int, frozenset[str]] = {}
         self._saying: dict[str, list[int]] = {}
 
     def _assigned_in(self, number: int) -> frozenset[str]:
@@ -1117,7 +1140,39 @@ class Writers:
                 names = {next(g for g in m.groups() if g) for m in _ATTR_WRITE.finditer(text)}
                 if "__dict__" in text or "__globals__" in text or "vars(" in text:
                     names |= _updated_names(text)
+            if "patch" in text or "delattr" in text:
+                for match in _PATCH_OBJECT.finditer(text):
+                    if match.group(1):
+                        names.add(match.group(1))
+                    else:
+                        names |= set(_KEYWORD_NAMES.findall(match.group(2)))
             found = self._assigned_by[number] = frozenset(names)
+        return found
+
+    def _patched_in(self, number: int) -> frozenset[tuple[str, str]]:
+        """The globals file ``number`` patches by their dotted name (``mock.patch(
+        "pkg.mod.NAME")``): (module, name) pairs, read once."""
+        found = self._patched_by.get(number)
+        if found is None:
+            text = self.text_of(self.entries[number]) or ""
+            pairs: set[tuple[str, str]] = set()
+            if "patch" in text or "setattr" in text or "delattr" in text:
+                for match in _PATCH_BY_NAME.finditer(text):
+                    pairs.add((match.group(2).rstrip("."), match.group(3)))
+            found = self._patched_by[number] = frozenset(pairs)
+        return found
+
+    def _set_by_name(self, number: int) -> frozenset[str]:
+        """The last names of the objects file ``number`` sets an attribute of whose name
+        is chosen at run time (``setattr(settings, name, value)``: ``settings``)."""
+        found = self._by_name.get(number)
+        if found is None:
+            text = self.text_of(self.entries[number]) or ""
+            targets: set[str] = set()
+            if "setattr" in text:
+                for match in _SETATTR_BY_NAME.finditer(text):
+                    targets.add(match.group(1).rsplit(".", 1)[-1].strip())
+            found = self._by_name[number] = frozenset(targets)
         return found
 
     def _importers(self, last: str) -> list[int]:
@@ -1153,13 +1208,35 @@ class Writers:
         for number in self._importers(last):
             if number == own:
                 continue
+            where = self.entries[number].shown
+            for dotted, name in sorted(self._patched_in(number)):
+                if name in wanted and _same_module(dotted, module):
+                    text = self.text_of(self.entries[number]) or ""
+                    at = text.find(f"{dotted}.{name}")
+                    line = text.count("\n", 0, at) + 1
+                    column = at - (text.rfind("\n", 0, at) + 1)
+                    note = f"{where} patches {dotted}.{name} at run time"
+                    return Step(where, line, column, note, "written", f"{last}.{name}")
             assigned = self._assigned_in(number)
-            hit = sorted(wanted if "*" in assigned else wanted & assigned)
+            by_name = last in self._set_by_name(number)
+            hit = sorted(wanted if "*" in assigned or by_name else wanted & assigned)
             if not hit:
                 continue
             text = self.text_of(self.entries[number]) or ""
             if imports.search(text):
-                where = self.entries[number].shown
+                if by_name and hit[0] not in assigned:
+                    match = next(
+                        m for m in _SETATTR_BY_NAME.finditer(text)
+                        if m.group(1).rsplit(".", 1)[-1].strip() == last
+                    )  # fmt: skip
+                    at = match.start()
+                    line = text.count("\n", 0, at) + 1
+                    column = at - (text.rfind("\n", 0, at) + 1)
+                    note = (
+                        f"{where} sets attributes of {last} by a name chosen at run time "
+                        f"({last}.{hit[0]} may be one)"
+                    )
+                    return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
                 at = next(
                     (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()), 0
                 )
@@ -1168,6 +1245,16 @@ class Writers:
                 note = f"{where} assigns {last}.{hit[0]} at run time"
                 return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
         return None
+
+
+_KEYWORD_NAMES = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
+
+
+def _same_module(dotted: str, module: str) -> bool:
+    """Whether the dotted module name a patch says (``pkg.mod``) may be ``module`` (the
+    scan's name for it, which depends on the folder it was found from: ``src.pkg.mod``,
+    or ``mod`` alone)."""
+    return dotted == module or module.endswith("." + dotted) or dotted.endswith("." + module)
 
 
 def _flowed(

@@ -35,10 +35,24 @@ FIX = [
         "from auditor import sandbox\n\ndef f(code):\n    sandbox.exec_python(code, check=True)\n",
         id="exec-in-function",
     ),
-    pytest.param(
-        "import sys\nexec(sys.argv[1])\n",
-        "import sys\nfrom auditor import sandbox\nsandbox.exec_python(sys.argv[1], check=True)\n",
+    pytest.param(  # a script's exec(): no importer sees its names, nothing reads them after
+        'import sys\nif __name__ == "__main__":\n    exec(sys.argv[1])\n',
+        'import sys\nfrom auditor import sandbox\nif __name__ == "__main__":\n'
+        "    sandbox.exec_python(sys.argv[1], check=True)\n",
         id="exec-module-level-self-contained",
+    ),
+    pytest.param(  # names bound after the exec, an object only assigned through: nothing read
+        "def f(job, code):\n    exec(code)\n    job.done = True\n    n = 1\n    return n\n",
+        "from auditor import sandbox\n\ndef f(job, code):\n"
+        "    sandbox.exec_python(code, check=True)\n    job.done = True\n    n = 1\n"
+        "    return n\n",
+        id="exec-then-only-new-names",
+    ),
+    pytest.param(  # the loop reads only the code itself
+        "def f(codes):\n    for code in codes:\n        exec(code)\n",
+        "from auditor import sandbox\n\ndef f(codes):\n    for code in codes:\n"
+        "        sandbox.exec_python(code, check=True)\n",
+        id="exec-in-loop",
     ),
     pytest.param(  # Exception still catches the sandbox's errors
         "def f(e):\n    try:\n        return eval(e)\n    except Exception:\n        return 0\n",
@@ -85,6 +99,52 @@ NOOP = [
     pytest.param("def f(e):\n    return eval(e, globals=None)\n", "globals", id="kw-globals"),
     pytest.param("def f(c):\n    exec(c, {})\n", "globals or locals", id="exec-namespace"),
     pytest.param("def f(a):\n    return eval(*a)\n", "*args", id="star"),
+    # the namespace given is read afterwards: already declined before these cases were named
+    pytest.param(
+        "def f(code):\n    ns = {}\n    exec(code, ns)\n    return ns['handler']\n",
+        "globals or locals",
+        id="exec-dict-read-after",
+    ),
+    pytest.param(
+        "def f(code, g, l):\n    exec(code, g, l)\n    return l.get('x')\n",
+        "globals or locals",
+        id="exec-globals-and-locals",
+    ),
+    pytest.param(
+        "def f(plugin, code):\n    exec(code, plugin.__dict__)\n    return plugin.handler\n",
+        "globals or locals",
+        id="exec-into-object-dict",
+    ),
+    pytest.param(
+        "def f(mod, code):\n    exec(code, vars(mod))\n    return mod.handler\n",
+        "globals or locals",
+        id="exec-into-vars",
+    ),
+    pytest.param(
+        "def f(code):\n    exec(code, globals())\n    return handler\n",
+        "globals or locals",
+        id="exec-into-globals",
+    ),
+    pytest.param(
+        "def f(code):\n    exec(code, locals())\n    return 1\n",
+        "globals or locals",
+        id="exec-into-locals",
+    ),
+    pytest.param(
+        "def f(mod, src, fn):\n    exec(compile(src, fn, 'exec'), mod.__dict__)\n    return mod\n",
+        "globals or locals",
+        id="exec-compiled-into-module",
+    ),
+    pytest.param(  # django's scripts/manage_translations.py: a function of the module
+        "def main(cmd, kwargs):\n    eval(cmd)(**kwargs)\n",
+        "value is called",
+        id="eval-value-called",
+    ),
+    pytest.param(  # objects cannot be sent to another process
+        "def f(expr, objs):\n    return eval(expr, {'obj': objs})\n",
+        "globals or locals",
+        id="eval-namespace-of-objects",
+    ),
     pytest.param("def f(c):\n    exec(compile(c, 'f', 'exec'))\n", "compile()", id="code-obj"),
     pytest.param(
         "def f(c):\n    code = compile(c, 'f', 'exec')\n    exec(code)\n",
@@ -103,6 +163,65 @@ NOOP = [
     ),
     pytest.param(
         "import sys\nexec(sys.argv[1])\nprint(globals()['x'])\n", "globals()", id="globals-read"
+    ),
+    # exec() runs in the caller's namespace: the code may set what the caller reads after it
+    pytest.param(
+        "RATE = 1.0\n\ndef configure(code):\n    global RATE\n    exec(code)\n    return RATE\n",
+        "declares global RATE",
+        id="function-declares-global",
+    ),
+    pytest.param(
+        "def outer():\n    n = 0\n    def f(code):\n        nonlocal n\n        exec(code)\n"
+        "    return f\n",
+        "declares nonlocal n",
+        id="function-declares-nonlocal",
+    ),
+    pytest.param(
+        "def load(plugin, code):\n    exec(code)\n    return plugin.handler\n",
+        "plugin.handler",
+        id="attribute-read-after",
+    ),
+    pytest.param(
+        "def load(plugin, code):\n    exec(code)\n    register(plugin)\n",
+        "plugin",
+        id="object-passed-on-after",
+    ),
+    pytest.param(
+        "def load(state, code):\n    exec(code)\n    return state['handler']\n",
+        "state['handler']",
+        id="item-read-after",
+    ),
+    pytest.param(
+        "def f(state, codes):\n    for code in codes:\n        print(state.count)\n"
+        "        exec(code)\n",
+        "state.count",
+        id="read-in-the-loop-before",
+    ),
+    pytest.param(
+        "def f(state, code):\n    def show():\n        return state.x\n    exec(code)\n"
+        "    return show\n",
+        "state.x",
+        id="read-by-a-closure",
+    ),
+    pytest.param(
+        'import sys\nRATE = 1.0\nif __name__ == "__main__":\n    exec(sys.argv[1])\n'
+        "    print(RATE)\n",
+        "may rebind RATE",
+        id="module-rebinds-name-read-after",
+    ),
+    pytest.param(
+        'import sys\nLIMIT = 3\n\ndef f():\n    return LIMIT\n\nif __name__ == "__main__":\n'
+        "    exec(sys.argv[1])\n",
+        "may rebind LIMIT",
+        id="module-name-read-by-a-function",
+    ),
+    pytest.param(  # settings.py: other modules read DEBUG (from settings import DEBUG)
+        "DEBUG = False\nexec(open('local_settings.py').read())\n",
+        "modules that import it",
+        id="module-importers-may-read",
+    ),
+    pytest.param(
+        "import sys\nexec(sys.argv[1])\n", "modules that import it", id="module-not-a-script"
     ),
     # the code's own exception would no longer reach the handler: the sandbox raises its own
     pytest.param(

@@ -250,6 +250,95 @@ def test_a_global_another_module_assigns_is_no_constant(tmp_path: Path, cli: str
 
 
 @pytest.mark.parametrize(
+    ("other", "why"),
+    [
+        # a settings loader: any global of tasks may be the name it sets
+        (
+            "import json, sys\nimport tasks\n\ndef load():\n"
+            "    for name, value in json.load(open(sys.argv[1])).items():\n"
+            "        setattr(tasks, name, value)\n",
+            "sets attributes of tasks by a name chosen at run time",
+        ),
+        # a test's patches, by dotted name (no import of tasks needed) or on the module
+        (
+            "from unittest import mock\n\ndef test_page():\n"
+            "    with mock.patch('tasks.PAGER', 'more'):\n        pass\n",
+            "patches tasks.PAGER",
+        ),
+        (
+            "from unittest import mock\n\n@mock.patch('tasks.PAGER', 'more')\n"
+            "def test_page():\n    pass\n",
+            "patches tasks.PAGER",
+        ),
+        (
+            "def test_page(monkeypatch):\n    monkeypatch.setattr('tasks.PAGER', 'more')\n",
+            "patches tasks.PAGER",
+        ),
+        (
+            "import tasks\nfrom unittest import mock\n\ndef test_page():\n"
+            "    with mock.patch.object(tasks, 'PAGER', 'more'):\n        pass\n",
+            "assigns tasks.PAGER",
+        ),
+        (
+            "import tasks\nfrom unittest import mock\n\n"
+            "@mock.patch.multiple(tasks, PAGER='more')\ndef test_page():\n    pass\n",
+            "assigns tasks.PAGER",
+        ),
+    ],
+)
+def test_a_global_overridden_at_run_time_is_no_constant(
+    tmp_path: Path, other: str, why: str
+) -> None:
+    """An argv list would freeze the value the global has before the override: migrate
+    leaves the call (and the scan does not call the command constant)."""
+    found = _scan(tmp_path, {"tasks.py": TASKS, "other.py": other})
+    assert [(r, p) for r, p, _ in found["tasks.py"]] == [("AUD101", "dynamic")]
+    assert f"other.py {why}" in found["tasks.py"][0][2]
+    plans = migrate.plan([tmp_path], load_policy(tmp_path))
+    assert [s.codemod for p in plans for s in p.sites] == []
+    reasons = [r for p in plans for review in p.reviews for r in review.reasons]
+    assert any(f"other.py {why}" in r for r in reasons), reasons
+    assert not any(p.changed for p in plans)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        # attributes of another object by name; another global patched; another module's
+        "import json, sys\nimport tasks\n\ndef load(obj):\n"
+        "    for name, value in json.load(open(sys.argv[1])).items():\n"
+        "        setattr(obj, name, value)\n",
+        "from unittest import mock\n\ndef test_page():\n"
+        "    with mock.patch('tasks.OTHER', 'x'):\n        pass\n",
+        "from unittest import mock\n\ndef test_page():\n"
+        "    with mock.patch('other.PAGER', 'x'):\n        pass\n",
+    ],
+)
+def test_an_override_of_something_else_leaves_the_constant(tmp_path: Path, other: str) -> None:
+    found = _scan(tmp_path, {"tasks.py": TASKS, "other.py": other})
+    assert [(r, p) for r, p, _ in found["tasks.py"]] == [("AUD201", "constant")]
+    assert _rewrites(tmp_path) == ["shell-to-argv"]
+
+
+def test_migrate_sees_the_tests_outside_the_paths_it_migrates(tmp_path: Path) -> None:
+    """``auditor migrate src``: the project's tests still patch what src runs."""
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "tasks.py").write_text(textwrap.dedent(TASKS))
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_tasks.py").write_text(
+        "from unittest import mock\n\nfrom pkg import tasks\n\n\ndef test_page():\n"
+        "    with mock.patch('pkg.tasks.PAGER', 'true'):\n        assert tasks.page() == 0\n"
+    )
+    plans = migrate.plan([tmp_path / "pkg"], load_policy(tmp_path))
+    assert [s.codemod for p in plans for s in p.sites] == []
+    reasons = [r for p in plans for review in p.reviews for r in review.reasons]
+    assert any("test_tasks.py patches pkg.tasks.PAGER" in r for r in reasons), reasons
+    assert not any(p.changed for p in plans)
+
+
+@pytest.mark.parametrize(
     "cli",
     [
         # reads it, assigns another attribute, or assigns it on a module it does not import
