@@ -193,6 +193,7 @@ class Collector(cst.CSTVisitor):
         ] = []
         self._open_calls: list[CallSite] = []  # the calls whose arguments are being walked
         self._open_loops: list[int] = []  # CLOCK at each open for or while
+        self._subjects: list[cst.BaseExpression] = []  # the subjects of the open matches
         # (name, scope, call, when, whether the call may change it) of each name handed to
         # a call: a container handed to a call that may change it, then read by another
         # call, is not what it was built with (finish())
@@ -727,13 +728,31 @@ class Collector(cst.CSTVisitor):
         if node.name is not None and isinstance(node.name.name, cst.Name):
             self._opaque(node.name.name.value)
 
+    # a ``match`` statement's captures (``case {"cmd": str(c)}``, ``case [_, *rest]``,
+    # ``case {**extra}``) hold a part of its subject: they carry what the subject carries
+    def visit_Match(self, node: cst.Match) -> None:
+        self._subjects.append(node.subject)
+
+    def leave_Match(self, original_node: cst.Match) -> None:
+        self._subjects.pop()
+
+    def _capture(self, name: str) -> None:
+        if self._subjects:
+            self.scope.bind(name, Binding("unpack", self.scope, value=self._subjects[-1]))
+        else:
+            self._opaque(name)
+
     def visit_MatchAs(self, node: cst.MatchAs) -> None:
         if node.name is not None:
-            self._opaque(node.name.value)
+            self._capture(node.name.value)
 
     def visit_MatchStar(self, node: cst.MatchStar) -> None:
         if node.name is not None:
-            self._opaque(node.name.value)
+            self._capture(node.name.value)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self._capture(node.rest.value)
 
     def visit_Global(self, node: cst.Global) -> None:
         self.scope.globals.update(item.name.value for item in node.names)
