@@ -894,7 +894,10 @@ class Popen(subprocess.Popen[Any]):
             if self._pid1_fd is not None:
                 with contextlib.suppress(OSError):
                     signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
-            super().kill()  # may finish the run (poll), which hands the cgroup back
+            # the launcher itself, with subprocess's own SIGKILL (this class's send_signal
+            # turns SIGKILL into kill(), which leaves the launcher be); it may finish the run
+            # (poll), which hands the cgroup back
+            subprocess.Popen.send_signal(self, signal.SIGKILL)
 
     def _wait_pid1_gone(self, timeout: float) -> bool:
         """Wait until the pid-namespace init and the launcher's children have exited (True),
