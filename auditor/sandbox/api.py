@@ -57,8 +57,9 @@ def run(
 ) -> SandboxResult:
     """``subprocess.run`` inside the sandbox.
 
-    Returns a :class:`SandboxResult`.  On ``timeout`` the whole sandbox is killed and
-    ``subprocess.TimeoutExpired`` is raised; ``check=True`` raises
+    Returns a :class:`SandboxResult`.  On ``timeout`` the whole sandbox is killed (SIGKILL,
+    as ``subprocess.run`` kills its child) and ``subprocess.TimeoutExpired`` is raised with
+    the output read so far; ``check=True`` raises
     ``subprocess.CalledProcessError`` for a non-zero status.  Other keyword arguments
     (``stdin``, ``encoding``, ``errors``, ``executable``, ``pass_fds``, ``cgroup`` ...) are
     passed to :class:`~auditor.sandbox.Popen`.

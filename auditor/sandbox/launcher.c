@@ -19,8 +19,11 @@
  * which ends the pid namespace and everything left in it.  The launcher outlives both: it
  * exits only once it has reaped them, so that a killed run leaves nothing to the host's init
  * (which may reap late) nor to a caller that is a child subreaper.  The caller kills a run by
- * killing the init, not the launcher; a signal that would end the launcher (SIGTERM from
- * terminate(), ...) kills the init and the payload first, then the launcher dies of it.
+ * killing the init, not the launcher.  Every other signal the launcher gets (terminate()'s
+ * SIGTERM, send_signal(), a kill(1) of Popen.pid) is forwarded to the payload, as subprocess
+ * would deliver it to its child: a payload that handles it runs its handler, and the launcher
+ * relays whatever status the payload then ends with.  The payload is the leader of a process
+ * group of its own, so that a signal sent to the launcher's group reaches it once.
  *
  * Info pipe: P<pid> (the host pid to kill: the init, or the payload without a pid
  * namespace; sent with A), S<piece>|<error> (skipped, degraded mode), E<piece>|<error> (a required piece
@@ -788,6 +791,9 @@ static int join_one(void) {
 
 static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char *file, char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* A process group of its own: a signal sent to the launcher's group (killpg(Popen.pid))
+     * reaches the payload once, forwarded by the launcher, not a second time directly. */
+    setpgid(0, 0);
     check_lifeline(go_r);
     for (join_index = 2; join_index < 6; join_index++) /* mnt ipc uts net */
         if (ns_fds[join_index] >= 0 && applied(NSS[join_index].name))
@@ -968,28 +974,29 @@ static int write_maps(pid_t init) {
 
 static int maps(void) { return write_maps(init_pid); }
 
-/* Signals that would end the launcher (terminate(), send_signal()): blocked in it from the
- * payload's fork on, and taken in intermediate(), which ends the sandbox first.  A launcher
- * that died of one would leave its children to the host's init (or the nearest child
- * subreaper) to reap, late, and the caller, which waits for them, with it. */
-static void end_signals(sigset_t *set) {
-    static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM};
-    sigemptyset(set);
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(set, sigs[i]);
+/* Signals the launcher forwards to the payload: every one it can catch (glibc leaves its own
+ * internal ones out of a full set).  Blocked from the payload's fork on and taken in
+ * intermediate(): a launcher that died of one would leave its children to the host's init
+ * (or the nearest child subreaper) to reap, late, and the payload no chance to handle it. */
+static void forwarded_signals(sigset_t *set) {
+    sigfillset(set);
+    sigdelset(set, SIGKILL);
+    sigdelset(set, SIGSTOP);
 }
 
-/* The launcher outlives its children: it exits (relaying the payload's status, or dying of
- * the signal that asked it to end) only once the payload and the init are reaped, so that a
- * killed run leaves nothing behind for anyone else to reap.  The caller kills a run by
- * killing the init (the kernel then kills every process of the pid namespace, the payload
- * included), not the launcher. */
+/* The launcher outlives its children: it exits (relaying the payload's status) only once the
+ * payload and the init are reaped, so that a killed run leaves nothing behind for anyone else
+ * to reap.  The caller kills a run by killing the init (the kernel then kills every process
+ * of the pid namespace, the payload included), not the launcher.  A signal sent to the
+ * launcher meanwhile is the payload's: forwarded to it, as subprocess delivers
+ * send_signal() to its child (to that process, not its group). */
 static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeline) {
-    int status = 0, istatus, ended_by = 0, init_reaped = 0;
+    int status = 0, istatus, init_reaped = 0;
     struct rusage ru, iru, any;
     sigset_t wake;
+    siginfo_t si;
     close_all_but(plan.info_fd, lifeline, -1, -1);
-    end_signals(&wake);
-    sigaddset(&wake, SIGCHLD); /* blocked since the fork: pending until taken below */
+    forwarded_signals(&wake); /* SIGCHLD included; blocked since the fork: pending until taken */
     memset(&ru, 0, sizeof ru);
     memset(&iru, 0, sizeof iru);
     /* Any child is reaped, not only the payload and the init: a payload's clone(CLONE_PARENT)
@@ -1012,12 +1019,11 @@ static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeli
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) _exit(255);
         /* not reaped yet (only this thread reaps): its pid is still its own to signal */
-        int sig = sigwaitinfo(&wake, NULL);
-        if (sig > 0 && sig != SIGCHLD && !ended_by) {
-            ended_by = sig;
-            kill(init_pid, SIGKILL);
-            kill(payload_pid, SIGKILL); /* without a pid namespace the init's death is not its */
-        }
+        memset(&si, 0, sizeof si);
+        int sig = sigwaitinfo(&wake, &si);
+        if (sig <= 0) continue;
+        if (sig == SIGCHLD && si.si_code > 0) continue; /* a child of ours changed state */
+        kill(payload_pid, sig); /* sent by a process (SIGCHLD too, when kill(2) sent it) */
     }
     /* The payload is gone: so goes the pid namespace, with whatever is left in it. */
     if (!init_reaped) kill(init_pid, SIGKILL);
@@ -1036,7 +1042,7 @@ static void __attribute__((noreturn)) intermediate(pid_t payload_pid, int lifeli
                           iru.ru_stime.tv_usec) /
                      1e6;
     say('R', "%.6f %ld", cpu, ru.ru_maxrss > iru.ru_maxrss ? ru.ru_maxrss : iru.ru_maxrss);
-    die_like(ended_by ? ended_by : status); /* a bare signal number is a "killed by" status */
+    die_like(status);
     _exit(255);
 }
 
@@ -1228,8 +1234,7 @@ int main(int argc, char **argv) {
     /* From here the launcher ends only through intermediate() (see there).  Blocked before
      * "go": the payload says A, and the caller may signal us, only after it. */
     sigset_t block;
-    end_signals(&block);
-    sigaddset(&block, SIGCHLD);
+    forwarded_signals(&block);
     sigprocmask(SIG_BLOCK, &block, NULL);
     /* The children's pids, then "go": the init is ready only after it, the payload says A
      * only once the init is, so the caller has Q when it reads A. */

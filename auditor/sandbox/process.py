@@ -227,7 +227,9 @@ class Popen(subprocess.Popen[Any]):
 
     Differences, all deliberate: the child always starts a new session with ``close_fds``;
     ``env=None`` means the scrubbed allow-list environment (PATH, LANG, LC_*, TERM), not the
-    caller's; ``kill()`` kills the whole sandbox; ``communicate()`` stops the sandbox when
+    caller's; ``kill()`` kills the whole sandbox, while ``terminate()`` and ``send_signal()``
+    reach the payload as they reach subprocess's child (:meth:`send_signal`);
+    ``communicate()`` stops the sandbox when
     the captured output exceeds ``limits.output`` (``truncated`` becomes true); the payload
     sees only the filesystem view of its profile (docs/sandbox.md); a directory descriptor
     in ``pass_fds`` or as a standard stream is refused (:class:`SandboxConfigError`).
@@ -270,6 +272,8 @@ class Popen(subprocess.Popen[Any]):
         self._pid1_fd: int | None = None
         #: pidfds of the launcher's children (payload, init): see _open_launcher_children
         self._orphan_fds: list[int] = []
+        #: the payload's pidfd (one of _orphan_fds, while it is open): send_signal(SIGSTOP)
+        self._payload_fd: int | None = None
         self._own_pidfd: int | None = None
         #: set by kill(): when a launcher that has not ended the run by then is killed too
         self._kill_deadline: float | None = None
@@ -704,9 +708,11 @@ class Popen(subprocess.Popen[Any]):
         exit waits for every process of its pid namespace to be reaped, would never end:
         :meth:`_reap_orphans` reaps them through these pidfds (only ever these processes,
         and only once they are this process's children)."""
-        for part in body.split():
+        for i, part in enumerate(body.split()):
             if part.isdigit() and (fd := self._pidfd_of_launcher_child(int(part))) is not None:
                 self._orphan_fds.append(fd)
+                if i == 0:
+                    self._payload_fd = fd
 
     def _reap_orphans(self) -> None:
         """Reap the launcher's children that exited and became ours; forget those that
@@ -719,6 +725,8 @@ class Popen(subprocess.Popen[Any]):
                 os.waitid(os.P_PIDFD, fd, os.WEXITED | os.WNOHANG)
             os.close(fd)
             self._orphan_fds.remove(fd)
+            if fd == self._payload_fd:
+                self._payload_fd = None
 
     def _parse_rusage(self, body: str) -> None:
         with contextlib.suppress(ValueError):
@@ -756,6 +764,7 @@ class Popen(subprocess.Popen[Any]):
                 os.close(fd)
         self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = self._diag_fd = None
         self._orphan_fds = []
+        self._payload_fd = None
         self._finished = True
 
     # -- lifecycle ------------------------------------------------------------------
@@ -826,6 +835,31 @@ class Popen(subprocess.Popen[Any]):
                 self.cpu_limited = True
                 self.kill()
 
+    def send_signal(self, sig: int) -> None:
+        """Send ``sig`` to the payload, as :meth:`subprocess.Popen.send_signal` sends it to
+        the child (to that process, not its group; ``terminate()`` is SIGTERM): a payload
+        that handles it runs its handler, and ``returncode`` is what the payload then ends
+        with (0 after ``trap 'exit 0' TERM``, -15 when SIGTERM ends it).  The launcher
+        (``self.pid``) forwards every signal it can catch to the payload, so the same holds
+        for a signal sent to ``self.pid`` by other means; SIGSTOP, which it cannot catch, goes
+        to the payload through its pidfd; SIGKILL is :meth:`kill`, the whole sandbox.  When
+        the payload exits, whatever it left in the sandbox is killed with it."""
+        if sig == signal.SIGKILL:
+            self.poll()
+            if self.returncode is None:
+                self.kill()
+            return
+        if sig == signal.SIGSTOP:
+            with self._lock:
+                self.poll()
+                if self.returncode is not None:
+                    return
+                if self._payload_fd is not None:
+                    with contextlib.suppress(OSError):  # exited: the launcher is reaping it
+                        signal.pidfd_send_signal(self._payload_fd, sig)
+                    return
+        super().send_signal(sig)
+
     def kill(self) -> None:
         """SIGKILL the whole sandbox.  With a pid namespace (every run but a degraded one
         without it): its init, through its pidfd.  The kernel then kills every process of
@@ -860,7 +894,10 @@ class Popen(subprocess.Popen[Any]):
             if self._pid1_fd is not None:
                 with contextlib.suppress(OSError):
                     signal.pidfd_send_signal(self._pid1_fd, signal.SIGKILL)
-            super().kill()  # may finish the run (poll), which hands the cgroup back
+            # the launcher itself, with subprocess's own SIGKILL (this class's send_signal
+            # turns SIGKILL into kill(), which leaves the launcher be); it may finish the run
+            # (poll), which hands the cgroup back
+            subprocess.Popen.send_signal(self, signal.SIGKILL)
 
     def _wait_pid1_gone(self, timeout: float) -> bool:
         """Wait until the pid-namespace init and the launcher's children have exited (True),
@@ -904,6 +941,7 @@ class Popen(subprocess.Popen[Any]):
         for fd in self._orphan_fds:
             os.close(fd)
         self._orphan_fds = []
+        self._payload_fd = None
         if self._own_pidfd is not None:
             os.close(self._own_pidfd)
             self._own_pidfd = None
@@ -990,6 +1028,7 @@ class Popen(subprocess.Popen[Any]):
                     os.close(fd)
         self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = None
         self._orphan_fds = []
+        self._payload_fd = None
         self._cgroup = None  # the parent's to finish
         self._recording = False
         self._finished = True

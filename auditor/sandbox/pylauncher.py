@@ -764,6 +764,10 @@ def _init_ready(ready_r: int) -> None:
 def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready: bool) -> None:
     """In the payload, up to the point of exec."""
     _pdeathsig()
+    # A process group of its own (see payload in launcher.c): a signal sent to the
+    # launcher's group reaches the payload once, forwarded by the launcher.
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
     _check_lifeline(go_r)
     for name, _file, flag in NAMESPACES[2:]:  # mount ipc uts net
         if name in _plan.applied and name in ns_fds:
@@ -897,28 +901,18 @@ def _die_like(status: int) -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255)
 
 
-#: Signals that would end the launcher (``terminate()``, ``send_signal()``): blocked from
-#: the payload's fork on and taken in :func:`_intermediate` (see end_signals in launcher.c).
-END_SIGNALS = frozenset(
-    {
-        signal.SIGHUP,
-        signal.SIGINT,
-        signal.SIGQUIT,
-        signal.SIGTERM,
-        signal.SIGUSR1,
-        signal.SIGUSR2,
-        signal.SIGALRM,
-    }
-)
+#: Signals the launcher forwards to the payload: every one it can catch (see
+#: forwarded_signals in launcher.c), SIGCHLD included.  Blocked from the payload's fork on
+#: and taken in :func:`_intermediate`.
+FORWARDED_SIGNALS = frozenset(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
 
 
 def _intermediate(payload: int, init: int, lifeline: int) -> None:
     """The launcher outlives its children (see intermediate in launcher.c): it exits only
-    once the payload and the init are reaped, relaying the payload's status, or dying of a
-    signal of END_SIGNALS once it has killed and reaped them."""
+    once the payload and the init are reaped, relaying the payload's status.  A signal sent
+    to it meanwhile is forwarded to the payload, as subprocess delivers ``send_signal()`` to
+    its child."""
     _close_all_but(_plan.info_fd, lifeline)
-    wake = END_SIGNALS | {signal.SIGCHLD}  # blocked since the fork: pending until taken
-    ended_by = 0
     iru: resource.struct_rusage | None = None
     # Any child is reaped (see intermediate in launcher.c): a payload's clone(CLONE_PARENT)
     # child is this process's, in the sandbox's pid namespace, and the init's exit waits
@@ -934,12 +928,11 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
         if pid:
             continue
         # not reaped yet (only this thread reaps): its pid is still its own to signal
-        sig = signal.sigwaitinfo(wake).si_signo
-        if sig != signal.SIGCHLD and not ended_by:
-            ended_by = sig
-            for child in (init, payload):  # without a pid namespace, the init's death is not
-                with contextlib.suppress(OSError):  # the payload's
-                    os.kill(child, signal.SIGKILL)
+        info = signal.sigwaitinfo(FORWARDED_SIGNALS)  # blocked since the fork
+        if info.si_signo == signal.SIGCHLD and info.si_code > 0:
+            continue  # a child of ours changed state
+        with contextlib.suppress(OSError):  # sent by a process (SIGCHLD too, by kill(2))
+            os.kill(payload, info.si_signo)
     try:
         if iru is None:
             os.kill(init, signal.SIGKILL)
@@ -952,7 +945,7 @@ def _intermediate(payload: int, init: int, lifeline: int) -> None:
     except OSError:
         cpu, rss = 0.0, 0
     _say("R", f"{ru.ru_utime + ru.ru_stime + cpu:.6f} {max(ru.ru_maxrss, rss)}")
-    _die_like(ended_by or status)  # a bare signal number is a "killed by" status
+    _die_like(status)
 
 
 PIPEFS_MAGIC = 0x50495045
@@ -1031,7 +1024,7 @@ def _launch(exec_init: list[str] | None, diag_fd: int = -1) -> tuple[int, int, d
         return 0, init, ns_fds
     # From here the launcher ends only through _intermediate.  Blocked before "go": the
     # payload says A, and the caller may signal us, only after it.
-    signal.pthread_sigmask(signal.SIG_BLOCK, END_SIGNALS | {signal.SIGCHLD})
+    signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED_SIGNALS)
     # The children's pids, then "go" (see launcher.c: the caller has Q when it reads A).
     _say("Q", f"{pid} {init}")
     try:

@@ -262,16 +262,19 @@ def test_a_killed_run_of_a_plain_caller_leaves_nothing_once_its_launcher_exits(
     assert procs_with(token) == []
 
 
+@pytest.mark.parametrize("cgroup", ["auto", "off"])
 def test_a_launcher_that_does_not_end_a_killed_run_is_killed_and_its_children_reaped(
-    token: str,
+    token: str, cgroup: str
 ) -> None:
     """kill() leaves the launcher to reap the payload and the init and exit; one that does
     not (here stopped) is killed by wait() once the grace kill() gave it is over, the old
     way.  Its children then go to this process, a child subreaper (conftest), which reaps
-    them through their pidfds: nothing is left, not even a zombie."""
+    them through their pidfds: nothing is left, not even a zombie.  Without a cgroup (an
+    unprivileged caller's runs) only the launcher's own SIGKILL ends it (that wait() hung
+    when send_signal(SIGKILL) became kill(), which leaves the launcher be)."""
     assert is_subreaper()
     me = os.getpid()
-    p = sandbox.Popen(["sleep", token])
+    p = sandbox.Popen(["sleep", token], cgroup=cgroup)
     try:
         assert "pid" in p.isolation and wait_present(token, under=me)
         children = {pid for fd in p._orphan_fds if (pid := _unreaped(fd))}
@@ -283,7 +286,7 @@ def test_a_launcher_that_does_not_end_a_killed_run_is_killed_and_its_children_re
         assert p.returncode is None
         assert p._kill_deadline is not None
         p._kill_deadline = time.monotonic()  # the grace is over
-        assert p.wait() == -signal.SIGKILL
+        assert p.wait(timeout=20) == -signal.SIGKILL
     finally:
         with contextlib.suppress(OSError):
             os.kill(p.pid, signal.SIGKILL)
