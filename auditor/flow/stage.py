@@ -201,11 +201,14 @@ class Planner:
         names, in the order of the scan. The calls left out are noted in ``unseen``."""
         budget = max(_REREAD_MIN, len(self.entries) * _REREAD_SHARE // 100)
         left = max(0, budget - self.reread)
-        if len(asked) > left:
+        # the files read for a sink's alias are findings, not origins: outside the budget
+        aliased = {
+            n for n in asked if any(x.startswith("sink:") for x in asked[n] - self.entries[n].extra)
+        }
+        if len(asked) - len(aliased) > left:
 
-            def rank(number: int) -> tuple[bool, bool, bool, bool, int, int]:
+            def rank(number: int) -> tuple[bool, bool, bool, int, int]:
                 new = asked[number] - self.entries[number].extra
-                alias = any(x.startswith("sink:") for x in new)
                 base = any((number, x) in self.bases_asked for x in new)
                 defs = any(x.startswith("def:") for x in new)
                 # first the calls of a function of the file itself (a helper's callers
@@ -214,17 +217,12 @@ class Planner:
                 own = summary is not None and any(
                     x.startswith("call:") and x[5:] in _defined(summary) for x in new
                 )
-                return (not alias, not base, not own, not defs, len(new), number)
+                return (not base, not own, not defs, len(new), number)
 
-            aliased = {
-                n
-                for n in asked
-                if any(x.startswith("sink:") for x in asked[n] - self.entries[n].extra)
-            }
-            kept = set(sorted(asked, key=rank)[: max(left, len(aliased))])
+            kept = aliased | set(sorted(set(asked) - aliased, key=rank)[:left])
             self.not_read({n: extra for n, extra in asked.items() if n not in kept})
             asked = {number: asked[number] for number in sorted(kept)}
-        self.reread += len(asked)
+        self.reread += len(set(asked) - aliased)
         return asked
 
     def not_read(self, asked: dict[int, frozenset[str]]) -> None:

@@ -385,7 +385,16 @@ def analyze_source(
         if dropped:
             calls = [c for c in calls if not _within(c.lineno, dropped)]
     try:
-        module = cst.parse_module(source)
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            if not (aliased and ctx.options.prefilter and found.stubs):
+                raise
+            # the whole text libcst cannot parse: the skeleton, as without the aliases
+            source, dropped = skeleton(text, found.stubs)
+            if dropped:
+                calls = [c for c in calls if not _within(c.lineno, dropped)]
+            module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         reason = " ".join(exc.message.split())
         result.errors.append(

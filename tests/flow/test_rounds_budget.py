@@ -84,3 +84,25 @@ def test_a_base_class_asked_for_is_read_before_other_requests(
         2: frozenset({"def:Executor"}),
     }
     assert planner.budgeted(asked) == {2: frozenset({"def:Executor"})}
+
+
+def test_a_file_asked_for_a_sinks_alias_is_read_whatever_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A call of a sink's alias is a finding, not an origin: the files asked for one are
+    read even when the budget is spent, and do not spend it."""
+    from auditor.findings import FileResult
+    from auditor.flow.entry import Entry
+
+    monkeypatch.setattr(stage, "_REREAD_MIN", 1)
+    monkeypatch.setattr(stage, "_REREAD_SHARE", 0)
+    entries = [Entry(f"/p/m{n}.py", f"m{n}.py", f"m{n}.py", False, FileResult()) for n in range(4)]
+    planner = stage.Planner(entries, lambda entry: "")
+    asked = {
+        0: frozenset({"sink:utils.sh=os.system"}),
+        1: frozenset({"sink:utils.sh=os.system"}),
+        2: frozenset({"call:run"}),
+        3: frozenset({"call:go"}),
+    }
+    assert sorted(planner.budgeted(asked)) == [0, 1, 2]
+    assert planner.reread == 1
