@@ -283,3 +283,30 @@ def run(command):
     assert result.summary is not None
     bash = next(s for s in result.summary.sites if s.finding == 0)
     assert bash.labels == ()
+
+
+@pytest.mark.parametrize(
+    ("argv", "language"),
+    [
+        ('["julia"]', "Julia"),
+        ('["guile"]', "Scheme (Guile)"),
+        ('["sbcl", "--noinform"]', "Common Lisp"),
+        ('["ghci"]', "Haskell"),
+        ('["swipl", "-q"]', "Prolog"),
+        ('["scala"]', "Scala"),
+    ],
+)
+def test_interpreters_that_read_their_program_from_input(
+    argv: str, language: str, tmp_path: Path
+) -> None:
+    """With nothing to run, these interpreters run what their standard input holds: request
+    data fed to them through ``input=`` is remote code (rules/launchers.toml)."""
+    code = f"""\
+        import subprocess
+        from flask import request
+        def view():
+            subprocess.run({argv}, input=request.get_data())
+        """
+    found = _scan(tmp_path, code)
+    assert [(f.rule, f.origin) for f in found] == [("AUD003", "remote-input")]
+    assert language in found[0].message
