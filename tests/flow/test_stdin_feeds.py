@@ -322,6 +322,8 @@ _REMOTE = "remote-input"
         ('["sudo", "tee", "/etc/sudoers.d/x"]', "request.data", ("AUD001", "critical", _REMOTE)),
         ('["tee", "/home/app/.bashrc"]', "os.environ['LINE']", ("AUD101", "high", "environment")),
         ('["tee", "/var/log/app.log"]', "request.get_data()", ("AUD301", "low", None)),
+        ('["dd", "of=/etc/cron.d/job"]', "request.get_data()", ("AUD001", "critical", _REMOTE)),
+        ('["dd", "of=/srv/upload.bin"]', "request.get_data()", ("AUD301", "low", None)),
         ('["tee", "/etc/cron.d/job"]', "'* * * * * root true'", ("AUD301", "low", None)),
     ],
 )  # fmt: skip
