@@ -138,6 +138,8 @@ class Launcher:
     # then = "writes": the files (regular expressions, in full) whose content decides what
     # runs (/etc/cron.d/*, /etc/sudoers.d/*): the input written to one runs, in `language`
     code_targets: tuple[re.Pattern[str], ...] = ()
+    # ... among the operands that start with this (dd's "of="; "": every operand)
+    target_prefix: str = ""
     # a constant shell command or code that it runs (an option's, a setting's, then =
     # "shell") leaves it plain, as no launcher: git rebase -x 'make test'
     plain_constant: bool = False
@@ -236,6 +238,7 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "plain-constant": bool,
     "input-words": bool,
     "code-targets": list,
+    "target-prefix": str,
     "examples": list,
 }
 
@@ -500,8 +503,10 @@ def _load_launcher(
             f"{where}: 'setting-choosers' and 'setting-shells' go with then = 'nothing'"
         )
     code_targets = tuple(_regex(p, where, "code-targets") for p in data.get("code-targets", ()))
-    if (then == "writes") != bool(code_targets):
-        raise LauncherTableError(f"{where}: 'code-targets' goes with then = 'writes', and only")
+    if (then == "writes") != bool(code_targets) or ("target-prefix" in data and not code_targets):
+        raise LauncherTableError(
+            f"{where}: 'code-targets' (and 'target-prefix') go with then = 'writes', and only"
+        )
     if then in ("unknown", "packages") and "note" not in data:
         raise LauncherTableError(f"{where}: then = {then!r} needs a 'note' saying why")
     language = data.get("language")
@@ -569,6 +574,7 @@ def _load_launcher(
         setting_choosers=setting_choosers,
         setting_shells=tuple(setting_shells),
         code_targets=code_targets,
+        target_prefix=data.get("target-prefix", ""),
         plain_constant=data.get("plain-constant", False),
         input_words=data.get("input-words", False),
         examples=tuple(

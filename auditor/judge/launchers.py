@@ -1006,8 +1006,12 @@ class _Reader:
             sub = self.table.by_name[entry.subcommands[sub_text]]
             return self._outcome("dispatch", payload, sub=sub)
         if then == "writes":  # tee FILE...: its input goes to the files it names
+            prefix = entry.target_prefix
             for index in range(payload if payload is not None else n, n):
                 target = words[index].text
+                head = words[index].head if target is None else target
+                if not (head.startswith(prefix) or prefix.startswith(head)):
+                    continue  # dd if=FILE, bs=N: not where it writes
                 if target is None:
                     raise _Unknown(
                         index,
