@@ -59,6 +59,11 @@ FAMILIES: tuple[Family, ...] = (
         ("asyncio.create_subprocess_exec", "asyncio.AbstractEventLoop.subprocess_exec"),
         "asyncio runs a program",
     ),
+    Family(
+        "anyio-process",
+        ("anyio.run_process",),
+        "anyio.run_process()/open_process() runs a command (a str through the shell)",
+    ),
     Family("pty-spawn", ("pty.spawn",), "pty.spawn() runs a program on a pseudo-terminal"),
     Family(
         "legacy-shell",
@@ -115,7 +120,15 @@ FAMILIES: tuple[Family, ...] = (
     Family("runpy", ("runpy.",), "runpy runs a Python file or module"),
     Family(
         "deserialisation",
-        ("pickle.", "jsonpickle.decode", "yaml.unsafe_load", "pandas.read_pickle"),
+        (
+            "pickle.",
+            "jsonpickle.decode",
+            "yaml.unsafe_load",
+            "yaml.load",
+            "pandas.read_pickle",
+            "numpy.load",
+            "torch.load",
+        ),
         "deserialises data that can run code (a pickle names the callables it calls)",
     ),
     Family(

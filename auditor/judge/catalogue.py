@@ -10,7 +10,8 @@ from auditor.rules_files import package_toml, read_rule_file
 
 KINDS = ("command", "code")
 FORMS = ("command", "program-args", "program-argv", "code", "module", "data")
-SHELLS = ("always", "never", "argument")
+SHELLS = ("always", "never", "argument", "string")
+GUARD_MISSING = ("safe", "unsafe")
 
 
 class CatalogueError(ValueError):
@@ -47,6 +48,15 @@ class Sink:
     # the payload argument may be left out: a call without it (``webbrowser.get()``) runs
     # nothing its caller chose and is not reported
     optional: bool = False
+    # the argument that decides whether the call runs anything (yaml.load's Loader=,
+    # numpy.load's allow_pickle=, torch.load's weights_only=): its keyword, its position;
+    # ``safe`` the values (dotted names, or True/False/None) with which it runs nothing,
+    # ``guard_missing`` what a call without it does. Any other value, or one not known
+    # here, is taken as unsafe.
+    guard: str | None = None
+    guard_position: int | None = None
+    safe: tuple[str, ...] = ()
+    guard_missing: str = "unsafe"
     report: tuple[str, ...] = field(default=(), compare=False, repr=False)
     ignore: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -75,6 +85,10 @@ _SINK_KEYS = {
     "cwd": str,
     "argv0": bool,
     "optional": bool,
+    "guard": str,
+    "guard-position": int,
+    "safe": list,
+    "guard-missing": str,
     "report": list,
     "ignore": list,
 }
@@ -102,6 +116,11 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
     match = data.get("match", "qualified")
     if match not in ("qualified", "method"):
         raise CatalogueError(f"{where}: 'match' must be 'qualified' or 'method'")
+    guard_missing = data.get("guard-missing", "unsafe")
+    if guard_missing not in GUARD_MISSING:
+        raise CatalogueError(f"{where}: 'guard-missing' must be one of {', '.join(GUARD_MISSING)}")
+    if "guard" not in data and any(k in data for k in ("guard-position", "safe", "guard-missing")):
+        raise CatalogueError(f"{where}: 'guard-position', 'safe' and 'guard-missing' need 'guard'")
     return Sink(
         name=data["name"],
         kind=kind,
@@ -122,6 +141,10 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         cwd=data.get("cwd"),
         argv0=data.get("argv0", True),
         optional=data.get("optional", False),
+        guard=data.get("guard"),
+        guard_position=data.get("guard-position"),
+        safe=tuple(data.get("safe", ())),
+        guard_missing=guard_missing,
         report=tuple(data.get("report", ())),
         ignore=tuple(data.get("ignore", ())),
     )

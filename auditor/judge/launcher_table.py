@@ -42,6 +42,7 @@ THEN = (
     "code",
     "nothing",
     "stdin",
+    "writes",  # the operands are files its input is written to (tee): see code-targets
 )
 
 
@@ -134,6 +135,11 @@ class Launcher:
     # (alias.NAME = "!CMD"), with that prefix
     setting_choosers: tuple[re.Pattern[str], ...] = ()
     setting_shells: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # then = "writes": the files (regular expressions, in full) whose content decides what
+    # runs (/etc/cron.d/*, /etc/sudoers.d/*): the input written to one runs, in `language`
+    code_targets: tuple[re.Pattern[str], ...] = ()
+    # ... among the operands that start with this (dd's "of="; "": every operand)
+    target_prefix: str = ""
     # a constant shell command or code that it runs (an option's, a setting's, then =
     # "shell") leaves it plain, as no launcher: git rebase -x 'make test'
     plain_constant: bool = False
@@ -231,6 +237,8 @@ _LAUNCHER_KEYS: dict[str, type] = {
     "setting-shells": dict,
     "plain-constant": bool,
     "input-words": bool,
+    "code-targets": list,
+    "target-prefix": str,
     "examples": list,
 }
 
@@ -494,6 +502,11 @@ def _load_launcher(
         raise LauncherTableError(
             f"{where}: 'setting-choosers' and 'setting-shells' go with then = 'nothing'"
         )
+    code_targets = tuple(_regex(p, where, "code-targets") for p in data.get("code-targets", ()))
+    if (then == "writes") != bool(code_targets) or ("target-prefix" in data and not code_targets):
+        raise LauncherTableError(
+            f"{where}: 'code-targets' (and 'target-prefix') go with then = 'writes', and only"
+        )
     if then in ("unknown", "packages") and "note" not in data:
         raise LauncherTableError(f"{where}: then = {then!r} needs a 'note' saying why")
     language = data.get("language")
@@ -501,7 +514,7 @@ def _load_launcher(
     if any(o.effect == "program-next" for o in options) != bool(data.get("terminators")):
         raise LauncherTableError(f"{where}: 'terminators' goes with mode 'program-next', and only")
     needs_language = (
-        then in ("script", "shell-rest", "shell", "code", "stdin")
+        then in ("script", "shell-rest", "shell", "code", "stdin", "writes")
         or bool(setting_shells)
         or any(o.effect in (*VALUE_EFFECTS, "shell-rest", "shell-operand") for o in options)
     )
@@ -560,6 +573,8 @@ def _load_launcher(
         terminators=tuple(data.get("terminators", ())),
         setting_choosers=setting_choosers,
         setting_shells=tuple(setting_shells),
+        code_targets=code_targets,
+        target_prefix=data.get("target-prefix", ""),
         plain_constant=data.get("plain-constant", False),
         input_words=data.get("input-words", False),
         examples=tuple(

@@ -1005,6 +1005,24 @@ class _Reader:
             assert sub_text is not None
             sub = self.table.by_name[entry.subcommands[sub_text]]
             return self._outcome("dispatch", payload, sub=sub)
+        if then == "writes":  # tee FILE...: its input goes to the files it names
+            prefix = entry.target_prefix
+            for index in range(payload if payload is not None else n, n):
+                target = words[index].text
+                head = words[index].head if target is None else target
+                if not (head.startswith(prefix) or prefix.startswith(head)):
+                    continue  # dd if=FILE, bs=N: not where it writes
+                if target is None:
+                    raise _Unknown(
+                        index,
+                        f"{self.label} writes its input to a file chosen at run time, which may"
+                        " decide what runs (/etc/cron.d, /etc/sudoers.d)",
+                        reads,
+                    )
+                if any(p.fullmatch(target) for p in entry.code_targets):
+                    note = f"{self.label} writes its input to {target}, which decides what runs"
+                    raise _Unknown(index, note, reads)
+            return self._outcome("program", n, plain=not self.choosers)
         if then == "nothing":  # tar, git: the launcher runs only what options say
             return self._outcome("program", n, plain=not self.choosers)
         if then == "packages":  # the packages' own code runs: their operands are choosers

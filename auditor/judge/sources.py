@@ -313,8 +313,8 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
             raise SourceError(f"{where}: 'names' is missing or empty")
         patterns.add(names, source)
         position = entry.get("position", 0)
-        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-            raise SourceError(f"{where}: 'position' must be a number from 0")
+        if not isinstance(position, int) or isinstance(position, bool) or position < -1:
+            raise SourceError(f"{where}: 'position' must be a number from 0, or -1 (keyword only)")
         keywords = frozenset(_strings(where, "keywords", entry.get("keywords", [])))
         catalogue.registrations.append((patterns, position, keywords, source))
     elif table == "handler":

@@ -1562,6 +1562,20 @@ def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) 
         return True
     if sink.shell == "never":
         return False
+    if sink.shell == "string":
+        # anyio.run_process(cmd): a str runs through the shell, a sequence does not; not
+        # known here (a parameter): either
+        arg = _payload_arg(sink, node)
+        if arg is None:
+            return None
+        value = evaluator.value(arg, call.scope)
+        if value.items is not None or isinstance(arg, cst.List | cst.Tuple):
+            return False
+        if value.text is not None or isinstance(
+            arg, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString
+        ):
+            return True
+        return None
     arg = keyword(node, "shell")
     if arg is None:
         return None if has_star_kwargs(node) else False
@@ -1874,8 +1888,33 @@ def _workdir_note(sink: Sink, node: cst.Call, site: _Site, evaluator: Evaluator)
     return None
 
 
+def _guarded_safe(sink: Sink, call: CallSite, evaluator: Evaluator) -> bool:
+    """Whether the argument that decides if the call runs anything says it runs nothing
+    (``yaml.load(s, Loader=yaml.SafeLoader)``, ``torch.load(f, weights_only=True)``).
+    A value not known here (a variable, ``**kwargs``) is taken as unsafe."""
+    if sink.guard is None:
+        return False
+    node = call.node
+    arg = keyword(node, sink.guard)
+    if arg is None and sink.guard_position is not None:
+        arg = positional(node, sink.guard_position)
+    if arg is None:
+        if has_star_kwargs(node) or (sink.guard_position is not None and has_star_args(node)):
+            return False
+        return sink.guard_missing == "safe"
+    if isinstance(arg, cst.Name) and arg.value in ("True", "False", "None"):
+        return arg.value in sink.safe
+    value = evaluator.value(arg, call.scope)
+    if value.const and value.truth is not None and value.text is None and value.items is None:
+        return str(value.truth) in sink.safe  # a name bound to True/False
+    name = evaluator.resolver.qualname(arg, call.scope)
+    return name is not None and name in sink.safe
+
+
 def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site | None:
     node, scope = call.node, call.scope
+    if _guarded_safe(sink, call, evaluator):
+        return None  # yaml.load(s, Loader=yaml.SafeLoader): runs nothing
     shell = _shell_of(sink, node, call, evaluator)
     arg = _payload_arg(sink, node)
     if arg is None and sink.optional and not has_star_args(node) and not has_star_kwargs(node):

@@ -568,7 +568,7 @@ class Summarizer:
                 continue
             position, keywords, source = found
             given = [a.value for a in site.node.args if a.keyword and a.keyword.value in keywords]
-            if position < len(positional):
+            if 0 <= position < len(positional):  # -1: the function is given by keyword only
                 given.append(positional[position])
             for value in given:
                 add(value, site.scope, source)

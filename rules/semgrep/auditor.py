@@ -40,10 +40,13 @@ from os import system
 from subprocess import check_output as co
 from subprocess import getstatusoutput
 
+import anyio
 import commands  # Python 2 modules: the pack still finds them
 import jupyter_client
+import numpy
 import pexpect
 import popen2
+import torch
 import yaml
 
 from auditor import sandbox
@@ -182,6 +185,18 @@ async def f_11(loop, p, proto):
     await loop.subprocess_exec(proto, p, "-v")
     # ruleid: auditor.asyncio-shell
     await asyncio.create_subprocess_shell(p)  # and not asyncio-exec
+
+
+# --- auditor.anyio-process -----------------------------------------------
+
+
+async def f_11b(cmd, runner):
+    # ruleid: auditor.anyio-process
+    await anyio.run_process(cmd)
+    # ruleid: auditor.anyio-process
+    await anyio.open_process(["ls", cmd])
+    # ok: auditor.anyio-process
+    await runner.run_process(cmd)
 
 
 # --- auditor.pty-spawn ---------------------------------------------------
@@ -391,6 +406,12 @@ def f_16d(data, fh, text):
     pickle.Unpickler(fh).load()
     # ruleid: auditor.deserialisation
     yaml.unsafe_load(text)
+    # ruleid: auditor.deserialisation
+    yaml.load(text, Loader=yaml.Loader)
+    # ruleid: auditor.deserialisation
+    numpy.load(fh, allow_pickle=True)
+    # ruleid: auditor.deserialisation
+    torch.load(fh)
     # ok: auditor.deserialisation
     yaml.safe_load(text)
 

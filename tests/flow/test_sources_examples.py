@@ -9,7 +9,7 @@ import pytest
 
 from auditor.api import scan
 from auditor.judge.policy import PolicyError
-from auditor.judge.sources import ORIGINS, SourceError, build, builtin
+from auditor.judge.sources import ORIGINS, SourceError, add_entry, build, builtin
 from tests.conftest import make_policy
 
 EXAMPLES = builtin().examples
@@ -82,3 +82,25 @@ def test_a_project_source_from_the_policy(tmp_path: Path) -> None:
     )
     [finding] = scan([tmp_path], policy=policy, jobs=1).findings
     assert (finding.origin, finding.rule, finding.risk) == ("remote-input", "AUD001", "critical")
+
+
+def test_a_registration_position_is_validated() -> None:
+    entry = {"names": ["x.y"], "origin": "file", "position": -2}
+    with pytest.raises(SourceError, match="'position' must be a number from 0, or -1"):
+        add_entry(build(), "registration", entry, "rules/sources.toml: registration #1")
+
+
+def test_a_keyword_only_registration_takes_no_positional_function(tmp_path: Path) -> None:
+    """``position = -1``: the tools are given by keyword only (``Agent(..., tools=[f])``);
+    a function passed first (an ADK agent's model callback, say) is not a tool."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "mod.py").write_text(
+        "import os\nfrom google.adk.agents import Agent\n"
+        "def hook(command):\n    os.system(command)\n"
+        "def shell(command):\n    os.system(command)\n"
+        "a = Agent(hook, tools=[shell])\n"
+    )
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    origins = {f.line: f.origin for f in result.findings}
+    assert origins == {4: "parameter", 6: "llm-output"}

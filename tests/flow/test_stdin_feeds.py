@@ -283,3 +283,60 @@ def run(command):
     assert result.summary is not None
     bash = next(s for s in result.summary.sites if s.finding == 0)
     assert bash.labels == ()
+
+
+@pytest.mark.parametrize(
+    ("argv", "language"),
+    [
+        ('["julia"]', "Julia"),
+        ('["guile"]', "Scheme (Guile)"),
+        ('["sbcl", "--noinform"]', "Common Lisp"),
+        ('["ghci"]', "Haskell"),
+        ('["swipl", "-q"]', "Prolog"),
+        ('["scala"]', "Scala"),
+    ],
+)
+def test_interpreters_that_read_their_program_from_input(
+    argv: str, language: str, tmp_path: Path
+) -> None:
+    """With nothing to run, these interpreters run what their standard input holds: request
+    data fed to them through ``input=`` is remote code (rules/launchers.toml)."""
+    code = f"""\
+        import subprocess
+        from flask import request
+        def view():
+            subprocess.run({argv}, input=request.get_data())
+        """
+    found = _scan(tmp_path, code)
+    assert [(f.rule, f.origin) for f in found] == [("AUD003", "remote-input")]
+    assert language in found[0].message
+
+
+_REMOTE = "remote-input"
+
+
+@pytest.mark.parametrize(
+    ("argv", "fed", "expected"),
+    [
+        ('["tee", "/etc/cron.d/job"]', "request.get_data()", ("AUD001", "critical", _REMOTE)),
+        ('["sudo", "tee", "/etc/sudoers.d/x"]', "request.data", ("AUD001", "critical", _REMOTE)),
+        ('["tee", "/home/app/.bashrc"]', "os.environ['LINE']", ("AUD101", "high", "environment")),
+        ('["tee", "/var/log/app.log"]', "request.get_data()", ("AUD301", "low", None)),
+        ('["dd", "of=/etc/cron.d/job"]', "request.get_data()", ("AUD001", "critical", _REMOTE)),
+        ('["dd", "of=/srv/upload.bin"]', "request.get_data()", ("AUD301", "low", None)),
+        ('["tee", "/etc/cron.d/job"]', "'* * * * * root true'", ("AUD301", "low", None)),
+    ],
+)  # fmt: skip
+def test_tee_into_a_file_that_decides_what_runs(
+    argv: str, fed: str, expected: tuple[str, str, str | None], tmp_path: Path
+) -> None:
+    """tee writes what it is fed to the files it names: into a cron table, a sudoers rule or
+    a shell profile, that data is what runs later (rules/launchers.toml, then = "writes")."""
+    code = f"""\
+        import os, subprocess
+        from flask import request
+        def view():
+            subprocess.run({argv}, input={fed})
+        """
+    found = _scan(tmp_path, code)
+    assert [(f.rule, f.risk, f.origin) for f in found] == [expected]
