@@ -51,6 +51,7 @@ from auditor.scan.prefilter import SinkWords, Survey, stdin_feeds, survey, text_
 from auditor.scan.resolve import (
     BUILTIN_NAMES,
     Resolver,
+    attribute_lookup,
     has_star_args,
     has_star_kwargs,
     importers,
@@ -1438,9 +1439,16 @@ def _lookup(
             if found is not None:
                 return found
         if isinstance(func, cst.Attribute) and func.attr.value == "__getattribute__":
-            holder = resolver.qualname(func.value, scope)  # os.__getattribute__(name)
-            return _found_in("getattr", expr.args[0].value, holder, catalogue)
+            held, named = attribute_lookup(expr)  # os.__getattribute__(name)
+            if held is None or named is None:
+                return None
+            holder = resolver.qualname(held, scope)
+            return _found_in("getattr", named, holder, catalogue)
         callee = resolver.qualname(func, scope)
+        if callee == "operator.getitem" and len(expr.args) == 2:
+            held, named = positional(expr, 0), positional(expr, 1)
+            if held is not None and named is not None:
+                return _in_namespace(held, named, resolver, scope, catalogue)
         if callee == "builtins.getattr" and len(expr.args) >= 2:
             holder = resolver.qualname(expr.args[0].value, scope)
             return _found_in("getattr", expr.args[1].value, holder, catalogue)
@@ -1560,12 +1568,36 @@ def _unknown_import(
     (``"".join(sorted(["o", "s"]))``) and ``system`` is the name of a sink of some module
     of the catalogue: the module may be that one. A name not constant is a dynamic import
     already (AUD104, at the import)."""
-    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
-        return None
-    if func.attr.value not in catalogue.member_names:
+    if not isinstance(func, cst.Attribute) or func.attr.value not in catalogue.member_names:
         return None
     imported = func.value
-    if resolver.qualname(imported.func, scope) not in importers():
+    if isinstance(imported, cst.Name):  # m = __import__(NAME); m.system(cmd)
+        bindings = scope.lookup(imported.value)
+        if not bindings or len(bindings) != 1 or bindings[0].value is None:
+            return None
+        imported, scope = bindings[0].value, bindings[0].scope
+    if isinstance(imported, cst.Subscript) and len(imported.slice) == 1:
+        # sys.modules[name].system(cmd): a module chosen by name among those loaded
+        index = imported.slice[0].slice
+        if (
+            isinstance(index, cst.Index)
+            and resolver.namespace(imported.value, scope) == "sys.modules"
+            and resolver.texts(index.value, scope) is None
+        ):
+            return index.value
+        return None
+    if not isinstance(imported, cst.Call):
+        return None
+    callee = resolver.qualname(imported.func, scope)
+    if callee not in importers():
+        if (  # sys.modules.get(name).system(cmd)
+            isinstance(imported.func, cst.Attribute)
+            and imported.func.attr.value == "get"
+            and imported.args
+            and resolver.namespace(imported.func.value, scope) == "sys.modules"
+            and resolver.texts(imported.args[0].value, scope) is None
+        ):
+            return imported.args[0].value
         return None
     first = positional(imported, 0)
     if first is None or resolver.texts(first, scope) is not None:

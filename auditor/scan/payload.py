@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from auditor.scan.resolve import Resolver, keyword, positional
+from auditor.scan.resolve import Resolver, keyword, may_compute, positional
 from auditor.scan.scopes import Scope
 
 _MAX_DEPTH = 16
@@ -655,7 +655,7 @@ class Evaluator:
                 return returned
         # a string computed from constants (rules/names.toml: bytes([...]).decode(),
         # "".join(map(chr, [...])), "EXEC".lower()...), as the resolver computes a name
-        computed = self.resolver.texts(node, scope)
+        computed = self.resolver.texts(node, scope) if may_compute(node) else None
         if computed is not None:
             return one_of([_const_text(text) for text in computed])
         return DYNAMIC

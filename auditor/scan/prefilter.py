@@ -40,10 +40,14 @@ argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with o
 space, line continuations or comments between. A sink module counts only when an import
 names it: ``from ROOT`` or ``import ..., ROOT`` (the words separated by white space or
 backslash continuations, on one logical line), or, for a sink module of the standard
-library, when the text uses it as ``ROOT.`` (not after a dot). A file that fails the text
-check is not parsed at all: it cannot run anything this audit is about, so its syntax errors
-are not reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
-on real code.
+library, when the text uses it as ``ROOT.`` (not after a dot). A lookup in a module's
+namespace by a key need not spell the sink's name at all (``builtins.__dict__["ex" +
+"ec"]``, ``os.__dict__[name]``, ``os.__getattribute__(name)``, ``__builtins__[name]``): a
+file that says ``__builtins__`` (the builtins' namespace, bound without an import), or that
+uses a sink module and says ``__dict__`` or ``__getattribute__``, goes on to the tree check.
+A file that fails the text check is not parsed at all: it cannot run anything this audit is
+about, so its syntax errors are not reported either. ``tests/scanner/test_prefilter.py``
+checks both against the full analysis on real code.
 
 A file that passes goes to :func:`survey`, whose *stubs* then keep most of its functions
 out of the libcst parse (:mod:`auditor.scan.skeleton`).

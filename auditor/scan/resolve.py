@@ -22,7 +22,7 @@ _MAX_DEPTH = 12
 # followed through 3 of its own bindings (``m.a.b`` and such), no further
 _SELF_LOOKUPS = 3
 # the functions whose call _call can name
-_NAMING = frozenset({"getattr", "__import__", "import_module", "__getattribute__"})
+_NAMING = frozenset({"getattr", "__import__", "import_module", "__getattribute__", "getitem"})
 # what a module's namespace looked up by key is written with (Resolver.namespace)
 _NAMESPACE_ATTRS = frozenset({"__dict__", "modules"})
 
@@ -69,6 +69,29 @@ def _names_table() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         frozenset(data["encodings"]),
         frozenset(data["importers"]),
     )
+
+
+def may_compute(call: cst.Call) -> bool:
+    """Whether :meth:`Resolver.texts` may compute a string from ``call``, by its callee's
+    name alone (``.join``, ``.format``, ``.decode``, a str method of rules/names.toml,
+    ``str``, ``chr``): the cheap test before asking it."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        name = func.attr.value
+        return name in ("join", "format", "decode") or name in _names_table()[0]
+    return isinstance(func, cst.Name) and func.value in ("str", "chr")
+
+
+def attribute_lookup(
+    call: cst.Call,
+) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None]:
+    """(object, name) of ``obj.__getattribute__(name)``, or of the unbound form
+    ``object.__getattribute__(obj, name)`` (``type(obj).__getattribute__(obj, name)``)."""
+    assert isinstance(call.func, cst.Attribute)
+    second = positional(call, 1)
+    if second is not None:
+        return positional(call, 0), second
+    return call.func.value, positional(call, 0)
 
 
 def importers() -> frozenset[str]:
@@ -223,6 +246,8 @@ class Resolver:
         index = node.slice[0].slice.value
         key = literal_string(index)
         holder = node.value
+        if key == "__builtins__" and _own_namespace(holder, scope):
+            return "builtins"  # globals()["__builtins__"]
         module = self.namespace(holder, scope, depth + 1)
         if module is not None:
             return self._in_namespace(module, index, scope, depth)
@@ -364,12 +389,13 @@ class Resolver:
             module = self.qualname(call.args[0].value, scope, depth + 1)
             return f"{module}.__dict__" if module is not None else None
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__getattribute__":
-            # builtins.__getattribute__("exec"): getattr(builtins, "exec")
-            first = positional(call, 0)
-            names = self.texts(first, scope, depth + 1) if first is not None else None
-            if names is None:
+            # builtins.__getattribute__("exec"), object.__getattribute__(builtins, "exec"):
+            # getattr(builtins, "exec")
+            held, named = attribute_lookup(call)
+            names = self.texts(named, scope, depth + 1) if named is not None else None
+            if held is None or names is None:
                 return None
-            owner = self.qualname(call.func.value, scope, depth + 1)
+            owner = self.qualname(held, scope, depth + 1)
             return self._pick(owner, [n for n in names if n.isidentifier()])
         getter = self._getter(call.func, scope, depth)
         if getter is not None:  # operator.attrgetter("system")(os): os.system
@@ -385,6 +411,13 @@ class Resolver:
                 return None
             owner = self.qualname(base, scope, depth + 1)
             return self._pick(owner, [n for n in names if n.isidentifier()])
+        if func == "operator.getitem" and self.lookups and len(call.args) == 2:
+            # operator.getitem(vars(builtins), "exec"): vars(builtins)["exec"]
+            holder, key = positional(call, 0), positional(call, 1)
+            module = self.namespace(holder, scope, depth + 1) if holder is not None else None
+            if module is None or key is None:
+                return None
+            return self._in_namespace(module, key, scope, depth)
         if func is not None and func in importers():
             first = positional(call, 0)
             names = self.texts(first, scope, depth + 1) if first is not None else None
@@ -777,6 +810,15 @@ def _fstring_text(value: str, raw: bool) -> str | None:
         return None
 
 
+def _own_namespace(holder: cst.BaseExpression, scope: Scope) -> bool:
+    """``globals()``, ``locals()`` or ``vars()`` (no argument), not shadowed."""
+    return (
+        isinstance(holder, cst.Call)
+        and not holder.args
+        and _unshadowed(holder.func, scope, "globals", "locals", "vars")
+    )
+
+
 def _namespace_shaped(holder: cst.BaseExpression, scope: Scope, follow: bool = True) -> bool:
     """Whether ``holder`` may be a module's namespace by its shape alone (``vars(x)``,
     ``x.__dict__``, ``sys.modules``, ``__builtins__``, or a name bound to one of those): the
@@ -786,6 +828,8 @@ def _namespace_shaped(holder: cst.BaseExpression, scope: Scope, follow: bool = T
         return holder.attr.value in _NAMESPACE_ATTRS
     if isinstance(holder, cst.Call):
         return _unshadowed(holder.func, scope, "vars")
+    if isinstance(holder, cst.Subscript):  # globals()["__builtins__"]
+        return _own_namespace(holder.value, scope)
     if not isinstance(holder, cst.Name):
         return False
     if holder.value == "__builtins__" or holder.value == "builtins":

@@ -68,6 +68,14 @@ VARIANTS = [
     ('importlib.__import__("os").system(code)', ("AUD101", "os.system")),
     ('getattr(builtins, f"\\x65xec")(code)', ("AUD103", "builtins.exec")),
     ('getattr(builtins, "ex" f"ec")(code)', ("AUD103", "builtins.exec")),
+    ('builtins.__dict__.__getitem__("exec")(code)', ("AUD103", "builtins.exec")),
+    ('object.__getattribute__(builtins, "exec")(code)', ("AUD103", "builtins.exec")),
+    ('type(builtins).__getattribute__(builtins, "exec")(code)', ("AUD103", "builtins.exec")),
+    (
+        'import operator\n    operator.getitem(vars(builtins), "exec")(code)',
+        ("AUD103", "builtins.exec"),
+    ),
+    ('globals()["__builtins__"]["exec"](code)', ("AUD103", "builtins.exec")),
     # a choice: a sink any branch reaches is the finding
     ('getattr(builtins, "print" if cond else "exec")(code)', ("AUD103", "builtins.exec")),
     ('(getattr(builtins, "print") if cond else builtins.exec)(code)', ("AUD103", "builtins.exec")),
@@ -98,6 +106,13 @@ VARIANTS = [
     ('getattr(builtins, "".join(sorted(["ex", "ec"])))(code)', ("AUD105", "builtins.getattr")),
     ('__import__("".join(sorted(["o", "s"]))).system(code)', ("AUD105", "builtins.getattr")),
     (
+        'm = __import__("".join(sorted(["o", "s"]))); m.system(code)',
+        ("AUD105", "builtins.getattr"),
+    ),
+    # a module chosen by name among those loaded
+    ("import sys\n    sys.modules[cond].system(code)", ("AUD105", "builtins.getattr")),
+    ("import sys\n    sys.modules.get(cond).popen(code)", ("AUD105", "builtins.getattr")),
+    (
         'n = ["pr", "int"]; n[0] = "ex"; n[1] = "ec"; getattr(builtins, "".join(n))(code)',
         ("AUD105", "builtins.getattr"),
     ),
@@ -122,6 +137,8 @@ NEGATIVES = [
     # when the name comes from a request or a model)
     "import hashlib\n    hashlib.__dict__[cond](code)",
     "getattr(self_like, cond)(code)",
+    # a module chosen by name whose function is no sink's name
+    "import sys\n    sys.modules[cond].getcwd()",
 ]
 
 
