@@ -228,3 +228,19 @@ def test_the_cli_reports_every_reproducer(tmp_path: Path) -> None:
     got = {Path(f["path"]).name: (f["rule"], f["sink"]) for f in document["findings"]}
     assert len(document["findings"]) == len(REPRODUCERS)
     assert got == {f"r{i:02d}.py": expected for i, (_, expected) in enumerate(REPRODUCERS)}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '__builtins__.get("ex" + "ec")(code)',
+        '__builtins__["ex" + "ec"](code)',
+        'operator.getitem(vars(__builtins__), "ex" + "ec")(code)',
+        "__builtins__[name](code)",
+    ],
+)
+def test_the_builtins_namespace_needs_no_import(tmp_path: Path, line: str) -> None:
+    # __builtins__ is bound in every module: no import names it, no sink name is written
+    (tmp_path / "m.py").write_text(f"def f(code, name):\n    {line}\n")
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert [f.rule for f in result.findings] == ["AUD105" if "name]" in line else "AUD103"]
