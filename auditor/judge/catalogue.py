@@ -181,6 +181,10 @@ class Catalogue:
         for name, sink in self.by_name.items():
             module, _, attr = name.rpartition(".")
             self.module_members.setdefault(module, {})[attr] = sink
+        # the last names of the sinks of every module (system, run, exec...)
+        self.member_names = frozenset(
+            attr for members in self.module_members.values() for attr in members
+        )
 
     def lookup(self, qualname: str) -> Sink | None:
         return self.by_name.get(qualname)

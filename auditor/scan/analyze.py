@@ -14,8 +14,9 @@ import sys
 import tokenize
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import libcst as cst
 
@@ -50,8 +51,10 @@ from auditor.scan.prefilter import SinkWords, Survey, stdin_feeds, survey, text_
 from auditor.scan.resolve import (
     BUILTIN_NAMES,
     Resolver,
+    attribute_lookup,
     has_star_args,
     has_star_kwargs,
+    importers,
     keyword,
     known_names,
     positional,
@@ -1069,6 +1072,12 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             continue
         if _hands_a_sink(node, call, resolver, catalogue):
             continue  # functools.partial(subprocess.run, cmd, shell=True): a handover
+        dispatch = _dispatch(call, resolver, evaluator, catalogue)
+        if dispatch is not None and not dispatch.latent:
+            # getattr(subprocess, name)(cmd, shell=True): a function chosen by name in a
+            # module of sinks, not a wrapper outside the catalogue
+            sites.append(dispatch)
+            continue
         shell = evaluator.value(shell_arg, call.scope)
         if shell.const and shell.truth is False:
             continue
@@ -1431,39 +1440,105 @@ _DISPATCH = {
 }
 
 
+class _Found(NamedTuple):
+    """A function looked up by name (see :func:`_lookup`)."""
+
+    namespace: str  # a key of _DISPATCH
+    name: cst.BaseExpression  # the name's expression
+    latent: bool  # reported only when the name comes from a critical origin
+    # the module of the catalogue whose namespace it is looked up in (``getattr(os, n)``,
+    # ``builtins.__dict__[n]``), None for any other namespace or object
+    module: str | None = None
+
+
+def _found_in(
+    namespace: str, name: cst.BaseExpression, holder: str | None, catalogue: Catalogue
+) -> _Found:
+    """A lookup by ``name`` in ``holder`` (a dotted name, None when not known): latent
+    unless the holder is a module of the catalogue."""
+    if holder is not None and holder in catalogue.module_members:
+        return _Found(namespace, name, False, holder)
+    return _Found(namespace, name, True)
+
+
+def _in_namespace(
+    holder: cst.BaseExpression,
+    name: cst.BaseExpression,
+    resolver: Resolver,
+    scope: Scope,
+    catalogue: Catalogue,
+) -> _Found | None:
+    """A lookup by ``name`` in ``holder`` when it is a namespace: a module's of the
+    catalogue (``builtins.__dict__``, ``__builtins__``, ``vars(os)``), then ``globals()``,
+    ``locals()``, ``vars(x)`` (whatever ``x``), a function's ``__globals__``; a module's
+    that holds no sink (``hashlib.__dict__``) is latent."""
+    module = resolver.namespace(holder, scope)
+    if module is not None and module in catalogue.module_members:
+        return _Found("vars", name, False, module)
+    namespace = _namespace_call(holder, scope)
+    if namespace is not None:
+        return _Found(namespace, name, False)
+    if module is not None and module != "sys.modules":
+        return _Found("vars", name, True)
+    return None
+
+
 def _lookup(
     expr: cst.BaseExpression,
     resolver: Resolver,
     scope: Scope,
     catalogue: Catalogue,
     called: CallSite | None = None,
-) -> tuple[str, cst.BaseExpression, bool] | None:
-    """(namespace, name expression, whether the lookup is latent) of ``globals()[name]``,
-    ``globals().get(name)`` (also ``locals()``, ``vars(x)``), ``getattr(obj, name)`` and
+) -> _Found | None:
+    """The lookup of ``globals()[name]``, ``globals().get(name)`` (also ``locals()``,
+    ``vars(x)``), a module's namespace (``builtins.__dict__[name]``, ``__builtins__.get(
+    name)``), ``getattr(obj, name)``, ``obj.__getattribute__(name)`` and
     ``operator.attrgetter(name)(obj)``; and of ``operator.methodcaller(name)`` when
-    ``called`` (the call of it) gives it the object. A lookup in a module's namespace may
-    reach whatever it imported; a lookup in any other object (``self``, a module that holds
-    no sink: ``hashlib``) is latent: reported only when the name comes from an origin the
-    policy ranks critical."""
+    ``called`` (the call of it) gives it the object; of any branch of a choice (``a if c
+    else b``). A lookup in a module's namespace may reach whatever it imported; a lookup in
+    any other object (``self``, a module that holds no sink: ``hashlib``) is latent:
+    reported only when the name comes from an origin the policy ranks critical."""
+    if isinstance(expr, (cst.IfExp, cst.BooleanOperation)):
+        # (builtins.print if c else getattr(builtins, name))(x): a branch that may run a
+        # function chosen by name is a finding whatever the others are
+        branches = (
+            (expr.body, expr.orelse) if isinstance(expr, cst.IfExp) else (expr.left, expr.right)
+        )
+        chosen = [
+            f for b in branches if (f := _lookup(b, resolver, scope, catalogue, called)) is not None
+        ]
+        return next((f for f in chosen if not f.latent), chosen[0] if chosen else None)
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
         index = expr.slice[0].slice
-        namespace = _namespace_call(expr.value, scope)
-        if namespace is not None and isinstance(index, cst.Index):
-            return namespace, index.value, False
+        if not isinstance(index, cst.Index):
+            return None
+        found = _in_namespace(expr.value, index.value, resolver, scope, catalogue)
+        if found is not None:
+            return found
     if isinstance(expr, cst.Call) and expr.args:
         func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "get":
-            namespace = _namespace_call(func.value, scope)
-            if namespace is not None:
-                return namespace, expr.args[0].value, False
+        if isinstance(func, cst.Attribute) and func.attr.value in ("get", "__getitem__"):
+            found = _in_namespace(func.value, expr.args[0].value, resolver, scope, catalogue)
+            if found is not None:
+                return found
+        if isinstance(func, cst.Attribute) and func.attr.value == "__getattribute__":
+            held, named = attribute_lookup(expr)  # os.__getattribute__(name)
+            if held is None or named is None:
+                return None
+            holder = resolver.qualname(held, scope)
+            return _found_in("getattr", named, holder, catalogue)
         callee = resolver.qualname(func, scope)
+        if callee == "operator.getitem" and len(expr.args) == 2:
+            held, named = positional(expr, 0), positional(expr, 1)
+            if held is not None and named is not None:
+                return _in_namespace(held, named, resolver, scope, catalogue)
         if callee == "builtins.getattr" and len(expr.args) >= 2:
             holder = resolver.qualname(expr.args[0].value, scope)
-            return "getattr", expr.args[1].value, holder not in catalogue.module_members
+            return _found_in("getattr", expr.args[1].value, holder, catalogue)
         if callee == "operator.methodcaller" and called is not None and not expr.args[0].star:
             target = positional(called.node, 0)
             holder = resolver.qualname(target, called.scope) if target is not None else None
-            return "getattr", expr.args[0].value, holder not in catalogue.module_members
+            return _found_in("getattr", expr.args[0].value, holder, catalogue)
         if (
             isinstance(func, cst.Call)
             and len(func.args) == 1
@@ -1471,7 +1546,7 @@ def _lookup(
             and resolver.qualname(func.func, scope) == "operator.attrgetter"
         ):
             holder = resolver.qualname(expr.args[0].value, scope)
-            return "getattr", func.args[0].value, holder not in catalogue.module_members
+            return _found_in("getattr", func.args[0].value, holder, catalogue)
     return None
 
 
@@ -1541,13 +1616,94 @@ def _dispatch(
                 found = _lookup(value, resolver, bindings[0].scope, catalogue, call)
                 scope = bindings[0].scope
     if found is None:
-        return None
-    namespace, name, latent = found
-    if _bounded(name) or evaluator.value(name, scope).const:
+        module = _unknown_import(func, resolver, call.scope, evaluator, catalogue)
+        if module is None:
+            return None
+        lookup = cst.Call(func=cst.Name("__lookup__"), args=[cst.Arg(value=module)])
+        return _Site(call, _DISPATCH["getattr"], False, "dynamic", None, lookup)
+    name = found.name
+    if found.module is not None:
+        # a module of the catalogue (builtins, os, subprocess...): a name the resolver
+        # computes is no choice (the call is that function's, a sink's finding or none);
+        # one it cannot compute may be a sink's, constant or not, unless its constant
+        # parts rule every sink of the module out ("visit_" + kind)
+        if resolver.texts(name, scope) is not None:
+            return None
+        members = catalogue.module_members[found.module]
+        if not _may_name(name, scope, evaluator, members):
+            return None
+    elif _bounded(name) or evaluator.value(name, scope).const:
         return None
     # the name chooses what runs: the site's payload (for the project-wide stage)
     lookup = cst.Call(func=cst.Name("__lookup__"), args=[cst.Arg(value=name)])
-    return _Site(call, _DISPATCH[namespace], False, "dynamic", None, lookup, latent)
+    return _Site(call, _DISPATCH[found.namespace], False, "dynamic", None, lookup, found.latent)
+
+
+def _unknown_import(
+    func: cst.BaseExpression,
+    resolver: Resolver,
+    scope: Scope,
+    evaluator: Evaluator,
+    catalogue: Catalogue,
+) -> cst.BaseExpression | None:
+    """The module name of ``__import__(NAME).system`` (or ``importlib.import_module``...,
+    rules/names.toml's importers) when ``NAME`` is a constant the resolver cannot compute
+    (``"".join(sorted(["o", "s"]))``) and ``system`` is the name of a sink of some module
+    of the catalogue: the module may be that one. A name not constant is a dynamic import
+    already (AUD104, at the import)."""
+    if not isinstance(func, cst.Attribute) or func.attr.value not in catalogue.member_names:
+        return None
+    imported = func.value
+    if isinstance(imported, cst.Name):  # m = __import__(NAME); m.system(cmd)
+        bindings = scope.lookup(imported.value)
+        if not bindings or len(bindings) != 1 or bindings[0].value is None:
+            return None
+        imported, scope = bindings[0].value, bindings[0].scope
+    if isinstance(imported, cst.Subscript) and len(imported.slice) == 1:
+        # sys.modules[name].system(cmd): a module chosen by name among those loaded
+        index = imported.slice[0].slice
+        if (
+            isinstance(index, cst.Index)
+            and resolver.namespace(imported.value, scope) == "sys.modules"
+            and resolver.texts(index.value, scope) is None
+        ):
+            return index.value
+        return None
+    if not isinstance(imported, cst.Call):
+        return None
+    callee = resolver.qualname(imported.func, scope)
+    if callee not in importers():
+        if (  # sys.modules.get(name).system(cmd)
+            isinstance(imported.func, cst.Attribute)
+            and imported.func.attr.value == "get"
+            and imported.args
+            and resolver.namespace(imported.func.value, scope) == "sys.modules"
+            and resolver.texts(imported.args[0].value, scope) is None
+        ):
+            return imported.args[0].value
+        return None
+    first = positional(imported, 0)
+    if first is None or resolver.texts(first, scope) is not None:
+        return None
+    return first if evaluator.value(first, scope).const else None
+
+
+def _may_name(
+    name: cst.BaseExpression, scope: Scope, evaluator: Evaluator, members: Iterable[str]
+) -> bool:
+    """Whether a name built at run time may be one of ``members``: its constant segments,
+    in order, with anything in its holes (``"ex" + kind`` may be ``exec``, ``"visit_" +
+    kind`` no sink of ``os``); True when its shape is not known."""
+    value = evaluator.value(name, scope)
+    if value.const or value.parts is None:
+        return True
+    pattern = ".*".join(re.escape(part) if part is not None else "" for part in value.parts)
+    if value.parts[0] is None:
+        pattern = ".*" + pattern
+    if value.parts[-1] is None:
+        pattern += ".*"
+    shape = re.compile(pattern, re.DOTALL)
+    return any(shape.fullmatch(member) for member in members)
 
 
 def _payload_arg(sink: Sink, node: cst.Call, offset: int = 0) -> cst.BaseExpression | None:

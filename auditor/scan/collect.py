@@ -783,9 +783,9 @@ class Collector(cst.CSTVisitor):
                 text = name.evaluated_value
                 self.outside_attrs.add(text.decode("latin-1") if isinstance(text, bytes) else text)
         self._globals_call(node)
-        keep = isinstance(func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp)) or (
-            isinstance(func, cst.Attribute) and func.attr.value in self.interesting
-        )
+        keep = isinstance(
+            func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp, cst.BooleanOperation)
+        ) or (isinstance(func, cst.Attribute) and func.attr.value in self.interesting)
         if keep or any(
             arg.keyword is not None and arg.keyword.value == "shell" for arg in node.args
         ):

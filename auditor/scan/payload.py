@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from auditor.scan.resolve import Resolver, keyword, positional
+from auditor.scan.resolve import Resolver, keyword, may_compute, positional
 from auditor.scan.scopes import Scope
 
 _MAX_DEPTH = 16
@@ -598,6 +598,8 @@ class Evaluator:
                     return Value(False, program=program, parts=parts)
                 return DYNAMIC
             if method in ("strip", "lower", "upper") and receiver.const and not node.args:
+                if receiver.text is not None:  # "LS".lower(): "ls"
+                    return _const_text(getattr(str, method)(receiver.text))
                 return receiver
             if method == "split" and _splits_on_blanks(node, receiver.const):
                 return _words(receiver, shell_like=False)
@@ -651,6 +653,11 @@ class Evaluator:
             returned = self._returned(func, node, scope, depth)
             if returned is not None:
                 return returned
+        # a string computed from constants (rules/names.toml: bytes([...]).decode(),
+        # "".join(map(chr, [...])), "EXEC".lower()...), as the resolver computes a name
+        computed = self.resolver.texts(node, scope) if may_compute(node) else None
+        if computed is not None:
+            return one_of([_const_text(text) for text in computed])
         return DYNAMIC
 
     def _returned(self, func: cst.Name, node: cst.Call, scope: Scope, depth: int) -> Value | None:

@@ -40,10 +40,14 @@ argument, so the text must hold ``shell`` followed by ``=`` (not ``==``), with o
 space, line continuations or comments between. A sink module counts only when an import
 names it: ``from ROOT`` or ``import ..., ROOT`` (the words separated by white space or
 backslash continuations, on one logical line), or, for a sink module of the standard
-library, when the text uses it as ``ROOT.`` (not after a dot). A file that fails the text
-check is not parsed at all: it cannot run anything this audit is about, so its syntax errors
-are not reported either. ``tests/scanner/test_prefilter.py`` checks both against the full analysis
-on real code.
+library, when the text uses it as ``ROOT.`` (not after a dot). A lookup in a module's
+namespace by a key need not spell the sink's name at all (``builtins.__dict__["ex" +
+"ec"]``, ``os.__dict__[name]``, ``os.__getattribute__(name)``, ``__builtins__[name]``): a
+file that says ``__builtins__`` (the builtins' namespace, bound without an import), or that
+uses a sink module and says ``__dict__`` or ``__getattribute__``, goes on to the tree check.
+A file that fails the text check is not parsed at all: it cannot run anything this audit is
+about, so its syntax errors are not reported either. ``tests/scanner/test_prefilter.py``
+checks both against the full analysis on real code.
 
 A file that passes goes to :func:`survey`, whose *stubs* then keep most of its functions
 out of the libcst parse (:mod:`auditor.scan.skeleton`).
@@ -226,8 +230,8 @@ def _looks_up(node: ast.expr) -> bool:
         return getattr(inner, "id", None) == "attrgetter" or getattr(inner, "attr", None) == (
             "attrgetter"
         )
-    if type(func) is ast.Attribute and func.attr == "methodcaller":
-        return True
+    if type(func) is ast.Attribute and func.attr in ("methodcaller", "__getattribute__"):
+        return True  # (os.__getattribute__(name): getattr(os, name))
     return type(func) is ast.Attribute and func.attr == "get" and _namespace(func.value)
 
 
@@ -348,9 +352,19 @@ _SHELL_KEYWORD = re.compile(r"\bshell(?:\s|\\(?:\r\n|\r|\n)|#[^\r\n]*)*=(?!=)")
 _MODULE_MAP_TEXT = re.compile(r"\bmodules\s*(?:\[|\.\s*get\b)|\b__dict__\s*\[|\b__builtins__\b")
 
 
+# a lookup by key or by name in a module's namespace, whose key the text need not spell
+# out (``builtins.__dict__["ex" + "ec"]``, ``os.__dict__[name]``,
+# ``os.__getattribute__(name)``): with a sink module in use, the tree decides
+_NAMESPACE_LOOKUP_TEXT = re.compile(r"\b__dict__\b|\b__getattribute__\b")
+
+
 def text_may_report(text: str, words: SinkWords) -> bool:
     """False only when the source text provably holds no finding (see the module doc)."""
     if not text.isascii():
+        return True
+    if "__builtins__" in text:
+        # the builtins' namespace, no import needed: a lookup in it may name a sink the
+        # text does not spell (``__builtins__["ex" + "ec"]``, ``__builtins__[name]``)
         return True
     found = set(words.pattern.findall(text))
     if not found:
@@ -369,7 +383,9 @@ def text_may_report(text: str, words: SinkWords) -> bool:
     if found & words.roots and (
         words.imports.search(text) or (found & words.implicit and words.implicit_use.search(text))
     ):
-        return bool(found & reached)
+        # a sink module in use: a sink's name, or a lookup in its namespace by a key the
+        # text need not spell
+        return bool(found & reached) or bool(_NAMESPACE_LOOKUP_TEXT.search(text))
     return False
 
 
@@ -386,6 +402,9 @@ _TRANSPARENT = frozenset({"staticmethod", "classmethod"})
 # the attributes whose item, looked up by a constant key, is a module or a module's member
 # (auditor.scan.resolve's ``_subscript``): ``sys.modules["os"]``, ``os.__dict__["system"]``
 _MODULE_MAPS = frozenset({"modules", "__dict__"})
+# the methods of a mapping that look a key up: ``sys.modules.get("os")``,
+# ``__builtins__.get("exec")``, ``vars(os).__getitem__("system")``
+_MAP_GETTERS = frozenset({"get", "__getitem__"})
 
 
 def _module_lookup(node: ast.expr) -> bool:
@@ -397,19 +416,22 @@ def _module_lookup(node: ast.expr) -> bool:
         if isinstance(node, ast.Subscript):
             holder = node.value
             if _namespace(holder) or (
-                isinstance(holder, ast.Attribute) and holder.attr in _MODULE_MAPS
+                isinstance(holder, (ast.Attribute, ast.Name))
+                and getattr(holder, "attr", getattr(holder, "id", None)) in _MODULE_MAPS
             ):
-                return True
+                return True  # (from sys import modules; modules["os"].system(...))
             node = holder
         elif isinstance(node, ast.Attribute):
             node = node.value
         elif isinstance(node, ast.Call):
             func = node.func
+            if not isinstance(func, ast.Attribute) or func.attr not in _MAP_GETTERS:
+                return False
+            holder = func.value  # sys.modules.get("os"), os.__dict__.get(k), vars(os).get(k)
             return (
-                isinstance(func, ast.Attribute)
-                and func.attr == "get"
-                and isinstance(func.value, ast.Attribute)
-                and func.value.attr == "modules"
+                _namespace(holder)
+                or (isinstance(holder, ast.Attribute) and holder.attr in _MODULE_MAPS)
+                or (isinstance(holder, ast.Name) and holder.id == "__builtins__")
             )
         else:
             return isinstance(node, ast.Name) and node.id == "__builtins__"

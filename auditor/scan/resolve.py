@@ -1,16 +1,20 @@
 """Resolve an expression to the dotted name of what it refers to, through imports, aliases,
 assignments, ``getattr(mod, NAME)``, ``operator.attrgetter(NAME)(mod)``,
 ``__import__(NAME)`` and ``importlib.import_module(NAME)`` where ``NAME`` is a constant
-string (a literal, a name bound only to constants, constants joined by ``+`` or in an
-f-string), respecting shadowing."""
+string (a literal, a name bound only to constants, and what rules/names.toml computes from
+constants: joined by ``+``, ``%``, ``.format``, ``"".join`` or in an f-string, a ``str``
+method, ``bytes(...).decode()``, a slice, a choice), respecting shadowing."""
 
 from __future__ import annotations
 
+import functools
+import string
 import sys
 from collections.abc import Iterable
 
 import libcst as cst
 
+from auditor.rules_files import rule_table
 from auditor.scan.scopes import Binding, Scope
 
 _MAX_DEPTH = 12
@@ -18,7 +22,9 @@ _MAX_DEPTH = 12
 # followed through 3 of its own bindings (``m.a.b`` and such), no further
 _SELF_LOOKUPS = 3
 # the functions whose call _call can name
-_NAMING = frozenset({"getattr", "__import__", "import_module"})
+_NAMING = frozenset({"getattr", "__import__", "import_module", "__getattribute__", "getitem"})
+# what a module's namespace looked up by key is written with (Resolver.namespace)
+_NAMESPACE_ATTRS = frozenset({"__dict__", "modules"})
 
 BUILTIN_NAMES = frozenset({"eval", "exec", "__import__", "getattr", "compile", "open"})
 
@@ -47,8 +53,93 @@ def literal_string(node: cst.BaseExpression) -> str | None:
     return None
 
 
-# the values a name bound to constant strings may hold, followed this many bindings deep
-_MAX_TEXTS = 8
+# the values a name bound to constant strings may hold, followed this many bindings deep;
+# more, and the name is not known (a subset of them could leave out the sink)
+_MAX_TEXTS = 16
+# a string computed from constants longer than this is not a name worth computing
+_MAX_TEXT_LENGTH = 256
+
+
+@functools.cache
+def _names_table() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """rules/names.toml: the str methods computed, the encodings decoded, the importers."""
+    data = rule_table("names.toml")
+    return (
+        frozenset(data["str-methods"]),
+        frozenset(data["encodings"]),
+        frozenset(data["importers"]),
+    )
+
+
+def may_compute(call: cst.Call) -> bool:
+    """Whether :meth:`Resolver.texts` may compute a string from ``call``, by its callee's
+    name alone (``.join``, ``.format``, ``.decode``, a str method of rules/names.toml,
+    ``str``, ``chr``): the cheap test before asking it."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        name = func.attr.value
+        return name in ("join", "format", "decode") or name in _names_table()[0]
+    return isinstance(func, cst.Name) and func.value in ("str", "chr")
+
+
+def attribute_lookup(
+    call: cst.Call,
+) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None]:
+    """(object, name) of ``obj.__getattribute__(name)``, or of the unbound form
+    ``object.__getattribute__(obj, name)`` (``type(obj).__getattribute__(obj, name)``)."""
+    assert isinstance(call.func, cst.Attribute)
+    second = positional(call, 1)
+    if second is not None:
+        return positional(call, 0), second
+    return call.func.value, positional(call, 0)
+
+
+def importers() -> frozenset[str]:
+    """The functions that import a module by a name given as a string (rules/names.toml)."""
+    return _names_table()[2]
+
+
+def _integer(node: cst.BaseExpression) -> int | None:
+    """The value of an integer literal, negative too (``-1``), else None."""
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    if (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and isinstance(node.expression, cst.Integer)
+    ):
+        value = _integer(node.expression)
+        return -value if value is not None else None
+    return None
+
+
+def _unshadowed(func: cst.BaseExpression, scope: Scope, *names: str) -> bool:
+    """``func`` is one of the builtin functions ``names``, not shadowed in ``scope``."""
+    return isinstance(func, cst.Name) and func.value in names and scope.lookup(func.value) is None
+
+
+def _simple_args(call: cst.Call) -> list[cst.BaseExpression] | None:
+    """The positional arguments of a call that passes no keyword and no star, else None."""
+    if any(arg.keyword is not None or arg.star for arg in call.args):
+        return None
+    return [arg.value for arg in call.args]
+
+
+def _format_fields_simple(template: str) -> bool:
+    """Whether every field of a ``str.format`` template is ``{}``, ``{0}`` or ``{name}``
+    (with ``!s`` at most, no format spec): filled with strings, it gives their text."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return False
+    for _, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if spec or conversion not in (None, "s"):
+            return False
+        if field and not field.isdigit() and not field.isidentifier():
+            return False
+    return True
 
 
 def positional(call: cst.Call, index: int) -> cst.BaseExpression | None:
@@ -155,26 +246,11 @@ class Resolver:
         index = node.slice[0].slice.value
         key = literal_string(index)
         holder = node.value
-        if key is not None:
-            if (
-                isinstance(holder, cst.Call)
-                and isinstance(holder.func, cst.Name)
-                and holder.func.value == "vars"
-                and scope.lookup("vars") is None
-                and len(holder.args) == 1
-                and not holder.args[0].star
-            ):
-                module = self.qualname(holder.args[0].value, scope, depth + 1)
-                return f"{module}.{key}" if module is not None and key.isidentifier() else None
-            if isinstance(holder, cst.Attribute) and holder.attr.value == "__dict__":
-                module = self.qualname(holder.value, scope, depth + 1)
-                return f"{module}.{key}" if module is not None and key.isidentifier() else None
-            if isinstance(holder, (cst.Name, cst.Attribute)):
-                where = self.qualname(holder, scope, depth + 1)
-                if where == "sys.modules":
-                    return key
-                if where == "builtins" and key.isidentifier():
-                    return f"builtins.{key}"
+        if key == "__builtins__" and _own_namespace(holder, scope):
+            return "builtins"  # globals()["__builtins__"]
+        module = self.namespace(holder, scope, depth + 1)
+        if module is not None:
+            return self._in_namespace(module, index, scope, depth)
         container = holder
         if isinstance(container, cst.Name):
             bindings = scope.lookup(container.value)
@@ -203,6 +279,35 @@ class Resolver:
                     return None
             return self._either([pair.value for pair in pairs], scope, depth)
         return None
+
+    def namespace(self, holder: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The module whose namespace ``holder`` is, looked up by key: ``vars(os)``,
+        ``os.__dict__`` ("os"), ``__builtins__`` ("builtins": a module or its dict), a name
+        bound to one of those; "sys.modules" for ``sys.modules`` (a lookup in it is a
+        module); else None. Only with ``lookups``."""
+        if not self.lookups or not _namespace_shaped(holder, scope):
+            return None
+        where = self.qualname(holder, scope, depth)
+        if where is None:
+            return None
+        if where.endswith(".__dict__"):
+            return where.removesuffix(".__dict__")
+        if where in ("builtins", "sys.modules"):
+            return where
+        return None
+
+    def _in_namespace(
+        self, module: str, key: cst.BaseExpression, scope: Scope, depth: int
+    ) -> str | None:
+        """What a lookup by ``key`` in ``module``'s namespace is (``sys.modules``: the
+        module of that name), the one that names a sink first; None when the key is not
+        known."""
+        names = self.texts(key, scope, depth + 1)
+        if names is None:
+            return None
+        if module == "sys.modules":
+            return self._pick("", names)
+        return self._pick(module, [n for n in names if n.isidentifier()])
 
     def _name(self, name: str, scope: Scope, depth: int) -> str | None:
         bindings = scope.lookup(name)
@@ -263,16 +368,35 @@ class Resolver:
         # (``x = x.strip()`` bound many times made every lookup of ``x`` exponential).
         if isinstance(call.func, cst.Attribute) and call.func.attr.value not in _NAMING:
             func_attr = call.func
-            if (  # sys.modules.get("os"): the module of that name
+            if (  # sys.modules.get("os"), vars(os).get("system"), __builtins__.get("exec")
                 self.lookups
-                and func_attr.attr.value == "get"
-                and isinstance(func_attr.value, cst.Attribute)
-                and func_attr.value.attr.value == "modules"
+                and func_attr.attr.value in ("get", "__getitem__")
                 and call.args
-                and self.qualname(func_attr.value, scope, depth + 1) == "sys.modules"
+                and not call.args[0].star
+                and call.args[0].keyword is None
             ):
-                return literal_string(call.args[0].value)
+                module = self.namespace(func_attr.value, scope, depth + 1)
+                if module is not None:
+                    return self._in_namespace(module, call.args[0].value, scope, depth)
             return None
+        if (  # vars(os): the module's namespace, "os.__dict__"
+            self.lookups
+            and _unshadowed(call.func, scope, "vars")
+            and len(call.args) == 1
+            and not call.args[0].star
+            and call.args[0].keyword is None
+        ):
+            module = self.qualname(call.args[0].value, scope, depth + 1)
+            return f"{module}.__dict__" if module is not None else None
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__getattribute__":
+            # builtins.__getattribute__("exec"), object.__getattribute__(builtins, "exec"):
+            # getattr(builtins, "exec")
+            held, named = attribute_lookup(call)
+            names = self.texts(named, scope, depth + 1) if named is not None else None
+            if held is None or names is None:
+                return None
+            owner = self.qualname(held, scope, depth + 1)
+            return self._pick(owner, [n for n in names if n.isidentifier()])
         getter = self._getter(call.func, scope, depth)
         if getter is not None:  # operator.attrgetter("system")(os): os.system
             first = positional(call, 0)
@@ -287,11 +411,18 @@ class Resolver:
                 return None
             owner = self.qualname(base, scope, depth + 1)
             return self._pick(owner, [n for n in names if n.isidentifier()])
-        if func in ("builtins.__import__", "importlib.import_module"):
+        if func == "operator.getitem" and self.lookups and len(call.args) == 2:
+            # operator.getitem(vars(builtins), "exec"): vars(builtins)["exec"]
+            holder, key = positional(call, 0), positional(call, 1)
+            module = self.namespace(holder, scope, depth + 1) if holder is not None else None
+            if module is None or key is None:
+                return None
+            return self._in_namespace(module, key, scope, depth)
+        if func is not None and func in importers():
             first = positional(call, 0)
             names = self.texts(first, scope, depth + 1) if first is not None else None
             modules = [n for n in names or () if n and not n.startswith(".")]
-            if func == "builtins.__import__" and not call.args[1:]:
+            if func.endswith(".__import__") and not call.args[1:]:
                 modules = [n.split(".")[0] for n in modules]
             return self._pick("", modules) if modules else None
         return None
@@ -335,12 +466,20 @@ class Resolver:
             return None
         text = literal_string(node)
         if text is not None:
-            return (text,)
+            return (text,) if len(text) <= _MAX_TEXT_LENGTH else None
+        if isinstance(node, cst.ConcatenatedString):  # "ex" f"{x}": an f-string in it
+            left = self.texts(node.left, scope, depth + 1)
+            right = self.texts(node.right, scope, depth + 1) if left is not None else None
+            return _joined([left, right]) if left is not None and right is not None else None
         if isinstance(node, cst.FormattedString):
             parts: list[tuple[str, ...]] = []
+            raw = "r" in node.prefix.lower()
             for part in node.parts:
                 if isinstance(part, cst.FormattedStringText):
-                    parts.append((part.value,))
+                    piece = _fstring_text(part.value, raw)
+                    if piece is None:
+                        return None
+                    parts.append((piece,))
                     continue
                 if not isinstance(part, cst.FormattedStringExpression):
                     return None
@@ -355,6 +494,16 @@ class Resolver:
             left = self.texts(node.left, scope, depth + 1)
             right = self.texts(node.right, scope, depth + 1) if left is not None else None
             return _joined([left, right]) if left is not None and right is not None else None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+            return self._percent(node, scope, depth)
+        if isinstance(node, cst.IfExp):  # "print" if c else "exec": either
+            return self._union((node.body, node.orelse), scope, depth)
+        if isinstance(node, cst.BooleanOperation):
+            return self._union((node.left, node.right), scope, depth)
+        if isinstance(node, cst.Subscript):
+            return self._text_slice(node, scope, depth)
+        if isinstance(node, cst.Call):
+            return self._text_call(node, scope, depth)
         if not isinstance(node, cst.Name):
             return None
         bindings = scope.lookup(node.value)
@@ -374,12 +523,359 @@ class Resolver:
             if found is None:
                 return None
             out.extend(t for t in found if t not in out)
-        return tuple(out[:_MAX_TEXTS]) if out else None
+        return _bounded_texts(out)
+
+    def _union(
+        self, nodes: Iterable[cst.BaseExpression], scope: Scope, depth: int
+    ) -> tuple[str, ...] | None:
+        """Every string any of ``nodes`` may be (None when one of them is not known)."""
+        out: list[str] = []
+        for node in nodes:
+            found = self.texts(node, scope, depth + 1)
+            if found is None:
+                return None
+            out.extend(t for t in found if t not in out)
+        return _bounded_texts(out)
+
+    def _percent(
+        self, node: cst.BinaryOperation, scope: Scope, depth: int
+    ) -> tuple[str, ...] | None:
+        """``"%s%s" % ("ev", "al")``: a template of ``%s`` fields only, filled with strings."""
+        templates = self.texts(node.left, scope, depth + 1)
+        if templates is None:
+            return None
+        right = node.right
+        items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+        if isinstance(right, cst.Tuple) and any(
+            not isinstance(e, cst.Element) for e in right.elements
+        ):
+            return None
+        parts = [self.texts(item, scope, depth + 1) for item in items]
+        if any(p is None for p in parts):
+            return None
+        out: list[str] = []
+        for template in templates:
+            if "%" in template.replace("%s", "").replace("%%", ""):
+                return None  # %d, %(name)s, %r...: not computed
+            for combination in _product([p for p in parts if p is not None]) or ():
+                try:
+                    out.append(template % combination)
+                except (TypeError, ValueError):
+                    return None
+        return _bounded_texts(out)
+
+    def _text_slice(self, node: cst.Subscript, scope: Scope, depth: int) -> tuple[str, ...] | None:
+        """``"cexe"[::-1]``, ``"xexec"[1:]``, ``"abc"[0]`` with integer literals."""
+        if len(node.slice) != 1:
+            return None
+        texts = self.texts(node.value, scope, depth + 1)
+        if texts is None:
+            return None
+        part = node.slice[0].slice
+        if isinstance(part, cst.Index):
+            index = _integer(part.value)
+            if index is None:
+                return None
+            try:
+                return _bounded_texts([t[index] for t in texts])
+            except IndexError:
+                return None
+        if not isinstance(part, cst.Slice):
+            return None
+        bounds: list[int | None] = []
+        for bound in (part.lower, part.upper, part.step):
+            if bound is None:
+                bounds.append(None)
+                continue
+            value = _integer(bound)
+            if value is None:
+                return None
+            bounds.append(value)
+        if bounds[2] == 0:
+            return None
+        cut = slice(*bounds)
+        return _bounded_texts([t[cut] for t in texts])
+
+    def _text_call(self, call: cst.Call, scope: Scope, depth: int) -> tuple[str, ...] | None:
+        """A string computed by a call from constants: ``sep.join(items)``,
+        ``template.format(...)``, a str method of rules/names.toml, ``bytes.decode()``,
+        ``str(text)``, ``chr(number)``."""
+        func = call.func
+        args = _simple_args(call)
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "format":
+                return self._format(call, scope, depth)
+            if args is None:
+                return None
+            if method == "decode":
+                return self._decoded(func.value, args, scope, depth)
+            if method != "join" and method not in _names_table()[0]:
+                return None
+            receivers = self.texts(func.value, scope, depth + 1)
+            if receivers is None:
+                return None
+            if method == "join" and len(args) == 1:
+                items = self._text_items(args[0], scope, depth + 1)
+                if items is None:
+                    return None
+                combinations = _product(items)
+                if combinations is None:
+                    return None
+                return _bounded_texts(sep.join(c) for sep in receivers for c in combinations)
+            if method not in _names_table()[0]:
+                return None
+            parts = [self.texts(arg, scope, depth + 1) for arg in args]
+            if any(p is None for p in parts):
+                return None
+            given_all = _product([p for p in parts if p is not None])
+            if given_all is None:
+                return None
+            out = []
+            for receiver in receivers:
+                for given in given_all:
+                    try:
+                        value = getattr(str, method)(receiver, *given)
+                    except (TypeError, ValueError):
+                        return None
+                    if not isinstance(value, str):
+                        return None
+                    out.append(value)
+            return _bounded_texts(out)
+        if args is None or len(args) != 1:
+            return None
+        if _unshadowed(func, scope, "str"):
+            return self.texts(args[0], scope, depth + 1)
+        if _unshadowed(func, scope, "chr"):
+            number = _integer(args[0])
+            if number is None or not 0 <= number < 0x110000:
+                return None
+            return (chr(number),)
+        return None
+
+    def _format(self, call: cst.Call, scope: Scope, depth: int) -> tuple[str, ...] | None:
+        """``"{}{}".format("ev", "al")``, ``"{a}".format(a="x")``: a template whose fields
+        are all plain (``_format_fields_simple``), filled with strings."""
+        assert isinstance(call.func, cst.Attribute)
+        templates = self.texts(call.func.value, scope, depth + 1)
+        if templates is None or any(arg.star for arg in call.args):
+            return None
+        names: list[str | None] = []
+        parts: list[tuple[str, ...]] = []
+        for arg in call.args:
+            found = self.texts(arg.value, scope, depth + 1)
+            if found is None:
+                return None
+            names.append(arg.keyword.value if arg.keyword is not None else None)
+            parts.append(found)
+        combinations = _product(parts)
+        if combinations is None:
+            return None
+        out: list[str] = []
+        for template in templates:
+            if not _format_fields_simple(template):
+                return None
+            for combination in combinations:
+                positional = [v for n, v in zip(names, combination, strict=True) if n is None]
+                named = {n: v for n, v in zip(names, combination, strict=True) if n is not None}
+                try:
+                    out.append(template.format(*positional, **named))
+                except (IndexError, KeyError, ValueError):
+                    return None
+        return _bounded_texts(out)
+
+    def _decoded(
+        self,
+        data: cst.BaseExpression,
+        args: list[cst.BaseExpression],
+        scope: Scope,
+        depth: int,
+    ) -> tuple[str, ...] | None:
+        """``bytes([101, 120, 101, 99]).decode()``, ``b"exec".decode("ascii")``."""
+        encoding = "utf-8"
+        if len(args) > 1:
+            return None
+        if args:
+            given = literal_string(args[0])
+            if given is None:
+                return None
+            encoding = given
+        if encoding.lower() not in _names_table()[1]:
+            return None
+        raw = self._bytes(data, scope, depth + 1)
+        if raw is None:
+            return None
+        try:
+            return (raw.decode(encoding),)
+        except (UnicodeDecodeError, LookupError):
+            return None
+
+    def _bytes(self, node: cst.BaseExpression, scope: Scope, depth: int) -> bytes | None:
+        """A constant bytes value: a literal, ``bytes(...)``/``bytearray(...)`` of a list or
+        tuple of integer literals, ``bytes.fromhex(text)``, ``text.encode()``, ``+``."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            return value if isinstance(value, bytes) else None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            left = self._bytes(node.left, scope, depth + 1)
+            right = self._bytes(node.right, scope, depth + 1) if left is not None else None
+            return left + right if left is not None and right is not None else None
+        if not isinstance(node, cst.Call):
+            return None
+        args = _simple_args(node)
+        if args is None or len(args) != 1:
+            return None
+        func = node.func
+        if _unshadowed(func, scope, "bytes", "bytearray"):
+            if not isinstance(args[0], (cst.List, cst.Tuple)):
+                return self._bytes(args[0], scope, depth + 1)
+            numbers = [
+                _integer(e.value) if isinstance(e, cst.Element) else None for e in args[0].elements
+            ]
+            if any(n is None or not 0 <= n < 256 for n in numbers):
+                return None
+            return bytes(n for n in numbers if n is not None)
+        if not isinstance(func, cst.Attribute):
+            return None
+        if func.attr.value == "fromhex" and _unshadowed(func.value, scope, "bytes", "bytearray"):
+            hexes = self.texts(args[0], scope, depth + 1)
+            if hexes is None or len(hexes) != 1:
+                return None
+            try:
+                return bytes.fromhex(hexes[0])
+            except ValueError:
+                return None
+        if func.attr.value == "encode":
+            texts = self.texts(func.value, scope, depth + 1)
+            if texts is None or len(texts) != 1 or not texts[0].isascii():
+                return None
+            return texts[0].encode("ascii")
+        return None
+
+    def _text_items(
+        self, node: cst.BaseExpression, scope: Scope, depth: int
+    ) -> list[tuple[str, ...]] | None:
+        """The strings each item of an iterable written out may be, in order: a list or
+        tuple of constants, a string's characters, ``reversed(...)`` of one,
+        ``map(chr, [numbers])``."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, (cst.List, cst.Tuple)):
+            out: list[tuple[str, ...]] = []
+            for element in node.elements:
+                if not isinstance(element, cst.Element):
+                    return None  # a starred item
+                found = self.texts(element.value, scope, depth + 1)
+                if found is None:
+                    return None
+                out.append(found)
+            return out
+        if isinstance(node, cst.Call):
+            args = _simple_args(node)
+            if args and len(args) == 1 and _unshadowed(node.func, scope, "reversed"):
+                items = self._text_items(args[0], scope, depth + 1)
+                return list(reversed(items)) if items is not None else None
+            if args and len(args) == 2 and _unshadowed(node.func, scope, "map"):
+                if not _unshadowed(args[0], scope, "chr"):
+                    return None
+                if not isinstance(args[1], (cst.List, cst.Tuple)):
+                    return None
+                numbers = [
+                    _integer(e.value) if isinstance(e, cst.Element) else None
+                    for e in args[1].elements
+                ]
+                if any(n is None or not 0 <= n < 0x110000 for n in numbers):
+                    return None
+                return [(chr(n),) for n in numbers if n is not None]
+            return None
+        texts = self.texts(node, scope, depth + 1)
+        if texts is None or len(texts) != 1:
+            return None
+        return [(c,) for c in texts[0]]  # "".join("exec"): its characters
+
+
+def _fstring_text(value: str, raw: bool) -> str | None:
+    """The text of an f-string's literal part as written in the source (``{{`` doubled,
+    ``\\x65`` escaped): its value, or None when it cannot be read so."""
+    value = value.replace("{{", "{").replace("}}", "}")
+    if raw or "\\" not in value:
+        return value
+    if not value.isascii():
+        return None
+    try:
+        return value.encode("ascii").decode("unicode_escape")
+    except UnicodeDecodeError:
+        return None
+
+
+def _own_namespace(holder: cst.BaseExpression, scope: Scope) -> bool:
+    """``globals()``, ``locals()`` or ``vars()`` (no argument), not shadowed."""
+    return (
+        isinstance(holder, cst.Call)
+        and not holder.args
+        and _unshadowed(holder.func, scope, "globals", "locals", "vars")
+    )
+
+
+def _namespace_shaped(holder: cst.BaseExpression, scope: Scope, follow: bool = True) -> bool:
+    """Whether ``holder`` may be a module's namespace by its shape alone (``vars(x)``,
+    ``x.__dict__``, ``sys.modules``, ``__builtins__``, or a name bound to one of those): the
+    lookups Resolver.namespace resolves, and only those (resolving every receiver of every
+    ``.get`` would be a cost for nothing)."""
+    if isinstance(holder, cst.Attribute):
+        return holder.attr.value in _NAMESPACE_ATTRS
+    if isinstance(holder, cst.Call):
+        return _unshadowed(holder.func, scope, "vars")
+    if isinstance(holder, cst.Subscript):  # globals()["__builtins__"]
+        return _own_namespace(holder.value, scope)
+    if not isinstance(holder, cst.Name):
+        return False
+    if holder.value == "__builtins__" or holder.value == "builtins":
+        return True
+    if not follow:
+        return False
+    return any(
+        b.kind == "import"  # from sys import modules
+        or (
+            b.kind == "value"
+            and b.value is not None
+            and _namespace_shaped(b.value, b.scope, follow=False)
+        )
+        for b in scope.lookup(holder.value) or ()
+    )
+
+
+def _bounded_texts(texts: Iterable[str]) -> tuple[str, ...] | None:
+    """``texts`` without repeats, or None when they are too many or one is too long to be
+    a name worth knowing (never a subset: the one left out could be the sink)."""
+    out: list[str] = []
+    for text in texts:
+        if len(text) > _MAX_TEXT_LENGTH:
+            return None
+        if text not in out:
+            out.append(text)
+        if len(out) > _MAX_TEXTS:
+            return None
+    return tuple(out) if out else None
+
+
+def _product(parts: list[tuple[str, ...]]) -> list[tuple[str, ...]] | None:
+    """Every way of taking one string of each part, in order; None when more than
+    _MAX_TEXTS."""
+    out: list[tuple[str, ...]] = [()]
+    for choices in parts:
+        out = [(*a, b) for a in out for b in choices]
+        if len(out) > _MAX_TEXTS:
+            return None
+    return out
 
 
 def _joined(parts: list[tuple[str, ...]]) -> tuple[str, ...] | None:
-    """Every way of joining one string of each part, in order (at most _MAX_TEXTS)."""
-    out: list[str] = [""]
-    for choices in parts:
-        out = [a + b for a in out for b in choices][:_MAX_TEXTS]
-    return tuple(out)
+    """Every way of joining one string of each part, in order (None when more than
+    _MAX_TEXTS: a subset could leave out the sink)."""
+    combinations = _product(parts)
+    if combinations is None:
+        return None
+    return _bounded_texts("".join(c) for c in combinations)
