@@ -23,6 +23,7 @@ from auditor.file_summary import WRAPPERS, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import Entry, text_reader
+from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
 from auditor.flow.propagate import Project
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
@@ -579,6 +580,12 @@ class Planner:
                 out.update(f"const:{name}={value}" for name, value in found)
         return out
 
+    def constants(self) -> Constants:
+        """The other modules' constants (auditor.flow.constants), made on first use."""
+        if self._constants is None:
+            self._constants = self._make_constants()
+        return self._constants
+
     def _make_constants(self) -> Constants:
         modules = _modules(self.entries)
         writers = Writers(self.entries, self.text_of)
@@ -593,9 +600,15 @@ class Planner:
                 return None
             return text, entry.rel.endswith(("__init__.py", "__init__.pyw"))
 
-        def assigned_elsewhere(module: str, name: str) -> str | None:
+        def assigned_elsewhere(module: str, name: str) -> Step | None:
             own = modules.get(module)
-            return writers.written(module, [name], own) if own is not None else "unknown"
+            if own is None:  # not a module of the scan: never asked (its text is unknown)
+                return Step("", 0, 0, f"{module} is not a module of the scan", "written")
+            return writers.writer(module, [name], own)
+
+        def shown(module: str) -> str:
+            number = modules.get(module)
+            return self.entries[number].shown if number is not None else module
 
         def mutated(name: str) -> bool:
             pattern = re.compile(
@@ -609,7 +622,7 @@ class Planner:
                 if name in self.words(n)
             )
 
-        return Constants(module_text, assigned_elsewhere, mutated)
+        return Constants(module_text, assigned_elsewhere, mutated, shown)
 
 
 def _defined(summary: FileSummary) -> set[str]:
@@ -893,6 +906,10 @@ def apply(
             elif site.finding < count:
                 finding = findings[site.finding]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
+                if site.imports and planner is not None and not flowed.flow:
+                    # a name imported from a module of the scan that is written at run
+                    # time (``setattr(settings, k, v)`` in a loader): the flow names where
+                    flowed = _overridden(flowed, site.imports, planner)
             elif site.finding - count < len(latent):  # reported only when it has an origin
                 finding = latent[site.finding - count]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
@@ -911,6 +928,21 @@ def apply(
                 findings[site.finding] = flowed
             else:
                 findings.append(flowed)
+
+
+def _overridden(finding: Finding, imports: tuple[str, ...], planner: Planner) -> Finding:
+    """``finding``, whose payload reads ``imports`` (names of other modules of the scan),
+    with a flow step where the first of them is written at run time and its note, when it
+    is not constant and one is (auditor.flow.constants.Constants.overridden)."""
+    if finding.payload == "constant" or finding.origin not in (None, "internal"):
+        return finding
+    constants = planner.constants()
+    for name in imports:
+        step = constants.overridden(name)
+        if step is not None:
+            message = f"{finding.message} ({step.note})"
+            return dataclasses.replace(finding, flow=(step,), message=message)
+    return finding
 
 
 def _resuppressed(
@@ -1022,14 +1054,18 @@ class Writers:
     of that name on anything (``<x>.PAGER = ...``, ``setattr(x, "PAGER", ...)``) is taken
     for a writer; so is one that writes its namespace (``tasks.__dict__["PAGER"] = x``,
     ``vars(tasks)["PAGER"] = x``, ``tasks.__dict__.update(PAGER=x)``; an ``update`` whose
-    keys are not written out may write any of them). A write through a name chosen at run
-    time (``setattr(tasks, k, v)``) is not seen."""
+    keys are not written out may write any of them). A write under a name chosen at run
+    time on the module itself (``for k, v in cfg.items(): setattr(settings, k, v)`` with
+    ``settings`` imported from the project, ``setattr(sys.modules["pkg.settings"], k, v)``)
+    may write any of its globals: those are read with ``ast`` from the few files whose text
+    may hold one (auditor.flow.module_writes)."""
 
     def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
         self.entries = entries
         self.text_of = text_of
         self._assigned_by: dict[int, frozenset[str]] = {}
         self._saying: dict[str, list[int]] = {}
+        self._dynamic: dict[int, list[Write]] = {}
 
     def _assigned_in(self, number: int) -> frozenset[str]:
         """The attribute names file ``number`` assigns on anything (``*``: any), read once."""
@@ -1079,19 +1115,50 @@ class Writers:
                 continue
             assigned = self._assigned_in(number)
             hit = sorted(wanted if "*" in assigned else wanted & assigned)
-            if not hit:
-                continue
             text = self.text_of(self.entries[number]) or ""
-            if imports.search(text):
-                where = self.entries[number].shown
+            where = self.entries[number].shown
+            if hit and imports.search(text):
                 at = next(
-                    (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()), 0
+                    (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()),
+                    None,
                 )
+                if at is None:  # a namespace update whose keys are not written out
+                    found = _NAMESPACE_UPDATE.search(text)
+                    at = found.start() if found is not None else 0
                 line = text.count("\n", 0, at) + 1
                 column = at - (text.rfind("\n", 0, at) + 1)
                 note = f"{where} assigns {last}.{hit[0]} at run time"
                 return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
+            for write in self._by_name_in(number):
+                if not same_module(write.module, module):
+                    continue
+                if write.name != "*" and write.name not in wanted:
+                    continue
+                name = write.name if write.name != "*" else sorted(wanted)[0]
+                if write.name == "*":
+                    note = f"{where} may assign any global of {last} at run time ({write.code})"
+                else:
+                    note = f"{where} assigns {last}.{name} at run time"
+                return Step(where, write.line, write.column, note, "written", f"{last}.{name}")
         return None
+
+    def _by_name_in(self, number: int) -> list[Write]:
+        """The writes of file ``number`` that only a reading with ``ast`` finds (under a
+        name chosen at run time, through ``sys.modules["pkg.m"]``), read once; [] for a
+        file whose text holds none (auditor.flow.module_writes)."""
+        found = self._dynamic.get(number)
+        if found is None:
+            entry = self.entries[number]
+            text = self.text_of(entry) or ""
+            found = []
+            if may_write_by_name(text):
+                from auditor.scan.discover import module_name
+
+                here = module_name(entry.rel, _root(entry))
+                package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
+                found = module_writes(text, here, package)
+            self._dynamic[number] = found
+        return found
 
 
 def _flowed(
