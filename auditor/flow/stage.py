@@ -883,6 +883,7 @@ def apply(
     from sources), in place."""
     external = planner.external if planner is not None else set()
     writers = Writers(entries, planner.text_of) if planner is not None else None
+    patched = _unisolate(entries, policy, planner.text_of if planner is not None else None)
     constant = project.constant_params(external)
     unsure: set[str] = set()  # names whose calls were not all read
     if planner is not None:  # a name some call passes a non-constant to, or not followed
@@ -928,6 +929,62 @@ def apply(
                 findings[site.finding] = flowed
             else:
                 findings.append(flowed)
+    for (number, position), (step, why) in patched.items():
+        finding = entries[number].result.findings[position]
+        flow = finding.flow
+        if flow and flow[-1].kind == "reaches":  # the patch, before the call it makes
+            flow = (*flow[:-1], step, flow[-1])  # run on the host
+        else:
+            flow = (*flow, step)
+        message = finding.message
+        if why not in message:  # a message made again for the origin (critical)
+            message += f" (not counted as isolated: {why})"
+        entries[number].result.findings[position] = dataclasses.replace(
+            finding, flow=flow, message=message
+        )
+
+
+def _unisolate(
+    entries: list[Entry], policy: Policy, text_of: Callable[[Entry], str | None] | None
+) -> dict[tuple[int, int], tuple[Step, str]]:
+    """Judge again, in place, the isolated findings whose wrapper's module another file
+    replaces something of at run time (auditor.flow.patches): as the call would be without
+    the sandbox, saying why. Returns, for each (entry, finding) so judged, the flow step
+    at the patch (kind "patched") and why, for the stage to add once the flows are known."""
+    from auditor.flow.patches import Patches
+    from auditor.judge.classify import unisolated
+    from auditor.scan.discover import module_name
+
+    out: dict[tuple[int, int], tuple[Step, str]] = {}
+    if not any(f.isolated for e in entries for f in e.result.findings):
+        return out
+    patches = Patches(
+        entries, text_of or text_reader(), lambda entry: module_name(entry.rel, _root(entry))
+    )
+    for number, entry in enumerate(entries):
+        findings = entry.result.findings
+        for position, finding in enumerate(findings):
+            if not finding.isolated:
+                continue
+            target = finding.sink.rsplit(".", 1)[0]
+            patch = patches.of(target) if target else None
+            if patch is None:
+                continue
+            why = patch.why()
+            changes = unisolated(policy, finding, why)
+            if finding.suppressed and finding.suppression_reason != "# nosec":
+                # its comment accepted a call that runs in the sandbox, not on the host
+                changes.update(suppressed=False, suppression_reason=None)
+                changes["message"] += (
+                    " (its suppression comment accepted the call as isolated: name it again "
+                    "to accept it)"
+                )
+            findings[position] = dataclasses.replace(finding, **changes)
+            write, subject = patch.write, patch.subject()
+            note = f"{patch.path} replaces {subject} at run time ({write.code})"
+            step = Step(patch.path, write.line, write.column, note, "patched", subject)
+            out[(number, position)] = (step, why)
+    return out
 
 
 def _overridden(finding: Finding, imports: tuple[str, ...], planner: Planner) -> Finding:
