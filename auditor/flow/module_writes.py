@@ -29,22 +29,45 @@ from dataclasses import dataclass
 
 from auditor.file_summary import absolute
 
-# a file may hold a write this module reads beyond the text checks of auditor.flow.stage:
-# a ``setattr`` whose name is not a literal (on anything but ``self`` and ``cls``), or an
-# item of ``sys.modules`` named by a literal
-_DYNAMIC_SETATTR = re.compile(
-    r"\bsetattr\(\s*(?!(?:self|cls)\s*,)[^,()]+,(?!\s*[rbu]?(['\"])[A-Za-z_]\w*\1\s*,)"
+# what a file must say to write a module's globals under a name chosen at run time or
+# through ``sys.modules["pkg.m"]`` (each pattern starts with a literal: a search of a file
+# that says none is fast): ``setattr(R, K, ...)`` whose K is not a literal (R: not ``self``
+# or ``cls``), and the modules named by a literal
+_SETATTR = re.compile(
+    r"setattr\(\s*(?!(?:self|cls)\s*,)([^,()]+?)\s*,(?!\s*[rbu]?(['\"])[A-Za-z_]\w*\2\s*,)"
 )
-_MODULES_ITEM = re.compile(r"\bsys\s*\.\s*modules\s*(?:\[|\.\s*get\s*\()\s*[rbu]?['\"]")
+_MODULES_ITEM = re.compile(r"modules\s*(?:\[|\.\s*get\s*\()\s*[rbu]?['\"]([\w.]+)['\"]")
+_IMPORTED_BY_NAME = re.compile(r"import(?:_module|__)\(\s*[rbu]?['\"]([\w.]+)['\"]")
 _IMPORTERS = frozenset({"import_module", "__import__"})
 _NAMESPACE_METHODS = frozenset({"update", "setdefault", "__setitem__"})
 _CODE_MAX = 60
 
 
-def may_write_by_name(text: str) -> bool:
-    """Whether ``text`` may hold a write of a module's attribute under a name chosen at run
-    time or through ``sys.modules["pkg.m"]`` (the cheap check before :func:`module_writes`)."""
-    return bool(_DYNAMIC_SETATTR.search(text) or _MODULES_ITEM.search(text))
+def may_write_by_name(text: str, last: str) -> bool:
+    """Whether ``text`` may write a global of a module whose last name is ``last`` under a
+    name chosen at run time (``setattr(settings, k, v)`` on ``settings``, an alias of it
+    imported ``as``, or a name bound to ``sys.modules[...]`` or ``import_module(...)``), or
+    through ``sys.modules["pkg.last"]``: the cheap check, by text, before
+    :func:`module_writes` parses the file."""
+    if "modules" in text:
+        for match in _MODULES_ITEM.finditer(text):
+            if match.group(1).rsplit(".", 1)[-1] == last:
+                return True
+    if "import_module(" in text or "__import__(" in text:
+        for match in _IMPORTED_BY_NAME.finditer(text):
+            if match.group(1).rsplit(".", 1)[-1] == last:
+                return True
+    if "setattr(" not in text:
+        return False
+    for match in _SETATTR.finditer(text):
+        receiver = " ".join(match.group(1).split())
+        if receiver == last or receiver.endswith("." + last):
+            return True
+        if receiver.isidentifier() and re.search(
+            rf"\b{re.escape(last)}\b[^\n]*\bas[ \t]+{receiver}\b", text
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1186,7 +1186,7 @@ class Writers:
                 column = at - (text.rfind("\n", 0, at) + 1)
                 note = f"{where} assigns {last}.{hit[0]} at run time"
                 return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
-            for write in self._by_name_in(number):
+            for write in self._by_name_in(number, last):
                 if not same_module(write.module, module):
                     continue
                 if write.name != "*" and write.name not in wanted:
@@ -1199,22 +1199,22 @@ class Writers:
                 return Step(where, write.line, write.column, note, "written", f"{last}.{name}")
         return None
 
-    def _by_name_in(self, number: int) -> list[Write]:
+    def _by_name_in(self, number: int, last: str) -> list[Write]:
         """The writes of file ``number`` that only a reading with ``ast`` finds (under a
         name chosen at run time, through ``sys.modules["pkg.m"]``), read once; [] for a
-        file whose text holds none (auditor.flow.module_writes)."""
+        file whose text cannot write so a module named ``last``
+        (auditor.flow.module_writes)."""
         found = self._dynamic.get(number)
         if found is None:
             entry = self.entries[number]
             text = self.text_of(entry) or ""
-            found = []
-            if may_write_by_name(text):
-                from auditor.scan.discover import module_name
+            if not may_write_by_name(text, last):
+                return []
+            from auditor.scan.discover import module_name
 
-                here = module_name(entry.rel, _root(entry))
-                package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
-                found = module_writes(text, here, package)
-            self._dynamic[number] = found
+            here = module_name(entry.rel, _root(entry))
+            package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
+            found = self._dynamic[number] = module_writes(text, here, package)
         return found
 
 
