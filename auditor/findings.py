@@ -35,8 +35,12 @@ class Step:
     the callee), "parameter" (a caller the analysis cannot see: ``subject`` the function,
     ``detail`` the parameter), "fed" (written to the standard input of the shell the site
     starts: ``subject``, the call that writes it, ``p.stdin.write``), "written" (another
-    file assigns the module global a constant payload reads: ``subject``, ``tasks.CMD``) or
-    "reaches" (``subject``: the sink)."""
+    file assigns the module global a constant payload reads: ``subject``, ``tasks.CMD``;
+    ``settings.CMD`` for a write under a name chosen at run time, ``setattr(settings, k,
+    v)``, or ``settings.*`` for the module's own write of its globals by key), "patched"
+    (another file replaces something of the isolation wrapper's module a call goes
+    through: ``subject``, what it replaces, ``auditor.sandbox.run``) or "reaches"
+    (``subject``: the sink)."""
 
     path: str
     line: int

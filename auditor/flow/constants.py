@@ -19,7 +19,8 @@ unknown, and the name dynamic:
   ``for``, ``with``, ``import``, ``def``, ``del``, a walrus...), no ``global NAME`` in a
   function, no write of the module's globals by key (``globals()``, ``sys.modules[__name__]``,
   ``setattr``), no file of the scan that imports the module and assigns an attribute of that
-  name (auditor.flow.stage.Writers), and for a list, no file of the scan that says the name
+  name or writes its globals under a name chosen at run time (auditor.flow.stage.Writers),
+  and for a list, no file of the scan that says the name
   and mutates something so named (``NAME.append(x)``, ``NAME[0] = x``, ``NAME += x``).
 """
 
@@ -30,6 +31,7 @@ import re
 from collections.abc import Callable
 
 from auditor.file_summary import absolute
+from auditor.findings import Step
 
 _MAX_DEPTH = 12  # names followed from name to name, across modules too
 _MAX_TEXT = 4000  # a value longer than this (as an expression) is not handed over
@@ -127,18 +129,21 @@ class Constants:
     """The constant values of module-level names of the scan's modules. ``module_text``:
     a module's text by dotted name and whether it is a package's ``__init__`` (None: not a
     module of the scan); ``assigned_elsewhere``:
-    why a module's name may be assigned from another file (auditor.flow.stage.Writers), or
-    None; ``mutated``: whether some file of the scan may mutate a list of that name."""
+    where and why a module's name may be assigned from another file (a step of kind
+    "written": auditor.flow.stage.Writers), or None; ``shown``: the path a module's file is
+    shown under; ``mutated``: whether some file of the scan may mutate a list of that name."""
 
     def __init__(
         self,
         module_text: Callable[[str], tuple[str, bool] | None],
-        assigned_elsewhere: Callable[[str, str], str | None],
+        assigned_elsewhere: Callable[[str, str], Step | None],
         mutated: Callable[[str], bool],
+        shown: Callable[[str], str] | None = None,
     ) -> None:
         self.module_text = module_text
         self.assigned_elsewhere = assigned_elsewhere
         self.mutated = mutated
+        self.shown = shown or (lambda module: module)
         self._modules: dict[str, _Module | None] = {}
         self._values: dict[str, str | None] = {}
         self._names: dict[tuple[str, str], Literal] = {}
@@ -152,6 +157,49 @@ class Constants:
             text = None if isinstance(value, _Unknown) else _source(value)
             self._values[dotted] = text if text is not None and len(text) <= _MAX_TEXT else None
         return self._values[dotted]
+
+    def overridden(self, dotted: str) -> Step | None:
+        """Where the module-level name ``dotted`` is written at run time, which makes it no
+        constant (a step of kind "written"): by another file of the scan
+        (auditor.flow.stage.Writers), or by its own module through its globals by key
+        (``globals().update(...)``, ``setattr(sys.modules[__name__], k, v)``); through the
+        re-exports that name it. None when no such write is known."""
+        for _ in range(_MAX_DEPTH):
+            module, _, name = dotted.rpartition(".")
+            parsed = self._module(module) if module else None
+            if parsed is None:
+                return None
+            if parsed.by_key:
+                step = self._by_key_step(module)
+                if step is not None:
+                    return step
+            bound = parsed.bindings.get(name, [])
+            if len(bound) == 1 and isinstance(bound[0], ast.ImportFrom):
+                stmt = bound[0]
+                base = _absolute(stmt.module or "", stmt.level, module, self._package(module))
+                dotted = f"{base}.{parsed.imported_names.get(name, name)}"
+                continue
+            found = self.assigned_elsewhere(module, name)
+            return found if found is not None and found.path else None
+        return None
+
+    def _by_key_step(self, module: str) -> Step | None:
+        found = self.module_text(module)
+        text = found[0] if found is not None else ""
+        match = _WRITTEN_BY_KEY.search(text)
+        if match is None:  # names bound by ``from x import *``: no write at run time
+            return None
+        at = match.start()
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        code = " ".join(text[start : end if end >= 0 else len(text)].split())
+        if len(code) > 60:
+            code = code[:59] + "…"
+        where = self.shown(module)
+        line = text.count("\n", 0, at) + 1
+        last = module.rsplit(".", 1)[-1]
+        note = f"{where} may write any of its globals at run time ({code})"
+        return Step(where, line, at - start, note, "written", f"{last}.*")
 
     def _module(self, name: str) -> _Module | None:
         if name not in self._modules:

@@ -23,6 +23,7 @@ from auditor.file_summary import WRAPPERS, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import Entry, text_reader
+from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
 from auditor.flow.propagate import Project
 from auditor.judge.catalogue import Sink
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
@@ -653,6 +654,12 @@ class Planner:
                 out.update(f"const:{name}={value}" for name, value in found)
         return out
 
+    def constants(self) -> Constants:
+        """The other modules' constants (auditor.flow.constants), made on first use."""
+        if self._constants is None:
+            self._constants = self._make_constants()
+        return self._constants
+
     def _make_constants(self) -> Constants:
         modules = _modules(self.entries)
         writers = Writers(self.entries, self.text_of)
@@ -667,9 +674,15 @@ class Planner:
                 return None
             return text, entry.rel.endswith(("__init__.py", "__init__.pyw"))
 
-        def assigned_elsewhere(module: str, name: str) -> str | None:
+        def assigned_elsewhere(module: str, name: str) -> Step | None:
             own = modules.get(module)
-            return writers.written(module, [name], own) if own is not None else "unknown"
+            if own is None:  # not a module of the scan: never asked (its text is unknown)
+                return Step("", 0, 0, f"{module} is not a module of the scan", "written")
+            return writers.writer(module, [name], own)
+
+        def shown(module: str) -> str:
+            number = modules.get(module)
+            return self.entries[number].shown if number is not None else module
 
         def mutated(name: str) -> bool:
             pattern = re.compile(
@@ -683,7 +696,7 @@ class Planner:
                 if name in self.words(n)
             )
 
-        return Constants(module_text, assigned_elsewhere, mutated)
+        return Constants(module_text, assigned_elsewhere, mutated, shown)
 
 
 def _defined(summary: FileSummary) -> set[str]:
@@ -944,6 +957,7 @@ def apply(
     from sources), in place."""
     external = planner.external if planner is not None else set()
     writers = Writers(entries, planner.text_of) if planner is not None else None
+    patched = _unisolate(entries, policy, planner.text_of if planner is not None else None)
     constant = project.constant_params(external)
     unsure: set[str] = set()  # names whose calls were not all read
     if planner is not None:  # a name some call passes a non-constant to, or not followed
@@ -967,6 +981,10 @@ def apply(
             elif site.finding < count:
                 finding = findings[site.finding]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
+                if site.imports and planner is not None and not flowed.flow:
+                    # a name imported from a module of the scan that is written at run
+                    # time (``setattr(settings, k, v)`` in a loader): the flow names where
+                    flowed = _overridden(flowed, site.imports, planner)
             elif site.finding - count < len(latent):  # reported only when it has an origin
                 finding = latent[site.finding - count]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
@@ -985,6 +1003,77 @@ def apply(
                 findings[site.finding] = flowed
             else:
                 findings.append(flowed)
+    for (number, position), (step, why) in patched.items():
+        finding = entries[number].result.findings[position]
+        flow = finding.flow
+        if flow and flow[-1].kind == "reaches":  # the patch, before the call it makes
+            flow = (*flow[:-1], step, flow[-1])  # run on the host
+        else:
+            flow = (*flow, step)
+        message = finding.message
+        if why not in message:  # a message made again for the origin (critical)
+            message += f" (not counted as isolated: {why})"
+        entries[number].result.findings[position] = dataclasses.replace(
+            finding, flow=flow, message=message
+        )
+
+
+def _unisolate(
+    entries: list[Entry], policy: Policy, text_of: Callable[[Entry], str | None] | None
+) -> dict[tuple[int, int], tuple[Step, str]]:
+    """Judge again, in place, the isolated findings whose wrapper's module another file
+    replaces something of at run time (auditor.flow.patches): as the call would be without
+    the sandbox, saying why. Returns, for each (entry, finding) so judged, the flow step
+    at the patch (kind "patched") and why, for the stage to add once the flows are known."""
+    from auditor.flow.patches import Patches
+    from auditor.judge.classify import unisolated
+    from auditor.scan.discover import module_name
+
+    out: dict[tuple[int, int], tuple[Step, str]] = {}
+    if not any(f.isolated for e in entries for f in e.result.findings):
+        return out
+    patches = Patches(
+        entries, text_of or text_reader(), lambda entry: module_name(entry.rel, _root(entry))
+    )
+    for number, entry in enumerate(entries):
+        findings = entry.result.findings
+        for position, finding in enumerate(findings):
+            if not finding.isolated:
+                continue
+            target = finding.sink.rsplit(".", 1)[0]
+            patch = patches.of(target) if target else None
+            if patch is None:
+                continue
+            why = patch.why()
+            changes = unisolated(policy, finding, why)
+            if finding.suppressed and finding.suppression_reason != "# nosec":
+                # its comment accepted a call that runs in the sandbox, not on the host
+                changes.update(suppressed=False, suppression_reason=None)
+                changes["message"] += (
+                    " (its suppression comment accepted the call as isolated: name it again "
+                    "to accept it)"
+                )
+            findings[position] = dataclasses.replace(finding, **changes)
+            write, subject = patch.write, patch.subject()
+            note = f"{patch.path} replaces {subject} at run time ({write.code})"
+            step = Step(patch.path, write.line, write.column, note, "patched", subject)
+            out[(number, position)] = (step, why)
+    return out
+
+
+def _overridden(finding: Finding, imports: tuple[str, ...], planner: Planner) -> Finding:
+    """``finding``, whose payload reads ``imports`` (names of other modules of the scan),
+    with a flow step where the first of them is written at run time and its note, when it
+    is not constant and one is (auditor.flow.constants.Constants.overridden)."""
+    if finding.payload == "constant" or finding.origin not in (None, "internal"):
+        return finding
+    constants = planner.constants()
+    for name in imports:
+        step = constants.overridden(name)
+        if step is not None:
+            message = f"{finding.message} ({step.note})"
+            return dataclasses.replace(finding, flow=(step,), message=message)
+    return finding
 
 
 def _resuppressed(
@@ -1035,12 +1124,6 @@ _ATTR_WRITE = re.compile(
     r"|\bsetattr\(\s*[\w.\[\]]+\s*,\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]"
     r"|(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\[\s*[rbu]?['\"]([A-Za-z_]\w*)['\"]\s*\]"
     r"\s*=(?!=)"
-)
-# ``setattr(<x>.mod, name, v)``: an attribute whose name is chosen at run time (a settings
-# loader's ``for name, value in cfg.items(): setattr(settings, name, value)``); the group is
-# the object written
-_SETATTR_BY_NAME = re.compile(
-    r"\bsetattr\(\s*((?:[A-Za-z_]\w*\s*\.\s*)*[A-Za-z_]\w*)\s*,\s*(?![rbu]?['\"])"
 )
 # a test's patch of a module's global by its dotted name, ``mock.patch("pkg.mod.NAME", x)``,
 # ``monkeypatch.setattr("pkg.mod.NAME", x)``, ``mocker.patch(...)``, ``@patch(...)``
@@ -1113,20 +1196,23 @@ class Writers:
     for a writer; so is one that writes its namespace (``tasks.__dict__["PAGER"] = x``,
     ``vars(tasks)["PAGER"] = x``, ``tasks.__dict__.update(PAGER=x)``; an ``update`` whose
     keys are not written out may write any of them), or patches it in a test
-    (``patch.object(tasks, "PAGER", x)``, ``patch.multiple(tasks, PAGER=x)``). A file that
-    sets attributes of an object named like the module by a name chosen at run time
-    (``setattr(tasks, name, value)``, a settings loader) may write any of its globals; and a
-    file that patches the global by its dotted name (``mock.patch("pkg.tasks.PAGER")``,
+    (``patch.object(tasks, "PAGER", x)``, ``patch.multiple(tasks, PAGER=x)``); a file that
+    patches the global by its dotted name (``mock.patch("pkg.tasks.PAGER")``,
     ``monkeypatch.setattr("pkg.tasks.PAGER", x)``) writes it without importing it. A write
-    through an alias of the module (``import tasks as t``) is not seen."""
+    under a name chosen at run time on the module itself (``for k, v in cfg.items():
+    setattr(settings, k, v)`` with ``settings`` imported from the project,
+    ``setattr(sys.modules["pkg.settings"], k, v)``) may write any of its globals: those are
+    read with ``ast`` from the few files whose text may hold one
+    (auditor.flow.module_writes). A write through an alias of the module (``import tasks as
+    t``) is not seen."""
 
     def __init__(self, entries: list[Entry], text_of: Callable[[Entry], str | None]) -> None:
         self.entries = entries
         self.text_of = text_of
         self._assigned_by: dict[int, frozenset[str]] = {}
         self._patched_by: dict[int, frozenset[tuple[str, str]]] = {}
-        self._by_name: dict[int, frozenset[str]] = {}
         self._saying: dict[str, list[int]] = {}
+        self._dynamic: dict[int, list[Write]] = {}
 
     def _assigned_in(self, number: int) -> frozenset[str]:
         """The attribute names file ``number`` assigns on anything (``*``: any), read once."""
@@ -1158,19 +1244,6 @@ class Writers:
                 for match in _PATCH_BY_NAME.finditer(text):
                     pairs.add((match.group(2).rstrip("."), match.group(3)))
             found = self._patched_by[number] = frozenset(pairs)
-        return found
-
-    def _set_by_name(self, number: int) -> frozenset[str]:
-        """The last names of the objects file ``number`` sets an attribute of whose name
-        is chosen at run time (``setattr(settings, name, value)``: ``settings``)."""
-        found = self._by_name.get(number)
-        if found is None:
-            text = self.text_of(self.entries[number]) or ""
-            targets: set[str] = set()
-            if "setattr" in text:
-                for match in _SETATTR_BY_NAME.finditer(text):
-                    targets.add(match.group(1).rsplit(".", 1)[-1].strip())
-            found = self._by_name[number] = frozenset(targets)
         return found
 
     def _importers(self, last: str) -> list[int]:
@@ -1209,40 +1282,57 @@ class Writers:
             where = self.entries[number].shown
             for dotted, name in sorted(self._patched_in(number)):
                 if name in wanted and _same_module(dotted, module):
-                    text = self.text_of(self.entries[number]) or ""
-                    at = text.find(f"{dotted}.{name}")
-                    line = text.count("\n", 0, at) + 1
-                    column = at - (text.rfind("\n", 0, at) + 1)
+                    patched = self.text_of(self.entries[number]) or ""
+                    place = patched.find(f"{dotted}.{name}")
+                    line = patched.count("\n", 0, place) + 1
+                    column = place - (patched.rfind("\n", 0, place) + 1)
                     note = f"{where} patches {dotted}.{name} at run time"
                     return Step(where, line, column, note, "written", f"{last}.{name}")
             assigned = self._assigned_in(number)
-            by_name = last in self._set_by_name(number)
-            hit = sorted(wanted if "*" in assigned or by_name else wanted & assigned)
-            if not hit:
-                continue
+            hit = sorted(wanted if "*" in assigned else wanted & assigned)
             text = self.text_of(self.entries[number]) or ""
-            if imports.search(text):
-                if by_name and hit[0] not in assigned:
-                    match = next(
-                        m for m in _SETATTR_BY_NAME.finditer(text)
-                        if m.group(1).rsplit(".", 1)[-1].strip() == last
-                    )  # fmt: skip
-                    at = match.start()
-                    line = text.count("\n", 0, at) + 1
-                    column = at - (text.rfind("\n", 0, at) + 1)
-                    note = (
-                        f"{where} sets attributes of {last} by a name chosen at run time "
-                        f"({last}.{hit[0]} may be one)"
-                    )
-                    return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
+            if hit and imports.search(text):
                 at = next(
-                    (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()), 0
+                    (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()),
+                    None,
                 )
+                if at is None:  # a namespace update whose keys are not written out
+                    found = _NAMESPACE_UPDATE.search(text)
+                    at = found.start() if found is not None else 0
                 line = text.count("\n", 0, at) + 1
                 column = at - (text.rfind("\n", 0, at) + 1)
                 note = f"{where} assigns {last}.{hit[0]} at run time"
                 return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
+            for write in self._by_name_in(number, last):
+                if not same_module(write.module, module):
+                    continue
+                if write.name != "*" and write.name not in wanted:
+                    continue
+                name = write.name if write.name != "*" else sorted(wanted)[0]
+                if write.name == "*":
+                    note = f"{where} may assign any global of {last} at run time ({write.code})"
+                else:
+                    note = f"{where} assigns {last}.{name} at run time"
+                return Step(where, write.line, write.column, note, "written", f"{last}.{name}")
         return None
+
+    def _by_name_in(self, number: int, last: str) -> list[Write]:
+        """The writes of file ``number`` that only a reading with ``ast`` finds (under a
+        name chosen at run time, through ``sys.modules["pkg.m"]``), read once; [] for a
+        file whose text cannot write so a module named ``last``
+        (auditor.flow.module_writes)."""
+        found = self._dynamic.get(number)
+        if found is None:
+            entry = self.entries[number]
+            text = self.text_of(entry) or ""
+            if not may_write_by_name(text, last):
+                return []
+            from auditor.scan.discover import module_name
+
+            here = module_name(entry.rel, _root(entry))
+            package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
+            found = self._dynamic[number] = module_writes(text, here, package)
+        return found
 
 
 _KEYWORD_NAMES = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")

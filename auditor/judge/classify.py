@@ -299,6 +299,37 @@ def unfrozen(policy: Policy, finding: Any, why: str) -> dict[str, Any]:
     }
 
 
+def unisolated(policy: Policy, finding: Any, why: str) -> dict[str, Any]:
+    """The fields of an isolated ``finding`` that change once its call is found not to run
+    in the sandbox (``why``: because of what, e.g. a monkeypatch of the sandbox in another
+    file): judged as the call it would be without the sandbox, as :func:`classify` judges
+    it, saying why (``dataclasses.replace(finding, **changes)``); {} when it is not
+    isolated."""
+    if not finding.isolated:
+        return {}
+    category, language = finding.category, finding.language
+    rule = policy.rule_for(category)
+    risk, action = rule.risk, rule.action
+    name = _call_name(finding.sink)
+    message = f"{called(name)} {_message(category, language)}"
+    if finding.shell is None and category.endswith("shell"):
+        message += " (shell= could not be determined; assumed true)"
+    if finding.via:
+        message += f" (through {', '.join(finding.via)})"
+    trusted_by = finding.trusted_by
+    if trusted_by is not None:
+        risk, action = "low", "allow"
+        summary = site_summary(rule, language)
+        message = f"{called(name)}: {summary}; allowed, trusted by the policy ({trusted_by})"
+    elif finding.privileged and finding.payload != "constant":
+        risk, action = _privileged(risk, action)
+        message += "; as another user (root by default): nothing built at run time is allowed"
+    if finding.note:
+        message += f": {finding.note}"
+    message += _handed(finding) + f" (not counted as isolated: {why})"
+    return {"isolated": False, "risk": risk, "action": action, "message": message}
+
+
 def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
     """The fields of ``finding`` (an auditor.findings.Finding) that change with what the
     project-wide stage found: ``dataclasses.replace(finding, **changes)``."""

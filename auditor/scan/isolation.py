@@ -16,9 +16,9 @@ secrets; ``env={"PATH": p}`` names what it passes) stays isolated, but a payload
 run time is medium and reviewed: it reaches the internet and the host's loopback services,
 or reads what the environment holds (docs/sandbox.md).
 
-Not seen: an assignment to the sandbox module's attributes made in another file (a
-monkeypatch in a test helper or a plugin), a wrapper module of the project named like the
-sandbox."""
+An assignment to the sandbox module's attributes made in another file of the project (a
+plugin's monkeypatch; not a test file's) is the project-wide stage's to see
+(auditor.flow.patches). Not seen: a wrapper module of the project named like the sandbox."""
 
 from __future__ import annotations
 

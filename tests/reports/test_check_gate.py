@@ -509,6 +509,64 @@ def test_check_changed_sees_a_changed_file_that_writes_a_constant_elsewhere(
     assert "from settings.py:6: settings.py assigns tasks.HEALTH_CMD at run time" in out
 
 
+def test_check_changed_sees_a_changed_file_that_patches_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The staged compat.py replaces ``sandbox.run`` with ``subprocess.run``: jobs.py's
+    sandboxed call of the command line runs on the host (AUD101 high, not isolated), and
+    its flow names compat.py, so that ``--changed compat.py`` fails; a test file doing the
+    same (``tests/conftest.py``) changes nothing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
+    (tmp_path / "jobs.py").write_text(
+        "import sys\n\nfrom auditor import sandbox\n\n\ndef go():\n"
+        "    return sandbox.run(sys.argv[1], shell=True)\n",
+        "utf-8",
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text(
+        "from auditor import sandbox\n\nsandbox.run = print\n", "utf-8"
+    )
+    assert main(["check", "--no-cache", "--changed", "tests/conftest.py"]) == 0
+    capsys.readouterr()
+    (tmp_path / "compat.py").write_text(
+        "import subprocess\n\nimport auditor.sandbox as sb\n\nsb.run = subprocess.run\n",
+        "utf-8",
+    )
+    assert main(["check", "--no-cache", "--changed", "compat.py"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("jobs.py:7:12: AUD101 high/isolate")
+    assert "not counted as isolated: compat.py:5 replaces `auditor.sandbox.run`" in out
+
+
+def test_check_changed_sees_a_settings_loader_that_writes_any_global(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The staged loader.py sets every global of settings.py that its JSON names: the
+    constant command jobs.py imports from settings.py is no constant (AUD101 high), and
+    the finding's flow names loader.py, so that ``--changed loader.py`` fails."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
+    (tmp_path / "settings.py").write_text('HEALTH_CMD = "uptime"\n', "utf-8")
+    (tmp_path / "jobs.py").write_text(
+        "import subprocess\n\nfrom settings import HEALTH_CMD\n\n\ndef health():\n"
+        "    return subprocess.run(HEALTH_CMD, shell=True).returncode\n",
+        "utf-8",
+    )
+    assert main(["check", "--no-cache", "--fail-on", "medium"]) == 1  # AUD201: a constant
+    assert "AUD201" in capsys.readouterr().out
+    (tmp_path / "loader.py").write_text(
+        "import json\n\nimport settings\n\n\ndef load(path):\n"
+        "    for key, value in json.load(open(path)).items():\n"
+        "        setattr(settings, key, value)\n",
+        "utf-8",
+    )
+    assert main(["check", "--no-cache", "--changed", "loader.py"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("jobs.py:7:12: AUD101 high/isolate")
+    assert "loader.py may assign any global of settings at run time" in out
+
+
 def test_check_says_which_folders_it_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

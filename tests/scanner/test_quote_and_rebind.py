@@ -257,7 +257,7 @@ def test_a_global_another_module_assigns_is_no_constant(tmp_path: Path, cli: str
             "import json, sys\nimport tasks\n\ndef load():\n"
             "    for name, value in json.load(open(sys.argv[1])).items():\n"
             "        setattr(tasks, name, value)\n",
-            "sets attributes of tasks by a name chosen at run time",
+            "may assign any global of tasks at run time",
         ),
         # a test's patches, by dotted name (no import of tasks needed) or on the module
         (
