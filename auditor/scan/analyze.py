@@ -632,7 +632,7 @@ def _build_summary(
 ) -> FileSummary:
     from auditor.scan.summary import Summarizer, payload_nodes
 
-    resolver = Resolver(ctx.known)
+    resolver = Resolver(ctx.known, isolated=ctx.isolated)
     evaluator = evaluator_for(collector, resolver)
     assume = evaluator_for(collector, resolver, assume_params=True)
     lines = placing.lines
@@ -1015,7 +1015,7 @@ def evaluator_for(
 
 
 def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = None) -> list[_Site]:
-    resolver = Resolver(ctx.known, lookups=True)
+    resolver = Resolver(ctx.known, lookups=True, isolated=ctx.isolated)
     evaluator = evaluator_for(collector, resolver) if collector is not None else Evaluator(resolver)
     catalogue = ctx.catalogue
     held = HeldSinks(collector, resolver, catalogue) if collector is not None else None

@@ -186,8 +186,17 @@ class Resolver:
     may be, for the sink match (auditor.scan.analyze's ``_match``); the project-wide stage's
     summaries resolve without them."""
 
-    def __init__(self, known: frozenset[str] = frozenset(), lookups: bool = False) -> None:
+    def __init__(
+        self,
+        known: frozenset[str] = frozenset(),
+        lookups: bool = False,
+        isolated: frozenset[str] = frozenset(),
+    ) -> None:
         self.known = known
+        # the sandbox's names (and their prefixes): among several things a callee may be,
+        # one that runs on the host wins over one that runs in the sandbox
+        # (``sandbox.run if USE_SANDBOX else subprocess.run``)
+        self.isolated = isolated
         self.lookups = lookups
         self._active: set[int] = set()
         # (name, scope) -> how many lookups of it are under way: a name bound from itself
@@ -227,14 +236,17 @@ class Resolver:
         container's items looked up by a key not known): one that names a sink or a sink's
         module wins, as among a name's bindings."""
         resolved: str | None = None
+        known: str | None = None
         for node in nodes:
             candidate = self.qualname(node, scope, depth + 1)
             if candidate is None:
                 continue
             if candidate in self.known:
-                return candidate
+                if candidate not in self.isolated:
+                    return candidate
+                known = known or candidate
             resolved = resolved or candidate
-        return resolved
+        return known if known is not None else resolved
 
     def _subscript(self, node: cst.Subscript, scope: Scope, depth: int) -> str | None:
         """A lookup by a constant key in a module's namespace (``sys.modules["os"]``,
