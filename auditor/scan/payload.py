@@ -30,6 +30,7 @@ import libcst as cst
 
 from auditor.scan.resolve import Resolver, keyword, positional
 from auditor.scan.scopes import Scope
+from auditor.scan.strings import string_value
 
 _MAX_DEPTH = 16
 _MAX_INLINED = 2  # calls of the module's functions read inside one another (Evaluator._returned)
@@ -194,7 +195,7 @@ class Evaluator:
         if depth > _MAX_DEPTH:
             return DYNAMIC
         if isinstance(node, cst.SimpleString):
-            v = node.evaluated_value
+            v = string_value(node)
             if isinstance(v, bytes):
                 return _const_text(v.decode("latin-1"))
             return _const_text(v)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from auditor.scan.scopes import Binding, Scope
+from auditor.scan.strings import string_value
 
 _MAX_DEPTH = 12
 # lookups of one name in one scope under way at once: ``x = x.a`` then ``x = x.b`` is
@@ -37,7 +38,7 @@ def implicit_module(name: str) -> str | None:
 def literal_string(node: cst.BaseExpression) -> str | None:
     """The value of a plain string literal (no f-string), else None."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
         left = literal_string(node.left)
