@@ -71,6 +71,26 @@ _ITERATING = frozenset(
 _NOTE_MAX = 80
 
 
+def plain_code(node: cst.CSTNode) -> str | None:
+    """What ``Module.code_for_node`` gives for a name or a dotted name without parentheses
+    and with nothing but plain white space around its dots (``a.b.c``, ``a . b``), built
+    from its parts without libcst's code generation; None for any other node."""
+    parts = []
+    while type(node) is cst.Attribute:
+        attr, dot = node.attr, node.dot
+        if node.lpar or node.rpar or attr.lpar or attr.rpar or type(dot) is not cst.Dot:
+            return None
+        before, after = dot.whitespace_before, dot.whitespace_after
+        if type(before) is not cst.SimpleWhitespace or type(after) is not cst.SimpleWhitespace:
+            return None
+        parts.append(f"{before.value}.{after.value}{attr.value}")
+        node = node.value
+    if type(node) is not cst.Name or node.lpar or node.rpar:
+        return None
+    parts.append(node.value)
+    return "".join(reversed(parts))
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _NOTE_MAX else text[: _NOTE_MAX - 1] + "…"
@@ -294,7 +314,8 @@ class Summarizer:
         return self.position(record.node.name)
 
     def code(self, node: cst.CSTNode) -> str:
-        return _short(self.module.code_for_node(node))
+        text = plain_code(node)  # most are a callee's name: no code generation
+        return _short(text if text is not None else self.module.code_for_node(node))
 
     # -- names ---------------------------------------------------------------------------
     def absolute(self, target: str) -> str:
