@@ -115,20 +115,21 @@ class Resolver:
             self._memo.clear()
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(node, cst.Name):
+        # ``type(node) is``: the node classes are leaves (see auditor.scan.payload's value)
+        if type(node) is cst.Name:
             return self._name(node.value, scope, depth)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             base = self.qualname(node.value, scope, depth + 1)
             return f"{base}.{node.attr.value}" if base is not None else None
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node, scope, depth)
         if not self.lookups:
             return None
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._subscript(node, scope, depth)
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             return self._either((node.body, node.orelse), scope, depth)
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             return self._either((node.left, node.right), scope, depth)
         return None
 
