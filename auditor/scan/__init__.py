@@ -8,7 +8,7 @@
   the calls that may reach a sink;
 - ``resolve``: what a callee refers to, through imports, aliases and indirection;
 - ``payload``: whether a payload is known at compile time (``written``: what a function
-  writes into a file it then runs or reads);
+  writes into a file it then runs or reads; ``strings``: string literals' values, memoised);
 - ``summary``: the file's summary for the project stage (its functions, the calls of other
   functions with what they pass, what each site's payload carries; data in
   ``auditor.file_summary``, sources from ``auditor.judge.sources``);

@@ -71,6 +71,7 @@ from auditor.scan.runs import (
 )
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import physical_lines, skeleton
+from auditor.scan.strings import string_value
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 from auditor.scan.walk import walk
 from auditor.scan.workdir import shell_workdir_chooses, workdir_chooses
@@ -1907,7 +1908,7 @@ def _known_keywords(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> l
 def _key_name(key: cst.BaseExpression | None) -> str | None:
     if not isinstance(key, cst.SimpleString):
         return None
-    text = key.evaluated_value
+    text = string_value(key)
     return text if isinstance(text, str) and text.isidentifier() else None
 
 

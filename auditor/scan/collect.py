@@ -15,6 +15,7 @@ import libcst as cst
 from auditor.judge.catalogue import Catalogue
 from auditor.scan.environ import setting_members
 from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
+from auditor.scan.strings import string_value
 
 
 @dataclass(slots=True)
@@ -644,8 +645,8 @@ class Collector(cst.CSTVisitor):
         """A module global written by name: bound to ``value`` when the name is a literal,
         else every module-level name may be the one written."""
         module = self.scope.module()
-        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-            name = key.evaluated_value
+        name = string_value(key) if isinstance(key, cst.SimpleString) else None
+        if isinstance(name, str):
             if value is not None:
                 Scope.bindings_of(module, name).append(Binding("value", self.scope, value=value))
             else:
@@ -780,7 +781,7 @@ class Collector(cst.CSTVisitor):
         if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) > 1:
             name = node.args[1].value  # setattr(obj, "name", v): a constant name
             if isinstance(name, cst.SimpleString):
-                text = name.evaluated_value
+                text = string_value(name)
                 self.outside_attrs.add(text.decode("latin-1") if isinstance(text, bytes) else text)
         self._globals_call(node)
         keep = isinstance(

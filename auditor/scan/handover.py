@@ -14,6 +14,7 @@ import libcst as cst
 
 from auditor.rules_files import rule_table
 from auditor.scan.resolve import keyword
+from auditor.scan.strings import string_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,9 @@ def _applied(args: cst.BaseExpression | None, kwargs: cst.BaseExpression | None)
     if isinstance(kwargs, cst.Dict):
         for element in kwargs.elements:
             key = element.key if isinstance(element, cst.DictElement) else None
-            if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-                out.append(cst.Arg(value=element.value, keyword=cst.Name(key.evaluated_value)))
+            name = string_value(key) if isinstance(key, cst.SimpleString) else None
+            if isinstance(name, str):
+                out.append(cst.Arg(value=element.value, keyword=cst.Name(name)))
     elif kwargs is not None:
         out.append(cst.Arg(value=kwargs, star="**"))
     return out

@@ -15,6 +15,7 @@ from auditor.judge.catalogue import Catalogue, Sink
 from auditor.scan.collect import ClassRecord, Collector
 from auditor.scan.resolve import Resolver
 from auditor.scan.scopes import Scope
+from auditor.scan.strings import string_value
 
 # wrappers that leave the function they wrap callable as it is, through the class or the
 # instance: ``run = staticmethod(subprocess.check_output)``
@@ -249,7 +250,7 @@ def _annotated_class(annotation: cst.BaseExpression | None) -> cst.Call | None:
     """A made-up call of the class an annotation names (``Optional[C]``, ``C | None``,
     ``"C"``: ``C()``), or None when it names none."""
     if isinstance(annotation, cst.SimpleString):
-        text = annotation.evaluated_value
+        text = string_value(annotation)
         if not isinstance(text, str) or not all(p.isidentifier() for p in text.split(".")):
             return None
         annotation = cst.parse_expression(text)

@@ -30,6 +30,7 @@ import libcst as cst
 
 from auditor.scan.resolve import Resolver, keyword, may_compute, positional
 from auditor.scan.scopes import Scope
+from auditor.scan.strings import string_value
 
 _MAX_DEPTH = 16
 _MAX_INLINED = 2  # calls of the module's functions read inside one another (Evaluator._returned)
@@ -191,33 +192,35 @@ class Evaluator:
         self.marked = []
 
     def value(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Value:
+        # ``type(node) is``, not isinstance: the node classes are leaves (isinstance against
+        # a libcst class is a Python-level ABC check for every other class)
         if depth > _MAX_DEPTH:
             return DYNAMIC
-        if isinstance(node, cst.SimpleString):
-            v = node.evaluated_value
+        if type(node) is cst.SimpleString:
+            v = string_value(node)
             if isinstance(v, bytes):
                 return _const_text(v.decode("latin-1"))
             return _const_text(v)
-        if isinstance(node, cst.ConcatenatedString):
+        if type(node) is cst.ConcatenatedString:
             return self._join([node.left, node.right], scope, depth)
-        if isinstance(node, cst.FormattedString):
+        if type(node) is cst.FormattedString:
             return self._fstring(node, scope, depth)
-        if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
+        if type(node) is cst.Integer or type(node) is cst.Float or type(node) is cst.Imaginary:
             return Value(True, text=node.value, truth=node.value.strip("0._jJ") != "")
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value in ("True", "False", "None"):
                 return Value(True, text=None, truth=node.value == "True")
             return self._name(node, scope, depth)
-        if isinstance(node, (cst.List, cst.Tuple)):
+        if type(node) is cst.List or type(node) is cst.Tuple:
             return self._sequence(node.elements, scope, depth)
-        if isinstance(node, cst.Set):  # an allow-list: constant when its items are
+        if type(node) is cst.Set:  # an allow-list: constant when its items are
             inner = self._sequence(node.elements, scope, depth)
             return Value(inner.const, choices=inner.items if inner.const else None, truth=True)
-        if isinstance(node, cst.BinaryOperation):
+        if type(node) is cst.BinaryOperation:
             return self._binop(node, scope, depth)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node, scope, depth)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             if self.resolver.qualname(node, scope) in _PROGRAM_NAMES:
                 return PYTHON
             if node.attr.value in _PATH_ATTRS:
@@ -229,31 +232,31 @@ class Evaluator:
                     return imported
             else:
                 root: cst.BaseExpression = node.value
-                while isinstance(root, cst.Attribute):
+                while type(root) is cst.Attribute:
                     root = root.value
-                if isinstance(root, cst.Name):
+                if type(root) is cst.Name:
                     bound = scope.lookup(root.value)
                     if bound and bound[0].kind == "import":
                         self.read_import = True
             return self._self_attr(node, scope, depth)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._subscript(node, scope, depth)
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             values = [
                 self.value(e.value, scope, depth + 1)
                 for e in node.elements
-                if isinstance(e, cst.DictElement)
+                if type(e) is cst.DictElement
             ]
             if len(values) != len(node.elements):
                 return DYNAMIC  # a **spread
             keys = [
                 self.value(e.key, scope, depth + 1)
                 for e in node.elements
-                if isinstance(e, cst.DictElement)
+                if type(e) is cst.DictElement
             ]
             const = all(v.const for v in (*keys, *values))
             return Value(const, choices=tuple(values) if const else None, truth=bool(values))
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             left = self.value(node.left, scope, depth + 1)
             right = self.value(node.right, scope, depth + 1)
             if left.const and right.const:
@@ -261,10 +264,10 @@ class Evaluator:
             if left.program_item() and right.program_item():
                 return PROGRAM_ONLY  # shutil.which("x") or "x"
             return DYNAMIC
-        if isinstance(node, cst.IfExp):  # "npm.cmd" if windows else "npm": one of the two
+        if type(node) is cst.IfExp:  # "npm.cmd" if windows else "npm": one of the two
             body = self.value(node.body, scope, depth + 1)
             return one_of([body, self.value(node.orelse, scope, depth + 1)])
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        if type(node) is cst.UnaryOperation and type(node.operator) is cst.Not:
             inner = self.value(node.expression, scope, depth + 1)
             if inner.const and inner.truth is not None:
                 return Value(True, truth=not inner.truth)

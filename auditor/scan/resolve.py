@@ -16,6 +16,7 @@ import libcst as cst
 
 from auditor.rules_files import rule_table
 from auditor.scan.scopes import Binding, Scope
+from auditor.scan.strings import string_value
 
 _MAX_DEPTH = 12
 # lookups of one name in one scope under way at once: ``x = x.a`` then ``x = x.b`` is
@@ -43,7 +44,7 @@ def implicit_module(name: str) -> str | None:
 def literal_string(node: cst.BaseExpression) -> str | None:
     """The value of a plain string literal (no f-string), else None."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
         left = literal_string(node.left)
@@ -214,20 +215,21 @@ class Resolver:
             self._memo.clear()
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(node, cst.Name):
+        # ``type(node) is``: the node classes are leaves (see auditor.scan.payload's value)
+        if type(node) is cst.Name:
             return self._name(node.value, scope, depth)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             base = self.qualname(node.value, scope, depth + 1)
             return f"{base}.{node.attr.value}" if base is not None else None
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node, scope, depth)
         if not self.lookups:
             return None
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._subscript(node, scope, depth)
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             return self._either((node.body, node.orelse), scope, depth)
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             return self._either((node.left, node.right), scope, depth)
         return None
 

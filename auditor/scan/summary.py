@@ -71,6 +71,26 @@ _ITERATING = frozenset(
 _NOTE_MAX = 80
 
 
+def plain_code(node: cst.CSTNode) -> str | None:
+    """What ``Module.code_for_node`` gives for a name or a dotted name without parentheses
+    and with nothing but plain white space around its dots (``a.b.c``, ``a . b``), built
+    from its parts without libcst's code generation; None for any other node."""
+    parts = []
+    while type(node) is cst.Attribute:
+        attr, dot = node.attr, node.dot
+        if node.lpar or node.rpar or attr.lpar or attr.rpar or type(dot) is not cst.Dot:
+            return None
+        before, after = dot.whitespace_before, dot.whitespace_after
+        if type(before) is not cst.SimpleWhitespace or type(after) is not cst.SimpleWhitespace:
+            return None
+        parts.append(f"{before.value}.{after.value}{attr.value}")
+        node = node.value
+    if type(node) is not cst.Name or node.lpar or node.rpar:
+        return None
+    parts.append(node.value)
+    return "".join(reversed(parts))
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _NOTE_MAX else text[: _NOTE_MAX - 1] + "…"
@@ -294,7 +314,8 @@ class Summarizer:
         return self.position(record.node.name)
 
     def code(self, node: cst.CSTNode) -> str:
-        return _short(self.module.code_for_node(node))
+        text = plain_code(node)  # most are a callee's name: no code generation
+        return _short(text if text is not None else self.module.code_for_node(node))
 
     # -- names ---------------------------------------------------------------------------
     def absolute(self, target: str) -> str:
@@ -887,46 +908,52 @@ class Summarizer:
         return ("s", source.origin, line, column, source.note, _short(what))
 
     def _compute(self, node: cst.BaseExpression, scope: Scope, depth: int) -> frozenset[Label]:
-        if isinstance(node, cst.Name):
+        # ``type(node) is``: the node classes are leaves (see auditor.scan.payload's value)
+        if type(node) is cst.Name:
             return self._name(node, scope, depth)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             return self._attribute(node, scope, depth)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node, scope, depth)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self.labels(node.value, scope, depth + 1)
-        if isinstance(node, cst.FormattedString):
+        if type(node) is cst.FormattedString:
             return self._union(
-                (p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression)),
+                (p.expression for p in node.parts if type(p) is cst.FormattedStringExpression),
                 scope,
                 depth,
             )
-        if isinstance(node, cst.ConcatenatedString):
+        if type(node) is cst.ConcatenatedString:
             return self._union((node.left, node.right), scope, depth)
-        if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
+        if type(node) is cst.BinaryOperation or type(node) is cst.BooleanOperation:
             return self._union((node.left, node.right), scope, depth)
-        if isinstance(node, cst.UnaryOperation):
+        if type(node) is cst.UnaryOperation:
             return self.labels(node.expression, scope, depth + 1)
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             return self._union((node.body, node.orelse), scope, depth)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if type(node) is cst.List or type(node) is cst.Tuple or type(node) is cst.Set:
             return self._union((e.value for e in node.elements), scope, depth)
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             parts: list[cst.BaseExpression] = []
             for element in node.elements:
-                if isinstance(element, cst.DictElement):
+                if type(element) is cst.DictElement:
                     parts += [element.key, element.value]
                 else:
                     parts.append(element.value)
             return self._union(parts, scope, depth)
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        if (
+            type(node) is cst.ListComp
+            or type(node) is cst.SetComp
+            or type(node) is cst.GeneratorExp
+        ):
             return self._comprehension(node, node.elt, depth)
-        if isinstance(node, cst.DictComp):
+        if type(node) is cst.DictComp:
             return self._comprehension(node, node.value, depth)
-        if isinstance(node, (cst.Await, cst.StarredElement)):
-            inner = node.expression if isinstance(node, cst.Await) else node.value
-            return self.labels(inner, scope, depth + 1)
-        if isinstance(node, cst.NamedExpr):
+        if type(node) is cst.Await:
+            return self.labels(node.expression, scope, depth + 1)
+        if type(node) is cst.StarredElement:
+            return self.labels(node.value, scope, depth + 1)
+        if type(node) is cst.NamedExpr:
             return self.labels(node.value, scope, depth + 1)
         return EMPTY
 

@@ -61,10 +61,23 @@ def child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     return _fields(kind)
 
 
+# whether a type is a libcst node type, by type: ``isinstance(x, cst.CSTNode)`` goes through
+# ``ABCMeta.__instancecheck__`` (a Python call) for every node that is not a CSTNode itself,
+# millions of times a scan; the answer depends on the type alone (no class is registered
+# as a virtual subclass of CSTNode)
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node_type(kind: type) -> bool:
+    known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
 def walk(root: cst.CSTNode, visitor: object) -> None:
     """Call ``visitor.visit_<Type>(node)`` before and ``visitor.leave_<Type>(node)`` after
     each node's children, for every node under ``root`` (return values are ignored)."""
     table: dict[type[cst.CSTNode], Entry] = {}
+    is_node = _NODE_TYPES.get
 
     def go(node: cst.CSTNode) -> None:
         kind = type(node)
@@ -81,12 +94,17 @@ def walk(root: cst.CSTNode, visitor: object) -> None:
             enter(node)
         for field_name in fields:
             child = getattr(node, field_name)
-            if isinstance(child, cst.CSTNode):
-                go(child)
-            elif type(child) is tuple or type(child) is list:
+            kind = type(child)
+            if kind is tuple or kind is list:
                 for item in child:
-                    if isinstance(item, cst.CSTNode):
+                    kind = type(item)
+                    known = is_node(kind)
+                    if known or (known is None and _is_node_type(kind)):
                         go(item)
+            else:
+                known = is_node(kind)
+                if known or (known is None and _is_node_type(kind)):
+                    go(child)
         if leave is not None:
             leave(node)
 
@@ -97,14 +115,22 @@ def preorder(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """``root`` and every node under it that :func:`walk` descends into, parents first and
     children in source order (as ``node.children`` gives them, without building them)."""
     stack: list[cst.CSTNode] = [root]
+    is_node = _NODE_TYPES.get
     while stack:
         node = stack.pop()
         yield node
         found: list[cst.CSTNode] = []
         for name in _fields(type(node)):
             child = getattr(node, name)
-            if isinstance(child, cst.CSTNode):
-                found.append(child)
-            elif type(child) is tuple or type(child) is list:
-                found.extend(c for c in child if isinstance(c, cst.CSTNode))
+            kind = type(child)
+            if kind is tuple or kind is list:
+                for item in child:
+                    kind = type(item)
+                    known = is_node(kind)
+                    if known or (known is None and _is_node_type(kind)):
+                        found.append(item)
+            else:
+                known = is_node(kind)
+                if known or (known is None and _is_node_type(kind)):
+                    found.append(child)
         stack.extend(reversed(found))

@@ -35,6 +35,7 @@ import libcst as cst
 from auditor.scan.collect import CallSite, FunctionRecord
 from auditor.scan.resolve import Resolver, keyword, positional
 from auditor.scan.scopes import Scope
+from auditor.scan.strings import string_value
 
 _OPENERS = frozenset({"builtins.open", "io.open", "codecs.open", "os.fdopen"})
 _TEMPFILES = frozenset({"tempfile.NamedTemporaryFile", "tempfile.SpooledTemporaryFile"})
@@ -252,7 +253,7 @@ class _Files:
             yield _HOLE + self.module.code_for_node(node) + _HOLE
             return
         if isinstance(node, cst.SimpleString):
-            text = node.evaluated_value
+            text = string_value(node)
             yield text if isinstance(text, str) else text.decode("utf-8", "replace")
             return
         if isinstance(node, cst.ConcatenatedString):

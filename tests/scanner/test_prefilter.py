@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,45 @@ def test_a_method_called_by_name_through_operator_is_kept(code: str) -> None:
     fast = analyze_source(code.encode(), "m.py", "m.py", Context(policy))
     assert len(full.latent) == 1
     assert fast.latent == full.latent
+
+
+_WORDS_TEXTS = [
+    "import os\nos.system(cmd)\n",
+    "xsystem(1); system_(2); _system(3); system2(4); os.systemx; a.system.b\n",
+    "from subprocess import run as r\nr(['ls'], shell=True)\n",
+    "getattr(obj, name)()\nglobals()['f']()\n__builtins__.eval\n",
+    "# eval in a comment, 'exec' in a string, popen\n",
+    "def f():\n    return 1\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", [*_WORDS_TEXTS, "__FILES__"])
+def test_text_check_finds_the_words_the_pattern_finds(text: str) -> None:
+    """text_may_report splits ASCII text into runs of word characters and keeps the sink
+    words among them: the same set as the words' alternation between word boundaries."""
+    from auditor.scan import prefilter
+
+    words = Context(load_policy(REPO / "examples" / "llm_backend")).words  # a project sink
+    assert words.vocabulary is not None and words.defined
+    texts = [text]
+    if text == "__FILES__":  # real code: the scanner's own modules, and subprocess and os
+        texts = [p.read_text() for p in sorted((REPO / "auditor" / "scan").glob("*.py"))]
+        texts += [Path(os.__file__).read_text(), Path(subprocess.__file__).read_text()]
+    for source in texts:
+        if not source.isascii():
+            continue
+        by_pattern = set(words.pattern.findall(source))
+        assert words.vocabulary.intersection(prefilter._WORD.findall(source)) == by_pattern
+
+
+def test_a_word_that_is_no_identifier_keeps_the_pattern() -> None:
+    from auditor.scan.prefilter import SinkWords, text_may_report
+
+    words = SinkWords(
+        roots=frozenset({"os"}), last=frozenset({"system"}), methods=frozenset(),
+        builtins=frozenset(), defined=frozenset({"run-it"}),
+    )  # fmt: skip
+    assert words.vocabulary is None
+    assert text_may_report("run-it(x)\n", words)
+    assert not text_may_report("run_it(x)\n", words)
