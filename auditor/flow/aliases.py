@@ -166,17 +166,43 @@ class Aliases:
         return out
 
 
+_FROM = re.compile(
+    r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n]*(?:\\\n[^\n]*)*)", re.M
+)
+
+
+def imports_alias(text: str, module: str, names: set[str], here: str, package: bool) -> bool:
+    """Whether ``text`` (of module ``here``) may reach one of ``names`` of ``module``:
+    ``from MODULE import NAME`` (relative too) or ``*``, or the module imported
+    (``import MODULE``, ``from PARENT import LAST``) and ``LAST.NAME`` said."""
+    parent, _, last = module.rpartition(".")
+    spelled = re.compile(
+        rf"\b{re.escape(last)}[ \t]*\.[ \t]*(?:{'|'.join(map(re.escape, names))})\b"
+    )
+    for match in _FROM.finditer(text):
+        base = _absolute(match.group(2), len(match.group(1)), here, package)
+        imported = set(re.findall(r"[\w*]+", match.group(3)))
+        if base == module and (imported & names or "*" in imported):
+            return True
+        if base == parent and last in imported and spelled.search(text):
+            return True
+    if re.search(rf"^[ \t]*import[ \t]+[^\n#;]*\b{re.escape(module)}\b", text, re.M):
+        return spelled.search(text) is not None
+    return False
+
+
 def importer_requests(
     aliases: Mapping[str, str],
     modules: Mapping[str, int],
     count: int,
     words_of: Callable[[int], frozenset[str]],
     text_of: Callable[[int], str],
+    name_of: Callable[[int], tuple[str, bool]],
 ) -> dict[int, set[str]]:
     """The files (entry numbers) that may import an alias, with the ``sink:`` requests for
-    them: a file that says the alias's last name and its module's last name, in an import
-    of that module (``from .utils import sh``, ``import pkg.utils``, ``from pkg import
-    utils``, ``from utils import *``)."""
+    them: a file that says the alias's last name and imports its module (``from .utils
+    import sh``, ``import pkg.utils``, ``from pkg import utils``, ``from utils import *``).
+    ``name_of``: an entry's dotted module name and whether it is a package's ``__init__``."""
     by_module: dict[str, dict[str, str]] = {}
     for alias, target in aliases.items():
         # the module an alias is imported from: the longest prefix that is a project module
@@ -190,12 +216,6 @@ def importer_requests(
     for module, found in by_module.items():
         last = module.rsplit(".", 1)[-1]
         names = {alias[len(module) + 1 :].split(".")[0] for alias in found}
-        word = re.escape(last)
-        importing = re.compile(
-            rf"\bfrom[ \t]+[\w.]*\b{word}[ \t]+import\b"
-            rf"|\bimport[ \t]+[^\n#;]*\b{word}\b"
-            rf"|\bfrom[ \t]+[\w.]+[ \t]+import[ \t]+[^\n#;]*\b{word}\b"
-        )
         owner = modules[module]
         for number in range(count):
             if number == owner:
@@ -203,7 +223,8 @@ def importer_requests(
             words = words_of(number)
             if last not in words or not names & words:
                 continue
-            if importing.search(text_of(number)) is None:
+            here, package = name_of(number)
+            if not imports_alias(text_of(number), module, names, here, package):
                 continue
             out.setdefault(number, set()).update(
                 f"sink:{alias}={target}" for alias, target in found.items()

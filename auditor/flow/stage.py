@@ -313,6 +313,10 @@ class Planner:
                 len(self.entries),
                 self.words,
                 lambda number: self.text_of(self.entries[number]) or "",
+                lambda number: (
+                    module_name(self.entries[number].rel, _root(self.entries[number])),
+                    self.entries[number].rel.endswith(("__init__.py", "__init__.pyw")),
+                ),
             )
         return self._aliases
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor.findings import Finding
+from auditor.flow.aliases import imports_alias
 from tests.conftest import scan_files
 
 UTILS = """\
@@ -141,3 +144,23 @@ def a():
         },
     )
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "module", "here", "expected"),
+    [
+        ("from utils import sh, ev", "utils", "app", True),
+        ("from .compat import (\n    system,\n    sh)\n", "pkg.compat", "pkg.views", True),
+        ("from . import compat\ncompat.sh(x)", "pkg.compat", "pkg.views", True),
+        ("import utils\nutils.sh(1)", "utils", "app", True),
+        ("from utils import *", "utils", "app", True),
+        # the module imported, the alias never named from it: not asked
+        ("from utils import other\nsh = 1", "utils", "app", False),
+        ("import utils\nutils.other(sh)", "utils", "app", False),
+        ("from other.utils import sh", "utils", "app", False),
+    ],
+)
+def test_which_files_are_asked_for_an_alias(
+    text: str, module: str, here: str, expected: bool
+) -> None:
+    assert imports_alias(text, module, {"sh"}, here, False) is expected
