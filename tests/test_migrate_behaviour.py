@@ -262,7 +262,10 @@ def test_network_is_given_back_to_downloads_and_to_nothing_else(
 ) -> None:
     """A command known to need the network gets ``network=True`` and still downloads from
     a server on 127.0.0.1 once migrated (run for real, in the sandbox); an unknown program
-    gets no network: the migrated call cannot connect. The dry run says both."""
+    gets no network: the migrated call cannot connect. The dry run says both. The downloads
+    save into the working directory, read-only in the sandbox: the migration does not open
+    it (a person decides), the dry run says they may need writing, and with
+    ``writable_cwd=True`` added by hand they work again."""
     program = tmp_path / "downloads.py"
     program.write_text(DOWNLOADS)
     out = tmp_path / "out"
@@ -280,6 +283,8 @@ def test_network_is_given_back_to_downloads_and_to_nothing_else(
     err = capsys.readouterr().err
     assert f"{program.name}:7 (profile standard): curl" in err.replace(str(tmp_path) + "/", "")
     assert "- given back: network (network=True)" in err
+    curl = err.split(":7 (profile standard): ", 1)[1].splitlines()
+    assert curl[2] == "    - may need, and loses: environment, writing, resources"
     pip = err.split(":9 (profile standard): ", 1)[1].splitlines()
     # its own env= is passed as given: the environment is not lost
     assert pip[:3] == ["pip download", "    - given back: network (network=True)",
@@ -294,6 +299,12 @@ def test_network_is_given_back_to_downloads_and_to_nothing_else(
         in migrated
     )
     assert migrated.count("network=True") == 2  # curl and pip, not the probe
+    assert "writable_cwd" not in migrated  # never added by the migration
+    # curl cannot write hello.txt (23: write error: the earlier download is read instead),
+    # pip cannot make wheels/: the behaviour difference the dry run names
+    assert _run(program, local_server, str(out)) == (1, "curl 23 hello from 127.0.0.1\n")
+    program.write_text(migrated.replace("network=True", "network=True, writable_cwd=True"))
+    (out / "hello.txt").unlink()
     after = _run(program, local_server, str(out))
     assert after == (
         0,
@@ -329,8 +340,9 @@ PROBES: dict[str, tuple[str, str]] = {
         "import os; assert [d for d in ('kmsg', 'fuse', 'net/tun', 'kvm', 'loop-control')"
         " if os.path.exists('/dev/' + d)]",
     ),
-    # run with cwd= the folder (strict: read-only); standard gives back that folder
-    "write": ("strict", "import sys; open(sys.argv[6] + '/written', 'w').write('x')"),
+    # run with cwd= the folder: read-only in both profiles; writable_cwd=True (a person's
+    # decision, never the rewrite's: the table gives no keyword) opens it
+    "write": ("standard", "import sys; open(sys.argv[6] + '/written', 'w').write('x')"),
     "privileges": (  # no_new_privs (and no capability): setuid programs gain nothing
         "standard",
         "import sys; sys.exit('NoNewPrivs:\\t1' in open('/proc/self/status').read())",
@@ -343,7 +355,6 @@ PROBES: dict[str, tuple[str, str]] = {
 GIVE_BACK: dict[str, dict[str, object]] = {
     "network": {"network": True},
     "environment": {"env": {"AUDITOR_PROBE": "here"}},
-    "write": {"profile": "standard"},
     "limits": {"limits": {"file_size": None}},
 }
 
@@ -410,3 +421,6 @@ def test_the_table_says_what_the_sandbox_really_takes_away(probe_args: list[str]
             assert back.returncode == 0, (name, keyword, back.stderr)
         else:
             assert not keyword, name
+        if name == "write":
+            opened = sandbox.run(argv, cwd=cwd, writable_cwd=True, capture_output=True, text=True)
+            assert opened.returncode == 0, opened.stderr

@@ -45,6 +45,12 @@ def command() -> None:
     help="Share the host network instead of a private loopback-only network (default: no).",
 )
 @click.option(
+    "--writable-cwd",
+    is_flag=True,
+    help="Let CMD write the working directory (standard profile only). By default it is "
+    "read-only: writes there fail with 'Read-only file system'; /tmp is writable.",
+)
+@click.option(
     "--allow-degraded",
     is_flag=True,
     help="Run with whatever isolation is available instead of failing closed.",
@@ -63,6 +69,7 @@ def run_command(
     pids: int | None,
     profile: str | None,
     network: bool,
+    writable_cwd: bool,
     allow_degraded: bool,
     as_json: bool,
     cmd: tuple[str, ...],
@@ -91,10 +98,13 @@ def run_command(
             profile=profile,
             network=network,
             allow_degraded=True if allow_degraded else None,
+            writable_cwd=writable_cwd,
         )
     except sandbox.SandboxUnavailable as exc:
         click.echo(f"auditor sandbox: {exc}", err=True)
         return 3
+    except sandbox.SandboxConfigError as exc:  # --writable-cwd with --profile strict
+        raise click.ClickException(str(exc)) from None
     except subprocess.TimeoutExpired:
         if as_json:
             click.echo(json.dumps({"args": list(cmd), "timed_out": True, "returncode": None}))

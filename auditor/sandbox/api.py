@@ -53,6 +53,7 @@ def run(
     profile: str | Profile | None = None,
     network: bool = False,
     allow_degraded: bool | None = None,
+    writable_cwd: bool = False,
     **kwargs: Any,
 ) -> SandboxResult:
     """``subprocess.run`` inside the sandbox.
@@ -60,9 +61,11 @@ def run(
     Returns a :class:`SandboxResult`.  On ``timeout`` the whole sandbox is killed (SIGKILL,
     as ``subprocess.run`` kills its child) and ``subprocess.TimeoutExpired`` is raised with
     the output read so far; ``check=True`` raises
-    ``subprocess.CalledProcessError`` for a non-zero status.  Other keyword arguments
-    (``stdin``, ``encoding``, ``errors``, ``executable``, ``pass_fds``, ``cgroup`` ...) are
-    passed to :class:`~auditor.sandbox.Popen`.
+    ``subprocess.CalledProcessError`` for a non-zero status.  The working directory
+    (``cwd``, or the caller's) is read-only unless ``writable_cwd=True`` (``standard``
+    only): a payload that writes there can change files the host reads or runs later.
+    Other keyword arguments (``stdin``, ``encoding``, ``errors``, ``executable``,
+    ``pass_fds``, ``cgroup`` ...) are passed to :class:`~auditor.sandbox.Popen`.
     """
     return _run(
         args,
@@ -81,6 +84,7 @@ def run(
         profile=profile,
         network=network,
         allow_degraded=allow_degraded,
+        writable_cwd=writable_cwd,
         **kwargs,
     )
 
@@ -107,6 +111,7 @@ def exec_python(
     network: bool = False,
     allow_degraded: bool | None = None,
     warm: bool | None = None,
+    writable_cwd: bool = False,
     **kwargs: Any,
 ) -> SandboxResult:
     """Run Python ``code`` in a fresh interpreter (``sys.executable -I``) in the sandbox.
@@ -138,6 +143,7 @@ def exec_python(
             profile=profile,
             network=network,
             allow_degraded=allow_degraded,
+            writable_cwd=writable_cwd,
             kwargs=kwargs,
         )
         if pooled is not None:
@@ -159,6 +165,7 @@ def exec_python(
         profile=profile,
         network=network,
         allow_degraded=allow_degraded,
+        writable_cwd=writable_cwd,
         _settings=settings,
         _default_profile=settings.python_profile,
         **kw,
@@ -181,6 +188,7 @@ def _pooled_exec(
     cwd: Any,
     env: Any,
     allow_degraded: bool | None,
+    writable_cwd: bool,
     kwargs: dict[str, Any],
     **run: Any,
 ) -> SandboxResult | None:
@@ -200,8 +208,9 @@ def _pooled_exec(
         "cgroup": kwargs.get("cgroup"),
         "require": kwargs.get("require"),
         "allow_degraded": allow_degraded,
+        "writable_cwd": writable_cwd,
     }
-    defaults = dict.fromkeys(options) | {"network": False}
+    defaults = dict.fromkeys(options) | {"network": False, "writable_cwd": False}
     inherit_stdin = "stdin" in kwargs and kwargs["stdin"] is None  # not the pool's default
     if inherit_stdin or set(kwargs) - _POOL_RUN_OPTIONS or config(**options) != config(**defaults):
         metrics.pool_take(hit=False, reason="options")

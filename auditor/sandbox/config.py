@@ -13,6 +13,9 @@ for the
 systemd slice that ``auditor sandbox install-files`` writes, ``memory_swap`` (a size, default
 ``"0"``: no swap) and ``cpu_quota`` (a percentage of one CPU, default ``"100%"``).
 An unknown key or a wrong type raises :class:`SandboxConfigError` naming the key.
+``writable_cwd`` is refused by name: a writable working directory is asked for by the call
+that needs it (``writable_cwd=True``), never for every run of a project (and a payload given
+one could then rewrite what turned it on).
 """
 
 from __future__ import annotations
@@ -151,6 +154,13 @@ def parse_table(table: dict[str, Any], src: str = "pyproject.toml") -> Settings:
             if not isinstance(value, list) or not all(v in REQUIRABLE for v in value):
                 raise _err(src, key, f"must be a list of {list(REQUIRABLE)}, got {value!r}")
             other[key] = tuple(value)
+        elif key == "writable_cwd":
+            raise _err(
+                src,
+                key,
+                "cannot be set here: a writable working directory is asked for by the call "
+                "that needs it (writable_cwd=True), not for every run of the project",
+            )
         elif key == "cgroup":
             if value not in CGROUP_MODES:
                 raise _err(src, key, f"must be one of {list(CGROUP_MODES)}, got {value!r}")

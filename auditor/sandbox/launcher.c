@@ -49,7 +49,8 @@
  *   cwd=PATH              working directory inside
  * Filesystem operations, applied in order to the new root:
  *   bind=MODE:N:SRCDST    bind SRC (its first N bytes) at DST; MODE ro, rw, rwid (rw,
- *                         idmapped through the sandbox's user namespace), dev (device node)
+ *                         idmapped through the sandbox's user namespace), roid (ro,
+ *                         idmapped), dev (device node)
  *   link=N:PATHTARGET     a symlink PATH (first N bytes) -> TARGET
  *   tmpfs=SIZE:INODES:MODE:PATH  a writable tmpfs (octal MODE) at PATH
  *   proc=PATH  devpts=PATH
@@ -480,15 +481,16 @@ static int clone_tree(const char *src, const char *mode) {
     close(path);
     if (fd < 0) return failf("open_tree %s", src);
     unsigned fl = AT_EMPTY_PATH_ | AT_RECURSIVE_;
-    if ((strcmp(mode, "ro") == 0 || strcmp(mode, "dev") == 0) &&
+    if ((strcmp(mode, "ro") == 0 || strcmp(mode, "roid") == 0 || strcmp(mode, "dev") == 0) &&
         setattr(fd, "", fl, MOUNT_ATTR_RDONLY, -1) < 0) {
         close(fd);
         return failf("mount_setattr(read-only) %s", src);
     }
     /* root caller: the working directory is idmapped through the sandbox's user namespace
      * (its uid 0, the payload, is root on disk there); a filesystem without idmapped mounts
-     * keeps a plain bind, where the payload writes what its own uid may. */
-    if (strcmp(mode, "rwid") == 0 && userns_fd >= 0)
+     * keeps a plain bind, where the payload writes what its own uid may.  roid: the same,
+     * read-only (standard's working directory unless the run asked to write it). */
+    if ((strcmp(mode, "rwid") == 0 || strcmp(mode, "roid") == 0) && userns_fd >= 0)
         setattr(fd, "", fl, MOUNT_ATTR_IDMAP, userns_fd);
     return fd;
 }

@@ -114,6 +114,7 @@ class _Config:
     require: tuple[str, ...]
     allow_degraded: bool
     settings: Settings
+    writable_cwd: bool = False
 
     def env_now(self) -> dict[str, str]:
         return scrub_env() if self.env is None else dict(self.env)
@@ -122,7 +123,7 @@ class _Config:
         """What a warm sandbox fixed when it started and a run may see changed since: the
         working directory (the caller's, for ``standard`` without ``cwd``) and the
         environment (the caller's scrubbed one, without ``env``)."""
-        return (process._workdir(self.profile, self.cwd), self.env_now())
+        return (process._workdir(self.profile, self.cwd, self.writable_cwd), self.env_now())
 
 
 def resolve(
@@ -136,6 +137,7 @@ def resolve(
     require: tuple[str, ...] | list[str] | None,
     allow_degraded: bool | None,
     settings: Settings | None = None,
+    writable_cwd: bool = False,
 ) -> _Config:
     """The options a warm sandbox starts with, defaults from ``[tool.auditor.sandbox]`` as
     for a cold ``exec_python``; bad values raise :class:`SandboxConfigError` here, not in
@@ -153,8 +155,9 @@ def resolve(
         raise SandboxConfigError(
             f"require: unknown {', '.join(map(repr, unknown))} (known: {', '.join(REQUIRABLE)})"
         )
+    prof = get_profile(profile or st.python_profile)
     return _Config(
-        profile=get_profile(profile or st.python_profile),
+        profile=prof,
         limits=lim,
         network=bool(network),
         cwd=os.fspath(cwd) if cwd is not None else None,
@@ -163,6 +166,7 @@ def resolve(
         require=req,
         allow_degraded=st.allow_degraded if allow_degraded is None else bool(allow_degraded),
         settings=st,
+        writable_cwd=process.check_writable_cwd(prof, writable_cwd),
     )
 
 
@@ -521,6 +525,7 @@ class _Core:
                 allow_degraded=cfg.allow_degraded,
                 cgroup=cfg.cgroup,
                 require=cfg.require,
+                writable_cwd=cfg.writable_cwd,
                 _settings=cfg.settings,
                 _pooled=True,
             )
@@ -739,7 +744,8 @@ class Pool:
     """Warm, single-use sandboxes for ``exec_python``/``eval_python`` (and ``run``).
 
     ``Pool(size=2, profile=None, limits=None, network=False, cwd=None, env=None,
-    cgroup=None, require=None, allow_degraded=None, idle_timeout=300)`` keeps ``size``
+    cgroup=None, require=None, allow_degraded=None, idle_timeout=300,
+    writable_cwd=False)`` keeps ``size``
     sandboxes started and set up (namespaces, view, cgroup, limits, seccomp, Landlock), each
     with the interpreter started, waiting for one payload; every run takes one, and a
     replacement starts in the background.  The sandbox options are fixed per pool (defaults
@@ -762,6 +768,7 @@ class Pool:
         require: tuple[str, ...] | list[str] | None = None,
         allow_degraded: bool | None = None,
         idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        writable_cwd: bool = False,
     ) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise SandboxConfigError(f"size: expected a whole number >= 1, got {size!r}")
@@ -787,6 +794,7 @@ class Pool:
             cgroup=cgroup,
             require=require,
             allow_degraded=allow_degraded,
+            writable_cwd=writable_cwd,
         )
         self._core = _Core(self._config, size, idle_timeout)
         with self._core.lock:
@@ -850,6 +858,7 @@ class Pool:
             "limits": c.limits.as_dict(),
             "network": c.network,
             "cwd": c.cwd,
+            "writable_cwd": c.writable_cwd,
             "cgroup": c.cgroup,
             "require": list(c.require),
             "allow_degraded": c.allow_degraded,
@@ -1044,6 +1053,7 @@ class Pool:
             cgroup=c.cgroup,
             require=c.require,
             allow_degraded=c.allow_degraded,
+            writable_cwd=c.writable_cwd,
             _settings=c.settings,
         )
         return driving.drive(

@@ -205,9 +205,24 @@ def _refuse_directories(fds: tuple[int, ...], *streams: Any) -> None:
             )
 
 
-def _workdir(prof: Profile, cwd: Any) -> tuple[str | None, bool]:
+def check_writable_cwd(prof: Profile, writable_cwd: object) -> bool:
+    """``writable_cwd`` validated: a bool, and true only with ``standard`` (``strict``
+    shows nothing of the host writable)."""
+    if not isinstance(writable_cwd, bool):
+        raise SandboxConfigError(f"writable_cwd: expected True or False, got {writable_cwd!r}")
+    if writable_cwd and prof.readonly_root:
+        raise SandboxConfigError(
+            f"writable_cwd: the {prof.name} profile shows nothing of the host writable; "
+            "pass profile='standard' with writable_cwd=True"
+        )
+    return writable_cwd
+
+
+def _workdir(prof: Profile, cwd: Any, writable_cwd: bool = False) -> tuple[str | None, bool]:
     """The directory to show the payload and whether it may write it: strict shows ``cwd``
-    read-only and only when given; standard shows ``cwd`` or the caller's own, writable."""
+    read-only and only when given; standard shows ``cwd`` or the caller's own, read-only
+    unless the call asked for ``writable_cwd=True`` (a payload that writes there may
+    change files the host reads or runs later: its own modules, scripts)."""
     if prof.readonly_root:  # the strict view
         if cwd is None:
             return None, False
@@ -215,15 +230,17 @@ def _workdir(prof: Profile, cwd: Any) -> tuple[str | None, bool]:
     try:
         where = os.fsdecode(cwd) if cwd is not None else os.getcwd()
     except OSError:  # the caller's cwd was removed
-        return None, True
-    return os.path.realpath(where), True
+        return None, writable_cwd
+    return os.path.realpath(where), writable_cwd
 
 
 class Popen(subprocess.Popen[Any]):
     """Same signature and behaviour as :class:`subprocess.Popen`, plus the keyword-only
     sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded``, ``cgroup``
     (``"auto"``, ``"require"``, ``"off"``) and ``require`` (``("memory",)``, ``("pids",)``:
-    limits a cgroup must enforce, or :class:`SandboxUnavailable`).
+    limits a cgroup must enforce, or :class:`SandboxUnavailable`), and ``writable_cwd``
+    (``standard`` only: let the payload write its working directory, which is read-only
+    by default; a write there fails with ``EROFS``).
 
     Differences, all deliberate: the child always starts a new session with ``close_fds``;
     ``env=None`` means the scrubbed allow-list environment (PATH, LANG, LC_*, TERM), not the
@@ -255,6 +272,7 @@ class Popen(subprocess.Popen[Any]):
         allow_degraded: bool | None = None,
         cgroup: str | None = None,
         require: tuple[str, ...] | list[str] | None = None,
+        writable_cwd: bool = False,
         _settings: Settings | None = None,
         _default_profile: str | None = None,
         _pooled: bool = False,
@@ -323,6 +341,7 @@ class Popen(subprocess.Popen[Any]):
             )
         self.profile = prof
         # Everything that can fail on bad arguments happens before a cgroup exists.
+        writable_cwd = check_writable_cwd(prof, writable_cwd)
         env_final = scrub_env() if env is None else dict(env)
         user_fds = tuple(kwargs.pop("pass_fds", ()))
         _refuse_directories(user_fds, stdin, stdout, stderr)
@@ -387,7 +406,7 @@ class Popen(subprocess.Popen[Any]):
             "uid:" + ("unused" if root else "caller"),
         )
 
-        workdir, writable = _workdir(prof, cwd)
+        workdir, writable = _workdir(prof, cwd, writable_cwd)
         try:
             ops, chdir = view.build(
                 "strict" if prof.readonly_root else "standard",

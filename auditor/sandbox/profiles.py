@@ -5,7 +5,8 @@ limits, a scrubbed environment, no capabilities and ``no_new_privs``, a fresh ``
 a root built from an allow-list (see :mod:`.view`):
 
 ``standard`` (default for ``run`` and the drop-ins): system folders, ``/etc`` and ``/opt``
-read-only, the working directory writable.
+read-only, the working directory (``cwd=``, or the caller's) read-only unless the call passes
+``writable_cwd=True``.
 
 ``strict`` (default for ``exec_python``/``eval_python``; ``readonly_root=True``): chosen
 ``/etc`` files only, nothing of the host writable, the working directory read-only and only

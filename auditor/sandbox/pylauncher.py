@@ -536,11 +536,11 @@ def _clone_tree(src: str, mode: str, userns_fd: int) -> int:
     finally:
         os.close(path)
     flags = AT_EMPTY_PATH | AT_RECURSIVE
-    if mode in ("ro", "dev") and _setattr(fd, "", flags, MOUNT_ATTR_RDONLY) < 0:
+    if mode in ("ro", "roid", "dev") and _setattr(fd, "", flags, MOUNT_ATTR_RDONLY) < 0:
         e = ctypes.get_errno()
         os.close(fd)
         raise _err(f"mount_setattr(read-only) {src}", e)
-    if mode == "rwid" and userns_fd >= 0:  # see clone_tree in launcher.c
+    if mode in ("rwid", "roid") and userns_fd >= 0:  # see clone_tree in launcher.c
         _setattr(fd, "", flags, MOUNT_ATTR_IDMAP, userns_fd)
     return fd
 

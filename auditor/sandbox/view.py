@@ -12,11 +12,12 @@ no ``/etc/shadow`` is there to find.
 * strict: the ``/etc`` files of ``strict_etc``; the working directory read-only, and only
   when ``cwd=`` asks for it (otherwise the payload starts in ``/tmp``);
 * standard: all of ``/etc`` and ``/opt``, ``/sys`` read-only, a private ``/dev/pts``, and
-  the working directory (``cwd=``, or the caller's) writable: as the caller when it is not
-  root, through an idmapped mount for a root caller (the payload, an unprivileged uid,
-  writes files owned by root there and nowhere else; the seccomp filter refuses it any
-  set-user-ID or set-group-ID bit).  The interpreter and this program's own code stay
-  read-only when they lie inside it.
+  the working directory (``cwd=``, or the caller's), read-only unless the run asked for
+  ``writable_cwd=True``: as the caller when it is not root, through an idmapped mount for
+  a root caller (the payload, an unprivileged uid, reads the files as their owner and, when
+  writable, writes files owned by root there and nowhere else; the seccomp filter refuses
+  it any set-user-ID or set-group-ID bit).  In a writable one the interpreter, this
+  program's own code and ``workdir_read_only`` stay read-only when they lie inside it.
 
 The system part is computed once per process (the host's layout does not change under a
 running program); the working directory per run.
@@ -50,7 +51,7 @@ DEV_LINKS = (
 class Bind:
     src: str
     dst: str
-    mode: str  # "ro", "rw", "rwid" (rw, idmapped for a root caller), "dev"
+    mode: str  # "ro", "roid" (ro, idmapped for a root caller), "rw", "rwid" (the same, rw), "dev"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -342,7 +343,13 @@ def build(
             shared = shared_workdir(workdir)
             if shared is not None:
                 raise WorkdirShared(workdir, shared, writable)
-            mode = ("rwid" if root_caller else "rw") if writable else "ro"
+            if writable:
+                mode = "rwid" if root_caller else "rw"
+            else:
+                # standard's read-only working directory keeps the ownership a writable one
+                # has (the payload reads what it read before, and a write fails with EROFS
+                # rather than EACCES); strict's stays a plain bind, readable as any user
+                mode = "roid" if root_caller and profile == "standard" else "ro"
             ops.append(Bind(workdir, workdir, mode))
             if writable:
                 ops += workdir_read_only(workdir)

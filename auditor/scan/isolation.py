@@ -14,7 +14,11 @@ An isolated call given the network (``network=`` anything but a constant false) 
 environment whose variables are not written out (``env=dict(os.environ)``: the host's
 secrets; ``env={"PATH": p}`` names what it passes) stays isolated, but a payload chosen at
 run time is medium and reviewed: it reaches the internet and the host's loopback services,
-or reads what the environment holds (docs/sandbox.md).
+or reads what the environment holds (docs/sandbox.md).  So does one whose working directory
+is writable (``writable_cwd=`` anything but a constant false) or chosen at run time
+(``cwd=request.args["dir"]``): the payload can change files the host reads or runs later
+(the project's modules, a script in ``/srv``), or, read-only, reads whatever folder it
+names.
 
 An assignment to the sandbox module's attributes made in another file of the project (a
 plugin's monkeypatch; not a test file's) is the project-wide stage's to see
@@ -147,4 +151,37 @@ def isolation_exposed(call: cst.Call, sink: str, scope: Scope, evaluator: Evalua
             f"with an environment chosen at run time (env={_code(env)}): the payload may "
             "read the host's secrets"
         )
+    given += _workdir_exposed(call, scope, evaluator)
     return "; ".join(given) or None
+
+
+def _workdir_exposed(call: cst.Call, scope: Scope, evaluator: Evaluator) -> list[str]:
+    """What the working directory gives the payload: a writable one (``writable_cwd=``
+    anything but a constant false) lets it change the host's files there; one chosen at
+    run time (``cwd=`` not a constant) is any folder of the host the value names."""
+    writable = keyword(call, "writable_cwd")
+    if writable is not None:
+        value = evaluator.value(writable, scope)
+        if value.const and value.truth is False:
+            writable = None
+    cwd = keyword(call, "cwd")
+    if cwd is not None:
+        value = evaluator.value(cwd, scope)
+        if value.const or (isinstance(cwd, cst.Name) and cwd.value == "None"):
+            cwd = None
+    if writable is not None:
+        where = (
+            f"a working directory chosen at run time (cwd={_code(cwd)})"
+            if cwd is not None
+            else "its working directory"
+        )
+        return [
+            f"with {where} writable (writable_cwd={_code(writable)}): the payload can change "
+            "files the host reads or runs later (modules, scripts)"
+        ]
+    if cwd is not None:
+        return [
+            f"with a working directory chosen at run time (cwd={_code(cwd)}): the payload "
+            "reads the files of whatever folder it names"
+        ]
+    return []

@@ -74,7 +74,7 @@ def test_every_entry_has_examples_and_every_capability_is_used() -> None:
     programs = table().programs
     assert all(p.examples for p in programs)
     used = {c for p in programs for c in p.needs | p.may}
-    assert set(table().capabilities) - {"write"} <= used  # write: only strict takes it
+    assert set(table().capabilities) <= used
 
 
 def test_profiles_take_what_the_sandbox_profiles_say() -> None:

@@ -172,7 +172,17 @@ def wait_present(
 
 
 #: The sandbox options a warm sandbox is started with (a Pool's own); the rest are per run.
-POOL_OPTIONS = ("limits", "profile", "network", "cwd", "env", "cgroup", "require", "allow_degraded")
+POOL_OPTIONS = (
+    "limits",
+    "profile",
+    "network",
+    "cwd",
+    "writable_cwd",
+    "env",
+    "cgroup",
+    "require",
+    "allow_degraded",
+)
 
 
 class Cold:

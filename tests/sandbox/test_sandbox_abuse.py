@@ -26,6 +26,7 @@ from sandbox_helpers import (
     describe,
     is_subreaper,
     orphans_go_to_init,
+    own_cgroup_leftovers,
     procs_with,
     wait_gone,
     wait_present,
@@ -384,6 +385,7 @@ def test_file_size_limit(sbx: Sbx, host_dir: str) -> None:
     r = sbx.run(
         ["sh", "-c", "head -c 3000000 /dev/zero > big; echo status=$?"],
         cwd=host_dir,
+        writable_cwd=True,
         limits=sandbox.Limits(file_size="1M"),
         capture_output=True,
         text=True,
@@ -596,12 +598,67 @@ def test_strict_no_write_reaches_the_host_and_home_is_hidden(
     assert "hunter2" not in r.stdout
 
 
-def test_standard_profile_writes_its_working_directory(sbx: Sbx, host_dir: str) -> None:
-    # Control for the strict test above: the standard profile writes its working directory.
-    r = sbx.run(["sh", "-c", "echo hi > out"], cwd=host_dir, timeout=30)
-    assert r.returncode == 0
-    with open(os.path.join(host_dir, "out")) as f:
-        assert f.read() == "hi\n"
+# The attacker's reproducer (c28/c51): a Flask app ran sandbox.run(request.args["cmd"],
+# shell=True) from its project folder; the payload appended code to the app's own helper.py,
+# which the host then imported and ran as root. With cwd= from the request it rewrote a
+# script in /srv that the host ran later.
+PLANT = (
+    "printf 'import os\\nos.system(\"id > PWNED\")\\n' >> helper.py; echo status=$?; "
+    "echo new > new.txt; cat helper.py; echo x > /tmp/scratch && cat /tmp/scratch"
+)
+
+
+@pytest.mark.parametrize("where", ["caller's cwd", "cwd="])
+def test_the_working_directory_is_read_only_unless_the_call_asks(
+    sbx: Sbx, host_dir: str, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    helper = os.path.join(host_dir, "helper.py")
+    with open(helper, "w") as f:
+        f.write("VALUE = 1\n")
+    os.chmod(helper, 0o600)  # the host's own file: still readable, as before
+    kw: dict[str, object] = {"cwd": host_dir} if where == "cwd=" else {}
+    if where == "caller's cwd":
+        monkeypatch.chdir(host_dir)
+    r = sbx.run(["sh", "-c", PLANT], capture_output=True, text=True, timeout=30, **kw)
+    assert r.returncode == 0, r.stderr
+    assert "VALUE = 1" in r.stdout  # same folder, same relative paths, readable
+    assert "x\n" in r.stdout  # its own /tmp stays writable
+    assert "status=0" not in r.stdout
+    assert r.stderr.count("Read-only file system") == 2, r.stderr  # EROFS, not EACCES
+    with open(helper) as f:
+        assert f.read() == "VALUE = 1\n"
+    assert sorted(os.listdir(host_dir)) == ["helper.py"]
+    # The opt-in: the same payload changes the host's file (what the scanner reviews).
+    r = sbx.run(
+        ["sh", "-c", PLANT], capture_output=True, text=True, timeout=30, writable_cwd=True, **kw
+    )
+    assert r.returncode == 0 and "status=0" in r.stdout, r.stderr
+    with open(helper) as f:
+        assert f.read() == 'VALUE = 1\nimport os\nos.system("id > PWNED")\n'
+    with open(os.path.join(host_dir, "new.txt")) as f:
+        assert f.read() == "new\n"
+
+
+def test_a_writable_working_directory_needs_standard_and_a_bool(host_dir: str) -> None:
+    for bad in ({"profile": "strict", "writable_cwd": True}, {"writable_cwd": "yes"}):
+        with pytest.raises(sandbox.SandboxConfigError, match="writable_cwd"):
+            sandbox.run(["true"], cwd=host_dir, **bad)  # type: ignore[arg-type]
+    with pytest.raises(sandbox.SandboxConfigError, match="writable_cwd"):
+        sandbox.exec_python("pass", cwd=host_dir, writable_cwd=True)  # strict by default
+    with pytest.raises(sandbox.SandboxConfigError, match="writable_cwd"):
+        sandbox.Pool(1, cwd=host_dir, writable_cwd=True)  # strict by default
+    assert own_cgroup_leftovers() == []
+
+
+def test_pyproject_settings_cannot_make_the_working_directory_writable(host_dir: str) -> None:
+    """A project-wide setting would open the folder to every run, those whose code never
+    asked (and a payload given it could rewrite what else the table sets)."""
+    from auditor.sandbox import config
+
+    with open(os.path.join(host_dir, "pyproject.toml"), "w") as f:
+        f.write('[tool.auditor.sandbox]\nwritable_cwd = true\nprofile = "standard"\n')
+    with pytest.raises(sandbox.SandboxConfigError, match="'writable_cwd' cannot be set here"):
+        config.load_settings(host_dir)
 
 
 def test_abandoned_popen_is_killed_when_collected(token: str) -> None:

@@ -88,7 +88,11 @@ def test_a_cgroup_still_charged_with_memory_is_removed_not_reused(tmp_path: obje
     # Page cache written by the run (to its working directory on disk, not to its tmpfs,
     # which goes with the run) stays charged to its memory cgroup after it exits.
     target = os.path.join(str(tmp_path), "charged.bin")
-    first = _run(f"head -c {4 << 20} /dev/zero > {target}; " + SHOW_PIDS_CGROUP, cwd=tmp_path)
+    first = _run(
+        f"head -c {4 << 20} /dev/zero > {target}; " + SHOW_PIDS_CGROUP,
+        cwd=tmp_path,
+        writable_cwd=True,
+    )
     second = _run(SHOW_PIDS_CGROUP)
     assert first.returncode == 0
     assert _pids_cgroup(second) != _pids_cgroup(first)

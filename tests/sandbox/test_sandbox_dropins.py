@@ -114,7 +114,7 @@ def test_popen_read_write_close_statuses(host_dir: str) -> None:
         assert f.read() == os.popen("echo hi; echo there").read()
     assert sandbox.popen("true").close() is os.popen("true").close() is None
     assert sandbox.popen("exit 3").close() == os.popen("exit 3").close() == 3 << 8
-    w = sandbox.popen(f"cat > {host_dir}/written", "w", cwd=host_dir)
+    w = sandbox.popen(f"cat > {host_dir}/written", "w", cwd=host_dir, writable_cwd=True)
     w.write("data\n")
     assert w.close() is None
     with open(f"{host_dir}/written") as f:

@@ -48,7 +48,7 @@ def test_no_set_user_id_file_through_the_idmapped_working_directory(
         "python3 -c \"import os; os.close(os.open('t3', os.O_CREAT | os.O_WRONLY, 0o6755))\"; "
         "ls -l"
     )
-    r = _sh(sbx, script, cwd=host_dir)
+    r = _sh(sbx, script, cwd=host_dir, writable_cwd=True)
     assert os.stat(os.path.join(host_dir, "t1")).st_uid == 0  # the premise: root's on disk
     for name in os.listdir(host_dir):
         mode = os.stat(os.path.join(host_dir, name)).st_mode
@@ -68,6 +68,7 @@ def test_the_sandboxs_own_code_stays_read_only_in_a_writable_working_directory(
             sbx,
             f"touch {victim}; echo status=$?; touch {work}/probe-{token} && echo wrote",
             cwd=work,
+            writable_cwd=True,
         )
         assert not os.path.exists(victim), r.stdout
         if os.access(work, os.W_OK):  # the control: the rest of the directory is writable
@@ -127,7 +128,7 @@ def test_a_mount_source_turned_into_a_symlink_fails_closed(
     link = os.path.join(host_dir, "link")
     os.symlink("/", link)
     # as if `link` had been a directory when the plan was made
-    monkeypatch.setattr(process, "_workdir", lambda prof, cwd: (link, True))
+    monkeypatch.setattr(process, "_workdir", lambda prof, cwd, writable_cwd=False: (link, True))
     with pytest.raises(sandbox.SandboxUnavailable, match=r"allowlist-root.*RESOLVE_NO_SYMLINKS"):
         _sh(sbx, "ls /proc/1 >/dev/null; ls " + link)
 

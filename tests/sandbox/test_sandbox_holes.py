@@ -71,7 +71,7 @@ def test_no_module_planted_in_the_working_directory_runs_in_the_caller(host_dir:
             | {{"prometheus_client", "click", "auditor_planted_probe"}}
         )
         r = sandbox.run([sys.executable, "-I", "-c", {PLANT!r}, {marks!r}, *names],
-                        capture_output=True, text=True, timeout=60)
+                        capture_output=True, text=True, timeout=60, writable_cwd=True)
         assert r.returncode == 0 and int(r.stdout) == len(names), (r.stdout, r.stderr)
         try:
             sandbox.run(["sleep", "5"], timeout=0.5)
@@ -108,6 +108,7 @@ def test_a_planted_optional_module_left_from_an_earlier_run_is_not_imported(
         text=True,
         timeout=60,
         cwd=host_dir,
+        writable_cwd=True,
     )
     assert r.returncode == 0, r.stderr
     child = _child(
@@ -216,7 +217,14 @@ def test_the_projects_settings_and_git_stay_read_only_in_the_working_directory(
         "(mv pyproject.toml p.bak) 2>/dev/null && echo moved; "
         "(rm -rf .git) 2>/dev/null && echo removed git; true"
     )
-    r = sbx.run(["sh", "-c", script], cwd=host_dir, capture_output=True, text=True, timeout=60)
+    r = sbx.run(
+        ["sh", "-c", script],
+        cwd=host_dir,
+        writable_cwd=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:-1] == ["wrote other.txt"], r.stdout
     with open(os.path.join(host_dir, "pyproject.toml")) as f:
@@ -233,6 +241,7 @@ def test_a_pyproject_toml_a_payload_made_is_not_read_by_the_caller(host_dir: str
     r = sandbox.run(
         [sys.executable, "-I", "-c", f"open('pyproject.toml', 'w').write({POISON!r})"],
         cwd=host_dir,
+        writable_cwd=True,
         capture_output=True,
         text=True,
         timeout=60,
@@ -362,7 +371,13 @@ def test_a_folder_inside_a_home_or_tmp_is_still_a_working_directory(
     monkeypatch.setenv("HOME", host_dir)
     project = os.path.join(host_dir, "project")
     os.mkdir(project)
-    r = sandbox.run(["sh", "-c", ": > made; pwd"], cwd=project, capture_output=True, text=True)
+    r = sandbox.run(
+        ["sh", "-c", ": > made; pwd"],
+        cwd=project,
+        writable_cwd=True,
+        capture_output=True,
+        text=True,
+    )
     assert (r.returncode, r.stdout.strip()) == (0, project), r.stderr
     assert os.path.exists(os.path.join(project, "made"))
 

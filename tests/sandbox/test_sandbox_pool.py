@@ -165,7 +165,7 @@ def test_each_sandbox_runs_one_payload(host_dir: str) -> None:
         os._exit(0)
         """
     )
-    with sandbox.Pool(2, profile="standard", cwd=host_dir) as p:
+    with sandbox.Pool(2, profile="standard", cwd=host_dir, writable_cwd=True) as p:
         for _ in range(16):
             assert p.exec_python(code, timeout=60).returncode == 0
         stats = p.stats()

@@ -117,3 +117,75 @@ def test_the_policys_own_isolation_wrapper_stays_isolated() -> None:
     rebound = code.replace("import jail\n", "import jail\nimport subprocess as jail\n")
     [g] = findings(rebound, policy=policy)
     assert g.isolated is False and "`jail` is also imported from `subprocess`" in g.message
+
+
+# The attacker's cases (docs/sandbox.md, "the working directory"): a payload chosen at run
+# time that may write its working directory rewrote the app's own helper.py, which the host
+# then imported as root; one given cwd= from the request rewrote a script in /srv the host
+# ran later.
+FLASK = "from flask import request\nfrom auditor import sandbox\n"
+
+
+@pytest.mark.parametrize(
+    ("call", "rule", "given"),
+    [
+        (
+            "sandbox.run(request.args['cmd'], shell=True, writable_cwd=True)",
+            "AUD101",
+            "with its working directory writable (writable_cwd=True): the payload can change "
+            "files the host reads or runs later",
+        ),
+        (
+            "sandbox.Popen(request.args['cmd'], shell=True, writable_cwd=request.args['w'])",
+            "AUD101",
+            "with its working directory writable (writable_cwd=request.args['w'])",
+        ),
+        (
+            "sandbox.run(['make', request.args['target']], cwd=request.args['dir'], "
+            "writable_cwd=True)",
+            "AUD102",
+            "with a working directory chosen at run time (cwd=request.args['dir']) writable "
+            "(writable_cwd=True): the payload can change files the host reads or runs later",
+        ),
+        (
+            "sandbox.run(['make', request.args['target']], cwd=request.args['dir'])",
+            "AUD102",
+            "with a working directory chosen at run time (cwd=request.args['dir']): the "
+            "payload reads the files of whatever folder it names",
+        ),
+        (
+            "sandbox.exec_python(request.form['code'], cwd=request.args['dir'])",
+            "AUD103",
+            "with a working directory chosen at run time (cwd=request.args['dir'])",
+        ),
+    ],
+)
+def test_an_isolated_call_that_may_write_or_choose_its_working_directory_is_reviewed(
+    call: str, rule: str, given: str
+) -> None:
+    [f] = findings(f"{FLASK}{call}\n")
+    assert (f.rule, f.risk, f.action, f.isolated) == (rule, "medium", "review", True)
+    assert f"(but {given}" in f.message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # read-only by default: the payload may not change the host's files
+        "sandbox.run(request.args['cmd'], shell=True)",
+        "sandbox.run(request.args['cmd'], shell=True, writable_cwd=False)",
+        # a constant folder, or the program's own
+        "sandbox.run(request.args['cmd'], shell=True, cwd='/srv/app')",
+        "sandbox.run(request.args['cmd'], shell=True, cwd=None)",
+    ],
+)
+def test_a_read_only_working_directory_the_program_chose_stays_allowed(call: str) -> None:
+    [f] = findings(f"{FLASK}{call}\n")
+    assert (f.risk, f.action, f.isolated) == ("low", "allow", True)
+    assert "(but " not in f.message
+
+
+def test_a_constant_command_with_a_writable_working_directory_stays_allowed() -> None:
+    """The payload is the program's own: what it writes is the program's choice."""
+    [f] = findings("from auditor import sandbox\nsandbox.run(['make'], writable_cwd=True)\n")
+    assert (f.risk, f.action, f.isolated) == ("low", "allow", True)
