@@ -330,6 +330,26 @@ def unisolated(policy: Policy, finding: Any, why: str) -> dict[str, Any]:
     return {"isolated": False, "risk": risk, "action": action, "message": message}
 
 
+_DOUBT = " (not counted as isolated: "
+
+
+def _doubt(message: str) -> str:
+    """The ``(not counted as isolated: ...)`` part of a message (a call of the sandbox judged
+    as the call without it), kept when the message is written anew."""
+    start = message.find(_DOUBT)
+    if start < 0:
+        return ""
+    depth = 0
+    for end in range(start + 1, len(message)):
+        if message[end] == "(":
+            depth += 1
+        elif message[end] == ")":
+            depth -= 1
+            if depth == 0:
+                return message[start : end + 1]
+    return message[start:]
+
+
 def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
     """The fields of ``finding`` (an auditor.findings.Finding) that change with what the
     project-wide stage found: ``dataclasses.replace(finding, **changes)``."""
@@ -400,6 +420,7 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         message += _handed(finding)
         if finding.note:
             message += f": {finding.note}"
+        message += _doubt(finding.message)
         changes.update(
             category=critical,
             rule=rule.rule,

@@ -1047,8 +1047,9 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         doubt = exposed = None
         if sink is not None and sink.isolated:
             doubt = isolation_doubt(
-                node, sink.name, call.scope, resolver, evaluator, collector, ctx.isolated
-            )
+                node, sink.name, call.scope, resolver, evaluator, collector, ctx.isolated,
+                ctx.policy.sandbox.get("allow_degraded") is True,
+            )  # fmt: skip
             if doubt is not None:
                 sink = dataclasses.replace(sink, isolated=False)
             else:

@@ -7,7 +7,10 @@ auditor.sandbox import run``, ``except ImportError: import subprocess as sandbox
 sandbox; sandbox = subprocess`` in a function, ``for sandbox in (subprocess,)``), or whose
 attribute this file assigns (``sandbox.run = subprocess.run``) may run on the host; so may a
 call given a profile the scan cannot read (``profile=Profile("host", namespaces=())``) or
-``allow_degraded=`` anything but a constant false. Such a call is judged as the call it
+``allow_degraded=`` anything but a constant false, or options spread with ``**`` that the
+scan cannot read (``**OPTS``, ``**request.get_json()``; a dict written out with constant keys
+other than ``allow_degraded`` and ``profile`` is read), and every call when the project's
+``[tool.auditor.sandbox]`` sets ``allow_degraded = true``. Such a call is judged as the call it
 would be without the sandbox, and says why (recall first: "isolated" is a promise).
 
 An isolated call given the network (``network=`` anything but a constant false) or an
@@ -64,8 +67,11 @@ def isolation_doubt(
     evaluator: Evaluator,
     collector: Collector | None,
     isolated: frozenset[str],
+    project_degraded: bool = False,
 ) -> str | None:
     """Why this call of the isolated sink ``sink`` may not run isolated, or None.
+    ``project_degraded``: the policy's ``[tool.auditor.sandbox]`` sets ``allow_degraded``,
+    the default of every call that does not pass it.
     ``isolated``: the names of the isolated sinks (auditor's sandbox, the policy's own
     wrappers) and their dotted prefixes, what the name called through must be bound to."""
     root = _root(call.func)
@@ -95,7 +101,35 @@ def isolation_doubt(
         value = evaluator.value(degraded, scope)
         if not (value.const and value.truth is False):
             return f"allow_degraded={_code(degraded)} lets it run with less isolation"
+    for arg in call.args:
+        if arg.star == "**" and not _safe_options(arg.value, scope, evaluator):
+            return (
+                f"options the scan cannot read (**{_code(arg.value)}) may set "
+                "allow_degraded or profile"
+            )
+    if project_degraded:
+        return "the project's [tool.auditor.sandbox] sets allow_degraded = true"
     return None
+
+
+# the keywords of auditor's sandbox calls that take isolation away (a ``**`` spread whose
+# keys are written out may hold any of the others: network, env, cwd are judged as exposure
+# only when written as keywords)
+_DOUBTFUL_KEYS = frozenset({"allow_degraded", "profile"})
+
+
+def _safe_options(node: cst.BaseExpression, scope: Scope, evaluator: Evaluator) -> bool:
+    """A ``**`` spread written out as a dict with constant keys, none of them one that
+    takes isolation away."""
+    if not isinstance(node, cst.Dict):
+        return False
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return False
+        key = evaluator.value(element.key, scope)
+        if not key.const or key.text is None or key.text in _DOUBTFUL_KEYS:
+            return False
+    return True
 
 
 _KINDS = {

@@ -46,3 +46,18 @@ def test_the_sandbox_alone_stays_isolated(tmp_path: Path) -> None:
     )
     [finding] = scan_files(tmp_path, {"app.py": HEAD + body})
     assert (finding.sink, finding.isolated) == ("auditor.sandbox.run", True)
+
+
+def test_a_critical_site_keeps_why_the_sandbox_does_not_count(tmp_path: Path) -> None:
+    """The stage writes a critical site's message anew: the reason the call of the sandbox
+    is judged as the call without it stays in it."""
+    body = (
+        "OPTS = {'allow_degraded': True}\n\n"
+        "@app.route('/a')\ndef a():\n    sandbox.run(request.args['c'], shell=True, **OPTS)\n"
+    )
+    [finding] = scan_files(tmp_path, {"app.py": HEAD + body})
+    assert (finding.risk, finding.isolated) == ("critical", False)
+    assert finding.message.endswith(
+        "(not counted as isolated: options the scan cannot read (**OPTS) may set "
+        "allow_degraded or profile)"
+    )

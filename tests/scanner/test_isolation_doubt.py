@@ -46,6 +46,22 @@ NOT_ISOLATED = {
         "sandbox.run(sys.argv[1], shell=True, allow_degraded=True)\n",
         "allow_degraded=True lets it run with less isolation",
     ),
+    # options spread with ** (an attacker's case: allow_degraded hidden in a dict)
+    "options spread from a name": (
+        "import sys\nfrom auditor import sandbox\nOPTS = {'allow_degraded': True}\n"
+        "sandbox.run(sys.argv[1], shell=True, **OPTS)\n",
+        "options the scan cannot read (**OPTS) may set allow_degraded or profile",
+    ),
+    "options spread from a call": (
+        "import json, sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, **json.loads(sys.argv[2]))\n",
+        "options the scan cannot read (**json.loads(sys.argv[2]))",
+    ),
+    "allow_degraded spread from a dict written out": (
+        "import sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, **{'allow_degraded': True})\n",
+        "options the scan cannot read (**{'allow_degraded': True})",
+    ),
 }
 
 
@@ -189,3 +205,20 @@ def test_a_constant_command_with_a_writable_working_directory_stays_allowed() ->
     """The payload is the program's own: what it writes is the program's choice."""
     [f] = findings("from auditor import sandbox\nsandbox.run(['make'], writable_cwd=True)\n")
     assert (f.risk, f.action, f.isolated) == ("low", "allow", True)
+
+
+def test_the_projects_allow_degraded_setting_makes_every_call_doubtful() -> None:
+    code = "import sys\nfrom auditor import sandbox\nsandbox.run(sys.argv[1], shell=True)\n"
+    policy = make_policy({"sandbox": {"allow_degraded": True}})
+    [f] = findings(code, policy=policy)
+    assert (f.risk, f.isolated) == ("high", False)
+    assert "the project's [tool.auditor.sandbox] sets allow_degraded = true" in f.message
+
+
+def test_options_spread_from_a_dict_of_harmless_keys_stay_isolated() -> None:
+    code = (
+        "import sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, **{'timeout': 5, 'text': True})\n"
+    )
+    [f] = findings(code)
+    assert (f.risk, f.isolated) == ("low", True)
