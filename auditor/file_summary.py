@@ -21,6 +21,7 @@ Functions and classes are keyed by their dotted path in the module ("Job.run").
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -372,3 +373,15 @@ def absolute(target: str, module: str, package: bool) -> str:
         parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
     base = ".".join(parts)
     return f"{base}.{rest}" if base and rest else base or rest
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """The dotted name a standard-library ``ast`` expression spells (``os.path.join``), or
+    None when it is not a name or a chain of attributes of one."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])

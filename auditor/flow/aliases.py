@@ -20,6 +20,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator, Mapping
 
+from auditor.file_summary import absolute, dotted_name
 from auditor.judge.catalogue import Catalogue
 
 # at most this many hops from an alias to the sink (a compat module re-exporting another's)
@@ -46,26 +47,6 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _statements(node.body)
 
 
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base is not None else None
-    return None
-
-
-def _absolute(module: str, level: int, here: str, package: bool) -> str:
-    if level == 0:
-        return module
-    parts = here.split(".") if here else []
-    if not package:
-        parts = parts[:-1]
-    if level > 1:
-        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
-    return ".".join([*parts, module] if module else parts)
-
-
 def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
     """The module-level names of a module (dotted name ``here``) bound to a dotted name
     (``(local, target)``: ``("sh", "os.system")``, ``("run", "subprocess.run")``,
@@ -86,7 +67,7 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
                 if alias.asname:  # ``import subprocess as sp``; a plain ``import os`` is
                     out.append((local, target))  # not followed (``utils.os.system``)
         elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node.module or "", node.level, here, package)
+            base = absolute("." * node.level + (node.module or ""), here, package)
             for alias in node.names:
                 if alias.name == "*":
                     continue
@@ -96,7 +77,7 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             value = node.value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            written = _dotted(value) if value is not None else None
+            written = dotted_name(value) if value is not None else None
             if written is None:
                 continue
             head, _, rest = written.partition(".")
@@ -180,7 +161,7 @@ def imports_alias(text: str, module: str, names: set[str], here: str, package: b
         rf"\b{re.escape(last)}[ \t]*\.[ \t]*(?:{'|'.join(map(re.escape, names))})\b"
     )
     for match in _FROM.finditer(text):
-        base = _absolute(match.group(2), len(match.group(1)), here, package)
+        base = absolute("." * len(match.group(1)) + match.group(2), here, package)
         imported = set(re.findall(r"[\w*]+", match.group(3)))
         if base == module and (imported & names or "*" in imported):
             return True

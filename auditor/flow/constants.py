@@ -30,7 +30,7 @@ import ast
 import re
 from collections.abc import Callable
 
-from auditor.file_summary import absolute
+from auditor.file_summary import absolute, dotted_name
 from auditor.findings import Step
 
 _MAX_DEPTH = 12  # names followed from name to name, across modules too
@@ -310,26 +310,24 @@ class Constants:
         """The absolute dotted name an expression of ``module`` names through its imports
         (``consts.ROOT`` with ``from app import consts``; ``os.path.join`` with ``import
         os``), or None."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        spelled = dotted_name(node)
+        if spelled is None:
             return None
+        head, *rest = spelled.split(".")
         parsed = self._module(module)
         if parsed is None:
             return None
-        bound = parsed.bindings.get(node.id, [])
+        bound = parsed.bindings.get(head, [])
         if len(bound) != 1 or not isinstance(bound[0], (ast.Import, ast.ImportFrom)):
             return None
         stmt = bound[0]
         if isinstance(stmt, ast.Import):
-            alias = next(a for a in stmt.names if (a.asname or a.name.split(".")[0]) == node.id)
-            root = alias.name if alias.asname else node.id
+            alias = next(a for a in stmt.names if (a.asname or a.name.split(".")[0]) == head)
+            root = alias.name if alias.asname else head
         else:
             base = _absolute(stmt.module or "", stmt.level, module, self._package(module))
-            root = f"{base}.{parsed.imported_names.get(node.id, node.id)}"
-        return ".".join([root, *reversed(parts)])
+            root = f"{base}.{parsed.imported_names.get(head, head)}"
+        return ".".join([root, *rest])
 
     def _call(self, node: ast.Call, module: str, depth: int) -> Literal:
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):

@@ -27,7 +27,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from auditor.file_summary import absolute
+from auditor.file_summary import absolute, dotted_name
 
 # what a file must say to write a module's globals under a name chosen at run time or
 # through ``sys.modules["pkg.m"]`` (each pattern starts with a literal: a search of a file
@@ -106,16 +106,6 @@ def _literal_text(node: ast.AST | None) -> str | None:
     return None
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
-
-
 class _Reader:
     def __init__(self, text: str, here: str, package: bool) -> None:
         self.text = text
@@ -162,10 +152,10 @@ class _Reader:
     def _named_module(self, node: ast.AST) -> str | None:
         """The module an expression names by a literal: ``sys.modules["pkg.m"]``,
         ``sys.modules.get("pkg.m")``, ``importlib.import_module("pkg.m")``."""
-        if isinstance(node, ast.Subscript) and _dotted(node.value) == "sys.modules":
+        if isinstance(node, ast.Subscript) and dotted_name(node.value) == "sys.modules":
             return _literal_text(node.slice)
         if isinstance(node, ast.Call) and node.args:
-            func = _dotted(node.func) or ""
+            func = dotted_name(node.func) or ""
             last = func.rsplit(".", 1)[-1]
             if func == "sys.modules.get" or last in _IMPORTERS:
                 name = _literal_text(node.args[0])
@@ -235,7 +225,7 @@ class _Reader:
             if modules:
                 self._add(modules, target.attr, stmt)
         elif isinstance(target, ast.Subscript):
-            if _dotted(target.value) == "sys.modules":  # sys.modules["pkg.m"] = fake
+            if dotted_name(target.value) == "sys.modules":  # sys.modules["pkg.m"] = fake
                 name = _literal_text(target.slice)
                 if name:
                     self._add({name}, "*", stmt)
@@ -265,11 +255,11 @@ class _Reader:
                 self._add({module}, name, node)
             return
         if last == "object" and isinstance(func, ast.Attribute) and len(args) >= 2:
-            if (_dotted(func.value) or "").rsplit(".", 1)[-1] == "patch":  # patch.object
+            if (dotted_name(func.value) or "").rsplit(".", 1)[-1] == "patch":  # patch.object
                 self._add(self._modules(args[0]), _literal_text(args[1]) or "*", node)
             return
         if last == "multiple" and isinstance(func, ast.Attribute) and args:
-            if (_dotted(func.value) or "").rsplit(".", 1)[-1] == "patch":
+            if (dotted_name(func.value) or "").rsplit(".", 1)[-1] == "patch":
                 names = [k.arg or "*" for k in node.keywords] or ["*"]
                 for name in names:
                     self._add(self._modules(args[0]), name, node)

@@ -133,19 +133,23 @@ class Context:
     def __init__(self, policy: Policy, options: Options | None = None) -> None:
         self.policy = policy
         self.options = options or Options()
-        self.catalogue = Catalogue(builtin_sinks() + policy.sinks)
-        names = {name.rsplit(".", 1)[-1] for name in self.catalogue.by_name}
-        names.update(self.catalogue.by_method)
-        self.interesting = frozenset(names)
-        self.known = known_names(self.catalogue.by_name)
-        self.isolated = known_names(
-            name for name, sink in self.catalogue.by_name.items() if sink.isolated
-        )
-        self.words = SinkWords.of(self.catalogue, tuple(s.name for s in policy.sinks))
+        self._use(Catalogue(builtin_sinks() + policy.sinks))
         self.sources: SourceCatalogue = build_sources(policy.sources, policy.source or "policy")
         self._aliased: dict[frozenset[tuple[str, str]], Context] = {}
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
+
+    def _use(self, catalogue: Catalogue) -> None:
+        """Take ``catalogue`` and what the analysis reads of it."""
+        self.catalogue = catalogue
+        names = {name.rsplit(".", 1)[-1] for name in catalogue.by_name}
+        names.update(catalogue.by_method)
+        self.interesting = frozenset(names)
+        self.known = known_names(catalogue.by_name)
+        self.isolated = known_names(
+            name for name, sink in catalogue.by_name.items() if sink.isolated
+        )
+        self.words = SinkWords.of(catalogue, tuple(s.name for s in self.policy.sinks))
 
     def with_aliases(self, aliases: frozenset[tuple[str, str]]) -> Context:
         """This context with more names for some sinks: ``("pkg.utils.sh", "os.system")``,
@@ -167,15 +171,7 @@ class Context:
         made = Context.__new__(Context)
         made.__dict__.update(self.__dict__)
         made._aliased = {}
-        made.catalogue = Catalogue(sinks)
-        names = {name.rsplit(".", 1)[-1] for name in made.catalogue.by_name}
-        names.update(made.catalogue.by_method)
-        made.interesting = frozenset(names)
-        made.known = known_names(made.catalogue.by_name)
-        made.isolated = known_names(
-            name for name, sink in made.catalogue.by_name.items() if sink.isolated
-        )
-        made.words = SinkWords.of(made.catalogue, tuple(s.name for s in self.policy.sinks))
+        made._use(Catalogue(sinks))
         self._aliased[aliases] = made
         return made
 
