@@ -630,14 +630,34 @@ class Collector(cst.CSTVisitor):
         attributes are its globals."""
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and not node.args:
             name = node.func.value
-            if self.scope.lookup(name) is None:
-                return name == "globals" or (name == "vars" and self.scope.kind == "module")
+            bindings = self.scope.lookup(name)
+            if bindings is None:
+                return name == "globals" or (
+                    name in ("vars", "locals") and self.scope.kind == "module"
+                )
+            # g = globals; g()["CMD"] = v
+            return any(
+                b.kind == "value"
+                and b.value is not None
+                and _dotted_text(b.value) in ("globals", "builtins.globals")
+                for b in bindings
+            )
+        if isinstance(node, cst.Call) and not node.args:  # builtins.globals()
+            return _dotted_text(node.func) == "builtins.globals"
+        if (  # vars(sys.modules[__name__]), vars(globals_object)
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value == "vars"
+            and len(node.args) == 1
+        ):
+            return self._globals_object(node.args[0].value)
         if isinstance(node, cst.Subscript):
             return _dotted_text(node.value) == "sys.modules"
         if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
             return self._globals_object(node.value)
-        # f.__globals__: the namespace of f's module (this one, when f is)
-        return isinstance(node, cst.Attribute) and node.attr.value == "__globals__"
+        # f.__globals__: the namespace of f's module (this one, when f is); a frame's
+        # f_globals (sys._getframe().f_globals, inspect.currentframe().f_globals)
+        return isinstance(node, cst.Attribute) and node.attr.value in ("__globals__", "f_globals")
 
     def _write_global(
         self, key: cst.BaseExpression | None, value: cst.BaseExpression | None
@@ -689,6 +709,20 @@ class Collector(cst.CSTVisitor):
         ):
             value = node.args[2].value if len(node.args) > 2 else None
             self._write_global(node.args[1].value, value)
+            return
+        if (  # dict.__setitem__(globals(), "CMD", v), dict.update(globals(), d)
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "dict"
+            and self.scope.lookup("dict") is None
+            and func.attr.value in ("update", "setdefault", "__setitem__")
+            and node.args
+            and self._globals_object(node.args[0].value)
+        ):
+            rest = node.args[1:]
+            key = rest[0].value if rest and func.attr.value != "update" else None
+            value = rest[1].value if len(rest) > 1 else None
+            self._write_global(key, value)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         site = self._open_calls.pop()
