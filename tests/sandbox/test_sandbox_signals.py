@@ -26,6 +26,23 @@ from auditor.sandbox import native
 Start = Callable[..., Any]
 
 
+@pytest.fixture(autouse=True)
+def _signals_not_ignored() -> Iterator[None]:
+    """A suite started in the background by a non-interactive shell (``.ci/run`` starts the
+    unprivileged run with ``&``) inherits SIGINT and SIGQUIT ignored, and so would every
+    payload, under subprocess as in the sandbox: a trap on them cannot even be set
+    (POSIX). Give this process Python's usual handlers, which a child does not inherit."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGQUIT)}
+    if saved[signal.SIGINT] == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if saved[signal.SIGQUIT] == signal.SIG_IGN:
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+    yield
+    for sig, handler in saved.items():
+        if handler is not None:
+            signal.signal(sig, handler)
+
+
 @pytest.fixture(params=["c", "python", "preexec_fn"])
 def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Start]:
     """``sandbox.Popen`` through one of the three launcher paths (what a failed test left
