@@ -194,9 +194,6 @@ def _aliases(extra: tuple[str, ...], dotted: str, rel_path: str) -> frozenset[tu
             prefix = ".".join(parts[: len(parts) - level + 1])
             if alias.startswith(prefix + "."):
                 out.add(("." * level + alias[len(prefix) + 1 :], target))
-                # ``from . import shims`` binds ``shims`` to "..shims" (the collector writes
-                # the dots, then a dot before the name)
-                out.add(("." * (level + 1) + alias[len(prefix) + 1 :], target))
     return frozenset(out)
 
 

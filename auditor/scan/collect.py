@@ -505,7 +505,9 @@ class Collector(cst.CSTVisitor):
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.scope.bind(local, Binding("import", self.scope, f"{module}.{name}"))
+            # ``from . import shims``: ".shims" (one level up, as ``from .shims import x``)
+            target = module + name if module.endswith(".") else f"{module}.{name}"
+            self.scope.bind(local, Binding("import", self.scope, target))
 
     def _bind_target(
         self,
