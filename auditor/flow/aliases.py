@@ -26,7 +26,7 @@ from auditor.judge.catalogue import Catalogue
 # at most this many hops from an alias to the sink (a compat module re-exporting another's)
 _HOPS = 4
 # an assignment of a dotted name at the start of a line (any indentation: module-level
-# ``try``/``if`` blocks), or a ``from``/``import`` statement: the text a candidate must hold
+# ``try``/``if`` blocks): with the word ``import``, what a candidate's text must hold
 _ASSIGNED = re.compile(r"^[ \t]*\w+[ \t]*(?::[^=\n]*)?=[ \t]*[A-Za-z_][\w.]*[ \t]*(?:#.*)?$", re.M)
 
 
@@ -141,9 +141,8 @@ class Aliases:
         for alias, target in self.found.items():
             if target in self.sinks:
                 out[alias] = target
-            for attr, sink in self.catalogue.module_members.get(target, {}).items():
-                member = f"{target}.{attr}"
-                out[f"{alias}.{attr}"] = member if member in self.sinks else sink.name
+            for attr in self.catalogue.module_members.get(target, {}):
+                out[f"{alias}.{attr}"] = f"{target}.{attr}"  # a catalogue name (by_name's)
         return out
 
 
