@@ -25,7 +25,7 @@ from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import Entry, text_reader
 from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
 from auditor.flow.propagate import Project
-from auditor.judge.catalogue import Sink
+from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
 from auditor.scan.suppress import Target, comments_by_line, suppressions
@@ -283,7 +283,6 @@ class Planner:
         if self._aliases is not None:
             return self._aliases
         from auditor.flow import aliases
-        from auditor.judge.catalogue import Catalogue, builtin_sinks
         from auditor.scan.discover import module_name
         from auditor.scan.prefilter import SinkWords
 
