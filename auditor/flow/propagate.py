@@ -32,7 +32,7 @@ from auditor.file_summary import (
     wrapped,
 )
 from auditor.findings import Step
-from auditor.judge.sources import RANK, builtin, names_method
+from auditor.judge.sources import RANK, Source, builtin, names_method
 
 _MAX_PASSES = 60
 _INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most
@@ -253,6 +253,7 @@ class Project:
         self.flows: dict[str, Flows] = self._param_flows()
         self._unrolling: set[tuple[int, int]] = set()  # the summarised calls being computed
         self._cuts = 0  # how many times a summarised call was met inside its own value
+        self._messages: dict[str, Source | None] = {}  # class -> its message_class source
 
     def _more_entries(self) -> None:
         """Entry points only the whole project shows: functions another file registers as
@@ -804,6 +805,9 @@ class Project:
             return out
         if kind == "b":  # self.<attr> that a framework base class may set
             return self._framework_attr(index, label)
+        if kind == "m":  # a field of an instance of a class the model may fill in
+            cls = self.constructed(str(label[1])) or str(label[1])
+            return self._message_field(index, cls, str(label[5]), label[3], label[4])
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
         if kind == "w":  # written to the standard input of the shell the site started
@@ -830,7 +834,35 @@ class Project:
                 text = f"{note}, set by the framework: {where}"
                 step = Step(self.files[index][0], label[3], label[4], text, "source", where, note)
                 return Info(Reach(origin, (step,)))
-        return NOTHING
+        return self._message_field(index, gid, f"self.{attr}", label[3], label[4])
+
+    def _message_field(self, index: int, cls: str, where: str, line: Any, column: Any) -> Info:
+        """A field of an instance of ``cls`` (a global id, or the dotted name of a class of
+        another package): the source when the class is, or derives through the project's
+        classes from, a class whose instances the model fills in (a langroid tool
+        message, rules/sources.toml's ``message_class``)."""
+        source = self._message(cls)
+        if source is None:
+            return NOTHING
+        text = f"{source.note}: {where}"
+        step = Step(self.files[index][0], line, column, text, "source", where, source.note)
+        return Info(Reach(source.origin, (step,)))
+
+    def _message(self, cls: str) -> Source | None:
+        if cls in self._messages:
+            return self._messages[cls]
+        patterns = builtin().messages
+        found = patterns.get(cls)
+        for name in (cls, *self._ancestors(cls)):
+            if found is not None:
+                break
+            known = self.classes.get(name)
+            for base in known[1].bases if known is not None else ():
+                found = patterns.get(base)
+                if found is not None:
+                    break
+        self._messages[cls] = found
+        return found
 
     # -- the fixpoint ----------------------------------------------------------------------
     def run(self) -> None:

@@ -42,6 +42,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "sanitizer": frozenset({"names", "note", "quotes"}),
     "clean": frozenset({"names"}),
     "model": frozenset({"names"}),
+    "message_class": frozenset({"names", "origin", "note"}),
 }
 # what a policy's [[tool.auditor.sources]] entry may say: its kind names the table
 POLICY_KINDS = ("object", "call", "decorator", "sanitizer", "clean")
@@ -145,6 +146,11 @@ class SourceCatalogue:
     registrations: list[tuple[_Patterns, int, frozenset[str], Source]] = field(default_factory=list)
     # mappings whose items are registered views (Flask's ``app.view_functions``)
     registries: _Patterns = field(default_factory=_Patterns)
+    # classes whose instances the model fills in (a langroid ToolMessage): the fields of an
+    # instance of one of their subclasses are the source, wherever they are read
+    messages: _Patterns = field(default_factory=_Patterns)
+    # the top-level packages of ``messages`` (a file importing none cannot hold one)
+    message_roots: set[str] = field(default_factory=set)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (where, origin, code)
     # sanitizers that quote for a shell (``quotes = true``): they protect only a hole that
     # stands outside quotes where no command or code is read (auditor.judge.shellwords)
@@ -300,6 +306,12 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
                 source,
             )
         )
+    elif table == "message_class":
+        names = _strings(where, "names", entry.get("names", []))
+        if not names:
+            raise SourceError(f"{where}: 'names' is missing or empty")
+        catalogue.messages.add(names, _source(where, entry))
+        catalogue.message_roots.update(name.split(".")[0] for name in names)
     elif table == "request_attribute":
         source = _source(where, entry)
         attributes = frozenset(_strings(where, "attributes", entry.get("attributes", [])))
@@ -421,7 +433,15 @@ def near_check(kind: str) -> NearCheck:
     generic = set(near.get("generic_roots", []))
     origins = _CLOSURE if kind == "closure" else _LOCAL
     roots: set[str] = set()
-    for table in ("object", "call", "decorator", "base_class", "registration", "registry"):
+    for table in (
+        "object",
+        "call",
+        "decorator",
+        "base_class",
+        "registration",
+        "registry",
+        "message_class",
+    ):
         for entry in data.get(table, []):
             if entry.get("origin") not in origins:
                 continue

@@ -193,6 +193,9 @@ class Summarizer:
         self._classes_by_key = {r.key: r for r in collector.classes}
         self._web = any(self._frameworks & r.frameworks for r in sources.request_parameters)
         self._base_attrs = frozenset(a for e in sources.base_classes for a in e.attributes)
+        # whether a class of this file may be a message the model fills in (it imports the
+        # package of one): its instances' fields get a label the project stage checks
+        self._messages = bool(self._frameworks & sources.message_roots)
         self.nodes = nodes
         self.lines = nodes.lines
         # each function's (line of def, column, last line), from the ast: the collector met
@@ -1157,9 +1160,10 @@ class Summarizer:
         owner = self._method_of(scope)
         if owner is not None and isinstance(node.value, cst.Name) and node.value.value == owner[1]:
             attr = node.attr.value
-            if attr in self._base_attrs:
+            if attr in self._base_attrs or self._messages:
                 # maybe set by a framework base class (``self.request`` of a Django view,
-                # whose base may be in another file): the project stage knows the bases
+                # whose base may be in another file), or a field of a message the model
+                # fills in: the project stage knows the bases
                 line, column = self.position(node, scope)
                 return frozenset({("a", owner[0], attr), ("b", owner[0], attr, line, column)})
             return frozenset({("a", owner[0], attr)})
@@ -1168,7 +1172,11 @@ class Summarizer:
             # a field of an instance of a project class (a pydantic request model): the
             # project stage knows whether the class converts it
             inner = self.labels(node.value, scope, depth + 1)
-            return frozenset(("f", held[:-2], node.attr.value, x) for x in inner)
+            out: set[Label] = {("f", held[:-2], node.attr.value, x) for x in inner}
+            if self._messages:  # and whether the class is a message the model fills in
+                line, column = self.position(node, scope)
+                out.add(("m", held[:-2], node.attr.value, line, column, self.code(node)))
+            return frozenset(out)
         if isinstance(node.value, cst.Name) and not self._web:
             # request.GET in a view whose file imports no framework (where one is imported,
             # the parameter itself is the source: request_parameter)
