@@ -754,8 +754,8 @@ class Collector(cst.CSTVisitor):
                 self.scope.bind(
                     node.asname.name.value, Binding("with", self.scope, value=node.item)
                 )
-            else:
-                self._bind_target(node.asname.name, None)
+            else:  # ``with launch(cmd) as (argv, fds)``: each carries what the item gives
+                self._bind_target(node.asname.name, None, node.item)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None and isinstance(node.name.name, cst.Name):
