@@ -1659,8 +1659,9 @@ class Summarizer:
         function's parameters were constant, the parameter that is its whole argument
         vector: see :attr:`Site.argv`, the program of a vector written out: see
         :attr:`Site.program`, whether it starts a shell that reads its commands from its
-        standard input and returns the process ("process") or the pipe to that input
-        ("pipe"), else None: see :meth:`fed`, the module-level names a constant payload
+        standard input and returns the process ("process"), the pipe to that input
+        ("pipe") or a session's process (the sink's name: ``pexpect.spawn``), else None:
+        see :meth:`fed`, the module-level names a constant payload
         reads: see :attr:`Site.names`, the names imported from other modules that would make it
         more constant: see :attr:`Site.imports`) of each finding of the file."""
         summary = self.summary
@@ -1680,7 +1681,7 @@ class Summarizer:
                 self._guards_now = {}
                 self._now = None
             if reads_stdin is not None:
-                labels |= self._fed_labels(call, reads_stdin == "pipe")
+                labels |= self._fed_labels(call, reads_stdin)
             function = self._function_key(call.scope)
             own = (x[-1] if x[0] == "w" else x for x in labels)
             params = tuple(sorted({x[2] for x in own if x[0] == "p" and x[1] == function}))
@@ -1753,7 +1754,7 @@ class Summarizer:
 
     # -- what a shell started to read its standard input is fed --------------------------
     def fed(
-        self, site: CallSite, pipe: bool = False
+        self, site: CallSite, pipe: bool = False, session: frozenset[str] = frozenset()
     ) -> list[tuple[cst.BaseExpression, Scope, cst.Call]]:
         """What the program writes to the standard input of the shell or interpreter that
         ``site`` starts to read its commands there (``Popen(["bash"], stdin=PIPE)``), each
@@ -1766,7 +1767,9 @@ class Summarizer:
         of the file that returns it (``def start(): return Popen(...)``). The pipe may be
         held so too (``stdin = p.stdin``, ``with p.stdin as f``, ``self.pipe = p.stdin``),
         and its descriptor (``fd = p.stdin.fileno()``). With ``pipe``, ``site`` returns the
-        pipe itself (``os.popen("sh", "w")``). A process or pipe handed elsewhere is not
+        pipe itself (``os.popen("sh", "w")``). ``session``: further methods of the process
+        that write to its input (``child.sendline(v)`` of ``pexpect.spawn``: rules/
+        stdin_feeds.toml's ``[[sessions]]``). A process or pipe handed elsewhere is not
         followed (what is fed there is not seen: the site keeps the per-file stage's
         dynamic class)."""
         table = stdin_feeds()
@@ -1841,7 +1844,7 @@ class Summarizer:
             if isinstance(func, cst.Attribute) and (
                 (
                     not pipe
-                    and name in table.methods
+                    and (name in table.methods or name in session)
                     and self._holds(func.value, call.scope, node, held)
                 )
                 or (name in table.stream_methods and is_pipe(func.value, call.scope))
@@ -1927,9 +1930,12 @@ class Summarizer:
             )
         return self._held_attr(expr, scope, attrs or set())
 
-    def _fed_labels(self, site: CallSite, pipe: bool = False) -> frozenset[Label]:
+    def _fed_labels(self, site: CallSite, reads: str) -> frozenset[Label]:
+        """What is written to the input of the shell ``site`` starts; ``reads``: see
+        :meth:`build`."""
+        session = stdin_feeds().session(reads) if reads not in ("process", "pipe") else None
         out: set[Label] = set()
-        for value, scope, feeder in self.fed(site, pipe):
+        for value, scope, feeder in self.fed(site, reads == "pipe", session or frozenset()):
             line, column = self.position(feeder, scope)
             text = self.code(feeder.func)
             out.update(("w", line, column, text, x) for x in self.labels(value, scope))
