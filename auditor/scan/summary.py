@@ -776,6 +776,10 @@ class Summarizer:
         if binding.kind == "import":
             return self.absolute(binding.target)
         if binding.kind == "value" and binding.value is not None:
+            if isinstance(binding.value, cst.Name) and binding.value.value == "None":
+                # ``client: Client | None = None``, set later (``global client``): a
+                # placeholder; the name's other bindings say what it holds
+                return None
             return self._typed_value(binding.value, binding.scope, depth)
         if binding.kind == "param":
             method = self._methods.get(id(binding.scope))
@@ -1364,6 +1368,48 @@ class Summarizer:
             call = cst.Call(func=value, args=handed_args(node, position, arg))
             self._made_up_call(call, site.scope, typed)
 
+    def _dispatched(self, site: CallSite) -> None:
+        """A method of the caller's own class looked up by name and called
+        (``getattr(self, action.action)(action)``, cmd.Cmd's ``getattr(self, "do_" +
+        cmd)(arg)``): a made-up call, with the same arguments, of each method of the class
+        (and of its bases in this file) the name may give, placed at the lookup: the one
+        it names when the name is a constant; those starting with its constant head
+        (``"do_" + cmd``); else the public ones (a dispatch by a name known only at run
+        time is meant for them: the lookup's own finding, AUD006, covers the others)."""
+        func = site.node.func
+        if not isinstance(func, cst.Call) or len(func.args) != 2:
+            return
+        holder, name = func.args
+        if holder.star or name.star or holder.keyword is not None or name.keyword is not None:
+            return
+        owner = self._method_of(site.scope)
+        if (
+            owner is None
+            or not isinstance(holder.value, cst.Name)
+            or holder.value.value != owner[1]
+            or self.typed(func.func, site.scope) != "builtins.getattr"
+        ):
+            return
+        value = self.evaluator.value(name.value, site.scope)
+        wanted = value.text if value.const else None
+        if value.const and wanted is None:
+            return
+        head = value.parts[0] if value.parts and value.parts[0] else None
+        seen: set[str] = set()
+        for cls in (owner[0], *self._same_file_bases(owner[0])):
+            for record in self.collector.functions:
+                method = record.key.rpartition(".")[2]
+                if record.cls != cls or method in seen or self._kind(record) != "method":
+                    continue
+                if wanted is not None:
+                    if method != wanted:
+                        continue
+                elif not method.startswith(head or "") or (head is None and method[0] == "_"):
+                    continue
+                seen.add(method)
+                call = cst.Call(func=func, args=site.node.args)
+                self._made_up_call(call, site.scope, f"{self._class_name(owner[0])}().{method}")
+
     def _made_up_call(self, call: cst.Call, scope: Scope, typed: str) -> int:
         """Record a call the code does not write (a framework's, a handover's): kept alive
         with the summary, placed where its function is named (see :meth:`position`)."""
@@ -1706,6 +1752,7 @@ class Summarizer:
             elif typed is None and isinstance(site.node.func, cst.Attribute):
                 self._untyped(site)
             self._handed_over(site)
+            self._dispatched(site)
         for record in self.collector.functions:
             summary.functions[record.key] = self._function(record)
         for alias, made in self._model_aliases().items():
