@@ -55,6 +55,11 @@ class Sink:
     # (``pexpect.replwrap.bash()``: "bash"); with ``payload`` -1 no argument carries it
     # (``paramiko.SSHClient.invoke_shell()`` always starts the remote user's shell)
     default: str | None = None
+    # form "command" without a shell: the argument that, when given and not empty, holds
+    # the program's arguments, the payload then being the program alone, not split
+    # (``pexpect.spawn("bash", ["-c", cmd])``): its keyword, its position
+    rest: str | None = None
+    rest_position: int | None = None
     # the argument that decides whether the call runs anything (yaml.load's Loader=,
     # numpy.load's allow_pickle=, torch.load's weights_only=): its keyword, its position;
     # ``safe`` the values (dotted names, or True/False/None) with which it runs nothing,
@@ -94,6 +99,8 @@ _SINK_KEYS = {
     "optional": bool,
     "split": bool,
     "default": str,
+    "rest": str,
+    "rest-position": int,
     "guard": str,
     "guard-position": int,
     "safe": list,
@@ -154,6 +161,8 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         optional=data.get("optional", False),
         split=data.get("split", False),
         default=data.get("default"),
+        rest=data.get("rest"),
+        rest_position=data.get("rest-position"),
         guard=data.get("guard"),
         guard_position=data.get("guard-position"),
         safe=tuple(data.get("safe", ())),

@@ -1723,6 +1723,32 @@ def _payload_arg(sink: Sink, node: cst.Call, offset: int = 0) -> cst.BaseExpress
     return value
 
 
+def _rest_arg(sink: Sink, node: cst.Call) -> cst.BaseExpression | None:
+    """The argument that holds the program's arguments (the sink's ``rest``), if given."""
+    if sink.rest is None and sink.rest_position is None:
+        return None
+    found = positional(node, sink.rest_position) if sink.rest_position is not None else None
+    if found is None and sink.rest is not None:
+        found = keyword(node, sink.rest)
+    return found
+
+
+def _with_rest(program: Value, rest: Value) -> Value:
+    """The argv of a program and the list of its arguments (``pexpect.spawn(p, args)``);
+    arguments not known as a list are words known only at run time, any number of them."""
+    known = program.program_item()
+    if rest.items is not None:
+        return Value(
+            program.const and rest.const,
+            program=known,
+            items=(program, *rest.items),
+            more=rest.more,
+            tail_const=rest.tail_const,
+            splits=rest.splits,
+        )
+    return Value(False, program=known, items=(program,), more=True, tail_const=False, splits=True)
+
+
 def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) -> bool | None:
     if sink.shell == "always":
         return True
@@ -2113,11 +2139,17 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
     ):
         # replwrap.bash(): the command it starts by default
         value = Value(True, program=True, text=sink.default, truth=bool(sink.default))
-    if sink.split and value.choices is None:
-        value = split_words(value)  # pexpect.spawn("bash -c x"): its argv, no shell
     exe_node = _executable_arg(sink, node)
     exe = evaluator.value(exe_node, scope) if exe_node is not None else None
-    choosers = (exe_node,) if exe_node is not None else ()
+    choosers: tuple[cst.BaseExpression, ...] = (exe_node,) if exe_node is not None else ()
+    rest_node = _rest_arg(sink, node)
+    given = evaluator.value(rest_node, scope) if rest_node is not None else None
+    if rest_node is not None and given is not None and not (given.const and given.items == ()):
+        # pexpect.spawn("bash", ["-c", cmd]): the program, then its arguments
+        value = _with_rest(value, given)
+        choosers = (*choosers, rest_node)
+    elif sink.split and value.choices is None:
+        value = split_words(value)  # pexpect.spawn("bash -c x"): its argv, no shell
     if sink.form == "module":
         if value.const:
             return None  # a constant module name is an ordinary import

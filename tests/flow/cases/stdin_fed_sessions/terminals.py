@@ -45,3 +45,11 @@ def run_piped(cmd):
 def run_on_windows(cmd):
     console = wexpect.spawn("cmd.exe")
     console.sendline(cmd)
+
+
+def run_argv(cmd):
+    return pexpect.spawn("/bin/sh", ["-c", cmd])
+
+
+def list_directory(path):
+    return pexpect.spawn("ls", args=["-l", path])
