@@ -70,7 +70,7 @@ FAMILIES: tuple[Family, ...] = (
         ("commands.", "popen2.", "os.popen2", "os.popen3", "os.popen4"),
         "a Python 2 commands/popen2/os.popen2 function runs a shell command",
     ),
-    Family("pexpect", ("pexpect.",), "pexpect runs a program"),
+    Family("pexpect", ("pexpect.", "wexpect."), "pexpect (or wexpect) runs a program"),
     Family(
         "stdlib-shell",
         ("pydoc.pipepager", "pydoc.tempfilepager", "imaplib.IMAP4_stream", "platform.popen"),
@@ -108,8 +108,8 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "paramiko-exec",
-        ("paramiko.SSHClient.exec_command",),
-        "paramiko runs a command through the remote shell",
+        ("paramiko.SSHClient.exec_command", "paramiko.SSHClient.invoke_shell"),
+        "paramiko runs a command through the remote shell, or starts that shell to send it some",
     ),
     Family("eval-exec", ("builtins.eval", "builtins.exec"), "eval()/exec() runs Python code"),
     Family(

@@ -48,6 +48,18 @@ class Sink:
     # the payload argument may be left out: a call without it (``webbrowser.get()``) runs
     # nothing its caller chose and is not reported
     optional: bool = False
+    # form "command": a string payload is split into words as a shell would split them (shlex)
+    # and run without a shell (``pexpect.spawn("bash -c x")``: bash, -c, x)
+    split: bool = False
+    # the command the call starts when its payload argument is left out
+    # (``pexpect.replwrap.bash()``: "bash"); with ``payload`` -1 no argument carries it
+    # (``paramiko.SSHClient.invoke_shell()`` always starts the remote user's shell)
+    default: str | None = None
+    # form "command" without a shell: the argument that, when given and not empty, holds
+    # the program's arguments, the payload then being the program alone, not split
+    # (``pexpect.spawn("bash", ["-c", cmd])``): its keyword, its position
+    rest: str | None = None
+    rest_position: int | None = None
     # the argument that decides whether the call runs anything (yaml.load's Loader=,
     # numpy.load's allow_pickle=, torch.load's weights_only=): its keyword, its position;
     # ``safe`` the values (dotted names, or True/False/None) with which it runs nothing,
@@ -85,6 +97,10 @@ _SINK_KEYS = {
     "cwd": str,
     "argv0": bool,
     "optional": bool,
+    "split": bool,
+    "default": str,
+    "rest": str,
+    "rest-position": int,
     "guard": str,
     "guard-position": int,
     "safe": list,
@@ -119,6 +135,8 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
     guard_missing = data.get("guard-missing", "unsafe")
     if guard_missing not in GUARD_MISSING:
         raise CatalogueError(f"{where}: 'guard-missing' must be one of {', '.join(GUARD_MISSING)}")
+    if data.get("payload", 0) < 0 and "default" not in data:
+        raise CatalogueError(f"{where}: a negative 'payload' needs 'default'")
     if "guard" not in data and any(k in data for k in ("guard-position", "safe", "guard-missing")):
         raise CatalogueError(f"{where}: 'guard-position', 'safe' and 'guard-missing' need 'guard'")
     return Sink(
@@ -141,6 +159,10 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         cwd=data.get("cwd"),
         argv0=data.get("argv0", True),
         optional=data.get("optional", False),
+        split=data.get("split", False),
+        default=data.get("default"),
+        rest=data.get("rest"),
+        rest_position=data.get("rest-position"),
         guard=data.get("guard"),
         guard_position=data.get("guard-position"),
         safe=tuple(data.get("safe", ())),

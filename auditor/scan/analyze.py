@@ -45,7 +45,7 @@ from auditor.scan.handover import callee_name, handed_args, handovers
 from auditor.scan.held import HeldSinks
 from auditor.scan.isolation import isolation_doubt, isolation_exposed
 from auditor.scan.options import Options
-from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks
+from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks, split_words
 from auditor.scan.positions import NodePositions, Span, agrees, call_spans, statement_starts
 from auditor.scan.prefilter import SinkWords, Survey, stdin_feeds, survey, text_may_report
 from auditor.scan.resolve import (
@@ -666,7 +666,11 @@ def _build_summary(
             if_params = None
         elif site.sink is not None:
             start = site.sink.payload
-            nodes = payload_nodes(node, start, site.sink.keyword, site.sink.form, site.sink.name)
+            nodes = []
+            if start >= 0:
+                nodes = payload_nodes(
+                    node, start, site.sink.keyword, site.sink.form, site.sink.name
+                )
             twin_call = site.call
             if site.handed is not None:
                 twin_call = CallSite(site.handed, site.call.scope, site.call.function, -1)
@@ -710,9 +714,20 @@ def _build_summary(
                 site.sink, site.call.node, site.call.scope, evaluator
             ):
                 reads_stdin = "pipe"  # os.popen("sh", "w"): the call returns the pipe
+            elif site.sink is not None and stdin_feeds().session(site.sink.name) is not None:
+                reads_stdin = site.sink.name  # pexpect.spawn("bash"): fed by child.sendline
             else:
                 # what the call itself feeds it (``run(["bash"], input=cmd)``) is its payload
                 nodes = nodes + _input_args(site.call.node)
+        elif (
+            site.handed is None
+            and site.payload == "dynamic"
+            and site.sink is not None
+            and stdin_feeds().session(site.sink.name) is not None
+        ):
+            # pexpect.spawn(f"su {user}"): what starts is not known, and may be a shell that
+            # runs what child.sendline() sends it; its origin counts too
+            reads_stdin = site.sink.name
         names: frozenset[str] = frozenset()
         if (
             site.payload == "constant"
@@ -1708,6 +1723,32 @@ def _payload_arg(sink: Sink, node: cst.Call, offset: int = 0) -> cst.BaseExpress
     return value
 
 
+def _rest_arg(sink: Sink, node: cst.Call) -> cst.BaseExpression | None:
+    """The argument that holds the program's arguments (the sink's ``rest``), if given."""
+    if sink.rest is None and sink.rest_position is None:
+        return None
+    found = positional(node, sink.rest_position) if sink.rest_position is not None else None
+    if found is None and sink.rest is not None:
+        found = keyword(node, sink.rest)
+    return found
+
+
+def _with_rest(program: Value, rest: Value) -> Value:
+    """The argv of a program and the list of its arguments (``pexpect.spawn(p, args)``);
+    arguments not known as a list are words known only at run time, any number of them."""
+    known = program.program_item()
+    if rest.items is not None:
+        return Value(
+            program.const and rest.const,
+            program=known,
+            items=(program, *rest.items),
+            more=rest.more,
+            tail_const=rest.tail_const,
+            splits=rest.splits,
+        )
+    return Value(False, program=known, items=(program,), more=True, tail_const=False, splits=True)
+
+
 def _shell_of(sink: Sink, node: cst.Call, call: CallSite, evaluator: Evaluator) -> bool | None:
     if sink.shell == "always":
         return True
@@ -1742,10 +1783,16 @@ def _fed(
     whatever the program writes to the pipe (or file) it passes as ``stdin=`` or to the pipe
     the call returns (``os.popen("sh", "w")``), unseen here and so dynamic. With neither (or
     ``stdin=None``/``DEVNULL``) it reads the caller's own input, and what it runs stays as
-    the argv says."""
+    the argv says. A session's program (``pexpect.spawn``: rules/stdin_feeds.toml's
+    ``[[sessions]]``) always reads what the caller writes to its pty or pipe."""
+    if runs is not None and runs.stdin is None and stdin_feeds().session(sink.name) is not None:
+        runs = _session_reader(runs)
     if runs is None or runs.stdin is None or runs.payload == "dynamic":
         return runs
     if _opens_pipe(sink, node, call.scope, evaluator):
+        return _fed_dynamic(runs)
+    if stdin_feeds().session(sink.name) is not None:
+        # pexpect.spawn("bash"): its input is a pty the caller writes to, never the caller's
         return _fed_dynamic(runs)
     fed = keyword(node, "input")
     if fed is None or _is_none(fed):
@@ -1762,6 +1809,20 @@ def _fed(
     if const:
         return runs
     return _fed_dynamic(runs)
+
+
+def _session_reader(runs: Runs) -> Runs:
+    """What a session's program runs when its launchers cannot be read to the end
+    (``pexpect.spawn(f"su {user}")``: the word may be an option or the user): when the last
+    launcher, left with nothing to run, reads its input as a shell or an interpreter (su,
+    runuser, bash: the launcher table's ``empty = "stdin"``), what the caller sends it may
+    be what runs, a shell command or code built at run time."""
+    if runs.payload != "dynamic" or runs.runs != "program" or not runs.via:
+        return runs
+    last = builtin_table().by_name.get(runs.via[-1])
+    if last is None or last.empty != "stdin" or last.language is None:
+        return runs
+    return _fed_dynamic(dataclasses.replace(runs, stdin=last.language))
 
 
 def _fed_dynamic(runs: Runs) -> Runs:
@@ -2071,9 +2132,24 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
     if arg is None and sink.optional and not has_star_args(node) and not has_star_kwargs(node):
         return None  # webbrowser.get(): nothing the caller chose
     value = evaluator.value(arg, scope) if arg is not None else Value(False)
+    if (
+        arg is None
+        and sink.default is not None
+        and (sink.payload < 0 or not (has_star_args(node) or has_star_kwargs(node)))
+    ):
+        # replwrap.bash(): the command it starts by default
+        value = Value(True, program=True, text=sink.default, truth=bool(sink.default))
     exe_node = _executable_arg(sink, node)
     exe = evaluator.value(exe_node, scope) if exe_node is not None else None
-    choosers = (exe_node,) if exe_node is not None else ()
+    choosers: tuple[cst.BaseExpression, ...] = (exe_node,) if exe_node is not None else ()
+    rest_node = _rest_arg(sink, node)
+    given = evaluator.value(rest_node, scope) if rest_node is not None else None
+    if rest_node is not None and given is not None and not (given.const and given.items == ()):
+        # pexpect.spawn("bash", ["-c", cmd]): the program, then its arguments
+        value = _with_rest(value, given)
+        choosers = (*choosers, rest_node)
+    elif sink.split and value.choices is None:
+        value = split_words(value)  # pexpect.spawn("bash -c x"): its argv, no shell
     if sink.form == "module":
         if value.const:
             return None  # a constant module name is an ordinary import

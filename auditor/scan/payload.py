@@ -809,6 +809,15 @@ def _splits_on_blanks(node: cst.Call, const: bool) -> bool:
     return False
 
 
+def split_words(text: Value) -> Value:
+    """The argv a string is split into as a shell would split it, without a shell
+    (``pexpect.spawn(f"su {user}")``: su, then words not known): see :func:`_words`. A value
+    that is no string written out (a known executable, a parameter) is left as it is."""
+    if text.items is not None or text.exe or (not text.const and text.parts is None):
+        return text
+    return _words(text, shell_like=True)
+
+
 def _words(text: Value, shell_like: bool) -> Value:
     """The argv list ``text.split()`` (or ``shlex.split(text)``) makes: every word of a
     constant; of a string built at run time, the words of its constant start (not the

@@ -91,6 +91,16 @@ class PipeOpener:
 
 
 @dataclass(frozen=True, slots=True)
+class Session:
+    """Calls that start a program whose standard input is always a pipe or a terminal the
+    caller holds (``pexpect.spawn``'s pty, a paramiko channel), and the methods of what
+    they return that write their arguments there (``child.sendline(cmd)``)."""
+
+    sinks: frozenset[str]
+    methods: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class StdinFeeds:
     """How a program feeds a shell it started to read its standard input (rules/
     stdin_feeds.toml): keywords of the starting call, methods of the process, the process's
@@ -104,15 +114,28 @@ class StdinFeeds:
     descriptor: str = "fileno"
     writers: tuple[PipeWriter, ...] = ()
     pipes: tuple[PipeOpener, ...] = ()
-    # the last names of the writers and of the openers, for matching by shape
+    sessions: tuple[Session, ...] = ()
+    # the last names of the writers and of the openers (the calls that return a pipe, or a
+    # session's process), and the methods of the sessions, for matching by shape
     writer_names: frozenset[str] = field(init=False, repr=False, compare=False)
     opener_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    session_methods: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         last = {w.name.rsplit(".", 1)[-1] for w in self.writers}
         object.__setattr__(self, "writer_names", frozenset(last))
         last = {p.name.rsplit(".", 1)[-1] for p in self.pipes}
+        last |= {name.rsplit(".", 1)[-1] for s in self.sessions for name in s.sinks}
         object.__setattr__(self, "opener_names", frozenset(last))
+        methods = {m for s in self.sessions for m in s.methods}
+        object.__setattr__(self, "session_methods", frozenset(methods))
+
+    def session(self, sink: str) -> frozenset[str] | None:
+        """The methods that feed what ``sink`` starts when it is a session's, else None."""
+        for session in self.sessions:
+            if sink in session.sinks:
+                return session.methods
+        return None
 
     def feeds(self, func: ast.expr) -> bool:
         """Whether a call of ``func`` may feed a process (``p.communicate``,
@@ -130,12 +153,15 @@ class StdinFeeds:
 
     def written_pipes(self, call: ast.Call) -> list[ast.expr]:
         """What may be a pipe a call writes to, by its shape alone: the receiver of a
-        stream method (``pipe.write(v)``), a writer's pipe argument (``print(v, file=f)``;
+        stream method (``pipe.write(v)``) or of a session's method (``child.sendline(v)``:
+        the process is its own pipe), a writer's pipe argument (``print(v, file=f)``;
         ``x`` of ``os.write(x.fileno(), v)``, or the descriptor ``os.write(fd, v)``)."""
         out: list[ast.expr] = []
         func = call.func
-        if type(func) is ast.Attribute and func.attr in self.stream_methods:
-            out.append(func.value)
+        if type(func) is ast.Attribute and (
+            func.attr in self.stream_methods or func.attr in self.session_methods
+        ):
+            out.append(func.value)  # pipe.write(v), child.sendline(v)
         name = func.id if type(func) is ast.Name else getattr(func, "attr", None)
         if name not in self.writer_names:
             return out
@@ -193,6 +219,9 @@ def stdin_feeds() -> StdinFeeds:
         PipeOpener(str(p["name"]), int(p["mode"]), str(p["mode-keyword"]), frozenset(p["modes"]))
         for p in data.get("pipes", [])
     )
+    sessions = tuple(
+        Session(frozenset(s["sinks"]), frozenset(s["methods"])) for s in data.get("sessions", [])
+    )
     return StdinFeeds(
         frozenset(data["keywords"]),
         frozenset(data["methods"]),
@@ -201,6 +230,7 @@ def stdin_feeds() -> StdinFeeds:
         str(data["descriptor"]),
         writers,
         pipes,
+        sessions,
     )
 
 

@@ -779,6 +779,10 @@ class Summarizer:
         if binding.kind == "import":
             return self.absolute(binding.target)
         if binding.kind == "value" and binding.value is not None:
+            if isinstance(binding.value, cst.Name) and binding.value.value == "None":
+                # ``client: Client | None = None``, set later (``global client``): a
+                # placeholder; the name's other bindings say what it holds
+                return None
             return self._typed_value(binding.value, binding.scope, depth)
         if binding.kind == "param":
             method = self._methods.get(id(binding.scope))
@@ -1372,6 +1376,48 @@ class Summarizer:
             call = cst.Call(func=value, args=handed_args(node, position, arg))
             self._made_up_call(call, site.scope, typed)
 
+    def _dispatched(self, site: CallSite) -> None:
+        """A method of the caller's own class looked up by name and called
+        (``getattr(self, action.action)(action)``, cmd.Cmd's ``getattr(self, "do_" +
+        cmd)(arg)``): a made-up call, with the same arguments, of each method of the class
+        (and of its bases in this file) the name may give, placed at the lookup: the one
+        it names when the name is a constant; those starting with its constant head
+        (``"do_" + cmd``); else the public ones (a dispatch by a name known only at run
+        time is meant for them: the lookup's own finding, AUD006, covers the others)."""
+        func = site.node.func
+        if not isinstance(func, cst.Call) or len(func.args) != 2:
+            return
+        holder, name = func.args
+        if holder.star or name.star or holder.keyword is not None or name.keyword is not None:
+            return
+        owner = self._method_of(site.scope)
+        if (
+            owner is None
+            or not isinstance(holder.value, cst.Name)
+            or holder.value.value != owner[1]
+            or self.typed(func.func, site.scope) != "builtins.getattr"
+        ):
+            return
+        value = self.evaluator.value(name.value, site.scope)
+        wanted = value.text if value.const else None
+        if value.const and wanted is None:
+            return
+        head = value.parts[0] if value.parts and value.parts[0] else None
+        seen: set[str] = set()
+        for cls in (owner[0], *self._same_file_bases(owner[0])):
+            for record in self.collector.functions:
+                method = record.key.rpartition(".")[2]
+                if record.cls != cls or method in seen or self._kind(record) != "method":
+                    continue
+                if wanted is not None:
+                    if method != wanted:
+                        continue
+                elif not method.startswith(head or "") or (head is None and method[0] == "_"):
+                    continue
+                seen.add(method)
+                call = cst.Call(func=func, args=site.node.args)
+                self._made_up_call(call, site.scope, f"{self._class_name(owner[0])}().{method}")
+
     def _made_up_call(self, call: cst.Call, scope: Scope, typed: str) -> int:
         """Record a call the code does not write (a framework's, a handover's): kept alive
         with the summary, placed where its function is named (see :meth:`position`)."""
@@ -1667,8 +1713,9 @@ class Summarizer:
         function's parameters were constant, the parameter that is its whole argument
         vector: see :attr:`Site.argv`, the program of a vector written out: see
         :attr:`Site.program`, whether it starts a shell that reads its commands from its
-        standard input and returns the process ("process") or the pipe to that input
-        ("pipe"), else None: see :meth:`fed`, the module-level names a constant payload
+        standard input and returns the process ("process"), the pipe to that input
+        ("pipe") or a session's process (the sink's name: ``pexpect.spawn``), else None:
+        see :meth:`fed`, the module-level names a constant payload
         reads: see :attr:`Site.names`, the names imported from other modules that would make it
         more constant: see :attr:`Site.imports`) of each finding of the file."""
         summary = self.summary
@@ -1688,7 +1735,7 @@ class Summarizer:
                 self._guards_now = {}
                 self._now = None
             if reads_stdin is not None:
-                labels |= self._fed_labels(call, reads_stdin == "pipe")
+                labels |= self._fed_labels(call, reads_stdin)
             function = self._function_key(call.scope)
             own = (x[-1] if x[0] == "w" else x for x in labels)
             params = tuple(sorted({x[2] for x in own if x[0] == "p" and x[1] == function}))
@@ -1713,6 +1760,7 @@ class Summarizer:
             elif typed is None and isinstance(site.node.func, cst.Attribute):
                 self._untyped(site)
             self._handed_over(site)
+            self._dispatched(site)
         for record in self.collector.functions:
             summary.functions[record.key] = self._function(record)
         for alias, made in self._model_aliases().items():
@@ -1761,7 +1809,7 @@ class Summarizer:
 
     # -- what a shell started to read its standard input is fed --------------------------
     def fed(
-        self, site: CallSite, pipe: bool = False
+        self, site: CallSite, pipe: bool = False, session: frozenset[str] = frozenset()
     ) -> list[tuple[cst.BaseExpression, Scope, cst.Call]]:
         """What the program writes to the standard input of the shell or interpreter that
         ``site`` starts to read its commands there (``Popen(["bash"], stdin=PIPE)``), each
@@ -1774,7 +1822,9 @@ class Summarizer:
         of the file that returns it (``def start(): return Popen(...)``). The pipe may be
         held so too (``stdin = p.stdin``, ``with p.stdin as f``, ``self.pipe = p.stdin``),
         and its descriptor (``fd = p.stdin.fileno()``). With ``pipe``, ``site`` returns the
-        pipe itself (``os.popen("sh", "w")``). A process or pipe handed elsewhere is not
+        pipe itself (``os.popen("sh", "w")``). ``session``: further methods of the process
+        that write to its input (``child.sendline(v)`` of ``pexpect.spawn``: rules/
+        stdin_feeds.toml's ``[[sessions]]``). A process or pipe handed elsewhere is not
         followed (what is fed there is not seen: the site keeps the per-file stage's
         dynamic class)."""
         table = stdin_feeds()
@@ -1849,7 +1899,7 @@ class Summarizer:
             if isinstance(func, cst.Attribute) and (
                 (
                     not pipe
-                    and name in table.methods
+                    and (name in table.methods or name in session)
                     and self._holds(func.value, call.scope, node, held)
                 )
                 or (name in table.stream_methods and is_pipe(func.value, call.scope))
@@ -1935,9 +1985,12 @@ class Summarizer:
             )
         return self._held_attr(expr, scope, attrs or set())
 
-    def _fed_labels(self, site: CallSite, pipe: bool = False) -> frozenset[Label]:
+    def _fed_labels(self, site: CallSite, reads: str) -> frozenset[Label]:
+        """What is written to the input of the shell ``site`` starts; ``reads``: see
+        :meth:`build`."""
+        session = stdin_feeds().session(reads) if reads not in ("process", "pipe") else None
         out: set[Label] = set()
-        for value, scope, feeder in self.fed(site, pipe):
+        for value, scope, feeder in self.fed(site, reads == "pipe", session or frozenset()):
             line, column = self.position(feeder, scope)
             text = self.code(feeder.func)
             out.update(("w", line, column, text, x) for x in self.labels(value, scope))

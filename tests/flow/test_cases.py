@@ -32,8 +32,8 @@ from tests.conftest import make_policy
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 RULES = {
-    "AUD001", "AUD002", "AUD003", "AUD004", "AUD005", "AUD101", "AUD102", "AUD103", "AUD104",
-    "AUD201", "AUD202", "AUD203", "AUD301", "AUD302",
+    "AUD001", "AUD002", "AUD003", "AUD004", "AUD005", "AUD006",
+    "AUD101", "AUD102", "AUD103", "AUD104", "AUD201", "AUD202", "AUD203", "AUD301", "AUD302",
 }  # fmt: skip
 RISKS = {"critical", "high", "medium", "low"}
 _TOP_KEYS = {"about", "xfail_findings", "policy", "finding"}

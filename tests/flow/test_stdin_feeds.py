@@ -340,3 +340,34 @@ def test_tee_into_a_file_that_decides_what_runs(
         """
     found = _scan(tmp_path, code)
     assert [(f.rule, f.risk, f.origin) for f in found] == [expected]
+
+
+TERMINAL = """\
+import pexpect
+
+
+class Terminal:
+    def __init__(self, user):
+        self.shell = pexpect.spawn(f"su {user}", encoding="utf-8")
+
+    def helper(self):
+        return 1
+
+    def send(self, command):
+        self.shell.sendline(command)
+"""
+
+
+def test_a_session_records_what_its_methods_send() -> None:
+    """pexpect.spawn(f"su {user}") (rules/stdin_feeds.toml's [[sessions]]): su's word known
+    only at run time may be the user, whose shell then reads the pty, so the site is a
+    dynamic shell; ``self.shell.sendline(command)`` in another method is a label written at
+    line 12, and the pre-filter kept send()'s body (no sink there) but not helper()'s."""
+    result = analyze(TERMINAL, path="app/terminal.py")
+    assert result.summary is not None
+    [site] = result.summary.sites
+    assert ("w", 12, 9, "self.shell.sendline", ("p", "Terminal.send", "command")) in site.labels
+    assert result.summary.functions["Terminal.send"].complete
+    assert not result.summary.functions["Terminal.helper"].complete
+    [finding] = result.findings
+    assert (finding.rule, finding.payload, finding.via) == ("AUD101", "dynamic", ("su",))
