@@ -160,6 +160,17 @@ class Constants:
             self._values[dotted] = text if text is not None and len(text) <= _MAX_TEXT else None
         return self._values[dotted]
 
+    def unbound(self, dotted: str) -> bool:
+        """Whether the module of ``dotted`` (a module of the scan, parsed) never binds its
+        name at module level, nor binds names its text does not say (a star import, a write
+        of its globals by key, a module ``__getattr__``): a ``from module import *``
+        elsewhere does not bind that name."""
+        module, _, name = dotted.rpartition(".")
+        parsed = self._module(module) if module else None
+        if parsed is None or parsed.by_key or "__getattr__" in parsed.bindings:
+            return False
+        return name not in parsed.bindings and name not in parsed.declared_global
+
     def overridden(self, dotted: str) -> Step | None:
         """Where the module-level name ``dotted`` is written at run time, which makes it no
         constant (a step of kind "written"): by another file of the scan

@@ -654,8 +654,12 @@ class Planner:
             if self._constants is None:
                 self._constants = self._make_constants()
             found = [(name, self._constants.expression(name)) for name in names]
-            if all(value is not None for _, value in found):
-                out.update(f"const:{name}={value}" for name, value in found)
+            # a name its module never binds (read through ``from m import *``): the star
+            # import does not bind it again (``unbound:``)
+            unbound = {n for n, value in found if value is None and self._constants.unbound(n)}
+            if all(value is not None or n in unbound for n, value in found):
+                out.update(f"const:{n}={value}" for n, value in found if value is not None)
+                out.update(f"unbound:{n}" for n in sorted(unbound))
         return out
 
     def constants(self) -> Constants:
