@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 from auditor.file_summary import absolute, dotted_name
 from auditor.flow.module_writes import same_module
 
-_Function = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def may_depend(text: str, modules: set[str]) -> bool:
-    """The cheap check before :class:`Dependents` parses a file: its text names the last
-    name of one of ``modules`` (an import of it says it, relative or not)."""
-    lasts = {m.rsplit(".", 1)[-1] for m in modules}
-    return any(re.search(rf"\b{re.escape(last)}\b", text) for last in lasts)
+    """The cheap check before :class:`Dependents` parses a file: a line of its text that
+    starts an import names the last name of one of ``modules`` (``from app.consts import
+    CMD``, ``import app.consts as c``, ``from . import consts``; a backslash continuation
+    or an import in parentheses over several lines is read whole)."""
+    lasts = "|".join(sorted({re.escape(m.rsplit(".", 1)[-1]) for m in modules}))
+    pattern = rf"^[ \t]*(?:from|import)\b(?:[^\n(]|\\\n|\([^)]*?)*?\b(?:{lasts})\b"
+    return re.search(pattern, text, re.MULTILINE) is not None
 
 
 class Dependents:
@@ -38,15 +42,17 @@ class Dependents:
         self.local: set[str] = set()  # names bound to one of the modules or a name of one
         self.prefixes: dict[str, str] = {}  # local name -> a package above one of them
         self._functions: list[_Function] = []
-        self._reading: set[int] = set()  # ids of the functions that read one
-        self._module_reads = False
+        self._module_reads: bool | None = None
+        self._tree: ast.AST = ast.Module(body=[], type_ignores=[])
+        self._by_name: dict[str, list[_Function]] = {}
+        self._reading: set[int] = set()  # the functions known to read one (by id)
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             self.everything = True  # on the safe side: the scan reports the file's error
             return
         self.modules = modules
-        for node in ast.walk(tree):
+        for node in _statements(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     local = alias.asname or alias.name.split(".")[0]
@@ -59,32 +65,37 @@ class Dependents:
                         self.everything = self.everything or self._named(base)
                     else:
                         self._bind(alias.asname or alias.name, f"{base}.{alias.name}")
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._functions.append(node)
-        if self.everything or not (self.local or self.prefixes):
-            return
-        self._module_reads = self._reads(tree)
-        # a function reads one when its body does, or when it calls a function of the file
-        # (by its name) that does: to a fixpoint
-        by_name: dict[str, list[_Function]] = {}
+        self._tree = tree
         for function in self._functions:
-            if not isinstance(function, ast.Lambda):
-                by_name.setdefault(function.name, []).append(function)
-            if self._reads(function):
-                self._reading.add(id(function))
-        changed = True
-        while changed:
-            changed = False
-            for function in self._functions:
-                if id(function) in self._reading:
-                    continue
-                for node in ast.walk(function):
-                    if not isinstance(node, ast.Name) or node.id not in by_name:
-                        continue
-                    if any(id(f) in self._reading for f in by_name[node.id]):
-                        self._reading.add(id(function))
-                        changed = True
-                        break
+            self._by_name.setdefault(function.name, []).append(function)
+
+    def _function_reads(self, function: _Function, seen: set[int]) -> bool:
+        """Whether ``function`` reads one of the names, or calls (by its name) a function
+        of the file that does (to any depth; a cycle reads nothing more)."""
+        key = id(function)
+        if key in self._reading:
+            return True
+        if key in seen:
+            return False  # a cycle: what the other functions of it read is read there
+        seen.add(key)
+        found = self._reads(function)
+        if not found:
+            called = {
+                n.id
+                for n in ast.walk(function)
+                if isinstance(n, ast.Name) and n.id in self._by_name
+            }
+            found = any(
+                self._function_reads(other, seen)
+                for name in sorted(called)
+                for other in self._by_name[name]
+                if other is not function
+            )
+        if found:  # only what is found is kept: a miss inside a cycle may be partial
+            self._reading.add(key)
+        return found
 
     def _named(self, target: str) -> bool:
         """Whether ``target`` is one of the modules or a name of one."""
@@ -126,6 +137,24 @@ class Dependents:
                 inner is None or function.lineno >= inner.lineno
             ):
                 inner = function
+        if not (self.local or self.prefixes):
+            return False
         if inner is None:
+            if self._module_reads is None:
+                self._module_reads = self._reads(self._tree)
             return self._module_reads
-        return id(inner) in self._reading
+        return self._function_reads(inner, set())
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.stmt]:
+    """Every statement of ``tree``, in nested blocks too (imports and ``def``s are
+    statements: the expressions need no walk)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                yield child
+                stack.append(child)
+            elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                stack.append(child)
