@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -304,14 +305,54 @@ def _scan_for_changed(
     def touches(path: str) -> bool:
         return os.path.realpath(path) in named
 
+    depends = _dependents(named, str(root))
     result.findings = [
         f
         for f in result.findings
         if touches(f.path)
         or (
             os.path.realpath(f.path) not in judged_elsewhere
-            and any(touches(s.path) for s in f.flow)
+            and (any(touches(s.path) for s in f.flow) or depends(f.path, f.line))
         )
     ]
     result.errors = [e for e in result.errors if touches(e.path)]
     return policy, result
+
+
+def _dependents(named: set[str], root: str) -> Callable[[str, int], bool]:
+    """Whether a finding (its path, its line) of a file that is not ``named`` depends on a
+    named module: its function reads a name its file imports from one
+    (auditor.flow.dependents). Each file is read once, when its text names such a module."""
+    from auditor.flow.dependents import Dependents, may_depend
+    from auditor.scan.discover import module_name
+
+    real_root = os.path.realpath(root)
+
+    def module_of(real: str) -> str:
+        rel = os.path.relpath(real, real_root)
+        if rel.startswith(".." + os.sep) or not real.endswith((".py", ".pyw")):
+            return ""
+        return module_name(rel.replace(os.sep, "/"), real_root)
+
+    modules = {m for m in map(module_of, named) if m}
+    read: dict[str, Dependents | None] = {}
+
+    def depends(path: str, line: int) -> bool:
+        if not modules:
+            return False
+        real = os.path.realpath(path)
+        if real not in read:
+            read[real] = None
+            try:
+                with open(real, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read()
+            except OSError:
+                text = ""
+            here = module_of(real)
+            if text and here and may_depend(text, modules):
+                package = real.endswith(("__init__.py", "__init__.pyw"))
+                read[real] = Dependents(text, here, package, modules)
+        found = read[real]
+        return found is not None and found.depends(line)
+
+    return depends

@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 from auditor.file_summary import absolute, dotted_name
 from auditor.findings import Step
+from auditor.judge.sources import RANK, Source, SourceCatalogue
 
 _MAX_DEPTH = 12  # names followed from name to name, across modules too
 _MAX_TEXT = 4000  # a value longer than this (as an expression) is not handed over
@@ -58,6 +59,7 @@ _PATH_METHODS = frozenset(
 )
 _PATH_ATTRS = frozenset({"parent", "name", "stem", "suffix"})
 # the module's globals written by a key: none of its names is known
+_BUILTIN_SOURCES = frozenset({"input", "open"})  # called by their bare name
 _WRITTEN_BY_KEY = re.compile(r"\bglobals\s*\(\s*\)|\bvars\s*\(\s*\)|sys\.modules|\bsetattr\s*\(")
 
 
@@ -158,6 +160,17 @@ class Constants:
             self._values[dotted] = text if text is not None and len(text) <= _MAX_TEXT else None
         return self._values[dotted]
 
+    def unbound(self, dotted: str) -> bool:
+        """Whether the module of ``dotted`` (a module of the scan, parsed) never binds its
+        name at module level, nor binds names its text does not say (a star import, a write
+        of its globals by key, a module ``__getattr__``): a ``from module import *``
+        elsewhere does not bind that name."""
+        module, _, name = dotted.rpartition(".")
+        parsed = self._module(module) if module else None
+        if parsed is None or parsed.by_key or "__getattr__" in parsed.bindings:
+            return False
+        return name not in parsed.bindings and name not in parsed.declared_global
+
     def overridden(self, dotted: str) -> Step | None:
         """Where the module-level name ``dotted`` is written at run time, which makes it no
         constant (a step of kind "written"): by another file of the scan
@@ -181,6 +194,81 @@ class Constants:
                 continue
             found = self.assigned_elsewhere(module, name)
             return found if found is not None and found.path else None
+        return None
+
+    def origin_of(self, dotted: str, sources: SourceCatalogue) -> tuple[str, Step] | None:
+        """Where the module-level name ``dotted`` of a module of the scan gets a value that
+        is no constant (through the re-exports that name it), and the origin of that value:
+        the most dangerous source (``sources``, rules/sources.toml) its module-level
+        assignments read (``CMD = os.environ.get("X", "ls")``: environment, a step of kind
+        "source" there), else "internal" with a step of kind "written" at its first
+        assignment that is no constant. None when the name is a constant, or its module or
+        binding is not known (a name written elsewhere: :meth:`overridden`)."""
+        for _ in range(_MAX_DEPTH):
+            module, _, name = dotted.rpartition(".")
+            parsed = self._module(module) if module else None
+            if parsed is None:
+                return None
+            bound = parsed.bindings.get(name, [])
+            if len(bound) == 1 and isinstance(bound[0], ast.ImportFrom):
+                imported = bound[0]
+                base = _absolute(
+                    imported.module or "", imported.level, module, self._package(module)
+                )
+                dotted = f"{base}.{parsed.imported_names.get(name, name)}"
+                continue
+            if not bound or self.expression(dotted) is not None:
+                return None
+            found = self.module_text(module)
+            text = found[0] if found is not None else ""
+            where = self.shown(module)
+            best: tuple[int, str, Step] | None = None
+            first: ast.AST | None = None
+            for stmt in bound:
+                value = getattr(stmt, "value", None)
+                if not isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) or not (
+                    isinstance(value, ast.expr)
+                ):
+                    continue
+                if first is None and isinstance(self._value(value, module, 1), _Unknown):
+                    first = stmt
+                funcs = {id(n.func) for n in ast.walk(value) if isinstance(n, ast.Call)}
+                for node in ast.walk(value):
+                    hit = self._source(node, module, sources)
+                    if hit is None or (best is not None and RANK[hit.origin] <= best[0]):
+                        continue
+                    code = _short(ast.get_source_segment(text, node) or "")
+                    if id(node) in funcs and code:
+                        code += "()"  # os.environ.get(): a method of the source, called
+                    line, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+                    note = f"{hit.note}: {code}" if code else hit.note
+                    step = Step(where, line, column, note, "source", code, hit.note)
+                    best = (RANK[hit.origin], hit.origin, step)
+            if best is not None:
+                return best[1], best[2]
+            if first is None:
+                return None
+            code = _short(ast.get_source_segment(text, first) or "")
+            last = module.rsplit(".", 1)[-1]
+            note = f"{where} gives {name} a value built at run time ({code})"
+            line, column = getattr(first, "lineno", 1), getattr(first, "col_offset", 0)
+            return "internal", Step(where, line, column, note, "written", f"{last}.{name}")
+        return None
+
+    def _source(self, node: ast.AST, module: str, sources: SourceCatalogue) -> Source | None:
+        """The source an expression of ``module``'s top level is (an object, an attribute
+        of one, or a call of a source), by the name it spells through the module's imports."""
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in _BUILTIN_SOURCES:
+                if func.id not in self._bound_names(module):
+                    return sources.call_source(f"builtins.{func.id}")
+                return None
+            called = self._dotted(func, module)
+            return sources.call_source(called) if called is not None else None
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            spelled = self._dotted(node, module)
+            return sources.object_source(spelled) if spelled is not None else None
         return None
 
     def _by_key_step(self, module: str) -> Step | None:
@@ -495,3 +583,8 @@ def _binding_counts(tree: ast.Module) -> dict[str, int]:
         for name in bound:
             counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+def _short(code: str) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= 60 else code[:59] + "…"

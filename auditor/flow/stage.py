@@ -28,6 +28,7 @@ from auditor.flow.propagate import Project
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
+from auditor.judge.sources import RANK, SourceCatalogue
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4
@@ -653,8 +654,12 @@ class Planner:
             if self._constants is None:
                 self._constants = self._make_constants()
             found = [(name, self._constants.expression(name)) for name in names]
-            if all(value is not None for _, value in found):
-                out.update(f"const:{name}={value}" for name, value in found)
+            # a name its module never binds (read through ``from m import *``): the star
+            # import does not bind it again (``unbound:``)
+            unbound = {n for n, value in found if value is None and self._constants.unbound(n)}
+            if all(value is not None or n in unbound for n, value in found):
+                out.update(f"const:{n}={value}" for n, value in found if value is not None)
+                out.update(f"unbound:{n}" for n in sorted(unbound))
         return out
 
     def constants(self) -> Constants:
@@ -985,9 +990,13 @@ def apply(
                 finding = findings[site.finding]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
                 if site.imports and planner is not None and not flowed.flow:
-                    # a name imported from a module of the scan that is written at run
-                    # time (``setattr(settings, k, v)`` in a loader): the flow names where
-                    flowed = _overridden(flowed, site.imports, planner)
+                    # a name imported from a module of the scan that gets a value at run
+                    # time there (``CMD = os.environ.get(...)``: its origin), or is written
+                    # at run time elsewhere (``setattr(settings, k, v)`` in a loader): the
+                    # flow names where (and so check --changed judges the site with it)
+                    flowed = _imported_origin(flowed, site.imports, planner, policy)
+                    if not flowed.flow:
+                        flowed = _overridden(flowed, site.imports, planner)
             elif site.finding - count < len(latent):  # reported only when it has an origin
                 finding = latent[site.finding - count]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
@@ -1062,6 +1071,50 @@ def _unisolate(
             step = Step(patch.path, write.line, write.column, note, "patched", subject)
             out[(number, position)] = (step, why)
     return out
+
+
+def _imported_origin(
+    finding: Finding, imports: tuple[str, ...], planner: Planner, policy: Policy
+) -> Finding:
+    """``finding``, whose payload reads ``imports`` (names of other modules of the scan),
+    with the origin of the most dangerous value their modules give them and a flow from
+    there (auditor.flow.constants.Constants.origin_of): ``from consts import CMD`` with
+    ``CMD = os.environ.get("X", "ls")`` is the environment's. A value built at run time
+    from nothing known keeps the origin "internal", with a flow step where it is built."""
+    if finding.payload == "constant" or finding.origin not in (None, "internal"):
+        return finding
+    constants = planner.constants()
+    sources = _sources(policy)
+    best: tuple[str, Step] | None = None
+    for name in imports:
+        found = constants.origin_of(name, sources)
+        if found is not None and (best is None or RANK[found[0]] > RANK[best[0]]):
+            best = found
+    if best is None:
+        return finding
+    origin, step = best
+    if origin == "internal":
+        return dataclasses.replace(finding, flow=(step,))
+    changes = reclassify(policy, finding, Flowed(None, origin))
+    name = finding.sink.removeprefix("builtins.")
+    sink = Step(
+        finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
+    )
+    changes["flow"] = (step, sink)
+    return dataclasses.replace(finding, **changes)
+
+
+_MADE: list[tuple[Policy, SourceCatalogue]] = []  # the last policy's catalogue
+
+
+def _sources(policy: Policy) -> SourceCatalogue:
+    """The source catalogue of ``policy`` (rules/sources.toml and its own entries), made
+    once for the policy the stage runs with."""
+    from auditor.judge.sources import build
+
+    if not _MADE or _MADE[0][0] is not policy:
+        _MADE[:] = [(policy, build(policy.sources, policy.source or "policy"))]
+    return _MADE[0][1]
 
 
 def _overridden(finding: Finding, imports: tuple[str, ...], planner: Planner) -> Finding:

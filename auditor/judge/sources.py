@@ -199,12 +199,16 @@ class SourceCatalogue:
         """The source a parameter is when its default is a call of ``qualname``."""
         return self.defaults.get(qualname)
 
-    def registration(self, qualname: str) -> tuple[int, frozenset[str], Source] | None:
-        """Where a call of ``qualname`` takes the function it registers as a tool."""
-        for patterns, position, keywords, source in self.registrations:
-            if patterns.get(qualname) is not None:
-                return position, keywords, source
-        return None
+    def registration(self, qualname: str) -> list[tuple[int, frozenset[str], Source]]:
+        """Where a call of ``qualname`` takes the function it registers as a tool: every
+        entry that names it (one API may take it at two positions: pika's
+        ``basic_consume(callback, queue)`` before 1.0, ``basic_consume(queue, callback)``
+        since)."""
+        return [
+            (position, keywords, source)
+            for patterns, position, keywords, source in self.registrations
+            if patterns.get(qualname) is not None
+        ]
 
     def registry(self, qualname: str) -> Source | None:
         """The source of the functions put in the mapping ``qualname`` (a view registry)."""
@@ -407,7 +411,10 @@ class NearCheck:
         parts = []
         roots = sorted((words | heads) & self.roots)
         if roots:
-            parts.append(rf"\b(?:import|from)[ \t]+(?:{'|'.join(map(re.escape, roots))})")
+            # ``import os, aio_pika``: any module of the list
+            listed = r"(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*"
+            alternatives = "|".join(map(re.escape, roots))
+            parts.append(rf"\b(?:import[ \t]+{listed}|from[ \t]+)(?:{alternatives})")
         parts += [pattern for key, pattern in self.words if not key or key in words]
         receivers = sorted(words & self.receivers)
         if receivers:

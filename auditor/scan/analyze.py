@@ -407,6 +407,7 @@ def analyze_source(
     collector = Collector(ctx.catalogue, ctx.interesting, dotted)
     collector.package = rel_path.endswith(("__init__.py", "__init__.pyw"))
     collector.given = given_constants(extra)
+    collector.unbound = frozenset(e[8:] for e in extra if e.startswith("unbound:"))
     try:
         walk(module, collector)
         collector.finish()
@@ -414,7 +415,7 @@ def analyze_source(
         # the rule each site has without the other modules' constants: its fingerprint's
         # (a baseline keeps matching the finding the constants reclassify)
         unaided: dict[tuple[int, int, int], str] = {}
-        if collector.given or collector.inlined:
+        if collector.given or collector.inlined or collector.unbound:
             unaided = _unaided_rules(module, collector, ctx, rel_path)
         site_keys = _site_keys(sites)
     except RecursionError:
@@ -561,10 +562,12 @@ def _unaided_rules(
     constants (``collector.given``) and what its functions return (``collector.inline``):
     a finding's fingerprint is made with it, so that a baseline keeps matching it."""
     given, collector.given, collector.inline = collector.given, {}, False
+    unbound, collector.unbound = collector.unbound, frozenset()
     try:
         alone = _match(collector.calls, ctx, collector)
     finally:
         collector.given, collector.inline = given, True
+        collector.unbound = unbound
     rules = {}
     keys = _site_keys(alone)
     for site in alone:
@@ -1014,6 +1017,7 @@ def evaluator_for(
         }
         evaluator.inlined = collector.inlined
         evaluator.shapes = collector.shapes
+    evaluator.unbound = collector.unbound
     if collector.given:
         literal = Evaluator(resolver)
         evaluator.given = {

@@ -152,6 +152,9 @@ class Collector(cst.CSTVisitor):
         # their value), and whether the file is a package's ``__init__`` (for relative
         # imports); see auditor.flow.constants
         self.given: dict[str, cst.BaseExpression] = {}
+        # names of other modules of the project the stage found they never bind
+        # (``unbound:`` requests): a star import of that module does not bind them again
+        self.unbound: frozenset[str] = frozenset()
         self.package = False
         # whether payloads read what the module's plain functions return for constants
         # (auditor.scan.payload.Evaluator.functions), and each time they did (by id of the
@@ -499,6 +502,8 @@ class Collector(cst.CSTVisitor):
             members += sorted(setting_members().get(module, frozenset()) - set(members))
             for attr in members:
                 self.scope.bind(attr, Binding("import", self.scope, f"{module}.{attr}"))
+            if not members:  # a module whose names are not known: any of them
+                self.scope.module().star_imports.append((module, next(CLOCK)))
             return
         for alias in node.names:
             name = dotted(alias.name)
@@ -657,9 +662,54 @@ class Collector(cst.CSTVisitor):
             return _dotted_text(node.value) == "sys.modules"
         if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
             return self._globals_object(node.value)
+        if self._own_module(node):
+            return True
         # f.__globals__: the namespace of f's module (this one, when f is); a frame's
         # f_globals (sys._getframe().f_globals, inspect.currentframe().f_globals)
         return isinstance(node, cst.Attribute) and node.attr.value in ("__globals__", "f_globals")
+
+    def _own_module(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """Whether ``node`` is this module itself, imported by its own name: ``import app as
+        me`` (or ``from pkg import app``) in app.py, ``__import__(__name__)``,
+        ``importlib.import_module(__name__)``, ``sys.modules.get(__name__)``, or a name bound
+        to one of them. Its attributes are the module's globals."""
+        if depth > 4:
+            return False
+        if isinstance(node, cst.Call) and node.args and not node.args[0].keyword:
+            func = _dotted_text(node.func)
+            if func == "sys.modules.get" or func.rsplit(".", 1)[-1] in (
+                "__import__",
+                "import_module",
+            ):
+                arg = node.args[0].value
+                if isinstance(arg, cst.Name) and arg.value == "__name__":
+                    return True
+                named = string_value(arg) if isinstance(arg, cst.SimpleString) else None
+                return bool(self.module_name) and named == self.module_name
+            return False
+        if isinstance(node, cst.Name):
+            bindings = self.scope.lookup(node.value)
+            for binding in bindings or ():
+                if binding.kind == "import" and not binding.defines and self.module_name:
+                    target = binding.target
+                    if target == self.module_name or self.module_name.endswith("." + target):
+                        return True
+                elif binding.kind == "value" and binding.value is not None:
+                    if self._own_module(binding.value, depth + 1):
+                        return True
+                    if isinstance(binding.value, cst.Subscript) and (
+                        _dotted_text(binding.value.value) == "sys.modules"
+                    ):
+                        return True  # me = sys.modules[__name__]
+            return False
+        if isinstance(node, cst.Attribute) and self.module_name:
+            # import pkg.app, then pkg.app.CMD = v
+            text = _dotted_text(node)
+            head = text.split(".", 1)[0]
+            bindings = self.scope.lookup(head)
+            if text == self.module_name and bindings:
+                return any(b.kind == "import" and b.target == head for b in bindings)
+        return False
 
     def _write_global(
         self, key: cst.BaseExpression | None, value: cst.BaseExpression | None

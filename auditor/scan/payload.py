@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from auditor.scan.resolve import Resolver, keyword, may_compute, positional
-from auditor.scan.scopes import Scope
+from auditor.scan.scopes import Binding, Scope
 from auditor.scan.strings import string_value
 
 _MAX_DEPTH = 16
@@ -162,6 +162,9 @@ class Evaluator:
         # request (auditor.flow.constants); ``absolute`` makes a relative import's target
         # absolute
         self.given: dict[str, Value] = {}
+        # names of other modules that the stage found their module never binds (absolute
+        # dotted): a star import of that module does not bind them (``unbound:`` requests)
+        self.unbound: frozenset[str] = frozenset()
         self.absolute: Callable[[str], str] = lambda target: target
         # when not None: every imported name (or attribute of an imported module) read is
         # taken for a constant of unknown text and its absolute dotted name noted here, to
@@ -306,6 +309,34 @@ class Evaluator:
             return _IMPORTED
         return None
 
+    def _star_rebound(self, name: str, bindings: list[Binding], module: Scope) -> Value | None:
+        """A module-level ``name`` bound before a ``from m import *`` of a module whose
+        names are not known (``CMD = "ls"``, then ``from settings import *``): ``m`` may bind
+        it again. Its value there when the project-wide stage gave it (``const:m.name``) and
+        the star import comes after every binding; in the recording mode (:attr:`imported`)
+        a constant of unknown text noted as ``m.name``; else dynamic. None when no such star
+        import follows a binding."""
+        first = min(b.order for b in bindings)
+        after = [
+            (m, order)
+            for m, order in module.star_imports
+            if order > first and self.absolute(f"{m}.{name}") not in self.unbound
+        ]
+        if not after:
+            return None
+        last = max(b.order for b in bindings)
+        star, order = after[-1]
+        if order < last:
+            return DYNAMIC  # bound again after it: either value may hold
+        dotted = self.absolute(f"{star}.{name}")
+        given = self.given.get(dotted)
+        if given is not None and len(after) == 1:
+            return given
+        if self.imported is not None and len(after) == 1:
+            self.imported.add(dotted)
+            return _IMPORTED
+        return DYNAMIC
+
     def _name(self, node: cst.Name, scope: Scope, depth: int) -> Value:
         bindings = scope.lookup(node.value)
         if not bindings:
@@ -336,6 +367,10 @@ class Evaluator:
         if module.bindings.get(node.value) is bindings:
             if module.written_by_key:
                 return DYNAMIC  # globals()[k] = v somewhere: any module name may be k
+            if module.star_imports:
+                rebound = self._star_rebound(node.value, bindings, module)
+                if rebound is not None:
+                    return rebound
             if self.reads is not None:
                 self.reads.add(node.value)
         bases: list[Value] = []

@@ -64,6 +64,10 @@ class Scope:
     # (``globals()[k] = v``, ``globals().update(d)``, ``setattr(sys.modules[__name__], k,
     # v)``): none of its module-level names is a constant
     written_by_key: bool = False
+    # ``from m import *`` of a module whose names are not known (a module of the project, a
+    # package of a third party): (m as written, when it is met on the CLOCK); it may bind
+    # again any module-level name bound before it
+    star_imports: list[tuple[str, int]] = field(default_factory=list)
     # the ``for`` and ``while`` loops of this scope: (first, last) on the CLOCK
     loops: list[tuple[int, int]] = field(default_factory=list)
 

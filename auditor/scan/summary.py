@@ -396,6 +396,8 @@ class Summarizer:
         the other (the annotation of ``parser``)."""
         if isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
             return self.typed(value, scope, depth + 1)
+        if isinstance(value, cst.Await):  # conn = await aio_pika.connect_robust(url)
+            return self._typed_value(value.expression, scope, depth + 1)
         if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
             sides = [value.right, value.left]
         elif isinstance(value, cst.IfExp):
@@ -587,15 +589,15 @@ class Summarizer:
                         add(value, site.scope, registry)
                     continue
             typed = self.typed(func, site.scope)
-            found = self.sources.registration(typed) if typed is not None else None
-            if found is None:
-                continue
-            position, keywords, source = found
-            given = [a.value for a in site.node.args if a.keyword and a.keyword.value in keywords]
-            if 0 <= position < len(positional):  # -1: the function is given by keyword only
-                given.append(positional[position])
-            for value in given:
-                add(value, site.scope, source)
+            found = self.sources.registration(typed) if typed is not None else []
+            for position, keywords, source in found:
+                given = [
+                    a.value for a in site.node.args if a.keyword and a.keyword.value in keywords
+                ]
+                if 0 <= position < len(positional):  # -1: the function is given by keyword only
+                    given.append(positional[position])
+                for value in given:
+                    add(value, site.scope, source)
         for store in self.collector.item_stores:
             # app.view_functions["ping"] = ping (with app.add_url_rule("/p", "ping"))
             if store.merge or store.augmented:

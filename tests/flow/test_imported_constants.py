@@ -355,3 +355,69 @@ def test_what_is_not_proved_single_bound_and_constant_has_no_value() -> None:
             }
         ).values()
     ) == {None, "'x'"}  # H only: bound once (Z is rebound, not H)
+
+
+_ORIGIN_CASES = {
+    # an environment variable read where the module binds it (the attack's c26)
+    "environment": ("import os\nCMD = os.environ.get('CMD', 'ls')\n", "environment", 2),
+    "getenv": ("from os import getenv\nCMD = getenv('CMD') or 'ls'\n", "environment", 2),
+    "argv": ("import sys\nCMD = 'ls'\nCMD += sys.argv[1]\n", "user-input", 3),
+    # remote input: critical (a program chosen by it)
+    "network": (
+        "import requests\nCMD = requests.get('https://x.invalid/c').text\n",
+        "remote-input",
+        2,
+    ),
+}
+
+
+def test_an_imported_name_bound_from_a_source_has_its_origin(tmp_path: Path) -> None:
+    """``from .consts import CMD`` where consts binds CMD from a source: the importing
+    site's origin is that source's (it was "internal"), its flow starts where consts reads
+    it; through a package's re-export too."""
+    for number, (case, (consts, origin, line)) in enumerate(_ORIGIN_CASES.items()):
+        findings = _scan(
+            tmp_path / str(number),
+            {
+                "app/__init__.py": "from .consts import CMD\n",
+                "app/consts.py": consts,
+                "app/run.py": "import subprocess\nfrom .consts import CMD\n"
+                "def go():\n    subprocess.run([CMD])\n",
+                "app/other.py": "import subprocess\nfrom app import CMD\n"
+                "def go():\n    subprocess.run([CMD])\n",
+            },
+        )
+        for path in ("run.py", "other.py"):
+            found = _site(findings, path)
+            rule, risk = ("AUD002", "critical") if origin == "remote-input" else ("AUD102", "high")
+            assert (found.rule, found.risk, found.origin) == (rule, risk, origin), case
+            first = found.flow[0]
+            assert (first.path.rsplit("/", 1)[-1], first.line, first.kind) == (
+                "consts.py",
+                line,
+                "source",
+            ), case
+
+
+def test_an_imported_name_built_at_run_time_names_where(tmp_path: Path) -> None:
+    """A value built at run time from no known source stays "internal", with a flow step
+    (kind "written") where the other module builds it: check --changed of that module
+    judges the importing site."""
+    findings = _scan(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/consts.py": "import shutil\nCMD = shutil.which('uptime')\n",
+            "app/run.py": "import subprocess\nfrom .consts import CMD\n"
+            "def go():\n    subprocess.run([CMD])\n",
+        },
+    )
+    found = _site(findings, "run.py")
+    assert (found.rule, found.risk, found.origin) == ("AUD102", "high", "internal")
+    [step] = found.flow
+    assert (step.path.rsplit("/", 1)[-1], step.line, step.kind, step.subject) == (
+        "consts.py",
+        2,
+        "written",
+        "consts.CMD",
+    )

@@ -567,6 +567,66 @@ def test_check_changed_sees_a_settings_loader_that_writes_any_global(
     assert "loader.py may assign any global of settings at run time" in out
 
 
+def test_check_changed_judges_an_importer_of_a_changed_constant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The staged consts.py makes the command runner.py imports from it an environment
+    variable: runner.py's site is a program chosen by the environment (AUD102 high, origin
+    environment, its flow from consts.py), so ``--changed consts.py`` fails as ``check .``
+    does. Before the change it was a constant command (below medium's gate: low)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor]\nfail_on = "medium"\n', "utf-8")
+    (tmp_path / "consts.py").write_text('CMD = "uptime"\n', "utf-8")
+    (tmp_path / "runner.py").write_text(
+        "import subprocess\nfrom consts import CMD\n\ndef go():\n    subprocess.run([CMD])\n",
+        "utf-8",
+    )
+    assert main(["check", "--no-cache", "--changed", "consts.py"]) == 0
+    capsys.readouterr()
+    (tmp_path / "consts.py").write_text(
+        'import os\nCMD = os.environ.get("MONITOR_CMD", "uptime")\n', "utf-8"
+    )
+    assert main(["check", "--no-cache", "--changed", "consts.py", "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["path"], f["rule"], f["risk"], f["origin"]) for f in found] == [
+        ("runner.py", "AUD102", "high", "environment")
+    ]
+    assert [(s["path"], s["line"], s["kind"]) for s in found[0]["flow"]] == [
+        ("consts.py", 2, "source"),
+        ("runner.py", 5, "reaches"),
+    ]
+    assert main(["check", "--no-cache", "."]) == 1
+
+
+def test_check_changed_judges_the_callers_of_a_changed_function(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A finding whose function calls a function imported from the changed file (or reads
+    a name imported from it, through a helper of its own file too) depends on it: judged
+    with it. One whose function reads nothing of it is not."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
+    (tmp_path / "helpers.py").write_text(
+        'import shutil\n\ndef get_cmd():\n    return shutil.which("uptime")\n', "utf-8"
+    )
+    (tmp_path / "runner.py").write_text(
+        "import os, subprocess\n"
+        "import helpers\n\n"
+        "def cmd():\n    return helpers.get_cmd()\n\n"
+        "def go():\n    subprocess.run([cmd()])\n\n"
+        "def other(x):\n    os.system(x)\n",
+        "utf-8",
+    )
+    assert main(["check", "--no-cache", "--changed", "helpers.py", "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["path"], f["line"], f["rule"], f["risk"]) for f in found] == [
+        ("runner.py", 8, "AUD102", "high")
+    ]
+    # a module that is not imported: nothing of runner.py
+    (tmp_path / "unrelated.py").write_text("X = 1\n", "utf-8")
+    assert main(["check", "--no-cache", "--changed", "unrelated.py"]) == 0
+
+
 def test_check_says_which_folders_it_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
