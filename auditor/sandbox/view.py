@@ -35,7 +35,7 @@ import pwd
 import stat
 import sys
 
-from auditor.sandbox import rulesdata
+from auditor.sandbox import mountinfo, rulesdata
 from auditor.sandbox.limits import parse_size
 
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
@@ -80,7 +80,15 @@ class DevPts:
     path: str = "/dev/pts"
 
 
-Op = Bind | Link | Tmpfs | Proc | DevPts
+@dataclasses.dataclass(frozen=True)
+class Hide:
+    """A mount point below a bound folder, covered (an empty read-only tmpfs over a folder,
+    ``/dev/null`` read-only over a file): the bind shows that folder's own filesystem only."""
+
+    path: str
+
+
+Op = Bind | Link | Tmpfs | Proc | DevPts | Hide
 
 
 class WorkdirRefused(Exception):
@@ -138,6 +146,25 @@ def shared_workdir(workdir: str) -> str | None:
         if path != "/" and me == _identity(path):
             return f"{path} mounted here ({what})"
     return None
+
+
+def submounts(top: str) -> list[str]:
+    """The outermost mount points strictly below ``top`` (resolved), from
+    ``/proc/self/mountinfo``: a bind of ``/tmp`` or ``/run`` inside a project folder (a
+    container's volume, a CI workspace) must not come into view with the folder."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+            mounts = mountinfo.parse(f.read())
+    except OSError:
+        return []
+    points = sorted(
+        {m.mountpoint for m in mounts if m.mountpoint != top and _under(m.mountpoint, top)}
+    )
+    out: list[str] = []
+    for p in points:  # sorted: a parent comes before what is mounted inside it
+        if not any(_under(p, o) for o in out):
+            out.append(p)
+    return out
 
 
 def _identity(path: str, follow: bool = True) -> tuple[int, int] | None:
@@ -351,6 +378,9 @@ def build(
                 # rather than EACCES); strict's stays a plain bind, readable as any user
                 mode = "roid" if root_caller and profile == "standard" else "ro"
             ops.append(Bind(workdir, workdir, mode))
+            # what is mounted below it is not the working directory's: covered
+            hidden = submounts(workdir)
+            ops += [Hide(p) for p in hidden]
             if writable:
                 ops += workdir_read_only(workdir)
                 # (a read-only tree that holds the package does not keep it read-only when
@@ -365,6 +395,16 @@ def build(
                         for t in read_only_trees(profile)
                     )
                 ]
+            # (nothing is bound inside a covered mount point: it stays empty)
+            ops = [
+                op
+                for op in ops
+                if not (
+                    isinstance(op, Bind)
+                    and op.dst != workdir
+                    and any(_under(op.dst, h) for h in hidden)
+                )
+            ]
     ops += [Tmpfs("/tmp", size, inodes), Tmpfs("/dev/shm", size, inodes)]
     # Parents before children (a tmpfs before what is mounted inside it).
     ops.sort(key=lambda op: (_depth(_dst(op)), not isinstance(op, Tmpfs)))
@@ -383,6 +423,8 @@ def plan_items(ops: list[Op]) -> list[str]:
             items.append(f"tmpfs={op.size}:{op.inodes}:{op.mode:o}:{op.path}")
         elif isinstance(op, Proc):
             items.append(f"proc={op.path}")
+        elif isinstance(op, Hide):
+            items.append(f"hide={op.path}")
         else:
             items.append(f"devpts={op.path}")
     return items
