@@ -428,6 +428,10 @@ class Popen(subprocess.Popen[Any]):
             self._cleanup_after_failed_start()
             self._record_unavailable(args, "cwd")
             raise SandboxUnavailable(str(exc), ("cwd",)) from None
+        except view.InterpreterRefused as exc:
+            self._cleanup_after_failed_start()
+            self._record_unavailable(args, "allowlist-root")
+            raise SandboxUnavailable(str(exc), ("allowlist-root",)) from None
         for op in ops:
             if isinstance(op, view.Bind) and op.dst == workdir and op.mode in ("rw", "rwid"):
                 # what a payload of this process may write, and what stays read-only there

@@ -304,8 +304,6 @@ def system_ops(profile: str) -> tuple[Op, ...]:
             ops.append(Bind("/sys", "/sys", "ro"))
         ops.append(DevPts())
         ops.append(Link("/dev/ptmx", "pts/ptmx"))
-    for d in python_dirs():
-        _add_tree(ops, trees, d)
     ops.append(Proc())
     for name in DEVICES:
         if os.path.exists(f"/dev/{name}"):
@@ -330,8 +328,97 @@ def workdir_read_only(workdir: str) -> list[Bind]:
 
 
 def read_only_trees(profile: str) -> tuple[str, ...]:
-    """Directories the view shows read-only (a working directory under one is not bound)."""
+    """Directories the view shows read-only whatever the run (a working directory under one
+    is not bound).  The interpreter's folders are per run: see :func:`python_ops`."""
     return tuple(op.dst for op in system_ops(profile) if isinstance(op, Bind) and op.mode == "ro")
+
+
+class InterpreterRefused(Exception):
+    """The interpreter cannot be shown without showing what must stay hidden."""
+
+
+def _python_reason(d: str, here: tuple[str, ...]) -> str | None:
+    """Why the interpreter folder ``d`` may not be shown whole: it is or holds a folder
+    others share or a home, or it holds the caller's current or working directory (a venv
+    that is the project folder: its .env, its keys)."""
+    what = shared_workdir(d)
+    if what is not None:
+        return what
+    for h in here:
+        if _under(h, d):
+            return f"a folder that holds {h} (the project?)"
+    return None
+
+
+def _needed_paths() -> list[str]:
+    """What the interpreter itself needs (unresolved paths, as it looks them up): its
+    program, its venv's pyvenv.cfg, the standard library, site-packages, and libpython
+    when it is linked shared."""
+    import sysconfig  # only here: a few ms of every start otherwise
+
+    out = [os.path.abspath(sys.executable)]
+    bindir = os.path.dirname(out[0])
+    for d in (bindir, os.path.dirname(bindir)):
+        cfg = os.path.join(d, "pyvenv.cfg")
+        if os.path.isfile(cfg):
+            out.append(cfg)
+            break
+    paths = sysconfig.get_paths()
+    out += [paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths]
+    if sysconfig.get_config_var("Py_ENABLE_SHARED"):
+        libdir = sysconfig.get_config_var("LIBDIR")
+        for name in ("LDLIBRARY", "INSTSONAME"):
+            lib = sysconfig.get_config_var(name)
+            if isinstance(libdir, str) and isinstance(lib, str):
+                out.append(os.path.join(libdir, lib))
+    return [p for p in out if os.path.lexists(p)]
+
+
+def _add_chain(ops: list[Op], trees: list[str], path: str) -> None:
+    """``path`` (under ``top``) read-only, its symlinks recreated and followed."""
+    for _ in range(40):
+        if any(_under(path, t) for t in trees):
+            return
+        if not os.path.islink(path):
+            real = os.path.realpath(path)
+            if real != path:  # a symlink on the way: the real path (and a link where it was)
+                ops.append(Link(path, real))
+                path = real
+                continue
+            what = _python_reason(path, ())
+            if what is not None:
+                raise InterpreterRefused(
+                    f"the interpreter {sys.executable} needs {path}, which is {what}: it "
+                    "cannot be shown to the payload. Fix: use an interpreter (or venv) "
+                    "installed in a folder of its own"
+                )
+            ops.append(Bind(path, path, "ro"))
+            trees.append(path)
+            return
+        target = os.readlink(path)
+        ops.append(Link(path, target))
+        path = os.path.normpath(os.path.join(os.path.dirname(path), target))
+
+
+def python_ops(profile: str, here: tuple[str, ...]) -> list[Op]:
+    """The interpreter's installation, read-only: each of :func:`python_dirs` whole, except
+    one that is or holds a shared folder (``/tmp``), a home, or one of ``here`` (the
+    caller's current and working directories): of such a folder only what the interpreter
+    needs is shown (see :func:`_needed_paths`)."""
+    ops: list[Op] = []
+    trees = list(read_only_trees(profile))
+    narrowed = []
+    for d in python_dirs():
+        if any(_under(d, t) for t in trees):
+            continue
+        if _python_reason(d, here) is None:
+            _add_tree(ops, trees, d)
+        else:
+            narrowed.append(d)
+    for path in _needed_paths():
+        if any(_under(os.path.realpath(path), d) or _under(path, d) for d in narrowed):
+            _add_chain(ops, trees, path)
+    return ops
 
 
 def tmpfs_size(memory: int | None) -> tuple[int, int]:
@@ -358,13 +445,35 @@ def build(
     ``workdir`` is the resolved working directory to show (None: none), ``writable``
     whether the payload may write it."""
     ops = list(system_ops(profile))
+    here = [workdir] if workdir is not None else []
+    with contextlib.suppress(OSError):
+        here.append(os.path.realpath(os.getcwd()))
+    pyops = python_ops(profile, tuple(here))
+    ops += pyops
+    ro_trees = (
+        *read_only_trees(profile),
+        *(op.dst for op in pyops if isinstance(op, Bind)),
+    )
     size, inodes = tmpfs_size(memory)
     chdir: str | None = None
+    if workdir is not None and writable:
+        needed = _needed_paths()
+        for d in python_dirs():
+            if _under(workdir, d) and any(
+                _under(p, workdir) and _under(p, d) for p in (d, *needed)
+            ):
+                raise InterpreterRefused(
+                    f"the working directory {workdir} is the interpreter's installation "
+                    f"({d}, {sys.executable}): a writable one would let the payload change "
+                    "the interpreter this program runs next (a .pth file runs at its start). "
+                    "Fix: keep the venv in a folder of its own (python -m venv .venv), or "
+                    "pass cwd= a folder that is not the venv"
+                )
     if workdir is not None:
         if any(_under(workdir, n) for n in never()):
             raise WorkdirRefused(workdir)
         chdir = workdir
-        covered = any(_under(workdir, t) for t in read_only_trees(profile))
+        covered = any(_under(workdir, t) for t in ro_trees)
         system = any(_under(workdir, t) for t in _strings("system_trees"))
         if workdir != "/" and not system and not (covered and not writable):
             shared = shared_workdir(workdir)
@@ -391,9 +500,14 @@ def build(
                     for d in protected_dirs()
                     if _under(d, workdir)
                     and not any(
-                        _under(d, t) and _under(t, workdir) and t != workdir
-                        for t in read_only_trees(profile)
+                        _under(d, t) and _under(t, workdir) and t != workdir for t in ro_trees
                     )
+                ]
+                # the interpreter's folders inside it: read-only on top, whatever their depth
+                ops += [
+                    Bind(op.src, op.dst, "ro")
+                    for op in pyops
+                    if isinstance(op, Bind) and _under(op.dst, workdir)
                 ]
             # (nothing is bound inside a covered mount point: it stays empty)
             ops = [

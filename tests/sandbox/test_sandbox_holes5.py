@@ -87,10 +87,238 @@ def test_mounts_below_the_working_directory_stay_hidden(tmp_path: Path, writable
         """
     )
     assert out.returncode == 0, out.stderr
-    rc, stdout, stderr = json.loads(out.stdout.splitlines()[-1])
+    _rc, stdout, stderr = json.loads(out.stdout.splitlines()[-1])
     assert "print('project')" in stdout  # the project itself is in view
     assert "host-secret" not in stdout, stdout
     assert "key=[]" in stdout, stdout
     assert sorted(p.name for p in shared.iterdir()) == ["secret"]
     assert (shared / "secret").read_text() == "host-secret\n"
     assert "Read-only file system" in stderr
+
+
+# -- 4. settings from shared parent folders -------------------------------------------------
+
+
+def _shared_parent(tmp_path: Path) -> tuple[Path, Path]:
+    """A world-writable sticky folder (as /var/tmp) with a project of the caller's in it."""
+    shared = tmp_path / "vartmp"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    proj = shared / "service"
+    proj.mkdir()
+    return shared, proj
+
+
+PLANTED = '[tool.auditor.sandbox]\nmemory = "1T"\ncgroup = "off"\nallow_degraded = true\n'
+
+
+def test_settings_are_not_read_from_a_world_writable_parent(tmp_path: Path) -> None:
+    from auditor.sandbox import config
+
+    shared, proj = _shared_parent(tmp_path)
+    (shared / "pyproject.toml").write_text(PLANTED)
+    assert config.find_pyproject(proj) is None
+    assert config.load_settings(proj) == config.Settings()
+    # the project's own settings are still read
+    (proj / "pyproject.toml").write_text('[tool.auditor.sandbox]\nmemory = "64M"\n')
+    assert config.load_settings(proj).limits.memory == "64M"
+
+
+def test_a_world_writable_settings_file_is_not_read(tmp_path: Path) -> None:
+    from auditor.sandbox import config
+
+    proj = tmp_path / "proj"
+    (proj / "sub").mkdir(parents=True)
+    (proj / "pyproject.toml").write_text(PLANTED)
+    os.chmod(proj / "pyproject.toml", 0o666)
+    assert config.find_pyproject(proj / "sub") is None
+    os.chmod(proj / "pyproject.toml", 0o644)
+    assert config.find_pyproject(proj / "sub") == proj / "pyproject.toml"
+
+
+@pytest.mark.skipif(not ROOT, reason="making files of another user needs root")
+def test_settings_of_another_user_are_not_read(tmp_path: Path) -> None:
+    from auditor.sandbox import config
+
+    other = tmp_path / "other"  # a folder another user owns, holding the caller's project
+    (other / "proj").mkdir(parents=True)
+    (other / "pyproject.toml").write_text(PLANTED)
+    os.chown(other, 65534, 65534)
+    assert config.find_pyproject(other / "proj") is None
+    os.chown(other, 0, 0)  # root's folder: the file is read, unless another user owns it
+    assert config.find_pyproject(other / "proj") == other / "pyproject.toml"
+    os.chown(other / "pyproject.toml", 65534, 65534)
+    assert config.find_pyproject(other / "proj") is None
+
+
+# -- 2./3. the interpreter's folders ---------------------------------------------------------
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _package_dir() -> str:
+    import auditor
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(auditor.__file__)))
+
+
+def _run_with(
+    python: str, code: str, cwd: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], list[object]]:
+    """``code`` run by ``python`` (with this test's launcher and package); its last line of
+    output is JSON."""
+    prologue = (
+        "import json\nfrom auditor.sandbox import native\n"
+        f"native._disabled = {native._disabled!r}\n"
+    )
+    out = subprocess.run(
+        [python, "-c", prologue + textwrap.dedent(code)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": _package_dir(), **env},
+    )
+    lines = out.stdout.splitlines()
+    return out, json.loads(lines[-1]) if lines else []
+
+
+def _system_python() -> str:
+    if not os.access(SYSTEM_PYTHON, os.X_OK):
+        pytest.skip(f"needs {SYSTEM_PYTHON}")
+    return SYSTEM_PYTHON
+
+
+def _stdlib_name(python: str) -> str:
+    return subprocess.run(
+        [python, "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_an_interpreter_directly_in_tmp_does_not_show_tmp(tmp_path: Path) -> None:
+    python = _system_python()
+    token = os.urandom(6).hex()
+    copy = f"/tmp/sbx5-python-{token}"
+    canary = f"/tmp/sbx5-canary-{token}"
+    try:
+        shutil.copy2(python, copy)
+        Path(canary).write_text("host-tmp-secret\n")
+        os.chmod(canary, 0o644)
+        os.chmod(tmp_path, 0o755)
+        out, res = _run_with(
+            copy,
+            f"""
+            from auditor import sandbox
+            r = sandbox.run("cat {canary}; ls /tmp", shell=True, capture_output=True, text=True,
+                            profile="strict")
+            e = sandbox.exec_python("print('interpreter ok')", capture_output=True, text=True)
+            print(json.dumps([r.stdout, r.stderr, e.stdout, e.stderr]))
+            """,
+            tmp_path,
+        )
+    finally:
+        for p in (copy, canary):
+            if os.path.lexists(p):
+                os.unlink(p)
+    assert out.returncode == 0, out.stderr
+    stdout, stderr, e_out, e_err = res
+    assert "host-tmp-secret" not in stdout, stdout
+    assert "No such file" in str(stderr)
+    assert e_out == "interpreter ok\n", e_err
+
+
+def test_an_interpreter_installed_in_a_home_does_not_show_the_home(tmp_path: Path) -> None:
+    python = _system_python()
+    home = tmp_path / "home"
+    (home / "bin").mkdir(parents=True)
+    (home / "lib").mkdir()
+    (home / ".ssh").mkdir()
+    (home / "proj").mkdir()
+    shutil.copy2(python, home / "bin" / "python3")
+    name = _stdlib_name(python)
+    os.symlink(f"/usr/lib/{name}", home / "lib" / name)
+    (home / ".ssh" / "id_rsa").write_text("PRIVATE KEY\n")
+    os.chmod(home / ".ssh" / "id_rsa", 0o600)
+    os.chmod(tmp_path, 0o755)
+    out, res = _run_with(
+        str(home / "bin" / "python3"),
+        f"""
+        import sys
+        from auditor import sandbox
+        r = sandbox.run("cat {home}/.ssh/id_rsa; ls -A {home}", shell=True, capture_output=True,
+                        text=True, env={{"PATH": "/usr/bin:/bin"}})
+        e = sandbox.exec_python("print('interpreter ok')", capture_output=True, text=True)
+        print(json.dumps([sys.prefix, r.stdout, r.stderr, list(r.isolation), e.stdout, e.stderr]))
+        """,
+        home / "proj",
+        HOME=str(home),
+    )
+    assert out.returncode == 0, out.stderr
+    prefix, stdout, _stderr, isolation, e_out, e_err = res
+    assert prefix == str(home)  # the interpreter's installation is the home
+    assert "PRIVATE KEY" not in stdout, stdout
+    # (proj, the working directory, is in view in the standard profile: a project folder
+    # inside a home is fine)
+    assert ".ssh" not in stdout, stdout
+    assert "hidden-home" in isolation
+    assert e_out == "interpreter ok\n", e_err
+
+
+def _venv_project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(proj)], check=True, timeout=120
+    )
+    (proj / ".env").write_text("DATABASE_URL=postgres://app:S3cr3t@db/app\n")
+    os.chmod(proj / ".env", 0o600)
+    (proj / "src").mkdir()
+    os.chmod(tmp_path, 0o755)
+    return proj
+
+
+def test_a_venv_that_is_the_project_does_not_show_the_project(tmp_path: Path) -> None:
+    proj = _venv_project(tmp_path)
+    out, res = _run_with(
+        str(proj / "bin" / "python"),
+        f"""
+        from auditor import sandbox
+        r = sandbox.exec_python("print(open({str(proj / ".env")!r}).read())",
+                                capture_output=True, text=True)
+        e = sandbox.exec_python("import os; print(sorted(os.listdir({str(proj)!r})))",
+                                capture_output=True, text=True)
+        print(json.dumps([r.stdout, r.stderr, e.stdout, e.stderr]))
+        """,
+        proj / "src",
+    )
+    assert out.returncode == 0, out.stderr
+    stdout, stderr, e_out, e_err = res
+    assert "S3cr3t" not in stdout, stdout
+    assert "FileNotFoundError" in stderr
+    # what the interpreter needs, nothing else of the project
+    assert e_out == "['bin', 'lib', 'pyvenv.cfg']\n", e_err
+
+
+def test_a_venv_that_is_the_working_directory_is_never_writable(tmp_path: Path) -> None:
+    proj = _venv_project(tmp_path)
+    out, res = _run_with(
+        str(proj / "bin" / "python"),
+        """
+        import glob
+        from auditor import sandbox
+        sp = glob.glob("lib/python3*/site-packages")[0]
+        try:
+            r = sandbox.run(f"echo 'import os' > {sp}/zz.pth; echo > bin/python", shell=True,
+                            capture_output=True, text=True, writable_cwd=True)
+            print(json.dumps(["ran", r.returncode, r.stderr]))
+        except sandbox.SandboxUnavailable as exc:
+            print(json.dumps(["refused", str(exc)]))
+        """,
+        proj,
+    )
+    assert out.returncode == 0, out.stderr
+    assert res[0] == "refused", res
+    assert "interpreter's installation" in str(res[1])
+    assert not list(proj.glob("lib/python3*/site-packages/zz.pth"))
