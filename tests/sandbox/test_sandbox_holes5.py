@@ -322,3 +322,41 @@ def test_a_venv_that_is_the_working_directory_is_never_writable(tmp_path: Path) 
     assert res[0] == "refused", res
     assert "interpreter's installation" in str(res[1])
     assert not list(proj.glob("lib/python3*/site-packages/zz.pth"))
+
+
+# -- 5. the CPU budget while the caller only reads ------------------------------------------
+
+SPIN = "for i in 1 2 3 4; do (while :; do :; done) & done; wait; echo done"
+
+
+def _cpu_budget_enforced_by_cgroup() -> None:
+    from auditor import sandbox
+
+    r = sandbox.run("true", limits=sandbox.Limits(cpu_time=1), shell=True)
+    if "cpu:cgroup" not in r.isolation:
+        pytest.skip("no cgroup CPU accounting here: cpu_time is RLIMIT_CPU of each process")
+
+
+def test_the_cpu_budget_holds_while_the_caller_only_reads_stdout() -> None:
+    from auditor import sandbox
+
+    _cpu_budget_enforced_by_cgroup()
+    p = sandbox.Popen(
+        ["sh", "-c", SPIN], limits=sandbox.Limits(cpu_time=1), stdout=subprocess.PIPE, text=True
+    )
+    assert p.stdout is not None
+    out = p.stdout.read()  # no wait(), poll() or communicate() until the output ends
+    p.wait()
+    assert p.cpu_limited, (p.returncode, out)
+    assert p.returncode == -9
+    assert out == ""
+
+
+def test_the_cpu_budget_holds_for_popen_read() -> None:
+    from auditor import sandbox
+
+    _cpu_budget_enforced_by_cgroup()
+    f = sandbox.popen(SPIN, limits=sandbox.Limits(cpu_time=1))
+    out = f.read()
+    assert out == ""
+    assert f.close() is not None  # killed, not a clean exit
