@@ -360,3 +360,81 @@ def test_the_cpu_budget_holds_for_popen_read() -> None:
     out = f.read()
     assert out == ""
     assert f.close() is not None  # killed, not a clean exit
+
+
+# -- 6. seccomp next to Docker's default profile --------------------------------------------
+
+
+#: syscall numbers (from the kernel's tables, not from rules/sandbox.toml)
+DOCKER_REFUSES = {
+    "x86_64": {
+        "personality": 135,
+        "mbind": 237,
+        "set_mempolicy": 238,
+        "move_pages": 279,
+        "name_to_handle_at": 303,
+    },
+    "aarch64": {
+        "personality": 92,
+        "mbind": 235,
+        "set_mempolicy": 237,
+        "move_pages": 239,
+        "name_to_handle_at": 264,
+    },
+}
+
+
+def test_seccomp_refuses_what_dockers_default_profile_refuses(tmp_path: Path) -> None:
+    from auditor import sandbox
+    from auditor.sandbox import seccomp
+
+    arch = seccomp.machine()
+    if arch not in DOCKER_REFUSES:
+        pytest.skip("no syscall numbers for this machine")
+    nr = DOCKER_REFUSES[arch]
+    code = textwrap.dedent(
+        f"""
+        import ctypes, json
+        libc = ctypes.CDLL(None, use_errno=True)
+        def call(n, *args):
+            ctypes.set_errno(0)
+            rc = libc.syscall(n, *[ctypes.c_long(a) for a in args])
+            return [rc, ctypes.get_errno()]
+        buf = ctypes.create_string_buffer(128)
+        out = {{
+            "personality READ_IMPLIES_EXEC": call({nr["personality"]}, 0x0400000),
+            "personality ADDR_NO_RANDOMIZE": call({nr["personality"]}, 0x0040000),
+            "mbind": call({nr["mbind"]}, 0, 4096, 2, 0, 0, 0),
+            "set_mempolicy": call({nr["set_mempolicy"]}, 0, 0, 0),
+            "move_pages": call({nr["move_pages"]}, 0, 0, 0, 0, 0, 0),
+            "name_to_handle_at": call(
+                {nr["name_to_handle_at"]}, -100, ctypes.addressof(buf), 0, 0, 0
+            ),
+        }}
+        query = call({nr["personality"]}, 0xFFFFFFFF)
+        print(json.dumps([out, query, call({nr["personality"]}, query[0])]))
+        """
+    )
+    r = sandbox.exec_python(code, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    refused, query, same = json.loads(r.stdout)
+    import errno
+
+    assert {k: v for k, v in refused.items() if v != [-1, errno.EPERM]} == {}
+    assert query[0] >= 0 and query[1] == 0  # the query Docker allows still answers
+    assert same == [query[0], 0]  # and so does setting the persona it answered (PER_LINUX)
+
+
+def test_a_rule_with_only_and_values_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.sandbox import rulesdata, seccomp
+
+    bad = {"syscall": "personality", "nr": {"x86_64": 135}, "arg": 0, "only": [0],
+           "values": [8], "errno": "EPERM", "refused": [[8]], "allowed": [[0]]}  # fmt: skip
+    monkeypatch.setattr(rulesdata, "section", lambda *keys: [bad])
+    seccomp.rules.cache_clear()
+    try:
+        with pytest.raises(Exception, match="give one of 'mask', 'values' and 'only'"):
+            seccomp.rules()
+    finally:
+        monkeypatch.undo()
+        seccomp.rules.cache_clear()
