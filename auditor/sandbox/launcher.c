@@ -827,7 +827,8 @@ static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char 
         attempt("allowlist-root", build_view);
         view = applied("allowlist-root");
     }
-    if (view) attempt("hidden-home", nothing); /* no home is in the allow-list */
+    if (view) attempt("hidden-home", nothing); /* no home in the allow-list, nor in the
+                                                 * interpreter's folders (view.python_ops) */
     /* A root caller builds the view as root (it reads what root may), then joins the user
      * namespace, where it is the mapped id's root. */
     if (plan.idmap >= 0 && applied("user") && setns(userns_fd, CLONE_NEWUSER_) < 0) {

@@ -803,7 +803,7 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready:
         and _attempt("allowlist-root", _View(ns_fds.get("user", -1), init_started).build)
     )
     if view:
-        _attempt("hidden-home", lambda: None)  # no home is in the allow-list
+        _attempt("hidden-home", lambda: None)  # none in view: see view.python_ops
     if _plan.idmap >= 0 and "user" in _plan.applied:
         try:
             _setns(ns_fds["user"], CLONE_NEWUSER)

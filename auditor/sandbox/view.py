@@ -5,7 +5,9 @@ nothing of the host is in view unless listed here, so no home, no ``/run``, no s
 no ``/etc/shadow`` is there to find.
 
 * both: ``/usr``, ``/bin``, ``/sbin``, ``/lib*`` read-only (symlinks such as ``/bin ->
-  usr/bin`` recreated), the interpreter's installation read-only, a fresh ``/proc``
+  usr/bin`` recreated), the interpreter's installation read-only (only what it needs of
+  one that is or holds a shared folder, a home or the project: :func:`python_ops`), a
+  fresh ``/proc``
   (read-only), ``/dev/null``, ``zero``, ``full``, ``random``, ``urandom``, ``tty`` and the
   ``/dev/fd`` links, and a writable tmpfs at ``/tmp`` and another at ``/dev/shm``, each
   sized by the memory limit;
@@ -17,7 +19,9 @@ no ``/etc/shadow`` is there to find.
   a root caller (the payload, an unprivileged uid, reads the files as their owner and, when
   writable, writes files owned by root there and nowhere else; the seccomp filter refuses
   it any set-user-ID or set-group-ID bit).  In a writable one the interpreter, this
-  program's own code and ``workdir_read_only`` stay read-only when they lie inside it.
+  program's own code and ``workdir_read_only`` stay read-only when they lie inside it (one
+  that is the interpreter's installation is refused).  Mount points below the working
+  directory are covered (:class:`Hide`): only its own filesystem is shown.
 
 The system part is computed once per process (the host's layout does not change under a
 running program); the working directory per run.
@@ -34,6 +38,7 @@ import os
 import pwd
 import stat
 import sys
+import sysconfig
 
 from auditor.sandbox import mountinfo, rulesdata
 from auditor.sandbox.limits import parse_size
@@ -350,12 +355,12 @@ def _python_reason(d: str, here: tuple[str, ...]) -> str | None:
     return None
 
 
-def _needed_paths() -> list[str]:
+@functools.cache
+def _needed_paths() -> tuple[str, ...]:
     """What the interpreter itself needs (unresolved paths, as it looks them up): its
     program, its venv's pyvenv.cfg, the standard library, site-packages, and libpython
-    when it is linked shared."""
-    import sysconfig  # only here: a few ms of every start otherwise
-
+    when it is linked shared.  Computed once, before any payload runs (safeimport.preload:
+    sysconfig imports its _sysconfigdata module lazily, and a payload may plant one)."""
     out = [os.path.abspath(sys.executable)]
     bindir = os.path.dirname(out[0])
     for d in (bindir, os.path.dirname(bindir)):
@@ -371,7 +376,7 @@ def _needed_paths() -> list[str]:
             lib = sysconfig.get_config_var(name)
             if isinstance(libdir, str) and isinstance(lib, str):
                 out.append(os.path.join(libdir, lib))
-    return [p for p in out if os.path.lexists(p)]
+    return tuple(p for p in out if os.path.lexists(p))
 
 
 def _add_chain(ops: list[Op], trees: list[str], path: str) -> None:
