@@ -379,30 +379,34 @@ def _needed_paths() -> tuple[str, ...]:
     return tuple(p for p in out if os.path.lexists(p))
 
 
-def _add_chain(ops: list[Op], trees: list[str], path: str) -> None:
-    """``path`` (under ``top``) read-only, its symlinks recreated and followed."""
-    for _ in range(40):
-        if any(_under(path, t) for t in trees):
+def _add_chain(ops: list[Op], trees: list[str], path: str, hops: int = 0) -> None:
+    """``path`` read-only.  The first symlink on the way to it is recreated and followed
+    (never a link made below another one: the launcher would create it through the first,
+    on the host's side of the link)."""
+    if hops > 40:
+        raise InterpreterRefused(f"the interpreter's {path}: too many symbolic links")
+    parts = path.split("/")
+    for i in range(2, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if any(_under(prefix, t) for t in trees):
+            return  # in view already
+        if os.path.islink(prefix):
+            target = os.readlink(prefix)
+            if not any(isinstance(o, Link) and o.path == prefix for o in ops):
+                ops.append(Link(prefix, target))
+            real = os.path.normpath(os.path.join(os.path.dirname(prefix), target))
+            rest = "/".join(parts[i:])
+            _add_chain(ops, trees, os.path.join(real, rest) if rest else real, hops + 1)
             return
-        if not os.path.islink(path):
-            real = os.path.realpath(path)
-            if real != path:  # a symlink on the way: the real path (and a link where it was)
-                ops.append(Link(path, real))
-                path = real
-                continue
-            what = _python_reason(path, ())
-            if what is not None:
-                raise InterpreterRefused(
-                    f"the interpreter {sys.executable} needs {path}, which is {what}: it "
-                    "cannot be shown to the payload. Fix: use an interpreter (or venv) "
-                    "installed in a folder of its own"
-                )
-            ops.append(Bind(path, path, "ro"))
-            trees.append(path)
-            return
-        target = os.readlink(path)
-        ops.append(Link(path, target))
-        path = os.path.normpath(os.path.join(os.path.dirname(path), target))
+    what = _python_reason(path, ())
+    if what is not None:
+        raise InterpreterRefused(
+            f"the interpreter {sys.executable} needs {path}, which is {what}: it cannot be "
+            "shown to the payload. Fix: use an interpreter (or venv) installed in a folder "
+            "of its own"
+        )
+    ops.append(Bind(path, path, "ro"))
+    trees.append(path)
 
 
 def python_ops(profile: str, here: tuple[str, ...]) -> list[Op]:
