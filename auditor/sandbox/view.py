@@ -528,6 +528,10 @@ def build(
                     and any(_under(op.dst, h) for h in hidden)
                 )
             ]
+        elif workdir != "/" and not system:
+            # shown already, read-only, by a tree of the view that holds it (a project under
+            # /opt in standard): what is mounted below it is covered all the same
+            ops += [Hide(p) for p in submounts(workdir)]
     ops += [Tmpfs("/tmp", size, inodes), Tmpfs("/dev/shm", size, inodes)]
     # Parents before children (a tmpfs before what is mounted inside it).
     ops.sort(key=lambda op: (_depth(_dst(op)), not isinstance(op, Tmpfs)))

@@ -96,6 +96,36 @@ def test_mounts_below_the_working_directory_stay_hidden(tmp_path: Path, writable
     assert "Read-only file system" in stderr
 
 
+@pytest.mark.usefixtures("unshare")
+@pytest.mark.skipif(not ROOT or not os.path.isdir("/opt"), reason="writes in /opt (root)")
+def test_mounts_below_a_working_directory_already_in_view_stay_hidden(tmp_path: Path) -> None:
+    """A project under /opt, which standard shows read-only whole: the working directory is
+    not bound again, and what is mounted below it is covered all the same."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "secret").write_text("host-secret\n")
+    os.chmod(tmp_path, 0o755)
+    proj = Path(f"/opt/sbx5-{os.urandom(6).hex()}")
+    try:
+        (proj / "hosttmp").mkdir(parents=True)
+        (proj / "app.py").write_text("print('project')\n")
+        out = _in_mount_ns(
+            f"""
+            bind({str(shared)!r}, {str(proj / "hosttmp")!r})
+            from auditor import sandbox
+            r = sandbox.run("cat app.py; cat hosttmp/secret", shell=True, cwd={str(proj)!r},
+                            capture_output=True, text=True)
+            print(json.dumps([r.stdout, r.stderr]))
+            """
+        )
+    finally:
+        shutil.rmtree(proj)
+    assert out.returncode == 0, out.stderr
+    stdout, _stderr = json.loads(out.stdout.splitlines()[-1])
+    assert "print('project')" in stdout
+    assert "host-secret" not in stdout
+
+
 # -- 4. settings from shared parent folders -------------------------------------------------
 
 
