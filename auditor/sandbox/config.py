@@ -1,5 +1,9 @@
 """Defaults from ``[tool.auditor.sandbox]`` in the nearest ``pyproject.toml`` above cwd.
 
+The search goes up from the current directory and stops at a folder another user (not root)
+owns or anyone may write (``/tmp``, ``/var/tmp``); a ``pyproject.toml`` another user owns or
+anyone may write is never read (see :func:`_search`).
+
 A ``pyproject.toml`` a payload of this process could have made or changed (inside a writable
 working directory it was given, and not one of the files kept read-only there) is passed
 over: a payload must not set the limits and profile of the caller's next runs.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 import time
 import tomllib
 from pathlib import Path
@@ -66,13 +71,32 @@ _found: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], Path | None, in
 _RACY_NS = 2_000_000_000
 
 
+def _trusted(path: Path) -> os.stat_result | None:
+    """``path``'s status when it belongs to this process's user or root and others may not
+    write it (a sticky world-writable folder such as ``/tmp`` or ``/var/tmp`` is written by
+    anyone): settings come only from where the caller's own user or root put them."""
+    st = path.stat()
+    if st.st_uid not in (os.geteuid(), 0) or st.st_mode & stat.S_IWOTH:
+        return None
+    return st
+
+
 def _search(here: Path) -> tuple[Path | None, list[Path]]:
+    """The nearest usable ``pyproject.toml`` at or above ``here``.  The search stops (no
+    settings: the defaults) at the first folder another user owns or anyone may write
+    (``/tmp``, ``/var/tmp``), as git stops at a repository another user owns: a local user
+    must not weaken, or break, the sandbox of a service that runs below such a folder.  A
+    ``pyproject.toml`` another user owns, or anyone may write, stops it as well."""
     searched = []
     for d in (here, *here.parents):
         searched.append(d)
         candidate = d / "pyproject.toml"
         try:
+            if _trusted(d) is None:
+                return None, searched
             if candidate.is_file() and not safeimport.payload_may_have_written(str(candidate)):
+                if _trusted(candidate) is None:
+                    return None, searched
                 return candidate, searched
         except OSError:
             return None, searched

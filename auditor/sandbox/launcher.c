@@ -53,6 +53,9 @@
  *                         idmapped), dev (device node)
  *   link=N:PATHTARGET     a symlink PATH (first N bytes) -> TARGET
  *   tmpfs=SIZE:INODES:MODE:PATH  a writable tmpfs (octal MODE) at PATH
+ *   hide=PATH             cover the mount point PATH (below a bound folder: a bind of /tmp
+ *                         inside the working directory) with an empty read-only tmpfs, or
+ *                         /dev/null read-only when it is not a folder
  *   proc=PATH  devpts=PATH
  * The exec-error pipe stays open (close-on-exec) in the payload until its exec: EOF means
  * the exec succeeded, otherwise the payload writes the errno in decimal and exits 255.
@@ -89,7 +92,7 @@
 
 #define MAXN 64
 #define MAXOPS 256
-#define PROTOCOL "2" /* native.PROTOCOL: the argv plan's version */
+#define PROTOCOL "3" /* native.PROTOCOL: the argv plan's version */
 #ifndef SOURCE_SHA256
 #define SOURCE_SHA256 "" /* built by hand: no source check */
 #endif
@@ -578,6 +581,23 @@ static int op_tmpfs(void) {
     return 0;
 }
 
+static int op_hide(void) {
+    char path[4200];
+    struct stat st;
+    in_root(path, sizeof path, plan.ops[op_index] + 5);
+    if (lstat(path, &st) < 0) return failf("hide %s", path);
+    if (S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=4k,nr_inodes=1,mode=555") < 0)
+            return failf("hide %s", path);
+        return 0;
+    }
+    if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0 ||
+        setattr(AT_FDCWD, path, 0, MOUNT_ATTR_RDONLY, -1) < 0)
+        return failf("hide %s", path);
+    return 0;
+}
+
 static int build_view(void) {
     if (clone_sources() < 0) return -1;
     if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return fail("mount / private");
@@ -603,6 +623,8 @@ static int build_view(void) {
             attempt("proc", op_proc);
         } else if (strncmp(op, "tmpfs=", 6) == 0) {
             attempt("tmpfs-tmp", op_tmpfs);
+        } else if (strncmp(op, "hide=", 5) == 0) {
+            if (op_hide() < 0) return -1;
         } else if (strncmp(op, "devpts=", 7) == 0) {
             in_root(path, sizeof path, op + 7);
             if (makedirs(path, 0755) < 0) return -1;
@@ -805,7 +827,8 @@ static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char 
         attempt("allowlist-root", build_view);
         view = applied("allowlist-root");
     }
-    if (view) attempt("hidden-home", nothing); /* no home is in the allow-list */
+    if (view) attempt("hidden-home", nothing); /* no home in the allow-list, nor in the
+                                                 * interpreter's folders (view.python_ops) */
     /* A root caller builds the view as root (it reads what root may), then joins the user
      * namespace, where it is the mapped id's root. */
     if (plan.idmap >= 0 && applied("user") && setns(userns_fd, CLONE_NEWUSER_) < 0) {
@@ -1084,7 +1107,7 @@ static int parse_plan(int argc, char **argv, int first) {
         char *eq = strchr(a, '=');
         if (!eq) return -1;
         if (!strncmp(a, "bind=", 5) || !strncmp(a, "link=", 5) || !strncmp(a, "tmpfs=", 6) ||
-            !strncmp(a, "proc=", 5) || !strncmp(a, "devpts=", 7)) {
+            !strncmp(a, "proc=", 5) || !strncmp(a, "devpts=", 7) || !strncmp(a, "hide=", 5)) {
             if (plan.nops >= MAXOPS) return -1;
             plan.ops[plan.nops++] = a;
             continue;

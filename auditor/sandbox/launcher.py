@@ -23,7 +23,7 @@ from auditor.sandbox import rulesdata, view
 
 #: The argv plan's version; both launchers refuse any other (a stale compiled launcher fails
 #: closed instead of misreading the plan).
-PROTOCOL = "2"
+PROTOCOL = "3"
 
 #: Test-only fault injection: pieces listed here fail as if the kernel refused them.
 #: Module-private; nothing in the environment or configuration can set it.

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -234,6 +235,23 @@ def _workdir(prof: Profile, cwd: Any, writable_cwd: bool = False) -> tuple[str |
     return os.path.realpath(where), writable_cwd
 
 
+def _watch_cpu(ref: weakref.ref[Popen], fd: int) -> None:
+    """See Popen._start_cpu_watch: ends once the launcher (``fd``, its pidfd) has exited,
+    the object is gone, finished or killed for its CPU time."""
+    try:
+        exited = select.poll()
+        exited.register(fd, select.POLLIN)
+        while not exited.poll(_CPU_POLL * 1000):
+            proc = ref()
+            if proc is None or proc.returncode is not None or proc.cpu_limited:
+                return
+            with contextlib.suppress(Exception):  # never an error in a thread of the caller
+                proc._check_cpu()
+            del proc
+    finally:
+        os.close(fd)
+
+
 class Popen(subprocess.Popen[Any]):
     """Same signature and behaviour as :class:`subprocess.Popen`, plus the keyword-only
     sandbox options ``limits``, ``profile``, ``network``, ``allow_degraded``, ``cgroup``
@@ -428,6 +446,10 @@ class Popen(subprocess.Popen[Any]):
             self._cleanup_after_failed_start()
             self._record_unavailable(args, "cwd")
             raise SandboxUnavailable(str(exc), ("cwd",)) from None
+        except view.InterpreterRefused as exc:
+            self._cleanup_after_failed_start()
+            self._record_unavailable(args, "allowlist-root")
+            raise SandboxUnavailable(str(exc), ("allowlist-root",)) from None
         for op in ops:
             if isinstance(op, view.Bind) and op.dst == workdir and op.mode in ("rw", "rwid"):
                 # what a payload of this process may write, and what stays read-only there
@@ -577,6 +599,30 @@ class Popen(subprocess.Popen[Any]):
         self._read_setup(args, raise_on_error=True, skipped=skipped)
         if self._exec_r is not None:
             self._check_exec(args, payload_exe)
+        self._start_cpu_watch()
+
+    def _start_cpu_watch(self) -> None:
+        """With a cgroup, ``limits.cpu_time`` bounds the CPU time of the whole sandbox
+        whatever the caller does meanwhile (reads ``stdout`` itself, as the drop-in
+        ``popen().read()`` does, or nothing): a daemon thread checks the cgroup's usage
+        every ``_CPU_POLL`` seconds (:meth:`_check_cpu`) until the launcher exits.  It holds
+        the object weakly (a dropped ``Popen`` is still killed by its finaliser) and a
+        descriptor of the launcher's pidfd of its own."""
+        if (
+            self._cgroup is None
+            or self.limits.cpu_time is None
+            or self._own_pidfd is None
+            or "cpu:cgroup" not in self.limit_modes
+        ):
+            return
+        fd = os.dup(self._own_pidfd)
+        try:
+            threading.Thread(
+                target=_watch_cpu, args=(weakref.ref(self), fd), name="sandbox-cpu", daemon=True
+            ).start()
+        except BaseException:
+            os.close(fd)
+            raise
 
     # -- setup protocol -------------------------------------------------------------
     def _read_lines_until_ready(self) -> list[str]:

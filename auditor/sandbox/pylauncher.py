@@ -33,7 +33,7 @@ import struct
 import sys
 from collections.abc import Callable
 
-PROTOCOL = "2"
+PROTOCOL = "3"
 NEWROOT = "/tmp"
 
 CLONE_NEWNS = 0x00020000
@@ -53,7 +53,7 @@ NAMESPACES = (
 )
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+MS_REC, MS_PRIVATE, MS_BIND = 0x4000, 1 << 18, 4096
 MNT_DETACH = 2
 MOUNT_ATTR_RDONLY = 0x1
 MOUNT_ATTR_IDMAP = 0x00100000
@@ -195,7 +195,7 @@ class Plan:
         self.applied: list[str] = []
         for item in items:
             key, _, value = item.partition("=")
-            if key in ("bind", "link", "tmpfs", "proc", "devpts"):
+            if key in ("bind", "link", "tmpfs", "proc", "devpts", "hide"):
                 self.ops.append(item)
             elif key in (
                 "info",
@@ -616,6 +616,8 @@ class _View:
                 _attempt("proc", functools.partial(self._proc, value))
             elif key == "tmpfs":
                 _attempt("tmpfs-tmp", functools.partial(self._tmpfs, value))
+            elif key == "hide":
+                self._hide(value)
             elif key == "devpts":
                 _makedirs(_in_root(value))
                 _mount(
@@ -630,6 +632,17 @@ class _View:
     def _proc(path: str) -> None:
         _makedirs(_in_root(path))
         _mount("proc", _in_root(path), "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+
+    @staticmethod
+    def _hide(path: str) -> None:
+        """See op_hide in launcher.c."""
+        where = _in_root(path)
+        if stat.S_ISDIR(os.lstat(where).st_mode):
+            flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+            _mount("tmpfs", where, "tmpfs", flags, "size=4k,nr_inodes=1,mode=555")
+            return
+        _mount("/dev/null", where, None, MS_BIND, None)
+        _check(_setattr(AT_FDCWD, where, 0, MOUNT_ATTR_RDONLY), f"hide {path}")
 
     @staticmethod
     def _tmpfs(value: str) -> None:
@@ -790,7 +803,7 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready:
         and _attempt("allowlist-root", _View(ns_fds.get("user", -1), init_started).build)
     )
     if view:
-        _attempt("hidden-home", lambda: None)  # no home is in the allow-list
+        _attempt("hidden-home", lambda: None)  # none in view: see view.python_ops
     if _plan.idmap >= 0 and "user" in _plan.applied:
         try:
             _setns(ns_fds["user"], CLONE_NEWUSER)

@@ -151,5 +151,8 @@ def preload() -> None:
             importlib.import_module(name)
         for sub in SUBMODULES:
             importlib.import_module(f"auditor.sandbox.{sub}")
+        from auditor.sandbox import view
+
+        view._needed_paths()  # sysconfig's lazy _sysconfigdata import
     optional("prometheus_client")  # the metrics' optional library (auditor.sandbox.metrics)
     _preloaded = True

@@ -54,6 +54,8 @@ class Rule:
     arg: int | None = None
     mask: int | None = None
     values: tuple[int, ...] = ()
+    #: the only values of args[arg] let through (``only``): any other one is refused
+    only: tuple[int, ...] = ()
     when: str = "always"
     refused: tuple[tuple[int, ...], ...] = ()
     allowed: tuple[tuple[int, ...], ...] = ()
@@ -92,12 +94,16 @@ def rules() -> tuple[Rule, ...]:
         if when not in WHEN:
             raise rulesdata.bad(key, f"'when' must be one of {', '.join(WHEN)}")
         arg, mask, values = raw.get("arg"), raw.get("mask"), raw.get("values", [])
-        if (mask is not None or values) and not (isinstance(arg, int) and 0 <= arg < 6):
-            raise rulesdata.bad(key, "'mask' and 'values' need 'arg' (0-5)")
-        if mask is not None and values:
-            raise rulesdata.bad(key, "give 'mask' or 'values', not both")
-        if arg is not None and mask is None and not values:
-            raise rulesdata.bad(key, "'arg' needs 'mask' or 'values'")
+        only = raw.get("only", [])
+        if not isinstance(only, list) or not all(isinstance(v, int) for v in only):
+            raise rulesdata.bad(key, "'only' must be a list of integers")
+        given = [k for k, v in (("mask", mask), ("values", values), ("only", only)) if v]
+        if given and not (isinstance(arg, int) and 0 <= arg < 6):
+            raise rulesdata.bad(key, "'mask', 'values' and 'only' need 'arg' (0-5)")
+        if len(given) > 1:
+            raise rulesdata.bad(key, "give one of 'mask', 'values' and 'only'")
+        if arg is not None and not given:
+            raise rulesdata.bad(key, "'arg' needs 'mask', 'values' or 'only'")
         refused = _ints(raw.get("refused", []), f"{key}.refused")
         allowed = _ints(raw.get("allowed", []), f"{key}.allowed")
         if not refused:
@@ -113,6 +119,7 @@ def rules() -> tuple[Rule, ...]:
                 arg=arg,
                 mask=mask,
                 values=tuple(values),
+                only=tuple(only),
                 when=when,
                 refused=refused,
                 allowed=allowed,
@@ -192,6 +199,11 @@ def program(arch: str, conds: frozenset[str]) -> bytes:
         a.op(_LD_W_ABS, _OFF_ARGS + 8 * r.arg)  # the low half (little-endian)
         if r.mask is not None:
             a.op(_JSET_K, r.mask, f"ret-{n}", 0)
+        elif r.only:
+            for v in r.only:
+                a.op(_JEQ_K, v, f"allow-{n}", 0)
+            a.op(_RET_K, RET_ERRNO | r.errno)
+            a.label(f"allow-{n}")
         else:
             for v in r.values:
                 a.op(_JEQ_K, v, f"ret-{n}", 0)

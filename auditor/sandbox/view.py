@@ -5,7 +5,9 @@ nothing of the host is in view unless listed here, so no home, no ``/run``, no s
 no ``/etc/shadow`` is there to find.
 
 * both: ``/usr``, ``/bin``, ``/sbin``, ``/lib*`` read-only (symlinks such as ``/bin ->
-  usr/bin`` recreated), the interpreter's installation read-only, a fresh ``/proc``
+  usr/bin`` recreated), the interpreter's installation read-only (only what it needs of
+  one that is or holds a shared folder, a home or the project: :func:`python_ops`), a
+  fresh ``/proc``
   (read-only), ``/dev/null``, ``zero``, ``full``, ``random``, ``urandom``, ``tty`` and the
   ``/dev/fd`` links, and a writable tmpfs at ``/tmp`` and another at ``/dev/shm``, each
   sized by the memory limit;
@@ -17,7 +19,9 @@ no ``/etc/shadow`` is there to find.
   a root caller (the payload, an unprivileged uid, reads the files as their owner and, when
   writable, writes files owned by root there and nowhere else; the seccomp filter refuses
   it any set-user-ID or set-group-ID bit).  In a writable one the interpreter, this
-  program's own code and ``workdir_read_only`` stay read-only when they lie inside it.
+  program's own code and ``workdir_read_only`` stay read-only when they lie inside it (one
+  that is the interpreter's installation is refused).  Mount points below the working
+  directory are covered (:class:`Hide`): only its own filesystem is shown.
 
 The system part is computed once per process (the host's layout does not change under a
 running program); the working directory per run.
@@ -34,8 +38,9 @@ import os
 import pwd
 import stat
 import sys
+import sysconfig
 
-from auditor.sandbox import rulesdata
+from auditor.sandbox import mountinfo, rulesdata
 from auditor.sandbox.limits import parse_size
 
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
@@ -80,7 +85,15 @@ class DevPts:
     path: str = "/dev/pts"
 
 
-Op = Bind | Link | Tmpfs | Proc | DevPts
+@dataclasses.dataclass(frozen=True)
+class Hide:
+    """A mount point below a bound folder, covered (an empty read-only tmpfs over a folder,
+    ``/dev/null`` read-only over a file): the bind shows that folder's own filesystem only."""
+
+    path: str
+
+
+Op = Bind | Link | Tmpfs | Proc | DevPts | Hide
 
 
 class WorkdirRefused(Exception):
@@ -138,6 +151,25 @@ def shared_workdir(workdir: str) -> str | None:
         if path != "/" and me == _identity(path):
             return f"{path} mounted here ({what})"
     return None
+
+
+def submounts(top: str) -> list[str]:
+    """The outermost mount points strictly below ``top`` (resolved), from
+    ``/proc/self/mountinfo``: a bind of ``/tmp`` or ``/run`` inside a project folder (a
+    container's volume, a CI workspace) must not come into view with the folder."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+            mounts = mountinfo.parse(f.read())
+    except OSError:
+        return []
+    points = sorted(
+        {m.mountpoint for m in mounts if m.mountpoint != top and _under(m.mountpoint, top)}
+    )
+    out: list[str] = []
+    for p in points:  # sorted: a parent comes before what is mounted inside it
+        if not any(_under(p, o) for o in out):
+            out.append(p)
+    return out
 
 
 def _identity(path: str, follow: bool = True) -> tuple[int, int] | None:
@@ -277,8 +309,6 @@ def system_ops(profile: str) -> tuple[Op, ...]:
             ops.append(Bind("/sys", "/sys", "ro"))
         ops.append(DevPts())
         ops.append(Link("/dev/ptmx", "pts/ptmx"))
-    for d in python_dirs():
-        _add_tree(ops, trees, d)
     ops.append(Proc())
     for name in DEVICES:
         if os.path.exists(f"/dev/{name}"):
@@ -303,8 +333,101 @@ def workdir_read_only(workdir: str) -> list[Bind]:
 
 
 def read_only_trees(profile: str) -> tuple[str, ...]:
-    """Directories the view shows read-only (a working directory under one is not bound)."""
+    """Directories the view shows read-only whatever the run (a working directory under one
+    is not bound).  The interpreter's folders are per run: see :func:`python_ops`."""
     return tuple(op.dst for op in system_ops(profile) if isinstance(op, Bind) and op.mode == "ro")
+
+
+class InterpreterRefused(Exception):
+    """The interpreter cannot be shown without showing what must stay hidden."""
+
+
+def _python_reason(d: str, here: tuple[str, ...]) -> str | None:
+    """Why the interpreter folder ``d`` may not be shown whole: it is or holds a folder
+    others share or a home, or it holds the caller's current or working directory (a venv
+    that is the project folder: its .env, its keys)."""
+    what = shared_workdir(d)
+    if what is not None:
+        return what
+    for h in here:
+        if _under(h, d):
+            return f"a folder that holds {h} (the project?)"
+    return None
+
+
+@functools.cache
+def _needed_paths() -> tuple[str, ...]:
+    """What the interpreter itself needs (unresolved paths, as it looks them up): its
+    program, its venv's pyvenv.cfg, the standard library, site-packages, and libpython
+    when it is linked shared.  Computed once, before any payload runs (safeimport.preload:
+    sysconfig imports its _sysconfigdata module lazily, and a payload may plant one)."""
+    out = [os.path.abspath(sys.executable)]
+    bindir = os.path.dirname(out[0])
+    for d in (bindir, os.path.dirname(bindir)):
+        cfg = os.path.join(d, "pyvenv.cfg")
+        if os.path.isfile(cfg):
+            out.append(cfg)
+            break
+    paths = sysconfig.get_paths()
+    out += [paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths]
+    if sysconfig.get_config_var("Py_ENABLE_SHARED"):
+        libdir = sysconfig.get_config_var("LIBDIR")
+        for name in ("LDLIBRARY", "INSTSONAME"):
+            lib = sysconfig.get_config_var(name)
+            if isinstance(libdir, str) and isinstance(lib, str):
+                out.append(os.path.join(libdir, lib))
+    return tuple(p for p in out if os.path.lexists(p))
+
+
+def _add_chain(ops: list[Op], trees: list[str], path: str, hops: int = 0) -> None:
+    """``path`` read-only.  The first symlink on the way to it is recreated and followed
+    (never a link made below another one: the launcher would create it through the first,
+    on the host's side of the link)."""
+    if hops > 40:
+        raise InterpreterRefused(f"the interpreter's {path}: too many symbolic links")
+    parts = path.split("/")
+    for i in range(2, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if any(_under(prefix, t) for t in trees):
+            return  # in view already
+        if os.path.islink(prefix):
+            target = os.readlink(prefix)
+            if not any(isinstance(o, Link) and o.path == prefix for o in ops):
+                ops.append(Link(prefix, target))
+            real = os.path.normpath(os.path.join(os.path.dirname(prefix), target))
+            rest = "/".join(parts[i:])
+            _add_chain(ops, trees, os.path.join(real, rest) if rest else real, hops + 1)
+            return
+    what = _python_reason(path, ())
+    if what is not None:
+        raise InterpreterRefused(
+            f"the interpreter {sys.executable} needs {path}, which is {what}: it cannot be "
+            "shown to the payload. Fix: use an interpreter (or venv) installed in a folder "
+            "of its own"
+        )
+    ops.append(Bind(path, path, "ro"))
+    trees.append(path)
+
+
+def python_ops(profile: str, here: tuple[str, ...]) -> list[Op]:
+    """The interpreter's installation, read-only: each of :func:`python_dirs` whole, except
+    one that is or holds a shared folder (``/tmp``), a home, or one of ``here`` (the
+    caller's current and working directories): of such a folder only what the interpreter
+    needs is shown (see :func:`_needed_paths`)."""
+    ops: list[Op] = []
+    trees = list(read_only_trees(profile))
+    narrowed = []
+    for d in python_dirs():
+        if any(_under(d, t) for t in trees):
+            continue
+        if _python_reason(d, here) is None:
+            _add_tree(ops, trees, d)
+        else:
+            narrowed.append(d)
+    for path in _needed_paths():
+        if any(_under(os.path.realpath(path), d) or _under(path, d) for d in narrowed):
+            _add_chain(ops, trees, path)
+    return ops
 
 
 def tmpfs_size(memory: int | None) -> tuple[int, int]:
@@ -331,13 +454,35 @@ def build(
     ``workdir`` is the resolved working directory to show (None: none), ``writable``
     whether the payload may write it."""
     ops = list(system_ops(profile))
+    here = [workdir] if workdir is not None else []
+    with contextlib.suppress(OSError):
+        here.append(os.path.realpath(os.getcwd()))
+    pyops = python_ops(profile, tuple(here))
+    ops += pyops
+    ro_trees = (
+        *read_only_trees(profile),
+        *(op.dst for op in pyops if isinstance(op, Bind)),
+    )
     size, inodes = tmpfs_size(memory)
     chdir: str | None = None
+    if workdir is not None and writable:
+        needed = _needed_paths()
+        for d in python_dirs():
+            if _under(workdir, d) and any(
+                _under(p, workdir) and _under(p, d) for p in (d, *needed)
+            ):
+                raise InterpreterRefused(
+                    f"the working directory {workdir} is the interpreter's installation "
+                    f"({d}, {sys.executable}): a writable one would let the payload change "
+                    "the interpreter this program runs next (a .pth file runs at its start). "
+                    "Fix: keep the venv in a folder of its own (python -m venv .venv), or "
+                    "pass cwd= a folder that is not the venv"
+                )
     if workdir is not None:
         if any(_under(workdir, n) for n in never()):
             raise WorkdirRefused(workdir)
         chdir = workdir
-        covered = any(_under(workdir, t) for t in read_only_trees(profile))
+        covered = any(_under(workdir, t) for t in ro_trees)
         system = any(_under(workdir, t) for t in _strings("system_trees"))
         if workdir != "/" and not system and not (covered and not writable):
             shared = shared_workdir(workdir)
@@ -351,6 +496,9 @@ def build(
                 # rather than EACCES); strict's stays a plain bind, readable as any user
                 mode = "roid" if root_caller and profile == "standard" else "ro"
             ops.append(Bind(workdir, workdir, mode))
+            # what is mounted below it is not the working directory's: covered
+            hidden = submounts(workdir)
+            ops += [Hide(p) for p in hidden]
             if writable:
                 ops += workdir_read_only(workdir)
                 # (a read-only tree that holds the package does not keep it read-only when
@@ -361,10 +509,29 @@ def build(
                     for d in protected_dirs()
                     if _under(d, workdir)
                     and not any(
-                        _under(d, t) and _under(t, workdir) and t != workdir
-                        for t in read_only_trees(profile)
+                        _under(d, t) and _under(t, workdir) and t != workdir for t in ro_trees
                     )
                 ]
+                # the interpreter's folders inside it: read-only on top, whatever their depth
+                ops += [
+                    Bind(op.src, op.dst, "ro")
+                    for op in pyops
+                    if isinstance(op, Bind) and _under(op.dst, workdir)
+                ]
+            # (nothing is bound inside a covered mount point: it stays empty)
+            ops = [
+                op
+                for op in ops
+                if not (
+                    isinstance(op, Bind)
+                    and op.dst != workdir
+                    and any(_under(op.dst, h) for h in hidden)
+                )
+            ]
+        elif workdir != "/" and not system:
+            # shown already, read-only, by a tree of the view that holds it (a project under
+            # /opt in standard): what is mounted below it is covered all the same
+            ops += [Hide(p) for p in submounts(workdir)]
     ops += [Tmpfs("/tmp", size, inodes), Tmpfs("/dev/shm", size, inodes)]
     # Parents before children (a tmpfs before what is mounted inside it).
     ops.sort(key=lambda op: (_depth(_dst(op)), not isinstance(op, Tmpfs)))
@@ -383,6 +550,8 @@ def plan_items(ops: list[Op]) -> list[str]:
             items.append(f"tmpfs={op.size}:{op.inodes}:{op.mode:o}:{op.path}")
         elif isinstance(op, Proc):
             items.append(f"proc={op.path}")
+        elif isinstance(op, Hide):
+            items.append(f"hide={op.path}")
         else:
             items.append(f"devpts={op.path}")
     return items

@@ -21,7 +21,7 @@ from sandbox_helpers import Cold, Pooled
 
 import auditor
 from auditor import sandbox
-from auditor.sandbox import linux, process
+from auditor.sandbox import linux, process, view
 
 Sbx = Cold | Pooled  # the sbx fixture: every probe cold and through a warm sandbox
 
@@ -63,6 +63,14 @@ def test_the_sandboxs_own_code_stays_read_only_in_a_writable_working_directory(
     pkg = os.path.dirname(os.path.realpath(auditor.__file__))
     work = os.path.dirname(pkg)
     victim = os.path.join(pkg, "sandbox", f"pwned-{token}")
+    in_venv = any(view._under(work, d) for d in view.python_dirs())
+    if in_venv and any(view._under(p, work) for p in view._needed_paths()):
+        # an installed package: the working directory is the interpreter's site-packages,
+        # where a planted .pth runs at the interpreter's next start: never writable
+        with pytest.raises(sandbox.SandboxUnavailable, match="interpreter's installation"):
+            _sh(sbx, f"touch {victim}", cwd=work, writable_cwd=True)
+        assert not os.path.exists(victim)
+        return
     try:
         r = _sh(
             sbx,
