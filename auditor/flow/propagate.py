@@ -1090,7 +1090,7 @@ class Project:
             parts.append(call.receiver)
         implemented = [] if target is None else self._implemented(target)
         if not implemented:  # what it carries of its arguments, as any unknown call
-            carried = [x for p in parts for x in p.labels]
+            carried = [] if call.fallback_only else [x for p in parts for x in p.labels]
             if call.fallback is not None:  # a model-like object called: its output
                 carried.append(call.fallback)
             return self.info(index, carried, depth, subst)
@@ -1479,6 +1479,8 @@ class _FlowWalk:
             parts.append(call.receiver)
         implemented = [] if target is None else project._implemented(target)
         out: dict[str, set[str | None]] = {}
+        if not implemented and call.fallback_only:
+            return out  # the model's reply, none of its arguments
         if not implemented or (self.index, number) in project.constructors:
             out = self._labels(x for p in parts for x in p.labels)
             if not implemented:

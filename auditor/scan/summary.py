@@ -1198,6 +1198,7 @@ class Summarizer:
             if self.sources.is_clean(typed):
                 return EMPTY
         fallback: Label | None = None
+        only = False  # the fallback replaces what the call carries of its arguments
         if self._calls_an_object(func, typed, scope):
             # a model, chain or pipeline called (``chain(inputs)``, ``self.llm(prompt)``):
             # the source, unless the project has the class's __call__
@@ -1213,9 +1214,16 @@ class Summarizer:
             held = self.typed(func.value, scope)
             source = self.sources.method_source(func.attr.value, receiver, _snake(held))
             if source is not None:
-                return frozenset({self._source(source, node, self.code(func) + "()", scope)})
+                fallback = self._source(source, node, self.code(func) + "()", scope)
+                if typed is None or not self._may_be_project(typed):
+                    return frozenset({fallback})
+                # a method of a class the analysis knows the name of (``self._executor:
+                # CodeExecutor``, ``model_client: ChatCompletionClient``): the project's
+                # method when the project has it (its overrides for an abstract one), the
+                # model's output only when it has none (a class of another package)
+                only = True
         if typed is not None and self._may_be_project(typed):
-            return frozenset({("c", self.record_call(node, scope, typed, fallback))})
+            return frozenset({("c", self.record_call(node, scope, typed, fallback, only))})
         parts = self._arguments(node)
         if isinstance(func, cst.Attribute):
             parts.append(func.value)
@@ -1291,7 +1299,12 @@ class Summarizer:
         return Arg(tuple(sorted(labels, key=repr)), False, params, head, imports)
 
     def record_call(
-        self, node: cst.Call, scope: Scope, typed: str, fallback: Label | None = None
+        self,
+        node: cst.Call,
+        scope: Scope,
+        typed: str,
+        fallback: Label | None = None,
+        only: bool = False,
     ) -> int:
         index = self._call_ids.get(id(node))
         if index is not None:
@@ -1306,13 +1319,19 @@ class Summarizer:
         if site is not None and site.done >= 0:
             self._now = (site.scope, site.done)
         try:
-            return self._record(node, scope, typed, index, fallback)
+            return self._record(node, scope, typed, index, fallback, only)
         finally:
             self._guards_now = saved
             self._now = now
 
     def _record(
-        self, node: cst.Call, scope: Scope, typed: str, index: int, fallback: Label | None = None
+        self,
+        node: cst.Call,
+        scope: Scope,
+        typed: str,
+        index: int,
+        fallback: Label | None = None,
+        only: bool = False,
     ) -> int:
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
@@ -1341,6 +1360,7 @@ class Summarizer:
             column,
             self.code(node.func),
             fallback,
+            only,
         )
         return index
 
