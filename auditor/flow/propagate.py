@@ -1302,14 +1302,14 @@ class Project:
                 passed = [*call.args, *call.kwargs.values()]
                 if call.receiver is not None:
                     passed.append(call.receiver)
-                if (
-                    target is None
-                    or (index, label[1]) in self.constructors
-                    or all(self.functions[g][1].abstract for g in target.functions)
+                if target is None:
+                    if not call.fallback_only:  # else the model's reply, not its prompt
+                        work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                    continue
+                if (index, label[1]) in self.constructors or all(
+                    self.functions[g][1].abstract for g in target.functions
                 ):
                     work.extend((index, x) for x in (y for a in passed for y in a.labels))
-                if target is None:
-                    continue
                 for gid in target.functions:
                     callee_index, function = self.functions[gid]
                     if function.abstract:

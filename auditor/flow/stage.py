@@ -126,6 +126,8 @@ def derived_sinks(project: Project) -> set[str]:
         if call.receiver is not None:
             passed.append(call.receiver)
         if target is None:
+            if call.fallback_only:  # the model's reply: none of what its prompt carries
+                return set()
             return depends(index, (x for a in passed for x in a.labels), depth + 1)
         out: set[str] = set()
         if (index, number) in project.constructors:  # the object carries its arguments
