@@ -1215,12 +1215,17 @@ class Summarizer:
             source = self.sources.method_source(func.attr.value, receiver, _snake(held))
             if source is not None:
                 fallback = self._source(source, node, self.code(func) + "()", scope)
-                if typed is None or not self._may_be_project(typed):
+                # a class named like a model (``BaseLLM``, ``ChatCompletionClient``) is one,
+                # whatever the project's method does with the provider's reply
+                by_class = held is not None and (
+                    self.sources.method_source(func.attr.value, "", _snake(held)) is not None
+                )
+                if typed is None or not self._may_be_project(typed) or by_class:
                     return frozenset({fallback})
-                # a method of a class the analysis knows the name of (``self._executor:
-                # CodeExecutor``, ``model_client: ChatCompletionClient``): the project's
-                # method when the project has it (its overrides for an abstract one), the
-                # model's output only when it has none (a class of another package)
+                # only the receiver's name looks like a model's, and its class is known
+                # (``self._executor: Executor``): the project's method when the project has
+                # it (its overrides for an abstract one), the model's output only when it
+                # has none (a method inherited from a class of another package)
                 only = True
         if typed is not None and self._may_be_project(typed):
             return frozenset({("c", self.record_call(node, scope, typed, fallback, only))})

@@ -84,15 +84,9 @@ def test_an_action_asking_through_its_own_aask(tmp_path: Path) -> None:
         },
     )
     assert _found(found) == [("coder.py", "AUD003", "critical", "llm-output")]
-    # the project's ``aask`` is followed (its class is known): the model's output is the
-    # abstract ``acompletion_text`` that no class of the scan implements, on a ``BaseLLM``
-    flow = found[0].flow
-    assert flow[0].note.endswith(": self.acompletion_text()")
-    assert Path(flow[0].path).name == "provider.py"
-    assert [s.note for s in flow[1:3]] == [
-        "returned by self.llm.aask()",
-        "returned by self._aask()",
-    ]
+    # a ``BaseLLM`` is a model by its class's name: its ``aask`` is the model's output,
+    # whatever the project's method does with the provider's reply
+    assert "self.llm.aask()" in found[0].flow[0].note
 
 
 def test_a_field_of_a_model_answer_read_by_a_pattern(tmp_path: Path) -> None:
@@ -200,3 +194,27 @@ def test_a_model_call_not_followed_returns_the_reply_not_the_prompt(tmp_path: Pa
         },
     )
     assert _found(found) == [("agent.py", "AUD001", "critical", "llm-output")]
+
+
+def test_a_class_named_like_a_model_stays_a_model(tmp_path: Path) -> None:
+    """On a receiver whose class is named like a model (``BaseLLM``), the method heuristic
+    still wins over the project's own method: a provider's wrapper often hides the reply in
+    what the analysis cannot follow (a stream's chunks joined), so following it would lose
+    the model's output (MetaGPT's ``ActionNode`` and ``BFSSolver``: critical llm-output)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/wrapped.py": (
+                "import openai\n\n\nclass ChatLLM:\n    def invoke(self, q):\n"
+                "        chunks = []\n        return ''.join(chunks)\n"
+            ),
+            "app/agent.py": (
+                "from app.wrapped import ChatLLM\n\n\n"
+                "class Solver:\n    def __init__(self, backend: ChatLLM):\n"
+                "        self.backend = backend\n\n"
+                "    def go(self, q):\n        return eval(self.backend.invoke(q))\n"
+            ),
+        },
+    )
+    assert _found(found) == [("agent.py", "AUD003", "critical", "llm-output")]
+    assert found[0].flow[0].note.endswith(": self.backend.invoke()")
