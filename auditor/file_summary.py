@@ -104,10 +104,15 @@ class Call:
     # what the call returns when it resolves to no function of the project (a model-like
     # object called: ``chain(inputs)``, when the chain's class has no ``__call__`` here)
     fallback: Label | None = None
+    # the fallback alone, not what the call carries of its arguments (a method named like a
+    # model's on an instance of a class the project may define: ``model_client.create(q)``
+    # returns the model's reply, not ``q``, when the class is another package's)
+    fallback_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "fallback": None if self.fallback is None else _json_label(self.fallback),
+            "fallback_only": self.fallback_only,
             "caller": self.caller,
             "callee": self.callee,
             "args": [a.to_json() for a in self.args],
@@ -132,6 +137,7 @@ class Call:
             d["column"],
             d["text"],
             None if d.get("fallback") is None else _label(d["fallback"]),
+            bool(d.get("fallback_only", False)),
         )
 
 

@@ -1122,7 +1122,7 @@ class Project:
             parts.append(call.receiver)
         implemented = [] if target is None else self._implemented(target)
         if not implemented:  # what it carries of its arguments, as any unknown call
-            carried = [x for p in parts for x in p.labels]
+            carried = [] if call.fallback_only else [x for p in parts for x in p.labels]
             if call.fallback is not None:  # a model-like object called: its output
                 carried.append(call.fallback)
             return self.info(index, carried, depth, subst)
@@ -1334,14 +1334,14 @@ class Project:
                 passed = [*call.args, *call.kwargs.values()]
                 if call.receiver is not None:
                     passed.append(call.receiver)
-                if (
-                    target is None
-                    or (index, label[1]) in self.constructors
-                    or all(self.functions[g][1].abstract for g in target.functions)
+                if target is None:
+                    if not call.fallback_only:  # else the model's reply, not its prompt
+                        work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                    continue
+                if (index, label[1]) in self.constructors or all(
+                    self.functions[g][1].abstract for g in target.functions
                 ):
                     work.extend((index, x) for x in (y for a in passed for y in a.labels))
-                if target is None:
-                    continue
                 for gid in target.functions:
                     callee_index, function = self.functions[gid]
                     if function.abstract:
@@ -1511,6 +1511,8 @@ class _FlowWalk:
             parts.append(call.receiver)
         implemented = [] if target is None else project._implemented(target)
         out: dict[str, set[str | None]] = {}
+        if not implemented and call.fallback_only:
+            return out  # the model's reply, none of its arguments
         if not implemented or (self.index, number) in project.constructors:
             out = self._labels(x for p in parts for x in p.labels)
             if not implemented:

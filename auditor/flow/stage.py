@@ -28,7 +28,7 @@ from auditor.flow.propagate import Project
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
-from auditor.judge.sources import RANK, SourceCatalogue
+from auditor.judge.sources import RANK, SourceCatalogue, call_check
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4
@@ -43,6 +43,14 @@ ROUNDS = 4
 # budget does not fix: see docs/flow.md, "What it misses".
 _REREAD_MIN = 80
 _REREAD_SHARE = 15
+# ... or this many files for each file whose text calls a model or a connection (a method
+# heuristic of rules/sources.toml: ``model_client.create(``), up to the scan's number of
+# files: the chains from where the model's reply enters to a sink take the rounds a few
+# files each. A fixed minimum spent itself on the first round's requests in an agent
+# framework where most files are near a model (AutoGen, 250 files: the agent that hands
+# the model's code blocks to the local executor was asked for in the third round, when
+# nothing was left). The four benchmark corpora have few such files: their share decides.
+_REREAD_PER_CALLER = 5
 
 
 def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:
@@ -118,6 +126,8 @@ def derived_sinks(project: Project) -> set[str]:
         if call.receiver is not None:
             passed.append(call.receiver)
         if target is None:
+            if call.fallback_only:  # the model's reply: none of what its prompt carries
+                return set()
             return depends(index, (x for a in passed for x in a.labels), depth + 1)
         out: set[str] = set()
         if (index, number) in project.constructors:  # the object carries its arguments
@@ -173,6 +183,7 @@ class Planner:
         self.text_of = text_of
         self.sinks = sinks  # the policy's own sinks, beside the catalogue's
         self._words: dict[int, frozenset[str]] = {}
+        self._budget: int | None = None
         self._index: dict[str, list[int]] | None = None
         self._eligible: set[int] | None = None
         self.closed: set[str] = set()  # some call passes a non-constant (or hands it over)
@@ -201,8 +212,7 @@ class Planner:
         first the files asked for a function's body (``def:``, the functions whose return
         value or parameters a flow goes through), then those asked for calls of the fewest
         names, in the order of the scan. The calls left out are noted in ``unseen``."""
-        budget = max(_REREAD_MIN, len(self.entries) * _REREAD_SHARE // 100)
-        left = max(0, budget - self.reread)
+        left = max(0, self.budget() - self.reread)
         # the files read for a sink's alias are findings, not origins: outside the budget
         aliased = {
             n for n in asked if any(x.startswith("sink:") for x in asked[n] - self.entries[n].extra)
@@ -226,6 +236,22 @@ class Planner:
             asked = {number: asked[number] for number in sorted(kept)}
         self.reread += len(set(asked) - aliased)
         return asked
+
+    def budget(self) -> int:
+        """The files the rounds may analyse again, over all rounds (see _REREAD_MIN)."""
+        if self._budget is None:
+            count = len(self.entries)
+            budget = max(_REREAD_MIN, count * _REREAD_SHARE // 100)
+            if budget < count:  # else no file calling a model can raise it
+                check = call_check()
+                callers = sum(
+                    1
+                    for number, entry in enumerate(self.entries)
+                    if check.matches(self.words(number), self.text_of(entry) or "")
+                )
+                budget = max(budget, min(count, callers * _REREAD_PER_CALLER))
+            self._budget = budget
+        return self._budget
 
     def not_read(self, asked: dict[int, frozenset[str]]) -> None:
         """Note the calls ``asked`` for and not read: their functions' parameters may

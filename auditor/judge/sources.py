@@ -465,3 +465,47 @@ def near_check(kind: str) -> NearCheck:
         for entry in data.get("route_heuristic", []):
             receivers.update(entry.get("receivers", []))
     return NearCheck(frozenset(roots), tuple(words), frozenset(receivers))
+
+
+@dataclass(frozen=True)
+class CallCheck:
+    """A text check for the calls named like a model's or a connection's (the method
+    heuristics whose origin is remote-input or llm-output: ``self.llm.invoke(``,
+    ``model_client.create(``, ``websocket.recv(``): where such a call is written, an
+    outside origin may enter the program. Read from the text, for the budget of the files
+    the project stage reads again (auditor.flow.stage.Planner.budget)."""
+
+    heuristics: tuple[MethodHeuristic, ...]
+    methods: frozenset[str]
+
+    def matches(self, words: frozenset[str], text: str) -> bool:
+        """Whether ``text`` (whose identifiers are ``words``) calls such a method on such
+        a receiver (written as a dotted name)."""
+        named = sorted(words & self.methods)
+        if not named:
+            return False
+        pattern = _compiled(r"\.[ \t]*(" + "|".join(map(re.escape, named)) + r")[ \t]*\(")
+        for match in pattern.finditer(text):
+            start = match.start()
+            found = _RECEIVER.search(text, max(0, start - 200), start)
+            if found is None:
+                continue
+            receiver, method = found.group(), match.group(1)
+            for heuristic in self.heuristics:
+                if method in heuristic.methods and heuristic.receiver.search(receiver):
+                    return True
+        return False
+
+
+_RECEIVER = re.compile(r"[A-Za-z_][\w.]*\Z")  # the dotted name before ``.method(``
+
+
+@cache
+def call_check() -> CallCheck:
+    """The :class:`CallCheck` of the built-in sources."""
+    heuristics = tuple(
+        h
+        for h in builtin().methods
+        if h.source.origin in _CLOSURE and not h.methods & {"__call__", "__iter__"}
+    )
+    return CallCheck(heuristics, frozenset().union(*(h.methods for h in heuristics)))

@@ -1212,6 +1212,7 @@ class Summarizer:
             if self.sources.is_clean(typed):
                 return EMPTY
         fallback: Label | None = None
+        only = False  # the fallback replaces what the call carries of its arguments
         if self._calls_an_object(func, typed, scope):
             # a model, chain or pipeline called (``chain(inputs)``, ``self.llm(prompt)``):
             # the source, unless the project has the class's __call__
@@ -1227,9 +1228,21 @@ class Summarizer:
             held = self.typed(func.value, scope)
             source = self.sources.method_source(func.attr.value, receiver, _snake(held))
             if source is not None:
-                return frozenset({self._source(source, node, self.code(func) + "()", scope)})
+                fallback = self._source(source, node, self.code(func) + "()", scope)
+                # a class named like a model (``BaseLLM``, ``ChatCompletionClient``) is one,
+                # whatever the project's method does with the provider's reply
+                by_class = held is not None and (
+                    self.sources.method_source(func.attr.value, "", _snake(held)) is not None
+                )
+                if typed is None or not self._may_be_project(typed) or by_class:
+                    return frozenset({fallback})
+                # only the receiver's name looks like a model's, and its class is known
+                # (``self._executor: Executor``): the project's method when the project has
+                # it (its overrides for an abstract one), the model's output only when it
+                # has none (a method inherited from a class of another package)
+                only = True
         if typed is not None and self._may_be_project(typed):
-            return frozenset({("c", self.record_call(node, scope, typed, fallback))})
+            return frozenset({("c", self.record_call(node, scope, typed, fallback, only))})
         parts = self._arguments(node)
         if isinstance(func, cst.Attribute):
             parts.append(func.value)
@@ -1305,7 +1318,12 @@ class Summarizer:
         return Arg(tuple(sorted(labels, key=repr)), False, params, head, imports)
 
     def record_call(
-        self, node: cst.Call, scope: Scope, typed: str, fallback: Label | None = None
+        self,
+        node: cst.Call,
+        scope: Scope,
+        typed: str,
+        fallback: Label | None = None,
+        only: bool = False,
     ) -> int:
         index = self._call_ids.get(id(node))
         if index is not None:
@@ -1320,13 +1338,19 @@ class Summarizer:
         if site is not None and site.done >= 0:
             self._now = (site.scope, site.done)
         try:
-            return self._record(node, scope, typed, index, fallback)
+            return self._record(node, scope, typed, index, fallback, only)
         finally:
             self._guards_now = saved
             self._now = now
 
     def _record(
-        self, node: cst.Call, scope: Scope, typed: str, index: int, fallback: Label | None = None
+        self,
+        node: cst.Call,
+        scope: Scope,
+        typed: str,
+        index: int,
+        fallback: Label | None = None,
+        only: bool = False,
     ) -> int:
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
@@ -1355,6 +1379,7 @@ class Summarizer:
             column,
             self.code(node.func),
             fallback,
+            only,
         )
         return index
 

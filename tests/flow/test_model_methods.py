@@ -84,6 +84,8 @@ def test_an_action_asking_through_its_own_aask(tmp_path: Path) -> None:
         },
     )
     assert _found(found) == [("coder.py", "AUD003", "critical", "llm-output")]
+    # a ``BaseLLM`` is a model by its class's name: its ``aask`` is the model's output,
+    # whatever the project's method does with the provider's reply
     assert "self.llm.aask()" in found[0].flow[0].note
 
 
@@ -114,3 +116,105 @@ def test_a_field_of_a_model_answer_read_by_a_pattern(tmp_path: Path) -> None:
         },
     )
     assert _found(found) == [("node.py", "AUD003", "critical", "llm-output")]
+
+
+# the agent imports a model client's package: near a source, the files it imports are
+# read again for the bodies its calls need (the executor's, which holds no sink)
+EXECUTOR_AGENT = """\
+import subprocess
+
+import openai
+from app.executor import {cls}
+
+
+class Agent:
+    def __init__(self, executor: {cls}):
+        self._executor = executor
+
+    def go(self, task):
+        out = self._executor.run(task)
+        subprocess.run(out, shell=True)
+"""
+
+
+def test_a_method_of_a_project_class_is_followed_not_taken_for_a_model(tmp_path: Path) -> None:
+    """``self._executor.run(task)`` is named like a model's call (``run`` on an
+    ``executor``), but the receiver is annotated with a class of the project whose ``run``
+    returns a constant: the project's method is what runs, not a model (the heuristic is
+    for the calls the project cannot follow). Before, AUD001 critical llm-output."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/executor.py": (
+                "class Executor:\n    def run(self, code):\n        return 'uptime'\n"
+            ),
+            "app/agent.py": EXECUTOR_AGENT.format(cls="Executor"),
+        },
+    )
+    assert [(n, o) for n, _, _, o in _found(found)] == [("agent.py", "internal")]
+    assert found[0].risk != "critical"
+
+
+def test_a_project_class_without_the_method_is_still_a_model(tmp_path: Path) -> None:
+    """The same call on a project class that does not define ``run`` (it comes from a base
+    of another package) cannot be followed: the model's output, as before."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/executor.py": (
+                "from langchain.agents import AgentExecutor\n\n\n"
+                "class Executor(AgentExecutor):\n    verbose = True\n"
+            ),
+            "app/agent.py": EXECUTOR_AGENT.format(cls="Executor"),
+        },
+    )
+    assert _found(found) == [("agent.py", "AUD001", "critical", "llm-output")]
+    assert found[0].flow[0].note.endswith(": self._executor.run()")
+
+
+def test_a_model_call_not_followed_returns_the_reply_not_the_prompt(tmp_path: Path) -> None:
+    """A call the project cannot follow gives the model's output alone, not also what its
+    arguments carry (the request data in the prompt is not the reply): llm-output, as when
+    the heuristic stopped at the call."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/executor.py": (
+                "from langchain.agents import AgentExecutor\n\n\n"
+                "class Executor(AgentExecutor):\n    verbose = True\n"
+            ),
+            "app/agent.py": (
+                "import subprocess\nfrom flask import request\n"
+                "from app.executor import Executor\n\n\n"
+                "class Agent:\n    def __init__(self, executor: Executor):\n"
+                "        self._executor = executor\n\n"
+                "    def go(self):\n        out = self._executor.run(request.args['q'])\n"
+                "        subprocess.run(out, shell=True)\n"
+            ),
+        },
+    )
+    assert _found(found) == [("agent.py", "AUD001", "critical", "llm-output")]
+
+
+def test_a_class_named_like_a_model_stays_a_model(tmp_path: Path) -> None:
+    """On a receiver whose class is named like a model (``BaseLLM``), the method heuristic
+    still wins over the project's own method: a provider's wrapper often hides the reply in
+    what the analysis cannot follow (a stream's chunks joined), so following it would lose
+    the model's output (MetaGPT's ``ActionNode`` and ``BFSSolver``: critical llm-output)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/wrapped.py": (
+                "import openai\n\n\nclass ChatLLM:\n    def invoke(self, q):\n"
+                "        chunks = []\n        return ''.join(chunks)\n"
+            ),
+            "app/agent.py": (
+                "from app.wrapped import ChatLLM\n\n\n"
+                "class Solver:\n    def __init__(self, backend: ChatLLM):\n"
+                "        self.backend = backend\n\n"
+                "    def go(self, q):\n        return eval(self.backend.invoke(q))\n"
+            ),
+        },
+    )
+    assert _found(found) == [("agent.py", "AUD003", "critical", "llm-output")]
+    assert found[0].flow[0].note.endswith(": self.backend.invoke()")

@@ -106,3 +106,36 @@ def test_a_file_asked_for_a_sinks_alias_is_read_whatever_the_budget(
     }
     assert sorted(planner.budgeted(asked)) == [0, 1, 2]
     assert planner.reread == 1
+
+
+def test_the_budget_grows_with_the_files_that_call_a_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each file whose text calls a model (a method heuristic of rules/sources.toml:
+    ``model_client.create(``) adds _REREAD_PER_CALLER files to the budget, up to the
+    scan's number of files: in an agent framework most files are near a model, and the
+    first round's requests spent a fixed minimum before the chain from the model's reply to
+    a sink was followed (AutoGen's local code executor). A file that only names a model,
+    or calls ``create`` on something not named like one, adds nothing."""
+    from auditor.findings import FileResult
+    from auditor.flow.entry import Entry
+
+    monkeypatch.setattr(stage, "_REREAD_MIN", 2)
+    monkeypatch.setattr(stage, "_REREAD_SHARE", 0)
+    monkeypatch.setattr(stage, "_REREAD_PER_CALLER", 3)
+    texts = [
+        "async def go(model_client, q):\n    return await model_client.create(q)\n",
+        "def go(self, q):\n    return self.llm.invoke(q).content\n",
+        "# the llm is asked elsewhere\nLLM = 'model_client'\n",
+        "def go(objects):\n    return objects.create(name='x')\n",
+    ] + ["x = 1\n"] * 6
+    entries = [Entry(f"/p/m{n}.py", f"m{n}.py", f"m{n}.py", False, FileResult()) for n in range(10)]
+    planner = stage.Planner(entries, lambda entry: texts[entries.index(entry)])
+    asked = {n: frozenset({f"call:f{n}"}) for n in range(10)}
+    # two files call a model: 2 x 3 = 6 files, not the minimum's 2
+    assert sorted(planner.budgeted(asked)) == [0, 1, 2, 3, 4, 5]
+    assert planner.reread == 6
+    # up to the scan's number of files
+    monkeypatch.setattr(stage, "_REREAD_PER_CALLER", 50)
+    planner = stage.Planner(entries, lambda entry: texts[entries.index(entry)])
+    assert planner.budget() == 10
