@@ -207,6 +207,10 @@ class FileResult:
     # without it (auditor.scan.cache)
     stored_summary: Any = None
     _summary: FileSummary | None = None
+    # the module-level bindings the project-wide stage reads for sinks' aliases
+    # (auditor.flow.aliases.bindings), when the worker read them along with the analysis;
+    # None when it did not (the file is no candidate, or the result came from the cache)
+    bindings: tuple[tuple[str, str], ...] | None = None
 
     @property
     def summary(self) -> FileSummary | None:

@@ -8,6 +8,7 @@ run only on a file with a site they may rewrite (:func:`auditor.plans.plan_from_
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import gc
 import os
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.findings import FileResult, ScanError
+from auditor.flow import aliases
+from auditor.flow.entry import read_text
+from auditor.judge.catalogue import Catalogue, builtin_sinks
 from auditor.judge.policy import Policy
 from auditor.plans import FilePlan, PlanSpec, plan_from_analysis, same_analysis
 from auditor.sandbox.config import Settings
@@ -29,6 +33,9 @@ if TYPE_CHECKING:
 _CTX: Context | None = None
 _SALT: bytes | None = None  # the result cache's salt, when the cache is on
 _PLANNER: Planner | None = None  # when plans are wanted
+# the words a file must say for the project-wide stage to read its bindings for aliases
+# (auditor.flow.aliases.bound_words), set by init()
+_BOUND: frozenset[str] = frozenset()
 
 # file path, shown path, path relative to the project root, named on the command line, and
 # what the project-wide stage asks of the file ("call:NAME", "def:NAME"; see auditor.flow)
@@ -82,8 +89,9 @@ class Planner:
 def init(
     policy: Policy, options: Options, salt: bytes | None = None, plans: PlanRequest | None = None
 ) -> None:
-    global _CTX, _SALT, _PLANNER
+    global _CTX, _SALT, _PLANNER, _BOUND
     _CTX = Context(policy, options)
+    _BOUND = aliases.bound_words(Catalogue(builtin_sinks() + policy.sinks))
     _SALT = salt
     _PLANNER = Planner(_CTX, *plans) if plans is not None else None
 
@@ -121,7 +129,15 @@ def run(job: Job) -> tuple[str | None, FileResult, FilePlan | None]:
         return None, FileResult(errors=[error]), None
     detail = f"{rel}|{explicit}" + (f"|{','.join(sorted(extra))}" if extra else "")
     key = None if _SALT is None else content_key(_SALT, data, shown, detail)
-    result = analyze_source(data, shown, rel, _CTX, explicit, extra)
+    trees: list[tuple[str, ast.Module]] = []
+    result = analyze_source(data, shown, rel, _CTX, explicit, extra, trees)
+    if not extra and not result.errors:
+        # what the project-wide stage reads of the file for aliases, here in the worker
+        # rather than in the stage's one process, from the analysis's tree when it parsed
+        # the same text (the stage reads the bytes as UTF-8, invalid bytes replaced)
+        text = read_text(data)
+        tree = trees[0][1] if trees and trees[0][0] == text else None
+        result.bindings = aliases.file_bindings(text, path, rel, _BOUND, tree)
     plan = None
     if _PLANNER is not None and not extra:
         plan = _PLANNER.plan(data, path, shown, rel, explicit, result)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 
 from auditor.file_summary import absolute, dotted_name
+from auditor.flow.entry import WORD, root_of
 from auditor.judge.catalogue import Catalogue
 
 # at most this many hops from an alias to the sink (a compat module re-exporting another's)
@@ -47,15 +48,19 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _statements(node.body)
 
 
-def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
+def bindings(
+    text: str, here: str, package: bool, tree: ast.Module | None = None
+) -> list[tuple[str, str]]:
     """The module-level names of a module (dotted name ``here``) bound to a dotted name
     (``(local, target)``: ``("sh", "os.system")``, ``("run", "subprocess.run")``,
     ``("sp", "subprocess")``, ``("ev", "builtins.eval")``), targets made absolute through
-    the module's imports; [] when the text cannot be parsed."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+    the module's imports; [] when the text cannot be parsed. ``tree``: the text's tree,
+    when the caller has it already."""
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
     imported: dict[str, str] = {}
     out: list[tuple[str, str]] = []
     for node in _statements(tree.body):
@@ -91,6 +96,34 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
                 if isinstance(name, ast.Name):
                     out.append((name.id, target))
     return out
+
+
+def bound_words(catalogue: Catalogue) -> frozenset[str]:
+    """The words a module's text must say to be read for aliases (see :func:`may_bind`)."""
+    from auditor.scan.prefilter import SinkWords
+
+    words = SinkWords.of(catalogue)
+    return words.last | words.roots | words.builtins
+
+
+def file_bindings(
+    text: str, path: str, rel: str, last: frozenset[str], tree: ast.Module | None = None
+) -> tuple[tuple[str, str], ...] | None:
+    """What the project-wide stage reads of a file for aliases (``Planner.alias_requests``:
+    its :func:`bindings`, when it may bind a sink and has a module name), read beforehand in
+    the worker that analyses the file; None when the stage does not read them. ``text``: the
+    file's text as the stage reads it (auditor.flow.entry.read_text); ``path``, ``rel``: the
+    file's absolute path and its path relative to the policy's root; ``last``:
+    :func:`bound_words`; ``tree``: the text's tree, when the worker has it already."""
+    from auditor.scan.discover import module_name
+
+    if not text or not may_bind(text, frozenset(WORD.findall(text)), last):
+        return None
+    here = module_name(rel, root_of(path, rel))
+    if not here:
+        return None
+    package = rel.endswith(("__init__.py", "__init__.pyw"))
+    return tuple(bindings(text, here, package, tree))
 
 
 def may_bind(text: str, words: frozenset[str], last: frozenset[str]) -> bool:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
-import os
 import re
 from collections.abc import Callable, Iterable
 
 from auditor.file_summary import WRAPPERS, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
-from auditor.flow.entry import Entry, text_reader
+from auditor.flow.entry import WORD, Entry, root_of, text_reader
 from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
 from auditor.flow.propagate import Project
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
@@ -165,7 +164,7 @@ _TYPING_MODULES = frozenset({"typing", "typing_extensions"})  # where ``Protocol
 _PROTOCOL_CLASS = re.compile(r"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\bProtocol\b", re.MULTILINE)
 _MIN_MENTIONS = 30  # files a derived sink's name may be said in, at least ...
 _MENTIONS_SHARE = 5  # ... or this percentage of the scan's files
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = WORD
 
 
 class Planner:
@@ -311,12 +310,10 @@ class Planner:
             return self._aliases
         from auditor.flow import aliases
         from auditor.scan.discover import module_name
-        from auditor.scan.prefilter import SinkWords
 
         self._aliases = {}
         catalogue = Catalogue(builtin_sinks() + self.sinks)
-        words = SinkWords.of(catalogue)
-        last = words.last | words.roots | words.builtins
+        last = aliases.bound_words(catalogue)
         candidates = []
         for number, entry in enumerate(self.entries):
             text = self.text_of(entry)
@@ -326,7 +323,9 @@ class Planner:
             if not here:
                 continue
             package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
-            found = aliases.bindings(text, here, package)
+            # read by the worker with the file's analysis, when it was (the same text)
+            held = entry.result.bindings
+            found = list(held) if held is not None else aliases.bindings(text, here, package)
             if found:
                 candidates.append((here, found))
         table = aliases.Aliases(catalogue)
@@ -961,9 +960,7 @@ def _near_sources(
 
 def _root(entry: Entry) -> str:
     """The folder ``entry.rel`` is relative to (the policy's root)."""
-    if os.path.isabs(entry.rel) or not entry.path.endswith(entry.rel):
-        return ""
-    return entry.path[: len(entry.path) - len(entry.rel)] or os.sep
+    return root_of(entry.path, entry.rel)
 
 
 def _modules(entries: list[Entry]) -> dict[str, int]:

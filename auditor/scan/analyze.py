@@ -312,6 +312,7 @@ def analyze_source(
     ctx: Context,
     explicit: bool = False,
     extra: tuple[str, ...] = (),
+    trees: list[tuple[str, ast.Module]] | None = None,
 ) -> FileResult:
     """Findings for one file. ``path`` is what the output shows; ``rel_path`` is the path
     relative to the policy root, for trusted-path matching. A file named ``explicit``-ly on
@@ -320,7 +321,10 @@ def analyze_source(
     ``extra``: what the project-wide stage asks of this file beyond its own sinks
     ("call:NAME": the functions that call NAME; "def:NAME": the body of NAME; "set:NAME":
     the functions that set an attribute NAME, ``self.NAME = ...``), so that
-    the file's summary holds them (see auditor.flow)."""
+    the file's summary holds them (see auditor.flow).
+
+    ``trees``: where to put the text and the standard library's tree of the whole file when
+    it is parsed (for the worker's other readings of it: auditor.worker)."""
     result = FileResult()
     text, error = decode(data, path)
     if error is not None or text is None:
@@ -356,6 +360,8 @@ def analyze_source(
     except (RecursionError, MemoryError, ValueError) as exc:
         result.errors.append(ScanError(path, f"cannot parse: {type(exc).__name__}"))
         return result
+    if trees is not None:
+        trees.append((text, tree))
     found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs, extra_sets)
     if ctx.options.prefilter and not found.may_report and not aliased:
         return result
