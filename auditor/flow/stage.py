@@ -1480,5 +1480,15 @@ def _flowed(
         sink = Step(
             finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
         )
-        changes["flow"] = (*reach.flow, sink)
+        changes["flow"] = (*_once(reach.flow), sink)
     return dataclasses.replace(finding, **changes) if changes else finding
+
+
+def _once(flow: tuple[Step, ...]) -> tuple[Step, ...]:
+    """``flow`` without a step that repeats the one before it (a recursive helper's
+    ``return to_text(...)`` went through the same line once per call)."""
+    out: list[Step] = []
+    for step in flow:
+        if not out or step != out[-1]:
+            out.append(step)
+    return tuple(out)
