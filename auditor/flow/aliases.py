@@ -58,7 +58,13 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
         return []
     imported: dict[str, str] = {}
     out: list[tuple[str, str]] = []
+    factories: list[tuple[str, list[str]]] = []  # (name, the dotted names it returns)
     for node in _statements(tree.body):
+        if isinstance(node, ast.FunctionDef):
+            returned = _returned_names(node)
+            if returned:
+                factories.append((node.name, returned))
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".")[0]
@@ -90,6 +96,55 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
             for name in targets:
                 if isinstance(name, ast.Name):
                     out.append((name.id, target))
+    # a function that returns a sink (``def pick(): return os.system``): a call of it is one
+    # more name of the sink, ``pick()``. Its body runs after the module's: every
+    # module-level name is bound by then.
+    assigned = {local for local, _ in out}
+    for factory, returned in factories:
+        for written in returned:
+            head, _, rest = written.partition(".")
+            if head in imported:
+                target = imported[head] + (f".{rest}" if rest else "")
+            elif head in assigned:
+                target = f"{here}.{written}"  # sh = os.system; def pick(): return sh
+            elif not rest:
+                target = f"builtins.{head}"
+            else:
+                continue
+            out.append((f"{factory}()", target))
+    return out
+
+
+def _returned_names(node: ast.FunctionDef) -> list[str]:
+    """The dotted names a function's ``return``s spell (not those of the functions and
+    classes inside it), through a choice (``a if c else b``, ``a or b``) and
+    ``functools.partial(f, ...)`` (``f``: a call of it calls ``f``)."""
+    out: list[str] = []
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(item, ast.Return):
+            values = [item.value] if item.value is not None else []
+            while values:
+                value = values.pop()
+                if isinstance(value, ast.IfExp):
+                    values += [value.body, value.orelse]
+                elif isinstance(value, ast.BoolOp):
+                    values += value.values
+                elif (
+                    isinstance(value, ast.Call)
+                    and value.args
+                    and dotted_name(value.func) in ("partial", "functools.partial")
+                ):
+                    values.append(value.args[0])
+                else:
+                    written = dotted_name(value)
+                    if written is not None:
+                        out.append(written)
+            continue
+        pending.extend(ast.iter_child_nodes(item))
     return out
 
 
@@ -109,24 +164,36 @@ class Aliases:
         self.modules = frozenset(catalogue.module_members)
         self.found: dict[str, str] = {}
 
-    def target(self, name: str, defined: Mapping[str, str], hops: int = 0) -> str | None:
-        """The sink or sink module ``name`` stands for, through the project's bindings."""
+    def target(self, name: str, defined: Mapping[str, list[str]], hops: int = 0) -> str | None:
+        """The sink or sink module ``name`` stands for, through the project's bindings: of
+        several bindings (``try``/``except`` imports, a function's ``return``s), a sink that
+        runs on the host first (``sandbox.run if USE_SANDBOX else subprocess.run``)."""
         if name in self.sinks or name in self.modules:
             return name
         if hops >= _HOPS:
             return None
+        found: list[str] = []
         if name in defined:
-            return self.target(defined[name], defined, hops + 1)
-        module, _, attr = name.rpartition(".")
-        if module and module in defined:  # a member of a module alias: sp.run
-            return self.target(f"{defined[module]}.{attr}", defined, hops + 1)
-        return None
+            found = [self.target(t, defined, hops + 1) or "" for t in defined[name]]
+        else:
+            module, _, attr = name.rpartition(".")
+            if module and module in defined:  # a member of a module alias: sp.run
+                found = [
+                    self.target(f"{t}.{attr}", defined, hops + 1) or "" for t in defined[module]
+                ]
+        found = [f for f in found if f]
+        for candidate in found:
+            sink = self.catalogue.by_name.get(candidate)
+            if sink is None or not sink.isolated:
+                return candidate
+        return found[0] if found else None
 
     def collect(self, modules: list[tuple[str, list[tuple[str, str]]]]) -> None:
         """``modules``: (dotted module name, its bindings) of the candidate modules."""
-        defined = {
-            f"{module}.{local}": target for module, found in modules for local, target in found
-        }
+        defined: dict[str, list[str]] = {}
+        for module, bound in modules:
+            for local, target in bound:
+                defined.setdefault(f"{module}.{local}", []).append(target)
         for name in defined:
             if name in self.sinks:
                 continue  # a module of the project named like a sink's (os.py): not an alias
@@ -195,7 +262,8 @@ def importer_requests(
     out: dict[int, set[str]] = {}
     for module, found in by_module.items():
         last = module.rsplit(".", 1)[-1]
-        names = {alias[len(module) + 1 :].split(".")[0] for alias in found}
+        # (a function returning a sink, ``pick()``, is imported and said as ``pick``)
+        names = {alias[len(module) + 1 :].split(".")[0].removesuffix("()") for alias in found}
         owner = modules[module]
         for number in range(count):
             if number == owner:

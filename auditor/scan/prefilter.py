@@ -910,6 +910,10 @@ def survey(
                     markers.append(line)
                 elif func.attr in last:
                     calls.append((func, line))
+                elif func.attr == "__call__":  # os.system.__call__(cmd): os.system(cmd)
+                    inner = func.value
+                    if type(inner) is not Attribute or inner.attr in last:
+                        calls.append((inner, line))
             elif isinstance(func, (Name, Call)):
                 calls.append((func, line))
                 if type(func) is Call and _looks_up(func):

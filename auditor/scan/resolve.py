@@ -199,6 +199,11 @@ class Resolver:
         # (``sandbox.run if USE_SANDBOX else subprocess.run``)
         self.isolated = isolated
         self.lookups = lookups
+        # the last names of the project's functions that return a sink, known by a call of
+        # them (``util.pick()``: auditor.flow.aliases)
+        self._factories = frozenset(
+            name.rsplit(".", 1)[-1][:-2] for name in known if name.endswith("()")
+        )
         self._active: set[int] = set()
         # (name, scope) -> how many lookups of it are under way: a name bound from itself
         # many times (``p = p.parent`` x30) made every lookup the number of its bindings to
@@ -220,6 +225,8 @@ class Resolver:
             return self._name(node.value, scope, depth)
         if type(node) is cst.Attribute:
             base = self.qualname(node.value, scope, depth + 1)
+            if base is not None and node.attr.value == "__call__" and self.lookups:
+                return base  # os.system.__call__(cmd) calls os.system
             return f"{base}.{node.attr.value}" if base is not None else None
         if type(node) is cst.Call:
             return self._call(node, scope, depth)
@@ -380,6 +387,10 @@ class Resolver:
         # Only getattr and the import functions give a call a name; a method of any other
         # name cannot be one of them, whatever its object is, so its object is not resolved
         # (``x = x.strip()`` bound many times made every lookup of ``x`` exponential).
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in self._factories:
+            func = self.qualname(call.func, scope, depth + 1)
+            if func is not None and f"{func}()" in self.known:
+                return f"{func}()"  # util.pick()
         if isinstance(call.func, cst.Attribute) and call.func.attr.value not in _NAMING:
             func_attr = call.func
             if (  # sys.modules.get("os"), vars(os).get("system"), __builtins__.get("exec")
@@ -439,7 +450,45 @@ class Resolver:
             if func.endswith(".__import__") and not call.args[1:]:
                 modules = [n.split(".")[0] for n in modules]
             return self._pick("", modules) if modules else None
-        return None
+        if not self.lookups:
+            return None
+        if func is not None and f"{func}()" in self.known:
+            # a function of another module of the project that returns a sink
+            # (auditor.flow.aliases: ``from util import pick``, then ``pick()(cmd)``)
+            return f"{func}()"
+        return self._returned(call.func, scope, depth)
+
+    def _returned(self, func: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The sink (or sink module) a call of ``func`` returns, when ``func`` is a function
+        of this file one of whose ``return``s names one (``def pick(): return os.system``,
+        then ``pick()(cmd)``), or a lambda whose body does (``(lambda: os.system)()``); of
+        several, a sink that runs on the host wins, as in a choice (:meth:`_either`). None
+        when none does: a function returning anything else gives its call no name."""
+        return self.returned_sink(returns_of(func, scope), depth)
+
+    def returned_sink(
+        self, returned: list[tuple[cst.BaseExpression, Scope]], depth: int = 0
+    ) -> str | None:
+        """The sink (or sink module) one of ``returned`` (a function's ``return``s, each
+        with the scope it is evaluated in) names, one that runs on the host first."""
+        if not returned:
+            return None
+        key = id(returned[0][0])
+        if key in self._active:
+            return None  # a function returning its own call
+        self._active.add(key)
+        try:
+            known: str | None = None
+            for value, where in returned:
+                candidate = self.qualname(value, where, depth + 1)
+                if candidate is None or candidate not in self.known:
+                    continue
+                if candidate not in self.isolated:
+                    return candidate
+                known = known or candidate
+            return known
+        finally:
+            self._active.discard(key)
 
     def _pick(self, owner: str | None, names: Iterable[str]) -> str | None:
         """``owner.name`` for one of ``names`` (a dotted path of identifiers), the one that
@@ -808,6 +857,44 @@ class Resolver:
         if texts is None or len(texts) != 1:
             return None
         return [(c,) for c in texts[0]]  # "".join("exec"): its characters
+
+
+def returns_of(func: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+    """What a call of ``func`` may return, each with the scope it is evaluated in: the
+    ``return``s of a function of this file it names (``def``), the body of a lambda (written
+    there, or the value of a name)."""
+    if type(func) is cst.Lambda:
+        return _lambda_returns(func, scope)
+    returned: list[tuple[cst.BaseExpression, Scope]] = []
+    if type(func) is cst.Name:
+        for binding in scope.lookup(func.value) or ():
+            inner = binding.inner
+            if inner is not None and inner.returns is not None:
+                returned.extend((value, inner) for value in inner.returns)
+            elif binding.kind == "value" and type(binding.value) is cst.Lambda:
+                returned.extend(_lambda_returns(binding.value, binding.scope))
+    return returned
+
+
+def _lambda_returns(node: cst.Lambda, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+    """What a lambda returns, to be resolved in ``scope`` (where it is written): its body,
+    unless the body's root name is one of the lambda's parameters (``lambda os: os.system``:
+    a value given at the call, not the module)."""
+    return [] if from_param(node, node.body) else [(node.body, scope)]
+
+
+def from_param(node: cst.Lambda, expr: cst.BaseExpression) -> bool:
+    """Whether the name at the root of ``expr`` (an attribute, subscript and call chain in
+    the lambda ``node``) is one of the lambda's parameters."""
+    params = node.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    root = expr
+    while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+        root = root.value if not isinstance(root, cst.Call) else root.func
+    return isinstance(root, cst.Name) and root.value in names
 
 
 def _fstring_text(value: str, raw: bool) -> str | None:
