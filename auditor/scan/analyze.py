@@ -1496,13 +1496,25 @@ def _instance_method(
 
 def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink | None:
     """A sink held by a class of this file: an attribute assigned one (``self.sh(cmd)``
-    after ``self.sh = os.system``), one a method returns (``self.get_runner()(cmd)``), or
+    after ``self.sh = os.system``), one a method returns (``self.get_runner()(cmd)``, or
+    ``runner = self.get_runner(); runner(cmd)``), or
     the class itself when it derives from a catalogue class (``LoggedPopen(cmd)``, ``class
     LoggedPopen(subprocess.Popen)``)."""
     if isinstance(func, cst.Attribute):
         return held.attribute(func, scope)
     if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute):
         return held.returned(func.func, scope)  # self.get_runner()(cmd)
+    if isinstance(func, cst.Name):  # runner = self.get_runner(); runner(cmd)
+        for binding in scope.lookup(func.value) or ():
+            value = binding.value
+            if (
+                binding.kind == "value"
+                and isinstance(value, cst.Call)
+                and isinstance(value.func, cst.Attribute)
+            ):
+                sink = held.returned(value.func, binding.scope)
+                if sink is not None:
+                    return sink
     return held.constructed(func, scope)
 
 

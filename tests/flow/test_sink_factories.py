@@ -49,6 +49,10 @@ class Runner:
     def go(self, cmd):
         self.get_runner()(cmd)
 
+    def go2(self, cmd):
+        runner = self.get_runner()
+        runner(cmd)
+
 """
 
 
@@ -114,11 +118,15 @@ def test_a_method_returning_a_sink_called_with_request_data(tmp_path: Path) -> N
     code = (
         HEAD
         + FACTORIES[FACTORIES.index("class Runner") :]
-        + ("@app.route('/a')\ndef view():\n    Runner().go(request.args['c'])\n")
+        + (
+            "@app.route('/a')\ndef view():\n    Runner().go(request.args['c'])\n"
+            "    Runner().go2(request.args['c'])\n"
+        )
     )
     found = scan_files(tmp_path, {"app.py": code})
     assert [(f.snippet, f.rule, f.origin) for f in found] == [
-        ("self.get_runner()(cmd)", "AUD001", "remote-input")
+        ("self.get_runner()(cmd)", "AUD001", "remote-input"),
+        ("runner(cmd)", "AUD001", "remote-input"),
     ]
 
 
