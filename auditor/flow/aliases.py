@@ -17,12 +17,14 @@ both the alias's name and its module's last name (by their words, then by an imp
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Callable, Iterator, Mapping
 
 from auditor.file_summary import absolute, dotted_name
 from auditor.judge.catalogue import Catalogue
 
+_BUILTINS = frozenset(vars(builtins))
 # at most this many hops from an alias to the sink (a compat module re-exporting another's)
 _HOPS = 4
 # an assignment of a dotted name at the start of a line (any indentation: module-level
@@ -107,8 +109,8 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
                 target = imported[head] + (f".{rest}" if rest else "")
             elif head in assigned:
                 target = f"{here}.{written}"  # sh = os.system; def pick(): return sh
-            elif not rest:
-                target = f"builtins.{head}"
+            elif not rest and head in _BUILTINS:
+                target = f"builtins.{head}"  # return eval (not a local variable's name)
             else:
                 continue
             out.append((f"{factory}()", target))

@@ -205,6 +205,9 @@ class Resolver:
             name.rsplit(".", 1)[-1][:-2] for name in known if name.endswith("()")
         )
         self._active: set[int] = set()
+        # id of a function's first ``return`` value -> what a call of it names (_returned)
+        self._returns: dict[int, str | None] = {}
+        self._cut = False  # a cycle of functions' returns was cut short since (_returned)
         # (name, scope) -> how many lookups of it are under way: a name bound from itself
         # many times (``p = p.parent`` x30) made every lookup the number of its bindings to
         # the power of the depth
@@ -474,21 +477,32 @@ class Resolver:
         if not returned:
             return None
         key = id(returned[0][0])
+        if key in self._returns:
+            return self._returns[key]
         if key in self._active:
+            self._cut = True
             return None  # a function returning its own call
         self._active.add(key)
+        cut, self._cut = self._cut, False
         try:
-            known: str | None = None
+            found: str | None = None
             for value, where in returned:
                 candidate = self.qualname(value, where, depth + 1)
                 if candidate is None or candidate not in self.known:
                     continue
+                found = found or candidate
                 if candidate not in self.isolated:
-                    return candidate
-                known = known or candidate
-            return known
+                    found = candidate
+                    break
         finally:
             self._active.discard(key)
+        # each function's once (a chain of functions returning each other's calls, each
+        # called many times, is not followed again at every call); not what a cycle cut
+        # short (``f`` returning ``g()``, ``g`` returning ``f()``: the first one asked)
+        if not self._cut:
+            self._returns[key] = found
+        self._cut = self._cut or cut
+        return found
 
     def _pick(self, owner: str | None, names: Iterable[str]) -> str | None:
         """``owner.name`` for one of ``names`` (a dotted path of identifiers), the one that

@@ -245,3 +245,22 @@ def b():
         ("more.py", 7, "subprocess.check_output", "critical", "remote-input", False),
         ("views.py", 7, "subprocess.check_output", "critical", "remote-input", False),
     ]
+
+
+@pytest.mark.parametrize("first", ["f", "g"])
+def test_functions_returning_each_others_calls(tmp_path: Path, first: str) -> None:
+    """A cycle (``f`` returns ``g()`` or the sink, ``g`` returns ``f()``): both calls name
+    the sink, whichever is read first."""
+    second = "g" if first == "f" else "f"
+    code = HEAD + (
+        "def f():\n    return g() or os.system\n\n"
+        "def g():\n    return f()\n\n"
+        "@app.route('/a')\ndef view():\n"
+        f"    {first}()(request.args['c'])\n"
+        f"    {second}()(request.args['c'])\n"
+    )
+    found = scan_files(tmp_path, {"app.py": code})
+    assert [(f.snippet, f.sink, f.risk) for f in found] == [
+        (f"{first}()(request.args['c'])", "os.system", "critical"),
+        (f"{second}()(request.args['c'])", "os.system", "critical"),
+    ]
