@@ -60,7 +60,8 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
         return []
     imported: dict[str, str] = {}
     out: list[tuple[str, str]] = []
-    factories: list[tuple[str, list[str]]] = []  # (name, the dotted names it returns)
+    # (name, the dotted names it returns, each with whether through a partial)
+    factories: list[tuple[str, list[tuple[str, bool]]]] = []
     for node in _statements(tree.body):
         if isinstance(node, ast.FunctionDef):
             returned = _returned_names(node)
@@ -103,7 +104,7 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
     # module-level name is bound by then.
     assigned = {local for local, _ in out}
     for factory, returned in factories:
-        for written in returned:
+        for written, partial in returned:
             head, _, rest = written.partition(".")
             if head in imported:
                 target = imported[head] + (f".{rest}" if rest else "")
@@ -113,38 +114,39 @@ def bindings(text: str, here: str, package: bool) -> list[tuple[str, str]]:
                 target = f"builtins.{head}"  # return eval (not a local variable's name)
             else:
                 continue
-            out.append((f"{factory}()", target))
+            # (made by functools.partial: the call the sink receives is not this call)
+            out.append((f"{factory}({'partial' if partial else ''})", target))
     return out
 
 
-def _returned_names(node: ast.FunctionDef) -> list[str]:
+def _returned_names(node: ast.FunctionDef) -> list[tuple[str, bool]]:
     """The dotted names a function's ``return``s spell (not those of the functions and
     classes inside it), through a choice (``a if c else b``, ``a or b``) and
-    ``functools.partial(f, ...)`` (``f``: a call of it calls ``f``)."""
-    out: list[str] = []
+    ``functools.partial(f, ...)`` (``f``: a call of it calls ``f``; True with it)."""
+    out: list[tuple[str, bool]] = []
     pending: list[ast.AST] = list(node.body)
     while pending:
         item = pending.pop()
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
         if isinstance(item, ast.Return):
-            values = [item.value] if item.value is not None else []
+            values = [(item.value, False)] if item.value is not None else []
             while values:
-                value = values.pop()
+                value, partial = values.pop()
                 if isinstance(value, ast.IfExp):
-                    values += [value.body, value.orelse]
+                    values += [(value.body, partial), (value.orelse, partial)]
                 elif isinstance(value, ast.BoolOp):
-                    values += value.values
+                    values += [(v, partial) for v in value.values]
                 elif (
                     isinstance(value, ast.Call)
                     and value.args
                     and dotted_name(value.func) in ("partial", "functools.partial")
                 ):
-                    values.append(value.args[0])
+                    values.append((value.args[0], True))
                 else:
                     written = dotted_name(value)
                     if written is not None:
-                        out.append(written)
+                        out.append((written, partial))
             continue
         pending.extend(ast.iter_child_nodes(item))
     return out
@@ -265,7 +267,7 @@ def importer_requests(
     for module, found in by_module.items():
         last = module.rsplit(".", 1)[-1]
         # (a function returning a sink, ``pick()``, is imported and said as ``pick``)
-        names = {alias[len(module) + 1 :].split(".")[0].removesuffix("()") for alias in found}
+        names = {alias[len(module) + 1 :].split(".")[0].split("(")[0] for alias in found}
         owner = modules[module]
         for number in range(count):
             if number == owner:

@@ -119,6 +119,11 @@ class _Site:
     # ``handed`` is the call a function that calls a method by its name makes
     # (``operator.methodcaller("system", cmd)(os)``), not a sink handed over
     by_name: bool = False
+    # what made the function the site's call calls, when the call the sink receives is not
+    # that call (``functools.partial(subprocess.run, shell=True)``: its callee; a lambda
+    # calling the sink): the finding says the sink is handed over to it (auditor.scan.
+    # analyze's ``_made_call``), and no codemod rewrites the call as the sink's
+    maker: cst.CSTNode | None = None
     # why a call of auditor's sandbox is not counted as isolated (auditor.scan.isolation)
     doubt: str | None = None
     # what an isolated call gives the payload back (``network=True``): it is reviewed
@@ -475,6 +480,13 @@ def analyze_source(
             and not site.by_name
         ):
             handed_to = _callee_text(module, node)
+            message += handed_text(handed_to)
+        elif isinstance(site.maker, cst.Lambda):
+            handed_to = "lambda"  # the made call is not this one: no rewrite of its own
+            message += handed_text(handed_to)
+        elif site.maker is not None:
+            maker = site.maker.func if isinstance(site.maker, cst.Call) else site.maker
+            handed_to = " ".join(module.code_for_node(maker).split())  # functools.partial
             message += handed_text(handed_to)
         if site.doubt is not None:
             message += f" (not counted as isolated: {site.doubt})"
@@ -1031,14 +1043,18 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         if sink is None and held is not None:
             sink = _held_sink(node.func, call.scope, held)
         if sink is None:
-            made = _called_by_name(node, call.scope, resolver, catalogue) or _made_call(
-                node, call.scope, resolver, catalogue
-            )
+            maker: cst.CSTNode | None = None
+            made = _called_by_name(node, call.scope, resolver, catalogue)
+            if made is None:
+                found = _made_call(node, call.scope, resolver, catalogue)
+                if found is not None:
+                    made, maker = (found[0], found[1]), found[2]
             if made is not None:  # operator.methodcaller("system", cmd)(os): os.system(cmd)
                 sink, handed = made
                 site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
                 if site is not None:
                     site.call, site.handed, site.by_name = call, handed, True
+                    site.maker = maker
                     sites.append(site)
                 continue
         doubt = exposed = None
@@ -1057,6 +1073,10 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 site = _imports_written(sink, call, collector, resolver, evaluator)
             if site is not None:
                 site.doubt, site.exposed = doubt, exposed
+                if qualname is not None and qualname.endswith("(partial)"):
+                    # a partial of the sink another module's function returns: the sink
+                    # receives more than this call gives (auditor.flow.aliases)
+                    site.maker = node.func
                 if (
                     sink.name in _ARGV_READERS
                     and site.payload == "constant"
@@ -1311,7 +1331,7 @@ _MADE_DEPTH = 3
 
 def _made_call(
     node: cst.Call, scope: Scope, resolver: Resolver, catalogue: Catalogue
-) -> tuple[Sink, cst.Call] | None:
+) -> tuple[Sink, cst.Call, cst.CSTNode] | None:
     """A call of a function that calls a sink with the arguments it is given, made by
     ``functools.partial`` (``partial(subprocess.run, shell=True)(cmd)`` is
     ``subprocess.run(cmd, shell=True)``), written there, bound to a name or returned by a
@@ -1319,7 +1339,8 @@ def _made_call(
     lambda a function returns (``def make(): return lambda c: os.system(c)``; a lambda
     bound to a name is a function the project-wide stage follows into: its body's call is
     the finding): the sink and the call it makes. The partial's own arguments and the
-    lambda's body are evaluated in the caller's scope."""
+    lambda's body are evaluated in the caller's scope. Third: the partial's callee or the
+    lambda (_Site.maker)."""
     for value, where, returned in _made_values(node.func, scope, 0, False):
         made = _partial_call(value, where, node, resolver, catalogue)
         if made is None and returned:
@@ -1354,7 +1375,7 @@ def _partial_call(
     node: cst.Call,
     resolver: Resolver,
     catalogue: Catalogue,
-) -> tuple[Sink, cst.Call] | None:
+) -> tuple[Sink, cst.Call, cst.CSTNode] | None:
     if not isinstance(value, cst.Call) or not value.args or value.args[0].star:
         return None
     if value.args[0].keyword is not None:
@@ -1369,7 +1390,7 @@ def _partial_call(
     given = list(value.args[1:])
     named = [a for a in (*given, *node.args) if a.keyword is not None or a.star == "**"]
     listed = [a for a in (*given, *node.args) if a.keyword is None and a.star != "**"]
-    return sink, cst.Call(func=target, args=[*listed, *named])
+    return sink, cst.Call(func=target, args=[*listed, *named]), value.func
 
 
 class _Substitute(cst.CSTTransformer):
@@ -1391,7 +1412,7 @@ def _lambda_call(
     node: cst.Call,
     resolver: Resolver,
     catalogue: Catalogue,
-) -> tuple[Sink, cst.Call] | None:
+) -> tuple[Sink, cst.Call, cst.CSTNode] | None:
     if not isinstance(value, cst.Lambda) or not isinstance(value.body, cst.Call):
         return None
     params = value.params
@@ -1418,7 +1439,7 @@ def _lambda_call(
     if sink is None or sink.isolated:
         return None
     made = body.visit(_Substitute(given))
-    return (sink, made) if isinstance(made, cst.Call) else None
+    return (sink, made, value) if isinstance(made, cst.Call) else None
 
 
 # the runners that run a module or script as ``__main__``: it reads its arguments from

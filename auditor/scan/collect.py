@@ -505,8 +505,9 @@ class Collector(cst.CSTVisitor):
             # and the process's environment (os.environ, os.putenv: auditor.scan.environ)
             members += sorted(setting_members().get(module, frozenset()) - set(members))
             for attr in members:
-                # (a function of the module that returns a sink, ``pick()``: its name)
-                local = attr.removesuffix("()")
+                # (a function of the module that returns a sink, ``pick()``: its name;
+                # auditor.flow.aliases)
+                local = attr.split("(")[0]
                 self.scope.bind(local, Binding("import", self.scope, f"{module}.{local}"))
             return
         for alias in node.names:

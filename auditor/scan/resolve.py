@@ -202,7 +202,7 @@ class Resolver:
         # the last names of the project's functions that return a sink, known by a call of
         # them (``util.pick()``: auditor.flow.aliases)
         self._factories = frozenset(
-            name.rsplit(".", 1)[-1][:-2] for name in known if name.endswith("()")
+            name.rsplit(".", 1)[-1].split("(")[0] for name in known if name.endswith(")")
         )
         self._active: set[int] = set()
         # id of a function's first ``return`` value -> what a call of it names (_returned)
@@ -392,8 +392,9 @@ class Resolver:
         # (``x = x.strip()`` bound many times made every lookup of ``x`` exponential).
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in self._factories:
             func = self.qualname(call.func, scope, depth + 1)
-            if func is not None and f"{func}()" in self.known:
-                return f"{func}()"  # util.pick()
+            made = self._made(func)
+            if made is not None:
+                return made  # util.pick()
         if isinstance(call.func, cst.Attribute) and call.func.attr.value not in _NAMING:
             func_attr = call.func
             if (  # sys.modules.get("os"), vars(os).get("system"), __builtins__.get("exec")
@@ -455,11 +456,22 @@ class Resolver:
             return self._pick("", modules) if modules else None
         if not self.lookups:
             return None
-        if func is not None and f"{func}()" in self.known:
-            # a function of another module of the project that returns a sink
-            # (auditor.flow.aliases: ``from util import pick``, then ``pick()(cmd)``)
-            return f"{func}()"
+        made = self._made(func) if self._factories else None
+        if made is not None:
+            return made
         return self._returned(call.func, scope, depth)
+
+    def _made(self, func: str | None) -> str | None:
+        """The name of a call of ``func`` when it is a function of another module of the
+        project that returns a sink (auditor.flow.aliases: ``util.pick()``, after ``from
+        util import pick``; ``util.part(partial)`` for one returning a
+        ``functools.partial`` of it)."""
+        if func is None:
+            return None
+        for name in (f"{func}()", f"{func}(partial)"):
+            if name in self.known:
+                return name
+        return None
 
     def _returned(self, func: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         """The sink (or sink module) a call of ``func`` returns, when ``func`` is a function

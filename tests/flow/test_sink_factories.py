@@ -173,6 +173,9 @@ def via_alias():
 
 def where():
     return os.getcwd
+
+def part():
+    return functools.partial(subprocess.run, shell=True)
 """
 
 VIEW_HEAD = """\
@@ -208,12 +211,36 @@ def a():
 """,
         },
     )
+    found = [f for f in found if f.path.endswith("app.py")]  # (util.py: the partial)
     assert _found(found) == [
         ("app.py", 8, "os.system", "critical", "remote-input", False),
         ("app.py", 10, "subprocess.run", "critical", "remote-input", False),
         ("app.py", 11, "os.system", "critical", "remote-input", False),
         ("app.py", 12, "os.system", "critical", "remote-input", False),
     ]
+    assert all(f.handed_to is None for f in found)
+
+
+def test_a_partial_another_module_returns(tmp_path: Path) -> None:
+    """Its own arguments (``shell=True``) are not carried over: the call is judged as the
+    sink's with the call's arguments alone, and says the sink is handed over (no codemod
+    rewrites it as the sink's call, which would drop them)."""
+    found = scan_files(
+        tmp_path,
+        {
+            "util.py": UTIL,
+            "app.py": VIEW_HEAD
+            + """from util import part
+
+@app.route("/a")
+def a():
+    part()(request.args["c"])
+""",
+        },
+    )
+    app = [f for f in found if f.path.endswith("app.py")]
+    assert _found(app) == [("app.py", 7, "subprocess.run", "critical", "remote-input", False)]
+    assert app[0].handed_to == "part"
 
 
 def test_a_factory_imported_relatively_or_by_a_star(tmp_path: Path) -> None:
