@@ -17,6 +17,7 @@ both the alias's name and its module's last name (by their words, then by an imp
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Callable, Iterator, Mapping
 
@@ -24,6 +25,7 @@ from auditor.file_summary import absolute, dotted_name
 from auditor.flow.entry import WORD, root_of
 from auditor.judge.catalogue import Catalogue
 
+_BUILTINS = frozenset(vars(builtins))
 # at most this many hops from an alias to the sink (a compat module re-exporting another's)
 _HOPS = 4
 # an assignment of a dotted name at the start of a line (any indentation: module-level
@@ -63,7 +65,14 @@ def bindings(
             return []
     imported: dict[str, str] = {}
     out: list[tuple[str, str]] = []
+    # (name, the dotted names it returns, each with whether through a partial)
+    factories: list[tuple[str, list[tuple[str, bool]]]] = []
     for node in _statements(tree.body):
+        if isinstance(node, ast.FunctionDef):
+            returned = _returned_names(node)
+            if returned:
+                factories.append((node.name, returned))
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".")[0]
@@ -95,6 +104,56 @@ def bindings(
             for name in targets:
                 if isinstance(name, ast.Name):
                     out.append((name.id, target))
+    # a function that returns a sink (``def pick(): return os.system``): a call of it is one
+    # more name of the sink, ``pick()``. Its body runs after the module's: every
+    # module-level name is bound by then.
+    assigned = {local for local, _ in out}
+    for factory, returned in factories:
+        for written, partial in returned:
+            head, _, rest = written.partition(".")
+            if head in imported:
+                target = imported[head] + (f".{rest}" if rest else "")
+            elif head in assigned:
+                target = f"{here}.{written}"  # sh = os.system; def pick(): return sh
+            elif not rest and head in _BUILTINS:
+                target = f"builtins.{head}"  # return eval (not a local variable's name)
+            else:
+                continue
+            # (made by functools.partial: the call the sink receives is not this call)
+            out.append((f"{factory}({'partial' if partial else ''})", target))
+    return out
+
+
+def _returned_names(node: ast.FunctionDef) -> list[tuple[str, bool]]:
+    """The dotted names a function's ``return``s spell (not those of the functions and
+    classes inside it), through a choice (``a if c else b``, ``a or b``) and
+    ``functools.partial(f, ...)`` (``f``: a call of it calls ``f``; True with it)."""
+    out: list[tuple[str, bool]] = []
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(item, ast.Return):
+            values = [(item.value, False)] if item.value is not None else []
+            while values:
+                value, partial = values.pop()
+                if isinstance(value, ast.IfExp):
+                    values += [(value.body, partial), (value.orelse, partial)]
+                elif isinstance(value, ast.BoolOp):
+                    values += [(v, partial) for v in value.values]
+                elif (
+                    isinstance(value, ast.Call)
+                    and value.args
+                    and dotted_name(value.func) in ("partial", "functools.partial")
+                ):
+                    values.append((value.args[0], True))
+                else:
+                    written = dotted_name(value)
+                    if written is not None:
+                        out.append((written, partial))
+            continue
+        pending.extend(ast.iter_child_nodes(item))
     return out
 
 
@@ -142,24 +201,36 @@ class Aliases:
         self.modules = frozenset(catalogue.module_members)
         self.found: dict[str, str] = {}
 
-    def target(self, name: str, defined: Mapping[str, str], hops: int = 0) -> str | None:
-        """The sink or sink module ``name`` stands for, through the project's bindings."""
+    def target(self, name: str, defined: Mapping[str, list[str]], hops: int = 0) -> str | None:
+        """The sink or sink module ``name`` stands for, through the project's bindings: of
+        several bindings (``try``/``except`` imports, a function's ``return``s), a sink that
+        runs on the host first (``sandbox.run if USE_SANDBOX else subprocess.run``)."""
         if name in self.sinks or name in self.modules:
             return name
         if hops >= _HOPS:
             return None
+        found: list[str] = []
         if name in defined:
-            return self.target(defined[name], defined, hops + 1)
-        module, _, attr = name.rpartition(".")
-        if module and module in defined:  # a member of a module alias: sp.run
-            return self.target(f"{defined[module]}.{attr}", defined, hops + 1)
-        return None
+            found = [self.target(t, defined, hops + 1) or "" for t in defined[name]]
+        else:
+            module, _, attr = name.rpartition(".")
+            if module and module in defined:  # a member of a module alias: sp.run
+                found = [
+                    self.target(f"{t}.{attr}", defined, hops + 1) or "" for t in defined[module]
+                ]
+        found = [f for f in found if f]
+        for candidate in found:
+            sink = self.catalogue.by_name.get(candidate)
+            if sink is None or not sink.isolated:
+                return candidate
+        return found[0] if found else None
 
     def collect(self, modules: list[tuple[str, list[tuple[str, str]]]]) -> None:
         """``modules``: (dotted module name, its bindings) of the candidate modules."""
-        defined = {
-            f"{module}.{local}": target for module, found in modules for local, target in found
-        }
+        defined: dict[str, list[str]] = {}
+        for module, bound in modules:
+            for local, target in bound:
+                defined.setdefault(f"{module}.{local}", []).append(target)
         for name in defined:
             if name in self.sinks:
                 continue  # a module of the project named like a sink's (os.py): not an alias
@@ -228,7 +299,8 @@ def importer_requests(
     out: dict[int, set[str]] = {}
     for module, found in by_module.items():
         last = module.rsplit(".", 1)[-1]
-        names = {alias[len(module) + 1 :].split(".")[0] for alias in found}
+        # (a function returning a sink, ``pick()``, is imported and said as ``pick``)
+        names = {alias[len(module) + 1 :].split(".")[0].split("(")[0] for alias in found}
         owner = modules[module]
         for number in range(count):
             if number == owner:

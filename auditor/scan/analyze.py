@@ -52,12 +52,14 @@ from auditor.scan.resolve import (
     BUILTIN_NAMES,
     Resolver,
     attribute_lookup,
+    from_param,
     has_star_args,
     has_star_kwargs,
     importers,
     keyword,
     known_names,
     positional,
+    returns_of,
 )
 from auditor.scan.runs import (
     Runs,
@@ -117,6 +119,11 @@ class _Site:
     # ``handed`` is the call a function that calls a method by its name makes
     # (``operator.methodcaller("system", cmd)(os)``), not a sink handed over
     by_name: bool = False
+    # what made the function the site's call calls, when the call the sink receives is not
+    # that call (``functools.partial(subprocess.run, shell=True)``: its callee; a lambda
+    # calling the sink): the finding says the sink is handed over to it (auditor.scan.
+    # analyze's ``_made_call``), and no codemod rewrites the call as the sink's
+    maker: cst.CSTNode | None = None
     # why a call of auditor's sandbox is not counted as isolated (auditor.scan.isolation)
     doubt: str | None = None
     # what an isolated call gives the payload back (``network=True``): it is reviewed
@@ -480,6 +487,13 @@ def analyze_source(
             and not site.by_name
         ):
             handed_to = _callee_text(module, node)
+            message += handed_text(handed_to)
+        elif isinstance(site.maker, cst.Lambda):
+            handed_to = "lambda"  # the made call is not this one: no rewrite of its own
+            message += handed_text(handed_to)
+        elif site.maker is not None:
+            maker = site.maker.func if isinstance(site.maker, cst.Call) else site.maker
+            handed_to = " ".join(module.code_for_node(maker).split())  # functools.partial
             message += handed_text(handed_to)
         if site.doubt is not None:
             message += f" (not counted as isolated: {site.doubt})"
@@ -1054,12 +1068,18 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         if sink is None and held is not None:
             sink = _held_sink(node.func, call.scope, held)
         if sink is None:
+            maker: cst.CSTNode | None = None
             made = _called_by_name(node, call.scope, resolver, catalogue)
+            if made is None:
+                found = _made_call(node, call.scope, resolver, catalogue)
+                if found is not None:
+                    made, maker = (found[0], found[1]), found[2]
             if made is not None:  # operator.methodcaller("system", cmd)(os): os.system(cmd)
                 sink, handed = made
                 site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
                 if site is not None:
                     site.call, site.handed, site.by_name = call, handed, True
+                    site.maker = maker
                     sites.append(site)
                 continue
         doubt = exposed = None
@@ -1078,6 +1098,10 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 site = _imports_written(sink, call, collector, resolver, evaluator)
             if site is not None:
                 site.doubt, site.exposed = doubt, exposed
+                if qualname is not None and qualname.endswith("(partial)"):
+                    # a partial of the sink another module's function returns: the sink
+                    # receives more than this call gives (auditor.flow.aliases)
+                    site.maker = node.func
                 if (
                     sink.name in _ARGV_READERS
                     and site.payload == "constant"
@@ -1326,6 +1350,123 @@ def _called_by_name(
     return None
 
 
+# how many calls deep a callee is followed to what makes it (``runner = make(); runner(x)``)
+_MADE_DEPTH = 3
+
+
+def _made_call(
+    node: cst.Call, scope: Scope, resolver: Resolver, catalogue: Catalogue
+) -> tuple[Sink, cst.Call, cst.CSTNode] | None:
+    """A call of a function that calls a sink with the arguments it is given, made by
+    ``functools.partial`` (``partial(subprocess.run, shell=True)(cmd)`` is
+    ``subprocess.run(cmd, shell=True)``), written there, bound to a name or returned by a
+    function of this file (``make()(cmd)``, ``runner = make(); runner(cmd)``), or by a
+    lambda a function returns (``def make(): return lambda c: os.system(c)``; a lambda
+    bound to a name is a function the project-wide stage follows into: its body's call is
+    the finding): the sink and the call it makes. The partial's own arguments and the
+    lambda's body are evaluated in the caller's scope. Third: the partial's callee or the
+    lambda (_Site.maker)."""
+    for value, where, returned in _made_values(node.func, scope, 0, False):
+        made = _partial_call(value, where, node, resolver, catalogue)
+        if made is None and returned:
+            made = _lambda_call(value, where, node, resolver, catalogue)
+        if made is not None:
+            return made
+    return None
+
+
+def _made_values(
+    func: cst.BaseExpression, scope: Scope, depth: int, returned: bool
+) -> list[tuple[cst.BaseExpression, Scope, bool]]:
+    """What ``func`` may be: itself, the values of a name bound to it, what a function or
+    lambda called there returns (each with the scope it is evaluated in, and whether it
+    is what a call returns)."""
+    if depth > _MADE_DEPTH:
+        return []
+    out: list[tuple[cst.BaseExpression, Scope, bool]] = [(func, scope, returned)]
+    if isinstance(func, cst.Name):
+        for binding in scope.lookup(func.value) or ():
+            if binding.kind == "value" and binding.value is not None:
+                out.extend(_made_values(binding.value, binding.scope, depth + 1, returned))
+    elif isinstance(func, cst.Call):
+        for value, where in returns_of(func.func, scope):
+            out.extend(_made_values(value, where, depth + 1, True))
+    return out
+
+
+def _partial_call(
+    value: cst.BaseExpression,
+    where: Scope,
+    node: cst.Call,
+    resolver: Resolver,
+    catalogue: Catalogue,
+) -> tuple[Sink, cst.Call, cst.CSTNode] | None:
+    if not isinstance(value, cst.Call) or not value.args or value.args[0].star:
+        return None
+    if value.args[0].keyword is not None:
+        return None
+    if resolver.qualname(value.func, where) != "functools.partial":
+        return None
+    target = value.args[0].value
+    name = resolver.qualname(target, where)
+    sink = catalogue.lookup(name) if name is not None else None
+    if sink is None or sink.isolated:
+        return None
+    given = list(value.args[1:])
+    named = [a for a in (*given, *node.args) if a.keyword is not None or a.star == "**"]
+    listed = [a for a in (*given, *node.args) if a.keyword is None and a.star != "**"]
+    return sink, cst.Call(func=target, args=[*listed, *named]), value.func
+
+
+class _Substitute(cst.CSTTransformer):
+    """A lambda's parameters replaced by what a call gives them."""
+
+    def __init__(self, given: dict[str, cst.BaseExpression]) -> None:
+        self.given = given
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False  # a nested lambda's own parameters
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self.given.get(original_node.value, updated_node)
+
+
+def _lambda_call(
+    value: cst.BaseExpression,
+    where: Scope,
+    node: cst.Call,
+    resolver: Resolver,
+    catalogue: Catalogue,
+) -> tuple[Sink, cst.Call, cst.CSTNode] | None:
+    if not isinstance(value, cst.Lambda) or not isinstance(value.body, cst.Call):
+        return None
+    params = value.params
+    if params.star_arg != cst.MaybeSentinel.DEFAULT or params.star_kwarg is not None:
+        return None
+    if params.kwonly_params or any(a.star for a in node.args):
+        return None
+    names = [p.name.value for p in (*params.posonly_params, *params.params)]
+    given: dict[str, cst.BaseExpression] = {}
+    for index, arg in enumerate(node.args):
+        name = arg.keyword.value if arg.keyword is not None else None
+        if name is None:
+            if index >= len(names):
+                return None
+            name = names[index]
+        elif name not in names:
+            return None
+        given[name] = arg.value
+    body = value.body
+    if from_param(value, body.func):
+        return None  # the callee is a parameter: lambda f, c: f(c)
+    called = resolver.qualname(body.func, where)
+    sink = catalogue.lookup(called) if called is not None else None
+    if sink is None or sink.isolated:
+        return None
+    made = body.visit(_Substitute(given))
+    return (sink, made, value) if isinstance(made, cst.Call) else None
+
+
 # the runners that run a module or script as ``__main__``: it reads its arguments from
 # ``sys.argv``, which the caller may set first
 _ARGV_READERS = frozenset({"runpy.run_module", "runpy.run_path"})
@@ -1401,10 +1542,25 @@ def _instance_method(
 
 def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink | None:
     """A sink held by a class of this file: an attribute assigned one (``self.sh(cmd)``
-    after ``self.sh = os.system``), or the class itself when it derives from a catalogue
-    class (``LoggedPopen(cmd)``, ``class LoggedPopen(subprocess.Popen)``)."""
+    after ``self.sh = os.system``), one a method returns (``self.get_runner()(cmd)``, or
+    ``runner = self.get_runner(); runner(cmd)``), or
+    the class itself when it derives from a catalogue class (``LoggedPopen(cmd)``, ``class
+    LoggedPopen(subprocess.Popen)``)."""
     if isinstance(func, cst.Attribute):
         return held.attribute(func, scope)
+    if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute):
+        return held.returned(func.func, scope)  # self.get_runner()(cmd)
+    if isinstance(func, cst.Name):  # runner = self.get_runner(); runner(cmd)
+        for binding in scope.lookup(func.value) or ():
+            value = binding.value
+            if (
+                binding.kind == "value"
+                and isinstance(value, cst.Call)
+                and isinstance(value.func, cst.Attribute)
+            ):
+                sink = held.returned(value.func, binding.scope)
+                if sink is not None:
+                    return sink
     return held.constructed(func, scope)
 
 
@@ -1428,19 +1584,27 @@ def _handovers(
         return out  # isinstance(p, subprocess.Popen): looked at, never called
     for position, arg in enumerate(node.args):
         value = arg.value
-        if arg.star or not isinstance(value, (cst.Name, cst.Attribute)):
+        if arg.star:
             continue
-        qualname = resolver.qualname(value, call.scope)
-        sink = catalogue.lookup(qualname) if qualname is not None else None
-        if sink is None or sink.isolated:
-            continue
-        args = handed_args(node, position, arg)
-        handed = cst.Call(func=value, args=args)
-        site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
-        if site is not None:
-            site.call = call
-            site.handed = handed
-            out.append(site)
+        values = [value]
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            # handed in a container (``functools.reduce(lambda a, f: f(a), [os.system],
+            # cmd)``): the call may call each item with what it calls a function with
+            values = [e.value for e in value.elements if isinstance(e, cst.Element)]
+        for item in values:
+            if not isinstance(item, (cst.Name, cst.Attribute)):
+                continue
+            qualname = resolver.qualname(item, call.scope)
+            sink = catalogue.lookup(qualname) if qualname is not None else None
+            if sink is None or sink.isolated:
+                continue
+            args = handed_args(node, position, arg)
+            handed = cst.Call(func=item, args=args)
+            site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
+            if site is not None:
+                site.call = call
+                site.handed = handed
+                out.append(site)
     return out
 
 

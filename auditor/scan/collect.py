@@ -222,23 +222,30 @@ class Collector(cst.CSTVisitor):
             if isinstance(star, cst.Param):
                 self.scope.bind(star.name.value, Binding("param", self.scope))
 
-    def _define(self, name: str) -> None:
+    def _define(self, name: str) -> Binding:
         """A ``def`` or ``class``: at module level it is ``<module>.<name>`` (so a project
         sink declared by dotted name matches inside its own module too), else a "def"."""
         if self.scope.kind == "module" and self.module_name:
             target = f"{self.module_name}.{name}"
-            self.scope.bind(name, Binding("import", self.scope, target, defines=True))
+            binding = Binding("import", self.scope, target, defines=True)
         else:
-            self.scope.bind(name, Binding("def", self.scope, defines=True))
+            binding = Binding("def", self.scope, defines=True)
+        self.scope.bind(name, binding)
+        return binding
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         outer = self.scope
         cls = self._class_stack[-1] if self._class_stack and outer.kind == "class" else None
         self._defined_at.append(next(CLOCK))
-        self._define(node.name.value)
+        binding = self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("function", node.name.value)
         record = FunctionRecord(self.scope.key, node, self.scope, outer, cls)
+        # what a call of it returns, for the resolver (a factory: ``def pick(): return
+        # os.system``, then ``pick()(cmd)``); the record's list, filled by visit_Return
+        binding.inner = self.scope
+        if node.asynchronous is None:  # an async def's call returns a coroutine
+            self.scope.returns = record.returns
         self.functions.append(record)
         self._function_stack.append(record)
         self._class_stack.append(None)
@@ -501,7 +508,10 @@ class Collector(cst.CSTVisitor):
             # and the process's environment (os.environ, os.putenv: auditor.scan.environ)
             members += sorted(setting_members().get(module, frozenset()) - set(members))
             for attr in members:
-                self.scope.bind(attr, Binding("import", self.scope, f"{module}.{attr}"))
+                # (a function of the module that returns a sink, ``pick()``: its name;
+                # auditor.flow.aliases)
+                local = attr.split("(")[0]
+                self.scope.bind(local, Binding("import", self.scope, f"{module}.{local}"))
             if not members:  # a module whose names are not known: any of them
                 self.scope.module().star_imports.append((module, next(CLOCK)))
             return
@@ -853,8 +863,8 @@ class Collector(cst.CSTVisitor):
         # alias such as ``r = subprocess.run``), an attribute whose name ends a sink's dotted
         # name (resolution keeps the attribute name last), a call result
         # (``getattr(os, "system")(...)``), a lookup by key (``vars(os)["system"](...)``,
-        # ``handlers["run"](...)``) or a choice (``(a if c else b)(...)``), and anything
-        # passing ``shell=``.
+        # ``handlers["run"](...)``) or a choice (``(a if c else b)(...)``), a ``__call__``
+        # (``os.system.__call__(...)``), and anything passing ``shell=``.
         index = self.call_count
         self.call_count += 1
         func = node.func
@@ -872,7 +882,10 @@ class Collector(cst.CSTVisitor):
         self._globals_call(node)
         keep = isinstance(
             func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp, cst.BooleanOperation)
-        ) or (isinstance(func, cst.Attribute) and func.attr.value in self.interesting)
+        ) or (
+            isinstance(func, cst.Attribute)
+            and (func.attr.value in self.interesting or func.attr.value == "__call__")
+        )
         if keep or any(
             arg.keyword is not None and arg.keyword.value == "shell" for arg in node.args
         ):

@@ -183,6 +183,28 @@ class HeldSinks:
         self._memo[memo] = sink
         return sink
 
+    def returned(self, func: cst.Attribute, scope: Scope) -> Sink | None:
+        """The sink a method of the class ``func`` is looked up on (``self.get_runner``,
+        ``Shell.pick``) returns, in the class or a class of this file it derives from
+        (``def get_runner(self): return os.system``, then ``self.get_runner()(cmd)``)."""
+        owner = self._owner(func.value, scope)
+        if owner is None:
+            return None
+        for key in (owner, *self.bases(owner)[0]):
+            record = self._by_key.get(key)
+            if record is None or record.scope is None:
+                continue
+            returned = [
+                (value, binding.inner)
+                for binding in record.scope.bindings.get(func.attr.value, ())
+                if binding.inner is not None and binding.inner.returns is not None
+                for value in binding.inner.returns
+            ]
+            if returned:
+                name = self.resolver.returned_sink(returned)
+                return self.catalogue.lookup(name) if name is not None else None
+        return None
+
     def instances(self, node: cst.Attribute, scope: Scope) -> list[tuple[cst.Call, Scope]]:
         """The calls whose result ``node`` (``self.libc``, ``Shell.console``) may hold: each
         value assigned to that attribute in its class or a class of this file it derives

@@ -940,6 +940,10 @@ def survey(
                     markers.append(line)
                 elif func.attr in last:
                     calls.append((func, line))
+                elif func.attr == "__call__":  # os.system.__call__(cmd): os.system(cmd)
+                    inner = func.value
+                    if _called_through(inner, last):
+                        calls.append((inner, line))
             elif isinstance(func, (Name, Call)):
                 calls.append((func, line))
                 if type(func) is Call and _looks_up(func):
@@ -1428,6 +1432,17 @@ def _assigns_self(
             return True
         i += 1
     return False
+
+
+def _called_through(inner: ast.expr, last: frozenset[str]) -> bool:
+    """Whether ``inner.__call__(...)`` may call a sink as a callee ``inner`` would: an
+    attribute named like a sink (``os.system``), a name, or a call that is not
+    ``super()`` or ``type(x)`` (a base class's ``__call__``, no sink's)."""
+    if type(inner) is ast.Attribute:
+        return inner.attr in last
+    if type(inner) is ast.Call:
+        return getattr(inner.func, "id", "") not in ("super", "type")
+    return True
 
 
 def _module_miss(

@@ -199,7 +199,15 @@ class Resolver:
         # (``sandbox.run if USE_SANDBOX else subprocess.run``)
         self.isolated = isolated
         self.lookups = lookups
+        # the last names of the project's functions that return a sink, known by a call of
+        # them (``util.pick()``: auditor.flow.aliases)
+        self._factories = frozenset(
+            name.rsplit(".", 1)[-1].split("(")[0] for name in known if name.endswith(")")
+        )
         self._active: set[int] = set()
+        # id of a function's first ``return`` value -> what a call of it names (_returned)
+        self._returns: dict[int, str | None] = {}
+        self._cut = False  # a cycle of functions' returns was cut short since (_returned)
         # (name, scope) -> how many lookups of it are under way: a name bound from itself
         # many times (``p = p.parent`` x30) made every lookup the number of its bindings to
         # the power of the depth
@@ -220,6 +228,8 @@ class Resolver:
             return self._name(node.value, scope, depth)
         if type(node) is cst.Attribute:
             base = self.qualname(node.value, scope, depth + 1)
+            if base is not None and node.attr.value == "__call__" and self.lookups:
+                return base  # os.system.__call__(cmd) calls os.system
             return f"{base}.{node.attr.value}" if base is not None else None
         if type(node) is cst.Call:
             return self._call(node, scope, depth)
@@ -380,6 +390,11 @@ class Resolver:
         # Only getattr and the import functions give a call a name; a method of any other
         # name cannot be one of them, whatever its object is, so its object is not resolved
         # (``x = x.strip()`` bound many times made every lookup of ``x`` exponential).
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in self._factories:
+            func = self.qualname(call.func, scope, depth + 1)
+            made = self._made(func)
+            if made is not None:
+                return made  # util.pick()
         if isinstance(call.func, cst.Attribute) and call.func.attr.value not in _NAMING:
             func_attr = call.func
             if (  # sys.modules.get("os"), vars(os).get("system"), __builtins__.get("exec")
@@ -439,7 +454,67 @@ class Resolver:
             if func.endswith(".__import__") and not call.args[1:]:
                 modules = [n.split(".")[0] for n in modules]
             return self._pick("", modules) if modules else None
+        if not self.lookups:
+            return None
+        made = self._made(func) if self._factories else None
+        if made is not None:
+            return made
+        return self._returned(call.func, scope, depth)
+
+    def _made(self, func: str | None) -> str | None:
+        """The name of a call of ``func`` when it is a function of another module of the
+        project that returns a sink (auditor.flow.aliases: ``util.pick()``, after ``from
+        util import pick``; ``util.part(partial)`` for one returning a
+        ``functools.partial`` of it)."""
+        if func is None:
+            return None
+        for name in (f"{func}()", f"{func}(partial)"):
+            if name in self.known:
+                return name
         return None
+
+    def _returned(self, func: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The sink (or sink module) a call of ``func`` returns, when ``func`` is a function
+        of this file one of whose ``return``s names one (``def pick(): return os.system``,
+        then ``pick()(cmd)``), or a lambda whose body does (``(lambda: os.system)()``); of
+        several, a sink that runs on the host wins, as in a choice (:meth:`_either`). None
+        when none does: a function returning anything else gives its call no name."""
+        return self.returned_sink(returns_of(func, scope), depth)
+
+    def returned_sink(
+        self, returned: list[tuple[cst.BaseExpression, Scope]], depth: int = 0
+    ) -> str | None:
+        """The sink (or sink module) one of ``returned`` (a function's ``return``s, each
+        with the scope it is evaluated in) names, one that runs on the host first."""
+        if not returned:
+            return None
+        key = id(returned[0][0])
+        if key in self._returns:
+            return self._returns[key]
+        if key in self._active:
+            self._cut = True
+            return None  # a function returning its own call
+        self._active.add(key)
+        cut, self._cut = self._cut, False
+        try:
+            found: str | None = None
+            for value, where in returned:
+                candidate = self.qualname(value, where, depth + 1)
+                if candidate is None or candidate not in self.known:
+                    continue
+                found = found or candidate
+                if candidate not in self.isolated:
+                    found = candidate
+                    break
+        finally:
+            self._active.discard(key)
+        # each function's once (a chain of functions returning each other's calls, each
+        # called many times, is not followed again at every call); not what a cycle cut
+        # short (``f`` returning ``g()``, ``g`` returning ``f()``: the first one asked)
+        if not self._cut:
+            self._returns[key] = found
+        self._cut = self._cut or cut
+        return found
 
     def _pick(self, owner: str | None, names: Iterable[str]) -> str | None:
         """``owner.name`` for one of ``names`` (a dotted path of identifiers), the one that
@@ -808,6 +883,44 @@ class Resolver:
         if texts is None or len(texts) != 1:
             return None
         return [(c,) for c in texts[0]]  # "".join("exec"): its characters
+
+
+def returns_of(func: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+    """What a call of ``func`` may return, each with the scope it is evaluated in: the
+    ``return``s of a function of this file it names (``def``), the body of a lambda (written
+    there, or the value of a name)."""
+    if type(func) is cst.Lambda:
+        return _lambda_returns(func, scope)
+    returned: list[tuple[cst.BaseExpression, Scope]] = []
+    if type(func) is cst.Name:
+        for binding in scope.lookup(func.value) or ():
+            inner = binding.inner
+            if inner is not None and inner.returns is not None:
+                returned.extend((value, inner) for value in inner.returns)
+            elif binding.kind == "value" and type(binding.value) is cst.Lambda:
+                returned.extend(_lambda_returns(binding.value, binding.scope))
+    return returned
+
+
+def _lambda_returns(node: cst.Lambda, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+    """What a lambda returns, to be resolved in ``scope`` (where it is written): its body,
+    unless the body's root name is one of the lambda's parameters (``lambda os: os.system``:
+    a value given at the call, not the module)."""
+    return [] if from_param(node, node.body) else [(node.body, scope)]
+
+
+def from_param(node: cst.Lambda, expr: cst.BaseExpression) -> bool:
+    """Whether the name at the root of ``expr`` (an attribute, subscript and call chain in
+    the lambda ``node``) is one of the lambda's parameters."""
+    params = node.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    root = expr
+    while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+        root = root.value if not isinstance(root, cst.Call) else root.func
+    return isinstance(root, cst.Name) and root.value in names
 
 
 def _fstring_text(value: str, raw: bool) -> str | None:

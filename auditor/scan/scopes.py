@@ -47,6 +47,8 @@ class Binding:
     # v)``): the key; ``value`` is what it is set to (auditor.scan.environ)
     key: cst.BaseExpression | None = None
     defines: bool = False  # bound by a ``def`` or ``class`` (a function or class, no source)
+    # of a ``def``: the function's own scope (what its ``return``s give: Scope.returns)
+    inner: Scope | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -70,6 +72,9 @@ class Scope:
     star_imports: list[tuple[str, int]] = field(default_factory=list)
     # the ``for`` and ``while`` loops of this scope: (first, last) on the CLOCK
     loops: list[tuple[int, int]] = field(default_factory=list)
+    # of a (not async) ``def``'s scope: the expressions its ``return``s give, filled by the
+    # walk (auditor.scan.collect); None for any other scope
+    returns: list[cst.BaseExpression] | None = None
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self

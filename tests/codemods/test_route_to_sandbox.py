@@ -333,3 +333,26 @@ def test_package_init_keeps_its_imports() -> None:
         "def f(c):\n    sandbox.run(c, shell=True)\n"
     )
     assert run(source)[0].startswith("from auditor import sandbox\n")  # elsewhere it goes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "import functools\np = functools.partial(subprocess.run, shell=True)\np(cmd)",
+        "import functools\ndef make():\n    return functools.partial(subprocess.run, shell=True)\n"
+        "make()(cmd)",
+        "def make():\n    return lambda c: os.system('echo ' + c)\nmake()(cmd)",
+    ],
+)
+def test_a_call_a_partial_or_lambda_makes_is_not_rewritten_as_the_sinks(body: str) -> None:
+    """``p(cmd)`` after ``p = functools.partial(subprocess.run, shell=True)`` is judged as
+    ``subprocess.run(cmd, shell=True)``, but ``sandbox.run(cmd)`` would drop the shell (and
+    a lambda's ``'echo ' + c``): the call is declined as a sink handed over, never
+    rewritten as the sink's own."""
+    source = f"import os\nimport subprocess\n{body}\n"
+    code, outcomes = run(source)
+    last = source.count("\n")
+    [made] = [o for o in outcomes if o.line == last]
+    assert not made.rewritten
+    assert "handed over to" in made.reason
+    assert code.splitlines()[-1] == body.splitlines()[-1]

@@ -3,6 +3,7 @@ finding and no error (the argument is in auditor/scan/prefilter.py)."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import subprocess
@@ -110,6 +111,39 @@ def test_a_method_called_by_name_through_operator_is_kept(code: str) -> None:
     fast = analyze_source(code.encode(), "m.py", "m.py", Context(policy))
     assert len(full.latent) == 1
     assert fast.latent == full.latent
+
+
+@pytest.mark.parametrize(
+    ("code", "reported"),
+    [
+        ("import os\ndef go(c):\n    os.system.__call__(c)\n", True),
+        ("import os\nsh = os.system\ndef go(c):\n    sh.__call__(c)\n", True),
+        # a base class's __call__ (a metaclass, an argparse action): no sink, no parse
+        (
+            "import os\nclass M(type):\n    def __call__(cls, *a):\n"
+            "        return super().__call__(*a)\n"
+            "def go():\n    return os.system\n",
+            False,
+        ),
+    ],
+)
+def test_a_sink_called_through_its_dunder_call(code: str, reported: bool) -> None:
+    """``X.__call__(...)`` is a call of ``X`` for the survey too (auditor.scan.prefilter):
+    the body holding it stays, and the file is parsed; the body of ``super().__call__``
+    (reportable for its other function) is dropped."""
+    from auditor.scan.prefilter import survey
+
+    found = survey(ast.parse(code), Context(make_policy()).words)
+    [call] = [c for c in found.calls if getattr(c.func, "attr", "") == "__call__"]
+    kept = not any(first <= call.lineno <= last for first, last, _ in found.stubs)
+    assert found.may_report
+    assert kept == reported
+    if reported:
+        full = Context(make_policy(), Options(prefilter=False))
+        whole = analyze_source(code.encode(), "m.py", "m.py", full)
+        fast = analyze_source(code.encode(), "m.py", "m.py", Context(make_policy()))
+        assert [f.sink for f in fast.findings] == [f.sink for f in whole.findings]
+        assert [f.sink for f in fast.findings] == ["os.system"]
 
 
 _WORDS_TEXTS = [

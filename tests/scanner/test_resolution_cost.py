@@ -46,3 +46,24 @@ def test_a_name_bound_from_itself_n_times_costs_about_n_squared(
     # 30 lines: 2,791 binding lookups and 931 names evaluated; before, 268 million
     assert bindings[0] < 5 * n * n, bindings[0]
     assert names[0] < 5 * n * n, names[0]
+
+
+@pytest.mark.parametrize("n", [30, 100])
+def test_what_a_function_returns_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int
+) -> None:
+    """``f1`` returns ``f0() or f0()``, ``f2`` returns ``f1() or f1()``..., ``f0`` the
+    sandbox's runner (so that every branch is read, for a host runner that would win), and
+    ``f4()`` is called n times: what a call returns (auditor.scan.resolve's ``_returned``)
+    is read once per function, not once per path through the chain at every call."""
+    lines = ["from auditor import sandbox", "", "def f0():", "    return sandbox.run"]
+    for i in range(1, 5):
+        lines += [f"def f{i}():", f"    return f{i - 1}() or f{i - 1}()"]
+    lines += ["def go(c):", *[f"    f4()(c + '{i}')" for i in range(n)], ""]
+    (tmp_path / "app.py").write_text("\n".join(lines))
+    returned = _counted(monkeypatch, resolve.Resolver, "_returned")
+    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
+    assert {(f.sink, f.isolated) for f in result.findings} == {("auditor.sandbox.run", True)}
+    assert len(result.findings) == n
+    # 30 calls: 38 reads of what a call returns; without reading each function once, 930
+    assert returned[0] < 10 * n, returned[0]

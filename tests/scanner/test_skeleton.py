@@ -191,6 +191,27 @@ def run(code):
     save("/tmp/job.py", code)
     subprocess.run([sys.executable, "/tmp/job.py"])
 """,
+    # a sink a function returns, called in another function (auditor.scan.resolve's
+    # _returned): the factory's body and its callers' stay
+    "factory-called-elsewhere": """
+import os
+def helper():
+    return 1
+def pick():
+    return os.system
+def go(c):
+    runner = pick()
+    runner(c)
+def go2(c):
+    pick()(c)
+""",
+    "call-dunder-of-a-sink": """
+import os
+def helper():
+    return 1
+def go(c):
+    os.system.__call__(c)
+""",
 }
 
 
