@@ -104,10 +104,14 @@ class Call:
     # what the call returns when it resolves to no function of the project (a model-like
     # object called: ``chain(inputs)``, when the chain's class has no ``__call__`` here)
     fallback: Label | None = None
+    # what its ``*args`` and ``**kwargs`` carry (``Job(**request.get_json())``): what the
+    # parameters behind them may receive
+    spread: tuple[Label, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "fallback": None if self.fallback is None else _json_label(self.fallback),
+            "spread": [_json_label(x) for x in self.spread],
             "caller": self.caller,
             "callee": self.callee,
             "args": [a.to_json() for a in self.args],
@@ -132,6 +136,7 @@ class Call:
             d["column"],
             d["text"],
             None if d.get("fallback") is None else _label(d["fallback"]),
+            _labels(d.get("spread", [])),
         )
 
 

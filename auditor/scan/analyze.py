@@ -648,6 +648,7 @@ def _build_summary(
     )  # fmt: skip
     summarizer.importing = evaluator_for(collector, resolver)
     summarizer.importing.imported = set()
+    summarizer.dropped = dropped
     if ctx.sources.quoting:
         summarizer.exposed = _exposed_quotes(sites, collector, resolver, ctx.sources.quoting)
     entries = []

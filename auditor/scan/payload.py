@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from auditor.scan.resolve import Resolver, keyword, may_compute, positional
-from auditor.scan.scopes import Scope
+from auditor.scan.scopes import ANY_ATTR, Scope
 from auditor.scan.strings import string_value
 
 _MAX_DEPTH = 16
@@ -411,6 +411,8 @@ class Evaluator:
         assigns = self.attrs.get((cls, node.attr.value), [])
         if len(assigns) != 1 or node.attr.value in self.outside:
             return DYNAMIC
+        if (cls, ANY_ATTR) in self.attrs or ANY_ATTR in self.outside:
+            return DYNAMIC  # setattr(self, name, v): any attribute may be the one written
         value, where, method, mutation = assigns[0]
         if mutation or method != "__init__" or value is None:
             return DYNAMIC
