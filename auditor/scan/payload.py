@@ -146,6 +146,9 @@ class Evaluator:
         # attribute names set on objects from outside their class's methods: an instance
         # attribute of that name may hold whatever they set (never the constant of __init__)
         self.outside = outside
+        # class key -> the classes of the module that derive from it (an instance of one
+        # runs the class's methods with the attributes it sets)
+        self.subclasses: dict[str, tuple[str, ...]] = {}
         self._active: set[int] = set()
         # marking mode (``mark_quoting``): each call of these quoting functions is a constant
         # text naming it, so that where it lands in a shell string can be read
@@ -411,8 +414,15 @@ class Evaluator:
         assigns = self.attrs.get((cls, node.attr.value), [])
         if len(assigns) != 1 or node.attr.value in self.outside:
             return DYNAMIC
-        if (cls, ANY_ATTR) in self.attrs or ANY_ATTR in self.outside:
-            return DYNAMIC  # setattr(self, name, v): any attribute may be the one written
+        if ANY_ATTR in self.outside:
+            return DYNAMIC  # setattr(obj, name, v): any attribute may be the one written
+        for sub in (cls, *self.subclasses.get(cls, ())):
+            if (sub, ANY_ATTR) in self.attrs or (
+                sub != cls and (sub, node.attr.value) in self.attrs
+            ):
+                # setattr(self, name, v), or a subclass's own self.<attr> = v: self may
+                # be an instance of it
+                return DYNAMIC
         value, where, method, mutation = assigns[0]
         if mutation or method != "__init__" or value is None:
             return DYNAMIC

@@ -264,3 +264,58 @@ def test_tools_picked_from_a_table_by_the_model_get_its_arguments(
     ]
     (shell,) = [f for f in findings if f.line == 10]
     assert shell.flow[1].line == line  # passed where the table's function is called
+
+
+SUBCLASS_WRITES = """import os
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+class Base:
+    def __init__(self):
+        self.cmd = "uptime"
+
+    def go(self):
+        os.system(self.cmd)
+
+
+class Web(Base):
+{init}
+
+
+@app.route("/w")
+def w():
+    {call}
+"""
+
+
+@pytest.mark.parametrize(
+    ("init", "call"),
+    [
+        (
+            "    def __init__(self, c):\n        super().__init__()\n        self.cmd = c",
+            "Web(request.args['c']).go()",
+        ),
+        (
+            "    def __init__(self, **kw):\n        super().__init__()\n"
+            "        vars(self).update(kw)",
+            "Web(**request.get_json()).go()",
+        ),
+    ],
+    ids=["by-name", "by-a-name-known-at-run-time"],
+)
+def test_the_constant_of_init_is_not_the_one_value_when_a_subclass_sets_it(
+    tmp_path: Path, init: str, call: str
+) -> None:
+    """The base's method runs on an instance of the subclass of the same file, which sets
+    the attribute again: the payload is not the constant ``__init__`` gives."""
+    code = SUBCLASS_WRITES.format(init=init, call=call)
+    finding = _only(_scan(tmp_path, {"app.py": code}), "app.py")
+    assert (finding.line, finding.rule, finding.risk, finding.origin) == (
+        13,
+        "AUD001",
+        "critical",
+        "remote-input",
+    )
