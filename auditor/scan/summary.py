@@ -1706,7 +1706,7 @@ class Summarizer:
             stmts = stmts[1:]
         if not stmts:
             return documented and not _is_stub(record.node)
-        own_pass = documented or one_line or self._own_pass(record.node)
+        own_pass = documented or one_line or self._own_pass(record)
         for stmt in stmts:
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Ellipsis):
                 continue
@@ -1719,17 +1719,16 @@ class Summarizer:
             return False
         return True
 
-    def _own_pass(self, node: cst.FunctionDef) -> bool:
+    def _own_pass(self, record: FunctionRecord) -> bool:
         """Whether the body ``pass`` alone on its line is the method's own (a hook its
         subclasses override: ``def prepare(self, data): pass`` of a template method), not
-        one the skeleton put in place of a body it dropped."""
-        if not isinstance(node.body, cst.IndentedBlock) or len(node.body.body) != 1:
+        one the skeleton put in place of a body it dropped: the function's last line (the
+        ``ast``'s, of the text as written) is not in a dropped range."""
+        span = self._spans.get(id(record.scope))
+        if span is None:
             return False
-        found = self.nodes.range(node.body.body[0])
-        if found is None:
-            return False
-        line = found.start.line
-        return not any(first <= line <= last for first, last in self.dropped)
+        last = span[2]
+        return not any(first <= last <= end for first, end in self.dropped)
 
     # -- the whole file ----------------------------------------------------------------------
     def build(
