@@ -417,12 +417,10 @@ class Evaluator:
         if ANY_ATTR in self.outside:
             return DYNAMIC  # setattr(obj, name, v): any attribute may be the one written
         for sub in (cls, *self.subclasses.get(cls, ())):
-            if (sub, ANY_ATTR) in self.attrs or (
-                sub != cls and (sub, node.attr.value) in self.attrs
-            ):
-                # setattr(self, name, v), or a subclass's own self.<attr> = v: self may
-                # be an instance of it
-                return DYNAMIC
+            if (sub, ANY_ATTR) in self.attrs:
+                return DYNAMIC  # setattr(self, name, v): self may be an instance of sub
+            if sub != cls and not self._constant_sets(sub, node.attr.value, depth):
+                return DYNAMIC  # a subclass sets self.<attr> to what is not constant
         value, where, method, mutation = assigns[0]
         if mutation or method != "__init__" or value is None:
             return DYNAMIC
@@ -434,6 +432,19 @@ class Evaluator:
             return self.value(value, where, depth + 1)
         finally:
             self._active.discard(key)
+
+    def _constant_sets(self, cls: str, attr: str, depth: int) -> bool:
+        """Whether every ``self.<attr> = value`` of class ``cls`` sets a constant."""
+        for value, where, _, mutation in self.attrs.get((cls, attr), ()):
+            if mutation or value is None or id(value) in self._active:
+                return False
+            self._active.add(id(value))
+            try:
+                if not self.value(value, where, depth + 1).const:
+                    return False
+            finally:
+                self._active.discard(id(value))
+        return True
 
     def _subscript(self, node: cst.Subscript, scope: Scope, depth: int) -> Value:
         """A lookup in a constant container is one of its values, whatever the key."""
