@@ -27,6 +27,10 @@ from typing import Any
 
 Label = tuple[Any, ...]
 
+# the attribute name of a write whose name is only known at run time (``setattr(self, k,
+# v)``, ``vars(self).update(kw)``): it may be any attribute of the instance
+ANY_ATTR = "*"
+
 
 def _labels(data: list[Any]) -> tuple[Label, ...]:
     return tuple(_label(item) for item in data)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.file_summary import (
+    ANY_ATTR,
     WRAPPERS,
     Arg,
     Call,
@@ -33,7 +34,6 @@ from auditor.file_summary import (
 )
 from auditor.findings import Step
 from auditor.judge.sources import RANK, builtin, names_method
-from auditor.scan.scopes import ANY_ATTR
 
 _MAX_PASSES = 60
 _INSTANCE_DEPTH = 4  # calls inside a called function's return value instantiated, at most

@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 
-from auditor.file_summary import WRAPPERS, Arg, FileSummary
+from auditor.file_summary import ANY_ATTR, WRAPPERS, Arg, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import Entry, text_reader
@@ -28,7 +28,6 @@ from auditor.flow.propagate import Project
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
-from auditor.scan.scopes import ANY_ATTR
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4

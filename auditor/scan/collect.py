@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from auditor.file_summary import ANY_ATTR
 from auditor.judge.catalogue import Catalogue
 from auditor.scan.environ import setting_members
-from auditor.scan.scopes import ANY_ATTR, CLOCK, Binding, BindingKind, Scope
+from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
 from auditor.scan.strings import string_value
 
 

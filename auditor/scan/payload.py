@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from auditor.file_summary import ANY_ATTR
 from auditor.scan.resolve import Resolver, keyword, may_compute, positional
-from auditor.scan.scopes import ANY_ATTR, Scope
+from auditor.scan.scopes import Scope
 from auditor.scan.strings import string_value
 
 _MAX_DEPTH = 16

@@ -22,10 +22,6 @@ ScopeKind = Literal["module", "class", "function", "comprehension"]
 # does each call (auditor.scan.collect); only the relative order within one file counts.
 CLOCK = itertools.count()
 
-# the attribute name of a write whose name is only known at run time (``setattr(self, k,
-# v)``, ``vars(self).update(kw)``): it may be any attribute of the instance
-ANY_ATTR = "*"
-
 
 BindingKind = Literal[
     "import", "value", "opaque", "param", "iter", "augment", "with", "def", "unpack"
