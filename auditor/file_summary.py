@@ -27,6 +27,10 @@ from typing import Any
 
 Label = tuple[Any, ...]
 
+# the attribute name of a write whose name is only known at run time (``setattr(self, k,
+# v)``, ``vars(self).update(kw)``): it may be any attribute of the instance
+ANY_ATTR = "*"
+
 
 def _labels(data: list[Any]) -> tuple[Label, ...]:
     return tuple(_label(item) for item in data)
@@ -108,11 +112,15 @@ class Call:
     # model's on an instance of a class the project may define: ``model_client.create(q)``
     # returns the model's reply, not ``q``, when the class is another package's)
     fallback_only: bool = False
+    # what its ``*args`` and ``**kwargs`` carry (``Job(**request.get_json())``): what the
+    # parameters behind them may receive
+    spread: tuple[Label, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "fallback": None if self.fallback is None else _json_label(self.fallback),
             "fallback_only": self.fallback_only,
+            "spread": [_json_label(x) for x in self.spread],
             "caller": self.caller,
             "callee": self.callee,
             "args": [a.to_json() for a in self.args],
@@ -138,6 +146,7 @@ class Call:
             d["text"],
             None if d.get("fallback") is None else _label(d["fallback"]),
             bool(d.get("fallback_only", False)),
+            _labels(d.get("spread", [])),
         )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.file_summary import (
+    ANY_ATTR,
     WRAPPERS,
     Arg,
     Call,
@@ -177,6 +178,7 @@ class Project:
                 if cls is not None:
                     self.object_attrs.setdefault((cls, attr), []).append((index, labels))
         self._families: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._orders: dict[str, tuple[str, ...]] = {}  # class gid -> its fields in order
         self._ancestries: dict[str, set[str]] = {}
         self._lineages: dict[str, set[str]] = {}
         self._inheriting: set[tuple[str, str, str, str]] = set()  # see _inherited
@@ -510,8 +512,8 @@ class Project:
             queue += self.subclasses.get(cls, [])
             for index, number in self.constructions.get(cls, []):
                 call = self.files[index][1].calls[number]
-                arg = call.kwargs.get(attr)
-                if arg is None:
+                labels = self.field_given(cls, call, attr)
+                if not labels:
                     continue
                 step = Step(
                     self.files[index][0],
@@ -522,8 +524,48 @@ class Project:
                     call.text,
                     attr,
                 )
-                out = out.merge(self.info(index, arg.labels).step(step))
+                out = out.merge(self.info(index, labels).step(step))
         return out
+
+    def field_given(self, cls: str, call: Call, attr: str) -> tuple[Label, ...]:
+        """What ``call``, a construction of class ``cls``, passes for its field ``attr``:
+        the keyword of that name, the positional argument in its place (``DJob(cmd)``),
+        or what a ``**mapping`` carries (``DJob(**request.get_json())``: any field)."""
+        arg = call.kwargs.get(attr)
+        if arg is not None:
+            return arg.labels
+        order = self._field_order(cls)
+        position = order.index(attr) if attr in order else -1
+        if 0 <= position < len(call.args):
+            return call.args[position].labels
+        return call.spread if call.star else ()
+
+    def _field_order(self, gid: str) -> tuple[str, ...]:
+        """The fields of class ``gid`` in the order its generated constructor takes them
+        positionally (a dataclass's, an attrs class's, a NamedTuple's: the bases' first, in
+        reverse order of the bases); none when the class or a project base defines
+        ``__init__`` (that one says what the arguments are). Memoised."""
+        found = self._orders.get(gid)
+        if found is None:
+            self._orders[gid] = ()  # a cycle of bases: none
+            found = self._orders[gid] = self._ordered_fields(gid, 0) or ()
+        return found
+
+    def _ordered_fields(self, gid: str, depth: int) -> tuple[str, ...] | None:
+        klass = self.classes.get(gid)
+        if klass is None or depth > 8 or f"{gid}.__init__" in self.functions:
+            return None
+        out: list[str] = []
+        for base in reversed(klass[1].bases):
+            resolved = self.class_id(base)
+            if resolved is None or resolved == gid:
+                continue
+            inherited = self._ordered_fields(resolved, depth + 1)
+            if inherited is None:
+                return None
+            out += [f for f in inherited if f not in out]
+        out += [f for f in klass[1].fields if f not in out]
+        return tuple(out)
 
     def _converted(self, name: str, attr: str, depth: int = 0) -> str:
         """How the field ``attr`` of the class named ``name`` is converted ("" when it is
@@ -576,6 +618,14 @@ class Project:
                 out.append(cls)
         self._families[key] = found = tuple(out) or (gid,)
         return found
+
+    def _writes_any(self, gid: str) -> bool:
+        """Whether class ``gid`` writes attributes by a name known at run time."""
+        found = self.classes.get(gid)
+        return (found is not None and ANY_ATTR in found[1].attrs) or (
+            gid,
+            ANY_ATTR,
+        ) in self.object_attrs
 
     def _ancestry(self, gid: str) -> set[str]:
         """The project classes ``gid`` derives from (memoised)."""
@@ -795,13 +845,17 @@ class Project:
         if kind == "a":
             gid, attr = self.gid(index, label[1]), label[2]
             out = NOTHING
-            for cls in self.attr_family(gid, attr):
-                if cls != gid and cls in self._ancestry(gid):
-                    # a base's method set it from its parameters: only what the calls of
-                    # gid's own line pass (not a sibling subclass's super().__init__)
-                    out = out.merge(self._inherited(gid, cls, attr))
-                else:
-                    out = out.merge(self._read("a", (cls, attr)))
+            # an attribute written by a name known only at run time may be this one
+            for name in (attr, ANY_ATTR) if attr != ANY_ATTR else (attr,):
+                for cls in self.attr_family(gid, name):
+                    if name == ANY_ATTR and not self._writes_any(cls):
+                        continue
+                    if cls != gid and cls in self._ancestry(gid):
+                        # a base's method set it from its parameters: only what the calls
+                        # of gid's own line pass (not a sibling subclass's super().__init__)
+                        out = out.merge(self._inherited(gid, cls, name))
+                    else:
+                        out = out.merge(self._read("a", (cls, name)))
             return out
         if kind == "b":  # self.<attr> that a framework base class may set
             return self._framework_attr(index, label)
@@ -1037,6 +1091,8 @@ class Project:
             )
             if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
                 out = out.merge(Info(Reach("parameter", (step,))))
+                # but what they are made of is: any of it may be this parameter's
+                out = out.merge(self.info(caller, call.spread).step(step))
             elif how == "default":
                 default = function.defaults.get(name)
                 if default is not None:
@@ -1325,9 +1381,11 @@ class Project:
                     work.extend((found[0], x) for x in injected.labels)
                 for caller, number, shift in self.callers.get(gid, []):
                     call = self.files[caller][1].calls[number]
-                    _, arg = self._argument(found[1], call, label[2], shift)
+                    how, arg = self._argument(found[1], call, label[2], shift)
                     if arg is not None:
                         work.extend((caller, x) for x in arg.labels)
+                    elif how == "unknown":
+                        work.extend((caller, x) for x in call.spread)
             elif kind == "c":
                 call = self.files[index][1].calls[label[1]]
                 target = self.targets.get((index, label[1]))
@@ -1337,11 +1395,13 @@ class Project:
                 if target is None:
                     if not call.fallback_only:  # else the model's reply, not its prompt
                         work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                        work.extend((index, x) for x in call.spread)
                     continue
                 if (index, label[1]) in self.constructors or all(
                     self.functions[g][1].abstract for g in target.functions
                 ):
                     work.extend((index, x) for x in (y for a in passed for y in a.labels))
+                    work.extend((index, x) for x in call.spread)
                 for gid in target.functions:
                     callee_index, function = self.functions[gid]
                     if function.abstract:
@@ -1351,26 +1411,29 @@ class Project:
                         continue
                     for x in function.returns:
                         if x[0] == "p" and x[1] == function.key:
-                            _, arg = self._argument(function, call, x[2], target.shift)
+                            how, arg = self._argument(function, call, x[2], target.shift)
                             if arg is not None:
                                 work.extend((index, y) for y in arg.labels)
+                            elif how == "unknown":
+                                work.extend((index, y) for y in call.spread)
                         else:
                             work.append((callee_index, x))
             elif kind == "a":
                 gid = self.gid(index, label[1])
                 self.read_attrs.add((gid, str(label[2])))
                 found_class = self.classes.get(gid)
-                for cls in self.attr_family(gid, label[2]):
-                    other = self.classes.get(cls)
-                    if other is not None:
-                        work.extend((other[0], x) for x in other[1].attrs.get(label[2], ()))
+                for name in {label[2], ANY_ATTR}:
+                    for cls in self.attr_family(gid, name):
+                        other = self.classes.get(cls)
+                        if other is not None:
+                            work.extend((other[0], x) for x in other[1].attrs.get(name, ()))
                 # a field: what constructors pass
                 if found_class is not None and self.declares(gid, label[2]):
                     for cls in [gid, *self.subclasses.get(gid, [])]:
                         for caller, number in self.constructions.get(cls, []):
-                            arg = self.files[caller][1].calls[number].kwargs.get(label[2])
-                            if arg is not None:
-                                work.extend((caller, x) for x in arg.labels)
+                            call = self.files[caller][1].calls[number]
+                            given = self.field_given(cls, call, label[2])
+                            work.extend((caller, x) for x in given)
         return out
 
     # -- constants through derived sinks ---------------------------------------------------

@@ -18,7 +18,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from auditor.file_summary import WRAPPERS, FileSummary
+from auditor.file_summary import ANY_ATTR, WRAPPERS, Arg, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
@@ -41,6 +41,8 @@ ROUNDS = 4
 # constructed object carries its arguments, a method's result its receiver), which the
 # budget does not fix: see docs/flow.md, "What it misses".
 _REREAD_MIN = 80
+# the words of the statements that set an attribute by a name given as a value
+_BY_NAME_SETTERS = ("setattr", "__dict__", "vars")
 _REREAD_SHARE = 15
 # ... or this many files for each file whose text calls a model or a connection (a method
 # heuristic of rules/sources.toml: ``model_client.create(``), up to the scan's number of
@@ -109,11 +111,12 @@ def derived_sinks(project: Project) -> set[str]:
                 if (gid, attr) not in attrs:
                     attrs[(gid, attr)] = frozenset()  # a cycle: what is known so far
                     found: set[str] = set()
-                    for cls in project.attr_family(gid, attr):
-                        other = project.classes.get(cls)
-                        if other is not None:
-                            assigned = other[1].attrs.get(attr, ())
-                            found |= depends(other[0], assigned, depth + 1)
+                    for name in {attr, ANY_ATTR}:  # (a name known at run time: any)
+                        for cls in project.attr_family(gid, name):
+                            other = project.classes.get(cls)
+                            if other is not None:
+                                assigned = other[1].attrs.get(name, ())
+                                found |= depends(other[0], assigned, depth + 1)
                     attrs[(gid, attr)] = frozenset(found)
                 out |= attrs[(gid, attr)]
         return out
@@ -121,7 +124,7 @@ def derived_sinks(project: Project) -> set[str]:
     def _through_call(index: int, number: int, depth: int) -> set[str]:
         call = project.files[index][1].calls[number]
         target = project.targets.get((index, number))
-        passed = [*call.args, *call.kwargs.values()]
+        passed = [*call.args, *call.kwargs.values(), Arg(call.spread, False)]
         if call.receiver is not None:
             passed.append(call.receiver)
         if target is None:
@@ -152,7 +155,7 @@ def derived_sinks(project: Project) -> set[str]:
             if target is None or not derived.intersection(target.functions):
                 continue
             call = project.files[index][1].calls[number]
-            passed = [*call.args, *call.kwargs.values()]
+            passed = [*call.args, *call.kwargs.values(), Arg(call.spread, False)]
             for gid in depends(index, (x for a in passed for x in a.labels)):
                 if gid not in derived:
                     derived.add(gid)
@@ -576,7 +579,10 @@ class Planner:
         # in another file putting the model's reply there): their assignments are wanted
         budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
         for gid, attr in sorted(project.read_attrs):
-            self._ask_naming(project, attr, gid, f"set:{attr}", budget, wanted)
+            # (by its name, or by a name known at run time: ``setattr(self, k, v)``,
+            # ``vars(self).update(kw)``, ``self.__dict__[k] = v``)
+            for word in (attr, *_BY_NAME_SETTERS):
+                self._ask_naming(project, word, gid, f"set:{attr}", budget, wanted)
         # the abstract methods a payload's value comes from: a subclass's override runs, and
         # a subclass may be in a file no round has parsed (an LLM backend's ``submit_prompt``
         # in its own module): the files that name the method and the class or a known

@@ -43,6 +43,8 @@ _TABLES: dict[str, frozenset[str]] = {
     "clean": frozenset({"names"}),
     "model": frozenset({"names"}),
     "message_class": frozenset({"names", "origin", "note"}),
+    "field": frozenset({"names"}),
+    "copy": frozenset({"names"}),
 }
 # what a policy's [[tool.auditor.sources]] entry may say: its kind names the table
 POLICY_KINDS = ("object", "call", "decorator", "sanitizer", "clean")
@@ -132,6 +134,11 @@ class SourceCatalogue:
     # base classes and class decorators whose fields are converted to their annotated type
     # when an instance is made (pydantic): ``level: int`` there is an int() conversion
     models: _Patterns = field(default_factory=_Patterns)
+    # calls that declare a field in a class body without an annotation (``cmd = attr.ib()``)
+    fields: _Patterns = field(default_factory=_Patterns)
+    # calls that copy an instance with the fields given by keyword changed
+    # (``dataclasses.replace(job, cmd=x)``): its class built with those keywords
+    copies: _Patterns = field(default_factory=_Patterns)
     # (verbs, receivers, source) of each route heuristic entry
     routes: list[tuple[frozenset[str], frozenset[str], Source]] = field(default_factory=list)
     base_classes: list[BaseClassEntry] = field(default_factory=list)
@@ -257,6 +264,8 @@ _PATTERN_TABLES = {
     "clean": lambda c: c.clean,
     "model": lambda c: c.models,
     "registry": lambda c: c.registries,
+    "field": lambda c: c.fields,
+    "copy": lambda c: c.copies,
 }
 
 
@@ -270,7 +279,8 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
         names = _strings(where, "names", entry.get("names", []))
         if not names:
             raise SourceError(f"{where}: 'names' is missing or empty")
-        source = _source(where, entry, needs_origin=table not in ("sanitizer", "clean", "model"))
+        plain = table in ("sanitizer", "clean", "model", "field", "copy")
+        source = _source(where, entry, needs_origin=not plain)
         _PATTERN_TABLES[table](catalogue).add(names, source)
         quotes = entry.get("quotes", False)
         if not isinstance(quotes, bool):

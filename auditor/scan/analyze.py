@@ -671,6 +671,7 @@ def _build_summary(
     )  # fmt: skip
     summarizer.importing = evaluator_for(collector, resolver)
     summarizer.importing.imported = set()
+    summarizer.dropped = dropped
     if ctx.sources.quoting:
         summarizer.exposed = _exposed_quotes(sites, collector, resolver, ctx.sources.quoting)
     entries = []
@@ -1004,6 +1005,38 @@ def _callee_text(module: cst.Module, node: cst.Call) -> str:
     return " ".join(module.code_for_node(node.func).split())
 
 
+def _subclasses(collector: Collector) -> dict[str, tuple[str, ...]]:
+    """Each class of the module -> the classes of the module that derive from it, directly
+    or not (a base named by its name, or by its key)."""
+    direct: dict[str, set[str]] = {}
+    keys = {record.key for record in collector.classes}
+    for record in collector.classes:
+        for base in record.node.bases:
+            text = _dotted_name(base.value)
+            if text in keys and text != record.key:
+                direct.setdefault(text, set()).add(record.key)
+    out: dict[str, tuple[str, ...]] = {}
+    for key in direct:
+        found: list[str] = []
+        queue = list(direct[key])
+        while queue:
+            sub = queue.pop()
+            if sub not in found and sub != key:
+                found.append(sub)
+                queue += direct.get(sub, ())
+        out[key] = tuple(found)
+    return out
+
+
+def _dotted_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted_name(node.value)
+        return f"{inner}.{node.attr.value}" if inner is not None else None
+    return None
+
+
 def evaluator_for(
     collector: Collector, resolver: Resolver, assume_params: bool = False
 ) -> Evaluator:
@@ -1027,6 +1060,7 @@ def evaluator_for(
         resolver, assume_params=assume_params, attrs=attrs, methods=methods,
         outside=frozenset(collector.outside_attrs),
     )  # fmt: skip
+    evaluator.subclasses = _subclasses(collector)
     module, package = collector.module_name, collector.package
     evaluator.absolute = lambda target: absolute(target, module, package)
     if collector.inline:

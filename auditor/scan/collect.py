@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from auditor.file_summary import ANY_ATTR
 from auditor.judge.catalogue import Catalogue
 from auditor.scan.environ import setting_members
 from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
@@ -316,23 +317,35 @@ class Collector(cst.CSTVisitor):
         """Record ``self.<attr> = value`` (or a mutation of ``self.<attr>``) in a method."""
         if not isinstance(target, cst.Attribute):
             return
-        if not isinstance(target.value, cst.Name):
+        self._attr_write(target.value, target.attr.value, value, mutation, annotation)
+
+    def _attr_write(
+        self,
+        obj: cst.BaseExpression,
+        attr: str,
+        value: cst.BaseExpression | None,
+        mutation: bool = False,
+        annotation: cst.BaseExpression | None = None,
+    ) -> None:
+        """Record that attribute ``attr`` of ``obj`` is set to ``value`` (``ANY_ATTR``: an
+        attribute whose name is only known at run time, any of them)."""
+        if not isinstance(obj, cst.Name):
             if not mutation:
-                self.outside_attrs.add(target.attr.value)
+                self.outside_attrs.add(attr)
             return
         method = self._method_self()
-        if method is None or target.value.value != method[1]:
+        if method is None or obj.value != method[1]:
             if value is not None and not mutation:
-                self.object_attrs.append((target.value, target.attr.value, value, self.scope))
+                self.object_attrs.append((obj, attr, value, self.scope))
             if not mutation:
-                self.outside_attrs.add(target.attr.value)
+                self.outside_attrs.add(attr)
             return
         record = method[0]
         assert record.cls is not None
         self.attr_assigns.append(
             AttrAssign(
                 record.cls,
-                target.attr.value,
+                attr,
                 value,
                 self.scope,
                 record.node.name.value,
@@ -340,6 +353,77 @@ class Collector(cst.CSTVisitor):
                 annotation,
             )
         )
+
+    def _namespace_of(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The object whose attributes ``node`` holds by name: ``x`` of ``x.__dict__`` and
+        of ``vars(x)`` (``vars`` not rebound)."""
+        if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
+            return node.value
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value == "vars"
+            and len(node.args) == 1
+            and not node.args[0].star
+            and node.args[0].keyword is None
+            and self.scope.lookup("vars") is None
+        ):
+            return node.args[0].value
+        return None
+
+    @staticmethod
+    def _attr_name(node: cst.BaseExpression | None) -> str:
+        """An attribute name given as a value: the literal's text, else ``ANY_ATTR``."""
+        if isinstance(node, cst.SimpleString):
+            text = string_value(node)
+            if isinstance(text, str) and text.isidentifier():
+                return text
+        return ANY_ATTR
+
+    def _namespace_store(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None
+    ) -> None:
+        """``self.__dict__["cmd"] = v``, ``vars(self)[k] = v``: an attribute of ``self``
+        written by name."""
+        if not isinstance(target, cst.Subscript):
+            return
+        obj = self._namespace_of(target.value)
+        if obj is None or self._globals_object(target.value):
+            return
+        index = target.slice[0].slice if len(target.slice) == 1 else None
+        key = index.value if isinstance(index, cst.Index) else None
+        self._attr_write(obj, self._attr_name(key), value)
+
+    def _attribute_call(self, node: cst.Call) -> None:
+        """``setattr(x, name, v)``, ``x.__dict__.update(d)``, ``vars(x).update(k=v)``,
+        ``x.__dict__.setdefault(k, v)`` / ``__setitem__``: attributes of ``x`` written by
+        name (a name not written as a literal: any attribute)."""
+        func = node.func
+        args = node.args
+        if (
+            isinstance(func, cst.Name)
+            and func.value == "setattr"
+            and self.scope.lookup("setattr") is None
+            and len(args) >= 3
+            and not any(a.star or a.keyword is not None for a in args[:3])
+        ):
+            if not self._globals_object(args[0].value):  # (a module global: _globals_call)
+                self._attr_write(args[0].value, self._attr_name(args[1].value), args[2].value)
+            return
+        if not isinstance(func, cst.Attribute):
+            return
+        obj = self._namespace_of(func.value)
+        if obj is None or self._globals_object(func.value):
+            return
+        method = func.attr.value
+        if method == "update":
+            for arg in args:
+                if arg.keyword is not None:
+                    self._attr_write(obj, arg.keyword.value, arg.value)
+                else:  # a mapping (or pairs): any name
+                    self._attr_write(obj, ANY_ATTR, arg.value)
+        elif method in ("setdefault", "__setitem__") and len(args) >= 2:
+            self._attr_write(obj, self._attr_name(args[0].value), args[1].value)
 
     # -- allow-list checks (a sanitizer for the project-wide stage) ------------------------
     @staticmethod
@@ -563,6 +647,7 @@ class Collector(cst.CSTVisitor):
             self._globals_subscript(target.target, node.value)
             self._bind_target(target.target, node.value)
             self._self_attr(target.target, node.value)
+            self._namespace_store(target.target, node.value)
             self._mutation(target.target, node.value)
             self._item_store(node, target.target, node.value)
 
@@ -880,6 +965,7 @@ class Collector(cst.CSTVisitor):
                 text = string_value(name)
                 self.outside_attrs.add(text.decode("latin-1") if isinstance(text, bytes) else text)
         self._globals_call(node)
+        self._attribute_call(node)
         keep = isinstance(
             func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp, cst.BooleanOperation)
         ) or (

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from auditor.file_summary import ANY_ATTR
 from auditor.scan.resolve import Resolver, keyword, may_compute, positional
 from auditor.scan.scopes import Binding, Scope
 from auditor.scan.strings import string_value
@@ -146,6 +147,9 @@ class Evaluator:
         # attribute names set on objects from outside their class's methods: an instance
         # attribute of that name may hold whatever they set (never the constant of __init__)
         self.outside = outside
+        # class key -> the classes of the module that derive from it (an instance of one
+        # runs the class's methods with the attributes it sets)
+        self.subclasses: dict[str, tuple[str, ...]] = {}
         self._active: set[int] = set()
         # marking mode (``mark_quoting``): each call of these quoting functions is a constant
         # text naming it, so that where it lands in a shell string can be read
@@ -446,6 +450,13 @@ class Evaluator:
         assigns = self.attrs.get((cls, node.attr.value), [])
         if len(assigns) != 1 or node.attr.value in self.outside:
             return DYNAMIC
+        if ANY_ATTR in self.outside:
+            return DYNAMIC  # setattr(obj, name, v): any attribute may be the one written
+        for sub in (cls, *self.subclasses.get(cls, ())):
+            if (sub, ANY_ATTR) in self.attrs:
+                return DYNAMIC  # setattr(self, name, v): self may be an instance of sub
+            if sub != cls and not self._constant_sets(sub, node.attr.value, depth):
+                return DYNAMIC  # a subclass sets self.<attr> to what is not constant
         value, where, method, mutation = assigns[0]
         if mutation or method != "__init__" or value is None:
             return DYNAMIC
@@ -457,6 +468,19 @@ class Evaluator:
             return self.value(value, where, depth + 1)
         finally:
             self._active.discard(key)
+
+    def _constant_sets(self, cls: str, attr: str, depth: int) -> bool:
+        """Whether every ``self.<attr> = value`` of class ``cls`` sets a constant."""
+        for value, where, _, mutation in self.attrs.get((cls, attr), ()):
+            if mutation or value is None or id(value) in self._active:
+                return False
+            self._active.add(id(value))
+            try:
+                if not self.value(value, where, depth + 1).const:
+                    return False
+            finally:
+                self._active.discard(id(value))
+        return True
 
     def _subscript(self, node: cst.Subscript, scope: Scope, depth: int) -> Value:
         """A lookup in a constant container is one of its values, whatever the key."""

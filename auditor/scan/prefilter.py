@@ -265,6 +265,20 @@ def _looks_up(node: ast.expr) -> bool:
     return type(func) is ast.Attribute and func.attr == "get" and _namespace(func.value)
 
 
+def _tables_of(tables: list[ast.Assign], names: frozenset[str]) -> set[str]:
+    """The names bound to a dict literal that holds one of ``names`` as a value."""
+    out: set[str] = set()
+    for node in tables:
+        values = node.value.values  # type: ignore[attr-defined]
+        if any(
+            (type(v) is ast.Name and v.id in names)
+            or (type(v) is ast.Attribute and v.attr in names)
+            for v in values
+        ):
+            out.update(t.id for t in node.targets if type(t) is ast.Name)
+    return out
+
+
 def _namespace(node: ast.expr) -> bool:
     """``globals()``, ``locals()``, ``vars(x)`` or a function's ``f.__globals__``: a mapping
     of names to what they hold."""
@@ -725,6 +739,9 @@ def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
         elif kind is ast.AugAssign or kind is ast.AnnAssign:
             targets = [node.target]  # type: ignore[attr-defined]
         elif kind is ast.Call:
+            if _sets_by_name(node, names):  # type: ignore[arg-type]
+                out.append(node.lineno)  # type: ignore[attr-defined]
+                continue
             func = node.func  # type: ignore[attr-defined]
             if type(func) is not ast.Attribute or func.attr not in _GROWING_METHODS:
                 continue
@@ -737,7 +754,47 @@ def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
                 targets.extend(target.elts)  # type: ignore[attr-defined]
             elif type(target) is ast.Attribute and target.attr in names:
                 out.append(node.lineno)  # type: ignore[attr-defined]
+            elif type(target) is ast.Subscript and _attributes_of(target.value):
+                key = target.slice  # x.__dict__["NAME"] = v, vars(x)[k] = v
+                if _maybe_named(key, names):
+                    out.append(node.lineno)  # type: ignore[attr-defined]
     return out
+
+
+def _maybe_named(key: ast.expr, names: frozenset[str]) -> bool:
+    """Whether an attribute name given as a value may be one of ``names``: one of them
+    written as a literal, or any name not written as one."""
+    if type(key) is ast.Constant and isinstance(key.value, str):
+        return key.value in names
+    return True
+
+
+def _attributes_of(node: ast.expr) -> bool:
+    """``x.__dict__`` or ``vars(x)``: the attributes of ``x`` by name."""
+    if type(node) is ast.Attribute:
+        return node.attr == "__dict__"
+    return (
+        type(node) is ast.Call
+        and type(node.func) is ast.Name
+        and node.func.id == "vars"
+        and len(node.args) == 1
+    )
+
+
+def _sets_by_name(node: ast.Call, names: frozenset[str]) -> bool:
+    """Whether the call may set an attribute named in ``names`` by its name:
+    ``setattr(x, "NAME", v)``, ``setattr(x, name, v)`` (any), ``x.__dict__.update(...)``,
+    ``vars(x).update(NAME=v)``, ``x.__dict__.setdefault(k, v)``."""
+    func = node.func
+    if type(func) is ast.Name and func.id == "setattr" and len(node.args) >= 2:
+        return _maybe_named(node.args[1], names)
+    if type(func) is not ast.Attribute or not _attributes_of(func.value):
+        return False
+    if func.attr == "update":
+        return bool(node.args) or any(k.arg is None or k.arg in names for k in node.keywords)
+    if func.attr in ("setdefault", "__setitem__") and node.args:
+        return _maybe_named(node.args[0], names)
+    return False
 
 
 def _imports_any(node: ast.Import | ast.ImportFrom, names: frozenset[str]) -> bool:
@@ -804,6 +861,7 @@ def survey(
     decided = False  # a marker that makes the file reportable whatever else it holds
     asked = False  # a call or value of extra_calls, or a set of extra_sets, is here
     set_nodes: list[ast.AST] = []  # with extra_sets: what may set an attribute
+    tables: list[ast.Assign] = []  # with extra_calls: ``X = {...}`` (a table of functions?)
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     module_of: dict[str, set[str]] = {}  # what each of those names is bound to
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
@@ -864,6 +922,8 @@ def survey(
             continue
         if extra_sets and kind in _SETTING:
             set_nodes.append(node)
+        if extra_calls and kind is ast.Assign and type(node.value) is ast.Dict:  # type: ignore[attr-defined]
+            tables.append(node)  # type: ignore[arg-type]
         if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
             if type(base) is Name:
@@ -1154,6 +1214,13 @@ def survey(
             if attr.attr in extra_calls and id(attr) not in called:
                 reportable = asked = True
                 markers.append(attr.lineno)
+        # a table of such functions (``TOOLS = {"run": run_shell}``): where it is read,
+        # one of them may be looked up and called (``TOOLS[name](**args)``)
+        holding = _tables_of(tables, extra_calls)
+        for name_node in loads if holding else ():
+            if name_node.id in holding:
+                reportable = asked = True
+                markers.append(name_node.lineno)
     if extra_sets:
         found_sets = _attribute_sets(set_nodes, extra_sets)
         if found_sets:
@@ -1535,7 +1602,9 @@ def _stubs(
     functions: list[ast.FunctionDef | ast.AsyncFunctionDef], markers: list[int]
 ) -> list[tuple[int, int, int]]:
     """The outermost function bodies that start on a line after the ``def`` and hold no
-    marker: (first line, last line, column of the first statement in UTF-8 bytes)."""
+    marker: (first line, last line, column of the first statement in UTF-8 bytes). Not a
+    body that is ``pass`` alone: nothing to save, and kept, it is known to be the
+    function's own (a hook, see auditor.scan.summary's ``_abstract``)."""
     markers.sort()
     out: list[tuple[int, int, int]] = []
     functions.sort(key=lambda f: f.lineno)
@@ -1549,6 +1618,8 @@ def _stubs(
         last = fn.end_lineno or fn.body[-1].lineno
         if first <= covered or first <= fn.lineno:
             continue  # inside a body already stubbed, or ``def f(): return x`` on one line
+        if len(fn.body) == 1 and type(head) is ast.Pass:
+            continue  # ``pass`` already: kept, so that it is known to be the body's own
         i = bisect.bisect_left(markers, first)
         if i < len(markers) and markers[i] <= last:
             continue

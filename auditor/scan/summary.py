@@ -182,6 +182,9 @@ class Summarizer:
         # quoting calls (by id) that protect nothing where their shell string puts them
         # (auditor.scan.analyze._exposed_quotes): no sanitizer
         self.exposed: set[int] = set()
+        # the line ranges whose bodies the skeleton dropped (a ``pass`` there is not the
+        # function's own)
+        self.dropped: list[tuple[int, int]] = []
         self._typing: set[int] = set()
         self._attr_assigns: dict[tuple[str, str], list[object]] = {}
         for assign in collector.attr_assigns:
@@ -386,6 +389,11 @@ class Summarizer:
             if returned is not None:
                 return returned
             func = self.typed(node.func, scope, depth + 1)
+            if func is not None and node.args and self.sources.copies.get(func) is not None:
+                # dataclasses.replace(job, cmd=x): an instance of job's class
+                copied = self.typed(node.args[0].value, scope, depth + 1)
+                if copied is not None and copied.endswith("()"):
+                    return copied
             return f"{func}()" if func is not None else None
         return None
 
@@ -712,13 +720,23 @@ class Summarizer:
         record = self._classes_by_key.get(cls)
         if record is None or not isinstance(record.node.body, cst.IndentedBlock):
             return ()
-        return tuple(
-            stmt.target.value
-            for line in record.node.body.body
-            if isinstance(line, cst.SimpleStatementLine)
-            for stmt in line.body
-            if isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name)
-        )
+        out: list[str] = []
+        for line in record.node.body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for stmt in line.body:
+                if isinstance(stmt, cst.AnnAssign) and isinstance(stmt.target, cst.Name):
+                    out.append(stmt.target.value)
+                elif (  # cmd = attr.ib(): a field declared by a call (rules/sources.toml)
+                    isinstance(stmt, cst.Assign)
+                    and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0].target, cst.Name)
+                    and isinstance(stmt.value, cst.Call)
+                    and self.sources.fields.get(self.typed(stmt.value.func, record.outer) or "")
+                    is not None
+                ):
+                    out.append(stmt.targets[0].target.value)
+        return tuple(out)
 
     def _converted_fields(self, cls: str) -> dict[str, str]:
         """The fields of class ``cls`` annotated with a converting type (``level: int``):
@@ -1355,9 +1373,11 @@ class Summarizer:
         args: list[Arg] = []
         kwargs: dict[str, Arg] = {}
         star = False
+        spread: frozenset[Label] = EMPTY
         for arg in node.args:
             if arg.star:
                 star = True
+                spread |= self.labels(arg.value, scope)
                 continue
             value = self.arg(arg.value, scope)
             if arg.keyword is not None:
@@ -1380,6 +1400,7 @@ class Summarizer:
             self.code(node.func),
             fallback,
             only,
+            tuple(sorted(spread, key=repr)),
         )
         return index
 
@@ -1444,6 +1465,67 @@ class Summarizer:
                 seen.add(method)
                 call = cst.Call(func=func, args=site.node.args)
                 self._made_up_call(call, site.scope, f"{self._class_name(owner[0])}().{method}")
+
+    def _table_dispatched(self, site: CallSite) -> None:
+        """A function looked up in a table of the project's functions and called
+        (``TOOLS[call.function.name](**args)``, ``fn = HANDLERS.get(op); fn(data)``, the
+        table a dict literal): a made-up call of each function of the table with the
+        call's arguments (whichever the key picks, it receives them)."""
+        func: cst.BaseExpression = site.node.func
+        scope = site.scope
+        if isinstance(func, cst.Name):  # fn = TOOLS[name]; fn(**args)
+            bindings = scope.lookup(func.value)
+            if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+                return
+            value = bindings[0].value
+            if value is None:
+                return
+            func, scope = value, bindings[0].scope
+        table: cst.BaseExpression | None = None
+        if isinstance(func, cst.Subscript) and len(func.slice) == 1:
+            table = func.value
+        elif (
+            isinstance(func, cst.Call)
+            and isinstance(func.func, cst.Attribute)
+            and func.func.attr.value == "get"
+            and func.args
+        ):
+            table = func.func.value
+        if not isinstance(table, cst.Name):
+            return
+        bindings = scope.lookup(table.value)
+        if not bindings:
+            return
+        for binding in bindings:
+            if binding.kind != "value" or not isinstance(binding.value, cst.Dict):
+                continue
+            for element in binding.value.elements:
+                if not isinstance(element, cst.DictElement):
+                    continue
+                function = element.value
+                if not isinstance(function, (cst.Name, cst.Attribute)):
+                    continue
+                typed = self.typed(function, binding.scope)
+                if typed is None or typed.endswith("()") or not self._may_be_project(typed):
+                    continue
+                made = cst.Call(func=function, args=site.node.args)
+                self._made_up.append(made)
+                self._call_index[id(made)] = site.index  # where the call is
+                self.record_call(made, site.scope, typed)
+
+    def _copied(self, site: CallSite) -> None:
+        """``dataclasses.replace(job, cmd=x)`` (rules/sources.toml's ``[[copy]]``): a new
+        instance of the class of ``job`` (a project class) with the fields it names set, as
+        a made-up construction of that class with those keywords."""
+        node = site.node
+        if not node.args or node.args[0].star or node.args[0].keyword is not None:
+            return
+        copied = self.typed(node.args[0].value, site.scope)
+        if copied is None or not copied.endswith("()") or not self._may_be_project(copied):
+            return
+        given = [a for a in node.args[1:] if a.keyword is not None or a.star == "**"]
+        if given:
+            self._made_up_call(cst.Call(func=node.func, args=given), site.scope, copied[:-2])
 
     def _made_up_call(self, call: cst.Call, scope: Scope, typed: str) -> int:
         """Record a call the code does not write (a framework's, a handover's): kept alive
@@ -1682,8 +1764,8 @@ class Summarizer:
 
     def _abstract(self, record: FunctionRecord) -> bool:
         """Declared only: ``@abstractmethod``, or a body (after its docstring) that is only
-        ``...``, ``raise NotImplementedError`` or, after a docstring or on the ``def``'s
-        line, ``pass`` (alone on a line of its own, it may be a body the skeleton dropped)."""
+        ``...``, ``raise NotImplementedError`` or ``pass`` (a hook the subclasses override;
+        not the ``pass`` the skeleton writes for a one-line body it dropped)."""
         for decorator in record.node.decorators:
             typed = self.typed(decorator.decorator, record.outer)
             if typed in ("abc.abstractmethod", "abc.abstractproperty"):
@@ -1705,10 +1787,11 @@ class Summarizer:
             stmts = stmts[1:]
         if not stmts:
             return documented and not _is_stub(record.node)
+        own_pass = documented or one_line or self._own_pass(record)
         for stmt in stmts:
             if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Ellipsis):
                 continue
-            if isinstance(stmt, cst.Pass) and (documented or one_line):
+            if isinstance(stmt, cst.Pass) and own_pass:
                 continue
             if isinstance(stmt, cst.Raise) and stmt.exc is not None:
                 raised = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
@@ -1716,6 +1799,17 @@ class Summarizer:
                     continue
             return False
         return True
+
+    def _own_pass(self, record: FunctionRecord) -> bool:
+        """Whether the body ``pass`` alone on its line is the method's own (a hook its
+        subclasses override: ``def prepare(self, data): pass`` of a template method), not
+        one the skeleton put in place of a body it dropped: the function's last line (the
+        ``ast``'s, of the text as written) is not in a dropped range."""
+        span = self._spans.get(id(record.scope))
+        if span is None:
+            return False
+        last = span[2]
+        return not any(first <= last <= end for first, end in self.dropped)
 
     # -- the whole file ----------------------------------------------------------------------
     def build(
@@ -1784,8 +1878,12 @@ class Summarizer:
             typed = self.typed(site.node.func, site.scope)
             if typed is not None and self._may_be_project(typed):
                 self.labels(site.node, site.scope)
+            elif typed is not None and self.sources.copies.get(typed) is not None:
+                self._copied(site)
             elif typed is None and isinstance(site.node.func, cst.Attribute):
                 self._untyped(site)
+            if typed is None:
+                self._table_dispatched(site)
             self._handed_over(site)
             self._dispatched(site)
         for record in self.collector.functions:
