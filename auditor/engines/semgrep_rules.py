@@ -98,8 +98,8 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "jupyter-kernel",
-        ("jupyter_client.",),
-        "a Jupyter kernel client runs Python source in its kernel",
+        ("jupyter_client.", "nbclient."),
+        "a Jupyter kernel client (or nbclient's notebook client) runs Python source in its kernel",
     ),
     Family(
         "subinterpreter",
