@@ -195,7 +195,7 @@ _CONSTANT_OF = {
 }
 _CRITICAL_MESSAGES = {
     "critical-shell": "runs a shell command built from {origin}: whoever controls it runs "
-    "commands on this host; isolate it in the sandbox",
+    "commands on {host}; isolate it in the sandbox",
     "critical-program": "runs a program chosen by {origin}; isolate it in the sandbox",
     "critical-code": "runs {code} that comes from {origin}; isolate it in the sandbox",
     "critical-import": "imports a module chosen by {origin}; review where the name comes from",
@@ -406,7 +406,11 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         critical = CRITICAL_OF[category]
         rule = policy.rule_for(critical)
         code = code_words(finding.language)
-        message = f"{called(name)} {_CRITICAL_MESSAGES[critical].format(origin=words, code=code)}"
+        # (a command ssh or paramiko runs, on the host they connect to)
+        remote = name.startswith("paramiko.") or any(v.startswith("ssh") for v in finding.via)
+        host = "the remote host" if remote else "this host"
+        text = _CRITICAL_MESSAGES[critical].format(origin=words, code=code, host=host)
+        message = f"{called(name)} {text}"
         if finding.cwe == DESERIALISATION:  # a pickle: data that names what it calls
             message = f"{called(name)} {_DESERIALISES.format(origin=words)}"
         if critical == "critical-program" and flowed.program not in (None, origin):
