@@ -132,7 +132,11 @@ def _safe_sys_path() -> Iterator[None]:
 def optional(name: str) -> ModuleType | None:
     """Import ``name`` (an optional dependency) with :func:`safe_path`; None without it."""
     module = sys.modules.get(name)
-    if module is not None:
+    # (one another thread is still importing is only partly there: import_module waits
+    # for that import to end, a read of sys.modules does not)
+    if module is not None and not getattr(
+        getattr(module, "__spec__", None), "_initializing", False
+    ):
         return module
     with _safe_sys_path():
         try:
