@@ -112,11 +112,22 @@ Flows = dict[str, frozenset[str | None]]
 
 
 def _best(a: Reach | None, b: Reach | None) -> Reach | None:
+    """The more dangerous of two reaches; of two as dangerous, the one with the shorter
+    flow, then the one whose steps come first in the files: not the one met first, whose
+    order follows sets of names (the flow shown changed with PYTHONHASHSEED)."""
     if a is None:
         return b
     if b is None:
         return a
-    return b if b.rank > a.rank else a
+    if b.rank != a.rank:
+        return b if b.rank > a.rank else a
+    if a.flow == b.flow:
+        return a
+    return b if _order(b) < _order(a) else a
+
+
+def _order(reach: Reach) -> tuple[int, list[tuple[str, int, int, str]]]:
+    return (len(reach.flow), [(s.path, s.line, s.column, s.note) for s in reach.flow])
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,3 +34,19 @@ def test_the_flow_does_not_depend_on_which_results_were_cached(tmp_path: Path) -
     (root / "u.py").write_text("VALUE = 2\n")  # an unrelated change: the stage runs again
     warm = _flow_start(root, cache)
     assert cold == warm == "a.py"  # the first caller in the order the files were found
+
+
+def test_of_two_equally_dangerous_reaches_the_choice_does_not_follow_the_order() -> None:
+    """The reach met first won a tie, and which is met first followed sets of names: the
+    flow shown for ansible-core's local connection (file, either way) changed with
+    PYTHONHASHSEED. The shorter flow wins, then the one whose steps come first."""
+    from auditor.findings import Step
+    from auditor.flow.propagate import Reach, _best
+
+    short = Reach("file", (Step("b.py", 3, 1, "a file's content"),))
+    long = Reach("file", (Step("a.py", 1, 1, "a file's content"), Step("a.py", 2, 1, "x")))
+    other = Reach("file", (Step("a.py", 9, 1, "a file's content"),))
+    assert _best(short, long) is short and _best(long, short) is short
+    assert _best(short, other) is other and _best(other, short) is other
+    worse = Reach("user-input", long.flow)
+    assert _best(short, worse) is worse and _best(worse, short) is worse
