@@ -1509,9 +1509,7 @@ class Summarizer:
                 if typed is None or typed.endswith("()") or not self._may_be_project(typed):
                     continue
                 made = cst.Call(func=function, args=site.node.args)
-                self._made_up.append(made)
-                self._call_index[id(made)] = site.index  # where the call is
-                self.record_call(made, site.scope, typed)
+                self._made_up_call(made, site.scope, typed, at=site.index)
 
     def _copied(self, site: CallSite) -> None:
         """``dataclasses.replace(job, cmd=x)`` (rules/sources.toml's ``[[copy]]``): a new
@@ -1527,11 +1525,12 @@ class Summarizer:
         if given:
             self._made_up_call(cst.Call(func=node.func, args=given), site.scope, copied[:-2])
 
-    def _made_up_call(self, call: cst.Call, scope: Scope, typed: str) -> int:
+    def _made_up_call(self, call: cst.Call, scope: Scope, typed: str, at: int = -1) -> int:
         """Record a call the code does not write (a framework's, a handover's): kept alive
-        with the summary, placed where its function is named (see :meth:`position`)."""
+        with the summary, placed where its function is named (see :meth:`position`), or
+        at the call site numbered ``at`` (a dispatch through a table: the call is there)."""
         self._made_up.append(call)
-        self._call_index[id(call)] = -1
+        self._call_index[id(call)] = at
         return self.record_call(call, scope, typed)
 
     # -- functions and classes -------------------------------------------------------------
