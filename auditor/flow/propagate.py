@@ -914,20 +914,12 @@ class Project:
         return Info(Reach(source.origin, (step,)))
 
     def _message(self, cls: str) -> Source | None:
-        if cls in self._messages:
-            return self._messages[cls]
-        patterns = builtin().messages
-        found = patterns.get(cls)
-        for name in (cls, *self._ancestors(cls)):
-            if found is not None:
-                break
-            known = self.classes.get(name)
-            for base in known[1].bases if known is not None else ():
-                found = patterns.get(base)
-                if found is not None:
-                    break
-        self._messages[cls] = found
-        return found
+        if cls not in self._messages:
+            names = (cls, *self._ancestors(cls))
+            bases = (b for n in names if n in self.classes for b in self.classes[n][1].bases)
+            found = (builtin().messages.get(name) for name in (cls, *bases))
+            self._messages[cls] = next((s for s in found if s is not None), None)
+        return self._messages[cls]
 
     # -- the fixpoint ----------------------------------------------------------------------
     def run(self) -> None:
