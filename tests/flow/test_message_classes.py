@@ -7,20 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import scan_files
 
 
 def _scan(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, str, str, str]]:
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    assert result.errors == []
-    return sorted(
-        (Path(f.path).name, f.line, f.rule, f.risk, str(f.origin)) for f in result.findings
-    )
+    found = scan_files(tmp_path, files)
+    return sorted((Path(f.path).name, f.line, f.rule, f.risk, str(f.origin)) for f in found)
 
 
 TOOLS = (

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import scan_files
 
 
 def _findings(tmp_path: Path, files: dict[str, str]) -> dict[str, tuple[str, str, str | None]]:
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    assert result.errors == []
-    return {f"{Path(f.path).name}:{f.line}": (f.rule, f.risk, f.origin) for f in result.findings}
+    found = scan_files(tmp_path, files)
+    return {f"{Path(f.path).name}:{f.line}": (f.rule, f.risk, f.origin) for f in found}
 
 
 def test_a_tuple_unpacked_from_a_context_manager_carries_the_command(tmp_path: Path) -> None:
