@@ -218,3 +218,30 @@ def test_a_class_named_like_a_model_stays_a_model(tmp_path: Path) -> None:
     )
     assert _found(found) == [("agent.py", "AUD003", "critical", "llm-output")]
     assert found[0].flow[0].note.endswith(": self.backend.invoke()")
+
+
+def test_a_client_in_the_middle_of_a_receiver_is_not_a_model(tmp_path: Path) -> None:
+    """openai-agents 0.25.0's Docker sandbox: ``self.docker_client.containers.create()``
+    was taken for a model's answer (``create`` on a receiver with a part named
+    ``client``), and four of its sites read critical llm-output. A ``client`` counts as
+    the object called, or before a model API's own parts (``client.messages``)."""
+    code = """\
+import os
+
+
+class Box:
+    def start(self, image):
+        container = self.docker_client.containers.create(image)
+        os.system(container.id)
+
+    def ask(self, prompt):
+        reply = self.client.messages.create(messages=[prompt])
+        os.system(reply.content[0].text)
+
+    def ask_openai(self, prompt):
+        reply = self.client.chat.completions.create(messages=[prompt])
+        os.system(reply.choices[0].message.content)
+"""
+    found = {f.line: f.origin for f in scan_files(tmp_path, {"box.py": code})}
+    assert found[7] != "llm-output"
+    assert found[11] == "llm-output" and found[15] == "llm-output"
