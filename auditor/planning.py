@@ -20,8 +20,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import libcst as cst
-
 from auditor.codemod_support import Outcome, SiteCodemod
 from auditor.findings import FileResult, Finding
 from auditor.judge.classify import called
@@ -42,6 +40,7 @@ from auditor.plans import (
 from auditor.rewrite_context import RewriteContext
 from auditor.sandbox.config import Settings
 from auditor.scan.analyze import Context, analyze_source, decode
+from auditor.scan.cst_parse import parse_module
 from auditor.scan.discover import Candidate, display_path
 
 # The codemods live in the root folder codemods/ (installed as auditor.codemods), one per
@@ -93,7 +92,7 @@ def _run_codemod(
     ctx: Context | None = None,
     settings: Settings | None = None,
 ) -> tuple[str, list[Outcome]]:
-    module = cst.parse_module(text)
+    module = parse_module(text)
     codemod = cls(
         RewriteContext(filename=shown),
         policy=policy,

@@ -33,6 +33,7 @@ from auditor.judge.launchers import Word, builtin_table, exposed_holes, peel
 from auditor.judge.policy import Policy
 from auditor.judge.script_uses import quoted_words_run
 from auditor.scan.collect import CallSite, Collector
+from auditor.scan.cst_parse import parse_module
 from auditor.scan.discover import module_name
 from auditor.scan.environ import (
     SETTING_METHODS,
@@ -396,7 +397,7 @@ def analyze_source(
             calls = [c for c in calls if not _within(c.lineno, dropped)]
     try:
         try:
-            module = cst.parse_module(source)
+            module = parse_module(source)
         except cst.ParserSyntaxError:
             if not (aliased and ctx.options.prefilter and found.stubs):
                 raise
@@ -404,7 +405,7 @@ def analyze_source(
             source, dropped = skeleton(text, found.stubs)
             if dropped:
                 calls = [c for c in calls if not _within(c.lineno, dropped)]
-            module = cst.parse_module(source)
+            module = parse_module(source)
     except cst.ParserSyntaxError as exc:
         reason = " ".join(exc.message.split())
         result.errors.append(
