@@ -185,6 +185,7 @@ class Planner:
         self.text_of = text_of
         self.sinks = sinks  # the policy's own sinks, beside the catalogue's
         self._words: dict[int, frozenset[str]] = {}
+        self._binds: dict[tuple[int, str], bool] = {}
         self._budget: int | None = None
         self._index: dict[str, list[int]] | None = None
         self._eligible: set[int] | None = None
@@ -428,13 +429,29 @@ class Planner:
         where = [n for n in self.saying(word) if anywhere or self.words(n) & classes]
         if len(where) > budget:
             return
+        defined = extra[4:] if extra.startswith("def:") else None
         for number in where:
             entry = self.entries[number]
             summary = entry.result.summary
             if summary is not None and all(f.complete for f in summary.functions.values()):
                 continue  # every body was analysed: it holds every assignment and def
+            if defined is not None and not self.binds(number, defined):
+                continue  # it says ``word`` only as an attribute (``self.assertEqual``)
             if extra not in entry.extra:
                 wanted.setdefault(number, set()).add(extra)
+
+    def binds(self, number: int, name: str) -> bool:
+        """Whether the text of entry ``number`` may bind ``name``: it says it once not as
+        an attribute (``def name``, ``class name``, ``name =``, an import, a string given
+        to ``setattr``). A file that says it only after a dot (``self.name(...)``) defines
+        no function or class of that name."""
+        key = (number, name)
+        found = self._binds.get(key)
+        if found is None:
+            text = self.text_of(self.entries[number]) or ""
+            bare = re.compile(rf"(?<![.\w]){re.escape(name)}(?!\w)")
+            found = self._binds[key] = bare.search(text) is not None
+        return found
 
     def _protocols_of(self, name: str, budget: int, wanted: dict[int, set[str]]) -> None:
         """Ask ``def:name`` of the files no round has analysed that may declare a protocol

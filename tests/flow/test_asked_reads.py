@@ -4,7 +4,9 @@ a file asked for gives (auditor.scan.analyze.analyze_source with ``extra``).
 A round asks a file by its words: a file that only *says* the name of a call or an
 attribute asked for (in a comment, a string, another function's name) holds nothing the
 stage wants, and is not parsed with libcst for it. A ``def:`` request always parses: it may
-ask for a module-level name (an instance whose method is called elsewhere).
+ask for a module-level name (an instance whose method is called elsewhere). The rounds do not
+ask a file for the ``def`` of an overridable method when it says the name only after a dot
+(``self.assertEqual``, ``assistant.submit_prompt(q)``): it binds no function of that name.
 
 What the rounds must still find: a subclass's override of an abstract method in a file
 without a sink, whose base is re-exported by a package's ``__init__`` that holds no sink
@@ -187,3 +189,77 @@ def test_a_critical_install_keeps_what_the_installer_runs(tmp_path: Path) -> Non
     for finding in by_rule.values():
         assert finding.note is not None and finding.note.startswith("pip install runs")
         assert finding.message.endswith(f": {finding.note}")
+
+
+@pytest.mark.parametrize(
+    ("text", "binds"),
+    [
+        ("class Chat(Base):\n    def submit_prompt(self, p):\n        return p\n", True),
+        ("from .base import submit_prompt\n", True),
+        ("class Chat(Base):\n    submit_prompt = staticmethod(print)\n", True),
+        ("setattr(Chat, 'submit_prompt', print)\n", True),
+        ("x = Chat()\nx. submit_prompt('a')\n", True),  # not right after the dot: kept
+        ("def go(a):\n    return a.submit_prompt('q')\n", False),
+        ("class T(Case):\n    def test(self):\n        self.submit_prompt(1)\n", False),
+        ("print(submit_prompts)\n", False),
+    ],
+    ids=["def", "import", "class-attribute", "string", "spaced-dot", "call", "self", "longer"],
+)
+def test_a_file_binds_a_name_unless_it_says_it_only_after_a_dot(text: str, binds: bool) -> None:
+    from auditor.findings import FileResult
+    from auditor.flow.entry import Entry
+    from auditor.flow.stage import Planner
+
+    entries = [Entry("/p/m.py", "m.py", "m.py", False, FileResult())]
+    assert Planner(entries, lambda entry: text).binds(0, "submit_prompt") is binds
+
+
+def test_a_file_that_only_calls_the_abstract_method_is_not_read_for_its_def(
+    tmp_path: Path,
+) -> None:
+    """The rounds ask the files naming an abstract method and its class for the method's
+    ``def`` (an override may be there); a file that says the method only after a dot
+    (``assistant.submit_prompt(q)``) defines none and is not parsed for it, while the
+    override is still found."""
+    files = {
+        "app/__init__.py": "",
+        "app/llm.py": MODEL,
+        "app/core/__init__.py": "from .base import Assistant\n",
+        "app/core/base.py": """\
+            from abc import ABC, abstractmethod
+
+            class Assistant(ABC):
+                @abstractmethod
+                def submit_prompt(self, prompt):
+                    ...
+
+                def ask(self, question):
+                    exec(self.submit_prompt(question))
+            """,
+        "app/backends/__init__.py": "",
+        "app/backends/chat.py": """\
+            from app.core import Assistant
+            from app.llm import answer
+
+            class ChatAssistant(Assistant):
+                def submit_prompt(self, prompt):
+                    return answer(prompt)
+            """,
+    }
+    caller = """\
+        from app.core import Assistant
+
+        def preview(assistant: Assistant, question):
+            return assistant.submit_prompt(question)[:80]
+        """
+    parsed = []
+    for extra in ({}, {"app/preview.py": caller}):
+        root = tmp_path / str(len(parsed))
+        for name, code in {**files, **extra}.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(code))
+        result = scan([root], policy=make_policy(root=str(root)), jobs=1)
+        assert [(f.rule, f.origin) for f in result.findings] == [("AUD003", "llm-output")]
+        parsed.append(result.stats.parsed)
+    assert parsed[1] == parsed[0]
