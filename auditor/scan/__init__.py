@@ -4,6 +4,7 @@
 - ``prefilter``: a sound text check for the names a finding needs, then a survey of the
   standard library's ``ast`` that finds the calls that may resolve to a sink;
 - ``skeleton``: the source libcst parses, with the bodies that cannot reach a sink dropped;
+  ``cst_parse``: libcst's parse, without validating each node the parser builds;
 - ``walk`` and ``collect``: one pass over the libcst module that builds ``scopes`` and records
   the calls that may reach a sink;
 - ``resolve``: what a callee refers to, through imports, aliases and indirection;
