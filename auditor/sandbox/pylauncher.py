@@ -411,7 +411,12 @@ def _init_finish() -> None:
     _check_lifeline(_plan.lifeline_fd)
     _close_all_but(_plan.info_fd, _plan.ready_fd, _plan.lifeline_fd)
     ok = _attempt("protected-init", _init_lockdown)
-    os.write(_plan.ready_fd, b"k" if ok else b"s")
+    try:
+        os.write(_plan.ready_fd, b"k" if ok else b"s")
+    except OSError:
+        # the payload is gone (it failed a piece of its own setup and said which): what
+        # the caller reports is its error, not a broken pipe here (as launcher.c)
+        os._exit(126)
     os.close(_plan.ready_fd)
     os.close(_plan.info_fd)
     _reap_forever()
