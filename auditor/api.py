@@ -54,14 +54,13 @@ Progress = Callable[[int, int | None], None]
 
 # A pool pays for itself only past a few files (pre-commit passes a handful).
 _POOL_MIN_FILES = 24
-# The modules whose code decides findings (paths under auditor/): their source is part of
-# the cache key.
 # The code that decides a file's findings and summary (in the result cache's key): every
 # module of the stages' packages and these beside them, found by listing, so that a module
 # added to a stage is in the key without anyone remembering to add it (a stale cache gave
 # results the code no longer computes).
 _ANALYSIS_PACKAGES = ("scan", "judge", "flow")
-_ANALYSIS_MODULES = ("findings.py", "globs.py", "file_summary.py", "shell_syntax.py")
+# (worker.py: a file's alias bindings are read there, into its cached result)
+_ANALYSIS_MODULES = ("findings.py", "globs.py", "file_summary.py", "shell_syntax.py", "worker.py")
 # The data files under rules/ (every one: the catalogue's, the sources', the launchers'...).
 _ANALYSIS_DATA_SUFFIX = ".toml"
 # What decides a file's migration plan besides its analysis (in the plans' cache key): the

@@ -364,3 +364,33 @@ def test_a_cache_folder_git_tracks_is_neither_read_nor_written(
     assert main(["check", "--fail-on", "critical", "."]) == 0
     err = capsys.readouterr().err
     assert err.startswith("auditor: git tracks ") and "UserWarning" not in err
+
+
+def test_every_module_the_analysis_runs_is_in_the_cache_key() -> None:
+    """A module the worker runs whose code is not in the result cache's key gives results
+    the code no longer computes after an upgrade (worker.py reads each file's alias
+    bindings into its result). Modules for the migration plans (keyed by the plans' own
+    fingerprint) and the package's reading of its data files are not the analysis's."""
+    import subprocess
+    import sys
+
+    listing = (
+        "import sys, auditor.worker\n"
+        "print('\\n'.join(f'{n} {m.__file__}' for n, m in sys.modules.items()"
+        " if n.startswith('auditor') and getattr(m, '__file__', None)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", listing], capture_output=True, text=True, check=True
+    )
+    from auditor import api
+
+    keyed = {p.resolve() for p in api._analysis_files()}
+    plans = ("auditor.plans", "auditor.sandbox", "auditor.sandbox_needs")
+    missing = [
+        name
+        for name, _, file in (line.partition(" ") for line in done.stdout.splitlines())
+        if Path(file).resolve() not in keyed
+        and name not in ("auditor", "auditor.rules_files")
+        and not name.startswith(plans)
+    ]
+    assert missing == []
