@@ -84,16 +84,13 @@ def answer(question):
     return reply.choices[0].message.content
 """
 
-
-def test_an_override_in_a_file_without_a_sink_is_found(tmp_path: Path) -> None:
-    """The base class is imported through its package's ``__init__`` (a re-export, no
-    sink); the override that returns model output is in a file without a sink: neither is
-    parsed by the per-file stage. The payload of ``exec`` is what the override returns."""
-    files = {
-        "app/__init__.py": "",
-        "app/llm.py": MODEL,
-        "app/core/__init__.py": "from .base import Assistant\n",
-        "app/core/base.py": """\
+# an abstract method whose override returns model output, in a file without a sink, the
+# base re-exported by its package's ``__init__``
+ASSISTANT = {
+    "app/__init__.py": "",
+    "app/llm.py": MODEL,
+    "app/core/__init__.py": "from .base import Assistant\n",
+    "app/core/base.py": """\
             from abc import ABC, abstractmethod
 
             class Assistant(ABC):
@@ -104,8 +101,8 @@ def test_an_override_in_a_file_without_a_sink_is_found(tmp_path: Path) -> None:
                 def ask(self, question):
                     exec(self.submit_prompt(question))
             """,
-        "app/backends/__init__.py": "",
-        "app/backends/chat.py": """\
+    "app/backends/__init__.py": "",
+    "app/backends/chat.py": """\
             from app.core import Assistant
             from app.llm import answer
 
@@ -113,6 +110,15 @@ def test_an_override_in_a_file_without_a_sink_is_found(tmp_path: Path) -> None:
                 def submit_prompt(self, prompt):
                     return answer(prompt)
             """,
+}
+
+
+def test_an_override_in_a_file_without_a_sink_is_found(tmp_path: Path) -> None:
+    """The base class is imported through its package's ``__init__`` (a re-export, no
+    sink); the override that returns model output is in a file without a sink: neither is
+    parsed by the per-file stage. The payload of ``exec`` is what the override returns."""
+    files = {
+        **ASSISTANT,
         # says the method and the class in words only: not a subclass
         "app/notes.py": '"""Assistant.submit_prompt is what a backend implements."""\n',
     }
@@ -221,31 +227,6 @@ def test_a_file_that_only_calls_the_abstract_method_is_not_read_for_its_def(
     ``def`` (an override may be there); a file that says the method only after a dot
     (``assistant.submit_prompt(q)``) defines none and is not parsed for it, while the
     override is still found."""
-    files = {
-        "app/__init__.py": "",
-        "app/llm.py": MODEL,
-        "app/core/__init__.py": "from .base import Assistant\n",
-        "app/core/base.py": """\
-            from abc import ABC, abstractmethod
-
-            class Assistant(ABC):
-                @abstractmethod
-                def submit_prompt(self, prompt):
-                    ...
-
-                def ask(self, question):
-                    exec(self.submit_prompt(question))
-            """,
-        "app/backends/__init__.py": "",
-        "app/backends/chat.py": """\
-            from app.core import Assistant
-            from app.llm import answer
-
-            class ChatAssistant(Assistant):
-                def submit_prompt(self, prompt):
-                    return answer(prompt)
-            """,
-    }
     caller = """\
         from app.core import Assistant
 
@@ -255,7 +236,7 @@ def test_a_file_that_only_calls_the_abstract_method_is_not_read_for_its_def(
     parsed = []
     for extra in ({}, {"app/preview.py": caller}):
         root = tmp_path / str(len(parsed))
-        for name, code in {**files, **extra}.items():
+        for name, code in {**ASSISTANT, **extra}.items():
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(textwrap.dedent(code))
