@@ -258,6 +258,12 @@ class Project:
         # is the first one computed.
         self._instances: dict[tuple[object, ...], tuple[Info, frozenset[Node]]] = {}
         self._budget = 0
+        # the class whose instance (or a subclass's) ``self`` is in the function whose
+        # labels are being read, when narrower than that function's own class: a base's
+        # method reached from a subclass's ``self.m()`` or ``super().m()`` runs on that
+        # subclass, and its own ``self.x()`` runs no override of a sibling subclass (None:
+        # the function's own class, whose subclasses' overrides any may run)
+        self._context: str | None = None
         self.instantiated = 0  # instantiations computed (not found in the memo), all passes
         # beyond _INSTANCE_DEPTH (or the budget) a nested call's value is the called
         # function's summary: what it returns of its own (the "o" nodes) and, of this
@@ -674,6 +680,7 @@ class Project:
         if found is None:
             self._inheriting.add(key)
             outer, self._reads = self._reads, set()
+            context, self._context = self._context, None  # the memo is for any context
             try:
                 index, klass = self.classes[base]
                 labels = klass.attrs.get(attr, ())
@@ -695,6 +702,7 @@ class Project:
                 found = self._instances[key] = (value, frozenset(self._reads))
             finally:
                 self._reads = outer
+                self._context = context
                 self._inheriting.discard(key)
         if self._reads is not None:
             self._reads |= found[1]
@@ -989,6 +997,7 @@ class Project:
 
     def _compute(self, node: Node) -> Info:
         kind, key = node
+        self._context = None
         if kind == "p":
             gid, name = key
             index, function = self.functions[gid]
@@ -1092,17 +1101,38 @@ class Project:
                 call.text,
                 name,
             )
-            if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
-                out = out.merge(Info(Reach("parameter", (step,))))
-                # but what they are made of is: any of it may be this parameter's
-                out = out.merge(self.info(caller, call.spread).step(step))
-            elif how == "default":
-                default = function.defaults.get(name)
-                if default is not None:
-                    out = out.merge(self.info(index, default.labels))
-            elif arg is not None:
-                out = out.merge(self.info(caller, arg.labels).step(step))
+            # a call on the caller's ``self`` that runs an override of a subclass: that
+            # ``self`` is an instance of the subclass, and what it passes is read so (its
+            # own ``self.x()`` runs no sibling subclass's override)
+            narrowed = self._narrowing(caller, call, gid)
+            subst: Subst | None = None if narrowed is None else {}
+            outer, self._context = self._context, narrowed
+            try:
+                if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
+                    out = out.merge(Info(Reach("parameter", (step,))))
+                    # but what they are made of is: any of it may be this parameter's
+                    out = out.merge(self.info(caller, call.spread, 0, subst).step(step))
+                elif how == "default":
+                    default = function.defaults.get(name)
+                    if default is not None:
+                        out = out.merge(self.info(index, default.labels))
+                elif arg is not None:
+                    out = out.merge(self.info(caller, arg.labels, 0, subst).step(step))
+            finally:
+                self._context = outer
         return out
+
+    def _narrowing(self, caller: int, call: Call, gid: str) -> str | None:
+        """The class the calling method's ``self`` is known to be when ``call`` (of file
+        ``caller``, made on that ``self``) runs method ``gid``, when narrower than the
+        calling method's own class (``gid`` an override of a subclass); else None."""
+        if not self._on_self(caller, call):
+            return None
+        known = self._receiver_class(caller, call, gid)
+        own = self._class_of(self.gid(caller, call.caller))
+        if known is None or own is None or known == own or own not in self._ancestry(known):
+            return None  # (a protocol's method run by name: a class it does not derive from)
+        return known
 
     def _argument(
         self, function: Function, call: Call, name: str, shift: int
@@ -1142,6 +1172,7 @@ class Project:
             index,
             number,
             depth,
+            self._context,
             *sorted((k, v.key(), v.sanitizer) for k, v in subst.items()),
         )
         found = self._instances.get(key)
@@ -1180,6 +1211,8 @@ class Project:
         if call.receiver is not None:
             parts.append(call.receiver)
         implemented = [] if target is None else self._implemented(target)
+        if implemented and self._context is not None and self._on_self(index, call):
+            implemented = self._possible(implemented, self._context)
         if not implemented:  # what it carries of its arguments, as any unknown call
             carried = [] if call.fallback_only else [x for p in parts for x in p.labels]
             if call.fallback is not None:  # a model-like object called: its output
@@ -1214,18 +1247,76 @@ class Project:
                 out.append(gid)
         return out
 
+    def _on_self(self, index: int, call: Call) -> bool:
+        """Whether ``call`` (of file ``index``) is made on the instance (or class) the method
+        it is in runs on: ``self.m()``, ``cls.m()``, ``super().m()``."""
+        found = self.functions.get(self.gid(index, call.caller)) if call.caller else None
+        if found is None or found[1].cls is None or found[1].kind not in ("method", "class"):
+            return False
+        if call.text.startswith("super("):
+            return True
+        first = found[1].params[:1]
+        return (
+            bool(first)
+            and call.receiver is not None
+            and call.receiver.labels == (("p", call.caller, first[0]),)
+        )
+
+    def _class_of(self, gid: str) -> str | None:
+        """The class (global id) method ``gid`` is defined in, if it is a method."""
+        index, function = self.functions[gid]
+        return None if function.cls is None else self.gid(index, function.cls)
+
+    def _receiver_class(self, index: int, call: Call, gid: str) -> str | None:
+        """The class whose instance (or a subclass's) ``call`` runs method ``gid`` on, as
+        far as the analysis knows it: the narrower of ``gid``'s own class and the class of
+        the receiver (the calling method's ``self``: its :attr:`_context`, else its own
+        class; another receiver: the project class the callee is named by,
+        ``pkg.mod.Job().run``). None when ``gid`` is no method."""
+        own = self._class_of(gid)
+        if own is None:
+            return None
+        if self._on_self(index, call):
+            known = self._context or self._class_of(self.gid(index, call.caller))
+        else:
+            head = call.callee.rpartition(".")[0]
+            known = self.class_id(head[:-2]) if head.endswith("()") else None
+        if known is None or known == own:
+            return own
+        if own in self._ancestry(known):
+            return known  # gid is inherited by the receiver's class
+        return own  # an override in a subclass, or a class the receiver's does not know
+
+    def _possible(self, functions: list[str], cls: str) -> list[str]:
+        """Of the methods a call on ``self`` dispatches to, those an instance of ``cls`` (or
+        of a subclass) may run: of ``cls``, its bases or its subclasses, not of a sibling
+        subclass under a common base. All of them when ``cls`` has too many subclasses to
+        be sure of them."""
+        lineage = self._lineage(cls)
+        if len(lineage) > _MAX_FAMILY:
+            return functions
+        return [g for g in functions if self._class_of(g) in lineage]
+
     def _returned(
         self, index: int, call: Call, target: Target, gid: str, subst: Subst, depth: int, step: Step
     ) -> Info:
         """What function ``gid`` returns when ``call`` (of file ``index``) runs it."""
         callee_index, function = self.functions[gid]
-        inner: Subst = {
-            (gid, name): self._passed(index, call, target, gid, name, subst, depth, step)
-            for name in self._param_names(function)
-        }
+        outer = self._context
+        known = self._receiver_class(index, call, gid)
+        try:
+            if self._on_self(index, call):  # the caller's ``self`` is the instance running gid
+                self._context = self._narrowing(index, call, gid)
+            inner: Subst = {
+                (gid, name): self._passed(index, call, target, gid, name, subst, depth, step)
+                for name in self._param_names(function)
+            }
+            self._context = None if known == self._class_of(gid) else known
+            returned = [self.info(callee_index, (x,), depth, inner) for x in function.returns]
+        finally:
+            self._context = outer
         out = NOTHING
-        for label in function.returns:
-            value = self.info(callee_index, (label,), depth, inner)
+        for label, value in zip(function.returns, returned, strict=True):
             # what came in as an argument goes back out where it came from: no step for it
             passed = (
                 label[0] == "p"
@@ -1258,6 +1349,7 @@ class Project:
             "summary",
             index,
             number,
+            self._context,
             *sorted((k, v.key(), v.sanitizer) for k, v in subst.items()),
         )
         found = self._instances.get(key)
@@ -1289,8 +1381,15 @@ class Project:
         """What function ``gid`` returns when ``call`` runs it, by its summary: its own part,
         and what the call passes for the parameters its return carries."""
         value = self._read("o", gid)
+        outer = self._context
+        # the caller's ``self`` is the instance running gid, when the call is made on it
+        narrowed = self._narrowing(index, call, gid) if self._on_self(index, call) else outer
         for name, notes in self.flows.get(gid, {}).items():
-            passed = self._passed(index, call, target, gid, name, subst, depth, step)
+            self._context = narrowed
+            try:
+                passed = self._passed(index, call, target, gid, name, subst, depth, step)
+            finally:
+                self._context = outer
             for note in notes:
                 value = value.merge(passed if note is None else passed.sanitized(note))
         return value.step(step)
