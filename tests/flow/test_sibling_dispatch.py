@@ -186,3 +186,15 @@ def test_a_hook_a_subclass_fills_from_the_request_stays_critical(tmp_path: Path)
     )
     found = _by_function(_scan(tmp_path, {"app/base.py": base, "app/web.py": web}))
     assert found == {"Job.start": ("critical", "remote-input")}
+
+
+def test_an_inherited_method_called_on_a_constructed_instance(tmp_path: Path) -> None:
+    """``LocalSession().listing()``: the instance is a ``LocalSession``, its listing is
+    the file read by its own ``_exec_internal``, never ``RemoteSession``'s request."""
+    caller = (
+        "import os\n\nfrom app.local import LocalSession\n\n\n"
+        "def clean():\n"
+        '    os.system("rm " + LocalSession().listing())\n'
+    )
+    found = _sessions(tmp_path, caller=caller)
+    assert found["clean"] == ("high", "file")
