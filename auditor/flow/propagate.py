@@ -438,6 +438,22 @@ class Project:
             return None
         return Target(target.function, target.shift, tuple(found))
 
+    def overridden(self, gid: str) -> bool:
+        """Whether a project subclass of method ``gid``'s class defines a method of its
+        name (an override, should ``gid`` be only declared)."""
+        cls, _, name = gid.rpartition(".")
+        seen = {cls}
+        queue = list(self.subclasses.get(cls, []))
+        while queue and len(seen) <= _MAX_FAMILY:
+            sub = queue.pop()
+            if sub in seen:
+                continue
+            seen.add(sub)
+            if f"{sub}.{name}" in self.functions:
+                return True
+            queue += self.subclasses.get(sub, [])
+        return False
+
     def implementations(self, name: str) -> list[str]:
         """The methods named ``name`` of the project's classes that are not protocols, in
         the order of the scan: what a call of a protocol's method may run (by structural
