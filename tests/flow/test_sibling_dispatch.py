@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor.findings import Finding
 from tests.conftest import scan_files
 
@@ -161,11 +163,25 @@ def test_a_receiver_typed_as_the_base_may_be_any_subclass(tmp_path: Path) -> Non
     assert found["LocalSession.cleanup"] == ("high", "file")
 
 
-def test_a_template_method_passes_a_subclass_its_own_hook_only(tmp_path: Path) -> None:
+TASK_RAISING = """\
+class Task:
+    def command(self):
+        raise NotImplementedError
+
+    def run(self, cmd):
+        raise NotImplementedError
+
+    def go(self):
+        self.run(self.command())
+"""
+
+
+@pytest.mark.parametrize("base", [TASK, TASK_RAISING], ids=["abstractmethod", "raising"])
+def test_a_template_method_passes_a_subclass_its_own_hook_only(tmp_path: Path, base: str) -> None:
     """``self.run(self.command())`` in the base: when ``self`` is a ``LocalTask``, its
     ``run`` gets ``LocalTask.command()`` (the environment), never ``WebTask``'s (the
     request), which only ``WebTask.run`` (a print) receives."""
-    files = {"app/base.py": TASK, "app/web.py": WEB_TASK, "app/local.py": LOCAL_TASK}
+    files = {"app/base.py": base, "app/web.py": WEB_TASK, "app/local.py": LOCAL_TASK}
     found = _by_function(_scan(tmp_path, files))
     assert found == {"LocalTask.run": ("high", "environment")}
 
