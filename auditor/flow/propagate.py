@@ -192,7 +192,8 @@ class Project:
         self._orders: dict[str, tuple[str, ...]] = {}  # class gid -> its fields in order
         self._ancestries: dict[str, set[str]] = {}
         self._lineages: dict[str, set[str]] = {}
-        self._inheriting: set[tuple[str, str, str, str]] = set()  # see _inherited
+        # the memo keys of _inherited and _narrowed being computed
+        self._inheriting: set[tuple[str, str, str, str]] = set()
         # the instance attributes (class gid, name) the last wanted() reached
         self.read_attrs: set[tuple[str, str]] = set()
         # the abstract methods (global ids) whose result a site's payload may carry: what
@@ -1046,10 +1047,18 @@ class Project:
             yield function.kwarg
 
     def _param(
-        self, gid: str, index: int, function: Function, name: str, lineage: set[str] | None = None
+        self,
+        gid: str,
+        index: int,
+        function: Function,
+        name: str,
+        lineage: set[str] | None = None,
+        instance: str | None = None,
     ) -> Info:
         """What parameter ``name`` of function ``gid`` receives; with ``lineage``, only from
-        the calls made for an instance of those classes (see :meth:`_inherited`)."""
+        the calls made for an instance of those classes (see :meth:`_inherited`); with
+        ``instance``, a class, not from the calls made on ``self`` in the methods of a class
+        an instance of it cannot run (a sibling subclass's, see :meth:`_narrowed`)."""
         path = self.files[index][0]
         out = NOTHING
         entry = function.entries.get(name)
@@ -1075,6 +1084,12 @@ class Project:
                     out = out.merge(self._read("p", (target.function, param)).step(step))
             return out
         callers = self.callers.get(gid, [])
+        if instance is not None:  # (none left: as if called from code the analysis cannot see)
+            callers = [
+                c
+                for c in callers
+                if self._made_for(c[0], self.files[c[0]][1].calls[c[1]], instance)
+            ]
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
         # the calls of a protocol's method that only its name matches are no proof of a
         # caller: without others, the parameter is still one of code the analysis cannot see
@@ -1119,24 +1134,70 @@ class Project:
             )
             # a call on the caller's ``self`` that runs an override of a subclass: that
             # ``self`` is an instance of the subclass, and what it passes is read so (its
-            # own ``self.x()`` runs no sibling subclass's override)
+            # own ``self.x()`` runs no sibling subclass's override); its calls instantiated
+            # (depth -1: at depth 0, as the calls' own results are, see _result)
             narrowed = self._narrowing(caller, call, gid)
-            subst: Subst | None = None if narrowed is None else {}
+            subst = None if narrowed is None else self._narrowed(caller, call.caller, narrowed)
+            depth = 0 if narrowed is None else -1
             outer, self._context = self._context, narrowed
             try:
                 if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
                     out = out.merge(Info(Reach("parameter", (step,))))
                     # but what they are made of is: any of it may be this parameter's
-                    out = out.merge(self.info(caller, call.spread, 0, subst).step(step))
+                    out = out.merge(self.info(caller, call.spread, depth, subst).step(step))
                 elif how == "default":
                     default = function.defaults.get(name)
                     if default is not None:
                         out = out.merge(self.info(index, default.labels))
                 elif arg is not None:
-                    out = out.merge(self.info(caller, arg.labels, 0, subst).step(step))
+                    out = out.merge(self.info(caller, arg.labels, depth, subst).step(step))
             finally:
                 self._context = outer
         return out
+
+    def _narrowed(self, index: int, key: str, cls: str) -> Subst:
+        """The parameters of method ``key`` (of file ``index``) when it runs on an instance
+        of ``cls`` (or of a subclass): what its calls pass, but those made on ``self`` in a
+        method of a class such an instance cannot be (``self.exec(x)`` in a sibling
+        subclass runs the base's ``exec`` on a sibling's instance). Memoised in a pass; met
+        inside its own value (or too deep), what every call passes, on the safe side."""
+        gid = self.gid(index, key)
+        function = self.functions[gid][1]
+        out: Subst = {}
+        for name in self._param_names(function):
+            if function.params[:1] == (name,):
+                continue  # self
+            memo = ("narrowed", gid, name, cls)
+            found = self._instances.get(memo)
+            if found is None and (
+                memo in self._inheriting or len(self._inheriting) >= _MAX_INHERITED
+            ):
+                out[(gid, name)] = self._read("p", (gid, name))
+                continue
+            if found is None:
+                self._inheriting.add(memo)
+                outer, self._reads = self._reads, set()
+                context, self._context = self._context, None
+                try:
+                    value = self._param(gid, index, function, name, instance=cls)
+                    found = self._instances[memo] = (value, frozenset(self._reads))
+                finally:
+                    self._reads = outer
+                    self._context = context
+                    self._inheriting.discard(memo)
+            if self._reads is not None:
+                self._reads |= found[1]
+            out[(gid, name)] = found[0]
+        return out
+
+    def _made_for(self, caller: int, call: Call, cls: str) -> bool:
+        """Whether ``call`` (of file ``caller``) may run on an instance of ``cls``: not when
+        it is made on ``self`` in a method of a class outside ``cls``'s lineage."""
+        if not self._on_self(caller, call):
+            return True
+        lineage = self._lineage(cls)
+        own = self._class_of(self.gid(caller, call.caller))
+        return len(lineage) > _MAX_FAMILY or own in lineage
 
     def _narrowing(self, caller: int, call: Call, gid: str) -> str | None:
         """The class the calling method's ``self`` is known to be when ``call`` (of file

@@ -214,3 +214,92 @@ def test_an_inherited_method_called_on_a_constructed_instance(tmp_path: Path) ->
     )
     found = _sessions(tmp_path, caller=caller)
     assert found["clean"] == ("high", "file")
+
+
+RUNNER = """\
+from abc import ABC, abstractmethod
+
+
+class Runner(ABC):
+    @abstractmethod
+    def _exec_internal(self, command):
+        \"\"\"Run ``command``.\"\"\"
+
+    def exec(self, command, user=None):
+        return self._exec_internal(self._prepare(command, user))
+
+    def _prepare(self, command, user):
+        return [command, user or "nobody"]
+"""
+
+REMOTE_RUNNER = """\
+from flask import request
+
+from app.base import Runner
+
+
+class RemoteRunner(Runner):
+    def _exec_internal(self, command):
+        return command
+
+    def read(self, path):
+        return self.exec("cat " + path, user=request.args["user"])
+"""
+
+LOCAL_RUNNER = """\
+import subprocess
+
+from app.base import Runner
+
+
+class LocalRunner(Runner):
+    def _exec_internal(self, command):
+        return subprocess.run(" ".join(command), shell=True)
+"""
+
+
+RUNNER_RAISING = """\
+class Runner:
+    def _exec_internal(self, command):
+        raise NotImplementedError
+
+    def exec(self, command, user=None):
+        return self._exec_internal(self._prepare(command, user))
+
+    def _prepare(self, command, user):
+        return [command, user or "nobody"]
+"""
+
+
+def _runners(
+    tmp_path: Path, base: str = RUNNER, **more: str
+) -> dict[str | None, tuple[str, str | None]]:
+    files = {"app/base.py": base, "app/remote.py": REMOTE_RUNNER, "app/local.py": LOCAL_RUNNER}
+    files.update({f"app/{name}.py": code for name, code in more.items()})
+    return _by_function(_scan(tmp_path, files))
+
+
+@pytest.mark.parametrize("base", [RUNNER, RUNNER_RAISING], ids=["abstractmethod", "raising"])
+def test_a_sibling_calling_the_base_method_on_itself_passes_nothing_to_another(
+    tmp_path: Path, base: str
+) -> None:
+    """``self.exec(..., user=request...)`` in ``RemoteRunner`` runs the base's ``exec`` on
+    a ``RemoteRunner``: its ``self._exec_internal(...)`` is never ``LocalRunner``'s, which
+    no call reaches with the request (a parameter of code the analysis cannot see)."""
+    found = _runners(tmp_path, base)
+    assert found == {"LocalRunner._exec_internal": ("high", "parameter")}
+
+
+@pytest.mark.parametrize("base", [RUNNER, RUNNER_RAISING], ids=["abstractmethod", "raising"])
+def test_a_call_on_a_receiver_typed_as_the_base_reaches_every_override(
+    tmp_path: Path, base: str
+) -> None:
+    """``runner.exec(...)`` on ``runner: Runner`` from a plain function may run on a
+    ``LocalRunner``: the request reaches its shell."""
+    caller = (
+        "from flask import request\n\nfrom app.base import Runner\n\n\n"
+        "def handle(runner: Runner):\n"
+        '    return runner.exec(request.args["cmd"])\n'
+    )
+    found = _runners(tmp_path, base, caller=caller)
+    assert found == {"LocalRunner._exec_internal": ("critical", "remote-input")}
