@@ -192,7 +192,8 @@ class Project:
         self._orders: dict[str, tuple[str, ...]] = {}  # class gid -> its fields in order
         self._ancestries: dict[str, set[str]] = {}
         self._lineages: dict[str, set[str]] = {}
-        self._inheriting: set[tuple[str, str, str, str]] = set()  # see _inherited
+        # the memo keys of _inherited and _narrowed being computed
+        self._inheriting: set[tuple[str, str, str, str]] = set()
         # the instance attributes (class gid, name) the last wanted() reached
         self.read_attrs: set[tuple[str, str]] = set()
         # the abstract methods (global ids) whose result a site's payload may carry: what
@@ -258,6 +259,12 @@ class Project:
         # is the first one computed.
         self._instances: dict[tuple[object, ...], tuple[Info, frozenset[Node]]] = {}
         self._budget = 0
+        # the class whose instance (or a subclass's) ``self`` is in the function whose
+        # labels are being read, when narrower than that function's own class: a base's
+        # method reached from a subclass's ``self.m()`` or ``super().m()`` runs on that
+        # subclass, and its own ``self.x()`` runs no override of a sibling subclass (None:
+        # the function's own class, whose subclasses' overrides any may run)
+        self._context: str | None = None
         self.instantiated = 0  # instantiations computed (not found in the memo), all passes
         # beyond _INSTANCE_DEPTH (or the budget) a nested call's value is the called
         # function's summary: what it returns of its own (the "o" nodes) and, of this
@@ -431,6 +438,22 @@ class Project:
         if len(found) > _MAX_OVERRIDES:
             return None
         return Target(target.function, target.shift, tuple(found))
+
+    def overridden(self, gid: str) -> bool:
+        """Whether a project subclass of method ``gid``'s class defines a method of its
+        name (an override, should ``gid`` be only declared)."""
+        cls, _, name = gid.rpartition(".")
+        seen = {cls}
+        queue = list(self.subclasses.get(cls, []))
+        while queue and len(seen) <= _MAX_FAMILY:
+            sub = queue.pop()
+            if sub in seen:
+                continue
+            seen.add(sub)
+            if f"{sub}.{name}" in self.functions:
+                return True
+            queue += self.subclasses.get(sub, [])
+        return False
 
     def implementations(self, name: str) -> list[str]:
         """The methods named ``name`` of the project's classes that are not protocols, in
@@ -674,6 +697,7 @@ class Project:
         if found is None:
             self._inheriting.add(key)
             outer, self._reads = self._reads, set()
+            context, self._context = self._context, None  # the memo is for any context
             try:
                 index, klass = self.classes[base]
                 labels = klass.attrs.get(attr, ())
@@ -695,6 +719,7 @@ class Project:
                 found = self._instances[key] = (value, frozenset(self._reads))
             finally:
                 self._reads = outer
+                self._context = context
                 self._inheriting.discard(key)
         if self._reads is not None:
             self._reads |= found[1]
@@ -989,6 +1014,7 @@ class Project:
 
     def _compute(self, node: Node) -> Info:
         kind, key = node
+        self._context = None
         if kind == "p":
             gid, name = key
             index, function = self.functions[gid]
@@ -1021,10 +1047,18 @@ class Project:
             yield function.kwarg
 
     def _param(
-        self, gid: str, index: int, function: Function, name: str, lineage: set[str] | None = None
+        self,
+        gid: str,
+        index: int,
+        function: Function,
+        name: str,
+        lineage: set[str] | None = None,
+        instance: str | None = None,
     ) -> Info:
         """What parameter ``name`` of function ``gid`` receives; with ``lineage``, only from
-        the calls made for an instance of those classes (see :meth:`_inherited`)."""
+        the calls made for an instance of those classes (see :meth:`_inherited`); with
+        ``instance``, a class, not from the calls made on ``self`` in the methods of a class
+        an instance of it cannot run (a sibling subclass's, see :meth:`_narrowed`)."""
         path = self.files[index][0]
         out = NOTHING
         entry = function.entries.get(name)
@@ -1050,6 +1084,12 @@ class Project:
                     out = out.merge(self._read("p", (target.function, param)).step(step))
             return out
         callers = self.callers.get(gid, [])
+        if instance is not None:  # (none left: as if called from code the analysis cannot see)
+            callers = [
+                c
+                for c in callers
+                if self._made_for(c[0], self.files[c[0]][1].calls[c[1]], instance)
+            ]
         is_self = function.kind in ("method", "class") and function.params[:1] == (name,)
         # the calls of a protocol's method that only its name matches are no proof of a
         # caller: without others, the parameter is still one of code the analysis cannot see
@@ -1092,17 +1132,84 @@ class Project:
                 call.text,
                 name,
             )
-            if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
-                out = out.merge(Info(Reach("parameter", (step,))))
-                # but what they are made of is: any of it may be this parameter's
-                out = out.merge(self.info(caller, call.spread).step(step))
-            elif how == "default":
-                default = function.defaults.get(name)
-                if default is not None:
-                    out = out.merge(self.info(index, default.labels))
-            elif arg is not None:
-                out = out.merge(self.info(caller, arg.labels).step(step))
+            # a call on the caller's ``self`` that runs an override of a subclass: that
+            # ``self`` is an instance of the subclass, and what it passes is read so (its
+            # own ``self.x()`` runs no sibling subclass's override); its calls instantiated
+            # (depth -1: at depth 0, as the calls' own results are, see _result)
+            narrowed = self._narrowing(caller, call, gid)
+            subst = None if narrowed is None else self._narrowed(caller, call.caller, narrowed)
+            depth = 0 if narrowed is None else -1
+            outer, self._context = self._context, narrowed
+            try:
+                if how == "unknown":  # behind *args / **kwargs: what it passes is not visible
+                    out = out.merge(Info(Reach("parameter", (step,))))
+                    # but what they are made of is: any of it may be this parameter's
+                    out = out.merge(self.info(caller, call.spread, depth, subst).step(step))
+                elif how == "default":
+                    default = function.defaults.get(name)
+                    if default is not None:
+                        out = out.merge(self.info(index, default.labels))
+                elif arg is not None:
+                    out = out.merge(self.info(caller, arg.labels, depth, subst).step(step))
+            finally:
+                self._context = outer
         return out
+
+    def _narrowed(self, index: int, key: str, cls: str) -> Subst:
+        """The parameters of method ``key`` (of file ``index``) when it runs on an instance
+        of ``cls`` (or of a subclass): what its calls pass, but those made on ``self`` in a
+        method of a class such an instance cannot be (``self.exec(x)`` in a sibling
+        subclass runs the base's ``exec`` on a sibling's instance). Memoised in a pass; met
+        inside its own value (or too deep), what every call passes, on the safe side."""
+        gid = self.gid(index, key)
+        function = self.functions[gid][1]
+        out: Subst = {}
+        for name in self._param_names(function):
+            if function.params[:1] == (name,):
+                continue  # self
+            memo = ("narrowed", gid, name, cls)
+            found = self._instances.get(memo)
+            if found is None and (
+                memo in self._inheriting or len(self._inheriting) >= _MAX_INHERITED
+            ):
+                out[(gid, name)] = self._read("p", (gid, name))
+                continue
+            if found is None:
+                self._inheriting.add(memo)
+                outer, self._reads = self._reads, set()
+                context, self._context = self._context, None
+                try:
+                    value = self._param(gid, index, function, name, instance=cls)
+                    found = self._instances[memo] = (value, frozenset(self._reads))
+                finally:
+                    self._reads = outer
+                    self._context = context
+                    self._inheriting.discard(memo)
+            if self._reads is not None:
+                self._reads |= found[1]
+            out[(gid, name)] = found[0]
+        return out
+
+    def _made_for(self, caller: int, call: Call, cls: str) -> bool:
+        """Whether ``call`` (of file ``caller``) may run on an instance of ``cls``: not when
+        it is made on ``self`` in a method of a class outside ``cls``'s lineage."""
+        if not self._on_self(caller, call):
+            return True
+        lineage = self._lineage(cls)
+        own = self._class_of(self.gid(caller, call.caller))
+        return len(lineage) > _MAX_FAMILY or own in lineage
+
+    def _narrowing(self, caller: int, call: Call, gid: str) -> str | None:
+        """The class the calling method's ``self`` is known to be when ``call`` (of file
+        ``caller``, made on that ``self``) runs method ``gid``, when narrower than the
+        calling method's own class (``gid`` an override of a subclass); else None."""
+        if not self._on_self(caller, call):
+            return None
+        known = self._receiver_class(caller, call, gid)
+        own = self._class_of(self.gid(caller, call.caller))
+        if known is None or own is None or known == own or own not in self._ancestry(known):
+            return None  # (a protocol's method run by name: a class it does not derive from)
+        return known
 
     def _argument(
         self, function: Function, call: Call, name: str, shift: int
@@ -1142,6 +1249,7 @@ class Project:
             index,
             number,
             depth,
+            self._context,
             *sorted((k, v.key(), v.sanitizer) for k, v in subst.items()),
         )
         found = self._instances.get(key)
@@ -1180,6 +1288,8 @@ class Project:
         if call.receiver is not None:
             parts.append(call.receiver)
         implemented = [] if target is None else self._implemented(target)
+        if implemented and self._context is not None and self._on_self(index, call):
+            implemented = self._possible(implemented, self._context)
         if not implemented:  # what it carries of its arguments, as any unknown call
             carried = [] if call.fallback_only else [x for p in parts for x in p.labels]
             if call.fallback is not None:  # a model-like object called: its output
@@ -1214,18 +1324,76 @@ class Project:
                 out.append(gid)
         return out
 
+    def _on_self(self, index: int, call: Call) -> bool:
+        """Whether ``call`` (of file ``index``) is made on the instance (or class) the method
+        it is in runs on: ``self.m()``, ``cls.m()``, ``super().m()``."""
+        found = self.functions.get(self.gid(index, call.caller)) if call.caller else None
+        if found is None or found[1].cls is None or found[1].kind not in ("method", "class"):
+            return False
+        if call.text.startswith("super("):
+            return True
+        first = found[1].params[:1]
+        return (
+            bool(first)
+            and call.receiver is not None
+            and call.receiver.labels == (("p", call.caller, first[0]),)
+        )
+
+    def _class_of(self, gid: str) -> str | None:
+        """The class (global id) method ``gid`` is defined in, if it is a method."""
+        index, function = self.functions[gid]
+        return None if function.cls is None else self.gid(index, function.cls)
+
+    def _receiver_class(self, index: int, call: Call, gid: str) -> str | None:
+        """The class whose instance (or a subclass's) ``call`` runs method ``gid`` on, as
+        far as the analysis knows it: the narrower of ``gid``'s own class and the class of
+        the receiver (the calling method's ``self``: its :attr:`_context`, else its own
+        class; another receiver: the project class the callee is named by,
+        ``pkg.mod.Job().run``). None when ``gid`` is no method."""
+        own = self._class_of(gid)
+        if own is None:
+            return None
+        if self._on_self(index, call):
+            known = self._context or self._class_of(self.gid(index, call.caller))
+        else:
+            head = call.callee.rpartition(".")[0]
+            known = self.class_id(head[:-2]) if head.endswith("()") else None
+        if known is None or known == own:
+            return own
+        if own in self._ancestry(known):
+            return known  # gid is inherited by the receiver's class
+        return own  # an override in a subclass, or a class the receiver's does not know
+
+    def _possible(self, functions: list[str], cls: str) -> list[str]:
+        """Of the methods a call on ``self`` dispatches to, those an instance of ``cls`` (or
+        of a subclass) may run: of ``cls``, its bases or its subclasses, not of a sibling
+        subclass under a common base. All of them when ``cls`` has too many subclasses to
+        be sure of them."""
+        lineage = self._lineage(cls)
+        if len(lineage) > _MAX_FAMILY:
+            return functions
+        return [g for g in functions if self._class_of(g) in lineage]
+
     def _returned(
         self, index: int, call: Call, target: Target, gid: str, subst: Subst, depth: int, step: Step
     ) -> Info:
         """What function ``gid`` returns when ``call`` (of file ``index``) runs it."""
         callee_index, function = self.functions[gid]
-        inner: Subst = {
-            (gid, name): self._passed(index, call, target, gid, name, subst, depth, step)
-            for name in self._param_names(function)
-        }
+        outer = self._context
+        known = self._receiver_class(index, call, gid)
+        try:
+            if self._on_self(index, call):  # the caller's ``self`` is the instance running gid
+                self._context = self._narrowing(index, call, gid)
+            inner: Subst = {
+                (gid, name): self._passed(index, call, target, gid, name, subst, depth, step)
+                for name in self._param_names(function)
+            }
+            self._context = None if known == self._class_of(gid) else known
+            returned = [self.info(callee_index, (x,), depth, inner) for x in function.returns]
+        finally:
+            self._context = outer
         out = NOTHING
-        for label in function.returns:
-            value = self.info(callee_index, (label,), depth, inner)
+        for label, value in zip(function.returns, returned, strict=True):
             # what came in as an argument goes back out where it came from: no step for it
             passed = (
                 label[0] == "p"
@@ -1258,6 +1426,7 @@ class Project:
             "summary",
             index,
             number,
+            self._context,
             *sorted((k, v.key(), v.sanitizer) for k, v in subst.items()),
         )
         found = self._instances.get(key)
@@ -1289,8 +1458,15 @@ class Project:
         """What function ``gid`` returns when ``call`` runs it, by its summary: its own part,
         and what the call passes for the parameters its return carries."""
         value = self._read("o", gid)
+        outer = self._context
+        # the caller's ``self`` is the instance running gid, when the call is made on it
+        narrowed = self._narrowing(index, call, gid) if self._on_self(index, call) else outer
         for name, notes in self.flows.get(gid, {}).items():
-            passed = self._passed(index, call, target, gid, name, subst, depth, step)
+            self._context = narrowed
+            try:
+                passed = self._passed(index, call, target, gid, name, subst, depth, step)
+            finally:
+                self._context = outer
             for note in notes:
                 value = value.merge(passed if note is None else passed.sanitized(note))
         return value.step(step)

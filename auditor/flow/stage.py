@@ -475,13 +475,18 @@ class Planner:
             if f"def:{name}" not in self.entries[number].extra:
                 wanted.setdefault(number, set()).add(f"def:{name}")
 
-    def _protocol_body(
+    def _declared_body(
         self, project: Project, gid: str, wanted: dict[int, set[str]], owners: list[int]
     ) -> None:
+        """Method ``gid``, called, whose body the skeleton dropped: when it may be only
+        declared (a protocol's method, or one a project subclass overrides: a hook such as
+        ``def run(self, cmd): raise NotImplementedError``), its file is asked for it, to
+        know whether the call runs the implementations or overrides."""
         index, function = project.functions[gid]
         if function.complete or function.cls is None:
             return
-        if project.gid(index, function.cls) not in project.protocols:
+        cls = project.gid(index, function.cls)
+        if cls not in project.protocols and not project.overridden(gid):
             return
         number = owners[index]
         extra = f"def:{function.key.rsplit('.', 1)[-1]}"
@@ -615,9 +620,10 @@ class Planner:
         modules = _modules(entries)
         for (index, number), target in project.targets.items():
             if target is not None:
-                # a protocol's method whose body the skeleton dropped: its file is asked
-                # for it, to know it is only declared (and so run the implementations)
-                self._protocol_body(project, target.function, wanted, owners)
+                # a protocol's method (or one a subclass overrides) whose body the
+                # skeleton dropped: its file is asked for it, to know it is only declared
+                # (and so run the implementations or the overrides)
+                self._declared_body(project, target.function, wanted, owners)
                 continue
             callee = project.files[index][1].calls[number].callee
             parts = callee.split(".")
