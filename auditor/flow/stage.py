@@ -23,7 +23,7 @@ from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
 from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
-from auditor.flow.propagate import Project
+from auditor.flow.propagate import Project, Reach
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
@@ -1489,21 +1489,28 @@ def _flowed(
     if finding.payload == "constant":
         return finding
     info = project.info(index, site.labels)
-    plain, clean = info.plain, info.clean
-    sanitizer = None
-    if plain is not None and (clean is None or plain.rank >= clean.rank):
-        reach = plain
-    elif clean is not None:
-        reach, sanitizer = clean, info.sanitizer
-    else:
-        reach = None
-    origin = reach.origin if reach is not None else "internal"
     program = None
     if site.program is not None and finding.category == "dynamic-program":
         chosen = project.info(index, site.program)
         best = chosen.plain if chosen.plain is not None else chosen.clean
         program = best.origin if best is not None else "internal"
-    changes = reclassify(policy, finding, Flowed(None, origin, sanitizer, program=program))
+    # the reach that ranks the site highest: a sanitized reach of a more dangerous origin
+    # (a quoted request parameter) must not hide an unsanitized one (the environment)
+    options: list[tuple[Reach | None, str | None]] = []
+    if info.plain is not None:
+        options.append((info.plain, None))
+    if info.clean is not None:
+        options.append((info.clean, info.sanitizer))
+    if not options:
+        options.append((None, None))
+    ranked = []
+    for reach, sanitizer in options:
+        origin = reach.origin if reach is not None else "internal"
+        flowed = Flowed(None, origin, sanitizer, program=program)
+        changes = reclassify(policy, finding, flowed)
+        risk = RISK_ORDER.get(changes.get("risk", finding.risk), 0)
+        ranked.append((risk, reach.rank if reach is not None else -1, reach, origin, changes))
+    _, _, reach, origin, changes = max(ranked, key=lambda r: (r[0], r[1]))
     if reach is not None and origin != "internal":
         name = finding.sink.removeprefix("builtins.")
         sink = Step(

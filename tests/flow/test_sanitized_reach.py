@@ -1,0 +1,51 @@
+"""A site reached both by a sanitized value of a dangerous origin (a request parameter
+through ``shlex.quote``) and by an unsanitized value of a milder one (the environment) is
+ranked by the reach that gives it the higher risk: the quoted request must not hide the
+unquoted environment variable (it made the site medium, under the default gate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import scan_files
+
+APP = """\
+    import os
+    import shlex
+    import subprocess
+
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+
+    def run(arg):
+        subprocess.run("ls " + arg, shell=True)
+
+
+    @app.route("/ls")
+    def listing():
+        run(shlex.quote(request.args["d"]))
+    """
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [
+        ("", ("AUD101", "medium", "remote-input")),
+        ("\n\ndef main():\n    run(os.environ['DIR'])\n", ("AUD101", "high", "environment")),
+        (
+            "\n\n@app.route('/raw')\ndef raw():\n    run(request.args['d'])\n",
+            ("AUD001", "critical", "remote-input"),
+        ),
+    ],
+    ids=["quoted-only", "and-environment", "and-unquoted-request"],
+)
+def test_the_reach_that_ranks_highest_wins(
+    tmp_path: Path, other: str, expected: tuple[str, str, str]
+) -> None:
+    [finding] = scan_files(tmp_path, {"app.py": APP + other.replace("\n", "\n    ")})
+    assert (finding.rule, finding.risk, finding.origin) == expected
+    assert finding.flow[0].line > 0
