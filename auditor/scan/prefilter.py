@@ -12,7 +12,9 @@ The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
    front of a dot); a bound name resolves only through an ``import``/``from ... import`` of a module
    (so one of the sink modules' root names is imported somewhere in the file), through a
    module-level ``def`` (a project sink defined in this very file), or through an assignment
-   whose value itself resolves (which again needs one of the above; an instance of a class
+   whose value itself resolves (a parameter's default, what a ``for`` iterates, what a
+   target unpacks or a ``match`` captures count as assigned values too), which again needs
+   one of the above (an instance of a class
    whose method is a sink, ``c = code.InteractiveConsole()``, resolves through the class's
    name). The last component of
    the resolved name is the sink's own last component (``run``, ``system``...), and it
@@ -899,8 +901,11 @@ def survey(
     instance of a class whose method is a sink), by a
     ``def``/``class`` (project sinks), or by a star import from a sink module; or when the
     root is itself a call (``getattr(os, "system")(...)``, ``__import__("os").system(...)``).
-    Parameters, loop and ``with`` targets never resolve. An attribute callee must also end
-    in a sink's last name. All bindings of the file count, whatever their scope.
+    A parameter resolves through its default, a ``for`` target, a name unpacked from a
+    value that cannot be paired and a ``match`` capture through what is iterated, unpacked
+    or matched (any item of it), a walrus callee through its value; ``with`` targets never
+    resolve. An attribute callee must also end in a sink's last name. All bindings of the
+    file count, whatever their scope.
 
     A *marker* is a place that may matter: such a call, a call passing ``shell=``, a method
     sink, a builtin sink name, a ``def`` of a project sink, and (for the stubs only) a
