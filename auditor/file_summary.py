@@ -30,6 +30,10 @@ Label = tuple[Any, ...]
 # the attribute name of a write whose name is only known at run time (``setattr(self, k,
 # v)``, ``vars(self).update(kw)``): it may be any attribute of the instance
 ANY_ATTR = "*"
+# the callee of a call a decorator's wrapper makes of the function it wraps (``fn(*args)``
+# where ``fn`` is the decorator's parameter): this, then the decorator's dotted name. The
+# project stage resolves it to every function of the project that decorator decorates
+DECORATED = "@"
 
 
 def _labels(data: list[Any]) -> tuple[Label, ...]:
@@ -177,6 +181,9 @@ class Function:
     # declared, not implemented (``@abstractmethod``, a body that only raises
     # NotImplementedError or is ``...``): a call of it runs the subclasses' overrides
     abstract: bool = False
+    # the dotted names of the decorators that may wrap it (not those of _PLAIN_DECORATORS
+    # nor sources): a project function among them calls it where it calls its parameter
+    decorators: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -196,6 +203,7 @@ class Function:
             "complete": self.complete,
             "injected": {k: v.to_json() for k, v in self.injected.items()},
             "abstract": self.abstract,
+            "decorators": list(self.decorators),
         }
 
     @classmethod
@@ -217,6 +225,7 @@ class Function:
             d["complete"],
             {k: Arg.from_json(v) for k, v in d.get("injected", {}).items()},
             bool(d.get("abstract", False)),
+            tuple(d.get("decorators", ())),
         )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from auditor.file_summary import (
     ANY_ATTR,
+    DECORATED,
     WRAPPERS,
     Arg,
     Call,
@@ -206,6 +207,15 @@ class Project:
         }
         self._by_name: dict[str, list[str]] | None = None
         self._more_entries()
+        # decorator gid -> the project functions it decorates (Function.decorators)
+        self.decorated: dict[str, list[str]] = {}
+        for index, (_, summary) in enumerate(files):
+            for function in summary.functions.values():
+                for name in function.decorators:
+                    decorator = self.resolve(name)
+                    if decorator is not None and decorator.shift == 0:
+                        gid = self.gid(index, function.key)
+                        self.decorated.setdefault(decorator.function, []).append(gid)
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
         # the functions that only calls of a protocol's method reach (by their name alone):
@@ -222,6 +232,7 @@ class Project:
                         self.callers.setdefault(callee, []).append((index, number, target.shift))
                         if callee in target.guessed:
                             self.guessed[callee] = self.guessed.get(callee, 0) + 1
+        self._wrappers_called()
         # class gid -> (file, call) of each call constructing it, for its fields
         self.constructions: dict[str, list[tuple[int, int]]] = {}
         # the calls that construct an object of a project class: the object carries what
@@ -360,6 +371,28 @@ class Project:
     def module_of(self, index: int) -> str:
         return self.files[index][1].module or f"<{index}>"
 
+    def _wrappers_called(self) -> None:
+        """A decorator's wrapper (the function holding a call of the function it wraps,
+        resolved through ``self.decorated``) is what the name of a function it decorates
+        is bound to: each call of that function is also a call of the wrapper, with the
+        same arguments (``@shell_command def disk_usage(path)``, ``disk_usage(x)``:
+        ``wrapper(*args)`` receives ``x``)."""
+        added: dict[str, list[tuple[int, int, int]]] = {}
+        for (index, number), target in self.targets.items():
+            call = self.files[index][1].calls[number]
+            if target is None or not call.callee.startswith(DECORATED) or not call.caller:
+                continue
+            wrapper = self.gid(index, call.caller)
+            if wrapper not in self.functions:
+                continue
+            for function in target.functions:
+                for caller in self.callers.get(function, ()):
+                    if caller[:2] != (index, number):
+                        added.setdefault(wrapper, []).append(caller)
+        for wrapper, calls in added.items():
+            known = self.callers.setdefault(wrapper, [])
+            known.extend(c for c in dict.fromkeys(calls) if c not in known)
+
     def gid(self, index: int, key: str) -> str:
         return f"{self.module_of(index)}.{key}"
 
@@ -369,6 +402,12 @@ class Project:
         returned): its class's ``__call__``."""
         if hops > _MAX_HOPS or not name:
             return None
+        if name.startswith(DECORATED):  # a wrapper calling the function it wraps
+            decorator = self.resolve(name[len(DECORATED) :], hops + 1)
+            found = self.decorated.get(decorator.function, []) if decorator is not None else []
+            if not found or len(found) > _MAX_OVERRIDES:
+                return None
+            return Target(found[0], 0, tuple(found[1:]))
         if name.endswith("()"):
             name += ".__call__"
         parts = name.split(".")
@@ -1515,8 +1554,9 @@ class Project:
         if name in function.entries:  # a framework fills it in, not this call
             return self._read("p", (gid, name))
         how, arg = self._argument(function, call, name, target.shift)
-        if how == "unknown":
-            return Info(Reach("parameter", (step,)))
+        if how == "unknown":  # behind *args / **kwargs: any of what they are made of
+            spread = self.info(index, call.spread, depth, subst) if call.spread else NOTHING
+            return Info(Reach("parameter", (step,))).merge(spread)
         if arg is not None:
             return self.info(index, arg.labels, depth, subst)
         if name in function.injected:

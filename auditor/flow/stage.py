@@ -18,7 +18,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from auditor.file_summary import ANY_ATTR, WRAPPERS, Arg, FileSummary
+from auditor.file_summary import ANY_ATTR, DECORATED, WRAPPERS, Arg, FileSummary
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
@@ -148,9 +148,22 @@ def derived_sinks(project: Project) -> set[str]:
     for index, (_, summary) in enumerate(project.files):
         for site in summary.sites:
             derived |= depends(index, site.labels)
+    # a decorator's wrapper calling the function it wraps (``fn(*args)``): what a call of a
+    # decorated function passes reaches the wrapper's parameters (Project._wrappers_called)
+    wrapping = [
+        (project.gid(index, call.caller), project.targets.get((index, number)))
+        for index, (_, summary) in enumerate(project.files)
+        for number, call in enumerate(summary.calls)
+        if call.callee.startswith(DECORATED) and call.caller
+    ]
     changed = True
     while changed:
         changed = False
+        for wrapper, wrapped in wrapping:
+            if wrapped is not None and wrapper in derived:
+                fresh = set(wrapped.functions) - derived
+                changed = changed or bool(fresh)
+                derived |= fresh
         for (index, number), target in project.targets.items():
             if target is None or not derived.intersection(target.functions):
                 continue
@@ -529,6 +542,16 @@ class Planner:
             params = [p for p in function.params if (gid, p) in constant]
             if not project.callers.get(gid) or params:
                 open_names.update(said)
+        # a derived decorator's wrapper: the functions it decorates are where its name is
+        # said (``@shell_command``), in files no round may have read yet
+        for index, (_, read) in enumerate(project.files):
+            for call in read.calls:
+                if (
+                    call.callee.startswith(DECORATED)
+                    and call.caller
+                    and project.gid(index, call.caller) in derived
+                ):
+                    names.setdefault(call.callee.rsplit(".", 1)[-1], set()).add("")
         open_names -= self.closed
         if names:
             eligible = self.eligible()

@@ -39,8 +39,10 @@ from auditor.findings import SUMMARY_UNREAD, FileResult, Finding, ScanError
 # 2: results carry the file's summary for the project-wide stage; 3: latent; 5: the summary
 # in a column of its own (table file_results), read only when the stage runs; 6: a site's
 # imports (the names of other modules that would make it constant); 7: attributes set by
-# name (setattr, __dict__, vars), what a call's ``*args``/``**kwargs`` carry
-SCHEMA = 7
+# name (setattr, __dict__, vars), what a call's ``*args``/``**kwargs`` carry; 8: the
+# decorators that may wrap a function, a decorator's call of what it wraps, ``with`` targets
+# as what ``__enter__`` returns, sinks bound by parameter defaults, loops and unpacking
+SCHEMA = 8
 FOLDER = ".auditor_cache"
 _BATCH = 500  # keys per query (SQLite allows 32766 parameters since 3.32)
 

@@ -199,6 +199,10 @@ class Collector(cst.CSTVisitor):
         self._open_calls: list[CallSite] = []  # the calls whose arguments are being walked
         self._open_loops: list[int] = []  # CLOCK at each open for or while
         self._subjects: list[cst.BaseExpression] = []  # the subjects of the open matches
+        self._async_with: list[bool] = []  # whether each open ``with`` is an ``async with``
+        # id() of the items of ``async with`` statements (what ``as`` binds is what their
+        # ``__aenter__`` returns, not ``__enter__``: auditor.scan.summary)
+        self.async_items: set[int] = set()
         # (name, scope, call, when, whether the call may change it) of each name handed to
         # a call: a container handed to a call that may change it, then read by another
         # call, is not what it was built with (finish())
@@ -218,7 +222,8 @@ class Collector(cst.CSTVisitor):
 
     def _bind_params(self, params: cst.Parameters) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            self.scope.bind(param.name.value, Binding("param", self.scope))
+            binding = Binding("param", self.scope, default=param.default)
+            self.scope.bind(param.name.value, binding)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.scope.bind(star.name.value, Binding("param", self.scope))
@@ -613,15 +618,17 @@ class Collector(cst.CSTVisitor):
         target: cst.BaseExpression,
         value: cst.BaseExpression | None,
         whole: cst.BaseExpression | None = None,
+        position: tuple[int, int] | None = None,
     ) -> None:
         """Bind the names of ``target`` to ``value``; a name unpacked from a value that
         cannot be paired item by item is an "unpack" of ``whole`` (it carries what the
-        whole carries; its value is not known)."""
+        whole carries; its value is not known), at ``position`` in a flat target."""
         if isinstance(target, cst.Name):
             if value is not None:
                 self.scope.bind(target.value, Binding("value", self.scope, value=value))
             elif whole is not None:
-                self.scope.bind(target.value, Binding("unpack", self.scope, value=whole))
+                binding = Binding("unpack", self.scope, value=whole, position=position)
+                self.scope.bind(target.value, binding)
             else:
                 self._opaque(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -634,11 +641,16 @@ class Collector(cst.CSTVisitor):
                 values = [e.value for e in value.elements]
             elif value is not None:
                 whole = value
-            for element, element_value in zip(target.elements, values, strict=True):
+            flat = value is not None and not any(
+                isinstance(e, cst.StarredElement) for e in target.elements
+            )
+            count = len(target.elements)
+            for i, (element, element_value) in enumerate(zip(target.elements, values, strict=True)):
                 if isinstance(element, cst.StarredElement):
                     self._bind_target(element.value, None, whole)
                 else:
-                    self._bind_target(element.value, element_value, whole)
+                    at = (i, count) if flat else None
+                    self._bind_target(element.value, element_value, whole, at)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, whole)
 
@@ -893,7 +905,15 @@ class Collector(cst.CSTVisitor):
         the name in the same loop may reach that use on the next pass."""
         self.scope.loops.append((self._open_loops.pop(), next(CLOCK)))
 
+    def visit_With(self, node: cst.With) -> None:
+        self._async_with.append(node.asynchronous is not None)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self._async_with.pop()
+
     def visit_WithItem(self, node: cst.WithItem) -> None:
+        if self._async_with and self._async_with[-1]:
+            self.async_items.add(id(node.item))
         if node.asname is not None:
             if isinstance(node.asname.name, cst.Name):
                 self.scope.bind(
@@ -949,7 +969,8 @@ class Collector(cst.CSTVisitor):
         # name (resolution keeps the attribute name last), a call result
         # (``getattr(os, "system")(...)``), a lookup by key (``vars(os)["system"](...)``,
         # ``handlers["run"](...)``) or a choice (``(a if c else b)(...)``), a ``__call__``
-        # (``os.system.__call__(...)``), and anything passing ``shell=``.
+        # (``os.system.__call__(...)``), a name bound in the callee (``(f := os.system)(...)``)
+        # and anything passing ``shell=``.
         index = self.call_count
         self.call_count += 1
         func = node.func
@@ -967,7 +988,8 @@ class Collector(cst.CSTVisitor):
         self._globals_call(node)
         self._attribute_call(node)
         keep = isinstance(
-            func, (cst.Name, cst.Call, cst.Subscript, cst.IfExp, cst.BooleanOperation)
+            func,
+            (cst.Name, cst.Call, cst.Subscript, cst.IfExp, cst.BooleanOperation, cst.NamedExpr),
         ) or (
             isinstance(func, cst.Attribute)
             and (func.attr.value in self.interesting or func.attr.value == "__call__")

@@ -12,7 +12,9 @@ The libcst analysis reports a call only when (see ``auditor.scan.resolve`` and
    front of a dot); a bound name resolves only through an ``import``/``from ... import`` of a module
    (so one of the sink modules' root names is imported somewhere in the file), through a
    module-level ``def`` (a project sink defined in this very file), or through an assignment
-   whose value itself resolves (which again needs one of the above; an instance of a class
+   whose value itself resolves (a parameter's default, what a ``for`` iterates, what a
+   target unpacks or a ``match`` captures count as assigned values too), which again needs
+   one of the above (an instance of a class
    whose method is a sink, ``c = code.InteractiveConsole()``, resolves through the class's
    name). The last component of
    the resolved name is the sink's own last component (``run``, ``system``...), and it
@@ -523,6 +525,9 @@ def _alias_roots(value: ast.expr, classes: frozenset[str] = frozenset()) -> list
             return [True]  # sys.modules.get("os")
         if isinstance(func, ast.Call):
             return [True]  # operator.attrgetter("system")(os)
+        if isinstance(func, ast.Lambda):  # (lambda f=os.system: f)(), (lambda: os.system)()
+            defaults = [*func.args.defaults, *(d for d in func.args.kw_defaults if d)]
+            return [r for v in (func.body, *defaults) for r in _alias_roots(v, classes)]
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
         if name in _GETTERS:
             return [_GETTER]  # g = operator.attrgetter("system"): g(os) may be os.system
@@ -622,8 +627,66 @@ def _aliases(
             and not any(isinstance(e, ast.Starred) for e in value.elts)
         ):
             values = list(value.elts)
+        elif value is not None:  # system, _ = RUNNERS: each name may be any item of it
+            _bind_all(target, _item_roots(value, classes), out)
+            return
         for element, element_value in zip(target.elts, values, strict=True):
             _aliases(element, element_value, out, classes)
+
+
+# what iterating a container's view gives (auditor.scan.resolve's Resolver.items), and the
+# builtins whose result iterates over (parts of) their arguments' items
+_VIEWS = frozenset({"items", "values", "keys", "copy"})
+_PASSING = frozenset(
+    {"list", "tuple", "set", "frozenset", "iter", "reversed", "sorted", "enumerate", "zip"}
+)
+
+
+def _item_roots(value: ast.expr, classes: frozenset[str]) -> list[str | bool]:
+    """What an item (or a part of one) of ``value`` can resolve through, iterated by a
+    ``for`` or unpacked (auditor.scan.resolve's ``Resolver.items``): the roots of ``value``
+    itself as an item (``_item``), through ``.items()`` and the like and the builtins that
+    pass items on (``enumerate(RUNNERS)``)."""
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in _VIEWS:
+            return _item_roots(func.value, classes)
+        if isinstance(func, ast.Name) and func.id in _PASSING:
+            return [r for arg in value.args for r in _item_roots(arg, classes)]
+    return [_item(r) for r in _alias_roots(value, classes)]
+
+
+def _bind_all(target: ast.AST, roots: list[str | bool], out: list[tuple[str, str | bool]]) -> None:
+    """(name, root) for every name ``target`` binds (a ``for`` target, a ``match`` pattern's
+    captures), each to every root."""
+    if not roots:
+        return
+    for node in ast.walk(target):
+        name = None
+        if isinstance(node, ast.Name):
+            name = node.id
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
+            name = node.name
+        elif isinstance(node, ast.MatchMapping):
+            name = node.rest
+        if name is not None:
+            out.extend((name, root) for root in roots)
+
+
+def _default_aliases(
+    args: ast.arguments, out: list[tuple[str, str | bool]], classes: frozenset[str]
+) -> None:
+    """(parameter, root) for each parameter whose default may resolve: a call of the
+    parameter runs its default unless the caller passes something else
+    (``def run(cmd, system=os.system)``; auditor.scan.resolve)."""
+    positional = [*args.posonlyargs, *args.args]
+    given = positional[len(positional) - len(args.defaults) :]
+    pairs = list(zip(given, args.defaults, strict=True))
+    pairs += [
+        (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    ]
+    for arg, default in pairs:
+        out.extend((arg.arg, root) for root in _alias_roots(default, classes))
 
 
 # prefixes of the roots _alias_roots gives for an instance of a class called by its name
@@ -838,8 +901,11 @@ def survey(
     instance of a class whose method is a sink), by a
     ``def``/``class`` (project sinks), or by a star import from a sink module; or when the
     root is itself a call (``getattr(os, "system")(...)``, ``__import__("os").system(...)``).
-    Parameters, loop and ``with`` targets never resolve. An attribute callee must also end
-    in a sink's last name. All bindings of the file count, whatever their scope.
+    A parameter resolves through its default, a ``for`` target, a name unpacked from a
+    value that cannot be paired and a ``match`` capture through what is iterated, unpacked
+    or matched (any item of it), a walrus callee through its value; ``with`` targets never
+    resolve. An attribute callee must also end in a sink's last name. All bindings of the
+    file count, whatever their scope.
 
     A *marker* is a place that may matter: such a call, a call passing ``shell=``, a method
     sink, a builtin sink name, a ``def`` of a project sink, and (for the stubs only) a
@@ -977,6 +1043,11 @@ def survey(
                 grown = func.value
                 if type(grown) is Name:
                     mutations.append((grown.id, line))
+                    for added in node.args:  # type: ignore[attr-defined]
+                        # RUNNERS.append(os.system): an item of it (auditor.scan.resolve)
+                        aliases.extend(
+                            (grown.id, _item(root)) for root in _alias_roots(added, words.classes)
+                        )
                 elif type(grown) is Attribute and type(grown.value) is Name:
                     attr_sets.append((line, grown.value.id))  # self.items.append(x)
             if type(func) is Attribute and func.attr in _SETTING_METHODS:
@@ -1012,6 +1083,8 @@ def survey(
             elif type(func) is ast.Subscript and _namespace(func.value):
                 decided = True  # globals()[name](...): a function chosen by name
                 markers.append(line)
+            elif type(func) is ast.NamedExpr:  # (f := os.system)(...): what is bound
+                calls.append((func.value, line))
             elif isinstance(func, (ast.Subscript, ast.IfExp, ast.BoolOp)):
                 calls.append((func, line))  # handlers["run"](...), (a if c else b)(...)
             if _module_lookup(func):
@@ -1078,8 +1151,20 @@ def survey(
         elif kind is ast.withitem:
             if node.optional_vars is not None:  # type: ignore[attr-defined]
                 held.append((node.optional_vars, node.context_expr))  # type: ignore[attr-defined]
+        elif kind is ast.For or kind is ast.AsyncFor or kind is ast.comprehension:
+            # for f in [os.system]: f(cmd), for _, f in HANDLERS.items()
+            _bind_all(node.target, _item_roots(node.iter, words.classes), aliases)  # type: ignore[attr-defined]
+        elif kind is ast.Match:  # match os.system: case f: f(cmd)
+            subject = node.subject  # type: ignore[attr-defined]
+            captured = _alias_roots(subject, words.classes) + _item_roots(subject, words.classes)
+            for case in node.cases:  # type: ignore[attr-defined]
+                _bind_all(case.pattern, captured, aliases)
+        elif kind is ast.Lambda:
+            _default_aliases(node.args, aliases, words.classes)  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             name = node.name  # type: ignore[attr-defined]
+            if kind is not ast.ClassDef:
+                _default_aliases(node.args, aliases, words.classes)  # type: ignore[attr-defined]
             if name in words.defined:
                 decided = True
                 markers.append(node.lineno)  # type: ignore[attr-defined]

@@ -28,6 +28,13 @@ _NAMING = frozenset({"getattr", "__import__", "import_module", "__getattribute__
 _NAMESPACE_ATTRS = frozenset({"__dict__", "modules"})
 
 BUILTIN_NAMES = frozenset({"eval", "exec", "__import__", "getattr", "compile", "open"})
+# what iterating a container's view gives (Resolver.items): its items, keys or values
+_VIEWS = frozenset({"items", "values", "keys", "copy"})
+# the builtins whose result iterates over (parts of) their arguments' items
+_PASSING = ("list", "tuple", "set", "frozenset", "iter", "reversed", "sorted", "enumerate", "zip")
+# the items Resolver.items gives at most (more are not looked at: recall is kept by the
+# prefilter's and the payload's own rules, this only names a callee)
+_MAX_ITEMS = 64
 
 # Names of the standard library's modules: one used in a file that binds it nowhere (no
 # import: a snippet, a notebook's export, code run in a prepared namespace, or a module it
@@ -233,6 +240,8 @@ class Resolver:
             return f"{base}.{node.attr.value}" if base is not None else None
         if type(node) is cst.Call:
             return self._call(node, scope, depth)
+        if type(node) is cst.NamedExpr:  # (f := os.system)(cmd): os.system
+            return self.qualname(node.value, scope, depth + 1)
         if not self.lookups:
             return None
         if type(node) is cst.Subscript:
@@ -384,7 +393,113 @@ class Resolver:
                 return self.qualname(binding.value, binding.scope, depth + 1)
             finally:
                 self._active.discard(key)
+        if binding.kind == "param" and binding.default is not None:
+            # ``def run(cmd, system=os.system)``: a call of ``system`` runs the sink unless a
+            # caller passes something else (recall first); a sink or a sink's module only
+            outer = binding.scope.parent or binding.scope
+            return self._known(binding, [(binding.default, outer)], depth)
+        if binding.kind in ("iter", "unpack") and binding.value is not None and self.lookups:
+            # ``for f in [os.system]``, ``for _, f in HANDLERS.items()``, ``a, b = RUNNERS``,
+            # ``match os.system: case f:``: one of the items of what is iterated or unpacked
+            # (or, unpacked, the whole: a match capture), a sink first
+            paired = self._paired(binding) if binding.position is not None else None
+            if paired is not None:  # system, _ = RUNNERS: RUNNERS[0]
+                return self._known(binding, [paired], depth)
+            items = self.items(binding.value, binding.scope, depth + 1)
+            if binding.kind == "unpack":
+                items.append((binding.value, binding.scope))
+            return self._known(binding, items, depth)
         return None
+
+    @staticmethod
+    def _paired(binding: Binding) -> tuple[cst.BaseExpression, Scope] | None:
+        """The item an "unpack" binding at ``position`` takes of a name bound once to a
+        tuple or list written out with as many items and no star (``a, b = PAIR``)."""
+        assert binding.position is not None and binding.value is not None
+        index, count = binding.position
+        whole, scope = binding.value, binding.scope
+        if not isinstance(whole, cst.Name):
+            return None
+        bindings = scope.lookup(whole.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+            return None
+        container = bindings[0].value
+        if not isinstance(container, (cst.Tuple, cst.List)) or len(container.elements) != count:
+            return None
+        if any(not isinstance(e, cst.Element) for e in container.elements):
+            return None
+        return container.elements[index].value, bindings[0].scope
+
+    def _known(
+        self, binding: Binding, nodes: list[tuple[cst.BaseExpression, Scope]], depth: int
+    ) -> str | None:
+        """What one of ``nodes`` names, when it is a sink or a sink's module (one that runs
+        on the host first), else None: a binding that is no plain assignment names only
+        those (a parameter's default, an item of what a loop iterates)."""
+        key = id(binding)
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            found: str | None = None
+            for node, where in nodes:
+                candidate = self.qualname(node, where, depth + 1)
+                if candidate is None or candidate not in self.known:
+                    continue
+                if candidate not in self.isolated:
+                    return candidate
+                found = found or candidate
+            return found
+        finally:
+            self._active.discard(key)
+
+    def items(
+        self, node: cst.BaseExpression, scope: Scope, depth: int = 0
+    ) -> list[tuple[cst.BaseExpression, Scope]]:
+        """The items (each with the scope it is evaluated in) that iterating or unpacking
+        ``node`` may give, or a part of: those of a container written out (nested ones
+        too; a dict's keys and values), of a name bound to one (and what is added to it),
+        of ``.items()``/``.values()``/``.keys()``/``.copy()`` of one, and of ``list``,
+        ``tuple``, ``set``, ``iter``, ``reversed``, ``sorted``, ``enumerate``, ``zip`` of
+        such. Empty when none is known."""
+        out: list[tuple[cst.BaseExpression, Scope]] = []
+        pending = [(node, scope, depth)]
+        seen: set[int] = set()  # the bindings followed (``x = list(x)``)
+        while pending and len(out) <= _MAX_ITEMS:
+            node, scope, level = pending.pop()
+            if level > _MAX_DEPTH:
+                continue
+            # (pushed last first: the items come out in the order they are written)
+            if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+                for element in reversed(node.elements):
+                    pending.append((element.value, scope, level + 1))
+                continue
+            if isinstance(node, cst.Dict):
+                for pair in reversed(node.elements):
+                    pending.append((pair.value, scope, level + 1))
+                    if isinstance(pair, cst.DictElement):
+                        pending.append((pair.key, scope, level + 1))
+                continue
+            if isinstance(node, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value in _VIEWS:
+                    pending.append((func.value, scope, level + 1))
+                elif _unshadowed(func, scope, *_PASSING):
+                    pending.extend((arg.value, scope, level + 1) for arg in reversed(node.args))
+                continue
+            if isinstance(node, cst.Name):
+                for binding in scope.lookup(node.value) or ():
+                    if binding.kind not in ("value", "augment") or binding.value is None:
+                        continue
+                    if id(binding) in seen or id(binding) in self._active:
+                        continue
+                    seen.add(id(binding))
+                    if binding.kind == "augment":  # x.append(os.system): an item
+                        out.append((binding.value, binding.scope))
+                    pending.append((binding.value, binding.scope, level + 1))
+                continue
+            out.append((node, scope))
+        return out
 
     def _call(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
         # Only getattr and the import functions give a call a name; a method of any other
@@ -905,8 +1020,16 @@ def returns_of(func: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExp
 def _lambda_returns(node: cst.Lambda, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
     """What a lambda returns, to be resolved in ``scope`` (where it is written): its body,
     unless the body's root name is one of the lambda's parameters (``lambda os: os.system``:
-    a value given at the call, not the module)."""
-    return [] if from_param(node, node.body) else [(node.body, scope)]
+    a value given at the call, not the module); a parameter the body is alone, with a
+    default (``lambda f=os.system: f``), gives that default when the call gives none."""
+    if not from_param(node, node.body):
+        return [(node.body, scope)]
+    if type(node.body) is cst.Name:  # lambda f=os.system: f: the default, unless given
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == node.body.value and param.default is not None:
+                return [(param.default, scope)]
+    return []
 
 
 def from_param(node: cst.Lambda, expr: cst.BaseExpression) -> bool:

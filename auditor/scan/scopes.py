@@ -49,6 +49,12 @@ class Binding:
     defines: bool = False  # bound by a ``def`` or ``class`` (a function or class, no source)
     # of a ``def``: the function's own scope (what its ``return``s give: Scope.returns)
     inner: Scope | None = None
+    # of a "param": its default value (``def run(cmd, system=os.system)``), evaluated in
+    # the scope the ``def`` or lambda is written in (``scope.parent``)
+    default: cst.BaseExpression | None = None
+    # of an "unpack" into a flat tuple or list target with no star (``a, b = v``): the
+    # name's position in it and the number of names
+    position: tuple[int, int] | None = None
 
 
 @dataclass(slots=True, eq=False)

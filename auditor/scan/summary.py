@@ -24,6 +24,7 @@ from typing import cast
 import libcst as cst
 
 from auditor.file_summary import (
+    DECORATED,
     Arg,
     Call,
     Class,
@@ -159,6 +160,10 @@ class Summarizer:
         # calls made up here (what FastAPI calls to fill a Depends parameter), kept alive so
         # that no later node reuses their id() and is taken for one of them
         self._made_up: list[cst.Call] = []
+        # id() of a function's record -> the decorators that may wrap it (Function.decorators)
+        self._wrapping: dict[int, tuple[str, ...]] = {}
+        # id() of a ``with ... as`` binding -> its made-up ``__enter__`` call (_entered)
+        self._entered_calls: dict[int, int] = {}
         self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
         self._methods: dict[int, tuple[str, str]] = {}  # id(method scope) -> (class, self)
         for record in collector.functions:
@@ -1028,6 +1033,8 @@ class Summarizer:
                         self._guards_now = saved
                     continue
                 out |= self._binding_labels(binding, depth)
+                if binding.kind == "with":
+                    out |= self._entered(binding)
                 continue
 
             elif binding.kind == "param":
@@ -1131,6 +1138,27 @@ class Summarizer:
                 finally:
                     self._now = saved
         return frozenset(out), calls == 0
+
+    def _entered(self, binding: Binding) -> frozenset[Label]:
+        """``with X() as v``: ``v`` is what ``X.__enter__`` returns (``__aenter__`` of an
+        ``async with``), a made-up call of it on the item when the item is an object of a
+        class that may be the project's (placed at the item's call, when it is one). A
+        class without that method (its base's, another package's) leaves the call to carry
+        what the item carries, as any call not followed does."""
+        made = self._entered_calls.get(id(binding))
+        if made is None:
+            made = -1
+            item = binding.value
+            assert item is not None
+            typed = self.typed(item, binding.scope)
+            if typed is not None and typed.endswith("()") and self._may_be_project(typed):
+                method = "__aenter__" if id(item) in self.collector.async_items else "__enter__"
+                call = cst.Call(func=cst.Attribute(value=item, attr=cst.Name(method)))
+                site = self._site_of.get(id(item))
+                at = site.index if site is not None else -1
+                made = self._made_up_call(call, binding.scope, f"{typed}.{method}", at)
+            self._entered_calls[id(binding)] = made
+        return frozenset({("c", made)}) if made >= 0 else EMPTY
 
     def _binding_labels(self, binding: Binding, depth: int) -> frozenset[Label]:
         assert binding.value is not None
@@ -1261,12 +1289,35 @@ class Summarizer:
                 only = True
         if typed is not None and self._may_be_project(typed):
             return frozenset({("c", self.record_call(node, scope, typed, fallback, only))})
+        wrapped_by = self._decorator_of(func, scope)
+        if wrapped_by is not None:
+            # the function a decorator wraps, called by its wrapper: a call of every
+            # function of the project it decorates (auditor.flow.propagate); carries what
+            # its arguments carry when it decorates none
+            return frozenset({("c", self.record_call(node, scope, DECORATED + wrapped_by))})
         parts = self._arguments(node)
         if isinstance(func, cst.Attribute):
             parts.append(func.value)
         elif isinstance(func, cst.Call):
             parts.append(func)
         return self._union(parts, scope, depth)
+
+    def _decorator_of(self, func: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted name of the function of this file whose parameter ``func`` is, when
+        the call stands in a function nested in it (``def shell_command(fn): def
+        wrapper(*a): ... fn(*a)``): the decorator, calling the function it wraps."""
+        if type(func) is not cst.Name:
+            return None
+        bindings = scope.lookup(func.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "param":
+            return None
+        owner = bindings[0].scope
+        if owner is scope or owner.name == "<lambda>":
+            return None
+        record = self._records.get(id(owner))
+        if record is None or record.cls is not None:
+            return None
+        return f"{self.module_name}.{record.key}" if self.module_name else record.key
 
     def _calls_an_object(self, func: cst.BaseExpression, typed: str | None, scope: Scope) -> bool:
         """Whether ``func(...)`` calls an object rather than a function or a method: a name
@@ -1562,6 +1613,7 @@ class Summarizer:
         skip |= set(self._injected(record))  # a framework fills them from a function
         entries: dict[str, tuple[str, str, str]] = {}
         opaque = False
+        wrapping: list[str] = []
         for decorator in record.node.decorators:
             expr = decorator.decorator
             func = expr.func if isinstance(expr, cst.Call) else expr
@@ -1581,6 +1633,9 @@ class Summarizer:
             )
             if not plain:
                 opaque = True
+                if typed is not None and expr is func:  # @shell_command, not @factory(...)
+                    wrapping.append(typed)
+        self._wrapping[id(record)] = tuple(wrapping)
         if record.cls is not None:
             for base in self._bases(record.cls):
                 for entry in self.sources.base_classes:
@@ -1717,6 +1772,7 @@ class Summarizer:
             injected=injected,
             complete=not _is_stub(record.node),
             abstract=record.cls is not None and self._abstract(record),
+            decorators=self._wrapping.get(id(record), ()),
         )
 
     def _model_aliases(self) -> dict[str, Function]:
