@@ -819,13 +819,18 @@ class Summarizer:
         return f"{self.module_name}.{key}" if self.module_name else key
 
     def _annotation(self, scope: Scope, name: str) -> cst.BaseExpression | None:
+        found = self._written_annotation(scope, name)
+        return _unwrapped_annotation(found) if found is not None else None
+
+    def _written_annotation(self, scope: Scope, name: str) -> cst.BaseExpression | None:
+        """The annotation of parameter ``name`` of the function of ``scope``, as written."""
         record = self._record_of(scope)
         if record is None:
             return None
         params = record.node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.name.value == name and param.annotation is not None:
-                return _unwrapped_annotation(param.annotation.annotation)
+                return param.annotation.annotation
         return None
 
     def _record_of(self, scope: Scope) -> FunctionRecord | None:
@@ -1656,13 +1661,74 @@ class Summarizer:
 
     def _validated(self, record: FunctionRecord, name: str) -> str:
         """The sanitizer a framework applies to a parameter annotated with a scalar type
-        (FastAPI, typer and click convert ``limit: int`` or fail the request), or ""."""
-        annotation = self._annotation(record.scope, name)
+        (FastAPI, typer and click convert ``limit: int`` or fail the request), or "". Every
+        value the annotation admits must be converted: ``int | str`` keeps a string (pydantic
+        tries each alternative), ``tuple[int, str]`` holds one."""
+        annotation = self._written_annotation(record.scope, name)
         if annotation is None:
             return ""
-        typed = self.typed(annotation, record.outer)
-        if typed is not None and self.sources.sanitizer(typed) is not None:
-            return f"converted to {typed.removeprefix('builtins.')} by the framework"
+        converted = self._converting(annotation, record.outer)
+        if not converted or converted == "None":
+            return ""
+        return f"converted to {converted} by the framework"
+
+    def _converting(self, annotation: cst.BaseExpression, outer: Scope, depth: int = 0) -> str:
+        """What a value validated against ``annotation`` is converted to (``int``,
+        ``list[int]``, ``Literal[...]``), when every value it admits is a sanitizer's type
+        (``None`` of an ``Optional`` included: it is no text) or one of the constants of a
+        ``Literal``; "" when some value may be text as sent (``int | str``, ``tuple[int,
+        str]``, ``list``, ``Any``, a string annotation)."""
+        if depth > 8:
+            return ""
+        if isinstance(annotation, cst.Name) and annotation.value == "None":
+            return "None"
+        if isinstance(annotation, cst.Name | cst.Attribute):
+            typed = self.typed(annotation, outer)
+            if typed is not None and self.sources.sanitizer(typed) is not None:
+                return typed.removeprefix("builtins.")
+            return ""
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(
+            annotation.operator, cst.BitOr
+        ):
+            sides = [
+                self._converting(annotation.left, outer, depth + 1),
+                self._converting(annotation.right, outer, depth + 1),
+            ]
+            return _union_text(sides) if all(sides) else ""
+        if not isinstance(annotation, cst.Subscript):
+            return ""
+        items = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+        if not items or len(items) != len(annotation.slice):
+            return ""
+        typed = self.typed(annotation.value, outer) or ""
+        kind = typed.rsplit(".", 1)[-1] if typed.startswith(_TYPING_ROOTS) else ""
+        if kind == "Annotated":
+            return self._converting(items[0], outer, depth + 1)
+        if kind == "Literal":
+            constant = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+            if all(
+                isinstance(i, constant)
+                or (isinstance(i, cst.Name) and i.value in ("True", "False", "None"))
+                or (
+                    isinstance(i, cst.UnaryOperation)
+                    and isinstance(i.operator, cst.Minus)
+                    and isinstance(i.expression, cst.Integer | cst.Float)
+                )
+                for i in items
+            ):
+                return "a Literal constant"
+            return ""
+        if kind in ("Optional", "Union"):
+            found = [self._converting(i, outer, depth + 1) for i in items]
+            return _union_text(found) if all(found) else ""
+        if kind in _CONTAINER_TYPES:
+            # every item of the container converted (``tuple[int, ...]``: one type)
+            more = [i for i in items if isinstance(i, cst.Ellipsis)]
+            if more and kind not in ("Tuple", "tuple"):
+                return ""
+            found = [self._converting(i, outer, depth + 1) for i in items if i not in more]
+            if found and all(found) and "None" not in found:
+                return f"{kind}[{', '.join(found + ['...'] * len(more))}]"
         return ""
 
     def _bases(self, cls: str) -> list[str]:
@@ -2135,6 +2201,24 @@ def _is_docstring(stmt: cst.BaseSmallStatement) -> bool:
     return isinstance(stmt, cst.Expr) and isinstance(
         stmt.value, (cst.SimpleString, cst.ConcatenatedString)
     )
+
+
+# the modules that define the generic aliases an annotation may subscript
+_TYPING_ROOTS = ("builtins.", "typing.", "typing_extensions.", "collections.abc.")
+# the containers every item of which a framework validates against the item's type
+_CONTAINER_TYPES = frozenset(
+    {
+        "list", "set", "frozenset", "tuple", "List", "Set", "FrozenSet", "Tuple",
+        "Sequence", "MutableSequence", "AbstractSet", "MutableSet", "Iterable", "Collection",
+    }
+)  # fmt: skip
+
+
+def _union_text(alternatives: list[str]) -> str:
+    """``int | None`` for the conversions of a union's alternatives, each once."""
+    kept = list(dict.fromkeys(alternatives))
+    named = [a for a in kept if a != "None"]
+    return " | ".join(named) if named else "None"
 
 
 def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
