@@ -32,6 +32,7 @@ from auditor.file_summary import (
     Label,
     Site,
     absolute,
+    quoting_note,
     wrapped,
 )
 from auditor.judge.sources import Source, SourceCatalogue, names_method
@@ -182,6 +183,8 @@ class Summarizer:
         # quoting calls (by id) that protect nothing where their shell string puts them
         # (auditor.scan.analyze._exposed_quotes): no sanitizer
         self.exposed: set[int] = set()
+        # the shell-quoting sanitizers, as a "u" label names them (see _undone)
+        self._quoting = " ".join(sorted(sources.quoting))
         # the line ranges whose bodies the skeleton dropped (a ``pass`` there is not the
         # function's own)
         self.dropped: list[tuple[int, int]] = []
@@ -948,15 +951,34 @@ class Summarizer:
         if type(node) is cst.Call:
             return self._call(node, scope, depth)
         if type(node) is cst.Subscript:
-            return self.labels(node.value, scope, depth + 1)
+            inner = self.labels(node.value, scope, depth + 1)
+            # a slice or a character of a quoted word is no quoted word (``q[1:-1]``); an
+            # item of a list, tuple or dict of them is one
+            if any(type(e.slice) is cst.Slice for e in node.slice) or not self._holds_items(
+                node.value, scope
+            ):
+                return self._undone(inner)
+            return inner
         if type(node) is cst.FormattedString:
-            return self._union(
-                (p.expression for p in node.parts if type(p) is cst.FormattedStringExpression),
-                scope,
-                depth,
-            )
+            out: frozenset[Label] = EMPTY
+            for part in node.parts:
+                if type(part) is cst.FormattedStringExpression:
+                    found = self.labels(part.expression, scope, depth + 1)
+                    # ``{q!r}`` puts it in other quotes, ``{q:.3}`` cuts it
+                    if part.conversion not in (None, "s") or part.format_spec:
+                        found = self._undone(found)
+                    out |= found
+            return out
         if type(node) is cst.ConcatenatedString:
             return self._union((node.left, node.right), scope, depth)
+        if type(node) is cst.BinaryOperation and type(node.operator) is cst.Modulo:
+            # a quoted template is no quoted word once filled; its values keep their
+            # quotes in plain ``%s`` fields only (``%.3s`` cuts, ``%r`` quotes again)
+            left = self._undone(self.labels(node.left, scope, depth + 1))
+            right = self.labels(node.right, scope, depth + 1)
+            if not _plain_template(node.left, _PERCENT_FIELD, "%s"):
+                right = self._undone(right)
+            return left | right
         if type(node) is cst.BinaryOperation or type(node) is cst.BooleanOperation:
             return self._union((node.left, node.right), scope, depth)
         if type(node) is cst.UnaryOperation:
@@ -1266,12 +1288,100 @@ class Summarizer:
                 only = True
         if typed is not None and self._may_be_project(typed):
             return frozenset({("c", self.record_call(node, scope, typed, fallback, only))})
-        parts = self._arguments(node)
+        return self._carried(node, typed, scope, depth)
+
+    def _carried(
+        self, node: cst.Call, typed: str | None, scope: Scope, depth: int
+    ) -> frozenset[Label]:
+        """What a call the analysis cannot follow carries: what its arguments and its
+        object carry. A shell-quoted word stays one only where the call puts it whole in
+        its result: ``str(q)``, a container of them (``list``, ``sorted``...), a separator
+        or an item of a list joined (``" ".join([q, r])``), a plain field of a constant
+        template (``"ls {}".format(q)``); any other call (``q.strip("'")``,
+        ``q.replace("'", "")``, ``os.path.basename(q)``, ``q.split()``) may cut its quotes
+        off (see _undone)."""
+        func = node.func
+        whole: list[cst.BaseExpression] = []
+        cut: list[cst.BaseExpression] = []
+        args = self._arguments(node)
         if isinstance(func, cst.Attribute):
-            parts.append(func.value)
-        elif isinstance(func, cst.Call):
-            parts.append(func)
-        return self._union(parts, scope, depth)
+            method = func.attr.value
+            if method == "join" and len(args) == 1 and not node.args[0].star:
+                whole.append(func.value)  # the separator
+                (whole if self._holds_items(args[0], scope) else cut).append(args[0])
+            elif method in ("format", "format_map"):
+                cut.append(func.value)  # a quoted template filled is no quoted word
+                plain = _plain_template(func.value, _FORMAT_FIELD_ANY, "{}")
+                (whole if plain else cut).extend(args)
+            elif method == "encode" and all(
+                isinstance(a.value, cst.SimpleString)
+                and a.value.evaluated_value in ("utf-8", "utf8", "ascii")
+                for a in node.args
+            ):
+                whole.append(func.value)
+            else:
+                cut += [*args, func.value]
+        else:
+            if isinstance(func, cst.Call):
+                whole.append(func)
+            keeps = typed in _WHOLE_CALLS and (typed != "builtins.str" or len(args) <= 1)
+            (whole if keeps else cut).extend(args)
+        out = self._union(whole, scope, depth)
+        if cut:
+            out |= self._undone(self._union(cut, scope, depth))
+        return out
+
+    def _holds_items(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+        """Whether ``node`` is a container written out whose items are whole values: a
+        list, tuple, set or dict display or comprehension, or a name bound only to such (an
+        item added to it, ``words.append(q)``, is one); not a string, whose items are its
+        characters."""
+        kinds = (
+            cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp,
+            cst.GeneratorExp, cst.DictComp,
+        )  # fmt: skip
+        if isinstance(node, kinds):
+            return True
+        if isinstance(node, cst.Call) and node.args:
+            typed = self.typed(node.func, scope)
+            if typed in _ITERATING and typed != "builtins.iter":  # list(words), sorted(words)
+                return self._holds_items(node.args[0].value, scope, depth + 1)
+            return False
+        if not isinstance(node, cst.Name) or depth > 4:
+            return False
+        bindings = scope.lookup(node.value)
+        if not bindings:
+            return False
+        containers = 0
+        for binding in bindings:
+            if binding.kind == "value" and binding.value is not None:
+                if not self._holds_items(binding.value, binding.scope, depth + 1):
+                    return False
+                containers += 1
+            elif binding.kind not in ("opaque", "augment"):
+                return False
+        return containers > 0
+
+    def _undone(self, labels: frozenset[Label]) -> frozenset[Label]:
+        """``labels`` as they are where what carries them may have lost its shell quotes:
+        a shell quote's label goes (the value it quoted is what is left), and a label
+        that may turn out quoted in the project-wide stage (a parameter, a call's result,
+        an attribute) is wrapped in ``("u", quoting sanitizers, label)``, whose quote that
+        stage drops. Other sanitizers hold (a number cut is digits, an allow-listed name
+        cut is part of a constant)."""
+        if not labels or not self._quoting:
+            return labels
+        return frozenset(self._undo(label) for label in labels)
+
+    def _undo(self, label: Label) -> Label:
+        kind = label[0]
+        if kind == "s" or kind == "u":
+            return label
+        if kind == "q":
+            if quoting_note(str(label[1]), self._quoting):
+                return self._undo(label[2])
+            return ("q", label[1], self._undo(label[2]))
+        return ("u", self._quoting, label)
 
     def _calls_an_object(self, func: cst.BaseExpression, typed: str | None, scope: Scope) -> bool:
         """Whether ``func(...)`` calls an object rather than a function or a method: a name
@@ -2201,6 +2311,29 @@ def _is_docstring(stmt: cst.BaseSmallStatement) -> bool:
     return isinstance(stmt, cst.Expr) and isinstance(
         stmt.value, (cst.SimpleString, cst.ConcatenatedString)
     )
+
+
+# calls whose result holds each argument whole: a shell-quoted word stays one there
+_WHOLE_CALLS = _ITERATING | {"builtins.str", "builtins.set", "builtins.frozenset"}
+# the fields of a %-template and of a str.format template
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[^a-zA-Z%]*[a-zA-Z%]")
+_FORMAT_FIELD_ANY = re.compile(r"\{[^{}]*\}")
+
+
+def _plain_template(node: cst.BaseExpression, fields: re.Pattern[str], plain: str) -> bool:
+    """Whether ``node`` is a constant template each of whose fields puts its value in
+    whole: ``%s`` (``%(name)s``), ``{}`` (``{0}``, ``{name}``); not ``%.3s``, ``%r``,
+    ``{!r}``, ``{:.3}``."""
+    if not isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        return False
+    text = node.evaluated_value
+    if not isinstance(text, str):
+        return False
+    if plain == "{}":
+        text = text.replace("{{", "").replace("}}", "")
+        return all("!" not in f and ":" not in f for f in fields.findall(text))
+    found = [f for f in fields.findall(text) if f != "%%"]
+    return all(re.fullmatch(r"%(?:\([^)]*\))?s", f) for f in found)
 
 
 # the modules that define the generic aliases an annotation may subscript
