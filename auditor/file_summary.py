@@ -60,6 +60,13 @@ def wrapped(label: Label) -> Label | None:
     return label[-1] if label[0] in WRAPPERS else None
 
 
+def uncut(label: Label) -> Label:
+    """``label`` without the "u" wrappers around it: what it carries, shell quotes aside."""
+    while label[0] == "u":
+        label = label[-1]
+    return label
+
+
 def quoting_note(note: str, quoting: str) -> bool:
     """Whether a sanitizer's note (``quoted or converted (shlex.quote)``) names one of the
     shell-quoting sanitizers ``quoting`` names (space-separated, as a "u" label has them)."""

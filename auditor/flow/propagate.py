@@ -31,6 +31,7 @@ from auditor.file_summary import (
     Function,
     Label,
     quoting_note,
+    uncut,
     wrapped,
 )
 from auditor.findings import Step
@@ -1254,7 +1255,7 @@ class Project:
             value = self.info(callee_index, (label,), depth, inner)
             # what came in as an argument goes back out where it came from (maybe with its
             # shell quotes cut: ``return q[1:-1]``): no step for it
-            own = label[-1] if label[0] == "u" else label
+            own = uncut(label)
             passed = (
                 own[0] == "p"
                 and own[1] == function.key
@@ -1446,7 +1447,7 @@ class Project:
                         out.add(gid)
                         continue
                     for returned in function.returns:
-                        x = returned[-1] if returned[0] == "u" else returned
+                        x = uncut(returned)
                         if x[0] == "p" and x[1] == function.key:
                             how, arg = self._argument(function, call, x[2], target.shift)
                             if arg is not None:

@@ -33,6 +33,7 @@ from auditor.file_summary import (
     Site,
     absolute,
     quoting_note,
+    uncut,
     wrapped,
 )
 from auditor.judge.sources import Source, SourceCatalogue, names_method
@@ -2033,7 +2034,8 @@ class Summarizer:
             if reads_stdin is not None:
                 labels |= self._fed_labels(call, reads_stdin)
             function = self._function_key(call.scope)
-            own = (x[-1] if x[0] == "w" else x for x in labels)
+            # (written to a shell's input, or maybe cut of its shell quotes: still the value)
+            own = (uncut(x[-1] if x[0] == "w" else uncut(x)) for x in labels)
             params = tuple(sorted({x[2] for x in own if x[0] == "p" and x[1] == function}))
             summary.sites.append(
                 Site(
