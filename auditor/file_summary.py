@@ -12,6 +12,9 @@ A *label* says what a value may carry, as a tuple:
 - ``("f", class, attr, label)``: the attribute ``attr`` of ``label``, an instance of the
   class ``class`` (a dotted name): a field the class declares converted (``level: int``
   of a pydantic model) is sanitized;
+- ``("u", quoting, label)``: ``label``, where what carries it may have lost its shell quotes
+  (``q[1:-1]``, ``q.strip("'")``): a sanitizer of ``quoting`` (the shell-quoting ones,
+  space-separated) it went through no longer counts;
 - ``("w", line, column, call, label)``: ``label``, written by ``call`` (``p.stdin.write``,
   ``p.communicate``, as written; at ``line``, ``column``) to the standard input of a shell
   the site started to read its commands there (rules/stdin_feeds.toml).
@@ -53,12 +56,27 @@ def _json_label(label: Label) -> list[Any]:
 
 
 # the kinds of label that wrap another (their last item)
-WRAPPERS = frozenset({"q", "f", "w"})
+WRAPPERS = frozenset({"q", "f", "w", "u"})
 
 
 def wrapped(label: Label) -> Label | None:
     """The label a sanitizer or field label wraps; None for the others."""
     return label[-1] if label[0] in WRAPPERS else None
+
+
+def uncut(label: Label) -> Label:
+    """``label`` without the "u" wrappers around it: what it carries, shell quotes aside."""
+    while label[0] == "u":
+        label = label[-1]
+    return label
+
+
+def quoting_note(note: str, quoting: str) -> bool:
+    """Whether a sanitizer's note (``quoted or converted (shlex.quote)``) names one of the
+    shell-quoting sanitizers ``quoting`` names (space-separated, as a "u" label has them)."""
+    if not note.endswith(")"):
+        return False
+    return note.rsplit("(", 1)[-1][:-1] in quoting.split()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,14 @@ only where the meaning holds:
   ``globals()``/``locals()``/``vars()``, and the call runs only when the file runs as the
   program (``if __name__ == "__main__":``, ``__main__.py``, a script without ``.py``):
   otherwise the modules that import it may read the names the code defines;
-* ``eval`` whose value is not called (``eval(name)(**kwargs)`` looks a function up in the
-  caller's namespace: the sandbox has none, and returns no function).
+  In a function, also no read after the call of a name of the module (a global, an
+  imported module: ``sys.modules``, ``os.environ``): the code runs in this process with
+  the module's globals and may change them, the sandboxed code cannot;
+* ``eval`` whose value is used as data only (compared, tested, computed with, formatted,
+  printed, converted, iterated, indexed), directly or through the local names it is bound
+  to: the sandbox returns plain data, never a function or another object. An ``eval``
+  whose value is called (``eval(name)(**kwargs)``, ``f = eval(spec)`` then ``f(x)``),
+  passed to a function or as ``key=``, returned, yielded or stored is left for review.
 
 The sandbox runs the code in a fresh interpreter: it cannot see or change the caller's
 variables, and ``eval_python`` returns values that survive JSON or ``ast.literal_eval``
@@ -140,6 +146,13 @@ class EvalExecToSandbox(SiteCodemod):
                     "literals), never a function of the caller's namespace",
                     "namespace",
                 )
+            use = _ValueUses(self, original).unknown(original)
+            if use is not None:
+                raise Decline(
+                    f"eval()'s value {use}: it may be a function or another object, and the "
+                    "sandbox returns plain data only (JSON or literals)",
+                    "eval-value",
+                )
         caught = self._caught_around(original)
         if caught is not None:
             raise Decline(
@@ -214,6 +227,14 @@ class EvalExecToSandbox(SiteCodemod):
                     "the sandboxed code cannot reach the caller's objects",
                     "namespace",
                 )
+            read = self._global_read_after(call, scope)
+            if read is not None:
+                raise Decline(
+                    f"the code can change {read} (a module global, an imported module's "
+                    "state such as sys.modules or os.environ), which the function reads "
+                    "after exec(); the sandboxed code cannot reach this process",
+                    "process-state",
+                )
             return
         if isinstance(scope, GlobalScope):
             module = self._module
@@ -277,6 +298,43 @@ class EvalExecToSandbox(SiteCodemod):
                     return _shown(node, parents)
         return None
 
+    def _global_read_after(self, call: cst.Call, scope: FunctionScope) -> str | None:
+        """A name of the module (a global, an imported module, a name nothing binds) that
+        the function of ``exec(code)`` reads after the call: in a later statement, in a
+        loop around the call, or in a function inside it. The code runs in this process,
+        with the module's globals: it may rebind them (``global X``), import modules
+        (``sys.modules``), set the environment (``os.environ``) or change any module's
+        objects; in the sandbox it cannot. Builtins are not counted."""
+        function = scope.node
+        positions = self._metadata(PositionProvider)
+        parents = self.parents_within(call)
+        end = positions[call].end
+        after = (end.line, end.column)
+        loops = _loops_around(call, parents)
+        wrapper = self.context.wrapper
+        if wrapper is None:
+            return "the module's names"
+        scopes = {s for s in wrapper.resolve(ScopeProvider).values() if s is not None}
+        found: list[tuple[tuple[int, int], str]] = []
+        for inner in scopes:
+            for access in inner.accesses:
+                node = access.node
+                if not isinstance(node, cst.Name) or not _inside(node, [function], parents):
+                    continue
+                if access.referents and not any(
+                    isinstance(r, Assignment) and isinstance(r.scope, GlobalScope)
+                    for r in access.referents
+                ):
+                    continue  # a local, a parameter, an enclosing function's or a builtin
+                start = positions[node].start
+                if (
+                    _in_function_within(inner, scope)  # a function inside: may run later
+                    or (start.line, start.column) >= after
+                    or _inside(node, loops, parents)
+                ):
+                    found.append(((start.line, start.column), _shown(node, parents)))
+        return min(found)[1] if found else None
+
     def _runs_as_script(self, call: cst.Call) -> bool:
         """The module-level ``call`` runs only when the file runs as the program: under
         ``if __name__ == "__main__":``, or in a file no import can load (``__main__.py``,
@@ -307,6 +365,167 @@ class EvalExecToSandbox(SiteCodemod):
                 if node.value not in _MODULE_DUNDERS:
                     names.add(node.value)
         return names
+
+
+# calls that make plain data of a value given as their first positional argument (text, a
+# number, a truth value), or write it out: a value used so is used as data
+_DATA_CALLS = frozenset(
+    {
+        "print", "str", "repr", "ascii", "len", "int", "float", "bool", "complex",
+        "isinstance", "format", "hash", "abs", "round", "any", "all", "sum",
+        "json.dumps", "json.dump", "pprint.pprint", "pprint.pformat",
+    }
+)  # fmt: skip
+# calls whose result holds the items of their first positional argument: the result is
+# used in its place
+_ITEM_CALLS = frozenset({"list", "tuple", "sorted", "reversed", "set", "frozenset", "min", "max"})
+_MAX_FOLLOWED = 6  # names a value is followed through (``v = eval(s); w = v; ...``)
+
+
+class _ValueUses:
+    """Whether the value of an ``eval`` is only used as data: compared, tested, computed
+    with, formatted, printed, converted, iterated or indexed, directly or through the
+    local names it is bound to. Anything else (returned, yielded, passed to a function
+    or given as ``key=``, stored in a container or an attribute, an attribute of it read,
+    bound to a module global another module may import) may expect a function or an
+    object, which the sandbox cannot return."""
+
+    def __init__(self, codemod: EvalExecToSandbox, call: cst.Call) -> None:
+        self.codemod = codemod
+        self.call = call
+        self.parents = codemod.parents_within(call)
+        self.scope = codemod.scope_of(call)
+        self.seen: set[int] = set()
+
+    def unknown(self, node: cst.CSTNode, depth: int = 0) -> str | None:
+        """How the value of ``node`` is used other than as data (``is returned``,
+        ``is passed to register()``), or None when every use is as data."""
+        parents = self.parents
+        while True:
+            parent = parents.get(id(node))
+            if parent is None:
+                return "is used where the migration cannot follow it"
+            if isinstance(parent, cst.Expr):
+                return None  # a statement: the value is dropped
+            if isinstance(parent, cst.BooleanOperation | cst.Await):
+                node = parent  # ``eval(s) or default``: the value goes on
+                continue
+            if isinstance(parent, cst.IfExp):
+                if node is parent.test:
+                    return None
+                node = parent
+                continue
+            if isinstance(parent, cst.Subscript | cst.SubscriptElement | cst.Index):
+                if isinstance(parent, cst.Subscript) and node is parent.value:
+                    node = parent  # an item of it: used in its place
+                    continue
+                if isinstance(parent, cst.Subscript):
+                    return "is used where the migration cannot follow it"
+                if isinstance(parent, cst.Index) and parent.value is not node:
+                    return "is used where the migration cannot follow it"
+                node = parent
+                if isinstance(parent, cst.SubscriptElement):
+                    holder = parents.get(id(parent))
+                    if isinstance(holder, cst.Subscript):
+                        return None  # a key or an index: data
+                continue
+            if isinstance(parent, cst.Comparison | cst.ComparisonTarget):
+                return None
+            if isinstance(parent, cst.BinaryOperation | cst.UnaryOperation):
+                return None
+            if isinstance(parent, cst.If | cst.While | cst.Assert):
+                return None  # its test
+            if isinstance(parent, cst.FormattedStringExpression):
+                return None
+            if isinstance(parent, cst.AugAssign):
+                return None  # ``total += eval(s)``
+            if isinstance(parent, cst.Call) and parent.func is node:
+                return "is called"
+            if isinstance(parent, cst.Arg):
+                return self._argument(parent, node, depth)
+            if isinstance(parent, cst.Assign | cst.AnnAssign | cst.For):
+                return self._bound(parent, node, depth)
+            if isinstance(parent, cst.Return):
+                return "is returned"
+            if isinstance(parent, cst.Yield):
+                return "is yielded"
+            if isinstance(parent, cst.Attribute):
+                return f"has its attribute .{parent.attr.value} read"
+            if isinstance(parent, cst.Element | cst.DictElement | cst.StarredElement):
+                return "is stored in a container"
+            return "is used where the migration cannot follow it"
+
+    def _argument(self, arg: cst.Arg, node: cst.CSTNode, depth: int) -> str | None:
+        call = self.parents.get(id(arg))
+        if not isinstance(call, cst.Call):
+            return "is used where the migration cannot follow it"
+        func = call.func
+        name = _dotted(func)
+        first = bool(call.args) and call.args[0] is arg
+        if arg.keyword is not None:
+            return f"is passed to {name or 'a call'}() as {arg.keyword.value}="
+        if arg.star:
+            return f"is unpacked into {name or 'a call'}()"
+        if name in _DATA_CALLS and (first or name == "print"):
+            return None
+        if name in _ITEM_CALLS and first and len(call.args) == 1:
+            return self.unknown(call, depth)  # its items, in its place
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.SimpleString | cst.ConcatenatedString)
+            and func.attr.value in ("format", "join")
+        ):
+            return None  # text made of it
+        return f"is passed to {name or 'a call'}()"
+
+    def _bound(self, statement: cst.CSTNode, node: cst.CSTNode, depth: int) -> str | None:
+        """The value bound to names (``v = eval(s)``, ``for item in eval(s)``): each use of
+        those names."""
+        if isinstance(statement, cst.For):
+            if node is not statement.iter:
+                return "is used where the migration cannot follow it"
+            targets: list[cst.BaseExpression] = [statement.target]
+        elif isinstance(statement, cst.Assign):
+            targets = [t.target for t in statement.targets]
+        else:
+            assert isinstance(statement, cst.AnnAssign)
+            if statement.value is not node:
+                return "is used where the migration cannot follow it"
+            targets = [statement.target]
+        for target in targets:
+            if not isinstance(target, cst.Name):
+                return "is stored where the migration cannot follow it"
+            found = self._references(target, depth)
+            if found is not None:
+                return found
+        return None
+
+    def _references(self, target: cst.Name, depth: int) -> str | None:
+        scope = self.scope
+        if scope is None or depth >= _MAX_FOLLOWED:
+            return f"is bound to {target.value}, used where the migration cannot follow it"
+        if isinstance(scope, GlobalScope) and not self.codemod._runs_as_script(self.call):
+            return f"is bound to the module global {target.value}, which other modules may import"
+        if id(target) in self.seen:
+            return None
+        self.seen.add(id(target))
+        for assignment in scope.assignments[target.value]:
+            if not isinstance(assignment, Assignment) or assignment.node is not target:
+                continue
+            for access in assignment.references:
+                found = self.unknown(access.node, depth + 1)
+                if found is not None:
+                    return f"is bound to {target.value}, which {found}"
+        return None
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
 
 
 def _declared_outer(function: cst.CSTNode) -> str:

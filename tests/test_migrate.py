@@ -27,7 +27,7 @@ MIXED = textwrap.dedent(
     def build(target):
         subprocess.run("make all", shell=True)  # constant, no shell syntax
         os.system("make " + target)
-        return eval(target)
+        return eval(target) == 0
 
 
     def untouched(name):
@@ -58,7 +58,7 @@ def test_dry_run_prints_diff_and_summary_and_writes_nothing(
     assert '-    subprocess.run("make all", shell=True)  # constant, no shell syntax' in out
     assert '+    subprocess.run(["make", "all"])  # constant, no shell syntax' in out
     assert '+    sandbox.system("make " + target)' in out
-    assert "+    return sandbox.eval_python(target)" in out
+    assert "+    return sandbox.eval_python(target) == 0" in out
     assert "clean.py" not in out
     assert "shell-to-argv: 1 site(s) rewritten" in err
     assert "route-to-sandbox: 1 site(s) rewritten" in err
@@ -528,7 +528,7 @@ def test_after_lines_are_the_final_lines_when_sites_share_a_line(tmp_path: Path)
     path.write_text(
         "import subprocess\n\n\ndef f(cmd):\n"
         '    a = subprocess.run("ls -l", shell=True); b = subprocess.run(\n'
-        "        cmd, shell=True\n    )\n    return eval(cmd), a, b\n"
+        "        cmd, shell=True\n    )\n    return str(eval(cmd)), a, b\n"
     )
     (fplan,) = migrate.plan([path], load_policy(tmp_path))
     final = [
@@ -541,5 +541,5 @@ def test_after_lines_are_the_final_lines_when_sites_share_a_line(tmp_path: Path)
     assert by_codemod["shell-to-argv"].after_lines == final[:1]  # its own line
     assert by_codemod["route-to-sandbox"].after_lines == final
     assert by_codemod["eval-exec-to-sandbox"].after_lines == [
-        "    return sandbox.eval_python(cmd), a, b"
+        "    return str(sandbox.eval_python(cmd)), a, b"
     ]

@@ -128,25 +128,90 @@ def test_eval_and_exec_through_the_sandbox(tmp_path: Path) -> None:
         import sys
 
 
-        def compute(expr):
-            return eval(expr)
+        def show(expr):
+            value = eval(expr)
+            if isinstance(value, list):
+                print("value", value, flush=True)
 
 
         def run(code):
             exec(code)
 
 
-        print("value", compute(sys.argv[1]), flush=True)
+        show(sys.argv[1])
         run(sys.argv[2])
         """,
         "eval-exec-to-sandbox",
         "[1, 2] + [3 * 3, {'k': (4, 5)}]",
         "print('hello from exec', sum(range(10)))",
     )
-    assert "sandbox.eval_python(expr)" in migrated
+    assert "value = sandbox.eval_python(expr)" in migrated
     assert "sandbox.exec_python(code, check=True)" in migrated
     assert code == 0
     assert out == "value [1, 2, 9, {'k': (4, 5)}]\nhello from exec 45\n"
+
+
+def test_an_eval_whose_value_is_a_function_is_left_as_it_is(tmp_path: Path) -> None:
+    """Attack round 6, #13: a lambda loaded from configuration, then called, given as
+    ``key=`` or returned. ``eval_python`` returns plain data only: the migrated program
+    raised SandboxEvalError where the original printed [20] and [3, 2, 1]."""
+    program = tmp_path / "transforms.py"
+    source = textwrap.dedent(
+        """\
+        def load_transform(spec):
+            fn = eval(spec)
+            return fn
+
+        def apply(rows, spec):
+            transform = eval(spec)
+            return [transform(r) for r in rows]
+
+        def order(items, spec):
+            return sorted(items, key=eval(spec))
+
+        if __name__ == "__main__":
+            print(apply([{"price": 10}], "lambda row: row['price'] * 2"))
+            print(order([3, 1, 2], "lambda v: -v"))
+            print(load_transform("lambda: 7")())
+        """
+    )
+    program.write_text(source)
+    before = _run(program)
+    assert before == (0, "[20]\n[3, 2, 1]\n7\n")
+    assert main(["migrate", "--apply", "--codemod", "eval-exec-to-sandbox", str(program)]) == 0
+    assert program.read_text() == source
+    assert _run(program) == before
+
+
+def test_an_exec_whose_process_state_is_read_after_is_left_as_it_is(tmp_path: Path) -> None:
+    """Attack round 6, #13 (t37): the code imports a module or sets the environment in this
+    process, and the function reads ``sys.modules`` or ``os.environ`` after it."""
+    program = tmp_path / "prog.py"
+    source = textwrap.dedent(
+        """\
+        import os
+        import sys
+
+
+        def loaded(code):
+            exec(code)
+            return "colorsys" in sys.modules
+
+
+        def result(code):
+            exec(code)
+            return os.environ.get("RESULT")
+
+
+        print(loaded("import colorsys"), result("import os; os.environ['RESULT'] = 'set'"))
+        """
+    )
+    program.write_text(source)
+    before = _run(program)
+    assert before == (0, "True set\n")
+    assert main(["migrate", "--apply", "--codemod", "eval-exec-to-sandbox", str(program)]) == 0
+    assert program.read_text() == source
+    assert _run(program) == before
 
 
 def test_an_exception_in_execd_code_still_stops_the_caller(tmp_path: Path) -> None:

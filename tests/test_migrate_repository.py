@@ -82,7 +82,7 @@ def test_codemods_run_under_libcst_tool(tmp_path: Path) -> None:
         "\n"
         "def f(cmd, expr):\n"
         "    subprocess.run(cmd, shell=True)\n"
-        "    return eval(expr)\n"
+        "    return eval(expr) == 1\n"
     )
     second = tmp_path / "second.py"
     second.write_text("import os\n\ndef g(c):\n    return os.system(c)\n")
@@ -110,7 +110,7 @@ def test_codemods_run_under_libcst_tool(tmp_path: Path) -> None:
         "\n"
         "def f(cmd, expr):\n"
         "    sandbox.run(cmd, shell=True)\n"
-        "    return sandbox.eval_python(expr)\n"
+        "    return sandbox.eval_python(expr) == 1\n"
     )
     # every file of the run gets its own import
     assert second.read_text() == (

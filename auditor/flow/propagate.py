@@ -31,6 +31,8 @@ from auditor.file_summary import (
     FileSummary,
     Function,
     Label,
+    quoting_note,
+    uncut,
     wrapped,
 )
 from auditor.findings import Step
@@ -92,6 +94,15 @@ class Info:
         best = _best(self.plain, self.clean)
         return Info(None, best, note if best is self.plain else self.sanitizer)
 
+    def unquoted(self, quoting: str) -> Info:
+        """What is left once the value may have lost its shell quotes (``q[1:-1]``): a
+        clean reach whose sanitizer is one of the shell quotes ``quoting`` names is plain."""
+        if self.clean is None or self.sanitizer is None:
+            return self
+        if not quoting_note(self.sanitizer, quoting):
+            return self
+        return Info(_best(self.plain, self.clean), None, None)
+
     def key(self) -> tuple[int, int]:
         return (
             self.plain.rank if self.plain else 0,
@@ -110,6 +121,9 @@ Node = tuple[str, Any]
 # may go through on the way (None: none). Of several sanitizers in a row the first one
 # applied is the one a value keeps (Info.sanitized), so one note per way is enough.
 Flows = dict[str, frozenset[str | None]]
+# the note of a way that cuts the shell quotes off what it carries (``q[1:-1]``), then the
+# quoting sanitizers' names (a "u" label's): a shell quote applied before it is void
+_CUT = "\0cut "
 
 
 def _best(a: Reach | None, b: Reach | None) -> Reach | None:
@@ -160,6 +174,10 @@ class Project:
         receive anything from those calls, as if called from code the analysis cannot see."""
         self.files = files
         self.unseen = unseen
+        # a call the analysis cannot follow may cut the shell quotes off what it is given
+        # (``q.strip("'")`` on a receiver of unknown type): the quoting sanitizers of the
+        # built-in table, as a "u" label names them
+        self.quoting = " ".join(sorted(builtin().quoting))
         self.functions: dict[str, tuple[int, Function]] = {}
         self.classes: dict[str, tuple[int, Class]] = {}
         self.modules: dict[str, int] = {}
@@ -939,6 +957,8 @@ class Project:
             return self._message_field(index, cls, str(label[5]), label[3], label[4])
         if kind == "q":
             return self.label(index, label[2], depth, subst).sanitized(label[1])
+        if kind == "u":
+            return self.label(index, label[2], depth, subst).unquoted(label[1])
         if kind == "w":  # written to the standard input of the shell the site started
             note = f"written to its standard input by {label[3]}()"
             step = Step(path, label[1], label[2], note, "fed", label[3])
@@ -1330,7 +1350,7 @@ class Project:
         if implemented and self._context is not None and self._on_self(index, call):
             implemented = self._possible(implemented, self._context)
         if not implemented:  # what it carries of its arguments, as any unknown call
-            carried = [] if call.fallback_only else [x for p in parts for x in p.labels]
+            carried = [] if call.fallback_only else [self.cut(x) for p in parts for x in p.labels]
             if call.fallback is not None:  # a model-like object called: its output
                 carried.append(call.fallback)
             return self.info(index, carried, depth, subst)
@@ -1349,6 +1369,13 @@ class Project:
         for gid in implemented:
             out = out.merge(each(index, call, target, gid, subst, depth, step))
         return out
+
+    def cut(self, label: Label) -> Label:
+        """``label`` carried by a call the analysis cannot follow: its shell quotes may be
+        cut off (a source is no quoted word of its own; see auditor.scan.summary._undone)."""
+        if label[0] in ("s", "u") or not self.quoting:
+            return label
+        return ("u", self.quoting, label)
 
     def _implemented(self, target: Target) -> list[str]:
         """The functions a resolved call runs whose body the analysis has: the method (or
@@ -1433,12 +1460,14 @@ class Project:
             self._context = outer
         out = NOTHING
         for label, value in zip(function.returns, returned, strict=True):
-            # what came in as an argument goes back out where it came from: no step for it
+            # what came in as an argument goes back out where it came from (maybe with its
+            # shell quotes cut: ``return q[1:-1]``): no step for it
+            own = uncut(label)
             passed = (
-                label[0] == "p"
-                and label[1] == function.key
-                and label[2] not in function.entries
-                and label[2] not in function.injected
+                own[0] == "p"
+                and own[1] == function.key
+                and own[2] not in function.entries
+                and own[2] not in function.injected
             )
             out = out.merge(value if passed else value.step(step))
         return out
@@ -1507,7 +1536,12 @@ class Project:
             finally:
                 self._context = outer
             for note in notes:
-                value = value.merge(passed if note is None else passed.sanitized(note))
+                if note is None:
+                    value = value.merge(passed)
+                elif note.startswith(_CUT):
+                    value = value.merge(passed.unquoted(note.removeprefix(_CUT)))
+                else:
+                    value = value.merge(passed.sanitized(note))
         return value.step(step)
 
     def _param_flows(self) -> dict[str, Flows]:
@@ -1628,7 +1662,8 @@ class Project:
                     if not function.complete:
                         out.add(gid)
                         continue
-                    for x in function.returns:
+                    for returned in function.returns:
+                        x = uncut(returned)
                         if x[0] == "p" and x[1] == function.key:
                             how, arg = self._argument(function, call, x[2], target.shift)
                             if arg is not None:
@@ -1751,14 +1786,18 @@ class _FlowWalk:
             return {}
         if kind == "w":  # a site's own label (written to a shell's input): no sanitizer
             return self.label(label[-1])
+        if kind == "u":  # its shell quotes may be cut off: a cut after what came before
+            cut = _CUT + str(label[1])
+            return {
+                name: {_composed(n, cut) for n in notes}
+                for name, notes in self.label(label[-1]).items()
+            }
         if kind in WRAPPERS:
             note = label[1] if kind == "q" else self.project._converted(label[1], label[2])
             inner = self.label(label[-1])
             if not note:
                 return inner
-            return {
-                name: {n if n is not None else note for n in notes} for name, notes in inner.items()
-            }
+            return {name: {_composed(n, note) for n in notes} for name, notes in inner.items()}
         if kind != "c":
             return {}  # a source, an attribute: the function's own
         number = label[1]
@@ -1795,10 +1834,10 @@ class _FlowWalk:
         out: dict[str, set[str | None]] = {}
         if not implemented and call.fallback_only:
             return out  # the model's reply, none of its arguments
-        if not implemented or (self.index, number) in project.constructors:
+        if not implemented:
+            return self._labels(project.cut(x) for p in parts for x in p.labels)
+        if (self.index, number) in project.constructors:
             out = self._labels(x for p in parts for x in p.labels)
-            if not implemented:
-                return out
         assert target is not None
         for gid in implemented:
             self.read.add(gid)
@@ -1811,9 +1850,26 @@ class _FlowWalk:
                     continue
                 for param, inner in self._labels(arg.labels).items():
                     # the first sanitizer applied is the one the value keeps
-                    composed = {i if i is not None else n for i in inner for n in notes}
+                    composed = {_composed(i, n) for i in inner for n in notes}
                     out.setdefault(param, set()).update(composed)
         return out
+
+
+def _composed(first: str | None, then: str | None) -> str | None:
+    """The note of a way that goes through ``first`` and then ``then`` (each a sanitizer's
+    note, None for none, or a cut of the shell quotes: ``_CUT`` and the quoting sanitizers'
+    names). The first sanitizer applied is the one a value keeps; a cut voids a shell
+    quote applied before it (and is kept, to void one a caller applies), and a sanitizer
+    after a cut is the value's."""
+    if then is None:
+        return first
+    if then.startswith(_CUT):
+        if first is None or first.startswith(_CUT):
+            return then
+        return then if quoting_note(first, then.removeprefix(_CUT)) else first
+    if first is None or first.startswith(_CUT):
+        return then
+    return first
 
 
 def _add_flows(out: dict[str, set[str | None]], more: dict[str, set[str | None]]) -> None:

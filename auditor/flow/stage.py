@@ -18,7 +18,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from auditor.file_summary import ANY_ATTR, DECORATED, WRAPPERS, Arg, FileSummary
+from auditor.file_summary import ANY_ATTR, DECORATED, WRAPPERS, Arg, FileSummary, uncut
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
@@ -136,11 +136,11 @@ def derived_sinks(project: Project) -> set[str]:
             out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
         for gid in target.functions:
             callee_index, function = project.functions[gid]
-            returned = {str(x[1]) for x in function.returns if x[0] == "p"}
+            returned = {str(uncut(x)[1]) for x in function.returns if uncut(x)[0] == "p"}
             if returned or not function.complete or function.abstract:
                 # what the call passes reaches the result: its dependencies are the caller's
                 out |= depends(index, (x for a in passed for x in a.labels), depth + 1)
-            others = [x for x in function.returns if x[0] != "p"]
+            others = [x for x in function.returns if uncut(x)[0] != "p"]
             out |= depends(callee_index, others, depth + 1)
         return out
 

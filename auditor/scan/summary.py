@@ -33,6 +33,8 @@ from auditor.file_summary import (
     Label,
     Site,
     absolute,
+    quoting_note,
+    uncut,
     wrapped,
 )
 from auditor.judge.sources import Source, SourceCatalogue, names_method
@@ -187,6 +189,8 @@ class Summarizer:
         # quoting calls (by id) that protect nothing where their shell string puts them
         # (auditor.scan.analyze._exposed_quotes): no sanitizer
         self.exposed: set[int] = set()
+        # the shell-quoting sanitizers, as a "u" label names them (see _undone)
+        self._quoting = " ".join(sorted(sources.quoting))
         # the line ranges whose bodies the skeleton dropped (a ``pass`` there is not the
         # function's own)
         self.dropped: list[tuple[int, int]] = []
@@ -824,13 +828,18 @@ class Summarizer:
         return f"{self.module_name}.{key}" if self.module_name else key
 
     def _annotation(self, scope: Scope, name: str) -> cst.BaseExpression | None:
+        found = self._written_annotation(scope, name)
+        return _unwrapped_annotation(found) if found is not None else None
+
+    def _written_annotation(self, scope: Scope, name: str) -> cst.BaseExpression | None:
+        """The annotation of parameter ``name`` of the function of ``scope``, as written."""
         record = self._record_of(scope)
         if record is None:
             return None
         params = record.node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.name.value == name and param.annotation is not None:
-                return _unwrapped_annotation(param.annotation.annotation)
+                return param.annotation.annotation
         return None
 
     def _record_of(self, scope: Scope) -> FunctionRecord | None:
@@ -948,15 +957,34 @@ class Summarizer:
         if type(node) is cst.Call:
             return self._call(node, scope, depth)
         if type(node) is cst.Subscript:
-            return self.labels(node.value, scope, depth + 1)
+            inner = self.labels(node.value, scope, depth + 1)
+            # a slice or a character of a quoted word is no quoted word (``q[1:-1]``); an
+            # item of a list, tuple or dict of them is one
+            if any(type(e.slice) is cst.Slice for e in node.slice) or not self._holds_items(
+                node.value, scope
+            ):
+                return self._undone(inner)
+            return inner
         if type(node) is cst.FormattedString:
-            return self._union(
-                (p.expression for p in node.parts if type(p) is cst.FormattedStringExpression),
-                scope,
-                depth,
-            )
+            out: frozenset[Label] = EMPTY
+            for part in node.parts:
+                if type(part) is cst.FormattedStringExpression:
+                    found = self.labels(part.expression, scope, depth + 1)
+                    # ``{q!r}`` puts it in other quotes, ``{q:.3}`` cuts it
+                    if part.conversion not in (None, "s") or part.format_spec:
+                        found = self._undone(found)
+                    out |= found
+            return out
         if type(node) is cst.ConcatenatedString:
             return self._union((node.left, node.right), scope, depth)
+        if type(node) is cst.BinaryOperation and type(node.operator) is cst.Modulo:
+            # a quoted template is no quoted word once filled; its values keep their
+            # quotes in plain ``%s`` fields only (``%.3s`` cuts, ``%r`` quotes again)
+            left = self._undone(self.labels(node.left, scope, depth + 1))
+            right = self.labels(node.right, scope, depth + 1)
+            if not _plain_template(node.left, _PERCENT_FIELD, "%s"):
+                right = self._undone(right)
+            return left | right
         if type(node) is cst.BinaryOperation or type(node) is cst.BooleanOperation:
             return self._union((node.left, node.right), scope, depth)
         if type(node) is cst.UnaryOperation:
@@ -1295,12 +1323,100 @@ class Summarizer:
             # function of the project it decorates (auditor.flow.propagate); carries what
             # its arguments carry when it decorates none
             return frozenset({("c", self.record_call(node, scope, DECORATED + wrapped_by))})
-        parts = self._arguments(node)
+        return self._carried(node, typed, scope, depth)
+
+    def _carried(
+        self, node: cst.Call, typed: str | None, scope: Scope, depth: int
+    ) -> frozenset[Label]:
+        """What a call the analysis cannot follow carries: what its arguments and its
+        object carry. A shell-quoted word stays one only where the call puts it whole in
+        its result: ``str(q)``, a container of them (``list``, ``sorted``...), a separator
+        or an item of a list joined (``" ".join([q, r])``), a plain field of a constant
+        template (``"ls {}".format(q)``); any other call (``q.strip("'")``,
+        ``q.replace("'", "")``, ``os.path.basename(q)``, ``q.split()``) may cut its quotes
+        off (see _undone)."""
+        func = node.func
+        whole: list[cst.BaseExpression] = []
+        cut: list[cst.BaseExpression] = []
+        args = self._arguments(node)
         if isinstance(func, cst.Attribute):
-            parts.append(func.value)
-        elif isinstance(func, cst.Call):
-            parts.append(func)
-        return self._union(parts, scope, depth)
+            method = func.attr.value
+            if method == "join" and len(args) == 1 and not node.args[0].star:
+                whole.append(func.value)  # the separator
+                (whole if self._holds_items(args[0], scope) else cut).append(args[0])
+            elif method in ("format", "format_map"):
+                cut.append(func.value)  # a quoted template filled is no quoted word
+                plain = _plain_template(func.value, _FORMAT_FIELD_ANY, "{}")
+                (whole if plain else cut).extend(args)
+            elif method == "encode" and all(
+                isinstance(a.value, cst.SimpleString)
+                and a.value.evaluated_value in ("utf-8", "utf8", "ascii")
+                for a in node.args
+            ):
+                whole.append(func.value)
+            else:
+                cut += [*args, func.value]
+        else:
+            if isinstance(func, cst.Call):
+                whole.append(func)
+            keeps = typed in _WHOLE_CALLS and (typed != "builtins.str" or len(args) <= 1)
+            (whole if keeps else cut).extend(args)
+        out = self._union(whole, scope, depth)
+        if cut:
+            out |= self._undone(self._union(cut, scope, depth))
+        return out
+
+    def _holds_items(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+        """Whether ``node`` is a container written out whose items are whole values: a
+        list, tuple, set or dict display or comprehension, or a name bound only to such (an
+        item added to it, ``words.append(q)``, is one); not a string, whose items are its
+        characters."""
+        kinds = (
+            cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp,
+            cst.GeneratorExp, cst.DictComp,
+        )  # fmt: skip
+        if isinstance(node, kinds):
+            return True
+        if isinstance(node, cst.Call) and node.args:
+            typed = self.typed(node.func, scope)
+            if typed in _ITERATING and typed != "builtins.iter":  # list(words), sorted(words)
+                return self._holds_items(node.args[0].value, scope, depth + 1)
+            return False
+        if not isinstance(node, cst.Name) or depth > 4:
+            return False
+        bindings = scope.lookup(node.value)
+        if not bindings:
+            return False
+        containers = 0
+        for binding in bindings:
+            if binding.kind == "value" and binding.value is not None:
+                if not self._holds_items(binding.value, binding.scope, depth + 1):
+                    return False
+                containers += 1
+            elif binding.kind not in ("opaque", "augment"):
+                return False
+        return containers > 0
+
+    def _undone(self, labels: frozenset[Label]) -> frozenset[Label]:
+        """``labels`` as they are where what carries them may have lost its shell quotes:
+        a shell quote's label goes (the value it quoted is what is left), and a label
+        that may turn out quoted in the project-wide stage (a parameter, a call's result,
+        an attribute) is wrapped in ``("u", quoting sanitizers, label)``, whose quote that
+        stage drops. Other sanitizers hold (a number cut is digits, an allow-listed name
+        cut is part of a constant)."""
+        if not labels or not self._quoting:
+            return labels
+        return frozenset(self._undo(label) for label in labels)
+
+    def _undo(self, label: Label) -> Label:
+        kind = label[0]
+        if kind == "s" or kind == "u":
+            return label
+        if kind == "q":
+            if quoting_note(str(label[1]), self._quoting):
+                return self._undo(label[2])
+            return ("q", label[1], self._undo(label[2]))
+        return ("u", self._quoting, label)
 
     def _decorator_of(self, func: cst.BaseExpression, scope: Scope) -> str | None:
         """The dotted name of the function of this file whose parameter ``func`` is, when
@@ -1711,13 +1827,74 @@ class Summarizer:
 
     def _validated(self, record: FunctionRecord, name: str) -> str:
         """The sanitizer a framework applies to a parameter annotated with a scalar type
-        (FastAPI, typer and click convert ``limit: int`` or fail the request), or ""."""
-        annotation = self._annotation(record.scope, name)
+        (FastAPI, typer and click convert ``limit: int`` or fail the request), or "". Every
+        value the annotation admits must be converted: ``int | str`` keeps a string (pydantic
+        tries each alternative), ``tuple[int, str]`` holds one."""
+        annotation = self._written_annotation(record.scope, name)
         if annotation is None:
             return ""
-        typed = self.typed(annotation, record.outer)
-        if typed is not None and self.sources.sanitizer(typed) is not None:
-            return f"converted to {typed.removeprefix('builtins.')} by the framework"
+        converted = self._converting(annotation, record.outer)
+        if not converted or converted == "None":
+            return ""
+        return f"converted to {converted} by the framework"
+
+    def _converting(self, annotation: cst.BaseExpression, outer: Scope, depth: int = 0) -> str:
+        """What a value validated against ``annotation`` is converted to (``int``,
+        ``list[int]``, ``Literal[...]``), when every value it admits is a sanitizer's type
+        (``None`` of an ``Optional`` included: it is no text) or one of the constants of a
+        ``Literal``; "" when some value may be text as sent (``int | str``, ``tuple[int,
+        str]``, ``list``, ``Any``, a string annotation)."""
+        if depth > 8:
+            return ""
+        if isinstance(annotation, cst.Name) and annotation.value == "None":
+            return "None"
+        if isinstance(annotation, cst.Name | cst.Attribute):
+            typed = self.typed(annotation, outer)
+            if typed is not None and self.sources.sanitizer(typed) is not None:
+                return typed.removeprefix("builtins.")
+            return ""
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(
+            annotation.operator, cst.BitOr
+        ):
+            sides = [
+                self._converting(annotation.left, outer, depth + 1),
+                self._converting(annotation.right, outer, depth + 1),
+            ]
+            return _union_text(sides) if all(sides) else ""
+        if not isinstance(annotation, cst.Subscript):
+            return ""
+        items = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+        if not items or len(items) != len(annotation.slice):
+            return ""
+        typed = self.typed(annotation.value, outer) or ""
+        kind = typed.rsplit(".", 1)[-1] if typed.startswith(_TYPING_ROOTS) else ""
+        if kind == "Annotated":
+            return self._converting(items[0], outer, depth + 1)
+        if kind == "Literal":
+            constant = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+            if all(
+                isinstance(i, constant)
+                or (isinstance(i, cst.Name) and i.value in ("True", "False", "None"))
+                or (
+                    isinstance(i, cst.UnaryOperation)
+                    and isinstance(i.operator, cst.Minus)
+                    and isinstance(i.expression, cst.Integer | cst.Float)
+                )
+                for i in items
+            ):
+                return "a Literal constant"
+            return ""
+        if kind in ("Optional", "Union"):
+            found = [self._converting(i, outer, depth + 1) for i in items]
+            return _union_text(found) if all(found) else ""
+        if kind in _CONTAINER_TYPES:
+            # every item of the container converted (``tuple[int, ...]``: one type)
+            more = [i for i in items if isinstance(i, cst.Ellipsis)]
+            if more and kind not in ("Tuple", "tuple"):
+                return ""
+            found = [self._converting(i, outer, depth + 1) for i in items if i not in more]
+            if found and all(found) and "None" not in found:
+                return f"{kind}[{', '.join(found + ['...'] * len(more))}]"
         return ""
 
     def _bases(self, cls: str) -> list[str]:
@@ -1913,7 +2090,8 @@ class Summarizer:
             if reads_stdin is not None:
                 labels |= self._fed_labels(call, reads_stdin)
             function = self._function_key(call.scope)
-            own = (x[-1] if x[0] == "w" else x for x in labels)
+            # (written to a shell's input, or maybe cut of its shell quotes: still the value)
+            own = (uncut(x[-1] if x[0] == "w" else uncut(x)) for x in labels)
             params = tuple(sorted({x[2] for x in own if x[0] == "p" and x[1] == function}))
             summary.sites.append(
                 Site(
@@ -2191,6 +2369,47 @@ def _is_docstring(stmt: cst.BaseSmallStatement) -> bool:
     return isinstance(stmt, cst.Expr) and isinstance(
         stmt.value, (cst.SimpleString, cst.ConcatenatedString)
     )
+
+
+# calls whose result holds each argument whole: a shell-quoted word stays one there
+_WHOLE_CALLS = _ITERATING | {"builtins.str", "builtins.set", "builtins.frozenset"}
+# the fields of a %-template and of a str.format template
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[^a-zA-Z%]*[a-zA-Z%]")
+_FORMAT_FIELD_ANY = re.compile(r"\{[^{}]*\}")
+
+
+def _plain_template(node: cst.BaseExpression, fields: re.Pattern[str], plain: str) -> bool:
+    """Whether ``node`` is a constant template each of whose fields puts its value in
+    whole: ``%s`` (``%(name)s``), ``{}`` (``{0}``, ``{name}``); not ``%.3s``, ``%r``,
+    ``{!r}``, ``{:.3}``."""
+    if not isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        return False
+    text = node.evaluated_value
+    if not isinstance(text, str):
+        return False
+    if plain == "{}":
+        text = text.replace("{{", "").replace("}}", "")
+        return all("!" not in f and ":" not in f for f in fields.findall(text))
+    found = [f for f in fields.findall(text) if f != "%%"]
+    return all(re.fullmatch(r"%(?:\([^)]*\))?s", f) for f in found)
+
+
+# the modules that define the generic aliases an annotation may subscript
+_TYPING_ROOTS = ("builtins.", "typing.", "typing_extensions.", "collections.abc.")
+# the containers every item of which a framework validates against the item's type
+_CONTAINER_TYPES = frozenset(
+    {
+        "list", "set", "frozenset", "tuple", "List", "Set", "FrozenSet", "Tuple",
+        "Sequence", "MutableSequence", "AbstractSet", "MutableSet", "Iterable", "Collection",
+    }
+)  # fmt: skip
+
+
+def _union_text(alternatives: list[str]) -> str:
+    """``int | None`` for the conversions of a union's alternatives, each once."""
+    kept = list(dict.fromkeys(alternatives))
+    named = [a for a in kept if a != "None"]
+    return " | ".join(named) if named else "None"
 
 
 def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | None:

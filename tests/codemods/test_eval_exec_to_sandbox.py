@@ -25,8 +25,8 @@ def run(source: str) -> tuple[str, list[Outcome]]:
 
 FIX = [
     pytest.param(
-        "def f(expr):\n    return eval(expr)\n",
-        "from auditor import sandbox\n\ndef f(expr):\n    return sandbox.eval_python(expr)\n",
+        "def f(expr):\n    print(eval(expr))\n",
+        "from auditor import sandbox\n\ndef f(expr):\n    print(sandbox.eval_python(expr))\n",
         id="eval",
     ),
     pytest.param(
@@ -55,34 +55,166 @@ FIX = [
         id="exec-in-loop",
     ),
     pytest.param(  # Exception still catches the sandbox's errors
-        "def f(e):\n    try:\n        return eval(e)\n    except Exception:\n        return 0\n",
+        "def f(e):\n    try:\n        return str(eval(e))\n    except Exception:\n"
+        "        return ''\n",
         "from auditor import sandbox\n\ndef f(e):\n    try:\n"
-        "        return sandbox.eval_python(e)\n    except Exception:\n        return 0\n",
+        "        return str(sandbox.eval_python(e))\n    except Exception:\n        return ''\n",
         id="eval-in-try-catching-exception",
     ),
     pytest.param(
-        "import builtins\n\ndef f(expr):\n    return builtins.eval(expr)\n",
-        "from auditor import sandbox\n\ndef f(expr):\n    return sandbox.eval_python(expr)\n",
+        "import builtins\n\ndef f(expr):\n    return builtins.eval(expr) == 1\n",
+        "from auditor import sandbox\n\ndef f(expr):\n    return sandbox.eval_python(expr) == 1\n",
         id="builtins-eval-import-removed",
     ),
     pytest.param(
         """\
         def f(expr):
-            return eval(  # evaluate
+            print(eval(  # evaluate
                 expr  # the user's
-            )
+            ))
         """,
         """\
         from auditor import sandbox
 
         def f(expr):
-            return sandbox.eval_python(  # evaluate
+            print(sandbox.eval_python(  # evaluate
                 expr  # the user's
-            )
+            ))
         """,
         id="multi-line-comments",
     ),
 ]
+
+
+# attack round 6, #13: an eval whose value is used as data only (compared, tested,
+# computed with, formatted, printed, converted, iterated, indexed), here or through the
+# local names it is bound to, is rewritten
+DATA_USES = [
+    pytest.param("def f(e):\n    return eval(e) is None\n", id="compared"),
+    pytest.param("def f(e):\n    v = eval(e)\n    return isinstance(v, tuple)\n", id="isinstance"),
+    pytest.param("def f(e):\n    if eval(e):\n        print('yes')\n", id="tested"),
+    pytest.param("def f(e):\n    return f'{eval(e)}!'\n", id="formatted"),
+    pytest.param(
+        "import json\n\ndef f(e):\n    v = eval(e)\n    return json.dumps(v)\n", id="json"
+    ),
+    pytest.param(
+        "def f(e):\n    total = 0\n    for x in eval(e):\n        total += x\n    return total\n",
+        id="iterated",
+    ),
+    pytest.param("def f(e):\n    return len(eval(e)['rows']) + 1\n", id="indexed"),
+    pytest.param("def f(e):\n    v = eval(e)\n    w = v\n    print(w)\n", id="name-to-name"),
+    pytest.param("def f(e):\n    return ', '.join(sorted(eval(e)))\n", id="sorted-joined"),
+]
+
+
+@pytest.mark.parametrize("source", DATA_USES)
+def test_an_eval_used_as_data_is_rewritten(source: str) -> None:
+    code, outcomes = run(source)
+    assert [o.rewritten for o in outcomes] == [True], outcomes
+    assert code.count("sandbox.eval_python(e)") == 1 and "eval(e)" not in code.replace(
+        "sandbox.eval_python(e)", ""
+    )
+
+
+# an eval whose value may be a function or another object: the sandbox returns plain data
+# only, and the migrated program would raise SandboxEvalError where the original went on
+NOT_DATA = [
+    pytest.param(
+        "def f(s):\n    t = eval(s)\n    return t(3)\n",
+        "bound to t, which is called",
+        id="called-later",
+    ),
+    pytest.param(
+        "def f(s, rows):\n    t = eval(s)\n    return [t(r) for r in rows]\n",
+        "bound to t, which is called",
+        id="called-in-comprehension",
+    ),
+    pytest.param("def f(s):\n    return sorted([3, 1], key=eval(s))\n", "as key=", id="key"),
+    pytest.param("def f(s):\n    return list(map(eval(s), [1, 2]))\n", "passed to map()", id="map"),
+    pytest.param("def f(s):\n    return eval(s)\n", "is returned", id="returned"),
+    pytest.param(
+        "def f(s):\n    fn = eval(s)\n    return fn\n",
+        "bound to fn, which is returned",
+        id="returned-by-name",
+    ),
+    pytest.param("def f(s):\n    yield eval(s)\n", "is yielded", id="yielded"),
+    pytest.param(
+        "def f(s):\n    fns = [eval(s)]\n    return fns[0](3)\n", "container", id="in-a-list"
+    ),
+    pytest.param("def f(s, reg):\n    reg.add(eval(s))\n", "passed to reg.add()", id="passed-on"),
+    pytest.param("def f(self, s):\n    self.hook = eval(s)\n", "stored", id="attribute"),
+    pytest.param("def f(s):\n    return eval(s).run()\n", "attribute .run", id="method"),
+    pytest.param(
+        "import sys\nHOOK = eval(sys.argv[1])\n", "module global HOOK", id="module-global"
+    ),
+    pytest.param(
+        "def f(s):\n    v = eval(s) or None\n    return v\n",
+        "bound to v, which is returned",
+        id="or",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "reason"), NOT_DATA)
+def test_an_eval_whose_value_may_be_no_data_is_left_for_review(source: str, reason: str) -> None:
+    code, outcomes = run(source)
+    assert code == source
+    assert [o.rewritten for o in outcomes] == [False]
+    assert reason in outcomes[0].reason, outcomes[0].reason
+    assert "the sandbox returns plain data only" in outcomes[0].reason
+
+
+# attack round 6, #13 (t37): the code runs in this process with the module's globals: it
+# may import modules, set the environment, rebind a global; a read of that after exec()
+# would see what the sandboxed code cannot change
+EXEC_STATE = [
+    pytest.param(
+        "import sys\n\ndef f(src):\n    exec(src)\n    return sys.modules.get('x')\n",
+        "sys.modules",
+        id="sys-modules",
+    ),
+    pytest.param(
+        "import os\n\ndef f(code):\n    exec(code)\n    return os.environ.get('RESULT')\n",
+        "os.environ",
+        id="os-environ-imported-by-the-module",
+    ),
+    pytest.param(
+        "RATE = 1\n\ndef f(code):\n    exec(code)\n    return RATE * 2\n", "RATE", id="global"
+    ),
+    pytest.param(
+        "import os\n\ndef f(codes):\n    for c in codes:\n        print(os.getcwd())\n"
+        "        exec(c)\n",
+        "os.getcwd",
+        id="read-in-the-loop",
+    ),
+    pytest.param(
+        "import os\n\ndef f(code):\n    exec(code)\n    return lambda: os.environ['X']\n",
+        "os.environ",
+        id="read-in-a-lambda",
+    ),
+    pytest.param(
+        "def f(code):\n    exec(code)\n    return helper()\n", "helper", id="unbound-name"
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "read"), EXEC_STATE)
+def test_an_exec_whose_process_state_is_read_after_is_left_for_review(
+    source: str, read: str
+) -> None:
+    code, outcomes = run(source)
+    assert code == source
+    assert [o.rewritten for o in outcomes] == [False]
+    assert f"the code can change {read}" in outcomes[0].reason, outcomes[0].reason
+
+
+def test_an_exec_then_builtins_and_state_read_before_is_rewritten() -> None:
+    source = (
+        "import os\n\ndef f(code):\n    print(os.getcwd())\n    exec(code)\n    print(len('x'))\n"
+    )
+    code, outcomes = run(source)
+    assert [o.rewritten for o in outcomes] == [True], outcomes
+    assert "sandbox.exec_python(code, check=True)" in code
 
 
 @pytest.mark.parametrize(("source", "expected"), FIX)
@@ -231,8 +363,8 @@ NOOP = [
         id="exec-in-try-catching-valueerror",
     ),
     pytest.param(
-        "def f(e):\n    try:\n        return eval(e)\n    except (ZeroDivisionError, Exception):\n"
-        "        return 0\n",
+        "def f(e):\n    try:\n        return eval(e) + 1\n"
+        "    except (ZeroDivisionError, Exception):\n        return 0\n",
         "catches ZeroDivisionError, Exception",
         id="eval-in-try-catching-a-tuple",
     ),
