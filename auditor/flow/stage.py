@@ -1120,6 +1120,10 @@ def apply(
                     # another module's global or a class attribute written elsewhere
                     # (``cfg.DEFAULTS.update(cmd=request.args["c"])`` in web.py)
                     flowed = _written_origin(project, flowed, site.imports, policy)
+                if writers is not None and flowed.payload != "constant":
+                    flowed = _voided_checks(
+                        project, index, summary, site, flowed, writers, owners[index]
+                    )
                 if site.imports and planner is not None and not flowed.flow:
                     # a name imported from a module of the scan that gets a value at run
                     # time there (``CMD = os.environ.get(...)``: its origin), or is written
@@ -1201,6 +1205,42 @@ def _written_origin(
         flow = (*flow, written)
     changes["flow"] = (*flow, sink)
     return dataclasses.replace(finding, **changes)
+
+
+def _voided_checks(
+    project: Project,
+    index: int,
+    summary: FileSummary,
+    site: object,
+    finding: Finding,
+    writers: Writers,
+    own: int,
+) -> Finding:
+    """``finding`` (a site of ``summary``, the entry ``own``) saying which allow-list
+    checks its payload went through are none (Project.voided: another file puts something
+    other than a constant in the list), with a flow step where (kind "written") before the
+    sink, so that ``check --changed`` of that file judges the site too."""
+    from auditor.file_summary import Site
+
+    assert isinstance(site, Site)
+    for note in sorted(set(_allow_lists(site.labels))):
+        if not project.voided(index, note):
+            continue
+        code = note[len(ALLOW_LIST) :]
+        root, _, rest = code.partition(".")
+        base = summary.exports.get(root)
+        target = f"{base}.{rest}" if base is not None and rest else f"{summary.module}.{root}"
+        module, _, name = target.rpartition(".")
+        step = writers.writer(module, [name], own if module == summary.module else -1)
+        why = f"{code} is no allow-list: another file puts values known only at run time in it"
+        if step is not None:
+            why = f"{code} is no allow-list: {step.note}"
+        message = f"{finding.message} ({why})"
+        flow = finding.flow
+        if step is not None:
+            flow = (*flow[:-1], step, flow[-1]) if flow and flow[-1].kind == "reaches" else flow
+        return dataclasses.replace(finding, message=message, flow=flow)
+    return finding
 
 
 def _set_from_outside(project: Project, index: int, labels: Iterable[tuple[object, ...]]) -> bool:

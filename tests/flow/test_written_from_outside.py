@@ -256,3 +256,17 @@ def test_an_attribute_of_another_class_leaves_the_constant(tmp_path: Path) -> No
         "constant",
     )
     assert _site(found, "backup.py").rule == "AUD301"
+
+
+def test_a_voided_allow_list_names_the_file_that_fills_it(tmp_path: Path) -> None:
+    """The message says why the check counts for nothing, and the flow has a step at the
+    write (kind "written", before the sink): ``check --changed`` of admin.py judges run.py."""
+    files, where, _, _ = CASES["an allow-list appended request data in another file"]
+    finding = _site(scan_files(tmp_path, files), where)
+    assert "settings.ALLOWED_CMDS is no allow-list: " in finding.message
+    assert "admin.py changes settings.ALLOWED_CMDS at run time" in finding.message
+    assert [(Path(s.path).name, s.kind) for s in finding.flow] == [
+        ("run.py", "source"),
+        ("admin.py", "written"),
+        ("run.py", "reaches"),
+    ]
