@@ -209,6 +209,8 @@ class Planner:
         self.unseen: set[str] = set()
         self._constants: Constants | None = None  # other modules' constants, on first use
         self._writers: Writers | None = None  # who writes other modules' globals, on first use
+        # (module, names, entry) -> the files that write those names of the module
+        self._writer_files: dict[tuple[str, tuple[str, ...], int], list[int]] = {}
         self._imports_of: dict[int, Imports] = {}
 
     def budgeted(self, asked: dict[int, frozenset[str]]) -> dict[int, frozenset[str]]:
@@ -706,11 +708,16 @@ class Planner:
             for site in summary.sites:
                 if site.names:
                     last = summary.module.rsplit(".", 1)[-1]
-                    for number, _ in self._writers.writers(summary.module, site.names, own):
+                    key = (summary.module, site.names, own)
+                    found = self._writer_files.get(key)
+                    if found is None:
+                        writers = self._writers.writers(summary.module, site.names, own)
+                        found = self._writer_files[key] = [n for n, _ in writers]
+                    for number in found:
                         # (and the names the file binds them to: ``from backup import
                         # RSYNC as R``, then ``R.append(x)``)
-                        text = self.text_of(self.entries[number]) or ""
-                        local = [b for n, b, _ in _from_imported_changes(text, last)]
+                        changed = self._writers._from_imported(number, last)
+                        local = [b for n, b, _ in changed if n in site.names]
                         self._ask_put(number, [*site.names, *local], wanted)
                 targets.update(site.imports)
                 for note in _allow_lists(site.labels):
@@ -1550,6 +1557,7 @@ class Writers:
         self._patched_by: dict[int, frozenset[tuple[str, str]]] = {}
         self._saying: dict[str, list[int]] = {}
         self._dynamic: dict[int, list[Write]] = {}
+        self._changed: dict[tuple[int, str], list[tuple[str, str, int]]] = {}
 
     def _assigned_in(self, number: int) -> frozenset[str]:
         """The attribute names file ``number`` assigns on anything (``*``: any), read once."""
@@ -1662,8 +1670,8 @@ class Writers:
             column = at - (text.rfind("\n", 0, at) + 1)
             note = f"{where} {verb} {last}.{hit[0]} at run time"
             return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
-        if "import" in text and "from" in text:
-            for name, _, at in _from_imported_changes(text, last):
+        if "import" in text and "from" in text and any(name in text for name in wanted):
+            for name, _, at in self._from_imported(number, last):
                 if name not in wanted:
                     continue
                 line = text.count("\n", 0, at) + 1
@@ -1682,6 +1690,15 @@ class Writers:
                 note = f"{where} assigns {last}.{name} at run time"
             return Step(where, write.line, write.column, note, "written", f"{last}.{name}")
         return None
+
+    def _from_imported(self, number: int, last: str) -> list[tuple[str, str, int]]:
+        """:func:`_from_imported_changes` of file ``number``, read once for each module."""
+        key = (number, last)
+        found = self._changed.get(key)
+        if found is None:
+            text = self.text_of(self.entries[number]) or ""
+            found = self._changed[key] = _from_imported_changes(text, last)
+        return found
 
     def _by_name_in(self, number: int, last: str) -> list[Write]:
         """The writes of file ``number`` that only a reading with ``ast`` finds (under a
@@ -1724,15 +1741,39 @@ def _from_imported_changes(text: str, last: str) -> list[tuple[str, str, int]]:
             local = parts[2] if len(parts) == 3 and parts[1] == "as" else parts[0]
             if not local.isidentifier():
                 continue
-            name = re.escape(local)
-            changed = re.search(
-                rf"(?<![\w.])\b{name}\s*(?:\.\s*(?:{_MUTATORS})\s*\(|\[[^\]\n]*\]\s*{_OP}?="
-                rf"(?!=)|{_OP}=(?!=))|\bdel\b[^\n]*?(?<![\w.])\b{name}\s*\[",
-                text,
-            )
-            if changed is not None:
-                out.append((parts[0], local, changed.start()))
+            at = _changed_at(text, local)
+            if at is not None:
+                out.append((parts[0], local, at))
     return out
+
+
+# what follows a name changed in place: ``.append(``, ``[k] =``, ``+=``
+_CHANGED_AFTER = re.compile(
+    rf"\s*(?:\.\s*(?:{_MUTATORS})\s*\(|\[[^\]\n]*\]\s*{_OP}?=(?!=)|{_OP}=(?!=))"
+)
+_DEL_BEFORE = re.compile(r"[ \t]*del\b")
+
+
+def _changed_at(text: str, name: str) -> int | None:
+    """Where ``text`` first changes what ``name`` (a name alone, not an attribute) holds in
+    place (``name.append(v)``, ``name[k] = v``, ``name += v``, ``del name[k]``); None when
+    it never does. A search for the name, each place checked (no regular expression over
+    the whole text for each name)."""
+    start = 0
+    while True:
+        at = text.find(name, start)
+        if at < 0:
+            return None
+        start = at + len(name)
+        before = text[at - 1] if at else ""
+        after = text[start] if start < len(text) else ""
+        if before.isalnum() or before in ("_", ".") or after.isalnum() or after == "_":
+            continue
+        if _CHANGED_AFTER.match(text, start):
+            return at
+        line = text.rfind("\n", 0, at) + 1
+        if _DEL_BEFORE.match(text, line) and text[start:].lstrip(" \t").startswith("["):
+            return at
 
 
 def _same_module(dotted: str, module: str) -> bool:
