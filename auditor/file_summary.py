@@ -55,6 +55,11 @@ def _json_label(label: Label) -> list[Any]:
     return list(label)
 
 
+# how the note of an allow-list check's sanitizer label starts (``("q", note, label)``),
+# followed by the list as written (``settings.ALLOWED_CMDS``): the project stage voids the
+# check when a file puts something other than a constant in that list
+ALLOW_LIST = "checked against the allow-list "
+
 # the kinds of label that wrap another (their last item)
 WRAPPERS = frozenset({"q", "f", "w", "u"})
 
@@ -361,6 +366,11 @@ class FileSummary:
     untyped: dict[str, tuple[int, int, str, int, tuple[str, ...], bool]] = field(
         default_factory=dict
     )
+    # what this file writes to a global of another module of the project or to a class
+    # attribute, by assignment or in place (``backup.RSYNC.extend(x)``, ``from backup
+    # import RSYNC`` then ``RSYNC[0] = x``, ``Config.CMD = x``, ``cfg.DEFAULTS.update(
+    # cmd=x)``): (absolute dotted name written, what is written, whether it is a constant)
+    outside: tuple[tuple[str, tuple[Label, ...], bool], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -375,6 +385,7 @@ class FileSummary:
             "registered": [[*r[:4], list(r[4])] for r in self.registered],
             "object_attrs": [[c, a, [_json_label(x) for x in v]] for c, a, v in self.object_attrs],
             "untyped": {k: [*v[:4], list(v[4]), v[5]] for k, v in self.untyped.items()},
+            "outside": [[t, [_json_label(x) for x in v], c] for t, v, c in self.outside],
         }
 
     @classmethod
@@ -399,6 +410,7 @@ class FileSummary:
                 k: (v[0], v[1], v[2], v[3], tuple(v[4]), v[5])
                 for k, v in d.get("untyped", {}).items()
             },
+            tuple((t, _labels(v), bool(c)) for t, v, c in d.get("outside", ())),
         )
 
 

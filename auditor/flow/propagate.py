@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.file_summary import (
+    ALLOW_LIST,
     ANY_ATTR,
     DECORATED,
     WRAPPERS,
@@ -207,6 +208,13 @@ class Project:
                 cls = self.class_id(name)
                 if cls is not None:
                     self.object_attrs.setdefault((cls, attr), []).append((index, labels))
+        # what the files write to another module's globals or to class attributes, in
+        # place or not (``backup.RSYNC.extend(x)``: FileSummary.outside): absolute dotted
+        # name -> (file, what is written, whether it is a constant) of each file
+        self.outside: dict[str, list[tuple[int, tuple[Label, ...], bool]]] = {}
+        for index, (_, summary) in enumerate(files):
+            for written, labels, const in summary.outside:
+                self.outside.setdefault(written, []).append((index, labels, const))
         self._families: dict[tuple[str, str], tuple[str, ...]] = {}
         self._orders: dict[str, tuple[str, ...]] = {}  # class gid -> its fields in order
         self._ancestries: dict[str, set[str]] = {}
@@ -956,7 +964,8 @@ class Project:
             cls = self.constructed(str(label[1])) or str(label[1])
             return self._message_field(index, cls, str(label[5]), label[3], label[4])
         if kind == "q":
-            return self.label(index, label[2], depth, subst).sanitized(label[1])
+            inner = self.label(index, label[2], depth, subst)
+            return inner if self.voided(index, label[1]) else inner.sanitized(label[1])
         if kind == "u":
             return self.label(index, label[2], depth, subst).unquoted(label[1])
         if kind == "w":  # written to the standard input of the shell the site started
@@ -968,6 +977,32 @@ class Project:
             converted = self._converted(label[1], label[2])
             return value.sanitized(converted) if converted else value
         return NOTHING
+
+    def written(self, target: str) -> Info:
+        """What the files write to ``target`` (an absolute dotted name: another module's
+        global, a class attribute) from outside it (:attr:`outside`)."""
+        out = NOTHING
+        for where, labels, _ in self.outside.get(target, ()):
+            out = out.merge(self.info(where, labels))
+        return out
+
+    def voided(self, index: int, note: str) -> bool:
+        """Whether the sanitizer ``note`` of file ``index`` is an allow-list check
+        (auditor.scan.summary's ``guarded``) whose list a file changes, in place or not,
+        with something other than a constant (``settings.ALLOWED_CMDS.append(request.
+        form["cmd"])`` in admin.py): then it allows whatever was put there."""
+        if not self.outside or not note.startswith(ALLOW_LIST):
+            return False
+        code = note[len(ALLOW_LIST) :]
+        root, _, rest = code.partition(".")
+        summary = self.files[index][1]
+        base = summary.exports.get(root)
+        if base is None:
+            if rest or not summary.module:
+                return False
+            base = f"{summary.module}.{root}"  # a list of the module itself, changed elsewhere
+        target = f"{base}.{rest}" if rest else base
+        return any(not const for _, _, const in self.outside.get(target, ()))
 
     def _framework_attr(self, index: int, label: Label) -> Info:
         """``self.<attr>`` read in a method of a class that derives (maybe through the
@@ -1795,6 +1830,8 @@ class _FlowWalk:
         if kind in WRAPPERS:
             note = label[1] if kind == "q" else self.project._converted(label[1], label[2])
             inner = self.label(label[-1])
+            if kind == "q" and self.project.voided(self.index, note):
+                return inner
             if not note:
                 return inner
             return {name: {_composed(n, note) for n in notes} for name, notes in inner.items()}

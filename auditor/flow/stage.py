@@ -16,9 +16,17 @@ import ast
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
-from auditor.file_summary import ANY_ATTR, DECORATED, WRAPPERS, Arg, FileSummary, uncut
+from auditor.file_summary import (
+    ALLOW_LIST,
+    ANY_ATTR,
+    DECORATED,
+    WRAPPERS,
+    Arg,
+    FileSummary,
+    uncut,
+)
 from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
@@ -221,6 +229,9 @@ class Planner:
         # many files, or beyond the budget, or asked for after the last round)
         self.unseen: set[str] = set()
         self._constants: Constants | None = None  # other modules' constants, on first use
+        self._writers: Writers | None = None  # who writes other modules' globals, on first use
+        # (module, names, entry) -> the files that write those names of the module
+        self._writer_files: dict[tuple[str, tuple[str, ...], int], list[int]] = {}
         self._imports_of: dict[int, Imports] = {}
 
     def budgeted(self, asked: dict[int, frozenset[str]]) -> dict[int, frozenset[str]]:
@@ -702,6 +713,12 @@ class Planner:
             owner = modules.get(module)
             if owner is not None and f"def:{cls}" not in entries[owner].extra:
                 wanted.setdefault(owner, set()).add(f"def:{cls}")
+        # the globals of a module and the class attributes a payload reads that another
+        # file may write, in place or not (``backup.RSYNC.extend(x)``, ``from backup import
+        # RSYNC`` then ``RSYNC[0] = x``, ``cfg.Settings.CMD = x``), and the allow-lists a
+        # check reads (``settings.ALLOWED_CMDS.append(x)``): the files that may write them
+        # are asked for those statements (``put:NAME``), to know what they write
+        self._ask_writers(project, owners, budget, wanted)
         # the names a site imports from another module of the project that would make it
         # more constant (``from .consts import SCRIPT``): when each is bound once to a
         # constant there, the file is asked again with their values (auditor.flow.constants)
@@ -713,6 +730,63 @@ class Planner:
         return {
             number: entries[number].extra | frozenset(extra) for number, extra in wanted.items()
         }
+
+    def _ask_writers(
+        self, project: Project, owners: list[int], budget: int, wanted: dict[int, set[str]]
+    ) -> None:
+        """See :meth:`requests`: ``put:NAME`` of the files that may write what a site's
+        payload reads of another module (its constant's module-level names, the names it
+        imports, an allow-list it is checked against)."""
+        if self._writers is None:
+            self._writers = Writers(self.entries, self.text_of)
+        targets: set[str] = set()
+        for index, (_, summary) in enumerate(project.files):
+            own = owners[index]
+            for site in summary.sites:
+                if site.names:
+                    last = summary.module.rsplit(".", 1)[-1]
+                    key = (summary.module, site.names, own)
+                    found = self._writer_files.get(key)
+                    if found is None:
+                        writers = self._writers.writers(summary.module, site.names, own)
+                        found = self._writer_files[key] = [n for n, _ in writers]
+                    for number in found:
+                        # (and the names the file binds them to: ``from backup import
+                        # RSYNC as R``, then ``R.append(x)``)
+                        changed = self._writers._from_imported(number, last)
+                        local = [b for n, b, _ in changed if n in site.names]
+                        self._ask_put(number, [*site.names, *local], wanted)
+                targets.update(site.imports)
+                for note in _allow_lists(site.labels):
+                    code = note[len(ALLOW_LIST) :]
+                    root, _, rest = code.partition(".")
+                    base = summary.exports.get(root)
+                    if base is not None and rest:
+                        targets.add(f"{base}.{rest}")
+                    elif base is None and not rest and summary.module:
+                        targets.add(f"{summary.module}.{root}")  # the module's own list
+        modules = _modules(self.entries)
+        for target in sorted(targets):
+            module, _, name = target.rpartition(".")
+            while module and module not in modules:
+                module = module.rpartition(".")[0]
+            if not module or not name.isidentifier():
+                continue  # not a module of the scan
+            last = module.rsplit(".", 1)[-1]
+            where = [n for n in self.saying(name) if last in self.words(n)]
+            if len(where) > budget:
+                continue
+            for number in where:
+                self._ask_put(number, (name,), wanted)
+
+    def _ask_put(self, number: int, names: Iterable[str], wanted: dict[int, set[str]]) -> None:
+        entry = self.entries[number]
+        summary = entry.result.summary
+        if summary is not None and all(f.complete for f in summary.functions.values()):
+            return  # every body was analysed: it holds every write
+        for name in names:
+            if f"put:{name}" not in entry.extra:
+                wanted.setdefault(number, set()).add(f"put:{name}")
 
     def constant_markers(
         self, summary: FileSummary, index: int, project: Project, derived: set[str]
@@ -782,6 +856,15 @@ class Planner:
             )
 
         return Constants(module_text, assigned_elsewhere, mutated, shown)
+
+
+def _allow_lists(labels: Iterable[tuple[object, ...]]) -> Iterator[str]:
+    """The notes of the allow-list checks among ``labels`` (and the labels they wrap)."""
+    for label in labels:
+        while label[0] in WRAPPERS:
+            if label[0] == "q" and str(label[1]).startswith(ALLOW_LIST):
+                yield str(label[1])
+            label = label[-1]  # type: ignore[assignment]
 
 
 def _defined(summary: FileSummary) -> set[str]:
@@ -1061,9 +1144,30 @@ def apply(
                 if changes:  # the flow names the file that writes it (check --changed)
                     changes["flow"] = (written,)
                 flowed = dataclasses.replace(finding, **changes) if changes else finding
+                # what the writers put there (``backup.RSYNC.extend(request.form...)``)
+                targets = [f"{summary.module}.{name}" for name in site.names]
+                flowed = _written_origin(project, flowed, targets, policy, written)
+            elif (
+                site.finding < count
+                and findings[site.finding].payload == "constant"
+                and _set_from_outside(project, index, site.labels)
+            ):
+                # ``self.cmd`` of a constant ``__init__`` that another file sets on an
+                # instance (``j = Job(); j.cmd = request.args["c"]``): the per-file stage
+                # did not see it
+                finding = findings[site.finding]
+                flowed = _attribute_origin(project, index, site, finding, policy)
             elif site.finding < count:
                 finding = findings[site.finding]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
+                if site.imports and not flowed.flow:
+                    # another module's global or a class attribute written elsewhere
+                    # (``cfg.DEFAULTS.update(cmd=request.args["c"])`` in web.py)
+                    flowed = _written_origin(project, flowed, site.imports, policy)
+                if writers is not None and flowed.payload != "constant":
+                    flowed = _voided_checks(
+                        project, index, summary, site, flowed, writers, owners[index]
+                    )
                 if site.imports and planner is not None and not flowed.flow:
                     # a name imported from a module of the scan that gets a value at run
                     # time there (``CMD = os.environ.get(...)``: its origin), or is written
@@ -1103,6 +1207,138 @@ def apply(
         entries[number].result.findings[position] = dataclasses.replace(
             finding, flow=flow, message=message
         )
+
+
+def _written_origin(
+    project: Project,
+    finding: Finding,
+    targets: Iterable[str],
+    policy: Policy,
+    written: Step | None = None,
+) -> Finding:
+    """``finding``, whose payload reads ``targets`` (absolute dotted names: globals of a
+    module, class attributes), with the origin of the most dangerous value other code
+    writes there, in place or not (Project.written), and a flow from that value to the
+    sink (through ``written``, the step of the write the message names, when it is in the
+    same file). Unchanged when nothing written there has an origin."""
+    if finding.payload == "constant" or finding.origin not in (None, "internal"):
+        return finding
+    info = None
+    for target in targets:
+        found = project.written(target)
+        info = found if info is None else info.merge(found)
+    if info is None:
+        return finding
+    plain, clean = info.plain, info.clean
+    sanitizer = None
+    if plain is not None and (clean is None or plain.rank >= clean.rank):
+        reach = plain
+    elif clean is not None:
+        reach, sanitizer = clean, info.sanitizer
+    else:
+        return finding
+    if reach.origin == "internal":
+        return finding
+    changes = reclassify(policy, finding, Flowed(None, reach.origin, sanitizer))
+    name = finding.sink.removeprefix("builtins.")
+    sink = Step(
+        finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
+    )
+    flow = _once(reach.flow)
+    if written is not None and flow and flow[-1].path == written.path:
+        flow = (*flow, written)
+    changes["flow"] = (*flow, sink)
+    return dataclasses.replace(finding, **changes)
+
+
+def _voided_checks(
+    project: Project,
+    index: int,
+    summary: FileSummary,
+    site: object,
+    finding: Finding,
+    writers: Writers,
+    own: int,
+) -> Finding:
+    """``finding`` (a site of ``summary``, the entry ``own``) saying which allow-list
+    checks its payload went through are none (Project.voided: another file puts something
+    other than a constant in the list), with a flow step where (kind "written") before the
+    sink, so that ``check --changed`` of that file judges the site too."""
+    from auditor.file_summary import Site
+
+    assert isinstance(site, Site)
+    for note in sorted(set(_allow_lists(site.labels))):
+        if not project.voided(index, note):
+            continue
+        code = note[len(ALLOW_LIST) :]
+        root, _, rest = code.partition(".")
+        base = summary.exports.get(root)
+        target = f"{base}.{rest}" if base is not None and rest else f"{summary.module}.{root}"
+        module, _, name = target.rpartition(".")
+        step = writers.writer(module, [name], own if module == summary.module else -1)
+        why = f"{code} is no allow-list: another file puts values known only at run time in it"
+        if step is not None:
+            why = f"{code} is no allow-list: {step.note}"
+        message = f"{finding.message} ({why})"
+        flow = finding.flow
+        if step is not None:
+            flow = (*flow[:-1], step, flow[-1]) if flow and flow[-1].kind == "reaches" else flow
+        return dataclasses.replace(finding, message=message, flow=flow)
+    return finding
+
+
+def _set_from_outside(project: Project, index: int, labels: Iterable[tuple[object, ...]]) -> bool:
+    """Whether a payload's labels read an instance attribute (``self.cmd``) that a file
+    other than the class's sets on an instance of it or of a class of its family
+    (Project.object_attrs: ``j = Job(); j.cmd = x`` in web.py)."""
+    for label in labels:
+        while label[0] in WRAPPERS:
+            label = label[-1]  # type: ignore[assignment]
+        if label[0] != "a":
+            continue
+        gid, attr = project.gid(index, str(label[1])), str(label[2])
+        for name in (attr, ANY_ATTR):
+            for cls in project.attr_family(gid, name):
+                if any(where != index for where, _ in project.object_attrs.get((cls, name), ())):
+                    return True
+                # a subclass of another file that assigns it in a method (not a constant)
+                where, klass = project.classes.get(cls, (index, None))
+                if where != index and klass is not None and klass.attrs.get(name):
+                    return True
+    return False
+
+
+def _attribute_origin(
+    project: Project, index: int, site: object, finding: Finding, policy: Policy
+) -> Finding:
+    """A constant ``finding`` whose payload reads an instance attribute another file sets
+    (:func:`_set_from_outside`): dynamic, with the origin of what may be there."""
+    from auditor.file_summary import Site
+
+    assert isinstance(site, Site)
+    why = "another file sets the instance attribute it reads"
+    changes = unfrozen(policy, finding, why)
+    if not changes:
+        return finding
+    unfrozen_finding = dataclasses.replace(finding, **changes)
+    info = project.info(index, site.labels)
+    plain, clean = info.plain, info.clean
+    sanitizer = None
+    if plain is not None and (clean is None or plain.rank >= clean.rank):
+        reach = plain
+    elif clean is not None:
+        reach, sanitizer = clean, info.sanitizer
+    else:
+        return unfrozen_finding
+    if reach.origin == "internal":
+        return unfrozen_finding
+    more = reclassify(policy, unfrozen_finding, Flowed(None, reach.origin, sanitizer))
+    name = finding.sink.removeprefix("builtins.")
+    sink = Step(
+        finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
+    )
+    more["flow"] = (*_once(reach.flow), sink)
+    return dataclasses.replace(unfrozen_finding, **more)
 
 
 def _unisolate(
@@ -1270,6 +1506,20 @@ _PATCH_OBJECT = re.compile(
 _NAMESPACE_UPDATE = re.compile(
     r"(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\.\s*(update|setdefault)\("
 )
+# the methods that change a container in place (``<x>.NAME.append(v)``, ``NAME.update(
+# k=v)``): what it holds is then not what its module built
+_MUTATORS = (
+    "append|extend|insert|add|update|setdefault|appendleft|extendleft|pop|popitem|popleft"
+    "|remove|discard|clear|sort|reverse|rotate|__setitem__|__delitem__|__iadd__"
+    "|difference_update|intersection_update|symmetric_difference_update"
+)
+_OP = r"(?:\*\*|//|<<|>>|[-+*/%&|^@])"
+# ``<x>.NAME.append(v)``, ``<x>.NAME[k] = v`` (``+=``...), ``del <x>.NAME[k]``: an attribute
+# whose value is changed in place, read from the text
+_ATTR_MUTATE = re.compile(
+    rf"\.\s*([A-Za-z_]\w*)\s*(?:\.\s*(?:{_MUTATORS})\s*\(|\[[^\]\n]*\]\s*{_OP}?=(?!=))"
+    r"|\bdel\b[^\n]*?\.\s*([A-Za-z_]\w*)\s*\["
+)
 _KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _KEY = re.compile(r"\s*[rbu]?(['\"])([A-Za-z_]\w*)\1\s*$")
 
@@ -1344,6 +1594,7 @@ class Writers:
         self._patched_by: dict[int, frozenset[tuple[str, str]]] = {}
         self._saying: dict[str, list[int]] = {}
         self._dynamic: dict[int, list[Write]] = {}
+        self._changed: dict[tuple[int, str], list[tuple[str, str, int]]] = {}
 
     def _assigned_in(self, number: int) -> frozenset[str]:
         """The attribute names file ``number`` assigns on anything (``*``: any), read once."""
@@ -1353,6 +1604,8 @@ class Writers:
             names: set[str] = set()
             if "=" in text or "setattr" in text or "update" in text:
                 names = {next(g for g in m.groups() if g) for m in _ATTR_WRITE.finditer(text)}
+            if "(" in text or "[" in text:
+                names |= {next(g for g in m.groups() if g) for m in _ATTR_MUTATE.finditer(text)}
                 if "__dict__" in text or "__globals__" in text or "vars(" in text:
                     names |= _updated_names(text)
             if "patch" in text or "delattr" in text:
@@ -1398,9 +1651,15 @@ class Writers:
     def writer(self, module: str, names: Iterable[str], own: int) -> Step | None:
         """:meth:`written` as a step of the payload's flow (kind "written"): where the first
         other file that imports the module assigns one of ``names``, and why (``note``)."""
+        return next((step for _, step in self.writers(module, names, own)), None)
+
+    def writers(self, module: str, names: Iterable[str], own: int) -> Iterator[tuple[int, Step]]:
+        """Each other file (its entry) that imports the module and assigns one of ``names``
+        or changes it in place (``backup.RSYNC.extend(x)``, ``from backup import RSYNC``
+        then ``RSYNC[0] = x``), with the step of the first such write there."""
         last = module.rsplit(".", 1)[-1]
         if not last:
-            return None
+            return
         wanted = set(names)
         imports = re.compile(
             rf"^[ \t]*(?:from[ \t]+[\w.]*\b{re.escape(last)}\b[ \t]+import\b"
@@ -1410,42 +1669,73 @@ class Writers:
         for number in self._importers(last):
             if number == own:
                 continue
-            where = self.entries[number].shown
-            for dotted, name in sorted(self._patched_in(number)):
-                if name in wanted and _same_module(dotted, module):
-                    patched = self.text_of(self.entries[number]) or ""
-                    place = patched.find(f"{dotted}.{name}")
-                    line = patched.count("\n", 0, place) + 1
-                    column = place - (patched.rfind("\n", 0, place) + 1)
-                    note = f"{where} patches {dotted}.{name} at run time"
-                    return Step(where, line, column, note, "written", f"{last}.{name}")
-            assigned = self._assigned_in(number)
-            hit = sorted(wanted if "*" in assigned else wanted & assigned)
-            text = self.text_of(self.entries[number]) or ""
-            if hit and imports.search(text):
+            step = self._writer_in(number, module, last, wanted, imports)
+            if step is not None:
+                yield number, step
+
+    def _writer_in(
+        self, number: int, module: str, last: str, wanted: set[str], imports: re.Pattern[str]
+    ) -> Step | None:
+        where = self.entries[number].shown
+        for dotted, name in sorted(self._patched_in(number)):
+            if name in wanted and _same_module(dotted, module):
+                patched = self.text_of(self.entries[number]) or ""
+                place = patched.find(f"{dotted}.{name}")
+                line = patched.count("\n", 0, place) + 1
+                column = place - (patched.rfind("\n", 0, place) + 1)
+                note = f"{where} patches {dotted}.{name} at run time"
+                return Step(where, line, column, note, "written", f"{last}.{name}")
+        assigned = self._assigned_in(number)
+        hit = sorted(wanted if "*" in assigned else wanted & assigned)
+        text = self.text_of(self.entries[number]) or ""
+        if hit and imports.search(text):
+            at = next(
+                (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()),
+                None,
+            )
+            verb = "assigns"
+            if at is None:
                 at = next(
-                    (m.start() for m in _ATTR_WRITE.finditer(text) if hit[0] in m.groups()),
+                    (m.start() for m in _ATTR_MUTATE.finditer(text) if hit[0] in m.groups()),
                     None,
                 )
-                if at is None:  # a namespace update whose keys are not written out
-                    found = _NAMESPACE_UPDATE.search(text)
-                    at = found.start() if found is not None else 0
+                verb = "changes" if at is not None else verb
+            if at is None:  # a namespace update whose keys are not written out
+                found = _NAMESPACE_UPDATE.search(text)
+                at = found.start() if found is not None else 0
+            line = text.count("\n", 0, at) + 1
+            column = at - (text.rfind("\n", 0, at) + 1)
+            note = f"{where} {verb} {last}.{hit[0]} at run time"
+            return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
+        if "import" in text and "from" in text and any(name in text for name in wanted):
+            for name, _, at in self._from_imported(number, last):
+                if name not in wanted:
+                    continue
                 line = text.count("\n", 0, at) + 1
                 column = at - (text.rfind("\n", 0, at) + 1)
-                note = f"{where} assigns {last}.{hit[0]} at run time"
-                return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
-            for write in self._by_name_in(number, last):
-                if not same_module(write.module, module):
-                    continue
-                if write.name != "*" and write.name not in wanted:
-                    continue
-                name = write.name if write.name != "*" else sorted(wanted)[0]
-                if write.name == "*":
-                    note = f"{where} may assign any global of {last} at run time ({write.code})"
-                else:
-                    note = f"{where} assigns {last}.{name} at run time"
-                return Step(where, write.line, write.column, note, "written", f"{last}.{name}")
+                note = f"{where} changes {last}.{name} at run time (imported from {last})"
+                return Step(where, line, column, note, "written", f"{last}.{name}")
+        for write in self._by_name_in(number, last):
+            if not same_module(write.module, module):
+                continue
+            if write.name != "*" and write.name not in wanted:
+                continue
+            name = write.name if write.name != "*" else sorted(wanted)[0]
+            if write.name == "*":
+                note = f"{where} may assign any global of {last} at run time ({write.code})"
+            else:
+                note = f"{where} assigns {last}.{name} at run time"
+            return Step(where, write.line, write.column, note, "written", f"{last}.{name}")
         return None
+
+    def _from_imported(self, number: int, last: str) -> list[tuple[str, str, int]]:
+        """:func:`_from_imported_changes` of file ``number``, read once for each module."""
+        key = (number, last)
+        found = self._changed.get(key)
+        if found is None:
+            text = self.text_of(self.entries[number]) or ""
+            found = self._changed[key] = _from_imported_changes(text, last)
+        return found
 
     def _by_name_in(self, number: int, last: str) -> list[Write]:
         """The writes of file ``number`` that only a reading with ``ast`` finds (under a
@@ -1467,6 +1757,60 @@ class Writers:
 
 
 _KEYWORD_NAMES = re.compile(r"([A-Za-z_]\w*)\s*=(?!=)")
+_FROM_IMPORT = re.compile(
+    r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE
+)
+
+
+def _from_imported_changes(text: str, last: str) -> list[tuple[str, str, int]]:
+    """The names ``text`` imports from a module whose last name is ``last`` (``from
+    pkg.backup import RSYNC as R``) and changes in place under the name it binds
+    (``R.append(v)``, ``R[0] = v``, ``R += v``, ``del R[0]``): (name, the name bound,
+    where), by text (a local of the same name counts too: on the safe side)."""
+    out: list[tuple[str, str, int]] = []
+    for match in _FROM_IMPORT.finditer(text):
+        if match.group(1).rsplit(".", 1)[-1] != last:
+            continue
+        for item in match.group(2).strip("()").split(","):
+            parts = item.split("#")[0].split()
+            if not parts or not parts[0].isidentifier():
+                continue
+            local = parts[2] if len(parts) == 3 and parts[1] == "as" else parts[0]
+            if not local.isidentifier():
+                continue
+            at = _changed_at(text, local)
+            if at is not None:
+                out.append((parts[0], local, at))
+    return out
+
+
+# what follows a name changed in place: ``.append(``, ``[k] =``, ``+=``
+_CHANGED_AFTER = re.compile(
+    rf"\s*(?:\.\s*(?:{_MUTATORS})\s*\(|\[[^\]\n]*\]\s*{_OP}?=(?!=)|{_OP}=(?!=))"
+)
+_DEL_BEFORE = re.compile(r"[ \t]*del\b")
+
+
+def _changed_at(text: str, name: str) -> int | None:
+    """Where ``text`` first changes what ``name`` (a name alone, not an attribute) holds in
+    place (``name.append(v)``, ``name[k] = v``, ``name += v``, ``del name[k]``); None when
+    it never does. A search for the name, each place checked (no regular expression over
+    the whole text for each name)."""
+    start = 0
+    while True:
+        at = text.find(name, start)
+        if at < 0:
+            return None
+        start = at + len(name)
+        before = text[at - 1] if at else ""
+        after = text[start] if start < len(text) else ""
+        if before.isalnum() or before in ("_", ".") or after.isalnum() or after == "_":
+            continue
+        if _CHANGED_AFTER.match(text, start):
+            return at
+        line = text.rfind("\n", 0, at) + 1
+        if _DEL_BEFORE.match(text, line) and text[start:].lstrip(" \t").startswith("["):
+            return at
 
 
 def _same_module(dotted: str, module: str) -> bool:

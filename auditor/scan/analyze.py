@@ -328,7 +328,9 @@ def analyze_source(
 
     ``extra``: what the project-wide stage asks of this file beyond its own sinks
     ("call:NAME": the functions that call NAME; "def:NAME": the body of NAME; "set:NAME":
-    the functions that set an attribute NAME, ``self.NAME = ...``), so that
+    the functions that set an attribute NAME, ``self.NAME = ...``; "put:NAME": the
+    statements that write NAME as another module's global or a class attribute, in place
+    or not, ``backup.NAME.append(x)``, ``NAME[0] = x``), so that
     the file's summary holds them (see auditor.flow).
 
     ``trees``: where to put the text and the standard library's tree of the whole file when
@@ -352,6 +354,7 @@ def analyze_source(
     extra_calls = frozenset(e[5:] for e in extra if e.startswith("call:"))
     extra_defs = frozenset(e[4:] for e in extra if e.startswith("def:"))
     extra_sets = frozenset(e[4:] for e in extra if e.startswith("set:"))
+    extra_puts = frozenset(e[4:] for e in extra if e.startswith("put:"))
     if (
         ctx.options.prefilter
         and not explicit
@@ -370,7 +373,7 @@ def analyze_source(
         return result
     if trees is not None:
         trees.append((text, tree))
-    found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs, extra_sets)
+    found = survey(tree, ctx.words, sink_module, extra_calls, extra_defs, extra_sets, extra_puts)
     if ctx.options.prefilter and not found.may_report and not aliased:
         return result
     if (

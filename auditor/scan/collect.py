@@ -179,6 +179,13 @@ class Collector(cst.CSTVisitor):
         # (``runner.cmd = x``, ``holder.runner.cmd = x``, ``setattr(r, "cmd", x)``): an
         # instance attribute of that name is not the one value its ``__init__`` gives it
         self.outside_attrs: set[str] = set()
+        # ``obj.<attr> = value`` and the changes in place of ``obj.<attr>`` (``.append(v)``,
+        # ``[k] = v``, ``del obj.<attr>[k]``: ``value`` None when nothing is added) on
+        # anything but a method's own self: (obj, attr, value, scope), for the writes to
+        # another module's globals and to class attributes (auditor.scan.summary)
+        self.attr_writes: list[
+            tuple[cst.BaseExpression, str, cst.BaseExpression | None, Scope]
+        ] = []
         self.item_stores: list[ItemStore] = []
         self._function_stack: list[FunctionRecord] = []
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
@@ -337,9 +344,12 @@ class Collector(cst.CSTVisitor):
         if not isinstance(obj, cst.Name):
             if not mutation:
                 self.outside_attrs.add(attr)
+            if isinstance(obj, cst.Attribute):
+                self.attr_writes.append((obj, attr, value, self.scope))
             return
         method = self._method_self()
         if method is None or obj.value != method[1]:
+            self.attr_writes.append((obj, attr, value, self.scope))
             if value is not None and not mutation:
                 self.object_attrs.append((obj, attr, value, self.scope))
             if not mutation:
@@ -708,6 +718,8 @@ class Collector(cst.CSTVisitor):
                 self._pending.append(
                     (target.value.value, self.scope, None, True, None, next(CLOCK))
                 )
+            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute):
+                self._changed_attr(target.value, None)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         merge = isinstance(node.operator, cst.BitOrAssign)
@@ -725,6 +737,18 @@ class Collector(cst.CSTVisitor):
             index = target.slice[0].slice if len(target.slice) == 1 else None
             key = index.value if isinstance(index, cst.Index) else None
             self._pending.append((target.value.value, self.scope, value, True, key, next(CLOCK)))
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute):
+            self._changed_attr(target.value, value)  # backup.RSYNC[0] = v
+
+    def _changed_attr(self, target: cst.Attribute, value: cst.BaseExpression | None) -> None:
+        """``obj.<attr>`` changed in place (``obj.<attr>[k] = v``, ``del obj.<attr>[k]``,
+        ``obj.<attr>.pop()``) on anything but a method's own self: see ``attr_writes``."""
+        method = self._method_self()
+        obj = target.value
+        if method is not None and isinstance(obj, cst.Name) and obj.value == method[1]:
+            return
+        if isinstance(obj, (cst.Name, cst.Attribute)):
+            self.attr_writes.append((obj, target.attr.value, value, self.scope))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name) and self.scope.kind == "comprehension":
@@ -1007,7 +1031,11 @@ class Collector(cst.CSTVisitor):
                     continue
                 key: cst.BaseExpression | None = None
                 if arg.keyword is not None:
-                    if method != "update" or not isinstance(receiver, cst.Name):
+                    if method != "update":
+                        continue
+                    if not isinstance(receiver, cst.Name):
+                        if isinstance(receiver, cst.Attribute):  # cfg.DEFAULTS.update(cmd=v)
+                            self._changed_attr(receiver, arg.value)
                         continue
                     key = cst.SimpleString(repr(arg.keyword.value))  # d.update(NAME=v)
                 elif method == "setdefault" and position == 1:
@@ -1019,6 +1047,9 @@ class Collector(cst.CSTVisitor):
                 else:  # self.items.append(v)
                     self._self_attr(receiver, arg.value, mutation=True)
         mutated = isinstance(func, cst.Attribute) and func.attr.value in _MUTATING
+        if mutated and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute):
+            setitem = func.attr.value == "__setitem__" and len(node.args) > 1
+            self._changed_attr(func.value, node.args[1].value if setitem else None)
         if mutated and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             setitem = func.attr.value == "__setitem__" and len(node.args) > 1
             value = node.args[1].value if setitem else None

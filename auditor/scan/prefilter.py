@@ -824,6 +824,46 @@ def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
     return out
 
 
+def _changes(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
+    """The lines of the statements among ``nodes`` that write a global of another module
+    or a class attribute named in ``names``, in place or not (``put:`` requests): as
+    :func:`_attribute_sets` does, and also ``x.NAME[k] = v``, ``del x.NAME[k]``,
+    ``x.NAME.pop()``, and the same on a name of its own (``from backup import RSYNC``,
+    then ``RSYNC.append(v)``, ``RSYNC[0] = v``, ``RSYNC += v``)."""
+    out = _attribute_sets(nodes, names)
+
+    def named(node: ast.expr) -> bool:
+        while isinstance(node, ast.Subscript):
+            node = node.value
+        return (isinstance(node, ast.Attribute) and node.attr in names) or (
+            isinstance(node, ast.Name) and node.id in names
+        )
+
+    for node in nodes:
+        kind = type(node)
+        targets: list[ast.expr] = []
+        if kind is ast.Assign or kind is ast.Delete:
+            targets = list(node.targets)  # type: ignore[attr-defined]
+        elif kind is ast.AugAssign:
+            targets = [node.target]  # type: ignore[attr-defined]
+            if type(node.target) is ast.Name and node.target.id in names:  # type: ignore[attr-defined]
+                out.append(node.lineno)  # type: ignore[attr-defined]
+                continue
+        elif kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is ast.Attribute and func.attr in _GROWING and named(func.value):
+                out.append(node.lineno)  # type: ignore[attr-defined]
+            continue
+        while targets:
+            target = targets.pop()
+            if type(target) in (ast.Tuple, ast.List):
+                targets.extend(target.elts)  # type: ignore[attr-defined]
+            elif type(target) is ast.Subscript and named(target):
+                out.append(node.lineno)  # type: ignore[attr-defined]
+                break
+    return out
+
+
 def _maybe_named(key: ast.expr, names: frozenset[str]) -> bool:
     """Whether an attribute name given as a value may be one of ``names``: one of them
     written as a literal, or any name not written as one."""
@@ -888,6 +928,7 @@ def survey(
     extra_calls: frozenset[str] = frozenset(),
     extra_defs: frozenset[str] = frozenset(),
     extra_sets: frozenset[str] = frozenset(),
+    extra_puts: frozenset[str] = frozenset(),
 ) -> Survey:
     """One walk of the tree: whether the full analysis may report anything (False only when
     it provably reports nothing), every call, and the function bodies whose libcst parse
@@ -921,7 +962,9 @@ def survey(
     sets an attribute named in ``extra_sets`` (``x.NAME = v``, ``x.NAME += v``,
     ``x.NAME.append(v)``: an instance attribute a sink's payload reads); and so is,
     to a fixpoint, every function of the file that calls (by name) a function holding a
-    marker: the flow into a wrapper is in its callers' bodies."""
+    marker: the flow into a wrapper is in its callers' bodies. A statement that writes a
+    name of ``extra_puts`` as another module's global or a class attribute, in place or
+    not (:func:`_changes`), is a marker too."""
     imports_root = False
     star_from_sink = False
     decided = False  # a marker that makes the file reportable whatever else it holds
@@ -986,7 +1029,7 @@ def survey(
             continue
         if kind is ast.Constant:
             continue
-        if extra_sets and kind in _SETTING:
+        if ((extra_sets or extra_puts) and kind in _SETTING) or (extra_puts and kind is ast.Delete):
             set_nodes.append(node)
         if extra_calls and kind is ast.Assign and type(node.value) is ast.Dict:  # type: ignore[attr-defined]
             tables.append(node)  # type: ignore[arg-type]
@@ -1313,7 +1356,12 @@ def survey(
             markers.extend(found_sets)
         if any(_class_body_sets(cls, extra_sets) for cls in classes):
             asked = True  # ``command = "..."`` in a subclass's body: what self.command reads
-    if not reportable and not (extra_calls or extra_defs or extra_sets):
+    if extra_puts:
+        found_puts = _changes(set_nodes, extra_puts)
+        if found_puts:
+            reportable = asked = True
+            markers.extend(found_puts)
+    if not reportable and not (extra_calls or extra_defs or extra_sets or extra_puts):
         return Survey(False, all_calls, [])
     if writes:
         openers = table.opener_names | defined | modules | bound
@@ -1552,6 +1600,10 @@ def _instance_state(
             ):
                 out.append(stmt.body[0].lineno)
     out.extend(line for line, attr in named_sets if attr in names)
+    # a class attribute set from outside the class (``Config.CMD = request.form["cmd"]`` in
+    # a route): what ``Config.CMD`` reads anywhere in the file (auditor.scan.summary)
+    defined = {cls.name for cls in classes}
+    out.extend(line for line, holder in attr_sets if holder in defined)
     return out
 
 

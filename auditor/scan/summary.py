@@ -24,6 +24,7 @@ from typing import cast
 import libcst as cst
 
 from auditor.file_summary import (
+    ALLOW_LIST,
     DECORATED,
     Arg,
     Call,
@@ -179,6 +180,8 @@ class Summarizer:
         self._dependency_names: frozenset[str] | None = None
         self._site_of = {id(c.node): c for c in collector.every_call}
         self._typed: dict[int, str | None] = {}
+        self._writes_of: dict[str, list[tuple[cst.BaseExpression | None, Scope]]] | None = None
+        self._written_attrs = frozenset(w[1] for w in collector.attr_writes)
         # the functions and lambdas handed to registrars (see _registered), once computed
         self._registrations: list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]] | None = (
             None
@@ -548,6 +551,72 @@ class Summarizer:
             if labels:
                 out.append((typed[:-2], attr, tuple(sorted(labels, key=repr))))
         return out
+
+    def _written_target(self, obj: cst.BaseExpression, scope: Scope) -> str | None:
+        """The absolute dotted name of what ``obj`` (a name or a dotted name) is, when its
+        root is imported or defined at module level (a module, a class, a module-level
+        object: ``backup``, ``Config``, ``cfg.settings``) and may be the project's."""
+        name = dotted(obj)
+        root, _, rest = name.partition(".")
+        bindings = scope.lookup(root) if root else None
+        if not bindings or any(b.kind != "import" or not b.target for b in bindings):
+            return None
+        targets = {self.absolute(b.target) for b in bindings}
+        if len(targets) != 1:
+            return None
+        full = targets.pop()
+        full = f"{full}.{rest}" if rest else full
+        return full if self._may_be_project(full) else None
+
+    def _class_attr_writes(self) -> dict[str, list[tuple[cst.BaseExpression | None, Scope]]]:
+        """What the file writes, in place or not, to ``<obj>.<attr>`` where ``obj`` is an
+        import or a module-level definition: absolute dotted name -> (value, scope) of each
+        write (None: a change that adds nothing known, ``del backup.RSYNC[0]``)."""
+        if self._writes_of is None:
+            out: dict[str, list[tuple[cst.BaseExpression | None, Scope]]] = {}
+            for obj, attr, value, scope in self.collector.attr_writes:
+                target = self._written_target(obj, scope)
+                if target is not None and attr != "*":
+                    out.setdefault(f"{target}.{attr}", []).append((value, scope))
+            self._writes_of = out
+        return self._writes_of
+
+    def _outside_writes(self) -> list[tuple[str, tuple[Label, ...], bool]]:
+        """See :attr:`FileSummary.outside`: the writes of :meth:`_class_attr_writes`, and
+        the changes in place of a name imported from another module (``from backup import
+        RSYNC``, then ``RSYNC.append(v)``, ``RSYNC[0] = v``, ``RSYNC += v``)."""
+        found: dict[str, tuple[set[Label], bool]] = {}
+
+        def add(target: str, value: cst.BaseExpression | None, scope: Scope) -> None:
+            labels, const = found.get(target, (set(), True))
+            if value is None:
+                const = False
+            else:
+                labels |= self.labels(value, scope)
+                const = const and self.evaluator.value(value, scope).const
+            found[target] = (labels, const)
+
+        for target, writes in self._class_attr_writes().items():
+            for value, scope in writes:
+                add(target, value, scope)
+        for bindings in self.collector.module_scope.bindings.values():
+            imported = {
+                self.absolute(b.target)
+                for b in bindings
+                if b.kind == "import" and b.target and not b.defines
+            }
+            if len(imported) != 1:
+                continue
+            target = imported.pop()
+            if "." not in target or not self._may_be_project(target):
+                continue
+            for binding in bindings:
+                if binding.kind in ("opaque", "augment"):
+                    add(target, binding.value, binding.scope)
+        return [
+            (target, tuple(sorted(labels, key=repr)), const)
+            for target, (labels, const) in sorted(found.items())
+        ]
 
     def _registered(self) -> list[tuple[str, str, str, int, tuple[str, ...]]]:
         """The functions of the project this file hands to a call that registers them as
@@ -1212,7 +1281,7 @@ class Summarizer:
         out: dict[str, str] = {}
         for name, container in site.guards:
             if self.evaluator.value(container, site.scope).const:
-                out[name] = f"checked against the allow-list {self.code(container)}"
+                out[name] = f"{ALLOW_LIST}{self.code(container)}"
                 continue
             parts = dotted(container).split(".")
             if len(parts) < 2 or not all(p.isidentifier() for p in parts):
@@ -1228,7 +1297,7 @@ class Summarizer:
             finally:
                 self._guards_now = saved
             if not reached:
-                out[name] = f"checked against the allow-list {self.code(container)}"
+                out[name] = f"{ALLOW_LIST}{self.code(container)}"
         return out
 
     def _attribute(self, node: cst.Attribute, scope: Scope, depth: int) -> frozenset[Label]:
@@ -1265,7 +1334,20 @@ class Summarizer:
                 bindings = scope.lookup(node.value.value)
                 if bindings and all(b.kind == "param" for b in bindings):
                     return frozenset({self._source(known[1], node, self.code(node), scope)})
-        return self.labels(node.value, scope, depth + 1)
+        carried = self.labels(node.value, scope, depth + 1)
+        if node.attr.value in self._written_attrs:
+            # a class attribute or another module's global this file writes
+            # (``Config.CMD = request.form["cmd"]`` in a route): what any write puts there
+            target = self._written_target(node.value, scope)
+            writes = self._class_attr_writes().get(f"{target}.{node.attr.value}", ())
+            saved, self._now = self._now, None
+            try:
+                for value, where in writes:
+                    if value is not None:
+                        carried = carried | self.labels(value, where, depth + 1)
+            finally:
+                self._now = saved
+        return carried
 
     def _arguments(self, node: cst.Call) -> list[cst.BaseExpression]:
         return [a.value for a in node.args]
@@ -2160,6 +2242,7 @@ class Summarizer:
                     names.add(self.absolute(binding.target))
         summary.registered = tuple(self._registered())
         summary.object_attrs = tuple(self._object_attrs())
+        summary.outside = tuple(self._outside_writes())
         summary.value_names = tuple(sorted(names))
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]

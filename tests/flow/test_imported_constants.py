@@ -195,7 +195,12 @@ def test_a_constant_assigned_from_another_file_stays_dynamic(tmp_path: Path) -> 
         },
     )
     found = _site(findings, "run.py")
-    assert (found.rule, found.risk, found.origin) == ("AUD101", "high", "internal")
+    # (and what cli.py assigns is followed: the command line's)
+    assert (found.rule, found.risk, found.origin) == ("AUD101", "high", "user-input")
+    assert [(Path(s.path).name, s.kind) for s in found.flow] == [
+        ("cli.py", "source"),
+        ("run.py", "reaches"),
+    ]
 
 
 def test_a_list_mutated_anywhere_stays_dynamic(tmp_path: Path) -> None:
@@ -211,7 +216,11 @@ def test_a_list_mutated_anywhere_stays_dynamic(tmp_path: Path) -> None:
         },
     )
     found = _site(findings, "run.py")
-    assert (found.rule, found.risk, found.origin) == ("AUD102", "high", "internal")
+    assert (found.rule, found.risk, found.origin) == ("AUD102", "high", "user-input")
+    assert [(Path(s.path).name, s.kind) for s in found.flow] == [
+        ("cli.py", "source"),
+        ("run.py", "reaches"),
+    ]
 
 
 def test_a_name_rebound_in_the_importing_file_stays_dynamic(tmp_path: Path) -> None:

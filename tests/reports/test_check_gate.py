@@ -490,8 +490,9 @@ def test_check_changed_sees_a_changed_file_that_writes_a_constant_elsewhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The staged settings.py sets tasks.HEALTH_CMD from sys.argv: tasks.py's constant
-    shell command is no constant (AUD101 high, origin internal), and the finding's flow
-    names settings.py, so that ``--changed settings.py`` (the pre-commit hook) fails too."""
+    shell command is no constant (AUD101 high, origin user-input: what settings.py assigns),
+    and the finding's flow names settings.py, so that ``--changed settings.py`` (the
+    pre-commit hook) fails too."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
     (tmp_path / "tasks.py").write_text(
@@ -506,7 +507,9 @@ def test_check_changed_sees_a_changed_file_that_writes_a_constant_elsewhere(
     assert main(["check", "--no-cache", "--changed", "settings.py"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("tasks.py:7:12: AUD101 high/isolate")
-    assert "from settings.py:6: settings.py assigns tasks.HEALTH_CMD at run time" in out
+    assert "(settings.py assigns tasks.HEALTH_CMD at run time)" in out
+    assert "the payload comes from user input (user-input)" in out
+    assert "from settings.py:6: the command line: sys.argv" in out
 
 
 def test_check_changed_sees_a_changed_file_that_patches_the_sandbox(
