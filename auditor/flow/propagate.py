@@ -1180,8 +1180,11 @@ class Project:
         if call.receiver is not None:
             parts.append(call.receiver)
         implemented = [] if target is None else self._implemented(target)
+        # what ``*args`` and ``**mapping`` spread out is an argument too
+        # (``Model.model_construct(**request.json)``)
+        given = [x for p in parts for x in p.labels] + list(call.spread)
         if not implemented:  # what it carries of its arguments, as any unknown call
-            carried = [] if call.fallback_only else [x for p in parts for x in p.labels]
+            carried = [] if call.fallback_only else given
             if call.fallback is not None:  # a model-like object called: its output
                 carried.append(call.fallback)
             return self.info(index, carried, depth, subst)
@@ -1196,7 +1199,7 @@ class Project:
         )
         out = NOTHING
         if (index, number) in self.constructors:
-            out = self.info(index, (x for p in parts for x in p.labels), depth, subst)
+            out = self.info(index, given, depth, subst)
         for gid in implemented:
             out = out.merge(each(index, call, target, gid, subst, depth, step))
         return out
