@@ -51,4 +51,5 @@ def test_spread_request_data_is_remote_input(case: str, tmp_path: Path) -> None:
         code = code.replace("import os\n", "import os\nfrom lib import make_req\n")
     [finding] = scan_files(tmp_path, {"app.py": code})
     assert (finding.rule, finding.risk, finding.origin) == ("AUD001", "critical", "remote-input")
-    assert finding.line == code.splitlines().index('    os.system(f"tail -n {m.lines} /var/log/app.log")') + 1
+    sink = '    os.system(f"tail -n {m.lines} /var/log/app.log")'
+    assert finding.line == code.splitlines().index(sink) + 1
