@@ -69,6 +69,8 @@ class Sink:
     guard_position: int | None = None
     safe: tuple[str, ...] = ()
     guard_missing: str = "unsafe"
+    # the command runs on another host (paramiko, fabric): a message says "the remote host"
+    remote: bool = False
     report: tuple[str, ...] = field(default=(), compare=False, repr=False)
     ignore: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -105,6 +107,7 @@ _SINK_KEYS = {
     "guard-position": int,
     "safe": list,
     "guard-missing": str,
+    "remote": bool,
     "report": list,
     "ignore": list,
 }
@@ -167,6 +170,7 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         guard_position=data.get("guard-position"),
         safe=tuple(data.get("safe", ())),
         guard_missing=guard_missing,
+        remote=data.get("remote", False),
         report=tuple(data.get("report", ())),
         ignore=tuple(data.get("ignore", ())),
     )

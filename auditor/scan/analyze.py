@@ -691,6 +691,8 @@ def _build_summary(
         elif site.sink is not None:
             start = site.sink.payload
             nodes = []
+            if start < 0 and site.sink.form == "program-args":
+                start = 0  # sh.bash("-c", cmd): the program is the sink's default
             if start >= 0:
                 nodes = payload_nodes(
                     node, start, site.sink.keyword, site.sink.form, site.sink.name
@@ -1558,7 +1560,9 @@ def _instance_method(
         return None
     if isinstance(receiver, cst.Name):
         bindings = scope.lookup(receiver.value)
-        if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+        # (``with Connection(host) as c``: a catalogue class's __enter__ returns the
+        # instance, as fabric's, paramiko's and pexpect's do)
+        if not bindings or len(bindings) != 1 or bindings[0].kind not in ("value", "with"):
             return None
         value = bindings[0].value
         if not isinstance(value, cst.Call):
