@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.judge.catalogue import Sink, builtin_sinks
+from auditor.judge.catalogue import Sink, builtin_sinks, task_parameters
 
 _SHELL_FALSE = ("False", "0", "None")
 
@@ -236,6 +236,15 @@ def _instance_clauses(sink: Sink) -> list[dict[str, object]]:
             {"patterns": [{"pattern-inside": f"with {cls}(...) as $OBJ:\n  ...\n"},
                           {"pattern": f"$OBJ.{method}(...)"}]},
         ]  # fmt: skip
+        # the first parameter of a task function (rules/sinks.toml's [[task_parameter]])
+        for decorator, made in sorted(task_parameters().items()):
+            if made != cls:
+                continue
+            for form in (decorator, f"{decorator}(...)"):
+                out.append(
+                    {"patterns": [{"pattern-inside": f"@{form}\ndef $F($OBJ, ...):\n  ...\n"},
+                                  {"pattern": f"$OBJ.{method}(...)"}]}
+                )  # fmt: skip
     return out
 
 

@@ -181,6 +181,23 @@ def catalogue_text() -> str:
 
 
 @cache
+def task_parameters() -> dict[str, str]:
+    """rules/sinks.toml's ``[[task_parameter]]``: decorator name -> the class of the object
+    a task runner passes as the decorated function's first parameter (``@invoke.task``:
+    ``c``, an ``invoke.Context``)."""
+    out: dict[str, str] = {}
+    for i, entry in enumerate(package_toml(catalogue_text()).get("task_parameter", [])):
+        names, cls = entry.get("decorators"), entry.get("class")
+        if not isinstance(names, list) or not isinstance(cls, str):
+            raise CatalogueError(
+                f"rules/sinks.toml: task_parameter #{i + 1}: needs 'decorators' and 'class'"
+            )
+        for name in names:
+            out[str(name)] = cls
+    return out
+
+
+@cache
 def builtin_sinks() -> tuple[Sink, ...]:
     data = package_toml(catalogue_text())
     return tuple(

@@ -368,6 +368,12 @@ def f_14f(cmd, host, job):
     job.run(cmd)
 
 
+@invoke.task
+def f_14f2(c, pattern):
+    # ruleid: auditor.invoke-fabric
+    c.run("grep -r " + pattern)
+
+
 # --- auditor.sh-programs -------------------------------------------------
 
 
