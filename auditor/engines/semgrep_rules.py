@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.judge.catalogue import Sink, builtin_sinks
+from auditor.judge.catalogue import Sink, builtin_sinks, task_parameters
 
 _SHELL_FALSE = ("False", "0", "None")
 
@@ -111,6 +111,37 @@ FAMILIES: tuple[Family, ...] = (
         ("paramiko.SSHClient.exec_command", "paramiko.SSHClient.invoke_shell"),
         "paramiko runs a command through the remote shell, or starts that shell to send it some",
     ),
+    Family(
+        "invoke-fabric",
+        ("invoke.", "fabric."),
+        "invoke or fabric runs a command line through a shell (fabric's on the remote host)",
+    ),
+    Family(
+        "sh-programs",
+        ("sh.",),
+        "sh (or plumbum.cmd) runs the program it names with the arguments given",
+    ),
+    Family(
+        "shell-line-runners",
+        ("sarge.", "delegator."),
+        "sarge or delegator runs a command line with shell syntax",
+    ),
+    Family(
+        "langchain-shell",
+        ("langchain_community.tools.ShellTool.run",),
+        "LangChain's shell tool runs its commands with bash",
+    ),
+    Family(
+        "langchain-python",
+        ("langchain_experimental.utilities.PythonREPL.run",),
+        "LangChain's Python REPL tools exec() the code they are given",
+    ),
+    Family(
+        "expression-evaluators",
+        ("sympy.sympify", "numexpr.evaluate", "tkinter.Tk.eval", "execnet.Gateway.remote_exec"),
+        "sympy and numexpr eval() an expression, Tk evaluates a Tcl script, execnet runs Python"
+        " source in its gateway",
+    ),
     Family("eval-exec", ("builtins.eval", "builtins.exec"), "eval()/exec() runs Python code"),
     Family(
         "code-runners",
@@ -185,20 +216,35 @@ def _call_patterns(sink: Sink) -> list[str]:
 def _instance_clauses(sink: Sink) -> list[dict[str, object]]:
     """For a method of a class (``code.InteractiveConsole.push``, and its aliases:
     ``pdb.Pdb.run`` for ``bdb.Bdb.run``): its call on an instance created in place or
-    assigned before (as auditor.scan.analyze's ``_instance_method``)."""
+    assigned before, or bound by ``with`` (as auditor.scan.analyze's ``_instance_method``)."""
     if sink.match == "method":
         return []
     out: list[dict[str, object]] = []
+    owner = sink.name.split(".")[-2:-1]
+    # a method of a class: its aliases may name the factory that makes the instance
+    # (``execnet.makegateway.remote_exec``)
+    method_of_class = len(sink.name.split(".")) >= 3 and owner[0][:1].isupper()
     for name in (sink.name, *sink.aliases):
         parts = name.split(".")
-        if len(parts) < 3 or not parts[-2][:1].isupper():
+        if len(parts) < 3 or not (parts[-2][:1].isupper() or method_of_class):
             continue
         cls, method = ".".join(parts[:-1]), parts[-1]
         out += [
             {"pattern": f"{cls}(...).{method}(...)"},
             {"patterns": [{"pattern-inside": f"$OBJ = {cls}(...)\n...\n"},
                           {"pattern": f"$OBJ.{method}(...)"}]},
+            {"patterns": [{"pattern-inside": f"with {cls}(...) as $OBJ:\n  ...\n"},
+                          {"pattern": f"$OBJ.{method}(...)"}]},
         ]  # fmt: skip
+        # the first parameter of a task function (rules/sinks.toml's [[task_parameter]])
+        for decorator, made in sorted(task_parameters().items()):
+            if made != cls:
+                continue
+            for form in (decorator, f"{decorator}(...)"):
+                out.append(
+                    {"patterns": [{"pattern-inside": f"@{form}\ndef $F($OBJ, ...):\n  ...\n"},
+                                  {"pattern": f"$OBJ.{method}(...)"}]}
+                )  # fmt: skip
     return out
 
 

@@ -1384,8 +1384,11 @@ class Project:
         implemented = [] if target is None else self._implemented(target)
         if implemented and self._context is not None and self._on_self(index, call):
             implemented = self._possible(implemented, self._context)
+        # what ``*args`` and ``**mapping`` spread out is an argument too
+        # (``Model.model_construct(**request.json)``)
+        given = [x for p in parts for x in p.labels] + list(call.spread)
         if not implemented:  # what it carries of its arguments, as any unknown call
-            carried = [] if call.fallback_only else [self.cut(x) for p in parts for x in p.labels]
+            carried = [] if call.fallback_only else [self.cut(x) for x in given]
             if call.fallback is not None:  # a model-like object called: its output
                 carried.append(call.fallback)
             return self.info(index, carried, depth, subst)
@@ -1400,7 +1403,7 @@ class Project:
         )
         out = NOTHING
         if (index, number) in self.constructors:
-            out = self.info(index, (x for p in parts for x in p.labels), depth, subst)
+            out = self.info(index, given, depth, subst)
         for gid in implemented:
             out = out.merge(each(index, call, target, gid, subst, depth, step))
         return out

@@ -69,6 +69,8 @@ class Sink:
     guard_position: int | None = None
     safe: tuple[str, ...] = ()
     guard_missing: str = "unsafe"
+    # the command runs on another host (paramiko, fabric): a message says "the remote host"
+    remote: bool = False
     report: tuple[str, ...] = field(default=(), compare=False, repr=False)
     ignore: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -105,6 +107,7 @@ _SINK_KEYS = {
     "guard-position": int,
     "safe": list,
     "guard-missing": str,
+    "remote": bool,
     "report": list,
     "ignore": list,
 }
@@ -167,6 +170,7 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
         guard_position=data.get("guard-position"),
         safe=tuple(data.get("safe", ())),
         guard_missing=guard_missing,
+        remote=data.get("remote", False),
         report=tuple(data.get("report", ())),
         ignore=tuple(data.get("ignore", ())),
     )
@@ -174,6 +178,23 @@ def sink_from_dict(data: dict[str, Any], where: str) -> Sink:
 
 def catalogue_text() -> str:
     return read_rule_file("sinks.toml")
+
+
+@cache
+def task_parameters() -> dict[str, str]:
+    """rules/sinks.toml's ``[[task_parameter]]``: decorator name -> the class of the object
+    a task runner passes as the decorated function's first parameter (``@invoke.task``:
+    ``c``, an ``invoke.Context``)."""
+    out: dict[str, str] = {}
+    for i, entry in enumerate(package_toml(catalogue_text()).get("task_parameter", [])):
+        names, cls = entry.get("decorators"), entry.get("class")
+        if not isinstance(names, list) or not isinstance(cls, str):
+            raise CatalogueError(
+                f"rules/sinks.toml: task_parameter #{i + 1}: needs 'decorators' and 'class'"
+            )
+        for name in names:
+            out[str(name)] = cls
+    return out
 
 
 @cache

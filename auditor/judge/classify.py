@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.globs import path_matches
-from auditor.judge.catalogue import Sink
+from auditor.judge.catalogue import Sink, builtin_sinks
 from auditor.judge.launcher_table import builtin_table
 from auditor.judge.policy import ClassRule, Policy, default_summary
 from auditor.judge.shellwords import argv_matches, shell_command_matches
@@ -350,6 +350,17 @@ def _doubt(message: str) -> str:
     return message[start:]
 
 
+@functools.cache
+def _builtin_remote() -> frozenset[str]:
+    return frozenset(s.name for s in builtin_sinks() if s.remote)
+
+
+def _remote(sink: str, policy: Policy) -> bool:
+    """Whether the sink ``sink`` runs its command on another host (rules/sinks.toml's
+    ``remote``: paramiko, fabric), in the built-in catalogue or the policy's own sinks."""
+    return sink in _builtin_remote() or any(s.remote and s.name == sink for s in policy.sinks)
+
+
 def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
     """The fields of ``finding`` (an auditor.findings.Finding) that change with what the
     project-wide stage found: ``dataclasses.replace(finding, **changes)``."""
@@ -406,8 +417,8 @@ def reclassify(policy: Policy, finding: Any, flowed: Flowed) -> dict[str, Any]:
         critical = CRITICAL_OF[category]
         rule = policy.rule_for(critical)
         code = code_words(finding.language)
-        # (a command ssh or paramiko runs, on the host they connect to)
-        remote = name.startswith("paramiko.") or any(v.startswith("ssh") for v in finding.via)
+        # (a command ssh, paramiko or fabric runs, on the host they connect to)
+        remote = _remote(finding.sink, policy) or any(v.startswith("ssh") for v in finding.via)
         host = "the remote host" if remote else "this host"
         text = _CRITICAL_MESSAGES[critical].format(origin=words, code=code, host=host)
         message = f"{called(name)} {text}"

@@ -194,6 +194,7 @@ def _sink_json(s: Sink) -> dict[str, Any]:
         "keyword": s.keyword,
         "shell": s.shell,
         "isolated": s.isolated,
+        "remote": s.remote,
     }
 
 

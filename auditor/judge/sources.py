@@ -87,9 +87,14 @@ class _Patterns:
 
 
 def names_method(methods: Iterable[str], name: str) -> bool:
-    """Whether a base-class entry's ``methods`` name the method ``name``: by name, or
-    ``"*"`` for every public method (a toolkit whose methods are the model's tools)."""
-    return name in methods or ("*" in methods and not name.startswith("_"))
+    """Whether a base-class entry's ``methods`` name the method ``name``: by name, by an
+    fnmatch pattern (``validate_*``: a DRF serializer's per-field hooks), or ``"*"`` for
+    every public method (a toolkit whose methods are the model's tools)."""
+    if name in methods or ("*" in methods and not name.startswith("_")):
+        return True
+    return any(
+        m != "*" and any(c in m for c in "*?[") and fnmatch.fnmatchcase(name, m) for m in methods
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -695,6 +695,8 @@ def _build_summary(
         elif site.sink is not None:
             start = site.sink.payload
             nodes = []
+            if start < 0 and site.sink.form == "program-args":
+                start = 0  # sh.bash("-c", cmd): the program is the sink's default
             if start >= 0:
                 nodes = payload_nodes(
                     node, start, site.sink.keyword, site.sink.form, site.sink.name
@@ -1547,7 +1549,9 @@ def _instance_method(
 ) -> Sink | None:
     """A sink that is a method of a catalogue class, called on an instance the code creates
     in sight: ``code.InteractiveConsole().push(x)``, or ``console.push(x)`` where the
-    scope's one binding of ``console`` is ``code.InteractiveConsole(...)``; also on an
+    scope's one binding of ``console`` is ``code.InteractiveConsole(...)`` (or
+    ``with Cls(...) as console``, or the parameter a task runner fills in with one:
+    ``@invoke.task def deploy(c): c.run(x)``, rules/sinks.toml's ``[[task_parameter]]``); also on an
     instance of a class of this file deriving from one (``MyConsole().push(x)``).
     ``local_only``: only the latter (the call's name is no catalogue method's). An
     instance held in an attribute of a class of this file (``self.libc.system(cmd)`` after
@@ -1562,7 +1566,13 @@ def _instance_method(
         return None
     if isinstance(receiver, cst.Name):
         bindings = scope.lookup(receiver.value)
-        if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+        # (``with Connection(host) as c``: a catalogue class's __enter__ returns the
+        # instance, as fabric's, paramiko's and pexpect's do)
+        if bindings and len(bindings) == 1 and bindings[0].kind == "param" and not local_only:
+            # @invoke.task def deploy(c): c.run(cmd), c an invoke.Context
+            cls = held.task_context(receiver.value, bindings[0].scope) if held is not None else None
+            return catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
+        if not bindings or len(bindings) != 1 or bindings[0].kind not in ("value", "with"):
             return None
         value = bindings[0].value
         if not isinstance(value, cst.Call):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from auditor.judge.catalogue import Catalogue, Sink
+from auditor.judge.catalogue import Catalogue, Sink, task_parameters
 from auditor.scan.collect import ClassRecord, Collector
 from auditor.scan.resolve import Resolver
 from auditor.scan.scopes import Scope
@@ -51,6 +51,28 @@ class HeldSinks:
                     self._annotated.setdefault(key, []).append((made, assign.scope))
         self._bases: dict[str, tuple[list[str], list[str]]] = {}
         self._memo: dict[tuple[str, str], Sink | None] = {}
+        # id of a task function's scope -> (its first parameter, the class of what the task
+        # runner passes for it): ``@invoke.task def deploy(c): c.run(...)``
+        self._tasks: dict[int, tuple[str, str]] = {}
+        tasks = task_parameters()
+        for fn in collector.functions:
+            params = (*fn.node.params.posonly_params, *fn.node.params.params)
+            if fn.cls is not None or not params or not fn.node.decorators:
+                continue
+            for decorator in fn.node.decorators:
+                called = decorator.decorator
+                if isinstance(called, cst.Call):  # @task(help=...)
+                    called = called.func
+                name = resolver.qualname(called, fn.outer)
+                if name is not None and name in tasks:
+                    self._tasks[id(fn.scope)] = (params[0].name.value, tasks[name])
+                    break
+
+    def task_context(self, name: str, scope: Scope) -> str | None:
+        """The class of parameter ``name`` of ``scope`` when it is the object a task runner
+        passes to a task function (rules/sinks.toml's ``[[task_parameter]]``)."""
+        found = self._tasks.get(id(scope))
+        return found[1] if found is not None and found[0] == name else None
 
     # -- classes ----------------------------------------------------------------------------
     def _record(self, node: cst.BaseExpression, scope: Scope) -> ClassRecord | None:

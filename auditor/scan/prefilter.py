@@ -63,7 +63,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from auditor.judge.catalogue import Catalogue
+from auditor.judge.catalogue import Catalogue, task_parameters
 from auditor.rules_files import rule_table
 from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
 
@@ -327,6 +327,8 @@ class SinkWords:
     settings: frozenset[str] = frozenset()
     # every sink's dotted name (aliases and the project's sinks too)
     names: frozenset[str] = frozenset()
+    # last components of the task decorators of rules/sinks.toml's ``[[task_parameter]]``
+    tasks: frozenset[str] = frozenset()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # the words ``pattern`` matches, when each is made of word characters only (then, in
     # ASCII text, ``pattern`` finds exactly the maximal runs of word characters that are one
@@ -382,6 +384,7 @@ class SinkWords:
             ),
             settings=setting_words(),
             names=frozenset((*names, *project_sinks)),
+            tasks=frozenset(n.rsplit(".", 1)[-1] for n in task_parameters()),
         )
 
 
@@ -447,6 +450,16 @@ def text_may_report(text: str, words: SinkWords) -> bool:
         # text need not spell
         return bool(found & reached) or bool(_NAMESPACE_LOOKUP_TEXT.search(text))
     return False
+
+
+def _named(decorator: ast.expr) -> str:
+    """The last name a decorator says (``task`` of ``@task``, ``@invoke.task``,
+    ``@task(hosts=...)``)."""
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    if isinstance(decorator, ast.Attribute):
+        return decorator.attr
+    return decorator.id if isinstance(decorator, ast.Name) else ""
 
 
 def _root(node: ast.expr) -> ast.expr:
@@ -1331,6 +1344,23 @@ def survey(
                     for stmt in cls.body
                     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                 )
+        # a task function (``@task def deploy(c): c.run(cmd)``, rules/sinks.toml's
+        # ``[[task_parameter]]``): its first parameter is an object the task runner makes,
+        # whose methods may be sinks (auditor.scan.held's ``task_context``)
+        for fn in functions if words.tasks and imports_root else ():
+            first = (*fn.args.posonlyargs, *fn.args.args)[:1]
+            if not first or not any(_named(d) in words.tasks for d in fn.decorator_list):
+                continue
+            for sub in ast.walk(fn):
+                if (
+                    type(sub) is Call
+                    and type(sub.func) is Attribute
+                    and sub.func.attr in last
+                    and type(sub.func.value) is Name
+                    and sub.func.value.id == first[0].arg
+                ):
+                    reportable = True
+                    markers.append(sub.lineno)
     if extra_calls:
         # a function the project-wide stage follows, handed over as a value (a callback):
         # the file must be parsed for the stage to know it

@@ -42,12 +42,23 @@ from subprocess import getstatusoutput
 
 import anyio
 import commands  # Python 2 modules: the pack still finds them
+import delegator
+import execnet
+import invoke
 import jupyter_client
+import numexpr
 import numpy
 import pexpect
 import popen2
+import sarge
+import sh
+import sympy
+import tkinter
 import torch
 import yaml
+from fabric import Connection
+from langchain_community.tools import ShellTool
+from langchain_experimental.utilities import PythonREPL
 
 from auditor import sandbox
 
@@ -340,6 +351,88 @@ def f_14c(client, cmd):
     client.exec_command(cmd)
     # ok: auditor.paramiko-exec
     client.exec_commands(cmd)
+
+
+# --- auditor.invoke-fabric -----------------------------------------------
+
+
+def f_14f(cmd, host, job):
+    # ruleid: auditor.invoke-fabric
+    invoke.run(cmd, hide=True)
+    # ruleid: auditor.invoke-fabric
+    Connection(host).run(cmd)
+    with Connection(host) as c:
+        # ruleid: auditor.invoke-fabric
+        c.sudo(cmd)
+    # ok: auditor.invoke-fabric
+    job.run(cmd)
+
+
+@invoke.task
+def f_14f2(c, pattern):
+    # ruleid: auditor.invoke-fabric
+    c.run("grep -r " + pattern)
+
+
+# --- auditor.sh-programs -------------------------------------------------
+
+
+def f_14g(cmd, prog):
+    # ruleid: auditor.sh-programs
+    sh.bash("-c", cmd)
+    # ruleid: auditor.sh-programs
+    sh.Command(prog)
+    # ok: auditor.sh-programs
+    sh.ErrorReturnCode(cmd)
+
+
+# --- auditor.shell-line-runners ------------------------------------------
+
+
+def f_14h(cmd):
+    # ruleid: auditor.shell-line-runners
+    sarge.run(cmd)
+    # ruleid: auditor.shell-line-runners
+    delegator.run(cmd)
+    # ok: auditor.shell-line-runners
+    sarge.shell_quote(cmd)
+
+
+# --- auditor.langchain-shell ---------------------------------------------
+
+
+def f_14i(cmd, tool):
+    # ruleid: auditor.langchain-shell
+    ShellTool().run({"commands": [cmd]})
+    # ok: auditor.langchain-shell
+    tool.run(cmd)
+
+
+# --- auditor.langchain-python --------------------------------------------
+
+
+def f_14j(code, repl):
+    # ruleid: auditor.langchain-python
+    PythonREPL().run(code)
+    # ok: auditor.langchain-python
+    repl.run(code)
+
+
+# --- auditor.expression-evaluators ---------------------------------------
+
+
+def f_14k(expr, script, src):
+    # ruleid: auditor.expression-evaluators
+    sympy.sympify(expr)
+    # ruleid: auditor.expression-evaluators
+    numexpr.evaluate(expr)
+    # ruleid: auditor.expression-evaluators
+    tkinter.Tk().eval(script)
+    gw = execnet.makegateway()
+    # ruleid: auditor.expression-evaluators
+    gw.remote_exec(src)
+    # ok: auditor.expression-evaluators
+    sympy.Symbol(expr)
 
 
 # --- auditor.eval-exec ---------------------------------------------------

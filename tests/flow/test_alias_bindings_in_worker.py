@@ -19,18 +19,18 @@ from tests.conftest import make_policy, scan_files
 UTILS = """\
 import os, subprocess
 
-sh = os.system
+sx = os.system
 sp = subprocess
 """
 
 APP = """\
 from flask import Flask, request
-from utils import sh, sp
+from utils import sx, sp
 app = Flask(__name__)
 
 @app.route("/a")
 def a():
-    sh(request.args["c"])
+    sx(request.args["c"])
     sp.getoutput(request.args["c"])
 """
 
@@ -74,7 +74,7 @@ def test_the_worker_reads_the_bindings_from_the_analysis_tree(
     found = scan_files(tmp_path, {"utils.py": UTILS, "app.py": APP})
     assert _found(found) == EXPECTED
     # utils.py holds sinks: the analysis parsed it, and its tree gave the bindings; app.py
-    # says "sh" and "import", the worker parsed it for them; the stage read none itself
+    # says "sx" and "import", the worker parsed it for them; the stage read none itself
     assert ("utils", True, False) in calls
     assert ("app", False, False) in calls
     assert [c for c in calls if c[2]] == []
@@ -89,7 +89,7 @@ def test_a_result_of_the_worker_holds_the_bindings_the_stage_reads(tmp_path: Pat
     path = str(tmp_path / "utils.py")
     _, result, _ = worker.run((path, "utils.py", "utils.py", False, ()))
     assert result.bindings == tuple(aliases.bindings(UTILS, "utils", False))
-    assert ("sh", "os.system") in result.bindings
+    assert ("sx", "os.system") in result.bindings
     # a file no sink's name is said in is no candidate: nothing read
     plain = str(tmp_path / "plain.py")
     _, result, _ = worker.run((plain, "plain.py", "plain.py", False, ()))
