@@ -756,7 +756,9 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
 
 # the nodes that may set an attribute (see _attribute_sets)
 _SETTING = frozenset({ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call})
-_GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
+_GROWING_METHODS = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "put", "put_nowait"}
+)
 
 
 def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
