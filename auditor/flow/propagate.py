@@ -885,18 +885,24 @@ class Project:
             if made is not None:
                 # ``p = Protocol(); p.commands.get()``: what the class's methods set on the
                 # attribute (``self.commands.put(msg)``), besides what ``p`` is built from
-                # (whose flow, through the constructor's call, is kept when as dangerous)
-                value = value.widened(self._instance_attr(made, str(label[2])))
+                # (whose flow, through the constructor's call, is kept when as dangerous).
+                # Not what a method sets by a name known at run time: a base's
+                # ``deserialize(data)`` doing ``setattr(self, k, v)`` for a sibling class's
+                # instance made every attribute of every subclass carry that data (ansible's
+                # ``task._uuid`` read as what a PlayContext was sent on standard input)
+                value = value.widened(self._instance_attr(made, str(label[2]), by_name=False))
             converted = self._converted(label[1], label[2])
             return value.sanitized(converted) if converted else value
         return NOTHING
 
-    def _instance_attr(self, gid: str, attr: str) -> Info:
+    def _instance_attr(self, gid: str, attr: str, by_name: bool = True) -> Info:
         """What the methods of class ``gid`` (its bases' and subclasses' too) set on
-        ``self.<attr>``."""
+        ``self.<attr>``; with ``by_name``, what they set by a name known only at run time
+        (``setattr(self, k, v)``) too."""
         out = NOTHING
         # an attribute written by a name known only at run time may be this one
-        for name in (attr, ANY_ATTR) if attr != ANY_ATTR else (attr,):
+        names = (attr, ANY_ATTR) if attr != ANY_ATTR and by_name else (attr,)
+        for name in names:
             for cls in self.attr_family(gid, name):
                 if name == ANY_ATTR and not self._writes_any(cls):
                     continue
@@ -1451,17 +1457,18 @@ class Project:
                 # set on it too
                 cls = self.constructed(str(label[1]))
                 if cls is not None:
-                    work.extend(self._attr_reads(cls, str(label[2])))
+                    work.extend(self._attr_reads(cls, str(label[2]), by_name=False))
         return out
 
-    def _attr_reads(self, gid: str, attr: str) -> list[tuple[int, Label]]:
+    def _attr_reads(self, gid: str, attr: str, by_name: bool = True) -> list[tuple[int, Label]]:
         """What :meth:`wanted` follows from a read of ``self.<attr>`` of class ``gid``:
-        the attribute's assignments in the class's family, and the constructors' arguments
-        when it is a declared field. Notes the read in :attr:`read_attrs`."""
+        the attribute's assignments in the class's family (``by_name``: those by a name
+        known only at run time too), and the constructors' arguments when it is a declared
+        field. Notes the read in :attr:`read_attrs`."""
         self.read_attrs.add((gid, attr))
         work: list[tuple[int, Label]] = []
         found_class = self.classes.get(gid)
-        for name in {attr, ANY_ATTR}:
+        for name in {attr, ANY_ATTR} if by_name else {attr}:
             for cls in self.attr_family(gid, name):
                 other = self.classes.get(cls)
                 if other is not None:

@@ -113,3 +113,43 @@ def test_a_local_queue_carries_what_is_put_in_it(tmp_path: Path) -> None:
     assert [(name, line, origin) for name, line, origin, _ in found] == [
         ("loop.py", 7, "user-input")
     ]
+
+
+def test_what_a_base_sets_by_a_run_time_name_on_a_sibling_is_not_read(tmp_path: Path) -> None:
+    # ansible: FieldAttributeBase.deserialize(data) sets attributes by name; a PlayContext
+    # deserialized from standard input made a Task's attribute read elsewhere user input
+    found = _scan(
+        tmp_path,
+        {
+            "app/base.py": """\
+                class Base:
+                    def deserialize(self, data):
+                        for key, value in data.items():
+                            setattr(self, key, value)
+
+                class Context(Base):
+                    pass
+
+                class Task(Base):
+                    def __init__(self, name):
+                        self.uuid = name.upper()
+                """,
+            "app/run.py": """\
+                import json
+                import subprocess
+                import sys
+                from app.base import Context, Task
+
+                def stub():
+                    context = Context()
+                    context.deserialize(json.loads(sys.stdin.read()))
+
+                def start(name):
+                    task = Task(name)
+                    subprocess.run(["helper", task.uuid])
+                """,
+        },
+    )
+    assert [(name, line, origin) for name, line, origin, _ in found] == [
+        ("run.py", 12, "parameter")
+    ]
