@@ -898,13 +898,19 @@ class Project:
     def _instance_attr(self, gid: str, attr: str, by_name: bool = True) -> Info:
         """What the methods of class ``gid`` (its bases' and subclasses' too) set on
         ``self.<attr>``; with ``by_name``, what they set by a name known only at run time
-        (``setattr(self, k, v)``) too."""
+        (``setattr(self, k, v)``) too. Without it (an attribute read outside the class),
+        only what the class's own methods and its subclasses' set: a base's method is
+        shared with sibling classes, whose instances' writes the analysis cannot tell apart
+        (ansible's ``FieldAttributeBase.deserialize`` of a PlayContext read from standard
+        input is not what a Task's ``_uuid`` holds)."""
         out = NOTHING
         # an attribute written by a name known only at run time may be this one
         names = (attr, ANY_ATTR) if attr != ANY_ATTR and by_name else (attr,)
         for name in names:
             for cls in self.attr_family(gid, name):
                 if name == ANY_ATTR and not self._writes_any(cls):
+                    continue
+                if not by_name and cls != gid and gid not in self._ancestry(cls):
                     continue
                 if cls != gid and cls in self._ancestry(gid):
                     # a base's method set it from its parameters: only what the calls
@@ -1470,6 +1476,8 @@ class Project:
         found_class = self.classes.get(gid)
         for name in {attr, ANY_ATTR} if by_name else {attr}:
             for cls in self.attr_family(gid, name):
+                if not by_name and cls != gid and gid not in self._ancestry(cls):
+                    continue
                 other = self.classes.get(cls)
                 if other is not None:
                     work.extend((other[0], x) for x in other[1].attrs.get(name, ()))

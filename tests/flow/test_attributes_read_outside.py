@@ -115,24 +115,29 @@ def test_a_local_queue_carries_what_is_put_in_it(tmp_path: Path) -> None:
     ]
 
 
-def test_what_a_base_sets_by_a_run_time_name_on_a_sibling_is_not_read(tmp_path: Path) -> None:
-    # ansible: FieldAttributeBase.deserialize(data) sets attributes by name; a PlayContext
-    # deserialized from standard input made a Task's attribute read elsewhere user input
+
+def test_what_a_base_method_sets_on_a_sibling_is_not_read(tmp_path: Path) -> None:
+    # ansible: FieldAttributeBase.deserialize(data) sets _uuid; a PlayContext deserialized
+    # from standard input made the _uuid of a Task read in TaskExecutor user input
     found = _scan(
         tmp_path,
         {
             "app/base.py": """\
+                import uuid
+
                 class Base:
+                    def __init__(self):
+                        self.uuid = str(uuid.uuid4())
+
                     def deserialize(self, data):
-                        for key, value in data.items():
-                            setattr(self, key, value)
+                        self.uuid = data.get("uuid")
+                        setattr(self, "name", data.get("name"))
 
                 class Context(Base):
                     pass
 
                 class Task(Base):
-                    def __init__(self, name):
-                        self.uuid = name.upper()
+                    pass
                 """,
             "app/run.py": """\
                 import json
@@ -144,12 +149,12 @@ def test_what_a_base_sets_by_a_run_time_name_on_a_sibling_is_not_read(tmp_path: 
                     context = Context()
                     context.deserialize(json.loads(sys.stdin.read()))
 
-                def start(name):
-                    task = Task(name)
+                def start():
+                    task = Task()
                     subprocess.run(["helper", task.uuid])
                 """,
         },
     )
     assert [(name, line, origin) for name, line, origin, _ in found] == [
-        ("run.py", 12, "parameter")
+        ("run.py", 12, "internal")
     ]
