@@ -115,7 +115,6 @@ def test_a_local_queue_carries_what_is_put_in_it(tmp_path: Path) -> None:
     ]
 
 
-
 def test_what_a_base_method_sets_on_a_sibling_is_not_read(tmp_path: Path) -> None:
     # ansible: FieldAttributeBase.deserialize(data) sets _uuid; a PlayContext deserialized
     # from standard input made the _uuid of a Task read in TaskExecutor user input
@@ -155,6 +154,4 @@ def test_what_a_base_method_sets_on_a_sibling_is_not_read(tmp_path: Path) -> Non
                 """,
         },
     )
-    assert [(name, line, origin) for name, line, origin, _ in found] == [
-        ("run.py", 12, "internal")
-    ]
+    assert [(name, line, origin) for name, line, origin, _ in found] == [("run.py", 12, "internal")]
