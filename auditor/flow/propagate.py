@@ -890,27 +890,20 @@ class Project:
                 # ``deserialize(data)`` doing ``setattr(self, k, v)`` for a sibling class's
                 # instance made every attribute of every subclass carry that data (ansible's
                 # ``task._uuid`` read as what a PlayContext was sent on standard input)
-                value = value.widened(self._instance_attr(made, str(label[2]), by_name=False))
+                value = value.widened(self._methods_set(made, str(label[2])))
             converted = self._converted(label[1], label[2])
             return value.sanitized(converted) if converted else value
         return NOTHING
 
-    def _instance_attr(self, gid: str, attr: str, by_name: bool = True) -> Info:
+    def _instance_attr(self, gid: str, attr: str) -> Info:
         """What the methods of class ``gid`` (its bases' and subclasses' too) set on
-        ``self.<attr>``; with ``by_name``, what they set by a name known only at run time
-        (``setattr(self, k, v)``) too. Without it (an attribute read outside the class),
-        only what the class's own methods and its subclasses' set: a base's method is
-        shared with sibling classes, whose instances' writes the analysis cannot tell apart
-        (ansible's ``FieldAttributeBase.deserialize`` of a PlayContext read from standard
-        input is not what a Task's ``_uuid`` holds)."""
+        ``self.<attr>``, what is set on an instance's from outside, and what the
+        constructors pass for it when it is a declared field."""
         out = NOTHING
         # an attribute written by a name known only at run time may be this one
-        names = (attr, ANY_ATTR) if attr != ANY_ATTR and by_name else (attr,)
-        for name in names:
+        for name in (attr, ANY_ATTR) if attr != ANY_ATTR else (attr,):
             for cls in self.attr_family(gid, name):
                 if name == ANY_ATTR and not self._writes_any(cls):
-                    continue
-                if not by_name and cls != gid and gid not in self._ancestry(cls):
                     continue
                 if cls != gid and cls in self._ancestry(gid):
                     # a base's method set it from its parameters: only what the calls
@@ -918,6 +911,23 @@ class Project:
                     out = out.merge(self._inherited(gid, cls, name))
                 else:
                     out = out.merge(self._read("a", (cls, name)))
+        return out
+
+    def _methods_set(self, gid: str, attr: str) -> Info:
+        """What the methods of class ``gid`` and of its subclasses set on ``self.<attr>``
+        by its name: what an instance's attribute read outside the class may hold besides
+        what the instance was built from. Not the bases' methods (shared with sibling
+        classes: ansible's ``FieldAttributeBase.deserialize`` run on a PlayContext read
+        from standard input is not what a Task's ``_uuid`` holds), nor what other
+        instances were built with (every ``LLMConfig(model=...)`` of the project is not
+        what one ``config.model`` holds)."""
+        out = NOTHING
+        for cls in self.attr_family(gid, attr):
+            if cls != gid and gid not in self._ancestry(cls):
+                continue
+            found = self.classes.get(cls)
+            if found is not None:
+                out = out.merge(self.info(found[0], found[1].attrs.get(attr, ())))
         return out
 
     def _framework_attr(self, index: int, label: Label) -> Info:
@@ -1477,12 +1487,13 @@ class Project:
         for name in {attr, ANY_ATTR} if by_name else {attr}:
             for cls in self.attr_family(gid, name):
                 if not by_name and cls != gid and gid not in self._ancestry(cls):
-                    continue
+                    continue  # see _methods_set
                 other = self.classes.get(cls)
                 if other is not None:
                     work.extend((other[0], x) for x in other[1].attrs.get(name, ()))
-        # a field: what constructors pass
-        if found_class is not None and self.declares(gid, attr):
+        # a field: what constructors pass (not for a read outside the class: see
+        # _methods_set)
+        if by_name and found_class is not None and self.declares(gid, attr):
             for cls in [gid, *self.subclasses.get(gid, [])]:
                 for caller, number in self.constructions.get(cls, []):
                     call = self.files[caller][1].calls[number]

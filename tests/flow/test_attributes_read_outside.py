@@ -155,3 +155,38 @@ def test_what_a_base_method_sets_on_a_sibling_is_not_read(tmp_path: Path) -> Non
         },
     )
     assert [(name, line, origin) for name, line, origin, _ in found] == [("run.py", 12, "internal")]
+
+
+def test_what_other_instances_are_built_with_is_not_read(tmp_path: Path) -> None:
+    # letta: an LLMConfig built from a provider's model list (a network response) made
+    # every config.model read outside the class remote input: a false critical
+    found = _scan(
+        tmp_path,
+        {
+            "app/config.py": """\
+                from pydantic import BaseModel
+
+                class LLMConfig(BaseModel):
+                    model: str
+                    handle: str = ""
+                """,
+            "app/providers.py": """\
+                import requests
+                from app.config import LLMConfig
+
+                def list_models(url):
+                    return [LLMConfig(model=m["id"]) for m in requests.get(url).json()]
+                """,
+            "app/run.py": """\
+                import subprocess
+                from app.config import LLMConfig
+
+                def run(name):
+                    config = LLMConfig(model=name)
+                    subprocess.run(["llm-runner", config.model])
+                """,
+        },
+    )
+    assert [(name, line, origin) for name, line, origin, _ in found] == [
+        ("run.py", 6, "parameter")
+    ]
