@@ -187,6 +187,4 @@ def test_what_other_instances_are_built_with_is_not_read(tmp_path: Path) -> None
                 """,
         },
     )
-    assert [(name, line, origin) for name, line, origin, _ in found] == [
-        ("run.py", 6, "parameter")
-    ]
+    assert [(name, line, origin) for name, line, origin, _ in found] == [("run.py", 6, "parameter")]
