@@ -84,6 +84,19 @@ class Info:
             return self
         return Info(plain, clean, sanitizer)
 
+    def widened(self, other: Info) -> Info:
+        """:meth:`merge`, keeping this one's reaches unless ``other``'s are more
+        dangerous (not merely shorter)."""
+        plain, clean = self.plain, self.clean
+        if other.plain is not None and (plain is None or other.plain.rank > plain.rank):
+            plain = other.plain
+        if other.clean is not None and (clean is None or other.clean.rank > clean.rank):
+            clean = other.clean
+        if plain is self.plain and clean is self.clean:
+            return self
+        sanitizer = self.sanitizer if clean is self.clean else other.sanitizer
+        return Info(plain, clean, sanitizer)
+
     def step(self, step: Step) -> Info:
         return Info(
             Reach(self.plain.origin, (*self.plain.flow, step)) if self.plain else None,
@@ -944,20 +957,7 @@ class Project:
             # function it is in, which would carry one caller's origin into another's)
             return self._summarised(index, label[1], subst)
         if kind == "a":
-            gid, attr = self.gid(index, label[1]), label[2]
-            out = NOTHING
-            # an attribute written by a name known only at run time may be this one
-            for name in (attr, ANY_ATTR) if attr != ANY_ATTR else (attr,):
-                for cls in self.attr_family(gid, name):
-                    if name == ANY_ATTR and not self._writes_any(cls):
-                        continue
-                    if cls != gid and cls in self._ancestry(gid):
-                        # a base's method set it from its parameters: only what the calls
-                        # of gid's own line pass (not a sibling subclass's super().__init__)
-                        out = out.merge(self._inherited(gid, cls, name))
-                    else:
-                        out = out.merge(self._read("a", (cls, name)))
-            return out
+            return self._instance_attr(self.gid(index, label[1]), label[2])
         if kind == "b":  # self.<attr> that a framework base class may set
             return self._framework_attr(index, label)
         if kind == "m":  # a field of an instance of a class the model may fill in
@@ -974,6 +974,16 @@ class Project:
             return self.label(index, label[4], depth, subst).step(step)
         if kind == "f":
             value = self.label(index, label[3], depth, subst)
+            made = self.constructed(str(label[1]))
+            if made is not None:
+                # ``p = Protocol(); p.commands.get()``: what the class's methods set on the
+                # attribute (``self.commands.put(msg)``), besides what ``p`` is built from
+                # (whose flow, through the constructor's call, is kept when as dangerous).
+                # Not what a method sets by a name known at run time: a base's
+                # ``deserialize(data)`` doing ``setattr(self, k, v)`` for a sibling class's
+                # instance made every attribute of every subclass carry that data (ansible's
+                # ``task._uuid`` read as what a PlayContext was sent on standard input)
+                value = value.widened(self._methods_set(made, str(label[2])))
             converted = self._converted(label[1], label[2])
             return value.sanitized(converted) if converted else value
         return NOTHING
@@ -1003,6 +1013,41 @@ class Project:
             base = f"{summary.module}.{root}"  # a list of the module itself, changed elsewhere
         target = f"{base}.{rest}" if rest else base
         return any(not const for _, _, const in self.outside.get(target, ()))
+
+    def _instance_attr(self, gid: str, attr: str) -> Info:
+        """What the methods of class ``gid`` (its bases' and subclasses' too) set on
+        ``self.<attr>``, what is set on an instance's from outside, and what the
+        constructors pass for it when it is a declared field."""
+        out = NOTHING
+        # an attribute written by a name known only at run time may be this one
+        for name in (attr, ANY_ATTR) if attr != ANY_ATTR else (attr,):
+            for cls in self.attr_family(gid, name):
+                if name == ANY_ATTR and not self._writes_any(cls):
+                    continue
+                if cls != gid and cls in self._ancestry(gid):
+                    # a base's method set it from its parameters: only what the calls
+                    # of gid's own line pass (not a sibling subclass's super().__init__)
+                    out = out.merge(self._inherited(gid, cls, name))
+                else:
+                    out = out.merge(self._read("a", (cls, name)))
+        return out
+
+    def _methods_set(self, gid: str, attr: str) -> Info:
+        """What the methods of class ``gid`` and of its subclasses set on ``self.<attr>``
+        by its name: what an instance's attribute read outside the class may hold besides
+        what the instance was built from. Not the bases' methods (shared with sibling
+        classes: ansible's ``FieldAttributeBase.deserialize`` run on a PlayContext read
+        from standard input is not what a Task's ``_uuid`` holds), nor what other
+        instances were built with (every ``LLMConfig(model=...)`` of the project is not
+        what one ``config.model`` holds)."""
+        out = NOTHING
+        for cls in self.attr_family(gid, attr):
+            if cls != gid and gid not in self._ancestry(cls):
+                continue
+            found = self.classes.get(cls)
+            if found is not None:
+                out = out.merge(self.info(found[0], found[1].attrs.get(attr, ())))
+        return out
 
     def _framework_attr(self, index: int, label: Label) -> Info:
         """``self.<attr>`` read in a method of a class that derives (maybe through the
@@ -1711,22 +1756,39 @@ class Project:
                         else:
                             work.append((callee_index, x))
             elif kind == "a":
-                gid = self.gid(index, label[1])
-                self.read_attrs.add((gid, str(label[2])))
-                found_class = self.classes.get(gid)
-                for name in {label[2], ANY_ATTR}:
-                    for cls in self.attr_family(gid, name):
-                        other = self.classes.get(cls)
-                        if other is not None:
-                            work.extend((other[0], x) for x in other[1].attrs.get(name, ()))
-                # a field: what constructors pass
-                if found_class is not None and self.declares(gid, label[2]):
-                    for cls in [gid, *self.subclasses.get(gid, [])]:
-                        for caller, number in self.constructions.get(cls, []):
-                            call = self.files[caller][1].calls[number]
-                            given = self.field_given(cls, call, label[2])
-                            work.extend((caller, x) for x in given)
+                work.extend(self._attr_reads(self.gid(index, label[1]), str(label[2])))
+            if kind == "f":
+                # an attribute of an instance read outside its class's methods: what they
+                # set on it too
+                cls = self.constructed(str(label[1]))
+                if cls is not None:
+                    work.extend(self._attr_reads(cls, str(label[2]), by_name=False))
         return out
+
+    def _attr_reads(self, gid: str, attr: str, by_name: bool = True) -> list[tuple[int, Label]]:
+        """What :meth:`wanted` follows from a read of ``self.<attr>`` of class ``gid``:
+        the attribute's assignments in the class's family (``by_name``: those by a name
+        known only at run time too), and the constructors' arguments when it is a declared
+        field. Notes the read in :attr:`read_attrs`."""
+        self.read_attrs.add((gid, attr))
+        work: list[tuple[int, Label]] = []
+        found_class = self.classes.get(gid)
+        for name in {attr, ANY_ATTR} if by_name else {attr}:
+            for cls in self.attr_family(gid, name):
+                if not by_name and cls != gid and gid not in self._ancestry(cls):
+                    continue  # see _methods_set
+                other = self.classes.get(cls)
+                if other is not None:
+                    work.extend((other[0], x) for x in other[1].attrs.get(name, ()))
+        # a field: what constructors pass (not for a read outside the class: see
+        # _methods_set)
+        if by_name and found_class is not None and self.declares(gid, attr):
+            for cls in [gid, *self.subclasses.get(gid, [])]:
+                for caller, number in self.constructions.get(cls, []):
+                    call = self.files[caller][1].calls[number]
+                    given = self.field_given(cls, call, attr)
+                    work.extend((caller, x) for x in given)
+        return work
 
     # -- constants through derived sinks ---------------------------------------------------
     def constant_params(self, external: set[str] | None = None) -> set[tuple[str, str]]:

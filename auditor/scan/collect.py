@@ -95,7 +95,7 @@ class ItemStore:
 
 # methods that add their argument(s) to the container they are called on (at its end, or
 # anywhere for the unordered ones); and those that may put them first
-_GROWING = frozenset({"append", "extend", "add", "update", "setdefault"})
+_GROWING = frozenset({"append", "extend", "add", "update", "setdefault", "put", "put_nowait"})
 _PREPENDING = frozenset({"insert", "appendleft", "extendleft"})
 # methods that change a container's items in place, their order or their number: what it
 # holds after them is not what it was built with

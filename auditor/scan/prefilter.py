@@ -93,6 +93,16 @@ class PipeOpener:
 
 
 @dataclass(frozen=True, slots=True)
+class SameObject:
+    """A call that returns its argument at ``position`` (or keyword ``keyword``) as it is
+    (``typing.cast(IO[str], proc.stdin)``): what holds a process or a pipe still does."""
+
+    name: str
+    position: int
+    keyword: str
+
+
+@dataclass(frozen=True, slots=True)
 class Session:
     """Calls that start a program whose standard input is always a pipe or a terminal the
     caller holds (``pexpect.spawn``'s pty, a paramiko channel), and the methods of what
@@ -117,11 +127,13 @@ class StdinFeeds:
     writers: tuple[PipeWriter, ...] = ()
     pipes: tuple[PipeOpener, ...] = ()
     sessions: tuple[Session, ...] = ()
+    same: tuple[SameObject, ...] = ()
     # the last names of the writers and of the openers (the calls that return a pipe, or a
     # session's process), and the methods of the sessions, for matching by shape
     writer_names: frozenset[str] = field(init=False, repr=False, compare=False)
     opener_names: frozenset[str] = field(init=False, repr=False, compare=False)
     session_methods: frozenset[str] = field(init=False, repr=False, compare=False)
+    same_names: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         last = {w.name.rsplit(".", 1)[-1] for w in self.writers}
@@ -131,6 +143,23 @@ class StdinFeeds:
         object.__setattr__(self, "opener_names", frozenset(last))
         methods = {m for s in self.sessions for m in s.methods}
         object.__setattr__(self, "session_methods", frozenset(methods))
+        last = {s.name.rsplit(".", 1)[-1] for s in self.same}
+        object.__setattr__(self, "same_names", frozenset(last))
+
+    def same_argument(self, call: ast.Call) -> ast.expr | None:
+        """What ``call`` returns as it is when it is one of the ``same`` calls by its last
+        name (``cast(T, x)``, ``typing.cast(T, x)``: ``x``), else None."""
+        func = call.func
+        name = func.id if type(func) is ast.Name else getattr(func, "attr", None)
+        for same in self.same:
+            if same.name.rsplit(".", 1)[-1] != name:
+                continue
+            for given in call.keywords:
+                if given.arg == same.keyword:
+                    return given.value
+            if len(call.args) > same.position:
+                return call.args[same.position]
+        return None
 
     def session(self, sink: str) -> frozenset[str] | None:
         """The methods that feed what ``sink`` starts when it is a session's, else None."""
@@ -224,6 +253,10 @@ def stdin_feeds() -> StdinFeeds:
     sessions = tuple(
         Session(frozenset(s["sinks"]), frozenset(s["methods"])) for s in data.get("sessions", [])
     )
+    same = tuple(
+        SameObject(str(s["name"]), int(s["position"]), str(s["keyword"]))
+        for s in data.get("same", [])
+    )
     return StdinFeeds(
         frozenset(data["keywords"]),
         frozenset(data["methods"]),
@@ -233,6 +266,7 @@ def stdin_feeds() -> StdinFeeds:
         writers,
         pipes,
         sessions,
+        same,
     )
 
 
@@ -798,7 +832,9 @@ def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
 
 # the nodes that may set an attribute (see _attribute_sets)
 _SETTING = frozenset({ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Call})
-_GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault"})
+_GROWING_METHODS = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "put", "put_nowait"}
+)
 
 
 def _attribute_sets(nodes: list[ast.AST], names: frozenset[str]) -> list[int]:
@@ -1470,6 +1506,9 @@ def _may_be_pipe(
         value = value.value
     if type(value) is ast.Call:
         func = value.func
+        same = table.same_argument(value)
+        if same is not None:  # stdin = cast(IO[str], proc.stdin)
+            return _may_be_pipe(same, names, table, openers)
         if type(func) is ast.Attribute and func.attr == table.descriptor:
             return True
         return _last_name(func) in openers

@@ -2281,8 +2281,7 @@ class Summarizer:
         descriptors: set[tuple[str, str]] = set()
 
         def is_pipe(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
-            while isinstance(expr, cst.Await):
-                expr = expr.expression
+            expr = self._same_object(expr, scope, table)
             if pipe:
                 if self._holds(expr, scope, node, held):
                     return True
@@ -2383,6 +2382,27 @@ class Summarizer:
             return [v for v in values if v is not None]
         return []
 
+    def _same_object(
+        self, expr: cst.BaseExpression, scope: Scope, table: StdinFeeds
+    ) -> cst.BaseExpression:
+        """``expr`` without ``await`` and the calls that return their argument as it is
+        (rules/stdin_feeds.toml's ``[[same]]``: ``typing.cast(IO[str], proc.stdin)`` holds
+        the pipe ``proc.stdin``)."""
+        for _ in range(4):
+            while isinstance(expr, cst.Await):
+                expr = expr.expression
+            if not isinstance(expr, cst.Call) or not table.same:
+                return expr
+            typed = self.typed(expr.func, scope)
+            same = next((s for s in table.same if s.name == typed), None)
+            if same is None:
+                return expr
+            inner = keyword(expr, same.keyword) or positional(expr, same.position)
+            if inner is None:
+                return expr
+            expr = inner
+        return expr
+
     def _held_attr(
         self, expr: cst.BaseExpression, scope: Scope, attrs: set[tuple[str, str]]
     ) -> bool:
@@ -2406,8 +2426,7 @@ class Summarizer:
         depth: int = 0,
     ) -> bool:
         """Whether ``expr`` (in ``scope``) holds what ``node`` returns (see :meth:`fed`)."""
-        while isinstance(expr, cst.Await):
-            expr = expr.expression
+        expr = self._same_object(expr, scope, stdin_feeds())
         if expr is node:
             return True
         if isinstance(expr, cst.Name):

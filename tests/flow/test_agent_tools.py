@@ -96,3 +96,82 @@ def test_a_scan_of_the_package_folder_names_modules_from_the_package(tmp_path: P
         result = scan([root], policy=make_policy(root=str(root)), jobs=1)
         found = [(Path(f.path).name, f.rule, f.origin) for f in result.findings]
         assert found == [("sh.py", "AUD001", "llm-output")], root
+
+
+# Composio's actions: the toolset calls ``execute(request, metadata)`` with the request it
+# parsed from the model's tool call (rules/sources.toml); the metadata is its own.
+COMPOSIO_ACTION = """\
+    import subprocess
+    import typing as t
+    from pydantic import BaseModel
+    from composio.tools.base.local import LocalAction
+
+    class SpawnRequest(BaseModel):
+        cmd: str
+
+    class SpawnProcess(LocalAction[SpawnRequest, SpawnRequest]):
+        def execute(self, request: SpawnRequest, metadata: t.Dict) -> SpawnRequest:
+            _cmd, *args = request.cmd.split(" ")
+            subprocess.Popen(args=[_cmd, *args], start_new_session=True)
+            subprocess.run(metadata["lint"], check=False)
+            return request
+    """
+
+
+def test_a_composio_actions_request_is_the_models(tmp_path: Path) -> None:
+    found = _scan(tmp_path, {"app/spawn.py": COMPOSIO_ACTION})
+    # the request's command: the model's; the toolset's metadata: a parameter
+    assert found == [("spawn.py", "AUD002", "llm-output"), ("spawn.py", "AUD102", "parameter")]
+
+
+def test_composio_itself_its_actions_derive_from_its_own_base(tmp_path: Path) -> None:
+    # scanning composio: the base class is one of the project, through another base
+    found = _scan(
+        tmp_path,
+        {
+            "composio/__init__.py": "",
+            "composio/tools/__init__.py": "",
+            "composio/tools/base/__init__.py": "from .abs import Action\n",
+            "composio/tools/base/abs.py": """\
+                import typing as t
+
+                class Action(t.Generic[t.TypeVar("Req"), t.TypeVar("Resp")]):
+                    def execute(self, request, metadata):
+                        raise NotImplementedError
+                """,
+            "composio/tools/base/local.py": """\
+                from composio.tools.base.abs import Action
+
+                class LocalAction(Action[dict, dict], abs=True):
+                    pass
+                """,
+            "composio/tools/local/notify.py": """\
+                import subprocess
+                from composio.tools.base.local import LocalAction
+
+                class Notify(LocalAction[dict, dict]):
+                    def execute(self, request, metadata):
+                        command = ["osascript", "-e", request.script]
+                        subprocess.run(command, check=True)
+                """,
+        },
+    )
+    assert found == [("notify.py", "AUD003", "llm-output")]
+
+
+def test_a_function_composio_wraps_as_an_action(tmp_path: Path) -> None:
+    found = _scan(
+        tmp_path,
+        {
+            "app/tools.py": """\
+                import os
+                from composio import action
+
+                @action(toolname="shell")
+                def run(command: str) -> str:
+                    '''Run a command.'''
+                    return os.popen(command).read()
+                """,
+        },
+    )
+    assert found == [("tools.py", "AUD001", "llm-output")]

@@ -219,12 +219,49 @@ FEEDERS = {
 """,
         "stdin.write",
     ),
+    # a pipe only retyped for the type checker is the same pipe (composio's host shell:
+    # ``stdin = t.cast(t.IO[str], self._process.stdin)``, then ``os.write(stdin.fileno(), b)``)
+    "cast-by-descriptor": (
+        """
+    def __init__(self):
+        self._process = subprocess.Popen(["bash", "-l"], stdin=subprocess.PIPE, text=True)
+
+    def send(self, command):
+        stdin = t.cast(t.IO[str], self._process.stdin)
+        os.write(stdin.fileno(), command)
+""",
+        "os.write",
+    ),
+    "cast-by-name": (
+        """
+    def __init__(self):
+        self.process = subprocess.Popen(["bash"], stdin=subprocess.PIPE, text=True)
+
+    def send(self, command):
+        pipe = cast(IO[str], self.process.stdin)
+        pipe.write(command)
+""",
+        "pipe.write",
+    ),
+    "cast-by-keyword": (
+        """
+    def __init__(self):
+        self.process = subprocess.Popen(["bash"], stdin=subprocess.PIPE, text=True)
+        self.pipe = cast(typ=IO[str], val=self.process.stdin)
+
+    def send(self, command):
+        self.pipe.write(command)
+""",
+        "self.pipe.write",
+    ),
 }
 
 FEEDER_FILE = """\
 import os
 import subprocess
+import typing as t
 from os import popen as run_shell
+from typing import IO, cast
 
 
 class Shell:{methods}
@@ -265,6 +302,8 @@ def test_a_pipe_held_another_way_is_followed_and_kept(name: str) -> None:
         "os.write(2, command)",
         "alias = other.stdin\n    alias.write(command)",
         "print(command, file=shell.stdout)",
+        "alias = typing.cast(typing.IO[str], other.stdin)\n    alias.write(command)",
+        "alias = typing.cast(typing.IO[str], shell.stdout)\n    alias.write(command)",
     ],
 )
 def test_a_write_elsewhere_feeds_nothing(feeding: str) -> None:
@@ -272,6 +311,7 @@ def test_a_write_elsewhere_feeds_nothing(feeding: str) -> None:
 import os
 import subprocess
 import sys
+import typing
 
 
 def run(command):

@@ -13,7 +13,7 @@ import pytest
 from auditor.api import scan
 from auditor.judge.policy import load_policy
 from auditor.scan.analyze import Context, Options, analyze_source
-from auditor.scan.environ import settings
+from auditor.scan.environ import chooses, settings
 from tests.conftest import REPO, make_policy
 
 EXAMPLES = [
@@ -98,3 +98,22 @@ def test_a_call_through_a_subscript_is_named_as_a_call(tmp_path: Path) -> None:
     result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
     [finding] = result.findings
     assert finding.message.startswith('__salt__["cmd.run_all"]() ')
+
+
+@pytest.mark.parametrize(
+    ("name", "chosen"),
+    [
+        ("PYTHONPATH", True),
+        ("PYTHONSTARTUP", True),
+        ("PYTHONWARNINGS", True),  # a warning category is imported by its dotted name
+        ("PYTHON_PRESITE", True),
+        ("PYTHONHASHSEEDX", True),  # not one CPython documents: still a chooser
+        ("PYTHONHASHSEED", False),  # a seed (haystack's set_all_seeds)
+        ("PYTHONUNBUFFERED", False),
+        ("PYTHONIOENCODING", False),
+        ("PYTHONDONTWRITEBYTECODE", False),
+        ("PYTHON_CPU_COUNT", False),
+    ],
+)
+def test_the_python_variables_that_choose_what_runs(name: str, chosen: bool) -> None:
+    assert chooses(name) is chosen
