@@ -315,6 +315,9 @@ class Project:
         # subclass, and its own ``self.x()`` runs no override of a sibling subclass (None:
         # the function's own class, whose subclasses' overrides any may run)
         self._context: str | None = None
+        # the (class, attribute) pairs whose methods' sets are being read (_methods_set):
+        # a method that sets the attribute from the attribute itself reads it again
+        self._setting: set[tuple[str, str]] = set()
         self.instantiated = 0  # instantiations computed (not found in the memo), all passes
         # beyond _INSTANCE_DEPTH (or the budget) a nested call's value is the called
         # function's summary: what it returns of its own (the "o" nodes) and, of this
@@ -1040,13 +1043,20 @@ class Project:
         from standard input is not what a Task's ``_uuid`` holds), nor what other
         instances were built with (every ``LLMConfig(model=...)`` of the project is not
         what one ``config.model`` holds)."""
-        out = NOTHING
-        for cls in self.attr_family(gid, attr):
-            if cls != gid and gid not in self._ancestry(cls):
-                continue
-            found = self.classes.get(cls)
-            if found is not None:
-                out = out.merge(self.info(found[0], found[1].attrs.get(attr, ())))
+        key = (gid, attr)
+        if key in self._setting:
+            return NOTHING  # read already, further up
+        self._setting.add(key)
+        try:
+            out = NOTHING
+            for cls in self.attr_family(gid, attr):
+                if cls != gid and gid not in self._ancestry(cls):
+                    continue
+                found = self.classes.get(cls)
+                if found is not None:
+                    out = out.merge(self.info(found[0], found[1].attrs.get(attr, ())))
+        finally:
+            self._setting.discard(key)
         return out
 
     def _framework_attr(self, index: int, label: Label) -> Info:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import make_policy, scan_files
 
 LOOP = """import os
 
@@ -40,3 +40,27 @@ def test_an_attribute_passed_back_to_the_base_constructor_ends(tmp_path: Path) -
         (11, "passed"),
         (17, "reaches"),
     ]
+
+
+def test_an_attribute_set_from_the_same_attribute_of_another_instance(tmp_path: Path) -> None:
+    """``self.prefix`` set from ``parent.prefix``, a parameter typed as the same class (as
+    click's ``Context.auto_envvar_prefix``): what the class's methods set on it is read
+    once, not again for each parent (the stage recursed until Python gave up)."""
+    code = """\
+        from __future__ import annotations
+
+        import os
+
+
+        class Ctx:
+            def __init__(self, parent: Ctx | None = None, prefix: str | None = None) -> None:
+                if prefix is None and parent is not None:
+                    prefix = f"{parent.prefix}_X"
+                self.prefix = prefix
+
+
+        def run(ctx: Ctx) -> None:
+            os.system("env | grep " + ctx.prefix)
+        """
+    [finding] = scan_files(tmp_path, {"app.py": code})
+    assert (finding.rule, finding.origin) == ("AUD101", "parameter")
