@@ -87,9 +87,16 @@ class _Patterns:
 
 
 def names_method(methods: Iterable[str], name: str) -> bool:
-    """Whether a base-class entry's ``methods`` name the method ``name``: by name, or
-    ``"*"`` for every public method (a toolkit whose methods are the model's tools)."""
-    return name in methods or ("*" in methods and not name.startswith("_"))
+    """Whether a base-class entry's ``methods`` name the method ``name``: by name,
+    ``"*"`` for every public method (a toolkit whose methods are the model's tools), or a
+    head then ``*`` for the methods whose name starts so (cmd.Cmd's ``do_*``: the command
+    loop looks them up by the name the user types)."""
+    for method in methods:
+        if method == name or (method == "*" and not name.startswith("_")):
+            return True
+        if method.endswith("*") and len(method) > 1 and name.startswith(method[:-1]):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
