@@ -54,6 +54,26 @@ _REREAD_SHARE = 15
 _REREAD_PER_CALLER = 5
 
 
+# the words of a lookup of a function by a name known at run time (getattr(handlers,
+# "cmd_" + op), globals()[name]): a file that says one and the head of a derived sink's name
+# may call it, or hand it on (auditor.scan.summary's _looked_up)
+_LOOKUP_WORDS = frozenset({"getattr", "globals"})
+
+
+def _lookup_heads(words: frozenset[str], names: Iterable[str]) -> set[str]:
+    """The ``names`` whose head (at least two characters, ending with ``_``: ``cmd_``,
+    ``do_``) is among ``words``, the words of a file that looks functions up by name."""
+    out = set()
+    for name in names:
+        cut = name.find("_", 1)
+        while cut > 0:
+            if name[: cut + 1] in words:
+                out.add(name)
+                break
+            cut = name.find("_", cut + 1)
+    return out
+
+
 def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:
     for label in labels:
         if label[0] in WRAPPERS:
@@ -512,9 +532,12 @@ class Planner:
             eligible = self.eligible()
             mentions: dict[str, list[int]] = {}
             typed: dict[str, list[int]] = {}
+            by_head: set[tuple[str, int]] = set()  # (name, file) said by its head only
             for number in range(len(entries)):
                 words = self.words(number)
-                for name in words & names.keys():
+                looked = _lookup_heads(words, names) if words & _LOOKUP_WORDS else set()
+                by_head.update((name, number) for name in looked - words)
+                for name in (words & names.keys()) | looked:
                     mentions.setdefault(name, []).append(number)
                     if "" in names[name] or words & names[name]:
                         typed.setdefault(name, []).append(number)
@@ -551,7 +574,9 @@ class Planner:
                     summary = entry.result.summary
                     if summary is not None and all(f.complete for f in summary.functions.values()):
                         continue  # every body was analysed: it holds every call it makes
-                    if number not in eligible:
+                    if number not in eligible and (name, number) not in by_head:
+                        # (a lookup by a name known at run time, its head said, may give
+                        # it: what becomes of it the text check cannot tell, libcst reads it)
                         # far from sources: a call there can only pass values from inside
                         # the program; whether all pass constants is checked without libcst,
                         # while no visible call passes something else
