@@ -204,6 +204,7 @@ class Project:
             gid for gid, (_, klass) in self.classes.items() if _PROTOCOLS.intersection(klass.bases)
         }
         self._by_name: dict[str, list[str]] | None = None
+        self._lookups: dict[str, Target | None] = {}  # see _looked_up
         self._more_entries()
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
@@ -363,7 +364,9 @@ class Project:
         if hops > _MAX_HOPS or not name:
             return None
         if "*" in name:
-            return self._looked_up(name)
+            if name not in self._lookups:
+                self._lookups[name] = self._looked_up(name)
+            return self._lookups[name]
         if name.endswith("()"):
             name += ".__call__"
         parts = name.split(".")

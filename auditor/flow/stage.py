@@ -60,14 +60,16 @@ _REREAD_PER_CALLER = 5
 _LOOKUP_WORDS = frozenset({"getattr", "globals"})
 
 
-def _lookup_heads(words: frozenset[str], names: Iterable[str]) -> set[str]:
-    """The ``names`` whose head (at least two characters, ending with ``_``: ``cmd_``,
-    ``do_``) is among ``words``, the words of a file that looks functions up by name."""
+def _lookup_heads(words: frozenset[str], names: Iterable[str], text: str) -> set[str]:
+    """The ``names`` whose head (two letters or more, then ``_``: ``cmd_``, ``do_``) starts
+    a string of ``text`` and is continued at run time (``"cmd_" + op``, ``f"cmd_{op}"``,
+    ``"cmd_%s" % op``), in a file that looks functions up by name (``words``, its words)."""
     out = set()
     for name in names:
-        cut = name.find("_", 1)
+        cut = name.find("_", 2)
         while cut > 0:
-            if name[: cut + 1] in words:
+            head = name[: cut + 1]
+            if head in words and re.search(rf"""['"]{re.escape(head)}(?:['"]|\{{|%)""", text):
                 out.add(name)
                 break
             cut = name.find("_", cut + 1)
@@ -535,7 +537,9 @@ class Planner:
             by_head: set[tuple[str, int]] = set()  # (name, file) said by its head only
             for number in range(len(entries)):
                 words = self.words(number)
-                looked = _lookup_heads(words, names) if words & _LOOKUP_WORDS else set()
+                looked = set()
+                if words & _LOOKUP_WORDS:
+                    looked = _lookup_heads(words, names, self.text_of(entries[number]) or "")
                 by_head.update((name, number) for name in looked - words)
                 for name in (words & names.keys()) | looked:
                     mentions.setdefault(name, []).append(number)
@@ -551,6 +555,12 @@ class Planner:
             # seldom types a receiver as one
             budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
             for name, where in list(mentions.items()):
+                if len(where) > budget:
+                    # the files that only say its head (``"get_" + x``, a common one) are
+                    # not worth losing the name for: the lookups they call are read anyway
+                    # (a call by a name known at run time keeps its body); only a lookup
+                    # handed on there is then missed
+                    where = mentions[name] = [n for n in where if (name, n) not in by_head]
                 if len(where) > budget:
                     narrowed = typed.get(name, [])
                     if "" not in names[name] and len(narrowed) <= budget:

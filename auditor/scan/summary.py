@@ -1482,7 +1482,8 @@ class Summarizer:
         node, scope = site.node, site.scope
         if self._callees is None:
             self._callees = {id(c.node.func) for c in self.collector.every_call}
-        found = self._lookup(node, scope)  # the lookup itself: what becomes of its value
+        # the lookup itself: what becomes of its value
+        found = self._lookup(node, scope, called=id(node) in self._callees)
         if found is not None and (not found[1] or id(node) not in self._callees):
             self._lookups.update(found[0])
         func: cst.BaseExpression = node.func
@@ -1494,14 +1495,16 @@ class Summarizer:
             if value is None:
                 return
             func, scope = value, bindings[0].scope
-        found = self._lookup(func, scope)
+        found = self._lookup(func, scope, called=True)
         if found is None:
             return
         names, exact = found
         if not exact:
             self._lookups.update(names)
-        if self._own_method_lookup(func, scope):
-            return  # the methods of the caller's class: _dispatched's
+        if exact and self._own_method_lookup(func, scope):
+            return  # the method of the caller's class it names: _dispatched's
+        # (by a name known at run time on self: the subclasses' methods too, in any file;
+        # those of the class itself, which _dispatched calls too, get the same arguments)
         already = self.typed(node.func, site.scope)
         for name in names:
             if name != already:
@@ -1515,16 +1518,19 @@ class Summarizer:
             owner is not None
             and isinstance(func, cst.Call)
             and bool(func.args)
-            and isinstance(func.args[0].value, cst.Name)
-            and func.args[0].value.value == owner[1]
+            and _is_name(func.args[0].value, owner[1])
         )
 
-    def _lookup(self, node: cst.BaseExpression, scope: Scope) -> tuple[list[str], bool] | None:
+    def _lookup(
+        self, node: cst.BaseExpression, scope: Scope, called: bool
+    ) -> tuple[list[str], bool] | None:
         """What a lookup by name may give, as names the project-wide stage resolves (see
         auditor.flow.propagate's ``_looked_up``), and whether the name is a constant (it
         gives that one): ``getattr(obj, name[, default])`` on a module, class or instance
-        of the project (on an object of unknown type, when the name has a constant head:
-        any function or method whose name starts so); ``globals()[name]`` or
+        of the project, ``self`` included (on an object of unknown type, when the lookup
+        is ``called`` and the name has a constant head of two letters or more: any
+        function or method whose name starts so; a lookup there whose value is kept is
+        most often an attribute's, ``getattr(user, "_%s_cache" % k)``); ``globals()[name]`` or
         ``globals().get(name)`` (this module's functions); a call of rules/handovers.toml's
         [lookups] with a dotted path, and ``import_module(m).name``. None: not a lookup."""
         if isinstance(node, cst.Subscript):  # globals()[name]
@@ -1559,10 +1565,13 @@ class Summarizer:
         if typed != "builtins.getattr" or len(args) not in (2, 3) or args[1].star:
             return None
         holder = self.typed(args[0].value, scope)
+        owner = self._method_of(scope)
+        if owner is not None and _is_name(args[0].value, owner[1]):
+            holder = f"{self._class_name(owner[0])}()"  # getattr(self, ...)
         if holder is None:
             value = self.evaluator.value(args[1].value, scope)
             head = value.parts[0] if value.parts and not value.const else None
-            if not head or not head.isidentifier():
+            if not called or not head or not head.isidentifier() or len(head.strip("_")) < 2:
                 return None  # any name of an object not known: not followed
             return ([f"*.{head}*", f"*().{head}*"], False)
         if not self._may_be_project(holder):
@@ -2374,3 +2383,7 @@ def payload_nodes(
         if value is not None:
             out.append(value)
     return out
+
+
+def _is_name(node: cst.BaseExpression, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name

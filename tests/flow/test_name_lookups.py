@@ -347,3 +347,62 @@ def test_a_cmd_interpreter_command_gets_the_line_typed(tmp_path: Path) -> None:
     lines = _by_line(found)
     assert lines[5] == ("AUD101", "high", "user-input")
     assert lines[7] == ("AUD101", "high", "user-input")
+
+
+def test_a_lookup_on_self_reaches_a_subclass_in_another_file(tmp_path: Path) -> None:
+    """``getattr(self, "task_" + name)(arg)`` in a base class may give a method that a
+    subclass in another file defines: task_sh (tasks.py line 5) gets the request's
+    argument, AUD001, critical, remote-input (before: AUD201, medium, its one visible
+    caller passing a constant)."""
+    found = scan_files(
+        tmp_path,
+        {
+            "base.py": """\
+                class Runner:
+                    def go(self, name, arg):
+                        return getattr(self, "task_" + name)(arg)
+                """,
+            "tasks.py": """\
+                import os
+                from base import Runner
+                class Tasks(Runner):
+                    def task_sh(self, cmd):
+                        os.system(cmd)
+                    def boot(self):
+                        self.task_sh("uptime")
+                """,
+            "app.py": """\
+                from flask import Flask, request
+                from tasks import Tasks
+                app = Flask(__name__)
+                @app.route("/t/<name>")
+                def t(name):
+                    return Tasks().go(name, request.args["c"])
+                """,
+        },
+    )
+    assert _by_line(found, "tasks.py")[5] == ("AUD001", "critical", "remote-input")
+
+
+def test_an_attribute_read_by_a_name_of_a_short_head_escapes_nothing(tmp_path: Path) -> None:
+    """``getattr(user, "_" + kind)`` on an object of unknown type, its value kept, not
+    called: an attribute's read (as in django's ModelBackend), not a function's lookup. The
+    private ``_purge`` (line 4), called only with a constant, stays AUD201, medium,
+    constant (it was AUD101, high, "handed over as a value", every private function of the
+    project being taken for one the lookup may give)."""
+    found = scan_files(
+        tmp_path,
+        {
+            "a.py": """\
+                import os
+                from flask import request
+                def _purge(path):
+                    os.system("rm -rf " + path)
+                def boot():
+                    _purge("/tmp/cache")
+                def cached(user, kind):
+                    return getattr(user, "_" + kind)
+                """,
+        },
+    )
+    assert _by_line(found)[4] == ("AUD201", "medium", None)
