@@ -228,6 +228,8 @@ class Planner:
         # names of functions called in files the rounds did not read for them (said in too
         # many files, or beyond the budget, or asked for after the last round)
         self.unseen: set[str] = set()
+        # (file, "call:NAME") asked because the file says a head of NAME (_lookup_heads)
+        self.head_asks: set[tuple[int, str]] = set()
         self._constants: Constants | None = None  # other modules' constants, on first use
         self._imports_of: dict[int, Imports] = {}
 
@@ -243,9 +245,12 @@ class Planner:
         }
         if len(asked) - len(aliased) > left:
 
-            def rank(number: int) -> tuple[bool, bool, bool, int, int]:
+            def rank(number: int) -> tuple[bool, bool, bool, bool, int, int]:
                 new = asked[number] - self.entries[number].extra
                 base = any((number, x) in self.bases_asked for x in new)
+                # last, the files asked only because they say a head of the names
+                # (_lookup_heads): a lookup handed on there is the least likely caller
+                head = all((number, x) in self.head_asks for x in new)
                 defs = any(x.startswith("def:") for x in new)
                 # first the calls of a function of the file itself (a helper's callers
                 # next to it: the nearest, most often its only callers)
@@ -253,7 +258,7 @@ class Planner:
                 own = summary is not None and any(
                     x.startswith("call:") and x[5:] in _defined(summary) for x in new
                 )
-                return (not base, not own, not defs, len(new), number)
+                return (head, not base, not own, not defs, len(new), number)
 
             kept = aliased | set(sorted(set(asked) - aliased, key=rank)[:left])
             self.not_read({n: extra for n, extra in asked.items() if n not in kept})
@@ -601,6 +606,8 @@ class Planner:
                             self.external.add(name)
                         continue
                     wanted.setdefault(number, set()).add(extra)
+                    if (name, number) in by_head:
+                        self.head_asks.add((number, extra))
         eligible = self.eligible()
         for gid in project.wanted():
             index, function = project.functions[gid]
