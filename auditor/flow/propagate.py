@@ -245,6 +245,7 @@ class Project:
             gid for gid, (_, klass) in self.classes.items() if _PROTOCOLS.intersection(klass.bases)
         }
         self._by_name: dict[str, list[str]] | None = None
+        self._lookups: dict[str, Target | None] = {}  # see _looked_up
         self._more_entries()
         # decorator gid -> the project functions it decorates (Function.decorators)
         self.decorated: dict[str, list[str]] = {}
@@ -450,6 +451,10 @@ class Project:
             if not found or len(found) > _MAX_OVERRIDES:
                 return None
             return Target(found[0], 0, tuple(found[1:]))
+        if "*" in name:
+            if name not in self._lookups:
+                self._lookups[name] = self._looked_up(name)
+            return self._lookups[name]
         if name.endswith("()"):
             name += ".__call__"
         parts = name.split(".")
@@ -487,6 +492,72 @@ class Project:
             suffix = "()" if instance else ""
             return self.resolve(".".join([target + suffix, *rest[1:]]), hops + 1)
         return None
+
+    def _looked_up(self, name: str) -> Target | None:
+        """What a lookup by a name known at run time may call (auditor.scan.summary's
+        lookups): ``OWNER.HEAD*``, the functions whose name starts with HEAD (the public
+        ones when HEAD is empty), or ``OWNER.NAME``, the one named so. OWNER: a module
+        (its module-level functions), a class (its methods, and those of its subclasses,
+        called on the class), an instance ``Class()`` (its instance and class methods and
+        its subclasses'), ``*`` (any module's functions) or ``*()`` (any class's methods,
+        called on an instance). Their first is the target, the others its overrides."""
+        owner, _, last = name.rpartition(".")
+        head, prefix = last.removesuffix("*"), last.endswith("*")
+
+        def fits(function: str) -> bool:
+            if prefix:
+                return function.startswith(head) and (bool(head) or function[:1] != "_")
+            return function == head
+
+        found: list[str] = []
+        shift = 0
+        if owner in ("*", "*()"):
+            instance = owner == "*()"
+            shift = 1 if instance else 0
+            for gid, (_, function) in self.functions.items():
+                method = function.key.rpartition(".")[2]
+                if instance:
+                    own = function.cls is not None and function.key == f"{function.cls}.{method}"
+                    if own and function.kind in ("method", "class") and fits(method):
+                        found.append(gid)
+                elif function.cls is None and "." not in function.key and fits(method):
+                    found.append(gid)
+        else:
+            instance = owner.endswith("()")
+            cls = self.constructed(owner.removesuffix("()"))
+            if cls is not None:
+                kinds = ("method", "class") if instance else ("method", "function")
+                shift = 1 if instance else 0
+                family = [cls, *self._ancestors(cls)]
+                queue = list(self.subclasses.get(cls, []))
+                while queue:
+                    sub = queue.pop(0)
+                    if sub not in family:
+                        family.append(sub)
+                        queue += self.subclasses.get(sub, [])
+                for gid, (_, function) in self.functions.items():
+                    klass, _, method = gid.rpartition(".")
+                    if klass in family and function.kind in kinds and fits(method):
+                        found.append(gid)
+            elif not instance:
+                module = owner if owner in self.modules else None
+                if module is None:
+                    tail = [m for m in self.modules if m.endswith("." + owner)]
+                    module = tail[0] if len(tail) == 1 else None
+                for gid, (_, function) in self.functions.items():
+                    if module is None or function.cls is not None or "." in function.key:
+                        continue
+                    if gid == f"{module}.{function.key}" and fits(function.key):
+                        found.append(gid)
+                # and the functions it imports (``from a import run7``: in its globals())
+                exports = self.files[self.modules[module]][1].exports if module else {}
+                for local, imported in exports.items():
+                    target = self.resolve(imported) if fits(local) else None
+                    if target is not None and target.shift == 0:
+                        found.append(target.function)
+        if not found:
+            return None
+        return Target(found[0], shift, tuple(found[1:]))
 
     def _dispatch(self, cls: str, name: str, bound: bool) -> Target | None:
         """Method ``name`` called on an instance of ``cls`` (or on ``cls``): the method
@@ -863,7 +934,8 @@ class Project:
             for name in summary.value_names:
                 target = self.resolve(name)
                 if target is not None:
-                    out.add(target.function)
+                    # (a lookup by a name known at run time: any function it may give)
+                    out.update(target.functions if "*" in name else (target.function,))
             attrs.update(summary.value_attrs)
         for gid, (_, function) in self.functions.items():
             # ``x.name`` used as a value: a bound method, or a module's function handed

@@ -62,6 +62,28 @@ _REREAD_SHARE = 15
 _REREAD_PER_CALLER = 5
 
 
+# the words of a lookup of a function by a name known at run time (getattr(handlers,
+# "cmd_" + op), globals()[name]): a file that says one and the head of a derived sink's name
+# may call it, or hand it on (auditor.scan.summary's _looked_up)
+_LOOKUP_WORDS = frozenset({"getattr", "globals"})
+
+
+def _lookup_heads(words: frozenset[str], names: Iterable[str], text: str) -> set[str]:
+    """The ``names`` whose head (two letters or more, then ``_``: ``cmd_``, ``do_``) starts
+    a string of ``text`` and is continued at run time (``"cmd_" + op``, ``f"cmd_{op}"``,
+    ``"cmd_%s" % op``), in a file that looks functions up by name (``words``, its words)."""
+    out = set()
+    for name in names:
+        cut = name.find("_", 2)
+        while cut > 0:
+            head = name[: cut + 1]
+            if head in words and re.search(rf"""['"]{re.escape(head)}(?:['"]|\{{|%)""", text):
+                out.add(name)
+                break
+            cut = name.find("_", cut + 1)
+    return out
+
+
 def _params_of(labels: Iterable[tuple[object, ...]]) -> Iterable[str]:
     for label in labels:
         if label[0] in WRAPPERS:
@@ -228,6 +250,8 @@ class Planner:
         # names of functions called in files the rounds did not read for them (said in too
         # many files, or beyond the budget, or asked for after the last round)
         self.unseen: set[str] = set()
+        # (file, "call:NAME") asked because the file says a head of NAME (_lookup_heads)
+        self.head_asks: set[tuple[int, str]] = set()
         self._constants: Constants | None = None  # other modules' constants, on first use
         self._writers: Writers | None = None  # who writes other modules' globals, on first use
         # (module, names, entry) -> the files that write those names of the module
@@ -246,9 +270,12 @@ class Planner:
         }
         if len(asked) - len(aliased) > left:
 
-            def rank(number: int) -> tuple[bool, bool, bool, int, int]:
+            def rank(number: int) -> tuple[bool, bool, bool, bool, int, int]:
                 new = asked[number] - self.entries[number].extra
                 base = any((number, x) in self.bases_asked for x in new)
+                # last, the files asked only because they say a head of the names
+                # (_lookup_heads): a lookup handed on there is the least likely caller
+                head = all((number, x) in self.head_asks for x in new)
                 defs = any(x.startswith("def:") for x in new)
                 # first the calls of a function of the file itself (a helper's callers
                 # next to it: the nearest, most often its only callers)
@@ -256,7 +283,7 @@ class Planner:
                 own = summary is not None and any(
                     x.startswith("call:") and x[5:] in _defined(summary) for x in new
                 )
-                return (not base, not own, not defs, len(new), number)
+                return (head, not base, not own, not defs, len(new), number)
 
             kept = aliased | set(sorted(set(asked) - aliased, key=rank)[:left])
             self.not_read({n: extra for n, extra in asked.items() if n not in kept})
@@ -568,9 +595,14 @@ class Planner:
             eligible = self.eligible()
             mentions: dict[str, list[int]] = {}
             typed: dict[str, list[int]] = {}
+            by_head: set[tuple[str, int]] = set()  # (name, file) said by its head only
             for number in range(len(entries)):
                 words = self.words(number)
-                for name in words & names.keys():
+                looked = set()
+                if words & _LOOKUP_WORDS:
+                    looked = _lookup_heads(words, names, self.text_of(entries[number]) or "")
+                by_head.update((name, number) for name in looked - words)
+                for name in (words & names.keys()) | looked:
                     mentions.setdefault(name, []).append(number)
                     if "" in names[name] or words & names[name]:
                         typed.setdefault(name, []).append(number)
@@ -584,6 +616,12 @@ class Planner:
             # seldom types a receiver as one
             budget = max(_MIN_MENTIONS, len(entries) * _MENTIONS_SHARE // 100)
             for name, where in list(mentions.items()):
+                if len(where) > budget:
+                    # the files that only say its head (``"get_" + x``, a common one) are
+                    # not worth losing the name for: the lookups they call are read anyway
+                    # (a call by a name known at run time keeps its body); only a lookup
+                    # handed on there is then missed
+                    where = mentions[name] = [n for n in where if (name, n) not in by_head]
                 if len(where) > budget:
                     narrowed = typed.get(name, [])
                     if "" not in names[name] and len(narrowed) <= budget:
@@ -607,7 +645,9 @@ class Planner:
                     summary = entry.result.summary
                     if summary is not None and all(f.complete for f in summary.functions.values()):
                         continue  # every body was analysed: it holds every call it makes
-                    if number not in eligible:
+                    if number not in eligible and (name, number) not in by_head:
+                        # (a lookup by a name known at run time, its head said, may give
+                        # it: what becomes of it the text check cannot tell, libcst reads it)
                         # far from sources: a call there can only pass values from inside
                         # the program; whether all pass constants is checked without libcst,
                         # while no visible call passes something else
@@ -622,6 +662,8 @@ class Planner:
                             self.external.add(name)
                         continue
                     wanted.setdefault(number, set()).add(extra)
+                    if (name, number) in by_head:
+                        self.head_asks.add((number, extra))
         eligible = self.eligible()
         for gid in project.wanted():
             index, function = project.functions[gid]

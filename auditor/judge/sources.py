@@ -88,7 +88,8 @@ class _Patterns:
 
 def names_method(methods: Iterable[str], name: str) -> bool:
     """Whether a base-class entry's ``methods`` name the method ``name``: by name, by an
-    fnmatch pattern (``validate_*``: a DRF serializer's per-field hooks), or ``"*"`` for
+    fnmatch pattern (``validate_*``: a DRF serializer's per-field hooks; cmd.Cmd's
+    ``do_*``: the command loop looks them up by the name the user types), or ``"*"`` for
     every public method (a toolkit whose methods are the model's tools)."""
     if name in methods or ("*" in methods and not name.startswith("_")):
         return True

@@ -27,6 +27,10 @@ class Handovers:
     apply_keywords: dict[str, tuple[str, str]] = field(default_factory=dict)
     # calls that only look at what they are given (isinstance): nothing handed to them runs
     inspect_only: frozenset[str] = frozenset()
+    # the calls that return the object, or the module, a dotted path given as a string names
+    # (``import_string("ops.backup.run")``, ``importlib.import_module(name)``): [lookups]
+    by_path: frozenset[str] = frozenset()
+    modules: frozenset[str] = frozenset()
 
     def known(self, callee: str) -> bool:
         """Whether a call named ``callee`` (its last name) calls a function handed to it
@@ -47,6 +51,8 @@ def handovers() -> Handovers:
             for callee, names in data.get("apply-keywords", {}).items()
         },
         frozenset(data.get("inspect-only", ())),
+        frozenset(data.get("lookups", {}).get("by-path", ())),
+        frozenset(data.get("lookups", {}).get("modules", ())),
     )
 
 

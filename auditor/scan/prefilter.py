@@ -301,6 +301,15 @@ def _looks_up(node: ast.expr) -> bool:
     return type(func) is ast.Attribute and func.attr == "get" and _namespace(func.value)
 
 
+def _by_run_time_name(call: ast.Call) -> bool:
+    """Whether a lookup (:func:`_looks_up`) names what it looks up by a value other than a
+    string literal."""
+    name = call.args[1] if type(call.func) is ast.Name and len(call.args) > 1 else None
+    if name is None and call.args:
+        name = call.args[0]
+    return name is not None and not (type(name) is ast.Constant and type(name.value) is str)
+
+
 def _tables_of(tables: list[ast.Assign], names: frozenset[str]) -> set[str]:
     """The names bound to a dict literal that holds one of ``names`` as a value."""
     out: set[str] = set()
@@ -312,6 +321,22 @@ def _tables_of(tables: list[ast.Assign], names: frozenset[str]) -> set[str]:
             for v in values
         ):
             out.update(t.id for t in node.targets if type(t) is ast.Name)
+    return out
+
+
+def _names_by_string(tree: ast.Module, calls: list[ast.Call], names: frozenset[str]) -> list[int]:
+    """The lines of the strings that may name one of ``names`` for a lookup by name: a
+    call's argument or a subscript's key whose text ends in the name (``import_string(
+    "ops.backup.run")``, ``resolve_name("a:ping")``, ``getattr(ops, "restart")``,
+    ``globals()["run7"]``): the call of what the lookup gives is a call of the function."""
+
+    def named(node: ast.AST) -> bool:
+        if type(node) is not ast.Constant or type(node.value) is not str:
+            return False
+        return node.value.replace(":", ".").rpartition(".")[2] in names
+
+    out = [a.lineno for c in calls for a in c.args if named(a)]
+    out += [n.lineno for n in ast.walk(tree) if type(n) is ast.Subscript and named(n.slice)]
     return out
 
 
@@ -1410,6 +1435,16 @@ def survey(
                 markers.append(attr.lineno)
         # a table of such functions (``TOOLS = {"run": run_shell}``): where it is read,
         # one of them may be looked up and called (``TOOLS[name](**args)``)
+        # a lookup by a name a string spells (``import_string("ops.backup.run")(x)``)
+        for line in _names_by_string(tree, all_calls, extra_calls):
+            reportable = asked = True
+            markers.append(line)
+        # a function looked up by a name known at run time and handed on, not called here
+        # (``return getattr(handlers, "cmd_" + op)``): what it may give is never constant-fed
+        for call in all_calls:
+            if id(call) not in called and _looks_up(call) and _by_run_time_name(call):
+                reportable = asked = True
+                markers.append(call.lineno)
         holding = _tables_of(tables, extra_calls)
         for name_node in loads if holding else ():
             if name_node.id in holding:

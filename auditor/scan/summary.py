@@ -40,7 +40,7 @@ from auditor.file_summary import (
 )
 from auditor.judge.sources import Source, SourceCatalogue, names_method
 from auditor.scan.collect import AttrAssign, CallSite, Collector, FunctionRecord, dotted
-from auditor.scan.handover import by_known_protocol, handed_args
+from auditor.scan.handover import by_known_protocol, handed_args, handovers
 from auditor.scan.payload import Evaluator
 from auditor.scan.positions import NodePositions
 from auditor.scan.prefilter import StdinFeeds, stdin_feeds
@@ -167,6 +167,10 @@ class Summarizer:
         self._wrapping: dict[int, tuple[str, ...]] = {}
         # id() of a ``with ... as`` binding -> its made-up ``__enter__`` call (_entered)
         self._entered_calls: dict[int, int] = {}
+        # what lookups by name may give, as names auditor.flow.propagate resolves: values
+        # used elsewhere (see _looked_up), and the ids of the expressions called
+        self._lookups: set[str] = set()
+        self._callees: set[int] | None = None
         self._call_index: dict[int, int] = {id(c.node): c.index for c in collector.every_call}
         self._methods: dict[int, tuple[str, str]] = {}  # id(method scope) -> (class, self)
         for record in collector.functions:
@@ -1715,6 +1719,162 @@ class Summarizer:
                 call = cst.Call(func=func, args=site.node.args)
                 self._made_up_call(call, site.scope, f"{self._class_name(owner[0])}().{method}")
 
+    def _looked_up(self, site: CallSite) -> None:
+        """A function of the project looked up by a name (``getattr(ops, "do_" + name)``,
+        ``getattr(handlers, op)``, ``globals()[name]``, ``import_string("ops.backup.run")``,
+        ``importlib.import_module(m).run``: :meth:`_lookup`) and called, there or through
+        a name bound once to the lookup: a made-up call, with the call's arguments, of
+        whatever the lookup may give (the project-wide stage resolves the name, see
+        auditor.flow.propagate's ``_looked_up``). Every function a lookup by a name known
+        at run time may give, and the one a lookup not called there gives, is a value
+        used elsewhere (``value_names``): never taken for one only constants reach."""
+        node, scope = site.node, site.scope
+        if self._callees is None:
+            self._callees = {id(c.node.func) for c in self.collector.every_call}
+        # the lookup itself: what becomes of its value
+        found = self._lookup(node, scope, called=id(node) in self._callees)
+        if found is not None and (not found[1] or id(node) not in self._callees):
+            self._lookups.update(found[0])
+        func: cst.BaseExpression = node.func
+        if isinstance(func, cst.Name):  # handler = getattr(ops, "do_" + name); handler(x)
+            bindings = scope.lookup(func.value)
+            if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+                return
+            value = bindings[0].value
+            if value is None:
+                return
+            func, scope = value, bindings[0].scope
+        found = self._lookup(func, scope, called=True)
+        if found is None:
+            return
+        names, exact = found
+        if not exact:
+            self._lookups.update(names)
+        if exact and self._own_method_lookup(func, scope):
+            return  # the method of the caller's class it names: _dispatched's
+        # (by a name known at run time on self: the subclasses' methods too, in any file;
+        # those of the class itself, which _dispatched calls too, get the same arguments)
+        already = self.typed(node.func, site.scope)
+        for name in names:
+            if name != already:
+                made = cst.Call(func=node.func, args=node.args)
+                self._made_up_call(made, site.scope, name, at=site.index)
+
+    def _own_method_lookup(self, func: cst.BaseExpression, scope: Scope) -> bool:
+        """Whether ``func`` is ``getattr(self, ...)`` in a method (see :meth:`_dispatched`)."""
+        owner = self._method_of(scope)
+        return (
+            owner is not None
+            and isinstance(func, cst.Call)
+            and bool(func.args)
+            and _is_name(func.args[0].value, owner[1])
+        )
+
+    def _lookup(
+        self, node: cst.BaseExpression, scope: Scope, called: bool
+    ) -> tuple[list[str], bool] | None:
+        """What a lookup by name may give, as names the project-wide stage resolves (see
+        auditor.flow.propagate's ``_looked_up``), and whether the name is a constant (it
+        gives that one): ``getattr(obj, name[, default])`` on a module, class or instance
+        of the project, ``self`` included (on an object of unknown type, when the lookup
+        is ``called`` and the name has a constant head of two letters or more: any
+        function or method whose name starts so; a lookup there whose value is kept is
+        most often an attribute's, ``getattr(user, "_%s_cache" % k)``); ``globals()[name]`` or
+        ``globals().get(name)`` (this module's functions); a call of rules/handovers.toml's
+        [lookups] with a dotted path, and ``import_module(m).name``. None: not a lookup."""
+        if isinstance(node, cst.Subscript):  # globals()[name]
+            if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+                return None
+            if not self._globals(node.value, scope):
+                return None
+            return self._lookup_named(self.module_name, node.slice[0].slice.value, scope)
+        if isinstance(node, cst.Attribute):  # importlib.import_module(m).run
+            inner = node.value
+            if not isinstance(inner, cst.Call) or not inner.args:
+                return None
+            if self.typed(inner.func, scope) not in handovers().modules:
+                return None
+            value = self.evaluator.value(inner.args[0].value, scope)
+            if value.const:
+                return None  # a module named: typed as that module already
+            return ([f"*.{node.attr.value}"], False)
+        if not isinstance(node, cst.Call) or not node.args or node.args[0].star:
+            return None
+        args = node.args
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "get"
+            and self._globals(func.value, scope)
+        ):  # globals().get(name)
+            return self._lookup_named(self.module_name, args[0].value, scope)
+        typed = self.typed(node.func, scope)
+        if typed in handovers().by_path:
+            return self._by_path(args[0].value, scope)
+        if typed != "builtins.getattr" or len(args) not in (2, 3) or args[1].star:
+            return None
+        holder = self.typed(args[0].value, scope)
+        owner = self._method_of(scope)
+        if owner is not None and _is_name(args[0].value, owner[1]):
+            holder = f"{self._class_name(owner[0])}()"  # getattr(self, ...)
+        if holder is None:
+            value = self.evaluator.value(args[1].value, scope)
+            head = value.parts[0] if value.parts and not value.const else None
+            if not called or not head or not head.isidentifier() or len(head.strip("_")) < 2:
+                return None  # any name of an object not known: not followed
+            return ([f"*.{head}*", f"*().{head}*"], False)
+        if not self._may_be_project(holder):
+            return None
+        return self._lookup_named(holder, args[1].value, scope)
+
+    def _lookup_named(
+        self, owner: str, name: cst.BaseExpression, scope: Scope
+    ) -> tuple[list[str], bool] | None:
+        """The attribute of ``owner`` (a typed name) that the expression ``name`` names:
+        the one named by a constant; else those starting with its constant head."""
+        value = self.evaluator.value(name, scope)
+        if value.const:
+            if value.text is None or not value.text.isidentifier():
+                return None
+            return ([f"{owner}.{value.text}"], True)
+        head = value.parts[0] if value.parts and value.parts[0] else ""
+        if head and not head.isidentifier():
+            return None
+        return ([f"{owner}.{head}*"], False)
+
+    def _by_path(self, path: cst.BaseExpression, scope: Scope) -> tuple[list[str], bool] | None:
+        """What a dotted path names (``"ops.backup.run"``, ``"ops.backup:run"``): that
+        function when the path is a constant; when only its head is (``"ops." + name``),
+        the functions of the module it names whose name starts with the rest of it."""
+        value = self.evaluator.value(path, scope)
+        if value.const:
+            text = value.text
+            complete = True
+        else:
+            text = value.parts[0] if value.parts and value.parts[0] else None
+            complete = False
+        if not text:
+            return None
+        text = text.replace(":", ".")
+        owner, _, last = text.rpartition(".")
+        if not owner or not all(p.isidentifier() for p in owner.split(".")):
+            return None
+        if complete:
+            return ([text], True) if last.isidentifier() else None
+        if last and not last.isidentifier():
+            return None
+        return ([f"{owner}.{last}*"], False)
+
+    def _globals(self, node: cst.BaseExpression, scope: Scope) -> bool:
+        """Whether ``node`` is ``globals()`` (the builtin: not a name bound here)."""
+        return (
+            isinstance(node, cst.Call)
+            and not node.args
+            and isinstance(node.func, cst.Name)
+            and node.func.value == "globals"
+            and scope.lookup("globals") is None
+        )
+
     def _table_dispatched(self, site: CallSite) -> None:
         """A function looked up in a table of the project's functions and called
         (``TOOLS[call.function.name](**args)``, ``fn = HANDLERS.get(op); fn(data)``, the
@@ -2201,6 +2361,7 @@ class Summarizer:
                 self._table_dispatched(site)
             self._handed_over(site)
             self._dispatched(site)
+            self._looked_up(site)
         for record in self.collector.functions:
             summary.functions[record.key] = self._function(record)
         for alias, made in self._model_aliases().items():
@@ -2243,7 +2404,7 @@ class Summarizer:
         summary.registered = tuple(self._registered())
         summary.object_attrs = tuple(self._object_attrs())
         summary.outside = tuple(self._outside_writes())
-        summary.value_names = tuple(sorted(names))
+        summary.value_names = tuple(sorted(names | self._lookups))
         summary.value_attrs = tuple(sorted(set(value_attrs)))
         summary.calls = [c for c in summary.calls if c is not None]
         return summary
@@ -2599,3 +2760,7 @@ def payload_nodes(
         if value is not None:
             out.append(value)
     return out
+
+
+def _is_name(node: cst.BaseExpression, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name

@@ -290,3 +290,24 @@ def test_a_module_under_a_sink_root_is_not_a_sink_module(rel: str) -> None:
     fast = analyze_source(code.encode(), rel, rel, FAST)
     assert (fast.parsed, fast.findings) == (False, [])
     assert analyze_source(code.encode(), rel, rel, FULL).findings == []
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        # a string naming the asked function, handed to a lookup by path, or a key of
+        # globals(): the call of what the lookup gives is a call of it
+        ('from x import import_string\ndef view(r):\n    import_string("ops.backup.run")(r)\n', 3),
+        ('import pkgutil\ndef view(r):\n    f = pkgutil.resolve_name("ops:run")\n    f(r)\n', 3),
+        ('def view(r):\n    globals()["run"](r)\n', 2),
+        # a lookup by a name known at run time handed on, not called: what it gives escapes
+        ('import handlers\ndef pick(op):\n    return getattr(handlers, "cmd_" + op)\n', 3),
+    ],
+)
+def test_a_lookup_that_may_give_an_asked_function_keeps_its_body(code: str, kept: int) -> None:
+    """Asked for the callers of ``run`` (``call:run``; ``cmd_run`` for the last), a file whose
+    only mention of it is a lookup by name keeps that body (its line is a marker), and is
+    ``asked``: parsed, whatever else the file holds."""
+    asked = survey(ast.parse(code), FAST.words, extra_calls=frozenset({"run", "cmd_run"}))
+    assert asked.asked and asked.may_report
+    assert all(not first <= kept <= last for first, last, _ in asked.stubs)
