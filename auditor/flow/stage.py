@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from auditor.file_summary import (
     ALLOW_LIST,
@@ -31,7 +32,7 @@ from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
 from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
-from auditor.flow.propagate import Project, Reach
+from auditor.flow.propagate import Info, Project, Reach
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
@@ -1271,17 +1272,9 @@ def _written_origin(
         info = found if info is None else info.merge(found)
     if info is None:
         return finding
-    plain, clean = info.plain, info.clean
-    sanitizer = None
-    if plain is not None and (clean is None or plain.rank >= clean.rank):
-        reach = plain
-    elif clean is not None:
-        reach, sanitizer = clean, info.sanitizer
-    else:
+    reach, origin, changes = _ranked_reach(policy, finding, info)
+    if reach is None or origin == "internal":
         return finding
-    if reach.origin == "internal":
-        return finding
-    changes = reclassify(policy, finding, Flowed(None, reach.origin, sanitizer))
     name = finding.sink.removeprefix("builtins.")
     sink = Step(
         finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
@@ -1364,17 +1357,9 @@ def _attribute_origin(
         return finding
     unfrozen_finding = dataclasses.replace(finding, **changes)
     info = project.info(index, site.labels)
-    plain, clean = info.plain, info.clean
-    sanitizer = None
-    if plain is not None and (clean is None or plain.rank >= clean.rank):
-        reach = plain
-    elif clean is not None:
-        reach, sanitizer = clean, info.sanitizer
-    else:
+    reach, origin, more = _ranked_reach(policy, unfrozen_finding, info)
+    if reach is None or origin == "internal":
         return unfrozen_finding
-    if reach.origin == "internal":
-        return unfrozen_finding
-    more = reclassify(policy, unfrozen_finding, Flowed(None, reach.origin, sanitizer))
     name = finding.sink.removeprefix("builtins.")
     sink = Step(
         finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
@@ -1903,8 +1888,23 @@ def _flowed(
         chosen = project.info(index, site.program)
         best = chosen.plain if chosen.plain is not None else chosen.clean
         program = best.origin if best is not None else "internal"
-    # the reach that ranks the site highest: a sanitized reach of a more dangerous origin
-    # (a quoted request parameter) must not hide an unsanitized one (the environment)
+    reach, origin, changes = _ranked_reach(policy, finding, info, program)
+    if reach is not None and origin != "internal":
+        name = finding.sink.removeprefix("builtins.")
+        sink = Step(
+            finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
+        )
+        changes["flow"] = (*_once(reach.flow), sink)
+    return dataclasses.replace(finding, **changes) if changes else finding
+
+
+def _ranked_reach(
+    policy: Policy, finding: Finding, info: Info, program: str | None = None
+) -> tuple[Reach | None, str, dict[str, Any]]:
+    """The reach of ``info`` that ranks ``finding`` highest, its origin ("internal" for
+    none) and the finding's changes with it. A sanitized reach of a more dangerous origin
+    (a quoted request parameter) must not hide an unsanitized one (the environment): each
+    is classified, the higher risk wins, then the more dangerous origin, then the plain."""
     options: list[tuple[Reach | None, str | None]] = []
     if info.plain is not None:
         options.append((info.plain, None))
@@ -1915,18 +1915,11 @@ def _flowed(
     ranked = []
     for reach, sanitizer in options:
         origin = reach.origin if reach is not None else "internal"
-        flowed = Flowed(None, origin, sanitizer, program=program)
-        changes = reclassify(policy, finding, flowed)
+        changes = reclassify(policy, finding, Flowed(None, origin, sanitizer, program=program))
         risk = RISK_ORDER.get(changes.get("risk", finding.risk), 0)
         ranked.append((risk, reach.rank if reach is not None else -1, reach, origin, changes))
     _, _, reach, origin, changes = max(ranked, key=lambda r: (r[0], r[1]))
-    if reach is not None and origin != "internal":
-        name = finding.sink.removeprefix("builtins.")
-        sink = Step(
-            finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
-        )
-        changes["flow"] = (*_once(reach.flow), sink)
-    return dataclasses.replace(finding, **changes) if changes else finding
+    return reach, origin, changes
 
 
 def _once(flow: tuple[Step, ...]) -> tuple[Step, ...]:

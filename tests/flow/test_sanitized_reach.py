@@ -49,3 +49,20 @@ def test_the_reach_that_ranks_highest_wins(
     [finding] = scan_files(tmp_path, {"app.py": APP + other.replace("\n", "\n    ")})
     assert (finding.rule, finding.risk, finding.origin) == expected
     assert finding.flow[0].line > 0
+
+
+def test_a_global_other_files_write_takes_the_reach_that_ranks_highest(tmp_path: Path) -> None:
+    """The same choice for a module global other files assign: a quoted request parameter
+    in one, an unquoted environment variable in another."""
+    files = {
+        "settings.py": 'ARG = "."\n',
+        "run.py": "import os\n\nimport settings\n\n\ndef go():\n"
+        '    os.system("ls " + settings.ARG)\n',
+        "web.py": "import shlex\n\nfrom flask import Flask, request\n\nimport settings\n\n"
+        'app = Flask(__name__)\n\n\n@app.route("/d")\ndef pick():\n'
+        '    settings.ARG = shlex.quote(request.args["d"])\n',
+        "cli.py": "import os\n\nimport settings\n\n\ndef main():\n"
+        '    settings.ARG = os.environ["DIR"]\n',
+    }
+    [finding] = scan_files(tmp_path, files)
+    assert (finding.rule, finding.risk, finding.origin) == ("AUD101", "high", "environment")
