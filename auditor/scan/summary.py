@@ -1735,15 +1735,11 @@ class Summarizer:
         found = self._lookup(node, scope, called=id(node) in self._callees)
         if found is not None and (not found[1] or id(node) not in self._callees):
             self._lookups.update(found[0])
-        func: cst.BaseExpression = node.func
-        if isinstance(func, cst.Name):  # handler = getattr(ops, "do_" + name); handler(x)
-            bindings = scope.lookup(func.value)
-            if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
-                return
-            value = bindings[0].value
-            if value is None:
-                return
-            func, scope = value, bindings[0].scope
+        # handler = getattr(ops, "do_" + name); handler(x)
+        bound = _bound_once(node.func, scope)
+        if bound is None:
+            return
+        func, scope = bound
         found = self._lookup(func, scope, called=True)
         if found is None:
             return
@@ -1880,16 +1876,10 @@ class Summarizer:
         (``TOOLS[call.function.name](**args)``, ``fn = HANDLERS.get(op); fn(data)``, the
         table a dict literal): a made-up call of each function of the table with the
         call's arguments (whichever the key picks, it receives them)."""
-        func: cst.BaseExpression = site.node.func
-        scope = site.scope
-        if isinstance(func, cst.Name):  # fn = TOOLS[name]; fn(**args)
-            bindings = scope.lookup(func.value)
-            if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
-                return
-            value = bindings[0].value
-            if value is None:
-                return
-            func, scope = value, bindings[0].scope
+        bound = _bound_once(site.node.func, site.scope)  # fn = TOOLS[name]; fn(**args)
+        if bound is None:
+            return
+        func, scope = bound
         table: cst.BaseExpression | None = None
         if isinstance(func, cst.Subscript) and len(func.slice) == 1:
             table = func.value
@@ -2764,3 +2754,17 @@ def payload_nodes(
 
 def _is_name(node: cst.BaseExpression, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value == name
+
+
+def _bound_once(func: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
+    """What a callee is: itself, or for a name bound once to a value, that value in the
+    scope it was bound in; None for a name bound otherwise (several times, a parameter)."""
+    if not isinstance(func, cst.Name):
+        return func, scope
+    bindings = scope.lookup(func.value)
+    if not bindings or len(bindings) != 1 or bindings[0].kind != "value":
+        return None
+    value = bindings[0].value
+    if value is None:
+        return None
+    return value, bindings[0].scope
