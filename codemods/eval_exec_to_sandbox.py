@@ -64,6 +64,7 @@ from auditor.codemod_support import SiteCodemod, append_keyword
 from auditor.findings import Finding
 from auditor.plans import Decline
 from auditor.sandbox_needs import code_effect
+from auditor.scan.collect import dotted_text
 from auditor.scan.resolve import literal_string
 from auditor.scan.walk import child_fields
 
@@ -460,7 +461,7 @@ class _ValueUses:
         if not isinstance(call, cst.Call):
             return "is used where the migration cannot follow it"
         func = call.func
-        name = _dotted(func)
+        name = dotted_text(func)
         first = bool(call.args) and call.args[0] is arg
         if arg.keyword is not None:
             return f"is passed to {name or 'a call'}() as {arg.keyword.value}="
@@ -517,15 +518,6 @@ class _ValueUses:
                 if found is not None:
                     return f"is bound to {target.value}, which {found}"
         return None
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
 
 
 def _declared_outer(function: cst.CSTNode) -> str:

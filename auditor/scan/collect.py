@@ -777,11 +777,11 @@ class Collector(cst.CSTVisitor):
             return any(
                 b.kind == "value"
                 and b.value is not None
-                and _dotted_text(b.value) in ("globals", "builtins.globals")
+                and dotted_text(b.value) in ("globals", "builtins.globals")
                 for b in bindings
             )
         if isinstance(node, cst.Call) and not node.args:  # builtins.globals()
-            return _dotted_text(node.func) == "builtins.globals"
+            return dotted_text(node.func) == "builtins.globals"
         if (  # vars(sys.modules[__name__]), vars(globals_object)
             isinstance(node, cst.Call)
             and isinstance(node.func, cst.Name)
@@ -790,7 +790,7 @@ class Collector(cst.CSTVisitor):
         ):
             return self._globals_object(node.args[0].value)
         if isinstance(node, cst.Subscript):
-            return _dotted_text(node.value) == "sys.modules"
+            return dotted_text(node.value) == "sys.modules"
         if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
             return self._globals_object(node.value)
         if self._own_module(node):
@@ -807,7 +807,7 @@ class Collector(cst.CSTVisitor):
         if depth > 4:
             return False
         if isinstance(node, cst.Call) and node.args and not node.args[0].keyword:
-            func = _dotted_text(node.func)
+            func = dotted_text(node.func)
             if func == "sys.modules.get" or func.rsplit(".", 1)[-1] in (
                 "__import__",
                 "import_module",
@@ -829,13 +829,13 @@ class Collector(cst.CSTVisitor):
                     if self._own_module(binding.value, depth + 1):
                         return True
                     if isinstance(binding.value, cst.Subscript) and (
-                        _dotted_text(binding.value.value) == "sys.modules"
+                        dotted_text(binding.value.value) == "sys.modules"
                     ):
                         return True  # me = sys.modules[__name__]
             return False
         if isinstance(node, cst.Attribute) and self.module_name:
             # import pkg.app, then pkg.app.CMD = v
-            text = _dotted_text(node)
+            text = dotted_text(node)
             head = text.split(".", 1)[0]
             bindings = self.scope.lookup(head)
             if text == self.module_name and bindings:
@@ -1094,11 +1094,13 @@ class Collector(cst.CSTVisitor):
         return True
 
 
-def _dotted_text(node: cst.BaseExpression) -> str:
+def dotted_text(node: cst.BaseExpression) -> str:
+    """``a.b.c`` of a Name/Attribute chain; "" for any other expression, or a chain whose
+    root is one (``f().a``)."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        inner = _dotted_text(node.value)
+        inner = dotted_text(node.value)
         return f"{inner}.{node.attr.value}" if inner else ""
     return ""
 
@@ -1113,7 +1115,7 @@ def _container(binding: Binding, depth: int) -> bool:
         return True
     if isinstance(value, cst.Call):
         func = value.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else _dotted_text(func)
+        name = func.attr.value if isinstance(func, cst.Attribute) else dotted_text(func)
         return name in _CONTAINER_MAKERS
     if isinstance(value, cst.BinaryOperation):
         return isinstance(value.left, (cst.List, cst.Tuple))
