@@ -4,21 +4,14 @@ source (rules/sources.toml), in whichever file of the project it is read."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import scan_files
 
 
 def _scan(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, str, str | None]]:
-    for name, code in {"app/__init__.py": "", **files}.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(code))
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    assert result.errors == []
-    return [(Path(f.path).name, f.rule, f.origin) for f in result.findings]
+    found = scan_files(tmp_path, {"app/__init__.py": "", **files})
+    return [(Path(f.path).name, f.rule, f.origin) for f in found]
 
 
 def test_a_worker_runs_what_it_reads_from_its_original_input(tmp_path: Path) -> None:
