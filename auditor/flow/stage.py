@@ -1275,10 +1275,7 @@ def _written_origin(
     reach, origin, changes = _ranked_reach(policy, finding, info)
     if reach is None or origin == "internal":
         return finding
-    name = finding.sink.removeprefix("builtins.")
-    sink = Step(
-        finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
-    )
+    sink = _reaches(finding)
     flow = _once(reach.flow)
     if written is not None and flow and flow[-1].path == written.path:
         flow = (*flow, written)
@@ -1360,10 +1357,7 @@ def _attribute_origin(
     reach, origin, more = _ranked_reach(policy, unfrozen_finding, info)
     if reach is None or origin == "internal":
         return unfrozen_finding
-    name = finding.sink.removeprefix("builtins.")
-    sink = Step(
-        finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
-    )
+    sink = _reaches(finding)
     more["flow"] = (*_once(reach.flow), sink)
     return dataclasses.replace(unfrozen_finding, **more)
 
@@ -1434,10 +1428,7 @@ def _imported_origin(
     if origin == "internal":
         return dataclasses.replace(finding, flow=(step,))
     changes = reclassify(policy, finding, Flowed(None, origin))
-    name = finding.sink.removeprefix("builtins.")
-    sink = Step(
-        finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
-    )
+    sink = _reaches(finding)
     changes["flow"] = (step, sink)
     return dataclasses.replace(finding, **changes)
 
@@ -1890,12 +1881,17 @@ def _flowed(
         program = best.origin if best is not None else "internal"
     reach, origin, changes = _ranked_reach(policy, finding, info, program)
     if reach is not None and origin != "internal":
-        name = finding.sink.removeprefix("builtins.")
-        sink = Step(
-            finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
-        )
+        sink = _reaches(finding)
         changes["flow"] = (*_once(reach.flow), sink)
     return dataclasses.replace(finding, **changes) if changes else finding
+
+
+def _reaches(finding: Finding) -> Step:
+    """The last step of a flow: the call of ``finding`` that runs the payload."""
+    name = finding.sink.removeprefix("builtins.")
+    return Step(
+        finding.path, finding.line, finding.column, f"reaches {called(name)}", "reaches", name
+    )
 
 
 def _ranked_reach(
