@@ -1433,8 +1433,6 @@ def survey(
             if attr.attr in extra_calls and id(attr) not in called:
                 reportable = asked = True
                 markers.append(attr.lineno)
-        # a table of such functions (``TOOLS = {"run": run_shell}``): where it is read,
-        # one of them may be looked up and called (``TOOLS[name](**args)``)
         # a lookup by a name a string spells (``import_string("ops.backup.run")(x)``)
         for line in _names_by_string(tree, all_calls, extra_calls):
             reportable = asked = True
@@ -1445,6 +1443,8 @@ def survey(
             if id(call) not in called and _looks_up(call) and _by_run_time_name(call):
                 reportable = asked = True
                 markers.append(call.lineno)
+        # a table of such functions (``TOOLS = {"run": run_shell}``): where it is read,
+        # one of them may be looked up and called (``TOOLS[name](**args)``)
         holding = _tables_of(tables, extra_calls)
         for name_node in loads if holding else ():
             if name_node.id in holding:
