@@ -324,7 +324,9 @@ def _tables_of(tables: list[ast.Assign], names: frozenset[str]) -> set[str]:
     return out
 
 
-def _names_by_string(tree: ast.Module, calls: list[ast.Call], names: frozenset[str]) -> list[int]:
+def _names_by_string(
+    subscripts: list[ast.Subscript], calls: list[ast.Call], names: frozenset[str]
+) -> list[int]:
     """The lines of the strings that may name one of ``names`` for a lookup by name: a
     call's argument or a subscript's key whose text ends in the name (``import_string(
     "ops.backup.run")``, ``resolve_name("a:ping")``, ``getattr(ops, "restart")``,
@@ -336,7 +338,7 @@ def _names_by_string(tree: ast.Module, calls: list[ast.Call], names: frozenset[s
         return node.value.replace(":", ".").rpartition(".")[2] in names
 
     out = [a.lineno for c in calls for a in c.args if named(a)]
-    out += [n.lineno for n in ast.walk(tree) if type(n) is ast.Subscript and named(n.slice)]
+    out += [n.lineno for n in subscripts if named(n.slice)]
     return out
 
 
@@ -1071,6 +1073,7 @@ def survey(
     # lookups in what a name holds, X[...] or X.get(...): (X, the name the result is
     # assigned to or None when it is called at once, line)
     lookups: list[tuple[str, str | None, int]] = []
+    subscripts: list[ast.Subscript] = []  # with extra_calls: every X[k] (a lookup by name?)
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     settings = words.settings
     # what may be the process's environment set: (os.environ of os.environ[k] = v, os.environ
@@ -1107,6 +1110,8 @@ def survey(
             set_nodes.append(node)
         if extra_calls and kind is ast.Assign and type(node.value) is ast.Dict:  # type: ignore[attr-defined]
             tables.append(node)  # type: ignore[arg-type]
+        if extra_calls and kind is ast.Subscript:
+            subscripts.append(node)  # type: ignore[arg-type]
         if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
             if type(base) is Name:
@@ -1434,7 +1439,7 @@ def survey(
                 reportable = asked = True
                 markers.append(attr.lineno)
         # a lookup by a name a string spells (``import_string("ops.backup.run")(x)``)
-        for line in _names_by_string(tree, all_calls, extra_calls):
+        for line in _names_by_string(subscripts, all_calls, extra_calls):
             reportable = asked = True
             markers.append(line)
         # a function looked up by a name known at run time and handed on, not called here
