@@ -1700,7 +1700,9 @@ class Project:
                 passed = self._passed(index, call, target, gid, name, subst, depth, step)
             finally:
                 self._context = outer
-            for note in notes:
+            # in a fixed order, not the set's: of two as dangerous, the first kept gives
+            # the value its sanitizer, which keys the memo (PYTHONHASHSEED must not matter)
+            for note in ordered_notes(notes):
                 if note is None:
                     value = value.merge(passed)
                 elif note.startswith(_CUT):
@@ -1727,7 +1729,9 @@ class Project:
                 _add_flows(found, walk.label(label))
             for callee in walk.read:
                 users.setdefault(callee, set()).add(gid)
-            new = {name: frozenset(notes) for name, notes in found.items()}
+            # in the parameters' names' order, not a set's: which of them is instantiated
+            # first takes the budget (the flows must not follow PYTHONHASHSEED)
+            new = {name: frozenset(notes) for name, notes in sorted(found.items())}
             if new != flows.get(gid, {}):
                 flows[gid] = new
                 for user in users.get(gid, ()):
@@ -2056,6 +2060,12 @@ def _composed(first: str | None, then: str | None) -> str | None:
     return first
 
 
+def ordered_notes(notes: Iterable[str | None]) -> list[str | None]:
+    """The notes of a parameter's ways in a fixed order (no sanitizer first, then by name),
+    whatever the order of the set they come in."""
+    return sorted(notes, key=lambda note: "" if note is None else "\1" + note)
+
+
 def _add_flows(out: dict[str, set[str | None]], more: dict[str, set[str | None]]) -> None:
     for name, notes in more.items():
         out.setdefault(name, set()).update(notes)
@@ -2089,15 +2099,17 @@ def _calls_read(summary: FileSummary) -> set[int]:
     return out
 
 
-def _params_read(labels: Iterable[Label]) -> set[tuple[str, str]]:
-    """The (function key, parameter) of the parameters ``labels`` read, wrapped or not."""
-    out: set[tuple[str, str]] = set()
+def _params_read(labels: Iterable[Label]) -> list[tuple[str, str]]:
+    """The (function key, parameter) of the parameters ``labels`` read, wrapped or not, in
+    the order they are read (not a set's: what is instantiated first takes the budget, so
+    the order must not follow PYTHONHASHSEED)."""
+    out: dict[tuple[str, str], None] = {}
     for label in labels:
         while label[0] in WRAPPERS:
             label = label[-1]
         if label[0] == "p":
-            out.add((label[1], label[2]))
-    return out
+            out[(label[1], label[2])] = None
+    return list(out)
 
 
 def _merged(args: list[Arg]) -> Arg:

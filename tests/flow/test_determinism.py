@@ -50,3 +50,35 @@ def test_of_two_equally_dangerous_reaches_the_choice_does_not_follow_the_order()
     assert _best(short, other) is other and _best(other, short) is other
     worse = Reach("user-input", long.flow)
     assert _best(short, worse) is worse and _best(worse, short) is worse
+
+
+def test_the_parameters_an_attribute_reads_come_in_the_order_they_are_read() -> None:
+    """What a base's attribute is set from is instantiated parameter by parameter, and
+    what is instantiated first takes the budget: in a set's order, the flows shown for
+    ansible-core changed with PYTHONHASHSEED (local.py:120, console.py or the connection
+    stub's standard input)."""
+    from auditor.flow.propagate import _params_read
+
+    labels = [
+        ("p", "Base.__init__", "zeta"),
+        ("q", "shlex.quote", ("p", "Base.__init__", "alpha")),
+        ("p", "Base.__init__", "zeta"),
+        ("p", "Base.setup", "mid"),
+    ]
+    assert _params_read(labels) == [
+        ("Base.__init__", "zeta"),
+        ("Base.__init__", "alpha"),
+        ("Base.setup", "mid"),
+    ]
+
+
+def test_the_sanitizers_of_a_parameters_ways_come_in_a_fixed_order() -> None:
+    """Of two equally dangerous sanitized reaches the first merged gives the value its
+    sanitizer, which keys the instantiations' memo: a frozenset's order (PYTHONHASHSEED)
+    changed which call was instantiated and so the flows."""
+    from auditor.flow.propagate import ordered_notes
+
+    one = frozenset(["shlex.quote", None, "int", "\0cut shlex.quote"])
+    other = frozenset(reversed(["shlex.quote", None, "int", "\0cut shlex.quote"]))
+    assert ordered_notes(one) == ordered_notes(other)
+    assert ordered_notes(one) == [None, "\0cut shlex.quote", "int", "shlex.quote"]
