@@ -112,6 +112,11 @@ FAMILIES: tuple[Family, ...] = (
         "paramiko runs a command through the remote shell, or starts that shell to send it some",
     ),
     Family(
+        "docker-exec",
+        ("docker.models.containers.Container.exec_run",),
+        "Docker's SDK (or podman's) runs a command in a container, as `docker exec` does",
+    ),
+    Family(
         "invoke-fabric",
         ("invoke.", "fabric."),
         "invoke or fabric runs a command line through a shell (fabric's on the remote host)",

@@ -196,9 +196,15 @@ class Project:
         self.classes: dict[str, tuple[int, Class]] = {}
         self.modules: dict[str, int] = {}
         self.suffixes: dict[str, list[str]] = {}  # last module component -> modules
+        # each file's module name: a name two files have (the ``tests.conftest`` of two
+        # distributions scanned together) is the first's; the others get their own
+        self._module_names: list[str] = []
         for index, (_, summary) in enumerate(files):
             module = summary.module or f"<{index}>"
-            self.modules.setdefault(module, index)
+            if module in self.modules:
+                module = f"<{index}>"
+            self._module_names.append(module)
+            self.modules[module] = index
             self.suffixes.setdefault(module.rsplit(".", 1)[-1], []).append(module)
             for key, function in summary.functions.items():
                 self.functions[f"{module}.{key}"] = (index, function)
@@ -207,12 +213,17 @@ class Project:
         self._exported: dict[str, list[str]] | None = None  # see exported_as
         self.subclasses: dict[str, list[str]] = {}  # class gid -> its direct subclasses
         self.bases: dict[str, list[str]] = {}  # class gid -> its direct project bases
+        # a base of another package (its dotted name) -> the project classes deriving from
+        # it directly (``class Local(CodeExecutor)``), for calls on an object typed as it
+        self.foreign: dict[str, list[str]] = {}
         for gid, (_, klass) in self.classes.items():
             for base in klass.bases:
                 resolved = self.class_id(base)
                 if resolved is not None and resolved != gid:
                     self.subclasses.setdefault(resolved, []).append(gid)
                     self.bases.setdefault(gid, []).append(resolved)
+                elif resolved is None:
+                    self.foreign.setdefault(base, []).append(gid)
         # what other code sets on an instance of a class (``p.cmd = x``): (class gid,
         # attribute) -> (file, what is assigned) of each assignment
         self.object_attrs: dict[tuple[str, str], list[tuple[int, tuple[Label, ...]]]] = {}
@@ -412,7 +423,7 @@ class Project:
 
     # -- names ---------------------------------------------------------------------------
     def module_of(self, index: int) -> str:
-        return self.files[index][1].module or f"<{index}>"
+        return self._module_names[index]
 
     def _wrappers_called(self) -> None:
         """A decorator's wrapper (the function holding a call of the function it wraps,
@@ -472,7 +483,38 @@ class Project:
             ]
             if len(candidates) == 1:
                 return self._in_module(candidates[0], parts[cut:], hops)
-        return None
+        return self._foreign_dispatch(parts)
+
+    def _foreign_dispatch(self, parts: list[str]) -> Target | None:
+        """A method called on an object typed as a class of another package
+        (``executor: CodeExecutor``, ``executor.execute_code_blocks(blocks)``) that
+        classes of the project derive from: the object may be an instance of any of them,
+        so the call may run their methods of that name (and those of their subclasses).
+        Found by the type alone, so never what makes them called (``Target.guessed``): the
+        other package may call them too."""
+        if len(parts) < 2 or not parts[-2].endswith("()"):
+            return None
+        base = ".".join(parts[:-1]).removesuffix("()")
+        derived = self.foreign.get(base)
+        if not derived:
+            return None
+        name = parts[-1]
+        found: list[str] = []
+        seen: set[str] = set()
+        queue = list(derived)
+        while queue and len(seen) <= _MAX_FAMILY:
+            cls = queue.pop(0)
+            if cls in seen:
+                continue
+            seen.add(cls)
+            target = self._method(cls, name, bound=True)
+            if target is not None and target.function not in found:
+                found.append(target.function)
+            queue += self.subclasses.get(cls, [])
+        if not found or len(found) > _MAX_OVERRIDES:
+            return None
+        shift = 1 if self.functions[found[0]][1].kind in ("method", "class") else 0
+        return Target(found[0], shift, tuple(found[1:]), tuple(found))
 
     def _in_module(self, module: str, rest: list[str], hops: int) -> Target | None:
         head, instance = rest[0].removesuffix("()"), rest[0].endswith("()")
@@ -626,9 +668,10 @@ class Project:
 
     def dispatching(self, gid: str) -> set[str]:
         """The classes (global ids) on whose type a call of an abstract method reaches
-        method ``gid``: its project bases that declare it abstract, and the protocols that
+        method ``gid``: its project bases that declare it abstract, the protocols that
         declare a method of its name (when they have few enough implementations to be
-        followed)."""
+        followed), and the classes of other packages its class derives from (dotted
+        names)."""
         function = self.functions[gid][1]
         if function.cls is None:
             return set()
@@ -639,6 +682,11 @@ class Project:
             found = self.functions.get(f"{base}.{name}")
             if found is not None and found[1].abstract:
                 out.add(base)
+        # the bases of another package it derives from (``class Local(CodeExecutor)``): a
+        # call on an object typed as one may run it (see _foreign_dispatch)
+        for klass in (cls, *self._ancestry(cls)):
+            if klass in self.classes:
+                out.update(b for b in self.classes[klass][1].bases if self.class_id(b) is None)
         if len(self.implementations(name)) <= _MAX_OVERRIDES:
             for protocol in self.protocols:
                 found = self.functions.get(f"{protocol}.{name}")

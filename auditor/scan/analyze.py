@@ -1630,10 +1630,11 @@ def _handovers(
     out: list[_Site] = []
     if callee_name(node) in handovers().inspect_only:
         return out  # isinstance(p, subprocess.Popen): looked at, never called
+    inspect_keywords = handovers().inspect_keywords
     for position, arg in enumerate(node.args):
         value = arg.value
-        if arg.star:
-            continue
+        if arg.star or (arg.keyword is not None and arg.keyword.value in inspect_keywords):
+            continue  # Mock(spec=subprocess.Popen): a specification, never called
         values = [value]
         if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
             # handed in a container (``functools.reduce(lambda a, f: f(a), [os.system],
@@ -1644,6 +1645,11 @@ def _handovers(
                 continue
             qualname = resolver.qualname(item, call.scope)
             sink = catalogue.lookup(qualname) if qualname is not None else None
+            if sink is None and isinstance(item, cst.Attribute):
+                # a bound method of a sink matched on any receiver (``asyncio.to_thread(
+                # self._container.exec_run, cmd)``, ``run_in_executor(None, ssh.exec_command,
+                # cmd)``), as a call of it is
+                sink = catalogue.by_method.get(item.attr.value)
             if sink is None or sink.isolated:
                 continue
             args = handed_args(node, position, arg)

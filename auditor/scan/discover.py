@@ -398,13 +398,22 @@ def module_name(rel_path: str, root: str = "") -> str:
     """The dotted module name of a file relative to the project root (``src/`` layouts too),
     or "" when the path cannot be a module. A ``root`` that is itself a package (a scan of
     ``pkg/`` with no project file above it) names its files from the outermost package that
-    holds it, as Python does: ``tools/run.py`` under ``gptme/`` is ``gptme.tools.run``."""
+    holds it, as Python does: ``tools/run.py`` under ``gptme/`` is ``gptme.tools.run``. Below
+    a folder whose name cannot be a package's (``autogen-ext/``, ``pkg-1.0/``), names start
+    after it: ``pkgs/autogen-ext/src/autogen_ext/run.py`` is ``autogen_ext.run``."""
     parts = rel_path.removesuffix(".py").removesuffix(".pyw").split("/")
     prefix = package_prefix(root) if root and not os.path.isabs(rel_path) else ""
     if prefix:
         parts = [*prefix.split("."), *parts]
-    elif parts and parts[0] in ("src", "lib") and len(parts) > 1:
-        parts = parts[1:]
+    else:
+        # a folder above that cannot be a package (a repository of several distributions,
+        # ``packages/autogen-ext/src/autogen_ext/``, an unpacked ``name-1.0/``) holds
+        # a project of its own: its files are named from below it, as its own scan would
+        folders = [n for n, p in enumerate(parts[:-1]) if not p.isidentifier()]
+        if folders:
+            parts = parts[folders[-1] + 1 :]
+        if parts and parts[0] in ("src", "lib") and len(parts) > 1:
+            parts = parts[1:]
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     if not parts or not all(p.isidentifier() for p in parts):

@@ -31,6 +31,8 @@ class Handovers:
     # (``import_string("ops.backup.run")``, ``importlib.import_module(name)``): [lookups]
     by_path: frozenset[str] = frozenset()
     modules: frozenset[str] = frozenset()
+    # keywords by which a call only looks at a value (``Mock(spec=subprocess.Popen)``)
+    inspect_keywords: frozenset[str] = frozenset()
 
     def known(self, callee: str) -> bool:
         """Whether a call named ``callee`` (its last name) calls a function handed to it
@@ -53,6 +55,7 @@ def handovers() -> Handovers:
         frozenset(data.get("inspect-only", ())),
         frozenset(data.get("lookups", {}).get("by-path", ())),
         frozenset(data.get("lookups", {}).get("modules", ())),
+        frozenset(data.get("inspect-keywords", ())),
     )
 
 

@@ -1370,6 +1370,11 @@ def survey(
                 continue
             # a value is a sink only by its own name (os.system, system after a from-import)
             named = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
+            if isinstance(value, ast.Attribute) and named in methods:
+                # a bound method of a sink matched on any receiver (to_thread(c.exec_run, x))
+                reportable = True
+                markers.append(value.lineno)
+                continue
             if named not in last:
                 continue
             if _candidate(value, modules, bound, defined, own, star_from_sink, words):

@@ -353,6 +353,16 @@ def f_14c(client, cmd):
     client.exec_commands(cmd)
 
 
+# --- auditor.docker-exec -----------------------------------------------
+
+
+def f_docker(container, cmd):
+    # ruleid: auditor.docker-exec
+    container.exec_run(cmd)
+    # ok: auditor.docker-exec
+    container.exec_runner(cmd)
+
+
 # --- auditor.invoke-fabric -----------------------------------------------
 
 
