@@ -944,7 +944,10 @@ class Summarizer:
         thing: the one assignment's value, or, leaving out those of ``None`` (a placeholder,
         as for a module-level name), the one instance every other assignment makes
         (``Session()``, ``Session(**kw)``: ``Session()``). Any assignment that cannot be
-        read, or two of different types, and the attribute's type is not known."""
+        read, or two of different types, and the attribute's type is not known. What a
+        project function returns (``self.conn = loader.get(name)``: a plugin chosen at run
+        time) stays a call the project stage cannot resolve, so the methods called on it
+        are still those of every project class that has one of that name."""
         if len(assigns) == 1:
             assign = assigns[0]
             assert isinstance(assign, AttrAssign)

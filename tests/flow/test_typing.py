@@ -196,6 +196,50 @@ def test_an_attribute_set_to_objects_of_two_classes_stays_untyped(tmp_path: Path
     ]
 
 
+def test_an_attribute_set_to_none_then_to_what_a_factory_returns_stays_untyped(
+    tmp_path: Path,
+) -> None:
+    # make_runner() may return any runner: ``self.runner.run(text)`` may be Printer.run,
+    # whose only other caller passes a constant; it must not be judged constant
+    found = scan_files(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/agent.py": """\
+                import subprocess
+
+                class Shell:
+                    def run(self, text):
+                        subprocess.run(["sh", "-c", text])
+
+                class Printer:
+                    def run(self, text):
+                        subprocess.run("lp -t " + text, shell=True)
+
+                def make_runner(kind):
+                    return Shell() if kind == "sh" else Printer()
+
+                class Agent:
+                    def __init__(self):
+                        self.runner = None
+
+                    def connect(self, kind):
+                        self.runner = make_runner(kind)
+
+                    def act(self, text):
+                        self.runner.run(text)
+
+                def banner():
+                    Printer().run("hello")
+                """,
+        },
+    )
+    assert _origins(found) == [
+        ("agent.py", "AUD101", "parameter"),
+        ("agent.py", "AUD101", "parameter"),
+    ]
+
+
 def test_an_instance_called_runs_its_dunder_call(tmp_path: Path) -> None:
     found = _scan(
         tmp_path,
