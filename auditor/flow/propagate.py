@@ -257,6 +257,8 @@ class Project:
         }
         self._by_name: dict[str, list[str]] | None = None
         self._lookups: dict[str, Target | None] = {}  # see _looked_up
+        self._reexports: dict[str, Source | None] = {}  # see _reexported_source
+        self._module_roots: frozenset[str] | None = None
         self._more_entries()
         # decorator gid -> the project functions it decorates (Function.decorators)
         self.decorated: dict[str, list[str]] = {}
@@ -534,6 +536,47 @@ class Project:
             suffix = "()" if instance else ""
             return self.resolve(".".join([target + suffix, *rest[1:]]), hops + 1)
         return None
+
+    def _reexported_source(self, name: str) -> Source | None:
+        """The source of the table (rules/sources.toml's calls) that ``name``, a callee
+        through a module of the project, is: a name the module imports or binds to one
+        (``from urllib.request import urlopen`` in ``compat``, called as
+        ``compat.urlopen``), followed through re-exports."""
+        found = self._reexports.get(name)
+        if found is None and name not in self._reexports:
+            outside = self._outside_name(name, 0)
+            found = builtin().call_source(outside) if outside is not None else None
+            self._reexports[name] = found
+        return found
+
+    def _outside_name(self, name: str, hops: int) -> str | None:
+        """``name`` (a dotted callee under a module of the project) as the dotted name of
+        another package it is bound to, when the project's modules re-export it."""
+        if hops > _MAX_HOPS or not name or name.endswith("()"):
+            return None
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            index = self.modules.get(module)
+            if index is None:
+                continue
+            rest = parts[cut:]
+            if rest[0].endswith("()"):
+                return None
+            target = self.files[index][1].exports.get(rest[0])
+            if target is None:
+                return None
+            whole = ".".join([target, *rest[1:]])
+            if whole.split(".")[0] in self._roots():
+                return self._outside_name(whole, hops + 1)
+            return whole
+        return None
+
+    def _roots(self) -> frozenset[str]:
+        """The first names of the project's modules."""
+        if self._module_roots is None:
+            self._module_roots = frozenset(m.split(".")[0] for m in self.modules)
+        return self._module_roots
 
     def _looked_up(self, name: str) -> Target | None:
         """What a lookup by a name known at run time may call (auditor.scan.summary's
@@ -1562,6 +1605,14 @@ class Project:
         # what ``*args`` and ``**mapping`` spread out is an argument too
         # (``Model.model_construct(**request.json)``)
         given = [x for p in parts for x in p.labels] + list(call.spread)
+        if target is None:
+            source = self._reexported_source(call.callee)
+            if source is not None:
+                # ``from .compat import urlopen``: the source of the table another module
+                # of the project imports, whose result is the source's alone (``ask(banner)``
+                # returns the line typed, not what the banner carries)
+                label = ("s", source.origin, call.line, call.column, source.note, call.text + "()")
+                return self.info(index, [label], depth, subst)
         if not implemented:  # what it carries of its arguments, as any unknown call
             carried = [] if call.fallback_only else [self.cut(x) for x in given]
             if call.fallback is not None:  # a model-like object called: its output

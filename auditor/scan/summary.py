@@ -919,7 +919,10 @@ class Summarizer:
         return self._records.get(id(scope))
 
     def _self_attr_type(self, node: cst.Attribute, scope: Scope, depth: int) -> str | None:
-        """``self.client`` when ``__init__`` assigned it once from a call (an object)."""
+        """``self.client`` when the class's methods assign it one object (``self.client =
+        Client()``), or ``None`` in some places and objects of one class in the others
+        (``self.session = None`` then ``self.session = PromptSession()``: an Optional
+        attribute, typed as that class)."""
         owner = self._method_of(scope)
         if owner is None or not isinstance(node.value, cst.Name):
             return None
@@ -927,18 +930,42 @@ class Summarizer:
         if node.value.value != me:
             return None
         assigns = self._attr_assigns.get((cls, node.attr.value), [])
-        if len(assigns) == 1:
-            assign = assigns[0]
-            assert isinstance(assign, AttrAssign)
-            if assign.value is not None:
-                found = self._typed_value(assign.value, assign.scope, depth)
-                if found is not None:
-                    return found
+        found = self._assigned_type(assigns, depth)
+        if found is not None:
+            return found
         if not assigns:
             found = self._property_type(cls, node.attr.value, depth)
             if found is not None:
                 return found
         return self._field_type(cls, node.attr.value, depth)
+
+    def _assigned_type(self, assigns: list[object], depth: int) -> str | None:
+        """What the assignments ``assigns`` of one attribute put there, when that is one
+        thing: the one assignment's value, or, leaving out those of ``None`` (a placeholder,
+        as for a module-level name), the one instance every other assignment makes
+        (``Session()``, ``Session(**kw)``: ``Session()``). Any assignment that cannot be
+        read, or two of different types, and the attribute's type is not known. What a
+        project function returns (``self.conn = loader.get(name)``: a plugin chosen at run
+        time) stays a call the project stage cannot resolve, so the methods called on it
+        are still those of every project class that has one of that name."""
+        if len(assigns) == 1:
+            assign = assigns[0]
+            assert isinstance(assign, AttrAssign)
+            if assign.value is None:
+                return None
+            return self._typed_value(assign.value, assign.scope, depth)
+        typed: set[str] = set()
+        for assign in assigns:
+            assert isinstance(assign, AttrAssign)
+            if assign.value is None:
+                return None
+            if isinstance(assign.value, cst.Name) and assign.value.value == "None":
+                continue
+            found = self._typed_value(assign.value, assign.scope, depth)
+            if found is None or not found.endswith("()"):
+                return None
+            typed.add(found)
+        return typed.pop() if len(typed) == 1 else None
 
     def _property_type(self, cls: str, attr: str, depth: int) -> str | None:
         """``self.<attr>`` where ``attr`` is a property of ``cls`` or a base of this file

@@ -131,6 +131,115 @@ def test_a_return_annotation_types_what_a_factory_makes(tmp_path: Path) -> None:
     assert _origins(found) == [("agent.py", "AUD003", "llm-output")]
 
 
+def test_an_attribute_set_to_none_then_to_one_class_is_that_class(tmp_path: Path) -> None:
+    # Optional: ``None`` until a method sets the object; the None is a placeholder
+    found = _scan(
+        tmp_path,
+        {
+            "app/agent.py": """\
+                from app.llm import answer
+
+                class Executor:
+                    def run_code(self, code):
+                        exec(code)
+
+                class Agent:
+                    def __init__(self):
+                        self.executor = None
+
+                    def start(self, **options):
+                        self.executor = Executor(**options)
+
+                    def step(self, question):
+                        self.executor.run_code(answer(question))
+                """,
+        },
+    )
+    assert _origins(found) == [("agent.py", "AUD003", "llm-output")]
+
+
+def test_an_attribute_set_to_objects_of_two_classes_stays_untyped(tmp_path: Path) -> None:
+    # None, a Shell or a Printer: either run() may be the one called, neither is constant
+    found = scan_files(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/agent.py": """\
+                import subprocess
+
+                class Shell:
+                    def run(self, text):
+                        subprocess.run(text, shell=True)
+
+                class Printer:
+                    def run(self, text):
+                        subprocess.run("lp -t " + text, shell=True)
+
+                class Agent:
+                    def __init__(self):
+                        self.runner = None
+
+                    def use_shell(self):
+                        self.runner = Shell()
+
+                    def use_printer(self):
+                        self.runner = Printer()
+
+                    def act(self, text):
+                        self.runner.run(text)
+                """,
+        },
+    )
+    assert _origins(found) == [
+        ("agent.py", "AUD101", "parameter"),
+        ("agent.py", "AUD101", "parameter"),
+    ]
+
+
+def test_an_attribute_set_to_none_then_to_what_a_factory_returns_stays_untyped(
+    tmp_path: Path,
+) -> None:
+    # make_runner() may return any runner: ``self.runner.run(text)`` may be Printer.run,
+    # whose only other caller passes a constant; it must not be judged constant
+    found = scan_files(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/agent.py": """\
+                import subprocess
+
+                class Shell:
+                    def run(self, text):
+                        subprocess.run(["sh", "-c", text])
+
+                class Printer:
+                    def run(self, text):
+                        subprocess.run("lp -t " + text, shell=True)
+
+                def make_runner(kind):
+                    return Shell() if kind == "sh" else Printer()
+
+                class Agent:
+                    def __init__(self):
+                        self.runner = None
+
+                    def connect(self, kind):
+                        self.runner = make_runner(kind)
+
+                    def act(self, text):
+                        self.runner.run(text)
+
+                def banner():
+                    Printer().run("hello")
+                """,
+        },
+    )
+    assert _origins(found) == [
+        ("agent.py", "AUD101", "parameter"),
+        ("agent.py", "AUD101", "parameter"),
+    ]
+
+
 def test_an_instance_called_runs_its_dunder_call(tmp_path: Path) -> None:
     found = _scan(
         tmp_path,
