@@ -59,7 +59,9 @@ def command() -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help="Capture the output and print the result (output, status, isolation, usage) as JSON.",
+    help="Capture the output and print the result (output, status, isolation, usage) as JSON; "
+    "also when the sandbox is unavailable, times out or CMD is not found. Without it the "
+    "exit status and stderr are shared with CMD, which can forge any of them.",
 )
 @click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_command(
@@ -101,6 +103,19 @@ def run_command(
             writable_cwd=writable_cwd,
         )
     except sandbox.SandboxUnavailable as exc:
+        # Without --json, CMD could exit 3 after printing this line itself: only the JSON
+        # (on stdout, which CMD does not share then) tells the two apart.
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "args": list(cmd),
+                        "unavailable": str(exc),
+                        "missing": list(exc.missing),
+                        "returncode": None,
+                    }
+                )
+            )
         click.echo(f"auditor sandbox: {exc}", err=True)
         return 3
     except sandbox.SandboxConfigError as exc:  # --writable-cwd with --profile strict
@@ -112,6 +127,8 @@ def run_command(
             click.echo(f"auditor sandbox: timed out after {timeout}s", err=True)
         return 124
     except FileNotFoundError as exc:
+        if as_json:
+            click.echo(json.dumps({"args": list(cmd), "error": str(exc), "returncode": None}))
         click.echo(f"auditor sandbox: {exc}", err=True)
         return 127
     if as_json:

@@ -228,5 +228,10 @@ def eval_python(expr: str, **opts: Any) -> Any:
     """Evaluate the expression ``expr`` in the sandbox (``strict`` by default) and return its
     value, which must survive JSON or ``ast.literal_eval``; raise
     :class:`SandboxEvalError` otherwise (the expression raised, timed out or was killed).
-    ``warm=True``: in a warm sandbox, as for :func:`exec_python`."""
+    ``warm=True``: in a warm sandbox, as for :func:`exec_python`.
+
+    The caller parses the value outside the sandbox's limits, so the parse is bounded:
+    ``result_limit`` (bytes, default 1 MiB) caps the printed value; one that is not JSON
+    may hold at most ``result_limit // 20`` tokens and brackets 100 deep, and a set or dict
+    at most 16 keys of one hash (docs/sandbox.md); over these, SandboxEvalError."""
     return evaluate(expr, exec_python, opts)

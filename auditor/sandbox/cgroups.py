@@ -318,9 +318,12 @@ class SandboxCgroup:
             mem = self.dirs["memory"]
             if memory is not None:
                 _write(f"{mem}/memory.limit_in_bytes", str(memory))
-                # no swap escape; missing or failing when swap accounting is off
-                with contextlib.suppress(OSError):
-                    _write(f"{mem}/memory.memsw.limit_in_bytes", str(memory))
+                # No swap escape. The file is missing when the kernel does not account swap
+                # (swapaccount=0: docs/sandbox.md); where it is, a failed write fails the
+                # cgroup (closed) rather than leaving the payload free to swap.
+                memsw = f"{mem}/memory.memsw.limit_in_bytes"
+                if os.path.exists(memsw):
+                    _write(memsw, str(memory))
             if pids is not None:
                 _write(f"{self.dirs['pids']}/pids.max", str(pids))
         else:

@@ -6,14 +6,16 @@ reading an evaluated value back."""
 from __future__ import annotations
 
 import ast
+import io
 import json
 import secrets
 import subprocess
 import sys
+import tokenize
 from collections.abc import Callable
 from typing import Any
 
-from auditor.sandbox.errors import SandboxEvalError
+from auditor.sandbox.errors import SandboxConfigError, SandboxEvalError
 from auditor.sandbox.process import Popen
 from auditor.sandbox.result import SandboxResult
 
@@ -152,8 +154,27 @@ sys.stdout.write("\\n{marker}" + _r + "\\n")
 """
 
 
+#: ``eval_python``'s default ``result_limit``: the most bytes of a printed result the caller
+#: parses. The caller parses it outside every limit of the sandbox, so it is much smaller
+#: than the output cap (Limits.output).
+RESULT_LIMIT = 1 << 20
+#: A result that is not JSON (``ast.literal_eval``'s syntax) may hold at most
+#: ``result_limit // RESULT_BYTES_PER_TOKEN`` tokens: the caller's parser takes about 1 KB
+#: per token (a 1 MiB literal would take about 500 MB), JSON's 20-70 bytes per byte.
+RESULT_BYTES_PER_TOKEN = 20
+#: Brackets nested deeper than this in a non-JSON result are refused.
+RESULT_DEPTH = 100
+#: Keys of one set or dict sharing one hash: more are refused. A number's hash is not
+#: randomised (``hash(1 + k * (2**61 - 1)) == 1`` for every k), and a set of n such keys
+#: takes n**2 comparisons to build; a real value the payload printed has no such keys.
+RESULT_SAME_HASH = 16
+
+
 def evaluate(expr: str, exec_fn: Callable[..., SandboxResult], opts: dict[str, Any]) -> Any:
     """eval_python through ``exec_fn`` (``exec_python``, or a pool's)."""
+    limit = opts.pop("result_limit", RESULT_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise SandboxConfigError(f"result_limit: expected a number of bytes >= 1, got {limit!r}")
     marker = "@@AUDITOR-RESULT-" + secrets.token_hex(8) + ":"
     opts.pop("capture_output", None)
     opts.pop("text", None)
@@ -179,14 +200,81 @@ def evaluate(expr: str, exec_fn: Callable[..., SandboxResult], opts: dict[str, A
         raise SandboxEvalError(f"eval_python: {expr!r} produced no result")
     payload = payload.rstrip("\n")
     kind, body = payload[:1], payload[1:]
+    size = len(body.encode("utf-8", "surrogateescape"))
+    if size > limit:
+        raise SandboxEvalError(
+            f"eval_python: the value of {expr!r} takes {size} bytes, over result_limit={limit}"
+        )
     try:
-        # The payload wrote this: a crafted one (deep nesting, a 5000-digit integer) must
-        # not raise RecursionError or ValueError in the caller
+        # The payload wrote this: a crafted one (deep nesting, a 5000-digit integer, keys
+        # of one hash) must not raise RecursionError or ValueError in the caller, nor take
+        # its memory or CPU (the caller parses it outside the sandbox's limits)
         if kind == "J":
             return json.loads(body)
-        return ast.literal_eval(body)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return _literal(body, max(1, limit // RESULT_BYTES_PER_TOKEN))
+    except _OverBudget as exc:
+        raise SandboxEvalError(f"eval_python: the value of {expr!r} is refused: {exc}") from None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         raise SandboxEvalError(
             f"eval_python: the value of {expr!r} survives neither JSON nor ast.literal_eval: "
             f"{body[:200]}"
         ) from None
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _literal(text: str, max_tokens: int) -> Any:
+    """``ast.literal_eval(text)``, bounded: the tokens are counted (and the brackets' depth)
+    before anything is parsed, and no set or dict gets more than RESULT_SAME_HASH keys of one
+    hash."""
+    tokens = depth = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            tokens += 1
+            if tokens > max_tokens:
+                raise _OverBudget(
+                    f"more than {max_tokens} tokens (result_limit // {RESULT_BYTES_PER_TOKEN})"
+                )
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+                if depth > RESULT_DEPTH:
+                    raise _OverBudget(f"nested deeper than {RESULT_DEPTH}")
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+    except tokenize.TokenError as exc:
+        raise SyntaxError(str(exc)) from None
+    return _build(ast.parse(text.strip(" \t"), mode="eval").body)
+
+
+def _build(node: ast.AST) -> Any:
+    """What ``ast.literal_eval`` makes of ``node``, with sets and dicts built under the
+    RESULT_SAME_HASH bound (the depth is bounded already)."""
+    if isinstance(node, ast.Tuple):
+        return tuple(_build(e) for e in node.elts)
+    if isinstance(node, ast.List):
+        return [_build(e) for e in node.elts]
+    if isinstance(node, ast.Set):
+        items = [_build(e) for e in node.elts]
+        _check_hashes(items)
+        return set(items)
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):  # {**x}
+            raise ValueError("malformed node")
+        keys = [_build(k) for k in node.keys if k is not None]
+        _check_hashes(keys)
+        return dict(zip(keys, (_build(v) for v in node.values), strict=True))
+    # constants, signed numbers, complex numbers, set(): nothing to bound
+    return ast.literal_eval(node)
+
+
+def _check_hashes(keys: list[Any]) -> None:
+    # Counted by the hash's bytes, whose own hash is randomised: counting by the hash as an
+    # int would be open to the same collisions.
+    seen: dict[bytes, int] = {}
+    for key in keys:
+        h = hash(key).to_bytes(8, "little", signed=True)
+        seen[h] = n = seen.get(h, 0) + 1
+        if n > RESULT_SAME_HASH:
+            raise _OverBudget(f"more than {RESULT_SAME_HASH} keys of one set or dict share a hash")

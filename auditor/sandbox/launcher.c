@@ -43,6 +43,7 @@
  *   skip=PIECE            benchmark-only: leave the piece out (not attempted, not reported)
  *   cg=PATH               v1 "tasks" (written "0") or v2 "cgroup.procs" (written our pid)
  *   rl=RES:SOFT:HARD      an rlimit (payload and init)
+ *   ucount=NAME:VALUE     /proc/sys/user/NAME set in the sandbox's user namespace (repeatable)
  *   bpf=HEX               the seccomp program (struct sock_filter[], from seccomp.py)
  *   landlock=1            restrict the payload with Landlock where the kernel has it
  *   profile=NAME          strict|standard (reporting: readonly-root or readonly-sys)
@@ -167,7 +168,7 @@ static struct {
     pid_t parent_pid;
     unsigned uid, gid;
     long idmap; /* root caller: payload uid/gid; -1 otherwise */
-    struct list ns, req, fault, skip, cg;
+    struct list ns, req, fault, skip, cg, ucount;
     const char *ops[MAXOPS];
     int nops;
     struct rl rlimits[MAXN];
@@ -637,14 +638,24 @@ static int build_view(void) {
 }
 
 static int userns_limit(void) {
-    /* The files of /proc/sys/user are per user namespace: this is the sandbox's own, written through
-     * the host's /proc while it is still in view.  Never without a user namespace of our
-     * own: that would be the host's value. */
+    /* The files of /proc/sys/user are per user namespace: these are the sandbox's own, written
+     * through the host's /proc while it is still in view.  Never without a user namespace of
+     * our own: that would be the host's values. */
     if (!applied("user")) {
         errno = EPERM;
         return fail("no user namespace of its own");
     }
-    return write_file("/proc/sys/user/max_user_namespaces", "0");
+    /* Every counter of [userns] in rules/sandbox.toml this kernel has (the caller sends only
+     * those): what the payload holds is charged up to the caller's uid on the host too. */
+    char path[128], value[32];
+    for (int i = 0; i < plan.ucount.n; i++) {
+        const char *colon = strchr(plan.ucount.v[i], ':');
+        snprintf(path, sizeof path, "/proc/sys/user/%.*s", (int)(colon - plan.ucount.v[i]),
+                 plan.ucount.v[i]);
+        snprintf(value, sizeof value, "%s", colon + 1);
+        if (write_file(path, value) < 0) return -1;
+    }
+    return 0;
 }
 
 static int pivot(void) {
@@ -1099,6 +1110,18 @@ static int parse_bpf(const char *hex) {
 static const char *stale, *stale_src;
 static long init_id = -1;
 
+/* ucount=NAME:VALUE: NAME is max_[a-z_]+ (a file of /proc/sys/user), VALUE decimal digits. */
+static int valid_ucount(const char *v) {
+    const char *colon = strchr(v, ':');
+    if (!colon || colon - v > 64 || strncmp(v, "max_", 4) != 0) return -1;
+    for (const char *c = v + 4; c < colon; c++)
+        if (!((*c >= 'a' && *c <= 'z') || *c == '_')) return -1;
+    if (!colon[1] || strlen(colon + 1) > 10) return -1;
+    for (const char *c = colon + 1; *c; c++)
+        if (*c < '0' || *c > '9') return -1;
+    return 0;
+}
+
 static int parse_plan(int argc, char **argv, int first) {
     int i;
     for (i = first; i < argc; i++) {
@@ -1129,6 +1152,10 @@ static int parse_plan(int argc, char **argv, int first) {
         else if (!strcmp(a, "fault")) add(&plan.fault, v);
         else if (!strcmp(a, "skip")) add(&plan.skip, v);
         else if (!strcmp(a, "cg")) add(&plan.cg, v);
+        else if (!strcmp(a, "ucount")) {
+            if (valid_ucount(v) < 0) return -1;
+            add(&plan.ucount, v);
+        }
         else if (!strcmp(a, "cwd")) plan.cwd = v;
         else if (!strcmp(a, "lastcap")) plan.last_cap = atoi(v);
         else if (!strcmp(a, "landlock")) plan.landlock = atoi(v);

@@ -15,6 +15,7 @@ import functools
 import itertools
 import math
 import os
+import re
 import resource
 import sys
 from collections.abc import Callable
@@ -84,7 +85,11 @@ FIXES = {
     ),
     "landlock": "Landlock is enabled in this kernel but restricting the payload failed",
     "keyring": "creating a new session keyring failed (keyctl quota: kernel.keys.maxkeys)",
-    "userns-limit": "setting user.max_user_namespaces=0 inside the sandbox failed",
+    "userns-limit": (
+        "setting the per-user limits of [userns] in rules/sandbox.toml "
+        "(user.max_user_namespaces=0, user.max_inotify_instances...) inside the sandbox's "
+        "user namespace failed"
+    ),
     "protected-init": (
         "locking down the sandbox's pid-1 init failed (not dumpable, no capabilities, "
         "seccomp, rlimits)"
@@ -129,6 +134,8 @@ class Plan:
     last_cap: int = 40
     fault: frozenset[str] = frozenset()
     skip: frozenset[str] = frozenset()
+    #: ``/proc/sys/user`` files written in the sandbox's user namespace (userns_limits())
+    userns_limits: tuple[tuple[str, int], ...] = ()
     user_preexec: Callable[[], object] | None = None
 
 
@@ -194,6 +201,31 @@ def payload_id() -> int:
     return first + 2 * slot
 
 
+_SYSCTL_DIR = "/proc/sys/user"
+
+
+@functools.cache
+def userns_limits() -> tuple[tuple[str, int], ...]:
+    """``[userns]`` of rules/sandbox.toml: the per-user counters of ``/proc/sys/user`` the
+    launchers set in the sandbox's own user namespace, those this kernel has. What the
+    payload holds of them (inotify instances, fanotify groups, namespaces) is charged up
+    the user namespace chain to the caller's uid, host-wide: unbounded, the payload would
+    take the caller's (root's) whole quota. A file this kernel has must be written, or the
+    run fails closed (``userns-limit``)."""
+    table = rulesdata.section("userns")
+    if not isinstance(table, dict) or "max_user_namespaces" not in table:
+        raise rulesdata.bad("userns", "a table that sets max_user_namespaces")
+    out = []
+    for name, value in table.items():
+        if not re.fullmatch(r"max_[a-z_]+", name):
+            raise rulesdata.bad(f"userns.{name}", "not a /proc/sys/user/max_* name")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+            raise rulesdata.bad(f"userns.{name}", "expected an integer 0 .. 2**31-1")
+        if os.path.exists(os.path.join(_SYSCTL_DIR, name)):
+            out.append((name, value))
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=16)
 def _hex(bpf: bytes) -> str:
     return f"bpf={bpf.hex()}"
@@ -218,6 +250,7 @@ def items(plan: Plan) -> list[str]:
     out += [f"skip={p}" for p in sorted(plan.skip)]
     out += [f"cg={p}" for p in plan.cgroup_join]
     out += [f"rl={res}:{soft}:{hard}" for res, soft, hard in plan.rlimits]
+    out += [f"ucount={name}:{value}" for name, value in plan.userns_limits]
     if plan.bpf:
         out.append(_hex(plan.bpf))
     if plan.landlock:

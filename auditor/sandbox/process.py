@@ -533,6 +533,7 @@ class Popen(subprocess.Popen[Any]):
             last_cap=_last_cap,
             fault=launcher._fault_injection,
             skip=skip,
+            userns_limits=launcher.userns_limits() if "user" in namespaces else (),
         )
         exec_w = -1
         spawn: dict[str, Any]

@@ -183,6 +183,7 @@ class Plan:
         self.fault: set[str] = set()
         self.skip: set[str] = set()
         self.cg: list[str] = []
+        self.ucounts: list[tuple[str, str]] = []
         self.rlimits: list[tuple[int, int, int]] = []
         self.ops: list[str] = []
         self.bpf = b""
@@ -228,6 +229,19 @@ class Plan:
                 self.skip.add(value)
             elif key == "cg":
                 self.cg.append(value)
+            elif key == "ucount":
+                name, _, count = value.partition(":")
+                tail = name[4:]
+                if not (
+                    name.startswith("max_")
+                    and 0 < len(tail) <= 60
+                    and tail.strip("abcdefghijklmnopqrstuvwxyz_") == ""
+                    and 0 < len(count) <= 10
+                    and count.isascii()
+                    and count.isdigit()
+                ):
+                    raise ValueError(f"bad plan item {item!r}")
+                self.ucounts.append((name, count))
             elif key == "rl":
                 res, soft, hard = (int(x) for x in value.split(":"))
                 self.rlimits.append((res, soft, hard))
@@ -779,6 +793,15 @@ def _init_ready(ready_r: int) -> None:
     os.close(ready_r)
 
 
+def _userns_limits() -> None:
+    # The sandbox's own /proc/sys/user (per user namespace), through the host's /proc while
+    # it is still in view: every counter of [userns] in rules/sandbox.toml this kernel has
+    # (the caller sends only those). What the payload holds is charged up to the caller's
+    # uid on the host too.
+    for name, count in _plan.ucounts:
+        _write_file(f"/proc/sys/user/{name}", count)
+
+
 def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready: bool) -> None:
     """In the payload, up to the point of exec."""
     _pdeathsig()
@@ -815,7 +838,7 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready:
         except _Fail as exc:
             _fatal("user", str(exc))
     if "user" in _plan.applied:
-        _attempt("userns-limit", lambda: _write_file("/proc/sys/user/max_user_namespaces", "0"))
+        _attempt("userns-limit", _userns_limits)
     init_started()  # when the view did not wait already
     piece = "readonly-root" if _plan.strict else "readonly-sys"
     if view and _attempt("allowlist-root", _pivot):

@@ -231,3 +231,31 @@ def test_v2_join_accounting_kill_and_removal_on_the_real_kernel(
         assert not os.path.exists(d)
         own = f"{cgroups.PREFIX}{os.getpid()}-"
         assert not [n for n in os.listdir(V2_BASE) if n.startswith(own)]
+
+
+def test_a_failed_v1_swap_limit_fails_the_cgroup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """memory.memsw.limit_in_bytes (v1: memory + swap) was written with its errors
+    ignored: the payload could swap past its memory limit. Where the file exists, a failed
+    write now fails the cgroup, and nothing of it is left."""
+    sup = process.cgroup_support()
+    if sup.version != 1 or not os.path.exists(
+        os.path.join(sup.bases.get("memory", "/nonexistent"), "memory.memsw.limit_in_bytes")
+    ):
+        pytest.skip("no writable cgroup v1 memory controller with swap accounting here")
+    write = cgroups._write
+
+    def refuse_memsw(path: str, value: str) -> None:
+        if path.endswith("memory.memsw.limit_in_bytes"):
+            raise PermissionError(13, "refused (test)", path)
+        write(path, value)
+
+    monkeypatch.setattr(cgroups, "_write", refuse_memsw)
+    before = set(os.listdir(sup.bases["memory"]))
+    try:
+        cg = cgroups.SandboxCgroup(sup, memory=64 << 20, pids=10)
+    except OSError as exc:
+        assert "refused" in str(exc)
+    else:
+        cg.remove()
+        pytest.fail("the cgroup was made without its swap limit")
+    assert set(os.listdir(sup.bases["memory"])) == before

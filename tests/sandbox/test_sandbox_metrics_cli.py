@@ -131,6 +131,29 @@ def test_cli_run_options_and_timeout(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["sandbox", "run", "--", "sh", "-c", "kill -9 $$"]) == 137
 
 
+def test_cli_run_json_tells_its_own_statuses_from_the_commands(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --json a command exiting 3 (or 124, 127) after printing "isolation ...
+    unavailable" on stderr looks like the CLI's own failure. With --json every outcome is a
+    JSON document on stdout, which the command does not share: its own output is inside."""
+    from auditor.cli import main
+    from auditor.sandbox import launcher
+
+    forged = "echo \"auditor sandbox: isolation 'user' unavailable\" >&2; exit 3"
+    assert main(["sandbox", "run", "--json", "--", "sh", "-c", forged]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert data["returncode"] == 3 and "unavailable" not in data
+    assert main(["sandbox", "run", "--json", "--", "/nonexistent/cmd"]) == 127
+    data = json.loads(capsys.readouterr().out)
+    assert data["returncode"] is None and "/nonexistent/cmd" in data["error"]
+    monkeypatch.setattr(launcher, "_fault_injection", frozenset({"seccomp"}))
+    assert main(["sandbox", "run", "--json", "--", "true"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert data["returncode"] is None and "seccomp" in data["missing"], data
+    assert "seccomp" in data["unavailable"]
+
+
 def test_cli_doctor(capsys: pytest.CaptureFixture[str]) -> None:
     from auditor.cli import main
 
