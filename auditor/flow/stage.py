@@ -37,6 +37,7 @@ from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
 from auditor.judge.sources import RANK, SourceCatalogue, call_check
+from auditor.scan.lines import line_end, line_number, line_start
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4
@@ -427,9 +428,7 @@ class Planner:
                     return None
                 count += 1
                 continue
-            line_start = text.rfind("\n", 0, start) + 1
-            line_end = text.find("\n", end)
-            line = text[line_start : line_end if line_end >= 0 else len(text)]
+            line = text[line_start(text, start) : line_end(text, end)]
             if _IMPORT_LINE.match(line) and not re.search(rf"\b{re.escape(name)}\s+as\b", line):
                 continue  # imported under its own name
             return None  # any other use: a value, an alias, an attribute read
@@ -1699,8 +1698,8 @@ class Writers:
             if name in wanted and _same_module(dotted, module):
                 patched = self.text_of(self.entries[number]) or ""
                 place = patched.find(f"{dotted}.{name}")
-                line = patched.count("\n", 0, place) + 1
-                column = place - (patched.rfind("\n", 0, place) + 1)
+                line = line_number(patched, place)
+                column = place - line_start(patched, place)
                 note = f"{where} patches {dotted}.{name} at run time"
                 return Step(where, line, column, note, "written", f"{last}.{name}")
         assigned = self._assigned_in(number)
@@ -1721,16 +1720,16 @@ class Writers:
             if at is None:  # a namespace update whose keys are not written out
                 found = _NAMESPACE_UPDATE.search(text)
                 at = found.start() if found is not None else 0
-            line = text.count("\n", 0, at) + 1
-            column = at - (text.rfind("\n", 0, at) + 1)
+            line = line_number(text, at)
+            column = at - line_start(text, at)
             note = f"{where} {verb} {last}.{hit[0]} at run time"
             return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
         if "import" in text and "from" in text and any(name in text for name in wanted):
             for name, _, at in self._from_imported(number, last):
                 if name not in wanted:
                     continue
-                line = text.count("\n", 0, at) + 1
-                column = at - (text.rfind("\n", 0, at) + 1)
+                line = line_number(text, at)
+                column = at - line_start(text, at)
                 note = f"{where} changes {last}.{name} at run time (imported from {last})"
                 return Step(where, line, column, note, "written", f"{last}.{name}")
         for write in self._by_name_in(number, last):
@@ -1826,7 +1825,7 @@ def _changed_at(text: str, name: str) -> int | None:
             continue
         if _CHANGED_AFTER.match(text, start):
             return at
-        line = text.rfind("\n", 0, at) + 1
+        line = line_start(text, at)
         if _DEL_BEFORE.match(text, line) and text[start:].lstrip(" \t").startswith("["):
             return at
 
