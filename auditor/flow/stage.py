@@ -1365,29 +1365,44 @@ def _unisolate(
     entries: list[Entry], policy: Policy, text_of: Callable[[Entry], str | None] | None
 ) -> dict[tuple[int, int], tuple[Step, str]]:
     """Judge again, in place, the isolated findings whose wrapper's module another file
-    replaces something of at run time (auditor.flow.patches): as the call would be without
-    the sandbox, saying why. Returns, for each (entry, finding) so judged, the flow step
-    at the patch (kind "patched") and why, for the stage to add once the flows are known."""
+    replaces something of at run time (auditor.flow.patches), and every call of auditor's
+    sandbox when a file of the project is named like it (auditor.flow.shadows): as the call
+    would be without the sandbox, saying why. Returns, for each (entry, finding) so judged,
+    the flow step at the patch (kind "patched") or at the file named like the sandbox (kind
+    "shadowed") and why, for the stage to add once the flows are known."""
     from auditor.flow.patches import Patches
+    from auditor.flow.shadows import SANDBOX, first_shadow
     from auditor.judge.classify import unisolated
     from auditor.scan.discover import module_name
 
     out: dict[tuple[int, int], tuple[Step, str]] = {}
     if not any(f.isolated for e in entries for f in e.result.findings):
         return out
-    patches = Patches(
-        entries, text_of or text_reader(), lambda entry: module_name(entry.rel, _root(entry))
-    )
+
+    def module_of(entry: Entry) -> str:
+        return module_name(entry.rel, _root(entry))
+
+    patches = Patches(entries, text_of or text_reader(), module_of)
+    shadow = first_shadow(entries, module_of)
     for number, entry in enumerate(entries):
         findings = entry.result.findings
         for position, finding in enumerate(findings):
             if not finding.isolated:
                 continue
             target = finding.sink.rsplit(".", 1)[0]
-            patch = patches.of(target) if target else None
-            if patch is None:
-                continue
-            why = patch.why()
+            if shadow is not None and (target == SANDBOX or target.startswith(SANDBOX + ".")):
+                # the project's own ``auditor``: the name proves nothing (auditor.flow.shadows)
+                why = shadow.why()
+                note = f"{shadow.path} is a module of the project named {shadow.name}"
+                step = Step(shadow.path, 1, 0, note, "shadowed", shadow.name)
+            else:
+                patch = patches.of(target) if target else None
+                if patch is None:
+                    continue
+                why = patch.why()
+                write, subject = patch.write, patch.subject()
+                note = f"{patch.path} replaces {subject} at run time ({write.code})"
+                step = Step(patch.path, write.line, write.column, note, "patched", subject)
             changes = unisolated(policy, finding, why)
             if finding.suppressed and finding.suppression_reason != "# nosec":
                 # its comment accepted a call that runs in the sandbox, not on the host
@@ -1397,9 +1412,6 @@ def _unisolate(
                     "to accept it)"
                 )
             findings[position] = dataclasses.replace(finding, **changes)
-            write, subject = patch.write, patch.subject()
-            note = f"{patch.path} replaces {subject} at run time ({write.code})"
-            step = Step(patch.path, write.line, write.column, note, "patched", subject)
             out[(number, position)] = (step, why)
     return out
 

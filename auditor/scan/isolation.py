@@ -29,7 +29,9 @@ names.
 
 An assignment to the sandbox module's attributes made in another file of the project (a
 plugin's monkeypatch; not a test file's) is the project-wide stage's to see
-(auditor.flow.patches). Not seen: a wrapper module of the project named like the sandbox."""
+(auditor.flow.patches), and so is a module of the project named like the sandbox or its
+package (``auditor/sandbox.py``, ``auditor.py``: auditor.flow.shadows), which Python may
+import instead of auditor's sandbox: the dotted name alone is trusted here."""
 
 from __future__ import annotations
 
