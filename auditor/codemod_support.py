@@ -48,10 +48,10 @@ from auditor.plans import Decline, needs_action
 from auditor.rewrite_context import ImportContext, RewriteContext, with_wrapper
 from auditor.sandbox.config import Settings, load_settings
 from auditor.scan.analyze import Context, analyze_source
+from auditor.scan.lines import physical_lines
 from auditor.scan.positions import Span, agrees, call_spans
 from auditor.scan.resolve import keyword, positional
 from auditor.scan.scopes import Scope as ScanScope
-from auditor.scan.skeleton import physical_lines
 from auditor.scan.walk import child_fields, walk
 from auditor.scanner_view import ScannerView
 from auditor.unused_imports import (

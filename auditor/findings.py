@@ -39,7 +39,9 @@ class Step:
     ``settings.CMD`` for a write under a name chosen at run time, ``setattr(settings, k,
     v)``, or ``settings.*`` for the module's own write of its globals by key), "patched"
     (another file replaces something of the isolation wrapper's module a call goes
-    through: ``subject``, what it replaces, ``auditor.sandbox.run``) or "reaches"
+    through: ``subject``, what it replaces, ``auditor.sandbox.run``), "shadowed" (a file of
+    the project named like auditor's sandbox, which Python may import instead: ``subject``,
+    the name it stands for, ``auditor.sandbox``) or "reaches"
     (``subject``: the sink)."""
 
     path: str

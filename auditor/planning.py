@@ -42,6 +42,7 @@ from auditor.sandbox.config import Settings
 from auditor.scan.analyze import Context, analyze_source, decode
 from auditor.scan.cst_parse import parse_module
 from auditor.scan.discover import Candidate, display_path
+from auditor.scan.lines import source_lines
 
 # The codemods live in the root folder codemods/ (installed as auditor.codemods), one per
 # module, in the order they run.
@@ -112,11 +113,11 @@ def _lines_after(text: str, outcome: Outcome) -> tuple[int, int, list[str], list
     """The original lines spanned by the replaced region, and the same lines rewritten."""
     assert outcome.span is not None and outcome.new_code is not None
     line, column, end_line, end_column = outcome.span
-    lines = text.splitlines()
+    lines = source_lines(text)
     before = lines[line - 1 : end_line]
     prefix = before[0][: column - 1]
     suffix = before[-1][end_column - 1 :]
-    after = (prefix + outcome.new_code + suffix).splitlines()
+    after = source_lines(prefix + outcome.new_code + suffix)
     first = min(line, outcome.line)
     last = max(end_line, outcome.end_line)
     if (first, last) != (line, end_line):  # the finding spans more lines than the region
@@ -205,7 +206,7 @@ def plan_source(
     # per-site plan always speak of the original file even after earlier stages moved lines.
     wanted_fps = {f.fingerprint for f in actionable}
     remaining = sorted((f for f in before.findings if needs_action(f)), key=_position)
-    original_lines = text.splitlines()
+    original_lines = source_lines(text)
     declined: dict[str, list[tuple[str, str]]] = {}
     rewritten: dict[str, SitePlan] = {}
     current = text
@@ -301,7 +302,7 @@ def _final_lines(sites: list[SitePlan], original: list[str], final_text: str) ->
     ]
     if not stale:
         return sites
-    final = final_text.splitlines()
+    final = source_lines(final_text)
     matcher = difflib.SequenceMatcher(None, original, final, autojunk=False)
     opcodes = matcher.get_opcodes()
     out = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import io
 import json
 import os
 import stat
@@ -377,9 +378,11 @@ class FilePlan:
     def diff(self) -> str:
         if not self.changed:
             return ""
+        # split at "\n" only, as patch and git apply read a diff: splitlines() also splits
+        # at a form feed or "\x1c", and the "\n" added after such a line corrupted the patch
         lines = difflib.unified_diff(
-            self.original.splitlines(keepends=True),
-            self.updated.splitlines(keepends=True),
+            _diff_lines(self.original),
+            _diff_lines(self.updated),
             f"a/{self.path}",
             f"b/{self.path}",
         )
@@ -446,3 +449,9 @@ class FilePlan:
             data["error_line"],
             tuple(data["matched"]),
         )
+
+
+def _diff_lines(text: str) -> list[str]:
+    """The lines of ``text`` as a unified diff counts them, with their endings: each ends
+    at ``\n`` (a lone ``\r`` or a form feed stays inside its line)."""
+    return list(io.StringIO(text))  # newline="\n": no translation, lines end at "\n" only

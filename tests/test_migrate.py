@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -164,6 +165,26 @@ def test_multi_line_site_before_after(tmp_path: Path) -> None:
         ")",
     ]
     assert site.after_lines == ["x = 1; subprocess.run(", '    ["ls", "-l"],  # list', ")"]
+
+
+def test_before_after_lines_and_diff_count_lines_as_python(tmp_path: Path) -> None:
+    """A form feed (a page break, common in older code) is no line break for Python: the
+    site's before/after lines are its own, and the diff applies. Before, ``splitlines``
+    split at it: the lines shown were those above the site, and the diff had a line more."""
+    path = tmp_path / "m.py"
+    text = 'import subprocess\n\x0c\nx = 1  # \x0c page\nsubprocess.run("ls -l", shell=True)\n'
+    path.write_text(text)
+    (fplan,) = migrate.plan([path], load_policy(tmp_path))
+    (site,) = fplan.sites
+    assert (site.line, site.end_line) == (4, 4)
+    assert site.before_lines == ['subprocess.run("ls -l", shell=True)']
+    assert site.after_lines == ['subprocess.run(["ls", "-l"])']
+    diff = fplan.diff()
+    assert "\n \x0c\n" in diff and "\n  \n" not in diff and "\n \n" not in diff
+    if shutil.which("patch") is not None:  # the diff applies as patch(1) reads it
+        (tmp_path / "m.patch").write_text(diff)
+        subprocess.run(["patch", "-s", "m.py", "m.patch"], cwd=tmp_path, check=True)
+        assert path.read_text() == fplan.updated
 
 
 def test_codemod_select_and_only_narrow(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

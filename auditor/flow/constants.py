@@ -33,6 +33,7 @@ from collections.abc import Callable
 from auditor.file_summary import absolute, dotted_name
 from auditor.findings import Step
 from auditor.judge.sources import RANK, Source, SourceCatalogue
+from auditor.scan.lines import line_end, line_number, line_start
 
 _MAX_DEPTH = 12  # names followed from name to name, across modules too
 _MAX_TEXT = 4000  # a value longer than this (as an expression) is not handed over
@@ -278,13 +279,12 @@ class Constants:
         if match is None:  # names bound by ``from x import *``: no write at run time
             return None
         at = match.start()
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        code = " ".join(text[start : end if end >= 0 else len(text)].split())
+        start, end = line_start(text, at), line_end(text, at)
+        code = " ".join(text[start:end].split())
         if len(code) > 60:
             code = code[:59] + "…"
         where = self.shown(module)
-        line = text.count("\n", 0, at) + 1
+        line = line_number(text, at)
         last = module.rsplit(".", 1)[-1]
         note = f"{where} may write any of its globals at run time ({code})"
         return Step(where, line, at - start, note, "written", f"{last}.*")

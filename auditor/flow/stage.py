@@ -37,6 +37,7 @@ from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
 from auditor.judge.policy import Policy
 from auditor.judge.sources import RANK, SourceCatalogue, call_check
+from auditor.scan.lines import line_end, line_number, line_start
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4
@@ -427,9 +428,7 @@ class Planner:
                     return None
                 count += 1
                 continue
-            line_start = text.rfind("\n", 0, start) + 1
-            line_end = text.find("\n", end)
-            line = text[line_start : line_end if line_end >= 0 else len(text)]
+            line = text[line_start(text, start) : line_end(text, end)]
             if _IMPORT_LINE.match(line) and not re.search(rf"\b{re.escape(name)}\s+as\b", line):
                 continue  # imported under its own name
             return None  # any other use: a value, an alias, an attribute read
@@ -1366,29 +1365,44 @@ def _unisolate(
     entries: list[Entry], policy: Policy, text_of: Callable[[Entry], str | None] | None
 ) -> dict[tuple[int, int], tuple[Step, str]]:
     """Judge again, in place, the isolated findings whose wrapper's module another file
-    replaces something of at run time (auditor.flow.patches): as the call would be without
-    the sandbox, saying why. Returns, for each (entry, finding) so judged, the flow step
-    at the patch (kind "patched") and why, for the stage to add once the flows are known."""
+    replaces something of at run time (auditor.flow.patches), and every call of auditor's
+    sandbox when a file of the project is named like it (auditor.flow.shadows): as the call
+    would be without the sandbox, saying why. Returns, for each (entry, finding) so judged,
+    the flow step at the patch (kind "patched") or at the file named like the sandbox (kind
+    "shadowed") and why, for the stage to add once the flows are known."""
     from auditor.flow.patches import Patches
+    from auditor.flow.shadows import SANDBOX, first_shadow
     from auditor.judge.classify import unisolated
     from auditor.scan.discover import module_name
 
     out: dict[tuple[int, int], tuple[Step, str]] = {}
     if not any(f.isolated for e in entries for f in e.result.findings):
         return out
-    patches = Patches(
-        entries, text_of or text_reader(), lambda entry: module_name(entry.rel, _root(entry))
-    )
+
+    def module_of(entry: Entry) -> str:
+        return module_name(entry.rel, _root(entry))
+
+    patches = Patches(entries, text_of or text_reader(), module_of)
+    shadow = first_shadow(entries, module_of)
     for number, entry in enumerate(entries):
         findings = entry.result.findings
         for position, finding in enumerate(findings):
             if not finding.isolated:
                 continue
             target = finding.sink.rsplit(".", 1)[0]
-            patch = patches.of(target) if target else None
-            if patch is None:
-                continue
-            why = patch.why()
+            if shadow is not None and (target == SANDBOX or target.startswith(SANDBOX + ".")):
+                # the project's own ``auditor``: the name proves nothing (auditor.flow.shadows)
+                why = shadow.why()
+                note = f"{shadow.path} is a module of the project named {shadow.name}"
+                step = Step(shadow.path, 1, 0, note, "shadowed", shadow.name)
+            else:
+                patch = patches.of(target) if target else None
+                if patch is None:
+                    continue
+                why = patch.why()
+                write, subject = patch.write, patch.subject()
+                note = f"{patch.path} replaces {subject} at run time ({write.code})"
+                step = Step(patch.path, write.line, write.column, note, "patched", subject)
             changes = unisolated(policy, finding, why)
             if finding.suppressed and finding.suppression_reason != "# nosec":
                 # its comment accepted a call that runs in the sandbox, not on the host
@@ -1398,9 +1412,6 @@ def _unisolate(
                     "to accept it)"
                 )
             findings[position] = dataclasses.replace(finding, **changes)
-            write, subject = patch.write, patch.subject()
-            note = f"{patch.path} replaces {subject} at run time ({write.code})"
-            step = Step(patch.path, write.line, write.column, note, "patched", subject)
             out[(number, position)] = (step, why)
     return out
 
@@ -1699,8 +1710,8 @@ class Writers:
             if name in wanted and _same_module(dotted, module):
                 patched = self.text_of(self.entries[number]) or ""
                 place = patched.find(f"{dotted}.{name}")
-                line = patched.count("\n", 0, place) + 1
-                column = place - (patched.rfind("\n", 0, place) + 1)
+                line = line_number(patched, place)
+                column = place - line_start(patched, place)
                 note = f"{where} patches {dotted}.{name} at run time"
                 return Step(where, line, column, note, "written", f"{last}.{name}")
         assigned = self._assigned_in(number)
@@ -1721,16 +1732,16 @@ class Writers:
             if at is None:  # a namespace update whose keys are not written out
                 found = _NAMESPACE_UPDATE.search(text)
                 at = found.start() if found is not None else 0
-            line = text.count("\n", 0, at) + 1
-            column = at - (text.rfind("\n", 0, at) + 1)
+            line = line_number(text, at)
+            column = at - line_start(text, at)
             note = f"{where} {verb} {last}.{hit[0]} at run time"
             return Step(where, line, column, note, "written", f"{last}.{hit[0]}")
         if "import" in text and "from" in text and any(name in text for name in wanted):
             for name, _, at in self._from_imported(number, last):
                 if name not in wanted:
                     continue
-                line = text.count("\n", 0, at) + 1
-                column = at - (text.rfind("\n", 0, at) + 1)
+                line = line_number(text, at)
+                column = at - line_start(text, at)
                 note = f"{where} changes {last}.{name} at run time (imported from {last})"
                 return Step(where, line, column, note, "written", f"{last}.{name}")
         for write in self._by_name_in(number, last):
@@ -1826,7 +1837,7 @@ def _changed_at(text: str, name: str) -> int | None:
             continue
         if _CHANGED_AFTER.match(text, start):
             return at
-        line = text.rfind("\n", 0, at) + 1
+        line = line_start(text, at)
         if _DEL_BEFORE.match(text, line) and text[start:].lstrip(" \t").startswith("["):
             return at
 

@@ -970,8 +970,10 @@ class Pool:
         )
 
     def _serve(self, run: _Run) -> SandboxResult:
-        process._refuse_directories(run.pass_fds, run.stdin, run.stdout, run.stderr)
         core = self._core
+        process._refuse_host_descriptors(
+            run.pass_fds, run.stdin, run.stdout, run.stderr, network=core.cfg.network
+        )
         open_files = core.cfg.limits.open_files
         if open_files is not None and any(fd >= open_files for fd in run.pass_fds):
             # The sandbox's RLIMIT_NOFILE keeps it from placing such a descriptor: cold.

@@ -184,9 +184,14 @@ def _payload_argv(args: Any, executable: Any, shell: bool) -> tuple[Any, list[An
     return (executable if executable is not None else argv[0]), argv
 
 
-def _refuse_directories(fds: tuple[int, ...], *streams: Any) -> None:
-    """A directory descriptor given to the payload would open the host's filesystem beyond
-    its view (fchdir, openat, ".."): refused, for pass_fds and stdin/stdout/stderr."""
+def _refuse_host_descriptors(fds: tuple[int, ...], *streams: Any, network: bool) -> None:
+    """Descriptors of the host the payload must not get, for pass_fds and
+    stdin/stdout/stderr (an int or an object with ``fileno()``): a directory would open the
+    host's filesystem beyond its view (fchdir, openat, ".."), refused always; a socket
+    reaches whatever it is connected to or listens on (a host service, the Docker daemon's
+    ``/var/run/docker.sock``, another machine; a Unix socket may even receive more
+    descriptors), which is the network the sandbox takes away: refused unless the call
+    grants the network (``network=True``). Raised before anything runs."""
     cands: list[tuple[str, int]] = [("pass_fds", fd) for fd in fds]
     for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
         if isinstance(stream, int) and stream >= 0:
@@ -196,13 +201,19 @@ def _refuse_directories(fds: tuple[int, ...], *streams: Any) -> None:
                 cands.append((name, stream.fileno()))
     for name, fd in cands:
         try:
-            is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+            mode = os.fstat(fd).st_mode
         except OSError:
             continue  # subprocess reports a bad descriptor its own way
-        if is_dir:
+        if stat.S_ISDIR(mode):
             raise SandboxConfigError(
                 f"{name}: descriptor {fd} is a directory: it would give the payload the host's "
                 "filesystem beyond the sandbox's view"
+            )
+        if stat.S_ISSOCK(mode) and not network:
+            raise SandboxConfigError(
+                f"{name}: descriptor {fd} is a socket: it would let the payload reach what it "
+                "is connected to (a host service, the Docker socket) without the network; "
+                "pass network=True to give it the network, or relay the data through a pipe"
             )
 
 
@@ -267,7 +278,8 @@ class Popen(subprocess.Popen[Any]):
     ``communicate()`` stops the sandbox when
     the captured output exceeds ``limits.output`` (``truncated`` becomes true); the payload
     sees only the filesystem view of its profile (docs/sandbox.md); a directory descriptor
-    in ``pass_fds`` or as a standard stream is refused (:class:`SandboxConfigError`).
+    in ``pass_fds`` or as a standard stream is refused (:class:`SandboxConfigError`), and so
+    is a socket unless ``network=True``.
     """
 
     def __init__(
@@ -362,7 +374,8 @@ class Popen(subprocess.Popen[Any]):
         writable_cwd = check_writable_cwd(prof, writable_cwd)
         env_final = scrub_env() if env is None else dict(env)
         user_fds = tuple(kwargs.pop("pass_fds", ()))
-        _refuse_directories(user_fds, stdin, stdout, stderr)
+        # (a pool's own warm sandbox gets its channel, a socket, here: auditor.sandbox.pool)
+        _refuse_host_descriptors(user_fds, stdin, stdout, stderr, network=network or _pooled)
         kwargs.pop("start_new_session", None)
         kwargs.pop("process_group", None)
         # A launcher program runs the payload unless a preexec_fn must run in it.

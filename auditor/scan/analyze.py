@@ -45,6 +45,7 @@ from auditor.scan.environ import (
 from auditor.scan.handover import callee_name, handed_args, handovers
 from auditor.scan.held import HeldSinks
 from auditor.scan.isolation import isolation_doubt, isolation_exposed
+from auditor.scan.lines import line_number, physical_lines, tokenizable
 from auditor.scan.options import Options
 from auditor.scan.payload import AttrTable, Evaluator, Value, split_marks, split_words
 from auditor.scan.positions import NodePositions, Span, agrees, call_spans, statement_starts
@@ -73,7 +74,7 @@ from auditor.scan.runs import (
     word_of,
 )
 from auditor.scan.scopes import Scope
-from auditor.scan.skeleton import physical_lines, skeleton
+from auditor.scan.skeleton import skeleton
 from auditor.scan.strings import string_value
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 from auditor.scan.walk import walk
@@ -217,14 +218,14 @@ def decode(data: bytes, path: str) -> tuple[str | None, ScanError | None]:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = line_number(data[: exc.start].decode("latin-1"), exc.start)
         return None, ScanError(
             path, f"cannot decode as {encoding}: byte 0x{data[exc.start]:02x} is invalid", line
         )
     except LookupError:
         return None, ScanError(path, f"unknown encoding {encoding!r} in the coding cookie", 1)
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+        line = line_number(text, text.index("\x00"))
         return None, ScanError(path, "source contains a NUL byte (binary file?)", line)
     return text, None
 
@@ -264,7 +265,7 @@ def _positions(
 def snippet_of(code: str) -> str:
     """The call's source on one line: comments dropped, white space folded outside strings."""
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+        tokens = list(tokenize.generate_tokens(io.StringIO(tokenizable(code)).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return " ".join(code.split())
     out: list[str] = []

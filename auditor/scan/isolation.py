@@ -6,18 +6,22 @@ every path: a name also bound to something else (``run = subprocess.run`` after 
 auditor.sandbox import run``, ``except ImportError: import subprocess as sandbox``, ``global
 sandbox; sandbox = subprocess`` in a function, ``for sandbox in (subprocess,)``), or whose
 attribute this file assigns (``sandbox.run = subprocess.run``) may run on the host; so may a
-call given a profile the scan cannot read (``profile=Profile("host", namespaces=())``) or
-``allow_degraded=`` anything but a constant false, or options spread with ``**`` that the
+call given a profile the scan cannot read (``profile=Profile("host", namespaces=())``),
+``allow_degraded=`` anything but a constant false, a private option of the sandbox
+(``_settings=``, ``_pooled=``: its own, unchecked), or options spread with ``**`` that the
 scan cannot read (``**OPTS``, ``**request.get_json()``; a dict written out with constant keys
 other than ``allow_degraded`` and ``profile`` is read), and every call when the project's
 ``[tool.auditor.sandbox]`` sets ``allow_degraded = true``. Such a call is judged as the call it
 would be without the sandbox, and says why (recall first: "isolated" is a promise).
 
-An isolated call given the network (``network=`` anything but a constant false) or an
+An isolated call given the network (``network=`` anything but a constant false), an
 environment whose variables are not written out (``env=dict(os.environ)``: the host's
-secrets; ``env={"PATH": p}`` names what it passes) stays isolated, but a payload chosen at
-run time is medium and reviewed: it reaches the internet and the host's loopback services,
-or reads what the environment holds (docs/sandbox.md).  So does one whose working directory
+secrets; ``env={"PATH": p}`` names what it passes) or descriptors of the host (``pass_fds=``
+anything but an empty tuple or list written out: a host file, a pipe to a host process; a
+socket only with ``network=True``, the sandbox refuses it otherwise) stays isolated, but a
+payload chosen at run time is medium and reviewed: it reaches the internet and the host's
+loopback services, reads what the environment holds, or uses what the descriptors are open
+on (docs/sandbox.md).  So does one whose working directory
 is writable (``writable_cwd=`` anything but a constant false) or chosen at run time
 (``cwd=request.args["dir"]``): the payload can change files the host reads or runs later
 (the project's modules, a script in ``/srv``), or, read-only, reads whatever folder it
@@ -25,7 +29,9 @@ names.
 
 An assignment to the sandbox module's attributes made in another file of the project (a
 plugin's monkeypatch; not a test file's) is the project-wide stage's to see
-(auditor.flow.patches). Not seen: a wrapper module of the project named like the sandbox."""
+(auditor.flow.patches), and so is a module of the project named like the sandbox or its
+package (``auditor/sandbox.py``, ``auditor.py``: auditor.flow.shadows), which Python may
+import instead of auditor's sandbox: the dotted name alone is trusted here."""
 
 from __future__ import annotations
 
@@ -96,6 +102,10 @@ def isolation_doubt(
     profile = keyword(call, "profile")
     if profile is not None and not _known_profile(profile, scope, resolver):
         return f"a profile the scan cannot read (profile={_code(profile)})"
+    for arg in call.args:
+        name = arg.keyword.value if arg.keyword is not None else ""
+        if name.startswith("_"):  # the sandbox's own (``_settings=``, ``_pooled=``)
+            return f"a private option of the sandbox ({name}=), which it does not check"
     degraded = keyword(call, "allow_degraded")
     if degraded is not None:
         value = evaluator.value(degraded, scope)
@@ -184,6 +194,12 @@ def isolation_exposed(call: cst.Call, sink: str, scope: Scope, evaluator: Evalua
         given.append(
             f"with an environment chosen at run time (env={_code(env)}): the payload may "
             "read the host's secrets"
+        )
+    fds = keyword(call, "pass_fds")
+    if fds is not None and not (isinstance(fds, cst.Tuple | cst.List) and not fds.elements):
+        given.append(
+            f"with descriptors of the host (pass_fds={_code(fds)}): the payload reads or "
+            "writes what they are open on (a host file, a pipe or socket to a host process)"
         )
     given += _workdir_exposed(call, scope, evaluator)
     return "; ".join(given) or None

@@ -28,14 +28,7 @@ real code, and ``benchmarks/scan_speed.py`` (its soundness check) on the benchma
 
 from __future__ import annotations
 
-import io
-
-
-def physical_lines(text: str) -> list[str]:
-    """The lines as Python's tokenizer counts them (``\\n``, ``\\r\\n`` or ``\\r``; not the
-    form feeds and other separators that ``str.splitlines`` also splits on), with their
-    endings."""
-    return list(io.StringIO(text, newline=""))
+from auditor.scan.lines import physical_lines
 
 
 def skeleton(text: str, stubs: list[tuple[int, int, int]]) -> tuple[str, list[tuple[int, int]]]:

@@ -20,6 +20,7 @@ import tokenize
 from dataclasses import dataclass
 
 from auditor.rules_files import rule_table
+from auditor.scan.lines import tokenizable
 
 _IGNORE = re.compile(r"(?:^|#)\s*auditor:\s*ignore\[([^\]]*)\]\s*[-:—]*\s*(.*)$")
 # bandit's own (bandit/core/manager.py): "# nosec", "# nosec B602, B607", "# nosec: name"
@@ -41,7 +42,8 @@ def comments_by_line(text: str) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        # a lone \r ends a line for Python and libcst, not for StringIO's readline
+        for tok in tokenize.generate_tokens(io.StringIO(tokenizable(text)).readline):
             if tok.type == tokenize.COMMENT:
                 out[tok.start[0]] = tok.string
     except (tokenize.TokenError, SyntaxError):

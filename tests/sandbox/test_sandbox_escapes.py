@@ -153,6 +153,66 @@ def test_a_directory_descriptor_is_refused(sbx: Sbx, where: str) -> None:
         os.close(fd)
 
 
+@pytest.mark.parametrize("where", ["pass_fds", "stdin", "stdout", "stderr"])
+@pytest.mark.parametrize("family", ["unix", "inet"])
+def test_a_socket_descriptor_is_refused_without_the_network(
+    sbx: Sbx, host_dir: str, where: str, family: str
+) -> None:
+    """A connected socket handed to the payload (the Docker daemon's socket, a host
+    service's) reaches what it is connected to: the network the sandbox takes away. Before,
+    ``pass_fds=(docker.fileno(),)`` let a payload write to the host service. Refused before
+    anything runs: the payload's marker file is never written."""
+    if family == "unix":
+        srv = socket.socket(socket.AF_UNIX)
+        srv.bind(os.path.join(host_dir, "service.sock"))
+    else:
+        srv = socket.socket(socket.AF_INET)
+        srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    cli = socket.socket(srv.family)
+    cli.connect(srv.getsockname())
+    marker = os.path.join(host_dir, "ran")
+    kw: dict[str, object] = (
+        {"pass_fds": (cli.fileno(),)} if where == "pass_fds" else {where: cli.fileno()}
+    )
+    try:
+        with pytest.raises(sandbox.SandboxConfigError, match=f"{where}: .* is a socket"):
+            sbx.run(["sh", "-c", f"echo reached >&2; touch {marker}"], **kw)  # type: ignore[arg-type]
+        with pytest.raises(sandbox.SandboxConfigError, match="is a socket"):
+            sbx.run(["true"], **{where: cli} if where != "pass_fds" else kw)  # type: ignore[arg-type]
+    finally:
+        cli.close()
+        srv.close()
+    assert not os.path.exists(marker)
+
+
+def test_a_socket_descriptor_is_passed_with_the_network(sbx: Sbx) -> None:
+    """With ``network=True`` the payload may reach the host's services anyway: a socket
+    the caller hands it is its choice (one end of a socketpair, written by the payload)."""
+    ours, theirs = socket.socketpair()
+    try:
+        r = sbx.run(
+            [
+                os.path.realpath(sys.executable),
+                "-I",
+                "-c",
+                f"import os; os.write({theirs.fileno()}, b'through-the-socket')",
+            ],
+            pass_fds=(theirs.fileno(),),
+            network=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 0, r.stderr
+        theirs.close()
+        ours.settimeout(10)
+        assert ours.recv(64) == b"through-the-socket"
+    finally:
+        ours.close()
+        theirs.close()
+
+
 def test_the_payload_holds_no_descriptor_of_the_host_filesystem(sbx: Sbx) -> None:
     """Nothing the launchers opened (namespace files, mount trees, pipes) reaches the payload:
     only its stdio."""

@@ -62,6 +62,12 @@ NOT_ISOLATED = {
         "sandbox.run(sys.argv[1], shell=True, **{'allow_degraded': True})\n",
         "options the scan cannot read (**{'allow_degraded': True})",
     ),
+    # the sandbox's own keywords: _settings may allow degraded runs, _pooled lets sockets in
+    "a private option": (
+        "import sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, _pooled=True)\n",
+        "a private option of the sandbox (_pooled=), which it does not check",
+    ),
 }
 
 
@@ -82,6 +88,11 @@ def test_a_sandbox_call_that_may_run_on_the_host_is_not_isolated(case: str) -> N
             "network=True, env=dict(os.environ)",
             ["with the network (network=True)", "the payload may read the host's secrets"],
         ),
+        # a descriptor of the host: a socket to its Docker daemon (refused at run time
+        # without the network), a file or pipe open there
+        ("pass_fds=(sock.fileno(),)", ["with descriptors of the host (pass_fds=(sock.fileno(),))"]),
+        ("pass_fds=[3]", ["with descriptors of the host (pass_fds=[3])"]),
+        ("pass_fds=FDS", ["with descriptors of the host (pass_fds=FDS)"]),
     ],
 )
 def test_an_isolated_call_given_the_network_or_the_hosts_environment_is_reviewed(
@@ -107,6 +118,11 @@ def test_an_isolated_call_given_the_network_or_the_hosts_environment_is_reviewed
         "allow_degraded=False)\n",
         "import sys\nfrom auditor import sandbox\nfrom auditor.sandbox import STRICT\n"
         "sandbox.run(sys.argv[1], shell=True, profile=STRICT)\n",
+        # no descriptor
+        "import sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, pass_fds=())\n",
+        "import sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, pass_fds=[])\n",
     ],
 )
 def test_a_sandbox_call_that_surely_runs_there_stays_isolated(code: str) -> None:
