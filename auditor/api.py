@@ -42,7 +42,14 @@ from auditor.scan.cache import (
     salt_for,
     user_folder,
 )
-from auditor.scan.discover import Candidate, Listing, discover, package_prefix, relative_to
+from auditor.scan.discover import (
+    Candidate,
+    Listing,
+    discover,
+    package_prefix,
+    relative_to,
+    scan_globs,
+)
 from auditor.scan.options import Options
 
 if TYPE_CHECKING:
@@ -599,9 +606,7 @@ def _scan(
     cwd = Path.cwd()
     result = ScanResult(engines=[LIBCST, *(e for e in engines if e != LIBCST)])
     listing = listing if listing is not None else Listing()
-    candidates = list(
-        discover(given, (*policy.include, *include), (*policy.exclude, *exclude), listing)
-    )
+    candidates = list(discover(given, scan_globs(policy, include, exclude), listing))
     here = os.fspath(cwd)
     result.stats.skipped = [
         relative_to(os.path.abspath(folder), here) + "/"
@@ -691,7 +696,7 @@ def _other_files(policy: Policy, known: set[str], here: str) -> list[Entry]:
     paths, which may assign a global that a rewrite would freeze."""
     out: list[Entry] = []
     folder = _project_folder(policy)
-    for candidate in discover([folder], policy.include, policy.exclude):
+    for candidate in discover([folder], scan_globs(policy)):
         path = os.path.abspath(candidate.path)
         if path in known:
             continue
