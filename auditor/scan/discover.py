@@ -559,17 +559,60 @@ def discover(
         root = os.fspath(given)
         tree = listing.tree(given)
         matcher = Matcher(globs, root)
+        links: list[str] = []
         for rel in tree.files:
             kind = _kind(rel)
             if kind == _OTHER:
                 continue
             path = os.path.join(root, rel)
-            if kind == _SHEBANG and _sniff(path) != _PYTHON:
-                continue
+            if kind == _SHEBANG:
+                kind = _sniff(path)
+                if kind == _LINK:
+                    links.append(rel)  # perhaps a folder: below
+                if kind != _PYTHON:
+                    continue
             if not (matcher.empty or matcher.wanted(rel)):
                 continue
             if tree.git and not os.path.lexists(path):
                 continue  # tracked by git but deleted in the work tree
+            key = os.path.abspath(path)
+            if key not in seen:
+                seen.add(key)
+                yield Candidate(path, explicit=False)
+        yield from _linked_files(root, links, matcher, seen)
+
+
+def _linked_files(
+    root: str, links: list[str], matcher: Matcher, seen: set[str]
+) -> Iterator[Candidate]:
+    """The Python files found through the symbolic links ``links`` (relative to ``root``)
+    to folders inside ``root``: their files are importable by the link's path
+    (``app/plugins -> ../tests/fixtures/evil``: ``app.plugins.x``). Each is scanned under
+    that path, the globs matching it, unless its real path is scanned itself (``seen``). A
+    link to a folder outside ``root`` is not followed (it may lead anywhere, ``/``), nor is
+    a link found below a followed one, one named as a folder skipped by default (``.venv``,
+    ``build``) or one to a virtual environment."""
+    if not links:
+        return
+    root_abs, root_real = os.path.abspath(root), os.path.realpath(root)
+    for rel in links:
+        link = os.path.join(root, rel)
+        real = os.path.realpath(link)
+        inside = relative_to(real, root_real)
+        if os.path.isabs(inside) or real == root_real or not os.path.isdir(real):
+            continue
+        if _skipped_dir(rel.rpartition("/")[2]) or is_virtualenv(real):
+            continue
+        for sub in _walk(link).files:
+            walked = f"{rel}/{sub}"
+            kind = _kind(walked)
+            if kind == _OTHER or not (matcher.empty or matcher.wanted(walked)):
+                continue
+            if os.path.join(root_abs, inside, sub) in seen:
+                continue  # scanned under its own path
+            path = os.path.join(link, sub)
+            if kind == _SHEBANG and _sniff(path) != _PYTHON:
+                continue
             key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)

@@ -359,3 +359,44 @@ def test_system_discovery_applies_the_globs_from_the_same_folders(globrel: Path)
     assert [p.as_posix() for p in units] == ["app/legacy/app.service"]
     units = discover_system([Path("app")], scan_globs(policy, (), ["app/legacy/**"]))[1]
     assert units == []
+
+
+@pytest.mark.parametrize("in_git", [False, True])
+def test_folders_reached_through_a_link_are_scanned_under_its_path(
+    tmp_path: Path, in_git: bool
+) -> None:
+    """A link to a folder of the project makes its files importable under the link's path
+    (app/plugins -> ../tests/fixtures/evil: app.plugins.x): an exclude glob that matches
+    their real path (tests/fixtures/**) but not that one does not hide them; files scanned
+    under their own path are not scanned twice; a link out of the scanned folder, to it, to
+    a virtual environment or named as a skipped folder is not followed."""
+    touch(tmp_path, "main.py", "app/__init__.py", "tests/fixtures/evil/x.py", "lib/y.py")
+    (tmp_path / "tests/fixtures/evil/tool").write_text("#!/usr/bin/python3\nimport os\n")
+    (tmp_path / "app/plugins").symlink_to("../tests/fixtures/evil")
+    (tmp_path / "app/lib").symlink_to("../lib")  # lib/y.py is scanned as itself
+    (tmp_path / "app/up").symlink_to("..")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    touch(outside, "z.py")
+    (tmp_path / "app/outside").symlink_to(outside)
+    venv = tmp_path / "envs/py"
+    touch(venv, "lib/python3.12/site-packages/pip/__init__.py")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "app/env").symlink_to("../envs/py")
+    (tmp_path / "app/build").symlink_to("../tests/fixtures/evil")
+    if in_git:
+        (tmp_path / ".gitignore").write_text("envs/\n")
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", "-A")
+    excluded = ("tests/fixtures/**",)
+    assert found([tmp_path], tmp_path, exclude=excluded) == [
+        "app/__init__.py", "app/plugins/tool", "app/plugins/x.py", "lib/y.py", "main.py",
+    ]  # fmt: skip
+    # not excluded: scanned once, under their own path
+    assert found([tmp_path], tmp_path) == [
+        "app/__init__.py", "lib/y.py", "main.py", "tests/fixtures/evil/tool",
+        "tests/fixtures/evil/x.py",
+    ]  # fmt: skip
+    # the walked path is what the globs match
+    assert found([tmp_path], tmp_path, exclude=(*excluded, "app/plugins/**")) == [
+        "app/__init__.py", "lib/y.py", "main.py",
+    ]  # fmt: skip
