@@ -533,7 +533,9 @@ def scan(
     analysed. ``policy`` defaults to the one found upward from the first path. The result
     cache is used when ``use_cache`` (in ``cache_dir``, default ``.auditor_cache`` at the
     project root when it has a policy file, else the user's cache folder). ``jobs`` worker
-    processes analyse files (default: the CPUs available).
+    processes analyse files (default: the CPUs available). ``include``/``exclude``: globs
+    matched against the walked files' paths from the working directory, as the command
+    line's (the policy's match them from its root: auditor.scan.discover.scan_globs).
 
     ``engines`` beyond libcst (``"bandit"``, ``"semgrep"``) run over the files the scanner
     analysed; their results fill ``also_flagged_by`` and ``engine_only`` (auditor.engines).
