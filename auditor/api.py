@@ -42,7 +42,14 @@ from auditor.scan.cache import (
     salt_for,
     user_folder,
 )
-from auditor.scan.discover import Candidate, Listing, discover, package_prefix, relative_to
+from auditor.scan.discover import (
+    Candidate,
+    Listing,
+    discover,
+    package_prefix,
+    relative_to,
+    scan_globs,
+)
 from auditor.scan.options import Options
 
 if TYPE_CHECKING:
@@ -526,7 +533,9 @@ def scan(
     analysed. ``policy`` defaults to the one found upward from the first path. The result
     cache is used when ``use_cache`` (in ``cache_dir``, default ``.auditor_cache`` at the
     project root when it has a policy file, else the user's cache folder). ``jobs`` worker
-    processes analyse files (default: the CPUs available).
+    processes analyse files (default: the CPUs available). ``include``/``exclude``: globs
+    matched against the walked files' paths from the working directory, as the command
+    line's (the policy's match them from its root: auditor.scan.discover.scan_globs).
 
     ``engines`` beyond libcst (``"bandit"``, ``"semgrep"``) run over the files the scanner
     analysed; their results fill ``also_flagged_by`` and ``engine_only`` (auditor.engines).
@@ -599,9 +608,7 @@ def _scan(
     cwd = Path.cwd()
     result = ScanResult(engines=[LIBCST, *(e for e in engines if e != LIBCST)])
     listing = listing if listing is not None else Listing()
-    candidates = list(
-        discover(given, (*policy.include, *include), (*policy.exclude, *exclude), listing)
-    )
+    candidates = list(discover(given, scan_globs(policy, include, exclude), listing))
     here = os.fspath(cwd)
     result.stats.skipped = [
         relative_to(os.path.abspath(folder), here) + "/"
@@ -691,7 +698,7 @@ def _other_files(policy: Policy, known: set[str], here: str) -> list[Entry]:
     paths, which may assign a global that a rewrite would freeze."""
     out: list[Entry] = []
     folder = _project_folder(policy)
-    for candidate in discover([folder], policy.include, policy.exclude):
+    for candidate in discover([folder], scan_globs(policy)):
         path = os.path.abspath(candidate.path)
         if path in known:
             continue

@@ -27,7 +27,7 @@ from pathlib import Path
 from auditor.findings import ScanResult
 from auditor.judge.policy import Policy, load_policy
 from auditor.plans import FilePlan, PlanSpec, SitePlan, SiteReview, sandbox_settings
-from auditor.scan.discover import Candidate, discover
+from auditor.scan.discover import Candidate, discover, scan_globs
 
 
 def _candidates(
@@ -40,7 +40,7 @@ def _candidates(
         paths = sorted({f.path for f in targets.findings})
         return [Candidate(p, explicit=True) for p in paths]
     given = [Path(p) for p in targets] or [Path(".")]
-    return list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
+    return list(discover(given, scan_globs(policy, include, exclude)))
 
 
 def plan(

@@ -40,6 +40,7 @@ from . import diagrams
 from .fixes import CONVERT, Fix, codemod_for, command_needs_shell, manual_for
 
 if TYPE_CHECKING:
+    from auditor.scan.discover import Globs
     from auditor.system.data import SystemRule
 
 ICONS = {"critical": "⛔", "high": "🔴", "medium": "🟡", "low": "🟢"}
@@ -101,13 +102,15 @@ def git_commit(path: Path) -> str | None:
 
 
 def collect_meta(
-    paths: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
+    paths: Sequence[str | os.PathLike[str]], globs: Sequence[Globs] = ()
 ) -> ReportMeta:
+    """What the report says of its scope: the scanned ``paths``, their commit and the
+    deployment files they hold (minus those ``globs``, the scan's, exclude)."""
     from auditor.scan.discover import display_path
     from auditor.system.discovery import discover, is_dropin, is_unit_file, looks_like_sudoers
 
     given = [Path(p) for p in paths] or [Path(".")]
-    sudoers, units = discover([p for p in given if p.is_dir()], exclude)
+    sudoers, units = discover([p for p in given if p.is_dir()], globs)
     for path in given:  # deployment files named explicitly (auditor system --format markdown)
         if path.is_file() and (is_unit_file(path) or is_dropin(path)):
             units.append(path)

@@ -18,7 +18,7 @@ from auditor.judge.policy import Policy, PolicyError, load_policy
 
 if TYPE_CHECKING:
     from auditor.plans import FilePlan
-    from auditor.scan.discover import Listing
+    from auditor.scan.discover import Globs, Listing
 
 
 def load_policy_or_fail(start: Path, config: Path | None = None) -> Policy:
@@ -190,7 +190,7 @@ def _run(
 ) -> tuple[Policy, ScanResult, list[FilePlan]]:
     from auditor.api import scan, scan_and_plan
     from auditor.progress import progress_bar
-    from auditor.scan.discover import Listing
+    from auditor.scan.discover import Listing, scan_globs
 
     policy = load_policy_or_fail(inputs.paths[0], inputs.config)
     # each scanned folder listed once, for the Python files and the deployment files
@@ -233,8 +233,8 @@ def _run(
 
             filtered += f"; {skipped_note(result.stats.skipped)}"
         click.echo(f"auditor: no Python file found in {where}{filtered}", err=True)
-    exclude = (*policy.exclude, *inputs.exclude)
-    add_system_findings(inputs.paths, result, policy, exclude, listing)
+    globs = scan_globs(policy, (), inputs.exclude)
+    add_system_findings(inputs.paths, result, policy, globs, listing)
     return policy, result, plans
 
 
@@ -242,7 +242,7 @@ def add_system_findings(
     paths: list[Path],
     result: ScanResult,
     policy: Policy,
-    exclude: tuple[str, ...] = (),
+    globs: Sequence[Globs] = (),
     listing: Listing | None = None,
 ) -> None:
     """Add the findings of ``auditor system`` on the sudoers files and systemd units that the
@@ -251,7 +251,7 @@ def add_system_findings(
     those folders, which this reads instead of listing them again."""
     from auditor.system.discovery import discover
 
-    sudoers, units = discover([p for p in paths if p.is_dir()], exclude, listing)
+    sudoers, units = discover([p for p in paths if p.is_dir()], globs, listing)
     if not sudoers and not units:
         return
     from auditor.system.audit import audit_system  # the parsers: only when there is work

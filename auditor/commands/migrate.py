@@ -14,7 +14,7 @@ from auditor.plans import CODEMOD_NAMES, FilePlan, MigrateError, PlanSpec, sandb
 from auditor.progress import progress_bar
 from auditor.sandbox.limits import Limits
 from auditor.sandbox_needs import table
-from auditor.scan.discover import discover
+from auditor.scan.discover import discover, scan_globs
 
 
 @click.command("migrate")
@@ -113,7 +113,7 @@ def command(
     try:
         settings = sandbox_settings(policy)
         plan_spec = PlanSpec(codemods or None, select, only)
-        candidates = list(discover(given, (*policy.include, *include), (*policy.exclude, *exclude)))
+        candidates = list(discover(given, scan_globs(policy, include, exclude)))
         with progress_bar("Planning") as progress:
             plans = plan_files(
                 candidates, policy, plan_spec, settings=settings, jobs=jobs,

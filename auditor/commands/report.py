@@ -43,10 +43,11 @@ def command(inputs: ScanInput, output: Path | None, lang: str, template: Path | 
     from auditor.formats import audit_fixes
     from auditor.reports.audit import ReportError, collect_meta, site_counts
     from auditor.reports.audit import render as render_audit
+    from auditor.scan.discover import scan_globs
 
     policy, result, plans = run_scan_and_plan(inputs)
     try:
-        meta = collect_meta(inputs.paths, (*policy.exclude, *inputs.exclude))
+        meta = collect_meta(inputs.paths, scan_globs(policy, (), inputs.exclude))
         fixes = audit_fixes(result, policy, plans)
         text = render_audit(result, policy, lang=lang, template=template, meta=meta, fixes=fixes)
     except ReportError as exc:

@@ -44,11 +44,12 @@ def render(
     if fmt == "markdown":
         from auditor.formats import markdown
         from auditor.reports.audit import collect_meta
+        from auditor.scan.discover import scan_globs
 
         return markdown.render(
             result,
             policy,
-            meta=collect_meta(list(paths), policy.exclude),
+            meta=collect_meta(list(paths), scan_globs(policy)),
             fixes=audit_fixes(result, policy),
         )
     from auditor.formats import text

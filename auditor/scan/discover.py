@@ -1,20 +1,27 @@
-"""Find the Python files to scan (``.py``, ``.pyw``, and files without a suffix whose first
-line is a Python shebang): git-aware (``.gitignore`` is respected inside a work tree, checked-out
+"""Find the Python files to scan (``.py``, ``.pyw``, ``.wsgi``, and files of any other suffix
+but those of data and documents, rules/discover.toml, whose first line is a Python shebang):
+git-aware (``.gitignore`` is respected inside a work tree, checked-out
 submodules are listed too), skipping version-control folders, virtual environments, installed
 packages and build output, but never a file git tracks."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.globs import path_matches
+from auditor.rules_files import rule_table
+
+if TYPE_CHECKING:
+    from auditor.judge.policy import Policy
 
 SKIP_DIRS = frozenset(
     {
@@ -320,55 +327,224 @@ def _walk(root: str) -> Tree:
     return Tree(out, odd_venvs=tuple(odd), skipped=tuple(skipped))
 
 
-# A Python script without a suffix (bin/deploy): its first line runs python (or pypy), by
-# path or through env (#!/usr/bin/env -S python3 -u, #!/usr/local/bin/python3.11)
-_SHEBANG_RE = re.compile(
-    rb"#![ \t]*(?:\S*/)?(?:env[ \t]+(?:-\S+[ \t]+)*(?:\S*/)?)?(?:python|pypy)[0-9.]*(?:[ \t\r\n]|$)"
-)
-_SHEBANG_BYTES = 128
+# A Python script without a known suffix (bin/deploy, cgi-bin/run.cgi): its first line runs
+# python (or pypy), by path or through env or a runner (rules/discover.toml)
+_SHEBANG_BYTES = 512  # Linux reads 256 bytes of it
+_INTERPRETER_RE = re.compile(rb"(?:python|pypy)[0-9.]*t?(?:\.exe)?")
+# what a suffix says of a walked file: scanned as Python, never read, or read for a shebang
+# (and a symbolic link, what _sniff says of one)
+_PYTHON, _OTHER, _SHEBANG, _LINK = 1, 0, 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    python_suffixes: frozenset[str]
+    other_suffixes: frozenset[str]
+    env_programs: frozenset[bytes]
+    env_value_options: frozenset[bytes]
+    runners: frozenset[tuple[bytes, bytes]]
+
+
+@lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    data = rule_table("discover.toml")
+    return _Rules(
+        frozenset(s.lower() for s in data["python-suffixes"]),
+        frozenset(s.lower() for s in data["other-suffixes"]),
+        frozenset(p.encode() for p in data["env-programs"]),
+        frozenset(o.encode() for o in data["env-value-options"]),
+        frozenset((r["program"].encode(), r["subcommand"].encode()) for r in data["runners"]),
+    )
+
+
+def _program(word: bytes) -> bytes:
+    """The name of the program ``word`` names (a path's last part, without quotes)."""
+    word = word.strip(b"'\"")
+    return word[max(word.rfind(b"/"), word.rfind(b"\\")) + 1 :].lower()
+
+
+def _after_env(words: list[bytes], rules: _Rules) -> list[bytes]:
+    """The words from the command env runs on: its options (and their values), ``-S`` and
+    the NAME=value words skipped."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == b"--":
+            return words[i + 1 :]
+        if word.startswith(b"--"):
+            name, eq, value = word.partition(b"=")
+            if name == b"--split-string" and eq:
+                return [value, *words[i + 1 :]]
+            i += 2 if (name in rules.env_value_options and not eq) else 1
+            continue
+        if word.startswith(b"-") and len(word) > 1:
+            skip = 1
+            for n in range(1, len(word)):
+                letter = b"-" + word[n : n + 1]
+                rest = word[n + 1 :]
+                if letter == b"-S":
+                    if rest:
+                        return [rest, *words[i + 1 :]]
+                    break
+                if letter in rules.env_value_options:
+                    skip = 1 if rest else 2
+                    break
+            i += skip
+            continue
+        if word == b"-" or b"=" in word:
+            i += 1  # -: an empty environment; NAME=value
+            continue
+        return words[i:]
+    return []
+
+
+def python_shebang(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, opens with a shebang line that runs the file
+    as Python (rules/discover.toml)."""
+    if not head.startswith(b"#!"):
+        return False
+    words = head[2:].split(b"\n", 1)[0].split()
+    rules = _rules()
+    for _ in range(4):  # env -S env ...: a few levels at most
+        if not words:
+            return False
+        program = _program(words[0])
+        if _INTERPRETER_RE.fullmatch(program):
+            return True
+        if program in rules.env_programs:
+            words = _after_env(words[1:], rules)
+            continue
+        operands = [w for w in words[1:] if not w.startswith(b"-")]
+        return bool(operands) and (program, operands[0]) in rules.runners
+    return False
 
 
 def is_python_script(path: str) -> bool:
     """A regular file (not followed through a symbolic link) whose first line is a Python
     shebang: only its first bytes are read."""
+    return _sniff(path) == _PYTHON
+
+
+def _sniff(path: str) -> int:
+    """``_PYTHON`` for a regular file whose first line is a Python shebang, ``_LINK`` for a
+    symbolic link (not followed), else ``_OTHER``."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return False
+    except OSError as exc:
+        return _LINK if exc.errno == errno.ELOOP else _OTHER
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
+            return _OTHER
         head = os.read(fd, _SHEBANG_BYTES)
     except OSError:
-        return False
+        return _OTHER
     finally:
         os.close(fd)
-    return b"\0" not in head and _SHEBANG_RE.match(head) is not None
+    return _PYTHON if b"\0" not in head and python_shebang(head) else _OTHER
 
 
-def _suffixless(rel: str) -> bool:
+def _kind(rel: str) -> int:
+    """What the name of the walked file ``rel`` says of it: Python (``.py``, ``.pyw``, the
+    ``python-suffixes``), never Python (the ``other-suffixes``), or Python when its first
+    line is a Python shebang (no suffix, or any other)."""
+    if rel.endswith(PY_SUFFIXES):
+        return _PYTHON
     name = rel[rel.rfind("/") + 1 :]
-    return "." not in name[1:]
+    dot = name.rfind(".")
+    if dot <= 0:
+        return _SHEBANG  # no suffix (a leading dot is no suffix: .envrc)
+    suffix = name[dot:].lower()
+    rules = _rules()
+    if suffix in rules.python_suffixes:
+        return _PYTHON
+    return _OTHER if suffix in rules.other_suffixes else _SHEBANG
 
 
-def _wanted(rel: str, include: Sequence[str], exclude: Sequence[str], path: str) -> bool:
-    if not rel.endswith(PY_SUFFIXES) and not _suffixless(rel):
+@dataclass(frozen=True, slots=True)
+class Globs:
+    """Include and exclude globs (auditor.globs), matched against a walked file's path
+    relative to the folder ``base`` (absolute): the policy's against its path from the
+    project root, the command line's against its path from the working directory, so that
+    the same files are scanned whichever folder is given. A file outside ``base`` (or any,
+    when ``base`` is None) is matched by its path relative to the folder scanned."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    base: str | None = None
+
+    def prefix(self, folder: str) -> str | None:
+        """What turns a path relative to the scanned ``folder`` into one relative to
+        ``base`` (``""``, ``"app/"``), or None when the folder is not under it (a folder
+        given through a symbolic link is resolved first: the policy's root is)."""
+        if self.base is None:
+            return None
+        for candidate in (os.path.abspath(folder), os.path.realpath(folder)):
+            if candidate == self.base:
+                return ""
+            rel = relative_to(candidate, self.base)
+            if not os.path.isabs(rel):
+                return rel + "/"
+        return None
+
+
+def scan_globs(
+    policy: Policy, include: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> tuple[Globs, ...]:
+    """The globs a scan applies: the policy's (from its root) and the command line's
+    ``include``/``exclude`` (from the working directory)."""
+    return (
+        Globs(policy.include, policy.exclude, os.path.abspath(policy.root)),
+        Globs(tuple(include), tuple(exclude), os.getcwd()),
+    )
+
+
+class Matcher:
+    """The ``globs`` as they apply to the files of one scanned folder. The folder is scanned
+    whole, as a file named explicitly is: an exclude glob that excludes the folder itself
+    (any file in it: ``--exclude tests`` for ``auditor check tests``, ``legacy/**`` for
+    ``auditor check legacy/old``) does not apply to it."""
+
+    def __init__(self, globs: Sequence[Globs], folder: str) -> None:
+        self._globs: list[tuple[tuple[str, ...], tuple[str, ...], str | None]] = []
+        for g in globs:
+            prefix = g.prefix(folder)
+            exclude = g.exclude
+            if prefix:
+                anyone = prefix + "\0"  # a name no glob spells out
+                exclude = tuple(p for p in exclude if not path_matches(anyone, p))
+            if g.include or exclude:
+                self._globs.append((g.include, exclude, prefix))
+        self._includes = any(g[0] for g in self._globs)
+        self.empty = not self._globs
+
+    def excluded(self, rel: str) -> bool:
+        """Whether the file ``rel`` (relative to the folder) matches an exclude glob."""
+        for _, exclude, prefix in self._globs:
+            if exclude:
+                path = rel if prefix is None else prefix + rel
+                if any(path_matches(path, p) for p in exclude):
+                    return True
         return False
-    if include and not any(path_matches(rel, p) for p in include):
-        return False
-    if any(path_matches(rel, p) for p in exclude):
-        return False
-    return rel.endswith(PY_SUFFIXES) or is_python_script(path)
+
+    def wanted(self, rel: str) -> bool:
+        """Whether the file ``rel`` is kept: it matches an include glob of any of them
+        (when there is one) and no exclude glob."""
+        if self._includes and not any(
+            any(path_matches(rel if prefix is None else prefix + rel, p) for p in include)
+            for include, _, prefix in self._globs
+        ):
+            return False
+        return not self.excluded(rel)
 
 
 def discover(
     paths: Sequence[Path],
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
+    globs: Sequence[Globs] = (),
     listing: Listing | None = None,
 ) -> Iterator[Candidate]:
-    """Yield each file to scan once, in a stable order. ``listing``: the command's listing
-    of the trees, when something else it does reads them too (a new one otherwise)."""
+    """Yield each file to scan once, in a stable order. ``globs``: the include and exclude
+    globs (:func:`scan_globs`). ``listing``: the command's listing of the trees, when
+    something else it does reads them too (a new one otherwise)."""
     listing = listing if listing is not None else Listing()
     seen: set[str] = set()
     for given in paths:
@@ -382,12 +558,61 @@ def discover(
             continue
         root = os.fspath(given)
         tree = listing.tree(given)
+        matcher = Matcher(globs, root)
+        links: list[str] = []
         for rel in tree.files:
+            kind = _kind(rel)
+            if kind == _OTHER:
+                continue
             path = os.path.join(root, rel)
-            if not _wanted(rel, include, exclude, path):
+            if kind == _SHEBANG:
+                kind = _sniff(path)
+                if kind == _LINK:
+                    links.append(rel)  # perhaps a folder: below
+                if kind != _PYTHON:
+                    continue
+            if not (matcher.empty or matcher.wanted(rel)):
                 continue
             if tree.git and not os.path.lexists(path):
                 continue  # tracked by git but deleted in the work tree
+            key = os.path.abspath(path)
+            if key not in seen:
+                seen.add(key)
+                yield Candidate(path, explicit=False)
+        yield from _linked_files(root, links, matcher, seen)
+
+
+def _linked_files(
+    root: str, links: list[str], matcher: Matcher, seen: set[str]
+) -> Iterator[Candidate]:
+    """The Python files found through the symbolic links ``links`` (relative to ``root``)
+    to folders inside ``root``: their files are importable by the link's path
+    (``app/plugins -> ../tests/fixtures/evil``: ``app.plugins.x``). Each is scanned under
+    that path, the globs matching it, unless its real path is scanned itself (``seen``). A
+    link to a folder outside ``root`` is not followed (it may lead anywhere, ``/``), nor is
+    a link found below a followed one, one named as a folder skipped by default (``.venv``,
+    ``build``) or one to a virtual environment."""
+    if not links:
+        return
+    root_abs, root_real = os.path.abspath(root), os.path.realpath(root)
+    for rel in links:
+        link = os.path.join(root, rel)
+        real = os.path.realpath(link)
+        inside = relative_to(real, root_real)
+        if os.path.isabs(inside) or real == root_real or not os.path.isdir(real):
+            continue
+        if _skipped_dir(rel.rpartition("/")[2]) or is_virtualenv(real):
+            continue
+        for sub in _walk(link).files:
+            walked = f"{rel}/{sub}"
+            kind = _kind(walked)
+            if kind == _OTHER or not (matcher.empty or matcher.wanted(walked)):
+                continue
+            if os.path.join(root_abs, inside, sub) in seen:
+                continue  # scanned under its own path
+            path = os.path.join(link, sub)
+            if kind == _SHEBANG and _sniff(path) != _PYTHON:
+                continue
             key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)

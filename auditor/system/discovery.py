@@ -14,13 +14,11 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from auditor.globs import path_matches
-
 # The scan's own listing of a tree (git-aware, the same skipped folders), shared with it.
-from auditor.scan.discover import Listing
+from auditor.scan.discover import Globs, Listing, Matcher
 
 UNIT_SUFFIXES = (
     ".service", ".slice", ".scope", ".socket", ".timer", ".mount", ".automount", ".swap",
@@ -117,20 +115,21 @@ def _listed(root: Path, listing: Listing) -> list[str]:
 
 
 def discover(
-    roots: Iterable[Path], exclude: Iterable[str] = (), listing: Listing | None = None
+    roots: Iterable[Path], globs: Sequence[Globs] = (), listing: Listing | None = None
 ) -> tuple[list[Path], list[Path]]:
     """Sudoers files and unit files anywhere under ``roots`` (what ``scan``, ``report`` and
-    a bare ``auditor system`` pick up from a repository), except those whose path relative
-    to their root matches an ``exclude`` glob (the scan's ``--exclude`` and policy
-    ``exclude``) or lies in a hidden folder. ``listing``: the scan's listing of the same
-    trees (auditor.scan.discover.Listing), so that they are not listed again."""
-    excluded = list(exclude)
+    a bare ``auditor system`` pick up from a repository), except those that match an
+    exclude glob of ``globs`` (the scan's, auditor.scan.discover.scan_globs: the policy's
+    ``exclude`` from the project root, ``--exclude`` from the working directory) or lie in a
+    hidden folder. ``listing``: the scan's listing of the same trees
+    (auditor.scan.discover.Listing), so that they are not listed again."""
     listing = listing if listing is not None else Listing()
     sudoers: list[Path] = []
     units: list[Path] = []
     for root in roots:
         if not root.is_dir():
             continue
+        matcher = Matcher(globs, os.fspath(root))
         for rel in _listed(root, listing):
             # plain string tests first: this runs for every file of the tree
             name = rel.rpartition("/")[2]
@@ -144,7 +143,7 @@ def discover(
                 continue
             if "/." in "/" + rel.rpartition("/")[0]:
                 continue  # a hidden folder (.git, .github, .tox)
-            if any(path_matches(rel, glob) for glob in excluded):
+            if not matcher.empty and matcher.excluded(rel):
                 continue
             full = os.path.join(root, rel)
             path = Path(full)

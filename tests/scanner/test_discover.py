@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.scan.discover import discover, display_path, list_tree
+from auditor.scan.discover import Globs, discover, display_path, list_tree, python_shebang
 
 
 def touch(root: Path, *names: str) -> None:
@@ -19,8 +19,13 @@ def touch(root: Path, *names: str) -> None:
         path.write_text("x = 1\n")
 
 
-def found(paths: list[Path], root: Path, **kwargs: tuple[str, ...]) -> list[str]:
-    return sorted(Path(c.path).relative_to(root).as_posix() for c in discover(paths, **kwargs))
+def found(
+    paths: list[Path], root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()
+) -> list[str]:
+    """The files discovered under ``paths`` (relative to ``root``); the globs are matched
+    against the paths relative to each scanned folder."""
+    candidates = discover(paths, [Globs(include, exclude)])
+    return sorted(Path(c.path).relative_to(root).as_posix() for c in candidates)
 
 
 LAYOUT = (
@@ -187,11 +192,43 @@ SHEBANGS = (
     "#!/usr/bin/env -S python3 -X utf8", "#!/opt/venv/bin/pypy3",
 )  # fmt: skip
 
+# First lines that run the file as Python: env with NAME=value words and options (with
+# their values), PEP 723 runners, versioned and free-threaded interpreters
+PYTHON_SHEBANGS = (
+    "#!/usr/bin/env -S PYTHONUNBUFFERED=1 python3", "#!/usr/bin/env PYTHONPATH=. python3",
+    "#!/usr/bin/env -i python3", "#!/usr/bin/env -u HOME python3", "#!/usr/bin/env -uHOME python3",
+    "#!/usr/bin/env --unset HOME python3", "#!/usr/bin/env --unset=HOME -- python3",
+    "#!/usr/bin/env - python3", "#!/usr/bin/env -iS A=1 python3 -u",
+    "#!/usr/bin/env -S -i python3", "#!/usr/bin/env -Spython3", "#!/usr/bin/env -C /srv python3",
+    "#!/usr/bin/env --split-string=python3 -u", "#!/usr/bin/env -S env -i python3",
+    "#!/usr/bin/env -S uv run --script", "#!/usr/bin/env -S uv run", "#!/usr/local/bin/uv run -q",
+    "#!/usr/bin/env -S pipx run", "#!/usr/bin/env python3.12", "#!/usr/bin/pypy3",
+    "#!/usr/bin/python3 -I", "#!/usr/bin/python3.13t", "#!python3", "#!/usr/bin/env python\r",
+)  # fmt: skip
+# First lines that do not: other programs, env running one, runners running a command
+OTHER_SHEBANGS = (
+    "#!/bin/sh", "#!/usr/bin/env bash", "#!/usr/bin/pythonista", "#!/usr/bin/env -S A=python3 sh",
+    "#!/usr/bin/env -u python3 bash", "#!/usr/bin/env -S uv tool run black",
+    "#!/usr/bin/env -S uvx ruff", "#!/usr/bin/env", "#!", "# /usr/bin/python3", "import os",
+    "#!/usr/bin/env -C python3 perl", "#!/usr/bin/env -S pipx install x",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("line", PYTHON_SHEBANGS)
+def test_python_shebangs(line: str) -> None:
+    assert python_shebang(line.encode() + b"\nimport os\n")
+
+
+@pytest.mark.parametrize("line", OTHER_SHEBANGS)
+def test_other_shebangs(line: str) -> None:
+    assert not python_shebang(line.encode() + b"\nimport os\n")
+
 
 @pytest.mark.parametrize("in_git", [False, True])
 def test_python_scripts_without_a_suffix_are_scanned(tmp_path: Path, in_git: bool) -> None:
     """A file without a suffix whose first line is a Python shebang is Python (bin/deploy);
-    a shell script, a binary, a file with another suffix or a link is not read as one."""
+    a shell script, a binary, a file with a suffix of data or documents or a link is not
+    read as one."""
     touch(tmp_path, "app.py")
     bin_ = tmp_path / "bin"
     bin_.mkdir()
@@ -201,7 +238,7 @@ def test_python_scripts_without_a_suffix_are_scanned(tmp_path: Path, in_git: boo
     (bin_ / "envsh").write_text("#!/usr/bin/env bash\n")
     (bin_ / "pythonista").write_text("#!/usr/bin/pythonista\n")
     (bin_ / "blob").write_bytes(b"#!/usr/bin/python\0\x01\x02")
-    (bin_ / "tool.sh").write_text("#!/usr/bin/env python3\n")
+    (bin_ / "notes.txt").write_text("#!/usr/bin/env python3\n")
     (bin_ / "LICENSE").write_text("MIT\n")
     (bin_ / "link").symlink_to(bin_ / "py0")
     if in_git:
@@ -211,3 +248,155 @@ def test_python_scripts_without_a_suffix_are_scanned(tmp_path: Path, in_git: boo
     assert found([tmp_path], tmp_path) == ["app.py", *scripts]
     assert found([bin_], tmp_path) == scripts
     assert found([tmp_path], tmp_path, exclude=("bin/**",)) == ["app.py"]
+
+
+@pytest.mark.parametrize("in_git", [False, True])
+def test_python_scripts_with_another_suffix_are_scanned(tmp_path: Path, in_git: bool) -> None:
+    """A script whose first line is a Python shebang runs as Python whatever its suffix
+    (cgi-bin/run.cgi, which pre-commit's identify types as Python, bin/deploy.prod,
+    tool.sh); a mod_wsgi .wsgi file is Python without one; a suffix of documents or data
+    (rules/discover.toml) is never read, nor is a file of another suffix without the
+    shebang."""
+    touch(tmp_path, "app.py")
+    for name, text in (
+        ("cgi-bin/run.cgi", "#!/usr/bin/python3\nimport os\n"),
+        ("cgi-bin/perl.cgi", "#!/usr/bin/perl\nprint 1;\n"),
+        ("bin/deploy.prod", "#!/usr/bin/env -S PYTHONUNBUFFERED=1 python3\nimport os\n"),
+        ("bin/tool.sh", "#!/usr/bin/env python3\nimport os\n"),
+        ("bin/build.sh", "#!/bin/sh\nmake\n"),
+        ("app.wsgi", "import os\n"),
+        ("docs/README.md", "#!/usr/bin/env python3\n"),
+        ("data/x.JSON", "#!/usr/bin/env python3\n"),
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    if in_git:
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", "-A")
+    assert found([tmp_path], tmp_path) == [
+        "app.py", "app.wsgi", "bin/deploy.prod", "bin/tool.sh", "cgi-bin/run.cgi",
+    ]  # fmt: skip
+
+
+def _scanned(args: list[str]) -> list[str]:
+    """The files ``auditor scan ARGS`` reads (relative to the working directory)."""
+    import json
+
+    from auditor.cli import main
+
+    out = Path("out.json")
+    assert main(["scan", "--no-cache", "--format", "json", "-o", str(out), *args]) == 0
+    data = json.loads(out.read_text())
+    out.unlink()
+    return sorted(f["path"] for f in data["findings"])
+
+
+@pytest.fixture
+def globrel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose policy excludes its top-level legacy/ folder, and a package app/
+    that holds a legacy/ folder of its own."""
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\nexclude = ['legacy/**']\n")
+    for name in ("legacy/old.py", "app/legacy/x.py", "app/scripts/y.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("import os\nos.system(input())\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_policy_globs_are_relative_to_the_project_root(
+    globrel: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The policy's `legacy/**` is the project's legacy/ folder whichever folder is scanned
+    and wherever from: scanning app/ (the GitHub Action's `paths: app`) does not drop
+    app/legacy/x.py, which a scan of the whole project reports."""
+    everything = ["app/legacy/x.py", "app/scripts/y.py"]
+    assert _scanned(["."]) == everything
+    assert _scanned(["app"]) == everything
+    assert _scanned(["app/legacy"]) == ["app/legacy/x.py"]
+    # a folder named that a glob excludes as a whole is scanned whole, as a file named is
+    assert _scanned(["legacy"]) == ["legacy/old.py"]
+    monkeypatch.chdir(globrel / "app")
+    assert _scanned(["."]) == ["legacy/x.py", "scripts/y.py"]
+    assert _scanned(["legacy"]) == ["legacy/x.py"]
+
+
+def test_command_line_globs_are_relative_to_the_working_directory(
+    globrel: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--include/--exclude match the paths as the output shows them, relative to the
+    working directory, whichever folder is scanned."""
+    (globrel / "pyproject.toml").write_text("[tool.auditor]\n")
+    assert _scanned(["app", "--exclude", "app/legacy/**"]) == ["app/scripts/y.py"]
+    assert _scanned([".", "--exclude", "app/legacy/**"]) == ["app/scripts/y.py", "legacy/old.py"]
+    # not from the scanned folder: legacy/** is the top-level legacy/ folder
+    assert _scanned(["app", "--exclude", "legacy/**"]) == ["app/legacy/x.py", "app/scripts/y.py"]
+    assert _scanned(["app", "--include", "app/scripts/**"]) == ["app/scripts/y.py"]
+    # a glob that excludes the folder named as a whole does not apply inside it
+    assert _scanned(["app/legacy", "--exclude", "app/legacy/**"]) == ["app/legacy/x.py"]
+    assert _scanned(["app/legacy", "--exclude", "legacy"]) == ["app/legacy/x.py"]
+    assert _scanned(["app", "--exclude", "legacy"]) == ["app/scripts/y.py"]
+    assert _scanned(["app", "--exclude", "app/*/x.py"]) == ["app/scripts/y.py"]
+    monkeypatch.chdir(globrel / "app")
+    assert _scanned([".", "--exclude", "legacy/**"]) == ["scripts/y.py"]
+    # a folder outside the working directory: its globs match from the folder scanned
+    (globrel / "legacy/sub").mkdir()
+    (globrel / "legacy/sub/z.py").write_text("import os\nos.system(input())\n")
+    old = (globrel / "legacy/old.py").as_posix()
+    assert _scanned(["../legacy", "--exclude", "sub/**"]) == [old]
+    assert _scanned(["../legacy", "--include", "sub/*"]) == [old.replace("old.py", "sub/z.py")]
+
+
+def test_system_discovery_applies_the_globs_from_the_same_folders(globrel: Path) -> None:
+    """The deployment files a scan picks up are excluded as its Python files are."""
+    from auditor.judge.policy import load_policy
+    from auditor.scan.discover import scan_globs
+    from auditor.system.discovery import discover as discover_system
+
+    for name in ("legacy/app.service", "app/legacy/app.service"):
+        (globrel / name).write_text("[Service]\nExecStart=/bin/true\n")
+    policy = load_policy(globrel / "app")
+    units = discover_system([Path("app")], scan_globs(policy))[1]
+    assert [p.as_posix() for p in units] == ["app/legacy/app.service"]
+    units = discover_system([Path("app")], scan_globs(policy, (), ["app/legacy/**"]))[1]
+    assert units == []
+
+
+@pytest.mark.parametrize("in_git", [False, True])
+def test_folders_reached_through_a_link_are_scanned_under_its_path(
+    tmp_path: Path, in_git: bool
+) -> None:
+    """A link to a folder of the project makes its files importable under the link's path
+    (app/plugins -> ../tests/fixtures/evil: app.plugins.x): an exclude glob that matches
+    their real path (tests/fixtures/**) but not that one does not hide them; files scanned
+    under their own path are not scanned twice; a link out of the scanned folder, to it, to
+    a virtual environment or named as a skipped folder is not followed."""
+    touch(tmp_path, "main.py", "app/__init__.py", "tests/fixtures/evil/x.py", "lib/y.py")
+    (tmp_path / "tests/fixtures/evil/tool").write_text("#!/usr/bin/python3\nimport os\n")
+    (tmp_path / "app/plugins").symlink_to("../tests/fixtures/evil")
+    (tmp_path / "app/lib").symlink_to("../lib")  # lib/y.py is scanned as itself
+    (tmp_path / "app/up").symlink_to("..")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    touch(outside, "z.py")
+    (tmp_path / "app/outside").symlink_to(outside)
+    venv = tmp_path / "envs/py"
+    touch(venv, "lib/python3.12/site-packages/pip/__init__.py")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "app/env").symlink_to("../envs/py")
+    (tmp_path / "app/build").symlink_to("../tests/fixtures/evil")
+    if in_git:
+        (tmp_path / ".gitignore").write_text("envs/\n")
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", "-A")
+    excluded = ("tests/fixtures/**",)
+    assert found([tmp_path], tmp_path, exclude=excluded) == [
+        "app/__init__.py", "app/plugins/tool", "app/plugins/x.py", "lib/y.py", "main.py",
+    ]  # fmt: skip
+    # not excluded: scanned once, under their own path
+    assert found([tmp_path], tmp_path) == [
+        "app/__init__.py", "lib/y.py", "main.py", "tests/fixtures/evil/tool",
+        "tests/fixtures/evil/x.py",
+    ]  # fmt: skip
+    # the walked path is what the globs match
+    assert found([tmp_path], tmp_path, exclude=(*excluded, "app/plugins/**")) == [
+        "app/__init__.py", "lib/y.py", "main.py",
+    ]  # fmt: skip

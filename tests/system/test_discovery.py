@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
+from auditor.scan.discover import Globs
 from auditor.system.discovery import discover, holds_sudoers_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -69,7 +70,7 @@ def test_units_drop_ins_and_sudoers_are_found_wherever_they_lie(tree: Path) -> N
 
 
 def test_excludes_apply(tree: Path) -> None:
-    sudoers, units = discover([tree], ["scripts/**", "ops"])
+    sudoers, units = discover([tree], [Globs(exclude=("scripts/**", "ops"))])
     assert _rel(tree, sudoers) == ["config/sudoers.d/platform"]
     assert all(not p.startswith("scripts/") for p in _rel(tree, units))
 
