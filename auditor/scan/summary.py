@@ -207,10 +207,11 @@ class Summarizer:
             if not assign.mutation:
                 self._attr_assigns.setdefault((assign.cls, assign.attr), []).append(assign)
         self._frameworks = self._imported_roots()
+        self._imported = self._imported_targets()
         self._records = {id(r.scope): r for r in collector.functions}
         self._functions_by_key = {r.key: r for r in collector.functions}
         self._classes_by_key = {r.key: r for r in collector.classes}
-        self._web = any(self._frameworks & r.frameworks for r in sources.request_parameters)
+        self._web = any(self._uses(r.frameworks) for r in sources.request_parameters)
         self._base_attrs = frozenset(a for e in sources.base_classes for a in e.attributes)
         # whether a class of this file may be a message the model fills in (it imports the
         # package of one): its instances' fields get a label the project stage checks
@@ -344,12 +345,36 @@ class Summarizer:
         return absolute(target, self.module_name, self.package)
 
     def _imported_roots(self) -> frozenset[str]:
-        roots = set()
+        return frozenset(target.split(".")[0] for target in self._imported_targets())
+
+    def _imported_targets(self) -> frozenset[str]:
+        """The absolute dotted names the module's imports bind, and the modules its
+        top-level ``import a.b`` statements load (which bind ``a`` only)."""
+        out = set()
         for bindings in self.collector.module_scope.bindings.values():
             for binding in bindings:
                 if binding.kind == "import" and binding.target:
-                    roots.add(self.absolute(binding.target).split(".")[0])
-        return frozenset(roots)
+                    out.add(self.absolute(binding.target))
+        for statement in self.module.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Import):
+                        out.update(dotted(alias.name) for alias in small.names)
+        return frozenset(out)
+
+    def _uses(self, frameworks: frozenset[str]) -> bool:
+        """Whether the module imports one of ``frameworks``: a root (``django``) or, for a
+        package that is a client as much as a server, the server's module (``aiohttp.web``:
+        a module that imports only ``aiohttp`` uses its client, whose ``request``
+        parameters are what it sends, not what it received)."""
+        if self._frameworks & frameworks:
+            return True
+        return any(
+            target == name or target.startswith(name + ".")
+            for name in frameworks
+            if "." in name
+            for target in self._imported
+        )
 
     def typed(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The dotted name ``node`` refers to, with the objects that calls create written
@@ -886,6 +911,21 @@ class Summarizer:
                 # placeholder; the name's other bindings say what it holds
                 return None
             return self._typed_value(binding.value, binding.scope, depth)
+        if binding.kind == "with" and binding.value is not None:
+            # ``async with aiohttp.ClientSession() as session``: an object of another
+            # package's class is what its ``__enter__`` returns (a session, a client, a
+            # response, a file); a class of this package (or of this file) is followed
+            # through its own ``__enter__`` instead (_entered)
+            typed = self._typed_value(binding.value, binding.scope, depth)
+            own = self.module_name.split(".")[0] if self.module_name else None
+            if (
+                typed is not None
+                and typed.endswith("()")
+                and typed.split(".")[0] != own
+                and "." in typed.removesuffix("()")  # a class of another package
+            ):
+                return typed
+            return None
         if binding.kind == "param":
             method = self._methods.get(id(binding.scope))
             if method is not None and method[1] == name:
@@ -2054,7 +2094,7 @@ class Summarizer:
                 annotation = self._annotation(record.scope, name)
                 typed = self.typed(annotation, record.outer) if annotation is not None else None
                 if (typed is not None and request.annotations.get(typed)) or (
-                    name in request.names and self._frameworks & request.frameworks
+                    name in request.names and self._uses(request.frameworks)
                 ):
                     entries[name] = (request.source.origin, request.source.note, "")
         return entries, opaque
