@@ -17,6 +17,7 @@ given), a ``.pth`` file or ``PYTHONPATH`` that puts another folder first, or an
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,10 +72,32 @@ class Shadow:
         )
 
 
+# what Python imports as ``auditor`` from a folder of sys.path, besides a scanned .py file:
+# a compiled module or package without its source, an extension module (a folder without
+# ``__init__`` is a namespace portion, which a regular package elsewhere wins over)
+_COMPILED = (
+    "auditor.pyc", "auditor.so", "auditor.abi3.so",
+    os.path.join("auditor", "__init__.pyc"), os.path.join("auditor", "__init__.py"),
+    os.path.join("auditor", "__init__.pyw"),
+)  # fmt: skip
+
+
 def first_shadow(entries: list[Entry], module_of: Callable[[Entry], str]) -> Shadow | None:
-    """The first file of the scan (in its order) named like auditor's sandbox, or None."""
+    """The first file of the scan (in its order) named like auditor's sandbox, or None;
+    then, in the folders that hold the scanned files and the folder holding them all, an
+    ``auditor`` the walk does not list (``auditor/__init__.pyc`` without its source, a
+    link ``auditor -> vendor/x`` to a package scanned under its real path)."""
     for entry in entries:
         name = shadowed(module_parts(entry, module_of))
         if name is not None:
             return Shadow(entry.shown, name)
+    folders = dict.fromkeys(os.path.dirname(os.path.abspath(e.path)) for e in entries)
+    if folders:
+        folders[os.path.commonpath(list(folders))] = None
+    for folder in folders:
+        for name in _COMPILED:
+            found = os.path.join(folder, name)
+            if os.path.exists(found):
+                shown = os.path.relpath(found)
+                return Shadow(found if shown.startswith("..") else shown, _PACKAGE)
     return None

@@ -1119,6 +1119,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 sink, handed = made
                 site = _evaluate(sink, CallSite(handed, call.scope, call.function, -1), evaluator)
                 if site is not None:
+                    _judge_handed(site, call.scope, resolver, evaluator, collector, ctx)
                     site.call, site.handed, site.by_name = call, handed, True
                     site.maker = maker
                     sites.append(site)
@@ -1190,7 +1191,9 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                     if site is not None:
                         sites.append(site)
                     continue
-            sites.extend(_handovers(call, resolver, evaluator, catalogue))
+            for site in _handovers(call, resolver, evaluator, catalogue):
+                _judge_handed(site, call.scope, resolver, evaluator, collector, ctx)
+                sites.append(site)
             dispatch = _dispatch(call, resolver, evaluator, catalogue)
             if dispatch is not None:
                 sites.append(dispatch)
@@ -1451,7 +1454,7 @@ def _partial_call(
     target = value.args[0].value
     name = resolver.qualname(target, where)
     sink = catalogue.lookup(name) if name is not None else None
-    if sink is None or sink.isolated:
+    if sink is None:
         return None
     given = list(value.args[1:])
     named = [a for a in (*given, *node.args) if a.keyword is not None or a.star == "**"]
@@ -1502,7 +1505,7 @@ def _lambda_call(
         return None  # the callee is a parameter: lambda f, c: f(c)
     called = resolver.qualname(body.func, where)
     sink = catalogue.lookup(called) if called is not None else None
-    if sink is None or sink.isolated:
+    if sink is None:
         return None
     made = body.visit(_Substitute(given))
     return (sink, made, value) if isinstance(made, cst.Call) else None
@@ -1613,6 +1616,33 @@ def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink 
     return held.constructed(func, scope)
 
 
+def _judge_handed(
+    site: _Site,
+    scope: Scope,
+    resolver: Resolver,
+    evaluator: Evaluator,
+    collector: Collector | None,
+    ctx: Context,
+) -> None:
+    """The sandbox's own checks for a sandbox call handed over or made from parts
+    (``executor.submit(sandbox.run, cmd, network=True)``, ``functools.partial(sandbox.run,
+    profile=p)(cmd)``): judged on the call it stands for, with every argument it will get,
+    as a direct call is (a profile the scan cannot read, ``allow_degraded``, the network,
+    host descriptors)."""
+    sink, node = site.sink, site.handed
+    if sink is None or not sink.isolated or node is None:
+        return
+    doubt = isolation_doubt(
+        node, sink.name, scope, resolver, evaluator, collector, ctx.isolated,
+        ctx.policy.sandbox.get("allow_degraded") is True,
+    )  # fmt: skip
+    if doubt is not None:
+        site.sink = dataclasses.replace(sink, isolated=False)
+        site.doubt = doubt
+    else:
+        site.exposed = isolation_exposed(node, sink.name, scope, evaluator)
+
+
 def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue: Catalogue) -> bool:
     for arg in node.args:
         if not arg.star and isinstance(arg.value, (cst.Name, cst.Attribute)):
@@ -1651,7 +1681,7 @@ def _handovers(
                 # self._container.exec_run, cmd)``, ``run_in_executor(None, ssh.exec_command,
                 # cmd)``), as a call of it is
                 sink = catalogue.by_method.get(item.attr.value)
-            if sink is None or sink.isolated:
+            if sink is None:
                 continue
             args = handed_args(node, position, arg)
             handed = cst.Call(func=item, args=args)

@@ -148,3 +148,32 @@ def test_no_module_named_like_the_sandbox_leaves_the_call_isolated(
 )
 def test_what_a_module_name_stands_for(parts: list[str], name: str | None) -> None:
     assert shadowed(parts) == name
+
+
+def _compiled(path: Path, source: str) -> None:
+    import py_compile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    code = path.with_suffix(".src")
+    code.write_text(source)
+    py_compile.compile(str(code), cfile=str(path), doraise=True)
+    code.unlink()
+
+
+@pytest.mark.parametrize("layout", ["a link to a package", "compiled without its source"])
+def test_a_shadow_the_walk_does_not_list_is_seen_too(tmp_path: Path, layout: str) -> None:
+    """An independent attacker's bypasses of the shadow check: ``auditor -> vendor/x``
+    (a link to a package the walk scans under its real path only), and
+    ``auditor/__init__.pyc`` + ``auditor/sandbox.pyc`` with no source (Python imports
+    them; the walk lists no ``.pyc``)."""
+    if layout == "a link to a package":
+        (tmp_path / "vendor" / "x").mkdir(parents=True)
+        (tmp_path / "vendor" / "x" / "__init__.py").write_text("")
+        (tmp_path / "vendor" / "x" / "sandbox.py").write_text("from subprocess import run, PIPE\n")
+        (tmp_path / "auditor").symlink_to(tmp_path / "vendor" / "x")
+    else:
+        _compiled(tmp_path / "auditor" / "__init__.pyc", "")
+        _compiled(tmp_path / "auditor" / "sandbox.pyc", "from subprocess import run, PIPE\n")
+    f = _web(scan_files(tmp_path, {"web.py": WEB}))
+    assert (f.rule, f.isolated) == ("AUD001", False)
+    assert "is the project's own `auditor`" in f.message
