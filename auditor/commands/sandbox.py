@@ -126,11 +126,11 @@ def run_command(
         else:
             click.echo(f"auditor sandbox: timed out after {timeout}s", err=True)
         return 124
-    except FileNotFoundError as exc:
+    except OSError as exc:  # not found (127), or found and not runnable (126), as a shell says
         if as_json:
             click.echo(json.dumps({"args": list(cmd), "error": str(exc), "returncode": None}))
         click.echo(f"auditor sandbox: {exc}", err=True)
-        return 127
+        return 127 if isinstance(exc, FileNotFoundError) else 126
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
     sys.stdout.flush()

@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import prometheus_client
 import pytest
@@ -193,3 +194,21 @@ def test_cli_profile_choices_match_the_profiles() -> None:
     from auditor.commands import sandbox as sandbox_command
 
     assert set(sandbox_command.PROFILE_NAMES) == set(sandbox.PROFILES)
+
+
+def test_cli_a_command_found_but_not_runnable_is_a_status_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that is not executable (or a folder) named as the command raised
+    PermissionError through the CLI, a traceback with no JSON (an independent attacker's
+    finding): it is the CLI's 126, as a shell says, with a JSON ``error`` under --json."""
+    from auditor.cli import main
+
+    monkeypatch.chdir(str(tmp_path))
+    plain = tmp_path / "notes.txt"
+    plain.write_text("not a program\n")
+    assert main(["sandbox", "run", "--json", "--", str(plain)]) == 126
+    data = json.loads(capsys.readouterr().out)
+    assert data["returncode"] is None and "Permission denied" in data["error"]
+    assert main(["sandbox", "run", "--", str(tmp_path)]) == 126
+    assert "auditor sandbox: [Errno 13]" in capsys.readouterr().err
