@@ -453,22 +453,23 @@ class FlagGuard:
     """The caller's open file descriptions a run shares (a terminal, a file given as a
     stream or in ``pass_fds``): their status flags (``O_NONBLOCK``, ``O_APPEND``,
     ``O_ASYNC`` ...) are set back after the run, whatever the payload did to them with
-    ``fcntl(F_SETFL)`` or ``ioctl(FIONBIO/FIOASYNC)``.  Each is kept through a duplicate,
-    so that a descriptor the caller closes meanwhile is not confused with a new one."""
+    ``fcntl(F_SETFL)`` or ``ioctl(FIONBIO/FIOASYNC)``.  No reference is kept (a socket's
+    peer must see it closed when the caller closes it): a descriptor is set back only
+    while it still is the same file."""
 
     def __init__(self, fds: list[int]) -> None:
-        self.kept: list[tuple[int, int]] = []
+        self.kept: list[tuple[int, tuple[int, int], int]] = []
         seen: set[int] = set()
         for fd in fds:
             if fd in seen or fd < 0:
                 continue
             seen.add(fd)
             try:
+                st = os.fstat(fd)
                 flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-                dup = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
             except OSError:
                 continue
-            self.kept.append((dup, flags))
+            self.kept.append((fd, (st.st_dev, st.st_ino), flags))
 
     @classmethod
     def of(cls, stdin: Any, stdout: Any, stderr: Any, pass_fds: tuple[int, ...]) -> FlagGuard:
@@ -483,15 +484,11 @@ class FlagGuard:
 
     def restore(self) -> None:
         kept, self.kept = self.kept, []
-        for dup, flags in kept:
+        for fd, ident, flags in kept:
             with contextlib.suppress(OSError):
-                if fcntl.fcntl(dup, fcntl.F_GETFL) != flags:
-                    fcntl.fcntl(dup, fcntl.F_SETFL, flags)
-            with contextlib.suppress(OSError):
-                os.close(dup)
+                st = os.fstat(fd)
+                if (st.st_dev, st.st_ino) == ident and fcntl.fcntl(fd, fcntl.F_GETFL) != flags:
+                    fcntl.fcntl(fd, fcntl.F_SETFL, flags)
 
     def forget(self) -> None:
-        kept, self.kept = self.kept, []
-        for dup, _ in kept:
-            with contextlib.suppress(OSError):
-                os.close(dup)
+        self.kept = []
