@@ -48,6 +48,9 @@
  *   landlock=1            restrict the payload with Landlock where the kernel has it
  *   profile=NAME          strict|standard (reporting: readonly-root or readonly-sys)
  *   cwd=PATH              working directory inside
+ *   own=FD                a stdio pipe the sandbox made (a capture or a relay's): the only
+ *                         pipes a root caller's payload is given (give_stdio_pipes)
+ *   fd=SRC:DST            a relay's pipe end SRC becomes DST (a pass_fds number), at once
  * Filesystem operations, applied in order to the new root:
  *   bind=MODE:N:SRCDST    bind SRC (its first N bytes) at DST; MODE ro, rw, rwid (rw,
  *                         idmapped through the sandbox's user namespace), roid (ro,
@@ -93,7 +96,7 @@
 
 #define MAXN 64
 #define MAXOPS 256
-#define PROTOCOL "3" /* native.PROTOCOL: the argv plan's version */
+#define PROTOCOL "4" /* native.PROTOCOL: the argv plan's version */
 #ifndef SOURCE_SHA256
 #define SOURCE_SHA256 "" /* built by hand: no source check */
 #endif
@@ -168,7 +171,7 @@ static struct {
     pid_t parent_pid;
     unsigned uid, gid;
     long idmap; /* root caller: payload uid/gid; -1 otherwise */
-    struct list ns, req, fault, skip, cg, ucount;
+    struct list ns, req, fault, skip, cg, ucount, own, fdmap;
     const char *ops[MAXOPS];
     int nops;
     struct rl rlimits[MAXN];
@@ -898,17 +901,34 @@ static void die_like(int status) {
 }
 
 /* A root caller's payload runs as another uid: the anonymous pipes of its stdin, stdout and
- * stderr (the caller's captures, or pipes it inherited) become that uid's, so that the
- * payload can reopen them as /dev/stdout, /dev/stderr or /proc/self/fd/N as a process that
- * is not in a sandbox can.  Nothing else is changed: a file or a terminal keeps its owner
- * (and the payload may not reopen them, as with a container's non-root user). */
+ * stderr that the sandbox made (own=: the caller's captures, the relays of its own pipes,
+ * see relay.py) become that uid's, so that the payload can reopen them as /dev/stdout,
+ * /dev/stderr or /proc/self/fd/N as a process that is not in a sandbox can.  Never a pipe
+ * of the caller's (the sandbox relays those), nor a file or a terminal: they keep their
+ * owner (and the payload may not reopen them, as with a container's non-root user). */
 #define PIPEFS_MAGIC_ 0x50495045
 static void give_stdio_pipes(void) {
     for (int fd = 0; fd < 3; fd++) {
+        char n[2] = {(char)('0' + fd), 0};
         struct statfs sfs;
-        if (fstatfs(fd, &sfs) == 0 && sfs.f_type == PIPEFS_MAGIC_ &&
+        if (has(&plan.own, n) && fstatfs(fd, &sfs) == 0 && sfs.f_type == PIPEFS_MAGIC_ &&
             fchown(fd, (uid_t)plan.idmap, (gid_t)plan.idmap) < 0) { /* best effort */
         }
+    }
+}
+
+/* A relay's fresh pipe end takes the number of the caller's pipe it stands for in pass_fds
+ * (fd=SRC:DST; the caller's own is never passed): first thing, before any other descriptor
+ * is opened. */
+static void map_fds(void) {
+    for (int i = 0; i < plan.fdmap.n; i++) {
+        int src = -1, dst = -1;
+        if (sscanf(plan.fdmap.v[i], "%d:%d", &src, &dst) != 2 || src < 0 || dst < 0 ||
+            dup2(src, dst) < 0) {
+            say('E', "setup|bad descriptor map %s", plan.fdmap.v[i]);
+            _exit(126);
+        }
+        if (src != dst) close(src);
     }
 }
 
@@ -1157,6 +1177,8 @@ static int parse_plan(int argc, char **argv, int first) {
             add(&plan.ucount, v);
         }
         else if (!strcmp(a, "cwd")) plan.cwd = v;
+        else if (!strcmp(a, "own")) add(&plan.own, v);
+        else if (!strcmp(a, "fd")) add(&plan.fdmap, v);
         else if (!strcmp(a, "lastcap")) plan.last_cap = atoi(v);
         else if (!strcmp(a, "landlock")) plan.landlock = atoi(v);
         else if (!strcmp(a, "profile")) plan.strict = strcmp(v, "strict") == 0;
@@ -1218,6 +1240,7 @@ int main(int argc, char **argv) {
     }
     const char *file = argv[first];
     char **payload_argv = argv + first + 1;
+    map_fds();
 
     /* Default dispositions and an empty signal mask, like the Python launcher's reset. */
     for (int sig = 1; sig < NSIG; sig++)

@@ -24,7 +24,7 @@ from auditor.sandbox import rulesdata, view
 
 #: The argv plan's version; both launchers refuse any other (a stale compiled launcher fails
 #: closed instead of misreading the plan).
-PROTOCOL = "3"
+PROTOCOL = "4"
 
 #: Test-only fault injection: pieces listed here fail as if the kernel refused them.
 #: Module-private; nothing in the environment or configuration can set it.
@@ -137,6 +137,11 @@ class Plan:
     #: ``/proc/sys/user`` files written in the sandbox's user namespace (userns_limits())
     userns_limits: tuple[tuple[str, int], ...] = ()
     user_preexec: Callable[[], object] | None = None
+    #: stdio numbers that are pipes the sandbox made (captures, relays): the only ones a
+    #: root caller's payload gets (give_stdio_pipes); never a pipe of the caller's
+    own_pipes: tuple[int, ...] = ()
+    #: (a relay's fresh pipe end, the pass_fds number it takes in the payload)
+    fd_map: tuple[tuple[int, int], ...] = ()
 
 
 def rlimits_for(
@@ -258,6 +263,8 @@ def items(plan: Plan) -> list[str]:
     out += view.plan_items(plan.ops)
     if plan.cwd is not None:
         out.append(f"cwd={plan.cwd}")
+    out += [f"own={fd}" for fd in plan.own_pipes]
+    out += [f"fd={src}:{dst}" for src, dst in plan.fd_map]
     return out
 
 

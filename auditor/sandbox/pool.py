@@ -51,7 +51,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.sandbox import driving, linux, metrics, process
+from auditor.sandbox import driving, linux, metrics, process, relay
 from auditor.sandbox.config import REQUIRABLE, Settings, load_settings
 from auditor.sandbox.errors import SandboxConfigError, SandboxError, SandboxUnavailable
 from auditor.sandbox.limits import Limits
@@ -700,8 +700,10 @@ def _hand_off(
         if "uid:unused" in p.isolation:
             # A root caller's payload runs as another uid: its stdio pipes become that uid's,
             # as the launchers do for a cold run's (give_stdio_pipes).
+            # Only the pipes this run's _Stdio made: never one of the caller's (a run with
+            # one goes cold, to be relayed: relay.py).
             for fd, target in zip(send, targets, strict=True):
-                if target < 3 and _is_anonymous_pipe(fd):
+                if target < 3 and fd in stdio.ours and _is_anonymous_pipe(fd):
                     with contextlib.suppress(OSError):
                         os.fchown(fd, p.payload_uid, p.payload_uid)
         body = marshal.dumps((mode, payload, targets, closed, w.prefix))
@@ -980,6 +982,9 @@ class Pool:
             return self._cold(run, reason="options")
         if _reopenable_stdio(run.stdin, run.stdout, run.stderr):
             return self._cold(run, reason="stdio")
+        if relay.needed(run.stdin, run.stdout, run.stderr, run.pass_fds):
+            # a pipe, FIFO or socket of the caller's: a cold run relays it (relay.py)
+            return self._cold(run, reason="stdio")
         for _attempt in range(3):
             w, hit, reason, waited = core.take()
             if w is None:
@@ -1024,6 +1029,10 @@ class Pool:
             w.let_go()
             raise
         p = w.popen
+        # the caller's descriptions the run shares get their status flags back after it
+        if p._flag_guard is not None:
+            p._flag_guard.forget()
+        p._flag_guard = relay.FlagGuard.of(run.stdin, run.stdout, run.stderr, run.pass_fds)
         w.close_channels()  # the channel and the startup pipe: done with
         _adopt(p, stdio, run.args, text=run.text, encoding=run.encoding, errors=run.errors)
         if p.degraded_warning:

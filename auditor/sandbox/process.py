@@ -26,6 +26,7 @@ from auditor.sandbox import (
     metrics,
     native,
     pylauncher,
+    relay,
     safeimport,
     seccomp,
     view,
@@ -331,6 +332,12 @@ class Popen(subprocess.Popen[Any]):
         #: preexec_fn run, until it is ready), quoted when the setup dies: a file, not a
         #: pipe, so that a chatty dying init never blocks on it
         self._diag_fd: int | None = None
+        #: the relays between the caller's pipes and the payload's (relay.py), and the
+        #: status flags of the caller's descriptions the run shares, set back after it
+        self._relay: relay.Relay | None = None
+        self._flag_guard: relay.FlagGuard | None = None
+        #: kill() was called: the relays get a short grace, not the time the caller takes
+        self._killed = False
         #: "c" (the compiled launcher, spawned without forking this interpreter) or "python"
         self.launcher = "python"
         self._cgroup: cgroups.SandboxCgroup | None = None
@@ -518,6 +525,29 @@ class Popen(subprocess.Popen[Any]):
         if idmap is not None:
             self.payload_uid = idmap
 
+        # The caller's shared descriptions get their status flags back after the run; its
+        # pipes, FIFOs and sockets are never the payload's: fresh pipes and a relay (relay.py).
+        self._flag_guard = relay.FlagGuard.of(stdin, stdout, stderr, user_fds)
+        try:
+            self._relay, stdin, stdout, stderr = relay.build(stdin, stdout, stderr, user_fds)
+        except BaseException:
+            self._cleanup_after_failed_start()
+            raise
+        fd_map = tuple(self._relay.fd_map) if self._relay is not None else ()
+        mapped = {target for _, target in fd_map}
+        spawn_fds = (*(fd for fd in user_fds if fd not in mapped), *(c for c, _ in fd_map))
+        relay_ends = set(self._relay.child_ends()) if self._relay is not None else set()
+        # The stdio pipes the sandbox made (captures, relays): a root caller's payload, of
+        # another uid, gets them (give_stdio_pipes), never a pipe of the caller's.
+        own: list[int] = []
+        for n, spec in enumerate((stdin, stdout, stderr)):
+            if (
+                spec == subprocess.PIPE
+                or (isinstance(spec, int) and spec in relay_ends)
+                or (n == 2 and spec == subprocess.STDOUT and 1 in own)
+            ):
+                own.append(n)
+
         info_r, info_w = os.pipe()
         self._info_r = info_r
         plan = launcher.Plan(
@@ -547,6 +577,8 @@ class Popen(subprocess.Popen[Any]):
             fault=launcher._fault_injection,
             skip=skip,
             userns_limits=launcher.userns_limits() if "user" in namespaces else (),
+            own_pipes=tuple(own),
+            fd_map=fd_map,
         )
         exec_w = -1
         spawn: dict[str, Any]
@@ -560,7 +592,7 @@ class Popen(subprocess.Popen[Any]):
             else:
                 spawn_args = native.python_argv(plan, exec_w, payload_exe, payload_args, env_final)
             spawn = {"executable": spawn_args[0], "shell": False}
-            pass_fds: tuple[int, ...] = (*user_fds, info_w, exec_w)
+            pass_fds: tuple[int, ...] = (*spawn_fds, info_w, exec_w)
         else:
             # The caller's preexec_fn must run in the payload: this process is forked, and
             # the fork becomes the launcher (its init execs the init program at once).
@@ -579,7 +611,14 @@ class Popen(subprocess.Popen[Any]):
                     items, init_program, user_preexec, diag_w
                 ),
             }
-            pass_fds = (*user_fds, info_w, *([diag_w] if diag_w >= 0 else []))
+            # subprocess closes what pass_fds does not name after preexec_fn: the numbers
+            # the relay's ends take there (fd_map) too
+            pass_fds = (
+                *spawn_fds,
+                *sorted(mapped),
+                info_w,
+                *([diag_w] if diag_w >= 0 else []),
+            )
         try:
             super().__init__(
                 spawn_args,
@@ -599,9 +638,14 @@ class Popen(subprocess.Popen[Any]):
             os.close(info_w)
             if exec_w != -1:
                 os.close(exec_w)
+            if self._relay is not None:
+                self._relay.forget()
+                self._relay = None
             self._read_setup(args, raise_on_error=False)
             self._cleanup_after_failed_start()
             raise
+        if self._relay is not None:
+            self._relay.start()
         self.args = args
         if exec_w != -1:
             os.close(exec_w)
@@ -826,7 +870,26 @@ class Popen(subprocess.Popen[Any]):
             )
         )
 
+    def _end_relay(self) -> None:
+        """The run is over (the payload and its namespace are gone): the relays take what
+        the payload read from the caller's descriptors and write out what it wrote, the
+        caller's descriptions get their status flags back."""
+        r, self._relay = self._relay, None
+        if r is not None:
+            if self._killed:
+                grace: float | None = 1.0  # killed: its output may go, the caller may not wait
+            elif "pid" in self.isolation:
+                grace = None  # every writer is gone: end-of-file comes once it is all out
+            else:
+                grace = 2.0  # no pid namespace: something left behind may hold the pipe
+            r.finish(grace)
+        g, self._flag_guard = self._flag_guard, None
+        if g is not None:
+            g.restore()
+
     def _cleanup_after_failed_start(self) -> None:
+        self._killed = True
+        self._end_relay()
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
@@ -950,6 +1013,7 @@ class Popen(subprocess.Popen[Any]):
         ``_LAUNCHER_GRACE`` seconds later is killed by :meth:`wait`.  Without a pid
         namespace: everything in the per-run cgroup, the payload and the launcher."""
         with self._lock:
+            self._killed = True
             if "pid" in self.isolation and self._pid1_fd is not None and self.returncode is None:
                 # the payload too, directly: it dies of this SIGKILL, not of something else
                 # meanwhile (a SIGPIPE once its output is closed), as a killed process does
@@ -1014,6 +1078,7 @@ class Popen(subprocess.Popen[Any]):
                     with contextlib.suppress(OSError):
                         signal.pidfd_send_signal(fd, signal.SIGKILL)
             self._wait_pid1_gone(5.0)
+        self._end_relay()
         if self._pid1_fd is not None:
             os.close(self._pid1_fd)
             self._pid1_fd = None
@@ -1108,6 +1173,12 @@ class Popen(subprocess.Popen[Any]):
         self._pid1_fd = self._own_pidfd = self._info_r = self._exec_r = None
         self._orphan_fds = []
         self._payload_fd = None
+        if self._relay is not None:
+            self._relay.forget()
+            self._relay = None
+        if self._flag_guard is not None:
+            self._flag_guard.forget()
+            self._flag_guard = None
         self._cgroup = None  # the parent's to finish
         self._recording = False
         self._finished = True

@@ -33,7 +33,7 @@ import struct
 import sys
 from collections.abc import Callable
 
-PROTOCOL = "3"
+PROTOCOL = "4"
 NEWROOT = "/tmp"
 
 CLONE_NEWNS = 0x00020000
@@ -193,6 +193,8 @@ class Plan:
         self.cwd: str | None = None
         self.last_cap = 40
         self.version = ""
+        self.own: list[int] = []
+        self.fd_map: list[tuple[int, int]] = []
         self.applied: list[str] = []
         for item in items:
             key, _, value = item.partition("=")
@@ -257,6 +259,11 @@ class Plan:
                 self.cwd = value
             elif key == "v":
                 self.version = value
+            elif key == "own":
+                self.own.append(int(value))
+            elif key == "fd":
+                src, _, dst = value.partition(":")
+                self.fd_map.append((int(src), int(dst)))
             elif key != "src":  # the compiled launcher's source check
                 raise ValueError(f"unknown plan item {item!r}")
 
@@ -993,12 +1000,23 @@ PIPEFS_MAGIC = 0x50495045
 
 
 def _give_stdio_pipes() -> None:
-    """See give_stdio_pipes in launcher.c: a root caller's payload gets its stdio pipes."""
+    """See give_stdio_pipes in launcher.c: a root caller's payload gets the stdio pipes the
+    sandbox made (own=), never one of the caller's."""
     buf = ctypes.create_string_buffer(256)  # struct statfs; f_type is its first word
     for fd in (0, 1, 2):
+        if fd not in _plan.own:
+            continue
         if _libc.fstatfs(fd, buf) == 0 and struct.unpack_from("l", buf.raw)[0] == PIPEFS_MAGIC:
             with contextlib.suppress(OSError):
                 os.fchown(fd, _plan.idmap, _plan.idmap)
+
+
+def _map_fds() -> None:
+    """See map_fds in launcher.c: a relay's pipe end takes its pass_fds number."""
+    for src, dst in _plan.fd_map:
+        os.dup2(src, dst)  # inheritable
+        if src != dst:
+            os.close(src)
 
 
 def _end(child: int) -> None:
@@ -1137,6 +1155,7 @@ def main(argv: list[str]) -> int:
         _say("E", f"launcher|this launcher speaks protocol {PROTOCOL}, the caller {_plan.version}")
         return 126
     file, payload_argv = argv[sep + 1], argv[sep + 2 :]
+    _map_fds()
     if _plan.no_lc_ctype:
         os.environ.pop("LC_CTYPE", None)  # set by this interpreter's start (PEP 538)
     _reset_signals()
@@ -1163,6 +1182,7 @@ def preexec_launch(
     caller's, becomes the init program's stderr until it is ready."""
     global _plan
     _plan = Plan(items)
+    _map_fds()
     _reset_signals()
     _pdeathsig()
     if os.getppid() != _plan.parent_pid:

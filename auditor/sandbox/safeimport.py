@@ -45,6 +45,7 @@ SUBMODULES = (
     "pool",
     "process",
     "profiles",
+    "relay",
     "result",
     "rulesdata",
     "seccomp",
