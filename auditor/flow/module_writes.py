@@ -112,6 +112,7 @@ class _Reader:
         self.here = here
         self.package = package
         self.bound: dict[str, set[str]] = {}  # local name -> the modules it may be
+        self.tables: set[str] = set()  # local names bound to sys.modules (m = sys.modules)
         self.writes: list[Write] = []
 
     def read(self, tree: ast.Module) -> list[Write]:
@@ -143,11 +144,29 @@ class _Reader:
                     self._bind(alias.asname or alias.name, f"{base}.{alias.name}" if base else "")
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if self._is_table(node.value):
+                self.tables.update(t.id for t in targets if isinstance(t, ast.Name))
             named = self._named_module(node.value)
             if named is not None:
                 for target in targets:
                     if isinstance(target, ast.Name):
                         self._bind(target.id, named)
+
+    def _is_table(self, node: ast.AST) -> bool:
+        """``sys.modules``, or a name bound to it (``m = sys.modules``, ``from sys import
+        modules``)."""
+        if dotted_name(node) == "sys.modules":
+            return True
+        return isinstance(node, ast.Name) and (
+            node.id in self.tables or "sys.modules" in self.bound.get(node.id, ())
+        )
+
+    def _replaced(self, keys: list[ast.expr | None], stmt: ast.AST) -> None:
+        """Modules put in ``sys.modules`` under literal names (``update({...})``, ``|=``)."""
+        for key in keys:
+            name = _literal_text(key)
+            if name:
+                self._add({name}, "*", stmt)
 
     def _named_module(self, node: ast.AST) -> str | None:
         """The module an expression names by a literal: ``sys.modules["pkg.m"]``,
@@ -203,6 +222,14 @@ class _Reader:
         return set()
 
     def _write(self, node: ast.AST) -> None:
+        if (  # sys.modules |= {"pkg.m": fake}
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.op, ast.BitOr)
+            and self._is_table(node.target)
+            and isinstance(node.value, ast.Dict)
+        ):
+            self._replaced(list(node.value.keys), node)
+            return
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             if isinstance(node, (ast.Assign, ast.Delete)):
                 targets = list(node.targets)
@@ -225,7 +252,7 @@ class _Reader:
             if modules:
                 self._add(modules, target.attr, stmt)
         elif isinstance(target, ast.Subscript):
-            if dotted_name(target.value) == "sys.modules":  # sys.modules["pkg.m"] = fake
+            if self._is_table(target.value):  # sys.modules["pkg.m"] = fake
                 name = _literal_text(target.slice)
                 if name:
                     self._add({name}, "*", stmt)
@@ -265,6 +292,12 @@ class _Reader:
                     self._add(self._modules(args[0]), name, node)
             return
         if last in _NAMESPACE_METHODS and isinstance(func, ast.Attribute):
+            if self._is_table(func.value):  # sys.modules.update({"pkg.m": fake}), setdefault
+                if last == "update" and len(args) == 1 and isinstance(args[0], ast.Dict):
+                    self._replaced(list(args[0].keys), node)
+                elif last != "update" and args:
+                    self._replaced([args[0]], node)
+                return
             modules = self._namespace(func.value)
             if not modules:
                 return

@@ -79,6 +79,32 @@ PATCHES = {
         4,
         "auditor.sandbox",
     ),
+    # an independent attacker's ways round the subscript (session 18)
+    "sys.modules.update": (
+        "import subprocess\nimport sys\n\nsys.modules.update({'auditor.sandbox': subprocess})\n",
+        4,
+        "auditor.sandbox",
+    ),
+    "sys.modules.setdefault": (
+        "import subprocess\nimport sys\n\nsys.modules.setdefault('auditor.sandbox', subprocess)\n",
+        4,
+        "auditor.sandbox",
+    ),
+    "sys.modules |=": (
+        "import subprocess\nimport sys\n\nsys.modules |= {'auditor.sandbox': subprocess}\n",
+        4,
+        "auditor.sandbox",
+    ),
+    "sys.modules through a name": (
+        "import subprocess\nimport sys\n\nm = sys.modules\nm['auditor.sandbox'] = subprocess\n",
+        5,
+        "auditor.sandbox",
+    ),
+    "modules imported from sys": (
+        "import subprocess\nfrom sys import modules\n\nmodules['auditor.sandbox'] = subprocess\n",
+        4,
+        "auditor.sandbox",
+    ),
 }
 
 
