@@ -585,8 +585,10 @@ def discover(
 def _linked_files(
     root: str, links: list[str], matcher: Matcher, seen: set[str]
 ) -> Iterator[Candidate]:
-    """The Python files found through the symbolic links ``links`` (relative to ``root``)
-    to folders inside ``root``: their files are importable by the link's path
+    """The Python files found through the symbolic links ``links`` (relative to ``root``):
+    a link to a file inside ``root`` that is a Python script by its own name or by the
+    target's shebang (``bin/deploy -> ../src/impl.txt``), unless the target is scanned under
+    its own path; and the files of links to folders inside ``root``, importable by the link's path
     (``app/plugins -> ../tests/fixtures/evil``: ``app.plugins.x``). Each is scanned under
     that path, the globs matching it, unless its real path is scanned itself (``seen``). A
     link to a folder outside ``root`` is not followed (it may lead anywhere, ``/``), nor is
@@ -599,7 +601,22 @@ def _linked_files(
         link = os.path.join(root, rel)
         real = os.path.realpath(link)
         inside = relative_to(real, root_real)
-        if os.path.isabs(inside) or real == root_real or not os.path.isdir(real):
+        if os.path.isabs(inside) or real == root_real:
+            continue
+        if os.path.isfile(real):  # bin/deploy -> ../src/impl.txt, a Python script run by it
+            kind = _kind(rel)
+            if kind == _OTHER or not (matcher.empty or matcher.wanted(rel)):
+                continue
+            if os.path.join(root_abs, inside) in seen or real in seen:
+                continue  # scanned under its own path
+            if kind == _SHEBANG and _sniff(real) != _PYTHON:
+                continue
+            key = os.path.abspath(link)
+            if key not in seen:
+                seen.add(key)
+                yield Candidate(link, explicit=False)
+            continue
+        if not os.path.isdir(real):
             continue
         if _skipped_dir(rel.rpartition("/")[2]) or is_virtualenv(real):
             continue

@@ -400,3 +400,28 @@ def test_folders_reached_through_a_link_are_scanned_under_its_path(
     assert found([tmp_path], tmp_path, exclude=(*excluded, "app/plugins/**")) == [
         "app/__init__.py", "lib/y.py", "main.py",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("in_git", [False, True])
+def test_a_script_run_through_a_link_to_a_file_is_scanned_under_the_links_path(
+    tmp_path: Path, in_git: bool
+) -> None:
+    """``bin/deploy -> ../src/impl.txt`` runs impl.txt's Python (its shebang) when run as
+    ``./bin/deploy``; the walk skipped links to files, and never reads a .txt: the script
+    was not scanned (an independent attacker's finding). A link to a file scanned under its
+    own path, to a file that is no Python, or out of the scanned folder adds nothing."""
+    touch(tmp_path, "app.py")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/impl.txt").write_text("#!/usr/bin/env python3\nimport os\n")
+    (tmp_path / "src/notes.txt").write_text("just notes\n")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin/deploy").symlink_to("../src/impl.txt")
+    (tmp_path / "bin/notes").symlink_to("../src/notes.txt")
+    (tmp_path / "bin/app").symlink_to("../app.py")
+    outside = tmp_path.parent / f"{tmp_path.name}-out.txt"
+    outside.write_text("#!/usr/bin/env python3\n")
+    (tmp_path / "bin/far").symlink_to(outside)
+    if in_git:
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", "-A")
+    assert found([tmp_path], tmp_path) == ["app.py", "bin/deploy"]
