@@ -604,36 +604,39 @@ def _linked_files(
         if os.path.isabs(inside) or real == root_real:
             continue
         if os.path.isfile(real):  # bin/deploy -> ../src/impl.txt, a Python script run by it
-            kind = _kind(rel)
-            if kind == _OTHER or not (matcher.empty or matcher.wanted(rel)):
-                continue
-            if os.path.join(root_abs, inside) in seen or real in seen:
-                continue  # scanned under its own path
-            if kind == _SHEBANG and _sniff(real) != _PYTHON:
-                continue
-            key = os.path.abspath(link)
-            if key not in seen:
-                seen.add(key)
-                yield Candidate(link, explicit=False)
+            found = _through_link(rel, link, os.path.join(root_abs, inside), matcher, seen)
+            if found is not None:
+                yield found
             continue
         if not os.path.isdir(real):
             continue
         if _skipped_dir(rel.rpartition("/")[2]) or is_virtualenv(real):
             continue
         for sub in _walk(link).files:
-            walked = f"{rel}/{sub}"
-            kind = _kind(walked)
-            if kind == _OTHER or not (matcher.empty or matcher.wanted(walked)):
-                continue
-            if os.path.join(root_abs, inside, sub) in seen:
-                continue  # scanned under its own path
-            path = os.path.join(link, sub)
-            if kind == _SHEBANG and _sniff(path) != _PYTHON:
-                continue
-            key = os.path.abspath(path)
-            if key not in seen:
-                seen.add(key)
-                yield Candidate(path, explicit=False)
+            own = os.path.join(root_abs, inside, sub)
+            found = _through_link(f"{rel}/{sub}", os.path.join(link, sub), own, matcher, seen)
+            if found is not None:
+                yield found
+
+
+def _through_link(
+    walked: str, path: str, own: str, matcher: Matcher, seen: set[str]
+) -> Candidate | None:
+    """The file ``path``, reached through a link (``walked``: as the walk names it; ``own``:
+    its path without the link), when it is a Python file the globs want and it is not
+    scanned under its own path or already."""
+    kind = _kind(walked)
+    if kind == _OTHER or not (matcher.empty or matcher.wanted(walked)):
+        return None
+    if own in seen or os.path.realpath(path) in seen:
+        return None  # scanned under its own path
+    if kind == _SHEBANG and _sniff(os.path.realpath(path)) != _PYTHON:
+        return None
+    key = os.path.abspath(path)
+    if key in seen:
+        return None
+    seen.add(key)
+    return Candidate(path, explicit=False)
 
 
 def module_name(rel_path: str, root: str = "") -> str:
