@@ -650,7 +650,7 @@ def module_name(rel_path: str, root: str = "") -> str:
     prefix = package_prefix(root) if root and not os.path.isabs(rel_path) else ""
     if prefix:
         parts = [*prefix.split("."), *parts]
-    else:
+    elif not os.path.isabs(rel_path):  # (an absolute path, outside the root: no module)
         # a folder above that cannot be a package (a repository of several distributions,
         # ``packages/autogen-ext/src/autogen_ext/``, an unpacked ``name-1.0/``) holds
         # a project of its own: its files are named from below it, as its own scan would

@@ -425,3 +425,15 @@ def test_a_script_run_through_a_link_to_a_file_is_scanned_under_the_links_path(
         _git(tmp_path, "init", "-q")
         _git(tmp_path, "add", "-A")
     assert found([tmp_path], tmp_path) == ["app.py", "bin/deploy"]
+
+
+def test_a_folder_that_is_no_package_name_starts_module_names_below_it_in_the_root_only() -> None:
+    """Below ``pkg-1.0/`` (a distribution unpacked in the project) modules are named from
+    below it; an absolute path (a file out of the project's root, named on the command
+    line) is no module: naming it from below some folder of the machine made a pre-commit
+    run on five salt files ask the rounds for the classes they use (0.96 s -> 1.45 s)."""
+    from auditor.scan.discover import module_name
+
+    assert module_name("pkgs/autogen-ext/src/autogen_ext/run.py") == "autogen_ext.run"
+    assert module_name("salt-3008.5/salt/auth/pam.py") == "salt.auth.pam"
+    assert module_name("/work/corpora/salt-3008.5/salt/auth/pam.py") == ""
