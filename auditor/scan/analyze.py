@@ -1126,14 +1126,9 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                 continue
         doubt = exposed = None
         if sink is not None and sink.isolated:
-            doubt = isolation_doubt(
-                node, sink.name, call.scope, resolver, evaluator, collector, ctx.isolated,
-                ctx.policy.sandbox.get("allow_degraded") is True,
-            )  # fmt: skip
-            if doubt is not None:
-                sink = dataclasses.replace(sink, isolated=False)
-            else:
-                exposed = isolation_exposed(node, sink.name, call.scope, evaluator)
+            sink, doubt, exposed = _isolation_judged(
+                sink, node, call.scope, resolver, evaluator, collector, ctx
+            )
         if sink is not None:
             site = _evaluate(sink, call, evaluator, chdirs)
             if site is None and sink.form == "module" and collector is not None:
@@ -1632,15 +1627,30 @@ def _judge_handed(
     sink, node = site.sink, site.handed
     if sink is None or not sink.isolated or node is None:
         return
+    site.sink, site.doubt, site.exposed = _isolation_judged(
+        sink, node, scope, resolver, evaluator, collector, ctx
+    )
+
+
+def _isolation_judged(
+    sink: Sink,
+    node: cst.Call,
+    scope: Scope,
+    resolver: Resolver,
+    evaluator: Evaluator,
+    collector: Collector | None,
+    ctx: Context,
+) -> tuple[Sink, str | None, str | None]:
+    """An isolated sink's call (``node``) judged by the sandbox's own checks: the sink (no
+    longer isolated when the call is doubtful), why it is doubtful, and what of the host it
+    exposes otherwise."""
     doubt = isolation_doubt(
         node, sink.name, scope, resolver, evaluator, collector, ctx.isolated,
         ctx.policy.sandbox.get("allow_degraded") is True,
     )  # fmt: skip
     if doubt is not None:
-        site.sink = dataclasses.replace(sink, isolated=False)
-        site.doubt = doubt
-    else:
-        site.exposed = isolation_exposed(node, sink.name, scope, evaluator)
+        return dataclasses.replace(sink, isolated=False), doubt, None
+    return sink, None, isolation_exposed(node, sink.name, scope, evaluator)
 
 
 def _hands_a_sink(node: cst.Call, call: CallSite, resolver: Resolver, catalogue: Catalogue) -> bool:

@@ -206,8 +206,8 @@ class Summarizer:
         for assign in collector.attr_assigns:
             if not assign.mutation:
                 self._attr_assigns.setdefault((assign.cls, assign.attr), []).append(assign)
-        self._frameworks = self._imported_roots()
         self._imported = self._imported_targets()
+        self._frameworks = frozenset(target.split(".")[0] for target in self._imported)
         self._records = {id(r.scope): r for r in collector.functions}
         self._functions_by_key = {r.key: r for r in collector.functions}
         self._classes_by_key = {r.key: r for r in collector.classes}
@@ -343,9 +343,6 @@ class Summarizer:
     # -- names ---------------------------------------------------------------------------
     def absolute(self, target: str) -> str:
         return absolute(target, self.module_name, self.package)
-
-    def _imported_roots(self) -> frozenset[str]:
-        return frozenset(target.split(".")[0] for target in self._imported_targets())
 
     def _imported_targets(self) -> frozenset[str]:
         """The absolute dotted names the module's imports bind, and the modules its
