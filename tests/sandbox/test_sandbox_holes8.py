@@ -247,3 +247,36 @@ def test_an_o_path_descriptor_stays_one_and_keeps_its_file_unchanged(host_dir: s
     assert {chmod, utime} <= REFUSED, (chmod, utime)
     assert reopen in (errno.EACCES, errno.EPERM), reopen  # Landlock: not in the view
     assert read == errno.EBADF  # still an O_PATH descriptor
+
+
+@pytest.mark.parametrize("where", ["stdout", "pass_fds"])
+def test_a_writable_file_gets_its_mode_group_and_xattrs_back_after_the_run(
+    host_dir: str, where: str
+) -> None:
+    """A file given for writing cannot be reopened through a read-only mount (its writes
+    would be refused): the payload wrote a program into it, made it set-user-ID and
+    world-writable and gave it an ACL-like user xattr, which outlived the run (uid 65534).
+    Its mode, group and xattrs are set back once the run is over; what it wrote stays."""
+    path = os.path.join(host_dir, "out.bin")
+    with open(path, "wb") as f:
+        f.write(b"before\n")
+    os.chmod(path, 0o640)
+    mode, uid, gid = _meta(path)[:3]
+    xattrs = _xattrs(path)
+    with open(path, "ab") as out:
+        n = 1 if where == "stdout" else out.fileno()
+        code = ATTACK + f"os.write({n}, b'#!/bin/sh\\n')\n"
+        kw: dict[str, object] = (
+            {"stdout": out} if where == "stdout" else {"pass_fds": (n,), "stdout": subprocess.PIPE}
+        )
+        r = sandbox.run(
+            [sys.executable, "-I", "-c", code, str(n)],
+            stderr=subprocess.PIPE,
+            timeout=60,
+            **kw,  # type: ignore[arg-type]
+        )
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert _meta(path)[:3] == (mode, uid, gid)
+    assert _xattrs(path) == xattrs
+    with open(path, "rb") as f:
+        assert f.read().endswith(b"#!/bin/sh\n")
