@@ -842,8 +842,9 @@ static int join_one(void) {
  * mount is reached by the file's path (open_tree refuses a descriptor of the caller's mount
  * namespace), checked to be the same inode; a file with no name left (unlinked, a memfd) has
  * no metadata anyone else sees and is left as it is.  A writable regular file cannot be
- * reopened so (a read-only mount refuses its writes): docs/sandbox.md, Known limits.  Any
- * failure fails the run (E stdio): the payload never gets such a descriptor unprotected. */
+ * reopened so (a read-only mount refuses its writes): the caller sets its mode, group and
+ * xattrs back after the run (metaguard.py; docs/sandbox.md, Known limits).  Any failure
+ * fails the run (E stdio): the payload never gets such a descriptor unprotected. */
 static int reopen_one(int fd) {
     char self[32], path[4096], what[64];
     struct stat st, there;

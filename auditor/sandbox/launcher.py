@@ -102,8 +102,7 @@ FIXES = {
         "pass_fds) could not be reopened through a read-only mount, which keeps an "
         "unprivileged caller's payload from changing its mode, owner, times or xattrs (its "
         "path is gone or names another file now, or the terminal is exclusive): give the "
-        "payload a copy, or its data "
-        "through a pipe (input=, stdin=PIPE)"
+        "payload a copy, or its data through a pipe (input=, stdin=PIPE)"
     ),
     "setup": (
         "a process of the sandbox's setup (the launcher, or the init of a preexec_fn run) "
