@@ -51,6 +51,10 @@
  *   own=FD                a stdio pipe the sandbox made (a capture or a relay's): the only
  *                         pipes a root caller's payload is given (give_stdio_pipes)
  *   fd=SRC:DST            a relay's pipe end SRC becomes DST (a pass_fds number), at once
+ *   ro=N,N,...            an unprivileged caller's descriptors the payload gets (its stdio,
+ *                         its pass_fds): each read-only regular file, and each device the
+ *                         caller owns (a terminal), is reopened through a read-only clone of
+ *                         its mount, so that its mode, owner, times and xattrs stay (reopen_ro)
  * Filesystem operations, applied in order to the new root:
  *   bind=MODE:N:SRCDST    bind SRC (its first N bytes) at DST; MODE ro, rw, rwid (rw,
  *                         idmapped through the sandbox's user namespace), roid (ro,
@@ -96,7 +100,7 @@
 
 #define MAXN 64
 #define MAXOPS 256
-#define PROTOCOL "4" /* native.PROTOCOL: the argv plan's version */
+#define PROTOCOL "5" /* native.PROTOCOL: the argv plan's version */
 #ifndef SOURCE_SHA256
 #define SOURCE_SHA256 "" /* built by hand: no source check */
 #endif
@@ -181,6 +185,7 @@ static struct {
     int landlock;
     int strict;
     const char *cwd;
+    const char *ro; /* ro=N,N,...: the caller's descriptors to reopen read-only (reopen_ro) */
     int last_cap;
     char applied[1024]; /* applied pieces, comma-separated, in order */
 } plan = {.info_fd = -1, .exec_fd = -1, .idmap = -1, .last_cap = 40};
@@ -827,6 +832,95 @@ static int join_one(void) {
     return setns(ns_fds[join_index], NSS[join_index].flag) < 0 ? fail("setns") : 0;
 }
 
+/* An unprivileged caller's payload has the caller's uid: it owns the caller's files, and
+ * could fchmod (set-user-ID bits included), fchown, touch or setxattr a file or terminal it
+ * was given, also by path through /proc/self/fd/N.  Landlock has no right for these.  So each
+ * descriptor of ro= that is a regular file open read-only, or a device the caller owns (its
+ * terminal: a device's reads and writes do not need a writable mount), is reopened here, in
+ * the sandbox's mount namespace, through a clone of its mount made read-only: the same file,
+ * access mode, status flags and offset, and every metadata change fails with EROFS.  The
+ * mount is reached by the file's path (open_tree refuses a descriptor of the caller's mount
+ * namespace), checked to be the same inode; a file with no name left (unlinked, a memfd) has
+ * no metadata anyone else sees and is left as it is.  A writable regular file cannot be
+ * reopened so (a read-only mount refuses its writes): the caller sets its mode, group and
+ * xattrs back after the run (metaguard.py; docs/sandbox.md, Known limits).  Any failure
+ * fails the run (E stdio): the payload never gets such a descriptor unprotected. */
+static int reopen_one(int fd) {
+    char self[32], path[4096], what[64];
+    struct stat st, there;
+    int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+    if (fl < 0 || fdfl < 0 || fstat(fd, &st) < 0) return 0; /* not open: nothing to give */
+    int reg = S_ISREG(st.st_mode);
+    if (reg ? (fl & O_ACCMODE) != O_RDONLY
+            : !((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && st.st_uid == plan.uid))
+        return 0;
+    if (st.st_nlink == 0) return 0;
+    snprintf(what, sizeof what, "descriptor %d", fd);
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(self, path, sizeof path - 1);
+    if (n < 0) return failf("%s: readlink", what);
+    if ((size_t)n >= sizeof path - 1) {
+        errno = ENAMETOOLONG;
+        return failf("%s: readlink", what);
+    }
+    path[n] = 0;
+    if (path[0] != '/') {
+        errno = ENOENT;
+        return failf("%s: no path to reopen it read-only", what);
+    }
+    struct {
+        uint64_t flags, mode, resolve;
+    } how = {O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, RESOLVE_NO_SYMLINKS_};
+    int pf = (int)syscall(SYS_OPENAT2, AT_FDCWD, path, &how, sizeof how);
+    if (pf < 0) return failf("reopening %s read-only: open", path);
+    int tree = (int)syscall(SYS_OPEN_TREE, pf, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH_);
+    close(pf);
+    if (tree < 0) return failf("reopening %s read-only: open_tree", path);
+    if (setattr(tree, "", AT_EMPTY_PATH_, MOUNT_ATTR_RDONLY, -1) < 0) {
+        close(tree);
+        return failf("reopening %s read-only: mount_setattr", path);
+    }
+    if (fstat(tree, &there) < 0 || there.st_dev != st.st_dev || there.st_ino != st.st_ino) {
+        close(tree);
+        errno = ESTALE;
+        return failf("reopening %s read-only: another file is at its path now", path);
+    }
+    snprintf(self, sizeof self, "/proc/self/fd/%d", tree);
+    int keep = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | O_NOATIME;
+    /* an O_PATH descriptor stays one: it gives no read access */
+    int nfd = open(self, (fl & O_PATH) ? O_PATH | O_CLOEXEC : (fl & keep) | O_NOCTTY | O_CLOEXEC);
+    close(tree);
+    if (nfd < 0) return failf("reopening %s read-only: open", path);
+    if (reg && !(fl & O_PATH)) {
+        off_t off = lseek(fd, 0, SEEK_CUR);
+        if (off > 0 && lseek(nfd, off, SEEK_SET) < 0) {
+            close(nfd);
+            return failf("reopening %s read-only: lseek", path);
+        }
+    }
+    if (dup3(nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+        close(nfd);
+        return failf("reopening %s read-only: dup3", path);
+    }
+    close(nfd);
+    return 0;
+}
+
+static int reopen_ro(void) {
+    const char *p = plan.ro;
+    while (p && *p) {
+        char *end;
+        long fd = strtol(p, &end, 10);
+        if (end == p || fd < 0 || fd > 1 << 20 || (*end && *end != ',')) {
+            errno = EINVAL;
+            return fail("bad plan item ro");
+        }
+        if (reopen_one((int)fd) < 0) return -1;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
 static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char *file, char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     /* A process group of its own: a signal sent to the launcher's group (killpg(Popen.pid))
@@ -836,6 +930,12 @@ static void __attribute__((noreturn)) payload(int go_r, int ready_r, const char 
     for (join_index = 2; join_index < 6; join_index++) /* mnt ipc uts net */
         if (ns_fds[join_index] >= 0 && applied(NSS[join_index].name))
             attempt(NSS[join_index].name, join_one);
+    /* Before the view: the caller's files are reached by their host paths.  Without a mount
+     * namespace (a degraded run) the payload has the host's whole filesystem anyway. */
+    if (plan.ro && applied("mount") && reopen_ro() < 0) {
+        say('E', "stdio|%s", errbuf);
+        _exit(126);
+    }
     int view = applied("mount") && plan.nops > 0;
     if (view) {
         attempt("allowlist-root", build_view);
@@ -1178,6 +1278,7 @@ static int parse_plan(int argc, char **argv, int first) {
         }
         else if (!strcmp(a, "cwd")) plan.cwd = v;
         else if (!strcmp(a, "own")) add(&plan.own, v);
+        else if (!strcmp(a, "ro")) plan.ro = v;
         else if (!strcmp(a, "fd")) add(&plan.fdmap, v);
         else if (!strcmp(a, "lastcap")) plan.last_cap = atoi(v);
         else if (!strcmp(a, "landlock")) plan.landlock = atoi(v);

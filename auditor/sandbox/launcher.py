@@ -24,7 +24,7 @@ from auditor.sandbox import rulesdata, view
 
 #: The argv plan's version; both launchers refuse any other (a stale compiled launcher fails
 #: closed instead of misreading the plan).
-PROTOCOL = "4"
+PROTOCOL = "5"
 
 #: Test-only fault injection: pieces listed here fail as if the kernel refused them.
 #: Module-private; nothing in the environment or configuration can set it.
@@ -97,6 +97,13 @@ FIXES = {
     "uid": "switching the payload to an unprivileged uid failed",
     "hostname": "sethostname failed in the new uts namespace",
     "cwd": "cannot enter the working directory inside the sandbox",
+    "stdio": (
+        "a file or terminal of the caller's given to the payload (stdin, stdout, stderr, "
+        "pass_fds) could not be reopened through a read-only mount, which keeps an "
+        "unprivileged caller's payload from changing its mode, owner, times or xattrs (its "
+        "path is gone or names another file now, or the terminal is exclusive): give the "
+        "payload a copy, or its data through a pipe (input=, stdin=PIPE)"
+    ),
     "setup": (
         "a process of the sandbox's setup (the launcher, or the init of a preexec_fn run) "
         "died before the sandbox was ready: its error output is quoted above or, when the "
@@ -142,6 +149,10 @@ class Plan:
     own_pipes: tuple[int, ...] = ()
     #: (a relay's fresh pipe end, the pass_fds number it takes in the payload)
     fd_map: tuple[tuple[int, int], ...] = ()
+    #: an unprivileged caller's descriptors the payload gets (stdio numbers, pass_fds): the
+    #: launcher reopens each read-only regular file and each device the caller owns (its
+    #: terminal) through a read-only clone of its mount (reopen_ro in launcher.c)
+    reopen: tuple[int, ...] = ()
 
 
 def rlimits_for(
@@ -265,6 +276,8 @@ def items(plan: Plan) -> list[str]:
         out.append(f"cwd={plan.cwd}")
     out += [f"own={fd}" for fd in plan.own_pipes]
     out += [f"fd={src}:{dst}" for src, dst in plan.fd_map]
+    if plan.reopen:
+        out.append("ro=" + ",".join(str(fd) for fd in plan.reopen))
     return out
 
 

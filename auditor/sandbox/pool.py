@@ -322,6 +322,25 @@ def _reopenable_stdio(stdin: Any, stdout: Any, stderr: Any) -> bool:
     return False
 
 
+def _reopened_fds(pass_fds: tuple[int, ...]) -> bool:
+    """Whether an unprivileged caller's ``pass_fds`` hold a file or a device, which a cold
+    run's launcher reopens through a read-only mount (its payload owns the caller's files:
+    reopen_ro in launcher.c); a warm sandbox, set up before its run, cannot, so such runs
+    go cold.  A root caller's payload is another uid: nothing to reopen."""
+    if os.geteuid() == 0:
+        return False
+    for fd in pass_fds:
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            return True
+        if stat.S_ISCHR(st.st_mode) and st.st_rdev != _null_rdev():
+            return True
+    return False
+
+
 @functools.cache
 def _null_rdev() -> int:
     return os.stat(os.devnull).st_rdev
@@ -980,7 +999,7 @@ class Pool:
         if open_files is not None and any(fd >= open_files for fd in run.pass_fds):
             # The sandbox's RLIMIT_NOFILE keeps it from placing such a descriptor: cold.
             return self._cold(run, reason="options")
-        if _reopenable_stdio(run.stdin, run.stdout, run.stderr):
+        if _reopenable_stdio(run.stdin, run.stdout, run.stderr) or _reopened_fds(run.pass_fds):
             return self._cold(run, reason="stdio")
         if relay.needed(run.stdin, run.stdout, run.stderr, run.pass_fds):
             # a pipe, FIFO or socket of the caller's: a cold run relays it (relay.py)

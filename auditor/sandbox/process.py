@@ -535,7 +535,8 @@ class Popen(subprocess.Popen[Any]):
             raise
         fd_map = tuple(self._relay.fd_map) if self._relay is not None else ()
         mapped = {target for _, target in fd_map}
-        spawn_fds = (*(fd for fd in user_fds if fd not in mapped), *(c for c, _ in fd_map))
+        user_fds_kept = tuple(fd for fd in user_fds if fd not in mapped)
+        spawn_fds = (*user_fds_kept, *(c for c, _ in fd_map))
         relay_ends = set(self._relay.child_ends()) if self._relay is not None else set()
         # The stdio pipes the sandbox made (captures, relays): a root caller's payload, of
         # another uid, gets them (give_stdio_pipes), never a pipe of the caller's.
@@ -548,6 +549,10 @@ class Popen(subprocess.Popen[Any]):
             ):
                 own.append(n)
 
+        # An unprivileged caller's payload owns the caller's files: the launcher reopens the
+        # files and terminal it gets through a read-only mount (reopen_ro in launcher.c). A
+        # root caller's payload is another uid, which owns none of them.
+        reopen = () if root else (*(n for n in range(3) if n not in own), *user_fds_kept)
         info_r, info_w = os.pipe()
         self._info_r = info_r
         plan = launcher.Plan(
@@ -579,6 +584,7 @@ class Popen(subprocess.Popen[Any]):
             userns_limits=launcher.userns_limits() if "user" in namespaces else (),
             own_pipes=tuple(own),
             fd_map=fd_map,
+            reopen=reopen,
         )
         exec_w = -1
         spawn: dict[str, Any]

@@ -33,7 +33,7 @@ import struct
 import sys
 from collections.abc import Callable
 
-PROTOCOL = "4"
+PROTOCOL = "5"
 NEWROOT = "/tmp"
 
 CLONE_NEWNS = 0x00020000
@@ -195,6 +195,7 @@ class Plan:
         self.version = ""
         self.own: list[int] = []
         self.fd_map: list[tuple[int, int]] = []
+        self.ro: list[int] = []
         self.applied: list[str] = []
         for item in items:
             key, _, value = item.partition("=")
@@ -261,6 +262,8 @@ class Plan:
                 self.version = value
             elif key == "own":
                 self.own.append(int(value))
+            elif key == "ro":
+                self.ro = [int(n) for n in value.split(",") if n]
             elif key == "fd":
                 src, _, dst = value.partition(":")
                 self.fd_map.append((int(src), int(dst)))
@@ -809,6 +812,90 @@ def _userns_limits() -> None:
         _write_file(f"/proc/sys/user/{name}", count)
 
 
+def _reopen_one(fd: int) -> None:
+    """See reopen_one in launcher.c: the caller's read-only file or own device at ``fd``,
+    reopened through a read-only clone of its mount (same access, flags and offset)."""
+    try:
+        fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+        inheritable = os.get_inheritable(fd)
+        st = os.fstat(fd)
+    except OSError:
+        return  # not open: nothing to give
+    reg = stat.S_ISREG(st.st_mode)
+    if reg:
+        if fl & os.O_ACCMODE != os.O_RDONLY:
+            return
+    elif not ((stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)) and st.st_uid == _plan.uid):
+        return
+    if st.st_nlink == 0:
+        return
+    try:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError as exc:
+        raise _err(f"descriptor {fd}: readlink", exc.errno) from None
+    if not path.startswith("/"):
+        raise _err(f"descriptor {fd}: no path to reopen it read-only", errno.ENOENT)
+    what = f"reopening {path} read-only"
+    how = struct.pack("QQQ", os.O_PATH | os.O_CLOEXEC | os.O_NOFOLLOW, 0, RESOLVE_NO_SYMLINKS)
+    pf = int(
+        _libc.syscall(
+            SYS_OPENAT2, ctypes.c_int(AT_FDCWD), os.fsencode(path), how, ctypes.c_size_t(len(how))
+        )
+    )
+    _check(pf, f"{what}: open")
+    try:
+        tree = int(
+            _libc.syscall(
+                SYS_OPEN_TREE,
+                ctypes.c_int(pf),
+                b"",
+                ctypes.c_uint(OPEN_TREE_CLONE | os.O_CLOEXEC | AT_EMPTY_PATH),
+            )
+        )
+        _check(tree, f"{what}: open_tree")
+    finally:
+        os.close(pf)
+    try:
+        _check(_setattr(tree, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY), f"{what}: mount_setattr")
+        there = os.fstat(tree)
+        if (there.st_dev, there.st_ino) != (st.st_dev, st.st_ino):
+            raise _err(f"{what}: another file is at its path now", errno.ESTALE)
+        keep = (
+            os.O_ACCMODE
+            | os.O_APPEND
+            | os.O_NONBLOCK
+            | os.O_DSYNC
+            | os.O_SYNC
+            | os.O_DIRECT
+            | os.O_NOATIME
+        )
+        # an O_PATH descriptor stays one: it gives no read access
+        flags = (
+            os.O_PATH | os.O_CLOEXEC if fl & os.O_PATH else (fl & keep) | os.O_NOCTTY | os.O_CLOEXEC
+        )
+        try:
+            new = os.open(f"/proc/self/fd/{tree}", flags)
+        except OSError as exc:
+            raise _err(f"{what}: open", exc.errno) from None
+    finally:
+        os.close(tree)
+    try:
+        if reg and not fl & os.O_PATH:
+            off = os.lseek(fd, 0, os.SEEK_CUR)
+            if off > 0:
+                os.lseek(new, off, os.SEEK_SET)
+        os.dup2(new, fd, inheritable=inheritable)
+    except OSError as exc:
+        raise _err(what, exc.errno) from None
+    finally:
+        os.close(new)
+
+
+def _reopen_ro() -> None:
+    for fd in _plan.ro:
+        _reopen_one(fd)
+
+
 def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready: bool) -> None:
     """In the payload, up to the point of exec."""
     _pdeathsig()
@@ -820,6 +907,13 @@ def _payload_setup(go_r: int, ready_r: int, ns_fds: dict[str, int], early_ready:
     for name, _file, flag in NAMESPACES[2:]:  # mount ipc uts net
         if name in _plan.applied and name in ns_fds:
             _attempt(name, functools.partial(_setns, ns_fds[name], flag))
+    # Before the view: the caller's files are reached by their host paths (see payload in
+    # launcher.c); without a mount namespace the payload has the host's filesystem anyway.
+    if _plan.ro and "mount" in _plan.applied:
+        try:
+            _reopen_ro()
+        except (_Fail, OSError) as exc:
+            _fatal("stdio", str(exc).replace("\n", " "))
     waited = False
 
     def init_started() -> None:

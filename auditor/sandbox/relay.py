@@ -38,6 +38,7 @@ import threading
 from typing import Any
 
 from auditor.sandbox.errors import SandboxConfigError
+from auditor.sandbox.metaguard import MetaGuard
 
 _F_SETPIPE_SZ = 1031
 _SPLICE_F_NONBLOCK = 2
@@ -459,6 +460,8 @@ class FlagGuard:
 
     def __init__(self, fds: list[int]) -> None:
         self.kept: list[tuple[int, tuple[int, int], int]] = []
+        #: and an unprivileged caller's files' mode, group and xattrs (metaguard.py)
+        self.meta = MetaGuard(fds)
         seen: set[int] = set()
         for fd in fds:
             if fd in seen or fd < 0:
@@ -483,6 +486,7 @@ class FlagGuard:
         return cls([*fds, *pass_fds])
 
     def restore(self) -> None:
+        self.meta.restore()
         kept, self.kept = self.kept, []
         for fd, ident, flags in kept:
             with contextlib.suppress(OSError):
@@ -491,4 +495,5 @@ class FlagGuard:
                     fcntl.fcntl(fd, fcntl.F_SETFL, flags)
 
     def forget(self) -> None:
+        self.meta.forget()
         self.kept = []

@@ -39,6 +39,7 @@ SUBMODULES = (
     "launcher",
     "limits",
     "linux",
+    "metaguard",
     "metrics",
     "mountinfo",
     "native",

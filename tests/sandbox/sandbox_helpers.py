@@ -202,7 +202,8 @@ class Pooled:
     call's sandbox options, waited for until its sandbox is ready, handed the payload with
     the call's run options.  A run that returns must have been served warm (a hit): a
     probe that passed cold would prove nothing about the pool; except a run whose stdio is
-    a regular file or a terminal, which a pool runs cold by design (docs/sandbox.md): the
+    a regular file or a terminal, or (unprivileged) whose pass_fds hold a file, which a
+    pool runs cold by design (docs/sandbox.md): the
     escapes tests that give a file as stdout check that; a probe that leaves its stdio
     inherited (pytest's capture file) gets /dev/null instead, to run warm."""
 
@@ -227,7 +228,10 @@ class Pooled:
             streams[0] = subprocess.PIPE
         if kw.get("capture_output"):
             streams[1:] = [subprocess.PIPE, subprocess.PIPE]
-        cold = pool_mod._reopenable_stdio(*streams)
+        # (and an unprivileged caller's file or device in pass_fds: reopened read-only cold)
+        cold = pool_mod._reopenable_stdio(*streams) or pool_mod._reopened_fds(
+            tuple(kw.get("pass_fds", ()))
+        )
         with sandbox.Pool(1, **opts) as pool:
             pool.wait_ready(60)
             pool._core.size = 0  # no replacement: what is left afterwards is the run's
