@@ -214,6 +214,9 @@ class Collector(cst.CSTVisitor):
         # a call: a container handed to a call that may change it, then read by another
         # call, is not what it was built with (finish())
         self._handed: list[tuple[str, Scope, cst.Call, int, bool]] = []
+        # id() of the displays whose names do not escape into them (a target, ``a, b =
+        # ...``; what a ``for`` iterates over, whose target is followed: _items)
+        self._not_escaping: set[int] = set()
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
@@ -530,6 +533,15 @@ class Collector(cst.CSTVisitor):
             for binding in list(bindings):
                 if binding.kind == "value" and isinstance(binding.value, cst.Name):
                     todo.append((binding.value.value, binding.scope))
+                elif (  # def f(l=CMD): l[0] = x changes CMD (the default is one object)
+                    binding.kind == "param"
+                    and isinstance(binding.default, cst.Name)
+                    and binding.scope.parent is not None
+                ):
+                    todo.append((binding.default.value, binding.scope.parent))
+                elif binding.kind == "iter" and binding.value is not None:
+                    # for c in [CMD]: c[0] = x changes CMD (and for c in CMDS, CMDS = [A])
+                    todo.extend((n, binding.scope) for n in _items(binding.value, binding.scope))
         return out
 
     def _handed_mutations(self) -> None:
@@ -581,6 +593,8 @@ class Collector(cst.CSTVisitor):
         self._pop()
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._no_escape(node.target)
+        self._no_escape(node.iter)
         self._bind_iteration(node.target, node.iter)
 
     def _bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
@@ -664,8 +678,65 @@ class Collector(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, whole)
 
+    # -- a container escaping into another object ---------------------------------------
+    def _no_escape(self, node: cst.BaseExpression) -> None:
+        """The displays of a target (``a, [b, c] = ...``) hold no object."""
+        todo: list[cst.BaseExpression] = [node]
+        while todo:
+            current = todo.pop()
+            if isinstance(current, (cst.Tuple, cst.List)):
+                self._not_escaping.add(id(current))
+                todo.extend(e.value for e in current.elements)
+            elif isinstance(current, cst.StarredElement):
+                todo.append(current.value)
+
+    def _escape(self, value: cst.BaseExpression) -> None:
+        """A container of this file (``CMD = ["echo"]``) put in another object (an item of
+        a dict or list, ``STATE = {"cmd": CMD}``; a class or object attribute, ``class K:
+        cmd = CMD``, ``obj.cmd = CMD``) may be changed through it (``STATE["cmd"][0] = x``,
+        ``K.cmd.insert(0, x)``, from any function or file): it is not what it was built
+        with."""
+        if not isinstance(value, cst.Name):
+            return
+        bindings = self.scope.lookup(value.value)
+        if bindings and any(_container(b, 0) for b in bindings):
+            self._pending.append((value.value, self.scope, None, True, None, next(CLOCK)))
+
+    def _elements_escape(self, node: cst.List | cst.Tuple | cst.Set) -> None:
+        if id(node) in self._not_escaping:
+            return
+        for element in node.elements:
+            if not isinstance(element, cst.StarredElement):
+                self._escape(element.value)
+
+    def visit_List(self, node: cst.List) -> None:
+        self._elements_escape(node)
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._elements_escape(node)
+
+    def visit_Set(self, node: cst.Set) -> None:
+        self._elements_escape(node)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self._escape(element.value)
+
+    def _attribute_escape(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``obj.cmd = CMD``, and ``cmd = CMD`` in a class body: see :meth:`_escape`."""
+        if isinstance(target, cst.Attribute) or (
+            isinstance(target, cst.Name) and self.scope.kind == "class"
+        ):
+            self._escape(value)
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        if all(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets):
+            # a, b = CMD, 1: unpacked item by item (_bind_target), no tuple holds CMD
+            self._not_escaping.add(id(node.value))
         for target in node.targets:
+            self._no_escape(target.target)
+            self._attribute_escape(target.target, node.value)
             self._globals_subscript(target.target, node.value)
             self._bind_target(target.target, node.value)
             self._self_attr(target.target, node.value)
@@ -703,6 +774,7 @@ class Collector(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
+            self._attribute_escape(node.target, node.value)
             self._bind_target(node.target, node.value)
             self._self_attr(node.target, node.value, annotation=node.annotation.annotation)
 
@@ -710,14 +782,17 @@ class Collector(cst.CSTVisitor):
         """``del x[k]``, ``del x[0:3]``: the items left are not those ``x`` was built with
         (the words of a split command shift: what was an argument becomes the program)."""
         targets: list[cst.BaseExpression] = [node.target]
+        self._no_escape(node.target)
         while targets:
             target = targets.pop()
             if isinstance(target, (cst.Tuple, cst.List)):
                 targets.extend(e.value for e in target.elements)
-            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-                self._pending.append(
-                    (target.value.value, self.scope, None, True, None, next(CLOCK))
-                )
+            elif isinstance(target, cst.Subscript) and isinstance(
+                _receiver(target.value), cst.Name
+            ):
+                name = _receiver(target.value)
+                assert isinstance(name, cst.Name)
+                self._pending.append((name.value, self.scope, None, True, None, next(CLOCK)))
             elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute):
                 self._changed_attr(target.value, None)
 
@@ -733,10 +808,12 @@ class Collector(cst.CSTVisitor):
 
     def _mutation(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """``x[k] = value`` puts ``value`` in what ``x`` holds, anywhere (even first)."""
-        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+        if isinstance(target, cst.Subscript) and isinstance(_receiver(target.value), cst.Name):
             index = target.slice[0].slice if len(target.slice) == 1 else None
             key = index.value if isinstance(index, cst.Index) else None
-            self._pending.append((target.value.value, self.scope, value, True, key, next(CLOCK)))
+            name = _receiver(target.value)
+            assert isinstance(name, cst.Name)
+            self._pending.append((name.value, self.scope, value, True, key, next(CLOCK)))
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute):
             self._changed_attr(target.value, value)  # backup.RSYNC[0] = v
 
@@ -913,6 +990,8 @@ class Collector(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._open_loops.append(next(CLOCK))  # before the target: bound on each pass
+        self._no_escape(node.target)
+        self._no_escape(node.iter)
         self._bind_iteration(node.target, node.iter)
 
     def leave_For(self, original_node: cst.For) -> None:
@@ -939,6 +1018,7 @@ class Collector(cst.CSTVisitor):
         if self._async_with and self._async_with[-1]:
             self.async_items.add(id(node.item))
         if node.asname is not None:
+            self._no_escape(node.asname.name)
             if isinstance(node.asname.name, cst.Name):
                 self.scope.bind(
                     node.asname.name.value, Binding("with", self.scope, value=node.item)
@@ -1023,7 +1103,7 @@ class Collector(cst.CSTVisitor):
         ):
             self.calls.append(site)
         if isinstance(func, cst.Attribute) and func.attr.value in _GROWING | _PREPENDING:
-            receiver = func.value
+            receiver = _receiver(func.value)
             first = func.attr.value in _PREPENDING
             method = func.attr.value
             for position, arg in enumerate(node.args):
@@ -1050,11 +1130,12 @@ class Collector(cst.CSTVisitor):
         if mutated and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute):
             setitem = func.attr.value == "__setitem__" and len(node.args) > 1
             self._changed_attr(func.value, node.args[1].value if setitem else None)
-        if mutated and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        changed = _receiver(func.value) if isinstance(func, cst.Attribute) else func
+        if mutated and isinstance(func, cst.Attribute) and isinstance(changed, cst.Name):
             setitem = func.attr.value == "__setitem__" and len(node.args) > 1
             value = node.args[1].value if setitem else None
             key = node.args[0].value if setitem else None
-            self._pending.append((func.value.value, self.scope, value, True, key, next(CLOCK)))
+            self._pending.append((changed.value, self.scope, value, True, key, next(CLOCK)))
         changes = self._may_change(func)
         for arg in node.args:
             if not arg.star and isinstance(arg.value, cst.Name):
@@ -1103,6 +1184,32 @@ def dotted_text(node: cst.BaseExpression) -> str:
         inner = dotted_text(node.value)
         return f"{inner}.{node.attr.value}" if inner else ""
     return ""
+
+
+def _items(iterable: cst.BaseExpression, scope: Scope) -> list[str]:
+    """The names a ``for`` over ``iterable`` may bind its target to, one object each: the
+    names written in a list, tuple or set display (``[CMD, OTHER]``), or in the display a
+    name is bound to (``CMDS = [CMD]``, then ``for c in CMDS``)."""
+    displays: list[cst.BaseExpression] = [iterable]
+    if isinstance(iterable, cst.Name):
+        displays = [b.value for b in scope.lookup(iterable.value) or () if b.value is not None]
+    out: list[str] = []
+    for display in displays:
+        if isinstance(display, (cst.List, cst.Tuple, cst.Set)):
+            out.extend(
+                e.value.value
+                for e in display.elements
+                if not isinstance(e, cst.StarredElement) and isinstance(e.value, cst.Name)
+            )
+    return out
+
+
+def _receiver(node: cst.BaseExpression) -> cst.BaseExpression:
+    """What a change in place reaches: the name a walrus binds (``(c := CMD)[0] = x``
+    changes what ``c`` is, ``CMD``), else the expression itself."""
+    while isinstance(node, cst.NamedExpr):
+        node = node.target
+    return node
 
 
 def _container(binding: Binding, depth: int) -> bool:
