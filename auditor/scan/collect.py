@@ -738,6 +738,7 @@ class Collector(cst.CSTVisitor):
             self._no_escape(target.target)
             self._attribute_escape(target.target, node.value)
             self._globals_subscript(target.target, node.value)
+            self._defaults_store(target.target)
             self._bind_target(target.target, node.value)
             self._self_attr(target.target, node.value)
             self._namespace_store(target.target, node.value)
@@ -787,6 +788,10 @@ class Collector(cst.CSTVisitor):
             target = targets.pop()
             if isinstance(target, (cst.Tuple, cst.List)):
                 targets.extend(e.value for e in target.elements)
+            elif isinstance(target, cst.Name):
+                # del CMD: a read of CMD then finds the builtin of that name, which any
+                # file may set (builtins.CMD = x): no value known
+                self._opaque(target.value)
             elif isinstance(target, cst.Subscript) and isinstance(
                 _receiver(target.value), cst.Name
             ):
@@ -839,10 +844,21 @@ class Collector(cst.CSTVisitor):
         self._bind_target(node.target, node.value)
 
     # -- the module's globals written by name --------------------------------------------
-    def _globals_object(self, node: cst.BaseExpression) -> bool:
+    def _globals_object(self, node: cst.BaseExpression, depth: int = 0) -> bool:
         """``globals()``, ``vars()`` at module level, ``sys.modules[...]``, a function's
         ``__globals__``: the module's namespace or the module itself, whose items or
-        attributes are its globals."""
+        attributes are its globals; or a name bound to one (``g = globals()``, ``h =
+        f.__globals__``)."""
+        if isinstance(node, cst.Name) and depth < 4:
+            for binding in self.scope.lookup(node.value) or ():
+                value = binding.value
+                if (
+                    binding.kind == "value"
+                    and value is not None
+                    and value is not node
+                    and self._globals_object(value, depth + 1)
+                ):
+                    return True
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and not node.args:
             name = node.func.value
             bindings = self.scope.lookup(name)
@@ -945,8 +961,62 @@ class Collector(cst.CSTVisitor):
         elif isinstance(target, cst.Attribute) and self._globals_object(target.value):
             self._write_global(cst.SimpleString(repr(target.attr.value)), value)
 
+    def _defaults_store(self, target: cst.BaseExpression) -> None:
+        """``f.__defaults__ = (x,)``, ``f.__kwdefaults__["c"] = x``: the parameters of
+        ``f`` that have a default no longer take the one written in its ``def``."""
+        if isinstance(target, cst.Subscript):
+            target = target.value
+        if not (
+            isinstance(target, cst.Attribute)
+            and target.attr.value in ("__defaults__", "__kwdefaults__")
+            and isinstance(target.value, cst.Name)
+        ):
+            return
+        for binding in self.scope.lookup(target.value.value) or ():
+            inner = binding.inner
+            if inner is None:
+                continue
+            for bindings in list(inner.bindings.values()):
+                if any(b.kind == "param" and b.default is not None for b in bindings):
+                    bindings.append(Binding("opaque", inner))
+
+    def _exec_writes(self, node: cst.Call) -> None:
+        """``exec("PAGER = os.environ.get('PAGER', PAGER)")`` (or ``"global CMD; CMD =
+        ..."`` in a function): a constant code text run in the module's namespace binds
+        the names it assigns there, each to what the text assigns it (read as code of the
+        file), or to nothing known (a ``for``, an import, a ``def`` of it)."""
+        func = node.func
+        if not (
+            isinstance(func, cst.Name)
+            and func.value == "exec"
+            and self.scope.lookup("exec") is None
+            and node.args
+            and not node.args[0].keyword
+        ):
+            return
+        if len(node.args) > 1 and not self._globals_object(node.args[1].value):
+            return  # exec(code, {}): its own namespace
+        given = node.args[0].value
+        text: str | bytes | None = None
+        if isinstance(given, cst.SimpleString):
+            text = string_value(given)
+        elif isinstance(given, cst.ConcatenatedString):
+            text = given.evaluated_value
+        if isinstance(text, bytes):
+            text = text.decode("latin-1")
+        if not isinstance(text, str):
+            return
+        try:
+            code = cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+            return
+        for name, value in _assigned_names(code):
+            key = cst.SimpleString(repr(name))
+            self._write_global(key, value)
+
     def _globals_call(self, node: cst.Call) -> None:
         """``globals().update(...)``, ``setattr(sys.modules[__name__], k, v)``..."""
+        self._exec_writes(node)
         func = node.func
         if isinstance(func, cst.Attribute) and self._globals_object(func.value):
             method = func.attr.value
@@ -1202,6 +1272,65 @@ def _items(iterable: cst.BaseExpression, scope: Scope) -> list[str]:
                 if not isinstance(e, cst.StarredElement) and isinstance(e.value, cst.Name)
             )
     return out
+
+
+class _Stores(cst.CSTVisitor):
+    """The names a piece of code binds (anywhere in it: a ``global`` one in a function
+    too), each with the value an ``=`` gives it when it is a name alone (else None)."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, cst.BaseExpression | None]] = []
+
+    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self.found.append((target.value, value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value, None)
+        elif isinstance(target, cst.StarredElement):
+            self._target(target.value, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._target(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target, None)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._target(node.asname.name, None)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._target(node.target, None)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.found.append((node.name.value, None))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.found.append((node.name.value, None))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is not None and isinstance(node.asname.name, cst.Name):
+            self.found.append((node.asname.name.value, None))
+        else:
+            self.found.append((dotted(node.name).split(".")[0], None))
+
+
+def _assigned_names(code: cst.Module) -> list[tuple[str, cst.BaseExpression | None]]:
+    """:class:`_Stores` of ``code``."""
+    stores = _Stores()
+    code.visit(stores)
+    return stores.found
 
 
 def _receiver(node: cst.BaseExpression) -> cst.BaseExpression:

@@ -1268,6 +1268,7 @@ def survey(
                         looked_up.add(target.id)  # f = getattr(obj, name)
                     elif _namespace(value):
                         namespaces.add(target.id)  # g = globals()
+                        markers.append(node.lineno)  # type: ignore[attr-defined]  # g["CMD"] = v
                     else:
                         base = _lookup_base(value)  # f = g.get(name), g = globals()?
                         if base is not None:
