@@ -342,6 +342,10 @@ def _names_by_string(
     return out
 
 
+# the displays and comprehensions that build a container
+_BUILT = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+
+
 def _namespace(node: ast.expr) -> bool:
     """``globals()``, ``locals()``, ``vars(x)`` or a function's ``f.__globals__``: a mapping
     of names to what they hold."""
@@ -1063,6 +1067,11 @@ def survey(
     # (name, line) of the names bound to an object that may be another name's: a parameter
     # whose default is a name (``def f(l=CMD)``), a ``for`` target, a walrus over a name
     aliasing: list[tuple[str, int]] = []
+    # (name, line) of a name put in another object (an item of a display, an attribute),
+    # and the names bound to a container display: an escape of one of those is kept as a
+    # mutation would be (auditor.scan.collect's ``_escape``)
+    escapes: list[tuple[str, int]] = []
+    built: set[str] = set()
     # (line, x) of x.attr = v, del x.attr, x.attr.append(v)...: what may set an attribute
     attr_sets: list[tuple[int, str]] = []
     # (line, attr) of every x.attr = v (any x) and setattr(x, "attr", v)
@@ -1122,7 +1131,7 @@ def survey(
             # STATE = {"cmd": CMD}: CMD may be changed through what holds it (an escape,
             # auditor.scan.collect), so the body must stay as a mutation's would
             items = node.values if kind is ast.Dict else node.elts  # type: ignore[attr-defined]
-            mutations.extend((item.id, item.lineno) for item in items if type(item) is Name)
+            escapes.extend((item.id, item.lineno) for item in items if type(item) is Name)
         if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
             if type(base) is ast.NamedExpr and type(base.target) is Name:
@@ -1257,7 +1266,9 @@ def survey(
             for target in node.targets:  # type: ignore[attr-defined]
                 held.append((target, node.value))  # type: ignore[attr-defined]
                 if type(target) is Attribute and type(node.value) is Name:  # type: ignore[attr-defined]
-                    mutations.append((node.value.id, node.lineno))  # type: ignore[attr-defined]  # obj.cmd = CMD
+                    escapes.append((node.value.id, node.lineno))  # type: ignore[attr-defined]  # obj.cmd = CMD
+                if type(target) is Name and type(node.value) in _BUILT:  # type: ignore[attr-defined]
+                    built.add(target.id)
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
                 if type(target) is Attribute and type(target.value) is Name:  # self.sh = ...
                     for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
@@ -1512,6 +1523,7 @@ def survey(
         markers.extend(_pipe_writes(held, writes, table, frozenset(openers)))
     markers.extend(_instance_state(classes, markers, attr_sets, named_sets))
     owner = _owners(functions)
+    mutations.extend(escape for escape in escapes if escape[0] in built)
     markers.extend(_outer_mutations(owner, stores, mutations, aliasing))
     markers.extend(_call_closure(functions, owner, all_calls, markers))
     markers.extend(_writing_callees(functions, owner, all_calls, markers))
