@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from auditor.file_summary import ANY_ATTR
+from auditor.flow.mutators import mutator_names
 from auditor.judge.catalogue import Catalogue
 from auditor.scan.environ import setting_members
 from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
@@ -217,6 +218,9 @@ class Collector(cst.CSTVisitor):
         # id() of the displays whose names do not escape into them (a target, ``a, b =
         # ...``; what a ``for`` iterates over, whose target is followed: _items)
         self._not_escaping: set[int] = set()
+        # (name, scope, call, position, when) of each name passed positionally to a call of
+        # a name: a function of the file that changes that parameter changes it
+        self._positions: list[tuple[str, Scope, cst.Call, int, int]] = []
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
@@ -511,12 +515,43 @@ class Collector(cst.CSTVisitor):
         mutate (Python binds nothing there: ``x.append(v)`` changes the list ``x`` names
         wherever it is bound), now that every binding is known."""
         self._handed_mutations()
+        self._bind_pending()
+        self._changed_by_helpers()
+        self._bind_pending()
+
+    def _bind_pending(self) -> None:
         for name, scope, value, first, key, when in self._pending:
             # what may come first makes the program unknown: an opaque binding
             kind: BindingKind = "opaque" if first else "augment"
             for bindings in self._aliased(name, scope):
                 bindings.append(Binding(kind, scope, value=value, key=key, order=when))
         self._pending.clear()
+
+    def _changed_by_helpers(self) -> None:
+        """A container handed to a function of this file that changes the parameter it
+        lands in (``def add(lst, x): lst.append(x)``, then ``add(ALLOWED, request.args[
+        "c"])``) holds, after the call, what the call's other arguments carry."""
+        params: dict[int, list[str]] = {}
+        for record in self.functions:
+            p = record.node.params
+            params[id(record.scope)] = [q.name.value for q in (*p.posonly_params, *p.params)]
+        for name, scope, call, position, when in self._positions:
+            if not isinstance(call.func, cst.Name):
+                continue
+            for binding in scope.lookup(call.func.value) or ():
+                inner = binding.inner
+                names = params.get(id(inner)) if inner is not None else None
+                if inner is None or not names or position >= len(names):
+                    continue
+                bound = inner.bindings.get(names[position], ())
+                if not any(b.kind in ("augment", "opaque") for b in bound):
+                    continue
+                first = any(b.kind == "opaque" for b in bound)  # lst.insert(0, x): first
+                others: list[cst.BaseExpression | None] = [
+                    a.value for i, a in enumerate(call.args) if i != position and not a.star
+                ]
+                for value in others or [None]:
+                    self._pending.append((name, scope, value, first, None, when))
 
     @staticmethod
     def _aliased(name: str, scope: Scope) -> list[list[Binding]]:
@@ -1206,10 +1241,50 @@ class Collector(cst.CSTVisitor):
             value = node.args[1].value if setitem else None
             key = node.args[0].value if setitem else None
             self._pending.append((changed.value, self.scope, value, True, key, next(CLOCK)))
+        self._handed_first(node)
         changes = self._may_change(func)
-        for arg in node.args:
+        for position, arg in enumerate(node.args):
             if not arg.star and isinstance(arg.value, cst.Name):
                 self._handed.append((arg.value.value, self.scope, node, next(CLOCK), changes))
+                if arg.keyword is None and isinstance(func, cst.Name):
+                    self._positions.append(
+                        (arg.value.value, self.scope, node, position, next(CLOCK))
+                    )
+
+    def _handed_first(self, node: cst.Call) -> None:
+        """A container changed by the call it is handed to first (rules/mutators.toml):
+        ``list.append(A, x)``, ``heapq.heappush(A, x)``, ``operator.iadd(A, [x])``, or
+        through a method looked up by name, ``getattr(A, "append")(x)``: it holds what the
+        call's other arguments carry, anywhere (even first)."""
+        functions, types, methods = mutator_names()
+        func = node.func
+        args = [a for a in node.args if not a.star]
+        changed: cst.BaseExpression | None = None
+        added: list[cst.BaseExpression] = []
+        first = True  # what is added may come first (insert, heappush, insort)
+        if (
+            isinstance(func, cst.Call)
+            and isinstance(func.func, cst.Name)
+            and func.func.value == "getattr"
+            and self.scope.lookup("getattr") is None
+            and len(func.args) >= 2
+            and isinstance(func.args[1].value, cst.SimpleString)
+            and string_value(func.args[1].value) in methods
+        ):
+            changed, added = func.args[0].value, [a.value for a in args]
+            first = string_value(func.args[1].value) not in _GROWING
+        elif args:
+            last = func.attr.value if isinstance(func, cst.Attribute) else dotted_text(func)
+            typed = isinstance(func, cst.Attribute) and dotted_text(func.value) in types
+            if last in functions or (typed and last in methods):
+                changed, added = args[0].value, [a.value for a in args[1:]]
+                first = not typed or last not in _GROWING
+        changed = _receiver(changed) if changed is not None else None
+        if not isinstance(changed, cst.Name):
+            return
+        values: list[cst.BaseExpression | None] = list(added) or [None]
+        for value in values:
+            self._pending.append((changed.value, self.scope, value, first, None, next(CLOCK)))
 
     def _may_change(self, func: cst.BaseExpression) -> bool:
         """Whether a call of ``func`` may change a container handed to it: not a builtin

@@ -63,6 +63,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from auditor.flow.mutators import mutator_names
 from auditor.judge.catalogue import Catalogue, task_parameters
 from auditor.rules_files import rule_table
 from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
@@ -340,6 +341,19 @@ def _names_by_string(
     out = [a.lineno for c in calls for a in c.args if named(a)]
     out += [n.lineno for n in subscripts if named(n.slice)]
     return out
+
+
+def _changes_first(func: ast.expr) -> bool:
+    """A call that changes the container handed to it first (rules/mutators.toml):
+    ``heappush(L, x)``, ``bisect.insort(L, x)``, ``list.append(L, x)``."""
+    functions, types, methods = mutator_names()
+    if type(func) is ast.Name:
+        return func.id in functions
+    if type(func) is ast.Attribute:
+        if func.attr in functions:
+            return True
+        return type(func.value) is ast.Name and func.value.id in types and func.attr in methods
+    return False
 
 
 # the displays and comprehensions that build a container
@@ -1183,6 +1197,8 @@ def survey(
             ):
                 decided = asked = True
                 markers.append(line)
+            if node.args and type(node.args[0]) is Name and _changes_first(func):  # type: ignore[attr-defined]
+                mutations.append((node.args[0].id, line))  # type: ignore[attr-defined]  # heappush(L, x)
             if type(func) is Attribute and type(func.value) is ast.NamedExpr:
                 mutations.append((func.value.target.id, line))  # (c := CMD).append(x)
             if type(func) is Attribute and func.attr in _GROWING:
@@ -1320,6 +1336,9 @@ def survey(
             for arg, default in pairs:
                 if type(default) is Name:
                     aliasing.append((arg.arg, arg.lineno))
+            # def add(lst, x): lst.append(x) changes what a caller hands it (a global:
+            # add(ALLOWED, x)), which the collector follows from the call
+            aliasing.extend((arg.arg, arg.lineno) for arg in positional)
         elif kind is ast.Match:  # match os.system: case f: f(cmd)
             subject = node.subject  # type: ignore[attr-defined]
             captured = _alias_roots(subject, words.classes) + _item_roots(subject, words.classes)
