@@ -4,9 +4,11 @@ dict or list, a class or object attribute) is not the constant it was built with
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import findings
+from tests.conftest import findings, scan_files
 
 H = "import subprocess\nfrom flask import request\nCMD = ['echo', 'hi']\n"
 RUN = "def h():\n    subprocess.run(CMD)\n"
@@ -53,3 +55,17 @@ KEPT = [
 def test_a_list_read_or_copied_stays_constant(code: str) -> None:
     [finding] = findings(H + code + RUN)
     assert finding.payload == "constant", code
+
+
+def test_another_module_s_list_escaped_there_is_not_constant(tmp_path: Path) -> None:
+    found = scan_files(
+        tmp_path,
+        {
+            "consts.py": "CMD = ['echo']\nSTATE = {'c': CMD}\nOTHER = ['ls']\n",
+            "web.py": "import sys\nfrom consts import STATE\n"
+            "def s():\n    STATE['c'][0] = sys.argv[1]\n",
+            "app.py": "import subprocess\nfrom consts import CMD, OTHER\n"
+            "def go():\n    subprocess.run(CMD)\n    subprocess.run(OTHER)\n",
+        },
+    )
+    assert [(f.line, f.payload) for f in found] == [(4, "dynamic"), (5, "constant")]
