@@ -1085,6 +1085,7 @@ def survey(
     # and the names bound to a container display: an escape of one of those is kept as a
     # mutation would be (auditor.scan.collect's ``_escape``)
     escapes: list[tuple[str, int]] = []
+    handed: list[tuple[str, int, str]] = []  # (parameter, line, its function's name)
     built: set[str] = set()
     # (line, x) of x.attr = v, del x.attr, x.attr.append(v)...: what may set an attribute
     attr_sets: list[tuple[int, str]] = []
@@ -1336,9 +1337,7 @@ def survey(
             for arg, default in pairs:
                 if type(default) is Name:
                     aliasing.append((arg.arg, arg.lineno))
-            # def add(lst, x): lst.append(x) changes what a caller hands it (a global:
-            # add(ALLOWED, x)), which the collector follows from the call
-            aliasing.extend((arg.arg, arg.lineno) for arg in positional)
+
         elif kind is ast.Match:  # match os.system: case f: f(cmd)
             subject = node.subject  # type: ignore[attr-defined]
             captured = _alias_roots(subject, words.classes) + _item_roots(subject, words.classes)
@@ -1350,6 +1349,12 @@ def survey(
             name = node.name  # type: ignore[attr-defined]
             if kind is not ast.ClassDef:
                 _default_aliases(node.args, aliases, words.classes)  # type: ignore[attr-defined]
+                # def add(lst, x): lst.append(x) changes what a caller hands it (a global:
+                # add(ALLOWED, x)), which the collector follows from the call
+                arguments = node.args  # type: ignore[attr-defined]
+                handed.extend(
+                    (arg.arg, arg.lineno, name) for arg in (*arguments.posonlyargs, *arguments.args)
+                )
             if name in words.defined:
                 decided = True
                 markers.append(node.lineno)  # type: ignore[attr-defined]
@@ -1543,6 +1548,12 @@ def survey(
     markers.extend(_instance_state(classes, markers, attr_sets, named_sets))
     owner = _owners(functions)
     mutations.extend(escape for escape in escapes if escape[0] in built)
+    given_names = {
+        call.func.id
+        for call in all_calls
+        if type(call.func) is Name and any(type(a) is Name and a.id in built for a in call.args)
+    }
+    aliasing.extend((param, line) for param, line, name in handed if name in given_names)
     markers.extend(_outer_mutations(owner, stores, mutations, aliasing))
     markers.extend(_call_closure(functions, owner, all_calls, markers))
     markers.extend(_writing_callees(functions, owner, all_calls, markers))
