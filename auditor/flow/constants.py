@@ -75,9 +75,30 @@ class _Module:
         self.imported_names: dict[str, str] = {}  # local name -> the name imported
         for stmt in tree.body:
             self._statement(stmt)
+        # names put in another object or bound to another name for the same object (an
+        # item of a display, an attribute, a parameter's default, a walrus): a list so
+        # named may be changed through it (auditor.scan.collect's ``_escape``)
+        self.escaped: set[str] = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.Global):
                 self.declared_global.update(node.names)
+            held: list[ast.expr | None] = []
+            if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and isinstance(
+                getattr(node, "ctx", ast.Load()), ast.Load
+            ):
+                held = list(node.elts)
+            elif isinstance(node, ast.Dict):
+                held = list(node.values)
+            elif isinstance(node, ast.arguments):
+                held = [*node.defaults, *node.kw_defaults]
+            elif isinstance(node, ast.NamedExpr) or (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Attribute) for t in node.targets)
+            ):
+                held = [node.value]
+            elif isinstance(node, ast.ClassDef):
+                held = [s.value for s in node.body if isinstance(s, ast.Assign)]
+            self.escaped.update(n.id for n in held if isinstance(n, ast.Name))
 
     def _bind(self, name: str, node: ast.AST) -> None:
         self.bindings.setdefault(name, []).append(node)
@@ -343,7 +364,7 @@ class Constants:
         if self.assigned_elsewhere(module, name) is not None:
             return UNKNOWN
         value = self._value(value_node, module, depth + 1)
-        if isinstance(value, list) and self.mutated(name):
+        if isinstance(value, list) and (self.mutated(name) or name in parsed.escaped):
             return UNKNOWN
         return value
 

@@ -36,10 +36,17 @@ from auditor.file_summary import absolute, dotted_name
 _SETATTR = re.compile(
     r"setattr\(\s*(?!(?:self|cls)\s*,)([^,()]+?)\s*,(?!\s*[rbu]?(['\"])[A-Za-z_]\w*\2\s*,)"
 )
+# ``object.__setattr__(R, K, ...)`` and ``R.__setattr__(K, ...)`` whose K is not a literal
+_DUNDER_SETATTR = re.compile(
+    r"__setattr__\(\s*([^,()]+?)\s*,(?!\s*[rbu]?(['\"])[A-Za-z_]\w*\2\s*,)"
+    r"|([\w.]+)\s*\.\s*__setattr__\(\s*(?![rbu]?['\"])"
+)
 _MODULES_ITEM = re.compile(r"modules\s*(?:\[|\.\s*get\s*\()\s*[rbu]?['\"]([\w.]+)['\"]")
 _IMPORTED_BY_NAME = re.compile(r"import(?:_module|__)\(\s*[rbu]?['\"]([\w.]+)['\"]")
 _IMPORTERS = frozenset({"import_module", "__import__"})
 _NAMESPACE_METHODS = frozenset({"update", "setdefault", "__setitem__"})
+# ``object.__setattr__(R, K, v)``: the types whose ``__setattr__`` sets any object's
+_DUNDER_OWNERS = frozenset({"object", "type", "ModuleType"})
 _CODE_MAX = 60
 
 
@@ -57,8 +64,12 @@ def may_write_by_name(text: str, last: str) -> bool:
         for match in _IMPORTED_BY_NAME.finditer(text):
             if match.group(1).rsplit(".", 1)[-1] == last:
                 return True
-    if "setattr(" not in text:
+    if "setattr" not in text:
         return False
+    for match in _DUNDER_SETATTR.finditer(text):
+        receiver = " ".join((match.group(1) or match.group(3) or "").split())
+        if receiver == last or receiver.endswith("." + last):
+            return True
     for match in _SETATTR.finditer(text):
         receiver = " ".join(match.group(1).split())
         if receiver == last or receiver.endswith("." + last):
@@ -265,6 +276,14 @@ class _Reader:
         func = node.func
         last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         args = node.args
+        if last in ("__setattr__", "__delattr__") and isinstance(func, ast.Attribute):
+            receiver = dotted_name(func.value) or ""
+            if receiver.rsplit(".", 1)[-1] in _DUNDER_OWNERS and len(args) >= 2:
+                # object.__setattr__(R, K, v): setattr(R, K, v)
+                self._add(self._modules(args[0]), _literal_text(args[1]) or "*", node)
+            elif args:  # R.__setattr__(K, v)
+                self._add(self._modules(func.value), _literal_text(args[0]) or "*", node)
+            return
         if last in ("setattr", "delattr") and args:
             text = _literal_text(args[0])
             if text is not None and last == "setattr":  # monkeypatch.setattr("pkg.m.X", v)

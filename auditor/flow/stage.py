@@ -32,6 +32,7 @@ from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
 from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
+from auditor.flow.mutators import SETATTR_DUNDER, first_argument_changed
 from auditor.flow.propagate import Info, Project, Reach
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
@@ -891,11 +892,16 @@ class Planner:
                 rf"(?:\*\*|//|<<|>>|[-+*/%&|^@])?=(?!=)|(?:\*\*|//|<<|>>|[-+*/%&|^@])=)"
                 rf"|\bdel\b[^\n]*\b{re.escape(name)}\s*\["
             )
-            return any(
-                pattern.search(self.text_of(self.entries[n]) or "")
-                for n in range(len(self.entries))
-                if name in self.words(n)
-            )
+            changing = first_argument_changed()  # heapq.heappush(k.L5, x), list.extend(L3, x)
+            for n in range(len(self.entries)):
+                if name not in self.words(n):
+                    continue
+                text = self.text_of(self.entries[n]) or ""
+                if pattern.search(text):
+                    return True
+                if any(m.group(1) == name for m in changing.finditer(text)):
+                    return True
+            return False
 
         return Constants(module_text, assigned_elsewhere, mutated, shown)
 
@@ -1533,7 +1539,7 @@ _PATCH_OBJECT = re.compile(
 )
 # ``<x>.__dict__.update(NAME=v)``, ``vars(x).update({"NAME": v})``, ``f.__globals__.update(d)``
 _NAMESPACE_UPDATE = re.compile(
-    r"(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\.\s*(update|setdefault)\("
+    r"(?:__dict__|__globals__|\bvars\(\s*[\w.]+\s*\))\s*\.\s*(update|setdefault|__setitem__)\("
 )
 # the methods that change a container in place (``<x>.NAME.append(v)``, ``NAME.update(
 # k=v)``): what it holds is then not what its module built
@@ -1578,7 +1584,7 @@ def _updated_names(text: str) -> set[str]:
     names: set[str] = set()
     for match in _NAMESPACE_UPDATE.finditer(text):
         args = [a for a in _top_level(text, match.end()) if a.strip()]
-        if match.group(1) == "setdefault":
+        if match.group(1) in ("setdefault", "__setitem__"):
             key = _KEY.match(args[0].split(":")[0]) if args else None
             names.add(key.group(2) if key else "*")
             continue
@@ -1637,6 +1643,12 @@ class Writers:
                 names |= {next(g for g in m.groups() if g) for m in _ATTR_MUTATE.finditer(text)}
                 if "__dict__" in text or "__globals__" in text or "vars(" in text:
                     names |= _updated_names(text)
+            if "(" in text:  # heapq.heappush(k.L5, x), object.__setattr__(k, "A1", x)
+                names |= {m.group(1) for m in first_argument_changed().finditer(text)}
+                if "__setattr__" in text:
+                    names |= {
+                        next(g for g in m.groups() if g) for m in SETATTR_DUNDER.finditer(text)
+                    }
             if "patch" in text or "delattr" in text:
                 for match in _PATCH_OBJECT.finditer(text):
                     if match.group(1):
@@ -1729,6 +1741,17 @@ class Writers:
                     None,
                 )
                 verb = "changes" if at is not None else verb
+            if at is None:
+                at = next(
+                    (
+                        m.start()
+                        for pattern in (first_argument_changed(), SETATTR_DUNDER)
+                        for m in pattern.finditer(text)
+                        if hit[0] in m.groups()
+                    ),
+                    None,
+                )
+                verb = "changes" if at is not None else verb
             if at is None:  # a namespace update whose keys are not written out
                 found = _NAMESPACE_UPDATE.search(text)
                 at = found.start() if found is not None else 0
@@ -1808,6 +1831,12 @@ def _from_imported_changes(text: str, last: str) -> list[tuple[str, str, int]]:
             if not local.isidentifier():
                 continue
             at = _changed_at(text, local)
+            if at is None:  # heapq.heappush(R, x), list.extend(R, [x])
+                at = next(
+                    (m.start() for m in first_argument_changed().finditer(text)
+                     if m.group(1) == local),
+                    None,
+                )  # fmt: skip
             if at is not None:
                 out.append((parts[0], local, at))
     return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from auditor.file_summary import ANY_ATTR
+from auditor.flow.mutators import mutator_names
 from auditor.judge.catalogue import Catalogue
 from auditor.scan.environ import setting_members
 from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
@@ -214,6 +215,12 @@ class Collector(cst.CSTVisitor):
         # a call: a container handed to a call that may change it, then read by another
         # call, is not what it was built with (finish())
         self._handed: list[tuple[str, Scope, cst.Call, int, bool]] = []
+        # id() of the displays whose names do not escape into them (a target, ``a, b =
+        # ...``; what a ``for`` iterates over, whose target is followed: _items)
+        self._not_escaping: set[int] = set()
+        # (name, scope, call, position, when) of each name passed positionally to a call of
+        # a name: a function of the file that changes that parameter changes it
+        self._positions: list[tuple[str, Scope, cst.Call, int, int]] = []
 
     # -- scopes ---------------------------------------------------------------------------
     def _push(self, kind: str, name: str = "") -> None:
@@ -508,12 +515,43 @@ class Collector(cst.CSTVisitor):
         mutate (Python binds nothing there: ``x.append(v)`` changes the list ``x`` names
         wherever it is bound), now that every binding is known."""
         self._handed_mutations()
+        self._bind_pending()
+        self._changed_by_helpers()
+        self._bind_pending()
+
+    def _bind_pending(self) -> None:
         for name, scope, value, first, key, when in self._pending:
             # what may come first makes the program unknown: an opaque binding
             kind: BindingKind = "opaque" if first else "augment"
             for bindings in self._aliased(name, scope):
                 bindings.append(Binding(kind, scope, value=value, key=key, order=when))
         self._pending.clear()
+
+    def _changed_by_helpers(self) -> None:
+        """A container handed to a function of this file that changes the parameter it
+        lands in (``def add(lst, x): lst.append(x)``, then ``add(ALLOWED, request.args[
+        "c"])``) holds, after the call, what the call's other arguments carry."""
+        params: dict[int, list[str]] = {}
+        for record in self.functions:
+            p = record.node.params
+            params[id(record.scope)] = [q.name.value for q in (*p.posonly_params, *p.params)]
+        for name, scope, call, position, when in self._positions:
+            if not isinstance(call.func, cst.Name):
+                continue
+            for binding in scope.lookup(call.func.value) or ():
+                inner = binding.inner
+                names = params.get(id(inner)) if inner is not None else None
+                if inner is None or not names or position >= len(names):
+                    continue
+                bound = inner.bindings.get(names[position], ())
+                if not any(b.kind in ("augment", "opaque") for b in bound):
+                    continue
+                first = any(b.kind == "opaque" for b in bound)  # lst.insert(0, x): first
+                others: list[cst.BaseExpression | None] = [
+                    a.value for i, a in enumerate(call.args) if i != position and not a.star
+                ]
+                for value in others or [None]:
+                    self._pending.append((name, scope, value, first, None, when))
 
     @staticmethod
     def _aliased(name: str, scope: Scope) -> list[list[Binding]]:
@@ -530,6 +568,15 @@ class Collector(cst.CSTVisitor):
             for binding in list(bindings):
                 if binding.kind == "value" and isinstance(binding.value, cst.Name):
                     todo.append((binding.value.value, binding.scope))
+                elif (  # def f(l=CMD): l[0] = x changes CMD (the default is one object)
+                    binding.kind == "param"
+                    and isinstance(binding.default, cst.Name)
+                    and binding.scope.parent is not None
+                ):
+                    todo.append((binding.default.value, binding.scope.parent))
+                elif binding.kind == "iter" and binding.value is not None:
+                    # for c in [CMD]: c[0] = x changes CMD (and for c in CMDS, CMDS = [A])
+                    todo.extend((n, binding.scope) for n in _items(binding.value, binding.scope))
         return out
 
     def _handed_mutations(self) -> None:
@@ -581,6 +628,8 @@ class Collector(cst.CSTVisitor):
         self._pop()
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._no_escape(node.target)
+        self._no_escape(node.iter)
         self._bind_iteration(node.target, node.iter)
 
     def _bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
@@ -664,9 +713,67 @@ class Collector(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, whole)
 
+    # -- a container escaping into another object ---------------------------------------
+    def _no_escape(self, node: cst.BaseExpression) -> None:
+        """The displays of a target (``a, [b, c] = ...``) hold no object."""
+        todo: list[cst.BaseExpression] = [node]
+        while todo:
+            current = todo.pop()
+            if isinstance(current, (cst.Tuple, cst.List)):
+                self._not_escaping.add(id(current))
+                todo.extend(e.value for e in current.elements)
+            elif isinstance(current, cst.StarredElement):
+                todo.append(current.value)
+
+    def _escape(self, value: cst.BaseExpression) -> None:
+        """A container of this file (``CMD = ["echo"]``) put in another object (an item of
+        a dict or list, ``STATE = {"cmd": CMD}``; a class or object attribute, ``class K:
+        cmd = CMD``, ``obj.cmd = CMD``) may be changed through it (``STATE["cmd"][0] = x``,
+        ``K.cmd.insert(0, x)``, from any function or file): it is not what it was built
+        with."""
+        if not isinstance(value, cst.Name):
+            return
+        bindings = self.scope.lookup(value.value)
+        if bindings and any(_container(b, 0) for b in bindings):
+            self._pending.append((value.value, self.scope, None, True, None, next(CLOCK)))
+
+    def _elements_escape(self, node: cst.List | cst.Tuple | cst.Set) -> None:
+        if id(node) in self._not_escaping:
+            return
+        for element in node.elements:
+            if not isinstance(element, cst.StarredElement):
+                self._escape(element.value)
+
+    def visit_List(self, node: cst.List) -> None:
+        self._elements_escape(node)
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._elements_escape(node)
+
+    def visit_Set(self, node: cst.Set) -> None:
+        self._elements_escape(node)
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self._escape(element.value)
+
+    def _attribute_escape(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``obj.cmd = CMD``, and ``cmd = CMD`` in a class body: see :meth:`_escape`."""
+        if isinstance(target, cst.Attribute) or (
+            isinstance(target, cst.Name) and self.scope.kind == "class"
+        ):
+            self._escape(value)
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        if all(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets):
+            # a, b = CMD, 1: unpacked item by item (_bind_target), no tuple holds CMD
+            self._not_escaping.add(id(node.value))
         for target in node.targets:
+            self._no_escape(target.target)
+            self._attribute_escape(target.target, node.value)
             self._globals_subscript(target.target, node.value)
+            self._defaults_store(target.target)
             self._bind_target(target.target, node.value)
             self._self_attr(target.target, node.value)
             self._namespace_store(target.target, node.value)
@@ -703,6 +810,7 @@ class Collector(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
+            self._attribute_escape(node.target, node.value)
             self._bind_target(node.target, node.value)
             self._self_attr(node.target, node.value, annotation=node.annotation.annotation)
 
@@ -710,14 +818,21 @@ class Collector(cst.CSTVisitor):
         """``del x[k]``, ``del x[0:3]``: the items left are not those ``x`` was built with
         (the words of a split command shift: what was an argument becomes the program)."""
         targets: list[cst.BaseExpression] = [node.target]
+        self._no_escape(node.target)
         while targets:
             target = targets.pop()
             if isinstance(target, (cst.Tuple, cst.List)):
                 targets.extend(e.value for e in target.elements)
-            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-                self._pending.append(
-                    (target.value.value, self.scope, None, True, None, next(CLOCK))
-                )
+            elif isinstance(target, cst.Name):
+                # del CMD: a read of CMD then finds the builtin of that name, which any
+                # file may set (builtins.CMD = x): no value known
+                self._opaque(target.value)
+            elif isinstance(target, cst.Subscript) and isinstance(
+                _receiver(target.value), cst.Name
+            ):
+                name = _receiver(target.value)
+                assert isinstance(name, cst.Name)
+                self._pending.append((name.value, self.scope, None, True, None, next(CLOCK)))
             elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute):
                 self._changed_attr(target.value, None)
 
@@ -733,10 +848,12 @@ class Collector(cst.CSTVisitor):
 
     def _mutation(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         """``x[k] = value`` puts ``value`` in what ``x`` holds, anywhere (even first)."""
-        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+        if isinstance(target, cst.Subscript) and isinstance(_receiver(target.value), cst.Name):
             index = target.slice[0].slice if len(target.slice) == 1 else None
             key = index.value if isinstance(index, cst.Index) else None
-            self._pending.append((target.value.value, self.scope, value, True, key, next(CLOCK)))
+            name = _receiver(target.value)
+            assert isinstance(name, cst.Name)
+            self._pending.append((name.value, self.scope, value, True, key, next(CLOCK)))
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute):
             self._changed_attr(target.value, value)  # backup.RSYNC[0] = v
 
@@ -762,10 +879,21 @@ class Collector(cst.CSTVisitor):
         self._bind_target(node.target, node.value)
 
     # -- the module's globals written by name --------------------------------------------
-    def _globals_object(self, node: cst.BaseExpression) -> bool:
+    def _globals_object(self, node: cst.BaseExpression, depth: int = 0) -> bool:
         """``globals()``, ``vars()`` at module level, ``sys.modules[...]``, a function's
         ``__globals__``: the module's namespace or the module itself, whose items or
-        attributes are its globals."""
+        attributes are its globals; or a name bound to one (``g = globals()``, ``h =
+        f.__globals__``)."""
+        if isinstance(node, cst.Name) and depth < 4:
+            for binding in self.scope.lookup(node.value) or ():
+                value = binding.value
+                if (
+                    binding.kind == "value"
+                    and value is not None
+                    and value is not node
+                    and self._globals_object(value, depth + 1)
+                ):
+                    return True
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and not node.args:
             name = node.func.value
             bindings = self.scope.lookup(name)
@@ -868,8 +996,62 @@ class Collector(cst.CSTVisitor):
         elif isinstance(target, cst.Attribute) and self._globals_object(target.value):
             self._write_global(cst.SimpleString(repr(target.attr.value)), value)
 
+    def _defaults_store(self, target: cst.BaseExpression) -> None:
+        """``f.__defaults__ = (x,)``, ``f.__kwdefaults__["c"] = x``: the parameters of
+        ``f`` that have a default no longer take the one written in its ``def``."""
+        if isinstance(target, cst.Subscript):
+            target = target.value
+        if not (
+            isinstance(target, cst.Attribute)
+            and target.attr.value in ("__defaults__", "__kwdefaults__")
+            and isinstance(target.value, cst.Name)
+        ):
+            return
+        for binding in self.scope.lookup(target.value.value) or ():
+            inner = binding.inner
+            if inner is None:
+                continue
+            for bindings in list(inner.bindings.values()):
+                if any(b.kind == "param" and b.default is not None for b in bindings):
+                    bindings.append(Binding("opaque", inner))
+
+    def _exec_writes(self, node: cst.Call) -> None:
+        """``exec("PAGER = os.environ.get('PAGER', PAGER)")`` (or ``"global CMD; CMD =
+        ..."`` in a function): a constant code text run in the module's namespace binds
+        the names it assigns there, each to what the text assigns it (read as code of the
+        file), or to nothing known (a ``for``, an import, a ``def`` of it)."""
+        func = node.func
+        if not (
+            isinstance(func, cst.Name)
+            and func.value == "exec"
+            and self.scope.lookup("exec") is None
+            and node.args
+            and not node.args[0].keyword
+        ):
+            return
+        if len(node.args) > 1 and not self._globals_object(node.args[1].value):
+            return  # exec(code, {}): its own namespace
+        given = node.args[0].value
+        text: str | bytes | None = None
+        if isinstance(given, cst.SimpleString):
+            text = string_value(given)
+        elif isinstance(given, cst.ConcatenatedString):
+            text = given.evaluated_value
+        if isinstance(text, bytes):
+            text = text.decode("latin-1")
+        if not isinstance(text, str):
+            return
+        try:
+            code = cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+            return
+        for name, value in _assigned_names(code):
+            key = cst.SimpleString(repr(name))
+            self._write_global(key, value)
+
     def _globals_call(self, node: cst.Call) -> None:
         """``globals().update(...)``, ``setattr(sys.modules[__name__], k, v)``..."""
+        self._exec_writes(node)
         func = node.func
         if isinstance(func, cst.Attribute) and self._globals_object(func.value):
             method = func.attr.value
@@ -913,6 +1095,8 @@ class Collector(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._open_loops.append(next(CLOCK))  # before the target: bound on each pass
+        self._no_escape(node.target)
+        self._no_escape(node.iter)
         self._bind_iteration(node.target, node.iter)
 
     def leave_For(self, original_node: cst.For) -> None:
@@ -939,6 +1123,7 @@ class Collector(cst.CSTVisitor):
         if self._async_with and self._async_with[-1]:
             self.async_items.add(id(node.item))
         if node.asname is not None:
+            self._no_escape(node.asname.name)
             if isinstance(node.asname.name, cst.Name):
                 self.scope.bind(
                     node.asname.name.value, Binding("with", self.scope, value=node.item)
@@ -1023,7 +1208,7 @@ class Collector(cst.CSTVisitor):
         ):
             self.calls.append(site)
         if isinstance(func, cst.Attribute) and func.attr.value in _GROWING | _PREPENDING:
-            receiver = func.value
+            receiver = _receiver(func.value)
             first = func.attr.value in _PREPENDING
             method = func.attr.value
             for position, arg in enumerate(node.args):
@@ -1050,15 +1235,56 @@ class Collector(cst.CSTVisitor):
         if mutated and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute):
             setitem = func.attr.value == "__setitem__" and len(node.args) > 1
             self._changed_attr(func.value, node.args[1].value if setitem else None)
-        if mutated and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        changed = _receiver(func.value) if isinstance(func, cst.Attribute) else func
+        if mutated and isinstance(func, cst.Attribute) and isinstance(changed, cst.Name):
             setitem = func.attr.value == "__setitem__" and len(node.args) > 1
             value = node.args[1].value if setitem else None
             key = node.args[0].value if setitem else None
-            self._pending.append((func.value.value, self.scope, value, True, key, next(CLOCK)))
+            self._pending.append((changed.value, self.scope, value, True, key, next(CLOCK)))
+        self._handed_first(node)
         changes = self._may_change(func)
-        for arg in node.args:
+        for position, arg in enumerate(node.args):
             if not arg.star and isinstance(arg.value, cst.Name):
                 self._handed.append((arg.value.value, self.scope, node, next(CLOCK), changes))
+                if arg.keyword is None and isinstance(func, cst.Name):
+                    self._positions.append(
+                        (arg.value.value, self.scope, node, position, next(CLOCK))
+                    )
+
+    def _handed_first(self, node: cst.Call) -> None:
+        """A container changed by the call it is handed to first (rules/mutators.toml):
+        ``list.append(A, x)``, ``heapq.heappush(A, x)``, ``operator.iadd(A, [x])``, or
+        through a method looked up by name, ``getattr(A, "append")(x)``: it holds what the
+        call's other arguments carry, anywhere (even first)."""
+        functions, types, methods = mutator_names()
+        func = node.func
+        args = [a for a in node.args if not a.star]
+        changed: cst.BaseExpression | None = None
+        added: list[cst.BaseExpression] = []
+        first = True  # what is added may come first (insert, heappush, insort)
+        if (
+            isinstance(func, cst.Call)
+            and isinstance(func.func, cst.Name)
+            and func.func.value == "getattr"
+            and self.scope.lookup("getattr") is None
+            and len(func.args) >= 2
+            and isinstance(func.args[1].value, cst.SimpleString)
+            and string_value(func.args[1].value) in methods
+        ):
+            changed, added = func.args[0].value, [a.value for a in args]
+            first = string_value(func.args[1].value) not in _GROWING
+        elif args:
+            last = func.attr.value if isinstance(func, cst.Attribute) else dotted_text(func)
+            typed = isinstance(func, cst.Attribute) and dotted_text(func.value) in types
+            if last in functions or (typed and last in methods):
+                changed, added = args[0].value, [a.value for a in args[1:]]
+                first = not typed or last not in _GROWING
+        changed = _receiver(changed) if changed is not None else None
+        if not isinstance(changed, cst.Name):
+            return
+        values: list[cst.BaseExpression | None] = list(added) or [None]
+        for value in values:
+            self._pending.append((changed.value, self.scope, value, first, None, next(CLOCK)))
 
     def _may_change(self, func: cst.BaseExpression) -> bool:
         """Whether a call of ``func`` may change a container handed to it: not a builtin
@@ -1103,6 +1329,91 @@ def dotted_text(node: cst.BaseExpression) -> str:
         inner = dotted_text(node.value)
         return f"{inner}.{node.attr.value}" if inner else ""
     return ""
+
+
+def _items(iterable: cst.BaseExpression, scope: Scope) -> list[str]:
+    """The names a ``for`` over ``iterable`` may bind its target to, one object each: the
+    names written in a list, tuple or set display (``[CMD, OTHER]``), or in the display a
+    name is bound to (``CMDS = [CMD]``, then ``for c in CMDS``)."""
+    displays: list[cst.BaseExpression] = [iterable]
+    if isinstance(iterable, cst.Name):
+        displays = [b.value for b in scope.lookup(iterable.value) or () if b.value is not None]
+    out: list[str] = []
+    for display in displays:
+        if isinstance(display, (cst.List, cst.Tuple, cst.Set)):
+            out.extend(
+                e.value.value
+                for e in display.elements
+                if not isinstance(e, cst.StarredElement) and isinstance(e.value, cst.Name)
+            )
+    return out
+
+
+class _Stores(cst.CSTVisitor):
+    """The names a piece of code binds (anywhere in it: a ``global`` one in a function
+    too), each with the value an ``=`` gives it when it is a name alone (else None)."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, cst.BaseExpression | None]] = []
+
+    def _target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self.found.append((target.value, value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value, None)
+        elif isinstance(target, cst.StarredElement):
+            self._target(target.value, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._target(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target, None)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._target(node.asname.name, None)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._target(node.target, None)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.found.append((node.name.value, None))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.found.append((node.name.value, None))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is not None and isinstance(node.asname.name, cst.Name):
+            self.found.append((node.asname.name.value, None))
+        else:
+            self.found.append((dotted(node.name).split(".")[0], None))
+
+
+def _assigned_names(code: cst.Module) -> list[tuple[str, cst.BaseExpression | None]]:
+    """:class:`_Stores` of ``code``."""
+    stores = _Stores()
+    code.visit(stores)
+    return stores.found
+
+
+def _receiver(node: cst.BaseExpression) -> cst.BaseExpression:
+    """What a change in place reaches: the name a walrus binds (``(c := CMD)[0] = x``
+    changes what ``c`` is, ``CMD``), else the expression itself."""
+    while isinstance(node, cst.NamedExpr):
+        node = node.target
+    return node
 
 
 def _container(binding: Binding, depth: int) -> bool:

@@ -63,6 +63,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from auditor.flow.mutators import mutator_names
 from auditor.judge.catalogue import Catalogue, task_parameters
 from auditor.rules_files import rule_table
 from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
@@ -340,6 +341,23 @@ def _names_by_string(
     out = [a.lineno for c in calls for a in c.args if named(a)]
     out += [n.lineno for n in subscripts if named(n.slice)]
     return out
+
+
+def _changes_first(func: ast.expr) -> bool:
+    """A call that changes the container handed to it first (rules/mutators.toml):
+    ``heappush(L, x)``, ``bisect.insort(L, x)``, ``list.append(L, x)``."""
+    functions, types, methods = mutator_names()
+    if type(func) is ast.Name:
+        return func.id in functions
+    if type(func) is ast.Attribute:
+        if func.attr in functions:
+            return True
+        return type(func.value) is ast.Name and func.value.id in types and func.attr in methods
+    return False
+
+
+# the displays and comprehensions that build a container
+_BUILT = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 
 
 def _namespace(node: ast.expr) -> bool:
@@ -1060,6 +1078,15 @@ def survey(
     classes: list[ast.ClassDef] = []
     stores: list[tuple[str, int]] = []  # (name, line) of every name bound (params too)
     mutations: list[tuple[str, int]] = []  # (name, line) of x.append(v), x[k] = v
+    # (name, line) of the names bound to an object that may be another name's: a parameter
+    # whose default is a name (``def f(l=CMD)``), a ``for`` target, a walrus over a name
+    aliasing: list[tuple[str, int]] = []
+    # (name, line) of a name put in another object (an item of a display, an attribute),
+    # and the names bound to a container display: an escape of one of those is kept as a
+    # mutation would be (auditor.scan.collect's ``_escape``)
+    escapes: list[tuple[str, int]] = []
+    handed: list[tuple[str, int, str]] = []  # (parameter, line, its function's name)
+    built: set[str] = set()
     # (line, x) of x.attr = v, del x.attr, x.attr.append(v)...: what may set an attribute
     attr_sets: list[tuple[int, str]] = []
     # (line, attr) of every x.attr = v (any x) and setattr(x, "attr", v)
@@ -1112,8 +1139,18 @@ def survey(
             tables.append(node)  # type: ignore[arg-type]
         if extra_calls and kind is ast.Subscript:
             subscripts.append(node)  # type: ignore[arg-type]
+        if kind is ast.Dict or (
+            (kind is ast.List or kind is ast.Tuple or kind is ast.Set)
+            and type(getattr(node, "ctx", Load)) is Load
+        ):
+            # STATE = {"cmd": CMD}: CMD may be changed through what holds it (an escape,
+            # auditor.scan.collect), so the body must stay as a mutation's would
+            items = node.values if kind is ast.Dict else node.elts  # type: ignore[attr-defined]
+            escapes.extend((item.id, item.lineno) for item in items if type(item) is Name)
         if kind is ast.Subscript and type(node.ctx) is Store:  # type: ignore[attr-defined]
             base = node.value  # type: ignore[attr-defined]
+            if type(base) is ast.NamedExpr and type(base.target) is Name:
+                mutations.append((base.target.id, node.lineno))  # type: ignore[attr-defined]
             if type(base) is Name:
                 mutations.append((base.id, node.lineno))  # type: ignore[attr-defined]
                 setting_stores.append((base, node.lineno))  # type: ignore[attr-defined]
@@ -1161,6 +1198,10 @@ def survey(
             ):
                 decided = asked = True
                 markers.append(line)
+            if node.args and type(node.args[0]) is Name and _changes_first(func):  # type: ignore[attr-defined]
+                mutations.append((node.args[0].id, line))  # type: ignore[attr-defined]  # heappush(L, x)
+            if type(func) is Attribute and type(func.value) is ast.NamedExpr:
+                mutations.append((func.value.target.id, line))  # (c := CMD).append(x)
             if type(func) is Attribute and func.attr in _GROWING:
                 grown = func.value
                 if type(grown) is Name:
@@ -1241,6 +1282,10 @@ def survey(
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
                 held.append((target, node.value))  # type: ignore[attr-defined]
+                if type(target) is Attribute and type(node.value) is Name:  # type: ignore[attr-defined]
+                    escapes.append((node.value.id, node.lineno))  # type: ignore[attr-defined]  # obj.cmd = CMD
+                if type(target) is Name and type(node.value) in _BUILT:  # type: ignore[attr-defined]
+                    built.add(target.id)
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
                 if type(target) is Attribute and type(target.value) is Name:  # self.sh = ...
                     for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
@@ -1251,11 +1296,14 @@ def survey(
                         looked_up.add(target.id)  # f = getattr(obj, name)
                     elif _namespace(value):
                         namespaces.add(target.id)  # g = globals()
+                        markers.append(node.lineno)  # type: ignore[attr-defined]  # g["CMD"] = v
                     else:
                         base = _lookup_base(value)  # f = g.get(name), g = globals()?
                         if base is not None:
                             lookups.append((base, target.id, value.lineno))
         elif kind is ast.AnnAssign or kind is ast.NamedExpr:
+            if kind is ast.NamedExpr and type(node.value) is Name:  # type: ignore[attr-defined]
+                aliasing.append((node.target.id, node.lineno))  # type: ignore[attr-defined]
             _aliases(node.target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
             target = node.target  # type: ignore[attr-defined]
             if type(target) is Attribute and type(target.value) is Name and node.value is not None:  # type: ignore[attr-defined]
@@ -1276,6 +1324,20 @@ def survey(
         elif kind is ast.For or kind is ast.AsyncFor or kind is ast.comprehension:
             # for f in [os.system]: f(cmd), for _, f in HANDLERS.items()
             _bind_all(node.target, _item_roots(node.iter, words.classes), aliases)  # type: ignore[attr-defined]
+            if type(node.target) is Name:  # type: ignore[attr-defined]
+                aliasing.append((node.target.id, node.target.lineno))  # type: ignore[attr-defined]
+        elif kind is ast.arguments:
+            # def f(l=CMD): l is CMD itself (its changes are CMD's)
+            positional = [*node.posonlyargs, *node.args]  # type: ignore[attr-defined]
+            defaults = node.defaults  # type: ignore[attr-defined]
+            pairs = [
+                *zip(positional[len(positional) - len(defaults) :], defaults, strict=True),
+                *zip(node.kwonlyargs, node.kw_defaults, strict=True),  # type: ignore[attr-defined]
+            ]
+            for arg, default in pairs:
+                if type(default) is Name:
+                    aliasing.append((arg.arg, arg.lineno))
+
         elif kind is ast.Match:  # match os.system: case f: f(cmd)
             subject = node.subject  # type: ignore[attr-defined]
             captured = _alias_roots(subject, words.classes) + _item_roots(subject, words.classes)
@@ -1287,6 +1349,12 @@ def survey(
             name = node.name  # type: ignore[attr-defined]
             if kind is not ast.ClassDef:
                 _default_aliases(node.args, aliases, words.classes)  # type: ignore[attr-defined]
+                # def add(lst, x): lst.append(x) changes what a caller hands it (a global:
+                # add(ALLOWED, x)), which the collector follows from the call
+                arguments = node.args  # type: ignore[attr-defined]
+                handed.extend(
+                    (arg.arg, arg.lineno, name) for arg in (*arguments.posonlyargs, *arguments.args)
+                )
             if name in words.defined:
                 decided = True
                 markers.append(node.lineno)  # type: ignore[attr-defined]
@@ -1479,7 +1547,14 @@ def survey(
         markers.extend(_pipe_writes(held, writes, table, frozenset(openers)))
     markers.extend(_instance_state(classes, markers, attr_sets, named_sets))
     owner = _owners(functions)
-    markers.extend(_outer_mutations(owner, stores, mutations))
+    mutations.extend(escape for escape in escapes if escape[0] in built)
+    given_names = {
+        call.func.id
+        for call in all_calls
+        if type(call.func) is Name and any(type(a) is Name and a.id in built for a in call.args)
+    }
+    aliasing.extend((param, line) for param, line, name in handed if name in given_names)
+    markers.extend(_outer_mutations(owner, stores, mutations, aliasing))
     markers.extend(_call_closure(functions, owner, all_calls, markers))
     markers.extend(_writing_callees(functions, owner, all_calls, markers))
     # a class named as a base (``class Aws(Base)``) is not handed over: its constructor is
@@ -1665,16 +1740,22 @@ def _outer_mutations(
     owner: list[int],
     stores: list[tuple[str, int]],
     mutations: list[tuple[str, int]],
+    aliasing: list[tuple[str, int]],
 ) -> list[int]:
     """Markers at the mutations (``x.append(v)``, ``x[k] = v``) of a name that the function
-    doing it does not bind: it grows a list of an enclosing function or of the module, which
-    the payload evaluation reads (auditor.scan.payload), so the body must stay."""
+    doing it does not bind, or binds to an object that may be another name's (``aliasing``:
+    ``def f(l=CMD)``, ``for c in [CMD]``, ``(c := CMD)``): it grows a list of an enclosing
+    function or of the module, which the payload evaluation reads (auditor.scan.payload),
+    so the body must stay."""
     if not mutations or not owner:
         return []
     bound: set[tuple[str, int]] = set()
     for name, line in stores:
         if line < len(owner):
             bound.add((name, owner[line]))
+    for name, line in aliasing:
+        if line < len(owner):
+            bound.discard((name, owner[line]))
     out = []
     for name, line in mutations:
         where = owner[line] if line < len(owner) else -1

@@ -1348,7 +1348,12 @@ class Summarizer:
         or model output is no allow-list: whoever chose the value may have chosen the list."""
         out: dict[str, str] = {}
         for name, container in site.guards:
-            if self.evaluator.value(container, site.scope).const:
+            known = self.evaluator.value(container, site.scope)
+            if known.text is not None or isinstance(
+                container, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+            ):
+                continue  # cmd in "uptime df": a substring of a text, "df; sh" too
+            if known.const:
                 out[name] = f"{ALLOW_LIST}{self.code(container)}"
                 continue
             parts = dotted(container).split(".")
