@@ -544,6 +544,38 @@ class Summarizer:
                         out.setdefault(attr, (entry.source.origin, entry.source.note))
         return out
 
+    def _alternative_receivers(self, site: CallSite) -> None:
+        """A method called on ``self.<attr>`` where the class's methods assign instances of
+        several project classes to it (``self.interpreter = SubprocessInterpreter()`` in one
+        branch, ``DockerInterpreter()`` in another, then ``self.interpreter.run(code)``):
+        a made-up call, with the same arguments, of that method of each (the project stage
+        resolves it, or finds no such method), beside the call as written."""
+        func = site.node.func
+        assert isinstance(func, cst.Attribute)
+        held = func.value
+        if not isinstance(held, cst.Attribute) or not isinstance(held.value, cst.Name):
+            return
+        owner = self._method_of(site.scope)
+        if owner is None or held.value.value != owner[1]:
+            return
+        assigns = self._attr_assigns.get((owner[0], held.attr.value), [])
+        typed: set[str] = set()
+        for assign in assigns:
+            assert isinstance(assign, AttrAssign)
+            if assign.value is None:
+                return
+            if isinstance(assign.value, cst.Name) and assign.value.value == "None":
+                continue
+            found = self._typed_value(assign.value, assign.scope, 0)
+            if found is None or not found.endswith("()") or not self._may_be_project(found):
+                return
+            typed.add(found)
+        if len(typed) < 2:
+            return  # one class: the call is typed (_assigned_type)
+        for cls in sorted(typed):
+            call = cst.Call(func=func, args=site.node.args)
+            self._made_up_call(call, site.scope, f"{cls}.{func.attr.value}")
+
     def _untyped(self, site: CallSite) -> None:
         """Note a method called on a receiver of unknown type (``self.interp.run(code)``
         where ``self.interp`` is a Union): the project stage takes it for a call of every
@@ -2411,6 +2443,8 @@ class Summarizer:
                 self._copied(site)
             elif typed is None and isinstance(site.node.func, cst.Attribute):
                 self._untyped(site)
+            if isinstance(site.node.func, cst.Attribute):
+                self._alternative_receivers(site)
             if typed is None:
                 self._table_dispatched(site)
             self._handed_over(site)

@@ -359,3 +359,51 @@ def test_a_field_holds_what_the_constructor_is_given(tmp_path: Path) -> None:
         },
     )
     assert _origins(found) == [("models.py", "AUD003", "llm-output")]
+
+
+def test_an_attribute_assigned_several_project_classes_runs_each(tmp_path: Path) -> None:
+    """camel's CodeExecutionToolkit: ``self.interpreter`` is one of several interpreter
+    classes of the project, chosen in ``__init__``; the tool's ``self.interpreter.run(code)``
+    hands the model's code to the ``run`` of each (a Docker one, and a subprocess one that
+    runs it on the host)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/interp.py": """\
+                import subprocess
+
+                class SubprocessInterpreter:
+                    def run(self, code, code_type):
+                        return subprocess.run(["python3", "-c", code])
+
+                class DockerInterpreter:
+                    def run(self, code, code_type):
+                        return code
+                """,
+            "app/toolkit.py": """\
+                from camel.toolkits.function_tool import FunctionTool
+
+                from app.interp import DockerInterpreter, SubprocessInterpreter
+
+                class CodeExecutionToolkit:
+                    def __init__(self, sandbox):
+                        self.interpreter = None
+                        if sandbox == "docker":
+                            self.interpreter = DockerInterpreter()
+                        else:
+                            self.interpreter = SubprocessInterpreter()
+
+                    def execute_code(self, code: str, code_type: str = "python") -> str:
+                        return self.interpreter.run(code, code_type)
+
+                    def get_tools(self):
+                        return [FunctionTool(self.execute_code)]
+                """,
+        },
+    )
+    assert _origins(found) == [("interp.py", "AUD003", "llm-output")]
+    assert [step.path.rsplit("/", 1)[-1] for step in found[0].flow] == [
+        "toolkit.py",
+        "toolkit.py",
+        "interp.py",
+    ]
