@@ -47,6 +47,7 @@ from auditor.scan.prefilter import StdinFeeds, stdin_feeds
 from auditor.scan.resolve import Resolver, implicit_module, keyword, positional
 from auditor.scan.runs import peel_argv
 from auditor.scan.scopes import Binding, Scope
+from auditor.scan.strings import string_value
 from auditor.scan.walk import preorder
 
 EMPTY: frozenset[Label] = frozenset()
@@ -2763,9 +2764,26 @@ def _union_text(alternatives: list[str]) -> str:
     return " | ".join(named) if named else "None"
 
 
+def _forward_ref(annotation: cst.BaseExpression) -> cst.BaseExpression:
+    """The expression a string annotation spells (``manager: "SessionManager"``, a class
+    imported under ``if TYPE_CHECKING:``), read in the scope the annotation is written in;
+    any other annotation, or a string that is no expression, as it is."""
+    if not isinstance(annotation, cst.SimpleString):
+        return annotation
+    text = string_value(annotation)
+    if not isinstance(text, str):
+        return annotation
+    try:
+        return cst.parse_expression(text.strip())
+    except cst.ParserSyntaxError:
+        return annotation
+
+
 def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
     """The class an annotation names: ``X`` of ``Optional[X]``, ``Annotated[X, ...]``,
-    ``X | None``, ``Union[X, ...]`` (the first that is not None); None for a string."""
+    ``X | None``, ``Union[X, ...]`` (the first that is not None); of a string, what it
+    spells (:func:`_forward_ref`)."""
+    annotation = _forward_ref(annotation)
     if isinstance(annotation, cst.Subscript):
         first = annotation.slice[0].slice if annotation.slice else None
         return first.value if isinstance(first, cst.Index) else None
@@ -2782,7 +2800,8 @@ def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression 
 def _alternatives(annotation: cst.BaseExpression) -> list[cst.BaseExpression] | None:
     """The classes a value annotated so may hold: each of ``Union[X, Y]``, ``X | Y`` and
     ``Optional[X]`` (``None`` left out), ``X`` of ``Annotated[X, ...]``; None for any other
-    subscript (``list[int]``, ``tuple[int, str]``) or a string."""
+    subscript (``list[int]``, ``tuple[int, str]``); a string is what it spells."""
+    annotation = _forward_ref(annotation)
     if isinstance(annotation, cst.Name | cst.Attribute):
         return (
             [] if isinstance(annotation, cst.Name) and annotation.value == "None" else [annotation]

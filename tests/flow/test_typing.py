@@ -407,3 +407,47 @@ def test_an_attribute_assigned_several_project_classes_runs_each(tmp_path: Path)
         "toolkit.py",
         "interp.py",
     ]
+
+
+def test_a_string_annotation_types_the_parameter(tmp_path: Path) -> None:
+    """terminal-mcp 0.4.7: the tool handlers take ``manager: "SessionManager"``, a class
+    imported under ``if TYPE_CHECKING:``, and hand ``manager.create`` the MCP client's
+    command; read as the class it spells, the call reaches the session's ``pexpect.spawn``
+    (a string annotation was no type: the command was only ``parameter``)."""
+    found = scan_files(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/manager.py": """\
+                import pexpect
+
+                class SessionManager:
+                    def create(self, command, label=None):
+                        return pexpect.spawn(command)
+                """,
+            "app/tools.py": """\
+                import asyncio
+                from typing import TYPE_CHECKING
+
+                if TYPE_CHECKING:
+                    from app.manager import SessionManager
+
+                async def handle_create(manager: "SessionManager", arguments: dict):
+                    command = arguments.get("command")
+                    return await asyncio.to_thread(manager.create, command=command)
+                """,
+            "app/server.py": """\
+                from mcp.server import Server
+
+                from app.manager import SessionManager
+                from app.tools import handle_create
+
+                app = Server("terminal")
+
+                @app.call_tool()
+                async def call_tool(name: str, arguments: dict):
+                    return await handle_create(SessionManager(), arguments)
+                """,
+        },
+    )
+    assert _origins(found) == [("manager.py", "AUD002", "remote-input")]
