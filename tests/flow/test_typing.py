@@ -381,12 +381,15 @@ def test_an_attribute_assigned_several_project_classes_runs_each(tmp_path: Path)
                         return code
                 """,
             "app/toolkit.py": """\
+                from typing import Union
+
                 from camel.toolkits.function_tool import FunctionTool
 
                 from app.interp import DockerInterpreter, SubprocessInterpreter
 
                 class CodeExecutionToolkit:
                     def __init__(self, sandbox):
+                        self.interpreter: Union[DockerInterpreter, SubprocessInterpreter]
                         self.interpreter = None
                         if sandbox == "docker":
                             self.interpreter = DockerInterpreter()
