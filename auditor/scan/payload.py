@@ -361,7 +361,9 @@ class Evaluator:
                 self.assume_params or node.value in self._bound.get(id(binding.scope), {})
             ):
                 continue
-            if binding.kind not in ("value", "iter", "augment") or binding.value is None:
+            if binding.kind == "unpack" and binding.position is not None:
+                pass  # ``a, b = v``: the item of ``v`` at its place
+            elif binding.kind not in ("value", "iter", "augment") or binding.value is None:
                 return DYNAMIC
             if binding.scope.kind not in ("module", "function"):
                 return DYNAMIC
@@ -393,6 +395,8 @@ class Evaluator:
                 self._active.discard(key)
             if binding.kind == "iter":
                 value = _element(value)
+            if binding.kind == "unpack" and binding.position is not None:
+                value = _unpacked(value, *binding.position)
             if binding.kind == "augment":
                 added.append(value)
             else:
@@ -909,6 +913,19 @@ def _element(container: Value) -> Value:
         return one_of(container.choices)  # iterating a dict yields its keys: constant too
     if container.const and container.text is not None:
         return Value(True, text=None)  # characters of a constant string
+    return DYNAMIC
+
+
+def _unpacked(whole: Value, index: int, count: int) -> Value:
+    """What ``a, b = whole`` binds to the name at ``index`` of ``count``: that item of a
+    sequence written out, of each alternative (``module, cls = TABLE[key]``, a lookup in a
+    constant table of pairs); a constant of unknown text for any other constant."""
+    if whole.items is not None and not whole.more:
+        return whole.items[index] if len(whole.items) == count else DYNAMIC
+    if whole.choices is not None and whole.const:
+        return one_of([_unpacked(choice, index, count) for choice in whole.choices])
+    if whole.const:
+        return Value(True, text=None, truth=None)
     return DYNAMIC
 
 

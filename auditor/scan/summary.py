@@ -47,6 +47,7 @@ from auditor.scan.prefilter import StdinFeeds, stdin_feeds
 from auditor.scan.resolve import Resolver, implicit_module, keyword, positional
 from auditor.scan.runs import peel_argv
 from auditor.scan.scopes import Binding, Scope
+from auditor.scan.strings import string_value
 from auditor.scan.walk import preorder
 
 EMPTY: frozenset[Label] = frozenset()
@@ -543,6 +544,38 @@ class Summarizer:
                     for attr in entry.attributes:
                         out.setdefault(attr, (entry.source.origin, entry.source.note))
         return out
+
+    def _alternative_receivers(self, site: CallSite) -> None:
+        """A method called on ``self.<attr>`` where the class's methods assign instances of
+        several project classes to it (``self.interpreter = SubprocessInterpreter()`` in one
+        branch, ``DockerInterpreter()`` in another, then ``self.interpreter.run(code)``):
+        a made-up call, with the same arguments, of that method of each (the project stage
+        resolves it, or finds no such method), beside the call as written."""
+        func = site.node.func
+        assert isinstance(func, cst.Attribute)
+        held = func.value
+        if not isinstance(held, cst.Attribute) or not isinstance(held.value, cst.Name):
+            return
+        owner = self._method_of(site.scope)
+        if owner is None or held.value.value != owner[1]:
+            return
+        assigns = self._attr_assigns.get((owner[0], held.attr.value), [])
+        typed: set[str] = set()
+        for assign in assigns:
+            assert isinstance(assign, AttrAssign)
+            if assign.value is None:
+                return
+            if isinstance(assign.value, cst.Name) and assign.value.value == "None":
+                continue
+            found = self._typed_value(assign.value, assign.scope, 0)
+            if found is None or not found.endswith("()") or not self._may_be_project(found):
+                return
+            typed.add(found)
+        if len(typed) < 2:
+            return  # one class: the call is typed (_assigned_type)
+        for cls in sorted(typed):
+            call = cst.Call(func=func, args=site.node.args)
+            self._made_up_call(call, site.scope, f"{cls}.{func.attr.value}")
 
     def _untyped(self, site: CallSite) -> None:
         """Note a method called on a receiver of unknown type (``self.interp.run(code)``
@@ -2416,6 +2449,8 @@ class Summarizer:
                 self._copied(site)
             elif typed is None and isinstance(site.node.func, cst.Attribute):
                 self._untyped(site)
+            if isinstance(site.node.func, cst.Attribute):
+                self._alternative_receivers(site)
             if typed is None:
                 self._table_dispatched(site)
             self._handed_over(site)
@@ -2734,9 +2769,26 @@ def _union_text(alternatives: list[str]) -> str:
     return " | ".join(named) if named else "None"
 
 
+def _forward_ref(annotation: cst.BaseExpression) -> cst.BaseExpression:
+    """The expression a string annotation spells (``manager: "SessionManager"``, a class
+    imported under ``if TYPE_CHECKING:``), read in the scope the annotation is written in;
+    any other annotation, or a string that is no expression, as it is."""
+    if not isinstance(annotation, cst.SimpleString):
+        return annotation
+    text = string_value(annotation)
+    if not isinstance(text, str):
+        return annotation
+    try:
+        return cst.parse_expression(text.strip())
+    except cst.ParserSyntaxError:
+        return annotation
+
+
 def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
     """The class an annotation names: ``X`` of ``Optional[X]``, ``Annotated[X, ...]``,
-    ``X | None``, ``Union[X, ...]`` (the first that is not None); None for a string."""
+    ``X | None``, ``Union[X, ...]`` (the first that is not None); of a string, what it
+    spells (:func:`_forward_ref`)."""
+    annotation = _forward_ref(annotation)
     if isinstance(annotation, cst.Subscript):
         first = annotation.slice[0].slice if annotation.slice else None
         return first.value if isinstance(first, cst.Index) else None
@@ -2753,7 +2805,8 @@ def _unwrapped_annotation(annotation: cst.BaseExpression) -> cst.BaseExpression 
 def _alternatives(annotation: cst.BaseExpression) -> list[cst.BaseExpression] | None:
     """The classes a value annotated so may hold: each of ``Union[X, Y]``, ``X | Y`` and
     ``Optional[X]`` (``None`` left out), ``X`` of ``Annotated[X, ...]``; None for any other
-    subscript (``list[int]``, ``tuple[int, str]``) or a string."""
+    subscript (``list[int]``, ``tuple[int, str]``); a string is what it spells."""
+    annotation = _forward_ref(annotation)
     if isinstance(annotation, cst.Name | cst.Attribute):
         return (
             [] if isinstance(annotation, cst.Name) and annotation.value == "None" else [annotation]

@@ -245,3 +245,28 @@ class Box:
     found = {f.line: f.origin for f in scan_files(tmp_path, {"box.py": code})}
     assert found[7] != "llm-output"
     assert found[11] == "llm-output" and found[15] == "llm-output"
+
+
+def test_a_class_named_for_what_belongs_to_a_model_is_not_called_as_one(tmp_path: Path) -> None:
+    """pydantic-ai 2.78's agent calls a capability's model contribution, annotated
+    ``AgentModel`` (a model or a function that selects one), to get a model object: taken
+    for a model's answer (``agent`` in the class name), it made fifteen of its workspace's
+    command runs critical llm-output. Called as a function, a class counts as a model when
+    its name ends with the kind (``LLMChain``) or is an "X of Y" (DSPy's
+    ``ChainOfThought``), not when the kind only qualifies its head noun."""
+    code = """\
+import dspy
+from pydantic_ai.capabilities.abstract import AgentModel
+
+
+def pick(contribution: AgentModel, ctx):
+    exec(contribution(ctx))
+
+
+def solve(question):
+    cot = dspy.ChainOfThought("question -> code")
+    exec(cot(question=question).code)
+"""
+    found = {f.line: f.origin for f in scan_files(tmp_path, {"pick.py": code})}
+    assert found[6] == "parameter"
+    assert found[11] == "llm-output"

@@ -359,3 +359,98 @@ def test_a_field_holds_what_the_constructor_is_given(tmp_path: Path) -> None:
         },
     )
     assert _origins(found) == [("models.py", "AUD003", "llm-output")]
+
+
+def test_an_attribute_assigned_several_project_classes_runs_each(tmp_path: Path) -> None:
+    """camel's CodeExecutionToolkit: ``self.interpreter`` is one of several interpreter
+    classes of the project, chosen in ``__init__``; the tool's ``self.interpreter.run(code)``
+    hands the model's code to the ``run`` of each (a Docker one, and a subprocess one that
+    runs it on the host)."""
+    found = _scan(
+        tmp_path,
+        {
+            "app/interp.py": """\
+                import subprocess
+
+                class SubprocessInterpreter:
+                    def run(self, code, code_type):
+                        return subprocess.run(["python3", "-c", code])
+
+                class DockerInterpreter:
+                    def run(self, code, code_type):
+                        return code
+                """,
+            "app/toolkit.py": """\
+                from typing import Union
+
+                from camel.toolkits.function_tool import FunctionTool
+
+                from app.interp import DockerInterpreter, SubprocessInterpreter
+
+                class CodeExecutionToolkit:
+                    def __init__(self, sandbox):
+                        self.interpreter: Union[DockerInterpreter, SubprocessInterpreter]
+                        self.interpreter = None
+                        if sandbox == "docker":
+                            self.interpreter = DockerInterpreter()
+                        else:
+                            self.interpreter = SubprocessInterpreter()
+
+                    def execute_code(self, code: str, code_type: str = "python") -> str:
+                        return self.interpreter.run(code, code_type)
+
+                    def get_tools(self):
+                        return [FunctionTool(self.execute_code)]
+                """,
+        },
+    )
+    assert _origins(found) == [("interp.py", "AUD003", "llm-output")]
+    assert [step.path.rsplit("/", 1)[-1] for step in found[0].flow] == [
+        "toolkit.py",
+        "toolkit.py",
+        "interp.py",
+    ]
+
+
+def test_a_string_annotation_types_the_parameter(tmp_path: Path) -> None:
+    """terminal-mcp 0.4.7: the tool handlers take ``manager: "SessionManager"``, a class
+    imported under ``if TYPE_CHECKING:``, and hand ``manager.create`` the MCP client's
+    command; read as the class it spells, the call reaches the session's ``pexpect.spawn``
+    (a string annotation was no type: the command was only ``parameter``)."""
+    found = scan_files(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/manager.py": """\
+                import pexpect
+
+                class SessionManager:
+                    def create(self, command, label=None):
+                        return pexpect.spawn(command)
+                """,
+            "app/tools.py": """\
+                import asyncio
+                from typing import TYPE_CHECKING
+
+                if TYPE_CHECKING:
+                    from app.manager import SessionManager
+
+                async def handle_create(manager: "SessionManager", arguments: dict):
+                    command = arguments.get("command")
+                    return await asyncio.to_thread(manager.create, command=command)
+                """,
+            "app/server.py": """\
+                from mcp.server import Server
+
+                from app.manager import SessionManager
+                from app.tools import handle_create
+
+                app = Server("terminal")
+
+                @app.call_tool()
+                async def call_tool(name: str, arguments: dict):
+                    return await handle_create(SessionManager(), arguments)
+                """,
+        },
+    )
+    assert _origins(found) == [("manager.py", "AUD002", "remote-input")]

@@ -92,6 +92,31 @@ CASES = [
         "dynamic",
     ),
     (H + "TOOLS = ('ls', 'df')\ndef f(i):\n    subprocess.run([TOOLS[i], '-h'])\n", "constant"),
+    # a row of a constant table unpacked (agno's provider table: module, class = T[key])
+    (
+        H + "T = {'a': ('ls', '-l'), 'b': ('df', '-h')}\n"
+        "def f(k):\n    prog, opt = T[k]\n    subprocess.run([prog, opt])\n",
+        "constant",
+    ),
+    (
+        H + "T = {'a': ('ls', '-l')}\n"
+        "def f(k):\n    row = T.get(k)\n    prog, opt = row\n"
+        "    subprocess.run(prog, shell=True)\n",
+        "constant",
+    ),
+    (
+        H + "T = {'a': ('ls', '-l')}\n"
+        "def f(k, x):\n    prog, opt = T.get(k, x)\n    subprocess.run(prog, shell=True)\n",
+        "dynamic",
+    ),
+    (
+        H + "def f(k):\n    prog, opt = k.split(':')\n    subprocess.run(prog, shell=True)\n",
+        "dynamic",
+    ),
+    (
+        H + "def f(k):\n    prog, opt = 'ls', k\n    subprocess.run([prog, opt])\n",
+        "fixed-program",
+    ),
     (
         H + "def f(k):\n    d = {'a': 'ls'}\n    d[k] = k\n    subprocess.run(d[k], shell=True)\n",
         "dynamic",
