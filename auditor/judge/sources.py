@@ -32,7 +32,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "decorator": frozenset({"names", "origin", "note"}),
     "parameter_default": frozenset({"names", "origin", "note"}),
     "route_heuristic": frozenset({"verbs", "receivers", "origin", "note"}),
-    "base_class": frozenset({"names", "methods", "skip", "attributes", "origin", "note"}),
+    "base_class": frozenset({"names", "methods", "skip", "attributes", "calls", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
     "method_heuristic": frozenset({"methods", "receiver", "classes", "origin", "note"}),
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
@@ -107,6 +107,9 @@ class BaseClassEntry:
     # the instance attributes the framework sets before it calls a method (a Django
     # view's ``self.request``, ``self.kwargs``): the source too, wherever they are read
     attributes: frozenset[str] = frozenset()
+    # the base's methods that read the request, called on ``self`` (Tornado's
+    # ``self.get_argument("c")``): what they return is the source
+    calls: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +315,7 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
                 frozenset(_strings(where, "skip", entry.get("skip", ["self"]))),
                 source,
                 frozenset(_strings(where, "attributes", entry.get("attributes", []))),
+                frozenset(_strings(where, "calls", entry.get("calls", []))),
             )
         )
     elif table == "request_parameter":

@@ -213,6 +213,7 @@ class Summarizer:
         self._classes_by_key = {r.key: r for r in collector.classes}
         self._web = any(self._uses(r.frameworks) for r in sources.request_parameters)
         self._base_attrs = frozenset(a for e in sources.base_classes for a in e.attributes)
+        self._base_calls = frozenset(c for e in sources.base_classes for c in e.calls)
         # whether a class of this file may be a message the model fills in (it imports the
         # package of one): its instances' fields get a label the project stage checks
         self._messages = bool(self._frameworks & sources.message_roots)
@@ -535,13 +536,17 @@ class Summarizer:
 
     def _framework_attrs(self, cls: str) -> dict[str, tuple[str, str]]:
         """The instance attributes the framework classes that ``cls`` directly derives from
-        set before calling its methods (a Django view's ``self.request``)."""
+        set before calling its methods (a Django view's ``self.request``), and their
+        methods that read the request (a Tornado handler's ``get_argument()``)."""
         out: dict[str, tuple[str, str]] = {}
         for base in self._bases(cls):
             for entry in self.sources.base_classes:
-                if entry.attributes and entry.patterns.get(base):
+                if (entry.attributes or entry.calls) and entry.patterns.get(base):
+                    given = (entry.source.origin, entry.source.note)
                     for attr in entry.attributes:
-                        out.setdefault(attr, (entry.source.origin, entry.source.note))
+                        out.setdefault(attr, given)
+                    for method in entry.calls:
+                        out.setdefault(method + "()", given)
         return out
 
     def _untyped(self, site: CallSite) -> None:
@@ -1421,6 +1426,24 @@ class Summarizer:
         return [a.value for a in node.args]
 
     def _call(self, node: cst.Call, scope: Scope, depth: int) -> frozenset[Label]:
+        framework = self._framework_call(node, scope)
+        if framework is not None:
+            return framework | self._call_labels(node, scope, depth)
+        return self._call_labels(node, scope, depth)
+
+    def _framework_call(self, node: cst.Call, scope: Scope) -> frozenset[Label] | None:
+        """``self.get_argument("c")`` in a method: maybe a method of a framework base class
+        that reads the request (a Tornado handler's); the project stage knows the bases."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self._base_calls:
+            return None
+        owner = self._method_of(scope)
+        if owner is None or not isinstance(func.value, cst.Name) or func.value.value != owner[1]:
+            return None
+        line, column = self.position(node, scope)
+        return frozenset({("b", owner[0], func.attr.value + "()", line, column)})
+
+    def _call_labels(self, node: cst.Call, scope: Scope, depth: int) -> frozenset[Label]:
         func = node.func
         typed = self.typed(func, scope)
         if typed is not None:
