@@ -54,3 +54,61 @@ def test_a_method_of_the_same_name_elsewhere_is_not_the_request(tmp_path: Path) 
         },
     )
     assert found == {("g.py", 7): "user-input"}
+
+
+MODELS = """
+    import os
+    from dataclasses import dataclass
+    from pydantic import BaseModel
+    class Job(BaseModel):
+        cmd: str = "uptime"
+        def go(self):
+            os.system(self.cmd)
+    class Copy(BaseModel):
+        cmd: str = "uptime"
+        def go(self):
+            os.system(self.cmd)
+    @dataclass
+    class DJob:
+        cmd: str = "uptime"
+        def go(self):
+            os.system(self.cmd)
+    class Quiet(BaseModel):
+        cmd: str = "uptime"
+        def go(self):
+            os.system(self.cmd)
+    """
+
+
+def test_models_built_from_request_data_carry_it(tmp_path: Path) -> None:
+    found = _origins(
+        tmp_path,
+        {
+            "models.py": MODELS,
+            "web.py": """
+                import dacite, sys
+                from flask import Flask, request
+                from models import Job, Copy, DJob, Quiet
+                app = Flask(__name__)
+                @app.route("/a")
+                def a():
+                    Job.model_validate_json(request.data).go()
+                @app.route("/c")
+                def c():
+                    j = Copy()
+                    j = j.model_copy(update={"cmd": request.args["c"]})
+                    j.go()
+                @app.route("/d")
+                def d():
+                    dacite.from_dict(DJob, request.get_json()).go()
+                def main():
+                    Quiet.model_validate({"cmd": sys.argv[1]}).go()
+                """,
+        },
+    )
+    assert found == {
+        ("models.py", 8): "remote-input",
+        ("models.py", 12): "remote-input",
+        ("models.py", 17): "remote-input",
+        ("models.py", 21): "user-input",
+    }
