@@ -26,8 +26,9 @@ and a key (see ``Decline``): ``needs-shell`` when only a shell can run the comma
 (``route-to-sandbox`` takes it); any other key means an argv list would do but no rewrite
 keeps the call's meaning (an ``os.system`` status that is used, an ``os.popen`` file object
 kept, ``executable=``, an ``env=`` that may lack PATH, ``*args``/``**kwargs``, extra
-arguments...), so the site is left to a person to convert. One difference remains by nature: a program missing at run time raises
-``FileNotFoundError`` where the shell returned status 127.
+arguments...), so the site is left to a person to convert. One difference remains by
+nature: a program missing at run time raises ``FileNotFoundError`` where the shell
+returned status 127.
 
 Run it on its own with libcst's runner::
 

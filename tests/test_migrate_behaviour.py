@@ -237,6 +237,42 @@ def test_an_exec_whose_process_state_is_read_after_is_left_as_it_is(tmp_path: Pa
     assert _run(program) == before
 
 
+def test_an_exec_that_may_change_the_callers_objects_is_left_as_it_is(tmp_path: Path) -> None:
+    """Attack round 8 (t34): the code changes an object the caller passed in, or a mutable
+    module global, which other code reads after the call: in another process it cannot."""
+    program = tmp_path / "prog.py"
+    source = textwrap.dedent(
+        """\
+        import sys
+        CONFIG = {"debug": False}
+
+
+        class State:
+            x = 0
+
+
+        def apply(code, state):
+            exec(code)
+
+
+        def apply2(code):
+            exec(code)
+
+
+        s = State()
+        apply("state.x = 1", s)
+        apply2("CONFIG['debug'] = True")
+        print(s.x, CONFIG["debug"])
+        """
+    )
+    program.write_text(source)
+    before = _run(program)
+    assert before == (0, "1 True\n")
+    assert main(["migrate", "--apply", "--codemod", "eval-exec-to-sandbox", str(program)]) == 0
+    assert program.read_text() == source
+    assert _run(program) == before
+
+
 def test_an_exception_in_execd_code_still_stops_the_caller(tmp_path: Path) -> None:
     """exec() raising stopped the program before 'accepted'; exec_python returned a result
     and the program went on (an order rule that rejects became one that accepts)."""
