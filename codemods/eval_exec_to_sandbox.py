@@ -228,6 +228,20 @@ class EvalExecToSandbox(SiteCodemod):
                     "the sandboxed code cannot reach the caller's objects",
                     "namespace",
                 )
+            given = _passed_in(call, scope)
+            if given is not None:
+                raise Decline(
+                    f"the code can change {given}, an object the caller passes in and may "
+                    "read after the call; the sandboxed code cannot reach the caller's objects",
+                    "namespace",
+                )
+            shared = _mutable_global(self._module, call)
+            if shared is not None:
+                raise Decline(
+                    f"the code can change {shared}, a mutable module global other code may "
+                    "read after the call; the sandboxed code cannot reach this process",
+                    "process-state",
+                )
             read = self._global_read_after(call, scope)
             if read is not None:
                 raise Decline(
@@ -518,6 +532,84 @@ class _ValueUses:
                 if found is not None:
                     return f"is bound to {target.value}, which {found}"
         return None
+
+
+def _passed_in(call: cst.Call, scope: FunctionScope) -> str | None:
+    """A parameter of the function of ``exec(code, ...)`` the code can reach (all of them
+    when no namespace is given; those the namespace arguments name otherwise), other than
+    the code itself: an object of the caller's, which the caller may read after the call
+    (``def apply(code, state): exec(code)``, then ``print(state.x)``)."""
+    payload = call.args[0].value
+    skip = payload.value if isinstance(payload, cst.Name) else None
+    function = scope.node
+    assert isinstance(function, cst.FunctionDef)
+    params = function.params
+    every = [
+        *params.posonly_params,
+        *params.params,
+        *params.kwonly_params,
+        *(p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)),
+    ]
+    sources = _code_sources(function, skip) if skip is not None else set()
+    names = [
+        p.name.value
+        for p in every
+        if p.name.value not in (skip, "self", "cls") and p.name.value not in sources
+    ]
+    if len(call.args) > 1:  # exec(code, ns): what the namespace arguments name
+        named = {n.value for arg in call.args[1:] for n in _names_in(arg.value)}
+        names = [n for n in names if n in named]
+    return names[0] if names else None
+
+
+def _code_sources(function: cst.FunctionDef, payload: str) -> set[str]:
+    """The names the code's own name is made from in the function: what a ``for`` binding
+    it iterates (``for code in codes``), what an assignment to it reads (``code =
+    blocks[i]``). Those hold the code, not the caller's state."""
+    found: set[str] = set()
+
+    class _Collect(cst.CSTVisitor):
+        def visit_For(self, node: cst.For) -> None:
+            if isinstance(node.target, cst.Name) and node.target.value == payload:
+                found.update(n.value for n in _names_in(node.iter))
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            if any(
+                isinstance(t.target, cst.Name) and t.target.value == payload for t in node.targets
+            ):
+                found.update(n.value for n in _names_in(node.value))
+
+    function.body.visit(_Collect())
+    return found
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(_Collect())
+    return found
+
+
+def _mutable_global(module: cst.Module | None, call: cst.Call) -> str | None:
+    """A module-level name bound to a dict, list or set written out (``CONFIG = {...}``):
+    code run by ``exec(code)`` with the module's globals may change it in place, for any
+    other function to read. Not when the call gives its own globals."""
+    if module is None or len(call.args) > 1:
+        return None
+    mutable = (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and isinstance(small.value, mutable):
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name):
+                        return target.target.value
+    return None
 
 
 def _declared_outer(function: cst.CSTNode) -> str:

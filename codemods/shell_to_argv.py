@@ -25,9 +25,10 @@ reserved word (``cd``, ``export``, ``if``...). Every site it leaves alone carrie
 and a key (see ``Decline``): ``needs-shell`` when only a shell can run the command
 (``route-to-sandbox`` takes it); any other key means an argv list would do but no rewrite
 keeps the call's meaning (an ``os.system`` status that is used, an ``os.popen`` file object
-kept, ``executable=``, ``*args``/``**kwargs``, extra arguments...), so the site is left to
-a person to convert. One difference remains by nature: a program missing at run time raises
-``FileNotFoundError`` where the shell returned status 127.
+kept, ``executable=``, an ``env=`` that may lack PATH, ``*args``/``**kwargs``, extra
+arguments...), so the site is left to a person to convert. One difference remains by
+nature: a program missing at run time raises ``FileNotFoundError`` where the shell
+returned status 127.
 
 Run it on its own with libcst's runner::
 
@@ -151,6 +152,15 @@ def plan_conversion(codemod: SiteCodemod, call: cst.Call, finding: Finding) -> C
     positional = [a for a in call.args if a.keyword is None]
     keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
     quote = _quote_of(payload)
+    if "env" in keywords and not _holds_path(keywords["env"].value):
+        # sh falls back to its own PATH (with the sbin folders) where the environment has
+        # none; Python's exec falls back to os.defpath (/bin:/usr/bin): `ip addr` with
+        # env={} runs through the shell and raises FileNotFoundError as an argv
+        raise Decline(
+            "env= may lack PATH: the shell would look the program up in its own default "
+            "PATH (with the sbin folders), an argv in os.defpath (/bin:/usr/bin)",
+            "env-path",
+        )
     if finding.sink in _SUBPROCESS:
         if "executable" in keywords:
             raise Decline("executable= replaces the shell; the command needs it", "executable")
@@ -188,6 +198,42 @@ def plan_conversion(codemod: SiteCodemod, call: cst.Call, finding: Finding) -> C
         "os.popen()'s file object is used beyond .read() (its close() returns the status)",
         "popen-object",
     )
+
+
+def _holds_path(env: cst.BaseExpression) -> bool:
+    """Whether an ``env=`` mapping is known to hold PATH: ``None`` (the process's own
+    environment), ``os.environ`` or a copy of it (``os.environ.copy()``, ``dict(os.environ,
+    ...)``, ``{**os.environ, ...}``), or a dict written out with a "PATH" key."""
+    if isinstance(env, cst.Name) and env.value == "None":
+        return True
+    if _is_environ(env):
+        return True
+    if isinstance(env, cst.Call):
+        func = env.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "copy" and not env.args:
+            return _is_environ(func.value)
+        if isinstance(func, cst.Name) and func.value == "dict" and env.args:
+            first = env.args[0]
+            return first.keyword is None and not first.star and _is_environ(first.value)
+        return False
+    if isinstance(env, cst.Dict):
+        for element in env.elements:
+            if isinstance(element, cst.StarredDictElement) and _is_environ(element.value):
+                return True
+            if isinstance(element, cst.DictElement) and literal_string(element.key) == "PATH":
+                return True
+    return False
+
+
+def _is_environ(node: cst.BaseExpression) -> bool:
+    """``os.environ`` (or ``environ`` imported from os) as written."""
+    if isinstance(node, cst.Attribute):
+        return (
+            node.attr.value == "environ"
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "os"
+        )
+    return isinstance(node, cst.Name) and node.value == "environ"
 
 
 class ShellToArgv(SiteCodemod):

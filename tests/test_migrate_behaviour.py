@@ -85,6 +85,29 @@ def test_constant_shell_commands_to_argv(tmp_path: Path) -> None:
     assert out == ("Linux\nfrom-script\ncall 3\nout Linux\nfrom-script\npopen Linux\nfrom-script\n")
 
 
+def test_an_env_without_path_keeps_the_shell(tmp_path: Path) -> None:
+    """Attack round 8 (t13): with env= lacking PATH, sh looks the program up in its own
+    default PATH (/usr/sbin included) and Python's exec in os.defpath (/bin:/usr/bin):
+    sysctl runs through the shell and is not found as an argv. Such a call is left as it is;
+    one whose env= holds PATH is converted."""
+    if shutil.which("sysctl", path="/bin:/usr/bin") or not shutil.which("sysctl"):
+        pytest.skip("needs sysctl outside os.defpath")
+    (code, out), migrated = _same_behaviour(
+        tmp_path,
+        """\
+        import os
+        import subprocess
+
+        subprocess.run("sysctl -n kernel.ostype", shell=True, env={})
+        subprocess.run("uname -s", shell=True, env={**os.environ, "LANG": "C"})
+        """,
+        "shell-to-argv",
+    )
+    assert 'subprocess.run("sysctl -n kernel.ostype", shell=True, env={})' in migrated
+    assert '["uname", "-s"]' in migrated
+    assert (code, out) == (0, "Linux\nLinux\n")
+
+
 def test_pipelines_wait_statuses_and_popen_through_the_sandbox(tmp_path: Path) -> None:
     (code, out), migrated = _same_behaviour(
         tmp_path,
@@ -209,6 +232,42 @@ def test_an_exec_whose_process_state_is_read_after_is_left_as_it_is(tmp_path: Pa
     program.write_text(source)
     before = _run(program)
     assert before == (0, "True set\n")
+    assert main(["migrate", "--apply", "--codemod", "eval-exec-to-sandbox", str(program)]) == 0
+    assert program.read_text() == source
+    assert _run(program) == before
+
+
+def test_an_exec_that_may_change_the_callers_objects_is_left_as_it_is(tmp_path: Path) -> None:
+    """Attack round 8 (t34): the code changes an object the caller passed in, or a mutable
+    module global, which other code reads after the call: in another process it cannot."""
+    program = tmp_path / "prog.py"
+    source = textwrap.dedent(
+        """\
+        import sys
+        CONFIG = {"debug": False}
+
+
+        class State:
+            x = 0
+
+
+        def apply(code, state):
+            exec(code)
+
+
+        def apply2(code):
+            exec(code)
+
+
+        s = State()
+        apply("state.x = 1", s)
+        apply2("CONFIG['debug'] = True")
+        print(s.x, CONFIG["debug"])
+        """
+    )
+    program.write_text(source)
+    before = _run(program)
+    assert before == (0, "1 True\n")
     assert main(["migrate", "--apply", "--codemod", "eval-exec-to-sandbox", str(program)]) == 0
     assert program.read_text() == source
     assert _run(program) == before

@@ -1225,7 +1225,9 @@ class Project:
     def _framework_attr(self, index: int, label: Label) -> Info:
         """``self.<attr>`` read in a method of a class that derives (maybe through the
         project's classes) from a framework base that sets it (``self.request``,
-        ``self.kwargs`` of a Django view): the base's source."""
+        ``self.kwargs`` of a Django view), or a method of it that reads the request
+        (``self.get_argument()`` of a Tornado handler, ``attr`` ending in "()"): the base's
+        source."""
         gid, attr = self.gid(index, label[1]), label[2]
         for cls in (gid, *self._ancestors(gid)):
             found = self.classes.get(cls)
@@ -1233,7 +1235,8 @@ class Project:
             if given is not None:
                 origin, note = given
                 where = f"self.{attr}"
-                text = f"{note}, set by the framework: {where}"
+                how = "read" if attr.endswith("()") else "set"
+                text = f"{note}, {how} by the framework: {where}"
                 step = Step(self.files[index][0], label[3], label[4], text, "source", where, note)
                 return Info(Reach(origin, (step,)))
         return self._message_field(index, gid, f"self.{attr}", label[3], label[4])

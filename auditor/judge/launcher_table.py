@@ -25,6 +25,9 @@ EFFECTS = (
     "shell-operand",  # a flag: the first operand after the options is a shell string
     "stdin",  # what runs is read from standard input
     "interactive",  # a flag: with no command after the options, a shell reads stdin
+    # a flag: as "interactive" with no command; with one, the words after the options,
+    # joined, are a command that shell runs (sudo -s/-i CMD: the shell's -c)
+    "interactive-shell",
     "nothing",  # nothing runs (help, version, a query of another process)
     "unknown",  # what runs cannot be told from the argv (see the entry's notes)
     "no-operands",  # a flag: the launcher's operands are not read (podman exec --latest)
@@ -379,7 +382,14 @@ class _OptionsBuilder:
                         f"{self.where}: {canonical!r} is a flag: mode {effect!r} needs a value"
                     )
                 if (
-                    effect in ("shell-operand", "interactive", "no-operands", "program-next")
+                    effect
+                    in (
+                        "shell-operand",
+                        "interactive",
+                        "interactive-shell",
+                        "no-operands",
+                        "program-next",
+                    )
                     and takes_value
                 ):
                     raise LauncherTableError(

@@ -471,6 +471,8 @@ def _peel(words: Sequence[Word], table: Table, *, in_shell: bool) -> Peeled:
 # the paths through which a program reads its standard input as a file: a script read from
 # one of them is the caller's input (``sh /dev/stdin``)
 _STDIN_PATHS = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+# the modes in which, with no command after the options, a shell reads its input (sudo -s)
+_INTERACTIVE = ("interactive", "interactive-shell")
 
 
 def _equals_value(style: Style, text: str) -> bool:
@@ -932,7 +934,7 @@ class _Reader:
         if effect is None:
             return
         mode = self.mode
-        if mode is None or mode.option.effect == "interactive":
+        if mode is None or mode.option.effect in _INTERACTIVE:
             self.mode = found
         elif mode.option.effect == "stdin" and effect in (*VALUE_EFFECTS, "shell-operand"):
             self.mode = found  # bash -s -c CMD, vim -es -c CMD: the command runs (first)
@@ -948,7 +950,7 @@ class _Reader:
         # the shell or interpreter that reads what it runs from its input (a language not
         # known, osascript -l $x: the launcher's own)
         reads = language or entry.language or "sh"
-        if mode is not None and mode.option.effect != "interactive":
+        if mode is not None and mode.option.effect not in _INTERACTIVE:
             option = mode.option
             effect = option.effect
             suffix = " " + option.canonical
@@ -1045,6 +1047,17 @@ class _Reader:
                     reads,
                 )
             return self._outcome("program", n)
+        if mode is not None and mode.option.effect == "interactive-shell":
+            # sudo -s CMD ARGS: the words, joined (sudo backslash-escapes their
+            # metacharacters, not `$`), are a command the target user's shell runs (-c)
+            return self._outcome(
+                "shell",
+                payload,
+                suffix=" " + mode.option.canonical,
+                language="sh",
+                note=mode.option.note,
+                joined=True,
+            )
         if then == "program":
             return self._outcome("go", payload)
         if then == "script":

@@ -32,7 +32,7 @@ _TABLES: dict[str, frozenset[str]] = {
     "decorator": frozenset({"names", "origin", "note"}),
     "parameter_default": frozenset({"names", "origin", "note"}),
     "route_heuristic": frozenset({"verbs", "receivers", "origin", "note"}),
-    "base_class": frozenset({"names", "methods", "skip", "attributes", "origin", "note"}),
+    "base_class": frozenset({"names", "methods", "skip", "attributes", "calls", "origin", "note"}),
     "request_parameter": frozenset({"names", "annotations", "frameworks", "origin", "note"}),
     "method_heuristic": frozenset({"methods", "receiver", "classes", "origin", "note"}),
     "request_attribute": frozenset({"names", "attributes", "origin", "note"}),
@@ -45,6 +45,9 @@ _TABLES: dict[str, frozenset[str]] = {
     "message_class": frozenset({"names", "origin", "note"}),
     "field": frozenset({"names"}),
     "copy": frozenset({"names"}),
+    "build": frozenset(
+        {"names", "methods", "on", "position", "keywords", "class_position", "class_keywords"}
+    ),
 }
 # what a policy's [[tool.auditor.sources]] entry may say: its kind names the table
 POLICY_KINDS = ("object", "call", "decorator", "sanitizer", "clean")
@@ -107,6 +110,9 @@ class BaseClassEntry:
     # the instance attributes the framework sets before it calls a method (a Django
     # view's ``self.request``, ``self.kwargs``): the source too, wherever they are read
     attributes: frozenset[str] = frozenset()
+    # the base's methods that read the request, called on ``self`` (Tornado's
+    # ``self.get_argument("c")``): what they return is the source
+    calls: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,24 @@ class MethodHeuristic:
     classes: re.Pattern[str] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Builder:
+    """A call that builds an instance of a project class from a mapping (or the JSON text) of
+    its fields (``Job.model_validate(data)``, ``dacite.from_dict(Job, data)``,
+    ``job.model_copy(update=data)``): as ``Job(**data)``. ``on``: "class" (a method called on
+    the class), "instance" (on an instance: the copy's class), "function" (``names``, the
+    class at ``class_position``/``class_keywords``). ``position``/``keywords``: where the
+    data is (-1: by keyword only)."""
+
+    on: str
+    names: _Patterns
+    methods: frozenset[str]
+    position: int
+    keywords: frozenset[str]
+    class_position: int = -1
+    class_keywords: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class SourceCatalogue:
     objects: _Patterns = field(default_factory=_Patterns)
@@ -145,6 +169,8 @@ class SourceCatalogue:
     # calls that copy an instance with the fields given by keyword changed
     # (``dataclasses.replace(job, cmd=x)``): its class built with those keywords
     copies: _Patterns = field(default_factory=_Patterns)
+    # calls that build an instance of a project class from a mapping of its fields
+    builders: list[Builder] = field(default_factory=list)
     # (verbs, receivers, source) of each route heuristic entry
     routes: list[tuple[frozenset[str], frozenset[str], Source]] = field(default_factory=list)
     base_classes: list[BaseClassEntry] = field(default_factory=list)
@@ -312,6 +338,7 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
                 frozenset(_strings(where, "skip", entry.get("skip", ["self"]))),
                 source,
                 frozenset(_strings(where, "attributes", entry.get("attributes", []))),
+                frozenset(_strings(where, "calls", entry.get("calls", []))),
             )
         )
     elif table == "request_parameter":
@@ -349,6 +376,8 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
             raise SourceError(f"{where}: 'position' must be a number from 0, or -1 (keyword only)")
         keywords = frozenset(_strings(where, "keywords", entry.get("keywords", [])))
         catalogue.registrations.append((patterns, position, keywords, source))
+    elif table == "build":
+        catalogue.builders.append(_builder(where, entry))
     elif table == "handler":
         source = _source(where, entry)
         params = frozenset(_strings(where, "params", entry.get("params", [])))
@@ -368,6 +397,35 @@ def add_entry(catalogue: SourceCatalogue, table: str, entry: Mapping[str, Any], 
     origin = str(entry.get("origin", ""))
     for code in _strings(where, "report", entry.get("report", [])):
         catalogue.examples.append((where, origin, code))
+
+
+def _position(where: str, entry: Mapping[str, Any], key: str) -> int:
+    value = entry.get(key, -1)
+    if not isinstance(value, int) or isinstance(value, bool) or value < -1:
+        raise SourceError(f"{where}: {key!r} must be a number from 0, or -1 (keyword only)")
+    return value
+
+
+def _builder(where: str, entry: Mapping[str, Any]) -> Builder:
+    on = entry.get("on", "function")
+    if on not in ("class", "instance", "function"):
+        raise SourceError(f"{where}: 'on' must be one of class, instance, function")
+    names = _Patterns()
+    listed = _strings(where, "names", entry.get("names", []))
+    names.add(listed, Source("", ""))
+    methods = frozenset(_strings(where, "methods", entry.get("methods", [])))
+    if not (listed if on == "function" else methods):
+        key = "names" if on == "function" else "methods"
+        raise SourceError(f"{where}: {key!r} is missing or empty")
+    return Builder(
+        on,
+        names,
+        methods,
+        _position(where, entry, "position"),
+        frozenset(_strings(where, "keywords", entry.get("keywords", []))),
+        _position(where, entry, "class_position"),
+        frozenset(_strings(where, "class_keywords", entry.get("class_keywords", []))),
+    )
 
 
 def build(extra: Sequence[Mapping[str, Any]] = (), where: str = "policy") -> SourceCatalogue:

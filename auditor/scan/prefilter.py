@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 
 from auditor.flow.mutators import mutator_names
 from auditor.judge.catalogue import Catalogue, task_parameters
+from auditor.judge.sources import builtin
 from auditor.rules_files import rule_table
 from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
 
@@ -1195,6 +1196,7 @@ def survey(
             if extra_calls and (
                 (func.id if type(func) is Name else getattr(func, "attr", None)) in extra_calls
                 or "__call__" in extra_calls  # an instance called: under any name
+                or _builds(func, extra_calls)
             ):
                 decided = asked = True
                 markers.append(line)
@@ -1842,6 +1844,23 @@ def _called_through(inner: ast.expr, last: frozenset[str]) -> bool:
     if type(inner) is ast.Call:
         return getattr(inner.func, "id", "") not in ("super", "type")
     return True
+
+
+@functools.cache
+def _class_builders() -> frozenset[str]:
+    """The methods that build an instance of the class they are called on
+    (rules/sources.toml's ``[[build]]``: ``Job.model_validate(data)``)."""
+    return frozenset(m for b in builtin().builders if b.on == "class" for m in b.methods)
+
+
+def _builds(func: ast.expr, names: frozenset[str]) -> bool:
+    """``Job.model_validate(data)`` with ``Job`` in ``names``: a construction of it."""
+    return (
+        type(func) is ast.Attribute
+        and type(func.value) is ast.Name
+        and func.value.id in names
+        and func.attr in _class_builders()
+    )
 
 
 def _module_miss(

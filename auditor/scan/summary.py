@@ -214,6 +214,7 @@ class Summarizer:
         self._classes_by_key = {r.key: r for r in collector.classes}
         self._web = any(self._uses(r.frameworks) for r in sources.request_parameters)
         self._base_attrs = frozenset(a for e in sources.base_classes for a in e.attributes)
+        self._base_calls = frozenset(c for e in sources.base_classes for c in e.calls)
         # whether a class of this file may be a message the model fills in (it imports the
         # package of one): its instances' fields get a label the project stage checks
         self._messages = bool(self._frameworks & sources.message_roots)
@@ -421,6 +422,9 @@ class Summarizer:
                 method = self._method_of(scope)  # super(): the first base's methods
                 bases = self._bases(method[0]) if method is not None else []
                 return f"{bases[0]}()" if bases else None
+            built = self._built(node, scope, depth + 1)
+            if built is not None:  # Job.model_validate(data): a Job
+                return f"{built[0]}()"
             qualname = self.resolver.qualname(node, scope)  # getattr(m, "x"), __import__
             if qualname is not None:
                 return self.absolute(qualname)
@@ -536,13 +540,17 @@ class Summarizer:
 
     def _framework_attrs(self, cls: str) -> dict[str, tuple[str, str]]:
         """The instance attributes the framework classes that ``cls`` directly derives from
-        set before calling its methods (a Django view's ``self.request``)."""
+        set before calling its methods (a Django view's ``self.request``), and their
+        methods that read the request (a Tornado handler's ``get_argument()``)."""
         out: dict[str, tuple[str, str]] = {}
         for base in self._bases(cls):
             for entry in self.sources.base_classes:
-                if entry.attributes and entry.patterns.get(base):
+                if (entry.attributes or entry.calls) and entry.patterns.get(base):
+                    given = (entry.source.origin, entry.source.note)
                     for attr in entry.attributes:
-                        out.setdefault(attr, (entry.source.origin, entry.source.note))
+                        out.setdefault(attr, given)
+                    for method in entry.calls:
+                        out.setdefault(method + "()", given)
         return out
 
     def _alternative_receivers(self, site: CallSite) -> None:
@@ -1459,6 +1467,24 @@ class Summarizer:
         return [a.value for a in node.args]
 
     def _call(self, node: cst.Call, scope: Scope, depth: int) -> frozenset[Label]:
+        framework = self._framework_call(node, scope)
+        if framework is not None:
+            return framework | self._call_labels(node, scope, depth)
+        return self._call_labels(node, scope, depth)
+
+    def _framework_call(self, node: cst.Call, scope: Scope) -> frozenset[Label] | None:
+        """``self.get_argument("c")`` in a method: maybe a method of a framework base class
+        that reads the request (a Tornado handler's); the project stage knows the bases."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self._base_calls:
+            return None
+        owner = self._method_of(scope)
+        if owner is None or not isinstance(func.value, cst.Name) or func.value.value != owner[1]:
+            return None
+        line, column = self.position(node, scope)
+        return frozenset({("b", owner[0], func.attr.value + "()", line, column)})
+
+    def _call_labels(self, node: cst.Call, scope: Scope, depth: int) -> frozenset[Label]:
         func = node.func
         typed = self.typed(func, scope)
         if typed is not None:
@@ -2026,6 +2052,49 @@ class Summarizer:
         if given:
             self._made_up_call(cst.Call(func=node.func, args=given), site.scope, copied[:-2])
 
+    def _built(
+        self, node: cst.Call, scope: Scope, depth: int = 0
+    ) -> tuple[str, list[cst.Arg]] | None:
+        """``Job.model_validate(data)``, ``dacite.from_dict(Job, data)``,
+        ``job.model_copy(update=data)`` (rules/sources.toml's ``[[build]]``): the project
+        class built and the arguments that hold its fields."""
+        builders = self.sources.builders
+        if not builders or depth > 12:
+            return None
+        func = node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        typed: str | None = None
+        for builder in builders:
+            if builder.on == "function":
+                if typed is None:
+                    typed = self.typed(func, scope, depth + 1) or ""
+                if not typed or builder.names.get(typed) is None:
+                    continue
+                given = _argument(node, builder.class_position, builder.class_keywords)
+                cls = self.typed(given.value, scope, depth + 1) if given is not None else None
+            elif method is not None and method in builder.methods:
+                assert isinstance(func, cst.Attribute)
+                held = self.typed(func.value, scope, depth + 1)
+                if held is None or held.endswith("()") != (builder.on == "instance"):
+                    continue
+                cls = held.removesuffix("()")
+            else:
+                continue
+            if cls is None or cls.endswith("()") or not self._may_be_project(cls):
+                continue
+            data = _argument(node, builder.position, builder.keywords)
+            return cls, [data] if data is not None else []
+        return None
+
+    def _rebuilt(self, site: CallSite) -> None:
+        """A call of ``[[build]]``: a made-up construction of the class with its data as
+        ``**data`` (any field may hold what it carries)."""
+        built = self._built(site.node, site.scope)
+        if built is None or not built[1]:
+            return
+        args = [cst.Arg(value=a.value, star="**") for a in built[1]]
+        self._made_up_call(cst.Call(func=site.node.func, args=args), site.scope, built[0])
+
     def _made_up_call(self, call: cst.Call, scope: Scope, typed: str, at: int = -1) -> int:
         """Record a call the code does not write (a framework's, a handover's): kept alive
         with the summary, placed where its function is named (see :meth:`position`), or
@@ -2453,6 +2522,7 @@ class Summarizer:
                 self._alternative_receivers(site)
             if typed is None:
                 self._table_dispatched(site)
+            self._rebuilt(site)
             self._handed_over(site)
             self._dispatched(site)
             self._looked_up(site)
@@ -2710,6 +2780,24 @@ class Summarizer:
             text = self.code(feeder.func)
             out.update(("w", line, column, text, x) for x in self.labels(value, scope))
         return frozenset(out)
+
+
+def _argument(node: cst.Call, position: int, keywords: frozenset[str]) -> cst.Arg | None:
+    """The argument of ``node`` at ``position`` (-1: none) or given by one of ``keywords``."""
+    positional = 0
+    for arg in node.args:
+        if arg.star == "*":
+            position = -1  # the places after a spread are not known
+        if arg.star:
+            continue
+        if arg.keyword is not None:
+            if arg.keyword.value in keywords:
+                return arg
+            continue
+        if positional == position:
+            return arg
+        positional += 1
+    return None
 
 
 def _snake(typed: str | None) -> str:

@@ -41,10 +41,10 @@ FIX = [
         "    sandbox.exec_python(sys.argv[1], check=True)\n",
         id="exec-module-level-self-contained",
     ),
-    pytest.param(  # names bound after the exec, an object only assigned through: nothing read
-        "def f(job, code):\n    exec(code)\n    job.done = True\n    n = 1\n    return n\n",
-        "from auditor import sandbox\n\ndef f(job, code):\n"
-        "    sandbox.exec_python(code, check=True)\n    job.done = True\n    n = 1\n"
+    pytest.param(  # names bound after the exec: nothing read
+        "def f(code):\n    exec(code)\n    n = 1\n    return n\n",
+        "from auditor import sandbox\n\ndef f(code):\n"
+        "    sandbox.exec_python(code, check=True)\n    n = 1\n"
         "    return n\n",
         id="exec-then-only-new-names",
     ),
@@ -195,6 +195,10 @@ EXEC_STATE = [
     pytest.param(
         "def f(code):\n    exec(code)\n    return helper()\n", "helper", id="unbound-name"
     ),
+    # attack round 8 (t34): an object the caller passes in (it may read what the code set
+    # on it), a mutable module global (any function may read it)
+    pytest.param("def f(job, code):\n    exec(code)\n    job.done = True\n", "job", id="passed-in"),
+    pytest.param("CONFIG = {}\n\ndef f(code):\n    exec(code)\n", "CONFIG", id="mutable-global"),
 ]
 
 
