@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from auditor.engines import LIBCST, Target, merge, run_engines
 from auditor.findings import SUMMARY_UNREAD, FileResult, ScanError, ScanResult
 from auditor.flow.entry import Entry, text_reader
+from auditor.gc_threshold import few_collections
 from auditor.judge.catalogue import catalogue_text
 from auditor.judge.policy import Policy, load_policy
 from auditor.rules_files import folder as rules_folder
@@ -66,8 +67,12 @@ _POOL_MIN_FILES = 24
 # added to a stage is in the key without anyone remembering to add it (a stale cache gave
 # results the code no longer computes).
 _ANALYSIS_PACKAGES = ("scan", "judge", "flow")
-# (worker.py: a file's alias bindings are read there, into its cached result)
-_ANALYSIS_MODULES = ("findings.py", "globs.py", "file_summary.py", "shell_syntax.py", "worker.py")
+# (worker.py: a file's alias bindings are read there, into its cached result;
+# gc_threshold.py: the workers' collector threshold)
+_ANALYSIS_MODULES = (
+    "findings.py", "globs.py", "file_summary.py", "shell_syntax.py", "worker.py",
+    "gc_threshold.py",
+)  # fmt: skip
 # The data files under rules/ (every one: the catalogue's, the sources', the launchers'...).
 _ANALYSIS_DATA_SUFFIX = ".toml"
 # What decides a file's migration plan besides its analysis (in the plans' cache key): the
@@ -180,7 +185,7 @@ def _analyse(
         return
     worker.init(policy, options, salt, plans)
     for job in jobs_in:
-        with worker.few_collections():  # not around the yield: the caller's code runs there
+        with few_collections():  # not around the yield: the caller's code runs there
             done = worker.run(job)
         yield done
 
@@ -644,17 +649,20 @@ def _scan(
         rel = _root_relative(path, policy.root)
         jobs_in.append((size, (path, shown, rel, candidate.explicit, ())))
     runner = _Runner(policy, options, jobs, cache, result, planning)
+    # the main process holds every file's summary and the propagation's tables: the cycle
+    # collector's full passes over them at the default threshold cost a tenth of its time
     try:
-        for job, file_result, plan in runner.run(jobs_in):
-            path, shown, rel, explicit, _ = job
-            if plan is not None:
-                plans[path] = plan
-            record(Entry(path, shown, rel, explicit, file_result), file_result)
-        # the order the files were found in, not the order their results came in (cached
-        # first, then the largest first): the project stage's flows must not depend on it
-        found = {job[0]: number for number, (_, job) in enumerate(jobs_in)}
-        entries.sort(key=lambda entry: found[entry.path])
-        _cached_stage(entries, runner, policy)
+        with few_collections():
+            for job, file_result, plan in runner.run(jobs_in):
+                path, shown, rel, explicit, _ = job
+                if plan is not None:
+                    plans[path] = plan
+                record(Entry(path, shown, rel, explicit, file_result), file_result)
+            # the order the files were found in, not the order their results came in (cached
+            # first, then the largest first): the project stage's flows must not depend on it
+            found = {job[0]: number for number, (_, job) in enumerate(jobs_in)}
+            entries.sort(key=lambda entry: found[entry.path])
+            _cached_stage(entries, runner, policy)
     finally:
         if cache is not None:
             cache.close()

@@ -9,16 +9,15 @@ run only on a file with a site they may rewrite (:func:`auditor.plans.plan_from_
 from __future__ import annotations
 
 import ast
-import contextlib
 import gc
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.findings import FileResult, ScanError
 from auditor.flow import aliases
 from auditor.flow.entry import read_text
+from auditor.gc_threshold import THRESHOLD
 from auditor.judge.catalogue import Catalogue, builtin_sinks
 from auditor.judge.policy import Policy
 from auditor.plans import FilePlan, PlanSpec, plan_from_analysis, same_analysis
@@ -40,13 +39,6 @@ _BOUND: frozenset[str] = frozenset()
 # file path, shown path, path relative to the project root, named on the command line, and
 # what the project-wide stage asks of the file ("call:NAME", "def:NAME"; see auditor.flow)
 Job = tuple[str, str, str, bool, tuple[str, ...]]
-
-
-# The parsers allocate millions of objects that hold no reference cycles; at the default
-# threshold (700) the cycle collector runs every few hundred nodes and costs about a fifth
-# of the libcst parse. Worker processes keep this threshold; the calling process only while
-# it analyses (see few_collections).
-_GC_THRESHOLD = (50_000, 20, 20)
 
 
 PlanRequest = tuple[PlanSpec, Settings]
@@ -101,18 +93,7 @@ def init_worker(
 ) -> None:
     """``init`` for a pool's worker process, which does nothing but analyse."""
     init(policy, options, salt, plans)
-    gc.set_threshold(*_GC_THRESHOLD)
-
-
-@contextlib.contextmanager
-def few_collections() -> Iterator[None]:
-    """The worker's collector threshold for the duration of an in-process analysis."""
-    saved = gc.get_threshold()
-    gc.set_threshold(*_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
+    gc.set_threshold(*THRESHOLD)
 
 
 def run(job: Job) -> tuple[str | None, FileResult, FilePlan | None]:

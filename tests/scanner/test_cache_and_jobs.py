@@ -142,6 +142,33 @@ def test_in_process_scan_leaves_the_callers_gc_settings_alone(tmp_path: Path) ->
         gc.set_threshold(*before)
 
 
+def test_project_stage_runs_with_few_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main process's project-wide stage (the summaries of every file, the
+    propagation) runs at the workers' collector threshold, and the caller's comes back."""
+    import gc
+
+    from auditor import api
+    from auditor.gc_threshold import THRESHOLD
+
+    seen: list[tuple[int, ...]] = []
+    real = api._project_stage
+    monkeypatch.setattr(
+        api, "_project_stage", lambda *a: seen.append(gc.get_threshold()) or real(*a)
+    )
+    before = gc.get_threshold()
+    gc.set_threshold(123, 4, 5)
+    try:
+        result = scan([tree(tmp_path / "src", 3)], policy=make_policy(), jobs=1)
+        after = gc.get_threshold()
+    finally:
+        gc.set_threshold(*before)
+    assert len(result.findings) == 6
+    assert seen == [THRESHOLD]
+    assert after == (123, 4, 5)
+
+
 def test_warm_run_reuses_the_project_stage_until_a_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
