@@ -31,6 +31,9 @@ class Step:
     run_cmd() as `cmd`"). ``kind`` says which step it is, for documents in other languages:
     "source" (``subject``: the expression, ``detail``: what the source is), "entry" (a
     parameter a framework fills in: ``subject`` the function, ``detail`` the parameter),
+    "registered" (before an "entry": another file registers the function as a view or a
+    tool, which makes its parameters sources: ``subject`` the function, ``detail`` what
+    its parameters are),
     "passed" (``subject``: the callee, ``detail``: the parameter), "returned" (``subject``:
     the callee), "parameter" (a caller the analysis cannot see: ``subject`` the function,
     ``detail`` the parameter), "fed" (written to the standard input of the shell the site

@@ -259,6 +259,9 @@ class Project:
         self._lookups: dict[str, Target | None] = {}  # see _looked_up
         self._reexports: dict[str, Source | None] = {}  # see _reexported_source
         self._module_roots: frozenset[str] | None = None
+        # (function gid, parameter) -> the step of the registration in another file that
+        # makes the parameter a source (``path("x/<n>/", views.x)`` in urls.py)
+        self.registrations: dict[tuple[str, str], Step] = {}
         self._more_entries()
         # decorator gid -> the project functions it decorates (Function.decorators)
         self.decorated: dict[str, list[str]] = {}
@@ -348,19 +351,37 @@ class Project:
         classes of the project, from a base-class source (a tool class deriving from the
         project's own subclass of ``BaseTool``). Their parameters become sources."""
         extra: dict[str, dict[str, tuple[str, str, str]]] = {}
-        for _, summary in self.files:
-            for name, origin, note, bound, keywords in summary.registered:
+        for index, (path, summary) in enumerate(self.files):
+            for name, origin, note, bound, keywords, line, column in summary.registered:
                 # a nested function (a factory's view, "mod.make.view") by its own key
                 target = Target(name, 0) if name in self.functions else self.resolve(name)
                 if target is None:
                     continue
-                function = self.functions[target.function][1]
+                where, function = self.functions[target.function]
                 first = 1 if function.kind in ("method", "class") else 0
                 # (a functools.partial's own arguments are not the framework's)
                 skipped = set(function.params[first : first + bound]) | set(keywords)
                 for param in list(self._param_names(function))[first:]:
-                    if param not in skipped:
-                        extra.setdefault(target.function, {}).setdefault(param, (origin, note, ""))
+                    if param in skipped:
+                        continue
+                    known = extra.setdefault(target.function, {})
+                    if param in known or param in function.entries:
+                        continue
+                    known[param] = (origin, note, "")
+                    if where != index:
+                        # the registration in another file is what makes the parameter a
+                        # source: the flow names it (so check --changed of that file
+                        # judges the finding)
+                        step = Step(
+                            path,
+                            line,
+                            column,
+                            f"{function.key}() registered here: {note}",
+                            "registered",
+                            function.key,
+                            note,
+                        )
+                        self.registrations[(target.function, param)] = step
         for gid, (index, function) in self.functions.items():
             if function.cls is None or function.kind != "method":
                 continue
@@ -1377,7 +1398,9 @@ class Project:
         if entry is not None:
             note = f"{entry[1]}: `{name}` of {function.key}()"
             step = Step(path, function.line, function.column, note, "entry", function.key, name)
-            reached = Info(Reach(entry[0], (step,)))
+            registered = self.registrations.get((gid, name))
+            steps = (step,) if registered is None else (registered, step)
+            reached = Info(Reach(entry[0], steps))
             out = out.merge(reached.sanitized(entry[2]) if entry[2] else reached)
         injected = function.injected.get(name)
         if injected is not None:  # filled in by the framework from a provider's result
