@@ -2043,9 +2043,10 @@ class Summarizer:
             if source is not None:
                 for name in names:
                     if name not in skip:
-                        entries.setdefault(
-                            name, (source.origin, source.note, self._validated(record, name))
-                        )
+                        # a scalar annotation converts only where the framework validates
+                        # by it (FastAPI, typer: rules/sources.toml's ``validates``)
+                        validated = self._validated(record, name) if source.validates else ""
+                        entries.setdefault(name, (source.origin, source.note, validated))
                 continue
             plain = typed is not None and (
                 typed in _PLAIN_DECORATORS or typed.endswith((".setter", ".getter", ".deleter"))
@@ -2130,7 +2131,7 @@ class Summarizer:
 
     def _validated(self, record: FunctionRecord, name: str) -> str:
         """The sanitizer a framework applies to a parameter annotated with a scalar type
-        (FastAPI, typer and click convert ``limit: int`` or fail the request), or "". Every
+        (FastAPI and typer convert ``limit: int`` or fail the request), or "". Every
         value the annotation admits must be converted: ``int | str`` keeps a string (pydantic
         tries each alternative), ``tuple[int, str]`` holds one."""
         annotation = self._written_annotation(record.scope, name)
