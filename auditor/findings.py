@@ -44,7 +44,9 @@ class Step:
     (another file replaces something of the isolation wrapper's module a call goes
     through: ``subject``, what it replaces, ``auditor.sandbox.run``), "shadowed" (a file of
     the project named like auditor's sandbox, which Python may import instead: ``subject``,
-    the name it stands for, ``auditor.sandbox``) or "reaches"
+    the name it stands for, ``auditor.sandbox``), "voided" (a sanitizer the project takes
+    away: a file of the project named like its module, or one that replaces it at run
+    time: ``subject``, the sanitizer, ``shlex.quote``) or "reaches"
     (``subject``: the sink)."""
 
     path: str
