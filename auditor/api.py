@@ -440,6 +440,7 @@ def _project_stage(entries: list[Entry], runner: _Runner, policy: Policy) -> Non
         planner.not_read(planner.requests(project, owners))
     if planner.unseen != project.unseen:
         project, owners = stage.build(entries, frozenset(planner.unseen), propagate=False)
+    project.sanitizers_voided = stage.voided_sanitizers(entries, text_of)
     project.run()  # once, over what the rounds read
     stage.apply(project, owners, entries, policy, planner)
 

@@ -354,8 +354,9 @@ class FileSummary:
     value_attrs: tuple[str, ...] = ()
     # functions handed to a call that registers them as tools (``mcp.add_tool(run)``,
     # ``StructuredTool.from_function(func=run)``) or views: (dotted name, origin, note, the
-    # leading positional parameters and the keywords a ``functools.partial`` binds)
-    registered: tuple[tuple[str, str, str, int, tuple[str, ...]], ...] = ()
+    # leading positional parameters and the keywords a ``functools.partial`` binds, the
+    # line and column of the registration)
+    registered: tuple[tuple[str, str, str, int, tuple[str, ...], int, int], ...] = ()
     # attributes set on an instance from outside its class (``p = Probe(); p.cmd = x``):
     # (dotted name of the class, attribute, what is assigned)
     object_attrs: tuple[tuple[str, str, tuple[Label, ...]], ...] = ()
@@ -382,7 +383,7 @@ class FileSummary:
             "exports": self.exports,
             "value_names": list(self.value_names),
             "value_attrs": list(self.value_attrs),
-            "registered": [[*r[:4], list(r[4])] for r in self.registered],
+            "registered": [[*r[:4], list(r[4]), *r[5:]] for r in self.registered],
             "object_attrs": [[c, a, [_json_label(x) for x in v]] for c, a, v in self.object_attrs],
             "untyped": {k: [*v[:4], list(v[4]), v[5]] for k, v in self.untyped.items()},
             "outside": [[t, [_json_label(x) for x in v], c] for t, v, c in self.outside],
@@ -402,7 +403,15 @@ class FileSummary:
             tuple(d["value_names"]),
             tuple(d["value_attrs"]),
             tuple(
-                (r[0], r[1], r[2], r[3] if len(r) > 3 else 0, tuple(r[4]) if len(r) > 4 else ())
+                (
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3] if len(r) > 3 else 0,
+                    tuple(r[4]) if len(r) > 4 else (),
+                    r[5] if len(r) > 5 else 0,
+                    r[6] if len(r) > 6 else 0,
+                )
                 for r in d.get("registered", ())
             ),
             tuple((c, a, _labels(v)) for c, a, v in d.get("object_attrs", ())),

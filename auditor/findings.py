@@ -31,6 +31,9 @@ class Step:
     run_cmd() as `cmd`"). ``kind`` says which step it is, for documents in other languages:
     "source" (``subject``: the expression, ``detail``: what the source is), "entry" (a
     parameter a framework fills in: ``subject`` the function, ``detail`` the parameter),
+    "registered" (before an "entry": another file registers the function as a view or a
+    tool, which makes its parameters sources: ``subject`` the function, ``detail`` what
+    its parameters are),
     "passed" (``subject``: the callee, ``detail``: the parameter), "returned" (``subject``:
     the callee), "parameter" (a caller the analysis cannot see: ``subject`` the function,
     ``detail`` the parameter), "fed" (written to the standard input of the shell the site
@@ -41,7 +44,9 @@ class Step:
     (another file replaces something of the isolation wrapper's module a call goes
     through: ``subject``, what it replaces, ``auditor.sandbox.run``), "shadowed" (a file of
     the project named like auditor's sandbox, which Python may import instead: ``subject``,
-    the name it stands for, ``auditor.sandbox``) or "reaches"
+    the name it stands for, ``auditor.sandbox``), "voided" (a sanitizer the project takes
+    away: a file of the project named like its module, or one that replaces it at run
+    time: ``subject``, the sanitizer, ``shlex.quote``) or "reaches"
     (``subject``: the sink)."""
 
     path: str

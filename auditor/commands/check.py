@@ -293,14 +293,21 @@ def _scan_for_changed(
     inputs: ScanInput, engines: list[str], judged_elsewhere: set[str]
 ) -> tuple[Policy, ScanResult]:
     """``check --changed``: the whole project scanned, and what touches the named files
-    kept: their findings and errors, and the findings elsewhere whose flow has a step in
-    one of them (but for those in ``judged_elsewhere``: files named under another policy,
-    whose run keeps them)."""
+    kept: their findings and errors, and the findings elsewhere whose judgement depends on
+    one of them: their flow has a step in one (a caller that passes the data, a
+    registration that makes a function a route, a write of a global, a patch of the
+    sandbox), or their function (or its class's bases) reads a name imported from one
+    (but for those in ``judged_elsewhere``: files named under another policy, whose run
+    keeps them). A named policy file keeps every finding it governs."""
     policy = load_policy_or_fail(inputs.paths[0], inputs.config)
     root = Path(policy.root) if policy.source is not None else Path.cwd()
     named = {os.path.realpath(p) for p in inputs.paths}
     whole = dataclasses.replace(inputs, paths=[root, *(p for p in inputs.paths if p.is_file())])
     policy, result = run_scan(whole, engines=engines)
+
+    if policy.source is not None and os.path.realpath(policy.source) in named:
+        # the policy itself changed: every finding under it may be judged anew
+        named.update(os.path.realpath(f.path) for f in result.findings)
 
     def touches(path: str) -> bool:
         return os.path.realpath(path) in named

@@ -42,6 +42,7 @@ class Dependents:
         self.local: set[str] = set()  # names bound to one of the modules or a name of one
         self.prefixes: dict[str, str] = {}  # local name -> a package above one of them
         self._functions: list[_Function] = []
+        self._classes: list[ast.ClassDef] = []
         self._module_reads: bool | None = None
         self._tree: ast.AST = ast.Module(body=[], type_ignores=[])
         self._by_name: dict[str, list[_Function]] = {}
@@ -67,6 +68,8 @@ class Dependents:
                         self._bind(alias.asname or alias.name, f"{base}.{alias.name}")
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._functions.append(node)
+            elif isinstance(node, ast.ClassDef):
+                self._classes.append(node)
         self._tree = tree
         for function in self._functions:
             self._by_name.setdefault(function.name, []).append(function)
@@ -143,7 +146,20 @@ class Dependents:
             if self._module_reads is None:
                 self._module_reads = self._reads(self._tree)
             return self._module_reads
-        return self._function_reads(inner, set())
+        return self._function_reads(inner, set()) or self._class_reads(inner)
+
+    def _class_reads(self, function: _Function) -> bool:
+        """Whether a class holding ``function`` derives from (or is decorated or given a
+        metaclass by) a name of the modules: its base may be what makes the method's
+        parameters sources (a tool class deriving from the project's ``BaseTool``
+        subclass, auditor.flow.propagate's ``_more_entries``)."""
+        end = function.end_lineno or function.lineno
+        for cls in self._classes:
+            if cls.lineno <= function.lineno and end <= (cls.end_lineno or cls.lineno):
+                heads: list[ast.AST] = [*cls.bases, *cls.keywords, *cls.decorator_list]
+                if any(self._reads(head) for head in heads):
+                    return True
+        return False
 
 
 def _statements(tree: ast.AST) -> Iterator[ast.stmt]:

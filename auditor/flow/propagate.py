@@ -17,6 +17,7 @@ cannot see), the sink's payload is as constant as its class with constant parame
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -259,6 +260,13 @@ class Project:
         self._lookups: dict[str, Target | None] = {}  # see _looked_up
         self._reexports: dict[str, Source | None] = {}  # see _reexported_source
         self._module_roots: frozenset[str] | None = None
+        # a sanitizer's dotted name -> where the project shadows or patches it, each with
+        # the folder whose files it concerns (None: all): auditor.flow.sanitizers, set by
+        # the stage before run() (None: no sanitizer is taken away)
+        self.sanitizers_voided: Callable[[str], tuple[tuple[str | None, Step], ...]] | None = None
+        # (function gid, parameter) -> the step of the registration in another file that
+        # makes the parameter a source (``path("x/<n>/", views.x)`` in urls.py)
+        self.registrations: dict[tuple[str, str], Step] = {}
         self._more_entries()
         # decorator gid -> the project functions it decorates (Function.decorators)
         self.decorated: dict[str, list[str]] = {}
@@ -348,19 +356,37 @@ class Project:
         classes of the project, from a base-class source (a tool class deriving from the
         project's own subclass of ``BaseTool``). Their parameters become sources."""
         extra: dict[str, dict[str, tuple[str, str, str]]] = {}
-        for _, summary in self.files:
-            for name, origin, note, bound, keywords in summary.registered:
+        for index, (path, summary) in enumerate(self.files):
+            for name, origin, note, bound, keywords, line, column in summary.registered:
                 # a nested function (a factory's view, "mod.make.view") by its own key
                 target = Target(name, 0) if name in self.functions else self.resolve(name)
                 if target is None:
                     continue
-                function = self.functions[target.function][1]
+                where, function = self.functions[target.function]
                 first = 1 if function.kind in ("method", "class") else 0
                 # (a functools.partial's own arguments are not the framework's)
                 skipped = set(function.params[first : first + bound]) | set(keywords)
                 for param in list(self._param_names(function))[first:]:
-                    if param not in skipped:
-                        extra.setdefault(target.function, {}).setdefault(param, (origin, note, ""))
+                    if param in skipped:
+                        continue
+                    known = extra.setdefault(target.function, {})
+                    if param in known or param in function.entries:
+                        continue
+                    known[param] = (origin, note, "")
+                    if where != index:
+                        # the registration in another file is what makes the parameter a
+                        # source: the flow names it (so check --changed of that file
+                        # judges the finding)
+                        step = Step(
+                            path,
+                            line,
+                            column,
+                            f"{function.key}() registered here: {note}",
+                            "registered",
+                            function.key,
+                            note,
+                        )
+                        self.registrations[(target.function, param)] = step
         for gid, (index, function) in self.functions.items():
             if function.cls is None or function.kind != "method":
                 continue
@@ -1131,6 +1157,9 @@ class Project:
             return self._message_field(index, cls, str(label[5]), label[3], label[4])
         if kind == "q":
             inner = self.label(index, label[2], depth, subst)
+            taken = self.sanitizer_taken(index, label[1])
+            if taken is not None:  # shadowed or patched by the project: it says where
+                return inner.step(taken)
             return inner if self.voided(index, label[1]) else inner.sanitized(label[1])
         if kind == "u":
             return self.label(index, label[2], depth, subst).unquoted(label[1])
@@ -1162,11 +1191,31 @@ class Project:
             out = out.merge(self.info(where, labels))
         return out
 
+    def sanitizer_taken(self, index: int, note: str) -> Step | None:
+        """The step that says why the sanitizer ``note`` (``quoted or converted
+        (shlex.quote)``) of file ``index`` is none: a file of the project named like its
+        module, or one that replaces it at run time (auditor.flow.sanitizers); None when it
+        holds."""
+        if self.sanitizers_voided is None or not note.endswith(")") or "(" not in note:
+            return None
+        name = note[note.rfind("(") + 1 : -1]
+        voids = self.sanitizers_voided(name)
+        if not voids:
+            return None
+        folder = self.files[index][0].replace(os.sep, "/").rpartition("/")[0]
+        for scope, step in voids:
+            if scope is None or scope == folder:
+                return step
+        return None
+
     def voided(self, index: int, note: str) -> bool:
         """Whether the sanitizer ``note`` of file ``index`` is an allow-list check
         (auditor.scan.summary's ``guarded``) whose list a file changes, in place or not,
         with something other than a constant (``settings.ALLOWED_CMDS.append(request.
-        form["cmd"])`` in admin.py): then it allows whatever was put there."""
+        form["cmd"])`` in admin.py): then it allows whatever was put there; or a sanitizer
+        the project shadows or patches (:meth:`sanitizer_taken`)."""
+        if self.sanitizer_taken(index, note) is not None:
+            return True
         if not self.outside or not note.startswith(ALLOW_LIST):
             return False
         code = note[len(ALLOW_LIST) :]
@@ -1380,7 +1429,9 @@ class Project:
         if entry is not None:
             note = f"{entry[1]}: `{name}` of {function.key}()"
             step = Step(path, function.line, function.column, note, "entry", function.key, name)
-            reached = Info(Reach(entry[0], (step,)))
+            registered = self.registrations.get((gid, name))
+            steps = (step,) if registered is None else (registered, step)
+            reached = Info(Reach(entry[0], steps))
             out = out.merge(reached.sanitized(entry[2]) if entry[2] else reached)
         injected = function.injected.get(name)
         if injected is not None:  # filled in by the framework from a provider's result

@@ -1141,6 +1141,20 @@ def _near_sources(
     return reached
 
 
+def voided_sanitizers(
+    entries: list[Entry], text_of: Callable[[Entry], str | None]
+) -> Callable[[str], tuple[tuple[str | None, Step], ...]]:
+    """Where the project shadows or patches a sanitizer, by its dotted name
+    (auditor.flow.sanitizers), read when a flow first meets it."""
+    from auditor.flow.sanitizers import VoidedSanitizers
+    from auditor.scan.discover import module_name
+
+    def module_of(entry: Entry) -> str:
+        return module_name(entry.rel, _root(entry))
+
+    return VoidedSanitizers(entries, text_of, module_of).of
+
+
 def _root(entry: Entry) -> str:
     """The folder ``entry.rel`` is relative to (the policy's root)."""
     return root_of(entry.path, entry.rel)

@@ -29,7 +29,7 @@ RANK = {origin: len(ORIGINS) - i for i, origin in enumerate(ORIGINS)}
 _TABLES: dict[str, frozenset[str]] = {
     "object": frozenset({"names", "origin", "note"}),
     "call": frozenset({"names", "origin", "note"}),
-    "decorator": frozenset({"names", "origin", "note"}),
+    "decorator": frozenset({"names", "origin", "note", "validates"}),
     "parameter_default": frozenset({"names", "origin", "note"}),
     "route_heuristic": frozenset({"verbs", "receivers", "origin", "note"}),
     "base_class": frozenset({"names", "methods", "skip", "attributes", "calls", "origin", "note"}),
@@ -59,10 +59,14 @@ class SourceError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """What one entry says: the origin and a few words for the reader."""
+    """What one entry says: the origin and a few words for the reader; ``validates``: the
+    framework converts (or refuses) a parameter by its annotation (FastAPI's ``n: int``), so
+    a scalar annotation is a sanitizer (a decorator's entry only: Flask, Celery and most
+    others pass the string as it came)."""
 
     origin: str
     note: str
+    validates: bool = False
 
 
 class _Patterns:
@@ -284,7 +288,10 @@ def _source(where: str, entry: Mapping[str, Any], needs_origin: bool = True) -> 
     note = entry.get("note", "")
     if not isinstance(note, str):
         raise SourceError(f"{where}: 'note' must be a string")
-    return Source(str(origin), note)
+    validates = entry.get("validates", False)
+    if not isinstance(validates, bool):
+        raise SourceError(f"{where}: 'validates' must be true or false")
+    return Source(str(origin), note, validates)
 
 
 _PATTERN_TABLES = {

@@ -18,7 +18,9 @@ An isolated call given the network (``network=`` anything but a constant false),
 environment whose variables are not written out (``env=dict(os.environ)``: the host's
 secrets; ``env={"PATH": p}`` names what it passes) or descriptors of the host (``pass_fds=``
 anything but an empty tuple or list written out: a host file, a pipe to a host process; a
-socket only with ``network=True``, the sandbox refuses it otherwise) stays isolated, but a
+socket only with ``network=True``, the sandbox refuses it otherwise; so is a ``stdin=``,
+``stdout=`` or ``stderr=`` other than ``None``, ``PIPE``, ``DEVNULL`` or ``STDOUT``: an open
+host file such as ``~/.bashrc`` for appending) stays isolated, but a
 payload chosen at run time is medium and reviewed: it reaches the internet and the host's
 loopback services, reads what the environment holds, or uses what the descriptors are open
 on (docs/sandbox.md).  So does one whose working directory
@@ -201,8 +203,44 @@ def isolation_exposed(call: cst.Call, sink: str, scope: Scope, evaluator: Evalua
             f"with descriptors of the host (pass_fds={_code(fds)}): the payload reads or "
             "writes what they are open on (a host file, a pipe or socket to a host process)"
         )
+    for stream in ("stdin", "stdout", "stderr"):
+        handed = keyword(call, stream)
+        if handed is not None and not _own_stream(handed, scope, evaluator):
+            given.append(
+                f"with a descriptor of the host as its {stream} ({stream}={_code(handed)}): "
+                "the payload reads or writes what it is open on (a host file, a pipe to a "
+                "host process)"
+            )
     given += _workdir_exposed(call, scope, evaluator)
     return "; ".join(given) or None
+
+
+# what a standard stream of a sandbox call may be without a descriptor of the host: the
+# sandbox's own pipe, /dev/null, stdout again (``subprocess``'s constants, which auditor's
+# sandbox re-exports, and their values)
+_OWN_STREAMS = frozenset(
+    f"{module}.{name}"
+    for module in ("subprocess", "asyncio.subprocess", "auditor.sandbox")
+    for name in ("PIPE", "DEVNULL", "STDOUT")
+)
+_OWN_STREAM_VALUES = frozenset({-1, -2, -3})
+
+
+def _own_stream(node: cst.BaseExpression, scope: Scope, evaluator: Evaluator) -> bool:
+    """``stdin=``/``stdout=``/``stderr=`` ``None``, ``PIPE``, ``DEVNULL`` or ``STDOUT`` (by
+    name or value): what the call inherits or the sandbox makes, not a file or a pipe
+    opened on the host (``open("/etc/shadow")``, ``os.open(...)``, ``sys.stdout``)."""
+    if isinstance(node, cst.Name) and node.value == "None":
+        return True
+    if evaluator.resolver.qualname(node, scope) in _OWN_STREAMS:
+        return True
+    if (
+        isinstance(node, cst.UnaryOperation)
+        and isinstance(node.operator, cst.Minus)
+        and isinstance(node.expression, cst.Integer)
+    ):
+        return -int(node.expression.value) in _OWN_STREAM_VALUES
+    return False
 
 
 def _workdir_exposed(call: cst.Call, scope: Scope, evaluator: Evaluator) -> list[str]:

@@ -74,6 +74,10 @@ _ITERATING = frozenset(
 )  # fmt: skip
 # a note longer than this is cut
 _NOTE_MAX = 80
+# a function (its dotted name) or a lambda handed to a registrar: the leading positional
+# parameters and the keywords a ``functools.partial`` binds, the source its parameters
+# are, and where the registration is (line, column)
+_Registration = tuple[str | cst.Lambda, int, tuple[str, ...], Source, tuple[int, int]]
 
 
 def plain_code(node: cst.CSTNode) -> str | None:
@@ -188,9 +192,7 @@ class Summarizer:
         self._writes_of: dict[str, list[tuple[cst.BaseExpression | None, Scope]]] | None = None
         self._written_attrs = frozenset(w[1] for w in collector.attr_writes)
         # the functions and lambdas handed to registrars (see _registered), once computed
-        self._registrations: list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]] | None = (
-            None
-        )
+        self._registrations: list[_Registration] | None = None
         # the evaluator that takes imported names for constants and notes them, for the
         # arguments that would be constant if other modules' names were (Arg.imports)
         self.importing: Evaluator | None = None
@@ -685,16 +687,18 @@ class Summarizer:
             for target, (labels, const) in sorted(found.items())
         ]
 
-    def _registered(self) -> list[tuple[str, str, str, int, tuple[str, ...]]]:
+    def _registered(self) -> list[tuple[str, str, str, int, tuple[str, ...], int, int]]:
         """The functions of the project this file hands to a call that registers them as
         tools or views, by their dotted names: ``mcp.add_tool(run)``, ``Tool(func=run)``,
         ``app.view_functions["x"] = view``; with the leading positional parameters and the
-        keywords a ``functools.partial`` binds (the framework does not fill them in)."""
+        keywords a ``functools.partial`` binds (the framework does not fill them in), and
+        where the registration is (line, column: the flow of a finding in the registered
+        function names it, for ``check --changed``)."""
         if self._registrations is None:
             self._registrations = self._registrations_of()
         return [
-            (name, source.origin, source.note, bound, keywords)
-            for name, bound, keywords, source in self._registrations
+            (name, source.origin, source.note, bound, keywords, *where)
+            for name, bound, keywords, source, where in self._registrations
             if isinstance(name, str)
         ]
 
@@ -703,19 +707,21 @@ class Summarizer:
         (``add_url_rule("/x", view_func=lambda host: ...)``)."""
         if self._registrations is None:
             self._registrations = self._registrations_of()
-        for handed, bound, keywords, source in self._registrations:
+        for handed, bound, keywords, source, _ in self._registrations:
             if handed is node:
                 return source, bound, keywords
         return None
 
-    def _registrations_of(self) -> list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]]:
-        out: list[tuple[str | cst.Lambda, int, tuple[str, ...], Source]] = []
+    def _registrations_of(self) -> list[_Registration]:
+        out: list[_Registration] = []
+        where = (0, 0)
 
         def add(value: cst.BaseExpression, scope: Scope, source: Source) -> None:
             for handed, bound, keywords in self._handed_functions(value, scope, 0, set()):
-                out.append((handed, bound, keywords, source))
+                out.append((handed, bound, keywords, source, where))
 
         for site in self.collector.every_call:
+            where = self.position(site.node, site.scope)
             func = site.node.func
             positional = [a.value for a in site.node.args if a.keyword is None and not a.star]
             if isinstance(func, cst.Call) and positional:
@@ -757,6 +763,7 @@ class Summarizer:
                 continue
             registry = self._registry(store.holder, store.scope)
             if registry is not None:
+                where = self.position(store.statement, store.scope)
                 add(store.value, store.scope, registry)
         return out
 
@@ -2143,9 +2150,10 @@ class Summarizer:
             if source is not None:
                 for name in names:
                     if name not in skip:
-                        entries.setdefault(
-                            name, (source.origin, source.note, self._validated(record, name))
-                        )
+                        # a scalar annotation converts only where the framework validates
+                        # by it (FastAPI, typer: rules/sources.toml's ``validates``)
+                        validated = self._validated(record, name) if source.validates else ""
+                        entries.setdefault(name, (source.origin, source.note, validated))
                 continue
             plain = typed is not None and (
                 typed in _PLAIN_DECORATORS or typed.endswith((".setter", ".getter", ".deleter"))
@@ -2230,7 +2238,7 @@ class Summarizer:
 
     def _validated(self, record: FunctionRecord, name: str) -> str:
         """The sanitizer a framework applies to a parameter annotated with a scalar type
-        (FastAPI, typer and click convert ``limit: int`` or fail the request), or "". Every
+        (FastAPI and typer convert ``limit: int`` or fail the request), or "". Every
         value the annotation admits must be converted: ``int | str`` keeps a string (pydantic
         tries each alternative), ``tuple[int, str]`` holds one."""
         annotation = self._written_annotation(record.scope, name)

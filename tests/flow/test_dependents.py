@@ -87,3 +87,16 @@ def test_a_star_import_of_a_changed_module_makes_every_finding_depend() -> None:
         "from .consts import *\n\ndef f():\n    pass\n", "app.run", False, {"app.consts"}
     )
     assert found.depends(4)
+
+
+def test_a_method_of_a_class_deriving_from_a_changed_module_depends_on_it() -> None:
+    """The base (``tools.Base``, from the changed module) may be what makes the method's
+    parameters sources: the method's findings are judged with it."""
+    code = (
+        "import os\nfrom app import tools\n\n\nclass Probe(tools.Base):\n"
+        "    def run(self, host):\n        os.system(host)\n\n\n"
+        "class Other:\n    def run(self, host):\n        os.system(host)\n"
+    )
+    found = Dependents(code, "app.probe", False, {"app.tools"})
+    assert found.depends(7)
+    assert not found.depends(12)

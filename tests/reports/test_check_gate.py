@@ -658,3 +658,60 @@ def test_check_says_which_folders_it_skipped(
         "::notice title=auditor: folders not scanned::1 folder skipped by default "
         "(build/: name one to scan it)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("registering", "changed"),
+    [
+        (
+            "from django.urls import path\nfrom . import views\n"
+            'urlpatterns = [path("thumb/<name>/", views.thumb)]\n',
+            "shop/urls.py",
+        ),
+        (
+            "from flask import Flask\nfrom . import views\napp = Flask(__name__)\n"
+            'app.add_url_rule("/thumb/<name>", "thumb", views.thumb)\n',
+            "shop/web.py",
+        ),
+    ],
+)
+def test_check_changed_judges_a_view_that_a_changed_file_registers(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    registering: str,
+    changed: str,
+) -> None:
+    """The unchanged view is critical because the changed file registers it as a route:
+    its flow names the registration, and check --changed of that file judges it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.auditor]\n", "utf-8")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("", "utf-8")
+    (tmp_path / "shop" / "views.py").write_text(
+        "import subprocess\n\n\ndef thumb(request, name):\n"
+        '    subprocess.run("convert " + name + " out.png", shell=True)\n',
+        "utf-8",
+    )
+    (tmp_path / changed).write_text(registering, "utf-8")
+    gate = ["check", "--no-cache", "--fail-on", "critical", "--format", "json"]
+    assert main([*gate, "--changed", changed]) == 1
+    [found] = json.loads(capsys.readouterr().out)["findings"]
+    assert (found["path"], found["line"], found["risk"]) == ("shop/views.py", 5, "critical")
+    first = found["flow"][0]
+    assert (first["path"], first["kind"], first["subject"]) == (changed, "registered", "thumb")
+    assert main([*gate, "--changed", "shop/__init__.py"]) == 0
+
+
+def test_check_changed_of_the_policy_file_judges_every_finding_it_governs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.auditor]\nfail_on = "high"\n', "utf-8")
+    (tmp_path / "jobs.py").write_text(
+        "import subprocess\n\n\ndef backup(stamp):\n"
+        '    subprocess.run(f"tar czf /backup/app-{stamp}.tgz /srv/app", shell=True)\n',
+        "utf-8",
+    )
+    assert main(["check", "--no-cache", "--changed", "pyproject.toml"]) == 1
+    assert "jobs.py:5:5: AUD101 high" in capsys.readouterr().out

@@ -93,6 +93,20 @@ def test_a_sandbox_call_that_may_run_on_the_host_is_not_isolated(case: str) -> N
         ("pass_fds=(sock.fileno(),)", ["with descriptors of the host (pass_fds=(sock.fileno(),))"]),
         ("pass_fds=[3]", ["with descriptors of the host (pass_fds=[3])"]),
         ("pass_fds=FDS", ["with descriptors of the host (pass_fds=FDS)"]),
+        # a file or descriptor open on the host as a standard stream (docs/sandbox.md: "other
+        # descriptors ... auditor scan reviews a call that passes any")
+        (
+            "stdout=open(os.path.expanduser('~/.bashrc'), 'a')",
+            ["a descriptor of the host as its stdout (stdout=open(os.path.expanduser("],
+        ),
+        (
+            "stdout=os.open('/etc/cron.d/job', os.O_WRONLY)",
+            ["a descriptor of the host as its stdout (stdout=os.open("],
+        ),
+        ("stdin=open('/etc/shadow')", ["a descriptor of the host as its stdin"]),
+        ("stderr=open('/tmp/x.py', 'w')", ["a descriptor of the host as its stderr"]),
+        ("stdout=sys.stdout", ["a descriptor of the host as its stdout (stdout=sys.stdout)"]),
+        ("stdout=3", ["a descriptor of the host as its stdout (stdout=3)"]),
     ],
 )
 def test_an_isolated_call_given_the_network_or_the_hosts_environment_is_reviewed(
@@ -123,6 +137,12 @@ def test_an_isolated_call_given_the_network_or_the_hosts_environment_is_reviewed
         "sandbox.run(sys.argv[1], shell=True, pass_fds=())\n",
         "import sys\nfrom auditor import sandbox\n"
         "sandbox.run(sys.argv[1], shell=True, pass_fds=[])\n",
+        # standard streams the sandbox makes or inherits
+        "import sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, stdin=None, stdout=sandbox.PIPE, "
+        "stderr=sandbox.STDOUT)\n",
+        "import subprocess, sys\nfrom auditor import sandbox\n"
+        "sandbox.run(sys.argv[1], shell=True, stdin=subprocess.DEVNULL, stdout=-1, stderr=-2)\n",
     ],
 )
 def test_a_sandbox_call_that_surely_runs_there_stays_isolated(code: str) -> None:
