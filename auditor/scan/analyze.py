@@ -75,6 +75,7 @@ from auditor.scan.runs import (
 )
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import skeleton
+from auditor.scan.stored import escaping, stored_sinks, target_text
 from auditor.scan.strings import string_value
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 from auditor.scan.walk import walk
@@ -126,6 +127,9 @@ class _Site:
     # calling the sink): the finding says the sink is handed over to it (auditor.scan.
     # analyze's ``_made_call``), and no codemod rewrites the call as the sink's
     maker: cst.CSTNode | None = None
+    # a sink stored where calls the file cannot follow may reach it (auditor.scan.stored):
+    # what holds it (``self.run``, ``builtins.print``), as the finding names it
+    stored: str | None = None
     # why a call of auditor's sandbox is not counted as isolated (auditor.scan.isolation)
     doubt: str | None = None
     # what an isolated call gives the payload back (``network=True``): it is reviewed
@@ -427,6 +431,7 @@ def analyze_source(
     collector.given = given_constants(extra)
     collector.unbound = frozenset(e[8:] for e in extra if e.startswith("unbound:"))
     try:
+        collector.root = module
         walk(module, collector)
         collector.finish()
         sites = _match(collector.calls, ctx, collector)
@@ -485,7 +490,14 @@ def analyze_source(
         if note:
             message += f": {note}"
         handed_to = None
-        if (
+        if site.stored is not None:
+            # not the sink's own call: no codemod rewrites it
+            handed_to = site.stored
+            message += (
+                f" (stored in {site.stored}: a call through it runs the sink, from code the"
+                " analysis may not see)"
+            )
+        elif (
             site.handed is not None
             and site.sink is not None
             and site.sink.form != "dispatch"
@@ -1193,6 +1205,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             if dispatch is not None:
                 sites.append(dispatch)
         sites.extend(_settings(collector, resolver, evaluator))
+        sites.extend(_stored(collector, resolver, evaluator, catalogue))
         sites.sort(key=_Site.position)
         sites = [_runs_written(site, collector, resolver, evaluator, chdirs) for site in sites]
     return sites
@@ -1356,6 +1369,42 @@ def _settings(collector: Collector, resolver: Resolver, evaluator: Evaluator) ->
             _Site(call, sink, False, "dynamic", None, runs=runs, extra=tuple(choice.values),
                   setting=setting, anchor=anchor, order=order)
         )  # fmt: skip
+    return sites
+
+
+def _stored(
+    collector: Collector,
+    resolver: Resolver,
+    evaluator: Evaluator,
+    catalogue: Catalogue,
+) -> list[_Site]:
+    """A sink kept in an attribute, an item, a class body's name or a container (auditor.
+    scan.stored): one site at the assignment, the payload of a call with no argument the
+    analysis knows (whoever calls it through what holds it)."""
+    sites = []
+    escaped: frozenset[str] | None = None
+    for store in collector.stores:
+        found = stored_sinks(store, resolver, catalogue)
+        if (
+            found
+            and isinstance(store.target, cst.Name)
+            and store.scope.kind != "class"
+            and collector.root is not None
+        ):
+            # a container bound to a name: only where the name escapes what is followed
+            if escaped is None:
+                escaped = escaping(collector.root)
+            if store.target.value not in escaped:
+                continue
+        for sink, value in found:
+            made = cst.Call(func=value)
+            call = CallSite(made, store.scope, store.function, -1)
+            site = _evaluate(sink, call, evaluator)
+            if site is None:
+                continue
+            site.handed, site.anchor, site.order = made, store.statement, store.before - 0.5
+            site.stored = target_text(store.target, store.scope)
+            sites.append(site)
     return sites
 
 

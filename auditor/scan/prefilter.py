@@ -1324,6 +1324,10 @@ def survey(
             decided = True
             markers.append(line)
     reportable = decided
+    # a def decorated by a function of the file that returns a value it does not make
+    # (``def swap(f): return os.system``, ``@swap def status(x)``): ``status`` is what the
+    # decorator returns (auditor.scan.resolve's ``_decorated``)
+    aliases.extend(_decorated_aliases(functions, words.classes))
     # A def or class at module level resolves to ``<module>.<name>``: a catalogue name when
     # it is a sink's own definition (the file is the sink module itself, as CPython's os.py
     # or subprocess.py) or a project sink's.
@@ -1792,6 +1796,34 @@ def _module_miss(
         f"{path}{dotted}" not in words.names and f"{path}{dotted}" not in words.modules
         for path in paths
     )
+
+
+def _decorated_aliases(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef], classes: frozenset[str]
+) -> list[tuple[str, str | bool]]:
+    """(decorated name, root) for each def whose decorator, a plain name, is a function of
+    the file returning a name or an attribute that is neither its parameter nor a def of
+    its own (a wrapper): the decorated name holds what that returns."""
+    by_name = {fn.name: fn for fn in functions}
+    out: list[tuple[str, str | bool]] = []
+    for fn in functions:
+        for decorator in fn.decorator_list:
+            maker = by_name.get(decorator.id) if type(decorator) is ast.Name else None
+            if maker is None:
+                continue
+            own = {a.arg for a in (*maker.args.posonlyargs, *maker.args.args)}
+            own |= {
+                n.name
+                for n in ast.walk(maker)
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            }
+            for node in ast.walk(maker):
+                if type(node) is not ast.Return or node.value is None:
+                    continue
+                root = _root(node.value)
+                if isinstance(root, ast.Name) and root.id not in own:
+                    out.extend((fn.name, r) for r in _alias_roots(node.value, classes))
+    return out
 
 
 def _candidate(

@@ -382,6 +382,10 @@ class Resolver:
         return known if known is not None else resolved
 
     def _binding(self, binding: Binding, depth: int) -> str | None:
+        if binding.decorators and self.lookups:
+            decorated = self._decorated(binding, depth)
+            if decorated is not None:
+                return decorated
         if binding.kind == "import":
             return binding.target
         if binding.kind == "value" and binding.value is not None:
@@ -409,6 +413,18 @@ class Resolver:
             if binding.kind == "unpack":
                 items.append((binding.value, binding.scope))
             return self._known(binding, items, depth)
+        return None
+
+    def _decorated(self, binding: Binding, depth: int) -> str | None:
+        """The sink a decorator of a ``def`` returns in its place (``def swap(f): return
+        os.system``, then ``@swap def status(x)``: ``status`` is ``os.system``): a function
+        of this file named as the decorator, one of whose ``return``s names a sink."""
+        for decorator in binding.decorators:
+            if isinstance(decorator, cst.Call):
+                continue  # a decorator factory: what its call returns decorates
+            found = self.returned_sink(returns_of(decorator, binding.scope), depth)
+            if found is not None and found in self.known:
+                return found
         return None
 
     @staticmethod
