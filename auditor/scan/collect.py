@@ -205,6 +205,8 @@ class Collector(cst.CSTVisitor):
         self.item_stores: list[ItemStore] = []
         self.stores: list[Store] = []
         self.root: cst.Module | None = None  # the module walked, when the caller gives it
+        # the module is the constant text a code sink of another file runs (exec("..."))
+        self.embedded = False
         self._function_stack: list[FunctionRecord] = []
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
         self.lambdas: dict[int, cst.Lambda] = {}  # id(lambda scope) -> the lambda

@@ -1492,7 +1492,7 @@ def survey(
     value_names = frozenset(n.id for n in loads if id(n) not in called and id(n) not in bases)
     value_attrs = frozenset(
         a.attr for a in attr_loads if id(a) not in called and id(a) not in bases
-    )
+    ) | _escaped_names(all_calls)
     defs = tuple(
         sorted(
             ((f.name, f.lineno, f.col_offset, f.end_lineno or f.lineno) for f in functions),
@@ -1503,6 +1503,62 @@ def survey(
     # asked for by the project-wide stage: always parsed (its bodies without a marker
     # dropped), so that its module-level names are known
     return Survey(True, all_calls, stubs, value_names, value_attrs, defs, asked)
+
+
+_CODE_RUNNERS = frozenset({"eval", "exec", "compile"})
+_MAX_CODE = 4000  # the longest constant code text read for the names it uses
+
+
+def _escaped_names(all_calls: list[ast.Call]) -> frozenset[str]:
+    """The names of functions a call reaches other than by naming them, so that the
+    project-wide stage cannot see that call (auditor.flow.propagate's ``_escaping``, by
+    name): the names and attributes a constant text run as code says (``eval("lib.run2")
+    (x)``, ``exec("run(c)", ...)``), an attribute of a module looked up in ``sys.modules``
+    or in a namespace (``sys.modules["app.lib"].run3(x)``), the key of a namespace's
+    lookup (``vars(lib)["run4"](x)``), and what ``__call__`` is called on
+    (``lib.run5.__call__(x)``)."""
+    out: set[str] = set()
+    for call in all_calls:
+        func = call.func
+        if type(func) is ast.Name and func.id in _CODE_RUNNERS and call.args:
+            text = call.args[0]
+            if (
+                type(text) is ast.Constant
+                and type(text.value) is str
+                and len(text.value) <= _MAX_CODE
+            ):
+                out.update(_code_names(text.value))
+            continue
+        if type(func) is ast.Attribute:
+            if func.attr == "__call__":
+                inner = func.value
+                if type(inner) is ast.Attribute:
+                    out.add(inner.attr)
+                elif type(inner) is ast.Name:
+                    out.add(inner.id)
+            elif _module_lookup(func.value):
+                out.add(func.attr)
+        if type(func) is ast.Subscript and _module_lookup(func):
+            key = func.slice
+            if type(key) is ast.Constant and type(key.value) is str:
+                out.add(key.value.rsplit(".", 1)[-1])
+    return frozenset(out)
+
+
+def _code_names(text: str) -> set[str]:
+    """The names and attribute names constant Python code uses (none when it does not
+    parse)."""
+    try:
+        tree = ast.parse(text.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if type(node) is ast.Name:
+            out.add(node.id)
+        elif type(node) is ast.Attribute:
+            out.add(node.attr)
+    return out
 
 
 def _pipe_writes(
