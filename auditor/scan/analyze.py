@@ -1736,6 +1736,8 @@ def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink 
     LoggedPopen(subprocess.Popen)``)."""
     if isinstance(func, cst.Attribute):
         return held.attribute(func, scope)
+    if isinstance(func, cst.Subscript):  # self.ops["r"](cmd)
+        return held.item(func, scope)
     if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute):
         return held.returned(func.func, scope)  # self.get_runner()(cmd)
     if isinstance(func, cst.Name):  # runner = self.get_runner(); runner(cmd)

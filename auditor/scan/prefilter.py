@@ -1399,6 +1399,8 @@ def survey(
                     markers.append(line)
             for call in all_calls:
                 func = call.func
+                if type(func) is ast.Subscript and type(func.value) is Attribute:
+                    func = func.value  # self.ops["r"](cmd): an item of what it holds
                 if type(func) is not Attribute:
                     continue
                 inner = func.value

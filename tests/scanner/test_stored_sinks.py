@@ -1,7 +1,9 @@
 """A sink stored where calls the file cannot follow reach it (auditor.scan.stored), and a def
 that a decorator replaces with a sink (auditor.scan.resolve's ``_decorated``). Before, each
 of these attacker's cases gave no finding at all and ``check --fail-on low`` passed, though
-every one runs argv[1] through a shell."""
+every one runs argv[1] through a shell. The calls through an instance made there
+(``R().run(x)``, ``r = R(); r.run(x)``) and through an item of a container an attribute
+holds (``self.ops["r"](x)``) are the sink's calls too (auditor.scan.held)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ CASES = [
             run = os.system
         R().run(sys.argv[1])
         """,
-        [(3, "AUD101", "os.system", "R.run")],
+        [(3, "AUD101", "os.system", "R.run"), (4, "AUD101", "os.system", None)],
     ),
     (  # an instance attribute, called from outside the class
         """\
@@ -32,7 +34,7 @@ CASES = [
             def __init__(self): self.run = os.system
         R().run(sys.argv[1])
         """,
-        [(3, "AUD101", "os.system", "self.run")],
+        [(3, "AUD101", "os.system", "self.run"), (4, "AUD101", "os.system", None)],
     ),
     (  # in a container an attribute holds
         """\
@@ -44,7 +46,18 @@ CASES = [
                 self.ops["r"](x)
         R().go(sys.argv[1])
         """,
-        [(4, "AUD101", "os.system", "self.ops")],
+        [(4, "AUD101", "os.system", "self.ops"), (6, "AUD101", "os.system", None)],
+    ),
+    (  # an instance bound once to a name
+        """\
+        import sys, os
+        class R:
+            run = os.system
+        def main():
+            r = R()
+            r.run(sys.argv[1])
+        """,
+        [(3, "AUD101", "os.system", "R.run"), (6, "AUD101", "os.system", None)],
     ),
     (  # a dataclass field's default
         """\
@@ -56,7 +69,7 @@ CASES = [
             runner: Callable = os.system
         R().runner(sys.argv[1])
         """,
-        [(6, "AUD101", "os.system", "R.runner")],
+        [(6, "AUD101", "os.system", "R.runner"), (7, "AUD101", "os.system", None)],
     ),
     (  # the builtins patched: every print() runs a shell
         """\
