@@ -19,6 +19,7 @@ import libcst as cst
 
 from auditor.judge.catalogue import Catalogue, Sink
 from auditor.scan.collect import Store
+from auditor.scan.handover import handovers
 from auditor.scan.resolve import Resolver
 from auditor.scan.scopes import Scope
 
@@ -115,8 +116,19 @@ class _Uses(cst.CSTVisitor):
             self.followed.add(id(node.value))  # a, b = RUNNERS
 
     def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name) and node.func.value in _ITERATING:
+        func = node.func
+        name = func.value if isinstance(func, cst.Name) else None
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+        if name in _ITERATING or name in handovers().inspect_only:
+            # iterated, or only looked at (isinstance(x, FUNCTION_TYPES)): never called
             self.followed.update(id(a.value) for a in node.args)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        self.followed.add(id(node.key))  # a key is hashed and compared, never called
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.stored.add(id(node.target))  # TYPES += (...): grown where it is bound
 
     def visit_Match(self, node: cst.Match) -> None:
         self.followed.add(id(node.subject))

@@ -136,6 +136,21 @@ CASES = [
         """,
         [(5, "AUD101", "os.system", None), (18, "AUD101", "os.system", None)],
     ),
+    (
+        # a container of sink classes only looked at (django's migrations serializer): a
+        # type check, a dict's key, grown where it is bound
+        """\
+        import types, functools
+        FUNCTION_TYPES = (types.FunctionType, types.MethodType)
+        if True:
+            FUNCTION_TYPES += (functools._lru_cache_wrapper,)
+        def f(v):
+            return isinstance(v, FUNCTION_TYPES)
+        class S:
+            _registry = {FUNCTION_TYPES: 1}
+        """,
+        [],
+    ),
 ]
 
 
