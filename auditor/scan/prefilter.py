@@ -61,6 +61,7 @@ import ast
 import bisect
 import functools
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from auditor.judge.catalogue import Catalogue, task_parameters
@@ -1551,7 +1552,9 @@ def _code_names(text: str) -> set[str]:
     """The names and attribute names constant Python code uses (none when it does not
     parse)."""
     try:
-        tree = ast.parse(text.strip())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning of a test string: no news
+            tree = ast.parse(text.strip())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     out: set[str] = set()

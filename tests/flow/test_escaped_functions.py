@@ -11,6 +11,7 @@ a function is called from code the analysis cannot see (auditor.scan.prefilter's
 from __future__ import annotations
 
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,14 @@ def test_functions_reached_other_than_by_name(tmp_path: Path) -> None:
         # called only with a constant, by its name: as before
         "run6": ("AUD201", None),
     }
+
+
+def test_constant_code_that_warns_prints_nothing() -> None:
+    """CPython's test_grammar hands eval/compile texts that Python warns of (``1if 1else
+    0``): reading them as code must not print the SyntaxWarning on the scan's stderr."""
+    ctx = Context(load_policy(REPO / "examples" / "llm_backend"), Options())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = analyze_source(b'exec("x = 1if 1else 0")\n', "t.py", "t.py", ctx)
+    assert [f.rule for f in result.findings] == ["AUD302"]
+    assert [w for w in caught if issubclass(w.category, SyntaxWarning)] == []
