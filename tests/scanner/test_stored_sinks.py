@@ -151,6 +151,18 @@ CASES = [
         """,
         [],
     ),
+    (
+        # a sink put back under its own name (CPython's test_os restores os.execv)
+        """\
+        import os
+        orig_execv = os.execv
+        def fake(*a):
+            pass
+        os.execv = fake
+        os.execv = orig_execv
+        """,
+        [],
+    ),
 ]
 
 
