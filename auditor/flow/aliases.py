@@ -67,11 +67,16 @@ def bindings(
     out: list[tuple[str, str]] = []
     # (name, the dotted names it returns, each with whether through a partial)
     factories: list[tuple[str, list[tuple[str, bool]]]] = []
+    # (a def's name, the name of a decorator of it)
+    decorated: list[tuple[str, str]] = []
     for node in _statements(tree.body):
-        if isinstance(node, ast.FunctionDef):
-            returned = _returned_names(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            returned = _returned_names(node) if isinstance(node, ast.FunctionDef) else []
             if returned:
                 factories.append((node.name, returned))
+            decorated.extend(
+                (node.name, d.id) for d in node.decorator_list if isinstance(d, ast.Name)
+            )
             continue
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -121,6 +126,14 @@ def bindings(
                 continue
             # (made by functools.partial: the call the sink receives is not this call)
             out.append((f"{factory}({'partial' if partial else ''})", target))
+    # a def decorated by a function that returns a sink in its place (``def swap(f): return
+    # os.system``, ``@swap def status(x)``): ``status`` is what a call of ``swap`` names
+    made = {factory for factory, _ in factories}
+    for def_name, decorator in decorated:
+        if decorator in made:
+            out.append((def_name, f"{here}.{decorator}()"))
+        elif decorator in imported:
+            out.append((def_name, f"{imported[decorator]}()"))
     return out
 
 

@@ -13,6 +13,7 @@ import re
 import sys
 import tokenize
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ from auditor.scan.runs import (
 )
 from auditor.scan.scopes import Scope
 from auditor.scan.skeleton import skeleton
+from auditor.scan.stored import escaping, stored_sinks, target_text
 from auditor.scan.strings import string_value
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 from auditor.scan.walk import walk
@@ -126,6 +128,12 @@ class _Site:
     # calling the sink): the finding says the sink is handed over to it (auditor.scan.
     # analyze's ``_made_call``), and no codemod rewrites the call as the sink's
     maker: cst.CSTNode | None = None
+    # a sink stored where calls the file cannot follow may reach it (auditor.scan.stored):
+    # what holds it (``self.run``, ``builtins.print``), as the finding names it
+    stored: str | None = None
+    # the constant Python text a code sink runs (``exec("def run(c): os.system(c)")``): it
+    # is analysed as code of its own, and what it holds is reported here (_embedded)
+    code: str | None = None
     # why a call of auditor's sandbox is not counted as isolated (auditor.scan.isolation)
     doubt: str | None = None
     # what an isolated call gives the payload back (``network=True``): it is reviewed
@@ -322,6 +330,7 @@ def analyze_source(
     explicit: bool = False,
     extra: tuple[str, ...] = (),
     trees: list[tuple[str, ast.Module]] | None = None,
+    embedded: int = 0,
 ) -> FileResult:
     """Findings for one file. ``path`` is what the output shows; ``rel_path`` is the path
     relative to the policy root, for trusted-path matching. A file named ``explicit``-ly on
@@ -335,7 +344,10 @@ def analyze_source(
     the file's summary holds them (see auditor.flow).
 
     ``trees``: where to put the text and the standard library's tree of the whole file when
-    it is parsed (for the worker's other readings of it: auditor.worker)."""
+    it is parsed (for the worker's other readings of it: auditor.worker).
+
+    ``embedded``: how deep ``data`` is the constant text a code sink of another file runs
+    (``exec("...")``), 0 for a file (see :func:`_embedded`)."""
     result = FileResult()
     text, error = decode(data, path)
     if error is not None or text is None:
@@ -427,6 +439,8 @@ def analyze_source(
     collector.given = given_constants(extra)
     collector.unbound = frozenset(e[8:] for e in extra if e.startswith("unbound:"))
     try:
+        collector.root = module
+        collector.embedded = embedded > 0
         walk(module, collector)
         collector.finish()
         sites = _match(collector.calls, ctx, collector)
@@ -451,6 +465,7 @@ def analyze_source(
     positions = _positions(placing, calls, collector.call_count, sites)
     comments = comments_by_line(text)
     seen: Counter[str] = Counter()
+    derived: list[Finding] = []
     judged = []
     for site in sites:
         node = site.call.node
@@ -485,7 +500,14 @@ def analyze_source(
         if note:
             message += f": {note}"
         handed_to = None
-        if (
+        if site.stored is not None:
+            # not the sink's own call: no codemod rewrites it
+            handed_to = site.stored
+            message += (
+                f" (stored in {site.stored}: a call through it runs the sink, from code the"
+                " analysis may not see)"
+            )
+        elif (
             site.handed is not None
             and site.sink is not None
             and site.sink.form != "dispatch"
@@ -546,10 +568,66 @@ def analyze_source(
                 note=note,
             )
         )
+        if site.code is not None and embedded < _EMBEDDED_DEPTH and not site.latent:
+            derived.extend(_embedded(site.code, result.findings[-1], path, rel_path, ctx, embedded))
     result.summary = _summary(
         module, collector, ctx, dotted, rel_path, calls, placing, sites, found, dropped
     )
+    if derived:
+        # after the sites' own findings: a latent site's number counts from their end
+        count = len(result.findings)
+        result.findings.extend(derived)
+        summary = result.summary
+        if summary is not None and result.latent:
+            summary.sites = [
+                dataclasses.replace(s, finding=s.finding + len(derived))
+                if s.finding >= count
+                else s
+                for s in summary.sites
+            ]
     return result
+
+
+# how deep constant code run by constant code is analysed
+_EMBEDDED_DEPTH = 3
+
+
+def _embedded(
+    code: str, outer: Finding, path: str, rel_path: str, ctx: Context, depth: int
+) -> list[Finding]:
+    """The findings of the constant Python text a code sink runs (``exec("def run(c):
+    os.system(c)")``, ``eval("os.system")``), analysed as code of its own, each reported at
+    the sink's call (``outer``'s place): what that text defines and leaves in its namespace
+    is reached by calls the analysis does not see."""
+    with warnings.catch_warnings():
+        # what the text's parse warns of (SyntaxWarning: "invalid decimal literal" in the
+        # test strings of CPython's test_grammar) is no news to the user of the scan
+        warnings.simplefilter("ignore")
+        inner = analyze_source(
+            code.encode(), path, rel_path, ctx, explicit=True, embedded=depth + 1
+        )
+    out = []
+    short = (outer.sink or "exec").rsplit(".", 1)[-1]
+    for found in inner.findings:
+        identity = f"{outer.fingerprint}|{found.fingerprint}"
+        out.append(
+            dataclasses.replace(
+                found,
+                path=outer.path,
+                line=outer.line,
+                column=outer.column,
+                end_line=outer.end_line,
+                end_column=outer.end_column,
+                function=outer.function,
+                snippet=outer.snippet,
+                message=f"{found.message} (in the code {short}() runs: {found.snippet})",
+                fingerprint=hashlib.sha256(identity.encode()).hexdigest()[:20],
+                suppressed=outer.suppressed or found.suppressed,
+                suppression_reason=outer.suppression_reason or found.suppression_reason,
+                handed_to=outer.sink,  # not the sink's own call here: no rewrite
+            )
+        )
+    return out
 
 
 def given_constants(extra: tuple[str, ...] | frozenset[str]) -> dict[str, cst.BaseExpression]:
@@ -1193,6 +1271,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             if dispatch is not None:
                 sites.append(dispatch)
         sites.extend(_settings(collector, resolver, evaluator))
+        sites.extend(_stored(collector, resolver, evaluator, catalogue))
         sites.sort(key=_Site.position)
         sites = [_runs_written(site, collector, resolver, evaluator, chdirs) for site in sites]
     return sites
@@ -1356,6 +1435,75 @@ def _settings(collector: Collector, resolver: Resolver, evaluator: Evaluator) ->
             _Site(call, sink, False, "dynamic", None, runs=runs, extra=tuple(choice.values),
                   setting=setting, anchor=anchor, order=order)
         )  # fmt: skip
+    return sites
+
+
+def _stored(
+    collector: Collector,
+    resolver: Resolver,
+    evaluator: Evaluator,
+    catalogue: Catalogue,
+) -> list[_Site]:
+    """A sink kept in an attribute, an item, a class body's name or a container (auditor.
+    scan.stored): one site at the assignment, the payload of a call with no argument the
+    analysis knows (whoever calls it through what holds it)."""
+    sites = _namespace_left(collector, resolver, evaluator, catalogue)
+    escaped: frozenset[str] | None = None
+    for store in collector.stores:
+        found = stored_sinks(store, resolver, catalogue)
+        if (
+            found
+            and isinstance(store.target, cst.Name)
+            and store.scope.kind != "class"
+            and collector.root is not None
+        ):
+            # a container bound to a name: only where the name escapes what is followed
+            if escaped is None:
+                escaped = escaping(collector.root)
+            if store.target.value not in escaped:
+                continue
+        for sink, value in found:
+            made = cst.Call(func=value)
+            call = CallSite(made, store.scope, store.function, -1)
+            site = _evaluate(sink, call, evaluator)
+            if site is None:
+                continue
+            site.handed, site.anchor, site.order = made, store.statement, store.before - 0.5
+            site.stored = target_text(store.target, store.scope)
+            sites.append(site)
+    return sites
+
+
+def _namespace_left(
+    collector: Collector, resolver: Resolver, evaluator: Evaluator, catalogue: Catalogue
+) -> list[_Site]:
+    """Of constant code a code sink runs (``exec("import subprocess as s; run =
+    s.getoutput", ns)``): its module-level names bound to a sink, left in the namespace the
+    caller reads (``ns["run"](cmd)``), each a site as a sink stored (:func:`_stored`)."""
+    root = collector.root
+    if not collector.embedded or root is None or not root.body:
+        return []
+    sites = []
+    scope = collector.module_scope
+    for name, bindings in scope.bindings.items():
+        for binding in bindings:
+            if binding.kind == "import":
+                sink = catalogue.lookup(binding.target)
+            elif binding.kind == "value" and binding.value is not None:
+                qualname = resolver.qualname(binding.value, binding.scope)
+                sink = catalogue.lookup(qualname) if qualname is not None else None
+            else:
+                continue
+            if sink is None or sink.form == "dispatch":
+                continue
+            made = cst.Call(func=cst.Name(name))
+            call = CallSite(made, scope, "<module>", -1)
+            site = _evaluate(sink, call, evaluator)
+            if site is not None:
+                site.handed, site.anchor, site.order = made, root.body[0], -1
+                site.stored = name
+                sites.append(site)
+            break
     return sites
 
 
@@ -1595,6 +1743,8 @@ def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink 
     LoggedPopen(subprocess.Popen)``)."""
     if isinstance(func, cst.Attribute):
         return held.attribute(func, scope)
+    if isinstance(func, cst.Subscript):  # self.ops["r"](cmd)
+        return held.item(func, scope)
     if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute):
         return held.returned(func.func, scope)  # self.get_runner()(cmd)
     if isinstance(func, cst.Name):  # runner = self.get_runner(); runner(cmd)
@@ -2436,7 +2586,10 @@ def _evaluate_payload(sink: Sink, call: CallSite, evaluator: Evaluator) -> _Site
                 # reported, as bandit and ruff report every exec (no site of theirs is lost)
                 return _Site(call, sink, False, "constant", None)
             return None  # types.FunctionType(f.__code__, ...): a copy of a function
-        return _Site(call, sink, False, "constant" if value.const else "dynamic", None)
+        site = _Site(call, sink, False, "constant" if value.const else "dynamic", None)
+        if value.const and isinstance(value.text, str):
+            site.code = value.text
+        return site
     if sink.form == "command":
         command: str | tuple[str, ...] | None = None
         if exe is not None and shell is not False:

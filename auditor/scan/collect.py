@@ -94,6 +94,22 @@ class ItemStore:
     merge: bool = False
 
 
+@dataclass(slots=True)
+class Store:
+    """An assignment that may keep a value where calls the file cannot follow reach it: into
+    an attribute (``self.run = v``, ``builtins.print = v``), an item (``d[k] = v``), a name
+    of a class body (``run = v``, a dataclass field's default ``run: Callable = v``), or of
+    a container written out (``ops = {"r": v}``). ``statement`` is the assignment, ``before``
+    the number of calls met before it (auditor.scan.analyze's ``_stored``)."""
+
+    target: cst.BaseExpression
+    value: cst.BaseExpression
+    scope: Scope
+    function: str
+    statement: cst.CSTNode
+    before: int
+
+
 # methods that add their argument(s) to the container they are called on (at its end, or
 # anywhere for the unordered ones); and those that may put them first
 _GROWING = frozenset({"append", "extend", "add", "update", "setdefault", "put", "put_nowait"})
@@ -188,6 +204,10 @@ class Collector(cst.CSTVisitor):
             tuple[cst.BaseExpression, str, cst.BaseExpression | None, Scope]
         ] = []
         self.item_stores: list[ItemStore] = []
+        self.stores: list[Store] = []
+        self.root: cst.Module | None = None  # the module walked, when the caller gives it
+        # the module is the constant text a code sink of another file runs (exec("..."))
+        self.embedded = False
         self._function_stack: list[FunctionRecord] = []
         self.comprehension_scopes: dict[int, Scope] = {}  # id(comprehension node) -> scope
         self.lambdas: dict[int, cst.Lambda] = {}  # id(lambda scope) -> the lambda
@@ -258,6 +278,7 @@ class Collector(cst.CSTVisitor):
         cls = self._class_stack[-1] if self._class_stack and outer.kind == "class" else None
         self._defined_at.append(next(CLOCK))
         binding = self._define(node.name.value)
+        binding.decorators = tuple(d.decorator for d in node.decorators)
         self._names.append(node.name.value)
         self._push("function", node.name.value)
         record = FunctionRecord(self.scope.key, node, self.scope, outer, cls)
@@ -779,6 +800,20 @@ class Collector(cst.CSTVisitor):
             self._namespace_store(target.target, node.value)
             self._mutation(target.target, node.value)
             self._item_store(node, target.target, node.value)
+            self._store(node, target.target, node.value)
+
+    def _store(
+        self, statement: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression
+    ) -> None:
+        """Record an assignment whose target's calls the file may not see (:class:`Store`)."""
+        if not (
+            isinstance(target, (cst.Attribute, cst.Subscript))
+            or self.scope.kind == "class"
+            or isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set))
+        ):
+            return
+        function = ".".join(self._names) if self._names else "<module>"
+        self.stores.append(Store(target, value, self.scope, function, statement, self.call_count))
 
     def _item_store(
         self,
@@ -813,6 +848,7 @@ class Collector(cst.CSTVisitor):
             self._attribute_escape(node.target, node.value)
             self._bind_target(node.target, node.value)
             self._self_attr(node.target, node.value, annotation=node.annotation.annotation)
+            self._store(node, node.target, node.value)
 
     def visit_Del(self, node: cst.Del) -> None:
         """``del x[k]``, ``del x[0:3]``: the items left are not those ``x`` was built with

@@ -171,14 +171,27 @@ class HeldSinks:
     # -- attributes -------------------------------------------------------------------------
     def _owner(self, receiver: cst.BaseExpression, scope: Scope) -> str | None:
         """The class whose attribute ``receiver.<attr>`` is: ``self`` (the first parameter
-        of the method the call is in, also from a lambda or comprehension inside it), or a
-        class of this file named directly (``Shell.run_line``)."""
+        of the method the call is in, also from a lambda or comprehension inside it), a
+        class of this file named directly (``Shell.run_line``), or an instance of one made
+        there (``Shell().run_line``) or bound once to a name (``s = Shell()``)."""
+        if isinstance(receiver, cst.Call):  # R().run(cmd): an instance made here
+            made = self._record(receiver.func, scope)
+            return made.key if made is not None else None
         if not isinstance(receiver, cst.Name):
             return None
         record = self._record(receiver, scope)
         if record is not None:
             return record.key
         bindings = scope.lookup(receiver.value)
+        if (
+            bindings
+            and len(bindings) == 1
+            and bindings[0].kind == "value"
+            and isinstance(bindings[0].value, cst.Call)
+        ):
+            # r = R(); r.run(cmd): the one binding of the name makes an instance
+            made = self._record(bindings[0].value.func, bindings[0].scope)
+            return made.key if made is not None else None
         if not bindings or len(bindings) != 1 or bindings[0].kind != "param":
             return None
         method = self._methods.get(id(bindings[0].scope))
@@ -204,6 +217,25 @@ class HeldSinks:
                 sink = self._inherited(owner, attr)
         self._memo[memo] = sink
         return sink
+
+    def item(self, func: cst.Subscript, scope: Scope) -> Sink | None:
+        """The sink an item of a container an attribute holds is (``self.ops["r"](cmd)``
+        after ``self.ops = {"r": os.system}``), looked up as in the container written out."""
+        holder = func.value
+        if not isinstance(holder, cst.Attribute):
+            return None
+        owner = self._owner(holder.value, scope)
+        if owner is None:
+            return None
+        for key in (owner, *self.bases(owner)[0]):
+            for value, where in self._assigned.get((key, holder.attr.value), ()):
+                if not isinstance(value, (cst.Dict, cst.List, cst.Tuple)):
+                    continue
+                name = self.resolver.qualname(func.with_changes(value=value), where)
+                sink = self.catalogue.lookup(name) if name is not None else None
+                if sink is not None:
+                    return sink
+        return None
 
     def returned(self, func: cst.Attribute, scope: Scope) -> Sink | None:
         """The sink a method of the class ``func`` is looked up on (``self.get_runner``,

@@ -61,6 +61,7 @@ import ast
 import bisect
 import functools
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from auditor.flow.mutators import mutator_names
@@ -1394,6 +1395,10 @@ def survey(
             decided = True
             markers.append(line)
     reportable = decided
+    # a def decorated by a function of the file that returns a value it does not make
+    # (``def swap(f): return os.system``, ``@swap def status(x)``): ``status`` is what the
+    # decorator returns (auditor.scan.resolve's ``_decorated``)
+    aliases.extend(_decorated_aliases(functions, words.classes))
     # A def or class at module level resolves to ``<module>.<name>``: a catalogue name when
     # it is a sink's own definition (the file is the sink module itself, as CPython's os.py
     # or subprocess.py) or a project sink's.
@@ -1465,6 +1470,8 @@ def survey(
                     markers.append(line)
             for call in all_calls:
                 func = call.func
+                if type(func) is ast.Subscript and type(func.value) is Attribute:
+                    func = func.value  # self.ops["r"](cmd): an item of what it holds
                 if type(func) is not Attribute:
                     continue
                 inner = func.value
@@ -1565,7 +1572,7 @@ def survey(
     value_names = frozenset(n.id for n in loads if id(n) not in called and id(n) not in bases)
     value_attrs = frozenset(
         a.attr for a in attr_loads if id(a) not in called and id(a) not in bases
-    )
+    ) | _escaped_names(all_calls)
     defs = tuple(
         sorted(
             ((f.name, f.lineno, f.col_offset, f.end_lineno or f.lineno) for f in functions),
@@ -1576,6 +1583,64 @@ def survey(
     # asked for by the project-wide stage: always parsed (its bodies without a marker
     # dropped), so that its module-level names are known
     return Survey(True, all_calls, stubs, value_names, value_attrs, defs, asked)
+
+
+_CODE_RUNNERS = frozenset({"eval", "exec", "compile"})
+_MAX_CODE = 4000  # the longest constant code text read for the names it uses
+
+
+def _escaped_names(all_calls: list[ast.Call]) -> frozenset[str]:
+    """The names of functions a call reaches other than by naming them, so that the
+    project-wide stage cannot see that call (auditor.flow.propagate's ``_escaping``, by
+    name): the names and attributes a constant text run as code says (``eval("lib.run2")
+    (x)``, ``exec("run(c)", ...)``), an attribute of a module looked up in ``sys.modules``
+    or in a namespace (``sys.modules["app.lib"].run3(x)``), the key of a namespace's
+    lookup (``vars(lib)["run4"](x)``), and what ``__call__`` is called on
+    (``lib.run5.__call__(x)``)."""
+    out: set[str] = set()
+    for call in all_calls:
+        func = call.func
+        if type(func) is ast.Name and func.id in _CODE_RUNNERS and call.args:
+            text = call.args[0]
+            if (
+                type(text) is ast.Constant
+                and type(text.value) is str
+                and len(text.value) <= _MAX_CODE
+            ):
+                out.update(_code_names(text.value))
+            continue
+        if type(func) is ast.Attribute:
+            if func.attr == "__call__":
+                inner = func.value
+                if type(inner) is ast.Attribute:
+                    out.add(inner.attr)
+                elif type(inner) is ast.Name:
+                    out.add(inner.id)
+            elif _module_lookup(func.value):
+                out.add(func.attr)
+        if type(func) is ast.Subscript and _module_lookup(func):
+            key = func.slice
+            if type(key) is ast.Constant and type(key.value) is str:
+                out.add(key.value.rsplit(".", 1)[-1])
+    return frozenset(out)
+
+
+def _code_names(text: str) -> set[str]:
+    """The names and attribute names constant Python code uses (none when it does not
+    parse)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning of a test string: no news
+            tree = ast.parse(text.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if type(node) is ast.Name:
+            out.add(node.id)
+        elif type(node) is ast.Attribute:
+            out.add(node.attr)
+    return out
 
 
 def _pipe_writes(
@@ -1892,6 +1957,34 @@ def _module_miss(
         f"{path}{dotted}" not in words.names and f"{path}{dotted}" not in words.modules
         for path in paths
     )
+
+
+def _decorated_aliases(
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef], classes: frozenset[str]
+) -> list[tuple[str, str | bool]]:
+    """(decorated name, root) for each def whose decorator, a plain name, is a function of
+    the file returning a name or an attribute that is neither its parameter nor a def of
+    its own (a wrapper): the decorated name holds what that returns."""
+    by_name = {fn.name: fn for fn in functions}
+    out: list[tuple[str, str | bool]] = []
+    for fn in functions:
+        for decorator in fn.decorator_list:
+            maker = by_name.get(decorator.id) if type(decorator) is ast.Name else None
+            if maker is None:
+                continue
+            own = {a.arg for a in (*maker.args.posonlyargs, *maker.args.args)}
+            own |= {
+                n.name
+                for n in ast.walk(maker)
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            }
+            for node in ast.walk(maker):
+                if type(node) is not ast.Return or node.value is None:
+                    continue
+                root = _root(node.value)
+                if isinstance(root, ast.Name) and root.id not in own:
+                    out.extend((fn.name, r) for r in _alias_roots(node.value, classes))
+    return out
 
 
 def _candidate(

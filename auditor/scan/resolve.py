@@ -188,6 +188,9 @@ def known_names(sink_names: Iterable[str]) -> frozenset[str]:
     return frozenset(known)
 
 
+_MAX_EVALUATED = 200  # the longest constant text of eval() read as an expression
+
+
 class Resolver:
     """``lookups``: also resolve a lookup by a constant key in a module's namespace, an item
     of a container written out and a choice (``_subscript``, ``_either``): what a callee
@@ -382,6 +385,10 @@ class Resolver:
         return known if known is not None else resolved
 
     def _binding(self, binding: Binding, depth: int) -> str | None:
+        if binding.decorators and self.lookups:
+            decorated = self._decorated(binding, depth)
+            if decorated is not None:
+                return decorated
         if binding.kind == "import":
             return binding.target
         if binding.kind == "value" and binding.value is not None:
@@ -409,6 +416,18 @@ class Resolver:
             if binding.kind == "unpack":
                 items.append((binding.value, binding.scope))
             return self._known(binding, items, depth)
+        return None
+
+    def _decorated(self, binding: Binding, depth: int) -> str | None:
+        """The sink a decorator of a ``def`` returns in its place (``def swap(f): return
+        os.system``, then ``@swap def status(x)``: ``status`` is ``os.system``): a function
+        of this file named as the decorator, one of whose ``return``s names a sink."""
+        for decorator in binding.decorators:
+            if isinstance(decorator, cst.Call):
+                continue  # a decorator factory: what its call returns decorates
+            found = self.returned_sink(returns_of(decorator, binding.scope), depth)
+            if found is not None and found in self.known:
+                return found
         return None
 
     @staticmethod
@@ -547,6 +566,9 @@ class Resolver:
             owner = self.qualname(first, scope, depth + 1) if first is not None else None
             return self._pick(owner, getter)
         func = self.qualname(call.func, scope, depth + 1)
+        if func == "builtins.eval" and self.lookups and call.args:
+            # eval("os.system"): what the constant expression names, read where it is
+            return self._evaluated(call, scope, depth)
         if func == "builtins.getattr" and len(call.args) >= 2:
             base = positional(call, 0)
             attr = positional(call, 1)
@@ -575,6 +597,19 @@ class Resolver:
         if made is not None:
             return made
         return self._returned(call.func, scope, depth)
+
+    def _evaluated(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        """What ``eval(TEXT)`` names when ``TEXT`` is a constant expression of names and
+        attributes (``eval("os.system")``, ``eval("lib.run2")``), resolved in ``scope``."""
+        first = positional(call, 0)
+        text = literal_string(first) if first is not None else None
+        if text is None or len(text) > _MAX_EVALUATED:
+            return None
+        try:
+            expr = cst.parse_expression(text.strip())
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            return None
+        return self.qualname(expr, scope, depth + 1)
 
     def _made(self, func: str | None) -> str | None:
         """The name of a call of ``func`` when it is a function of another module of the

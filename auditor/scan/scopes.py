@@ -49,6 +49,9 @@ class Binding:
     defines: bool = False  # bound by a ``def`` or ``class`` (a function or class, no source)
     # of a ``def``: the function's own scope (what its ``return``s give: Scope.returns)
     inner: Scope | None = None
+    # of a ``def``: its decorators, evaluated in ``scope`` (one that returns a sink makes
+    # the name that sink: ``def swap(f): return os.system``, then ``@swap def status(x)``)
+    decorators: tuple[cst.BaseExpression, ...] = ()
     # of a "param": its default value (``def run(cmd, system=os.system)``), evaluated in
     # the scope the ``def`` or lambda is written in (``scope.parent``)
     default: cst.BaseExpression | None = None

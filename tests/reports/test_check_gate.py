@@ -538,7 +538,10 @@ def test_check_changed_sees_a_changed_file_that_patches_the_sandbox(
     )
     assert main(["check", "--no-cache", "--changed", "compat.py"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("jobs.py:7:12: AUD101 high/isolate")
+    # the write itself too: every call of sb.run now runs subprocess.run (auditor.scan.stored)
+    assert out.startswith("compat.py:5:1: AUD102 high/isolate")
+    assert "(stored in sb.run: a call through it runs the sink" in out
+    assert "\njobs.py:7:12: AUD101 high/isolate" in out
     assert "not counted as isolated: compat.py:5 replaces `auditor.sandbox.run`" in out
 
 
