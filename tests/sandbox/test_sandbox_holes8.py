@@ -1,0 +1,114 @@
+"""Holes of the eighth attack round (per-user kernel quotas charged to the caller's uid,
+host-wide kernel tables, descriptors reopened with more access, the caller's relay thread):
+each test reproduces an attack that worked before its fix, as root and unprivileged."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from sandbox_helpers import Cold, Pooled
+
+from auditor import sandbox
+from auditor.sandbox import launcher, rulesdata
+from auditor.sandbox.errors import SandboxConfigError
+
+Sbx = Cold | Pooled
+
+
+def _held(payload: str, **kw: Any) -> tuple[sandbox.Popen, str]:
+    """Start a payload that prints one line once it holds what it takes, then waits for its
+    stdin to close; returns the process and that line."""
+    p = sandbox.Popen(
+        [sys.executable, "-I", "-c", payload],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+    line = p.stdout.readline()  # type: ignore[union-attr]
+    return p, line
+
+
+def _release(p: sandbox.Popen) -> None:
+    p.stdin.close()  # type: ignore[union-attr]
+    p.wait(60)
+
+
+# -- 1. queued signals, message queues, locked memory: the caller's per-user rlimits -----------
+
+SIGQUEUE = r"""
+import ctypes, os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+libc = ctypes.CDLL(None, use_errno=True)
+class siginfo(ctypes.Structure):
+    _fields_ = [("signo", ctypes.c_int), ("errno", ctypes.c_int), ("code", ctypes.c_int),
+                ("pad", ctypes.c_char * 116)]
+n = 0
+while n < 200000 and libc.syscall(129, os.getpid(), int(signal.SIGRTMIN),
+                                  ctypes.byref(siginfo(signal.SIGRTMIN, 0, -1))) == 0:
+    n += 1
+import resource as r
+print(n, r.getrlimit(r.RLIMIT_MSGQUEUE)[1], r.getrlimit(r.RLIMIT_MEMLOCK)[1], flush=True)
+sys.stdin.read()
+"""
+
+
+def _host_timer_create_ok() -> bool:
+    """timer_create(SIGEV_SIGNAL) takes a queued signal of this process's uid."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    timer = ctypes.c_void_p()
+    if libc.timer_create(1, None, ctypes.byref(timer)) != 0:  # CLOCK_MONOTONIC
+        return False
+    libc.timer_delete(timer)
+    return True
+
+
+@pytest.mark.usefixtures("launcher_kind")
+def test_the_payload_queues_only_a_few_signals_of_the_callers_quota() -> None:
+    """Queued signals are charged up the user namespace chain to the caller's host uid: a
+    payload queueing ~96000 blocked realtime signals took the whole RLIMIT_SIGPENDING of the
+    caller's uid, and every host process of that uid got EAGAIN from timer_create() (and
+    glibc's setuid() in a threaded one left threads with the old uid). [rlimits] of
+    rules/sandbox.toml now bounds it, and message queues and locked memory with it."""
+    table = rulesdata.section("rlimits")
+    assert _host_timer_create_ok()
+    p, line = _held(SIGQUEUE)
+    try:
+        queued, msgqueue, memlock = map(int, line.split())
+        assert 0 < queued <= table["sigpending"] < 1024, line
+        assert msgqueue == table["msgqueue"] == 0, line  # no POSIX message queue
+        assert memlock <= table["memlock"] <= 1 << 20, line
+        # this process, and any other host process of its uid, still creates a timer
+        assert _host_timer_create_ok()
+        probe = "import ctypes as c;t=c.c_void_p();print(c.CDLL(None).timer_create(1,None,c.byref(t)))"
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+        assert out.stdout.strip() == "0", out
+    finally:
+        _release(p)
+
+
+def test_the_rlimits_table_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def table(value: object) -> tuple[tuple[int, int], ...]:
+        monkeypatch.setattr(rulesdata, "section", lambda *keys: value)
+        return launcher.fixed_rlimits.__wrapped__()  # type: ignore[attr-defined,no-any-return]
+
+    for bad in (
+        {"no_such_limit": 1},
+        {"SIGPENDING": 1},
+        {"nofile": 10},  # Limits(open_files=) sets that one
+        {"sigpending": -1},
+        {"sigpending": "64"},
+        {"sigpending": True},
+        [1],
+    ):
+        with pytest.raises(SandboxConfigError, match="rlimits"):
+            table(bad)
+    import resource
+
+    assert table({"sigpending": 64}) == ((resource.RLIMIT_SIGPENDING, 64),)
