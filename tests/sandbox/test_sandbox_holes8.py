@@ -112,3 +112,47 @@ def test_the_rlimits_table_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     import resource
 
     assert table({"sigpending": 64}) == ((resource.RLIMIT_SIGPENDING, 64),)
+
+
+# -- 2. Linux AIO: the host-wide fs.aio-max-nr ------------------------------------------------
+
+AIO = r"""
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+n, err = 0, 0
+for size in (32768, 4096, 512):
+    while n < 64:
+        ctx = ctypes.c_ulong(0)
+        if libc.syscall(206 if os.uname().machine == "x86_64" else 0, size, ctypes.byref(ctx)):
+            err = ctypes.get_errno()
+            break
+        n += 1
+print(n, errno.errorcode.get(err, err), flush=True)
+sys.stdin.read()
+"""
+
+
+def _host_io_setup_ok() -> bool:
+    import platform
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ctx = ctypes.c_ulong(0)
+    nr = {"x86_64": (206, 207), "aarch64": (0, 1)}[platform.machine()]
+    if libc.syscall(nr[0], 128, ctypes.byref(ctx)) != 0:
+        return False
+    libc.syscall(nr[1], ctx)
+    return True
+
+
+@pytest.mark.usefixtures("launcher_kind")
+def test_the_payload_takes_no_aio_context_of_the_hosts() -> None:
+    """io_setup's events count against fs.aio-max-nr, one number for the whole host: two
+    contexts of 32768 events took all of it, and every host process's io_setup failed with
+    EAGAIN while the payload ran. The filter refuses Linux AIO with ENOSYS (libraries fall
+    back to threads); io_uring was refused already."""
+    p, line = _held(AIO)
+    try:
+        assert line.split() == ["0", "ENOSYS"], line
+        assert _host_io_setup_ok()
+    finally:
+        _release(p)
