@@ -86,7 +86,9 @@ def test_the_payload_queues_only_a_few_signals_of_the_callers_quota() -> None:
         assert memlock <= table["memlock"] <= 1 << 20, line
         # this process, and any other host process of its uid, still creates a timer
         assert _host_timer_create_ok()
-        probe = "import ctypes as c;t=c.c_void_p();print(c.CDLL(None).timer_create(1,None,c.byref(t)))"
+        probe = (
+            "import ctypes as c;t=c.c_void_p();print(c.CDLL(None).timer_create(1,None,c.byref(t)))"
+        )
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
         assert out.stdout.strip() == "0", out
     finally:
@@ -189,3 +191,29 @@ def test_the_payload_takes_no_huge_page_of_the_hosts_pool(sbx: Sbx) -> None:
     assert r.returncode == 0, r.stderr[-2000:]
     whole = "ENOSYS" if "memory:rlimit-only" in r.isolation else "EINVAL"
     assert json.loads(r.stdout) == {"mmap": "EINVAL", "memfd_create": whole, "shmget": whole}
+
+
+# -- 4. ptys: the host-wide kernel.pty.max ----------------------------------------------------
+
+PTYS = r"""
+import errno, os
+fds = []
+while len(fds) < 200:
+    try:
+        fds.append(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
+    except OSError as e:
+        print(len(fds), errno.errorcode[e.errno])
+        break
+else:
+    print(len(fds), "none")
+"""
+
+
+@pytest.mark.usefixtures("launcher_kind")
+def test_the_payload_takes_a_few_ptys_of_the_hosts(sbx: Sbx) -> None:
+    """standard's private devpts had no max=: its ptys count against kernel.pty.max less
+    the initial instance's reserve, for every container and sandbox of the host, and one
+    payload (a few processes of 1024 descriptors) took them all: the others got ENOSPC."""
+    r = sbx.run([sys.executable, "-I", "-c", PTYS], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["16", "ENOSPC"]
