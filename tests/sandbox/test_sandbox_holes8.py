@@ -217,3 +217,98 @@ def test_the_payload_takes_a_few_ptys_of_the_hosts(sbx: Sbx) -> None:
     r = sbx.run([sys.executable, "-I", "-c", PTYS], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split() == ["16", "ENOSPC"]
+
+
+# -- 3. a memfd reopened through /proc/self/fd with more access ------------------------------
+
+REOPEN = r"""
+import os, sys
+out = []
+for n, how in zip(map(int, sys.argv[1::2]), sys.argv[2::2]):
+    try:
+        fd = os.open(f"/proc/self/fd/{n}", os.O_WRONLY if how == "w" else os.O_RDONLY)
+        out.append(os.pwrite(fd, b"X", 0) if how == "w" else os.pread(fd, 64, 0).decode())
+    except OSError as e:
+        out.append(e.strerror)
+print(out)
+"""
+
+
+def _memfd(data: bytes, *, seal: bool = False) -> int:
+    fd = os.memfd_create("caller-data", os.MFD_ALLOW_SEALING if seal else 0)
+    os.write(fd, data)
+    if seal:
+        fcntl_seals = 0x0001 | 0x0002 | 0x0004 | 0x0008  # SEAL, SHRINK, GROW, WRITE
+        import fcntl
+
+        fcntl.fcntl(fd, 1033, fcntl_seals)  # F_ADD_SEALS
+    return fd
+
+
+@pytest.mark.usefixtures("launcher_kind")
+def test_a_memfd_is_not_handed_to_the_payload_to_reopen(sbx: Sbx) -> None:
+    """A memfd's mode is 0777 on an internal mount Landlock does not cover: the payload
+    reopened a read-only memfd of the caller's for writing through /proc/self/fd (and
+    rewrote the caller's data), and a write-only one for reading. Such a descriptor, in
+    pass_fds or as a standard stream, is refused before the run, unless it is read-only and
+    sealed against writing, growing and shrinking."""
+    mfd = _memfd(b"trusted=1\n")
+    ro = os.open(f"/proc/self/fd/{mfd}", os.O_RDONLY)
+    wo = os.open(f"/proc/self/fd/{mfd}", os.O_WRONLY)
+    try:
+        for kw in ({"pass_fds": (ro,)}, {"pass_fds": (wo,)}, {"stdin": ro}, {"stdout": wo}):
+            argv = [sys.executable, "-I", "-c", REOPEN, str(ro), "w", str(wo), "r"]
+            with pytest.raises(SandboxConfigError, match=r"descriptor \d+ is a memfd"):
+                sbx.run(argv, timeout=60, **kw)
+        assert os.pread(mfd, 64, 0) == b"trusted=1\n"
+    finally:
+        for fd in (mfd, ro, wo):
+            os.close(fd)
+    # a sealed one goes through read-only, and stays as it was
+    sealed = _memfd(b"trusted=1\n", seal=True)
+    ro = os.open(f"/proc/self/fd/{sealed}", os.O_RDONLY)
+    try:
+        r = sbx.run(
+            [sys.executable, "-I", "-c", REOPEN, str(ro), "w", str(ro), "r"],
+            pass_fds=(ro,),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert r.stdout.strip() == str(["Operation not permitted", "trusted=1\n"])
+        assert os.pread(sealed, 64, 0) == b"trusted=1\n"
+    finally:
+        os.close(sealed)
+        os.close(ro)
+
+
+@pytest.mark.usefixtures("launcher_kind")
+def test_a_deleted_or_unnamed_file_is_not_reopened_for_writing(host_dir: str) -> None:
+    """The same reopen on a read-only descriptor of a deleted file, or of an O_TMPFILE
+    file, outside the view: Landlock checks the path it resolves to (outside every rule)."""
+    if "landlock" not in sandbox.run(["true"]).isolation:
+        pytest.skip("no Landlock on this kernel")
+    path = os.path.join(host_dir, "gone")
+    with open(path, "w") as f:
+        f.write("trusted=1\n")
+    os.chmod(path, 0o666)
+    gone = os.open(path, os.O_RDONLY)
+    os.unlink(path)
+    tmp = os.open(host_dir, os.O_TMPFILE | os.O_RDWR, 0o666)
+    os.write(tmp, b"trusted=1\n")
+    tmp_ro = os.open(f"/proc/self/fd/{tmp}", os.O_RDONLY)
+    try:
+        r = sandbox.run(
+            [sys.executable, "-I", "-c", REOPEN, str(gone), "w", str(tmp_ro), "w"],
+            pass_fds=(gone, tmp_ro),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert r.stdout.strip() == str(["Permission denied", "Permission denied"])
+        assert os.pread(gone, 64, 0) == os.pread(tmp, 64, 0) == b"trusted=1\n"
+    finally:
+        for fd in (gone, tmp, tmp_ro):
+            os.close(fd)
