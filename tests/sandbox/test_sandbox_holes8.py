@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -312,3 +313,97 @@ def test_a_deleted_or_unnamed_file_is_not_reopened_for_writing(host_dir: str) ->
     finally:
         for fd in (gone, tmp, tmp_ro):
             os.close(fd)
+
+
+# -- 6. the stdin relay: a busy loop in the caller, a message dropped ------------------------
+
+FILL_STDIN = r"""
+import os, sys, time
+fd = os.open("/proc/self/fd/0", os.O_WRONLY | os.O_NONBLOCK)
+os.set_blocking(0, False)
+while True:  # a page of its own in its (one-page) stdin pipe
+    try:
+        os.write(fd, b"x" * 4096)
+        break
+    except BlockingIOError:
+        try:
+            os.read(0, 65536)
+        except BlockingIOError:
+            pass
+print("full", flush=True)
+time.sleep(float(sys.argv[1]))
+os.set_blocking(0, True)
+data = b""
+while len(data) < 4096 + 6:
+    got = os.read(0, 8192)
+    if not got:
+        break
+    data += got
+print(repr(data[4090:]), flush=True)
+"""
+
+
+def _cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+@pytest.mark.usefixtures("launcher_kind")
+def test_the_stdin_relay_waits_while_the_payload_keeps_its_pipe_full() -> None:
+    """The payload filled its stdin relay pipe with data of its own, then the caller's stdin
+    got data: tee failed with EAGAIN and the relay thread polled the caller's readable pipe
+    and called tee again, a busy loop in the caller, outside the sandbox's cgroup and
+    cpu_time, for as long as the payload ran. The relay now waits for the payload's pipe."""
+    r, w = os.pipe()
+    try:
+        p = sandbox.Popen(
+            [sys.executable, "-I", "-c", FILL_STDIN, "3"],
+            stdin=r,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        threading.Timer(30, p.kill).start()  # a relay that never delivers fails, not hangs
+        assert p.stdout.readline() == "full\n"  # type: ignore[union-attr]
+        c0 = _cpu()
+        os.write(w, b"hello\n")
+        os.close(w)
+        w = -1
+        out = p.stdout.read()  # type: ignore[union-attr]
+        p.wait(60)
+        spent = _cpu() - c0
+        assert p.returncode == 0
+        assert out.strip() == repr(b"xxxxxxhello\n")  # the payload's page, then the caller's
+        assert spent < 0.3, f"the caller spent {spent:.2f} CPU-s while the payload slept 3 s"
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+
+
+@pytest.mark.usefixtures("launcher_kind")
+def test_a_message_the_payloads_full_pipe_did_not_take_is_kept() -> None:
+    """A datagram socket as stdin is relayed by reading: a message read from the caller's
+    socket while the payload's pipe was full (of its own data) was dropped, and its stdin
+    closed. It is kept until the payload reads."""
+    import socket
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        p = sandbox.Popen(
+            [sys.executable, "-I", "-c", FILL_STDIN, "1"],
+            stdin=b,
+            stdout=subprocess.PIPE,
+            text=True,
+            network=True,  # a socket as stdin
+        )
+        threading.Timer(30, p.kill).start()  # a relay that never delivers fails, not hangs
+        assert p.stdout.readline() == "full\n"  # type: ignore[union-attr]
+        a.send(b"hello\n")
+        out = p.stdout.read()  # type: ignore[union-attr]
+        p.wait(60)
+        assert out.strip() == repr(b"xxxxxxhello\n")
+    finally:
+        a.close()
+        b.close()
