@@ -151,9 +151,11 @@ class _In:
                 if n < 0:
                     err = ctypes.get_errno()
                     if err == errno.EAGAIN:
-                        # the payload filled its own pipe: wait until it reads (POLLOUT),
-                        # not on the caller's readable descriptor (a busy loop)
-                        self.waiting = True
+                        # The payload filled its own pipe: wait until it reads (POLLOUT),
+                        # not on the caller's readable descriptor (a busy loop). An empty
+                        # pipe: the caller's has nothing yet (woken by the payload's pipe).
+                        with contextlib.suppress(OSError):
+                            self.waiting = _queued(self.dst) > 0
                         return
                     if err == errno.EINTR:
                         return
