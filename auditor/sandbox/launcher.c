@@ -638,7 +638,7 @@ static int build_view(void) {
             in_root(path, sizeof path, op + 7);
             if (makedirs(path, 0755) < 0) return -1;
             if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-                      "newinstance,ptmxmode=0666,mode=620") < 0)
+                      "newinstance,ptmxmode=0666,mode=620,max=16") < 0)
                 return fail("mount devpts");
         }
     }

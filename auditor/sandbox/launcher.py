@@ -186,7 +186,27 @@ def rlimits_for(
         out.append((resource.RLIMIT_NOFILE, open_files, open_files))
     if pids is not None and not cgroup_pids:
         out.append((resource.RLIMIT_NPROC, pids, pids))
+    out += [(res, value, value) for res, value in fixed_rlimits()]
     return [_within_own(res, soft, hard) for res, soft, hard in out]
+
+
+@functools.cache
+def fixed_rlimits() -> tuple[tuple[int, int], ...]:
+    """``[rlimits]`` of rules/sandbox.toml: (resource, value) set in every run, whatever the
+    limits: per-user kernel quotas (queued signals, message queues, locked memory) that are
+    charged up the user namespace chain to the caller's uid on the host."""
+    table = rulesdata.section("rlimits")
+    if not isinstance(table, dict):
+        raise rulesdata.bad("rlimits", "expected a table of rlimit names")
+    out = []
+    for name, value in table.items():
+        res = getattr(resource, "RLIMIT_" + name.upper(), None) if name.islower() else None
+        if not isinstance(res, int) or name in ("as", "cpu", "data", "fsize", "nofile", "nproc"):
+            raise rulesdata.bad(f"rlimits.{name}", "not an rlimit this table may set")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise rulesdata.bad(f"rlimits.{name}", "expected an integer 0 .. 2**63-1")
+        out.append((res, value))
+    return tuple(out)
 
 
 def _within_own(res: int, soft: int, hard: int) -> tuple[int, int, int]:

@@ -23,6 +23,7 @@ from auditor.sandbox import (
     config,
     launcher,
     linux,
+    memfds,
     metrics,
     native,
     pylauncher,
@@ -210,6 +211,8 @@ def _refuse_host_descriptors(fds: tuple[int, ...], *streams: Any, network: bool)
                 f"{name}: descriptor {fd} is a directory: it would give the payload the host's "
                 "filesystem beyond the sandbox's view"
             )
+        if stat.S_ISREG(mode):
+            memfds.check(name, fd)
         if stat.S_ISSOCK(mode) and not network:
             raise SandboxConfigError(
                 f"{name}: descriptor {fd} is a socket: it would let the payload reach what it "

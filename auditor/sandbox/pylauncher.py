@@ -654,7 +654,7 @@ class _View:
                     _in_root(value),
                     "devpts",
                     MS_NOSUID | MS_NOEXEC,
-                    "newinstance,ptmxmode=0666,mode=620",
+                    "newinstance,ptmxmode=0666,mode=620,max=16",
                 )
 
     @staticmethod

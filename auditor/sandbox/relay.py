@@ -111,6 +111,8 @@ class _In:
         self.given = 0
         #: the payload's pipe has data: wait until it is empty (POLLOUT, one page)
         self.waiting = False
+        #: read mode: data taken from ``src`` that the payload's (full) pipe did not take
+        self.pending = b""
         self.done = False
 
     def settle(self) -> None:
@@ -136,16 +138,27 @@ class _In:
                 break
             left -= len(data)
 
-    def pump(self) -> None:
-        """The payload's pipe is empty: settle, then hand it the caller's next data."""
+    def pump(self, src_ready: bool = True) -> None:
+        """The payload's pipe is empty: settle, then hand it the caller's next data.
+        ``src_ready`` False (woken by the payload's pipe, not by ``src``): a blocking read
+        of ``src`` would stall the relay thread, so read mode waits for ``src`` first."""
         self.settle()
         self.waiting = False
+        if not src_ready and self.mode == "read" and not self.pending:
+            return
         try:
             if self.mode == "tee":
                 n = _tee(self.src, self.dst, _CHUNK, _SPLICE_F_NONBLOCK)
                 if n < 0:
                     err = ctypes.get_errno()
-                    if err in (errno.EAGAIN, errno.EINTR):
+                    if err == errno.EAGAIN:
+                        # The payload filled its own pipe: wait until it reads (POLLOUT),
+                        # not on the caller's readable descriptor (a busy loop). An empty
+                        # pipe: the caller's has nothing yet (woken by the payload's pipe).
+                        with contextlib.suppress(OSError):
+                            self.waiting = _queued(self.dst) > 0
+                        return
+                    if err == errno.EINTR:
                         return
                     if err == errno.EINVAL:  # not a pipe after all: plain reads
                         self.mode = "read"
@@ -157,7 +170,9 @@ class _In:
                 self.given = n
                 self.waiting = True
                 return
-            if self.mode == "peek" and self.sock is not None:
+            if self.pending:
+                data = self.pending
+            elif self.mode == "peek" and self.sock is not None:
                 data = self.sock.recv(_PIPE_BUF, socket.MSG_PEEK | socket.MSG_DONTWAIT)
             else:
                 data = os.read(self.src, _PIPE_BUF)
@@ -171,9 +186,17 @@ class _In:
             return
         try:
             written = os.write(self.dst, data)  # an empty one-page pipe: all of it
+        except BlockingIOError:
+            # The payload filled its own pipe: keep what was taken from the caller (read;
+            # peek took nothing) and wait until the payload reads (POLLOUT).
+            if self.mode != "peek":
+                self.pending = data
+            self.waiting = True
+            return
         except OSError:  # the payload closed its stdin
             self.close()
             return
+        self.pending = b""
         self.waiting = True
         if self.mode == "peek":
             self.given = written
@@ -355,7 +378,7 @@ class Relay:
                             c.settle()
                             c.close()
                         elif ev & select.POLLOUT:
-                            c.pump()
+                            c.pump(src_ready=False)
                     elif kind == "out-src" and ev & (
                         select.POLLIN | select.POLLHUP | select.POLLERR
                     ):

@@ -172,6 +172,19 @@ def conditions(*, memory_rlimit_only: bool, network: bool, root_caller: bool) ->
     return frozenset(out)
 
 
+def active_rules(arch: str, conds: frozenset[str]) -> list[Rule]:
+    """The rules of a run on ``arch``, one per syscall number: where a rule that refuses
+    the call outright applies (``memfd_create`` without a memory cgroup), a rule of the same
+    call that looks at an argument is left out (it could only refuse less)."""
+    active = [r for r in rules() if arch in r.nr and r.applies(conds)]
+    whole = {r.nr[arch] for r in active if r.arg is None}
+    active = [r for r in active if r.arg is None or r.nr[arch] not in whole]
+    numbers = [r.nr[arch] for r in active]
+    if len(set(numbers)) != len(numbers):
+        raise rulesdata.bad("seccomp.rule", f"two rules for one syscall number on {arch}")
+    return active
+
+
 @functools.cache
 def program(arch: str, conds: frozenset[str]) -> bytes:
     """The filter (``struct sock_filter`` array) for ``arch`` and a run's conditions."""
@@ -184,10 +197,7 @@ def program(arch: str, conds: frozenset[str]) -> bytes:
     a.op(_LD_W_ABS, _OFF_NR)
     if arch == "x86_64":
         a.op(_JGE_K, X32_SYSCALL_BIT, "errno-ENOSYS", 0)
-    active = [r for r in rules() if arch in r.nr and r.applies(conds)]
-    numbers = [r.nr[arch] for r in active]
-    if len(set(numbers)) != len(numbers):
-        raise rulesdata.bad("seccomp.rule", f"two rules for one syscall number on {arch}")
+    active = active_rules(arch, conds)
     errnos = sorted({r.errno for r in active} | {errno_module.ENOSYS})
     for n, r in enumerate(active):
         target = f"errno-{errno_module.errorcode[r.errno]}"

@@ -26,19 +26,59 @@ def test_the_program_refuses_and_allows_each_rules_examples(
     arch: str, conds: frozenset[str]
 ) -> None:
     prog = seccomp.program(arch, conds)
+    active = seccomp.active_rules(arch, conds)
+    by_nr = {r.nr[arch]: r for r in active}
+
+    def expected(nr: int, args: tuple[int, ...]) -> int:
+        r = by_nr.get(nr)
+        return seccomp.RET_ERRNO | r.errno if r and _refuses(r, args) else seccomp.RET_ALLOW
+
     checked = 0
     for rule in seccomp.rules():
         if arch not in rule.nr:
             continue
-        applies = rule.applies(conds)
+        nr = rule.nr[arch]
         for args in rule.refused:
-            got = seccomp.evaluate(prog, arch, rule.nr[arch], args)
-            want = seccomp.RET_ERRNO | rule.errno if applies else seccomp.RET_ALLOW
-            assert got == want, (rule.syscall, args, hex(got))
+            assert _refuses(rule, args), (rule.syscall, args)
+            got = seccomp.evaluate(prog, arch, nr, args)
+            assert got == expected(nr, args), (rule.syscall, args, hex(got))
+            if rule in active:
+                assert got == seccomp.RET_ERRNO | rule.errno, (rule.syscall, args)
+            elif not rule.applies(conds) and nr not in by_nr:
+                assert got == seccomp.RET_ALLOW, (rule.syscall, args)
             checked += 1
         for args in rule.allowed:
-            assert seccomp.evaluate(prog, arch, rule.nr[arch], args) == seccomp.RET_ALLOW
+            assert not _refuses(rule, args), (rule.syscall, args)
+            got = seccomp.evaluate(prog, arch, nr, args)
+            assert got == expected(nr, args), (rule.syscall, args, hex(got))
+            if rule in active:
+                assert got == seccomp.RET_ALLOW
     assert checked >= len(seccomp.rules())
+
+
+def _refuses(rule: seccomp.Rule, args: tuple[int, ...]) -> bool:
+    """What a rule says of a call, read from the table (not from the program)."""
+    if rule.arg is None:
+        return True
+    v = args[rule.arg] & 0xFFFFFFFF
+    if rule.mask is not None:
+        return bool(v & rule.mask)
+    if rule.only:
+        return v not in rule.only
+    return v in rule.values
+
+
+def test_a_call_refused_whole_shadows_its_argument_rule() -> None:
+    """memfd_create and shmget: refused whole without a memory cgroup (ENOSYS), only with
+    a huge-page flag otherwise (EINVAL)."""
+    for arch in ARCHES:
+        for conds, want in ((frozenset(), errno.EINVAL), ({"memory-rlimit-only"}, errno.ENOSYS)):
+            prog = seccomp.program(arch, frozenset(conds))
+            memfd = next(r for r in seccomp.rules() if r.syscall == "memfd_create").nr[arch]
+            got = seccomp.evaluate(prog, arch, memfd, (0, 4))
+            assert got == seccomp.RET_ERRNO | want, (arch, conds)
+            plain = seccomp.evaluate(prog, arch, memfd, (0, 1))
+            assert plain == (seccomp.RET_ALLOW if not conds else seccomp.RET_ERRNO | want)
 
 
 @pytest.mark.parametrize("arch", ARCHES)
