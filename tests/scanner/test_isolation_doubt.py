@@ -74,7 +74,10 @@ NOT_ISOLATED = {
 @pytest.mark.parametrize("case", sorted(NOT_ISOLATED))
 def test_a_sandbox_call_that_may_run_on_the_host_is_not_isolated(case: str) -> None:
     code, why = NOT_ISOLATED[case]
-    [f] = findings(code)
+    # the call on the last line (a patch like ``sandbox.run = subprocess.run`` is a finding
+    # of its own: a sink stored in an attribute, tests/scanner/test_stored_sinks.py)
+    last = code.rstrip("\n").count("\n") + 1
+    [f] = [f for f in findings(code) if f.line == last]
     assert (f.rule, f.risk, f.action, f.isolated) == ("AUD101", "high", "isolate", False)
     assert f"(not counted as isolated: {why}" in f.message
 
