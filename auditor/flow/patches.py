@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from auditor.flow.entry import Entry
@@ -96,15 +96,28 @@ class Patches:
 
     def _first(self, target: str) -> Patch | None:
         last = target.rsplit(".", 1)[-1]
-        for entry in self.entries:
-            text = self.text_of(entry)
-            if not text or last not in text or test_file(entry.rel):
-                continue
-            here = self.module_of(entry)
+        for entry, here, write in project_writes(self.entries, self.text_of, self.module_of, last):
             if here == target or here.startswith(target + "."):
                 continue  # the wrapper's own code
-            package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
-            for write in module_writes(text, here, package):
-                if replaces(write, target):
-                    return Patch(entry.shown, write)
+            if replaces(write, target):
+                return Patch(entry.shown, write)
         return None
+
+
+def project_writes(
+    entries: list[Entry],
+    text_of: Callable[[Entry], str | None],
+    module_of: Callable[[Entry], str],
+    word: str,
+) -> Iterator[tuple[Entry, str, Write]]:
+    """The writes of modules' names (auditor.flow.module_writes) in the scan's files whose
+    text holds ``word``, test files left out, in the order of the scan: each with its file
+    and that file's module name."""
+    for entry in entries:
+        text = text_of(entry)
+        if not text or word not in text or test_file(entry.rel):
+            continue
+        here = module_of(entry)
+        package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
+        for write in module_writes(text, here, package):
+            yield entry, here, write

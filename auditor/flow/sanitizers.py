@@ -22,8 +22,7 @@ from collections.abc import Callable
 
 from auditor.findings import Step
 from auditor.flow.entry import Entry
-from auditor.flow.module_writes import module_writes
-from auditor.flow.patches import replaces, test_file
+from auditor.flow.patches import project_writes, replaces
 from auditor.flow.shadows import module_parts
 
 # (the folder whose files it concerns, as shown; None: every file) and the step of the flow
@@ -86,17 +85,10 @@ class VoidedSanitizers:
 
     def _patch(self, name: str, module: str) -> Step | None:
         last = module.rsplit(".", 1)[-1]
-        for entry in self.entries:
-            text = self.text_of(entry)
-            if not text or last not in text or test_file(entry.rel):
-                continue
-            here = self.module_of(entry)
-            package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
-            for write in module_writes(text, here, package):
-                if replaces(write, name):
-                    note = (
-                        f"{entry.shown} replaces {name} at run time ({write.code}): it is "
-                        "no sanitizer"
-                    )
-                    return Step(entry.shown, write.line, write.column, note, "voided", name, "")
+        for entry, _, write in project_writes(self.entries, self.text_of, self.module_of, last):
+            if replaces(write, name):
+                note = (
+                    f"{entry.shown} replaces {name} at run time ({write.code}): it is no sanitizer"
+                )
+                return Step(entry.shown, write.line, write.column, note, "voided", name, "")
         return None
