@@ -32,10 +32,10 @@ from auditor.findings import RISK_ORDER, Finding, Step
 from auditor.flow.constants import Constants, Imports
 from auditor.flow.entry import WORD, Entry, root_of, text_reader
 from auditor.flow.module_writes import Write, may_write_by_name, module_writes, same_module
-from auditor.flow.mutators import SETATTR_DUNDER, first_argument_changed
 from auditor.flow.propagate import Info, Project, Reach
 from auditor.judge.catalogue import Catalogue, Sink, builtin_sinks
 from auditor.judge.classify import Flowed, called, reclassify, unfrozen
+from auditor.judge.mutators import SETATTR_DUNDER, first_argument_changed
 from auditor.judge.policy import Policy
 from auditor.judge.sources import RANK, SourceCatalogue, call_check
 from auditor.scan.lines import line_end, line_number, line_start

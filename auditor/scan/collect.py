@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from auditor.file_summary import ANY_ATTR
-from auditor.flow.mutators import mutator_names
 from auditor.judge.catalogue import Catalogue
+from auditor.judge.mutators import mutator_names
 from auditor.scan.environ import setting_members
 from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
 from auditor.scan.strings import string_value

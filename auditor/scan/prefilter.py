@@ -64,8 +64,8 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-from auditor.flow.mutators import mutator_names
 from auditor.judge.catalogue import Catalogue, task_parameters
+from auditor.judge.mutators import mutator_names
 from auditor.judge.sources import builtin
 from auditor.rules_files import rule_table
 from auditor.scan.resolve import BUILTIN_NAMES, IMPLICIT_MODULES
