@@ -287,6 +287,7 @@ class Collector(cst.CSTVisitor):
         binding.inner = self.scope
         if node.asynchronous is None:  # an async def's call returns a coroutine
             self.scope.returns = record.returns
+        self.scope.yields = record.yields
         self.functions.append(record)
         self._function_stack.append(record)
         self._class_stack.append(None)
@@ -311,9 +312,10 @@ class Collector(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         outer = self.scope
-        self._define(node.name.value)
+        binding = self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("class", node.name.value)
+        binding.members = self.scope
         self.classes.append(ClassRecord(self.scope.key, node, outer, self.scope))
         self._class_stack.append(self.scope.key)
 
