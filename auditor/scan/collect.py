@@ -53,6 +53,7 @@ class FunctionRecord:
     # what a generator yields (``yield v``; ``yield from g``: ``g``): what iterating the
     # generator a call returns gives, so what the call carries (auditor.scan.summary)
     yields: list[cst.BaseExpression] = field(default_factory=list)
+    generator: bool = False  # a ``yield`` of its own, with a value or not
 
 
 @dataclass(slots=True)
@@ -331,6 +332,7 @@ class Collector(cst.CSTVisitor):
     def visit_Yield(self, node: cst.Yield) -> None:
         if not self._function_stack or self._function_stack[-1].scope is not self.scope:
             return  # a lambda's (``lambda: (yield x)``): no record of its own
+        self._function_stack[-1].generator = True
         value = node.value
         if isinstance(value, cst.From):
             value = value.item
