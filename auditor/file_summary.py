@@ -37,6 +37,10 @@ ANY_ATTR = "*"
 # where ``fn`` is the decorator's parameter): this, then the decorator's dotted name. The
 # project stage resolves it to every function of the project that decorator decorates
 DECORATED = "@"
+# the keyword-only parameter a generator function's summary has for what is sent into it
+# (``g.send(x)``: what its ``yield`` expressions evaluate to); a ``.send`` on a generator
+# object of the project is a made-up call of the generator function passing it
+SENT = "<sent>"
 
 
 def _labels(data: list[Any]) -> tuple[Label, ...]:

@@ -677,8 +677,10 @@ class Project:
         name of every other class of the project (at most _MAX_OVERRIDES: beyond, the call
         is taken as one the analysis cannot follow)."""
         target = self._method(cls, name, bound)
-        if target is None or not self.functions[target.function][1].abstract:
-            return target
+        if target is None:
+            return None
+        if not self.functions[target.function][1].abstract:
+            return self._virtual(cls, name, target)
         owner = target.function.rpartition(".")[0]
         if owner in self.protocols:
             found = [g for g in self.implementations(name) if g != target.function]
@@ -701,6 +703,29 @@ class Project:
         if len(found) > _MAX_OVERRIDES:
             return None
         return Target(target.function, target.shift, tuple(found))
+
+    def _virtual(self, cls: str, name: str, target: Target) -> Target:
+        """A method ``name`` that is implemented (``target``), called on an instance of
+        ``cls``: the instance may be one of a project subclass of ``cls`` that overrides
+        it (``self.command()`` in ``Job.run``, run on a ``WebJob``), so the call may run
+        those overrides too (at most _MAX_OVERRIDES: beyond, only ``target``). Found by the
+        type alone (``Target.guessed``): what the call passes does not make an override
+        called, whose parameters stay those of code the analysis may not see."""
+        found: list[str] = []
+        seen = {cls}
+        queue = list(self.subclasses.get(cls, []))
+        while queue and len(found) <= _MAX_OVERRIDES:
+            sub = queue.pop(0)
+            if sub in seen:
+                continue
+            seen.add(sub)
+            gid = f"{sub}.{name}"
+            if gid in self.functions and gid != target.function:
+                found.append(gid)
+            queue += self.subclasses.get(sub, [])
+        if not found or len(found) > _MAX_OVERRIDES:
+            return target
+        return Target(target.function, target.shift, tuple(found), tuple(found))
 
     def overridden(self, gid: str) -> bool:
         """Whether a project subclass of method ``gid``'s class defines a method of its
@@ -1700,9 +1725,12 @@ class Project:
         an abstract method's overrides); none when a body was not analysed (the call is
         then taken as one the analysis cannot follow)."""
         out = []
+        virtual = not self.functions[target.function][1].abstract
         for gid in target.functions:
             function = self.functions[gid][1]
             if not function.complete:
+                if virtual and gid in target.guessed and gid != target.function:
+                    continue  # an override maybe run (_virtual): the method itself still is
                 return []
             if not function.abstract:
                 out.append(gid)

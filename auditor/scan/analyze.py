@@ -1248,6 +1248,7 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
     if collector is not None and held is not None:
         matched = {id(site.call.node) for site in sites}
         seen = {id(call.node) for call in calls}
+        callees = _callee_calls(sites)
         for call in collector.every_call:
             if id(call.node) in matched:
                 continue
@@ -1265,6 +1266,9 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
                         sites.append(site)
                     continue
             for site in _handovers(call, resolver, evaluator, catalogue):
+                if site.sink is not None and site.sink.name in callees.get(id(call.node), ()):
+                    # next(iter([os.system]))(cmd): the sink is reported where it is called
+                    continue
                 _judge_handed(site, call.scope, resolver, evaluator, collector, ctx)
                 sites.append(site)
             dispatch = _dispatch(call, resolver, evaluator, catalogue)
@@ -1275,6 +1279,25 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
         sites.sort(key=_Site.position)
         sites = [_runs_written(site, collector, resolver, evaluator, chdirs) for site in sites]
     return sites
+
+
+def _callee_calls(sites: list[_Site]) -> dict[int, set[str]]:
+    """id() of each call inside the callee of a site (``iter([os.system])`` of
+    ``next(iter([os.system]))(cmd)``, ``d.get("y", os.system)`` of ``d.get("y",
+    os.system)(cmd)``) -> the sinks of those sites: what such a call is handed is the sink
+    the site calls, reported there, not as a handover of its own."""
+    out: dict[int, set[str]] = {}
+    for site in sites:
+        func = site.call.node.func
+        if site.sink is None or site.handed is not None or type(func) in (cst.Name, cst.Attribute):
+            continue
+        pending: list[cst.CSTNode] = [func]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, cst.Call):
+                out.setdefault(id(node), set()).add(site.sink.name)
+            pending.extend(node.children)
+    return out
 
 
 _WRITTEN = "the script it runs is a file this function writes with data built at run time"

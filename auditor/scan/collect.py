@@ -53,6 +53,7 @@ class FunctionRecord:
     # what a generator yields (``yield v``; ``yield from g``: ``g``): what iterating the
     # generator a call returns gives, so what the call carries (auditor.scan.summary)
     yields: list[cst.BaseExpression] = field(default_factory=list)
+    generator: bool = False  # a ``yield`` of its own, with a value or not
 
 
 @dataclass(slots=True)
@@ -287,6 +288,7 @@ class Collector(cst.CSTVisitor):
         binding.inner = self.scope
         if node.asynchronous is None:  # an async def's call returns a coroutine
             self.scope.returns = record.returns
+        self.scope.yields = record.yields
         self.functions.append(record)
         self._function_stack.append(record)
         self._class_stack.append(None)
@@ -311,9 +313,10 @@ class Collector(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         outer = self.scope
-        self._define(node.name.value)
+        binding = self._define(node.name.value)
         self._names.append(node.name.value)
         self._push("class", node.name.value)
+        binding.members = self.scope
         self.classes.append(ClassRecord(self.scope.key, node, outer, self.scope))
         self._class_stack.append(self.scope.key)
 
@@ -329,6 +332,7 @@ class Collector(cst.CSTVisitor):
     def visit_Yield(self, node: cst.Yield) -> None:
         if not self._function_stack or self._function_stack[-1].scope is not self.scope:
             return  # a lambda's (``lambda: (yield x)``): no record of its own
+        self._function_stack[-1].generator = True
         value = node.value
         if isinstance(value, cst.From):
             value = value.item

@@ -13,8 +13,8 @@ import libcst as cst
 
 from auditor.judge.catalogue import Catalogue, Sink, task_parameters
 from auditor.scan.collect import ClassRecord, Collector
-from auditor.scan.resolve import Resolver
-from auditor.scan.scopes import Scope
+from auditor.scan.resolve import Resolver, property_decorators
+from auditor.scan.scopes import Binding, Scope
 from auditor.scan.strings import string_value
 
 # wrappers that leave the function they wrap callable as it is, through the class or the
@@ -300,11 +300,30 @@ class HeldSinks:
                     sink = self.catalogue.lookup(binding.target)
                 elif binding.kind == "value" and binding.value is not None:
                     sink = self._sink_of(binding.value, binding.scope)
+                elif binding.kind == "def" and self._property(binding):
+                    assert binding.inner is not None and binding.inner.returns is not None
+                    returned = [(value, binding.inner) for value in binding.inner.returns]
+                    name = self.resolver.returned_sink(returned)
+                    sink = self.catalogue.lookup(name) if name is not None else None
                 else:
                     continue
                 if sink is not None:
                     return sink
         return None
+
+    def _property(self, binding: Binding) -> bool:
+        """Whether a ``def`` of a class body is a property (``@property``,
+        ``@functools.cached_property``: rules/names.toml): the attribute is what it returns."""
+        if binding.inner is None or binding.inner.returns is None:
+            return False
+        for decorator in binding.decorators:
+            if isinstance(decorator, cst.Name) and binding.scope.lookup(decorator.value) is None:
+                name: str | None = f"builtins.{decorator.value}"
+            else:
+                name = self.resolver.qualname(decorator, binding.scope)
+            if name in property_decorators():
+                return True
+        return False
 
     def _sink_of(self, value: cst.BaseExpression, scope: Scope) -> Sink | None:
         if (

@@ -1564,7 +1564,7 @@ def survey(
     }
     aliasing.extend((param, line) for param, line, name in handed if name in given_names)
     markers.extend(_outer_mutations(owner, stores, mutations, aliasing))
-    markers.extend(_call_closure(functions, owner, all_calls, markers))
+    markers.extend(_call_closure(functions, owner, all_calls, markers, classes))
     markers.extend(_writing_callees(functions, owner, all_calls, markers))
     # a class named as a base (``class Aws(Base)``) is not handed over: its constructor is
     # called where it is called, by its subclasses' ``super().__init__`` too
@@ -1719,15 +1719,27 @@ def _call_closure(
     owner: list[int],
     calls: list[ast.Call],
     markers: list[int],
+    classes: list[ast.ClassDef],
 ) -> list[int]:
     """Markers in the functions that call, by name, a function holding a marker, to a
-    fixpoint (the callers of a wrapper are what the wrapper's finding depends on)."""
+    fixpoint (the callers of a wrapper are what the wrapper's finding depends on). A call
+    of a class of the file counts as a call of its ``__enter__`` (``with CM() as f``: what
+    it returns is what ``f`` holds, auditor.scan.resolve's ``entered_of``)."""
     if not functions:
         return []
     kept = {owner[line] for line in markers if line < len(owner) and owner[line] >= 0}
     by_name: dict[str, list[int]] = {}
+    index_of = {id(fn): index for index, fn in enumerate(functions)}
     for index, fn in enumerate(functions):
         by_name.setdefault(fn.name, []).append(index)
+    for cls in classes:
+        for stmt in cls.body:
+            if (
+                isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and stmt.name in ("__enter__", "__aenter__")
+                and id(stmt) in index_of
+            ):
+                by_name.setdefault(cls.name, []).append(index_of[id(stmt)])
     calls_of: dict[int, set[str]] = {}
     for call in calls:
         line = call.lineno
@@ -1736,17 +1748,15 @@ def _call_closure(
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
         if name is not None and name in by_name:
             calls_of.setdefault(where, set()).add(name)
-    kept_names = {functions[i].name for i in kept}
     added: list[int] = []
     changed = True
     while changed:
         changed = False
         for index, names in calls_of.items():
-            if index < 0:
+            if index < 0 or index in kept:
                 continue
-            if index not in kept and names & kept_names:  # a caller of a kept function
-                kept.add(index)
-                kept_names.add(functions[index].name)
+            if any(i in kept for name in names for i in by_name[name]):
+                kept.add(index)  # a caller of a kept function
                 added.append(index)
                 changed = True
     return [functions[i].body[0].lineno for i in added]

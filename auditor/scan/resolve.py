@@ -102,6 +102,13 @@ def attribute_lookup(
     return call.func.value, positional(call, 0)
 
 
+@functools.cache
+def property_decorators() -> frozenset[str]:
+    """The decorators that make a method an attribute holding what it returns
+    (rules/names.toml's ``properties``: ``builtins.property``)."""
+    return frozenset(rule_table("names.toml")["properties"])
+
+
 def importers() -> frozenset[str]:
     """The functions that import a module by a name given as a string (rules/names.toml)."""
     return _names_table()[2]
@@ -405,6 +412,10 @@ class Resolver:
             # caller passes something else (recall first); a sink or a sink's module only
             outer = binding.scope.parent or binding.scope
             return self._known(binding, [(binding.default, outer)], depth)
+        if binding.kind == "with" and binding.value is not None and self.lookups:
+            # ``with runner() as r``: what a ``@contextmanager`` function of this file
+            # yields, or what the ``__enter__`` of a class of this file returns
+            return self._known(binding, entered_of(binding.value, binding.scope), depth)
         if binding.kind in ("iter", "unpack") and binding.value is not None and self.lookups:
             # ``for f in [os.system]``, ``for _, f in HANDLERS.items()``, ``a, b = RUNNERS``,
             # ``match os.system: case f:``: one of the items of what is iterated or unpacked
@@ -450,11 +461,12 @@ class Resolver:
         return container.elements[index].value, bindings[0].scope
 
     def _known(
-        self, binding: Binding, nodes: list[tuple[cst.BaseExpression, Scope]], depth: int
+        self, binding: object, nodes: list[tuple[cst.BaseExpression, Scope]], depth: int
     ) -> str | None:
         """What one of ``nodes`` names, when it is a sink or a sink's module (one that runs
         on the host first), else None: a binding that is no plain assignment names only
-        those (a parameter's default, an item of what a loop iterates)."""
+        those (a parameter's default, an item of what a loop iterates). ``binding`` (a
+        binding, or the node asked of) is not followed again while it is under way."""
         key = id(binding)
         if key in self._active:
             return None
@@ -505,6 +517,8 @@ class Resolver:
                     pending.append((func.value, scope, level + 1))
                 elif _unshadowed(func, scope, *_PASSING):
                     pending.extend((arg.value, scope, level + 1) for arg in reversed(node.args))
+                else:  # gen(): what the generator function of this file yields
+                    pending.extend((v, where, level + 1) for v, where in yields_of(func, scope))
                 continue
             if isinstance(node, cst.Name):
                 for binding in scope.lookup(node.value) or ():
@@ -541,7 +555,23 @@ class Resolver:
                 module = self.namespace(func_attr.value, scope, depth + 1)
                 if module is not None:
                     return self._in_namespace(module, call.args[0].value, scope, depth)
+                if func_attr.attr.value == "get":
+                    # HANDLERS.get(name, os.system): the default, or one of the values of a
+                    # container written out (a sink first)
+                    default = positional(call, 1)
+                    given = self.items(func_attr.value, scope, depth + 1)
+                    if default is not None:
+                        given.append((default, scope))
+                    return self._known(call, given, depth)
             return None
+        if (  # next(iter([os.system])), next(gen()): one of the items, a sink first
+            self.lookups
+            and _unshadowed(call.func, scope, "next")
+            and call.args
+            and not call.args[0].star
+            and call.args[0].keyword is None
+        ):
+            return self._known(call, self.items(call.args[0].value, scope, depth + 1), depth)
         if (  # vars(os): the module's namespace, "os.__dict__"
             self.lookups
             and _unshadowed(call.func, scope, "vars")
@@ -1050,6 +1080,43 @@ def returns_of(func: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExp
             elif binding.kind == "value" and type(binding.value) is cst.Lambda:
                 returned.extend(_lambda_returns(binding.value, binding.scope))
     return returned
+
+
+def yields_of(func: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+    """What iterating a call of ``func`` may give, each with the scope it is evaluated in:
+    the ``yield``s of a generator function of this file it names (``yield from g``: ``g``,
+    whose items are what it gives)."""
+    out: list[tuple[cst.BaseExpression, Scope]] = []
+    if type(func) is cst.Name:
+        for binding in scope.lookup(func.value) or ():
+            inner = binding.inner
+            if inner is not None and inner.yields:
+                out.extend((value, inner) for value in inner.yields)
+    return out
+
+
+# what ``with x as v`` binds of a class's instance: what these methods return
+_ENTERS = ("__enter__", "__aenter__")
+
+
+def entered_of(item: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+    """What ``with item as v`` may bind to ``v``, each with the scope it is evaluated in:
+    when ``item`` calls a generator function of this file (a ``@contextmanager``), what it
+    yields; when it makes an instance of a class of this file, what its ``__enter__``
+    returns (of the class itself: not followed further)."""
+    if type(item) is not cst.Call or type(item.func) is not cst.Name:
+        return []
+    out = yields_of(item.func, scope)
+    for binding in scope.lookup(item.func.value) or ():
+        members = binding.members
+        if members is None:
+            continue
+        for name in _ENTERS:
+            for method in members.bindings.get(name, ()):
+                inner = method.inner
+                if inner is not None and inner.returns is not None:
+                    out.extend((value, inner) for value in inner.returns)
+    return out
 
 
 def _lambda_returns(node: cst.Lambda, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:

@@ -49,6 +49,9 @@ class Binding:
     defines: bool = False  # bound by a ``def`` or ``class`` (a function or class, no source)
     # of a ``def``: the function's own scope (what its ``return``s give: Scope.returns)
     inner: Scope | None = None
+    # of a ``class``: its body's scope (what ``with C() as x`` binds: its ``__enter__``'s
+    # returns, auditor.scan.resolve)
+    members: Scope | None = None
     # of a ``def``: its decorators, evaluated in ``scope`` (one that returns a sink makes
     # the name that sink: ``def swap(f): return os.system``, then ``@swap def status(x)``)
     decorators: tuple[cst.BaseExpression, ...] = ()
@@ -84,6 +87,9 @@ class Scope:
     # of a (not async) ``def``'s scope: the expressions its ``return``s give, filled by the
     # walk (auditor.scan.collect); None for any other scope
     returns: list[cst.BaseExpression] | None = None
+    # of a ``def``'s scope (async too): what its ``yield``s give (``yield from g``: ``g``),
+    # what iterating a call of it gives; None for any other scope
+    yields: list[cst.BaseExpression] | None = None
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self

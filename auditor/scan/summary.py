@@ -16,6 +16,7 @@ stage against that function's summary.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ import libcst as cst
 from auditor.file_summary import (
     ALLOW_LIST,
     DECORATED,
+    SENT,
     Arg,
     Call,
     Class,
@@ -1200,6 +1202,11 @@ class Summarizer:
             return self.labels(node.value, scope, depth + 1)
         if type(node) is cst.NamedExpr:
             return self.labels(node.value, scope, depth + 1)
+        if type(node) is cst.Yield:
+            # ``c = yield``: what is sent into the generator (``g.send(x)``), the function's
+            # made-up parameter SENT
+            function = self._function_key(scope)
+            return frozenset({("p", function, SENT)}) if function else EMPTY
         return EMPTY
 
     def _comprehension(
@@ -1792,6 +1799,35 @@ class Summarizer:
         )
         return index
 
+    def _sent(self, site: CallSite) -> None:
+        """``g.send(x)`` (``asend``) where ``g`` is made by a call of a function of the
+        project (``g = gen()``, ``gen().send(x)``): a made-up call of that function passing
+        ``x`` as its SENT parameter, what its ``yield`` expressions evaluate to."""
+        func = site.node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ("send", "asend"):
+            return
+        sent = positional(site.node, 0)
+        if sent is None or len(site.node.args) != 1:
+            return
+        receiver = func.value
+        made: list[tuple[cst.Call, Scope]] = []
+        if isinstance(receiver, cst.Call):
+            made.append((receiver, site.scope))
+        elif isinstance(receiver, cst.Name):
+            for binding in site.scope.lookup(receiver.value) or ():
+                if binding.kind == "value" and isinstance(binding.value, cst.Call):
+                    made.append((binding.value, binding.scope))
+        for call, scope in made:
+            typed = self.typed(call.func, scope)
+            if typed is None or typed.endswith("()") or not self._may_be_project(typed):
+                continue
+            made_up = cst.Call(func=func, args=[cst.Arg(value=sent)])
+            number = self._made_up_call(made_up, site.scope, typed, site.index)
+            recorded = self.summary.calls[number]
+            self.summary.calls[number] = dataclasses.replace(
+                recorded, args=(), kwargs={SENT: recorded.args[0]}
+            )
+
     def _handed_over(self, site: CallSite) -> None:
         """A function of the project handed over to a call that calls it with arguments
         rules/handovers.toml can tell (``asyncio.to_thread(run_cmd, cmd)``,
@@ -2341,12 +2377,20 @@ class Summarizer:
         # ``"".join(gen())``) gives those values
         returns = self._union((*record.returns, *record.yields), record.scope, 0)
         line, column = self.def_position(record)
+        kwonly = tuple(p.name.value for p in params.kwonly_params)
+        if record.generator:
+            # what is sent into it (its ``yield`` expressions' value): what a ``.send(x)``
+            # seen passes, else (a ``next()``, a ``for``, code not seen) nothing the analysis
+            # can tell: never a constant
+            kwonly = (*kwonly, SENT)
+            note = f"what is sent into the generator {record.key}() (its `yield`)"
+            defaults[SENT] = Arg((("s", "parameter", line, column, note, "yield"),))
         return Function(
             key=record.key,
             line=line,
             column=column,
             params=positional,
-            kwonly=tuple(p.name.value for p in params.kwonly_params),
+            kwonly=kwonly,
             vararg=params.star_arg.name.value if isinstance(params.star_arg, cst.Param) else None,
             kwarg=params.star_kwarg.name.value
             if isinstance(params.star_kwarg, cst.Param)
@@ -2531,6 +2575,7 @@ class Summarizer:
             if typed is None:
                 self._table_dispatched(site)
             self._rebuilt(site)
+            self._sent(site)
             self._handed_over(site)
             self._dispatched(site)
             self._looked_up(site)

@@ -50,9 +50,11 @@ def test_a_template_method_reaches_the_override_of_a_dropped_hook(
     ]
 
 
-def test_a_concrete_method_overridden_stays_undispatched(tmp_path: Path) -> None:
-    """A base's ``run`` with a body of its own is no hook: ``self.run(x)`` in the base is
-    followed into it alone (docs/flow.md), whether or not its body was dropped."""
+def test_a_concrete_method_overridden_is_dispatched_too(tmp_path: Path) -> None:
+    """A base's ``run`` with a body of its own is no hook, but ``self.run(x)`` in the base
+    may still run on a ``LocalTask`` (docs/flow.md): the call reaches the base's ``run``
+    and the overrides of its subclasses (it used to reach the base's alone, and the
+    override's parameter was only ``parameter``, high)."""
     base = (
         "from flask import request\n\n\nclass Task:\n"
         "    def run(self, cmd):\n        print(cmd)\n        return cmd\n\n"
@@ -62,5 +64,5 @@ def test_a_concrete_method_overridden_stays_undispatched(tmp_path: Path) -> None
         tmp_path, {"app/__init__.py": "", "app/base.py": base, "app/local.py": LOCAL}
     )
     assert [(f.function, f.risk, f.origin) for f in found] == [
-        ("LocalTask.run", "high", "parameter")
+        ("LocalTask.run", "critical", "remote-input")
     ]
