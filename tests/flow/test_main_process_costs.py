@@ -10,6 +10,7 @@ import ast
 import itertools
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from auditor.flow.propagate import NOTHING, Info, Reach
 from auditor.flow.sanitizers import VoidedSanitizers
 from auditor.scan.analyze import Context, analyze_source
 from auditor.scan.options import Options
-from tests.conftest import make_policy
+from tests.conftest import make_policy, scan_files
 
 TEXTS = [
     "import shlex\nshlex.quote = lambda s: s\n",
@@ -126,3 +127,35 @@ def test_merge_gives_what_it_gave_without_its_shortcuts() -> None:
         got, want = a.merge(b), _reference_merge(a, b)
         assert (got.plain, got.clean, got.sanitizer) == (want.plain, want.clean, want.sanitizer)
         assert (got is a) == (want is a), (a, b)
+
+
+def test_one_reader_of_the_globals_written_elsewhere_serves_the_whole_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = 0
+    original = stage.Writers.__init__
+
+    def counted(self: stage.Writers, *args: Any) -> None:
+        nonlocal made
+        made += 1
+        original(self, *args)
+
+    monkeypatch.setattr(stage.Writers, "__init__", counted)
+    [finding] = scan_files(
+        tmp_path,
+        {
+            "tasks.py": """\
+                import subprocess
+                from consts import OPTS
+                PAGER = "less"
+                def page():
+                    subprocess.run(PAGER + OPTS, shell=True)
+                """,
+            "consts.py": 'OPTS = " -R"\n',
+            "cli.py": "import tasks\ntasks.PAGER = input()\n",
+        },
+    )
+    written = [s for s in finding.flow if s.kind == "written"]
+    assert [s.path.endswith("cli.py") for s in written] == [True], finding.flow
+    # the rounds (who may write PAGER), the constants (OPTS) and the findings' flows
+    assert made == 1
