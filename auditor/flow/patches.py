@@ -87,6 +87,7 @@ class Patches:
         self.text_of = text_of
         self.module_of = module_of
         self._found: dict[str, Patch | None] = {}
+        self._writes: dict[str, list[Write]] = {}  # see project_writes
 
     def of(self, target: str) -> Patch | None:
         """The first patch of module ``target`` (``auditor.sandbox``), or None."""
@@ -96,7 +97,8 @@ class Patches:
 
     def _first(self, target: str) -> Patch | None:
         last = target.rsplit(".", 1)[-1]
-        for entry, here, write in project_writes(self.entries, self.text_of, self.module_of, last):
+        found = project_writes(self.entries, self.text_of, self.module_of, last, self._writes)
+        for entry, here, write in found:
             if here == target or here.startswith(target + "."):
                 continue  # the wrapper's own code
             if replaces(write, target):
@@ -109,15 +111,22 @@ def project_writes(
     text_of: Callable[[Entry], str | None],
     module_of: Callable[[Entry], str],
     word: str,
+    memo: dict[str, list[Write]] | None = None,
 ) -> Iterator[tuple[Entry, str, Write]]:
     """The writes of modules' names (auditor.flow.module_writes) in the scan's files whose
     text holds ``word``, test files left out, in the order of the scan: each with its file
-    and that file's module name."""
+    and that file's module name. ``memo``: each file's writes by its path, kept for the
+    next word (a file holding several words is parsed once)."""
     for entry in entries:
         text = text_of(entry)
         if not text or word not in text or test_file(entry.rel):
             continue
         here = module_of(entry)
-        package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
-        for write in module_writes(text, here, package):
+        writes = memo.get(entry.path) if memo is not None else None
+        if writes is None:
+            package = entry.rel.endswith(("__init__.py", "__init__.pyw"))
+            writes = module_writes(text, here, package)
+            if memo is not None:
+                memo[entry.path] = writes
+        for write in writes:
             yield entry, here, write

@@ -78,6 +78,13 @@ class Info:
     sanitizer: str | None = None
 
     def merge(self, other: Info) -> Info:
+        # (the propagation's most frequent call: what it gives without a comparison)
+        if other is self or other is NOTHING:
+            return self
+        if self is NOTHING:
+            if other.clean is not None or other.sanitizer is None:
+                return other if other.plain is not None or other.clean is not None else self
+            return self if other.plain is None else Info(other.plain, None, None)
         plain = _best(self.plain, other.plain)
         clean = _best(self.clean, other.clean)
         sanitizer = self.sanitizer if clean is self.clean else other.sanitizer
@@ -145,12 +152,13 @@ def _best(a: Reach | None, b: Reach | None) -> Reach | None:
     """The more dangerous of two reaches; of two as dangerous, the one with the shorter
     flow, then the one whose steps come first in the files: not the one met first, whose
     order follows sets of names (the flow shown changed with PYTHONHASHSEED)."""
-    if a is None:
+    if a is None or a is b:
         return b
     if b is None:
         return a
-    if b.rank != a.rank:
-        return b if b.rank > a.rank else a
+    rank_a, rank_b = RANK.get(a.origin, 0), RANK.get(b.origin, 0)
+    if rank_b != rank_a:
+        return b if rank_b > rank_a else a
     if a.flow == b.flow:
         return a
     return b if _order(b) < _order(a) else a
@@ -307,14 +315,10 @@ class Project:
                     self.constructions.setdefault(cls, []).append((index, number))
         self._dependencies_across_files()
         self.escaping = self._escaping()
-        self.untyped = self._untyped_calls()
-        # the calls whose result some label reads: only those are worth a result (most
-        # calls are kept for what they pass, their value unused)
-        self.read = {
-            (index, number)
-            for index, (_, summary) in enumerate(files)
-            for number in _calls_read(summary)
-        }
+        # what only the propagation (:meth:`run`) reads is made on its first use: the
+        # stage's rounds build the project for its structure alone (auditor.flow.stage)
+        self._untyped: dict[str, list[tuple[int, tuple[Any, ...]]]] | None = None
+        self._read_calls: set[tuple[int, int]] | None = None
         self.params: dict[tuple[str, str], Info] = {}
         self.results: dict[tuple[int, int], Info] = {}
         self.attrs: dict[tuple[str, str], Info] = {}
@@ -345,10 +349,43 @@ class Project:
         # function's summary: what it returns of its own (the "o" nodes) and, of this
         # call's arguments, those of the parameters its return carries (``flows``)
         self.owns: dict[str, Info] = {}
-        self.flows: dict[str, Flows] = self._param_flows()
+        self._flows: dict[str, Flows] | None = None
         self._unrolling: set[tuple[int, int]] = set()  # the summarised calls being computed
         self._cuts = 0  # how many times a summarised call was met inside its own value
         self._messages: dict[str, Source | None] = {}  # class -> its message_class source
+
+    @property
+    def untyped(self) -> dict[str, list[tuple[int, tuple[Any, ...]]]]:
+        """The calls of a method on a receiver of unknown type, by the method's name
+        (:meth:`maybe_called`)."""
+        if self._untyped is None:
+            self._untyped = self._untyped_calls()
+        return self._untyped
+
+    @property
+    def read(self) -> set[tuple[int, int]]:
+        """The calls whose result some label reads: only those are worth a result (most
+        calls are kept for what they pass, their value unused)."""
+        if self._read_calls is None:
+            self._read_calls = {
+                (index, number)
+                for index, (_, summary) in enumerate(self.files)
+                for number in _calls_read(summary)
+            }
+        return self._read_calls
+
+    @property
+    def flows(self) -> dict[str, Flows]:
+        """Each function's parameters that its return value carries (:meth:`_param_flows`),
+        read as when the project is built: before the stage sets :attr:`sanitizers_voided`
+        (so a flow's summary keeps a sanitizer the project shadows, as it always did)."""
+        if self._flows is None:
+            voided, self.sanitizers_voided = self.sanitizers_voided, None
+            try:
+                self._flows = self._param_flows()
+            finally:
+                self.sanitizers_voided = voided
+        return self._flows
 
     def _more_entries(self) -> None:
         """Entry points only the whole project shows: functions another file registers as
@@ -1344,6 +1381,7 @@ class Project:
         instantiation it reused may have been computed before that change): the nodes
         computing every node on every pass would find changed, without the cost of
         recomputing what cannot change."""
+        self.flows  # noqa: B018 (made here, before any node reads them)
         nodes = self._nodes()
         dependents: dict[Node, set[Node]] = {}
         dirty: set[Node] = set(nodes)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from auditor.findings import Step
 from auditor.flow.entry import Entry
+from auditor.flow.module_writes import Write
 from auditor.flow.patches import project_writes, replaces
 from auditor.flow.shadows import module_parts
 
@@ -43,6 +44,7 @@ class VoidedSanitizers:
         self.text_of = text_of
         self.module_of = module_of
         self._found: dict[str, tuple[Void, ...]] = {}
+        self._writes: dict[str, list[Write]] = {}  # see project_writes
 
     def of(self, name: str) -> tuple[Void, ...]:
         if name not in self._found:
@@ -85,7 +87,8 @@ class VoidedSanitizers:
 
     def _patch(self, name: str, module: str) -> Step | None:
         last = module.rsplit(".", 1)[-1]
-        for entry, _, write in project_writes(self.entries, self.text_of, self.module_of, last):
+        found = project_writes(self.entries, self.text_of, self.module_of, last, self._writes)
+        for entry, _, write in found:
             if replaces(write, name):
                 note = (
                     f"{entry.shown} replaces {name} at run time ({write.code}): it is no sanitizer"

@@ -780,8 +780,7 @@ class Planner:
         """See :meth:`requests`: ``put:NAME`` of the files that may write what a site's
         payload reads of another module (its constant's module-level names, the names it
         imports, an allow-list it is checked against)."""
-        if self._writers is None:
-            self._writers = Writers(self.entries, self.text_of)
+        writers = self.writers()
         targets: set[str] = set()
         for index, (_, summary) in enumerate(project.files):
             own = owners[index]
@@ -791,12 +790,13 @@ class Planner:
                     key = (summary.module, site.names, own)
                     found = self._writer_files.get(key)
                     if found is None:
-                        writers = self._writers.writers(summary.module, site.names, own)
-                        found = self._writer_files[key] = [n for n, _ in writers]
+                        found = self._writer_files[key] = [
+                            n for n, _ in writers.writers(summary.module, site.names, own)
+                        ]
                     for number in found:
                         # (and the names the file binds them to: ``from backup import
                         # RSYNC as R``, then ``R.append(x)``)
-                        changed = self._writers._from_imported(number, last)
+                        changed = writers._from_imported(number, last)
                         local = [b for n, b, _ in changed if n in site.names]
                         self._ask_put(number, [*site.names, *local], wanted)
                 targets.update(site.imports)
@@ -821,6 +821,14 @@ class Planner:
                 continue
             for number in where:
                 self._ask_put(number, (name,), wanted)
+
+    def writers(self) -> Writers:
+        """Who writes other modules' globals (:class:`Writers`), made on first use and
+        shared by the rounds, the constants and :func:`apply`: it reads only the files'
+        text, which the rounds do not change."""
+        if self._writers is None:
+            self._writers = Writers(self.entries, self.text_of)
+        return self._writers
 
     def _ask_put(self, number: int, names: Iterable[str], wanted: dict[int, set[str]]) -> None:
         entry = self.entries[number]
@@ -864,7 +872,7 @@ class Planner:
 
     def _make_constants(self) -> Constants:
         modules = _modules(self.entries)
-        writers = Writers(self.entries, self.text_of)
+        writers = self.writers()
 
         def module_text(name: str) -> tuple[str, bool] | None:
             number = modules.get(name)
@@ -1184,7 +1192,10 @@ def apply(
     passes constants, the visible ones and, by the planner's checks, those in the files far
     from sources), in place."""
     external = planner.external if planner is not None else set()
-    writers = Writers(entries, planner.text_of) if planner is not None else None
+    writers = None
+    if planner is not None:
+        same = planner.entries is entries
+        writers = planner.writers() if same else Writers(entries, planner.text_of)
     patched = _unisolate(entries, policy, planner.text_of if planner is not None else None)
     constant = project.constant_params(external)
     unsure: set[str] = set()  # names whose calls were not all read
