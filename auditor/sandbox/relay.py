@@ -300,9 +300,9 @@ class _Out:
     def release(self) -> None:
         """The relay's own ``dst``, once done: the caller's reader gets end-of-file."""
         if self.own and self.dst >= 0:
+            fd, self.dst = self.dst, -1  # first: a fork meanwhile does not close it again
             with contextlib.suppress(OSError):
-                os.close(self.dst)
-            self.dst = -1
+                os.close(fd)
 
 
 class Relay:
@@ -554,14 +554,17 @@ def capture(streams: int, cap: OutputCap) -> tuple[Relay, list[tuple[int, int]]]
     return relay, ends
 
 
-#: The capture relays of this process: a forked child closes its copies of their pipes at
-#: once (a copy of the write end the caller reads would keep end-of-file from it).
+#: The capture relays of this process: a forked child closes its copies of the write ends
+#: the caller reads at once (they would keep end-of-file from it). Only those: the child of
+#: a preexec_fn run (subprocess runs these hooks there too) is about to pass the payload's
+#: ends on.
 _captures: weakref.WeakSet[Relay] = weakref.WeakSet()
 
 
 def _forget_captures_in_child() -> None:
     for r in list(_captures):
-        r.forget()
+        for o in r.outs:
+            o.release()
 
 
 os.register_at_fork(after_in_child=_forget_captures_in_child)

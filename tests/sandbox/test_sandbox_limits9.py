@@ -52,6 +52,21 @@ def test_stdout_read_of_popen_stops_at_the_output_cap() -> None:
     assert p.truncated
 
 
+def test_the_cap_holds_with_a_preexec_fn() -> None:
+    p = sandbox.Popen(
+        ["head", "-c", "5000000", "/dev/zero"],
+        stdout=subprocess.PIPE,
+        preexec_fn=lambda: None,
+        cwd="/usr",
+        limits=SMALL,
+    )
+    assert p.stdout is not None
+    assert len(p.stdout.read()) == CAP
+    assert p.wait(30) == -signal.SIGKILL
+    assert p.truncated
+    p.stdout.close()
+
+
 def test_os_read_on_the_fileno_stops_at_the_output_cap() -> None:
     """The select/os.read loop of ansible's cmd_functions and service modules: whatever reads
     the descriptor, the cap holds (the pipe the caller reads is fed by the relay)."""
