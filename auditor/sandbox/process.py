@@ -250,6 +250,22 @@ def _workdir(prof: Profile, cwd: Any, writable_cwd: bool = False) -> tuple[str |
     return os.path.realpath(where), writable_cwd
 
 
+def _is_pipe(spec: Any) -> bool:
+    return isinstance(spec, int) and spec == subprocess.PIPE
+
+
+def _over_of(ref: weakref.ref[Popen]) -> Callable[[], None]:
+    """The output cap's action for the Popen ``ref`` (held weakly by the relay's thread: a
+    dropped Popen is still killed by its finaliser)."""
+
+    def over() -> None:
+        p = ref()
+        if p is not None:
+            p._output_over()
+
+    return over
+
+
 def _watch_cpu(ref: weakref.ref[Popen], fd: int) -> None:
     """See Popen._start_cpu_watch: ends once the launcher (``fd``, its pidfd) has exited,
     the object is gone, finished or killed for its CPU time."""
@@ -279,8 +295,10 @@ class Popen(subprocess.Popen[Any]):
     ``env=None`` means the scrubbed allow-list environment (PATH, LANG, LC_*, TERM), not the
     caller's; ``kill()`` kills the whole sandbox, while ``terminate()`` and ``send_signal()``
     reach the payload as they reach subprocess's child (:meth:`send_signal`);
-    ``communicate()`` stops the sandbox when
-    the captured output exceeds ``limits.output`` (``truncated`` becomes true); the payload
+    the output read from ``stdout=PIPE``/``stderr=PIPE`` (by ``communicate()``, or by the
+    caller itself: ``read()``, ``readline()``, ``os.read`` on ``fileno()``) stops at
+    ``limits.output``, both together: the streams then end and the sandbox is stopped
+    (``truncated`` becomes true); the payload
     sees only the filesystem view of its profile (docs/sandbox.md); a directory descriptor
     in ``pass_fds`` or as a standard stream is refused (:class:`SandboxConfigError`), and so
     is a socket unless ``network=True``.
@@ -357,7 +375,10 @@ class Popen(subprocess.Popen[Any]):
         self._rusage: tuple[float, int] | None = None
         self._bufs: dict[int, list[bytes]] = {}
         self._sinks: dict[int, Callable[[bytes], object]] = {}
-        self._captured = 0
+        #: the relay of stdout=PIPE/stderr=PIPE, through the output cap (relay.capture),
+        #: and the caller's ends it feeds (counted there, not again by communicate)
+        self._capture: relay.Relay | None = None
+        self._capped_fds: frozenset[int] = frozenset()
         #: how each limit is enforced and who the payload is ("memory:cgroup", ...)
         self.limit_modes: tuple[str, ...] = ()
         #: the payload's uid on the host
@@ -373,6 +394,7 @@ class Popen(subprocess.Popen[Any]):
         self.limits = limits if limits is not None else settings.limits
         if not isinstance(self.limits, Limits):
             raise SandboxConfigError(f"limits: expected sandbox.Limits, got {self.limits!r}")
+        self._output_cap = relay.OutputCap(self.limits.output_bytes, _over_of(weakref.ref(self)))
         degraded_ok = settings.allow_degraded if allow_degraded is None else allow_degraded
         cgroup_mode = cgroup or settings.cgroup
         if cgroup_mode not in ("auto", "require", "off"):
@@ -536,11 +558,30 @@ class Popen(subprocess.Popen[Any]):
         except BaseException:
             self._cleanup_after_failed_start()
             raise
+        # stdout=PIPE/stderr=PIPE: the caller reads a pipe the capture relay feeds through
+        # the output cap, whatever it reads it with (a pool's warm sandbox: its own startup
+        # pipe; a pooled run's streams are capped by communicate)
+        capture_reads: dict[int, int] = {}
+        capped = [n for n, spec in ((1, stdout), (2, stderr)) if _is_pipe(spec)]
+        if capped and not _pooled and lim.output_bytes is not None:
+            try:
+                self._capture, ends = relay.capture(len(capped), self._output_cap)
+            except BaseException:
+                self._cleanup_after_failed_start()
+                raise
+            for n, (child, read_end) in zip(capped, ends, strict=True):
+                capture_reads[n] = read_end
+                if n == 1:
+                    stdout = child
+                else:
+                    stderr = child
         fd_map = tuple(self._relay.fd_map) if self._relay is not None else ()
         mapped = {target for _, target in fd_map}
         user_fds_kept = tuple(fd for fd in user_fds if fd not in mapped)
         spawn_fds = (*user_fds_kept, *(c for c, _ in fd_map))
         relay_ends = set(self._relay.child_ends()) if self._relay is not None else set()
+        if self._capture is not None:
+            relay_ends.update(self._capture.child_ends())
         # The stdio pipes the sandbox made (captures, relays): a root caller's payload, of
         # another uid, gets them (give_stdio_pipes), never a pipe of the caller's.
         own: list[int] = []
@@ -650,11 +691,19 @@ class Popen(subprocess.Popen[Any]):
             if self._relay is not None:
                 self._relay.forget()
                 self._relay = None
+            if self._capture is not None:
+                self._capture.forget()
+                self._capture = None
+                for fd in capture_reads.values():
+                    os.close(fd)
             self._read_setup(args, raise_on_error=False)
             self._cleanup_after_failed_start()
             raise
         if self._relay is not None:
             self._relay.start()
+        if self._capture is not None:
+            self._capture_streams(capture_reads, bufsize)
+            self._capture.start()
         self.args = args
         if exec_w != -1:
             os.close(exec_w)
@@ -667,6 +716,31 @@ class Popen(subprocess.Popen[Any]):
         if self._exec_r is not None:
             self._check_exec(args, payload_exe)
         self._start_cpu_watch()
+
+    def _capture_streams(self, reads: dict[int, int], bufsize: int | None) -> None:
+        """``self.stdout``/``self.stderr`` on the capture relay's read ends, made as
+        ``subprocess.Popen`` makes them on its own pipes."""
+        text = bool(getattr(self, "text_mode", False))
+        if bufsize is None or (text and bufsize == 1):
+            bufsize = -1  # subprocess: line buffering is for stdin only
+        for n, fd in reads.items():
+            stream: Any = open(fd, "rb", bufsize)  # noqa: SIM115 (owned by self)
+            if text:
+                stream = io.TextIOWrapper(
+                    stream,
+                    encoding=getattr(self, "encoding", None),
+                    errors=getattr(self, "errors", None),
+                )
+            if n == 1:
+                self.stdout = stream
+            else:
+                self.stderr = stream
+        self._capped_fds = frozenset(reads.values())
+
+    def _output_over(self) -> None:
+        """The output cap is reached (relay.OutputCap): stop the run."""
+        self.truncated = True
+        self.kill()
 
     def _start_cpu_watch(self) -> None:
         """With a cgroup, ``limits.cpu_time`` bounds the CPU time of the whole sandbox
@@ -1188,6 +1262,9 @@ class Popen(subprocess.Popen[Any]):
         if self._flag_guard is not None:
             self._flag_guard.forget()
             self._flag_guard = None
+        if self._capture is not None:
+            self._capture.forget()
+            self._capture = None
         self._cgroup = None  # the parent's to finish
         self._recording = False
         self._finished = True
@@ -1205,7 +1282,8 @@ class Popen(subprocess.Popen[Any]):
     # -- communicate with output cap ---------------------------------------------------
     def communicate(self, input: Any = None, timeout: float | None = None) -> tuple[Any, Any]:
         """Like :meth:`subprocess.Popen.communicate`; stops the sandbox once the captured
-        output exceeds ``limits.output`` and sets ``truncated``."""
+        output exceeds ``limits.output`` and sets ``truncated`` (relay.OutputCap: in the
+        capture relay, or here for a stream not behind it, a pooled run's)."""
         endtime = None if timeout is None else time.monotonic() + timeout
         streams: dict[int, Any] = {}
         if self.stdout is not None:
@@ -1226,7 +1304,7 @@ class Popen(subprocess.Popen[Any]):
             if not self._input_view:
                 with contextlib.suppress(BrokenPipeError, OSError):
                     self.stdin.close()
-        cap = self.limits.output_bytes
+        cap = self._output_cap
         sel = selectors.DefaultSelector()
         try:
             for fd in streams:
@@ -1261,18 +1339,17 @@ class Popen(subprocess.Popen[Any]):
                         sel.unregister(fd)
                         streams[fd].close()
                         continue
-                    over = cap is not None and self._captured + len(chunk) > cap
-                    if over:
-                        assert cap is not None
-                        chunk = chunk[: cap - self._captured]  # nothing passes the cap
+                    # the capture relay counted its streams already (and ends them at the
+                    # cap); a stream not behind it is counted here
+                    over = False
+                    if fd not in self._capped_fds:
+                        chunk = cap.take(chunk)  # nothing passes the cap (it kills)
+                        over = cap.over
                     if fd in self._sinks:
                         self._sinks[fd](chunk)
                     else:
                         self._bufs[fd].append(chunk)
-                    self._captured += len(chunk)
                     if over:
-                        self.truncated = True
-                        self.kill()
                         for k in list(sel.get_map()):
                             sel.unregister(k)
                         break

@@ -19,6 +19,11 @@ stdin.  From the payload (stdout, stderr, a write end in ``pass_fds``) it copies
 payload's pipe reaches end-of-file (every process of the sandbox is gone), and
 ``Popen.wait`` returns only once that is written out, so the payload's output comes before
 what the caller writes after the run.
+
+The pipes ``stdout=PIPE``/``stderr=PIPE`` give the caller are relayed too (:func:`capture`),
+through the output cap (:class:`OutputCap`, ``Limits.output``): whatever reads them (the
+caller's own ``read()``, ``readline()`` or ``os.read`` on ``fileno()``, ``communicate()``)
+gets at most the cap, then end-of-file, and the run is stopped (``truncated``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ import struct
 import subprocess
 import termios
 import threading
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from auditor.sandbox.errors import SandboxConfigError
@@ -211,11 +218,46 @@ class _In:
                     self.sock.close()
 
 
-class _Out:
-    """A fresh pipe (the payload writes ``child``) -> the caller's descriptor ``dst``."""
+class OutputCap:
+    """The output cap of one run (``Limits.output``): the bytes of its captured stdout and
+    stderr together.  :meth:`take` lets through what fits; the first byte over it calls
+    ``on_over`` (the run's :meth:`Popen.kill <auditor.sandbox.process.Popen.kill>`, which
+    also sets ``truncated``) once, and nothing passes after it.  Shared by the capture relay
+    (:func:`capture`) and ``communicate()`` of a stream that is not behind it (a pool's)."""
 
-    def __init__(self, dst: int) -> None:
+    def __init__(self, limit: int | None, on_over: Callable[[], object]) -> None:
+        self.limit = limit
+        self.taken = 0
+        self.over = False
+        self._on_over = on_over
+        self._lock = threading.Lock()
+
+    def take(self, data: bytes) -> bytes:
+        if self.limit is None:
+            return data
+        with self._lock:
+            if self.over:
+                return b""
+            room = self.limit - self.taken
+            if len(data) <= room:
+                self.taken += len(data)
+                return data
+            self.taken = self.limit
+            self.over = True
+        self._on_over()
+        return data[:room]
+
+
+class _Out:
+    """A fresh pipe (the payload writes ``child``) -> the caller's descriptor ``dst``; or,
+    ``own`` (:func:`capture`), -> a pipe of the relay's whose read end the caller holds
+    (``stdout=PIPE``), through ``cap``: ``dst`` is closed once the payload's pipe ended
+    and all of it went (the caller reads end-of-file then), or at the cap."""
+
+    def __init__(self, dst: int, cap: OutputCap | None = None, own: bool = False) -> None:
         self.dst = dst
+        self.cap = cap
+        self.own = own
         self.src, self.child = _fresh_pipe(one_page=False)
         os.set_blocking(self.src, False)
         self.buf = b""
@@ -230,11 +272,17 @@ class _Out:
             data = b""
         if not data:
             self.close()
+        elif self.cap is not None:
+            data = self.cap.take(data)
+            if self.cap.over:  # nothing more of the payload's (it is being killed)
+                self.close()
         self.buf += data
 
     def write(self) -> None:
+        # After POLLOUT a write of one page never blocks; the relay's own pipe is
+        # non-blocking and takes what fits.
         try:
-            n = os.write(self.dst, self.buf[:_PIPE_BUF])  # after POLLOUT: never blocks
+            n = os.write(self.dst, self.buf if self.own else self.buf[:_PIPE_BUF])
         except (BlockingIOError, InterruptedError):
             return
         except OSError:  # the caller's reader is gone: so is the payload's (EPIPE there)
@@ -248,6 +296,13 @@ class _Out:
             self.done = True
             with contextlib.suppress(OSError):
                 os.close(self.src)
+
+    def release(self) -> None:
+        """The relay's own ``dst``, once done: the caller's reader gets end-of-file."""
+        if self.own and self.dst >= 0:
+            fd, self.dst = self.dst, -1  # first: a fork meanwhile does not close it again
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 class Relay:
@@ -303,9 +358,14 @@ class Relay:
         """In a forked child: the parent's relay; close this copy's descriptors."""
         self._thread = None
         self._close_all()
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self._close_wake()
+
+    def _close_wake(self) -> None:
+        wake, (self._wake_r, self._wake_w) = (self._wake_r, self._wake_w), (-1, -1)
+        for fd in wake:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def _poke(self) -> None:
         with contextlib.suppress(OSError):
@@ -317,6 +377,7 @@ class Relay:
             i.close()
         for o in self.outs:
             o.close()
+            o.release()
 
     def _run(self) -> None:
         try:
@@ -326,9 +387,7 @@ class Relay:
                 if not self._abort:
                     i.settle()
             self._close_all()
-            for fd in (self._wake_r, self._wake_w):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            self._close_wake()
 
     def _loop(self) -> None:
         ins_ended = False
@@ -338,7 +397,12 @@ class Relay:
                 for i in self.ins:  # the payload is gone: take what it read, no more
                     i.settle()
                     i.close()
-            live_out = [o for o in self.outs if not o.done or o.buf]
+            live_out = []
+            for o in self.outs:
+                if not o.done or o.buf:
+                    live_out.append(o)
+                else:
+                    o.release()
             if ins_ended and not live_out:
                 return
             p = select.poll()
@@ -384,11 +448,13 @@ class Relay:
                     ):
                         c.read()
                     elif kind == "out-dst":
-                        if ev & select.POLLOUT:
-                            c.write()
-                        elif ev & (select.POLLERR | select.POLLHUP | select.POLLNVAL):
+                        # no reader left (POLLERR comes with POLLOUT): no write, which
+                        # would raise SIGPIPE in a caller that does not ignore it
+                        if ev & (select.POLLERR | select.POLLHUP | select.POLLNVAL):
                             c.buf = b""
                             c.close()
+                        elif ev & select.POLLOUT:
+                            c.write()
 
 
 def build(
@@ -456,6 +522,52 @@ def build(
     for child in relay.child_ends():
         os.set_inheritable(child, False)  # subprocess makes the ones it passes inheritable
     return relay, stdin, stdout, stderr
+
+
+def capture(streams: int, cap: OutputCap) -> tuple[Relay, list[tuple[int, int]]]:
+    """The relay of a run's ``stdout=PIPE``/``stderr=PIPE`` (``streams`` of them), through
+    ``cap``: per stream, (the end the payload writes, the end the caller reads).  It runs
+    until the payload's pipes end and what they held is read, or the caller closes its end
+    (never joined by ``wait()``: like ``subprocess``'s pipe, the caller reads it when it
+    likes).  A caller's reading, whatever it uses, stops at the cap."""
+    relay = Relay()
+    relay._ending = True  # nothing towards the payload: it ends with the payload's pipes
+    _captures.add(relay)
+    ends: list[tuple[int, int]] = []
+    try:
+        for _ in range(streams):
+            r, w = os.pipe2(os.O_CLOEXEC)
+            try:
+                o = _Out(w, cap=cap, own=True)
+            except BaseException:
+                os.close(r)
+                os.close(w)
+                raise
+            relay.outs.append(o)
+            ends.append((o.child, r))
+            os.set_blocking(w, False)
+    except BaseException:
+        relay.forget()
+        for _, r in ends:
+            os.close(r)
+        raise
+    return relay, ends
+
+
+#: The capture relays of this process: a forked child closes its copies of the write ends
+#: the caller reads at once (they would keep end-of-file from it). Only those: the child of
+#: a preexec_fn run (subprocess runs these hooks there too) is about to pass the payload's
+#: ends on.
+_captures: weakref.WeakSet[Relay] = weakref.WeakSet()
+
+
+def _forget_captures_in_child() -> None:
+    for r in list(_captures):
+        for o in r.outs:
+            o.release()
+
+
+os.register_at_fork(after_in_child=_forget_captures_in_child)
 
 
 def needed(stdin: Any, stdout: Any, stderr: Any, pass_fds: tuple[int, ...]) -> bool:

@@ -148,7 +148,9 @@ def test_the_caller_keeps_its_inotify_quota_while_a_payload_holds_its_share() ->
     )
     try:
         held = int(p.stdout.readline())  # type: ignore[union-attr]
-        assert 0 < held <= rulesdata.section("userns", "max_inotify_instances")
+        # (none since the filter refuses inotify: test_sandbox_limits9.py; the counter of
+        # [userns] bounds it without the filter too)
+        assert held <= rulesdata.section("userns", "max_inotify_instances")
         # this process, and any other host process of its uid, still gets one
         assert _host_inotify_ok()
     finally:
