@@ -457,7 +457,9 @@ class SinkWords:
             methods=frozenset(catalogue.by_method),
             builtins=frozenset(builtins & BUILTIN_NAMES),
             defined=frozenset(n.rsplit(".", 1)[-1] for n in project_sinks),
-            classes=frozenset(n.split(".")[-2] for n in names if n.count(".") >= 2),
+            # (every component between the module and the method: an instance's attribute
+            # holds the method's object, ``docker.from_env.containers.run``)
+            classes=frozenset(p for n in names if n.count(".") >= 2 for p in n.split(".")[1:-1]),
             modules=frozenset(
                 name.rsplit(".", cut)[0]
                 for name in (*names, *project_sinks)
