@@ -39,6 +39,7 @@ from auditor.judge.mutators import SETATTR_DUNDER, first_argument_changed
 from auditor.judge.policy import Policy
 from auditor.judge.sources import RANK, SourceCatalogue, call_check
 from auditor.scan.lines import line_end, line_number, line_start
+from auditor.scan.prefilter import OPERATED_METHODS
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4
@@ -54,6 +55,8 @@ ROUNDS = 4
 _REREAD_MIN = 80
 # the words of the statements that set an attribute by a name given as a value
 _BY_NAME_SETTERS = ("setattr", "__dict__", "vars")
+# the methods a call or an operation runs without naming them
+_IMPLICIT = OPERATED_METHODS | {"__call__"}
 _REREAD_SHARE = 15
 # ... or this many files for each file whose text calls a model or a connection (a method
 # heuristic of rules/sources.toml: ``model_client.create(``), up to the scan's number of
@@ -607,9 +610,11 @@ class Planner:
                     mentions.setdefault(name, []).append(number)
                     if "" in names[name] or words & names[name]:
                         typed.setdefault(name, []).append(number)
-                if "__call__" in names and words & names["__call__"]:
-                    # an instance called is called under any name: where its class is named
-                    mentions.setdefault("__call__", []).append(number)
+                for name in _IMPLICIT & names.keys():
+                    if words & names[name] and name not in words:
+                        # an instance called (or operated on: ``r[k]`` runs its class's
+                        # ``__getitem__``) is called under any name: where its class is named
+                        mentions.setdefault(name, []).append(number)
             # a name said in too many files (get, run, default) cannot be followed by its
             # text: the origin of such a derived sink stays what its own file says. For a
             # method, the files that also name its class (or a subclass, or an instance
