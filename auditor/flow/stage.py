@@ -1192,6 +1192,8 @@ def apply(
     writers = Writers(entries, planner.text_of) if planner is not None else None
     patched = _unisolate(entries, policy, planner.text_of if planner is not None else None)
     constant = project.constant_params(external)
+    if planner is not None:
+        _sourced_lists(project, planner, policy)
     unsure: set[str] = set()  # names whose calls were not all read
     if planner is not None:  # a name some call passes a non-constant to, or not followed
         unsure = planner.closed | planner.skipped | planner.narrowed | planner.unseen
@@ -1307,6 +1309,25 @@ def _written_origin(
     return dataclasses.replace(finding, **changes)
 
 
+def _sourced_lists(project: Project, planner: Planner, policy: Policy) -> None:
+    """The module-level lists the allow-list checks of the project read that their own
+    module fills from a source (``ALLOWED = os.environ["CMDS"].split(",")``,
+    auditor.flow.constants.Constants.origin_of): no allow-list, whoever sets the variable
+    or sends the request chooses what is allowed (Project.sourced_lists). A list built at
+    run time from nothing known (origin "internal") still counts as one."""
+    constants = planner.constants()
+    sources = _sources(policy)
+    for index, (_, summary) in enumerate(project.files):
+        for site in summary.sites:
+            for note in _allow_lists(site.labels):
+                target = project.allow_list(index, note)
+                if target is None or target in project.sourced_lists:
+                    continue
+                found = constants.origin_of(target, sources)
+                if found is not None and found[0] != "internal":
+                    project.sourced_lists[target] = found[1]
+
+
 def _voided_checks(
     project: Project,
     index: int,
@@ -1331,7 +1352,9 @@ def _voided_checks(
         base = summary.exports.get(root)
         target = f"{base}.{rest}" if base is not None and rest else f"{summary.module}.{root}"
         module, _, name = target.rpartition(".")
-        step = writers.writer(module, [name], own if module == summary.module else -1)
+        step = project.sourced_lists.get(project.allow_list(index, note) or target)
+        if step is None:
+            step = writers.writer(module, [name], own if module == summary.module else -1)
         why = f"{code} is no allow-list: another file puts values known only at run time in it"
         if step is not None:
             why = f"{code} is no allow-list: {step.note}"
