@@ -41,8 +41,10 @@ from auditor.findings import SUMMARY_UNREAD, FileResult, Finding, ScanError
 # imports (the names of other modules that would make it constant); 7: attributes set by
 # name (setattr, __dict__, vars), what a call's ``*args``/``**kwargs`` carry; 8: the
 # decorators that may wrap a function, a decorator's call of what it wraps, ``with`` targets
-# as what ``__enter__`` returns, sinks bound by parameter defaults, loops and unpacking
-SCHEMA = 8
+# as what ``__enter__`` returns, sinks bound by parameter defaults, loops and unpacking; 9:
+# the methods an operation runs (``r[k]``: ``__getitem__``) as calls, tables of sinks among
+# a module's bindings (``TABLE[run]``)
+SCHEMA = 9
 FOLDER = ".auditor_cache"
 _BATCH = 500  # keys per query (SQLite allows 32766 parameters since 3.32)
 
