@@ -1245,6 +1245,8 @@ def apply(
                     flowed = _imported_origin(flowed, site.imports, planner, policy)
                     if not flowed.flow:
                         flowed = _overridden(flowed, site.imports, planner)
+                if not flowed.flow:
+                    flowed = _stored_origin(flowed, policy)
             elif site.finding - count < len(latent):  # reported only when it has an origin
                 finding = latent[site.finding - count]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
@@ -1276,6 +1278,32 @@ def apply(
         entries[number].result.findings[position] = dataclasses.replace(
             finding, flow=flow, message=message
         )
+
+
+def _stored_origin(finding: Finding, policy: Policy) -> Finding:
+    """``finding``, a sink stored in an attribute, an item or a class body (auditor.scan.
+    stored: reported at the assignment, ``handed_to`` what holds it) that nothing known
+    reaches, with the origin ``parameter`` and a step of that kind at the assignment: the
+    calls through what holds it are made by code the analysis does not see, so its payload
+    is not seen, which is no value "built inside the program" (``internal``)."""
+    holder = finding.handed_to
+    if (
+        holder is None
+        or finding.payload == "constant"
+        or finding.origin not in (None, "internal")
+        or f"(stored in {holder}:" not in finding.message
+    ):
+        return finding
+    changes = reclassify(policy, finding, Flowed(None, "parameter"))
+    sink = next((s for s in (*builtin_sinks(), *policy.sinks) if s.name == finding.sink), None)
+    param = sink.keyword if sink is not None and sink.keyword else "*args"
+    note = (
+        f"stored in {holder}: called through it from code the analysis cannot see, with a"
+        " payload it does not see"
+    )
+    step = Step(finding.path, finding.line, finding.column, note, "parameter", holder, param)
+    changes["flow"] = (step, _reaches(finding))
+    return dataclasses.replace(finding, **changes)
 
 
 def _written_origin(
