@@ -277,10 +277,14 @@ class Project:
         for index, (_, summary) in enumerate(files):
             for function in summary.functions.values():
                 for name in function.decorators:
-                    decorator = self.resolve(name)
+                    # (``@factory(...)``: a decorator a call of the factory returns, under
+                    # the factory's gid and ``()``)
+                    made = name.endswith("()")
+                    decorator = self.resolve(name.removesuffix("()"))
                     if decorator is not None and decorator.shift == 0:
                         gid = self.gid(index, function.key)
-                        self.decorated.setdefault(decorator.function, []).append(gid)
+                        key = decorator.function + ("()" if made else "")
+                        self.decorated.setdefault(key, []).append(gid)
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
         # the functions that only calls of a protocol's method reach (by their name alone):
@@ -491,6 +495,12 @@ class Project:
         if name.startswith(DECORATED):  # a wrapper calling the function it wraps
             decorator = self.resolve(name[len(DECORATED) :], hops + 1)
             found = self.decorated.get(decorator.function, []) if decorator is not None else []
+            if not found:
+                # a decorator nested in a factory (``def shell(opt): def deco(fn): ...;
+                # return deco``): the functions decorated by a call of the factory
+                factory = self.resolve(name[len(DECORATED) :].rpartition(".")[0], hops + 1)
+                if factory is not None and factory.shift == 0:
+                    found = self.decorated.get(f"{factory.function}()", [])
             if not found or len(found) > _MAX_OVERRIDES:
                 return None
             return Target(found[0], 0, tuple(found[1:]))

@@ -594,6 +594,11 @@ class Planner:
                     and project.gid(index, call.caller) in derived
                 ):
                     names.setdefault(call.callee.rsplit(".", 1)[-1], set()).add("")
+                    # (a decorator nested in a factory, ``@shell("x")``: the factory's name)
+                    factory = call.callee[len(DECORATED) :].rpartition(".")[0]
+                    made_by = project.resolve(factory) if "." in factory else None
+                    if made_by is not None and made_by.shift == 0:
+                        names.setdefault(factory.rsplit(".", 1)[-1], set()).add("")
         open_names -= self.closed
         if names:
             eligible = self.eligible()

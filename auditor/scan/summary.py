@@ -2189,8 +2189,10 @@ class Summarizer:
             )
             if not plain:
                 opaque = True
-                if typed is not None and expr is func:  # @shell_command, not @factory(...)
+                if typed is not None and expr is func:  # @shell_command
                     wrapping.append(typed)
+                elif typed is not None:  # @shell("x"): what a call of the factory returns
+                    wrapping.append(f"{typed}()")
         self._wrapping[id(record)] = tuple(wrapping)
         if record.cls is not None:
             for base in self._bases(record.cls):
