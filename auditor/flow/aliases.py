@@ -96,6 +96,19 @@ def bindings(
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             value = node.value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if isinstance(value, ast.Dict | ast.List | ast.Tuple):
+                # a table of sinks (``TABLE = {"run": os.system}``): ``TABLE[run]`` is the
+                # item of that key, ``TABLE[]`` one of its items (a key known at run time)
+                for key, item in _items(value):
+                    item_target = _absolute_name(item, imported)
+                    if item_target is None:
+                        continue
+                    for name in targets:
+                        if isinstance(name, ast.Name):
+                            if key is not None:
+                                out.append((f"{name.id}[{key}]", item_target))
+                            out.append((f"{name.id}[]", item_target))
+                continue
             written = dotted_name(value) if value is not None else None
             if written is None:
                 continue
@@ -135,6 +148,36 @@ def bindings(
         elif decorator in imported:
             out.append((def_name, f"{imported[decorator]}()"))
     return out
+
+
+def _items(value: ast.Dict | ast.List | ast.Tuple) -> list[tuple[str | None, ast.expr]]:
+    """The (key, item) of a table written out: a dict's constant text keys (None for any
+    other key), a list's or tuple's positions; [] when a ``**spread`` or ``*star`` hides
+    some of them."""
+    if isinstance(value, ast.Dict):
+        if any(k is None for k in value.keys):
+            return []
+        return [
+            (k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None, v)
+            for k, v in zip(value.keys, value.values, strict=True)
+        ]
+    if any(isinstance(e, ast.Starred) for e in value.elts):
+        return []
+    return [(str(i), e) for i, e in enumerate(value.elts)]
+
+
+def _absolute_name(item: ast.expr, imported: Mapping[str, str]) -> str | None:
+    """The dotted name ``item`` refers to through the module's imports (``os.system``), or a
+    builtin's (``eval``); None for anything else."""
+    written = dotted_name(item)
+    if written is None:
+        return None
+    head, _, rest = written.partition(".")
+    if head in imported:
+        return imported[head] + (f".{rest}" if rest else "")
+    if not rest and head in _BUILTINS:
+        return f"builtins.{head}"
+    return None
 
 
 def _returned_names(node: ast.FunctionDef) -> list[tuple[str, bool]]:
@@ -313,7 +356,10 @@ def importer_requests(
     for module, found in by_module.items():
         last = module.rsplit(".", 1)[-1]
         # (a function returning a sink, ``pick()``, is imported and said as ``pick``)
-        names = {alias[len(module) + 1 :].split(".")[0].split("(")[0] for alias in found}
+        # (and a table's item, ``TABLE[run]``, as ``TABLE``)
+        names = {
+            alias[len(module) + 1 :].split(".")[0].split("(")[0].split("[")[0] for alias in found
+        }
         owner = modules[module]
         for number in range(count):
             if number == owner:

@@ -245,6 +245,10 @@ class Project:
         # place or not (``backup.RSYNC.extend(x)``: FileSummary.outside): absolute dotted
         # name -> (file, what is written, whether it is a constant) of each file
         self.outside: dict[str, list[tuple[int, tuple[Label, ...], bool]]] = {}
+        # the module-level lists an allow-list check reads that their own module fills from
+        # a source (``ALLOWED = os.environ["CMDS"].split(",")``), and the step where: no
+        # allow-list (whoever sets the variable chooses what is allowed); set by the stage
+        self.sourced_lists: dict[str, Step] = {}
         for index, (_, summary) in enumerate(files):
             for written, labels, const in summary.outside:
                 self.outside.setdefault(written, []).append((index, labels, const))
@@ -281,10 +285,14 @@ class Project:
         for index, (_, summary) in enumerate(files):
             for function in summary.functions.values():
                 for name in function.decorators:
-                    decorator = self.resolve(name)
+                    # (``@factory(...)``: a decorator a call of the factory returns, under
+                    # the factory's gid and ``()``)
+                    made = name.endswith("()")
+                    decorator = self.resolve(name.removesuffix("()"))
                     if decorator is not None and decorator.shift == 0:
                         gid = self.gid(index, function.key)
-                        self.decorated.setdefault(decorator.function, []).append(gid)
+                        key = decorator.function + ("()" if made else "")
+                        self.decorated.setdefault(key, []).append(gid)
         self.targets: dict[tuple[int, int], Target | None] = {}
         self.callers: dict[str, list[tuple[int, int, int]]] = {}  # gid -> (file, call, shift)
         # the functions that only calls of a protocol's method reach (by their name alone):
@@ -524,6 +532,12 @@ class Project:
         if name.startswith(DECORATED):  # a wrapper calling the function it wraps
             decorator = self.resolve(name[len(DECORATED) :], hops + 1)
             found = self.decorated.get(decorator.function, []) if decorator is not None else []
+            if not found:
+                # a decorator nested in a factory (``def shell(opt): def deco(fn): ...;
+                # return deco``): the functions decorated by a call of the factory
+                factory = self.resolve(name[len(DECORATED) :].rpartition(".")[0], hops + 1)
+                if factory is not None and factory.shift == 0:
+                    found = self.decorated.get(f"{factory.function}()", [])
             if not found or len(found) > _MAX_OVERRIDES:
                 return None
             return Target(found[0], 0, tuple(found[1:]))
@@ -1278,18 +1292,28 @@ class Project:
         the project shadows or patches (:meth:`sanitizer_taken`)."""
         if self.sanitizer_taken(index, note) is not None:
             return True
-        if not self.outside or not note.startswith(ALLOW_LIST):
+        if not note.startswith(ALLOW_LIST) or not (self.outside or self.sourced_lists):
             return False
+        target = self.allow_list(index, note)
+        if target is None:
+            return False
+        if target in self.sourced_lists:
+            return True
+        return any(not const for _, _, const in self.outside.get(target, ()))
+
+    def allow_list(self, index: int, note: str) -> str | None:
+        """The absolute dotted name of the module-level list that the allow-list check
+        ``note`` of file ``index`` reads (``settings.ALLOWED``: ``app.settings.ALLOWED``),
+        or None when it is no such list."""
         code = note[len(ALLOW_LIST) :]
         root, _, rest = code.partition(".")
         summary = self.files[index][1]
         base = summary.exports.get(root)
         if base is None:
             if rest or not summary.module:
-                return False
+                return None
             base = f"{summary.module}.{root}"  # a list of the module itself, changed elsewhere
-        target = f"{base}.{rest}" if rest else base
-        return any(not const for _, _, const in self.outside.get(target, ()))
+        return f"{base}.{rest}" if rest else base
 
     def _instance_attr(self, gid: str, attr: str) -> Info:
         """What the methods of class ``gid`` (its bases' and subclasses' too) set on

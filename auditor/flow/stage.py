@@ -39,6 +39,7 @@ from auditor.judge.mutators import SETATTR_DUNDER, first_argument_changed
 from auditor.judge.policy import Policy
 from auditor.judge.sources import RANK, SourceCatalogue, call_check
 from auditor.scan.lines import line_end, line_number, line_start
+from auditor.scan.prefilter import OPERATED_METHODS
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4
@@ -54,6 +55,8 @@ ROUNDS = 4
 _REREAD_MIN = 80
 # the words of the statements that set an attribute by a name given as a value
 _BY_NAME_SETTERS = ("setattr", "__dict__", "vars")
+# the methods a call or an operation runs without naming them
+_IMPLICIT = OPERATED_METHODS | {"__call__"}
 _REREAD_SHARE = 15
 # ... or this many files for each file whose text calls a model or a connection (a method
 # heuristic of rules/sources.toml: ``model_client.create(``), up to the scan's number of
@@ -591,6 +594,11 @@ class Planner:
                     and project.gid(index, call.caller) in derived
                 ):
                     names.setdefault(call.callee.rsplit(".", 1)[-1], set()).add("")
+                    # (a decorator nested in a factory, ``@shell("x")``: the factory's name)
+                    factory = call.callee[len(DECORATED) :].rpartition(".")[0]
+                    made_by = project.resolve(factory) if "." in factory else None
+                    if made_by is not None and made_by.shift == 0:
+                        names.setdefault(factory.rsplit(".", 1)[-1], set()).add("")
         open_names -= self.closed
         if names:
             eligible = self.eligible()
@@ -607,9 +615,11 @@ class Planner:
                     mentions.setdefault(name, []).append(number)
                     if "" in names[name] or words & names[name]:
                         typed.setdefault(name, []).append(number)
-                if "__call__" in names and words & names["__call__"]:
-                    # an instance called is called under any name: where its class is named
-                    mentions.setdefault("__call__", []).append(number)
+                for name in _IMPLICIT & names.keys():
+                    if words & names[name] and name not in words:
+                        # an instance called (or operated on: ``r[k]`` runs its class's
+                        # ``__getitem__``) is called under any name: where its class is named
+                        mentions.setdefault(name, []).append(number)
             # a name said in too many files (get, run, default) cannot be followed by its
             # text: the origin of such a derived sink stays what its own file says. For a
             # method, the files that also name its class (or a subclass, or an instance
@@ -1198,6 +1208,8 @@ def apply(
         writers = planner.writers() if same else Writers(entries, planner.text_of)
     patched = _unisolate(entries, policy, planner.text_of if planner is not None else None)
     constant = project.constant_params(external)
+    if planner is not None:
+        _sourced_lists(project, planner, policy)
     unsure: set[str] = set()  # names whose calls were not all read
     if planner is not None:  # a name some call passes a non-constant to, or not followed
         unsure = planner.closed | planner.skipped | planner.narrowed | planner.unseen
@@ -1249,6 +1261,8 @@ def apply(
                     flowed = _imported_origin(flowed, site.imports, planner, policy)
                     if not flowed.flow:
                         flowed = _overridden(flowed, site.imports, planner)
+                if not flowed.flow:
+                    flowed = _stored_origin(flowed, policy)
             elif site.finding - count < len(latent):  # reported only when it has an origin
                 finding = latent[site.finding - count]
                 flowed = _flowed(project, constant, unsure, index, site, finding, policy)
@@ -1282,6 +1296,32 @@ def apply(
         )
 
 
+def _stored_origin(finding: Finding, policy: Policy) -> Finding:
+    """``finding``, a sink stored in an attribute, an item or a class body (auditor.scan.
+    stored: reported at the assignment, ``handed_to`` what holds it) that nothing known
+    reaches, with the origin ``parameter`` and a step of that kind at the assignment: the
+    calls through what holds it are made by code the analysis does not see, so its payload
+    is not seen, which is no value "built inside the program" (``internal``)."""
+    holder = finding.handed_to
+    if (
+        holder is None
+        or finding.payload == "constant"
+        or finding.origin not in (None, "internal")
+        or f"(stored in {holder}:" not in finding.message
+    ):
+        return finding
+    changes = reclassify(policy, finding, Flowed(None, "parameter"))
+    sink = next((s for s in (*builtin_sinks(), *policy.sinks) if s.name == finding.sink), None)
+    param = sink.keyword if sink is not None and sink.keyword else "*args"
+    note = (
+        f"stored in {holder}: called through it from code the analysis cannot see, with a"
+        " payload it does not see"
+    )
+    step = Step(finding.path, finding.line, finding.column, note, "parameter", holder, param)
+    changes["flow"] = (step, _reaches(finding))
+    return dataclasses.replace(finding, **changes)
+
+
 def _written_origin(
     project: Project,
     finding: Finding,
@@ -1313,6 +1353,25 @@ def _written_origin(
     return dataclasses.replace(finding, **changes)
 
 
+def _sourced_lists(project: Project, planner: Planner, policy: Policy) -> None:
+    """The module-level lists the allow-list checks of the project read that their own
+    module fills from a source (``ALLOWED = os.environ["CMDS"].split(",")``,
+    auditor.flow.constants.Constants.origin_of): no allow-list, whoever sets the variable
+    or sends the request chooses what is allowed (Project.sourced_lists). A list built at
+    run time from nothing known (origin "internal") still counts as one."""
+    constants = planner.constants()
+    sources = _sources(policy)
+    for index, (_, summary) in enumerate(project.files):
+        for site in summary.sites:
+            for note in _allow_lists(site.labels):
+                target = project.allow_list(index, note)
+                if target is None or target in project.sourced_lists:
+                    continue
+                found = constants.origin_of(target, sources)
+                if found is not None and found[0] != "internal":
+                    project.sourced_lists[target] = found[1]
+
+
 def _voided_checks(
     project: Project,
     index: int,
@@ -1337,7 +1396,9 @@ def _voided_checks(
         base = summary.exports.get(root)
         target = f"{base}.{rest}" if base is not None and rest else f"{summary.module}.{root}"
         module, _, name = target.rpartition(".")
-        step = writers.writer(module, [name], own if module == summary.module else -1)
+        step = project.sourced_lists.get(project.allow_list(index, note) or target)
+        if step is None:
+            step = writers.writer(module, [name], own if module == summary.module else -1)
         why = f"{code} is no allow-list: another file puts values known only at run time in it"
         if step is not None:
             why = f"{code} is no allow-list: {step.note}"

@@ -1727,6 +1727,15 @@ def _instance_method(
     instance held in an attribute of a class of this file (``self.libc.system(cmd)`` after
     ``self.libc = ctypes.CDLL(None)``) counts as created in sight."""
     receiver = func.value
+    if isinstance(receiver, cst.Attribute) and not local_only:
+        # an attribute of an instance made in sight: ``client.containers.run(...)`` after
+        # ``client = docker.from_env()``, ``sandbox.process.exec(cmd)`` after ``sandbox =
+        # Daytona().create()`` (rules/sinks.toml names them ``docker.from_env.containers.run``)
+        made_by = _maker(receiver.value, scope, resolver)
+        if made_by is not None:
+            sink = catalogue.lookup(f"{made_by}.{receiver.attr.value}.{func.attr.value}")
+            if sink is not None:
+                return sink
     if isinstance(receiver, cst.Attribute) and held is not None and not local_only:
         for made, where in held.instances(receiver, scope):
             cls = resolver.qualname(made.func, where)
@@ -1756,6 +1765,35 @@ def _instance_method(
         if sink is not None:
             return sink
     return held.method(func, receiver, scope) if held is not None else None
+
+
+def _maker(
+    node: cst.BaseExpression, scope: Scope, resolver: Resolver, depth: int = 0
+) -> str | None:
+    """What made the instance ``node`` is, as a dotted name: the callee of a call written
+    there (``docker.from_env()``: ``docker.from_env``), of the value of a name bound once to
+    a call (``sbx = Sandbox()``, ``with Sandbox() as sbx``), or a method of such an instance
+    (``Daytona().create()``: ``daytona.Daytona.create``). None when it is not known."""
+    if depth > 3:
+        return None
+    if isinstance(node, cst.Name):
+        bindings = scope.lookup(node.value)
+        if not bindings or len(bindings) != 1 or bindings[0].kind not in ("value", "with"):
+            return None
+        value = bindings[0].value
+        if not isinstance(value, cst.Call):
+            return None
+        node, scope = value, bindings[0].scope
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, (cst.Call, cst.Name)):
+        named = resolver.qualname(func, scope)
+        if named is not None:
+            return named
+        owner = _maker(func.value, scope, resolver, depth + 1)
+        return f"{owner}.{func.attr.value}" if owner is not None else None
+    return resolver.qualname(func, scope)
 
 
 def _held_sink(func: cst.BaseExpression, scope: Scope, held: HeldSinks) -> Sink | None:

@@ -44,7 +44,9 @@ from auditor.findings import SUMMARY_UNREAD, FileResult, Finding, ScanError
 # as what ``__enter__`` returns, sinks bound by parameter defaults, loops and unpacking; 9:
 # what is sent into a generator (its SENT parameter), sinks handed out by ``with``, a
 # generator, ``next``, ``.get`` or a property
-SCHEMA = 9
+# 10: the methods an operation runs (``r[k]``: ``__getitem__``) as calls, tables of sinks among
+# a module's bindings (``TABLE[run]``)
+SCHEMA = 10
 FOLDER = ".auditor_cache"
 _BATCH = 500  # keys per query (SQLite allows 32766 parameters since 3.32)
 

@@ -19,6 +19,14 @@ from auditor.scan.environ import setting_members
 from auditor.scan.scopes import CLOCK, Binding, BindingKind, Scope
 from auditor.scan.strings import string_value
 
+# the operators Python runs as a method of their left operand (``__radd__`` of the right's)
+_OPERATOR_METHODS = {
+    "Add": "__add__", "Subtract": "__sub__", "Multiply": "__mul__",
+    "MatrixMultiply": "__matmul__", "Divide": "__truediv__", "FloorDivide": "__floordiv__",
+    "Modulo": "__mod__", "Power": "__pow__", "LeftShift": "__lshift__",
+    "RightShift": "__rshift__", "BitOr": "__or__", "BitAnd": "__and__", "BitXor": "__xor__",
+}  # fmt: skip
+
 
 @dataclass(slots=True)
 class CallSite:
@@ -205,6 +213,14 @@ class Collector(cst.CSTVisitor):
             tuple[cst.BaseExpression, str, cst.BaseExpression | None, Scope]
         ] = []
         self.item_stores: list[ItemStore] = []
+        # the operations Python runs as a method of their operand (``r[k]``: ``r.__getitem__
+        # (k)``, ``r + x``, ``x in r``, ``r[k] = v``): (the operation, its operand, the
+        # method, what it is passed, scope, when it is met on the CLOCK), for a class of the
+        # project's (auditor.scan.summary)
+        self.operations: list[
+            tuple[cst.CSTNode, cst.BaseExpression, str, tuple[cst.BaseExpression, ...], Scope, int]
+        ] = []
+        self._stored_items: set[int] = set()  # id() of the subscripts assigned to
         self.stores: list[Store] = []
         self.root: cst.Module | None = None  # the module walked, when the caller gives it
         # the module is the constant text a code sink of another file runs (exec("..."))
@@ -790,7 +806,50 @@ class Collector(cst.CSTVisitor):
         ):
             self._escape(value)
 
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if id(node) in self._stored_items or len(node.slice) != 1:
+            return
+        index = node.slice[0].slice
+        if type(index) is cst.Index:
+            self.operations.append(
+                (node, node.value, "__getitem__", (index.value,), self.scope, next(CLOCK))
+            )
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        method = _OPERATOR_METHODS.get(type(node.operator).__name__)
+        if method is not None:
+            self.operations.append(
+                (node, node.left, method, (node.right,), self.scope, next(CLOCK))
+            )
+            reflected = "__r" + method[2:]
+            self.operations.append(
+                (node, node.right, reflected, (node.left,), self.scope, next(CLOCK))
+            )
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        for target in node.comparisons:
+            if type(target.operator) in (cst.In, cst.NotIn):
+                args = (left,)
+                self.operations.append(
+                    (node, target.comparator, "__contains__", args, self.scope, next(CLOCK))
+                )
+            left = target.comparator
+
+    def _item_stored(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """``r[k] = v``: ``r.__setitem__(k, v)``."""
+        if type(target) is cst.Subscript and len(target.slice) == 1:
+            self._stored_items.add(id(target))
+            index = target.slice[0].slice
+            if type(index) is cst.Index:
+                args = (index.value, value)
+                self.operations.append(
+                    (target, target.value, "__setitem__", args, self.scope, next(CLOCK))
+                )
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._item_stored(target.target, node.value)
         if all(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets):
             # a, b = CMD, 1: unpacked item by item (_bind_target), no tuple holds CMD
             self._not_escaping.add(id(node.value))

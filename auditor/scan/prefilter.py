@@ -457,7 +457,9 @@ class SinkWords:
             methods=frozenset(catalogue.by_method),
             builtins=frozenset(builtins & BUILTIN_NAMES),
             defined=frozenset(n.rsplit(".", 1)[-1] for n in project_sinks),
-            classes=frozenset(n.split(".")[-2] for n in names if n.count(".") >= 2),
+            # (every component between the module and the method: an instance's attribute
+            # holds the method's object, ``docker.from_env.containers.run``)
+            classes=frozenset(p for n in names if n.count(".") >= 2 for p in n.split(".")[1:-1]),
             modules=frozenset(
                 name.rsplit(".", cut)[0]
                 for name in (*names, *project_sinks)
@@ -559,6 +561,21 @@ _MODULE_MAPS = frozenset({"modules", "__dict__"})
 # the methods of a mapping that look a key up: ``sys.modules.get("os")``,
 # ``__builtins__.get("exec")``, ``vars(os).__getitem__("system")``
 _MAP_GETTERS = frozenset({"get", "__getitem__"})
+# the methods Python runs for an operation (auditor.scan.collect's ``operations``): a call of
+# one asked for by the project-wide stage keeps every body holding such an operation
+_OPERATED = (
+    ("__getitem__", ast.Subscript), ("__setitem__", ast.Subscript),
+    ("__contains__", ast.Compare),
+    *((m, ast.BinOp) for m in (
+        "__add__", "__sub__", "__mul__", "__matmul__", "__truediv__", "__floordiv__",
+        "__mod__", "__pow__", "__lshift__", "__rshift__", "__or__", "__and__", "__xor__",
+    )),
+    *((m, ast.BinOp) for m in (
+        "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rtruediv__", "__rfloordiv__",
+        "__rmod__", "__rpow__", "__rlshift__", "__rrshift__", "__ror__", "__rand__", "__rxor__",
+    )),
+)  # fmt: skip
+OPERATED_METHODS = frozenset(m for m, _ in _OPERATED)
 
 
 def _module_lookup(node: ast.expr) -> bool:
@@ -1103,6 +1120,10 @@ def survey(
     # assigned to or None when it is called at once, line)
     lookups: list[tuple[str, str | None, int]] = []
     subscripts: list[ast.Subscript] = []  # with extra_calls: every X[k] (a lookup by name?)
+    # the operations whose method is asked for (``call:__getitem__``: every ``X[k]``)
+    operated: frozenset[type] = frozenset(
+        k for m, k in _OPERATED if extra_calls and m in extra_calls
+    )
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     settings = words.settings
     # what may be the process's environment set: (os.environ of os.environ[k] = v, os.environ
@@ -1141,6 +1162,16 @@ def survey(
             tables.append(node)  # type: ignore[arg-type]
         if extra_calls and kind is ast.Subscript:
             subscripts.append(node)  # type: ignore[arg-type]
+        # r[k], r + x, x in r: a method of r's class, asked for (``call:__getitem__``)
+        if (
+            operated
+            and kind in operated
+            and (
+                kind is not ast.Compare or any(type(op) in (ast.In, ast.NotIn) for op in node.ops)  # type: ignore[attr-defined]
+            )
+        ):
+            decided = asked = True
+            markers.append(node.lineno)  # type: ignore[attr-defined]
         if kind is ast.Dict or (
             (kind is ast.List or kind is ast.Tuple or kind is ast.Set)
             and type(getattr(node, "ctx", Load)) is Load

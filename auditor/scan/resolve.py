@@ -294,6 +294,16 @@ class Resolver:
         module = self.namespace(holder, scope, depth + 1)
         if module is not None:
             return self._in_namespace(module, index, scope, depth)
+        if isinstance(holder, (cst.Name, cst.Attribute)):
+            # a table of sinks of another module of the project (``from ops import TABLE``:
+            # ``ops.TABLE[run]``, or ``ops.TABLE[]`` for a key not known here;
+            # auditor.flow.aliases)
+            table = self.qualname(holder, scope, depth + 1)
+            if table is not None and f"{table}[]" in self.known:
+                if isinstance(index, cst.Integer):
+                    key = str(int(index.value, 0))
+                named = f"{table}[{key}]" if key is not None else None
+                return named if named is not None and named in self.known else f"{table}[]"
         container = holder
         if isinstance(container, cst.Name):
             bindings = scope.lookup(container.value)

@@ -174,6 +174,8 @@ class Summarizer:
         self._wrapping: dict[int, tuple[str, ...]] = {}
         # id() of a ``with ... as`` binding -> its made-up ``__enter__`` call (_entered)
         self._entered_calls: dict[int, int] = {}
+        # id() of a made-up call -> where it is (the operation it stands for)
+        self._placed: dict[int, tuple[int, int]] = {}
         # what lookups by name may give, as names auditor.flow.propagate resolves: values
         # used elsewhere (see _looked_up), and the ids of the expressions called
         self._lookups: set[str] = set()
@@ -245,6 +247,9 @@ class Summarizer:
         index = self._call_index.get(id(node))
         if index is not None and index >= 0:
             return self.call_position(index)
+        placed = self._placed.get(id(node))
+        if placed is not None:
+            return placed
         if index is not None:  # made up (a dependency's call): where its function is used
             node = getattr(node, "func", node)
         if self.lines and scope is not None:
@@ -1359,6 +1364,30 @@ class Summarizer:
                     self._now = saved
         return frozenset(out), calls == 0
 
+    def operate(self) -> None:
+        """The methods Python runs for the operations of the file (``r[k]``:
+        ``r.__getitem__(k)``; ``r + x``: ``r.__add__(x)``, or ``x.__radd__(r)``), as made-up
+        calls when the operand is an object of a class that may be the project's: the
+        method's parameters get what the operation passes, as for a call written out (a
+        ``__getitem__`` that runs its key as a command is called with request data). What
+        the operation's value carries stays its operands' (a function's result is typed
+        like an object, and one without the method is no call)."""
+        saved = self._now
+        for node, operand, method, args, scope, when in self.collector.operations:
+            typed = self.typed(operand, scope)
+            if typed is None or not typed.endswith("()") or not self._may_be_project(typed):
+                continue
+            call = cst.Call(
+                func=cst.Attribute(value=operand, attr=cst.Name(method)),
+                args=[cst.Arg(value=a) for a in args],
+            )
+            self._placed[id(call)] = self.position(node, scope)
+            self._now = (scope, when)  # its operands are read where the operation is
+            try:
+                self._made_up_call(call, scope, f"{typed}.{method}")
+            finally:
+                self._now = saved
+
     def _entered(self, binding: Binding) -> frozenset[Label]:
         """``with X() as v``: ``v`` is what ``X.__enter__`` returns (``__aenter__`` of an
         ``async with``), a made-up call of it on the item when the item is an object of a
@@ -2196,8 +2225,10 @@ class Summarizer:
             )
             if not plain:
                 opaque = True
-                if typed is not None and expr is func:  # @shell_command, not @factory(...)
+                if typed is not None and expr is func:  # @shell_command
                     wrapping.append(typed)
+                elif typed is not None:  # @shell("x"): what a call of the factory returns
+                    wrapping.append(f"{typed}()")
         self._wrapping[id(record)] = tuple(wrapping)
         if record.cls is not None:
             for base in self._bases(record.cls):
@@ -2579,6 +2610,7 @@ class Summarizer:
             self._handed_over(site)
             self._dispatched(site)
             self._looked_up(site)
+        self.operate()
         for record in self.collector.functions:
             summary.functions[record.key] = self._function(record)
         for alias, made in self._model_aliases().items():
