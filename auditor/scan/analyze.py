@@ -1146,6 +1146,10 @@ def evaluator_for(
         outside=frozenset(collector.outside_attrs),
     )  # fmt: skip
     evaluator.subclasses = _subclasses(collector)
+    evaluator.class_scopes = {
+        record.key: record.scope for record in collector.classes if record.scope is not None
+    }
+    evaluator.class_nodes = {record.key: record.node for record in collector.classes}
     module, package = collector.module_name, collector.package
     evaluator.absolute = lambda target: absolute(target, module, package)
     if collector.inline:

@@ -150,6 +150,11 @@ class Evaluator:
         # class key -> the classes of the module that derive from it (an instance of one
         # runs the class's methods with the attributes it sets)
         self.subclasses: dict[str, tuple[str, ...]] = {}
+        # class key -> the scope of the class's body (its class attributes: ``command =
+        # "/bin/bash"``, read as ``self.command`` where no method sets it)
+        self.class_scopes: dict[str, Scope] = {}
+        # class key -> its ``class`` statement (its decorators, bases and annotations)
+        self.class_nodes: dict[str, cst.ClassDef] = {}
         self._active: set[int] = set()
         # marking mode (``mark_quoting``): each call of these quoting functions is a constant
         # text naming it, so that where it lands in a shell string can be read
@@ -263,6 +268,13 @@ class Evaluator:
             ]
             const = all(v.const for v in (*keys, *values))
             return Value(const, choices=tuple(values) if const else None, truth=bool(values))
+        if (
+            type(node) is cst.DictComp
+            or type(node) is cst.ListComp
+            or type(node) is cst.SetComp
+            or type(node) is cst.GeneratorExp
+        ):
+            return self._comprehension(node, scope, depth)
         if type(node) is cst.BooleanOperation:
             left = self.value(node.left, scope, depth + 1)
             right = self.value(node.right, scope, depth + 1)
@@ -279,6 +291,59 @@ class Evaluator:
             if inner.const and inner.truth is not None:
                 return Value(True, truth=not inner.truth)
         return DYNAMIC
+
+    def _comprehension(
+        self,
+        node: cst.DictComp | cst.ListComp | cst.SetComp | cst.GeneratorExp,
+        scope: Scope,
+        depth: int,
+    ) -> Value:
+        """A comprehension over constants that builds its items from its loop variables
+        and constants only (``{key: (mod, cls) for key, (mod, cls, _) in TABLE.items()}``):
+        a constant whose items are constants of unknown text (a lookup in it is one). Its
+        first iterable is read in ``scope``; one that names an earlier loop variable, or an
+        item built by a call or anything else, makes it dynamic. Its conditions only pick."""
+        targets: set[str] = set()
+        clause: cst.CompFor | None = node.for_in
+        while clause is not None:
+            if clause.asynchronous is not None or _names_in(clause.iter) & targets:
+                return DYNAMIC
+            if not self.value(clause.iter, scope, depth + 1).const:
+                return DYNAMIC
+            if not _target_names(clause.target, targets):
+                return DYNAMIC
+            clause = clause.inner_for_in
+        built = (node.key, node.value) if isinstance(node, cst.DictComp) else (node.elt,)
+        for part in built:
+            if not self._built_of(part, targets, scope, depth):
+                return DYNAMIC
+        return Value(True, choices=(Value(True, truth=None),), truth=None)
+
+    def _built_of(
+        self, node: cst.BaseExpression, targets: set[str], scope: Scope, depth: int
+    ) -> bool:
+        """Whether ``node`` is built of the loop variables ``targets`` and constants only,
+        by tuples, lists, lookups and operators."""
+        if type(node) is cst.Name:
+            return node.value in targets or self.value(node, scope, depth + 1).const
+        if type(node) is cst.Tuple or type(node) is cst.List:
+            return all(
+                type(e) is cst.Element and self._built_of(e.value, targets, scope, depth)
+                for e in node.elements
+            )
+        if type(node) is cst.Subscript:
+            return self._built_of(node.value, targets, scope, depth) and all(
+                isinstance(e.slice, cst.Index)
+                and self._built_of(e.slice.value, targets, scope, depth)
+                for e in node.slice
+            )
+        if type(node) is cst.BinaryOperation:
+            return self._built_of(node.left, targets, scope, depth) and self._built_of(
+                node.right, targets, scope, depth
+            )
+        if _names_in(node):
+            return False
+        return self.value(node, scope, depth + 1).const
 
     def _imported_attr(self, node: cst.Attribute, scope: Scope) -> Value | None:
         """``consts.CMD``, ``app.consts.CMD``: see :meth:`_imported`."""
@@ -413,19 +478,60 @@ class Evaluator:
         its constant items quoted and a mark for each other one (each is a word)."""
         assert self.marked is not None
         if qualname.endswith(".join") and len(node.args) == 1 and not node.args[0].star:
-            inner = self.value(node.args[0].value, scope, depth + 1)
-            if inner.items is not None and not inner.more:
-                words = []
-                for item in inner.items:
-                    if item.const and item.text is not None:
-                        words.append(shlex.quote(item.text))
-                    else:
-                        self._mark(node, item)
-                        words.append(quote_mark(len(self.marked) - 1))
-                return _const_text(" ".join(words))
+            joined = self._quoted_words(node, node.args[0].value, scope, depth)
+            if joined is not None:
+                return joined
         first = positional(node, 0)
         self._mark(node, self.value(first, scope, depth + 1) if first is not None else DYNAMIC)
         return _const_text(quote_mark(len(self.marked) - 1))
+
+    def _quoted_words(
+        self, node: cst.Call, words: cst.BaseExpression, scope: Scope, depth: int
+    ) -> Value | None:
+        """``shlex.join(words)`` in marking mode, for ``words`` written out: its constant
+        items quoted and a mark for each other one (each is a word); else None."""
+        assert self.marked is not None
+        inner = self.value(words, scope, depth + 1)
+        if inner.items is None or inner.more:
+            return None
+        out = []
+        for item in inner.items:
+            if item.const and item.text is not None:
+                out.append(shlex.quote(item.text))
+            else:
+                self._mark(node, item)
+                out.append(quote_mark(len(self.marked) - 1))
+        return _const_text(" ".join(out))
+
+    def _joined_quotes(self, node: cst.Call, scope: Scope) -> cst.Call | None:
+        """The quoting call of ``" ".join(shlex.quote(w) for w in words)`` (a generator or
+        a list comprehension, one loop, no condition, each item quoted whole): the same
+        command line as ``shlex.join(words)``; None for any other call."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "join":
+            return None
+        if not isinstance(func.value, cst.SimpleString) or len(node.args) != 1:
+            return None
+        if string_value(func.value) != " " or node.args[0].star or node.args[0].keyword:
+            return None
+        made = node.args[0].value
+        if not isinstance(made, (cst.GeneratorExp, cst.ListComp)):
+            return None
+        loop = made.for_in
+        if loop.inner_for_in is not None or loop.ifs or loop.asynchronous is not None:
+            return None
+        quote, target = made.elt, loop.target
+        if not isinstance(quote, cst.Call) or not isinstance(target, cst.Name):
+            return None
+        if len(quote.args) != 1 or quote.args[0].star or quote.args[0].keyword:
+            return None
+        word = quote.args[0].value
+        if not isinstance(word, cst.Name) or word.value != target.value:
+            return None
+        qualname = self.resolver.qualname(quote.func, scope)
+        if qualname not in self.quoting or qualname.endswith(".join"):
+            return None
+        return quote
 
     def _mark(self, node: cst.Call, quoted: Value) -> None:
         assert self.marked is not None
@@ -452,7 +558,7 @@ class Evaluator:
         if node.value.value != self_name or not bindings or bindings[0].kind != "param":
             return DYNAMIC
         assigns = self.attrs.get((cls, node.attr.value), [])
-        if len(assigns) != 1 or node.attr.value in self.outside:
+        if len(assigns) > 1 or node.attr.value in self.outside:
             return DYNAMIC
         if ANY_ATTR in self.outside:
             return DYNAMIC  # setattr(obj, name, v): any attribute may be the one written
@@ -461,6 +567,8 @@ class Evaluator:
                 return DYNAMIC  # setattr(self, name, v): self may be an instance of sub
             if sub != cls and not self._constant_sets(sub, node.attr.value, depth):
                 return DYNAMIC  # a subclass sets self.<attr> to what is not constant
+        if not assigns:
+            return self._class_attr(cls, node.attr.value, depth)
         value, where, method, mutation = assigns[0]
         if mutation or method != "__init__" or value is None:
             return DYNAMIC
@@ -472,6 +580,48 @@ class Evaluator:
             return self.value(value, where, depth + 1)
         finally:
             self._active.discard(key)
+
+    def _class_attr(self, cls: str, attr: str, depth: int) -> Value:
+        """``self.<attr>`` that no method of the class sets: the class attribute its body
+        binds once (``command: str = "/bin/bash"``), when the bodies of the module's
+        subclasses bind it to constants too, or not at all."""
+        value = self._class_binding(cls, attr)
+        if value is None:
+            return DYNAMIC  # (inherited from a class of another module, or set elsewhere)
+        for sub in self.subclasses.get(cls, ()):
+            if sub not in self.class_scopes:
+                return DYNAMIC
+            if attr in self.class_scopes[sub].bindings:
+                other = self._class_binding(sub, attr)
+                if other is None or not self._settled(other, depth).const:
+                    return DYNAMIC
+        return self._settled(value, depth)
+
+    def _class_binding(self, cls: str, attr: str) -> tuple[cst.BaseExpression, Scope] | None:
+        """The value the body of class ``cls`` binds ``attr`` to, when it binds it once."""
+        body = self.class_scopes.get(cls)
+        bindings = body.bindings.get(attr) if body is not None else None
+        if not bindings or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind != "value" or binding.value is None:
+            return None
+        node = self.class_nodes.get(cls)
+        if node is None or (_annotated(node, attr) and not _plain_class(node)):
+            # a declared field's default (``@dataclass``, a pydantic model, a NamedTuple):
+            # the constructor sets the instance's own
+            return None
+        return binding.value, binding.scope
+
+    def _settled(self, found: tuple[cst.BaseExpression, Scope], depth: int) -> Value:
+        value, where = found
+        if id(value) in self._active:
+            return DYNAMIC
+        self._active.add(id(value))
+        try:
+            return self.value(value, where, depth + 1)
+        finally:
+            self._active.discard(id(value))
 
     def _constant_sets(self, cls: str, attr: str, depth: int) -> bool:
         """Whether every ``self.<attr> = value`` of class ``cls`` sets a constant."""
@@ -649,6 +799,14 @@ class Evaluator:
                     program=_first_word(receiver.text),
                     parts=_template_parts(receiver.text, _FORMAT_FIELD),
                 )
+            if method == "join" and self.marked is not None:
+                quote = self._joined_quotes(node, scope)
+                if quote is not None:
+                    assert isinstance(node.args[0].value, (cst.GeneratorExp, cst.ListComp))
+                    words = node.args[0].value.for_in.iter
+                    joined = self._quoted_words(quote, words, scope, depth)
+                    if joined is not None:
+                        return joined
             if method == "join" and receiver.const and len(node.args) == 1:
                 inner = self.value(node.args[0].value, scope, depth + 1)
                 if inner.const and (inner.more or inner.choices is not None):
@@ -674,6 +832,8 @@ class Evaluator:
                 if receiver.const and all(a.const for a in args):
                     return UNKNOWN_TEXT
                 return DYNAMIC
+            if method in ("items", "keys", "values") and receiver.const and not node.args:
+                return Value(True, choices=(Value(True, truth=None),), truth=None)
             if method == "get" and receiver.choices is not None and node.args:
                 default = (
                     self.value(node.args[1].value, scope, depth + 1)
@@ -903,6 +1063,56 @@ def _words(text: Value, shell_like: bool) -> Value:
         return DYNAMIC
     known = tuple(_const_text(w) for w in found)
     return Value(False, program=True, items=known, more=True, tail_const=False, splits=True)
+
+
+def _annotated(node: cst.ClassDef, attr: str) -> bool:
+    """Whether the body of class ``node`` declares ``attr`` with an annotation."""
+    for statement in node.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if (
+                    isinstance(small, cst.AnnAssign)
+                    and isinstance(small.target, cst.Name)
+                    and small.target.value == attr
+                ):
+                    return True
+    return False
+
+
+def _plain_class(node: cst.ClassDef) -> bool:
+    """A class with no decorator and no base but ``object``: its annotated class
+    attributes are no fields a constructor sets."""
+    if node.decorators or node.keywords:
+        return False
+    return all(
+        isinstance(base.value, cst.Name) and base.value.value == "object" for base in node.bases
+    )
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    """The names ``node`` reads (``cst.Name`` anywhere in it)."""
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is cst.Name:
+            found.add(item.value)
+        elif type(item) is cst.Attribute:
+            stack.append(item.value)  # (not the attribute's own name)
+        else:
+            stack.extend(item.children)
+    return found
+
+
+def _target_names(target: cst.BaseExpression, into: set[str]) -> bool:
+    """Add the names a loop target binds (``key, (mod, cls)``) to ``into``; False for a
+    target that binds anything else (an attribute, an item)."""
+    if type(target) is cst.Name:
+        into.add(target.value)
+        return True
+    if type(target) is cst.Tuple or type(target) is cst.List:
+        return all(type(e) is cst.Element and _target_names(e.value, into) for e in target.elements)
+    return False
 
 
 def _element(container: Value) -> Value:

@@ -2621,6 +2621,17 @@ class Summarizer:
             if assign.value is not None:
                 held |= self.labels(assign.value, assign.scope)
         for klass in self.collector.classes:
+            # the class attributes its body binds to what carries data (``program =
+            # os.environ["SHELL"]``): what ``self.program`` reads where no method sets it, in
+            # a method of this class or of a base class of another file
+            body = klass.scope.bindings.items() if klass.scope is not None else ()
+            for name, bindings in body:
+                for binding in bindings:
+                    if binding.kind == "value" and binding.value is not None:
+                        labels = self.labels(binding.value, binding.scope)
+                        if labels:
+                            attrs.setdefault((klass.key, name), set()).update(labels)
+        for klass in self.collector.classes:
             summary.classes[klass.key] = Class(
                 klass.key,
                 tuple(self._bases(klass.key)),

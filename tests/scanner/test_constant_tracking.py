@@ -145,6 +145,58 @@ CASES = [
         "def f(arg):\n    subprocess.run([sys.executable, s, arg])\n",
         "fixed-program",
     ),
+    # a table built by a comprehension over a constant one (agno 3.1's models/utils.py:
+    # ``MODEL_PROVIDER_CLASSES = {key: (mod, cls) for key, (mod, cls, _n) in
+    # _PROVIDERS.items()}``, then ``module_path, _ = MODEL_PROVIDER_CLASSES.get(provider)``)
+    (
+        H + "T = {'a': ('git', 'A', 'x'), 'b': ('hg', 'B', 'y')}\n"
+        "C = {k: (m, c) for k, (m, c, _n) in T.items()}\n"
+        "def f(p):\n    entry = C.get(p)\n    prog, cls = entry\n"
+        "    subprocess.run([prog, 'status'])\n",
+        "constant",
+    ),
+    (
+        H + "T = {'a': 'ls', 'b': 'df'}\nC = [v + ' -l' for v in T.values()]\n"
+        "def f(i):\n    subprocess.run(C[i], shell=True)\n",
+        "constant",
+    ),
+    (
+        H + "T = ['ls', 'df']\ndef f(i):\n"
+        "    for c in (t for t in T if t):\n        subprocess.run(c, shell=True)\n",
+        "constant",
+    ),
+    # ... not one over what is not constant, or that builds its items by a call
+    (
+        H + "def f(p, i):\n    C = {k: v for k, v in p.items()}\n"
+        "    subprocess.run(C[i], shell=True)\n",
+        "dynamic",
+    ),
+    (
+        H + "T = ['HOME', 'USER']\nC = [os.environ[n] for n in T]\n"
+        "def f(i):\n    subprocess.run(C[i], shell=True)\n",
+        "dynamic",
+    ),
+    (
+        H + "T = ['ls', 'df']\nC = [x.upper() for x in T]\n"
+        "def f(i):\n    subprocess.run(C[i], shell=True)\n",
+        "dynamic",
+    ),
+    (
+        H + "T = ['ls', 'df']\ndef f(u, i):\n    C = [t + u for t in T]\n"
+        "    subprocess.run(C[i], shell=True)\n",
+        "dynamic",
+    ),
+    (
+        H + "T = [['ls'], ['df']]\nC = [w for ws in T for w in ws + sys.argv]\n"
+        "def f(i):\n    subprocess.run(C[i], shell=True)\n",
+        "dynamic",
+    ),
+    # a constant dict grown by what is not: its items are not constant either
+    (
+        H + "def f(k, v):\n    d = {'a': 'ls'}\n    d[k] = v\n"
+        "    for c in d.values():\n        subprocess.run(c, shell=True)\n",
+        "dynamic",
+    ),
 ]
 
 

@@ -39,8 +39,17 @@ CASES = [
     (H + "C = 'a'\nC = 'b'\nsubprocess.run(C, shell=True)", "constant", True, "constant-shell"),
     (H + "C = 'a'\nC = x\nsubprocess.run(C, shell=True)", "dynamic", True, "dynamic-shell"),
     (H + "C = 'a'\nC += x\nsubprocess.run(C, shell=True)", "dynamic", True, "dynamic-shell"),
+    # a class attribute no method sets is its body's constant (tests/flow/
+    # test_class_attributes.py), unless code outside the class sets it
     (
         H + "class K:\n    C = 'ls'\n    def f(self):\n        subprocess.run(self.C, shell=True)",
+        "constant",
+        True,
+        "constant-shell",
+    ),
+    (
+        H + "class K:\n    C = 'ls'\n    def f(self):\n        subprocess.run(self.C, shell=True)"
+        "\nK.C = x",
         "dynamic",
         True,
         "dynamic-shell",

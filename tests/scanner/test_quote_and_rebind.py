@@ -138,6 +138,39 @@ def test_shlex_join_quotes_each_word(tmp_path: Path) -> None:
     assert rules == [("AUD101", True), ("AUD001", False), ("AUD001", False)]
 
 
+def test_a_join_of_each_word_quoted_is_read_as_shlex_join(tmp_path: Path) -> None:
+    """``" ".join(shlex.quote(p) for p in parts)`` (vanna 2.0's ``_quote_command``) is the
+    command line ``shlex.join(parts)`` is: a quoted word that is the program, or the script
+    python runs, is no quote that counts; one that is an operand still is."""
+    found = _scan(
+        tmp_path,
+        {
+            "app.py": FLASK
+            + textwrap.dedent(
+                """                def script_chosen():
+                    parts = [sys.executable, request.args["file"]]
+                    os.system(" ".join(shlex.quote(p) for p in parts))
+
+                def program_chosen():
+                    parts = [request.args["prog"], "-v"]
+                    os.system(" ".join([shlex.quote(p) for p in parts]))
+
+                def operand():
+                    parts = ["grep", "--", request.args["word"], "/srv/log"]
+                    os.system(" ".join(shlex.quote(p) for p in parts))
+
+                def filtered():
+                    parts = [sys.executable, request.args["file"]]
+                    os.system(" ".join(shlex.quote(p) for p in parts if p))
+                """
+            )
+        },
+    )["app.py"]
+    rules = [(r, "quoted or converted" in m) for r, _, m in found]
+    # (a condition may drop words: the join is read as before, a quote that counts)
+    assert rules == [("AUD001", False), ("AUD001", False), ("AUD101", True), ("AUD101", True)]
+
+
 def test_a_number_still_counts_anywhere(tmp_path: Path) -> None:
     found = _scan(
         tmp_path,
