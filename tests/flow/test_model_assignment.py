@@ -75,3 +75,30 @@ def test_an_instance_made_with_a_constant_then_assigned(tmp_path: Path) -> None:
     )
     [finding] = found
     assert (finding.rule, finding.risk, finding.origin) == ("AUD001", "critical", "remote-input")
+
+
+def test_fields_assigned_from_each_other_end(tmp_path: Path) -> None:
+    """``a.n = b.n`` and ``b.n = a.n``: what is assigned to the field is that field; the
+    reading ends (ansible-core recursed without end before the cut)."""
+    found = scan_files(
+        tmp_path,
+        {
+            "app.py": """\
+                from fastapi import FastAPI, Request
+                from pydantic import BaseModel
+                import os
+                app = FastAPI()
+                class Job(BaseModel):
+                    n: int
+                @app.post("/b")
+                async def b(req: Request):
+                    a, b = Job(n=1), Job(n=2)
+                    a.n = b.n
+                    b.n = a.n
+                    b.n = req.query_params["n"]
+                    os.system(f"head -n {a.n} /var/log/syslog")
+                """
+        },
+    )
+    [finding] = found
+    assert (finding.rule, finding.risk, finding.origin) == ("AUD001", "critical", "remote-input")
