@@ -272,6 +272,9 @@ class Class:
     # the instance attributes a framework base class sets (a Django view's
     # ``self.request``): attribute -> (origin, note), inherited by the project's subclasses
     framework_attrs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # its configuration makes it convert a field assigned after an instance is made
+    # (pydantic's ``validate_assignment``: rules/sources.toml's [model_assignment])
+    validates_assignment: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -282,6 +285,7 @@ class Class:
             "converted": self.converted,
             "sourced": [[list(m), list(s), o, n] for m, s, o, n in self.sourced],
             "framework_attrs": {k: list(v) for k, v in self.framework_attrs.items()},
+            "validates_assignment": self.validates_assignment,
         }
 
     @classmethod
@@ -294,6 +298,7 @@ class Class:
             dict(d.get("converted", {})),
             tuple((tuple(m), tuple(s), o, n) for m, s, o, n in d.get("sourced", ())),
             {k: (v[0], v[1]) for k, v in d.get("framework_attrs", {}).items()},
+            bool(d.get("validates_assignment", False)),
         )
 
 

@@ -41,6 +41,10 @@ LANGS = ("en", "pt-BR")
 PYTHON = "\0python"
 """A word that is the running interpreter (``sys.executable``)."""
 
+HOME = "\0home"
+"""The start of a word that begins in a home folder: the shell's tilde expansion (``~``,
+``~root``, ``~/x``), followed by the rest of the word after the user name (``/x``)."""
+
 Word = str | None
 """A word of a command: its text, :data:`PYTHON`, or None when it is built at run time."""
 
@@ -338,6 +342,8 @@ _UNKNOWN = Reading("", False)
 
 
 def _shown(word: Word) -> str:
+    if word is not None and word.startswith(HOME):
+        return "~" + word[len(HOME) :]
     return "sys.executable" if word == PYTHON else "…" if word is None else word
 
 
@@ -399,6 +405,9 @@ def path_needs(words: Sequence[Word]) -> frozenset[str]:
         redirect = False
         if "=" in target and not target.startswith("/"):
             target = target.split("=", 1)[1]
+        if target.startswith(HOME):
+            out.add(paths.hidden_needs)  # ~root, ~/x: a home folder, which no profile shows
+            continue
         if not target.startswith("/"):
             continue
         if any(target == root or target.startswith(root + "/") for root in paths.hidden):
@@ -417,8 +426,8 @@ def _read_words(words: Sequence[Word]) -> Reading:
     start = i
     while i < len(words):
         word = words[i]
-        if word is None:
-            return _UNKNOWN
+        if word is None or word.startswith(HOME):
+            return _UNKNOWN  # (~/bin/tool: a program of a home folder, not the table's)
         if _is_python(word):
             return _read_python(words, i)
         program = program_of(word)
@@ -491,12 +500,19 @@ def split_commands(segments: Iterable[Word]) -> list[list[Word]]:
     started = False
     quote = ""
 
+    tilde = False  # the word starts with an unquoted ~ (a home folder)
+
     def end_word() -> None:
-        nonlocal word, known, started
+        nonlocal word, known, started, tilde
         if started:
             text = "".join(word)
-            commands[-1].append(text if known and not (set(text) & _EXPANDED) else None)
-        word, known, started = [], True, False
+            if tilde and known and not (set(text[1:]) & (_EXPANDED - {"~"})):
+                # ~, ~user, ~/x, ~user/x: a home folder (the rest of the path kept)
+                slash = text.find("/")
+                commands[-1].append(HOME + (text[slash:] if slash >= 0 else ""))
+            else:
+                commands[-1].append(text if known and not (set(text) & _EXPANDED) else None)
+        word, known, started, tilde = [], True, False, False
 
     for segment in segments:
         if segment is None:
@@ -525,6 +541,8 @@ def split_commands(segments: Iterable[Word]) -> list[list[Word]]:
             elif char.isspace():
                 end_word()
             else:
+                if char == "~" and not started:
+                    tilde = True
                 word.append(char)
                 started = True
     end_word()

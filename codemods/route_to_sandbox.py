@@ -46,7 +46,9 @@ from auditor.codemod_support import (
 from auditor.command_reader import CommandReader
 from auditor.findings import Finding
 from auditor.plans import NEEDS_SHELL, TEXT_UNKNOWN, Decline
+from auditor.sandbox.view import workdir_refusal
 from auditor.sandbox_needs import SandboxEffect, effect_of, table
+from auditor.scanner_view import exact_text
 
 from .shell_to_argv import plan_conversion
 
@@ -130,6 +132,7 @@ class RouteToSandbox(SiteCodemod):
                 "(the payload runs as its own user, with its own root and shell)",
                 "refused-keywords",
             )
+        self._check_workdir(original)
         target = TARGETS[finding.sink]
         if target == "run":
             positional = [a for a in original.args if a.keyword is None and not a.star]
@@ -147,6 +150,28 @@ class RouteToSandbox(SiteCodemod):
         args = _with_keywords(list(updated.args), effect)
         self.set_effect(finding, effect)
         return updated.with_changes(func=self.sandbox_attr(target), args=args)
+
+    def _check_workdir(self, call: cst.Call) -> None:
+        """A constant ``cwd=`` the sandbox refuses (/tmp, a home, a folder holding one: the
+        run raises SandboxUnavailable): decline rather than turn a working call into one
+        that always fails."""
+        given = next(
+            (a.value for a in call.args if a.keyword is not None and a.keyword.value == "cwd"),
+            None,
+        )
+        scope = self.scope_in_scanner(call)
+        if given is None or scope is None:
+            return
+        path = exact_text(given, scope)
+        if path is None or not path.startswith("/"):
+            return
+        why = workdir_refusal(path)
+        if why is not None:
+            raise Decline(
+                f"cwd={path!r}: the sandbox refuses it as a working directory ({why}), so the "
+                "call would raise SandboxUnavailable; give it cwd= a folder of its own",
+                "cwd-refused",
+            )
 
     def _effect(self, call: cst.Call, finding: Finding) -> SandboxEffect:
         """What the sandbox will take away from this call's command, and give back."""

@@ -164,6 +164,7 @@ FAMILIES: tuple[Family, ...] = (
             "pandas.read_pickle",
             "numpy.load",
             "torch.load",
+            "shelve.open",
         ),
         "deserialises data that can run code (a pickle names the callables it calls)",
     ),
@@ -181,6 +182,9 @@ FAMILIES: tuple[Family, ...] = (
             "importlib.machinery.SourceFileLoader",
             "imp.load_source",
             "zipimport.zipimporter",
+            "ctypes.CDLL",
+            "sys.path.insert",
+            "sys.path.append",
         ),
         "a module chosen at run time is imported (its top-level code runs)",
     ),
@@ -387,11 +391,13 @@ def _family_rules(family: Family, sinks: Sequence[Sink]) -> list[dict[str, objec
     shell = any(s.shell == "always" for s in sinks)
     category = _CLASS.get(family.file, "dynamic-shell" if shell else "dynamic-program")
     if family.file == "dynamic-import":
-        # a constant name (or path: its payload may be the second argument) is no finding
+        # a constant name (or path: its payload may be the second argument) is no finding,
+        # nor None (ctypes.CDLL(None): the program itself)
         constant = [
-            _with_args(p, "$X, " * s.payload + '"...", ...')
+            _with_args(p, "$X, " * s.payload + f"{value}, ...")
             for s in sinks
             for p in _call_patterns(s)
+            for value in ('"..."', "None")
         ]
         body: dict[str, object] = {
             "patterns": [_either(calls), *({"pattern-not": p} for p in constant)]

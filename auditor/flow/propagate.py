@@ -352,6 +352,7 @@ class Project:
         # the (class, attribute) pairs whose methods' sets are being read (_methods_set):
         # a method that sets the attribute from the attribute itself reads it again
         self._setting: set[tuple[str, str]] = set()
+        self._assigning: set[tuple[str, str]] = set()  # (_assigned)
         self.instantiated = 0  # instantiations computed (not found in the memo), all passes
         # beyond _INSTANCE_DEPTH (or the budget) a nested call's value is the called
         # function's summary: what it returns of its own (the "o" nodes) and, of this
@@ -1256,7 +1257,17 @@ class Project:
                 # ``task._uuid`` read as what a PlayContext was sent on standard input)
                 value = value.widened(self._methods_set(made, str(label[2])))
             converted = self._converted(label[1], label[2])
-            return value.sanitized(converted) if converted else value
+            if converted:
+                value = value.sanitized(converted)
+            if made is not None:
+                # ``job.n = request.args["n"]`` anywhere in the project: what an instance's
+                # field is assigned after it is made, converted only when the model
+                # validates assignment (pydantic's default does not)
+                assigned = self._assigned(made, str(label[2]))
+                if converted and self._validates_assignment(made):
+                    assigned = assigned.sanitized(converted)
+                value = value.widened(assigned)
+            return value
         return NOTHING
 
     def written(self, target: str) -> Info:
@@ -1332,6 +1343,35 @@ class Project:
                 else:
                     out = out.merge(self._read("a", (cls, name)))
         return out
+
+    def _assigned(self, gid: str, attr: str) -> Info:
+        """What the project's code assigns to ``attr`` of an instance of class ``gid`` from
+        outside its methods (``job.n = x``: :attr:`object_attrs`)."""
+        key = (gid, attr)
+        if key in self._assigning:
+            return NOTHING  # read already, further up (``a.n = b.n`` of two instances)
+        self._assigning.add(key)
+        try:
+            out = NOTHING
+            for where, labels in self.object_attrs.get(key, ()):
+                out = out.merge(self.info(where, labels))
+        finally:
+            self._assigning.discard(key)
+        return out
+
+    def _validates_assignment(self, gid: str, depth: int = 0) -> bool:
+        """Whether class ``gid``, or a project base of it, converts a field assigned after
+        an instance is made (pydantic's ``validate_assignment``)."""
+        found = self.classes.get(gid)
+        if found is None or depth > 8:
+            return False
+        if found[1].validates_assignment:
+            return True
+        for base in found[1].bases:
+            resolved = self.class_id(base)
+            if resolved is not None and self._validates_assignment(resolved, depth + 1):
+                return True
+        return False
 
     def _methods_set(self, gid: str, attr: str) -> Info:
         """What the methods of class ``gid`` and of its subclasses set on ``self.<attr>``

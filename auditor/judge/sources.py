@@ -198,6 +198,11 @@ class SourceCatalogue:
     # sanitizers that quote for a shell (``quotes = true``): they protect only a hole that
     # stands outside quotes where no command or code is read (auditor.judge.shellwords)
     quoting: set[str] = field(default_factory=set)
+    # a model's configuration setting that makes it convert a field assigned after the
+    # instance is made, and the class-body names that hold its configuration
+    # (rules/sources.toml's [model_assignment])
+    assignment_setting: str = ""
+    config_names: frozenset[str] = frozenset()
 
     # -- lookups -----------------------------------------------------------------------
     def object_source(self, qualname: str) -> Source | None:
@@ -444,7 +449,15 @@ def build(extra: Sequence[Mapping[str, Any]] = (), where: str = "policy") -> Sou
     for table in _TABLES:
         for i, entry in enumerate(data.get(table, [])):
             add_entry(catalogue, table, entry, f"rules/sources.toml: {table} #{i + 1}")
-    unknown = set(data) - set(_TABLES) - {"origins", "near_sources"}
+    assignment = data.get("model_assignment", {})
+    setting, config = assignment.get("setting", ""), assignment.get("config", [])
+    if not isinstance(setting, str) or not isinstance(config, list):
+        raise SourceError("rules/sources.toml: model_assignment: 'setting' must be a string, "
+                          "'config' a list")  # fmt: skip
+    catalogue.assignment_setting = setting
+    catalogue.config_names = frozenset(_strings("rules/sources.toml: model_assignment",
+                                                "config", config))  # fmt: skip
+    unknown = set(data) - set(_TABLES) - {"origins", "near_sources", "model_assignment"}
     if unknown:
         raise SourceError(f"rules/sources.toml: unknown table {sorted(unknown)[0]!r}")
     for i, entry in enumerate(extra):

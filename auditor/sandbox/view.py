@@ -153,6 +153,21 @@ def shared_workdir(workdir: str) -> str | None:
     return None
 
 
+def workdir_refusal(workdir: str) -> str | None:
+    """Why a run whose working directory is ``workdir`` raises SandboxUnavailable under
+    any profile, said for a person (None: it is not refused so): a folder under a tree
+    never in view, or one others share (:func:`shared_workdir`: /tmp, a home) outside the
+    system trees. For a migration to tell before it routes a call with a constant ``cwd=``
+    to the sandbox; :func:`build` refuses by the same rules."""
+    workdir = os.path.realpath(workdir)
+    if any(_under(workdir, n) for n in never()):
+        return f"{workdir} is in {', '.join(never())}, which are never in view"
+    if workdir == "/" or any(_under(workdir, t) for t in _strings("system_trees")):
+        return None
+    shared = shared_workdir(workdir)
+    return None if shared is None else f"the working directory {workdir} is {shared}"
+
+
 def submounts(top: str) -> list[str]:
     """The outermost mount points strictly below ``top`` (resolved), from
     ``/proc/self/mountinfo``: a bind of ``/tmp`` or ``/run`` inside a project folder (a

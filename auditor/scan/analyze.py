@@ -1194,6 +1194,8 @@ def _match(calls: list[CallSite], ctx: Context, collector: Collector | None = No
             maker: cst.CSTNode | None = None
             made = _called_by_name(node, call.scope, resolver, catalogue)
             if made is None:
+                made = _init_called(node, call.scope, resolver, catalogue)
+            if made is None:
                 found = _made_call(node, call.scope, resolver, catalogue)
                 if found is not None:
                     made, maker = (found[0], found[1]), found[2]
@@ -1562,6 +1564,25 @@ def _called_by_name(
         if sink is not None and not sink.isolated:
             return sink, cst.Call(func=func, args=maker.args[1:])
     return None
+
+
+def _init_called(
+    node: cst.Call, scope: Scope, resolver: Resolver, catalogue: Catalogue
+) -> tuple[Sink, cst.Call] | None:
+    """A sink class's initialiser called unbound on an object
+    (``subprocess.Popen.__init__(object.__new__(subprocess.Popen), cmd, shell=True)``):
+    it starts the process as ``subprocess.Popen(cmd, shell=True)`` does. The sink and the
+    call it makes: the arguments after the object."""
+    func = node.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "__init__":
+        return None
+    if not node.args or node.args[0].star or node.args[0].keyword is not None:
+        return None
+    qualname = resolver.qualname(func.value, scope)
+    sink = catalogue.lookup(qualname) if qualname is not None else None
+    if sink is None or sink.isolated:
+        return None
+    return sink, cst.Call(func=func.value, args=node.args[1:])
 
 
 # how many calls deep a callee is followed to what makes it (``runner = make(); runner(x)``)

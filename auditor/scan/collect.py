@@ -123,6 +123,9 @@ class Store:
 # anywhere for the unordered ones); and those that may put them first
 _GROWING = frozenset({"append", "extend", "add", "update", "setdefault", "put", "put_nowait"})
 _PREPENDING = frozenset({"insert", "appendleft", "extendleft"})
+# the methods whose call calls what they are looked up on: ``os.system.__call__(cmd)``,
+# a sink class's initialiser called unbound (``subprocess.Popen.__init__(obj, cmd)``)
+_CALLING_DUNDERS = frozenset({"__call__", "__init__"})
 # methods that change a container's items in place, their order or their number: what it
 # holds after them is not what it was built with
 _MUTATING = frozenset(
@@ -1300,7 +1303,7 @@ class Collector(cst.CSTVisitor):
             (cst.Name, cst.Call, cst.Subscript, cst.IfExp, cst.BooleanOperation, cst.NamedExpr),
         ) or (
             isinstance(func, cst.Attribute)
-            and (func.attr.value in self.interesting or func.attr.value == "__call__")
+            and (func.attr.value in self.interesting or func.attr.value in _CALLING_DUNDERS)
         )
         if keep or any(
             arg.keyword is not None and arg.keyword.value == "shell" for arg in node.args

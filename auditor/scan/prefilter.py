@@ -593,6 +593,8 @@ def _module_lookup(node: ast.expr) -> bool:
                 return True  # (from sys import modules; modules["os"].system(...))
             node = holder
         elif isinstance(node, ast.Attribute):
+            if node.attr == "__builtins__":
+                return True  # m.__builtins__["eval"]: any module's builtins (resolve.py)
             node = node.value
         elif isinstance(node, ast.Call):
             func = node.func
@@ -601,7 +603,10 @@ def _module_lookup(node: ast.expr) -> bool:
             holder = func.value  # sys.modules.get("os"), os.__dict__.get(k), vars(os).get(k)
             return (
                 _namespace(holder)
-                or (isinstance(holder, ast.Attribute) and holder.attr in _MODULE_MAPS)
+                or (
+                    isinstance(holder, ast.Attribute)
+                    and (holder.attr in _MODULE_MAPS or holder.attr == "__builtins__")
+                )
                 or (isinstance(holder, ast.Name) and holder.id == "__builtins__")
             )
         else:
@@ -1268,7 +1273,9 @@ def survey(
                     markers.append(line)
                 elif func.attr in last:
                     calls.append((func, line))
-                elif func.attr == "__call__":  # os.system.__call__(cmd): os.system(cmd)
+                elif func.attr in ("__call__", "__init__"):
+                    # os.system.__call__(cmd): os.system(cmd); subprocess.Popen.__init__(obj,
+                    # cmd): subprocess.Popen(cmd) (auditor.scan.analyze's _init_called)
                     inner = func.value
                     if _called_through(inner, last):
                         calls.append((inner, line))
@@ -1990,6 +1997,8 @@ def _module_miss(
         node = node.value
     if not isinstance(node, ast.Name) or node.id in bound or node.id in own:
         return False
+    if "__self__" in parts:
+        return False  # os.system.__self__.system: os.system (auditor.scan.resolve)
     paths = module_of.get(node.id)
     if not paths:
         return False

@@ -25,7 +25,7 @@ _SELF_LOOKUPS = 3
 # the functions whose call _call can name
 _NAMING = frozenset({"getattr", "__import__", "import_module", "__getattribute__", "getitem"})
 # what a module's namespace looked up by key is written with (Resolver.namespace)
-_NAMESPACE_ATTRS = frozenset({"__dict__", "modules"})
+_NAMESPACE_ATTRS = frozenset({"__dict__", "modules", "__builtins__"})
 
 BUILTIN_NAMES = frozenset({"eval", "exec", "__import__", "getattr", "compile", "open"})
 # what iterating a container's view gives (Resolver.items): its items, keys or values
@@ -245,8 +245,18 @@ class Resolver:
             return self._name(node.value, scope, depth)
         if type(node) is cst.Attribute:
             base = self.qualname(node.value, scope, depth + 1)
-            if base is not None and node.attr.value == "__call__" and self.lookups:
-                return base  # os.system.__call__(cmd) calls os.system
+            if self.lookups:
+                attr = node.attr.value
+                if attr == "__builtins__":
+                    # any module's (or function's) ``__builtins__`` is the builtins' namespace:
+                    # sys.modules[__name__].__builtins__["eval"]
+                    return "builtins"
+                if base is not None and attr == "__call__":
+                    return base  # os.system.__call__(cmd) calls os.system
+                if base is not None and attr == "__self__" and "." in base:
+                    # a builtin function's __self__ is its module (os.system.__self__ is os),
+                    # a bound method's the object it is bound to
+                    return base.rsplit(".", 1)[0]
             return f"{base}.{node.attr.value}" if base is not None else None
         if type(node) is cst.Call:
             return self._call(node, scope, depth)

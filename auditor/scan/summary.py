@@ -46,7 +46,7 @@ from auditor.scan.handover import by_known_protocol, handed_args, handovers
 from auditor.scan.payload import Evaluator
 from auditor.scan.positions import NodePositions
 from auditor.scan.prefilter import StdinFeeds, stdin_feeds
-from auditor.scan.resolve import Resolver, implicit_module, keyword, positional
+from auditor.scan.resolve import Resolver, implicit_module, keyword, literal_string, positional
 from auditor.scan.runs import peel_argv
 from auditor.scan.scopes import Binding, Scope
 from auditor.scan.strings import string_value
@@ -915,6 +915,51 @@ class Summarizer:
                 first = typed[0] or ""
                 out[name] = f"converted to {first.removeprefix('builtins.')} by its model"
         return out
+
+    def _validates_assignment(self, cls: str) -> bool:
+        """Whether the body of class ``cls`` configures it to convert a field assigned after
+        an instance is made (``model_config = ConfigDict(validate_assignment=True)``, a dict
+        with that key, or ``validate_assignment = True`` in a nested ``class Config``:
+        rules/sources.toml's [model_assignment]). Its bases' are the project stage's."""
+        record = self._classes_by_key.get(cls)
+        setting = self.sources.assignment_setting
+        if record is None or not setting or not isinstance(record.node.body, cst.IndentedBlock):
+            return False
+        names = self.sources.config_names
+        for line in record.node.body.body:
+            if isinstance(line, cst.ClassDef) and line.name.value in names:
+                if isinstance(line.body, cst.IndentedBlock) and any(
+                    isinstance(inner, cst.SimpleStatementLine)
+                    and any(_sets_true(stmt, setting) for stmt in inner.body)
+                    for inner in line.body.body
+                ):
+                    return True
+                continue
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for stmt in line.body:
+                if isinstance(stmt, cst.Assign):
+                    targets = [t.target for t in stmt.targets]
+                    value = stmt.value
+                elif isinstance(stmt, cst.AnnAssign) and stmt.value is not None:
+                    targets, value = [stmt.target], stmt.value
+                else:
+                    continue
+                if not any(isinstance(t, cst.Name) and t.value in names for t in targets):
+                    continue
+                if isinstance(value, cst.Call) and any(
+                    a.keyword is not None and a.keyword.value == setting and _true(a.value)
+                    for a in value.args
+                ):
+                    return True
+                if isinstance(value, cst.Dict) and any(
+                    isinstance(e, cst.DictElement)
+                    and literal_string(e.key) == setting
+                    and _true(e.value)
+                    for e in value.elements
+                ):
+                    return True
+        return False
 
     def _converts(self, cls: str, depth: int = 0) -> bool:
         """Whether making an instance of class ``cls`` converts its fields (a pydantic
@@ -2644,6 +2689,7 @@ class Summarizer:
                 self._converted_fields(klass.key),
                 self._sourced(klass.key),
                 self._framework_attrs(klass.key),
+                self._validates_assignment(klass.key),
             )
         for name, bindings in self.collector.module_scope.bindings.items():
             for binding in bindings:
@@ -3074,3 +3120,16 @@ def _bound_once(func: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpress
     if value is None:
         return None
     return value, bindings[0].scope
+
+
+def _true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _sets_true(stmt: cst.BaseSmallStatement, name: str) -> bool:
+    """``name = True`` (``validate_assignment = True`` in a ``class Config``)."""
+    return (
+        isinstance(stmt, cst.Assign)
+        and any(isinstance(t.target, cst.Name) and t.target.value == name for t in stmt.targets)
+        and _true(stmt.value)
+    )

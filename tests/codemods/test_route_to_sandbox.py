@@ -294,6 +294,21 @@ NOOP = [
         "see whether it needs a shell",
         id="text-unknown",
     ),
+    # a working directory the sandbox refuses (view.workdir_refusal): the routed call would
+    # always raise SandboxUnavailable (/tmp/atk9t-cases/8-migrate-cwd-tmp)
+    pytest.param(
+        'subprocess.call("pwd", shell=True, cwd="/tmp")',
+        "cwd='/tmp': the sandbox refuses",
+        id="cwd-tmp",
+    ),
+    pytest.param(
+        'HOME_DIR = "/root"\nsubprocess.run(cmd, shell=True, cwd=HOME_DIR)',
+        "cwd='/root': the sandbox refuses",
+        id="cwd-home-name",
+    ),
+    pytest.param(
+        'subprocess.run(cmd, shell=True, cwd="/run/user")', "which are never in view", id="cwd-run"
+    ),
 ]
 
 

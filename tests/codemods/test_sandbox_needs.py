@@ -195,6 +195,10 @@ def test_a_subcommand_built_at_run_time_makes_its_needs_possible() -> None:
         ('os.system("gzip -c " + path + " >/opt/out.gz")', "write"),  # /opt: read-only
         ('os.system("grep -q x " + path + " > /dev/null 2>&1")', None),
         ('os.system("sort " + path + " > sorted.txt")', None),  # the working folder
+        # a home folder by the shell's tilde (/tmp/atk9t-cases/8-migrate-cwd-tmp): hidden
+        ('os.system("ls ~root " + path)', "files"),
+        ('os.system("cat ~/.ssh/id_rsa " + path)', "files"),
+        ("os.system(\"echo '~root' \" + path)", None),  # quoted: no expansion
     ],
 )
 def test_host_paths_on_the_line_say_what_the_command_needs(code: str, declined: str | None) -> None:

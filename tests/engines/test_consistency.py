@@ -131,9 +131,12 @@ def test_catalogue_examples_against_the_engines(
                 wrong_bandit_ids.append(f"{name}: bandit says {sorted(said)}")
     # `e = eval; e(prompt)`: semgrep does not follow an alias of a builtin; nor does it read
     # the annotation of an attribute (`self.client: Optional[BlockingKernelClient] = None`),
-    # nor a bound method handed over (`asyncio.to_thread(self._container.exec_run, cmd)`)
+    # nor a bound method handed over (`asyncio.to_thread(self._container.exec_run, cmd)`),
+    # nor a method of an instance (`cffi.FFI().dlopen(path)`, `ffi = FFI(); ffi.dlopen(path)`)
     assert missed_by_semgrep == [
         "builtins.eval.report2.py",
+        "ctypes.CDLL.report4.py",
+        "ctypes.CDLL.report5.py",
         "jupyter_client.BlockingKernelClient.execute.report1.py",
         "nbclient.NotebookClient.async_execute_cell.report1.py",
         "docker.models.containers.Container.exec_run.report2.py",

@@ -208,7 +208,9 @@ CASES = {
             return "ok"
         """,
         ("AUD004", "critical", "remote-input"),
-        None,
+        # and sys.path.insert of a folder chosen at run time: a sink of its own (the
+        # program's own temporary folder: no origin, AUD104)
+        ("AUD104", "high", "internal"),
     ),
 }
 
@@ -222,7 +224,11 @@ def _findings(tmp_path: Path, body: str) -> list[tuple[str, str, str | None]]:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_site_takes_the_origin_of_what_was_written(tmp_path: Path, name: str) -> None:
     body, expected, _ = CASES[name]
-    assert _findings(tmp_path, body) == [expected]
+    found = _findings(tmp_path, body)
+    if name == "a module imported from a folder put on sys.path":
+        assert sorted(found) == sorted([expected, CASES[name][2]])
+    else:
+        assert found == [expected]
 
 
 # constants written stay constant: the same shapes with a literal written
