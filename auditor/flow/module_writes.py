@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.file_summary import absolute, dotted_name
+from auditor.scan.lines import physical_lines, source_segment
 
 # what a file must say to write a module's globals under a name chosen at run time or
 # through ``sys.modules["pkg.m"]`` (each pattern starts with a literal: a search of a file
@@ -120,6 +121,7 @@ def _literal_text(node: ast.AST | None) -> str | None:
 class _Reader:
     def __init__(self, text: str, here: str, package: bool) -> None:
         self.text = text
+        self._lines: list[str] | None = None  # of text, split when a write is found
         self.here = here
         self.package = package
         self.bound: dict[str, set[str]] = {}  # local name -> the modules it may be
@@ -211,7 +213,9 @@ class _Reader:
 
     # -- the writes -----------------------------------------------------------------------
     def _add(self, modules: set[str], name: str, node: ast.AST) -> None:
-        code = ast.get_source_segment(self.text, node) or ""
+        if self._lines is None:
+            self._lines = physical_lines(self.text)
+        code = source_segment(self._lines, node) or ""
         code = " ".join(code.split())
         if len(code) > _CODE_MAX:
             code = code[: _CODE_MAX - 1] + "…"
