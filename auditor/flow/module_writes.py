@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from auditor.file_summary import absolute, dotted_name
+from auditor.scan.lines import physical_lines, source_segment
 
 # what a file must say to write a module's globals under a name chosen at run time or
 # through ``sys.modules["pkg.m"]`` (each pattern starts with a literal: a search of a file
@@ -109,28 +110,6 @@ def module_writes(text: str, here: str, package: bool) -> list[Write]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     return _Reader(text, here, package).read(tree)
-
-
-# a line of a text as ``ast`` splits it (at ``\r\n``, ``\r`` or ``\n``, the end kept)
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def source_segment(lines: list[str], node: ast.AST) -> str | None:
-    """``ast.get_source_segment`` of ``node`` from the text's ``lines`` (split once by
-    :data:`_LINE`: the standard library's splits the whole text again at each call, which
-    cost a file with many writes seconds)."""
-    end_line: int | None = getattr(node, "end_lineno", None)
-    end_column: int | None = getattr(node, "end_col_offset", None)
-    line: int | None = getattr(node, "lineno", None)
-    column: int | None = getattr(node, "col_offset", None)
-    if end_line is None or end_column is None or line is None or column is None:
-        return None
-    first, last = line - 1, end_line - 1
-    if first == last:
-        return lines[first].encode()[column:end_column].decode()
-    head = lines[first].encode()[column:].decode()
-    tail = lines[last].encode()[:end_column].decode()
-    return "".join([head, *lines[first + 1 : last], tail])
 
 
 def _literal_text(node: ast.AST | None) -> str | None:
@@ -235,7 +214,7 @@ class _Reader:
     # -- the writes -----------------------------------------------------------------------
     def _add(self, modules: set[str], name: str, node: ast.AST) -> None:
         if self._lines is None:
-            self._lines = _LINE.findall(self.text)
+            self._lines = physical_lines(self.text)
         code = source_segment(self._lines, node) or ""
         code = " ".join(code.split())
         if len(code) > _CODE_MAX:

@@ -49,3 +49,24 @@ def line_number(text: str, at: int) -> int:
     if "\r" not in text:
         return text.count("\n", 0, at) + 1
     return text.count("\n", 0, at) + text.count("\r", 0, at) - text.count("\r\n", 0, at) + 1
+
+
+def source_segment(lines: list[str], node: object) -> str | None:
+    """``ast.get_source_segment(text, node)`` from ``physical_lines(text)``, split once:
+    the standard library's splits the whole text at every call (a loop over its characters
+    in Python 3.11, 30 ms for a 90 kB file)."""
+    try:
+        first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+        start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # no position, or end_lineno None
+        return None
+    if end is None:
+        return None
+    head: str
+    tail: str
+    if first == last:
+        head = lines[first].encode()[start:end].decode()
+        return head
+    head = lines[first].encode()[start:].decode()
+    tail = lines[last].encode()[:end].decode()
+    return "".join([head, *lines[first + 1 : last], tail])

@@ -1,12 +1,10 @@
 """What the project stage's main process does once instead of again and again, with the
 same outcome: each file's writes of modules' names read once for every sanitizer's module
-(auditor.flow.patches.project_writes), their code cut from lines split once
-(auditor.flow.module_writes.source_segment), the propagation's own tables made only when it
+(auditor.flow.patches.project_writes), the propagation's own tables made only when it
 runs (the rounds build the project for its structure alone), and Info.merge's shortcuts."""
 
 from __future__ import annotations
 
-import ast
 import itertools
 import textwrap
 from pathlib import Path
@@ -17,29 +15,11 @@ import pytest
 from auditor.findings import FileResult, Step
 from auditor.flow import module_writes, patches, propagate, stage
 from auditor.flow.entry import Entry, text_reader
-from auditor.flow.module_writes import _LINE, source_segment
 from auditor.flow.propagate import NOTHING, Info, Reach
 from auditor.flow.sanitizers import VoidedSanitizers
 from auditor.scan.analyze import Context, analyze_source
 from auditor.scan.options import Options
 from tests.conftest import make_policy, scan_files
-
-TEXTS = [
-    "import shlex\nshlex.quote = lambda s: s\n",
-    "x = 1\r\ny = 'é' + \\\n  2\rz = (3,\r\n 4)",
-    "s = '''a\r\nb\nc'''\nq = f'{s}ü'\n",
-    "v = 'x\x0cy'\nw = 1\n\x0c\nu = [\n  'ß',\n  2]\n",
-    "def f(a,\n      b='ä'):\n    return {a: b,\n            'k': [1, 2]}\n",
-    "",
-]
-
-
-@pytest.mark.parametrize("text", TEXTS)
-def test_the_code_of_a_node_is_what_ast_gives(text: str) -> None:
-    lines = _LINE.findall(text)
-    nodes = list(ast.walk(ast.parse(text)))
-    for node in nodes:
-        assert source_segment(lines, node) == ast.get_source_segment(text, node), node
 
 
 def _entries(root: Path, files: dict[str, str]) -> list[Entry]:

@@ -81,3 +81,63 @@ def test_the_parsers_nodes_are_not_validated(monkeypatch: pytest.MonkeyPatch) ->
     assert checked == []
     cst.parse_module("x = y\n")
     assert checked == ["x", "y"]
+
+
+def _installed_during_parse(monkeypatch: pytest.MonkeyPatch) -> object:
+    """The ``__post_init__`` in place while libcst parses (seen from inside the parse)."""
+    seen: list[object] = []
+    parse = cst.parse_module
+
+    def spying(source: str) -> cst.Module:
+        seen.append(cst.CSTNode.__post_init__)
+        return parse(source)
+
+    monkeypatch.setattr(cst, "parse_module", spying)
+    cst_parse.parse_module("x = y\n")
+    return seen[0]
+
+
+def test_a_parse_alone_installs_no_check_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The only thread alive: no per-node check of the building thread (it cost about as
+    much as the validation it skipped)."""
+    assert threading.active_count() == 1
+    assert _installed_during_parse(monkeypatch) is cst_parse._skip
+    with pytest.raises(CSTValidationError):
+        cst.Name("")
+
+
+def test_with_another_thread_alive_its_nodes_are_validated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another thread alive during a parse: the check by thread is in place, and a node that
+    thread builds while this one parses is validated."""
+    build, built = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def other() -> None:
+        build.wait(10)
+        try:
+            cst.Name("")
+            outcome.append("not validated")
+        except CSTValidationError:
+            outcome.append("validated")
+        built.set()
+
+    parse = cst.parse_module
+    installed: list[object] = []
+
+    def parsing(source: str) -> cst.Module:
+        installed.append(cst.CSTNode.__post_init__)
+        build.set()  # the other thread builds its node now, while this one is parsing
+        built.wait(10)
+        return parse(source)
+
+    monkeypatch.setattr(cst, "parse_module", parsing)
+    thread = threading.Thread(target=other)
+    thread.start()
+    try:
+        cst_parse.parse_module("x = y\n")
+    finally:
+        thread.join(10)
+    assert installed == [cst_parse._post_init]
+    assert outcome == ["validated"]
