@@ -140,19 +140,23 @@ def test_semgrep_missing(
     assert "Traceback" not in captured.out + captured.err
 
 
+# The crashes get a timeout they cannot reach even on a loaded machine (the fake exits at
+# once; starting its interpreter took over 0.5 s under parallel tests), the hang a short one.
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "timeout", "message"),
     [
         (
             "sys.stderr.write('[00.1] Fatal error: boom\\n\\n'); sys.exit(2)",
+            120,
             "failed (exit status 2): [00.1] Fatal error: boom",
         ),
-        ("print('{not json'); sys.exit(0)", "failed (exit status 0): {not json"),
-        ("time.sleep(30)", "timed out after 0.5 s"),
+        ("print('{not json'); sys.exit(0)", 120, "failed (exit status 0): {not json"),
+        ("time.sleep(30)", 0.5, "timed out after 0.5 s"),
     ],
 )
 def test_semgrep_crash_and_timeout(
     body: str,
+    timeout: float,
     message: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -161,7 +165,7 @@ def test_semgrep_crash_and_timeout(
     monkeypatch.chdir(FIXTURES / "engines")
     fake = _fake_semgrep(tmp_path, body)
     monkeypatch.setattr(engine, "find_semgrep", lambda: fake)
-    monkeypatch.setattr(engine, "TIMEOUT", 0.5)
+    monkeypatch.setattr(engine, "TIMEOUT", timeout)
     assert _cli(capsys)["engine_errors"] == [
         {"engine": "semgrep", "path": None, "message": message}
     ]

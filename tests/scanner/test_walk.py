@@ -3,6 +3,7 @@ scanner sees the same calls, bindings and sites either way."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from pathlib import Path
@@ -34,6 +35,7 @@ except aa() as bb:
 """
 
 
+@functools.cache  # parsed once per process, not once per test (and at collection)
 def _sources() -> list[str]:
     stdlib = Path(os.__file__).parent
     files = [Path(subprocess.__file__), stdlib / "argparse.py", stdlib / "typing.py"]
