@@ -272,10 +272,9 @@ class Project:
         self._lookups: dict[str, Target | None] = {}  # see _looked_up
         self._reexports: dict[str, Source | None] = {}  # see _reexported_source
         self._module_roots: frozenset[str] | None = None
-        # a sanitizer's dotted name -> where the project shadows or patches it, each with
-        # the folder whose files it concerns (None: all): auditor.flow.sanitizers, set by
-        # the stage before run() (None: no sanitizer is taken away)
-        self.sanitizers_voided: Callable[[str], tuple[tuple[str | None, Step], ...]] | None = None
+        self._sanitizers_voided: Callable[[str], tuple[tuple[str | None, Step], ...]] | None = (
+            None  # see sanitizers_voided
+        )
         # (function gid, parameter) -> the step of the registration in another file that
         # makes the parameter a source (``path("x/<n>/", views.x)`` in urls.py)
         self.registrations: dict[tuple[str, str], Step] = {}
@@ -386,15 +385,28 @@ class Project:
     @property
     def flows(self) -> dict[str, Flows]:
         """Each function's parameters that its return value carries (:meth:`_param_flows`),
-        read as when the project is built: before the stage sets :attr:`sanitizers_voided`
-        (so a flow's summary keeps a sanitizer the project shadows, as it always did)."""
+        made on first use with the sanitizers the project takes away
+        (:attr:`sanitizers_voided`): a value that passes through a function's summary
+        (beyond the instantiations' depth or budget) keeps no sanitizer the project shadows
+        or patches, as an instantiated call keeps none."""
         if self._flows is None:
-            voided, self.sanitizers_voided = self.sanitizers_voided, None
-            try:
-                self._flows = self._param_flows()
-            finally:
-                self.sanitizers_voided = voided
+            self._flows = self._param_flows()
         return self._flows
+
+    @property
+    def sanitizers_voided(self) -> Callable[[str], tuple[tuple[str | None, Step], ...]] | None:
+        """A sanitizer's dotted name -> where the project shadows or patches it, each with
+        the folder whose files it concerns (None: all): auditor.flow.sanitizers, set by the
+        stage before run(); None: no sanitizer is taken away. Setting it drops the
+        functions' flows made without it."""
+        return self._sanitizers_voided
+
+    @sanitizers_voided.setter
+    def sanitizers_voided(
+        self, voided: Callable[[str], tuple[tuple[str | None, Step], ...]] | None
+    ) -> None:
+        self._sanitizers_voided = voided
+        self._flows = None
 
     def _more_entries(self) -> None:
         """Entry points only the whole project shows: functions another file registers as

@@ -75,3 +75,45 @@ def test_a_file_that_replaces_the_sanitizer_takes_it_away(tmp_path: Path) -> Non
     (tmp_path / "tests" / "test_app.py").write_text(compat, "utf-8")
     [g] = _scan(tmp_path, {"app.py": APP})
     assert (g.rule, g.risk) == ("AUD101", "medium")
+
+
+DEEP = """\
+import os
+import shlex
+from flask import Flask, request
+app = Flask(__name__)
+def q0(s):
+    return shlex.quote(s)
+def q1(s):
+    return q0(s)
+def q2(s):
+    return q1(s)
+def q3(s):
+    return q2(s)
+def q4(s):
+    return q3(s)
+def q5(s):
+    return q4(s)
+@app.route("/")
+def h():
+    os.system("ls " + q5(request.args["c"]))
+@app.route("/near")
+def near():
+    os.system("ls " + q0(request.args["c"]))
+"""
+
+
+def test_a_sanitizer_deeper_than_the_instantiations_is_taken_away_too(tmp_path: Path) -> None:
+    # q5's value comes from the functions' flow summaries (beyond the instantiations'
+    # depth): they were made before the stage named the voided sanitizers, so shlex.quote
+    # counted there although shlex.py of the project replaces it
+    held = _scan(tmp_path / "a", {"app.py": DEEP})
+    assert [(f.line, f.risk, f.origin) for f in held] == [
+        (19, "medium", "remote-input"),
+        (22, "medium", "remote-input"),
+    ]
+    taken = _scan(tmp_path / "b", {"app.py": DEEP, "shlex.py": "def quote(s):\n    return s\n"})
+    assert [(f.line, f.rule, f.risk) for f in taken] == [
+        (19, "AUD001", "critical"),
+        (22, "AUD001", "critical"),
+    ]
