@@ -457,3 +457,21 @@ def dotted_name(node: ast.AST) -> str | None:
     if not isinstance(node, ast.Name):
         return None
     return ".".join([node.id, *reversed(parts)])
+
+
+# the methods Python runs for an operation (auditor.scan.collect's ``operations``): a call of
+# one asked for by the project-wide stage keeps every body holding such an operation
+# (auditor.scan.prefilter), and the stage counts them among the calls it may ask for
+OPERATED: tuple[tuple[str, type[ast.expr]], ...] = (
+    ("__getitem__", ast.Subscript), ("__setitem__", ast.Subscript),
+    ("__contains__", ast.Compare),
+    *((m, ast.BinOp) for m in (
+        "__add__", "__sub__", "__mul__", "__matmul__", "__truediv__", "__floordiv__",
+        "__mod__", "__pow__", "__lshift__", "__rshift__", "__or__", "__and__", "__xor__",
+    )),
+    *((m, ast.BinOp) for m in (
+        "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rtruediv__", "__rfloordiv__",
+        "__rmod__", "__rpow__", "__rlshift__", "__rrshift__", "__ror__", "__rand__", "__rxor__",
+    )),
+)  # fmt: skip
+OPERATED_METHODS = frozenset(m for m, _ in OPERATED)

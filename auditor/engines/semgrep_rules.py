@@ -113,8 +113,22 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "docker-exec",
-        ("docker.models.containers.Container.exec_run",),
-        "Docker's SDK (or podman's) runs a command in a container, as `docker exec` does",
+        (
+            "docker.models.containers.Container.exec_run",
+            "docker.models.containers.ContainerCollection.run",
+        ),
+        "Docker's SDK (or podman's) runs a command in a container, as `docker exec` or"
+        " `docker run` does",
+    ),
+    Family(
+        "kubernetes-exec",
+        ("kubernetes.stream.",),
+        "the Kubernetes client's stream() runs a command in a pod, as `kubectl exec` does",
+    ),
+    Family(
+        "remote-sandbox",
+        ("e2b_code_interpreter.", "e2b.", "daytona."),
+        "E2B or Daytona runs code or a command line in a sandbox on another host",
     ),
     Family(
         "invoke-fabric",

@@ -23,6 +23,7 @@ from auditor.file_summary import (
     ALLOW_LIST,
     ANY_ATTR,
     DECORATED,
+    OPERATED_METHODS,
     WRAPPERS,
     Arg,
     FileSummary,
@@ -39,7 +40,6 @@ from auditor.judge.mutators import SETATTR_DUNDER, first_argument_changed
 from auditor.judge.policy import Policy
 from auditor.judge.sources import RANK, SourceCatalogue, call_check
 from auditor.scan.lines import line_end, line_number, line_start
-from auditor.scan.prefilter import OPERATED_METHODS
 from auditor.scan.suppress import Target, comments_by_line, suppressions
 
 ROUNDS = 4

@@ -64,6 +64,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
+from auditor.file_summary import OPERATED
 from auditor.judge.catalogue import Catalogue, task_parameters
 from auditor.judge.mutators import mutator_names
 from auditor.judge.sources import builtin
@@ -561,21 +562,6 @@ _MODULE_MAPS = frozenset({"modules", "__dict__"})
 # the methods of a mapping that look a key up: ``sys.modules.get("os")``,
 # ``__builtins__.get("exec")``, ``vars(os).__getitem__("system")``
 _MAP_GETTERS = frozenset({"get", "__getitem__"})
-# the methods Python runs for an operation (auditor.scan.collect's ``operations``): a call of
-# one asked for by the project-wide stage keeps every body holding such an operation
-_OPERATED = (
-    ("__getitem__", ast.Subscript), ("__setitem__", ast.Subscript),
-    ("__contains__", ast.Compare),
-    *((m, ast.BinOp) for m in (
-        "__add__", "__sub__", "__mul__", "__matmul__", "__truediv__", "__floordiv__",
-        "__mod__", "__pow__", "__lshift__", "__rshift__", "__or__", "__and__", "__xor__",
-    )),
-    *((m, ast.BinOp) for m in (
-        "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rtruediv__", "__rfloordiv__",
-        "__rmod__", "__rpow__", "__rlshift__", "__rrshift__", "__ror__", "__rand__", "__rxor__",
-    )),
-)  # fmt: skip
-OPERATED_METHODS = frozenset(m for m, _ in _OPERATED)
 
 
 def _module_lookup(node: ast.expr) -> bool:
@@ -1127,7 +1113,7 @@ def survey(
     subscripts: list[ast.Subscript] = []  # with extra_calls: every X[k] (a lookup by name?)
     # the operations whose method is asked for (``call:__getitem__``: every ``X[k]``)
     operated: frozenset[type] = frozenset(
-        k for m, k in _OPERATED if extra_calls and m in extra_calls
+        k for m, k in OPERATED if extra_calls and m in extra_calls
     )
     methods, last, builtins, roots = words.methods, words.last, words.builtins, words.roots
     settings = words.settings

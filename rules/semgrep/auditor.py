@@ -363,6 +363,30 @@ def f_docker(container, cmd):
     container.exec_runner(cmd)
 
 
+# --- auditor.kubernetes-exec -----------------------------------------------
+
+
+def f_kubernetes(api, name, cmd):
+    from kubernetes.stream import stream
+
+    # ruleid: auditor.kubernetes-exec
+    stream(api.connect_get_namespaced_pod_exec, name, "default", command=cmd)
+    # ok: auditor.kubernetes-exec
+    api.read_namespaced_pod(name, "default")
+
+
+# --- auditor.remote-sandbox -----------------------------------------------
+
+
+def f_remote_sandbox(code):
+    from e2b_code_interpreter import Sandbox
+
+    # ruleid: auditor.remote-sandbox
+    Sandbox().run_code(code)
+    # ok: auditor.remote-sandbox
+    Sandbox().files.read(code)
+
+
 # --- auditor.invoke-fabric -----------------------------------------------
 
 
