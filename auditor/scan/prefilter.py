@@ -1078,6 +1078,10 @@ def survey(
     modules: set[str] = set()  # names bound to a sink module (or something in it)
     module_of: dict[str, set[str]] = {}  # what each of those names is bound to
     aliases: list[tuple[str, str | bool]] = []  # (name, what its assigned value resolves via)
+    # the indexes in ``aliases`` of the bindings ``name = a.b.c`` (a chain of names alone),
+    # with that chain: the name resolves to it (``path = os.defpath``, see _module_miss);
+    # "" for an item added to what the name holds (``path.insert(0, os.curdir)``)
+    chains: dict[int, str] = {}
     # (attr, what its value resolves via, line, x) of ``x.<attr> = value``
     attr_aliases: list[tuple[str, str | bool, int, str]] = []
     defined: set[str] = set()
@@ -1233,9 +1237,12 @@ def survey(
                     mutations.append((grown.id, line))
                     for added in node.args:  # type: ignore[attr-defined]
                         # RUNNERS.append(os.system): an item of it (auditor.scan.resolve)
+                        before = len(aliases)
                         aliases.extend(
                             (grown.id, _item(root)) for root in _alias_roots(added, words.classes)
                         )
+                        # what RUNNERS itself is does not change (see _held_chains)
+                        chains.update(dict.fromkeys(range(before, len(aliases)), ""))
                 elif type(grown) is Attribute and type(grown.value) is Name:
                     attr_sets.append((line, grown.value.id))  # self.items.append(x)
             if type(func) is Attribute and func.attr in _SETTING_METHODS:
@@ -1313,7 +1320,11 @@ def survey(
                     escapes.append((node.value.id, node.lineno))  # type: ignore[attr-defined]  # obj.cmd = CMD
                 if type(target) is Name and type(node.value) in _BUILT:  # type: ignore[attr-defined]
                     built.add(target.id)
+                before = len(aliases)
                 _aliases(target, node.value, aliases, words.classes)  # type: ignore[attr-defined]
+                chain = _chain(node.value) if type(target) is Name else None  # type: ignore[attr-defined]
+                if chain is not None:
+                    chains.update(dict.fromkeys(range(before, len(aliases)), chain))
                 if type(target) is Attribute and type(target.value) is Name:  # self.sh = ...
                     for root in _alias_roots(node.value, words.classes):  # type: ignore[attr-defined]
                         attr_aliases.append((target.attr, root, node.lineno, target.value.id))  # type: ignore[attr-defined]
@@ -1443,10 +1454,11 @@ def survey(
         getters = {name for name, root in aliases if root == _GETTER}
         class_names = frozenset(c.name for c in classes) | getters
         bound = _bound(aliases, resolvable, star_from_sink, last, strict, class_names)
+        held_chains = _held_chains(aliases, chains)
         for func, line in calls:
             if _candidate(
                 func, modules, bound, defined, own, star_from_sink, words
-            ) and not _module_miss(func, module_of, bound, own, words):
+            ) and not _module_miss(func, module_of, bound, own, words, held_chains):
                 reportable = True
                 markers.append(line)
         # a setting of the process's environment (auditor.scan.analyze's _settings): what
@@ -1476,7 +1488,10 @@ def survey(
                 continue
             if named not in last:
                 continue
-            if _candidate(value, modules, bound, defined, own, star_from_sink, words):
+            if _candidate(
+                value, modules, bound, defined, own, star_from_sink, words
+            ) and not _module_miss(value, module_of, bound, own, words, held_chains):
+                # onerror(os.open, ...): os.open is no sink, though ``open`` ends one
                 reportable = True
                 markers.append(value.lineno)
         # a sink kept in an attribute (self.sh = os.system; run_line = os.system in a class
@@ -1962,18 +1977,54 @@ def _builds(func: ast.expr, names: frozenset[str]) -> bool:
     )
 
 
+def _chain(value: ast.expr) -> str | None:
+    """``a.b.c`` of a chain of names and attributes alone, else None."""
+    parts: list[str] = []
+    while type(value) is ast.Attribute:
+        parts.append(value.attr)
+        value = value.value
+    if type(value) is not ast.Name:
+        return None
+    parts.append(value.id)
+    return ".".join(reversed(parts))
+
+
+def _held_chains(
+    aliases: list[tuple[str, str | bool]], chains: dict[int, str]
+) -> dict[str, set[str]]:
+    """The names every binding of which (in ``aliases``) is ``name = a.b.c``: those chains.
+    An item added to what a name holds (``path.insert(0, os.curdir)``, chain "") binds an
+    item of it, not the name: ``path.insert`` is no method of os.curdir."""
+    held: dict[str, set[str]] = {}
+    other: set[str] = set()
+    for i, (name, _) in enumerate(aliases):
+        chain = chains.get(i)
+        if chain is None:
+            other.add(name)
+        elif chain:
+            held.setdefault(name, set()).add(chain)
+        else:
+            held.setdefault(name, set())
+    for name in other:
+        held.pop(name, None)
+    return held
+
+
 def _module_miss(
     func: ast.expr,
     module_of: dict[str, set[str]],
     bound: set[str],
     own: set[str],
     words: SinkWords,
+    held: dict[str, set[str]] | None = None,
 ) -> bool:
     """A call of an attribute chain rooted in a name only an import binds (``os.environ.
     get(k)`` after ``import os``, ``yaml.load(s)``) resolves to that dotted name alone: no
     sink when it is no sink's name nor the start of one, whatever its last name (``get``,
     webbrowser.get's; ``load``, pickle.load's). A method the catalogue matches on any
-    receiver is no miss."""
+    receiver is no miss. So does one rooted in a name every binding of which is such a
+    chain (``held``: ``path = os.defpath`` then ``path.insert(0, d)``, os.defpath.insert,
+    where ``sys.path.insert`` ends in ``insert``)."""
     if not isinstance(func, ast.Attribute) or func.attr in words.methods:
         return False
     parts: list[str] = []
@@ -1981,8 +2032,25 @@ def _module_miss(
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
-    if not isinstance(node, ast.Name) or node.id in bound or node.id in own:
+    if not isinstance(node, ast.Name) or node.id in own:
         return False
+    if node.id in bound:
+        chains = (held or {}).get(node.id)
+        if chains is None:
+            return False
+        last = "".join(f".{p}" for p in (*reversed(parts), func.attr))
+        if node.id in module_of:  # imported too (from sys import path): that binding as well
+            chains = chains | {node.id}
+        return all(
+            _module_miss(
+                ast.parse(f"{chain}{last}", mode="eval").body,
+                module_of,
+                bound - {node.id},
+                own,
+                words,
+            )
+            for chain in chains
+        )
     if "__self__" in parts:
         return False  # os.system.__self__.system: os.system (auditor.scan.resolve)
     paths = module_of.get(node.id)

@@ -212,6 +212,25 @@ def helper():
 def go(c):
     os.system.__call__(c)
 """,
+    # a name bound to a chain that is a sink's start: ``p.insert`` is sys.path.insert
+    "chain-alias-of-sys-path": """
+import os, sys
+def helper():
+    return 1
+def go(d):
+    p = sys.path
+    p.insert(0, d)
+""",
+    # ``path`` imported from sys and bound to os.defpath elsewhere: either may be called
+    "chain-alias-and-import": """
+import os
+from sys import path
+def helper():
+    path = os.defpath
+    return path
+def go(d):
+    path.insert(0, d)
+""",
 }
 
 
@@ -243,6 +262,25 @@ def test_alias_of_something_else_does_not_keep_a_body() -> None:
     found = survey(ast.parse(code), FAST.words)
     # helper()'s D = self.decimal.Decimal cannot resolve to a sink: its body goes
     assert [(first, last) for first, last, _ in found.stubs] == [(5, 6)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # os.open handed over: ends in ``open`` (shelve.open's) but is no sink
+        "    onerror(os.open, path, sys.exc_info())\n",
+        # path holds os.defpath (os.defpath.insert is no sink) and items added to it
+        "    if path is None:\n        path = os.defpath\n    path.insert(0, os.curdir)\n",
+    ],
+)
+def test_a_name_that_only_ends_like_a_sink_does_not_keep_a_body(body: str) -> None:
+    code = (
+        "import os, sys\ndef go(path, onerror):\n    x = 1\n    y = 2\n"
+        + body
+        + "def g(c):\n    os.system(c)\n"
+    )
+    found = survey(ast.parse(code), FAST.words)
+    assert [first for first, _, _ in found.stubs] == [3]
 
 
 def test_form_feed_is_not_a_line_break() -> None:
