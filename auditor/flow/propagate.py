@@ -752,29 +752,15 @@ class Project:
                 return None
             guessed = tuple(g for g in found if owner not in self._ancestry(g.rpartition(".")[0]))
             return Target(target.function, target.shift, tuple(found), guessed)
-        found = []
-        seen = {cls}
-        queue = list(self.subclasses.get(cls, []))
-        while queue:
-            sub = queue.pop(0)
-            if sub in seen:
-                continue
-            seen.add(sub)
-            gid = f"{sub}.{name}"
-            if gid in self.functions and gid != target.function:
-                found.append(gid)
-            queue += self.subclasses.get(sub, [])
+        found = self._overrides(cls, name, target.function)
         if len(found) > _MAX_OVERRIDES:
             return None
         return Target(target.function, target.shift, tuple(found))
 
-    def _virtual(self, cls: str, name: str, target: Target) -> Target:
-        """A method ``name`` that is implemented (``target``), called on an instance of
-        ``cls``: the instance may be one of a project subclass of ``cls`` that overrides
-        it (``self.command()`` in ``Job.run``, run on a ``WebJob``), so the call may run
-        those overrides too (at most _MAX_OVERRIDES: beyond, only ``target``). Found by the
-        type alone (``Target.guessed``): what the call passes does not make an override
-        called, whose parameters stay those of code the analysis may not see."""
+    def _overrides(self, cls: str, name: str, implemented: str) -> list[str]:
+        """The methods ``name`` of the project's subclasses of ``cls`` (at any depth,
+        nearest first) other than ``implemented``; the walk stops once it has found more
+        than _MAX_OVERRIDES."""
         found: list[str] = []
         seen = {cls}
         queue = list(self.subclasses.get(cls, []))
@@ -784,9 +770,19 @@ class Project:
                 continue
             seen.add(sub)
             gid = f"{sub}.{name}"
-            if gid in self.functions and gid != target.function:
+            if gid in self.functions and gid != implemented:
                 found.append(gid)
             queue += self.subclasses.get(sub, [])
+        return found
+
+    def _virtual(self, cls: str, name: str, target: Target) -> Target:
+        """A method ``name`` that is implemented (``target``), called on an instance of
+        ``cls``: the instance may be one of a project subclass of ``cls`` that overrides
+        it (``self.command()`` in ``Job.run``, run on a ``WebJob``), so the call may run
+        those overrides too (at most _MAX_OVERRIDES: beyond, only ``target``). Found by the
+        type alone (``Target.guessed``): what the call passes does not make an override
+        called, whose parameters stay those of code the analysis may not see."""
+        found = self._overrides(cls, name, target.function)
         if not found or len(found) > _MAX_OVERRIDES:
             return target
         return Target(target.function, target.shift, tuple(found), tuple(found))
