@@ -1418,7 +1418,7 @@ class Summarizer:
         the operation's value carries stays its operands' (a function's result is typed
         like an object, and one without the method is no call)."""
         saved = self._now
-        for node, operand, method, args, scope, when in self.collector.operations:
+        for _node, operand, method, args, scope, when in self.collector.operations:
             typed = self.typed(operand, scope)
             if typed is None or not typed.endswith("()") or not self._may_be_project(typed):
                 continue
@@ -1426,7 +1426,12 @@ class Summarizer:
                 func=cst.Attribute(value=operand, attr=cst.Name(method)),
                 args=[cst.Arg(value=a) for a in args],
             )
-            self._placed[id(call)] = self.position(node, scope)
+            # placed where its operand starts (where ``r[k]`` and ``r + x`` start; the object
+            # of ``x in r``): the operand is mostly a name, an attribute or a call, which
+            # the text or the ast places, where the operation itself often needed libcst's
+            # positions (a ``d["k"]`` said twice in a function), whose cost doubled the
+            # summaries of a file of many such operations
+            self._placed[id(call)] = self.position(operand, scope)
             self._now = (scope, when)  # its operands are read where the operation is
             try:
                 self._made_up_call(call, scope, f"{typed}.{method}")
