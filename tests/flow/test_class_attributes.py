@@ -12,18 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.api import scan
-from tests.conftest import make_policy
+from tests.conftest import scan_files
 
 
 def _scan(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int, str, str | None, str]]:
-    for name, code in {"app/__init__.py": "", **files}.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(code))
-    result = scan([tmp_path], policy=make_policy(root=str(tmp_path)), jobs=1)
-    assert result.errors == []
-    return sorted((Path(f.path).name, f.line, f.rule, f.origin, f.payload) for f in result.findings)
+    found = scan_files(tmp_path, {"app/__init__.py": "", **files})
+    return sorted((Path(f.path).name, f.line, f.rule, f.origin, f.payload) for f in found)
 
 
 # reduced from open-interpreter 0.4.3, interpreter/computer_use/tools/bash.py
