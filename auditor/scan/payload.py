@@ -238,6 +238,12 @@ class Evaluator:
             if node.attr.value in _PATH_ATTRS:
                 inner = self.value(node.value, scope, depth + 1)
                 return UNKNOWN_TEXT if inner.const else DYNAMIC
+            if node.attr.value == "__file__" and type(node.value) is cst.Name:
+                # an imported module's own file (``release.__file__``): a path of the code
+                # installed or of the project, chosen no more at run time than ``__file__``
+                bound = scope.lookup(node.value.value)
+                if bound and all(b.kind == "import" for b in bound):
+                    return UNKNOWN_TEXT
             if self.given or self.imported is not None:
                 imported = self._imported_attr(node, scope)
                 if imported is not None:

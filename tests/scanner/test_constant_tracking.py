@@ -145,6 +145,20 @@ CASES = [
         "def f(arg):\n    subprocess.run([sys.executable, s, arg])\n",
         "fixed-program",
     ),
+    # an imported module's own file, as ansible-core's test scripts find their tree
+    # (``os.path.dirname(os.path.abspath(release.__file__))``); a parameter's is not known
+    (
+        H + "from ansible import release\n"
+        "S = os.path.join(os.path.dirname(os.path.abspath(release.__file__)), 'x.py')\n"
+        "subprocess.run([sys.executable, S])\n",
+        "constant",
+    ),
+    (
+        H + "def f(mod):\n"
+        "    s = os.path.join(os.path.dirname(mod.__file__), 'x.py')\n"
+        "    subprocess.run([sys.executable, s])\n",
+        "dynamic",
+    ),
     # a table built by a comprehension over a constant one (agno 3.1's models/utils.py:
     # ``MODEL_PROVIDER_CLASSES = {key: (mod, cls) for key, (mod, cls, _n) in
     # _PROVIDERS.items()}``, then ``module_path, _ = MODEL_PROVIDER_CLASSES.get(provider)``)
