@@ -855,6 +855,11 @@ class Popen(subprocess.Popen[Any]):
         else:
             how = f"the sandbox setup process died (exit status {rc})"
         tails = [_file_tail(self._diag_fd)]
+        if self._capture is not None:
+            # stderr=PIPE goes through the capture relay (the output cap): what the setup
+            # wrote reaches the pipe read below once the relay has copied it (under load
+            # the tail was read before it had: "without an error message")
+            self._capture.finish(2.0)
         if self.stderr is not None:
             tails.append(_read_tail(self.stderr.fileno()))
         text = "\n".join(t for t in tails if t)
