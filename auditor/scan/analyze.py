@@ -1770,18 +1770,16 @@ def _instance_method(
         return None
     if isinstance(receiver, cst.Name):
         bindings = scope.lookup(receiver.value)
-        # (``with Connection(host) as c``: a catalogue class's __enter__ returns the
-        # instance, as fabric's, paramiko's and pexpect's do)
         if bindings and len(bindings) == 1 and bindings[0].kind == "param" and not local_only:
             # @invoke.task def deploy(c): c.run(cmd), c an invoke.Context
             cls = held.task_context(receiver.value, bindings[0].scope) if held is not None else None
             return catalogue.lookup(f"{cls}.{func.attr.value}") if cls is not None else None
-        if not bindings or len(bindings) != 1 or bindings[0].kind not in ("value", "with"):
+        # (``with Connection(host) as c``: a catalogue class's __enter__ returns the
+        # instance, as fabric's, paramiko's and pexpect's do)
+        found = _bound_call(receiver, scope)
+        if found is None:
             return None
-        value = bindings[0].value
-        if not isinstance(value, cst.Call):
-            return None
-        receiver, scope = value, bindings[0].scope
+        receiver, scope = found
     if not isinstance(receiver, cst.Call):
         return None
     if not local_only:
@@ -1790,6 +1788,16 @@ def _instance_method(
         if sink is not None:
             return sink
     return held.method(func, receiver, scope) if held is not None else None
+
+
+def _bound_call(name: cst.Name, scope: Scope) -> tuple[cst.Call, Scope] | None:
+    """The call ``name`` is bound to, once (``sbx = Sandbox()``, ``with Sandbox() as sbx``),
+    with the scope it is written in; None otherwise."""
+    bindings = scope.lookup(name.value)
+    if not bindings or len(bindings) != 1 or bindings[0].kind not in ("value", "with"):
+        return None
+    value = bindings[0].value
+    return (value, bindings[0].scope) if isinstance(value, cst.Call) else None
 
 
 def _maker(
@@ -1802,13 +1810,10 @@ def _maker(
     if depth > 3:
         return None
     if isinstance(node, cst.Name):
-        bindings = scope.lookup(node.value)
-        if not bindings or len(bindings) != 1 or bindings[0].kind not in ("value", "with"):
+        found = _bound_call(node, scope)
+        if found is None:
             return None
-        value = bindings[0].value
-        if not isinstance(value, cst.Call):
-            return None
-        node, scope = value, bindings[0].scope
+        node, scope = found
     if not isinstance(node, cst.Call):
         return None
     func = node.func
